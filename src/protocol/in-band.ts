@@ -1,0 +1,70 @@
+// In-band opcodes (peer ↔ peer on data channels), protocol.md §3–§4: one payload validator per opcode.
+import * as L from './limits.js';
+import { array, boolean, integer, json, none, object, scratchValue, string, type Check, type Infer } from './schema.js';
+
+export const networkId = string({ min: 1, max: L.NETWORK_ID_MAX });
+export const channelLabel = string({ min: 1, max: L.CHANNEL_LABEL_MAX, printable: true });
+export const channelId = integer(L.FIRST_CHANNEL_ID, L.LAST_CHANNEL_ID);
+
+export const listMethods = ['set', 'replace', 'length', 'reset'] as const;
+export type ListMethod = (typeof listMethods)[number];
+
+export const listPayloads = {
+  set: array(scratchValue, L.LIST_ITEMS_MAX),
+  reset: array(scratchValue, L.LIST_ITEMS_MAX),
+  replace: object({ index: integer(0, L.LIST_ITEMS_MAX - 1), value: scratchValue }),
+  length: integer(0, L.LIST_ITEMS_MAX),
+} satisfies Record<ListMethod, Check<unknown>>;
+export type ListPayloads = { [M in ListMethod]: Infer<(typeof listPayloads)[M]> };
+
+export const peerOpcodes = {
+  G_MSG: json,
+  P_MSG: json,
+  G_VAR: scratchValue,
+  P_VAR: scratchValue,
+  /** Checked per `method` by listPayloads. */
+  G_LIST: json,
+  P_LIST: json,
+  NEW_CHAN: object({ id: channelId, label: channelLabel, ordered: boolean }),
+  HANGUP: none,
+  DECLINE: none,
+} satisfies Record<string, Check<unknown>>;
+
+export type PeerOpcode = keyof typeof peerOpcodes;
+export const syncOpcodes = ['G_VAR', 'P_VAR', 'G_LIST', 'P_LIST'] as const;
+export type SyncOpcode = (typeof syncOpcodes)[number];
+export const isSyncOpcode = (opcode: string): opcode is SyncOpcode => (syncOpcodes as readonly string[]).includes(opcode);
+
+/**
+ * Version of a synced value: `[seq, instance id of the writer]`, ordered by seq then writer id.
+ * Carried as `seq` (new seq; the writer is the packet's sender) and `base` (the version an
+ * incremental list edit applies to). See docs/sync.md for the convergence rule.
+ */
+export const version = (value: unknown, path: string): [number, string] => {
+  const [seq, writer] = array(json, 2)(value, path);
+  return [integer(0, Number.MAX_SAFE_INTEGER)(seq, `${path}[0]`), string({ max: L.INSTANCE_ID_MAX })(writer, `${path}[1]`)];
+};
+export type Version = [seq: number, writer: string];
+
+interface PeerPacketBase {
+  /** Set by a relay peer on forwarded packets: who sent it (§5). */
+  origin?: string;
+  /** Set by a client sending a private packet through a relay peer: who it is for (§5). */
+  recipient?: string;
+}
+
+export type PeerPacket =
+  | (PeerPacketBase & { opcode: 'G_MSG' | 'P_MSG'; payload: unknown })
+  | (PeerPacketBase & { opcode: 'G_VAR' | 'P_VAR'; payload: string | number | boolean; id: string; seq: number })
+  | (PeerPacketBase & {
+      [M in ListMethod]: {
+        opcode: 'G_LIST' | 'P_LIST';
+        method: M;
+        payload: ListPayloads[M];
+        id: string;
+        seq: number;
+        base?: Version;
+      };
+    }[ListMethod])
+  | (PeerPacketBase & { opcode: 'NEW_CHAN'; payload: Infer<(typeof peerOpcodes)['NEW_CHAN']> })
+  | (PeerPacketBase & { opcode: 'HANGUP' | 'DECLINE'; payload?: undefined });

@@ -1,0 +1,35 @@
+// Size limits shared by client and server. The server enforces them; the client checks them
+// before sending so a too-large request fails locally with a clear message.
+
+/** Largest WebSocket frame the server accepts (bigger ⇒ VIOLATION + close 1009). */
+export const MAX_FRAME_BYTES = 64 * 1024;
+/** Largest data-channel message (browsers cap SCTP messages at 256 KiB). */
+export const MAX_IN_BAND_BYTES = 240 * 1024;
+
+export const USERNAME_MAX = 64;
+export const LOBBY_NAME_MAX = 64;
+export const PASSWORD_MAX = 128;
+export const TOKEN_MAX = 4096;
+/** Base64 SPKI of a P-256 key is 124 characters; leave room for other encodings. */
+export const PUBKEY_MAX = 512;
+export const LISTENER_MAX = 128;
+export const INSTANCE_ID_MAX = 64;
+export const UGI_MAX = 128;
+/** -1 means unlimited. */
+export const MAX_PLAYERS_LIMIT = 1000;
+
+export const CHANNEL_LABEL_MAX = 64;
+/** Negotiated data-channel ids start above the ones WebRTC assigns itself (0/1 for `default`). */
+export const FIRST_CHANNEL_ID = 16;
+export const LAST_CHANNEL_ID = 1023;
+
+export const NETWORK_ID_MAX = 256;
+export const LIST_ITEMS_MAX = 200_000;
+/** Packets in one in-band batch (one data-channel message). */
+export const BATCH_MAX = 10_000;
+
+/** Per-connection rate limit: a token bucket refilled at RATE per second, holding at most BURST. */
+export const RATE_PER_SECOND = 50;
+export const RATE_BURST = 200;
+/** Rejected packets tolerated (with WARNINGs) within one window before the VIOLATION. */
+export const RATE_STRIKES_BEFORE_VIOLATION = 100;

@@ -1,0 +1,167 @@
+// Out-of-band opcodes (client ↔ signaling server), protocol.md §2: one payload validator per opcode.
+import * as L from './limits.js';
+import {
+  array,
+  boolean,
+  either,
+  integer,
+  json,
+  literal,
+  none,
+  object,
+  optional,
+  string,
+  type Check,
+  type Infer,
+} from './schema.js';
+
+export const username = string({ min: 1, max: L.USERNAME_MAX, printable: true });
+export const lobbyName = string({ min: 1, max: L.LOBBY_NAME_MAX, printable: true });
+export const password = string({ max: L.PASSWORD_MAX });
+export const instanceId = string({ min: 1, max: L.INSTANCE_ID_MAX, printable: true });
+export const maxPlayers = integer(-1, L.MAX_PLAYERS_LIMIT);
+
+export const SIGNAL_DATA = 0;
+export const SIGNAL_VOICE = 1;
+
+/** A relayed WebRTC signal: simple-peer's signal object, or `[ciphertext_b64, iv_b64]` under E2EE (§6). */
+export const signal = object({
+  type: literal(SIGNAL_DATA, SIGNAL_VOICE),
+  contents: json,
+});
+
+export const user = object({
+  instance_id: instanceId,
+  user_id: string({ min: 1, max: L.INSTANCE_ID_MAX }),
+  username,
+  pubkey: optional(string({ max: L.PUBKEY_MAX })),
+});
+export type User = Infer<typeof user>;
+
+export const lobbyInfo = object({
+  name: lobbyName,
+  host: user,
+  max_players: maxPlayers,
+  current_players: integer(0, Number.MAX_SAFE_INTEGER),
+  currently_locked: boolean,
+  password_required: boolean,
+  relay_enabled: boolean,
+  hidden: boolean,
+});
+export type LobbyInfo = Infer<typeof lobbyInfo>;
+
+export const manageMethods = [
+  'lock',
+  'unlock',
+  'hide',
+  'show',
+  'kick',
+  'change_password',
+  'change_max_players',
+  'transfer_ownership',
+  'close_lobby',
+] as const;
+export type ManageMethod = (typeof manageMethods)[number];
+
+/** Client → server. */
+export const clientOpcodes = {
+  INIT: object({
+    username,
+    token: optional(string({ max: L.TOKEN_MAX })),
+    pubkey: optional(string({ min: 1, max: L.PUBKEY_MAX })),
+  }),
+  KEEPALIVE: none,
+  LIST_LOBBIES: none,
+  FIND_LOBBY: lobbyName,
+  CREATE_LOBBY: object({
+    name: lobbyName,
+    max_players: maxPlayers,
+    password,
+    locked: boolean,
+    hidden: optional(boolean),
+    enable_relay: boolean,
+  }),
+  JOIN_LOBBY: object({ name: lobbyName, password: optional(password) }),
+  LEAVE_LOBBY: none,
+  MANAGE_LOBBY: object({ method: literal(...manageMethods), args: json }),
+  MAKE_OFFER: signal,
+  MAKE_ANSWER: signal,
+  ICE: signal,
+} satisfies Record<string, Check<unknown>>;
+
+/** Opcodes whose packet carries `recipient` and is relayed with a server-stamped `origin`. */
+export const relayedOpcodes = ['MAKE_OFFER', 'MAKE_ANSWER', 'ICE'] as const;
+export type RelayedOpcode = (typeof relayedOpcodes)[number];
+
+const ackText = string({ max: 64 });
+
+/** Server → client. */
+export const serverOpcodes = {
+  INIT_OK: object({ instance_id: instanceId, user_id: string({ min: 1, max: L.INSTANCE_ID_MAX }), username }),
+  KEEPALIVE_ACK: none,
+  LIST_ACK: array(lobbyName, 100_000),
+  FIND_ACK: either(lobbyInfo, literal('not found'), 'lobby info or "not found"'),
+  CREATE_ACK: ackText,
+  JOIN_ACK: ackText,
+  LEAVE_ACK: ackText,
+  MANAGE_ACK: ackText,
+  TRANSITION: literal('host', 'peer', ''),
+  NEW_HOST: user,
+  NEW_PEER: user,
+  PEER_JOIN: user,
+  PEER_LEFT: instanceId,
+  NEW_LOBBY: lobbyName,
+  LOBBY_CLOSED: lobbyName,
+  RELAY: instanceId,
+  WARNING: string({ max: 1000 }),
+  VIOLATION: string({ max: 1000 }),
+  MAKE_OFFER: signal,
+  MAKE_ANSWER: signal,
+  ICE: signal,
+} satisfies Record<string, Check<unknown>>;
+
+type PayloadsOf<T extends Record<string, Check<unknown>>> = { [K in keyof T]: Infer<T[K]> };
+export type ClientPayloads = PayloadsOf<typeof clientOpcodes>;
+export type ServerPayloads = PayloadsOf<typeof serverOpcodes>;
+export type ClientOpcode = keyof ClientPayloads;
+export type ServerOpcode = keyof ServerPayloads;
+
+export interface Origin {
+  instance_id: string;
+  username: string;
+}
+
+export const origin = object({ instance_id: instanceId, username });
+
+/** A validated client → server packet, discriminated by opcode. */
+export type ClientPacket = {
+  [K in ClientOpcode]: { opcode: K; payload: ClientPayloads[K]; recipient?: string; listener?: string };
+}[ClientOpcode];
+
+/** A validated server → client packet, discriminated by opcode. */
+export type ServerPacket = {
+  [K in ServerOpcode]: { opcode: K; payload: ServerPayloads[K]; origin?: Origin; listener?: string };
+}[ServerOpcode];
+
+// Reply texts, named once so server, client and tests agree on them.
+export const Reply = {
+  ok: 'ok',
+  exists: 'exists',
+  alreadyInLobby: 'already in lobby',
+  invalid: 'invalid',
+  notFound: 'not found',
+  locked: 'locked',
+  full: 'full',
+  password: 'password',
+  unauthorized: 'unauthorized',
+  notInLobby: 'not in lobby',
+} as const;
+
+export const Warning = {
+  notInitialized: 'not initialized',
+  alreadyInitialized: 'already initialized',
+  peerInvalid: 'peer invalid',
+  usernameTaken: 'username taken',
+  rateLimited: 'rate limited: slow down',
+  kicked: 'kicked from the lobby',
+} as const;

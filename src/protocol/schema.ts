@@ -1,0 +1,113 @@
+// Tiny runtime validators. Each Check both narrows the TypeScript type and, at run time,
+// throws a ProtocolError naming the offending field, so every edge can answer with a clear reason.
+
+export class ProtocolError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ProtocolError';
+  }
+}
+
+export type Check<T> = (value: unknown, path: string) => T;
+export type Infer<C> = C extends Check<infer T> ? T : never;
+
+const fail = (path: string, expected: string): never => {
+  throw new ProtocolError(`${path} must be ${expected}`);
+};
+
+// Printable: no C0/C1 control characters (tabs and newlines included), no lone surrogates.
+const NON_PRINTABLE = /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+export interface StringRules {
+  min?: number;
+  max: number;
+  printable?: boolean;
+}
+
+export const string =
+  ({ min = 0, max, printable = false }: StringRules): Check<string> =>
+  (value, path) => {
+    if (typeof value !== 'string') return fail(path, 'a string');
+    const length = [...value].length;
+    if (length < min || length > max) return fail(path, `${min}–${max} characters long`);
+    if (printable && NON_PRINTABLE.test(value)) return fail(path, 'printable text');
+    return value;
+  };
+
+export const integer =
+  (min: number, max: number): Check<number> =>
+  (value, path) =>
+    typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max
+      ? value
+      : fail(path, `an integer from ${min} to ${max}`);
+
+export const boolean: Check<boolean> = (value, path) =>
+  typeof value === 'boolean' ? value : fail(path, 'true or false');
+
+export const literal =
+  <const T extends readonly (string | number)[]>(...options: T): Check<T[number]> =>
+  (value, path) =>
+    options.includes(value as T[number]) ? (value as T[number]) : fail(path, `one of ${options.map((o) => JSON.stringify(o)).join(', ')}`);
+
+/** Any JSON value (it arrived through JSON.parse, so it already is one). */
+export const json: Check<unknown> = (value) => value;
+
+/** No payload: accepts anything absent or null and yields undefined. */
+export const none: Check<undefined> = (value, path) =>
+  value === undefined || value === null ? undefined : fail(path, 'empty');
+
+/** A Scratch value: what a variable or list item can hold. */
+export const scratchValue: Check<string | number | boolean> = (value, path) =>
+  typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))
+    ? value
+    : fail(path, 'a string, number or boolean');
+
+export const array =
+  <T>(item: Check<T>, maxItems: number): Check<T[]> =>
+  (value, path) => {
+    if (!Array.isArray(value)) return fail(path, 'an array');
+    if (value.length > maxItems) return fail(path, `at most ${maxItems} items`);
+    return value.map((entry, index) => item(entry, `${path}[${index}]`));
+  };
+
+export const optional =
+  <T>(check: Check<T>): Check<T | undefined> =>
+  (value, path) =>
+    value === undefined ? undefined : check(value, path);
+
+type Shape = Record<string, Check<unknown>>;
+type OptionalKeys<S extends Shape> = { [K in keyof S]: undefined extends Infer<S[K]> ? K : never }[keyof S];
+type ObjectOf<S extends Shape> = { [K in Exclude<keyof S, OptionalKeys<S>>]: Infer<S[K]> } & {
+  [K in OptionalKeys<S>]?: Infer<S[K]>;
+};
+
+export const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** An object with exactly these known fields; unknown fields are dropped, missing required ones rejected. */
+export const object =
+  <S extends Shape>(shape: S): Check<ObjectOf<S>> =>
+  (value, path) => {
+    if (!isPlainObject(value)) return fail(path, 'an object');
+    const out: Record<string, unknown> = {};
+    for (const [key, check] of Object.entries(shape)) {
+      const field = check(value[key], `${path}.${key}`);
+      if (field !== undefined) out[key] = field;
+    }
+    return out as ObjectOf<S>;
+  };
+
+/** First check that accepts wins; the error names every alternative. */
+export const either =
+  <A, B>(first: Check<A>, second: Check<B>, expected: string): Check<A | B> =>
+  (value, path) => {
+    try {
+      return first(value, path);
+    } catch {
+      try {
+        return second(value, path);
+      } catch {
+        return fail(path, expected);
+      }
+    }
+  };
