@@ -1,0 +1,124 @@
+// The public face of the core client, as the TurboWarp blocks (and any other front end) see it.
+// Everything is plain data: ids are instance id strings, payloads any JSON value.
+import type { LobbyInfo, User } from '../protocol/index.js';
+import type { Mode } from './session.js';
+
+export interface IceServer {
+  urls: string | string[];
+  username?: string;
+  credential?: string;
+}
+
+export interface ConnectOptions {
+  /** ws:// or wss:// URL of the signaling server. */
+  url: string;
+  username: string;
+  /** Game id partitioning lobbies (the `ugi` query); defaults to "default". */
+  ugi?: string;
+  token?: string;
+  /** Create an ECDH key pair and send its public key, enabling E2EE with other keyed players. */
+  encryption?: boolean;
+}
+
+export interface LobbyOptions {
+  name: string;
+  maxPlayers?: number;
+  password?: string;
+  locked?: boolean;
+  hidden?: boolean;
+  enableRelay?: boolean;
+}
+
+export interface ReceivedMessage {
+  from: string;
+  channel: string;
+  /** 'broadcast' for G_MSG, 'private' for P_MSG. */
+  kind: 'broadcast' | 'private';
+  payload: unknown;
+}
+
+export type VoiceEvent = 'ringing' | 'answered' | 'declined' | 'hungup';
+
+export interface ClientEvents {
+  connected: [];
+  disconnected: [reason: string];
+  /** Anything that went wrong, with a reason a project can show; `peer` when it concerns one. */
+  error: [info: { message: string; peer?: string }];
+  mode: [mode: Mode];
+  host: [instanceId: string];
+  'peer-join': [user: User];
+  /** The data link to a peer is open (after peer-join). */
+  'peer-connected': [instanceId: string];
+  'peer-leave': [instanceId: string];
+  'lobby-new': [name: string];
+  'lobby-closed': [name: string];
+  message: [message: ReceivedMessage];
+  'channel-open': [peer: string, label: string];
+  'channel-close': [peer: string, label: string];
+  voice: [event: VoiceEvent, peer: string];
+}
+
+/** What the blocks need from the core. Implemented by CloudLinkClient (src/client/cloudlink.ts). */
+export interface CoreClient {
+  on<K extends keyof ClientEvents>(event: K, listener: (...args: ClientEvents[K]) => void): () => void;
+
+  // connection
+  setIceServers(servers: IceServer[]): void;
+  setRelayOnly(relayOnly: boolean): void;
+  connect(options: ConnectOptions): Promise<void>;
+  disconnect(): void;
+  readonly connected: boolean;
+  readonly myId: string;
+  readonly myUsername: string;
+  readonly mode: Mode;
+  readonly lastError: string;
+
+  // lobbies
+  createLobby(options: LobbyOptions): Promise<void>;
+  joinLobby(name: string, password?: string): Promise<void>;
+  leaveLobby(): Promise<void>;
+  listLobbies(): Promise<string[]>;
+  findLobby(name: string): Promise<LobbyInfo | null>;
+  readonly lobby: string;
+  readonly isHost: boolean;
+  readonly hostId: string;
+  lockLobby(): Promise<void>;
+  unlockLobby(): Promise<void>;
+  hideLobby(): Promise<void>;
+  showLobby(): Promise<void>;
+  setMaxPlayers(max: number): Promise<void>;
+  setPassword(password: string): Promise<void>;
+  kick(instanceId: string): Promise<void>;
+  transferHost(instanceId: string): Promise<void>;
+  closeLobby(): Promise<void>;
+
+  // players
+  /** Instance ids of the other members of my lobby. */
+  players(): string[];
+  usernameOf(instanceId: string): string;
+  /** Is the data link to this peer open? */
+  isPeerConnected(instanceId: string): boolean;
+  /** Drop my data link to a peer (it stays in the lobby). */
+  disconnectPeer(instanceId: string): void;
+
+  // channels and messages
+  openChannel(label: string, ordered: boolean): void;
+  closeChannel(label: string): void;
+  channels(): string[];
+  broadcast(payload: unknown, channel?: string): void;
+  sendPrivate(peer: string, payload: unknown, channel?: string): void;
+
+  // voice (protocol.md §7)
+  requestMicrophone(): Promise<void>;
+  readonly hasMicrophone: boolean;
+  call(peer: string): Promise<void>;
+  answer(peer: string): Promise<void>;
+  decline(peer: string): void;
+  hangup(peer: string): void;
+  setMuted(peer: string, muted: boolean): void;
+  /** 0–100. */
+  setVolume(peer: string, volume: number): void;
+  setVoicePosition(peer: string, x: number, y: number, z: number): void;
+  /** 'idle' | 'calling' | 'ringing' | 'in call'. */
+  callState(peer: string): string;
+}
