@@ -45,13 +45,21 @@ export function decodeClientPacket(text: string): ClientPacket {
   return packet;
 }
 
-/** The listener of a packet that failed validation, if it had a usable one, so the WARNING can carry it. */
-export function salvageListener(text: string): string | undefined {
+/** What can be read of a packet that failed validation (its opcode and listener), so the reply can be correlated. */
+export function salvageEnvelope(text: string): { opcode?: string; listener?: string } {
   try {
     const raw = JSON.parse(text) as unknown;
-    return isPlainObject(raw) ? listener(raw.listener, 'listener') : undefined;
+    if (!isPlainObject(raw)) return {};
+    const opcode = typeof raw.opcode === 'string' ? raw.opcode : undefined;
+    let salvaged: string | undefined;
+    try {
+      salvaged = listener(raw.listener, 'listener');
+    } catch {
+      salvaged = undefined;
+    }
+    return { opcode, listener: salvaged };
   } catch {
-    return undefined;
+    return {};
   }
 }
 

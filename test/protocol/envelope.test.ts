@@ -7,7 +7,7 @@ import {
   MAX_FRAME_BYTES,
   MAX_IN_BAND_BYTES,
   ProtocolError,
-  salvageListener,
+  salvageEnvelope,
   type PeerPacket,
 } from '../../src/protocol/index.js';
 
@@ -52,8 +52,9 @@ describe('client → server packets', () => {
   });
 
   it('salvages the listener of a bad packet so the WARNING can be correlated', () => {
-    expect(salvageListener('{"opcode":"INIT","payload":1,"listener":"abc"}')).toBe('abc');
-    expect(salvageListener('{')).toBeUndefined();
+    expect(salvageEnvelope('{"opcode":"INIT","payload":1,"listener":"abc"}')).toEqual({ opcode: 'INIT', listener: 'abc' });
+    expect(salvageEnvelope('{"opcode":"INIT","listener":7}')).toEqual({ opcode: 'INIT', listener: undefined });
+    expect(salvageEnvelope('{')).toEqual({});
   });
 });
 

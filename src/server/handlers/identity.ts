@@ -1,0 +1,35 @@
+// INIT (who am I, in which game) and KEEPALIVE.
+import { randomUUID } from 'node:crypto';
+import { Warning } from '../../protocol/index.js';
+import { reply, warn, type Handler } from './request.js';
+
+export const init: Handler<'INIT'> = async (request) => {
+  const { ctx, player, payload } = request;
+  if (player.user || player.initializing) return warn(request, Warning.alreadyInitialized);
+  if (ctx.store.usernameTaken(player.game, payload.username)) return warn(request, Warning.usernameTaken);
+
+  const instanceId: string = randomUUID();
+  let userId = instanceId;
+  if (ctx.tokenVerifier && payload.token !== undefined) {
+    player.initializing = true;
+    const account = await ctx.tokenVerifier(payload.token, payload.username).catch(() => null);
+    player.initializing = false;
+    if (!account) return warn(request, 'invalid token');
+    userId = account.user_id;
+    // The name may have been taken while the token was being checked.
+    if (ctx.store.usernameTaken(player.game, payload.username)) return warn(request, Warning.usernameTaken);
+  }
+  if (!player.open) return;
+
+  player.user = {
+    instance_id: instanceId,
+    user_id: userId,
+    username: payload.username,
+    ...(payload.pubkey ? { pubkey: payload.pubkey } : {}),
+  };
+  ctx.store.addPlayer(player);
+  ctx.log('info', 'player.init', { game: player.game, player: instanceId, username: payload.username, e2ee: !!payload.pubkey });
+  reply(request, 'INIT_OK', { instance_id: instanceId, user_id: userId, username: payload.username });
+};
+
+export const keepalive: Handler<'KEEPALIVE'> = (request) => reply(request, 'KEEPALIVE_ACK', undefined);

@@ -1,0 +1,22 @@
+// A validated request plus the means to answer it: replies carry the request's `listener`.
+import type { ClientOpcode, ClientPayloads, ServerOpcode, ServerPayloads } from '../../protocol/index.js';
+import type { ServerContext } from '../context.js';
+import type { Player } from '../player.js';
+
+export interface Request<K extends ClientOpcode> {
+  ctx: ServerContext;
+  player: Player;
+  payload: ClientPayloads[K];
+  recipient?: string;
+  listener?: string;
+}
+
+export function reply<K extends ServerOpcode>(request: Request<ClientOpcode>, opcode: K, payload: ServerPayloads[K]): void {
+  request.player.send(opcode, payload, request.listener === undefined ? {} : { listener: request.listener });
+}
+
+export function warn(request: Request<ClientOpcode>, text: string): void {
+  reply(request, 'WARNING', text);
+}
+
+export type Handler<K extends ClientOpcode> = (request: Request<K>) => void | Promise<void>;

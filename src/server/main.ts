@@ -1,0 +1,50 @@
+// `node dist/server.mjs`: run the signalling server from the command line.
+import { parseArgs } from 'node:util';
+import { jsonLogger } from './log.js';
+import { startServer } from './server.js';
+
+const { values } = parseArgs({
+  options: {
+    host: { type: 'string', default: process.env.CL5_HOST ?? '127.0.0.1' },
+    port: { type: 'string', default: process.env.CL5_PORT ?? '3000' },
+    'allowed-origins': { type: 'string', default: process.env.CL5_ALLOWED_ORIGINS ?? '' },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+if (values.help) {
+  console.log(`CloudLink 5 signalling server
+  --host HOST               listen address (env CL5_HOST, default 127.0.0.1)
+  --port PORT               listen port (env CL5_PORT, default 3000)
+  --allowed-origins A,B     browser origins allowed to connect (env CL5_ALLOWED_ORIGINS, default any)`);
+  process.exit(0);
+}
+
+const port = Number(values.port);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`invalid --port: ${values.port}`);
+  process.exit(2);
+}
+
+const log = jsonLogger();
+const server = await startServer({
+  host: values.host,
+  port,
+  allowedOrigins: values['allowed-origins'].split(',').map((o) => o.trim()).filter(Boolean),
+  logger: log,
+});
+
+console.log(`\nCloudLink 5 server running.
+  Extension URL (TurboWarp → Custom Extension → URL, run without sandbox): ${server.url}/cloudlink5.js
+  Server URL for the "connect" block:                                       ${server.wsUrl}
+  Status page:                                                              ${server.url}/\n`);
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    log('info', 'server.stopping', { signal });
+    void server.close().then(() => process.exit(0));
+  });
+}

@@ -1,0 +1,162 @@
+// startServer: the signalling server (WebSocket) and its HTTP side on one port.
+import { createServer, type Server } from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { WebSocketServer, type WebSocket } from 'ws';
+import {
+  MAX_FRAME_BYTES,
+  RATE_BURST,
+  RATE_PER_SECOND,
+  RATE_STRIKES_BEFORE_VIOLATION,
+  UGI_MAX,
+} from '../protocol/index.js';
+import type { RelayProvider, ServerContext, TokenVerifier } from './context.js';
+import { dispatch } from './dispatch.js';
+import { httpHandler } from './http.js';
+import { jsonLogger, type Logger } from './log.js';
+import { removeMember } from './membership.js';
+import { Player } from './player.js';
+import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
+import { MemoryStore, type LobbyStore } from './store.js';
+
+export interface ServerOptions {
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** Browser origins allowed to open the WebSocket; empty allows any. */
+  allowedOrigins?: string[];
+  /** The built extension served at /cloudlink5.js. */
+  extensionFile?: string;
+  rateLimit?: Partial<RateLimitOptions>;
+  pingIntervalMs?: number;
+  logger?: Logger;
+  tokenVerifier?: TokenVerifier;
+  relay?: RelayProvider;
+  store?: LobbyStore;
+}
+
+export interface RunningServer {
+  /** http://host:port */
+  url: string;
+  /** ws://host:port/ */
+  wsUrl: string;
+  port: number;
+  store: LobbyStore;
+  /** Closes every socket (1001) and stops listening. */
+  close(): Promise<void>;
+}
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** ws closes oversized frames itself (1009, no message); ours are checked first, with a VIOLATION. */
+const WS_HARD_LIMIT = 16 * MAX_FRAME_BYTES;
+
+function gameOf(url: string | undefined): string {
+  const ugi = new URL(url ?? '/', 'http://localhost').searchParams.get('ugi');
+  return ugi ? ugi.slice(0, UGI_MAX) : 'default';
+}
+
+export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
+  const log = options.logger ?? jsonLogger();
+  const store = options.store ?? new MemoryStore();
+  const ctx: ServerContext = { store, log, tokenVerifier: options.tokenVerifier, relay: options.relay };
+  const rate: RateLimitOptions = {
+    perSecond: RATE_PER_SECOND,
+    burst: RATE_BURST,
+    strikesBeforeViolation: RATE_STRIKES_BEFORE_VIOLATION,
+    ...options.rateLimit,
+  };
+  const allowed = new Set(options.allowedOrigins ?? []);
+
+  const http: Server = createServer(
+    httpHandler({
+      store,
+      extensionFile: options.extensionFile ?? path.join(repoRoot, 'dist/cloudlink5.js'),
+      startedAt: Date.now(),
+    }),
+  );
+  const wss = new WebSocketServer({ noServer: true, maxPayload: WS_HARD_LIMIT, perMessageDeflate: false });
+  const players = new Set<Player>();
+
+  http.on('upgrade', (req, socket, head) => {
+    const origin = req.headers.origin;
+    if (allowed.size > 0 && (origin === undefined || !allowed.has(origin))) {
+      log('warn', 'origin.refused', { origin: origin ?? null, address: req.socket.remoteAddress });
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, gameOf(req.url), req.socket.remoteAddress ?? ''));
+  });
+
+  function accept(ws: WebSocket, game: string, address: string): void {
+    const player = new Player(ws, game, new RateLimiter(rate), address);
+    players.add(player);
+    ws.on('pong', () => (player.alive = true));
+    ws.on('message', (data, isBinary) => {
+      const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+      if (isBinary) {
+        player.send('WARNING', 'binary frames are not supported: send JSON text');
+        return;
+      }
+      dispatch(ctx, player, bytes.toString('utf8'), bytes.length);
+    });
+    ws.on('close', () => {
+      players.delete(player);
+      removeMember(ctx, player, 'disconnected');
+      if (player.user) {
+        store.removePlayer(player);
+        log('info', 'player.disconnect', { game, player: player.id });
+      }
+    });
+    ws.on('error', (error) => log('warn', 'socket.error', { player: player.id, error: error.message }));
+  }
+
+  // WebSocket-level liveness: a socket that missed a whole ping interval is dead.
+  const pinger = setInterval(() => {
+    for (const player of players) {
+      if (!player.alive) {
+        log('info', 'player.timeout', { player: player.id });
+        player.socket.terminate();
+        continue;
+      }
+      player.alive = false;
+      player.socket.ping();
+    }
+  }, options.pingIntervalMs ?? 30_000);
+  pinger.unref();
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(options.port ?? 3000, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = http.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const host = options.host ?? '127.0.0.1';
+  const hostForUrl = host.includes(':') ? `[${host}]` : host;
+  log('info', 'server.listening', { host, port });
+
+  let closing: Promise<void> | null = null;
+  return {
+    url: `http://${hostForUrl}:${port}`,
+    wsUrl: `ws://${hostForUrl}:${port}/`,
+    port,
+    store,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        clearInterval(pinger);
+        for (const player of players) player.socket.close(1001, 'server shutting down');
+        // Sockets that do not finish the closing handshake promptly are cut.
+        const force = setTimeout(() => {
+          for (const player of players) player.socket.terminate();
+        }, 1000);
+        wss.close();
+        http.close(() => {
+          clearTimeout(force);
+          log('info', 'server.closed', {});
+          resolve();
+        });
+        http.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}
