@@ -67,11 +67,15 @@ export function dispatch(ctx: ServerContext, player: Player, text: string, byteL
   if (!player.user && packet.opcode !== 'INIT') return warn(request, Warning.notInitialized);
 
   const handler = handlers[packet.opcode] as Handler<ClientOpcode>;
-  Promise.resolve()
-    .then(() => handler(request))
-    .catch((error: unknown) => {
-      // A bug of ours must not take the connection, or anyone else, down with it.
-      ctx.log('error', 'handler.failed', { opcode: packet.opcode, player: player.id, error: String(error) });
-      warn(request, `server error handling ${packet.opcode}`);
-    });
+  // Handlers run synchronously where they can, so replies keep the order of the requests.
+  const failed = (error: unknown) => {
+    // A bug of ours must not take the connection, or anyone else, down with it.
+    ctx.log('error', 'handler.failed', { opcode: packet.opcode, player: player.id, error: String(error) });
+    warn(request, `server error handling ${packet.opcode}`);
+  };
+  try {
+    handler(request)?.catch(failed);
+  } catch (error) {
+    failed(error);
+  }
 }

@@ -1,0 +1,169 @@
+// The server's edge: signal relay rules, malformed input, limits, dead sockets, HTTP, origins.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MAX_FRAME_BYTES } from '../../src/protocol/index.js';
+import { startServer, type RunningServer, type ServerOptions } from '../../src/server/server.js';
+import { silentLogger } from '../helpers/logger.js';
+import { RawClient } from './client.js';
+
+let server: RunningServer | undefined;
+const clients: RawClient[] = [];
+
+async function serve(options: ServerOptions = {}): Promise<RunningServer> {
+  server = await startServer({ port: 0, logger: silentLogger, ...options });
+  return server;
+}
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.close();
+  await server?.close();
+  server = undefined;
+});
+
+async function player(username: string, options: ConstructorParameters<typeof Object>[0] = {}): Promise<RawClient & { id: string }> {
+  const client = (await RawClient.open(server!.wsUrl, options)) as RawClient & { id: string };
+  clients.push(client);
+  const ok = await client.request('INIT', { username }, 'INIT_OK');
+  client.id = (ok.payload as { instance_id: string }).instance_id;
+  return client;
+}
+
+async function pair(): Promise<[RawClient & { id: string }, RawClient & { id: string }]> {
+  const ann = await player('ann');
+  const bob = await player('bob');
+  await ann.request('CREATE_LOBBY', { name: 'room', max_players: -1, password: '', locked: false, enable_relay: false }, 'CREATE_ACK');
+  await bob.request('JOIN_LOBBY', { name: 'room', password: '' }, 'JOIN_ACK');
+  await ann.next('NEW_PEER');
+  ann.received.length = 0;
+  bob.received.length = 0;
+  return [ann, bob];
+}
+
+describe('signal relay', () => {
+  it('relays MAKE_OFFER / MAKE_ANSWER / ICE within a lobby with a server-stamped origin', async () => {
+    await serve();
+    const [ann, bob] = await pair();
+    for (const opcode of ['MAKE_OFFER', 'MAKE_ANSWER', 'ICE']) {
+      const contents = { type: 'offer', sdp: `sdp-${opcode}` };
+      ann.send({ opcode, payload: { type: 0, contents }, recipient: bob.id, origin: { instance_id: 'forged', username: 'mallory' } });
+      const got = await bob.next(opcode);
+      expect(got.payload).toEqual({ type: 0, contents });
+      expect(got.origin).toEqual({ instance_id: ann.id, username: 'ann' });
+    }
+    // Ciphertext pairs pass through untouched.
+    bob.send({ opcode: 'ICE', payload: { type: 1, contents: ['Y3Q=', 'aXY='] }, recipient: ann.id });
+    expect((await ann.next('ICE')).payload).toEqual({ type: 1, contents: ['Y3Q=', 'aXY='] });
+  });
+
+  it('refuses signals to players outside my lobby, to myself, or without a recipient', async () => {
+    await serve();
+    const [ann, bob] = await pair();
+    const outsider = await player('out');
+    const signal = { type: 0, contents: {} };
+    expect(await ann.request('MAKE_OFFER', signal, 'WARNING', { recipient: outsider.id })).toMatchObject({ payload: 'peer invalid' });
+    expect(await ann.request('MAKE_OFFER', signal, 'WARNING', { recipient: ann.id })).toMatchObject({ payload: 'peer invalid' });
+    expect(await ann.request('ICE', signal, 'WARNING')).toMatchObject({ payload: 'peer invalid' });
+    expect(await outsider.request('ICE', signal, 'WARNING', { recipient: bob.id })).toMatchObject({ payload: 'peer invalid' });
+    expect(outsider.opcodes()).toEqual([]);
+    expect(bob.opcodes()).not.toContain('ICE');
+  });
+});
+
+describe('malformed input', () => {
+  it('answers bad JSON, wrong types and unknown opcodes with a WARNING and keeps serving everyone', async () => {
+    await serve();
+    const [ann, bob] = await pair();
+    ann.send('{not json');
+    expect((await ann.next('WARNING')).payload).toBe('packet is not valid JSON');
+    ann.send('"just a string"');
+    expect((await ann.next('WARNING')).payload).toBe('packet must be a JSON object');
+    ann.send({ opcode: 'SELF_DESTRUCT', listener: 'x1' });
+    expect(await ann.next('WARNING')).toMatchObject({ payload: 'unknown opcode "SELF_DESTRUCT"', listener: 'x1' });
+    ann.send({ opcode: 'FIND_LOBBY', payload: { name: 'room' } });
+    expect((await ann.next('WARNING')).payload).toBe('payload must be a string');
+    ann.ws.send(Buffer.from([1, 2, 3]), { binary: true });
+    expect((await ann.next('WARNING')).payload).toContain('binary frames are not supported');
+    expect((await ann.request('LIST_LOBBIES')).payload).toEqual(['room']);
+    expect((await bob.request('FIND_LOBBY', 'room')).payload).toMatchObject({ current_players: 2 });
+  });
+
+  it('closes an oversized frame with VIOLATION and 1009; the lobby goes on without it', async () => {
+    await serve();
+    const [ann, bob] = await pair();
+    ann.send({ opcode: 'FIND_LOBBY', payload: 'x'.repeat(MAX_FRAME_BYTES) });
+    expect((await ann.next('VIOLATION')).payload).toContain('frame too large');
+    expect((await ann.closed()).code).toBe(1009);
+    expect((await bob.next('TRANSITION')).payload).toBe('host');
+    expect((await bob.next('PEER_LEFT')).payload).toBe(ann.id);
+    expect((await bob.request('KEEPALIVE')).opcode).toBe('KEEPALIVE_ACK');
+  });
+
+  it('rate-limits a flood: WARNINGs first, then VIOLATION and 1008; others unaffected', async () => {
+    await serve({ rateLimit: { perSecond: 10, burst: 20, strikesBeforeViolation: 30 } });
+    const [ann, bob] = await pair();
+    for (let i = 0; i < 80; i += 1) ann.send({ opcode: 'KEEPALIVE' });
+    expect((await ann.next('WARNING')).payload).toBe('rate limited: slow down');
+    expect((await ann.next('VIOLATION')).payload).toContain('rate limit');
+    expect((await ann.closed()).code).toBe(1008);
+    const acks = ann.received.filter((p) => p.opcode === 'KEEPALIVE_ACK').length;
+    expect(acks).toBeGreaterThanOrEqual(18);
+    expect(acks).toBeLessThan(30);
+    expect((await bob.request('KEEPALIVE')).opcode).toBe('KEEPALIVE_ACK');
+  });
+});
+
+describe('liveness', () => {
+  it('drops a socket that stops answering pings and tells its lobby', async () => {
+    await serve({ pingIntervalMs: 100 });
+    const ann = await player('ann', { autoPong: false });
+    const bob = await player('bob');
+    await ann.request('CREATE_LOBBY', { name: 'room', max_players: -1, password: '', locked: false, enable_relay: false }, 'CREATE_ACK');
+    await bob.request('JOIN_LOBBY', { name: 'room', password: '' }, 'JOIN_ACK');
+    expect((await bob.next('PEER_LEFT', 2000)).payload).toBe(ann.id);
+    expect(await ann.closed()).toBeTruthy();
+    // bob answers pings (ws does by default) and stays.
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    expect((await bob.request('FIND_LOBBY', 'room')).payload).toMatchObject({ host: { instance_id: bob.id } });
+  });
+});
+
+describe('HTTP', () => {
+  it('serves the status page, health check and the extension with CORS', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cl5-ext-'));
+    const extensionFile = path.join(dir, 'cloudlink5.js');
+    writeFileSync(extensionFile, '/* extension */');
+    try {
+      await serve({ extensionFile });
+      await pair();
+      const status = await fetch(`${server!.url}/`);
+      expect(status.status).toBe(200);
+      const html = await status.text();
+      expect(html).toContain('CloudLink 5 server');
+      expect(html).toContain('room (2)');
+      expect(html).toContain('/cloudlink5.js');
+
+      const health = await (await fetch(`${server!.url}/healthz`)).json();
+      expect(health).toMatchObject({ ok: true, players: 2, lobbies: 1 });
+
+      const ext = await fetch(`${server!.url}/cloudlink5.js`, { headers: { Origin: 'https://turbowarp.org' } });
+      expect(ext.status).toBe(200);
+      expect(ext.headers.get('access-control-allow-origin')).toBe('*');
+      expect(ext.headers.get('content-type')).toContain('javascript');
+      expect(await ext.text()).toBe('/* extension */');
+
+      expect((await fetch(`${server!.url}/nope`)).status).toBe(404);
+      expect((await fetch(`${server!.url}/`, { method: 'POST' })).status).toBe(405);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses WebSocket upgrades from origins not allowed', async () => {
+    await serve({ allowedOrigins: ['https://turbowarp.org'] });
+    await expect(RawClient.open(server!.wsUrl, { origin: 'https://evil.example' })).rejects.toThrow(/403/);
+    const ok = await RawClient.open(server!.wsUrl, { origin: 'https://turbowarp.org' });
+    clients.push(ok);
+    expect((await ok.request('INIT', { username: 'ann' })).opcode).toBe('INIT_OK');
+  });
+});
