@@ -290,6 +290,15 @@ export class Session extends Emitter<SessionEvents> {
       case 'PEER_JOIN':
         this.peers.set(packet.payload.instance_id, packet.payload);
         break;
+      case 'MAKE_OFFER':
+      case 'MAKE_ANSWER':
+      case 'ICE': {
+        // The server relays only within my lobby: an unknown sender is a member who was there before me.
+        const from = packet.origin;
+        if (!from || this.mode === '' || this.peers.has(from.instance_id) || from.instance_id === this.me?.instance_id) return;
+        this.peers.set(from.instance_id, { ...from, user_id: from.user_id ?? from.instance_id });
+        break;
+      }
       case 'PEER_LEFT':
         this.peers.delete(packet.payload);
         break;

@@ -126,12 +126,18 @@ export type ServerPayloads = PayloadsOf<typeof serverOpcodes>;
 export type ClientOpcode = keyof ClientPayloads;
 export type ServerOpcode = keyof ServerPayloads;
 
-export interface Origin {
-  instance_id: string;
-  username: string;
-}
-
-export const origin = object({ instance_id: instanceId, username });
+/**
+ * Stamped by the server on relayed packets. Besides the spec's {instance_id, username} it carries
+ * the sender's user_id and pubkey: a joiner is told only about the host, so the first signal from
+ * another member is how it learns that member (and the key to decrypt its signals, §6).
+ */
+export const origin = object({
+  instance_id: instanceId,
+  username,
+  user_id: optional(string({ min: 1, max: L.INSTANCE_ID_MAX })),
+  pubkey: optional(string({ max: L.PUBKEY_MAX })),
+});
+export type Origin = Infer<typeof origin>;
 
 /** A validated client → server packet, discriminated by opcode. */
 export type ClientPacket = {

@@ -172,6 +172,6 @@ describe('Session', () => {
     ann.sendSignal('MAKE_OFFER', bob.me!.instance_id, { type: 0, contents: { type: 'offer', sdp: 'v=0' } });
     const [payload, origin] = await offer;
     expect(payload).toEqual({ type: 0, contents: { type: 'offer', sdp: 'v=0' } });
-    expect(origin).toEqual({ instance_id: ann.me!.instance_id, username: 'ann' });
+    expect(origin).toEqual({ instance_id: ann.me!.instance_id, user_id: ann.me!.user_id, username: 'ann' });
   });
 });

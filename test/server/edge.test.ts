@@ -49,7 +49,7 @@ describe('signal relay', () => {
       ann.send({ opcode, payload: { type: 0, contents }, recipient: bob.id, origin: { instance_id: 'forged', username: 'mallory' } });
       const got = await bob.next(opcode);
       expect(got.payload).toEqual({ type: 0, contents });
-      expect(got.origin).toEqual({ instance_id: ann.id, username: 'ann' });
+      expect(got.origin).toEqual({ instance_id: ann.id, user_id: expect.any(String), username: 'ann' });
     }
     // Ciphertext pairs pass through untouched.
     bob.send({ opcode: 'ICE', payload: { type: 1, contents: ['Y3Q=', 'aXY='] }, recipient: ann.id });

@@ -9,5 +9,5 @@ export const relaySignal =
     const { player, recipient, payload } = request;
     const target = recipient === undefined ? undefined : player.lobby?.member(recipient);
     if (!target || target === player) return warn(request, Warning.peerInvalid);
-    target.send(opcode, payload, { origin: { instance_id: player.id, username: player.user!.username } });
+    target.send(opcode, payload, { origin: player.user! });
   };

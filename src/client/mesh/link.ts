@@ -1,0 +1,188 @@
+// One WebRTC link to one peer: a simple-peer connection whose own data channel is `default`,
+// plus negotiated named channels. It knows nothing about lobbies or the server.
+import SimplePeer from 'simple-peer';
+import { FIRST_CHANNEL_ID, LAST_CHANNEL_ID } from '../../protocol/index.js';
+import { Emitter } from '../emitter.js';
+
+export const DEFAULT_CHANNEL = 'default';
+
+/** Which server opcode carries a signal: the link's first offer/answer, or anything after. */
+export type SignalKind = 'offer' | 'answer' | 'ice';
+
+export interface LinkOptions {
+  peerId: string;
+  initiator: boolean;
+  /** RTCPeerConnection & co. for Node (@roamhq/wrtc); the browser's own when absent. */
+  wrtc?: object;
+  config: RTCConfiguration;
+  onSignal: (signal: SimplePeer.SignalData, kind: SignalKind) => void;
+}
+
+export type LinkEvents = {
+  open: [];
+  close: [reason: string];
+  'channel-open': [label: string];
+  'channel-close': [label: string];
+  data: [label: string, text: string];
+  stream: [stream: MediaStream];
+};
+
+interface PeerInternals {
+  _pc: RTCPeerConnection;
+  _channel: RTCDataChannel | null;
+  _onChannelMessage: (event: MessageEvent) => void;
+}
+
+export class PeerLink extends Emitter<LinkEvents> {
+  readonly peerId: string;
+  readonly initiator: boolean;
+  readonly peer: SimplePeer.Instance;
+  /** Open channels by label (`default` once connected). */
+  readonly channels = new Map<string, RTCDataChannel>();
+  /** Named channels created but not open yet. */
+  private readonly pendingChannels = new Map<string, RTCDataChannel>();
+  connected = false;
+  closed = false;
+  private firstSignalSent = false;
+  /** The initiator allocates even channel ids, the answerer odd ones, so the two never pick the same. */
+  private nextChannelId: number;
+
+  constructor(options: LinkOptions) {
+    super();
+    this.peerId = options.peerId;
+    this.initiator = options.initiator;
+    this.nextChannelId = FIRST_CHANNEL_ID + (options.initiator ? 0 : 1);
+    this.peer = new SimplePeer({
+      initiator: options.initiator,
+      wrtc: options.wrtc as SimplePeer.Options['wrtc'],
+      config: options.config,
+      channelName: DEFAULT_CHANNEL,
+      trickle: true,
+    });
+    this.peer.on('signal', (signal: SimplePeer.SignalData) => {
+      const opening = !this.firstSignalSent && (signal.type === 'offer' || signal.type === 'answer');
+      if (opening) this.firstSignalSent = true;
+      options.onSignal(signal, opening ? (signal.type as 'offer' | 'answer') : 'ice');
+    });
+    // Take the default channel's messages straight from simple-peer's handler: its stream layer would
+    // copy each into a Buffer, and messages that arrive before its 'connect' event must not be lost.
+    this.internals._onChannelMessage = (event: MessageEvent) => this.received(DEFAULT_CHANNEL, event.data);
+    this.peer.on('connect', () => this.opened());
+    this.peer.on('stream', (stream: MediaStream) => this.emit('stream', stream));
+    this.peer.on('error', (error: Error) => this.shutdown(error.message));
+    this.peer.on('close', () => this.shutdown('connection closed'));
+  }
+
+  private get internals(): PeerInternals {
+    return this.peer as unknown as PeerInternals;
+  }
+
+  /** Feeds a signal from the remote side. */
+  signal(signal: SimplePeer.SignalData): void {
+    if (!this.closed) this.peer.signal(signal);
+  }
+
+  private opened(): void {
+    const channel = this.internals._channel;
+    if (!channel || this.closed) return;
+    this.connected = true;
+    this.channels.set(DEFAULT_CHANNEL, channel);
+    this.emit('open');
+  }
+
+  private received(label: string, data: unknown): void {
+    this.emit('data', label, typeof data === 'string' ? data : new TextDecoder().decode(data as ArrayBuffer));
+  }
+
+  /** An id for a channel I open on this link. */
+  allocateChannelId(): number {
+    const id = this.nextChannelId;
+    if (id > LAST_CHANNEL_ID) throw new Error(`too many channels on the link to ${this.peerId}`);
+    this.nextChannelId += 2;
+    return id;
+  }
+
+  /** The remote side used `id`: never allocate it (or anything below it) again. */
+  noteChannelId(id: number): void {
+    while (this.nextChannelId <= id) this.nextChannelId += 2;
+  }
+
+  hasChannel(label: string): boolean {
+    return this.channels.has(label) || this.pendingChannels.has(label);
+  }
+
+  channelId(label: string): number | null {
+    return (this.channels.get(label) ?? this.pendingChannels.get(label))?.id ?? null;
+  }
+
+  /** Creates the negotiated channel `label` with `id` on this side; the other side does the same. */
+  addChannel(label: string, id: number, ordered: boolean): void {
+    if (this.closed || this.hasChannel(label)) return;
+    const channel = this.internals._pc.createDataChannel(label, {
+      negotiated: true,
+      id,
+      ordered,
+      // Unordered channels are also unreliable, so they are really fast (upstream's were not).
+      ...(ordered ? {} : { maxRetransmits: 0 }),
+    });
+    channel.binaryType = 'arraybuffer';
+    this.pendingChannels.set(label, channel);
+    const opened = () => {
+      if (this.pendingChannels.get(label) !== channel) return;
+      this.pendingChannels.delete(label);
+      this.channels.set(label, channel);
+      this.emit('channel-open', label);
+    };
+    channel.onopen = opened;
+    channel.onmessage = (event: MessageEvent) => this.received(label, event.data);
+    channel.onclose = () => {
+      const wasOpen = this.channels.get(label) === channel;
+      if (wasOpen) this.channels.delete(label);
+      if (this.pendingChannels.get(label) === channel) this.pendingChannels.delete(label);
+      if (wasOpen && !this.closed) this.emit('channel-close', label);
+    };
+    if (channel.readyState === 'open') opened();
+  }
+
+  /** Closes a named channel (on both sides: negotiated channels share one SCTP stream). */
+  removeChannel(label: string): void {
+    if (label === DEFAULT_CHANNEL) return;
+    const open = this.channels.get(label);
+    const channel = open ?? this.pendingChannels.get(label);
+    this.channels.delete(label);
+    this.pendingChannels.delete(label);
+    channel?.close();
+    if (open) this.emit('channel-close', label);
+  }
+
+  /** Sends text on an open channel; throws with the reason when it cannot. */
+  send(label: string, text: string): void {
+    const channel = this.channels.get(label);
+    if (!channel || channel.readyState !== 'open') {
+      throw new Error(`channel "${label}" to ${this.peerId} is not open`);
+    }
+    channel.send(text);
+  }
+
+  addStream(stream: MediaStream): void {
+    this.peer.addStream(stream);
+  }
+
+  removeStream(stream: MediaStream): void {
+    this.peer.removeStream(stream);
+  }
+
+  private shutdown(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.connected = false;
+    this.channels.clear();
+    this.pendingChannels.clear();
+    this.peer.destroy();
+    this.emit('close', reason);
+  }
+
+  destroy(reason = 'closed'): void {
+    this.shutdown(reason);
+  }
+}

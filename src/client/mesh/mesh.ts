@@ -1,0 +1,368 @@
+// The full mesh of a lobby (protocol.md §2–§3): one PeerLink per other member, opened by the
+// existing member towards each newcomer and signalled through the session; named channels
+// announced with NEW_CHAN; G_MSG/P_MSG and the other in-band packets routed to listeners.
+import type SimplePeer from 'simple-peer';
+import {
+  channelLabel,
+  decodePeerMessage,
+  encodePeerMessage,
+  SIGNAL_DATA,
+  SIGNAL_VOICE,
+  type Origin,
+  type PeerPacket,
+  type RelayedOpcode,
+  type User,
+} from '../../protocol/index.js';
+import type { IceServer } from '../api.js';
+import type { KeyPair } from '../e2ee.js';
+import { Emitter } from '../emitter.js';
+import type { Session } from '../session.js';
+import { DEFAULT_CHANNEL, PeerLink, type SignalKind } from './link.js';
+import { SignalCodec } from './signal-codec.js';
+
+export interface MeshOptions {
+  /** RTCPeerConnection & co. for Node (@roamhq/wrtc); the browser's own when absent. */
+  wrtc?: object;
+  iceServers?: IceServer[];
+  /** Only use TURN relays (hides players' addresses from each other). */
+  relayOnly?: boolean;
+  /** A link not open within this time is retried. */
+  connectTimeoutMs?: number;
+  /** How many times the initiator re-opens a link that failed or dropped. */
+  maxRetries?: number;
+  /** My E2EE keys, when I sent a public key in INIT. */
+  keys?: KeyPair | null;
+}
+
+export interface MeshMessage {
+  from: string;
+  channel: string;
+  opcode: 'G_MSG' | 'P_MSG';
+  payload: unknown;
+}
+
+export type MeshEvents = {
+  'peer-open': [peerId: string];
+  'peer-close': [peerId: string, reason: string];
+  'channel-open': [peerId: string, label: string];
+  'channel-close': [peerId: string, label: string];
+  message: [message: MeshMessage];
+  /** Every valid in-band packet other than messages and NEW_CHAN (sync, voice control). */
+  packet: [peerId: string, channel: string, packet: PeerPacket];
+  stream: [peerId: string, stream: MediaStream];
+  error: [error: { peer?: string; message: string }];
+};
+
+const OPCODE_OF: Record<SignalKind, RelayedOpcode> = { offer: 'MAKE_OFFER', answer: 'MAKE_ANSWER', ice: 'ICE' };
+
+interface LinkState {
+  link: PeerLink;
+  attempt: number;
+  timer?: ReturnType<typeof setTimeout>;
+}
+
+export class Mesh extends Emitter<MeshEvents> {
+  private readonly links = new Map<string, LinkState>();
+  /** Named channels of this lobby (label → ordered), created on every link. */
+  private readonly wanted = new Map<string, boolean>();
+  private readonly codec: SignalCodec;
+  private readonly unsubscribe: (() => void)[];
+  private readonly retryTimers = new Set<ReturnType<typeof setTimeout>>();
+  /** Peers whose signals are for a voice renegotiation (type 1). */
+  readonly voicePeers = new Set<string>();
+  /** Sends that could not be delivered (never silent: each also threw). */
+  failedSends = 0;
+  private options: Required<Omit<MeshOptions, 'wrtc' | 'keys'>> & Pick<MeshOptions, 'wrtc'>;
+
+  constructor(
+    private readonly session: Session,
+    options: MeshOptions = {},
+  ) {
+    super();
+    this.options = {
+      wrtc: options.wrtc,
+      iceServers: options.iceServers ?? [],
+      relayOnly: options.relayOnly ?? false,
+      connectTimeoutMs: options.connectTimeoutMs ?? 15_000,
+      maxRetries: options.maxRetries ?? 2,
+    };
+    this.codec = new SignalCodec(options.keys ?? null, (id) => session.peers.get(id)?.pubkey);
+    const joined = (user: User) => this.connect(user.instance_id, 1);
+    const left = (why: string) => () => this.dropAll(why);
+    this.unsubscribe = [
+      session.on('NEW_PEER', joined),
+      session.on('PEER_JOIN', joined),
+      session.on('PEER_LEFT', (id) => this.drop(id, 'left the lobby')),
+      session.on('TRANSITION', (mode) => mode === '' && this.dropAll('left the lobby')),
+      session.on('LOBBY_CLOSED', left('lobby closed')),
+      session.on('close', left('disconnected')),
+      session.on('MAKE_OFFER', (payload, origin) => this.signalled('MAKE_OFFER', payload.contents, origin)),
+      session.on('MAKE_ANSWER', (payload, origin) => this.signalled('MAKE_ANSWER', payload.contents, origin)),
+      session.on('ICE', (payload, origin) => this.signalled('ICE', payload.contents, origin)),
+    ];
+  }
+
+  /** ICE settings for links opened from now on. */
+  configure(options: Pick<MeshOptions, 'iceServers' | 'relayOnly'>): void {
+    if (options.iceServers) this.options.iceServers = options.iceServers;
+    if (options.relayOnly !== undefined) this.options.relayOnly = options.relayOnly;
+  }
+
+  /** Peers whose data link is open. */
+  connectedPeers(): string[] {
+    return [...this.links].filter(([, state]) => state.link.connected).map(([id]) => id);
+  }
+
+  isConnected(peerId: string): boolean {
+    return this.links.get(peerId)?.link.connected ?? false;
+  }
+
+  link(peerId: string): PeerLink | undefined {
+    return this.links.get(peerId)?.link;
+  }
+
+  encrypted(peerId: string): boolean {
+    return this.codec.encrypted(peerId);
+  }
+
+  channels(): string[] {
+    return [DEFAULT_CHANNEL, ...this.wanted.keys()];
+  }
+
+  // ── links ───────────────────────────────────────────────────────────────────────────
+
+  private config(): RTCConfiguration {
+    return { iceServers: this.options.iceServers, iceTransportPolicy: this.options.relayOnly ? 'relay' : 'all' };
+  }
+
+  private connect(peerId: string, attempt: number): void {
+    this.open(peerId, true, attempt);
+  }
+
+  private open(peerId: string, initiator: boolean, attempt: number): PeerLink {
+    this.drop(peerId, 'replaced', false);
+    const link = new PeerLink({
+      peerId,
+      initiator,
+      wrtc: this.options.wrtc,
+      config: this.config(),
+      onSignal: (signal, kind) => this.sendSignal(peerId, signal, kind),
+    });
+    const state: LinkState = { link, attempt };
+    this.links.set(peerId, state);
+    state.timer = setTimeout(() => link.destroy('connect timeout'), this.options.connectTimeoutMs);
+
+    link.on('open', () => {
+      clearTimeout(state.timer);
+      this.emit('peer-open', peerId);
+      for (const [label, ordered] of this.wanted) this.announce(link, label, ordered);
+    });
+    link.on('close', (reason) => this.closed(state, reason));
+    link.on('data', (label, text) => this.received(link, label, text));
+    link.on('channel-open', (label) => this.emit('channel-open', peerId, label));
+    link.on('channel-close', (label) => this.emit('channel-close', peerId, label));
+    link.on('stream', (stream) => this.emit('stream', peerId, stream));
+    return link;
+  }
+
+  private closed(state: LinkState, reason: string): void {
+    const peerId = state.link.peerId;
+    clearTimeout(state.timer);
+    if (this.links.get(peerId) !== state) return;
+    this.links.delete(peerId);
+    this.codec.forget(peerId);
+    this.emit('peer-close', peerId, reason);
+    if (!this.session.peers.has(peerId)) return;
+    // The peer is still in the lobby: the link failed. The side that opened it tries again.
+    const retry = state.link.initiator && state.attempt <= this.options.maxRetries;
+    this.emit('error', { peer: peerId, message: `link to ${peerId} failed: ${reason}${retry ? ', retrying' : ''}` });
+    if (retry) {
+      const timer = setTimeout(() => {
+        this.retryTimers.delete(timer);
+        if (this.session.peers.has(peerId) && !this.links.has(peerId)) this.connect(peerId, state.attempt + 1);
+      }, 250 * state.attempt);
+      this.retryTimers.add(timer);
+    }
+  }
+
+  /** Closes the link to a peer on purpose (it left, or I did). */
+  drop(peerId: string, reason: string, announce = true): void {
+    const state = this.links.get(peerId);
+    if (!state) return;
+    clearTimeout(state.timer);
+    this.links.delete(peerId);
+    this.codec.forget(peerId);
+    this.voicePeers.delete(peerId);
+    state.link.destroy(reason);
+    if (announce) this.emit('peer-close', peerId, reason);
+  }
+
+  private dropAll(reason: string): void {
+    for (const timer of this.retryTimers) clearTimeout(timer);
+    this.retryTimers.clear();
+    for (const peerId of [...this.links.keys()]) this.drop(peerId, reason);
+  }
+
+  /** Leaves the session alone but tears down every link and listener. */
+  destroy(): void {
+    this.dropAll('closed');
+    for (const off of this.unsubscribe) off();
+    this.removeAllListeners();
+  }
+
+  // ── signalling ──────────────────────────────────────────────────────────────────────
+
+  private sendSignal(peerId: string, signal: SimplePeer.SignalData, kind: SignalKind): void {
+    const type = this.voicePeers.has(peerId) ? SIGNAL_VOICE : SIGNAL_DATA;
+    this.codec.encode(
+      peerId,
+      signal,
+      (contents) => {
+        if (this.session.connected && this.session.peers.has(peerId)) this.session.sendSignal(OPCODE_OF[kind], peerId, { type, contents });
+      },
+      (error) => this.emit('error', { peer: peerId, message: error.message }),
+    );
+  }
+
+  private signalled(opcode: RelayedOpcode, contents: unknown, origin: Origin): void {
+    const peerId = origin.instance_id;
+    if (!this.session.peers.has(peerId)) return;
+    this.codec.decode(
+      peerId,
+      contents,
+      (signal) => {
+        // A MAKE_OFFER always starts a fresh link (first attempt or a retry); the rest feed the current one.
+        const link = opcode === 'MAKE_OFFER' ? this.open(peerId, false, 1) : this.links.get(peerId)?.link;
+        try {
+          link?.signal(signal as SimplePeer.SignalData);
+        } catch (error) {
+          this.emit('error', { peer: peerId, message: `bad signal from ${peerId}: ${(error as Error).message}` });
+        }
+      },
+      (error) => this.emit('error', { peer: peerId, message: error.message }),
+    );
+  }
+
+  // ── channels ────────────────────────────────────────────────────────────────────────
+
+  /** Opens a named channel with every peer (now and later). Unordered channels are also unreliable. */
+  openChannel(label: string, ordered = true): void {
+    channelLabel(label, 'channel');
+    if (label === DEFAULT_CHANNEL) throw new Error('"default" always exists');
+    if (this.wanted.has(label)) return;
+    this.wanted.set(label, ordered);
+    for (const { link } of this.links.values()) if (link.connected) this.announce(link, label, ordered);
+  }
+
+  closeChannel(label: string): void {
+    if (label === DEFAULT_CHANNEL) throw new Error('"default" cannot be closed');
+    this.wanted.delete(label);
+    for (const { link } of this.links.values()) link.removeChannel(label);
+  }
+
+  private announce(link: PeerLink, label: string, ordered: boolean): void {
+    if (link.hasChannel(label)) return;
+    const id = link.allocateChannelId();
+    link.addChannel(label, id, ordered);
+    this.trySend(link, DEFAULT_CHANNEL, encodePeerMessage([{ opcode: 'NEW_CHAN', payload: { id, label, ordered } }]));
+  }
+
+  /**
+   * NEW_CHAN from a peer. Both sides may open the same label at once with different ids (the
+   * initiator's ids are even, the answerer's odd, so ids never clash): the lower id wins on both.
+   */
+  private channelAnnounced(link: PeerLink, channel: string, payload: { id: number; label: string; ordered: boolean }): void {
+    if (channel !== DEFAULT_CHANNEL) {
+      this.emit('error', { peer: link.peerId, message: `NEW_CHAN is only valid on "default" (got it on "${channel}")` });
+      return;
+    }
+    const { id, label, ordered } = payload;
+    if (label === DEFAULT_CHANNEL) return;
+    link.noteChannelId(id);
+    const mine = link.channelId(label);
+    if (mine === null || mine > id) {
+      if (mine !== null) link.removeChannel(label);
+      link.addChannel(label, id, ordered);
+    }
+    // Channels are lobby-wide: a label new to me is opened on my other links too.
+    if (!this.wanted.has(label)) this.openChannel(label, ordered);
+  }
+
+  // ── data ────────────────────────────────────────────────────────────────────────────
+
+  private received(link: PeerLink, channel: string, text: string): void {
+    let packets: PeerPacket[];
+    try {
+      packets = decodePeerMessage(text);
+    } catch (error) {
+      this.emit('error', { peer: link.peerId, message: `bad message from ${link.peerId}: ${(error as Error).message}` });
+      return;
+    }
+    for (const packet of packets) {
+      if (packet.opcode === 'G_MSG' || packet.opcode === 'P_MSG') {
+        this.emit('message', { from: link.peerId, channel, opcode: packet.opcode, payload: packet.payload });
+      } else if (packet.opcode === 'NEW_CHAN') {
+        this.channelAnnounced(link, channel, packet.payload);
+      } else {
+        this.emit('packet', link.peerId, channel, packet);
+      }
+    }
+  }
+
+  private trySend(link: PeerLink, channel: string, text: string): boolean {
+    try {
+      link.send(channel, text);
+      return true;
+    } catch (error) {
+      this.failedSends += 1;
+      this.emit('error', { peer: link.peerId, message: (error as Error).message });
+      return false;
+    }
+  }
+
+  private requireChannel(channel: string): void {
+    if (channel !== DEFAULT_CHANNEL && !this.wanted.has(channel)) throw new Error(`no channel named "${channel}": open it first`);
+  }
+
+  private connectedLink(peerId: string): PeerLink {
+    const state = this.links.get(peerId);
+    if (!state) throw new Error(`unknown peer ${peerId}`);
+    if (!state.link.connected) throw new Error(`peer ${peerId} is not connected yet`);
+    return state.link;
+  }
+
+  /** Sends in-band packets to one peer as one data-channel message. Throws if it cannot. */
+  sendPackets(peerId: string, packets: PeerPacket[], channel = DEFAULT_CHANNEL): void {
+    this.requireChannel(channel);
+    const link = this.connectedLink(peerId);
+    const text = encodePeerMessage(packets);
+    try {
+      link.send(channel, text);
+    } catch (error) {
+      this.failedSends += 1;
+      throw error;
+    }
+  }
+
+  /** G_MSG to every connected peer. Throws, naming them, if it could not reach some. */
+  broadcast(payload: unknown, channel = DEFAULT_CHANNEL): void {
+    this.requireChannel(channel);
+    const text = encodePeerMessage([{ opcode: 'G_MSG', payload }]);
+    const failed: string[] = [];
+    for (const { link } of this.links.values()) {
+      if (!link.connected) continue;
+      try {
+        link.send(channel, text);
+      } catch {
+        this.failedSends += 1;
+        failed.push(link.peerId);
+      }
+    }
+    if (failed.length) throw new Error(`channel "${channel}" is not open to ${failed.join(', ')}`);
+  }
+
+  /** P_MSG to one peer. */
+  sendPrivate(peerId: string, payload: unknown, channel = DEFAULT_CHANNEL): void {
+    this.sendPackets(peerId, [{ opcode: 'P_MSG', payload }], channel);
+  }
+}

@@ -1,0 +1,116 @@
+// Links that fail, peers that die, and E2EE of the signals the server relays.
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isSealed } from '../../src/client/e2ee.js';
+import { startServer, type RunningServer } from '../../src/server/server.js';
+import { silentLogger } from '../helpers/logger.js';
+import { lobby, player, until, type Player } from './players.js';
+
+let server: RunningServer;
+let players: Player[] = [];
+let children: ChildProcess[] = [];
+
+beforeEach(async () => {
+  server = await startServer({ port: 0, logger: silentLogger });
+});
+afterEach(async () => {
+  for (const child of children) child.kill('SIGKILL');
+  for (const p of players) p.close();
+  players = [];
+  children = [];
+  await server.close();
+});
+
+interface Tapped {
+  from: string;
+  to: string;
+  contents: unknown;
+}
+
+/** Every relayed signal the server receives, tapped on its own sockets (ids mapped to usernames). */
+function tapSignals(): Tapped[] {
+  const seen: Tapped[] = [];
+  const nameOf = (id: string | undefined) => [...server.store.playersOf('mesh')].find((p) => p.id === id)?.user?.username ?? '?';
+  for (const p of server.store.playersOf('mesh')) {
+    p.socket.on('message', (data) => {
+      const packet = JSON.parse(String(data)) as { opcode: string; recipient?: string; payload?: { contents?: unknown } };
+      if (['MAKE_OFFER', 'MAKE_ANSWER', 'ICE'].includes(packet.opcode)) {
+        seen.push({ from: p.user!.username, to: nameOf(packet.recipient), contents: packet.payload?.contents });
+      }
+    });
+  }
+  return seen;
+}
+
+describe('link failures', () => {
+  it('reports a link that cannot connect, retries a bounded number of times, then gives up', async () => {
+    // Relay-only ICE with no TURN server can never connect.
+    const ann = await player(server.wsUrl, 'ann', { relayOnly: true, connectTimeoutMs: 300, maxRetries: 2 });
+    const bob = await player(server.wsUrl, 'bob', { relayOnly: true, connectTimeoutMs: 300, maxRetries: 2 });
+    players = [ann, bob];
+    await ann.session.createLobby({ name: 'room' });
+    await bob.session.joinLobby('room');
+    await until(() => ann.errors.some((e) => e.includes('connect timeout') && !e.includes('retrying')), 'giving up', 8000);
+    const annErrors = ann.errors.filter((e) => e.includes(bob.id));
+    expect(annErrors).toEqual([
+      `link to ${bob.id} failed: connect timeout, retrying`,
+      `link to ${bob.id} failed: connect timeout, retrying`,
+      `link to ${bob.id} failed: connect timeout`,
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect(ann.errors.length).toBe(3);
+    expect(ann.mesh.connectedPeers()).toEqual([]);
+  });
+
+  it('notices a peer whose process dies', async () => {
+    const ann = await player(server.wsUrl, 'ann');
+    players = [ann];
+    await ann.session.createLobby({ name: 'room' });
+    const child = spawn(process.execPath, [path.join(import.meta.dirname, 'fixtures/player.mjs'), server.wsUrl, 'room', 'doomed'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    children.push(child);
+    let out = '';
+    child.stdout!.on('data', (chunk) => (out += chunk));
+    await until(() => out.includes('open 1') && ann.mesh.connectedPeers().length === 1, 'the child in the mesh', 20_000);
+    const doomed = ann.mesh.connectedPeers()[0]!;
+    const closed: string[] = [];
+    ann.mesh.on('peer-close', (peer, reason) => closed.push(`${peer}:${reason}`));
+    child.kill('SIGKILL');
+    await until(() => closed.length === 1, 'the dead peer noticed', 5000);
+    expect(closed[0]).toBe(`${doomed}:left the lobby`);
+    expect(ann.session.peers.size).toBe(0);
+  });
+});
+
+describe('E2EE of signals', () => {
+  it('the server only ever sees ciphertext between keyed players; mixed pairs connect in the clear', async () => {
+    const ann = await player(server.wsUrl, 'ann', { encrypt: true });
+    const bob = await player(server.wsUrl, 'bob', { encrypt: true });
+    const cat = await player(server.wsUrl, 'cat');
+    players = [ann, bob, cat];
+    const seen = tapSignals();
+    await lobby([ann, bob, cat]);
+    expect(ann.mesh.encrypted(bob.id)).toBe(true);
+    expect(cat.mesh.encrypted(ann.id)).toBe(false);
+
+    const keyedPair = seen.filter((t) => [t.from, t.to].sort().join() === 'ann,bob');
+    const withCat = seen.filter((t) => t.from === 'cat' || t.to === 'cat');
+    expect(keyedPair.length + withCat.length).toBe(seen.length);
+    // At least the offer and the answer, and every one of them sealed: no SDP or candidate reaches the server.
+    expect(keyedPair.length).toBeGreaterThanOrEqual(2);
+    for (const t of keyedPair) {
+      expect(isSealed(t.contents)).toBe(true);
+      expect(JSON.stringify(t.contents)).not.toMatch(/sdp|candidate/);
+    }
+    // Pairs with a key missing on one side signal in the clear.
+    expect(withCat.length).toBeGreaterThanOrEqual(4);
+    for (const t of withCat) expect(isSealed(t.contents)).toBe(false);
+    expect(withCat.some((t) => JSON.stringify(t.contents).includes('sdp'))).toBe(true);
+
+    bob.mesh.sendPrivate(ann.id, 'secret channel works');
+    cat.mesh.broadcast('clear link works');
+    await until(() => ann.messages.some((m) => m.payload === 'secret channel works') && ann.messages.some((m) => m.payload === 'clear link works'), 'messages');
+  });
+});

@@ -1,0 +1,143 @@
+// A real server on 127.0.0.1, real sessions, real WebRTC (@roamhq/wrtc) between in-process players.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../../src/server/server.js';
+import { silentLogger } from '../helpers/logger.js';
+import { fullyMeshed, lobby, player, until, type Player } from './players.js';
+
+let server: RunningServer;
+let players: Player[] = [];
+
+beforeEach(async () => {
+  server = await startServer({ port: 0, logger: silentLogger });
+});
+afterEach(async () => {
+  for (const p of players) p.close();
+  players = [];
+  await server.close();
+});
+
+async function team(...names: string[]): Promise<Player[]> {
+  players = await Promise.all(names.map((name) => player(server.wsUrl, name)));
+  return players;
+}
+
+const received = (p: Player, channel: string) => p.messages.filter((m) => m.channel === channel);
+
+describe('mesh', () => {
+  it('forms a full mesh of 4 and delivers G_MSG / P_MSG exactly once with the right sender', async () => {
+    const [ann, bob, cat, dan] = await team('ann', 'bob', 'cat', 'dan');
+    await lobby([ann!, bob!, cat!, dan!]);
+    for (const p of players) expect(p.mesh.connectedPeers().sort()).toEqual(players.filter((o) => o !== p).map((o) => o.id).sort());
+
+    bob!.mesh.broadcast({ hello: 'all' });
+    cat!.mesh.sendPrivate(dan!.id, 'just for dan');
+    await until(() => [ann, cat, dan].every((p) => p!.messages.some((m) => m.opcode === 'G_MSG')), 'broadcast');
+    await until(() => dan!.messages.some((m) => m.opcode === 'P_MSG'), 'private message');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    for (const p of [ann, cat, dan]) {
+      expect(p!.messages.filter((m) => m.opcode === 'G_MSG')).toEqual([{ from: bob!.id, channel: 'default', opcode: 'G_MSG', payload: { hello: 'all' } }]);
+    }
+    expect(bob!.messages).toEqual([]);
+    expect(dan!.messages.filter((m) => m.opcode === 'P_MSG')).toEqual([{ from: cat!.id, channel: 'default', opcode: 'P_MSG', payload: 'just for dan' }]);
+    expect([ann, bob].flatMap((p) => p!.messages.filter((m) => m.opcode === 'P_MSG'))).toEqual([]);
+  });
+
+  it('opens named ordered and unordered channels on both sides and routes messages by channel', async () => {
+    const [ann, bob, cat] = await team('ann', 'bob', 'cat');
+    await lobby([ann!, bob!, cat!]);
+    const opened: string[] = [];
+    for (const p of players) p.mesh.on('channel-open', (peer, label) => opened.push(`${p.name}:${label}`));
+    ann!.mesh.openChannel('chat', true);
+    bob!.mesh.openChannel('moves', false);
+    const everywhere = (label: string) => () =>
+      players.every((p) => p.mesh.connectedPeers().every((id) => p.mesh.link(id)!.channels.has(label)));
+    await until(() => everywhere('chat')() && everywhere('moves')(), 'both channels on every link, both sides');
+    // Every side saw an open event for every link and label (more where a simultaneous open was resolved).
+    for (const p of players) for (const label of ['chat', 'moves']) expect(opened.filter((o) => o === `${p.name}:${label}`).length).toBeGreaterThanOrEqual(2);
+    // Both ends of a link agree on each channel's id.
+    for (const p of players) {
+      for (const q of players) {
+        if (p === q) continue;
+        for (const label of ['chat', 'moves']) expect(p.mesh.link(q.id)!.channelId(label)).toBe(q.mesh.link(p.id)!.channelId(label));
+      }
+    }
+    expect(bob!.mesh.channels().sort()).toEqual(['chat', 'default', 'moves']);
+    const ch = (label: string) => (ann!.mesh.link(bob!.id)!.channels.get(label)!);
+    expect(ch('chat').ordered).toBe(true);
+    expect(ch('moves').ordered).toBe(false);
+    expect(ch('moves').maxRetransmits).toBe(0);
+
+    ann!.mesh.broadcast('on chat', 'chat');
+    cat!.mesh.sendPrivate(ann!.id, { x: 1 }, 'moves');
+    await until(() => received(bob!, 'chat').length === 1 && received(cat!, 'chat').length === 1 && received(ann!, 'moves').length === 1, 'channel messages');
+    expect(received(bob!, 'chat')[0]).toEqual({ from: ann!.id, channel: 'chat', opcode: 'G_MSG', payload: 'on chat' });
+    expect(received(ann!, 'moves')[0]).toEqual({ from: cat!.id, channel: 'moves', opcode: 'P_MSG', payload: { x: 1 } });
+    expect(received(bob!, 'default')).toEqual([]);
+
+    // A newcomer gets the lobby's channels too.
+    const dan = await player(server.wsUrl, 'dan');
+    players.push(dan);
+    await dan.session.joinLobby('room');
+    await until(fullyMeshed(players), 'dan in the mesh');
+    await until(() => dan.mesh.connectedPeers().every((id) => dan.mesh.link(id)!.channels.has('chat') && dan.mesh.link(id)!.channels.has('moves')), 'channels to dan');
+    dan.mesh.broadcast('dan on moves', 'moves');
+    await until(() => received(ann!, 'moves').length === 2, 'dan on moves');
+
+    const closedLabels: string[] = [];
+    bob!.mesh.on('channel-close', (_peer, label) => closedLabels.push(label));
+    ann!.mesh.closeChannel('chat');
+    await until(() => closedLabels.includes('chat'), 'chat closed at bob');
+    expect(() => ann!.mesh.broadcast('x', 'chat')).toThrow('no channel named "chat"');
+  });
+
+  it('resolves two players opening the same label at once to one channel id', async () => {
+    const [ann, bob] = await team('ann', 'bob');
+    await lobby([ann!, bob!]);
+    ann!.mesh.openChannel('same', true);
+    bob!.mesh.openChannel('same', true);
+    await until(() => ann!.mesh.link(bob!.id)!.channels.has('same') && bob!.mesh.link(ann!.id)!.channels.has('same'), 'same channel');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const a = ann!.mesh.link(bob!.id)!.channelId('same');
+    expect(a).toBe(bob!.mesh.link(ann!.id)!.channelId('same'));
+    bob!.mesh.broadcast('via same', 'same');
+    await until(() => received(ann!, 'same').length === 1, 'message on the shared channel');
+  });
+
+  it('fails loudly on a missing channel or an unknown peer', async () => {
+    const [ann, bob] = await team('ann', 'bob');
+    await lobby([ann!, bob!]);
+    expect(() => ann!.mesh.broadcast('x', 'nope')).toThrow('no channel named "nope"');
+    expect(() => ann!.mesh.sendPrivate('someone-else', 'x')).toThrow('unknown peer someone-else');
+    expect(() => ann!.mesh.openChannel('bad\nlabel')).toThrow('printable');
+    expect(ann!.mesh.failedSends).toBe(0);
+  });
+
+  it('keeps the surviving links through host migration', async () => {
+    const [ann, bob, cat] = await team('ann', 'bob', 'cat');
+    await lobby([ann!, bob!, cat!]);
+    const bobToCat = bob!.mesh.link(cat!.id);
+    ann!.close();
+    await until(() => bob!.session.isHost && cat!.session.host?.instance_id === bob!.id, 'migration');
+    await until(() => !bob!.mesh.isConnected(ann!.id), 'link to the old host closed');
+    expect(bob!.mesh.link(cat!.id)).toBe(bobToCat);
+    bob!.mesh.sendPrivate(cat!.id, 'still here');
+    await until(() => cat!.messages.some((m) => m.payload === 'still here'), 'message after migration');
+    expect(cat!.mesh.connectedPeers()).toEqual([bob!.id]);
+  });
+
+  it('tears down exactly the kicked / leaving player\'s links', async () => {
+    const [ann, bob, cat, dan] = await team('ann', 'bob', 'cat', 'dan');
+    await lobby([ann!, bob!, cat!, dan!]);
+    const keep = bob!.mesh.link(dan!.id);
+    await ann!.session.manage('kick', cat!.id);
+    await until(() => cat!.mesh.connectedPeers().length === 0, 'cat has no links');
+    await until(() => [ann, bob, dan].every((p) => !p!.mesh.isConnected(cat!.id)), 'nobody links to cat');
+    await dan!.session.leaveLobby();
+    await until(() => dan!.mesh.connectedPeers().length === 0 && !ann!.mesh.isConnected(dan!.id) && !bob!.mesh.isConnected(dan!.id), 'dan gone');
+    expect(keep?.closed).toBe(true);
+    expect(ann!.mesh.connectedPeers()).toEqual([bob!.id]);
+    expect(bob!.mesh.connectedPeers()).toEqual([ann!.id]);
+    ann!.mesh.broadcast('two of us');
+    await until(() => bob!.messages.some((m) => m.payload === 'two of us'), 'message between the two left');
+  });
+});

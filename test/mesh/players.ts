@@ -1,0 +1,59 @@
+// Test players: a real Session over `ws` plus a Mesh on real WebRTC (@roamhq/wrtc).
+import wrtc from '@roamhq/wrtc';
+import WebSocket from 'ws';
+import { KeyPair } from '../../src/client/e2ee.js';
+import { Mesh, type MeshMessage, type MeshOptions } from '../../src/client/mesh/mesh.js';
+import { Session } from '../../src/client/session.js';
+import type { WebSocketConstructor } from '../../src/client/websocket.js';
+
+export interface Player {
+  name: string;
+  session: Session;
+  mesh: Mesh;
+  id: string;
+  messages: MeshMessage[];
+  errors: string[];
+  close(): void;
+}
+
+export async function player(wsUrl: string, name: string, options: MeshOptions & { encrypt?: boolean } = {}): Promise<Player> {
+  const session = await Session.connect({ url: wsUrl, ugi: 'mesh', WebSocket: WebSocket as unknown as WebSocketConstructor, keepaliveMs: 0 });
+  const keys = options.encrypt ? await KeyPair.generate() : null;
+  const me = await session.init(name, keys ? { pubkey: keys.publicKey } : {});
+  const mesh = new Mesh(session, { wrtc, connectTimeoutMs: 10_000, ...options, keys });
+  const result: Player = {
+    name,
+    session,
+    mesh,
+    id: me.instance_id,
+    messages: [],
+    errors: [],
+    close() {
+      mesh.destroy();
+      session.close();
+    },
+  };
+  mesh.on('message', (message) => result.messages.push(message));
+  mesh.on('error', (error) => result.errors.push(error.message));
+  return result;
+}
+
+/** Polls until `predicate` holds (bounded). */
+export async function until(predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+export const fullyMeshed = (players: Player[]) => () =>
+  players.every((p) => p.mesh.connectedPeers().length === players.length - 1);
+
+/** The host creates `name`, the others join in order; resolves when the mesh is complete. */
+export async function lobby(players: Player[], name = 'room'): Promise<void> {
+  const [host, ...rest] = players;
+  await host!.session.createLobby({ name });
+  for (const p of rest) await p.session.joinLobby(name);
+  await until(fullyMeshed(players), `a full mesh of ${players.length}`);
+}
