@@ -141,6 +141,8 @@ export class PeerLink extends Emitter<LinkEvents> {
       if (this.pendingChannels.get(label) === channel) this.pendingChannels.delete(label);
       if (wasOpen && !this.closed) this.emit('channel-close', label);
     };
+    // On an established connection a negotiated channel may be open at once, without an open event.
+    if (channel.readyState === 'open') opened();
   }
 
   /** Closes a named channel (on both sides: negotiated channels share one SCTP stream). */
