@@ -92,6 +92,7 @@ function decodePeerPacket(raw: unknown, path: string): PeerPacket {
   if (isSyncOpcode(opcode)) {
     packet.id = networkId(fields.id, `${path}.id`);
     packet.seq = seq(fields.seq, `${path}.seq`);
+    if (fields.writer !== undefined) packet.writer = instanceId(fields.writer, `${path}.writer`);
   }
   if (opcode === 'G_LIST' || opcode === 'P_LIST') {
     const m = method(fields.method, `${path}.method`);

@@ -37,8 +37,8 @@ export const isSyncOpcode = (opcode: string): opcode is SyncOpcode => (syncOpcod
 
 /**
  * Version of a synced value: `[seq, instance id of the writer]`, ordered by seq then writer id.
- * Carried as `seq` (new seq; the writer is the packet's sender) and `base` (the version an
- * incremental list edit applies to). See docs/sync.md for the convergence rule.
+ * Carried as `seq` plus `writer` (omitted when the writer is the sender) and, on incremental list
+ * edits, `base` (the version the edit applies to). See docs/sync.md for the convergence rule.
  */
 export const version = (value: unknown, path: string): [number, string] => {
   const [seq, writer] = array(json, 2)(value, path);
@@ -55,7 +55,7 @@ interface PeerPacketBase {
 
 export type PeerPacket =
   | (PeerPacketBase & { opcode: 'G_MSG' | 'P_MSG'; payload: unknown })
-  | (PeerPacketBase & { opcode: 'G_VAR' | 'P_VAR'; payload: string | number | boolean; id: string; seq: number })
+  | (PeerPacketBase & { opcode: 'G_VAR' | 'P_VAR'; payload: string | number | boolean; id: string; seq: number; writer?: string })
   | (PeerPacketBase & {
       [M in ListMethod]: {
         opcode: 'G_LIST' | 'P_LIST';
@@ -63,6 +63,7 @@ export type PeerPacket =
         payload: ListPayloads[M];
         id: string;
         seq: number;
+        writer?: string;
         base?: Version;
       };
     }[ListMethod])
