@@ -63,6 +63,29 @@ describe('link failures', () => {
     expect(ann.mesh.connectedPeers()).toEqual([]);
   });
 
+  it('re-opens a link that drops while both stay in the lobby (the initiator re-offers, the answerer accepts)', async () => {
+    const ann = await player(server.wsUrl, 'ann');
+    const bob = await player(server.wsUrl, 'bob');
+    const cat = await player(server.wsUrl, 'cat');
+    players = [ann, bob, cat];
+    await lobby([ann, bob, cat]);
+    ann.mesh.openChannel('named');
+    await until(() => bob.mesh.link(ann.id)?.channels.has('named') === true, 'named channel');
+    const annToCat = ann.mesh.link(cat.id);
+    const old = ann.mesh.link(bob.id)!;
+    expect(old.initiator).toBe(true);
+    // Bob's side of the link dies abruptly (not a LEAVE): both notice, ann (the initiator) re-offers.
+    bob.mesh.link(ann.id)!.peer.destroy();
+    await until(() => ann.mesh.link(bob.id) !== undefined && ann.mesh.link(bob.id) !== old && ann.mesh.isConnected(bob.id) && bob.mesh.isConnected(ann.id), 'link re-opened', 8000);
+    expect(ann.errors.some((e) => e.startsWith(`link to ${bob.id} failed`) && e.endsWith('retrying'))).toBe(true);
+    expect(bob.errors.some((e) => e.startsWith(`link to ${ann.id} failed`) && !e.endsWith('retrying'))).toBe(true);
+    expect(ann.mesh.link(cat.id)).toBe(annToCat);
+    // The lobby's channels come back on the new link too.
+    await until(() => bob.mesh.link(ann.id)?.channels.has('named') === true && ann.mesh.link(bob.id)?.channels.has('named') === true, 'named channel again');
+    bob.mesh.sendPrivate(ann.id, 'after the drop', 'named');
+    await until(() => ann.messages.some((m) => m.payload === 'after the drop' && m.from === bob.id), 'message on the new link');
+  });
+
   it('notices a peer whose process dies', async () => {
     const ann = await player(server.wsUrl, 'ann');
     players = [ann];

@@ -103,6 +103,58 @@ describe('mesh', () => {
     await until(() => received(ann!, 'same').length === 1, 'message on the shared channel');
   });
 
+  it('a loser of a simultaneous open sees no close event; a channel closed by the other side can be re-opened', async () => {
+    const [ann, bob] = await team('ann', 'bob');
+    await lobby([ann!, bob!]);
+    const events: string[] = [];
+    for (const p of [ann!, bob!]) {
+      p.mesh.on('channel-open', (_peer, label) => events.push(`${p.name} open ${label}`));
+      p.mesh.on('channel-close', (_peer, label) => events.push(`${p.name} close ${label}`));
+    }
+    ann!.mesh.openChannel('chat');
+    bob!.mesh.openChannel('chat');
+    await until(() => ann!.mesh.link(bob!.id)!.channels.has('chat') && bob!.mesh.link(ann!.id)!.channels.has('chat'), 'chat both sides');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(events.filter((e) => e.includes('close'))).toEqual([]);
+
+    bob!.mesh.closeChannel('chat');
+    await until(() => events.includes('ann close chat') && events.includes('bob close chat'), 'chat closed on both ends');
+    expect(() => ann!.mesh.broadcast('lost?', 'chat')).toThrow(`channel "chat" is not open to ${bob!.id}`);
+    expect(() => ann!.mesh.sendPrivate(bob!.id, 'lost?', 'chat')).toThrow('is not open');
+    expect(ann!.mesh.failedSends).toBe(2);
+    // Ann still wants "chat": opening it again re-creates it on both ends (and bob wants it again).
+    ann!.mesh.openChannel('chat');
+    await until(() => bob!.mesh.link(ann!.id)!.channels.has('chat') && ann!.mesh.link(bob!.id)!.channels.has('chat'), 'chat re-opened');
+    expect(bob!.mesh.channels()).toContain('chat');
+    bob!.mesh.sendPrivate(ann!.id, 'back', 'chat');
+    await until(() => received(ann!, 'chat').some((m) => m.payload === 'back'), 'message on the re-opened channel');
+  });
+
+  it('drops invalid inbound messages with an error event and never throws', async () => {
+    const [ann, bob] = await team('ann', 'bob');
+    await lobby([ann!, bob!]);
+    bob!.mesh.openChannel('side');
+    await until(() => ann!.mesh.link(bob!.id)!.channels.has('side') && bob!.mesh.link(ann!.id)!.channels.has('side'), 'side channel');
+    const raw = bob!.mesh.link(ann!.id)!;
+    const sideId = raw.channelId('side')!;
+    raw.send('default', 'not json');
+    raw.send('default', JSON.stringify({ opcode: 'NOPE', payload: 1 }));
+    raw.send('default', JSON.stringify({ opcode: 'NEW_CHAN', payload: { id: sideId, label: 'other', ordered: true } }));
+    raw.send('default', JSON.stringify({ opcode: 'NEW_CHAN', payload: { id: 5000, label: 'big', ordered: true } }));
+    raw.send('side', JSON.stringify({ opcode: 'NEW_CHAN', payload: { id: 900, label: 'x', ordered: true } }));
+    raw.send('default', JSON.stringify([{ opcode: 'G_MSG', payload: 'one' }, { opcode: 'P_MSG', payload: 'two' }]));
+    await until(() => ann!.messages.length === 2, 'the valid batch');
+    expect(ann!.messages.map((m) => [m.from, m.opcode, m.payload])).toEqual([
+      [bob!.id, 'G_MSG', 'one'],
+      [bob!.id, 'P_MSG', 'two'],
+    ]);
+    expect(ann!.errors.length).toBe(5);
+    expect(ann!.errors.some((e) => e.includes('already used by "side"'))).toBe(true);
+    expect(ann!.errors.some((e) => e.includes('only valid on "default"'))).toBe(true);
+    expect(ann!.mesh.channels().sort()).toEqual(['default', 'side']);
+    expect(ann!.mesh.isConnected(bob!.id)).toBe(true);
+  });
+
   it('fails loudly on a missing channel or an unknown peer', async () => {
     const [ann, bob] = await team('ann', 'bob');
     await lobby([ann!, bob!]);

@@ -115,6 +115,12 @@ export class PeerLink extends Emitter<LinkEvents> {
     return (this.channels.get(label) ?? this.pendingChannels.get(label))?.id ?? null;
   }
 
+  /** The label of the channel using `id` on this link, if any. */
+  labelOfId(id: number): string | undefined {
+    for (const map of [this.channels, this.pendingChannels]) for (const [label, channel] of map) if (channel.id === id) return label;
+    return undefined;
+  }
+
   /** Creates the negotiated channel `label` with `id` on this side; the other side does the same. */
   addChannel(label: string, id: number, ordered: boolean): void {
     if (this.closed || this.hasChannel(label)) return;
@@ -145,15 +151,18 @@ export class PeerLink extends Emitter<LinkEvents> {
     if (channel.readyState === 'open') opened();
   }
 
-  /** Closes a named channel (on both sides: negotiated channels share one SCTP stream). */
-  removeChannel(label: string): void {
+  /**
+   * Closes a named channel (on both sides: negotiated channels share one SCTP stream). `silent` when
+   * it is being replaced by the same label under another id (a simultaneous open): no close event.
+   */
+  removeChannel(label: string, silent = false): void {
     if (label === DEFAULT_CHANNEL) return;
     const open = this.channels.get(label);
     const channel = open ?? this.pendingChannels.get(label);
     this.channels.delete(label);
     this.pendingChannels.delete(label);
     channel?.close();
-    if (open) this.emit('channel-close', label);
+    if (open && !silent) this.emit('channel-close', label);
   }
 
   /** Sends text on an open channel; throws with the reason when it cannot. */

@@ -154,6 +154,8 @@ export class Mesh extends Emitter<MeshEvents> {
 
     link.on('open', () => {
       clearTimeout(state.timer);
+      // The retry budget is per failure: a link that opened and drops later gets it afresh.
+      state.attempt = 1;
       this.emit('peer-open', peerId);
       for (const [label, ordered] of this.wanted) this.announce(link, label, ordered);
     });
@@ -249,9 +251,11 @@ export class Mesh extends Emitter<MeshEvents> {
   openChannel(label: string, ordered = true): void {
     channelLabel(label, 'channel');
     if (label === DEFAULT_CHANNEL) throw new Error('"default" always exists');
-    if (this.wanted.has(label)) return;
-    this.wanted.set(label, ordered);
-    for (const { link } of this.links.values()) if (link.connected) this.announce(link, label, ordered);
+    // Already wanted: keep its ordering, but (re)open it on links where it is missing (e.g. the
+    // other side closed it: negotiated channels close on both ends).
+    const known = this.wanted.get(label);
+    if (known === undefined) this.wanted.set(label, ordered);
+    for (const { link } of this.links.values()) if (link.connected) this.announce(link, label, known ?? ordered);
   }
 
   closeChannel(label: string): void {
@@ -268,21 +272,38 @@ export class Mesh extends Emitter<MeshEvents> {
   }
 
   /**
-   * NEW_CHAN from a peer. Both sides may open the same label at once with different ids (the
-   * initiator's ids are even, the answerer's odd, so ids never clash): the lower id wins on both.
+   * NEW_CHAN from a peer. Channel ids are per link. Collision rule: on each link the initiator
+   * allocates even ids and the answerer odd ones, and both advance past every id they receive, so
+   * two different labels never get the same id. When both sides open the same label at once (two
+   * different ids), the lower id wins on both sides; the loser's channel is closed silently.
+   * A NEW_CHAN reusing an id already taken by another label (a non-conforming peer) is refused.
    */
   private channelAnnounced(link: PeerLink, channel: string, payload: { id: number; label: string; ordered: boolean }): void {
+    const peer = link.peerId;
     if (channel !== DEFAULT_CHANNEL) {
-      this.emit('error', { peer: link.peerId, message: `NEW_CHAN is only valid on "default" (got it on "${channel}")` });
+      this.emit('error', { peer, message: `NEW_CHAN is only valid on "default" (got it on "${channel}")` });
       return;
     }
     const { id, label, ordered } = payload;
-    if (label === DEFAULT_CHANNEL) return;
+    if (label === DEFAULT_CHANNEL) {
+      this.emit('error', { peer, message: `NEW_CHAN from ${peer} for "default" ignored` });
+      return;
+    }
+    const taken = link.labelOfId(id);
+    if (taken !== undefined && taken !== label) {
+      this.emit('error', { peer, message: `NEW_CHAN from ${peer}: id ${id} for "${label}" is already used by "${taken}"` });
+      return;
+    }
     link.noteChannelId(id);
     const mine = link.channelId(label);
     if (mine === null || mine > id) {
-      if (mine !== null) link.removeChannel(label);
-      link.addChannel(label, id, ordered);
+      try {
+        if (mine !== null) link.removeChannel(label, true);
+        link.addChannel(label, id, ordered);
+      } catch (error) {
+        this.emit('error', { peer, message: `cannot open channel "${label}" with ${peer}: ${(error as Error).message}` });
+        return;
+      }
     }
     // Channels are lobby-wide: a label new to me is opened on my other links too.
     if (!this.wanted.has(label)) this.openChannel(label, ordered);
