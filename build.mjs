@@ -25,7 +25,8 @@ await Promise.all([
     banner: { js: banner },
     define: { global: 'globalThis', 'process.env.NODE_ENV': '"production"' },
     inject: ['blocks/shims/process.js'],
-    alias: { buffer: 'buffer/', events: 'events/' },
+    // Small stand-ins for Node modules simple-peer pulls in (see blocks/shims/).
+    alias: { buffer: './blocks/shims/buffer.cjs', 'safe-buffer': './blocks/shims/buffer.cjs', debug: './blocks/shims/debug.cjs', events: 'events/' },
   }),
   esbuild.build({
     ...common,

@@ -2,6 +2,7 @@
 // Everything is plain data: ids are instance id strings, payloads any JSON value.
 import type { LobbyInfo, User } from '../protocol/index.js';
 import type { Mode } from './session.js';
+import type { Scope, SyncStore } from './sync/engine.js';
 
 export interface IceServer {
   urls: string | string[];
@@ -18,6 +19,8 @@ export interface ConnectOptions {
   token?: string;
   /** Create an ECDH key pair and send its public key, enabling E2EE with other keyed players. */
   encryption?: boolean;
+  /** KEEPALIVE period in seconds; 0 turns it off. */
+  keepaliveSeconds?: number;
 }
 
 export interface LobbyOptions {
@@ -72,6 +75,8 @@ export interface CoreClient {
   readonly myUsername: string;
   readonly mode: Mode;
   readonly lastError: string;
+  /** Makes a failure "last error" and fires the error event, unless the core already did. */
+  reportError(error: unknown): void;
 
   // lobbies
   createLobby(options: LobbyOptions): Promise<void>;
@@ -107,6 +112,12 @@ export interface CoreClient {
   channels(): string[];
   broadcast(payload: unknown, channel?: string): void;
   sendPrivate(peer: string, payload: unknown, channel?: string): void;
+
+  // networked variables and lists (protocol.md §4)
+  bindNetworked(id: string, scope: Scope, store: SyncStore): void;
+  unbindNetworked(id: string, scope: Scope): void;
+  /** Once per frame: send this frame's changes. */
+  flushSync(): void;
 
   // voice (protocol.md §7)
   requestMicrophone(): Promise<void>;

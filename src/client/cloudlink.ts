@@ -67,7 +67,7 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
         url: options.url,
         ugi: options.ugi ?? 'default',
         WebSocket: this.options.WebSocket,
-        keepaliveMs: this.options.keepaliveMs,
+        keepaliveMs: options.keepaliveSeconds !== undefined ? options.keepaliveSeconds * 1000 : this.options.keepaliveMs,
       });
       try {
         await session.init(options.username, { token: options.token, pubkey: keys?.publicKey });
@@ -139,11 +139,17 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
     this.emit('disconnected', reason);
   }
 
-  /** Records an error for "last error" and the error hat; returns it so callers can throw it. */
+  /** Records an error for "last error" and the error hat; returns it (marked reported) to throw. */
   private fail(message: string, peer?: string): Error {
     this.error = message;
     this.emit('error', peer === undefined ? { message } : { message, peer });
-    return new Error(message);
+    return Object.assign(new Error(message), { reported: true });
+  }
+
+  /** Records a failure that happened outside the core (e.g. a block naming a missing variable). */
+  reportError(error: unknown): void {
+    if ((error as { reported?: boolean })?.reported) return;
+    this.fail(error instanceof Error ? error.message : String(error));
   }
 
   /** Runs a request; a failure becomes "last error" (and an error event) before it rejects. */

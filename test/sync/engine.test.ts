@@ -194,7 +194,6 @@ describe('SyncEngine', () => {
     a.bind('thing', null, new MemoryVariable(1));
     const list = new MemoryList(['keep']);
     b.bind('thing', null, list);
-    (a as unknown as { entries: Map<string, { value: unknown }> }).entries; // (type only)
     a.bind('thing2', null, new MemoryVariable(1));
     expect(() => a.bind('thing', null, new MemoryList())).toThrow('already used for a variable');
     const va = new MemoryVariable(5);

@@ -1,0 +1,110 @@
+// Connection: server, identity, ICE settings, E2EE, connect/disconnect, status and its events.
+import type { IceServer } from '../../src/client/api.js';
+import type { BlockContext } from '../context.js';
+import { number, text, type BlockGroup } from '../spec.js';
+
+export function connectionBlocks(ctx: BlockContext): BlockGroup {
+  const { Scratch, client, hats, t, attempt } = ctx;
+  const { COMMAND, REPORTER, BOOLEAN, EVENT, HAT } = Scratch.BlockType;
+  const { STRING, NUMBER } = Scratch.ArgumentType;
+  const settings = { ugi: 'default', token: '', encryption: false, keepaliveSeconds: 20 };
+  const iceServers: IceServer[] = [];
+
+  client.on('connected', () => hats.fire('whenConnected', {}));
+  client.on('disconnected', (reason) => hats.fire('whenDisconnected', { reason }));
+  client.on('error', (error) => hats.fire('whenError', error));
+  client.on('mode', (mode) => hats.fire('whenModeChanges', { mode }));
+
+  return {
+    label: t('label.connection', 'Connection'),
+    menus: {
+      onOff: { acceptReporters: true, items: [{ text: t('menu.on', 'on'), value: 'on' }, { text: t('menu.off', 'off'), value: 'off' }] },
+      modes: {
+        acceptReporters: true,
+        items: [
+          { text: t('menu.host', 'host'), value: 'host' },
+          { text: t('menu.peer', 'peer'), value: 'peer' },
+          { text: t('menu.noLobby', 'not in a lobby'), value: '' },
+        ],
+      },
+    },
+    blocks: [
+      {
+        info: { opcode: 'setGameId', blockType: COMMAND, text: t('setGameId', 'set game id to [UGI]'), arguments: { UGI: { type: STRING, defaultValue: 'my-game' } } },
+        run: ({ UGI }) => void (settings.ugi = text(UGI) || 'default'),
+      },
+      {
+        info: { opcode: 'setToken', blockType: COMMAND, text: t('setToken', 'set login token to [TOKEN]'), arguments: { TOKEN: { type: STRING, defaultValue: '' } } },
+        run: ({ TOKEN }) => void (settings.token = text(TOKEN)),
+      },
+      {
+        info: { opcode: 'setEncryption', blockType: COMMAND, text: t('setEncryption', 'end-to-end encryption [ONOFF]'), arguments: { ONOFF: { type: STRING, menu: 'onOff', defaultValue: 'on' } } },
+        run: ({ ONOFF }) => void (settings.encryption = text(ONOFF) === 'on'),
+      },
+      {
+        info: { opcode: 'setKeepalive', blockType: COMMAND, text: t('setKeepalive', 'send keepalive every [SECONDS] seconds (0 = off)'), arguments: { SECONDS: { type: NUMBER, defaultValue: 20 } } },
+        run: ({ SECONDS }) => void (settings.keepaliveSeconds = Math.max(0, number(SECONDS))),
+      },
+      {
+        info: {
+          opcode: 'addIceServer',
+          blockType: COMMAND,
+          text: t('addIceServer', 'add STUN/TURN server [URL] username [USER] password [PASS]'),
+          arguments: { URL: { type: STRING, defaultValue: 'stun:stun.example.org:3478' }, USER: { type: STRING, defaultValue: '' }, PASS: { type: STRING, defaultValue: '' } },
+        },
+        run: ({ URL, USER, PASS }) => {
+          const server: IceServer = { urls: text(URL) };
+          if (text(USER)) server.username = text(USER);
+          if (text(PASS)) server.credential = text(PASS);
+          iceServers.push(server);
+          client.setIceServers([...iceServers]);
+        },
+      },
+      {
+        info: { opcode: 'clearIceServers', blockType: COMMAND, text: t('clearIceServers', 'remove all STUN/TURN servers') },
+        run: () => {
+          iceServers.length = 0;
+          client.setIceServers([]);
+        },
+      },
+      {
+        info: { opcode: 'setRelayOnly', blockType: COMMAND, text: t('setRelayOnly', 'connect only through TURN relays [ONOFF]'), arguments: { ONOFF: { type: STRING, menu: 'onOff', defaultValue: 'off' } } },
+        run: ({ ONOFF }) => client.setRelayOnly(text(ONOFF) === 'on'),
+      },
+      {
+        info: {
+          opcode: 'connect',
+          blockType: COMMAND,
+          text: t('connect', 'connect to server [URL] as [USERNAME]'),
+          arguments: { URL: { type: STRING, defaultValue: 'ws://127.0.0.1:3000/' }, USERNAME: { type: STRING, defaultValue: 'player' } },
+        },
+        run: ({ URL, USERNAME }) =>
+          attempt(
+            () =>
+              client.connect({
+                url: text(URL),
+                username: text(USERNAME),
+                ugi: settings.ugi,
+                ...(settings.token ? { token: settings.token } : {}),
+                encryption: settings.encryption,
+                keepaliveSeconds: settings.keepaliveSeconds,
+              }),
+            undefined,
+          ),
+      },
+      { info: { opcode: 'disconnect', blockType: COMMAND, text: t('disconnect', 'disconnect') }, run: () => client.disconnect() },
+      { info: { opcode: 'isConnected', blockType: BOOLEAN, text: t('isConnected', 'connected?') }, run: () => client.connected },
+      { info: { opcode: 'myId', blockType: REPORTER, text: t('myId', 'my player id') }, run: () => client.myId },
+      { info: { opcode: 'myUsername', blockType: REPORTER, text: t('myUsername', 'my username') }, run: () => client.myUsername },
+      { info: { opcode: 'myMode', blockType: REPORTER, text: t('myMode', 'my mode') }, run: () => client.mode },
+      { info: { opcode: 'lastError', blockType: REPORTER, text: t('lastError', 'last error') }, run: () => client.lastError },
+      { info: { opcode: 'whenConnected', blockType: EVENT, text: t('whenConnected', 'when connected'), isEdgeActivated: false }, run: () => true },
+      { info: { opcode: 'whenDisconnected', blockType: EVENT, text: t('whenDisconnected', 'when disconnected'), isEdgeActivated: false }, run: () => true },
+      { info: { opcode: 'whenError', blockType: EVENT, text: t('whenError', 'when an error happens'), isEdgeActivated: false }, run: () => true },
+      {
+        info: { opcode: 'whenModeChanges', blockType: HAT, text: t('whenModeChanges', 'when my mode becomes [MODE]'), isEdgeActivated: false, arguments: { MODE: { type: STRING, menu: 'modes', defaultValue: 'host' } } },
+        run: ({ MODE }, util) => hats.eventOf<{ mode: string }>(util)?.mode === text(MODE),
+      },
+    ],
+  };
+}

@@ -1,0 +1,150 @@
+// Lobbies: create, join, leave, list, find, and the host's management blocks.
+import type { LobbyInfo } from '../../src/protocol/index.js';
+import type { BlockContext } from '../context.js';
+import { flag, number, reported, text, type BlockGroup } from '../spec.js';
+
+const INFO_FIELDS = ['host', 'host id', 'players', 'max players', 'locked', 'password required', 'relay', 'hidden'] as const;
+
+function field(info: LobbyInfo, name: string): string | number | boolean {
+  switch (name) {
+    case 'host':
+      return info.host.username;
+    case 'host id':
+      return info.host.instance_id;
+    case 'players':
+      return info.current_players;
+    case 'max players':
+      return info.max_players;
+    case 'locked':
+      return info.currently_locked;
+    case 'password required':
+      return info.password_required;
+    case 'relay':
+      return info.relay_enabled;
+    case 'hidden':
+      return info.hidden;
+    default:
+      return reported(info);
+  }
+}
+
+export function lobbyBlocks(ctx: BlockContext): BlockGroup {
+  const { Scratch, client, hats, t, attempt } = ctx;
+  const { COMMAND, REPORTER, BOOLEAN, EVENT } = Scratch.BlockType;
+  const { STRING, NUMBER } = Scratch.ArgumentType;
+  let newestLobby = '';
+
+  client.on('lobby-new', (name) => {
+    newestLobby = name;
+    hats.fire('whenLobbyCreated', { name });
+  });
+  client.on('lobby-closed', (name) => hats.fire('whenLobbyClosed', { name }));
+  client.on('host', (id) => hats.fire('whenHostChanges', { id }));
+
+  const manage: Record<string, () => Promise<void>> = {
+    lock: () => client.lockLobby(),
+    unlock: () => client.unlockLobby(),
+    hide: () => client.hideLobby(),
+    show: () => client.showLobby(),
+    close: () => client.closeLobby(),
+  };
+
+  return {
+    label: t('label.lobbies', 'Lobbies'),
+    menus: {
+      yesNo: { acceptReporters: true, items: [{ text: t('menu.yes', 'yes'), value: 'yes' }, { text: t('menu.no', 'no'), value: 'no' }] },
+      manageActions: {
+        acceptReporters: true,
+        items: Object.keys(manage).map((value) => ({ text: t(`menu.${value}`, value), value })),
+      },
+      lobbyFields: { acceptReporters: true, items: [...INFO_FIELDS, 'all (JSON)'].map((value) => ({ text: t(`menu.field.${value}`, value), value })) },
+    },
+    blocks: [
+      {
+        info: {
+          opcode: 'createLobby',
+          blockType: COMMAND,
+          text: t('createLobby', 'create lobby [NAME] for [MAX] players (-1 = any), password [PASSWORD] locked [LOCKED] hidden [HIDDEN] relay [RELAY]'),
+          arguments: {
+            NAME: { type: STRING, defaultValue: 'my lobby' },
+            MAX: { type: NUMBER, defaultValue: -1 },
+            PASSWORD: { type: STRING, defaultValue: '' },
+            LOCKED: { type: STRING, menu: 'yesNo', defaultValue: 'no' },
+            HIDDEN: { type: STRING, menu: 'yesNo', defaultValue: 'no' },
+            RELAY: { type: STRING, menu: 'yesNo', defaultValue: 'no' },
+          },
+        },
+        run: ({ NAME, MAX, PASSWORD, LOCKED, HIDDEN, RELAY }) =>
+          attempt(
+            () =>
+              client.createLobby({
+                name: text(NAME),
+                maxPlayers: Math.trunc(number(MAX)),
+                password: text(PASSWORD),
+                locked: flag(LOCKED),
+                hidden: flag(HIDDEN),
+                enableRelay: flag(RELAY),
+              }),
+            undefined,
+          ),
+      },
+      {
+        info: { opcode: 'joinLobby', blockType: COMMAND, text: t('joinLobby', 'join lobby [NAME] with password [PASSWORD]'), arguments: { NAME: { type: STRING, defaultValue: 'my lobby' }, PASSWORD: { type: STRING, defaultValue: '' } } },
+        run: ({ NAME, PASSWORD }) => attempt(() => client.joinLobby(text(NAME), text(PASSWORD)), undefined),
+      },
+      { info: { opcode: 'leaveLobby', blockType: COMMAND, text: t('leaveLobby', 'leave lobby') }, run: () => attempt(() => client.leaveLobby(), undefined) },
+      {
+        info: { opcode: 'listLobbies', blockType: REPORTER, text: t('listLobbies', 'open lobbies (JSON)'), disableMonitor: true },
+        run: () => attempt(async () => JSON.stringify(await client.listLobbies()), '[]'),
+      },
+      {
+        info: {
+          opcode: 'lobbyInfo',
+          blockType: REPORTER,
+          text: t('lobbyInfo', '[FIELD] of lobby [NAME]'),
+          disableMonitor: true,
+          arguments: { FIELD: { type: STRING, menu: 'lobbyFields', defaultValue: 'players' }, NAME: { type: STRING, defaultValue: 'my lobby' } },
+        },
+        run: ({ FIELD, NAME }) =>
+          attempt(async () => {
+            const info = await client.findLobby(text(NAME));
+            return info ? field(info, text(FIELD)) : '';
+          }, ''),
+      },
+      {
+        info: { opcode: 'lobbyExists', blockType: BOOLEAN, text: t('lobbyExists', 'lobby [NAME] exists?'), arguments: { NAME: { type: STRING, defaultValue: 'my lobby' } } },
+        run: ({ NAME }) => attempt(async () => (await client.findLobby(text(NAME))) !== null, false),
+      },
+      { info: { opcode: 'myLobby', blockType: REPORTER, text: t('myLobby', 'my lobby') }, run: () => client.lobby },
+      { info: { opcode: 'isHost', blockType: BOOLEAN, text: t('isHost', 'am I the host?') }, run: () => client.isHost },
+      { info: { opcode: 'hostId', blockType: REPORTER, text: t('hostId', 'host id') }, run: () => client.hostId },
+      {
+        info: { opcode: 'manageLobby', blockType: COMMAND, text: t('manageLobby', '[ACTION] my lobby'), arguments: { ACTION: { type: STRING, menu: 'manageActions', defaultValue: 'lock' } } },
+        run: ({ ACTION }) => {
+          const action = manage[text(ACTION)];
+          return attempt(() => (action ? action() : Promise.reject(new Error(`unknown lobby action "${text(ACTION)}"`))), undefined);
+        },
+      },
+      {
+        info: { opcode: 'setMaxPlayers', blockType: COMMAND, text: t('setMaxPlayers', 'set player limit to [MAX]'), arguments: { MAX: { type: NUMBER, defaultValue: 8 } } },
+        run: ({ MAX }) => attempt(() => client.setMaxPlayers(Math.trunc(number(MAX))), undefined),
+      },
+      {
+        info: { opcode: 'setLobbyPassword', blockType: COMMAND, text: t('setLobbyPassword', 'set lobby password to [PASSWORD]'), arguments: { PASSWORD: { type: STRING, defaultValue: '' } } },
+        run: ({ PASSWORD }) => attempt(() => client.setPassword(text(PASSWORD)), undefined),
+      },
+      {
+        info: { opcode: 'kickPlayer', blockType: COMMAND, text: t('kickPlayer', 'kick player [PLAYER]'), arguments: { PLAYER: { type: STRING, defaultValue: '' } } },
+        run: ({ PLAYER }) => attempt(() => client.kick(text(PLAYER)), undefined),
+      },
+      {
+        info: { opcode: 'transferHost', blockType: COMMAND, text: t('transferHost', 'make player [PLAYER] the host'), arguments: { PLAYER: { type: STRING, defaultValue: '' } } },
+        run: ({ PLAYER }) => attempt(() => client.transferHost(text(PLAYER)), undefined),
+      },
+      { info: { opcode: 'newestLobby', blockType: REPORTER, text: t('newestLobby', 'newest lobby') }, run: () => newestLobby },
+      { info: { opcode: 'whenLobbyCreated', blockType: EVENT, text: t('whenLobbyCreated', 'when a new lobby is created'), isEdgeActivated: false }, run: () => true },
+      { info: { opcode: 'whenLobbyClosed', blockType: EVENT, text: t('whenLobbyClosed', 'when my lobby is closed'), isEdgeActivated: false }, run: () => true },
+      { info: { opcode: 'whenHostChanges', blockType: EVENT, text: t('whenHostChanges', 'when the host changes'), isEdgeActivated: false }, run: () => true },
+    ],
+  };
+}

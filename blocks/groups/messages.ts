@@ -1,0 +1,104 @@
+// Channels and messages: named channels (ordered or fast), broadcast and private messages,
+// hats filtered by channel (and sender), and reporters for the data that started the script.
+import type { ReceivedMessage } from '../../src/client/api.js';
+import type { BlockContext } from '../context.js';
+import { data, reported, text, type BlockGroup } from '../spec.js';
+import type { BlockUtil } from '../scratch.js';
+
+const key = (kind: string, channel: string) => `${kind}\n${channel}`;
+
+export function messageBlocks(ctx: BlockContext): BlockGroup {
+  const { Scratch, client, hats, t, attempt } = ctx;
+  const { COMMAND, REPORTER, HAT } = Scratch.BlockType;
+  const { STRING } = Scratch.ArgumentType;
+  const latest = new Map<string, ReceivedMessage>();
+
+  client.on('message', (message) => {
+    latest.set(key(message.kind, message.channel), message);
+    hats.fire(message.kind === 'broadcast' ? 'whenBroadcast' : 'whenPrivate', message);
+    hats.fire('whenMessageFrom', message);
+  });
+  client.on('channel-open', (peer, label) => hats.fire('whenChannelOpens', { peer, label }));
+  client.on('channel-close', (peer, label) => hats.fire('whenChannelCloses', { peer, label }));
+
+  /** The message that started this script if it matches, else the latest of that kind on that channel. */
+  const message = (util: BlockUtil, kind: string, channel: string): ReceivedMessage | undefined => {
+    const started = hats.eventOf<ReceivedMessage>(util);
+    if (started && 'kind' in started && started.kind === kind && started.channel === channel) return started;
+    return latest.get(key(kind, channel));
+  };
+  const channelArg = { type: STRING, menu: 'channels', defaultValue: 'default' };
+  const kindArg = { type: STRING, menu: 'kinds', defaultValue: 'broadcast' };
+
+  return {
+    label: t('label.messages', 'Channels and messages'),
+    menus: {
+      channels: { acceptReporters: true, items: 'channelMenu' },
+      kinds: { acceptReporters: true, items: [{ text: t('menu.broadcast', 'broadcast'), value: 'broadcast' }, { text: t('menu.private', 'private'), value: 'private' }] },
+      channelModes: {
+        acceptReporters: true,
+        items: [
+          { text: t('menu.ordered', 'reliable and ordered'), value: 'ordered' },
+          { text: t('menu.fast', 'fast (unordered, may drop)'), value: 'fast' },
+        ],
+      },
+    },
+    menuItems: { channelMenu: () => client.channels() },
+    blocks: [
+      {
+        info: { opcode: 'openChannel', blockType: COMMAND, text: t('openChannel', 'open channel [CHANNEL] [MODE]'), arguments: { CHANNEL: { type: STRING, defaultValue: 'game' }, MODE: { type: STRING, menu: 'channelModes', defaultValue: 'ordered' } } },
+        run: ({ CHANNEL, MODE }) => attempt(() => client.openChannel(text(CHANNEL), text(MODE) !== 'fast'), undefined),
+      },
+      {
+        info: { opcode: 'closeChannel', blockType: COMMAND, text: t('closeChannel', 'close channel [CHANNEL]'), arguments: { CHANNEL: channelArg } },
+        run: ({ CHANNEL }) => attempt(() => client.closeChannel(text(CHANNEL)), undefined),
+      },
+      { info: { opcode: 'channelList', blockType: REPORTER, text: t('channelList', 'channels (JSON)') }, run: () => JSON.stringify(client.channels()) },
+      {
+        info: { opcode: 'broadcastData', blockType: COMMAND, text: t('broadcastData', 'broadcast [DATA] on channel [CHANNEL]'), arguments: { DATA: { type: STRING, defaultValue: 'hello' }, CHANNEL: channelArg } },
+        run: ({ DATA, CHANNEL }) => attempt(() => client.broadcast(data(DATA), text(CHANNEL)), undefined),
+      },
+      {
+        info: {
+          opcode: 'sendPrivate',
+          blockType: COMMAND,
+          text: t('sendPrivate', 'send [DATA] to player [PLAYER] on channel [CHANNEL]'),
+          arguments: { DATA: { type: STRING, defaultValue: 'hello' }, PLAYER: { type: STRING, defaultValue: '' }, CHANNEL: channelArg },
+        },
+        run: ({ DATA, PLAYER, CHANNEL }) => attempt(() => client.sendPrivate(text(PLAYER), data(DATA), text(CHANNEL)), undefined),
+      },
+      {
+        info: { opcode: 'whenBroadcast', blockType: HAT, text: t('whenBroadcast', 'when I get a broadcast on channel [CHANNEL]'), isEdgeActivated: false, arguments: { CHANNEL: channelArg } },
+        run: ({ CHANNEL }, util) => hats.eventOf<ReceivedMessage>(util)?.channel === text(CHANNEL),
+      },
+      {
+        info: { opcode: 'whenPrivate', blockType: HAT, text: t('whenPrivate', 'when I get a private message on channel [CHANNEL]'), isEdgeActivated: false, arguments: { CHANNEL: channelArg } },
+        run: ({ CHANNEL }, util) => hats.eventOf<ReceivedMessage>(util)?.channel === text(CHANNEL),
+      },
+      {
+        info: { opcode: 'whenMessageFrom', blockType: HAT, text: t('whenMessageFrom', 'when I get any message from player [PLAYER]'), isEdgeActivated: false, arguments: { PLAYER: { type: STRING, defaultValue: '' } } },
+        run: ({ PLAYER }, util) => hats.eventOf<ReceivedMessage>(util)?.from === text(PLAYER),
+      },
+      {
+        info: { opcode: 'lastData', blockType: REPORTER, text: t('lastData', '[KIND] data on channel [CHANNEL]'), arguments: { KIND: kindArg, CHANNEL: channelArg } },
+        run: ({ KIND, CHANNEL }, util) => reported(message(util, text(KIND), text(CHANNEL))?.payload),
+      },
+      {
+        info: { opcode: 'lastSender', blockType: REPORTER, text: t('lastSender', 'sender of [KIND] on channel [CHANNEL]'), arguments: { KIND: kindArg, CHANNEL: channelArg } },
+        run: ({ KIND, CHANNEL }, util) => message(util, text(KIND), text(CHANNEL))?.from ?? '',
+      },
+      {
+        info: { opcode: 'whenChannelOpens', blockType: HAT, text: t('whenChannelOpens', 'when channel [CHANNEL] opens with a player'), isEdgeActivated: false, arguments: { CHANNEL: channelArg } },
+        run: ({ CHANNEL }, util) => hats.eventOf<{ label: string }>(util)?.label === text(CHANNEL),
+      },
+      {
+        info: { opcode: 'whenChannelCloses', blockType: HAT, text: t('whenChannelCloses', 'when channel [CHANNEL] closes with a player'), isEdgeActivated: false, arguments: { CHANNEL: channelArg } },
+        run: ({ CHANNEL }, util) => hats.eventOf<{ label: string }>(util)?.label === text(CHANNEL),
+      },
+      {
+        info: { opcode: 'channelPlayer', blockType: REPORTER, text: t('channelPlayer', 'player of the channel event') },
+        run: (_args, util) => hats.eventOf<{ peer?: string }>(util)?.peer ?? '',
+      },
+    ],
+  };
+}

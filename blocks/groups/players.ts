@@ -1,0 +1,56 @@
+// Players: who is in my lobby, join/leave events, names, and my links to them.
+import type { BlockContext } from '../context.js';
+import { text, type BlockGroup } from '../spec.js';
+
+export function playerBlocks(ctx: BlockContext): BlockGroup {
+  const { Scratch, client, hats, t } = ctx;
+  const { COMMAND, REPORTER, BOOLEAN, EVENT } = Scratch.BlockType;
+  const { STRING } = Scratch.ArgumentType;
+  const last = { joined: '', left: '', connected: '' };
+
+  client.on('peer-join', (user) => {
+    last.joined = user.instance_id;
+    hats.fire('whenPlayerJoins', { id: user.instance_id });
+  });
+  client.on('peer-leave', (id) => {
+    last.left = id;
+    hats.fire('whenPlayerLeaves', { id });
+  });
+  client.on('peer-connected', (id) => {
+    last.connected = id;
+    hats.fire('whenPlayerConnected', { id });
+  });
+
+  /** The player a hat started this script for, else the latest one. */
+  const eventPlayer = (util: Parameters<typeof hats.eventOf>[0], fallback: string) => hats.eventOf<{ id: string }>(util)?.id ?? fallback;
+
+  return {
+    label: t('label.players', 'Players'),
+    blocks: [
+      { info: { opcode: 'whenPlayerJoins', blockType: EVENT, text: t('whenPlayerJoins', 'when a player joins my lobby'), isEdgeActivated: false }, run: () => true },
+      { info: { opcode: 'whenPlayerLeaves', blockType: EVENT, text: t('whenPlayerLeaves', 'when a player leaves my lobby'), isEdgeActivated: false }, run: () => true },
+      { info: { opcode: 'whenPlayerConnected', blockType: EVENT, text: t('whenPlayerConnected', 'when my link to a player opens'), isEdgeActivated: false }, run: () => true },
+      { info: { opcode: 'joinedPlayer', blockType: REPORTER, text: t('joinedPlayer', 'player who joined') }, run: (_args, util) => eventPlayer(util, last.joined) },
+      { info: { opcode: 'leftPlayer', blockType: REPORTER, text: t('leftPlayer', 'player who left') }, run: (_args, util) => eventPlayer(util, last.left) },
+      { info: { opcode: 'connectedPlayer', blockType: REPORTER, text: t('connectedPlayer', 'player whose link opened') }, run: (_args, util) => eventPlayer(util, last.connected) },
+      { info: { opcode: 'players', blockType: REPORTER, text: t('players', 'players in my lobby (JSON)') }, run: () => JSON.stringify(client.players()) },
+      { info: { opcode: 'playerCount', blockType: REPORTER, text: t('playerCount', 'number of other players') }, run: () => client.players().length },
+      {
+        info: { opcode: 'usernameOf', blockType: REPORTER, text: t('usernameOf', 'username of player [PLAYER]'), arguments: { PLAYER: { type: STRING, defaultValue: '' } } },
+        run: ({ PLAYER }) => client.usernameOf(text(PLAYER)),
+      },
+      {
+        info: { opcode: 'playerWithName', blockType: REPORTER, text: t('playerWithName', 'player id of [USERNAME]'), arguments: { USERNAME: { type: STRING, defaultValue: 'player' } } },
+        run: ({ USERNAME }) => client.players().find((id) => client.usernameOf(id) === text(USERNAME)) ?? '',
+      },
+      {
+        info: { opcode: 'isPlayerConnected', blockType: BOOLEAN, text: t('isPlayerConnected', 'link to player [PLAYER] open?'), arguments: { PLAYER: { type: STRING, defaultValue: '' } } },
+        run: ({ PLAYER }) => client.isPeerConnected(text(PLAYER)),
+      },
+      {
+        info: { opcode: 'disconnectPlayer', blockType: COMMAND, text: t('disconnectPlayer', 'close my link to player [PLAYER]'), arguments: { PLAYER: { type: STRING, defaultValue: '' } } },
+        run: ({ PLAYER }) => ctx.attempt(() => client.disconnectPeer(text(PLAYER)), undefined),
+      },
+    ],
+  };
+}

@@ -1,0 +1,83 @@
+// Voice: microphone permission, call / answer / decline / hang up, mute, per-player volume and
+// 3-D position, and call events filtered by kind.
+import type { VoiceEvent } from '../../src/client/api.js';
+import type { BlockContext } from '../context.js';
+import { number, text, type BlockGroup } from '../spec.js';
+
+export function voiceBlocks(ctx: BlockContext): BlockGroup {
+  const { Scratch, client, hats, t, attempt } = ctx;
+  const { COMMAND, REPORTER, BOOLEAN, HAT } = Scratch.BlockType;
+  const { STRING, NUMBER } = Scratch.ArgumentType;
+  let lastCaller = '';
+
+  client.on('voice', (event, peer) => {
+    lastCaller = peer;
+    hats.fire('whenCall', { event, peer });
+  });
+
+  const playerArg = { type: STRING, defaultValue: '' };
+  const events: VoiceEvent[] = ['ringing', 'answered', 'declined', 'hungup'];
+  const labels: Record<VoiceEvent, string> = {
+    ringing: t('menu.ringing', 'rings'),
+    answered: t('menu.answered', 'is answered'),
+    declined: t('menu.declined', 'is declined'),
+    hungup: t('menu.hungup', 'is hung up'),
+  };
+
+  return {
+    label: t('label.voice', 'Voice'),
+    menus: {
+      callEvents: { acceptReporters: true, items: events.map((value) => ({ text: labels[value], value })) },
+      muteActions: { acceptReporters: true, items: [{ text: t('menu.mute', 'mute'), value: 'mute' }, { text: t('menu.unmute', 'unmute'), value: 'unmute' }] },
+    },
+    blocks: [
+      { info: { opcode: 'requestMicrophone', blockType: COMMAND, text: t('requestMicrophone', 'ask for microphone access') }, run: () => attempt(() => client.requestMicrophone(), undefined) },
+      { info: { opcode: 'hasMicrophone', blockType: BOOLEAN, text: t('hasMicrophone', 'microphone allowed?') }, run: () => client.hasMicrophone },
+      {
+        info: { opcode: 'callPlayer', blockType: COMMAND, text: t('callPlayer', 'call player [PLAYER]'), arguments: { PLAYER: playerArg } },
+        run: ({ PLAYER }) => attempt(() => client.call(text(PLAYER)), undefined),
+      },
+      {
+        info: { opcode: 'answerCall', blockType: COMMAND, text: t('answerCall', 'answer call from player [PLAYER]'), arguments: { PLAYER: playerArg } },
+        run: ({ PLAYER }) => attempt(() => client.answer(text(PLAYER)), undefined),
+      },
+      {
+        info: { opcode: 'declineCall', blockType: COMMAND, text: t('declineCall', 'decline call from player [PLAYER]'), arguments: { PLAYER: playerArg } },
+        run: ({ PLAYER }) => attempt(() => client.decline(text(PLAYER)), undefined),
+      },
+      {
+        info: { opcode: 'hangUp', blockType: COMMAND, text: t('hangUp', 'hang up call with player [PLAYER]'), arguments: { PLAYER: playerArg } },
+        run: ({ PLAYER }) => attempt(() => client.hangup(text(PLAYER)), undefined),
+      },
+      {
+        info: { opcode: 'muteFor', blockType: COMMAND, text: t('muteFor', '[ACTION] my microphone for player [PLAYER]'), arguments: { ACTION: { type: STRING, menu: 'muteActions', defaultValue: 'mute' }, PLAYER: playerArg } },
+        run: ({ ACTION, PLAYER }) => attempt(() => client.setMuted(text(PLAYER), text(ACTION) === 'mute'), undefined),
+      },
+      {
+        info: { opcode: 'setVoiceVolume', blockType: COMMAND, text: t('setVoiceVolume', 'set voice volume of player [PLAYER] to [VOLUME] %'), arguments: { PLAYER: playerArg, VOLUME: { type: NUMBER, defaultValue: 100 } } },
+        run: ({ PLAYER, VOLUME }) => attempt(() => client.setVolume(text(PLAYER), number(VOLUME)), undefined),
+      },
+      {
+        info: {
+          opcode: 'setVoicePosition',
+          blockType: COMMAND,
+          text: t('setVoicePosition', 'set voice position of player [PLAYER] to x [X] y [Y] z [Z]'),
+          arguments: { PLAYER: playerArg, X: { type: NUMBER, defaultValue: 0 }, Y: { type: NUMBER, defaultValue: 0 }, Z: { type: NUMBER, defaultValue: 0 } },
+        },
+        run: ({ PLAYER, X, Y, Z }) => attempt(() => client.setVoicePosition(text(PLAYER), number(X), number(Y), number(Z)), undefined),
+      },
+      {
+        info: { opcode: 'callState', blockType: REPORTER, text: t('callState', 'call with player [PLAYER]'), arguments: { PLAYER: playerArg } },
+        run: ({ PLAYER }) => client.callState(text(PLAYER)),
+      },
+      {
+        info: { opcode: 'whenCall', blockType: HAT, text: t('whenCall', 'when a call [EVENT]'), isEdgeActivated: false, arguments: { EVENT: { type: STRING, menu: 'callEvents', defaultValue: 'ringing' } } },
+        run: ({ EVENT }, util) => hats.eventOf<{ event: string }>(util)?.event === text(EVENT),
+      },
+      {
+        info: { opcode: 'callPeer', blockType: REPORTER, text: t('callPeer', 'player of the call event') },
+        run: (_args, util) => hats.eventOf<{ peer: string }>(util)?.peer ?? lastCaller,
+      },
+    ],
+  };
+}

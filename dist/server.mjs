@@ -1,0 +1,965 @@
+// src/server/main.ts
+import { parseArgs } from "node:util";
+
+// src/server/log.ts
+var jsonLogger = (write = (line) => process.stdout.write(line + "\n")) => (level, event, fields = {}) => write(JSON.stringify({ time: (/* @__PURE__ */ new Date()).toISOString(), level, event, ...fields }));
+
+// src/server/server.ts
+import { createServer } from "node:http";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { WebSocketServer } from "ws";
+
+// src/protocol/schema.ts
+var ProtocolError = class extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "ProtocolError";
+  }
+};
+var fail = (path2, expected) => {
+  throw new ProtocolError(`${path2} must be ${expected}`);
+};
+var NON_PRINTABLE = /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+var string = ({ min = 0, max, printable = false }) => (value, path2) => {
+  if (typeof value !== "string") return fail(path2, "a string");
+  const length = [...value].length;
+  if (length < min || length > max) return fail(path2, `${min}–${max} characters long`);
+  if (printable && NON_PRINTABLE.test(value)) return fail(path2, "printable text");
+  return value;
+};
+var integer = (min, max) => (value, path2) => typeof value === "number" && Number.isInteger(value) && value >= min && value <= max ? value : fail(path2, `an integer from ${min} to ${max}`);
+var boolean = (value, path2) => typeof value === "boolean" ? value : fail(path2, "true or false");
+var literal = (...options) => (value, path2) => options.includes(value) ? value : fail(path2, `one of ${options.map((o) => JSON.stringify(o)).join(", ")}`);
+var json = (value) => value;
+var none = (value, path2) => value === void 0 || value === null ? void 0 : fail(path2, "empty");
+var scratchValue = (value, path2) => typeof value === "string" || typeof value === "boolean" || typeof value === "number" && Number.isFinite(value) ? value : fail(path2, "a string, number or boolean");
+var array = (item, maxItems) => (value, path2) => {
+  if (!Array.isArray(value)) return fail(path2, "an array");
+  if (value.length > maxItems) return fail(path2, `at most ${maxItems} items`);
+  return value.map((entry, index) => item(entry, `${path2}[${index}]`));
+};
+var optional = (check) => (value, path2) => value === void 0 ? void 0 : check(value, path2);
+var isPlainObject = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
+var object = (shape) => (value, path2) => {
+  if (!isPlainObject(value)) return fail(path2, "an object");
+  const out = {};
+  for (const [key, check] of Object.entries(shape)) {
+    const field = check(value[key], `${path2}.${key}`);
+    if (field !== void 0) out[key] = field;
+  }
+  return out;
+};
+var either = (first, second, expected) => (value, path2) => {
+  try {
+    return first(value, path2);
+  } catch {
+    try {
+      return second(value, path2);
+    } catch {
+      return fail(path2, expected);
+    }
+  }
+};
+
+// src/protocol/limits.ts
+var MAX_FRAME_BYTES = 64 * 1024;
+var MAX_IN_BAND_BYTES = 240 * 1024;
+var USERNAME_MAX = 64;
+var LOBBY_NAME_MAX = 64;
+var PASSWORD_MAX = 128;
+var TOKEN_MAX = 4096;
+var PUBKEY_MAX = 512;
+var LISTENER_MAX = 128;
+var INSTANCE_ID_MAX = 64;
+var UGI_MAX = 128;
+var MAX_PLAYERS_LIMIT = 1e3;
+var CHANNEL_LABEL_MAX = 64;
+var FIRST_CHANNEL_ID = 16;
+var LAST_CHANNEL_ID = 1023;
+var NETWORK_ID_MAX = 256;
+var LIST_ITEMS_MAX = 2e5;
+var RATE_PER_SECOND = 50;
+var RATE_BURST = 200;
+var RATE_STRIKES_BEFORE_VIOLATION = 100;
+
+// src/protocol/out-of-band.ts
+var username = string({ min: 1, max: USERNAME_MAX, printable: true });
+var lobbyName = string({ min: 1, max: LOBBY_NAME_MAX, printable: true });
+var password = string({ max: PASSWORD_MAX });
+var instanceId = string({ min: 1, max: INSTANCE_ID_MAX, printable: true });
+var maxPlayers = integer(-1, MAX_PLAYERS_LIMIT);
+var SIGNAL_DATA = 0;
+var SIGNAL_VOICE = 1;
+var signal = object({
+  type: literal(SIGNAL_DATA, SIGNAL_VOICE),
+  contents: json
+});
+var user = object({
+  instance_id: instanceId,
+  user_id: string({ min: 1, max: INSTANCE_ID_MAX }),
+  username,
+  pubkey: optional(string({ max: PUBKEY_MAX }))
+});
+var lobbyInfo = object({
+  name: lobbyName,
+  host: user,
+  max_players: maxPlayers,
+  current_players: integer(0, Number.MAX_SAFE_INTEGER),
+  currently_locked: boolean,
+  password_required: boolean,
+  relay_enabled: boolean,
+  hidden: boolean
+});
+var manageMethods = [
+  "lock",
+  "unlock",
+  "hide",
+  "show",
+  "kick",
+  "change_password",
+  "change_max_players",
+  "transfer_ownership",
+  "close_lobby"
+];
+var clientOpcodes = {
+  INIT: object({
+    username,
+    token: optional(string({ max: TOKEN_MAX })),
+    pubkey: optional(string({ min: 1, max: PUBKEY_MAX }))
+  }),
+  KEEPALIVE: none,
+  LIST_LOBBIES: none,
+  FIND_LOBBY: lobbyName,
+  CREATE_LOBBY: object({
+    name: lobbyName,
+    max_players: maxPlayers,
+    password,
+    locked: boolean,
+    hidden: optional(boolean),
+    enable_relay: boolean
+  }),
+  JOIN_LOBBY: object({ name: lobbyName, password: optional(password) }),
+  LEAVE_LOBBY: none,
+  MANAGE_LOBBY: object({ method: literal(...manageMethods), args: json }),
+  MAKE_OFFER: signal,
+  MAKE_ANSWER: signal,
+  ICE: signal
+};
+var ackText = string({ max: 64 });
+var serverOpcodes = {
+  INIT_OK: object({ instance_id: instanceId, user_id: string({ min: 1, max: INSTANCE_ID_MAX }), username }),
+  KEEPALIVE_ACK: none,
+  LIST_ACK: array(lobbyName, 1e5),
+  FIND_ACK: either(lobbyInfo, literal("not found"), 'lobby info or "not found"'),
+  CREATE_ACK: ackText,
+  JOIN_ACK: ackText,
+  LEAVE_ACK: ackText,
+  MANAGE_ACK: ackText,
+  TRANSITION: literal("host", "peer", ""),
+  NEW_HOST: user,
+  NEW_PEER: user,
+  PEER_JOIN: user,
+  PEER_LEFT: instanceId,
+  NEW_LOBBY: lobbyName,
+  LOBBY_CLOSED: lobbyName,
+  RELAY: instanceId,
+  WARNING: string({ max: 1e3 }),
+  VIOLATION: string({ max: 1e3 }),
+  MAKE_OFFER: signal,
+  MAKE_ANSWER: signal,
+  ICE: signal
+};
+var origin = object({
+  instance_id: instanceId,
+  username,
+  user_id: optional(string({ min: 1, max: INSTANCE_ID_MAX })),
+  pubkey: optional(string({ max: PUBKEY_MAX }))
+});
+var Reply = {
+  ok: "ok",
+  exists: "exists",
+  alreadyInLobby: "already in lobby",
+  invalid: "invalid",
+  notFound: "not found",
+  locked: "locked",
+  full: "full",
+  password: "password",
+  unauthorized: "unauthorized",
+  notInLobby: "not in lobby"
+};
+var Warning = {
+  notInitialized: "not initialized",
+  alreadyInitialized: "already initialized",
+  peerInvalid: "peer invalid",
+  usernameTaken: "username taken",
+  rateLimited: "rate limited: slow down",
+  kicked: "kicked from the lobby"
+};
+
+// src/protocol/in-band.ts
+var networkId = string({ min: 1, max: NETWORK_ID_MAX });
+var channelLabel = string({ min: 1, max: CHANNEL_LABEL_MAX, printable: true });
+var channelId = integer(FIRST_CHANNEL_ID, LAST_CHANNEL_ID);
+var listMethods = ["set", "replace", "length", "reset"];
+var listPayloads = {
+  set: array(scratchValue, LIST_ITEMS_MAX),
+  reset: array(scratchValue, LIST_ITEMS_MAX),
+  replace: object({ index: integer(0, LIST_ITEMS_MAX - 1), value: scratchValue }),
+  length: integer(0, LIST_ITEMS_MAX)
+};
+var peerOpcodes = {
+  G_MSG: json,
+  P_MSG: json,
+  G_VAR: scratchValue,
+  P_VAR: scratchValue,
+  /** Checked per `method` by listPayloads. */
+  G_LIST: json,
+  P_LIST: json,
+  NEW_CHAN: object({ id: channelId, label: channelLabel, ordered: boolean }),
+  HANGUP: none,
+  DECLINE: none
+};
+
+// src/protocol/envelope.ts
+var listener = optional(string({ max: LISTENER_MAX }));
+var recipient = optional(instanceId);
+function parseJson(text, maxBytes) {
+  if (text.length > maxBytes) throw new ProtocolError(`packet is larger than ${maxBytes} bytes`);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ProtocolError("packet is not valid JSON");
+  }
+}
+function opcodeOf(raw, table) {
+  if (!isPlainObject(raw)) throw new ProtocolError("packet must be a JSON object");
+  const { opcode } = raw;
+  if (typeof opcode !== "string") throw new ProtocolError("packet.opcode must be a string");
+  if (!Object.hasOwn(table, opcode)) throw new ProtocolError(`unknown opcode ${JSON.stringify(opcode.slice(0, 40))}`);
+  return opcode;
+}
+function decodeClientPacket(text) {
+  const raw = parseJson(text, MAX_FRAME_BYTES);
+  const opcode = opcodeOf(raw, clientOpcodes);
+  const packet = {
+    opcode,
+    payload: clientOpcodes[opcode](raw.payload, "payload"),
+    recipient: recipient(raw.recipient, "recipient"),
+    listener: listener(raw.listener, "listener")
+  };
+  return packet;
+}
+function salvageEnvelope(text) {
+  try {
+    const raw = JSON.parse(text);
+    if (!isPlainObject(raw)) return {};
+    const opcode = typeof raw.opcode === "string" ? raw.opcode : void 0;
+    let salvaged;
+    try {
+      salvaged = listener(raw.listener, "listener");
+    } catch {
+      salvaged = void 0;
+    }
+    return { opcode, listener: salvaged };
+  } catch {
+    return {};
+  }
+}
+function encodePacket(packet) {
+  return JSON.stringify(packet);
+}
+var method = literal(...listMethods);
+var seq = integer(0, Number.MAX_SAFE_INTEGER);
+
+// src/protocol/version.ts
+var VERSION = "0.1.0";
+
+// src/server/handlers/identity.ts
+import { randomUUID } from "node:crypto";
+
+// src/server/handlers/request.ts
+function reply(request, opcode, payload) {
+  request.player.send(opcode, payload, request.listener === void 0 ? {} : { listener: request.listener });
+}
+function warn(request, text) {
+  reply(request, "WARNING", text);
+}
+
+// src/server/handlers/identity.ts
+var init = async (request) => {
+  const { ctx, player, payload } = request;
+  if (player.user || player.initializing) return warn(request, Warning.alreadyInitialized);
+  if (ctx.store.usernameTaken(player.game, payload.username)) return warn(request, Warning.usernameTaken);
+  const instanceId2 = randomUUID();
+  let userId = instanceId2;
+  if (ctx.tokenVerifier && payload.token !== void 0) {
+    player.initializing = true;
+    const account = await ctx.tokenVerifier(payload.token, payload.username).catch(() => null);
+    player.initializing = false;
+    if (!account) return warn(request, "invalid token");
+    userId = account.user_id;
+    if (ctx.store.usernameTaken(player.game, payload.username)) return warn(request, Warning.usernameTaken);
+  }
+  if (!player.open) return;
+  player.user = {
+    instance_id: instanceId2,
+    user_id: userId,
+    username: payload.username,
+    ...payload.pubkey ? { pubkey: payload.pubkey } : {}
+  };
+  ctx.store.addPlayer(player);
+  ctx.log("info", "player.init", { game: player.game, player: instanceId2, username: payload.username, e2ee: !!payload.pubkey });
+  reply(request, "INIT_OK", { instance_id: instanceId2, user_id: userId, username: payload.username });
+};
+var keepalive = (request) => reply(request, "KEEPALIVE_ACK", void 0);
+
+// src/server/lobby.ts
+var Lobby = class {
+  constructor(name, game, host, settings) {
+    this.name = name;
+    this.game = game;
+    this.host = host;
+    this.settings = settings;
+    this.members = [host];
+  }
+  name;
+  game;
+  host;
+  settings;
+  members;
+  relayUser = null;
+  get full() {
+    return this.settings.maxPlayers !== -1 && this.members.length >= this.settings.maxPlayers;
+  }
+  member(instanceId2) {
+    return this.members.find((player) => player.id === instanceId2);
+  }
+  others(player) {
+    return this.members.filter((member2) => member2 !== player);
+  }
+  info() {
+    return {
+      name: this.name,
+      host: this.host.user,
+      max_players: this.settings.maxPlayers,
+      current_players: this.members.length,
+      currently_locked: this.settings.locked,
+      password_required: this.settings.password !== null,
+      relay_enabled: this.settings.relayEnabled,
+      hidden: this.settings.hidden
+    };
+  }
+};
+
+// src/server/membership.ts
+function removeMember(ctx, player, why) {
+  const lobby = player.lobby;
+  if (!lobby) return;
+  const index = lobby.members.indexOf(player);
+  if (index !== -1) lobby.members.splice(index, 1);
+  player.lobby = null;
+  ctx.log("info", "lobby.leave", { game: lobby.game, lobby: lobby.name, player: player.id, why });
+  if (lobby.relayUser) ctx.relay?.memberLeft?.(lobby, player.id);
+  if (lobby.members.length === 0) {
+    deleteLobby(ctx, lobby);
+    return;
+  }
+  if (lobby.host === player) {
+    const host = lobby.members[0];
+    lobby.host = host;
+    host.send("TRANSITION", "host");
+    for (const member2 of lobby.others(host)) member2.send("NEW_HOST", host.user);
+    ctx.log("info", "lobby.migrate", { game: lobby.game, lobby: lobby.name, host: host.id });
+  }
+  for (const member2 of lobby.members) member2.send("PEER_LEFT", player.id);
+}
+function closeLobby(ctx, lobby) {
+  for (const member2 of lobby.members) {
+    member2.lobby = null;
+    member2.send("LOBBY_CLOSED", lobby.name);
+    member2.send("TRANSITION", "");
+  }
+  lobby.members.length = 0;
+  deleteLobby(ctx, lobby);
+}
+function deleteLobby(ctx, lobby) {
+  ctx.store.deleteLobby(lobby);
+  if (lobby.relayUser) ctx.relay?.destroy(lobby);
+  ctx.log("info", "lobby.delete", { game: lobby.game, lobby: lobby.name });
+}
+function announceLobby(ctx, lobby) {
+  for (const other of ctx.store.playersOf(lobby.game)) if (!other.lobby) other.send("NEW_LOBBY", lobby.name);
+}
+
+// src/server/password.ts
+import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
+var KEY_LENGTH = 32;
+var derive = (password2, salt) => new Promise(
+  (resolve, reject) => scrypt(password2.normalize("NFC"), salt, KEY_LENGTH, (error, key) => error ? reject(error) : resolve(key))
+);
+async function hashPassword(password2) {
+  const salt = randomBytes(16);
+  return { salt, hash: await derive(password2, salt) };
+}
+async function verifyPassword(password2, stored) {
+  return timingSafeEqual(await derive(password2, stored.salt), stored.hash);
+}
+
+// src/server/handlers/lobbies.ts
+var RELAY_UNAVAILABLE = "relay not available on this server";
+var listLobbies = (request) => {
+  const { ctx, player } = request;
+  const names = [...ctx.store.lobbiesOf(player.game)].filter((lobby) => !lobby.settings.hidden).map((lobby) => lobby.name);
+  reply(request, "LIST_ACK", names);
+};
+var findLobby = (request) => {
+  const lobby = request.ctx.store.lobby(request.player.game, request.payload);
+  reply(request, "FIND_ACK", lobby ? lobby.info() : Reply.notFound);
+};
+var createLobby = async (request) => {
+  const { ctx, player, payload } = request;
+  if (player.lobby) return reply(request, "CREATE_ACK", Reply.alreadyInLobby);
+  if (ctx.store.lobby(player.game, payload.name)) return reply(request, "CREATE_ACK", Reply.exists);
+  if (payload.max_players === 0) {
+    warn(request, "payload.max_players must be -1 (unlimited) or at least 1");
+    return reply(request, "CREATE_ACK", Reply.invalid);
+  }
+  const password2 = payload.password === "" ? null : await hashPassword(payload.password);
+  if (!player.open) return;
+  if (player.lobby) return reply(request, "CREATE_ACK", Reply.alreadyInLobby);
+  if (ctx.store.lobby(player.game, payload.name)) return reply(request, "CREATE_ACK", Reply.exists);
+  const lobby = new Lobby(payload.name, player.game, player, {
+    maxPlayers: payload.max_players,
+    password: password2,
+    locked: payload.locked,
+    hidden: payload.hidden ?? false,
+    relayEnabled: false
+  });
+  ctx.store.addLobby(lobby);
+  player.lobby = lobby;
+  ctx.log("info", "lobby.create", { game: lobby.game, lobby: lobby.name, host: player.id, hidden: lobby.settings.hidden });
+  reply(request, "CREATE_ACK", Reply.ok);
+  player.send("TRANSITION", "host");
+  player.send("NEW_HOST", player.user);
+  if (!lobby.settings.hidden) announceLobby(ctx, lobby);
+  if (payload.enable_relay) await startRelay(request, lobby);
+};
+async function startRelay(request, lobby) {
+  const { ctx } = request;
+  if (!ctx.relay) return warn(request, RELAY_UNAVAILABLE);
+  const relay = ctx.relay;
+  const send = (recipient2, opcode, signal2) => {
+    const target = lobby.member(recipient2);
+    if (target && lobby.relayUser) target.send(opcode, signal2, { origin: lobby.relayUser });
+  };
+  let relayUser;
+  try {
+    relayUser = await relay.create(lobby, send);
+  } catch (error) {
+    ctx.log("error", "relay.start_failed", { game: lobby.game, lobby: lobby.name, error: String(error) });
+    return warn(request, "relay could not be started");
+  }
+  if (ctx.store.lobby(lobby.game, lobby.name) !== lobby || lobby.members.length === 0) return relay.destroy(lobby);
+  lobby.relayUser = relayUser;
+  lobby.settings.relayEnabled = true;
+  ctx.log("info", "relay.start", { game: lobby.game, lobby: lobby.name, relay: relayUser.instance_id });
+  for (const member2 of lobby.members) member2.send("RELAY", relayUser.instance_id);
+}
+var joinLobby = async (request) => {
+  const { ctx, player, payload } = request;
+  const refusal = () => {
+    if (player.lobby) return Reply.alreadyInLobby;
+    const lobby2 = ctx.store.lobby(player.game, payload.name);
+    if (!lobby2) return Reply.notFound;
+    if (lobby2.settings.locked) return Reply.locked;
+    if (lobby2.full) return Reply.full;
+    return null;
+  };
+  const early = refusal();
+  if (early) return reply(request, "JOIN_ACK", early);
+  const stored = ctx.store.lobby(player.game, payload.name).settings.password;
+  if (stored && !await verifyPassword(payload.password ?? "", stored)) return reply(request, "JOIN_ACK", Reply.password);
+  if (!player.open) return;
+  const late = refusal();
+  if (late) return reply(request, "JOIN_ACK", late);
+  const lobby = ctx.store.lobby(player.game, payload.name);
+  if (lobby.settings.password !== stored) return reply(request, "JOIN_ACK", Reply.password);
+  const others = [...lobby.members];
+  lobby.members.push(player);
+  player.lobby = lobby;
+  ctx.log("info", "lobby.join", { game: lobby.game, lobby: lobby.name, player: player.id });
+  reply(request, "JOIN_ACK", Reply.ok);
+  player.send("TRANSITION", "peer");
+  player.send("NEW_HOST", lobby.host.user);
+  for (const member2 of others) member2.send(member2 === lobby.host ? "NEW_PEER" : "PEER_JOIN", player.user);
+  if (lobby.relayUser) player.send("RELAY", lobby.relayUser.instance_id);
+};
+var leaveLobby = (request) => {
+  const { player } = request;
+  if (!player.lobby) return reply(request, "LEAVE_ACK", Reply.notInLobby);
+  removeMember(request.ctx, player, "left");
+  reply(request, "LEAVE_ACK", Reply.ok);
+  player.send("TRANSITION", "");
+};
+
+// src/server/handlers/manage.ts
+var member = (lobby, args) => {
+  const id = instanceId(args, "args");
+  return lobby.member(id) ?? "not a member";
+};
+var actions = {
+  lock: (_ctx, lobby) => (lobby.settings.locked = true, Reply.ok),
+  unlock: (_ctx, lobby) => (lobby.settings.locked = false, Reply.ok),
+  hide: (_ctx, lobby) => (lobby.settings.hidden = true, Reply.ok),
+  show(ctx, lobby) {
+    if (!lobby.settings.hidden) return Reply.ok;
+    lobby.settings.hidden = false;
+    announceLobby(ctx, lobby);
+    return Reply.ok;
+  },
+  kick(ctx, lobby, host, args) {
+    const target = member(lobby, args);
+    if (typeof target === "string") return target;
+    if (target === host) return "cannot kick yourself";
+    removeMember(ctx, target, "kicked");
+    target.send("WARNING", Warning.kicked);
+    target.send("TRANSITION", "");
+    return Reply.ok;
+  },
+  async change_password(_ctx, lobby, _host, args) {
+    const text = password(args, "args");
+    lobby.settings.password = text === "" ? null : await hashPassword(text);
+    return Reply.ok;
+  },
+  change_max_players(_ctx, lobby, _host, args) {
+    const max = maxPlayers(args, "args");
+    if (max === 0) return "invalid args: must be -1 or at least 1";
+    if (max !== -1 && max < lobby.members.length) return "below current players";
+    lobby.settings.maxPlayers = max;
+    return Reply.ok;
+  },
+  transfer_ownership(_ctx, lobby, host, args) {
+    const target = member(lobby, args);
+    if (typeof target === "string") return target;
+    if (target === host) return "already host";
+    lobby.host = target;
+    target.send("TRANSITION", "host");
+    host.send("TRANSITION", "peer");
+    for (const each of lobby.members) each.send("NEW_HOST", target.user);
+    return Reply.ok;
+  },
+  close_lobby(ctx, lobby) {
+    closeLobby(ctx, lobby);
+    return Reply.ok;
+  }
+};
+var manageLobby = async (request) => {
+  const { ctx, player, payload } = request;
+  const lobby = player.lobby;
+  if (!lobby) return reply(request, "MANAGE_ACK", Reply.notInLobby);
+  if (lobby.host !== player) return reply(request, "MANAGE_ACK", Reply.unauthorized);
+  let result;
+  try {
+    result = await actions[payload.method](ctx, lobby, player, payload.args);
+  } catch (error) {
+    if (!(error instanceof ProtocolError)) throw error;
+    result = `invalid args: ${error.message}`;
+  }
+  if (result === Reply.ok) ctx.log("info", "lobby.manage", { game: lobby.game, lobby: lobby.name, method: payload.method });
+  reply(request, "MANAGE_ACK", result);
+};
+
+// src/server/handlers/signals.ts
+var relaySignal = (opcode) => (request) => {
+  const { ctx, player, recipient: recipient2, payload } = request;
+  const lobby = player.lobby;
+  if (!lobby || recipient2 === void 0) return warn(request, Warning.peerInvalid);
+  if (lobby.relayUser && ctx.relay && recipient2 === lobby.relayUser.instance_id) {
+    return ctx.relay.signal(lobby, player.user, opcode, payload);
+  }
+  const target = lobby.member(recipient2);
+  if (!target || target === player) return warn(request, Warning.peerInvalid);
+  target.send(opcode, payload, { origin: player.user });
+};
+
+// src/server/dispatch.ts
+var handlers = {
+  INIT: init,
+  KEEPALIVE: keepalive,
+  LIST_LOBBIES: listLobbies,
+  FIND_LOBBY: findLobby,
+  CREATE_LOBBY: createLobby,
+  JOIN_LOBBY: joinLobby,
+  LEAVE_LOBBY: leaveLobby,
+  MANAGE_LOBBY: manageLobby,
+  MAKE_OFFER: relaySignal("MAKE_OFFER"),
+  MAKE_ANSWER: relaySignal("MAKE_ANSWER"),
+  ICE: relaySignal("ICE")
+};
+var invalidAck = { CREATE_LOBBY: "CREATE_ACK", JOIN_LOBBY: "JOIN_ACK", MANAGE_LOBBY: "MANAGE_ACK" };
+var VIOLATION_POLICY = 1008;
+var VIOLATION_TOO_BIG = 1009;
+function dispatch(ctx, player, text, byteLength) {
+  if (byteLength > MAX_FRAME_BYTES) {
+    ctx.log("warn", "violation.size", { player: player.id, address: player.address, bytes: byteLength });
+    return player.violation(`frame too large: ${byteLength} bytes (limit ${MAX_FRAME_BYTES})`, VIOLATION_TOO_BIG);
+  }
+  const verdict = player.limiter.take();
+  if (verdict === "violation") {
+    ctx.log("warn", "violation.rate", { player: player.id, address: player.address });
+    return player.violation("too many packets: rate limit exceeded repeatedly", VIOLATION_POLICY);
+  }
+  let packet;
+  try {
+    packet = decodeClientPacket(text);
+  } catch (error) {
+    if (!(error instanceof ProtocolError)) throw error;
+    const { opcode, listener: listener2 } = salvageEnvelope(text);
+    const request2 = { ctx, player, payload: void 0, listener: listener2 };
+    warn(request2, error.message);
+    const ack = opcode !== void 0 && Object.hasOwn(invalidAck, opcode) ? invalidAck[opcode] : null;
+    if (ack) reply(request2, ack, Reply.invalid);
+    return;
+  }
+  const request = { ctx, player, payload: packet.payload, recipient: packet.recipient, listener: packet.listener };
+  if (verdict === "limited") return warn(request, Warning.rateLimited);
+  if (!player.user && packet.opcode !== "INIT") return warn(request, Warning.notInitialized);
+  const handler = handlers[packet.opcode];
+  const failed = (error) => {
+    ctx.log("error", "handler.failed", { opcode: packet.opcode, player: player.id, error: String(error) });
+    warn(request, `server error handling ${packet.opcode}`);
+  };
+  try {
+    handler(request)?.catch(failed);
+  } catch (error) {
+    failed(error);
+  }
+}
+
+// src/server/http.ts
+import { readFile } from "node:fs/promises";
+var EXTENSION_PATH = "/cloudlink5.js";
+function status(store) {
+  return store.games().map((game) => ({
+    game,
+    players: [...store.playersOf(game)].length,
+    lobbies: [...store.lobbiesOf(game)].map((lobby) => ({
+      name: lobby.name,
+      players: lobby.members.length,
+      hidden: lobby.settings.hidden,
+      locked: lobby.settings.locked
+    }))
+  }));
+}
+var escapeHtml = (text) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+function statusPage(games, extensionUrl) {
+  const rows = games.map(
+    (g) => `<tr><td>${escapeHtml(g.game)}</td><td>${g.players}</td><td>${g.lobbies.map((l) => `${escapeHtml(l.name)} (${l.players}${l.hidden ? ", hidden" : ""}${l.locked ? ", locked" : ""})`).join("<br>") || "—"}</td></tr>`
+  ).join("");
+  return `<!doctype html><html><head><meta charset="utf-8"><title>CloudLink 5 server</title>
+<style>body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}code{background:#eee;padding:.1rem .3rem}</style></head>
+<body><h1>CloudLink 5 server</h1><p>Version ${VERSION}. Extension URL for TurboWarp (load it unsandboxed): <code>${escapeHtml(extensionUrl)}</code></p>
+<table><tr><th>game (ugi)</th><th>players</th><th>lobbies</th></tr>${rows || '<tr><td colspan="3">nobody connected</td></tr>'}</table></body></html>`;
+}
+function httpHandler({ store, extensionFile, startedAt }) {
+  return async (req, res) => {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const send = (code, type, body, headers = {}) => {
+      res.writeHead(code, { "Content-Type": type, "Content-Length": Buffer.byteLength(body), ...headers });
+      res.end(req.method === "HEAD" ? void 0 : body);
+    };
+    if (req.method === "OPTIONS") {
+      res.writeHead(204, { "Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "GET, HEAD", "Access-Control-Max-Age": "86400" });
+      return void res.end();
+    }
+    if (req.method !== "GET" && req.method !== "HEAD") return send(405, "text/plain", "method not allowed", { Allow: "GET, HEAD" });
+    const games = status(store);
+    switch (url.pathname) {
+      case "/": {
+        const extensionUrl = `http://${req.headers.host ?? "localhost"}${EXTENSION_PATH}`;
+        return send(200, "text/html; charset=utf-8", statusPage(games, extensionUrl));
+      }
+      case "/healthz":
+        return send(200, "application/json", JSON.stringify({
+          ok: true,
+          version: VERSION,
+          uptime: Math.round((Date.now() - startedAt) / 1e3),
+          players: games.reduce((n, g) => n + g.players, 0),
+          lobbies: games.reduce((n, g) => n + g.lobbies.length, 0)
+        }));
+      case EXTENSION_PATH: {
+        const body = await readFile(extensionFile).catch(() => null);
+        if (!body) return send(404, "text/plain", "extension not built: run npm run build");
+        return send(200, "application/javascript; charset=utf-8", body, {
+          "Access-Control-Allow-Origin": "*",
+          "Cache-Control": "no-cache"
+        });
+      }
+      default:
+        return send(404, "text/plain", "not found");
+    }
+  };
+}
+
+// src/server/rate-limit.ts
+var RateLimiter = class {
+  constructor(options, now = Date.now) {
+    this.options = options;
+    this.now = now;
+    this.tokens = options.burst;
+    this.last = now();
+  }
+  options;
+  now;
+  tokens;
+  last;
+  strikes = 0;
+  strikeWindowStart = 0;
+  take() {
+    const now = this.now();
+    this.tokens = Math.min(this.options.burst, this.tokens + (now - this.last) / 1e3 * this.options.perSecond);
+    this.last = now;
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      return "ok";
+    }
+    if (now - this.strikeWindowStart > 1e4) {
+      this.strikeWindowStart = now;
+      this.strikes = 0;
+    }
+    this.strikes += 1;
+    return this.strikes > this.options.strikesBeforeViolation ? "violation" : "limited";
+  }
+};
+
+// src/server/player.ts
+var Player = class {
+  constructor(socket, game, limiter, address) {
+    this.socket = socket;
+    this.game = game;
+    this.limiter = limiter;
+    this.address = address;
+  }
+  socket;
+  game;
+  limiter;
+  address;
+  user = null;
+  lobby = null;
+  /** Set between INIT and INIT_OK while a token is being verified. */
+  initializing = false;
+  /** Cleared at each ping, set by the pong: a socket still false at the next ping is dead. */
+  alive = true;
+  get id() {
+    return this.user?.instance_id ?? "";
+  }
+  get open() {
+    return this.socket.readyState === this.socket.OPEN;
+  }
+  send(opcode, payload, extra = {}) {
+    if (this.open) this.socket.send(encodePacket({ opcode, payload, ...extra }));
+  }
+  /** Fatal: tell the client why, then close with the given code. */
+  violation(reason, code) {
+    this.send("VIOLATION", reason);
+    this.socket.close(code, reason.slice(0, 120));
+  }
+};
+
+// src/server/store.ts
+var MemoryStore = class {
+  byGame = /* @__PURE__ */ new Map();
+  game(name) {
+    let game = this.byGame.get(name);
+    if (!game) this.byGame.set(name, game = { players: /* @__PURE__ */ new Set(), usernames: /* @__PURE__ */ new Set(), lobbies: /* @__PURE__ */ new Map() });
+    return game;
+  }
+  /** Forget games with nobody in them, so the map does not grow with every ugi ever seen. */
+  prune(name) {
+    const game = this.byGame.get(name);
+    if (game && game.players.size === 0 && game.lobbies.size === 0) this.byGame.delete(name);
+  }
+  addPlayer(player) {
+    const game = this.game(player.game);
+    game.players.add(player);
+    game.usernames.add(player.user.username);
+  }
+  removePlayer(player) {
+    const game = this.byGame.get(player.game);
+    if (!game?.players.delete(player)) return;
+    game.usernames.delete(player.user.username);
+    this.prune(player.game);
+  }
+  usernameTaken(game, username2) {
+    return this.byGame.get(game)?.usernames.has(username2) ?? false;
+  }
+  playersOf(game) {
+    return this.byGame.get(game)?.players ?? [];
+  }
+  lobby(game, name) {
+    return this.byGame.get(game)?.lobbies.get(name);
+  }
+  lobbiesOf(game) {
+    return this.byGame.get(game)?.lobbies.values() ?? [];
+  }
+  addLobby(lobby) {
+    this.game(lobby.game).lobbies.set(lobby.name, lobby);
+  }
+  deleteLobby(lobby) {
+    this.byGame.get(lobby.game)?.lobbies.delete(lobby.name);
+    this.prune(lobby.game);
+  }
+  games() {
+    return [...this.byGame.keys()].sort();
+  }
+};
+
+// src/server/server.ts
+var repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+var WS_HARD_LIMIT = 16 * MAX_FRAME_BYTES;
+function gameOf(url) {
+  const ugi = new URL(url ?? "/", "http://localhost").searchParams.get("ugi");
+  return ugi ? ugi.slice(0, UGI_MAX) : "default";
+}
+async function startServer(options = {}) {
+  const log2 = options.logger ?? jsonLogger();
+  const store = options.store ?? new MemoryStore();
+  const ctx = { store, log: log2, tokenVerifier: options.tokenVerifier, relay: options.relay };
+  const rate = {
+    perSecond: RATE_PER_SECOND,
+    burst: RATE_BURST,
+    strikesBeforeViolation: RATE_STRIKES_BEFORE_VIOLATION,
+    ...options.rateLimit
+  };
+  const allowed = new Set(options.allowedOrigins ?? []);
+  const http = createServer(
+    httpHandler({
+      store,
+      extensionFile: options.extensionFile ?? path.join(repoRoot, "dist/cloudlink5.js"),
+      startedAt: Date.now()
+    })
+  );
+  const wss = new WebSocketServer({ noServer: true, maxPayload: WS_HARD_LIMIT, perMessageDeflate: false });
+  const players = /* @__PURE__ */ new Set();
+  http.on("upgrade", (req, socket, head) => {
+    const origin2 = req.headers.origin;
+    if (allowed.size > 0 && (origin2 === void 0 || !allowed.has(origin2))) {
+      log2("warn", "origin.refused", { origin: origin2 ?? null, address: req.socket.remoteAddress });
+      socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, gameOf(req.url), req.socket.remoteAddress ?? ""));
+  });
+  function accept(ws, game, address2) {
+    const player = new Player(ws, game, new RateLimiter(rate), address2);
+    players.add(player);
+    ws.on("pong", () => player.alive = true);
+    ws.on("message", (data, isBinary) => {
+      const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+      if (isBinary) {
+        player.send("WARNING", "binary frames are not supported: send JSON text");
+        return;
+      }
+      dispatch(ctx, player, bytes.toString("utf8"), bytes.length);
+    });
+    ws.on("close", () => {
+      players.delete(player);
+      removeMember(ctx, player, "disconnected");
+      if (player.user) {
+        store.removePlayer(player);
+        log2("info", "player.disconnect", { game, player: player.id });
+      }
+    });
+    ws.on("error", (error) => log2("warn", "socket.error", { player: player.id, error: error.message }));
+  }
+  const pinger = setInterval(() => {
+    for (const player of players) {
+      if (!player.alive) {
+        log2("info", "player.timeout", { player: player.id });
+        player.socket.terminate();
+        continue;
+      }
+      player.alive = false;
+      player.socket.ping();
+    }
+  }, options.pingIntervalMs ?? 3e4);
+  pinger.unref();
+  await new Promise((resolve, reject) => {
+    http.once("error", reject);
+    http.listen(options.port ?? 3e3, options.host ?? "127.0.0.1", () => resolve());
+  });
+  const address = http.address();
+  const port2 = typeof address === "object" && address ? address.port : 0;
+  const host = options.host ?? "127.0.0.1";
+  const hostForUrl = host.includes(":") ? `[${host}]` : host;
+  log2("info", "server.listening", { host, port: port2 });
+  let closing = null;
+  return {
+    url: `http://${hostForUrl}:${port2}`,
+    wsUrl: `ws://${hostForUrl}:${port2}/`,
+    port: port2,
+    store,
+    close() {
+      closing ??= new Promise((resolve) => {
+        clearInterval(pinger);
+        for (const player of players) player.socket.close(1001, "server shutting down");
+        const force = setTimeout(() => {
+          for (const player of players) player.socket.terminate();
+        }, 1e3);
+        wss.close();
+        http.close(() => {
+          clearTimeout(force);
+          log2("info", "server.closed", {});
+          resolve();
+        });
+        http.closeAllConnections();
+      });
+      return closing;
+    }
+  };
+}
+
+// src/server/main.ts
+var { values } = parseArgs({
+  options: {
+    host: { type: "string", default: process.env.CL5_HOST ?? "127.0.0.1" },
+    port: { type: "string", default: process.env.CL5_PORT ?? "3000" },
+    "allowed-origins": { type: "string", default: process.env.CL5_ALLOWED_ORIGINS ?? "" },
+    help: { type: "boolean", default: false }
+  }
+});
+if (values.help) {
+  console.log(`CloudLink 5 signalling server
+  --host HOST               listen address (env CL5_HOST, default 127.0.0.1)
+  --port PORT               listen port (env CL5_PORT, default 3000)
+  --allowed-origins A,B     browser origins allowed to connect (env CL5_ALLOWED_ORIGINS, default any)`);
+  process.exit(0);
+}
+var port = Number(values.port);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`invalid --port: ${values.port}`);
+  process.exit(2);
+}
+var log = jsonLogger();
+var server = await startServer({
+  host: values.host,
+  port,
+  allowedOrigins: values["allowed-origins"].split(",").map((o) => o.trim()).filter(Boolean),
+  logger: log
+});
+console.log(`
+CloudLink 5 server running.
+  Extension URL (TurboWarp → Custom Extension → URL, run without sandbox): ${server.url}/cloudlink5.js
+  Server URL for the "connect" block:                                       ${server.wsUrl}
+  Status page:                                                              ${server.url}/
+`);
+var stopping = false;
+for (const signal2 of ["SIGINT", "SIGTERM"]) {
+  process.on(signal2, () => {
+    if (stopping) return;
+    stopping = true;
+    log("info", "server.stopping", { signal: signal2 });
+    void server.close().then(() => process.exit(0));
+  });
+}
