@@ -58,7 +58,11 @@ export function createExtension(Scratch: ScratchApi, client: CoreClient, runtime
       menuIconURI: ICON,
       blockIconURI: ICON,
       docsURI: 'https://github.com/cloudlink5/cloudlink5/blob/main/docs/blocks.md',
-      blocks: groups.flatMap((group) => [{ blockType: Scratch.BlockType.LABEL ?? 'label', text: group.label }, ...group.blocks.map((b) => b.info)]),
+      // TurboWarp shows group labels; vanilla Scratch only knows separators.
+      blocks: groups.flatMap((group) => [
+        Scratch.BlockType.LABEL ? { blockType: Scratch.BlockType.LABEL, text: group.label } : '---',
+        ...group.blocks.map((b) => b.info),
+      ]),
       menus: Object.assign({}, ...groups.map((group) => group.menus ?? {})),
     }),
   };

@@ -5,6 +5,7 @@ import { parseArgs } from "node:util";
 var jsonLogger = (write = (line) => process.stdout.write(line + "\n")) => (level, event, fields = {}) => write(JSON.stringify({ time: (/* @__PURE__ */ new Date()).toISOString(), level, event, ...fields }));
 
 // src/server/server.ts
+import { existsSync } from "node:fs";
 import { createServer } from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -30,7 +31,7 @@ var string = ({ min = 0, max, printable = false }) => (value, path2) => {
 };
 var integer = (min, max) => (value, path2) => typeof value === "number" && Number.isInteger(value) && value >= min && value <= max ? value : fail(path2, `an integer from ${min} to ${max}`);
 var boolean = (value, path2) => typeof value === "boolean" ? value : fail(path2, "true or false");
-var literal = (...options) => (value, path2) => options.includes(value) ? value : fail(path2, `one of ${options.map((o) => JSON.stringify(o)).join(", ")}`);
+var literal = (...options2) => (value, path2) => options2.includes(value) ? value : fail(path2, `one of ${options2.map((o) => JSON.stringify(o)).join(", ")}`);
 var json = (value) => value;
 var none = (value, path2) => value === void 0 || value === null ? void 0 : fail(path2, "empty");
 var scratchValue = (value, path2) => typeof value === "string" || typeof value === "boolean" || typeof value === "number" && Number.isFinite(value) ? value : fail(path2, "a string, number or boolean");
@@ -443,7 +444,7 @@ var createLobby = async (request) => {
   player.send("TRANSITION", "host");
   player.send("NEW_HOST", player.user);
   if (!lobby.settings.hidden) announceLobby(ctx, lobby);
-  if (payload.enable_relay) await startRelay(request, lobby);
+  if (payload.enable_relay) void startRelay(request, lobby);
 };
 async function startRelay(request, lobby) {
   const { ctx } = request;
@@ -600,45 +601,61 @@ var handlers = {
 var invalidAck = { CREATE_LOBBY: "CREATE_ACK", JOIN_LOBBY: "JOIN_ACK", MANAGE_LOBBY: "MANAGE_ACK" };
 var VIOLATION_POLICY = 1008;
 var VIOLATION_TOO_BIG = 1009;
-function dispatch(ctx, player, text, byteLength) {
-  if (byteLength > MAX_FRAME_BYTES) {
-    ctx.log("warn", "violation.size", { player: player.id, address: player.address, bytes: byteLength });
-    return player.violation(`frame too large: ${byteLength} bytes (limit ${MAX_FRAME_BYTES})`, VIOLATION_TOO_BIG);
+function dispatch(ctx, player, data, isBinary) {
+  if (!player.open) return;
+  if (data.length > MAX_FRAME_BYTES) {
+    ctx.log("warn", "violation.size", { player: player.id, address: player.address, bytes: data.length });
+    return player.violation(`frame too large: ${data.length} bytes (limit ${MAX_FRAME_BYTES})`, VIOLATION_TOO_BIG);
   }
   const verdict = player.limiter.take();
   if (verdict === "violation") {
     ctx.log("warn", "violation.rate", { player: player.id, address: player.address });
     return player.violation("too many packets: rate limit exceeded repeatedly", VIOLATION_POLICY);
   }
+  const text = isBinary ? "" : data.toString("utf8");
+  if (verdict === "limited") {
+    const request2 = { ctx, player, payload: void 0, listener: salvageEnvelope(text).listener };
+    return void player.serial(() => warn(request2, Warning.rateLimited));
+  }
+  if (isBinary) return void player.serial(() => player.send("WARNING", "binary frames are not supported: send JSON text"));
   let packet;
   try {
     packet = decodeClientPacket(text);
   } catch (error) {
-    if (!(error instanceof ProtocolError)) throw error;
-    const { opcode, listener: listener2 } = salvageEnvelope(text);
-    const request2 = { ctx, player, payload: void 0, listener: listener2 };
-    warn(request2, error.message);
-    const ack = opcode !== void 0 && Object.hasOwn(invalidAck, opcode) ? invalidAck[opcode] : null;
-    if (ack) reply(request2, ack, Reply.invalid);
-    return;
+    if (!(error instanceof ProtocolError)) ctx.log("warn", "decode.failed", { player: player.id, error: String(error) });
+    const reason = error instanceof ProtocolError ? error.message : "packet could not be read";
+    return void player.serial(() => refuse(ctx, player, text, reason));
   }
   const request = { ctx, player, payload: packet.payload, recipient: packet.recipient, listener: packet.listener };
-  if (verdict === "limited") return warn(request, Warning.rateLimited);
-  if (!player.user && packet.opcode !== "INIT") return warn(request, Warning.notInitialized);
-  const handler = handlers[packet.opcode];
+  if (!player.serial(() => handle(packet.opcode, request))) warn(request, BUSY);
+}
+var BUSY = "server busy with your earlier requests: slow down";
+function refuse(ctx, player, text, reason) {
+  const { opcode, listener: listener2 } = salvageEnvelope(text);
+  const request = { ctx, player, payload: void 0, listener: listener2 };
+  warn(request, reason);
+  const ack = opcode !== void 0 && Object.hasOwn(invalidAck, opcode) ? invalidAck[opcode] : null;
+  if (ack) reply(request, ack, Reply.invalid);
+}
+function handle(opcode, request) {
+  const { ctx, player } = request;
+  if (!player.open) return;
+  if (!player.user && opcode !== "INIT") return warn(request, Warning.notInitialized);
   const failed = (error) => {
-    ctx.log("error", "handler.failed", { opcode: packet.opcode, player: player.id, error: String(error) });
-    warn(request, `server error handling ${packet.opcode}`);
+    ctx.log("error", "handler.failed", { opcode, player: player.id, error: String(error) });
+    warn(request, `server error handling ${opcode}`);
   };
   try {
-    handler(request)?.catch(failed);
+    const pending = handlers[opcode](request);
+    return pending?.catch(failed);
   } catch (error) {
     failed(error);
   }
 }
 
 // src/server/http.ts
-import { readFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { readFile, stat } from "node:fs/promises";
 var EXTENSION_PATH = "/cloudlink5.js";
 function status(store) {
   return store.games().map((game) => ({
@@ -653,17 +670,32 @@ function status(store) {
   }));
 }
 var escapeHtml = (text) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+function lobbyCell(lobbies) {
+  const visible = lobbies.filter((l) => !l.hidden).map((l) => `${escapeHtml(l.name)} (${l.players}${l.locked ? ", locked" : ""})`);
+  const hidden = lobbies.length - visible.length;
+  if (hidden > 0) visible.push(`${hidden} hidden`);
+  return visible.join("<br>") || "—";
+}
 function statusPage(games, extensionUrl) {
   const rows = games.map(
-    (g) => `<tr><td>${escapeHtml(g.game)}</td><td>${g.players}</td><td>${g.lobbies.map((l) => `${escapeHtml(l.name)} (${l.players}${l.hidden ? ", hidden" : ""}${l.locked ? ", locked" : ""})`).join("<br>") || "—"}</td></tr>`
+    (g) => `<tr><td>${escapeHtml(g.game)}</td><td>${g.players}</td><td>${lobbyCell(g.lobbies)}</td></tr>`
   ).join("");
   return `<!doctype html><html><head><meta charset="utf-8"><title>CloudLink 5 server</title>
 <style>body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}code{background:#eee;padding:.1rem .3rem}</style></head>
 <body><h1>CloudLink 5 server</h1><p>Version ${VERSION}. Extension URL for TurboWarp (load it unsandboxed): <code>${escapeHtml(extensionUrl)}</code></p>
 <table><tr><th>game (ugi)</th><th>players</th><th>lobbies</th></tr>${rows || '<tr><td colspan="3">nobody connected</td></tr>'}</table></body></html>`;
 }
-function httpHandler({ store, extensionFile, startedAt }) {
-  return async (req, res) => {
+async function loadExtension(file) {
+  try {
+    const [body, info] = await Promise.all([readFile(file), stat(file)]);
+    const etag = `"${createHash("sha256").update(body).digest("base64url").slice(0, 22)}"`;
+    return { body, etag, modified: info.mtime.toUTCString() };
+  } catch {
+    return null;
+  }
+}
+function httpHandler({ store, extensionFile, startedAt, log: log2 }) {
+  const handle2 = async (req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     const send = (code, type, body, headers = {}) => {
       res.writeHead(code, { "Content-Type": type, "Content-Length": Buffer.byteLength(body), ...headers });
@@ -674,40 +706,56 @@ function httpHandler({ store, extensionFile, startedAt }) {
       return void res.end();
     }
     if (req.method !== "GET" && req.method !== "HEAD") return send(405, "text/plain", "method not allowed", { Allow: "GET, HEAD" });
-    const games = status(store);
     switch (url.pathname) {
       case "/": {
         const extensionUrl = `http://${req.headers.host ?? "localhost"}${EXTENSION_PATH}`;
-        return send(200, "text/html; charset=utf-8", statusPage(games, extensionUrl));
+        return send(200, "text/html; charset=utf-8", statusPage(status(store), extensionUrl), { "Cache-Control": "no-store" });
       }
-      case "/healthz":
+      case "/healthz": {
+        const games = status(store);
         return send(200, "application/json", JSON.stringify({
           ok: true,
           version: VERSION,
           uptime: Math.round((Date.now() - startedAt) / 1e3),
           players: games.reduce((n, g) => n + g.players, 0),
           lobbies: games.reduce((n, g) => n + g.lobbies.length, 0)
-        }));
+        }), { "Cache-Control": "no-store" });
+      }
       case EXTENSION_PATH: {
-        const body = await readFile(extensionFile).catch(() => null);
-        if (!body) return send(404, "text/plain", "extension not built: run npm run build");
-        return send(200, "application/javascript; charset=utf-8", body, {
+        const file = await loadExtension(extensionFile);
+        if (!file) return send(404, "text/plain", "extension not built: run npm run build", { "Access-Control-Allow-Origin": "*" });
+        const headers = {
           "Access-Control-Allow-Origin": "*",
-          "Cache-Control": "no-cache"
-        });
+          // Always revalidate: a rebuilt extension must reach TurboWarp on the next load.
+          "Cache-Control": "no-cache",
+          ETag: file.etag,
+          "Last-Modified": file.modified
+        };
+        if (req.headers["if-none-match"] === file.etag) {
+          res.writeHead(304, headers);
+          return void res.end();
+        }
+        return send(200, "application/javascript; charset=utf-8", file.body, headers);
       }
       default:
         return send(404, "text/plain", "not found");
     }
   };
+  return (req, res) => {
+    handle2(req, res).catch((error) => {
+      log2?.("error", "http.failed", { path: req.url, error: String(error) });
+      if (!res.headersSent) res.writeHead(500, { "Content-Type": "text/plain" });
+      res.end("internal error");
+    });
+  };
 }
 
 // src/server/rate-limit.ts
 var RateLimiter = class {
-  constructor(options, now = Date.now) {
-    this.options = options;
+  constructor(options2, now = Date.now) {
+    this.options = options2;
     this.now = now;
-    this.tokens = options.burst;
+    this.tokens = options2.burst;
     this.last = now();
   }
   options;
@@ -734,6 +782,7 @@ var RateLimiter = class {
 };
 
 // src/server/player.ts
+var MAX_BACKLOG = 256;
 var Player = class {
   constructor(socket, game, limiter, address) {
     this.socket = socket;
@@ -751,6 +800,9 @@ var Player = class {
   initializing = false;
   /** Cleared at each ping, set by the pong: a socket still false at the next ping is dead. */
   alive = true;
+  /** Requests waiting while an asynchronous one (password hash, token check) is being handled. */
+  backlog = [];
+  busy = false;
   get id() {
     return this.user?.instance_id ?? "";
   }
@@ -759,6 +811,35 @@ var Player = class {
   }
   send(opcode, payload, extra = {}) {
     if (this.open) this.socket.send(encodePacket({ opcode, payload, ...extra }));
+  }
+  /**
+   * Runs this player's requests one at a time, in arrival order, so replies keep request order even
+   * when a handler has to wait (e.g. CREATE_LOBBY with a password, then MANAGE_LOBBY). Synchronous
+   * tasks run at once. Returns false (task dropped) when too many requests are already waiting.
+   */
+  serial(task) {
+    if (!this.busy) {
+      this.run(task);
+      return true;
+    }
+    if (this.backlog.length >= MAX_BACKLOG) return false;
+    this.backlog.push(task);
+    return true;
+  }
+  run(task) {
+    let pending;
+    try {
+      pending = task();
+    } catch {
+      return;
+    }
+    if (!pending) return;
+    this.busy = true;
+    const drain = () => {
+      this.busy = false;
+      while (!this.busy && this.backlog.length > 0) this.run(this.backlog.shift());
+    };
+    pending.then(drain, drain);
   }
   /** Fatal: tell the client why, then close with the given code. */
   violation(reason, code) {
@@ -816,52 +897,74 @@ var MemoryStore = class {
 };
 
 // src/server/server.ts
-var repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+function findRepoRoot() {
+  const start = path.dirname(fileURLToPath(import.meta.url));
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, "package.json"))) return dir;
+    if (path.dirname(dir) === dir) return process.cwd();
+  }
+}
 var WS_HARD_LIMIT = 16 * MAX_FRAME_BYTES;
 function gameOf(url) {
-  const ugi = new URL(url ?? "/", "http://localhost").searchParams.get("ugi");
-  return ugi ? ugi.slice(0, UGI_MAX) : "default";
+  let ugi;
+  try {
+    ugi = new URL(url ?? "/", "http://localhost").searchParams.get("ugi");
+  } catch {
+    return null;
+  }
+  if (!ugi) return "default";
+  return [...ugi].length > UGI_MAX ? null : ugi;
 }
-async function startServer(options = {}) {
-  const log2 = options.logger ?? jsonLogger();
-  const store = options.store ?? new MemoryStore();
-  const ctx = { store, log: log2, tokenVerifier: options.tokenVerifier, relay: options.relay };
+function refuseUpgrade(socket, status2) {
+  socket.end(`HTTP/1.1 ${status2}\r
+Connection: close\r
+Content-Length: 0\r
+\r
+`);
+}
+async function startServer(options2 = {}) {
+  const log2 = options2.logger ?? jsonLogger();
+  const store = options2.store ?? new MemoryStore();
+  const ctx = { store, log: log2, tokenVerifier: options2.tokenVerifier, relay: options2.relay };
   const rate = {
     perSecond: RATE_PER_SECOND,
     burst: RATE_BURST,
     strikesBeforeViolation: RATE_STRIKES_BEFORE_VIOLATION,
-    ...options.rateLimit
+    ...options2.rateLimit
   };
-  const allowed = new Set(options.allowedOrigins ?? []);
+  const allowed = new Set(options2.allowedOrigins ?? []);
   const http = createServer(
     httpHandler({
       store,
-      extensionFile: options.extensionFile ?? path.join(repoRoot, "dist/cloudlink5.js"),
-      startedAt: Date.now()
+      extensionFile: options2.extensionFile ?? path.join(findRepoRoot(), "dist/cloudlink5.js"),
+      startedAt: Date.now(),
+      log: log2
     })
   );
   const wss = new WebSocketServer({ noServer: true, maxPayload: WS_HARD_LIMIT, perMessageDeflate: false });
   const players = /* @__PURE__ */ new Set();
   http.on("upgrade", (req, socket, head) => {
+    socket.on("error", () => {
+    });
     const origin2 = req.headers.origin;
     if (allowed.size > 0 && (origin2 === void 0 || !allowed.has(origin2))) {
       log2("warn", "origin.refused", { origin: origin2 ?? null, address: req.socket.remoteAddress });
-      socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
-      return;
+      return refuseUpgrade(socket, "403 Forbidden");
     }
-    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, gameOf(req.url), req.socket.remoteAddress ?? ""));
+    const game = gameOf(req.url);
+    if (game === null) {
+      log2("warn", "ugi.refused", { address: req.socket.remoteAddress });
+      return refuseUpgrade(socket, "400 Bad Request");
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, game, req.socket.remoteAddress ?? ""));
   });
   function accept(ws, game, address2) {
     const player = new Player(ws, game, new RateLimiter(rate), address2);
     players.add(player);
     ws.on("pong", () => player.alive = true);
     ws.on("message", (data, isBinary) => {
-      const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
-      if (isBinary) {
-        player.send("WARNING", "binary frames are not supported: send JSON text");
-        return;
-      }
-      dispatch(ctx, player, bytes.toString("utf8"), bytes.length);
+      const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+      dispatch(ctx, player, bytes, isBinary);
     });
     ws.on("close", () => {
       players.delete(player);
@@ -883,15 +986,15 @@ async function startServer(options = {}) {
       player.alive = false;
       player.socket.ping();
     }
-  }, options.pingIntervalMs ?? 3e4);
+  }, options2.pingIntervalMs ?? 3e4);
   pinger.unref();
   await new Promise((resolve, reject) => {
     http.once("error", reject);
-    http.listen(options.port ?? 3e3, options.host ?? "127.0.0.1", () => resolve());
+    http.listen(options2.port ?? 3e3, options2.host ?? "127.0.0.1", () => resolve());
   });
   const address = http.address();
   const port2 = typeof address === "object" && address ? address.port : 0;
-  const host = options.host ?? "127.0.0.1";
+  const host = options2.host ?? "127.0.0.1";
   const hostForUrl = host.includes(":") ? `[${host}]` : host;
   log2("info", "server.listening", { host, port: port2 });
   let closing = null;
@@ -899,36 +1002,49 @@ async function startServer(options = {}) {
     url: `http://${hostForUrl}:${port2}`,
     wsUrl: `ws://${hostForUrl}:${port2}/`,
     port: port2,
+    registry: store,
     store,
     close() {
-      closing ??= new Promise((resolve) => {
+      closing ??= (async () => {
         clearInterval(pinger);
-        for (const player of players) player.socket.close(1001, "server shutting down");
-        const force = setTimeout(() => {
-          for (const player of players) player.socket.terminate();
-        }, 1e3);
+        const sockets = [...players].map((player) => player.socket);
+        const allClosed = Promise.all(
+          sockets.map((socket) => new Promise((resolve) => {
+            if (socket.readyState === socket.CLOSED) return resolve();
+            socket.once("close", () => resolve());
+          }))
+        );
+        for (const socket of sockets) socket.close(1001, "server shutting down");
+        const force = setTimeout(() => sockets.forEach((socket) => socket.terminate()), 1e3);
+        await allClosed;
+        clearTimeout(force);
         wss.close();
-        http.close(() => {
-          clearTimeout(force);
-          log2("info", "server.closed", {});
-          resolve();
+        await new Promise((resolve) => {
+          http.close(() => resolve());
+          http.closeAllConnections();
         });
-        http.closeAllConnections();
-      });
+        log2("info", "server.closed", {});
+      })();
       return closing;
     }
   };
 }
 
 // src/server/main.ts
-var { values } = parseArgs({
-  options: {
-    host: { type: "string", default: process.env.CL5_HOST ?? "127.0.0.1" },
-    port: { type: "string", default: process.env.CL5_PORT ?? "3000" },
-    "allowed-origins": { type: "string", default: process.env.CL5_ALLOWED_ORIGINS ?? "" },
-    help: { type: "boolean", default: false }
-  }
-});
+var options = {
+  host: { type: "string", default: process.env.CL5_HOST || "127.0.0.1" },
+  port: { type: "string", default: process.env.CL5_PORT || "3000" },
+  "allowed-origins": { type: "string", default: process.env.CL5_ALLOWED_ORIGINS || "" },
+  help: { type: "boolean", default: false }
+};
+var parsed;
+try {
+  parsed = parseArgs({ options });
+} catch (error) {
+  console.error(`${error instanceof Error ? error.message : String(error)} (see --help)`);
+  process.exit(2);
+}
+var { values } = parsed;
 if (values.help) {
   console.log(`CloudLink 5 signalling server
   --host HOST               listen address (env CL5_HOST, default 127.0.0.1)
@@ -947,12 +1063,18 @@ var server = await startServer({
   port,
   allowedOrigins: values["allowed-origins"].split(",").map((o) => o.trim()).filter(Boolean),
   logger: log
+}).catch((error) => {
+  console.error(`cannot listen on ${values.host}:${port}: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
 });
+var wildcard = ["0.0.0.0", "::", "[::]"].includes(values.host);
+var base = wildcard ? `http://127.0.0.1:${server.port}` : server.url;
+var wsBase = wildcard ? `ws://127.0.0.1:${server.port}/` : server.wsUrl;
 console.log(`
 CloudLink 5 server running.
-  Extension URL (TurboWarp → Custom Extension → URL, run without sandbox): ${server.url}/cloudlink5.js
-  Server URL for the "connect" block:                                       ${server.wsUrl}
-  Status page:                                                              ${server.url}/
+  Extension URL (TurboWarp → Custom Extension → URL, run without sandbox): ${base}/cloudlink5.js
+  Server URL for the "connect" block:                                       ${wsBase}
+  Status page:                                                              ${base}/
 `);
 var stopping = false;
 for (const signal2 of ["SIGINT", "SIGTERM"]) {

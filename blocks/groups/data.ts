@@ -19,6 +19,7 @@ export function dataBlocks(ctx: BlockContext): BlockGroup {
   /** Sprite-local variables belong to the original sprite, not to whichever clone ran the block. */
   const owner = (target: ScratchTarget) => (target.isOriginal === false && target.sprite ? target.sprite.clones[0] ?? target : target);
 
+  // Not named VARIABLE / LIST: Scratch turns fields with those names into {id, name} objects.
   const variableArg = { type: STRING, menu: 'variables' };
   const listArg = { type: STRING, menu: 'lists' };
   const idArg = { type: STRING, defaultValue: 'score' };
@@ -33,30 +34,30 @@ export function dataBlocks(ctx: BlockContext): BlockGroup {
     menuItems: { variableMenu: namesOf(''), listMenu: namesOf('list') },
     blocks: [
       {
-        info: { opcode: 'syncVariable', blockType: COMMAND, text: t('syncVariable', 'sync variable [VARIABLE] with everyone as [ID]'), arguments: { VARIABLE: variableArg, ID: idArg } },
-        run: ({ VARIABLE, ID }, util) => attempt(() => data.syncVariable(owner(util.target), text(VARIABLE), text(ID), null), undefined),
+        info: { opcode: 'syncVariable', blockType: COMMAND, text: t('syncVariable', 'sync variable [VAR] with everyone as [ID]'), arguments: { VAR: variableArg, ID: idArg } },
+        run: ({ VAR, ID }, util) => attempt(() => data.syncVariable(owner(util.target), text(VAR), text(ID), null), undefined),
       },
       {
         info: {
           opcode: 'syncVariableWith',
           blockType: COMMAND,
-          text: t('syncVariableWith', 'sync variable [VARIABLE] with player [PLAYER] as [ID]'),
-          arguments: { VARIABLE: variableArg, PLAYER: playerArg, ID: idArg },
+          text: t('syncVariableWith', 'sync variable [VAR] with player [PLAYER] as [ID]'),
+          arguments: { VAR: variableArg, PLAYER: playerArg, ID: idArg },
         },
-        run: ({ VARIABLE, PLAYER, ID }, util) => attempt(() => data.syncVariable(owner(util.target), text(VARIABLE), text(ID), requirePlayer(PLAYER)), undefined),
+        run: ({ VAR, PLAYER, ID }, util) => attempt(() => data.syncVariable(owner(util.target), text(VAR), text(ID), requirePlayer(PLAYER)), undefined),
       },
       {
-        info: { opcode: 'syncList', blockType: COMMAND, text: t('syncList', 'sync list [LIST] with everyone as [ID]'), arguments: { LIST: listArg, ID: { ...idArg, defaultValue: 'scores' } } },
-        run: ({ LIST, ID }, util) => attempt(() => data.syncList(owner(util.target), text(LIST), text(ID), null), undefined),
+        info: { opcode: 'syncList', blockType: COMMAND, text: t('syncList', 'sync list [LISTNAME] with everyone as [ID]'), arguments: { LISTNAME: listArg, ID: { ...idArg, defaultValue: 'scores' } } },
+        run: ({ LISTNAME, ID }, util) => attempt(() => data.syncList(owner(util.target), text(LISTNAME), text(ID), null), undefined),
       },
       {
         info: {
           opcode: 'syncListWith',
           blockType: COMMAND,
-          text: t('syncListWith', 'sync list [LIST] with player [PLAYER] as [ID]'),
-          arguments: { LIST: listArg, PLAYER: playerArg, ID: { ...idArg, defaultValue: 'scores' } },
+          text: t('syncListWith', 'sync list [LISTNAME] with player [PLAYER] as [ID]'),
+          arguments: { LISTNAME: listArg, PLAYER: playerArg, ID: { ...idArg, defaultValue: 'scores' } },
         },
-        run: ({ LIST, PLAYER, ID }, util) => attempt(() => data.syncList(owner(util.target), text(LIST), text(ID), requirePlayer(PLAYER)), undefined),
+        run: ({ LISTNAME, PLAYER, ID }, util) => attempt(() => data.syncList(owner(util.target), text(LISTNAME), text(ID), requirePlayer(PLAYER)), undefined),
       },
       {
         info: { opcode: 'stopSyncing', blockType: COMMAND, text: t('stopSyncing', 'stop syncing [ID]'), arguments: { ID: idArg } },

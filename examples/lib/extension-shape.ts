@@ -1,0 +1,28 @@
+// The CloudLink 5 blocks' shapes (arguments, menus), read from the extension itself so projects
+// written with the builder always match what the extension declares.
+import { CloudLinkClient } from '../../src/client/cloudlink.js';
+import { createExtension } from '../../blocks/extension.js';
+import type { ScratchApi, ScratchRuntime } from '../../blocks/scratch.js';
+import type { ExtensionShape } from './project.js';
+
+/** The constants Scratch's extension API defines (same strings in Scratch and TurboWarp). */
+export const ArgumentType = { STRING: 'string', NUMBER: 'number', BOOLEAN: 'Boolean' } as const;
+export const BlockType = { COMMAND: 'command', REPORTER: 'reporter', BOOLEAN: 'Boolean', HAT: 'hat', EVENT: 'event' } as const;
+
+/** A `Scratch` object for running the extension outside TurboWarp (vanilla scratch-vm in Node). */
+export function nodeScratch(runtime: ScratchRuntime): ScratchApi {
+  return {
+    extensions: { unsandboxed: true, register: () => {} },
+    vm: { runtime },
+    ArgumentType,
+    BlockType,
+  };
+}
+
+export function cloudlinkShape(): ExtensionShape {
+  const runtime = { startHats: () => [], _step() {} } as ScratchRuntime;
+  const info = createExtension(nodeScratch(runtime), new CloudLinkClient(), runtime).getInfo() as ExtensionShape & {
+    blocks: (ExtensionShape['blocks'][number] | string)[];
+  };
+  return { id: info.id, menus: info.menus, blocks: info.blocks.filter((b): b is ExtensionShape['blocks'][number] => typeof b === 'object' && 'opcode' in b) };
+}
