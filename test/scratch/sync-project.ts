@@ -2,6 +2,7 @@
 // sprite-local variable and list, and edits them when told (by broadcasts from the test).
 import { cloudlinkShape } from '../../examples/lib/extension-shape.js';
 import {
+  type Arg,
   addToList,
   block,
   changeVar,
@@ -17,7 +18,7 @@ import {
   whenReceived,
 } from '../../examples/lib/project.js';
 
-const cl5 = (opcode: string, args: Record<string, Parameters<typeof block>[1][string]> = {}) => block(`cloudlink5_${opcode}`, args);
+const cl5 = (opcode: string, args: Record<string, Arg> = {}) => block(`cloudlink5_${opcode}`, args);
 
 export function syncProject(): object {
   const project = new ProjectBuilder(cloudlinkShape());

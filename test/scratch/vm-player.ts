@@ -45,7 +45,7 @@ export class VmPlayer {
   }
 
   get stage(): ScratchTarget {
-    return this.vm.runtime.getTargetForStage();
+    return this.vm.runtime.getTargetForStage()!;
   }
 
   sprite(name: string): ScratchTarget {
