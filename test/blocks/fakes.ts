@@ -1,0 +1,103 @@
+// A recording CoreClient and a minimal Scratch runtime, to test what each block asks of the core.
+import { Emitter } from '../../src/client/emitter.js';
+import type { ClientEvents, CoreClient } from '../../src/client/api.js';
+import type { BlockUtil, ScratchApi, ScratchRuntime, ScratchThread } from '../../blocks/scratch.js';
+import { ArgumentType, BlockType } from '../../examples/lib/extension-shape.js';
+
+export type Call = [method: string, ...args: unknown[]];
+
+/** Every CoreClient method records its call; `fail` makes the next call of a method reject. */
+export function fakeClient(): CoreClient & { calls: Call[]; failNext(method: string, message: string): void; emitter: Emitter<ClientEvents>; errors: string[] } {
+  const emitter = new Emitter<ClientEvents>();
+  const calls: Call[] = [];
+  const failures = new Map<string, string>();
+  const errors: string[] = [];
+  const state = { connected: true, myId: 'me-1', myUsername: 'ann', mode: 'host', lastError: '', lobby: 'room', isHost: true, hostId: 'me-1', hasMicrophone: false };
+  const results: Record<string, unknown> = {
+    listLobbies: ['room', 'other'],
+    findLobby: { name: 'room', host: { instance_id: 'me-1', user_id: 'u', username: 'ann' }, max_players: 4, current_players: 2, currently_locked: false, password_required: true, relay_enabled: false, hidden: false },
+    players: ['p-2', 'p-3'],
+    channels: ['default', 'chat'],
+    callState: 'idle',
+  };
+  const usernames: Record<string, string> = { 'p-2': 'bob', 'p-3': 'cat' };
+  const handler: ProxyHandler<object> = {
+    get(_target, property: string) {
+      if (property === 'calls') return calls;
+      if (property === 'errors') return errors;
+      if (property === 'emitter') return emitter;
+      if (property === 'on') return emitter.on.bind(emitter);
+      if (property === 'failNext') return (method: string, message: string) => failures.set(method, message);
+      if (property in state) return state[property as keyof typeof state];
+      if (property === 'reportError') return (error: unknown) => {
+        const message = error instanceof Error ? error.message : String(error);
+        state.lastError = message;
+        errors.push(message);
+      };
+      if (property === 'then') return undefined;
+      return (...args: unknown[]) => {
+        calls.push([property, ...args]);
+        const failure = failures.get(property);
+        if (failure !== undefined) {
+          failures.delete(property);
+          const error = new Error(failure);
+          if (['connect', 'createLobby', 'joinLobby', 'leaveLobby', 'listLobbies', 'findLobby', 'call', 'answer', 'requestMicrophone'].includes(property)) return Promise.reject(error);
+          throw error;
+        }
+        if (property === 'usernameOf') return usernames[String(args[0])] ?? '';
+        if (property === 'isPeerConnected') return args[0] === 'p-2';
+        const result = results[property];
+        return ['connect', 'createLobby', 'joinLobby', 'leaveLobby', 'listLobbies', 'findLobby', 'lockLobby', 'unlockLobby', 'hideLobby', 'showLobby', 'closeLobby', 'setMaxPlayers', 'setPassword', 'kick', 'transferHost', 'requestMicrophone', 'call', 'answer'].includes(property)
+          ? Promise.resolve(result)
+          : result;
+      };
+    },
+  };
+  return new Proxy({}, handler) as ReturnType<typeof fakeClient>;
+}
+
+export interface InstalledHat {
+  opcode: string;
+  args: Record<string, unknown>;
+  fired: unknown[];
+}
+
+/**
+ * A runtime whose startHats behaves like TurboWarp's: every installed hat of that opcode is
+ * evaluated at once (the extension's predicate with the hat's own arguments) and the threads
+ * whose predicate held are returned.
+ */
+export function fakeRuntime(extension: () => Record<string, unknown>) {
+  const hats: InstalledHat[] = [];
+  const runtime: ScratchRuntime & { hats: InstalledHat[] } = {
+    hats,
+    _step() {},
+    startHats(opcode) {
+      const threads: ScratchThread[] = [];
+      for (const hat of hats) {
+        if (`cloudlink5_${hat.opcode}` !== opcode) continue;
+        const thread = { target: {} } as ScratchThread;
+        const method = extension()[hat.opcode] as ((args: object, util: BlockUtil) => unknown) | undefined;
+        // EVENT hats have no predicate; HATs run theirs.
+        if (!method || method(hat.args, { target: {} as BlockUtil['target'], thread })) {
+          threads.push(thread);
+          hat.fired.push(thread);
+        }
+      }
+      return threads;
+    },
+  };
+  return runtime;
+}
+
+export function fakeScratch(runtime: ScratchRuntime, options: { unsandboxed?: boolean; translate?: boolean } = {}): ScratchApi & { registered: object[] } {
+  const registered: object[] = [];
+  return {
+    registered,
+    extensions: { unsandboxed: options.unsandboxed ?? true, register: (ext: object) => void registered.push(ext) },
+    vm: { runtime },
+    ArgumentType,
+    BlockType: { ...BlockType, LABEL: 'label' },
+    ...(options.translate ? { translate: ((m: string | { default: string }) => `T(${typeof m === 'string' ? m : m.default})`) as ScratchApi['translate'] } : {}),
+  };
+}
