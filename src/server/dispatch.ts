@@ -38,43 +38,63 @@ const invalidAck = { CREATE_LOBBY: 'CREATE_ACK', JOIN_LOBBY: 'JOIN_ACK', MANAGE_
 export const VIOLATION_POLICY = 1008;
 export const VIOLATION_TOO_BIG = 1009;
 
-export function dispatch(ctx: ServerContext, player: Player, text: string, byteLength: number): void {
-  if (byteLength > MAX_FRAME_BYTES) {
-    ctx.log('warn', 'violation.size', { player: player.id, address: player.address, bytes: byteLength });
-    return player.violation(`frame too large: ${byteLength} bytes (limit ${MAX_FRAME_BYTES})`, VIOLATION_TOO_BIG);
+/** Handles one received WebSocket message. Limits are applied on arrival; handling is serial per player. */
+export function dispatch(ctx: ServerContext, player: Player, data: Buffer, isBinary: boolean): void {
+  // Frames still buffered after we started closing (violation, shutdown) are not acted upon.
+  if (!player.open) return;
+  if (data.length > MAX_FRAME_BYTES) {
+    ctx.log('warn', 'violation.size', { player: player.id, address: player.address, bytes: data.length });
+    return player.violation(`frame too large: ${data.length} bytes (limit ${MAX_FRAME_BYTES})`, VIOLATION_TOO_BIG);
   }
   const verdict = player.limiter.take();
   if (verdict === 'violation') {
     ctx.log('warn', 'violation.rate', { player: player.id, address: player.address });
     return player.violation('too many packets: rate limit exceeded repeatedly', VIOLATION_POLICY);
   }
+  const text = isBinary ? '' : data.toString('utf8');
+  if (verdict === 'limited') {
+    // Not decoded: a flood costs us as little as possible. The listener is kept for correlation.
+    const request = { ctx, player, payload: undefined, listener: salvageEnvelope(text).listener } as Request<ClientOpcode>;
+    return void player.serial(() => warn(request, Warning.rateLimited));
+  }
+  if (isBinary) return void player.serial(() => player.send('WARNING', 'binary frames are not supported: send JSON text'));
 
   let packet: ClientPacket;
   try {
     packet = decodeClientPacket(text);
   } catch (error) {
-    if (!(error instanceof ProtocolError)) throw error;
-    const { opcode, listener } = salvageEnvelope(text);
-    const request = { ctx, player, payload: undefined, listener } as Request<ClientOpcode>;
-    warn(request, error.message);
-    const ack = opcode !== undefined && Object.hasOwn(invalidAck, opcode) ? invalidAck[opcode as keyof typeof invalidAck] : null;
-    if (ack) reply(request, ack, Reply.invalid);
-    return;
+    // Only ProtocolErrors are expected; anything else is still the client's bad packet, never a crash.
+    if (!(error instanceof ProtocolError)) ctx.log('warn', 'decode.failed', { player: player.id, error: String(error) });
+    const reason = error instanceof ProtocolError ? error.message : 'packet could not be read';
+    return void player.serial(() => refuse(ctx, player, text, reason));
   }
-
   const request = { ctx, player, payload: packet.payload, recipient: packet.recipient, listener: packet.listener } as Request<ClientOpcode>;
-  if (verdict === 'limited') return warn(request, Warning.rateLimited);
-  if (!player.user && packet.opcode !== 'INIT') return warn(request, Warning.notInitialized);
+  if (!player.serial(() => handle(packet.opcode, request))) warn(request, BUSY);
+}
 
-  const handler = handlers[packet.opcode] as Handler<ClientOpcode>;
-  // Handlers run synchronously where they can, so replies keep the order of the requests.
+const BUSY = 'server busy with your earlier requests: slow down';
+
+/** A packet that failed validation: WARNING with the reason, plus an "invalid" ACK where the request has one. */
+function refuse(ctx: ServerContext, player: Player, text: string, reason: string): void {
+  const { opcode, listener } = salvageEnvelope(text);
+  const request = { ctx, player, payload: undefined, listener } as Request<ClientOpcode>;
+  warn(request, reason);
+  const ack = opcode !== undefined && Object.hasOwn(invalidAck, opcode) ? invalidAck[opcode as keyof typeof invalidAck] : null;
+  if (ack) reply(request, ack, Reply.invalid);
+}
+
+function handle(opcode: ClientOpcode, request: Request<ClientOpcode>): void | Promise<void> {
+  const { ctx, player } = request;
+  if (!player.open) return;
+  if (!player.user && opcode !== 'INIT') return warn(request, Warning.notInitialized);
+  // A bug of ours must not take the connection, or anyone else, down with it.
   const failed = (error: unknown) => {
-    // A bug of ours must not take the connection, or anyone else, down with it.
-    ctx.log('error', 'handler.failed', { opcode: packet.opcode, player: player.id, error: String(error) });
-    warn(request, `server error handling ${packet.opcode}`);
+    ctx.log('error', 'handler.failed', { opcode, player: player.id, error: String(error) });
+    warn(request, `server error handling ${opcode}`);
   };
   try {
-    handler(request)?.catch(failed);
+    const pending = (handlers[opcode] as Handler<ClientOpcode>)(request);
+    return pending?.catch(failed);
   } catch (error) {
     failed(error);
   }

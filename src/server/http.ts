@@ -1,8 +1,10 @@
 // The HTTP side of the server: status page, health check, and the built extension with CORS
 // so TurboWarp (another origin) can load it as a custom extension URL.
-import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { VERSION } from '../protocol/index.js';
+import type { Logger } from './log.js';
 import type { LobbyStore } from './store.js';
 
 export const EXTENSION_PATH = '/cloudlink5.js';
@@ -29,12 +31,20 @@ export function status(store: LobbyStore): GameStatus[] {
 const escapeHtml = (text: string): string =>
   text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
+/** Visible lobbies by name; hidden ones only counted, since the page is public and hiding is a privacy choice. */
+function lobbyCell(lobbies: GameStatus['lobbies']): string {
+  const visible = lobbies.filter((l) => !l.hidden).map((l) => `${escapeHtml(l.name)} (${l.players}${l.locked ? ', locked' : ''})`);
+  const hidden = lobbies.length - visible.length;
+  if (hidden > 0) visible.push(`${hidden} hidden`);
+  return visible.join('<br>') || '—';
+}
+
 function statusPage(games: GameStatus[], extensionUrl: string): string {
   const rows = games
     .map(
       (g) =>
         `<tr><td>${escapeHtml(g.game)}</td><td>${g.players}</td><td>${
-          g.lobbies.map((l) => `${escapeHtml(l.name)} (${l.players}${l.hidden ? ', hidden' : ''}${l.locked ? ', locked' : ''})`).join('<br>') || '—'
+          lobbyCell(g.lobbies)
         }</td></tr>`,
     )
     .join('');
@@ -48,10 +58,22 @@ export interface HttpOptions {
   store: LobbyStore;
   extensionFile: string;
   startedAt: number;
+  log?: Logger;
 }
 
-export function httpHandler({ store, extensionFile, startedAt }: HttpOptions) {
-  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+/** The extension file with a validator, so browsers revalidate cheaply (304) instead of refetching. */
+async function loadExtension(file: string): Promise<{ body: Buffer; etag: string; modified: string } | null> {
+  try {
+    const [body, info] = await Promise.all([readFile(file), stat(file)]);
+    const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
+    return { body, etag, modified: info.mtime.toUTCString() };
+  } catch {
+    return null;
+  }
+}
+
+export function httpHandler({ store, extensionFile, startedAt, log }: HttpOptions) {
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const send = (code: number, type: string, body: string | Buffer, headers: Record<string, string> = {}) => {
       res.writeHead(code, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), ...headers });
@@ -63,30 +85,46 @@ export function httpHandler({ store, extensionFile, startedAt }: HttpOptions) {
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'text/plain', 'method not allowed', { Allow: 'GET, HEAD' });
 
-    const games = status(store);
     switch (url.pathname) {
       case '/': {
         const extensionUrl = `http://${req.headers.host ?? 'localhost'}${EXTENSION_PATH}`;
-        return send(200, 'text/html; charset=utf-8', statusPage(games, extensionUrl));
+        return send(200, 'text/html; charset=utf-8', statusPage(status(store), extensionUrl), { 'Cache-Control': 'no-store' });
       }
-      case '/healthz':
+      case '/healthz': {
+        const games = status(store);
         return send(200, 'application/json', JSON.stringify({
           ok: true,
           version: VERSION,
           uptime: Math.round((Date.now() - startedAt) / 1000),
           players: games.reduce((n, g) => n + g.players, 0),
           lobbies: games.reduce((n, g) => n + g.lobbies.length, 0),
-        }));
+        }), { 'Cache-Control': 'no-store' });
+      }
       case EXTENSION_PATH: {
-        const body = await readFile(extensionFile).catch(() => null);
-        if (!body) return send(404, 'text/plain', 'extension not built: run npm run build');
-        return send(200, 'application/javascript; charset=utf-8', body, {
+        const file = await loadExtension(extensionFile);
+        if (!file) return send(404, 'text/plain', 'extension not built: run npm run build', { 'Access-Control-Allow-Origin': '*' });
+        const headers = {
           'Access-Control-Allow-Origin': '*',
+          // Always revalidate: a rebuilt extension must reach TurboWarp on the next load.
           'Cache-Control': 'no-cache',
-        });
+          ETag: file.etag,
+          'Last-Modified': file.modified,
+        };
+        if (req.headers['if-none-match'] === file.etag) {
+          res.writeHead(304, headers);
+          return void res.end();
+        }
+        return send(200, 'application/javascript; charset=utf-8', file.body, headers);
       }
       default:
         return send(404, 'text/plain', 'not found');
     }
+  };
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    handle(req, res).catch((error: unknown) => {
+      log?.('error', 'http.failed', { path: req.url, error: String(error) });
+      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
+      res.end('internal error');
+    });
   };
 }

@@ -3,14 +3,22 @@ import { parseArgs } from 'node:util';
 import { jsonLogger } from './log.js';
 import { startServer } from './server.js';
 
-const { values } = parseArgs({
-  options: {
-    host: { type: 'string', default: process.env.CL5_HOST ?? '127.0.0.1' },
-    port: { type: 'string', default: process.env.CL5_PORT ?? '3000' },
-    'allowed-origins': { type: 'string', default: process.env.CL5_ALLOWED_ORIGINS ?? '' },
-    help: { type: 'boolean', default: false },
-  },
-});
+// An empty environment variable counts as unset (hence ||, not ??).
+const options = {
+  host: { type: 'string', default: process.env.CL5_HOST || '127.0.0.1' },
+  port: { type: 'string', default: process.env.CL5_PORT || '3000' },
+  'allowed-origins': { type: 'string', default: process.env.CL5_ALLOWED_ORIGINS || '' },
+  help: { type: 'boolean', default: false },
+} as const;
+
+let parsed: ReturnType<typeof parseArgs<{ options: typeof options }>>;
+try {
+  parsed = parseArgs({ options });
+} catch (error) {
+  console.error(`${error instanceof Error ? error.message : String(error)} (see --help)`);
+  process.exit(2);
+}
+const { values } = parsed;
 
 if (values.help) {
   console.log(`CloudLink 5 signalling server
@@ -32,12 +40,20 @@ const server = await startServer({
   port,
   allowedOrigins: values['allowed-origins'].split(',').map((o) => o.trim()).filter(Boolean),
   logger: log,
+}).catch((error: unknown) => {
+  // EADDRINUSE and friends: one clear line, not a stack trace.
+  console.error(`cannot listen on ${values.host}:${port}: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
 });
 
+// A wildcard bind is not an address a browser can open; show the loopback one instead.
+const wildcard = ['0.0.0.0', '::', '[::]'].includes(values.host);
+const base = wildcard ? `http://127.0.0.1:${server.port}` : server.url;
+const wsBase = wildcard ? `ws://127.0.0.1:${server.port}/` : server.wsUrl;
 console.log(`\nCloudLink 5 server running.
-  Extension URL (TurboWarp → Custom Extension → URL, run without sandbox): ${server.url}/cloudlink5.js
-  Server URL for the "connect" block:                                       ${server.wsUrl}
-  Status page:                                                              ${server.url}/\n`);
+  Extension URL (TurboWarp → Custom Extension → URL, run without sandbox): ${base}/cloudlink5.js
+  Server URL for the "connect" block:                                       ${wsBase}
+  Status page:                                                              ${base}/\n`);
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

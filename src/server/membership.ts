@@ -12,6 +12,7 @@ export function removeMember(ctx: ServerContext, player: Player, why: string): v
   if (index !== -1) lobby.members.splice(index, 1);
   player.lobby = null;
   ctx.log('info', 'lobby.leave', { game: lobby.game, lobby: lobby.name, player: player.id, why });
+  if (lobby.relayUser) guarded(ctx, 'relay.member_left_failed', () => ctx.relay?.memberLeft?.(lobby, player.id));
 
   if (lobby.members.length === 0) {
     deleteLobby(ctx, lobby);
@@ -40,6 +41,20 @@ export function closeLobby(ctx: ServerContext, lobby: Lobby): void {
 
 function deleteLobby(ctx: ServerContext, lobby: Lobby): void {
   ctx.store.deleteLobby(lobby);
-  if (lobby.relayUser) ctx.relay?.destroy(lobby);
+  if (lobby.relayUser) guarded(ctx, 'relay.destroy_failed', () => ctx.relay?.destroy(lobby));
   ctx.log('info', 'lobby.delete', { game: lobby.game, lobby: lobby.name });
+}
+
+/** NEW_LOBBY to the players of the lobby's game who are not in a lobby (protocol.md §2). */
+export function announceLobby(ctx: ServerContext, lobby: Lobby): void {
+  for (const other of ctx.store.playersOf(lobby.game)) if (!other.lobby) other.send('NEW_LOBBY', lobby.name);
+}
+
+/** Runs a pluggable service's callback; its failure is logged, never thrown into a socket event. */
+function guarded(ctx: ServerContext, event: string, run: () => void): void {
+  try {
+    run();
+  } catch (error) {
+    ctx.log('error', event, { error: String(error) });
+  }
 }

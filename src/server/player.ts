@@ -4,6 +4,12 @@ import { encodePacket, type ServerOpcode, type ServerPayloads, type User } from 
 import type { Lobby } from './lobby.js';
 import { RateLimiter } from './rate-limit.js';
 
+/** One request's handling; tasks catch their own errors. */
+export type Task = () => void | Promise<void>;
+
+/** Requests a player may have queued behind a slow one; the rate limit keeps honest clients far below. */
+const MAX_BACKLOG = 256;
+
 export class Player {
   user: User | null = null;
   lobby: Lobby | null = null;
@@ -11,6 +17,9 @@ export class Player {
   initializing = false;
   /** Cleared at each ping, set by the pong: a socket still false at the next ping is dead. */
   alive = true;
+  /** Requests waiting while an asynchronous one (password hash, token check) is being handled. */
+  private readonly backlog: Task[] = [];
+  private busy = false;
 
   constructor(
     readonly socket: WebSocket,
@@ -29,6 +38,38 @@ export class Player {
 
   send<K extends ServerOpcode>(opcode: K, payload: ServerPayloads[K], extra: { listener?: string; origin?: object } = {}): void {
     if (this.open) this.socket.send(encodePacket({ opcode, payload, ...extra }));
+  }
+
+  /**
+   * Runs this player's requests one at a time, in arrival order, so replies keep request order even
+   * when a handler has to wait (e.g. CREATE_LOBBY with a password, then MANAGE_LOBBY). Synchronous
+   * tasks run at once. Returns false (task dropped) when too many requests are already waiting.
+   */
+  serial(task: Task): boolean {
+    if (!this.busy) {
+      this.run(task);
+      return true;
+    }
+    if (this.backlog.length >= MAX_BACKLOG) return false;
+    this.backlog.push(task);
+    return true;
+  }
+
+  private run(task: Task): void {
+    let pending: void | Promise<void>;
+    try {
+      pending = task();
+    } catch {
+      // Tasks report their own errors; this only keeps the queue alive if one slips through.
+      return;
+    }
+    if (!pending) return;
+    this.busy = true;
+    const drain = () => {
+      this.busy = false;
+      while (!this.busy && this.backlog.length > 0) this.run(this.backlog.shift()!);
+    };
+    pending.then(drain, drain);
   }
 
   /** Fatal: tell the client why, then close with the given code. */

@@ -1,5 +1,7 @@
 // startServer: the signalling server (WebSocket) and its HTTP side on one port.
+import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -41,18 +43,41 @@ export interface RunningServer {
   /** ws://host:port/ */
   wsUrl: string;
   port: number;
+  /** The lobby registry (players and lobbies by game); `store` is the same object. */
+  registry: LobbyStore;
   store: LobbyStore;
   /** Closes every socket (1001) and stops listening. */
   close(): Promise<void>;
 }
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/**
+ * The repository root: the nearest folder above this module holding package.json. Searched rather
+ * than fixed, because this file runs both as src/server/server.ts and bundled as dist/server.mjs.
+ */
+function findRepoRoot(): string {
+  const start = path.dirname(fileURLToPath(import.meta.url));
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return process.cwd();
+  }
+}
 /** ws closes oversized frames itself (1009, no message); ours are checked first, with a VIOLATION. */
 const WS_HARD_LIMIT = 16 * MAX_FRAME_BYTES;
 
-function gameOf(url: string | undefined): string {
-  const ugi = new URL(url ?? '/', 'http://localhost').searchParams.get('ugi');
-  return ugi ? ugi.slice(0, UGI_MAX) : 'default';
+/** The game partition from `?ugi=`: absent or empty ⇒ "default"; too long ⇒ null (refused). */
+export function gameOf(url: string | undefined): string | null {
+  let ugi: string | null;
+  try {
+    ugi = new URL(url ?? '/', 'http://localhost').searchParams.get('ugi');
+  } catch {
+    return null;
+  }
+  if (!ugi) return 'default';
+  return [...ugi].length > UGI_MAX ? null : ugi;
+}
+
+function refuseUpgrade(socket: Duplex, status: string): void {
+  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }
 
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
@@ -70,21 +95,28 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const http: Server = createServer(
     httpHandler({
       store,
-      extensionFile: options.extensionFile ?? path.join(repoRoot, 'dist/cloudlink5.js'),
+      extensionFile: options.extensionFile ?? path.join(findRepoRoot(), 'dist/cloudlink5.js'),
       startedAt: Date.now(),
+      log,
     }),
   );
   const wss = new WebSocketServer({ noServer: true, maxPayload: WS_HARD_LIMIT, perMessageDeflate: false });
   const players = new Set<Player>();
 
   http.on('upgrade', (req, socket, head) => {
+    // A peer resetting a refused upgrade must not crash the process (ws guards accepted ones).
+    socket.on('error', () => {});
     const origin = req.headers.origin;
     if (allowed.size > 0 && (origin === undefined || !allowed.has(origin))) {
       log('warn', 'origin.refused', { origin: origin ?? null, address: req.socket.remoteAddress });
-      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      return;
+      return refuseUpgrade(socket, '403 Forbidden');
     }
-    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, gameOf(req.url), req.socket.remoteAddress ?? ''));
+    const game = gameOf(req.url);
+    if (game === null) {
+      log('warn', 'ugi.refused', { address: req.socket.remoteAddress });
+      return refuseUpgrade(socket, '400 Bad Request');
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, game, req.socket.remoteAddress ?? ''));
   });
 
   function accept(ws: WebSocket, game: string, address: string): void {
@@ -92,12 +124,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     players.add(player);
     ws.on('pong', () => (player.alive = true));
     ws.on('message', (data, isBinary) => {
-      const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
-      if (isBinary) {
-        player.send('WARNING', 'binary frames are not supported: send JSON text');
-        return;
-      }
-      dispatch(ctx, player, bytes.toString('utf8'), bytes.length);
+      const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+      dispatch(ctx, player, bytes, isBinary);
     });
     ws.on('close', () => {
       players.delete(player);
@@ -139,23 +167,31 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     url: `http://${hostForUrl}:${port}`,
     wsUrl: `ws://${hostForUrl}:${port}/`,
     port,
+    registry: store,
     store,
     close() {
-      closing ??= new Promise<void>((resolve) => {
+      closing ??= (async () => {
         clearInterval(pinger);
-        for (const player of players) player.socket.close(1001, 'server shutting down');
-        // Sockets that do not finish the closing handshake promptly are cut.
-        const force = setTimeout(() => {
-          for (const player of players) player.socket.terminate();
-        }, 1000);
+        // Every socket is told (1001) and its close handshake awaited, so the frames are flushed
+        // before a CLI caller exits; sockets that do not answer promptly are cut.
+        const sockets = [...players].map((player) => player.socket);
+        const allClosed = Promise.all(
+          sockets.map((socket) => new Promise<void>((resolve) => {
+            if (socket.readyState === socket.CLOSED) return resolve();
+            socket.once('close', () => resolve());
+          })),
+        );
+        for (const socket of sockets) socket.close(1001, 'server shutting down');
+        const force = setTimeout(() => sockets.forEach((socket) => socket.terminate()), 1000);
+        await allClosed;
+        clearTimeout(force);
         wss.close();
-        http.close(() => {
-          clearTimeout(force);
-          log('info', 'server.closed', {});
-          resolve();
+        await new Promise<void>((resolve) => {
+          http.close(() => resolve());
+          http.closeAllConnections();
         });
-        http.closeAllConnections();
-      });
+        log('info', 'server.closed', {});
+      })();
       return closing;
     },
   };

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_FRAME_BYTES } from '../../src/protocol/index.js';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/server/server.js';
 import { silentLogger } from '../helpers/logger.js';
-import { RawClient } from './client.js';
+import { RawClient } from './helpers.js';
 
 let server: RunningServer | undefined;
 const clients: RawClient[] = [];
@@ -113,6 +113,33 @@ describe('malformed input', () => {
   });
 });
 
+describe('limits on binary frames', () => {
+  it('counts binary frames against the rate limit and the size limit too', async () => {
+    await serve({ rateLimit: { perSecond: 1, burst: 5, strikesBeforeViolation: 5 } });
+    const [ann, bob] = await pair();
+    for (let i = 0; i < 20; i += 1) ann.ws.send(Buffer.from([i]), { binary: true });
+    expect((await ann.next('VIOLATION')).payload).toContain('rate limit');
+    expect((await ann.closed()).code).toBe(1008);
+    // Everything before the VIOLATION has arrived by now (one ordered stream).
+    const warnings = ann.received.filter((p) => p.opcode === 'WARNING').map((p) => p.payload);
+    expect(warnings[0]).toContain('binary frames are not supported');
+    expect(warnings).toContain('rate limited: slow down');
+    expect((await bob.request('KEEPALIVE')).opcode).toBe('KEEPALIVE_ACK');
+
+    const big = await player('cat');
+    big.ws.send(Buffer.alloc(MAX_FRAME_BYTES + 1), { binary: true });
+    expect((await big.next('VIOLATION')).payload).toContain('frame too large');
+    expect((await big.closed()).code).toBe(1009);
+  });
+
+  it('lets ws itself close frames far above the limit (1009, no VIOLATION: the frame is never buffered)', async () => {
+    await serve();
+    const ann = await player('ann');
+    ann.send({ opcode: 'FIND_LOBBY', payload: 'x'.repeat(17 * MAX_FRAME_BYTES) });
+    expect((await ann.closed()).code).toBe(1009);
+  });
+});
+
 describe('liveness', () => {
   it('drops a socket that stops answering pings and tells its lobby', async () => {
     await serve({ pingIntervalMs: 100 });
@@ -152,6 +179,25 @@ describe('HTTP', () => {
       expect(ext.headers.get('content-type')).toContain('javascript');
       expect(await ext.text()).toBe('/* extension */');
 
+      // Cheap revalidation: the ETag answers 304 with the CORS header still present.
+      const etag = ext.headers.get('etag')!;
+      expect(etag).toBeTruthy();
+      expect(ext.headers.get('cache-control')).toBe('no-cache');
+      expect(ext.headers.get('last-modified')).toBeTruthy();
+      const again = await fetch(`${server!.url}/cloudlink5.js`, { headers: { 'If-None-Match': etag } });
+      expect(again.status).toBe(304);
+      expect(again.headers.get('access-control-allow-origin')).toBe('*');
+      writeFileSync(extensionFile, '/* rebuilt */');
+      const rebuilt = await fetch(`${server!.url}/cloudlink5.js`, { headers: { 'If-None-Match': etag } });
+      expect(rebuilt.status).toBe(200);
+      expect(await rebuilt.text()).toBe('/* rebuilt */');
+      const head = await fetch(`${server!.url}/cloudlink5.js`, { method: 'HEAD' });
+      expect(head.status).toBe(200);
+      expect(await head.text()).toBe('');
+      const preflight = await fetch(`${server!.url}/cloudlink5.js`, { method: 'OPTIONS' });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+
       expect((await fetch(`${server!.url}/nope`)).status).toBe(404);
       expect((await fetch(`${server!.url}/`, { method: 'POST' })).status).toBe(405);
     } finally {
@@ -159,9 +205,34 @@ describe('HTTP', () => {
     }
   });
 
+  it('answers 404 for the extension when it has not been built', async () => {
+    await serve({ extensionFile: path.join(tmpdir(), 'cl5-missing', 'cloudlink5.js') });
+    const res = await fetch(`${server!.url}/cloudlink5.js`);
+    expect(res.status).toBe(404);
+    expect(await res.text()).toContain('npm run build');
+    const health = await (await fetch(`${server!.url}/healthz`)).json();
+    expect(health).toMatchObject({ ok: true, players: 0, lobbies: 0, uptime: expect.any(Number) });
+  });
+
+  it('escapes names on the status page and does not name hidden lobbies', async () => {
+    await serve();
+    const ann = await player('ann');
+    await ann.request('CREATE_LOBBY', { name: '<b>x</b>', max_players: -1, password: '', locked: false, enable_relay: false }, 'CREATE_ACK');
+    const bob = await player('bob');
+    await bob.request('CREATE_LOBBY', { name: 'secret-room', max_players: -1, password: '', locked: false, hidden: true, enable_relay: false }, 'CREATE_ACK');
+    const html = await (await fetch(`${server!.url}/`)).text();
+    expect(html).not.toContain('<b>x</b>');
+    expect(html).toContain('&#60;b&#62;x&#60;/b&#62;');
+    // Hidden lobbies are counted, never named, on the public page.
+    expect(html).not.toContain('secret-room');
+    expect(html).toContain('1 hidden');
+  });
+
   it('refuses WebSocket upgrades from origins not allowed', async () => {
     await serve({ allowedOrigins: ['https://turbowarp.org'] });
     await expect(RawClient.open(server!.wsUrl, { origin: 'https://evil.example' })).rejects.toThrow(/403/);
+    // No Origin header at all (a non-browser client) is refused too once a list is configured.
+    await expect(RawClient.open(server!.wsUrl)).rejects.toThrow(/403/);
     const ok = await RawClient.open(server!.wsUrl, { origin: 'https://turbowarp.org' });
     clients.push(ok);
     expect((await ok.request('INIT', { username: 'ann' })).opcode).toBe('INIT_OK');

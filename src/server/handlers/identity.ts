@@ -12,7 +12,11 @@ export const init: Handler<'INIT'> = async (request) => {
   let userId = instanceId;
   if (ctx.tokenVerifier && payload.token !== undefined) {
     player.initializing = true;
-    const account = await ctx.tokenVerifier(payload.token, payload.username).catch(() => null);
+    const verify = ctx.tokenVerifier;
+    // A verifier that throws (even synchronously) refuses the token; it never wedges this connection.
+    const account = await Promise.resolve()
+      .then(() => verify(payload.token!, payload.username))
+      .catch((error: unknown) => (ctx.log('warn', 'token.verify_failed', { error: String(error) }), null));
     player.initializing = false;
     if (!account) return warn(request, 'invalid token');
     userId = account.user_id;

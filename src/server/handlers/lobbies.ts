@@ -1,10 +1,12 @@
 // Finding, creating, joining and leaving lobbies (protocol.md §2).
-import { Reply } from '../../protocol/index.js';
+import { Reply, type User } from '../../protocol/index.js';
+import type { RelaySignalSink } from '../context.js';
 import { Lobby } from '../lobby.js';
-import { removeMember } from '../membership.js';
+import { announceLobby, removeMember } from '../membership.js';
 import { hashPassword, verifyPassword } from '../password.js';
-import type { Player } from '../player.js';
-import { reply, warn, type Handler } from './request.js';
+import { reply, warn, type Handler, type Request } from './request.js';
+
+export const RELAY_UNAVAILABLE = 'relay not available on this server';
 
 export const listLobbies: Handler<'LIST_LOBBIES'> = (request) => {
   const { ctx, player } = request;
@@ -44,25 +46,43 @@ export const createLobby: Handler<'CREATE_LOBBY'> = async (request) => {
   reply(request, 'CREATE_ACK', Reply.ok);
   player.send('TRANSITION', 'host');
   player.send('NEW_HOST', player.user!);
-  if (!lobby.settings.hidden) {
-    for (const other of ctx.store.playersOf(player.game)) if (!other.lobby) other.send('NEW_LOBBY', lobby.name);
+  if (!lobby.settings.hidden) announceLobby(ctx, lobby);
+  // Not awaited: the player's next requests need not wait for a relay peer to boot.
+  if (payload.enable_relay) {
+    startRelay(request, lobby).catch((error: unknown) => ctx.log('error', 'relay.start_failed', { lobby: lobby.name, error: String(error) }));
   }
-  if (payload.enable_relay) await startRelay(request.ctx, lobby, player);
 };
 
-async function startRelay(ctx: Parameters<Handler<'CREATE_LOBBY'>>[0]['ctx'], lobby: Lobby, host: Player): Promise<void> {
-  if (!ctx.relay) {
-    host.send('WARNING', 'relay not available on this server');
+/** Gives the lobby a relay peer if this server has a provider; otherwise says so (relay_enabled stays false). */
+async function startRelay(request: Request<'CREATE_LOBBY'>, lobby: Lobby): Promise<void> {
+  const { ctx } = request;
+  if (!ctx.relay) return warn(request, RELAY_UNAVAILABLE);
+  const relay = ctx.relay;
+  // The relay's own signals go to members only, stamped with the relay's identity.
+  const send: RelaySignalSink = (recipient, opcode, signal) => {
+    const target = lobby.member(recipient);
+    if (target && lobby.relayUser) target.send(opcode, signal, { origin: lobby.relayUser });
+  };
+  let relayUser: User;
+  try {
+    relayUser = await relay.create(lobby, send);
+  } catch (error) {
+    ctx.log('error', 'relay.start_failed', { game: lobby.game, lobby: lobby.name, error: String(error) });
+    return warn(request, 'relay could not be started');
+  }
+  // Starting took time: the lobby may have closed meanwhile.
+  if (ctx.store.lobby(lobby.game, lobby.name) !== lobby || lobby.members.length === 0) {
+    try {
+      relay.destroy(lobby);
+    } catch (error) {
+      ctx.log('error', 'relay.destroy_failed', { error: String(error) });
+    }
     return;
   }
-  try {
-    lobby.relayUser = await ctx.relay.create(lobby);
-    lobby.settings.relayEnabled = true;
-    for (const member of lobby.members) member.send('RELAY', lobby.relayUser.instance_id);
-  } catch (error) {
-    ctx.log('error', 'relay.start_failed', { lobby: lobby.name, error: String(error) });
-    host.send('WARNING', 'relay could not be started');
-  }
+  lobby.relayUser = relayUser;
+  lobby.settings.relayEnabled = true;
+  ctx.log('info', 'relay.start', { game: lobby.game, lobby: lobby.name, relay: relayUser.instance_id });
+  for (const member of lobby.members) member.send('RELAY', relayUser.instance_id);
 }
 
 export const joinLobby: Handler<'JOIN_LOBBY'> = async (request) => {

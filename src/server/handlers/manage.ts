@@ -1,7 +1,7 @@
 // MANAGE_LOBBY: host-only lobby administration.
 import { instanceId, maxPlayers, password, ProtocolError, Reply, Warning, type ManageMethod } from '../../protocol/index.js';
 import type { Lobby } from '../lobby.js';
-import { closeLobby, removeMember } from '../membership.js';
+import { announceLobby, closeLobby, removeMember } from '../membership.js';
 import { hashPassword } from '../password.js';
 import type { Player } from '../player.js';
 import type { ServerContext } from '../context.js';
@@ -18,7 +18,13 @@ const actions: Record<ManageMethod, Action> = {
   lock: (_ctx, lobby) => ((lobby.settings.locked = true), Reply.ok),
   unlock: (_ctx, lobby) => ((lobby.settings.locked = false), Reply.ok),
   hide: (_ctx, lobby) => ((lobby.settings.hidden = true), Reply.ok),
-  show: (_ctx, lobby) => ((lobby.settings.hidden = false), Reply.ok),
+  show(ctx, lobby) {
+    if (!lobby.settings.hidden) return Reply.ok;
+    lobby.settings.hidden = false;
+    // Idle players learn of it now, as if it had just been created visible.
+    announceLobby(ctx, lobby);
+    return Reply.ok;
+  },
 
   kick(ctx, lobby, host, args) {
     const target = member(lobby, args);

@@ -1,13 +1,19 @@
-// MAKE_OFFER / MAKE_ANSWER / ICE: relayed only between members of one lobby, with `origin`
-// stamped here so it cannot be forged. The payload (maybe ciphertext) passes through untouched.
+// MAKE_OFFER / MAKE_ANSWER / ICE: relayed only between members of one lobby (or to the lobby's
+// relay peer), with `origin` stamped here so it cannot be forged. The payload (maybe ciphertext)
+// passes through untouched.
 import { Warning, type RelayedOpcode } from '../../protocol/index.js';
 import { warn, type Handler } from './request.js';
 
 export const relaySignal =
   (opcode: RelayedOpcode): Handler<RelayedOpcode> =>
   (request) => {
-    const { player, recipient, payload } = request;
-    const target = recipient === undefined ? undefined : player.lobby?.member(recipient);
+    const { ctx, player, recipient, payload } = request;
+    const lobby = player.lobby;
+    if (!lobby || recipient === undefined) return warn(request, Warning.peerInvalid);
+    if (lobby.relayUser && ctx.relay && recipient === lobby.relayUser.instance_id) {
+      return ctx.relay.signal(lobby, player.user!, opcode, payload);
+    }
+    const target = lobby.member(recipient);
     if (!target || target === player) return warn(request, Warning.peerInvalid);
     target.send(opcode, payload, { origin: player.user! });
   };
