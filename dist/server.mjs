@@ -296,7 +296,8 @@ var init = async (request) => {
   let userId = instanceId2;
   if (ctx.tokenVerifier && payload.token !== void 0) {
     player.initializing = true;
-    const account = await ctx.tokenVerifier(payload.token, payload.username).catch(() => null);
+    const verify = ctx.tokenVerifier;
+    const account = await Promise.resolve().then(() => verify(payload.token, payload.username)).catch((error) => (ctx.log("warn", "token.verify_failed", { error: String(error) }), null));
     player.initializing = false;
     if (!account) return warn(request, "invalid token");
     userId = account.user_id;
@@ -361,7 +362,7 @@ function removeMember(ctx, player, why) {
   if (index !== -1) lobby.members.splice(index, 1);
   player.lobby = null;
   ctx.log("info", "lobby.leave", { game: lobby.game, lobby: lobby.name, player: player.id, why });
-  if (lobby.relayUser) ctx.relay?.memberLeft?.(lobby, player.id);
+  if (lobby.relayUser) guarded(ctx, "relay.member_left_failed", () => ctx.relay?.memberLeft?.(lobby, player.id));
   if (lobby.members.length === 0) {
     deleteLobby(ctx, lobby);
     return;
@@ -386,11 +387,18 @@ function closeLobby(ctx, lobby) {
 }
 function deleteLobby(ctx, lobby) {
   ctx.store.deleteLobby(lobby);
-  if (lobby.relayUser) ctx.relay?.destroy(lobby);
+  if (lobby.relayUser) guarded(ctx, "relay.destroy_failed", () => ctx.relay?.destroy(lobby));
   ctx.log("info", "lobby.delete", { game: lobby.game, lobby: lobby.name });
 }
 function announceLobby(ctx, lobby) {
   for (const other of ctx.store.playersOf(lobby.game)) if (!other.lobby) other.send("NEW_LOBBY", lobby.name);
+}
+function guarded(ctx, event, run) {
+  try {
+    run();
+  } catch (error) {
+    ctx.log("error", event, { error: String(error) });
+  }
 }
 
 // src/server/password.ts
@@ -444,7 +452,9 @@ var createLobby = async (request) => {
   player.send("TRANSITION", "host");
   player.send("NEW_HOST", player.user);
   if (!lobby.settings.hidden) announceLobby(ctx, lobby);
-  if (payload.enable_relay) void startRelay(request, lobby);
+  if (payload.enable_relay) {
+    startRelay(request, lobby).catch((error) => ctx.log("error", "relay.start_failed", { lobby: lobby.name, error: String(error) }));
+  }
 };
 async function startRelay(request, lobby) {
   const { ctx } = request;
@@ -461,7 +471,14 @@ async function startRelay(request, lobby) {
     ctx.log("error", "relay.start_failed", { game: lobby.game, lobby: lobby.name, error: String(error) });
     return warn(request, "relay could not be started");
   }
-  if (ctx.store.lobby(lobby.game, lobby.name) !== lobby || lobby.members.length === 0) return relay.destroy(lobby);
+  if (ctx.store.lobby(lobby.game, lobby.name) !== lobby || lobby.members.length === 0) {
+    try {
+      relay.destroy(lobby);
+    } catch (error) {
+      ctx.log("error", "relay.destroy_failed", { error: String(error) });
+    }
+    return;
+  }
   lobby.relayUser = relayUser;
   lobby.settings.relayEnabled = true;
   ctx.log("info", "relay.start", { game: lobby.game, lobby: lobby.name, relay: relayUser.instance_id });

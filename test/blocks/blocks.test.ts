@@ -209,3 +209,12 @@ describe('hats filter by their arguments', () => {
     expect((extension.joinedPlayer as (a: object, u: BlockUtil) => unknown)({}, { target: {}, thread: joins.fired[0] } as unknown as BlockUtil)).toBe('p-9');
   });
 });
+
+describe('docs/blocks.md', () => {
+  it('describes every block, with its text as shown in Scratch', async () => {
+    const { readFileSync } = await import('node:fs');
+    const doc = readFileSync(`${import.meta.dirname}/../../docs/blocks.md`, 'utf8');
+    const missing = blocks().filter((b) => !doc.includes(`\`${b.text}\``) && !doc.includes(`\`${b.text}\`,`));
+    expect(missing.map((b) => b.text)).toEqual([]);
+  });
+});
