@@ -1,30 +1,104 @@
-// Event hats that really filter by their arguments. A hat is a non-edge-activated predicate:
-// `fire` starts every instance of it, and each instance's predicate compares ITS arguments with
-// the event, so "when I get a broadcast on channel [chat]" runs only for chat. The event is kept
-// on each started thread, so reporters inside the script see the event that started it.
-// (TurboWarp evaluates the predicate inside startHats; vanilla Scratch a moment later — both read
-// `current` or the thread's event.)
-import type { BlockUtil, ScratchRuntime } from './scratch.js';
+// Event hats that really filter by their arguments, and lose no event.
+// A hat is a non-edge-activated predicate: `fire` starts every instance of it, and each instance's
+// predicate compares ITS arguments with the event, so "when I get a broadcast on channel [chat]"
+// runs only for chat. The event is kept on each started thread, so reporters inside the script see
+// the event that started it. Scratch will not start a hat whose script is still running; such an
+// instance gets the event later, once its script has finished (checked every frame), so two
+// players joining in the same frame run "when a player joins" twice, in order.
+// (TurboWarp evaluates the predicate inside startHats, vanilla Scratch a moment later: both read the
+// delivery from the thread, or `current` while startHats runs.)
+import type { BlockUtil, ScratchRuntime, ScratchTarget, ScratchThread } from './scratch.js';
+import { onEveryFrame } from './sync/frame-hook.js';
 
 export const EXTENSION_ID = 'cloudlink5';
+const STATUS_DONE = 4;
+
+interface Instance {
+  target: ScratchTarget;
+  block: string;
+}
+
+interface Delivery {
+  event: unknown;
+  /** Set when the event is for one hat instance that was busy when it arrived. */
+  only?: Instance;
+}
+
+type Thread = ScratchThread & { topBlock?: string; status?: number; stackClick?: boolean; cl5Delivery?: Delivery };
+
+const MAX_WAITING = 10_000;
 
 export class HatEvents {
-  private current: unknown = null;
+  private current: Delivery | null = null;
+  private readonly waiting: (Instance & { opcode: string; event: unknown })[] = [];
 
-  constructor(private readonly runtime: ScratchRuntime) {}
+  constructor(private readonly runtime: ScratchRuntime) {
+    onEveryFrame(runtime, () => this.pump());
+  }
 
   fire(opcode: string, event: object): void {
-    this.current = event;
+    const full = `${EXTENSION_ID}_${opcode}`;
+    const busy = this.busy(full);
+    this.start(full, { event });
+    for (const instance of busy) {
+      if (this.waiting.length >= MAX_WAITING) this.waiting.shift();
+      this.waiting.push({ opcode: full, ...instance, event });
+    }
+  }
+
+  /** Whether this hat instance should run for the event being delivered; the event, if so. */
+  accepts<T>(util: BlockUtil): T | null {
+    const thread = util.thread as Thread | undefined;
+    const delivery = thread?.cl5Delivery ?? this.current;
+    if (!delivery) return null;
+    if (delivery.only && (delivery.only.block !== thread?.topBlock || delivery.only.target !== thread?.target)) return null;
+    return delivery.event as T;
+  }
+
+  /** The event that started this thread (for reporters inside a hat's script). */
+  eventOf<T>(util: BlockUtil): T | null {
+    const thread = util.thread as Thread | undefined;
+    return ((thread?.cl5Delivery ?? this.current)?.event as T | undefined) ?? null;
+  }
+
+  private start(opcode: string, delivery: Delivery, target?: ScratchTarget): void {
+    this.current = delivery;
     try {
-      const threads = this.runtime.startHats(`${EXTENSION_ID}_${opcode}`) ?? [];
-      for (const thread of threads) thread.cl5Event = event;
+      const threads = (this.runtime.startHats(opcode, undefined, target) ?? []) as Thread[];
+      for (const thread of threads) thread.cl5Delivery = delivery;
     } finally {
       this.current = null;
     }
   }
 
-  /** The event that started this thread (or is being matched right now). */
-  eventOf<T>(util: BlockUtil): T | null {
-    return ((util.thread?.cl5Event ?? this.current) as T | null) ?? null;
+  /** Instances of this hat whose script is running now. */
+  private busy(opcode: string): Instance[] {
+    const threads = ((this.runtime as { threads?: Thread[] }).threads ?? []) as Thread[];
+    const running: Instance[] = [];
+    for (const thread of threads) {
+      if (thread.status === STATUS_DONE || thread.stackClick || !thread.topBlock) continue;
+      const blocks = (thread.target as ScratchTarget & { blocks?: { getBlock(id: string): { opcode: string } | undefined } }).blocks;
+      if (blocks?.getBlock(thread.topBlock)?.opcode === opcode) running.push({ target: thread.target, block: thread.topBlock });
+    }
+    return running;
+  }
+
+  /** Each frame: give waiting events to the instances that have finished, oldest first. */
+  private pump(): void {
+    if (this.waiting.length === 0) return;
+    const startedNow = new Set<string>();
+    for (let i = 0; i < this.waiting.length; ) {
+      const entry = this.waiting[i]!;
+      const key = `${entry.target.id}/${entry.block}`;
+      const stillBusy = startedNow.has(key) || this.busy(entry.opcode).some((b) => b.block === entry.block && b.target === entry.target);
+      if (stillBusy) {
+        startedNow.add(key); // keep this instance's events in order
+        i += 1;
+        continue;
+      }
+      this.waiting.splice(i, 1);
+      startedNow.add(key);
+      this.start(entry.opcode, { event: entry.event, only: { target: entry.target, block: entry.block } }, entry.target);
+    }
   }
 }

@@ -5,7 +5,7 @@ import { number, text, type BlockGroup } from '../spec.js';
 
 export function connectionBlocks(ctx: BlockContext): BlockGroup {
   const { Scratch, client, hats, t, attempt } = ctx;
-  const { COMMAND, REPORTER, BOOLEAN, EVENT, HAT } = Scratch.BlockType;
+  const { COMMAND, REPORTER, BOOLEAN, HAT } = Scratch.BlockType;
   const { STRING, NUMBER } = Scratch.ArgumentType;
   const settings = { ugi: 'default', token: '', encryption: false, keepaliveSeconds: 20 };
   const iceServers: IceServer[] = [];
@@ -98,12 +98,12 @@ export function connectionBlocks(ctx: BlockContext): BlockGroup {
       { info: { opcode: 'myUsername', blockType: REPORTER, text: t('myUsername', 'my username') }, run: () => client.myUsername },
       { info: { opcode: 'myMode', blockType: REPORTER, text: t('myMode', 'my mode') }, run: () => client.mode },
       { info: { opcode: 'lastError', blockType: REPORTER, text: t('lastError', 'last error') }, run: () => client.lastError },
-      { info: { opcode: 'whenConnected', blockType: EVENT, text: t('whenConnected', 'when connected'), isEdgeActivated: false }, run: () => true },
-      { info: { opcode: 'whenDisconnected', blockType: EVENT, text: t('whenDisconnected', 'when disconnected'), isEdgeActivated: false }, run: () => true },
-      { info: { opcode: 'whenError', blockType: EVENT, text: t('whenError', 'when an error happens'), isEdgeActivated: false }, run: () => true },
+      { info: { opcode: 'whenConnected', blockType: HAT, text: t('whenConnected', 'when connected'), isEdgeActivated: false }, run: (_args, util) => hats.accepts(util) !== null },
+      { info: { opcode: 'whenDisconnected', blockType: HAT, text: t('whenDisconnected', 'when disconnected'), isEdgeActivated: false }, run: (_args, util) => hats.accepts(util) !== null },
+      { info: { opcode: 'whenError', blockType: HAT, text: t('whenError', 'when an error happens'), isEdgeActivated: false }, run: (_args, util) => hats.accepts(util) !== null },
       {
         info: { opcode: 'whenModeChanges', blockType: HAT, text: t('whenModeChanges', 'when my mode becomes [MODE]'), isEdgeActivated: false, arguments: { MODE: { type: STRING, menu: 'modes', defaultValue: 'host' } } },
-        run: ({ MODE }, util) => hats.eventOf<{ mode: string }>(util)?.mode === text(MODE),
+        run: ({ MODE }, util) => hats.accepts<{ mode: string }>(util)?.mode === text(MODE),
       },
     ],
   };

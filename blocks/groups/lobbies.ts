@@ -30,7 +30,7 @@ function field(info: LobbyInfo, name: string): string | number | boolean {
 
 export function lobbyBlocks(ctx: BlockContext): BlockGroup {
   const { Scratch, client, hats, t, attempt } = ctx;
-  const { COMMAND, REPORTER, BOOLEAN, EVENT } = Scratch.BlockType;
+  const { COMMAND, REPORTER, BOOLEAN, HAT } = Scratch.BlockType;
   const { STRING, NUMBER } = Scratch.ArgumentType;
   let newestLobby = '';
 
@@ -142,9 +142,9 @@ export function lobbyBlocks(ctx: BlockContext): BlockGroup {
         run: ({ PLAYER }) => attempt(() => client.transferHost(text(PLAYER)), undefined),
       },
       { info: { opcode: 'newestLobby', blockType: REPORTER, text: t('newestLobby', 'newest lobby') }, run: () => newestLobby },
-      { info: { opcode: 'whenLobbyCreated', blockType: EVENT, text: t('whenLobbyCreated', 'when a new lobby is created'), isEdgeActivated: false }, run: () => true },
-      { info: { opcode: 'whenLobbyClosed', blockType: EVENT, text: t('whenLobbyClosed', 'when my lobby is closed'), isEdgeActivated: false }, run: () => true },
-      { info: { opcode: 'whenHostChanges', blockType: EVENT, text: t('whenHostChanges', 'when the host changes'), isEdgeActivated: false }, run: () => true },
+      { info: { opcode: 'whenLobbyCreated', blockType: HAT, text: t('whenLobbyCreated', 'when a new lobby is created'), isEdgeActivated: false }, run: (_args, util) => hats.accepts(util) !== null },
+      { info: { opcode: 'whenLobbyClosed', blockType: HAT, text: t('whenLobbyClosed', 'when my lobby is closed'), isEdgeActivated: false }, run: (_args, util) => hats.accepts(util) !== null },
+      { info: { opcode: 'whenHostChanges', blockType: HAT, text: t('whenHostChanges', 'when the host changes'), isEdgeActivated: false }, run: (_args, util) => hats.accepts(util) !== null },
     ],
   };
 }

@@ -69,15 +69,15 @@ export function messageBlocks(ctx: BlockContext): BlockGroup {
       },
       {
         info: { opcode: 'whenBroadcast', blockType: HAT, text: t('whenBroadcast', 'when I get a broadcast on channel [CHANNEL]'), isEdgeActivated: false, arguments: { CHANNEL: channelArg } },
-        run: ({ CHANNEL }, util) => hats.eventOf<ReceivedMessage>(util)?.channel === text(CHANNEL),
+        run: ({ CHANNEL }, util) => hats.accepts<ReceivedMessage>(util)?.channel === text(CHANNEL),
       },
       {
         info: { opcode: 'whenPrivate', blockType: HAT, text: t('whenPrivate', 'when I get a private message on channel [CHANNEL]'), isEdgeActivated: false, arguments: { CHANNEL: channelArg } },
-        run: ({ CHANNEL }, util) => hats.eventOf<ReceivedMessage>(util)?.channel === text(CHANNEL),
+        run: ({ CHANNEL }, util) => hats.accepts<ReceivedMessage>(util)?.channel === text(CHANNEL),
       },
       {
         info: { opcode: 'whenMessageFrom', blockType: HAT, text: t('whenMessageFrom', 'when I get any message from player [PLAYER]'), isEdgeActivated: false, arguments: { PLAYER: { type: STRING, defaultValue: '' } } },
-        run: ({ PLAYER }, util) => hats.eventOf<ReceivedMessage>(util)?.from === text(PLAYER),
+        run: ({ PLAYER }, util) => hats.accepts<ReceivedMessage>(util)?.from === text(PLAYER),
       },
       {
         info: { opcode: 'lastData', blockType: REPORTER, text: t('lastData', '[KIND] data on channel [CHANNEL]'), arguments: { KIND: kindArg, CHANNEL: channelArg } },
@@ -89,11 +89,11 @@ export function messageBlocks(ctx: BlockContext): BlockGroup {
       },
       {
         info: { opcode: 'whenChannelOpens', blockType: HAT, text: t('whenChannelOpens', 'when channel [CHANNEL] opens with a player'), isEdgeActivated: false, arguments: { CHANNEL: channelArg } },
-        run: ({ CHANNEL }, util) => hats.eventOf<{ label: string }>(util)?.label === text(CHANNEL),
+        run: ({ CHANNEL }, util) => hats.accepts<{ label: string }>(util)?.label === text(CHANNEL),
       },
       {
         info: { opcode: 'whenChannelCloses', blockType: HAT, text: t('whenChannelCloses', 'when channel [CHANNEL] closes with a player'), isEdgeActivated: false, arguments: { CHANNEL: channelArg } },
-        run: ({ CHANNEL }, util) => hats.eventOf<{ label: string }>(util)?.label === text(CHANNEL),
+        run: ({ CHANNEL }, util) => hats.accepts<{ label: string }>(util)?.label === text(CHANNEL),
       },
       {
         info: { opcode: 'channelPlayer', blockType: REPORTER, text: t('channelPlayer', 'player of the channel event') },

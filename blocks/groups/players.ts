@@ -4,7 +4,7 @@ import { text, type BlockGroup } from '../spec.js';
 
 export function playerBlocks(ctx: BlockContext): BlockGroup {
   const { Scratch, client, hats, t } = ctx;
-  const { COMMAND, REPORTER, BOOLEAN, EVENT } = Scratch.BlockType;
+  const { COMMAND, REPORTER, BOOLEAN, HAT } = Scratch.BlockType;
   const { STRING } = Scratch.ArgumentType;
   const last = { joined: '', left: '', connected: '' };
 
@@ -27,9 +27,9 @@ export function playerBlocks(ctx: BlockContext): BlockGroup {
   return {
     label: t('label.players', 'Players'),
     blocks: [
-      { info: { opcode: 'whenPlayerJoins', blockType: EVENT, text: t('whenPlayerJoins', 'when a player joins my lobby'), isEdgeActivated: false }, run: () => true },
-      { info: { opcode: 'whenPlayerLeaves', blockType: EVENT, text: t('whenPlayerLeaves', 'when a player leaves my lobby'), isEdgeActivated: false }, run: () => true },
-      { info: { opcode: 'whenPlayerConnected', blockType: EVENT, text: t('whenPlayerConnected', 'when my link to a player opens'), isEdgeActivated: false }, run: () => true },
+      { info: { opcode: 'whenPlayerJoins', blockType: HAT, text: t('whenPlayerJoins', 'when a player joins my lobby'), isEdgeActivated: false }, run: (_args, util) => hats.accepts(util) !== null },
+      { info: { opcode: 'whenPlayerLeaves', blockType: HAT, text: t('whenPlayerLeaves', 'when a player leaves my lobby'), isEdgeActivated: false }, run: (_args, util) => hats.accepts(util) !== null },
+      { info: { opcode: 'whenPlayerConnected', blockType: HAT, text: t('whenPlayerConnected', 'when my link to a player opens'), isEdgeActivated: false }, run: (_args, util) => hats.accepts(util) !== null },
       { info: { opcode: 'joinedPlayer', blockType: REPORTER, text: t('joinedPlayer', 'player who joined') }, run: (_args, util) => eventPlayer(util, last.joined) },
       { info: { opcode: 'leftPlayer', blockType: REPORTER, text: t('leftPlayer', 'player who left') }, run: (_args, util) => eventPlayer(util, last.left) },
       { info: { opcode: 'connectedPlayer', blockType: REPORTER, text: t('connectedPlayer', 'player whose link opened') }, run: (_args, util) => eventPlayer(util, last.connected) },

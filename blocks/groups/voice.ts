@@ -72,7 +72,7 @@ export function voiceBlocks(ctx: BlockContext): BlockGroup {
       },
       {
         info: { opcode: 'whenCall', blockType: HAT, text: t('whenCall', 'when a call [EVENT]'), isEdgeActivated: false, arguments: { EVENT: { type: STRING, menu: 'callEvents', defaultValue: 'ringing' } } },
-        run: ({ EVENT }, util) => hats.eventOf<{ event: string }>(util)?.event === text(EVENT),
+        run: ({ EVENT }, util) => hats.accepts<{ event: string }>(util)?.event === text(EVENT),
       },
       {
         info: { opcode: 'callPeer', blockType: REPORTER, text: t('callPeer', 'player of the call event') },

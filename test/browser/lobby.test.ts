@@ -1,0 +1,85 @@
+// Three players, each a Chromium page running TurboWarp's runtime (compiler on) with our built
+// extension, in one lobby through the real server: messages, named channels, sync, host
+// migration (the host's page closes) and kick — all over the browser's own WebRTC.
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { broadcastTo, eventually, setVariable, startHarness, valueOf, type Harness } from './harness.js';
+import { lobbyProject } from './lobby-project.js';
+
+let harness: Harness;
+let ann: Page, bob: Page, cat: Page;
+const ids: Record<string, string> = {};
+
+async function player(name: string, role: 'host' | 'join'): Promise<Page> {
+  const page = await harness.open('lobby.sb3');
+  await setVariable(page, 'server', harness.signalling.wsUrl);
+  await setVariable(page, 'name', name);
+  await broadcastTo(page, 'connect');
+  ids[name] = String(await eventually(() => valueOf(page, 'myid'), (id) => typeof id === 'string' && id.length > 0, `${name} connected`));
+  await broadcastTo(page, role);
+  await eventually(() => valueOf(page, 'mode'), (mode) => mode === (role === 'host' ? 'host' : 'peer'), `${name} in the lobby`);
+  await broadcastTo(page, 'sync');
+  return page;
+}
+
+const inbox = async (page: Page) => ((await valueOf(page, 'inbox', 'list')) as string[]).slice().sort();
+const synced = async (page: Page) => JSON.stringify([await valueOf(page, 'score'), await valueOf(page, 'log', 'list')]);
+
+beforeAll(async () => {
+  harness = await startHarness();
+  harness.serve('lobby.sb3', lobbyProject());
+  ann = await player('ann', 'host');
+  bob = await player('bob', 'join');
+  cat = await player('cat', 'join');
+  for (const page of [ann, bob, cat]) await eventually(() => valueOf(page, 'links'), (n) => n === 2, 'a full mesh of three pages');
+}, 60_000);
+
+afterAll(async () => {
+  await harness?.close();
+});
+
+describe('three TurboWarp pages in one lobby', () => {
+  it('delivers broadcasts on default and named ordered/fast channels, each to its own hat', async () => {
+    await broadcastTo(ann, 'openchannels');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await broadcastTo(bob, 'say');
+    for (const page of [ann, cat]) {
+      await eventually(() => inbox(page), (items) => items.length === 3, 'three messages');
+      expect(await inbox(page)).toEqual(['chat:hi from bob', 'default:on default', 'moves:pos of bob']);
+    }
+    expect(await inbox(bob)).toEqual([]);
+  });
+
+  it('delivers a private message to its one recipient, with the sender', async () => {
+    await setVariable(ann, 'target', ids.cat!);
+    await broadcastTo(ann, 'dm');
+    await eventually(() => inbox(cat), (items) => items.some((i) => i.startsWith('dm:')), 'the private message');
+    expect((await inbox(cat)).filter((i) => i.startsWith('dm:'))).toEqual([`dm:secret from ann<${ids.ann}>`]);
+    expect((await inbox(bob)).filter((i) => i.startsWith('dm:'))).toEqual([]);
+  });
+
+  it('keeps a networked variable and list in sync, through edits and a 100-edit burst', async () => {
+    await broadcastTo(bob, 'edits');
+    await eventually(() => synced(cat), (s) => s === JSON.stringify([15, ['first', 'second']]), 'edits on cat');
+    await broadcastTo(cat, 'burst');
+    const expected = JSON.stringify([115, ['first', 'second', ...Array(100).fill('cat-x')]]);
+    for (const page of [ann, bob, cat]) await eventually(() => synced(page), (s) => s === expected, 'burst everywhere');
+  });
+
+  it('migrates the host when the host page closes; the others keep talking', async () => {
+    await ann.close();
+    await eventually(() => valueOf(bob, 'mode'), (mode) => mode === 'host', 'bob becomes host');
+    await eventually(() => valueOf(cat, 'hostid'), (id) => id === ids.bob, 'cat learns the new host');
+    expect(await valueOf(cat, 'left')).toBe(1);
+    await setVariable(bob, 'target', ids.cat!);
+    await broadcastTo(bob, 'dm');
+    await eventually(() => inbox(cat), (items) => items.includes(`dm:secret from bob<${ids.bob}>`), 'a message after migration');
+  });
+
+  it('kicks a player: they leave the lobby, the host sees them go', async () => {
+    await setVariable(bob, 'target', ids.cat!);
+    await broadcastTo(bob, 'kick');
+    await eventually(() => valueOf(cat, 'mode'), (mode) => mode === 'none', 'cat kicked');
+    await eventually(() => valueOf(bob, 'left'), (n) => n === 2, 'bob sees cat leave');
+  });
+});
