@@ -28,6 +28,7 @@ export function voiceBlocks(ctx: BlockContext): BlockGroup {
     label: t('label.voice', 'Voice'),
     menus: {
       callEvents: { acceptReporters: true, items: events.map((value) => ({ text: labels[value], value })) },
+      voiceFields: { acceptReporters: true, items: ['volume', 'x', 'y', 'z', 'muted', 'loudness'].map((value) => ({ text: t(`menu.voice.${value}`, value), value })) },
       muteActions: { acceptReporters: true, items: [{ text: t('menu.mute', 'mute'), value: 'mute' }, { text: t('menu.unmute', 'unmute'), value: 'unmute' }] },
     },
     blocks: [
@@ -69,6 +70,19 @@ export function voiceBlocks(ctx: BlockContext): BlockGroup {
       {
         info: { opcode: 'callState', blockType: REPORTER, text: t('callState', 'call with player [PLAYER]'), arguments: { PLAYER: playerArg } },
         run: ({ PLAYER }) => client.callState(text(PLAYER)),
+      },
+      {
+        info: {
+          opcode: 'voiceInfo',
+          blockType: REPORTER,
+          text: t('voiceInfo', '[FIELD] of the voice of player [PLAYER]'),
+          arguments: { FIELD: { type: STRING, menu: 'voiceFields', defaultValue: 'loudness' }, PLAYER: playerArg },
+        },
+        run: ({ FIELD, PLAYER }) => {
+          const info = client.voiceInfo(text(PLAYER));
+          const value = info?.[text(FIELD) as keyof typeof info];
+          return value === undefined ? '' : value;
+        },
       },
       {
         info: { opcode: 'whenCall', blockType: HAT, text: t('whenCall', 'when a call [EVENT]'), isEdgeActivated: false, arguments: { EVENT: { type: STRING, menu: 'callEvents', defaultValue: 'ringing' } } },

@@ -132,4 +132,6 @@ export interface CoreClient {
   setVoicePosition(peer: string, x: number, y: number, z: number): void;
   /** 'idle' | 'calling' | 'ringing' | 'in call'. */
   callState(peer: string): string;
+  /** The live audio graph of a call: volume (%), 3-D position, my mute, and the loudness (RMS) of their voice. */
+  voiceInfo(peer: string): { volume: number; x: number; y: number; z: number; muted: boolean; loudness: number } | null;
 }

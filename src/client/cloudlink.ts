@@ -350,8 +350,10 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
     return this.connection?.voice.state(peer) ?? 'idle';
   }
 
-  /** The voice module, for inspecting a call's audio graph. */
-  get voice(): Voice | null {
-    return this.connection?.voice ?? null;
+  voiceInfo(peer: string) {
+    const graph = this.connection?.voice.graph(peer);
+    if (!graph) return null;
+    const [x, y, z] = graph.position;
+    return { volume: Math.round(graph.gain * 100), x, y, z, muted: graph.muted, loudness: graph.analyser?.() ?? 0 };
   }
 }
