@@ -4,12 +4,8 @@ import { parseArgs } from "node:util";
 // src/server/log.ts
 var jsonLogger = (write = (line) => process.stdout.write(line + "\n")) => (level, event, fields = {}) => write(JSON.stringify({ time: (/* @__PURE__ */ new Date()).toISOString(), level, event, ...fields }));
 
-// src/server/server.ts
-import { existsSync } from "node:fs";
-import { createServer } from "node:http";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { WebSocketServer } from "ws";
+// src/server/relay/relay-provider.ts
+import { randomUUID } from "node:crypto";
 
 // src/protocol/schema.ts
 var ProtocolError = class extends Error {
@@ -80,6 +76,7 @@ var FIRST_CHANNEL_ID = 16;
 var LAST_CHANNEL_ID = 1023;
 var NETWORK_ID_MAX = 256;
 var LIST_ITEMS_MAX = 2e5;
+var BATCH_MAX = 1e4;
 var RATE_PER_SECOND = 50;
 var RATE_BURST = 200;
 var RATE_STRIKES_BEFORE_VIOLATION = 100;
@@ -221,6 +218,17 @@ var peerOpcodes = {
   HANGUP: none,
   DECLINE: none
 };
+var syncOpcodes = ["G_VAR", "P_VAR", "G_LIST", "P_LIST"];
+var isSyncOpcode = (opcode) => syncOpcodes.includes(opcode);
+var version = (value, path2) => {
+  const [seq2, writer] = array(json, 2)(value, path2);
+  return [integer(0, Number.MAX_SAFE_INTEGER)(seq2, `${path2}[0]`), string({ max: INSTANCE_ID_MAX })(writer, `${path2}[1]`)];
+};
+var sealedPair = (value, path2) => {
+  const pair = array(string({ max: MAX_IN_BAND_BYTES }), 2)(value, path2);
+  if (pair.length !== 2) throw new ProtocolError(`${path2} must be [ciphertext, iv]`);
+  return [pair[0], pair[1]];
+};
 
 // src/protocol/envelope.ts
 var listener = optional(string({ max: LISTENER_MAX }));
@@ -272,12 +280,403 @@ function encodePacket(packet) {
 }
 var method = literal(...listMethods);
 var seq = integer(0, Number.MAX_SAFE_INTEGER);
+function decodePeerPacket(raw, path2) {
+  const opcode = opcodeOf(raw, peerOpcodes);
+  const fields = raw;
+  const packet = { opcode };
+  if (fields.origin !== void 0) packet.origin = instanceId(fields.origin, `${path2}.origin`);
+  if (fields.recipient !== void 0) packet.recipient = instanceId(fields.recipient, `${path2}.recipient`);
+  if (fields.sealed !== void 0) {
+    if (opcode !== "P_MSG" && opcode !== "P_VAR" && opcode !== "P_LIST") throw new ProtocolError(`${path2}: only private packets can be sealed`);
+    packet.sealed = sealedPair(fields.sealed, `${path2}.sealed`);
+    return packet;
+  }
+  if (isSyncOpcode(opcode)) {
+    packet.id = networkId(fields.id, `${path2}.id`);
+    packet.seq = seq(fields.seq, `${path2}.seq`);
+    if (fields.writer !== void 0) packet.writer = instanceId(fields.writer, `${path2}.writer`);
+  }
+  if (opcode === "G_LIST" || opcode === "P_LIST") {
+    const m = method(fields.method, `${path2}.method`);
+    packet.method = m;
+    packet.payload = listPayloads[m](fields.payload, `${path2}.payload`);
+    if (fields.base !== void 0) packet.base = version(fields.base, `${path2}.base`);
+  } else {
+    const payload = peerOpcodes[opcode](fields.payload, `${path2}.payload`);
+    if (payload !== void 0) packet.payload = payload;
+  }
+  return packet;
+}
+function decodePeerMessage(text) {
+  const raw = parseJson(text, MAX_IN_BAND_BYTES);
+  if (!Array.isArray(raw)) return [decodePeerPacket(raw, "packet")];
+  if (raw.length > BATCH_MAX) throw new ProtocolError(`batch has more than ${BATCH_MAX} packets`);
+  return raw.map((entry, index) => decodePeerPacket(entry, `batch[${index}]`));
+}
+function encodePeerMessage(packets) {
+  const text = JSON.stringify(packets.length === 1 ? packets[0] : packets);
+  if (text.length > MAX_IN_BAND_BYTES) {
+    throw new ProtocolError(`message is larger than ${MAX_IN_BAND_BYTES} bytes`);
+  }
+  return text;
+}
 
 // src/protocol/version.ts
 var VERSION = "0.1.0";
 
+// src/client/mesh/link.ts
+import SimplePeer from "simple-peer";
+
+// src/client/emitter.ts
+var Emitter = class {
+  listeners = /* @__PURE__ */ new Map();
+  on(event, listener2) {
+    let set = this.listeners.get(event);
+    if (!set) this.listeners.set(event, set = /* @__PURE__ */ new Set());
+    set.add(listener2);
+    return () => this.off(event, listener2);
+  }
+  once(event, listener2) {
+    const off = this.on(event, ((...args) => {
+      off();
+      listener2(...args);
+    }));
+    return off;
+  }
+  off(event, listener2) {
+    this.listeners.get(event)?.delete(listener2);
+  }
+  /** A throwing listener must not stop the others, nor the protocol code that emitted; it is logged. */
+  emit(event, ...args) {
+    for (const listener2 of [...this.listeners.get(event) ?? []]) {
+      try {
+        listener2(...args);
+      } catch (error) {
+        console.error(`CloudLink 5: a "${String(event)}" listener threw`, error);
+      }
+    }
+  }
+  removeAllListeners() {
+    this.listeners.clear();
+  }
+};
+
+// src/client/mesh/link.ts
+var DEFAULT_CHANNEL = "default";
+var PeerLink = class extends Emitter {
+  peerId;
+  initiator;
+  peer;
+  /** Open channels by label (`default` once connected). */
+  channels = /* @__PURE__ */ new Map();
+  /** Named channels created but not open yet. */
+  pendingChannels = /* @__PURE__ */ new Map();
+  connected = false;
+  closed = false;
+  firstSignalSent = false;
+  /** The initiator allocates even channel ids, the answerer odd ones, so the two never pick the same. */
+  nextChannelId;
+  constructor(options2) {
+    super();
+    this.peerId = options2.peerId;
+    this.initiator = options2.initiator;
+    this.nextChannelId = FIRST_CHANNEL_ID + (options2.initiator ? 0 : 1);
+    this.peer = new SimplePeer({
+      initiator: options2.initiator,
+      wrtc: options2.wrtc,
+      config: options2.config,
+      channelName: DEFAULT_CHANNEL,
+      trickle: true
+    });
+    this.peer.on("signal", (signal2) => {
+      const opening = !this.firstSignalSent && (signal2.type === "offer" || signal2.type === "answer");
+      if (opening) this.firstSignalSent = true;
+      options2.onSignal(signal2, opening ? signal2.type : "ice");
+    });
+    this.internals._onChannelMessage = (event) => this.received(DEFAULT_CHANNEL, event.data);
+    this.peer.on("connect", () => this.opened());
+    this.peer.on("stream", (stream) => this.emit("stream", stream));
+    this.peer.on("error", (error) => this.shutdown(error.message));
+    this.peer.on("close", () => this.shutdown("connection closed"));
+  }
+  get internals() {
+    return this.peer;
+  }
+  /** Feeds a signal from the remote side. */
+  signal(signal2) {
+    if (!this.closed) this.peer.signal(signal2);
+  }
+  opened() {
+    const channel = this.internals._channel;
+    if (!channel || this.closed) return;
+    this.connected = true;
+    this.channels.set(DEFAULT_CHANNEL, channel);
+    this.emit("open");
+  }
+  received(label, data) {
+    this.emit("data", label, typeof data === "string" ? data : new TextDecoder().decode(data));
+  }
+  /** An id for a channel I open on this link. */
+  allocateChannelId() {
+    const id = this.nextChannelId;
+    if (id > LAST_CHANNEL_ID) throw new Error(`too many channels on the link to ${this.peerId}`);
+    this.nextChannelId += 2;
+    return id;
+  }
+  /** The remote side used `id`: never allocate it (or anything below it) again. */
+  noteChannelId(id) {
+    while (this.nextChannelId <= id) this.nextChannelId += 2;
+  }
+  hasChannel(label) {
+    return this.channels.has(label) || this.pendingChannels.has(label);
+  }
+  channelId(label) {
+    return (this.channels.get(label) ?? this.pendingChannels.get(label))?.id ?? null;
+  }
+  /** The label of the channel using `id` on this link, if any. */
+  labelOfId(id) {
+    for (const map of [this.channels, this.pendingChannels]) for (const [label, channel] of map) if (channel.id === id) return label;
+    return void 0;
+  }
+  /** Creates the negotiated channel `label` with `id` on this side; the other side does the same. */
+  addChannel(label, id, ordered) {
+    if (this.closed || this.hasChannel(label)) return;
+    const channel = this.internals._pc.createDataChannel(label, {
+      negotiated: true,
+      id,
+      ordered,
+      // Unordered channels are also unreliable, so they are really fast (upstream's were not).
+      ...ordered ? {} : { maxRetransmits: 0 }
+    });
+    channel.binaryType = "arraybuffer";
+    this.pendingChannels.set(label, channel);
+    const opened = () => {
+      if (this.pendingChannels.get(label) !== channel) return;
+      this.pendingChannels.delete(label);
+      this.channels.set(label, channel);
+      this.emit("channel-open", label);
+    };
+    channel.onopen = opened;
+    channel.onmessage = (event) => this.received(label, event.data);
+    channel.onclose = () => {
+      const wasOpen = this.channels.get(label) === channel;
+      if (wasOpen) this.channels.delete(label);
+      if (this.pendingChannels.get(label) === channel) this.pendingChannels.delete(label);
+      if (wasOpen && !this.closed) this.emit("channel-close", label);
+    };
+    if (channel.readyState === "open") opened();
+  }
+  /**
+   * Closes a named channel (on both sides: negotiated channels share one SCTP stream). `silent` when
+   * it is being replaced by the same label under another id (a simultaneous open): no close event.
+   */
+  removeChannel(label, silent = false) {
+    if (label === DEFAULT_CHANNEL) return;
+    const open = this.channels.get(label);
+    const channel = open ?? this.pendingChannels.get(label);
+    this.channels.delete(label);
+    this.pendingChannels.delete(label);
+    channel?.close();
+    if (open && !silent) this.emit("channel-close", label);
+  }
+  /** Sends text on an open channel; throws with the reason when it cannot. */
+  send(label, text) {
+    const channel = this.channels.get(label);
+    if (!channel) throw new Error(`channel "${label}" to ${this.peerId} is not open`);
+    channel.send(text);
+  }
+  addStream(stream) {
+    this.peer.addStream(stream);
+  }
+  removeStream(stream) {
+    this.peer.removeStream(stream);
+  }
+  shutdown(reason) {
+    if (this.closed) return;
+    this.closed = true;
+    this.connected = false;
+    this.channels.clear();
+    this.pendingChannels.clear();
+    this.peer.destroy();
+    this.emit("close", reason);
+  }
+  destroy(reason = "closed") {
+    this.shutdown(reason);
+  }
+};
+
+// src/server/relay/relay-peer.ts
+var OPCODE_OF = { offer: "MAKE_OFFER", answer: "MAKE_ANSWER", ice: "ICE" };
+var MAX_HELD = 1e3;
+var RelayPeer = class {
+  constructor(user2, isMember, send, options2) {
+    this.user = user2;
+    this.isMember = isMember;
+    this.send = send;
+    this.options = options2;
+  }
+  user;
+  isMember;
+  send;
+  options;
+  links = /* @__PURE__ */ new Map();
+  /** Lobby channels (label → ordered), opened on every member's link. */
+  channels = /* @__PURE__ */ new Map();
+  held = /* @__PURE__ */ new Map();
+  forwarded = 0;
+  get memberLinks() {
+    return this.links.size;
+  }
+  signal(from, opcode, payload) {
+    const member2 = from.instance_id;
+    if (opcode === "MAKE_OFFER") this.open(member2);
+    try {
+      this.links.get(member2)?.signal(payload.contents);
+    } catch (error) {
+      this.options.onError?.(`bad signal from ${member2}: ${error.message}`);
+    }
+  }
+  open(member2) {
+    this.links.get(member2)?.destroy("replaced");
+    const link = new PeerLink({
+      peerId: member2,
+      initiator: false,
+      wrtc: this.options.wrtc,
+      config: { iceServers: [] },
+      onSignal: (signal2, kind) => this.send(member2, OPCODE_OF[kind], { type: 0, contents: signal2 })
+    });
+    this.links.set(member2, link);
+    link.on("open", () => {
+      for (const [label, ordered] of this.channels) this.announce(link, label, ordered);
+      this.release(member2);
+    });
+    link.on("channel-open", () => this.release(member2));
+    link.on("data", (channel, text) => this.received(member2, channel, text));
+    link.on("close", () => {
+      if (this.links.get(member2) === link) this.links.delete(member2);
+    });
+  }
+  announce(link, label, ordered) {
+    if (link.hasChannel(label)) return;
+    const id = link.allocateChannelId();
+    link.addChannel(label, id, ordered);
+    link.send(DEFAULT_CHANNEL, encodePeerMessage([{ opcode: "NEW_CHAN", payload: { id, label, ordered } }]));
+  }
+  received(from, channel, text) {
+    this.options.observe?.(from, channel, text);
+    let packets;
+    try {
+      packets = decodePeerMessage(text);
+    } catch (error) {
+      this.options.onError?.(`bad message from ${from}: ${error.message}`);
+      return;
+    }
+    const out = /* @__PURE__ */ new Map();
+    const to = (member2, packet) => {
+      const list = out.get(member2);
+      if (list) list.push(packet);
+      else out.set(member2, [packet]);
+    };
+    for (const packet of packets) {
+      if (packet.opcode === "NEW_CHAN") {
+        this.channelOpened(from, channel, packet.payload);
+        continue;
+      }
+      if (packet.opcode === "HANGUP" || packet.opcode === "DECLINE") continue;
+      const { recipient: recipient2, ...rest } = packet;
+      const forwarded = { ...rest, origin: from };
+      if (recipient2 !== void 0) {
+        if (recipient2 !== from && this.isMember(recipient2)) to(recipient2, forwarded);
+      } else if (packet.opcode.startsWith("G_")) {
+        for (const member2 of this.links.keys()) if (member2 !== from) to(member2, forwarded);
+      }
+    }
+    for (const [member2, list] of out) this.deliver(member2, channel, encodePeerMessage(list));
+  }
+  /** A member announced a channel: open it on that link, and on every other member's link. */
+  channelOpened(from, channel, { id, label, ordered }) {
+    const link = this.links.get(from);
+    if (!link || channel !== DEFAULT_CHANNEL || label === DEFAULT_CHANNEL) return;
+    link.noteChannelId(id);
+    const mine = link.channelId(label);
+    if (mine === null || mine > id) {
+      if (mine !== null) link.removeChannel(label, true);
+      link.addChannel(label, id, ordered);
+    }
+    if (this.channels.has(label)) return;
+    this.channels.set(label, ordered);
+    for (const [member2, other] of this.links) if (member2 !== from && other.connected) this.announce(other, label, ordered);
+  }
+  deliver(member2, channel, text) {
+    const link = this.links.get(member2);
+    const held = this.held.get(member2);
+    if (link?.channels.has(channel) && !held?.length) {
+      link.send(channel, text);
+      this.forwarded += 1;
+      return;
+    }
+    const queue = held ?? [];
+    if (queue.length >= MAX_HELD) queue.shift();
+    queue.push({ channel, text });
+    this.held.set(member2, queue);
+  }
+  release(member2) {
+    const queue = this.held.get(member2);
+    const link = this.links.get(member2);
+    if (!queue || !link) return;
+    while (queue.length && link.channels.has(queue[0].channel)) {
+      const { channel, text } = queue.shift();
+      link.send(channel, text);
+      this.forwarded += 1;
+    }
+    if (!queue.length) this.held.delete(member2);
+  }
+  memberLeft(member2) {
+    this.links.get(member2)?.destroy("left the lobby");
+    this.links.delete(member2);
+    this.held.delete(member2);
+  }
+  destroy() {
+    for (const link of this.links.values()) link.destroy("lobby closed");
+    this.links.clear();
+    this.held.clear();
+  }
+};
+
+// src/server/relay/relay-provider.ts
+function webRtcRelay(options2) {
+  const peers = /* @__PURE__ */ new Map();
+  return {
+    peers,
+    async create(lobby, send) {
+      const id = randomUUID();
+      const user2 = { instance_id: id, user_id: id, username: "relay" };
+      const isMember = (instanceId2) => lobby.members.some((member2) => member2.id === instanceId2);
+      peers.set(lobby, new RelayPeer(user2, isMember, send, options2));
+      return user2;
+    },
+    signal(lobby, from, opcode, payload) {
+      peers.get(lobby)?.signal(from, opcode, payload);
+    },
+    memberLeft(lobby, instanceId2) {
+      peers.get(lobby)?.memberLeft(instanceId2);
+    },
+    destroy(lobby) {
+      peers.get(lobby)?.destroy();
+      peers.delete(lobby);
+    }
+  };
+}
+
+// src/server/server.ts
+import { existsSync } from "node:fs";
+import { createServer } from "node:http";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { WebSocketServer } from "ws";
+
 // src/server/handlers/identity.ts
-import { randomUUID } from "node:crypto";
+import { randomUUID as randomUUID2 } from "node:crypto";
 
 // src/server/handlers/request.ts
 function reply(request, opcode, payload) {
@@ -292,7 +691,7 @@ var init = async (request) => {
   const { ctx, player, payload } = request;
   if (player.user || player.initializing) return warn(request, Warning.alreadyInitialized);
   if (ctx.store.usernameTaken(player.game, payload.username)) return warn(request, Warning.usernameTaken);
-  const instanceId2 = randomUUID();
+  const instanceId2 = randomUUID2();
   let userId = instanceId2;
   if (ctx.tokenVerifier && payload.token !== void 0) {
     player.initializing = true;
@@ -511,7 +910,10 @@ var joinLobby = async (request) => {
   player.send("TRANSITION", "peer");
   player.send("NEW_HOST", lobby.host.user);
   for (const member2 of others) member2.send(member2 === lobby.host ? "NEW_PEER" : "PEER_JOIN", player.user);
-  if (lobby.relayUser) player.send("RELAY", lobby.relayUser.instance_id);
+  if (lobby.relayUser) {
+    player.send("RELAY", lobby.relayUser.instance_id);
+    for (const member2 of others) if (member2 !== lobby.host) player.send("PEER_JOIN", member2.user);
+  }
 };
 var leaveLobby = (request) => {
   const { player } = request;
@@ -1074,12 +1476,22 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`invalid --port: ${values.port}`);
   process.exit(2);
 }
+async function relayProvider(log2) {
+  try {
+    const { default: wrtc } = await import("@roamhq/wrtc");
+    return webRtcRelay({ wrtc, onError: (message) => log2("warn", "relay.error", { message }) });
+  } catch (error) {
+    log2("warn", "relay.unavailable", { reason: `@roamhq/wrtc could not be loaded: ${String(error)}` });
+    return void 0;
+  }
+}
 var log = jsonLogger();
 var server = await startServer({
   host: values.host,
   port,
   allowedOrigins: values["allowed-origins"].split(",").map((o) => o.trim()).filter(Boolean),
-  logger: log
+  logger: log,
+  relay: await relayProvider(log)
 }).catch((error) => {
   console.error(`cannot listen on ${values.host}:${port}: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);

@@ -42,6 +42,12 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
         myId: () => this.myId,
         peers: () => this.connection?.mesh.connectedPeers() ?? [],
         send: (peer, packets) => this.requireMesh().sendPackets(peer, packets),
+        broadcast: (packets) => {
+          const mesh = this.connection?.mesh;
+          if (!mesh?.relayId) return false;
+          mesh.broadcastPackets(packets);
+          return true;
+        },
       },
       (message) => this.fail(message),
     );
@@ -348,6 +354,11 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
 
   callState(peer: string): string {
     return this.connection?.voice.state(peer) ?? 'idle';
+  }
+
+  /** The peer links of the current connection (for diagnostics). */
+  get mesh(): Mesh | null {
+    return this.connection?.mesh ?? null;
   }
 
   voiceInfo(peer: string) {

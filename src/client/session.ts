@@ -87,6 +87,8 @@ export class Session extends Emitter<SessionEvents> {
   host: User | null = null;
   /** The other members of my lobby, by instance id. */
   readonly peers = new Map<string, User>();
+  /** The lobby's relay peer, when it has one (§5); not a member. */
+  relayId: string | null = null;
 
   private readonly pending = new Map<string, Pending>();
   private nextListener = 1;
@@ -295,10 +297,13 @@ export class Session extends Emitter<SessionEvents> {
       case 'ICE': {
         // The server relays only within my lobby: an unknown sender is a member who was there before me.
         const from = packet.origin;
-        if (!from || this.mode === '' || this.peers.has(from.instance_id) || from.instance_id === this.me?.instance_id) return;
+        if (!from || this.mode === '' || this.peers.has(from.instance_id) || from.instance_id === this.me?.instance_id || from.instance_id === this.relayId) return;
         this.peers.set(from.instance_id, { ...from, user_id: from.user_id ?? from.instance_id });
         break;
       }
+      case 'RELAY':
+        this.relayId = packet.payload;
+        break;
       case 'PEER_LEFT':
         this.peers.delete(packet.payload);
         break;
@@ -312,6 +317,7 @@ export class Session extends Emitter<SessionEvents> {
   }
 
   private resetLobby(): void {
+    this.relayId = null;
     this.lobby = null;
     this.host = null;
     this.mode = '';

@@ -141,6 +141,7 @@ export class Voice extends Emitter<VoiceEvents> {
   }
 
   private async sendMicrophone(peer: string, call: Call): Promise<void> {
+    if (this.mesh.relayId) throw new Error('voice is not relayed: calls need a direct link, and this lobby uses a relay');
     const link = this.mesh.link(peer);
     if (!link?.connected) throw new Error(`peer ${peer} is not connected`);
     if (!this.microphone) await this.requestMicrophone();

@@ -1,6 +1,6 @@
 // The envelope codec (protocol.md §1): text frame ⇄ validated packet. This is the one place
 // where inbound packets are validated; everything past it works with typed packets.
-import { listMethods, listPayloads, peerOpcodes, version, isSyncOpcode, networkId, type PeerPacket } from './in-band.js';
+import { listMethods, listPayloads, peerOpcodes, version, isSyncOpcode, networkId, sealedPair, type PeerPacket } from './in-band.js';
 import * as L from './limits.js';
 import {
   clientOpcodes,
@@ -89,6 +89,12 @@ function decodePeerPacket(raw: unknown, path: string): PeerPacket {
   const packet: Record<string, unknown> = { opcode };
   if (fields.origin !== undefined) packet.origin = instanceId(fields.origin, `${path}.origin`);
   if (fields.recipient !== undefined) packet.recipient = instanceId(fields.recipient, `${path}.recipient`);
+  if (fields.sealed !== undefined) {
+    // The relay forwards sealed private packets without reading them; the recipient validates the inside.
+    if (opcode !== 'P_MSG' && opcode !== 'P_VAR' && opcode !== 'P_LIST') throw new ProtocolError(`${path}: only private packets can be sealed`);
+    packet.sealed = sealedPair(fields.sealed, `${path}.sealed`);
+    return packet as unknown as PeerPacket;
+  }
   if (isSyncOpcode(opcode)) {
     packet.id = networkId(fields.id, `${path}.id`);
     packet.seq = seq(fields.seq, `${path}.seq`);

@@ -1,6 +1,6 @@
 // In-band opcodes (peer ↔ peer on data channels), protocol.md §3–§4: one payload validator per opcode.
 import * as L from './limits.js';
-import { array, boolean, integer, json, none, object, scratchValue, string, type Check, type Infer } from './schema.js';
+import { array, boolean, integer, json, none, object, ProtocolError, scratchValue, string, type Check, type Infer } from './schema.js';
 
 export const networkId = string({ min: 1, max: L.NETWORK_ID_MAX });
 export const channelLabel = string({ min: 1, max: L.CHANNEL_LABEL_MAX, printable: true });
@@ -46,6 +46,13 @@ export const version = (value: unknown, path: string): [number, string] => {
 };
 export type Version = [seq: number, writer: string];
 
+/** An end-to-end encrypted private packet through a relay (§5, §6): the whole inner packet, sealed. */
+export const sealedPair = (value: unknown, path: string): [string, string] => {
+  const pair = array(string({ max: L.MAX_IN_BAND_BYTES }), 2)(value, path);
+  if (pair.length !== 2) throw new ProtocolError(`${path} must be [ciphertext, iv]`);
+  return [pair[0]!, pair[1]!];
+};
+
 interface PeerPacketBase {
   /** Set by a relay peer on forwarded packets: who sent it (§5). */
   origin?: string;
@@ -68,4 +75,8 @@ export type PeerPacket =
       };
     }[ListMethod])
   | (PeerPacketBase & { opcode: 'NEW_CHAN'; payload: Infer<(typeof peerOpcodes)['NEW_CHAN']> })
-  | (PeerPacketBase & { opcode: 'HANGUP' | 'DECLINE'; payload?: undefined });
+  | (PeerPacketBase & { opcode: 'HANGUP' | 'DECLINE'; payload?: undefined })
+  | (PeerPacketBase & { opcode: 'P_MSG' | 'P_VAR' | 'P_LIST'; sealed: [string, string] });
+
+export type SealedPacket = Extract<PeerPacket, { sealed: [string, string] }>;
+export const isSealedPacket = (packet: PeerPacket): packet is SealedPacket => 'sealed' in packet;

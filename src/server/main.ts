@@ -1,6 +1,7 @@
 // `node dist/server.mjs`: run the signalling server from the command line.
 import { parseArgs } from 'node:util';
-import { jsonLogger } from './log.js';
+import { jsonLogger, type Logger } from './log.js';
+import { webRtcRelay } from './relay/relay-provider.js';
 import { startServer } from './server.js';
 
 // An empty environment variable counts as unset (hence ||, not ??).
@@ -34,12 +35,24 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(2);
 }
 
+/** Relay peers need a WebRTC implementation in Node (@roamhq/wrtc); without it, relay lobbies are refused. */
+async function relayProvider(log: Logger) {
+  try {
+    const { default: wrtc } = await import('@roamhq/wrtc');
+    return webRtcRelay({ wrtc, onError: (message) => log('warn', 'relay.error', { message }) });
+  } catch (error) {
+    log('warn', 'relay.unavailable', { reason: `@roamhq/wrtc could not be loaded: ${String(error)}` });
+    return undefined;
+  }
+}
+
 const log = jsonLogger();
 const server = await startServer({
   host: values.host,
   port,
   allowedOrigins: values['allowed-origins'].split(',').map((o) => o.trim()).filter(Boolean),
   logger: log,
+  relay: await relayProvider(log),
 }).catch((error: unknown) => {
   // EADDRINUSE and friends: one clear line, not a stack trace.
   console.error(`cannot listen on ${values.host}:${port}: ${error instanceof Error ? error.message : String(error)}`);

@@ -18,6 +18,7 @@ import type { KeyPair } from '../e2ee.js';
 import { Emitter } from '../emitter.js';
 import type { Session } from '../session.js';
 import { DEFAULT_CHANNEL, PeerLink, type SignalKind } from './link.js';
+import { RelayRoute } from './relay-route.js';
 import { SignalCodec } from './signal-codec.js';
 
 export interface MeshOptions {
@@ -66,6 +67,8 @@ export class Mesh extends Emitter<MeshEvents> {
   /** Named channels of this lobby (label → ordered), created on every link. */
   private readonly wanted = new Map<string, boolean>();
   private readonly codec: SignalCodec;
+  /** Set in a relay lobby (§5): one link, to the relay peer, carries everything. */
+  private relay: RelayRoute | null = null;
   private readonly unsubscribe: (() => void)[];
   private readonly retryTimers = new Set<ReturnType<typeof setTimeout>>();
   /** Peers whose signals are for a voice renegotiation (type 1). */
@@ -87,12 +90,22 @@ export class Mesh extends Emitter<MeshEvents> {
       maxRetries: options.maxRetries ?? 2,
     };
     this.codec = new SignalCodec(options.keys ?? null, (id) => session.peers.get(id)?.pubkey);
-    const joined = (user: User) => this.connect(user.instance_id, 1);
+    const joined = (user: User) => {
+      // Through a relay the newcomer is reachable as soon as the relay is (it buffers for them).
+      if (this.relay) {
+        if (this.isConnected(user.instance_id)) this.emit('peer-open', user.instance_id);
+      } else this.connect(user.instance_id, 1);
+    };
     const left = (why: string) => () => this.dropAll(why);
     this.unsubscribe = [
       session.on('NEW_PEER', joined),
       session.on('PEER_JOIN', joined),
-      session.on('PEER_LEFT', (id) => this.drop(id, 'left the lobby')),
+      session.on('RELAY', (relayId) => this.useRelay(relayId)),
+      session.on('PEER_LEFT', (id) => {
+        if (!this.relay) return this.drop(id, 'left the lobby');
+        this.relay.forget(id);
+        this.emit('peer-close', id, 'left the lobby');
+      }),
       session.on('TRANSITION', (mode) => mode === '' && this.dropAll('left the lobby')),
       session.on('LOBBY_CLOSED', left('lobby closed')),
       session.on('close', left('disconnected')),
@@ -108,13 +121,37 @@ export class Mesh extends Emitter<MeshEvents> {
     if (options.relayOnly !== undefined) this.options.relayOnly = options.relayOnly;
   }
 
-  /** Peers whose data link is open. */
+  /** Peers I can reach now: those with an open link, or every member once the relay link is open. */
   connectedPeers(): string[] {
+    if (this.relay) return this.relayLink()?.connected ? [...this.session.peers.keys()] : [];
     return [...this.links].filter(([, state]) => state.link.connected).map(([id]) => id);
   }
 
   isConnected(peerId: string): boolean {
+    if (this.relay) return this.session.peers.has(peerId) && (this.relayLink()?.connected ?? false);
     return this.links.get(peerId)?.link.connected ?? false;
+  }
+
+  /** The relay peer's id in a relay lobby. */
+  get relayId(): string | null {
+    return this.relay?.id ?? null;
+  }
+
+  private relayLink(): PeerLink | undefined {
+    return this.relay ? this.links.get(this.relay.id)?.link : undefined;
+  }
+
+  /** Members and the lobby's relay peer are the ones I exchange signals with. */
+  private reachable(peerId: string): boolean {
+    return this.session.peers.has(peerId) || peerId === this.relay?.id;
+  }
+
+  /** RELAY: this lobby has a relay peer. Drop direct links; everything goes through one link to it. */
+  private useRelay(relayId: string): void {
+    if (this.relay?.id === relayId) return;
+    for (const peerId of [...this.links.keys()]) this.drop(peerId, 'the lobby uses a relay');
+    this.relay = new RelayRoute(relayId, this.codec);
+    this.connect(relayId, 1);
   }
 
   link(peerId: string): PeerLink | undefined {
@@ -156,7 +193,8 @@ export class Mesh extends Emitter<MeshEvents> {
       clearTimeout(state.timer);
       // The retry budget is per failure: a link that opened and drops later gets it afresh.
       state.attempt = 1;
-      this.emit('peer-open', peerId);
+      // The relay link opening makes every member reachable.
+      for (const peer of peerId === this.relay?.id ? this.session.peers.keys() : [peerId]) this.emit('peer-open', peer);
       for (const [label, ordered] of this.wanted) this.announce(link, label, ordered);
     });
     link.on('close', (reason) => this.closed(state, reason));
@@ -173,15 +211,15 @@ export class Mesh extends Emitter<MeshEvents> {
     if (this.links.get(peerId) !== state) return;
     this.links.delete(peerId);
     this.codec.forget(peerId);
-    this.emit('peer-close', peerId, reason);
-    if (!this.session.peers.has(peerId)) return;
+    for (const peer of peerId === this.relay?.id ? this.session.peers.keys() : [peerId]) this.emit('peer-close', peer, reason);
+    if (!this.reachable(peerId)) return;
     // The peer is still in the lobby: the link failed. The side that opened it tries again.
     const retry = state.link.initiator && state.attempt <= this.options.maxRetries;
     this.emit('error', { peer: peerId, message: `link to ${peerId} failed: ${reason}${retry ? ', retrying' : ''}` });
     if (retry) {
       const timer = setTimeout(() => {
         this.retryTimers.delete(timer);
-        if (this.session.peers.has(peerId) && !this.links.has(peerId)) this.connect(peerId, state.attempt + 1);
+        if (this.reachable(peerId) && !this.links.has(peerId)) this.connect(peerId, state.attempt + 1);
       }, 250 * state.attempt);
       this.retryTimers.add(timer);
     }
@@ -203,6 +241,7 @@ export class Mesh extends Emitter<MeshEvents> {
     for (const timer of this.retryTimers) clearTimeout(timer);
     this.retryTimers.clear();
     for (const peerId of [...this.links.keys()]) this.drop(peerId, reason);
+    this.relay = null;
   }
 
   /** Leaves the session alone but tears down every link and listener. */
@@ -220,7 +259,7 @@ export class Mesh extends Emitter<MeshEvents> {
       peerId,
       signal,
       (contents) => {
-        if (this.session.connected && this.session.peers.has(peerId)) this.session.sendSignal(OPCODE_OF[kind], peerId, { type, contents });
+        if (this.session.connected && this.reachable(peerId)) this.session.sendSignal(OPCODE_OF[kind], peerId, { type, contents });
       },
       (error) => this.emit('error', { peer: peerId, message: error.message }),
     );
@@ -228,7 +267,7 @@ export class Mesh extends Emitter<MeshEvents> {
 
   private signalled(opcode: RelayedOpcode, contents: unknown, origin: Origin): void {
     const peerId = origin.instance_id;
-    if (!this.session.peers.has(peerId)) return;
+    if (!this.reachable(peerId)) return;
     this.codec.decode(
       peerId,
       contents,
@@ -320,13 +359,25 @@ export class Mesh extends Emitter<MeshEvents> {
       return;
     }
     for (const packet of packets) {
-      if (packet.opcode === 'G_MSG' || packet.opcode === 'P_MSG') {
-        this.emit('message', { from: link.peerId, channel, opcode: packet.opcode, payload: packet.payload });
-      } else if (packet.opcode === 'NEW_CHAN') {
-        this.channelAnnounced(link, channel, packet.payload);
-      } else {
-        this.emit('packet', link.peerId, channel, packet);
-      }
+      if (packet.opcode === 'NEW_CHAN') this.channelAnnounced(link, channel, packet.payload);
+      else if (link.peerId === this.relay?.id) {
+        // Forwarded by the relay: the sender is in `origin` (and the packet maybe sealed for me).
+        this.relay.receive(
+          packet,
+          (from, opened) => this.deliver(from, channel, opened),
+          (error) => this.emit('error', { peer: packet.origin, message: error.message }),
+        );
+      } else this.deliver(link.peerId, channel, packet);
+    }
+  }
+
+  private deliver(from: string, channel: string, packet: PeerPacket): void {
+    if ('sealed' in packet) {
+      this.emit('error', { peer: from, message: `sealed packet from ${from} arrived outside a relay` });
+    } else if (packet.opcode === 'G_MSG' || packet.opcode === 'P_MSG') {
+      this.emit('message', { from, channel, opcode: packet.opcode, payload: packet.payload });
+    } else {
+      this.emit('packet', from, channel, packet);
     }
   }
 
@@ -355,6 +406,17 @@ export class Mesh extends Emitter<MeshEvents> {
   /** Sends in-band packets to one peer as one data-channel message. Throws if it cannot. */
   sendPackets(peerId: string, packets: PeerPacket[], channel = DEFAULT_CHANNEL): void {
     this.requireChannel(channel);
+    if (this.relay) {
+      if (!this.session.peers.has(peerId)) throw new Error(`unknown peer ${peerId}`);
+      const relay = this.connectedLink(this.relay.id);
+      this.relay.address(
+        peerId,
+        packets,
+        (addressed) => this.trySend(relay, channel, encodePeerMessage(addressed)),
+        (error) => this.emit('error', { peer: peerId, message: error.message }),
+      );
+      return;
+    }
     const link = this.connectedLink(peerId);
     const text = encodePeerMessage(packets);
     try {
@@ -367,8 +429,23 @@ export class Mesh extends Emitter<MeshEvents> {
 
   /** G_MSG to every connected peer. Throws, naming them, if it could not reach some. */
   broadcast(payload: unknown, channel = DEFAULT_CHANNEL): void {
+    this.broadcastPackets([{ opcode: 'G_MSG', payload }], channel);
+  }
+
+  /** In-band packets for every peer: one message on each link (or one to the relay, which fans out). */
+  broadcastPackets(packets: PeerPacket[], channel = DEFAULT_CHANNEL): void {
     this.requireChannel(channel);
-    const text = encodePeerMessage([{ opcode: 'G_MSG', payload }]);
+    const text = encodePeerMessage(packets);
+    if (this.relay) {
+      const relay = this.connectedLink(this.relay.id);
+      try {
+        relay.send(channel, text);
+      } catch (error) {
+        this.failedSends += 1;
+        throw error;
+      }
+      return;
+    }
     const failed: string[] = [];
     for (const { link } of this.links.values()) {
       if (!link.connected) continue;

@@ -12,6 +12,8 @@ export interface SyncTransport {
   peers(): string[];
   /** One call = one data-channel message. Throws if it cannot be sent. */
   send(peerId: string, packets: PeerPacket[]): void;
+  /** Sends packets meant for every peer at once, if the transport can (a relay fans them out); false if not. */
+  broadcast?(packets: PeerPacket[]): boolean;
 }
 
 export interface VariableStore {
@@ -261,7 +263,8 @@ export class SyncEngine {
 
   private sendOutbox(): void {
     if (this.outbox.size === 0) return;
-    const everyone = this.outbox.get(null) ?? [];
+    let everyone = this.outbox.get(null) ?? [];
+    if (everyone.length && this.tryBroadcast(everyone)) everyone = [];
     const peers = this.transport.peers();
     for (const peer of peers) {
       const own = this.outbox.get(peer);
@@ -274,6 +277,15 @@ export class SyncEngine {
       }
     }
     this.outbox.clear();
+  }
+
+  private tryBroadcast(packets: PeerPacket[]): boolean {
+    try {
+      return this.transport.broadcast?.(packets) ?? false;
+    } catch (error) {
+      this.onError(`could not sync: ${(error as Error).message}`);
+      return true;
+    }
   }
 }
 

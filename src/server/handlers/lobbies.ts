@@ -115,7 +115,12 @@ export const joinLobby: Handler<'JOIN_LOBBY'> = async (request) => {
   player.send('TRANSITION', 'peer');
   player.send('NEW_HOST', lobby.host.user!);
   for (const member of others) member.send(member === lobby.host ? 'NEW_PEER' : 'PEER_JOIN', player.user!);
-  if (lobby.relayUser) player.send('RELAY', lobby.relayUser.instance_id);
+  if (lobby.relayUser) {
+    player.send('RELAY', lobby.relayUser.instance_id);
+    // In a mesh the other members introduce themselves with their first signal; through a relay
+    // nobody signals the joiner, so the server introduces them (after RELAY: no direct links).
+    for (const member of others) if (member !== lobby.host) player.send('PEER_JOIN', member.user!);
+  }
 };
 
 export const leaveLobby: Handler<'LEAVE_LOBBY'> = (request) => {
