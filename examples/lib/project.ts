@@ -23,7 +23,7 @@ export interface ExtensionShape {
 }
 
 // ── core blocks ───────────────────────────────────────────────────────────────────────────
-type InputKind = 'text' | 'number' | 'whole' | 'integer' | 'positive' | 'broadcast';
+type InputKind = 'text' | 'number' | 'whole' | 'integer' | 'positive' | 'angle' | 'broadcast' | 'boolean';
 
 const CORE_INPUTS: Record<string, Record<string, InputKind>> = {
   data_setvariableto: { VALUE: 'text' },
@@ -35,21 +35,47 @@ const CORE_INPUTS: Record<string, Record<string, InputKind>> = {
   data_itemoflist: { INDEX: 'integer' },
   control_repeat: { TIMES: 'whole' },
   control_wait: { DURATION: 'positive' },
-  control_if: { CONDITION: 'text' },
-  control_wait_until: { CONDITION: 'text' },
+  control_if: { CONDITION: 'boolean' },
+  control_if_else: { CONDITION: 'boolean' },
+  control_wait_until: { CONDITION: 'boolean' },
+  control_repeat_until: { CONDITION: 'boolean' },
+  operator_and: { OPERAND1: 'boolean', OPERAND2: 'boolean' },
+  operator_or: { OPERAND1: 'boolean', OPERAND2: 'boolean' },
+  operator_not: { OPERAND: 'boolean' },
   operator_join: { STRING1: 'text', STRING2: 'text' },
   operator_add: { NUM1: 'number', NUM2: 'number' },
+  operator_subtract: { NUM1: 'number', NUM2: 'number' },
+  operator_multiply: { NUM1: 'number', NUM2: 'number' },
+  operator_divide: { NUM1: 'number', NUM2: 'number' },
+  operator_mod: { NUM1: 'number', NUM2: 'number' },
+  operator_round: { NUM: 'number' },
+  operator_lt: { OPERAND1: 'text', OPERAND2: 'text' },
+  operator_gt: { OPERAND1: 'text', OPERAND2: 'text' },
+  operator_letter_of: { LETTER: 'whole', STRING: 'text' },
+  operator_length: { STRING: 'text' },
+  operator_contains: { STRING1: 'text', STRING2: 'text' },
   operator_equals: { OPERAND1: 'text', OPERAND2: 'text' },
   operator_random: { FROM: 'number', TO: 'number' },
   event_broadcast: { BROADCAST_INPUT: 'broadcast' },
   event_broadcastandwait: { BROADCAST_INPUT: 'broadcast' },
   looks_say: { MESSAGE: 'text' },
+  looks_sayforsecs: { MESSAGE: 'text', SECS: 'number' },
+  looks_think: { MESSAGE: 'text' },
+  looks_setsizeto: { SIZE: 'number' },
+  looks_changesizeby: { CHANGE: 'number' },
+  motion_movesteps: { STEPS: 'number' },
+  motion_turnright: { DEGREES: 'number' },
+  motion_turnleft: { DEGREES: 'number' },
+  motion_pointindirection: { DIRECTION: 'angle' },
+  motion_setx: { X: 'number' },
+  motion_sety: { Y: 'number' },
+  sensing_askandwait: { QUESTION: 'text' },
   motion_gotoxy: { X: 'number', Y: 'number' },
   motion_changexby: { DX: 'number' },
   motion_changeyby: { DY: 'number' },
   sensing_keypressed: { KEY_OPTION: 'text' },
 };
-const PRIMITIVE: Record<Exclude<InputKind, 'broadcast'>, number> = { number: 4, positive: 5, whole: 6, integer: 7, text: 10 };
+const PRIMITIVE: Record<Exclude<InputKind, 'broadcast' | 'boolean'>, number> = { number: 4, positive: 5, whole: 6, integer: 7, angle: 8, text: 10 };
 
 export const block = (opcode: string, args: Record<string, Arg> = {}, fields: Record<string, string> = {}): Block => ({ opcode, args, fields });
 export const whenFlag = (): Block => block('event_whenflagclicked');
@@ -71,6 +97,12 @@ export const equals = (a: Arg, b: Arg): Block => block('operator_equals', { OPER
 export const repeat = (times: Arg, body: Block[]): Block => ({ opcode: 'control_repeat', args: { TIMES: times }, bodies: { SUBSTACK: body } });
 export const forever = (body: Block[]): Block => ({ opcode: 'control_forever', bodies: { SUBSTACK: body } });
 export const ifThen = (condition: Block, body: Block[]): Block => ({ opcode: 'control_if', args: { CONDITION: condition }, bodies: { SUBSTACK: body } });
+export const ifElse = (condition: Block, then: Block[], otherwise: Block[]): Block => ({ opcode: 'control_if_else', args: { CONDITION: condition }, bodies: { SUBSTACK: then, SUBSTACK2: otherwise } });
+export const whenKey = (key: string): Block => block('event_whenkeypressed', {}, { KEY_OPTION: key });
+export const say = (message: Arg): Block => block('looks_say', { MESSAGE: message });
+export const ask = (question: Arg): Block => block('sensing_askandwait', { QUESTION: question });
+export const answer = (): Block => block('sensing_answer');
+export const username = (): Block => block('sensing_username');
 export const wait = (seconds: Arg): Block => block('control_wait', { DURATION: seconds });
 
 /** A 2×2 SVG costume: the renderer needs at least one asset. */
@@ -142,7 +174,10 @@ export class TargetBuilder {
     for (const [name, value] of Object.entries(node.fields ?? {})) fields[name] = this.field(node.opcode, name, value);
     for (const [name, value] of Object.entries(node.args ?? {})) {
       if (extension) this.extensionArg(id, extension, name, value, inputs, fields);
-      else inputs[name] = this.coreInput(id, node.opcode, name, value);
+      else {
+        const input = this.coreInput(id, node.opcode, name, value);
+        if (input) inputs[name] = input;
+      }
     }
     for (const [name, body] of Object.entries(node.bodies ?? {})) {
       const start = this.chain(body, id);
@@ -176,17 +211,19 @@ export class TargetBuilder {
     return [3, this.emit(value, parent, false), shadow];
   }
 
-  private coreInput(parent: string, opcode: string, name: string, value: Arg): unknown[] {
+  private coreInput(parent: string, opcode: string, name: string, value: Arg): unknown[] | undefined {
     const kind = CORE_INPUTS[opcode]?.[name] ?? 'text';
     if (kind === 'broadcast') {
       const message = String(value);
       return [1, [11, message, this.project.broadcastId(message)]];
     }
-    const shadow = [PRIMITIVE[kind], typeof value === 'object' ? '' : String(value)];
-    if (typeof value === 'object') {
-      if (name === 'CONDITION') return [2, this.emit(value, parent, false)];
-      return this.reporterInput(parent, value, shadow);
+    if (kind === 'boolean') {
+      // Boolean slots have no shadow; a literal there means "empty".
+      if (typeof value !== 'object') return undefined;
+      return [2, this.emit(value, parent, false)];
     }
+    const shadow = [PRIMITIVE[kind], typeof value === 'object' ? '' : String(value)];
+    if (typeof value === 'object') return this.reporterInput(parent, value, shadow);
     return [1, shadow];
   }
 

@@ -1,117 +1,146 @@
-// Real browsers for the tests: Debian's Chromium driven by playwright-core (never a downloaded
-// browser), each page running TurboWarp's runtime with our built extension, players connected
-// through the real signalling server on 127.0.0.1.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+// The browser test harness. The machinery (Chromium via playwright-core, TurboWarp's VM from the
+// packager's scaffolding with the compiler on, an unsandboxed URL extension, a static server on
+// 127.0.0.1) lives in ./turbowarp.ts and is re-exported here: `openPlayers(n, { extensionPath,
+// project })`, `startBrowser()`, `Player` (getVar/setVar/getList/setList/broadcast/waitFor/
+// waitForVar/screenshot).
+//
+// On top of it, the CloudLink 5 harness the lobby and voice tests use: the real signalling server
+// (src/server) on 127.0.0.1, the extension built from the current source, and page-level helpers.
+//
+//   const harness = await startHarness();
+//   harness.serve('lobby.sb3', sb3);
+//   const page = await harness.open('lobby.sb3');
+//   await setVariable(page, 'server', harness.signalling.wsUrl);
+//   await broadcastTo(page, 'connect');
+//   await eventually(() => valueOf(page, 'myid'), (id) => id !== '', 'connected');
+//   await harness.close();
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
 import { silentLogger } from '../../src/server/log.js';
-import { startServer, type RunningServer } from '../../src/server/server.js';
+import { startServer, type RunningServer, type ServerOptions } from '../../src/server/server.js';
+import { buildExtension, sleep, startBrowser, type Player } from './turbowarp.js';
 
-const root = path.resolve(import.meta.dirname, '../..');
-export const CHROMIUM = '/usr/bin/chromium';
-
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--use-fake-device-for-media-stream',
-  '--use-fake-ui-for-media-stream',
-  '--autoplay-policy=no-user-gesture-required',
-];
+export * from './turbowarp.js';
 
 export interface Harness {
-  /** Page URL base (static files, projects, extension). */
-  base: string;
-  signalling: RunningServer;
-  context: BrowserContext;
-  /** Opens a player page running `project` (a name given to `serve`). */
-  open(project: string, options?: { extension?: boolean }): Promise<Page>;
-  serve(name: string, sb3: Buffer): void;
+  /** The CloudLink 5 signalling server (ws://127.0.0.1:PORT/ is `signalling.wsUrl`). */
+  readonly signalling: RunningServer;
+  /** The static server's origin (http://127.0.0.1:PORT). */
+  readonly origin: string;
+  /** Same as origin. */
+  readonly base: string;
+  readonly browser: Browser;
+  /** The extension file the pages load (built from the current source unless one was given). */
+  readonly extensionPath: string;
+  /** Every player opened so far. */
+  readonly players: Player[];
+  /** Serves a project under a name for open(). */
+  serve(name: string, sb3: Buffer | Uint8Array): void;
+  /** Opens a page (its own fresh browser context) running the named project, green flag pressed. */
+  open(name: string, options?: OpenProjectOptions): Promise<Page>;
+  /** The Player (helpers, logs) behind a page. */
+  player(page: Page): Player;
+  /** Closes pages, browser, static server, signalling server; removes the temporary build. */
   close(): Promise<void>;
 }
 
-export async function startHarness(): Promise<Harness> {
-  const projects = new Map<string, Buffer>();
-  const files: Record<string, [string, string]> = {
-    '/player.html': [path.join(root, 'test/browser/player.html'), 'text/html'],
-    '/scaffolding-min.js': [path.join(root, 'node_modules/@turbowarp/packager/dist/scaffolding/scaffolding-min.js'), 'application/javascript'],
-    '/cloudlink5.js': [path.join(root, 'dist/cloudlink5.js'), 'application/javascript'],
-  };
-  const http: Server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    const project = url.pathname.startsWith('/projects/') ? projects.get(url.pathname.slice('/projects/'.length)) : undefined;
-    const file = files[url.pathname];
-    if (project) {
-      res.writeHead(200, { 'Content-Type': 'application/octet-stream' }).end(project);
-    } else if (file) {
-      res.writeHead(200, { 'Content-Type': file[1] }).end(readFileSync(file[0]));
-    } else {
-      res.writeHead(404).end();
-    }
-  });
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  const address = http.address();
-  const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-  const signalling = await startServer({ port: 0, logger: silentLogger, rateLimit: { perSecond: 500, burst: 2000 } });
-  const profile = mkdtempSync(path.join(tmpdir(), 'cl5-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 480, height: 360 },
-  });
-  return {
-    base,
-    signalling,
-    context,
-    serve: (name, sb3) => void projects.set(name, sb3),
-    async open(project, options = {}) {
-      const page = await context.newPage();
-      page.on('pageerror', (error) => console.error(`[page ${project}]`, error.message));
-      await page.goto(`${base}/player.html`);
-      const result = await page.evaluate(
-        ([projectUrl, extensionUrl]) => (window as unknown as { boot(p: string, e?: string): Promise<{ compiler: boolean }> }).boot(projectUrl!, extensionUrl),
-        [`${base}/projects/${project}`, options.extension === false ? undefined : `${base}/cloudlink5.js`],
-      );
-      if (!result.compiler) throw new Error('the TurboWarp compiler is off');
-      return page;
-    },
-    async close() {
-      await context.close().catch(() => {});
-      await signalling.close();
-      await new Promise((resolve) => http.close(resolve));
-      http.closeAllConnections();
-      rmSync(profile, { recursive: true, force: true });
-    },
-  };
+export interface OpenProjectOptions {
+  username?: string;
+  /** Press the green flag once loaded (default true). */
+  greenFlag?: boolean;
+  /** 'url' (default): load the extension by URL first; 'project': only what the project names. */
+  loadExtension?: 'url' | 'project';
+  /** false: same as loadExtension 'project'. */
+  extension?: boolean;
 }
 
-// ── page helpers ───────────────────────────────────────────────────────────────────────────
-type TestApi = { value(name: string, type?: string, sprite?: string): unknown; set(name: string, value: unknown, sprite?: string): void; broadcast(message: string): void };
+export interface HarnessOptions {
+  /** Options for the signalling server (host and port are always 127.0.0.1 and 0). */
+  server?: Omit<ServerOptions, 'host' | 'port'>;
+  /** Use this extension file instead of building one from the current source. */
+  extensionPath?: string;
+}
 
-export const valueOf = (page: Page, name: string, type: '' | 'list' = '', sprite?: string): Promise<unknown> =>
-  page.evaluate(([n, t, s]) => (window as unknown as { cl5test: TestApi }).cl5test.value(n!, t, s), [name, type, sprite] as const);
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const buildDir = mkdtempSync(join(tmpdir(), 'cl5-build-'));
+  let signalling: RunningServer | undefined;
+  try {
+    const extensionPath = options.extensionPath ?? buildExtension(buildDir);
+    // Tests send bursts (100 edits in a frame, three pages at once): a generous rate limit.
+    signalling = await startServer({ logger: silentLogger, rateLimit: { perSecond: 500, burst: 2000 }, ...options.server, host: '127.0.0.1', port: 0 });
+    const tw = await startBrowser({ extensionPath });
+    const running = signalling;
+    return {
+      signalling: running,
+      origin: tw.origin,
+      base: tw.origin,
+      browser: tw.browser,
+      extensionPath,
+      players: tw.players,
+      serve: (name, sb3) => void tw.serve(`/projects/${name}`, sb3, 'application/x.scratch.sb3'),
+      open: async (name, { extension, loadExtension, ...settings } = {}) =>
+        (await tw.open({ project: `/projects/${name}`, loadExtension: extension === false ? 'project' : loadExtension, ...settings })).page,
+      player: (page) => {
+        const found = tw.players.find((p) => p.page === page);
+        if (!found) throw new Error('not a page of this harness');
+        return found;
+      },
+      close: async () => {
+        await tw.close();
+        await running.close();
+        rmSync(buildDir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await signalling?.close().catch(() => {});
+    rmSync(buildDir, { recursive: true, force: true });
+    throw error;
+  }
+}
 
-export const setVariable = (page: Page, name: string, value: string | number): Promise<void> =>
-  page.evaluate(([n, v]) => (window as unknown as { cl5test: TestApi }).cl5test.set(n as string, v), [name, value] as const);
+/** Starts the page's "when I receive [message]" scripts. */
+export async function broadcastTo(page: Page, message: string): Promise<void> {
+  await page.evaluate((m) => window.harness.broadcast(m), message);
+}
 
-export const broadcastTo = (page: Page, message: string): Promise<void> =>
-  page.evaluate((m) => void (window as unknown as { cl5test: TestApi }).cl5test.broadcast(m), message);
+/** Sets a variable (stage, or the named sprite's). */
+export async function setVariable(page: Page, name: string, value: string | number | boolean, sprite?: string): Promise<void> {
+  await page.evaluate(([n, v, s]) => window.harness.setVar(s ?? 'Stage', n, v), [name, value, sprite] as const);
+}
 
-/** Polls `read` until `accept` holds (bounded). */
-export async function eventually<T>(read: () => Promise<T>, accept: (value: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
+/** A variable's (type '') or list's (type 'list') value; undefined when there is none. */
+export async function valueOf(page: Page, name: string, type: '' | 'list' = '', sprite?: string): Promise<unknown> {
+  return page.evaluate(
+    ([n, t, s]) => {
+      const runtime = window.vm.runtime;
+      const target = s ? runtime.getSpriteTargetByName(s) : runtime.getTargetForStage();
+      const variable = target?.lookupVariableByNameAndType(n, t);
+      if (!variable) return undefined;
+      return Array.isArray(variable.value) ? variable.value.slice() : variable.value;
+    },
+    [name, type, sprite] as const,
+  );
+}
+
+/** Polls `probe` until `accept` holds for its value (bounded); returns that value. */
+export async function eventually<T>(probe: () => T | Promise<T>, accept: (value: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
-  while (Date.now() < deadline) {
-    last = await read();
-    if (accept(last)) return last;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  let lastError: unknown;
+  for (;;) {
+    try {
+      last = await probe();
+      lastError = undefined;
+      if (accept(last)) return last;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() >= deadline) {
+      const detail = lastError ? `error: ${(lastError as Error).message}` : `last value ${JSON.stringify(last)}`;
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (${detail})`);
+    }
+    await sleep(50);
   }
-  throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
 }

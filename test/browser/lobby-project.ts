@@ -24,6 +24,8 @@ export function lobbyProject(): Buffer {
   const { stage } = project;
   for (const name of ['server', 'name', 'myid', 'hostid', 'target']) stage.variable(name, '');
   stage.variable('mode', '-').variable('links', 0).variable('left', 0).variable('score', 0).list('log').list('inbox');
+  for (const name of ['mic', 'ring', 'state', 'vvol', 'vx', 'vy', 'vz', 'vloud']) stage.variable(name, '');
+  stage.list('calls');
   stage
     .script(whenReceived('connect'), cl5('setGameId', { UGI: 'browser' }), cl5('connect', { URL: variable('server'), USERNAME: variable('name') }), setVar('myid', cl5('myId')))
     .script(whenReceived('host'), cl5('createLobby', { NAME: 'room', MAX: -1, PASSWORD: '', LOCKED: 'no', HIDDEN: 'no', RELAY: 'no' }))
@@ -53,5 +55,33 @@ export function lobbyProject(): Buffer {
     .script(cl5('whenModeChanges', { MODE: 'host' }), setVar('mode', 'host'))
     .script(cl5('whenModeChanges', { MODE: 'peer' }), setVar('mode', 'peer'))
     .script(cl5('whenModeChanges', { MODE: '' }), setVar('mode', 'none'));
+
+  // Voice.
+  const peer = () => cl5('callPeer');
+  stage
+    .script(whenReceived('mic'), cl5('requestMicrophone'), setVar('mic', cl5('hasMicrophone')))
+    .script(whenReceived('call'), cl5('callPlayer', { PLAYER: variable('target') }))
+    .script(whenReceived('answer'), cl5('answerCall', { PLAYER: variable('ring') }))
+    .script(whenReceived('decline'), cl5('declineCall', { PLAYER: variable('ring') }))
+    .script(whenReceived('hangup'), cl5('hangUp', { PLAYER: variable('target') }))
+    .script(
+      whenReceived('voicesettings'),
+      cl5('setVoiceVolume', { PLAYER: variable('target'), VOLUME: 35 }),
+      cl5('setVoicePosition', { PLAYER: variable('target'), X: 10, Y: -5, Z: 2 }),
+      cl5('muteFor', { ACTION: 'mute', PLAYER: variable('target') }),
+    )
+    .script(
+      whenReceived('voiceinfo'),
+      setVar('state', cl5('callState', { PLAYER: variable('target') })),
+      setVar('vvol', cl5('voiceInfo', { FIELD: 'volume', PLAYER: variable('target') })),
+      setVar('vx', cl5('voiceInfo', { FIELD: 'x', PLAYER: variable('target') })),
+      setVar('vy', cl5('voiceInfo', { FIELD: 'y', PLAYER: variable('target') })),
+      setVar('vz', cl5('voiceInfo', { FIELD: 'z', PLAYER: variable('target') })),
+      setVar('vloud', cl5('voiceInfo', { FIELD: 'loudness', PLAYER: variable('target') })),
+    )
+    .script(cl5('whenCall', { EVENT: 'ringing' }), setVar('ring', peer()), addToList('calls', join('ringing:', peer())))
+    .script(cl5('whenCall', { EVENT: 'answered' }), addToList('calls', join('answered:', peer())))
+    .script(cl5('whenCall', { EVENT: 'declined' }), addToList('calls', join('declined:', peer())))
+    .script(cl5('whenCall', { EVENT: 'hungup' }), addToList('calls', join('hungup:', peer())));
   return project.toSb3();
 }

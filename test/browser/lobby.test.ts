@@ -5,19 +5,15 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { broadcastTo, eventually, setVariable, startHarness, valueOf, type Harness } from './harness.js';
 import { lobbyProject } from './lobby-project.js';
+import { browserPlayer } from './players.js';
 
 let harness: Harness;
 let ann: Page, bob: Page, cat: Page;
 const ids: Record<string, string> = {};
 
 async function player(name: string, role: 'host' | 'join'): Promise<Page> {
-  const page = await harness.open('lobby.sb3');
-  await setVariable(page, 'server', harness.signalling.wsUrl);
-  await setVariable(page, 'name', name);
-  await broadcastTo(page, 'connect');
-  ids[name] = String(await eventually(() => valueOf(page, 'myid'), (id) => typeof id === 'string' && id.length > 0, `${name} connected`));
-  await broadcastTo(page, role);
-  await eventually(() => valueOf(page, 'mode'), (mode) => mode === (role === 'host' ? 'host' : 'peer'), `${name} in the lobby`);
+  const { page, id } = await browserPlayer(harness, name, role);
+  ids[name] = id;
   await broadcastTo(page, 'sync');
   return page;
 }

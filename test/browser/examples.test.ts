@@ -1,0 +1,76 @@
+// The example projects in TurboWarp with the real extension and the real signalling server:
+// examples/*.sb3 are what scripts/build-examples.mjs makes from examples/projects/ today, and
+// lobby-chat works between two pages, also with the extension embedded in the project.
+import { readFileSync } from 'node:fs';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildProject, DEFAULT_EXTENSION_URL } from '../../examples/lib/define.js';
+import { extensionFileDataURL } from '../../examples/lib/embed.js';
+import { cloudlinkShape } from '../../examples/lib/extension-shape.js';
+import { readZip } from '../../examples/lib/unzip.js';
+import { validateProject } from '../../examples/lib/validate.js';
+import lobbyChat from '../../examples/projects/lobby-chat.js';
+import { browserAvailable, startHarness, type Harness } from './harness.js';
+
+describe('examples/*.sb3', () => {
+  it('are up to date with their sources (node scripts/build-examples.mjs rebuilds them)', () => {
+    const built = buildProject(lobbyChat, cloudlinkShape());
+    expect(validateProject(built.toJSON(DEFAULT_EXTENSION_URL))).toEqual([]);
+    // Compared unzipped: the bytes are reproducible with one zlib, but another Node's zlib may deflate differently.
+    const onDisk = readZip(readFileSync(new URL('../../examples/lobby-chat.sb3', import.meta.url)));
+    expect(onDisk).toEqual(readZip(built.toSb3(DEFAULT_EXTENSION_URL)));
+  });
+});
+
+describe.skipIf(!browserAvailable && process.env.CL5_REQUIRE_BROWSER !== '1')('lobby-chat in TurboWarp', () => {
+  let harness: Harness;
+
+  beforeAll(async () => {
+    harness = await startHarness();
+    harness.serve('lobby-chat.sb3', readFileSync(new URL('../../examples/lobby-chat.sb3', import.meta.url)));
+    harness.serve('lobby-chat.embedded.sb3', buildProject(lobbyChat, cloudlinkShape()).toSb3(extensionFileDataURL(harness.extensionPath)));
+  }, 60_000);
+
+  afterAll(async () => {
+    await harness?.close();
+  });
+
+  async function join(project: string, name: string, loadExtension: 'url' | 'project'): Promise<Page> {
+    const page = await harness.open(project, { username: name, greenFlag: false, loadExtension });
+    const player = harness.player(page);
+    await player.setVar('server', harness.signalling.wsUrl);
+    await player.greenFlag();
+    await player.waitForVar('status', (s) => String(s).startsWith('online'), { timeoutMs: 15_000 });
+    return page;
+  }
+
+  it('hosts, joins, chats and shares the score (one page by URL, one with the extension embedded)', async () => {
+    const ann = harness.player(await join('lobby-chat.sb3', 'ann', 'url'));
+    const bob = harness.player(await join('lobby-chat.embedded.sb3', 'bob', 'project'));
+    expect(await bob.evaluate(() => Object.values(window.vm.extensionManager.getExtensionURLs())[0], null)).toMatch(/^data:application\/javascript;base64,/);
+
+    await ann.pressKey('h');
+    await ann.waitForVar('status', 'hosting', { timeoutMs: 15_000 });
+    await bob.pressKey('j');
+    await bob.waitForVar('status', 'joined', { timeoutMs: 15_000 });
+
+    // Both open the channel; give the open a moment to cross before talking on it.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await ann.pressKey(' ');
+    await ann.waitFor(() => window.harness.questions.includes('Say something'), null, 'the question');
+    await ann.answer('hello from ann');
+    await ann.waitForList('chat', ['me: hello from ann']);
+    await bob.waitForList('chat', ['ann: hello from ann'], { timeoutMs: 15_000 });
+
+    await ann.pressKey('ArrowUp');
+    await bob.waitForVar('score', 1, { timeoutMs: 15_000 });
+    await bob.pressKey('ArrowDown');
+    await bob.pressKey('ArrowDown');
+    await ann.waitForVar('score', -1, { timeoutMs: 15_000 });
+
+    for (const player of [ann, bob]) {
+      expect(player.blocked).toEqual([]);
+      expect(await player.pageErrors()).toEqual([]);
+    }
+  }, 90_000);
+});

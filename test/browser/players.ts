@@ -1,0 +1,14 @@
+// Browser players running the lobby project: connect, then host or join.
+import type { Page } from 'playwright-core';
+import { broadcastTo, eventually, setVariable, valueOf, type Harness } from './harness.js';
+
+export async function browserPlayer(harness: Harness, name: string, role: 'host' | 'join'): Promise<{ page: Page; id: string }> {
+  const page = await harness.open('lobby.sb3');
+  await setVariable(page, 'server', harness.signalling.wsUrl);
+  await setVariable(page, 'name', name);
+  await broadcastTo(page, 'connect');
+  const id = String(await eventually(() => valueOf(page, 'myid'), (v) => typeof v === 'string' && v.length > 0, `${name} connected`));
+  await broadcastTo(page, role);
+  await eventually(() => valueOf(page, 'mode'), (mode) => mode === (role === 'host' ? 'host' : 'peer'), `${name} in the lobby`);
+  return { page, id };
+}
