@@ -1345,7 +1345,7 @@ async function startServer(options2 = {}) {
   const log2 = options2.logger ?? jsonLogger();
   const store = options2.store ?? new MemoryStore();
   const ctx = { store, log: log2, tokenVerifier: options2.tokenVerifier, relay: options2.relay };
-  const rate = {
+  const rate2 = {
     perSecond: RATE_PER_SECOND,
     burst: RATE_BURST,
     strikesBeforeViolation: RATE_STRIKES_BEFORE_VIOLATION,
@@ -1378,7 +1378,7 @@ async function startServer(options2 = {}) {
     wss.handleUpgrade(req, socket, head, (ws) => accept(ws, game, req.socket.remoteAddress ?? ""));
   });
   function accept(ws, game, address2) {
-    const player = new Player(ws, game, new RateLimiter(rate), address2);
+    const player = new Player(ws, game, new RateLimiter(rate2), address2);
     players.add(player);
     ws.on("pong", () => player.alive = true);
     ws.on("message", (data, isBinary) => {
@@ -1454,6 +1454,8 @@ var options = {
   host: { type: "string", default: process.env.CL5_HOST || "127.0.0.1" },
   port: { type: "string", default: process.env.CL5_PORT || "3000" },
   "allowed-origins": { type: "string", default: process.env.CL5_ALLOWED_ORIGINS || "" },
+  "rate-limit": { type: "string", default: process.env.CL5_RATE_LIMIT || "" },
+  "log-level": { type: "string", default: process.env.CL5_LOG_LEVEL || "info" },
   help: { type: "boolean", default: false }
 };
 var parsed;
@@ -1468,7 +1470,9 @@ if (values.help) {
   console.log(`CloudLink 5 signalling server
   --host HOST               listen address (env CL5_HOST, default 127.0.0.1)
   --port PORT               listen port (env CL5_PORT, default 3000)
-  --allowed-origins A,B     browser origins allowed to connect (env CL5_ALLOWED_ORIGINS, default any)`);
+  --allowed-origins A,B     browser origins allowed to connect (env CL5_ALLOWED_ORIGINS, default any)
+  --rate-limit N            packets per second per connection, bursts of 4N (env CL5_RATE_LIMIT, default 50)
+  --log-level LEVEL         info, warn or error (env CL5_LOG_LEVEL, default info)`);
   process.exit(0);
 }
 var port = Number(values.port);
@@ -1485,13 +1489,28 @@ async function relayProvider(log2) {
     return void 0;
   }
 }
-var log = jsonLogger();
+var LEVELS = ["info", "warn", "error"];
+var minimum = LEVELS.indexOf(values["log-level"]);
+if (minimum === -1) {
+  console.error(`invalid --log-level: ${values["log-level"]} (info, warn or error)`);
+  process.exit(2);
+}
+var rate = values["rate-limit"] === "" ? void 0 : Number(values["rate-limit"]);
+if (rate !== void 0 && !(Number.isFinite(rate) && rate > 0)) {
+  console.error(`invalid --rate-limit: ${values["rate-limit"]}`);
+  process.exit(2);
+}
+var everything = jsonLogger();
+var log = (level, event, fields) => {
+  if (LEVELS.indexOf(level) >= minimum) everything(level, event, fields);
+};
 var server = await startServer({
   host: values.host,
   port,
   allowedOrigins: values["allowed-origins"].split(",").map((o) => o.trim()).filter(Boolean),
   logger: log,
-  relay: await relayProvider(log)
+  relay: await relayProvider(log),
+  ...rate === void 0 ? {} : { rateLimit: { perSecond: rate, burst: 4 * rate } }
 }).catch((error) => {
   console.error(`cannot listen on ${values.host}:${port}: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);

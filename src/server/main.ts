@@ -9,6 +9,8 @@ const options = {
   host: { type: 'string', default: process.env.CL5_HOST || '127.0.0.1' },
   port: { type: 'string', default: process.env.CL5_PORT || '3000' },
   'allowed-origins': { type: 'string', default: process.env.CL5_ALLOWED_ORIGINS || '' },
+  'rate-limit': { type: 'string', default: process.env.CL5_RATE_LIMIT || '' },
+  'log-level': { type: 'string', default: process.env.CL5_LOG_LEVEL || 'info' },
   help: { type: 'boolean', default: false },
 } as const;
 
@@ -25,7 +27,9 @@ if (values.help) {
   console.log(`CloudLink 5 signalling server
   --host HOST               listen address (env CL5_HOST, default 127.0.0.1)
   --port PORT               listen port (env CL5_PORT, default 3000)
-  --allowed-origins A,B     browser origins allowed to connect (env CL5_ALLOWED_ORIGINS, default any)`);
+  --allowed-origins A,B     browser origins allowed to connect (env CL5_ALLOWED_ORIGINS, default any)
+  --rate-limit N            packets per second per connection, bursts of 4N (env CL5_RATE_LIMIT, default 50)
+  --log-level LEVEL         info, warn or error (env CL5_LOG_LEVEL, default info)`);
   process.exit(0);
 }
 
@@ -46,13 +50,29 @@ async function relayProvider(log: Logger) {
   }
 }
 
-const log = jsonLogger();
+const LEVELS = ['info', 'warn', 'error'] as const;
+const minimum = LEVELS.indexOf(values['log-level'] as (typeof LEVELS)[number]);
+if (minimum === -1) {
+  console.error(`invalid --log-level: ${values['log-level']} (info, warn or error)`);
+  process.exit(2);
+}
+const rate = values['rate-limit'] === '' ? undefined : Number(values['rate-limit']);
+if (rate !== undefined && !(Number.isFinite(rate) && rate > 0)) {
+  console.error(`invalid --rate-limit: ${values['rate-limit']}`);
+  process.exit(2);
+}
+
+const everything = jsonLogger();
+const log: Logger = (level, event, fields) => {
+  if (LEVELS.indexOf(level) >= minimum) everything(level, event, fields);
+};
 const server = await startServer({
   host: values.host,
   port,
   allowedOrigins: values['allowed-origins'].split(',').map((o) => o.trim()).filter(Boolean),
   logger: log,
   relay: await relayProvider(log),
+  ...(rate === undefined ? {} : { rateLimit: { perSecond: rate, burst: 4 * rate } }),
 }).catch((error: unknown) => {
   // EADDRINUSE and friends: one clear line, not a stack trace.
   console.error(`cannot listen on ${values.host}:${port}: ${error instanceof Error ? error.message : String(error)}`);
