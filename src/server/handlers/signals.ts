@@ -15,5 +15,5 @@ export const relaySignal =
     }
     const target = lobby.member(recipient);
     if (!target || target === player) return warn(request, Warning.peerInvalid);
-    target.send(opcode, payload, { origin: player.user! });
+    target.relay(opcode, payload, player);
   };

@@ -1,0 +1,77 @@
+// Servers under test, each in its own process: ours (dist/server.mjs) and the PeerJS server
+// (npm `peer`), both on 127.0.0.1. Each returns its port, pid and a stop().
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+function waitForLine(child, pattern, timeoutMs = 10_000) {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${seen.slice(-500)}`)), timeoutMs);
+    child.stdout.on('data', (chunk) => {
+      seen += chunk;
+      const match = seen.match(pattern);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${seen.slice(-500)}`)));
+  });
+}
+
+const stopper = (child) => () =>
+  new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    const kill = setTimeout(() => child.kill('SIGKILL'), 3000);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+
+/** Our server, rate limit lifted (a benchmark floods on purpose) and only warnings logged. */
+export async function startCl5() {
+  const child = spawn(process.execPath, [...(process.env.CL5_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.CL5_PROFILE] : []), 'dist/server.mjs', '--port', '0', '--log-level', 'warn', '--rate-limit', '10000000'], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const [, port] = await waitForLine(child, /ws:\/\/127\.0\.0\.1:(\d+)\//);
+  return { name: 'CL5', port: Number(port), pid: child.pid, stop: stopper(child) };
+}
+
+function freePort() {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The PeerJS server as `npx peerjs --port P --host 127.0.0.1` starts it. */
+export async function startPeerJs() {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['node_modules/peer/dist/bin/peerjs.js', '--port', String(port), '--host', '127.0.0.1'], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await waitForLine(child, /Started PeerServer/);
+  return { name: 'PeerJS', port, pid: child.pid, stop: stopper(child) };
+}
+
+/** Resident memory of a process, in bytes. */
+export function rss(pid) {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+  return Number(line.split(/\s+/)[1]) * 1024;
+}
+
+/** CPU time (user + system) a process has used, in seconds. */
+export function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
