@@ -1387,7 +1387,7 @@ async function startServer(options2 = {}) {
       log: log2
     })
   );
-  const wss = new WebSocketServer({ noServer: true, maxPayload: WS_HARD_LIMIT, perMessageDeflate: false });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: WS_HARD_LIMIT, perMessageDeflate: false, clientTracking: false });
   const players = /* @__PURE__ */ new Set();
   http.on("upgrade", (req, socket, head) => {
     socket.on("error", () => {

@@ -100,7 +100,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       log,
     }),
   );
-  const wss = new WebSocketServer({ noServer: true, maxPayload: WS_HARD_LIMIT, perMessageDeflate: false });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: WS_HARD_LIMIT, perMessageDeflate: false, clientTracking: false });
   const players = new Set<Player>();
 
   http.on('upgrade', (req, socket, head) => {
