@@ -31,6 +31,8 @@ export interface ProjectSource {
   extension?: 'cloudlink5' | ExtensionShape;
   stage?: TargetSource;
   sprites?: Record<string, TargetSource>;
+  /** Stage variables and lists shown on the stage. */
+  monitors?: string[];
 }
 
 /** Where the example .sb3 files say the extension comes from: what `npm start` serves. */
@@ -54,5 +56,6 @@ export function buildProject(source: ProjectSource, shape?: ExtensionShape): Pro
     for (const [name, items] of Object.entries(spec.lists ?? {})) target.list(name, items);
   }
   for (const [target, spec] of targets) for (const [hat, ...body] of spec.scripts ?? []) if (hat) target.script(hat, ...body);
+  for (const name of source.monitors ?? []) project.monitor(name);
   return project;
 }

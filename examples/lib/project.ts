@@ -331,12 +331,44 @@ export class ProjectBuilder {
     return shape;
   }
 
+  private readonly shown: string[] = [];
+
+  /** Shows a stage variable or list on the stage (a monitor), stacked from the top left. */
+  monitor(name: string): this {
+    this.shown.push(name);
+    return this;
+  }
+
+  private monitorsJSON(): Record<string, unknown>[] {
+    let y = 5;
+    return this.shown.map((name) => {
+      const list = this.stage.lists.get(name);
+      const variable = list ?? this.stage.variables.get(name);
+      if (!variable) throw new Error(`no stage variable or list named "${name}" to show`);
+      const monitor = {
+        id: variable.id,
+        mode: list ? 'list' : 'default',
+        opcode: list ? 'data_listcontents' : 'data_variable',
+        params: list ? { LIST: name } : { VARIABLE: name },
+        spriteName: null,
+        value: variable.value,
+        width: list ? 200 : 0,
+        height: list ? 120 : 0,
+        x: 5,
+        y,
+        visible: true,
+      };
+      y += list ? 130 : 30;
+      return monitor;
+    });
+  }
+
   /** project.json; `extensionURL` is where the extension comes from (a URL, or a data: URL to embed it). */
   toJSON(extensionURL?: string): Record<string, unknown> {
     for (const target of [this.stage, ...this.sprites]) target.compile();
     const json: Record<string, unknown> = {
       targets: [this.stage, ...this.sprites].map((target, index) => target.toJSON(index)),
-      monitors: [],
+      monitors: this.monitorsJSON(),
       extensions: this.extension ? [this.extension.id] : [],
       meta: { semver: '3.0.0', vm: '0.2.0', agent: 'CloudLink 5 example builder' },
     };

@@ -8,6 +8,7 @@ export default defineProject({
   name: 'lobby-chat',
   description: 'Host or join one lobby, chat on an ordered channel, share a networked score.',
   extension: 'cloudlink5',
+  monitors: ['status', 'score', 'chat'],
   stage: {
     variables: { server: 'ws://127.0.0.1:3000/', status: 'offline', score: 0 },
     lists: { chat: [] },

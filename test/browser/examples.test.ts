@@ -9,15 +9,19 @@ import { extensionFileDataURL } from '../../examples/lib/embed.js';
 import { cloudlinkShape } from '../../examples/lib/extension-shape.js';
 import { readZip } from '../../examples/lib/unzip.js';
 import { validateProject } from '../../examples/lib/validate.js';
+import dotGame from '../../examples/projects/dot-game.js';
 import lobbyChat from '../../examples/projects/lobby-chat.js';
 import { browserAvailable, startHarness, type Harness } from './harness.js';
 
 describe('examples/*.sb3', () => {
-  it('are up to date with their sources (node scripts/build-examples.mjs rebuilds them)', () => {
-    const built = buildProject(lobbyChat, cloudlinkShape());
+  it.each([
+    ['lobby-chat', lobbyChat],
+    ['dot-game', dotGame],
+  ])('%s.sb3 is up to date with its source (node scripts/build-examples.mjs rebuilds it)', (name, source) => {
+    const built = buildProject(source, cloudlinkShape());
     expect(validateProject(built.toJSON(DEFAULT_EXTENSION_URL))).toEqual([]);
     // Compared unzipped: the bytes are reproducible with one zlib, but another Node's zlib may deflate differently.
-    const onDisk = readZip(readFileSync(new URL('../../examples/lobby-chat.sb3', import.meta.url)));
+    const onDisk = readZip(readFileSync(new URL(`../../examples/${name}.sb3`, import.meta.url)));
     expect(onDisk).toEqual(readZip(built.toSb3(DEFAULT_EXTENSION_URL)));
   });
 });
@@ -29,6 +33,7 @@ describe.skipIf(!browserAvailable && process.env.CL5_REQUIRE_BROWSER !== '1')('l
     harness = await startHarness();
     harness.serve('lobby-chat.sb3', readFileSync(new URL('../../examples/lobby-chat.sb3', import.meta.url)));
     harness.serve('lobby-chat.embedded.sb3', buildProject(lobbyChat, cloudlinkShape()).toSb3(extensionFileDataURL(harness.extensionPath)));
+    harness.serve('dot-game.sb3', readFileSync(new URL('../../examples/dot-game.sb3', import.meta.url)));
   }, 60_000);
 
   afterAll(async () => {
@@ -68,9 +73,45 @@ describe.skipIf(!browserAvailable && process.env.CL5_REQUIRE_BROWSER !== '1')('l
     await bob.pressKey('ArrowDown');
     await ann.waitForVar('score', -1, { timeoutMs: 15_000 });
 
+    if (process.env.CL5_UPDATE_SCREENSHOTS === '1') {
+      await bob.screenshot(new URL('../../docs/images/lobby-chat-bob.png', import.meta.url).pathname, 'page');
+    }
     for (const player of [ann, bob]) {
       expect(player.blocked).toEqual([]);
       expect(await player.pageErrors()).toEqual([]);
     }
+  }, 90_000);
+
+  it('dot-game: each player sees the other dot move; the high-score list is shared', async () => {
+    const ann = harness.player(await join('dot-game.sb3', 'ann', 'url'));
+    const bob = harness.player(await join('dot-game.sb3', 'bob', 'url'));
+    await ann.pressKey('h');
+    await ann.waitForVar('status', 'hosting', { timeoutMs: 15_000 });
+    await bob.pressKey('j');
+    await bob.waitForVar('status', 'joined', { timeoutMs: 15_000 });
+    await new Promise((resolve) => setTimeout(resolve, 800));
+
+    const themOn = (player: typeof ann) => player.evaluate(() => {
+      const them = window.vm.runtime.getSpriteTargetByName('Them')!;
+      return [them.x, them.y];
+    }, null);
+    for (let i = 0; i < 3; i += 1) await ann.pressKey('ArrowRight');
+    await bob.pressKey('ArrowDown');
+    const deadline = Date.now() + 15_000;
+    while (JSON.stringify(await themOn(bob)) !== '[-70,-80]' || JSON.stringify(await themOn(ann)) !== '[-100,-90]') {
+      if (Date.now() > deadline) throw new Error(`dots did not follow: bob sees ${JSON.stringify(await themOn(bob))}, ann sees ${JSON.stringify(await themOn(ann))}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+
+    await ann.pressKey(' ');
+    await ann.pressKey(' ');
+    await ann.waitForVar('points', 2);
+    await ann.pressKey('s');
+    await bob.waitForList('high scores', ['ann: 2'], { timeoutMs: 15_000 });
+    if (process.env.CL5_UPDATE_SCREENSHOTS === '1') {
+      await ann.screenshot(new URL('../../docs/images/dot-game-ann.png', import.meta.url).pathname, 'page');
+      await bob.screenshot(new URL('../../docs/images/dot-game-bob.png', import.meta.url).pathname, 'page');
+    }
+    for (const player of [ann, bob]) expect(await player.pageErrors()).toEqual([]);
   }, 90_000);
 });
