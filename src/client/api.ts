@@ -1,8 +1,10 @@
 // The public face of the core client, as the TurboWarp blocks (and any other front end) see it.
 // Everything is plain data: ids are instance id strings, payloads any JSON value.
 import type { LobbyInfo, User } from '../protocol/index.js';
-import type { Mode } from './session.js';
+import type { CreateLobbyOptions as LobbyOptions, Mode } from './session.js';
 import type { Scope, SyncStore } from './sync/engine.js';
+
+export type { LobbyOptions };
 
 export interface IceServer {
   urls: string | string[];
@@ -23,14 +25,6 @@ export interface ConnectOptions {
   keepaliveSeconds?: number;
 }
 
-export interface LobbyOptions {
-  name: string;
-  maxPlayers?: number;
-  password?: string;
-  locked?: boolean;
-  hidden?: boolean;
-  enableRelay?: boolean;
-}
 
 export interface ReceivedMessage {
   from: string;

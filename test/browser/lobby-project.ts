@@ -1,10 +1,9 @@
 // The project the browser tests run on every page: connect, lobby, channels, messages, sync,
 // each step started by a broadcast from the test, each effect recorded in a variable or list.
+import { cl5 } from '../../examples/lib/define.js';
 import { cloudlinkShape } from '../../examples/lib/extension-shape.js';
 import {
-  type Arg,
   addToList,
-  block,
   changeVar,
   deleteOf,
   insertAt,
@@ -17,7 +16,6 @@ import {
   whenReceived,
 } from '../../examples/lib/project.js';
 
-const cl5 = (opcode: string, args: Record<string, Arg> = {}) => block(`cloudlink5_${opcode}`, args);
 
 export function lobbyProject(): Buffer {
   const project = new ProjectBuilder(cloudlinkShape());

@@ -1,10 +1,9 @@
 // The test project: every player connects, joins one lobby, syncs a stage variable and list and a
 // sprite-local variable and list, and edits them when told (by broadcasts from the test).
+import { cl5 } from '../../examples/lib/define.js';
 import { cloudlinkShape } from '../../examples/lib/extension-shape.js';
 import {
-  type Arg,
   addToList,
-  block,
   changeVar,
   deleteAll,
   deleteOf,
@@ -18,7 +17,6 @@ import {
   whenReceived,
 } from '../../examples/lib/project.js';
 
-const cl5 = (opcode: string, args: Record<string, Arg> = {}) => block(`cloudlink5_${opcode}`, args);
 
 export function syncProject(): object {
   const project = new ProjectBuilder(cloudlinkShape());
