@@ -171,7 +171,7 @@ export class TargetBuilder {
     const fields = record.fields as Record<string, unknown>;
     const extension = this.project.extensionBlock(node.opcode);
 
-    for (const [name, value] of Object.entries(node.fields ?? {})) fields[name] = this.field(node.opcode, name, value);
+    for (const [name, value] of Object.entries(node.fields ?? {})) fields[name] = this.field(name, value);
     for (const [name, value] of Object.entries(node.args ?? {})) {
       if (extension) this.extensionArg(id, extension, name, value, inputs, fields);
       else {
@@ -186,11 +186,10 @@ export class TargetBuilder {
     return id;
   }
 
-  private field(opcode: string, name: string, value: string): [string, string | null] {
+  private field(name: string, value: string): [string, string | null] {
     if (name === 'VARIABLE') return [value, this.lookup(value, 'var').id];
     if (name === 'LIST') return [value, this.lookup(value, 'list').id];
     if (name === 'BROADCAST_OPTION') return [value, this.project.broadcastId(value)];
-    void opcode;
     return [value, null];
   }
 
