@@ -35,6 +35,7 @@ if (process.env.CL5_CAPACITY_CLIENTS) {
   try {
     await new Promise((resolve) => setTimeout(resolve, 500));
     const baseline = rss(server.pid);
+    const heapBefore = (await (await fetch(`http://127.0.0.1:${server.port}/healthz`)).json()).memory.heapUsed;
     const load = fork(fileURLToPath(import.meta.url), [String(N)], { env: { ...process.env, CL5_CAPACITY_CLIENTS: String(server.port) } });
     const started = performance.now();
     const { connected } = await new Promise((resolve, reject) => {
@@ -54,6 +55,7 @@ if (process.env.CL5_CAPACITY_CLIENTS) {
     console.log(`Capacity: ${connected} INIT'ed idle clients from a second process (server sees ${health.players} players), connected in ${connectSeconds.toFixed(1)} s`);
     const perClient = (bytes) => ((bytes - baseline) / connected / 1024).toFixed(2);
     console.log(`  server RSS: ${(baseline / 1048576).toFixed(1)} MiB empty → ${(loaded / 1048576).toFixed(1)} MiB right after connecting (${perClient(loaded)} KiB per client) → ${(settled / 1048576).toFixed(1)} MiB after ${IDLE_SECONDS} s idle: ${perClient(settled)} KiB per client (target ≤ 8 KiB)`);
+    console.log(`  of which JavaScript heap: ${((health.memory.heapUsed - heapBefore) / connected / 1024).toFixed(2)} KiB per client (the rest: sockets' native state and allocator overhead)`);
     console.log(`  server CPU while idle: ${(idleCpu * 100).toFixed(2)} % of one core over ${IDLE_SECONDS} s (WebSocket pings every 30 s)`);
   } finally {
     await server.stop();

@@ -1137,7 +1137,8 @@ function httpHandler({ store, extensionFile, startedAt, log: log2 }) {
           version: VERSION,
           uptime: Math.round((Date.now() - startedAt) / 1e3),
           players: games.reduce((n, g) => n + g.players, 0),
-          lobbies: games.reduce((n, g) => n + g.lobbies.length, 0)
+          lobbies: games.reduce((n, g) => n + g.lobbies.length, 0),
+          memory: { rss: process.memoryUsage.rss(), heapUsed: process.memoryUsage().heapUsed }
         }), { "Cache-Control": "no-store" });
       }
       case EXTENSION_PATH: {

@@ -98,6 +98,7 @@ export function httpHandler({ store, extensionFile, startedAt, log }: HttpOption
           uptime: Math.round((Date.now() - startedAt) / 1000),
           players: games.reduce((n, g) => n + g.players, 0),
           lobbies: games.reduce((n, g) => n + g.lobbies.length, 0),
+          memory: { rss: process.memoryUsage.rss(), heapUsed: process.memoryUsage().heapUsed },
         }), { 'Cache-Control': 'no-store' });
       }
       case EXTENSION_PATH: {
