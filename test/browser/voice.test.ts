@@ -12,6 +12,11 @@ let host: { page: Page; id: string }, bob: { page: Page; id: string }, cat: { pa
 const hostSignals: string[] = [];
 
 const calls = async (page: Page) => (await valueOf(page, 'calls', 'list')) as string[];
+/** Runs "voiceinfo" and reads one of the variables it sets: asked again on every poll, so the reading is fresh. */
+const fresh = (page: Page, name: string) => async () => {
+  await broadcastTo(page, 'voiceinfo');
+  return valueOf(page, name);
+};
 
 beforeAll(async () => {
   harness = await startHarness();
@@ -43,32 +48,35 @@ describe('voice calls in the browser', () => {
     await setVariable(cat.page, 'target', bob.id);
     await broadcastTo(bob.page, 'call');
     await eventually(() => calls(cat.page), (c) => c.includes(`ringing:${bob.id}`), 'cat rings');
-    await broadcastTo(cat.page, 'voiceinfo');
-    await eventually(() => valueOf(cat.page, 'state'), (s) => s === 'ringing', 'cat sees a ringing call');
+    await eventually(
+      fresh(cat.page, 'state'),
+      (s) => s === 'ringing',
+      'cat sees a ringing call',
+    );
 
     await broadcastTo(cat.page, 'answer');
     await eventually(() => calls(bob.page), (c) => c.includes(`answered:${cat.id}`), 'bob hears it was answered');
     for (const p of [bob, cat]) {
-      await broadcastTo(p.page, 'voiceinfo');
-      await eventually(() => valueOf(p.page, 'state'), (s) => s === 'in call', 'in call on both sides');
+      await eventually(
+        fresh(p.page, 'state'),
+        (s) => s === 'in call',
+        'in call on both sides',
+      );
     }
     // The fake microphone plays a tone: the remote voice is audible (non-zero RMS) on both sides.
     for (const p of [bob, cat]) {
-      await eventually(
-        async () => {
-          await broadcastTo(p.page, 'voiceinfo');
-          return Number(await valueOf(p.page, 'vloud'));
-        },
-        (loudness) => loudness > 0.001,
-        'audio frames arriving',
-      );
+      await eventually(fresh(p.page, 'vloud'), (loudness) => Number(loudness) > 0.001, 'audio frames arriving');
     }
   });
 
   it('applies per-player volume and x/y/z position to the audio graph', async () => {
     await broadcastTo(bob.page, 'voicesettings');
-    await broadcastTo(bob.page, 'voiceinfo');
-    await eventually(() => valueOf(bob.page, 'vvol'), (v) => v === 35, 'gain 0.35');
+    // Both scripts may run in one frame, "voiceinfo" first: ask again until it reads the new graph.
+    await eventually(
+      fresh(bob.page, 'vvol'),
+      (v) => v === 35,
+      'gain 0.35',
+    );
     expect([await valueOf(bob.page, 'vx'), await valueOf(bob.page, 'vy'), await valueOf(bob.page, 'vz')]).toEqual([10, -5, 2]);
   });
 
@@ -76,8 +84,11 @@ describe('voice calls in the browser', () => {
     await broadcastTo(bob.page, 'hangup');
     await eventually(() => calls(bob.page), (c) => c.includes(`hungup:${cat.id}`), 'bob hung up');
     await eventually(() => calls(cat.page), (c) => c.includes(`hungup:${bob.id}`), 'cat sees the hang-up');
-    await broadcastTo(cat.page, 'voiceinfo');
-    await eventually(() => valueOf(cat.page, 'state'), (s) => s === 'idle', 'idle again');
+    await eventually(
+      fresh(cat.page, 'state'),
+      (s) => s === 'idle',
+      'idle again',
+    );
   });
 
   it('tells the caller when the call is declined', async () => {
