@@ -5,7 +5,9 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // Native WebRTC (@roamhq/wrtc) and real sockets are happier in child processes than in worker threads.
     pool: 'forks',
-    maxWorkers: 2,
+    // One file at a time: WebRTC peers, Scratch VMs and Chromium pages share two cores, and timing
+    // assertions should not depend on what another file happens to be doing.
+    maxWorkers: 1,
     testTimeout: 30_000,
     hookTimeout: 30_000,
     teardownTimeout: 10_000,

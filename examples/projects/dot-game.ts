@@ -13,11 +13,12 @@ export default defineProject({
   extension: 'cloudlink5',
   monitors: ['status', 'points', 'high scores'],
   stage: {
-    variables: { server: 'ws://127.0.0.1:3000/', status: 'offline', points: 0 },
+    variables: { server: 'ws://127.0.0.1:3000/', status: 'offline', problem: '', points: 0 },
     lists: { 'high scores': [] },
     scripts: [
       [whenFlag(), setVar('status', 'connecting'), cl5('setGameId', { UGI: 'cl5-dot-game' }), cl5('connect', { URL: variable('server'), USERNAME: username() })],
       [cl5('whenConnected'), setVar('status', 'online: press h to host, j to join')],
+      [cl5('whenError'), setVar('problem', cl5('lastError'))],
       [whenKey('h'), cl5('createLobby', { NAME: 'dots', MAX: 8, PASSWORD: '', LOCKED: 'no', HIDDEN: 'no', RELAY: 'no' })],
       [whenKey('j'), cl5('joinLobby', { NAME: 'dots', PASSWORD: '' })],
       [cl5('whenModeChanges', { MODE: 'host' }), setVar('status', 'hosting'), broadcast('in lobby')],

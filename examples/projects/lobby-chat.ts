@@ -10,7 +10,7 @@ export default defineProject({
   extension: 'cloudlink5',
   monitors: ['status', 'score', 'chat'],
   stage: {
-    variables: { server: 'ws://127.0.0.1:3000/', status: 'offline', score: 0 },
+    variables: { server: 'ws://127.0.0.1:3000/', status: 'offline', problem: '', score: 0 },
     lists: { chat: [] },
     scripts: [
       [
@@ -20,6 +20,7 @@ export default defineProject({
         cl5('connect', { URL: variable('server'), USERNAME: username() }),
       ],
       [cl5('whenConnected'), setVar('status', 'online: press h to host, j to join')],
+      [cl5('whenError'), setVar('problem', cl5('lastError'))],
       [whenKey('h'), cl5('createLobby', { NAME: 'chat room', MAX: 8, PASSWORD: '', LOCKED: 'no', HIDDEN: 'no', RELAY: 'no' })],
       [whenKey('j'), cl5('joinLobby', { NAME: 'chat room', PASSWORD: '' })],
       [cl5('whenModeChanges', { MODE: 'host' }), setVar('status', 'hosting'), broadcast('in lobby')],

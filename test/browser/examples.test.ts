@@ -45,7 +45,9 @@ describe.skipIf(!browserAvailable && process.env.CL5_REQUIRE_BROWSER !== '1')('l
     const player = harness.player(page);
     await player.setVar('server', harness.signalling.wsUrl);
     await player.greenFlag();
-    await player.waitForVar('status', (s) => String(s).startsWith('online'), { timeoutMs: 15_000 });
+    await player.waitForVar('status', (s) => String(s).startsWith('online'), { timeoutMs: 15_000 }).catch(async (error: Error) => {
+      throw new Error(`${error.message}; the project's last error: ${JSON.stringify(await player.getVar('problem'))}`);
+    });
     return page;
   }
 
