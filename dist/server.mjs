@@ -1352,6 +1352,10 @@ function findRepoRoot() {
   }
 }
 var WS_HARD_LIMIT = 16 * MAX_FRAME_BYTES;
+var PLAYER = /* @__PURE__ */ Symbol("player");
+var playerOf = (ws) => ws[PLAYER];
+var ignore = () => {
+};
 function gameOf(url) {
   let ugi;
   try {
@@ -1391,8 +1395,7 @@ async function startServer(options2 = {}) {
   const wss = new WebSocketServer({ noServer: true, maxPayload: WS_HARD_LIMIT, perMessageDeflate: false, clientTracking: false });
   const players = /* @__PURE__ */ new Set();
   http.on("upgrade", (req, socket, head) => {
-    socket.on("error", () => {
-    });
+    socket.on("error", ignore);
     const origin2 = req.headers.origin;
     if (allowed.size > 0 && (origin2 === void 0 || !allowed.has(origin2))) {
       log2("warn", "origin.refused", { origin: origin2 ?? null, address: req.socket.remoteAddress });
@@ -1405,23 +1408,30 @@ async function startServer(options2 = {}) {
     }
     wss.handleUpgrade(req, socket, head, (ws) => accept(ws, game, req.socket.remoteAddress ?? ""));
   });
+  function onPong() {
+    playerOf(this).alive = true;
+  }
+  function onMessage(data, isBinary) {
+    const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+    dispatch(ctx, playerOf(this), bytes, isBinary);
+  }
+  function onClose() {
+    const player = playerOf(this);
+    players.delete(player);
+    removeMember(ctx, player, "disconnected");
+    if (player.user) {
+      store.removePlayer(player);
+      log2("info", "player.disconnect", { game: player.game, player: player.id });
+    }
+  }
+  function onError(error) {
+    log2("warn", "socket.error", { player: playerOf(this).id, error: error.message });
+  }
   function accept(ws, game, address2) {
     const player = new Player(ws, game, new RateLimiter(rate2), address2);
+    ws[PLAYER] = player;
     players.add(player);
-    ws.on("pong", () => player.alive = true);
-    ws.on("message", (data, isBinary) => {
-      const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
-      dispatch(ctx, player, bytes, isBinary);
-    });
-    ws.on("close", () => {
-      players.delete(player);
-      removeMember(ctx, player, "disconnected");
-      if (player.user) {
-        store.removePlayer(player);
-        log2("info", "player.disconnect", { game, player: player.id });
-      }
-    });
-    ws.on("error", (error) => log2("warn", "socket.error", { player: player.id, error: error.message }));
+    ws.on("pong", onPong).on("message", onMessage).on("close", onClose).on("error", onError);
   }
   const pinger = setInterval(() => {
     for (const player of players) {

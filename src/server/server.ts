@@ -65,7 +65,12 @@ function findRepoRoot(): string {
 const WS_HARD_LIMIT = 16 * MAX_FRAME_BYTES;
 
 /** The game partition from `?ugi=`: absent or empty ⇒ "default"; too long ⇒ null (refused). */
-export function gameOf(url: string | undefined): string | null {
+export const PLAYER = Symbol('player');
+type SocketWithPlayer = WebSocket & { [PLAYER]: Player };
+const playerOf = (ws: WebSocket): Player => (ws as SocketWithPlayer)[PLAYER];
+const ignore = (): void => {};
+
+function gameOf(url: string | undefined): string | null {
   let ugi: string | null;
   try {
     ugi = new URL(url ?? '/', 'http://localhost').searchParams.get('ugi');
@@ -105,7 +110,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 
   http.on('upgrade', (req, socket, head) => {
     // A peer resetting a refused upgrade must not crash the process (ws guards accepted ones).
-    socket.on('error', () => {});
+    socket.on('error', ignore);
     const origin = req.headers.origin;
     if (allowed.size > 0 && (origin === undefined || !allowed.has(origin))) {
       log('warn', 'origin.refused', { origin: origin ?? null, address: req.socket.remoteAddress });
@@ -119,23 +124,33 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     wss.handleUpgrade(req, socket, head, (ws) => accept(ws, game, req.socket.remoteAddress ?? ''));
   });
 
+  // One set of socket listeners for every connection (`this` is the socket): per-socket closures
+  // would cost memory on every one of thousands of idle connections.
+  function onPong(this: WebSocket): void {
+    playerOf(this).alive = true;
+  }
+  function onMessage(this: WebSocket, data: WebSocket.RawData, isBinary: boolean): void {
+    const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+    dispatch(ctx, playerOf(this), bytes, isBinary);
+  }
+  function onClose(this: WebSocket): void {
+    const player = playerOf(this);
+    players.delete(player);
+    removeMember(ctx, player, 'disconnected');
+    if (player.user) {
+      store.removePlayer(player);
+      log('info', 'player.disconnect', { game: player.game, player: player.id });
+    }
+  }
+  function onError(this: WebSocket, error: Error): void {
+    log('warn', 'socket.error', { player: playerOf(this).id, error: error.message });
+  }
+
   function accept(ws: WebSocket, game: string, address: string): void {
     const player = new Player(ws, game, new RateLimiter(rate), address);
+    (ws as SocketWithPlayer)[PLAYER] = player;
     players.add(player);
-    ws.on('pong', () => (player.alive = true));
-    ws.on('message', (data, isBinary) => {
-      const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
-      dispatch(ctx, player, bytes, isBinary);
-    });
-    ws.on('close', () => {
-      players.delete(player);
-      removeMember(ctx, player, 'disconnected');
-      if (player.user) {
-        store.removePlayer(player);
-        log('info', 'player.disconnect', { game, player: player.id });
-      }
-    });
-    ws.on('error', (error) => log('warn', 'socket.error', { player: player.id, error: error.message }));
+    ws.on('pong', onPong).on('message', onMessage).on('close', onClose).on('error', onError);
   }
 
   // WebSocket-level liveness: a socket that missed a whole ping interval is dead.
