@@ -1,7 +1,7 @@
 // Networked variables and lists (protocol.md §4), independent of Scratch and of WebRTC.
 // Each network id has a version [seq, writer]; see docs/sync.md for the convergence rule.
 // Local changes are found by `flush()` (once per frame) and leave as ONE message per peer.
-import type { PeerPacket, Version } from '../../protocol/index.js';
+import { BATCH_MAX, type PeerPacket, type Version } from '../../protocol/index.js';
 import { applyEdit, diffList, type ListEdit, type ScratchValue } from './list-diff.js';
 import { compare, INITIAL, next, same } from './version.js';
 
@@ -19,14 +19,16 @@ export interface SyncTransport {
 export interface VariableStore {
   kind: 'var';
   read(): ScratchValue;
-  write(value: ScratchValue): void;
+  /** A value from the network; `writer` = instance id of the player who wrote it (absent when binding picks up the agreed value). */
+  write(value: ScratchValue, writer?: string): void;
 }
 
 export interface ListStore {
   kind: 'list';
   /** The live list; only read when `changed()` says so. */
   read(): readonly ScratchValue[];
-  write(items: ScratchValue[]): void;
+  /** The whole list from the network (a fresh array the store may keep); `writer` as for variables. */
+  write(items: ScratchValue[], writer?: string): void;
   /** Cheap check: may the list have changed since the last call? Clears the mark. */
   changed(): boolean;
 }
@@ -73,6 +75,11 @@ export class SyncEngine {
   bind(id: string, scope: Scope, store: SyncStore): void {
     const key = keyOf(id, scope);
     let entry = this.entries.get(key);
+    if (entry && !entry.store && entry.kind !== store.kind) {
+      // Only known from packets (or bound before as the other kind and unbound): start afresh.
+      this.entries.delete(key);
+      entry = undefined;
+    }
     if (entry && entry.kind !== store.kind) {
       throw new Error(`network id "${id}" is already used for a ${entry.kind === 'var' ? 'variable' : 'list'}`);
     }
@@ -86,10 +93,19 @@ export class SyncEngine {
     if (store.kind === 'list') store.changed();
   }
 
+  /**
+   * Stops watching and writing the store. The id's version and agreed value are kept (and kept up to
+   * date by incoming packets), so binding it again picks up the network's value instead of starting
+   * from version [0, ""] behind everyone.
+   */
   unbind(id: string, scope: Scope): boolean {
-    return this.entries.delete(keyOf(id, scope));
+    const entry = this.entries.get(keyOf(id, scope));
+    if (!entry?.store) return false;
+    entry.store = null;
+    return true;
   }
 
+  /** The ids with a store bound. */
   bound(): { id: string; scope: Scope; kind: Kind }[] {
     return [...this.entries.values()].filter((e) => e.store).map(({ id, scope, kind }) => ({ id, scope, kind }));
   }
@@ -139,10 +155,16 @@ export class SyncEngine {
       this.onError(`"${packet.id}" is a ${entry.kind === 'var' ? 'variable' : 'list'} here, but ${from} sent ${packet.opcode}`);
       return;
     }
+    // A local change not flushed yet (made outside a frame, e.g. in a list monitor) gets its version
+    // now, so the remote value is compared with it instead of silently overwriting it.
+    if (entry.store) this.detect(entry, entry.store);
     const incoming: Version = [packet.seq, packet.writer ?? from];
     if (packet.opcode === 'G_VAR' || packet.opcode === 'P_VAR') {
-      // Variables: the highest version wins, whatever the arrival order.
-      if (compare(incoming, entry.version) > 0) this.accept(entry, incoming, packet.payload);
+      // Variables: the highest version wins, whatever the arrival order. A sender that is behind
+      // (it bound late, or lost a race) gets my value back at the next flush.
+      const order = compare(incoming, entry.version);
+      if (order > 0) this.accept(entry, incoming, packet.payload);
+      else if (order < 0) entry.reassert = true;
       return;
     }
     this.receiveList(entry, packet as ListPacket, incoming);
@@ -158,9 +180,9 @@ export class SyncEngine {
     if (packet.method === 'set' || packet.method === 'reset') {
       this.accept(entry, incoming, packet.payload.slice());
     } else if (packet.base && same(packet.base, entry.version)) {
-      const list = (entry.value as ScratchValue[]).slice();
-      applyEdit(list, packet as ListEdit);
-      this.accept(entry, incoming, list);
+      // The agreed copy is the engine's own array (stores get copies): edit it in place.
+      applyEdit(entry.value as ScratchValue[], packet as ListEdit);
+      this.accept(entry, incoming, entry.value);
     } else {
       if (entry.pending.length >= MAX_PENDING) entry.pending.shift();
       entry.pending.push({ ...packet, writer: incoming[1] });
@@ -179,9 +201,8 @@ export class SyncEngine {
       });
       if (ready) {
         entry.pending.splice(entry.pending.indexOf(ready), 1);
-        const list = (entry.value as ScratchValue[]).slice();
-        applyEdit(list, ready as ListEdit);
-        this.accept(entry, [(ready as ListPacket).seq, writerOf(ready)], list);
+        applyEdit(entry.value as ScratchValue[], ready as ListEdit);
+        this.accept(entry, [(ready as ListPacket).seq, writerOf(ready)], entry.value);
         progress = true;
       }
     }
@@ -190,14 +211,14 @@ export class SyncEngine {
   private accept(entry: Entry, version: Version, value: ScratchValue | ScratchValue[]): void {
     entry.version = version;
     entry.value = value;
-    if (entry.store) this.writeStore(entry);
+    if (entry.store) this.writeStore(entry, version[1]);
   }
 
-  private writeStore(entry: Entry): void {
+  private writeStore(entry: Entry, writer?: string): void {
     const store = entry.store!;
-    if (store.kind === 'var') store.write(entry.value as ScratchValue);
+    if (store.kind === 'var') store.write(entry.value as ScratchValue, writer);
     else {
-      store.write((entry.value as ScratchValue[]).slice());
+      store.write((entry.value as ScratchValue[]).slice(), writer);
       store.changed(); // our own write is not a local change
     }
   }
@@ -206,7 +227,7 @@ export class SyncEngine {
     const me = this.transport.myId();
     if (store.kind === 'var') {
       const value = store.read();
-      if (value === entry.value) return;
+      if (Object.is(value, entry.value)) return;
       entry.value = value;
       entry.version = next(entry.version, me);
       this.queue(entry, [this.packet(entry, { opcode: 'VAR', payload: value })]);
@@ -243,6 +264,7 @@ export class SyncEngine {
     const [seq, writer] = entry.version;
     return {
       ...body,
+      payload: wirePayload(body),
       opcode,
       id: entry.id,
       seq,
@@ -268,23 +290,46 @@ export class SyncEngine {
     const peers = this.transport.peers();
     for (const peer of peers) {
       const own = this.outbox.get(peer);
-      const packets = own ? [...everyone, ...own] : everyone;
+      // A newly linked peer's full values (in `own`) go before this frame's edits made on them.
+      const packets = own ? [...own, ...everyone] : everyone;
       if (packets.length === 0) continue;
-      try {
-        this.transport.send(peer, packets);
-      } catch (error) {
-        this.onError(`could not sync with ${peer}: ${(error as Error).message}`);
-      }
+      this.deliver((chunk) => this.transport.send(peer, chunk), packets, peer);
     }
     this.outbox.clear();
   }
 
   private tryBroadcast(packets: PeerPacket[]): boolean {
+    const broadcast = this.transport.broadcast;
+    if (!broadcast) return false;
+    let relayed = true;
+    this.deliver((chunk) => {
+      if (!broadcast.call(this.transport, chunk)) relayed = false;
+    }, packets, 'everyone');
+    return relayed;
+  }
+
+  /**
+   * One message per peer per frame. Only a frame whose batch exceeds a data-channel message
+   * (BATCH_MAX packets, or MAX_IN_BAND_BYTES: the encoder throws "larger than") is split, in order,
+   * into halves until each fits.
+   */
+  private deliver(send: (packets: PeerPacket[]) => void, packets: PeerPacket[], to: string): void {
+    if (packets.length <= BATCH_MAX) return this.deliverChunk(send, packets, to);
+    for (let start = 0; start < packets.length; start += BATCH_MAX) this.deliverChunk(send, packets.slice(start, start + BATCH_MAX), to);
+  }
+
+  private deliverChunk(send: (packets: PeerPacket[]) => void, packets: PeerPacket[], to: string): void {
     try {
-      return this.transport.broadcast?.(packets) ?? false;
+      send(packets);
     } catch (error) {
-      this.onError(`could not sync: ${(error as Error).message}`);
-      return true;
+      const message = (error as Error).message;
+      if (packets.length > 1 && /larger than/.test(message)) {
+        const half = Math.ceil(packets.length / 2);
+        this.deliverChunk(send, packets.slice(0, half), to);
+        this.deliverChunk(send, packets.slice(half), to);
+        return;
+      }
+      this.onError(`could not sync with ${to}: ${message}`);
     }
   }
 }
@@ -293,6 +338,29 @@ type ListPacket = Extract<PeerPacket, { opcode: 'G_LIST' | 'P_LIST' }>;
 
 /** Pending packets carry their writer (set when they are held). */
 const writerOf = (packet: PeerPacket): string => ('writer' in packet && packet.writer) || '';
+
+/**
+ * What a value looks like on the wire. Scratch variables can hold NaN or ±Infinity (e.g. "set to
+ * 0/0"), which JSON cannot carry and the protocol rejects, and an extension may store a non-primitive;
+ * those travel as their Scratch text ("NaN", "Infinity"). The sender keeps its own value.
+ */
+export function toWire(value: unknown): ScratchValue {
+  if (typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
+  return String(value);
+}
+
+function wirePayload(body: { opcode: 'VAR'; payload: ScratchValue } | ({ opcode: 'LIST' } & ListEdit)): unknown {
+  if (body.opcode === 'VAR') return toWire(body.payload);
+  switch (body.method) {
+    case 'set':
+      return body.payload.map(toWire);
+    case 'replace':
+      return { index: body.payload.index, value: toWire(body.payload.value) };
+    case 'length':
+      return body.payload;
+  }
+}
 
 function snapshot(store: SyncStore): ScratchValue | ScratchValue[] {
   return store.kind === 'var' ? store.read() : store.read().slice();

@@ -16,7 +16,7 @@ const REPLACE_OVERHEAD = 90; // opcode, id, seq, base and field names of one rep
 export function diffList(before: readonly ScratchValue[], after: readonly ScratchValue[]): ListEdit[] {
   const shorter = Math.min(before.length, after.length);
   let start = 0;
-  while (start < shorter && before[start] === after[start]) start += 1;
+  while (start < shorter && Object.is(before[start], after[start])) start += 1;
   if (start === before.length && start === after.length) return [];
 
   const edits: ListEdit[] = [];
@@ -29,7 +29,7 @@ export function diffList(before: readonly ScratchValue[], after: readonly Scratc
   let setBytes = 20;
   for (const value of after) setBytes += sizeOf(value) + 1;
   for (let index = start; index < after.length; index += 1) {
-    if (before[index] === after[index]) continue;
+    if (Object.is(before[index], after[index])) continue;
     editBytes += REPLACE_OVERHEAD + sizeOf(after[index]!);
     if (editBytes > setBytes) return [{ method: 'set', payload: after.slice() }];
     edits.push({ method: 'replace', payload: { index, value: after[index]! } });
