@@ -1,0 +1,192 @@
+// The Scratch binding on TurboWarp's VM (with its compiler on), in Node: @turbowarp/packager's
+// scaffolding build evaluated in a jsdom window. Its renderer needs WebGL, which jsdom lacks, so
+// `setup()` throws after it created the VM; the VM itself runs headless. This checks, on the
+// compiled code rather than on the interpreter: AFTER_EXECUTE drives the flush (no `_step` wrap),
+// compiled list blocks mark the list dirty through `_monitorUpToDate`, "delete all" is seen, and
+// remote writes are not echoed.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ScratchRuntime, ScratchTarget, ScratchVariable } from '../../blocks/scratch.js';
+import { emitsFrameEvents } from '../../blocks/sync/frame-hook.js';
+import { NetworkedData } from '../../blocks/sync/networked-data.js';
+import type { SyncEngine } from '../../src/client/sync/engine.js';
+import { decodePeerMessage } from '../../src/protocol/index.js';
+import { MemoryNetwork } from './memory.js';
+import { project } from './vm-harness.js';
+
+interface TwVm {
+  runtime: ScratchRuntime & {
+    targets: (ScratchTarget & { getName(): string })[];
+    getTargetForStage(): ScratchTarget;
+    startHats(opcode: string, fields?: Record<string, string>): unknown[];
+    currentStepTime: number;
+    compilerOptions: { enabled: boolean };
+    listenerCount(event: string): number;
+  };
+  loadProject(project: string): Promise<void>;
+  stopAll(): void;
+  quit?(): void;
+}
+
+interface JsdomWindow {
+  eval(code: string): unknown;
+  close(): void;
+  performance: object;
+}
+interface Jsdom {
+  window: JsdomWindow;
+}
+const require = createRequire(import.meta.url);
+// jsdom ships no types; only this much of it is used.
+const { JSDOM, VirtualConsole } = require('jsdom') as {
+  JSDOM: new (html: string, options: object) => Jsdom;
+  VirtualConsole: new () => object;
+};
+const scaffoldingPath = require.resolve('@turbowarp/packager/dist/scaffolding/scaffolding-full.js');
+let dom: Jsdom;
+
+function turboWarpVm(): TwVm {
+  const Scaffolding = (dom.window as unknown as { Scaffolding: { Scaffolding: new () => { setup(): void; vm: TwVm } } }).Scaffolding;
+  const scaffolding = new Scaffolding.Scaffolding();
+  try {
+    scaffolding.setup();
+  } catch (error) {
+    if (!/WebGL/.test(String(error))) throw error;
+  }
+  return scaffolding.vm;
+}
+
+class TwNode {
+  readonly vm = turboWarpVm();
+  readonly engine: SyncEngine;
+  readonly data: NetworkedData;
+
+  constructor(
+    readonly id: string,
+    net: MemoryNetwork,
+  ) {
+    this.engine = net.add(id);
+    this.data = new NetworkedData(this.vm.runtime, {
+      bindNetworked: (networkId, scope, store) => this.engine.bind(networkId, scope, store),
+      unbindNetworked: (networkId, scope) => void this.engine.unbind(networkId, scope),
+      flushSync: () => this.engine.flush(),
+    });
+  }
+
+  async load(): Promise<this> {
+    await this.vm.loadProject(JSON.stringify(project()));
+    this.vm.runtime.currentStepTime = 250;
+    this.variable(this.stage, 'me').value = this.id;
+    return this;
+  }
+
+  get stage(): ScratchTarget {
+    return this.vm.runtime.getTargetForStage()!;
+  }
+
+  get player(): ScratchTarget {
+    return this.vm.runtime.targets.find((t) => !t.isStage && t.getName() === 'Player')!;
+  }
+
+  variable(target: ScratchTarget, name: string, type: '' | 'list' = ''): ScratchVariable {
+    return target.lookupVariableByNameAndType(name, type)!;
+  }
+
+  values() {
+    return {
+      score: this.variable(this.stage, 'score').value,
+      log: this.variable(this.stage, 'log', 'list').value,
+      hp: this.variable(this.player, 'hp').value,
+      inv: this.variable(this.player, 'inv', 'list').value,
+    };
+  }
+}
+
+const nodes: TwNode[] = [];
+const net = new MemoryNetwork();
+
+function settle(maxFrames = 30) {
+  for (let frames = 0; frames < maxFrames; frames += 1) {
+    const before = net.messagesSent;
+    for (const node of nodes) node.vm.runtime._step();
+    while (net.deliverOne());
+    if (net.messagesSent === before) return;
+  }
+  throw new Error('not settled');
+}
+
+beforeAll(async () => {
+  // A silent virtual console: the VM's asset warnings and jsdom's "getContext not implemented".
+  dom = new JSDOM('<!doctype html><body></body>', { runScripts: 'outside-only', pretendToBeVisual: true, url: 'http://127.0.0.1/', virtualConsole: new VirtualConsole() });
+  // jsdom's performance has no mark/measure, which the project loader calls.
+  const perf = dom.window.performance as unknown as Record<string, unknown>;
+  perf.mark ??= () => {};
+  perf.measure ??= () => {};
+  dom.window.eval(readFileSync(scaffoldingPath, 'utf8'));
+  for (const id of ['ann', 'bob']) nodes.push(await new TwNode(id, net).load());
+}, 30_000);
+
+afterAll(() => {
+  for (const node of nodes) {
+    node.data.stopAll();
+    node.vm.stopAll();
+    node.vm.quit?.();
+  }
+  dom?.window.close();
+});
+
+describe("Scratch binding on TurboWarp's compiled VM", () => {
+  it('hooks AFTER_EXECUTE (no _step wrap) and syncs compiled list and variable blocks without echo', () => {
+    const [ann, bob] = nodes as [TwNode, TwNode];
+    const runtime = ann.vm.runtime;
+    expect(runtime.compilerOptions.enabled).toBe(true);
+    expect(emitsFrameEvents(runtime)).toBe(true);
+    const listeners = runtime.listenerCount('AFTER_EXECUTE');
+    for (const node of nodes) {
+      node.data.syncVariable(node.stage, 'score', 'score', null);
+      node.data.syncList(node.stage, 'log', 'log', null);
+      node.data.syncVariable(node.player, 'hp', 'hp', null);
+      node.data.syncList(node.player, 'inv', 'inv', null);
+    }
+    expect(runtime.listenerCount('AFTER_EXECUTE')).toBe(listeners + 1);
+    expect(Object.prototype.hasOwnProperty.call(runtime, '_step')).toBe(false);
+
+    const threads = runtime.startHats('event_whenbroadcastreceived', { BROADCAST_OPTION: 'edits' }) as { isCompiled?: boolean }[];
+    expect(threads.length).toBe(2);
+    expect(threads.every((thread) => thread.isCompiled)).toBe(true);
+    runtime._step();
+    expect(ann.values()).toEqual({ score: 15, log: ['first', 'second'], hp: 50, inv: ['bow'] });
+    expect(net.inFlight).toHaveLength(1); // one message to bob for four ids
+    settle();
+    expect(bob.values()).toEqual(ann.values());
+    expect(net.messagesSent).toBe(1); // bob did not echo
+
+    // A burst of 100 compiled edits in one frame: one message.
+    bob.vm.runtime.startHats('event_whenbroadcastreceived', { BROADCAST_OPTION: 'count' });
+    bob.vm.runtime._step();
+    expect(bob.values().log).toHaveLength(102);
+    expect(net.inFlight).toHaveLength(1);
+    settle();
+    expect(ann.values()).toEqual(bob.values());
+
+    // Compiled "replace item": same array, same length; only the `_monitorUpToDate` flag tells.
+    bob.vm.runtime.startHats('event_whenbroadcastreceived', { BROADCAST_OPTION: 'rename' });
+    bob.vm.runtime._step();
+    expect(decodePeerMessage(net.inFlight[0]!.text)).toEqual([expect.objectContaining({ method: 'replace', payload: { index: 1, value: 'renamed by bob' } })]);
+    settle();
+    expect((ann.values().log as string[])[1]).toBe('renamed by bob');
+
+    // Compiled "delete 1 of" (inlined shift) and "delete all" (a new array, no flag).
+    runtime.startHats('event_whenbroadcastreceived', { BROADCAST_OPTION: 'shift' });
+    runtime._step();
+    expect(decodePeerMessage(net.inFlight[0]!.text)).toEqual([expect.objectContaining({ id: 'log', method: 'set' })]);
+    settle();
+    expect(bob.values().log).toHaveLength(101);
+    bob.vm.runtime.startHats('event_whenbroadcastreceived', { BROADCAST_OPTION: 'clear' });
+    settle();
+    expect(ann.values().log).toEqual([]);
+    expect(ann.values()).toEqual(bob.values());
+    expect(net.errors).toEqual([]);
+  });
+});
