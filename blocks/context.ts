@@ -1,15 +1,16 @@
-// What every block group gets: the Scratch API, the core client, hats and translation.
+// What every block group gets: the Scratch API, the ports (core client, data sync), hats and translation.
 import type { CoreClient } from '../src/client/api.js';
 import type { HatEvents } from './hats.js';
-import type { ScratchApi } from './scratch.js';
-import type { NetworkedData } from './sync/networked-data.js';
+import type { DataSync } from './ports.js';
+import type { ScratchApi, ScratchRuntime } from './scratch.js';
 import type { Translate } from './translate.js';
 
 export interface BlockContext {
   Scratch: ScratchApi;
+  runtime: ScratchRuntime;
   client: CoreClient;
   hats: HatEvents;
-  data: NetworkedData;
+  data: DataSync;
   t: Translate;
   /** Runs a block's core call; a failure is already "last error" + the error hat, so the block just ends. */
   attempt<T>(run: () => T | Promise<T>, fallback: T): Promise<T> | T;

@@ -1,5 +1,6 @@
 // The extension object TurboWarp registers: getInfo() from the block groups, and one method per
-// block that calls the group's `run`. Failures never escape a block: they become "last error".
+// block that calls the group's `run`. Failures never escape a block: they become "last error" (and
+// the error hat), and the block gives a visible result of its type ('' / false / nothing).
 import type { CoreClient } from '../src/client/api.js';
 import type { BlockContext } from './context.js';
 import { connectionBlocks } from './groups/connection.js';
@@ -9,33 +10,57 @@ import { messageBlocks } from './groups/messages.js';
 import { playerBlocks } from './groups/players.js';
 import { voiceBlocks } from './groups/voice.js';
 import { EXTENSION_ID, HatEvents } from './hats.js';
+import type { DataSync, DataSyncFactory } from './ports.js';
 import type { BlockUtil, ScratchApi, ScratchRuntime } from './scratch.js';
 import type { BlockArgs, BlockGroup } from './spec.js';
-import { NetworkedData } from './sync/networked-data.js';
 import { translator } from './translate.js';
+import { createDataSync } from './wiring.js';
 
+// A small cloud with three linked players (drawn for CL5).
 const ICON =
   'data:image/svg+xml;base64,' +
   btoa(
-    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 40"><circle cx="20" cy="20" r="19" fill="#0fbd8c"/>' +
-      '<circle cx="12" cy="14" r="4" fill="#fff"/><circle cx="28" cy="14" r="4" fill="#fff"/><circle cx="20" cy="28" r="4" fill="#fff"/>' +
-      '<path d="M12 14L28 14L20 28Z" fill="none" stroke="#fff" stroke-width="2"/></svg>',
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 40"><circle cx="20" cy="20" r="19" fill="#0fbd8c" stroke="#0b8e69" stroke-width="2"/>' +
+      '<path d="M12 14L28 14L20 28Z" fill="none" stroke="#fff" stroke-width="2"/>' +
+      '<circle cx="12" cy="14" r="4" fill="#fff"/><circle cx="28" cy="14" r="4" fill="#fff"/><circle cx="20" cy="28" r="4" fill="#fff"/></svg>',
   );
 
 export type ExtensionObject = Record<string, unknown> & { getInfo(): object };
 
-export function createExtension(Scratch: ScratchApi, client: CoreClient, runtime: ScratchRuntime | undefined = Scratch.vm?.runtime): ExtensionObject {
+/**
+ * Builds the CloudLink 5 extension object.
+ * @param Scratch the global `Scratch` (or a stand-in with `vm.runtime`, `BlockType`, `ArgumentType`)
+ * @param client  the core client port (CloudLinkClient, or a fake in tests)
+ * @param sync    the networked variable/list port, or a factory for it; defaults to blocks/sync/ (wiring.ts)
+ * @param runtime the Scratch runtime; defaults to `Scratch.vm.runtime`
+ */
+export function createExtension(
+  Scratch: ScratchApi,
+  client: CoreClient,
+  sync: DataSync | DataSyncFactory = createDataSync,
+  runtime: ScratchRuntime | undefined = Scratch.vm?.runtime,
+): ExtensionObject {
   if (!runtime) throw new Error('CloudLink 5 needs the Scratch VM (Scratch.vm.runtime)');
+  const data: DataSync = typeof sync === 'function' ? sync(runtime, client) : sync;
+
+  const report = (error: unknown) => {
+    try {
+      client.reportError(error);
+    } catch (failure) {
+      console.error('CloudLink 5: could not record an error', error, failure);
+    }
+  };
   const t = translator(Scratch);
   const context: BlockContext = {
     Scratch,
+    runtime,
     client,
     hats: new HatEvents(runtime),
-    data: new NetworkedData(runtime, client),
+    data,
     t,
     attempt(run, fallback) {
       const failed = (error: unknown) => {
-        client.reportError(error);
+        report(error);
         return fallback;
       };
       try {
@@ -47,20 +72,22 @@ export function createExtension(Scratch: ScratchApi, client: CoreClient, runtime
     },
   };
   const groups: BlockGroup[] = [connectionBlocks, lobbyBlocks, playerBlocks, messageBlocks, dataBlocks, voiceBlocks].map((group) => group(context));
+  const { BlockType } = Scratch;
+  const fallbackOf = (blockType: string): unknown =>
+    blockType === BlockType.REPORTER ? '' : blockType === BlockType.BOOLEAN || blockType === BlockType.HAT || blockType === BlockType.EVENT ? false : undefined;
 
   const extension: ExtensionObject = {
     getInfo: () => ({
       id: EXTENSION_ID,
-      name: 'CloudLink 5',
+      name: t('name', 'CloudLink 5'),
       color1: '#0fbd8c',
       color2: '#0da57a',
       color3: '#0b8e69',
       menuIconURI: ICON,
       blockIconURI: ICON,
-      docsURI: 'https://github.com/cloudlink5/cloudlink5/blob/main/docs/blocks.md',
       // TurboWarp shows group labels; vanilla Scratch only knows separators.
       blocks: groups.flatMap((group) => [
-        Scratch.BlockType.LABEL ? { blockType: Scratch.BlockType.LABEL, text: group.label } : '---',
+        BlockType.LABEL ? { blockType: BlockType.LABEL, text: group.label } : '---',
         ...group.blocks.map((b) => b.info),
       ]),
       menus: Object.assign({}, ...groups.map((group) => group.menus ?? {})),
@@ -68,17 +95,36 @@ export function createExtension(Scratch: ScratchApi, client: CoreClient, runtime
   };
   for (const group of groups) {
     for (const block of group.blocks) {
+      const fallback = fallbackOf(block.info.blockType);
       extension[block.info.opcode] = (args: BlockArgs, util: BlockUtil) => {
+        const failed = (error: unknown) => {
+          report(error);
+          return fallback;
+        };
         try {
-          return block.run(args ?? {}, util);
+          const result = block.run(args ?? {}, util);
+          // A promise that rejects would be an unhandled rejection in the VM: settle it here.
+          return isThenable(result) ? Promise.resolve(result).catch(failed) : result;
         } catch (error) {
-          // Reporters and hats must return something Scratch can show, never throw.
-          client.reportError(error);
-          return '';
+          return failed(error);
         }
       };
     }
-    for (const [name, items] of Object.entries(group.menuItems ?? {})) extension[name] = items;
+    for (const [name, items] of Object.entries(group.menuItems ?? {})) {
+      extension[name] = () => {
+        try {
+          const list = items();
+          return list.length ? list : [''];
+        } catch (error) {
+          console.error('CloudLink 5: menu failed', error);
+          return [''];
+        }
+      };
+    }
   }
   return extension;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 }

@@ -19,6 +19,8 @@ interface Instance {
 }
 
 interface Delivery {
+  /** The hat (short opcode, e.g. 'whenBroadcast') this event was fired for. */
+  hat: string;
   event: unknown;
   /** Set when the event is for one hat instance that was busy when it arrived. */
   only?: Instance;
@@ -30,7 +32,7 @@ const MAX_WAITING = 10_000;
 
 export class HatEvents {
   private current: Delivery | null = null;
-  private readonly waiting: (Instance & { opcode: string; event: unknown })[] = [];
+  private readonly waiting: (Instance & { opcode: string; hat: string; event: unknown })[] = [];
 
   constructor(private readonly runtime: ScratchRuntime) {
     onEveryFrame(runtime, () => this.pump());
@@ -39,10 +41,10 @@ export class HatEvents {
   fire(opcode: string, event: object): void {
     const full = `${EXTENSION_ID}_${opcode}`;
     const busy = this.busy(full);
-    this.start(full, { event });
+    this.start(full, { hat: opcode, event });
     for (const instance of busy) {
       if (this.waiting.length >= MAX_WAITING) this.waiting.shift();
-      this.waiting.push({ opcode: full, ...instance, event });
+      this.waiting.push({ opcode: full, hat: opcode, ...instance, event });
     }
   }
 
@@ -55,19 +57,27 @@ export class HatEvents {
     return delivery.event as T;
   }
 
-  /** The event that started this thread (for reporters inside a hat's script). */
-  eventOf<T>(util: BlockUtil): T | null {
-    const thread = util.thread as Thread | undefined;
-    return ((thread?.cl5Delivery ?? this.current)?.event as T | undefined) ?? null;
+  /**
+   * The event that started this thread (for reporters inside a hat's script), if one of `hats`
+   * (short opcodes) started it; null outside such a script, so the reporter can show the latest.
+   */
+  eventOf<T>(util: BlockUtil | undefined, ...hats: string[]): T | null {
+    const thread = util?.thread as Thread | undefined;
+    const delivery = thread?.cl5Delivery ?? this.current;
+    if (!delivery || (hats.length > 0 && !hats.includes(delivery.hat))) return null;
+    return (delivery.event as T | undefined) ?? null;
   }
 
   private start(opcode: string, delivery: Delivery, target?: ScratchTarget): void {
+    // Restore (not clear) on the way out: an event fired from inside startHats (a predicate or a
+    // listener that emits synchronously) must not rob the outer delivery of its event.
+    const outer = this.current;
     this.current = delivery;
     try {
       const threads = (this.runtime.startHats(opcode, undefined, target) ?? []) as Thread[];
       for (const thread of threads) thread.cl5Delivery = delivery;
     } finally {
-      this.current = null;
+      this.current = outer;
     }
   }
 
@@ -98,7 +108,7 @@ export class HatEvents {
       }
       this.waiting.splice(i, 1);
       startedNow.add(key);
-      this.start(entry.opcode, { event: entry.event, only: { target: entry.target, block: entry.block } }, entry.target);
+      this.start(entry.opcode, { hat: entry.hat, event: entry.event, only: { target: entry.target, block: entry.block } }, entry.target);
     }
   }
 }

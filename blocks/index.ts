@@ -1,14 +1,14 @@
 // Entry point of dist/cloudlink5.js: TurboWarp runs this file as an unsandboxed extension.
-import { CloudLinkClient } from '../src/client/cloudlink.js';
 import { createExtension } from './extension.js';
 import type { ScratchApi } from './scratch.js';
+import { createCoreClient, createDataSync } from './wiring.js';
 
 declare const Scratch: ScratchApi;
 
 if (!Scratch.extensions.unsandboxed) {
   throw new Error(
-    'CloudLink 5 must run unsandboxed (it uses WebRTC and changes variables directly). In TurboWarp, load it with "Run extension without sandbox" ticked.',
+    'CloudLink 5 must be loaded unsandboxed (it uses WebRTC and changes variables directly). In TurboWarp: Extensions → Custom Extension, tick "Run extension without sandbox".',
   );
 }
 
-Scratch.extensions.register(createExtension(Scratch, new CloudLinkClient()));
+Scratch.extensions.register(createExtension(Scratch, createCoreClient(), createDataSync));

@@ -11,7 +11,11 @@ export function connectionBlocks(ctx: BlockContext): BlockGroup {
   const iceServers: IceServer[] = [];
 
   client.on('connected', () => hats.fire('whenConnected', {}));
-  client.on('disconnected', (reason) => hats.fire('whenDisconnected', { reason }));
+  let disconnectReason = '';
+  client.on('disconnected', (reason) => {
+    disconnectReason = reason;
+    hats.fire('whenDisconnected', { reason });
+  });
   client.on('error', (error) => hats.fire('whenError', error));
   client.on('mode', (mode) => hats.fire('whenModeChanges', { mode }));
 
@@ -98,6 +102,10 @@ export function connectionBlocks(ctx: BlockContext): BlockGroup {
       { info: { opcode: 'myUsername', blockType: REPORTER, text: t('myUsername', 'my username') }, run: () => client.myUsername },
       { info: { opcode: 'myMode', blockType: REPORTER, text: t('myMode', 'my mode') }, run: () => client.mode },
       { info: { opcode: 'lastError', blockType: REPORTER, text: t('lastError', 'last error') }, run: () => client.lastError },
+      {
+        info: { opcode: 'disconnectReason', blockType: REPORTER, text: t('disconnectReason', 'reason of the last disconnect') },
+        run: (_args, util) => hats.eventOf<{ reason: string }>(util, 'whenDisconnected')?.reason ?? disconnectReason,
+      },
       { info: { opcode: 'whenConnected', blockType: HAT, text: t('whenConnected', 'when connected'), isEdgeActivated: false }, run: (_args, util) => hats.accepts(util) !== null },
       { info: { opcode: 'whenDisconnected', blockType: HAT, text: t('whenDisconnected', 'when disconnected'), isEdgeActivated: false }, run: (_args, util) => hats.accepts(util) !== null },
       { info: { opcode: 'whenError', blockType: HAT, text: t('whenError', 'when an error happens'), isEdgeActivated: false }, run: (_args, util) => hats.accepts(util) !== null },

@@ -2,17 +2,22 @@
 // (G_VAR/G_LIST) or with one player (P_VAR/P_LIST).
 import type { BlockContext } from '../context.js';
 import type { ScratchTarget } from '../scratch.js';
-import { text, type BlockGroup } from '../spec.js';
+import { text, type BlockGroup, type BlockSpec } from '../spec.js';
 
 export function dataBlocks(ctx: BlockContext): BlockGroup {
-  const { Scratch, t, attempt, data } = ctx;
-  const { COMMAND } = Scratch.BlockType;
+  const { Scratch, t, attempt, data, hats, runtime } = ctx;
+  const { COMMAND, REPORTER, HAT } = Scratch.BlockType;
   const { STRING } = Scratch.ArgumentType;
-  const runtime = Scratch.vm?.runtime;
+  let lastChanged = { id: '', from: '' };
+
+  data.onRemoteChange?.((id, from) => {
+    lastChanged = { id, from };
+    hats.fire('whenDataChanged', { id, from });
+  });
 
   /** Names of the variables (or lists) the sprite being edited can use: its own and the stage's. */
   const namesOf = (type: '' | 'list') => () => {
-    const target = runtime?.getEditingTarget?.() ?? runtime?.getTargetForStage?.();
+    const target = runtime.getEditingTarget?.() ?? runtime.getTargetForStage?.();
     const names = target?.getAllVariableNamesInScopeByType?.(type) ?? [];
     return names.length ? [...names].sort() : [''];
   };
@@ -24,6 +29,23 @@ export function dataBlocks(ctx: BlockContext): BlockGroup {
   const listArg = { type: STRING, menu: 'lists' };
   const idArg = { type: STRING, defaultValue: 'score' };
   const playerArg = { type: STRING, defaultValue: '' };
+
+  const changeBlocks: BlockSpec[] = [
+    {
+      info: {
+        opcode: 'whenDataChanged',
+        blockType: HAT,
+        text: t('whenDataChanged', 'when [ID] is changed by another player'),
+        isEdgeActivated: false,
+        arguments: { ID: idArg },
+      },
+      run: ({ ID }, util) => hats.accepts<{ id: string }>(util)?.id === text(ID),
+    },
+    {
+      info: { opcode: 'dataChangedBy', blockType: REPORTER, text: t('dataChangedBy', 'player who changed it') },
+      run: (_args, util) => hats.eventOf<{ from?: string }>(util, 'whenDataChanged')?.from ?? lastChanged.from,
+    },
+  ];
 
   return {
     label: t('label.data', 'Networked data'),
@@ -63,6 +85,13 @@ export function dataBlocks(ctx: BlockContext): BlockGroup {
         info: { opcode: 'stopSyncing', blockType: COMMAND, text: t('stopSyncing', 'stop syncing [ID]'), arguments: { ID: idArg } },
         run: ({ ID }) => attempt(() => void data.stopSyncing(text(ID)), undefined),
       },
+      {
+        info: { opcode: 'stopSyncingAll', blockType: COMMAND, text: t('stopSyncingAll', 'stop syncing everything') },
+        run: () => attempt(() => data.stopAll(), undefined),
+      },
+      // Only when the DataSync port reports remote changes (DataSync.onRemoteChange); a hat that
+      // could never run is not shown.
+      ...(data.onRemoteChange ? changeBlocks : []),
     ],
   };
 }

@@ -6,27 +6,53 @@ import { data, reported, text, type BlockGroup } from '../spec.js';
 import type { BlockUtil } from '../scratch.js';
 
 const key = (kind: string, channel: string) => `${kind}\n${channel}`;
+const fromKey = (from: string, channel: string) => `${from}\n${channel}`;
+const MESSAGE_HATS = ['whenBroadcast', 'whenPrivate', 'whenPrivateFrom', 'whenMessageFrom'];
 
 export function messageBlocks(ctx: BlockContext): BlockGroup {
   const { Scratch, client, hats, t, attempt } = ctx;
   const { COMMAND, REPORTER, HAT } = Scratch.BlockType;
   const { STRING } = Scratch.ArgumentType;
   const latest = new Map<string, ReceivedMessage>();
+  /** Latest private message per sender and channel. */
+  const latestPrivate = new Map<string, ReceivedMessage>();
 
   client.on('message', (message) => {
     latest.set(key(message.kind, message.channel), message);
-    hats.fire(message.kind === 'broadcast' ? 'whenBroadcast' : 'whenPrivate', message);
+    if (message.kind === 'private') {
+      latestPrivate.set(fromKey(message.from, message.channel), message);
+      hats.fire('whenPrivate', message);
+      hats.fire('whenPrivateFrom', message);
+    } else hats.fire('whenBroadcast', message);
     hats.fire('whenMessageFrom', message);
   });
-  client.on('channel-open', (peer, label) => hats.fire('whenChannelOpens', { peer, label }));
-  client.on('channel-close', (peer, label) => hats.fire('whenChannelCloses', { peer, label }));
+  // A player who left sends nothing more: forget their messages (the map stays small).
+  client.on('peer-leave', (id) => {
+    for (const k of [...latestPrivate.keys()]) if (k.startsWith(`${id}\n`)) latestPrivate.delete(k);
+  });
+  let lastChannelPeer = '';
+  client.on('channel-open', (peer, label) => {
+    lastChannelPeer = peer;
+    hats.fire('whenChannelOpens', { peer, label });
+  });
+  client.on('channel-close', (peer, label) => {
+    lastChannelPeer = peer;
+    hats.fire('whenChannelCloses', { peer, label });
+  });
 
   /** The message that started this script if it matches, else the latest of that kind on that channel. */
   const message = (util: BlockUtil, kind: string, channel: string): ReceivedMessage | undefined => {
-    const started = hats.eventOf<ReceivedMessage>(util);
-    if (started && 'kind' in started && started.kind === kind && started.channel === channel) return started;
+    const started = hats.eventOf<ReceivedMessage>(util, ...MESSAGE_HATS);
+    if (started && started.kind === kind && started.channel === channel) return started;
     return latest.get(key(kind, channel));
   };
+  /** The same for one sender's private messages. */
+  const privateFrom = (util: BlockUtil, from: string, channel: string): ReceivedMessage | undefined => {
+    const started = hats.eventOf<ReceivedMessage>(util, ...MESSAGE_HATS);
+    if (started && started.kind === 'private' && started.from === from && started.channel === channel) return started;
+    return latestPrivate.get(fromKey(from, channel));
+  };
+  const playerArg = { type: STRING, defaultValue: '' };
   const channelArg = { type: STRING, menu: 'channels', defaultValue: 'default' };
   const kindArg = { type: STRING, menu: 'kinds', defaultValue: 'broadcast' };
 
@@ -63,7 +89,7 @@ export function messageBlocks(ctx: BlockContext): BlockGroup {
           opcode: 'sendPrivate',
           blockType: COMMAND,
           text: t('sendPrivate', 'send [DATA] to player [PLAYER] on channel [CHANNEL]'),
-          arguments: { DATA: { type: STRING, defaultValue: 'hello' }, PLAYER: { type: STRING, defaultValue: '' }, CHANNEL: channelArg },
+          arguments: { DATA: { type: STRING, defaultValue: 'hello' }, PLAYER: playerArg, CHANNEL: channelArg },
         },
         run: ({ DATA, PLAYER, CHANNEL }) => attempt(() => client.sendPrivate(text(PLAYER), data(DATA), text(CHANNEL)), undefined),
       },
@@ -74,6 +100,19 @@ export function messageBlocks(ctx: BlockContext): BlockGroup {
       {
         info: { opcode: 'whenPrivate', blockType: HAT, text: t('whenPrivate', 'when I get a private message on channel [CHANNEL]'), isEdgeActivated: false, arguments: { CHANNEL: channelArg } },
         run: ({ CHANNEL }, util) => hats.accepts<ReceivedMessage>(util)?.channel === text(CHANNEL),
+      },
+      {
+        info: {
+          opcode: 'whenPrivateFrom',
+          blockType: HAT,
+          text: t('whenPrivateFrom', 'when I get a private message from player [PLAYER] on channel [CHANNEL]'),
+          isEdgeActivated: false,
+          arguments: { PLAYER: playerArg, CHANNEL: channelArg },
+        },
+        run: ({ PLAYER, CHANNEL }, util) => {
+          const message = hats.accepts<ReceivedMessage>(util);
+          return message?.from === text(PLAYER) && message.channel === text(CHANNEL);
+        },
       },
       {
         info: { opcode: 'whenMessageFrom', blockType: HAT, text: t('whenMessageFrom', 'when I get any message from player [PLAYER]'), isEdgeActivated: false, arguments: { PLAYER: { type: STRING, defaultValue: '' } } },
@@ -88,6 +127,15 @@ export function messageBlocks(ctx: BlockContext): BlockGroup {
         run: ({ KIND, CHANNEL }, util) => message(util, text(KIND), text(CHANNEL))?.from ?? '',
       },
       {
+        info: {
+          opcode: 'privateDataFrom',
+          blockType: REPORTER,
+          text: t('privateDataFrom', 'private data from player [PLAYER] on channel [CHANNEL]'),
+          arguments: { PLAYER: playerArg, CHANNEL: channelArg },
+        },
+        run: ({ PLAYER, CHANNEL }, util) => reported(privateFrom(util, text(PLAYER), text(CHANNEL))?.payload),
+      },
+      {
         info: { opcode: 'whenChannelOpens', blockType: HAT, text: t('whenChannelOpens', 'when channel [CHANNEL] opens with a player'), isEdgeActivated: false, arguments: { CHANNEL: channelArg } },
         run: ({ CHANNEL }, util) => hats.accepts<{ label: string }>(util)?.label === text(CHANNEL),
       },
@@ -97,7 +145,7 @@ export function messageBlocks(ctx: BlockContext): BlockGroup {
       },
       {
         info: { opcode: 'channelPlayer', blockType: REPORTER, text: t('channelPlayer', 'player of the channel event') },
-        run: (_args, util) => hats.eventOf<{ peer?: string }>(util)?.peer ?? '',
+        run: (_args, util) => hats.eventOf<{ peer?: string }>(util, 'whenChannelOpens', 'whenChannelCloses')?.peer ?? lastChannelPeer,
       },
     ],
   };

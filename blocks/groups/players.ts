@@ -22,7 +22,7 @@ export function playerBlocks(ctx: BlockContext): BlockGroup {
   });
 
   /** The player a hat started this script for, else the latest one. */
-  const eventPlayer = (util: Parameters<typeof hats.eventOf>[0], fallback: string) => hats.eventOf<{ id: string }>(util)?.id ?? fallback;
+  const eventPlayer = (util: Parameters<typeof hats.eventOf>[0], hat: string, fallback: string) => hats.eventOf<{ id: string }>(util, hat)?.id ?? fallback;
 
   return {
     label: t('label.players', 'Players'),
@@ -30,9 +30,9 @@ export function playerBlocks(ctx: BlockContext): BlockGroup {
       { info: { opcode: 'whenPlayerJoins', blockType: HAT, text: t('whenPlayerJoins', 'when a player joins my lobby'), isEdgeActivated: false }, run: (_args, util) => hats.accepts(util) !== null },
       { info: { opcode: 'whenPlayerLeaves', blockType: HAT, text: t('whenPlayerLeaves', 'when a player leaves my lobby'), isEdgeActivated: false }, run: (_args, util) => hats.accepts(util) !== null },
       { info: { opcode: 'whenPlayerConnected', blockType: HAT, text: t('whenPlayerConnected', 'when my link to a player opens'), isEdgeActivated: false }, run: (_args, util) => hats.accepts(util) !== null },
-      { info: { opcode: 'joinedPlayer', blockType: REPORTER, text: t('joinedPlayer', 'player who joined') }, run: (_args, util) => eventPlayer(util, last.joined) },
-      { info: { opcode: 'leftPlayer', blockType: REPORTER, text: t('leftPlayer', 'player who left') }, run: (_args, util) => eventPlayer(util, last.left) },
-      { info: { opcode: 'connectedPlayer', blockType: REPORTER, text: t('connectedPlayer', 'player whose link opened') }, run: (_args, util) => eventPlayer(util, last.connected) },
+      { info: { opcode: 'joinedPlayer', blockType: REPORTER, text: t('joinedPlayer', 'player who joined') }, run: (_args, util) => eventPlayer(util, 'whenPlayerJoins', last.joined) },
+      { info: { opcode: 'leftPlayer', blockType: REPORTER, text: t('leftPlayer', 'player who left') }, run: (_args, util) => eventPlayer(util, 'whenPlayerLeaves', last.left) },
+      { info: { opcode: 'connectedPlayer', blockType: REPORTER, text: t('connectedPlayer', 'player whose link opened') }, run: (_args, util) => eventPlayer(util, 'whenPlayerConnected', last.connected) },
       { info: { opcode: 'players', blockType: REPORTER, text: t('players', 'players in my lobby (JSON)') }, run: () => JSON.stringify(client.players()) },
       { info: { opcode: 'playerCount', blockType: REPORTER, text: t('playerCount', 'number of other players') }, run: () => client.players().length },
       {

@@ -13,6 +13,7 @@ export function voiceBlocks(ctx: BlockContext): BlockGroup {
   client.on('voice', (event, peer) => {
     lastCaller = peer;
     hats.fire('whenCall', { event, peer });
+    hats.fire('whenCallWith', { event, peer });
   });
 
   const playerArg = { type: STRING, defaultValue: '' };
@@ -90,7 +91,24 @@ export function voiceBlocks(ctx: BlockContext): BlockGroup {
       },
       {
         info: { opcode: 'callPeer', blockType: REPORTER, text: t('callPeer', 'player of the call event') },
-        run: (_args, util) => hats.eventOf<{ peer: string }>(util)?.peer ?? lastCaller,
+        run: (_args, util) => hats.eventOf<{ peer: string }>(util, 'whenCall', 'whenCallWith')?.peer ?? lastCaller,
+      },
+      {
+        info: {
+          opcode: 'whenCallWith',
+          blockType: HAT,
+          text: t('whenCallWith', 'when a call with player [PLAYER] [EVENT]'),
+          isEdgeActivated: false,
+          arguments: { PLAYER: playerArg, EVENT: { type: STRING, menu: 'callEvents', defaultValue: 'ringing' } },
+        },
+        run: ({ PLAYER, EVENT }, util) => {
+          const call = hats.accepts<{ event: string; peer: string }>(util);
+          return call?.peer === text(PLAYER) && call.event === text(EVENT);
+        },
+      },
+      {
+        info: { opcode: 'inCallWith', blockType: BOOLEAN, text: t('inCallWith', 'in a call with player [PLAYER]?'), arguments: { PLAYER: playerArg } },
+        run: ({ PLAYER }) => client.callState(text(PLAYER)) === 'in call',
       },
     ],
   };

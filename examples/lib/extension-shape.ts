@@ -21,7 +21,7 @@ export function nodeScratch(runtime: ScratchRuntime): ScratchApi {
 
 export function cloudlinkShape(): ExtensionShape {
   const runtime = { startHats: () => [], _step() {} } as ScratchRuntime;
-  const info = createExtension(nodeScratch(runtime), new CloudLinkClient(), runtime).getInfo() as ExtensionShape & {
+  const info = createExtension(nodeScratch(runtime), new CloudLinkClient()).getInfo() as ExtensionShape & {
     blocks: (ExtensionShape['blocks'][number] | string)[];
   };
   return { id: info.id, menus: info.menus, blocks: info.blocks.filter((b): b is ExtensionShape['blocks'][number] => typeof b === 'object' && 'opcode' in b) };

@@ -4,9 +4,10 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createExtension, type ExtensionObject } from '../../blocks/extension.js';
 import type { BlockUtil } from '../../blocks/scratch.js';
-import { fakeClient, fakeRuntime, fakeScratch, type InstalledHat } from './fakes.js';
+import { fakeClient, fakeRuntime, fakeScratch, fakeSync, type InstalledHat } from './fakes.js';
 
 let client: ReturnType<typeof fakeClient>;
+let sync: ReturnType<typeof fakeSync>;
 let extension: ExtensionObject;
 let runtime: ReturnType<typeof fakeRuntime>;
 const util = { target: {}, thread: {} } as unknown as BlockUtil;
@@ -20,7 +21,8 @@ const hat = (opcode: string, args: Record<string, unknown> = {}): InstalledHat =
 beforeEach(() => {
   client = fakeClient();
   runtime = fakeRuntime(() => extension);
-  extension = createExtension(fakeScratch(runtime), client, runtime);
+  sync = fakeSync();
+  extension = createExtension(fakeScratch(runtime), client, sync, runtime);
 });
 
 interface Info {
@@ -59,7 +61,7 @@ describe('getInfo', () => {
   });
 
   it('passes every text through Scratch.translate', () => {
-    const translated = createExtension(fakeScratch(runtime, { translate: true }), client, runtime).getInfo() as Info;
+    const translated = createExtension(fakeScratch(runtime, { translate: true }), client, sync, runtime).getInfo() as Info;
     const texts = translated.blocks.filter((b) => typeof b === 'object').map((b) => (b as { text: string }).text);
     expect(texts.every((t) => t.startsWith('T('))).toBe(true);
   });
@@ -150,16 +152,17 @@ describe('errors', () => {
     expect(await run('lobbyExists', { NAME: 'room' })).toBe(false);
   });
 
-  it('a sync block naming a missing variable reports it', () => {
+  it('a sync block naming a missing variable reports it (real blocks/sync binding by default)', () => {
+    const real = createExtension(fakeScratch(runtime), client);
     const target = { lookupVariableByNameAndType: () => null };
-    (extension.syncVariable as (a: object, u: object) => unknown)({ VAR: 'nope', ID: 'x' }, { target, thread: {} });
+    (real.syncVariable as (a: object, u: object) => unknown)({ VAR: 'nope', ID: 'x' }, { target, thread: {} });
     expect(client.errors).toEqual(['no variable named "nope"']);
   });
 
   it('refuses to load sandboxed, with a clear message', async () => {
     const scratch = fakeScratch(runtime, { unsandboxed: false });
     (globalThis as { Scratch?: unknown }).Scratch = scratch;
-    await expect(import('../../blocks/index.js?sandboxed' as string)).rejects.toThrow('must run unsandboxed');
+    await expect(import('../../blocks/index.js?sandboxed' as string)).rejects.toThrow('must be loaded unsandboxed');
     expect(scratch.registered).toEqual([]);
     delete (globalThis as { Scratch?: unknown }).Scratch;
   });
@@ -216,5 +219,205 @@ describe('docs/blocks.md', () => {
     const doc = readFileSync(`${import.meta.dirname}/../../docs/blocks.md`, 'utf8');
     const missing = blocks().filter((b) => !doc.includes(`\`${b.text}\``) && !doc.includes(`\`${b.text}\`,`));
     expect(missing.map((b) => b.text)).toEqual([]);
+  });
+});
+
+const call = (opcode: string, args: Record<string, unknown>, u: unknown) => (extension[opcode] as (a: object, u: BlockUtil) => unknown)(args, u as BlockUtil);
+const inScript = (installed: InstalledHat, index = 0) => ({ target: {}, thread: installed.fired[index] }) as unknown as BlockUtil;
+
+describe('createExtension', () => {
+  it('takes the data sync port as an object or a factory (given the runtime and the client)', () => {
+    const made = fakeSync();
+    let given: unknown[] = [];
+    const ext = createExtension(fakeScratch(runtime), client, (rt, core) => ((given = [rt, core]), made));
+    expect(given[0]).toBe(runtime);
+    expect(given[1]).toBe(client);
+    const target = { id: 't' };
+    (ext.syncVariable as (a: object, u: object) => unknown)({ VAR: 'score', ID: 'score' }, { target, thread: {} });
+    expect(made.calls).toEqual([['syncVariable', target, 'score', 'score', null]]);
+  });
+
+  it('defaults the runtime to Scratch.vm.runtime and refuses to work without one', () => {
+    expect(() => createExtension(fakeScratch(runtime), client, sync)).not.toThrow();
+    const noVm = { ...fakeScratch(runtime) };
+    delete (noVm as { vm?: unknown }).vm;
+    expect(() => createExtension(noVm, client, sync)).toThrow('Scratch.vm.runtime');
+  });
+
+  it('every hat is a non-edge-activated HAT; dynamic menus always give at least one item', () => {
+    for (const block of blocks()) if (block.blockType === 'hat') expect((block as { isEdgeActivated?: boolean }).isEdgeActivated, block.opcode).toBe(false);
+    for (const menu of Object.values(info().menus))
+      if (typeof menu.items === 'string') expect((extension[menu.items] as () => unknown[])().length).toBeGreaterThan(0);
+  });
+
+  it('without Scratch.translate the English text is used as is', () => {
+    expect(blocks().find((b) => b.opcode === 'connect')!.text).toBe('connect to server [URL] as [USERNAME]');
+    expect((info() as unknown as { name: string }).name).toBe('CloudLink 5');
+  });
+});
+
+describe('networked data blocks', () => {
+  it('map onto the DataSync port with the right target, name, id and scope', () => {
+    const target = { id: 'sprite', isOriginal: true };
+    call('syncVariable', { VAR: 'score', ID: 42 }, { target, thread: {} });
+    call('syncVariableWith', { VAR: 'score', PLAYER: 'p-2', ID: 'duel' }, { target, thread: {} });
+    call('syncList', { LISTNAME: 'scores', ID: 'scores' }, { target, thread: {} });
+    call('syncListWith', { LISTNAME: 'hand', PLAYER: 'p-3', ID: 'cards' }, { target, thread: {} });
+    run('stopSyncing', { ID: 'duel' });
+    run('stopSyncingAll');
+    expect(sync.calls).toEqual([
+      ['syncVariable', target, 'score', '42', null],
+      ['syncVariable', target, 'score', 'duel', 'p-2'],
+      ['syncList', target, 'scores', 'scores', null],
+      ['syncList', target, 'hand', 'cards', 'p-3'],
+      ['stopSyncing', 'duel'],
+      ['stopAll'],
+    ]);
+  });
+
+  it('a clone binds the original sprite (sprite-local variables belong to it)', () => {
+    const original = { id: 'original', isOriginal: true };
+    const clone = { id: 'clone', isOriginal: false, sprite: { name: 'Ball', clones: [original] } };
+    call('syncVariable', { VAR: 'x', ID: 'x' }, { target: clone, thread: {} });
+    expect(sync.calls[0]![1]).toBe(original);
+  });
+
+  it('"with player" needs a player; port failures become last error + the error hat', () => {
+    const errorHat = hat('whenError');
+    call('syncVariableWith', { VAR: 'score', PLAYER: '', ID: 'duel' }, { target: {}, thread: {} });
+    expect(sync.calls).toEqual([]);
+    expect(client.errors).toEqual(['which player? the player id is empty']);
+    const failing = fakeSync({ failWith: 'no list named "nope"' });
+    const ext = createExtension(fakeScratch(runtime), client, failing, runtime);
+    expect(() => (ext.syncList as (a: object, u: object) => unknown)({ LISTNAME: 'nope', ID: 'x' }, { target: {}, thread: {} })).not.toThrow();
+    expect(client.lastError).toBe('no list named "nope"');
+    expect(errorHat.fired.length).toBe(2);
+  });
+
+  it('"when [ID] is changed by another player" runs only for its id and tells who changed it', () => {
+    const score = hat('whenDataChanged', { ID: 'score' });
+    const other = hat('whenDataChanged', { ID: 'lives' });
+    sync.remoteChange('score', 'p-2');
+    sync.remoteChange('score', 'p-3');
+    expect([score.fired.length, other.fired.length]).toEqual([2, 0]);
+    expect(call('dataChangedBy', {}, inScript(score, 0))).toBe('p-2');
+    expect(run('dataChangedBy')).toBe('p-3');
+  });
+
+  it('the change hat is shown only when the port reports remote changes', () => {
+    const quiet = createExtension(fakeScratch(runtime), client, fakeSync({ withEvents: false }), runtime).getInfo() as Info;
+    const opcodes = quiet.blocks.filter((b): b is { opcode: string } & Info['blocks'][number] => typeof b === 'object' && 'opcode' in b).map((b) => b.opcode);
+    expect(opcodes).toContain('syncVariable');
+    expect(opcodes).not.toContain('whenDataChanged');
+    expect(opcodes).not.toContain('dataChangedBy');
+  });
+
+  it('variable and list menus list the names the edited sprite can use (its own and the stage\'s)', () => {
+    const editing = { getAllVariableNamesInScopeByType: (type: string) => (type === 'list' ? ['scores'] : ['score', 'lives']) };
+    (runtime as { getEditingTarget?: () => unknown }).getEditingTarget = () => editing;
+    const menus = info().menus;
+    expect((extension[menus.variables!.items as string] as () => string[])()).toEqual(['lives', 'score']);
+    expect((extension[menus.lists!.items as string] as () => string[])()).toEqual(['scores']);
+    (runtime as { getEditingTarget?: () => unknown }).getEditingTarget = () => null;
+    expect((extension[menus.lists!.items as string] as () => string[])()).toEqual(['']);
+  });
+});
+
+describe('more hats and reporters', () => {
+  it('"private message from player [P] on channel [C]" filters by both, with a per-player data reporter', () => {
+    const bobChat = hat('whenPrivateFrom', { PLAYER: 'p-2', CHANNEL: 'chat' });
+    const catChat = hat('whenPrivateFrom', { PLAYER: 'p-3', CHANNEL: 'chat' });
+    client.emitter.emit('message', { from: 'p-2', channel: 'chat', kind: 'private', payload: 'hi from bob' });
+    client.emitter.emit('message', { from: 'p-2', channel: 'game', kind: 'private', payload: [1, 2] });
+    client.emitter.emit('message', { from: 'p-2', channel: 'chat', kind: 'broadcast', payload: 'to all' });
+    expect([bobChat.fired.length, catChat.fired.length]).toEqual([1, 0]);
+    expect(call('privateDataFrom', { PLAYER: 'p-2', CHANNEL: 'chat' }, inScript(bobChat))).toBe('hi from bob');
+    expect(run('privateDataFrom', { PLAYER: 'p-2', CHANNEL: 'game' })).toBe('[1,2]');
+    expect(run('privateDataFrom', { PLAYER: 'p-3', CHANNEL: 'chat' })).toBe('');
+    // A player who left is forgotten.
+    client.emitter.emit('peer-leave', 'p-2');
+    expect(run('privateDataFrom', { PLAYER: 'p-2', CHANNEL: 'game' })).toBe('');
+  });
+
+  it('"when a call with player [P] [EVENT]" filters by player and event; "in a call with" reads the call state', () => {
+    const bobRings = hat('whenCallWith', { PLAYER: 'p-2', EVENT: 'ringing' });
+    const catRings = hat('whenCallWith', { PLAYER: 'p-3', EVENT: 'ringing' });
+    client.emitter.emit('voice', 'ringing', 'p-2');
+    client.emitter.emit('voice', 'hungup', 'p-3');
+    expect([bobRings.fired.length, catRings.fired.length]).toEqual([1, 0]);
+    expect(call('callPeer', {}, inScript(bobRings))).toBe('p-2');
+    expect(run('inCallWith', { PLAYER: 'p-2' })).toBe(false);
+    expect(client.calls.at(-1)).toEqual(['callState', 'p-2']);
+  });
+
+  it('an event reporter only reads the event of its own hat', () => {
+    const leaves = hat('whenPlayerLeaves');
+    client.emitter.emit('peer-join', { instance_id: 'p-9', user_id: 'u', username: 'dan' });
+    client.emitter.emit('peer-leave', 'p-2');
+    const leaveScript = inScript(leaves);
+    expect(call('leftPlayer', {}, leaveScript)).toBe('p-2');
+    expect(call('joinedPlayer', {}, leaveScript)).toBe('p-9'); // not the leaver: the latest joiner
+  });
+
+  it('connection hats and the disconnect reason', () => {
+    const connected = hat('whenConnected');
+    const disconnected = hat('whenDisconnected');
+    client.emitter.emit('connected');
+    client.emitter.emit('disconnected', 'server closed the connection');
+    expect([connected.fired.length, disconnected.fired.length]).toEqual([1, 1]);
+    expect(run('disconnectReason')).toBe('server closed the connection');
+  });
+
+  it('channel hats tell which player the channel opened with', () => {
+    const opens = hat('whenChannelOpens', { CHANNEL: 'moves' });
+    client.emitter.emit('channel-open', 'p-3', 'moves');
+    expect(call('channelPlayer', {}, inScript(opens))).toBe('p-3');
+  });
+});
+
+describe('every failure gives a visible value of the block\'s type', () => {
+  it('a throwing reporter gives "", a throwing boolean false, a rejecting command undefined; all become last error', async () => {
+    const errorHat = hat('whenError');
+    client.failNext('usernameOf', 'boom 1');
+    expect(run('usernameOf', { PLAYER: 'p-2' })).toBe('');
+    client.failNext('isPeerConnected', 'boom 2');
+    expect(run('isPlayerConnected', { PLAYER: 'p-2' })).toBe(false);
+    client.failNext('call', 'no microphone');
+    await expect(run('callPlayer', { PLAYER: 'p-2' })).resolves.toBeUndefined();
+    client.failNext('findLobby', 'not connected');
+    await expect(run('lobbyInfo', { FIELD: 'players', NAME: 'room' })).resolves.toBe('');
+    expect(client.errors).toEqual(['boom 1', 'boom 2', 'no microphone', 'not connected']);
+    expect(errorHat.fired.length).toBe(4);
+    expect(run('lastError')).toBe('not connected');
+  });
+
+  it('voice, lobby and channel blocks map with cast arguments', async () => {
+    await run('requestMicrophone');
+    await run('answerCall', { PLAYER: 5 });
+    run('declineCall', { PLAYER: 'p-3' });
+    run('hangUp', { PLAYER: 'p-3' });
+    run('muteFor', { ACTION: 'unmute', PLAYER: 'p-3' });
+    run('closeChannel', { CHANNEL: 'moves' });
+    run('openChannel', { CHANNEL: 'chat', MODE: 'ordered' });
+    run('disconnectPlayer', { PLAYER: 'p-3' });
+    await run('leaveLobby');
+    await run('setLobbyPassword', { PASSWORD: 1234 });
+    run('disconnect');
+    expect(client.calls.slice(-11)).toEqual([
+      ['requestMicrophone'],
+      ['answer', '5'],
+      ['decline', 'p-3'],
+      ['hangup', 'p-3'],
+      ['setMuted', 'p-3', false],
+      ['closeChannel', 'moves'],
+      ['openChannel', 'chat', true],
+      ['disconnectPeer', 'p-3'],
+      ['leaveLobby'],
+      ['setPassword', '1234'],
+      ['disconnect'],
+    ]);
+    expect([run('myId'), run('myUsername'), run('myMode'), run('isHost'), run('hostId'), run('myLobby'), run('isConnected')]).toEqual(['me-1', 'ann', 'host', true, 'me-1', 'room', true]);
+    expect(run('channelList')).toBe('["default","chat"]');
+    expect(run('playerCount')).toBe(2);
   });
 });

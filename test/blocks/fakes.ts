@@ -1,7 +1,8 @@
 // A recording CoreClient and a minimal Scratch runtime, to test what each block asks of the core.
 import { Emitter } from '../../src/client/emitter.js';
 import type { ClientEvents, CoreClient } from '../../src/client/api.js';
-import type { BlockUtil, ScratchApi, ScratchRuntime, ScratchThread } from '../../blocks/scratch.js';
+import type { DataSync } from '../../blocks/ports.js';
+import type { BlockUtil, ScratchApi, ScratchRuntime, ScratchTarget, ScratchThread } from '../../blocks/scratch.js';
 import { ArgumentType, BlockType } from '../../examples/lib/extension-shape.js';
 
 export type Call = [method: string, ...args: unknown[]];
@@ -29,10 +30,12 @@ export function fakeClient(): CoreClient & { calls: Call[]; failNext(method: str
       if (property === 'on') return emitter.on.bind(emitter);
       if (property === 'failNext') return (method: string, message: string) => failures.set(method, message);
       if (property in state) return state[property as keyof typeof state];
+      // Like the real core: "last error" + the error event (which runs the error hat).
       if (property === 'reportError') return (error: unknown) => {
         const message = error instanceof Error ? error.message : String(error);
         state.lastError = message;
         errors.push(message);
+        emitter.emit('error', { message });
       };
       if (property === 'then') return undefined;
       return (...args: unknown[]) => {
@@ -100,4 +103,35 @@ export function fakeScratch(runtime: ScratchRuntime, options: { unsandboxed?: bo
     BlockType: { ...BlockType, LABEL: 'label' },
     ...(options.translate ? { translate: ((m: string | { default: string }) => `T(${typeof m === 'string' ? m : m.default})`) as ScratchApi['translate'] } : {}),
   };
+}
+
+/** A recording DataSync; `remoteChange` plays a change arriving from another player. */
+export function fakeSync(options: { failWith?: string; withEvents?: boolean } = {}) {
+  const calls: [method: string, ...args: unknown[]][] = [];
+  const listeners: ((id: string, from: string) => void)[] = [];
+  const sync: DataSync & { calls: typeof calls; remoteChange(id: string, from: string): void } = {
+    calls,
+    syncVariable(target: ScratchTarget, name: string, networkId: string, peer: string | null) {
+      calls.push(['syncVariable', target, name, networkId, peer]);
+      if (options.failWith) throw new Error(options.failWith);
+    },
+    syncList(target: ScratchTarget, name: string, networkId: string, peer: string | null) {
+      calls.push(['syncList', target, name, networkId, peer]);
+      if (options.failWith) throw new Error(options.failWith);
+    },
+    stopSyncing(networkId: string) {
+      calls.push(['stopSyncing', networkId]);
+      return true;
+    },
+    stopAll() {
+      calls.push(['stopAll']);
+    },
+    remoteChange: (id, from) => listeners.forEach((listener) => listener(id, from)),
+  };
+  if (options.withEvents !== false)
+    sync.onRemoteChange = (listener) => {
+      listeners.push(listener);
+      return () => listeners.splice(listeners.indexOf(listener), 1);
+    };
+  return sync;
 }

@@ -81,4 +81,41 @@ describe('HatEvents', () => {
     rt._step();
     expect(ran.slice(2)).toEqual(['onChat:{"channel":"chat","n":2}']);
   });
+
+  it('an event fired while startHats runs (re-entrant) does not rob the outer event', () => {
+    const seen: string[] = [];
+    const target = { id: 'stage', blocks: { getBlock: () => ({ opcode: 'x' }) } } as unknown as ScratchTarget;
+    let events: HatEvents;
+    let nested = false;
+    const rt = {
+      threads: [],
+      _step() {},
+      startHats(opcode: string) {
+        // Two instances of the hat are evaluated; while the first runs, another event arrives.
+        for (const block of ['a', 'b']) {
+          if (opcode === 'cloudlink5_outer' && block === 'a' && !nested) {
+            nested = true;
+            events.fire('inner', { n: 'inner' });
+          }
+          const event = events.accepts<{ n: string }>({ target, thread: { target, topBlock: block } } as unknown as BlockUtil);
+          seen.push(`${opcode}/${block}:${event?.n ?? 'lost'}`);
+        }
+        return [];
+      },
+    } as unknown as ScratchRuntime;
+    events = new HatEvents(rt);
+    events.fire('outer', { n: 'outer' });
+    expect(seen).toEqual(['cloudlink5_inner/a:inner', 'cloudlink5_inner/b:inner', 'cloudlink5_outer/a:outer', 'cloudlink5_outer/b:outer']);
+  });
+
+  it('eventOf tells which hat started the script', () => {
+    const { events, threads } = runtime([
+      { id: 'joins', opcode: 'cloudlink5_whenPlayerJoins', accept: () => true },
+    ]);
+    events.fire('whenPlayerJoins', { id: 'p1' });
+    const util = { target: threads[0]!.target, thread: threads[0] } as unknown as BlockUtil;
+    expect(events.eventOf(util)).toEqual({ id: 'p1' });
+    expect(events.eventOf(util, 'whenPlayerJoins')).toEqual({ id: 'p1' });
+    expect(events.eventOf(util, 'whenPlayerLeaves')).toBeNull();
+  });
 });

@@ -32,7 +32,7 @@ export class VmPlayer {
   constructor(readonly name: string) {
     this.vm = new VirtualMachine();
     this.client = new CloudLinkClient({ WebSocket: WebSocket as unknown as WebSocketConstructor, wrtc, keepaliveMs: 0 });
-    const extension = createExtension(nodeScratch(this.vm.runtime), this.client, this.vm.runtime);
+    const extension = createExtension(nodeScratch(this.vm.runtime), this.client);
     this.vm.extensionManager.nextExtensionWorker = nextServiceNumber++;
     const service = this.vm.extensionManager._registerInternalExtension(extension);
     this.vm.extensionManager._loadedExtensions.set('cloudlink5', service);
