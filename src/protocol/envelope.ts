@@ -32,17 +32,30 @@ function opcodeOf(raw: unknown, table: Record<string, Check<unknown>>): string {
   return opcode;
 }
 
-/** Validates one client → server packet (server side). Throws ProtocolError with the reason. */
-export function decodeClientPacket(text: string): ClientPacket {
+const ENVELOPE_FIELDS = new Set(['opcode', 'payload', 'recipient', 'listener']);
+
+/**
+ * Validates one client → server packet (server side). Throws ProtocolError with the reason.
+ * `bare` says the frame holds no field besides opcode, payload, recipient and listener (so the
+ * server may forward it as it came, see Player.relay).
+ */
+export function decodeClientPacket(text: string): ClientPacket & { bare: boolean } {
   const raw = parseJson(text, L.MAX_FRAME_BYTES) as Record<string, unknown>;
   const opcode = opcodeOf(raw, clientOpcodes) as ClientPacket['opcode'];
-  const packet = {
+  let bare = true;
+  for (const field in raw) {
+    if (!ENVELOPE_FIELDS.has(field)) {
+      bare = false;
+      break;
+    }
+  }
+  return {
     opcode,
     payload: clientOpcodes[opcode](raw.payload, 'payload'),
     recipient: recipient(raw.recipient, 'recipient'),
     listener: listener(raw.listener, 'listener'),
-  } as ClientPacket;
-  return packet;
+    bare,
+  } as ClientPacket & { bare: boolean };
 }
 
 /** What can be read of a packet that failed validation (its opcode and listener), so the reply can be correlated. */

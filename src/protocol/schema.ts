@@ -28,8 +28,13 @@ export const string =
   ({ min = 0, max, printable = false }: StringRules): Check<string> =>
   (value, path) => {
     if (typeof value !== 'string') return fail(path, 'a string');
-    const length = [...value].length;
-    if (length < min || length > max) return fail(path, `${min}–${max} characters long`);
+    // Characters are code points: between half the UTF-16 length and all of it. Count them only
+    // when that range is not already inside [min, max] (it is for almost every string).
+    const units = value.length;
+    if (units > max || units < 2 * min) {
+      const length = [...value].length;
+      if (length < min || length > max) return fail(path, `${min}–${max} characters long`);
+    }
     if (printable && NON_PRINTABLE.test(value)) return fail(path, 'printable text');
     return value;
   };
@@ -85,17 +90,18 @@ export const isPlainObject = (value: unknown): value is Record<string, unknown> 
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** An object with exactly these known fields; unknown fields are dropped, missing required ones rejected. */
-export const object =
-  <S extends Shape>(shape: S): Check<ObjectOf<S>> =>
-  (value, path) => {
+export const object = <S extends Shape>(shape: S): Check<ObjectOf<S>> => {
+  const fields = Object.entries(shape);
+  return (value, path) => {
     if (!isPlainObject(value)) return fail(path, 'an object');
     const out: Record<string, unknown> = {};
-    for (const [key, check] of Object.entries(shape)) {
+    for (const [key, check] of fields) {
       const field = check(value[key], `${path}.${key}`);
       if (field !== undefined) out[key] = field;
     }
     return out as ObjectOf<S>;
   };
+};
 
 /** First check that accepts wins; the error names every alternative. */
 export const either =

@@ -59,7 +59,7 @@ export function dispatch(ctx: ServerContext, player: Player, data: Buffer, isBin
   }
   if (isBinary) return void player.serial(() => player.send('WARNING', 'binary frames are not supported: send JSON text'));
 
-  let packet: ClientPacket;
+  let packet: ClientPacket & { bare: boolean };
   try {
     packet = decodeClientPacket(text);
   } catch (error) {
@@ -68,7 +68,14 @@ export function dispatch(ctx: ServerContext, player: Player, data: Buffer, isBin
     const reason = error instanceof ProtocolError ? error.message : 'packet could not be read';
     return void player.serial(() => refuse(ctx, player, text, reason));
   }
-  const request = { ctx, player, payload: packet.payload, recipient: packet.recipient, listener: packet.listener } as Request<ClientOpcode>;
+  const request = {
+    ctx,
+    player,
+    payload: packet.payload,
+    recipient: packet.recipient,
+    listener: packet.listener,
+    frame: packet.bare && packet.listener === undefined ? text : undefined,
+  } as Request<ClientOpcode>;
   if (!player.serial(() => handle(packet.opcode, request))) warn(request, BUSY);
 }
 

@@ -2,6 +2,7 @@
 import type WebSocket from 'ws';
 import { encodePacket, type ServerOpcode, type ServerPayloads, type User } from '../protocol/index.js';
 import type { Lobby } from './lobby.js';
+import { Outbox } from './outbox.js';
 import { RateLimiter } from './rate-limit.js';
 
 /** One request's handling; tasks catch their own errors. */
@@ -20,14 +21,16 @@ export class Player {
   /** Requests waiting while an asynchronous one (password hash, token check) is being handled. */
   private readonly backlog: Task[] = [];
   private busy = false;
-  private corked = false;
+  private readonly outbox: Outbox;
 
   constructor(
     readonly socket: WebSocket,
     readonly game: string,
     readonly limiter: RateLimiter,
     readonly address: string,
-  ) {}
+  ) {
+    this.outbox = new Outbox(socket);
+  }
 
   get id(): string {
     return this.user?.instance_id ?? '';
@@ -38,38 +41,23 @@ export class Player {
   }
 
   send<K extends ServerOpcode>(opcode: K, payload: ServerPayloads[K], extra: { listener?: string; origin?: object } = {}): void {
-    if (this.open) this.sendText(encodePacket({ opcode, payload, ...extra }));
-  }
-
-  /** A signal from `from`, relayed: the hot path of the server, so its origin is serialised once per player. */
-  relay(opcode: string, payload: unknown, from: Player): void {
-    if (!this.open) return;
-    from.originJson ??= JSON.stringify(from.user);
-    this.sendText(`{"opcode":"${opcode}","payload":${JSON.stringify(payload)},"origin":${from.originJson}}`);
-  }
-
-  private originJson: string | undefined;
-
-  private sendText(text: string): void {
-    this.cork();
-    this.socket.send(text);
+    if (this.open) this.outbox.push(encodePacket({ opcode, payload, ...extra }));
   }
 
   /**
-   * Frames sent to this player during one turn of the event loop leave in one write: under load a
-   * single read brings many frames, and a write (a syscall) per frame was most of the server's time.
+   * A signal from `from`, relayed: the hot path of the server. The sender's origin is serialised once
+   * per player. A `frame` that held only opcode, recipient and payload (see decodeClientPacket) is
+   * forwarded as it came with the origin added, instead of serialising the payload again: it passed
+   * JSON.parse, so its last `}` closes it, and it has no origin field of its own to clash with ours.
    */
-  private cork(): void {
-    if (this.corked) return;
-    const raw = (this.socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
-    if (!raw) return;
-    this.corked = true;
-    raw.cork();
-    process.nextTick(() => {
-      this.corked = false;
-      raw.uncork();
-    });
+  relay(opcode: string, payload: unknown, from: Player, frame?: string): void {
+    if (!this.open) return;
+    from.originJson ??= JSON.stringify(from.user);
+    const origin = `,"origin":${from.originJson}}`;
+    this.outbox.push(frame === undefined ? `{"opcode":"${opcode}","payload":${JSON.stringify(payload)}${origin}` : frame.slice(0, frame.lastIndexOf('}')) + origin);
   }
+
+  private originJson: string | undefined;
 
   /**
    * Runs this player's requests one at a time, in arrival order, so replies keep request order even
@@ -106,6 +94,12 @@ export class Player {
   /** Fatal: tell the client why, then close with the given code. */
   violation(reason: string, code: number): void {
     this.send('VIOLATION', reason);
+    this.close(code, reason);
+  }
+
+  /** Starts the closing handshake after what was sent so far (frames queued this turn go first). */
+  close(code: number, reason: string): void {
+    this.outbox.flush();
     this.socket.close(code, reason.slice(0, 120));
   }
 }

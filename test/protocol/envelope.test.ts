@@ -26,7 +26,15 @@ describe('client → server packets', () => {
     const packet = decodeClientPacket(
       JSON.stringify({ opcode: 'INIT', payload: { username: 'ann', extra: 1 }, listener: 'l1', junk: true }),
     );
-    expect(packet).toEqual({ opcode: 'INIT', payload: { username: 'ann' }, listener: 'l1', recipient: undefined });
+    expect(packet).toEqual({ opcode: 'INIT', payload: { username: 'ann' }, listener: 'l1', recipient: undefined, bare: false });
+  });
+
+  it('says whether a frame holds nothing but the envelope fields (so it may be forwarded as it came)', () => {
+    const signal = { opcode: 'ICE', recipient: 'bob', payload: { type: 0, contents: { candidate: 'c' } } };
+    expect(decodeClientPacket(JSON.stringify(signal)).bare).toBe(true);
+    expect(decodeClientPacket(JSON.stringify({ ...signal, listener: 'l2' })).bare).toBe(true);
+    expect(decodeClientPacket(JSON.stringify({ ...signal, origin: { instance_id: 'host' } })).bare).toBe(false);
+    expect(decodeClientPacket('{"opcode":"ICE","recipient":"bob","payload":{"type":0,"contents":1},"__proto__":{}}').bare).toBe(false);
   });
 
   it.each([

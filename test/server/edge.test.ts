@@ -56,6 +56,25 @@ describe('signal relay', () => {
     expect((await ann.next('ICE')).payload).toEqual({ type: 1, contents: ['Y3Q=', 'aXY='] });
   });
 
+  it('forwards a signal with exactly one origin, the server\'s; a sender\'s listener or extra fields are not passed on', async () => {
+    await serve();
+    const [ann, bob] = await pair();
+    const frames: string[] = [];
+    bob.ws.on('message', (data) => frames.push(String(data)));
+    // Sent as written (whitespace around it), with a listener, and with a field the envelope does not have.
+    ann.send(` {"opcode":"ICE","recipient":"${bob.id}","payload":{"type":0,"contents":{"candidate":"c1"}}} \n`);
+    ann.send({ opcode: 'ICE', recipient: bob.id, payload: { type: 0, contents: { candidate: 'c2' } }, listener: 'ann-1' });
+    ann.send({ opcode: 'ICE', recipient: bob.id, payload: { type: 0, contents: { candidate: 'c3' } }, note: 'extra' });
+    for (const candidate of ['c1', 'c2', 'c3']) {
+      const got = await bob.next('ICE');
+      expect(got.payload).toEqual({ type: 0, contents: { candidate } });
+      expect(got.origin).toEqual({ instance_id: ann.id, user_id: expect.any(String), username: 'ann' });
+      expect(got.listener).toBeUndefined();
+    }
+    expect(frames.map((text) => text.split('"origin"').length - 1)).toEqual([1, 1, 1]);
+    expect(frames.join('\n')).not.toMatch(/ann-1|extra/);
+  });
+
   it('refuses signals to players outside my lobby, to myself, or without a recipient', async () => {
     await serve();
     const [ann, bob] = await pair();

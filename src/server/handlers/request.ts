@@ -9,6 +9,8 @@ export interface Request<K extends ClientOpcode> {
   payload: ClientPayloads[K];
   recipient?: string;
   listener?: string;
+  /** The frame as received, when it holds nothing but opcode, payload and recipient (a signal can then be forwarded as it came). */
+  frame?: string;
 }
 
 export function reply<K extends ServerOpcode>(request: Request<ClientOpcode>, opcode: K, payload: ServerPayloads[K]): void {

@@ -7,7 +7,7 @@ import { warn, type Handler } from './request.js';
 export const relaySignal =
   (opcode: RelayedOpcode): Handler<RelayedOpcode> =>
   (request) => {
-    const { ctx, player, recipient, payload } = request;
+    const { ctx, player, recipient, payload, frame } = request;
     const lobby = player.lobby;
     if (!lobby || recipient === undefined) return warn(request, Warning.peerInvalid);
     if (lobby.relayUser && ctx.relay && recipient === lobby.relayUser.instance_id) {
@@ -15,5 +15,5 @@ export const relaySignal =
     }
     const target = lobby.member(recipient);
     if (!target || target === player) return warn(request, Warning.peerInvalid);
-    target.relay(opcode, payload, player);
+    target.relay(opcode, payload, player, frame);
   };
