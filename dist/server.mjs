@@ -20,8 +20,11 @@ var fail = (path2, expected) => {
 var NON_PRINTABLE = /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 var string = ({ min = 0, max, printable = false }) => (value, path2) => {
   if (typeof value !== "string") return fail(path2, "a string");
-  const length = [...value].length;
-  if (length < min || length > max) return fail(path2, `${min}–${max} characters long`);
+  const units = value.length;
+  if (units > max || units < 2 * min) {
+    const length = [...value].length;
+    if (length < min || length > max) return fail(path2, `${min}–${max} characters long`);
+  }
   if (printable && NON_PRINTABLE.test(value)) return fail(path2, "printable text");
   return value;
 };
@@ -38,14 +41,17 @@ var array = (item, maxItems) => (value, path2) => {
 };
 var optional = (check) => (value, path2) => value === void 0 ? void 0 : check(value, path2);
 var isPlainObject = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
-var object = (shape) => (value, path2) => {
-  if (!isPlainObject(value)) return fail(path2, "an object");
-  const out = {};
-  for (const [key, check] of Object.entries(shape)) {
-    const field = check(value[key], `${path2}.${key}`);
-    if (field !== void 0) out[key] = field;
-  }
-  return out;
+var object = (shape) => {
+  const fields = Object.entries(shape);
+  return (value, path2) => {
+    if (!isPlainObject(value)) return fail(path2, "an object");
+    const out = {};
+    for (const [key, check] of fields) {
+      const field = check(value[key], `${path2}.${key}`);
+      if (field !== void 0) out[key] = field;
+    }
+    return out;
+  };
 };
 var either = (first, second, expected) => (value, path2) => {
   try {
@@ -248,16 +254,24 @@ function opcodeOf(raw, table) {
   if (!Object.hasOwn(table, opcode)) throw new ProtocolError(`unknown opcode ${JSON.stringify(opcode.slice(0, 40))}`);
   return opcode;
 }
+var ENVELOPE_FIELDS = /* @__PURE__ */ new Set(["opcode", "payload", "recipient", "listener"]);
 function decodeClientPacket(text) {
   const raw = parseJson(text, MAX_FRAME_BYTES);
   const opcode = opcodeOf(raw, clientOpcodes);
-  const packet = {
+  let bare = true;
+  for (const field in raw) {
+    if (!ENVELOPE_FIELDS.has(field)) {
+      bare = false;
+      break;
+    }
+  }
+  return {
     opcode,
     payload: clientOpcodes[opcode](raw.payload, "payload"),
     recipient: recipient(raw.recipient, "recipient"),
-    listener: listener(raw.listener, "listener")
+    listener: listener(raw.listener, "listener"),
+    bare
   };
-  return packet;
 }
 function salvageEnvelope(text) {
   try {
@@ -992,7 +1006,7 @@ var manageLobby = async (request) => {
 
 // src/server/handlers/signals.ts
 var relaySignal = (opcode) => (request) => {
-  const { ctx, player, recipient: recipient2, payload } = request;
+  const { ctx, player, recipient: recipient2, payload, frame } = request;
   const lobby = player.lobby;
   if (!lobby || recipient2 === void 0) return warn(request, Warning.peerInvalid);
   if (lobby.relayUser && ctx.relay && recipient2 === lobby.relayUser.instance_id) {
@@ -1000,7 +1014,7 @@ var relaySignal = (opcode) => (request) => {
   }
   const target = lobby.member(recipient2);
   if (!target || target === player) return warn(request, Warning.peerInvalid);
-  target.relay(opcode, payload, player);
+  target.relay(opcode, payload, player, frame);
 };
 
 // src/server/dispatch.ts
@@ -1045,7 +1059,14 @@ function dispatch(ctx, player, data, isBinary) {
     const reason = error instanceof ProtocolError ? error.message : "packet could not be read";
     return void player.serial(() => refuse(ctx, player, text, reason));
   }
-  const request = { ctx, player, payload: packet.payload, recipient: packet.recipient, listener: packet.listener };
+  const request = {
+    ctx,
+    player,
+    payload: packet.payload,
+    recipient: packet.recipient,
+    listener: packet.listener,
+    frame: packet.bare && packet.listener === void 0 ? text : void 0
+  };
   if (!player.serial(() => handle(packet.opcode, request))) warn(request, BUSY);
 }
 var BUSY = "server busy with your earlier requests: slow down";
@@ -1170,6 +1191,66 @@ function httpHandler({ store, extensionFile, startedAt, log: log2 }) {
   };
 }
 
+// src/server/outbox.ts
+var Outbox = class {
+  constructor(socket) {
+    this.socket = socket;
+  }
+  socket;
+  texts = [];
+  /** Queues one text frame; it leaves with the others at the end of this turn. */
+  push(text) {
+    if (this.texts.push(text) === 1) schedule(this);
+  }
+  /** Writes what is queued, now (before a close frame, for instance). Dropped if the socket is no longer open. */
+  flush() {
+    const texts = this.texts;
+    if (texts.length === 0) return;
+    this.texts = [];
+    const raw = this.socket._socket;
+    if (this.socket.readyState !== this.socket.OPEN || !raw) return;
+    raw.write(frames(texts));
+  }
+};
+var due = [];
+function schedule(outbox) {
+  if (due.push(outbox) === 1) process.nextTick(flushDue);
+}
+function flushDue() {
+  const now = due;
+  due = [];
+  for (const outbox of now) outbox.flush();
+}
+function frames(texts) {
+  let total = 0;
+  const sizes = texts.map((text) => {
+    const size = Buffer.byteLength(text);
+    total += size + headerLength(size);
+    return size;
+  });
+  const out = Buffer.allocUnsafe(total);
+  let at = 0;
+  texts.forEach((text, i) => {
+    const size = sizes[i];
+    out[at] = 129;
+    if (size < 126) {
+      out[at + 1] = size;
+      at += 2;
+    } else if (size < 65536) {
+      out[at + 1] = 126;
+      out.writeUInt16BE(size, at + 2);
+      at += 4;
+    } else {
+      out[at + 1] = 127;
+      out.writeBigUInt64BE(BigInt(size), at + 2);
+      at += 10;
+    }
+    at += out.write(text, at, "utf8");
+  });
+  return out;
+}
+var headerLength = (size) => size < 126 ? 2 : size < 65536 ? 4 : 10;
+
 // src/server/rate-limit.ts
 var RateLimiter = class {
   constructor(options2, now = Date.now) {
@@ -1209,6 +1290,7 @@ var Player = class {
     this.game = game;
     this.limiter = limiter;
     this.address = address;
+    this.outbox = new Outbox(socket);
   }
   socket;
   game;
@@ -1223,7 +1305,7 @@ var Player = class {
   /** Requests waiting while an asynchronous one (password hash, token check) is being handled. */
   backlog = [];
   busy = false;
-  corked = false;
+  outbox;
   get id() {
     return this.user?.instance_id ?? "";
   }
@@ -1231,34 +1313,21 @@ var Player = class {
     return this.socket.readyState === this.socket.OPEN;
   }
   send(opcode, payload, extra = {}) {
-    if (this.open) this.sendText(encodePacket({ opcode, payload, ...extra }));
-  }
-  /** A signal from `from`, relayed: the hot path of the server, so its origin is serialised once per player. */
-  relay(opcode, payload, from) {
-    if (!this.open) return;
-    from.originJson ??= JSON.stringify(from.user);
-    this.sendText(`{"opcode":"${opcode}","payload":${JSON.stringify(payload)},"origin":${from.originJson}}`);
-  }
-  originJson;
-  sendText(text) {
-    this.cork();
-    this.socket.send(text);
+    if (this.open) this.outbox.push(encodePacket({ opcode, payload, ...extra }));
   }
   /**
-   * Frames sent to this player during one turn of the event loop leave in one write: under load a
-   * single read brings many frames, and a write (a syscall) per frame was most of the server's time.
+   * A signal from `from`, relayed: the hot path of the server. The sender's origin is serialised once
+   * per player. A `frame` that held only opcode, recipient and payload (see decodeClientPacket) is
+   * forwarded as it came with the origin added, instead of serialising the payload again: it passed
+   * JSON.parse, so its last `}` closes it, and it has no origin field of its own to clash with ours.
    */
-  cork() {
-    if (this.corked) return;
-    const raw = this.socket._socket;
-    if (!raw) return;
-    this.corked = true;
-    raw.cork();
-    process.nextTick(() => {
-      this.corked = false;
-      raw.uncork();
-    });
+  relay(opcode, payload, from, frame) {
+    if (!this.open) return;
+    from.originJson ??= JSON.stringify(from.user);
+    const origin2 = `,"origin":${from.originJson}}`;
+    this.outbox.push(frame === void 0 ? `{"opcode":"${opcode}","payload":${JSON.stringify(payload)}${origin2}` : frame.slice(0, frame.lastIndexOf("}")) + origin2);
   }
+  originJson;
   /**
    * Runs this player's requests one at a time, in arrival order, so replies keep request order even
    * when a handler has to wait (e.g. CREATE_LOBBY with a password, then MANAGE_LOBBY). Synchronous
@@ -1291,6 +1360,11 @@ var Player = class {
   /** Fatal: tell the client why, then close with the given code. */
   violation(reason, code) {
     this.send("VIOLATION", reason);
+    this.close(code, reason);
+  }
+  /** Starts the closing handshake after what was sent so far (frames queued this turn go first). */
+  close(code, reason) {
+    this.outbox.flush();
     this.socket.close(code, reason.slice(0, 120));
   }
 };
@@ -1464,14 +1538,15 @@ async function startServer(options2 = {}) {
     close() {
       closing ??= (async () => {
         clearInterval(pinger);
-        const sockets = [...players].map((player) => player.socket);
+        const closing2 = [...players];
+        const sockets = closing2.map((player) => player.socket);
         const allClosed = Promise.all(
           sockets.map((socket) => new Promise((resolve) => {
             if (socket.readyState === socket.CLOSED) return resolve();
             socket.once("close", () => resolve());
           }))
         );
-        for (const socket of sockets) socket.close(1001, "server shutting down");
+        for (const player of closing2) player.close(1001, "server shutting down");
         const force = setTimeout(() => sockets.forEach((socket) => socket.terminate()), 1e3);
         await allClosed;
         clearTimeout(force);

@@ -189,14 +189,15 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         clearInterval(pinger);
         // Every socket is told (1001) and its close handshake awaited, so the frames are flushed
         // before a CLI caller exits; sockets that do not answer promptly are cut.
-        const sockets = [...players].map((player) => player.socket);
+        const closing = [...players];
+        const sockets = closing.map((player) => player.socket);
         const allClosed = Promise.all(
           sockets.map((socket) => new Promise<void>((resolve) => {
             if (socket.readyState === socket.CLOSED) return resolve();
             socket.once('close', () => resolve());
           })),
         );
-        for (const socket of sockets) socket.close(1001, 'server shutting down');
+        for (const player of closing) player.close(1001, 'server shutting down');
         const force = setTimeout(() => sockets.forEach((socket) => socket.terminate()), 1000);
         await allClosed;
         clearTimeout(force);

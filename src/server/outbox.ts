@@ -1,0 +1,77 @@
+// Outgoing text frames, written once per turn of the event loop per socket.
+//
+// Why not `ws.send` per frame: under load one read brings many requests, and each `ws.send` costs
+// a header allocation, two stream writes and, uncorked, one system call. Frames queued here leave
+// as ONE buffer (RFC 6455 server frames: unmasked, FIN + text) in ONE write per socket per turn,
+// after everything that turn produced. Measured with bench/signaling.mjs (docs/performance.md).
+// `ws` still owns the socket: the handshake, reading, ping/pong and the closing handshake.
+import type WebSocket from 'ws';
+
+interface RawSocket {
+  write(data: Uint8Array): boolean;
+}
+
+export class Outbox {
+  private texts: string[] = [];
+
+  constructor(private readonly socket: WebSocket) {}
+
+  /** Queues one text frame; it leaves with the others at the end of this turn. */
+  push(text: string): void {
+    if (this.texts.push(text) === 1) schedule(this);
+  }
+
+  /** Writes what is queued, now (before a close frame, for instance). Dropped if the socket is no longer open. */
+  flush(): void {
+    const texts = this.texts;
+    if (texts.length === 0) return;
+    this.texts = [];
+    const raw = (this.socket as unknown as { _socket?: RawSocket })._socket;
+    if (this.socket.readyState !== this.socket.OPEN || !raw) return;
+    raw.write(frames(texts));
+  }
+}
+
+let due: Outbox[] = [];
+
+function schedule(outbox: Outbox): void {
+  if (due.push(outbox) === 1) process.nextTick(flushDue);
+}
+
+function flushDue(): void {
+  const now = due;
+  due = [];
+  for (const outbox of now) outbox.flush();
+}
+
+/** The texts as consecutive unfragmented, unmasked text frames in one buffer. */
+function frames(texts: string[]): Buffer {
+  let total = 0;
+  const sizes = texts.map((text) => {
+    const size = Buffer.byteLength(text);
+    total += size + headerLength(size);
+    return size;
+  });
+  const out = Buffer.allocUnsafe(total);
+  let at = 0;
+  texts.forEach((text, i) => {
+    const size = sizes[i]!;
+    out[at] = 0x81; // FIN, opcode 1 (text)
+    if (size < 126) {
+      out[at + 1] = size;
+      at += 2;
+    } else if (size < 65536) {
+      out[at + 1] = 126;
+      out.writeUInt16BE(size, at + 2);
+      at += 4;
+    } else {
+      out[at + 1] = 127;
+      out.writeBigUInt64BE(BigInt(size), at + 2);
+      at += 10;
+    }
+    at += out.write(text, at, 'utf8');
+  });
+  return out;
+}
+
+const headerLength = (size: number): number => (size < 126 ? 2 : size < 65536 ? 4 : 10);
