@@ -5,8 +5,8 @@
 //  (2) churn: CL5 lobby cycles (create, join, leave, leave) per second; PeerJS has no lobbies, so
 //      its nearest equivalent is reported: connect + OPEN + close cycles per second.
 // Usage: node bench/signaling.mjs [seconds=5] [pairs=50]
-import WebSocket from 'ws';
-import { cpuSeconds, startCl5, startPeerJs } from './lib/processes.mjs';
+import { cpuSeconds, pin, startCl5, startPeerJs } from './lib/processes.mjs';
+import { clientFrame, next, open, request } from './lib/raw-ws.mjs';
 import { summary } from './lib/stats.mjs';
 
 const SECONDS = Number(process.argv[2] ?? 5);
@@ -15,55 +15,27 @@ const WINDOW = 8;
 const WARMUP_MS = 1000;
 const SDP = 'a=candidate:1 1 udp 2122260223 192.0.2.1 54321 typ host generation 0 ufrag abcd network-id 1 '.repeat(3);
 
-const open = (url) =>
-  new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { perMessageDeflate: false });
-    ws.once('open', () => resolve(ws));
-    ws.once('error', reject);
-  });
-/** Opens a socket and waits for its first message matching `accept` (listening from the start:
- * PeerJS sends OPEN right behind the upgrade, before an `open` handler could attach a listener). */
-const openUntil = (url, accept) =>
-  new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { perMessageDeflate: false });
-    const on = (data) => {
-      if (!accept(JSON.parse(String(data)))) return;
-      ws.off('message', on);
-      resolve(ws);
-    };
-    ws.on('message', on);
-    ws.once('error', reject);
-  });
-const nextMessage = (ws, accept) =>
-  new Promise((resolve) => {
-    const on = (data) => {
-      const packet = JSON.parse(String(data));
-      if (accept(packet)) {
-        ws.off('message', on);
-        resolve(packet);
-      }
-    };
-    ws.on('message', on);
-  });
+/** When a received signal was sent (performance.now() of the sender), read without parsing the frame. */
+function sentAtOf(text) {
+  const at = text.indexOf('"sentAt":');
+  return at < 0 ? undefined : parseFloat(text.slice(at + 9, at + 40));
+}
 
-// ── client adapters: connect a pair, send one signal, recognise a received one ────────────────
+// ── client adapters: connect a pair, build one signal frame ─────────────────────────────────────
 const cl5 = {
   async pair(port, i) {
     const clients = [];
     for (const side of ['a', 'b']) {
-      const ws = await open(`ws://127.0.0.1:${port}/?ugi=bench`);
-      ws.send(JSON.stringify({ opcode: 'INIT', payload: { username: `${side}${i}` } }));
-      const ok = await nextMessage(ws, (p) => p.opcode === 'INIT_OK');
-      clients.push({ ws, id: ok.payload.instance_id });
+      const client = await open(port, '/?ugi=bench');
+      const ok = await request(client, { opcode: 'INIT', payload: { username: `${side}${i}` } }, (p) => p.opcode === 'INIT_OK');
+      clients.push({ client, id: ok.payload.instance_id });
     }
-    clients[0].ws.send(JSON.stringify({ opcode: 'CREATE_LOBBY', payload: { name: `pair${i}`, max_players: 2, password: '', locked: false, enable_relay: false } }));
-    await nextMessage(clients[0].ws, (p) => p.opcode === 'CREATE_ACK');
-    clients[1].ws.send(JSON.stringify({ opcode: 'JOIN_LOBBY', payload: { name: `pair${i}`, password: '' } }));
-    await nextMessage(clients[1].ws, (p) => p.opcode === 'JOIN_ACK');
+    const created = await request(clients[0].client, { opcode: 'CREATE_LOBBY', payload: { name: `pair${i}`, max_players: 2, password: '', locked: false, enable_relay: false } }, (p) => p.opcode === 'CREATE_ACK');
+    const joined = await request(clients[1].client, { opcode: 'JOIN_LOBBY', payload: { name: `pair${i}`, password: '' } }, (p) => p.opcode === 'JOIN_ACK');
+    if (created.payload !== 'ok' || joined.payload !== 'ok') throw new Error(`pair ${i}: ${created.payload} / ${joined.payload}`);
     return clients;
   },
-  signal: (to, sentAt) => JSON.stringify({ opcode: 'ICE', recipient: to, payload: { type: 0, contents: { candidate: SDP, sentAt } } }),
-  sentAt: (packet) => (packet.opcode === 'ICE' ? packet.payload.contents.sentAt : undefined),
+  signal: (to, sentAt) => clientFrame(`{"opcode":"ICE","recipient":"${to}","payload":{"type":0,"contents":{"candidate":"${SDP}","sentAt":${sentAt}}}}`),
 };
 
 const peerjs = {
@@ -71,13 +43,13 @@ const peerjs = {
     const clients = [];
     for (const side of ['a', 'b']) {
       const id = `${side}${i}-${Math.random().toString(36).slice(2, 8)}`;
-      const ws = await openUntil(`ws://127.0.0.1:${port}/peerjs?key=peerjs&id=${id}&token=t${i}`, (p) => p.type === 'OPEN');
-      clients.push({ ws, id });
+      const client = await open(port, `/peerjs?key=peerjs&id=${id}&token=t${i}`);
+      await next(client, (p) => p.type === 'OPEN');
+      clients.push({ client, id });
     }
     return clients;
   },
-  signal: (to, sentAt) => JSON.stringify({ type: 'CANDIDATE', dst: to, payload: { candidate: SDP, sentAt } }),
-  sentAt: (packet) => (packet.type === 'CANDIDATE' ? packet.payload.sentAt : undefined),
+  signal: (to, sentAt) => clientFrame(`{"type":"CANDIDATE","dst":"${to}","payload":{"candidate":"${SDP}","sentAt":${sentAt}}}`),
 };
 
 async function relayLoad(adapter, { port, pid }) {
@@ -89,20 +61,20 @@ async function relayLoad(adapter, { port, pid }) {
   let running = true;
   for (const [a, b] of pairs) {
     for (const [me, other] of [[a, b], [b, a]]) {
-      me.ws.on('message', (data) => {
-        const sentAt = adapter.sentAt(JSON.parse(String(data)));
+      me.client.onText = (text) => {
+        const sentAt = sentAtOf(text);
         if (sentAt === undefined) return;
         if (measuring) {
           received += 1;
           latencies.push(performance.now() - sentAt);
         }
         // Answer with the next signal: keeps WINDOW in flight per direction.
-        if (running) me.ws.send(adapter.signal(other.id, performance.now()));
-      });
+        if (running) me.client.write(adapter.signal(other.id, performance.now()));
+      };
     }
     for (let k = 0; k < WINDOW; k += 1) {
-      a.ws.send(adapter.signal(b.id, performance.now()));
-      b.ws.send(adapter.signal(a.id, performance.now()));
+      a.client.write(adapter.signal(b.id, performance.now()));
+      b.client.write(adapter.signal(a.id, performance.now()));
     }
   }
   await new Promise((resolve) => setTimeout(resolve, WARMUP_MS));
@@ -114,54 +86,73 @@ async function relayLoad(adapter, { port, pid }) {
   const serverCpu = cpuSeconds(pid) - cpuBefore;
   const elapsed = (performance.now() - started) / 1000;
   running = false;
-  for (const pair of pairs) for (const c of pair) c.ws.terminate();
-  // The load generator shares this 2-core machine: signals per server CPU-second is the server's
-  // capacity whoever saturates first.
+  for (const pair of pairs) for (const c of pair) c.client.close();
   return { perSecond: received / elapsed, perCpuSecond: received / serverCpu, cpu: serverCpu / elapsed, ...summary(latencies) };
 }
 
-async function cl5Churn(port) {
-  const WORKERS = 20;
-  let cycles = 0;
+const WORKERS = 20;
+const OFFER = { type: 'offer', sdp: SDP };
+const ANSWER = { type: 'answer', sdp: SDP };
+
+/** Runs `cycle(worker, n)` on WORKERS workers until the time is up; returns cycles per second. */
+async function cycles(setup, cycle) {
+  let done = 0;
   const deadline = performance.now() + SECONDS * 1000;
   await Promise.all(
     Array.from({ length: WORKERS }, async (_, w) => {
-      const [a, b] = await cl5.pair(port, 1000 + w);
-      const request = (ws, packet, reply) => {
-        ws.send(JSON.stringify(packet));
-        return nextMessage(ws, (p) => p.opcode === reply);
-      };
-      await request(b.ws, { opcode: 'LEAVE_LOBBY' }, 'LEAVE_ACK');
-      await request(a.ws, { opcode: 'LEAVE_LOBBY' }, 'LEAVE_ACK');
+      const state = await setup(w);
       for (let n = 0; performance.now() < deadline; n += 1) {
-        const name = `churn-${w}-${n}`;
-        await request(a.ws, { opcode: 'CREATE_LOBBY', payload: { name, max_players: 2, password: '', locked: false, enable_relay: false } }, 'CREATE_ACK');
-        await request(b.ws, { opcode: 'JOIN_LOBBY', payload: { name, password: '' } }, 'JOIN_ACK');
-        await request(b.ws, { opcode: 'LEAVE_LOBBY' }, 'LEAVE_ACK');
-        await request(a.ws, { opcode: 'LEAVE_LOBBY' }, 'LEAVE_ACK');
-        cycles += 1;
+        await cycle(state, w, n);
+        done += 1;
       }
-      a.ws.terminate();
-      b.ws.terminate();
     }),
   );
-  return cycles / SECONDS;
+  return done / SECONDS;
 }
 
-async function peerJsChurn(port) {
-  const WORKERS = 20;
-  let cycles = 0;
-  const deadline = performance.now() + SECONDS * 1000;
-  await Promise.all(
-    Array.from({ length: WORKERS }, async (_, w) => {
-      for (let n = 0; performance.now() < deadline; n += 1) {
-        const ws = await openUntil(`ws://127.0.0.1:${port}/peerjs?key=peerjs&id=c${w}-${n}&token=t`, (p) => p.type === 'OPEN');
-        ws.terminate(); // PeerJS does not answer a close handshake; the server sees the socket end
-        cycles += 1;
-      }
-    }),
+/** A CL5 meeting: create a lobby, join it, offer and answer relayed, both leave. */
+async function cl5Churn(port) {
+  return cycles(
+    async (w) => {
+      const [a, b] = await cl5.pair(port, 1000 + w);
+      await request(b.client, { opcode: 'LEAVE_LOBBY' }, (p) => p.opcode === 'LEAVE_ACK');
+      await request(a.client, { opcode: 'LEAVE_LOBBY' }, (p) => p.opcode === 'LEAVE_ACK');
+      return [a, b];
+    },
+    async ([a, b], w, n) => {
+      const name = `churn-${w}-${n}`;
+      const isSignal = (opcode) => (p) => p.opcode === opcode;
+      await request(a.client, { opcode: 'CREATE_LOBBY', payload: { name, max_players: 2, password: '', locked: false, enable_relay: false } }, isSignal('CREATE_ACK'));
+      await request(b.client, { opcode: 'JOIN_LOBBY', payload: { name, password: '' } }, isSignal('JOIN_ACK'));
+      const offered = next(b.client, isSignal('MAKE_OFFER'));
+      a.client.send(JSON.stringify({ opcode: 'MAKE_OFFER', recipient: b.id, payload: { type: 0, contents: OFFER } }));
+      await offered;
+      const answered = next(a.client, isSignal('MAKE_ANSWER'));
+      b.client.send(JSON.stringify({ opcode: 'MAKE_ANSWER', recipient: a.id, payload: { type: 0, contents: ANSWER } }));
+      await answered;
+      await request(b.client, { opcode: 'LEAVE_LOBBY' }, isSignal('LEAVE_ACK'));
+      await request(a.client, { opcode: 'LEAVE_LOBBY' }, isSignal('LEAVE_ACK'));
+    },
   );
-  return cycles / SECONDS;
+}
+
+/** The PeerJS equivalent (its peers are its connections): both connect, offer and answer relayed, both disconnect. */
+async function peerJsChurn(port) {
+  return cycles(
+    async () => null,
+    async (_state, w, n) => {
+      const [a, b] = await peerjs.pair(port, `${w}-${n}`);
+      const isType = (type) => (p) => p.type === type;
+      const offered = next(b.client, isType('OFFER'));
+      a.client.send(JSON.stringify({ type: 'OFFER', dst: b.id, payload: OFFER }));
+      await offered;
+      const answered = next(a.client, isType('ANSWER'));
+      b.client.send(JSON.stringify({ type: 'ANSWER', dst: a.id, payload: ANSWER }));
+      await answered;
+      a.client.close(); // PeerJS does not answer a close handshake; the server sees the socket end
+      b.client.close();
+    },
+  );
 }
 
 const fmt = (r) =>
@@ -170,6 +161,7 @@ const fmt = (r) =>
 /** Runs one load against a fresh server process (a flood leaves backlog behind). */
 async function fresh(start, load) {
   const server = await start();
+  pinned = pin(server.pid, 1) && pin(process.pid, 0);
   try {
     return await load(server);
   } finally {
@@ -177,6 +169,7 @@ async function fresh(start, load) {
   }
 }
 
+let pinned = false;
 const results = {};
 for (const start of [startCl5, startPeerJs]) {
   const isCl5 = start === startCl5;
@@ -190,7 +183,8 @@ for (const [name, r] of Object.entries(results)) console.log(`  ${name.padEnd(7)
 const ratio = results.CL5.relay.perSecond / results.PeerJS.relay.perSecond;
 const capacity = results.CL5.relay.perCpuSecond / results.PeerJS.relay.perCpuSecond;
 console.log(`  ratio CL5/PeerJS: throughput ${ratio.toFixed(2)}, capacity per server CPU-second ${capacity.toFixed(2)} (target ≥ 2), p99 ${(results.CL5.relay.p99 / results.PeerJS.relay.p99).toFixed(2)} (target ≤ 1)`);
-console.log(`Churn, 20 concurrent workers, ${SECONDS} s`);
-console.log(`  CL5     ${results.CL5.churn.toFixed(0)} lobby cycles/s (create + join + leave + leave = 4 requests, plus their notifications)`);
-console.log(`  PeerJS  ${results.PeerJS.churn.toFixed(0)} connect/OPEN/disconnect cycles/s (it has no lobbies; nearest equivalent)`);
+console.log(`Churn, ${WORKERS} concurrent workers, ${SECONDS} s: two players meet and negotiate`);
+console.log(`  CL5     ${results.CL5.churn.toFixed(0)} cycles/s (create lobby, join, MAKE_OFFER + MAKE_ANSWER relayed, leave, leave)`);
+console.log(`  PeerJS  ${results.PeerJS.churn.toFixed(0)} cycles/s (both connect and get OPEN, OFFER + ANSWER relayed, both disconnect: it has no lobbies)`);
+console.log(`  ratio CL5/PeerJS: ${(results.CL5.churn / results.PeerJS.churn).toFixed(2)}`);
 process.exit(0);

@@ -1,6 +1,6 @@
 // Servers under test, each in its own process: ours (dist/server.mjs) and the PeerJS server
 // (npm `peer`), both on 127.0.0.1. Each returns its port, pid and a stop().
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -74,4 +74,17 @@ export function rss(pid) {
 export function cpuSeconds(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
+/**
+ * Pins a process (all its threads) to one CPU (taskset, util-linux) so the server under test and the load generator
+ * never share a core. Returns false where that is not possible (the run goes on unpinned).
+ */
+export function pin(pid, cpu) {
+  try {
+    execFileSync('taskset', ['-apc', String(cpu), String(pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
