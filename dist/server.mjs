@@ -198,7 +198,8 @@ var Warning = {
   peerInvalid: "peer invalid",
   usernameTaken: "username taken",
   rateLimited: "rate limited: slow down",
-  kicked: "kicked from the lobby"
+  kicked: "kicked from the lobby",
+  voiceNotRelayed: "voice is not relayed: calls need a direct link between the two players"
 };
 
 // src/protocol/in-band.ts
@@ -1010,6 +1011,7 @@ var relaySignal = (opcode) => (request) => {
   const lobby = player.lobby;
   if (!lobby || recipient2 === void 0) return warn(request, Warning.peerInvalid);
   if (lobby.relayUser && ctx.relay && recipient2 === lobby.relayUser.instance_id) {
+    if (payload.type === SIGNAL_VOICE) return warn(request, Warning.voiceNotRelayed);
     return ctx.relay.signal(lobby, player.user, opcode, payload);
   }
   const target = lobby.member(recipient2);

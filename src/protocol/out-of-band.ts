@@ -170,4 +170,5 @@ export const Warning = {
   usernameTaken: 'username taken',
   rateLimited: 'rate limited: slow down',
   kicked: 'kicked from the lobby',
+  voiceNotRelayed: 'voice is not relayed: calls need a direct link between the two players',
 } as const;

@@ -207,6 +207,11 @@ describe('relay hook', () => {
     relay.send!(bob.id, 'MAKE_ANSWER', { type: 0, contents: { type: 'answer', sdp: 'y' } });
     expect(await bob.next('MAKE_ANSWER')).toMatchObject({ origin: { instance_id: 'relay-room', username: 'relay' }, payload: { contents: { sdp: 'y' } } });
 
+    // Voice is not relayed: a voice signal to the relay is refused and never reaches the provider.
+    const voice = { type: 1, contents: { type: 'offer', sdp: 'v' } };
+    expect(await bob.request('MAKE_OFFER', voice, 'WARNING', { recipient: 'relay-room' })).toMatchObject({ payload: 'voice is not relayed: calls need a direct link between the two players' });
+    expect(relay.signals).toHaveLength(1);
+
     // A player outside the lobby cannot reach the relay.
     const out = await player('out');
     expect(await out.request('ICE', signal, 'WARNING', { recipient: 'relay-room' })).toMatchObject({ payload: 'peer invalid' });
