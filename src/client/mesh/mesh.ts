@@ -398,7 +398,8 @@ export class Mesh extends Emitter<MeshEvents> {
 
   private connectedLink(peerId: string): PeerLink {
     const state = this.links.get(peerId);
-    if (!state) throw new Error(`unknown peer ${peerId}`);
+    // A member whose link failed (or is being retried) is known, just not reachable.
+    if (!state) throw new Error(this.session.peers.has(peerId) ? `peer ${peerId} is not connected` : `unknown peer ${peerId}`);
     if (!state.link.connected) throw new Error(`peer ${peerId} is not connected yet`);
     return state.link;
   }
