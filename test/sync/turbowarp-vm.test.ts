@@ -7,26 +7,16 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ScratchRuntime, ScratchTarget, ScratchVariable } from '../../blocks/scratch.js';
 import { emitsFrameEvents } from '../../blocks/sync/frame-hook.js';
-import { NetworkedData } from '../../blocks/sync/networked-data.js';
-import type { SyncEngine } from '../../src/client/sync/engine.js';
 import { decodePeerMessage } from '../../src/protocol/index.js';
 import { MemoryNetwork } from './memory.js';
-import { project } from './vm-harness.js';
+import { project, VmNode, type Vm } from './vm-harness.js';
 
-interface TwVm {
-  runtime: ScratchRuntime & {
-    targets: (ScratchTarget & { getName(): string })[];
-    getTargetForStage(): ScratchTarget;
-    startHats(opcode: string, fields?: Record<string, string>): unknown[];
-    currentStepTime: number;
+interface TwVm extends Vm {
+  runtime: Vm['runtime'] & {
     compilerOptions: { enabled: boolean };
     listenerCount(event: string): number;
   };
-  loadProject(project: string): Promise<void>;
-  stopAll(): void;
-  quit?(): void;
 }
 
 interface JsdomWindow {
@@ -57,53 +47,7 @@ function turboWarpVm(): TwVm {
   return scaffolding.vm;
 }
 
-class TwNode {
-  readonly vm = turboWarpVm();
-  readonly engine: SyncEngine;
-  readonly data: NetworkedData;
-
-  constructor(
-    readonly id: string,
-    net: MemoryNetwork,
-  ) {
-    this.engine = net.add(id);
-    this.data = new NetworkedData(this.vm.runtime, {
-      bindNetworked: (networkId, scope, store) => this.engine.bind(networkId, scope, store),
-      unbindNetworked: (networkId, scope) => void this.engine.unbind(networkId, scope),
-      flushSync: () => this.engine.flush(),
-    });
-  }
-
-  async load(): Promise<this> {
-    await this.vm.loadProject(JSON.stringify(project()));
-    this.vm.runtime.currentStepTime = 250;
-    this.variable(this.stage, 'me').value = this.id;
-    return this;
-  }
-
-  get stage(): ScratchTarget {
-    return this.vm.runtime.getTargetForStage()!;
-  }
-
-  get player(): ScratchTarget {
-    return this.vm.runtime.targets.find((t) => !t.isStage && t.getName() === 'Player')!;
-  }
-
-  variable(target: ScratchTarget, name: string, type: '' | 'list' = ''): ScratchVariable {
-    return target.lookupVariableByNameAndType(name, type)!;
-  }
-
-  values() {
-    return {
-      score: this.variable(this.stage, 'score').value,
-      log: this.variable(this.stage, 'log', 'list').value,
-      hp: this.variable(this.player, 'hp').value,
-      inv: this.variable(this.player, 'inv', 'list').value,
-    };
-  }
-}
-
-const nodes: TwNode[] = [];
+const nodes: VmNode<TwVm>[] = [];
 const net = new MemoryNetwork();
 
 function settle(maxFrames = 30) {
@@ -124,21 +68,19 @@ beforeAll(async () => {
   perf.mark ??= () => {};
   perf.measure ??= () => {};
   dom.window.eval(readFileSync(scaffoldingPath, 'utf8'));
-  for (const id of ['ann', 'bob']) nodes.push(await new TwNode(id, net).load());
+  for (const id of ['ann', 'bob']) nodes.push(await new VmNode(id, net, turboWarpVm()).load(project()));
 }, 30_000);
 
 afterAll(() => {
   for (const node of nodes) {
-    node.data.stopAll();
-    node.vm.stopAll();
-    node.vm.quit?.();
+    node.close();
   }
   dom?.window.close();
 });
 
 describe("Scratch binding on TurboWarp's compiled VM", () => {
   it('hooks AFTER_EXECUTE (no _step wrap) and syncs compiled list and variable blocks without echo', () => {
-    const [ann, bob] = nodes as [TwNode, TwNode];
+    const [ann, bob] = nodes as [VmNode<TwVm>, VmNode<TwVm>];
     const runtime = ann.vm.runtime;
     expect(runtime.compilerOptions.enabled).toBe(true);
     expect(emitsFrameEvents(runtime)).toBe(true);

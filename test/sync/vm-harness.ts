@@ -21,17 +21,17 @@ import {
 } from '../../examples/lib/project.js';
 import { MemoryNetwork } from './memory.js';
 
-interface Vm {
+/** What the harness uses of a VM: vanilla scratch-vm's, or TurboWarp's (test/sync/turbowarp-vm.test.ts). */
+export interface Vm {
   runtime: ScratchRuntime & {
     targets: (ScratchTarget & { getName(): string })[];
     getTargetForStage(): ScratchTarget;
     startHats(opcode: string, fields?: Record<string, string>): unknown[];
-    threads: unknown[];
     currentStepTime: number;
   };
   loadProject(project: object): Promise<void>;
   stopAll(): void;
-  quit(): void;
+  quit?(): void;
 }
 
 /** Stage: score, log; sprite "Player": hp, inv (sprite-local). Broadcasts drive the edits. */
@@ -63,8 +63,8 @@ export function project(): object {
   return p.toJSON();
 }
 
-export class VmNode {
-  readonly vm: Vm;
+/** One player: a VM running the test project, its sync engine on `net`, and the Scratch binding. */
+export class VmNode<V extends Vm = Vm> {
   readonly engine: SyncEngine;
   readonly data: NetworkedData;
   /** Messages this node sent, for no-echo checks. */
@@ -73,8 +73,8 @@ export class VmNode {
   constructor(
     readonly id: string,
     readonly net: MemoryNetwork,
+    readonly vm: V = new VirtualMachine() as unknown as V,
   ) {
-    this.vm = new VirtualMachine() as unknown as Vm;
     this.engine = net.add(id);
     this.data = new NetworkedData(this.vm.runtime, {
       bindNetworked: (networkId, scope, store) => this.engine.bind(networkId, scope, store),
@@ -136,7 +136,7 @@ export class VmNode {
   close(): void {
     this.data.stopAll();
     this.vm.stopAll();
-    this.vm.quit();
+    this.vm.quit?.();
   }
 }
 
