@@ -5,17 +5,13 @@ import { cloudlinkShape } from '../../examples/lib/extension-shape.js';
 import {
   addToList,
   changeVar,
-  deleteAll,
-  deleteOf,
-  insertAt,
   join,
   ProjectBuilder,
   repeat,
-  replaceItem,
-  setVar,
   variable,
   whenReceived,
 } from '../../examples/lib/project.js';
+import { playerEdits, stageEdits } from '../sync/vm-harness.js';
 
 
 export function syncProject(): object {
@@ -27,16 +23,7 @@ export function syncProject(): object {
     .script(whenReceived('host'), cl5('createLobby', { NAME: 'room', MAX: -1, PASSWORD: '', LOCKED: 'no', HIDDEN: 'no', RELAY: 'no' }))
     .script(whenReceived('join'), cl5('joinLobby', { NAME: 'room', PASSWORD: '' }))
     .script(whenReceived('sync'), cl5('syncVariable', { VAR: 'score', ID: 'score' }), cl5('syncList', { LISTNAME: 'log', ID: 'log' }))
-    .script(
-      whenReceived('edits'),
-      setVar('score', 10),
-      changeVar('score', 5),
-      addToList('log', 'a'),
-      addToList('log', 'b'),
-      insertAt('log', 1, 'first'),
-      replaceItem('log', 2, 'second'),
-      deleteOf('log', 3),
-    )
+    .script(...stageEdits())
     .script(whenReceived('burst'), repeat(100, [addToList('log', join(variable('name'), '-x')), changeVar('score', 1)]))
     .script(whenReceived('openchat'), cl5('openChannel', { CHANNEL: 'chat', MODE: 'ordered' }))
     .script(
@@ -54,6 +41,6 @@ export function syncProject(): object {
   player.variable('hp', 100).list('inv', []);
   player
     .script(whenReceived('sync'), cl5('syncVariable', { VAR: 'hp', ID: 'hp' }), cl5('syncList', { LISTNAME: 'inv', ID: 'inv' }))
-    .script(whenReceived('edits'), setVar('hp', 50), addToList('inv', 'sword'), addToList('inv', 'shield'), deleteAll('inv'), addToList('inv', 'bow'));
+    .script(...playerEdits());
   return project.toJSON();
 }

@@ -34,21 +34,20 @@ export interface Vm {
   quit?(): void;
 }
 
+/** "when I receive [edits]": one of each list edit and two variable edits, on the stage's score and log. */
+export const stageEdits = () =>
+  [whenReceived('edits'), setVar('score', 10), changeVar('score', 5), addToList('log', 'a'), addToList('log', 'b'), insertAt('log', 1, 'first'), replaceItem('log', 2, 'second'), deleteOf('log', 3)] as const;
+
+/** The same for the sprite "Player"'s local hp and inv (ends with inv = ["bow"]). */
+export const playerEdits = () =>
+  [whenReceived('edits'), setVar('hp', 50), addToList('inv', 'sword'), addToList('inv', 'shield'), deleteAll('inv'), addToList('inv', 'bow')] as const;
+
 /** Stage: score, log; sprite "Player": hp, inv (sprite-local). Broadcasts drive the edits. */
 export function project(): object {
   const p = new ProjectBuilder();
   p.stage.variable('score', 0).list('log', []).variable('me', '');
   p.stage
-    .script(
-      whenReceived('edits'),
-      setVar('score', 10),
-      changeVar('score', 5),
-      addToList('log', 'a'),
-      addToList('log', 'b'),
-      insertAt('log', 1, 'first'),
-      replaceItem('log', 2, 'second'),
-      deleteOf('log', 3),
-    )
+    .script(...stageEdits())
     .script(whenReceived('burst'), repeat(100, [addToList('log', join(variable('me'), '-x')), changeVar('score', 1)]))
     .script(whenReceived('count'), repeat(100, [changeVar('score', 1), addToList('log', join('n', variable('score')))]))
     .script(whenReceived('shift'), deleteOf('log', 1))
@@ -58,7 +57,7 @@ export function project(): object {
   const player = p.sprite('Player');
   player.variable('hp', 100).list('inv', []);
   player
-    .script(whenReceived('edits'), setVar('hp', 50), addToList('inv', 'sword'), addToList('inv', 'shield'), deleteAll('inv'), addToList('inv', 'bow'))
+    .script(...playerEdits())
     .script(whenReceived('burst'), repeat(100, [insertAt('inv', 1, join(variable('me'), '-i')), changeVar('hp', -1)]));
   return p.toJSON();
 }
