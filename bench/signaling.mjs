@@ -2,8 +2,11 @@
 // server in its own process, load from this process, all on 127.0.0.1:
 //  (1) signal relay: PAIRS pairs of clients keep WINDOW offer/candidate-sized signals in flight to
 //      each other through the server for SECONDS; relayed signals per second and p50/p99 latency;
-//  (2) churn: CL5 lobby cycles (create, join, leave, leave) per second; PeerJS has no lobbies, so
-//      its nearest equivalent is reported: connect + OPEN + close cycles per second.
+//  (2) churn: two players meet and negotiate, cycles per second and per-cycle latency. CL5: create
+//      a lobby, join, MAKE_OFFER + MAKE_ANSWER relayed, leave, leave. PeerJS has no lobbies (a peer
+//      is its connection), so its nearest equivalent: both connect, OFFER + ANSWER, both disconnect.
+// The load comes from bench/lib/raw-ws.mjs (cheap enough that the server, not the load, saturates);
+// server and load are pinned to different cores where taskset works.
 // Usage: node bench/signaling.mjs [seconds=5] [pairs=50]
 import { cpuSeconds, pin, startCl5, startPeerJs } from './lib/processes.mjs';
 import { clientFrame, next, open, request } from './lib/raw-ws.mjs';
@@ -94,20 +97,21 @@ const WORKERS = 20;
 const OFFER = { type: 'offer', sdp: SDP };
 const ANSWER = { type: 'answer', sdp: SDP };
 
-/** Runs `cycle(worker, n)` on WORKERS workers until the time is up; returns cycles per second. */
+/** Runs `cycle(state, worker, n)` on WORKERS workers until the time is up: cycles per second and each cycle's duration. */
 async function cycles(setup, cycle) {
-  let done = 0;
+  const durations = [];
   const deadline = performance.now() + SECONDS * 1000;
   await Promise.all(
     Array.from({ length: WORKERS }, async (_, w) => {
       const state = await setup(w);
       for (let n = 0; performance.now() < deadline; n += 1) {
+        const started = performance.now();
         await cycle(state, w, n);
-        done += 1;
+        durations.push(performance.now() - started);
       }
     }),
   );
-  return done / SECONDS;
+  return { perSecond: durations.length / SECONDS, ...summary(durations) };
 }
 
 /** A CL5 meeting: create a lobby, join it, offer and answer relayed, both leave. */
@@ -178,13 +182,14 @@ for (const start of [startCl5, startPeerJs]) {
   results[isCl5 ? 'CL5' : 'PeerJS'] = { relay, churn };
 }
 
-console.log(`Signal relay, ${PAIRS} pairs, ${WINDOW} in flight each way, ${SECONDS} s, loopback (server in its own process)`);
+console.log(`Signal relay, ${PAIRS} pairs, ${WINDOW} in flight each way, ${SECONDS} s, loopback (server in its own process, ${pinned ? 'pinned to a core of its own' : 'not pinned: taskset failed'})`);
 for (const [name, r] of Object.entries(results)) console.log(`  ${name.padEnd(7)} ${fmt(r.relay)}`);
 const ratio = results.CL5.relay.perSecond / results.PeerJS.relay.perSecond;
 const capacity = results.CL5.relay.perCpuSecond / results.PeerJS.relay.perCpuSecond;
 console.log(`  ratio CL5/PeerJS: throughput ${ratio.toFixed(2)}, capacity per server CPU-second ${capacity.toFixed(2)} (target ≥ 2), p99 ${(results.CL5.relay.p99 / results.PeerJS.relay.p99).toFixed(2)} (target ≤ 1)`);
 console.log(`Churn, ${WORKERS} concurrent workers, ${SECONDS} s: two players meet and negotiate`);
-console.log(`  CL5     ${results.CL5.churn.toFixed(0)} cycles/s (create lobby, join, MAKE_OFFER + MAKE_ANSWER relayed, leave, leave)`);
-console.log(`  PeerJS  ${results.PeerJS.churn.toFixed(0)} cycles/s (both connect and get OPEN, OFFER + ANSWER relayed, both disconnect: it has no lobbies)`);
-console.log(`  ratio CL5/PeerJS: ${(results.CL5.churn / results.PeerJS.churn).toFixed(2)}`);
+const cycle = (r) => `${Math.round(r.perSecond).toString().padStart(6)} cycles/s   p50 ${r.p50.toFixed(2)} ms   p99 ${r.p99.toFixed(2)} ms per cycle`;
+console.log(`  CL5     ${cycle(results.CL5.churn)}   (create lobby, join, MAKE_OFFER + MAKE_ANSWER relayed, leave, leave)`);
+console.log(`  PeerJS  ${cycle(results.PeerJS.churn)}   (both connect and get OPEN, OFFER + ANSWER relayed, both disconnect: it has no lobbies)`);
+console.log(`  ratio CL5/PeerJS: throughput ${(results.CL5.churn.perSecond / results.PeerJS.churn.perSecond).toFixed(2)} (target ≥ 2), p99 ${(results.CL5.churn.p99 / results.PeerJS.churn.p99).toFixed(2)} (target ≤ 1)`);
 process.exit(0);
