@@ -125,17 +125,17 @@ async function cl5Churn(port) {
     },
     async ([a, b], w, n) => {
       const name = `churn-${w}-${n}`;
-      const isSignal = (opcode) => (p) => p.opcode === opcode;
-      await request(a.client, { opcode: 'CREATE_LOBBY', payload: { name, max_players: 2, password: '', locked: false, enable_relay: false } }, isSignal('CREATE_ACK'));
-      await request(b.client, { opcode: 'JOIN_LOBBY', payload: { name, password: '' } }, isSignal('JOIN_ACK'));
-      const offered = next(b.client, isSignal('MAKE_OFFER'));
+      const isOpcode = (opcode) => (p) => p.opcode === opcode;
+      await request(a.client, { opcode: 'CREATE_LOBBY', payload: { name, max_players: 2, password: '', locked: false, enable_relay: false } }, isOpcode('CREATE_ACK'));
+      await request(b.client, { opcode: 'JOIN_LOBBY', payload: { name, password: '' } }, isOpcode('JOIN_ACK'));
+      const offered = next(b.client, isOpcode('MAKE_OFFER'));
       a.client.send(JSON.stringify({ opcode: 'MAKE_OFFER', recipient: b.id, payload: { type: 0, contents: OFFER } }));
       await offered;
-      const answered = next(a.client, isSignal('MAKE_ANSWER'));
+      const answered = next(a.client, isOpcode('MAKE_ANSWER'));
       b.client.send(JSON.stringify({ opcode: 'MAKE_ANSWER', recipient: a.id, payload: { type: 0, contents: ANSWER } }));
       await answered;
-      await request(b.client, { opcode: 'LEAVE_LOBBY' }, isSignal('LEAVE_ACK'));
-      await request(a.client, { opcode: 'LEAVE_LOBBY' }, isSignal('LEAVE_ACK'));
+      await request(b.client, { opcode: 'LEAVE_LOBBY' }, isOpcode('LEAVE_ACK'));
+      await request(a.client, { opcode: 'LEAVE_LOBBY' }, isOpcode('LEAVE_ACK'));
     },
   );
 }
