@@ -103,7 +103,10 @@ export interface CoreClient {
   // channels and messages
   openChannel(label: string, ordered: boolean): void;
   closeChannel(label: string): void;
+  /** The lobby's channels: `default` and every named channel opened so far (open or still opening). */
   channels(): string[];
+  /** The channels open now towards one peer, so a sender can wait until its channel is usable. */
+  openChannels(peer: string): string[];
   broadcast(payload: unknown, channel?: string): void;
   sendPrivate(peer: string, payload: unknown, channel?: string): void;
 

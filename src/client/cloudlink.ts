@@ -299,6 +299,10 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
     return this.connection?.mesh.channels() ?? [DEFAULT_CHANNEL];
   }
 
+  openChannels(peer: string): string[] {
+    return this.connection?.mesh.openChannels(peer) ?? [];
+  }
+
   broadcast(payload: unknown, channel = DEFAULT_CHANNEL): void {
     this.guard(() => this.requireMesh().broadcast(payload, channel));
   }

@@ -49,8 +49,7 @@ describe('mesh', () => {
     for (const p of players) p.mesh.on('channel-open', (peer, label) => opened.push(`${p.name}:${label}`));
     ann!.mesh.openChannel('chat', true);
     bob!.mesh.openChannel('moves', false);
-    const everywhere = (label: string) => () =>
-      players.every((p) => p.mesh.connectedPeers().every((id) => p.mesh.link(id)!.channels.has(label)));
+    const everywhere = (label: string) => () => players.every((p) => p.mesh.connectedPeers().every((id) => p.mesh.openChannels(id).includes(label)));
     await until(() => everywhere('chat')() && everywhere('moves')(), 'both channels on every link, both sides');
     // Every side saw an open event for every link and label (more where a simultaneous open was resolved).
     for (const p of players) for (const label of ['chat', 'moves']) expect(opened.filter((o) => o === `${p.name}:${label}`).length).toBeGreaterThanOrEqual(2);
@@ -59,6 +58,8 @@ describe('mesh', () => {
       players.every((p) => players.every((q) => p === q || ['chat', 'moves'].every((label) => p.mesh.link(q.id)!.channelId(label) === q.mesh.link(p.id)!.channelId(label))));
     await until(agreed, 'channel ids agreed on both ends');
     expect(bob!.mesh.channels().sort()).toEqual(['chat', 'default', 'moves']);
+    expect(bob!.mesh.openChannels(ann!.id).sort()).toEqual(['chat', 'default', 'moves']);
+    expect(bob!.mesh.openChannels('nobody')).toEqual([]);
     const ch = (label: string) => (ann!.mesh.link(bob!.id)!.channels.get(label)!);
     expect(ch('chat').ordered).toBe(true);
     expect(ch('moves').ordered).toBe(false);

@@ -166,6 +166,13 @@ export class Mesh extends Emitter<MeshEvents> {
     return [DEFAULT_CHANNEL, ...this.wanted.keys()];
   }
 
+  /** Channels open now on the route to a peer (its own link, or the relay link in a relay lobby). */
+  openChannels(peerId: string): string[] {
+    if (!this.isConnected(peerId)) return [];
+    const link = this.relay ? this.relayLink() : this.links.get(peerId)?.link;
+    return link ? [...link.channels.keys()] : [];
+  }
+
   // ── links ───────────────────────────────────────────────────────────────────────────
 
   private config(): RTCConfiguration {
