@@ -5,6 +5,12 @@
 // as ONE buffer (RFC 6455 server frames: unmasked, FIN + text) in ONE write per socket per turn,
 // after everything that turn produced. Measured with bench/signaling.mjs (docs/performance.md).
 // `ws` still owns the socket: the handshake, reading, ping/pong and the closing handshake.
+//
+// This writes to ws's PRIVATE `_socket` (the net.Socket under a WebSocket; ws pinned to an exact
+// version in package.json, checked by test/contracts/ws.test.ts). That is only safe while
+// per-message deflate is OFF (server.ts creates its WebSocketServer with `perMessageDeflate: false`):
+// with deflate negotiated, ws compresses asynchronously and holds its own frames (pong, close) in a
+// queue meanwhile, and raw frames written beside that queue would overtake them out of order.
 import type WebSocket from 'ws';
 
 interface RawSocket {

@@ -64,12 +64,12 @@ function findRepoRoot(): string {
 /** ws closes oversized frames itself (1009, no message); ours are checked first, with a VIOLATION. */
 const WS_HARD_LIMIT = 16 * MAX_FRAME_BYTES;
 
-/** The game partition from `?ugi=`: absent or empty ⇒ "default"; too long ⇒ null (refused). */
 export const PLAYER = Symbol('player');
 type SocketWithPlayer = WebSocket & { [PLAYER]: Player };
 const playerOf = (ws: WebSocket): Player => (ws as SocketWithPlayer)[PLAYER];
 const ignore = (): void => {};
 
+/** The game partition from `?ugi=`: absent or empty ⇒ "default"; too long ⇒ null (refused). */
 function gameOf(url: string | undefined): string | null {
   let ugi: string | null;
   try {
@@ -105,6 +105,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       log,
     }),
   );
+  // perMessageDeflate must stay off: outbox.ts writes raw uncompressed frames to ws's socket.
   const wss = new WebSocketServer({ noServer: true, maxPayload: WS_HARD_LIMIT, perMessageDeflate: false, clientTracking: false });
   const players = new Set<Player>();
 

@@ -4,6 +4,9 @@ import * as ws from 'ws';
 import type { WebSocket } from 'ws';
 import { describe, expect, it } from 'vitest';
 import { Outbox } from '../../src/server/outbox.js';
+import { startServer } from '../../src/server/server.js';
+import { silentLogger } from '../helpers/logger.js';
+import { RawClient } from './helpers.js';
 
 // ws exports its frame parser (not in @types/ws).
 type FrameReader = EventEmitter & { write(chunk: Buffer, done: () => void): void };
@@ -70,5 +73,23 @@ describe('outbox', () => {
     expect(await parse(Buffer.concat(writes))).toEqual(['VIOLATION']);
     await turn();
     expect(writes).toHaveLength(1);
+  });
+});
+
+describe('server and outbox together', () => {
+  it('negotiates no per-message deflate even when the client offers it (outbox.ts writes raw frames beside ws)', async () => {
+    const server = await startServer({ port: 0, logger: silentLogger });
+    try {
+      const client = await RawClient.open(server.wsUrl, { perMessageDeflate: true });
+      try {
+        expect(client.ws.extensions).toBe('');
+        const ok = await client.request('INIT', { username: 'ann' }, 'INIT_OK');
+        expect(ok.payload).toMatchObject({ username: 'ann' });
+      } finally {
+        client.close();
+      }
+    } finally {
+      await server.close();
+    }
   });
 });
