@@ -15,7 +15,7 @@ export const PUBKEY_MAX = 512;
 export const LISTENER_MAX = 128;
 export const INSTANCE_ID_MAX = 64;
 export const UGI_MAX = 128;
-/** -1 means unlimited. */
+/** Largest `max_players` a lobby may ask for (the field also takes -1, which means unlimited). */
 export const MAX_PLAYERS_LIMIT = 1000;
 
 export const CHANNEL_LABEL_MAX = 64;

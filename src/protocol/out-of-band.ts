@@ -19,6 +19,7 @@ export const username = string({ min: 1, max: L.USERNAME_MAX, printable: true })
 export const lobbyName = string({ min: 1, max: L.LOBBY_NAME_MAX, printable: true });
 export const password = string({ max: L.PASSWORD_MAX });
 export const instanceId = string({ min: 1, max: L.INSTANCE_ID_MAX, printable: true });
+/** A lobby's player limit: -1 means unlimited. */
 export const maxPlayers = integer(-1, L.MAX_PLAYERS_LIMIT);
 
 export const SIGNAL_DATA = 0;
