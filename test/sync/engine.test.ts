@@ -98,6 +98,20 @@ describe('SyncEngine', () => {
     for (const list of lists) expect(list.value).toEqual(lists[0]!.value);
   });
 
+  it("takes an upstream client's 'reset' (the whole list, protocol.md §4) like 'set'", () => {
+    const { net, a, b } = pair();
+    const la = new MemoryList(['x', 'y', 'z']);
+    const lb = new MemoryList(['x', 'y', 'z']);
+    a.bind('log', null, la);
+    b.bind('log', null, lb);
+    for (const packet of decodePeerMessage(JSON.stringify({ opcode: 'G_LIST', method: 'reset', payload: ['p', 'q'], id: 'log', seq: 1 }))) b.receive('a', packet);
+    expect(lb.value).toEqual(['p', 'q']);
+    // The next edit on top of it applies in place, as after a 'set'.
+    for (const packet of decodePeerMessage(JSON.stringify({ opcode: 'G_LIST', method: 'replace', payload: { index: 1, value: 'r' }, id: 'log', seq: 2, base: [1, 'a'] }))) b.receive('a', packet);
+    expect(lb.value).toEqual(['p', 'r']);
+    expect(net.errors).toEqual([]);
+  });
+
   it('converges when two players write the same variable at once', () => {
     const { net, a, b } = pair();
     const va = new MemoryVariable('start');

@@ -38,10 +38,9 @@ export function diffList(before: readonly ScratchValue[], after: readonly Scratc
 }
 
 /** Applies one edit in place (the receiving side of diffList). */
-export function applyEdit(list: ScratchValue[], edit: ListEdit | { method: 'reset'; payload: ScratchValue[] }): void {
+export function applyEdit(list: ScratchValue[], edit: ListEdit): void {
   switch (edit.method) {
     case 'set':
-    case 'reset':
       list.length = 0;
       for (const value of edit.payload) list.push(value);
       return;
