@@ -7,6 +7,7 @@
 // players joining in the same frame run "when a player joins" twice, in order.
 // (TurboWarp evaluates the predicate inside startHats, vanilla Scratch a moment later: both read the
 // delivery from the thread, or `current` while startHats runs.)
+import type { HatName, HatPayloads } from './hat-events.js';
 import type { BlockUtil, ScratchRuntime, ScratchTarget, ScratchThread } from './scratch.js';
 import { onEveryFrame } from './sync/frame-hook.js';
 
@@ -20,7 +21,7 @@ interface Instance {
 
 interface Delivery {
   /** The hat (short opcode, e.g. 'whenBroadcast') this event was fired for. */
-  hat: string;
+  hat: HatName;
   event: unknown;
   /** Set when the event is for one hat instance that was busy when it arrived. */
   only?: Instance;
@@ -32,40 +33,44 @@ const MAX_WAITING = 10_000;
 
 export class HatEvents {
   private current: Delivery | null = null;
-  private readonly waiting: (Instance & { opcode: string; hat: string; event: unknown })[] = [];
+  private readonly waiting: (Instance & { opcode: string; hat: HatName; event: unknown })[] = [];
 
   constructor(private readonly runtime: ScratchRuntime) {
     onEveryFrame(runtime, () => this.pump());
   }
 
-  fire(opcode: string, event: object): void {
-    const full = `${EXTENSION_ID}_${opcode}`;
+  /** Starts every instance of `hat` (short opcode) for this event; the payload's type is the hat's in HatPayloads. */
+  fire<K extends HatName>(hat: K, event: HatPayloads[K]): void {
+    const full = `${EXTENSION_ID}_${hat}`;
     const busy = this.busy(full);
-    this.start(full, { hat: opcode, event });
+    this.start(full, { hat, event });
     for (const instance of busy) {
       if (this.waiting.length >= MAX_WAITING) this.waiting.shift();
-      this.waiting.push({ opcode: full, hat: opcode, ...instance, event });
+      this.waiting.push({ opcode: full, hat, ...instance, event });
     }
   }
 
-  /** Whether this hat instance should run for the event being delivered; the event, if so. */
-  accepts<T>(util: BlockUtil): T | null {
+  /**
+   * For the predicate of hat `hat`: whether this instance should run for the event being
+   * delivered to that hat; the event, if so.
+   */
+  accepts<K extends HatName>(util: BlockUtil, hat: K): HatPayloads[K] | null {
     const thread = util.thread as Thread | undefined;
     const delivery = thread?.cl5Delivery ?? this.current;
-    if (!delivery) return null;
+    if (!delivery || delivery.hat !== hat) return null;
     if (delivery.only && (delivery.only.block !== thread?.topBlock || delivery.only.target !== thread?.target)) return null;
-    return delivery.event as T;
+    return delivery.event as HatPayloads[K];
   }
 
   /**
    * The event that started this thread (for reporters inside a hat's script), if one of `hats`
    * (short opcodes) started it; null outside such a script, so the reporter can show the latest.
    */
-  eventOf<T>(util: BlockUtil | undefined, ...hats: string[]): T | null {
+  eventOf<K extends HatName>(util: BlockUtil | undefined, ...hats: K[]): HatPayloads[K] | null {
     const thread = util?.thread as Thread | undefined;
     const delivery = thread?.cl5Delivery ?? this.current;
-    if (!delivery || (hats.length > 0 && !hats.includes(delivery.hat))) return null;
-    return (delivery.event as T | undefined) ?? null;
+    if (!delivery || (hats.length > 0 && !(hats as HatName[]).includes(delivery.hat))) return null;
+    return (delivery.event as HatPayloads[K] | undefined) ?? null;
   }
 
   private start(opcode: string, delivery: Delivery, target?: ScratchTarget): void {

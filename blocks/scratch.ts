@@ -20,8 +20,6 @@ export interface ScratchTarget {
 
 export interface ScratchThread {
   target: ScratchTarget;
-  /** The event a CloudLink hat started this thread for. */
-  cl5Event?: unknown;
 }
 
 export interface BlockUtil {

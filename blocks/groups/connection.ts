@@ -104,14 +104,14 @@ export function connectionBlocks(ctx: BlockContext): BlockGroup {
       { info: { opcode: 'lastError', blockType: REPORTER, text: t('lastError', 'last error') }, run: () => client.lastError },
       {
         info: { opcode: 'disconnectReason', blockType: REPORTER, text: t('disconnectReason', 'reason of the last disconnect') },
-        run: (_args, util) => hats.eventOf<{ reason: string }>(util, 'whenDisconnected')?.reason ?? disconnectReason,
+        run: (_args, util) => hats.eventOf(util, 'whenDisconnected')?.reason ?? disconnectReason,
       },
-      { info: { opcode: 'whenConnected', blockType: HAT, text: t('whenConnected', 'when connected'), isEdgeActivated: false }, run: (_args, util) => hats.accepts(util) !== null },
-      { info: { opcode: 'whenDisconnected', blockType: HAT, text: t('whenDisconnected', 'when disconnected'), isEdgeActivated: false }, run: (_args, util) => hats.accepts(util) !== null },
-      { info: { opcode: 'whenError', blockType: HAT, text: t('whenError', 'when an error happens'), isEdgeActivated: false }, run: (_args, util) => hats.accepts(util) !== null },
+      { info: { opcode: 'whenConnected', blockType: HAT, text: t('whenConnected', 'when connected'), isEdgeActivated: false }, run: (_args, util) => hats.accepts(util, 'whenConnected') !== null },
+      { info: { opcode: 'whenDisconnected', blockType: HAT, text: t('whenDisconnected', 'when disconnected'), isEdgeActivated: false }, run: (_args, util) => hats.accepts(util, 'whenDisconnected') !== null },
+      { info: { opcode: 'whenError', blockType: HAT, text: t('whenError', 'when an error happens'), isEdgeActivated: false }, run: (_args, util) => hats.accepts(util, 'whenError') !== null },
       {
         info: { opcode: 'whenModeChanges', blockType: HAT, text: t('whenModeChanges', 'when my mode becomes [MODE]'), isEdgeActivated: false, arguments: { MODE: { type: STRING, menu: 'modes', defaultValue: 'host' } } },
-        run: ({ MODE }, util) => hats.accepts<{ mode: string }>(util)?.mode === text(MODE),
+        run: ({ MODE }, util) => hats.accepts(util, 'whenModeChanges')?.mode === text(MODE),
       },
     ],
   };

@@ -39,11 +39,11 @@ export function dataBlocks(ctx: BlockContext): BlockGroup {
         isEdgeActivated: false,
         arguments: { ID: idArg },
       },
-      run: ({ ID }, util) => hats.accepts<{ id: string }>(util)?.id === text(ID),
+      run: ({ ID }, util) => hats.accepts(util, 'whenDataChanged')?.id === text(ID),
     },
     {
       info: { opcode: 'dataChangedBy', blockType: REPORTER, text: t('dataChangedBy', 'player who changed it') },
-      run: (_args, util) => hats.eventOf<{ from?: string }>(util, 'whenDataChanged')?.from ?? lastChanged.from,
+      run: (_args, util) => hats.eventOf(util, 'whenDataChanged')?.from ?? lastChanged.from,
     },
   ];
 

@@ -142,9 +142,9 @@ export function lobbyBlocks(ctx: BlockContext): BlockGroup {
         run: ({ PLAYER }) => attempt(() => client.transferHost(text(PLAYER)), undefined),
       },
       { info: { opcode: 'newestLobby', blockType: REPORTER, text: t('newestLobby', 'newest lobby') }, run: () => newestLobby },
-      { info: { opcode: 'whenLobbyCreated', blockType: HAT, text: t('whenLobbyCreated', 'when a new lobby is created'), isEdgeActivated: false }, run: (_args, util) => hats.accepts(util) !== null },
-      { info: { opcode: 'whenLobbyClosed', blockType: HAT, text: t('whenLobbyClosed', 'when my lobby is closed'), isEdgeActivated: false }, run: (_args, util) => hats.accepts(util) !== null },
-      { info: { opcode: 'whenHostChanges', blockType: HAT, text: t('whenHostChanges', 'when the host changes'), isEdgeActivated: false }, run: (_args, util) => hats.accepts(util) !== null },
+      { info: { opcode: 'whenLobbyCreated', blockType: HAT, text: t('whenLobbyCreated', 'when a new lobby is created'), isEdgeActivated: false }, run: (_args, util) => hats.accepts(util, 'whenLobbyCreated') !== null },
+      { info: { opcode: 'whenLobbyClosed', blockType: HAT, text: t('whenLobbyClosed', 'when my lobby is closed'), isEdgeActivated: false }, run: (_args, util) => hats.accepts(util, 'whenLobbyClosed') !== null },
+      { info: { opcode: 'whenHostChanges', blockType: HAT, text: t('whenHostChanges', 'when the host changes'), isEdgeActivated: false }, run: (_args, util) => hats.accepts(util, 'whenHostChanges') !== null },
     ],
   };
 }

@@ -7,7 +7,7 @@ import type { BlockUtil } from '../scratch.js';
 
 const key = (kind: string, channel: string) => `${kind}\n${channel}`;
 const fromKey = (from: string, channel: string) => `${from}\n${channel}`;
-const MESSAGE_HATS = ['whenBroadcast', 'whenPrivate', 'whenPrivateFrom', 'whenMessageFrom'];
+const MESSAGE_HATS = ['whenBroadcast', 'whenPrivate', 'whenPrivateFrom', 'whenMessageFrom'] as const;
 
 export function messageBlocks(ctx: BlockContext): BlockGroup {
   const { Scratch, client, hats, t, attempt } = ctx;
@@ -42,13 +42,13 @@ export function messageBlocks(ctx: BlockContext): BlockGroup {
 
   /** The message that started this script if it matches, else the latest of that kind on that channel. */
   const message = (util: BlockUtil, kind: string, channel: string): ReceivedMessage | undefined => {
-    const started = hats.eventOf<ReceivedMessage>(util, ...MESSAGE_HATS);
+    const started = hats.eventOf(util, ...MESSAGE_HATS);
     if (started && started.kind === kind && started.channel === channel) return started;
     return latest.get(key(kind, channel));
   };
   /** The same for one sender's private messages. */
   const privateFrom = (util: BlockUtil, from: string, channel: string): ReceivedMessage | undefined => {
-    const started = hats.eventOf<ReceivedMessage>(util, ...MESSAGE_HATS);
+    const started = hats.eventOf(util, ...MESSAGE_HATS);
     if (started && started.kind === 'private' && started.from === from && started.channel === channel) return started;
     return latestPrivate.get(fromKey(from, channel));
   };
@@ -95,11 +95,11 @@ export function messageBlocks(ctx: BlockContext): BlockGroup {
       },
       {
         info: { opcode: 'whenBroadcast', blockType: HAT, text: t('whenBroadcast', 'when I get a broadcast on channel [CHANNEL]'), isEdgeActivated: false, arguments: { CHANNEL: channelArg } },
-        run: ({ CHANNEL }, util) => hats.accepts<ReceivedMessage>(util)?.channel === text(CHANNEL),
+        run: ({ CHANNEL }, util) => hats.accepts(util, 'whenBroadcast')?.channel === text(CHANNEL),
       },
       {
         info: { opcode: 'whenPrivate', blockType: HAT, text: t('whenPrivate', 'when I get a private message on channel [CHANNEL]'), isEdgeActivated: false, arguments: { CHANNEL: channelArg } },
-        run: ({ CHANNEL }, util) => hats.accepts<ReceivedMessage>(util)?.channel === text(CHANNEL),
+        run: ({ CHANNEL }, util) => hats.accepts(util, 'whenPrivate')?.channel === text(CHANNEL),
       },
       {
         info: {
@@ -110,13 +110,13 @@ export function messageBlocks(ctx: BlockContext): BlockGroup {
           arguments: { PLAYER: playerArg, CHANNEL: channelArg },
         },
         run: ({ PLAYER, CHANNEL }, util) => {
-          const message = hats.accepts<ReceivedMessage>(util);
+          const message = hats.accepts(util, 'whenPrivateFrom');
           return message?.from === text(PLAYER) && message.channel === text(CHANNEL);
         },
       },
       {
         info: { opcode: 'whenMessageFrom', blockType: HAT, text: t('whenMessageFrom', 'when I get any message from player [PLAYER]'), isEdgeActivated: false, arguments: { PLAYER: { type: STRING, defaultValue: '' } } },
-        run: ({ PLAYER }, util) => hats.accepts<ReceivedMessage>(util)?.from === text(PLAYER),
+        run: ({ PLAYER }, util) => hats.accepts(util, 'whenMessageFrom')?.from === text(PLAYER),
       },
       {
         info: { opcode: 'lastData', blockType: REPORTER, text: t('lastData', '[KIND] data on channel [CHANNEL]'), arguments: { KIND: kindArg, CHANNEL: channelArg } },
@@ -137,15 +137,15 @@ export function messageBlocks(ctx: BlockContext): BlockGroup {
       },
       {
         info: { opcode: 'whenChannelOpens', blockType: HAT, text: t('whenChannelOpens', 'when channel [CHANNEL] opens with a player'), isEdgeActivated: false, arguments: { CHANNEL: channelArg } },
-        run: ({ CHANNEL }, util) => hats.accepts<{ label: string }>(util)?.label === text(CHANNEL),
+        run: ({ CHANNEL }, util) => hats.accepts(util, 'whenChannelOpens')?.label === text(CHANNEL),
       },
       {
         info: { opcode: 'whenChannelCloses', blockType: HAT, text: t('whenChannelCloses', 'when channel [CHANNEL] closes with a player'), isEdgeActivated: false, arguments: { CHANNEL: channelArg } },
-        run: ({ CHANNEL }, util) => hats.accepts<{ label: string }>(util)?.label === text(CHANNEL),
+        run: ({ CHANNEL }, util) => hats.accepts(util, 'whenChannelCloses')?.label === text(CHANNEL),
       },
       {
         info: { opcode: 'channelPlayer', blockType: REPORTER, text: t('channelPlayer', 'player of the channel event') },
-        run: (_args, util) => hats.eventOf<{ peer?: string }>(util, 'whenChannelOpens', 'whenChannelCloses')?.peer ?? lastChannelPeer,
+        run: (_args, util) => hats.eventOf(util, 'whenChannelOpens', 'whenChannelCloses')?.peer ?? lastChannelPeer,
       },
     ],
   };

@@ -22,14 +22,14 @@ export function playerBlocks(ctx: BlockContext): BlockGroup {
   });
 
   /** The player a hat started this script for, else the latest one. */
-  const eventPlayer = (util: Parameters<typeof hats.eventOf>[0], hat: string, fallback: string) => hats.eventOf<{ id: string }>(util, hat)?.id ?? fallback;
+  const eventPlayer = (util: Parameters<typeof hats.eventOf>[0], hat: 'whenPlayerJoins' | 'whenPlayerLeaves' | 'whenPlayerConnected', fallback: string) => hats.eventOf(util, hat)?.id ?? fallback;
 
   return {
     label: t('label.players', 'Players'),
     blocks: [
-      { info: { opcode: 'whenPlayerJoins', blockType: HAT, text: t('whenPlayerJoins', 'when a player joins my lobby'), isEdgeActivated: false }, run: (_args, util) => hats.accepts(util) !== null },
-      { info: { opcode: 'whenPlayerLeaves', blockType: HAT, text: t('whenPlayerLeaves', 'when a player leaves my lobby'), isEdgeActivated: false }, run: (_args, util) => hats.accepts(util) !== null },
-      { info: { opcode: 'whenPlayerConnected', blockType: HAT, text: t('whenPlayerConnected', 'when my link to a player opens'), isEdgeActivated: false }, run: (_args, util) => hats.accepts(util) !== null },
+      { info: { opcode: 'whenPlayerJoins', blockType: HAT, text: t('whenPlayerJoins', 'when a player joins my lobby'), isEdgeActivated: false }, run: (_args, util) => hats.accepts(util, 'whenPlayerJoins') !== null },
+      { info: { opcode: 'whenPlayerLeaves', blockType: HAT, text: t('whenPlayerLeaves', 'when a player leaves my lobby'), isEdgeActivated: false }, run: (_args, util) => hats.accepts(util, 'whenPlayerLeaves') !== null },
+      { info: { opcode: 'whenPlayerConnected', blockType: HAT, text: t('whenPlayerConnected', 'when my link to a player opens'), isEdgeActivated: false }, run: (_args, util) => hats.accepts(util, 'whenPlayerConnected') !== null },
       { info: { opcode: 'joinedPlayer', blockType: REPORTER, text: t('joinedPlayer', 'player who joined') }, run: (_args, util) => eventPlayer(util, 'whenPlayerJoins', last.joined) },
       { info: { opcode: 'leftPlayer', blockType: REPORTER, text: t('leftPlayer', 'player who left') }, run: (_args, util) => eventPlayer(util, 'whenPlayerLeaves', last.left) },
       { info: { opcode: 'connectedPlayer', blockType: REPORTER, text: t('connectedPlayer', 'player whose link opened') }, run: (_args, util) => eventPlayer(util, 'whenPlayerConnected', last.connected) },

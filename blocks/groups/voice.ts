@@ -87,11 +87,11 @@ export function voiceBlocks(ctx: BlockContext): BlockGroup {
       },
       {
         info: { opcode: 'whenCall', blockType: HAT, text: t('whenCall', 'when a call [EVENT]'), isEdgeActivated: false, arguments: { EVENT: { type: STRING, menu: 'callEvents', defaultValue: 'ringing' } } },
-        run: ({ EVENT }, util) => hats.accepts<{ event: string }>(util)?.event === text(EVENT),
+        run: ({ EVENT }, util) => hats.accepts(util, 'whenCall')?.event === text(EVENT),
       },
       {
         info: { opcode: 'callPeer', blockType: REPORTER, text: t('callPeer', 'player of the call event') },
-        run: (_args, util) => hats.eventOf<{ peer: string }>(util, 'whenCall', 'whenCallWith')?.peer ?? lastCaller,
+        run: (_args, util) => hats.eventOf(util, 'whenCall', 'whenCallWith')?.peer ?? lastCaller,
       },
       {
         info: {
@@ -102,7 +102,7 @@ export function voiceBlocks(ctx: BlockContext): BlockGroup {
           arguments: { PLAYER: playerArg, EVENT: { type: STRING, menu: 'callEvents', defaultValue: 'ringing' } },
         },
         run: ({ PLAYER, EVENT }, util) => {
-          const call = hats.accepts<{ event: string; peer: string }>(util);
+          const call = hats.accepts(util, 'whenCallWith');
           return call?.peer === text(PLAYER) && call.event === text(EVENT);
         },
       },
