@@ -46,8 +46,12 @@
       if (!response.ok) throw new Error(`HTTP ${response.status} for ${project}`);
       await scaffolding.loadProject(await response.arrayBuffer());
     }
-    scaffolding.start();
-    if (params.get('greenFlag') !== '0') scaffolding.greenFlag();
+    // Run the frame loop, then press the green flag once unless asked not to. Not scaffolding.start():
+    // it presses the green flag as well, so with greenFlag=0 the flag scripts still ran at load, before
+    // the test had set anything (a project's connect block went to its default server, then ran again
+    // when the test pressed the flag), and otherwise the flag was pressed twice in a row.
+    vm.start();
+    if (params.get('greenFlag') !== '0') vm.greenFlag();
   }
 
   function target(name) {
@@ -111,7 +115,7 @@
       vm.runtime.emit('ANSWER', text);
     },
     greenFlag() {
-      scaffolding.greenFlag();
+      vm.greenFlag();
     },
     stopAll() {
       vm.stopAll();
