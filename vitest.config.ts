@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Chooses the browser tests' Chromium once per run and prints which one (test/setup/chromium.ts).
+    globalSetup: ['test/setup/chromium.ts'],
     // Native WebRTC (@roamhq/wrtc) and real sockets are happier in child processes than in worker threads.
     pool: 'forks',
     // One file at a time: WebRTC peers, Scratch VMs and Chromium pages share two cores, and timing

@@ -11,7 +11,7 @@ import { readZip } from '../../examples/lib/unzip.js';
 import { validateProject } from '../../examples/lib/validate.js';
 import dotGame from '../../examples/projects/dot-game.js';
 import lobbyChat from '../../examples/projects/lobby-chat.js';
-import { browserAvailable, startHarness, type Harness } from './harness.js';
+import { eventually, expectClean, startHarness, type Harness, type Player } from './harness.js';
 
 describe('examples/*.sb3', () => {
   it.each([
@@ -26,7 +26,7 @@ describe('examples/*.sb3', () => {
   });
 });
 
-describe.skipIf(!browserAvailable && process.env.CL5_REQUIRE_BROWSER !== '1')('lobby-chat in TurboWarp', () => {
+describe('the examples in TurboWarp', () => {
   let harness: Harness;
 
   beforeAll(async () => {
@@ -40,15 +40,27 @@ describe.skipIf(!browserAvailable && process.env.CL5_REQUIRE_BROWSER !== '1')('l
     await harness?.close();
   });
 
+  /** Loads a project without pressing the green flag, points it at the test's server, then presses the flag once. */
   async function join(project: string, name: string, loadExtension: 'url' | 'project'): Promise<Page> {
     const page = await harness.open(project, { username: name, greenFlag: false, loadExtension });
     const player = harness.player(page);
+    // Nothing runs before the flag (no script started, so no connect to the project's default server).
+    expect(await player.evaluate(() => window.harness.threadCount(), null)).toBe(0);
+    expect(await player.getVar('status')).toBe('offline');
     await player.setVar('server', harness.signalling.wsUrl);
     await player.greenFlag();
     await player.waitForVar('status', (s) => String(s).startsWith('online'), { timeoutMs: 15_000 }).catch(async (error: Error) => {
       throw new Error(`${error.message}; the project's last error: ${JSON.stringify(await player.getVar('problem'))}`);
     });
+    // One press of the green flag, one connect: exactly one WebSocket, to the test's server.
+    expect(player.sockets).toEqual([expect.stringMatching(new RegExp(`^${harness.signalling.wsUrl}\\?`))]);
     return page;
+  }
+
+  /** The page ends clean, and the project's own copy of the last error (the `problem` variable) is empty too. */
+  async function clean(player: Player): Promise<void> {
+    await expectClean(player);
+    expect(await player.getVar('problem')).toBe('');
   }
 
   it('hosts, joins, chats and shares the score (one page by URL, one with the extension embedded)', async () => {
@@ -61,8 +73,8 @@ describe.skipIf(!browserAvailable && process.env.CL5_REQUIRE_BROWSER !== '1')('l
     await bob.pressKey('j');
     await bob.waitForVar('status', 'joined', { timeoutMs: 15_000 });
 
-    // Both open the channel; give the open a moment to cross before talking on it.
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Both open the channel: talk once it is open on both sides.
+    for (const player of [ann, bob]) await player.waitForChannels(['chat'], 1);
     await ann.pressKey(' ');
     await ann.waitFor(() => window.harness.questions.includes('Say something'), null, 'the question');
     await ann.answer('hello from ann');
@@ -78,10 +90,7 @@ describe.skipIf(!browserAvailable && process.env.CL5_REQUIRE_BROWSER !== '1')('l
     if (process.env.CL5_UPDATE_SCREENSHOTS === '1') {
       await bob.screenshot(new URL('../../docs/images/lobby-chat-bob.png', import.meta.url).pathname, 'page');
     }
-    for (const player of [ann, bob]) {
-      expect(player.blocked).toEqual([]);
-      expect(await player.pageErrors()).toEqual([]);
-    }
+    for (const player of [ann, bob]) await clean(player);
   }, 90_000);
 
   it('dot-game: each player sees the other dot move; the high-score list is shared', async () => {
@@ -91,7 +100,7 @@ describe.skipIf(!browserAvailable && process.env.CL5_REQUIRE_BROWSER !== '1')('l
     await ann.waitForVar('status', 'hosting', { timeoutMs: 15_000 });
     await bob.pressKey('j');
     await bob.waitForVar('status', 'joined', { timeoutMs: 15_000 });
-    await new Promise((resolve) => setTimeout(resolve, 800));
+    for (const player of [ann, bob]) await player.waitForChannels(['x', 'y'], 1);
 
     const themOn = (player: typeof ann) => player.evaluate(() => {
       const them = window.vm.runtime.getSpriteTargetByName('Them')!;
@@ -99,11 +108,8 @@ describe.skipIf(!browserAvailable && process.env.CL5_REQUIRE_BROWSER !== '1')('l
     }, null);
     for (let i = 0; i < 3; i += 1) await ann.pressKey('ArrowRight');
     await bob.pressKey('ArrowDown');
-    const deadline = Date.now() + 15_000;
-    while (JSON.stringify(await themOn(bob)) !== '[-70,-80]' || JSON.stringify(await themOn(ann)) !== '[-100,-90]') {
-      if (Date.now() > deadline) throw new Error(`dots did not follow: bob sees ${JSON.stringify(await themOn(bob))}, ann sees ${JSON.stringify(await themOn(ann))}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    // Bob sees ann's dot, ann sees bob's.
+    await eventually(async () => JSON.stringify([await themOn(bob), await themOn(ann)]), (seen) => seen === '[[-70,-80],[-100,-90]]', 'the dots to follow');
 
     await ann.pressKey(' ');
     await ann.pressKey(' ');
@@ -114,6 +120,6 @@ describe.skipIf(!browserAvailable && process.env.CL5_REQUIRE_BROWSER !== '1')('l
       await ann.screenshot(new URL('../../docs/images/dot-game-ann.png', import.meta.url).pathname, 'page');
       await bob.screenshot(new URL('../../docs/images/dot-game-bob.png', import.meta.url).pathname, 'page');
     }
-    for (const player of [ann, bob]) expect(await player.pageErrors()).toEqual([]);
+    for (const player of [ann, bob]) await clean(player);
   }, 90_000);
 });

@@ -2,15 +2,18 @@
 // in Chromium loads an unsandboxed URL extension and a generated project with the compiler on, runs
 // the extension's command, reporter, boolean and hat blocks, and the test helpers read, write and
 // broadcast; a project with the extension embedded as a data: URL loads alone; the fake microphone
-// works; a screenshot shows the stage rendered; everything is closed and removed afterwards.
+// works; a screenshot shows the stage rendered; a page reaches only the WebSockets the test allows;
+// everything is closed and removed afterwards.
 import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
 import { validateProject } from '../../examples/lib/validate.js';
 import { readZip } from '../../examples/lib/unzip.js';
 import { probeProject, probeProjectBuilder, probeProjectEmbedded, PROBE_PATH } from './fixtures/probe-project.js';
-import { browserAvailable, openPlayers, type Players } from './turbowarp.js';
+import { expectClean, openPlayers, type Players } from './turbowarp.js';
 
 // docs/images/harness-stage.png is refreshed only on request (CL5_UPDATE_SCREENSHOTS=1).
 const DOCS_SCREENSHOT = fileURLToPath(new URL('../../docs/images/harness-stage.png', import.meta.url));
@@ -27,7 +30,7 @@ describe('the generated project', () => {
   });
 });
 
-describe.skipIf(!browserAvailable && process.env.CL5_REQUIRE_BROWSER !== '1')('TurboWarp in Chromium', () => {
+describe('TurboWarp in Chromium', () => {
   let players: Players;
 
   beforeAll(async () => {
@@ -50,8 +53,7 @@ describe.skipIf(!browserAvailable && process.env.CL5_REQUIRE_BROWSER !== '1')('T
       await player.waitForVar('ticks', (ticks) => Number(ticks) > 5);
       expect(await player.evaluate(() => window.vm.runtime.threads.length > 0 && window.vm.runtime.threads.every((t: { isCompiled: boolean }) => t.isCompiled), null)).toBe(true);
       expect(await player.evaluate(() => window.vm.extensionManager.getExtensionURLs(), null)).toEqual({ probe: `${players.origin}/extension.js` });
-      expect(player.blocked).toEqual([]);
-      expect(await player.pageErrors()).toEqual([]);
+      await expectClean(player, { lastError: null });
     }
   });
 
@@ -127,12 +129,54 @@ describe.skipIf(!browserAvailable && process.env.CL5_REQUIRE_BROWSER !== '1')('T
       expect(await player!.getVar('unsandboxed')).toBe(true);
       const urls = await player!.evaluate(() => window.vm.extensionManager.getExtensionURLs(), null);
       expect(urls.probe).toMatch(/^data:application\/javascript;base64,/);
-      expect(await player!.pageErrors()).toEqual([]);
+      await expectClean(player!, { lastError: null });
     } finally {
       await embedded.close();
     }
     expect(existsSync(embedded.tempDir)).toBe(false);
   }, 60_000);
+
+  it('lets a page open WebSockets only to the URLs the test allows; any other is refused before the network and listed', async () => {
+    const allowed = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    const other = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    const reached = { allowed: 0, other: 0 };
+    allowed.on('connection', () => void (reached.allowed += 1));
+    other.on('connection', () => void (reached.other += 1));
+    await Promise.all([allowed, other].map((server) => new Promise((done) => server.once('listening', done))));
+    const url = (server: WebSocketServer) => `ws://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const guarded = await openPlayers(1, { extensionPath: PROBE_PATH, project: probeProject(), webSockets: [url(allowed)] });
+    try {
+      const [player] = guarded.pages;
+      const outcome = (target: string) =>
+        player!.evaluate(
+          (to) =>
+            new Promise<string>((resolve) => {
+              const socket = new WebSocket(to);
+              socket.onopen = () => {
+                socket.close();
+                resolve('open');
+              };
+              socket.onclose = (event) => resolve(`closed ${event.code}`);
+            }),
+          target,
+        );
+      expect(await outcome(`${url(allowed)}?ugi=x`)).toBe('open');
+      expect(await outcome(url(other))).toBe('closed 1006');
+      expect(await outcome('ws://127.0.0.1:3000/')).toBe('closed 1006');
+      expect(player!.blocked).toEqual([url(other), 'ws://127.0.0.1:3000/']);
+      expect(player!.sockets).toEqual([`${url(allowed)}?ugi=x`]);
+      expect(reached).toEqual({ allowed: 1, other: 0 });
+      player!.blocked.length = 0;
+      await expectClean(player!, { lastError: null });
+    } finally {
+      await guarded.close();
+      for (const server of [allowed, other]) await new Promise((done) => server.close(done));
+    }
+  }, 60_000);
+
+  it('ends with every page clean (nothing blocked, no page error, no CloudLink 5 on the probe pages)', async () => {
+    for (const player of players.pages) await expectClean(player, { lastError: null });
+  });
 
   it('closes everything it opened', async () => {
     const extra = await openPlayers(1, { extensionPath: PROBE_PATH, project: probeProject() });

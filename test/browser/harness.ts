@@ -13,7 +13,12 @@
 //   await setVariable(page, 'server', harness.signalling.wsUrl);
 //   await broadcastTo(page, 'connect');
 //   await eventually(() => valueOf(page, 'myid'), (id) => id !== '', 'connected');
+//   await expectClean(harness.player(page));   // nothing blocked, no page error, no "last error"
 //   await harness.close();
+//
+// A page may open a WebSocket to `signalling.wsUrl` only: any other is refused and listed in
+// `player.blocked`, so a project default such as ws://127.0.0.1:3000/ can never reach a server
+// the test did not start.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,7 +75,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     const extensionPath = options.extensionPath ?? buildExtension(buildDir);
     // Tests send bursts (100 edits in a frame, three pages at once): a generous rate limit.
     signalling = await startServer({ logger: silentLogger, rateLimit: { perSecond: 500, burst: 2000 }, ...options.server, host: '127.0.0.1', port: 0 });
-    const tw = await startBrowser({ extensionPath });
+    // The pages may open WebSockets to this test's signalling server and nowhere else.
+    const tw = await startBrowser({ extensionPath, webSockets: [signalling.wsUrl] });
     const running = signalling;
     return {
       signalling: running,

@@ -3,7 +3,7 @@
 // migration (the host's page closes) and kick — all over the browser's own WebRTC.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { broadcastTo, eventually, setVariable, startHarness, valueOf, type Harness } from './harness.js';
+import { broadcastTo, eventually, expectClean, setVariable, startHarness, valueOf, type Harness } from './harness.js';
 import { lobbyProject } from './lobby-project.js';
 import { browserPlayer } from './players.js';
 
@@ -37,7 +37,8 @@ afterAll(async () => {
 describe('three TurboWarp pages in one lobby', () => {
   it('delivers broadcasts on default and named ordered/fast channels, each to its own hat', async () => {
     await broadcastTo(ann, 'openchannels');
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Every page opens both channels towards both others before anyone talks on them.
+    for (const page of [ann, bob, cat]) await harness.player(page).waitForChannels(['chat', 'moves'], 2);
     await broadcastTo(bob, 'say');
     for (const page of [ann, cat]) {
       await eventually(() => inbox(page), (items) => items.length === 3, 'three messages');
@@ -71,6 +72,8 @@ describe('three TurboWarp pages in one lobby', () => {
     await setVariable(bob, 'target', ids.cat!);
     await broadcastTo(bob, 'dm');
     await eventually(() => inbox(cat), (items) => items.includes(`dm:secret from bob<${ids.bob}>`), 'a message after migration');
+    // The host leaving is no error for the others.
+    for (const page of [bob, cat]) await expectClean(harness.player(page));
   });
 
   it('kicks a player: they leave the lobby, the host sees them go', async () => {
@@ -78,5 +81,8 @@ describe('three TurboWarp pages in one lobby', () => {
     await broadcastTo(bob, 'kick');
     await eventually(() => valueOf(cat, 'mode'), (mode) => mode === 'none', 'cat kicked');
     await eventually(() => valueOf(bob, 'left'), (n) => n === 2, 'bob sees cat leave');
+    // Being kicked is the one error here, and only on cat's page.
+    await expectClean(harness.player(bob));
+    await expectClean(harness.player(cat), { lastError: /kicked/ });
   });
 });

@@ -1,5 +1,6 @@
 // Browser players running the lobby project: connect, then host or join.
 import type { Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { broadcastTo, eventually, setVariable, valueOf, type Harness } from './harness.js';
 
 export async function browserPlayer(harness: Harness, name: string, role: 'host' | 'join'): Promise<{ page: Page; id: string }> {
@@ -8,6 +9,8 @@ export async function browserPlayer(harness: Harness, name: string, role: 'host'
   await setVariable(page, 'name', name);
   await broadcastTo(page, 'connect');
   const id = String(await eventually(() => valueOf(page, 'myid'), (v) => typeof v === 'string' && v.length > 0, `${name} connected`));
+  // One connect block run, one WebSocket, to the test's own server.
+  expect(harness.player(page).sockets).toEqual([`${harness.signalling.wsUrl}?ugi=browser`]);
   await broadcastTo(page, role);
   await eventually(() => valueOf(page, 'mode'), (mode) => mode === (role === 'host' ? 'host' : 'peer'), `${name} in the lobby`);
   return { page, id };

@@ -11,24 +11,31 @@
 //   }
 //
 // Everything is served by a static HTTP server on 127.0.0.1 (port 0); each context aborts any
-// request that is not for 127.0.0.1, data: or blob:. Waits are bounded.
+// request that is not for that server, data: or blob:, and refuses every WebSocket except to the
+// URLs the test allows (its own signalling server): both kinds land in `player.blocked`. Waits are
+// bounded. Which Chromium runs is decided once per run by test/setup/chromium.ts (vitest globalSetup).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core';
+import { expect, inject } from 'vitest';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
 
-export const CHROMIUM_PATH = process.env.CL5_CHROMIUM ?? '/usr/bin/chromium';
 export const SCAFFOLDING_PATH = join(root, 'node_modules/@turbowarp/packager/dist/scaffolding/scaffolding-min.js');
 
-/** Whether the browser tests can run here (Chromium installed). */
-export const browserAvailable = existsSync(CHROMIUM_PATH) && existsSync(SCAFFOLDING_PATH);
+/** The Chromium this run uses (chosen once by test/setup/chromium.ts); throws its one-line reason when there is none. */
+export function chromiumPath(): string {
+  const found = inject('chromium');
+  if (!found) throw new Error('no Chromium was chosen for this run: vitest.config.ts must list test/setup/chromium.ts in globalSetup');
+  if (!found.path) throw new Error(found.error);
+  return found.path;
+}
 
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
@@ -77,8 +84,10 @@ export type Expected = string | number | boolean | (string | number | boolean)[]
 export class Player {
   /** Console lines and page errors seen so far ("type: text"). */
   readonly logs: string[] = [];
-  /** Requests that were aborted because they were not for 127.0.0.1. */
+  /** Requests aborted because they were not for the test's static server, and WebSockets refused because the test did not allow their URL. */
   readonly blocked: string[] = [];
+  /** Every WebSocket the page opened to the network (only allowed URLs get there), by URL, in order. */
+  readonly sockets: string[] = [];
 
   constructor(
     readonly index: number,
@@ -127,6 +136,14 @@ export class Player {
     return this.page.evaluate(() => window.harness.snapshot());
   }
 
+  /** CloudLink 5's "last error" reporter, run as a script runs it (the VM's primitive for the block); null when the page has no CloudLink 5. */
+  lastError(): Promise<string | null> {
+    return this.page.evaluate(() => {
+      const reporter = window.vm.runtime._primitives.cloudlink5_lastError;
+      return reporter ? String(reporter({}, undefined)) : null;
+    });
+  }
+
   /** Errors the page caught (uncaught exceptions, rejections, failed loads). */
   pageErrors(): Promise<string[]> {
     return this.page.evaluate(() => window.harness.errors.slice());
@@ -168,12 +185,52 @@ export class Player {
     return this.waitForVar(name, expected, { ...options, list: true });
   }
 
+  /** How many WebRTC data channels with each label are open in this page now. */
+  openChannels(): Promise<Record<string, number>> {
+    return this.page.evaluate(() => window.harness.openChannels());
+  }
+
+  /** Waits until each of `labels` is open towards `peers` peers (a named channel is one data channel per peer). */
+  waitForChannels(labels: string[], peers: number, timeoutMs = DEFAULT_WAIT_MS): Promise<void> {
+    return this.waitFor(
+      ([names, n]) => {
+        const open = window.harness.openChannels();
+        return names.every((name) => (open[name] ?? 0) >= n);
+      },
+      [labels, peers] as const,
+      `channels ${labels.join(', ')} open towards ${peers} peer(s)`,
+      timeoutMs,
+    );
+  }
+
   /** A PNG of the stage (or the whole page); written to `path` when given. */
   async screenshot(path?: string, what: 'stage' | 'page' = 'stage'): Promise<Buffer> {
     if (path) mkdirSync(dirname(path), { recursive: true });
     if (what === 'page') return this.page.screenshot({ path });
     return this.page.locator('#stage').screenshot({ path });
   }
+}
+
+export interface CleanOptions {
+  /**
+   * What CloudLink 5's "last error" must be at the end: '' (default: no error), the expected text or
+   * a pattern; null for a page that has no CloudLink 5 extension (it must have none).
+   */
+  lastError?: string | RegExp | null;
+}
+
+/**
+ * Asserts that a page ends clean: no request or WebSocket outside what the test started, no page
+ * error, and CloudLink 5's "last error" empty unless the test expects one. Every browser test ends
+ * with it for each page still open.
+ */
+export async function expectClean(player: Player, { lastError = '' }: CleanOptions = {}): Promise<void> {
+  const who = `player ${player.index}`;
+  expect(player.blocked, `${who}: requests or WebSockets to what the test did not start`).toEqual([]);
+  expect(await player.pageErrors(), `${who}: page errors`).toEqual([]);
+  const actual = await player.lastError();
+  if (lastError instanceof RegExp) expect(actual, `${who}: CloudLink 5's last error`).toMatch(lastError);
+  else expect(actual, `${who}: CloudLink 5's last error`).toBe(lastError);
 }
 
 export interface OpenOptions {
@@ -200,6 +257,11 @@ export interface BrowserOptions {
   loadExtension?: 'url' | 'project';
   /** Extra files served at /files/NAME. */
   files?: Record<string, Buffer | string>;
+  /**
+   * URL prefixes the pages may open WebSockets to (the test's own servers, e.g. `signalling.wsUrl`).
+   * Any other WebSocket is refused (closed before it reaches the network) and listed in `blocked`.
+   */
+  webSockets?: string[];
   /** Forward page console output to the test's stdout (also on with CL5_BROWSER_LOG=1). */
   echoConsole?: boolean;
   /** How long to wait for each page to load the extension and the project (default 30 s). */
@@ -271,9 +333,12 @@ export async function startBrowser(options: BrowserOptions = {}): Promise<TurboW
     });
     const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const before = new Set(chromiumChildren());
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS, timeout: 30_000 });
+    browser = await chromium.launch({ executablePath: chromiumPath(), headless: true, args: CHROMIUM_ARGS, timeout: 30_000 });
     const profileDir = chromiumChildren().find((dir) => !before.has(dir));
     const echo = options.echoConsole ?? process.env.CL5_BROWSER_LOG === '1';
+    const allowed = (options.webSockets ?? []).map((prefix) => prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+    // Every URL that does not start with an allowed prefix.
+    const refusedWebSockets = allowed.length ? new RegExp(`^(?!${allowed.join('|')})`) : /^/;
 
     const open = async (settings: OpenOptions): Promise<Player> => {
       const index = players.length;
@@ -293,10 +358,17 @@ export async function startBrowser(options: BrowserOptions = {}): Promise<TurboW
       players.push(player);
       await context.route('**/*', (route) => {
         const url = new URL(route.request().url());
-        if (url.hostname === '127.0.0.1' || url.protocol === 'data:' || url.protocol === 'blob:') return route.continue();
+        if (url.origin === origin || url.protocol === 'data:' || url.protocol === 'blob:') return route.continue();
         player.blocked.push(url.href);
         return route.abort('blockedbyclient');
       });
+      // WebSockets to an allowed URL are not routed (they connect from the page as usual); every
+      // other one is refused here: it closes (1006) without reaching the network.
+      await context.routeWebSocket(refusedWebSockets, (socket) => {
+        player.blocked.push(socket.url());
+        return socket.close({ code: 1006, reason: 'refused by the test harness' });
+      });
+      page.on('websocket', (socket) => player.sockets.push(socket.url()));
       const record = (line: string) => {
         player.logs.push(line);
         if (echo) console.log(`[player ${index}] ${line}`);
@@ -431,6 +503,7 @@ interface PageHarness {
   stopAll(): void;
   snapshot(): Record<string, Record<string, unknown>>;
   threadCount(): number;
+  openChannels(): Record<string, number>;
 }
 
 declare global {

@@ -3,7 +3,7 @@
 // renegotiation going between the two callers only (never through the lobby host).
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { broadcastTo, eventually, setVariable, startHarness, valueOf, type Harness } from './harness.js';
+import { broadcastTo, eventually, expectClean, setVariable, startHarness, valueOf, type Harness } from './harness.js';
 import { lobbyProject } from './lobby-project.js';
 import { browserPlayer } from './players.js';
 
@@ -100,5 +100,9 @@ describe('voice calls in the browser', () => {
 
   it('never needed the lobby host for the renegotiations', () => {
     expect(hostSignals).toEqual([]);
+  });
+
+  it('ends with every page clean: nothing blocked, no page error, no last error', async () => {
+    for (const p of [host, bob, cat]) await expectClean(harness.player(p.page));
   });
 });

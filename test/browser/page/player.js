@@ -16,6 +16,19 @@
     errors.push(String(reason && reason.stack ? reason.stack : reason));
   });
 
+  // Every data channel the page creates (the extension's named channels are negotiated, so each side
+  // creates its own): lets a test wait until a channel is open instead of sleeping. Test page only;
+  // the extension knows nothing of it.
+  const dataChannels = [];
+  if (window.RTCPeerConnection) {
+    const createDataChannel = RTCPeerConnection.prototype.createDataChannel;
+    RTCPeerConnection.prototype.createDataChannel = function (...args) {
+      const channel = createDataChannel.apply(this, args);
+      dataChannels.push(channel);
+      return channel;
+    };
+  }
+
   let scaffolding = null;
   let vm = null;
 
@@ -116,6 +129,12 @@
     },
     greenFlag() {
       vm.greenFlag();
+    },
+    /** How many data channels with each label are open now (one per peer for a lobby's named channel). */
+    openChannels() {
+      const open = {};
+      for (const channel of dataChannels) if (channel.readyState === 'open') open[channel.label] = (open[channel.label] || 0) + 1;
+      return open;
     },
     stopAll() {
       vm.stopAll();
