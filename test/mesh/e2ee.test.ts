@@ -3,6 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { isSealed, KeyPair, open, seal } from '../../src/client/e2ee.js';
 import { SignalCodec } from '../../src/client/mesh/signal-codec.js';
 
+/** Polls until `settled` holds (bounded): each signal handed to the codec ends in exactly one deliver or failed call. */
+async function until(settled: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!settled()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 describe('e2ee', () => {
   it('two key pairs derive the same AES key; a third party cannot open', async () => {
     const [a, b, c] = await Promise.all([KeyPair.generate(), KeyPair.generate(), KeyPair.generate()]);
@@ -24,12 +33,12 @@ describe('e2ee', () => {
     const got: unknown[] = [];
     const errors: string[] = [];
     for (let i = 0; i < 50; i += 1) codecA.encode('B', { candidate: i }, (c) => wire.push(c), (e) => errors.push(e.message));
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await until(() => wire.length + errors.length === 50, 'all 50 signals sealed');
     expect(wire.length).toBe(50);
     expect(wire.every(isSealed)).toBe(true);
     wire.splice(10, 0, ['AAAA', 'AAAAAAAAAAAAAAAA']); // garbage in the middle
     for (const c of wire) codecB.decode('A', c, (s) => got.push(s), (e) => errors.push(e.message));
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await until(() => got.length + errors.length === 51, 'all 51 signals opened or refused');
     expect(got).toEqual(Array.from({ length: 50 }, (_, i) => ({ candidate: i })));
     expect(errors).toHaveLength(1);
     expect(errors[0]).toContain('signal with A failed');
@@ -43,7 +52,7 @@ describe('e2ee', () => {
     expect(out).toEqual([{ type: 'offer' }]); // synchronous, unchanged
     const errors: string[] = [];
     codec.decode('X', ['abc', 'def'], () => {}, (e) => errors.push(e.message));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await until(() => errors.length === 1, 'the signal refused');
     expect(errors[0]).toContain('without a shared key');
   });
 });

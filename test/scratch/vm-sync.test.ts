@@ -73,8 +73,8 @@ describe('networked variables and lists in the Scratch VM', () => {
   it('fires "when I get a broadcast on channel [C]" only for C, with the data and sender', async () => {
     const [ann, bob, cat] = players;
     ann!.broadcast('openchat');
-    await until(() => players.every((p) => players.every((q) => q === p || p.client.channels().includes('chat'))), 'chat channel everywhere');
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Talk once 'chat' is open between every pair (both ends of each link).
+    await until(() => players.every((p) => players.every((q) => q === p || p.client.openChannels(q.client.myId).includes('chat'))), 'chat open between every pair');
     bob!.broadcast('say');
     await until(() => [ann, cat].every((p) => (p!.value(p!.stage, 'inbox', 'list') as string[]).length === 2), 'two hats fired on each receiver');
     for (const p of [ann, cat]) {
