@@ -3,7 +3,7 @@
 import { isSyncOpcode, type LobbyInfo, type User } from '../protocol/index.js';
 import type { ClientEvents, ConnectOptions, CoreClient, IceServer, LobbyOptions } from './api.js';
 import { KeyPair } from './e2ee.js';
-import { Emitter } from './emitter.js';
+import { Emitter } from '../peer/emitter.js';
 import { DEFAULT_CHANNEL } from './mesh/link.js';
 import { Mesh } from './mesh/mesh.js';
 import { Session, type Mode } from './session.js';

@@ -18,7 +18,7 @@ import {
   type ServerPayloads,
   type User,
 } from '../protocol/index.js';
-import { Emitter } from './emitter.js';
+import { Emitter } from '../peer/emitter.js';
 import { SessionError } from './errors.js';
 import type { WebSocketConstructor, WebSocketLike } from './websocket.js';
 

@@ -1,7 +1,7 @@
 // Voice calls over the existing peer links (protocol.md §7). The microphone stream is added to the
 // link (simple-peer renegotiates through the two peers' own signals, never through the host);
 // remote voices play through Web Audio with per-peer volume and 3-D position.
-import { Emitter } from './emitter.js';
+import { Emitter } from '../peer/emitter.js';
 import type { Mesh } from './mesh/mesh.js';
 import type { VoiceEvent } from './api.js';
 

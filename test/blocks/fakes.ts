@@ -1,5 +1,5 @@
 // A recording CoreClient and a minimal Scratch runtime, to test what each block asks of the core.
-import { Emitter } from '../../src/client/emitter.js';
+import { Emitter } from '../../src/peer/emitter.js';
 import type { ClientEvents, CoreClient } from '../../src/client/api.js';
 import type { DataSync } from '../../blocks/ports.js';
 import type { BlockUtil, ScratchApi, ScratchRuntime, ScratchTarget, ScratchThread } from '../../blocks/scratch.js';

@@ -2,7 +2,7 @@
 // plus negotiated named channels. It knows nothing about lobbies or the server.
 import SimplePeer from 'simple-peer';
 import { FIRST_CHANNEL_ID, LAST_CHANNEL_ID } from '../../protocol/index.js';
-import { Emitter } from '../emitter.js';
+import { Emitter } from '../../peer/emitter.js';
 
 export const DEFAULT_CHANNEL = 'default';
 

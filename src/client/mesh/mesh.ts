@@ -15,7 +15,7 @@ import {
 } from '../../protocol/index.js';
 import type { IceServer } from '../api.js';
 import type { KeyPair } from '../e2ee.js';
-import { Emitter } from '../emitter.js';
+import { Emitter } from '../../peer/emitter.js';
 import type { Session } from '../session.js';
 import { DEFAULT_CHANNEL, PeerLink, type SignalKind } from './link.js';
 import { RelayRoute } from './relay-route.js';

@@ -1,16 +1,22 @@
 // A small typed event emitter usable in the browser and in Node (no dependency on node:events).
 
 export type Listener<A extends unknown[]> = (...args: A) => void;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- storage type; calls stay typed through on/emit
-type AnyListener = (...args: any[]) => void;
+/** Where a listener that threw is reported: the console in the browser; the server passes its JSON log. */
+export type ListenerErrorSink = (event: string, error: unknown) => void;
+
+export const logToConsole: ListenerErrorSink = (event, error) => console.error(`CloudLink 5: a "${event}" listener threw`, error);
+
+type StoredListener = (...args: unknown[]) => void;
 
 export class Emitter<Events extends { [K in keyof Events]: unknown[] }> {
-  private readonly listeners = new Map<keyof Events, Set<AnyListener>>();
+  private readonly listeners = new Map<keyof Events, Set<StoredListener>>();
+
+  constructor(private readonly onListenerError: ListenerErrorSink = logToConsole) {}
 
   on<K extends keyof Events>(event: K, listener: Listener<Events[K]>): () => void {
     let set = this.listeners.get(event);
     if (!set) this.listeners.set(event, (set = new Set()));
-    set.add(listener as AnyListener);
+    set.add(listener as StoredListener);
     return () => this.off(event, listener);
   }
 
@@ -23,16 +29,16 @@ export class Emitter<Events extends { [K in keyof Events]: unknown[] }> {
   }
 
   off<K extends keyof Events>(event: K, listener: Listener<Events[K]>): void {
-    this.listeners.get(event)?.delete(listener as AnyListener);
+    this.listeners.get(event)?.delete(listener as StoredListener);
   }
 
-  /** A throwing listener must not stop the others, nor the protocol code that emitted; it is logged. */
+  /** A throwing listener must not stop the others, nor the protocol code that emitted: it is reported to the sink. */
   emit<K extends keyof Events>(event: K, ...args: Events[K]): void {
     for (const listener of [...(this.listeners.get(event) ?? [])]) {
       try {
-        (listener as (...a: unknown[]) => void)(...args);
+        listener(...args);
       } catch (error) {
-        console.error(`CloudLink 5: a "${String(event)}" listener threw`, error);
+        this.onListenerError(String(event), error);
       }
     }
   }
