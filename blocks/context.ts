@@ -12,6 +12,4 @@ export interface BlockContext {
   hats: HatEvents;
   data: DataSync;
   t: Translate;
-  /** Runs a block's core call; a failure is already "last error" + the error hat, so the block just ends. */
-  attempt<T>(run: () => T | Promise<T>, fallback: T): Promise<T> | T;
 }

@@ -1,6 +1,7 @@
 // The extension object TurboWarp registers: getInfo() from the block groups, and one method per
-// block that calls the group's `run`. Failures never escape a block: they become "last error" (and
-// the error hat), and the block gives a visible result of its type ('' / false / nothing).
+// block that calls the group's `run`. Failures never escape a block: each is handed to the client's
+// reportError (which makes it "last error" and runs the error hat, once, however many layers saw it),
+// and the block gives a visible result of its type ('' / false / nothing).
 import type { CoreClient } from '../src/client/api.js';
 import type { BlockContext } from './context.js';
 import { connectionBlocks } from './groups/connection.js';
@@ -51,26 +52,7 @@ export function createExtension(
     }
   };
   const t = translator(Scratch);
-  const context: BlockContext = {
-    Scratch,
-    runtime,
-    client,
-    hats: new HatEvents(runtime),
-    data,
-    t,
-    attempt(run, fallback) {
-      const failed = (error: unknown) => {
-        report(error);
-        return fallback;
-      };
-      try {
-        const result = run();
-        return result instanceof Promise ? result.catch(failed) : result;
-      } catch (error) {
-        return failed(error);
-      }
-    },
-  };
+  const context: BlockContext = { Scratch, runtime, client, hats: new HatEvents(runtime), data, t };
   const groups: BlockGroup[] = [connectionBlocks, lobbyBlocks, playerBlocks, messageBlocks, dataBlocks, voiceBlocks].map((group) => group(context));
   const { BlockType } = Scratch;
   const fallbackOf = (blockType: string): unknown =>
@@ -95,7 +77,7 @@ export function createExtension(
   };
   for (const group of groups) {
     for (const block of group.blocks) {
-      const fallback = fallbackOf(block.info.blockType);
+      const fallback = 'fallback' in block ? block.fallback : fallbackOf(block.info.blockType);
       extension[block.info.opcode] = (args: BlockArgs, util: BlockUtil) => {
         const failed = (error: unknown) => {
           report(error);

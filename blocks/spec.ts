@@ -5,7 +5,10 @@ export type BlockArgs = Record<string, unknown>;
 
 export interface BlockSpec {
   info: BlockInfo;
+  /** May throw or reject: the failure becomes "last error" and the block gives `fallback`. */
   run: (args: BlockArgs, util: BlockUtil) => unknown;
+  /** What the block gives when `run` fails; by default '' for a reporter, false for a boolean or hat, nothing for a command. */
+  fallback?: unknown;
 }
 
 /** A group of blocks (connection, lobbies, ...): a label in the palette, its blocks and menus. */

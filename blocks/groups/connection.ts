@@ -4,7 +4,7 @@ import type { BlockContext } from '../context.js';
 import { number, text, type BlockGroup } from '../spec.js';
 
 export function connectionBlocks(ctx: BlockContext): BlockGroup {
-  const { Scratch, client, hats, t, attempt } = ctx;
+  const { Scratch, client, hats, t } = ctx;
   const { COMMAND, REPORTER, BOOLEAN, HAT } = Scratch.BlockType;
   const { STRING, NUMBER } = Scratch.ArgumentType;
   const settings = { ugi: 'default', token: '', encryption: false, keepaliveSeconds: 20 };
@@ -83,25 +83,26 @@ export function connectionBlocks(ctx: BlockContext): BlockGroup {
           arguments: { URL: { type: STRING, defaultValue: 'ws://127.0.0.1:3000/' }, USERNAME: { type: STRING, defaultValue: 'player' } },
         },
         run: ({ URL, USERNAME }) =>
-          attempt(
-            () =>
-              client.connect({
-                url: text(URL),
-                username: text(USERNAME),
-                ugi: settings.ugi,
-                ...(settings.token ? { token: settings.token } : {}),
-                encryption: settings.encryption,
-                keepaliveSeconds: settings.keepaliveSeconds,
-              }),
-            undefined,
-          ),
+          client.connect({
+            url: text(URL),
+            username: text(USERNAME),
+            ugi: settings.ugi,
+            ...(settings.token ? { token: settings.token } : {}),
+            encryption: settings.encryption,
+            keepaliveSeconds: settings.keepaliveSeconds,
+          }),
       },
       { info: { opcode: 'disconnect', blockType: COMMAND, text: t('disconnect', 'disconnect') }, run: () => client.disconnect() },
       { info: { opcode: 'isConnected', blockType: BOOLEAN, text: t('isConnected', 'connected?') }, run: () => client.connected },
       { info: { opcode: 'myId', blockType: REPORTER, text: t('myId', 'my player id') }, run: () => client.myId },
       { info: { opcode: 'myUsername', blockType: REPORTER, text: t('myUsername', 'my username') }, run: () => client.myUsername },
       { info: { opcode: 'myMode', blockType: REPORTER, text: t('myMode', 'my mode') }, run: () => client.mode },
-      { info: { opcode: 'lastError', blockType: REPORTER, text: t('lastError', 'last error') }, run: () => client.lastError },
+      // Inside "when an error happens": the error that started the script; elsewhere the latest.
+      { info: { opcode: 'lastError', blockType: REPORTER, text: t('lastError', 'last error') }, run: (_args, util) => (hats.eventOf(util, 'whenError') ?? client.lastError)?.message ?? '' },
+      {
+        info: { opcode: 'lastErrorCode', blockType: REPORTER, text: t('lastErrorCode', 'last error code') },
+        run: (_args, util) => (hats.eventOf(util, 'whenError') ?? client.lastError)?.code ?? '',
+      },
       {
         info: { opcode: 'disconnectReason', blockType: REPORTER, text: t('disconnectReason', 'reason of the last disconnect') },
         run: (_args, util) => hats.eventOf(util, 'whenDisconnected')?.reason ?? disconnectReason,

@@ -1,11 +1,12 @@
 // Networked variables and lists: bind a Scratch variable or list to a network id, with everyone
 // (G_VAR/G_LIST) or with one player (P_VAR/P_LIST).
+import { CloudLinkError } from '../../src/client/errors.js';
 import type { BlockContext } from '../context.js';
 import type { ScratchTarget } from '../scratch.js';
 import { text, type BlockGroup, type BlockSpec } from '../spec.js';
 
 export function dataBlocks(ctx: BlockContext): BlockGroup {
-  const { Scratch, t, attempt, data, hats, runtime } = ctx;
+  const { Scratch, t, data, hats, runtime } = ctx;
   const { COMMAND, REPORTER, HAT } = Scratch.BlockType;
   const { STRING } = Scratch.ArgumentType;
   let lastChanged = { id: '', from: '' };
@@ -57,7 +58,7 @@ export function dataBlocks(ctx: BlockContext): BlockGroup {
     blocks: [
       {
         info: { opcode: 'syncVariable', blockType: COMMAND, text: t('syncVariable', 'sync variable [VAR] with everyone as [ID]'), arguments: { VAR: variableArg, ID: idArg } },
-        run: ({ VAR, ID }, util) => attempt(() => data.syncVariable(owner(util.target), text(VAR), text(ID), null), undefined),
+        run: ({ VAR, ID }, util) => data.syncVariable(owner(util.target), text(VAR), text(ID), null),
       },
       {
         info: {
@@ -66,11 +67,11 @@ export function dataBlocks(ctx: BlockContext): BlockGroup {
           text: t('syncVariableWith', 'sync variable [VAR] with player [PLAYER] as [ID]'),
           arguments: { VAR: variableArg, PLAYER: playerArg, ID: idArg },
         },
-        run: ({ VAR, PLAYER, ID }, util) => attempt(() => data.syncVariable(owner(util.target), text(VAR), text(ID), requirePlayer(PLAYER)), undefined),
+        run: ({ VAR, PLAYER, ID }, util) => data.syncVariable(owner(util.target), text(VAR), text(ID), requirePlayer(PLAYER)),
       },
       {
         info: { opcode: 'syncList', blockType: COMMAND, text: t('syncList', 'sync list [LISTNAME] with everyone as [ID]'), arguments: { LISTNAME: listArg, ID: { ...idArg, defaultValue: 'scores' } } },
-        run: ({ LISTNAME, ID }, util) => attempt(() => data.syncList(owner(util.target), text(LISTNAME), text(ID), null), undefined),
+        run: ({ LISTNAME, ID }, util) => data.syncList(owner(util.target), text(LISTNAME), text(ID), null),
       },
       {
         info: {
@@ -79,15 +80,15 @@ export function dataBlocks(ctx: BlockContext): BlockGroup {
           text: t('syncListWith', 'sync list [LISTNAME] with player [PLAYER] as [ID]'),
           arguments: { LISTNAME: listArg, PLAYER: playerArg, ID: { ...idArg, defaultValue: 'scores' } },
         },
-        run: ({ LISTNAME, PLAYER, ID }, util) => attempt(() => data.syncList(owner(util.target), text(LISTNAME), text(ID), requirePlayer(PLAYER)), undefined),
+        run: ({ LISTNAME, PLAYER, ID }, util) => data.syncList(owner(util.target), text(LISTNAME), text(ID), requirePlayer(PLAYER)),
       },
       {
         info: { opcode: 'stopSyncing', blockType: COMMAND, text: t('stopSyncing', 'stop syncing [ID]'), arguments: { ID: idArg } },
-        run: ({ ID }) => attempt(() => void data.stopSyncing(text(ID)), undefined),
+        run: ({ ID }) => void data.stopSyncing(text(ID)),
       },
       {
         info: { opcode: 'stopSyncingAll', blockType: COMMAND, text: t('stopSyncingAll', 'stop syncing everything') },
-        run: () => attempt(() => data.stopAll(), undefined),
+        run: () => data.stopAll(),
       },
       // Only when the DataSync port reports remote changes (DataSync.onRemoteChange); a hat that
       // could never run is not shown.
@@ -98,6 +99,6 @@ export function dataBlocks(ctx: BlockContext): BlockGroup {
 
 function requirePlayer(value: unknown): string {
   const id = text(value);
-  if (!id) throw new Error('which player? the player id is empty');
+  if (!id) throw new CloudLinkError('invalid', 'which player? the player id is empty');
   return id;
 }

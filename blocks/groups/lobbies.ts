@@ -1,4 +1,5 @@
 // Lobbies: create, join, leave, list, find, and the host's management blocks.
+import { CloudLinkError } from '../../src/client/errors.js';
 import type { LobbyInfo } from '../../src/protocol/index.js';
 import type { BlockContext } from '../context.js';
 import { flag, number, reported, text, type BlockGroup } from '../spec.js';
@@ -29,7 +30,7 @@ function field(info: LobbyInfo, name: string): string | number | boolean {
 }
 
 export function lobbyBlocks(ctx: BlockContext): BlockGroup {
-  const { Scratch, client, hats, t, attempt } = ctx;
+  const { Scratch, client, hats, t } = ctx;
   const { COMMAND, REPORTER, BOOLEAN, HAT } = Scratch.BlockType;
   const { STRING, NUMBER } = Scratch.ArgumentType;
   let newestLobby = '';
@@ -75,27 +76,24 @@ export function lobbyBlocks(ctx: BlockContext): BlockGroup {
           },
         },
         run: ({ NAME, MAX, PASSWORD, LOCKED, HIDDEN, RELAY }) =>
-          attempt(
-            () =>
-              client.createLobby({
-                name: text(NAME),
-                maxPlayers: Math.trunc(number(MAX)),
-                password: text(PASSWORD),
-                locked: flag(LOCKED),
-                hidden: flag(HIDDEN),
-                enableRelay: flag(RELAY),
-              }),
-            undefined,
-          ),
+          client.createLobby({
+            name: text(NAME),
+            maxPlayers: Math.trunc(number(MAX)),
+            password: text(PASSWORD),
+            locked: flag(LOCKED),
+            hidden: flag(HIDDEN),
+            enableRelay: flag(RELAY),
+          }),
       },
       {
         info: { opcode: 'joinLobby', blockType: COMMAND, text: t('joinLobby', 'join lobby [NAME] with password [PASSWORD]'), arguments: { NAME: { type: STRING, defaultValue: 'my lobby' }, PASSWORD: { type: STRING, defaultValue: '' } } },
-        run: ({ NAME, PASSWORD }) => attempt(() => client.joinLobby(text(NAME), text(PASSWORD)), undefined),
+        run: ({ NAME, PASSWORD }) => client.joinLobby(text(NAME), text(PASSWORD)),
       },
-      { info: { opcode: 'leaveLobby', blockType: COMMAND, text: t('leaveLobby', 'leave lobby') }, run: () => attempt(() => client.leaveLobby(), undefined) },
+      { info: { opcode: 'leaveLobby', blockType: COMMAND, text: t('leaveLobby', 'leave lobby') }, run: () => client.leaveLobby() },
       {
         info: { opcode: 'listLobbies', blockType: REPORTER, text: t('listLobbies', 'open lobbies (JSON)'), disableMonitor: true },
-        run: () => attempt(async () => JSON.stringify(await client.listLobbies()), '[]'),
+        run: async () => JSON.stringify(await client.listLobbies()),
+        fallback: '[]',
       },
       {
         info: {
@@ -105,15 +103,14 @@ export function lobbyBlocks(ctx: BlockContext): BlockGroup {
           disableMonitor: true,
           arguments: { FIELD: { type: STRING, menu: 'lobbyFields', defaultValue: 'players' }, NAME: { type: STRING, defaultValue: 'my lobby' } },
         },
-        run: ({ FIELD, NAME }) =>
-          attempt(async () => {
-            const info = await client.findLobby(text(NAME));
-            return info ? field(info, text(FIELD)) : '';
-          }, ''),
+        run: async ({ FIELD, NAME }) => {
+          const info = await client.findLobby(text(NAME));
+          return info ? field(info, text(FIELD)) : '';
+        },
       },
       {
         info: { opcode: 'lobbyExists', blockType: BOOLEAN, text: t('lobbyExists', 'lobby [NAME] exists?'), arguments: { NAME: { type: STRING, defaultValue: 'my lobby' } } },
-        run: ({ NAME }) => attempt(async () => (await client.findLobby(text(NAME))) !== null, false),
+        run: async ({ NAME }) => (await client.findLobby(text(NAME))) !== null,
       },
       { info: { opcode: 'myLobby', blockType: REPORTER, text: t('myLobby', 'my lobby') }, run: () => client.lobby },
       { info: { opcode: 'isHost', blockType: BOOLEAN, text: t('isHost', 'am I the host?') }, run: () => client.isHost },
@@ -122,24 +119,25 @@ export function lobbyBlocks(ctx: BlockContext): BlockGroup {
         info: { opcode: 'manageLobby', blockType: COMMAND, text: t('manageLobby', '[ACTION] my lobby'), arguments: { ACTION: { type: STRING, menu: 'manageActions', defaultValue: 'lock' } } },
         run: ({ ACTION }) => {
           const action = manage[text(ACTION)];
-          return attempt(() => (action ? action() : Promise.reject(new Error(`unknown lobby action "${text(ACTION)}"`))), undefined);
+          if (!action) throw new CloudLinkError('invalid', `unknown lobby action "${text(ACTION)}"`);
+          return action();
         },
       },
       {
         info: { opcode: 'setMaxPlayers', blockType: COMMAND, text: t('setMaxPlayers', 'set player limit to [MAX]'), arguments: { MAX: { type: NUMBER, defaultValue: 8 } } },
-        run: ({ MAX }) => attempt(() => client.setMaxPlayers(Math.trunc(number(MAX))), undefined),
+        run: ({ MAX }) => client.setMaxPlayers(Math.trunc(number(MAX))),
       },
       {
         info: { opcode: 'setLobbyPassword', blockType: COMMAND, text: t('setLobbyPassword', 'set lobby password to [PASSWORD]'), arguments: { PASSWORD: { type: STRING, defaultValue: '' } } },
-        run: ({ PASSWORD }) => attempt(() => client.setPassword(text(PASSWORD)), undefined),
+        run: ({ PASSWORD }) => client.setPassword(text(PASSWORD)),
       },
       {
         info: { opcode: 'kickPlayer', blockType: COMMAND, text: t('kickPlayer', 'kick player [PLAYER]'), arguments: { PLAYER: { type: STRING, defaultValue: '' } } },
-        run: ({ PLAYER }) => attempt(() => client.kick(text(PLAYER)), undefined),
+        run: ({ PLAYER }) => client.kick(text(PLAYER)),
       },
       {
         info: { opcode: 'transferHost', blockType: COMMAND, text: t('transferHost', 'make player [PLAYER] the host'), arguments: { PLAYER: { type: STRING, defaultValue: '' } } },
-        run: ({ PLAYER }) => attempt(() => client.transferHost(text(PLAYER)), undefined),
+        run: ({ PLAYER }) => client.transferHost(text(PLAYER)),
       },
       { info: { opcode: 'newestLobby', blockType: REPORTER, text: t('newestLobby', 'newest lobby') }, run: () => newestLobby },
       { info: { opcode: 'whenLobbyCreated', blockType: HAT, text: t('whenLobbyCreated', 'when a new lobby is created'), isEdgeActivated: false }, run: (_args, util) => hats.accepts(util, 'whenLobbyCreated') !== null },

@@ -10,7 +10,7 @@ const fromKey = (from: string, channel: string) => `${from}\n${channel}`;
 const MESSAGE_HATS = ['whenBroadcast', 'whenPrivate', 'whenPrivateFrom', 'whenMessageFrom'] as const;
 
 export function messageBlocks(ctx: BlockContext): BlockGroup {
-  const { Scratch, client, hats, t, attempt } = ctx;
+  const { Scratch, client, hats, t } = ctx;
   const { COMMAND, REPORTER, HAT } = Scratch.BlockType;
   const { STRING } = Scratch.ArgumentType;
   const latest = new Map<string, ReceivedMessage>();
@@ -73,16 +73,16 @@ export function messageBlocks(ctx: BlockContext): BlockGroup {
     blocks: [
       {
         info: { opcode: 'openChannel', blockType: COMMAND, text: t('openChannel', 'open channel [CHANNEL] [MODE]'), arguments: { CHANNEL: { type: STRING, defaultValue: 'game' }, MODE: { type: STRING, menu: 'channelModes', defaultValue: 'ordered' } } },
-        run: ({ CHANNEL, MODE }) => attempt(() => client.openChannel(text(CHANNEL), text(MODE) !== 'fast'), undefined),
+        run: ({ CHANNEL, MODE }) => client.openChannel(text(CHANNEL), text(MODE) !== 'fast'),
       },
       {
         info: { opcode: 'closeChannel', blockType: COMMAND, text: t('closeChannel', 'close channel [CHANNEL]'), arguments: { CHANNEL: channelArg } },
-        run: ({ CHANNEL }) => attempt(() => client.closeChannel(text(CHANNEL)), undefined),
+        run: ({ CHANNEL }) => client.closeChannel(text(CHANNEL)),
       },
       { info: { opcode: 'channelList', blockType: REPORTER, text: t('channelList', 'channels (JSON)') }, run: () => JSON.stringify(client.channels()) },
       {
         info: { opcode: 'broadcastData', blockType: COMMAND, text: t('broadcastData', 'broadcast [DATA] on channel [CHANNEL]'), arguments: { DATA: { type: STRING, defaultValue: 'hello' }, CHANNEL: channelArg } },
-        run: ({ DATA, CHANNEL }) => attempt(() => client.broadcast(data(DATA), text(CHANNEL)), undefined),
+        run: ({ DATA, CHANNEL }) => client.broadcast(data(DATA), text(CHANNEL)),
       },
       {
         info: {
@@ -91,7 +91,7 @@ export function messageBlocks(ctx: BlockContext): BlockGroup {
           text: t('sendPrivate', 'send [DATA] to player [PLAYER] on channel [CHANNEL]'),
           arguments: { DATA: { type: STRING, defaultValue: 'hello' }, PLAYER: playerArg, CHANNEL: channelArg },
         },
-        run: ({ DATA, PLAYER, CHANNEL }) => attempt(() => client.sendPrivate(text(PLAYER), data(DATA), text(CHANNEL)), undefined),
+        run: ({ DATA, PLAYER, CHANNEL }) => client.sendPrivate(text(PLAYER), data(DATA), text(CHANNEL)),
       },
       {
         info: { opcode: 'whenBroadcast', blockType: HAT, text: t('whenBroadcast', 'when I get a broadcast on channel [CHANNEL]'), isEdgeActivated: false, arguments: { CHANNEL: channelArg } },

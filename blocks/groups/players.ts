@@ -49,7 +49,7 @@ export function playerBlocks(ctx: BlockContext): BlockGroup {
       },
       {
         info: { opcode: 'disconnectPlayer', blockType: COMMAND, text: t('disconnectPlayer', 'close my link to player [PLAYER]'), arguments: { PLAYER: { type: STRING, defaultValue: '' } } },
-        run: ({ PLAYER }) => ctx.attempt(() => client.disconnectPeer(text(PLAYER)), undefined),
+        run: ({ PLAYER }) => client.disconnectPeer(text(PLAYER)),
       },
     ],
   };

@@ -5,7 +5,7 @@ import type { BlockContext } from '../context.js';
 import { number, text, type BlockGroup } from '../spec.js';
 
 export function voiceBlocks(ctx: BlockContext): BlockGroup {
-  const { Scratch, client, hats, t, attempt } = ctx;
+  const { Scratch, client, hats, t } = ctx;
   const { COMMAND, REPORTER, BOOLEAN, HAT } = Scratch.BlockType;
   const { STRING, NUMBER } = Scratch.ArgumentType;
   let lastCaller = '';
@@ -33,31 +33,31 @@ export function voiceBlocks(ctx: BlockContext): BlockGroup {
       muteActions: { acceptReporters: true, items: [{ text: t('menu.mute', 'mute'), value: 'mute' }, { text: t('menu.unmute', 'unmute'), value: 'unmute' }] },
     },
     blocks: [
-      { info: { opcode: 'requestMicrophone', blockType: COMMAND, text: t('requestMicrophone', 'ask for microphone access') }, run: () => attempt(() => client.requestMicrophone(), undefined) },
+      { info: { opcode: 'requestMicrophone', blockType: COMMAND, text: t('requestMicrophone', 'ask for microphone access') }, run: () => client.requestMicrophone() },
       { info: { opcode: 'hasMicrophone', blockType: BOOLEAN, text: t('hasMicrophone', 'microphone allowed?') }, run: () => client.hasMicrophone },
       {
         info: { opcode: 'callPlayer', blockType: COMMAND, text: t('callPlayer', 'call player [PLAYER]'), arguments: { PLAYER: playerArg } },
-        run: ({ PLAYER }) => attempt(() => client.call(text(PLAYER)), undefined),
+        run: ({ PLAYER }) => client.call(text(PLAYER)),
       },
       {
         info: { opcode: 'answerCall', blockType: COMMAND, text: t('answerCall', 'answer call from player [PLAYER]'), arguments: { PLAYER: playerArg } },
-        run: ({ PLAYER }) => attempt(() => client.answer(text(PLAYER)), undefined),
+        run: ({ PLAYER }) => client.answer(text(PLAYER)),
       },
       {
         info: { opcode: 'declineCall', blockType: COMMAND, text: t('declineCall', 'decline call from player [PLAYER]'), arguments: { PLAYER: playerArg } },
-        run: ({ PLAYER }) => attempt(() => client.decline(text(PLAYER)), undefined),
+        run: ({ PLAYER }) => client.decline(text(PLAYER)),
       },
       {
         info: { opcode: 'hangUp', blockType: COMMAND, text: t('hangUp', 'hang up call with player [PLAYER]'), arguments: { PLAYER: playerArg } },
-        run: ({ PLAYER }) => attempt(() => client.hangup(text(PLAYER)), undefined),
+        run: ({ PLAYER }) => client.hangup(text(PLAYER)),
       },
       {
         info: { opcode: 'muteFor', blockType: COMMAND, text: t('muteFor', '[ACTION] my microphone for player [PLAYER]'), arguments: { ACTION: { type: STRING, menu: 'muteActions', defaultValue: 'mute' }, PLAYER: playerArg } },
-        run: ({ ACTION, PLAYER }) => attempt(() => client.setMuted(text(PLAYER), text(ACTION) === 'mute'), undefined),
+        run: ({ ACTION, PLAYER }) => client.setMuted(text(PLAYER), text(ACTION) === 'mute'),
       },
       {
         info: { opcode: 'setVoiceVolume', blockType: COMMAND, text: t('setVoiceVolume', 'set voice volume of player [PLAYER] to [VOLUME] %'), arguments: { PLAYER: playerArg, VOLUME: { type: NUMBER, defaultValue: 100 } } },
-        run: ({ PLAYER, VOLUME }) => attempt(() => client.setVolume(text(PLAYER), number(VOLUME)), undefined),
+        run: ({ PLAYER, VOLUME }) => client.setVolume(text(PLAYER), number(VOLUME)),
       },
       {
         info: {
@@ -66,7 +66,7 @@ export function voiceBlocks(ctx: BlockContext): BlockGroup {
           text: t('setVoicePosition', 'set voice position of player [PLAYER] to x [X] y [Y] z [Z]'),
           arguments: { PLAYER: playerArg, X: { type: NUMBER, defaultValue: 0 }, Y: { type: NUMBER, defaultValue: 0 }, Z: { type: NUMBER, defaultValue: 0 } },
         },
-        run: ({ PLAYER, X, Y, Z }) => attempt(() => client.setVoicePosition(text(PLAYER), number(X), number(Y), number(Z)), undefined),
+        run: ({ PLAYER, X, Y, Z }) => client.setVoicePosition(text(PLAYER), number(X), number(Y), number(Z)),
       },
       {
         info: { opcode: 'callState', blockType: REPORTER, text: t('callState', 'call with player [PLAYER]'), arguments: { PLAYER: playerArg } },

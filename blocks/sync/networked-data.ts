@@ -3,6 +3,7 @@
 // sync engine, and flushes the engine once per frame (the hook is installed with the first binding
 // and removed with the last). Implements the blocks' `DataSync` port (blocks/ports.ts).
 import type { CoreClient } from '../../src/client/api.js';
+import { CloudLinkError } from '../../src/client/errors.js';
 import type { Scope, SyncStore } from '../../src/client/sync/engine.js';
 import type { ScratchRuntime, ScratchTarget } from '../scratch.js';
 import { onEveryFrame } from './frame-hook.js';
@@ -93,12 +94,12 @@ export class NetworkedData {
 
   private find(target: ScratchTarget, name: string, type: '' | 'list') {
     const found = target.lookupVariableByNameAndType(name, type);
-    if (!found) throw new Error(`no ${type === 'list' ? 'list' : 'variable'} named "${name}"`);
+    if (!found) throw new CloudLinkError('invalid', `no ${type === 'list' ? 'list' : 'variable'} named "${name}"`);
     return found;
   }
 
   private bind(networkId: string, scope: Scope, attach: () => Omit<Binding, 'scope'>): void {
-    if (!networkId) throw new Error('the network id must not be empty');
+    if (!networkId) throw new CloudLinkError('invalid', 'the network id must not be empty');
     const existing = this.bindings.get(networkId) ?? [];
     const same = existing.find((b) => b.scope === scope);
     if (same) {

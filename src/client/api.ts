@@ -1,6 +1,7 @@
 // The public face of the core client, as the TurboWarp blocks (and any other front end) see it.
 // Everything is plain data: ids are instance id strings, payloads any JSON value.
 import type { LobbyInfo, User } from '../protocol/index.js';
+import type { CloudLinkError } from './errors.js';
 import type { CreateLobbyOptions as LobbyOptions, Mode } from './session.js';
 import type { Scope, SyncStore } from './sync/engine.js';
 
@@ -25,7 +26,6 @@ export interface ConnectOptions {
   keepaliveSeconds?: number;
 }
 
-
 export interface ReceivedMessage {
   from: string;
   channel: string;
@@ -39,8 +39,8 @@ export type VoiceEvent = 'ringing' | 'answered' | 'declined' | 'hungup';
 export interface ClientEvents {
   connected: [];
   disconnected: [reason: string];
-  /** Anything that went wrong, with a reason a project can show; `peer` when it concerns one. */
-  error: [info: { message: string; peer?: string }];
+  /** Anything that went wrong, reported once: a stable `code`, a reason a project can show, and the `peer` or `opcode` it concerns. */
+  error: [error: CloudLinkError];
   mode: [mode: Mode];
   host: [instanceId: string];
   'peer-join': [user: User];
@@ -68,8 +68,9 @@ export interface CoreClient {
   readonly myId: string;
   readonly myUsername: string;
   readonly mode: Mode;
-  readonly lastError: string;
-  /** Makes a failure "last error" and fires the error event, unless the core already did. */
+  /** The latest failure (null until one happens). */
+  readonly lastError: CloudLinkError | null;
+  /** Makes a failure "last error" and fires the error event, unless it was reported already. */
   reportError(error: unknown): void;
 
   // lobbies

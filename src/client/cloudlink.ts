@@ -1,14 +1,17 @@
 // CloudLinkClient: the core client as one object — session, mesh, sync and voice wired together
 // behind the CoreClient interface the blocks use. No Scratch knowledge here.
+// It is where failures are reported: whatever fails in a public call, or in the background (a link,
+// a packet, the server), becomes one CloudLinkError, made "last error" and fired as 'error' once.
 import { isSyncOpcode, type LobbyInfo, type User } from '../protocol/index.js';
-import type { ClientEvents, ConnectOptions, CoreClient, IceServer, LobbyOptions } from './api.js';
-import { KeyPair } from './e2ee.js';
 import { Emitter } from '../peer/emitter.js';
+import type { ClientEvents, ConnectOptions, CoreClient, IceServer, LobbyOptions } from './api.js';
+import { openConnection, sameSettings, settingsOf, type Connection, type ConnectionSettings } from './connection.js';
+import { CloudLinkError, serverCode } from './errors.js';
 import { DEFAULT_CHANNEL } from './mesh/link.js';
-import { Mesh } from './mesh/mesh.js';
-import { Session, type Mode } from './session.js';
+import type { Mesh } from './mesh/mesh.js';
+import { cancelled, type Mode, type Session } from './session.js';
 import { SyncEngine, type Scope, type SyncStore } from './sync/engine.js';
-import { Voice } from './voice.js';
+import type { Voice } from './voice.js';
 import type { WebSocketConstructor } from './websocket.js';
 
 export interface CloudLinkClientOptions {
@@ -20,20 +23,23 @@ export interface CloudLinkClientOptions {
   connectTimeoutMs?: number;
 }
 
-interface Connection {
-  /** What it was opened with, to recognise a repeated connect. */
-  as: { url: string; username: string; ugi: string };
-  session: Session;
-  mesh: Mesh;
-  voice: Voice;
-  off: (() => void)[];
+/** A connect under way: later connects with the same settings share it. */
+interface Attempt {
+  settings: ConnectionSettings;
+  abort: AbortController;
+  done: Promise<void>;
 }
+
+const isObject = (value: unknown): value is object => (typeof value === 'object' && value !== null) || typeof value === 'function';
 
 export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient {
   private connection: Connection | null = null;
+  private attempt: Attempt | null = null;
   private iceServers: IceServer[] = [];
   private relayOnly = false;
-  private error = '';
+  private failure: CloudLinkError | null = null;
+  /** Every error reported so far (and what it was reported as), so none is reported twice. */
+  private readonly reported = new WeakMap<object, CloudLinkError>();
   /** Networked variables and lists; lives across connections so bindings survive a reconnect. */
   readonly sync: SyncEngine;
 
@@ -51,8 +57,47 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
           return true;
         },
       },
-      (message) => this.fail(message),
+      (error) => this.report(error),
     );
+  }
+
+  // ── errors ──────────────────────────────────────────────────────────────────────────
+
+  /** Makes a failure "last error" and fires 'error' — once per error, however often it is seen. */
+  private report(error: unknown): CloudLinkError {
+    const known = isObject(error) ? this.reported.get(error) : undefined;
+    if (known) return known;
+    const failure = CloudLinkError.from(error);
+    this.reported.set(failure, failure);
+    if (isObject(error)) this.reported.set(error, failure);
+    this.failure = failure;
+    this.emit('error', failure);
+    return failure;
+  }
+
+  /** Reports a failure from outside the core (e.g. a block naming a missing variable); one already reported is ignored. */
+  reportError(error: unknown): void {
+    this.report(error);
+  }
+
+  /**
+   * Runs a public call: a failure, thrown or rejected, is reported and passed on as a CloudLinkError.
+   * Calls that answer with a promise pass an async function, so even their checks reject rather than throw.
+   */
+  private reporting<T>(work: () => T): T {
+    try {
+      const result = work();
+      if (!(result instanceof Promise)) return result;
+      return result.catch((error: unknown) => {
+        throw this.report(error);
+      }) as T;
+    } catch (error) {
+      throw this.report(error);
+    }
+  }
+
+  get lastError(): CloudLinkError | null {
+    return this.failure;
   }
 
   // ── connection ──────────────────────────────────────────────────────────────────────
@@ -67,51 +112,56 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
     this.connection?.mesh.configure({ relayOnly });
   }
 
-  async connect(options: ConnectOptions): Promise<void> {
-    if (this.connection) {
-      // The green flag pressed again: the same connection is already there, so the block succeeds.
-      const same = this.connected && this.connection.as.url === options.url && this.connection.as.username === options.username && this.connection.as.ugi === (options.ugi ?? 'default');
-      if (!same) throw this.fail('already connected: disconnect first');
-      this.emit('connected');
-      return;
-    }
-    try {
-      const keys = options.encryption ? await KeyPair.generate() : null;
-      const session = await Session.connect({
-        url: options.url,
-        ugi: options.ugi ?? 'default',
-        WebSocket: this.options.WebSocket,
-        keepaliveMs: options.keepaliveSeconds !== undefined ? options.keepaliveSeconds * 1000 : this.options.keepaliveMs,
-      });
-      try {
-        await session.init(options.username, { token: options.token, pubkey: keys?.publicKey });
-      } catch (error) {
-        session.close();
-        throw error;
+  /**
+   * Connects and identifies. A connect with the same server, name and game id while one is under way
+   * shares it (one socket, one INIT); while connected it succeeds at once and says 'connected' again
+   * (the green flag pressed again). Anything else is refused ('already-connected'): disconnect first.
+   */
+  connect(options: ConnectOptions): Promise<void> {
+    return this.reporting(async () => {
+      const settings = settingsOf(options);
+      if (this.attempt) {
+        if (sameSettings(this.attempt.settings, settings)) return this.attempt.done;
+        throw new CloudLinkError('already-connected', 'already connecting: disconnect first');
       }
-      const mesh = new Mesh(session, {
-        wrtc: this.options.wrtc,
-        iceServers: this.iceServers,
-        relayOnly: this.relayOnly,
-        keys,
-        connectTimeoutMs: this.options.connectTimeoutMs,
+      if (this.connection) {
+        if (!this.connected || !sameSettings(this.connection.settings, settings)) throw new CloudLinkError('already-connected', 'already connected: disconnect first');
+        this.emit('connected');
+        return;
+      }
+      const abort = new AbortController();
+      const done = this.open(options, abort.signal).finally(() => {
+        if (this.attempt?.abort === abort) this.attempt = null;
       });
-      const voice = new Voice(mesh);
-      this.connection = { as: { url: options.url, username: options.username, ugi: options.ugi ?? 'default' }, session, mesh, voice, off: [] };
-      this.wire(this.connection);
-      this.emit('connected');
-    } catch (error) {
-      throw this.fail((error as Error).message);
-    }
+      this.attempt = { settings, abort, done };
+      return done;
+    });
   }
 
+  private async open(options: ConnectOptions, signal: AbortSignal): Promise<void> {
+    const { WebSocket, wrtc, keepaliveMs, connectTimeoutMs } = this.options;
+    const connection = await openConnection(options, { WebSocket, wrtc, keepaliveMs, connectTimeoutMs, ice: () => ({ iceServers: this.iceServers, relayOnly: this.relayOnly }) }, signal);
+    if (signal.aborted) {
+      connection.mesh.destroy();
+      connection.session.close();
+      throw cancelled();
+    }
+    this.connection = connection;
+    this.wire(connection);
+    this.emit('connected');
+  }
+
+  /** Closes the connection; a connect still under way is cancelled (its socket closed, its callers get 'cancelled'). */
   disconnect(): void {
+    this.attempt?.abort.abort();
+    this.attempt = null;
     this.connection?.session.close(1000, 'disconnected by the project');
   }
 
   private wire(connection: Connection): void {
     const { session, mesh, voice, off } = connection;
     const peerJoined = (user: User) => this.emit('peer-join', user);
+    const report = (error: CloudLinkError) => void this.report(error);
     off.push(
       session.on('TRANSITION', (mode) => this.emit('mode', mode)),
       session.on('NEW_HOST', (user) => this.emit('host', user.instance_id)),
@@ -120,9 +170,10 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
       session.on('PEER_LEFT', (id) => this.emit('peer-leave', id)),
       session.on('NEW_LOBBY', (name) => this.emit('lobby-new', name)),
       session.on('LOBBY_CLOSED', (name) => this.emit('lobby-closed', name)),
-      session.on('WARNING', (text) => this.fail(`server: ${text}`)),
-      session.on('VIOLATION', (text) => this.fail(`server closed the connection: ${text}`)),
-      session.on('error', (error) => this.fail(error.message)),
+      // Only WARNINGs that answer no request of mine arrive here (e.g. kicked, rate limited).
+      session.on('WARNING', (text) => this.report(new CloudLinkError(serverCode(text), `server: ${text}`))),
+      session.on('VIOLATION', (text) => this.report(new CloudLinkError('violation', `server closed the connection: ${text}`))),
+      session.on('error', report),
       session.on('close', ({ reason }) => this.closed(connection, reason)),
       mesh.on('peer-open', (peer) => {
         this.sync.peerJoined(peer);
@@ -137,9 +188,9 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
       }),
       mesh.on('channel-open', (peer, label) => this.emit('channel-open', peer, label)),
       mesh.on('channel-close', (peer, label) => this.emit('channel-close', peer, label)),
-      mesh.on('error', ({ peer, message }) => this.fail(message, peer)),
+      mesh.on('error', report),
       voice.on('voice', (event, peer) => this.emit('voice', event, peer)),
-      voice.on('error', ({ peer, message }) => this.fail(message, peer)),
+      voice.on('error', report),
     );
   }
 
@@ -153,41 +204,21 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
     this.emit('disconnected', reason);
   }
 
-  /** Records an error for "last error" and the error hat; returns it (marked reported) to throw. */
-  private fail(message: string, peer?: string): Error {
-    this.error = message;
-    this.emit('error', peer === undefined ? { message } : { message, peer });
-    return Object.assign(new Error(message), { reported: true });
-  }
-
-  /** Records a failure that happened outside the core (e.g. a block naming a missing variable). */
-  reportError(error: unknown): void {
-    if ((error as { reported?: boolean })?.reported) return;
-    this.fail(error instanceof Error ? error.message : String(error));
-  }
-
-  /** Runs a request; a failure becomes "last error" (and an error event) before it rejects. */
-  private async attempt<T>(run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (error) {
-      throw this.fail((error as Error).message);
-    }
+  private require(): Connection {
+    if (!this.connection) throw new CloudLinkError('not-connected', 'not connected');
+    return this.connection;
   }
 
   private requireSession(): Session {
-    if (!this.connection) throw new Error('not connected');
-    return this.connection.session;
+    return this.require().session;
   }
 
   private requireMesh(): Mesh {
-    if (!this.connection) throw new Error('not connected');
-    return this.connection.mesh;
+    return this.require().mesh;
   }
 
   private requireVoice(): Voice {
-    if (!this.connection) throw new Error('not connected');
-    return this.connection.voice;
+    return this.require().voice;
   }
 
   get connected(): boolean {
@@ -206,30 +237,26 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
     return this.connection?.session.mode ?? '';
   }
 
-  get lastError(): string {
-    return this.error;
-  }
-
-  // ── lobbies ─────────────────────────────────────────────────────────────────────────
+// ── lobbies ─────────────────────────────────────────────────────────────────────────
 
   createLobby(options: LobbyOptions): Promise<void> {
-    return this.attempt(() => this.requireSession().createLobby(options));
+    return this.reporting(async () => this.requireSession().createLobby(options));
   }
 
   joinLobby(name: string, password = ''): Promise<void> {
-    return this.attempt(() => this.requireSession().joinLobby(name, password));
+    return this.reporting(async () => this.requireSession().joinLobby(name, password));
   }
 
   leaveLobby(): Promise<void> {
-    return this.attempt(() => this.requireSession().leaveLobby());
+    return this.reporting(async () => this.requireSession().leaveLobby());
   }
 
   listLobbies(): Promise<string[]> {
-    return this.attempt(() => this.requireSession().listLobbies());
+    return this.reporting(async () => this.requireSession().listLobbies());
   }
 
   findLobby(name: string): Promise<LobbyInfo | null> {
-    return this.attempt(() => this.requireSession().findLobby(name));
+    return this.reporting(async () => this.requireSession().findLobby(name));
   }
 
   get lobby(): string {
@@ -245,7 +272,7 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
   }
 
   private manage(method: Parameters<Session['manage']>[0], args: unknown = null): Promise<void> {
-    return this.attempt(() => this.requireSession().manage(method, args));
+    return this.reporting(async () => this.requireSession().manage(method, args));
   }
 
   lockLobby = () => this.manage('lock');
@@ -274,25 +301,17 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
   }
 
   disconnectPeer(instanceId: string): void {
-    this.requireMesh().drop(instanceId, 'disconnected by the project');
+    this.reporting(() => this.requireMesh().drop(instanceId, 'disconnected by the project'));
   }
 
   // ── channels and messages ───────────────────────────────────────────────────────────
 
-  private guard(run: () => void): void {
-    try {
-      run();
-    } catch (error) {
-      throw this.fail((error as Error).message);
-    }
-  }
-
   openChannel(label: string, ordered: boolean): void {
-    this.guard(() => this.requireMesh().openChannel(label, ordered));
+    this.reporting(() => this.requireMesh().openChannel(label, ordered));
   }
 
   closeChannel(label: string): void {
-    this.guard(() => this.requireMesh().closeChannel(label));
+    this.reporting(() => this.requireMesh().closeChannel(label));
   }
 
   channels(): string[] {
@@ -304,17 +323,17 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
   }
 
   broadcast(payload: unknown, channel = DEFAULT_CHANNEL): void {
-    this.guard(() => this.requireMesh().broadcast(payload, channel));
+    this.reporting(() => this.requireMesh().broadcast(payload, channel));
   }
 
   sendPrivate(peer: string, payload: unknown, channel = DEFAULT_CHANNEL): void {
-    this.guard(() => this.requireMesh().sendPrivate(peer, payload, channel));
+    this.reporting(() => this.requireMesh().sendPrivate(peer, payload, channel));
   }
 
   // ── sync ────────────────────────────────────────────────────────────────────────────
 
   bindNetworked(id: string, scope: Scope, store: SyncStore): void {
-    this.guard(() => this.sync.bind(id, scope, store));
+    this.reporting(() => this.sync.bind(id, scope, store));
   }
 
   unbindNetworked(id: string, scope: Scope): void {
@@ -333,35 +352,35 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
   }
 
   requestMicrophone(): Promise<void> {
-    return this.attempt(() => this.requireVoice().requestMicrophone());
+    return this.reporting(async () => this.requireVoice().requestMicrophone());
   }
 
   call(peer: string): Promise<void> {
-    return this.attempt(() => this.requireVoice().call(peer));
+    return this.reporting(async () => this.requireVoice().call(peer));
   }
 
   answer(peer: string): Promise<void> {
-    return this.attempt(() => this.requireVoice().answer(peer));
+    return this.reporting(async () => this.requireVoice().answer(peer));
   }
 
   decline(peer: string): void {
-    this.guard(() => this.requireVoice().decline(peer));
+    this.reporting(() => this.requireVoice().decline(peer));
   }
 
   hangup(peer: string): void {
-    this.guard(() => this.requireVoice().hangup(peer));
+    this.reporting(() => this.requireVoice().hangup(peer));
   }
 
   setMuted(peer: string, muted: boolean): void {
-    this.guard(() => this.requireVoice().setMuted(peer, muted));
+    this.reporting(() => this.requireVoice().setMuted(peer, muted));
   }
 
   setVolume(peer: string, volume: number): void {
-    this.guard(() => this.requireVoice().setVolume(peer, volume));
+    this.reporting(() => this.requireVoice().setVolume(peer, volume));
   }
 
   setVoicePosition(peer: string, x: number, y: number, z: number): void {
-    this.guard(() => this.requireVoice().setPosition(peer, x, y, z));
+    this.reporting(() => this.requireVoice().setPosition(peer, x, y, z));
   }
 
   callState(peer: string): string {

@@ -1,9 +1,10 @@
 // End-to-end encryption of signalling (protocol.md §6): ECDH P-256 key agreement, AES-GCM-256,
 // `[ciphertext_b64, iv_b64]` with a fresh 12-byte IV. WebCrypto only, so it runs in browsers and Node 20.
+import { CloudLinkError } from './errors.js';
 
 const subtle = (): SubtleCrypto => {
   const crypto = globalThis.crypto;
-  if (!crypto?.subtle) throw new Error('WebCrypto is not available (E2EE needs a secure context: https or localhost)');
+  if (!crypto?.subtle) throw new CloudLinkError('unsupported', 'WebCrypto is not available (E2EE needs a secure context: https or localhost)');
   return crypto.subtle;
 };
 

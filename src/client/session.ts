@@ -19,7 +19,7 @@ import {
   type User,
 } from '../protocol/index.js';
 import { Emitter } from '../peer/emitter.js';
-import { SessionError } from './errors.js';
+import { CloudLinkError, serverCode } from './errors.js';
 import type { WebSocketConstructor, WebSocketLike } from './websocket.js';
 
 export type Mode = 'host' | 'peer' | '';
@@ -35,6 +35,8 @@ export interface SessionOptions {
   requestTimeoutMs?: number;
   /** KEEPALIVE period; 0 disables. A missed KEEPALIVE_ACK closes the session. */
   keepaliveMs?: number;
+  /** Aborting it before the socket opens closes the socket and rejects with 'cancelled'. */
+  signal?: AbortSignal;
 }
 
 type RelayedEvents = { [K in RelayedOpcode]: [payload: ServerPayloads[K], origin: Origin] };
@@ -45,9 +47,7 @@ export type SessionEvents = PlainEvents &
     /** The socket closed (by either side); `reason` says why when known. */
     close: [info: { code: number; reason: string }];
     /** A problem the project should be able to show (bad packet from the server, keepalive lost...). */
-    error: [error: SessionError];
-    /** My role or lobby membership changed; `state` is already updated. */
-    state: [];
+    error: [error: CloudLinkError];
   };
 
 export interface CreateLobbyOptions {
@@ -60,6 +60,7 @@ export interface CreateLobbyOptions {
 }
 
 interface Pending {
+  opcode: ClientOpcode;
   replyOpcode: ServerOpcode;
   resolve: (packet: ServerPacket) => void;
   reject: (error: Error) => void;
@@ -110,29 +111,45 @@ export class Session extends Emitter<SessionEvents> {
   /** Opens the WebSocket; resolves once it is open, rejects with a clear reason if it cannot. */
   static connect(options: SessionOptions): Promise<Session> {
     const WebSocketClass = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-    if (!WebSocketClass) return Promise.reject(new SessionError('no WebSocket implementation available', 'unsupported'));
+    if (!WebSocketClass) return Promise.reject(new CloudLinkError('unsupported', 'no WebSocket implementation available'));
     let url: URL;
     try {
       url = new URL(options.url);
     } catch {
-      return Promise.reject(new SessionError(`invalid server URL: ${options.url}`, 'invalid'));
+      return Promise.reject(new CloudLinkError('invalid', `invalid server URL: ${options.url}`));
     }
     if (url.protocol === 'http:' || url.protocol === 'https:') url.protocol = url.protocol === 'http:' ? 'ws:' : 'wss:';
     if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
-      return Promise.reject(new SessionError(`server URL must start with ws:// or wss://: ${options.url}`, 'invalid'));
+      return Promise.reject(new CloudLinkError('invalid', `server URL must start with ws:// or wss://: ${options.url}`));
     }
     if (options.ugi !== undefined) url.searchParams.set('ugi', options.ugi);
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(cancelled());
     const socket = new WebSocketClass(url.toString());
     return new Promise((resolve, reject) => {
+      const abort = () => {
+        // The socket still reports its error and close (ws throws on an error nobody listens to); they change nothing now.
+        socket.onopen = null;
+        socket.onerror = socket.onclose = () => {};
+        socket.close(1000, 'cancelled');
+        reject(cancelled());
+      };
+      signal?.addEventListener('abort', abort, { once: true });
+      const settle = (outcome: () => void) => {
+        signal?.removeEventListener('abort', abort);
+        outcome();
+      };
       socket.onopen = () =>
-        resolve(
-          new Session(socket, {
-            requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
-            keepaliveMs: options.keepaliveMs ?? 20_000,
-          }),
+        settle(() =>
+          resolve(
+            new Session(socket, {
+              requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
+              keepaliveMs: options.keepaliveMs ?? 20_000,
+            }),
+          ),
         );
-      socket.onerror = () => reject(new SessionError(`cannot connect to ${url.origin}`, 'unreachable'));
-      socket.onclose = (event) => reject(new SessionError(`cannot connect to ${url.origin} (close ${event.code})`, 'unreachable'));
+      socket.onerror = () => settle(() => reject(new CloudLinkError('unreachable', `cannot connect to ${url.origin}`)));
+      socket.onclose = (event) => settle(() => reject(new CloudLinkError('unreachable', `cannot connect to ${url.origin} (close ${event.code})`)));
     });
   }
 
@@ -208,7 +225,7 @@ export class Session extends Emitter<SessionEvents> {
 
   private async expectOk(opcode: ClientOpcode, payload: unknown): Promise<void> {
     const reply = await this.request(opcode, payload);
-    if (reply.payload !== Reply.ok) throw new SessionError(`${opcode}: ${String(reply.payload)}`, String(reply.payload));
+    if (reply.payload !== Reply.ok) throw new CloudLinkError(serverCode(String(reply.payload)), `${opcode}: ${String(reply.payload)}`, { opcode });
   }
 
   /** Sends a request and resolves with its reply; a WARNING carrying our listener rejects it. */
@@ -219,9 +236,9 @@ export class Session extends Emitter<SessionEvents> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(listener);
-        reject(new SessionError(`${opcode}: no reply from the server within ${this.options.requestTimeoutMs} ms`, 'timeout'));
+        reject(new CloudLinkError('timeout', `${opcode}: no reply from the server within ${this.options.requestTimeoutMs} ms`, { opcode }));
       }, this.options.requestTimeoutMs);
-      this.pending.set(listener, { replyOpcode, resolve, reject, timer });
+      this.pending.set(listener, { opcode, replyOpcode, resolve, reject, timer });
       try {
         this.send(opcode, payload, { listener });
       } catch (error) {
@@ -233,11 +250,11 @@ export class Session extends Emitter<SessionEvents> {
   }
 
   private send(opcode: ClientOpcode, payload: unknown, extra: { recipient?: string; listener?: string }): void {
-    if (!this.connected) throw new SessionError(`${opcode}: not connected`, 'disconnected');
+    if (!this.connected) throw new CloudLinkError('not-connected', `${opcode}: not connected`, { opcode });
     try {
       clientOpcodes[opcode](payload, 'payload');
     } catch (error) {
-      if (error instanceof ProtocolError) throw new SessionError(`${opcode}: ${error.message}`, 'invalid');
+      if (error instanceof ProtocolError) throw new CloudLinkError('invalid', `${opcode}: ${error.message}`, { opcode });
       throw error;
     }
     this.socket.send(encodePacket({ opcode, payload, ...extra }));
@@ -248,24 +265,27 @@ export class Session extends Emitter<SessionEvents> {
     try {
       packet = decodeServerPacket(typeof data === 'string' ? data : String(data));
     } catch (error) {
-      this.emit('error', new SessionError(`bad packet from server: ${(error as Error).message}`, 'protocol'));
+      this.emit('error', new CloudLinkError('protocol', `bad packet from server: ${(error as Error).message}`));
       return;
     }
     this.updateState(packet);
-    this.settle(packet);
+    // A WARNING answering one of my requests is that request's failure, reported once by whoever awaited it.
+    if (this.settle(packet) && packet.opcode === 'WARNING') return;
     this.dispatch(packet);
   }
 
-  private settle(packet: ServerPacket): void {
-    if (packet.listener === undefined) return;
+  /** Resolves or rejects the request this packet answers; true if there was one. */
+  private settle(packet: ServerPacket): boolean {
+    if (packet.listener === undefined) return false;
     const pending = this.pending.get(packet.listener);
-    if (!pending) return;
+    if (!pending) return false;
     const isWarning = packet.opcode === 'WARNING';
-    if (!isWarning && packet.opcode !== pending.replyOpcode) return;
+    if (!isWarning && packet.opcode !== pending.replyOpcode) return false;
     this.pending.delete(packet.listener);
     clearTimeout(pending.timer);
-    if (isWarning) pending.reject(new SessionError(String(packet.payload), String(packet.payload)));
+    if (isWarning) pending.reject(new CloudLinkError(serverCode(packet.payload), packet.payload, { opcode: pending.opcode }));
     else pending.resolve(packet);
+    return true;
   }
 
   private dispatch(packet: ServerPacket): void {
@@ -310,10 +330,7 @@ export class Session extends Emitter<SessionEvents> {
       case 'LOBBY_CLOSED':
         this.resetLobby();
         break;
-      default:
-        return;
     }
-    this.emit('state');
   }
 
   private resetLobby(): void {
@@ -327,9 +344,9 @@ export class Session extends Emitter<SessionEvents> {
   private startKeepalive(): void {
     if (this.options.keepaliveMs <= 0 || this.keepaliveTimer) return;
     this.keepaliveTimer = setInterval(() => {
-      this.keepalive().catch((error: SessionError) => {
+      this.keepalive().catch((error: CloudLinkError) => {
         if (this.closed) return;
-        this.emit('error', new SessionError(`keepalive failed: ${error.message}`, 'keepalive'));
+        this.emit('error', new CloudLinkError('timeout', `keepalive failed: ${error.message}`, { opcode: 'KEEPALIVE' }));
         this.close(4000, 'keepalive lost');
       });
     }, this.options.keepaliveMs);
@@ -341,10 +358,13 @@ export class Session extends Emitter<SessionEvents> {
     clearInterval(this.keepaliveTimer);
     for (const [listener, pending] of this.pending) {
       clearTimeout(pending.timer);
-      pending.reject(new SessionError(`disconnected: ${reason}`, 'disconnected'));
+      pending.reject(new CloudLinkError('not-connected', `disconnected: ${reason}`, { opcode: pending.opcode }));
       this.pending.delete(listener);
     }
     this.resetLobby();
     this.emit('close', { code, reason });
   }
 }
+
+/** What a connect attempt ended by disconnect() rejects with. */
+export const cancelled = () => new CloudLinkError('cancelled', 'connecting was cancelled by disconnect');

@@ -2,8 +2,9 @@
 // link (simple-peer renegotiates through the two peers' own signals, never through the host);
 // remote voices play through Web Audio with per-peer volume and 3-D position.
 import { Emitter } from '../peer/emitter.js';
-import type { Mesh } from './mesh/mesh.js';
 import type { VoiceEvent } from './api.js';
+import { CloudLinkError } from './errors.js';
+import type { Mesh } from './mesh/mesh.js';
 
 export type CallState = 'idle' | 'calling' | 'ringing' | 'in call';
 
@@ -25,7 +26,7 @@ interface Call {
 
 export type VoiceEvents = {
   voice: [event: VoiceEvent, peer: string];
-  error: [error: { peer?: string; message: string }];
+  error: [error: CloudLinkError];
 };
 
 export class Voice extends Emitter<VoiceEvents> {
@@ -54,7 +55,7 @@ export class Voice extends Emitter<VoiceEvents> {
   async requestMicrophone(): Promise<void> {
     if (this.microphone) return;
     const media = globalThis.navigator?.mediaDevices;
-    if (!media?.getUserMedia) throw new Error('this browser cannot capture audio (getUserMedia is unavailable)');
+    if (!media?.getUserMedia) throw new CloudLinkError('unsupported', 'this browser cannot capture audio (getUserMedia is unavailable)');
     this.microphone = await media.getUserMedia({ audio: true, video: false });
   }
 
@@ -76,14 +77,14 @@ export class Voice extends Emitter<VoiceEvents> {
 
   async call(peer: string): Promise<void> {
     const call = this.callWith(peer);
-    if (call.state !== 'idle') throw new Error(`already ${call.state} with ${peer}`);
+    if (call.state !== 'idle') throw new CloudLinkError('call-state', `already ${call.state} with ${peer}`, { peer });
     await this.sendMicrophone(peer, call);
     call.state = 'calling';
   }
 
   async answer(peer: string): Promise<void> {
     const call = this.calls.get(peer);
-    if (call?.state !== 'ringing') throw new Error(`no call from ${peer} to answer`);
+    if (call?.state !== 'ringing') throw new CloudLinkError('call-state', `no call from ${peer} to answer`, { peer });
     await this.sendMicrophone(peer, call);
     call.state = 'in call';
     this.play(call);
@@ -91,14 +92,14 @@ export class Voice extends Emitter<VoiceEvents> {
 
   decline(peer: string): void {
     const call = this.calls.get(peer);
-    if (call?.state !== 'ringing') throw new Error(`no call from ${peer} to decline`);
+    if (call?.state !== 'ringing') throw new CloudLinkError('call-state', `no call from ${peer} to decline`, { peer });
     this.mesh.sendPackets(peer, [{ opcode: 'DECLINE' }]);
     this.release(peer);
   }
 
   hangup(peer: string): void {
     const call = this.calls.get(peer);
-    if (!call || call.state === 'idle') throw new Error(`no call with ${peer}`);
+    if (!call || call.state === 'idle') throw new CloudLinkError('call-state', `no call with ${peer}`, { peer });
     this.mesh.sendPackets(peer, [{ opcode: 'HANGUP' }]);
     this.ended(peer, 'hungup');
   }
@@ -141,9 +142,9 @@ export class Voice extends Emitter<VoiceEvents> {
   }
 
   private async sendMicrophone(peer: string, call: Call): Promise<void> {
-    if (this.mesh.relayId) throw new Error('voice is not relayed: calls need a direct link, and this lobby uses a relay');
+    if (this.mesh.relayId) throw new CloudLinkError('not-relayed', 'voice is not relayed: calls need a direct link, and this lobby uses a relay', { peer });
     const link = this.mesh.link(peer);
-    if (!link?.connected) throw new Error(`peer ${peer} is not connected`);
+    if (!link?.connected) throw new CloudLinkError('not-open', `peer ${peer} is not connected`, { peer });
     if (!this.microphone) await this.requestMicrophone();
     call.outgoing = this.microphone!.clone();
     for (const track of call.outgoing.getAudioTracks()) track.enabled = !call.muted;
@@ -168,7 +169,7 @@ export class Voice extends Emitter<VoiceEvents> {
     if (!call.incoming || call.source) return;
     const AudioContextClass = globalThis.AudioContext;
     if (!AudioContextClass) {
-      this.emit('error', { message: 'Web Audio is not available: cannot play the call' });
+      this.emit('error', new CloudLinkError('unsupported', 'Web Audio is not available: cannot play the call'));
       return;
     }
     this.context ??= new AudioContextClass();

@@ -145,6 +145,25 @@ describe('errors', () => {
     expect(run('lastError')).toBe('no channel named "x": open it first');
   });
 
+  it('each failure is reported once, with its code; inside "when an error happens" the reporters read that error', async () => {
+    const errorHat = hat('whenError');
+    client.failNext('createLobby', 'CREATE_LOBBY: full', 'full');
+    await run('createLobby', { NAME: 'room', MAX: 2 });
+    // The core reported it when the call failed; the block's own report of the same error does nothing.
+    expect(client.errors).toEqual(['CREATE_LOBBY: full']);
+    expect(errorHat.fired.length).toBe(1);
+    expect([run('lastError'), run('lastErrorCode')]).toEqual(['CREATE_LOBBY: full', 'full']);
+    client.failNext('kick', 'not connected', 'not-connected');
+    await run('kickPlayer', { PLAYER: 'p-2' });
+    expect(run('lastErrorCode')).toBe('not-connected');
+    expect([call('lastError', {}, inScript(errorHat, 0)), call('lastErrorCode', {}, inScript(errorHat, 0))]).toEqual(['CREATE_LOBBY: full', 'full']);
+    // A failure from outside the core (the blocks' own argument check) is reported by the block, once.
+    call('syncVariableWith', { VAR: 'score', PLAYER: '', ID: 'duel' }, { target: {}, thread: {} });
+    expect(client.errors.at(-1)).toBe('which player? the player id is empty');
+    expect(run('lastErrorCode')).toBe('invalid');
+    expect(errorHat.fired.length).toBe(3);
+  });
+
   it('a failing reporter returns a visible empty value', async () => {
     client.failNext('listLobbies', 'not connected');
     expect(await run('listLobbies')).toBe('[]');
@@ -157,6 +176,7 @@ describe('errors', () => {
     const target = { lookupVariableByNameAndType: () => null };
     (real.syncVariable as (a: object, u: object) => unknown)({ VAR: 'nope', ID: 'x' }, { target, thread: {} });
     expect(client.errors).toEqual(['no variable named "nope"']);
+    expect(client.lastError?.code).toBe('invalid');
   });
 
   it('refuses to load sandboxed, with a clear message', async () => {
@@ -290,7 +310,7 @@ describe('networked data blocks', () => {
     const failing = fakeSync({ failWith: 'no list named "nope"' });
     const ext = createExtension(fakeScratch(runtime), client, failing, runtime);
     expect(() => (ext.syncList as (a: object, u: object) => unknown)({ LISTNAME: 'nope', ID: 'x' }, { target: {}, thread: {} })).not.toThrow();
-    expect(client.lastError).toBe('no list named "nope"');
+    expect(client.lastError?.message).toBe('no list named "nope"');
     expect(errorHat.fired.length).toBe(2);
   });
 

@@ -1,19 +1,21 @@
 // A recording CoreClient and a minimal Scratch runtime, to test what each block asks of the core.
-import { Emitter } from '../../src/peer/emitter.js';
 import type { ClientEvents, CoreClient } from '../../src/client/api.js';
+import { CloudLinkError } from '../../src/client/errors.js';
+import { Emitter } from '../../src/peer/emitter.js';
 import type { DataSync } from '../../blocks/ports.js';
 import type { BlockUtil, ScratchApi, ScratchRuntime, ScratchTarget, ScratchThread } from '../../blocks/scratch.js';
 import { ArgumentType, BlockType } from '../../examples/lib/extension-shape.js';
 
 export type Call = [method: string, ...args: unknown[]];
 
-/** Every CoreClient method records its call; `fail` makes the next call of a method reject. */
-export function fakeClient(): CoreClient & { calls: Call[]; failNext(method: string, message: string): void; emitter: Emitter<ClientEvents>; errors: string[] } {
+/** Every CoreClient method records its call; `failNext` makes the next call of a method throw (or reject) a CloudLinkError. */
+export function fakeClient(): CoreClient & { calls: Call[]; failNext(method: string, message: string, code?: CloudLinkError['code']): void; emitter: Emitter<ClientEvents>; errors: string[] } {
   const emitter = new Emitter<ClientEvents>();
   const calls: Call[] = [];
-  const failures = new Map<string, string>();
+  const failures = new Map<string, CloudLinkError>();
   const errors: string[] = [];
-  const state = { connected: true, myId: 'me-1', myUsername: 'ann', mode: 'host', lastError: '', lobby: 'room', isHost: true, hostId: 'me-1', hasMicrophone: false };
+  const reported = new WeakSet<object>();
+  const state: Record<string, unknown> = { connected: true, myId: 'me-1', myUsername: 'ann', mode: 'host', lastError: null, lobby: 'room', isHost: true, hostId: 'me-1', hasMicrophone: false };
   const results: Record<string, unknown> = {
     listLobbies: ['room', 'other'],
     findLobby: { name: 'room', host: { instance_id: 'me-1', user_id: 'u', username: 'ann' }, max_players: 4, current_players: 2, currently_locked: false, password_required: true, relay_enabled: false, hidden: false },
@@ -22,28 +24,32 @@ export function fakeClient(): CoreClient & { calls: Call[]; failNext(method: str
     callState: 'idle',
   };
   const usernames: Record<string, string> = { 'p-2': 'bob', 'p-3': 'cat' };
+  // Like the real core: "last error" + the error event (which runs the error hat), once per error.
+  const report = (error: unknown) => {
+    if (typeof error === 'object' && error !== null && reported.has(error)) return;
+    const failure = CloudLinkError.from(error);
+    reported.add(failure);
+    state.lastError = failure;
+    errors.push(failure.message);
+    emitter.emit('error', failure);
+  };
   const handler: ProxyHandler<object> = {
     get(_target, property: string) {
       if (property === 'calls') return calls;
       if (property === 'errors') return errors;
       if (property === 'emitter') return emitter;
       if (property === 'on') return emitter.on.bind(emitter);
-      if (property === 'failNext') return (method: string, message: string) => failures.set(method, message);
-      if (property in state) return state[property as keyof typeof state];
-      // Like the real core: "last error" + the error event (which runs the error hat).
-      if (property === 'reportError') return (error: unknown) => {
-        const message = error instanceof Error ? error.message : String(error);
-        state.lastError = message;
-        errors.push(message);
-        emitter.emit('error', { message });
-      };
+      if (property === 'failNext') return (method: string, message: string, code: CloudLinkError['code'] = 'unexpected') => failures.set(method, new CloudLinkError(code, message));
+      if (property in state) return state[property];
+      if (property === 'reportError') return report;
       if (property === 'then') return undefined;
       return (...args: unknown[]) => {
         calls.push([property, ...args]);
-        const failure = failures.get(property);
-        if (failure !== undefined) {
+        const error = failures.get(property);
+        if (error !== undefined) {
           failures.delete(property);
-          const error = new Error(failure);
+          // The real core reports a failing call itself before it throws (the blocks' reportError then does nothing).
+          report(error);
           if (['connect', 'createLobby', 'joinLobby', 'leaveLobby', 'listLobbies', 'findLobby', 'call', 'answer', 'requestMicrophone'].includes(property)) return Promise.reject(error);
           throw error;
         }

@@ -49,9 +49,19 @@ describe('Session', () => {
   it('rejects with the server reason: username taken, already initialized', async () => {
     await connect('ann');
     const other = await connect();
-    await expect(other.init('ann')).rejects.toMatchObject({ code: 'username taken' });
+    await expect(other.init('ann')).rejects.toMatchObject({ code: 'username-taken', opcode: 'INIT' });
     await expect(other.init('bob')).resolves.toMatchObject({ username: 'bob' });
-    await expect(other.init('bob2')).rejects.toMatchObject({ code: 'already initialized' });
+    await expect(other.init('bob2')).rejects.toMatchObject({ code: 'already-initialized' });
+  });
+
+  it('a WARNING answering a request rejects that request only: it is not also a WARNING event', async () => {
+    const ann = await connect('ann');
+    const warnings: string[] = [];
+    ann.on('WARNING', (text) => warnings.push(text));
+    await expect(ann.createLobby({ name: 'zero', maxPlayers: 0 })).rejects.toMatchObject({ code: 'refused', opcode: 'CREATE_LOBBY', message: expect.stringContaining('max_players') });
+    // The server answers in order: once this reply is in, the CREATE_ACK that followed the WARNING is too.
+    expect(await ann.listLobbies()).toEqual([]);
+    expect(warnings).toEqual([]);
   });
 
   it('validates requests locally before sending', async () => {
@@ -79,7 +89,7 @@ describe('Session', () => {
     expect(await bob.findLobby('nope')).toBeNull();
 
     await expect(bob.joinLobby('room', 'wrong')).rejects.toMatchObject({ code: 'password' });
-    await expect(bob.joinLobby('nope')).rejects.toMatchObject({ code: 'not found' });
+    await expect(bob.joinLobby('nope')).rejects.toMatchObject({ code: 'not-found', message: 'JOIN_LOBBY: not found', opcode: 'JOIN_LOBBY' });
     const newPeer = next<[{ username: string }]>(ann, 'NEW_PEER');
     const hostKnown = next(bob, 'NEW_HOST');
     await bob.joinLobby('room', 'pw');
@@ -96,7 +106,7 @@ describe('Session', () => {
     expect(bob.mode).toBe('');
     expect(bob.lobby).toBeNull();
     expect(ann.peers.size).toBe(0);
-    await expect(bob.leaveLobby()).rejects.toMatchObject({ code: 'not in lobby' });
+    await expect(bob.leaveLobby()).rejects.toMatchObject({ code: 'not-in-lobby' });
   });
 
   it('manages the lobby as host and is refused as a peer', async () => {
@@ -159,7 +169,7 @@ describe('Session', () => {
     await server.close();
     await closed;
     expect(ann.connected).toBe(false);
-    await expect(ann.listLobbies()).rejects.toMatchObject({ code: 'disconnected' });
+    await expect(ann.listLobbies()).rejects.toMatchObject({ code: 'not-connected' });
     server = await startServer({ host: '127.0.0.1', port: 0, logger: silentLogger });
   });
 

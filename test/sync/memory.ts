@@ -62,7 +62,7 @@ export class MemoryNetwork {
           this.inFlight.push({ from: id, to: peer, text: encodePeerMessage(packets) });
         },
       },
-      (message) => this.errors.push(`${id}: ${message}`),
+      (error) => this.errors.push(`${id}: ${error.message}`),
     );
     this.engines.set(id, engine);
     return engine;

@@ -16,6 +16,7 @@ import {
 import type { IceServer } from '../api.js';
 import type { KeyPair } from '../e2ee.js';
 import { Emitter } from '../../peer/emitter.js';
+import { CloudLinkError } from '../errors.js';
 import type { Session } from '../session.js';
 import { DEFAULT_CHANNEL, PeerLink, type SignalKind } from './link.js';
 import { RelayRoute } from './relay-route.js';
@@ -51,8 +52,10 @@ export type MeshEvents = {
   /** Every valid in-band packet other than messages and NEW_CHAN (sync, voice control). */
   packet: [peerId: string, channel: string, packet: PeerPacket];
   stream: [peerId: string, stream: MediaStream];
-  error: [error: { peer?: string; message: string }];
+  error: [error: CloudLinkError];
 };
+
+const notOpen = (peer: string, message: string) => new CloudLinkError('not-open', message, { peer });
 
 const OPCODE_OF: Record<SignalKind, RelayedOpcode> = { offer: 'MAKE_OFFER', answer: 'MAKE_ANSWER', ice: 'ICE' };
 
@@ -222,7 +225,7 @@ export class Mesh extends Emitter<MeshEvents> {
     if (!this.reachable(peerId)) return;
     // The peer is still in the lobby: the link failed. The side that opened it tries again.
     const retry = state.link.initiator && state.attempt <= this.options.maxRetries;
-    this.emit('error', { peer: peerId, message: `link to ${peerId} failed: ${reason}${retry ? ', retrying' : ''}` });
+    this.emit('error', new CloudLinkError('link-failed', `link to ${peerId} failed: ${reason}${retry ? ', retrying' : ''}`, { peer: peerId }));
     if (retry) {
       const timer = setTimeout(() => {
         this.retryTimers.delete(timer);
@@ -268,7 +271,7 @@ export class Mesh extends Emitter<MeshEvents> {
       (contents) => {
         if (this.session.connected && this.reachable(peerId)) this.session.sendSignal(OPCODE_OF[kind], peerId, { type, contents });
       },
-      (error) => this.emit('error', { peer: peerId, message: error.message }),
+      (error) => this.emit('error', new CloudLinkError('encryption', error.message, { peer: peerId })),
     );
   }
 
@@ -284,10 +287,10 @@ export class Mesh extends Emitter<MeshEvents> {
         try {
           link?.signal(signal as SimplePeer.SignalData);
         } catch (error) {
-          this.emit('error', { peer: peerId, message: `bad signal from ${peerId}: ${(error as Error).message}` });
+          this.emit('error', new CloudLinkError('protocol', `bad signal from ${peerId}: ${(error as Error).message}`, { peer: peerId, opcode }));
         }
       },
-      (error) => this.emit('error', { peer: peerId, message: error.message }),
+      (error) => this.emit('error', new CloudLinkError('encryption', error.message, { peer: peerId, opcode })),
     );
   }
 
@@ -296,7 +299,7 @@ export class Mesh extends Emitter<MeshEvents> {
   /** Opens a named channel with every peer (now and later). Unordered channels are also unreliable. */
   openChannel(label: string, ordered = true): void {
     channelLabel(label, 'channel');
-    if (label === DEFAULT_CHANNEL) throw new Error('"default" always exists');
+    if (label === DEFAULT_CHANNEL) throw new CloudLinkError('invalid', '"default" always exists');
     // Already wanted: keep its ordering, but (re)open it on links where it is missing (e.g. the
     // other side closed it: negotiated channels close on both ends).
     const known = this.wanted.get(label);
@@ -305,7 +308,7 @@ export class Mesh extends Emitter<MeshEvents> {
   }
 
   closeChannel(label: string): void {
-    if (label === DEFAULT_CHANNEL) throw new Error('"default" cannot be closed');
+    if (label === DEFAULT_CHANNEL) throw new CloudLinkError('invalid', '"default" cannot be closed');
     this.wanted.delete(label);
     for (const { link } of this.links.values()) link.removeChannel(label);
   }
@@ -327,17 +330,17 @@ export class Mesh extends Emitter<MeshEvents> {
   private channelAnnounced(link: PeerLink, channel: string, payload: { id: number; label: string; ordered: boolean }): void {
     const peer = link.peerId;
     if (channel !== DEFAULT_CHANNEL) {
-      this.emit('error', { peer, message: `NEW_CHAN is only valid on "default" (got it on "${channel}")` });
+      this.emit('error', new CloudLinkError('protocol', `NEW_CHAN is only valid on "default" (got it on "${channel}")`, { peer, opcode: 'NEW_CHAN' }));
       return;
     }
     const { id, label, ordered } = payload;
     if (label === DEFAULT_CHANNEL) {
-      this.emit('error', { peer, message: `NEW_CHAN from ${peer} for "default" ignored` });
+      this.emit('error', new CloudLinkError('protocol', `NEW_CHAN from ${peer} for "default" ignored`, { peer, opcode: 'NEW_CHAN' }));
       return;
     }
     const taken = link.labelOfId(id);
     if (taken !== undefined && taken !== label) {
-      this.emit('error', { peer, message: `NEW_CHAN from ${peer}: id ${id} for "${label}" is already used by "${taken}"` });
+      this.emit('error', new CloudLinkError('protocol', `NEW_CHAN from ${peer}: id ${id} for "${label}" is already used by "${taken}"`, { peer, opcode: 'NEW_CHAN' }));
       return;
     }
     link.noteChannelId(id);
@@ -347,7 +350,7 @@ export class Mesh extends Emitter<MeshEvents> {
         if (mine !== null) link.removeChannel(label, true);
         link.addChannel(label, id, ordered);
       } catch (error) {
-        this.emit('error', { peer, message: `cannot open channel "${label}" with ${peer}: ${(error as Error).message}` });
+        this.emit('error', new CloudLinkError('protocol', `cannot open channel "${label}" with ${peer}: ${(error as Error).message}`, { peer, opcode: 'NEW_CHAN' }));
         return;
       }
     }
@@ -362,7 +365,7 @@ export class Mesh extends Emitter<MeshEvents> {
     try {
       packets = decodePeerMessage(text);
     } catch (error) {
-      this.emit('error', { peer: link.peerId, message: `bad message from ${link.peerId}: ${(error as Error).message}` });
+      this.emit('error', new CloudLinkError('protocol', `bad message from ${link.peerId}: ${(error as Error).message}`, { peer: link.peerId }));
       return;
     }
     for (const packet of packets) {
@@ -372,7 +375,7 @@ export class Mesh extends Emitter<MeshEvents> {
         this.relay.receive(
           packet,
           (from, opened) => this.deliver(from, channel, opened),
-          (error) => this.emit('error', { peer: packet.origin, message: error.message }),
+          (error) => this.emit('error', new CloudLinkError('encryption', error.message, packet.origin === undefined ? {} : { peer: packet.origin })),
         );
       } else this.deliver(link.peerId, channel, packet);
     }
@@ -380,7 +383,7 @@ export class Mesh extends Emitter<MeshEvents> {
 
   private deliver(from: string, channel: string, packet: PeerPacket): void {
     if ('sealed' in packet) {
-      this.emit('error', { peer: from, message: `sealed packet from ${from} arrived outside a relay` });
+      this.emit('error', new CloudLinkError('protocol', `sealed packet from ${from} arrived outside a relay`, { peer: from, opcode: packet.opcode }));
     } else if (packet.opcode === 'G_MSG' || packet.opcode === 'P_MSG') {
       this.emit('message', { from, channel, opcode: packet.opcode, payload: packet.payload });
     } else {
@@ -394,20 +397,20 @@ export class Mesh extends Emitter<MeshEvents> {
       return true;
     } catch (error) {
       this.failedSends += 1;
-      this.emit('error', { peer: link.peerId, message: (error as Error).message });
+      this.emit('error', new CloudLinkError('not-open', (error as Error).message, { peer: link.peerId }));
       return false;
     }
   }
 
   private requireChannel(channel: string): void {
-    if (channel !== DEFAULT_CHANNEL && !this.wanted.has(channel)) throw new Error(`no channel named "${channel}": open it first`);
+    if (channel !== DEFAULT_CHANNEL && !this.wanted.has(channel)) throw new CloudLinkError('no-channel', `no channel named "${channel}": open it first`);
   }
 
   private connectedLink(peerId: string): PeerLink {
     const state = this.links.get(peerId);
     // A member whose link failed (or is being retried) is known, just not reachable.
-    if (!state) throw new Error(this.session.peers.has(peerId) ? `peer ${peerId} is not connected` : `unknown peer ${peerId}`);
-    if (!state.link.connected) throw new Error(`peer ${peerId} is not connected yet`);
+    if (!state) throw this.session.peers.has(peerId) ? notOpen(peerId, `peer ${peerId} is not connected`) : new CloudLinkError('unknown-peer', `unknown peer ${peerId}`, { peer: peerId });
+    if (!state.link.connected) throw notOpen(peerId, `peer ${peerId} is not connected yet`);
     return state.link;
   }
 
@@ -415,13 +418,13 @@ export class Mesh extends Emitter<MeshEvents> {
   sendPackets(peerId: string, packets: PeerPacket[], channel = DEFAULT_CHANNEL): void {
     this.requireChannel(channel);
     if (this.relay) {
-      if (!this.session.peers.has(peerId)) throw new Error(`unknown peer ${peerId}`);
+      if (!this.session.peers.has(peerId)) throw new CloudLinkError('unknown-peer', `unknown peer ${peerId}`, { peer: peerId });
       const relay = this.connectedLink(this.relay.id);
       this.relay.address(
         peerId,
         packets,
         (addressed) => this.trySend(relay, channel, encodePeerMessage(addressed)),
-        (error) => this.emit('error', { peer: peerId, message: error.message }),
+        (error) => this.emit('error', new CloudLinkError('encryption', error.message, { peer: peerId })),
       );
       return;
     }
@@ -431,7 +434,7 @@ export class Mesh extends Emitter<MeshEvents> {
       link.send(channel, text);
     } catch (error) {
       this.failedSends += 1;
-      throw error;
+      throw notOpen(peerId, (error as Error).message);
     }
   }
 
@@ -450,7 +453,7 @@ export class Mesh extends Emitter<MeshEvents> {
         relay.send(channel, text);
       } catch (error) {
         this.failedSends += 1;
-        throw error;
+        throw notOpen(this.relay.id, (error as Error).message);
       }
       return;
     }
@@ -464,7 +467,7 @@ export class Mesh extends Emitter<MeshEvents> {
         failed.push(link.peerId);
       }
     }
-    if (failed.length) throw new Error(`channel "${channel}" is not open to ${failed.join(', ')}`);
+    if (failed.length) throw new CloudLinkError('not-open', `channel "${channel}" is not open to ${failed.join(', ')}`);
   }
 
   /** P_MSG to one peer. */

@@ -2,6 +2,7 @@
 // Each network id has a version [seq, writer]; see docs/sync.md for the convergence rule.
 // Local changes are found by `flush()` (once per frame) and leave as ONE message per peer.
 import { BATCH_MAX, type PeerPacket, type Version } from '../../protocol/index.js';
+import { CloudLinkError } from '../errors.js';
 import { applyEdit, diffList, type ListEdit, type ScratchValue } from './list-diff.js';
 import { compare, INITIAL, next, same } from './version.js';
 
@@ -55,10 +56,12 @@ interface Entry {
 }
 
 const MAX_PENDING = 1000;
+/** The `to` of a batch sent to every peer at once (through a relay). */
+const EVERYONE = 'everyone';
 const keyOf = (id: string, scope: Scope) => (scope === null ? `g:${id}` : `p:${scope}:${id}`);
 
 export interface SyncErrorSink {
-  (message: string): void;
+  (error: CloudLinkError): void;
 }
 
 export class SyncEngine {
@@ -81,7 +84,7 @@ export class SyncEngine {
       entry = undefined;
     }
     if (entry && entry.kind !== store.kind) {
-      throw new Error(`network id "${id}" is already used for a ${entry.kind === 'var' ? 'variable' : 'list'}`);
+      throw new CloudLinkError('invalid', `network id "${id}" is already used for a ${entry.kind === 'var' ? 'variable' : 'list'}`);
     }
     if (!entry) {
       entry = { id, kind: store.kind, scope, version: INITIAL, value: snapshot(store), store: null, pending: [], reassert: false };
@@ -152,7 +155,7 @@ export class SyncEngine {
       this.entries.set(key, entry);
     }
     if (entry.kind !== kind) {
-      this.onError(`"${packet.id}" is a ${entry.kind === 'var' ? 'variable' : 'list'} here, but ${from} sent ${packet.opcode}`);
+      this.onError(new CloudLinkError('protocol', `"${packet.id}" is a ${entry.kind === 'var' ? 'variable' : 'list'} here, but ${from} sent ${packet.opcode}`, { peer: from, opcode: packet.opcode }));
       return;
     }
     // A local change not flushed yet (made outside a frame, e.g. in a list monitor) gets its version
@@ -304,7 +307,7 @@ export class SyncEngine {
     let relayed = true;
     this.deliver((chunk) => {
       if (!broadcast.call(this.transport, chunk)) relayed = false;
-    }, packets, 'everyone');
+    }, packets, EVERYONE);
     return relayed;
   }
 
@@ -329,7 +332,8 @@ export class SyncEngine {
         this.deliverChunk(send, packets.slice(half), to);
         return;
       }
-      this.onError(`could not sync with ${to}: ${message}`);
+      const { code } = CloudLinkError.from(error);
+      this.onError(new CloudLinkError(code, `could not sync with ${to}: ${message}`, to === EVERYONE ? {} : { peer: to }));
     }
   }
 }

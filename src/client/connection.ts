@@ -1,0 +1,66 @@
+// One connection to the server and what lives exactly as long as it: the session, the mesh of peer
+// links and voice. Opening it can be cancelled at any step, and then nothing stays open.
+import type { ConnectOptions, IceServer } from './api.js';
+import { KeyPair } from './e2ee.js';
+import { Mesh } from './mesh/mesh.js';
+import { cancelled, Session } from './session.js';
+import { Voice } from './voice.js';
+import type { WebSocketConstructor } from './websocket.js';
+
+/** What a connection was opened with: connecting again with the same is the same connection. */
+export interface ConnectionSettings {
+  url: string;
+  username: string;
+  ugi: string;
+}
+
+export interface Connection {
+  settings: ConnectionSettings;
+  session: Session;
+  mesh: Mesh;
+  voice: Voice;
+  /** Removes the facade's listeners. */
+  off: (() => void)[];
+}
+
+export interface ConnectionEnv {
+  WebSocket?: WebSocketConstructor;
+  wrtc?: object;
+  keepaliveMs?: number;
+  connectTimeoutMs?: number;
+  /** ICE settings as they are when the mesh is built. */
+  ice: () => { iceServers: IceServer[]; relayOnly: boolean };
+}
+
+export const settingsOf = (options: ConnectOptions): ConnectionSettings => ({ url: options.url, username: options.username, ugi: options.ugi ?? 'default' });
+
+export const sameSettings = (a: ConnectionSettings, b: ConnectionSettings): boolean => a.url === b.url && a.username === b.username && a.ugi === b.ugi;
+
+/** Opens the socket, identifies (INIT) and builds the mesh and voice on it. Aborting `signal` rejects with 'cancelled'. */
+export async function openConnection(options: ConnectOptions, env: ConnectionEnv, signal: AbortSignal): Promise<Connection> {
+  const keys = options.encryption ? await KeyPair.generate() : null;
+  const session = await Session.connect({
+    url: options.url,
+    ugi: options.ugi ?? 'default',
+    WebSocket: env.WebSocket,
+    keepaliveMs: options.keepaliveSeconds !== undefined ? options.keepaliveSeconds * 1000 : env.keepaliveMs,
+    signal,
+  });
+  // From here the socket is open: cancelling closes it.
+  const cancel = () => session.close(1000, 'cancelled');
+  signal.addEventListener('abort', cancel, { once: true });
+  try {
+    await session.init(options.username, { token: options.token, pubkey: keys?.publicKey });
+  } catch (error) {
+    session.close();
+    throw signal.aborted ? cancelled() : error;
+  } finally {
+    signal.removeEventListener('abort', cancel);
+  }
+  if (signal.aborted) {
+    session.close();
+    throw cancelled();
+  }
+  const mesh = new Mesh(session, { wrtc: env.wrtc, ...env.ice(), keys, connectTimeoutMs: env.connectTimeoutMs });
+  return { settings: settingsOf(options), session, mesh, voice: new Voice(mesh), off: [] };
+}
