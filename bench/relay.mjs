@@ -61,7 +61,7 @@ async function scenario(server, relay) {
   return { delivered: expected, perSecond: expected / seconds, uploadPerPlayer: perPlayer, uploadPerMessage: perPlayer / EACH };
 }
 
-const relayProvider = webRtcRelay({ wrtc });
+const relayProvider = webRtcRelay({ wrtc, log: silentLogger });
 const server = await startServer({ port: 0, logger: silentLogger, relay: relayProvider, rateLimit: { perSecond: 1e6, burst: 1e6 } });
 try {
   const mesh = await scenario(server, false);

@@ -4,10 +4,10 @@
 // a packet, the server), becomes one CloudLinkError, made "last error" and fired as 'error' once.
 import { isSyncOpcode, type LobbyInfo, type User } from '../protocol/index.js';
 import { Emitter } from '../peer/emitter.js';
+import { DEFAULT_CHANNEL } from '../peer/link.js';
 import type { ClientEvents, ConnectOptions, CoreClient, IceServer, LobbyOptions } from './api.js';
 import { openConnection, sameSettings, settingsOf, type Connection, type ConnectionSettings } from './connection.js';
 import { CloudLinkError, serverCode } from './errors.js';
-import { DEFAULT_CHANNEL } from './mesh/link.js';
 import type { Mesh } from './mesh/mesh.js';
 import { cancelled, type Mode, type Session } from './session.js';
 import { SyncEngine, type Scope, type SyncStore } from './sync/engine.js';

@@ -43,7 +43,7 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 async function relayProvider(log: Logger) {
   try {
     const { default: wrtc } = await import('@roamhq/wrtc');
-    return webRtcRelay({ wrtc, onError: (message) => log('warn', 'relay.error', { message }) });
+    return webRtcRelay({ wrtc, log });
   } catch (error) {
     log('warn', 'relay.unavailable', { reason: `@roamhq/wrtc could not be loaded: ${String(error)}` });
     return undefined;

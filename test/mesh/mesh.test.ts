@@ -117,9 +117,12 @@ describe('mesh', () => {
 
     bob!.mesh.closeChannel('chat');
     await until(() => events.includes('ann close chat') && events.includes('bob close chat'), 'chat closed on both ends');
-    expect(() => ann!.mesh.broadcast('lost?', 'chat')).toThrow(`channel "chat" is not open to ${bob!.id}`);
-    expect(() => ann!.mesh.sendPrivate(bob!.id, 'lost?', 'chat')).toThrow('is not open');
+    // A send that cannot leave fails one way, whatever the route: thrown to the caller with code 'not-open', not also emitted.
+    const errorsBefore = ann!.errors.length;
+    expect(() => ann!.mesh.broadcast('lost?', 'chat')).toThrow(expect.objectContaining({ code: 'not-open', message: `channel "chat" is not open to ${bob!.id}` }));
+    expect(() => ann!.mesh.sendPrivate(bob!.id, 'lost?', 'chat')).toThrow(expect.objectContaining({ code: 'not-open', peer: bob!.id }));
     expect(ann!.mesh.failedSends).toBe(2);
+    expect(ann!.errors.length).toBe(errorsBefore);
     // Ann still wants "chat": opening it again re-creates it on both ends (and bob wants it again).
     ann!.mesh.openChannel('chat');
     await until(() => bob!.mesh.link(ann!.id)!.channels.has('chat') && ann!.mesh.link(bob!.id)!.channels.has('chat'), 'chat re-opened');
@@ -157,7 +160,7 @@ describe('mesh', () => {
     const [ann, bob] = await team('ann', 'bob');
     await lobby([ann!, bob!]);
     expect(() => ann!.mesh.broadcast('x', 'nope')).toThrow('no channel named "nope"');
-    expect(() => ann!.mesh.sendPrivate('someone-else', 'x')).toThrow('unknown peer someone-else');
+    expect(() => ann!.mesh.sendPrivate('someone-else', 'x')).toThrow(expect.objectContaining({ code: 'unknown-peer', message: 'unknown peer someone-else' }));
     expect(() => ann!.mesh.openChannel('bad\nlabel')).toThrow('printable');
     expect(ann!.mesh.failedSends).toBe(0);
   });

@@ -24,12 +24,14 @@ interface Player {
 let server: RunningServer;
 let relay: WebRtcRelayProvider;
 const seen: { from: string; text: string }[] = [];
+/** What the relay peer logged (through the server's logger). */
+const relayLog: Record<string, unknown>[] = [];
 const players: Player[] = [];
 let frames: ReturnType<typeof setInterval>;
 const by = (name: string) => players.find((p) => p.name === name)!;
 
 beforeAll(async () => {
-  relay = webRtcRelay({ wrtc, observe: (from, _channel, text) => seen.push({ from, text }) });
+  relay = webRtcRelay({ wrtc, log: (_level, event, fields = {}) => relayLog.push({ event, ...fields }), observe: (from, _channel, text) => seen.push({ from, text }) });
   server = await startServer({ port: 0, logger: silentLogger, relay });
   for (const [name, encryption] of [['ann', true], ['bob', true], ['cat', false], ['dan', false], ['eve', true]] as const) {
     const client = new CloudLinkClient({ WebSocket: WebSocket as unknown as WebSocketConstructor, wrtc, keepaliveMs: 0 });
@@ -102,6 +104,19 @@ describe('relay lobby', () => {
     await until(() => players.every((p) => p.client.mesh!.link(p.client.mesh!.relayId!)!.channels.has('moves')), 'moves on every relay link', 10_000);
     by('eve').client.broadcast('fast', 'moves');
     await until(() => players.filter((p) => p.name !== 'eve').every((p) => p.messages.some((m) => m.channel === 'moves' && m.payload === 'fast')), 'message on moves');
+  });
+
+  it('logs what goes wrong on a relay link through the server\'s logger, and refuses a NEW_CHAN reusing an id (the shared channel rule)', async () => {
+    const ann = by('ann').client;
+    const mesh = ann.mesh!;
+    const link = mesh.link(mesh.relayId!)!;
+    const movesId = link.channelId('moves')!;
+    link.send('default', 'not json');
+    link.send('default', JSON.stringify({ opcode: 'NEW_CHAN', payload: { id: movesId, label: 'other', ordered: true } }));
+    const errors = () => relayLog.filter((entry) => entry.event === 'relay.error' && entry.member === ann.myId).map((entry) => String(entry.message));
+    await until(() => errors().length === 2, 'two relay errors logged');
+    expect(errors()[0]).toMatch(/^bad message: /);
+    expect(errors()[1]).toBe(`NEW_CHAN from ${ann.myId}: id ${movesId} for "other" is already used by "moves"`);
   });
 
   it('refuses voice in a relay lobby with a clear error', async () => {

@@ -105,7 +105,7 @@ let bob: Player;
 let cat: Player;
 
 beforeAll(async () => {
-  server = await startServer({ port: 0, logger: silentLogger, relay: webRtcRelay({ wrtc }) });
+  server = await startServer({ port: 0, logger: silentLogger, relay: webRtcRelay({ wrtc, log: silentLogger }) });
   ann = await connect('ann', CutOffWebSocket);
   bob = await connect('bob', WebSocket as unknown as WebSocketConstructor);
   cat = await connect('cat', WebSocket as unknown as WebSocketConstructor);

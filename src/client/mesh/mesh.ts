@@ -1,26 +1,27 @@
-// The full mesh of a lobby (protocol.md §2–§3): one PeerLink per other member, opened by the
-// existing member towards each newcomer and signalled through the session; named channels
-// announced with NEW_CHAN; G_MSG/P_MSG and the other in-band packets routed to listeners.
-import type SimplePeer from 'simple-peer';
+// The peers of my lobby (protocol.md §2–§5): who I am linked to and how each is reached. In a mesh
+// lobby the existing member opens a link (links.ts) to each newcomer, signalled through the session
+// (signalling.ts); in a relay lobby one link to the relay peer carries everything (relay-route.ts).
+// Either way a peer is reached through a Route (route.ts). Named channels are lobby-wide
+// (src/peer/channel-table.ts); G_MSG/P_MSG and the other in-band packets go to listeners.
 import {
   channelLabel,
   decodePeerMessage,
   encodePeerMessage,
-  SIGNAL_DATA,
-  SIGNAL_VOICE,
-  type Origin,
   type PeerPacket,
-  type RelayedOpcode,
   type User,
 } from '../../protocol/index.js';
+import { ChannelTable, type NewChan } from '../../peer/channel-table.js';
+import { Emitter } from '../../peer/emitter.js';
+import { DEFAULT_CHANNEL, type PeerLink } from '../../peer/link.js';
 import type { IceServer } from '../api.js';
 import type { KeyPair } from '../e2ee.js';
-import { Emitter } from '../../peer/emitter.js';
 import { CloudLinkError } from '../errors.js';
 import type { Session } from '../session.js';
-import { DEFAULT_CHANNEL, PeerLink, type SignalKind } from './link.js';
+import { Links } from './links.js';
 import { RelayRoute } from './relay-route.js';
+import { directRoute, sendOn, type Route } from './route.js';
 import { SignalCodec } from './signal-codec.js';
+import { Signalling } from './signalling.js';
 
 export interface MeshOptions {
   /** RTCPeerConnection & co. for Node (@roamhq/wrtc); the browser's own when absent. */
@@ -52,87 +53,112 @@ export type MeshEvents = {
   /** Every valid in-band packet other than messages and NEW_CHAN (sync, voice control). */
   packet: [peerId: string, channel: string, packet: PeerPacket];
   stream: [peerId: string, stream: MediaStream];
+  /** Something went wrong that no caller is waiting for (a link failed, a bad packet arrived). */
   error: [error: CloudLinkError];
 };
 
-const notOpen = (peer: string, message: string) => new CloudLinkError('not-open', message, { peer });
-
-const OPCODE_OF: Record<SignalKind, RelayedOpcode> = { offer: 'MAKE_OFFER', answer: 'MAKE_ANSWER', ice: 'ICE' };
-
-interface LinkState {
-  link: PeerLink;
-  attempt: number;
-  timer?: ReturnType<typeof setTimeout>;
-}
-
 export class Mesh extends Emitter<MeshEvents> {
-  private readonly links = new Map<string, LinkState>();
-  /** Named channels of this lobby (label → ordered), created on every link. */
-  private readonly wanted = new Map<string, boolean>();
+  private readonly links: Links;
+  private readonly signalling: Signalling;
+  private readonly channelTable: ChannelTable;
   private readonly codec: SignalCodec;
   /** Set in a relay lobby (§5): one link, to the relay peer, carries everything. */
   private relay: RelayRoute | null = null;
   private readonly unsubscribe: (() => void)[];
-  private readonly retryTimers = new Set<ReturnType<typeof setTimeout>>();
-  /** Peers whose signals are for a voice renegotiation (type 1). */
-  readonly voicePeers = new Set<string>();
-  /** Sends that could not be delivered (never silent: each also threw). */
+  private ice: { iceServers: IceServer[]; relayOnly: boolean };
+  /** Sends that could not leave (never silent: each also threw, or was reported when it failed later). */
   failedSends = 0;
-  private options: Required<Omit<MeshOptions, 'wrtc' | 'keys'>> & Pick<MeshOptions, 'wrtc'>;
 
   constructor(
     private readonly session: Session,
     options: MeshOptions = {},
   ) {
     super();
-    this.options = {
+    this.ice = { iceServers: options.iceServers ?? [], relayOnly: options.relayOnly ?? false };
+    this.codec = new SignalCodec(options.keys ?? null, (id) => session.peers.get(id)?.pubkey);
+    this.links = new Links({
       wrtc: options.wrtc,
-      iceServers: options.iceServers ?? [],
-      relayOnly: options.relayOnly ?? false,
       connectTimeoutMs: options.connectTimeoutMs ?? 15_000,
       maxRetries: options.maxRetries ?? 2,
-    };
-    this.codec = new SignalCodec(options.keys ?? null, (id) => session.peers.get(id)?.pubkey);
-    const joined = (user: User) => {
-      // Through a relay the newcomer is reachable as soon as the relay is (it buffers for them).
-      if (this.relay) {
-        if (this.isConnected(user.instance_id)) this.emit('peer-open', user.instance_id);
-      } else this.connect(user.instance_id, 1);
-    };
+      config: () => ({ iceServers: this.ice.iceServers, iceTransportPolicy: this.ice.relayOnly ? 'relay' : 'all' }),
+      signal: (peerId, signal, opcode) => this.signalling.send(peerId, signal, opcode),
+      wanted: (peerId) => this.reachable(peerId),
+    });
+    const failed = (error: CloudLinkError) => this.emit('error', error);
+    this.signalling = new Signalling(session, this.codec, this.links, (peerId) => this.reachable(peerId), failed);
+    this.channelTable = new ChannelTable(
+      () => this.links.all(),
+      (link, payload) => this.announce(link, payload),
+    );
+    this.wireLinks();
+    const joined = (user: User) => this.joined(user.instance_id);
     const left = (why: string) => () => this.dropAll(why);
     this.unsubscribe = [
       session.on('NEW_PEER', joined),
       session.on('PEER_JOIN', joined),
       session.on('RELAY', (relayId) => this.useRelay(relayId)),
-      session.on('PEER_LEFT', (id) => {
-        if (!this.relay) return this.drop(id, 'left the lobby');
-        this.relay.forget(id);
-        this.emit('peer-close', id, 'left the lobby');
-      }),
+      session.on('PEER_LEFT', (id) => this.left(id)),
       session.on('TRANSITION', (mode) => mode === '' && this.dropAll('left the lobby')),
       session.on('LOBBY_CLOSED', left('lobby closed')),
       session.on('close', left('disconnected')),
-      session.on('MAKE_OFFER', (payload, origin) => this.signalled('MAKE_OFFER', payload.contents, origin)),
-      session.on('MAKE_ANSWER', (payload, origin) => this.signalled('MAKE_ANSWER', payload.contents, origin)),
-      session.on('ICE', (payload, origin) => this.signalled('ICE', payload.contents, origin)),
     ];
+  }
+
+  private wireLinks(): void {
+    const { links } = this;
+    links.on('created', (link) => {
+      const peerId = link.peerId;
+      link.on('data', (label, text) => this.received(link, label, text));
+      link.on('channel-open', (label) => this.emit('channel-open', peerId, label));
+      link.on('channel-close', (label) => this.emit('channel-close', peerId, label));
+      link.on('stream', (stream) => this.emit('stream', peerId, stream));
+    });
+    links.on('open', (link) => {
+      for (const peer of this.servedBy(link)) this.emit('peer-open', peer);
+      this.channelTable.linkOpened(link);
+    });
+    links.on('removed', (link) => this.signalling.forget(link.peerId));
+    links.on('closed', (link, reason) => {
+      for (const peer of this.servedBy(link)) this.emit('peer-close', peer, reason);
+    });
+    links.on('failed', (link, reason, retrying) =>
+      this.emit('error', new CloudLinkError('link-failed', `link to ${link.peerId} failed: ${reason}${retrying ? ', retrying' : ''}`, { peer: link.peerId })),
+    );
   }
 
   /** ICE settings for links opened from now on. */
   configure(options: Pick<MeshOptions, 'iceServers' | 'relayOnly'>): void {
-    if (options.iceServers) this.options.iceServers = options.iceServers;
-    if (options.relayOnly !== undefined) this.options.relayOnly = options.relayOnly;
+    if (options.iceServers) this.ice.iceServers = options.iceServers;
+    if (options.relayOnly !== undefined) this.ice.relayOnly = options.relayOnly;
   }
 
-  /** Peers I can reach now: those with an open link, or every member once the relay link is open. */
-  connectedPeers(): string[] {
-    if (this.relay) return this.relayLink()?.connected ? [...this.session.peers.keys()] : [];
-    return [...this.links].filter(([, state]) => state.link.connected).map(([id]) => id);
+  // ── routes ──────────────────────────────────────────────────────────────────────────
+
+  /** How to reach a member now: through the relay in a relay lobby, else over its own link. */
+  private route(peerId: string): Route | undefined {
+    if (!this.session.peers.has(peerId)) return undefined;
+    if (this.relay) return this.relay.route(peerId);
+    const link = this.links.get(peerId);
+    return link && directRoute(link);
+  }
+
+  /** The members a link reaches: every member for the relay link, else its own peer. */
+  private servedBy(link: PeerLink): string[] {
+    return this.relay?.carries(link) ? [...this.session.peers.keys()] : [link.peerId];
+  }
+
+  /** Members and the lobby's relay peer are the ones I keep links with. */
+  private reachable(peerId: string): boolean {
+    return this.session.peers.has(peerId) || peerId === this.relay?.id;
   }
 
   isConnected(peerId: string): boolean {
-    if (this.relay) return this.session.peers.has(peerId) && (this.relayLink()?.connected ?? false);
-    return this.links.get(peerId)?.link.connected ?? false;
+    return this.route(peerId)?.link.connected ?? false;
+  }
+
+  /** Members I can reach now. */
+  connectedPeers(): string[] {
+    return [...this.session.peers.keys()].filter((peerId) => this.isConnected(peerId));
   }
 
   /** The relay peer's id in a relay lobby. */
@@ -140,244 +166,116 @@ export class Mesh extends Emitter<MeshEvents> {
     return this.relay?.id ?? null;
   }
 
-  private relayLink(): PeerLink | undefined {
-    return this.relay ? this.links.get(this.relay.id)?.link : undefined;
+  /** Peers whose signals are for a voice renegotiation (type 1). */
+  get voicePeers(): Set<string> {
+    return this.signalling.voicePeers;
   }
 
-  /** Members and the lobby's relay peer are the ones I exchange signals with. */
-  private reachable(peerId: string): boolean {
-    return this.session.peers.has(peerId) || peerId === this.relay?.id;
-  }
-
-  /** RELAY: this lobby has a relay peer. Drop direct links; everything goes through one link to it. */
-  private useRelay(relayId: string): void {
-    if (this.relay?.id === relayId) return;
-    for (const peerId of [...this.links.keys()]) this.drop(peerId, 'the lobby uses a relay');
-    this.relay = new RelayRoute(relayId, this.codec);
-    this.connect(relayId, 1);
-  }
-
+  /** The link to a peer (or to the relay, by its id), for voice and diagnostics. */
   link(peerId: string): PeerLink | undefined {
-    return this.links.get(peerId)?.link;
+    return this.links.get(peerId);
   }
 
   encrypted(peerId: string): boolean {
     return this.codec.encrypted(peerId);
   }
 
-  channels(): string[] {
-    return [DEFAULT_CHANNEL, ...this.wanted.keys()];
+  // ── lobby ───────────────────────────────────────────────────────────────────────────
+
+  private joined(peerId: string): void {
+    // Through a relay the newcomer is reachable as soon as the relay is (it buffers for them).
+    if (!this.relay) this.links.connect(peerId);
+    else if (this.isConnected(peerId)) this.emit('peer-open', peerId);
   }
 
-  /** Channels open now on the route to a peer (its own link, or the relay link in a relay lobby). */
-  openChannels(peerId: string): string[] {
-    if (!this.isConnected(peerId)) return [];
-    const link = this.relay ? this.relayLink() : this.links.get(peerId)?.link;
-    return link ? [...link.channels.keys()] : [];
+  private left(peerId: string): void {
+    this.relay?.forget(peerId);
+    const link = this.links.drop(peerId, 'left the lobby');
+    if (link || this.relay) this.emit('peer-close', peerId, 'left the lobby');
   }
 
-  // ── links ───────────────────────────────────────────────────────────────────────────
-
-  private config(): RTCConfiguration {
-    return { iceServers: this.options.iceServers, iceTransportPolicy: this.options.relayOnly ? 'relay' : 'all' };
+  /** RELAY: this lobby has a relay peer. Drop direct links; everything goes through one link to it. */
+  private useRelay(relayId: string): void {
+    if (this.relay?.id === relayId) return;
+    this.dropAll('the lobby uses a relay');
+    this.relay = new RelayRoute(relayId, () => this.links.get(relayId), this.codec, (error) => this.failedLater(error));
+    this.links.connect(relayId);
   }
 
-  private connect(peerId: string, attempt: number): void {
-    this.open(peerId, true, attempt);
-  }
-
-  private open(peerId: string, initiator: boolean, attempt: number): PeerLink {
-    this.drop(peerId, 'replaced', false);
-    const link = new PeerLink({
-      peerId,
-      initiator,
-      wrtc: this.options.wrtc,
-      config: this.config(),
-      onSignal: (signal, kind) => this.sendSignal(peerId, signal, kind),
-    });
-    const state: LinkState = { link, attempt };
-    this.links.set(peerId, state);
-    state.timer = setTimeout(() => link.destroy('connect timeout'), this.options.connectTimeoutMs);
-
-    link.on('open', () => {
-      clearTimeout(state.timer);
-      // The retry budget is per failure: a link that opened and drops later gets it afresh.
-      state.attempt = 1;
-      // The relay link opening makes every member reachable.
-      for (const peer of peerId === this.relay?.id ? this.session.peers.keys() : [peerId]) this.emit('peer-open', peer);
-      for (const [label, ordered] of this.wanted) this.announce(link, label, ordered);
-    });
-    link.on('close', (reason) => this.closed(state, reason));
-    link.on('data', (label, text) => this.received(link, label, text));
-    link.on('channel-open', (label) => this.emit('channel-open', peerId, label));
-    link.on('channel-close', (label) => this.emit('channel-close', peerId, label));
-    link.on('stream', (stream) => this.emit('stream', peerId, stream));
-    return link;
-  }
-
-  private closed(state: LinkState, reason: string): void {
-    const peerId = state.link.peerId;
-    clearTimeout(state.timer);
-    if (this.links.get(peerId) !== state) return;
-    this.links.delete(peerId);
-    this.codec.forget(peerId);
-    for (const peer of peerId === this.relay?.id ? this.session.peers.keys() : [peerId]) this.emit('peer-close', peer, reason);
-    if (!this.reachable(peerId)) return;
-    // The peer is still in the lobby: the link failed. The side that opened it tries again.
-    const retry = state.link.initiator && state.attempt <= this.options.maxRetries;
-    this.emit('error', new CloudLinkError('link-failed', `link to ${peerId} failed: ${reason}${retry ? ', retrying' : ''}`, { peer: peerId }));
-    if (retry) {
-      const timer = setTimeout(() => {
-        this.retryTimers.delete(timer);
-        if (this.reachable(peerId) && !this.links.has(peerId)) this.connect(peerId, state.attempt + 1);
-      }, 250 * state.attempt);
-      this.retryTimers.add(timer);
-    }
-  }
-
-  /** Closes the link to a peer on purpose (it left, or I did). */
-  drop(peerId: string, reason: string, announce = true): void {
-    const state = this.links.get(peerId);
-    if (!state) return;
-    clearTimeout(state.timer);
-    this.links.delete(peerId);
-    this.codec.forget(peerId);
-    this.voicePeers.delete(peerId);
-    state.link.destroy(reason);
-    if (announce) this.emit('peer-close', peerId, reason);
+  /** Closes my link to a peer on purpose (it stays in the lobby). */
+  drop(peerId: string, reason: string): void {
+    if (this.links.drop(peerId, reason)) this.emit('peer-close', peerId, reason);
   }
 
   private dropAll(reason: string): void {
-    for (const timer of this.retryTimers) clearTimeout(timer);
-    this.retryTimers.clear();
-    for (const peerId of [...this.links.keys()]) this.drop(peerId, reason);
+    for (const link of this.links.dropAll(reason)) this.emit('peer-close', link.peerId, reason);
     this.relay = null;
   }
 
   /** Leaves the session alone but tears down every link and listener. */
   destroy(): void {
     this.dropAll('closed');
+    this.signalling.destroy();
     for (const off of this.unsubscribe) off();
     this.removeAllListeners();
   }
 
-  // ── signalling ──────────────────────────────────────────────────────────────────────
-
-  private sendSignal(peerId: string, signal: SimplePeer.SignalData, kind: SignalKind): void {
-    const type = this.voicePeers.has(peerId) ? SIGNAL_VOICE : SIGNAL_DATA;
-    this.codec.encode(
-      peerId,
-      signal,
-      (contents) => {
-        if (this.session.connected && this.reachable(peerId)) this.session.sendSignal(OPCODE_OF[kind], peerId, { type, contents });
-      },
-      (error) => this.emit('error', new CloudLinkError('encryption', error.message, { peer: peerId })),
-    );
-  }
-
-  private signalled(opcode: RelayedOpcode, contents: unknown, origin: Origin): void {
-    const peerId = origin.instance_id;
-    if (!this.reachable(peerId)) return;
-    this.codec.decode(
-      peerId,
-      contents,
-      (signal) => {
-        // A MAKE_OFFER always starts a fresh link (first attempt or a retry); the rest feed the current one.
-        const link = opcode === 'MAKE_OFFER' ? this.open(peerId, false, 1) : this.links.get(peerId)?.link;
-        try {
-          link?.signal(signal as SimplePeer.SignalData);
-        } catch (error) {
-          this.emit('error', new CloudLinkError('protocol', `bad signal from ${peerId}: ${(error as Error).message}`, { peer: peerId, opcode }));
-        }
-      },
-      (error) => this.emit('error', new CloudLinkError('encryption', error.message, { peer: peerId, opcode })),
-    );
-  }
-
   // ── channels ────────────────────────────────────────────────────────────────────────
+
+  channels(): string[] {
+    return [DEFAULT_CHANNEL, ...this.channelTable.labels()];
+  }
+
+  /** Channels open now on the route to a peer (its own link, or the relay link in a relay lobby). */
+  openChannels(peerId: string): string[] {
+    const link = this.route(peerId)?.link;
+    return link?.connected ? [...link.channels.keys()] : [];
+  }
 
   /** Opens a named channel with every peer (now and later). Unordered channels are also unreliable. */
   openChannel(label: string, ordered = true): void {
     channelLabel(label, 'channel');
     if (label === DEFAULT_CHANNEL) throw new CloudLinkError('invalid', '"default" always exists');
-    // Already wanted: keep its ordering, but (re)open it on links where it is missing (e.g. the
-    // other side closed it: negotiated channels close on both ends).
-    const known = this.wanted.get(label);
-    if (known === undefined) this.wanted.set(label, ordered);
-    for (const { link } of this.links.values()) if (link.connected) this.announce(link, label, known ?? ordered);
+    this.channelTable.open(label, ordered);
   }
 
   closeChannel(label: string): void {
     if (label === DEFAULT_CHANNEL) throw new CloudLinkError('invalid', '"default" cannot be closed');
-    this.wanted.delete(label);
-    for (const { link } of this.links.values()) link.removeChannel(label);
+    this.channelTable.close(label);
   }
 
-  private announce(link: PeerLink, label: string, ordered: boolean): void {
-    if (link.hasChannel(label)) return;
-    const id = link.allocateChannelId();
-    link.addChannel(label, id, ordered);
-    this.trySend(link, DEFAULT_CHANNEL, encodePeerMessage([{ opcode: 'NEW_CHAN', payload: { id, label, ordered } }]));
+  private announce(link: PeerLink, payload: NewChan): void {
+    try {
+      sendOn(link, DEFAULT_CHANNEL, encodePeerMessage([{ opcode: 'NEW_CHAN', payload }]), link.peerId);
+    } catch (error) {
+      this.failedLater(error as CloudLinkError);
+    }
   }
 
-  /**
-   * NEW_CHAN from a peer. Channel ids are per link. Collision rule: on each link the initiator
-   * allocates even ids and the answerer odd ones, and both advance past every id they receive, so
-   * two different labels never get the same id. When both sides open the same label at once (two
-   * different ids), the lower id wins on both sides; the loser's channel is closed silently.
-   * A NEW_CHAN reusing an id already taken by another label (a non-conforming peer) is refused.
-   */
-  private channelAnnounced(link: PeerLink, channel: string, payload: { id: number; label: string; ordered: boolean }): void {
-    const peer = link.peerId;
-    if (channel !== DEFAULT_CHANNEL) {
-      this.emit('error', new CloudLinkError('protocol', `NEW_CHAN is only valid on "default" (got it on "${channel}")`, { peer, opcode: 'NEW_CHAN' }));
-      return;
-    }
-    const { id, label, ordered } = payload;
-    if (label === DEFAULT_CHANNEL) {
-      this.emit('error', new CloudLinkError('protocol', `NEW_CHAN from ${peer} for "default" ignored`, { peer, opcode: 'NEW_CHAN' }));
-      return;
-    }
-    const taken = link.labelOfId(id);
-    if (taken !== undefined && taken !== label) {
-      this.emit('error', new CloudLinkError('protocol', `NEW_CHAN from ${peer}: id ${id} for "${label}" is already used by "${taken}"`, { peer, opcode: 'NEW_CHAN' }));
-      return;
-    }
-    link.noteChannelId(id);
-    const mine = link.channelId(label);
-    if (mine === null || mine > id) {
-      try {
-        if (mine !== null) link.removeChannel(label, true);
-        link.addChannel(label, id, ordered);
-      } catch (error) {
-        this.emit('error', new CloudLinkError('protocol', `cannot open channel "${label}" with ${peer}: ${(error as Error).message}`, { peer, opcode: 'NEW_CHAN' }));
-        return;
-      }
-    }
-    // Channels are lobby-wide: a label new to me is opened on my other links too.
-    if (!this.wanted.has(label)) this.openChannel(label, ordered);
-  }
-
-  // ── data ────────────────────────────────────────────────────────────────────────────
+  // ── receiving ───────────────────────────────────────────────────────────────────────
 
   private received(link: PeerLink, channel: string, text: string): void {
+    const peer = link.peerId;
     let packets: PeerPacket[];
     try {
       packets = decodePeerMessage(text);
     } catch (error) {
-      this.emit('error', new CloudLinkError('protocol', `bad message from ${link.peerId}: ${(error as Error).message}`, { peer: link.peerId }));
+      this.emit('error', new CloudLinkError('protocol', `bad message from ${peer}: ${(error as Error).message}`, { peer }));
       return;
     }
     for (const packet of packets) {
       if (packet.opcode === 'NEW_CHAN') this.channelAnnounced(link, channel, packet.payload);
-      else if (link.peerId === this.relay?.id) {
-        // Forwarded by the relay: the sender is in `origin` (and the packet maybe sealed for me).
-        this.relay.receive(
-          packet,
-          (from, opened) => this.deliver(from, channel, opened),
-          (error) => this.emit('error', new CloudLinkError('encryption', error.message, packet.origin === undefined ? {} : { peer: packet.origin })),
-        );
-      } else this.deliver(link.peerId, channel, packet);
+      // Forwarded by the relay: the sender is in `origin` (and the packet maybe sealed for me).
+      else if (this.relay?.carries(link)) this.relay.receive(packet, (from, opened) => this.deliver(from, channel, opened));
+      else this.deliver(peer, channel, packet);
+    }
+  }
+
+  private channelAnnounced(link: PeerLink, channel: string, payload: NewChan): void {
+    try {
+      this.channelTable.received(link, channel, payload);
+    } catch (error) {
+      this.emit('error', new CloudLinkError('protocol', (error as Error).message, { peer: link.peerId, opcode: 'NEW_CHAN' }));
     }
   }
 
@@ -391,50 +289,32 @@ export class Mesh extends Emitter<MeshEvents> {
     }
   }
 
-  private trySend(link: PeerLink, channel: string, text: string): boolean {
-    try {
-      link.send(channel, text);
-      return true;
-    } catch (error) {
-      this.failedSends += 1;
-      this.emit('error', new CloudLinkError('not-open', (error as Error).message, { peer: link.peerId }));
-      return false;
-    }
+  // ── sending ─────────────────────────────────────────────────────────────────────────
+
+  /** A send failure nobody is waiting for (a sealed relay send, a NEW_CHAN): reported as an error event. */
+  private failedLater(error: CloudLinkError): void {
+    if (error.code === 'not-open') this.failedSends += 1;
+    this.emit('error', error);
   }
 
   private requireChannel(channel: string): void {
-    if (channel !== DEFAULT_CHANNEL && !this.wanted.has(channel)) throw new CloudLinkError('no-channel', `no channel named "${channel}": open it first`);
-  }
-
-  private connectedLink(peerId: string): PeerLink {
-    const state = this.links.get(peerId);
-    // A member whose link failed (or is being retried) is known, just not reachable.
-    if (!state) throw this.session.peers.has(peerId) ? notOpen(peerId, `peer ${peerId} is not connected`) : new CloudLinkError('unknown-peer', `unknown peer ${peerId}`, { peer: peerId });
-    if (!state.link.connected) throw notOpen(peerId, `peer ${peerId} is not connected yet`);
-    return state.link;
+    if (channel !== DEFAULT_CHANNEL && !this.channelTable.has(channel)) throw new CloudLinkError('no-channel', `no channel named "${channel}": open it first`);
   }
 
   /** Sends in-band packets to one peer as one data-channel message. Throws if it cannot. */
   sendPackets(peerId: string, packets: PeerPacket[], channel = DEFAULT_CHANNEL): void {
     this.requireChannel(channel);
-    if (this.relay) {
-      if (!this.session.peers.has(peerId)) throw new CloudLinkError('unknown-peer', `unknown peer ${peerId}`, { peer: peerId });
-      const relay = this.connectedLink(this.relay.id);
-      this.relay.address(
-        peerId,
-        packets,
-        (addressed) => this.trySend(relay, channel, encodePeerMessage(addressed)),
-        (error) => this.emit('error', new CloudLinkError('encryption', error.message, { peer: peerId })),
-      );
-      return;
+    const route = this.route(peerId);
+    // A member whose link failed (or is being retried) is known, just not reachable.
+    if (!route) {
+      if (this.session.peers.has(peerId)) throw new CloudLinkError('not-open', `peer ${peerId} is not connected`, { peer: peerId });
+      throw new CloudLinkError('unknown-peer', `unknown peer ${peerId}`, { peer: peerId });
     }
-    const link = this.connectedLink(peerId);
-    const text = encodePeerMessage(packets);
     try {
-      link.send(channel, text);
+      route.send(channel, packets);
     } catch (error) {
-      this.failedSends += 1;
-      throw notOpen(peerId, (error as Error).message);
+      if (error instanceof CloudLinkError && error.code === 'not-open') this.failedSends += 1;
+      throw error;
     }
   }
 
@@ -443,23 +323,17 @@ export class Mesh extends Emitter<MeshEvents> {
     this.broadcastPackets([{ opcode: 'G_MSG', payload }], channel);
   }
 
-  /** In-band packets for every peer: one message on each link (or one to the relay, which fans out). */
+  /**
+   * In-band packets for every peer I can reach now: one message on each link on the way (a relay
+   * link carries it once and the relay fans it out). Throws 'not-open', naming them, if some could not be reached.
+   */
   broadcastPackets(packets: PeerPacket[], channel = DEFAULT_CHANNEL): void {
     this.requireChannel(channel);
     const text = encodePeerMessage(packets);
-    if (this.relay) {
-      const relay = this.connectedLink(this.relay.id);
-      try {
-        relay.send(channel, text);
-      } catch (error) {
-        this.failedSends += 1;
-        throw notOpen(this.relay.id, (error as Error).message);
-      }
-      return;
-    }
+    const links = new Set<PeerLink>();
+    for (const peerId of this.connectedPeers()) links.add(this.route(peerId)!.link);
     const failed: string[] = [];
-    for (const { link } of this.links.values()) {
-      if (!link.connected) continue;
+    for (const link of links) {
       try {
         link.send(channel, text);
       } catch {
@@ -467,7 +341,7 @@ export class Mesh extends Emitter<MeshEvents> {
         failed.push(link.peerId);
       }
     }
-    if (failed.length) throw new CloudLinkError('not-open', `channel "${channel}" is not open to ${failed.join(', ')}`);
+    if (failed.length) throw new CloudLinkError('not-open', `channel "${channel}" is not open to ${failed.join(', ')}`, failed.length === 1 ? { peer: failed[0]! } : {});
   }
 
   /** P_MSG to one peer. */

@@ -2,9 +2,12 @@
 // the relay. Packets for one member carry `recipient`; packets from members arrive with `origin`.
 // Private packets between two players that both have keys are sealed whole (§6), so the relay
 // forwards ciphertext it cannot read. Sealing is asynchronous: per-member queues keep the order.
-import { decodePeerMessage, isSealedPacket, type PeerPacket } from '../../protocol/index.js';
+import { decodePeerMessage, encodePeerMessage, isSealedPacket, type PeerPacket } from '../../protocol/index.js';
+import type { PeerLink } from '../../peer/link.js';
 import { open, seal } from '../e2ee.js';
+import { CloudLinkError } from '../errors.js';
 import { OrderedQueues } from '../ordered-queues.js';
+import { requireOpen, sendOn, type Route } from './route.js';
 import type { SignalCodec } from './signal-codec.js';
 
 const isPrivate = (packet: PeerPacket) => packet.opcode === 'P_MSG' || packet.opcode === 'P_VAR' || packet.opcode === 'P_LIST';
@@ -16,37 +19,56 @@ export class RelayRoute {
   constructor(
     /** The relay peer's instance id. */
     readonly id: string,
+    /** The link to the relay, while there is one. */
+    private readonly link: () => PeerLink | undefined,
     /** Who has keys, and the shared keys (the same as for signals). */
     private readonly codec: SignalCodec,
+    /** A failure after the caller returned (a sealed send, a packet being opened). */
+    private readonly failed: (error: CloudLinkError) => void,
   ) {}
 
-  /** Addresses packets to one member (sealing private ones when we can) and hands them to `send`, in order. */
-  address(peer: string, packets: PeerPacket[], send: (packets: PeerPacket[]) => void, failed: (error: Error) => void): void {
+  /** Whether this link is the one to the relay. */
+  carries(link: PeerLink): boolean {
+    return link.peerId === this.id;
+  }
+
+  /** The route to one member: the relay link, with every packet addressed to them. */
+  route(peer: string): Route | undefined {
+    const link = this.link();
+    return link && { peer, link, send: (channel, packets) => this.send(link, peer, channel, packets) };
+  }
+
+  private send(link: PeerLink, peer: string, channel: string, packets: PeerPacket[]): void {
     const addressed = packets.map((packet) => ({ ...packet, recipient: peer }));
     const sealing = this.codec.encrypted(peer) && addressed.some(isPrivate);
-    if (!sealing && !this.outbound.busy(peer)) return send(addressed);
+    if (!sealing && !this.outbound.busy(peer)) return sendOn(link, channel, encodePeerMessage(addressed), peer);
+    // The packets leave once the ones before them are sealed; what can fail now fails now, to the caller.
+    requireOpen(link, channel, peer);
     this.outbound.run(
       peer,
       async () => {
-        if (!sealing) return send(addressed);
-        const key = await this.codec.key(peer);
-        const sealed = await Promise.all(
-          addressed.map(async (packet): Promise<PeerPacket> => {
-            if (!isPrivate(packet)) return packet;
-            const { recipient: _recipient, ...inner } = packet;
-            return { opcode: packet.opcode as 'P_MSG', recipient: peer, sealed: await seal(key, inner) };
-          }),
-        );
-        send(sealed);
+        const out = sealing ? await this.seal(peer, addressed) : addressed;
+        sendOn(link, channel, encodePeerMessage(out), peer);
       },
-      (error) => failed(new Error(`could not send to ${peer} through the relay: ${error.message}`)),
+      (error) => this.failed(error instanceof CloudLinkError ? error : new CloudLinkError('encryption', `could not send to ${peer} through the relay: ${error.message}`, { peer })),
+    );
+  }
+
+  private async seal(peer: string, packets: PeerPacket[]): Promise<PeerPacket[]> {
+    const key = await this.codec.key(peer);
+    return Promise.all(
+      packets.map(async (packet): Promise<PeerPacket> => {
+        if (!isPrivate(packet)) return packet;
+        const { recipient: _recipient, ...inner } = packet;
+        return { opcode: packet.opcode as 'P_MSG', recipient: peer, sealed: await seal(key, inner) };
+      }),
     );
   }
 
   /** A packet the relay forwarded: hands `(from, packet)` to `deliver` (opened if sealed), in order per sender. */
-  receive(packet: PeerPacket, deliver: (from: string, packet: PeerPacket) => void, failed: (error: Error) => void): void {
+  receive(packet: PeerPacket, deliver: (from: string, packet: PeerPacket) => void): void {
     const from = packet.origin;
-    if (!from) return failed(new Error('the relay forwarded a packet without its origin'));
+    if (!from) return this.failed(new CloudLinkError('protocol', 'the relay forwarded a packet without its origin', { opcode: packet.opcode }));
     if (!isSealedPacket(packet) && !this.inbound.busy(from)) return deliver(from, packet);
     this.inbound.run(
       from,
@@ -58,7 +80,7 @@ export class RelayRoute {
         if (!opened || !isPrivate(opened)) throw new Error('a sealed packet must hold one private packet');
         deliver(from, opened);
       },
-      (error) => failed(new Error(`packet from ${from} through the relay: ${error.message}`)),
+      (error) => this.failed(new CloudLinkError('encryption', `packet from ${from} through the relay: ${error.message}`, { peer: from, opcode: packet.opcode })),
     );
   }
 

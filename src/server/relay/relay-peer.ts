@@ -2,26 +2,31 @@
 // opens one link to it; what a member sends is forwarded — G_* to every other member, anything
 // with `recipient` to that member only — stamped with the sender as `origin`. Sealed private
 // packets (§6) pass through unread. Voice is not relayed.
-// It reuses the client's PeerLink: the relay is a peer like any other, so it shares the peer code.
+// The relay is a peer like any other: its links and lobby channels are the shared src/peer/ ones.
 import { decodePeerMessage, encodePeerMessage, type PeerPacket, type RelayedOpcode, type User } from '../../protocol/index.js';
-import { DEFAULT_CHANNEL, PeerLink, type SignalKind } from '../../client/mesh/link.js';
+import { ChannelTable, type NewChan } from '../../peer/channel-table.js';
+import { DEFAULT_CHANNEL, PeerLink } from '../../peer/link.js';
 import type { RelaySignalSink, SignalPayload } from '../context.js';
+import type { Logger } from '../log.js';
 
-const OPCODE_OF: Record<SignalKind, RelayedOpcode> = { offer: 'MAKE_OFFER', answer: 'MAKE_ANSWER', ice: 'ICE' };
 /** Messages held for a member whose link or channel is not open yet. */
 const MAX_HELD = 1000;
 
 export interface RelayPeerOptions {
   wrtc: object;
+  /** The server's log: what goes wrong on a relay link (a bad packet, a listener that threw) is logged there. */
+  log: Logger;
   /** Sees every message a member sent to the relay (tests use it to prove sealed packets stay sealed). */
   observe?: (from: string, channel: string, text: string) => void;
-  onError?: (message: string) => void;
 }
 
 export class RelayPeer {
   private readonly links = new Map<string, PeerLink>();
-  /** Lobby channels (label → ordered), opened on every member's link. */
-  private readonly channels = new Map<string, boolean>();
+  /** Lobby channels, opened on every member's link. */
+  private readonly channels = new ChannelTable(
+    () => this.links.values(),
+    (link, payload) => this.announce(link, payload),
+  );
   private readonly held = new Map<string, { channel: string; text: string }[]>();
   forwarded = 0;
 
@@ -43,8 +48,12 @@ export class RelayPeer {
     try {
       this.links.get(member)?.signal(payload.contents as Parameters<PeerLink['signal']>[0]);
     } catch (error) {
-      this.options.onError?.(`bad signal from ${member}: ${(error as Error).message}`);
+      this.warn(member, `bad signal: ${(error as Error).message}`);
     }
+  }
+
+  private warn(member: string, message: string): void {
+    this.options.log('warn', 'relay.error', { relay: this.user.instance_id, member, message });
   }
 
   private open(member: string): void {
@@ -54,34 +63,38 @@ export class RelayPeer {
       initiator: false,
       wrtc: this.options.wrtc,
       config: { iceServers: [] },
-      onSignal: (signal, kind) => this.send(member, OPCODE_OF[kind], { type: 0, contents: signal }),
+      onSignal: (signal, opcode) => this.send(member, opcode, { type: 0, contents: signal }),
+      onListenerError: (event, error) =>
+        this.options.log('error', 'relay.listener_failed', { relay: this.user.instance_id, member, event, error: String(error) }),
     });
     this.links.set(member, link);
     link.on('open', () => {
-      for (const [label, ordered] of this.channels) this.announce(link, label, ordered);
+      this.channels.linkOpened(link);
       this.release(member);
     });
     link.on('channel-open', () => this.release(member));
-    link.on('data', (channel, text) => this.received(member, channel, text));
+    link.on('data', (channel, text) => this.received(link, channel, text));
     link.on('close', () => {
       if (this.links.get(member) === link) this.links.delete(member);
     });
   }
 
-  private announce(link: PeerLink, label: string, ordered: boolean): void {
-    if (link.hasChannel(label)) return;
-    const id = link.allocateChannelId();
-    link.addChannel(label, id, ordered);
-    link.send(DEFAULT_CHANNEL, encodePeerMessage([{ opcode: 'NEW_CHAN', payload: { id, label, ordered } }]));
+  private announce(link: PeerLink, payload: NewChan): void {
+    try {
+      link.send(DEFAULT_CHANNEL, encodePeerMessage([{ opcode: 'NEW_CHAN', payload }]));
+    } catch (error) {
+      this.warn(link.peerId, `could not announce channel "${payload.label}": ${(error as Error).message}`);
+    }
   }
 
-  private received(from: string, channel: string, text: string): void {
+  private received(link: PeerLink, channel: string, text: string): void {
+    const from = link.peerId;
     this.options.observe?.(from, channel, text);
     let packets: PeerPacket[];
     try {
       packets = decodePeerMessage(text);
     } catch (error) {
-      this.options.onError?.(`bad message from ${from}: ${(error as Error).message}`);
+      this.warn(from, `bad message: ${(error as Error).message}`);
       return;
     }
     const out = new Map<string, PeerPacket[]>();
@@ -92,7 +105,7 @@ export class RelayPeer {
     };
     for (const packet of packets) {
       if (packet.opcode === 'NEW_CHAN') {
-        this.channelOpened(from, channel, packet.payload);
+        this.channelAnnounced(link, channel, packet.payload);
         continue;
       }
       if (packet.opcode === 'HANGUP' || packet.opcode === 'DECLINE') continue; // voice is not relayed
@@ -107,19 +120,13 @@ export class RelayPeer {
     for (const [member, list] of out) this.deliver(member, channel, encodePeerMessage(list));
   }
 
-  /** A member announced a channel: open it on that link, and on every other member's link. */
-  private channelOpened(from: string, channel: string, { id, label, ordered }: { id: number; label: string; ordered: boolean }): void {
-    const link = this.links.get(from);
-    if (!link || channel !== DEFAULT_CHANNEL || label === DEFAULT_CHANNEL) return;
-    link.noteChannelId(id);
-    const mine = link.channelId(label);
-    if (mine === null || mine > id) {
-      if (mine !== null) link.removeChannel(label, true);
-      link.addChannel(label, id, ordered);
+  /** A member announced a channel: it is opened on that link, and on every other member's link. */
+  private channelAnnounced(link: PeerLink, channel: string, payload: NewChan): void {
+    try {
+      this.channels.received(link, channel, payload);
+    } catch (error) {
+      this.warn(link.peerId, (error as Error).message);
     }
-    if (this.channels.has(label)) return;
-    this.channels.set(label, ordered);
-    for (const [member, other] of this.links) if (member !== from && other.connected) this.announce(other, label, ordered);
   }
 
   private deliver(member: string, channel: string, text: string): void {

@@ -1,13 +1,11 @@
 // One WebRTC link to one peer: a simple-peer connection whose own data channel is `default`,
-// plus negotiated named channels. It knows nothing about lobbies or the server.
+// plus negotiated named channels (their ids are chosen by channel-table.ts). It knows nothing
+// about lobbies or the server; the client's mesh and the server's relay peer both use it.
 import SimplePeer from 'simple-peer';
-import { FIRST_CHANNEL_ID, LAST_CHANNEL_ID } from '../../protocol/index.js';
-import { Emitter } from '../../peer/emitter.js';
+import type { RelayedOpcode } from '../protocol/index.js';
+import { Emitter, type ListenerErrorSink } from './emitter.js';
 
 export const DEFAULT_CHANNEL = 'default';
-
-/** Which server opcode carries a signal: the link's first offer/answer, or anything after. */
-export type SignalKind = 'offer' | 'answer' | 'ice';
 
 export interface LinkOptions {
   peerId: string;
@@ -15,7 +13,10 @@ export interface LinkOptions {
   /** RTCPeerConnection & co. for Node (@roamhq/wrtc); the browser's own when absent. */
   wrtc?: object;
   config: RTCConfiguration;
-  onSignal: (signal: SimplePeer.SignalData, kind: SignalKind) => void;
+  /** A signal for the other side, and the server opcode that carries it: the link's first offer or answer, ICE for anything after. */
+  onSignal: (signal: SimplePeer.SignalData, opcode: RelayedOpcode) => void;
+  /** Where this link's throwing listeners are reported (the console by default). */
+  onListenerError?: ListenerErrorSink;
 }
 
 export type LinkEvents = {
@@ -44,14 +45,11 @@ export class PeerLink extends Emitter<LinkEvents> {
   connected = false;
   closed = false;
   private firstSignalSent = false;
-  /** The initiator allocates even channel ids, the answerer odd ones, so the two never pick the same. */
-  private nextChannelId: number;
 
   constructor(options: LinkOptions) {
-    super();
+    super(options.onListenerError);
     this.peerId = options.peerId;
     this.initiator = options.initiator;
-    this.nextChannelId = FIRST_CHANNEL_ID + (options.initiator ? 0 : 1);
     this.peer = new SimplePeer({
       initiator: options.initiator,
       wrtc: options.wrtc as SimplePeer.Options['wrtc'],
@@ -62,7 +60,7 @@ export class PeerLink extends Emitter<LinkEvents> {
     this.peer.on('signal', (signal: SimplePeer.SignalData) => {
       const opening = !this.firstSignalSent && (signal.type === 'offer' || signal.type === 'answer');
       if (opening) this.firstSignalSent = true;
-      options.onSignal(signal, opening ? (signal.type as 'offer' | 'answer') : 'ice');
+      options.onSignal(signal, !opening ? 'ICE' : signal.type === 'offer' ? 'MAKE_OFFER' : 'MAKE_ANSWER');
     });
     // Take the default channel's messages straight from simple-peer's handler: its stream layer would
     // copy each into a Buffer, and messages that arrive before its 'connect' event must not be lost.
@@ -92,19 +90,6 @@ export class PeerLink extends Emitter<LinkEvents> {
 
   private received(label: string, data: unknown): void {
     this.emit('data', label, typeof data === 'string' ? data : new TextDecoder().decode(data as ArrayBuffer));
-  }
-
-  /** An id for a channel I open on this link. */
-  allocateChannelId(): number {
-    const id = this.nextChannelId;
-    if (id > LAST_CHANNEL_ID) throw new Error(`too many channels on the link to ${this.peerId}`);
-    this.nextChannelId += 2;
-    return id;
-  }
-
-  /** The remote side used `id`: never allocate it (or anything below it) again. */
-  noteChannelId(id: number): void {
-    while (this.nextChannelId <= id) this.nextChannelId += 2;
   }
 
   hasChannel(label: string): boolean {
