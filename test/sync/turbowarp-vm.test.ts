@@ -4,12 +4,11 @@
 // compiled code rather than on the interpreter: AFTER_EXECUTE drives the flush (no `_step` wrap),
 // compiled list blocks mark the list dirty through `_monitorUpToDate`, "delete all" is seen, and
 // remote writes are not echoed.
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emitsFrameEvents } from '../../blocks/sync/frame-hook.js';
 import { decodePeerMessage } from '../../src/protocol/index.js';
 import { MemoryNetwork } from './memory.js';
+import { TurboWarpWindow } from './turbowarp.js';
 import { project, VmNode, type Vm } from './vm-harness.js';
 
 interface TwVm extends Vm {
@@ -19,33 +18,7 @@ interface TwVm extends Vm {
   };
 }
 
-interface JsdomWindow {
-  eval(code: string): unknown;
-  close(): void;
-  performance: object;
-}
-interface Jsdom {
-  window: JsdomWindow;
-}
-const require = createRequire(import.meta.url);
-// jsdom ships no types; only this much of it is used.
-const { JSDOM, VirtualConsole } = require('jsdom') as {
-  JSDOM: new (html: string, options: object) => Jsdom;
-  VirtualConsole: new () => object;
-};
-const scaffoldingPath = require.resolve('@turbowarp/packager/dist/scaffolding/scaffolding-full.js');
-let dom: Jsdom;
-
-function turboWarpVm(): TwVm {
-  const Scaffolding = (dom.window as unknown as { Scaffolding: { Scaffolding: new () => { setup(): void; vm: TwVm } } }).Scaffolding;
-  const scaffolding = new Scaffolding.Scaffolding();
-  try {
-    scaffolding.setup();
-  } catch (error) {
-    if (!/WebGL/.test(String(error))) throw error;
-  }
-  return scaffolding.vm;
-}
+let turbowarp: TurboWarpWindow | undefined;
 
 const nodes: VmNode<TwVm>[] = [];
 const net = new MemoryNetwork();
@@ -61,21 +34,15 @@ function settle(maxFrames = 30) {
 }
 
 beforeAll(async () => {
-  // A silent virtual console: the VM's asset warnings and jsdom's "getContext not implemented".
-  dom = new JSDOM('<!doctype html><body></body>', { runScripts: 'outside-only', pretendToBeVisual: true, url: 'http://127.0.0.1/', virtualConsole: new VirtualConsole() });
-  // jsdom's performance has no mark/measure, which the project loader calls.
-  const perf = dom.window.performance as unknown as Record<string, unknown>;
-  perf.mark ??= () => {};
-  perf.measure ??= () => {};
-  dom.window.eval(readFileSync(scaffoldingPath, 'utf8'));
-  for (const id of ['ann', 'bob']) nodes.push(await new VmNode(id, net, turboWarpVm()).load(project()));
+  turbowarp = new TurboWarpWindow();
+  for (const id of ['ann', 'bob']) nodes.push(await new VmNode(id, net, turbowarp.vm<TwVm>()).load(project()));
 }, 30_000);
 
 afterAll(() => {
   for (const node of nodes) {
     node.close();
   }
-  dom?.window.close();
+  turbowarp?.close();
 });
 
 describe("Scratch binding on TurboWarp's compiled VM", () => {
