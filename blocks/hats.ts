@@ -7,6 +7,11 @@
 // players joining in the same frame run "when a player joins" twice, in order.
 // (TurboWarp evaluates the predicate inside startHats, vanilla Scratch a moment later: both read the
 // delivery from the thread, or `current` while startHats runs.)
+// The thread fields read here (`runtime.threads`, a thread's `topBlock`, `target`, `status`,
+// `stackClick`, the threads startHats returns) are VM internals, not extension API: scratch-vm and
+// @turbowarp/packager (TurboWarp's VM) are pinned exactly, and test/contracts/vm-threads.test.ts
+// checks each field in both VMs. (turbowarp.org itself updates on its own schedule: upgrade the
+// packager now and then so the test sees what players run.)
 import type { HatName, HatPayloads } from './hat-events.js';
 import type { BlockUtil, ScratchRuntime, ScratchTarget, ScratchThread } from './scratch.js';
 import { onEveryFrame } from './sync/frame-hook.js';
