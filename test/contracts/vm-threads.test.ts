@@ -6,48 +6,14 @@
 // `target`, `stackClick` false and `status` not STATUS_DONE (4), reading the hat's opcode with
 // `target.blocks.getBlock(id).opcode`. Both VMs are pinned to exact versions in package.json; if an
 // upgrade fails here, hats.ts must change with it.
-import { readFileSync } from 'node:fs';
-import VirtualMachine from 'scratch-vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { block, equals, ProjectBuilder, variable } from '../../examples/lib/project.js';
 import { TurboWarpWindow } from '../sync/turbowarp.js';
-
-/** The installed version (scratch-vm's exports hide its package.json from require). */
-const versionOf = (name: string) => (JSON.parse(readFileSync(new URL(`../../node_modules/${name}/package.json`, import.meta.url), 'utf8')) as { version: string }).version;
+import { close, type ContractTarget as Target, type ContractThread as Thread, type ContractVm, load, registerExtension, vmVariants } from './vms.js';
 
 const EXTENSION = 'cl5contract';
 const HAT = `${EXTENSION}_when`;
 const STATUS_DONE = 4;
-
-interface Target {
-  id: string;
-  getName(): string;
-  blocks: { getBlock(id: string): { opcode: string } | undefined };
-  lookupVariableByNameAndType(name: string, type: string): { value: unknown } | null;
-}
-interface Thread {
-  topBlock?: string;
-  target?: Target;
-  status?: number;
-  stackClick?: boolean;
-  constructor: { STATUS_DONE?: number };
-}
-interface ContractVm {
-  runtime: {
-    targets: Target[];
-    threads?: Thread[];
-    currentStepTime: number;
-    startHats(opcode: string, fields?: Record<string, string>, target?: Target): Thread[] | undefined;
-    toggleScript(topBlockId: string, options: { target: Target; stackClick: boolean }): void;
-    getTargetForStage(): Target;
-    _step(): void;
-  };
-  extensionManager: { _registerInternalExtension(extension: object): string; _loadedExtensions: Map<string, string>; nextExtensionWorker: number };
-  setCompilerOptions?(options: { enabled: boolean }): void;
-  loadProject(project: object): Promise<void>;
-  stopAll(): void;
-  quit?(): void;
-}
 
 /** A one-hat extension whose predicate always holds and records the thread it was evaluated on. */
 class ContractExtension {
@@ -74,29 +40,13 @@ function contractProject(): { json: Record<string, unknown>; hatIds: Record<stri
   return { json, hatIds };
 }
 
-/** Scratch's dispatch is process-wide (and window-wide in jsdom): each registration needs its own service name. */
-let nextService = 1000;
-
-const variants: { name: string; make: (tw: TurboWarpWindow) => ContractVm }[] = [
-  { name: `scratch-vm ${versionOf('scratch-vm')} (npm)`, make: () => new VirtualMachine() as unknown as ContractVm },
-  { name: `TurboWarp VM from @turbowarp/packager ${versionOf('@turbowarp/packager')}, compiler on`, make: (tw) => tw.vm<ContractVm>() },
-  {
-    name: `TurboWarp VM from @turbowarp/packager ${versionOf('@turbowarp/packager')}, compiler off`,
-    make: (tw) => {
-      const vm = tw.vm<ContractVm>();
-      vm.setCompilerOptions!({ enabled: false });
-      return vm;
-    },
-  },
-];
-
 let turbowarp: TurboWarpWindow;
 beforeAll(() => {
   turbowarp = new TurboWarpWindow();
 }, 30_000);
 afterAll(() => turbowarp?.close());
 
-describe.each(variants)('$name: thread internals used by blocks/hats.ts', ({ name, make }) => {
+describe.each(vmVariants)('$name: thread internals used by blocks/hats.ts', ({ name, make }) => {
   const contract = (what: string) => `${name}: ${what} (blocks/hats.ts depends on it)`;
   let vm: ContractVm;
   let extension: ContractExtension;
@@ -108,19 +58,14 @@ describe.each(variants)('$name: thread internals used by blocks/hats.ts', ({ nam
   beforeAll(async () => {
     vm = make(turbowarp);
     extension = new ContractExtension();
-    vm.extensionManager.nextExtensionWorker = nextService++;
-    vm.extensionManager._loadedExtensions.set(EXTENSION, vm.extensionManager._registerInternalExtension(extension));
+    registerExtension(vm, extension);
     const project = contractProject();
     hatIds = project.hatIds;
-    await vm.loadProject(project.json);
-    vm.runtime.currentStepTime = 250; // runtime.start() would set it; frames are stepped by hand here
+    await load(vm, project.json);
     sprite = (spriteName) => vm.runtime.targets.find((t) => t.getName() === spriteName)!;
   }, 30_000);
 
-  afterAll(() => {
-    vm?.stopAll();
-    vm?.quit?.();
-  });
+  afterAll(() => close(vm));
 
   it('startHats returns the started threads, each with topBlock = the hat block, its target, stackClick false; the predicate runs on those threads', () => {
     go(0);
