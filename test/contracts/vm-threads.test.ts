@@ -52,7 +52,9 @@ describe.each(vmVariants)('$name: thread internals used by blocks/hats.ts', ({ n
   let extension: ContractExtension;
   let hatIds: Record<string, string>;
   let sprite: (name: string) => Target;
-  const go = (value: number) => void (vm.runtime.getTargetForStage().lookupVariableByNameAndType('go', '')!.value = value);
+  const go = (value: number) => {
+    vm.runtime.getTargetForStage().lookupVariableByNameAndType('go', '')!.value = value;
+  };
   const running = () => (vm.runtime.threads ?? []).filter((t) => t.status !== STATUS_DONE && !t.stackClick && t.topBlock && t.target?.blocks.getBlock(t.topBlock)?.opcode === HAT);
 
   beforeAll(async () => {
