@@ -46,7 +46,9 @@ function runtime(hats: { id: string; opcode: string; accept: (event: unknown) =>
     },
   } as unknown as ScratchRuntime & { threads: FakeThread[] };
   events = new HatEvents(rt);
-  return { rt, events, ran, threads, finish: (id: string) => threads.filter((t) => t.topBlock === id).forEach((t) => (t.status = DONE)) };
+  return { rt, events, ran, threads, finish: (id: string) => {
+      for (const t of threads) if (t.topBlock === id) t.status = DONE;
+    } };
 }
 
 describe('HatEvents', () => {
