@@ -15,7 +15,10 @@ export class Emitter<Events extends { [K in keyof Events]: unknown[] }> {
 
   on<K extends keyof Events>(event: K, listener: Listener<Events[K]>): () => void {
     let set = this.listeners.get(event);
-    if (!set) this.listeners.set(event, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.listeners.set(event, set);
+    }
     set.add(listener as StoredListener);
     return () => this.off(event, listener);
   }

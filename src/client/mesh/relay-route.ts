@@ -41,7 +41,10 @@ export class RelayRoute {
   private send(link: PeerLink, peer: string, channel: string, packets: PeerPacket[]): void {
     const addressed = packets.map((packet) => ({ ...packet, recipient: peer }));
     const sealing = this.codec.encrypted(peer) && addressed.some(isPrivate);
-    if (!sealing && !this.outbound.busy(peer)) return sendOn(link, channel, encodePeerMessage(addressed), peer);
+    if (!sealing && !this.outbound.busy(peer)) {
+      sendOn(link, channel, encodePeerMessage(addressed), peer);
+      return;
+    }
     // The packets leave once the ones before them are sealed; what can fail now fails now, to the caller.
     requireOpen(link, channel, peer);
     this.outbound.run(
@@ -68,12 +71,21 @@ export class RelayRoute {
   /** A packet the relay forwarded: hands `(from, packet)` to `deliver` (opened if sealed), in order per sender. */
   receive(packet: PeerPacket, deliver: (from: string, packet: PeerPacket) => void): void {
     const from = packet.origin;
-    if (!from) return this.failed(new CloudLinkError('protocol', 'the relay forwarded a packet without its origin', { opcode: packet.opcode }));
-    if (!isSealedPacket(packet) && !this.inbound.busy(from)) return deliver(from, packet);
+    if (!from) {
+      this.failed(new CloudLinkError('protocol', 'the relay forwarded a packet without its origin', { opcode: packet.opcode }));
+      return;
+    }
+    if (!isSealedPacket(packet) && !this.inbound.busy(from)) {
+      deliver(from, packet);
+      return;
+    }
     this.inbound.run(
       from,
       async () => {
-        if (!isSealedPacket(packet)) return deliver(from, packet);
+        if (!isSealedPacket(packet)) {
+          deliver(from, packet);
+          return;
+        }
         if (!this.codec.encrypted(from)) throw new Error('sealed packet from a player without a shared key');
         const inner = await open(await this.codec.key(from), packet.sealed);
         const [opened] = decodePeerMessage(JSON.stringify(inner));

@@ -60,9 +60,7 @@ const MAX_PENDING = 1000;
 const EVERYONE = 'everyone';
 const keyOf = (id: string, scope: Scope) => (scope === null ? `g:${id}` : `p:${scope}:${id}`);
 
-export interface SyncErrorSink {
-  (error: CloudLinkError): void;
-}
+export type SyncErrorSink = (error: CloudLinkError) => void;
 
 export class SyncEngine {
   private readonly entries = new Map<string, Entry>();
