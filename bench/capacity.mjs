@@ -52,10 +52,16 @@ if (process.env.CL5_CAPACITY_CLIENTS) {
     const settled = rss(server.pid);
     load.send('stop');
     await new Promise((resolve) => load.once('exit', resolve));
-    console.log(`Capacity: ${connected} INIT'ed idle clients from a second process (server sees ${health.players} players), connected in ${connectSeconds.toFixed(1)} s`);
+    console.log(
+      `Capacity: ${connected} INIT'ed idle clients from a second process (server sees ${health.players} players), connected in ${connectSeconds.toFixed(1)} s`,
+    );
     const perClient = (bytes) => ((bytes - baseline) / connected / 1024).toFixed(2);
-    console.log(`  server RSS: ${(baseline / 1048576).toFixed(1)} MiB empty → ${(loaded / 1048576).toFixed(1)} MiB right after connecting (${perClient(loaded)} KiB per client) → ${(settled / 1048576).toFixed(1)} MiB after ${IDLE_SECONDS} s idle: ${perClient(settled)} KiB per client (target ≤ 8 KiB)`);
-    console.log(`  of which JavaScript heap: ${((health.memory.heapUsed - heapBefore) / connected / 1024).toFixed(2)} KiB per client (the rest: sockets' native state and allocator overhead)`);
+    console.log(
+      `  server RSS: ${(baseline / 1048576).toFixed(1)} MiB empty → ${(loaded / 1048576).toFixed(1)} MiB right after connecting (${perClient(loaded)} KiB per client) → ${(settled / 1048576).toFixed(1)} MiB after ${IDLE_SECONDS} s idle: ${perClient(settled)} KiB per client (target ≤ 8 KiB)`,
+    );
+    console.log(
+      `  of which JavaScript heap: ${((health.memory.heapUsed - heapBefore) / connected / 1024).toFixed(2)} KiB per client (the rest: sockets' native state and allocator overhead)`,
+    );
     console.log(`  server CPU while idle: ${(idleCpu * 100).toFixed(2)} % of one core over ${IDLE_SECONDS} s (WebSocket pings every 30 s)`);
   } finally {
     await server.stop();

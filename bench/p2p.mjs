@@ -107,7 +107,9 @@ try {
   console.log(`  (a) raw simple-peer JSON echo     p50 ${ms(raw.p50)}  p99 ${ms(raw.p99)}`);
   console.log(`  (b) CL5 P_MSG on "default"         p50 ${ms(ours.p50)}  p99 ${ms(ours.p99)}`);
   console.log(`  ratio b/a                          p50 ${(ours.p50 / raw.p50).toFixed(2)}  p99 ${(ours.p99 / raw.p99).toFixed(2)}  (target ≤ 1.2)`);
-  console.log(`${PLAYERS}-player lobby: last JOIN → all ${(PLAYERS * (PLAYERS - 1)) / 2} links open (the joiner's ${PLAYERS - 1} new ones): ${ms(formation)} (target ≤ 1500 ms)`);
+  console.log(
+    `${PLAYERS}-player lobby: last JOIN → all ${(PLAYERS * (PLAYERS - 1)) / 2} links open (the joiner's ${PLAYERS - 1} new ones): ${ms(formation)} (target ≤ 1500 ms)`,
+  );
 } finally {
   await server.close();
 }

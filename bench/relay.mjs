@@ -67,10 +67,17 @@ try {
   const mesh = await scenario(server, false);
   const relay = await scenario(server, true);
   console.log(`Fan-out: ${PLAYERS} players each broadcast ${EACH} messages (${mesh.delivered} deliveries), loopback, @roamhq/wrtc, one process`);
-  for (const [name, r] of [['full mesh', mesh], ['relay', relay]]) {
-    console.log(`  ${name.padEnd(10)} ${Math.round(r.perSecond).toString().padStart(7)} messages delivered/s   upload per player ${(r.uploadPerPlayer / 1024).toFixed(1)} KiB (${r.uploadPerMessage.toFixed(0)} bytes per broadcast)`);
+  for (const [name, r] of [
+    ['full mesh', mesh],
+    ['relay', relay],
+  ]) {
+    console.log(
+      `  ${name.padEnd(10)} ${Math.round(r.perSecond).toString().padStart(7)} messages delivered/s   upload per player ${(r.uploadPerPlayer / 1024).toFixed(1)} KiB (${r.uploadPerMessage.toFixed(0)} bytes per broadcast)`,
+    );
   }
-  console.log(`  relay/mesh: throughput ${(relay.perSecond / mesh.perSecond).toFixed(2)}, upload per player ${(relay.uploadPerPlayer / mesh.uploadPerPlayer).toFixed(2)} (1/${PLAYERS - 1} expected)`);
+  console.log(
+    `  relay/mesh: throughput ${(relay.perSecond / mesh.perSecond).toFixed(2)}, upload per player ${(relay.uploadPerPlayer / mesh.uploadPerPlayer).toFixed(2)} (1/${PLAYERS - 1} expected)`,
+  );
 } finally {
   await server.close();
 }

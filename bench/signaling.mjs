@@ -33,7 +33,11 @@ const cl5 = {
       const ok = await request(client, { opcode: 'INIT', payload: { username: `${side}${i}` } }, (p) => p.opcode === 'INIT_OK');
       clients.push({ client, id: ok.payload.instance_id });
     }
-    const created = await request(clients[0].client, { opcode: 'CREATE_LOBBY', payload: { name: `pair${i}`, max_players: 2, password: '', locked: false, enable_relay: false } }, (p) => p.opcode === 'CREATE_ACK');
+    const created = await request(
+      clients[0].client,
+      { opcode: 'CREATE_LOBBY', payload: { name: `pair${i}`, max_players: 2, password: '', locked: false, enable_relay: false } },
+      (p) => p.opcode === 'CREATE_ACK',
+    );
     const joined = await request(clients[1].client, { opcode: 'JOIN_LOBBY', payload: { name: `pair${i}`, password: '' } }, (p) => p.opcode === 'JOIN_ACK');
     if (created.payload !== 'ok' || joined.payload !== 'ok') throw new Error(`pair ${i}: ${created.payload} / ${joined.payload}`);
     return clients;
@@ -63,7 +67,10 @@ async function relayLoad(adapter, { port, pid }) {
   let measuring = false;
   let running = true;
   for (const [a, b] of pairs) {
-    for (const [me, other] of [[a, b], [b, a]]) {
+    for (const [me, other] of [
+      [a, b],
+      [b, a],
+    ]) {
       me.client.onText = (text) => {
         const sentAt = sentAtOf(text);
         if (sentAt === undefined) return;
@@ -126,7 +133,11 @@ async function cl5Churn(port) {
     async ([a, b], w, n) => {
       const name = `churn-${w}-${n}`;
       const isOpcode = (opcode) => (p) => p.opcode === opcode;
-      await request(a.client, { opcode: 'CREATE_LOBBY', payload: { name, max_players: 2, password: '', locked: false, enable_relay: false } }, isOpcode('CREATE_ACK'));
+      await request(
+        a.client,
+        { opcode: 'CREATE_LOBBY', payload: { name, max_players: 2, password: '', locked: false, enable_relay: false } },
+        isOpcode('CREATE_ACK'),
+      );
       await request(b.client, { opcode: 'JOIN_LOBBY', payload: { name, password: '' } }, isOpcode('JOIN_ACK'));
       const offered = next(b.client, isOpcode('MAKE_OFFER'));
       a.client.send(JSON.stringify({ opcode: 'MAKE_OFFER', recipient: b.id, payload: { type: 0, contents: OFFER } }));
@@ -182,14 +193,20 @@ for (const start of [startCl5, startPeerJs]) {
   results[isCl5 ? 'CL5' : 'PeerJS'] = { relay, churn };
 }
 
-console.log(`Signal relay, ${PAIRS} pairs, ${WINDOW} in flight each way, ${SECONDS} s, loopback (server in its own process, ${pinned ? 'pinned to a core of its own' : 'not pinned: taskset failed'})`);
+console.log(
+  `Signal relay, ${PAIRS} pairs, ${WINDOW} in flight each way, ${SECONDS} s, loopback (server in its own process, ${pinned ? 'pinned to a core of its own' : 'not pinned: taskset failed'})`,
+);
 for (const [name, r] of Object.entries(results)) console.log(`  ${name.padEnd(7)} ${fmt(r.relay)}`);
 const ratio = results.CL5.relay.perSecond / results.PeerJS.relay.perSecond;
 const capacity = results.CL5.relay.perCpuSecond / results.PeerJS.relay.perCpuSecond;
-console.log(`  ratio CL5/PeerJS: throughput ${ratio.toFixed(2)}, capacity per server CPU-second ${capacity.toFixed(2)} (target ≥ 2), p99 ${(results.CL5.relay.p99 / results.PeerJS.relay.p99).toFixed(2)} (target ≤ 1)`);
+console.log(
+  `  ratio CL5/PeerJS: throughput ${ratio.toFixed(2)}, capacity per server CPU-second ${capacity.toFixed(2)} (target ≥ 2), p99 ${(results.CL5.relay.p99 / results.PeerJS.relay.p99).toFixed(2)} (target ≤ 1)`,
+);
 console.log(`Churn, ${WORKERS} concurrent workers, ${SECONDS} s: two players meet and negotiate`);
 const cycle = (r) => `${Math.round(r.perSecond).toString().padStart(6)} cycles/s   p50 ${r.p50.toFixed(2)} ms   p99 ${r.p99.toFixed(2)} ms per cycle`;
 console.log(`  CL5     ${cycle(results.CL5.churn)}   (create lobby, join, MAKE_OFFER + MAKE_ANSWER relayed, leave, leave)`);
 console.log(`  PeerJS  ${cycle(results.PeerJS.churn)}   (both connect and get OPEN, OFFER + ANSWER relayed, both disconnect: it has no lobbies)`);
-console.log(`  ratio CL5/PeerJS: throughput ${(results.CL5.churn.perSecond / results.PeerJS.churn.perSecond).toFixed(2)} (target ≥ 2), p99 ${(results.CL5.churn.p99 / results.PeerJS.churn.p99).toFixed(2)} (target ≤ 1)`);
+console.log(
+  `  ratio CL5/PeerJS: throughput ${(results.CL5.churn.perSecond / results.PeerJS.churn.perSecond).toFixed(2)} (target ≥ 2), p99 ${(results.CL5.churn.p99 / results.PeerJS.churn.p99).toFixed(2)} (target ≤ 1)`,
+);
 process.exit(0);

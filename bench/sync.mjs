@@ -56,7 +56,10 @@ const vIdle = perFrame('1,000 variables, nothing changed', vars);
 const vOne = perFrame('1,000 variables, one changed per frame', vars, (list, frame) => (list[frame % 1000].value = frame + 0.5));
 
 const bigList = (e) => {
-  const list = scratchList('big', Array.from({ length: 10_000 }, (_, i) => `item ${i}`));
+  const list = scratchList(
+    'big',
+    Array.from({ length: 10_000 }, (_, i) => `item ${i}`),
+  );
   e.bind('big', null, listStore(list));
   return list;
 };
@@ -69,7 +72,10 @@ perFrame('10,000-item list, one item replaced per frame', bigList, (list, frame)
 console.log('\n100 list edits in one frame (add, insert, delete, replace on a 50-item list)');
 {
   const { e, sent } = engine();
-  const list = scratchList('log', Array.from({ length: 50 }, (_, i) => `entry ${i}`));
+  const list = scratchList(
+    'log',
+    Array.from({ length: 50 }, (_, i) => `entry ${i}`),
+  );
   e.bind('log', null, listStore(list));
   e.flush();
   for (let i = 0; i < 100; i += 1) {
@@ -85,5 +91,7 @@ console.log('\n100 list edits in one frame (add, insert, delete, replace on a 50
 }
 
 const file = readFileSync(new URL('../dist/cloudlink5.js', import.meta.url));
-console.log(`\nExtension dist/cloudlink5.js: ${(file.length / 1024).toFixed(1)} KiB minified, ${(gzipSync(file, { level: 9 }).length / 1024).toFixed(1)} KiB gzipped (target ≤ 150 KiB minified)`);
+console.log(
+  `\nExtension dist/cloudlink5.js: ${(file.length / 1024).toFixed(1)} KiB minified, ${(gzipSync(file, { level: 9 }).length / 1024).toFixed(1)} KiB gzipped (target ≤ 150 KiB minified)`,
+);
 console.log(`Targets: 1,000 variables ≤ 200 µs per frame → idle p50 ${(vIdle.p50 * 1000).toFixed(1)} µs, one change p50 ${(vOne.p50 * 1000).toFixed(1)} µs`);

@@ -68,10 +68,7 @@ export function createExtension(
       menuIconURI: ICON,
       blockIconURI: ICON,
       // TurboWarp shows group labels; vanilla Scratch only knows separators.
-      blocks: groups.flatMap((group) => [
-        BlockType.LABEL ? { blockType: BlockType.LABEL, text: group.label } : '---',
-        ...group.blocks.map((b) => b.info),
-      ]),
+      blocks: groups.flatMap((group) => [BlockType.LABEL ? { blockType: BlockType.LABEL, text: group.label } : '---', ...group.blocks.map((b) => b.info)]),
       menus: Object.assign({}, ...groups.map((group) => group.menus ?? {})),
     }),
   };

@@ -54,7 +54,16 @@ writeFileSync(
   ].join('\n'),
 );
 const bundle = join(cache, 'entry.mjs');
-await esbuild.build({ entryPoints: [entry], outfile: bundle, bundle: true, format: 'esm', platform: 'node', target: 'node20', packages: 'external', logLevel: 'warning' });
+await esbuild.build({
+  entryPoints: [entry],
+  outfile: bundle,
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  packages: 'external',
+  logLevel: 'warning',
+});
 const lib = await import(`${pathToFileURL(bundle).href}?t=${Date.now()}`);
 rmSync(cache, { recursive: true, force: true });
 
@@ -80,7 +89,9 @@ for (const source of lib.sources) {
     const path = join(outDir, file);
     if (values.check) {
       // Same bytes, or the same files inside (another Node's zlib may deflate differently).
-      const sameFiles = (a, b) => JSON.stringify(lib.readZip(a).map((f) => [f.name, f.data.toString('base64')])) === JSON.stringify(lib.readZip(b).map((f) => [f.name, f.data.toString('base64')]));
+      const sameFiles = (a, b) =>
+        JSON.stringify(lib.readZip(a).map((f) => [f.name, f.data.toString('base64')])) ===
+        JSON.stringify(lib.readZip(b).map((f) => [f.name, f.data.toString('base64')]));
       const same = existsSync(path) && (readFileSync(path).equals(bytes) || sameFiles(readFileSync(path), bytes));
       if (!same) stale++;
       console.log(`${same ? 'up to date' : 'DIFFERS   '} ${join(values.out, file)}`);

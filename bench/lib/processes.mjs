@@ -36,10 +36,23 @@ const stopper = (child) => () =>
 
 /** Our server, rate limit lifted (a benchmark floods on purpose) and only warnings logged. */
 export async function startCl5() {
-  const child = spawn(process.execPath, [...(process.env.CL5_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.CL5_PROFILE] : []), 'dist/server.mjs', '--port', '0', '--log-level', 'warn', '--rate-limit', '10000000'], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      ...(process.env.CL5_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.CL5_PROFILE] : []),
+      'dist/server.mjs',
+      '--port',
+      '0',
+      '--log-level',
+      'warn',
+      '--rate-limit',
+      '10000000',
+    ],
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const [, port] = await waitForLine(child, /ws:\/\/127\.0\.0\.1:(\d+)\//);
   return { name: 'CL5', port: Number(port), pid: child.pid, stop: stopper(child) };
 }
@@ -66,7 +79,9 @@ export async function startPeerJs() {
 
 /** Resident memory of a process, in bytes. */
 export function rss(pid) {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'));
   return Number(line.split(/\s+/)[1]) * 1024;
 }
 

@@ -22,7 +22,13 @@ export function connectionBlocks(ctx: BlockContext): BlockGroup {
   return {
     label: t('label.connection', 'Connection'),
     menus: {
-      onOff: { acceptReporters: true, items: [{ text: t('menu.on', 'on'), value: 'on' }, { text: t('menu.off', 'off'), value: 'off' }] },
+      onOff: {
+        acceptReporters: true,
+        items: [
+          { text: t('menu.on', 'on'), value: 'on' },
+          { text: t('menu.off', 'off'), value: 'off' },
+        ],
+      },
       modes: {
         acceptReporters: true,
         items: [
@@ -34,19 +40,39 @@ export function connectionBlocks(ctx: BlockContext): BlockGroup {
     },
     blocks: [
       {
-        info: { opcode: 'setGameId', blockType: COMMAND, text: t('setGameId', 'set game id to [UGI]'), arguments: { UGI: { type: STRING, defaultValue: 'my-game' } } },
+        info: {
+          opcode: 'setGameId',
+          blockType: COMMAND,
+          text: t('setGameId', 'set game id to [UGI]'),
+          arguments: { UGI: { type: STRING, defaultValue: 'my-game' } },
+        },
         run: ({ UGI }) => void (settings.ugi = text(UGI) || 'default'),
       },
       {
-        info: { opcode: 'setToken', blockType: COMMAND, text: t('setToken', 'set login token to [TOKEN]'), arguments: { TOKEN: { type: STRING, defaultValue: '' } } },
+        info: {
+          opcode: 'setToken',
+          blockType: COMMAND,
+          text: t('setToken', 'set login token to [TOKEN]'),
+          arguments: { TOKEN: { type: STRING, defaultValue: '' } },
+        },
         run: ({ TOKEN }) => void (settings.token = text(TOKEN)),
       },
       {
-        info: { opcode: 'setEncryption', blockType: COMMAND, text: t('setEncryption', 'end-to-end encryption [ONOFF]'), arguments: { ONOFF: { type: STRING, menu: 'onOff', defaultValue: 'on' } } },
+        info: {
+          opcode: 'setEncryption',
+          blockType: COMMAND,
+          text: t('setEncryption', 'end-to-end encryption [ONOFF]'),
+          arguments: { ONOFF: { type: STRING, menu: 'onOff', defaultValue: 'on' } },
+        },
         run: ({ ONOFF }) => void (settings.encryption = text(ONOFF) === 'on'),
       },
       {
-        info: { opcode: 'setKeepalive', blockType: COMMAND, text: t('setKeepalive', 'send keepalive every [SECONDS] seconds (0 = off)'), arguments: { SECONDS: { type: NUMBER, defaultValue: 20 } } },
+        info: {
+          opcode: 'setKeepalive',
+          blockType: COMMAND,
+          text: t('setKeepalive', 'send keepalive every [SECONDS] seconds (0 = off)'),
+          arguments: { SECONDS: { type: NUMBER, defaultValue: 20 } },
+        },
         run: ({ SECONDS }) => void (settings.keepaliveSeconds = Math.max(0, number(SECONDS))),
       },
       {
@@ -54,7 +80,11 @@ export function connectionBlocks(ctx: BlockContext): BlockGroup {
           opcode: 'addIceServer',
           blockType: COMMAND,
           text: t('addIceServer', 'add STUN/TURN server [URL] username [USER] password [PASS]'),
-          arguments: { URL: { type: STRING, defaultValue: 'stun:stun.example.org:3478' }, USER: { type: STRING, defaultValue: '' }, PASS: { type: STRING, defaultValue: '' } },
+          arguments: {
+            URL: { type: STRING, defaultValue: 'stun:stun.example.org:3478' },
+            USER: { type: STRING, defaultValue: '' },
+            PASS: { type: STRING, defaultValue: '' },
+          },
         },
         run: ({ URL, USER, PASS }) => {
           const server: IceServer = { urls: text(URL) };
@@ -72,7 +102,12 @@ export function connectionBlocks(ctx: BlockContext): BlockGroup {
         },
       },
       {
-        info: { opcode: 'setRelayOnly', blockType: COMMAND, text: t('setRelayOnly', 'connect only through TURN relays [ONOFF]'), arguments: { ONOFF: { type: STRING, menu: 'onOff', defaultValue: 'off' } } },
+        info: {
+          opcode: 'setRelayOnly',
+          blockType: COMMAND,
+          text: t('setRelayOnly', 'connect only through TURN relays [ONOFF]'),
+          arguments: { ONOFF: { type: STRING, menu: 'onOff', defaultValue: 'off' } },
+        },
         run: ({ ONOFF }) => client.setRelayOnly(text(ONOFF) === 'on'),
       },
       {
@@ -98,7 +133,10 @@ export function connectionBlocks(ctx: BlockContext): BlockGroup {
       { info: { opcode: 'myUsername', blockType: REPORTER, text: t('myUsername', 'my username') }, run: () => client.myUsername },
       { info: { opcode: 'myMode', blockType: REPORTER, text: t('myMode', 'my mode') }, run: () => client.mode },
       // Inside "when an error happens": the error that started the script; elsewhere the latest.
-      { info: { opcode: 'lastError', blockType: REPORTER, text: t('lastError', 'last error') }, run: (_args, util) => (hats.eventOf(util, 'whenError') ?? client.lastError)?.message ?? '' },
+      {
+        info: { opcode: 'lastError', blockType: REPORTER, text: t('lastError', 'last error') },
+        run: (_args, util) => (hats.eventOf(util, 'whenError') ?? client.lastError)?.message ?? '',
+      },
       {
         info: { opcode: 'lastErrorCode', blockType: REPORTER, text: t('lastErrorCode', 'last error code') },
         run: (_args, util) => (hats.eventOf(util, 'whenError') ?? client.lastError)?.code ?? '',
@@ -107,11 +145,26 @@ export function connectionBlocks(ctx: BlockContext): BlockGroup {
         info: { opcode: 'disconnectReason', blockType: REPORTER, text: t('disconnectReason', 'reason of the last disconnect') },
         run: (_args, util) => hats.eventOf(util, 'whenDisconnected')?.reason ?? disconnectReason,
       },
-      { info: { opcode: 'whenConnected', blockType: HAT, text: t('whenConnected', 'when connected'), isEdgeActivated: false }, run: (_args, util) => hats.accepts(util, 'whenConnected') !== null },
-      { info: { opcode: 'whenDisconnected', blockType: HAT, text: t('whenDisconnected', 'when disconnected'), isEdgeActivated: false }, run: (_args, util) => hats.accepts(util, 'whenDisconnected') !== null },
-      { info: { opcode: 'whenError', blockType: HAT, text: t('whenError', 'when an error happens'), isEdgeActivated: false }, run: (_args, util) => hats.accepts(util, 'whenError') !== null },
       {
-        info: { opcode: 'whenModeChanges', blockType: HAT, text: t('whenModeChanges', 'when my mode becomes [MODE]'), isEdgeActivated: false, arguments: { MODE: { type: STRING, menu: 'modes', defaultValue: 'host' } } },
+        info: { opcode: 'whenConnected', blockType: HAT, text: t('whenConnected', 'when connected'), isEdgeActivated: false },
+        run: (_args, util) => hats.accepts(util, 'whenConnected') !== null,
+      },
+      {
+        info: { opcode: 'whenDisconnected', blockType: HAT, text: t('whenDisconnected', 'when disconnected'), isEdgeActivated: false },
+        run: (_args, util) => hats.accepts(util, 'whenDisconnected') !== null,
+      },
+      {
+        info: { opcode: 'whenError', blockType: HAT, text: t('whenError', 'when an error happens'), isEdgeActivated: false },
+        run: (_args, util) => hats.accepts(util, 'whenError') !== null,
+      },
+      {
+        info: {
+          opcode: 'whenModeChanges',
+          blockType: HAT,
+          text: t('whenModeChanges', 'when my mode becomes [MODE]'),
+          isEdgeActivated: false,
+          arguments: { MODE: { type: STRING, menu: 'modes', defaultValue: 'host' } },
+        },
         run: ({ MODE }, util) => hats.accepts(util, 'whenModeChanges')?.mode === text(MODE),
       },
     ],

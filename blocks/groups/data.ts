@@ -23,7 +23,7 @@ export function dataBlocks(ctx: BlockContext): BlockGroup {
     return names.length ? [...names].sort() : [''];
   };
   /** Sprite-local variables belong to the original sprite, not to whichever clone ran the block. */
-  const owner = (target: ScratchTarget) => (target.isOriginal === false && target.sprite ? target.sprite.clones[0] ?? target : target);
+  const owner = (target: ScratchTarget) => (target.isOriginal === false && target.sprite ? (target.sprite.clones[0] ?? target) : target);
 
   // Not named VARIABLE / LIST: Scratch turns fields with those names into {id, name} objects.
   const variableArg = { type: STRING, menu: 'variables' };
@@ -57,7 +57,12 @@ export function dataBlocks(ctx: BlockContext): BlockGroup {
     menuItems: { variableMenu: namesOf(''), listMenu: namesOf('list') },
     blocks: [
       {
-        info: { opcode: 'syncVariable', blockType: COMMAND, text: t('syncVariable', 'sync variable [VAR] with everyone as [ID]'), arguments: { VAR: variableArg, ID: idArg } },
+        info: {
+          opcode: 'syncVariable',
+          blockType: COMMAND,
+          text: t('syncVariable', 'sync variable [VAR] with everyone as [ID]'),
+          arguments: { VAR: variableArg, ID: idArg },
+        },
         run: ({ VAR, ID }, util) => data.syncVariable(owner(util.target), text(VAR), text(ID), null),
       },
       {
@@ -70,7 +75,12 @@ export function dataBlocks(ctx: BlockContext): BlockGroup {
         run: ({ VAR, PLAYER, ID }, util) => data.syncVariable(owner(util.target), text(VAR), text(ID), requirePlayer(PLAYER)),
       },
       {
-        info: { opcode: 'syncList', blockType: COMMAND, text: t('syncList', 'sync list [LISTNAME] with everyone as [ID]'), arguments: { LISTNAME: listArg, ID: { ...idArg, defaultValue: 'scores' } } },
+        info: {
+          opcode: 'syncList',
+          blockType: COMMAND,
+          text: t('syncList', 'sync list [LISTNAME] with everyone as [ID]'),
+          arguments: { LISTNAME: listArg, ID: { ...idArg, defaultValue: 'scores' } },
+        },
         run: ({ LISTNAME, ID }, util) => data.syncList(owner(util.target), text(LISTNAME), text(ID), null),
       },
       {

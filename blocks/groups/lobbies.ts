@@ -53,7 +53,13 @@ export function lobbyBlocks(ctx: BlockContext): BlockGroup {
   return {
     label: t('label.lobbies', 'Lobbies'),
     menus: {
-      yesNo: { acceptReporters: true, items: [{ text: t('menu.yes', 'yes'), value: 'yes' }, { text: t('menu.no', 'no'), value: 'no' }] },
+      yesNo: {
+        acceptReporters: true,
+        items: [
+          { text: t('menu.yes', 'yes'), value: 'yes' },
+          { text: t('menu.no', 'no'), value: 'no' },
+        ],
+      },
       manageActions: {
         acceptReporters: true,
         items: Object.keys(manage).map((value) => ({ text: t(`menu.${value}`, value), value })),
@@ -86,7 +92,12 @@ export function lobbyBlocks(ctx: BlockContext): BlockGroup {
           }),
       },
       {
-        info: { opcode: 'joinLobby', blockType: COMMAND, text: t('joinLobby', 'join lobby [NAME] with password [PASSWORD]'), arguments: { NAME: { type: STRING, defaultValue: 'my lobby' }, PASSWORD: { type: STRING, defaultValue: '' } } },
+        info: {
+          opcode: 'joinLobby',
+          blockType: COMMAND,
+          text: t('joinLobby', 'join lobby [NAME] with password [PASSWORD]'),
+          arguments: { NAME: { type: STRING, defaultValue: 'my lobby' }, PASSWORD: { type: STRING, defaultValue: '' } },
+        },
         run: ({ NAME, PASSWORD }) => client.joinLobby(text(NAME), text(PASSWORD)),
       },
       { info: { opcode: 'leaveLobby', blockType: COMMAND, text: t('leaveLobby', 'leave lobby') }, run: () => client.leaveLobby() },
@@ -109,14 +120,24 @@ export function lobbyBlocks(ctx: BlockContext): BlockGroup {
         },
       },
       {
-        info: { opcode: 'lobbyExists', blockType: BOOLEAN, text: t('lobbyExists', 'lobby [NAME] exists?'), arguments: { NAME: { type: STRING, defaultValue: 'my lobby' } } },
+        info: {
+          opcode: 'lobbyExists',
+          blockType: BOOLEAN,
+          text: t('lobbyExists', 'lobby [NAME] exists?'),
+          arguments: { NAME: { type: STRING, defaultValue: 'my lobby' } },
+        },
         run: async ({ NAME }) => (await client.findLobby(text(NAME))) !== null,
       },
       { info: { opcode: 'myLobby', blockType: REPORTER, text: t('myLobby', 'my lobby') }, run: () => client.lobby },
       { info: { opcode: 'isHost', blockType: BOOLEAN, text: t('isHost', 'am I the host?') }, run: () => client.isHost },
       { info: { opcode: 'hostId', blockType: REPORTER, text: t('hostId', 'host id') }, run: () => client.hostId },
       {
-        info: { opcode: 'manageLobby', blockType: COMMAND, text: t('manageLobby', '[ACTION] my lobby'), arguments: { ACTION: { type: STRING, menu: 'manageActions', defaultValue: 'lock' } } },
+        info: {
+          opcode: 'manageLobby',
+          blockType: COMMAND,
+          text: t('manageLobby', '[ACTION] my lobby'),
+          arguments: { ACTION: { type: STRING, menu: 'manageActions', defaultValue: 'lock' } },
+        },
         run: ({ ACTION }) => {
           const action = manage[text(ACTION)];
           if (!action) throw new CloudLinkError('invalid', `unknown lobby action "${text(ACTION)}"`);
@@ -124,25 +145,54 @@ export function lobbyBlocks(ctx: BlockContext): BlockGroup {
         },
       },
       {
-        info: { opcode: 'setMaxPlayers', blockType: COMMAND, text: t('setMaxPlayers', 'set player limit to [MAX]'), arguments: { MAX: { type: NUMBER, defaultValue: 8 } } },
+        info: {
+          opcode: 'setMaxPlayers',
+          blockType: COMMAND,
+          text: t('setMaxPlayers', 'set player limit to [MAX]'),
+          arguments: { MAX: { type: NUMBER, defaultValue: 8 } },
+        },
         run: ({ MAX }) => client.setMaxPlayers(Math.trunc(number(MAX))),
       },
       {
-        info: { opcode: 'setLobbyPassword', blockType: COMMAND, text: t('setLobbyPassword', 'set lobby password to [PASSWORD]'), arguments: { PASSWORD: { type: STRING, defaultValue: '' } } },
+        info: {
+          opcode: 'setLobbyPassword',
+          blockType: COMMAND,
+          text: t('setLobbyPassword', 'set lobby password to [PASSWORD]'),
+          arguments: { PASSWORD: { type: STRING, defaultValue: '' } },
+        },
         run: ({ PASSWORD }) => client.setPassword(text(PASSWORD)),
       },
       {
-        info: { opcode: 'kickPlayer', blockType: COMMAND, text: t('kickPlayer', 'kick player [PLAYER]'), arguments: { PLAYER: { type: STRING, defaultValue: '' } } },
+        info: {
+          opcode: 'kickPlayer',
+          blockType: COMMAND,
+          text: t('kickPlayer', 'kick player [PLAYER]'),
+          arguments: { PLAYER: { type: STRING, defaultValue: '' } },
+        },
         run: ({ PLAYER }) => client.kick(text(PLAYER)),
       },
       {
-        info: { opcode: 'transferHost', blockType: COMMAND, text: t('transferHost', 'make player [PLAYER] the host'), arguments: { PLAYER: { type: STRING, defaultValue: '' } } },
+        info: {
+          opcode: 'transferHost',
+          blockType: COMMAND,
+          text: t('transferHost', 'make player [PLAYER] the host'),
+          arguments: { PLAYER: { type: STRING, defaultValue: '' } },
+        },
         run: ({ PLAYER }) => client.transferHost(text(PLAYER)),
       },
       { info: { opcode: 'newestLobby', blockType: REPORTER, text: t('newestLobby', 'newest lobby') }, run: () => newestLobby },
-      { info: { opcode: 'whenLobbyCreated', blockType: HAT, text: t('whenLobbyCreated', 'when a new lobby is created'), isEdgeActivated: false }, run: (_args, util) => hats.accepts(util, 'whenLobbyCreated') !== null },
-      { info: { opcode: 'whenLobbyClosed', blockType: HAT, text: t('whenLobbyClosed', 'when my lobby is closed'), isEdgeActivated: false }, run: (_args, util) => hats.accepts(util, 'whenLobbyClosed') !== null },
-      { info: { opcode: 'whenHostChanges', blockType: HAT, text: t('whenHostChanges', 'when the host changes'), isEdgeActivated: false }, run: (_args, util) => hats.accepts(util, 'whenHostChanges') !== null },
+      {
+        info: { opcode: 'whenLobbyCreated', blockType: HAT, text: t('whenLobbyCreated', 'when a new lobby is created'), isEdgeActivated: false },
+        run: (_args, util) => hats.accepts(util, 'whenLobbyCreated') !== null,
+      },
+      {
+        info: { opcode: 'whenLobbyClosed', blockType: HAT, text: t('whenLobbyClosed', 'when my lobby is closed'), isEdgeActivated: false },
+        run: (_args, util) => hats.accepts(util, 'whenLobbyClosed') !== null,
+      },
+      {
+        info: { opcode: 'whenHostChanges', blockType: HAT, text: t('whenHostChanges', 'when the host changes'), isEdgeActivated: false },
+        run: (_args, util) => hats.accepts(util, 'whenHostChanges') !== null,
+      },
     ],
   };
 }

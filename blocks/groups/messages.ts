@@ -60,7 +60,13 @@ export function messageBlocks(ctx: BlockContext): BlockGroup {
     label: t('label.messages', 'Channels and messages'),
     menus: {
       channels: { acceptReporters: true, items: 'channelMenu' },
-      kinds: { acceptReporters: true, items: [{ text: t('menu.broadcast', 'broadcast'), value: 'broadcast' }, { text: t('menu.private', 'private'), value: 'private' }] },
+      kinds: {
+        acceptReporters: true,
+        items: [
+          { text: t('menu.broadcast', 'broadcast'), value: 'broadcast' },
+          { text: t('menu.private', 'private'), value: 'private' },
+        ],
+      },
       channelModes: {
         acceptReporters: true,
         items: [
@@ -72,7 +78,12 @@ export function messageBlocks(ctx: BlockContext): BlockGroup {
     menuItems: { channelMenu: () => client.channels() },
     blocks: [
       {
-        info: { opcode: 'openChannel', blockType: COMMAND, text: t('openChannel', 'open channel [CHANNEL] [MODE]'), arguments: { CHANNEL: { type: STRING, defaultValue: 'game' }, MODE: { type: STRING, menu: 'channelModes', defaultValue: 'ordered' } } },
+        info: {
+          opcode: 'openChannel',
+          blockType: COMMAND,
+          text: t('openChannel', 'open channel [CHANNEL] [MODE]'),
+          arguments: { CHANNEL: { type: STRING, defaultValue: 'game' }, MODE: { type: STRING, menu: 'channelModes', defaultValue: 'ordered' } },
+        },
         run: ({ CHANNEL, MODE }) => client.openChannel(text(CHANNEL), text(MODE) !== 'fast'),
       },
       {
@@ -81,7 +92,12 @@ export function messageBlocks(ctx: BlockContext): BlockGroup {
       },
       { info: { opcode: 'channelList', blockType: REPORTER, text: t('channelList', 'channels (JSON)') }, run: () => JSON.stringify(client.channels()) },
       {
-        info: { opcode: 'broadcastData', blockType: COMMAND, text: t('broadcastData', 'broadcast [DATA] on channel [CHANNEL]'), arguments: { DATA: { type: STRING, defaultValue: 'hello' }, CHANNEL: channelArg } },
+        info: {
+          opcode: 'broadcastData',
+          blockType: COMMAND,
+          text: t('broadcastData', 'broadcast [DATA] on channel [CHANNEL]'),
+          arguments: { DATA: { type: STRING, defaultValue: 'hello' }, CHANNEL: channelArg },
+        },
         run: ({ DATA, CHANNEL }) => client.broadcast(data(DATA), text(CHANNEL)),
       },
       {
@@ -94,11 +110,23 @@ export function messageBlocks(ctx: BlockContext): BlockGroup {
         run: ({ DATA, PLAYER, CHANNEL }) => client.sendPrivate(text(PLAYER), data(DATA), text(CHANNEL)),
       },
       {
-        info: { opcode: 'whenBroadcast', blockType: HAT, text: t('whenBroadcast', 'when I get a broadcast on channel [CHANNEL]'), isEdgeActivated: false, arguments: { CHANNEL: channelArg } },
+        info: {
+          opcode: 'whenBroadcast',
+          blockType: HAT,
+          text: t('whenBroadcast', 'when I get a broadcast on channel [CHANNEL]'),
+          isEdgeActivated: false,
+          arguments: { CHANNEL: channelArg },
+        },
         run: ({ CHANNEL }, util) => hats.accepts(util, 'whenBroadcast')?.channel === text(CHANNEL),
       },
       {
-        info: { opcode: 'whenPrivate', blockType: HAT, text: t('whenPrivate', 'when I get a private message on channel [CHANNEL]'), isEdgeActivated: false, arguments: { CHANNEL: channelArg } },
+        info: {
+          opcode: 'whenPrivate',
+          blockType: HAT,
+          text: t('whenPrivate', 'when I get a private message on channel [CHANNEL]'),
+          isEdgeActivated: false,
+          arguments: { CHANNEL: channelArg },
+        },
         run: ({ CHANNEL }, util) => hats.accepts(util, 'whenPrivate')?.channel === text(CHANNEL),
       },
       {
@@ -115,15 +143,31 @@ export function messageBlocks(ctx: BlockContext): BlockGroup {
         },
       },
       {
-        info: { opcode: 'whenMessageFrom', blockType: HAT, text: t('whenMessageFrom', 'when I get any message from player [PLAYER]'), isEdgeActivated: false, arguments: { PLAYER: { type: STRING, defaultValue: '' } } },
+        info: {
+          opcode: 'whenMessageFrom',
+          blockType: HAT,
+          text: t('whenMessageFrom', 'when I get any message from player [PLAYER]'),
+          isEdgeActivated: false,
+          arguments: { PLAYER: { type: STRING, defaultValue: '' } },
+        },
         run: ({ PLAYER }, util) => hats.accepts(util, 'whenMessageFrom')?.from === text(PLAYER),
       },
       {
-        info: { opcode: 'lastData', blockType: REPORTER, text: t('lastData', '[KIND] data on channel [CHANNEL]'), arguments: { KIND: kindArg, CHANNEL: channelArg } },
+        info: {
+          opcode: 'lastData',
+          blockType: REPORTER,
+          text: t('lastData', '[KIND] data on channel [CHANNEL]'),
+          arguments: { KIND: kindArg, CHANNEL: channelArg },
+        },
         run: ({ KIND, CHANNEL }, util) => reported(message(util, text(KIND), text(CHANNEL))?.payload),
       },
       {
-        info: { opcode: 'lastSender', blockType: REPORTER, text: t('lastSender', 'sender of [KIND] on channel [CHANNEL]'), arguments: { KIND: kindArg, CHANNEL: channelArg } },
+        info: {
+          opcode: 'lastSender',
+          blockType: REPORTER,
+          text: t('lastSender', 'sender of [KIND] on channel [CHANNEL]'),
+          arguments: { KIND: kindArg, CHANNEL: channelArg },
+        },
         run: ({ KIND, CHANNEL }, util) => message(util, text(KIND), text(CHANNEL))?.from ?? '',
       },
       {
@@ -136,11 +180,23 @@ export function messageBlocks(ctx: BlockContext): BlockGroup {
         run: ({ PLAYER, CHANNEL }, util) => reported(privateFrom(util, text(PLAYER), text(CHANNEL))?.payload),
       },
       {
-        info: { opcode: 'whenChannelOpens', blockType: HAT, text: t('whenChannelOpens', 'when channel [CHANNEL] opens with a player'), isEdgeActivated: false, arguments: { CHANNEL: channelArg } },
+        info: {
+          opcode: 'whenChannelOpens',
+          blockType: HAT,
+          text: t('whenChannelOpens', 'when channel [CHANNEL] opens with a player'),
+          isEdgeActivated: false,
+          arguments: { CHANNEL: channelArg },
+        },
         run: ({ CHANNEL }, util) => hats.accepts(util, 'whenChannelOpens')?.label === text(CHANNEL),
       },
       {
-        info: { opcode: 'whenChannelCloses', blockType: HAT, text: t('whenChannelCloses', 'when channel [CHANNEL] closes with a player'), isEdgeActivated: false, arguments: { CHANNEL: channelArg } },
+        info: {
+          opcode: 'whenChannelCloses',
+          blockType: HAT,
+          text: t('whenChannelCloses', 'when channel [CHANNEL] closes with a player'),
+          isEdgeActivated: false,
+          arguments: { CHANNEL: channelArg },
+        },
         run: ({ CHANNEL }, util) => hats.accepts(util, 'whenChannelCloses')?.label === text(CHANNEL),
       },
       {

@@ -22,33 +22,72 @@ export function playerBlocks(ctx: BlockContext): BlockGroup {
   });
 
   /** The player a hat started this script for, else the latest one. */
-  const eventPlayer = (util: Parameters<typeof hats.eventOf>[0], hat: 'whenPlayerJoins' | 'whenPlayerLeaves' | 'whenPlayerConnected', fallback: string) => hats.eventOf(util, hat)?.id ?? fallback;
+  const eventPlayer = (util: Parameters<typeof hats.eventOf>[0], hat: 'whenPlayerJoins' | 'whenPlayerLeaves' | 'whenPlayerConnected', fallback: string) =>
+    hats.eventOf(util, hat)?.id ?? fallback;
 
   return {
     label: t('label.players', 'Players'),
     blocks: [
-      { info: { opcode: 'whenPlayerJoins', blockType: HAT, text: t('whenPlayerJoins', 'when a player joins my lobby'), isEdgeActivated: false }, run: (_args, util) => hats.accepts(util, 'whenPlayerJoins') !== null },
-      { info: { opcode: 'whenPlayerLeaves', blockType: HAT, text: t('whenPlayerLeaves', 'when a player leaves my lobby'), isEdgeActivated: false }, run: (_args, util) => hats.accepts(util, 'whenPlayerLeaves') !== null },
-      { info: { opcode: 'whenPlayerConnected', blockType: HAT, text: t('whenPlayerConnected', 'when my link to a player opens'), isEdgeActivated: false }, run: (_args, util) => hats.accepts(util, 'whenPlayerConnected') !== null },
-      { info: { opcode: 'joinedPlayer', blockType: REPORTER, text: t('joinedPlayer', 'player who joined') }, run: (_args, util) => eventPlayer(util, 'whenPlayerJoins', last.joined) },
-      { info: { opcode: 'leftPlayer', blockType: REPORTER, text: t('leftPlayer', 'player who left') }, run: (_args, util) => eventPlayer(util, 'whenPlayerLeaves', last.left) },
-      { info: { opcode: 'connectedPlayer', blockType: REPORTER, text: t('connectedPlayer', 'player whose link opened') }, run: (_args, util) => eventPlayer(util, 'whenPlayerConnected', last.connected) },
+      {
+        info: { opcode: 'whenPlayerJoins', blockType: HAT, text: t('whenPlayerJoins', 'when a player joins my lobby'), isEdgeActivated: false },
+        run: (_args, util) => hats.accepts(util, 'whenPlayerJoins') !== null,
+      },
+      {
+        info: { opcode: 'whenPlayerLeaves', blockType: HAT, text: t('whenPlayerLeaves', 'when a player leaves my lobby'), isEdgeActivated: false },
+        run: (_args, util) => hats.accepts(util, 'whenPlayerLeaves') !== null,
+      },
+      {
+        info: { opcode: 'whenPlayerConnected', blockType: HAT, text: t('whenPlayerConnected', 'when my link to a player opens'), isEdgeActivated: false },
+        run: (_args, util) => hats.accepts(util, 'whenPlayerConnected') !== null,
+      },
+      {
+        info: { opcode: 'joinedPlayer', blockType: REPORTER, text: t('joinedPlayer', 'player who joined') },
+        run: (_args, util) => eventPlayer(util, 'whenPlayerJoins', last.joined),
+      },
+      {
+        info: { opcode: 'leftPlayer', blockType: REPORTER, text: t('leftPlayer', 'player who left') },
+        run: (_args, util) => eventPlayer(util, 'whenPlayerLeaves', last.left),
+      },
+      {
+        info: { opcode: 'connectedPlayer', blockType: REPORTER, text: t('connectedPlayer', 'player whose link opened') },
+        run: (_args, util) => eventPlayer(util, 'whenPlayerConnected', last.connected),
+      },
       { info: { opcode: 'players', blockType: REPORTER, text: t('players', 'players in my lobby (JSON)') }, run: () => JSON.stringify(client.players()) },
       { info: { opcode: 'playerCount', blockType: REPORTER, text: t('playerCount', 'number of other players') }, run: () => client.players().length },
       {
-        info: { opcode: 'usernameOf', blockType: REPORTER, text: t('usernameOf', 'username of player [PLAYER]'), arguments: { PLAYER: { type: STRING, defaultValue: '' } } },
+        info: {
+          opcode: 'usernameOf',
+          blockType: REPORTER,
+          text: t('usernameOf', 'username of player [PLAYER]'),
+          arguments: { PLAYER: { type: STRING, defaultValue: '' } },
+        },
         run: ({ PLAYER }) => client.usernameOf(text(PLAYER)),
       },
       {
-        info: { opcode: 'playerWithName', blockType: REPORTER, text: t('playerWithName', 'player id of [USERNAME]'), arguments: { USERNAME: { type: STRING, defaultValue: 'player' } } },
+        info: {
+          opcode: 'playerWithName',
+          blockType: REPORTER,
+          text: t('playerWithName', 'player id of [USERNAME]'),
+          arguments: { USERNAME: { type: STRING, defaultValue: 'player' } },
+        },
         run: ({ USERNAME }) => client.players().find((id) => client.usernameOf(id) === text(USERNAME)) ?? '',
       },
       {
-        info: { opcode: 'isPlayerConnected', blockType: BOOLEAN, text: t('isPlayerConnected', 'link to player [PLAYER] open?'), arguments: { PLAYER: { type: STRING, defaultValue: '' } } },
+        info: {
+          opcode: 'isPlayerConnected',
+          blockType: BOOLEAN,
+          text: t('isPlayerConnected', 'link to player [PLAYER] open?'),
+          arguments: { PLAYER: { type: STRING, defaultValue: '' } },
+        },
         run: ({ PLAYER }) => client.isPeerConnected(text(PLAYER)),
       },
       {
-        info: { opcode: 'disconnectPlayer', blockType: COMMAND, text: t('disconnectPlayer', 'close my link to player [PLAYER]'), arguments: { PLAYER: { type: STRING, defaultValue: '' } } },
+        info: {
+          opcode: 'disconnectPlayer',
+          blockType: COMMAND,
+          text: t('disconnectPlayer', 'close my link to player [PLAYER]'),
+          arguments: { PLAYER: { type: STRING, defaultValue: '' } },
+        },
         run: ({ PLAYER }) => client.disconnectPeer(text(PLAYER)),
       },
     ],

@@ -29,11 +29,23 @@ export function voiceBlocks(ctx: BlockContext): BlockGroup {
     label: t('label.voice', 'Voice'),
     menus: {
       callEvents: { acceptReporters: true, items: events.map((value) => ({ text: labels[value], value })) },
-      voiceFields: { acceptReporters: true, items: ['volume', 'x', 'y', 'z', 'muted', 'loudness'].map((value) => ({ text: t(`menu.voice.${value}`, value), value })) },
-      muteActions: { acceptReporters: true, items: [{ text: t('menu.mute', 'mute'), value: 'mute' }, { text: t('menu.unmute', 'unmute'), value: 'unmute' }] },
+      voiceFields: {
+        acceptReporters: true,
+        items: ['volume', 'x', 'y', 'z', 'muted', 'loudness'].map((value) => ({ text: t(`menu.voice.${value}`, value), value })),
+      },
+      muteActions: {
+        acceptReporters: true,
+        items: [
+          { text: t('menu.mute', 'mute'), value: 'mute' },
+          { text: t('menu.unmute', 'unmute'), value: 'unmute' },
+        ],
+      },
     },
     blocks: [
-      { info: { opcode: 'requestMicrophone', blockType: COMMAND, text: t('requestMicrophone', 'ask for microphone access') }, run: () => client.requestMicrophone() },
+      {
+        info: { opcode: 'requestMicrophone', blockType: COMMAND, text: t('requestMicrophone', 'ask for microphone access') },
+        run: () => client.requestMicrophone(),
+      },
       { info: { opcode: 'hasMicrophone', blockType: BOOLEAN, text: t('hasMicrophone', 'microphone allowed?') }, run: () => client.hasMicrophone },
       {
         info: { opcode: 'callPlayer', blockType: COMMAND, text: t('callPlayer', 'call player [PLAYER]'), arguments: { PLAYER: playerArg } },
@@ -52,11 +64,21 @@ export function voiceBlocks(ctx: BlockContext): BlockGroup {
         run: ({ PLAYER }) => client.hangup(text(PLAYER)),
       },
       {
-        info: { opcode: 'muteFor', blockType: COMMAND, text: t('muteFor', '[ACTION] my microphone for player [PLAYER]'), arguments: { ACTION: { type: STRING, menu: 'muteActions', defaultValue: 'mute' }, PLAYER: playerArg } },
+        info: {
+          opcode: 'muteFor',
+          blockType: COMMAND,
+          text: t('muteFor', '[ACTION] my microphone for player [PLAYER]'),
+          arguments: { ACTION: { type: STRING, menu: 'muteActions', defaultValue: 'mute' }, PLAYER: playerArg },
+        },
         run: ({ ACTION, PLAYER }) => client.setMuted(text(PLAYER), text(ACTION) === 'mute'),
       },
       {
-        info: { opcode: 'setVoiceVolume', blockType: COMMAND, text: t('setVoiceVolume', 'set voice volume of player [PLAYER] to [VOLUME] %'), arguments: { PLAYER: playerArg, VOLUME: { type: NUMBER, defaultValue: 100 } } },
+        info: {
+          opcode: 'setVoiceVolume',
+          blockType: COMMAND,
+          text: t('setVoiceVolume', 'set voice volume of player [PLAYER] to [VOLUME] %'),
+          arguments: { PLAYER: playerArg, VOLUME: { type: NUMBER, defaultValue: 100 } },
+        },
         run: ({ PLAYER, VOLUME }) => client.setVolume(text(PLAYER), number(VOLUME)),
       },
       {
@@ -86,7 +108,13 @@ export function voiceBlocks(ctx: BlockContext): BlockGroup {
         },
       },
       {
-        info: { opcode: 'whenCall', blockType: HAT, text: t('whenCall', 'when a call [EVENT]'), isEdgeActivated: false, arguments: { EVENT: { type: STRING, menu: 'callEvents', defaultValue: 'ringing' } } },
+        info: {
+          opcode: 'whenCall',
+          blockType: HAT,
+          text: t('whenCall', 'when a call [EVENT]'),
+          isEdgeActivated: false,
+          arguments: { EVENT: { type: STRING, menu: 'callEvents', defaultValue: 'ringing' } },
+        },
         run: ({ EVENT }, util) => hats.accepts(util, 'whenCall')?.event === text(EVENT),
       },
       {

@@ -55,7 +55,7 @@ function install(runtime: ScratchRuntime): Hook {
     const events = runtime as unknown as { off?(event: string, fn: () => void): void; removeListener?(event: string, fn: () => void): void };
     return { callbacks, uninstall: () => (events.off ?? events.removeListener)?.call(runtime, 'AFTER_EXECUTE', run) };
   }
-  const hadOwn = Object.prototype.hasOwnProperty.call(runtime, '_step');
+  const hadOwn = Object.hasOwn(runtime, '_step');
   const step = runtime._step;
   const wrapped = function (this: ScratchRuntime) {
     step.call(this);

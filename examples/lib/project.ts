@@ -97,7 +97,11 @@ export const equals = (a: Arg, b: Arg): Block => block('operator_equals', { OPER
 export const repeat = (times: Arg, body: Block[]): Block => ({ opcode: 'control_repeat', args: { TIMES: times }, bodies: { SUBSTACK: body } });
 export const forever = (body: Block[]): Block => ({ opcode: 'control_forever', bodies: { SUBSTACK: body } });
 export const ifThen = (condition: Block, body: Block[]): Block => ({ opcode: 'control_if', args: { CONDITION: condition }, bodies: { SUBSTACK: body } });
-export const ifElse = (condition: Block, then: Block[], otherwise: Block[]): Block => ({ opcode: 'control_if_else', args: { CONDITION: condition }, bodies: { SUBSTACK: then, SUBSTACK2: otherwise } });
+export const ifElse = (condition: Block, then: Block[], otherwise: Block[]): Block => ({
+  opcode: 'control_if_else',
+  args: { CONDITION: condition },
+  bodies: { SUBSTACK: then, SUBSTACK2: otherwise },
+});
 export const whenKey = (key: string): Block => block('event_whenkeypressed', {}, { KEY_OPTION: key });
 export const say = (message: Arg): Block => block('looks_say', { MESSAGE: message });
 export const ask = (question: Arg): Block => block('sensing_askandwait', { QUESTION: question });

@@ -15,7 +15,18 @@ export function shapeFromSource(source: string): ExtensionShape {
   const Scratch = {
     extensions: { unsandboxed: true, register: (extension: { getInfo(): Info }) => registered.push(extension) },
     ArgumentType: { STRING: 'string', NUMBER: 'number', BOOLEAN: 'Boolean', ANGLE: 'angle', COLOR: 'color', MATRIX: 'matrix', NOTE: 'note', IMAGE: 'image' },
-    BlockType: { COMMAND: 'command', REPORTER: 'reporter', BOOLEAN: 'Boolean', HAT: 'hat', EVENT: 'event', LOOP: 'loop', CONDITIONAL: 'conditional', LABEL: 'label', BUTTON: 'button', XML: 'xml' },
+    BlockType: {
+      COMMAND: 'command',
+      REPORTER: 'reporter',
+      BOOLEAN: 'Boolean',
+      HAT: 'hat',
+      EVENT: 'event',
+      LOOP: 'loop',
+      CONDITIONAL: 'conditional',
+      LABEL: 'label',
+      BUTTON: 'button',
+      XML: 'xml',
+    },
     TargetType: { SPRITE: 'sprite', STAGE: 'stage' },
     Cast: {},
     vm: {},
@@ -25,7 +36,9 @@ export function shapeFromSource(source: string): ExtensionShape {
   const info = registered[0]!.getInfo();
   const menus: ExtensionShape['menus'] = {};
   for (const [name, menu] of Object.entries(info.menus ?? {})) {
-    menus[name] = { acceptReporters: !Array.isArray(menu) && typeof menu === 'object' && menu !== null && (menu as { acceptReporters?: boolean }).acceptReporters === true };
+    menus[name] = {
+      acceptReporters: !Array.isArray(menu) && typeof menu === 'object' && menu !== null && (menu as { acceptReporters?: boolean }).acceptReporters === true,
+    };
   }
   const blocks = info.blocks
     .filter((b): b is { opcode: string; arguments?: Record<string, { type: string; menu?: string }> } => typeof b === 'object' && typeof b.opcode === 'string')

@@ -16,7 +16,12 @@ export default defineProject({
     variables: { server: 'ws://127.0.0.1:3000/', status: 'offline', problem: '', points: 0 },
     lists: { 'high scores': [] },
     scripts: [
-      [whenFlag(), setVar('status', 'connecting'), cl5('setGameId', { UGI: 'cl5-dot-game' }), cl5('connect', { URL: variable('server'), USERNAME: username() })],
+      [
+        whenFlag(),
+        setVar('status', 'connecting'),
+        cl5('setGameId', { UGI: 'cl5-dot-game' }),
+        cl5('connect', { URL: variable('server'), USERNAME: username() }),
+      ],
       [cl5('whenConnected'), setVar('status', 'online: press h to host, j to join')],
       [cl5('whenError'), setVar('problem', cl5('lastError'))],
       [whenKey('h'), cl5('createLobby', { NAME: 'dots', MAX: 8, PASSWORD: '', LOCKED: 'no', HIDDEN: 'no', RELAY: 'no' })],
@@ -51,7 +56,12 @@ export default defineProject({
     },
     Them: {
       scripts: [
-        [whenFlag(), block('motion_gotoxy', { X: 100, Y: -80 }), block('looks_setsizeto', { SIZE: 1200 }), block('looks_seteffectto', { VALUE: 100 }, { EFFECT: 'COLOR' })],
+        [
+          whenFlag(),
+          block('motion_gotoxy', { X: 100, Y: -80 }),
+          block('looks_setsizeto', { SIZE: 1200 }),
+          block('looks_seteffectto', { VALUE: 100 }, { EFFECT: 'COLOR' }),
+        ],
         [cl5('whenBroadcast', { CHANNEL: 'x' }), block('motion_setx', { X: cl5('lastData', { KIND: 'broadcast', CHANNEL: 'x' }) })],
         [cl5('whenBroadcast', { CHANNEL: 'y' }), block('motion_sety', { Y: cl5('lastData', { KIND: 'broadcast', CHANNEL: 'y' }) })],
       ],

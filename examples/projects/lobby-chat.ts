@@ -26,15 +26,16 @@ export default defineProject({
       [cl5('whenModeChanges', { MODE: 'host' }), setVar('status', 'hosting'), broadcast('in lobby')],
       [cl5('whenModeChanges', { MODE: 'peer' }), setVar('status', 'joined'), broadcast('in lobby')],
       [whenReceived('in lobby'), cl5('openChannel', { CHANNEL: 'chat', MODE: 'ordered' }), cl5('syncVariable', { VAR: 'score', ID: 'score' })],
-      [
-        whenKey('space'),
-        ask('Say something'),
-        cl5('broadcastData', { DATA: answer(), CHANNEL: 'chat' }),
-        addToList('chat', join('me: ', answer())),
-      ],
+      [whenKey('space'), ask('Say something'), cl5('broadcastData', { DATA: answer(), CHANNEL: 'chat' }), addToList('chat', join('me: ', answer()))],
       [
         cl5('whenBroadcast', { CHANNEL: 'chat' }),
-        addToList('chat', join(cl5('usernameOf', { PLAYER: cl5('lastSender', { KIND: 'broadcast', CHANNEL: 'chat' }) }), join(': ', cl5('lastData', { KIND: 'broadcast', CHANNEL: 'chat' })))),
+        addToList(
+          'chat',
+          join(
+            cl5('usernameOf', { PLAYER: cl5('lastSender', { KIND: 'broadcast', CHANNEL: 'chat' }) }),
+            join(': ', cl5('lastData', { KIND: 'broadcast', CHANNEL: 'chat' })),
+          ),
+        ),
       ],
       [whenKey('up arrow'), changeVar('score', 1)],
       [whenKey('down arrow'), changeVar('score', -1)],

@@ -125,7 +125,8 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
         throw new CloudLinkError('already-connected', 'already connecting: disconnect first');
       }
       if (this.connection) {
-        if (!this.connected || !sameSettings(this.connection.settings, settings)) throw new CloudLinkError('already-connected', 'already connected: disconnect first');
+        if (!this.connected || !sameSettings(this.connection.settings, settings))
+          throw new CloudLinkError('already-connected', 'already connected: disconnect first');
         this.emit('connected');
         return;
       }
@@ -140,7 +141,11 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
 
   private async open(options: ConnectOptions, signal: AbortSignal): Promise<void> {
     const { WebSocket, wrtc, keepaliveMs, connectTimeoutMs } = this.options;
-    const connection = await openConnection(options, { WebSocket, wrtc, keepaliveMs, connectTimeoutMs, ice: () => ({ iceServers: this.iceServers, relayOnly: this.relayOnly }) }, signal);
+    const connection = await openConnection(
+      options,
+      { WebSocket, wrtc, keepaliveMs, connectTimeoutMs, ice: () => ({ iceServers: this.iceServers, relayOnly: this.relayOnly }) },
+      signal,
+    );
     if (signal.aborted) {
       connection.mesh.destroy();
       connection.session.close();
@@ -237,7 +242,7 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
     return this.connection?.session.mode ?? '';
   }
 
-// ── lobbies ─────────────────────────────────────────────────────────────────────────
+  // ── lobbies ─────────────────────────────────────────────────────────────────────────
 
   createLobby(options: LobbyOptions): Promise<void> {
     return this.reporting(async () => this.requireSession().createLobby(options));

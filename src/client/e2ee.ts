@@ -47,10 +47,7 @@ export class KeyPair {
     if (!key) {
       key = (async () => {
         const peer = await subtle().importKey('spki', fromBase64(peerPublicKey), { name: 'ECDH', namedCurve: 'P-256' }, false, []);
-        return subtle().deriveKey({ name: 'ECDH', public: peer }, this.keys.privateKey, { name: 'AES-GCM', length: 256 }, false, [
-          'encrypt',
-          'decrypt',
-        ]);
+        return subtle().deriveKey({ name: 'ECDH', public: peer }, this.keys.privateKey, { name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
       })();
       // A bad key must not stay cached as a rejected promise.
       key.catch(() => this.shared.delete(peerPublicKey));

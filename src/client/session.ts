@@ -317,7 +317,8 @@ export class Session extends Emitter<SessionEvents> {
       case 'ICE': {
         // The server relays only within my lobby: an unknown sender is a member who was there before me.
         const from = packet.origin;
-        if (!from || this.mode === '' || this.peers.has(from.instance_id) || from.instance_id === this.me?.instance_id || from.instance_id === this.relayId) return;
+        if (!from || this.mode === '' || this.peers.has(from.instance_id) || from.instance_id === this.me?.instance_id || from.instance_id === this.relayId)
+          return;
         this.peers.set(from.instance_id, { ...from, user_id: from.user_id ?? from.instance_id });
         break;
       }

@@ -2,14 +2,7 @@
 // where inbound packets are validated; everything past it works with typed packets.
 import { listMethods, listPayloads, peerOpcodes, version, isSyncOpcode, networkId, sealedPair, type PeerPacket } from './in-band.js';
 import * as L from './limits.js';
-import {
-  clientOpcodes,
-  instanceId,
-  origin,
-  serverOpcodes,
-  type ClientPacket,
-  type ServerPacket,
-} from './out-of-band.js';
+import { clientOpcodes, instanceId, origin, serverOpcodes, type ClientPacket, type ServerPacket } from './out-of-band.js';
 import { integer, isPlainObject, literal, optional, ProtocolError, string, type Check } from './schema.js';
 
 const listener = optional(string({ max: L.LISTENER_MAX }));

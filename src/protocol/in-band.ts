@@ -63,17 +63,18 @@ interface PeerPacketBase {
 export type PeerPacket =
   | (PeerPacketBase & { opcode: 'G_MSG' | 'P_MSG'; payload: unknown })
   | (PeerPacketBase & { opcode: 'G_VAR' | 'P_VAR'; payload: string | number | boolean; id: string; seq: number; writer?: string })
-  | (PeerPacketBase & {
-      [M in ListMethod]: {
-        opcode: 'G_LIST' | 'P_LIST';
-        method: M;
-        payload: ListPayloads[M];
-        id: string;
-        seq: number;
-        writer?: string;
-        base?: Version;
-      };
-    }[ListMethod])
+  | (PeerPacketBase &
+      {
+        [M in ListMethod]: {
+          opcode: 'G_LIST' | 'P_LIST';
+          method: M;
+          payload: ListPayloads[M];
+          id: string;
+          seq: number;
+          writer?: string;
+          base?: Version;
+        };
+      }[ListMethod])
   | (PeerPacketBase & { opcode: 'NEW_CHAN'; payload: Infer<(typeof peerOpcodes)['NEW_CHAN']> })
   | (PeerPacketBase & { opcode: 'HANGUP' | 'DECLINE'; payload?: undefined })
   | (PeerPacketBase & { opcode: 'P_MSG' | 'P_VAR' | 'P_LIST'; sealed: [string, string] });

@@ -1,19 +1,6 @@
 // Out-of-band opcodes (client ↔ signaling server), protocol.md §2: one payload validator per opcode.
 import * as L from './limits.js';
-import {
-  array,
-  boolean,
-  either,
-  integer,
-  json,
-  literal,
-  none,
-  object,
-  optional,
-  string,
-  type Check,
-  type Infer,
-} from './schema.js';
+import { array, boolean, either, integer, json, literal, none, object, optional, string, type Check, type Infer } from './schema.js';
 
 export const username = string({ min: 1, max: L.USERNAME_MAX, printable: true });
 export const lobbyName = string({ min: 1, max: L.LOBBY_NAME_MAX, printable: true });
@@ -51,17 +38,7 @@ export const lobbyInfo = object({
 });
 export type LobbyInfo = Infer<typeof lobbyInfo>;
 
-export const manageMethods = [
-  'lock',
-  'unlock',
-  'hide',
-  'show',
-  'kick',
-  'change_password',
-  'change_max_players',
-  'transfer_ownership',
-  'close_lobby',
-] as const;
+export const manageMethods = ['lock', 'unlock', 'hide', 'show', 'kick', 'change_password', 'change_max_players', 'transfer_ownership', 'close_lobby'] as const;
 export type ManageMethod = (typeof manageMethods)[number];
 
 /** Client → server. */

@@ -42,12 +42,9 @@ export const string =
 export const integer =
   (min: number, max: number): Check<number> =>
   (value, path) =>
-    typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max
-      ? value
-      : fail(path, `an integer from ${min} to ${max}`);
+    typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max ? value : fail(path, `an integer from ${min} to ${max}`);
 
-export const boolean: Check<boolean> = (value, path) =>
-  typeof value === 'boolean' ? value : fail(path, 'true or false');
+export const boolean: Check<boolean> = (value, path) => (typeof value === 'boolean' ? value : fail(path, 'true or false'));
 
 export const literal =
   <const T extends readonly (string | number)[]>(...options: T): Check<T[number]> =>
@@ -58,8 +55,7 @@ export const literal =
 export const json: Check<unknown> = (value) => value;
 
 /** No payload: accepts anything absent or null and yields undefined. */
-export const none: Check<undefined> = (value, path) =>
-  value === undefined || value === null ? undefined : fail(path, 'empty');
+export const none: Check<undefined> = (value, path) => (value === undefined || value === null ? undefined : fail(path, 'empty'));
 
 /** A Scratch value: what a variable or list item can hold. */
 export const scratchValue: Check<string | number | boolean> = (value, path) =>
@@ -86,8 +82,7 @@ type ObjectOf<S extends Shape> = { [K in Exclude<keyof S, OptionalKeys<S>>]: Inf
   [K in OptionalKeys<S>]?: Infer<S[K]>;
 };
 
-export const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+export const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** An object with exactly these known fields; unknown fields are dropped, missing required ones rejected. */
 export const object = <S extends Shape>(shape: S): Check<ObjectOf<S>> => {

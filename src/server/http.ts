@@ -28,8 +28,7 @@ export function status(store: LobbyStore): GameStatus[] {
   }));
 }
 
-const escapeHtml = (text: string): string =>
-  text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** Visible lobbies by name; hidden ones only counted, since the page is public and hiding is a privacy choice. */
 function lobbyCell(lobbies: GameStatus['lobbies']): string {
@@ -40,14 +39,7 @@ function lobbyCell(lobbies: GameStatus['lobbies']): string {
 }
 
 function statusPage(games: GameStatus[], extensionUrl: string): string {
-  const rows = games
-    .map(
-      (g) =>
-        `<tr><td>${escapeHtml(g.game)}</td><td>${g.players}</td><td>${
-          lobbyCell(g.lobbies)
-        }</td></tr>`,
-    )
-    .join('');
+  const rows = games.map((g) => `<tr><td>${escapeHtml(g.game)}</td><td>${g.players}</td><td>${lobbyCell(g.lobbies)}</td></tr>`).join('');
   return `<!doctype html><html><head><meta charset="utf-8"><title>CloudLink 5 server</title>
 <style>body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}code{background:#eee;padding:.1rem .3rem}</style></head>
 <body><h1>CloudLink 5 server</h1><p>Version ${VERSION}. Extension URL for TurboWarp (load it unsandboxed): <code>${escapeHtml(extensionUrl)}</code></p>
@@ -92,14 +84,19 @@ export function httpHandler({ store, extensionFile, startedAt, log }: HttpOption
       }
       case '/healthz': {
         const games = status(store);
-        return send(200, 'application/json', JSON.stringify({
-          ok: true,
-          version: VERSION,
-          uptime: Math.round((Date.now() - startedAt) / 1000),
-          players: games.reduce((n, g) => n + g.players, 0),
-          lobbies: games.reduce((n, g) => n + g.lobbies.length, 0),
-          memory: { rss: process.memoryUsage.rss(), heapUsed: process.memoryUsage().heapUsed },
-        }), { 'Cache-Control': 'no-store' });
+        return send(
+          200,
+          'application/json',
+          JSON.stringify({
+            ok: true,
+            version: VERSION,
+            uptime: Math.round((Date.now() - startedAt) / 1000),
+            players: games.reduce((n, g) => n + g.players, 0),
+            lobbies: games.reduce((n, g) => n + g.lobbies.length, 0),
+            memory: { rss: process.memoryUsage.rss(), heapUsed: process.memoryUsage().heapUsed },
+          }),
+          { 'Cache-Control': 'no-store' },
+        );
       }
       case EXTENSION_PATH: {
         const file = await loadExtension(extensionFile);

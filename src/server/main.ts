@@ -69,7 +69,10 @@ const log: Logger = (level, event, fields) => {
 const server = await startServer({
   host: values.host,
   port,
-  allowedOrigins: values['allowed-origins'].split(',').map((o) => o.trim()).filter(Boolean),
+  allowedOrigins: values['allowed-origins']
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean),
   logger: log,
   relay: await relayProvider(log),
   ...(rate === undefined ? {} : { rateLimit: { perSecond: rate, burst: 4 * rate } }),

@@ -3,7 +3,7 @@ import type WebSocket from 'ws';
 import { encodePacket, type ServerOpcode, type ServerPayloads, type User } from '../protocol/index.js';
 import type { Lobby } from './lobby.js';
 import { Outbox } from './outbox.js';
-import { RateLimiter } from './rate-limit.js';
+import type { RateLimiter } from './rate-limit.js';
 
 /** One request's handling; tasks catch their own errors. */
 export type Task = () => void | Promise<void>;
@@ -54,7 +54,9 @@ export class Player {
     if (!this.open) return;
     from.originJson ??= JSON.stringify(from.user);
     const origin = `,"origin":${from.originJson}}`;
-    this.outbox.push(frame === undefined ? `{"opcode":"${opcode}","payload":${JSON.stringify(payload)}${origin}` : frame.slice(0, frame.lastIndexOf('}')) + origin);
+    this.outbox.push(
+      frame === undefined ? `{"opcode":"${opcode}","payload":${JSON.stringify(payload)}${origin}` : frame.slice(0, frame.lastIndexOf('}')) + origin,
+    );
   }
 
   private originJson: string | undefined;

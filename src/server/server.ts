@@ -5,13 +5,7 @@ import type { Duplex } from 'node:stream';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
-import {
-  MAX_FRAME_BYTES,
-  RATE_BURST,
-  RATE_PER_SECOND,
-  RATE_STRIKES_BEFORE_VIOLATION,
-  UGI_MAX,
-} from '../protocol/index.js';
+import { MAX_FRAME_BYTES, RATE_BURST, RATE_PER_SECOND, RATE_STRIKES_BEFORE_VIOLATION, UGI_MAX } from '../protocol/index.js';
 import type { RelayProvider, ServerContext, TokenVerifier } from './context.js';
 import { dispatch } from './dispatch.js';
 import { httpHandler } from './http.js';
@@ -193,10 +187,13 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         const closing = [...players];
         const sockets = closing.map((player) => player.socket);
         const allClosed = Promise.all(
-          sockets.map((socket) => new Promise<void>((resolve) => {
-            if (socket.readyState === socket.CLOSED) return resolve();
-            socket.once('close', () => resolve());
-          })),
+          sockets.map(
+            (socket) =>
+              new Promise<void>((resolve) => {
+                if (socket.readyState === socket.CLOSED) return resolve();
+                socket.once('close', () => resolve());
+              }),
+          ),
         );
         for (const player of closing) player.close(1001, 'server shutting down');
         const force = setTimeout(() => sockets.forEach((socket) => socket.terminate()), 1000);

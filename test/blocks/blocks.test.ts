@@ -50,14 +50,66 @@ describe('getInfo', () => {
   it('covers every capability group of protocol.md §8', () => {
     const opcodes = new Set(blocks().map((b) => b.opcode));
     for (const needed of [
-      'connect', 'disconnect', 'isConnected', 'myId', 'myUsername', 'myMode', 'lastError', 'setToken', 'setKeepalive', 'addIceServer', 'setRelayOnly', 'setEncryption',
-      'whenConnected', 'whenDisconnected', 'whenError', 'whenModeChanges',
-      'createLobby', 'joinLobby', 'leaveLobby', 'listLobbies', 'lobbyInfo', 'isHost', 'hostId', 'manageLobby', 'setMaxPlayers', 'setLobbyPassword', 'kickPlayer', 'transferHost',
-      'whenPlayerJoins', 'whenPlayerLeaves', 'players', 'usernameOf', 'isPlayerConnected', 'disconnectPlayer',
-      'openChannel', 'closeChannel', 'whenChannelOpens', 'whenChannelCloses', 'broadcastData', 'sendPrivate', 'whenBroadcast', 'whenPrivate', 'lastData', 'lastSender',
-      'syncVariable', 'syncVariableWith', 'syncList', 'syncListWith', 'stopSyncing',
-      'requestMicrophone', 'callPlayer', 'answerCall', 'declineCall', 'hangUp', 'muteFor', 'whenCall', 'setVoiceVolume', 'setVoicePosition',
-    ]) expect(opcodes.has(needed), needed).toBe(true);
+      'connect',
+      'disconnect',
+      'isConnected',
+      'myId',
+      'myUsername',
+      'myMode',
+      'lastError',
+      'setToken',
+      'setKeepalive',
+      'addIceServer',
+      'setRelayOnly',
+      'setEncryption',
+      'whenConnected',
+      'whenDisconnected',
+      'whenError',
+      'whenModeChanges',
+      'createLobby',
+      'joinLobby',
+      'leaveLobby',
+      'listLobbies',
+      'lobbyInfo',
+      'isHost',
+      'hostId',
+      'manageLobby',
+      'setMaxPlayers',
+      'setLobbyPassword',
+      'kickPlayer',
+      'transferHost',
+      'whenPlayerJoins',
+      'whenPlayerLeaves',
+      'players',
+      'usernameOf',
+      'isPlayerConnected',
+      'disconnectPlayer',
+      'openChannel',
+      'closeChannel',
+      'whenChannelOpens',
+      'whenChannelCloses',
+      'broadcastData',
+      'sendPrivate',
+      'whenBroadcast',
+      'whenPrivate',
+      'lastData',
+      'lastSender',
+      'syncVariable',
+      'syncVariableWith',
+      'syncList',
+      'syncListWith',
+      'stopSyncing',
+      'requestMicrophone',
+      'callPlayer',
+      'answerCall',
+      'declineCall',
+      'hangUp',
+      'muteFor',
+      'whenCall',
+      'setVoiceVolume',
+      'setVoicePosition',
+    ])
+      expect(opcodes.has(needed), needed).toBe(true);
   });
 
   it('passes every text through Scratch.translate', () => {
@@ -74,13 +126,19 @@ describe('block → core mapping', () => {
     run('setEncryption', { ONOFF: 'on' });
     run('setKeepalive', { SECONDS: '5' });
     await run('connect', { URL: 'ws://127.0.0.1:3000/', USERNAME: 42 });
-    expect(client.calls.at(-1)).toEqual(['connect', { url: 'ws://127.0.0.1:3000/', username: '42', ugi: 'space-race', token: 'tok', encryption: true, keepaliveSeconds: 5 }]);
+    expect(client.calls.at(-1)).toEqual([
+      'connect',
+      { url: 'ws://127.0.0.1:3000/', username: '42', ugi: 'space-race', token: 'tok', encryption: true, keepaliveSeconds: 5 },
+    ]);
   });
 
   it('builds the ICE server list and the relay-only policy', () => {
     run('addIceServer', { URL: 'turn:turn.example:3478', USER: 'u', PASS: 'p' });
     run('addIceServer', { URL: 'stun:stun.example:3478', USER: '', PASS: '' });
-    expect(client.calls.at(-1)).toEqual(['setIceServers', [{ urls: 'turn:turn.example:3478', username: 'u', credential: 'p' }, { urls: 'stun:stun.example:3478' }]]);
+    expect(client.calls.at(-1)).toEqual([
+      'setIceServers',
+      [{ urls: 'turn:turn.example:3478', username: 'u', credential: 'p' }, { urls: 'stun:stun.example:3478' }],
+    ]);
     run('clearIceServers');
     expect(client.calls.at(-1)).toEqual(['setIceServers', []]);
     run('setRelayOnly', { ONOFF: 'on' });
@@ -94,7 +152,13 @@ describe('block → core mapping', () => {
     expect(client.calls.at(-1)).toEqual(['joinLobby', 'room', '']);
     await run('setMaxPlayers', { MAX: 'abc' });
     expect(client.calls.at(-1)).toEqual(['setMaxPlayers', 0]);
-    for (const [action, method] of [['lock', 'lockLobby'], ['unlock', 'unlockLobby'], ['hide', 'hideLobby'], ['show', 'showLobby'], ['close', 'closeLobby']]) {
+    for (const [action, method] of [
+      ['lock', 'lockLobby'],
+      ['unlock', 'unlockLobby'],
+      ['hide', 'hideLobby'],
+      ['show', 'showLobby'],
+      ['close', 'closeLobby'],
+    ]) {
       await run('manageLobby', { ACTION: action });
       expect(client.calls.at(-1)).toEqual([method]);
     }
@@ -131,7 +195,12 @@ describe('block → core mapping', () => {
     run('muteFor', { ACTION: 'mute', PLAYER: 'p-2' });
     run('setVoiceVolume', { PLAYER: 'p-2', VOLUME: '35' });
     run('setVoicePosition', { PLAYER: 'p-2', X: 1, Y: '-2', Z: 'x' });
-    expect(client.calls.slice(-4)).toEqual([['call', 'p-2'], ['setMuted', 'p-2', true], ['setVolume', 'p-2', 35], ['setVoicePosition', 'p-2', 1, -2, 0]]);
+    expect(client.calls.slice(-4)).toEqual([
+      ['call', 'p-2'],
+      ['setMuted', 'p-2', true],
+      ['setVolume', 'p-2', 35],
+      ['setVoicePosition', 'p-2', 1, -2, 0],
+    ]);
   });
 });
 
@@ -332,7 +401,7 @@ describe('networked data blocks', () => {
     expect(opcodes).not.toContain('dataChangedBy');
   });
 
-  it('variable and list menus list the names the edited sprite can use (its own and the stage\'s)', () => {
+  it("variable and list menus list the names the edited sprite can use (its own and the stage's)", () => {
     const editing = { getAllVariableNamesInScopeByType: (type: string) => (type === 'list' ? ['scores'] : ['score', 'lives']) };
     (runtime as { getEditingTarget?: () => unknown }).getEditingTarget = () => editing;
     const menus = info().menus;
@@ -395,7 +464,7 @@ describe('more hats and reporters', () => {
   });
 });
 
-describe('every failure gives a visible value of the block\'s type', () => {
+describe("every failure gives a visible value of the block's type", () => {
   it('a throwing reporter gives "", a throwing boolean false, a rejecting command undefined; all become last error', async () => {
     const errorHat = hat('whenError');
     client.failNext('usernameOf', 'boom 1');
@@ -436,7 +505,15 @@ describe('every failure gives a visible value of the block\'s type', () => {
       ['setPassword', '1234'],
       ['disconnect'],
     ]);
-    expect([run('myId'), run('myUsername'), run('myMode'), run('isHost'), run('hostId'), run('myLobby'), run('isConnected')]).toEqual(['me-1', 'ann', 'host', true, 'me-1', 'room', true]);
+    expect([run('myId'), run('myUsername'), run('myMode'), run('isHost'), run('hostId'), run('myLobby'), run('isConnected')]).toEqual([
+      'me-1',
+      'ann',
+      'host',
+      true,
+      'me-1',
+      'room',
+      true,
+    ]);
     expect(run('channelList')).toBe('["default","chat"]');
     expect(run('playerCount')).toBe(2);
   });

@@ -9,16 +9,40 @@ import { ArgumentType, BlockType } from '../../examples/lib/extension-shape.js';
 export type Call = [method: string, ...args: unknown[]];
 
 /** Every CoreClient method records its call; `failNext` makes the next call of a method throw (or reject) a CloudLinkError. */
-export function fakeClient(): CoreClient & { calls: Call[]; failNext(method: string, message: string, code?: CloudLinkError['code']): void; emitter: Emitter<ClientEvents>; errors: string[] } {
+export function fakeClient(): CoreClient & {
+  calls: Call[];
+  failNext(method: string, message: string, code?: CloudLinkError['code']): void;
+  emitter: Emitter<ClientEvents>;
+  errors: string[];
+} {
   const emitter = new Emitter<ClientEvents>();
   const calls: Call[] = [];
   const failures = new Map<string, CloudLinkError>();
   const errors: string[] = [];
   const reported = new WeakSet<object>();
-  const state: Record<string, unknown> = { connected: true, myId: 'me-1', myUsername: 'ann', mode: 'host', lastError: null, lobby: 'room', isHost: true, hostId: 'me-1', hasMicrophone: false };
+  const state: Record<string, unknown> = {
+    connected: true,
+    myId: 'me-1',
+    myUsername: 'ann',
+    mode: 'host',
+    lastError: null,
+    lobby: 'room',
+    isHost: true,
+    hostId: 'me-1',
+    hasMicrophone: false,
+  };
   const results: Record<string, unknown> = {
     listLobbies: ['room', 'other'],
-    findLobby: { name: 'room', host: { instance_id: 'me-1', user_id: 'u', username: 'ann' }, max_players: 4, current_players: 2, currently_locked: false, password_required: true, relay_enabled: false, hidden: false },
+    findLobby: {
+      name: 'room',
+      host: { instance_id: 'me-1', user_id: 'u', username: 'ann' },
+      max_players: 4,
+      current_players: 2,
+      currently_locked: false,
+      password_required: true,
+      relay_enabled: false,
+      hidden: false,
+    },
     players: ['p-2', 'p-3'],
     channels: ['default', 'chat'],
     callState: 'idle',
@@ -39,7 +63,8 @@ export function fakeClient(): CoreClient & { calls: Call[]; failNext(method: str
       if (property === 'errors') return errors;
       if (property === 'emitter') return emitter;
       if (property === 'on') return emitter.on.bind(emitter);
-      if (property === 'failNext') return (method: string, message: string, code: CloudLinkError['code'] = 'unexpected') => failures.set(method, new CloudLinkError(code, message));
+      if (property === 'failNext')
+        return (method: string, message: string, code: CloudLinkError['code'] = 'unexpected') => failures.set(method, new CloudLinkError(code, message));
       if (property in state) return state[property];
       if (property === 'reportError') return report;
       if (property === 'then') return undefined;
@@ -50,13 +75,33 @@ export function fakeClient(): CoreClient & { calls: Call[]; failNext(method: str
           failures.delete(property);
           // The real core reports a failing call itself before it throws (the blocks' reportError then does nothing).
           report(error);
-          if (['connect', 'createLobby', 'joinLobby', 'leaveLobby', 'listLobbies', 'findLobby', 'call', 'answer', 'requestMicrophone'].includes(property)) return Promise.reject(error);
+          if (['connect', 'createLobby', 'joinLobby', 'leaveLobby', 'listLobbies', 'findLobby', 'call', 'answer', 'requestMicrophone'].includes(property))
+            return Promise.reject(error);
           throw error;
         }
         if (property === 'usernameOf') return usernames[String(args[0])] ?? '';
         if (property === 'isPeerConnected') return args[0] === 'p-2';
         const result = results[property];
-        return ['connect', 'createLobby', 'joinLobby', 'leaveLobby', 'listLobbies', 'findLobby', 'lockLobby', 'unlockLobby', 'hideLobby', 'showLobby', 'closeLobby', 'setMaxPlayers', 'setPassword', 'kick', 'transferHost', 'requestMicrophone', 'call', 'answer'].includes(property)
+        return [
+          'connect',
+          'createLobby',
+          'joinLobby',
+          'leaveLobby',
+          'listLobbies',
+          'findLobby',
+          'lockLobby',
+          'unlockLobby',
+          'hideLobby',
+          'showLobby',
+          'closeLobby',
+          'setMaxPlayers',
+          'setPassword',
+          'kick',
+          'transferHost',
+          'requestMicrophone',
+          'call',
+          'answer',
+        ].includes(property)
           ? Promise.resolve(result)
           : result;
       };
@@ -107,7 +152,9 @@ export function fakeScratch(runtime: ScratchRuntime, options: { unsandboxed?: bo
     vm: { runtime },
     ArgumentType,
     BlockType: { ...BlockType, LABEL: 'label' },
-    ...(options.translate ? { translate: ((m: string | { default: string }) => `T(${typeof m === 'string' ? m : m.default})`) as ScratchApi['translate'] } : {}),
+    ...(options.translate
+      ? { translate: ((m: string | { default: string }) => `T(${typeof m === 'string' ? m : m.default})`) as ScratchApi['translate'] }
+      : {}),
   };
 }
 

@@ -35,7 +35,7 @@ function runtime(hats: { id: string; opcode: string; accept: (event: unknown) =>
         if (hat.opcode !== opcode || (only && only !== target)) continue;
         if (threads.some((t) => t.topBlock === hat.id && t.status !== DONE)) continue;
         const thread: FakeThread = { topBlock: hat.id, target, status: 0 };
-        const event = events.accepts(({ target, thread } as unknown) as BlockUtil, opcode.replace('cloudlink5_', '') as HatName);
+        const event = events.accepts({ target, thread } as unknown as BlockUtil, opcode.replace('cloudlink5_', '') as HatName);
         if (event !== null && hat.accept(event)) {
           threads.push(thread);
           ran.push(`${hat.id}:${JSON.stringify(event)}`);
@@ -46,9 +46,15 @@ function runtime(hats: { id: string; opcode: string; accept: (event: unknown) =>
     },
   } as unknown as ScratchRuntime & { threads: FakeThread[] };
   events = new HatEvents(rt);
-  return { rt, events, ran, threads, finish: (id: string) => {
+  return {
+    rt,
+    events,
+    ran,
+    threads,
+    finish: (id: string) => {
       for (const t of threads) if (t.topBlock === id) t.status = DONE;
-    } };
+    },
+  };
 }
 
 describe('HatEvents', () => {
@@ -122,9 +128,7 @@ describe('HatEvents', () => {
   });
 
   it('eventOf tells which hat started the script', () => {
-    const { events, threads } = runtime([
-      { id: 'joins', opcode: 'cloudlink5_whenPlayerJoins', accept: () => true },
-    ]);
+    const { events, threads } = runtime([{ id: 'joins', opcode: 'cloudlink5_whenPlayerJoins', accept: () => true }]);
     events.fire('whenPlayerJoins', { id: 'p1' });
     const util = { target: threads[0]!.target, thread: threads[0] } as unknown as BlockUtil;
     expect(events.eventOf(util)).toEqual({ id: 'p1' });

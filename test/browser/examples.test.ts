@@ -49,9 +49,11 @@ describe('the examples in TurboWarp', () => {
     expect(await player.getVar('status')).toBe('offline');
     await player.setVar('server', harness.signalling.wsUrl);
     await player.greenFlag();
-    await player.waitForVar('status', (s) => String(s).startsWith('online'), { timeoutMs: 15_000 }).catch(async (error: Error) => {
-      throw new Error(`${error.message}; the project's last error: ${JSON.stringify(await player.getVar('problem'))}`);
-    });
+    await player
+      .waitForVar('status', (s) => String(s).startsWith('online'), { timeoutMs: 15_000 })
+      .catch(async (error: Error) => {
+        throw new Error(`${error.message}; the project's last error: ${JSON.stringify(await player.getVar('problem'))}`);
+      });
     // One press of the green flag, one connect: exactly one WebSocket, to the test's server.
     expect(player.sockets).toEqual([expect.stringMatching(new RegExp(`^${harness.signalling.wsUrl}\\?`))]);
     return page;
@@ -102,14 +104,19 @@ describe('the examples in TurboWarp', () => {
     await bob.waitForVar('status', 'joined', { timeoutMs: 15_000 });
     for (const player of [ann, bob]) await player.waitForChannels(['x', 'y'], 1);
 
-    const themOn = (player: typeof ann) => player.evaluate(() => {
-      const them = window.vm.runtime.getSpriteTargetByName('Them')!;
-      return [them.x, them.y];
-    }, null);
+    const themOn = (player: typeof ann) =>
+      player.evaluate(() => {
+        const them = window.vm.runtime.getSpriteTargetByName('Them')!;
+        return [them.x, them.y];
+      }, null);
     for (let i = 0; i < 3; i += 1) await ann.pressKey('ArrowRight');
     await bob.pressKey('ArrowDown');
     // Bob sees ann's dot, ann sees bob's.
-    await eventually(async () => JSON.stringify([await themOn(bob), await themOn(ann)]), (seen) => seen === '[[-70,-80],[-100,-90]]', 'the dots to follow');
+    await eventually(
+      async () => JSON.stringify([await themOn(bob), await themOn(ann)]),
+      (seen) => seen === '[[-70,-80],[-100,-90]]',
+      'the dots to follow',
+    );
 
     await ann.pressKey(' ');
     await ann.pressKey(' ');

@@ -51,7 +51,12 @@ describe('TurboWarp in Chromium', () => {
       expect(await player.getList('events')).toEqual(['flag']);
       // The forever loop runs compiled, frame after frame.
       await player.waitForVar('ticks', (ticks) => Number(ticks) > 5);
-      expect(await player.evaluate(() => window.vm.runtime.threads.length > 0 && window.vm.runtime.threads.every((t: { isCompiled: boolean }) => t.isCompiled), null)).toBe(true);
+      expect(
+        await player.evaluate(
+          () => window.vm.runtime.threads.length > 0 && window.vm.runtime.threads.every((t: { isCompiled: boolean }) => t.isCompiled),
+          null,
+        ),
+      ).toBe(true);
       expect(await player.evaluate(() => window.vm.extensionManager.getExtensionURLs(), null)).toEqual({ probe: `${players.origin}/extension.js` });
       await expectClean(player, { lastError: null });
     }

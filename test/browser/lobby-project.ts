@@ -16,7 +16,6 @@ import {
   whenReceived,
 } from '../../examples/lib/project.js';
 
-
 export function lobbyProject(): Buffer {
   const project = new ProjectBuilder(cloudlinkShape());
   const { stage } = project;
@@ -25,11 +24,25 @@ export function lobbyProject(): Buffer {
   for (const name of ['mic', 'ring', 'state', 'vvol', 'vx', 'vy', 'vz', 'vloud']) stage.variable(name, '');
   stage.list('calls');
   stage
-    .script(whenReceived('connect'), cl5('setGameId', { UGI: 'browser' }), cl5('connect', { URL: variable('server'), USERNAME: variable('name') }), setVar('myid', cl5('myId')))
+    .script(
+      whenReceived('connect'),
+      cl5('setGameId', { UGI: 'browser' }),
+      cl5('connect', { URL: variable('server'), USERNAME: variable('name') }),
+      setVar('myid', cl5('myId')),
+    )
     .script(whenReceived('host'), cl5('createLobby', { NAME: 'room', MAX: -1, PASSWORD: '', LOCKED: 'no', HIDDEN: 'no', RELAY: 'no' }))
     .script(whenReceived('join'), cl5('joinLobby', { NAME: 'room', PASSWORD: '' }))
     .script(whenReceived('sync'), cl5('syncVariable', { VAR: 'score', ID: 'score' }), cl5('syncList', { LISTNAME: 'log', ID: 'log' }))
-    .script(whenReceived('edits'), setVar('score', 10), changeVar('score', 5), addToList('log', 'a'), addToList('log', 'b'), insertAt('log', 1, 'first'), replaceItem('log', 2, 'second'), deleteOf('log', 3))
+    .script(
+      whenReceived('edits'),
+      setVar('score', 10),
+      changeVar('score', 5),
+      addToList('log', 'a'),
+      addToList('log', 'b'),
+      insertAt('log', 1, 'first'),
+      replaceItem('log', 2, 'second'),
+      deleteOf('log', 3),
+    )
     .script(whenReceived('burst'), repeat(100, [addToList('log', join(variable('name'), '-x')), changeVar('score', 1)]))
     .script(whenReceived('openchannels'), cl5('openChannel', { CHANNEL: 'chat', MODE: 'ordered' }), cl5('openChannel', { CHANNEL: 'moves', MODE: 'fast' }))
     .script(
@@ -45,7 +58,10 @@ export function lobbyProject(): Buffer {
     .script(cl5('whenBroadcast', { CHANNEL: 'moves' }), addToList('inbox', join('moves:', cl5('lastData', { KIND: 'broadcast', CHANNEL: 'moves' }))))
     .script(
       cl5('whenPrivate', { CHANNEL: 'chat' }),
-      addToList('inbox', join('dm:', join(cl5('lastData', { KIND: 'private', CHANNEL: 'chat' }), join('<', join(cl5('lastSender', { KIND: 'private', CHANNEL: 'chat' }), '>'))))),
+      addToList(
+        'inbox',
+        join('dm:', join(cl5('lastData', { KIND: 'private', CHANNEL: 'chat' }), join('<', join(cl5('lastSender', { KIND: 'private', CHANNEL: 'chat' }), '>')))),
+      ),
     )
     .script(cl5('whenPlayerConnected'), changeVar('links', 1))
     .script(cl5('whenPlayerLeaves'), changeVar('left', 1))

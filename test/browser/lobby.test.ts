@@ -27,7 +27,12 @@ beforeAll(async () => {
   ann = await player('ann', 'host');
   bob = await player('bob', 'join');
   cat = await player('cat', 'join');
-  for (const page of [ann, bob, cat]) await eventually(() => valueOf(page, 'links'), (n) => n === 2, 'a full mesh of three pages');
+  for (const page of [ann, bob, cat])
+    await eventually(
+      () => valueOf(page, 'links'),
+      (n) => n === 2,
+      'a full mesh of three pages',
+    );
 }, 60_000);
 
 afterAll(async () => {
@@ -41,7 +46,11 @@ describe('three TurboWarp pages in one lobby', () => {
     for (const page of [ann, bob, cat]) await harness.player(page).waitForChannels(['chat', 'moves'], 2);
     await broadcastTo(bob, 'say');
     for (const page of [ann, cat]) {
-      await eventually(() => inbox(page), (items) => items.length === 3, 'three messages');
+      await eventually(
+        () => inbox(page),
+        (items) => items.length === 3,
+        'three messages',
+      );
       expect(await inbox(page)).toEqual(['chat:hi from bob', 'default:on default', 'moves:pos of bob']);
     }
     expect(await inbox(bob)).toEqual([]);
@@ -50,28 +59,57 @@ describe('three TurboWarp pages in one lobby', () => {
   it('delivers a private message to its one recipient, with the sender', async () => {
     await setVariable(ann, 'target', ids.cat!);
     await broadcastTo(ann, 'dm');
-    await eventually(() => inbox(cat), (items) => items.some((i) => i.startsWith('dm:')), 'the private message');
+    await eventually(
+      () => inbox(cat),
+      (items) => items.some((i) => i.startsWith('dm:')),
+      'the private message',
+    );
     expect((await inbox(cat)).filter((i) => i.startsWith('dm:'))).toEqual([`dm:secret from ann<${ids.ann}>`]);
     expect((await inbox(bob)).filter((i) => i.startsWith('dm:'))).toEqual([]);
   });
 
   it('keeps a networked variable and list in sync, through edits and a 100-edit burst', async () => {
     await broadcastTo(bob, 'edits');
-    await eventually(() => synced(cat), (s) => s === JSON.stringify([15, ['first', 'second']]), 'edits on cat');
+    await eventually(
+      () => synced(cat),
+      (s) => s === JSON.stringify([15, ['first', 'second']]),
+      'edits on cat',
+    );
     await broadcastTo(cat, 'burst');
     const expected = JSON.stringify([115, ['first', 'second', ...Array(100).fill('cat-x')]]);
-    for (const page of [ann, bob, cat]) await eventually(() => synced(page), (s) => s === expected, 'burst everywhere');
+    for (const page of [ann, bob, cat])
+      await eventually(
+        () => synced(page),
+        (s) => s === expected,
+        'burst everywhere',
+      );
   });
 
   it('migrates the host when the host page closes; the others keep talking', async () => {
     await ann.close();
-    await eventually(() => valueOf(bob, 'mode'), (mode) => mode === 'host', 'bob becomes host');
-    await eventually(() => valueOf(cat, 'hostid'), (id) => id === ids.bob, 'cat learns the new host');
+    await eventually(
+      () => valueOf(bob, 'mode'),
+      (mode) => mode === 'host',
+      'bob becomes host',
+    );
+    await eventually(
+      () => valueOf(cat, 'hostid'),
+      (id) => id === ids.bob,
+      'cat learns the new host',
+    );
     // PEER_LEFT follows NEW_HOST; its hat's script runs in a frame of its own.
-    await eventually(() => valueOf(cat, 'left'), (n) => n === 1, 'cat sees the old host leave');
+    await eventually(
+      () => valueOf(cat, 'left'),
+      (n) => n === 1,
+      'cat sees the old host leave',
+    );
     await setVariable(bob, 'target', ids.cat!);
     await broadcastTo(bob, 'dm');
-    await eventually(() => inbox(cat), (items) => items.includes(`dm:secret from bob<${ids.bob}>`), 'a message after migration');
+    await eventually(
+      () => inbox(cat),
+      (items) => items.includes(`dm:secret from bob<${ids.bob}>`),
+      'a message after migration',
+    );
     // The host leaving is no error for the others.
     for (const page of [bob, cat]) await expectClean(harness.player(page));
   });
@@ -79,8 +117,16 @@ describe('three TurboWarp pages in one lobby', () => {
   it('kicks a player: they leave the lobby, the host sees them go', async () => {
     await setVariable(bob, 'target', ids.cat!);
     await broadcastTo(bob, 'kick');
-    await eventually(() => valueOf(cat, 'mode'), (mode) => mode === 'none', 'cat kicked');
-    await eventually(() => valueOf(bob, 'left'), (n) => n === 2, 'bob sees cat leave');
+    await eventually(
+      () => valueOf(cat, 'mode'),
+      (mode) => mode === 'none',
+      'cat kicked',
+    );
+    await eventually(
+      () => valueOf(bob, 'left'),
+      (n) => n === 2,
+      'bob sees cat leave',
+    );
     // Being kicked is the one error here, and only on cat's page.
     await expectClean(harness.player(bob));
     await expectClean(harness.player(cat), { lastError: /kicked/ });

@@ -8,10 +8,20 @@ export async function browserPlayer(harness: Harness, name: string, role: 'host'
   await setVariable(page, 'server', harness.signalling.wsUrl);
   await setVariable(page, 'name', name);
   await broadcastTo(page, 'connect');
-  const id = String(await eventually(() => valueOf(page, 'myid'), (v) => typeof v === 'string' && v.length > 0, `${name} connected`));
+  const id = String(
+    await eventually(
+      () => valueOf(page, 'myid'),
+      (v) => typeof v === 'string' && v.length > 0,
+      `${name} connected`,
+    ),
+  );
   // One connect block run, one WebSocket, to the test's own server.
   expect(harness.player(page).sockets).toEqual([`${harness.signalling.wsUrl}?ugi=browser`]);
   await broadcastTo(page, role);
-  await eventually(() => valueOf(page, 'mode'), (mode) => mode === (role === 'host' ? 'host' : 'peer'), `${name} in the lobby`);
+  await eventually(
+    () => valueOf(page, 'mode'),
+    (mode) => mode === (role === 'host' ? 'host' : 'peer'),
+    `${name} in the lobby`,
+  );
   return { page, id };
 }

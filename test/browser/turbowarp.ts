@@ -420,7 +420,11 @@ export interface Players {
 export async function openPlayers(n: number, options: PlayerOptions): Promise<Players> {
   const tw = await startBrowser(options);
   try {
-    const project = tw.serve('/projects/main.sb3', typeof options.project === 'string' ? readFileSync(resolve(root, options.project)) : options.project, 'application/x.scratch.sb3');
+    const project = tw.serve(
+      '/projects/main.sb3',
+      typeof options.project === 'string' ? readFileSync(resolve(root, options.project)) : options.project,
+      'application/x.scratch.sb3',
+    );
     const open = (settings: Partial<OpenOptions> = {}) => tw.open({ project, greenFlag: options.greenFlag, ...settings });
     for (let i = 0; i < n; i++) {
       await open({ username: options.usernames?.[i], ...(options.projects?.[i] ? { project: options.projects[i] } : {}) });

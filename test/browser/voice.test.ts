@@ -24,17 +24,27 @@ beforeAll(async () => {
   host = await browserPlayer(harness, 'host', 'host');
   bob = await browserPlayer(harness, 'bob', 'join');
   cat = await browserPlayer(harness, 'cat', 'join');
-  for (const p of [host, bob, cat]) await eventually(() => valueOf(p.page, 'links'), (n) => n === 2, 'full mesh');
+  for (const p of [host, bob, cat])
+    await eventually(
+      () => valueOf(p.page, 'links'),
+      (n) => n === 2,
+      'full mesh',
+    );
   // Tap every signal the server relays to or from the host from now on.
   for (const player of harness.signalling.store.playersOf('browser')) {
     player.socket.on('message', (data) => {
       const packet = JSON.parse(String(data)) as { opcode: string; recipient?: string };
-      if (['MAKE_OFFER', 'MAKE_ANSWER', 'ICE'].includes(packet.opcode) && (player.id === host.id || packet.recipient === host.id)) hostSignals.push(packet.opcode);
+      if (['MAKE_OFFER', 'MAKE_ANSWER', 'ICE'].includes(packet.opcode) && (player.id === host.id || packet.recipient === host.id))
+        hostSignals.push(packet.opcode);
     });
   }
   for (const p of [bob, cat]) {
     await broadcastTo(p.page, 'mic');
-    await eventually(() => valueOf(p.page, 'mic'), (v) => v === true, 'microphone granted');
+    await eventually(
+      () => valueOf(p.page, 'mic'),
+      (v) => v === true,
+      'microphone granted',
+    );
   }
 }, 60_000);
 
@@ -47,21 +57,21 @@ describe('voice calls in the browser', () => {
     await setVariable(bob.page, 'target', cat.id);
     await setVariable(cat.page, 'target', bob.id);
     await broadcastTo(bob.page, 'call');
-    await eventually(() => calls(cat.page), (c) => c.includes(`ringing:${bob.id}`), 'cat rings');
     await eventually(
-      fresh(cat.page, 'state'),
-      (s) => s === 'ringing',
-      'cat sees a ringing call',
+      () => calls(cat.page),
+      (c) => c.includes(`ringing:${bob.id}`),
+      'cat rings',
     );
+    await eventually(fresh(cat.page, 'state'), (s) => s === 'ringing', 'cat sees a ringing call');
 
     await broadcastTo(cat.page, 'answer');
-    await eventually(() => calls(bob.page), (c) => c.includes(`answered:${cat.id}`), 'bob hears it was answered');
+    await eventually(
+      () => calls(bob.page),
+      (c) => c.includes(`answered:${cat.id}`),
+      'bob hears it was answered',
+    );
     for (const p of [bob, cat]) {
-      await eventually(
-        fresh(p.page, 'state'),
-        (s) => s === 'in call',
-        'in call on both sides',
-      );
+      await eventually(fresh(p.page, 'state'), (s) => s === 'in call', 'in call on both sides');
     }
     // The fake microphone plays a tone: the remote voice is audible (non-zero RMS) on both sides.
     for (const p of [bob, cat]) {
@@ -72,30 +82,38 @@ describe('voice calls in the browser', () => {
   it('applies per-player volume and x/y/z position to the audio graph', async () => {
     await broadcastTo(bob.page, 'voicesettings');
     // Both scripts may run in one frame, "voiceinfo" first: ask again until it reads the new graph.
-    await eventually(
-      fresh(bob.page, 'vvol'),
-      (v) => v === 35,
-      'gain 0.35',
-    );
+    await eventually(fresh(bob.page, 'vvol'), (v) => v === 35, 'gain 0.35');
     expect([await valueOf(bob.page, 'vx'), await valueOf(bob.page, 'vy'), await valueOf(bob.page, 'vz')]).toEqual([10, -5, 2]);
   });
 
   it('hangs up on both sides', async () => {
     await broadcastTo(bob.page, 'hangup');
-    await eventually(() => calls(bob.page), (c) => c.includes(`hungup:${cat.id}`), 'bob hung up');
-    await eventually(() => calls(cat.page), (c) => c.includes(`hungup:${bob.id}`), 'cat sees the hang-up');
     await eventually(
-      fresh(cat.page, 'state'),
-      (s) => s === 'idle',
-      'idle again',
+      () => calls(bob.page),
+      (c) => c.includes(`hungup:${cat.id}`),
+      'bob hung up',
     );
+    await eventually(
+      () => calls(cat.page),
+      (c) => c.includes(`hungup:${bob.id}`),
+      'cat sees the hang-up',
+    );
+    await eventually(fresh(cat.page, 'state'), (s) => s === 'idle', 'idle again');
   });
 
   it('tells the caller when the call is declined', async () => {
     await broadcastTo(bob.page, 'call');
-    await eventually(() => calls(cat.page), (c) => c.filter((e) => e === `ringing:${bob.id}`).length === 2, 'rings again');
+    await eventually(
+      () => calls(cat.page),
+      (c) => c.filter((e) => e === `ringing:${bob.id}`).length === 2,
+      'rings again',
+    );
     await broadcastTo(cat.page, 'decline');
-    await eventually(() => calls(bob.page), (c) => c.includes(`declined:${cat.id}`), 'bob hears the decline');
+    await eventually(
+      () => calls(bob.page),
+      (c) => c.includes(`declined:${cat.id}`),
+      'bob hears the decline',
+    );
   });
 
   it('never needed the lobby host for the renegotiations', () => {

@@ -66,7 +66,10 @@ describe('CloudLinkClient.connect', () => {
 
   it('refuses a different connection while connected, with a clear error and its code', async () => {
     await client.connect({ url: server.wsUrl, username: 'ann', ugi: 'g' });
-    await expect(client.connect({ url: server.wsUrl, username: 'bob', ugi: 'g' })).rejects.toMatchObject({ code: 'already-connected', message: 'already connected: disconnect first' });
+    await expect(client.connect({ url: server.wsUrl, username: 'bob', ugi: 'g' })).rejects.toMatchObject({
+      code: 'already-connected',
+      message: 'already connected: disconnect first',
+    });
     expect(client.lastError?.code).toBe('already-connected');
     expect(errors.length).toBe(1);
     expect(client.myUsername).toBe('ann');

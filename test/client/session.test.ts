@@ -58,7 +58,11 @@ describe('Session', () => {
     const ann = await connect('ann');
     const warnings: string[] = [];
     ann.on('WARNING', (text) => warnings.push(text));
-    await expect(ann.createLobby({ name: 'zero', maxPlayers: 0 })).rejects.toMatchObject({ code: 'refused', opcode: 'CREATE_LOBBY', message: expect.stringContaining('max_players') });
+    await expect(ann.createLobby({ name: 'zero', maxPlayers: 0 })).rejects.toMatchObject({
+      code: 'refused',
+      opcode: 'CREATE_LOBBY',
+      message: expect.stringContaining('max_players'),
+    });
     // The server answers in order: once this reply is in, the CREATE_ACK that followed the WARNING is too.
     expect(await ann.listLobbies()).toEqual([]);
     expect(warnings).toEqual([]);
@@ -70,7 +74,9 @@ describe('Session', () => {
   });
 
   it('rejects a connection it cannot make', async () => {
-    await expect(Session.connect({ url: 'ws://127.0.0.1:1/', WebSocket: WebSocket as unknown as WebSocketConstructor })).rejects.toMatchObject({ code: 'unreachable' });
+    await expect(Session.connect({ url: 'ws://127.0.0.1:1/', WebSocket: WebSocket as unknown as WebSocketConstructor })).rejects.toMatchObject({
+      code: 'unreachable',
+    });
     await expect(Session.connect({ url: 'ftp://x', WebSocket: WebSocket as unknown as WebSocketConstructor })).rejects.toMatchObject({ code: 'invalid' });
   });
 

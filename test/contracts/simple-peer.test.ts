@@ -36,7 +36,13 @@ async function until(predicate: () => boolean, what: string, timeoutMs = 10_000)
 /** Two peers made the way the link makes them, signalling each other directly. */
 function pair(): [Peer, Peer] {
   const make = (initiator: boolean) =>
-    new SimplePeer({ initiator, wrtc: wrtc as unknown as SimplePeer.Options['wrtc'], config: { iceServers: [] }, channelName: 'default', trickle: true }) as Peer;
+    new SimplePeer({
+      initiator,
+      wrtc: wrtc as unknown as SimplePeer.Options['wrtc'],
+      config: { iceServers: [] },
+      channelName: 'default',
+      trickle: true,
+    }) as Peer;
   const a = make(true);
   const b = make(false);
   peers.push(a, b);
@@ -74,7 +80,10 @@ describe(`simple-peer ${version} internals`, () => {
     chatA.channel.send('hello on chat');
     chatB.channel.send('hello back');
     fastA.channel.send('fast hello');
-    await until(() => chatB.received.length === 1 && chatA.received.length === 1 && fastB.received.length === 1, contract('negotiated channels on `_pc` carry messages'));
+    await until(
+      () => chatB.received.length === 1 && chatA.received.length === 1 && fastB.received.length === 1,
+      contract('negotiated channels on `_pc` carry messages'),
+    );
     expect([chatB.received, chatA.received, fastB.received]).toEqual([['hello on chat'], ['hello back'], ['fast hello']]);
   });
 
@@ -108,7 +117,8 @@ describe(`simple-peer ${version} internals`, () => {
     const streamed: unknown[] = [];
     for (const peer of [a, b]) {
       // Replaced right after construction, as the link does (for the initiator, simple-peer has already set up its channel by then).
-      peer._onChannelMessage = (event: MessageEvent) => inbox.get(peer)!.push(typeof event.data === 'string' ? event.data : new TextDecoder().decode(event.data as ArrayBuffer));
+      peer._onChannelMessage = (event: MessageEvent) =>
+        inbox.get(peer)!.push(typeof event.data === 'string' ? event.data : new TextDecoder().decode(event.data as ArrayBuffer));
       peer.on('data', (data: unknown) => streamed.push(data));
     }
     // Each side sends a burst the moment its own 'connect' fires: the other side may not have seen
@@ -122,7 +132,10 @@ describe(`simple-peer ${version} internals`, () => {
     });
     await Promise.all([connected(a), connected(b)]);
     a._channel!.send(new TextEncoder().encode('binary from a'));
-    await until(() => inbox.get(b)!.length === 21 && inbox.get(a)!.length === 20, contract('the replaced `_onChannelMessage` receives every message on the default channel'));
+    await until(
+      () => inbox.get(b)!.length === 21 && inbox.get(a)!.length === 20,
+      contract('the replaced `_onChannelMessage` receives every message on the default channel'),
+    );
     expect(inbox.get(b), contract('the replaced `_onChannelMessage` receives messages in order, from the first')).toEqual([...burst('a'), 'binary from a']);
     expect(inbox.get(a), contract('the replaced `_onChannelMessage` receives messages in order, from the first')).toEqual(burst('b'));
     expect(streamed, contract("with `_onChannelMessage` replaced, nothing reaches simple-peer's own 'data' stream")).toEqual([]);

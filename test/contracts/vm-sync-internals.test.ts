@@ -88,7 +88,10 @@ describe.each(vmVariants)('$name: internals used by blocks/sync', ({ name, make,
       const before = Number(n.value);
       run('count');
       runtime._step();
-      expect(seen, contract('AFTER_EXECUTE fires once per _step, after the frame ran its scripts', 'blocks/sync/frame-hook.ts')).toEqual([before + 1, before + 1]);
+      expect(seen, contract('AFTER_EXECUTE fires once per _step, after the frame ran its scripts', 'blocks/sync/frame-hook.ts')).toEqual([
+        before + 1,
+        before + 1,
+      ]);
     } finally {
       (runtime.off ?? runtime.removeListener)!.call(runtime, 'AFTER_EXECUTE', listener);
     }
@@ -96,7 +99,10 @@ describe.each(vmVariants)('$name: internals used by blocks/sync', ({ name, make,
 
   it.runIf(!isTurboWarp)("the runtime's frame timer calls runtime._step through the property (so a wrapper runs every frame)", async () => {
     const runtime = vm.runtime;
-    expect(runtime.constructor.AFTER_EXECUTE, contract('Runtime.AFTER_EXECUTE is absent, so the frame hook wraps _step', 'blocks/sync/frame-hook.ts')).toBeUndefined();
+    expect(
+      runtime.constructor.AFTER_EXECUTE,
+      contract('Runtime.AFTER_EXECUTE is absent, so the frame hook wraps _step', 'blocks/sync/frame-hook.ts'),
+    ).toBeUndefined();
     const step = runtime._step;
     let frames = 0;
     runtime._step = function (this: ContractVm['runtime']) {
@@ -105,7 +111,7 @@ describe.each(vmVariants)('$name: internals used by blocks/sync', ({ name, make,
     };
     try {
       runtime.start();
-      await until(() => frames >= 2, contract("the frame timer to call an own-property runtime._step twice", 'blocks/sync/frame-hook.ts'));
+      await until(() => frames >= 2, contract('the frame timer to call an own-property runtime._step twice', 'blocks/sync/frame-hook.ts'));
     } finally {
       runtime.quit();
       delete (runtime as { _step?: unknown })._step;

@@ -55,7 +55,8 @@ describe.each(vmVariants)('$name: thread internals used by blocks/hats.ts', ({ n
   const go = (value: number) => {
     vm.runtime.getTargetForStage().lookupVariableByNameAndType('go', '')!.value = value;
   };
-  const running = () => (vm.runtime.threads ?? []).filter((t) => t.status !== STATUS_DONE && !t.stackClick && t.topBlock && t.target?.blocks.getBlock(t.topBlock)?.opcode === HAT);
+  const running = () =>
+    (vm.runtime.threads ?? []).filter((t) => t.status !== STATUS_DONE && !t.stackClick && t.topBlock && t.target?.blocks.getBlock(t.topBlock)?.opcode === HAT);
 
   beforeAll(async () => {
     vm = make(turbowarp);
@@ -85,7 +86,8 @@ describe.each(vmVariants)('$name: thread internals used by blocks/hats.ts', ({ n
       expect(vm.runtime.threads?.includes(thread!), contract('runtime.threads lists the running threads')).toBe(true);
     }
     expect(extension.evaluatedOn.length, contract('the hat predicate runs once per started thread')).toBe(2);
-    for (const thread of extension.evaluatedOn) expect(started!.includes(thread as Thread), contract("the predicate's util.thread is a thread startHats returned")).toBe(true);
+    for (const thread of extension.evaluatedOn)
+      expect(started!.includes(thread as Thread), contract("the predicate's util.thread is a thread startHats returned")).toBe(true);
   });
 
   it('startHats does not start a hat whose script is still running (returns no thread for it)', () => {
@@ -108,7 +110,10 @@ describe.each(vmVariants)('$name: thread internals used by blocks/hats.ts', ({ n
   it('startHats(opcode, undefined, target) starts only that target; a stack-clicked script (stackClick true) does not block the hat', () => {
     go(0);
     const onlyB = vm.runtime.startHats(HAT, undefined, sprite('B'));
-    expect(onlyB?.map((t) => t.target?.getName()), contract('startHats with a target starts only that target')).toEqual(['B']);
+    expect(
+      onlyB?.map((t) => t.target?.getName()),
+      contract('startHats with a target starts only that target'),
+    ).toEqual(['B']);
 
     vm.runtime.toggleScript(hatIds.A!, { target: sprite('A'), stackClick: true });
     const clicked = (vm.runtime.threads ?? []).find((t) => t.topBlock === hatIds.A && t.stackClick);

@@ -6,7 +6,8 @@ import VirtualMachine from 'scratch-vm';
 import type { TurboWarpWindow } from '../sync/turbowarp.js';
 
 /** The installed version (scratch-vm's exports hide its package.json from require). */
-export const versionOf = (name: string) => (JSON.parse(readFileSync(new URL(`../../node_modules/${name}/package.json`, import.meta.url), 'utf8')) as { version: string }).version;
+export const versionOf = (name: string) =>
+  (JSON.parse(readFileSync(new URL(`../../node_modules/${name}/package.json`, import.meta.url), 'utf8')) as { version: string }).version;
 
 export interface ContractVariable {
   value: unknown;

@@ -27,11 +27,19 @@ afterEach(async () => {
 });
 
 /** A ws server set up like src/server/server.ts (noServer, handleUpgrade, no deflate) on 127.0.0.1, and one client. */
-async function connectedPair(): Promise<{ server: WebSocket; request: IncomingMessage; upgradeSocket: Duplex; client: WebSocket; received: { text: string; isBinary: boolean }[] }> {
+async function connectedPair(): Promise<{
+  server: WebSocket;
+  request: IncomingMessage;
+  upgradeSocket: Duplex;
+  client: WebSocket;
+  received: { text: string; isBinary: boolean }[];
+}> {
   const http = createServer();
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false });
   const accepted = new Promise<{ server: WebSocket; request: IncomingMessage; upgradeSocket: Duplex }>((resolve) => {
-    http.on('upgrade', (request, upgradeSocket, head) => wss.handleUpgrade(request, upgradeSocket, head, (server) => resolve({ server, request, upgradeSocket })));
+    http.on('upgrade', (request, upgradeSocket, head) =>
+      wss.handleUpgrade(request, upgradeSocket, head, (server) => resolve({ server, request, upgradeSocket })),
+    );
   });
   http.listen(0, '127.0.0.1');
   await once(http, 'listening');

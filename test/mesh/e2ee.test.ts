@@ -32,12 +32,24 @@ describe('e2ee', () => {
     const wire: unknown[] = [];
     const got: unknown[] = [];
     const errors: string[] = [];
-    for (let i = 0; i < 50; i += 1) codecA.encode('B', { candidate: i }, (c) => wire.push(c), (e) => errors.push(e.message));
+    for (let i = 0; i < 50; i += 1)
+      codecA.encode(
+        'B',
+        { candidate: i },
+        (c) => wire.push(c),
+        (e) => errors.push(e.message),
+      );
     await until(() => wire.length + errors.length === 50, 'all 50 signals sealed');
     expect(wire.length).toBe(50);
     expect(wire.every(isSealed)).toBe(true);
     wire.splice(10, 0, ['AAAA', 'AAAAAAAAAAAAAAAA']); // garbage in the middle
-    for (const c of wire) codecB.decode('A', c, (s) => got.push(s), (e) => errors.push(e.message));
+    for (const c of wire)
+      codecB.decode(
+        'A',
+        c,
+        (s) => got.push(s),
+        (e) => errors.push(e.message),
+      );
     await until(() => got.length + errors.length === 51, 'all 51 signals opened or refused');
     expect(got).toEqual(Array.from({ length: 50 }, (_, i) => ({ candidate: i })));
     expect(errors).toHaveLength(1);
@@ -48,10 +60,20 @@ describe('e2ee', () => {
     const a = await KeyPair.generate();
     const codec = new SignalCodec(a, () => undefined);
     const out: unknown[] = [];
-    codec.encode('X', { type: 'offer' }, (c) => out.push(c), () => {});
+    codec.encode(
+      'X',
+      { type: 'offer' },
+      (c) => out.push(c),
+      () => {},
+    );
     expect(out).toEqual([{ type: 'offer' }]); // synchronous, unchanged
     const errors: string[] = [];
-    codec.decode('X', ['abc', 'def'], () => {}, (e) => errors.push(e.message));
+    codec.decode(
+      'X',
+      ['abc', 'def'],
+      () => {},
+      (e) => errors.push(e.message),
+    );
     await until(() => errors.length === 1, 'the signal refused');
     expect(errors[0]).toContain('without a shared key');
   });

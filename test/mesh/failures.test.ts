@@ -76,7 +76,11 @@ describe('link failures', () => {
     expect(old.initiator).toBe(true);
     // Bob's side of the link dies abruptly (not a LEAVE): both notice, ann (the initiator) re-offers.
     bob.mesh.link(ann.id)!.peer.destroy();
-    await until(() => ann.mesh.link(bob.id) !== undefined && ann.mesh.link(bob.id) !== old && ann.mesh.isConnected(bob.id) && bob.mesh.isConnected(ann.id), 'link re-opened', 8000);
+    await until(
+      () => ann.mesh.link(bob.id) !== undefined && ann.mesh.link(bob.id) !== old && ann.mesh.isConnected(bob.id) && bob.mesh.isConnected(ann.id),
+      'link re-opened',
+      8000,
+    );
     expect(ann.errors.some((e) => e.startsWith(`link to ${bob.id} failed`) && e.endsWith('retrying'))).toBe(true);
     expect(bob.errors.some((e) => e.startsWith(`link to ${ann.id} failed`) && !e.endsWith('retrying'))).toBe(true);
     expect(ann.mesh.link(cat.id)).toBe(annToCat);

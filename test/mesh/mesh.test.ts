@@ -27,7 +27,13 @@ describe('mesh', () => {
   it('forms a full mesh of 4 and delivers G_MSG / P_MSG exactly once with the right sender', async () => {
     const [ann, bob, cat, dan] = await team('ann', 'bob', 'cat', 'dan');
     await lobby([ann!, bob!, cat!, dan!]);
-    for (const p of players) expect(p.mesh.connectedPeers().sort()).toEqual(players.filter((o) => o !== p).map((o) => o.id).sort());
+    for (const p of players)
+      expect(p.mesh.connectedPeers().sort()).toEqual(
+        players
+          .filter((o) => o !== p)
+          .map((o) => o.id)
+          .sort(),
+      );
 
     bob!.mesh.broadcast({ hello: 'all' });
     cat!.mesh.sendPrivate(dan!.id, 'just for dan');
@@ -55,12 +61,14 @@ describe('mesh', () => {
     for (const p of players) for (const label of ['chat', 'moves']) expect(opened.filter((o) => o === `${p.name}:${label}`).length).toBeGreaterThanOrEqual(2);
     // Both ends of a link come to agree on each channel's id (a simultaneous open settles on the lower).
     const agreed = () =>
-      players.every((p) => players.every((q) => p === q || ['chat', 'moves'].every((label) => p.mesh.link(q.id)!.channelId(label) === q.mesh.link(p.id)!.channelId(label))));
+      players.every((p) =>
+        players.every((q) => p === q || ['chat', 'moves'].every((label) => p.mesh.link(q.id)!.channelId(label) === q.mesh.link(p.id)!.channelId(label))),
+      );
     await until(agreed, 'channel ids agreed on both ends');
     expect(bob!.mesh.channels().sort()).toEqual(['chat', 'default', 'moves']);
     expect(bob!.mesh.openChannels(ann!.id).sort()).toEqual(['chat', 'default', 'moves']);
     expect(bob!.mesh.openChannels('nobody')).toEqual([]);
-    const ch = (label: string) => (ann!.mesh.link(bob!.id)!.channels.get(label)!);
+    const ch = (label: string) => ann!.mesh.link(bob!.id)!.channels.get(label)!;
     expect(ch('chat').ordered).toBe(true);
     expect(ch('moves').ordered).toBe(false);
     expect(ch('moves').maxRetransmits).toBe(0);
@@ -77,7 +85,10 @@ describe('mesh', () => {
     players.push(dan);
     await dan.session.joinLobby('room');
     await until(fullyMeshed(players), 'dan in the mesh');
-    await until(() => dan.mesh.connectedPeers().every((id) => dan.mesh.link(id)!.channels.has('chat') && dan.mesh.link(id)!.channels.has('moves')), 'channels to dan');
+    await until(
+      () => dan.mesh.connectedPeers().every((id) => dan.mesh.link(id)!.channels.has('chat') && dan.mesh.link(id)!.channels.has('moves')),
+      'channels to dan',
+    );
     dan.mesh.broadcast('dan on moves', 'moves');
     await until(() => received(ann!, 'moves').length === 2, 'dan on moves');
 
@@ -119,7 +130,9 @@ describe('mesh', () => {
     await until(() => events.includes('ann close chat') && events.includes('bob close chat'), 'chat closed on both ends');
     // A send that cannot leave fails one way, whatever the route: thrown to the caller with code 'not-open', not also emitted.
     const errorsBefore = ann!.errors.length;
-    expect(() => ann!.mesh.broadcast('lost?', 'chat')).toThrow(expect.objectContaining({ code: 'not-open', message: `channel "chat" is not open to ${bob!.id}` }));
+    expect(() => ann!.mesh.broadcast('lost?', 'chat')).toThrow(
+      expect.objectContaining({ code: 'not-open', message: `channel "chat" is not open to ${bob!.id}` }),
+    );
     expect(() => ann!.mesh.sendPrivate(bob!.id, 'lost?', 'chat')).toThrow(expect.objectContaining({ code: 'not-open', peer: bob!.id }));
     expect(ann!.mesh.failedSends).toBe(2);
     expect(ann!.errors.length).toBe(errorsBefore);
@@ -143,7 +156,13 @@ describe('mesh', () => {
     raw.send('default', JSON.stringify({ opcode: 'NEW_CHAN', payload: { id: sideId, label: 'other', ordered: true } }));
     raw.send('default', JSON.stringify({ opcode: 'NEW_CHAN', payload: { id: 5000, label: 'big', ordered: true } }));
     raw.send('side', JSON.stringify({ opcode: 'NEW_CHAN', payload: { id: 900, label: 'x', ordered: true } }));
-    raw.send('default', JSON.stringify([{ opcode: 'G_MSG', payload: 'one' }, { opcode: 'P_MSG', payload: 'two' }]));
+    raw.send(
+      'default',
+      JSON.stringify([
+        { opcode: 'G_MSG', payload: 'one' },
+        { opcode: 'P_MSG', payload: 'two' },
+      ]),
+    );
     await until(() => ann!.messages.length === 2, 'the valid batch');
     expect(ann!.messages.map((m) => [m.from, m.opcode, m.payload])).toEqual([
       [bob!.id, 'G_MSG', 'one'],
@@ -178,7 +197,7 @@ describe('mesh', () => {
     expect(cat!.mesh.connectedPeers()).toEqual([bob!.id]);
   });
 
-  it('tears down exactly the kicked / leaving player\'s links', async () => {
+  it("tears down exactly the kicked / leaving player's links", async () => {
     const [ann, bob, cat, dan] = await team('ann', 'bob', 'cat', 'dan');
     await lobby([ann!, bob!, cat!, dan!]);
     const keep = bob!.mesh.link(dan!.id);

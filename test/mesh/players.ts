@@ -47,8 +47,7 @@ export async function until(predicate: () => boolean, what: string, timeoutMs = 
   }
 }
 
-export const fullyMeshed = (players: Player[]) => () =>
-  players.every((p) => p.mesh.connectedPeers().length === players.length - 1);
+export const fullyMeshed = (players: Player[]) => () => players.every((p) => p.mesh.connectedPeers().length === players.length - 1);
 
 /** The host creates `name`, the others join in order; resolves when the mesh is complete. */
 export async function lobby(players: Player[], name = 'room'): Promise<void> {

@@ -23,9 +23,7 @@ const reason = (fn: () => unknown): string => {
 
 describe('client → server packets', () => {
   it('accepts a valid INIT and keeps listener, drops unknown fields', () => {
-    const packet = decodeClientPacket(
-      JSON.stringify({ opcode: 'INIT', payload: { username: 'ann', extra: 1 }, listener: 'l1', junk: true }),
-    );
+    const packet = decodeClientPacket(JSON.stringify({ opcode: 'INIT', payload: { username: 'ann', extra: 1 }, listener: 'l1', junk: true }));
     expect(packet).toEqual({ opcode: 'INIT', payload: { username: 'ann' }, listener: 'l1', recipient: undefined, bare: false });
   });
 
@@ -45,7 +43,11 @@ describe('client → server packets', () => {
     ['username type', '{"opcode":"INIT","payload":{"username":5}}', 'payload.username must be a string'],
     ['empty username', '{"opcode":"INIT","payload":{"username":""}}', 'payload.username must be 1–64 characters long'],
     ['control char', '{"opcode":"INIT","payload":{"username":"a\\u0007b"}}', 'payload.username must be printable text'],
-    ['max players', '{"opcode":"CREATE_LOBBY","payload":{"name":"x","max_players":-2,"password":"","locked":false,"enable_relay":false}}', 'payload.max_players must be an integer from -1 to 1000'],
+    [
+      'max players',
+      '{"opcode":"CREATE_LOBBY","payload":{"name":"x","max_players":-2,"password":"","locked":false,"enable_relay":false}}',
+      'payload.max_players must be an integer from -1 to 1000',
+    ],
     ['manage method', '{"opcode":"MANAGE_LOBBY","payload":{"method":"explode","args":null}}', 'payload.method must be one of'],
     ['signal type', '{"opcode":"ICE","payload":{"type":7,"contents":{}},"recipient":"x"}', 'payload.type must be one of 0, 1'],
     ['listener type', '{"opcode":"KEEPALIVE","listener":5}', 'listener must be a string'],

@@ -31,9 +31,19 @@ let frames: ReturnType<typeof setInterval>;
 const by = (name: string) => players.find((p) => p.name === name)!;
 
 beforeAll(async () => {
-  relay = webRtcRelay({ wrtc, log: (_level, event, fields = {}) => relayLog.push({ event, ...fields }), observe: (from, _channel, text) => seen.push({ from, text }) });
+  relay = webRtcRelay({
+    wrtc,
+    log: (_level, event, fields = {}) => relayLog.push({ event, ...fields }),
+    observe: (from, _channel, text) => seen.push({ from, text }),
+  });
   server = await startServer({ port: 0, logger: silentLogger, relay });
-  for (const [name, encryption] of [['ann', true], ['bob', true], ['cat', false], ['dan', false], ['eve', true]] as const) {
+  for (const [name, encryption] of [
+    ['ann', true],
+    ['bob', true],
+    ['cat', false],
+    ['dan', false],
+    ['eve', true],
+  ] as const) {
     const client = new CloudLinkClient({ WebSocket: WebSocket as unknown as WebSocketConstructor, wrtc, keepaliveMs: 0 });
     const player: Player = { name, client, messages: [], score: new MemoryVariable(0), log: new MemoryList([]) };
     client.on('message', (m) => player.messages.push(m));
@@ -72,7 +82,9 @@ describe('relay lobby', () => {
     await until(() => players.filter((p) => p.name !== 'cat').every((p) => p.messages.some((m) => m.kind === 'broadcast')), 'the broadcast');
     await new Promise((resolve) => setTimeout(resolve, 100));
     for (const p of players.filter((q) => q.name !== 'cat')) {
-      expect(p.messages.filter((m) => m.kind === 'broadcast')).toEqual([{ from: by('cat').client.myId, channel: 'default', kind: 'broadcast', payload: { hello: 'everyone' } }]);
+      expect(p.messages.filter((m) => m.kind === 'broadcast')).toEqual([
+        { from: by('cat').client.myId, channel: 'default', kind: 'broadcast', payload: { hello: 'everyone' } },
+      ]);
     }
     expect(by('cat').messages).toEqual([]);
   });
@@ -83,11 +95,17 @@ describe('relay lobby', () => {
     const before = seen.length;
     ann.client.sendPrivate(bob.client.myId, 'for bob, sealed');
     by('cat').client.sendPrivate(by('dan').client.myId, 'for dan, clear');
-    await until(() => bob.messages.some((m) => m.payload === 'for bob, sealed') && by('dan').messages.some((m) => m.payload === 'for dan, clear'), 'private messages');
+    await until(
+      () => bob.messages.some((m) => m.payload === 'for bob, sealed') && by('dan').messages.some((m) => m.payload === 'for dan, clear'),
+      'private messages',
+    );
     expect(bob.messages.find((m) => m.kind === 'private')).toEqual({ from: ann.client.myId, channel: 'default', kind: 'private', payload: 'for bob, sealed' });
     for (const p of players.filter((q) => !['bob', 'dan'].includes(q.name))) expect(p.messages.filter((m) => m.kind === 'private')).toEqual([]);
 
-    const fromAnn = seen.slice(before).filter((s) => s.from === ann.client.myId).map((s) => JSON.parse(s.text) as { opcode: string; sealed?: unknown; payload?: unknown });
+    const fromAnn = seen
+      .slice(before)
+      .filter((s) => s.from === ann.client.myId)
+      .map((s) => JSON.parse(s.text) as { opcode: string; sealed?: unknown; payload?: unknown });
     expect(fromAnn).toEqual([{ opcode: 'P_MSG', recipient: bob.client.myId, sealed: [expect.any(String), expect.any(String)] }]);
     expect(JSON.stringify(seen)).not.toContain('for bob, sealed');
     expect(JSON.stringify(seen)).toContain('for dan, clear');
@@ -103,10 +121,13 @@ describe('relay lobby', () => {
     by('bob').client.openChannel('moves', false);
     await until(() => players.every((p) => p.client.mesh!.link(p.client.mesh!.relayId!)!.channels.has('moves')), 'moves on every relay link', 10_000);
     by('eve').client.broadcast('fast', 'moves');
-    await until(() => players.filter((p) => p.name !== 'eve').every((p) => p.messages.some((m) => m.channel === 'moves' && m.payload === 'fast')), 'message on moves');
+    await until(
+      () => players.filter((p) => p.name !== 'eve').every((p) => p.messages.some((m) => m.channel === 'moves' && m.payload === 'fast')),
+      'message on moves',
+    );
   });
 
-  it('logs what goes wrong on a relay link through the server\'s logger, and refuses a NEW_CHAN reusing an id (the shared channel rule)', async () => {
+  it("logs what goes wrong on a relay link through the server's logger, and refuses a NEW_CHAN reusing an id (the shared channel rule)", async () => {
     const ann = by('ann').client;
     const mesh = ann.mesh!;
     const link = mesh.link(mesh.relayId!)!;

@@ -2,17 +2,8 @@
 // sprite-local variable and list, and edits them when told (by broadcasts from the test).
 import { cl5 } from '../../examples/lib/define.js';
 import { cloudlinkShape } from '../../examples/lib/extension-shape.js';
-import {
-  addToList,
-  changeVar,
-  join,
-  ProjectBuilder,
-  repeat,
-  variable,
-  whenReceived,
-} from '../../examples/lib/project.js';
+import { addToList, changeVar, join, ProjectBuilder, repeat, variable, whenReceived } from '../../examples/lib/project.js';
 import { playerEdits, stageEdits } from '../sync/vm-harness.js';
-
 
 export function syncProject(): object {
   const project = new ProjectBuilder(cloudlinkShape());
@@ -33,14 +24,18 @@ export function syncProject(): object {
     )
     .script(
       cl5('whenBroadcast', { CHANNEL: 'chat' }),
-      addToList('inbox', join('chat:', join(cl5('lastData', { KIND: 'broadcast', CHANNEL: 'chat' }), join('<', join(cl5('lastSender', { KIND: 'broadcast', CHANNEL: 'chat' }), '>'))))),
+      addToList(
+        'inbox',
+        join(
+          'chat:',
+          join(cl5('lastData', { KIND: 'broadcast', CHANNEL: 'chat' }), join('<', join(cl5('lastSender', { KIND: 'broadcast', CHANNEL: 'chat' }), '>'))),
+        ),
+      ),
     )
     .script(cl5('whenBroadcast', { CHANNEL: 'default' }), addToList('inbox', join('default:', cl5('lastData', { KIND: 'broadcast', CHANNEL: 'default' }))));
 
   const player = project.sprite('Player');
   player.variable('hp', 100).list('inv', []);
-  player
-    .script(whenReceived('sync'), cl5('syncVariable', { VAR: 'hp', ID: 'hp' }), cl5('syncList', { LISTNAME: 'inv', ID: 'inv' }))
-    .script(...playerEdits());
+  player.script(whenReceived('sync'), cl5('syncVariable', { VAR: 'hp', ID: 'hp' }), cl5('syncList', { LISTNAME: 'inv', ID: 'inv' })).script(...playerEdits());
   return project.toJSON();
 }

@@ -74,7 +74,10 @@ describe('networked variables and lists in the Scratch VM', () => {
     const [ann, bob, cat] = players;
     ann!.broadcast('openchat');
     // Talk once 'chat' is open between every pair (both ends of each link).
-    await until(() => players.every((p) => players.every((q) => q === p || p.client.openChannels(q.client.myId).includes('chat'))), 'chat open between every pair');
+    await until(
+      () => players.every((p) => players.every((q) => q === p || p.client.openChannels(q.client.myId).includes('chat'))),
+      'chat open between every pair',
+    );
     bob!.broadcast('say');
     await until(() => [ann, cat].every((p) => (p!.value(p!.stage, 'inbox', 'list') as string[]).length === 2), 'two hats fired on each receiver');
     for (const p of [ann, cat]) {

@@ -72,7 +72,10 @@ describe('CLI', () => {
     const wsUrl = await waitFor(() => /Server URL[^\n]*?(ws:\/\/127\.0\.0\.1:\d+\/)/.exec(server.stdout())?.[1], 'the server URL');
     const base = wsUrl.replace('ws:', 'http:').replace(/\/$/, '');
     expect(server.stdout()).toContain(`${base}/cloudlink5.js`);
-    const listening = server.stdout().split('\n').find((line) => line.includes('"server.listening"'))!;
+    const listening = server
+      .stdout()
+      .split('\n')
+      .find((line) => line.includes('"server.listening"'))!;
     expect(JSON.parse(listening)).toMatchObject({ level: 'info', event: 'server.listening', time: expect.any(String) });
 
     // The origin list came from the environment (spaces trimmed).

@@ -56,7 +56,7 @@ describe('signal relay', () => {
     expect((await ann.next('ICE')).payload).toEqual({ type: 1, contents: ['Y3Q=', 'aXY='] });
   });
 
-  it('forwards a signal with exactly one origin, the server\'s; a sender\'s listener or extra fields are not passed on', async () => {
+  it("forwards a signal with exactly one origin, the server's; a sender's listener or extra fields are not passed on", async () => {
     await serve();
     const [ann, bob] = await pair();
     const frames: string[] = [];

@@ -50,7 +50,10 @@ describe('token verifier', () => {
     expect(await ann.request('INIT', { username: 'ann', token: 'bad' })).toMatchObject({ opcode: 'WARNING', payload: 'invalid token' });
     const ok = await ann.request('INIT', { username: 'ann', token: 'good' });
     expect(ok).toMatchObject({ opcode: 'INIT_OK', payload: { user_id: 'acct-ann', username: 'ann' } });
-    expect(calls).toEqual([['bad', 'ann'], ['good', 'ann']]);
+    expect(calls).toEqual([
+      ['bad', 'ann'],
+      ['good', 'ann'],
+    ]);
     // No token: a guest whose user id is its instance id.
     const bob = await open();
     const guest = (await bob.request('INIT', { username: 'bob' }, 'INIT_OK')).payload as { instance_id: string; user_id: string };
@@ -76,7 +79,7 @@ describe('token verifier', () => {
 });
 
 describe('request order', () => {
-  it('handles one player\'s requests in order even when one waits (password hashing)', async () => {
+  it("handles one player's requests in order even when one waits (password hashing)", async () => {
     await serve();
     const ann = await player('ann');
     // Sent back to back: the lock must apply to the lobby the first request creates.
@@ -201,7 +204,9 @@ describe('relay hook', () => {
     const signal = { type: 0, contents: { type: 'offer', sdp: 'x' } };
     bob.send({ opcode: 'MAKE_OFFER', payload: signal, recipient: 'relay-room', origin: { instance_id: 'forged', username: 'mallory' } });
     await settle();
-    expect(relay.signals).toEqual([{ lobby: 'room', from: expect.objectContaining({ instance_id: bob.id, username: 'bob' }), opcode: 'MAKE_OFFER', payload: signal }]);
+    expect(relay.signals).toEqual([
+      { lobby: 'room', from: expect.objectContaining({ instance_id: bob.id, username: 'bob' }), opcode: 'MAKE_OFFER', payload: signal },
+    ]);
 
     // Relay → member: delivered with the relay as origin; non-members get nothing.
     relay.send!(bob.id, 'MAKE_ANSWER', { type: 0, contents: { type: 'answer', sdp: 'y' } });
@@ -209,7 +214,9 @@ describe('relay hook', () => {
 
     // Voice is not relayed: a voice signal to the relay is refused and never reaches the provider.
     const voice = { type: 1, contents: { type: 'offer', sdp: 'v' } };
-    expect(await bob.request('MAKE_OFFER', voice, 'WARNING', { recipient: 'relay-room' })).toMatchObject({ payload: 'voice is not relayed: calls need a direct link between the two players' });
+    expect(await bob.request('MAKE_OFFER', voice, 'WARNING', { recipient: 'relay-room' })).toMatchObject({
+      payload: 'voice is not relayed: calls need a direct link between the two players',
+    });
     expect(relay.signals).toHaveLength(1);
 
     // A player outside the lobby cannot reach the relay.

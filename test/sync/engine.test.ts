@@ -27,7 +27,12 @@ describe('diffList', () => {
     expect(roundTrip(['a', 'b'], ['a', 'b'])).toEqual([]);
     expect(roundTrip(long, [...long, 'new'])).toEqual([{ method: 'replace', payload: { index: 1000, value: 'new' } }]); // add
     expect(roundTrip(long, [])).toEqual([{ method: 'length', payload: 0 }]); // delete all
-    expect(roundTrip(long, long.map((v, i) => (i === 500 ? 'x' : v)))).toEqual([{ method: 'replace', payload: { index: 500, value: 'x' } }]); // replace item
+    expect(
+      roundTrip(
+        long,
+        long.map((v, i) => (i === 500 ? 'x' : v)),
+      ),
+    ).toEqual([{ method: 'replace', payload: { index: 500, value: 'x' } }]); // replace item
     expect(roundTrip(long, long.slice(0, -1))).toEqual([{ method: 'length', payload: 999 }]); // delete last
     expect(roundTrip([...long, 'b', 'c'], [...long, 'c'])).toEqual([
       { method: 'length', payload: 1001 },
@@ -104,10 +109,14 @@ describe('SyncEngine', () => {
     const lb = new MemoryList(['x', 'y', 'z']);
     a.bind('log', null, la);
     b.bind('log', null, lb);
-    for (const packet of decodePeerMessage(JSON.stringify({ opcode: 'G_LIST', method: 'reset', payload: ['p', 'q'], id: 'log', seq: 1 }))) b.receive('a', packet);
+    for (const packet of decodePeerMessage(JSON.stringify({ opcode: 'G_LIST', method: 'reset', payload: ['p', 'q'], id: 'log', seq: 1 })))
+      b.receive('a', packet);
     expect(lb.value).toEqual(['p', 'q']);
     // The next edit on top of it applies in place, as after a 'set'.
-    for (const packet of decodePeerMessage(JSON.stringify({ opcode: 'G_LIST', method: 'replace', payload: { index: 1, value: 'r' }, id: 'log', seq: 2, base: [1, 'a'] }))) b.receive('a', packet);
+    for (const packet of decodePeerMessage(
+      JSON.stringify({ opcode: 'G_LIST', method: 'replace', payload: { index: 1, value: 'r' }, id: 'log', seq: 2, base: [1, 'a'] }),
+    ))
+      b.receive('a', packet);
     expect(lb.value).toEqual(['p', 'r']);
     expect(net.errors).toEqual([]);
   });
@@ -333,7 +342,10 @@ describe('SyncEngine ordering, pending edits and catching up', () => {
         for (let k = Math.floor(random() * 3); k > 0; k -= 1) net.deliverOne((links) => Math.floor(random() * links.length));
       }
       net.settle((links) => Math.floor(random() * links.length));
-      expect(vars.map((v) => v.value), `seed ${seed}`).toEqual([vars[0]!.value, vars[0]!.value, vars[0]!.value]);
+      expect(
+        vars.map((v) => v.value),
+        `seed ${seed}`,
+      ).toEqual([vars[0]!.value, vars[0]!.value, vars[0]!.value]);
       const versions = [...net.engines.values()].map((engine) => engine.versionOf('v'));
       expect(versions[1]).toEqual(versions[0]);
       expect(versions[2]).toEqual(versions[0]);

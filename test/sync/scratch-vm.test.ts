@@ -48,7 +48,7 @@ describe('Scratch binding in the real scratch-vm', () => {
     expect(frames).toBe(32);
     stopToo();
     expect(runtime._step).toBe(original);
-    expect(Object.prototype.hasOwnProperty.call(runtime, '_step')).toBe(false);
+    expect(Object.hasOwn(runtime, '_step')).toBe(false);
   });
 
   it('uses AFTER_EXECUTE on a runtime that emits it (TurboWarp) instead of wrapping _step', () => {
@@ -73,7 +73,7 @@ describe('Scratch binding in the real scratch-vm', () => {
     const runtime = new TurboWarpLikeRuntime() as unknown as ScratchRuntime;
     let frames = 0;
     const stop = onEveryFrame(runtime, () => (frames += 1));
-    expect(Object.prototype.hasOwnProperty.call(runtime, '_step')).toBe(false);
+    expect(Object.hasOwn(runtime, '_step')).toBe(false);
     runtime._step();
     expect(frames).toBe(1);
     stop();

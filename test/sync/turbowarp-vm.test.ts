@@ -59,7 +59,7 @@ describe("Scratch binding on TurboWarp's compiled VM", () => {
       node.data.syncList(node.player, 'inv', 'inv', null);
     }
     expect(runtime.listenerCount('AFTER_EXECUTE')).toBe(listeners + 1);
-    expect(Object.prototype.hasOwnProperty.call(runtime, '_step')).toBe(false);
+    expect(Object.hasOwn(runtime, '_step')).toBe(false);
 
     const threads = runtime.startHats('event_whenbroadcastreceived', { BROADCAST_OPTION: 'edits' }) as { isCompiled?: boolean }[];
     expect(threads.length).toBe(2);

@@ -27,7 +27,12 @@ export class TurboWarpWindow {
 
   constructor() {
     // A silent virtual console: the VM's asset warnings and jsdom's "getContext not implemented".
-    this.dom = new JSDOM('<!doctype html><body></body>', { runScripts: 'outside-only', pretendToBeVisual: true, url: 'http://127.0.0.1/', virtualConsole: new VirtualConsole() });
+    this.dom = new JSDOM('<!doctype html><body></body>', {
+      runScripts: 'outside-only',
+      pretendToBeVisual: true,
+      url: 'http://127.0.0.1/',
+      virtualConsole: new VirtualConsole(),
+    });
     // jsdom's performance has no mark/measure, which the project loader calls.
     const perf = this.dom.window.performance as unknown as Record<string, unknown>;
     perf.mark ??= () => {};

@@ -19,7 +19,7 @@ import {
   variable,
   whenReceived,
 } from '../../examples/lib/project.js';
-import { MemoryNetwork } from './memory.js';
+import type { MemoryNetwork } from './memory.js';
 
 /** What the harness uses of a VM: vanilla scratch-vm's, or TurboWarp's (test/sync/turbowarp-vm.test.ts). */
 export interface Vm {
@@ -36,7 +36,16 @@ export interface Vm {
 
 /** "when I receive [edits]": one of each list edit and two variable edits, on the stage's score and log. */
 export const stageEdits = () =>
-  [whenReceived('edits'), setVar('score', 10), changeVar('score', 5), addToList('log', 'a'), addToList('log', 'b'), insertAt('log', 1, 'first'), replaceItem('log', 2, 'second'), deleteOf('log', 3)] as const;
+  [
+    whenReceived('edits'),
+    setVar('score', 10),
+    changeVar('score', 5),
+    addToList('log', 'a'),
+    addToList('log', 'b'),
+    insertAt('log', 1, 'first'),
+    replaceItem('log', 2, 'second'),
+    deleteOf('log', 3),
+  ] as const;
 
 /** The same for the sprite "Player"'s local hp and inv (ends with inv = ["bow"]). */
 export const playerEdits = () =>
@@ -56,9 +65,7 @@ export function project(): object {
     .script(whenReceived('mine'), setVar('score', join('from ', variable('me'))));
   const player = p.sprite('Player');
   player.variable('hp', 100).list('inv', []);
-  player
-    .script(...playerEdits())
-    .script(whenReceived('burst'), repeat(100, [insertAt('inv', 1, join(variable('me'), '-i')), changeVar('hp', -1)]));
+  player.script(...playerEdits()).script(whenReceived('burst'), repeat(100, [insertAt('inv', 1, join(variable('me'), '-i')), changeVar('hp', -1)]));
   return p.toJSON();
 }
 

@@ -3,13 +3,7 @@
 // (signalling.ts); in a relay lobby one link to the relay peer carries everything (relay-route.ts).
 // Either way a peer is reached through a Route (route.ts). Named channels are lobby-wide
 // (src/peer/channel-table.ts); G_MSG/P_MSG and the other in-band packets go to listeners.
-import {
-  channelLabel,
-  decodePeerMessage,
-  encodePeerMessage,
-  type PeerPacket,
-  type User,
-} from '../../protocol/index.js';
+import { channelLabel, decodePeerMessage, encodePeerMessage, type PeerPacket, type User } from '../../protocol/index.js';
 import { ChannelTable, type NewChan } from '../../peer/channel-table.js';
 import { Emitter } from '../../peer/emitter.js';
 import { DEFAULT_CHANNEL, type PeerLink } from '../../peer/link.js';
@@ -198,7 +192,12 @@ export class Mesh extends Emitter<MeshEvents> {
   private useRelay(relayId: string): void {
     if (this.relay?.id === relayId) return;
     this.dropAll('the lobby uses a relay');
-    this.relay = new RelayRoute(relayId, () => this.links.get(relayId), this.codec, (error) => this.failedLater(error));
+    this.relay = new RelayRoute(
+      relayId,
+      () => this.links.get(relayId),
+      this.codec,
+      (error) => this.failedLater(error),
+    );
     this.links.connect(relayId);
   }
 
@@ -341,7 +340,8 @@ export class Mesh extends Emitter<MeshEvents> {
         failed.push(link.peerId);
       }
     }
-    if (failed.length) throw new CloudLinkError('not-open', `channel "${channel}" is not open to ${failed.join(', ')}`, failed.length === 1 ? { peer: failed[0]! } : {});
+    if (failed.length)
+      throw new CloudLinkError('not-open', `channel "${channel}" is not open to ${failed.join(', ')}`, failed.length === 1 ? { peer: failed[0]! } : {});
   }
 
   /** P_MSG to one peer. */

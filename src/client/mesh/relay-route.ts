@@ -53,7 +53,10 @@ export class RelayRoute {
         const out = sealing ? await this.seal(peer, addressed) : addressed;
         sendOn(link, channel, encodePeerMessage(out), peer);
       },
-      (error) => this.failed(error instanceof CloudLinkError ? error : new CloudLinkError('encryption', `could not send to ${peer} through the relay: ${error.message}`, { peer })),
+      (error) =>
+        this.failed(
+          error instanceof CloudLinkError ? error : new CloudLinkError('encryption', `could not send to ${peer} through the relay: ${error.message}`, { peer }),
+        ),
     );
   }
 
@@ -92,7 +95,8 @@ export class RelayRoute {
         if (!opened || !isPrivate(opened)) throw new Error('a sealed packet must hold one private packet');
         deliver(from, opened);
       },
-      (error) => this.failed(new CloudLinkError('encryption', `packet from ${from} through the relay: ${error.message}`, { peer: from, opcode: packet.opcode })),
+      (error) =>
+        this.failed(new CloudLinkError('encryption', `packet from ${from} through the relay: ${error.message}`, { peer: from, opcode: packet.opcode })),
     );
   }
 

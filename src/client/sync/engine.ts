@@ -153,7 +153,12 @@ export class SyncEngine {
       this.entries.set(key, entry);
     }
     if (entry.kind !== kind) {
-      this.onError(new CloudLinkError('protocol', `"${packet.id}" is a ${entry.kind === 'var' ? 'variable' : 'list'} here, but ${from} sent ${packet.opcode}`, { peer: from, opcode: packet.opcode }));
+      this.onError(
+        new CloudLinkError('protocol', `"${packet.id}" is a ${entry.kind === 'var' ? 'variable' : 'list'} here, but ${from} sent ${packet.opcode}`, {
+          peer: from,
+          opcode: packet.opcode,
+        }),
+      );
       return;
     }
     // A local change not flushed yet (made outside a frame, e.g. in a list monitor) gets its version
@@ -256,11 +261,7 @@ export class SyncEngine {
   }
 
   /** A packet at the entry's current version; `writer` only when someone else wrote it. */
-  private packet(
-    entry: Entry,
-    body: { opcode: 'VAR'; payload: ScratchValue } | ({ opcode: 'LIST' } & ListEdit),
-    base?: Version,
-  ): PeerPacket {
+  private packet(entry: Entry, body: { opcode: 'VAR'; payload: ScratchValue } | ({ opcode: 'LIST' } & ListEdit), base?: Version): PeerPacket {
     const opcode = `${entry.scope === null ? 'G' : 'P'}_${body.opcode}` as 'G_VAR';
     const [seq, writer] = entry.version;
     return {
@@ -303,9 +304,13 @@ export class SyncEngine {
     const broadcast = this.transport.broadcast;
     if (!broadcast) return false;
     let relayed = true;
-    this.deliver((chunk) => {
-      if (!broadcast.call(this.transport, chunk)) relayed = false;
-    }, packets, EVERYONE);
+    this.deliver(
+      (chunk) => {
+        if (!broadcast.call(this.transport, chunk)) relayed = false;
+      },
+      packets,
+      EVERYONE,
+    );
     return relayed;
   }
 
