@@ -45,7 +45,13 @@ async function rawSimplePeer() {
   b.on('signal', (s) => a.signal(s));
   await Promise.all([new Promise((r) => a.once('connect', r)), new Promise((r) => b.once('connect', r))]);
   b.on('data', (data) => b.send(JSON.stringify(JSON.parse(String(data)))));
-  const pair = { send: (msg) => a.send(JSON.stringify(msg)), close: () => (a.destroy(), b.destroy()) };
+  const pair = {
+    send: (msg) => a.send(JSON.stringify(msg)),
+    close: () => {
+      a.destroy();
+      b.destroy();
+    },
+  };
   a.on('data', (data) => {
     JSON.parse(String(data));
     pair.pending();
@@ -57,7 +63,14 @@ async function connectPlayer(server, name) {
   const session = await Session.connect({ url: server.wsUrl, ugi: 'bench', WebSocket, keepaliveMs: 0 });
   await session.init(name);
   const mesh = new Mesh(session, { wrtc });
-  return { session, mesh, close: () => (mesh.destroy(), session.close()) };
+  return {
+    session,
+    mesh,
+    close: () => {
+      mesh.destroy();
+      session.close();
+    },
+  };
 }
 
 const fullyOpen = (players) => players.every((p) => p.mesh.connectedPeers().length === players.length - 1);
@@ -78,7 +91,13 @@ async function ourStack(server) {
   await waitFor(() => fullyOpen([a, b]), 10_000);
   const bId = b.session.me.instance_id;
   b.mesh.on('message', (m) => b.mesh.sendPrivate(m.from, m.payload));
-  const pair = { send: (msg) => a.mesh.sendPrivate(bId, msg), close: () => (a.close(), b.close()) };
+  const pair = {
+    send: (msg) => a.mesh.sendPrivate(bId, msg),
+    close: () => {
+      a.close();
+      b.close();
+    },
+  };
   a.mesh.on('message', () => pair.pending());
   return pair;
 }

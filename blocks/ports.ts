@@ -19,7 +19,7 @@ export interface DataSync {
   /** The same for a list (G_LIST / P_LIST). */
   syncList(target: ScratchTarget, name: string, networkId: string, peer: string | null): void;
   /** Stop syncing every binding of `networkId`; false if there was none. */
-  stopSyncing(networkId: string): boolean | void;
+  stopSyncing(networkId: string): boolean;
   /** Stop every binding (the "stop syncing everything" block). */
   stopAll(): void;
   /**

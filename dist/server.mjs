@@ -2,7 +2,8 @@
 import { parseArgs } from "node:util";
 
 // src/server/log.ts
-var jsonLogger = (write = (line) => process.stdout.write(line + "\n")) => (level, event, fields = {}) => write(JSON.stringify({ time: (/* @__PURE__ */ new Date()).toISOString(), level, event, ...fields }));
+var jsonLogger = (write = (line) => process.stdout.write(`${line}
+`)) => (level, event, fields = {}) => write(JSON.stringify({ time: (/* @__PURE__ */ new Date()).toISOString(), level, event, ...fields }));
 
 // src/server/relay/relay-provider.ts
 import { randomUUID } from "node:crypto";
@@ -115,17 +116,7 @@ var lobbyInfo = object({
   relay_enabled: boolean,
   hidden: boolean
 });
-var manageMethods = [
-  "lock",
-  "unlock",
-  "hide",
-  "show",
-  "kick",
-  "change_password",
-  "change_max_players",
-  "transfer_ownership",
-  "close_lobby"
-];
+var manageMethods = ["lock", "unlock", "hide", "show", "kick", "change_password", "change_max_players", "transfer_ownership", "close_lobby"];
 var clientOpcodes = {
   INIT: object({
     username,
@@ -339,15 +330,23 @@ function encodePeerMessage(packets) {
 // src/protocol/version.ts
 var VERSION = "0.1.0";
 
-// src/client/mesh/link.ts
+// src/peer/link.ts
 import SimplePeer from "simple-peer";
 
-// src/client/emitter.ts
+// src/peer/emitter.ts
+var logToConsole = (event, error) => console.error(`CloudLink 5: a "${event}" listener threw`, error);
 var Emitter = class {
+  constructor(onListenerError = logToConsole) {
+    this.onListenerError = onListenerError;
+  }
+  onListenerError;
   listeners = /* @__PURE__ */ new Map();
   on(event, listener2) {
     let set = this.listeners.get(event);
-    if (!set) this.listeners.set(event, set = /* @__PURE__ */ new Set());
+    if (!set) {
+      set = /* @__PURE__ */ new Set();
+      this.listeners.set(event, set);
+    }
     set.add(listener2);
     return () => this.off(event, listener2);
   }
@@ -361,13 +360,13 @@ var Emitter = class {
   off(event, listener2) {
     this.listeners.get(event)?.delete(listener2);
   }
-  /** A throwing listener must not stop the others, nor the protocol code that emitted; it is logged. */
+  /** A throwing listener must not stop the others, nor the protocol code that emitted: it is reported to the sink. */
   emit(event, ...args) {
     for (const listener2 of [...this.listeners.get(event) ?? []]) {
       try {
         listener2(...args);
       } catch (error) {
-        console.error(`CloudLink 5: a "${String(event)}" listener threw`, error);
+        this.onListenerError(String(event), error);
       }
     }
   }
@@ -376,7 +375,7 @@ var Emitter = class {
   }
 };
 
-// src/client/mesh/link.ts
+// src/peer/link.ts
 var DEFAULT_CHANNEL = "default";
 var PeerLink = class extends Emitter {
   peerId;
@@ -389,13 +388,10 @@ var PeerLink = class extends Emitter {
   connected = false;
   closed = false;
   firstSignalSent = false;
-  /** The initiator allocates even channel ids, the answerer odd ones, so the two never pick the same. */
-  nextChannelId;
   constructor(options2) {
-    super();
+    super(options2.onListenerError);
     this.peerId = options2.peerId;
     this.initiator = options2.initiator;
-    this.nextChannelId = FIRST_CHANNEL_ID + (options2.initiator ? 0 : 1);
     this.peer = new SimplePeer({
       initiator: options2.initiator,
       wrtc: options2.wrtc,
@@ -406,7 +402,7 @@ var PeerLink = class extends Emitter {
     this.peer.on("signal", (signal2) => {
       const opening = !this.firstSignalSent && (signal2.type === "offer" || signal2.type === "answer");
       if (opening) this.firstSignalSent = true;
-      options2.onSignal(signal2, opening ? signal2.type : "ice");
+      options2.onSignal(signal2, !opening ? "ICE" : signal2.type === "offer" ? "MAKE_OFFER" : "MAKE_ANSWER");
     });
     this.internals._onChannelMessage = (event) => this.received(DEFAULT_CHANNEL, event.data);
     this.peer.on("connect", () => this.opened());
@@ -430,17 +426,6 @@ var PeerLink = class extends Emitter {
   }
   received(label, data) {
     this.emit("data", label, typeof data === "string" ? data : new TextDecoder().decode(data));
-  }
-  /** An id for a channel I open on this link. */
-  allocateChannelId() {
-    const id = this.nextChannelId;
-    if (id > LAST_CHANNEL_ID) throw new Error(`too many channels on the link to ${this.peerId}`);
-    this.nextChannelId += 2;
-    return id;
-  }
-  /** The remote side used `id`: never allocate it (or anything below it) again. */
-  noteChannelId(id) {
-    while (this.nextChannelId <= id) this.nextChannelId += 2;
   }
   hasChannel(label) {
     return this.channels.has(label) || this.pendingChannels.has(label);
@@ -520,8 +505,85 @@ var PeerLink = class extends Emitter {
   }
 };
 
+// src/peer/channel-table.ts
+var ChannelTable = class {
+  constructor(links, announce) {
+    this.links = links;
+    this.announce = announce;
+  }
+  links;
+  announce;
+  /** label → ordered. */
+  wanted = /* @__PURE__ */ new Map();
+  /** The next id I allocate on each link. */
+  nextId = /* @__PURE__ */ new WeakMap();
+  labels() {
+    return [...this.wanted.keys()];
+  }
+  has(label) {
+    return this.wanted.has(label);
+  }
+  /**
+   * Carries `label` on every link, now and on links that open later. A label already carried keeps
+   * its ordering, but is (re)created on links where it is missing (e.g. the other side closed it:
+   * negotiated channels close on both ends).
+   */
+  open(label, ordered) {
+    const known = this.wanted.get(label);
+    if (known === void 0) this.wanted.set(label, ordered);
+    for (const link of this.links()) if (link.connected) this.openOn(link, label, known ?? ordered);
+  }
+  close(label) {
+    this.wanted.delete(label);
+    for (const link of this.links()) link.removeChannel(label);
+  }
+  /** A link opened: it gets every label. */
+  linkOpened(link) {
+    for (const [label, ordered] of this.wanted) this.openOn(link, label, ordered);
+  }
+  /** NEW_CHAN from the peer of `link`, which arrived on `channel`. Throws with the reason when refused. */
+  received(link, channel, { id, label, ordered }) {
+    const peer = link.peerId;
+    if (channel !== DEFAULT_CHANNEL) throw new Error(`NEW_CHAN is only valid on "default" (got it on "${channel}")`);
+    if (label === DEFAULT_CHANNEL) throw new Error(`NEW_CHAN from ${peer} for "default" ignored`);
+    const taken = link.labelOfId(id);
+    if (taken !== void 0 && taken !== label) throw new Error(`NEW_CHAN from ${peer}: id ${id} for "${label}" is already used by "${taken}"`);
+    this.skip(link, id);
+    const mine = link.channelId(label);
+    if (mine === null || mine > id) {
+      try {
+        if (mine !== null) link.removeChannel(label, true);
+        link.addChannel(label, id, ordered);
+      } catch (error) {
+        throw new Error(`cannot open channel "${label}" with ${peer}: ${error.message}`);
+      }
+    }
+    if (!this.wanted.has(label)) this.open(label, ordered);
+  }
+  openOn(link, label, ordered) {
+    if (link.hasChannel(label)) return;
+    const id = this.allocate(link);
+    link.addChannel(label, id, ordered);
+    this.announce(link, { id, label, ordered });
+  }
+  first(link) {
+    return FIRST_CHANNEL_ID + (link.initiator ? 0 : 1);
+  }
+  allocate(link) {
+    const id = this.nextId.get(link) ?? this.first(link);
+    if (id > LAST_CHANNEL_ID) throw new Error(`too many channels on the link to ${link.peerId}`);
+    this.nextId.set(link, id + 2);
+    return id;
+  }
+  /** The other side used `id`: never allocate it (or anything below it) on this link again. */
+  skip(link, id) {
+    let next = this.nextId.get(link) ?? this.first(link);
+    while (next <= id) next += 2;
+    this.nextId.set(link, next);
+  }
+};
+
 // src/server/relay/relay-peer.ts
-var OPCODE_OF = { offer: "MAKE_OFFER", answer: "MAKE_ANSWER", ice: "ICE" };
 var MAX_HELD = 1e3;
 var RelayPeer = class {
   constructor(user2, isMember, send, options2) {
@@ -535,8 +597,11 @@ var RelayPeer = class {
   send;
   options;
   links = /* @__PURE__ */ new Map();
-  /** Lobby channels (label → ordered), opened on every member's link. */
-  channels = /* @__PURE__ */ new Map();
+  /** Lobby channels, opened on every member's link. */
+  channels = new ChannelTable(
+    () => this.links.values(),
+    (link, payload) => this.announce(link, payload)
+  );
   held = /* @__PURE__ */ new Map();
   forwarded = 0;
   get memberLinks() {
@@ -548,8 +613,11 @@ var RelayPeer = class {
     try {
       this.links.get(member2)?.signal(payload.contents);
     } catch (error) {
-      this.options.onError?.(`bad signal from ${member2}: ${error.message}`);
+      this.warn(member2, `bad signal: ${error.message}`);
     }
+  }
+  warn(member2, message) {
+    this.options.log("warn", "relay.error", { relay: this.user.instance_id, member: member2, message });
   }
   open(member2) {
     this.links.get(member2)?.destroy("replaced");
@@ -558,32 +626,35 @@ var RelayPeer = class {
       initiator: false,
       wrtc: this.options.wrtc,
       config: { iceServers: [] },
-      onSignal: (signal2, kind) => this.send(member2, OPCODE_OF[kind], { type: 0, contents: signal2 })
+      onSignal: (signal2, opcode) => this.send(member2, opcode, { type: 0, contents: signal2 }),
+      onListenerError: (event, error) => this.options.log("error", "relay.listener_failed", { relay: this.user.instance_id, member: member2, event, error: String(error) })
     });
     this.links.set(member2, link);
     link.on("open", () => {
-      for (const [label, ordered] of this.channels) this.announce(link, label, ordered);
+      this.channels.linkOpened(link);
       this.release(member2);
     });
     link.on("channel-open", () => this.release(member2));
-    link.on("data", (channel, text) => this.received(member2, channel, text));
+    link.on("data", (channel, text) => this.received(link, channel, text));
     link.on("close", () => {
       if (this.links.get(member2) === link) this.links.delete(member2);
     });
   }
-  announce(link, label, ordered) {
-    if (link.hasChannel(label)) return;
-    const id = link.allocateChannelId();
-    link.addChannel(label, id, ordered);
-    link.send(DEFAULT_CHANNEL, encodePeerMessage([{ opcode: "NEW_CHAN", payload: { id, label, ordered } }]));
+  announce(link, payload) {
+    try {
+      link.send(DEFAULT_CHANNEL, encodePeerMessage([{ opcode: "NEW_CHAN", payload }]));
+    } catch (error) {
+      this.warn(link.peerId, `could not announce channel "${payload.label}": ${error.message}`);
+    }
   }
-  received(from, channel, text) {
+  received(link, channel, text) {
+    const from = link.peerId;
     this.options.observe?.(from, channel, text);
     let packets;
     try {
       packets = decodePeerMessage(text);
     } catch (error) {
-      this.options.onError?.(`bad message from ${from}: ${error.message}`);
+      this.warn(from, `bad message: ${error.message}`);
       return;
     }
     const out = /* @__PURE__ */ new Map();
@@ -594,7 +665,7 @@ var RelayPeer = class {
     };
     for (const packet of packets) {
       if (packet.opcode === "NEW_CHAN") {
-        this.channelOpened(from, channel, packet.payload);
+        this.channelAnnounced(link, channel, packet.payload);
         continue;
       }
       if (packet.opcode === "HANGUP" || packet.opcode === "DECLINE") continue;
@@ -608,19 +679,13 @@ var RelayPeer = class {
     }
     for (const [member2, list] of out) this.deliver(member2, channel, encodePeerMessage(list));
   }
-  /** A member announced a channel: open it on that link, and on every other member's link. */
-  channelOpened(from, channel, { id, label, ordered }) {
-    const link = this.links.get(from);
-    if (!link || channel !== DEFAULT_CHANNEL || label === DEFAULT_CHANNEL) return;
-    link.noteChannelId(id);
-    const mine = link.channelId(label);
-    if (mine === null || mine > id) {
-      if (mine !== null) link.removeChannel(label, true);
-      link.addChannel(label, id, ordered);
+  /** A member announced a channel: it is opened on that link, and on every other member's link. */
+  channelAnnounced(link, channel, payload) {
+    try {
+      this.channels.received(link, channel, payload);
+    } catch (error) {
+      this.warn(link.peerId, error.message);
     }
-    if (this.channels.has(label)) return;
-    this.channels.set(label, ordered);
-    for (const [member2, other] of this.links) if (member2 !== from && other.connected) this.announce(other, label, ordered);
   }
   deliver(member2, channel, text) {
     const link = this.links.get(member2);
@@ -711,7 +776,10 @@ var init = async (request) => {
   if (ctx.tokenVerifier && payload.token !== void 0) {
     player.initializing = true;
     const verify = ctx.tokenVerifier;
-    const account = await Promise.resolve().then(() => verify(payload.token, payload.username)).catch((error) => (ctx.log("warn", "token.verify_failed", { error: String(error) }), null));
+    const account = await Promise.resolve().then(() => verify(payload.token, payload.username)).catch((error) => {
+      ctx.log("warn", "token.verify_failed", { error: String(error) });
+      return null;
+    });
     player.initializing = false;
     if (!account) return warn(request, "invalid token");
     userId = account.user_id;
@@ -818,9 +886,7 @@ function guarded(ctx, event, run) {
 // src/server/password.ts
 import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
 var KEY_LENGTH = 32;
-var derive = (password2, salt) => new Promise(
-  (resolve, reject) => scrypt(password2.normalize("NFC"), salt, KEY_LENGTH, (error, key) => error ? reject(error) : resolve(key))
-);
+var derive = (password2, salt) => new Promise((resolve, reject) => scrypt(password2.normalize("NFC"), salt, KEY_LENGTH, (error, key) => error ? reject(error) : resolve(key)));
 async function hashPassword(password2) {
   const salt = randomBytes(16);
   return { salt, hash: await derive(password2, salt) };
@@ -944,9 +1010,18 @@ var member = (lobby, args) => {
   return lobby.member(id) ?? "not a member";
 };
 var actions = {
-  lock: (_ctx, lobby) => (lobby.settings.locked = true, Reply.ok),
-  unlock: (_ctx, lobby) => (lobby.settings.locked = false, Reply.ok),
-  hide: (_ctx, lobby) => (lobby.settings.hidden = true, Reply.ok),
+  lock(_ctx, lobby) {
+    lobby.settings.locked = true;
+    return Reply.ok;
+  },
+  unlock(_ctx, lobby) {
+    lobby.settings.locked = false;
+    return Reply.ok;
+  },
+  hide(_ctx, lobby) {
+    lobby.settings.hidden = true;
+    return Reply.ok;
+  },
   show(ctx, lobby) {
     if (!lobby.settings.hidden) return Reply.ok;
     lobby.settings.hidden = false;
@@ -1040,12 +1115,14 @@ function dispatch(ctx, player, data, isBinary) {
   if (!player.open) return;
   if (data.length > MAX_FRAME_BYTES) {
     ctx.log("warn", "violation.size", { player: player.id, address: player.address, bytes: data.length });
-    return player.violation(`frame too large: ${data.length} bytes (limit ${MAX_FRAME_BYTES})`, VIOLATION_TOO_BIG);
+    player.violation(`frame too large: ${data.length} bytes (limit ${MAX_FRAME_BYTES})`, VIOLATION_TOO_BIG);
+    return;
   }
   const verdict = player.limiter.take();
   if (verdict === "violation") {
     ctx.log("warn", "violation.rate", { player: player.id, address: player.address });
-    return player.violation("too many packets: rate limit exceeded repeatedly", VIOLATION_POLICY);
+    player.violation("too many packets: rate limit exceeded repeatedly", VIOLATION_POLICY);
+    return;
   }
   const text = isBinary ? "" : data.toString("utf8");
   if (verdict === "limited") {
@@ -1119,9 +1196,7 @@ function lobbyCell(lobbies) {
   return visible.join("<br>") || "—";
 }
 function statusPage(games, extensionUrl) {
-  const rows = games.map(
-    (g) => `<tr><td>${escapeHtml(g.game)}</td><td>${g.players}</td><td>${lobbyCell(g.lobbies)}</td></tr>`
-  ).join("");
+  const rows = games.map((g) => `<tr><td>${escapeHtml(g.game)}</td><td>${g.players}</td><td>${lobbyCell(g.lobbies)}</td></tr>`).join("");
   return `<!doctype html><html><head><meta charset="utf-8"><title>CloudLink 5 server</title>
 <style>body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}code{background:#eee;padding:.1rem .3rem}</style></head>
 <body><h1>CloudLink 5 server</h1><p>Version ${VERSION}. Extension URL for TurboWarp (load it unsandboxed): <code>${escapeHtml(extensionUrl)}</code></p>
@@ -1155,14 +1230,19 @@ function httpHandler({ store, extensionFile, startedAt, log: log2 }) {
       }
       case "/healthz": {
         const games = status(store);
-        return send(200, "application/json", JSON.stringify({
-          ok: true,
-          version: VERSION,
-          uptime: Math.round((Date.now() - startedAt) / 1e3),
-          players: games.reduce((n, g) => n + g.players, 0),
-          lobbies: games.reduce((n, g) => n + g.lobbies.length, 0),
-          memory: { rss: process.memoryUsage.rss(), heapUsed: process.memoryUsage().heapUsed }
-        }), { "Cache-Control": "no-store" });
+        return send(
+          200,
+          "application/json",
+          JSON.stringify({
+            ok: true,
+            version: VERSION,
+            uptime: Math.round((Date.now() - startedAt) / 1e3),
+            players: games.reduce((n, g) => n + g.players, 0),
+            lobbies: games.reduce((n, g) => n + g.lobbies.length, 0),
+            memory: { rss: process.memoryUsage.rss(), heapUsed: process.memoryUsage().heapUsed }
+          }),
+          { "Cache-Control": "no-store" }
+        );
       }
       case EXTENSION_PATH: {
         const file = await loadExtension(extensionFile);
@@ -1253,37 +1333,6 @@ function frames(texts) {
 }
 var headerLength = (size) => size < 126 ? 2 : size < 65536 ? 4 : 10;
 
-// src/server/rate-limit.ts
-var RateLimiter = class {
-  constructor(options2, now = Date.now) {
-    this.options = options2;
-    this.now = now;
-    this.tokens = options2.burst;
-    this.last = now();
-  }
-  options;
-  now;
-  tokens;
-  last;
-  strikes = 0;
-  strikeWindowStart = 0;
-  take() {
-    const now = this.now();
-    this.tokens = Math.min(this.options.burst, this.tokens + (now - this.last) / 1e3 * this.options.perSecond);
-    this.last = now;
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
-      return "ok";
-    }
-    if (now - this.strikeWindowStart > 1e4) {
-      this.strikeWindowStart = now;
-      this.strikes = 0;
-    }
-    this.strikes += 1;
-    return this.strikes > this.options.strikesBeforeViolation ? "violation" : "limited";
-  }
-};
-
 // src/server/player.ts
 var MAX_BACKLOG = 256;
 var Player = class {
@@ -1327,7 +1376,9 @@ var Player = class {
     if (!this.open) return;
     from.originJson ??= JSON.stringify(from.user);
     const origin2 = `,"origin":${from.originJson}}`;
-    this.outbox.push(frame === void 0 ? `{"opcode":"${opcode}","payload":${JSON.stringify(payload)}${origin2}` : frame.slice(0, frame.lastIndexOf("}")) + origin2);
+    this.outbox.push(
+      frame === void 0 ? `{"opcode":"${opcode}","payload":${JSON.stringify(payload)}${origin2}` : frame.slice(0, frame.lastIndexOf("}")) + origin2
+    );
   }
   originJson;
   /**
@@ -1371,12 +1422,46 @@ var Player = class {
   }
 };
 
+// src/server/rate-limit.ts
+var RateLimiter = class {
+  constructor(options2, now = Date.now) {
+    this.options = options2;
+    this.now = now;
+    this.tokens = options2.burst;
+    this.last = now();
+  }
+  options;
+  now;
+  tokens;
+  last;
+  strikes = 0;
+  strikeWindowStart = 0;
+  take() {
+    const now = this.now();
+    this.tokens = Math.min(this.options.burst, this.tokens + (now - this.last) / 1e3 * this.options.perSecond);
+    this.last = now;
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      return "ok";
+    }
+    if (now - this.strikeWindowStart > 1e4) {
+      this.strikeWindowStart = now;
+      this.strikes = 0;
+    }
+    this.strikes += 1;
+    return this.strikes > this.options.strikesBeforeViolation ? "violation" : "limited";
+  }
+};
+
 // src/server/store.ts
 var MemoryStore = class {
   byGame = /* @__PURE__ */ new Map();
   game(name) {
     let game = this.byGame.get(name);
-    if (!game) this.byGame.set(name, game = { players: /* @__PURE__ */ new Set(), usernames: /* @__PURE__ */ new Set(), lobbies: /* @__PURE__ */ new Map() });
+    if (!game) {
+      game = { players: /* @__PURE__ */ new Set(), usernames: /* @__PURE__ */ new Set(), lobbies: /* @__PURE__ */ new Map() };
+      this.byGame.set(name, game);
+    }
     return game;
   }
   /** Forget games with nobody in them, so the map does not grow with every ugi ever seen. */
@@ -1543,13 +1628,17 @@ async function startServer(options2 = {}) {
         const closing2 = [...players];
         const sockets = closing2.map((player) => player.socket);
         const allClosed = Promise.all(
-          sockets.map((socket) => new Promise((resolve) => {
-            if (socket.readyState === socket.CLOSED) return resolve();
-            socket.once("close", () => resolve());
-          }))
+          sockets.map(
+            (socket) => new Promise((resolve) => {
+              if (socket.readyState === socket.CLOSED) return resolve();
+              socket.once("close", () => resolve());
+            })
+          )
         );
         for (const player of closing2) player.close(1001, "server shutting down");
-        const force = setTimeout(() => sockets.forEach((socket) => socket.terminate()), 1e3);
+        const force = setTimeout(() => {
+          for (const socket of sockets) socket.terminate();
+        }, 1e3);
         await allClosed;
         clearTimeout(force);
         wss.close();
@@ -1598,7 +1687,7 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 async function relayProvider(log2) {
   try {
     const { default: wrtc } = await import("@roamhq/wrtc");
-    return webRtcRelay({ wrtc, onError: (message) => log2("warn", "relay.error", { message }) });
+    return webRtcRelay({ wrtc, log: log2 });
   } catch (error) {
     log2("warn", "relay.unavailable", { reason: `@roamhq/wrtc could not be loaded: ${String(error)}` });
     return void 0;

@@ -46,7 +46,9 @@ export function connectionBlocks(ctx: BlockContext): BlockGroup {
           text: t('setGameId', 'set game id to [UGI]'),
           arguments: { UGI: { type: STRING, defaultValue: 'my-game' } },
         },
-        run: ({ UGI }) => void (settings.ugi = text(UGI) || 'default'),
+        run: ({ UGI }) => {
+          settings.ugi = text(UGI) || 'default';
+        },
       },
       {
         info: {
@@ -55,7 +57,9 @@ export function connectionBlocks(ctx: BlockContext): BlockGroup {
           text: t('setToken', 'set login token to [TOKEN]'),
           arguments: { TOKEN: { type: STRING, defaultValue: '' } },
         },
-        run: ({ TOKEN }) => void (settings.token = text(TOKEN)),
+        run: ({ TOKEN }) => {
+          settings.token = text(TOKEN);
+        },
       },
       {
         info: {
@@ -64,7 +68,9 @@ export function connectionBlocks(ctx: BlockContext): BlockGroup {
           text: t('setEncryption', 'end-to-end encryption [ONOFF]'),
           arguments: { ONOFF: { type: STRING, menu: 'onOff', defaultValue: 'on' } },
         },
-        run: ({ ONOFF }) => void (settings.encryption = text(ONOFF) === 'on'),
+        run: ({ ONOFF }) => {
+          settings.encryption = text(ONOFF) === 'on';
+        },
       },
       {
         info: {
@@ -73,7 +79,9 @@ export function connectionBlocks(ctx: BlockContext): BlockGroup {
           text: t('setKeepalive', 'send keepalive every [SECONDS] seconds (0 = off)'),
           arguments: { SECONDS: { type: NUMBER, defaultValue: 20 } },
         },
-        run: ({ SECONDS }) => void (settings.keepaliveSeconds = Math.max(0, number(SECONDS))),
+        run: ({ SECONDS }) => {
+          settings.keepaliveSeconds = Math.max(0, number(SECONDS));
+        },
       },
       {
         info: {

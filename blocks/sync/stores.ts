@@ -40,8 +40,8 @@ interface Watch {
 const watches = new WeakMap<ScratchVariable, Watch>();
 
 function watch(list: ScratchVariable): Watch {
-  let w = watches.get(list);
-  if (w) return w;
+  const known = watches.get(list);
+  if (known) return known;
   const created: Watch = { upToDate: list._monitorUpToDate ?? false, writing: false, marks: new Set() };
   Object.defineProperty(list, '_monitorUpToDate', {
     configurable: true,
@@ -52,12 +52,13 @@ function watch(list: ScratchVariable): Watch {
       if (!value && !created.writing) for (const mark of created.marks) mark.dirty = true;
     },
   });
-  watches.set(list, (w = created));
-  return w;
+  watches.set(list, created);
+  return created;
 }
 
 export function listStore(list: ScratchVariable): ScratchListStore {
-  let frame = (nextAuditPhase = (nextAuditPhase + 7) % AUDIT_FRAMES);
+  nextAuditPhase = (nextAuditPhase + 7) % AUDIT_FRAMES;
+  let frame = nextAuditPhase;
   const w = watch(list);
   const mark = { dirty: false };
   w.marks.add(mark);

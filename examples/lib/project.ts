@@ -151,7 +151,7 @@ export class TargetBuilder {
   compile(): void {
     if (this.compiled) return;
     this.compiled = true;
-    this.scripts.forEach((script, index) => this.chain(script, null, { x: 0, y: index * 400 }));
+    for (const [index, script] of this.scripts.entries()) this.chain(script, null, { x: 0, y: index * 400 });
   }
 
   private chain(blocks: Block[], parent: string | null, position?: { x: number; y: number }): string | null {
@@ -319,7 +319,10 @@ export class ProjectBuilder {
 
   broadcastId(message: string): string {
     let id = this.broadcasts.get(message);
-    if (!id) this.broadcasts.set(message, (id = this.nextId(`msg-${message}`)));
+    if (!id) {
+      id = this.nextId(`msg-${message}`);
+      this.broadcasts.set(message, id);
+    }
     return id;
   }
 

@@ -137,7 +137,10 @@ export class Voice extends Emitter<VoiceEvents> {
 
   private callWith(peer: string): Call {
     let call = this.calls.get(peer);
-    if (!call) this.calls.set(peer, (call = { state: 'idle', volume: 100, position: [0, 0, 0], muted: false }));
+    if (!call) {
+      call = { state: 'idle', volume: 100, position: [0, 0, 0], muted: false };
+      this.calls.set(peer, call);
+    }
     return call;
   }
 

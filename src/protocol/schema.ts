@@ -16,6 +16,7 @@ const fail = (path: string, expected: string): never => {
 };
 
 // Printable: no C0/C1 control characters (tabs and newlines included), no lone surrogates.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is this pattern's job.
 const NON_PRINTABLE = /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 export interface StringRules {

@@ -44,12 +44,14 @@ export function dispatch(ctx: ServerContext, player: Player, data: Buffer, isBin
   if (!player.open) return;
   if (data.length > MAX_FRAME_BYTES) {
     ctx.log('warn', 'violation.size', { player: player.id, address: player.address, bytes: data.length });
-    return player.violation(`frame too large: ${data.length} bytes (limit ${MAX_FRAME_BYTES})`, VIOLATION_TOO_BIG);
+    player.violation(`frame too large: ${data.length} bytes (limit ${MAX_FRAME_BYTES})`, VIOLATION_TOO_BIG);
+    return;
   }
   const verdict = player.limiter.take();
   if (verdict === 'violation') {
     ctx.log('warn', 'violation.rate', { player: player.id, address: player.address });
-    return player.violation('too many packets: rate limit exceeded repeatedly', VIOLATION_POLICY);
+    player.violation('too many packets: rate limit exceeded repeatedly', VIOLATION_POLICY);
+    return;
   }
   const text = isBinary ? '' : data.toString('utf8');
   if (verdict === 'limited') {

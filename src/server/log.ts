@@ -3,7 +3,7 @@ export type LogLevel = 'info' | 'warn' | 'error';
 export type Logger = (level: LogLevel, event: string, fields?: Record<string, unknown>) => void;
 
 export const jsonLogger =
-  (write: (line: string) => void = (line) => process.stdout.write(line + '\n')): Logger =>
+  (write: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): Logger =>
   (level, event, fields = {}) =>
     write(JSON.stringify({ time: new Date().toISOString(), level, event, ...fields }));
 

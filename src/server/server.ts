@@ -196,7 +196,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
           ),
         );
         for (const player of closing) player.close(1001, 'server shutting down');
-        const force = setTimeout(() => sockets.forEach((socket) => socket.terminate()), 1000);
+        const force = setTimeout(() => {
+          for (const socket of sockets) socket.terminate();
+        }, 1000);
         await allClosed;
         clearTimeout(force);
         wss.close();

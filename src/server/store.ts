@@ -26,7 +26,10 @@ export class MemoryStore implements LobbyStore {
 
   private game(name: string): Game {
     let game = this.byGame.get(name);
-    if (!game) this.byGame.set(name, (game = { players: new Set(), usernames: new Set(), lobbies: new Map() }));
+    if (!game) {
+      game = { players: new Set(), usernames: new Set(), lobbies: new Map() };
+      this.byGame.set(name, game);
+    }
     return game;
   }
 

@@ -318,7 +318,10 @@ describe('createExtension', () => {
   it('takes the data sync port as an object or a factory (given the runtime and the client)', () => {
     const made = fakeSync();
     let given: unknown[] = [];
-    const ext = createExtension(fakeScratch(runtime), client, (rt, core) => ((given = [rt, core]), made));
+    const ext = createExtension(fakeScratch(runtime), client, (rt, core) => {
+      given = [rt, core];
+      return made;
+    });
     expect(given[0]).toBe(runtime);
     expect(given[1]).toBe(client);
     const target = { id: 't' };

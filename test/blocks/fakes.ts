@@ -179,7 +179,9 @@ export function fakeSync(options: { failWith?: string; withEvents?: boolean } = 
     stopAll() {
       calls.push(['stopAll']);
     },
-    remoteChange: (id, from) => listeners.forEach((listener) => listener(id, from)),
+    remoteChange: (id, from) => {
+      for (const listener of listeners) listener(id, from);
+    },
   };
   if (options.withEvents !== false)
     sync.onRemoteChange = (listener) => {

@@ -145,8 +145,12 @@ describe('TurboWarp in Chromium', () => {
     const allowed = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     const other = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     const reached = { allowed: 0, other: 0 };
-    allowed.on('connection', () => void (reached.allowed += 1));
-    other.on('connection', () => void (reached.other += 1));
+    allowed.on('connection', () => {
+      reached.allowed += 1;
+    });
+    other.on('connection', () => {
+      reached.other += 1;
+    });
     await Promise.all([allowed, other].map((server) => new Promise((done) => server.once('listening', done))));
     const url = (server: WebSocketServer) => `ws://127.0.0.1:${(server.address() as AddressInfo).port}/`;
     const guarded = await openPlayers(1, { extensionPath: PROBE_PATH, project: probeProject(), webSockets: [url(allowed)] });

@@ -12,7 +12,7 @@
 //   const page = await harness.open('lobby.sb3');
 //   await setVariable(page, 'server', harness.signalling.wsUrl);
 //   await broadcastTo(page, 'connect');
-//   await eventually(() => valueOf(page, 'myid'), (id) => id !== '', 'connected');
+//   await eventually(() => valueIn(page, 'myid'), (id) => id !== '', 'connected');
 //   await expectClean(harness.player(page));   // nothing blocked, no page error, no "last error"
 //   await harness.close();
 //
@@ -117,7 +117,7 @@ export async function setVariable(page: Page, name: string, value: string | numb
 }
 
 /** A variable's (type '') or list's (type 'list') value; undefined when there is none. */
-export async function valueOf(page: Page, name: string, type: '' | 'list' = '', sprite?: string): Promise<unknown> {
+export async function valueIn(page: Page, name: string, type: '' | 'list' = '', sprite?: string): Promise<unknown> {
   return page.evaluate(
     ([n, t, s]) => {
       const runtime = window.vm.runtime;

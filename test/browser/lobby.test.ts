@@ -3,7 +3,7 @@
 // migration (the host's page closes) and kick — all over the browser's own WebRTC.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { broadcastTo, eventually, expectClean, setVariable, startHarness, valueOf, type Harness } from './harness.js';
+import { broadcastTo, eventually, expectClean, setVariable, startHarness, valueIn, type Harness } from './harness.js';
 import { lobbyProject } from './lobby-project.js';
 import { browserPlayer } from './players.js';
 
@@ -18,8 +18,8 @@ async function player(name: string, role: 'host' | 'join'): Promise<Page> {
   return page;
 }
 
-const inbox = async (page: Page) => ((await valueOf(page, 'inbox', 'list')) as string[]).slice().sort();
-const synced = async (page: Page) => JSON.stringify([await valueOf(page, 'score'), await valueOf(page, 'log', 'list')]);
+const inbox = async (page: Page) => ((await valueIn(page, 'inbox', 'list')) as string[]).slice().sort();
+const synced = async (page: Page) => JSON.stringify([await valueIn(page, 'score'), await valueIn(page, 'log', 'list')]);
 
 beforeAll(async () => {
   harness = await startHarness();
@@ -29,7 +29,7 @@ beforeAll(async () => {
   cat = await player('cat', 'join');
   for (const page of [ann, bob, cat])
     await eventually(
-      () => valueOf(page, 'links'),
+      () => valueIn(page, 'links'),
       (n) => n === 2,
       'a full mesh of three pages',
     );
@@ -88,18 +88,18 @@ describe('three TurboWarp pages in one lobby', () => {
   it('migrates the host when the host page closes; the others keep talking', async () => {
     await ann.close();
     await eventually(
-      () => valueOf(bob, 'mode'),
+      () => valueIn(bob, 'mode'),
       (mode) => mode === 'host',
       'bob becomes host',
     );
     await eventually(
-      () => valueOf(cat, 'hostid'),
+      () => valueIn(cat, 'hostid'),
       (id) => id === ids.bob,
       'cat learns the new host',
     );
     // PEER_LEFT follows NEW_HOST; its hat's script runs in a frame of its own.
     await eventually(
-      () => valueOf(cat, 'left'),
+      () => valueIn(cat, 'left'),
       (n) => n === 1,
       'cat sees the old host leave',
     );
@@ -118,12 +118,12 @@ describe('three TurboWarp pages in one lobby', () => {
     await setVariable(bob, 'target', ids.cat!);
     await broadcastTo(bob, 'kick');
     await eventually(
-      () => valueOf(cat, 'mode'),
+      () => valueIn(cat, 'mode'),
       (mode) => mode === 'none',
       'cat kicked',
     );
     await eventually(
-      () => valueOf(bob, 'left'),
+      () => valueIn(bob, 'left'),
       (n) => n === 2,
       'bob sees cat leave',
     );

@@ -1,7 +1,7 @@
 // Browser players running the lobby project: connect, then host or join.
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
-import { broadcastTo, eventually, setVariable, valueOf, type Harness } from './harness.js';
+import { broadcastTo, eventually, setVariable, valueIn, type Harness } from './harness.js';
 
 export async function browserPlayer(harness: Harness, name: string, role: 'host' | 'join'): Promise<{ page: Page; id: string }> {
   const page = await harness.open('lobby.sb3');
@@ -10,7 +10,7 @@ export async function browserPlayer(harness: Harness, name: string, role: 'host'
   await broadcastTo(page, 'connect');
   const id = String(
     await eventually(
-      () => valueOf(page, 'myid'),
+      () => valueIn(page, 'myid'),
       (v) => typeof v === 'string' && v.length > 0,
       `${name} connected`,
     ),
@@ -19,7 +19,7 @@ export async function browserPlayer(harness: Harness, name: string, role: 'host'
   expect(harness.player(page).sockets).toEqual([`${harness.signalling.wsUrl}?ugi=browser`]);
   await broadcastTo(page, role);
   await eventually(
-    () => valueOf(page, 'mode'),
+    () => valueIn(page, 'mode'),
     (mode) => mode === (role === 'host' ? 'host' : 'peer'),
     `${name} in the lobby`,
   );

@@ -513,8 +513,7 @@ interface PageHarness {
 declare global {
   interface Window {
     harness: PageHarness;
-    // TurboWarp's VM, typed loosely: tests reach into it through evaluate().
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    // biome-ignore lint/suspicious/noExplicitAny: TurboWarp's VM has no types; tests reach into it through evaluate().
     vm: any;
   }
 }

@@ -3,7 +3,7 @@
 // renegotiation going between the two callers only (never through the lobby host).
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { broadcastTo, eventually, expectClean, setVariable, startHarness, valueOf, type Harness } from './harness.js';
+import { broadcastTo, eventually, expectClean, setVariable, startHarness, valueIn, type Harness } from './harness.js';
 import { lobbyProject } from './lobby-project.js';
 import { browserPlayer } from './players.js';
 
@@ -11,11 +11,11 @@ let harness: Harness;
 let host: { page: Page; id: string }, bob: { page: Page; id: string }, cat: { page: Page; id: string };
 const hostSignals: string[] = [];
 
-const calls = async (page: Page) => (await valueOf(page, 'calls', 'list')) as string[];
+const calls = async (page: Page) => (await valueIn(page, 'calls', 'list')) as string[];
 /** Runs "voiceinfo" and reads one of the variables it sets: asked again on every poll, so the reading is fresh. */
 const fresh = (page: Page, name: string) => async () => {
   await broadcastTo(page, 'voiceinfo');
-  return valueOf(page, name);
+  return valueIn(page, name);
 };
 
 beforeAll(async () => {
@@ -26,7 +26,7 @@ beforeAll(async () => {
   cat = await browserPlayer(harness, 'cat', 'join');
   for (const p of [host, bob, cat])
     await eventually(
-      () => valueOf(p.page, 'links'),
+      () => valueIn(p.page, 'links'),
       (n) => n === 2,
       'full mesh',
     );
@@ -41,7 +41,7 @@ beforeAll(async () => {
   for (const p of [bob, cat]) {
     await broadcastTo(p.page, 'mic');
     await eventually(
-      () => valueOf(p.page, 'mic'),
+      () => valueIn(p.page, 'mic'),
       (v) => v === true,
       'microphone granted',
     );
@@ -83,7 +83,7 @@ describe('voice calls in the browser', () => {
     await broadcastTo(bob.page, 'voicesettings');
     // Both scripts may run in one frame, "voiceinfo" first: ask again until it reads the new graph.
     await eventually(fresh(bob.page, 'vvol'), (v) => v === 35, 'gain 0.35');
-    expect([await valueOf(bob.page, 'vx'), await valueOf(bob.page, 'vy'), await valueOf(bob.page, 'vz')]).toEqual([10, -5, 2]);
+    expect([await valueIn(bob.page, 'vx'), await valueIn(bob.page, 'vy'), await valueIn(bob.page, 'vz')]).toEqual([10, -5, 2]);
   });
 
   it('hangs up on both sides', async () => {

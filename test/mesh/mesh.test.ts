@@ -52,7 +52,7 @@ describe('mesh', () => {
     const [ann, bob, cat] = await team('ann', 'bob', 'cat');
     await lobby([ann!, bob!, cat!]);
     const opened: string[] = [];
-    for (const p of players) p.mesh.on('channel-open', (peer, label) => opened.push(`${p.name}:${label}`));
+    for (const p of players) p.mesh.on('channel-open', (_peer, label) => opened.push(`${p.name}:${label}`));
     ann!.mesh.openChannel('chat', true);
     bob!.mesh.openChannel('moves', false);
     const everywhere = (label: string) => () => players.every((p) => p.mesh.connectedPeers().every((id) => p.mesh.openChannels(id).includes(label)));

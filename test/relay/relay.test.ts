@@ -53,7 +53,9 @@ beforeAll(async () => {
     players.push(player);
   }
   // The sync engines flush once per "frame".
-  frames = setInterval(() => players.forEach((p) => p.client.flushSync()), 16);
+  frames = setInterval(() => {
+    for (const p of players) p.client.flushSync();
+  }, 16);
   await by('ann').client.createLobby({ name: 'relayed', enableRelay: true });
   await until(() => by('ann').client.mesh?.relayId !== null, 'RELAY for the host');
   for (const p of players.slice(1)) await p.client.joinLobby('relayed');

@@ -110,7 +110,9 @@ beforeAll(async () => {
   bob = await connect('bob', WebSocket as unknown as WebSocketConstructor);
   cat = await connect('cat', WebSocket as unknown as WebSocketConstructor);
   cutOff.add(bob.id).add(cat.id);
-  frames = setInterval(() => players.forEach((p) => p.client.flushSync()), 16);
+  frames = setInterval(() => {
+    for (const p of players) p.client.flushSync();
+  }, 16);
 });
 
 afterAll(async () => {

@@ -69,7 +69,12 @@ describe('token verifier', () => {
   });
 
   it('answers a second INIT sent while the first is being verified with "already initialized"', async () => {
-    await serve({ tokenVerifier: async () => (await new Promise((resolve) => setTimeout(resolve, 30)), { user_id: 'x' }) });
+    await serve({
+      tokenVerifier: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        return { user_id: 'x' };
+      },
+    });
     const ann = await open();
     ann.send({ opcode: 'INIT', payload: { username: 'ann', token: 't' }, listener: 'first' });
     ann.send({ opcode: 'INIT', payload: { username: 'ann', token: 't' }, listener: 'second' });
@@ -103,7 +108,10 @@ describe('backlog bound', () => {
     const gate = new Promise<void>((resolve) => (release = resolve));
     await serve({
       rateLimit: { perSecond: 1000, burst: 1000 },
-      tokenVerifier: async () => (await gate, { user_id: 'acct' }),
+      tokenVerifier: async () => {
+        await gate;
+        return { user_id: 'acct' };
+      },
     });
     const ann = await open();
     ann.send({ opcode: 'INIT', payload: { username: 'ann', token: 't' }, listener: 'init' });

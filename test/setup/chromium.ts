@@ -9,7 +9,10 @@
 // When none runs, the run still goes on (tests that need no browser pass) and every browser suite
 // fails with the same one line saying what to install.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 
 export interface ChromiumInfo {
@@ -37,10 +40,26 @@ function versionOf(path: string): string {
   return execFileSync(path, ['--version'], { encoding: 'utf8', timeout: 20_000, stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 }
 
-/** The packaged Chromium: unpacked on first use; another test run may be unpacking it right now. */
+/**
+ * The packaged Chromium: unpacked on first use; another test run may be unpacking it right now.
+ * It unpacks into the temporary folder and reuses whatever it finds there, so another release's
+ * files (its WebGL libraries: no WebGL, no renderer) would be mixed in: each release gets a folder.
+ */
 async function sparticuz(): Promise<ChromiumInfo> {
-  const { default: Chromium } = await import('@sparticuz/chromium');
-  const path = await Chromium.executablePath();
+  const manifest = fileURLToPath(new URL('../../node_modules/@sparticuz/chromium/package.json', import.meta.url));
+  const { version: release } = JSON.parse(readFileSync(manifest, 'utf8')) as { version: string };
+  const folder = join(tmpdir(), `cl5-sparticuz-chromium-${release}`);
+  mkdirSync(folder, { recursive: true });
+  const saved = process.env.TMPDIR;
+  process.env.TMPDIR = folder; // read by the package when it loads and when it unpacks
+  let path: string;
+  try {
+    const { default: Chromium } = await import('@sparticuz/chromium');
+    path = await Chromium.executablePath();
+  } finally {
+    if (saved === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = saved;
+  }
   // A file still being written by a concurrent unpack cannot run yet (ETXTBSY): retry, bounded.
   const deadline = Date.now() + 60_000;
   for (;;) {

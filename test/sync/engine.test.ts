@@ -368,7 +368,7 @@ describe('SyncEngine ordering, pending edits and catching up', () => {
     expect(net.errors).toEqual([]);
     expect(net.inFlight.length).toBe(2); // ≈ 300 KB: two messages, in order
     net.settle();
-    lists.forEach((l, i) => expect(l.value).toEqual(big(`list${i}`)));
+    for (const [i, l] of lists.entries()) expect(l.value).toEqual(big(`list${i}`));
     // A small frame stays one message.
     lists[0]!.edit((items) => items.push('one more'));
     lists[1]!.edit((items) => (items[0] = 'changed'));

@@ -26,7 +26,10 @@ export class SignalCodec {
 
   /** Hands `contents` (sealed if needed) to `deliver`, in order per peer. */
   encode(peerId: string, contents: unknown, deliver: (contents: unknown) => void, failed: (error: Error) => void): void {
-    if (!this.encrypted(peerId) && !this.outbound.busy(peerId)) return deliver(contents);
+    if (!this.encrypted(peerId) && !this.outbound.busy(peerId)) {
+      deliver(contents);
+      return;
+    }
     this.outbound.run(
       peerId,
       async () => deliver(this.encrypted(peerId) ? await seal(await this.key(peerId), contents) : contents),
@@ -36,7 +39,10 @@ export class SignalCodec {
 
   /** Hands the plain signal to `deliver`, in order per peer; a sealed signal we cannot open fails. */
   decode(peerId: string, contents: unknown, deliver: (contents: unknown) => void, failed: (error: Error) => void): void {
-    if (!isSealed(contents) && !this.inbound.busy(peerId)) return deliver(contents);
+    if (!isSealed(contents) && !this.inbound.busy(peerId)) {
+      deliver(contents);
+      return;
+    }
     this.inbound.run(
       peerId,
       async () => {

@@ -320,7 +320,10 @@ export class SyncEngine {
    * into halves until each fits.
    */
   private deliver(send: (packets: PeerPacket[]) => void, packets: PeerPacket[], to: string): void {
-    if (packets.length <= BATCH_MAX) return this.deliverChunk(send, packets, to);
+    if (packets.length <= BATCH_MAX) {
+      this.deliverChunk(send, packets, to);
+      return;
+    }
     for (let start = 0; start < packets.length; start += BATCH_MAX) this.deliverChunk(send, packets.slice(start, start + BATCH_MAX), to);
   }
 

@@ -16,7 +16,10 @@ export const init: Handler<'INIT'> = async (request) => {
     // A verifier that throws (even synchronously) refuses the token; it never wedges this connection.
     const account = await Promise.resolve()
       .then(() => verify(payload.token!, payload.username))
-      .catch((error: unknown) => (ctx.log('warn', 'token.verify_failed', { error: String(error) }), null));
+      .catch((error: unknown) => {
+        ctx.log('warn', 'token.verify_failed', { error: String(error) });
+        return null;
+      });
     player.initializing = false;
     if (!account) return warn(request, 'invalid token');
     userId = account.user_id;

@@ -15,9 +15,18 @@ const member = (lobby: Lobby, args: unknown): Player | string => {
 };
 
 const actions: Record<ManageMethod, Action> = {
-  lock: (_ctx, lobby) => ((lobby.settings.locked = true), Reply.ok),
-  unlock: (_ctx, lobby) => ((lobby.settings.locked = false), Reply.ok),
-  hide: (_ctx, lobby) => ((lobby.settings.hidden = true), Reply.ok),
+  lock(_ctx, lobby) {
+    lobby.settings.locked = true;
+    return Reply.ok;
+  },
+  unlock(_ctx, lobby) {
+    lobby.settings.locked = false;
+    return Reply.ok;
+  },
+  hide(_ctx, lobby) {
+    lobby.settings.hidden = true;
+    return Reply.ok;
+  },
   show(ctx, lobby) {
     if (!lobby.settings.hidden) return Reply.ok;
     lobby.settings.hidden = false;

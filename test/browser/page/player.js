@@ -10,10 +10,10 @@
   const params = new URLSearchParams(location.search);
   const errors = [];
   const questions = [];
-  window.addEventListener('error', (event) => errors.push(String(event.error && event.error.stack ? event.error.stack : event.message)));
+  window.addEventListener('error', (event) => errors.push(String(event.error?.stack ? event.error.stack : event.message)));
   window.addEventListener('unhandledrejection', (event) => {
     const reason = event.reason;
-    errors.push(String(reason && reason.stack ? reason.stack : reason));
+    errors.push(String(reason?.stack ? reason.stack : reason));
   });
 
   // Every data channel the page creates (the extension's named channels are negotiated, so each side
@@ -83,8 +83,8 @@
   const ready = boot().then(
     () => ({ ok: true }),
     (error) => {
-      errors.push(String(error && error.stack ? error.stack : error));
-      return { ok: false, error: String(error && error.message ? error.message : error) };
+      errors.push(String(error?.stack ? error.stack : error));
+      return { ok: false, error: String(error?.message ? error.message : error) };
     },
   );
 
