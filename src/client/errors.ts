@@ -107,5 +107,11 @@ const SERVER_CODES: Record<string, ErrorCode> = {
   [Warning.voiceNotRelayed]: 'not-relayed',
 };
 
-/** The code of a server reply or WARNING text. */
-export const serverCode = (text: string): ErrorCode => (Object.hasOwn(SERVER_CODES, text) ? SERVER_CODES[text]! : 'refused');
+/**
+ * The code of a server reply or WARNING text. A WARNING naming a field of my request ("payload.max_players
+ * must be …") or the packet itself is the server's validator refusing it: 'invalid', like the ACK that follows.
+ */
+export function serverCode(text: string): ErrorCode {
+  if (Object.hasOwn(SERVER_CODES, text)) return SERVER_CODES[text]!;
+  return text.startsWith('payload') || text.startsWith('packet') ? 'invalid' : 'refused';
+}

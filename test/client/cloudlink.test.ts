@@ -141,12 +141,12 @@ describe('overlapping connects', () => {
 describe('errors are reported once, with a code', () => {
   it('a refused createLobby({maxPlayers: 0}) fires the error event once', async () => {
     await client.connect({ url: server.wsUrl, username: 'ann', ugi: 'g' });
-    await expect(client.createLobby({ name: 'zero', maxPlayers: 0 })).rejects.toMatchObject({ code: 'refused', opcode: 'CREATE_LOBBY' });
+    await expect(client.createLobby({ name: 'zero', maxPlayers: 0 })).rejects.toMatchObject({ code: 'invalid', opcode: 'CREATE_LOBBY' });
     // The server answers in order: once this reply is in, everything it sent about the refusal is too.
     expect(await client.listLobbies()).toEqual([]);
     expect(errors.length).toBe(1);
     expect(errors[0]).toBe(client.lastError);
-    expect(client.lastError).toMatchObject({ code: 'refused', message: expect.stringContaining('max_players') });
+    expect(client.lastError).toMatchObject({ code: 'invalid', message: expect.stringContaining('max_players') });
   });
 
   it('a server refusal carries the reply as its code; calls while disconnected say "not-connected"', async () => {

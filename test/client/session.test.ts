@@ -59,7 +59,7 @@ describe('Session', () => {
     const warnings: string[] = [];
     ann.on('WARNING', (text) => warnings.push(text));
     await expect(ann.createLobby({ name: 'zero', maxPlayers: 0 })).rejects.toMatchObject({
-      code: 'refused',
+      code: 'invalid',
       opcode: 'CREATE_LOBBY',
       message: expect.stringContaining('max_players'),
     });
