@@ -70,6 +70,8 @@ export interface CoreClient {
   readonly mode: Mode;
   /** The latest failure (null until one happens). */
   readonly lastError: CloudLinkError | null;
+  /** Forgets the last error (lastError becomes null); nothing else clears it. */
+  clearLastError(): void;
   /** Makes a failure "last error" and fires the error event, unless it was reported already. */
   reportError(error: unknown): void;
 
@@ -95,6 +97,7 @@ export interface CoreClient {
   // players
   /** Instance ids of the other members of my lobby. */
   players(): string[];
+  /** Also of a player who left my lobby lately (so the leave can be shown with a name). */
   usernameOf(instanceId: string): string;
   /** Is the data link to this peer open? */
   isPeerConnected(instanceId: string): boolean;

@@ -100,6 +100,11 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
     return this.failure;
   }
 
+  /** Forgets the last error, so a project can tell a later failure from an old one. */
+  clearLastError(): void {
+    this.failure = null;
+  }
+
   // ── connection ──────────────────────────────────────────────────────────────────────
 
   setIceServers(servers: IceServer[]): void {
@@ -169,7 +174,8 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
     const report = (error: CloudLinkError) => void this.report(error);
     off.push(
       session.on('TRANSITION', (mode) => this.emit('mode', mode)),
-      session.on('NEW_HOST', (user) => this.emit('host', user.instance_id)),
+      // Every change of host, the player who becomes host by migration included (no NEW_HOST reaches them).
+      session.on('host', (user) => this.emit('host', user.instance_id)),
       session.on('NEW_PEER', peerJoined),
       session.on('PEER_JOIN', peerJoined),
       session.on('PEER_LEFT', (id) => this.emit('peer-leave', id)),
@@ -298,7 +304,9 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
 
   usernameOf(instanceId: string): string {
     if (instanceId === this.myId) return this.myUsername;
-    return this.connection?.session.peers.get(instanceId)?.username ?? '';
+    const session = this.connection?.session;
+    // A player who just left keeps a name (the "when a player leaves" script shows who).
+    return (session?.peers.get(instanceId) ?? session?.departed(instanceId))?.username ?? '';
   }
 
   isPeerConnected(instanceId: string): boolean {

@@ -19,7 +19,7 @@ import {
   type User,
 } from '../protocol/index.js';
 import { Emitter } from '../peer/emitter.js';
-import { CloudLinkError, serverCode } from './errors.js';
+import { CloudLinkError, serverCode, type ErrorCode } from './errors.js';
 import type { WebSocketConstructor, WebSocketLike } from './websocket.js';
 
 export type Mode = 'host' | 'peer' | '';
@@ -48,6 +48,8 @@ export type SessionEvents = PlainEvents &
     close: [info: { code: number; reason: string }];
     /** A problem the project should be able to show (bad packet from the server, keepalive lost...). */
     error: [error: CloudLinkError];
+    /** My lobby has a new host (me included: TRANSITION host names no one, NEW_HOST is not sent to the new host on migration). */
+    host: [user: User];
   };
 
 export interface CreateLobbyOptions {
@@ -66,6 +68,18 @@ interface Pending {
   reject: (error: Error) => void;
   timer: ReturnType<typeof setTimeout>;
 }
+
+/** A request whose reply came, waiting for the lobby change the server sends after it. */
+interface StateWait {
+  opcode: ClientOpcode;
+  done: () => boolean;
+  resolve: () => void;
+  reject: (error: Error) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+/** How many players who left are remembered (so a name can still be shown for them). */
+const DEPARTED_KEPT = 64;
 
 const REPLY_OF: Partial<Record<ClientOpcode, ServerOpcode>> = {
   INIT: 'INIT_OK',
@@ -92,6 +106,9 @@ export class Session extends Emitter<SessionEvents> {
   relayId: string | null = null;
 
   private readonly pending = new Map<string, Pending>();
+  private readonly waits = new Set<StateWait>();
+  /** Players who left my lobby lately (or whose lobby I left), by instance id, oldest first. */
+  private readonly departedUsers = new Map<string, User>();
   private nextListener = 1;
   private keepaliveTimer: ReturnType<typeof setInterval> | undefined;
   private closed = false;
@@ -196,20 +213,35 @@ export class Session extends Emitter<SessionEvents> {
       enable_relay: options.enableRelay ?? false,
     });
     this.lobby = options.name;
+    // CREATE_ACK comes before TRANSITION host (and NEW_HOST).
+    await this.reached('CREATE_LOBBY', () => this.mode === 'host');
   }
 
   async joinLobby(name: string, password = ''): Promise<void> {
     await this.expectOk('JOIN_LOBBY', { name, password });
     this.lobby = name;
+    // JOIN_ACK comes before TRANSITION peer and NEW_HOST.
+    await this.reached('JOIN_LOBBY', () => this.mode === 'peer' && this.host !== null);
   }
 
   async leaveLobby(): Promise<void> {
     await this.expectOk('LEAVE_LOBBY', undefined);
+    // LEAVE_ACK comes before TRANSITION ''.
+    await this.reached('LEAVE_LOBBY', () => this.mode === '');
   }
 
   /** Host-only lobby management; rejects with the server's reason (e.g. "unauthorized"). */
   async manage(method: ManageMethod, args: unknown = null): Promise<void> {
     await this.expectOk('MANAGE_LOBBY', { method, args });
+    // The server sends these changes before MANAGE_ACK today; waiting keeps that a promise, not a coincidence.
+    if (method === 'kick') await this.reached('MANAGE_LOBBY', () => !this.peers.has(String(args)));
+    if (method === 'transfer_ownership') await this.reached('MANAGE_LOBBY', () => this.host?.instance_id === args);
+    if (method === 'close_lobby') await this.reached('MANAGE_LOBBY', () => this.mode === '');
+  }
+
+  /** A player who left my lobby lately (still known, so a name can be shown for them). */
+  departed(instanceId: string): User | undefined {
+    return this.departedUsers.get(instanceId);
   }
 
   /** Relays a WebRTC signal to a member of my lobby; the server stamps `origin`. */
@@ -225,7 +257,42 @@ export class Session extends Emitter<SessionEvents> {
 
   private async expectOk(opcode: ClientOpcode, payload: unknown): Promise<void> {
     const reply = await this.request(opcode, payload);
-    if (reply.payload !== Reply.ok) throw new CloudLinkError(serverCode(String(reply.payload)), `${opcode}: ${String(reply.payload)}`, { opcode });
+    if (reply.payload === Reply.ok) return;
+    const text = String(reply.payload);
+    const code = serverCode(text);
+    throw new CloudLinkError(code, `cannot ${requestName(opcode, payload)}: ${refusalReason(code, text)}`, { opcode });
+  }
+
+  /**
+   * Resolves once `done()` holds: a request's reply can come before the lobby change it caused, and
+   * whoever awaits the request should see that change. Checked after each packet; bounded by the
+   * request timeout; a closed connection rejects with 'not-connected'.
+   */
+  private reached(opcode: ClientOpcode, done: () => boolean): Promise<void> {
+    if (done()) return Promise.resolve();
+    if (this.closed) return Promise.reject(new CloudLinkError('not-connected', `${opcode}: disconnected`, { opcode }));
+    return new Promise((resolve, reject) => {
+      const wait: StateWait = {
+        opcode,
+        done,
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.waits.delete(wait);
+          reject(new CloudLinkError('timeout', `${opcode}: the lobby did not change within ${this.options.requestTimeoutMs} ms of the reply`, { opcode }));
+        }, this.options.requestTimeoutMs),
+      };
+      this.waits.add(wait);
+    });
+  }
+
+  private checkWaits(): void {
+    for (const wait of this.waits) {
+      if (!wait.done()) continue;
+      this.waits.delete(wait);
+      clearTimeout(wait.timer);
+      wait.resolve();
+    }
   }
 
   /** Sends a request and resolves with its reply; a WARNING carrying our listener rejects it. */
@@ -268,10 +335,14 @@ export class Session extends Emitter<SessionEvents> {
       this.emit('error', new CloudLinkError('protocol', `bad packet from server: ${(error as Error).message}`));
       return;
     }
+    const hostBefore = this.host?.instance_id;
     this.updateState(packet);
     // A WARNING answering one of my requests is that request's failure, reported once by whoever awaited it.
-    if (this.settle(packet) && packet.opcode === 'WARNING') return;
-    this.dispatch(packet);
+    const answered = this.settle(packet);
+    if (!(answered && packet.opcode === 'WARNING')) this.dispatch(packet);
+    if (this.host && this.host.instance_id !== hostBefore) this.emit('host', this.host);
+    // After the events: a request resumes once listeners (the hats) have seen the change too.
+    this.checkWaits();
   }
 
   /** Resolves or rejects the request this packet answers; true if there was one. */
@@ -326,7 +397,7 @@ export class Session extends Emitter<SessionEvents> {
         this.relayId = packet.payload;
         break;
       case 'PEER_LEFT':
-        this.peers.delete(packet.payload);
+        this.forget(packet.payload);
         break;
       case 'LOBBY_CLOSED':
         this.resetLobby();
@@ -339,7 +410,17 @@ export class Session extends Emitter<SessionEvents> {
     this.lobby = null;
     this.host = null;
     this.mode = '';
-    this.peers.clear();
+    for (const id of [...this.peers.keys()]) this.forget(id);
+  }
+
+  /** Takes a player out of my lobby, remembering who they were. */
+  private forget(instanceId: string): void {
+    const user = this.peers.get(instanceId);
+    if (!user) return;
+    this.peers.delete(instanceId);
+    this.departedUsers.delete(instanceId);
+    this.departedUsers.set(instanceId, user);
+    if (this.departedUsers.size > DEPARTED_KEPT) this.departedUsers.delete(this.departedUsers.keys().next().value!);
   }
 
   private startKeepalive(): void {
@@ -362,10 +443,60 @@ export class Session extends Emitter<SessionEvents> {
       pending.reject(new CloudLinkError('not-connected', `disconnected: ${reason}`, { opcode: pending.opcode }));
       this.pending.delete(listener);
     }
+    for (const wait of this.waits) {
+      clearTimeout(wait.timer);
+      wait.reject(new CloudLinkError('not-connected', `disconnected: ${reason}`, { opcode: wait.opcode }));
+    }
+    this.waits.clear();
     this.resetLobby();
     this.emit('close', { code, reason });
   }
 }
+
+/** A refused request in words: "join lobby "arena"", "kick player 123". */
+function requestName(opcode: ClientOpcode, payload: unknown): string {
+  const fields = (payload ?? {}) as { name?: string; method?: ManageMethod; args?: unknown };
+  switch (opcode) {
+    case 'CREATE_LOBBY':
+      return `create lobby "${fields.name}"`;
+    case 'JOIN_LOBBY':
+      return `join lobby "${fields.name}"`;
+    case 'LEAVE_LOBBY':
+      return 'leave the lobby';
+    case 'MANAGE_LOBBY':
+      return MANAGE_NAMES[fields.method!](fields.args);
+    default:
+      return opcode;
+  }
+}
+
+const MANAGE_NAMES: Record<ManageMethod, (args: unknown) => string> = {
+  lock: () => 'lock the lobby',
+  unlock: () => 'unlock the lobby',
+  hide: () => 'hide the lobby',
+  show: () => 'show the lobby',
+  kick: (id) => `kick player ${String(id)}`,
+  change_password: () => 'change the lobby password',
+  change_max_players: (max) => `set the player limit to ${String(max)}`,
+  transfer_ownership: (id) => `make player ${String(id)} the host`,
+  close_lobby: () => 'close the lobby',
+};
+
+/** What a project shows for a refusal: a sentence for the known codes, else the server's own text. */
+function refusalReason(code: ErrorCode, text: string): string {
+  return REFUSALS[code] ?? text;
+}
+
+const REFUSALS: Partial<Record<ErrorCode, string>> = {
+  exists: 'a lobby with that name already exists',
+  'already-in-lobby': 'already in a lobby',
+  'not-found': 'there is no lobby with that name',
+  locked: 'the lobby is locked',
+  full: 'the lobby is full',
+  password: 'wrong password',
+  unauthorized: 'only the host can do that',
+  'not-in-lobby': 'not in a lobby',
+};
 
 /** What a connect attempt ended by disconnect() rejects with. */
 export const cancelled = () => new CloudLinkError('cancelled', 'connecting was cancelled by disconnect');

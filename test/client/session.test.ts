@@ -95,7 +95,11 @@ describe('Session', () => {
     expect(await bob.findLobby('nope')).toBeNull();
 
     await expect(bob.joinLobby('room', 'wrong')).rejects.toMatchObject({ code: 'password' });
-    await expect(bob.joinLobby('nope')).rejects.toMatchObject({ code: 'not-found', message: 'JOIN_LOBBY: not found', opcode: 'JOIN_LOBBY' });
+    await expect(bob.joinLobby('nope')).rejects.toMatchObject({
+      code: 'not-found',
+      message: 'cannot join lobby "nope": there is no lobby with that name',
+      opcode: 'JOIN_LOBBY',
+    });
     const newPeer = next<[{ username: string }]>(ann, 'NEW_PEER');
     const hostKnown = next(bob, 'NEW_HOST');
     await bob.joinLobby('room', 'pw');
