@@ -18,6 +18,11 @@ export interface LinksOptions {
   signal: (peerId: string, signal: SimplePeer.SignalData, opcode: RelayedOpcode) => void;
   /** Should I still be linked to this peer (a member, or the lobby's relay)? */
   wanted: (peerId: string) => boolean;
+  /**
+   * Settles once every lobby change the server sent before now has been applied (a round trip).
+   * A link closed by a leave, kick or lobby close often closes before the server's word of it arrives.
+   */
+  caughtUp: () => Promise<unknown>;
 }
 
 export type LinksEvents = {
@@ -28,7 +33,7 @@ export type LinksEvents = {
   removed: [link: PeerLink];
   /** A link closed by itself (not dropped). */
   closed: [link: PeerLink, reason: string];
-  /** ...while its peer is still wanted: it failed; `retrying` when I will open it again. */
+  /** ...while its peer is still wanted, even after catching up with the server: it failed; `retrying` when I will open it again. */
   failed: [link: PeerLink, reason: string, retrying: boolean];
 };
 
@@ -95,8 +100,17 @@ export class Links extends Emitter<LinksEvents> {
     this.emit('removed', link);
     this.emit('closed', link, reason);
     if (!this.options.wanted(link.peerId)) return;
-    // The peer is still there: the link failed. The side that opened it tries again.
-    const retrying = link.initiator && state.attempt <= this.options.maxRetries;
+    // The peer may be leaving, be kicked, or I may be: only the server knows. Ask it first, so a link
+    // closed by a lobby change is not reported as a failure. (A failed round trip decides nothing.)
+    const decide = () => this.failedIfWanted(state, reason);
+    this.options.caughtUp().then(decide, decide);
+  }
+
+  private failedIfWanted(state: LinkState, reason: string): void {
+    const { link } = state;
+    if (!this.options.wanted(link.peerId)) return;
+    // The peer is still there: the link failed. The side that opened it tries again (unless a new link is already opening).
+    const retrying = link.initiator && state.attempt <= this.options.maxRetries && !this.states.has(link.peerId);
     this.emit('failed', link, reason, retrying);
     if (!retrying) return;
     const timer = setTimeout(() => {

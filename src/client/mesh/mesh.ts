@@ -77,6 +77,8 @@ export class Mesh extends Emitter<MeshEvents> {
       config: () => ({ iceServers: this.ice.iceServers, iceTransportPolicy: this.ice.relayOnly ? 'relay' : 'all' }),
       signal: (peerId, signal, opcode) => this.signalling.send(peerId, signal, opcode),
       wanted: (peerId) => this.reachable(peerId),
+      // Any request's reply comes after everything the server sent before it.
+      caughtUp: () => session.keepalive(),
     });
     const failed = (error: CloudLinkError) => this.emit('error', error);
     this.signalling = new Signalling(session, this.codec, this.links, (peerId) => this.reachable(peerId), failed);
