@@ -149,6 +149,8 @@ export function connectionBlocks(ctx: BlockContext): BlockGroup {
         info: { opcode: 'lastErrorCode', blockType: REPORTER, text: t('lastErrorCode', 'last error code') },
         run: (_args, util) => (hats.eventOf(util, 'whenError') ?? client.lastError)?.code ?? '',
       },
+      // Nothing else clears the last error (a success does not): clear it before a request to see whether that one failed.
+      { info: { opcode: 'clearLastError', blockType: COMMAND, text: t('clearLastError', 'clear last error') }, run: () => client.clearLastError() },
       {
         info: { opcode: 'disconnectReason', blockType: REPORTER, text: t('disconnectReason', 'reason of the last disconnect') },
         run: (_args, util) => hats.eventOf(util, 'whenDisconnected')?.reason ?? disconnectReason,
