@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_FRAME_BYTES } from '../../src/protocol/index.js';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/server/server.js';
 import { silentLogger } from '../helpers/logger.js';
-import { RawClient } from './helpers.js';
+import { barrier, RawClient } from './helpers.js';
 
 let server: RunningServer | undefined;
 const clients: RawClient[] = [];
@@ -84,6 +84,7 @@ describe('signal relay', () => {
     expect(await ann.request('MAKE_OFFER', signal, 'WARNING', { recipient: ann.id })).toMatchObject({ payload: 'peer invalid' });
     expect(await ann.request('ICE', signal, 'WARNING')).toMatchObject({ payload: 'peer invalid' });
     expect(await outsider.request('ICE', signal, 'WARNING', { recipient: bob.id })).toMatchObject({ payload: 'peer invalid' });
+    await barrier(bob);
     expect(outsider.opcodes()).toEqual([]);
     expect(bob.opcodes()).not.toContain('ICE');
   });
@@ -168,8 +169,11 @@ describe('liveness', () => {
     await bob.request('JOIN_LOBBY', { name: 'room', password: '' }, 'JOIN_ACK');
     expect((await bob.next('PEER_LEFT', 2000)).payload).toBe(ann.id);
     expect(await ann.closed()).toBeTruthy();
-    // bob answers pings (ws does by default) and stays.
-    await new Promise((resolve) => setTimeout(resolve, 350));
+    // bob answers pings (ws does by default) and stays: the server pings only a socket that answered
+    // its previous ping, so three more pings are three liveness checks bob passed.
+    const pings = bob.pings;
+    await bob.until(() => bob.pings >= pings + 3, 'three more pings', 5000);
+    expect(bob.closeInfo).toBeNull();
     expect((await bob.request('FIND_LOBBY', 'room')).payload).toMatchObject({ host: { instance_id: bob.id } });
   });
 });

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyPassword } from '../../src/server/password.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { silentLogger } from '../helpers/logger.js';
-import { RawClient } from './helpers.js';
+import { barrier, RawClient } from './helpers.js';
 
 let server: RunningServer;
 const clients: RawClient[] = [];
@@ -36,8 +36,9 @@ async function lobbyOf(host: RawClient, name: string, members: RawClient[] = [],
   for (const member of members) {
     expect((await member.request('JOIN_LOBBY', { name, password: '' }, 'JOIN_ACK')).payload).toBe('ok');
   }
-  // Let the membership announcements arrive, then start each test from empty queues.
-  await new Promise((resolve) => setTimeout(resolve, 20));
+  // Every announcement those requests caused has arrived (their replies came first, so a round-trip on
+  // each socket now comes after them), then each test starts from empty queues.
+  await barrier(...clients);
   for (const client of [host, ...members]) client.received.length = 0;
 }
 
@@ -87,7 +88,7 @@ describe('lobbies', () => {
     expect((await ann.next('TRANSITION')).payload).toBe('host');
     expect((await ann.next('NEW_HOST')).payload).toMatchObject({ instance_id: ann.id, username: 'ann' });
     expect((await bob.next('NEW_LOBBY')).payload).toBe('room');
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await barrier(ann, cat);
     expect(cat.opcodes()).not.toContain('NEW_LOBBY');
     expect(ann.opcodes()).not.toContain('NEW_LOBBY');
   });

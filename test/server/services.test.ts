@@ -5,7 +5,7 @@ import type { RelayProvider, RelaySignalSink, SignalPayload } from '../../src/se
 import type { Lobby } from '../../src/server/lobby.js';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/server/server.js';
 import { silentLogger } from '../helpers/logger.js';
-import { RawClient } from './helpers.js';
+import { barrier, RawClient } from './helpers.js';
 
 let server: RunningServer | undefined;
 const clients: RawClient[] = [];
@@ -34,7 +34,6 @@ async function player(username: string, ugi?: string): Promise<RawClient & { id:
 }
 
 const lobby = (name: string, extra: object = {}) => ({ name, max_players: -1, password: '', locked: false, enable_relay: false, ...extra });
-const settle = () => new Promise((resolve) => setTimeout(resolve, 30));
 
 describe('token verifier', () => {
   it('uses the verified account id, refuses bad tokens with a WARNING, and the client can retry', async () => {
@@ -116,12 +115,9 @@ describe('backlog bound', () => {
     const ann = await open();
     ann.send({ opcode: 'INIT', payload: { username: 'ann', token: 't' }, listener: 'init' });
     for (let i = 0; i < 300; i += 1) ann.send({ opcode: 'KEEPALIVE', listener: `k${i}` });
-    const busy = async () => {
-      const deadline = Date.now() + 3000;
-      while (ann.received.filter((p) => p.opcode === 'WARNING').length < 44 && Date.now() < deadline) await settle();
-      return ann.received.filter((p) => p.opcode === 'WARNING');
-    };
-    const refused = await busy();
+    // The barrier's KEEPALIVE, sent last, finds the backlog full too: its refusal comes after all the others.
+    expect(await ann.sync()).toMatchObject({ opcode: 'WARNING', payload: expect.stringContaining('server busy') });
+    const refused = ann.received.filter((p) => p.opcode === 'WARNING');
     expect(refused).toHaveLength(44);
     expect(refused[0]).toMatchObject({ listener: 'k256', payload: expect.stringContaining('server busy') });
     release();
@@ -153,13 +149,13 @@ describe('show', () => {
     const ann = await player('ann');
     const bob = await player('bob');
     await ann.request('CREATE_LOBBY', lobby('room', { hidden: true }), 'CREATE_ACK');
-    await settle();
+    await barrier(bob);
     expect(bob.opcodes()).not.toContain('NEW_LOBBY');
     expect((await ann.request('MANAGE_LOBBY', { method: 'show', args: null })).payload).toBe('ok');
     expect((await bob.next('NEW_LOBBY')).payload).toBe('room');
     // Showing a visible lobby again announces nothing.
     expect((await ann.request('MANAGE_LOBBY', { method: 'show', args: null })).payload).toBe('ok');
-    await settle();
+    await barrier(bob);
     expect(bob.opcodes()).not.toContain('NEW_LOBBY');
   });
 });
@@ -211,7 +207,8 @@ describe('relay hook', () => {
     // Member → relay: handed to the provider with the server's origin, never the forged one.
     const signal = { type: 0, contents: { type: 'offer', sdp: 'x' } };
     bob.send({ opcode: 'MAKE_OFFER', payload: signal, recipient: 'relay-room', origin: { instance_id: 'forged', username: 'mallory' } });
-    await settle();
+    // Handled (synchronously) before bob's next request.
+    await barrier(bob);
     expect(relay.signals).toEqual([
       { lobby: 'room', from: expect.objectContaining({ instance_id: bob.id, username: 'bob' }), opcode: 'MAKE_OFFER', payload: signal },
     ]);
