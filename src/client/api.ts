@@ -32,6 +32,8 @@ export interface ReceivedMessage {
   /** 'broadcast' for G_MSG, 'private' for P_MSG. */
   kind: 'broadcast' | 'private';
   payload: unknown;
+  /** Set (true) only when it came on a fast channel (unordered, may drop), where only the newest state matters. */
+  fast?: true;
 }
 
 export type VoiceEvent = 'ringing' | 'answered' | 'declined' | 'hungup';

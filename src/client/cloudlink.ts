@@ -192,7 +192,13 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
       }),
       mesh.on('peer-close', (peer) => this.sync.peerLeft(peer)),
       mesh.on('message', ({ from, channel, opcode, payload }) =>
-        this.emit('message', { from, channel, kind: opcode === 'G_MSG' ? 'broadcast' : 'private', payload }),
+        this.emit('message', {
+          from,
+          channel,
+          kind: opcode === 'G_MSG' ? 'broadcast' : 'private',
+          payload,
+          ...(mesh.isOrdered(channel) ? {} : { fast: true as const }),
+        }),
       ),
       mesh.on('packet', (peer, _channel, packet) => {
         if (isSyncOpcode(packet.opcode)) this.sync.receive(peer, packet);

@@ -35,6 +35,11 @@ export class ChannelTable {
     return this.wanted.has(label);
   }
 
+  /** False only for a label carried as fast (unordered, may drop); `default` and unknown labels count as ordered. */
+  isOrdered(label: string): boolean {
+    return this.wanted.get(label) ?? true;
+  }
+
   /**
    * Carries `label` on every link, now and on links that open later. A label already carried keeps
    * its ordering, but is (re)created on links where it is missing (e.g. the other side closed it:

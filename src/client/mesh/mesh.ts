@@ -227,6 +227,11 @@ export class Mesh extends Emitter<MeshEvents> {
     return [DEFAULT_CHANNEL, ...this.channelTable.labels()];
   }
 
+  /** False for a fast (unordered, may drop) channel: the blocks keep only its newest message per sender. */
+  isOrdered(label: string): boolean {
+    return this.channelTable.isOrdered(label);
+  }
+
   /** Channels open now on the route to a peer (its own link, or the relay link in a relay lobby). */
   openChannels(peerId: string): string[] {
     const link = this.route(peerId)?.link;
