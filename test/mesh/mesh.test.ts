@@ -1,5 +1,7 @@
 // A real server on 127.0.0.1, real sessions, real WebRTC (@roamhq/wrtc) between in-process players.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { MeshMessage } from '../../src/client/mesh/mesh.js';
+import type { PeerLink } from '../../src/peer/link.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { silentLogger } from '../helpers/logger.js';
 import { fullyMeshed, lobby, player, until, type Player } from './players.js';
@@ -23,6 +25,41 @@ async function team(...names: string[]): Promise<Player[]> {
 
 const received = (p: Player, channel: string) => p.messages.filter((m) => m.channel === channel);
 
+let barriers = 0;
+/**
+ * Barrier on `default` (ordered, reliable): every player broadcasts a marker and waits until every
+ * other has every marker. Sound because a channel delivers in order: once q has p's marker, nothing p
+ * sent q on it before can still be in flight (nor a reaction q had to anything it received before).
+ * The markers are then taken out of `messages` (one each: a duplicated marker would stay and be seen).
+ */
+async function barrier(group: Player[]): Promise<void> {
+  const marker = `barrier ${++barriers}`;
+  for (const p of group) p.mesh.broadcast(marker);
+  const isMarker = (from: Player) => (m: MeshMessage) => m.from === from.id && m.channel === 'default' && m.opcode === 'G_MSG' && m.payload === marker;
+  await until(() => group.every((q) => group.every((p) => p === q || q.messages.some(isMarker(p)))), `${marker} at every player`);
+  for (const q of group) for (const p of group) if (p !== q) q.messages.splice(q.messages.findIndex(isMarker(p)), 1);
+}
+
+/**
+ * The data channels `link` creates from now on, each with whether its close event has been dispatched
+ * (wrtc dispatches it to addEventListener listeners and `onclose`, the link's handler, in one go).
+ * Through simple-peer's `_pc` (see test/contracts/simple-peer.test.ts).
+ */
+function channelsCreated(link: PeerLink): { channel: RTCDataChannel; closed: boolean }[] {
+  const created: { channel: RTCDataChannel; closed: boolean }[] = [];
+  const pc = (link.peer as unknown as { _pc: RTCPeerConnection })._pc;
+  const create = pc.createDataChannel.bind(pc);
+  pc.createDataChannel = (label, init) => {
+    const entry = { channel: create(label, init), closed: false };
+    entry.channel.addEventListener('close', () => {
+      entry.closed = true;
+    });
+    created.push(entry);
+    return entry.channel;
+  };
+  return created;
+}
+
 describe('mesh', () => {
   it('forms a full mesh of 4 and delivers G_MSG / P_MSG exactly once with the right sender', async () => {
     const [ann, bob, cat, dan] = await team('ann', 'bob', 'cat', 'dan');
@@ -39,7 +76,7 @@ describe('mesh', () => {
     cat!.mesh.sendPrivate(dan!.id, 'just for dan');
     await until(() => [ann, cat, dan].every((p) => p!.messages.some((m) => m.opcode === 'G_MSG')), 'broadcast');
     await until(() => dan!.messages.some((m) => m.opcode === 'P_MSG'), 'private message');
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await barrier(players);
     for (const p of [ann, cat, dan]) {
       expect(p!.messages.filter((m) => m.opcode === 'G_MSG')).toEqual([{ from: bob!.id, channel: 'default', opcode: 'G_MSG', payload: { hello: 'all' } }]);
     }
@@ -105,7 +142,8 @@ describe('mesh', () => {
     ann!.mesh.openChannel('same', true);
     bob!.mesh.openChannel('same', true);
     await until(() => ann!.mesh.link(bob!.id)!.channels.has('same') && bob!.mesh.link(ann!.id)!.channels.has('same'), 'same channel');
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Each NEW_CHAN went on `default` before the marker: both have been applied.
+    await barrier([ann!, bob!]);
     const a = ann!.mesh.link(bob!.id)!.channelId('same');
     expect(a).toBe(bob!.mesh.link(ann!.id)!.channelId('same'));
     bob!.mesh.broadcast('via same', 'same');
@@ -120,10 +158,20 @@ describe('mesh', () => {
       p.mesh.on('channel-open', (_peer, label) => events.push(`${p.name} open ${label}`));
       p.mesh.on('channel-close', (_peer, label) => events.push(`${p.name} close ${label}`));
     }
+    const annLink = ann!.mesh.link(bob!.id)!;
+    const bobLink = bob!.mesh.link(ann!.id)!;
+    const created = [channelsCreated(annLink), channelsCreated(bobLink)];
     ann!.mesh.openChannel('chat');
     bob!.mesh.openChannel('chat');
-    await until(() => ann!.mesh.link(bob!.id)!.channels.has('chat') && bob!.mesh.link(ann!.id)!.channels.has('chat'), 'chat both sides');
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await until(() => annLink.channels.has('chat') && bobLink.channels.has('chat'), 'chat both sides');
+    // Both NEW_CHANs applied (they went on `default` before the markers); then the one replaced
+    // channel (the higher id, on one side) has finished closing: its close event was dispatched.
+    await barrier([ann!, bob!]);
+    const chat = created.flat().filter((c) => c.channel.label === 'chat');
+    const lowest = Math.min(...chat.map((c) => c.channel.id ?? Number.POSITIVE_INFINITY));
+    const replaced = chat.filter((c) => c.channel.id !== lowest);
+    expect(replaced).toHaveLength(1);
+    await until(() => replaced.every((c) => c.closed), 'the replaced channel closed');
     expect(events.filter((e) => e.includes('close'))).toEqual([]);
 
     bob!.mesh.closeChannel('chat');
