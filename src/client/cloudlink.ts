@@ -2,7 +2,7 @@
 // behind the CoreClient interface the blocks use. No Scratch knowledge here.
 // It is where failures are reported: whatever fails in a public call, or in the background (a link,
 // a packet, the server), becomes one CloudLinkError, made "last error" and fired as 'error' once.
-import { isSyncOpcode, type LobbyInfo, type User } from '../protocol/index.js';
+import { isSyncOpcode, Warning, type LobbyInfo, type User } from '../protocol/index.js';
 import { Emitter } from '../peer/emitter.js';
 import { DEFAULT_CHANNEL } from '../peer/link.js';
 import type { ClientEvents, ConnectOptions, CoreClient, IceServer, LobbyOptions } from './api.js';
@@ -182,7 +182,12 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
       session.on('NEW_LOBBY', (name) => this.emit('lobby-new', name)),
       session.on('LOBBY_CLOSED', (name) => this.emit('lobby-closed', name)),
       // Only WARNINGs that answer no request of mine arrive here (e.g. kicked, rate limited).
-      session.on('WARNING', (text) => this.report(new CloudLinkError(serverCode(text), `server: ${text}`))),
+      session.on('WARNING', (text) => {
+        // The answer to a signal (the only request sent without a listener) for a peer the server no longer
+        // has: I signal only members, so it crossed a leave, kick or close whose own packet came before it.
+        if (text === Warning.peerInvalid) return;
+        this.report(new CloudLinkError(serverCode(text), `server: ${text}`));
+      }),
       session.on('VIOLATION', (text) => this.report(new CloudLinkError('violation', `server closed the connection: ${text}`))),
       session.on('error', report),
       session.on('close', ({ reason }) => this.closed(connection, reason)),

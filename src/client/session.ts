@@ -328,6 +328,8 @@ export class Session extends Emitter<SessionEvents> {
   }
 
   private receive(data: unknown): void {
+    // Frames that arrived with the one that closed me (ws reads a whole chunk) change nothing now.
+    if (this.closed) return;
     let packet: ServerPacket;
     try {
       packet = decodeServerPacket(typeof data === 'string' ? data : String(data));
