@@ -43,6 +43,14 @@ function tapSignals(): Tapped[] {
   return seen;
 }
 
+/**
+ * Link retries a player's mesh has scheduled and not started yet: the private timer set of its Links,
+ * read here rather than through an accessor in src/ (which would change the committed dist/ bundle).
+ */
+function pendingRetries(p: Player): number {
+  return (p.mesh as unknown as { links: { retryTimers: Set<unknown> } }).links.retryTimers.size;
+}
+
 describe('link failures', () => {
   it('reports a link that cannot connect, retries a bounded number of times, then gives up', async () => {
     // Relay-only ICE with no TURN server can never connect.
@@ -58,7 +66,14 @@ describe('link failures', () => {
       `link to ${bob.id} failed: connect timeout, retrying`,
       `link to ${bob.id} failed: connect timeout`,
     ]);
-    await new Promise((resolve) => setTimeout(resolve, 800));
+    // Nothing is left that could fail: neither side has a link to the other or a retry scheduled...
+    const settled = (p: Player, q: Player) => p.mesh.link(q.id) === undefined && pendingRetries(p) === 0;
+    await until(() => settled(ann, bob) && settled(bob, ann), 'no link and no retry on either side');
+    // ...and every signal bob sent ann has arrived: a round trip on bob's socket, then on ann's (a
+    // server replies to a socket's requests in order, after what it relayed from the earlier ones).
+    await bob.session.keepalive();
+    await ann.session.keepalive();
+    expect(settled(ann, bob)).toBe(true);
     expect(ann.errors.length).toBe(3);
     expect(ann.mesh.connectedPeers()).toEqual([]);
   });
