@@ -30,6 +30,23 @@ const players: Player[] = [];
 let frames: ReturnType<typeof setInterval>;
 const by = (name: string) => players.find((p) => p.name === name)!;
 
+let barriers = 0;
+/**
+ * Barrier on `default` (ordered, reliable): every player broadcasts a marker and waits until every
+ * other has every marker. Sound because the relay forwards each member's messages in order on the same
+ * channel and the client delivers them in order per sender: once q has p's marker, nothing p sent
+ * before (nor a copy the relay made of it) can still be in flight to q. The markers are taken out of
+ * `messages` again (one each: a duplicated marker would stay and be seen).
+ */
+async function barrier(): Promise<void> {
+  const marker = `barrier ${++barriers}`;
+  for (const p of players) p.client.broadcast(marker);
+  const isMarker = (from: Player) => (m: ReceivedMessage) =>
+    m.from === from.client.myId && m.channel === 'default' && m.kind === 'broadcast' && m.payload === marker;
+  await until(() => players.every((q) => players.every((p) => p === q || q.messages.some(isMarker(p)))), `${marker} at every player`);
+  for (const q of players) for (const p of players) if (p !== q) q.messages.splice(q.messages.findIndex(isMarker(p)), 1);
+}
+
 beforeAll(async () => {
   relay = webRtcRelay({
     wrtc,
@@ -82,7 +99,7 @@ describe('relay lobby', () => {
   it('fans broadcasts out to every other member, once, with the sender', async () => {
     by('cat').client.broadcast({ hello: 'everyone' });
     await until(() => players.filter((p) => p.name !== 'cat').every((p) => p.messages.some((m) => m.kind === 'broadcast')), 'the broadcast');
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await barrier();
     for (const p of players.filter((q) => q.name !== 'cat')) {
       expect(p.messages.filter((m) => m.kind === 'broadcast')).toEqual([
         { from: by('cat').client.myId, channel: 'default', kind: 'broadcast', payload: { hello: 'everyone' } },
