@@ -1,23 +1,41 @@
-// Event hats that really filter by their arguments, and lose no event.
+// Event hats that really filter by their arguments, and keep up with any number of events.
 // A hat is a non-edge-activated predicate: `fire` starts every instance of it, and each instance's
 // predicate compares ITS arguments with the event, so "when I get a broadcast on channel [chat]"
 // runs only for chat. The event is kept on each started thread, so reporters inside the script see
-// the event that started it. Scratch will not start a hat whose script is still running; such an
-// instance gets the event later, once its script has finished (checked every frame), so two
-// players joining in the same frame run "when a player joins" twice, in order.
-// (TurboWarp evaluates the predicate inside startHats, vanilla Scratch a moment later: both read the
-// delivery from the thread, or `current` while startHats runs.)
+// the event that started it.
+//
+// Scratch will not start a hat whose script is still running (one thread per hat block). Such an
+// instance keeps the event, and the moment its script finishes — in the middle of a frame, seen
+// through the sequencer's stepThread (./thread-hook.ts) — it is started again for the next kept
+// event, and again after that one: the new thread is stepped in the same tick. So ten messages that
+// arrived between two frames run the hat ten times, in order, in the next frame, as long as its
+// script does not wait. An event fired with `newestBy` replaces a kept (or started but not yet run)
+// event with the same key instead of queueing behind it: on fast channels only the newest message
+// per sender runs, for data changes only the latest per id. A frame pump starts what is left (an
+// instance freed by "stop", or past the per-frame cap).
+// (TurboWarp and scratch-vm both evaluate the predicate inside startHats: it reads `current`, later
+// reporters read the delivery kept on the thread.)
 // The thread fields read here (`runtime.threads`, a thread's `topBlock`, `target`, `status`,
-// `stackClick`, the threads startHats returns) are VM internals, not extension API: scratch-vm and
-// @turbowarp/packager (TurboWarp's VM) are pinned exactly, and test/contracts/vm-threads.test.ts
-// checks each field in both VMs. (turbowarp.org itself updates on its own schedule: upgrade the
-// packager now and then so the test sees what players run.)
+// `stack`, `stackClick`, the threads startHats returns, `runtime.sequencer.stepThread`) are VM
+// internals, not extension API: scratch-vm and @turbowarp/packager (TurboWarp's VM) are pinned
+// exactly, and test/contracts/vm-threads.test.ts checks each field in both VMs. (turbowarp.org itself
+// updates on its own schedule: upgrade the packager now and then so the test sees what players run.)
 import type { HatName, HatPayloads } from './hat-events.js';
 import type { BlockUtil, ScratchRuntime, ScratchTarget, ScratchThread } from './scratch.js';
 import { onEveryFrame } from './sync/frame-hook.js';
+import { onEveryStep } from './thread-hook.js';
 
 export const EXTENSION_ID = 'cloudlink5';
 const STATUS_DONE = 4;
+/** Kept events one instance runs back to back in one frame; more wait for the next frame (a flood cannot freeze a frame). */
+const MAX_RUNS_PER_FRAME = 1000;
+/** Events kept for one busy instance; past this the oldest are dropped. */
+const MAX_WAITING = 10_000;
+
+export interface FireOptions {
+  /** Kept events with the same key replace each other: only the newest runs (e.g. kind, sender and channel of a fast message). */
+  newestBy?: string;
+}
 
 interface Instance {
   target: ScratchTarget;
@@ -28,31 +46,57 @@ interface Delivery {
   /** The hat (short opcode, e.g. 'whenBroadcast') this event was fired for. */
   hat: HatName;
   event: unknown;
+  newestBy?: string;
   /** Set when the event is for one hat instance that was busy when it arrived. */
   only?: Instance;
 }
 
-type Thread = ScratchThread & { topBlock?: string; status?: number; stackClick?: boolean; cl5Delivery?: Delivery };
+/** The events kept for one busy hat instance, oldest first. */
+interface Kept extends Instance {
+  opcode: string;
+  events: Delivery[];
+  runsThisFrame: number;
+}
 
-const MAX_WAITING = 10_000;
+type Thread = ScratchThread & {
+  topBlock?: string;
+  status?: number;
+  stack?: unknown[];
+  stackClick?: boolean;
+  cl5Delivery?: Delivery;
+  /** Started for its delivery and not stepped yet: a newer event with the same key may take its place. */
+  cl5Fresh?: boolean;
+};
+
+const keyOf = (target: ScratchTarget, block: string) => `${target.id}\n${block}`;
 
 export class HatEvents {
   private current: Delivery | null = null;
-  private readonly waiting: (Instance & { opcode: string; hat: HatName; event: unknown })[] = [];
+  private readonly kept = new Map<string, Kept>();
 
   constructor(private readonly runtime: ScratchRuntime) {
     onEveryFrame(runtime, () => this.pump());
+    onEveryStep(runtime, {
+      before: (thread: Thread) => {
+        thread.cl5Fresh = false;
+      },
+      after: (thread: Thread) => {
+        if (!thread.cl5Delivery || !finished(thread) || !thread.topBlock) return;
+        const kept = this.kept.get(keyOf(thread.target, thread.topBlock));
+        if (kept) this.drain(kept);
+      },
+    });
   }
 
   /** Starts every instance of `hat` (short opcode) for this event; the payload's type is the hat's in HatPayloads. */
-  fire<K extends HatName>(hat: K, event: HatPayloads[K]): void {
-    const full = `${EXTENSION_ID}_${hat}`;
-    const busy = this.busy(full);
-    this.start(full, { hat, event });
-    for (const instance of busy) {
-      if (this.waiting.length >= MAX_WAITING) this.waiting.shift();
-      this.waiting.push({ opcode: full, hat, ...instance, event });
-    }
+  fire<K extends HatName>(hat: K, event: HatPayloads[K], options: FireOptions = {}): void {
+    const opcode = `${EXTENSION_ID}_${hat}`;
+    const delivery: Delivery = { hat, event, newestBy: options.newestBy };
+    // An instance freed since (its script was stopped) first runs the events it kept: order holds.
+    for (const kept of this.kept.values()) if (kept.opcode === opcode) this.drain(kept);
+    const busy = this.running(opcode);
+    this.start(opcode, delivery);
+    for (const thread of busy) this.keep(opcode, thread, delivery);
   }
 
   /**
@@ -85,40 +129,73 @@ export class HatEvents {
     this.current = delivery;
     try {
       const threads = (this.runtime.startHats(opcode, undefined, target) ?? []) as Thread[];
-      for (const thread of threads) thread.cl5Delivery = delivery;
+      for (const thread of threads) {
+        thread.cl5Delivery = delivery;
+        thread.cl5Fresh = true;
+      }
     } finally {
       this.current = outer;
     }
   }
 
-  /** Instances of this hat whose script is running now. */
-  private busy(opcode: string): Instance[] {
-    const threads = ((this.runtime as { threads?: Thread[] }).threads ?? []) as Thread[];
-    const running: Instance[] = [];
-    for (const thread of threads) {
-      if (thread.status === STATUS_DONE || thread.stackClick || !thread.topBlock) continue;
-      const blocks = (thread.target as ScratchTarget & { blocks?: { getBlock(id: string): { opcode: string } | undefined } }).blocks;
-      if (blocks?.getBlock(thread.topBlock)?.opcode === opcode) running.push({ target: thread.target, block: thread.topBlock });
+  /** A busy instance keeps the event (or, with `newestBy`, lets it replace an older one of the same key). */
+  private keep(opcode: string, thread: Thread, delivery: Delivery): void {
+    const block = thread.topBlock!;
+    const key = keyOf(thread.target, block);
+    let kept = this.kept.get(key);
+    const { newestBy } = delivery;
+    if (newestBy !== undefined) {
+      // Its thread has not run yet: let it run with this newer event instead (the predicate's
+      // answer is the same, it depends only on what the key names).
+      const started = thread.cl5Delivery;
+      if (thread.cl5Fresh && started?.newestBy === newestBy) {
+        thread.cl5Delivery = { ...delivery, only: started.only };
+        return;
+      }
+      const older = kept?.events.findIndex((e) => e.newestBy === newestBy) ?? -1;
+      if (older >= 0) kept!.events.splice(older, 1);
     }
-    return running;
+    if (!kept) {
+      kept = { opcode, target: thread.target, block, events: [], runsThisFrame: 0 };
+      this.kept.set(key, kept);
+    }
+    if (kept.events.length >= MAX_WAITING) kept.events.shift();
+    kept.events.push(delivery);
   }
 
-  /** Each frame: give waiting events to the instances that have finished, oldest first. */
+  /** Starts the instance for its kept events, one after another while each run ends at once (a rejected event ends at once too). */
+  private drain(kept: Kept): void {
+    while (kept.events.length > 0 && kept.runsThisFrame < MAX_RUNS_PER_FRAME && !this.isRunning(kept)) {
+      const next = kept.events.shift()!;
+      kept.runsThisFrame += 1;
+      this.start(kept.opcode, { ...next, only: { target: kept.target, block: kept.block } }, kept.target);
+    }
+    if (kept.events.length === 0) this.kept.delete(keyOf(kept.target, kept.block));
+  }
+
+  /** Threads of this hat's instances that are running now (at most one per instance). */
+  private running(opcode: string): Thread[] {
+    const threads = ((this.runtime as { threads?: Thread[] }).threads ?? []) as Thread[];
+    return threads.filter((thread) => {
+      if (finished(thread) || thread.stackClick || !thread.topBlock) return false;
+      const blocks = (thread.target as ScratchTarget & { blocks?: { getBlock(id: string): { opcode: string } | undefined } }).blocks;
+      return blocks?.getBlock(thread.topBlock)?.opcode === opcode;
+    });
+  }
+
+  private isRunning(instance: Kept): boolean {
+    return this.running(instance.opcode).some((t) => t.topBlock === instance.block && t.target === instance.target);
+  }
+
+  /** After each frame: a new per-frame budget, and instances freed outside a step (stopped) get their events. */
   private pump(): void {
-    if (this.waiting.length === 0) return;
-    const startedNow = new Set<string>();
-    for (let i = 0; i < this.waiting.length; ) {
-      const entry = this.waiting[i]!;
-      const key = `${entry.target.id}/${entry.block}`;
-      const stillBusy = startedNow.has(key) || this.busy(entry.opcode).some((b) => b.block === entry.block && b.target === entry.target);
-      if (stillBusy) {
-        startedNow.add(key); // keep this instance's events in order
-        i += 1;
-        continue;
-      }
-      this.waiting.splice(i, 1);
-      startedNow.add(key);
-      this.start(entry.opcode, { hat: entry.hat, event: entry.event, only: { target: entry.target, block: entry.block } }, entry.target);
+    for (const kept of this.kept.values()) {
+      kept.runsThisFrame = 0;
+      this.drain(kept);
     }
   }
+}
+
+function finished(thread: Thread): boolean {
+  return thread.status === STATUS_DONE || thread.stack?.length === 0;
 }

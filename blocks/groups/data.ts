@@ -13,7 +13,8 @@ export function dataBlocks(ctx: BlockContext): BlockGroup {
 
   data.onRemoteChange?.((id, from) => {
     lastChanged = { id, from };
-    hats.fire('whenDataChanged', { id, from });
+    // The variable already holds the latest value: a change still waiting for a busy hat is replaced.
+    hats.fire('whenDataChanged', { id, from }, { newestBy: id });
   });
 
   /** Names of the variables (or lists) the sprite being edited can use: its own and the stage's. */

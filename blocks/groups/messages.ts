@@ -19,12 +19,15 @@ export function messageBlocks(ctx: BlockContext): BlockGroup {
 
   client.on('message', (message) => {
     latest.set(key(message.kind, message.channel), message);
+    // Ordered channels: the hats run once per message, in order. Fast channels carry state where
+    // only the newest counts: a message waiting for a busy hat is replaced by its sender's next one.
+    const options = message.fast ? { newestBy: `${message.kind}\n${message.from}\n${message.channel}` } : {};
     if (message.kind === 'private') {
       latestPrivate.set(fromKey(message.from, message.channel), message);
-      hats.fire('whenPrivate', message);
-      hats.fire('whenPrivateFrom', message);
-    } else hats.fire('whenBroadcast', message);
-    hats.fire('whenMessageFrom', message);
+      hats.fire('whenPrivate', message, options);
+      hats.fire('whenPrivateFrom', message, options);
+    } else hats.fire('whenBroadcast', message, options);
+    hats.fire('whenMessageFrom', message, options);
   });
   // A player who left sends nothing more: forget their messages (the map stays small).
   client.on('peer-leave', (id) => {
