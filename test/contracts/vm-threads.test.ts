@@ -4,8 +4,9 @@
 // undefined, target?)`, keeps its event on the threads startHats RETURNS, and tells a busy hat
 // instance by scanning `runtime.threads` for a thread with `topBlock` = the hat's block id, its
 // `target`, `stackClick` false and `status` not STATUS_DONE (4), reading the hat's opcode with
-// `target.blocks.getBlock(id).opcode`. Both VMs are pinned to exact versions in package.json; if an
-// upgrade fails here, hats.ts must change with it.
+// `target.blocks.getBlock(id).opcode`; it starts a hat again for its next event from inside
+// `runtime.sequencer.stepThread` (blocks/thread-hook.ts) the moment its script ends. Both VMs are
+// pinned to exact versions in package.json; if an upgrade fails here, hats.ts must change with it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { block, equals, ProjectBuilder, variable } from '../../examples/lib/project.js';
 import { TurboWarpWindow } from '../sync/turbowarp.js';
@@ -125,5 +126,29 @@ describe.each(vmVariants)('$name: thread internals used by blocks/hats.ts', ({ n
     ).toEqual([['A', false]]);
     go(1);
     vm.runtime._step();
+  });
+
+  it('every thread step goes through runtime.sequencer.stepThread; a hat started there for a finished script is stepped in the same frame', () => {
+    go(1); // the scripts end on their first step
+    const sequencer = (vm.runtime as unknown as { sequencer: { stepThread(thread: Thread): void } }).sequencer;
+    const step = sequencer.stepThread;
+    const stepped: Thread[] = [];
+    let restarted: Thread[] | undefined;
+    sequencer.stepThread = function (this: unknown, thread: Thread) {
+      step.call(this, thread);
+      stepped.push(thread);
+      // As blocks/hats.ts does: A's script just ended, start it again right away.
+      if (!restarted && thread.target === sprite('A') && thread.status === STATUS_DONE) restarted = vm.runtime.startHats(HAT, undefined, sprite('A'));
+    };
+    try {
+      const first = vm.runtime.startHats(HAT, undefined, sprite('A'))!;
+      vm.runtime._step();
+      expect(stepped.includes(first[0]!), contract('stepThreads calls runtime.sequencer.stepThread (the property) for each thread')).toBe(true);
+      expect(restarted?.length, contract('startHats from inside a step starts a hat whose thread just finished (status 4)')).toBe(1);
+      expect(stepped.includes(restarted![0]!), contract('a thread started during a step is stepped in the same _step')).toBe(true);
+      expect(restarted![0]!.status, contract('...and ran to its end there')).toBe(STATUS_DONE);
+    } finally {
+      sequencer.stepThread = step;
+    }
   });
 });
