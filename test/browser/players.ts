@@ -3,8 +3,9 @@ import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { broadcastTo, eventually, setVariable, valueIn, type Harness } from './harness.js';
 
-export async function browserPlayer(harness: Harness, name: string, role: 'host' | 'join'): Promise<{ page: Page; id: string }> {
-  const page = await harness.open('lobby.sb3');
+/** `project` is a project the harness serves that has the lobby project's connect/host/join scripts and variables. */
+export async function browserPlayer(harness: Harness, name: string, role: 'host' | 'join', project = 'lobby.sb3'): Promise<{ page: Page; id: string }> {
+  const page = await harness.open(project);
   await setVariable(page, 'server', harness.signalling.wsUrl);
   await setVariable(page, 'name', name);
   await broadcastTo(page, 'connect');
