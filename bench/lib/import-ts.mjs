@@ -1,7 +1,9 @@
 // Benchmarks are plain .mjs scripts; this bundles a TypeScript entry of ours with esbuild
-// (dependencies stay external) into node_modules/.cache and imports it.
+// (dependencies stay external) into node_modules/.cache and imports it. Each of our modules keeps
+// its own `import.meta.url`, so paths it resolves from its own place (the browser harness's page
+// files, the packaged Chromium) still point into the source tree, not into the cache.
 import * as esbuild from 'esbuild';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
 
@@ -21,6 +23,18 @@ export async function importTs(entry) {
     target: 'node20',
     packages: 'external',
     logLevel: 'warning',
+    plugins: [ownImportMetaUrl],
   });
   return import(pathToFileURL(outfile).href);
 }
+
+const ownImportMetaUrl = {
+  name: 'own-import-meta-url',
+  setup(build) {
+    build.onLoad({ filter: /\.ts$/ }, (args) => {
+      if (args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
+      const source = readFileSync(args.path, 'utf8').replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href));
+      return { contents: source, loader: 'ts' };
+    });
+  },
+};

@@ -31,6 +31,8 @@ export const SCAFFOLDING_PATH = join(root, 'node_modules/@turbowarp/packager/dis
 
 /** The Chromium this run uses (chosen once by test/setup/chromium.ts); throws its one-line reason when there is none. */
 export function chromiumPath(): string {
+  // Outside vitest (bench/receive.mjs) the caller resolves Chromium itself and passes it in $CL5_CHROMIUM.
+  if (!process.env.VITEST && process.env.CL5_CHROMIUM) return process.env.CL5_CHROMIUM;
   const found = inject('chromium');
   if (!found) throw new Error('no Chromium was chosen for this run: vitest.config.ts must list test/setup/chromium.ts in globalSetup');
   if (!found.path) throw new Error(found.error);
