@@ -28,7 +28,7 @@ let server: RunningServer;
 let tracked: Tracked[];
 
 async function connected(username: string, far = false): Promise<Tracked> {
-  const WebSocket = taskPerMessageWebSocket(far ? FAR_MS : 0) as unknown as WebSocketConstructor;
+  const WebSocket = taskPerMessageWebSocket({ latencyMs: far ? FAR_MS : 0 }) as unknown as WebSocketConstructor;
   const client = new CloudLinkClient({ WebSocket, wrtc, keepaliveMs: 0 });
   const entry: Tracked = { client, errors: [], modes: [], hosts: [] };
   client.on('error', (error) => entry.errors.push(error));
