@@ -29,9 +29,13 @@ export class VmPlayer {
   readonly vm: VirtualMachineLike;
   readonly client: CloudLinkClient;
 
-  constructor(readonly name: string) {
-    this.vm = new VirtualMachine();
-    this.client = new CloudLinkClient({ WebSocket: WebSocket as unknown as WebSocketConstructor, wrtc, keepaliveMs: 0 });
+  /** `vm`: another VM than the npm scratch-vm (TurboWarp's, test/contracts/vms.ts); `WebSocket`: another class than `ws`. */
+  constructor(
+    readonly name: string,
+    options: { vm?: VirtualMachineLike; WebSocket?: WebSocketConstructor } = {},
+  ) {
+    this.vm = options.vm ?? new VirtualMachine();
+    this.client = new CloudLinkClient({ WebSocket: options.WebSocket ?? (WebSocket as unknown as WebSocketConstructor), wrtc, keepaliveMs: 0 });
     const extension = createExtension(nodeScratch(this.vm.runtime), this.client);
     this.vm.extensionManager.nextExtensionWorker = nextServiceNumber++;
     const service = this.vm.extensionManager._registerInternalExtension(extension);
