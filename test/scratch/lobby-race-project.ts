@@ -4,7 +4,7 @@
 // "clear last error". Each step is started by a broadcast from the test.
 import { cl5 } from '../../examples/lib/define.js';
 import { cloudlinkShape } from '../../examples/lib/extension-shape.js';
-import { addToList, changeVar, forever, join, ProjectBuilder, repeat, variable, whenReceived, type Block } from '../../examples/lib/project.js';
+import { addToList, changeVar, forever, join, ProjectBuilder, repeat, setVar, variable, whenReceived, type Block } from '../../examples/lib/project.js';
 
 export const RACE_CYCLES = 50;
 
@@ -14,13 +14,22 @@ const state = (): Block => join(cl5('myMode'), join('|', join(cl5('isHost'), joi
 /** The four reads of one race cycle, as the player `name` must see them. */
 export const expectedCycle = (name: string) => [`host|true|solo ${name}`, '|false|', 'peer|false|hub', '|false|'];
 
-export function lobbyRaceProject(): object {
+export const lobbyRaceProject = (): object => lobbyRaceBuilder().toJSON();
+/** The same as an .sb3, for TurboWarp in Chromium (test/browser/lobby-race.test.ts). */
+export const lobbyRaceSb3 = (): Buffer => lobbyRaceBuilder().toSb3();
+
+function lobbyRaceBuilder(): ProjectBuilder {
   const project = new ProjectBuilder(cloudlinkShape());
   const { stage } = project;
-  stage.variable('server', '').variable('name', '').variable('n', 0).list('reads', []).list('events', []).list('errs', []);
+  stage.variable('server', '').variable('name', '').variable('myid', '').variable('n', 0).list('reads', []).list('events', []).list('errs', []);
   const lobby = (name: Block | string) => ({ NAME: name, MAX: -1, PASSWORD: '', LOCKED: 'no', HIDDEN: 'no', RELAY: 'no' });
   stage
-    .script(whenReceived('connect'), cl5('setGameId', { UGI: 'race' }), cl5('connect', { URL: variable('server'), USERNAME: variable('name') }))
+    .script(
+      whenReceived('connect'),
+      cl5('setGameId', { UGI: 'race' }),
+      cl5('connect', { URL: variable('server'), USERNAME: variable('name') }),
+      setVar('myid', cl5('myId')),
+    )
     .script(whenReceived('spin'), forever([changeVar('n', 1)]))
     .script(whenReceived('hub'), cl5('createLobby', lobby('hub')))
     .script(whenReceived('joinhub'), cl5('joinLobby', { NAME: 'hub', PASSWORD: '' }))
@@ -53,5 +62,5 @@ export function lobbyRaceProject(): object {
       addToList('errs', join('cleared:', cl5('lastErrorCode'))),
       addToList('errs', 'done'),
     );
-  return project.toJSON();
+  return project;
 }
