@@ -13,8 +13,8 @@
 // event with the same key instead of queueing behind it: on fast channels only the newest message
 // per sender runs, for data changes only the latest per id. A frame pump starts what is left (an
 // instance freed by "stop", or past the per-frame cap).
-// (TurboWarp and scratch-vm both evaluate the predicate inside startHats: it reads `current`, later
-// reporters read the delivery kept on the thread.)
+// (TurboWarp evaluates the predicate inside startHats, vanilla Scratch a moment later: both read the
+// delivery from the thread, or `current` while startHats runs.)
 // The thread fields read here (`runtime.threads`, a thread's `topBlock`, `target`, `status`,
 // `stack`, `stackClick`, the threads startHats returns, `runtime.sequencer.stepThread`) are VM
 // internals, not extension API: scratch-vm and @turbowarp/packager (TurboWarp's VM) are pinned
