@@ -6,6 +6,8 @@ import type { RelayedOpcode } from '../protocol/index.js';
 import { Emitter, type ListenerErrorSink } from './emitter.js';
 
 export const DEFAULT_CHANNEL = 'default';
+/** Messages a channel that is still opening holds at most (a few frames of a busy game). */
+const MAX_HELD = 1000;
 
 export interface LinkOptions {
   peerId: string;
@@ -40,6 +42,8 @@ export class PeerLink extends Emitter<LinkEvents> {
   readonly peer: SimplePeer.Instance;
   /** Open channels by label (`default` once connected). */
   readonly channels = new Map<string, RTCDataChannel>();
+  /** Messages sent on a named channel while it was still opening, sent in order once it opens. */
+  private readonly held = new Map<string, string[]>();
   /** Named channels created but not open yet. */
   private readonly pendingChannels = new Map<string, RTCDataChannel>();
   connected = false;
@@ -122,6 +126,8 @@ export class PeerLink extends Emitter<LinkEvents> {
       if (this.pendingChannels.get(label) !== channel) return;
       this.pendingChannels.delete(label);
       this.channels.set(label, channel);
+      for (const text of this.held.get(label) ?? []) channel.send(text);
+      this.held.delete(label);
       this.emit('channel-open', label);
     };
     channel.onopen = opened;
@@ -130,6 +136,7 @@ export class PeerLink extends Emitter<LinkEvents> {
       const wasOpen = this.channels.get(label) === channel;
       if (wasOpen) this.channels.delete(label);
       if (this.pendingChannels.get(label) === channel) this.pendingChannels.delete(label);
+      if (!this.hasChannel(label)) this.held.delete(label);
       if (wasOpen && !this.closed) this.emit('channel-close', label);
     };
     // On an established connection a negotiated channel may be open at once, without an open event.
@@ -146,17 +153,30 @@ export class PeerLink extends Emitter<LinkEvents> {
     const channel = open ?? this.pendingChannels.get(label);
     this.channels.delete(label);
     this.pendingChannels.delete(label);
+    // Replaced under another id (silent): what waits for it goes out on the replacement.
+    if (!silent) this.held.delete(label);
     channel?.close();
     if (open && !silent) this.emit('channel-close', label);
   }
 
-  /** Sends text on an open channel; throws with the reason when it cannot. */
+  /**
+   * Sends text on a channel. One still opening (announced a moment ago, e.g. right after the link
+   * opened) holds it and sends it first once open, so a project that sends at once loses nothing.
+   * Throws with the reason when it cannot.
+   */
   send(label: string, text: string): void {
     // `channels` holds only open channels (kept by their open/close events): reading readyState
     // here instead would cost a synchronous hop to WebRTC's thread in Node (~45 µs with wrtc).
     const channel = this.channels.get(label);
-    if (!channel) throw new Error(`channel "${label}" to ${this.peerId} is not open`);
-    channel.send(text);
+    if (channel) {
+      channel.send(text);
+      return;
+    }
+    if (!this.pendingChannels.has(label)) throw new Error(`channel "${label}" to ${this.peerId} is not open`);
+    const held = this.held.get(label) ?? [];
+    if (held.length >= MAX_HELD) throw new Error(`channel "${label}" to ${this.peerId} is still opening and ${MAX_HELD} messages wait for it`);
+    held.push(text);
+    this.held.set(label, held);
   }
 
   addStream(stream: MediaStream): void {
@@ -173,6 +193,7 @@ export class PeerLink extends Emitter<LinkEvents> {
     this.connected = false;
     this.channels.clear();
     this.pendingChannels.clear();
+    this.held.clear();
     this.peer.destroy();
     this.emit('close', reason);
   }

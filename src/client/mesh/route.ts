@@ -13,10 +13,10 @@ export interface Route {
   send(channel: string, packets: PeerPacket[]): void;
 }
 
-/** Throws 'not-open' unless `channel` of `link` is open now (the link on the way to `peer`). */
+/** Throws 'not-open' unless `channel` of `link` is open or opening (the link on the way to `peer`). */
 export function requireOpen(link: PeerLink, channel: string, peer: string): void {
   if (!link.connected) throw new CloudLinkError('not-open', `peer ${peer} is not connected yet`, { peer });
-  if (!link.channels.has(channel)) throw new CloudLinkError('not-open', `channel "${channel}" to ${link.peerId} is not open`, { peer });
+  if (!link.hasChannel(channel)) throw new CloudLinkError('not-open', `channel "${channel}" to ${link.peerId} is not open`, { peer });
 }
 
 /** Sends text on a link, or throws 'not-open'. */
