@@ -377,12 +377,15 @@ var Emitter = class {
 
 // src/peer/link.ts
 var DEFAULT_CHANNEL = "default";
+var MAX_HELD = 1e3;
 var PeerLink = class extends Emitter {
   peerId;
   initiator;
   peer;
   /** Open channels by label (`default` once connected). */
   channels = /* @__PURE__ */ new Map();
+  /** Messages sent on a named channel while it was still opening, sent in order once it opens. */
+  held = /* @__PURE__ */ new Map();
   /** Named channels created but not open yet. */
   pendingChannels = /* @__PURE__ */ new Map();
   connected = false;
@@ -454,6 +457,8 @@ var PeerLink = class extends Emitter {
       if (this.pendingChannels.get(label) !== channel) return;
       this.pendingChannels.delete(label);
       this.channels.set(label, channel);
+      for (const text of this.held.get(label) ?? []) channel.send(text);
+      this.held.delete(label);
       this.emit("channel-open", label);
     };
     channel.onopen = opened;
@@ -462,6 +467,7 @@ var PeerLink = class extends Emitter {
       const wasOpen = this.channels.get(label) === channel;
       if (wasOpen) this.channels.delete(label);
       if (this.pendingChannels.get(label) === channel) this.pendingChannels.delete(label);
+      if (!this.hasChannel(label)) this.held.delete(label);
       if (wasOpen && !this.closed) this.emit("channel-close", label);
     };
     if (channel.readyState === "open") opened();
@@ -476,14 +482,26 @@ var PeerLink = class extends Emitter {
     const channel = open ?? this.pendingChannels.get(label);
     this.channels.delete(label);
     this.pendingChannels.delete(label);
+    if (!silent) this.held.delete(label);
     channel?.close();
     if (open && !silent) this.emit("channel-close", label);
   }
-  /** Sends text on an open channel; throws with the reason when it cannot. */
+  /**
+   * Sends text on a channel. One still opening (announced a moment ago, e.g. right after the link
+   * opened) holds it and sends it first once open, so a project that sends at once loses nothing.
+   * Throws with the reason when it cannot.
+   */
   send(label, text) {
     const channel = this.channels.get(label);
-    if (!channel) throw new Error(`channel "${label}" to ${this.peerId} is not open`);
-    channel.send(text);
+    if (channel) {
+      channel.send(text);
+      return;
+    }
+    if (!this.pendingChannels.has(label)) throw new Error(`channel "${label}" to ${this.peerId} is not open`);
+    const held = this.held.get(label) ?? [];
+    if (held.length >= MAX_HELD) throw new Error(`channel "${label}" to ${this.peerId} is still opening and ${MAX_HELD} messages wait for it`);
+    held.push(text);
+    this.held.set(label, held);
   }
   addStream(stream) {
     this.peer.addStream(stream);
@@ -497,6 +515,7 @@ var PeerLink = class extends Emitter {
     this.connected = false;
     this.channels.clear();
     this.pendingChannels.clear();
+    this.held.clear();
     this.peer.destroy();
     this.emit("close", reason);
   }
@@ -522,6 +541,10 @@ var ChannelTable = class {
   }
   has(label) {
     return this.wanted.has(label);
+  }
+  /** False only for a label carried as fast (unordered, may drop); `default` and unknown labels count as ordered. */
+  isOrdered(label) {
+    return this.wanted.get(label) ?? true;
   }
   /**
    * Carries `label` on every link, now and on links that open later. A label already carried keeps
@@ -584,7 +607,7 @@ var ChannelTable = class {
 };
 
 // src/server/relay/relay-peer.ts
-var MAX_HELD = 1e3;
+var MAX_HELD2 = 1e3;
 var RelayPeer = class {
   constructor(user2, isMember, send, options2) {
     this.user = user2;
@@ -696,7 +719,7 @@ var RelayPeer = class {
       return;
     }
     const queue = held ?? [];
-    if (queue.length >= MAX_HELD) queue.shift();
+    if (queue.length >= MAX_HELD2) queue.shift();
     queue.push({ channel, text });
     this.held.set(member2, queue);
   }
