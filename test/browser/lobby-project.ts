@@ -9,12 +9,29 @@ import {
   insertAt,
   join,
   ProjectBuilder,
+  type TargetBuilder,
   repeat,
   replaceItem,
   setVar,
   variable,
   whenReceived,
 } from '../../examples/lib/project.js';
+
+/**
+ * The scripts every browser test project starts with, each started by a broadcast from the test:
+ * "connect" (to the variable server, as name; my id into myid), "host" and "join" the lobby `lobby`.
+ */
+export function lobbyControl(stage: TargetBuilder, lobby: string): TargetBuilder {
+  return stage
+    .script(
+      whenReceived('connect'),
+      cl5('setGameId', { UGI: 'browser' }),
+      cl5('connect', { URL: variable('server'), USERNAME: variable('name') }),
+      setVar('myid', cl5('myId')),
+    )
+    .script(whenReceived('host'), cl5('createLobby', { NAME: lobby, MAX: -1, PASSWORD: '', LOCKED: 'no', HIDDEN: 'no', RELAY: 'no' }))
+    .script(whenReceived('join'), cl5('joinLobby', { NAME: lobby, PASSWORD: '' }));
+}
 
 export function lobbyProject(): Buffer {
   const project = new ProjectBuilder(cloudlinkShape());
@@ -23,15 +40,7 @@ export function lobbyProject(): Buffer {
   stage.variable('mode', '-').variable('links', 0).variable('left', 0).variable('score', 0).list('log').list('inbox');
   for (const name of ['mic', 'ring', 'state', 'vvol', 'vx', 'vy', 'vz', 'vloud']) stage.variable(name, '');
   stage.list('calls');
-  stage
-    .script(
-      whenReceived('connect'),
-      cl5('setGameId', { UGI: 'browser' }),
-      cl5('connect', { URL: variable('server'), USERNAME: variable('name') }),
-      setVar('myid', cl5('myId')),
-    )
-    .script(whenReceived('host'), cl5('createLobby', { NAME: 'room', MAX: -1, PASSWORD: '', LOCKED: 'no', HIDDEN: 'no', RELAY: 'no' }))
-    .script(whenReceived('join'), cl5('joinLobby', { NAME: 'room', PASSWORD: '' }))
+  lobbyControl(stage, 'room')
     .script(whenReceived('sync'), cl5('syncVariable', { VAR: 'score', ID: 'score' }), cl5('syncList', { LISTNAME: 'log', ID: 'log' }))
     .script(
       whenReceived('edits'),

@@ -11,6 +11,7 @@ import { cl5 } from '../../examples/lib/define.js';
 import { cloudlinkShape } from '../../examples/lib/extension-shape.js';
 import { addToList, block, changeVar, join, ProjectBuilder, repeat, setVar, variable, whenReceived } from '../../examples/lib/project.js';
 import { broadcastTo, eventually, setVariable, valueIn, type Harness } from './harness.js';
+import { lobbyControl } from './lobby-project.js';
 import { browserPlayer } from './players.js';
 
 export const STREAMING_PROJECT = 'streaming.sb3';
@@ -32,15 +33,7 @@ export function streamingProject(): Buffer {
   const { stage } = project;
   for (const name of ['server', 'name', 'myid']) stage.variable(name, '');
   stage.variable('mode', '-').variable('links', 0).variable('frames', 300).variable('seq', 0).list('chatLog').list('posLog');
-  stage
-    .script(
-      whenReceived('connect'),
-      cl5('setGameId', { UGI: 'browser' }),
-      cl5('connect', { URL: variable('server'), USERNAME: variable('name') }),
-      setVar('myid', cl5('myId')),
-    )
-    .script(whenReceived('host'), cl5('createLobby', { NAME: 'arena', MAX: -1, PASSWORD: '', LOCKED: 'no', HIDDEN: 'no', RELAY: 'no' }))
-    .script(whenReceived('join'), cl5('joinLobby', { NAME: 'arena', PASSWORD: '' }))
+  lobbyControl(stage, 'arena')
     .script(whenReceived('channels'), cl5('openChannel', { CHANNEL: 'chat', MODE: 'ordered' }), cl5('openChannel', { CHANNEL: 'pos', MODE: 'fast' }))
     .script(cl5('whenPlayerConnected'), changeVar('links', 1))
     .script(cl5('whenModeChanges', { MODE: 'host' }), setVar('mode', 'host'))
