@@ -1,0 +1,393 @@
+// A sequence CRDT for Scratch lists (RGA: replicated growable array). Design, not yet wired into the
+// engine; see docs/sync.md "Lists that merge". Every item has an identity [seq, writer] (seq: the
+// writer's Lamport clock). An insert names the item it goes after (its origin); concurrent inserts
+// after one origin are ordered by descending id, so every replica builds the same order whatever the
+// arrival order. Deletes leave tombstones until every known player has seen them (see gc()).
+import type { ScratchValue } from './list-diff.js';
+import { OrderTree, type TreeNode } from './sequence-tree.js';
+import { compare } from './version.js';
+
+export type ItemId = [seq: number, writer: string];
+/** Insert `v` after item `after` (null: at the front); `id` is the new item's identity. */
+export type InsertOp = { t: 'ins'; id: ItemId; after: ItemId | null; v: ScratchValue };
+/** Delete item `target`; `id` stamps the operation. */
+export type DeleteOp = { t: 'del'; id: ItemId; target: ItemId };
+/** Give item `target` the value `v`; the highest `id` wins (last writer wins per item). */
+export type ReplaceOp = { t: 'rep'; id: ItemId; target: ItemId; v: ScratchValue };
+export type SequenceOp = InsertOp | DeleteOp | ReplaceOp;
+
+/** What an operation did to the visible list: enough to edit a Scratch array in place. */
+export type Patch =
+  | { kind: 'insert'; index: number; value: ScratchValue }
+  | { kind: 'delete'; index: number }
+  | { kind: 'replace'; index: number; value: ScratchValue };
+
+/** Per writer, the highest seq applied (with nothing held back; see ack()). */
+export type AckVector = Record<string, number>;
+
+/** Operations held for a missing item, at most (never reached when the assumptions in docs/sync.md hold). */
+export const MAX_PENDING = 100_000;
+
+export interface Item extends TreeNode {
+  id: ItemId;
+  /** The item it was inserted after (null: the front); kept for snapshots merged into a non-empty replica. */
+  origin: ItemId | null;
+  value: ScratchValue;
+  /** The id of the operation that wrote `value` (the item's own id until replaced). */
+  stamp: ItemId;
+  /** The stamp of the delete that made it a tombstone. */
+  deleted: ItemId | null;
+  /** The smallest id among garbage-collected tombstones right before this item (see gc()). */
+  barrier: ItemId | null;
+}
+
+export const keyOf = (id: ItemId): string => `${id[0]}:${id[1]}`;
+const minId = (a: ItemId | null, b: ItemId | null): ItemId | null => (!a ? b : !b ? a : compare(a, b) <= 0 ? a : b);
+
+export class Sequence {
+  private clock = 0;
+  private readonly tree = new OrderTree<Item>();
+  private readonly items = new Map<string, Item>();
+  private readonly tombstones = new Set<Item>();
+  /** Operations waiting for the item they name (it has not arrived yet: another link was faster). */
+  private readonly pending = new Map<string, SequenceOp[]>();
+  private pendingCount = 0;
+  /** Operations dropped because MAX_PENDING was reached. */
+  dropped = 0;
+  private readonly applied = new Map<string, number>();
+  /** The ack while operations are held: frozen when the first one was held. */
+  private cleanAck: AckVector | null = null;
+  /** Each known player's last ack (null until its first). */
+  private readonly players = new Map<string, AckVector | null>();
+  /** Per writer: every known player has applied all of its operations up to this seq. */
+  private readonly floor = new Map<string, number>();
+
+  constructor(readonly writer: string) {}
+
+  get length(): number {
+    return this.tree.size;
+  }
+
+  /** Items currently held back waiting for another. */
+  get held(): number {
+    return this.pendingCount;
+  }
+
+  /** Tombstones not yet collected. */
+  get tombstoneCount(): number {
+    return this.tombstones.size;
+  }
+
+  toArray(): ScratchValue[] {
+    const out: ScratchValue[] = [];
+    this.tree.forEach((item) => {
+      if (item.visible) out.push(item.value);
+    });
+    return out;
+  }
+
+  /** The visible items' ids, in order. */
+  ids(): ItemId[] {
+    const out: ItemId[] = [];
+    this.tree.forEach((item) => {
+      if (item.visible) out.push(item.id);
+    });
+    return out;
+  }
+
+  // ---- local edits: applied here, returned for sending -------------------------------------------
+
+  /** Inserts at a visible index (0 … length); the item goes right after the visible one before it. */
+  insert(index: number, value: ScratchValue): InsertOp {
+    const at = Math.max(0, Math.min(index, this.length));
+    const origin = at === 0 ? null : this.tree.at(at - 1)!;
+    const op: InsertOp = { t: 'ins', id: this.tick(), after: origin ? origin.id : null, v: value };
+    this.integrate(this.newItem(op.id, op.after, value), origin);
+    return op;
+  }
+
+  push(value: ScratchValue): InsertOp {
+    return this.insert(this.length, value);
+  }
+
+  delete(index: number): DeleteOp {
+    const item = this.visibleAt(index);
+    const op: DeleteOp = { t: 'del', id: this.tick(), target: item.id };
+    this.tombstone(item, op.id);
+    return op;
+  }
+
+  replace(index: number, value: ScratchValue): ReplaceOp {
+    const item = this.visibleAt(index);
+    const op: ReplaceOp = { t: 'rep', id: this.tick(), target: item.id, v: value };
+    item.value = value;
+    item.stamp = op.id;
+    return op;
+  }
+
+  // ---- remote operations ------------------------------------------------------------------------
+
+  /**
+   * Applies a remote operation (idempotent: a repeated one changes nothing). One naming an item that
+   * has not arrived is held and applied when it does. Returns the visible changes, in order.
+   */
+  apply(op: SequenceOp): Patch[] {
+    const patches: Patch[] = [];
+    const work: SequenceOp[] = [op];
+    for (let next = work.pop(); next; next = work.pop()) this.applyOne(next, patches, work);
+    if (this.pendingCount === 0) this.cleanAck = null;
+    return patches;
+  }
+
+  private applyOne(op: SequenceOp, patches: Patch[], work: SequenceOp[]): void {
+    if (op.id[0] > this.clock) this.clock = op.id[0];
+    if (op.t === 'ins') {
+      const key = keyOf(op.id);
+      // Known, or collected here (every player had it): a repeat.
+      if (this.items.has(key) || this.collected(op.id)) return;
+      const origin = op.after ? this.items.get(keyOf(op.after)) : null;
+      if (origin === undefined) {
+        this.hold(op.after!, op);
+        return;
+      }
+      const item = this.newItem(op.id, op.after, op.v);
+      this.integrate(item, origin);
+      patches.push({ kind: 'insert', index: this.tree.indexOf(item), value: item.value });
+      this.noteApplied(op.id);
+      this.release(key, work);
+      return;
+    }
+    const item = this.items.get(keyOf(op.target));
+    if (!item) {
+      if (!this.collected(op.target)) this.hold(op.target, op);
+      return;
+    }
+    if (op.t === 'del') {
+      if (!item.deleted) {
+        patches.push({ kind: 'delete', index: this.tree.indexOf(item) });
+        this.tombstone(item, op.id);
+      }
+    } else if (compare(op.id, item.stamp) > 0) {
+      // Delete wins: a tombstone keeps the newer value hidden, it is never shown again.
+      item.value = op.v;
+      item.stamp = op.id;
+      if (!item.deleted) patches.push({ kind: 'replace', index: this.tree.indexOf(item), value: op.v });
+    }
+    this.noteApplied(op.id);
+  }
+
+  // ---- acknowledgements and garbage collection -----------------------------------------------------
+
+  /**
+   * What this replica has applied, per writer. While operations are held it stays at the value it had
+   * when the first was held (plus my own), so an ack never claims an operation that is only received.
+   */
+  ack(): AckVector {
+    if (!this.cleanAck) return Object.fromEntries(this.applied);
+    // My own operations are always applied here, held ones or not.
+    const own = this.applied.get(this.writer);
+    return own === undefined ? { ...this.cleanAck } : { ...this.cleanAck, [this.writer]: own };
+  }
+
+  /** A player to wait for before collecting tombstones (a link opened). */
+  addPlayer(player: string): void {
+    if (!this.players.has(player)) this.players.set(player, null);
+  }
+
+  /** A player that left: no longer waited for. */
+  removePlayer(player: string): void {
+    this.players.delete(player);
+  }
+
+  receiveAck(player: string, ack: AckVector): void {
+    const known = this.players.get(player) ?? {};
+    const merged: AckVector = { ...known };
+    for (const [writer, seq] of Object.entries(ack)) merged[writer] = Math.max(merged[writer] ?? 0, seq);
+    this.players.set(player, merged);
+  }
+
+  /**
+   * Removes the tombstones whose delete every known player (and this one) has applied. Returns how many.
+   * No operation can name them any more (nobody shows them), and every operation that named them has
+   * arrived here (it left its writer before that writer's ack, on the same in-order link). A removed
+   * tombstone leaves its id as a `barrier` on the next item, so a later insert stops where it would
+   * have stopped at the tombstone: replicas that collected and replicas that did not still agree.
+   */
+  gc(): number {
+    const own = this.ack();
+    const acks: AckVector[] = [own];
+    for (const ack of this.players.values()) {
+      if (!ack) return 0;
+      acks.push(ack);
+    }
+    for (const writer of Object.keys(own)) {
+      const stable = Math.min(...acks.map((ack) => ack[writer] ?? 0));
+      if (stable > (this.floor.get(writer) ?? 0)) this.floor.set(writer, stable);
+    }
+    let removed = 0;
+    for (const item of this.tombstones) {
+      if (!this.collected(item.deleted!)) continue;
+      const next = this.tree.next(item);
+      if (next) next.barrier = minId(next.barrier, minId(item.barrier, item.id));
+      this.tree.remove(item);
+      this.items.delete(keyOf(item.id));
+      this.tombstones.delete(item);
+      removed += 1;
+    }
+    return removed;
+  }
+
+  // ---- snapshots (a late joiner's catch-up) ----------------------------------------------------------
+
+  /** Every item, tombstones included, in order (see sequence-snapshot.ts for the wire form). */
+  state(): { clock: number; ack: AckVector; items: Item[] } {
+    const items: Item[] = [];
+    this.tree.forEach((item) => {
+      items.push(item);
+    });
+    return { clock: this.clock, ack: this.ack(), items };
+  }
+
+  /**
+   * Merges another replica's state (a join: the result has every item of both). Each unknown item is
+   * placed by the insert rule, scanning from the item before it in the snapshot (which precedes it
+   * everywhere), so loading into an empty replica costs O(n log n) and skips nothing.
+   */
+  merge(state: { clock: number; ack: AckVector; items: readonly SnapshotItem[] }): Patch[] {
+    const patches: Patch[] = [];
+    const work: SequenceOp[] = [];
+    let prev: Item | null | undefined;
+    for (const entry of state.items) {
+      const key = keyOf(entry.id);
+      let item = this.items.get(key);
+      if (!item) {
+        if (this.collected(entry.id)) continue; // collected here: its barrier is already in place
+        item = this.newItem(entry.id, entry.origin, entry.value);
+        item.stamp = entry.stamp;
+        item.barrier = entry.barrier;
+        const start = prev !== undefined ? prev : entry.origin ? (this.items.get(keyOf(entry.origin)) ?? null) : null;
+        this.integrate(item, start);
+        if (entry.deleted) this.tombstone(item, entry.deleted);
+        else patches.push({ kind: 'insert', index: this.tree.indexOf(item), value: item.value });
+        this.release(key, work);
+      } else {
+        item.barrier = minId(item.barrier, entry.barrier);
+        if (compare(entry.stamp, item.stamp) > 0) {
+          item.value = entry.value;
+          item.stamp = entry.stamp;
+          if (!item.deleted) patches.push({ kind: 'replace', index: this.tree.indexOf(item), value: item.value });
+        }
+        if (entry.deleted && !item.deleted) {
+          patches.push({ kind: 'delete', index: this.tree.indexOf(item) });
+          this.tombstone(item, entry.deleted);
+        }
+      }
+      prev = item;
+    }
+    if (state.clock > this.clock) this.clock = state.clock;
+    for (const [writer, seq] of Object.entries(state.ack)) this.noteApplied([seq, writer]);
+    for (let next = work.pop(); next; next = work.pop()) this.applyOne(next, patches, work);
+    if (this.pendingCount === 0) this.cleanAck = null;
+    return patches;
+  }
+
+  // ---- internals ---------------------------------------------------------------------------------
+
+  private tick(): ItemId {
+    this.clock += 1;
+    const id: ItemId = [this.clock, this.writer];
+    this.noteApplied(id);
+    return id;
+  }
+
+  private noteApplied([seq, writer]: ItemId): void {
+    if (seq > (this.applied.get(writer) ?? 0)) this.applied.set(writer, seq);
+  }
+
+  /** Applied by every known player, yet not here: it was garbage-collected. */
+  private collected([seq, writer]: ItemId): boolean {
+    return seq <= (this.floor.get(writer) ?? 0);
+  }
+
+  private visibleAt(index: number): Item {
+    const item = this.tree.at(index);
+    if (!item) throw new RangeError(`no item ${index} in a list of ${this.length}`);
+    return item;
+  }
+
+  private newItem(id: ItemId, origin: ItemId | null, value: ScratchValue): Item {
+    const item: Item = {
+      id,
+      origin,
+      value,
+      stamp: id,
+      deleted: null,
+      barrier: null,
+      left: null,
+      right: null,
+      parent: null,
+      prio: Math.random(),
+      size: 1,
+      visible: true,
+    };
+    this.items.set(keyOf(id), item);
+    return item;
+  }
+
+  /**
+   * The insert rule. Walk right from the origin, past every item with a greater id (inserted later
+   * after the same origin, or inside such an item's run); stop at the first smaller id, or at a barrier
+   * left by a collected tombstone that would have stopped the walk. A local insert stops at once: its
+   * id is the greatest this replica knows.
+   */
+  private integrate(item: Item, origin: Item | null): void {
+    let at = origin ? this.tree.next(origin) : this.tree.first();
+    while (at && !(at.barrier && compare(at.barrier, item.id) <= 0) && compare(at.id, item.id) > 0) at = this.tree.next(at);
+    this.tree.insertBefore(item, at);
+  }
+
+  private tombstone(item: Item, stamp: ItemId): void {
+    item.deleted = stamp;
+    this.tree.setVisible(item, false);
+    this.tombstones.add(item);
+  }
+
+  private hold(missing: ItemId, op: SequenceOp): void {
+    if (this.pendingCount >= MAX_PENDING) {
+      this.dropped += 1;
+      return;
+    }
+    if (this.pendingCount === 0) this.cleanAck = Object.fromEntries(this.applied);
+    const key = keyOf(missing);
+    const list = this.pending.get(key);
+    if (list) list.push(op);
+    else this.pending.set(key, [op]);
+    this.pendingCount += 1;
+  }
+
+  private release(key: string, work: SequenceOp[]): void {
+    const waiting = this.pending.get(key);
+    if (!waiting) return;
+    this.pending.delete(key);
+    this.pendingCount -= waiting.length;
+    // `work` is a stack: push in reverse so they run in arrival order.
+    for (let i = waiting.length - 1; i >= 0; i -= 1) work.push(waiting[i]!);
+  }
+}
+
+/** One item of a state, as merge() takes it. */
+export interface SnapshotItem {
+  id: ItemId;
+  origin: ItemId | null;
+  value: ScratchValue;
+  stamp: ItemId;
+  deleted: ItemId | null;
+  barrier: ItemId | null;
+}
+
+/** Edits a Scratch array in place by one patch (the binding's receiving side). */
+export function applyPatch(list: ScratchValue[], patch: Patch): void {
+  if (patch.kind === 'insert') list.splice(patch.index, 0, patch.value);
+  else if (patch.kind === 'delete') list.splice(patch.index, 1);
+  else list[patch.index] = patch.value;
+}

@@ -1,0 +1,254 @@
+// Property tests for the merging list and counter (sequence.ts, counter.ts; not wired yet): seeded
+// random schedules of 2–5 replicas editing one list and one counter, links that keep order (like data
+// channels) but run at different speeds, repeated deliveries, acks with garbage collection, and late
+// joiners that catch up from chunked snapshots. Each schedule ends with every link drained; then
+// every replica must hold the same list, exactly the items inserted and not deleted, in an order that
+// never contradicts what any replica showed before, and the counter the rule in counter.ts gives.
+import { describe, expect, it } from 'vitest';
+import { Counter, type CounterOp, type CounterState, type SetOp } from '../../src/client/sync/counter.js';
+import type { ScratchValue } from '../../src/client/sync/list-diff.js';
+import { type AckVector, applyPatch, keyOf, Sequence, type SequenceOp } from '../../src/client/sync/sequence.js';
+import { diffToOps } from '../../src/client/sync/sequence-diff.js';
+import { encodeSnapshot, SnapshotAssembler, type SnapshotChunk } from '../../src/client/sync/sequence-snapshot.js';
+
+/** mulberry32: a tiny seeded PRNG, so a failing schedule can be replayed from its seed. */
+function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+type Message =
+  | { kind: 'op'; op: SequenceOp }
+  | { kind: 'counter'; op: CounterOp }
+  | { kind: 'ack'; ack: AckVector }
+  | { kind: 'chunk'; chunk: SnapshotChunk }
+  | { kind: 'counter-state'; state: CounterState };
+
+interface Replica {
+  id: string;
+  sequence: Sequence;
+  counter: Counter;
+  /** The Scratch list: edited locally like blocks do, remotely only through patches. */
+  list: ScratchValue[];
+  assemblers: Map<string, SnapshotAssembler>;
+  /** Peers whose snapshot has not arrived yet (a late joiner edits only once all have). */
+  awaiting: Set<string>;
+}
+
+interface Link {
+  from: string;
+  to: string;
+  queue: Message[];
+  speed: number;
+}
+
+interface Oracle {
+  /** Every inserted item: its current value by the highest stamp. */
+  values: Map<string, { stamp: [number, string]; value: ScratchValue }>;
+  deleted: Set<string>;
+  /** Views of the list (item keys, in order) that some replica showed. */
+  views: string[][];
+  adds: { writer: string; n: number; delta: number }[];
+  sets: SetOp[];
+}
+
+const compareIds = (a: [number, string], b: [number, string]) => (a[0] !== b[0] ? a[0] - b[0] : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0);
+
+function runSchedule(seed: number, replicaCount: number): void {
+  const random = mulberry32(seed);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+  const replicas = new Map<string, Replica>();
+  const links: Link[] = [];
+  const oracle: Oracle = { values: new Map(), deleted: new Set(), views: [], adds: [], sets: [] };
+  const chunkBytes = 250 + Math.floor(random() * 400);
+  const withSets = random() < 0.25;
+  const steps = 40 + Math.floor(random() * 80);
+  // Replicas beyond the first two may join late, at a random step.
+  const joinAt = Array.from({ length: replicaCount }, (_, i) => (i < 2 || random() < 0.4 ? 0 : Math.floor(random() * steps)));
+
+  const send = (from: string, message: Message) => {
+    for (const link of links) if (link.from === from) link.queue.push(message);
+  };
+  const join = (id: string, late: boolean) => {
+    const replica: Replica = { id, sequence: new Sequence(id), counter: new Counter(id), list: [], assemblers: new Map(), awaiting: new Set() };
+    for (const other of replicas.values()) {
+      links.push({ from: other.id, to: id, queue: [], speed: 0.05 + random() });
+      links.push({ from: id, to: other.id, queue: [], speed: 0.05 + random() });
+      other.sequence.addPlayer(id);
+      replica.sequence.addPlayer(other.id);
+      // Every peer sends its state first on the new link, so ops it sends later come after it.
+      if (late) {
+        replica.awaiting.add(other.id);
+        const link = links[links.length - 2]!;
+        for (const chunk of encodeSnapshot(other.sequence, chunkBytes)) link.queue.push({ kind: 'chunk', chunk });
+        link.queue.push({ kind: 'counter-state', state: structuredClone(other.counter.state()) });
+      }
+    }
+    replicas.set(id, replica);
+  };
+
+  const deliver = (link: Link) => {
+    const message = link.queue.shift()!;
+    const to = replicas.get(link.to)!;
+    const times = random() < 0.05 ? 2 : 1; // a repeated delivery must change nothing
+    for (let i = 0; i < times; i += 1) receive(to, link.from, message);
+  };
+  const receive = (to: Replica, from: string, message: Message) => {
+    switch (message.kind) {
+      case 'op':
+        for (const patch of to.sequence.apply(message.op)) applyPatch(to.list, patch);
+        return;
+      case 'counter':
+        to.counter.apply(message.op);
+        return;
+      case 'ack':
+        to.sequence.receiveAck(from, message.ack);
+        return;
+      case 'chunk': {
+        const assembler = to.assemblers.get(from) ?? new SnapshotAssembler();
+        to.assemblers.set(from, assembler);
+        const state = assembler.add(message.chunk);
+        if (state) for (const patch of to.sequence.merge(state)) applyPatch(to.list, patch);
+        return;
+      }
+      case 'counter-state':
+        to.counter.merge(message.state);
+        to.awaiting.delete(from);
+    }
+  };
+
+  const localEdit = (replica: Replica) => {
+    const before = replica.list.slice();
+    const list = replica.list;
+    const roll = random();
+    const value = `${replica.id}.${Math.floor(random() * 1000)}`;
+    if (roll < 0.3) list.push(value);
+    else if (roll < 0.5) list.splice(Math.floor(random() * (list.length + 1)), 0, value);
+    else if (roll < 0.65 && list.length) list.splice(Math.floor(random() * list.length), 1);
+    else if (roll < 0.8 && list.length) list[Math.floor(random() * list.length)] = value;
+    else if (roll < 0.82)
+      list.length = 0; // delete all
+    else {
+      let op: CounterOp;
+      if (withSets && random() < 0.1) {
+        op = replica.counter.set(Math.floor(random() * 100));
+        oracle.sets.push(structuredClone(op));
+      } else {
+        const delta = Math.floor(random() * 7) - 2;
+        op = replica.counter.add(delta);
+        oracle.adds.push({ writer: op.writer, n: op.n, delta });
+      }
+      send(replica.id, { kind: 'counter', op: structuredClone(op) });
+      return;
+    }
+    const ops = diffToOps(replica.sequence, before, list);
+    for (const op of ops) {
+      record(op);
+      send(replica.id, { kind: 'op', op: structuredClone(op) });
+    }
+    oracle.views.push(replica.sequence.ids().map(keyOf));
+  };
+  const record = (op: SequenceOp) => {
+    if (op.t === 'ins') oracle.values.set(keyOf(op.id), { stamp: op.id, value: op.v });
+    else if (op.t === 'del') oracle.deleted.add(keyOf(op.target));
+    else {
+      const known = oracle.values.get(keyOf(op.target))!;
+      if (compareIds(op.id, known.stamp) > 0) oracle.values.set(keyOf(op.target), { stamp: op.id, value: op.v });
+    }
+  };
+  const ackAndCollect = (replica: Replica) => {
+    send(replica.id, { kind: 'ack', ack: replica.sequence.ack() });
+    replica.sequence.gc();
+  };
+
+  for (let i = 0; i < replicaCount; i += 1) if (joinAt[i] === 0) join(`p${i}`, false);
+  for (let step = 0; step < steps; step += 1) {
+    for (let i = 0; i < replicaCount; i += 1) if (joinAt[i] === step && step > 0) join(`p${i}`, true);
+    const roll = random();
+    const ready = [...replicas.values()].filter((r) => r.awaiting.size === 0);
+    if (roll < 0.45 && ready.length) {
+      const replica = pick(ready);
+      localEdit(replica);
+    } else if (roll < 0.93) {
+      const busy = links.filter((link) => link.queue.length);
+      if (busy.length === 0) continue;
+      // Faster links deliver more often: a weighted pick.
+      let at = random() * busy.reduce((sum, link) => sum + link.speed, 0);
+      let link = busy[busy.length - 1]!;
+      for (const candidate of busy) {
+        at -= candidate.speed;
+        if (at <= 0) {
+          link = candidate;
+          break;
+        }
+      }
+      const burst = 1 + Math.floor(random() * 3);
+      for (let i = 0; i < burst && link.queue.length; i += 1) deliver(link);
+    } else {
+      ackAndCollect(pick([...replicas.values()]));
+    }
+    if (random() < 0.03)
+      oracle.views.push(
+        pick([...replicas.values()])
+          .sequence.ids()
+          .map(keyOf),
+      );
+  }
+  for (let i = 0; i < replicaCount; i += 1) if (!replicas.has(`p${i}`)) join(`p${i}`, true);
+  const drain = () => {
+    for (let busy = links.filter((l) => l.queue.length); busy.length; busy = links.filter((l) => l.queue.length)) deliver(pick(busy));
+  };
+  drain();
+  // Two rounds of acks: the first lets every replica learn what the others applied.
+  for (let round = 0; round < 2; round += 1) {
+    for (const replica of replicas.values()) ackAndCollect(replica);
+    drain();
+  }
+  for (const replica of replicas.values()) replica.sequence.gc();
+
+  // ---- checks ----
+  const all = [...replicas.values()];
+  const expectedKeys = new Set([...oracle.values.keys()].filter((key) => !oracle.deleted.has(key)));
+  const finalKeys = all[0]!.sequence.ids().map(keyOf);
+  const finalList = all[0]!.sequence.toArray();
+  const context = `seed ${seed}, ${replicaCount} replicas`;
+  for (const replica of all) {
+    expect(replica.sequence.ids().map(keyOf), context).toEqual(finalKeys);
+    expect(replica.sequence.toArray(), context).toEqual(finalList);
+    expect(replica.list, `${context}: ${replica.id}'s Scratch list follows the patches`).toEqual(finalList);
+    expect(replica.sequence.held, context).toBe(0);
+    expect(replica.sequence.tombstoneCount, `${context}: every tombstone collected`).toBe(0);
+    expect(replica.counter.value, context).toBe(all[0]!.counter.value);
+  }
+  expect(new Set(finalKeys), `${context}: the items inserted and not deleted`).toEqual(expectedKeys);
+  expect(finalKeys.length, context).toBe(expectedKeys.size);
+  expect(
+    finalKeys.map((key) => oracle.values.get(key)!.value),
+    `${context}: each item's last replace`,
+  ).toEqual(finalList);
+  // No replica ever showed two surviving items in the other order (so a writer's own items keep theirs).
+  const position = new Map(finalKeys.map((key, index) => [key, index]));
+  for (const view of oracle.views) {
+    const positions = view.filter((key) => position.has(key)).map((key) => position.get(key)!);
+    for (let i = 1; i < positions.length; i += 1) if (positions[i - 1]! > positions[i]!) expect.fail(`${context}: order changed in a view`);
+  }
+  // The counter: the winning set's value plus every change its setter had not seen.
+  const winner = oracle.sets.reduce<SetOp | null>((best, set) => (!best || compareIds(set.version, best.version) > 0 ? set : best), null);
+  let expected = winner?.value ?? 0;
+  for (const add of oracle.adds) if (!winner || add.n > (winner.seen[add.writer]?.[0] ?? 0)) expected += add.delta;
+  expect(all[0]!.counter.value, `${context}: counter`).toBe(expected);
+}
+
+describe('merging list and counter: seeded random schedules', () => {
+  for (const replicaCount of [2, 3, 4, 5]) {
+    it(`${replicaCount} replicas: 2,500 schedules converge without losing an edit`, () => {
+      for (let seed = 1; seed <= 2500; seed += 1) runSchedule(seed * 7919 + replicaCount, replicaCount);
+    });
+  }
+});
