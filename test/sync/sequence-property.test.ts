@@ -68,6 +68,8 @@ function runSchedule(seed: number, replicaCount: number): void {
   const oracle: Oracle = { values: new Map(), deleted: new Set(), views: [], adds: [], sets: [] };
   const chunkBytes = 250 + Math.floor(random() * 400);
   const withSets = random() < 0.25;
+  // How often a replica acks and collects: rarely in some schedules, often (many collected tombstones) in others.
+  const ackRate = 0.03 + random() * 0.25;
   const steps = 40 + Math.floor(random() * 80);
   // Replicas beyond the first two may join late, at a random step.
   const joinAt = Array.from({ length: replicaCount }, (_, i) => (i < 2 || random() < 0.4 ? 0 : Math.floor(random() * steps)));
@@ -175,7 +177,7 @@ function runSchedule(seed: number, replicaCount: number): void {
     if (roll < 0.45 && ready.length) {
       const replica = pick(ready);
       localEdit(replica);
-    } else if (roll < 0.93) {
+    } else if (roll < 1 - ackRate) {
       const busy = links.filter((link) => link.queue.length);
       if (busy.length === 0) continue;
       // Faster links deliver more often: a weighted pick.
