@@ -58,6 +58,8 @@ interface Oracle {
   sets: SetOp[];
 }
 
+/** What a message looks like after the wire (JSON), and never shared with the sender. */
+const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value));
 const compareIds = (a: [number, string], b: [number, string]) => (a[0] !== b[0] ? a[0] - b[0] : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0);
 
 function runSchedule(seed: number, replicaCount: number): void {
@@ -89,7 +91,7 @@ function runSchedule(seed: number, replicaCount: number): void {
         replica.awaiting.add(other.id);
         const link = links[links.length - 2]!;
         for (const chunk of encodeSnapshot(other.sequence, chunkBytes)) link.queue.push({ kind: 'chunk', chunk });
-        link.queue.push({ kind: 'counter-state', state: structuredClone(other.counter.state()) });
+        link.queue.push({ kind: 'counter-state', state: clone(other.counter.state()) });
       }
     }
     replicas.set(id, replica);
@@ -140,19 +142,19 @@ function runSchedule(seed: number, replicaCount: number): void {
       let op: CounterOp;
       if (withSets && random() < 0.1) {
         op = replica.counter.set(Math.floor(random() * 100));
-        oracle.sets.push(structuredClone(op));
+        oracle.sets.push(clone(op));
       } else {
         const delta = Math.floor(random() * 7) - 2;
         op = replica.counter.add(delta);
         oracle.adds.push({ writer: op.writer, n: op.n, delta });
       }
-      send(replica.id, { kind: 'counter', op: structuredClone(op) });
+      send(replica.id, { kind: 'counter', op: clone(op) });
       return;
     }
     const ops = diffToOps(replica.sequence, before, list);
     for (const op of ops) {
       record(op);
-      send(replica.id, { kind: 'op', op: structuredClone(op) });
+      send(replica.id, { kind: 'op', op: clone(op) });
     }
     oracle.views.push(replica.sequence.ids().map(keyOf));
   };
@@ -214,37 +216,50 @@ function runSchedule(seed: number, replicaCount: number): void {
   }
   for (const replica of replicas.values()) replica.sequence.gc();
 
-  // ---- checks ----
+  // ---- checks (plain comparisons: `expect` only on a failure, to show the difference) ----
   const all = [...replicas.values()];
   const expectedKeys = new Set([...oracle.values.keys()].filter((key) => !oracle.deleted.has(key)));
   const finalKeys = all[0]!.sequence.ids().map(keyOf);
   const finalList = all[0]!.sequence.toArray();
   const context = `seed ${seed}, ${replicaCount} replicas`;
+  const same = (a: readonly unknown[], b: readonly unknown[]) => a.length === b.length && a.every((value, i) => Object.is(value, b[i]));
+  const check = (ok: boolean, actual: unknown, expected: unknown, what: string) => {
+    if (!ok) expect(actual, `${context}: ${what}`).toEqual(expected);
+  };
   for (const replica of all) {
-    expect(replica.sequence.ids().map(keyOf), context).toEqual(finalKeys);
-    expect(replica.sequence.toArray(), context).toEqual(finalList);
-    expect(replica.list, `${context}: ${replica.id}'s Scratch list follows the patches`).toEqual(finalList);
-    expect(replica.sequence.held, context).toBe(0);
-    expect(replica.sequence.tombstoneCount, `${context}: every tombstone collected`).toBe(0);
-    expect(replica.counter.value, context).toBe(all[0]!.counter.value);
+    const keys = replica.sequence.ids().map(keyOf);
+    check(same(keys, finalKeys), keys, finalKeys, `${replica.id} has the same items in the same order`);
+    const values = replica.sequence.toArray();
+    check(same(values, finalList), values, finalList, `${replica.id} has the same values`);
+    check(same(replica.list, finalList), replica.list, finalList, `${replica.id}'s Scratch list follows the patches`);
+    check(replica.sequence.held === 0, replica.sequence.held, 0, `${replica.id} holds nothing back`);
+    check(replica.sequence.tombstoneCount === 0, replica.sequence.tombstoneCount, 0, `${replica.id} collected every tombstone`);
+    check(replica.counter.value === all[0]!.counter.value, replica.counter.value, all[0]!.counter.value, `${replica.id}'s counter`);
   }
-  expect(new Set(finalKeys), `${context}: the items inserted and not deleted`).toEqual(expectedKeys);
-  expect(finalKeys.length, context).toBe(expectedKeys.size);
-  expect(
-    finalKeys.map((key) => oracle.values.get(key)!.value),
-    `${context}: each item's last replace`,
-  ).toEqual(finalList);
+  check(
+    finalKeys.length === expectedKeys.size && finalKeys.every((key) => expectedKeys.has(key)),
+    finalKeys,
+    [...expectedKeys],
+    'the items inserted and not deleted',
+  );
+  const lastValues = finalKeys.map((key) => oracle.values.get(key)!.value);
+  check(same(lastValues, finalList), finalList, lastValues, "each item's last replace");
   // No replica ever showed two surviving items in the other order (so a writer's own items keep theirs).
   const position = new Map(finalKeys.map((key, index) => [key, index]));
   for (const view of oracle.views) {
-    const positions = view.filter((key) => position.has(key)).map((key) => position.get(key)!);
-    for (let i = 1; i < positions.length; i += 1) if (positions[i - 1]! > positions[i]!) expect.fail(`${context}: order changed in a view`);
+    let last = -1;
+    for (const key of view) {
+      const at = position.get(key);
+      if (at === undefined) continue;
+      if (at < last) expect.fail(`${context}: order changed in a view`);
+      last = at;
+    }
   }
   // The counter: the winning set's value plus every change its setter had not seen.
   const winner = oracle.sets.reduce<SetOp | null>((best, set) => (!best || compareIds(set.version, best.version) > 0 ? set : best), null);
   let expected = winner?.value ?? 0;
   for (const add of oracle.adds) if (!winner || add.n > (winner.seen[add.writer]?.[0] ?? 0)) expected += add.delta;
-  expect(all[0]!.counter.value, `${context}: counter`).toBe(expected);
+  check(all[0]!.counter.value === expected, all[0]!.counter.value, expected, 'counter = the set rule over all deltas');
 }
 
 describe('merging list and counter: seeded random schedules', () => {

@@ -201,6 +201,7 @@ describe('Sequence: snapshots', () => {
     const shuffled = chunks.map((chunk) => JSON.parse(JSON.stringify(chunk))).reverse();
     let state = null;
     for (const chunk of [...shuffled, shuffled[0]]) state = assembler.add(chunk) ?? state;
+    expect(assembler.add(shuffled[1])).toBeNull(); // a late repeat does not start another snapshot
     const b = new Sequence('b');
     const list: ScratchValue[] = [];
     for (const patch of b.merge(state!)) applyPatch(list, patch);
@@ -229,6 +230,22 @@ describe('Sequence: snapshots', () => {
     for (const chunk of chunks) expect(Buffer.byteLength(JSON.stringify(chunk))).toBeLessThanOrEqual(1000);
     expect(decodeSnapshot(chunks).items.map((item) => item.value)).toEqual(u.toArray());
     expect(() => encodeSnapshot(u, 60)).toThrow(/does not fit/);
+  });
+
+  it('a newer snapshot from the same sender replaces an unfinished one', () => {
+    const a = new Sequence('a');
+    for (let i = 0; i < 50; i += 1) a.push(`item ${i}`);
+    const old = encodeSnapshot(a, 300);
+    a.push('newer');
+    const fresh = encodeSnapshot(a, 300);
+    expect(old.length).toBeGreaterThan(2);
+    const assembler = new SnapshotAssembler();
+    expect(assembler.add(old[0]!)).toBeNull();
+    let state = null;
+    for (const chunk of fresh) state = assembler.add(chunk) ?? state;
+    const b = new Sequence('b');
+    b.merge(state!);
+    expect(b.toArray()).toEqual(a.toArray());
   });
 
   it('merging a snapshot into a replica that has diverged gives the union', () => {

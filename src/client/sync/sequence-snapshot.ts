@@ -97,14 +97,23 @@ function encodeItem(item: Item, prev: Item | null, writer: (id: string) => numbe
   return wire;
 }
 
-/** Collects chunks (any order, repeats ignored); the whole state once every part has arrived. */
+/**
+ * Collects one sender's chunks (any order, repeats ignored); the whole state once every part has
+ * arrived. A snapshot is told apart by its `clock` and `of`: a chunk of another one starts afresh,
+ * and a late repeat of the one just completed is ignored.
+ */
 export class SnapshotAssembler {
   private parts: (SnapshotChunk | undefined)[] = [];
   private received = 0;
+  private current = '';
+  private completed = '';
 
   /** Returns the state when `chunk` was the last part missing, else null. */
   add(chunk: SnapshotChunk): { clock: number; ack: AckVector; items: SnapshotItem[] } | null {
-    if (this.parts.length !== chunk.of) {
+    const key = `${chunk.clock}/${chunk.of}`;
+    if (key === this.completed) return null;
+    if (key !== this.current) {
+      this.current = key;
       this.parts = new Array(chunk.of);
       this.received = 0;
     }
@@ -115,6 +124,8 @@ export class SnapshotAssembler {
     const chunks = this.parts as SnapshotChunk[];
     this.parts = [];
     this.received = 0;
+    this.current = '';
+    this.completed = key;
     return decodeSnapshot(chunks);
   }
 }
