@@ -39,6 +39,10 @@ interface Replica {
   assemblers: Map<string, SnapshotAssembler>;
   /** Peers whose snapshot has not arrived yet (a late joiner edits only once all have). */
   awaiting: Set<string>;
+  /** A late joiner queues ops until its first snapshot is in, which is copied into an empty replica. */
+  queued: SequenceOp[] | null;
+  /** Joiners that wait for this replica's state (it was still catching up when they linked). */
+  owed: string[];
 }
 
 interface Link {
@@ -79,19 +83,33 @@ function runSchedule(seed: number, replicaCount: number): void {
   const send = (from: string, message: Message) => {
     for (const link of links) if (link.from === from) link.queue.push(message);
   };
+  /** Every peer sends its state first on a new link, so the ops it sends later come after it. */
+  const sendState = (from: Replica, to: string) => {
+    const link = links.find((l) => l.from === from.id && l.to === to)!;
+    for (const chunk of encodeSnapshot(from.sequence, chunkBytes)) link.queue.push({ kind: 'chunk', chunk });
+    link.queue.push({ kind: 'counter-state', state: clone(from.counter.state()) });
+  };
   const join = (id: string, late: boolean) => {
-    const replica: Replica = { id, sequence: new Sequence(id), counter: new Counter(id), list: [], assemblers: new Map(), awaiting: new Set() };
+    const replica: Replica = {
+      id,
+      sequence: new Sequence(id),
+      counter: new Counter(id),
+      list: [],
+      assemblers: new Map(),
+      awaiting: new Set(),
+      queued: late ? [] : null,
+      owed: [],
+    };
     for (const other of replicas.values()) {
       links.push({ from: other.id, to: id, queue: [], speed: 0.05 + random() });
       links.push({ from: id, to: other.id, queue: [], speed: 0.05 + random() });
       other.sequence.addPlayer(id);
       replica.sequence.addPlayer(other.id);
-      // Every peer sends its state first on the new link, so ops it sends later come after it.
       if (late) {
         replica.awaiting.add(other.id);
-        const link = links[links.length - 2]!;
-        for (const chunk of encodeSnapshot(other.sequence, chunkBytes)) link.queue.push({ kind: 'chunk', chunk });
-        link.queue.push({ kind: 'counter-state', state: clone(other.counter.state()) });
+        // A peer still catching up itself sends its state once it has one.
+        if (other.queued) other.owed.push(id);
+        else sendState(other, id);
       }
     }
     replicas.set(id, replica);
@@ -106,7 +124,8 @@ function runSchedule(seed: number, replicaCount: number): void {
   const receive = (to: Replica, from: string, message: Message) => {
     switch (message.kind) {
       case 'op':
-        for (const patch of to.sequence.apply(message.op)) applyPatch(to.list, patch);
+        if (to.queued) to.queued.push(message.op);
+        else for (const patch of to.sequence.apply(message.op)) applyPatch(to.list, patch);
         return;
       case 'counter':
         to.counter.apply(message.op);
@@ -118,7 +137,13 @@ function runSchedule(seed: number, replicaCount: number): void {
         const assembler = to.assemblers.get(from) ?? new SnapshotAssembler();
         to.assemblers.set(from, assembler);
         const state = assembler.add(message.chunk);
-        if (state) for (const patch of to.sequence.merge(state)) applyPatch(to.list, patch);
+        if (!state) return;
+        for (const patch of to.sequence.merge(state)) applyPatch(to.list, patch);
+        if (!to.queued) return;
+        const queued = to.queued;
+        to.queued = null;
+        for (const op of queued) for (const patch of to.sequence.apply(op)) applyPatch(to.list, patch);
+        for (const joiner of to.owed.splice(0)) sendState(to, joiner);
         return;
       }
       case 'counter-state':

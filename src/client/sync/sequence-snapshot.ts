@@ -5,7 +5,7 @@
 // `[seq, w, value]`.
 import { MAX_IN_BAND_BYTES } from '../../protocol/limits.js';
 import type { ScratchValue } from './list-diff.js';
-import type { AckVector, Item, ItemId, Sequence, SnapshotItem } from './sequence.js';
+import type { AckVector, Item, ItemId, Sequence, SequenceState, SnapshotItem } from './sequence.js';
 
 /** An id as [seq, index into the chunk's writers]. */
 type WireId = [number, number];
@@ -18,6 +18,8 @@ export interface SnapshotChunk {
   of: number;
   clock: number;
   ack: AckVector;
+  /** Per writer: ids at or below it that are in no chunk were collected (see Sequence.merge). */
+  floor: Record<string, number>;
   writers: string[];
   items: WireItem[];
 }
@@ -33,16 +35,16 @@ const sameId = (a: ItemId | null, b: ItemId | null): boolean => a === b || (!!a 
  * cannot fit (a Scratch item can hold a long text).
  */
 export function encodeSnapshot(sequence: Sequence, maxBytes = DEFAULT_CHUNK_BYTES): SnapshotChunk[] {
-  const { clock, ack, items } = sequence.state();
+  const { clock, ack, floor, items } = sequence.state();
   // Fixed part of a chunk, with room for the largest `part`/`of` numbers.
-  const fixed = byteLength(JSON.stringify({ part: 1e9, of: 1e9, clock, ack, writers: [], items: [] }));
+  const fixed = byteLength(JSON.stringify({ part: 1e9, of: 1e9, clock, ack, floor, writers: [], items: [] }));
   const chunks: SnapshotChunk[] = [];
   let chunk: SnapshotChunk | null = null;
   let writerIndex = new Map<string, number>();
   let bytes = 0;
   let prev: Item | null = null;
   const start = () => {
-    chunk = { part: chunks.length, of: 0, clock, ack, writers: [], items: [] };
+    chunk = { part: chunks.length, of: 0, clock, ack, floor, writers: [], items: [] };
     chunks.push(chunk);
     writerIndex = new Map();
     bytes = fixed;
@@ -109,7 +111,7 @@ export class SnapshotAssembler {
   private completed = '';
 
   /** Returns the state when `chunk` was the last part missing, else null. */
-  add(chunk: SnapshotChunk): { clock: number; ack: AckVector; items: SnapshotItem[] } | null {
+  add(chunk: SnapshotChunk): SequenceState<SnapshotItem> | null {
     const key = `${chunk.clock}/${chunk.of}`;
     if (key === this.completed) return null;
     if (key !== this.current) {
@@ -131,7 +133,7 @@ export class SnapshotAssembler {
 }
 
 /** All chunks, in order, back to items for Sequence.merge. */
-export function decodeSnapshot(chunks: readonly SnapshotChunk[]): { clock: number; ack: AckVector; items: SnapshotItem[] } {
+export function decodeSnapshot(chunks: readonly SnapshotChunk[]): SequenceState<SnapshotItem> {
   const items: SnapshotItem[] = [];
   let prev: ItemId | null = null;
   for (const chunk of chunks) {
@@ -151,7 +153,7 @@ export function decodeSnapshot(chunks: readonly SnapshotChunk[]): { clock: numbe
     }
   }
   const first = chunks[0];
-  return { clock: first?.clock ?? 0, ack: first?.ack ?? {}, items };
+  return { clock: first?.clock ?? 0, ack: first?.ack ?? {}, floor: first?.floor ?? {}, items };
 }
 
 const encoder = new TextEncoder();

@@ -50,7 +50,7 @@ export class Sequence {
   private readonly items = new Map<string, Item>();
   private readonly tombstones = new Set<Item>();
   /** Operations waiting for the item they name (it has not arrived yet: another link was faster). */
-  private readonly pending = new Map<string, SequenceOp[]>();
+  private readonly pending = new Map<string, Held[]>();
   private pendingCount = 0;
   /** Operations dropped because MAX_PENDING was reached. */
   dropped = 0;
@@ -61,6 +61,8 @@ export class Sequence {
   private readonly players = new Map<string, AckVector | null>();
   /** Per writer: every known player has applied all of its operations up to this seq. */
   private readonly floor = new Map<string, number>();
+  /** The same, as told by merged snapshots: an unknown id at or below it was collected there. */
+  private readonly gone = new Map<string, number>();
 
   constructor(readonly writer: string) {}
 
@@ -133,13 +135,13 @@ export class Sequence {
    */
   apply(op: SequenceOp): Patch[] {
     const patches: Patch[] = [];
-    const work: SequenceOp[] = [op];
+    const work: Held[] = [op];
     for (let next = work.pop(); next; next = work.pop()) this.applyOne(next, patches, work);
     if (this.pendingCount === 0) this.cleanAck = null;
     return patches;
   }
 
-  private applyOne(op: SequenceOp, patches: Patch[], work: SequenceOp[]): void {
+  private applyOne(op: Held, patches: Patch[], work: Held[]): void {
     if (op.id[0] > this.clock) this.clock = op.id[0];
     if (op.t === 'ins') {
       const key = keyOf(op.id);
@@ -153,7 +155,7 @@ export class Sequence {
       const item = this.newItem(op.id, op.after, op.v);
       this.integrate(item, origin);
       patches.push({ kind: 'insert', index: this.tree.indexOf(item), value: item.value });
-      this.noteApplied(op.id);
+      if (!op.derived) this.noteApplied(op.id);
       this.release(key, work);
       return;
     }
@@ -173,7 +175,8 @@ export class Sequence {
       item.stamp = op.id;
       if (!item.deleted) patches.push({ kind: 'replace', index: this.tree.indexOf(item), value: op.v });
     }
-    this.noteApplied(op.id);
+    // An op rebuilt from a snapshot says nothing about its writer's other ops: the snapshot's ack does.
+    if (!op.derived) this.noteApplied(op.id);
   }
 
   // ---- acknowledgements and garbage collection -----------------------------------------------------
@@ -226,7 +229,8 @@ export class Sequence {
     }
     let removed = 0;
     for (const item of this.tombstones) {
-      if (!this.collected(item.deleted!)) continue;
+      const [seq, writer] = item.deleted!;
+      if (seq > (this.floor.get(writer) ?? 0)) continue;
       const next = this.tree.next(item);
       if (next) next.barrier = minId(next.barrier, minId(item.barrier, item.id));
       this.tree.remove(item);
@@ -240,55 +244,67 @@ export class Sequence {
   // ---- snapshots (a late joiner's catch-up) ----------------------------------------------------------
 
   /** Every item, tombstones included, in order (see sequence-snapshot.ts for the wire form). */
-  state(): { clock: number; ack: AckVector; items: Item[] } {
+  state(): SequenceState<Item> {
     const items: Item[] = [];
     this.tree.forEach((item) => {
       items.push(item);
     });
-    return { clock: this.clock, ack: this.ack(), items };
+    const floor: Record<string, number> = Object.fromEntries(this.gone);
+    for (const [writer, seq] of this.floor) floor[writer] = Math.max(floor[writer] ?? 0, seq);
+    return { clock: this.clock, ack: this.ack(), floor, items };
   }
 
   /**
-   * Merges another replica's state (a join: the result has every item of both). Each unknown item is
-   * placed by the insert rule, scanning from the item before it in the snapshot (which precedes it
-   * everywhere), so loading into an empty replica costs O(n log n) and skips nothing.
+   * Merges another replica's state. Into an empty replica (a late joiner's first snapshot) it is an
+   * exact copy, barriers and what the sender collected included: O(n log n). Into a non-empty one,
+   * what the snapshot has and this replica lacks becomes operations (insert after the item's origin,
+   * replace, delete), applied like late ones: a barrier or a collection only ever describes the
+   * tombstones of the replica it comes from, so another replica's are never copied onto these items.
+   * Only the first snapshot's origins can be missing for good (collected there), which is why it is
+   * copied as it is; every later item's origin is here or on its way.
    */
-  merge(state: { clock: number; ack: AckVector; items: readonly SnapshotItem[] }): Patch[] {
+  merge(state: SequenceState<SnapshotItem>): Patch[] {
     const patches: Patch[] = [];
-    const work: SequenceOp[] = [];
-    let prev: Item | null | undefined;
-    for (const entry of state.items) {
-      const key = keyOf(entry.id);
-      let item = this.items.get(key);
-      if (!item) {
-        if (this.collected(entry.id)) continue; // collected here: its barrier is already in place
-        item = this.newItem(entry.id, entry.origin, entry.value);
-        item.stamp = entry.stamp;
-        item.barrier = entry.barrier;
-        const start = prev !== undefined ? prev : entry.origin ? (this.items.get(keyOf(entry.origin)) ?? null) : null;
-        this.integrate(item, start);
-        if (entry.deleted) this.tombstone(item, entry.deleted);
-        else patches.push({ kind: 'insert', index: this.tree.indexOf(item), value: item.value });
-        this.release(key, work);
-      } else {
-        item.barrier = minId(item.barrier, entry.barrier);
-        if (compare(entry.stamp, item.stamp) > 0) {
-          item.value = entry.value;
-          item.stamp = entry.stamp;
-          if (!item.deleted) patches.push({ kind: 'replace', index: this.tree.indexOf(item), value: item.value });
-        }
-        if (entry.deleted && !item.deleted) {
-          patches.push({ kind: 'delete', index: this.tree.indexOf(item) });
-          this.tombstone(item, entry.deleted);
-        }
-      }
-      prev = item;
+    const work: Held[] = [];
+    if (this.items.size === 0 && this.pendingCount === 0) this.load(state, patches);
+    else {
+      for (const entry of state.items) this.derive(entry, work);
+      work.reverse(); // a stack: the snapshot's order, so an origin comes before its items
     }
     if (state.clock > this.clock) this.clock = state.clock;
-    for (const [writer, seq] of Object.entries(state.ack)) this.noteApplied([seq, writer]);
     for (let next = work.pop(); next; next = work.pop()) this.applyOne(next, patches, work);
+    // After the ops: if one is held, the ack frozen then does not claim the snapshot yet.
+    for (const [writer, seq] of Object.entries(state.ack)) this.noteApplied([seq, writer]);
     if (this.pendingCount === 0) this.cleanAck = null;
     return patches;
+  }
+
+  private load(state: SequenceState<SnapshotItem>, patches: Patch[]): void {
+    let index = 0;
+    for (const entry of state.items) {
+      const item = this.newItem(entry.id, entry.origin, entry.value);
+      item.stamp = entry.stamp;
+      item.barrier = entry.barrier;
+      if (entry.deleted) {
+        item.deleted = entry.deleted;
+        item.visible = false;
+        this.tombstones.add(item);
+      } else patches.push({ kind: 'insert', index: index++, value: item.value });
+      this.tree.insertBefore(item, null);
+    }
+    // What the sender collected: an unknown id at or below it is gone, a late op naming it a repeat.
+    for (const [writer, seq] of Object.entries(state.floor)) if (seq > (this.gone.get(writer) ?? 0)) this.gone.set(writer, seq);
+  }
+
+  /** The operations that bring what a snapshot has about one item here (none if nothing is new). */
+  private derive(entry: SnapshotItem, work: Held[]): void {
+    const item = this.items.get(keyOf(entry.id));
+    if (!item && this.collected(entry.id)) return;
+    if (!item) work.push({ t: 'ins', id: entry.id, after: entry.origin, v: entry.value, derived: true });
+    if (item ? compare(entry.stamp, item.stamp) > 0 : compare(entry.stamp, entry.id) > 0) {
+      work.push({ t: 'rep', id: entry.stamp, target: entry.id, v: entry.value, derived: true });
+    }
+    if (entry.deleted && !item?.deleted) work.push({ t: 'del', id: entry.deleted, target: entry.id, derived: true });
   }
 
   // ---- internals ---------------------------------------------------------------------------------
@@ -304,9 +320,9 @@ export class Sequence {
     if (seq > (this.applied.get(writer) ?? 0)) this.applied.set(writer, seq);
   }
 
-  /** Applied by every known player, yet not here: it was garbage-collected. */
+  /** Applied by every known player (here, or where a merged snapshot came from), yet not here: it was garbage-collected. */
   private collected([seq, writer]: ItemId): boolean {
-    return seq <= (this.floor.get(writer) ?? 0);
+    return seq <= (this.floor.get(writer) ?? 0) || seq <= (this.gone.get(writer) ?? 0);
   }
 
   private visibleAt(index: number): Item {
@@ -352,7 +368,7 @@ export class Sequence {
     this.tombstones.add(item);
   }
 
-  private hold(missing: ItemId, op: SequenceOp): void {
+  private hold(missing: ItemId, op: Held): void {
     if (this.pendingCount >= MAX_PENDING) {
       this.dropped += 1;
       return;
@@ -365,7 +381,7 @@ export class Sequence {
     this.pendingCount += 1;
   }
 
-  private release(key: string, work: SequenceOp[]): void {
+  private release(key: string, work: Held[]): void {
     const waiting = this.pending.get(key);
     if (!waiting) return;
     this.pending.delete(key);
@@ -374,6 +390,17 @@ export class Sequence {
     for (let i = waiting.length - 1; i >= 0; i -= 1) work.push(waiting[i]!);
   }
 }
+
+/** A replica's whole state: `floor` per writer = ids at or below it that are not in `items` were collected. */
+export interface SequenceState<I> {
+  clock: number;
+  ack: AckVector;
+  floor: Record<string, number>;
+  items: readonly I[];
+}
+
+/** An op waiting its turn; `derived` when rebuilt from a snapshot (see merge()). */
+type Held = SequenceOp & { derived?: boolean };
 
 /** One item of a state, as merge() takes it. */
 export interface SnapshotItem {
