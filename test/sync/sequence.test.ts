@@ -248,6 +248,32 @@ describe('Sequence: snapshots', () => {
     expect(b.toArray()).toEqual(a.toArray());
   });
 
+  it('a later snapshot whose sender collected a tombstone the joiner still has is merged as ops (its barriers stay there)', () => {
+    const a = new Sequence('a');
+    const b = new Sequence('b');
+    const c = new Sequence('c');
+    a.addPlayer('b');
+    b.addPlayer('a');
+    const base = [a.push('o'), a.push('c3')]; // o = [1,a]; c3 = [2,a] after o
+    deliver(b, base);
+    deliver(c, base);
+    const fromA = [a.insert(1, 'x6'), a.insert(1, 'x9')]; // both after o: o, x9, x6, c3
+    const fromB = [b.delete(0), b.delete(0)]; // o and c3, concurrently
+    deliver(a, fromB);
+    deliver(b, fromA);
+    deliver(c, fromB); // c has o and c3 as tombstones, not x6 and x9 yet
+    a.receiveAck('b', b.ack());
+    expect(a.gc()).toBe(2); // a collected o and c3: x9 carries o's barrier
+    const joiner = new Sequence('j');
+    joiner.merge(decodeSnapshot(encodeSnapshot(c)));
+    expect(joiner.tombstoneCount).toBe(2);
+    const list = joiner.toArray();
+    for (const patch of joiner.merge(decodeSnapshot(encodeSnapshot(a)))) applyPatch(list, patch);
+    expect(joiner.toArray()).toEqual(['x9', 'x6']);
+    expect(list).toEqual(['x9', 'x6']);
+    expect(a.toArray()).toEqual(['x9', 'x6']);
+  });
+
   it('merging a snapshot into a replica that has diverged gives the union', () => {
     const a = new Sequence('a');
     const b = new Sequence('b');
