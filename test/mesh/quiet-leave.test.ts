@@ -41,6 +41,19 @@ async function connected(username: string, far = false): Promise<Tracked> {
 
 /** Every pair of these clients has an open link. */
 const meshed = (clients: CloudLinkClient[]) => () => clients.every((c) => clients.every((d) => c === d || c.isPeerConnected(d.myId)));
+
+/**
+ * Waits for a full mesh. What this file asserts is quietness, not speed: the wait outlasts one connect
+ * timeout and retry of a link slowed down by a loaded machine (a retry would be a 'link-failed' error,
+ * which the test then reports). A timeout says which links were missing and what each player saw.
+ */
+async function fullMesh(entries: Tracked[], what: string): Promise<void> {
+  const clients = entries.map((entry) => entry.client);
+  await until(meshed(clients), what, 30_000).catch((error: Error) => {
+    const links = clients.flatMap((c) => clients.filter((d) => d !== c && !c.isPeerConnected(d.myId)).map((d) => `${c.myUsername}→${d.myUsername}`));
+    throw new Error(`${error.message}; not linked: ${links.join(', ')}; errors: ${JSON.stringify(messages(entries))}`);
+  });
+}
 const messages = (entries: Tracked[]) => entries.flatMap((entry) => entry.errors.map((error) => `${entry.client.myUsername}: ${error.code} ${error.message}`));
 
 beforeEach(async () => {
@@ -60,7 +73,7 @@ describe('leave, kick and close are quiet', () => {
     await stayer.client.joinLobby('room');
     for (let cycle = 0; cycle < CYCLES; cycle++) {
       await leaver.client.joinLobby('room');
-      await until(meshed([host.client, stayer.client, leaver.client]), `cycle ${cycle}: a full mesh`);
+      await fullMesh([host, stayer, leaver], `cycle ${cycle}: a full mesh`);
       await leaver.client.leaveLobby();
       // Everyone has seen the leave and dropped the link; a link-failed would be reported by now (after one round trip).
       await until(() => [host, stayer].every((e) => !e.client.players().includes(leaver.client.myId)), `cycle ${cycle}: leave seen`);
@@ -76,7 +89,7 @@ describe('leave, kick and close are quiet', () => {
     await stayer.client.joinLobby('room');
     for (let cycle = 0; cycle < CYCLES; cycle++) {
       await kicked.client.joinLobby('room');
-      await until(meshed([host.client, stayer.client, kicked.client]), `cycle ${cycle}: a full mesh`);
+      await fullMesh([host, stayer, kicked], `cycle ${cycle}: a full mesh`);
       await host.client.kick(kicked.client.myId);
       await until(() => kicked.client.mode === '' && !stayer.client.players().includes(kicked.client.myId), `cycle ${cycle}: kick seen`);
       await Promise.all(tracked.map((e) => roundTrip(e.client)));
@@ -92,7 +105,7 @@ describe('leave, kick and close are quiet', () => {
       await host.client.createLobby({ name: `room ${cycle}` });
       await a.client.joinLobby(`room ${cycle}`);
       await b.client.joinLobby(`room ${cycle}`);
-      await until(meshed([host.client, a.client, b.client]), `cycle ${cycle}: a full mesh`);
+      await fullMesh([host, a, b], `cycle ${cycle}: a full mesh`);
       await host.client.closeLobby();
       await until(() => a.client.mode === '' && b.client.mode === '', `cycle ${cycle}: close seen`);
       await Promise.all(tracked.map((e) => roundTrip(e.client)));
@@ -107,7 +120,7 @@ describe('host migration', () => {
     await host.client.createLobby({ name: 'room' });
     await heir.client.joinLobby('room');
     await other.client.joinLobby('room');
-    await until(meshed([host.client, heir.client, other.client]), 'a full mesh');
+    await fullMesh([host, heir, other], 'a full mesh');
     heir.modes.length = heir.hosts.length = other.hosts.length = 0;
     await host.client.leaveLobby();
     // The earliest member still there becomes host.
