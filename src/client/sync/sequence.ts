@@ -1,5 +1,5 @@
 // A sequence CRDT for Scratch lists (RGA: replicated growable array). Design, not yet wired into the
-// engine; see docs/sync.md "Lists that merge". Every item has an identity [seq, writer] (seq: the
+// engine; see docs/sync.md "Lists that merge and counters". Every item has an identity [seq, writer] (seq: the
 // writer's Lamport clock). An insert names the item it goes after (its origin); concurrent inserts
 // after one origin are ordered by descending id, so every replica builds the same order whatever the
 // arrival order. Deletes leave tombstones until every known player has seen them (see gc()).
@@ -30,7 +30,7 @@ export const MAX_PENDING = 100_000;
 
 export interface Item extends TreeNode {
   id: ItemId;
-  /** The item it was inserted after (null: the front); kept for snapshots merged into a non-empty replica. */
+  /** The item it was inserted after (null: the front); kept so a later snapshot's items can be re-inserted after it. */
   origin: ItemId | null;
   value: ScratchValue;
   /** The id of the operation that wrote `value` (the item's own id until replaced). */
@@ -61,7 +61,7 @@ export class Sequence {
   private readonly players = new Map<string, AckVector | null>();
   /** Per writer: every known player has applied all of its operations up to this seq. */
   private readonly floor = new Map<string, number>();
-  /** The same, as told by merged snapshots: an unknown id at or below it was collected there. */
+  /** The same, as told by the snapshot this replica was loaded from: an unknown id at or below it was collected there. */
   private readonly gone = new Map<string, number>();
 
   constructor(readonly writer: string) {}
