@@ -1742,15 +1742,6 @@ var server = await startServer({
   console.error(`cannot listen on ${values.host}:${port}: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });
-var wildcard = ["0.0.0.0", "::", "[::]"].includes(values.host);
-var base = wildcard ? `http://127.0.0.1:${server.port}` : server.url;
-var wsBase = wildcard ? `ws://127.0.0.1:${server.port}/` : server.wsUrl;
-console.log(`
-CloudLink 5 server running.
-  Extension URL (TurboWarp → Custom Extension → URL, run without sandbox): ${base}/cloudlink5.js
-  Server URL for the "connect" block:                                       ${wsBase}
-  Status page:                                                              ${base}/
-`);
 var stopping = false;
 for (const signal2 of ["SIGINT", "SIGTERM"]) {
   process.on(signal2, () => {
@@ -1760,3 +1751,12 @@ for (const signal2 of ["SIGINT", "SIGTERM"]) {
     void server.close().then(() => process.exit(0));
   });
 }
+var wildcard = ["0.0.0.0", "::", "[::]"].includes(values.host);
+var base = wildcard ? `http://127.0.0.1:${server.port}` : server.url;
+var wsBase = wildcard ? `ws://127.0.0.1:${server.port}/` : server.wsUrl;
+console.log(`
+CloudLink 5 server running.
+  Extension URL (TurboWarp → Custom Extension → URL, run without sandbox): ${base}/cloudlink5.js
+  Server URL for the "connect" block:                                       ${wsBase}
+  Status page:                                                              ${base}/
+`);

@@ -82,15 +82,7 @@ const server = await startServer({
   process.exit(1);
 });
 
-// A wildcard bind is not an address a browser can open; show the loopback one instead.
-const wildcard = ['0.0.0.0', '::', '[::]'].includes(values.host);
-const base = wildcard ? `http://127.0.0.1:${server.port}` : server.url;
-const wsBase = wildcard ? `ws://127.0.0.1:${server.port}/` : server.wsUrl;
-console.log(`\nCloudLink 5 server running.
-  Extension URL (TurboWarp → Custom Extension → URL, run without sandbox): ${base}/cloudlink5.js
-  Server URL for the "connect" block:                                       ${wsBase}
-  Status page:                                                              ${base}/\n`);
-
+// Stop cleanly on a signal. Installed before the banner: whoever waits for the banner may signal at once.
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
@@ -100,3 +92,12 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     void server.close().then(() => process.exit(0));
   });
 }
+
+// A wildcard bind is not an address a browser can open; show the loopback one instead.
+const wildcard = ['0.0.0.0', '::', '[::]'].includes(values.host);
+const base = wildcard ? `http://127.0.0.1:${server.port}` : server.url;
+const wsBase = wildcard ? `ws://127.0.0.1:${server.port}/` : server.wsUrl;
+console.log(`\nCloudLink 5 server running.
+  Extension URL (TurboWarp → Custom Extension → URL, run without sandbox): ${base}/cloudlink5.js
+  Server URL for the "connect" block:                                       ${wsBase}
+  Status page:                                                              ${base}/\n`);
