@@ -2,20 +2,8 @@
 // each step started by a broadcast from the test, each effect recorded in a variable or list.
 import { cl5 } from '../../examples/lib/define.js';
 import { cloudlinkShape } from '../../examples/lib/extension-shape.js';
-import {
-  addToList,
-  changeVar,
-  deleteOf,
-  insertAt,
-  join,
-  ProjectBuilder,
-  type TargetBuilder,
-  repeat,
-  replaceItem,
-  setVar,
-  variable,
-  whenReceived,
-} from '../../examples/lib/project.js';
+import { addToList, changeVar, join, ProjectBuilder, type TargetBuilder, repeat, setVar, variable, whenReceived } from '../../examples/lib/project.js';
+import { stageEdits } from '../sync/edit-scripts.js';
 
 /**
  * The scripts every browser test project starts with, each started by a broadcast from the test:
@@ -42,16 +30,7 @@ export function lobbyProject(): Buffer {
   stage.list('calls');
   lobbyControl(stage, 'room')
     .script(whenReceived('sync'), cl5('syncVariable', { VAR: 'score', ID: 'score' }), cl5('syncList', { LISTNAME: 'log', ID: 'log' }))
-    .script(
-      whenReceived('edits'),
-      setVar('score', 10),
-      changeVar('score', 5),
-      addToList('log', 'a'),
-      addToList('log', 'b'),
-      insertAt('log', 1, 'first'),
-      replaceItem('log', 2, 'second'),
-      deleteOf('log', 3),
-    )
+    .script(...stageEdits())
     .script(whenReceived('burst'), repeat(100, [addToList('log', join(variable('name'), '-x')), changeVar('score', 1)]))
     .script(whenReceived('openchannels'), cl5('openChannel', { CHANNEL: 'chat', MODE: 'ordered' }), cl5('openChannel', { CHANNEL: 'moves', MODE: 'fast' }))
     .script(

@@ -19,7 +19,10 @@ import {
   variable,
   whenReceived,
 } from '../../examples/lib/project.js';
+import { playerEdits, stageEdits } from './edit-scripts.js';
 import type { MemoryNetwork } from './memory.js';
+
+export { playerEdits, stageEdits } from './edit-scripts.js';
 
 /** What the harness uses of a VM: vanilla scratch-vm's, or TurboWarp's (test/sync/turbowarp-vm.test.ts). */
 export interface Vm {
@@ -33,23 +36,6 @@ export interface Vm {
   stopAll(): void;
   quit?(): void;
 }
-
-/** "when I receive [edits]": one of each list edit and two variable edits, on the stage's score and log. */
-export const stageEdits = () =>
-  [
-    whenReceived('edits'),
-    setVar('score', 10),
-    changeVar('score', 5),
-    addToList('log', 'a'),
-    addToList('log', 'b'),
-    insertAt('log', 1, 'first'),
-    replaceItem('log', 2, 'second'),
-    deleteOf('log', 3),
-  ] as const;
-
-/** The same for the sprite "Player"'s local hp and inv (ends with inv = ["bow"]). */
-export const playerEdits = () =>
-  [whenReceived('edits'), setVar('hp', 50), addToList('inv', 'sword'), addToList('inv', 'shield'), deleteAll('inv'), addToList('inv', 'bow')] as const;
 
 /** Stage: score, log; sprite "Player": hp, inv (sprite-local). Broadcasts drive the edits. */
 export function project(): object {
