@@ -403,14 +403,7 @@ export interface SequenceState<I> {
 type Held = SequenceOp & { derived?: boolean };
 
 /** One item of a state, as merge() takes it. */
-export interface SnapshotItem {
-  id: ItemId;
-  origin: ItemId | null;
-  value: ScratchValue;
-  stamp: ItemId;
-  deleted: ItemId | null;
-  barrier: ItemId | null;
-}
+export type SnapshotItem = Pick<Item, 'id' | 'origin' | 'value' | 'stamp' | 'deleted' | 'barrier'>;
 
 /** Edits a Scratch array in place by one patch (the binding's receiving side). */
 export function applyPatch(list: ScratchValue[], patch: Patch): void {
