@@ -2,8 +2,8 @@
 // sequence-property.test.ts.
 import { describe, expect, it } from 'vitest';
 import type { ScratchValue } from '../../src/client/sync/list-diff.js';
-import { applyPatch, keyOf, Sequence, type SequenceOp } from '../../src/client/sync/sequence.js';
-import { diffToOps } from '../../src/client/sync/sequence-diff.js';
+import { applyPatch, type ClearOp, keyOf, type Patch, Sequence, type SequenceOp } from '../../src/client/sync/sequence.js';
+import { diffToOps, syncChangedRun } from '../../src/client/sync/sequence-diff.js';
 import { DEFAULT_CHUNK_BYTES, decodeSnapshot, encodeSnapshot, SnapshotAssembler } from '../../src/client/sync/sequence-snapshot.js';
 import { MAX_IN_BAND_BYTES } from '../../src/protocol/limits.js';
 
@@ -288,6 +288,224 @@ describe('Sequence: snapshots', () => {
   });
 });
 
+describe('Sequence: clear ("delete all")', () => {
+  /** Players that know each other (gc waits for each one's ack). */
+  const room = (...names: string[]) => {
+    const r = Object.fromEntries(names.map((n) => [n, new Sequence(n)]));
+    for (const n of names) for (const m of names) if (n !== m) r[n]!.addPlayer(m);
+    return r as Record<string, Sequence>;
+  };
+  const patchesOf = (to: Sequence, ops: SequenceOp[]): Patch[] => ops.flatMap((op) => to.apply(structuredClone(op)));
+
+  it('is one small op whatever the length; the receiver gets one reset patch', () => {
+    const a = new Sequence('a');
+    const b = new Sequence('b');
+    const list = deliver(
+      b,
+      Array.from({ length: 1000 }, (_, i) => a.push(i)),
+    );
+    const ops = a.clear();
+    expect(ops).toEqual([{ t: 'clr', id: [1001, 'a'], seen: { a: 1000 } }]);
+    expect(a.toArray()).toEqual([]);
+    const patches = patchesOf(b, ops);
+    expect(patches).toEqual([{ kind: 'reset', values: [] }]);
+    for (const patch of patches) applyPatch(list, patch);
+    expect(list).toEqual([]);
+    expect(b.tombstoneCount).toBe(1000);
+    expect(patchesOf(b, ops)).toEqual([]); // a repeat changes nothing
+  });
+
+  it('an insert concurrent with the clear survives, on every replica, in either order', () => {
+    const { a, b } = room('a', 'b');
+    const c = new Sequence('c');
+    const base = [a!.push('x'), a!.push('y')];
+    deliver(b!, base);
+    deliver(c, base);
+    const clear = a!.clear();
+    const insert = [b!.insert(1, 'new')]; // after x, which a is clearing
+    const listA = deliver(a!, insert);
+    const listB = deliver(b!, clear);
+    expect(listA).toEqual(['new']);
+    expect(listB).toEqual(['new']);
+    deliver(c, [...insert, ...clear]);
+    expect(c.toArray()).toEqual(['new']);
+  });
+
+  it('an insert the clearer had, arriving after the clear, is hidden on arrival and converges (also as an origin)', () => {
+    const a = new Sequence('a');
+    const b = new Sequence('b');
+    const c = new Sequence('c');
+    const fromB = [b.push('b1'), b.push('b2')];
+    deliver(a, fromB);
+    const clear = a.clear(); // covers b1 and b2: a had them
+    expect((clear[0] as ClearOp).seen).toEqual({ b: 2 });
+    const after = [b.insert(2, 'b3')]; // b had not seen the clear: after b2
+    const list = deliver(c, clear); // c gets the clear before b's items (b → c is slow)
+    expect(list).toEqual([]);
+    expect(patchesOf(c, [...fromB, ...after])).toEqual([{ kind: 'insert', index: 0, value: 'b3' }]);
+    expect(c.arrivedCleared).toBe(2);
+    expect(c.tombstoneCount).toBe(2);
+    deliver(b, clear);
+    deliver(a, after);
+    for (const s of [a, b, c]) expect(s.toArray()).toEqual(['b3']);
+    // A put on a hidden item stays hidden (delete wins).
+    const put: SequenceOp = { t: 'rep', id: [9, 'b'], target: [1, 'b'], v: 'again' };
+    expect(patchesOf(c, [put])).toEqual([]);
+    expect(c.toArray()).toEqual(['b3']);
+  });
+
+  it('a clear made while ops are held also deletes, one by one, what its frozen ack does not cover', () => {
+    const a = new Sequence('a');
+    const b = new Sequence('b');
+    const ops = [a.push('x'), a.push('y'), a.push('z')];
+    deliver(b, [ops[0]!]);
+    const late: SequenceOp = { t: 'rep', id: [9, 'c'], target: [5, 'c'], v: 'v' };
+    deliver(b, [late]); // held: the ack freezes at { a: 1 }
+    deliver(b, [ops[1]!, ops[2]!]);
+    expect(b.ack()).toEqual({ a: 1 });
+    const cleared = b.clear();
+    expect(cleared.map((op) => op.t)).toEqual(['clr', 'del', 'del']);
+    expect((cleared[0] as ClearOp).seen).toEqual({ a: 1 });
+    expect(b.toArray()).toEqual([]);
+    deliver(a, cleared);
+    expect(a.toArray()).toEqual([]);
+  });
+
+  it('tombstones of a clear, and of items hidden on arrival, are collected once everyone applied it; a late repeat stays gone', () => {
+    const { a, b, c } = room('a', 'b', 'c');
+    const all = { a: a!, b: b!, c: c! };
+    const ackTo = (to: Sequence, ...from: (keyof typeof all)[]) => {
+      for (const name of from) to.receiveAck(name, all[name].ack());
+    };
+    const fromA = [a!.push('a1')];
+    deliver(b!, fromA);
+    deliver(c!, fromA);
+    const fromB = [b!.push('b1'), b!.push('b2')];
+    deliver(a!, fromB);
+    const clear = a!.clear(); // covers a1, b1 and b2
+    deliver(b!, clear);
+    deliver(c!, clear); // c has a1 only: b's items are still on the b → c link
+    ackTo(c!, 'a');
+    expect(c!.gc()).toBe(0); // b's ack (behind b's items on that link) is not here yet
+    deliver(c!, fromB); // hidden on arrival: deleted by the clear
+    expect(c!.toArray()).toEqual([]);
+    expect(c!.arrivedCleared).toBe(2);
+    expect(c!.tombstoneCount).toBe(3);
+    ackTo(a!, 'b', 'c');
+    ackTo(b!, 'a', 'c');
+    ackTo(c!, 'a', 'b');
+    for (const s of [a!, b!, c!]) expect(s.gc()).toBe(3);
+    // Every player applied the clear, so every item it covered had arrived everywhere: a repeat is ignored.
+    expect(patchesOf(c!, [...fromB, ...fromA])).toEqual([]);
+    expect(c!.tombstoneCount).toBe(0);
+    const next = [b!.push('after')];
+    for (const s of [a!, c!]) deliver(s, next);
+    for (const s of [a!, b!, c!]) expect(s.toArray()).toEqual(['after']);
+  });
+
+  it('a snapshot carries the clears: a first load hides a covered item that arrives later, a later merge hides one its sender collected', () => {
+    // w's items reach a and z; a clears; z gets the clear before w's last item.
+    const { a, w } = room('a', 'w');
+    const z = new Sequence('z');
+    const early = [w!.push('w1')];
+    const last = [w!.push('w2')];
+    deliver(a!, [...early, ...last]);
+    deliver(z, early);
+    const oldW = decodeSnapshot(encodeSnapshot(w!)); // w before the clear: w1, w2 visible
+    const clear = a!.clear();
+    deliver(z, clear);
+    const fromZ = encodeSnapshot(z);
+    expect(fromZ[0]!.cleared).toEqual({ w: [2, 3, 'a'] }); // writer → [seq, clear's stamp seq, its writer]
+    // First load: z's state (w2 not in it); w2 arrives later and stays hidden.
+    const j = new Sequence('j');
+    const list: ScratchValue[] = [];
+    for (const patch of j.merge(decodeSnapshot(JSON.parse(JSON.stringify(fromZ))))) applyPatch(list, patch);
+    for (const patch of patchesOf(j, last)) applyPatch(list, patch);
+    expect(j.toArray()).toEqual([]);
+    expect(list).toEqual([]);
+    // Later merge: k first loads w's old state (w1, w2 shown), then a's state after a collected both.
+    deliver(w!, clear);
+    a!.receiveAck('w', w!.ack());
+    expect(a!.gc()).toBe(2);
+    const k = new Sequence('k');
+    const shown: ScratchValue[] = [];
+    for (const patch of k.merge(oldW)) applyPatch(shown, patch);
+    expect(shown).toEqual(['w1', 'w2']);
+    const patches = k.merge(decodeSnapshot(encodeSnapshot(a!)));
+    expect(patches).toEqual([{ kind: 'reset', values: [] }]);
+    for (const patch of patches) applyPatch(shown, patch);
+    expect(shown).toEqual([]);
+    expect(k.toArray()).toEqual([]);
+  });
+
+  it('a reset patch rewrites the array in place', () => {
+    const list: ScratchValue[] = ['a', 'b', 'c'];
+    const same = list;
+    applyPatch(list, { kind: 'reset', values: ['x', 2] });
+    expect(same).toEqual(['x', 2]);
+    applyPatch(list, { kind: 'reset', values: [] });
+    expect(same).toEqual([]);
+    const big = Array.from({ length: 200_000 }, (_, i) => i);
+    applyPatch(list, { kind: 'reset', values: big }); // no spread: no argument-count limit
+    expect(same.length).toBe(200_000);
+  });
+});
+
+describe('Sequence: a replica rebuilt from a state, its own earlier ops replayed', () => {
+  it("J's edits made alone, replayed onto a fresh replica loaded from another's state, converge everywhere", () => {
+    const a = new Sequence('a');
+    const b = new Sequence('b');
+    deliver(b, [a.push('a1'), a.push('a2'), a.insert(0, 'a0')]);
+    deliver(a, [b.push('b1')]);
+    // J, alone: inserts at the front and end, deletes, replaces, clears, and goes on.
+    const j = new Sequence('j');
+    const mine: SequenceOp[] = [j.push('j1'), j.push('j2'), j.insert(0, 'j0'), j.push('j3')];
+    mine.push(j.delete(1), j.replace(0, 'J0'));
+    mine.push(...j.clear());
+    mine.push(j.push('k1'), j.insert(0, 'k0'), j.push('k2'), j.delete(2), j.replace(1, 'K1'));
+    expect(j.toArray()).toEqual(['k0', 'K1']);
+    // Rebuilt: a fresh replica (same writer) loads a's state, then replays J's own ops.
+    const fresh = new Sequence('j');
+    const list: ScratchValue[] = [];
+    for (const patch of fresh.merge(decodeSnapshot(encodeSnapshot(a)))) applyPatch(list, patch);
+    for (const op of mine) for (const patch of fresh.apply(structuredClone(op))) applyPatch(list, patch);
+    expect(fresh.held).toBe(0);
+    expect(list).toEqual(fresh.toArray());
+    expect(fresh.toArray()).toEqual(['k0', 'K1', 'a0', 'a1', 'a2', 'b1']);
+    // Its ack claims its own ops; its next local op gets a fresh id.
+    expect(fresh.ack()).toEqual({ ...a.ack(), j: 12 });
+    const next = fresh.insert(1, 'k9');
+    expect(next.id).toEqual([13, 'j']);
+    // J's ops reach the others; everyone ends equal.
+    deliver(a, [...mine, next]);
+    deliver(b, [...mine, next]);
+    expect(a.toArray()).toEqual(fresh.toArray());
+    expect(b.toArray()).toEqual(fresh.toArray());
+  });
+});
+
+describe("syncChangedRun: the binding's copy kept in step in place", () => {
+  it('edits only the changed run and ends equal', () => {
+    let state = 99;
+    const random = () => {
+      state = (state * 1664525 + 1013904223) >>> 0;
+      return state / 2 ** 32;
+    };
+    const list = (n: number) => Array.from({ length: n }, () => Math.floor(random() * 4));
+    for (let i = 0; i < 500; i += 1) {
+      const before = list(Math.floor(random() * 8));
+      const after = list(Math.floor(random() * 8));
+      const copy = before;
+      syncChangedRun(copy, after);
+      expect(copy).toEqual(after);
+    }
+    const long = Array.from({ length: 30_000 }, (_, i) => i);
+    const grown: ScratchValue[] = [];
+    syncChangedRun(grown, long); // beyond one splice's arguments
+    expect(grown).toEqual(long);
+  });
+});
+
 describe('diffToOps: a local Scratch edit as operations', () => {
   const long = Array.from({ length: 1000 }, (_, i) => `item ${i}`);
   const edit = (before: ScratchValue[], after: ScratchValue[]) => {
@@ -316,7 +534,8 @@ describe('diffToOps: a local Scratch edit as operations', () => {
       ),
     ).toEqual(['rep']); // replace
     expect(edit(long, long)).toEqual([]);
-    expect(edit(['a', 'b'], [])).toEqual(['del', 'del']); // delete all
+    expect(edit(long, [])).toEqual(['clr']); // delete all
+    expect(edit(['a'], [])).toEqual(['del']); // one item: a plain delete
     expect(edit([1, 2, 3], [1, '2', 3])).toEqual(['rep']); // 2 and "2" differ, as in Scratch
   });
 

@@ -1,8 +1,8 @@
 // A frame's local change to a Scratch list as sequence operations (design, not yet wired). Scratch's
 // list blocks change one place per block (add, insert at, delete, replace, delete all), so the
 // common prefix and suffix of before/after leave one changed run: its items are replaced pairwise,
-// then the rest deleted or inserted. One block's edit becomes one operation whatever the list's length,
-// and nothing is copied (the scan compares in place).
+// then the rest deleted or inserted. One block's edit becomes one operation whatever the list's length
+// ("delete all" is one clear op), and nothing is copied (the scan compares in place).
 import type { ScratchValue } from './list-diff.js';
 import type { Sequence, SequenceOp } from './sequence.js';
 
@@ -11,6 +11,8 @@ import type { Sequence, SequenceOp } from './sequence.js';
  * `sequence.toArray()` must equal `before`.
  */
 export function diffToOps(sequence: Sequence, before: readonly ScratchValue[], after: readonly ScratchValue[]): SequenceOp[] {
+  // "delete all of [list]": one clear op, not one delete per item.
+  if (after.length === 0 && before.length > 1) return sequence.clear();
   const shorter = Math.min(before.length, after.length);
   let prefix = 0;
   while (prefix < shorter && Object.is(before[prefix], after[prefix])) prefix += 1;
@@ -26,4 +28,32 @@ export function diffToOps(sequence: Sequence, before: readonly ScratchValue[], a
   for (let i = paired; i < removed; i += 1) ops.push(sequence.delete(prefix + paired));
   for (let i = paired; i < added; i += 1) ops.push(sequence.insert(prefix + i, after[prefix + i]!));
   return ops;
+}
+
+/** Slices of at most this many values go through one `splice(...)` call (arguments are on the stack). */
+const SPLICE_ARGS_MAX = 10_000;
+
+/**
+ * Makes `list` equal to `after` in place, touching only the changed run between their common prefix
+ * and suffix (the same run diffToOps turns into ops): the binding's copy of the list kept in step
+ * without copying it.
+ */
+export function syncChangedRun(list: ScratchValue[], after: readonly ScratchValue[]): void {
+  const shorter = Math.min(list.length, after.length);
+  let prefix = 0;
+  while (prefix < shorter && Object.is(list[prefix], after[prefix])) prefix += 1;
+  let suffix = 0;
+  while (suffix < shorter - prefix && Object.is(list[list.length - 1 - suffix], after[after.length - 1 - suffix])) suffix += 1;
+  const removed = list.length - prefix - suffix;
+  const added = after.length - prefix - suffix;
+  const paired = Math.min(removed, added);
+  for (let i = prefix; i < prefix + paired; i += 1) list[i] = after[i]!;
+  if (removed > paired) list.splice(prefix + paired, removed - paired);
+  else if (added > paired) {
+    if (added - paired <= SPLICE_ARGS_MAX) list.splice(prefix + paired, 0, ...after.slice(prefix + paired, prefix + added));
+    else {
+      list.length = 0;
+      for (const value of after) list.push(value);
+    }
+  }
 }

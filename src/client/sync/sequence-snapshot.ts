@@ -5,7 +5,7 @@
 // `[seq, w, value]`.
 import { MAX_IN_BAND_BYTES } from '../../protocol/limits.js';
 import type { ScratchValue } from './list-diff.js';
-import type { AckVector, Item, ItemId, Sequence, SequenceState, SnapshotItem } from './sequence.js';
+import type { AckVector, ClearedVector, Item, ItemId, Sequence, SequenceState, SnapshotItem } from './sequence.js';
 
 /** An id as [seq, index into the chunk's writers]. */
 type WireId = [number, number];
@@ -20,6 +20,11 @@ export interface SnapshotChunk {
   ack: AckVector;
   /** Per writer: ids at or below it that are in no chunk were collected (see Sequence.merge). */
   floor: Record<string, number>;
+  /**
+   * The union of the clears the sender applied, per writer [seq, stampSeq, stampWriter] (see
+   * ClearedVector; writer ids in full, it has one entry per writer at most). Absent from older senders.
+   */
+  cleared?: ClearedVector;
   writers: string[];
   items: WireItem[];
 }
@@ -35,16 +40,16 @@ const sameId = (a: ItemId | null, b: ItemId | null): boolean => a === b || (!!a 
  * cannot fit (a Scratch item can hold a long text).
  */
 export function encodeSnapshot(sequence: Sequence, maxBytes = DEFAULT_CHUNK_BYTES): SnapshotChunk[] {
-  const { clock, ack, floor, items } = sequence.state();
+  const { clock, ack, floor, cleared = {}, items } = sequence.state();
   // Fixed part of a chunk, with room for the largest `part`/`of` numbers.
-  const fixed = byteLength(JSON.stringify({ part: 1e9, of: 1e9, clock, ack, floor, writers: [], items: [] }));
+  const fixed = byteLength(JSON.stringify({ part: 1e9, of: 1e9, clock, ack, floor, cleared, writers: [], items: [] }));
   const chunks: SnapshotChunk[] = [];
   let chunk: SnapshotChunk | null = null;
   let writerIndex = new Map<string, number>();
   let bytes = 0;
   let prev: Item | null = null;
   const start = () => {
-    chunk = { part: chunks.length, of: 0, clock, ack, floor, writers: [], items: [] };
+    chunk = { part: chunks.length, of: 0, clock, ack, floor, cleared, writers: [], items: [] };
     chunks.push(chunk);
     writerIndex = new Map();
     bytes = fixed;
@@ -153,7 +158,7 @@ export function decodeSnapshot(chunks: readonly SnapshotChunk[]): SequenceState<
     }
   }
   const first = chunks[0];
-  return { clock: first?.clock ?? 0, ack: first?.ack ?? {}, floor: first?.floor ?? {}, items };
+  return { clock: first?.clock ?? 0, ack: first?.ack ?? {}, floor: first?.floor ?? {}, cleared: first?.cleared ?? {}, items };
 }
 
 const encoder = new TextEncoder();

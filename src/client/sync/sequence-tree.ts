@@ -125,9 +125,45 @@ export class OrderTree<N extends TreeNode> {
     node.parent = null;
   }
 
+  /**
+   * Hides every visible node `hide` says to (it is asked about each node, in order, tombstones
+   * included), then recounts the whole tree once: O(n) for any number of hidden nodes, where hiding
+   * them one by one would walk a root path each. Returns how many were hidden.
+   */
+  hideWhere(hide: (node: N) => boolean): number {
+    let hidden = 0;
+    this.forEach((node) => {
+      if (hide(node) && node.visible) {
+        node.visible = false;
+        hidden += 1;
+      }
+    });
+    if (hidden > 0) this.recount();
+    return hidden;
+  }
+
   /** In-order walk, tombstones included. O(n), no recursion (a sorted insert order can make deep paths before rotations). */
   forEach(visit: (node: N) => void): void {
     for (let node = this.first(); node; node = this.next(node)) visit(node);
+  }
+
+  /** Every node's count again, children before parents (post-order through the parent pointers, no recursion). */
+  private recount(): void {
+    let node = this.root as TreeNode | null;
+    let from: TreeNode | null = null;
+    while (node) {
+      if (from === node.parent && node.left) {
+        from = node;
+        node = node.left;
+      } else if ((from === node.parent || from === node.left) && node.right) {
+        from = node;
+        node = node.right;
+      } else {
+        update(node);
+        from = node;
+        node = node.parent;
+      }
+    }
   }
 
   private leftmost(node: N): N {

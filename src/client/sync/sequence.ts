@@ -14,16 +14,33 @@ export type InsertOp = { t: 'ins'; id: ItemId; after: ItemId | null; v: ScratchV
 export type DeleteOp = { t: 'del'; id: ItemId; target: ItemId };
 /** Give item `target` the value `v`; the highest `id` wins (last writer wins per item). */
 export type ReplaceOp = { t: 'rep'; id: ItemId; target: ItemId; v: ScratchValue };
-export type SequenceOp = InsertOp | DeleteOp | ReplaceOp;
+/**
+ * Delete every item whose id [s, w] has s ≤ seen[w]: exactly the items its writer had applied ("delete
+ * all of [list]" as one op). Items inserted concurrently (not in `seen`) survive; covered items that
+ * arrive after it are hidden on arrival (the replica remembers the union of the clears it applied).
+ */
+export type ClearOp = { t: 'clr'; id: ItemId; seen: AckVector };
+export type SequenceOp = InsertOp | DeleteOp | ReplaceOp | ClearOp;
 
-/** What an operation did to the visible list: enough to edit a Scratch array in place. */
+/**
+ * What an operation did to the visible list: enough to edit a Scratch array in place. `reset` is the
+ * whole visible list after the op (a clear that hid items: one O(n) rewrite instead of n splices).
+ */
 export type Patch =
   | { kind: 'insert'; index: number; value: ScratchValue }
   | { kind: 'delete'; index: number }
-  | { kind: 'replace'; index: number; value: ScratchValue };
+  | { kind: 'replace'; index: number; value: ScratchValue }
+  | { kind: 'reset'; values: ScratchValue[] };
 
 /** Per writer, the highest seq applied (with nothing held back; see ack()). */
 export type AckVector = Record<string, number>;
+
+/**
+ * Per writer w: [seq, stampSeq, stampWriter] = ids [s, w] with s ≤ seq were deleted by clears, and
+ * [stampSeq, stampWriter] is the id of a clear that covered all of them (the delete stamp an item
+ * arriving later gets). The union of every clear applied: per writer, the highest `seen`.
+ */
+export type ClearedVector = Record<string, [seq: number, stampSeq: number, stampWriter: string]>;
 
 /** Operations held for a missing item, at most (never reached when the assumptions in docs/sync.md hold). */
 export const MAX_PENDING = 100_000;
@@ -54,6 +71,8 @@ export class Sequence {
   private pendingCount = 0;
   /** Operations dropped because MAX_PENDING was reached. */
   dropped = 0;
+  /** Inserts that arrived after a clear that covered them, so arrived deleted (a statistic, for tests). */
+  arrivedCleared = 0;
   private readonly applied = new Map<string, number>();
   /** The ack while operations are held: frozen when the first one was held. */
   private cleanAck: AckVector | null = null;
@@ -61,8 +80,20 @@ export class Sequence {
   private readonly players = new Map<string, AckVector | null>();
   /** Per writer: every known player has applied all of its operations up to this seq. */
   private readonly floor = new Map<string, number>();
-  /** The same, as told by the snapshot this replica was loaded from: an unknown id at or below it was collected there. */
+  /**
+   * Per writer: an unknown id at or below it was collected (here, past a clear every player applied;
+   * or where the snapshot this replica was loaded from came from), so a late repeat of it is ignored.
+   */
   private readonly gone = new Map<string, number>();
+  /**
+   * The union of the clears applied: per writer, the highest seq covered and the stamp of a clear that
+   * covered it. An insert it covers arrives deleted, with that stamp (see applyOne and gc()).
+   */
+  private readonly cleared = new Map<string, Reach>();
+  /** Per-writer reaches of clears ([writer, seq, stamp]) not yet applied by every player (see gc()). */
+  private sweeps: [writer: string, seq: number, stamp: ItemId][] = [];
+  /** Held operations of my own writer (a replayed log can hold them): the ack then claims no more of mine. */
+  private ownHeld = 0;
 
   constructor(readonly writer: string) {}
 
@@ -127,6 +158,29 @@ export class Sequence {
     return op;
   }
 
+  /**
+   * "Delete all": deletes every visible item. The clear op covers what this replica has applied
+   * (`seen` = ack(), which never claims an op that is only received or held); a visible item it does
+   * not cover (possible only while ops are held and the ack is frozen) gets its own delete op too, so
+   * every replica ends with "everything I saw is gone". Returns the ops to send, the clear first.
+   */
+  clear(): SequenceOp[] {
+    const seen = this.ack();
+    const op: ClearOp = { t: 'clr', id: this.tick(), seen };
+    const ops: SequenceOp[] = [op];
+    this.sweep(this.reachOf(seen, op.id), null);
+    const uncovered: Item[] = [];
+    this.tree.forEach((item) => {
+      if (!item.deleted && !covers(seen, item.id)) uncovered.push(item);
+    });
+    for (const item of uncovered) {
+      const del: DeleteOp = { t: 'del', id: this.tick(), target: item.id };
+      this.tombstone(item, del.id);
+      ops.push(del);
+    }
+    return ops;
+  }
+
   // ---- remote operations ------------------------------------------------------------------------
 
   /**
@@ -153,10 +207,23 @@ export class Sequence {
         return;
       }
       const item = this.newItem(op.id, op.after, op.v);
+      // Covered by a clear applied here: its writer had it, so it arrives deleted (still an origin).
+      const cleared = this.cleared.get(op.id[1]);
+      if (cleared && op.id[0] <= cleared.seq) {
+        item.deleted = cleared.stamp;
+        item.visible = false;
+        this.tombstones.add(item);
+        this.arrivedCleared += 1;
+      }
       this.integrate(item, origin);
-      patches.push({ kind: 'insert', index: this.tree.indexOf(item), value: item.value });
+      if (item.visible) patches.push({ kind: 'insert', index: this.tree.indexOf(item), value: item.value });
       if (!op.derived) this.noteApplied(op.id);
       this.release(key, work);
+      return;
+    }
+    if (op.t === 'clr') {
+      this.sweep(this.reachOf(op.seen, op.id), patches);
+      this.noteApplied(op.id);
       return;
     }
     const item = this.items.get(keyOf(op.target));
@@ -187,9 +254,10 @@ export class Sequence {
    */
   ack(): AckVector {
     if (!this.cleanAck) return Object.fromEntries(this.applied);
-    // My own operations are always applied here, held ones or not.
+    // My own local operations are applied here at once, whatever is held; not so when one of mine is
+    // held itself (replaying my earlier ops onto a fresh replica), then the frozen ack stands.
     const own = this.applied.get(this.writer);
-    return own === undefined ? { ...this.cleanAck } : { ...this.cleanAck, [this.writer]: own };
+    return own === undefined || this.ownHeld > 0 ? { ...this.cleanAck } : { ...this.cleanAck, [this.writer]: own };
   }
 
   /** A player to wait for before collecting tombstones (a link opened). */
@@ -215,6 +283,16 @@ export class Sequence {
    * arrived here (it left its writer before that writer's ack, on the same in-order link). A removed
    * tombstone leaves its id as a `barrier` on the next item, so a later insert stops where it would
    * have stopped at the tombstone: replicas that collected and replicas that did not still agree.
+   *
+   * A clear's tombstones (its stamp in `deleted`) follow the same rule, including items that arrived
+   * after the clear and were hidden on arrival. Every item a clear C covers was applied by C's writer
+   * before C, hence made by its writer w before w applied C, hence sent on w → here before w's ack of
+   * C; likewise an op naming a covered item was made while it showed, so before its writer applied C
+   * (after that, C hides the item, present or not yet), and was sent before that writer's ack. So once
+   * every player acked C, every covered item and every op naming one has arrived here (and, their
+   * origins being covered too, been applied): collecting them is safe, and a covered id unknown here
+   * was collected, so the clear's reach joins `gone` (a late repeat of one is ignored, not re-inserted
+   * after an origin that is gone too).
    */
   gc(): number {
     const own = this.ack();
@@ -227,6 +305,13 @@ export class Sequence {
       const stable = Math.min(...acks.map((ack) => ack[writer] ?? 0));
       if (stable > (this.floor.get(writer) ?? 0)) this.floor.set(writer, stable);
     }
+    // A clear every player applied: every item it covered has arrived here (see docs/sync.md), so an
+    // unknown id it covers was collected and a late repeat of it is ignored.
+    this.sweeps = this.sweeps.filter(([writer, seq, [stampSeq, stampWriter]]) => {
+      if (stampSeq > (this.floor.get(stampWriter) ?? 0)) return true;
+      if (seq > (this.gone.get(writer) ?? 0)) this.gone.set(writer, seq);
+      return false;
+    });
     let removed = 0;
     for (const item of this.tombstones) {
       const [seq, writer] = item.deleted!;
@@ -251,7 +336,9 @@ export class Sequence {
     });
     const floor: Record<string, number> = Object.fromEntries(this.gone);
     for (const [writer, seq] of this.floor) floor[writer] = Math.max(floor[writer] ?? 0, seq);
-    return { clock: this.clock, ack: this.ack(), floor, items };
+    const cleared: ClearedVector = {};
+    for (const [writer, { seq, stamp }] of this.cleared) cleared[writer] = [seq, stamp[0], stamp[1]];
+    return { clock: this.clock, ack: this.ack(), floor, cleared, items };
   }
 
   /**
@@ -261,13 +348,18 @@ export class Sequence {
    * replace, delete), applied like late ones: a barrier or a collection only ever describes the
    * tombstones of the replica it comes from, so another replica's are never copied onto these items.
    * Only the first snapshot's origins can be missing for good (collected there), which is why it is
-   * copied as it is; every later item's origin is here or on its way.
+   * copied as it is; every later item's origin is here or on its way. The clears the state has applied
+   * (`cleared`) are applied here either way, first, so its covered items hide here too (even those
+   * its sender has already collected) and a covered item arriving later is hidden on arrival.
    */
   merge(state: SequenceState<SnapshotItem>): Patch[] {
     const patches: Patch[] = [];
     const work: Held[] = [];
-    if (this.items.size === 0 && this.pendingCount === 0) this.load(state, patches);
-    else {
+    if (this.items.size === 0 && this.pendingCount === 0) {
+      this.load(state, patches);
+      this.mergeCleared(state.cleared, patches); // its covered items are tombstones already: nothing to hide
+    } else {
+      this.mergeCleared(state.cleared, patches);
       for (const entry of state.items) this.derive(entry, work);
       work.reverse(); // a stack: the snapshot's order, so an origin comes before its items
     }
@@ -305,6 +397,44 @@ export class Sequence {
       work.push({ t: 'rep', id: entry.stamp, target: entry.id, v: entry.value, derived: true });
     }
     if (entry.deleted && !item?.deleted) work.push({ t: 'del', id: entry.deleted, target: entry.id, derived: true });
+  }
+
+  /** Applies a state's cleared vector: each writer's reach, with the stamp of the clear it came from. */
+  private mergeCleared(cleared: ClearedVector | undefined, patches: Patch[]): void {
+    const reach = new Map<string, Reach>();
+    for (const [writer, [seq, stampSeq, stampWriter]] of Object.entries(cleared ?? {})) reach.set(writer, { seq, stamp: [stampSeq, stampWriter] });
+    this.sweep(reach, patches);
+  }
+
+  /**
+   * What clears do (one clear op, or a state's cleared vector): remembers their reach (the cleared
+   * vector, and sweeps for gc()), then deletes every item they cover that is not deleted yet, in one
+   * O(n) walk. A `reset` patch (the visible list after it) goes to `patches` if visible items went,
+   * instead of one O(n) array splice each.
+   */
+  private sweep(reach: ReadonlyMap<string, Reach>, patches: Patch[] | null): void {
+    if (reach.size === 0) return;
+    for (const [writer, { seq, stamp }] of reach) {
+      const known = this.cleared.get(writer);
+      if (!known || seq > known.seq) this.cleared.set(writer, { seq, stamp });
+      const repeat = this.sweeps.some(([w, q, id]) => w === writer && q === seq && id[0] === stamp[0] && id[1] === stamp[1]);
+      if (seq > (this.gone.get(writer) ?? 0) && !repeat) this.sweeps.push([writer, seq, stamp]);
+    }
+    const hidden = this.tree.hideWhere((item) => {
+      const covered = reach.get(item.id[1]);
+      if (item.deleted || !covered || item.id[0] > covered.seq) return false;
+      item.deleted = covered.stamp;
+      this.tombstones.add(item);
+      return true;
+    });
+    if (hidden > 0 && patches) patches.push({ kind: 'reset', values: this.toArray() });
+  }
+
+  /** A clear op's reach: every writer in `seen`, stamped with the op's id. */
+  private reachOf(seen: AckVector, stamp: ItemId): Map<string, Reach> {
+    const reach = new Map<string, Reach>();
+    for (const [writer, seq] of Object.entries(seen)) if (seq > 0) reach.set(writer, { seq, stamp });
+    return reach;
   }
 
   // ---- internals ---------------------------------------------------------------------------------
@@ -374,6 +504,7 @@ export class Sequence {
       return;
     }
     if (this.pendingCount === 0) this.cleanAck = Object.fromEntries(this.applied);
+    if (op.id[1] === this.writer) this.ownHeld += 1;
     const key = keyOf(missing);
     const list = this.pending.get(key);
     if (list) list.push(op);
@@ -386,18 +517,26 @@ export class Sequence {
     if (!waiting) return;
     this.pending.delete(key);
     this.pendingCount -= waiting.length;
+    for (const op of waiting) if (op.id[1] === this.writer) this.ownHeld -= 1;
     // `work` is a stack: push in reverse so they run in arrival order.
     for (let i = waiting.length - 1; i >= 0; i -= 1) work.push(waiting[i]!);
   }
 }
 
-/** A replica's whole state: `floor` per writer = ids at or below it that are not in `items` were collected. */
+/**
+ * A replica's whole state: `floor` per writer = ids at or below it that are not in `items` were
+ * collected; `cleared` = the union of the clears it applied (absent in a state from before clears).
+ */
 export interface SequenceState<I> {
   clock: number;
   ack: AckVector;
   floor: Record<string, number>;
+  cleared?: ClearedVector;
   items: readonly I[];
 }
+
+/** How far clears reach for one writer: ids [s, writer] with s ≤ seq, deleted by the clear stamped `stamp`. */
+type Reach = { seq: number; stamp: ItemId };
 
 /** An op waiting its turn; `derived` when rebuilt from a snapshot (see merge()). */
 type Held = SequenceOp & { derived?: boolean };
@@ -405,9 +544,16 @@ type Held = SequenceOp & { derived?: boolean };
 /** One item of a state, as merge() takes it. */
 export type SnapshotItem = Pick<Item, 'id' | 'origin' | 'value' | 'stamp' | 'deleted' | 'barrier'>;
 
+/** Does `seen` cover item `id` (its writer had applied it)? */
+const covers = (seen: AckVector, [seq, writer]: ItemId): boolean => seq <= (seen[writer] ?? 0);
+
 /** Edits a Scratch array in place by one patch (the binding's receiving side). */
 export function applyPatch(list: ScratchValue[], patch: Patch): void {
   if (patch.kind === 'insert') list.splice(patch.index, 0, patch.value);
   else if (patch.kind === 'delete') list.splice(patch.index, 1);
-  else list[patch.index] = patch.value;
+  else if (patch.kind === 'replace') list[patch.index] = patch.value;
+  else {
+    list.length = 0;
+    for (const value of patch.values) list.push(value);
+  }
 }
