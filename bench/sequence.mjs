@@ -1,9 +1,10 @@
 // Micro-benchmark of the merging list (src/client/sync/sequence.ts; issue 12, not wired yet): one
 // append, front insert and front delete on 1,000 / 10,000 / 100,000-item lists, on the sender (local
 // op + JSON) and on the receiver (apply + the Scratch array edited in place by the patch), the op's
-// size in bytes, the sender's diff of a Scratch array (the binding's change detection), and a late
-// joiner's catch-up (chunked snapshot) size and time. Target: bytes independent of length, ≤ 0.5 ms
-// per op at 100,000.
+// size in bytes, "delete all" of a whole list (one clear op: sender, receiver, its size, and the
+// collection of its tombstones), the sender's diff of a Scratch array (the binding's change
+// detection), and a late joiner's catch-up (chunked snapshot) size and time. Target: bytes
+// independent of length, ≤ 0.5 ms per op at 100,000.
 // Usage: node bench/sequence.mjs
 import { importTs } from './lib/import-ts.mjs';
 import { summary } from './lib/stats.mjs';
@@ -65,6 +66,36 @@ for (const n of [1_000, 10_000, 100_000]) {
   measure(n, 'front insert', (s, i) => s.insert(0, `new ${i}`));
   measure(n, 'front delete', (s) => s.delete(0));
   measure(n, 'replace in the middle', (s, i) => s.replace(Math.floor(s.length / 2), `value ${i}`));
+}
+
+console.log(
+  '\n"delete all" of a whole list: one clear op (sender: diffToOps + JSON; receiver: JSON.parse + apply + the reset patch written into the Scratch array; then gc() of its tombstones once acked)',
+);
+for (const n of [1_000, 10_000, 100_000]) {
+  const send = [];
+  const receive = [];
+  const collect = [];
+  let bytes = 0;
+  for (let run = 0; run < 5; run += 1) {
+    const { sender, receiver, list } = pair(n);
+    let started = performance.now();
+    const ops = diffToOps(sender, sender.toArray(), []);
+    const text = JSON.stringify(ops);
+    send.push(performance.now() - started);
+    if (ops.length !== 1) throw new Error(`a clear became ${ops.length} ops`);
+    bytes = Buffer.byteLength(JSON.stringify(ops[0]));
+    started = performance.now();
+    for (const op of JSON.parse(text)) for (const patch of receiver.apply(op)) applyPatch(list, patch);
+    receive.push(performance.now() - started);
+    if (list.length !== 0 || receiver.tombstoneCount !== n) throw new Error('receiver did not clear');
+    receiver.addPlayer(SENDER);
+    receiver.receiveAck(SENDER, sender.ack());
+    started = performance.now();
+    if (receiver.gc() !== n) throw new Error('tombstones not collected');
+    collect.push(performance.now() - started);
+  }
+  const ms = (samples) => `${summary(samples).p50.toFixed(1).padStart(6)} ms`;
+  console.log(`  ${n.toLocaleString('en').padStart(7)} items: sender ${ms(send)} | receiver ${ms(receive)} | gc ${ms(collect)} | ${bytes} B (median of 5)`);
 }
 
 console.log('\nSender change detection: diffToOps(before, after) for one Scratch "add" (compares in place, no copy)');
