@@ -168,11 +168,8 @@ export class Sequence {
     const seen = this.ack();
     const op: ClearOp = { t: 'clr', id: this.tick(), seen };
     const ops: SequenceOp[] = [op];
-    this.sweep(this.reachOf(seen, op.id), null);
     const uncovered: Item[] = [];
-    this.tree.forEach((item) => {
-      if (!item.deleted && !covers(seen, item.id)) uncovered.push(item);
-    });
+    this.sweep(this.reachOf(seen, op.id), null, uncovered);
     for (const item of uncovered) {
       const del: DeleteOp = { t: 'del', id: this.tick(), target: item.id };
       this.tombstone(item, del.id);
@@ -410,10 +407,9 @@ export class Sequence {
    * What clears do (one clear op, or a state's cleared vector): remembers their reach (the cleared
    * vector, and sweeps for gc()), then deletes every item they cover that is not deleted yet, in one
    * O(n) walk. A `reset` patch (the visible list after it) goes to `patches` if visible items went,
-   * instead of one O(n) array splice each.
+   * instead of one O(n) array splice each. Visible items they do not cover go to `uncovered`, if given.
    */
-  private sweep(reach: ReadonlyMap<string, Reach>, patches: Patch[] | null): void {
-    if (reach.size === 0) return;
+  private sweep(reach: ReadonlyMap<string, Reach>, patches: Patch[] | null, uncovered?: Item[]): void {
     for (const [writer, { seq, stamp }] of reach) {
       const known = this.cleared.get(writer);
       if (!known || seq > known.seq) this.cleared.set(writer, { seq, stamp });
@@ -421,8 +417,12 @@ export class Sequence {
       if (seq > (this.gone.get(writer) ?? 0) && !repeat) this.sweeps.push([writer, seq, stamp]);
     }
     const hidden = this.tree.hideWhere((item) => {
+      if (item.deleted) return false;
       const covered = reach.get(item.id[1]);
-      if (item.deleted || !covered || item.id[0] > covered.seq) return false;
+      if (!covered || item.id[0] > covered.seq) {
+        uncovered?.push(item);
+        return false;
+      }
       item.deleted = covered.stamp;
       this.tombstones.add(item);
       return true;
@@ -543,9 +543,6 @@ type Held = SequenceOp & { derived?: boolean };
 
 /** One item of a state, as merge() takes it. */
 export type SnapshotItem = Pick<Item, 'id' | 'origin' | 'value' | 'stamp' | 'deleted' | 'barrier'>;
-
-/** Does `seen` cover item `id` (its writer had applied it)? */
-const covers = (seen: AckVector, [seq, writer]: ItemId): boolean => seq <= (seen[writer] ?? 0);
 
 /** Edits a Scratch array in place by one patch (the binding's receiving side). */
 export function applyPatch(list: ScratchValue[], patch: Patch): void {
