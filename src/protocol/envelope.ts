@@ -2,6 +2,7 @@
 // where inbound packets are validated; everything past it works with typed packets.
 import { listMethods, listPayloads, peerOpcodes, version, isSyncOpcode, networkId, sealedPair, type PeerPacket } from './in-band.js';
 import * as L from './limits.js';
+import { counterPayloads, mergedListPayloads } from './merge-payloads.js';
 import { clientOpcodes, instanceId, origin, serverOpcodes, type ClientPacket, type ServerPacket } from './out-of-band.js';
 import { integer, isPlainObject, literal, optional, ProtocolError, string, type Check } from './schema.js';
 
@@ -86,7 +87,11 @@ export function encodePacket(packet: object): string {
   return JSON.stringify(packet);
 }
 
-const method = literal(...listMethods);
+const wholeListPayloads: Record<string, Check<unknown>> = listPayloads;
+const listMethod = literal(...listMethods, ...(Object.keys(mergedListPayloads) as (keyof typeof mergedListPayloads)[]));
+const counterMethod = literal(...(Object.keys(counterPayloads) as (keyof typeof counterPayloads)[]));
+const mergedPayloads: Record<string, Check<unknown>> = mergedListPayloads;
+const counterChecks: Record<string, Check<unknown>> = counterPayloads;
 const seq = integer(0, Number.MAX_SAFE_INTEGER);
 
 function decodePeerPacket(raw: unknown, path: string): PeerPacket {
@@ -107,10 +112,14 @@ function decodePeerPacket(raw: unknown, path: string): PeerPacket {
     if (fields.writer !== undefined) packet.writer = instanceId(fields.writer, `${path}.writer`);
   }
   if (opcode === 'G_LIST' || opcode === 'P_LIST') {
-    const m = method(fields.method, `${path}.method`);
+    const m = listMethod(fields.method, `${path}.method`);
     packet.method = m;
-    packet.payload = listPayloads[m](fields.payload, `${path}.payload`);
+    packet.payload = (wholeListPayloads[m] ?? mergedPayloads[m]!)(fields.payload, `${path}.payload`);
     if (fields.base !== undefined) packet.base = version(fields.base, `${path}.base`);
+  } else if ((opcode === 'G_VAR' || opcode === 'P_VAR') && fields.method !== undefined) {
+    const m = counterMethod(fields.method, `${path}.method`);
+    packet.method = m;
+    packet.payload = counterChecks[m]!(fields.payload, `${path}.payload`);
   } else {
     const payload = peerOpcodes[opcode](fields.payload, `${path}.payload`);
     if (payload !== undefined) packet.payload = payload;

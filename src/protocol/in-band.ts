@@ -1,5 +1,6 @@
 // In-band opcodes (peer ↔ peer on data channels), protocol.md §3–§4: one payload validator per opcode.
 import * as L from './limits.js';
+import type { CounterMethod, CounterPayloads, MergedListMethod, MergedListPayloads } from './merge-payloads.js';
 import { array, boolean, integer, json, none, object, ProtocolError, scratchValue, string, type Check, type Infer } from './schema.js';
 
 export const networkId = string({ min: 1, max: L.NETWORK_ID_MAX });
@@ -60,21 +61,31 @@ interface PeerPacketBase {
   recipient?: string;
 }
 
+/** The fields every G_VAR/P_VAR/G_LIST/P_LIST packet has. */
+interface SyncFields {
+  id: string;
+  seq: number;
+  writer?: string;
+}
+
+export type VarPacket = PeerPacketBase & SyncFields & { opcode: 'G_VAR' | 'P_VAR'; payload: string | number | boolean; method?: undefined };
+export type CounterPacket = PeerPacketBase &
+  SyncFields &
+  { [M in CounterMethod]: { opcode: 'G_VAR' | 'P_VAR'; method: M; payload: CounterPayloads[M] } }[CounterMethod];
+/** The seed's whole-list methods (protocol.md §4); `base` on incremental edits. */
+export type WholeListPacket = PeerPacketBase &
+  SyncFields &
+  { [M in ListMethod]: { opcode: 'G_LIST' | 'P_LIST'; method: M; payload: ListPayloads[M]; base?: Version } }[ListMethod];
+export type MergedListPacket = PeerPacketBase &
+  SyncFields &
+  { [M in MergedListMethod]: { opcode: 'G_LIST' | 'P_LIST'; method: M; payload: MergedListPayloads[M] } }[MergedListMethod];
+
 export type PeerPacket =
   | (PeerPacketBase & { opcode: 'G_MSG' | 'P_MSG'; payload: unknown })
-  | (PeerPacketBase & { opcode: 'G_VAR' | 'P_VAR'; payload: string | number | boolean; id: string; seq: number; writer?: string })
-  | (PeerPacketBase &
-      {
-        [M in ListMethod]: {
-          opcode: 'G_LIST' | 'P_LIST';
-          method: M;
-          payload: ListPayloads[M];
-          id: string;
-          seq: number;
-          writer?: string;
-          base?: Version;
-        };
-      }[ListMethod])
+  | VarPacket
+  | CounterPacket
+  | WholeListPacket
+  | MergedListPacket
   | (PeerPacketBase & { opcode: 'NEW_CHAN'; payload: Infer<(typeof peerOpcodes)['NEW_CHAN']> })
   | (PeerPacketBase & { opcode: 'HANGUP' | 'DECLINE'; payload?: undefined })
   | (PeerPacketBase & { opcode: 'P_MSG' | 'P_VAR' | 'P_LIST'; sealed: [string, string] });

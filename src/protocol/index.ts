@@ -3,5 +3,6 @@ export * from './schema.js';
 export * from './limits.js';
 export * from './out-of-band.js';
 export * from './in-band.js';
+export * from './merge-payloads.js';
 export * from './envelope.js';
 export * from './version.js';

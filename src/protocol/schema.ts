@@ -72,6 +72,24 @@ export const array =
     return value.map((entry, index) => item(entry, `${path}[${index}]`));
   };
 
+/** A finite number (JSON has no NaN or Infinity, but a hand-made packet may hold a huge exponent). */
+export const finite: Check<number> = (value, path) => (typeof value === 'number' && Number.isFinite(value) ? value : fail(path, 'a finite number'));
+
+/** An object used as a map: every key passes `key`, every value `item`; at most `maxKeys` entries. */
+export const record =
+  <T>(key: Check<string>, item: Check<T>, maxKeys: number): Check<Record<string, T>> =>
+  (value, path) => {
+    if (!isPlainObject(value)) return fail(path, 'an object');
+    const entries = Object.entries(value);
+    if (entries.length > maxKeys) return fail(path, `at most ${maxKeys} entries`);
+    const out: Record<string, T> = {};
+    // defineProperty: a key named "__proto__" stays a plain entry.
+    for (const [name, entry] of entries) {
+      Object.defineProperty(out, key(name, `${path} key`), { value: item(entry, `${path}.${name}`), enumerable: true, writable: true, configurable: true });
+    }
+    return out;
+  };
+
 export const optional =
   <T>(check: Check<T>): Check<T | undefined> =>
   (value, path) =>
