@@ -226,7 +226,7 @@ describe('SyncEngine', () => {
     va.value = 6;
     net.settle();
     expect(list.value).toEqual(['keep']);
-    expect(net.errors).toEqual(['b: "thing" is a list here, but a sent G_VAR']);
+    expect(net.errors).toEqual(['b: "thing" is a whole list here, but a syncs it as a variable']);
   });
 });
 

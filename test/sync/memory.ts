@@ -1,7 +1,8 @@
 // In-memory stores and a network whose delivery order the test controls.
 import { decodePeerMessage, encodePeerMessage } from '../../src/protocol/index.js';
-import { SyncEngine, type ListStore, type VariableStore } from '../../src/client/sync/engine.js';
-import type { ScratchValue } from '../../src/client/sync/list-diff.js';
+import { SyncEngine, type CounterStore, type ListStore, type MergedListStore, type VariableStore } from '../../src/client/sync/engine.js';
+import { applyPatch, type Patch } from '../../src/client/sync/sequence.js';
+import type { CounterChanges, ScratchValue } from '../../src/client/sync/stores.js';
 
 export class MemoryVariable implements VariableStore {
   readonly kind = 'var';
@@ -14,28 +15,80 @@ export class MemoryVariable implements VariableStore {
   }
 }
 
-export class MemoryList implements ListStore {
-  readonly kind = 'list';
+/** A list synced as a whole (kind 'list') or merged (kind 'merged-list', the default of the blocks). */
+export class MemoryList implements Omit<ListStore, 'kind'>, Omit<MergedListStore, 'kind'> {
   private dirty = false;
-  constructor(private items: ScratchValue[] = []) {}
+  /** Remote writes and patches seen, with their writer. */
+  readonly remote: (string | undefined)[] = [];
+  constructor(
+    private items: ScratchValue[] = [],
+    readonly kind: 'list' | 'merged-list' = 'list',
+  ) {
+    this.array = items;
+  }
   get value(): ScratchValue[] {
     return this.items;
   }
-  /** A local edit, the way a Scratch script would make one. */
+  private edited: (() => void) | null = null;
+  /** The array `replaced()` last saw (set in the constructor: `items` is a parameter property). */
+  private array: ScratchValue[];
+  /** A local edit, the way one Scratch list block makes one (in place, then the store is told). */
   edit(change: (items: ScratchValue[]) => void) {
     change(this.items);
     this.dirty = true;
+    this.edited?.();
+  }
+  /** "delete all": Scratch gives the list a new empty array and sets no flag. */
+  deleteAll() {
+    this.items = [];
+  }
+  listen(edited: (() => void) | null) {
+    this.edited = edited;
+  }
+  replaced() {
+    const was = this.array;
+    this.array = this.items;
+    return was !== this.items;
   }
   read() {
     return this.items;
   }
-  write(items: ScratchValue[]) {
+  write(items: ScratchValue[], writer?: string) {
     this.items = items;
+    this.array = items;
+    this.remote.push(writer);
+  }
+  patch(patches: readonly Patch[], writer?: string) {
+    for (const patch of patches) applyPatch(this.items, patch);
+    this.remote.push(writer);
   }
   changed() {
     const was = this.dirty;
     this.dirty = false;
     return was;
+  }
+}
+
+/** A counter variable: `change(by)` and `reset(to)` are what Scratch's change/set blocks become. */
+export class MemoryCounter implements CounterStore {
+  readonly kind = 'counter';
+  private changes: CounterChanges = { reset: null, delta: 0 };
+  constructor(public value = 0) {}
+  change(by: number) {
+    this.value += by;
+    this.changes.delta += by;
+  }
+  reset(to: number) {
+    this.value = to;
+    this.changes = { reset: to, delta: 0 };
+  }
+  take() {
+    const changes = this.changes;
+    this.changes = { reset: null, delta: 0 };
+    return changes;
+  }
+  write(value: number) {
+    this.value = value;
   }
 }
 
@@ -57,6 +110,8 @@ export class MemoryNetwork {
       {
         myId: () => id,
         peers: () => [...this.engines.keys()].filter((other) => other !== id),
+        // The first engine added hosts the lobby (the root of merged lists).
+        host: () => this.engines.keys().next().value ?? null,
         send: (peer, packets) => {
           this.messagesSent += 1;
           this.inFlight.push({ from: id, to: peer, text: encodePeerMessage(packets) });
@@ -66,6 +121,22 @@ export class MemoryNetwork {
     );
     this.engines.set(id, engine);
     return engine;
+  }
+
+  /** Adds an engine whose links to every engine already here open now (peerJoined on both sides). */
+  join(id: string): SyncEngine {
+    const others = [...this.engines.entries()];
+    const engine = this.add(id);
+    for (const [otherId, other] of others) {
+      other.peerJoined(id);
+      engine.peerJoined(otherId);
+    }
+    return engine;
+  }
+
+  /** Bytes of every message still in flight to `to`. */
+  bytesTo(to: string): number {
+    return this.inFlight.filter((m) => m.to === to).reduce((sum, m) => sum + m.text.length, 0);
   }
 
   /** Delivers one message: the oldest on the link chosen by `pick` (links stay FIFO, like data channels). */

@@ -1,71 +1,50 @@
-// Networked variables and lists (protocol.md §4), independent of Scratch and of WebRTC.
-// Each network id has a version [seq, writer]; see docs/sync.md for the convergence rule.
-// Local changes are found by `flush()` (once per frame) and leave as ONE message per peer.
+// Networked variables and lists (protocol.md §4), independent of Scratch and of WebRTC. Each bound
+// network id is an entry whose class decides how concurrent changes merge (entry.ts); the engine
+// routes packets to entries and sends what they queue: `flush()` (once per frame) finds the local
+// changes, and everything a frame produced leaves as ONE message per peer.
 import { BATCH_MAX, type PeerPacket, type Version } from '../../protocol/index.js';
 import { CloudLinkError } from '../errors.js';
-import { applyEdit, diffList, type ListEdit, type ScratchValue } from './list-diff.js';
-import { compare, INITIAL, next, same } from './version.js';
+import { CounterEntry } from './counter-entry.js';
+import { type EntryContext, kindName, kindOf, type Scope, type SyncEntry, type SyncPacket } from './entry.js';
+import { MergedListEntry } from './merged-list-entry.js';
+import type { StoreKind, SyncStore } from './stores.js';
+import { ValueEntry } from './value-entry.js';
+
+export type { Scope } from './entry.js';
+export type { CounterStore, ListStore, MergedListStore, SyncStore, VariableStore } from './stores.js';
+export { toWire } from './wire-value.js';
 
 /** How the engine reaches peers; implemented over the mesh. */
 export interface SyncTransport {
   myId(): string;
   /** Peers with an open link. */
   peers(): string[];
+  /** The lobby's host (the root of merged lists shared with everyone); null when not in a lobby. */
+  host?(): string | null;
   /** One call = one data-channel message. Throws if it cannot be sent. */
   send(peerId: string, packets: PeerPacket[]): void;
   /** Sends packets meant for every peer at once, if the transport can (a relay fans them out); false if not. */
   broadcast?(packets: PeerPacket[]): boolean;
 }
 
-export interface VariableStore {
-  kind: 'var';
-  read(): ScratchValue;
-  /** A value from the network; `writer` = instance id of the player who wrote it (absent when binding picks up the agreed value). */
-  write(value: ScratchValue, writer?: string): void;
-}
-
-export interface ListStore {
-  kind: 'list';
-  /** The live list; only read when `changed()` says so. */
-  read(): readonly ScratchValue[];
-  /** The whole list from the network (a fresh array the store may keep); `writer` as for variables. */
-  write(items: ScratchValue[], writer?: string): void;
-  /** Cheap check: may the list have changed since the last call? Clears the mark. */
-  changed(): boolean;
-}
-
-export type SyncStore = VariableStore | ListStore;
-
-/** null = with everyone (G_*), else the one peer a private binding is shared with (P_*). */
-export type Scope = string | null;
-
-type Kind = 'var' | 'list';
-
-interface Entry {
-  id: string;
-  kind: Kind;
-  scope: Scope;
-  version: Version;
-  /** What the network last agreed on (and what was last seen in the store). */
-  value: ScratchValue | ScratchValue[];
-  store: SyncStore | null;
-  /** List edits that arrived before the version they apply to (different links, different speeds). */
-  pending: PeerPacket[];
-  /** Someone is behind or lost a race: send the whole value at the next flush. */
-  reassert: boolean;
-}
-
-const MAX_PENDING = 1000;
 /** The `to` of a batch sent to every peer at once (through a relay). */
 const EVERYONE = 'everyone';
 const keyOf = (id: string, scope: Scope) => (scope === null ? `g:${id}` : `p:${scope}:${id}`);
 
 export type SyncErrorSink = (error: CloudLinkError) => void;
 
+interface Slot {
+  id: string;
+  scope: Scope;
+  entry: SyncEntry;
+}
+
 export class SyncEngine {
-  private readonly entries = new Map<string, Entry>();
+  private readonly slots = new Map<string, Slot>();
   /** Packets queued this frame, per peer (null = every peer). */
   private readonly outbox = new Map<string | null, PeerPacket[]>();
+  /** Kind mismatches already reported (id, peer, kind), so a stream of them is one error. */
+  private readonly mismatches = new Set<string>();
 
   constructor(
     private readonly transport: SyncTransport,
@@ -75,211 +54,117 @@ export class SyncEngine {
   /** Binds a store to a network id. A value the network already agreed on is written into it. */
   bind(id: string, scope: Scope, store: SyncStore): void {
     const key = keyOf(id, scope);
-    let entry = this.entries.get(key);
-    if (entry && !entry.store && entry.kind !== store.kind) {
-      // Only known from packets (or bound before as the other kind and unbound): start afresh.
-      this.entries.delete(key);
-      entry = undefined;
+    let slot = this.slots.get(key);
+    if (slot && !slot.entry.store && slot.entry.kind !== store.kind) {
+      // Only known from packets (or bound before as another kind and unbound): start afresh.
+      this.slots.delete(key);
+      slot = undefined;
     }
-    if (entry && entry.kind !== store.kind) {
-      throw new CloudLinkError('invalid', `network id "${id}" is already used for a ${entry.kind === 'var' ? 'variable' : 'list'}`);
+    if (slot && slot.entry.kind !== store.kind) {
+      throw new CloudLinkError('invalid', `network id "${id}" is already used for a ${kindName[slot.entry.kind]}`);
     }
-    if (!entry) {
-      entry = { id, kind: store.kind, scope, version: INITIAL, value: snapshot(store), store: null, pending: [], reassert: false };
-      this.entries.set(key, entry);
-    }
-    entry.store = store;
-    if (entry.version[0] > 0) this.writeStore(entry);
-    else entry.value = snapshot(store);
-    if (store.kind === 'list') store.changed();
+    slot ??= this.create(id, scope, store.kind);
+    slot.entry.attach(store);
   }
 
   /**
-   * Stops watching and writing the store. The id's version and agreed value are kept (and kept up to
-   * date by incoming packets), so binding it again picks up the network's value instead of starting
-   * from version [0, ""] behind everyone.
+   * Stops watching and writing the store. The entry keeps following the network, so binding the id
+   * again picks up the network's value instead of starting behind everyone.
    */
   unbind(id: string, scope: Scope): boolean {
-    const entry = this.entries.get(keyOf(id, scope));
+    const entry = this.slots.get(keyOf(id, scope))?.entry;
     if (!entry?.store) return false;
-    entry.store = null;
+    entry.detach();
     return true;
   }
 
   /** The ids with a store bound. */
-  bound(): { id: string; scope: Scope; kind: Kind }[] {
-    return [...this.entries.values()].filter((e) => e.store).map(({ id, scope, kind }) => ({ id, scope, kind }));
+  bound(): { id: string; scope: Scope; kind: StoreKind }[] {
+    return [...this.slots.values()].filter((s) => s.entry.store).map(({ id, scope, entry }) => ({ id, scope, kind: entry.kind }));
   }
 
+  /** The last-writer-wins version of a variable or whole list. */
   versionOf(id: string, scope: Scope = null): Version | undefined {
-    return this.entries.get(keyOf(id, scope))?.version;
+    const entry = this.slots.get(keyOf(id, scope))?.entry;
+    return entry instanceof ValueEntry ? entry.version : undefined;
   }
 
   /** Once per frame: detect local changes, then send everything queued, one message per peer. */
   flush(): void {
-    for (const entry of this.entries.values()) {
-      if (entry.store) this.detect(entry, entry.store);
-      if (entry.reassert) {
-        entry.reassert = false;
-        this.queue(entry, this.whole(entry));
-      }
-    }
+    for (const { entry } of this.slots.values()) entry.flush();
     this.sendOutbox();
   }
 
-  /** A link to `peerId` opened: give it the current value of every id someone has written. */
+  /** A link to `peerId` opened: every id shared with it sends what it needs to catch up. */
   peerJoined(peerId: string): void {
-    for (const entry of this.entries.values()) {
-      if (entry.version[0] === 0 || (entry.scope !== null && entry.scope !== peerId)) continue;
-      this.enqueue(peerId, this.whole(entry));
-    }
+    for (const { scope, entry } of this.slots.values()) if (scope === null || scope === peerId) entry.joined(peerId);
   }
 
   peerLeft(peerId: string): void {
     this.outbox.delete(peerId);
+    for (const { scope, entry } of this.slots.values()) if (scope === null || scope === peerId) entry.left(peerId);
   }
 
   /** An inbound G_VAR/P_VAR/G_LIST/P_LIST packet from `from`. */
   receive(from: string, packet: PeerPacket): void {
     if (!('seq' in packet)) return;
-    const isPrivate = packet.opcode === 'P_VAR' || packet.opcode === 'P_LIST';
-    const kind: Kind = packet.opcode.endsWith('VAR') ? 'var' : 'list';
+    const sync = packet as SyncPacket;
+    const isPrivate = sync.opcode === 'P_VAR' || sync.opcode === 'P_LIST';
     const scope = isPrivate ? from : null;
-    const key = keyOf(packet.id, scope);
-    let entry = this.entries.get(key);
-    if (!entry) {
-      // Not bound (yet) here: keep the agreed value so binding later picks it up.
-      entry = { id: packet.id, kind, scope, version: INITIAL, value: kind === 'var' ? '' : [], store: null, pending: [], reassert: false };
-      this.entries.set(key, entry);
-    }
-    if (entry.kind !== kind) {
+    const kind = kindOf(sync);
+    // Not bound (yet) here: the entry follows the network so binding later picks up the agreed value.
+    const slot = this.slots.get(keyOf(sync.id, scope)) ?? this.create(sync.id, scope, kind);
+    if (slot.entry.kind !== kind) {
+      const key = `${keyOf(sync.id, scope)}|${from}|${kind}`;
+      if (this.mismatches.has(key)) return;
+      this.mismatches.add(key);
       this.onError(
-        new CloudLinkError('protocol', `"${packet.id}" is a ${entry.kind === 'var' ? 'variable' : 'list'} here, but ${from} sent ${packet.opcode}`, {
+        new CloudLinkError('protocol', `"${sync.id}" is a ${kindName[slot.entry.kind]} here, but ${from} syncs it as a ${kindName[kind]}`, {
           peer: from,
-          opcode: packet.opcode,
+          opcode: sync.opcode,
         }),
       );
       return;
     }
-    // A local change not flushed yet (made outside a frame, e.g. in a list monitor) gets its version
-    // now, so the remote value is compared with it instead of silently overwriting it.
-    if (entry.store) this.detect(entry, entry.store);
-    const incoming: Version = [packet.seq, packet.writer ?? from];
-    if (packet.opcode === 'G_VAR' || packet.opcode === 'P_VAR') {
-      // Variables: the highest version wins, whatever the arrival order. A sender that is behind
-      // (it bound late, or lost a race) gets my value back at the next flush.
-      const order = compare(incoming, entry.version);
-      if (order > 0) this.accept(entry, incoming, packet.payload);
-      else if (order < 0) entry.reassert = true;
-      return;
-    }
-    this.receiveList(entry, packet as ListPacket, incoming);
+    slot.entry.receive(from, sync);
   }
 
-  private receiveList(entry: Entry, packet: ListPacket, incoming: Version): void {
-    const order = compare(incoming, entry.version);
-    if (order <= 0) {
-      // The sender is behind me, or lost a race for this version: it needs my whole list.
-      if (order < 0) entry.reassert = true;
-      return;
-    }
-    if (packet.method === 'set' || packet.method === 'reset') {
-      this.accept(entry, incoming, packet.payload.slice());
-    } else if (packet.base && same(packet.base, entry.version)) {
-      // The agreed copy is the engine's own array (stores get copies): edit it in place.
-      applyEdit(entry.value as ScratchValue[], packet as ListEdit);
-      this.accept(entry, incoming, entry.value);
-    } else {
-      if (entry.pending.length >= MAX_PENDING) entry.pending.shift();
-      entry.pending.push({ ...packet, writer: incoming[1] });
-      return;
-    }
-    this.retryPending(entry);
+  private create(id: string, scope: Scope, kind: StoreKind): Slot {
+    const ctx = this.context(id, scope);
+    const entry = kind === 'counter' ? new CounterEntry(ctx) : kind === 'merged-list' ? new MergedListEntry(ctx) : new ValueEntry(kind, ctx);
+    const slot = { id, scope, entry };
+    this.slots.set(keyOf(id, scope), slot);
+    // Links opened before this id was known here: they get what a new link gets.
+    for (const peer of ctx.peers()) entry.joined(peer);
+    return slot;
   }
 
-  private retryPending(entry: Entry): void {
-    for (let progress = true; progress && entry.pending.length; ) {
-      progress = false;
-      entry.pending = entry.pending.filter((packet) => compare([(packet as ListPacket).seq, writerOf(packet)], entry.version) > 0);
-      const ready = entry.pending.find((packet) => {
-        const base = (packet as ListPacket).base;
-        return base !== undefined && same(base, entry.version);
-      });
-      if (ready) {
-        entry.pending.splice(entry.pending.indexOf(ready), 1);
-        applyEdit(entry.value as ScratchValue[], ready as ListEdit);
-        this.accept(entry, [(ready as ListPacket).seq, writerOf(ready)], entry.value);
-        progress = true;
-      }
-    }
-  }
-
-  private accept(entry: Entry, version: Version, value: ScratchValue | ScratchValue[]): void {
-    entry.version = version;
-    entry.value = value;
-    if (entry.store) this.writeStore(entry, version[1]);
-  }
-
-  private writeStore(entry: Entry, writer?: string): void {
-    const store = entry.store!;
-    if (store.kind === 'var') store.write(entry.value as ScratchValue, writer);
-    else {
-      store.write((entry.value as ScratchValue[]).slice(), writer);
-      store.changed(); // our own write is not a local change
-    }
-  }
-
-  private detect(entry: Entry, store: SyncStore): void {
-    const me = this.transport.myId();
-    if (store.kind === 'var') {
-      const value = store.read();
-      if (Object.is(value, entry.value)) return;
-      entry.value = value;
-      entry.version = next(entry.version, me);
-      this.queue(entry, [this.packet(entry, { opcode: 'VAR', payload: value })]);
-      return;
-    }
-    if (!store.changed()) return;
-    const items = store.read();
-    const edits = diffList(entry.value as ScratchValue[], items);
-    if (edits.length === 0) return;
-    entry.value = items.slice();
-    const packets: PeerPacket[] = [];
-    for (const edit of edits) {
-      const base = entry.version;
-      entry.version = next(base, me);
-      packets.push(this.packet(entry, { opcode: 'LIST', ...edit }, edit.method === 'set' ? undefined : base));
-    }
-    this.queue(entry, packets);
-  }
-
-  /** The packets that carry an entry's whole current value. */
-  private whole(entry: Entry): PeerPacket[] {
-    return entry.kind === 'var'
-      ? [this.packet(entry, { opcode: 'VAR', payload: entry.value as ScratchValue })]
-      : [this.packet(entry, { opcode: 'LIST', method: 'set', payload: (entry.value as ScratchValue[]).slice() })];
-  }
-
-  /** A packet at the entry's current version; `writer` only when someone else wrote it. */
-  private packet(entry: Entry, body: { opcode: 'VAR'; payload: ScratchValue } | ({ opcode: 'LIST' } & ListEdit), base?: Version): PeerPacket {
-    const opcode = `${entry.scope === null ? 'G' : 'P'}_${body.opcode}` as 'G_VAR';
-    const [seq, writer] = entry.version;
+  private context(id: string, scope: Scope): EntryContext {
+    const transport = this.transport;
     return {
-      ...body,
-      payload: wirePayload(body),
-      opcode,
-      id: entry.id,
-      seq,
-      ...(writer !== this.transport.myId() ? { writer } : {}),
-      ...(base ? { base } : {}),
-    } as PeerPacket;
-  }
-
-  private queue(entry: Entry, packets: PeerPacket[]): void {
-    this.enqueue(entry.scope, packets);
+      id,
+      scope,
+      myId: () => transport.myId(),
+      peers: () => {
+        const peers = transport.peers();
+        return scope === null ? peers : peers.filter((peer) => peer === scope);
+      },
+      host: () => transport.host?.() ?? null,
+      send: (packets) => this.enqueue(scope, packets),
+      sendTo: (peer, packets) => this.enqueue(peer, packets),
+      packet: ({ opcode, writer, ...fields }) =>
+        ({
+          ...fields,
+          opcode: `${scope === null ? 'G' : 'P'}_${opcode}`,
+          id,
+          ...(writer && writer !== transport.myId() ? { writer } : {}),
+        }) as PeerPacket,
+      error: (error) => this.onError(error),
+    };
   }
 
   private enqueue(target: string | null, packets: PeerPacket[]): void {
+    if (packets.length === 0) return;
     const box = this.outbox.get(target);
     if (box) box.push(...packets);
     else this.outbox.set(target, packets);
@@ -289,10 +174,9 @@ export class SyncEngine {
     if (this.outbox.size === 0) return;
     let everyone = this.outbox.get(null) ?? [];
     if (everyone.length && this.tryBroadcast(everyone)) everyone = [];
-    const peers = this.transport.peers();
-    for (const peer of peers) {
+    for (const peer of this.transport.peers()) {
       const own = this.outbox.get(peer);
-      // A newly linked peer's full values (in `own`) go before this frame's edits made on them.
+      // A newly linked peer's catch-up (in `own`) goes before this frame's changes made on top of it.
       const packets = own ? [...own, ...everyone] : everyone;
       if (packets.length === 0) continue;
       this.deliver((chunk) => this.transport.send(peer, chunk), packets, peer);
@@ -342,36 +226,4 @@ export class SyncEngine {
       this.onError(new CloudLinkError(code, `could not sync with ${to}: ${message}`, to === EVERYONE ? {} : { peer: to }));
     }
   }
-}
-
-type ListPacket = Extract<PeerPacket, { opcode: 'G_LIST' | 'P_LIST' }>;
-
-/** Pending packets carry their writer (set when they are held). */
-const writerOf = (packet: PeerPacket): string => ('writer' in packet && packet.writer) || '';
-
-/**
- * What a value looks like on the wire. Scratch variables can hold NaN or ±Infinity (e.g. "set to
- * 0/0"), which JSON cannot carry and the protocol rejects, and an extension may store a non-primitive;
- * those travel as their Scratch text ("NaN", "Infinity"). The sender keeps its own value.
- */
-export function toWire(value: unknown): ScratchValue {
-  if (typeof value === 'string' || typeof value === 'boolean') return value;
-  if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
-  return String(value);
-}
-
-function wirePayload(body: { opcode: 'VAR'; payload: ScratchValue } | ({ opcode: 'LIST' } & ListEdit)): unknown {
-  if (body.opcode === 'VAR') return toWire(body.payload);
-  switch (body.method) {
-    case 'set':
-      return body.payload.map(toWire);
-    case 'replace':
-      return { index: body.payload.index, value: toWire(body.payload.value) };
-    case 'length':
-      return body.payload;
-  }
-}
-
-function snapshot(store: SyncStore): ScratchValue | ScratchValue[] {
-  return store.kind === 'var' ? store.read() : store.read().slice();
 }

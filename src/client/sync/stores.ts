@@ -1,0 +1,58 @@
+// What the sync engine reads and writes: one store per bound network id, implemented over Scratch
+// variables and lists in blocks/sync/ (and in memory by the tests). The store's `kind` picks how the
+// id merges concurrent changes (docs/sync.md):
+// - 'var': last writer wins (G_VAR/P_VAR without `method`);
+// - 'counter': every player's changes add up (G_VAR/P_VAR with method add/set/state);
+// - 'list': the whole list, last writer wins (G_LIST/P_LIST set/replace/length/reset);
+// - 'merged-list': every player's inserts, deletes and replaces take effect (G_LIST/P_LIST insert/delete/put/clear/ack/state).
+import type { ScratchValue } from './list-diff.js';
+import type { Patch } from './sequence.js';
+
+export type { ScratchValue } from './list-diff.js';
+
+export interface VariableStore {
+  kind: 'var';
+  read(): ScratchValue;
+  /** A value from the network; `writer` = instance id of the player who wrote it (absent when binding picks up the agreed value). */
+  write(value: ScratchValue, writer?: string): void;
+}
+
+/** A counter's local changes since the last `take()`: the last reset made (null: none), then what was added after it. */
+export interface CounterChanges {
+  reset: number | null;
+  delta: number;
+}
+
+export interface CounterStore {
+  kind: 'counter';
+  /** The local changes since the last call (and clears them). Called once per frame, after the scripts ran. */
+  take(): CounterChanges;
+  /** The counter's value from the network: shown, not counted as a local change. `writer` as for variables. */
+  write(value: number, writer?: string): void;
+}
+
+export interface ListStore {
+  kind: 'list';
+  /** The live list; only read when `changed()` says so. */
+  read(): readonly ScratchValue[];
+  /** The whole list from the network (a fresh array the store may keep); `writer` as for variables. */
+  write(items: ScratchValue[], writer?: string): void;
+  /** Cheap check: may the list have changed since the last call? Clears the mark. */
+  changed(): boolean;
+}
+
+export interface MergedListStore extends Omit<ListStore, 'kind'> {
+  kind: 'merged-list';
+  /** Remote edits, applied to the live list in place (no copy), in order; not a local change. `writer` as for variables. */
+  patch(patches: readonly Patch[], writer?: string): void;
+  /**
+   * Calls `edited` right after each in-place edit a script makes (a Scratch list block changes one
+   * place, so the change since the last call is one run of items); null stops it.
+   */
+  listen(edited: (() => void) | null): void;
+  /** Is the live list another array than at the last call ("delete all", an edit typed in the list monitor)? */
+  replaced(): boolean;
+}
+
+export type SyncStore = VariableStore | CounterStore | ListStore | MergedListStore;
+export type StoreKind = SyncStore['kind'];
