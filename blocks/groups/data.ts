@@ -2,6 +2,7 @@
 // (G_VAR/G_LIST) or with one player (P_VAR/P_LIST).
 import { CloudLinkError } from '../../src/client/errors.js';
 import type { BlockContext } from '../context.js';
+import type { ListMode, VariableMode } from '../ports.js';
 import type { ScratchTarget } from '../scratch.js';
 import { text, type BlockGroup, type BlockSpec } from '../spec.js';
 
@@ -32,6 +33,27 @@ export function dataBlocks(ctx: BlockContext): BlockGroup {
   const idArg = { type: STRING, defaultValue: 'score' };
   const playerArg = { type: STRING, defaultValue: '' };
 
+  /** One "sync …" block: a variable (mode value/counter) or a list (merged/whole), with everyone or with [PLAYER]. */
+  const syncBlock = (opcode: string, defaultText: string, mode: VariableMode | ListMode): BlockSpec => {
+    const isList = mode === 'merged' || mode === 'whole';
+    const withPlayer = defaultText.includes('[PLAYER]');
+    const id = isList ? { ...idArg, defaultValue: 'scores' } : idArg;
+    return {
+      info: {
+        opcode,
+        blockType: COMMAND,
+        text: t(opcode, defaultText),
+        arguments: { ...(isList ? { LISTNAME: listArg } : { VAR: variableArg }), ...(withPlayer ? { PLAYER: playerArg } : {}), ID: id },
+      },
+      run: (args, util) => {
+        const peer = withPlayer ? requirePlayer(args.PLAYER) : null;
+        const target = owner(util.target);
+        if (isList) data.syncList(target, text(args.LISTNAME), text(args.ID), peer, mode);
+        else data.syncVariable(target, text(args.VAR), text(args.ID), peer, mode);
+      },
+    };
+  };
+
   const changeBlocks: BlockSpec[] = [
     {
       info: {
@@ -57,42 +79,15 @@ export function dataBlocks(ctx: BlockContext): BlockGroup {
     },
     menuItems: { variableMenu: namesOf(''), listMenu: namesOf('list') },
     blocks: [
-      {
-        info: {
-          opcode: 'syncVariable',
-          blockType: COMMAND,
-          text: t('syncVariable', 'sync variable [VAR] with everyone as [ID]'),
-          arguments: { VAR: variableArg, ID: idArg },
-        },
-        run: ({ VAR, ID }, util) => data.syncVariable(owner(util.target), text(VAR), text(ID), null),
-      },
-      {
-        info: {
-          opcode: 'syncVariableWith',
-          blockType: COMMAND,
-          text: t('syncVariableWith', 'sync variable [VAR] with player [PLAYER] as [ID]'),
-          arguments: { VAR: variableArg, PLAYER: playerArg, ID: idArg },
-        },
-        run: ({ VAR, PLAYER, ID }, util) => data.syncVariable(owner(util.target), text(VAR), text(ID), requirePlayer(PLAYER)),
-      },
-      {
-        info: {
-          opcode: 'syncList',
-          blockType: COMMAND,
-          text: t('syncList', 'sync list [LISTNAME] with everyone as [ID]'),
-          arguments: { LISTNAME: listArg, ID: { ...idArg, defaultValue: 'scores' } },
-        },
-        run: ({ LISTNAME, ID }, util) => data.syncList(owner(util.target), text(LISTNAME), text(ID), null),
-      },
-      {
-        info: {
-          opcode: 'syncListWith',
-          blockType: COMMAND,
-          text: t('syncListWith', 'sync list [LISTNAME] with player [PLAYER] as [ID]'),
-          arguments: { LISTNAME: listArg, PLAYER: playerArg, ID: { ...idArg, defaultValue: 'scores' } },
-        },
-        run: ({ LISTNAME, PLAYER, ID }, util) => data.syncList(owner(util.target), text(LISTNAME), text(ID), requirePlayer(PLAYER)),
-      },
+      // Shipped opcodes keep their meaning: a variable is last-writer-wins; a list merges everyone's edits.
+      syncBlock('syncVariable', 'sync variable [VAR] with everyone as [ID]', 'value'),
+      syncBlock('syncVariableWith', 'sync variable [VAR] with player [PLAYER] as [ID]', 'value'),
+      syncBlock('syncCounter', 'sync variable [VAR] with everyone as counter [ID]', 'counter'),
+      syncBlock('syncCounterWith', 'sync variable [VAR] with player [PLAYER] as counter [ID]', 'counter'),
+      syncBlock('syncList', 'sync list [LISTNAME] with everyone as [ID]', 'merged'),
+      syncBlock('syncListWith', 'sync list [LISTNAME] with player [PLAYER] as [ID]', 'merged'),
+      syncBlock('syncWholeList', 'sync whole list [LISTNAME] with everyone as [ID]', 'whole'),
+      syncBlock('syncWholeListWith', 'sync whole list [LISTNAME] with player [PLAYER] as [ID]', 'whole'),
       {
         info: { opcode: 'stopSyncing', blockType: COMMAND, text: t('stopSyncing', 'stop syncing [ID]'), arguments: { ID: idArg } },
         run: ({ ID }) => void data.stopSyncing(text(ID)),

@@ -5,13 +5,16 @@
 import type { CoreClient } from '../../src/client/api.js';
 import { CloudLinkError } from '../../src/client/errors.js';
 import type { Scope, SyncStore } from '../../src/client/sync/engine.js';
+import type { ListMode, VariableMode } from '../ports.js';
 import type { ScratchRuntime, ScratchTarget } from '../scratch.js';
+import { counterStore } from './counter-store.js';
 import { onEveryFrame } from './frame-hook.js';
-import { listStore, variableStore, type ScratchListStore } from './stores.js';
+import { listStore, mergedListStore, variableStore } from './stores.js';
 
 interface Binding {
   scope: Scope;
-  list?: ScratchListStore;
+  /** Puts the Scratch variable or list back the way it was (the stores that watch it change it). */
+  detach?: () => void;
 }
 
 export class NetworkedData {
@@ -24,26 +27,14 @@ export class NetworkedData {
     private readonly client: Pick<CoreClient, 'bindNetworked' | 'unbindNetworked' | 'flushSync'>,
   ) {}
 
-  syncVariable(target: ScratchTarget, name: string, networkId: string, peer: string | null): void {
+  syncVariable(target: ScratchTarget, name: string, networkId: string, peer: string | null, mode: VariableMode = 'value'): void {
     const variable = this.find(target, name, '');
-    this.bind(networkId, peer, () => {
-      this.client.bindNetworked(networkId, peer, this.reporting(networkId, variableStore(variable)));
-      return {};
-    });
+    this.bind(networkId, peer, () => (mode === 'counter' ? counterStore(variable, this.runtime) : variableStore(variable)));
   }
 
-  syncList(target: ScratchTarget, name: string, networkId: string, peer: string | null): void {
+  syncList(target: ScratchTarget, name: string, networkId: string, peer: string | null, mode: ListMode = 'merged'): void {
     const list = this.find(target, name, 'list');
-    this.bind(networkId, peer, () => {
-      const store = listStore(list);
-      try {
-        this.client.bindNetworked(networkId, peer, this.reporting(networkId, store));
-      } catch (error) {
-        store.detach();
-        throw error;
-      }
-      return { list: store };
-    });
+    this.bind(networkId, peer, () => (mode === 'merged' ? mergedListStore(list) : listStore(list)));
   }
 
   /** Stops syncing the id (all its bindings); true if there was one. */
@@ -52,7 +43,7 @@ export class NetworkedData {
     if (!bindings) return false;
     for (const binding of bindings) {
       this.client.unbindNetworked(networkId, binding.scope);
-      binding.list?.detach();
+      binding.detach?.();
     }
     this.bindings.delete(networkId);
     if (this.bindings.size === 0) this.stopFrameHook();
@@ -75,21 +66,29 @@ export class NetworkedData {
 
   /** The store, with its remote writes reported to the onRemoteChange listeners. */
   private reporting<T extends SyncStore>(networkId: string, store: T): T {
-    const write = store.write as (value: never, writer?: string) => void;
-    return {
-      ...store,
-      write: (value: never, writer?: string) => {
-        write(value, writer);
-        if (writer === undefined) return;
-        for (const listener of [...this.remoteListeners]) {
-          try {
-            listener(networkId, writer);
-          } catch (error) {
-            console.error('CloudLink 5: remote change listener failed', error);
-          }
+    const report = (writer: string | undefined) => {
+      if (writer === undefined) return;
+      for (const listener of [...this.remoteListeners]) {
+        try {
+          listener(networkId, writer);
+        } catch (error) {
+          console.error('CloudLink 5: remote change listener failed', error);
         }
-      },
+      }
     };
+    const reported = { ...store } as T & { write(value: never, writer?: string): void; patch?(patches: never, writer?: string): void };
+    const { write, patch } = reported;
+    reported.write = (value: never, writer?: string) => {
+      write(value, writer);
+      report(writer);
+    };
+    if (patch) {
+      reported.patch = (patches: never, writer?: string) => {
+        patch(patches, writer);
+        report(writer);
+      };
+    }
+    return reported;
   }
 
   private find(target: ScratchTarget, name: string, type: '' | 'list') {
@@ -98,16 +97,25 @@ export class NetworkedData {
     return found;
   }
 
-  private bind(networkId: string, scope: Scope, attach: () => Omit<Binding, 'scope'>): void {
+  /** Binds the store `make` returns; binding the same id and scope again replaces the earlier binding. */
+  private bind(networkId: string, scope: Scope, make: () => SyncStore & { detach?: () => void }): void {
     if (!networkId) throw new CloudLinkError('invalid', 'the network id must not be empty');
     const existing = this.bindings.get(networkId) ?? [];
     const same = existing.find((b) => b.scope === scope);
     if (same) {
       this.client.unbindNetworked(networkId, scope);
-      same.list?.detach();
+      same.detach?.();
       existing.splice(existing.indexOf(same), 1);
     }
-    existing.push({ scope, ...attach() });
+    const store = make();
+    const detach = store.detach?.bind(store);
+    try {
+      this.client.bindNetworked(networkId, scope, this.reporting(networkId, store));
+    } catch (error) {
+      detach?.();
+      throw error;
+    }
+    existing.push({ scope, detach });
     this.bindings.set(networkId, existing);
     this.stopFrames ??= onEveryFrame(this.runtime, () => this.client.flushSync());
   }

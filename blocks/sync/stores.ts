@@ -7,8 +7,9 @@
 // As a safety net for code that edits a list in place without the flag (another extension, say),
 // every list is also compared in full once every AUDIT_FRAMES frames, staggered across lists; that
 // compare walks the items without copying them.
-import type { ListStore, VariableStore } from '../../src/client/sync/engine.js';
-import type { ScratchValue } from '../../src/client/sync/list-diff.js';
+import type { ListStore, MergedListStore, VariableStore } from '../../src/client/sync/engine.js';
+import { applyPatch } from '../../src/client/sync/sequence.js';
+import type { ScratchValue } from '../../src/client/sync/stores.js';
 import type { ScratchVariable } from '../scratch.js';
 
 export function variableStore(variable: ScratchVariable): VariableStore {
@@ -26,6 +27,10 @@ export interface ScratchListStore extends ListStore {
   detach(): void;
 }
 
+export interface ScratchMergedListStore extends MergedListStore {
+  detach(): void;
+}
+
 /** Frames between two full compares of an unflagged list. */
 export const AUDIT_FRAMES = 60;
 let nextAuditPhase = 0;
@@ -34,8 +39,8 @@ let nextAuditPhase = 0;
 interface Watch {
   upToDate: boolean;
   writing: boolean;
-  /** One dirty mark per store. */
-  marks: Set<{ dirty: boolean }>;
+  /** One dirty mark per store, and who to tell about each edit. */
+  marks: Set<{ dirty: boolean; edited: (() => void) | null }>;
 }
 const watches = new WeakMap<ScratchVariable, Watch>();
 
@@ -49,24 +54,50 @@ function watch(list: ScratchVariable): Watch {
     get: () => created.upToDate,
     set: (value: boolean) => {
       created.upToDate = value;
-      if (!value && !created.writing) for (const mark of created.marks) mark.dirty = true;
+      if (value || created.writing) return;
+      for (const mark of created.marks) {
+        mark.dirty = true;
+        mark.edited?.();
+      }
     },
   });
   watches.set(list, created);
   return created;
 }
 
+/** A list synced as a whole (last writer wins). */
 export function listStore(list: ScratchVariable): ScratchListStore {
+  return { ...watchedList(list), kind: 'list' };
+}
+
+/** A list whose edits merge with everyone's: remote edits are applied to it in place. */
+export function mergedListStore(list: ScratchVariable): ScratchMergedListStore {
+  return { ...watchedList(list), kind: 'merged-list' };
+}
+
+function watchedList(list: ScratchVariable): Omit<ScratchMergedListStore, 'kind'> {
   nextAuditPhase = (nextAuditPhase + 7) % AUDIT_FRAMES;
   let frame = nextAuditPhase;
   const w = watch(list);
-  const mark = { dirty: false };
+  const mark: { dirty: boolean; edited: (() => void) | null } = { dirty: false, edited: null };
   w.marks.add(mark);
   let seen = list.value as ScratchValue[];
   let seenLength = seen.length;
+  /** The array `replaced()` last saw. */
+  let array = seen;
+
+  /** A remote change: not seen as a local one, and the list monitor redraws. */
+  const writing = (change: () => void) => {
+    w.writing = true;
+    change();
+    list._monitorUpToDate = false;
+    w.writing = false;
+    seen = list.value as ScratchValue[];
+    seenLength = seen.length;
+    array = seen;
+  };
 
   return {
-    kind: 'list',
     read: () => list.value as ScratchValue[],
     changed() {
       const items = list.value as ScratchValue[];
@@ -78,14 +109,25 @@ export function listStore(list: ScratchVariable): ScratchListStore {
       return changed;
     },
     write(items) {
-      w.writing = true;
-      list.value = items;
-      list._monitorUpToDate = false; // refresh the list monitor
-      w.writing = false;
-      seen = items;
-      seenLength = items.length;
+      writing(() => {
+        list.value = items;
+      });
+    },
+    patch(patches) {
+      writing(() => {
+        for (const patch of patches) applyPatch(list.value as ScratchValue[], patch);
+      });
+    },
+    listen(edited) {
+      mark.edited = edited;
+    },
+    replaced() {
+      const was = array;
+      array = list.value as ScratchValue[];
+      return array !== was;
     },
     detach() {
+      mark.edited = null;
       if (!w.marks.delete(mark) || w.marks.size > 0) return;
       watches.delete(list);
       delete (list as { _monitorUpToDate?: boolean })._monitorUpToDate;

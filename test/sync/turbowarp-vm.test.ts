@@ -53,10 +53,7 @@ describe("Scratch binding on TurboWarp's compiled VM", () => {
     expect(emitsFrameEvents(runtime)).toBe(true);
     const listeners = runtime.listenerCount('AFTER_EXECUTE');
     for (const node of nodes) {
-      node.data.syncVariable(node.stage, 'score', 'score', null);
-      node.data.syncList(node.stage, 'log', 'log', null);
-      node.data.syncVariable(node.player, 'hp', 'hp', null);
-      node.data.syncList(node.player, 'inv', 'inv', null);
+      node.bindAll('whole');
     }
     expect(runtime.listenerCount('AFTER_EXECUTE')).toBe(listeners + 1);
     expect(Object.hasOwn(runtime, '_step')).toBe(false);

@@ -2,6 +2,7 @@
 // blocks/sync, wired by MemoryNetwork (in-memory links whose delivery order the test controls).
 // Frames are stepped by hand (`runtime._step()`), so every run is deterministic and no timer runs.
 import VirtualMachine from 'scratch-vm';
+import type { ListMode } from '../../blocks/ports.js';
 import type { ScratchRuntime, ScratchTarget, ScratchVariable } from '../../blocks/scratch.js';
 import { NetworkedData } from '../../blocks/sync/networked-data.js';
 import type { SyncEngine } from '../../src/client/sync/engine.js';
@@ -85,11 +86,12 @@ export class VmNode<V extends Vm = Vm> {
   }
 
   /** The four bindings of the test project: stage and sprite-local, variables and lists. */
-  bindAll(): this {
-    this.data.syncVariable(this.stage, 'score', 'score', null);
-    this.data.syncList(this.stage, 'log', 'log', null);
-    this.data.syncVariable(this.player, 'hp', 'hp', null);
-    this.data.syncList(this.player, 'inv', 'inv', null);
+  /** Binds score, log, hp and inv (lists as whole lists, last writer wins, unless told otherwise). */
+  bindAll(lists: ListMode = 'whole'): this {
+    this.data.syncVariable(this.stage, 'score', 'score', null, 'value');
+    this.data.syncList(this.stage, 'log', 'log', null, lists);
+    this.data.syncVariable(this.player, 'hp', 'hp', null, 'value');
+    this.data.syncList(this.player, 'inv', 'inv', null, lists);
     return this;
   }
 
