@@ -49,6 +49,7 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
       {
         myId: () => this.myId,
         peers: () => this.connection?.mesh.connectedPeers() ?? [],
+        host: () => this.connection?.session.host?.instance_id ?? null,
         send: (peer, packets) => this.requireMesh().sendPackets(peer, packets),
         broadcast: (packets) => {
           const mesh = this.connection?.mesh;
