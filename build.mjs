@@ -26,7 +26,13 @@ await Promise.all([
     define: { global: 'globalThis', 'process.env.NODE_ENV': '"production"' },
     inject: ['blocks/shims/process.js'],
     // Small stand-ins for Node modules simple-peer pulls in (see blocks/shims/).
-    alias: { buffer: './blocks/shims/buffer.cjs', 'safe-buffer': './blocks/shims/buffer.cjs', debug: './blocks/shims/debug.cjs', events: 'events/' },
+    alias: {
+      buffer: './blocks/shims/buffer.cjs',
+      'safe-buffer': './blocks/shims/buffer.cjs',
+      debug: './blocks/shims/debug.cjs',
+      'readable-stream': './blocks/shims/readable-stream.cjs',
+      events: 'events/',
+    },
   }),
   esbuild.build({
     ...common,

@@ -40,6 +40,17 @@ var array = (item, maxItems) => (value, path2) => {
   if (value.length > maxItems) return fail(path2, `at most ${maxItems} items`);
   return value.map((entry, index) => item(entry, `${path2}[${index}]`));
 };
+var finite = (value, path2) => typeof value === "number" && Number.isFinite(value) ? value : fail(path2, "a finite number");
+var record = (key, item, maxKeys) => (value, path2) => {
+  if (!isPlainObject(value)) return fail(path2, "an object");
+  const entries = Object.entries(value);
+  if (entries.length > maxKeys) return fail(path2, `at most ${maxKeys} entries`);
+  const out = {};
+  for (const [name, entry] of entries) {
+    Object.defineProperty(out, key(name, `${path2} key`), { value: item(entry, `${path2}.${name}`), enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+};
 var optional = (check) => (value, path2) => value === void 0 ? void 0 : check(value, path2);
 var isPlainObject = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
 var object = (shape) => {
@@ -219,13 +230,82 @@ var peerOpcodes = {
 var syncOpcodes = ["G_VAR", "P_VAR", "G_LIST", "P_LIST"];
 var isSyncOpcode = (opcode) => syncOpcodes.includes(opcode);
 var version = (value, path2) => {
-  const [seq2, writer] = array(json, 2)(value, path2);
-  return [integer(0, Number.MAX_SAFE_INTEGER)(seq2, `${path2}[0]`), string({ max: INSTANCE_ID_MAX })(writer, `${path2}[1]`)];
+  const [seq3, writer] = array(json, 2)(value, path2);
+  return [integer(0, Number.MAX_SAFE_INTEGER)(seq3, `${path2}[0]`), string({ max: INSTANCE_ID_MAX })(writer, `${path2}[1]`)];
 };
 var sealedPair = (value, path2) => {
   const pair = array(string({ max: MAX_IN_BAND_BYTES }), 2)(value, path2);
   if (pair.length !== 2) throw new ProtocolError(`${path2} must be [ciphertext, iv]`);
   return [pair[0], pair[1]];
+};
+
+// src/protocol/merge-payloads.ts
+var seq = integer(1, Number.MAX_SAFE_INTEGER);
+var count = integer(0, Number.MAX_SAFE_INTEGER);
+var WRITERS_MAX = 4 * MAX_PLAYERS_LIMIT;
+var itemId = (value, path2) => {
+  if (!Array.isArray(value) || value.length !== 2) throw new ProtocolError(`${path2} must be [seq, writer]`);
+  return [seq(value[0], `${path2}[0]`), instanceId(value[1], `${path2}[1]`)];
+};
+var seqVector = record(instanceId, count, WRITERS_MAX);
+var wireItem = (writers) => (value, path2) => {
+  if (!Array.isArray(value) || value.length < 3 || value.length > 7) throw new ProtocolError(`${path2} must be [seq, writer, value, …] with 3 to 7 fields`);
+  const writer = integer(0, writers - 1);
+  const wireId = (id, at) => {
+    if (!Array.isArray(id) || id.length !== 2) throw new ProtocolError(`${at} must be 0, null or [seq, writer]`);
+    return [seq(id[0], `${at}[0]`), writer(id[1], `${at}[1]`)];
+  };
+  const out = [seq(value[0], `${path2}[0]`), writer(value[1], `${path2}[1]`), scratchValue(value[2], `${path2}[2]`)];
+  for (let i = 3; i < value.length; i += 1) {
+    const field = value[i];
+    out.push(field === 0 || field === null && i === 3 ? field : wireId(field, `${path2}[${i}]`));
+  }
+  return out;
+};
+var chunkHead = object({
+  part: count,
+  of: integer(1, 1e6),
+  clock: count,
+  ack: seqVector,
+  floor: seqVector,
+  cleared: optional(json),
+  writers: array(instanceId, WRITERS_MAX),
+  /** The sender holds the history of the list (see docs/sync.md "Joining late"); absent: it is catching up. */
+  complete: optional(boolean)
+});
+var stateChunk = (value, path2) => {
+  const head = chunkHead(value, path2);
+  if (head.part >= head.of) throw new ProtocolError(`${path2}.part must be below ${path2}.of`);
+  const items = array(wireItem(head.writers.length), LIST_ITEMS_MAX)(value.items, `${path2}.items`);
+  return { ...head, items };
+};
+var mergedListPayloads = {
+  insert: object({ after: (value, path2) => value === null ? null : itemId(value, path2), value: scratchValue }),
+  delete: itemId,
+  put: object({ item: itemId, value: scratchValue }),
+  clear: seqVector,
+  ack: seqVector,
+  state: stateChunk
+};
+var counterEntry = (value, path2) => {
+  if (!Array.isArray(value) || value.length !== 2) throw new ProtocolError(`${path2} must be [changes, total]`);
+  return [count(value[0], `${path2}[0]`), finite(value[1], `${path2}[1]`)];
+};
+var counterEntries = record(instanceId, counterEntry, WRITERS_MAX);
+var counterSet = object({ value: finite, seen: counterEntries });
+var counterPayloads = {
+  /** seq = the writer's number of changes so far; payload = their sum. */
+  add: finite,
+  /** seq = the reset's version seq; `seen` = the entries its writer had. */
+  set: counterSet,
+  state: object({
+    entries: counterEntries,
+    set: (value, path2) => {
+      if (value === null || value === void 0) return null;
+      if (!isPlainObject(value)) throw new ProtocolError(`${path2} must be null or a reset`);
+      return { ...counterSet(value, path2), version: itemId(value.version, `${path2}.version`) };
+    }
+  })
 };
 
 // src/protocol/envelope.ts
@@ -284,8 +364,12 @@ function salvageEnvelope(text) {
 function encodePacket(packet) {
   return JSON.stringify(packet);
 }
-var method = literal(...listMethods);
-var seq = integer(0, Number.MAX_SAFE_INTEGER);
+var wholeListPayloads = listPayloads;
+var listMethod = literal(...listMethods, ...Object.keys(mergedListPayloads));
+var counterMethod = literal(...Object.keys(counterPayloads));
+var mergedPayloads = mergedListPayloads;
+var counterChecks = counterPayloads;
+var seq2 = integer(0, Number.MAX_SAFE_INTEGER);
 function decodePeerPacket(raw, path2) {
   const opcode = opcodeOf(raw, peerOpcodes);
   const fields = raw;
@@ -299,14 +383,18 @@ function decodePeerPacket(raw, path2) {
   }
   if (isSyncOpcode(opcode)) {
     packet.id = networkId(fields.id, `${path2}.id`);
-    packet.seq = seq(fields.seq, `${path2}.seq`);
+    packet.seq = seq2(fields.seq, `${path2}.seq`);
     if (fields.writer !== void 0) packet.writer = instanceId(fields.writer, `${path2}.writer`);
   }
   if (opcode === "G_LIST" || opcode === "P_LIST") {
-    const m = method(fields.method, `${path2}.method`);
+    const m = listMethod(fields.method, `${path2}.method`);
     packet.method = m;
-    packet.payload = listPayloads[m](fields.payload, `${path2}.payload`);
+    packet.payload = (wholeListPayloads[m] ?? mergedPayloads[m])(fields.payload, `${path2}.payload`);
     if (fields.base !== void 0) packet.base = version(fields.base, `${path2}.base`);
+  } else if ((opcode === "G_VAR" || opcode === "P_VAR") && fields.method !== void 0) {
+    const m = counterMethod(fields.method, `${path2}.method`);
+    packet.method = m;
+    packet.payload = counterChecks[m](fields.payload, `${path2}.payload`);
   } else {
     const payload = peerOpcodes[opcode](fields.payload, `${path2}.payload`);
     if (payload !== void 0) packet.payload = payload;

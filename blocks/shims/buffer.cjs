@@ -1,7 +1,7 @@
 // A minimal Buffer for simple-peer's dependencies in the browser, instead of the 25 KB `buffer`
 // package. The extension never moves data through simple-peer's stream API (it uses the data
 // channels directly), so what is needed is random ids (allocUnsafe + toString('hex')) and the
-// conversions and type checks readable-stream performs.
+// conversions and type checks simple-peer's dependencies perform.
 class Buffer extends Uint8Array {
   static from(value, encoding) {
     if (typeof value === 'string') {
