@@ -9,7 +9,6 @@ import {
   finite,
   integer,
   isPlainObject,
-  json,
   object,
   optional,
   ProtocolError,
@@ -30,6 +29,11 @@ export const itemId: Check<[number, string]> = (value, path) => {
 };
 /** Per writer, a seq (acks, a clear's `seen`, a state's `floor`). */
 export const seqVector = record(instanceId, count, WRITERS_MAX);
+
+const clearedEntry: Check<[number, number, string]> = (value, path) => {
+  if (!Array.isArray(value) || value.length !== 3) throw new ProtocolError(`${path} must be [seq, stamp seq, stamp writer]`);
+  return [count(value[0], `${path}[0]`), seq(value[1], `${path}[1]`), instanceId(value[2], `${path}[2]`)];
+};
 
 /** One chunk of a list's state: items name writers by index into `writers` (see sequence-snapshot.ts). */
 const wireItem =
@@ -56,7 +60,8 @@ const chunkHead = object({
   clock: count,
   ack: seqVector,
   floor: seqVector,
-  cleared: optional(json),
+  /** Per writer: [seq, stamp seq, stamp writer] — ids of that writer up to seq were cleared, by that clear. */
+  cleared: optional(record(instanceId, clearedEntry, WRITERS_MAX)),
   writers: array(instanceId, WRITERS_MAX),
   /** The sender holds the history of the list (see docs/sync.md "Joining late"); absent: it is catching up. */
   complete: optional(boolean),

@@ -169,6 +169,30 @@ describe('merged lists and counters in the engine', () => {
     expect([...log.value].sort()).toEqual(['mine', 'x']);
   });
 
+  it('a private merged list and counter (P_LIST / P_VAR) are shared by the two players only', () => {
+    const net = new MemoryNetwork();
+    const [a, b, c] = ['a', 'b', 'c'].map((id) => net.join(id)) as [SyncEngine, SyncEngine, SyncEngine];
+    const lists = [new MemoryList([], 'merged-list'), new MemoryList([], 'merged-list')];
+    const counters = [new MemoryCounter(), new MemoryCounter()];
+    a.bind('hand', 'b', lists[0]!);
+    b.bind('hand', 'a', lists[1]!);
+    a.bind('duel', 'b', counters[0]!);
+    b.bind('duel', 'a', counters[1]!);
+    const watcher = new MemoryList([], 'merged-list');
+    c.bind('hand', null, watcher);
+    lists[0]!.edit((items) => items.push('a card'));
+    lists[1]!.edit((items) => items.push('b card'));
+    counters[0]!.change(2);
+    counters[1]!.change(3);
+    net.settle(pickRandom(prng(11)));
+    expect(lists[0]!.value).toEqual(lists[1]!.value);
+    expect([...lists[0]!.value].sort()).toEqual(['a card', 'b card']);
+    expect(counters.map((counter) => counter.value)).toEqual([5, 5]);
+    expect(watcher.value).toEqual([]);
+    expect(net.inFlight).toEqual([]);
+    expect(net.errors).toEqual([]);
+  });
+
   it('reports a network id synced as a counter by one player and as a plain variable by another once', () => {
     const net = new MemoryNetwork();
     const a = net.join('a');
