@@ -105,11 +105,12 @@ export class MemoryNetwork {
   messagesSent = 0;
   errors: string[] = [];
 
-  add(id: string): SyncEngine {
+  /** An engine `id`; until `connected()` it has no instance id and no peers (a player not connected yet). */
+  add(id: string, connected: () => boolean = () => true): SyncEngine {
     const engine = new SyncEngine(
       {
-        myId: () => id,
-        peers: () => [...this.engines.keys()].filter((other) => other !== id),
+        myId: () => (connected() ? id : ''),
+        peers: () => (connected() ? [...this.engines.keys()].filter((other) => other !== id) : []),
         // The first engine added hosts the lobby (the root of merged lists).
         host: () => this.engines.keys().next().value ?? null,
         send: (peer, packets) => {

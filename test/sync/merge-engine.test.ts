@@ -284,3 +284,31 @@ function runSchedule(seed: number): void {
   for (const value of inserted) if (!deleted.has(value)) expect(kept.has(value), `seed ${seed}: ${value} lost`).toBe(true);
   expect(net.errors, `seed ${seed}`).toEqual([]);
 }
+
+describe('changes made before connecting', () => {
+  it('a counter and a merged list changed before the player had an instance id reach the others when the links open', () => {
+    const net = new MemoryNetwork();
+    const a = net.join('a');
+    const score = new MemoryCounter();
+    const log = new MemoryList([], 'merged-list');
+    a.bind('score', null, score);
+    a.bind('log', null, log);
+    let connected = false;
+    const b = net.add('b', () => connected);
+    const counter = new MemoryCounter();
+    const list = new MemoryList([], 'merged-list');
+    b.bind('score', null, counter);
+    b.bind('log', null, list);
+    counter.change(4);
+    list.edit((items) => items.push('typed early'));
+    b.flush();
+    connected = true;
+    a.peerJoined('b');
+    b.peerJoined('a');
+    net.settle();
+    expect([score.value, counter.value]).toEqual([4, 4]);
+    expect(log.value).toEqual(['typed early']);
+    expect(list.value).toEqual(['typed early']);
+    expect(net.errors).toEqual([]);
+  });
+});

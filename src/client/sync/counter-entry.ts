@@ -31,6 +31,7 @@ export class CounterEntry implements SyncEntry {
   }
 
   joined(peer: string): void {
+    this.adoptMyId();
     const state = this.counter.state();
     if (Object.keys(state.entries).length === 0 && !state.set) return;
     this.ctx.sendTo(peer, [this.ctx.packet({ opcode: 'VAR', method: 'state', seq: 0, writer: this.ctx.myId(), payload: state })]);
@@ -53,8 +54,8 @@ export class CounterEntry implements SyncEntry {
 
   /** The store's changes this frame, as a reset and/or an add. */
   private detect(): void {
-    if (!this.store) return;
     this.adoptMyId();
+    if (!this.store) return;
     const { reset, delta } = this.store.take();
     if (reset === null && delta === 0) return;
     if ((reset !== null && !Number.isFinite(reset)) || !Number.isFinite(delta)) {
