@@ -3,20 +3,7 @@
 // state (a counter). An item id is [seq, writer instance id]; a packet's own id is [seq, writer ?? sender].
 import * as L from './limits.js';
 import { instanceId } from './out-of-band.js';
-import {
-  array,
-  boolean,
-  finite,
-  integer,
-  isPlainObject,
-  object,
-  optional,
-  ProtocolError,
-  record,
-  scratchValue,
-  type Check,
-  type Infer,
-} from './schema.js';
+import { array, boolean, finite, integer, isPlainObject, object, optional, ProtocolError, record, scratchValue, type Check, type Infer } from './schema.js';
 
 const seq = integer(1, Number.MAX_SAFE_INTEGER);
 const count = integer(0, Number.MAX_SAFE_INTEGER);

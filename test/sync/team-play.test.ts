@@ -13,7 +13,11 @@ function teamProject(): object {
   const p = new ProjectBuilder();
   p.stage.variable('score', 0).variable('me', '').variable('i', 0).list('log', []);
   p.stage
-    .script(whenReceived('team'), setVar('i', 0), repeat(30, [changeVar('i', 1), changeVar('score', 1), addToList('log', join(variable('me'), join('-', variable('i'))))]))
+    .script(
+      whenReceived('team'),
+      setVar('i', 0),
+      repeat(30, [changeVar('i', 1), changeVar('score', 1), addToList('log', join(variable('me'), join('-', variable('i'))))]),
+    )
     .script(whenReceived('reset'), setVar('score', 0))
     .script(whenReceived('one more'), changeVar('score', 1));
   return p.toJSON();
