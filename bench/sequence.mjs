@@ -9,7 +9,7 @@
 import { importTs } from './lib/import-ts.mjs';
 import { summary } from './lib/stats.mjs';
 
-const { Sequence, applyPatch, diffToOps, encodeSnapshot, decodeSnapshot } = await importTs('bench/lib/sequence-entry.ts');
+const { Sequence, applyPatch, changedRun, diffToOps, encodeSnapshot, decodeSnapshot } = await importTs('bench/lib/sequence-entry.ts');
 
 const SENDER = '5f0c9a2e-3b7d-4e61-9a8f-0d2c4b6e8a10'; // instance ids are UUIDs
 const RECEIVER = 'c7e1d3b5-a9f2-4c68-8e0a-1b3d5f7a9c2e';
@@ -98,21 +98,32 @@ for (const n of [1_000, 10_000, 100_000]) {
   console.log(`  ${n.toLocaleString('en').padStart(7)} items: sender ${ms(send)} | receiver ${ms(receive)} | gc ${ms(collect)} | ${bytes} B (median of 5)`);
 }
 
-console.log('\nSender change detection: diffToOps(before, after) for one Scratch "add" (compares in place, no copy)');
+console.log(
+  '\nSender change detection: diffToOps for one Scratch "add" (the full compare scans the arrays in place, no copy; after one block, the one-edit walk stops at the first difference from either end)',
+);
 for (const n of [1_000, 10_000, 100_000]) {
   const { sender } = pair(n);
   const before = sender.toArray();
   const after = before.slice();
   const samples = [];
+  const quick = [];
   for (let i = 0; i < 250; i += 1) {
     after.push(`x ${i}`);
-    const started = performance.now();
+    let started = performance.now();
     diffToOps(sender, before, after);
     if (i >= 50) samples.push(performance.now() - started); // the first 50 warm the JIT up
     before.push(`x ${i}`);
+    after.push(`y ${i}`);
+    started = performance.now();
+    diffToOps(sender, before, after, changedRun(before, after, true));
+    if (i >= 50) quick.push(performance.now() - started);
+    before.push(`y ${i}`);
   }
   const s = summary(samples);
-  console.log(`  ${n.toLocaleString('en').padStart(7)} items: p50 ${us(s.p50)} p99 ${us(s.p99)}`);
+  const q = summary(quick);
+  console.log(
+    `  ${n.toLocaleString('en').padStart(7)} items: full compare p50 ${us(s.p50)} p99 ${us(s.p99)} | one-edit walk p50 ${us(q.p50)} p99 ${us(q.p99)}`,
+  );
 }
 
 console.log('\nLate joiner catch-up: encode (chunks ≤ 239 KiB) + JSON + decode + merge into an empty replica');

@@ -14,6 +14,8 @@ import { toWire } from './wire-value.js';
 
 /** Frames between two acks (when a deletion is waiting for them) and tombstone collections. */
 export const ACK_FRAMES = 30;
+/** Deleted items forgotten per frame at most: a large collection is spread over frames. */
+export const GC_PER_FRAME = 500;
 /** Operations kept for replay while catching up (see load()); beyond it the oldest are dropped. */
 export const MAX_REPLAY_LOG = 100_000;
 
@@ -23,7 +25,7 @@ export class MergedListEntry implements SyncEntry {
   readonly kind = 'merged-list';
   store: MergedListStore | null = null;
   private sequence: Sequence | null = null;
-  /** The list as the sequence shows it, kept in step in place: the "before" of the next local diff. */
+  /** The list as the sequence shows it, kept in step in place: the "before" of the next local compare. */
   private mirror: ScratchValue[] = [];
   /**
    * Holds the list's whole history (loaded a complete state, or is the root): only such a replica
@@ -42,6 +44,8 @@ export class MergedListEntry implements SyncEntry {
    * deletions need acks, so a list that only grows sends none.
    */
   private ackWanted = false;
+  /** Forgetting deleted items, GC_PER_FRAME a frame, until a frame finds fewer. */
+  private collecting = false;
   /** Each peer's latest ack (also carried by its state), kept to hand to a reloaded sequence. */
   private readonly acks = new Map<string, AckVector>();
 
@@ -57,7 +61,7 @@ export class MergedListEntry implements SyncEntry {
     // items, so the diff names exactly what the script did (a frame's edits together could not).
     this.store.listen(() => {
       try {
-        if (this.ready()) this.detect();
+        if (this.ready()) this.detect(true);
       } catch (error) {
         this.ctx.error(CloudLinkError.from(error));
       }
@@ -73,7 +77,11 @@ export class MergedListEntry implements SyncEntry {
     if (!this.ready()) return;
     this.detect();
     this.frames += 1;
-    if (this.frames % ACK_FRAMES === 0) this.acknowledge();
+    if (this.frames % ACK_FRAMES === 0) {
+      this.acknowledge();
+      this.collecting = this.complete;
+    }
+    if (this.collecting) this.collecting = this.sequence!.gc(GC_PER_FRAME) === GC_PER_FRAME;
     this.checkRoot();
   }
 
@@ -142,8 +150,11 @@ export class MergedListEntry implements SyncEntry {
     return true;
   }
 
-  /** The Scratch list's changes since the last look, as operations sent to everyone. */
-  private detect(): void {
+  /**
+   * The Scratch list's changes since the last look, as operations sent to everyone. `oneEdit`: called
+   * right after one list block's edit (see attach), so the edit is found walking in from both ends.
+   */
+  private detect(oneEdit = false): void {
     const store = this.store;
     if (!store) return;
     const replaced = store.replaced();
@@ -158,7 +169,8 @@ export class MergedListEntry implements SyncEntry {
       for (let index = 0; index < after.length; index += 1) ops.push(sequence.insert(index, after[index]!));
       this.mirror = after.slice();
     } else {
-      const run = changedRun(this.mirror, after);
+      // Without the one-edit shortcut (changes made before I had an id, or without the flag): the full compare.
+      const run = (oneEdit && changedRun(this.mirror, after, true)) || changedRun(this.mirror, after)!;
       ops = diffToOps(sequence, this.mirror, after, run);
       syncChangedRun(this.mirror, after, run);
     }
@@ -262,7 +274,7 @@ export class MergedListEntry implements SyncEntry {
     );
   }
 
-  /** Tells everyone what I have applied (when a deletion waits for it), and forgets the deletions everyone has seen. */
+  /** Tells everyone what I have applied, when a deletion waits for it. */
   private acknowledge(): void {
     const sequence = this.sequence!;
     if (this.ackWanted && this.ctx.peers().length > 0) {
@@ -275,7 +287,6 @@ export class MergedListEntry implements SyncEntry {
       // While operations are held my ack stays where it was: it has to go again once they are in.
       this.ackWanted = sequence.held > 0;
     }
-    if (this.complete) sequence.gc();
   }
 
   private packetOf(op: SequenceOp): PeerPacket {

@@ -275,7 +275,8 @@ export class Sequence {
   }
 
   /**
-   * Removes the tombstones whose delete every known player (and this one) has applied. Returns how many.
+   * Removes the tombstones whose delete every known player (and this one) has applied, at most `limit`
+   * of them (a caller can spread a large collection over frames). Returns how many.
    * No operation can name them any more (nobody shows them), and every operation that named them has
    * arrived here (it left its writer before that writer's ack, on the same in-order link). A removed
    * tombstone leaves its id as a `barrier` on the next item, so a later insert stops where it would
@@ -291,7 +292,7 @@ export class Sequence {
    * was collected, so the clear's reach joins `gone` (a late repeat of one is ignored, not re-inserted
    * after an origin that is gone too).
    */
-  gc(): number {
+  gc(limit = Number.POSITIVE_INFINITY): number {
     const own = this.ack();
     const acks: AckVector[] = [own];
     for (const ack of this.players.values()) {
@@ -311,6 +312,7 @@ export class Sequence {
     });
     let removed = 0;
     for (const item of this.tombstones) {
+      if (removed >= limit) break;
       const [seq, writer] = item.deleted!;
       if (seq > (this.floor.get(writer) ?? 0)) continue;
       const next = this.tree.next(item);
@@ -410,12 +412,18 @@ export class Sequence {
    * instead of one O(n) array splice each. Visible items they do not cover go to `uncovered`, if given.
    */
   private sweep(reach: ReadonlyMap<string, Reach>, patches: Patch[] | null, uncovered?: Item[]): void {
+    // Items a known clear covers are tombstones already (on arrival, too): only a wider reach needs the walk.
+    let wider = false;
     for (const [writer, { seq, stamp }] of reach) {
       const known = this.cleared.get(writer);
-      if (!known || seq > known.seq) this.cleared.set(writer, { seq, stamp });
+      if (!known || seq > known.seq) {
+        this.cleared.set(writer, { seq, stamp });
+        wider = true;
+      }
       const repeat = this.sweeps.some(([w, q, id]) => w === writer && q === seq && id[0] === stamp[0] && id[1] === stamp[1]);
       if (seq > (this.gone.get(writer) ?? 0) && !repeat) this.sweeps.push([writer, seq, stamp]);
     }
+    if (!wider && !uncovered) return;
     const hidden = this.tree.hideWhere((item) => {
       if (item.deleted) return false;
       const covered = reach.get(item.id[1]);
