@@ -307,7 +307,12 @@ function lobbyWithList(n, others) {
 }
 
 // (1) Per frame: 4 players, 100 edits per frame in all, on a 10,000-item list.
-async function perFrameMerged() {
+/**
+ * `mix`: 'random' — appends, inserts, deletes and replaces at random places (the hard case: each edit
+ * moves part of the array on every player); 'log' — what a chat or score log does: appends, and the
+ * oldest item deleted to keep the length.
+ */
+async function perFrameMerged(mix) {
   const WARM = 60;
   const MEASURED = 600;
   const PLAYERS = 4;
@@ -334,6 +339,12 @@ async function perFrameMerged() {
         const r = random();
         const length = list.value.length;
         const at = Math.floor(random() * length);
+        if (mix === 'log') {
+          if (r < 0.5) block.add(list, `p${k}-${frame}-${i}`);
+          else block.deleteOf(list, 0);
+          if (frame >= WARM) kinds[r < 0.5 ? 'append' : 'delete'] += 1;
+          continue;
+        }
         if (r < 0.2) block.add(list, `p${k}-${frame}-${i}`);
         else if (r < 0.4) block.insertAt(list, at, `p${k}-${frame}-${i}`);
         else if (r < 0.8 && length > 0) block.deleteOf(list, at);
@@ -374,7 +385,7 @@ async function perFrameMerged() {
   const s = Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, stats(v)]));
   s.totalWithoutGcPause = stats(clean);
   log(
-    `\nMerged list (1): ${PLAYERS} players × ${EDITS} edits per frame on a 10,000-item list (append/insert/delete/replace ≈ 20/20/40/20 %, random places), every message delivered each frame; ${MEASURED} frames after ${WARM} warm-up (${s.total.n} player-frames)`,
+    `\nMerged list (1${mix === 'log' ? 'b' : 'a'}): ${PLAYERS} players × ${EDITS} edits per frame on a 10,000-item list (${mix === 'log' ? 'a log: appends, and the oldest item deleted, ≈ 50/50 %' : 'append/insert/delete/replace ≈ 20/20/40/20 %, random places'}), every message delivered each frame; ${MEASURED} frames after ${WARM} warm-up (${s.total.n} player-frames)`,
   );
   log(`  per player per frame                     p50       p99       max`);
   const line = (label, x) => log(`  ${label.padEnd(34)} ${us(x.p50)} ${us(x.p99)} ${us(x.max)}`);
@@ -388,7 +399,7 @@ async function perFrameMerged() {
     `  wire: ${(messages / MEASURED / PLAYERS).toFixed(2)} messages per player per frame, ${perMessage.toFixed(0)} B per message (${(bytes / MEASURED / PLAYERS / (PLAYERS - 1) / EDITS).toFixed(1)} B per edit per peer); list ends with ${length} items`,
   );
   log(`  target ≤ 1 ms p99: ${s.total.p99 <= 1 ? 'met' : 'MISSED'}`);
-  results.mergedPerFrame = {
+  results[mix === 'log' ? 'mergedPerFrameLog' : 'mergedPerFrame'] = {
     players: PLAYERS,
     editsPerPlayer: EDITS,
     frames: MEASURED,
@@ -602,7 +613,10 @@ function counters() {
 }
 
 if (run('lww')) lwwFigures();
-if (run('frame')) await perFrameMerged();
+if (run('frame')) {
+  await perFrameMerged('random');
+  await perFrameMerged('log');
+}
 if (run('edits')) singleEdits();
 if (run('join')) lateJoiner();
 if (run('counter')) counters();
