@@ -15,7 +15,7 @@ import { toWire } from './wire-value.js';
 /** Frames between two acks (when a deletion is waiting for them) and tombstone collections. */
 export const ACK_FRAMES = 30;
 /** Deleted items forgotten per frame at most: a large collection is spread over frames. */
-export const GC_PER_FRAME = 500;
+export const GC_PER_FRAME = 100;
 /** Operations kept for replay while catching up (see load()); beyond it the oldest are dropped. */
 export const MAX_REPLAY_LOG = 100_000;
 
