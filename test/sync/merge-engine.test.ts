@@ -2,6 +2,7 @@
 // every message with the protocol's validators), under random per-link delivery orders.
 import { describe, expect, it } from 'vitest';
 import type { SyncEngine } from '../../src/client/sync/engine.js';
+import { ACK_FRAMES, GC_PER_FRAME } from '../../src/client/sync/merged-list-entry.js';
 import { MemoryCounter, MemoryList, MemoryNetwork, MemoryVariable, prng } from './memory.js';
 
 const pickRandom = (random: () => number) => (links: string[]) => Math.floor(random() * links.length);
@@ -134,9 +135,9 @@ describe('merged lists and counters in the engine', () => {
     a!.log.edit((items) => items.push(...Array.from({ length: 2000 }, (_, i) => `item ${i}`)));
     net.settle();
     a!.log.edit((items) => items.splice(0, 1999));
-    // Enough frames for acks to go round and the tombstones to be collected.
-    for (let frame = 0; frame < 3; frame += 1) {
-      for (let i = 0; i < 40; i += 1) for (const p of players) p.engine.flush();
+    // Enough frames for acks to go round (every ACK_FRAMES) and 1,999 tombstones to be collected (GC_PER_FRAME a frame).
+    for (let round = 0; round < 4; round += 1) {
+      for (let i = 0; i < ACK_FRAMES + 1999 / GC_PER_FRAME; i += 1) for (const p of players) p.engine.flush();
       net.settle();
     }
     net.join('late');
