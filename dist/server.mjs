@@ -248,6 +248,10 @@ var itemId = (value, path2) => {
   return [seq(value[0], `${path2}[0]`), instanceId(value[1], `${path2}[1]`)];
 };
 var seqVector = record(instanceId, count, WRITERS_MAX);
+var clearedEntry = (value, path2) => {
+  if (!Array.isArray(value) || value.length !== 3) throw new ProtocolError(`${path2} must be [seq, stamp seq, stamp writer]`);
+  return [count(value[0], `${path2}[0]`), seq(value[1], `${path2}[1]`), instanceId(value[2], `${path2}[2]`)];
+};
 var wireItem = (writers) => (value, path2) => {
   if (!Array.isArray(value) || value.length < 3 || value.length > 7) throw new ProtocolError(`${path2} must be [seq, writer, value, …] with 3 to 7 fields`);
   const writer = integer(0, writers - 1);
@@ -268,7 +272,8 @@ var chunkHead = object({
   clock: count,
   ack: seqVector,
   floor: seqVector,
-  cleared: optional(json),
+  /** Per writer: [seq, stamp seq, stamp writer] — ids of that writer up to seq were cleared, by that clear. */
+  cleared: optional(record(instanceId, clearedEntry, WRITERS_MAX)),
   writers: array(instanceId, WRITERS_MAX),
   /** The sender holds the history of the list (see docs/sync.md "Joining late"); absent: it is catching up. */
   complete: optional(boolean)
