@@ -19,9 +19,8 @@ import { gzipSync } from 'node:zlib';
 import { importTs } from './lib/import-ts.mjs';
 import { percentile, summary } from './lib/stats.mjs';
 
-const { SyncEngine, listStore, variableStore, encodePeerMessage } = await importTs('bench/lib/sync-entry.ts');
-const { mergedListStore } = await importTs('blocks/sync/stores.ts');
-const { decodePeerMessage, MAX_IN_BAND_BYTES } = await importTs('src/protocol/index.ts');
+const { SyncEngine, listStore, mergedListStore, variableStore, MemoryCounter, encodePeerMessage, decodePeerMessage, MAX_IN_BAND_BYTES } =
+  await importTs('bench/lib/sync-entry.ts');
 
 const JSON_OUT = process.argv.includes('--json');
 const MERGED_ONLY = process.argv.includes('--merged-only');
@@ -184,29 +183,6 @@ const block = {
   },
 };
 
-/** A Scratch-like counter variable: "change by" adds to the delta, "set to" resets (as the counter store tells them apart). */
-class Counter {
-  kind = 'counter';
-  value = 0;
-  changes = { reset: null, delta: 0 };
-  change(by) {
-    this.value += by;
-    this.changes.delta += by;
-  }
-  reset(to) {
-    this.value = to;
-    this.changes = { reset: to, delta: 0 };
-  }
-  take() {
-    const changes = this.changes;
-    this.changes = { reset: null, delta: 0 };
-    return changes;
-  }
-  write(value) {
-    this.value = value;
-  }
-}
-
 class Lobby {
   players = new Map();
   /** Per receiving player: messages in flight to it, in order. */
@@ -218,7 +194,7 @@ class Lobby {
   join(name, { list = true } = {}) {
     const id = uuid(name);
     this.hostId ??= id;
-    const player = { id, name, peers: [], list: scratchList('log', []), score: new Counter(), sent: [] };
+    const player = { id, name, peers: [], list: scratchList('log', []), score: new MemoryCounter(), sent: [] };
     player.engine = new SyncEngine(
       {
         myId: () => id,
