@@ -12,7 +12,7 @@
 // must change with it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { add, broadcast, changeVar, ProjectBuilder, setVar, variable, whenReceived } from '../../examples/lib/project.js';
-import { TurboWarpWindow } from '../sync/turbowarp.js';
+import { turbowarpForFile } from '../sync/turbowarp.js';
 import { close, type ContractThread, type ContractVariable, type ContractVm, load, vmVariants } from './vms.js';
 
 interface Thread extends ContractThread {
@@ -64,11 +64,7 @@ function spy(variable: ContractVariable, sequencer: { activeThread: Thread | nul
   };
 }
 
-let turbowarp: TurboWarpWindow;
-beforeAll(() => {
-  turbowarp = new TurboWarpWindow();
-}, 30_000);
-afterAll(() => turbowarp?.close());
+const turbowarp = turbowarpForFile();
 
 describe.each(vmVariants)('$name: internals used by blocks/sync/counter-store.ts', ({ name, make, turbowarp: isTurboWarp }) => {
   const contract = (what: string) => `${name}: ${what} (blocks/sync/counter-store.ts depends on it)`;
@@ -90,7 +86,7 @@ describe.each(vmVariants)('$name: internals used by blocks/sync/counter-store.ts
   };
 
   beforeAll(async () => {
-    vm = make(turbowarp);
+    vm = make(turbowarp());
     await load(vm, project());
     score = vm.runtime.getTargetForStage().lookupVariableByNameAndType('score', '')!;
     sequencer = (vm.runtime as unknown as { sequencer: { activeThread: Thread | null } }).sequencer;

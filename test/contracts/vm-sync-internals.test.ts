@@ -10,7 +10,7 @@
 // change with it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addToList, changeVar, deleteAll, deleteOf, insertAt, ProjectBuilder, replaceItem, whenReceived } from '../../examples/lib/project.js';
-import { TurboWarpWindow } from '../sync/turbowarp.js';
+import { turbowarpForFile } from '../sync/turbowarp.js';
 import { close, type ContractVariable, type ContractVm, load, vmVariants } from './vms.js';
 
 function project(): object {
@@ -34,11 +34,7 @@ async function until(predicate: () => boolean, what: string, timeoutMs = 5000): 
   }
 }
 
-let turbowarp: TurboWarpWindow;
-beforeAll(() => {
-  turbowarp = new TurboWarpWindow();
-}, 30_000);
-afterAll(() => turbowarp?.close());
+const turbowarp = turbowarpForFile();
 
 describe.each(vmVariants)('$name: internals used by blocks/sync', ({ name, make, turbowarp: isTurboWarp }) => {
   const contract = (what: string, user = 'blocks/sync/stores.ts') => `${name}: ${what} (${user} depends on it)`;
@@ -53,7 +49,7 @@ describe.each(vmVariants)('$name: internals used by blocks/sync', ({ name, make,
   };
 
   beforeAll(async () => {
-    vm = make(turbowarp);
+    vm = make(turbowarp());
     await load(vm, project());
     const stage = vm.runtime.getTargetForStage();
     log = stage.lookupVariableByNameAndType('log', 'list')!;

@@ -9,7 +9,7 @@
 // pinned to exact versions in package.json; if an upgrade fails here, hats.ts must change with it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { block, equals, ProjectBuilder, variable } from '../../examples/lib/project.js';
-import { TurboWarpWindow } from '../sync/turbowarp.js';
+import { turbowarpForFile } from '../sync/turbowarp.js';
 import { close, type ContractTarget as Target, type ContractThread as Thread, type ContractVm, load, registerExtension, vmVariants } from './vms.js';
 
 const EXTENSION = 'cl5contract';
@@ -41,11 +41,7 @@ function contractProject(): { json: Record<string, unknown>; hatIds: Record<stri
   return { json, hatIds };
 }
 
-let turbowarp: TurboWarpWindow;
-beforeAll(() => {
-  turbowarp = new TurboWarpWindow();
-}, 30_000);
-afterAll(() => turbowarp?.close());
+const turbowarp = turbowarpForFile();
 
 describe.each(vmVariants)('$name: thread internals used by blocks/hats.ts', ({ name, make }) => {
   const contract = (what: string) => `${name}: ${what} (blocks/hats.ts depends on it)`;
@@ -60,7 +56,7 @@ describe.each(vmVariants)('$name: thread internals used by blocks/hats.ts', ({ n
     (vm.runtime.threads ?? []).filter((t) => t.status !== STATUS_DONE && !t.stackClick && t.topBlock && t.target?.blocks.getBlock(t.topBlock)?.opcode === HAT);
 
   beforeAll(async () => {
-    vm = make(turbowarp);
+    vm = make(turbowarp());
     extension = new ContractExtension();
     registerExtension(vm, extension);
     const project = contractProject();

@@ -13,7 +13,7 @@ import type { ScratchRuntime } from '../../blocks/scratch.js';
 import type { ReceivedMessage } from '../../src/client/api.js';
 import { close, type ContractVm, load, registerExtension, vmVariants } from '../contracts/vms.js';
 import { fakeClient, fakeSync } from '../blocks/fakes.js';
-import { TurboWarpWindow } from '../sync/turbowarp.js';
+import { turbowarpForFile } from '../sync/turbowarp.js';
 
 const data = (channel: string) => cl5('lastData', { KIND: 'broadcast', CHANNEL: channel });
 const sender = (channel: string) => cl5('lastSender', { KIND: 'broadcast', CHANNEL: channel });
@@ -29,11 +29,7 @@ function project(): object {
   return p.toJSON();
 }
 
-let turbowarp: TurboWarpWindow;
-beforeAll(() => {
-  turbowarp = new TurboWarpWindow();
-}, 30_000);
-afterAll(() => turbowarp?.close());
+const turbowarp = turbowarpForFile();
 
 describe.each(vmVariants)('$name: hats keep up with the messages', ({ make }) => {
   let vm: ContractVm;
@@ -45,7 +41,7 @@ describe.each(vmVariants)('$name: hats keep up with the messages', ({ make }) =>
     client.emitter.emit('message', { from, channel, kind: 'broadcast', payload, ...(fast ? { fast: true as const } : {}) } satisfies ReceivedMessage);
 
   beforeAll(async () => {
-    vm = make(turbowarp);
+    vm = make(turbowarp());
     const extension = createExtension(nodeScratch(vm.runtime as unknown as ScratchRuntime), client, sync) as { getInfo(): { id: string } };
     registerExtension(vm, extension);
     await load(vm, project());

@@ -9,7 +9,7 @@ import type { ScratchRuntime, ScratchVariable } from '../../blocks/scratch.js';
 import { counterStore, type ScratchCounterStore, toScratchNumber } from '../../blocks/sync/counter-store.js';
 import { add, broadcast, changeVar, forever, ProjectBuilder, repeat, setVar, variable, wait, whenReceived } from '../../examples/lib/project.js';
 import { close, type ContractVm, load, vmVariants } from '../contracts/vms.js';
-import { TurboWarpWindow } from './turbowarp.js';
+import { turbowarpForFile } from './turbowarp.js';
 
 /** Stage: score (shown in a monitor), other; sprites A and B. Each broadcast runs one case. */
 function project(): object {
@@ -33,11 +33,7 @@ function project(): object {
   return p.toJSON();
 }
 
-let turbowarp: TurboWarpWindow;
-beforeAll(() => {
-  turbowarp = new TurboWarpWindow();
-}, 30_000);
-afterAll(() => turbowarp?.close());
+const turbowarp = turbowarpForFile();
 
 describe.each(vmVariants)('$name: counter store on a real project', ({ make, turbowarp: isTurboWarp }) => {
   let vm: ContractVm;
@@ -54,7 +50,7 @@ describe.each(vmVariants)('$name: counter store on a real project', ({ make, tur
   };
 
   beforeAll(async () => {
-    vm = make(turbowarp);
+    vm = make(turbowarp());
     await load(vm, project());
     const stage = vm.runtime.getTargetForStage();
     score = stage.lookupVariableByNameAndType('score', '') as ScratchVariable;

@@ -4,6 +4,7 @@
 // test/contracts/vm-threads.test.ts.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { afterAll, beforeAll } from 'vitest';
 
 interface JsdomWindow {
   eval(code: string): unknown;
@@ -54,4 +55,17 @@ export class TurboWarpWindow {
   close(): void {
     this.dom.window.close();
   }
+}
+
+/** One window for a test file: made before its tests, closed after them. Returns a getter for it. */
+export function turbowarpForFile(): () => TurboWarpWindow {
+  let window: TurboWarpWindow | undefined;
+  beforeAll(() => {
+    window = new TurboWarpWindow();
+  }, 30_000);
+  afterAll(() => window?.close());
+  return () => {
+    if (!window) throw new Error("TurboWarp's window is made in beforeAll");
+    return window;
+  };
 }
