@@ -75,6 +75,8 @@ export function syncChangedRun(list: ScratchValue[], after: readonly ScratchValu
   const paired = Math.min(removed, added);
   for (let i = prefix; i < prefix + paired; i += 1) list[i] = after[i]!;
   if (removed > paired) list.splice(prefix + paired, removed - paired);
+  else if (added === paired + 1)
+    list.splice(prefix + paired, 0, after[prefix + paired]!); // one block's insert: no slice
   else if (added > paired) {
     if (added - paired <= SPLICE_ARGS_MAX) list.splice(prefix + paired, 0, ...after.slice(prefix + paired, prefix + added));
     else {
