@@ -16,8 +16,6 @@ import { toWire } from './wire-value.js';
 export const ACK_FRAMES = 30;
 /** Deleted items forgotten per frame at most: a large collection is spread over frames. */
 export const GC_PER_FRAME = 100;
-/** Remote edits applied to the entry's copy of the list one by one before it is copied afresh instead. */
-const MIRROR_SPLICES = 8;
 /** Operations kept for replay while catching up (see load()); beyond it the oldest are dropped. */
 export const MAX_REPLAY_LOG = 100_000;
 
@@ -27,13 +25,8 @@ export class MergedListEntry implements SyncEntry {
   readonly kind = 'merged-list';
   store: MergedListStore | null = null;
   private sequence: Sequence | null = null;
-  /**
-   * The list as the sequence shows it: the "before" of the next local compare, kept in step in place.
-   * After more than MIRROR_SPLICES remote edits in a row it is dropped (null) and copied again from
-   * the Scratch list once they are all in, which costs less than moving it item by item.
-   */
-  private mirror: ScratchValue[] | null = [];
-  private remoteEdits = 0;
+  /** The list as the sequence shows it, kept in step in place: the "before" of the next local compare. */
+  private mirror: ScratchValue[] = [];
   /**
    * Holds the list's whole history (loaded a complete state, or is the root): only such a replica
    * collects tombstones, and only its state is copied exactly by a joiner.
@@ -61,7 +54,7 @@ export class MergedListEntry implements SyncEntry {
   /** Binding shows the shared list (empty for an id nobody has edited). */
   attach(store: SyncStore): void {
     this.store = store as MergedListStore;
-    this.store.write(this.before().slice());
+    this.store.write(this.mirror.slice());
     this.store.changed();
     this.store.replaced();
     // Each list block's edit is turned into operations as it happens: one block changes one run of
@@ -168,19 +161,18 @@ export class MergedListEntry implements SyncEntry {
     if (!store.changed() && !replaced) return;
     const after = store.read();
     const sequence = this.sequence!;
-    const before = this.before();
     let ops: SequenceOp[];
     if (replaced) {
       // A new array ("delete all", then maybe some adds; or a list typed in its monitor): everything
       // I had is cleared, what it holds now is inserted.
-      ops = before.length > 0 ? sequence.clear() : [];
+      ops = this.mirror.length > 0 ? sequence.clear() : [];
       for (let index = 0; index < after.length; index += 1) ops.push(sequence.insert(index, after[index]!));
       this.mirror = after.slice();
     } else {
       // Without the one-edit shortcut (changes made before I had an id, or without the flag): the full compare.
-      const run = (oneEdit && changedRun(before, after, true)) || changedRun(before, after)!;
-      ops = diffToOps(sequence, before, after, run);
-      syncChangedRun(before, after, run);
+      const run = (oneEdit && changedRun(this.mirror, after, true)) || changedRun(this.mirror, after)!;
+      ops = diffToOps(sequence, this.mirror, after, run);
+      syncChangedRun(this.mirror, after, run);
     }
     if (ops.length === 0) return;
     for (const op of ops) {
@@ -196,29 +188,10 @@ export class MergedListEntry implements SyncEntry {
     this.log.push(entry);
   }
 
-  /** The sequence's list as an array: the kept copy, or a fresh one when it was dropped. */
-  private before(): ScratchValue[] {
-    if (!this.mirror) this.mirror = this.sequence?.toArray() ?? [];
-    return this.mirror;
-  }
-
   private show(patches: Patch[], writer: string): void {
     if (patches.length === 0) return;
+    for (const patch of patches) applyPatch(this.mirror, patch);
     this.store?.patch(patches, writer);
-    if (!this.mirror) return;
-    // The message these came in is handled synchronously: a microtask runs once it all is in.
-    if (this.remoteEdits === 0) queueMicrotask(() => this.copyList());
-    this.remoteEdits += patches.length;
-    if (this.remoteEdits <= MIRROR_SPLICES) for (const patch of patches) applyPatch(this.mirror, patch);
-    else this.mirror = null; // many (a busy peer's frame): copy the Scratch list once they are all in
-  }
-
-  /** After a run of remote edits (their message handled): if the copy was dropped, the Scratch list is the sequence's list again. */
-  private copyList(): void {
-    this.remoteEdits = 0;
-    if (this.mirror || !this.store || !this.ready()) return;
-    this.detect(); // a change made in the meantime outside the scripts goes first, against the sequence
-    if (!this.mirror) this.mirror = this.store.read().slice();
   }
 
   private receiveState(from: string, chunk: SnapshotChunk & { complete?: boolean }): void {
@@ -260,7 +233,6 @@ export class MergedListEntry implements SyncEntry {
     this.log = null;
     this.becomeComplete();
     this.mirror = loaded.toArray();
-    this.remoteEdits = 0;
     if (this.store) {
       this.store.write(loaded.toArray(), from);
       this.store.changed();
