@@ -3,7 +3,8 @@
 // leaves, joins and leaves again 50 times and reads `my mode`, `am I the host?` and `my lobby` on the
 // next block each time — never stale. Then the host leaves: the new host's "when the host changes" and
 // "when my mode becomes [host]" run, and "username of (player who left)" names the player. Real
-// server, real WebRTC, server messages one task each and apart, as in a browser on a network.
+// server, server messages one task each and apart as in a browser on a network, and links that start
+// and are dropped without connecting (test/helpers/idle-wrtc.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { silentLogger } from '../helpers/logger.js';
@@ -11,6 +12,7 @@ import { taskPerMessageWebSocket } from '../helpers/task-per-message-ws.js';
 import type { WebSocketConstructor } from '../../src/client/websocket.js';
 import { vmVariants } from '../contracts/vms.js';
 import { TurboWarpWindow } from '../sync/turbowarp.js';
+import { idleWrtc } from '../helpers/idle-wrtc.js';
 import { expectedCycle, lobbyRaceProject, RACE_CYCLES } from './lobby-race-project.js';
 import { until, VmPlayer, type VirtualMachineLike } from './vm-player.js';
 
@@ -43,7 +45,9 @@ describe.each(vmVariants)('lobby blocks in $name', (variant) => {
 
   async function connected(name: string): Promise<VmPlayer> {
     const vm = variant.make(turbowarp) as unknown as VirtualMachineLike;
-    const player = new VmPlayer(name, { vm, WebSocket });
+    // Links start and are dropped every cycle, before they could open: a WebRTC stand-in that never
+    // connects (real WebRTC closed mid-negotiation this often can crash the process, see idle-wrtc.ts).
+    const player = new VmPlayer(name, { vm, WebSocket, wrtc: idleWrtc });
     players.push(player);
     errors.set(player, []);
     player.client.on('error', (error) => errors.get(player)!.push(`${error.code}: ${error.message}`));

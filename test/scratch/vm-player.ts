@@ -29,13 +29,20 @@ export class VmPlayer {
   readonly vm: VirtualMachineLike;
   readonly client: CloudLinkClient;
 
-  /** `vm`: another VM than the npm scratch-vm (TurboWarp's, test/contracts/vms.ts); `WebSocket`: another class than `ws`. */
+  /**
+   * `vm`: another VM than the npm scratch-vm (TurboWarp's, test/contracts/vms.ts); `WebSocket`: another
+   * class than `ws`; `wrtc`: another WebRTC than @roamhq/wrtc (test/helpers/idle-wrtc.ts).
+   */
   constructor(
     readonly name: string,
-    options: { vm?: VirtualMachineLike; WebSocket?: WebSocketConstructor } = {},
+    options: { vm?: VirtualMachineLike; WebSocket?: WebSocketConstructor; wrtc?: object } = {},
   ) {
     this.vm = options.vm ?? new VirtualMachine();
-    this.client = new CloudLinkClient({ WebSocket: options.WebSocket ?? (WebSocket as unknown as WebSocketConstructor), wrtc, keepaliveMs: 0 });
+    this.client = new CloudLinkClient({
+      WebSocket: options.WebSocket ?? (WebSocket as unknown as WebSocketConstructor),
+      wrtc: options.wrtc ?? wrtc,
+      keepaliveMs: 0,
+    });
     const extension = createExtension(nodeScratch(this.vm.runtime), this.client);
     this.vm.extensionManager.nextExtensionWorker = nextServiceNumber++;
     const service = this.vm.extensionManager._registerInternalExtension(extension);
