@@ -1,6 +1,7 @@
 // Connection: server, identity, ICE settings, E2EE, connect/disconnect, status and its events.
 import type { IceServer } from '../../src/client/api.js';
 import type { BlockContext } from '../context.js';
+import { eventHat } from '../event-hat.js';
 import { number, text, type BlockGroup } from '../spec.js';
 
 export function connectionBlocks(ctx: BlockContext): BlockGroup {
@@ -155,18 +156,9 @@ export function connectionBlocks(ctx: BlockContext): BlockGroup {
         info: { opcode: 'disconnectReason', blockType: REPORTER, text: t('disconnectReason', 'reason of the last disconnect') },
         run: (_args, util) => hats.eventOf(util, 'whenDisconnected')?.reason ?? disconnectReason,
       },
-      {
-        info: { opcode: 'whenConnected', blockType: HAT, text: t('whenConnected', 'when connected'), isEdgeActivated: false },
-        run: (_args, util) => hats.accepts(util, 'whenConnected') !== null,
-      },
-      {
-        info: { opcode: 'whenDisconnected', blockType: HAT, text: t('whenDisconnected', 'when disconnected'), isEdgeActivated: false },
-        run: (_args, util) => hats.accepts(util, 'whenDisconnected') !== null,
-      },
-      {
-        info: { opcode: 'whenError', blockType: HAT, text: t('whenError', 'when an error happens'), isEdgeActivated: false },
-        run: (_args, util) => hats.accepts(util, 'whenError') !== null,
-      },
+      eventHat(ctx, 'whenConnected', 'when connected'),
+      eventHat(ctx, 'whenDisconnected', 'when disconnected'),
+      eventHat(ctx, 'whenError', 'when an error happens'),
       {
         info: {
           opcode: 'whenModeChanges',

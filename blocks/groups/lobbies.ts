@@ -2,6 +2,7 @@
 import { CloudLinkError } from '../../src/client/errors.js';
 import type { LobbyInfo } from '../../src/protocol/index.js';
 import type { BlockContext } from '../context.js';
+import { eventHat } from '../event-hat.js';
 import { flag, number, reported, text, type BlockGroup } from '../spec.js';
 
 const INFO_FIELDS = ['host', 'host id', 'players', 'max players', 'locked', 'password required', 'relay', 'hidden'] as const;
@@ -31,7 +32,7 @@ function field(info: LobbyInfo, name: string): string | number | boolean {
 
 export function lobbyBlocks(ctx: BlockContext): BlockGroup {
   const { Scratch, client, hats, t } = ctx;
-  const { COMMAND, REPORTER, BOOLEAN, HAT } = Scratch.BlockType;
+  const { COMMAND, REPORTER, BOOLEAN } = Scratch.BlockType;
   const { STRING, NUMBER } = Scratch.ArgumentType;
   let newestLobby = '';
 
@@ -181,18 +182,9 @@ export function lobbyBlocks(ctx: BlockContext): BlockGroup {
         run: ({ PLAYER }) => client.transferHost(text(PLAYER)),
       },
       { info: { opcode: 'newestLobby', blockType: REPORTER, text: t('newestLobby', 'newest lobby') }, run: () => newestLobby },
-      {
-        info: { opcode: 'whenLobbyCreated', blockType: HAT, text: t('whenLobbyCreated', 'when a new lobby is created'), isEdgeActivated: false },
-        run: (_args, util) => hats.accepts(util, 'whenLobbyCreated') !== null,
-      },
-      {
-        info: { opcode: 'whenLobbyClosed', blockType: HAT, text: t('whenLobbyClosed', 'when my lobby is closed'), isEdgeActivated: false },
-        run: (_args, util) => hats.accepts(util, 'whenLobbyClosed') !== null,
-      },
-      {
-        info: { opcode: 'whenHostChanges', blockType: HAT, text: t('whenHostChanges', 'when the host changes'), isEdgeActivated: false },
-        run: (_args, util) => hats.accepts(util, 'whenHostChanges') !== null,
-      },
+      eventHat(ctx, 'whenLobbyCreated', 'when a new lobby is created'),
+      eventHat(ctx, 'whenLobbyClosed', 'when my lobby is closed'),
+      eventHat(ctx, 'whenHostChanges', 'when the host changes'),
     ],
   };
 }

@@ -1,10 +1,11 @@
 // Players: who is in my lobby, join/leave events, names, and my links to them.
 import type { BlockContext } from '../context.js';
+import { eventHat } from '../event-hat.js';
 import { text, type BlockGroup } from '../spec.js';
 
 export function playerBlocks(ctx: BlockContext): BlockGroup {
   const { Scratch, client, hats, t } = ctx;
-  const { COMMAND, REPORTER, BOOLEAN, HAT } = Scratch.BlockType;
+  const { COMMAND, REPORTER, BOOLEAN } = Scratch.BlockType;
   const { STRING } = Scratch.ArgumentType;
   const last = { joined: '', left: '', connected: '' };
 
@@ -28,18 +29,9 @@ export function playerBlocks(ctx: BlockContext): BlockGroup {
   return {
     label: t('label.players', 'Players'),
     blocks: [
-      {
-        info: { opcode: 'whenPlayerJoins', blockType: HAT, text: t('whenPlayerJoins', 'when a player joins my lobby'), isEdgeActivated: false },
-        run: (_args, util) => hats.accepts(util, 'whenPlayerJoins') !== null,
-      },
-      {
-        info: { opcode: 'whenPlayerLeaves', blockType: HAT, text: t('whenPlayerLeaves', 'when a player leaves my lobby'), isEdgeActivated: false },
-        run: (_args, util) => hats.accepts(util, 'whenPlayerLeaves') !== null,
-      },
-      {
-        info: { opcode: 'whenPlayerConnected', blockType: HAT, text: t('whenPlayerConnected', 'when my link to a player opens'), isEdgeActivated: false },
-        run: (_args, util) => hats.accepts(util, 'whenPlayerConnected') !== null,
-      },
+      eventHat(ctx, 'whenPlayerJoins', 'when a player joins my lobby'),
+      eventHat(ctx, 'whenPlayerLeaves', 'when a player leaves my lobby'),
+      eventHat(ctx, 'whenPlayerConnected', 'when my link to a player opens'),
       {
         info: { opcode: 'joinedPlayer', blockType: REPORTER, text: t('joinedPlayer', 'player who joined') },
         run: (_args, util) => eventPlayer(util, 'whenPlayerJoins', last.joined),
