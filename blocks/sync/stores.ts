@@ -99,10 +99,10 @@ function watchedList(list: ScratchVariable): Omit<ScratchMergedListStore, 'kind'
 
   return {
     read: () => list.value as ScratchValue[],
-    changed() {
+    changed(endOfFrame = false) {
       const items = list.value as ScratchValue[];
-      frame = frame + 1 === AUDIT_FRAMES ? 0 : frame + 1;
-      const changed = mark.dirty || items !== seen || items.length !== seenLength || frame === 0;
+      if (endOfFrame) frame = frame + 1 === AUDIT_FRAMES ? 0 : frame + 1;
+      const changed = mark.dirty || items !== seen || items.length !== seenLength || (endOfFrame && frame === 0);
       mark.dirty = false;
       seen = items;
       seenLength = items.length;

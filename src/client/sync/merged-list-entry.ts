@@ -61,7 +61,7 @@ export class MergedListEntry implements SyncEntry {
     // items, so the diff names exactly what the script did (a frame's edits together could not).
     this.store.listen(() => {
       try {
-        if (this.ready()) this.detect(true);
+        if (this.ready()) this.detect({ oneEdit: true });
       } catch (error) {
         this.ctx.error(CloudLinkError.from(error));
       }
@@ -75,7 +75,7 @@ export class MergedListEntry implements SyncEntry {
 
   flush(): void {
     if (!this.ready()) return;
-    this.detect();
+    this.detect({ endOfFrame: true });
     this.frames += 1;
     if (this.frames % ACK_FRAMES === 0) {
       this.acknowledge();
@@ -152,13 +152,14 @@ export class MergedListEntry implements SyncEntry {
 
   /**
    * The Scratch list's changes since the last look, as operations sent to everyone. `oneEdit`: called
-   * right after one list block's edit (see attach), so the edit is found walking in from both ends.
+   * right after one list block's edit (see attach), so the edit is found walking in from both ends;
+   * `endOfFrame`: from flush().
    */
-  private detect(oneEdit = false): void {
+  private detect({ oneEdit = false, endOfFrame = false } = {}): void {
     const store = this.store;
     if (!store) return;
     const replaced = store.replaced();
-    if (!store.changed() && !replaced) return;
+    if (!store.changed(endOfFrame) && !replaced) return;
     const after = store.read();
     const sequence = this.sequence!;
     let ops: SequenceOp[];

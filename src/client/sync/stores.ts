@@ -37,8 +37,12 @@ export interface ListStore {
   read(): readonly ScratchValue[];
   /** The whole list from the network (a fresh array the store may keep); `writer` as for variables. */
   write(items: ScratchValue[], writer?: string): void;
-  /** Cheap check: may the list have changed since the last call? Clears the mark. */
-  changed(): boolean;
+  /**
+   * Cheap check: may the list have changed since the last call? Clears the mark. `endOfFrame`: the
+   * once-per-frame look, which now and then also answers yes for a list edited without telling (the
+   * store's safety net compares it in full every so many frames, not every so many calls).
+   */
+  changed(endOfFrame?: boolean): boolean;
 }
 
 export interface MergedListStore extends Omit<ListStore, 'kind'> {

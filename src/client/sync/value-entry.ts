@@ -40,7 +40,7 @@ export class ValueEntry implements SyncEntry {
   }
 
   flush(): void {
-    this.detect();
+    this.detect(true);
     if (this.reassert) {
       this.reassert = false;
       this.ctx.send(this.whole());
@@ -119,7 +119,8 @@ export class ValueEntry implements SyncEntry {
     }
   }
 
-  private detect(): void {
+  /** A local change since the last look; `endOfFrame` from flush(). */
+  private detect(endOfFrame = false): void {
     const store = this.store;
     if (!store) return;
     const me = this.ctx.myId();
@@ -131,7 +132,7 @@ export class ValueEntry implements SyncEntry {
       this.ctx.send([this.packet({ opcode: 'VAR', payload: value })]);
       return;
     }
-    if (!store.changed()) return;
+    if (!store.changed(endOfFrame)) return;
     const items = store.read();
     const edits = diffList(this.value as ScratchValue[], items);
     if (edits.length === 0) return;
