@@ -12,7 +12,6 @@ import { ValueEntry } from './value-entry.js';
 
 export type { Scope } from './entry.js';
 export type { CounterStore, ListStore, MergedListStore, SyncStore, VariableStore } from './stores.js';
-export { toWire } from './wire-value.js';
 
 /** How the engine reaches peers; implemented over the mesh. */
 export interface SyncTransport {
