@@ -38,9 +38,16 @@ export interface ReceivedMessage {
 
 export type VoiceEvent = 'ringing' | 'answered' | 'declined' | 'hungup';
 
+/** 'reconnecting' while a dropped connection is being resumed (lobby, id and peer links kept meanwhile). */
+export type ConnectionState = 'connected' | 'reconnecting' | 'disconnected';
+
 export interface ClientEvents {
   connected: [];
   disconnected: [reason: string];
+  /** The connection to the server dropped; it is being resumed (peer links stay up). */
+  reconnecting: [reason: string];
+  /** The session was resumed on a new connection: same id, same lobby, same host. */
+  reconnected: [];
   /** Anything that went wrong, reported once: a stable `code`, a reason a project can show, and the `peer` or `opcode` it concerns. */
   error: [error: CloudLinkError];
   mode: [mode: Mode];
@@ -67,6 +74,9 @@ export interface CoreClient {
   connect(options: ConnectOptions): Promise<void>;
   disconnect(): void;
   readonly connected: boolean;
+  readonly connectionState: ConnectionState;
+  /** Whether a dropped connection is resumed by itself (on by default). */
+  setAutoReconnect(on: boolean): void;
   readonly myId: string;
   readonly myUsername: string;
   readonly mode: Mode;

@@ -5,12 +5,13 @@
 import { isSyncOpcode, Warning, type LobbyInfo, type User } from '../protocol/index.js';
 import { Emitter } from '../peer/emitter.js';
 import { DEFAULT_CHANNEL } from '../peer/link.js';
-import type { ClientEvents, ConnectOptions, CoreClient, IceServer, LobbyOptions } from './api.js';
+import type { ClientEvents, ConnectionState, ConnectOptions, CoreClient, IceServer, LobbyOptions } from './api.js';
 import { openConnection, sameSettings, settingsOf, type Connection, type ConnectionSettings } from './connection.js';
 import { CloudLinkError, serverCode } from './errors.js';
 import type { Mesh } from './mesh/mesh.js';
-import { cancelled, type Mode, type Session } from './session.js';
+import { CLOSE_SESSION_LOST, cancelled, type Mode, type Session } from './session.js';
 import { SyncEngine, type Scope, type SyncStore } from './sync/engine.js';
+import type { ReconnectPolicy } from './reconnect-policy.js';
 import type { Voice } from './voice.js';
 import type { WebSocketConstructor } from './websocket.js';
 
@@ -21,6 +22,8 @@ export interface CloudLinkClientOptions {
   wrtc?: object;
   keepaliveMs?: number;
   connectTimeoutMs?: number;
+  /** Backoff of the reconnect loop (tests shorten it). */
+  reconnect?: Partial<ReconnectPolicy>;
 }
 
 /** A connect under way: later connects with the same settings share it. */
@@ -37,6 +40,7 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
   private attempt: Attempt | null = null;
   private iceServers: IceServer[] = [];
   private relayOnly = false;
+  private autoReconnect = true;
   private failure: CloudLinkError | null = null;
   /** Every error reported so far (and what it was reported as), so none is reported twice. */
   private readonly reported = new WeakMap<object, CloudLinkError>();
@@ -113,6 +117,10 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
     this.connection?.mesh.configure({ iceServers: servers });
   }
 
+  setAutoReconnect(on: boolean): void {
+    this.autoReconnect = on;
+  }
+
   setRelayOnly(relayOnly: boolean): void {
     this.relayOnly = relayOnly;
     this.connection?.mesh.configure({ relayOnly });
@@ -131,6 +139,8 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
         throw new CloudLinkError('already-connected', 'already connecting: disconnect first');
       }
       if (this.connection) {
+        // Pressed again while a drop is being resumed: the resume is the connect.
+        if (this.connection.session.reconnecting && sameSettings(this.connection.settings, settings)) return;
         if (!this.connected || !sameSettings(this.connection.settings, settings))
           throw new CloudLinkError('already-connected', 'already connected: disconnect first');
         this.emit('connected');
@@ -146,10 +156,18 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
   }
 
   private async open(options: ConnectOptions, signal: AbortSignal): Promise<void> {
-    const { WebSocket, wrtc, keepaliveMs, connectTimeoutMs } = this.options;
+    const { WebSocket, wrtc, keepaliveMs, connectTimeoutMs, reconnect } = this.options;
     const connection = await openConnection(
       options,
-      { WebSocket, wrtc, keepaliveMs, connectTimeoutMs, ice: () => ({ iceServers: this.iceServers, relayOnly: this.relayOnly }) },
+      {
+        WebSocket,
+        wrtc,
+        keepaliveMs,
+        connectTimeoutMs,
+        reconnect,
+        ice: () => ({ iceServers: this.iceServers, relayOnly: this.relayOnly }),
+        autoReconnect: () => this.autoReconnect,
+      },
       signal,
     );
     if (signal.aborted) {
@@ -191,7 +209,9 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
       }),
       session.on('VIOLATION', (text) => this.report(new CloudLinkError('violation', `server closed the connection: ${text}`))),
       session.on('error', report),
-      session.on('close', ({ reason }) => this.closed(connection, reason)),
+      session.on('reconnecting', (reason) => this.emit('reconnecting', reason)),
+      session.on('resumed', () => this.emit('reconnected')),
+      session.on('close', ({ code, reason }) => this.closed(connection, code, reason)),
       mesh.on('peer-open', (peer) => {
         this.sync.peerJoined(peer);
         this.emit('peer-connected', peer);
@@ -217,8 +237,10 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
     );
   }
 
-  private closed(connection: Connection, reason: string): void {
+  private closed(connection: Connection, code: number, reason: string): void {
     if (this.connection !== connection) return;
+    // The project hears why: the seat is gone, so it has to connect (and create or join) again.
+    if (code === CLOSE_SESSION_LOST) this.report(new CloudLinkError('session-lost', reason));
     this.connection = null;
     for (const off of connection.off) off();
     connection.voice.destroy();
@@ -246,6 +268,11 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
 
   get connected(): boolean {
     return this.connection?.session.connected ?? false;
+  }
+
+  get connectionState(): ConnectionState {
+    if (!this.connection) return 'disconnected';
+    return this.connection.session.reconnecting ? 'reconnecting' : 'connected';
   }
 
   get myId(): string {

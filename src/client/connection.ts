@@ -5,6 +5,7 @@ import { KeyPair } from './e2ee.js';
 import { Mesh } from './mesh/mesh.js';
 import { cancelled, Session } from './session.js';
 import { Voice } from './voice.js';
+import type { ReconnectPolicy } from './reconnect-policy.js';
 import type { WebSocketConstructor } from './websocket.js';
 
 /** What a connection was opened with: connecting again with the same is the same connection. */
@@ -30,6 +31,9 @@ export interface ConnectionEnv {
   connectTimeoutMs?: number;
   /** ICE settings as they are when the mesh is built. */
   ice: () => { iceServers: IceServer[]; relayOnly: boolean };
+  /** Whether a drop is resumed (asked at each drop). */
+  autoReconnect: () => boolean;
+  reconnect?: Partial<ReconnectPolicy>;
 }
 
 export const settingsOf = (options: ConnectOptions): ConnectionSettings => ({ url: options.url, username: options.username, ugi: options.ugi ?? 'default' });
@@ -45,6 +49,8 @@ export async function openConnection(options: ConnectOptions, env: ConnectionEnv
     WebSocket: env.WebSocket,
     keepaliveMs: options.keepaliveSeconds !== undefined ? options.keepaliveSeconds * 1000 : env.keepaliveMs,
     signal,
+    autoReconnect: env.autoReconnect,
+    reconnect: env.reconnect,
   });
   // From here the socket is open: cancelling closes it.
   const cancel = () => session.close(1000, 'cancelled');

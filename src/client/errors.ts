@@ -29,6 +29,8 @@ export type ErrorCode =
   | 'cancelled'
   /** The server cannot be reached. */
   | 'unreachable'
+  /** A dropped connection could not be resumed: the server released the seat (away too long, or it restarted). */
+  | 'session-lost'
   /** No reply in time (a request, or the keepalive). */
   | 'timeout'
   /** The server closed the connection for a protocol violation. */
@@ -105,6 +107,7 @@ const SERVER_CODES: Record<string, ErrorCode> = {
   [Warning.rateLimited]: 'rate-limited',
   [Warning.kicked]: 'kicked',
   [Warning.voiceNotRelayed]: 'not-relayed',
+  [Warning.sessionExpired]: 'session-lost',
 };
 
 /**

@@ -20,6 +20,7 @@ import {
 } from '../protocol/index.js';
 import { Emitter } from '../peer/emitter.js';
 import { CloudLinkError, serverCode, type ErrorCode } from './errors.js';
+import { reconnectDelay, resolvePolicy, type ReconnectPolicy } from './reconnect-policy.js';
 import type { WebSocketConstructor, WebSocketLike } from './websocket.js';
 
 export type Mode = 'host' | 'peer' | '';
@@ -37,6 +38,10 @@ export interface SessionOptions {
   keepaliveMs?: number;
   /** Aborting it before the socket opens closes the socket and rejects with 'cancelled'. */
   signal?: AbortSignal;
+  /** Whether a dropped connection is reconnected and the session resumed (asked at each drop; default yes). */
+  autoReconnect?: () => boolean;
+  /** Backoff and give-up time of the reconnect loop (reconnect-policy.ts). */
+  reconnect?: Partial<ReconnectPolicy>;
 }
 
 type RelayedEvents = { [K in RelayedOpcode]: [payload: ServerPayloads[K], origin: Origin] };
@@ -44,8 +49,12 @@ type PlainEvents = { [K in Exclude<ServerOpcode, RelayedOpcode>]: [payload: Serv
 
 export type SessionEvents = PlainEvents &
   RelayedEvents & {
-    /** The socket closed (by either side); `reason` says why when known. */
+    /** The session ended (closed by either side, or lost for good); `reason` says why when known. */
     close: [info: { code: number; reason: string }];
+    /** The connection dropped; the session is being resumed on a new one (lobby, id and links kept meanwhile). */
+    reconnecting: [reason: string];
+    /** The session was resumed on a new connection; what the server sent meanwhile follows. */
+    resumed: [];
     /** A problem the project should be able to show (bad packet from the server, keepalive lost...). */
     error: [error: CloudLinkError];
     /** My lobby has a new host (me included: TRANSITION host names no one, NEW_HOST is not sent to the new host on migration). */
@@ -83,6 +92,7 @@ const DEPARTED_KEPT = 64;
 
 const REPLY_OF: Partial<Record<ClientOpcode, ServerOpcode>> = {
   INIT: 'INIT_OK',
+  RESUME: 'RESUME_OK',
   KEEPALIVE: 'KEEPALIVE_ACK',
   LIST_LOBBIES: 'LIST_ACK',
   FIND_LOBBY: 'FIND_ACK',
@@ -93,6 +103,13 @@ const REPLY_OF: Partial<Record<ClientOpcode, ServerOpcode>> = {
 };
 
 const OPEN = 1;
+/** The server's VIOLATION closes (server dispatch.ts): it threw me out, so I do not resume. */
+const VIOLATION_POLICY = 1008;
+const VIOLATION_TOO_BIG = 1009;
+/** My own close codes (4000–4999 are the application's). */
+const CLOSE_KEEPALIVE_LOST = 4000;
+/** The session could not be resumed (the server released the seat, or stayed unreachable): the 'close' code. */
+export const CLOSE_SESSION_LOST = 4001;
 
 export class Session extends Emitter<SessionEvents> {
   /** My identity once INIT succeeded. */
@@ -112,66 +129,57 @@ export class Session extends Emitter<SessionEvents> {
   private nextListener = 1;
   private keepaliveTimer: ReturnType<typeof setInterval> | undefined;
   private closed = false;
+  /** The connection dropped and a new one is being sought (the lobby state above is kept meanwhile). */
+  reconnecting = false;
+  /** Given at INIT_OK and each RESUME_OK: resumes this session once (absent when the server holds no seats). */
+  private resumeToken: string | undefined;
+  /** Frames received from the server in this session (not counting RESUME_OK): RESUME says it, the server replays the rest. */
+  private received = 0;
+  private readonly policy: ReconnectPolicy;
 
   private constructor(
-    private readonly socket: WebSocketLike,
-    private readonly options: Required<Pick<SessionOptions, 'requestTimeoutMs' | 'keepaliveMs'>>,
+    private socket: WebSocketLike,
+    private readonly url: string,
+    private readonly WebSocketClass: WebSocketConstructor,
+    private readonly options: Required<Pick<SessionOptions, 'requestTimeoutMs' | 'keepaliveMs' | 'autoReconnect'>>,
+    policy: Partial<ReconnectPolicy> = {},
   ) {
     super();
-    socket.onmessage = (event) => this.receive(event.data);
-    socket.onclose = (event) => this.closedBy(event.code, event.reason || 'connection closed');
+    this.policy = resolvePolicy(policy);
+    this.wire(socket);
+  }
+
+  private wire(socket: WebSocketLike): void {
+    socket.onmessage = (event) => {
+      if (socket === this.socket) this.receive(event.data);
+    };
+    socket.onclose = (event) => this.socketClosed(socket, event.code, event.reason || 'connection closed');
     socket.onerror = () => {
       /* onclose follows with the code; nothing useful to add here */
     };
   }
 
   /** Opens the WebSocket; resolves once it is open, rejects with a clear reason if it cannot. */
-  static connect(options: SessionOptions): Promise<Session> {
+  static async connect(options: SessionOptions): Promise<Session> {
     const WebSocketClass = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-    if (!WebSocketClass) return Promise.reject(new CloudLinkError('unsupported', 'no WebSocket implementation available'));
-    let url: URL;
-    try {
-      url = new URL(options.url);
-    } catch {
-      return Promise.reject(new CloudLinkError('invalid', `invalid server URL: ${options.url}`));
-    }
-    if (url.protocol === 'http:' || url.protocol === 'https:') url.protocol = url.protocol === 'http:' ? 'ws:' : 'wss:';
-    if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
-      return Promise.reject(new CloudLinkError('invalid', `server URL must start with ws:// or wss://: ${options.url}`));
-    }
-    if (options.ugi !== undefined) url.searchParams.set('ugi', options.ugi);
-    const { signal } = options;
-    if (signal?.aborted) return Promise.reject(cancelled());
-    const socket = new WebSocketClass(url.toString());
-    return new Promise((resolve, reject) => {
-      const abort = () => {
-        // The socket still reports its error and close (ws throws on an error nobody listens to); they change nothing now.
-        socket.onopen = null;
-        socket.onerror = socket.onclose = () => {};
-        socket.close(1000, 'cancelled');
-        reject(cancelled());
-      };
-      signal?.addEventListener('abort', abort, { once: true });
-      const settle = (outcome: () => void) => {
-        signal?.removeEventListener('abort', abort);
-        outcome();
-      };
-      socket.onopen = () =>
-        settle(() =>
-          resolve(
-            new Session(socket, {
-              requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
-              keepaliveMs: options.keepaliveMs ?? 20_000,
-            }),
-          ),
-        );
-      socket.onerror = () => settle(() => reject(new CloudLinkError('unreachable', `cannot connect to ${url.origin}`)));
-      socket.onclose = (event) => settle(() => reject(new CloudLinkError('unreachable', `cannot connect to ${url.origin} (close ${event.code})`)));
-    });
+    if (!WebSocketClass) throw new CloudLinkError('unsupported', 'no WebSocket implementation available');
+    const url = serverUrl(options.url, options.ugi);
+    const socket = await openSocket(url, WebSocketClass, options.signal);
+    return new Session(
+      socket,
+      url,
+      WebSocketClass,
+      {
+        requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
+        keepaliveMs: options.keepaliveMs ?? 20_000,
+        autoReconnect: options.autoReconnect ?? (() => true),
+      },
+      options.reconnect,
+    );
   }
 
   get connected(): boolean {
-    return !this.closed && this.socket.readyState === OPEN;
+    return !this.closed && !this.reconnecting && this.socket.readyState === OPEN;
   }
 
   get isHost(): boolean {
@@ -180,7 +188,8 @@ export class Session extends Emitter<SessionEvents> {
 
   async init(username: string, extra: { token?: string; pubkey?: string } = {}): Promise<User> {
     const reply = await this.request('INIT', { username, ...extra });
-    const ok = reply.payload as ServerPayloads['INIT_OK'];
+    const { resume_token, ...ok } = reply.payload as ServerPayloads['INIT_OK'];
+    this.resumeToken = resume_token;
     this.me = { ...ok, ...(extra.pubkey ? { pubkey: extra.pubkey } : {}) };
     this.startKeepalive();
     return this.me;
@@ -255,6 +264,83 @@ export class Session extends Emitter<SessionEvents> {
     this.closedBy(code, reason);
   }
 
+  // ── resuming after a drop ─────────────────────────────────────────────────────────
+
+  private socketClosed(socket: WebSocketLike, code: number, reason: string): void {
+    if (this.closed || socket !== this.socket) return;
+    // A reconnect attempt's socket died: its RESUME fails now, and the loop tries again.
+    if (this.reconnecting) {
+      this.failRequests(`disconnected: ${reason}`);
+      return;
+    }
+    if (this.resumable(code)) this.startReconnect(reason);
+    else this.closedBy(code, reason);
+  }
+
+  /** A drop I may resume from: the server gave me a token, the project wants it, and the server did not throw me out. */
+  private resumable(code: number): boolean {
+    return this.resumeToken !== undefined && code !== VIOLATION_POLICY && code !== VIOLATION_TOO_BIG && this.options.autoReconnect();
+  }
+
+  private startReconnect(reason: string): void {
+    this.reconnecting = true;
+    clearInterval(this.keepaliveTimer);
+    this.keepaliveTimer = undefined;
+    this.failRequests(`disconnected: ${reason}`);
+    this.emit('reconnecting', reason);
+    void this.reconnectLoop();
+  }
+
+  /** New connections with backoff and jitter, each sending RESUME, until one resumes, the server refuses, or time is up. */
+  private async reconnectLoop(): Promise<void> {
+    const started = Date.now();
+    for (let attempt = 0; !this.closed; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, reconnectDelay(this.policy, attempt)));
+      if (this.closed) return;
+      if (Date.now() - started > this.policy.giveUpMs) {
+        return this.closedBy(CLOSE_SESSION_LOST, `session lost: the server could not be reached for ${Math.round(this.policy.giveUpMs / 1000)} s`);
+      }
+      let socket: WebSocketLike;
+      try {
+        socket = await openSocket(this.url, this.WebSocketClass);
+      } catch {
+        continue;
+      }
+      if (this.closed) return void socket.close(1000, 'cancelled');
+      this.socket = socket;
+      this.wire(socket);
+      try {
+        await this.request('RESUME', { token: this.resumeToken!, received: this.received });
+      } catch (error) {
+        if (this.closed) return;
+        if (error instanceof CloudLinkError && error.code === 'session-lost') return this.closedBy(CLOSE_SESSION_LOST, `session lost: ${error.message}`);
+        socket.close(1000, 'resume failed');
+        continue;
+      }
+      return;
+    }
+  }
+
+  /**
+   * RESUME_OK, handled as it arrives: the frames I missed come right behind it (maybe in the same
+   * read), and they belong to the resumed session.
+   */
+  private resumed(payload: ServerPayloads['RESUME_OK']): void {
+    this.resumeToken = payload.resume_token;
+    this.reconnecting = false;
+    this.startKeepalive();
+    this.emit('resumed');
+  }
+
+  /** The socket is dead even if it does not know yet (keepalive lost): drop it without waiting for its close handshake. */
+  private abandon(reason: string): void {
+    const socket = this.socket;
+    socket.onclose = socket.onmessage = () => {};
+    socket.close(CLOSE_KEEPALIVE_LOST, reason);
+    if (this.resumable(CLOSE_KEEPALIVE_LOST)) this.startReconnect(reason);
+    else this.closedBy(CLOSE_KEEPALIVE_LOST, reason);
+  }
+
   private async expectOk(opcode: ClientOpcode, payload: unknown): Promise<void> {
     const reply = await this.request(opcode, payload);
     if (reply.payload === Reply.ok) return;
@@ -317,7 +403,9 @@ export class Session extends Emitter<SessionEvents> {
   }
 
   private send(opcode: ClientOpcode, payload: unknown, extra: { recipient?: string; listener?: string }): void {
-    if (!this.connected) throw new CloudLinkError('not-connected', `${opcode}: not connected`, { opcode });
+    // While reconnecting only RESUME goes out (on the new socket): anything else fails at once.
+    const open = opcode === 'RESUME' ? !this.closed && this.socket.readyState === OPEN : this.connected;
+    if (!open) throw new CloudLinkError('not-connected', `${opcode}: ${this.reconnecting ? 'reconnecting to the server' : 'not connected'}`, { opcode });
     try {
       clientOpcodes[opcode](payload, 'payload');
     } catch (error) {
@@ -330,11 +418,18 @@ export class Session extends Emitter<SessionEvents> {
   private receive(data: unknown): void {
     // Frames that arrived with the one that closed me (ws reads a whole chunk) change nothing now.
     if (this.closed) return;
+    // Counted as the server counts them: every frame of the session but those before RESUME_OK on a new connection.
+    if (!this.reconnecting) this.received += 1;
     let packet: ServerPacket;
     try {
       packet = decodeServerPacket(typeof data === 'string' ? data : String(data));
     } catch (error) {
       this.emit('error', new CloudLinkError('protocol', `bad packet from server: ${(error as Error).message}`));
+      return;
+    }
+    if (packet.opcode === 'RESUME_OK' && this.reconnecting) {
+      this.settle(packet);
+      this.resumed(packet.payload);
       return;
     }
     const hostBefore = this.host?.instance_id;
@@ -429,27 +524,34 @@ export class Session extends Emitter<SessionEvents> {
     if (this.options.keepaliveMs <= 0 || this.keepaliveTimer) return;
     this.keepaliveTimer = setInterval(() => {
       this.keepalive().catch((error: CloudLinkError) => {
-        if (this.closed) return;
+        // A drop already being handled (its close came first) is not a keepalive failure.
+        if (this.closed || this.reconnecting) return;
         this.emit('error', new CloudLinkError('timeout', `keepalive failed: ${error.message}`, { opcode: 'KEEPALIVE' }));
-        this.close(4000, 'keepalive lost');
+        this.abandon('keepalive lost');
       });
     }, this.options.keepaliveMs);
+  }
+
+  /** Requests in flight fail: their connection is gone (a resumed session does not replay them). */
+  private failRequests(why: string): void {
+    for (const [listener, pending] of this.pending) {
+      clearTimeout(pending.timer);
+      pending.reject(new CloudLinkError('not-connected', why, { opcode: pending.opcode }));
+      this.pending.delete(listener);
+    }
+    for (const wait of this.waits) {
+      clearTimeout(wait.timer);
+      wait.reject(new CloudLinkError('not-connected', why, { opcode: wait.opcode }));
+    }
+    this.waits.clear();
   }
 
   private closedBy(code: number, reason: string): void {
     if (this.closed) return;
     this.closed = true;
+    this.reconnecting = false;
     clearInterval(this.keepaliveTimer);
-    for (const [listener, pending] of this.pending) {
-      clearTimeout(pending.timer);
-      pending.reject(new CloudLinkError('not-connected', `disconnected: ${reason}`, { opcode: pending.opcode }));
-      this.pending.delete(listener);
-    }
-    for (const wait of this.waits) {
-      clearTimeout(wait.timer);
-      wait.reject(new CloudLinkError('not-connected', `disconnected: ${reason}`, { opcode: wait.opcode }));
-    }
-    this.waits.clear();
+    this.failRequests(`disconnected: ${reason}`);
     this.resetLobby();
     this.emit('close', { code, reason });
   }
@@ -499,6 +601,44 @@ const REFUSALS: Partial<Record<ErrorCode, string>> = {
   unauthorized: 'only the host can do that',
   'not-in-lobby': 'not in a lobby',
 };
+
+/** `ws://host:port/?ugi=…` from what the project gave (http(s) accepted); a clear error for anything else. */
+function serverUrl(text: string, ugi: string | undefined): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new CloudLinkError('invalid', `invalid server URL: ${text}`);
+  }
+  if (url.protocol === 'http:' || url.protocol === 'https:') url.protocol = url.protocol === 'http:' ? 'ws:' : 'wss:';
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new CloudLinkError('invalid', `server URL must start with ws:// or wss://: ${text}`);
+  if (ugi !== undefined) url.searchParams.set('ugi', ugi);
+  return url.toString();
+}
+
+/** Opens a WebSocket; resolves once it is open, rejects with a clear reason if it cannot. Aborting closes it ('cancelled'). */
+function openSocket(url: string, WebSocketClass: WebSocketConstructor, signal?: AbortSignal): Promise<WebSocketLike> {
+  if (signal?.aborted) return Promise.reject(cancelled());
+  const socket = new WebSocketClass(url);
+  const origin = new URL(url).origin;
+  return new Promise((resolve, reject) => {
+    const abort = () => {
+      // The socket still reports its error and close (ws throws on an error nobody listens to); they change nothing now.
+      socket.onopen = null;
+      socket.onerror = socket.onclose = () => {};
+      socket.close(1000, 'cancelled');
+      reject(cancelled());
+    };
+    signal?.addEventListener('abort', abort, { once: true });
+    const settle = (outcome: () => void) => {
+      signal?.removeEventListener('abort', abort);
+      outcome();
+    };
+    socket.onopen = () => settle(() => resolve(socket));
+    socket.onerror = () => settle(() => reject(new CloudLinkError('unreachable', `cannot connect to ${origin}`)));
+    socket.onclose = (event) => settle(() => reject(new CloudLinkError('unreachable', `cannot connect to ${origin} (close ${event.code})`)));
+  });
+}
 
 /** What a connect attempt ended by disconnect() rejects with. */
 export const cancelled = () => new CloudLinkError('cancelled', 'connecting was cancelled by disconnect');

@@ -10,6 +10,8 @@ export const USERNAME_MAX = 64;
 export const LOBBY_NAME_MAX = 64;
 export const PASSWORD_MAX = 128;
 export const TOKEN_MAX = 4096;
+/** A resume token is 32 base64url characters; leave room. */
+export const RESUME_TOKEN_MAX = 128;
 /** Base64 SPKI of a P-256 key is 124 characters; leave room for other encodings. */
 export const PUBKEY_MAX = 512;
 export const LISTENER_MAX = 128;

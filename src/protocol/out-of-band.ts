@@ -38,6 +38,17 @@ export const lobbyInfo = object({
 });
 export type LobbyInfo = Infer<typeof lobbyInfo>;
 
+/** What resumes a seat held after a drop: unguessable, single use (docs/protocol-notes.md). */
+export const resumeToken = string({ min: 1, max: L.RESUME_TOKEN_MAX, printable: true });
+
+/** INIT_OK and RESUME_OK: who I am, and (when the server holds seats) the token that resumes this seat once. */
+const session = object({
+  instance_id: instanceId,
+  user_id: string({ min: 1, max: L.INSTANCE_ID_MAX }),
+  username,
+  resume_token: optional(resumeToken),
+});
+
 export const manageMethods = ['lock', 'unlock', 'hide', 'show', 'kick', 'change_password', 'change_max_players', 'transfer_ownership', 'close_lobby'] as const;
 export type ManageMethod = (typeof manageMethods)[number];
 
@@ -48,6 +59,8 @@ export const clientOpcodes = {
     token: optional(string({ max: L.TOKEN_MAX })),
     pubkey: optional(string({ min: 1, max: L.PUBKEY_MAX })),
   }),
+  /** First packet of a new connection instead of INIT: take back a seat held after a drop (docs/protocol-notes.md). */
+  RESUME: object({ token: resumeToken, received: integer(0, Number.MAX_SAFE_INTEGER) }),
   KEEPALIVE: none,
   LIST_LOBBIES: none,
   FIND_LOBBY: lobbyName,
@@ -75,7 +88,8 @@ const ackText = string({ max: 64 });
 
 /** Server → client. */
 export const serverOpcodes = {
-  INIT_OK: object({ instance_id: instanceId, user_id: string({ min: 1, max: L.INSTANCE_ID_MAX }), username }),
+  INIT_OK: session,
+  RESUME_OK: session,
   KEEPALIVE_ACK: none,
   LIST_ACK: array(lobbyName, 100_000),
   FIND_ACK: either(lobbyInfo, literal('not found'), 'lobby info or "not found"'),
@@ -149,4 +163,5 @@ export const Warning = {
   rateLimited: 'rate limited: slow down',
   kicked: 'kicked from the lobby',
   voiceNotRelayed: 'voice is not relayed: calls need a direct link between the two players',
+  sessionExpired: 'session expired: no seat is held for this token',
 } as const;

@@ -1,6 +1,8 @@
 // What every handler needs: the store, the log, and the optional pluggable services.
 import type { Lobby } from './lobby.js';
 import type { Logger } from './log.js';
+import type { Player } from './player.js';
+import type { Seats } from './seats.js';
 import type { LobbyStore } from './store.js';
 import type { ClientPayloads, RelayedOpcode, User } from '../protocol/index.js';
 
@@ -32,6 +34,13 @@ export interface RelayProvider {
 export interface ServerContext {
   store: LobbyStore;
   log: Logger;
+  /** Seats held for players whose connection dropped (RESUME). */
+  seats: Seats;
+  /**
+   * RESUME succeeded: the connection `fresh` arrived on now belongs to `held` (an old connection of
+   * `held` still open is cut); `opening` (RESUME_OK) then `missed` leave on it first.
+   */
+  adopt: (fresh: Player, held: Player, opening: string, missed: string[]) => void;
   tokenVerifier?: TokenVerifier;
   relay?: RelayProvider;
 }

@@ -11,7 +11,7 @@ import {
   type ClientPacket,
 } from '../protocol/index.js';
 import type { ServerContext } from './context.js';
-import { init, keepalive } from './handlers/identity.js';
+import { init, keepalive, resume } from './handlers/identity.js';
 import { createLobby, findLobby, joinLobby, leaveLobby, listLobbies } from './handlers/lobbies.js';
 import { manageLobby } from './handlers/manage.js';
 import { reply, warn, type Handler, type Request } from './handlers/request.js';
@@ -20,6 +20,7 @@ import type { Player } from './player.js';
 
 const handlers: { [K in ClientOpcode]: Handler<K> } = {
   INIT: init,
+  RESUME: resume,
   KEEPALIVE: keepalive,
   LIST_LOBBIES: listLobbies,
   FIND_LOBBY: findLobby,
@@ -95,7 +96,7 @@ function refuse(ctx: ServerContext, player: Player, text: string, reason: string
 function handle(opcode: ClientOpcode, request: Request<ClientOpcode>): void | Promise<void> {
   const { ctx, player } = request;
   if (!player.open) return;
-  if (!player.user && opcode !== 'INIT') return warn(request, Warning.notInitialized);
+  if (!player.user && opcode !== 'INIT' && opcode !== 'RESUME') return warn(request, Warning.notInitialized);
   // A bug of ours must not take the connection, or anyone else, down with it.
   const failed = (error: unknown) => {
     ctx.log('error', 'handler.failed', { opcode, player: player.id, error: String(error) });

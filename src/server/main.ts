@@ -11,6 +11,7 @@ const options = {
   'allowed-origins': { type: 'string', default: process.env.CL5_ALLOWED_ORIGINS || '' },
   'rate-limit': { type: 'string', default: process.env.CL5_RATE_LIMIT || '' },
   'log-level': { type: 'string', default: process.env.CL5_LOG_LEVEL || 'info' },
+  'resume-grace': { type: 'string', default: process.env.CL5_RESUME_GRACE || '30' },
   help: { type: 'boolean', default: false },
 } as const;
 
@@ -29,7 +30,8 @@ if (values.help) {
   --port PORT               listen port (env CL5_PORT, default 3000)
   --allowed-origins A,B     browser origins allowed to connect (env CL5_ALLOWED_ORIGINS, default any)
   --rate-limit N            packets per second per connection, bursts of 4N (env CL5_RATE_LIMIT, default 50)
-  --log-level LEVEL         info, warn or error (env CL5_LOG_LEVEL, default info)`);
+  --log-level LEVEL         info, warn or error (env CL5_LOG_LEVEL, default info)
+  --resume-grace SECONDS    how long a dropped player's seat is held for it to resume (env CL5_RESUME_GRACE, default 30; 0 = off)`);
   process.exit(0);
 }
 
@@ -62,6 +64,12 @@ if (rate !== undefined && !(Number.isFinite(rate) && rate > 0)) {
   process.exit(2);
 }
 
+const resumeGrace = Number(values['resume-grace']);
+if (!(Number.isFinite(resumeGrace) && resumeGrace >= 0)) {
+  console.error(`invalid --resume-grace: ${values['resume-grace']} (seconds, 0 = off)`);
+  process.exit(2);
+}
+
 const everything = jsonLogger();
 const log: Logger = (level, event, fields) => {
   if (LEVELS.indexOf(level) >= minimum) everything(level, event, fields);
@@ -75,6 +83,7 @@ const server = await startServer({
     .filter(Boolean),
   logger: log,
   relay: await relayProvider(log),
+  resumeGraceMs: resumeGrace * 1000,
   ...(rate === undefined ? {} : { rateLimit: { perSecond: rate, burst: 4 * rate } }),
 }).catch((error: unknown) => {
   // EADDRINUSE and friends: one clear line, not a stack trace.

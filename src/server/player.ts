@@ -3,6 +3,7 @@ import type WebSocket from 'ws';
 import { encodePacket, type ServerOpcode, type ServerPayloads, type User } from '../protocol/index.js';
 import type { Lobby } from './lobby.js';
 import { Outbox } from './outbox.js';
+import { ReplayWindow } from './replay-window.js';
 import type { RateLimiter } from './rate-limit.js';
 
 /** One request's handling; tasks catch their own errors. */
@@ -10,6 +11,10 @@ export type Task = () => void | Promise<void>;
 
 /** Requests a player may have queued behind a slow one; the rate limit keeps honest clients far below. */
 const MAX_BACKLOG = 256;
+/** Frames kept for a resume while connected (what a dying connection may have swallowed), in bytes. */
+export const MAX_REPLAY_BYTES = 64 * 1024;
+/** ...and while the seat is held (lobby events, signals sent meanwhile). Past it the seat cannot be resumed. */
+export const MAX_MISSED_BYTES = 1024 * 1024;
 
 export class Player {
   user: User | null = null;
@@ -21,15 +26,48 @@ export class Player {
   /** Requests waiting while an asynchronous one (password hash, token check) is being handled. */
   private readonly backlog: Task[] = [];
   private busy = false;
-  private readonly outbox: Outbox;
+  private outbox: Outbox;
+  /** The last frames sent, for a resume (replay-window.ts). */
+  private readonly replay = new ReplayWindow(MAX_REPLAY_BYTES);
+  /** The connection dropped and the seat is held: frames wait in `replay` for a resume. */
+  private away = false;
+  /** The server closed this connection on purpose (violation, shutdown): no seat is held. */
+  closedByServer = false;
 
   constructor(
-    readonly socket: WebSocket,
+    public socket: WebSocket,
     readonly game: string,
     readonly limiter: RateLimiter,
-    readonly address: string,
+    public address: string,
   ) {
     this.outbox = new Outbox(socket);
+  }
+
+  /** The connection dropped and the seat is held: what is sent from now on waits for a resume. */
+  detach(): void {
+    this.away = true;
+    this.replay.setLimit(MAX_MISSED_BYTES);
+  }
+
+  /** The frames a client that received `received` of them has not seen; null if some are no longer kept. */
+  missedAfter(received: number): string[] | null {
+    return this.replay.after(received);
+  }
+
+  /**
+   * A resumed seat: `socket` replaces the old connection. `opening` (RESUME_OK, not counted: the client
+   * counts from the frames it resumes at) leaves first, then `missed` as they were.
+   */
+  attach(socket: WebSocket, address: string, opening: string, missed: string[]): void {
+    this.socket = socket;
+    this.address = address;
+    this.outbox = new Outbox(socket);
+    this.alive = true;
+    this.closedByServer = false;
+    this.away = false;
+    this.replay.setLimit(MAX_REPLAY_BYTES);
+    this.outbox.push(opening);
+    for (const frame of missed) this.outbox.push(frame);
   }
 
   get id(): string {
@@ -41,7 +79,13 @@ export class Player {
   }
 
   send<K extends ServerOpcode>(opcode: K, payload: ServerPayloads[K], extra: { listener?: string; origin?: object } = {}): void {
-    if (this.open) this.outbox.push(encodePacket({ opcode, payload, ...extra }));
+    this.write(encodePacket({ opcode, payload, ...extra }));
+  }
+
+  /** Every frame is kept for a resume, even one for a connection that is closing (its drop may not be noticed yet). */
+  private write(frame: string): void {
+    this.replay.record(frame);
+    if (this.open && !this.away) this.outbox.push(frame);
   }
 
   /**
@@ -51,12 +95,9 @@ export class Player {
    * JSON.parse, so its last `}` closes it, and it has no origin field of its own to clash with ours.
    */
   relay(opcode: string, payload: unknown, from: Player, frame?: string): void {
-    if (!this.open) return;
     from.originJson ??= JSON.stringify(from.user);
     const origin = `,"origin":${from.originJson}}`;
-    this.outbox.push(
-      frame === undefined ? `{"opcode":"${opcode}","payload":${JSON.stringify(payload)}${origin}` : frame.slice(0, frame.lastIndexOf('}')) + origin,
-    );
+    this.write(frame === undefined ? `{"opcode":"${opcode}","payload":${JSON.stringify(payload)}${origin}` : frame.slice(0, frame.lastIndexOf('}')) + origin);
   }
 
   private originJson: string | undefined;
@@ -101,6 +142,7 @@ export class Player {
 
   /** Starts the closing handshake after what was sent so far (frames queued this turn go first). */
   close(code: number, reason: string): void {
+    this.closedByServer = true;
     this.outbox.flush();
     this.socket.close(code, reason.slice(0, 120));
   }

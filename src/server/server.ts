@@ -13,6 +13,7 @@ import { jsonLogger, type Logger } from './log.js';
 import { removeMember } from './membership.js';
 import { Player } from './player.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
+import { Seats } from './seats.js';
 import { MemoryStore, type LobbyStore } from './store.js';
 
 export interface ServerOptions {
@@ -29,7 +30,12 @@ export interface ServerOptions {
   tokenVerifier?: TokenVerifier;
   relay?: RelayProvider;
   store?: LobbyStore;
+  /** How long the seat of a player whose connection dropped is held for RESUME (default 30 s; 0 = off). */
+  resumeGraceMs?: number;
 }
+
+/** Closes by which a client leaves on purpose (normal, going away, a close frame without a code): its seat is released at once. */
+const DELIBERATE_CLOSE = new Set([1000, 1001, 1005]);
 
 export interface RunningServer {
   /** http://host:port */
@@ -82,7 +88,32 @@ function refuseUpgrade(socket: Duplex, status: string): void {
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const log = options.logger ?? jsonLogger();
   const store = options.store ?? new MemoryStore();
-  const ctx: ServerContext = { store, log, tokenVerifier: options.tokenVerifier, relay: options.relay };
+  const players = new Set<Player>();
+  /** Takes a player out for good: its lobby, its name, its seat. */
+  const release = (player: Player, why: string) => {
+    seats.forget(player);
+    // A seat released while its connection still looks open (a refused resume): that connection goes too.
+    if (player.open) {
+      player.closedByServer = true;
+      player.socket.terminate();
+    }
+    removeMember(ctx, player, why);
+    if (player.user) {
+      store.removePlayer(player);
+      log('info', 'player.disconnect', { game: player.game, player: player.id, why });
+    }
+  };
+  const seats = new Seats({ graceMs: options.resumeGraceMs ?? 30_000, release });
+  const adopt = (fresh: Player, held: Player, opening: string, missed: string[]): void => {
+    const old = held.socket;
+    players.delete(fresh);
+    held.attach(fresh.socket, fresh.address, opening, missed);
+    (fresh.socket as SocketWithPlayer)[PLAYER] = held;
+    players.add(held);
+    // The old connection may still look open here (the drop not noticed yet): it is cut, and its close ignored.
+    if (old !== held.socket) old.terminate();
+  };
+  const ctx: ServerContext = { store, log, seats, adopt, tokenVerifier: options.tokenVerifier, relay: options.relay };
   const rate: RateLimitOptions = {
     perSecond: RATE_PER_SECOND,
     burst: RATE_BURST,
@@ -101,7 +132,6 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   );
   // perMessageDeflate must stay off: outbox.ts writes raw uncompressed frames to ws's socket.
   const wss = new WebSocketServer({ noServer: true, maxPayload: WS_HARD_LIMIT, perMessageDeflate: false, clientTracking: false });
-  const players = new Set<Player>();
 
   http.on('upgrade', (req, socket, head) => {
     // A peer resetting a refused upgrade must not crash the process (ws guards accepted ones).
@@ -128,14 +158,19 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
     dispatch(ctx, playerOf(this), bytes, isBinary);
   }
-  function onClose(this: WebSocket): void {
+  function onClose(this: WebSocket, code: number): void {
     const player = playerOf(this);
+    // A connection a RESUME replaced: the player lives on, on its new one.
+    if (player.socket !== this) return;
     players.delete(player);
-    removeMember(ctx, player, 'disconnected');
-    if (player.user) {
-      store.removePlayer(player);
-      log('info', 'player.disconnect', { game: player.game, player: player.id });
+    // Only a drop holds the seat: not a goodbye from the client, nor a close of ours (violation, shutdown).
+    if (player.user && seats.enabled && !player.closedByServer && !DELIBERATE_CLOSE.has(code)) {
+      player.detach();
+      seats.hold(player);
+      log('info', 'player.held', { game: player.game, player: player.id, code, graceMs: seats.graceMs });
+      return;
     }
+    release(player, 'disconnected');
   }
   function onError(this: WebSocket, error: Error): void {
     log('warn', 'socket.error', { player: playerOf(this).id, error: error.message });
@@ -182,6 +217,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     close() {
       closing ??= (async () => {
         clearInterval(pinger);
+        seats.clear();
         // Every socket is told (1001) and its close handshake awaited, so the frames are flushed
         // before a CLI caller exits; sockets that do not answer promptly are cut.
         const closing = [...players];

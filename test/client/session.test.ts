@@ -17,8 +17,14 @@ afterEach(async () => {
   await server.close();
 });
 
-async function connect(username?: string, ugi = 'game'): Promise<Session> {
-  const session = await Session.connect({ url: server.wsUrl, ugi, WebSocket: WebSocket as unknown as WebSocketConstructor, keepaliveMs: 0 });
+async function connect(username?: string, ugi = 'game', autoReconnect = true): Promise<Session> {
+  const session = await Session.connect({
+    url: server.wsUrl,
+    ugi,
+    WebSocket: WebSocket as unknown as WebSocketConstructor,
+    keepaliveMs: 0,
+    autoReconnect: () => autoReconnect,
+  });
   sessions.push(session);
   if (username) await session.init(username);
   return session;
@@ -173,8 +179,8 @@ describe('Session', () => {
     expect([...cat.peers.values()].map((u) => u.username)).toEqual(['bob']);
   });
 
-  it('rejects pending requests and reports close when the server goes away', async () => {
-    const ann = await connect('ann');
+  it('rejects pending requests and reports close when the server goes away (reconnecting off)', async () => {
+    const ann = await connect('ann', 'game', false);
     const closed = next<[{ code: number }]>(ann, 'close');
     await server.close();
     await closed;

@@ -1,67 +1,15 @@
 // The CLI entry (src/server/main.ts), bundled the way build.mjs bundles it and run as a child
 // process: flags and env, the printed URLs, and a graceful SIGTERM (1001 to clients, exit 0).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import * as esbuild from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleServer, printedWsUrl, waitFor, type ServerBundle } from '../helpers/server-process.js';
 import { RawClient } from './helpers.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-let dir: string;
-let entry: string;
-const children: ChildProcess[] = [];
-
+let bundle: ServerBundle;
 beforeAll(async () => {
-  // Inside the repo (tmp/ is git-ignored) so the bundle resolves `ws` from node_modules.
-  mkdirSync(path.join(root, 'tmp'), { recursive: true });
-  dir = mkdtempSync(path.join(root, 'tmp', 'cli-'));
-  entry = path.join(dir, 'server.mjs');
-  await esbuild.build({
-    entryPoints: [path.join(root, 'src/server/main.ts')],
-    outfile: entry,
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'warning',
-  });
+  bundle = await bundleServer();
 });
-afterAll(() => {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-  rmSync(dir, { recursive: true, force: true });
-});
-
-interface Run {
-  child: ChildProcess;
-  stdout: () => string;
-  exited: Promise<number | null>;
-}
-
-function run(args: string[], env: Record<string, string> = {}): Run {
-  const child = spawn(process.execPath, [entry, ...args], {
-    env: { ...process.env, CL5_HOST: '', CL5_PORT: '', CL5_ALLOWED_ORIGINS: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let out = '';
-  child.stdout!.on('data', (chunk) => (out += String(chunk)));
-  child.stderr!.on('data', (chunk) => (out += String(chunk)));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, stdout: () => out, exited };
-}
-
-async function waitFor<T>(probe: () => T | undefined, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+afterAll(() => bundle.dispose());
+const run = (args: string[], env: Record<string, string> = {}) => bundle.run(args, env);
 
 const bounded = <T>(promise: Promise<T>, ms: number, what: string): Promise<T> =>
   Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`timed out: ${what}`)), ms))]);
@@ -69,11 +17,11 @@ const bounded = <T>(promise: Promise<T>, ms: number, what: string): Promise<T> =
 describe('CLI', () => {
   it('starts from env, prints the URLs and JSON logs, and shuts down gracefully on SIGTERM', async () => {
     const server = run([], { CL5_HOST: '127.0.0.1', CL5_PORT: '0', CL5_ALLOWED_ORIGINS: 'https://turbowarp.org, https://example.com' });
-    const wsUrl = await waitFor(() => /Server URL[^\n]*?(ws:\/\/127\.0\.0\.1:\d+\/)/.exec(server.stdout())?.[1], 'the server URL');
+    const wsUrl = await printedWsUrl(server);
     const base = wsUrl.replace('ws:', 'http:').replace(/\/$/, '');
-    expect(server.stdout()).toContain(`${base}/cloudlink5.js`);
+    expect(server.output()).toContain(`${base}/cloudlink5.js`);
     const listening = server
-      .stdout()
+      .output()
       .split('\n')
       .find((line) => line.includes('"server.listening"'))!;
     expect(JSON.parse(listening)).toMatchObject({ level: 'info', event: 'server.listening', time: expect.any(String) });
@@ -91,20 +39,20 @@ describe('CLI', () => {
 
   it('takes --host/--port flags over env, and rejects a bad port', async () => {
     const server = run(['--host', '127.0.0.1', '--port', '0'], { CL5_PORT: '1' });
-    await waitFor(() => (server.stdout().includes('Server URL') ? true : undefined), 'the banner');
+    await waitFor(() => (server.output().includes('Server URL') ? true : undefined), 'the banner');
     server.child.kill('SIGINT');
     expect(await bounded(server.exited, 5000, 'exit')).toBe(0);
 
     const bad = run(['--port', 'nope']);
     expect(await bounded(bad.exited, 5000, 'exit')).toBe(2);
-    expect(bad.stdout()).toContain('invalid --port');
+    expect(bad.output()).toContain('invalid --port');
 
     const unknown = run(['--bogus']);
     expect(await bounded(unknown.exited, 5000, 'exit')).toBe(2);
-    expect(unknown.stdout()).toContain('--help');
+    expect(unknown.output()).toContain('--help');
 
     const help = run(['--help']);
     expect(await bounded(help.exited, 5000, 'exit')).toBe(0);
-    expect(help.stdout()).toContain('--allowed-origins');
+    expect(help.output()).toContain('--allowed-origins');
   });
 });

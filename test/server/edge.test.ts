@@ -161,8 +161,8 @@ describe('limits on binary frames', () => {
 });
 
 describe('liveness', () => {
-  it('drops a socket that stops answering pings and tells its lobby', async () => {
-    await serve({ pingIntervalMs: 100 });
+  it('drops a socket that stops answering pings and, once its seat is no longer held, tells its lobby', async () => {
+    await serve({ pingIntervalMs: 100, resumeGraceMs: 200 });
     const ann = await player('ann', { autoPong: false });
     const bob = await player('bob');
     await ann.request('CREATE_LOBBY', { name: 'room', max_players: -1, password: '', locked: false, enable_relay: false }, 'CREATE_ACK');

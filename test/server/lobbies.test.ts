@@ -188,7 +188,8 @@ describe('lobbies', () => {
     const cat = await player('cat');
     const dan = await player('dan');
     await lobbyOf(ann, 'room', [bob, cat, dan]);
-    ann.close();
+    // A goodbye (a close frame): the seat is not held (test/server/resume.test.ts covers drops).
+    ann.ws.close();
     expect((await bob.next('TRANSITION')).payload).toBe('host');
     for (const other of [cat, dan]) {
       expect((await other.next('NEW_HOST')).payload).toMatchObject({ instance_id: bob.id });

@@ -1,6 +1,6 @@
 // INIT (who am I, in which game) and KEEPALIVE.
 import { randomUUID } from 'node:crypto';
-import { Warning } from '../../protocol/index.js';
+import { encodePacket, Warning } from '../../protocol/index.js';
 import { reply, warn, type Handler } from './request.js';
 
 export const init: Handler<'INIT'> = async (request) => {
@@ -36,7 +36,31 @@ export const init: Handler<'INIT'> = async (request) => {
   };
   ctx.store.addPlayer(player);
   ctx.log('info', 'player.init', { game: player.game, player: instanceId, username: payload.username, e2ee: !!payload.pubkey });
-  reply(request, 'INIT_OK', { instance_id: instanceId, user_id: userId, username: payload.username });
+  reply(request, 'INIT_OK', withToken({ instance_id: instanceId, user_id: userId, username: payload.username }, ctx.seats.issue(player)));
 };
+
+/**
+ * RESUME: a new connection takes back a seat held after a drop. RESUME_OK comes first (with the next
+ * token), then everything the seat missed while away, in order; the lobby never saw the player leave.
+ */
+export const resume: Handler<'RESUME'> = (request) => {
+  const { ctx, player, payload } = request;
+  if (player.user || player.initializing) return warn(request, Warning.alreadyInitialized);
+  const held = ctx.seats.claim(payload.token, player.game);
+  const missed = held?.missedAfter(payload.received);
+  if (!held?.user || !missed) {
+    ctx.log('info', 'player.resume_refused', { game: player.game, address: player.address, gap: !!held });
+    // Resuming with a gap would be worse than starting again: the lobby state would silently differ.
+    if (held) ctx.seats.release(held, 'missed more than the server keeps while away');
+    return warn(request, Warning.sessionExpired);
+  }
+  const { instance_id, user_id, username } = held.user;
+  const ok = withToken({ instance_id, user_id, username }, ctx.seats.issue(held));
+  const listener = request.listener === undefined ? {} : { listener: request.listener };
+  ctx.adopt(player, held, encodePacket({ opcode: 'RESUME_OK', payload: ok, ...listener }), missed);
+  ctx.log('info', 'player.resume', { game: held.game, player: instance_id, missed: missed.length });
+};
+
+const withToken = <T extends object>(session: T, token: string | undefined) => (token === undefined ? session : { ...session, resume_token: token });
 
 export const keepalive: Handler<'KEEPALIVE'> = (request) => reply(request, 'KEEPALIVE_ACK', undefined);
