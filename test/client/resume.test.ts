@@ -55,7 +55,10 @@ async function player(name: string, serverPort: number, options: { connect?: boo
   }
   client.on('error', (error) => p.errors.push(`${error.code}: ${error.message}`));
   client.on('message', (message) => {
-    if (message.fast) return void (p.fast += 1);
+    if (message.fast) {
+      p.fast += 1;
+      return;
+    }
     const { seq } = message.payload as { seq: number };
     const seen = p.reliable.get(message.from) ?? [];
     seen.push(seq);
