@@ -13,6 +13,8 @@ export interface HatPayloads {
   whenDisconnected: { reason: string };
   whenError: ClientEvents['error'][0];
   whenModeChanges: { mode: ClientEvents['mode'][0] };
+  whenReconnecting: { reason: string };
+  whenReconnected: Nothing;
   // lobbies
   whenLobbyCreated: { name: string };
   whenLobbyClosed: { name: string };
@@ -43,6 +45,8 @@ const names: Record<HatName, true> = {
   whenDisconnected: true,
   whenError: true,
   whenModeChanges: true,
+  whenReconnecting: true,
+  whenReconnected: true,
   whenLobbyCreated: true,
   whenLobbyClosed: true,
   whenHostChanges: true,

@@ -18,6 +18,8 @@ export function connectionBlocks(ctx: BlockContext): BlockGroup {
     hats.fire('whenDisconnected', { reason });
   });
   client.on('error', (error) => hats.fire('whenError', error));
+  client.on('reconnecting', (reason) => hats.fire('whenReconnecting', { reason }));
+  client.on('reconnected', () => hats.fire('whenReconnected', {}));
   client.on('mode', (mode) => hats.fire('whenModeChanges', { mode }));
 
   return {
@@ -137,6 +139,20 @@ export function connectionBlocks(ctx: BlockContext): BlockGroup {
           }),
       },
       { info: { opcode: 'disconnect', blockType: COMMAND, text: t('disconnect', 'disconnect') }, run: () => client.disconnect() },
+      {
+        info: {
+          opcode: 'setAutoReconnect',
+          blockType: COMMAND,
+          text: t('setAutoReconnect', 'reconnect by itself after a dropped connection [ONOFF]'),
+          arguments: { ONOFF: { type: STRING, menu: 'onOff', defaultValue: 'on' } },
+        },
+        run: ({ ONOFF }) => client.setAutoReconnect(text(ONOFF) === 'on'),
+      },
+      // connected / reconnecting / disconnected: while reconnecting the game goes on peer to peer.
+      {
+        info: { opcode: 'connectionState', blockType: REPORTER, text: t('connectionState', 'connection state') },
+        run: () => client.connectionState,
+      },
       { info: { opcode: 'isConnected', blockType: BOOLEAN, text: t('isConnected', 'connected?') }, run: () => client.connected },
       { info: { opcode: 'myId', blockType: REPORTER, text: t('myId', 'my player id') }, run: () => client.myId },
       { info: { opcode: 'myUsername', blockType: REPORTER, text: t('myUsername', 'my username') }, run: () => client.myUsername },
@@ -159,6 +175,8 @@ export function connectionBlocks(ctx: BlockContext): BlockGroup {
       eventHat(ctx, 'whenConnected', 'when connected'),
       eventHat(ctx, 'whenDisconnected', 'when disconnected'),
       eventHat(ctx, 'whenError', 'when an error happens'),
+      eventHat(ctx, 'whenReconnecting', 'when the connection drops and reconnecting starts'),
+      eventHat(ctx, 'whenReconnected', 'when reconnected'),
       {
         info: {
           opcode: 'whenModeChanges',

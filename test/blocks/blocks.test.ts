@@ -66,6 +66,10 @@ describe('getInfo', () => {
       'whenDisconnected',
       'whenError',
       'whenModeChanges',
+      'whenReconnecting',
+      'whenReconnected',
+      'connectionState',
+      'setAutoReconnect',
       'createLobby',
       'joinLobby',
       'leaveLobby',
@@ -458,6 +462,21 @@ describe('more hats and reporters', () => {
     client.emitter.emit('disconnected', 'server closed the connection');
     expect([connected.fired.length, disconnected.fired.length]).toEqual([1, 1]);
     expect(run('disconnectReason')).toBe('server closed the connection');
+  });
+
+  it('reconnect hats, the connection state and the automatic reconnect switch', () => {
+    const reconnecting = hat('whenReconnecting');
+    const reconnected = hat('whenReconnected');
+    client.emitter.emit('reconnecting', 'connection closed');
+    client.emitter.emit('reconnected');
+    expect([reconnecting.fired.length, reconnected.fired.length]).toEqual([1, 1]);
+    expect(run('connectionState')).toBe('connected');
+    run('setAutoReconnect', { ONOFF: 'off' });
+    run('setAutoReconnect', { ONOFF: 'on' });
+    expect(client.calls.filter(([method]) => method === 'setAutoReconnect')).toEqual([
+      ['setAutoReconnect', false],
+      ['setAutoReconnect', true],
+    ]);
   });
 
   it('channel hats tell which player the channel opened with', () => {

@@ -22,6 +22,7 @@ export function fakeClient(): CoreClient & {
   const reported = new WeakSet<object>();
   const state: Record<string, unknown> = {
     connected: true,
+    connectionState: 'connected',
     myId: 'me-1',
     myUsername: 'ann',
     mode: 'host',
