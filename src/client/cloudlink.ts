@@ -9,6 +9,7 @@ import type { ClientEvents, ConnectOptions, CoreClient, IceServer, LobbyOptions 
 import { openConnection, sameSettings, settingsOf, type Connection, type ConnectionSettings } from './connection.js';
 import { CloudLinkError, serverCode } from './errors.js';
 import type { Mesh } from './mesh/mesh.js';
+import { UNKNOWN_PING, type PingOptions } from './ping.js';
 import { cancelled, type Mode, type Session } from './session.js';
 import { SyncEngine, type Scope, type SyncStore } from './sync/engine.js';
 import type { Voice } from './voice.js';
@@ -21,6 +22,8 @@ export interface CloudLinkClientOptions {
   wrtc?: object;
   keepaliveMs?: number;
   connectTimeoutMs?: number;
+  /** How often the ping reporters measure (tests measure faster). */
+  ping?: PingOptions;
 }
 
 /** A connect under way: later connects with the same settings share it. */
@@ -146,10 +149,10 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
   }
 
   private async open(options: ConnectOptions, signal: AbortSignal): Promise<void> {
-    const { WebSocket, wrtc, keepaliveMs, connectTimeoutMs } = this.options;
+    const { WebSocket, wrtc, keepaliveMs, connectTimeoutMs, ping } = this.options;
     const connection = await openConnection(
       options,
-      { WebSocket, wrtc, keepaliveMs, connectTimeoutMs, ice: () => ({ iceServers: this.iceServers, relayOnly: this.relayOnly }) },
+      { WebSocket, wrtc, keepaliveMs, connectTimeoutMs, ping, ice: () => ({ iceServers: this.iceServers, relayOnly: this.relayOnly }) },
       signal,
     );
     if (signal.aborted) {
@@ -222,6 +225,7 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
     this.connection = null;
     for (const off of connection.off) off();
     connection.voice.destroy();
+    connection.ping.destroy();
     connection.mesh.destroy();
     this.emit('mode', '');
     this.emit('disconnected', reason);
@@ -327,6 +331,14 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
 
   disconnectPeer(instanceId: string): void {
     this.reporting(() => this.requireMesh().drop(instanceId, 'disconnected by the project'));
+  }
+
+  serverPing(): number {
+    return this.connection?.ping.toServer() ?? UNKNOWN_PING;
+  }
+
+  playerPing(instanceId: string): number {
+    return this.connection?.ping.toPlayer(instanceId) ?? UNKNOWN_PING;
   }
 
   // ── channels and messages ───────────────────────────────────────────────────────────
