@@ -35,12 +35,14 @@ interface Target {
   sentAt: number;
   sent: number;
   answered: boolean;
+  /** Players only: the server always knows KEEPALIVE. */
+  mayGiveUp: boolean;
 }
 
-const newTarget = (): Target => ({ rtt: null, probe: null, sentAt: -Infinity, sent: 0, answered: false });
+const newTarget = (mayGiveUp: boolean): Target => ({ rtt: null, probe: null, sentAt: -Infinity, sent: 0, answered: false, mayGiveUp });
 
 export class Ping {
-  private readonly server = newTarget();
+  private readonly server = newTarget(false);
   /** Linked players that were read, by instance id; forgotten when their link closes. */
   private readonly players = new Map<string, Target>();
   private lastToken = 0;
@@ -80,7 +82,7 @@ export class Ping {
     if (!this.mesh.isConnected(peer)) return UNKNOWN_PING;
     let target = this.players.get(peer);
     if (!target) {
-      target = newTarget();
+      target = newTarget(true);
       this.players.set(peer, target);
     }
     return this.read(target, (token) => this.mesh.sendPackets(peer, [{ opcode: 'PING', payload: token }]));
@@ -92,7 +94,8 @@ export class Ping {
       target.probe = null;
       target.rtt = null;
     }
-    if (!target.probe && now - target.sentAt >= this.periodMs && (target.answered || target.sent < UNANSWERED_BEFORE_GIVING_UP)) {
+    const givenUp = target.mayGiveUp && !target.answered && target.sent >= UNANSWERED_BEFORE_GIVING_UP;
+    if (!target.probe && !givenUp && now - target.sentAt >= this.periodMs) {
       const token = ++this.lastToken;
       target.probe = { token, sentAt: now };
       target.sentAt = now;
