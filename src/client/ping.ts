@@ -114,7 +114,9 @@ export class Ping {
   private answered(target: Target, token: unknown): void {
     const { probe } = target;
     if (!probe || probe.token !== token) return; // a late answer to a probe given up on, or one never sent
-    target.rtt = performance.now() - probe.sentAt;
+    const rtt = performance.now() - probe.sentAt;
+    if (rtt >= this.timeoutMs) return; // lost, even if no read has noticed yet
+    target.rtt = rtt;
     target.probe = null;
     target.answered = true;
   }

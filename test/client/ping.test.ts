@@ -12,6 +12,7 @@ import type { WebSocketConstructor } from '../../src/client/websocket.js';
 import { webRtcRelay } from '../../src/server/relay/relay-provider.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { silentLogger } from '../helpers/logger.js';
+import { drained, pingsReceived } from '../helpers/pings.js';
 import { taskPerMessageWebSocket } from '../helpers/task-per-message-ws.js';
 import { player as meshPlayer, until, type Player as MeshPlayer } from '../mesh/players.js';
 
@@ -23,8 +24,8 @@ interface Pinger {
   client: CloudLinkClient;
   /** KEEPALIVEs this client sent. */
   keepalives: number;
-  /** PINGs this client received, by sender. */
-  pingsFrom: Map<string, number>;
+  /** PINGs this client received, from one sender id. */
+  pingsFrom: (from: string) => number;
   errors: string[];
 }
 
@@ -46,7 +47,7 @@ afterEach(async () => {
 /** A client whose socket counts the KEEPALIVEs it sends; `Base` may delay what the server sends. */
 async function pinger(name: string, options: { ping?: PingOptions; Base?: new (url: string) => WebSocket } = {}): Promise<Pinger> {
   const Base = (options.Base ?? WebSocket) as typeof WebSocket;
-  const result: Pinger = { name, client: undefined as unknown as CloudLinkClient, keepalives: 0, pingsFrom: new Map(), errors: [] };
+  const result: Pinger = { name, client: undefined as unknown as CloudLinkClient, keepalives: 0, pingsFrom: () => 0, errors: [] };
   class Counting extends Base {
     constructor(url: string) {
       super(url);
@@ -61,18 +62,16 @@ async function pinger(name: string, options: { ping?: PingOptions; Base?: new (u
     WebSocket: Counting as unknown as WebSocketConstructor,
     wrtc,
     keepaliveMs: 0, // no background keepalive: every KEEPALIVE counted is a ping
-    ping: { periodMs: PERIOD_MS, timeoutMs: 1000, ...options.ping },
+    ping: { periodMs: PERIOD_MS, ...options.ping },
   });
   result.client.on('error', (error) => result.errors.push(`${error.code}: ${error.message}`));
   await result.client.connect({ url: server.wsUrl, username: name, ugi: GAME });
-  result.client.mesh!.on('packet', (from, _channel, packet) => {
-    if (packet.opcode === 'PING') result.pingsFrom.set(from, (result.pingsFrom.get(from) ?? 0) + 1);
-  });
+  result.pingsFrom = pingsReceived(result.client);
   pingers.push(result);
   return result;
 }
 
-const pingsFrom = (receiver: Pinger, sender: Pinger) => receiver.pingsFrom.get(sender.client.myId) ?? 0;
+const pingsFrom = (receiver: Pinger, sender: Pinger) => receiver.pingsFrom(sender.client.myId);
 
 /** Reads like a Scratch script in a forever loop: every 16 ms, until stopped. */
 function reading(read: () => void): () => void {
@@ -90,19 +89,6 @@ async function lobbyOf(host: Pinger, ...rest: Pinger[]): Promise<void> {
   for (const p of rest) await p.client.joinLobby('room');
   const all = [host, ...rest];
   await until(() => all.every((a) => all.every((b) => a === b || linked(a, b))), 'everyone linked');
-}
-
-let markers = 0;
-/** Once `to` has this marker from `from` on `default` (ordered), every PING `from` sent it before has arrived too. */
-async function drained(from: Pinger, to: Pinger): Promise<void> {
-  const marker = `drained ${++markers}`;
-  let seen = false;
-  const off = to.client.on('message', (m) => {
-    if (m.from === from.client.myId && m.payload === marker) seen = true;
-  });
-  from.client.sendPrivate(to.client.myId, marker);
-  await until(() => seen, `${marker} at ${to.name}`);
-  off();
 }
 
 describe('ping', () => {
@@ -138,31 +124,30 @@ describe('ping', () => {
     const elapsed = performance.now() - started;
     // At most one probe per period, however often it is read (a read every 16 ms).
     for (const count of [ann!.keepalives, pingsFrom(bob!, ann!), pingsFrom(cat!, ann!)]) expect(count).toBeLessThanOrEqual(elapsed / PERIOD_MS + 1);
-    expect(values.server).toBeGreaterThanOrEqual(0);
 
     // Only bob read: the server and cat get nothing more while bob's PINGs go on.
-    await drained(ann!, cat!);
+    await drained(ann!.client, cat!.client);
     const before = { keepalives: ann!.keepalives, cat: pingsFrom(cat!, ann!), bob: pingsFrom(bob!, ann!) };
     stop = reading(() => {
       values.bob = ann!.client.playerPing(bob!.client.myId);
     });
-    await until(() => pingsFrom(bob!, ann!) >= before.bob + 5, 'five more PINGs to bob');
+    values.bob = -1;
+    await until(() => pingsFrom(bob!, ann!) >= before.bob + 5 && values.bob >= 0, 'five more PINGs to bob, answered');
     stop();
-    await drained(ann!, cat!);
+    await drained(ann!.client, cat!.client);
     expect(ann!.keepalives).toBe(before.keepalives);
     expect(pingsFrom(cat!, ann!)).toBe(before.cat);
-    expect(values.bob).toBeGreaterThanOrEqual(0);
 
     // Nothing read: nothing sent, while bob's own reads of his ping to ann (answered by ann) go on.
-    await drained(ann!, bob!);
+    await drained(ann!.client, bob!.client);
     const idle = { keepalives: ann!.keepalives, bob: pingsFrom(bob!, ann!), cat: pingsFrom(cat!, ann!), annGot: pingsFrom(ann!, bob!) };
     let bobToAnn = -1;
     reading(() => {
       bobToAnn = bob!.client.playerPing(ann!.client.myId);
     });
     await until(() => pingsFrom(ann!, bob!) >= idle.annGot + 5 && bobToAnn >= 0, 'five PINGs from bob, answered');
-    await drained(ann!, bob!);
-    await drained(ann!, cat!);
+    await drained(ann!.client, bob!.client);
+    await drained(ann!.client, cat!.client);
     expect([ann!.keepalives, pingsFrom(bob!, ann!), pingsFrom(cat!, ann!)]).toEqual([idle.keepalives, idle.bob, idle.cat]);
     for (const p of [ann!, bob!, cat!]) expect(p.errors).toEqual([]);
   }, 30_000);
@@ -176,7 +161,7 @@ describe('ping', () => {
     });
     await until(() => far.keepalives >= 3 && value >= 0, 'three server pings, one answered');
     expect(value).toBeGreaterThanOrEqual(150);
-    expect(value).toBeLessThan(1150);
+    expect(value).toBeLessThan(5000); // the default timeout: a slower answer would count as lost
   });
 
   it('ignores an answer that comes after its probe was given up on: a server slower than the timeout stays unknown', async () => {
@@ -197,7 +182,7 @@ describe('ping', () => {
 
   it('gives up on a player that answers none of its first three PINGs (a client without ping); a closed link reads -1', async () => {
     server = await startServer({ port: 0, logger: silentLogger });
-    const ann = await pinger('ann', { ping: { timeoutMs: 200 } });
+    const ann = await pinger('ann', { ping: { timeoutMs: 500 } });
     const bob = await pinger('bob');
     await lobbyOf(ann, bob);
     // A player on the same server and WebRTC, but with no ping module: it never answers.
@@ -218,10 +203,10 @@ describe('ping', () => {
     await until(() => oldPings === 3, 'three PINGs at old');
     // Time passes (bob's PINGs go on, answered), and old gets no fourth.
     const bobBefore = pingsFrom(bob, ann);
-    await until(() => pingsFrom(bob, ann) >= bobBefore + 10, 'ten more PINGs to bob');
+    values.bob = -1;
+    await until(() => pingsFrom(bob, ann) >= bobBefore + 10 && values.bob >= 0, 'ten more PINGs to bob, answered');
     expect(oldPings).toBe(3);
     expect(values.old).toBe(-1);
-    expect(values.bob).toBeGreaterThanOrEqual(0);
     expect(old.errors).toEqual([]);
 
     // A closed link forgets the player: -1 at once.
