@@ -4,7 +4,9 @@
 // both like any packet). Reading drives the measuring: a read starts a probe when the last one left
 // at least `periodMs` ago, so a project that reads every frame measures about once a second and one
 // that never reads sends nothing. At most one probe per target is in flight and none has a timer:
-// an answer not back within `timeoutMs` is lost (the value becomes unknown) when next read.
+// an answer not back within `timeoutMs` is lost (the value becomes unknown) when next read. (A given-up
+// KEEPALIVE stays in the session's request table until the session's own request timeout, 10 s, so a
+// server slower than that holds at most a few.)
 import type { PeerPacket } from '../protocol/index.js';
 import { CloudLinkError } from './errors.js';
 import type { Mesh } from './mesh/mesh.js';
