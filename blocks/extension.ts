@@ -8,6 +8,7 @@ import { connectionBlocks } from './groups/connection.js';
 import { dataBlocks } from './groups/data.js';
 import { lobbyBlocks } from './groups/lobbies.js';
 import { messageBlocks } from './groups/messages.js';
+import { pingBlocks } from './groups/ping.js';
 import { playerBlocks } from './groups/players.js';
 import { voiceBlocks } from './groups/voice.js';
 import { EXTENSION_ID, HatEvents } from './hats.js';
@@ -53,7 +54,7 @@ export function createExtension(
   };
   const t = translator(Scratch);
   const context: BlockContext = { Scratch, runtime, client, hats: new HatEvents(runtime), data, t };
-  const groups: BlockGroup[] = [connectionBlocks, lobbyBlocks, playerBlocks, messageBlocks, dataBlocks, voiceBlocks].map((group) => group(context));
+  const groups: BlockGroup[] = [connectionBlocks, lobbyBlocks, playerBlocks, pingBlocks, messageBlocks, dataBlocks, voiceBlocks].map((group) => group(context));
   const { BlockType } = Scratch;
   const fallbackOf = (blockType: string): unknown =>
     blockType === BlockType.REPORTER ? '' : blockType === BlockType.BOOLEAN || blockType === BlockType.HAT || blockType === BlockType.EVENT ? false : undefined;

@@ -115,6 +115,13 @@ export interface CoreClient {
   isPeerConnected(instanceId: string): boolean;
   /** Drop my data link to a peer (it stays in the lobby). */
   disconnectPeer(instanceId: string): void;
+  /**
+   * Round-trip time to the server in ms (a KEEPALIVE), or -1 until known. Reading measures: about once
+   * a second while read, nothing while not (src/client/ping.ts).
+   */
+  serverPing(): number;
+  /** The same to a linked player (an in-band PING / PONG); -1 also when there is no link to them. */
+  playerPing(instanceId: string): number;
 
   // channels and messages
   openChannel(label: string, ordered: boolean): void;

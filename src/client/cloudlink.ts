@@ -9,6 +9,7 @@ import type { ClientEvents, ConnectionState, ConnectOptions, CoreClient, IceServ
 import { openConnection, sameSettings, settingsOf, type Connection, type ConnectionSettings } from './connection.js';
 import { CloudLinkError, serverCode } from './errors.js';
 import type { Mesh } from './mesh/mesh.js';
+import { UNKNOWN_PING, type PingOptions } from './ping.js';
 import { CLOSE_SESSION_LOST, cancelled, type Mode, type Session } from './session.js';
 import { SyncEngine, type Scope, type SyncStore } from './sync/engine.js';
 import type { ReconnectPolicy } from './reconnect-policy.js';
@@ -24,6 +25,8 @@ export interface CloudLinkClientOptions {
   connectTimeoutMs?: number;
   /** Backoff of the reconnect loop (tests shorten it). */
   reconnect?: Partial<ReconnectPolicy>;
+  /** How often the ping reporters measure (tests measure faster). */
+  ping?: PingOptions;
 }
 
 /** A connect under way: later connects with the same settings share it. */
@@ -156,7 +159,7 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
   }
 
   private async open(options: ConnectOptions, signal: AbortSignal): Promise<void> {
-    const { WebSocket, wrtc, keepaliveMs, connectTimeoutMs, reconnect } = this.options;
+    const { WebSocket, wrtc, keepaliveMs, connectTimeoutMs, reconnect, ping } = this.options;
     const connection = await openConnection(
       options,
       {
@@ -165,6 +168,7 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
         keepaliveMs,
         connectTimeoutMs,
         reconnect,
+        ping,
         ice: () => ({ iceServers: this.iceServers, relayOnly: this.relayOnly }),
         autoReconnect: () => this.autoReconnect,
       },
@@ -244,6 +248,7 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
     this.connection = null;
     for (const off of connection.off) off();
     connection.voice.destroy();
+    connection.ping.destroy();
     connection.mesh.destroy();
     this.emit('mode', '');
     this.emit('disconnected', reason);
@@ -354,6 +359,14 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
 
   disconnectPeer(instanceId: string): void {
     this.reporting(() => this.requireMesh().drop(instanceId, 'disconnected by the project'));
+  }
+
+  serverPing(): number {
+    return this.connection?.ping.toServer() ?? UNKNOWN_PING;
+  }
+
+  playerPing(instanceId: string): number {
+    return this.connection?.ping.toPlayer(instanceId) ?? UNKNOWN_PING;
   }
 
   // ── channels and messages ───────────────────────────────────────────────────────────

@@ -1,8 +1,9 @@
 // One connection to the server and what lives exactly as long as it: the session, the mesh of peer
-// links and voice. Opening it can be cancelled at any step, and then nothing stays open.
+// links, voice and ping. Opening it can be cancelled at any step, and then nothing stays open.
 import type { ConnectOptions, IceServer } from './api.js';
 import { KeyPair } from './e2ee.js';
 import { Mesh } from './mesh/mesh.js';
+import { Ping, type PingOptions } from './ping.js';
 import { cancelled, Session } from './session.js';
 import { Voice } from './voice.js';
 import type { ReconnectPolicy } from './reconnect-policy.js';
@@ -20,6 +21,7 @@ export interface Connection {
   session: Session;
   mesh: Mesh;
   voice: Voice;
+  ping: Ping;
   /** Removes the facade's listeners. */
   off: (() => void)[];
 }
@@ -29,6 +31,7 @@ export interface ConnectionEnv {
   wrtc?: object;
   keepaliveMs?: number;
   connectTimeoutMs?: number;
+  ping?: PingOptions;
   /** ICE settings as they are when the mesh is built. */
   ice: () => { iceServers: IceServer[]; relayOnly: boolean };
   /** Whether a drop is resumed (asked at each drop). */
@@ -40,7 +43,7 @@ export const settingsOf = (options: ConnectOptions): ConnectionSettings => ({ ur
 
 export const sameSettings = (a: ConnectionSettings, b: ConnectionSettings): boolean => a.url === b.url && a.username === b.username && a.ugi === b.ugi;
 
-/** Opens the socket, identifies (INIT) and builds the mesh and voice on it. Aborting `signal` rejects with 'cancelled'. */
+/** Opens the socket, identifies (INIT) and builds the mesh, voice and ping on it. Aborting `signal` rejects with 'cancelled'. */
 export async function openConnection(options: ConnectOptions, env: ConnectionEnv, signal: AbortSignal): Promise<Connection> {
   const keys = options.encryption ? await KeyPair.generate() : null;
   const session = await Session.connect({
@@ -68,5 +71,5 @@ export async function openConnection(options: ConnectOptions, env: ConnectionEnv
     throw cancelled();
   }
   const mesh = new Mesh(session, { wrtc: env.wrtc, ...env.ice(), keys, connectTimeoutMs: env.connectTimeoutMs });
-  return { settings: settingsOf(options), session, mesh, voice: new Voice(mesh), off: [] };
+  return { settings: settingsOf(options), session, mesh, voice: new Voice(mesh), ping: new Ping(session, mesh, env.ping), off: [] };
 }

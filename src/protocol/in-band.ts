@@ -6,6 +6,8 @@ import { array, boolean, integer, json, none, object, ProtocolError, scratchValu
 export const networkId = string({ min: 1, max: L.NETWORK_ID_MAX });
 export const channelLabel = string({ min: 1, max: L.CHANNEL_LABEL_MAX, printable: true });
 export const channelId = integer(L.FIRST_CHANNEL_ID, L.LAST_CHANNEL_ID);
+/** A PING's token, echoed by its PONG (a counter of the pinging client). */
+export const pingToken = integer(0, Number.MAX_SAFE_INTEGER);
 
 export const listMethods = ['set', 'replace', 'length', 'reset'] as const;
 export type ListMethod = (typeof listMethods)[number];
@@ -29,6 +31,9 @@ export const peerOpcodes = {
   NEW_CHAN: object({ id: channelId, label: channelLabel, ordered: boolean }),
   HANGUP: none,
   DECLINE: none,
+  /** Round-trip probe (docs/protocol-notes.md): answered at once with PONG and the same token. */
+  PING: pingToken,
+  PONG: pingToken,
 } satisfies Record<string, Check<unknown>>;
 
 export type PeerOpcode = keyof typeof peerOpcodes;
@@ -88,6 +93,7 @@ export type PeerPacket =
   | MergedListPacket
   | (PeerPacketBase & { opcode: 'NEW_CHAN'; payload: Infer<(typeof peerOpcodes)['NEW_CHAN']> })
   | (PeerPacketBase & { opcode: 'HANGUP' | 'DECLINE'; payload?: undefined })
+  | (PeerPacketBase & { opcode: 'PING' | 'PONG'; payload: number })
   | (PeerPacketBase & { opcode: 'P_MSG' | 'P_VAR' | 'P_LIST'; sealed: [string, string] });
 
 export type SealedPacket = Extract<PeerPacket, { sealed: [string, string] }>;

@@ -36,7 +36,7 @@ const blocks = () => info().blocks.filter((b): b is Exclude<Info['blocks'][numbe
 describe('getInfo', () => {
   it('is well formed: unique opcodes, [ARGS] match arguments, menus exist, a method per block', () => {
     const all = blocks();
-    expect(all.length).toBeGreaterThanOrEqual(70);
+    expect(all.length).toBeGreaterThanOrEqual(95);
     expect(new Set(all.map((b) => b.opcode)).size).toBe(all.length);
     for (const block of all) {
       const inText = [...block.text.matchAll(/\[([A-Z_0-9]+)\]/g)].map((m) => m[1]).sort();
@@ -205,6 +205,13 @@ describe('block → core mapping', () => {
       ['setVolume', 'p-2', 35],
       ['setVoicePosition', 'p-2', 1, -2, 0],
     ]);
+  });
+
+  it('reports the pings as numbers, for the player named by id', () => {
+    expect(run('serverPing')).toBe(12);
+    expect(run('playerPing', { PLAYER: 'p-2' })).toBe(34);
+    expect(run('playerPing', { PLAYER: 7 })).toBe(-1);
+    expect(client.calls.slice(-3)).toEqual([['serverPing'], ['playerPing', 'p-2'], ['playerPing', '7']]);
   });
 });
 

@@ -47,6 +47,7 @@ export function fakeClient(): CoreClient & {
     players: ['p-2', 'p-3'],
     channels: ['default', 'chat'],
     callState: 'idle',
+    serverPing: 12,
   };
   const usernames: Record<string, string> = { 'p-2': 'bob', 'p-3': 'cat' };
   // Like the real core: "last error" + the error event (which runs the error hat), once per error.
@@ -82,6 +83,7 @@ export function fakeClient(): CoreClient & {
         }
         if (property === 'usernameOf') return usernames[String(args[0])] ?? '';
         if (property === 'isPeerConnected') return args[0] === 'p-2';
+        if (property === 'playerPing') return args[0] === 'p-2' ? 34 : -1;
         const result = results[property];
         return [
           'connect',

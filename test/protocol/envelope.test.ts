@@ -90,6 +90,8 @@ describe('in-band messages', () => {
       { opcode: 'G_VAR', id: 'score', payload: 5, seq: 3 },
       { opcode: 'G_LIST', id: 'l', method: 'replace', payload: { index: 2, value: 'x' }, seq: 4, base: [3, 'abc'] },
       { opcode: 'P_LIST', id: 'l', method: 'length', payload: 0, seq: 5 },
+      { opcode: 'PING', payload: 17 },
+      { opcode: 'PONG', payload: 16, recipient: 'abc' },
     ];
     expect(decodePeerMessage(encodePeerMessage(batch))).toEqual(batch);
   });
@@ -101,6 +103,8 @@ describe('in-band messages', () => {
     ['replace shape', '{"opcode":"G_LIST","method":"replace","payload":{"index":-1,"value":1},"id":"a","seq":1}', 'packet.payload.index'],
     ['channel id', '{"opcode":"NEW_CHAN","payload":{"id":1,"label":"x","ordered":true}}', 'packet.payload.id must be an integer from 16'],
     ['batch entry', '[{"opcode":"G_MSG","payload":1},{"opcode":"X"}]', 'unknown opcode "X"'],
+    ['ping without token', '{"opcode":"PING"}', 'packet.payload must be an integer'],
+    ['pong token', '{"opcode":"PONG","payload":-1}', 'packet.payload must be an integer from 0'],
   ])('rejects %s', (_name, text, expected) => {
     expect(reason(() => decodePeerMessage(text))).toContain(expected);
   });

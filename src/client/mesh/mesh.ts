@@ -44,7 +44,7 @@ export type MeshEvents = {
   'channel-open': [peerId: string, label: string];
   'channel-close': [peerId: string, label: string];
   message: [message: MeshMessage];
-  /** Every valid in-band packet other than messages and NEW_CHAN (sync, voice control). */
+  /** Every valid in-band packet other than messages and NEW_CHAN (sync, voice control, PING/PONG). */
   packet: [peerId: string, channel: string, packet: PeerPacket];
   stream: [peerId: string, stream: MediaStream];
   /** Something went wrong that no caller is waiting for (a link failed, a bad packet arrived). */
