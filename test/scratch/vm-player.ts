@@ -6,6 +6,7 @@ import WebSocket from 'ws';
 import { createExtension } from '../../blocks/extension.js';
 import type { ScratchRuntime, ScratchTarget } from '../../blocks/scratch.js';
 import { nodeScratch } from '../../examples/lib/extension-shape.js';
+import type { ReconnectPolicy } from '../../src/client/reconnect-policy.js';
 import { CloudLinkClient } from '../../src/client/cloudlink.js';
 import type { WebSocketConstructor } from '../../src/client/websocket.js';
 
@@ -31,17 +32,19 @@ export class VmPlayer {
 
   /**
    * `vm`: another VM than the npm scratch-vm (TurboWarp's, test/contracts/vms.ts); `WebSocket`: another
-   * class than `ws`; `wrtc`: another WebRTC than @roamhq/wrtc (test/helpers/idle-wrtc.ts).
+   * class than `ws`; `wrtc`: another WebRTC than @roamhq/wrtc (test/helpers/idle-wrtc.ts); `reconnect`:
+   * a faster reconnect backoff.
    */
   constructor(
     readonly name: string,
-    options: { vm?: VirtualMachineLike; WebSocket?: WebSocketConstructor; wrtc?: object } = {},
+    options: { vm?: VirtualMachineLike; WebSocket?: WebSocketConstructor; wrtc?: object; reconnect?: Partial<ReconnectPolicy> } = {},
   ) {
     this.vm = options.vm ?? new VirtualMachine();
     this.client = new CloudLinkClient({
       WebSocket: options.WebSocket ?? (WebSocket as unknown as WebSocketConstructor),
       wrtc: options.wrtc ?? wrtc,
       keepaliveMs: 0,
+      ...(options.reconnect ? { reconnect: options.reconnect } : {}),
     });
     const extension = createExtension(nodeScratch(this.vm.runtime), this.client);
     this.vm.extensionManager.nextExtensionWorker = nextServiceNumber++;
