@@ -1,6 +1,6 @@
 // Out-of-band opcodes (client ↔ signaling server), protocol.md §2: one payload validator per opcode.
 import * as L from './limits.js';
-import { array, boolean, either, integer, json, literal, none, object, optional, string, type Check, type Infer } from './schema.js';
+import { array, boolean, either, integer, json, literal, none, object, optional, ProtocolError, string, type Check, type Infer } from './schema.js';
 
 export const username = string({ min: 1, max: L.USERNAME_MAX, printable: true });
 export const lobbyName = string({ min: 1, max: L.LOBBY_NAME_MAX, printable: true });
@@ -25,6 +25,21 @@ export const user = object({
   pubkey: optional(string({ max: L.PUBKEY_MAX })),
 });
 export type User = Infer<typeof user>;
+
+/** A `stun:`, `stuns:`, `turn:` or `turns:` URL (RFC 7064/7065), as RTCIceServer.urls takes it. */
+const iceUrl: Check<string> = (value, path) => {
+  const url = string({ min: 1, max: L.ICE_URL_MAX, printable: true })(value, path);
+  if (!/^(stuns?|turns?):/.test(url)) throw new ProtocolError(`${path} must be a stun:, stuns:, turn: or turns: URL`);
+  return url;
+};
+
+/** An RTCIceServer: TURN servers carry the short-lived credentials the server minted (docs/protocol-notes.md). */
+export const iceServer = object({
+  urls: array(iceUrl, L.ICE_SERVERS_MAX),
+  username: optional(string({ max: L.ICE_CREDENTIAL_MAX })),
+  credential: optional(string({ max: L.ICE_CREDENTIAL_MAX })),
+});
+export type IceServerInfo = Infer<typeof iceServer>;
 
 export const lobbyInfo = object({
   name: lobbyName,
@@ -75,7 +90,12 @@ const ackText = string({ max: 64 });
 
 /** Server → client. */
 export const serverOpcodes = {
-  INIT_OK: object({ instance_id: instanceId, user_id: string({ min: 1, max: L.INSTANCE_ID_MAX }), username }),
+  INIT_OK: object({
+    instance_id: instanceId,
+    user_id: string({ min: 1, max: L.INSTANCE_ID_MAX }),
+    username,
+    ice_servers: optional(array(iceServer, L.ICE_SERVERS_MAX)),
+  }),
   KEEPALIVE_ACK: none,
   LIST_ACK: array(lobbyName, 100_000),
   FIND_ACK: either(lobbyInfo, literal('not found'), 'lobby info or "not found"'),

@@ -2,6 +2,7 @@
 import type { Lobby } from './lobby.js';
 import type { Logger } from './log.js';
 import type { LobbyStore } from './store.js';
+import type { TurnOptions } from './turn.js';
 import type { ClientPayloads, RelayedOpcode, User } from '../protocol/index.js';
 
 /** Checks an INIT token; resolves with the account's user id, or null to refuse. */
@@ -34,4 +35,5 @@ export interface ServerContext {
   log: Logger;
   tokenVerifier?: TokenVerifier;
   relay?: RelayProvider;
+  turn?: TurnOptions;
 }

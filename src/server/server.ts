@@ -14,6 +14,7 @@ import { removeMember } from './membership.js';
 import { Player } from './player.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { MemoryStore, type LobbyStore } from './store.js';
+import { checkTurnOptions, type TurnOptions } from './turn.js';
 
 export interface ServerOptions {
   host?: string;
@@ -29,6 +30,8 @@ export interface ServerOptions {
   tokenVerifier?: TokenVerifier;
   relay?: RelayProvider;
   store?: LobbyStore;
+  /** TURN service whose short-lived credentials each player gets in INIT_OK (src/server/turn.ts). */
+  turn?: TurnOptions;
 }
 
 export interface RunningServer {
@@ -82,7 +85,8 @@ function refuseUpgrade(socket: Duplex, status: string): void {
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const log = options.logger ?? jsonLogger();
   const store = options.store ?? new MemoryStore();
-  const ctx: ServerContext = { store, log, tokenVerifier: options.tokenVerifier, relay: options.relay };
+  if (options.turn) checkTurnOptions(options.turn);
+  const ctx: ServerContext = { store, log, tokenVerifier: options.tokenVerifier, relay: options.relay, turn: options.turn };
   const rate: RateLimitOptions = {
     perSecond: RATE_PER_SECOND,
     burst: RATE_BURST,
@@ -170,7 +174,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const port = typeof address === 'object' && address ? address.port : 0;
   const host = options.host ?? '127.0.0.1';
   const hostForUrl = host.includes(':') ? `[${host}]` : host;
-  log('info', 'server.listening', { host, port });
+  log('info', 'server.listening', { host, port, ...(options.turn ? { turn: options.turn.urls } : {}) });
 
   let closing: Promise<void> | null = null;
   return {
