@@ -8,6 +8,7 @@ import { DEFAULT_CHANNEL } from '../peer/link.js';
 import type { ClientEvents, ConnectOptions, CoreClient, IceServer, LobbyOptions } from './api.js';
 import { openConnection, sameSettings, settingsOf, type Connection, type ConnectionSettings } from './connection.js';
 import { CloudLinkError, serverCode } from './errors.js';
+import { iceServersFor } from './ice-servers.js';
 import type { Mesh } from './mesh/mesh.js';
 import { cancelled, type Mode, type Session } from './session.js';
 import { SyncEngine, type Scope, type SyncStore } from './sync/engine.js';
@@ -35,7 +36,8 @@ const isObject = (value: unknown): value is object => (typeof value === 'object'
 export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient {
   private connection: Connection | null = null;
   private attempt: Attempt | null = null;
-  private iceServers: IceServer[] = [];
+  /** The project's own STUN/TURN list; null until it sets one (then the defaults apply: ice-servers.ts). */
+  private iceServers: IceServer[] | null = null;
   private relayOnly = false;
   private failure: CloudLinkError | null = null;
   /** Every error reported so far (and what it was reported as), so none is reported twice. */
@@ -110,7 +112,8 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
 
   setIceServers(servers: IceServer[]): void {
     this.iceServers = servers;
-    this.connection?.mesh.configure({ iceServers: servers });
+    const connection = this.connection;
+    connection?.mesh.configure({ iceServers: iceServersFor(connection.settings.url, servers, connection.session.iceServers) });
   }
 
   setRelayOnly(relayOnly: boolean): void {

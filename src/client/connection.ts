@@ -2,6 +2,7 @@
 // links and voice. Opening it can be cancelled at any step, and then nothing stays open.
 import type { ConnectOptions, IceServer } from './api.js';
 import { KeyPair } from './e2ee.js';
+import { iceServersFor } from './ice-servers.js';
 import { Mesh } from './mesh/mesh.js';
 import { cancelled, Session } from './session.js';
 import { Voice } from './voice.js';
@@ -28,8 +29,8 @@ export interface ConnectionEnv {
   wrtc?: object;
   keepaliveMs?: number;
   connectTimeoutMs?: number;
-  /** ICE settings as they are when the mesh is built. */
-  ice: () => { iceServers: IceServer[]; relayOnly: boolean };
+  /** ICE settings as they are when the mesh is built; `iceServers` null when the project set none. */
+  ice: () => { iceServers: IceServer[] | null; relayOnly: boolean };
 }
 
 export const settingsOf = (options: ConnectOptions): ConnectionSettings => ({ url: options.url, username: options.username, ugi: options.ugi ?? 'default' });
@@ -61,6 +62,13 @@ export async function openConnection(options: ConnectOptions, env: ConnectionEnv
     session.close();
     throw cancelled();
   }
-  const mesh = new Mesh(session, { wrtc: env.wrtc, ...env.ice(), keys, connectTimeoutMs: env.connectTimeoutMs });
+  const { iceServers, relayOnly } = env.ice();
+  const mesh = new Mesh(session, {
+    wrtc: env.wrtc,
+    iceServers: iceServersFor(options.url, iceServers, session.iceServers),
+    relayOnly,
+    keys,
+    connectTimeoutMs: env.connectTimeoutMs,
+  });
   return { settings: settingsOf(options), session, mesh, voice: new Voice(mesh), off: [] };
 }

@@ -19,6 +19,7 @@ import {
   type User,
 } from '../protocol/index.js';
 import { Emitter } from '../peer/emitter.js';
+import type { IceServer } from './api.js';
 import { CloudLinkError, serverCode, type ErrorCode } from './errors.js';
 import type { WebSocketConstructor, WebSocketLike } from './websocket.js';
 
@@ -104,6 +105,8 @@ export class Session extends Emitter<SessionEvents> {
   readonly peers = new Map<string, User>();
   /** The lobby's relay peer, when it has one (§5); not a member. */
   relayId: string | null = null;
+  /** TURN servers with short-lived credentials, handed out by the server in INIT_OK (none when it has no TURN). */
+  iceServers: IceServer[] = [];
 
   private readonly pending = new Map<string, Pending>();
   private readonly waits = new Set<StateWait>();
@@ -180,8 +183,9 @@ export class Session extends Emitter<SessionEvents> {
 
   async init(username: string, extra: { token?: string; pubkey?: string } = {}): Promise<User> {
     const reply = await this.request('INIT', { username, ...extra });
-    const ok = reply.payload as ServerPayloads['INIT_OK'];
+    const { ice_servers, ...ok } = reply.payload as ServerPayloads['INIT_OK'];
     this.me = { ...ok, ...(extra.pubkey ? { pubkey: extra.pubkey } : {}) };
+    this.iceServers = ice_servers ?? [];
     this.startKeepalive();
     return this.me;
   }
