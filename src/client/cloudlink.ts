@@ -8,6 +8,7 @@ import { DEFAULT_CHANNEL } from '../peer/link.js';
 import type { ClientEvents, ConnectionState, ConnectOptions, CoreClient, IceServer, LobbyOptions } from './api.js';
 import { openConnection, sameSettings, settingsOf, type Connection, type ConnectionSettings } from './connection.js';
 import { CloudLinkError, serverCode } from './errors.js';
+import { iceServersFor } from './ice-servers.js';
 import type { Mesh } from './mesh/mesh.js';
 import { UNKNOWN_PING, type PingOptions } from './ping.js';
 import { CLOSE_SESSION_LOST, cancelled, type Mode, type Session } from './session.js';
@@ -41,7 +42,8 @@ const isObject = (value: unknown): value is object => (typeof value === 'object'
 export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient {
   private connection: Connection | null = null;
   private attempt: Attempt | null = null;
-  private iceServers: IceServer[] = [];
+  /** The project's own STUN/TURN list; null until it sets one (then the defaults apply: ice-servers.ts). */
+  private iceServers: IceServer[] | null = null;
   private relayOnly = false;
   private autoReconnect = true;
   private failure: CloudLinkError | null = null;
@@ -117,7 +119,8 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
 
   setIceServers(servers: IceServer[]): void {
     this.iceServers = servers;
-    this.connection?.mesh.configure({ iceServers: servers });
+    const connection = this.connection;
+    connection?.mesh.configure({ iceServers: iceServersFor(connection.settings.url, servers, connection.session.iceServers) });
   }
 
   setAutoReconnect(on: boolean): void {

@@ -2,6 +2,7 @@
 // links, voice and ping. Opening it can be cancelled at any step, and then nothing stays open.
 import type { ConnectOptions, IceServer } from './api.js';
 import { KeyPair } from './e2ee.js';
+import { iceServersFor } from './ice-servers.js';
 import { Mesh } from './mesh/mesh.js';
 import { Ping, type PingOptions } from './ping.js';
 import { cancelled, Session } from './session.js';
@@ -32,8 +33,8 @@ export interface ConnectionEnv {
   keepaliveMs?: number;
   connectTimeoutMs?: number;
   ping?: PingOptions;
-  /** ICE settings as they are when the mesh is built. */
-  ice: () => { iceServers: IceServer[]; relayOnly: boolean };
+  /** ICE settings as they are when the mesh is built; `iceServers` null when the project set none. */
+  ice: () => { iceServers: IceServer[] | null; relayOnly: boolean };
   /** Whether a drop is resumed (asked at each drop). */
   autoReconnect: () => boolean;
   reconnect?: Partial<ReconnectPolicy>;
@@ -70,6 +71,13 @@ export async function openConnection(options: ConnectOptions, env: ConnectionEnv
     session.close();
     throw cancelled();
   }
-  const mesh = new Mesh(session, { wrtc: env.wrtc, ...env.ice(), keys, connectTimeoutMs: env.connectTimeoutMs });
+  const { iceServers, relayOnly } = env.ice();
+  const mesh = new Mesh(session, {
+    wrtc: env.wrtc,
+    iceServers: iceServersFor(options.url, iceServers, session.iceServers),
+    relayOnly,
+    keys,
+    connectTimeoutMs: env.connectTimeoutMs,
+  });
   return { settings: settingsOf(options), session, mesh, voice: new Voice(mesh), ping: new Ping(session, mesh, env.ping), off: [] };
 }

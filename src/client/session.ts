@@ -19,6 +19,7 @@ import {
   type User,
 } from '../protocol/index.js';
 import { Emitter } from '../peer/emitter.js';
+import type { IceServer } from './api.js';
 import { CloudLinkError, serverCode, type ErrorCode } from './errors.js';
 import { reconnectDelay, resolvePolicy, type ReconnectPolicy } from './reconnect-policy.js';
 import type { WebSocketConstructor, WebSocketLike } from './websocket.js';
@@ -121,6 +122,8 @@ export class Session extends Emitter<SessionEvents> {
   readonly peers = new Map<string, User>();
   /** The lobby's relay peer, when it has one (§5); not a member. */
   relayId: string | null = null;
+  /** TURN servers with short-lived credentials, handed out by the server in INIT_OK (none when it has no TURN). */
+  iceServers: IceServer[] = [];
 
   private readonly pending = new Map<string, Pending>();
   private readonly waits = new Set<StateWait>();
@@ -188,9 +191,10 @@ export class Session extends Emitter<SessionEvents> {
 
   async init(username: string, extra: { token?: string; pubkey?: string } = {}): Promise<User> {
     const reply = await this.request('INIT', { username, ...extra });
-    const { resume_token, ...ok } = reply.payload as ServerPayloads['INIT_OK'];
+    const { resume_token, ice_servers, ...ok } = reply.payload as ServerPayloads['INIT_OK'];
     this.resumeToken = resume_token;
     this.me = { ...ok, ...(extra.pubkey ? { pubkey: extra.pubkey } : {}) };
+    this.iceServers = ice_servers ?? [];
     this.startKeepalive();
     return this.me;
   }

@@ -31,7 +31,7 @@ export type LinkEvents = {
 };
 
 interface PeerInternals {
-  _pc: RTCPeerConnection;
+  _pc: RTCPeerConnection & { onicecandidateerror: ((event: RTCPeerConnectionIceErrorEvent) => void) | null };
   _channel: RTCDataChannel | null;
   _onChannelMessage: (event: MessageEvent) => void;
 }
@@ -48,6 +48,8 @@ export class PeerLink extends Emitter<LinkEvents> {
   private readonly pendingChannels = new Map<string, RTCDataChannel>();
   connected = false;
   closed = false;
+  /** What a TURN server last answered this link's ICE agent with, e.g. a refused credential; said when the link fails to open. */
+  turnError: string | null = null;
   private firstSignalSent = false;
 
   constructor(options: LinkOptions) {
@@ -69,6 +71,12 @@ export class PeerLink extends Emitter<LinkEvents> {
     // Take the default channel's messages straight from simple-peer's handler: its stream layer would
     // copy each into a Buffer, and messages that arrive before its 'connect' event must not be lost.
     this.internals._onChannelMessage = (event: MessageEvent) => this.received(DEFAULT_CHANNEL, event.data);
+    // A TURN server that answered with an error (300–699: 401 for a wrong or expired credential). Other
+    // ICE errors (701: a server unreachable from one network interface) are routine and not kept.
+    this.internals._pc.onicecandidateerror = (event) => {
+      if (/^turns?:/.test(event.url) && event.errorCode >= 300 && event.errorCode < 700)
+        this.turnError = `TURN server ${event.url} answered ${event.errorCode} ${event.errorText}`;
+    };
     this.peer.on('connect', () => this.opened());
     this.peer.on('stream', (stream: MediaStream) => this.emit('stream', stream));
     this.peer.on('error', (error: Error) => this.shutdown(error.message));

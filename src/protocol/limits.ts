@@ -17,6 +17,10 @@ export const PUBKEY_MAX = 512;
 export const LISTENER_MAX = 128;
 export const INSTANCE_ID_MAX = 64;
 export const UGI_MAX = 128;
+/** ICE servers handed out in INIT_OK (TURN credentials): servers, URLs each, and their lengths. */
+export const ICE_SERVERS_MAX = 8;
+export const ICE_URL_MAX = 512;
+export const ICE_CREDENTIAL_MAX = 512;
 /** Largest `max_players` a lobby may ask for (the field also takes -1, which means unlimited). */
 export const MAX_PLAYERS_LIMIT = 1000;
 

@@ -1,6 +1,6 @@
 // Out-of-band opcodes (client ↔ signaling server), protocol.md §2: one payload validator per opcode.
 import * as L from './limits.js';
-import { array, boolean, either, integer, json, literal, none, object, optional, string, type Check, type Infer } from './schema.js';
+import { array, boolean, either, integer, json, literal, none, object, optional, ProtocolError, string, type Check, type Infer } from './schema.js';
 
 export const username = string({ min: 1, max: L.USERNAME_MAX, printable: true });
 export const lobbyName = string({ min: 1, max: L.LOBBY_NAME_MAX, printable: true });
@@ -26,6 +26,21 @@ export const user = object({
 });
 export type User = Infer<typeof user>;
 
+/** A `stun:`, `stuns:`, `turn:` or `turns:` URL (RFC 7064/7065), as RTCIceServer.urls takes it. */
+const iceUrl: Check<string> = (value, path) => {
+  const url = string({ min: 1, max: L.ICE_URL_MAX, printable: true })(value, path);
+  if (!/^(stuns?|turns?):/.test(url)) throw new ProtocolError(`${path} must be a stun:, stuns:, turn: or turns: URL`);
+  return url;
+};
+
+/** An RTCIceServer: TURN servers carry the short-lived credentials the server minted (docs/protocol-notes.md). */
+export const iceServer = object({
+  urls: array(iceUrl, L.ICE_SERVERS_MAX),
+  username: optional(string({ max: L.ICE_CREDENTIAL_MAX })),
+  credential: optional(string({ max: L.ICE_CREDENTIAL_MAX })),
+});
+export type IceServerInfo = Infer<typeof iceServer>;
+
 export const lobbyInfo = object({
   name: lobbyName,
   host: user,
@@ -41,12 +56,14 @@ export type LobbyInfo = Infer<typeof lobbyInfo>;
 /** What resumes a seat held after a drop: unguessable, single use (docs/protocol-notes.md). */
 export const resumeToken = string({ min: 1, max: L.RESUME_TOKEN_MAX, printable: true });
 
-/** INIT_OK and RESUME_OK: who I am, and (when the server holds seats) the token that resumes this seat once. */
+/** INIT_OK and RESUME_OK: who I am, the token that resumes this seat once (when the server holds seats), TURN servers. */
 const session = object({
   instance_id: instanceId,
   user_id: string({ min: 1, max: L.INSTANCE_ID_MAX }),
   username,
   resume_token: optional(resumeToken),
+  /** TURN servers with short-lived credentials for this player (INIT_OK only; docs/protocol-notes.md). */
+  ice_servers: optional(array(iceServer, L.ICE_SERVERS_MAX)),
 });
 
 export const manageMethods = ['lock', 'unlock', 'hide', 'show', 'kick', 'change_password', 'change_max_players', 'transfer_ownership', 'close_lobby'] as const;

@@ -4,6 +4,7 @@ import type { Logger } from './log.js';
 import type { Player } from './player.js';
 import type { Seats } from './seats.js';
 import type { LobbyStore } from './store.js';
+import type { TurnOptions } from './turn.js';
 import type { ClientPayloads, RelayedOpcode, User } from '../protocol/index.js';
 
 /** Checks an INIT token; resolves with the account's user id, or null to refuse. */
@@ -43,4 +44,5 @@ export interface ServerContext {
   adopt: (fresh: Player, held: Player, opening: string, missed: string[]) => void;
   tokenVerifier?: TokenVerifier;
   relay?: RelayProvider;
+  turn?: TurnOptions;
 }

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { jsonLogger, type Logger } from './log.js';
 import { webRtcRelay } from './relay/relay-provider.js';
 import { startServer } from './server.js';
+import { checkTurnOptions, DEFAULT_TURN_TTL_SECONDS, type TurnOptions } from './turn.js';
 
 // An empty environment variable counts as unset (hence ||, not ??).
 const options = {
@@ -12,6 +13,9 @@ const options = {
   'rate-limit': { type: 'string', default: process.env.CL5_RATE_LIMIT || '' },
   'log-level': { type: 'string', default: process.env.CL5_LOG_LEVEL || 'info' },
   'resume-grace': { type: 'string', default: process.env.CL5_RESUME_GRACE || '30' },
+  'turn-url': { type: 'string', default: process.env.CL5_TURN_URL || '' },
+  'turn-secret': { type: 'string', default: process.env.CL5_TURN_SECRET || '' },
+  'turn-ttl': { type: 'string', default: process.env.CL5_TURN_TTL || String(DEFAULT_TURN_TTL_SECONDS) },
   help: { type: 'boolean', default: false },
 } as const;
 
@@ -31,7 +35,11 @@ if (values.help) {
   --allowed-origins A,B     browser origins allowed to connect (env CL5_ALLOWED_ORIGINS, default any)
   --rate-limit N            packets per second per connection, bursts of 4N (env CL5_RATE_LIMIT, default 50)
   --log-level LEVEL         info, warn or error (env CL5_LOG_LEVEL, default info)
-  --resume-grace SECONDS    how long a dropped player's seat is held for it to resume (env CL5_RESUME_GRACE, default 30; 0 = off)`);
+  --resume-grace SECONDS    how long a dropped player's seat is held for it to resume (env CL5_RESUME_GRACE, default 30; 0 = off)
+  --turn-url U1,U2          turn:/turns: URLs of a TURN server (coturn) whose short-lived credentials each
+                            player gets at INIT (env CL5_TURN_URL; needs --turn-secret)
+  --turn-secret SECRET      the TURN server's static-auth-secret (env CL5_TURN_SECRET)
+  --turn-ttl SECONDS        how long those credentials are valid (env CL5_TURN_TTL, default ${DEFAULT_TURN_TTL_SECONDS})`);
   process.exit(0);
 }
 
@@ -65,10 +73,32 @@ if (rate !== undefined && !(Number.isFinite(rate) && rate > 0)) {
 }
 
 const resumeGrace = Number(values['resume-grace']);
-if (!(Number.isFinite(resumeGrace) && resumeGrace >= 0)) {
-  console.error(`invalid --resume-grace: ${values['resume-grace']} (seconds, 0 = off)`);
+if (!(Number.isFinite(resumeGrace) && resumeGrace >= 0)) fail(`invalid --resume-grace: ${values['resume-grace']} (seconds, 0 = off)`);
+
+/** --turn-url and --turn-secret come together (or not at all); one clear line when they cannot work. */
+function turnOptions(): TurnOptions | undefined {
+  const urls = values['turn-url']
+    .split(',')
+    .map((url) => url.trim())
+    .filter(Boolean);
+  const secret = values['turn-secret'];
+  if (urls.length === 0 && !secret) return undefined;
+  if (urls.length === 0) return fail('--turn-secret needs --turn-url (the TURN server that shares the secret)');
+  if (!secret) return fail("--turn-url needs --turn-secret (the TURN server's static-auth-secret)");
+  const turn = { urls, secret, ttlSeconds: Number(values['turn-ttl']) };
+  try {
+    checkTurnOptions(turn);
+  } catch (error) {
+    return fail(`${(error as Error).message} (see --help)`);
+  }
+  return turn;
+}
+
+function fail(message: string): never {
+  console.error(message);
   process.exit(2);
 }
+const turn = turnOptions();
 
 const everything = jsonLogger();
 const log: Logger = (level, event, fields) => {
@@ -84,6 +114,7 @@ const server = await startServer({
   logger: log,
   relay: await relayProvider(log),
   resumeGraceMs: resumeGrace * 1000,
+  ...(turn ? { turn } : {}),
   ...(rate === undefined ? {} : { rateLimit: { perSecond: rate, burst: 4 * rate } }),
 }).catch((error: unknown) => {
   // EADDRINUSE and friends: one clear line, not a stack trace.

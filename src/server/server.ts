@@ -15,6 +15,7 @@ import { Player } from './player.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { Seats } from './seats.js';
 import { MemoryStore, type LobbyStore } from './store.js';
+import { checkTurnOptions, type TurnOptions } from './turn.js';
 
 export interface ServerOptions {
   host?: string;
@@ -32,6 +33,8 @@ export interface ServerOptions {
   store?: LobbyStore;
   /** How long the seat of a player whose connection dropped is held for RESUME (default 30 s; 0 = off). */
   resumeGraceMs?: number;
+  /** TURN service whose short-lived credentials each player gets in INIT_OK (src/server/turn.ts). */
+  turn?: TurnOptions;
 }
 
 /** Closes by which a client leaves on purpose (normal, going away, a close frame without a code): its seat is released at once. */
@@ -88,6 +91,7 @@ function refuseUpgrade(socket: Duplex, status: string): void {
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const log = options.logger ?? jsonLogger();
   const store = options.store ?? new MemoryStore();
+  if (options.turn) checkTurnOptions(options.turn);
   const players = new Set<Player>();
   /** Takes a player out for good: its lobby, its name, its seat. */
   const release = (player: Player, why: string) => {
@@ -113,7 +117,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     // The old connection may still look open here (the drop not noticed yet): it is cut, and its close ignored.
     if (old !== held.socket) old.terminate();
   };
-  const ctx: ServerContext = { store, log, seats, adopt, tokenVerifier: options.tokenVerifier, relay: options.relay };
+  const ctx: ServerContext = { store, log, seats, adopt, tokenVerifier: options.tokenVerifier, relay: options.relay, turn: options.turn };
   const rate: RateLimitOptions = {
     perSecond: RATE_PER_SECOND,
     burst: RATE_BURST,
@@ -205,7 +209,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const port = typeof address === 'object' && address ? address.port : 0;
   const host = options.host ?? '127.0.0.1';
   const hostForUrl = host.includes(':') ? `[${host}]` : host;
-  log('info', 'server.listening', { host, port });
+  log('info', 'server.listening', { host, port, ...(options.turn ? { turn: options.turn.urls } : {}) });
 
   let closing: Promise<void> | null = null;
   return {

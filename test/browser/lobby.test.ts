@@ -56,6 +56,14 @@ describe('three TurboWarp pages in one lobby', () => {
     expect(await inbox(bob)).toEqual([]);
   });
 
+  it("gives the links no ICE server: the test's server is on 127.0.0.1, so nothing goes to a public STUN server", async () => {
+    for (const page of [ann, bob, cat]) {
+      const servers = await harness.player(page).iceServers();
+      expect(servers.length).toBeGreaterThanOrEqual(2);
+      expect(servers.filter((list) => list.length > 0)).toEqual([]);
+    }
+  });
+
   it('delivers a private message to its one recipient, with the sender', async () => {
     await setVariable(ann, 'target', ids.cat!);
     await broadcastTo(ann, 'dm');

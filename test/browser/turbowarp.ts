@@ -192,6 +192,11 @@ export class Player {
     return this.page.evaluate(() => window.harness.openChannels());
   }
 
+  /** The ICE servers each of this page's peer connections was given, oldest first. */
+  iceServers(): Promise<RTCIceServer[][]> {
+    return this.page.evaluate(() => window.harness.iceServers());
+  }
+
   /** Waits until each of `labels` is open towards `peers` peers (a named channel is one data channel per peer). */
   waitForChannels(labels: string[], peers: number, timeoutMs = DEFAULT_WAIT_MS): Promise<void> {
     return this.waitFor(
@@ -510,6 +515,7 @@ interface PageHarness {
   snapshot(): Record<string, Record<string, unknown>>;
   threadCount(): number;
   openChannels(): Record<string, number>;
+  iceServers(): RTCIceServer[][];
 }
 
 declare global {

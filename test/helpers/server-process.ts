@@ -41,7 +41,17 @@ export async function bundleServer(): Promise<ServerBundle> {
   return {
     run(args, env = {}) {
       const child = spawn(process.execPath, [entry, ...args], {
-        env: { ...process.env, CL5_HOST: '', CL5_PORT: '', CL5_ALLOWED_ORIGINS: '', CL5_RESUME_GRACE: '', ...env },
+        env: {
+          ...process.env,
+          CL5_HOST: '',
+          CL5_PORT: '',
+          CL5_ALLOWED_ORIGINS: '',
+          CL5_RESUME_GRACE: '',
+          CL5_TURN_URL: '',
+          CL5_TURN_SECRET: '',
+          CL5_TURN_TTL: '',
+          ...env,
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       children.push(child);

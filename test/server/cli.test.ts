@@ -1,7 +1,7 @@
 // The CLI entry (src/server/main.ts), bundled the way build.mjs bundles it and run as a child
 // process: flags and env, the printed URLs, and a graceful SIGTERM (1001 to clients, exit 0).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleServer, printedWsUrl, waitFor, type ServerBundle } from '../helpers/server-process.js';
+import { bundleServer, printedWsUrl, waitFor, type ServerBundle, type ServerProcess } from '../helpers/server-process.js';
 import { RawClient } from './helpers.js';
 
 let bundle: ServerBundle;
@@ -54,5 +54,45 @@ describe('CLI', () => {
     const help = run(['--help']);
     expect(await bounded(help.exited, 5000, 'exit')).toBe(0);
     expect(help.output()).toContain('--allowed-origins');
+  });
+
+  it('hands out TURN credentials configured by --turn-* flags or CL5_TURN_* env, and refuses half a TURN setup', async () => {
+    /** The TURN servers INIT_OK names, and their credential's lifetime as [least, most] seconds (a second may tick during INIT). */
+    const handedOut = async (server: ServerProcess) => {
+      const wsUrl = await printedWsUrl(server);
+      const client = await RawClient.open(wsUrl);
+      const before = Math.floor(Date.now() / 1000);
+      const ok = (await client.request('INIT', { username: 'ann' }, 'INIT_OK')).payload as { ice_servers: { urls: string[]; username: string }[] };
+      const after = Math.floor(Date.now() / 1000);
+      client.ws.close();
+      server.child.kill('SIGTERM');
+      expect(await bounded(server.exited, 5000, 'exit')).toBe(0);
+      const expiry = Number(ok.ice_servers[0]!.username.split(':')[0]);
+      return { urls: ok.ice_servers[0]!.urls, lifetime: [expiry - after, expiry - before] };
+    };
+    const flags = run(['--port', '0', '--turn-url', 'turn:127.0.0.1:3478, turns:127.0.0.1:5349', '--turn-secret', 's', '--turn-ttl', '600']);
+    const fromFlags = await handedOut(flags);
+    expect(fromFlags.urls).toEqual(['turn:127.0.0.1:3478', 'turns:127.0.0.1:5349']);
+    expect(fromFlags.lifetime[0]).toBeLessThanOrEqual(600);
+    expect(fromFlags.lifetime[1]).toBeGreaterThanOrEqual(600);
+    // The listening line names the TURN URLs, never the secret.
+    expect(flags.output()).toContain('"turn":["turn:127.0.0.1:3478","turns:127.0.0.1:5349"]');
+    expect(flags.output()).not.toContain('"s"');
+
+    const fromEnv = await handedOut(run(['--port', '0'], { CL5_TURN_URL: 'turn:127.0.0.1:3478', CL5_TURN_SECRET: 's' }));
+    expect(fromEnv.urls).toEqual(['turn:127.0.0.1:3478']);
+    expect(fromEnv.lifetime[0]).toBeLessThanOrEqual(86_400);
+    expect(fromEnv.lifetime[1]).toBeGreaterThanOrEqual(86_400);
+
+    for (const [args, message] of [
+      [['--turn-url', 'turn:127.0.0.1:3478'], '--turn-url needs --turn-secret'],
+      [['--turn-secret', 's'], '--turn-secret needs --turn-url'],
+      [['--turn-url', 'stun:127.0.0.1:3478', '--turn-secret', 's'], 'not a turn: or turns: URL'],
+      [['--turn-url', 'turn:127.0.0.1:3478', '--turn-secret', 's', '--turn-ttl', 'soon'], 'credential lifetime'],
+    ] as const) {
+      const bad = run(['--port', '0', ...args]);
+      expect(await bounded(bad.exited, 5000, 'exit')).toBe(2);
+      expect(bad.output()).toContain(message);
+    }
   });
 });

@@ -80,7 +80,7 @@ export class Links extends Emitter<LinksEvents> {
     });
     const state: LinkState = { link, attempt };
     this.states.set(peerId, state);
-    state.timer = setTimeout(() => link.destroy('connect timeout'), this.options.connectTimeoutMs);
+    state.timer = setTimeout(() => link.destroy(link.turnError ? `connect timeout (${link.turnError})` : 'connect timeout'), this.options.connectTimeoutMs);
     link.on('open', () => {
       clearTimeout(state.timer);
       // The retry budget is per failure: a link that opened and drops later gets it afresh.

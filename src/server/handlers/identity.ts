@@ -1,6 +1,7 @@
 // INIT (who am I, in which game) and KEEPALIVE.
 import { randomUUID } from 'node:crypto';
 import { encodePacket, Warning } from '../../protocol/index.js';
+import { turnCredentials } from '../turn.js';
 import { reply, warn, type Handler } from './request.js';
 
 export const init: Handler<'INIT'> = async (request) => {
@@ -36,7 +37,19 @@ export const init: Handler<'INIT'> = async (request) => {
   };
   ctx.store.addPlayer(player);
   ctx.log('info', 'player.init', { game: player.game, player: instanceId, username: payload.username, e2ee: !!payload.pubkey });
-  reply(request, 'INIT_OK', withToken({ instance_id: instanceId, user_id: userId, username: payload.username }, ctx.seats.issue(player)));
+  reply(
+    request,
+    'INIT_OK',
+    withToken(
+      {
+        instance_id: instanceId,
+        user_id: userId,
+        username: payload.username,
+        ...(ctx.turn ? { ice_servers: [turnCredentials(ctx.turn, instanceId)] } : {}),
+      },
+      ctx.seats.issue(player),
+    ),
+  );
 };
 
 /**

@@ -29,6 +29,20 @@
     };
   }
 
+  // The ICE servers of every peer connection the page makes (simple-peer takes the global class when
+  // it opens a link): the test server is on 127.0.0.1, so the extension must give its links none and
+  // not one STUN packet leaves the machine. Test page only.
+  const iceServers = [];
+  if (window.RTCPeerConnection) {
+    const Native = window.RTCPeerConnection;
+    window.RTCPeerConnection = class extends Native {
+      constructor(...args) {
+        super(...args);
+        iceServers.push(this.getConfiguration().iceServers);
+      }
+    };
+  }
+
   let scaffolding = null;
   let vm = null;
 
@@ -135,6 +149,10 @@
       const open = {};
       for (const channel of dataChannels) if (channel.readyState === 'open') open[channel.label] = (open[channel.label] || 0) + 1;
       return open;
+    },
+    /** The ICE servers each peer connection made so far was given, oldest first. */
+    iceServers() {
+      return iceServers.slice();
     },
     stopAll() {
       vm.stopAll();
