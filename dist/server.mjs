@@ -84,10 +84,14 @@ var USERNAME_MAX = 64;
 var LOBBY_NAME_MAX = 64;
 var PASSWORD_MAX = 128;
 var TOKEN_MAX = 4096;
+var RESUME_TOKEN_MAX = 128;
 var PUBKEY_MAX = 512;
 var LISTENER_MAX = 128;
 var INSTANCE_ID_MAX = 64;
 var UGI_MAX = 128;
+var ICE_SERVERS_MAX = 8;
+var ICE_URL_MAX = 512;
+var ICE_CREDENTIAL_MAX = 512;
 var MAX_PLAYERS_LIMIT = 1e3;
 var CHANNEL_LABEL_MAX = 64;
 var FIRST_CHANNEL_ID = 16;
@@ -117,6 +121,16 @@ var user = object({
   username,
   pubkey: optional(string({ max: PUBKEY_MAX }))
 });
+var iceUrl = (value, path2) => {
+  const url = string({ min: 1, max: ICE_URL_MAX, printable: true })(value, path2);
+  if (!/^(stuns?|turns?):/.test(url)) throw new ProtocolError(`${path2} must be a stun:, stuns:, turn: or turns: URL`);
+  return url;
+};
+var iceServer = object({
+  urls: array(iceUrl, ICE_SERVERS_MAX),
+  username: optional(string({ max: ICE_CREDENTIAL_MAX })),
+  credential: optional(string({ max: ICE_CREDENTIAL_MAX }))
+});
 var lobbyInfo = object({
   name: lobbyName,
   host: user,
@@ -127,6 +141,15 @@ var lobbyInfo = object({
   relay_enabled: boolean,
   hidden: boolean
 });
+var resumeToken = string({ min: 1, max: RESUME_TOKEN_MAX, printable: true });
+var session = object({
+  instance_id: instanceId,
+  user_id: string({ min: 1, max: INSTANCE_ID_MAX }),
+  username,
+  resume_token: optional(resumeToken),
+  /** TURN servers with short-lived credentials for this player (INIT_OK only; docs/protocol-notes.md). */
+  ice_servers: optional(array(iceServer, ICE_SERVERS_MAX))
+});
 var manageMethods = ["lock", "unlock", "hide", "show", "kick", "change_password", "change_max_players", "transfer_ownership", "close_lobby"];
 var clientOpcodes = {
   INIT: object({
@@ -134,6 +157,8 @@ var clientOpcodes = {
     token: optional(string({ max: TOKEN_MAX })),
     pubkey: optional(string({ min: 1, max: PUBKEY_MAX }))
   }),
+  /** First packet of a new connection instead of INIT: take back a seat held after a drop (docs/protocol-notes.md). */
+  RESUME: object({ token: resumeToken, received: integer(0, Number.MAX_SAFE_INTEGER) }),
   KEEPALIVE: none,
   LIST_LOBBIES: none,
   FIND_LOBBY: lobbyName,
@@ -154,7 +179,8 @@ var clientOpcodes = {
 };
 var ackText = string({ max: 64 });
 var serverOpcodes = {
-  INIT_OK: object({ instance_id: instanceId, user_id: string({ min: 1, max: INSTANCE_ID_MAX }), username }),
+  INIT_OK: session,
+  RESUME_OK: session,
   KEEPALIVE_ACK: none,
   LIST_ACK: array(lobbyName, 1e5),
   FIND_ACK: either(lobbyInfo, literal("not found"), 'lobby info or "not found"'),
@@ -201,13 +227,15 @@ var Warning = {
   usernameTaken: "username taken",
   rateLimited: "rate limited: slow down",
   kicked: "kicked from the lobby",
-  voiceNotRelayed: "voice is not relayed: calls need a direct link between the two players"
+  voiceNotRelayed: "voice is not relayed: calls need a direct link between the two players",
+  sessionExpired: "session expired: no seat is held for this token"
 };
 
 // src/protocol/in-band.ts
 var networkId = string({ min: 1, max: NETWORK_ID_MAX });
 var channelLabel = string({ min: 1, max: CHANNEL_LABEL_MAX, printable: true });
 var channelId = integer(FIRST_CHANNEL_ID, LAST_CHANNEL_ID);
+var pingToken = integer(0, Number.MAX_SAFE_INTEGER);
 var listMethods = ["set", "replace", "length", "reset"];
 var listPayloads = {
   set: array(scratchValue, LIST_ITEMS_MAX),
@@ -225,7 +253,10 @@ var peerOpcodes = {
   P_LIST: json,
   NEW_CHAN: object({ id: channelId, label: channelLabel, ordered: boolean }),
   HANGUP: none,
-  DECLINE: none
+  DECLINE: none,
+  /** Round-trip probe (docs/protocol-notes.md): answered at once with PONG and the same token. */
+  PING: pingToken,
+  PONG: pingToken
 };
 var syncOpcodes = ["G_VAR", "P_VAR", "G_LIST", "P_LIST"];
 var isSyncOpcode = (opcode) => syncOpcodes.includes(opcode);
@@ -483,6 +514,8 @@ var PeerLink = class extends Emitter {
   pendingChannels = /* @__PURE__ */ new Map();
   connected = false;
   closed = false;
+  /** What a TURN server last answered this link's ICE agent with, e.g. a refused credential; said when the link fails to open. */
+  turnError = null;
   firstSignalSent = false;
   constructor(options2) {
     super(options2.onListenerError);
@@ -501,6 +534,10 @@ var PeerLink = class extends Emitter {
       options2.onSignal(signal2, !opening ? "ICE" : signal2.type === "offer" ? "MAKE_OFFER" : "MAKE_ANSWER");
     });
     this.internals._onChannelMessage = (event) => this.received(DEFAULT_CHANNEL, event.data);
+    this.internals._pc.onicecandidateerror = (event) => {
+      if (/^turns?:/.test(event.url) && event.errorCode >= 300 && event.errorCode < 700)
+        this.turnError = `TURN server ${event.url} answered ${event.errorCode} ${event.errorText}`;
+    };
     this.peer.on("connect", () => this.opened());
     this.peer.on("stream", (stream) => this.emit("stream", stream));
     this.peer.on("error", (error) => this.shutdown(error.message));
@@ -874,6 +911,23 @@ import { WebSocketServer } from "ws";
 // src/server/handlers/identity.ts
 import { randomUUID as randomUUID2 } from "node:crypto";
 
+// src/server/turn.ts
+import { createHmac } from "node:crypto";
+var DEFAULT_TURN_TTL_SECONDS = 24 * 60 * 60;
+function turnCredentials(turn2, instanceId2, nowMs = Date.now()) {
+  const expires = Math.floor(nowMs / 1e3) + (turn2.ttlSeconds ?? DEFAULT_TURN_TTL_SECONDS);
+  const username2 = `${expires}:${instanceId2}`;
+  return { urls: turn2.urls, username: username2, credential: createHmac("sha1", turn2.secret).update(username2).digest("base64") };
+}
+function checkTurnOptions(turn2) {
+  if (turn2.urls.length === 0) throw new Error("TURN: at least one turn: or turns: URL is needed");
+  for (const url of turn2.urls) if (!/^turns?:[^\s]+$/.test(url)) throw new Error(`TURN: not a turn: or turns: URL: ${JSON.stringify(url)}`);
+  if (!turn2.secret) throw new Error("TURN: the shared secret is empty");
+  const ttl = turn2.ttlSeconds;
+  if (ttl !== void 0 && !(Number.isInteger(ttl) && ttl > 0))
+    throw new Error(`TURN: the credential lifetime must be a whole number of seconds above 0, not ${ttl}`);
+}
+
 // src/server/handlers/request.ts
 function reply(request, opcode, payload) {
   request.player.send(opcode, payload, request.listener === void 0 ? {} : { listener: request.listener });
@@ -910,8 +964,37 @@ var init = async (request) => {
   };
   ctx.store.addPlayer(player);
   ctx.log("info", "player.init", { game: player.game, player: instanceId2, username: payload.username, e2ee: !!payload.pubkey });
-  reply(request, "INIT_OK", { instance_id: instanceId2, user_id: userId, username: payload.username });
+  reply(
+    request,
+    "INIT_OK",
+    withToken(
+      {
+        instance_id: instanceId2,
+        user_id: userId,
+        username: payload.username,
+        ...ctx.turn ? { ice_servers: [turnCredentials(ctx.turn, instanceId2)] } : {}
+      },
+      ctx.seats.issue(player)
+    )
+  );
 };
+var resume = (request) => {
+  const { ctx, player, payload } = request;
+  if (player.user || player.initializing) return warn(request, Warning.alreadyInitialized);
+  const held = ctx.seats.claim(payload.token, player.game);
+  const missed = held?.missedAfter(payload.received);
+  if (!held?.user || !missed) {
+    ctx.log("info", "player.resume_refused", { game: player.game, address: player.address, gap: !!held });
+    if (held) ctx.seats.release(held, "missed more than the server keeps while away");
+    return warn(request, Warning.sessionExpired);
+  }
+  const { instance_id, user_id, username: username2 } = held.user;
+  const ok = withToken({ instance_id, user_id, username: username2 }, ctx.seats.issue(held));
+  const listener2 = request.listener === void 0 ? {} : { listener: request.listener };
+  ctx.adopt(player, held, encodePacket({ opcode: "RESUME_OK", payload: ok, ...listener2 }), missed);
+  ctx.log("info", "player.resume", { game: held.game, player: instance_id, missed: missed.length });
+};
+var withToken = (session2, token) => token === void 0 ? session2 : { ...session2, resume_token: token };
 var keepalive = (request) => reply(request, "KEEPALIVE_ACK", void 0);
 
 // src/server/lobby.ts
@@ -1213,6 +1296,7 @@ var relaySignal = (opcode) => (request) => {
 // src/server/dispatch.ts
 var handlers = {
   INIT: init,
+  RESUME: resume,
   KEEPALIVE: keepalive,
   LIST_LOBBIES: listLobbies,
   FIND_LOBBY: findLobby,
@@ -1275,7 +1359,7 @@ function refuse(ctx, player, text, reason) {
 function handle(opcode, request) {
   const { ctx, player } = request;
   if (!player.open) return;
-  if (!player.user && opcode !== "INIT") return warn(request, Warning.notInitialized);
+  if (!player.user && opcode !== "INIT" && opcode !== "RESUME") return warn(request, Warning.notInitialized);
   const failed = (error) => {
     ctx.log("error", "handler.failed", { opcode, player: player.id, error: String(error) });
     warn(request, `server error handling ${opcode}`);
@@ -1449,8 +1533,53 @@ function frames(texts) {
 }
 var headerLength = (size) => size < 126 ? 2 : size < 65536 ? 4 : 10;
 
+// src/server/replay-window.ts
+var ReplayWindow = class {
+  constructor(limit) {
+    this.limit = limit;
+  }
+  limit;
+  frames = [];
+  /** Index in `frames` of the oldest frame still kept (the ones before it are dropped). */
+  head = 0;
+  bytes = 0;
+  /** Frames recorded so far: the number of the newest. */
+  count = 0;
+  record(frame) {
+    this.frames.push(frame);
+    this.bytes += frame.length;
+    this.count += 1;
+    this.trim();
+  }
+  /** A new bound (larger while the player is away); the oldest frames go first. */
+  setLimit(limit) {
+    this.limit = limit;
+    this.trim();
+  }
+  /** The frames after the first `received`, in order; null when some of them are no longer kept (or `received` is impossible). */
+  after(received) {
+    const kept = this.frames.length - this.head;
+    const oldestKept = this.count - kept + 1;
+    if (!Number.isInteger(received) || received > this.count || received < oldestKept - 1) return null;
+    return this.frames.slice(this.head + received - (oldestKept - 1));
+  }
+  trim() {
+    while (this.bytes > this.limit && this.head < this.frames.length) {
+      this.bytes -= this.frames[this.head].length;
+      this.frames[this.head] = "";
+      this.head += 1;
+    }
+    if (this.head > 256 && this.head * 2 > this.frames.length) {
+      this.frames = this.frames.slice(this.head);
+      this.head = 0;
+    }
+  }
+};
+
 // src/server/player.ts
 var MAX_BACKLOG = 256;
+var MAX_REPLAY_BYTES = 64 * 1024;
+var MAX_MISSED_BYTES = 1024 * 1024;
 var Player = class {
   constructor(socket, game, limiter, address) {
     this.socket = socket;
@@ -1473,6 +1602,36 @@ var Player = class {
   backlog = [];
   busy = false;
   outbox;
+  /** The last frames sent, for a resume (replay-window.ts). */
+  replay = new ReplayWindow(MAX_REPLAY_BYTES);
+  /** The connection dropped and the seat is held: frames wait in `replay` for a resume. */
+  away = false;
+  /** The server closed this connection on purpose (violation, shutdown): no seat is held. */
+  closedByServer = false;
+  /** The connection dropped and the seat is held: what is sent from now on waits for a resume. */
+  detach() {
+    this.away = true;
+    this.replay.setLimit(MAX_MISSED_BYTES);
+  }
+  /** The frames a client that received `received` of them has not seen; null if some are no longer kept. */
+  missedAfter(received) {
+    return this.replay.after(received);
+  }
+  /**
+   * A resumed seat: `socket` replaces the old connection. `opening` (RESUME_OK, not counted: the client
+   * counts from the frames it resumes at) leaves first, then `missed` as they were.
+   */
+  attach(socket, address, opening, missed) {
+    this.socket = socket;
+    this.address = address;
+    this.outbox = new Outbox(socket);
+    this.alive = true;
+    this.closedByServer = false;
+    this.away = false;
+    this.replay.setLimit(MAX_REPLAY_BYTES);
+    this.outbox.push(opening);
+    for (const frame of missed) this.outbox.push(frame);
+  }
   get id() {
     return this.user?.instance_id ?? "";
   }
@@ -1480,7 +1639,12 @@ var Player = class {
     return this.socket.readyState === this.socket.OPEN;
   }
   send(opcode, payload, extra = {}) {
-    if (this.open) this.outbox.push(encodePacket({ opcode, payload, ...extra }));
+    this.write(encodePacket({ opcode, payload, ...extra }));
+  }
+  /** Every frame is kept for a resume, even one for a connection that is closing (its drop may not be noticed yet). */
+  write(frame) {
+    this.replay.record(frame);
+    if (this.open && !this.away) this.outbox.push(frame);
   }
   /**
    * A signal from `from`, relayed: the hot path of the server. The sender's origin is serialised once
@@ -1489,12 +1653,9 @@ var Player = class {
    * JSON.parse, so its last `}` closes it, and it has no origin field of its own to clash with ours.
    */
   relay(opcode, payload, from, frame) {
-    if (!this.open) return;
     from.originJson ??= JSON.stringify(from.user);
     const origin2 = `,"origin":${from.originJson}}`;
-    this.outbox.push(
-      frame === void 0 ? `{"opcode":"${opcode}","payload":${JSON.stringify(payload)}${origin2}` : frame.slice(0, frame.lastIndexOf("}")) + origin2
-    );
+    this.write(frame === void 0 ? `{"opcode":"${opcode}","payload":${JSON.stringify(payload)}${origin2}` : frame.slice(0, frame.lastIndexOf("}")) + origin2);
   }
   originJson;
   /**
@@ -1533,6 +1694,7 @@ var Player = class {
   }
   /** Starts the closing handshake after what was sent so far (frames queued this turn go first). */
   close(code, reason) {
+    this.closedByServer = true;
     this.outbox.flush();
     this.socket.close(code, reason.slice(0, 120));
   }
@@ -1566,6 +1728,81 @@ var RateLimiter = class {
     }
     this.strikes += 1;
     return this.strikes > this.options.strikesBeforeViolation ? "violation" : "limited";
+  }
+};
+
+// src/server/seats.ts
+import { randomBytes as randomBytes2 } from "node:crypto";
+var Seats = class {
+  constructor(options2) {
+    this.options = options2;
+  }
+  options;
+  byToken = /* @__PURE__ */ new Map();
+  tokenOf = /* @__PURE__ */ new Map();
+  timers = /* @__PURE__ */ new Map();
+  get enabled() {
+    return this.options.graceMs > 0;
+  }
+  get graceMs() {
+    return this.options.graceMs;
+  }
+  /** A fresh token for `player` (the one it had before stops working); undefined when holding is off. */
+  issue(player) {
+    if (!this.enabled) return void 0;
+    this.forgetToken(player);
+    const token = randomBytes2(24).toString("base64url");
+    this.byToken.set(token, player);
+    this.tokenOf.set(player, token);
+    return token;
+  }
+  /** Keeps a dropped player's seat until the grace period ends. */
+  hold(player) {
+    clearTimeout(this.timers.get(player));
+    const timer = setTimeout(() => {
+      this.timers.delete(player);
+      this.forgetToken(player);
+      this.options.release(player, "did not come back in time");
+    }, this.options.graceMs);
+    timer.unref();
+    this.timers.set(player, timer);
+  }
+  /** Whether `player`'s seat is being held (its connection dropped, the grace period still running). */
+  held(player) {
+    return this.timers.has(player);
+  }
+  /** The player a token resumes, in `game` — used up: the token works once. */
+  claim(token, game) {
+    const player = this.byToken.get(token);
+    if (!player || player.game !== game) return void 0;
+    this.forgetToken(player);
+    clearTimeout(this.timers.get(player));
+    this.timers.delete(player);
+    return player;
+  }
+  /** A seat that cannot be resumed after all (it missed more than was kept): released now. */
+  release(player, why) {
+    this.forget(player);
+    this.options.release(player, why);
+  }
+  /** The player left for good: its token stops working and no timer is left behind. */
+  forget(player) {
+    this.forgetToken(player);
+    clearTimeout(this.timers.get(player));
+    this.timers.delete(player);
+  }
+  /** Server shutdown: no timer may outlive it. */
+  clear() {
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    this.byToken.clear();
+    this.tokenOf.clear();
+  }
+  forgetToken(player) {
+    const token = this.tokenOf.get(player);
+    if (token === void 0) return;
+    this.tokenOf.delete(player);
+    this.byToken.delete(token);
   }
 };
 
@@ -1621,6 +1858,7 @@ var MemoryStore = class {
 };
 
 // src/server/server.ts
+var DELIBERATE_CLOSE = /* @__PURE__ */ new Set([1e3, 1001, 1005]);
 function findRepoRoot() {
   const start = path.dirname(fileURLToPath(import.meta.url));
   for (let dir = start; ; dir = path.dirname(dir)) {
@@ -1653,7 +1891,30 @@ Content-Length: 0\r
 async function startServer(options2 = {}) {
   const log2 = options2.logger ?? jsonLogger();
   const store = options2.store ?? new MemoryStore();
-  const ctx = { store, log: log2, tokenVerifier: options2.tokenVerifier, relay: options2.relay };
+  if (options2.turn) checkTurnOptions(options2.turn);
+  const players = /* @__PURE__ */ new Set();
+  const release = (player, why) => {
+    seats.forget(player);
+    if (player.open) {
+      player.closedByServer = true;
+      player.socket.terminate();
+    }
+    removeMember(ctx, player, why);
+    if (player.user) {
+      store.removePlayer(player);
+      log2("info", "player.disconnect", { game: player.game, player: player.id, why });
+    }
+  };
+  const seats = new Seats({ graceMs: options2.resumeGraceMs ?? 3e4, release });
+  const adopt = (fresh, held, opening, missed) => {
+    const old = held.socket;
+    players.delete(fresh);
+    held.attach(fresh.socket, fresh.address, opening, missed);
+    fresh.socket[PLAYER] = held;
+    players.add(held);
+    if (old !== held.socket) old.terminate();
+  };
+  const ctx = { store, log: log2, seats, adopt, tokenVerifier: options2.tokenVerifier, relay: options2.relay, turn: options2.turn };
   const rate2 = {
     perSecond: RATE_PER_SECOND,
     burst: RATE_BURST,
@@ -1670,7 +1931,6 @@ async function startServer(options2 = {}) {
     })
   );
   const wss = new WebSocketServer({ noServer: true, maxPayload: WS_HARD_LIMIT, perMessageDeflate: false, clientTracking: false });
-  const players = /* @__PURE__ */ new Set();
   http.on("upgrade", (req, socket, head) => {
     socket.on("error", ignore);
     const origin2 = req.headers.origin;
@@ -1692,14 +1952,17 @@ async function startServer(options2 = {}) {
     const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
     dispatch(ctx, playerOf(this), bytes, isBinary);
   }
-  function onClose() {
+  function onClose(code) {
     const player = playerOf(this);
+    if (player.socket !== this) return;
     players.delete(player);
-    removeMember(ctx, player, "disconnected");
-    if (player.user) {
-      store.removePlayer(player);
-      log2("info", "player.disconnect", { game: player.game, player: player.id });
+    if (player.user && seats.enabled && !player.closedByServer && !DELIBERATE_CLOSE.has(code)) {
+      player.detach();
+      seats.hold(player);
+      log2("info", "player.held", { game: player.game, player: player.id, code, graceMs: seats.graceMs });
+      return;
     }
+    release(player, "disconnected");
   }
   function onError(error) {
     log2("warn", "socket.error", { player: playerOf(this).id, error: error.message });
@@ -1730,7 +1993,7 @@ async function startServer(options2 = {}) {
   const port2 = typeof address === "object" && address ? address.port : 0;
   const host = options2.host ?? "127.0.0.1";
   const hostForUrl = host.includes(":") ? `[${host}]` : host;
-  log2("info", "server.listening", { host, port: port2 });
+  log2("info", "server.listening", { host, port: port2, ...options2.turn ? { turn: options2.turn.urls } : {} });
   let closing = null;
   return {
     url: `http://${hostForUrl}:${port2}`,
@@ -1741,6 +2004,7 @@ async function startServer(options2 = {}) {
     close() {
       closing ??= (async () => {
         clearInterval(pinger);
+        seats.clear();
         const closing2 = [...players];
         const sockets = closing2.map((player) => player.socket);
         const allClosed = Promise.all(
@@ -1776,6 +2040,10 @@ var options = {
   "allowed-origins": { type: "string", default: process.env.CL5_ALLOWED_ORIGINS || "" },
   "rate-limit": { type: "string", default: process.env.CL5_RATE_LIMIT || "" },
   "log-level": { type: "string", default: process.env.CL5_LOG_LEVEL || "info" },
+  "resume-grace": { type: "string", default: process.env.CL5_RESUME_GRACE || "30" },
+  "turn-url": { type: "string", default: process.env.CL5_TURN_URL || "" },
+  "turn-secret": { type: "string", default: process.env.CL5_TURN_SECRET || "" },
+  "turn-ttl": { type: "string", default: process.env.CL5_TURN_TTL || String(DEFAULT_TURN_TTL_SECONDS) },
   help: { type: "boolean", default: false }
 };
 var parsed;
@@ -1792,7 +2060,12 @@ if (values.help) {
   --port PORT               listen port (env CL5_PORT, default 3000)
   --allowed-origins A,B     browser origins allowed to connect (env CL5_ALLOWED_ORIGINS, default any)
   --rate-limit N            packets per second per connection, bursts of 4N (env CL5_RATE_LIMIT, default 50)
-  --log-level LEVEL         info, warn or error (env CL5_LOG_LEVEL, default info)`);
+  --log-level LEVEL         info, warn or error (env CL5_LOG_LEVEL, default info)
+  --resume-grace SECONDS    how long a dropped player's seat is held for it to resume (env CL5_RESUME_GRACE, default 30; 0 = off)
+  --turn-url U1,U2          turn:/turns: URLs of a TURN server (coturn) whose short-lived credentials each
+                            player gets at INIT (env CL5_TURN_URL; needs --turn-secret)
+  --turn-secret SECRET      the TURN server's static-auth-secret (env CL5_TURN_SECRET)
+  --turn-ttl SECONDS        how long those credentials are valid (env CL5_TURN_TTL, default ${DEFAULT_TURN_TTL_SECONDS})`);
   process.exit(0);
 }
 var port = Number(values.port);
@@ -1820,6 +2093,27 @@ if (rate !== void 0 && !(Number.isFinite(rate) && rate > 0)) {
   console.error(`invalid --rate-limit: ${values["rate-limit"]}`);
   process.exit(2);
 }
+var resumeGrace = Number(values["resume-grace"]);
+if (!(Number.isFinite(resumeGrace) && resumeGrace >= 0)) fail2(`invalid --resume-grace: ${values["resume-grace"]} (seconds, 0 = off)`);
+function turnOptions() {
+  const urls = values["turn-url"].split(",").map((url) => url.trim()).filter(Boolean);
+  const secret = values["turn-secret"];
+  if (urls.length === 0 && !secret) return void 0;
+  if (urls.length === 0) return fail2("--turn-secret needs --turn-url (the TURN server that shares the secret)");
+  if (!secret) return fail2("--turn-url needs --turn-secret (the TURN server's static-auth-secret)");
+  const turn2 = { urls, secret, ttlSeconds: Number(values["turn-ttl"]) };
+  try {
+    checkTurnOptions(turn2);
+  } catch (error) {
+    return fail2(`${error.message} (see --help)`);
+  }
+  return turn2;
+}
+function fail2(message) {
+  console.error(message);
+  process.exit(2);
+}
+var turn = turnOptions();
 var everything = jsonLogger();
 var log = (level, event, fields) => {
   if (LEVELS.indexOf(level) >= minimum) everything(level, event, fields);
@@ -1830,6 +2124,8 @@ var server = await startServer({
   allowedOrigins: values["allowed-origins"].split(",").map((o) => o.trim()).filter(Boolean),
   logger: log,
   relay: await relayProvider(log),
+  resumeGraceMs: resumeGrace * 1e3,
+  ...turn ? { turn } : {},
   ...rate === void 0 ? {} : { rateLimit: { perSecond: rate, burst: 4 * rate } }
 }).catch((error) => {
   console.error(`cannot listen on ${values.host}:${port}: ${error instanceof Error ? error.message : String(error)}`);
