@@ -21,6 +21,8 @@ export interface CloudLinkClientOptions {
   wrtc?: object;
   keepaliveMs?: number;
   connectTimeoutMs?: number;
+  /** A player I cannot link with directly for this long is reached through the server's relay, if it has one (default 10 s; 0: never). */
+  relayFallbackMs?: number;
 }
 
 /** A connect under way: later connects with the same settings share it. */
@@ -146,10 +148,10 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
   }
 
   private async open(options: ConnectOptions, signal: AbortSignal): Promise<void> {
-    const { WebSocket, wrtc, keepaliveMs, connectTimeoutMs } = this.options;
+    const { WebSocket, wrtc, keepaliveMs, connectTimeoutMs, relayFallbackMs } = this.options;
     const connection = await openConnection(
       options,
-      { WebSocket, wrtc, keepaliveMs, connectTimeoutMs, ice: () => ({ iceServers: this.iceServers, relayOnly: this.relayOnly }) },
+      { WebSocket, wrtc, keepaliveMs, connectTimeoutMs, relayFallbackMs, ice: () => ({ iceServers: this.iceServers, relayOnly: this.relayOnly }) },
       signal,
     );
     if (signal.aborted) {
@@ -197,6 +199,12 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
         this.emit('peer-connected', peer);
       }),
       mesh.on('peer-close', (peer) => this.sync.peerLeft(peer)),
+      mesh.on('link-lost', (peer) => this.emit('link-lost', peer)),
+      mesh.on('link-back', (peer) => {
+        // What changed while the link was down (sync packets are not held) catches up as on a new link.
+        this.sync.peerJoined(peer);
+        this.emit('link-back', peer);
+      }),
       mesh.on('message', ({ from, channel, opcode, payload }) =>
         this.emit('message', {
           from,

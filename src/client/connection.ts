@@ -28,6 +28,8 @@ export interface ConnectionEnv {
   wrtc?: object;
   keepaliveMs?: number;
   connectTimeoutMs?: number;
+  /** See MeshOptions.relayFallbackMs. */
+  relayFallbackMs?: number;
   /** ICE settings as they are when the mesh is built. */
   ice: () => { iceServers: IceServer[]; relayOnly: boolean };
 }
@@ -61,6 +63,6 @@ export async function openConnection(options: ConnectOptions, env: ConnectionEnv
     session.close();
     throw cancelled();
   }
-  const mesh = new Mesh(session, { wrtc: env.wrtc, ...env.ice(), keys, connectTimeoutMs: env.connectTimeoutMs });
+  const mesh = new Mesh(session, { wrtc: env.wrtc, ...env.ice(), keys, connectTimeoutMs: env.connectTimeoutMs, relayFallbackMs: env.relayFallbackMs });
   return { settings: settingsOf(options), session, mesh, voice: new Voice(mesh), off: [] };
 }
