@@ -117,6 +117,41 @@ describe('a hybrid lobby', () => {
     expect(players.flatMap((p) => p.errors)).toEqual([]);
   }, 40_000);
 
+  it('a link that cannot heal directly heals through the relay: what waited, and what the dead link swallowed, arrives once and in order', async () => {
+    const cut = cutCandidates();
+    const ann = await player(server.wsUrl, 'ann', { relayFallbackMs: FALLBACK_MS });
+    const bob = await player(server.wsUrl, 'bob', { relayFallbackMs: FALLBACK_MS, WebSocket: cut.WebSocket });
+    players = [ann, bob];
+    await lobby(players);
+    expect(ann.mesh.viaRelay(bob.id)).toBe(false);
+    const events: string[] = [];
+    for (const [p, q] of [
+      [ann, bob],
+      [bob, ann],
+    ] as const) {
+      for (const event of ['peer-open', 'peer-close', 'link-lost', 'link-back'] as const) {
+        p.mesh.on(event, (peer: string, _reason?: string) => {
+          if (peer === q.id) events.push(`${p.name} ${event}`);
+        });
+      }
+    }
+    ann.mesh.on('link-lost', () => {
+      for (let n = 10; n < 15; n++) ann.mesh.sendPrivate(bob.id, { s: 'heal', n });
+    });
+    // From now on no fresh direct link can form between them.
+    cut.cutOff.add(ann.id);
+    // In one go: ten messages leave on the working link, then bob's side dies before he could take them.
+    for (let n = 0; n < 10; n++) ann.mesh.sendPrivate(bob.id, { s: 'heal', n });
+    bob.mesh.link(ann.id)!.peer.destroy();
+    await until(() => events.filter((e) => e.endsWith('link-back')).length === 2, 'link back on both sides', 15_000);
+    expect(ann.mesh.viaRelay(bob.id) && bob.mesh.viaRelay(ann.id)).toBe(true);
+    expect(events.sort()).toEqual(['ann link-back', 'ann link-lost', 'bob link-back', 'bob link-lost']);
+    await until(() => stream(bob, ann, 'default', 'heal').length === 15, 'every message');
+    expect(stream(bob, ann, 'default', 'heal')).toEqual([...Array(15).keys()]);
+    expect(ann.mesh.resent).toBe(10);
+    expect(players.flatMap((p) => p.errors)).toEqual([]);
+  }, 30_000);
+
   it('private messages between keyed players through the relay stay sealed; broadcasts reach relayed and direct players alike', async () => {
     const cut = cutCandidates({ everySignal: true });
     const eve = await player(server.wsUrl, 'eve', { relayFallbackMs: FALLBACK_MS, encrypt: true, WebSocket: cut.WebSocket });
