@@ -4,6 +4,8 @@
 // order, as do those the dead link swallowed (the RESUME exchange); networked data catches up. Real
 // server on 127.0.0.1, real WebRTC (@roamhq/wrtc); a link is broken by destroying one side's
 // RTCPeerConnection, the signalling WebSockets are never touched.
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import wrtc from '@roamhq/wrtc';
 import WebSocket from 'ws';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -11,11 +13,12 @@ import type { ReceivedMessage } from '../../src/client/api.js';
 import { CloudLinkClient } from '../../src/client/cloudlink.js';
 import type { CloudLinkError } from '../../src/client/errors.js';
 import { HELD_MESSAGES_MAX } from '../../src/client/mesh/healing.js';
+import { DISCONNECTED_GRACE_MS } from '../../src/peer/link.js';
 import type { WebSocketConstructor } from '../../src/client/websocket.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { silentLogger } from '../helpers/logger.js';
 import { MemoryCounter, MemoryList, MemoryVariable } from '../sync/memory.js';
-import { until } from './players.js';
+import { player, until } from './players.js';
 
 interface Tracked {
   name: string;
@@ -33,6 +36,7 @@ interface Tracked {
 let server: RunningServer;
 let tracked: Tracked[] = [];
 let frames: ReturnType<typeof setInterval>;
+let children: ChildProcess[] = [];
 
 beforeEach(async () => {
   server = await startServer({ host: '127.0.0.1', port: 0, logger: silentLogger });
@@ -43,6 +47,8 @@ beforeEach(async () => {
   }, 16);
 });
 afterEach(async () => {
+  for (const child of children) child.kill('SIGKILL');
+  children = [];
   clearInterval(frames);
   for (const t of tracked) t.client.disconnect();
   await server.close();
@@ -267,4 +273,38 @@ describe('a link that fails heals', () => {
     expect(ann.events).toEqual(['link-lost bob', 'peer-leave bob']);
     expect(streamAt(bob, 'late')).toEqual([]);
   });
+
+  it(`a peer that stops answering (its process frozen): the link is closed as failed after ICE is 'disconnected' for ${DISCONNECTED_GRACE_MS / 1000} s, and heals once it runs again`, async () => {
+    const ann = await player(server.wsUrl, 'ann');
+    const events: string[] = [];
+    for (const event of ['peer-open', 'peer-close', 'link-lost', 'link-back'] as const) ann.mesh.on(event, () => events.push(event));
+    try {
+      await ann.session.createLobby({ name: 'room' });
+      const child = spawn(process.execPath, [path.join(import.meta.dirname, 'fixtures/player.mjs'), server.wsUrl, 'room', 'frozen'], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      children.push(child);
+      let out = '';
+      child.stdout!.on('data', (chunk) => (out += chunk));
+      await until(() => out.includes('open 1') && ann.mesh.connectedPeers().length === 1, 'the child in the mesh', 20_000);
+      const frozen = ann.mesh.connectedPeers()[0]!;
+      const closed: string[] = [];
+      ann.mesh.link(frozen)!.on('close', (reason) => closed.push(reason));
+      child.kill('SIGSTOP');
+      const stopped = Date.now();
+      await until(() => events.includes('link-lost'), 'the link lost', 30_000);
+      expect(closed).toEqual([`ICE disconnected for ${DISCONNECTED_GRACE_MS / 1000} s`]);
+      expect(Date.now() - stopped).toBeGreaterThanOrEqual(DISCONNECTED_GRACE_MS);
+      // Sent while the peer sleeps: it waits for the heal.
+      ann.mesh.sendPrivate(frozen, 'good morning');
+      child.kill('SIGCONT');
+      await until(() => events.includes('link-back') && out.includes('message "good morning"'), 'the link back', 30_000);
+      expect(events).toEqual(['peer-open', 'link-lost', 'link-back']);
+      expect(out).not.toContain('peer-close');
+      expect(out.match(/message "good morning"/g)).toHaveLength(1);
+      expect(ann.errors).toEqual([]);
+    } finally {
+      ann.close();
+    }
+  }, 60_000);
 });
