@@ -23,6 +23,8 @@ export interface HatPayloads {
   whenPlayerJoins: { id: string };
   whenPlayerLeaves: { id: string };
   whenPlayerConnected: { id: string };
+  whenLinkLost: { id: string };
+  whenLinkBack: { id: string };
   // channels and messages
   whenBroadcast: ReceivedMessage;
   whenPrivate: ReceivedMessage;
@@ -53,6 +55,8 @@ const names: Record<HatName, true> = {
   whenPlayerJoins: true,
   whenPlayerLeaves: true,
   whenPlayerConnected: true,
+  whenLinkLost: true,
+  whenLinkBack: true,
   whenBroadcast: true,
   whenPrivate: true,
   whenPrivateFrom: true,

@@ -7,7 +7,7 @@ export function playerBlocks(ctx: BlockContext): BlockGroup {
   const { Scratch, client, hats, t } = ctx;
   const { COMMAND, REPORTER, BOOLEAN } = Scratch.BlockType;
   const { STRING } = Scratch.ArgumentType;
-  const last = { joined: '', left: '', connected: '' };
+  const last = { joined: '', left: '', connected: '', lost: '', back: '' };
 
   client.on('peer-join', (user) => {
     last.joined = user.instance_id;
@@ -21,10 +21,21 @@ export function playerBlocks(ctx: BlockContext): BlockGroup {
     last.connected = id;
     hats.fire('whenPlayerConnected', { id });
   });
+  client.on('link-lost', (id) => {
+    last.lost = id;
+    hats.fire('whenLinkLost', { id });
+  });
+  client.on('link-back', (id) => {
+    last.back = id;
+    hats.fire('whenLinkBack', { id });
+  });
 
   /** The player a hat started this script for, else the latest one. */
-  const eventPlayer = (util: Parameters<typeof hats.eventOf>[0], hat: 'whenPlayerJoins' | 'whenPlayerLeaves' | 'whenPlayerConnected', fallback: string) =>
-    hats.eventOf(util, hat)?.id ?? fallback;
+  const eventPlayer = (
+    util: Parameters<typeof hats.eventOf>[0],
+    hat: 'whenPlayerJoins' | 'whenPlayerLeaves' | 'whenPlayerConnected' | 'whenLinkLost' | 'whenLinkBack',
+    fallback: string,
+  ) => hats.eventOf(util, hat)?.id ?? fallback;
 
   return {
     label: t('label.players', 'Players'),
@@ -43,6 +54,16 @@ export function playerBlocks(ctx: BlockContext): BlockGroup {
       {
         info: { opcode: 'connectedPlayer', blockType: REPORTER, text: t('connectedPlayer', 'player whose link opened') },
         run: (_args, util) => eventPlayer(util, 'whenPlayerConnected', last.connected),
+      },
+      eventHat(ctx, 'whenLinkLost', 'when my link to a player is lost'),
+      eventHat(ctx, 'whenLinkBack', 'when my link to a player is back'),
+      {
+        info: { opcode: 'lostPlayer', blockType: REPORTER, text: t('lostPlayer', 'player whose link was lost') },
+        run: (_args, util) => eventPlayer(util, 'whenLinkLost', last.lost),
+      },
+      {
+        info: { opcode: 'backPlayer', blockType: REPORTER, text: t('backPlayer', 'player whose link is back') },
+        run: (_args, util) => eventPlayer(util, 'whenLinkBack', last.back),
       },
       { info: { opcode: 'players', blockType: REPORTER, text: t('players', 'players in my lobby (JSON)') }, run: () => JSON.stringify(client.players()) },
       { info: { opcode: 'playerCount', blockType: REPORTER, text: t('playerCount', 'number of other players') }, run: () => client.players().length },

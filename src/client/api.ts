@@ -55,6 +55,10 @@ export interface ClientEvents {
   'peer-join': [user: User];
   /** The data link to a peer is open (after peer-join). */
   'peer-connected': [instanceId: string];
+  /** The data link to a player still in my lobby was lost; it is being healed, and reliable messages to them wait. */
+  'link-lost': [instanceId: string];
+  /** ...and is back: what waited has been sent, networked data catches up. */
+  'link-back': [instanceId: string];
   'peer-leave': [instanceId: string];
   'lobby-new': [name: string];
   'lobby-closed': [name: string];

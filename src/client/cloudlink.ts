@@ -28,6 +28,8 @@ export interface CloudLinkClientOptions {
   reconnect?: Partial<ReconnectPolicy>;
   /** How often the ping reporters measure (tests measure faster). */
   ping?: PingOptions;
+  /** A player I cannot link with directly for this long is reached through the server's relay, if it has one (default 10 s; 0: never). */
+  relayFallbackMs?: number;
 }
 
 /** A connect under way: later connects with the same settings share it. */
@@ -162,7 +164,7 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
   }
 
   private async open(options: ConnectOptions, signal: AbortSignal): Promise<void> {
-    const { WebSocket, wrtc, keepaliveMs, connectTimeoutMs, reconnect, ping } = this.options;
+    const { WebSocket, wrtc, keepaliveMs, connectTimeoutMs, reconnect, ping, relayFallbackMs } = this.options;
     const connection = await openConnection(
       options,
       {
@@ -172,6 +174,7 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
         connectTimeoutMs,
         reconnect,
         ping,
+        relayFallbackMs,
         ice: () => ({ iceServers: this.iceServers, relayOnly: this.relayOnly }),
         autoReconnect: () => this.autoReconnect,
       },
@@ -224,6 +227,12 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
         this.emit('peer-connected', peer);
       }),
       mesh.on('peer-close', (peer) => this.sync.peerLeft(peer)),
+      mesh.on('link-lost', (peer) => this.emit('link-lost', peer)),
+      mesh.on('link-back', (peer) => {
+        // What changed while the link was down (sync packets are not held) catches up as on a new link.
+        this.sync.peerJoined(peer);
+        this.emit('link-back', peer);
+      }),
       mesh.on('message', ({ from, channel, opcode, payload }) =>
         this.emit('message', {
           from,

@@ -33,6 +33,8 @@ export interface ConnectionEnv {
   keepaliveMs?: number;
   connectTimeoutMs?: number;
   ping?: PingOptions;
+  /** See MeshOptions.relayFallbackMs. */
+  relayFallbackMs?: number;
   /** ICE settings as they are when the mesh is built; `iceServers` null when the project set none. */
   ice: () => { iceServers: IceServer[] | null; relayOnly: boolean };
   /** Whether a drop is resumed (asked at each drop). */
@@ -78,6 +80,7 @@ export async function openConnection(options: ConnectOptions, env: ConnectionEnv
     relayOnly,
     keys,
     connectTimeoutMs: env.connectTimeoutMs,
+    relayFallbackMs: env.relayFallbackMs,
   });
   return { settings: settingsOf(options), session, mesh, voice: new Voice(mesh), ping: new Ping(session, mesh, env.ping), off: [] };
 }

@@ -44,7 +44,7 @@ export type ErrorCode =
   | 'unknown-peer'
   /** No channel of that name: open it first. */
   | 'no-channel'
-  /** Voice needs a direct link, and this lobby uses a relay. */
+  /** Voice needs a direct link, and this player is reached through a relay. */
   | 'not-relayed'
   /** The call is not in a state that allows this (no call to answer, already calling, ...). */
   | 'call-state'

@@ -101,6 +101,7 @@ const REPLY_OF: Partial<Record<ClientOpcode, ServerOpcode>> = {
   JOIN_LOBBY: 'JOIN_ACK',
   LEAVE_LOBBY: 'LEAVE_ACK',
   MANAGE_LOBBY: 'MANAGE_ACK',
+  USE_RELAY: 'RELAY_PAIR',
 };
 
 const OPEN = 1;
@@ -250,6 +251,11 @@ export class Session extends Emitter<SessionEvents> {
     if (method === 'kick') await this.reached('MANAGE_LOBBY', () => !this.peers.has(String(args)));
     if (method === 'transfer_ownership') await this.reached('MANAGE_LOBBY', () => this.host?.instance_id === args);
     if (method === 'close_lobby') await this.reached('MANAGE_LOBBY', () => this.mode === '');
+  }
+
+  /** Asks the server to relay traffic between me and `peer` (our direct link cannot open); RELAY_PAIR answers. */
+  async useRelay(peer: string): Promise<void> {
+    await this.request('USE_RELAY', peer);
   }
 
   /** A player who left my lobby lately (still known, so a name can be shown for them). */
@@ -496,6 +502,9 @@ export class Session extends Emitter<SessionEvents> {
       }
       case 'RELAY':
         this.relayId = packet.payload;
+        break;
+      case 'RELAY_PAIR':
+        this.relayId = packet.payload.relay;
         break;
       case 'PEER_LEFT':
         this.forget(packet.payload);

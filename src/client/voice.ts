@@ -44,6 +44,8 @@ export class Voice extends Emitter<VoiceEvents> {
         else if (packet.opcode === 'DECLINE') this.ended(peer, 'declined');
       }),
       mesh.on('peer-close', (peer) => this.release(peer)),
+      // The call's audio was on the lost link; the healed link is a fresh one.
+      mesh.on('link-lost', (peer) => this.release(peer)),
     ];
   }
 
@@ -145,7 +147,8 @@ export class Voice extends Emitter<VoiceEvents> {
   }
 
   private async sendMicrophone(peer: string, call: Call): Promise<void> {
-    if (this.mesh.relayId) throw new CloudLinkError('not-relayed', 'voice is not relayed: calls need a direct link, and this lobby uses a relay', { peer });
+    if (this.mesh.viaRelay(peer))
+      throw new CloudLinkError('not-relayed', `voice is not relayed: calls need a direct link, and ${peer} is reached through the relay`, { peer });
     const link = this.mesh.link(peer);
     if (!link?.connected) throw new CloudLinkError('not-open', `peer ${peer} is not connected`, { peer });
     if (!this.microphone) await this.requestMicrophone();

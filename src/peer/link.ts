@@ -8,6 +8,11 @@ import { Emitter, type ListenerErrorSink } from './emitter.js';
 export const DEFAULT_CHANNEL = 'default';
 /** Messages a channel that is still opening holds at most (a few frames of a busy game). */
 const MAX_HELD = 1000;
+/**
+ * A connection whose ICE stays 'disconnected' this long (the peer's packets stopped: its network
+ * went, its machine sleeps) is closed as failed, so that it heals; WebRTC itself may wait ~30 s more.
+ */
+export const DISCONNECTED_GRACE_MS = 5000;
 
 export interface LinkOptions {
   peerId: string;
@@ -51,6 +56,7 @@ export class PeerLink extends Emitter<LinkEvents> {
   /** What a TURN server last answered this link's ICE agent with, e.g. a refused credential; said when the link fails to open. */
   turnError: string | null = null;
   private firstSignalSent = false;
+  private disconnectedTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: LinkOptions) {
     super(options.onListenerError);
@@ -79,6 +85,7 @@ export class PeerLink extends Emitter<LinkEvents> {
     };
     this.peer.on('connect', () => this.opened());
     this.peer.on('stream', (stream: MediaStream) => this.emit('stream', stream));
+    this.peer.on('iceStateChange', (state: RTCIceConnectionState) => this.iceState(state));
     this.peer.on('error', (error: Error) => this.shutdown(error.message));
     this.peer.on('close', () => this.shutdown('connection closed'));
   }
@@ -100,7 +107,15 @@ export class PeerLink extends Emitter<LinkEvents> {
     this.emit('open');
   }
 
+  private iceState(state: RTCIceConnectionState): void {
+    clearTimeout(this.disconnectedTimer);
+    if (state !== 'disconnected' || this.closed) return;
+    this.disconnectedTimer = setTimeout(() => this.shutdown(`ICE disconnected for ${DISCONNECTED_GRACE_MS / 1000} s`), DISCONNECTED_GRACE_MS);
+  }
+
   private received(label: string, data: unknown): void {
+    // Events already queued when it closed: what a closed link delivers no longer counts.
+    if (this.closed) return;
     this.emit('data', label, typeof data === 'string' ? data : new TextDecoder().decode(data as ArrayBuffer));
   }
 
@@ -199,6 +214,7 @@ export class PeerLink extends Emitter<LinkEvents> {
     if (this.closed) return;
     this.closed = true;
     this.connected = false;
+    clearTimeout(this.disconnectedTimer);
     this.channels.clear();
     this.pendingChannels.clear();
     this.held.clear();

@@ -1,7 +1,7 @@
 // In-band opcodes (peer ↔ peer on data channels), protocol.md §3–§4: one payload validator per opcode.
 import * as L from './limits.js';
 import type { CounterMethod, CounterPayloads, MergedListMethod, MergedListPayloads } from './merge-payloads.js';
-import { array, boolean, integer, json, none, object, ProtocolError, scratchValue, string, type Check, type Infer } from './schema.js';
+import { array, boolean, integer, json, none, object, ProtocolError, record, scratchValue, string, type Check, type Infer } from './schema.js';
 
 export const networkId = string({ min: 1, max: L.NETWORK_ID_MAX });
 export const channelLabel = string({ min: 1, max: L.CHANNEL_LABEL_MAX, printable: true });
@@ -34,6 +34,11 @@ export const peerOpcodes = {
   /** Round-trip probe (docs/protocol-notes.md): answered at once with PONG and the same token. */
   PING: pingToken,
   PONG: pingToken,
+  /**
+   * After a lost link healed: how many messages I received from you on each reliable channel since
+   * you joined, so you resend the rest; `ask` when you should answer with yours.
+   */
+  RECEIVED: object({ received: record(channelLabel, integer(0, Number.MAX_SAFE_INTEGER), L.LAST_CHANNEL_ID + 1), ask: boolean }),
 } satisfies Record<string, Check<unknown>>;
 
 export type PeerOpcode = keyof typeof peerOpcodes;
@@ -94,6 +99,7 @@ export type PeerPacket =
   | (PeerPacketBase & { opcode: 'NEW_CHAN'; payload: Infer<(typeof peerOpcodes)['NEW_CHAN']> })
   | (PeerPacketBase & { opcode: 'HANGUP' | 'DECLINE'; payload?: undefined })
   | (PeerPacketBase & { opcode: 'PING' | 'PONG'; payload: number })
+  | (PeerPacketBase & { opcode: 'RECEIVED'; payload: Infer<(typeof peerOpcodes)['RECEIVED']> })
   | (PeerPacketBase & { opcode: 'P_MSG' | 'P_VAR' | 'P_LIST'; sealed: [string, string] });
 
 export type SealedPacket = Extract<PeerPacket, { sealed: [string, string] }>;

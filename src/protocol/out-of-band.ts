@@ -95,6 +95,8 @@ export const clientOpcodes = {
   MAKE_OFFER: signal,
   MAKE_ANSWER: signal,
   ICE: signal,
+  /** Reach this member of my lobby through the lobby's relay peer: our direct link cannot open (hybrid lobby). */
+  USE_RELAY: instanceId,
 } satisfies Record<string, Check<unknown>>;
 
 /** Opcodes whose packet carries `recipient` and is relayed with a server-stamped `origin`. */
@@ -122,6 +124,8 @@ export const serverOpcodes = {
   NEW_LOBBY: lobbyName,
   LOBBY_CLOSED: lobbyName,
   RELAY: instanceId,
+  /** To both players of a pair (the requester's copy answers its USE_RELAY): reach `peer` through relay peer `relay`. */
+  RELAY_PAIR: object({ relay: instanceId, peer: instanceId }),
   WARNING: string({ max: 1000 }),
   VIOLATION: string({ max: 1000 }),
   MAKE_OFFER: signal,
@@ -181,4 +185,5 @@ export const Warning = {
   kicked: 'kicked from the lobby',
   voiceNotRelayed: 'voice is not relayed: calls need a direct link between the two players',
   sessionExpired: 'session expired: no seat is held for this token',
+  relayUnavailable: 'relay not available on this server',
 } as const;

@@ -14,6 +14,7 @@ import type { ServerContext } from './context.js';
 import { init, keepalive, resume } from './handlers/identity.js';
 import { createLobby, findLobby, joinLobby, leaveLobby, listLobbies } from './handlers/lobbies.js';
 import { manageLobby } from './handlers/manage.js';
+import { useRelay } from './handlers/relay.js';
 import { reply, warn, type Handler, type Request } from './handlers/request.js';
 import { relaySignal } from './handlers/signals.js';
 import type { Player } from './player.js';
@@ -31,6 +32,7 @@ const handlers: { [K in ClientOpcode]: Handler<K> } = {
   MAKE_OFFER: relaySignal('MAKE_OFFER'),
   MAKE_ANSWER: relaySignal('MAKE_ANSWER'),
   ICE: relaySignal('ICE'),
+  USE_RELAY: useRelay,
 };
 
 /** Requests whose ACK reports "invalid" when their payload is malformed (besides the WARNING). */

@@ -8,12 +8,15 @@ export interface LobbySettings {
   password: PasswordHash | null;
   locked: boolean;
   hidden: boolean;
+  /** A relay lobby: everything goes through its relay peer (a mesh lobby may have one too, for the pairs that asked). */
   relayEnabled: boolean;
 }
 
 export class Lobby {
   readonly members: Player[];
   relayUser: User | null = null;
+  /** The relay peer being started (handlers/relay.ts), so that those asking meanwhile share it. */
+  relayStarting: Promise<User> | null = null;
 
   constructor(
     readonly name: string,

@@ -310,6 +310,19 @@ describe('hats filter by their arguments', () => {
     client.emitter.emit('peer-join', { instance_id: 'p-9', user_id: 'u', username: 'dan' });
     expect(joins.fired.length).toBe(1);
     expect((extension.joinedPlayer as (a: object, u: BlockUtil) => unknown)({}, { target: {}, thread: joins.fired[0] } as unknown as BlockUtil)).toBe('p-9');
+    const lost = hat('whenLinkLost');
+    const back = hat('whenLinkBack');
+    client.emitter.emit('link-lost', 'p-2');
+    client.emitter.emit('link-lost', 'p-3');
+    client.emitter.emit('link-back', 'p-2');
+    expect([lost.fired.length, back.fired.length]).toEqual([2, 1]);
+    const inside = (opcode: string, thread: unknown) =>
+      (extension[opcode] as (a: object, u: BlockUtil) => unknown)({}, { target: {}, thread } as unknown as BlockUtil);
+    expect(inside('lostPlayer', lost.fired[0])).toBe('p-2');
+    expect(inside('backPlayer', back.fired[0])).toBe('p-2');
+    // Outside a hat: the latest.
+    expect(run('lostPlayer')).toBe('p-3');
+    expect(run('backPlayer')).toBe('p-2');
   });
 });
 

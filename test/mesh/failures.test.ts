@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isSealed } from '../../src/client/e2ee.js';
+import type { Links } from '../../src/client/mesh/links.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { silentLogger } from '../helpers/logger.js';
 import { lobby, player, until, type Player } from './players.js';
@@ -43,12 +44,9 @@ function tapSignals(): Tapped[] {
   return seen;
 }
 
-/**
- * Link retries a player's mesh has scheduled and not started yet: the private timer set of its Links,
- * read here rather than through an accessor in src/ (which would change the committed dist/ bundle).
- */
+/** Peers a player's mesh is still healing a link to (retrying, or waiting for the peer's fresh link). */
 function pendingRetries(p: Player): number {
-  return (p.mesh as unknown as { links: { retryTimers: Set<unknown> } }).links.retryTimers.size;
+  return (p.mesh as unknown as { links: Links }).links.healing;
 }
 
 describe('link failures', () => {
@@ -78,7 +76,7 @@ describe('link failures', () => {
     expect(ann.mesh.connectedPeers()).toEqual([]);
   });
 
-  it('re-opens a link that drops while both stay in the lobby (the initiator re-offers, the answerer accepts)', async () => {
+  it('re-opens a link that drops while both stay in the lobby (the initiator re-offers, the answerer accepts): a heal, not an error', async () => {
     const ann = await player(server.wsUrl, 'ann');
     const bob = await player(server.wsUrl, 'bob');
     const cat = await player(server.wsUrl, 'cat');
@@ -89,6 +87,16 @@ describe('link failures', () => {
     const annToCat = ann.mesh.link(cat.id);
     const old = ann.mesh.link(bob.id)!;
     expect(old.initiator).toBe(true);
+    const events: string[] = [];
+    for (const [p, q] of [
+      [ann, bob],
+      [bob, ann],
+    ] as const) {
+      for (const event of ['peer-open', 'peer-close', 'link-lost', 'link-back'] as const)
+        p.mesh.on(event, (peer: string, _reason?: string) => {
+          if (peer === q.id) events.push(`${p.name} ${event}`);
+        });
+    }
     // Bob's side of the link dies abruptly (not a LEAVE): both notice, ann (the initiator) re-offers.
     bob.mesh.link(ann.id)!.peer.destroy();
     await until(
@@ -96,8 +104,9 @@ describe('link failures', () => {
       'link re-opened',
       8000,
     );
-    expect(ann.errors.some((e) => e.startsWith(`link to ${bob.id} failed`) && e.endsWith('retrying'))).toBe(true);
-    expect(bob.errors.some((e) => e.startsWith(`link to ${ann.id} failed`) && !e.endsWith('retrying'))).toBe(true);
+    await until(() => events.filter((e) => e.endsWith('link-back')).length === 2, 'link-back on both sides');
+    expect(events.sort()).toEqual(['ann link-back', 'ann link-lost', 'bob link-back', 'bob link-lost']);
+    expect([...ann.errors, ...bob.errors]).toEqual([]);
     expect(ann.mesh.link(cat.id)).toBe(annToCat);
     // The lobby's channels come back on the new link too.
     await until(() => bob.mesh.link(ann.id)?.channels.has('named') === true && ann.mesh.link(bob.id)?.channels.has('named') === true, 'named channel again');

@@ -16,8 +16,17 @@ export interface Player {
   close(): void;
 }
 
-export async function player(wsUrl: string, name: string, options: MeshOptions & { encrypt?: boolean } = {}): Promise<Player> {
-  const session = await Session.connect({ url: wsUrl, ugi: 'mesh', WebSocket: WebSocket as unknown as WebSocketConstructor, keepaliveMs: 0 });
+export async function player(
+  wsUrl: string,
+  name: string,
+  options: MeshOptions & { encrypt?: boolean; WebSocket?: WebSocketConstructor } = {},
+): Promise<Player> {
+  const session = await Session.connect({
+    url: wsUrl,
+    ugi: 'mesh',
+    WebSocket: options.WebSocket ?? (WebSocket as unknown as WebSocketConstructor),
+    keepaliveMs: 0,
+  });
   const keys = options.encrypt ? await KeyPair.generate() : null;
   const me = await session.init(name, keys ? { pubkey: keys.publicKey } : {});
   const mesh = new Mesh(session, { wrtc, connectTimeoutMs: 10_000, ...options, keys });

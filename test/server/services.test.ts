@@ -162,12 +162,14 @@ describe('show', () => {
 
 /** A stand-in relay provider that records what the server asks of it. */
 class FakeRelay implements RelayProvider {
+  created = 0;
   readonly signals: { lobby: string; from: User; opcode: RelayedOpcode; payload: SignalPayload }[] = [];
   readonly left: string[] = [];
   readonly destroyed: string[] = [];
   send: RelaySignalSink | null = null;
 
   async create(lobby: Lobby, send: RelaySignalSink): Promise<User> {
+    this.created += 1;
     this.send = send;
     return { instance_id: `relay-${lobby.name}`, user_id: `relay-${lobby.name}`, username: 'relay' };
   }
@@ -228,6 +230,65 @@ describe('relay hook', () => {
     const out = await player('out');
     expect(await out.request('ICE', signal, 'WARNING', { recipient: 'relay-room' })).toMatchObject({ payload: 'peer invalid' });
 
+    await bob.request('LEAVE_LOBBY', undefined, 'LEAVE_ACK');
+    expect(relay.left).toEqual([bob.id]);
+    await ann.request('MANAGE_LOBBY', { method: 'close_lobby', args: null }, 'MANAGE_ACK');
+    expect(relay.destroyed).toEqual(['room']);
+  });
+
+  it('USE_RELAY in a mesh lobby: refused without a provider, validated, and the relay started once for the pairs that ask', async () => {
+    await serve();
+    const lone = await player('lone');
+    const other = await player('other');
+    await lone.request('CREATE_LOBBY', lobby('plain'), 'CREATE_ACK');
+    await other.request('JOIN_LOBBY', { name: 'plain', password: '' }, 'JOIN_ACK');
+    expect(await lone.request('USE_RELAY', other.id)).toMatchObject({ opcode: 'WARNING', payload: 'relay not available on this server' });
+    await server!.close();
+
+    const relay = new FakeRelay();
+    await serve({ relay });
+    const [ann, bob, cat, dan] = [await player('ann'), await player('bob'), await player('cat'), await player('dan')];
+    expect(await ann.request('USE_RELAY', bob.id)).toMatchObject({ opcode: 'WARNING', payload: 'not in lobby' });
+    await ann.request('CREATE_LOBBY', lobby('room'), 'CREATE_ACK');
+    for (const p of [bob, cat]) await p.request('JOIN_LOBBY', { name: 'room', password: '' }, 'JOIN_ACK');
+    // Not a member, myself, or not an instance id.
+    expect(await ann.request('USE_RELAY', dan.id)).toMatchObject({ opcode: 'WARNING', payload: 'peer invalid' });
+    expect(await ann.request('USE_RELAY', ann.id)).toMatchObject({ opcode: 'WARNING', payload: 'peer invalid' });
+    expect(await ann.request('USE_RELAY', 42)).toMatchObject({ opcode: 'WARNING', payload: expect.stringContaining('payload') });
+    expect(relay.created).toBe(0);
+
+    // Both sides of two pairs ask at once: one relay peer; each asker is answered, each other side told.
+    ann.send({ opcode: 'USE_RELAY', payload: bob.id, listener: 'ab' });
+    bob.send({ opcode: 'USE_RELAY', payload: ann.id, listener: 'ba' });
+    cat.send({ opcode: 'USE_RELAY', payload: ann.id, listener: 'ca' });
+    const relayPair = (peer: string, listener?: string) => ({
+      opcode: 'RELAY_PAIR',
+      payload: { relay: 'relay-room', peer },
+      ...(listener ? { listener } : {}),
+    });
+    await ann.until(() => ann.received.filter((p) => p.opcode === 'RELAY_PAIR').length === 3, 'three RELAY_PAIRs for ann');
+    expect(ann.received.filter((p) => p.opcode === 'RELAY_PAIR').sort((a, b) => (a.listener ?? '').localeCompare(b.listener ?? ''))).toEqual([
+      relayPair(bob.id),
+      relayPair(cat.id),
+      relayPair(bob.id, 'ab'),
+    ]);
+    await bob.until(() => bob.received.filter((p) => p.opcode === 'RELAY_PAIR').length === 2, 'two RELAY_PAIRs for bob');
+    expect(bob.received.filter((p) => p.opcode === 'RELAY_PAIR').sort((a, b) => (a.listener ?? '').localeCompare(b.listener ?? ''))).toEqual([
+      relayPair(ann.id),
+      relayPair(ann.id, 'ba'),
+    ]);
+    expect(await cat.next('RELAY_PAIR')).toEqual(relayPair(ann.id, 'ca'));
+    expect(relay.created).toBe(1);
+    // Still a mesh lobby: nobody is told to relay everything, and neither is a joiner.
+    expect((await ann.request('FIND_LOBBY', 'room')).payload).toMatchObject({ relay_enabled: false });
+    await dan.request('JOIN_LOBBY', { name: 'room', password: '' }, 'JOIN_ACK');
+    await barrier(dan);
+    for (const p of [ann, bob, cat, dan]) expect(p.opcodes()).not.toContain('RELAY');
+    // Signals reach the relay peer like in a relay lobby; leaves and the close are reported to it.
+    const signal = { type: 0, contents: { type: 'offer', sdp: 'x' } };
+    bob.send({ opcode: 'MAKE_OFFER', payload: signal, recipient: 'relay-room' });
+    await barrier(bob);
+    expect(relay.signals).toEqual([{ lobby: 'room', from: expect.objectContaining({ instance_id: bob.id }), opcode: 'MAKE_OFFER', payload: signal }]);
     await bob.request('LEAVE_LOBBY', undefined, 'LEAVE_ACK');
     expect(relay.left).toEqual([bob.id]);
     await ann.request('MANAGE_LOBBY', { method: 'close_lobby', args: null }, 'MANAGE_ACK');

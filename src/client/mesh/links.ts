@@ -1,5 +1,8 @@
 // The mesh's WebRTC links, one per peer: opening them (as initiator, or as the answerer of an offer),
-// the connect timeout, and the bounded retry of a link that failed while its peer is still there.
+// the connect timeout, and healing a link that failed while its peer is still wanted. Healing opens a
+// fresh link through the signalling server: the side that opened the failed one offers again, with
+// backoff, a bounded number of times; the other side waits for that offer for as long as those
+// attempts can take. Either side gives up after that (a 'failed' event that is not retrying).
 import type SimplePeer from 'simple-peer';
 import type { RelayedOpcode } from '../../protocol/index.js';
 import { Emitter } from '../../peer/emitter.js';
@@ -10,13 +13,13 @@ export interface LinksOptions {
   wrtc?: object;
   /** A link not open within this time is closed (and retried). */
   connectTimeoutMs: number;
-  /** How many times the initiator re-opens a link that failed or dropped. */
+  /** How many fresh links the initiator opens after a failure before giving up. */
   maxRetries: number;
   /** ICE settings for a link opened now. */
   config: () => RTCConfiguration;
   /** Carries a link's signal to its peer. */
   signal: (peerId: string, signal: SimplePeer.SignalData, opcode: RelayedOpcode) => void;
-  /** Should I still be linked to this peer (a member, or the lobby's relay)? */
+  /** Should I still be linked to this peer directly (a member not reached through a relay, or the lobby's relay)? */
   wanted: (peerId: string) => boolean;
   /**
    * Settles once every lobby change the server sent before now has been applied (a round trip).
@@ -31,21 +34,34 @@ export type LinksEvents = {
   open: [link: PeerLink];
   /** A link left the table (dropped, replaced or closed): forget what was kept for it. */
   removed: [link: PeerLink];
-  /** A link closed by itself (not dropped). */
+  /** A link closed by itself, or an open one replaced by a fresh link (not dropped). */
   closed: [link: PeerLink, reason: string];
-  /** ...while its peer is still wanted, even after catching up with the server: it failed; `retrying` when I will open it again. */
+  /**
+   * ...while its peer is still wanted, even after catching up with the server: it failed. `retrying`
+   * while it is being healed (I open a fresh link, or wait for the peer's); false once healing gave up.
+   */
   failed: [link: PeerLink, reason: string, retrying: boolean];
 };
 
 interface LinkState {
   link: PeerLink;
-  attempt: number;
   timer?: ReturnType<typeof setTimeout>;
 }
 
+/** A peer whose link failed, until a link to it opens again or healing gives up. */
+interface Heal {
+  /** Fresh links I opened for it so far. */
+  attempts: number;
+  /** My next attempt (initiator), or when I stop waiting for the peer's (answerer). */
+  timer?: ReturnType<typeof setTimeout>;
+}
+
+/** Wait before the initiator's n-th fresh link: 250 ms, doubling, at most 4 s. */
+export const retryDelayMs = (attempt: number) => Math.min(250 * 2 ** (attempt - 1), 4000);
+
 export class Links extends Emitter<LinksEvents> {
   private readonly states = new Map<string, LinkState>();
-  private readonly retryTimers = new Set<ReturnType<typeof setTimeout>>();
+  private readonly heals = new Map<string, Heal>();
 
   constructor(private readonly options: LinksOptions) {
     super();
@@ -59,18 +75,27 @@ export class Links extends Emitter<LinksEvents> {
     return [...this.states.values()].map((state) => state.link);
   }
 
+  /** Peers whose link failed and is being healed (or waited for). */
+  get healing(): number {
+    return this.heals.size;
+  }
+
   /** Opens a link to a peer as the initiator. */
-  connect(peerId: string, attempt = 1): void {
-    this.open(peerId, true, attempt);
+  connect(peerId: string): void {
+    this.open(peerId, true);
   }
 
-  /** A MAKE_OFFER starts a fresh link (first attempt or a retry): this side answers. */
+  /** A MAKE_OFFER starts a fresh link (first attempt or a heal): this side answers. */
   answer(peerId: string): PeerLink {
-    return this.open(peerId, false, 1);
+    return this.open(peerId, false);
   }
 
-  private open(peerId: string, initiator: boolean, attempt: number): PeerLink {
-    this.drop(peerId, 'replaced');
+  private open(peerId: string, initiator: boolean): PeerLink {
+    // An open link the peer replaces (it saw the link fail before I did) was lost all the same.
+    const replaced = this.states.get(peerId)?.link;
+    const wasOpen = replaced?.connected ?? false;
+    this.remove(peerId, 'replaced');
+    if (wasOpen) this.emit('closed', replaced!, 'replaced by a fresh link');
     const link = new PeerLink({
       peerId,
       initiator,
@@ -78,13 +103,13 @@ export class Links extends Emitter<LinksEvents> {
       config: this.options.config(),
       onSignal: (signal, opcode) => this.options.signal(peerId, signal, opcode),
     });
-    const state: LinkState = { link, attempt };
+    const state: LinkState = { link };
     this.states.set(peerId, state);
     state.timer = setTimeout(() => link.destroy(link.turnError ? `connect timeout (${link.turnError})` : 'connect timeout'), this.options.connectTimeoutMs);
     link.on('open', () => {
       clearTimeout(state.timer);
-      // The retry budget is per failure: a link that opened and drops later gets it afresh.
-      state.attempt = 1;
+      // Healed: a link that drops later gets the whole budget again.
+      this.forgetHeal(peerId);
       this.emit('open', link);
     });
     link.on('close', (reason) => this.closed(state, reason));
@@ -102,26 +127,68 @@ export class Links extends Emitter<LinksEvents> {
     if (!this.options.wanted(link.peerId)) return;
     // The peer may be leaving, be kicked, or I may be: only the server knows. Ask it first, so a link
     // closed by a lobby change is not reported as a failure. (A failed round trip decides nothing.)
-    const decide = () => this.failedIfWanted(state, reason);
+    const decide = () => this.failedIfWanted(link, reason);
     this.options.caughtUp().then(decide, decide);
   }
 
-  private failedIfWanted(state: LinkState, reason: string): void {
-    const { link } = state;
-    if (!this.options.wanted(link.peerId)) return;
-    // The peer is still there: the link failed. The side that opened it tries again (unless a new link is already opening).
-    const retrying = link.initiator && state.attempt <= this.options.maxRetries && !this.states.has(link.peerId);
-    this.emit('failed', link, reason, retrying);
-    if (!retrying) return;
-    const timer = setTimeout(() => {
-      this.retryTimers.delete(timer);
-      if (this.options.wanted(link.peerId) && !this.states.has(link.peerId)) this.connect(link.peerId, state.attempt + 1);
-    }, 250 * state.attempt);
-    this.retryTimers.add(timer);
+  private failedIfWanted(link: PeerLink, reason: string): void {
+    const peerId = link.peerId;
+    if (!this.options.wanted(peerId)) return;
+    const current = this.states.get(peerId);
+    // A fresh link opened meanwhile: already healed.
+    if (current?.link.connected) return;
+    let heal = this.heals.get(peerId);
+    if (!heal) {
+      heal = { attempts: 0 };
+      this.heals.set(peerId, heal);
+    }
+    // A fresh link is already on its way (the peer offered one): its own outcome decides.
+    if (current) this.emit('failed', link, reason, true);
+    else if (!link.initiator) this.awaitOffer(link, heal, reason);
+    else if (heal.attempts >= this.options.maxRetries) this.giveUp(link, reason);
+    else this.retry(link, heal, reason);
   }
 
-  /** Closes the link to a peer on purpose; returns it if there was one. */
-  drop(peerId: string, reason: string): PeerLink | undefined {
+  /** The initiator opens a fresh link after a backoff. */
+  private retry(link: PeerLink, heal: Heal, reason: string): void {
+    const peerId = link.peerId;
+    heal.attempts += 1;
+    clearTimeout(heal.timer);
+    heal.timer = setTimeout(() => {
+      heal.timer = undefined;
+      if (this.heals.get(peerId) === heal && this.options.wanted(peerId) && !this.states.has(peerId)) this.connect(peerId);
+    }, retryDelayMs(heal.attempts));
+    this.emit('failed', link, reason, true);
+  }
+
+  /** The answerer waits for the initiator's fresh link, at most as long as all its attempts can take. */
+  private awaitOffer(link: PeerLink, heal: Heal, reason: string): void {
+    const peerId = link.peerId;
+    if (!heal.timer) {
+      const { maxRetries, connectTimeoutMs } = this.options;
+      let budget = (maxRetries + 2) * connectTimeoutMs;
+      for (let attempt = 1; attempt <= maxRetries; attempt++) budget += retryDelayMs(attempt);
+      heal.timer = setTimeout(() => {
+        heal.timer = undefined;
+        if (this.heals.get(peerId) !== heal || !this.options.wanted(peerId) || this.states.get(peerId)?.link.connected) return;
+        this.giveUp(link, `${reason}; no fresh link from the peer within ${Math.round(budget / 1000)} s`);
+      }, budget);
+    }
+    this.emit('failed', link, reason, true);
+  }
+
+  private giveUp(link: PeerLink, reason: string): void {
+    this.forgetHeal(link.peerId);
+    this.emit('failed', link, reason, false);
+  }
+
+  private forgetHeal(peerId: string): void {
+    clearTimeout(this.heals.get(peerId)?.timer);
+    this.heals.delete(peerId);
+  }
+
+  /** Closes a link without touching its peer's healing (a fresh link replaces it). */
+  private remove(peerId: string, reason: string): PeerLink | undefined {
     const state = this.states.get(peerId);
     if (!state) return undefined;
     clearTimeout(state.timer);
@@ -131,10 +198,15 @@ export class Links extends Emitter<LinksEvents> {
     return state.link;
   }
 
-  /** Drops every link and cancels pending retries; returns the dropped links. */
+  /** Closes the link to a peer on purpose and stops healing it; returns the link if there was one. */
+  drop(peerId: string, reason: string): PeerLink | undefined {
+    this.forgetHeal(peerId);
+    return this.remove(peerId, reason);
+  }
+
+  /** Drops every link and stops every healing; returns the dropped links. */
   dropAll(reason: string): PeerLink[] {
-    for (const timer of this.retryTimers) clearTimeout(timer);
-    this.retryTimers.clear();
-    return [...this.states.keys()].map((peerId) => this.drop(peerId, reason)!);
+    for (const peerId of [...this.heals.keys()]) this.forgetHeal(peerId);
+    return [...this.states.keys()].map((peerId) => this.remove(peerId, reason)!);
   }
 }

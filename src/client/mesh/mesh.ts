@@ -1,8 +1,11 @@
 // The peers of my lobby (protocol.md §2–§5): who I am linked to and how each is reached. In a mesh
 // lobby the existing member opens a link (links.ts) to each newcomer, signalled through the session
 // (signalling.ts); in a relay lobby one link to the relay peer carries everything (relay-route.ts).
-// Either way a peer is reached through a Route (route.ts). Named channels are lobby-wide
-// (src/peer/channel-table.ts); G_MSG/P_MSG and the other in-band packets go to listeners.
+// In a mesh lobby a pair whose direct link cannot open goes through the server's relay instead
+// (relay-fallback.ts), the other pairs staying direct. Either way a peer is reached through a Route
+// (route.ts). A member whose link is lost is not gone: it heals (links.ts), and reliable sends wait
+// for it (healing.ts). Named channels are lobby-wide (src/peer/channel-table.ts); G_MSG/P_MSG and
+// the other in-band packets go to listeners.
 import { channelLabel, decodePeerMessage, encodePeerMessage, type PeerPacket, type User } from '../../protocol/index.js';
 import { ChannelTable, type NewChan } from '../../peer/channel-table.js';
 import { Emitter } from '../../peer/emitter.js';
@@ -11,8 +14,11 @@ import type { IceServer } from '../api.js';
 import type { KeyPair } from '../e2ee.js';
 import { CloudLinkError } from '../errors.js';
 import type { Session } from '../session.js';
+import { Healing, type HeldSend } from './healing.js';
 import { Links } from './links.js';
+import { RelayFallback } from './relay-fallback.js';
 import { RelayRoute } from './relay-route.js';
+import { KEPT_MESSAGES_MAX, ResendLog } from './resend-log.js';
 import { directRoute, sendOn, type Route } from './route.js';
 import { SignalCodec } from './signal-codec.js';
 import { Signalling } from './signalling.js';
@@ -25,11 +31,19 @@ export interface MeshOptions {
   relayOnly?: boolean;
   /** A link not open within this time is retried. */
   connectTimeoutMs?: number;
-  /** How many times the initiator re-opens a link that failed or dropped. */
+  /** How many fresh links the initiator opens for a link that failed or dropped before giving up. */
   maxRetries?: number;
+  /** A member without an open direct link for this long is reached through the server's relay, if it has one (0: never). */
+  relayFallbackMs?: number;
   /** My E2EE keys, when I sent a public key in INIT. */
   keys?: KeyPair | null;
 }
+
+/** How long a member whose route is back may take to say what reached it (RECEIVED) before what waited for it leaves anyway. */
+export const RECEIVED_WAIT_MS = 5000;
+
+/** Packets a project or the sync engine sent (not a link's own NEW_CHAN or RECEIVED). */
+const isApplication = (packet: PeerPacket) => packet.opcode !== 'NEW_CHAN' && packet.opcode !== 'RECEIVED';
 
 export interface MeshMessage {
   from: string;
@@ -39,8 +53,14 @@ export interface MeshMessage {
 }
 
 export type MeshEvents = {
+  /** A member is reachable (its link opened, or the relay's). */
   'peer-open': [peerId: string];
+  /** ...no longer: it left, I left, healing gave up, or I dropped the link. */
   'peer-close': [peerId: string, reason: string];
+  /** The link to a member that is still in the lobby was lost: it is being healed, and reliable sends to it wait. */
+  'link-lost': [peerId: string, reason: string];
+  /** ...and is back: what waited has been sent. */
+  'link-back': [peerId: string];
   'channel-open': [peerId: string, label: string];
   'channel-close': [peerId: string, label: string];
   message: [message: MeshMessage];
@@ -56,12 +76,24 @@ export class Mesh extends Emitter<MeshEvents> {
   private readonly signalling: Signalling;
   private readonly channelTable: ChannelTable;
   private readonly codec: SignalCodec;
-  /** Set in a relay lobby (§5): one link, to the relay peer, carries everything. */
+  /** The lobby's relay peer, once I use it: for everyone in a relay lobby (§5), else for the pairs in `relayed`. */
   private relay: RelayRoute | null = null;
+  /** Members reached through the relay in a mesh lobby (our direct link could not open). */
+  private readonly relayed = new Set<string>();
+  /** Members announced with 'peer-open' (reachable, or healing) and not closed since. */
+  private readonly opened = new Set<string>();
+  private readonly healing = new Healing();
+  /** What each member was sent and has received on reliable channels, for resending after a heal. */
+  private readonly sentLog = new ResendLog();
+  private readonly fallback: RelayFallback;
   private readonly unsubscribe: (() => void)[];
   private ice: { iceServers: IceServer[]; relayOnly: boolean };
   /** Sends that could not leave (never silent: each also threw, or was reported when it failed later). */
   failedSends = 0;
+  /** Messages on fast channels not sent to a member whose link was healing (fast channels may drop). */
+  droppedFast = 0;
+  /** Messages sent again after a heal because the lost link had not delivered them (RECEIVED). */
+  resent = 0;
 
   constructor(
     private readonly session: Session,
@@ -73,15 +105,16 @@ export class Mesh extends Emitter<MeshEvents> {
     this.links = new Links({
       wrtc: options.wrtc,
       connectTimeoutMs: options.connectTimeoutMs ?? 15_000,
-      maxRetries: options.maxRetries ?? 2,
+      maxRetries: options.maxRetries ?? 4,
       config: () => ({ iceServers: this.ice.iceServers, iceTransportPolicy: this.ice.relayOnly ? 'relay' : 'all' }),
       signal: (peerId, signal, opcode) => this.signalling.send(peerId, signal, opcode),
-      wanted: (peerId) => this.reachable(peerId),
+      wanted: (peerId) => this.linksTo(peerId),
       // Any request's reply comes after everything the server sent before it.
       caughtUp: () => session.keepalive(),
     });
+    this.fallback = new RelayFallback(options.relayFallbackMs ?? 10_000, (peerId) => session.useRelay(peerId));
     const failed = (error: CloudLinkError) => this.emit('error', error);
-    this.signalling = new Signalling(session, this.codec, this.links, (peerId) => this.reachable(peerId), failed);
+    this.signalling = new Signalling(session, this.codec, this.links, (peerId) => this.linksTo(peerId), failed);
     this.channelTable = new ChannelTable(
       () => this.links.all(),
       (link, payload) => this.announce(link, payload),
@@ -93,6 +126,7 @@ export class Mesh extends Emitter<MeshEvents> {
       session.on('NEW_PEER', joined),
       session.on('PEER_JOIN', joined),
       session.on('RELAY', (relayId) => this.useRelay(relayId)),
+      session.on('RELAY_PAIR', ({ relay, peer }) => this.relayPair(relay, peer)),
       session.on('PEER_LEFT', (id) => this.left(id)),
       session.on('TRANSITION', (mode) => mode === '' && this.dropAll('left the lobby')),
       session.on('LOBBY_CLOSED', left('lobby closed')),
@@ -108,18 +142,191 @@ export class Mesh extends Emitter<MeshEvents> {
       link.on('channel-open', (label) => this.emit('channel-open', peerId, label));
       link.on('channel-close', (label) => this.emit('channel-close', peerId, label));
       link.on('stream', (stream) => this.emit('stream', peerId, stream));
+      if (this.session.peers.has(peerId)) this.fallback.watch(peerId);
     });
     links.on('open', (link) => {
-      for (const peer of this.servedBy(link)) this.emit('peer-open', peer);
+      // Channels first: what waited for a healing peer, and what 'peer-open' listeners send, may be for them.
       this.channelTable.linkOpened(link);
+      for (const peer of this.servedBy(link)) this.reached(peer);
     });
     links.on('removed', (link) => this.signalling.forget(link.peerId));
     links.on('closed', (link, reason) => {
-      for (const peer of this.servedBy(link)) this.emit('peer-close', peer, reason);
+      const shared = this.relay?.carries(link) ?? false;
+      for (const peer of this.servedBy(link)) {
+        if (!this.opened.has(peer)) continue;
+        // Maybe it is leaving (the server will say so), maybe the link failed: either way, sends wait from now.
+        this.healing.start(peer, reason, !shared);
+        if (!shared) this.fallback.watch(peer);
+      }
     });
-    links.on('failed', (link, reason, retrying) =>
-      this.emit('error', new CloudLinkError('link-failed', `link to ${link.peerId} failed: ${reason}${retrying ? ', retrying' : ''}`, { peer: link.peerId })),
+    links.on('failed', (link, reason, retrying) => this.linkFailed(link, reason, retrying));
+  }
+
+  /** A link failed while its peer is still wanted (the server confirmed it). */
+  private linkFailed(link: PeerLink, reason: string, retrying: boolean): void {
+    const healing = this.servedBy(link).filter((peer) => this.healing.has(peer));
+    for (const peer of healing) {
+      const lost = this.healing.get(peer)!;
+      if (retrying) {
+        if (!lost.reported) {
+          lost.reported = true;
+          this.emit('link-lost', peer, reason);
+        }
+      } else if (this.relay?.carries(link)) this.gaveUp(peer, reason);
+      // A direct link that could not heal: the relay may still reach the peer.
+      else void this.fallback.request(peer).then((relayed) => relayed || this.gaveUp(peer, reason));
+    }
+    if (healing.length) return;
+    // Nobody was reached over it yet: a failure to link at all.
+    const report = () =>
+      this.emit('error', new CloudLinkError('link-failed', `link to ${link.peerId} failed: ${reason}${retrying ? ', retrying' : ''}`, { peer: link.peerId }));
+    if (retrying || this.relay?.carries(link) || !this.session.peers.has(link.peerId)) report();
+    else void this.fallback.request(link.peerId).then((relayed) => relayed || report());
+  }
+
+  /** Healing a member's link gave up: it is unreachable, and what waited for it is not delivered. */
+  private gaveUp(peer: string, reason: string): void {
+    if (!this.healing.has(peer) || !this.session.peers.has(peer)) return;
+    const lost = this.healing.end(peer)!;
+    this.opened.delete(peer);
+    this.failedSends += lost.held.length;
+    const undelivered = lost.held.length ? `; ${lost.held.length} messages waiting for it were not delivered` : '';
+    this.emit('error', new CloudLinkError('link-failed', `link to ${peer} failed: ${reason}${undelivered}`, { peer }));
+    this.emit('peer-close', peer, reason);
+  }
+
+  /** `peer` may be reachable now: announce it (the first time), or finish its heal. */
+  private reached(peer: string): void {
+    const route = this.route(peer);
+    if (!route?.link.connected) return;
+    this.fallback.settled(peer);
+    const lost = this.healing.get(peer);
+    if (!lost) {
+      if (this.opened.has(peer)) return;
+      this.opened.add(peer);
+      this.emit('peer-open', peer);
+      return;
+    }
+    if (!lost.resumable) {
+      this.healed(peer);
+      return;
+    }
+    if (lost.waiting) return;
+    // Say what reached me over the lost link; what waits leaves once I know what reached the peer.
+    this.sendResume(route, true);
+    if (lost.peerReceived) this.healed(peer);
+    else lost.waiting = setTimeout(() => this.healed(peer), RECEIVED_WAIT_MS);
+  }
+
+  private sendResume(route: Route, ask: boolean): void {
+    try {
+      route.send(DEFAULT_CHANNEL, [{ opcode: 'RECEIVED', payload: { received: this.sentLog.receivedFrom(route.peer), ask } }]);
+    } catch (error) {
+      this.failedLater(CloudLinkError.from(error));
+    }
+  }
+
+  /** RECEIVED from a member: what reached it from me. */
+  private resumed(from: string, received: Record<string, number>, ask: boolean): void {
+    const lost = this.healing.get(from);
+    if (lost?.resumable) {
+      lost.peerReceived = received;
+      if (lost.waiting) this.healed(from);
+      return;
+    }
+    // Only the member noticed a loss (its own path to me went): it resends from what I tell it.
+    const route = this.route(from);
+    if (!lost && ask && route?.link.connected) this.sendResume(route, false);
+  }
+
+  /** The route to a healing member is back: first what the lost link did not deliver, then what waited; 'link-back'. */
+  private healed(peer: string): void {
+    const route = this.route(peer);
+    const lost = this.healing.get(peer);
+    if (!lost) return;
+    if (!route?.link.connected) {
+      // Lost again meanwhile: the next route will ask again.
+      lost.waiting = undefined;
+      return;
+    }
+    if (!lost.reported) {
+      lost.reported = true;
+      // Its listeners still see the link lost: what they send waits, and leaves below.
+      this.emit('link-lost', peer, lost.reason);
+      if (this.healing.get(peer) !== lost || !route.link.connected) return;
+    }
+    this.healing.end(peer);
+    if (lost.resumable) this.resend(route, lost.peerReceived);
+    this.sendHeld(route, lost.held);
+    this.emit('link-back', peer);
+  }
+
+  /** Sends again what `route.peer` said it did not receive (`peerReceived`, its RECEIVED). */
+  private resend(route: Route, peerReceived: Record<string, number> | undefined): void {
+    const peer = route.peer;
+    if (!peerReceived) {
+      this.emit(
+        'error',
+        new CloudLinkError(
+          'not-open',
+          `${peer} did not say within ${RECEIVED_WAIT_MS / 1000} s what reached it over the lost link: messages sent just before the loss may be missing`,
+          {
+            peer,
+          },
+        ),
+      );
+      return;
+    }
+    const { resend, gone } = this.sentLog.missing(peer, peerReceived);
+    this.resent += resend.length;
+    this.sendAll(route, resend, 'sent again after the heal');
+    if (!gone) return;
+    this.failedSends += gone;
+    this.emit(
+      'error',
+      new CloudLinkError(
+        'not-open',
+        `${gone} messages sent to ${peer} just before its link was lost did not arrive and are no longer kept (the last ${KEPT_MESSAGES_MAX} per channel are)`,
+        {
+          peer,
+        },
+      ),
     );
+  }
+
+  private sendHeld(route: Route, held: HeldSend[]): void {
+    this.sendAll(route, held, 'waited for the heal', true);
+  }
+
+  /** Sends messages in order; those that fail are reported together. `logged`: new messages, kept for resending. */
+  private sendAll(route: Route, sends: { channel: string; packets: PeerPacket[] }[], what: string, logged = false): void {
+    let failed = 0;
+    let first: Error | undefined;
+    for (const { channel, packets } of sends) {
+      try {
+        if (logged) this.sendLogged(route, channel, packets);
+        else route.send(channel, packets);
+      } catch (error) {
+        failed += 1;
+        first ??= error as Error;
+      }
+    }
+    if (!failed) return;
+    this.failedSends += failed;
+    this.emit(
+      'error',
+      new CloudLinkError('not-open', `${failed} of ${sends.length} messages that ${what} could not be sent to ${route.peer}: ${first!.message}`, {
+        peer: route.peer,
+      }),
+    );
+  }
+
+  /** Ends a member's healing without a link (it left, or I dropped it): what waited is reported as not delivered. */
+  private abandon(peer: string, why: string): void {
+    const lost = this.healing.end(peer);
+    if (!lost?.held.length) return;
+    this.failedSends += lost.held.length;
+    this.emit('error', new CloudLinkError('not-open', `${lost.held.length} messages waiting for ${peer} were not delivered: ${why}`, { peer }));
   }
 
   /** ICE settings for links opened from now on. */
@@ -130,22 +337,29 @@ export class Mesh extends Emitter<MeshEvents> {
 
   // ── routes ──────────────────────────────────────────────────────────────────────────
 
-  /** How to reach a member now: through the relay in a relay lobby, else over its own link. */
+  /** Whether a member is reached through the relay: everyone in a relay lobby, some pairs in a mesh lobby. */
+  viaRelay(peerId: string): boolean {
+    return this.relay !== null && (this.relay.lobbyWide || this.relayed.has(peerId));
+  }
+
+  /** How to reach a member now: through the relay, or over its own link. */
   private route(peerId: string): Route | undefined {
     if (!this.session.peers.has(peerId)) return undefined;
-    if (this.relay) return this.relay.route(peerId);
+    if (this.viaRelay(peerId)) return this.relay!.route(peerId);
     const link = this.links.get(peerId);
     return link && directRoute(link);
   }
 
-  /** The members a link reaches: every member for the relay link, else its own peer. */
+  /** The members a link reaches: those relayed, for the relay link; else its own peer. */
   private servedBy(link: PeerLink): string[] {
-    return this.relay?.carries(link) ? [...this.session.peers.keys()] : [link.peerId];
+    const members = [...this.session.peers.keys()];
+    if (this.relay?.carries(link)) return members.filter((peer) => this.viaRelay(peer));
+    return members.includes(link.peerId) && !this.viaRelay(link.peerId) ? [link.peerId] : [];
   }
 
-  /** Members and the lobby's relay peer are the ones I keep links with. */
-  private reachable(peerId: string): boolean {
-    return this.session.peers.has(peerId) || peerId === this.relay?.id;
+  /** Whom I keep a WebRTC link with (and take signals from): members I reach directly, and the relay peer I use. */
+  private linksTo(peerId: string): boolean {
+    return peerId === this.relay?.id || (this.session.peers.has(peerId) && !this.viaRelay(peerId));
   }
 
   isConnected(peerId: string): boolean {
@@ -157,9 +371,14 @@ export class Mesh extends Emitter<MeshEvents> {
     return [...this.session.peers.keys()].filter((peerId) => this.isConnected(peerId));
   }
 
-  /** The relay peer's id in a relay lobby. */
+  /** Members whose link is lost and being healed. */
+  healingPeers(): string[] {
+    return this.healing.members();
+  }
+
+  /** The relay peer's id in a relay lobby (where everything goes through it). */
   get relayId(): string | null {
-    return this.relay?.id ?? null;
+    return this.relay?.lobbyWide ? this.relay.id : null;
   }
 
   /** Peers whose signals are for a voice renegotiation (type 1). */
@@ -180,37 +399,75 @@ export class Mesh extends Emitter<MeshEvents> {
 
   private joined(peerId: string): void {
     // Through a relay the newcomer is reachable as soon as the relay is (it buffers for them).
-    if (!this.relay) this.links.connect(peerId);
-    else if (this.isConnected(peerId)) this.emit('peer-open', peerId);
+    if (this.viaRelay(peerId)) this.reached(peerId);
+    else this.links.connect(peerId);
   }
 
   private left(peerId: string): void {
     this.relay?.forget(peerId);
-    const link = this.links.drop(peerId, 'left the lobby');
-    if (link || this.relay) this.emit('peer-close', peerId, 'left the lobby');
+    this.relayed.delete(peerId);
+    this.fallback.settled(peerId);
+    this.links.drop(peerId, 'left the lobby');
+    this.abandon(peerId, 'it left the lobby');
+    this.sentLog.forget(peerId);
+    if (this.opened.delete(peerId)) this.emit('peer-close', peerId, 'left the lobby');
   }
 
   /** RELAY: this lobby has a relay peer. Drop direct links; everything goes through one link to it. */
   private useRelay(relayId: string): void {
-    if (this.relay?.id === relayId) return;
+    if (this.relay?.id === relayId && this.relay.lobbyWide) return;
     this.dropAll('the lobby uses a relay');
-    this.relay = new RelayRoute(
+    this.relay = this.relayRoute(relayId, true);
+    this.links.connect(relayId);
+  }
+
+  private relayRoute(relayId: string, lobbyWide: boolean): RelayRoute {
+    return new RelayRoute(
       relayId,
+      lobbyWide,
       () => this.links.get(relayId),
       this.codec,
       (error) => this.failedLater(error),
     );
-    this.links.connect(relayId);
+  }
+
+  /** RELAY_PAIR: the server relays me and `peer` (our direct link could not open); every other pair stays direct. */
+  private relayPair(relayId: string, peer: string): void {
+    if (!this.session.peers.has(peer) || this.relay?.lobbyWide || this.relayed.has(peer)) return;
+    if (this.relay && this.relay.id !== relayId) {
+      this.emit(
+        'error',
+        new CloudLinkError('protocol', `RELAY_PAIR names relay ${relayId}, but this lobby's relay is ${this.relay.id}`, { opcode: 'RELAY_PAIR' }),
+      );
+      return;
+    }
+    this.relay ??= this.relayRoute(relayId, false);
+    this.relayed.add(peer);
+    this.fallback.settled(peer);
+    // Its direct link goes. If it was open, the move is a heal: what is sent meanwhile waits for the relay's link.
+    this.links.drop(peer, 'relayed');
+    if (this.opened.has(peer)) this.healing.start(peer, 'moved to the relay', true);
+    if (!this.links.get(relayId)) this.links.connect(relayId);
+    this.reached(peer);
   }
 
   /** Closes my link to a peer on purpose (it stays in the lobby). */
   drop(peerId: string, reason: string): void {
-    if (this.links.drop(peerId, reason)) this.emit('peer-close', peerId, reason);
+    if (!this.links.drop(peerId, reason)) return;
+    this.abandon(peerId, reason);
+    if (this.opened.delete(peerId)) this.emit('peer-close', peerId, reason);
   }
 
   private dropAll(reason: string): void {
-    for (const link of this.links.dropAll(reason)) this.emit('peer-close', link.peerId, reason);
+    this.links.dropAll(reason);
+    this.fallback.clear();
+    for (const peer of this.healing.members()) this.abandon(peer, reason);
+    this.sentLog.clear();
+    const opened = [...this.opened];
+    this.opened.clear();
     this.relay = null;
+    this.relayed.clear();
+    for (const peer of opened) this.emit('peer-close', peer, reason);
   }
 
   /** Leaves the session alone but tears down every link and listener. */
@@ -269,10 +526,17 @@ export class Mesh extends Emitter<MeshEvents> {
       this.emit('error', new CloudLinkError('protocol', `bad message from ${peer}: ${(error as Error).message}`, { peer }));
       return;
     }
+    const relayed = this.relay?.carries(link) ?? false;
+    // Counted for RECEIVED: one message from its sender (through the relay, the relay's copy of one).
+    const first = packets.find(isApplication);
+    if (first && this.isOrdered(channel)) {
+      const from = relayed ? first.origin : peer;
+      if (from !== undefined) this.sentLog.received(from, channel);
+    }
     for (const packet of packets) {
       if (packet.opcode === 'NEW_CHAN') this.channelAnnounced(link, channel, packet.payload);
       // Forwarded by the relay: the sender is in `origin` (and the packet maybe sealed for me).
-      else if (this.relay?.carries(link)) this.relay.receive(packet, (from, opened) => this.deliver(from, channel, opened));
+      else if (relayed) this.relay!.receive(packet, (from, opened) => this.deliver(from, channel, opened));
       else this.deliver(peer, channel, packet);
     }
   }
@@ -290,6 +554,8 @@ export class Mesh extends Emitter<MeshEvents> {
       this.emit('error', new CloudLinkError('protocol', `sealed packet from ${from} arrived outside a relay`, { peer: from, opcode: packet.opcode }));
     } else if (packet.opcode === 'G_MSG' || packet.opcode === 'P_MSG') {
       this.emit('message', { from, channel, opcode: packet.opcode, payload: packet.payload });
+    } else if (packet.opcode === 'RECEIVED') {
+      this.resumed(from, packet.payload.received, packet.payload.ask);
     } else {
       this.emit('packet', from, channel, packet);
     }
@@ -307,17 +573,59 @@ export class Mesh extends Emitter<MeshEvents> {
     if (channel !== DEFAULT_CHANNEL && !this.channelTable.has(channel)) throw new CloudLinkError('no-channel', `no channel named "${channel}": open it first`);
   }
 
-  /** Sends in-band packets to one peer as one data-channel message. Throws if it cannot. */
+  /**
+   * A send to a member whose link is healing: held until it is back if the channel is reliable (throws
+   * 'not-open' when that does not fit), dropped if it is fast (such channels may drop; counted).
+   */
+  private hold(peerId: string, channel: string, packets: PeerPacket[], encoded: string): void {
+    if (!this.isOrdered(channel)) {
+      this.droppedFast += 1;
+      return;
+    }
+    this.healing.hold(peerId, { channel, packets, size: encoded.length });
+  }
+
+  /** Sends a project's (or the sync engine's) packets on a route; on a reliable channel they are kept for resending. */
+  private sendLogged(route: Route, channel: string, packets: PeerPacket[], encoded = encodePeerMessage(packets)): void {
+    route.send(channel, packets, encoded);
+    if (this.isOrdered(channel)) this.sentLog.sent(route.peer, channel, packets, encoded.length);
+  }
+
+  /** Sends on a member's route, or holds the message if the route is a link that just died (its close is still on the way). */
+  private sendOrHold(route: Route, channel: string, packets: PeerPacket[], encoded: string): void {
+    try {
+      this.sendLogged(route, channel, packets, encoded);
+    } catch (error) {
+      if (!this.diedUnnoticed(route)) throw error;
+      this.hold(route.peer, channel, packets, encoded);
+    }
+  }
+
+  /**
+   * A direct link whose `default` channel is no longer open has died (the peer's side went, its
+   * channels closed) before its close event reached me: its healing starts now.
+   */
+  private diedUnnoticed(route: Route): boolean {
+    if (route.via !== 'direct' || !this.opened.has(route.peer)) return false;
+    if (route.link.channels.get(DEFAULT_CHANNEL)?.readyState === 'open') return false;
+    this.healing.start(route.peer, 'connection closed', true);
+    return true;
+  }
+
+  /** Sends in-band packets to one peer as one data-channel message (held while its link heals). Throws if it cannot. */
   sendPackets(peerId: string, packets: PeerPacket[], channel = DEFAULT_CHANNEL): void {
     this.requireChannel(channel);
-    const route = this.route(peerId);
-    // A member whose link failed (or is being retried) is known, just not reachable.
-    if (!route) {
+    const healing = this.healing.has(peerId);
+    const route = healing ? undefined : this.route(peerId);
+    // A member whose link is opening, or failed for good, is known, just not reachable.
+    if (!route && !healing) {
       if (this.session.peers.has(peerId)) throw new CloudLinkError('not-open', `peer ${peerId} is not connected`, { peer: peerId });
       throw new CloudLinkError('unknown-peer', `unknown peer ${peerId}`, { peer: peerId });
     }
+    const text = encodePeerMessage(packets);
     try {
-      route.send(channel, packets);
+      if (route) this.sendOrHold(route, channel, packets, text);
+      else this.hold(peerId, channel, packets, text);
     } catch (error) {
       if (error instanceof CloudLinkError && error.code === 'not-open') this.failedSends += 1;
       throw error;
@@ -330,25 +638,47 @@ export class Mesh extends Emitter<MeshEvents> {
   }
 
   /**
-   * In-band packets for every peer I can reach now: one message on each link on the way (a relay
-   * link carries it once and the relay fans it out). Throws 'not-open', naming them, if some could not be reached.
+   * In-band packets for every member I can reach now, and held for those whose link heals: encoded
+   * once, one message per route (a relay lobby's relay link carries it once and the relay fans it
+   * out). Throws 'not-open', naming them, if some could not be reached.
    */
   broadcastPackets(packets: PeerPacket[], channel = DEFAULT_CHANNEL): void {
     this.requireChannel(channel);
     const text = encodePeerMessage(packets);
-    const links = new Set<PeerLink>();
-    for (const peerId of this.connectedPeers()) links.add(this.route(peerId)!.link);
+    const fannedOut = new Set<PeerLink>();
     const failed: string[] = [];
-    for (const link of links) {
+    let refused: Error | undefined;
+    for (const peer of this.session.peers.keys()) {
+      if (this.healing.has(peer)) {
+        try {
+          this.hold(peer, channel, packets, text);
+        } catch (error) {
+          this.failedSends += 1;
+          failed.push(peer);
+          refused ??= error as Error;
+        }
+        continue;
+      }
+      const route = this.route(peer);
+      if (!route?.link.connected || fannedOut.has(route.link)) continue;
       try {
-        link.send(channel, text);
+        if (!route.fansOut) this.sendOrHold(route, channel, packets, text);
+        else {
+          // Unaddressed: the relay hands it to every other member.
+          fannedOut.add(route.link);
+          sendOn(route.link, channel, text, peer);
+        }
       } catch {
         this.failedSends += 1;
-        failed.push(link.peerId);
+        failed.push(route.fansOut ? route.link.peerId : peer);
       }
     }
     if (failed.length)
-      throw new CloudLinkError('not-open', `channel "${channel}" is not open to ${failed.join(', ')}`, failed.length === 1 ? { peer: failed[0]! } : {});
+      throw new CloudLinkError(
+        'not-open',
+        `channel "${channel}" is not open to ${failed.join(', ')}${refused ? ` (${refused.message})` : ''}`,
+        failed.length === 1 ? { peer: failed[0]! } : {},
+      );
   }
 
   /** P_MSG to one peer. */

@@ -1,5 +1,6 @@
 // Traffic through a lobby's relay peer (protocol.md §5): instead of one link per member, one link to
-// the relay. Packets for one member carry `recipient`; packets from members arrive with `origin`.
+// the relay — for every member in a relay lobby, or for the members whose direct link could not open
+// in a hybrid lobby. Packets for one member carry `recipient`; packets from members arrive with `origin`.
 // Private packets between two players that both have keys are sealed whole (§6), so the relay
 // forwards ciphertext it cannot read. Sealing is asynchronous: per-member queues keep the order.
 import { decodePeerMessage, encodePeerMessage, isSealedPacket, type PeerPacket } from '../../protocol/index.js';
@@ -19,6 +20,8 @@ export class RelayRoute {
   constructor(
     /** The relay peer's instance id. */
     readonly id: string,
+    /** A relay lobby: every member is reached through the relay, and it fans unaddressed G_* out to all. */
+    readonly lobbyWide: boolean,
     /** The link to the relay, while there is one. */
     private readonly link: () => PeerLink | undefined,
     /** Who has keys, and the shared keys (the same as for signals). */
@@ -35,7 +38,7 @@ export class RelayRoute {
   /** The route to one member: the relay link, with every packet addressed to them. */
   route(peer: string): Route | undefined {
     const link = this.link();
-    return link && { peer, link, send: (channel, packets) => this.send(link, peer, channel, packets) };
+    return link && { peer, link, via: 'relay', fansOut: this.lobbyWide, send: (channel, packets) => this.send(link, peer, channel, packets) };
   }
 
   private send(link: PeerLink, peer: string, channel: string, packets: PeerPacket[]): void {

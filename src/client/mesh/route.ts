@@ -1,5 +1,6 @@
 // A Route is how packets reach one peer: over its own direct link, or through the lobby's relay peer
-// (relay-route.ts). The mesh picks one per peer and sends through it without asking which it is.
+// (relay-route.ts) — for everyone in a relay lobby, or for one pair whose direct link could not open
+// (a hybrid lobby). The mesh picks one per peer and sends through it without asking which it is.
 // Whatever the route, a send that cannot leave now throws CloudLinkError 'not-open' to its caller.
 import { encodePeerMessage, type PeerPacket } from '../../protocol/index.js';
 import type { PeerLink } from '../../peer/link.js';
@@ -9,8 +10,11 @@ export interface Route {
   readonly peer: string;
   /** The link the packets leave on (every relayed peer shares the relay's). */
   readonly link: PeerLink;
-  /** Sends packets to this peer only, as one data-channel message. */
-  send(channel: string, packets: PeerPacket[]): void;
+  readonly via: 'direct' | 'relay';
+  /** One unaddressed message on `link` reaches every member (a relay lobby's relay fans G_* out): a broadcast leaves once. */
+  readonly fansOut: boolean;
+  /** Sends packets to this peer only, as one data-channel message; `encoded` is them encoded already, for a route that sends them unchanged. */
+  send(channel: string, packets: PeerPacket[], encoded?: string): void;
 }
 
 /** Throws 'not-open' unless `channel` of `link` is open or opening (the link on the way to `peer`). */
@@ -33,5 +37,7 @@ export function sendOn(link: PeerLink, channel: string, text: string, peer: stri
 export const directRoute = (link: PeerLink): Route => ({
   peer: link.peerId,
   link,
-  send: (channel, packets) => sendOn(link, channel, encodePeerMessage(packets), link.peerId),
+  via: 'direct',
+  fansOut: false,
+  send: (channel, packets, encoded) => sendOn(link, channel, encoded ?? encodePeerMessage(packets), link.peerId),
 });

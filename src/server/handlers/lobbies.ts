@@ -1,12 +1,10 @@
 // Finding, creating, joining and leaving lobbies (protocol.md §2).
 import { Reply, type User } from '../../protocol/index.js';
-import type { RelaySignalSink } from '../context.js';
 import { Lobby } from '../lobby.js';
 import { announceLobby, removeMember } from '../membership.js';
 import { hashPassword, verifyPassword } from '../password.js';
+import { NoRelay, relayOf } from './relay.js';
 import { reply, warn, type Handler, type Request } from './request.js';
-
-export const RELAY_UNAVAILABLE = 'relay not available on this server';
 
 export const listLobbies: Handler<'LIST_LOBBIES'> = (request) => {
   const { ctx, player } = request;
@@ -53,35 +51,18 @@ export const createLobby: Handler<'CREATE_LOBBY'> = async (request) => {
   }
 };
 
-/** Gives the lobby a relay peer if this server has a provider; otherwise says so (relay_enabled stays false). */
+/** Makes it a relay lobby if this server has a relay; otherwise says so (relay_enabled stays false). */
 async function startRelay(request: Request<'CREATE_LOBBY'>, lobby: Lobby): Promise<void> {
-  const { ctx } = request;
-  if (!ctx.relay) return warn(request, RELAY_UNAVAILABLE);
-  const relay = ctx.relay;
-  // The relay's own signals go to members only, stamped with the relay's identity.
-  const send: RelaySignalSink = (recipient, opcode, signal) => {
-    const target = lobby.member(recipient);
-    if (target && lobby.relayUser) target.send(opcode, signal, { origin: lobby.relayUser });
-  };
   let relayUser: User;
   try {
-    relayUser = await relay.create(lobby, send);
+    relayUser = await relayOf(request.ctx, lobby);
   } catch (error) {
-    ctx.log('error', 'relay.start_failed', { game: lobby.game, lobby: lobby.name, error: String(error) });
-    return warn(request, 'relay could not be started');
-  }
-  // Starting took time: the lobby may have closed meanwhile.
-  if (ctx.store.lobby(lobby.game, lobby.name) !== lobby || lobby.members.length === 0) {
-    try {
-      relay.destroy(lobby);
-    } catch (error) {
-      ctx.log('error', 'relay.destroy_failed', { error: String(error) });
-    }
+    if (!(error instanceof NoRelay)) throw error;
+    // A lobby that closed meanwhile needs no word.
+    if (request.ctx.store.lobby(lobby.game, lobby.name) === lobby) warn(request, error.message);
     return;
   }
-  lobby.relayUser = relayUser;
   lobby.settings.relayEnabled = true;
-  ctx.log('info', 'relay.start', { game: lobby.game, lobby: lobby.name, relay: relayUser.instance_id });
   for (const member of lobby.members) member.send('RELAY', relayUser.instance_id);
 }
 
@@ -115,7 +96,8 @@ export const joinLobby: Handler<'JOIN_LOBBY'> = async (request) => {
   player.send('TRANSITION', 'peer');
   player.send('NEW_HOST', lobby.host.user!);
   for (const member of others) member.send(member === lobby.host ? 'NEW_PEER' : 'PEER_JOIN', player.user!);
-  if (lobby.relayUser) {
+  // A relay lobby (not a mesh lobby whose relay carries only some pairs).
+  if (lobby.relayUser && lobby.settings.relayEnabled) {
     player.send('RELAY', lobby.relayUser.instance_id);
     // In a mesh the other members introduce themselves with their first signal; through a relay
     // nobody signals the joiner, so the server introduces them (after RELAY: no direct links).

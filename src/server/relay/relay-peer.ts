@@ -1,6 +1,7 @@
 // One lobby's relay peer (protocol.md §5): a WebRTC peer inside the server process. Each member
-// opens one link to it; what a member sends is forwarded — G_* to every other member, anything
-// with `recipient` to that member only — stamped with the sender as `origin`. Sealed private
+// opens one link to it; what a member sends is forwarded — G_* to every other member (in a relay
+// lobby), anything with `recipient` to that member only — stamped with the sender as `origin`. In a
+// mesh lobby only the pairs that could not link directly use it, and every packet names its recipient. Sealed private
 // packets (§6) pass through unread. Voice is not relayed.
 // The relay is a peer like any other: its links and lobby channels are the shared src/peer/ ones.
 import { decodePeerMessage, encodePeerMessage, type PeerPacket, type RelayedOpcode, type User } from '../../protocol/index.js';
@@ -33,6 +34,8 @@ export class RelayPeer {
   constructor(
     readonly user: User,
     private readonly isMember: (instanceId: string) => boolean,
+    /** A relay lobby: unaddressed G_* packets fan out to every member (in a mesh lobby they are refused). */
+    private readonly lobbyWide: () => boolean,
     private readonly send: RelaySignalSink,
     private readonly options: RelayPeerOptions,
   ) {}
@@ -113,8 +116,10 @@ export class RelayPeer {
       const forwarded = { ...rest, origin: from } as PeerPacket;
       if (recipient !== undefined) {
         if (recipient !== from && this.isMember(recipient)) to(recipient, forwarded);
-      } else if (packet.opcode.startsWith('G_')) {
+      } else if (packet.opcode.startsWith('G_') && this.lobbyWide()) {
         for (const member of this.links.keys()) if (member !== from) to(member, forwarded);
+      } else {
+        this.warn(from, `${packet.opcode} without a recipient dropped: this relay forwards only addressed packets`);
       }
     }
     for (const [member, list] of out) this.deliver(member, channel, encodePeerMessage(list));

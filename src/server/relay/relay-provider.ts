@@ -1,4 +1,5 @@
-// The RelayProvider the server uses for lobbies created with enable_relay: one RelayPeer per lobby.
+// The RelayProvider the server uses for lobbies created with enable_relay, and for mesh lobbies whose
+// players ask for it (USE_RELAY): one RelayPeer per lobby.
 import { randomUUID } from 'node:crypto';
 import type { RelayedOpcode, User } from '../../protocol/index.js';
 import type { RelayProvider, RelaySignalSink, SignalPayload } from '../context.js';
@@ -18,7 +19,9 @@ export function webRtcRelay(options: RelayPeerOptions): WebRtcRelayProvider {
       const id = randomUUID();
       const user: User = { instance_id: id, user_id: id, username: 'relay' };
       const isMember = (instanceId: string) => lobby.members.some((member) => member.id === instanceId);
-      peers.set(lobby, new RelayPeer(user, isMember, send, options));
+      // A mesh lobby's relay carries only the pairs that asked for it: it forwards addressed packets only.
+      const lobbyWide = () => lobby.settings.relayEnabled;
+      peers.set(lobby, new RelayPeer(user, isMember, lobbyWide, send, options));
       return user;
     },
     signal(lobby: Lobby, from: User, opcode: RelayedOpcode, payload: SignalPayload): void {
