@@ -175,7 +175,9 @@ var clientOpcodes = {
   MANAGE_LOBBY: object({ method: literal(...manageMethods), args: json }),
   MAKE_OFFER: signal,
   MAKE_ANSWER: signal,
-  ICE: signal
+  ICE: signal,
+  /** Reach this member of my lobby through the lobby's relay peer: our direct link cannot open (hybrid lobby). */
+  USE_RELAY: instanceId
 };
 var ackText = string({ max: 64 });
 var serverOpcodes = {
@@ -196,6 +198,8 @@ var serverOpcodes = {
   NEW_LOBBY: lobbyName,
   LOBBY_CLOSED: lobbyName,
   RELAY: instanceId,
+  /** To both players of a pair (the requester's copy answers its USE_RELAY): reach `peer` through relay peer `relay`. */
+  RELAY_PAIR: object({ relay: instanceId, peer: instanceId }),
   WARNING: string({ max: 1e3 }),
   VIOLATION: string({ max: 1e3 }),
   MAKE_OFFER: signal,
@@ -228,7 +232,8 @@ var Warning = {
   rateLimited: "rate limited: slow down",
   kicked: "kicked from the lobby",
   voiceNotRelayed: "voice is not relayed: calls need a direct link between the two players",
-  sessionExpired: "session expired: no seat is held for this token"
+  sessionExpired: "session expired: no seat is held for this token",
+  relayUnavailable: "relay not available on this server"
 };
 
 // src/protocol/in-band.ts
@@ -256,7 +261,12 @@ var peerOpcodes = {
   DECLINE: none,
   /** Round-trip probe (docs/protocol-notes.md): answered at once with PONG and the same token. */
   PING: pingToken,
-  PONG: pingToken
+  PONG: pingToken,
+  /**
+   * After a lost link healed: how many messages I received from you on each reliable channel since
+   * you joined, so you resend the rest; `ask` when you should answer with yours.
+   */
+  RECEIVED: object({ received: record(channelLabel, integer(0, Number.MAX_SAFE_INTEGER), LAST_CHANNEL_ID + 1), ask: boolean })
 };
 var syncOpcodes = ["G_VAR", "P_VAR", "G_LIST", "P_LIST"];
 var isSyncOpcode = (opcode) => syncOpcodes.includes(opcode);
@@ -502,6 +512,7 @@ var Emitter = class {
 // src/peer/link.ts
 var DEFAULT_CHANNEL = "default";
 var MAX_HELD = 1e3;
+var DISCONNECTED_GRACE_MS = 5e3;
 var PeerLink = class extends Emitter {
   peerId;
   initiator;
@@ -517,6 +528,7 @@ var PeerLink = class extends Emitter {
   /** What a TURN server last answered this link's ICE agent with, e.g. a refused credential; said when the link fails to open. */
   turnError = null;
   firstSignalSent = false;
+  disconnectedTimer;
   constructor(options2) {
     super(options2.onListenerError);
     this.peerId = options2.peerId;
@@ -540,6 +552,7 @@ var PeerLink = class extends Emitter {
     };
     this.peer.on("connect", () => this.opened());
     this.peer.on("stream", (stream) => this.emit("stream", stream));
+    this.peer.on("iceStateChange", (state) => this.iceState(state));
     this.peer.on("error", (error) => this.shutdown(error.message));
     this.peer.on("close", () => this.shutdown("connection closed"));
   }
@@ -557,7 +570,13 @@ var PeerLink = class extends Emitter {
     this.channels.set(DEFAULT_CHANNEL, channel);
     this.emit("open");
   }
+  iceState(state) {
+    clearTimeout(this.disconnectedTimer);
+    if (state !== "disconnected" || this.closed) return;
+    this.disconnectedTimer = setTimeout(() => this.shutdown(`ICE disconnected for ${DISCONNECTED_GRACE_MS / 1e3} s`), DISCONNECTED_GRACE_MS);
+  }
   received(label, data) {
+    if (this.closed) return;
     this.emit("data", label, typeof data === "string" ? data : new TextDecoder().decode(data));
   }
   hasChannel(label) {
@@ -643,6 +662,7 @@ var PeerLink = class extends Emitter {
     if (this.closed) return;
     this.closed = true;
     this.connected = false;
+    clearTimeout(this.disconnectedTimer);
     this.channels.clear();
     this.pendingChannels.clear();
     this.held.clear();
@@ -739,14 +759,16 @@ var ChannelTable = class {
 // src/server/relay/relay-peer.ts
 var MAX_HELD2 = 1e3;
 var RelayPeer = class {
-  constructor(user2, isMember, send, options2) {
+  constructor(user2, isMember, lobbyWide, send, options2) {
     this.user = user2;
     this.isMember = isMember;
+    this.lobbyWide = lobbyWide;
     this.send = send;
     this.options = options2;
   }
   user;
   isMember;
+  lobbyWide;
   send;
   options;
   links = /* @__PURE__ */ new Map();
@@ -826,8 +848,10 @@ var RelayPeer = class {
       const forwarded = { ...rest, origin: from };
       if (recipient2 !== void 0) {
         if (recipient2 !== from && this.isMember(recipient2)) to(recipient2, forwarded);
-      } else if (packet.opcode.startsWith("G_")) {
+      } else if (packet.opcode.startsWith("G_") && this.lobbyWide()) {
         for (const member2 of this.links.keys()) if (member2 !== from) to(member2, forwarded);
+      } else {
+        this.warn(from, `${packet.opcode} without a recipient dropped: this relay forwards only addressed packets`);
       }
     }
     for (const [member2, list] of out) this.deliver(member2, channel, encodePeerMessage(list));
@@ -885,7 +909,8 @@ function webRtcRelay(options2) {
       const id = randomUUID();
       const user2 = { instance_id: id, user_id: id, username: "relay" };
       const isMember = (instanceId2) => lobby.members.some((member2) => member2.id === instanceId2);
-      peers.set(lobby, new RelayPeer(user2, isMember, send, options2));
+      const lobbyWide = () => lobby.settings.relayEnabled;
+      peers.set(lobby, new RelayPeer(user2, isMember, lobbyWide, send, options2));
       return user2;
     },
     signal(lobby, from, opcode, payload) {
@@ -1012,6 +1037,8 @@ var Lobby = class {
   settings;
   members;
   relayUser = null;
+  /** The relay peer being started (handlers/relay.ts), so that those asking meanwhile share it. */
+  relayStarting = null;
   get full() {
     return this.settings.maxPlayers !== -1 && this.members.length >= this.settings.maxPlayers;
   }
@@ -1094,8 +1121,63 @@ async function verifyPassword(password2, stored) {
   return timingSafeEqual(await derive(password2, stored.salt), stored.hash);
 }
 
+// src/server/handlers/relay.ts
+var NoRelay = class extends Error {
+};
+function relayOf(ctx, lobby) {
+  if (lobby.relayUser) return Promise.resolve(lobby.relayUser);
+  lobby.relayStarting ??= startRelay(ctx, lobby).finally(() => {
+    lobby.relayStarting = null;
+  });
+  return lobby.relayStarting;
+}
+async function startRelay(ctx, lobby) {
+  const relay = ctx.relay;
+  if (!relay) throw new NoRelay(Warning.relayUnavailable);
+  const send = (recipient2, opcode, signal2) => {
+    const target = lobby.member(recipient2);
+    if (target && lobby.relayUser) target.send(opcode, signal2, { origin: lobby.relayUser });
+  };
+  let relayUser;
+  try {
+    relayUser = await relay.create(lobby, send);
+  } catch (error) {
+    ctx.log("error", "relay.start_failed", { game: lobby.game, lobby: lobby.name, error: String(error) });
+    throw new NoRelay("relay could not be started");
+  }
+  if (ctx.store.lobby(lobby.game, lobby.name) !== lobby || lobby.members.length === 0) {
+    try {
+      relay.destroy(lobby);
+    } catch (error) {
+      ctx.log("error", "relay.destroy_failed", { error: String(error) });
+    }
+    throw new NoRelay("the lobby closed");
+  }
+  lobby.relayUser = relayUser;
+  ctx.log("info", "relay.start", { game: lobby.game, lobby: lobby.name, relay: relayUser.instance_id });
+  return relayUser;
+}
+var useRelay = async (request) => {
+  const { ctx, player, payload: peerId } = request;
+  const lobby = player.lobby;
+  if (!lobby) return warn(request, Reply.notInLobby);
+  if (peerId === player.id || !lobby.member(peerId)) return warn(request, Warning.peerInvalid);
+  let relay;
+  try {
+    relay = await relayOf(ctx, lobby);
+  } catch (error) {
+    if (error instanceof NoRelay) return warn(request, error.message);
+    throw error;
+  }
+  if (!player.open) return;
+  const peer = lobby.member(peerId);
+  if (player.lobby !== lobby || !peer) return warn(request, Warning.peerInvalid);
+  ctx.log("info", "relay.pair", { game: lobby.game, lobby: lobby.name, players: [player.id, peerId] });
+  peer.send("RELAY_PAIR", { relay: relay.instance_id, peer: player.id });
+  reply(request, "RELAY_PAIR", { relay: relay.instance_id, peer: peerId });
+};
+
 // src/server/handlers/lobbies.ts
-var RELAY_UNAVAILABLE = "relay not available on this server";
 var listLobbies = (request) => {
   const { ctx, player } = request;
   const names = [...ctx.store.lobbiesOf(player.game)].filter((lobby) => !lobby.settings.hidden).map((lobby) => lobby.name);
@@ -1132,35 +1214,19 @@ var createLobby = async (request) => {
   player.send("NEW_HOST", player.user);
   if (!lobby.settings.hidden) announceLobby(ctx, lobby);
   if (payload.enable_relay) {
-    startRelay(request, lobby).catch((error) => ctx.log("error", "relay.start_failed", { lobby: lobby.name, error: String(error) }));
+    startRelay2(request, lobby).catch((error) => ctx.log("error", "relay.start_failed", { lobby: lobby.name, error: String(error) }));
   }
 };
-async function startRelay(request, lobby) {
-  const { ctx } = request;
-  if (!ctx.relay) return warn(request, RELAY_UNAVAILABLE);
-  const relay = ctx.relay;
-  const send = (recipient2, opcode, signal2) => {
-    const target = lobby.member(recipient2);
-    if (target && lobby.relayUser) target.send(opcode, signal2, { origin: lobby.relayUser });
-  };
+async function startRelay2(request, lobby) {
   let relayUser;
   try {
-    relayUser = await relay.create(lobby, send);
+    relayUser = await relayOf(request.ctx, lobby);
   } catch (error) {
-    ctx.log("error", "relay.start_failed", { game: lobby.game, lobby: lobby.name, error: String(error) });
-    return warn(request, "relay could not be started");
-  }
-  if (ctx.store.lobby(lobby.game, lobby.name) !== lobby || lobby.members.length === 0) {
-    try {
-      relay.destroy(lobby);
-    } catch (error) {
-      ctx.log("error", "relay.destroy_failed", { error: String(error) });
-    }
+    if (!(error instanceof NoRelay)) throw error;
+    if (request.ctx.store.lobby(lobby.game, lobby.name) === lobby) warn(request, error.message);
     return;
   }
-  lobby.relayUser = relayUser;
   lobby.settings.relayEnabled = true;
-  ctx.log("info", "relay.start", { game: lobby.game, lobby: lobby.name, relay: relayUser.instance_id });
   for (const member2 of lobby.members) member2.send("RELAY", relayUser.instance_id);
 }
 var joinLobby = async (request) => {
@@ -1190,7 +1256,7 @@ var joinLobby = async (request) => {
   player.send("TRANSITION", "peer");
   player.send("NEW_HOST", lobby.host.user);
   for (const member2 of others) member2.send(member2 === lobby.host ? "NEW_PEER" : "PEER_JOIN", player.user);
-  if (lobby.relayUser) {
+  if (lobby.relayUser && lobby.settings.relayEnabled) {
     player.send("RELAY", lobby.relayUser.instance_id);
     for (const member2 of others) if (member2 !== lobby.host) player.send("PEER_JOIN", member2.user);
   }
@@ -1306,7 +1372,8 @@ var handlers = {
   MANAGE_LOBBY: manageLobby,
   MAKE_OFFER: relaySignal("MAKE_OFFER"),
   MAKE_ANSWER: relaySignal("MAKE_ANSWER"),
-  ICE: relaySignal("ICE")
+  ICE: relaySignal("ICE"),
+  USE_RELAY: useRelay
 };
 var invalidAck = { CREATE_LOBBY: "CREATE_ACK", JOIN_LOBBY: "JOIN_ACK", MANAGE_LOBBY: "MANAGE_ACK" };
 var VIOLATION_POLICY = 1008;
