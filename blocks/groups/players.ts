@@ -1,41 +1,31 @@
 // Players: who is in my lobby, join/leave events, names, and my links to them.
 import type { BlockContext } from '../context.js';
 import { eventHat } from '../event-hat.js';
-import { text, type BlockGroup } from '../spec.js';
+import { text, type BlockGroup, type BlockSpec } from '../spec.js';
+
+type PlayerHat = 'whenPlayerJoins' | 'whenPlayerLeaves' | 'whenPlayerConnected' | 'whenLinkLost' | 'whenLinkBack';
 
 export function playerBlocks(ctx: BlockContext): BlockGroup {
   const { Scratch, client, hats, t } = ctx;
   const { COMMAND, REPORTER, BOOLEAN } = Scratch.BlockType;
   const { STRING } = Scratch.ArgumentType;
-  const last = { joined: '', left: '', connected: '', lost: '', back: '' };
+  /** The latest player of each player event, for a reporter read outside that event's script. */
+  const latest: Partial<Record<PlayerHat, string>> = {};
+  const fire = (hat: PlayerHat, id: string) => {
+    latest[hat] = id;
+    hats.fire(hat, { id });
+  };
+  client.on('peer-join', (user) => fire('whenPlayerJoins', user.instance_id));
+  client.on('peer-leave', (id) => fire('whenPlayerLeaves', id));
+  client.on('peer-connected', (id) => fire('whenPlayerConnected', id));
+  client.on('link-lost', (id) => fire('whenLinkLost', id));
+  client.on('link-back', (id) => fire('whenLinkBack', id));
 
-  client.on('peer-join', (user) => {
-    last.joined = user.instance_id;
-    hats.fire('whenPlayerJoins', { id: user.instance_id });
+  /** A reporter of the player the hat started this script for, else the latest one. */
+  const playerOf = (opcode: string, english: string, hat: PlayerHat): BlockSpec => ({
+    info: { opcode, blockType: REPORTER, text: t(opcode, english) },
+    run: (_args, util) => hats.eventOf(util, hat)?.id ?? latest[hat] ?? '',
   });
-  client.on('peer-leave', (id) => {
-    last.left = id;
-    hats.fire('whenPlayerLeaves', { id });
-  });
-  client.on('peer-connected', (id) => {
-    last.connected = id;
-    hats.fire('whenPlayerConnected', { id });
-  });
-  client.on('link-lost', (id) => {
-    last.lost = id;
-    hats.fire('whenLinkLost', { id });
-  });
-  client.on('link-back', (id) => {
-    last.back = id;
-    hats.fire('whenLinkBack', { id });
-  });
-
-  /** The player a hat started this script for, else the latest one. */
-  const eventPlayer = (
-    util: Parameters<typeof hats.eventOf>[0],
-    hat: 'whenPlayerJoins' | 'whenPlayerLeaves' | 'whenPlayerConnected' | 'whenLinkLost' | 'whenLinkBack',
-    fallback: string,
-  ) => hats.eventOf(util, hat)?.id ?? fallback;
 
   return {
     label: t('label.players', 'Players'),
@@ -43,28 +33,13 @@ export function playerBlocks(ctx: BlockContext): BlockGroup {
       eventHat(ctx, 'whenPlayerJoins', 'when a player joins my lobby'),
       eventHat(ctx, 'whenPlayerLeaves', 'when a player leaves my lobby'),
       eventHat(ctx, 'whenPlayerConnected', 'when my link to a player opens'),
-      {
-        info: { opcode: 'joinedPlayer', blockType: REPORTER, text: t('joinedPlayer', 'player who joined') },
-        run: (_args, util) => eventPlayer(util, 'whenPlayerJoins', last.joined),
-      },
-      {
-        info: { opcode: 'leftPlayer', blockType: REPORTER, text: t('leftPlayer', 'player who left') },
-        run: (_args, util) => eventPlayer(util, 'whenPlayerLeaves', last.left),
-      },
-      {
-        info: { opcode: 'connectedPlayer', blockType: REPORTER, text: t('connectedPlayer', 'player whose link opened') },
-        run: (_args, util) => eventPlayer(util, 'whenPlayerConnected', last.connected),
-      },
+      playerOf('joinedPlayer', 'player who joined', 'whenPlayerJoins'),
+      playerOf('leftPlayer', 'player who left', 'whenPlayerLeaves'),
+      playerOf('connectedPlayer', 'player whose link opened', 'whenPlayerConnected'),
       eventHat(ctx, 'whenLinkLost', 'when my link to a player is lost'),
       eventHat(ctx, 'whenLinkBack', 'when my link to a player is back'),
-      {
-        info: { opcode: 'lostPlayer', blockType: REPORTER, text: t('lostPlayer', 'player whose link was lost') },
-        run: (_args, util) => eventPlayer(util, 'whenLinkLost', last.lost),
-      },
-      {
-        info: { opcode: 'backPlayer', blockType: REPORTER, text: t('backPlayer', 'player whose link is back') },
-        run: (_args, util) => eventPlayer(util, 'whenLinkBack', last.back),
-      },
+      playerOf('lostPlayer', 'player whose link was lost', 'whenLinkLost'),
+      playerOf('backPlayer', 'player whose link is back', 'whenLinkBack'),
       { info: { opcode: 'players', blockType: REPORTER, text: t('players', 'players in my lobby (JSON)') }, run: () => JSON.stringify(client.players()) },
       { info: { opcode: 'playerCount', blockType: REPORTER, text: t('playerCount', 'number of other players') }, run: () => client.players().length },
       {

@@ -52,6 +52,17 @@ async function lobbyOf(host: RawClient, ...members: RawClient[]): Promise<void> 
   for (const client of [host, ...members]) client.received.length = 0;
 }
 
+/** ann hosts a lobby bob is in, and her connection drops (not a goodbye). */
+async function hostDropped(): Promise<{ ann: Player; bob: Player }> {
+  await serve();
+  const ann = await player('ann');
+  const bob = await player('bob');
+  await lobbyOf(ann, bob);
+  ann.close();
+  await ann.closed();
+  return { ann, bob };
+}
+
 describe('held seats', () => {
   it('hands out an unguessable token at INIT_OK, a different one for each player', async () => {
     await serve();
@@ -62,12 +73,7 @@ describe('held seats', () => {
   });
 
   it('keeps a dropped host in its lobby: no PEER_LEFT, same id and host role after RESUME, missed packets after RESUME_OK in order', async () => {
-    await serve();
-    const ann = await player('ann');
-    const bob = await player('bob');
-    await lobbyOf(ann, bob);
-    ann.close(); // a drop, not a goodbye
-    await ann.closed();
+    const { ann, bob } = await hostDropped();
     // While ann is away: bob signals her, and cat joins (ann, the host, is told of cat).
     bob.send({ opcode: 'ICE', payload: { type: 0, contents: { n: 1 } }, recipient: ann.id });
     const cat = await player('cat');
@@ -172,23 +178,13 @@ describe('held seats', () => {
   });
 
   it('refuses a resume claiming frames never sent, and keeps nothing for that seat', async () => {
-    await serve();
-    const ann = await player('ann');
-    const bob = await player('bob');
-    await lobbyOf(ann, bob);
-    ann.close();
-    await ann.closed();
+    const { ann, bob } = await hostDropped();
     expect((await resume(ann.token, ann.frames + 5)).reply).toMatchObject({ opcode: 'WARNING', payload: 'session expired: no seat is held for this token' });
     expect((await bob.next('PEER_LEFT')).payload).toBe(ann.id);
   });
 
   it('releases a seat that missed more than it can keep, instead of resuming it with a gap', async () => {
-    await serve();
-    const ann = await player('ann');
-    const bob = await player('bob');
-    await lobbyOf(ann, bob);
-    ann.close();
-    await ann.closed();
+    const { ann, bob } = await hostDropped();
     const contents = 'x'.repeat(60_000);
     const signals = Math.ceil(MAX_MISSED_BYTES / contents.length) + 1;
     for (let i = 0; i < signals; i += 1) {
