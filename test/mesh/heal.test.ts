@@ -293,8 +293,10 @@ describe('a link that fails heals', () => {
       child.kill('SIGSTOP');
       const stopped = Date.now();
       await until(() => events.includes('link-lost'), 'the link lost', 30_000);
-      expect(closed).toEqual([`ICE disconnected for ${DISCONNECTED_GRACE_MS / 1000} s`]);
-      expect(Date.now() - stopped).toBeGreaterThanOrEqual(DISCONNECTED_GRACE_MS);
+      // Closed as failed once: by our timer, or by WebRTC declaring ICE failed first (seen on a loaded machine).
+      expect(closed).toHaveLength(1);
+      expect(closed[0]).toMatch(new RegExp(`^(ICE disconnected for ${DISCONNECTED_GRACE_MS / 1000} s|Ice connection failed\\.)$`));
+      if (closed[0]!.startsWith('ICE disconnected')) expect(Date.now() - stopped).toBeGreaterThanOrEqual(DISCONNECTED_GRACE_MS);
       // Sent while the peer sleeps: it waits for the heal.
       ann.mesh.sendPrivate(frozen, 'good morning');
       child.kill('SIGCONT');
