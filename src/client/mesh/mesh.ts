@@ -18,10 +18,13 @@ import { Healing, type HeldSend } from './healing.js';
 import { Links } from './links.js';
 import { RelayFallback } from './relay-fallback.js';
 import { RelayRoute } from './relay-route.js';
+import type { MeshEvents } from './mesh-events.js';
 import { KEPT_MESSAGES_MAX, ResendLog } from './resend-log.js';
 import { directRoute, sendOn, type Route } from './route.js';
 import { SignalCodec } from './signal-codec.js';
 import { Signalling } from './signalling.js';
+
+export type { MeshEvents, MeshMessage } from './mesh-events.js';
 
 export interface MeshOptions {
   /** RTCPeerConnection & co. for Node (@roamhq/wrtc); the browser's own when absent. */
@@ -44,32 +47,6 @@ export const RECEIVED_WAIT_MS = 5000;
 
 /** Packets a project or the sync engine sent (not a link's own NEW_CHAN or RECEIVED). */
 const isApplication = (packet: PeerPacket) => packet.opcode !== 'NEW_CHAN' && packet.opcode !== 'RECEIVED';
-
-export interface MeshMessage {
-  from: string;
-  channel: string;
-  opcode: 'G_MSG' | 'P_MSG';
-  payload: unknown;
-}
-
-export type MeshEvents = {
-  /** A member is reachable (its link opened, or the relay's). */
-  'peer-open': [peerId: string];
-  /** ...no longer: it left, I left, healing gave up, or I dropped the link. */
-  'peer-close': [peerId: string, reason: string];
-  /** The link to a member that is still in the lobby was lost: it is being healed, and reliable sends to it wait. */
-  'link-lost': [peerId: string, reason: string];
-  /** ...and is back: what waited has been sent. */
-  'link-back': [peerId: string];
-  'channel-open': [peerId: string, label: string];
-  'channel-close': [peerId: string, label: string];
-  message: [message: MeshMessage];
-  /** Every valid in-band packet other than messages and NEW_CHAN (sync, voice control, PING/PONG). */
-  packet: [peerId: string, channel: string, packet: PeerPacket];
-  stream: [peerId: string, stream: MediaStream];
-  /** Something went wrong that no caller is waiting for (a link failed, a bad packet arrived). */
-  error: [error: CloudLinkError];
-};
 
 export class Mesh extends Emitter<MeshEvents> {
   private readonly links: Links;
