@@ -21,6 +21,7 @@ import { RelayRoute } from './relay-route.js';
 import type { MeshEvents } from './mesh-events.js';
 import { KEPT_MESSAGES_MAX, ResendLog } from './resend-log.js';
 import { directRoute, sendOn, type Route } from './route.js';
+import { SendStats } from './send-stats.js';
 import { SignalCodec } from './signal-codec.js';
 import { Signalling } from './signalling.js';
 
@@ -65,12 +66,7 @@ export class Mesh extends Emitter<MeshEvents> {
   private readonly fallback: RelayFallback;
   private readonly unsubscribe: (() => void)[];
   private ice: { iceServers: IceServer[]; relayOnly: boolean };
-  /** Sends that could not leave (never silent: each also threw, or was reported when it failed later). */
-  failedSends = 0;
-  /** Messages on fast channels not sent to a member whose link was healing (fast channels may drop). */
-  droppedFast = 0;
-  /** Messages sent again after a heal because the lost link had not delivered them (RECEIVED). */
-  resent = 0;
+  private readonly stats = new SendStats((error) => this.emit('error', error));
 
   constructor(
     private readonly session: Session,
@@ -166,9 +162,8 @@ export class Mesh extends Emitter<MeshEvents> {
     if (!this.healing.has(peer) || !this.session.peers.has(peer)) return;
     const lost = this.healing.end(peer)!;
     this.opened.delete(peer);
-    this.failedSends += lost.held.length;
     const undelivered = lost.held.length ? `; ${lost.held.length} messages waiting for it were not delivered` : '';
-    this.emit('error', new CloudLinkError('link-failed', `link to ${peer} failed: ${reason}${undelivered}`, { peer }));
+    this.stats.notDelivered(lost.held.length, new CloudLinkError('link-failed', `link to ${peer} failed: ${reason}${undelivered}`, { peer }));
     this.emit('peer-close', peer, reason);
   }
 
@@ -199,7 +194,7 @@ export class Mesh extends Emitter<MeshEvents> {
     try {
       route.send(DEFAULT_CHANNEL, [{ opcode: 'RECEIVED', payload: { received: this.sentLog.receivedFrom(route.peer), ask } }]);
     } catch (error) {
-      this.failedLater(CloudLinkError.from(error));
+      this.stats.failedLater(CloudLinkError.from(error));
     }
   }
 
@@ -255,12 +250,11 @@ export class Mesh extends Emitter<MeshEvents> {
       return;
     }
     const { resend, gone } = this.sentLog.missing(peer, peerReceived);
-    this.resent += resend.length;
+    this.stats.resent += resend.length;
     this.sendAll(route, resend, 'sent again after the heal');
     if (!gone) return;
-    this.failedSends += gone;
-    this.emit(
-      'error',
+    this.stats.notDelivered(
+      gone,
       new CloudLinkError(
         'not-open',
         `${gone} messages sent to ${peer} just before its link was lost did not arrive and are no longer kept (the last ${KEPT_MESSAGES_MAX} per channel are)`,
@@ -289,9 +283,8 @@ export class Mesh extends Emitter<MeshEvents> {
       }
     }
     if (!failed) return;
-    this.failedSends += failed;
-    this.emit(
-      'error',
+    this.stats.notDelivered(
+      failed,
       new CloudLinkError('not-open', `${failed} of ${sends.length} messages that ${what} could not be sent to ${route.peer}: ${first!.message}`, {
         peer: route.peer,
       }),
@@ -302,8 +295,25 @@ export class Mesh extends Emitter<MeshEvents> {
   private abandon(peer: string, why: string): void {
     const lost = this.healing.end(peer);
     if (!lost?.held.length) return;
-    this.failedSends += lost.held.length;
-    this.emit('error', new CloudLinkError('not-open', `${lost.held.length} messages waiting for ${peer} were not delivered: ${why}`, { peer }));
+    this.stats.notDelivered(
+      lost.held.length,
+      new CloudLinkError('not-open', `${lost.held.length} messages waiting for ${peer} were not delivered: ${why}`, { peer }),
+    );
+  }
+
+  /** Sends that could not leave (never silent: each also threw, or was reported when it failed later). */
+  get failedSends(): number {
+    return this.stats.failedSends;
+  }
+
+  /** Messages on fast channels not sent to a member whose link was healing (fast channels may drop). */
+  get droppedFast(): number {
+    return this.stats.droppedFast;
+  }
+
+  /** Messages sent again after a heal because the lost link had not delivered them (RECEIVED). */
+  get resent(): number {
+    return this.stats.resent;
   }
 
   /** ICE settings for links opened from now on. */
@@ -404,7 +414,7 @@ export class Mesh extends Emitter<MeshEvents> {
       lobbyWide,
       () => this.links.get(relayId),
       this.codec,
-      (error) => this.failedLater(error),
+      (error) => this.stats.failedLater(error),
     );
   }
 
@@ -488,7 +498,7 @@ export class Mesh extends Emitter<MeshEvents> {
     try {
       sendOn(link, DEFAULT_CHANNEL, encodePeerMessage([{ opcode: 'NEW_CHAN', payload }]), link.peerId);
     } catch (error) {
-      this.failedLater(error as CloudLinkError);
+      this.stats.failedLater(error as CloudLinkError);
     }
   }
 
@@ -540,12 +550,6 @@ export class Mesh extends Emitter<MeshEvents> {
 
   // ── sending ─────────────────────────────────────────────────────────────────────────
 
-  /** A send failure nobody is waiting for (a sealed relay send, a NEW_CHAN): reported as an error event. */
-  private failedLater(error: CloudLinkError): void {
-    if (error.code === 'not-open') this.failedSends += 1;
-    this.emit('error', error);
-  }
-
   private requireChannel(channel: string): void {
     if (channel !== DEFAULT_CHANNEL && !this.channelTable.has(channel)) throw new CloudLinkError('no-channel', `no channel named "${channel}": open it first`);
   }
@@ -556,7 +560,7 @@ export class Mesh extends Emitter<MeshEvents> {
    */
   private hold(peerId: string, channel: string, packets: PeerPacket[], encoded: string): void {
     if (!this.isOrdered(channel)) {
-      this.droppedFast += 1;
+      this.stats.droppedFast += 1;
       return;
     }
     this.healing.hold(peerId, { channel, packets, size: encoded.length });
@@ -604,7 +608,7 @@ export class Mesh extends Emitter<MeshEvents> {
       if (route) this.sendOrHold(route, channel, packets, text);
       else this.hold(peerId, channel, packets, text);
     } catch (error) {
-      if (error instanceof CloudLinkError && error.code === 'not-open') this.failedSends += 1;
+      if (error instanceof CloudLinkError && error.code === 'not-open') this.stats.failedSends += 1;
       throw error;
     }
   }
@@ -630,7 +634,7 @@ export class Mesh extends Emitter<MeshEvents> {
         try {
           this.hold(peer, channel, packets, text);
         } catch (error) {
-          this.failedSends += 1;
+          this.stats.failedSends += 1;
           failed.push(peer);
           refused ??= error as Error;
         }
@@ -646,7 +650,7 @@ export class Mesh extends Emitter<MeshEvents> {
           sendOn(route.link, channel, text, peer);
         }
       } catch {
-        this.failedSends += 1;
+        this.stats.failedSends += 1;
         failed.push(route.fansOut ? route.link.peerId : peer);
       }
     }
