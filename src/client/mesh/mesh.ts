@@ -17,10 +17,10 @@ import type { Session } from '../session.js';
 import { Healing, type HeldSend } from './healing.js';
 import { Links } from './links.js';
 import { RelayFallback } from './relay-fallback.js';
-import { RelayRoute } from './relay-route.js';
 import type { MeshEvents } from './mesh-events.js';
 import { KEPT_MESSAGES_MAX, ResendLog } from './resend-log.js';
-import { directRoute, sendOn, type Route } from './route.js';
+import { sendOn, type Route } from './route.js';
+import { Routes } from './routes.js';
 import { SendStats } from './send-stats.js';
 import { SignalCodec } from './signal-codec.js';
 import { Signalling } from './signalling.js';
@@ -54,10 +54,7 @@ export class Mesh extends Emitter<MeshEvents> {
   private readonly signalling: Signalling;
   private readonly channelTable: ChannelTable;
   private readonly codec: SignalCodec;
-  /** The lobby's relay peer, once I use it: for everyone in a relay lobby (§5), else for the pairs in `relayed`. */
-  private relay: RelayRoute | null = null;
-  /** Members reached through the relay in a mesh lobby (our direct link could not open). */
-  private readonly relayed = new Set<string>();
+  private readonly routes: Routes;
   /** Members announced with 'peer-open' (reachable, or healing) and not closed since. */
   private readonly opened = new Set<string>();
   private readonly healing = new Healing();
@@ -81,17 +78,18 @@ export class Mesh extends Emitter<MeshEvents> {
       maxRetries: options.maxRetries ?? 4,
       config: () => ({ iceServers: this.ice.iceServers, iceTransportPolicy: this.ice.relayOnly ? 'relay' : 'all' }),
       signal: (peerId, signal, opcode) => this.signalling.send(peerId, signal, opcode),
-      wanted: (peerId) => this.linksTo(peerId),
+      wanted: (peerId) => this.routes.linksTo(peerId),
       // Any request's reply comes after everything the server sent before it.
       caughtUp: () => session.keepalive(),
     });
     this.fallback = new RelayFallback(options.relayFallbackMs ?? 10_000, (peerId) => session.useRelay(peerId));
     const failed = (error: CloudLinkError) => this.emit('error', error);
-    this.signalling = new Signalling(session, this.codec, this.links, (peerId) => this.linksTo(peerId), failed);
+    this.signalling = new Signalling(session, this.codec, this.links, (peerId) => this.routes.linksTo(peerId), failed);
     this.channelTable = new ChannelTable(
       () => this.links.all(),
       (link, payload) => this.announce(link, payload),
     );
+    this.routes = new Routes(session.peers, this.links, this.codec, (error) => this.stats.failedLater(error));
     this.wireLinks();
     const joined = (user: User) => this.joined(user.instance_id);
     const left = (why: string) => () => this.dropAll(why);
@@ -120,12 +118,12 @@ export class Mesh extends Emitter<MeshEvents> {
     links.on('open', (link) => {
       // Channels first: what waited for a healing peer, and what 'peer-open' listeners send, may be for them.
       this.channelTable.linkOpened(link);
-      for (const peer of this.servedBy(link)) this.reached(peer);
+      for (const peer of this.routes.servedBy(link)) this.reached(peer);
     });
     links.on('removed', (link) => this.signalling.forget(link.peerId));
     links.on('closed', (link, reason) => {
-      const shared = this.relay?.carries(link) ?? false;
-      for (const peer of this.servedBy(link)) {
+      const shared = this.routes.isRelayLink(link);
+      for (const peer of this.routes.servedBy(link)) {
         if (!this.opened.has(peer)) continue;
         // Maybe it is leaving (the server will say so), maybe the link failed: either way, sends wait from now.
         this.healing.start(peer, reason, !shared);
@@ -137,7 +135,7 @@ export class Mesh extends Emitter<MeshEvents> {
 
   /** A link failed while its peer is still wanted (the server confirmed it). */
   private linkFailed(link: PeerLink, reason: string, retrying: boolean): void {
-    const healing = this.servedBy(link).filter((peer) => this.healing.has(peer));
+    const healing = this.routes.servedBy(link).filter((peer) => this.healing.has(peer));
     for (const peer of healing) {
       const lost = this.healing.get(peer)!;
       if (retrying) {
@@ -145,7 +143,7 @@ export class Mesh extends Emitter<MeshEvents> {
           lost.reported = true;
           this.emit('link-lost', peer, reason);
         }
-      } else if (this.relay?.carries(link)) this.gaveUp(peer, reason);
+      } else if (this.routes.isRelayLink(link)) this.gaveUp(peer, reason);
       // A direct link that could not heal: the relay may still reach the peer.
       else void this.fallback.request(peer).then((relayed) => relayed || this.gaveUp(peer, reason));
     }
@@ -153,7 +151,7 @@ export class Mesh extends Emitter<MeshEvents> {
     // Nobody was reached over it yet: a failure to link at all.
     const report = () =>
       this.emit('error', new CloudLinkError('link-failed', `link to ${link.peerId} failed: ${reason}${retrying ? ', retrying' : ''}`, { peer: link.peerId }));
-    if (retrying || this.relay?.carries(link) || !this.session.peers.has(link.peerId)) report();
+    if (retrying || this.routes.isRelayLink(link) || !this.session.peers.has(link.peerId)) report();
     else void this.fallback.request(link.peerId).then((relayed) => relayed || report());
   }
 
@@ -169,7 +167,7 @@ export class Mesh extends Emitter<MeshEvents> {
 
   /** `peer` may be reachable now: announce it (the first time), or finish its heal. */
   private reached(peer: string): void {
-    const route = this.route(peer);
+    const route = this.routes.route(peer);
     if (!route?.link.connected) return;
     this.fallback.settled(peer);
     const lost = this.healing.get(peer);
@@ -207,13 +205,13 @@ export class Mesh extends Emitter<MeshEvents> {
       return;
     }
     // Only the member noticed a loss (its own path to me went): it resends from what I tell it.
-    const route = this.route(from);
+    const route = this.routes.route(from);
     if (!lost && ask && route?.link.connected) this.sendResume(route, false);
   }
 
   /** The route to a healing member is back: first what the lost link did not deliver, then what waited; 'link-back'. */
   private healed(peer: string): void {
-    const route = this.route(peer);
+    const route = this.routes.route(peer);
     const lost = this.healing.get(peer);
     if (!lost) return;
     if (!route?.link.connected) {
@@ -326,36 +324,16 @@ export class Mesh extends Emitter<MeshEvents> {
 
   /** Whether a member is reached through the relay: everyone in a relay lobby, some pairs in a mesh lobby. */
   viaRelay(peerId: string): boolean {
-    return this.relay !== null && (this.relay.lobbyWide || this.relayed.has(peerId));
-  }
-
-  /** How to reach a member now: through the relay, or over its own link. */
-  private route(peerId: string): Route | undefined {
-    if (!this.session.peers.has(peerId)) return undefined;
-    if (this.viaRelay(peerId)) return this.relay!.route(peerId);
-    const link = this.links.get(peerId);
-    return link && directRoute(link);
-  }
-
-  /** The members a link reaches: those relayed, for the relay link; else its own peer. */
-  private servedBy(link: PeerLink): string[] {
-    const members = [...this.session.peers.keys()];
-    if (this.relay?.carries(link)) return members.filter((peer) => this.viaRelay(peer));
-    return members.includes(link.peerId) && !this.viaRelay(link.peerId) ? [link.peerId] : [];
-  }
-
-  /** Whom I keep a WebRTC link with (and take signals from): members I reach directly, and the relay peer I use. */
-  private linksTo(peerId: string): boolean {
-    return peerId === this.relay?.id || (this.session.peers.has(peerId) && !this.viaRelay(peerId));
+    return this.routes.viaRelay(peerId);
   }
 
   isConnected(peerId: string): boolean {
-    return this.route(peerId)?.link.connected ?? false;
+    return this.routes.isConnected(peerId);
   }
 
   /** Members I can reach now. */
   connectedPeers(): string[] {
-    return [...this.session.peers.keys()].filter((peerId) => this.isConnected(peerId));
+    return [...this.session.peers.keys()].filter((peerId) => this.routes.isConnected(peerId));
   }
 
   /** Members whose link is lost and being healed. */
@@ -365,7 +343,7 @@ export class Mesh extends Emitter<MeshEvents> {
 
   /** The relay peer's id in a relay lobby (where everything goes through it). */
   get relayId(): string | null {
-    return this.relay?.lobbyWide ? this.relay.id : null;
+    return this.routes.lobbyRelayId;
   }
 
   /** Peers whose signals are for a voice renegotiation (type 1). */
@@ -386,13 +364,12 @@ export class Mesh extends Emitter<MeshEvents> {
 
   private joined(peerId: string): void {
     // Through a relay the newcomer is reachable as soon as the relay is (it buffers for them).
-    if (this.viaRelay(peerId)) this.reached(peerId);
+    if (this.routes.viaRelay(peerId)) this.reached(peerId);
     else this.links.connect(peerId);
   }
 
   private left(peerId: string): void {
-    this.relay?.forget(peerId);
-    this.relayed.delete(peerId);
+    this.routes.forget(peerId);
     this.fallback.settled(peerId);
     this.links.drop(peerId, 'left the lobby');
     this.abandon(peerId, 'it left the lobby');
@@ -402,34 +379,15 @@ export class Mesh extends Emitter<MeshEvents> {
 
   /** RELAY: this lobby has a relay peer. Drop direct links; everything goes through one link to it. */
   private useRelay(relayId: string): void {
-    if (this.relay?.id === relayId && this.relay.lobbyWide) return;
+    if (this.routes.lobbyRelayId === relayId) return;
     this.dropAll('the lobby uses a relay');
-    this.relay = this.relayRoute(relayId, true);
+    this.routes.useLobbyRelay(relayId);
     this.links.connect(relayId);
-  }
-
-  private relayRoute(relayId: string, lobbyWide: boolean): RelayRoute {
-    return new RelayRoute(
-      relayId,
-      lobbyWide,
-      () => this.links.get(relayId),
-      this.codec,
-      (error) => this.stats.failedLater(error),
-    );
   }
 
   /** RELAY_PAIR: the server relays me and `peer` (our direct link could not open); every other pair stays direct. */
   private relayPair(relayId: string, peer: string): void {
-    if (!this.session.peers.has(peer) || this.relay?.lobbyWide || this.relayed.has(peer)) return;
-    if (this.relay && this.relay.id !== relayId) {
-      this.emit(
-        'error',
-        new CloudLinkError('protocol', `RELAY_PAIR names relay ${relayId}, but this lobby's relay is ${this.relay.id}`, { opcode: 'RELAY_PAIR' }),
-      );
-      return;
-    }
-    this.relay ??= this.relayRoute(relayId, false);
-    this.relayed.add(peer);
+    if (!this.routes.relayPair(relayId, peer)) return;
     this.fallback.settled(peer);
     // Its direct link goes. If it was open, the move is a heal: what is sent meanwhile waits for the relay's link.
     this.links.drop(peer, 'relayed');
@@ -452,8 +410,7 @@ export class Mesh extends Emitter<MeshEvents> {
     this.sentLog.clear();
     const opened = [...this.opened];
     this.opened.clear();
-    this.relay = null;
-    this.relayed.clear();
+    this.routes.clear();
     for (const peer of opened) this.emit('peer-close', peer, reason);
   }
 
@@ -478,7 +435,7 @@ export class Mesh extends Emitter<MeshEvents> {
 
   /** Channels open now on the route to a peer (its own link, or the relay link in a relay lobby). */
   openChannels(peerId: string): string[] {
-    const link = this.route(peerId)?.link;
+    const link = this.routes.route(peerId)?.link;
     return link?.connected ? [...link.channels.keys()] : [];
   }
 
@@ -513,7 +470,7 @@ export class Mesh extends Emitter<MeshEvents> {
       this.emit('error', new CloudLinkError('protocol', `bad message from ${peer}: ${(error as Error).message}`, { peer }));
       return;
     }
-    const relayed = this.relay?.carries(link) ?? false;
+    const relayed = this.routes.isRelayLink(link);
     // Counted for RECEIVED: one message from its sender (through the relay, the relay's copy of one).
     const first = packets.find(isApplication);
     if (first && this.isOrdered(channel)) {
@@ -523,7 +480,7 @@ export class Mesh extends Emitter<MeshEvents> {
     for (const packet of packets) {
       if (packet.opcode === 'NEW_CHAN') this.channelAnnounced(link, channel, packet.payload);
       // Forwarded by the relay: the sender is in `origin` (and the packet maybe sealed for me).
-      else if (relayed) this.relay!.receive(packet, (from, opened) => this.deliver(from, channel, opened));
+      else if (relayed) this.routes.fromRelay(packet, (from, opened) => this.deliver(from, channel, opened));
       else this.deliver(peer, channel, packet);
     }
   }
@@ -597,7 +554,7 @@ export class Mesh extends Emitter<MeshEvents> {
   sendPackets(peerId: string, packets: PeerPacket[], channel = DEFAULT_CHANNEL): void {
     this.requireChannel(channel);
     const healing = this.healing.has(peerId);
-    const route = healing ? undefined : this.route(peerId);
+    const route = healing ? undefined : this.routes.route(peerId);
     // A member whose link is opening, or failed for good, is known, just not reachable.
     if (!route && !healing) {
       if (this.session.peers.has(peerId)) throw new CloudLinkError('not-open', `peer ${peerId} is not connected`, { peer: peerId });
@@ -640,7 +597,7 @@ export class Mesh extends Emitter<MeshEvents> {
         }
         continue;
       }
-      const route = this.route(peer);
+      const route = this.routes.route(peer);
       if (!route?.link.connected || fannedOut.has(route.link)) continue;
       try {
         if (!route.fansOut) this.sendOrHold(route, channel, packets, text);
