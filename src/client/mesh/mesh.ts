@@ -14,11 +14,11 @@ import type { IceServer } from '../api.js';
 import type { KeyPair } from '../e2ee.js';
 import { CloudLinkError } from '../errors.js';
 import type { Session } from '../session.js';
-import { Healing, type HeldSend } from './healing.js';
+import { HealFlow } from './heal-flow.js';
 import { Links } from './links.js';
 import { RelayFallback } from './relay-fallback.js';
 import type { MeshEvents } from './mesh-events.js';
-import { KEPT_MESSAGES_MAX, ResendLog } from './resend-log.js';
+import { ResendLog } from './resend-log.js';
 import { sendOn, type Route } from './route.js';
 import { Routes } from './routes.js';
 import { SendStats } from './send-stats.js';
@@ -43,9 +43,6 @@ export interface MeshOptions {
   keys?: KeyPair | null;
 }
 
-/** How long a member whose route is back may take to say what reached it (RECEIVED) before what waited for it leaves anyway. */
-export const RECEIVED_WAIT_MS = 5000;
-
 /** Packets a project or the sync engine sent (not a link's own NEW_CHAN or RECEIVED). */
 const isApplication = (packet: PeerPacket) => packet.opcode !== 'NEW_CHAN' && packet.opcode !== 'RECEIVED';
 
@@ -57,7 +54,7 @@ export class Mesh extends Emitter<MeshEvents> {
   private readonly routes: Routes;
   /** Members announced with 'peer-open' (reachable, or healing) and not closed since. */
   private readonly opened = new Set<string>();
-  private readonly healing = new Healing();
+  private readonly heal: HealFlow;
   /** What each member was sent and has received on reliable channels, for resending after a heal. */
   private readonly sentLog = new ResendLog();
   private readonly fallback: RelayFallback;
@@ -90,6 +87,14 @@ export class Mesh extends Emitter<MeshEvents> {
       (link, payload) => this.announce(link, payload),
     );
     this.routes = new Routes(session.peers, this.links, this.codec, (error) => this.stats.failedLater(error));
+    this.heal = new HealFlow(
+      this,
+      this.stats,
+      this.sentLog,
+      (peer) => this.routes.route(peer),
+      (channel) => this.isOrdered(channel),
+      (route, channel, packets) => this.sendLogged(route, channel, packets),
+    );
     this.wireLinks();
     const joined = (user: User) => this.joined(user.instance_id);
     const left = (why: string) => () => this.dropAll(why);
@@ -126,7 +131,7 @@ export class Mesh extends Emitter<MeshEvents> {
       for (const peer of this.routes.servedBy(link)) {
         if (!this.opened.has(peer)) continue;
         // Maybe it is leaving (the server will say so), maybe the link failed: either way, sends wait from now.
-        this.healing.start(peer, reason, !shared);
+        this.heal.start(peer, reason, !shared);
         if (!shared) this.fallback.watch(peer);
       }
     });
@@ -135,15 +140,10 @@ export class Mesh extends Emitter<MeshEvents> {
 
   /** A link failed while its peer is still wanted (the server confirmed it). */
   private linkFailed(link: PeerLink, reason: string, retrying: boolean): void {
-    const healing = this.routes.servedBy(link).filter((peer) => this.healing.has(peer));
+    const healing = this.routes.servedBy(link).filter((peer) => this.heal.has(peer));
     for (const peer of healing) {
-      const lost = this.healing.get(peer)!;
-      if (retrying) {
-        if (!lost.reported) {
-          lost.reported = true;
-          this.emit('link-lost', peer, reason);
-        }
-      } else if (this.routes.isRelayLink(link)) this.gaveUp(peer, reason);
+      if (retrying) this.heal.confirmed(peer, reason);
+      else if (this.routes.isRelayLink(link)) this.gaveUp(peer, reason);
       // A direct link that could not heal: the relay may still reach the peer.
       else void this.fallback.request(peer).then((relayed) => relayed || this.gaveUp(peer, reason));
     }
@@ -157,11 +157,9 @@ export class Mesh extends Emitter<MeshEvents> {
 
   /** Healing a member's link gave up: it is unreachable, and what waited for it is not delivered. */
   private gaveUp(peer: string, reason: string): void {
-    if (!this.healing.has(peer) || !this.session.peers.has(peer)) return;
-    const lost = this.healing.end(peer)!;
+    if (!this.heal.has(peer) || !this.session.peers.has(peer)) return;
     this.opened.delete(peer);
-    const undelivered = lost.held.length ? `; ${lost.held.length} messages waiting for it were not delivered` : '';
-    this.stats.notDelivered(lost.held.length, new CloudLinkError('link-failed', `link to ${peer} failed: ${reason}${undelivered}`, { peer }));
+    this.heal.gaveUp(peer, reason);
     this.emit('peer-close', peer, reason);
   }
 
@@ -170,133 +168,11 @@ export class Mesh extends Emitter<MeshEvents> {
     const route = this.routes.route(peer);
     if (!route?.link.connected) return;
     this.fallback.settled(peer);
-    const lost = this.healing.get(peer);
-    if (!lost) {
-      if (this.opened.has(peer)) return;
+    if (this.heal.has(peer)) this.heal.back(route);
+    else if (!this.opened.has(peer)) {
       this.opened.add(peer);
       this.emit('peer-open', peer);
-      return;
     }
-    if (!lost.resumable) {
-      this.healed(peer);
-      return;
-    }
-    if (lost.waiting) return;
-    // Say what reached me over the lost link; what waits leaves once I know what reached the peer.
-    this.sendResume(route, true);
-    if (lost.peerReceived) this.healed(peer);
-    else lost.waiting = setTimeout(() => this.healed(peer), RECEIVED_WAIT_MS);
-  }
-
-  private sendResume(route: Route, ask: boolean): void {
-    try {
-      route.send(DEFAULT_CHANNEL, [{ opcode: 'RECEIVED', payload: { received: this.sentLog.receivedFrom(route.peer), ask } }]);
-    } catch (error) {
-      this.stats.failedLater(CloudLinkError.from(error));
-    }
-  }
-
-  /** RECEIVED from a member: what reached it from me. */
-  private resumed(from: string, received: Record<string, number>, ask: boolean): void {
-    const lost = this.healing.get(from);
-    if (lost?.resumable) {
-      lost.peerReceived = received;
-      if (lost.waiting) this.healed(from);
-      return;
-    }
-    // Only the member noticed a loss (its own path to me went): it resends from what I tell it.
-    const route = this.routes.route(from);
-    if (!lost && ask && route?.link.connected) this.sendResume(route, false);
-  }
-
-  /** The route to a healing member is back: first what the lost link did not deliver, then what waited; 'link-back'. */
-  private healed(peer: string): void {
-    const route = this.routes.route(peer);
-    const lost = this.healing.get(peer);
-    if (!lost) return;
-    if (!route?.link.connected) {
-      // Lost again meanwhile: the next route will ask again.
-      lost.waiting = undefined;
-      return;
-    }
-    if (!lost.reported) {
-      lost.reported = true;
-      // Its listeners still see the link lost: what they send waits, and leaves below.
-      this.emit('link-lost', peer, lost.reason);
-      if (this.healing.get(peer) !== lost || !route.link.connected) return;
-    }
-    this.healing.end(peer);
-    if (lost.resumable) this.resend(route, lost.peerReceived);
-    this.sendHeld(route, lost.held);
-    this.emit('link-back', peer);
-  }
-
-  /** Sends again what `route.peer` said it did not receive (`peerReceived`, its RECEIVED). */
-  private resend(route: Route, peerReceived: Record<string, number> | undefined): void {
-    const peer = route.peer;
-    if (!peerReceived) {
-      this.emit(
-        'error',
-        new CloudLinkError(
-          'not-open',
-          `${peer} did not say within ${RECEIVED_WAIT_MS / 1000} s what reached it over the lost link: messages sent just before the loss may be missing`,
-          {
-            peer,
-          },
-        ),
-      );
-      return;
-    }
-    const { resend, gone } = this.sentLog.missing(peer, peerReceived);
-    this.stats.resent += resend.length;
-    this.sendAll(route, resend, 'sent again after the heal');
-    if (!gone) return;
-    this.stats.notDelivered(
-      gone,
-      new CloudLinkError(
-        'not-open',
-        `${gone} messages sent to ${peer} just before its link was lost did not arrive and are no longer kept (the last ${KEPT_MESSAGES_MAX} per channel are)`,
-        {
-          peer,
-        },
-      ),
-    );
-  }
-
-  private sendHeld(route: Route, held: HeldSend[]): void {
-    this.sendAll(route, held, 'waited for the heal', true);
-  }
-
-  /** Sends messages in order; those that fail are reported together. `logged`: new messages, kept for resending. */
-  private sendAll(route: Route, sends: { channel: string; packets: PeerPacket[] }[], what: string, logged = false): void {
-    let failed = 0;
-    let first: Error | undefined;
-    for (const { channel, packets } of sends) {
-      try {
-        if (logged) this.sendLogged(route, channel, packets);
-        else route.send(channel, packets);
-      } catch (error) {
-        failed += 1;
-        first ??= error as Error;
-      }
-    }
-    if (!failed) return;
-    this.stats.notDelivered(
-      failed,
-      new CloudLinkError('not-open', `${failed} of ${sends.length} messages that ${what} could not be sent to ${route.peer}: ${first!.message}`, {
-        peer: route.peer,
-      }),
-    );
-  }
-
-  /** Ends a member's healing without a link (it left, or I dropped it): what waited is reported as not delivered. */
-  private abandon(peer: string, why: string): void {
-    const lost = this.healing.end(peer);
-    if (!lost?.held.length) return;
-    this.stats.notDelivered(
-      lost.held.length,
-      new CloudLinkError('not-open', `${lost.held.length} messages waiting for ${peer} were not delivered: ${why}`, { peer }),
-    );
   }
 
   /** Sends that could not leave (never silent: each also threw, or was reported when it failed later). */
@@ -338,7 +214,7 @@ export class Mesh extends Emitter<MeshEvents> {
 
   /** Members whose link is lost and being healed. */
   healingPeers(): string[] {
-    return this.healing.members();
+    return this.heal.members();
   }
 
   /** The relay peer's id in a relay lobby (where everything goes through it). */
@@ -372,7 +248,7 @@ export class Mesh extends Emitter<MeshEvents> {
     this.routes.forget(peerId);
     this.fallback.settled(peerId);
     this.links.drop(peerId, 'left the lobby');
-    this.abandon(peerId, 'it left the lobby');
+    this.heal.abandon(peerId, 'it left the lobby');
     this.sentLog.forget(peerId);
     if (this.opened.delete(peerId)) this.emit('peer-close', peerId, 'left the lobby');
   }
@@ -391,7 +267,7 @@ export class Mesh extends Emitter<MeshEvents> {
     this.fallback.settled(peer);
     // Its direct link goes. If it was open, the move is a heal: what is sent meanwhile waits for the relay's link.
     this.links.drop(peer, 'relayed');
-    if (this.opened.has(peer)) this.healing.start(peer, 'moved to the relay', true);
+    if (this.opened.has(peer)) this.heal.start(peer, 'moved to the relay', true);
     if (!this.links.get(relayId)) this.links.connect(relayId);
     this.reached(peer);
   }
@@ -399,14 +275,14 @@ export class Mesh extends Emitter<MeshEvents> {
   /** Closes my link to a peer on purpose (it stays in the lobby). */
   drop(peerId: string, reason: string): void {
     if (!this.links.drop(peerId, reason)) return;
-    this.abandon(peerId, reason);
+    this.heal.abandon(peerId, reason);
     if (this.opened.delete(peerId)) this.emit('peer-close', peerId, reason);
   }
 
   private dropAll(reason: string): void {
     this.links.dropAll(reason);
     this.fallback.clear();
-    for (const peer of this.healing.members()) this.abandon(peer, reason);
+    this.heal.abandonAll(reason);
     this.sentLog.clear();
     const opened = [...this.opened];
     this.opened.clear();
@@ -499,7 +375,7 @@ export class Mesh extends Emitter<MeshEvents> {
     } else if (packet.opcode === 'G_MSG' || packet.opcode === 'P_MSG') {
       this.emit('message', { from, channel, opcode: packet.opcode, payload: packet.payload });
     } else if (packet.opcode === 'RECEIVED') {
-      this.resumed(from, packet.payload.received, packet.payload.ask);
+      this.heal.received(from, packet.payload.received, packet.payload.ask);
     } else {
       this.emit('packet', from, channel, packet);
     }
@@ -509,18 +385,6 @@ export class Mesh extends Emitter<MeshEvents> {
 
   private requireChannel(channel: string): void {
     if (channel !== DEFAULT_CHANNEL && !this.channelTable.has(channel)) throw new CloudLinkError('no-channel', `no channel named "${channel}": open it first`);
-  }
-
-  /**
-   * A send to a member whose link is healing: held until it is back if the channel is reliable (throws
-   * 'not-open' when that does not fit), dropped if it is fast (such channels may drop; counted).
-   */
-  private hold(peerId: string, channel: string, packets: PeerPacket[], encoded: string): void {
-    if (!this.isOrdered(channel)) {
-      this.stats.droppedFast += 1;
-      return;
-    }
-    this.healing.hold(peerId, { channel, packets, size: encoded.length });
   }
 
   /** Sends a project's (or the sync engine's) packets on a route; on a reliable channel they are kept for resending. */
@@ -535,7 +399,7 @@ export class Mesh extends Emitter<MeshEvents> {
       this.sendLogged(route, channel, packets, encoded);
     } catch (error) {
       if (!this.diedUnnoticed(route)) throw error;
-      this.hold(route.peer, channel, packets, encoded);
+      this.heal.hold(route.peer, channel, packets, encoded);
     }
   }
 
@@ -546,14 +410,14 @@ export class Mesh extends Emitter<MeshEvents> {
   private diedUnnoticed(route: Route): boolean {
     if (route.via !== 'direct' || !this.opened.has(route.peer)) return false;
     if (route.link.channels.get(DEFAULT_CHANNEL)?.readyState === 'open') return false;
-    this.healing.start(route.peer, 'connection closed', true);
+    this.heal.start(route.peer, 'connection closed', true);
     return true;
   }
 
   /** Sends in-band packets to one peer as one data-channel message (held while its link heals). Throws if it cannot. */
   sendPackets(peerId: string, packets: PeerPacket[], channel = DEFAULT_CHANNEL): void {
     this.requireChannel(channel);
-    const healing = this.healing.has(peerId);
+    const healing = this.heal.has(peerId);
     const route = healing ? undefined : this.routes.route(peerId);
     // A member whose link is opening, or failed for good, is known, just not reachable.
     if (!route && !healing) {
@@ -563,7 +427,7 @@ export class Mesh extends Emitter<MeshEvents> {
     const text = encodePeerMessage(packets);
     try {
       if (route) this.sendOrHold(route, channel, packets, text);
-      else this.hold(peerId, channel, packets, text);
+      else this.heal.hold(peerId, channel, packets, text);
     } catch (error) {
       if (error instanceof CloudLinkError && error.code === 'not-open') this.stats.failedSends += 1;
       throw error;
@@ -587,9 +451,9 @@ export class Mesh extends Emitter<MeshEvents> {
     const failed: string[] = [];
     let refused: Error | undefined;
     for (const peer of this.session.peers.keys()) {
-      if (this.healing.has(peer)) {
+      if (this.heal.has(peer)) {
         try {
-          this.hold(peer, channel, packets, text);
+          this.heal.hold(peer, channel, packets, text);
         } catch (error) {
           this.stats.failedSends += 1;
           failed.push(peer);
