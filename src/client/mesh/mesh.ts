@@ -6,7 +6,7 @@
 // (route.ts). A member whose link is lost is not gone: it heals (links.ts), and reliable sends wait
 // for it (healing.ts). Named channels are lobby-wide (src/peer/channel-table.ts); G_MSG/P_MSG and
 // the other in-band packets go to listeners.
-import { channelLabel, decodePeerMessage, encodePeerMessage, type PeerPacket, type User } from '../../protocol/index.js';
+import { channelLabel, decodePeerMessage, type PeerPacket, type User } from '../../protocol/index.js';
 import { ChannelTable, type NewChan } from '../../peer/channel-table.js';
 import { Emitter } from '../../peer/emitter.js';
 import { DEFAULT_CHANNEL, type PeerLink } from '../../peer/link.js';
@@ -19,9 +19,9 @@ import { Links } from './links.js';
 import { RelayFallback } from './relay-fallback.js';
 import type { MeshEvents } from './mesh-events.js';
 import { ResendLog } from './resend-log.js';
-import { sendOn, type Route } from './route.js';
 import { Routes } from './routes.js';
 import { SendStats } from './send-stats.js';
+import { Sender } from './sender.js';
 import { SignalCodec } from './signal-codec.js';
 import { Signalling } from './signalling.js';
 
@@ -55,6 +55,7 @@ export class Mesh extends Emitter<MeshEvents> {
   /** Members announced with 'peer-open' (reachable, or healing) and not closed since. */
   private readonly opened = new Set<string>();
   private readonly heal: HealFlow;
+  private readonly sender: Sender;
   /** What each member was sent and has received on reliable channels, for resending after a heal. */
   private readonly sentLog = new ResendLog();
   private readonly fallback: RelayFallback;
@@ -84,7 +85,7 @@ export class Mesh extends Emitter<MeshEvents> {
     this.signalling = new Signalling(session, this.codec, this.links, (peerId) => this.routes.linksTo(peerId), failed);
     this.channelTable = new ChannelTable(
       () => this.links.all(),
-      (link, payload) => this.announce(link, payload),
+      (link, payload) => this.sender.announce(link, payload),
     );
     this.routes = new Routes(session.peers, this.links, this.codec, (error) => this.stats.failedLater(error));
     this.heal = new HealFlow(
@@ -93,8 +94,9 @@ export class Mesh extends Emitter<MeshEvents> {
       this.sentLog,
       (peer) => this.routes.route(peer),
       (channel) => this.isOrdered(channel),
-      (route, channel, packets) => this.sendLogged(route, channel, packets),
+      (route, channel, packets) => this.sender.sendLogged(route, channel, packets),
     );
+    this.sender = new Sender(session.peers, this.routes, this.heal, this.channelTable, this.sentLog, this.stats, this.opened);
     this.wireLinks();
     const joined = (user: User) => this.joined(user.instance_id);
     const left = (why: string) => () => this.dropAll(why);
@@ -327,14 +329,6 @@ export class Mesh extends Emitter<MeshEvents> {
     this.channelTable.close(label);
   }
 
-  private announce(link: PeerLink, payload: NewChan): void {
-    try {
-      sendOn(link, DEFAULT_CHANNEL, encodePeerMessage([{ opcode: 'NEW_CHAN', payload }]), link.peerId);
-    } catch (error) {
-      this.stats.failedLater(error as CloudLinkError);
-    }
-  }
-
   // ── receiving ───────────────────────────────────────────────────────────────────────
 
   private received(link: PeerLink, channel: string, text: string): void {
@@ -383,55 +377,9 @@ export class Mesh extends Emitter<MeshEvents> {
 
   // ── sending ─────────────────────────────────────────────────────────────────────────
 
-  private requireChannel(channel: string): void {
-    if (channel !== DEFAULT_CHANNEL && !this.channelTable.has(channel)) throw new CloudLinkError('no-channel', `no channel named "${channel}": open it first`);
-  }
-
-  /** Sends a project's (or the sync engine's) packets on a route; on a reliable channel they are kept for resending. */
-  private sendLogged(route: Route, channel: string, packets: PeerPacket[], encoded = encodePeerMessage(packets)): void {
-    route.send(channel, packets, encoded);
-    if (this.isOrdered(channel)) this.sentLog.sent(route.peer, channel, packets, encoded.length);
-  }
-
-  /** Sends on a member's route, or holds the message if the route is a link that just died (its close is still on the way). */
-  private sendOrHold(route: Route, channel: string, packets: PeerPacket[], encoded: string): void {
-    try {
-      this.sendLogged(route, channel, packets, encoded);
-    } catch (error) {
-      if (!this.diedUnnoticed(route)) throw error;
-      this.heal.hold(route.peer, channel, packets, encoded);
-    }
-  }
-
-  /**
-   * A direct link whose `default` channel is no longer open has died (the peer's side went, its
-   * channels closed) before its close event reached me: its healing starts now.
-   */
-  private diedUnnoticed(route: Route): boolean {
-    if (route.via !== 'direct' || !this.opened.has(route.peer)) return false;
-    if (route.link.channels.get(DEFAULT_CHANNEL)?.readyState === 'open') return false;
-    this.heal.start(route.peer, 'connection closed', true);
-    return true;
-  }
-
   /** Sends in-band packets to one peer as one data-channel message (held while its link heals). Throws if it cannot. */
   sendPackets(peerId: string, packets: PeerPacket[], channel = DEFAULT_CHANNEL): void {
-    this.requireChannel(channel);
-    const healing = this.heal.has(peerId);
-    const route = healing ? undefined : this.routes.route(peerId);
-    // A member whose link is opening, or failed for good, is known, just not reachable.
-    if (!route && !healing) {
-      if (this.session.peers.has(peerId)) throw new CloudLinkError('not-open', `peer ${peerId} is not connected`, { peer: peerId });
-      throw new CloudLinkError('unknown-peer', `unknown peer ${peerId}`, { peer: peerId });
-    }
-    const text = encodePeerMessage(packets);
-    try {
-      if (route) this.sendOrHold(route, channel, packets, text);
-      else this.heal.hold(peerId, channel, packets, text);
-    } catch (error) {
-      if (error instanceof CloudLinkError && error.code === 'not-open') this.stats.failedSends += 1;
-      throw error;
-    }
+    this.sender.sendPackets(peerId, packets, channel);
   }
 
   /** G_MSG to every connected peer. Throws, naming them, if it could not reach some. */
@@ -439,48 +387,9 @@ export class Mesh extends Emitter<MeshEvents> {
     this.broadcastPackets([{ opcode: 'G_MSG', payload }], channel);
   }
 
-  /**
-   * In-band packets for every member I can reach now, and held for those whose link heals: encoded
-   * once, one message per route (a relay lobby's relay link carries it once and the relay fans it
-   * out). Throws 'not-open', naming them, if some could not be reached.
-   */
+  /** In-band packets for every member I can reach now (held for those whose link heals). Throws 'not-open', naming them, if some could not be reached. */
   broadcastPackets(packets: PeerPacket[], channel = DEFAULT_CHANNEL): void {
-    this.requireChannel(channel);
-    const text = encodePeerMessage(packets);
-    const fannedOut = new Set<PeerLink>();
-    const failed: string[] = [];
-    let refused: Error | undefined;
-    for (const peer of this.session.peers.keys()) {
-      if (this.heal.has(peer)) {
-        try {
-          this.heal.hold(peer, channel, packets, text);
-        } catch (error) {
-          this.stats.failedSends += 1;
-          failed.push(peer);
-          refused ??= error as Error;
-        }
-        continue;
-      }
-      const route = this.routes.route(peer);
-      if (!route?.link.connected || fannedOut.has(route.link)) continue;
-      try {
-        if (!route.fansOut) this.sendOrHold(route, channel, packets, text);
-        else {
-          // Unaddressed: the relay hands it to every other member.
-          fannedOut.add(route.link);
-          sendOn(route.link, channel, text, peer);
-        }
-      } catch {
-        this.stats.failedSends += 1;
-        failed.push(route.fansOut ? route.link.peerId : peer);
-      }
-    }
-    if (failed.length)
-      throw new CloudLinkError(
-        'not-open',
-        `channel "${channel}" is not open to ${failed.join(', ')}${refused ? ` (${refused.message})` : ''}`,
-        failed.length === 1 ? { peer: failed[0]! } : {},
-      );
+    this.sender.broadcastPackets(packets, channel);
   }
 
   /** P_MSG to one peer. */
