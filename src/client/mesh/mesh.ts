@@ -6,8 +6,8 @@
 // (route.ts). A member whose link is lost is not gone: it heals (links.ts), and reliable sends wait
 // for it (healing.ts). Named channels are lobby-wide (src/peer/channel-table.ts); G_MSG/P_MSG and
 // the other in-band packets go to listeners.
-import { channelLabel, decodePeerMessage, type PeerPacket, type User } from '../../protocol/index.js';
-import { ChannelTable, type NewChan } from '../../peer/channel-table.js';
+import { channelLabel, type PeerPacket, type User } from '../../protocol/index.js';
+import { ChannelTable } from '../../peer/channel-table.js';
 import { Emitter } from '../../peer/emitter.js';
 import { DEFAULT_CHANNEL, type PeerLink } from '../../peer/link.js';
 import type { IceServer } from '../api.js';
@@ -16,6 +16,7 @@ import { CloudLinkError } from '../errors.js';
 import type { Session } from '../session.js';
 import { HealFlow } from './heal-flow.js';
 import { Links } from './links.js';
+import { Receiver } from './receiver.js';
 import { RelayFallback } from './relay-fallback.js';
 import type { MeshEvents } from './mesh-events.js';
 import { ResendLog } from './resend-log.js';
@@ -43,9 +44,6 @@ export interface MeshOptions {
   keys?: KeyPair | null;
 }
 
-/** Packets a project or the sync engine sent (not a link's own NEW_CHAN or RECEIVED). */
-const isApplication = (packet: PeerPacket) => packet.opcode !== 'NEW_CHAN' && packet.opcode !== 'RECEIVED';
-
 export class Mesh extends Emitter<MeshEvents> {
   private readonly links: Links;
   private readonly signalling: Signalling;
@@ -56,6 +54,7 @@ export class Mesh extends Emitter<MeshEvents> {
   private readonly opened = new Set<string>();
   private readonly heal: HealFlow;
   private readonly sender: Sender;
+  private readonly receiver: Receiver;
   /** What each member was sent and has received on reliable channels, for resending after a heal. */
   private readonly sentLog = new ResendLog();
   private readonly fallback: RelayFallback;
@@ -97,6 +96,7 @@ export class Mesh extends Emitter<MeshEvents> {
       (route, channel, packets) => this.sender.sendLogged(route, channel, packets),
     );
     this.sender = new Sender(session.peers, this.routes, this.heal, this.channelTable, this.sentLog, this.stats, this.opened);
+    this.receiver = new Receiver(this, this.routes, this.channelTable, this.sentLog, this.heal);
     this.wireLinks();
     const joined = (user: User) => this.joined(user.instance_id);
     const left = (why: string) => () => this.dropAll(why);
@@ -116,7 +116,7 @@ export class Mesh extends Emitter<MeshEvents> {
     const { links } = this;
     links.on('created', (link) => {
       const peerId = link.peerId;
-      link.on('data', (label, text) => this.received(link, label, text));
+      link.on('data', (label, text) => this.receiver.received(link, label, text));
       link.on('channel-open', (label) => this.emit('channel-open', peerId, label));
       link.on('channel-close', (label) => this.emit('channel-close', peerId, label));
       link.on('stream', (stream) => this.emit('stream', peerId, stream));
@@ -327,52 +327,6 @@ export class Mesh extends Emitter<MeshEvents> {
   closeChannel(label: string): void {
     if (label === DEFAULT_CHANNEL) throw new CloudLinkError('invalid', '"default" cannot be closed');
     this.channelTable.close(label);
-  }
-
-  // ── receiving ───────────────────────────────────────────────────────────────────────
-
-  private received(link: PeerLink, channel: string, text: string): void {
-    const peer = link.peerId;
-    let packets: PeerPacket[];
-    try {
-      packets = decodePeerMessage(text);
-    } catch (error) {
-      this.emit('error', new CloudLinkError('protocol', `bad message from ${peer}: ${(error as Error).message}`, { peer }));
-      return;
-    }
-    const relayed = this.routes.isRelayLink(link);
-    // Counted for RECEIVED: one message from its sender (through the relay, the relay's copy of one).
-    const first = packets.find(isApplication);
-    if (first && this.isOrdered(channel)) {
-      const from = relayed ? first.origin : peer;
-      if (from !== undefined) this.sentLog.received(from, channel);
-    }
-    for (const packet of packets) {
-      if (packet.opcode === 'NEW_CHAN') this.channelAnnounced(link, channel, packet.payload);
-      // Forwarded by the relay: the sender is in `origin` (and the packet maybe sealed for me).
-      else if (relayed) this.routes.fromRelay(packet, (from, opened) => this.deliver(from, channel, opened));
-      else this.deliver(peer, channel, packet);
-    }
-  }
-
-  private channelAnnounced(link: PeerLink, channel: string, payload: NewChan): void {
-    try {
-      this.channelTable.received(link, channel, payload);
-    } catch (error) {
-      this.emit('error', new CloudLinkError('protocol', (error as Error).message, { peer: link.peerId, opcode: 'NEW_CHAN' }));
-    }
-  }
-
-  private deliver(from: string, channel: string, packet: PeerPacket): void {
-    if ('sealed' in packet) {
-      this.emit('error', new CloudLinkError('protocol', `sealed packet from ${from} arrived outside a relay`, { peer: from, opcode: packet.opcode }));
-    } else if (packet.opcode === 'G_MSG' || packet.opcode === 'P_MSG') {
-      this.emit('message', { from, channel, opcode: packet.opcode, payload: packet.payload });
-    } else if (packet.opcode === 'RECEIVED') {
-      this.heal.received(from, packet.payload.received, packet.payload.ask);
-    } else {
-      this.emit('packet', from, channel, packet);
-    }
   }
 
   // ── sending ─────────────────────────────────────────────────────────────────────────
