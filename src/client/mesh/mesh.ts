@@ -1,11 +1,12 @@
-// The peers of my lobby (protocol.md §2–§5): who I am linked to and how each is reached. In a mesh
-// lobby the existing member opens a link (links.ts) to each newcomer, signalled through the session
-// (signalling.ts); in a relay lobby one link to the relay peer carries everything (relay-route.ts).
-// In a mesh lobby a pair whose direct link cannot open goes through the server's relay instead
-// (relay-fallback.ts), the other pairs staying direct. Either way a peer is reached through a Route
-// (route.ts). A member whose link is lost is not gone: it heals (links.ts), and reliable sends wait
-// for it (healing.ts). Named channels are lobby-wide (src/peer/channel-table.ts); G_MSG/P_MSG and
-// the other in-band packets go to listeners.
+// The peers of my lobby (protocol.md §2–§5). The Mesh wires its parts to the session's lobby events
+// and to the links' events, and answers for them to the client (cloudlink.ts, voice.ts, ping.ts):
+// links.ts keeps a WebRTC link per member, signalled through the session (signalling.ts); routes.ts
+// says how each member is reached: its own link, or the lobby's relay peer (relay-route.ts) for
+// everyone in a relay lobby or for a pair whose direct link could not open (relay-fallback.ts);
+// sender.ts sends on those routes and receiver.ts takes what arrives; a member whose link is lost is
+// not gone but heals (heal-flow.ts). The Mesh decides when: a member's route opening announces it
+// ('peer-open') or ends its heal, a lost route starts one, and a heal that cannot finish falls back
+// to the relay or gives up. Named channels are lobby-wide (src/peer/channel-table.ts).
 import { channelLabel, type PeerPacket, type User } from '../../protocol/index.js';
 import { ChannelTable } from '../../peer/channel-table.js';
 import { Emitter } from '../../peer/emitter.js';
@@ -16,9 +17,9 @@ import { CloudLinkError } from '../errors.js';
 import type { Session } from '../session.js';
 import { HealFlow } from './heal-flow.js';
 import { Links } from './links.js';
+import type { MeshEvents } from './mesh-events.js';
 import { Receiver } from './receiver.js';
 import { RelayFallback } from './relay-fallback.js';
-import type { MeshEvents } from './mesh-events.js';
 import { ResendLog } from './resend-log.js';
 import { Routes } from './routes.js';
 import { SendStats } from './send-stats.js';
@@ -50,17 +51,17 @@ export class Mesh extends Emitter<MeshEvents> {
   private readonly channelTable: ChannelTable;
   private readonly codec: SignalCodec;
   private readonly routes: Routes;
-  /** Members announced with 'peer-open' (reachable, or healing) and not closed since. */
-  private readonly opened = new Set<string>();
+  private readonly fallback: RelayFallback;
   private readonly heal: HealFlow;
   private readonly sender: Sender;
   private readonly receiver: Receiver;
+  /** Members announced with 'peer-open' (reachable, or healing) and not closed since. */
+  private readonly opened = new Set<string>();
   /** What each member was sent and has received on reliable channels, for resending after a heal. */
   private readonly sentLog = new ResendLog();
-  private readonly fallback: RelayFallback;
+  private readonly stats = new SendStats((error) => this.emit('error', error));
   private readonly unsubscribe: (() => void)[];
   private ice: { iceServers: IceServer[]; relayOnly: boolean };
-  private readonly stats = new SendStats((error) => this.emit('error', error));
 
   constructor(
     private readonly session: Session,
@@ -92,7 +93,7 @@ export class Mesh extends Emitter<MeshEvents> {
       this.stats,
       this.sentLog,
       (peer) => this.routes.route(peer),
-      (channel) => this.isOrdered(channel),
+      (channel) => this.channelTable.isOrdered(channel),
       (route, channel, packets) => this.sender.sendLogged(route, channel, packets),
     );
     this.sender = new Sender(session.peers, this.routes, this.heal, this.channelTable, this.sentLog, this.stats, this.opened);
@@ -140,6 +141,8 @@ export class Mesh extends Emitter<MeshEvents> {
     links.on('failed', (link, reason, retrying) => this.linkFailed(link, reason, retrying));
   }
 
+  // ── a member's route comes and goes ─────────────────────────────────────────────────
+
   /** A link failed while its peer is still wanted (the server confirmed it). */
   private linkFailed(link: PeerLink, reason: string, retrying: boolean): void {
     const healing = this.routes.servedBy(link).filter((peer) => this.heal.has(peer));
@@ -177,28 +180,13 @@ export class Mesh extends Emitter<MeshEvents> {
     }
   }
 
-  /** Sends that could not leave (never silent: each also threw, or was reported when it failed later). */
-  get failedSends(): number {
-    return this.stats.failedSends;
-  }
-
-  /** Messages on fast channels not sent to a member whose link was healing (fast channels may drop). */
-  get droppedFast(): number {
-    return this.stats.droppedFast;
-  }
-
-  /** Messages sent again after a heal because the lost link had not delivered them (RECEIVED). */
-  get resent(): number {
-    return this.stats.resent;
-  }
+  // ── state ───────────────────────────────────────────────────────────────────────────
 
   /** ICE settings for links opened from now on. */
   configure(options: Pick<MeshOptions, 'iceServers' | 'relayOnly'>): void {
     if (options.iceServers) this.ice.iceServers = options.iceServers;
     if (options.relayOnly !== undefined) this.ice.relayOnly = options.relayOnly;
   }
-
-  // ── routes ──────────────────────────────────────────────────────────────────────────
 
   /** Whether a member is reached through the relay: everyone in a relay lobby, some pairs in a mesh lobby. */
   viaRelay(peerId: string): boolean {
@@ -236,6 +224,21 @@ export class Mesh extends Emitter<MeshEvents> {
 
   encrypted(peerId: string): boolean {
     return this.codec.encrypted(peerId);
+  }
+
+  /** Sends that could not leave (never silent: each also threw, or was reported when it failed later). */
+  get failedSends(): number {
+    return this.stats.failedSends;
+  }
+
+  /** Messages on fast channels not sent to a member whose link was healing (fast channels may drop). */
+  get droppedFast(): number {
+    return this.stats.droppedFast;
+  }
+
+  /** Messages sent again after a heal because the lost link had not delivered them (RECEIVED). */
+  get resent(): number {
+    return this.stats.resent;
   }
 
   // ── lobby ───────────────────────────────────────────────────────────────────────────
