@@ -80,12 +80,14 @@ async function connected(name: string): Promise<Tracked> {
   return t;
 }
 
-/** The host creates the lobby, the others join; resolves when every pair is linked. */
+/** The host creates the lobby, the others join; resolves when every pair is linked and each link's sync catch-up has left. */
 async function lobby(...players: Tracked[]): Promise<void> {
   const [host, ...rest] = players;
   await host!.client.createLobby({ name: 'room' });
   for (const p of rest) await p.client.joinLobby('room');
   await until(() => players.every((p) => players.every((q) => p === q || p.client.isPeerConnected(q.id))), 'a full mesh');
+  // Not at the next frame, when a test may have broken the link: it would wait with the test's own messages.
+  for (const p of players) p.client.flushSync();
   for (const p of players) p.events.length = 0;
 }
 
