@@ -1,5 +1,4 @@
-// What every handler needs: the store, the log, and the optional pluggable services.
-import type { Lobby } from './lobby.js';
+// What every handler needs: the store, this node's connections, the log, and the optional pluggable services.
 import type { Logger } from './log.js';
 import type { Player } from './player.js';
 import type { Seats } from './seats.js';
@@ -17,23 +16,42 @@ export type SignalPayload = ClientPayloads['ICE'];
 export type RelaySignalSink = (recipient: string, opcode: RelayedOpcode, payload: SignalPayload) => void;
 
 /**
+ * A lobby's relay peer as this node knows it (handlers/relay.ts): one object per running relay, the
+ * key its provider files it under. Membership is this node's view (the Players it connects).
+ */
+export interface RelayLobby {
+  readonly game: string;
+  readonly name: string;
+  /** A relay lobby: everything goes through the relay (else only the pairs that asked, a hybrid lobby). */
+  lobbyWide: boolean;
+  isMember(instanceId: string): boolean;
+  /** The relay peer's user once started; `starting` while it boots, so that those asking meanwhile share it. */
+  user: User | null;
+  starting: Promise<User> | null;
+}
+
+/**
  * Runs relay peers for lobbies created with enable_relay (protocol.md §5). The relay is not a
  * lobby member: it is reached by its instance id (sent to members as RELAY) and signalled through
  * the server like any peer. Without a provider, relay requests are refused with a WARNING.
  */
 export interface RelayProvider {
   /** Starts the lobby's relay peer and returns its user object; `send` carries its signals to members. */
-  create(lobby: Lobby, send: RelaySignalSink): Promise<User>;
+  create(lobby: RelayLobby, send: RelaySignalSink): Promise<User>;
   /** A member's signal addressed to the relay peer; `from` is server-stamped, never client-supplied. */
-  signal(lobby: Lobby, from: User, opcode: RelayedOpcode, payload: SignalPayload): void;
+  signal(lobby: RelayLobby, from: User, opcode: RelayedOpcode, payload: SignalPayload): void;
   /** A member left, was kicked or disconnected: the relay drops its link to them. */
-  memberLeft?(lobby: Lobby, instanceId: string): void;
+  memberLeft?(lobby: RelayLobby, instanceId: string): void;
   /** The lobby is gone: stop its relay peer. */
-  destroy(lobby: Lobby): void;
+  destroy(lobby: RelayLobby): void;
 }
 
 export interface ServerContext {
   store: LobbyStore;
+  /** This node's players by instance id, connected or with a held seat: where packets are delivered. */
+  players: Map<string, Player>;
+  /** The relay peers running on this node, by lobbyKey(). */
+  relays: Map<string, RelayLobby>;
   log: Logger;
   /** Seats held for players whose connection dropped (RESUME). */
   seats: Seats;
@@ -46,3 +64,6 @@ export interface ServerContext {
   relay?: RelayProvider;
   turn?: TurnOptions;
 }
+
+/** A node-local key for a lobby (games and lobby names cannot hold a NUL: it is a control character). */
+export const lobbyKey = (game: string, name: string): string => `${game}\u0000${name}`;

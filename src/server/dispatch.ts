@@ -12,7 +12,7 @@ import {
 } from '../protocol/index.js';
 import type { ServerContext } from './context.js';
 import { init, keepalive, resume } from './handlers/identity.js';
-import { createLobby, findLobby, joinLobby, leaveLobby, listLobbies } from './handlers/lobbies.js';
+import { createLobby, findLobby, joinLobby, leaveLobbyHandler, listLobbies } from './handlers/lobbies.js';
 import { manageLobby } from './handlers/manage.js';
 import { useRelay } from './handlers/relay.js';
 import { reply, warn, type Handler, type Request } from './handlers/request.js';
@@ -27,7 +27,7 @@ const handlers: { [K in ClientOpcode]: Handler<K> } = {
   FIND_LOBBY: findLobby,
   CREATE_LOBBY: createLobby,
   JOIN_LOBBY: joinLobby,
-  LEAVE_LOBBY: leaveLobby,
+  LEAVE_LOBBY: leaveLobbyHandler,
   MANAGE_LOBBY: manageLobby,
   MAKE_OFFER: relaySignal('MAKE_OFFER'),
   MAKE_ANSWER: relaySignal('MAKE_ANSWER'),

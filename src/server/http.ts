@@ -15,17 +15,20 @@ interface GameStatus {
   lobbies: { name: string; players: number; hidden: boolean; locked: boolean }[];
 }
 
-export function status(store: LobbyStore): GameStatus[] {
-  return store.games().map((game) => ({
-    game,
-    players: [...store.playersOf(game)].length,
-    lobbies: [...store.lobbiesOf(game)].map((lobby) => ({
-      name: lobby.name,
-      players: lobby.members.length,
-      hidden: lobby.settings.hidden,
-      locked: lobby.settings.locked,
+export async function status(store: LobbyStore): Promise<GameStatus[]> {
+  const games = await store.games();
+  return Promise.all(
+    games.map(async (game) => ({
+      game,
+      players: (await store.players(game)).length,
+      lobbies: (await store.lobbies(game)).map((lobby) => ({
+        name: lobby.name,
+        players: lobby.members.length,
+        hidden: lobby.settings.hidden,
+        locked: lobby.settings.locked,
+      })),
     })),
-  }));
+  );
 }
 
 const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -80,10 +83,10 @@ export function httpHandler({ store, extensionFile, startedAt, log }: HttpOption
     switch (url.pathname) {
       case '/': {
         const extensionUrl = `http://${req.headers.host ?? 'localhost'}${EXTENSION_PATH}`;
-        return send(200, 'text/html; charset=utf-8', statusPage(status(store), extensionUrl), { 'Cache-Control': 'no-store' });
+        return send(200, 'text/html; charset=utf-8', statusPage(await status(store), extensionUrl), { 'Cache-Control': 'no-store' });
       }
       case '/healthz': {
-        const games = status(store);
+        const games = await status(store);
         return send(
           200,
           'application/json',

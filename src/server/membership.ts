@@ -1,53 +1,67 @@
-// Taking players out of lobbies, shared by leave, kick, disconnect and close: the order of
-// messages here is the protocol's (§2 host migration), so it lives in one place.
-import type { Lobby } from './lobby.js';
+// Delivering what a lobby command did to the members on this node: the order of messages here is
+// the protocol's (§2 host migration), so it lives in one place. The store decided; this only tells.
+import type { ServerOpcode, ServerPayloads } from '../protocol/index.js';
+import { lobbyKey, type ServerContext } from './context.js';
 import type { Player } from './player.js';
-import type { ServerContext } from './context.js';
+import type { Departure, LobbyRecord } from './store.js';
 
-/** Removes `player` from its lobby and tells the others; migrates the host or deletes the lobby. */
-export function removeMember(ctx: ServerContext, player: Player, why: string): void {
-  const lobby = player.lobby;
-  if (!lobby) return;
-  const index = lobby.members.indexOf(player);
-  if (index !== -1) lobby.members.splice(index, 1);
-  player.lobby = null;
-  ctx.log('info', 'lobby.leave', { game: lobby.game, lobby: lobby.name, player: player.id, why });
-  if (lobby.relayUser) guarded(ctx, 'relay.member_left_failed', () => ctx.relay?.memberLeft?.(lobby, player.id));
+/** Sends to a player of this node, if it is one (a later multi-node store routes the others). */
+export function sendTo<K extends ServerOpcode>(ctx: ServerContext, instanceId: string, opcode: K, payload: ServerPayloads[K]): void {
+  ctx.players.get(instanceId)?.send(opcode, payload);
+}
 
-  if (lobby.members.length === 0) {
-    deleteLobby(ctx, lobby);
+/** Takes `player` out of its lobby (leave, disconnect, a released seat) and tells the others. */
+export async function leaveLobby(ctx: ServerContext, player: Player, why: string): Promise<Departure | null> {
+  const departure = await ctx.store.leave(player.game, player.id);
+  if (departure) departed(ctx, departure, why);
+  return departure;
+}
+
+/** A member is out (left, kicked, disconnected): PEER_LEFT to the others, after a host migration if any. */
+export function departed(ctx: ServerContext, { left, lobby, newHost, closed }: Departure, why: string): void {
+  const leaver = ctx.players.get(left.instance_id);
+  if (leaver?.lobby === lobby.name) leaver.lobby = null;
+  ctx.log('info', 'lobby.leave', { game: lobby.game, lobby: lobby.name, player: left.instance_id, why });
+  const relay = ctx.relays.get(lobbyKey(lobby.game, lobby.name));
+  if (relay?.user) guarded(ctx, 'relay.member_left_failed', () => ctx.relay?.memberLeft?.(relay, left.instance_id));
+  if (closed) {
+    deleted(ctx, lobby);
     return;
   }
-  if (lobby.host === player) {
-    const host = lobby.members[0]!;
-    lobby.host = host;
-    host.send('TRANSITION', 'host');
-    for (const member of lobby.others(host)) member.send('NEW_HOST', host.user!);
-    ctx.log('info', 'lobby.migrate', { game: lobby.game, lobby: lobby.name, host: host.id });
+  if (newHost) {
+    sendTo(ctx, newHost.instance_id, 'TRANSITION', 'host');
+    for (const member of lobby.members) if (member.instance_id !== newHost.instance_id) sendTo(ctx, member.instance_id, 'NEW_HOST', newHost);
+    ctx.log('info', 'lobby.migrate', { game: lobby.game, lobby: lobby.name, host: newHost.instance_id });
   }
-  for (const member of lobby.members) member.send('PEER_LEFT', player.id);
+  for (const member of lobby.members) sendTo(ctx, member.instance_id, 'PEER_LEFT', left.instance_id);
 }
 
-/** Ends a lobby: every member is told and leaves it. */
-export function closeLobby(ctx: ServerContext, lobby: Lobby): void {
+/** A lobby was closed: every member is told and is in no lobby any more. */
+export function closed(ctx: ServerContext, lobby: LobbyRecord): void {
   for (const member of lobby.members) {
-    member.lobby = null;
-    member.send('LOBBY_CLOSED', lobby.name);
-    member.send('TRANSITION', '');
+    const player = ctx.players.get(member.instance_id);
+    if (!player) continue;
+    player.lobby = null;
+    player.send('LOBBY_CLOSED', lobby.name);
+    player.send('TRANSITION', '');
   }
-  lobby.members.length = 0;
-  deleteLobby(ctx, lobby);
+  deleted(ctx, lobby);
 }
 
-function deleteLobby(ctx: ServerContext, lobby: Lobby): void {
-  ctx.store.deleteLobby(lobby);
-  if (lobby.relayUser) guarded(ctx, 'relay.destroy_failed', () => ctx.relay?.destroy(lobby));
+function deleted(ctx: ServerContext, lobby: LobbyRecord): void {
+  const key = lobbyKey(lobby.game, lobby.name);
+  const relay = ctx.relays.get(key);
+  // One still starting is stopped by its starter, which finds it gone.
+  ctx.relays.delete(key);
+  if (relay?.user) {
+    guarded(ctx, 'relay.destroy_failed', () => ctx.relay?.destroy(relay));
+  }
   ctx.log('info', 'lobby.delete', { game: lobby.game, lobby: lobby.name });
 }
 
-/** NEW_LOBBY to the players of the lobby's game who are not in a lobby (protocol.md §2). */
-export function announceLobby(ctx: ServerContext, lobby: Lobby): void {
-  for (const other of ctx.store.playersOf(lobby.game)) if (!other.lobby) other.send('NEW_LOBBY', lobby.name);
+/** NEW_LOBBY to the idle players a create or show returned (protocol.md §2). */
+export function announce(ctx: ServerContext, lobby: LobbyRecord, announceTo: string[]): void {
+  for (const id of announceTo) sendTo(ctx, id, 'NEW_LOBBY', lobby.name);
 }
 
 /** Runs a pluggable service's callback; its failure is logged, never thrown into a socket event. */

@@ -1,7 +1,6 @@
 // One WebSocket connection: its identity once INIT succeeded, its game, its lobby, its limits.
 import type WebSocket from 'ws';
 import { encodePacket, type ServerOpcode, type ServerPayloads, type User } from '../protocol/index.js';
-import type { Lobby } from './lobby.js';
 import { Outbox } from './outbox.js';
 import { ReplayWindow } from './replay-window.js';
 import type { RateLimiter } from './rate-limit.js';
@@ -18,7 +17,8 @@ export const MAX_MISSED_BYTES = 1024 * 1024;
 
 export class Player {
   user: User | null = null;
-  lobby: Lobby | null = null;
+  /** The name of the lobby it is in: this node's copy of what the store's commands returned (signals check it). */
+  lobby: string | null = null;
   /** Set between INIT and INIT_OK while a token is being verified. */
   initializing = false;
   /** Cleared at each ping, set by the pong: a socket still false at the next ping is dead. */

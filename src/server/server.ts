@@ -10,11 +10,12 @@ import type { RelayProvider, ServerContext, TokenVerifier } from './context.js';
 import { dispatch } from './dispatch.js';
 import { httpHandler } from './http.js';
 import { jsonLogger, type Logger } from './log.js';
-import { removeMember } from './membership.js';
+import { leaveLobby } from './membership.js';
+import { MemoryStore } from './memory-store.js';
 import { Player } from './player.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { Seats } from './seats.js';
-import { MemoryStore, type LobbyStore } from './store.js';
+import type { LobbyStore } from './store.js';
 import { checkTurnOptions, type TurnOptions } from './turn.js';
 
 export interface ServerOptions {
@@ -46,9 +47,10 @@ export interface RunningServer {
   /** ws://host:port/ */
   wsUrl: string;
   port: number;
-  /** The lobby registry (players and lobbies by game); `store` is the same object. */
-  registry: LobbyStore;
+  /** Players, lobbies and held seats (plain data: commands and queries). */
   store: LobbyStore;
+  /** This node's players of a game, connected or with a held seat (tests tap their sockets). */
+  connections(game: string): Player[];
   /** Closes every socket (1001) and stops listening. */
   close(): Promise<void>;
 }
@@ -92,22 +94,28 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const log = options.logger ?? jsonLogger();
   const store = options.store ?? new MemoryStore();
   if (options.turn) checkTurnOptions(options.turn);
+  /** Open connections (pinged, closed at shutdown). */
   const players = new Set<Player>();
+  /** Initialized players by instance id, with or without a connection: where packets are delivered. */
+  const byId = new Map<string, Player>();
   /** Takes a player out for good: its lobby, its name, its seat. */
-  const release = (player: Player, why: string) => {
+  const release = (player: Player, why: string): void => {
     seats.forget(player);
     // A seat released while its connection still looks open (a refused resume): that connection goes too.
     if (player.open) {
       player.closedByServer = true;
       player.socket.terminate();
     }
-    removeMember(ctx, player, why);
-    if (player.user) {
-      store.removePlayer(player);
+    if (!player.user) return;
+    byId.delete(player.id);
+    const out = async () => {
+      await leaveLobby(ctx, player, why);
+      await store.removePlayer(player.game, player.id);
       log('info', 'player.disconnect', { game: player.game, player: player.id, why });
-    }
+    };
+    out().catch((error: unknown) => log('error', 'player.release_failed', { player: player.id, error: String(error) }));
   };
-  const seats = new Seats({ graceMs: options.resumeGraceMs ?? 30_000, release });
+  const seats = new Seats({ graceMs: options.resumeGraceMs ?? 30_000, store, players: byId, release });
   const adopt = (fresh: Player, held: Player, opening: string, missed: string[]): void => {
     const old = held.socket;
     players.delete(fresh);
@@ -117,7 +125,17 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     // The old connection may still look open here (the drop not noticed yet): it is cut, and its close ignored.
     if (old !== held.socket) old.terminate();
   };
-  const ctx: ServerContext = { store, log, seats, adopt, tokenVerifier: options.tokenVerifier, relay: options.relay, turn: options.turn };
+  const ctx: ServerContext = {
+    store,
+    players: byId,
+    relays: new Map(),
+    log,
+    seats,
+    adopt,
+    tokenVerifier: options.tokenVerifier,
+    relay: options.relay,
+    turn: options.turn,
+  };
   const rate: RateLimitOptions = {
     perSecond: RATE_PER_SECOND,
     burst: RATE_BURST,
@@ -170,7 +188,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     // Only a drop holds the seat: not a goodbye from the client, nor a close of ours (violation, shutdown).
     if (player.user && seats.enabled && !player.closedByServer && !DELIBERATE_CLOSE.has(code)) {
       player.detach();
-      seats.hold(player);
+      seats.hold(player).catch((error: unknown) => log('error', 'player.hold_failed', { player: player.id, error: String(error) }));
       log('info', 'player.held', { game: player.game, player: player.id, code, graceMs: seats.graceMs });
       return;
     }
@@ -216,8 +234,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     url: `http://${hostForUrl}:${port}`,
     wsUrl: `ws://${hostForUrl}:${port}/`,
     port,
-    registry: store,
     store,
+    connections: (game) => [...byId.values()].filter((player) => player.game === game),
     close() {
       closing ??= (async () => {
         clearInterval(pinger);

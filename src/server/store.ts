@@ -1,83 +1,158 @@
-// Where players and lobbies live. The in-memory store serves one process; the interface is what a
-// Redis-backed store (several server nodes) would implement, with routing by instance id.
-import type { Lobby } from './lobby.js';
-import type { Player } from './player.js';
+// Where players, lobbies and held seats live, as commands and queries over plain data. Every lobby
+// rule (a name unique per game, full, locked, password, host only, host migration order, hidden) is
+// decided inside one command, so a shared store (Redis, several server nodes) can run each command
+// as one atomic script. Nothing returned is live: results are copies, and the node (server.ts,
+// handlers/) delivers packets to members from what a command returned. What belongs to a connection
+// (socket, outbox, replay window, rate limiter, grace timer) stays in the node's Player.
+import type { User } from '../protocol/index.js';
+import type { PasswordHash } from './password.js';
+
+export interface LobbySettings {
+  /** -1 = unlimited, else at least 1. */
+  maxPlayers: number;
+  /** A salted scrypt hash (password.ts), never the text; null = no password. */
+  password: PasswordHash | null;
+  locked: boolean;
+  /** Not in list(), not announced; find() still answers by name. */
+  hidden: boolean;
+  /** A relay lobby: everything goes through its relay peer (a mesh lobby may have one too, for the pairs that asked). */
+  relayEnabled: boolean;
+}
+
+/** A lobby as stored. `members` in join order, host included: the earliest becomes host on migration. */
+export interface LobbyRecord {
+  game: string;
+  name: string;
+  host: User;
+  members: User[];
+  settings: LobbySettings;
+  /** The lobby's relay peer, once one runs (setRelay). */
+  relay: User | null;
+}
+
+/** The part of the settings MANAGE_LOBBY changes; fields left out stay as they are. */
+export type SettingsChange = Partial<Pick<LobbySettings, 'maxPlayers' | 'password' | 'locked' | 'hidden'>>;
+
+/** Why a host-only command was refused. */
+export type NotHost = 'not-in-lobby' | 'unauthorized';
+
+export type CreateResult = { outcome: 'ok'; lobby: LobbyRecord; announceTo: string[] } | { outcome: 'exists' | 'in-lobby' };
+
+export type JoinResult = { outcome: 'ok'; lobby: LobbyRecord } | { outcome: 'not-found' | 'locked' | 'full' | 'password' | 'in-lobby' };
+
+/**
+ * What a leave (or kick) did. `lobby` is the record after it (members = who must be told PEER_LEFT);
+ * `newHost` is set when the leaver was host and the host moved to the earliest remaining member;
+ * `closed` when nobody is left and the lobby was deleted.
+ */
+export interface Departure {
+  left: User;
+  lobby: LobbyRecord;
+  newHost: User | null;
+  closed: boolean;
+}
+
+export type SetSettingsResult = { outcome: 'ok'; lobby: LobbyRecord; announceTo: string[] } | { outcome: NotHost | 'below-current-players' };
+
+export type KickResult = { outcome: 'ok'; departure: Departure } | { outcome: NotHost | 'not-a-member' | 'self' };
+
+export type SetHostResult = { outcome: 'ok'; lobby: LobbyRecord; previous: User } | { outcome: NotHost | 'not-a-member' | 'already-host' };
+
+export type CloseResult = { outcome: 'ok'; lobby: LobbyRecord } | { outcome: NotHost };
+
+/** A held seat taken back: the player (same instance id, lobby and host role) and its next token. */
+export interface Resumed {
+  user: User;
+  token: string;
+}
 
 export interface LobbyStore {
-  addPlayer(player: Player): void;
-  removePlayer(player: Player): void;
-  usernameTaken(game: string, username: string): boolean;
-  playersOf(game: string): Iterable<Player>;
-  lobby(game: string, name: string): Lobby | undefined;
-  lobbiesOf(game: string): Iterable<Lobby>;
-  addLobby(lobby: Lobby): void;
-  deleteLobby(lobby: Lobby): void;
-  games(): string[];
+  // ---- players (a username is unique per game) ----
+
+  /** Registers a player; 'taken' when the game already has this username (checked and claimed at once). */
+  addPlayer(game: string, user: User): Promise<'ok' | 'taken'>;
+  /** Forgets a player for good: its username, token and held seat. Call leave() first if it may be in a lobby. */
+  removePlayer(game: string, instanceId: string): Promise<void>;
+  usernameTaken(game: string, username: string): Promise<boolean>;
+  /** Every registered player of the game (status page, tests). */
+  players(game: string): Promise<User[]>;
+  /** Games with at least one player or lobby, sorted. */
+  games(): Promise<string[]>;
+
+  // ---- lobbies: queries ----
+
+  /** Names of the game's lobbies that are not hidden (LIST_LOBBIES). */
+  list(game: string): Promise<string[]>;
+  /** A lobby by name, hidden or not (FIND_LOBBY, status); null if none. */
+  find(game: string, name: string): Promise<LobbyRecord | null>;
+  /** Every lobby of the game, hidden included (status page). */
+  lobbies(game: string): Promise<LobbyRecord[]>;
+  /** The lobby the player is a member of, or null. */
+  lobbyOf(game: string, instanceId: string): Promise<LobbyRecord | null>;
+
+  // ---- lobbies: commands ----
+
+  /**
+   * Creates a lobby with `host` as its only member and host. Refused with 'in-lobby' when the host is
+   * a member of a lobby, 'exists' when the game has a lobby of that name. `announceTo`: the players of
+   * the game in no lobby (NEW_LOBBY), empty for a hidden lobby.
+   */
+  create(game: string, name: string, host: User, settings: LobbySettings): Promise<CreateResult>;
+  /**
+   * Adds `player` as the last member. Refused, in this order: 'in-lobby' (already a member of one),
+   * 'not-found', 'locked', 'full' (maxPlayers reached; -1 never), 'password'. A lobby with a password
+   * calls `checkPassword(hash)` (scrypt, outside the store) and then re-decides every rule against
+   * the lobby as it is after the check; if the password changed meanwhile, 'password'. A shared store
+   * reads the hash, checks it, then runs one script given the hash it checked.
+   */
+  join(game: string, name: string, player: User, checkPassword: (hash: PasswordHash) => Promise<boolean>): Promise<JoinResult>;
+  /** Takes the player out of its lobby (see Departure); null when it was in none. */
+  leave(game: string, instanceId: string): Promise<Departure | null>;
+  /** Host only: takes `target` out of the host's lobby, as leave() would. */
+  kick(game: string, host: string, target: string): Promise<KickResult>;
+  /**
+   * Host only: changes settings. A max below the current member count is refused. `announceTo` lists
+   * the idle players of the game when a hidden lobby became visible (as if just created), else empty.
+   */
+  setSettings(game: string, host: string, change: SettingsChange): Promise<SetSettingsResult>;
+  /** Host only: makes member `target` host. */
+  setHost(game: string, host: string, target: string): Promise<SetHostResult>;
+  /** Host only: deletes the lobby; the record returned lists who was in it. */
+  close(game: string, host: string): Promise<CloseResult>;
+  /**
+   * Records the lobby's relay peer; `lobbyWide` also makes it a relay lobby (relayEnabled). Null when
+   * the lobby no longer exists or has no members (the caller stops the relay peer).
+   */
+  setRelay(game: string, name: string, relay: User, lobbyWide: boolean): Promise<LobbyRecord | null>;
+
+  // ---- seats held after a dropped connection (RESUME) ----
+
+  /**
+   * A fresh single-use resume token for the player (random, ≥ 128 bits); the one it had before stops
+   * working. Tokens are kept until removePlayer().
+   */
+  issueToken(game: string, instanceId: string): Promise<string>;
+  /** The player's connection dropped: its seat (membership, host role, username) is kept until resumeSeat or removePlayer. */
+  holdSeat(game: string, instanceId: string): Promise<void>;
+  /**
+   * Takes a seat back with its token: the token is used up, the hold ends and a new token is issued.
+   * Null when the token is unknown, of another game, or already used.
+   */
+  resumeSeat(game: string, token: string): Promise<Resumed | null>;
+  /** Whether the player's seat is held. */
+  seatHeld(game: string, instanceId: string): Promise<boolean>;
 }
 
-interface Game {
-  players: Set<Player>;
-  usernames: Set<string>;
-  lobbies: Map<string, Lobby>;
-}
-
-export class MemoryStore implements LobbyStore {
-  private readonly byGame = new Map<string, Game>();
-
-  private game(name: string): Game {
-    let game = this.byGame.get(name);
-    if (!game) {
-      game = { players: new Set(), usernames: new Set(), lobbies: new Map() };
-      this.byGame.set(name, game);
-    }
-    return game;
-  }
-
-  /** Forget games with nobody in them, so the map does not grow with every ugi ever seen. */
-  private prune(name: string): void {
-    const game = this.byGame.get(name);
-    if (game && game.players.size === 0 && game.lobbies.size === 0) this.byGame.delete(name);
-  }
-
-  addPlayer(player: Player): void {
-    const game = this.game(player.game);
-    game.players.add(player);
-    game.usernames.add(player.user!.username);
-  }
-
-  removePlayer(player: Player): void {
-    const game = this.byGame.get(player.game);
-    if (!game?.players.delete(player)) return;
-    game.usernames.delete(player.user!.username);
-    this.prune(player.game);
-  }
-
-  usernameTaken(game: string, username: string): boolean {
-    return this.byGame.get(game)?.usernames.has(username) ?? false;
-  }
-
-  playersOf(game: string): Iterable<Player> {
-    return this.byGame.get(game)?.players ?? [];
-  }
-
-  lobby(game: string, name: string): Lobby | undefined {
-    return this.byGame.get(game)?.lobbies.get(name);
-  }
-
-  lobbiesOf(game: string): Iterable<Lobby> {
-    return this.byGame.get(game)?.lobbies.values() ?? [];
-  }
-
-  addLobby(lobby: Lobby): void {
-    this.game(lobby.game).lobbies.set(lobby.name, lobby);
-  }
-
-  deleteLobby(lobby: Lobby): void {
-    this.byGame.get(lobby.game)?.lobbies.delete(lobby.name);
-    this.prune(lobby.game);
-  }
-
-  games(): string[] {
-    return [...this.byGame.keys()].sort();
-  }
+/** The LobbyInfo a FIND_ACK carries. */
+export function lobbyInfo(lobby: LobbyRecord) {
+  return {
+    name: lobby.name,
+    host: lobby.host,
+    max_players: lobby.settings.maxPlayers,
+    current_players: lobby.members.length,
+    currently_locked: lobby.settings.locked,
+    password_required: lobby.settings.password !== null,
+    relay_enabled: lobby.settings.relayEnabled,
+    hidden: lobby.settings.hidden,
+  };
 }

@@ -93,7 +93,11 @@ describe('lobby blocks in TurboWarp in Chromium', () => {
       'the forever loop runs',
     );
     // The hub exists before the race joins it.
-    await eventually(() => harness.signalling.store.lobby('race', 'hub') !== undefined, Boolean, 'the hub lobby exists');
+    await eventually(
+      () => harness.signalling.store.find('race', 'hub'),
+      (lobby) => lobby !== null,
+      'the hub lobby exists',
+    );
     await broadcastTo(bob, 'race');
     await eventually(
       () => list(bob, 'reads'),

@@ -31,7 +31,7 @@ beforeAll(async () => {
       'full mesh',
     );
   // Tap every signal the server relays to or from the host from now on.
-  for (const player of harness.signalling.store.playersOf('browser')) {
+  for (const player of harness.signalling.connections('browser')) {
     player.socket.on('message', (data) => {
       const packet = JSON.parse(String(data)) as { opcode: string; recipient?: string };
       if (['MAKE_OFFER', 'MAKE_ANSWER', 'ICE'].includes(packet.opcode) && (player.id === host.id || packet.recipient === host.id))

@@ -35,7 +35,7 @@ const start = async () => {
   servers.push(started);
   return started;
 };
-const playersOn = (running: RunningServer, game = 'g') => [...running.store.playersOf(game)].map((p) => p.user?.username);
+const playersOn = (running: RunningServer, game = 'g') => running.connections(game).map((p) => p.user?.username);
 const allClosed = () => sockets.every((socket) => socket.readyState === WebSocket.CLOSED);
 
 beforeEach(async () => {

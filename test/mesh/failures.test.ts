@@ -32,8 +32,8 @@ interface Tapped {
 /** Every relayed signal the server receives, tapped on its own sockets (ids mapped to usernames). */
 function tapSignals(): Tapped[] {
   const seen: Tapped[] = [];
-  const nameOf = (id: string | undefined) => [...server.store.playersOf('mesh')].find((p) => p.id === id)?.user?.username ?? '?';
-  for (const p of server.store.playersOf('mesh')) {
+  const nameOf = (id: string | undefined) => server.connections('mesh').find((p) => p.id === id)?.user?.username ?? '?';
+  for (const p of server.connections('mesh')) {
     p.socket.on('message', (data) => {
       const packet = JSON.parse(String(data)) as { opcode: string; recipient?: string; payload?: { contents?: unknown } };
       if (['MAKE_OFFER', 'MAKE_ANSWER', 'ICE'].includes(packet.opcode)) {

@@ -132,10 +132,10 @@ describe('lobbies', () => {
   it('stores passwords as salted scrypt hashes', async () => {
     const ann = await player('ann');
     await lobbyOf(ann, 'room', [], { password: 'hunter2' });
-    const stored = server.registry.lobby('g', 'room')!.settings.password!;
+    const stored = (await server.store.find('g', 'room'))!.settings.password!;
     expect(stored.hash.toString('utf8')).not.toContain('hunter2');
     expect(stored.salt.length).toBe(16);
-    expect(JSON.stringify(server.registry.lobby('g', 'room')!.settings)).not.toContain('hunter2');
+    expect(JSON.stringify((await server.store.find('g', 'room'))!.settings)).not.toContain('hunter2');
     expect(await verifyPassword('hunter2', stored)).toBe(true);
     expect(await verifyPassword('hunter3', stored)).toBe(false);
   });
@@ -151,7 +151,7 @@ describe('lobbies', () => {
     expect((await ann.next('NEW_PEER')).payload).toMatchObject({ instance_id: cat.id, username: 'cat', pubkey: 'A'.repeat(124) });
     expect((await bob.next('PEER_JOIN')).payload).toMatchObject({ instance_id: cat.id });
     expect(ann.opcodes()).not.toContain('PEER_JOIN');
-    expect(server.registry.lobby('g', 'room')!.info().current_players).toBe(3);
+    expect((await server.store.find('g', 'room'))!.members.length).toBe(3);
   });
 
   it('reports join errors: not found, locked, full, password, already in lobby', async () => {

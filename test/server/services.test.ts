@@ -1,8 +1,7 @@
 // Pluggable services and request ordering: token verifier, relay provider hook, serial handling.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RelayedOpcode, User } from '../../src/protocol/index.js';
-import type { RelayProvider, RelaySignalSink, SignalPayload } from '../../src/server/context.js';
-import type { Lobby } from '../../src/server/lobby.js';
+import type { RelayLobby, RelayProvider, RelaySignalSink, SignalPayload } from '../../src/server/context.js';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/server/server.js';
 import { silentLogger } from '../helpers/logger.js';
 import { barrier, RawClient } from './helpers.js';
@@ -139,7 +138,7 @@ describe('ugi partitions', () => {
     // Usernames are unique per game only.
     await expect(player('ann', 'elsewhere')).resolves.toBeDefined();
     await expect(RawClient.open(`${server!.wsUrl}?ugi=${'g'.repeat(129)}`)).rejects.toThrow(/400/);
-    expect([...server!.registry.playersOf('default')].map((p) => p.user?.username).sort()).toEqual(['ann', 'bob']);
+    expect((await server!.store.players('default')).map((user) => user.username).sort()).toEqual(['ann', 'bob']);
   });
 });
 
@@ -168,18 +167,18 @@ class FakeRelay implements RelayProvider {
   readonly destroyed: string[] = [];
   send: RelaySignalSink | null = null;
 
-  async create(lobby: Lobby, send: RelaySignalSink): Promise<User> {
+  async create(lobby: RelayLobby, send: RelaySignalSink): Promise<User> {
     this.created += 1;
     this.send = send;
     return { instance_id: `relay-${lobby.name}`, user_id: `relay-${lobby.name}`, username: 'relay' };
   }
-  signal(lobby: Lobby, from: User, opcode: RelayedOpcode, payload: SignalPayload): void {
+  signal(lobby: RelayLobby, from: User, opcode: RelayedOpcode, payload: SignalPayload): void {
     this.signals.push({ lobby: lobby.name, from, opcode, payload });
   }
-  memberLeft(_lobby: Lobby, instanceId: string): void {
+  memberLeft(_lobby: RelayLobby, instanceId: string): void {
     this.left.push(instanceId);
   }
-  destroy(lobby: Lobby): void {
+  destroy(lobby: RelayLobby): void {
     this.destroyed.push(lobby.name);
   }
 }

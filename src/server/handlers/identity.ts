@@ -7,7 +7,7 @@ import { reply, warn, type Handler } from './request.js';
 export const init: Handler<'INIT'> = async (request) => {
   const { ctx, player, payload } = request;
   if (player.user || player.initializing) return warn(request, Warning.alreadyInitialized);
-  if (ctx.store.usernameTaken(player.game, payload.username)) return warn(request, Warning.usernameTaken);
+  if (await ctx.store.usernameTaken(player.game, payload.username)) return warn(request, Warning.usernameTaken);
 
   const instanceId: string = randomUUID();
   let userId = instanceId;
@@ -24,18 +24,22 @@ export const init: Handler<'INIT'> = async (request) => {
     player.initializing = false;
     if (!account) return warn(request, 'invalid token');
     userId = account.user_id;
-    // The name may have been taken while the token was being checked.
-    if (ctx.store.usernameTaken(player.game, payload.username)) return warn(request, Warning.usernameTaken);
   }
   if (!player.open) return;
 
-  player.user = {
+  const user = {
     instance_id: instanceId,
     user_id: userId,
     username: payload.username,
     ...(payload.pubkey ? { pubkey: payload.pubkey } : {}),
   };
-  ctx.store.addPlayer(player);
+  // The store claims the name (it may have been taken while the token was being checked).
+  if ((await ctx.store.addPlayer(player.game, user)) === 'taken') return warn(request, Warning.usernameTaken);
+  // Gone meanwhile: its close found no user to release.
+  if (!player.open) return void (await ctx.store.removePlayer(player.game, instanceId));
+  player.user = user;
+  ctx.players.set(instanceId, player);
+  const token = await ctx.seats.issue(player);
   ctx.log('info', 'player.init', { game: player.game, player: instanceId, username: payload.username, e2ee: !!payload.pubkey });
   reply(
     request,
@@ -47,7 +51,7 @@ export const init: Handler<'INIT'> = async (request) => {
         username: payload.username,
         ...(ctx.turn ? { ice_servers: [turnCredentials(ctx.turn, instanceId)] } : {}),
       },
-      ctx.seats.issue(player),
+      token,
     ),
   );
 };
@@ -56,10 +60,13 @@ export const init: Handler<'INIT'> = async (request) => {
  * RESUME: a new connection takes back a seat held after a drop. RESUME_OK comes first (with the next
  * token), then everything the seat missed while away, in order; the lobby never saw the player leave.
  */
-export const resume: Handler<'RESUME'> = (request) => {
+export const resume: Handler<'RESUME'> = async (request) => {
   const { ctx, player, payload } = request;
   if (player.user || player.initializing) return warn(request, Warning.alreadyInitialized);
-  const held = ctx.seats.claim(payload.token, player.game);
+  const claimed = await ctx.seats.claim(payload.token, player.game);
+  const held = claimed?.player;
+  // The new connection closed while the seat was being claimed: its token is spent, so nobody can take it back.
+  if (!player.open) return void (held && ctx.seats.release(held, 'the resuming connection closed'));
   const missed = held?.missedAfter(payload.received);
   if (!held?.user || !missed) {
     ctx.log('info', 'player.resume_refused', { game: player.game, address: player.address, gap: !!held });
@@ -68,7 +75,7 @@ export const resume: Handler<'RESUME'> = (request) => {
     return warn(request, Warning.sessionExpired);
   }
   const { instance_id, user_id, username } = held.user;
-  const ok = withToken({ instance_id, user_id, username }, ctx.seats.issue(held));
+  const ok = withToken({ instance_id, user_id, username }, claimed!.token);
   const listener = request.listener === undefined ? {} : { listener: request.listener };
   ctx.adopt(player, held, encodePacket({ opcode: 'RESUME_OK', payload: ok, ...listener }), missed);
   ctx.log('info', 'player.resume', { game: held.game, player: instance_id, missed: missed.length });

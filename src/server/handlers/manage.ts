@@ -1,89 +1,89 @@
-// MANAGE_LOBBY: host-only lobby administration.
+// MANAGE_LOBBY: host-only lobby administration. Each method is one store command (which also checks
+// that the sender is the host); what it did is then told to the members.
 import { instanceId, maxPlayers, password, ProtocolError, Reply, Warning, type ManageMethod } from '../../protocol/index.js';
-import type { Lobby } from '../lobby.js';
-import { announceLobby, closeLobby, removeMember } from '../membership.js';
+import type { ServerContext } from '../context.js';
+import { announce, closed, departed, sendTo } from '../membership.js';
 import { hashPassword } from '../password.js';
 import type { Player } from '../player.js';
-import type { ServerContext } from '../context.js';
+import type { NotHost, SettingsChange } from '../store.js';
 import { reply, type Handler } from './request.js';
 
-type Action = (ctx: ServerContext, lobby: Lobby, host: Player, args: unknown) => string | Promise<string>;
+type Action = (ctx: ServerContext, host: Player, args: unknown) => Promise<string>;
 
-const member = (lobby: Lobby, args: unknown): Player | string => {
-  const id = instanceId(args, 'args');
-  return lobby.member(id) ?? 'not a member';
-};
+const refused: Record<NotHost, string> = { 'not-in-lobby': Reply.notInLobby, unauthorized: Reply.unauthorized };
+
+const settings =
+  (change: SettingsChange): Action =>
+  (ctx, host) =>
+    setSettings(ctx, host, change);
+
+async function setSettings(ctx: ServerContext, host: Player, change: SettingsChange): Promise<string> {
+  const result = await ctx.store.setSettings(host.game, host.id, change);
+  if (result.outcome === 'below-current-players') return 'below current players';
+  if (result.outcome !== 'ok') return refused[result.outcome];
+  // A hidden lobby shown: idle players learn of it now, as if it had just been created visible.
+  announce(ctx, result.lobby, result.announceTo);
+  return Reply.ok;
+}
 
 const actions: Record<ManageMethod, Action> = {
-  lock(_ctx, lobby) {
-    lobby.settings.locked = true;
-    return Reply.ok;
-  },
-  unlock(_ctx, lobby) {
-    lobby.settings.locked = false;
-    return Reply.ok;
-  },
-  hide(_ctx, lobby) {
-    lobby.settings.hidden = true;
-    return Reply.ok;
-  },
-  show(ctx, lobby) {
-    if (!lobby.settings.hidden) return Reply.ok;
-    lobby.settings.hidden = false;
-    // Idle players learn of it now, as if it had just been created visible.
-    announceLobby(ctx, lobby);
+  lock: settings({ locked: true }),
+  unlock: settings({ locked: false }),
+  hide: settings({ hidden: true }),
+  show: settings({ hidden: false }),
+
+  async kick(ctx, host, args) {
+    const result = await ctx.store.kick(host.game, host.id, instanceId(args, 'args'));
+    if (result.outcome === 'not-a-member') return 'not a member';
+    if (result.outcome === 'self') return 'cannot kick yourself';
+    if (result.outcome !== 'ok') return refused[result.outcome];
+    const target = result.departure.left.instance_id;
+    departed(ctx, result.departure, 'kicked');
+    sendTo(ctx, target, 'WARNING', Warning.kicked);
+    sendTo(ctx, target, 'TRANSITION', '');
     return Reply.ok;
   },
 
-  kick(ctx, lobby, host, args) {
-    const target = member(lobby, args);
-    if (typeof target === 'string') return target;
-    if (target === host) return 'cannot kick yourself';
-    removeMember(ctx, target, 'kicked');
-    target.send('WARNING', Warning.kicked);
-    target.send('TRANSITION', '');
-    return Reply.ok;
-  },
-
-  async change_password(_ctx, lobby, _host, args) {
+  async change_password(ctx, host, args) {
     const text = password(args, 'args');
-    lobby.settings.password = text === '' ? null : await hashPassword(text);
-    return Reply.ok;
+    return setSettings(ctx, host, { password: text === '' ? null : await hashPassword(text) });
   },
 
-  change_max_players(_ctx, lobby, _host, args) {
+  change_max_players(ctx, host, args) {
     const max = maxPlayers(args, 'args');
-    if (max === 0) return 'invalid args: must be -1 or at least 1';
-    if (max !== -1 && max < lobby.members.length) return 'below current players';
-    lobby.settings.maxPlayers = max;
+    if (max === 0) return Promise.resolve('invalid args: must be -1 or at least 1');
+    return setSettings(ctx, host, { maxPlayers: max });
+  },
+
+  async transfer_ownership(ctx, host, args) {
+    const result = await ctx.store.setHost(host.game, host.id, instanceId(args, 'args'));
+    if (result.outcome === 'not-a-member') return 'not a member';
+    if (result.outcome === 'already-host') return 'already host';
+    if (result.outcome !== 'ok') return refused[result.outcome];
+    const { lobby, previous } = result;
+    sendTo(ctx, lobby.host.instance_id, 'TRANSITION', 'host');
+    sendTo(ctx, previous.instance_id, 'TRANSITION', 'peer');
+    for (const member of lobby.members) sendTo(ctx, member.instance_id, 'NEW_HOST', lobby.host);
     return Reply.ok;
   },
 
-  transfer_ownership(_ctx, lobby, host, args) {
-    const target = member(lobby, args);
-    if (typeof target === 'string') return target;
-    if (target === host) return 'already host';
-    lobby.host = target;
-    target.send('TRANSITION', 'host');
-    host.send('TRANSITION', 'peer');
-    for (const each of lobby.members) each.send('NEW_HOST', target.user!);
-    return Reply.ok;
-  },
-
-  close_lobby(ctx, lobby) {
-    closeLobby(ctx, lobby);
+  async close_lobby(ctx, host) {
+    const result = await ctx.store.close(host.game, host.id);
+    if (result.outcome !== 'ok') return refused[result.outcome];
+    closed(ctx, result.lobby);
     return Reply.ok;
   },
 };
 
 export const manageLobby: Handler<'MANAGE_LOBBY'> = async (request) => {
   const { ctx, player, payload } = request;
-  const lobby = player.lobby;
+  // Refusals before the arguments are looked at (the command itself decides again).
+  const lobby = await ctx.store.lobbyOf(player.game, player.id);
   if (!lobby) return reply(request, 'MANAGE_ACK', Reply.notInLobby);
-  if (lobby.host !== player) return reply(request, 'MANAGE_ACK', Reply.unauthorized);
+  if (lobby.host.instance_id !== player.id) return reply(request, 'MANAGE_ACK', Reply.unauthorized);
   let result: string;
   try {
-    result = await actions[payload.method](ctx, lobby, player, payload.args);
+    result = await actions[payload.method](ctx, player, payload.args);
   } catch (error) {
     if (!(error instanceof ProtocolError)) throw error;
     result = `invalid args: ${error.message}`;

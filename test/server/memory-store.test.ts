@@ -1,0 +1,173 @@
+// The lobby rules each MemoryStore command decides, on the store alone (the server suites test them on the wire).
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { User } from '../../src/protocol/index.js';
+import { MemoryStore } from '../../src/server/memory-store.js';
+import { hashPassword, verifyPassword } from '../../src/server/password.js';
+import type { LobbySettings } from '../../src/server/store.js';
+
+const user = (name: string): User => ({ instance_id: `id-${name}`, user_id: `id-${name}`, username: name });
+const [ann, bob, cat, dan] = ['ann', 'bob', 'cat', 'dan'].map(user) as [User, User, User, User];
+const open: LobbySettings = { maxPlayers: -1, password: null, locked: false, hidden: false, relayEnabled: false };
+const noPassword = async () => {
+  throw new Error('no password to check');
+};
+
+describe('MemoryStore', () => {
+  let store: MemoryStore;
+  beforeEach(async () => {
+    store = new MemoryStore();
+    for (const each of [ann, bob, cat, dan]) expect(await store.addPlayer('g', each)).toBe('ok');
+  });
+
+  it('a username is unique per game, and free again once its player is removed', async () => {
+    expect(await store.addPlayer('g', { ...user('ann'), instance_id: 'other' })).toBe('taken');
+    expect(await store.addPlayer('h', { ...user('ann'), instance_id: 'other' })).toBe('ok');
+    expect(await store.usernameTaken('g', 'ann')).toBe(true);
+    await store.removePlayer('g', ann.instance_id);
+    expect(await store.usernameTaken('g', 'ann')).toBe(false);
+    expect((await store.players('g')).map((p) => p.username).sort()).toEqual(['bob', 'cat', 'dan']);
+  });
+
+  it('create: a lobby name is unique per game; a member cannot create another; idle players are announced to', async () => {
+    const created = await store.create('g', 'room', ann, open);
+    expect(created.outcome).toBe('ok');
+    if (created.outcome !== 'ok') return;
+    expect(created.lobby.host).toEqual(ann);
+    expect(created.lobby.members).toEqual([ann]);
+    expect(created.announceTo.sort()).toEqual([bob, cat, dan].map((u) => u.instance_id));
+    expect((await store.create('g', 'room', bob, open)).outcome).toBe('exists');
+    expect((await store.create('g', 'other', ann, open)).outcome).toBe('in-lobby');
+    await store.addPlayer('h', bob);
+    expect((await store.create('h', 'room', bob, open)).outcome).toBe('ok');
+  });
+
+  it('list hides hidden lobbies, find still answers them by name; showing announces to idle players', async () => {
+    await store.create('g', 'shown', ann, open);
+    const hidden = await store.create('g', 'secret', bob, { ...open, hidden: true });
+    expect(hidden.outcome === 'ok' && hidden.announceTo).toEqual([]);
+    expect(await store.list('g')).toEqual(['shown']);
+    expect((await store.find('g', 'secret'))?.settings.hidden).toBe(true);
+    expect(await store.find('g', 'nope')).toBeNull();
+    const shown = await store.setSettings('g', bob.instance_id, { hidden: false });
+    expect(shown.outcome === 'ok' && shown.announceTo.sort()).toEqual([cat, dan].map((u) => u.instance_id));
+    expect((await store.list('g')).sort()).toEqual(['secret', 'shown']);
+  });
+
+  it('join: in-lobby, not-found, locked, full in that order; ok appends in join order', async () => {
+    await store.create('g', 'room', ann, { ...open, maxPlayers: 2 });
+    expect((await store.join('g', 'nope', bob, noPassword)).outcome).toBe('not-found');
+    expect((await store.join('g', 'room', ann, noPassword)).outcome).toBe('in-lobby');
+    const joined = await store.join('g', 'room', bob, noPassword);
+    expect(joined.outcome === 'ok' && joined.lobby.members).toEqual([ann, bob]);
+    expect((await store.join('g', 'room', cat, noPassword)).outcome).toBe('full');
+    await store.setSettings('g', ann.instance_id, { maxPlayers: -1, locked: true });
+    expect((await store.join('g', 'room', cat, noPassword)).outcome).toBe('locked');
+    expect((await store.lobbyOf('g', bob.instance_id))?.name).toBe('room');
+  });
+
+  it('join with a password: checked outside, every rule decided again after the check', async () => {
+    const hash = await hashPassword('pw');
+    await store.create('g', 'room', ann, { ...open, maxPlayers: 2, password: hash });
+    expect((await store.join('g', 'room', bob, (stored) => verifyPassword('wrong', stored))).outcome).toBe('password');
+    // Two joins racing for the last seat: both pass the check, only the first to finish gets in.
+    const [first, second] = await Promise.all([
+      store.join('g', 'room', bob, (stored) => verifyPassword('pw', stored)),
+      store.join('g', 'room', cat, (stored) => verifyPassword('pw', stored)),
+    ]);
+    expect([first.outcome, second.outcome].sort()).toEqual(['full', 'ok']);
+    // The password changed while a join was checking the old one: refused.
+    await store.setSettings('g', ann.instance_id, { maxPlayers: -1 });
+    const join = store.join('g', 'room', dan, async (stored) => {
+      await store.setSettings('g', ann.instance_id, { password: await hashPassword('new') });
+      return verifyPassword('pw', stored);
+    });
+    expect((await join).outcome).toBe('password');
+  });
+
+  it('leave: the host moves to the earliest remaining member; the last one out deletes the lobby', async () => {
+    await store.create('g', 'room', ann, open);
+    for (const each of [bob, cat, dan]) await store.join('g', 'room', each, noPassword);
+    const peerLeft = await store.leave('g', cat.instance_id);
+    expect(peerLeft).toMatchObject({ left: cat, newHost: null, closed: false });
+    expect(peerLeft?.lobby.members).toEqual([ann, bob, dan]);
+    const hostLeft = await store.leave('g', ann.instance_id);
+    expect(hostLeft).toMatchObject({ newHost: bob, closed: false });
+    expect(hostLeft?.lobby.host).toEqual(bob);
+    expect(await store.leave('g', ann.instance_id)).toBeNull();
+    await store.leave('g', bob.instance_id);
+    expect(await store.leave('g', dan.instance_id)).toMatchObject({ closed: true, newHost: null });
+    expect(await store.find('g', 'room')).toBeNull();
+    expect(await store.lobbyOf('g', dan.instance_id)).toBeNull();
+  });
+
+  it('host-only commands: refused for members and outsiders; kick, transfer, max players, close', async () => {
+    await store.create('g', 'room', ann, open);
+    await store.join('g', 'room', bob, noPassword);
+    await store.join('g', 'room', cat, noPassword);
+    expect((await store.kick('g', bob.instance_id, cat.instance_id)).outcome).toBe('unauthorized');
+    expect((await store.setSettings('g', dan.instance_id, { locked: true })).outcome).toBe('not-in-lobby');
+    expect((await store.kick('g', ann.instance_id, dan.instance_id)).outcome).toBe('not-a-member');
+    expect((await store.kick('g', ann.instance_id, ann.instance_id)).outcome).toBe('self');
+    expect((await store.setSettings('g', ann.instance_id, { maxPlayers: 2 })).outcome).toBe('below-current-players');
+    const kicked = await store.kick('g', ann.instance_id, cat.instance_id);
+    expect(kicked.outcome === 'ok' && kicked.departure.lobby.members).toEqual([ann, bob]);
+    expect((await store.setHost('g', ann.instance_id, ann.instance_id)).outcome).toBe('already-host');
+    const moved = await store.setHost('g', ann.instance_id, bob.instance_id);
+    expect(moved.outcome === 'ok' && [moved.previous, moved.lobby.host]).toEqual([ann, bob]);
+    expect((await store.close('g', ann.instance_id)).outcome).toBe('unauthorized');
+    const closed = await store.close('g', bob.instance_id);
+    expect(closed.outcome === 'ok' && closed.lobby.members).toEqual([ann, bob]);
+    expect(await store.lobbyOf('g', ann.instance_id)).toBeNull();
+    expect((await store.create('g', 'room', ann, open)).outcome).toBe('ok');
+  });
+
+  it('returns copies: changing a result changes nothing stored', async () => {
+    const created = await store.create('g', 'room', ann, open);
+    if (created.outcome !== 'ok') throw new Error('not created');
+    created.lobby.members.push(bob);
+    created.lobby.settings.locked = true;
+    created.lobby.host.username = 'mallory';
+    const stored = await store.find('g', 'room');
+    expect(stored?.members).toEqual([ann]);
+    expect(stored?.settings.locked).toBe(false);
+    expect(stored?.host.username).toBe('ann');
+  });
+
+  it('seats: a token resumes once and is replaced; hold and resume; removal releases the seat and its token', async () => {
+    const token = await store.issueToken('g', ann.instance_id);
+    expect(await store.resumeSeat('h', token)).toBeNull();
+    await store.holdSeat('g', ann.instance_id);
+    expect(await store.seatHeld('g', ann.instance_id)).toBe(true);
+    const resumed = await store.resumeSeat('g', token);
+    expect(resumed?.user).toEqual(ann);
+    expect(resumed?.token).not.toBe(token);
+    expect(await store.seatHeld('g', ann.instance_id)).toBe(false);
+    expect(await store.resumeSeat('g', token)).toBeNull();
+    // A newer token replaces the older one.
+    const newer = await store.issueToken('g', ann.instance_id);
+    expect(await store.resumeSeat('g', resumed!.token)).toBeNull();
+    await store.holdSeat('g', ann.instance_id);
+    await store.removePlayer('g', ann.instance_id);
+    expect(await store.seatHeld('g', ann.instance_id)).toBe(false);
+    expect(await store.resumeSeat('g', newer)).toBeNull();
+  });
+
+  it('setRelay: records the relay peer, makes it a relay lobby only when lobby-wide; null once the lobby is gone', async () => {
+    await store.create('g', 'mesh', ann, open);
+    const relay = user('relay');
+    expect((await store.setRelay('g', 'mesh', relay, false))?.settings.relayEnabled).toBe(false);
+    expect((await store.find('g', 'mesh'))?.relay).toEqual(relay);
+    await store.create('g', 'wide', bob, open);
+    expect((await store.setRelay('g', 'wide', relay, true))?.settings.relayEnabled).toBe(true);
+    await store.leave('g', bob.instance_id);
+    expect(await store.setRelay('g', 'wide', relay, true)).toBeNull();
+  });
+
+  it('forgets a game once it has no players and no lobbies', async () => {
+    await store.create('g', 'room', ann, open);
+    for (const each of [ann, bob, cat, dan]) await store.removePlayer('g', each.instance_id);
+    expect(await store.games()).toEqual(['g']);
+    await store.leave('g', ann.instance_id);
+    expect(await store.games()).toEqual([]);
+  });
+});
