@@ -676,9 +676,9 @@ var PeerLink = class extends Emitter {
 
 // src/peer/channel-table.ts
 var ChannelTable = class {
-  constructor(links, announce) {
+  constructor(links, announce2) {
     this.links = links;
-    this.announce = announce;
+    this.announce = announce2;
   }
   links;
   announce;
@@ -783,36 +783,36 @@ var RelayPeer = class {
     return this.links.size;
   }
   signal(from, opcode, payload) {
-    const member2 = from.instance_id;
-    if (opcode === "MAKE_OFFER") this.open(member2);
+    const member = from.instance_id;
+    if (opcode === "MAKE_OFFER") this.open(member);
     try {
-      this.links.get(member2)?.signal(payload.contents);
+      this.links.get(member)?.signal(payload.contents);
     } catch (error) {
-      this.warn(member2, `bad signal: ${error.message}`);
+      this.warn(member, `bad signal: ${error.message}`);
     }
   }
-  warn(member2, message) {
-    this.options.log("warn", "relay.error", { relay: this.user.instance_id, member: member2, message });
+  warn(member, message) {
+    this.options.log("warn", "relay.error", { relay: this.user.instance_id, member, message });
   }
-  open(member2) {
-    this.links.get(member2)?.destroy("replaced");
+  open(member) {
+    this.links.get(member)?.destroy("replaced");
     const link = new PeerLink({
-      peerId: member2,
+      peerId: member,
       initiator: false,
       wrtc: this.options.wrtc,
       config: { iceServers: [] },
-      onSignal: (signal2, opcode) => this.send(member2, opcode, { type: 0, contents: signal2 }),
-      onListenerError: (event, error) => this.options.log("error", "relay.listener_failed", { relay: this.user.instance_id, member: member2, event, error: String(error) })
+      onSignal: (signal2, opcode) => this.send(member, opcode, { type: 0, contents: signal2 }),
+      onListenerError: (event, error) => this.options.log("error", "relay.listener_failed", { relay: this.user.instance_id, member, event, error: String(error) })
     });
-    this.links.set(member2, link);
+    this.links.set(member, link);
     link.on("open", () => {
       this.channels.linkOpened(link);
-      this.release(member2);
+      this.release(member);
     });
-    link.on("channel-open", () => this.release(member2));
+    link.on("channel-open", () => this.release(member));
     link.on("data", (channel, text) => this.received(link, channel, text));
     link.on("close", () => {
-      if (this.links.get(member2) === link) this.links.delete(member2);
+      if (this.links.get(member) === link) this.links.delete(member);
     });
   }
   announce(link, payload) {
@@ -833,10 +833,10 @@ var RelayPeer = class {
       return;
     }
     const out = /* @__PURE__ */ new Map();
-    const to = (member2, packet) => {
-      const list = out.get(member2);
+    const to = (member, packet) => {
+      const list = out.get(member);
       if (list) list.push(packet);
-      else out.set(member2, [packet]);
+      else out.set(member, [packet]);
     };
     for (const packet of packets) {
       if (packet.opcode === "NEW_CHAN") {
@@ -849,12 +849,12 @@ var RelayPeer = class {
       if (recipient2 !== void 0) {
         if (recipient2 !== from && this.isMember(recipient2)) to(recipient2, forwarded);
       } else if (packet.opcode.startsWith("G_") && this.lobbyWide()) {
-        for (const member2 of this.links.keys()) if (member2 !== from) to(member2, forwarded);
+        for (const member of this.links.keys()) if (member !== from) to(member, forwarded);
       } else {
         this.warn(from, `${packet.opcode} without a recipient dropped: this relay forwards only addressed packets`);
       }
     }
-    for (const [member2, list] of out) this.deliver(member2, channel, encodePeerMessage(list));
+    for (const [member, list] of out) this.deliver(member, channel, encodePeerMessage(list));
   }
   /** A member announced a channel: it is opened on that link, and on every other member's link. */
   channelAnnounced(link, channel, payload) {
@@ -864,9 +864,9 @@ var RelayPeer = class {
       this.warn(link.peerId, error.message);
     }
   }
-  deliver(member2, channel, text) {
-    const link = this.links.get(member2);
-    const held = this.held.get(member2);
+  deliver(member, channel, text) {
+    const link = this.links.get(member);
+    const held = this.held.get(member);
     if (link?.channels.has(channel) && !held?.length) {
       link.send(channel, text);
       this.forwarded += 1;
@@ -875,23 +875,23 @@ var RelayPeer = class {
     const queue = held ?? [];
     if (queue.length >= MAX_HELD2) queue.shift();
     queue.push({ channel, text });
-    this.held.set(member2, queue);
+    this.held.set(member, queue);
   }
-  release(member2) {
-    const queue = this.held.get(member2);
-    const link = this.links.get(member2);
+  release(member) {
+    const queue = this.held.get(member);
+    const link = this.links.get(member);
     if (!queue || !link) return;
     while (queue.length && link.channels.has(queue[0].channel)) {
       const { channel, text } = queue.shift();
       link.send(channel, text);
       this.forwarded += 1;
     }
-    if (!queue.length) this.held.delete(member2);
+    if (!queue.length) this.held.delete(member);
   }
-  memberLeft(member2) {
-    this.links.get(member2)?.destroy("left the lobby");
-    this.links.delete(member2);
-    this.held.delete(member2);
+  memberLeft(member) {
+    this.links.get(member)?.destroy("left the lobby");
+    this.links.delete(member);
+    this.held.delete(member);
   }
   destroy() {
     for (const link of this.links.values()) link.destroy("lobby closed");
@@ -908,8 +908,8 @@ function webRtcRelay(options2) {
     async create(lobby, send) {
       const id = randomUUID();
       const user2 = { instance_id: id, user_id: id, username: "relay" };
-      const isMember = (instanceId2) => lobby.members.some((member2) => member2.id === instanceId2);
-      const lobbyWide = () => lobby.settings.relayEnabled;
+      const isMember = (instanceId2) => lobby.isMember(instanceId2);
+      const lobbyWide = () => lobby.lobbyWide;
       peers.set(lobby, new RelayPeer(user2, isMember, lobbyWide, send, options2));
       return user2;
     },
@@ -965,7 +965,7 @@ function warn(request, text) {
 var init = async (request) => {
   const { ctx, player, payload } = request;
   if (player.user || player.initializing) return warn(request, Warning.alreadyInitialized);
-  if (ctx.store.usernameTaken(player.game, payload.username)) return warn(request, Warning.usernameTaken);
+  if (await ctx.store.usernameTaken(player.game, payload.username)) return warn(request, Warning.usernameTaken);
   const instanceId2 = randomUUID2();
   let userId = instanceId2;
   if (ctx.tokenVerifier && payload.token !== void 0) {
@@ -978,16 +978,19 @@ var init = async (request) => {
     player.initializing = false;
     if (!account) return warn(request, "invalid token");
     userId = account.user_id;
-    if (ctx.store.usernameTaken(player.game, payload.username)) return warn(request, Warning.usernameTaken);
   }
   if (!player.open) return;
-  player.user = {
+  const user2 = {
     instance_id: instanceId2,
     user_id: userId,
     username: payload.username,
     ...payload.pubkey ? { pubkey: payload.pubkey } : {}
   };
-  ctx.store.addPlayer(player);
+  if (await ctx.store.addPlayer(player.game, user2) === "taken") return warn(request, Warning.usernameTaken);
+  if (!player.open) return void await ctx.store.removePlayer(player.game, instanceId2);
+  player.user = user2;
+  ctx.players.set(instanceId2, player);
+  const token = await ctx.seats.issue(player);
   ctx.log("info", "player.init", { game: player.game, player: instanceId2, username: payload.username, e2ee: !!payload.pubkey });
   reply(
     request,
@@ -999,14 +1002,16 @@ var init = async (request) => {
         username: payload.username,
         ...ctx.turn ? { ice_servers: [turnCredentials(ctx.turn, instanceId2)] } : {}
       },
-      ctx.seats.issue(player)
+      token
     )
   );
 };
-var resume = (request) => {
+var resume = async (request) => {
   const { ctx, player, payload } = request;
   if (player.user || player.initializing) return warn(request, Warning.alreadyInitialized);
-  const held = ctx.seats.claim(payload.token, player.game);
+  const claimed = await ctx.seats.claim(payload.token, player.game);
+  const held = claimed?.player;
+  if (!player.open) return void (held && ctx.seats.release(held, "the resuming connection closed"));
   const missed = held?.missedAfter(payload.received);
   if (!held?.user || !missed) {
     ctx.log("info", "player.resume_refused", { game: player.game, address: player.address, gap: !!held });
@@ -1014,7 +1019,7 @@ var resume = (request) => {
     return warn(request, Warning.sessionExpired);
   }
   const { instance_id, user_id, username: username2 } = held.user;
-  const ok = withToken({ instance_id, user_id, username: username2 }, ctx.seats.issue(held));
+  const ok = withToken({ instance_id, user_id, username: username2 }, claimed.token);
   const listener2 = request.listener === void 0 ? {} : { listener: request.listener };
   ctx.adopt(player, held, encodePacket({ opcode: "RESUME_OK", payload: ok, ...listener2 }), missed);
   ctx.log("info", "player.resume", { game: held.game, player: instance_id, missed: missed.length });
@@ -1022,84 +1027,56 @@ var resume = (request) => {
 var withToken = (session2, token) => token === void 0 ? session2 : { ...session2, resume_token: token };
 var keepalive = (request) => reply(request, "KEEPALIVE_ACK", void 0);
 
-// src/server/lobby.ts
-var Lobby = class {
-  constructor(name, game, host, settings) {
-    this.name = name;
-    this.game = game;
-    this.host = host;
-    this.settings = settings;
-    this.members = [host];
-  }
-  name;
-  game;
-  host;
-  settings;
-  members;
-  relayUser = null;
-  /** The relay peer being started (handlers/relay.ts), so that those asking meanwhile share it. */
-  relayStarting = null;
-  get full() {
-    return this.settings.maxPlayers !== -1 && this.members.length >= this.settings.maxPlayers;
-  }
-  member(instanceId2) {
-    return this.members.find((player) => player.id === instanceId2);
-  }
-  others(player) {
-    return this.members.filter((member2) => member2 !== player);
-  }
-  info() {
-    return {
-      name: this.name,
-      host: this.host.user,
-      max_players: this.settings.maxPlayers,
-      current_players: this.members.length,
-      currently_locked: this.settings.locked,
-      password_required: this.settings.password !== null,
-      relay_enabled: this.settings.relayEnabled,
-      hidden: this.settings.hidden
-    };
-  }
-};
+// src/server/context.ts
+var lobbyKey = (game, name) => `${game}\0${name}`;
 
 // src/server/membership.ts
-function removeMember(ctx, player, why) {
-  const lobby = player.lobby;
-  if (!lobby) return;
-  const index = lobby.members.indexOf(player);
-  if (index !== -1) lobby.members.splice(index, 1);
-  player.lobby = null;
-  ctx.log("info", "lobby.leave", { game: lobby.game, lobby: lobby.name, player: player.id, why });
-  if (lobby.relayUser) guarded(ctx, "relay.member_left_failed", () => ctx.relay?.memberLeft?.(lobby, player.id));
-  if (lobby.members.length === 0) {
-    deleteLobby(ctx, lobby);
+function sendTo(ctx, instanceId2, opcode, payload) {
+  ctx.players.get(instanceId2)?.send(opcode, payload);
+}
+async function leaveLobby(ctx, player, why) {
+  const departure = await ctx.store.leave(player.game, player.id);
+  if (departure) departed(ctx, departure, why);
+  return departure;
+}
+function departed(ctx, { left, lobby, newHost, closed: closed2 }, why) {
+  const leaver = ctx.players.get(left.instance_id);
+  if (leaver?.lobby === lobby.name) leaver.lobby = null;
+  ctx.log("info", "lobby.leave", { game: lobby.game, lobby: lobby.name, player: left.instance_id, why });
+  const relay = ctx.relays.get(lobbyKey(lobby.game, lobby.name));
+  if (relay?.user) guarded(ctx, "relay.member_left_failed", () => ctx.relay?.memberLeft?.(relay, left.instance_id));
+  if (closed2) {
+    deleted(ctx, lobby);
     return;
   }
-  if (lobby.host === player) {
-    const host = lobby.members[0];
-    lobby.host = host;
-    host.send("TRANSITION", "host");
-    for (const member2 of lobby.others(host)) member2.send("NEW_HOST", host.user);
-    ctx.log("info", "lobby.migrate", { game: lobby.game, lobby: lobby.name, host: host.id });
+  if (newHost) {
+    sendTo(ctx, newHost.instance_id, "TRANSITION", "host");
+    for (const member of lobby.members) if (member.instance_id !== newHost.instance_id) sendTo(ctx, member.instance_id, "NEW_HOST", newHost);
+    ctx.log("info", "lobby.migrate", { game: lobby.game, lobby: lobby.name, host: newHost.instance_id });
   }
-  for (const member2 of lobby.members) member2.send("PEER_LEFT", player.id);
+  for (const member of lobby.members) sendTo(ctx, member.instance_id, "PEER_LEFT", left.instance_id);
 }
-function closeLobby(ctx, lobby) {
-  for (const member2 of lobby.members) {
-    member2.lobby = null;
-    member2.send("LOBBY_CLOSED", lobby.name);
-    member2.send("TRANSITION", "");
+function closed(ctx, lobby) {
+  for (const member of lobby.members) {
+    const player = ctx.players.get(member.instance_id);
+    if (!player) continue;
+    player.lobby = null;
+    player.send("LOBBY_CLOSED", lobby.name);
+    player.send("TRANSITION", "");
   }
-  lobby.members.length = 0;
-  deleteLobby(ctx, lobby);
+  deleted(ctx, lobby);
 }
-function deleteLobby(ctx, lobby) {
-  ctx.store.deleteLobby(lobby);
-  if (lobby.relayUser) guarded(ctx, "relay.destroy_failed", () => ctx.relay?.destroy(lobby));
+function deleted(ctx, lobby) {
+  const key = lobbyKey(lobby.game, lobby.name);
+  const relay = ctx.relays.get(key);
+  ctx.relays.delete(key);
+  if (relay?.user) {
+    guarded(ctx, "relay.destroy_failed", () => ctx.relay?.destroy(relay));
+  }
   ctx.log("info", "lobby.delete", { game: lobby.game, lobby: lobby.name });
 }
-function announceLobby(ctx, lobby) {
-  for (const other of ctx.store.playersOf(lobby.game)) if (!other.lobby) other.send("NEW_LOBBY", lobby.name);
+function announce(ctx, lobby, announceTo) {
+  for (const id of announceTo) sendTo(ctx, id, "NEW_LOBBY", lobby.name);
 }
 function guarded(ctx, event, run) {
   try {
@@ -1121,222 +1098,237 @@ async function verifyPassword(password2, stored) {
   return timingSafeEqual(await derive(password2, stored.salt), stored.hash);
 }
 
+// src/server/store.ts
+function lobbyInfo2(lobby) {
+  return {
+    name: lobby.name,
+    host: lobby.host,
+    max_players: lobby.settings.maxPlayers,
+    current_players: lobby.members.length,
+    currently_locked: lobby.settings.locked,
+    password_required: lobby.settings.password !== null,
+    relay_enabled: lobby.settings.relayEnabled,
+    hidden: lobby.settings.hidden
+  };
+}
+
 // src/server/handlers/relay.ts
 var NoRelay = class extends Error {
+  constructor(message, lobbyOpen = true) {
+    super(message);
+    this.lobbyOpen = lobbyOpen;
+  }
+  lobbyOpen;
 };
-function relayOf(ctx, lobby) {
-  if (lobby.relayUser) return Promise.resolve(lobby.relayUser);
-  lobby.relayStarting ??= startRelay(ctx, lobby).finally(() => {
-    lobby.relayStarting = null;
+function relayOf(ctx, game, name, lobbyWide) {
+  if (!ctx.relay) return Promise.reject(new NoRelay(Warning.relayUnavailable));
+  const key = lobbyKey(game, name);
+  let relay = ctx.relays.get(key);
+  if (relay?.user) return Promise.resolve(relay.user);
+  if (!relay) {
+    relay = {
+      game,
+      name,
+      lobbyWide: false,
+      isMember: (id) => memberOf(ctx, id, game, name) !== void 0,
+      user: null,
+      starting: null
+    };
+    ctx.relays.set(key, relay);
+  }
+  const starting = relay;
+  starting.starting ??= startRelay(ctx, starting, lobbyWide).finally(() => {
+    starting.starting = null;
   });
-  return lobby.relayStarting;
+  return starting.starting;
 }
-async function startRelay(ctx, lobby) {
-  const relay = ctx.relay;
-  if (!relay) throw new NoRelay(Warning.relayUnavailable);
-  const send = (recipient2, opcode, signal2) => {
-    const target = lobby.member(recipient2);
-    if (target && lobby.relayUser) target.send(opcode, signal2, { origin: lobby.relayUser });
+function memberOf(ctx, id, game, name) {
+  const player = ctx.players.get(id);
+  return player?.game === game && player.lobby === name ? player : void 0;
+}
+async function startRelay(ctx, relay, lobbyWide) {
+  const provider = ctx.relay;
+  const key = lobbyKey(relay.game, relay.name);
+  const forget = () => {
+    if (ctx.relays.get(key) === relay) ctx.relays.delete(key);
   };
-  let relayUser;
+  const send = (recipient2, opcode, signal2) => {
+    const target = memberOf(ctx, recipient2, relay.game, relay.name);
+    if (target && relay.user) target.send(opcode, signal2, { origin: relay.user });
+  };
+  let user2;
   try {
-    relayUser = await relay.create(lobby, send);
+    user2 = await provider.create(relay, send);
   } catch (error) {
-    ctx.log("error", "relay.start_failed", { game: lobby.game, lobby: lobby.name, error: String(error) });
+    forget();
+    ctx.log("error", "relay.start_failed", { game: relay.game, lobby: relay.name, error: String(error) });
     throw new NoRelay("relay could not be started");
   }
-  if (ctx.store.lobby(lobby.game, lobby.name) !== lobby || lobby.members.length === 0) {
+  const lobby = ctx.relays.get(key) === relay ? await ctx.store.setRelay(relay.game, relay.name, user2, lobbyWide) : null;
+  if (!lobby || ctx.relays.get(key) !== relay) {
+    forget();
     try {
-      relay.destroy(lobby);
+      provider.destroy(relay);
     } catch (error) {
       ctx.log("error", "relay.destroy_failed", { error: String(error) });
     }
-    throw new NoRelay("the lobby closed");
+    throw new NoRelay("the lobby closed", false);
   }
-  lobby.relayUser = relayUser;
-  ctx.log("info", "relay.start", { game: lobby.game, lobby: lobby.name, relay: relayUser.instance_id });
-  return relayUser;
+  relay.user = user2;
+  relay.lobbyWide = lobby.settings.relayEnabled;
+  ctx.log("info", "relay.start", { game: relay.game, lobby: relay.name, relay: user2.instance_id });
+  if (lobbyWide) for (const member of lobby.members) sendTo(ctx, member.instance_id, "RELAY", user2.instance_id);
+  return user2;
 }
 var useRelay = async (request) => {
   const { ctx, player, payload: peerId } = request;
   const lobby = player.lobby;
   if (!lobby) return warn(request, Reply.notInLobby);
-  if (peerId === player.id || !lobby.member(peerId)) return warn(request, Warning.peerInvalid);
+  if (peerId === player.id || !memberOf(ctx, peerId, player.game, lobby)) return warn(request, Warning.peerInvalid);
   let relay;
   try {
-    relay = await relayOf(ctx, lobby);
+    relay = await relayOf(ctx, player.game, lobby, false);
   } catch (error) {
     if (error instanceof NoRelay) return warn(request, error.message);
     throw error;
   }
   if (!player.open) return;
-  const peer = lobby.member(peerId);
+  const peer = memberOf(ctx, peerId, player.game, lobby);
   if (player.lobby !== lobby || !peer) return warn(request, Warning.peerInvalid);
-  ctx.log("info", "relay.pair", { game: lobby.game, lobby: lobby.name, players: [player.id, peerId] });
+  ctx.log("info", "relay.pair", { game: player.game, lobby, players: [player.id, peerId] });
   peer.send("RELAY_PAIR", { relay: relay.instance_id, peer: player.id });
   reply(request, "RELAY_PAIR", { relay: relay.instance_id, peer: peerId });
 };
 
 // src/server/handlers/lobbies.ts
-var listLobbies = (request) => {
-  const { ctx, player } = request;
-  const names = [...ctx.store.lobbiesOf(player.game)].filter((lobby) => !lobby.settings.hidden).map((lobby) => lobby.name);
-  reply(request, "LIST_ACK", names);
+var listLobbies = async (request) => {
+  reply(request, "LIST_ACK", await request.ctx.store.list(request.player.game));
 };
-var findLobby = (request) => {
-  const lobby = request.ctx.store.lobby(request.player.game, request.payload);
-  reply(request, "FIND_ACK", lobby ? lobby.info() : Reply.notFound);
+var findLobby = async (request) => {
+  const lobby = await request.ctx.store.find(request.player.game, request.payload);
+  reply(request, "FIND_ACK", lobby ? lobbyInfo2(lobby) : Reply.notFound);
 };
 var createLobby = async (request) => {
   const { ctx, player, payload } = request;
   if (player.lobby) return reply(request, "CREATE_ACK", Reply.alreadyInLobby);
-  if (ctx.store.lobby(player.game, payload.name)) return reply(request, "CREATE_ACK", Reply.exists);
+  if (await ctx.store.find(player.game, payload.name)) return reply(request, "CREATE_ACK", Reply.exists);
   if (payload.max_players === 0) {
     warn(request, "payload.max_players must be -1 (unlimited) or at least 1");
     return reply(request, "CREATE_ACK", Reply.invalid);
   }
   const password2 = payload.password === "" ? null : await hashPassword(payload.password);
   if (!player.open) return;
-  if (player.lobby) return reply(request, "CREATE_ACK", Reply.alreadyInLobby);
-  if (ctx.store.lobby(player.game, payload.name)) return reply(request, "CREATE_ACK", Reply.exists);
-  const lobby = new Lobby(payload.name, player.game, player, {
-    maxPlayers: payload.max_players,
-    password: password2,
-    locked: payload.locked,
-    hidden: payload.hidden ?? false,
-    relayEnabled: false
-  });
-  ctx.store.addLobby(lobby);
-  player.lobby = lobby;
-  ctx.log("info", "lobby.create", { game: lobby.game, lobby: lobby.name, host: player.id, hidden: lobby.settings.hidden });
+  const hidden = payload.hidden ?? false;
+  const settings2 = { maxPlayers: payload.max_players, password: password2, locked: payload.locked, hidden, relayEnabled: false };
+  const created = await ctx.store.create(player.game, payload.name, player.user, settings2);
+  if (created.outcome !== "ok") return reply(request, "CREATE_ACK", created.outcome === "exists" ? Reply.exists : Reply.alreadyInLobby);
+  const { lobby } = created;
+  player.lobby = lobby.name;
+  ctx.log("info", "lobby.create", { game: lobby.game, lobby: lobby.name, host: player.id, hidden });
   reply(request, "CREATE_ACK", Reply.ok);
   player.send("TRANSITION", "host");
   player.send("NEW_HOST", player.user);
-  if (!lobby.settings.hidden) announceLobby(ctx, lobby);
+  announce(ctx, lobby, created.announceTo);
   if (payload.enable_relay) {
     startRelay2(request, lobby).catch((error) => ctx.log("error", "relay.start_failed", { lobby: lobby.name, error: String(error) }));
   }
 };
 async function startRelay2(request, lobby) {
-  let relayUser;
   try {
-    relayUser = await relayOf(request.ctx, lobby);
+    await relayOf(request.ctx, lobby.game, lobby.name, true);
   } catch (error) {
     if (!(error instanceof NoRelay)) throw error;
-    if (request.ctx.store.lobby(lobby.game, lobby.name) === lobby) warn(request, error.message);
-    return;
+    if (error.lobbyOpen) warn(request, error.message);
   }
-  lobby.settings.relayEnabled = true;
-  for (const member2 of lobby.members) member2.send("RELAY", relayUser.instance_id);
 }
+var joinRefusal = { "in-lobby": Reply.alreadyInLobby, "not-found": Reply.notFound, locked: Reply.locked, full: Reply.full, password: Reply.password };
 var joinLobby = async (request) => {
   const { ctx, player, payload } = request;
-  const refusal = () => {
-    if (player.lobby) return Reply.alreadyInLobby;
-    const lobby2 = ctx.store.lobby(player.game, payload.name);
-    if (!lobby2) return Reply.notFound;
-    if (lobby2.settings.locked) return Reply.locked;
-    if (lobby2.full) return Reply.full;
-    return null;
-  };
-  const early = refusal();
-  if (early) return reply(request, "JOIN_ACK", early);
-  const stored = ctx.store.lobby(player.game, payload.name).settings.password;
-  if (stored && !await verifyPassword(payload.password ?? "", stored)) return reply(request, "JOIN_ACK", Reply.password);
-  if (!player.open) return;
-  const late = refusal();
-  if (late) return reply(request, "JOIN_ACK", late);
-  const lobby = ctx.store.lobby(player.game, payload.name);
-  if (lobby.settings.password !== stored) return reply(request, "JOIN_ACK", Reply.password);
-  const others = [...lobby.members];
-  lobby.members.push(player);
-  player.lobby = lobby;
+  if (player.lobby) return reply(request, "JOIN_ACK", Reply.alreadyInLobby);
+  const joined = await ctx.store.join(player.game, payload.name, player.user, (stored) => verifyPassword(payload.password ?? "", stored));
+  if (joined.outcome !== "ok") return reply(request, "JOIN_ACK", joinRefusal[joined.outcome]);
+  const { lobby } = joined;
+  player.lobby = lobby.name;
   ctx.log("info", "lobby.join", { game: lobby.game, lobby: lobby.name, player: player.id });
   reply(request, "JOIN_ACK", Reply.ok);
   player.send("TRANSITION", "peer");
-  player.send("NEW_HOST", lobby.host.user);
-  for (const member2 of others) member2.send(member2 === lobby.host ? "NEW_PEER" : "PEER_JOIN", player.user);
-  if (lobby.relayUser && lobby.settings.relayEnabled) {
-    player.send("RELAY", lobby.relayUser.instance_id);
-    for (const member2 of others) if (member2 !== lobby.host) player.send("PEER_JOIN", member2.user);
+  player.send("NEW_HOST", lobby.host);
+  const others = lobby.members.filter((member) => member.instance_id !== player.id);
+  const isHost = (member) => member.instance_id === lobby.host.instance_id;
+  for (const member of others) sendTo(ctx, member.instance_id, isHost(member) ? "NEW_PEER" : "PEER_JOIN", player.user);
+  if (lobby.relay && lobby.settings.relayEnabled) {
+    player.send("RELAY", lobby.relay.instance_id);
+    for (const member of others) if (!isHost(member)) player.send("PEER_JOIN", member);
   }
 };
-var leaveLobby = (request) => {
-  const { player } = request;
-  if (!player.lobby) return reply(request, "LEAVE_ACK", Reply.notInLobby);
-  removeMember(request.ctx, player, "left");
+var leaveLobbyHandler = async (request) => {
+  const { ctx, player } = request;
+  if (!await leaveLobby(ctx, player, "left")) return reply(request, "LEAVE_ACK", Reply.notInLobby);
   reply(request, "LEAVE_ACK", Reply.ok);
   player.send("TRANSITION", "");
 };
 
 // src/server/handlers/manage.ts
-var member = (lobby, args) => {
-  const id = instanceId(args, "args");
-  return lobby.member(id) ?? "not a member";
-};
+var refused = { "not-in-lobby": Reply.notInLobby, unauthorized: Reply.unauthorized };
+var settings = (change) => (ctx, host) => setSettings(ctx, host, change);
+async function setSettings(ctx, host, change) {
+  const result = await ctx.store.setSettings(host.game, host.id, change);
+  if (result.outcome === "below-current-players") return "below current players";
+  if (result.outcome !== "ok") return refused[result.outcome];
+  announce(ctx, result.lobby, result.announceTo);
+  return Reply.ok;
+}
 var actions = {
-  lock(_ctx, lobby) {
-    lobby.settings.locked = true;
+  lock: settings({ locked: true }),
+  unlock: settings({ locked: false }),
+  hide: settings({ hidden: true }),
+  show: settings({ hidden: false }),
+  async kick(ctx, host, args) {
+    const result = await ctx.store.kick(host.game, host.id, instanceId(args, "args"));
+    if (result.outcome === "not-a-member") return "not a member";
+    if (result.outcome === "self") return "cannot kick yourself";
+    if (result.outcome !== "ok") return refused[result.outcome];
+    const target = result.departure.left.instance_id;
+    departed(ctx, result.departure, "kicked");
+    sendTo(ctx, target, "WARNING", Warning.kicked);
+    sendTo(ctx, target, "TRANSITION", "");
     return Reply.ok;
   },
-  unlock(_ctx, lobby) {
-    lobby.settings.locked = false;
-    return Reply.ok;
-  },
-  hide(_ctx, lobby) {
-    lobby.settings.hidden = true;
-    return Reply.ok;
-  },
-  show(ctx, lobby) {
-    if (!lobby.settings.hidden) return Reply.ok;
-    lobby.settings.hidden = false;
-    announceLobby(ctx, lobby);
-    return Reply.ok;
-  },
-  kick(ctx, lobby, host, args) {
-    const target = member(lobby, args);
-    if (typeof target === "string") return target;
-    if (target === host) return "cannot kick yourself";
-    removeMember(ctx, target, "kicked");
-    target.send("WARNING", Warning.kicked);
-    target.send("TRANSITION", "");
-    return Reply.ok;
-  },
-  async change_password(_ctx, lobby, _host, args) {
+  async change_password(ctx, host, args) {
     const text = password(args, "args");
-    lobby.settings.password = text === "" ? null : await hashPassword(text);
-    return Reply.ok;
+    return setSettings(ctx, host, { password: text === "" ? null : await hashPassword(text) });
   },
-  change_max_players(_ctx, lobby, _host, args) {
+  change_max_players(ctx, host, args) {
     const max = maxPlayers(args, "args");
-    if (max === 0) return "invalid args: must be -1 or at least 1";
-    if (max !== -1 && max < lobby.members.length) return "below current players";
-    lobby.settings.maxPlayers = max;
+    if (max === 0) return Promise.resolve("invalid args: must be -1 or at least 1");
+    return setSettings(ctx, host, { maxPlayers: max });
+  },
+  async transfer_ownership(ctx, host, args) {
+    const result = await ctx.store.setHost(host.game, host.id, instanceId(args, "args"));
+    if (result.outcome === "not-a-member") return "not a member";
+    if (result.outcome === "already-host") return "already host";
+    if (result.outcome !== "ok") return refused[result.outcome];
+    const { lobby, previous } = result;
+    sendTo(ctx, lobby.host.instance_id, "TRANSITION", "host");
+    sendTo(ctx, previous.instance_id, "TRANSITION", "peer");
+    for (const member of lobby.members) sendTo(ctx, member.instance_id, "NEW_HOST", lobby.host);
     return Reply.ok;
   },
-  transfer_ownership(_ctx, lobby, host, args) {
-    const target = member(lobby, args);
-    if (typeof target === "string") return target;
-    if (target === host) return "already host";
-    lobby.host = target;
-    target.send("TRANSITION", "host");
-    host.send("TRANSITION", "peer");
-    for (const each of lobby.members) each.send("NEW_HOST", target.user);
-    return Reply.ok;
-  },
-  close_lobby(ctx, lobby) {
-    closeLobby(ctx, lobby);
+  async close_lobby(ctx, host) {
+    const result = await ctx.store.close(host.game, host.id);
+    if (result.outcome !== "ok") return refused[result.outcome];
+    closed(ctx, result.lobby);
     return Reply.ok;
   }
 };
 var manageLobby = async (request) => {
   const { ctx, player, payload } = request;
-  const lobby = player.lobby;
+  const lobby = await ctx.store.lobbyOf(player.game, player.id);
   if (!lobby) return reply(request, "MANAGE_ACK", Reply.notInLobby);
-  if (lobby.host !== player) return reply(request, "MANAGE_ACK", Reply.unauthorized);
+  if (lobby.host.instance_id !== player.id) return reply(request, "MANAGE_ACK", Reply.unauthorized);
   let result;
   try {
-    result = await actions[payload.method](ctx, lobby, player, payload.args);
+    result = await actions[payload.method](ctx, player, payload.args);
   } catch (error) {
     if (!(error instanceof ProtocolError)) throw error;
     result = `invalid args: ${error.message}`;
@@ -1350,12 +1342,13 @@ var relaySignal = (opcode) => (request) => {
   const { ctx, player, recipient: recipient2, payload, frame } = request;
   const lobby = player.lobby;
   if (!lobby || recipient2 === void 0) return warn(request, Warning.peerInvalid);
-  if (lobby.relayUser && ctx.relay && recipient2 === lobby.relayUser.instance_id) {
+  const relay = ctx.relays.size === 0 ? void 0 : ctx.relays.get(lobbyKey(player.game, lobby));
+  if (relay?.user && ctx.relay && recipient2 === relay.user.instance_id) {
     if (payload.type === SIGNAL_VOICE) return warn(request, Warning.voiceNotRelayed);
-    return ctx.relay.signal(lobby, player.user, opcode, payload);
+    return ctx.relay.signal(relay, player.user, opcode, payload);
   }
-  const target = lobby.member(recipient2);
-  if (!target || target === player) return warn(request, Warning.peerInvalid);
+  const target = ctx.players.get(recipient2);
+  if (!target || target === player || target.lobby !== lobby || target.game !== player.game) return warn(request, Warning.peerInvalid);
   target.relay(opcode, payload, player, frame);
 };
 
@@ -1368,7 +1361,7 @@ var handlers = {
   FIND_LOBBY: findLobby,
   CREATE_LOBBY: createLobby,
   JOIN_LOBBY: joinLobby,
-  LEAVE_LOBBY: leaveLobby,
+  LEAVE_LOBBY: leaveLobbyHandler,
   MANAGE_LOBBY: manageLobby,
   MAKE_OFFER: relaySignal("MAKE_OFFER"),
   MAKE_ANSWER: relaySignal("MAKE_ANSWER"),
@@ -1443,17 +1436,20 @@ function handle(opcode, request) {
 import { createHash } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 var EXTENSION_PATH = "/cloudlink5.js";
-function status(store) {
-  return store.games().map((game) => ({
-    game,
-    players: [...store.playersOf(game)].length,
-    lobbies: [...store.lobbiesOf(game)].map((lobby) => ({
-      name: lobby.name,
-      players: lobby.members.length,
-      hidden: lobby.settings.hidden,
-      locked: lobby.settings.locked
+async function status(store) {
+  const games = await store.games();
+  return Promise.all(
+    games.map(async (game) => ({
+      game,
+      players: (await store.players(game)).length,
+      lobbies: (await store.lobbies(game)).map((lobby) => ({
+        name: lobby.name,
+        players: lobby.members.length,
+        hidden: lobby.settings.hidden,
+        locked: lobby.settings.locked
+      }))
     }))
-  }));
+  );
 }
 var escapeHtml = (text) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 function lobbyCell(lobbies) {
@@ -1493,10 +1489,10 @@ function httpHandler({ store, extensionFile, startedAt, log: log2 }) {
     switch (url.pathname) {
       case "/": {
         const extensionUrl = `http://${req.headers.host ?? "localhost"}${EXTENSION_PATH}`;
-        return send(200, "text/html; charset=utf-8", statusPage(status(store), extensionUrl), { "Cache-Control": "no-store" });
+        return send(200, "text/html; charset=utf-8", statusPage(await status(store), extensionUrl), { "Cache-Control": "no-store" });
       }
       case "/healthz": {
-        const games = status(store);
+        const games = await status(store);
         return send(
           200,
           "application/json",
@@ -1539,6 +1535,205 @@ function httpHandler({ store, extensionFile, startedAt, log: log2 }) {
     });
   };
 }
+
+// src/server/memory-store.ts
+import { randomBytes as randomBytes2 } from "node:crypto";
+var copy = (lobby) => ({
+  ...lobby,
+  host: { ...lobby.host },
+  members: lobby.members.map((member) => ({ ...member })),
+  settings: { ...lobby.settings },
+  relay: lobby.relay && { ...lobby.relay }
+});
+var MemoryStore = class {
+  byGame = /* @__PURE__ */ new Map();
+  tokens = /* @__PURE__ */ new Map();
+  tokenOf = /* @__PURE__ */ new Map();
+  held = /* @__PURE__ */ new Set();
+  game(name) {
+    let game = this.byGame.get(name);
+    if (!game) {
+      game = { players: /* @__PURE__ */ new Map(), usernames: /* @__PURE__ */ new Set(), lobbies: /* @__PURE__ */ new Map(), memberOf: /* @__PURE__ */ new Map() };
+      this.byGame.set(name, game);
+    }
+    return game;
+  }
+  /** Forgets games with nobody in them, so the map does not grow with every ugi ever seen. */
+  prune(name) {
+    const game = this.byGame.get(name);
+    if (game && game.players.size === 0 && game.lobbies.size === 0) this.byGame.delete(name);
+  }
+  idle(game) {
+    return [...game.players.keys()].filter((id) => !game.memberOf.has(id));
+  }
+  /** The lobby `host` is host of, or why not. */
+  hosted(game, host) {
+    const state = this.byGame.get(game);
+    const name = state?.memberOf.get(host);
+    const lobby = name === void 0 ? void 0 : state.lobbies.get(name);
+    if (!state || !lobby) return "not-in-lobby";
+    if (lobby.host.instance_id !== host) return "unauthorized";
+    return { game: state, lobby };
+  }
+  remove(game, lobby, instanceId2) {
+    const index = lobby.members.findIndex((member) => member.instance_id === instanceId2);
+    const left = lobby.members.splice(index, 1)[0];
+    game.memberOf.delete(instanceId2);
+    let newHost = null;
+    const closed2 = lobby.members.length === 0;
+    if (closed2) this.deleteLobby(game, lobby);
+    else if (lobby.host.instance_id === instanceId2) newHost = lobby.host = lobby.members[0];
+    return { left, lobby: copy(lobby), newHost, closed: closed2 };
+  }
+  deleteLobby(game, lobby) {
+    for (const member of lobby.members) game.memberOf.delete(member.instance_id);
+    game.lobbies.delete(lobby.name);
+    this.prune(lobby.game);
+  }
+  async addPlayer(game, user2) {
+    const state = this.game(game);
+    if (state.usernames.has(user2.username)) return "taken";
+    state.usernames.add(user2.username);
+    state.players.set(user2.instance_id, { ...user2 });
+    return "ok";
+  }
+  async removePlayer(game, instanceId2) {
+    const token = this.tokenOf.get(instanceId2);
+    if (token !== void 0) this.tokens.delete(token);
+    this.tokenOf.delete(instanceId2);
+    this.held.delete(instanceId2);
+    const state = this.byGame.get(game);
+    const user2 = state?.players.get(instanceId2);
+    if (!state || !user2) return;
+    state.players.delete(instanceId2);
+    state.usernames.delete(user2.username);
+    this.prune(game);
+  }
+  async usernameTaken(game, username2) {
+    return this.byGame.get(game)?.usernames.has(username2) ?? false;
+  }
+  async players(game) {
+    return [...this.byGame.get(game)?.players.values() ?? []].map((user2) => ({ ...user2 }));
+  }
+  async games() {
+    return [...this.byGame.keys()].sort();
+  }
+  async list(game) {
+    return [...this.byGame.get(game)?.lobbies.values() ?? []].filter((lobby) => !lobby.settings.hidden).map((lobby) => lobby.name);
+  }
+  async find(game, name) {
+    const lobby = this.byGame.get(game)?.lobbies.get(name);
+    return lobby ? copy(lobby) : null;
+  }
+  async lobbies(game) {
+    return [...this.byGame.get(game)?.lobbies.values() ?? []].map(copy);
+  }
+  async lobbyOf(game, instanceId2) {
+    const state = this.byGame.get(game);
+    const name = state?.memberOf.get(instanceId2);
+    return name === void 0 ? null : copy(state.lobbies.get(name));
+  }
+  async create(game, name, host, settings2) {
+    const state = this.game(game);
+    if (state.memberOf.has(host.instance_id)) return { outcome: "in-lobby" };
+    if (state.lobbies.has(name)) return { outcome: "exists" };
+    const lobby = { game, name, host: { ...host }, members: [{ ...host }], settings: { ...settings2 }, relay: null };
+    state.lobbies.set(name, lobby);
+    state.memberOf.set(host.instance_id, name);
+    return { outcome: "ok", lobby: copy(lobby), announceTo: settings2.hidden ? [] : this.idle(state) };
+  }
+  async join(game, name, player, checkPassword) {
+    const refusal = () => {
+      const state = this.byGame.get(game);
+      if (state?.memberOf.has(player.instance_id)) return { outcome: "in-lobby" };
+      const lobby2 = state?.lobbies.get(name);
+      if (!lobby2) return { outcome: "not-found" };
+      if (lobby2.settings.locked) return { outcome: "locked" };
+      if (lobby2.settings.maxPlayers !== -1 && lobby2.members.length >= lobby2.settings.maxPlayers) return { outcome: "full" };
+      return lobby2;
+    };
+    const early = refusal();
+    if ("outcome" in early) return early;
+    const checked = early.settings.password;
+    if (checked && !await checkPassword(checked)) return { outcome: "password" };
+    const lobby = refusal();
+    if ("outcome" in lobby) return lobby;
+    if (lobby.settings.password !== checked) return { outcome: "password" };
+    lobby.members.push({ ...player });
+    this.byGame.get(game).memberOf.set(player.instance_id, name);
+    return { outcome: "ok", lobby: copy(lobby) };
+  }
+  async leave(game, instanceId2) {
+    const state = this.byGame.get(game);
+    const name = state?.memberOf.get(instanceId2);
+    if (!state || name === void 0) return null;
+    return this.remove(state, state.lobbies.get(name), instanceId2);
+  }
+  async kick(game, host, target) {
+    const found = this.hosted(game, host);
+    if (typeof found === "string") return { outcome: found };
+    if (!found.lobby.members.some((member) => member.instance_id === target)) return { outcome: "not-a-member" };
+    if (target === host) return { outcome: "self" };
+    return { outcome: "ok", departure: this.remove(found.game, found.lobby, target) };
+  }
+  async setSettings(game, host, change) {
+    const found = this.hosted(game, host);
+    if (typeof found === "string") return { outcome: found };
+    const { lobby } = found;
+    const max = change.maxPlayers;
+    if (max !== void 0 && max !== -1 && max < lobby.members.length) return { outcome: "below-current-players" };
+    const shown = lobby.settings.hidden && change.hidden === false;
+    Object.assign(lobby.settings, change);
+    return { outcome: "ok", lobby: copy(lobby), announceTo: shown ? this.idle(found.game) : [] };
+  }
+  async setHost(game, host, target) {
+    const found = this.hosted(game, host);
+    if (typeof found === "string") return { outcome: found };
+    const { lobby } = found;
+    const next = lobby.members.find((member) => member.instance_id === target);
+    if (!next) return { outcome: "not-a-member" };
+    if (target === host) return { outcome: "already-host" };
+    const previous = lobby.host;
+    lobby.host = next;
+    return { outcome: "ok", lobby: copy(lobby), previous: { ...previous } };
+  }
+  async close(game, host) {
+    const found = this.hosted(game, host);
+    if (typeof found === "string") return { outcome: found };
+    const record2 = copy(found.lobby);
+    this.deleteLobby(found.game, found.lobby);
+    return { outcome: "ok", lobby: record2 };
+  }
+  async setRelay(game, name, relay, lobbyWide) {
+    const lobby = this.byGame.get(game)?.lobbies.get(name);
+    if (!lobby || lobby.members.length === 0) return null;
+    lobby.relay = { ...relay };
+    if (lobbyWide) lobby.settings.relayEnabled = true;
+    return copy(lobby);
+  }
+  async issueToken(game, instanceId2) {
+    const old = this.tokenOf.get(instanceId2);
+    if (old !== void 0) this.tokens.delete(old);
+    const token = randomBytes2(24).toString("base64url");
+    this.tokens.set(token, { game, id: instanceId2 });
+    this.tokenOf.set(instanceId2, token);
+    return token;
+  }
+  async holdSeat(game, instanceId2) {
+    if (this.byGame.get(game)?.players.has(instanceId2)) this.held.add(instanceId2);
+  }
+  async resumeSeat(game, token) {
+    const seat = this.tokens.get(token);
+    if (!seat || seat.game !== game) return null;
+    const user2 = this.byGame.get(game)?.players.get(seat.id);
+    if (!user2) return null;
+    this.held.delete(seat.id);
+    return { user: { ...user2 }, token: await this.issueToken(game, seat.id) };
+  }
+  async seatHeld(_game, instanceId2) {
+    return this.held.has(instanceId2);
+  }
+};
 
 // src/server/outbox.ts
 var Outbox = class {
@@ -1660,6 +1855,7 @@ var Player = class {
   limiter;
   address;
   user = null;
+  /** The name of the lobby it is in: this node's copy of what the store's commands returned (signals check it). */
   lobby = null;
   /** Set between INIT and INIT_OK while a token is being verified. */
   initializing = false;
@@ -1799,14 +1995,11 @@ var RateLimiter = class {
 };
 
 // src/server/seats.ts
-import { randomBytes as randomBytes2 } from "node:crypto";
 var Seats = class {
   constructor(options2) {
     this.options = options2;
   }
   options;
-  byToken = /* @__PURE__ */ new Map();
-  tokenOf = /* @__PURE__ */ new Map();
   timers = /* @__PURE__ */ new Map();
   get enabled() {
     return this.options.graceMs > 0;
@@ -1815,46 +2008,36 @@ var Seats = class {
     return this.options.graceMs;
   }
   /** A fresh token for `player` (the one it had before stops working); undefined when holding is off. */
-  issue(player) {
-    if (!this.enabled) return void 0;
-    this.forgetToken(player);
-    const token = randomBytes2(24).toString("base64url");
-    this.byToken.set(token, player);
-    this.tokenOf.set(player, token);
-    return token;
+  async issue(player) {
+    return this.enabled ? this.options.store.issueToken(player.game, player.id) : void 0;
   }
   /** Keeps a dropped player's seat until the grace period ends. */
-  hold(player) {
+  async hold(player) {
     clearTimeout(this.timers.get(player));
     const timer = setTimeout(() => {
       this.timers.delete(player);
-      this.forgetToken(player);
       this.options.release(player, "did not come back in time");
     }, this.options.graceMs);
     timer.unref();
     this.timers.set(player, timer);
+    await this.options.store.holdSeat(player.game, player.id);
   }
-  /** Whether `player`'s seat is being held (its connection dropped, the grace period still running). */
-  held(player) {
-    return this.timers.has(player);
-  }
-  /** The player a token resumes, in `game` — used up: the token works once. */
-  claim(token, game) {
-    const player = this.byToken.get(token);
-    if (!player || player.game !== game) return void 0;
-    this.forgetToken(player);
+  /** The player a token resumes in `game` and its next token — the token is used up: it works once. */
+  async claim(token, game) {
+    const resumed = await this.options.store.resumeSeat(game, token);
+    const player = resumed && this.options.players.get(resumed.user.instance_id);
+    if (!resumed || !player) return void 0;
     clearTimeout(this.timers.get(player));
     this.timers.delete(player);
-    return player;
+    return { player, token: resumed.token };
   }
   /** A seat that cannot be resumed after all (it missed more than was kept): released now. */
   release(player, why) {
     this.forget(player);
     this.options.release(player, why);
   }
-  /** The player left for good: its token stops working and no timer is left behind. */
+  /** The player left for good: no timer is left behind (its token goes with it from the store). */
   forget(player) {
-    this.forgetToken(player);
     clearTimeout(this.timers.get(player));
     this.timers.delete(player);
   }
@@ -1862,65 +2045,6 @@ var Seats = class {
   clear() {
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
-    this.byToken.clear();
-    this.tokenOf.clear();
-  }
-  forgetToken(player) {
-    const token = this.tokenOf.get(player);
-    if (token === void 0) return;
-    this.tokenOf.delete(player);
-    this.byToken.delete(token);
-  }
-};
-
-// src/server/store.ts
-var MemoryStore = class {
-  byGame = /* @__PURE__ */ new Map();
-  game(name) {
-    let game = this.byGame.get(name);
-    if (!game) {
-      game = { players: /* @__PURE__ */ new Set(), usernames: /* @__PURE__ */ new Set(), lobbies: /* @__PURE__ */ new Map() };
-      this.byGame.set(name, game);
-    }
-    return game;
-  }
-  /** Forget games with nobody in them, so the map does not grow with every ugi ever seen. */
-  prune(name) {
-    const game = this.byGame.get(name);
-    if (game && game.players.size === 0 && game.lobbies.size === 0) this.byGame.delete(name);
-  }
-  addPlayer(player) {
-    const game = this.game(player.game);
-    game.players.add(player);
-    game.usernames.add(player.user.username);
-  }
-  removePlayer(player) {
-    const game = this.byGame.get(player.game);
-    if (!game?.players.delete(player)) return;
-    game.usernames.delete(player.user.username);
-    this.prune(player.game);
-  }
-  usernameTaken(game, username2) {
-    return this.byGame.get(game)?.usernames.has(username2) ?? false;
-  }
-  playersOf(game) {
-    return this.byGame.get(game)?.players ?? [];
-  }
-  lobby(game, name) {
-    return this.byGame.get(game)?.lobbies.get(name);
-  }
-  lobbiesOf(game) {
-    return this.byGame.get(game)?.lobbies.values() ?? [];
-  }
-  addLobby(lobby) {
-    this.game(lobby.game).lobbies.set(lobby.name, lobby);
-  }
-  deleteLobby(lobby) {
-    this.byGame.get(lobby.game)?.lobbies.delete(lobby.name);
-    this.prune(lobby.game);
-  }
-  games() {
-    return [...this.byGame.keys()].sort();
   }
 };
 
@@ -1960,19 +2084,23 @@ async function startServer(options2 = {}) {
   const store = options2.store ?? new MemoryStore();
   if (options2.turn) checkTurnOptions(options2.turn);
   const players = /* @__PURE__ */ new Set();
+  const byId = /* @__PURE__ */ new Map();
   const release = (player, why) => {
     seats.forget(player);
     if (player.open) {
       player.closedByServer = true;
       player.socket.terminate();
     }
-    removeMember(ctx, player, why);
-    if (player.user) {
-      store.removePlayer(player);
+    if (!player.user) return;
+    byId.delete(player.id);
+    const out = async () => {
+      await leaveLobby(ctx, player, why);
+      await store.removePlayer(player.game, player.id);
       log2("info", "player.disconnect", { game: player.game, player: player.id, why });
-    }
+    };
+    out().catch((error) => log2("error", "player.release_failed", { player: player.id, error: String(error) }));
   };
-  const seats = new Seats({ graceMs: options2.resumeGraceMs ?? 3e4, release });
+  const seats = new Seats({ graceMs: options2.resumeGraceMs ?? 3e4, store, players: byId, release });
   const adopt = (fresh, held, opening, missed) => {
     const old = held.socket;
     players.delete(fresh);
@@ -1981,7 +2109,17 @@ async function startServer(options2 = {}) {
     players.add(held);
     if (old !== held.socket) old.terminate();
   };
-  const ctx = { store, log: log2, seats, adopt, tokenVerifier: options2.tokenVerifier, relay: options2.relay, turn: options2.turn };
+  const ctx = {
+    store,
+    players: byId,
+    relays: /* @__PURE__ */ new Map(),
+    log: log2,
+    seats,
+    adopt,
+    tokenVerifier: options2.tokenVerifier,
+    relay: options2.relay,
+    turn: options2.turn
+  };
   const rate2 = {
     perSecond: RATE_PER_SECOND,
     burst: RATE_BURST,
@@ -2025,7 +2163,7 @@ async function startServer(options2 = {}) {
     players.delete(player);
     if (player.user && seats.enabled && !player.closedByServer && !DELIBERATE_CLOSE.has(code)) {
       player.detach();
-      seats.hold(player);
+      seats.hold(player).catch((error) => log2("error", "player.hold_failed", { player: player.id, error: String(error) }));
       log2("info", "player.held", { game: player.game, player: player.id, code, graceMs: seats.graceMs });
       return;
     }
@@ -2066,8 +2204,8 @@ async function startServer(options2 = {}) {
     url: `http://${hostForUrl}:${port2}`,
     wsUrl: `ws://${hostForUrl}:${port2}/`,
     port: port2,
-    registry: store,
     store,
+    connections: (game) => [...byId.values()].filter((player) => player.game === game),
     close() {
       closing ??= (async () => {
         clearInterval(pinger);
