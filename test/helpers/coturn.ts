@@ -8,13 +8,12 @@
 // It reads no system config file, writes only into its own temporary folder (log, pid, sqlite db),
 // which stop() removes. When `turnserver` is missing it is installed with apt (we are root on the
 // dev and CI machines); when that cannot work, the error is one line naming what to install.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pollUntil, startService } from './debian-service.js';
 
 export interface Coturn {
   /** `turn:127.0.0.1:PORT` (UDP and TCP). */
@@ -27,34 +26,7 @@ export interface Coturn {
   stop(): Promise<void>;
 }
 
-const INSTALL_HINT = 'coturn (`turnserver`) is needed for the TURN tests: install it with `apt-get install coturn`';
-
-const onPath = (name: string): boolean => {
-  try {
-    execFileSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-/** Makes sure `turnserver` runs here: installs Debian's coturn when missing (an apt index update only if needed). */
-export function ensureTurnserver(): void {
-  if (onPath('turnserver')) return;
-  const apt = (...args: string[]) =>
-    execFileSync('apt-get', args, { stdio: 'ignore', timeout: 300_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  try {
-    try {
-      apt('install', '-y', '-qq', 'coturn');
-    } catch {
-      apt('update', '-qq');
-      apt('install', '-y', '-qq', 'coturn');
-    }
-  } catch (error) {
-    throw new Error(`${INSTALL_HINT} (installing it failed: ${(error as Error).message.split('\n')[0]})`);
-  }
-  if (!onPath('turnserver')) throw new Error(INSTALL_HINT);
-}
+const COTURN = { label: 'coturn', command: 'turnserver', debianPackage: 'coturn', neededFor: 'the TURN tests' };
 
 /** A port free on 127.0.0.1 for both UDP and TCP (TURN listens on both). */
 async function freePort(): Promise<number> {
@@ -77,7 +49,7 @@ async function freePort(): Promise<number> {
 }
 
 /** Sends STUN Binding requests (RFC 5389) until one is answered: the server is up. Bounded. */
-async function stunAnswers(port: number, exited: () => string | null, timeoutMs: number): Promise<void> {
+async function stunAnswers(port: number, exited: () => string | null): Promise<void> {
   const socket = createSocket('udp4');
   const transaction = randomBytes(12);
   const request = Buffer.concat([Buffer.from([0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42]), transaction]);
@@ -88,66 +60,57 @@ async function stunAnswers(port: number, exited: () => string | null, timeoutMs:
   });
   try {
     await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
-    const deadline = Date.now() + timeoutMs;
-    while (!answered) {
-      const why = exited();
-      if (why !== null) throw new Error(why);
-      if (Date.now() > deadline) throw new Error(`coturn did not answer STUN on 127.0.0.1:${port} within ${timeoutMs} ms`);
-      socket.send(request, port, '127.0.0.1');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await pollUntil(
+      async () => {
+        if (!answered) socket.send(request, port, '127.0.0.1');
+        return answered;
+      },
+      exited,
+      `coturn did not answer STUN on 127.0.0.1:${port}`,
+    );
   } finally {
     socket.close();
   }
 }
 
 export async function startCoturn(options: { secret: string; realm?: string }): Promise<Coturn> {
-  ensureTurnserver();
   const realm = options.realm ?? 'cl5.test';
-  const dir = mkdtempSync(join(tmpdir(), 'cl5-coturn-'));
-  const config = join(dir, 'turnserver.conf');
-  const logFile = join(dir, 'turn.log');
-  writeFileSync(config, '# empty: every setting is on the command line\n');
-  const port = await freePort();
-  // Relay ports below the kernel's ephemeral range (32768+), so they do not collide with the tests' own sockets.
-  const minPort = 20_000 + 200 * Math.floor(Math.random() * 50);
-  // biome-ignore format: one option per line reads best
-  const args = [
-    '-c', config,
-    '--listening-ip=127.0.0.1', '--relay-ip=127.0.0.1', `--listening-port=${port}`,
-    `--min-port=${minPort}`, `--max-port=${minPort + 199}`,
-    '--use-auth-secret', `--static-auth-secret=${options.secret}`, `--realm=${realm}`,
-    // Peers here are loopback relay addresses, which coturn refuses unless told.
-    '--allow-loopback-peers', '--no-multicast-peers',
-    '--no-cli', '--no-tls', '--no-dtls', '--no-rfc5780',
-    // Logs each request with its user (ALLOCATE, CHANNEL_BIND ...): how a test sees whose credential was used.
-    '--verbose',
-    `--log-file=${logFile}`, '--simple-log', '--no-stdout-log',
-    `--pidfile=${join(dir, 'turn.pid')}`, `--userdb=${join(dir, 'turndb')}`,
-  ];
-  const readLog = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
-  const child: ChildProcess = spawn('turnserver', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (chunk) => (stderr += String(chunk)));
-  let exit: string | null = null;
-  child.once('exit', (code, signal) => (exit = `coturn exited (${signal ?? code}): ${stderr.trim() || readLog().slice(-500)}`));
-  child.once('error', (error) => (exit = `coturn did not start: ${error.message}`));
-
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(killer);
-    }
-    rmSync(dir, { recursive: true, force: true });
+  const readLog = (dir: string) => {
+    const logFile = join(dir, 'turn.log');
+    return existsSync(logFile) ? readFileSync(logFile, 'utf8') : '';
   };
-  try {
-    await stunAnswers(port, () => exit, 15_000);
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  return { url: `turn:127.0.0.1:${port}`, port, secret: options.secret, realm, log: readLog, stop };
+  const service = await startService({
+    ...COTURN,
+    port: freePort,
+    args(port, dir) {
+      const config = join(dir, 'turnserver.conf');
+      writeFileSync(config, '# empty: every setting is on the command line\n');
+      // Relay ports below the kernel's ephemeral range (32768+), so they do not collide with the tests' own sockets.
+      const minPort = 20_000 + 200 * Math.floor(Math.random() * 50);
+      // biome-ignore format: one option per line reads best
+      return [
+        '-c', config,
+        '--listening-ip=127.0.0.1', '--relay-ip=127.0.0.1', `--listening-port=${port}`,
+        `--min-port=${minPort}`, `--max-port=${minPort + 199}`,
+        '--use-auth-secret', `--static-auth-secret=${options.secret}`, `--realm=${realm}`,
+        // Peers here are loopback relay addresses, which coturn refuses unless told.
+        '--allow-loopback-peers', '--no-multicast-peers',
+        '--no-cli', '--no-tls', '--no-dtls', '--no-rfc5780',
+        // Logs each request with its user (ALLOCATE, CHANNEL_BIND ...): how a test sees whose credential was used.
+        '--verbose',
+        `--log-file=${join(dir, 'turn.log')}`, '--simple-log', '--no-stdout-log',
+        `--pidfile=${join(dir, 'turn.pid')}`, `--userdb=${join(dir, 'turndb')}`,
+      ];
+    },
+    ready: stunAnswers,
+    lastWords: (dir) => readLog(dir).slice(-500),
+  });
+  return {
+    url: `turn:127.0.0.1:${service.port}`,
+    port: service.port,
+    secret: options.secret,
+    realm,
+    log: () => readLog(service.dir),
+    stop: service.stop,
+  };
 }
