@@ -1,0 +1,211 @@
+// The Lua scripts RedisStore runs: each command that decides a lobby rule is one script, so Redis runs
+// it whole while no other client's command interleaves (several server nodes share one Redis). Every
+// script gets the game's seven keys (KEYS, in GAME_KEYS order) and answers one JSON string. Lobbies
+// are stored as JSON, one field per lobby; the password is an opaque string (redis-store.ts).
+
+/** The keys of one game, in the order the scripts take them. */
+export const GAME_KEYS = ['players', 'names', 'lobbies', 'memberOf', 'tokens', 'tokenOf', 'held'] as const;
+
+// players: hash id → user JSON; names: hash username → id; lobbies: hash name → lobby JSON;
+// memberOf: hash id → lobby name; tokens: hash token → id; tokenOf: hash id → token; held: set of ids.
+const PRELUDE = `
+local players, names, lobbies, memberOf, tokens, tokenOf, held = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+local null = cjson.null
+local function reply(value) return cjson.encode(value) end
+local function getLobby(name)
+  local raw = redis.call('HGET', lobbies, name)
+  if not raw then return nil end
+  return cjson.decode(raw)
+end
+local function saveLobby(lobby) redis.call('HSET', lobbies, lobby.name, cjson.encode(lobby)) end
+local function memberIndex(lobby, id)
+  for i, member in ipairs(lobby.members) do
+    if member.instance_id == id then return i end
+  end
+  return nil
+end
+-- The players of the game in no lobby.
+local function idle()
+  local out = {}
+  for _, id in ipairs(redis.call('HKEYS', players)) do
+    if redis.call('HEXISTS', memberOf, id) == 0 then out[#out + 1] = id end
+  end
+  return out
+end
+-- The lobby \`host\` is host of, or nil and why not.
+local function hosted(host)
+  local name = redis.call('HGET', memberOf, host)
+  local lobby = name and getLobby(name)
+  if not lobby then return nil, 'not-in-lobby' end
+  if lobby.host.instance_id ~= host then return nil, 'unauthorized' end
+  return lobby
+end
+local function deleteLobby(lobby)
+  for _, member in ipairs(lobby.members) do redis.call('HDEL', memberOf, member.instance_id) end
+  redis.call('HDEL', lobbies, lobby.name)
+end
+-- Takes member \`id\` out; the host moves to the earliest remaining member; the last one out deletes the lobby.
+local function remove(lobby, id)
+  local left = table.remove(lobby.members, memberIndex(lobby, id))
+  redis.call('HDEL', memberOf, id)
+  local newHost = null
+  local closed = #lobby.members == 0
+  if closed then
+    deleteLobby(lobby)
+  else
+    if lobby.host.instance_id == id then
+      lobby.host = lobby.members[1]
+      newHost = lobby.host
+    end
+    saveLobby(lobby)
+  end
+  return { left = left, lobby = lobby, newHost = newHost, closed = closed }
+end
+`;
+
+const BODIES = {
+  // ARGV: user JSON. The username is claimed with HSETNX: checked and claimed at once.
+  addPlayer: `
+local user = cjson.decode(ARGV[1])
+if redis.call('HSETNX', names, user.username, user.instance_id) == 0 then return reply('taken') end
+redis.call('HSET', players, user.instance_id, ARGV[1])
+return reply('ok')`,
+
+  // ARGV: instance id.
+  removePlayer: `
+local id = ARGV[1]
+local token = redis.call('HGET', tokenOf, id)
+if token then redis.call('HDEL', tokens, token) end
+redis.call('HDEL', tokenOf, id)
+redis.call('SREM', held, id)
+local raw = redis.call('HGET', players, id)
+if raw then
+  redis.call('HDEL', players, id)
+  local username = cjson.decode(raw).username
+  if redis.call('HGET', names, username) == id then redis.call('HDEL', names, username) end
+end
+return reply(null)`,
+
+  // ARGV: instance id. Two reads that must see the same moment.
+  lobbyOf: `
+local name = redis.call('HGET', memberOf, ARGV[1])
+return reply(name and getLobby(name) or null)`,
+
+  // ARGV: game, name, host JSON, settings JSON.
+  create: `
+local host = cjson.decode(ARGV[3])
+local settings = cjson.decode(ARGV[4])
+if redis.call('HEXISTS', memberOf, host.instance_id) == 1 then return reply({ outcome = 'in-lobby' }) end
+if redis.call('HEXISTS', lobbies, ARGV[2]) == 1 then return reply({ outcome = 'exists' }) end
+local lobby = { game = ARGV[1], name = ARGV[2], host = host, members = { host }, settings = settings, relay = null }
+saveLobby(lobby)
+redis.call('HSET', memberOf, host.instance_id, ARGV[2])
+return reply({ outcome = 'ok', lobby = lobby, announceTo = settings.hidden and {} or idle() })`,
+
+  // ARGV: name, player JSON, the password string the caller checked ('' = none checked).
+  // A lobby with a password the caller has not checked answers 'check' with it; the caller checks it
+  // outside (scrypt) and runs this again with it: then every rule is decided again, and a password
+  // that changed meanwhile is refused (compare and set).
+  join: `
+local player = cjson.decode(ARGV[2])
+local checked = ARGV[3]
+if redis.call('HEXISTS', memberOf, player.instance_id) == 1 then return reply({ outcome = 'in-lobby' }) end
+local lobby = getLobby(ARGV[1])
+if not lobby then return reply({ outcome = 'not-found' }) end
+local settings = lobby.settings
+if settings.locked then return reply({ outcome = 'locked' }) end
+if settings.maxPlayers ~= -1 and #lobby.members >= settings.maxPlayers then return reply({ outcome = 'full' }) end
+local password = settings.password == null and '' or settings.password
+if password ~= checked then
+  if checked == '' then return reply({ outcome = 'check', password = password }) end
+  return reply({ outcome = 'password' })
+end
+lobby.members[#lobby.members + 1] = player
+saveLobby(lobby)
+redis.call('HSET', memberOf, player.instance_id, ARGV[1])
+return reply({ outcome = 'ok', lobby = lobby })`,
+
+  // ARGV: instance id.
+  leave: `
+local name = redis.call('HGET', memberOf, ARGV[1])
+local lobby = name and getLobby(name)
+if not lobby then return reply(null) end
+return reply(remove(lobby, ARGV[1]))`,
+
+  // ARGV: host id, target id.
+  kick: `
+local lobby, why = hosted(ARGV[1])
+if not lobby then return reply({ outcome = why }) end
+if not memberIndex(lobby, ARGV[2]) then return reply({ outcome = 'not-a-member' }) end
+if ARGV[2] == ARGV[1] then return reply({ outcome = 'self' }) end
+return reply({ outcome = 'ok', departure = remove(lobby, ARGV[2]) })`,
+
+  // ARGV: host id, change JSON (only the fields that change).
+  setSettings: `
+local lobby, why = hosted(ARGV[1])
+if not lobby then return reply({ outcome = why }) end
+local change = cjson.decode(ARGV[2])
+local max = change.maxPlayers
+if max ~= nil and max ~= -1 and max < #lobby.members then return reply({ outcome = 'below-current-players' }) end
+local shown = lobby.settings.hidden and change.hidden == false
+for key, value in pairs(change) do lobby.settings[key] = value end
+saveLobby(lobby)
+return reply({ outcome = 'ok', lobby = lobby, announceTo = shown and idle() or {} })`,
+
+  // ARGV: host id, target id.
+  setHost: `
+local lobby, why = hosted(ARGV[1])
+if not lobby then return reply({ outcome = why }) end
+local index = memberIndex(lobby, ARGV[2])
+if not index then return reply({ outcome = 'not-a-member' }) end
+if ARGV[2] == ARGV[1] then return reply({ outcome = 'already-host' }) end
+local previous = lobby.host
+lobby.host = lobby.members[index]
+saveLobby(lobby)
+return reply({ outcome = 'ok', lobby = lobby, previous = previous })`,
+
+  // ARGV: host id.
+  close: `
+local lobby, why = hosted(ARGV[1])
+if not lobby then return reply({ outcome = why }) end
+deleteLobby(lobby)
+return reply({ outcome = 'ok', lobby = lobby })`,
+
+  // ARGV: name, relay user JSON, '1' when lobby-wide.
+  setRelay: `
+local lobby = getLobby(ARGV[1])
+if not lobby or #lobby.members == 0 then return reply(null) end
+lobby.relay = cjson.decode(ARGV[2])
+if ARGV[3] == '1' then lobby.settings.relayEnabled = true end
+saveLobby(lobby)
+return reply(lobby)`,
+
+  // ARGV: instance id, the new token (random, made by the caller). The old token stops working.
+  issueToken: `
+local old = redis.call('HGET', tokenOf, ARGV[1])
+if old then redis.call('HDEL', tokens, old) end
+redis.call('HSET', tokens, ARGV[2], ARGV[1])
+redis.call('HSET', tokenOf, ARGV[1], ARGV[2])
+return reply(ARGV[2])`,
+
+  // ARGV: instance id. Only a registered player's seat is held.
+  holdSeat: `
+if redis.call('HEXISTS', players, ARGV[1]) == 1 then redis.call('SADD', held, ARGV[1]) end
+return reply(null)`,
+
+  // ARGV: token, the next token. Uses the token up, ends the hold, issues the next.
+  resumeSeat: `
+local id = redis.call('HGET', tokens, ARGV[1])
+local raw = id and redis.call('HGET', players, id)
+if not raw then return reply(null) end
+redis.call('SREM', held, id)
+redis.call('HDEL', tokens, ARGV[1])
+redis.call('HSET', tokens, ARGV[2], id)
+redis.call('HSET', tokenOf, id, ARGV[2])
+return reply({ user = cjson.decode(raw), token = ARGV[2] })`,
+} as const;
+
+export type ScriptName = keyof typeof BODIES;
+
+/** Each script's full Lua text: the shared helpers, then its body. */
+export const SCRIPTS = Object.fromEntries(Object.entries(BODIES).map(([name, body]) => [name, PRELUDE + body])) as Record<ScriptName, string>;

@@ -1,0 +1,185 @@
+// A LobbyStore in Redis, shared by several server nodes. Every command that decides a lobby rule is one
+// Lua script (redis-scripts.ts, run by EVALSHA through ioredis' defineCommand), never a read-modify-write
+// from Node, so two nodes can race for the same seat or name and exactly one wins. Keys are namespaced
+// per game, `{prefix}{game}:players` and so on (the braces keep one game in one cluster slot). The
+// caller owns the ioredis client (connects and quits it).
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { User } from '../protocol/index.js';
+import type { PasswordHash } from './password.js';
+import { GAME_KEYS, SCRIPTS, type ScriptName } from './redis-scripts.js';
+import type {
+  CloseResult,
+  CreateResult,
+  Departure,
+  JoinResult,
+  KickResult,
+  LobbyRecord,
+  LobbySettings,
+  LobbyStore,
+  Resumed,
+  SetHostResult,
+  SetSettingsResult,
+  SettingsChange,
+} from './store.js';
+
+/** A password hash as stored: `salt.hash`, both base64; compared as a string by the join script. */
+const storedPassword = (hash: PasswordHash): string => `${hash.salt.toString('base64')}.${hash.hash.toString('base64')}`;
+const passwordHash = (stored: string): PasswordHash => {
+  const [salt = '', hash = ''] = stored.split('.');
+  return { salt: Buffer.from(salt, 'base64'), hash: Buffer.from(hash, 'base64') };
+};
+
+type StoredSettings = Omit<LobbySettings, 'password'> & { password: string | null };
+type StoredLobby = Omit<LobbyRecord, 'settings'> & { settings: StoredSettings };
+
+/** Lua's cjson writes an empty array as `{}`. */
+const array = <T>(value: T[] | Record<string, never>): T[] => (Array.isArray(value) ? value : []);
+
+const record = (stored: StoredLobby): LobbyRecord => ({
+  ...stored,
+  members: array(stored.members),
+  settings: { ...stored.settings, password: stored.settings.password === null ? null : passwordHash(stored.settings.password) },
+});
+
+/** A script's answer as the interface has it: lobbies with their password hash, empty arrays as arrays. */
+function plain(answer: unknown): unknown {
+  if (answer === null || typeof answer !== 'object') return answer;
+  const fields = answer as Record<string, unknown>;
+  if ('members' in fields) return record(fields as unknown as StoredLobby);
+  if ('announceTo' in fields) fields.announceTo = array(fields.announceTo as string[]);
+  for (const key of ['lobby', 'departure'] as const) if (key in fields) fields[key] = plain(fields[key]);
+  return fields;
+}
+
+const escapeGlob = (text: string): string => text.replace(/[*?[\]\\]/g, '\\$&');
+
+export class RedisStore implements LobbyStore {
+  /** @param prefix namespaces every key (tests give each store run its own). */
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix = 'cl5:',
+  ) {
+    for (const [name, lua] of Object.entries(SCRIPTS)) redis.defineCommand(`cl5_${name}`, { numberOfKeys: GAME_KEYS.length, lua });
+  }
+
+  private key(game: string, part: (typeof GAME_KEYS)[number]): string {
+    return `${this.prefix}{${game}}:${part}`;
+  }
+
+  /** Runs one script on the game's keys; its JSON answer, parsed. */
+  private async run<T>(name: ScriptName, game: string, ...args: string[]): Promise<T> {
+    const command = (this.redis as unknown as Record<string, (...args: string[]) => Promise<string>>)[`cl5_${name}`]!;
+    const answer = await command.call(this.redis, ...GAME_KEYS.map((part) => this.key(game, part)), ...args);
+    return plain(JSON.parse(answer)) as T;
+  }
+
+  async addPlayer(game: string, user: User): Promise<'ok' | 'taken'> {
+    return this.run('addPlayer', game, JSON.stringify(user));
+  }
+
+  async removePlayer(game: string, instanceId: string): Promise<void> {
+    await this.run('removePlayer', game, instanceId);
+  }
+
+  async usernameTaken(game: string, username: string): Promise<boolean> {
+    return (await this.redis.hexists(this.key(game, 'names'), username)) === 1;
+  }
+
+  async players(game: string): Promise<User[]> {
+    return (await this.redis.hvals(this.key(game, 'players'))).map((raw) => JSON.parse(raw) as User);
+  }
+
+  async games(): Promise<string[]> {
+    // A game's players and lobbies hashes exist while they have an entry (Redis deletes empty hashes).
+    const found = new Set<string>();
+    const start = this.prefix.length + 1;
+    for (const part of ['players', 'lobbies'] as const) {
+      const suffix = `}:${part}`;
+      const stream = this.redis.scanStream({ match: `${escapeGlob(this.prefix)}{*${suffix}`, count: 100 });
+      for await (const keys of stream as AsyncIterable<string[]>) for (const key of keys) found.add(key.slice(start, -suffix.length));
+    }
+    return [...found].sort();
+  }
+
+  async list(game: string): Promise<string[]> {
+    return (await this.lobbies(game)).filter((lobby) => !lobby.settings.hidden).map((lobby) => lobby.name);
+  }
+
+  async find(game: string, name: string): Promise<LobbyRecord | null> {
+    const raw = await this.redis.hget(this.key(game, 'lobbies'), name);
+    return raw === null ? null : record(JSON.parse(raw));
+  }
+
+  async lobbies(game: string): Promise<LobbyRecord[]> {
+    return (await this.redis.hvals(this.key(game, 'lobbies'))).map((raw) => record(JSON.parse(raw)));
+  }
+
+  async lobbyOf(game: string, instanceId: string): Promise<LobbyRecord | null> {
+    return this.run('lobbyOf', game, instanceId);
+  }
+
+  async create(game: string, name: string, host: User, settings: LobbySettings): Promise<CreateResult> {
+    const stored: StoredSettings = { ...settings, password: settings.password && storedPassword(settings.password) };
+    return this.run('create', game, game, name, JSON.stringify(host), JSON.stringify(stored));
+  }
+
+  async join(game: string, name: string, player: User, checkPassword: (hash: PasswordHash) => Promise<boolean>): Promise<JoinResult> {
+    type Answer = JoinResult | { outcome: 'check'; password: string };
+    const attempt = (checked: string) => this.run<Answer>('join', game, name, JSON.stringify(player), checked);
+    let answer = await attempt('');
+    if (answer.outcome === 'check') {
+      const checked = answer.password;
+      if (!(await checkPassword(passwordHash(checked)))) return { outcome: 'password' };
+      // Every rule decided again, and the password compared with the one just checked, in one script.
+      answer = await attempt(checked);
+      if (answer.outcome === 'check') throw new Error('join script asked for a second password check');
+    }
+    return answer;
+  }
+
+  async leave(game: string, instanceId: string): Promise<Departure | null> {
+    return this.run('leave', game, instanceId);
+  }
+
+  async kick(game: string, host: string, target: string): Promise<KickResult> {
+    return this.run('kick', game, host, target);
+  }
+
+  async setSettings(game: string, host: string, change: SettingsChange): Promise<SetSettingsResult> {
+    const { password, ...rest } = change;
+    const stored = password === undefined ? rest : { ...rest, password: password && storedPassword(password) };
+    return this.run('setSettings', game, host, JSON.stringify(stored));
+  }
+
+  async setHost(game: string, host: string, target: string): Promise<SetHostResult> {
+    return this.run('setHost', game, host, target);
+  }
+
+  async close(game: string, host: string): Promise<CloseResult> {
+    return this.run('close', game, host);
+  }
+
+  async setRelay(game: string, name: string, relay: User, lobbyWide: boolean): Promise<LobbyRecord | null> {
+    return this.run('setRelay', game, name, JSON.stringify(relay), lobbyWide ? '1' : '0');
+  }
+
+  async issueToken(game: string, instanceId: string): Promise<string> {
+    return this.run('issueToken', game, instanceId, newToken());
+  }
+
+  async holdSeat(game: string, instanceId: string): Promise<void> {
+    await this.run('holdSeat', game, instanceId);
+  }
+
+  async resumeSeat(game: string, token: string): Promise<Resumed | null> {
+    return this.run('resumeSeat', game, token, newToken());
+  }
+
+  async seatHeld(game: string, instanceId: string): Promise<boolean> {
+    return (await this.redis.sismember(this.key(game, 'held'), instanceId)) === 1;
+  }
+}
+
+/** A resume token: 192 random bits, as MemoryStore makes them. */
+const newToken = (): string => randomBytes(24).toString('base64url');
