@@ -1,9 +1,14 @@
-// The lobby rules each MemoryStore command decides, on the store alone (the server suites test them on the wire).
-import { beforeEach, describe, expect, it } from 'vitest';
+// The lobby rules each LobbyStore command decides, on the store alone (the server suites test them on
+// the wire): the same tests for MemoryStore and for RedisStore on a real redis-server, plus the race
+// only a shared store has (two nodes, one seat).
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { User } from '../../src/protocol/index.js';
 import { MemoryStore } from '../../src/server/memory-store.js';
 import { hashPassword, verifyPassword } from '../../src/server/password.js';
-import type { LobbySettings } from '../../src/server/store.js';
+import { RedisStore } from '../../src/server/redis-store.js';
+import type { LobbySettings, LobbyStore } from '../../src/server/store.js';
+import { type RedisServer, startRedis } from '../helpers/redis.js';
 
 const user = (name: string): User => ({ instance_id: `id-${name}`, user_id: `id-${name}`, username: name });
 const [ann, bob, cat, dan] = ['ann', 'bob', 'cat', 'dan'].map(user) as [User, User, User, User];
@@ -11,11 +16,55 @@ const open: LobbySettings = { maxPlayers: -1, password: null, locked: false, hid
 const noPassword = async () => {
   throw new Error('no password to check');
 };
+/** The first start may apt-install redis-server. */
+const INSTALL_MS = 300_000;
 
-describe('MemoryStore', () => {
-  let store: MemoryStore;
+interface Backend {
+  name: string;
+  start(): Promise<void>;
+  /** A store with nothing in it. */
+  make(): Promise<LobbyStore>;
+  stop(): Promise<void>;
+}
+
+/** A real redis-server of the test's own; each store starts from an empty database. */
+function redisBackend(): Backend & { client(): Redis } {
+  let server: RedisServer | undefined;
+  const clients: Redis[] = [];
+  const client = () => {
+    const made = new Redis(server!.port, '127.0.0.1', { lazyConnect: false, maxRetriesPerRequest: 1 });
+    clients.push(made);
+    return made;
+  };
+  let main: Redis | undefined;
+  return {
+    name: 'RedisStore',
+    client,
+    async start() {
+      server = await startRedis();
+      main = client();
+    },
+    async make() {
+      await main!.flushdb();
+      return new RedisStore(main!, 'test:');
+    },
+    async stop() {
+      await Promise.all(clients.splice(0).map((each) => each.quit()));
+      await server?.stop();
+    },
+  };
+}
+
+const memory: Backend = { name: 'MemoryStore', start: async () => {}, make: async () => new MemoryStore(), stop: async () => {} };
+const redis = redisBackend();
+const backends: Backend[] = [memory, redis];
+
+describe.each(backends)('$name', (backend) => {
+  let store: LobbyStore;
+  beforeAll(() => backend.start(), INSTALL_MS);
+  afterAll(() => backend.stop());
   beforeEach(async () => {
-    store = new MemoryStore();
+    store = await backend.make();
     for (const each of [ann, bob, cat, dan]) expect(await store.addPlayer('g', each)).toBe('ok');
   });
 
@@ -169,5 +218,28 @@ describe('MemoryStore', () => {
     expect(await store.games()).toEqual(['g']);
     await store.leave('g', ann.instance_id);
     expect(await store.games()).toEqual([]);
+  });
+});
+
+describe('RedisStore on two nodes', () => {
+  beforeAll(() => redis.start(), INSTALL_MS);
+  afterAll(() => redis.stop());
+
+  it('two nodes race 100 times for the last seat of a lobby: exactly one wins each time', async () => {
+    await redis.make();
+    // Two clients, as two server nodes would have, on the same keys.
+    const [nodeA, nodeB] = [new RedisStore(redis.client(), 'test:'), new RedisStore(redis.client(), 'test:')];
+    for (const each of [ann, bob, cat]) expect(await nodeA.addPlayer('g', each)).toBe('ok');
+    for (let round = 0; round < 100; round++) {
+      const name = `room-${round}`;
+      expect((await nodeA.create('g', name, ann, { ...open, maxPlayers: 2 })).outcome).toBe('ok');
+      const [first, second] = await Promise.all([nodeA.join('g', name, bob, noPassword), nodeB.join('g', name, cat, noPassword)]);
+      expect([first.outcome, second.outcome].sort(), `round ${round}`).toEqual(['full', 'ok']);
+      const lobby = await nodeB.find('g', name);
+      expect(lobby?.members.map((member) => member.username)).toEqual(['ann', first.outcome === 'ok' ? 'bob' : 'cat']);
+      // Everyone out again (the lobby goes with its last member), for the next round.
+      for (const each of [ann, bob, cat]) await (round % 2 ? nodeA : nodeB).leave('g', each.instance_id);
+      expect(await nodeA.find('g', name)).toBeNull();
+    }
   });
 });
