@@ -117,6 +117,7 @@ describe.each(backends)('$name', (backend) => {
   it('join with a password: checked outside, every rule decided again after the check', async () => {
     const hash = await hashPassword('pw');
     await store.create('g', 'room', ann, { ...open, maxPlayers: 2, password: hash });
+    expect((await store.find('g', 'room'))?.settings.password).toEqual(hash);
     expect((await store.join('g', 'room', bob, (stored) => verifyPassword('wrong', stored))).outcome).toBe('password');
     // Two joins racing for the last seat: both pass the check, only the first to finish gets in.
     const [first, second] = await Promise.all([
@@ -210,6 +211,25 @@ describe.each(backends)('$name', (backend) => {
     expect((await store.setRelay('g', 'wide', relay, true))?.settings.relayEnabled).toBe(true);
     await store.leave('g', bob.instance_id);
     expect(await store.setRelay('g', 'wide', relay, true)).toBeNull();
+  });
+
+  it('keeps names and users as given: unicode, quotes, braces and glob characters, an optional pubkey', async () => {
+    const game = 'odd}:players{*?[x]\\';
+    const odd: User = { instance_id: 'id-ödd', user_id: 'u"1', username: 'Zoë 🎮 "quoted" \\', pubkey: 'pk/+=' };
+    expect(await store.addPlayer(game, odd)).toBe('ok');
+    expect(await store.usernameTaken(game, odd.username)).toBe(true);
+    const created = await store.create(game, 'lobby 🎲 {*}', odd, { ...open, maxPlayers: 7 });
+    expect(created.outcome === 'ok' && created.lobby).toEqual({
+      game,
+      name: 'lobby 🎲 {*}',
+      host: odd,
+      members: [odd],
+      settings: { ...open, maxPlayers: 7 },
+      relay: null,
+    });
+    expect(await store.list(game)).toEqual(['lobby 🎲 {*}']);
+    expect(await store.players(game)).toEqual([odd]);
+    expect(await store.games()).toEqual(['g', game].sort());
   });
 
   it('forgets a game once it has no players and no lobbies', async () => {
