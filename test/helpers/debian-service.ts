@@ -95,7 +95,14 @@ export async function startService(spec: ServiceSpec): Promise<Service> {
   child.once('exit', (code, signal) => (exit = `${spec.label} exited (${signal ?? code}): ${lastWords()}`));
   child.once('error', (error) => (exit = `${spec.label} did not start: ${error.message}`));
 
+  // A test process that ends without stop() (a crash, a failing hook) takes its server and folder with it.
+  const orphaned = () => {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', orphaned);
   const stop = async (): Promise<void> => {
+    process.off('exit', orphaned);
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       child.kill('SIGTERM');

@@ -49,8 +49,11 @@ function redisBackend(): Backend & { client(): Redis } {
       return new RedisStore(main!, 'test:');
     },
     async stop() {
-      await Promise.all(clients.splice(0).map((each) => each.quit()));
-      await server?.stop();
+      try {
+        await Promise.all(clients.splice(0).map((each) => each.quit()));
+      } finally {
+        await server?.stop();
+      }
     },
   };
 }
