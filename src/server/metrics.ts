@@ -44,18 +44,31 @@ export interface ServerMetrics {
 /** The default node id: unique per process on a host, readable in a dashboard. */
 export const defaultNodeId = (): string => `${hostname()}-${process.pid}`;
 
+let processRegistry: Registry | undefined;
+
+/**
+ * prom-client's default metrics: process CPU, memory, handles, GC, and nodejs_eventloop_lag_* (event-loop
+ * delay). They describe the process, so they are made once per process and shared by its servers' registries:
+ * the event-loop monitor they start cannot be stopped, and one per server would outlive every closed server.
+ */
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
 export function serverMetrics(nodeId: string, sources: MetricSources): ServerMetrics {
-  const registry = new Registry();
-  registry.setDefaultLabels({ node: nodeId });
-  // Process CPU, memory, handles, GC, and nodejs_eventloop_lag_* (event-loop delay).
-  collectDefaultMetrics({ register: registry });
+  /** This server's own metrics; merged with the process metrics at the end. */
+  const own = new Registry();
   const tally: Tallies = { signals: 0, rejected: { rate_limited: 0, invalid: 0, busy: 0, violation: 0 }, resumes: 0, resumesRefused: 0 };
 
   const level = (name: string, help: string, read: () => number) =>
     new Gauge({
       name,
       help,
-      registers: [registry],
+      registers: [own],
       collect() {
         this.set(read());
       },
@@ -68,7 +81,7 @@ export function serverMetrics(nodeId: string, sources: MetricSources): ServerMet
   new Gauge({
     name: 'cl5_lobbies',
     help: 'Lobbies in the store (with a shared store, the total across nodes). NaN when the store does not answer.',
-    registers: [registry],
+    registers: [own],
     async collect() {
       // An unreachable store reads NaN rather than a stale or a false 0 (/readyz says why).
       this.set(await sources.lobbies().catch(() => Number.NaN));
@@ -81,7 +94,7 @@ export function serverMetrics(nodeId: string, sources: MetricSources): ServerMet
     return new Counter({
       name,
       help,
-      registers: [registry],
+      registers: [own],
       collect() {
         const now = read();
         this.inc(now - reported);
@@ -97,11 +110,14 @@ export function serverMetrics(nodeId: string, sources: MetricSources): ServerMet
     name: 'cl5_rejected_packets_total',
     help: 'Packets refused at the edge, by reason: rate_limited, invalid (failed validation, binary), busy (backlog full), violation (connection closed: too big or rate limit exceeded repeatedly).',
     labelNames: ['reason'],
-    registers: [registry],
+    registers: [own],
     collect() {
       for (const reason of REJECT_REASONS) this.inc({ reason }, tally.rejected[reason] - rejectedReported[reason]);
       rejectedReported = { ...tally.rejected };
     },
   });
+  const registry = Registry.merge([own, processMetrics()]);
+  // Applied when the registry renders, so the shared process metrics get this server's label too.
+  registry.setDefaultLabels({ node: nodeId });
   return { registry, tally, nodeId };
 }
