@@ -1,5 +1,6 @@
 // What every handler needs: the store, this node's connections, the log, and the optional pluggable services.
 import type { Logger } from './log.js';
+import type { Tallies } from './metrics.js';
 import type { Player } from './player.js';
 import type { Seats } from './seats.js';
 import type { LobbyStore } from './store.js';
@@ -44,6 +45,8 @@ export interface RelayProvider {
   memberLeft?(lobby: RelayLobby, instanceId: string): void;
   /** The lobby is gone: stop its relay peer. */
   destroy(lobby: RelayLobby): void;
+  /** WebRTC links its relay peers hold to members (GET /metrics). */
+  links?(): number;
 }
 
 export interface ServerContext {
@@ -53,6 +56,8 @@ export interface ServerContext {
   /** The relay peers running on this node, by lobbyKey(). */
   relays: Map<string, RelayLobby>;
   log: Logger;
+  /** Event tallies for GET /metrics (metrics.ts): bumped where the events happen. */
+  tally: Tallies;
   /** Seats held for players whose connection dropped (RESUME). */
   seats: Seats;
   /**

@@ -46,23 +46,29 @@ export function dispatch(ctx: ServerContext, player: Player, data: Buffer, isBin
   // Frames still buffered after we started closing (violation, shutdown) are not acted upon.
   if (!player.open) return;
   if (data.length > MAX_FRAME_BYTES) {
+    ctx.tally.rejected.violation += 1;
     ctx.log('warn', 'violation.size', { player: player.id, address: player.address, bytes: data.length });
     player.violation(`frame too large: ${data.length} bytes (limit ${MAX_FRAME_BYTES})`, VIOLATION_TOO_BIG);
     return;
   }
   const verdict = player.limiter.take();
   if (verdict === 'violation') {
+    ctx.tally.rejected.violation += 1;
     ctx.log('warn', 'violation.rate', { player: player.id, address: player.address });
     player.violation('too many packets: rate limit exceeded repeatedly', VIOLATION_POLICY);
     return;
   }
   const text = isBinary ? '' : data.toString('utf8');
   if (verdict === 'limited') {
+    ctx.tally.rejected.rate_limited += 1;
     // Not decoded: a flood costs us as little as possible. The listener is kept for correlation.
     const request = { ctx, player, payload: undefined, listener: salvageEnvelope(text).listener } as Request<ClientOpcode>;
     return void player.serial(() => warn(request, Warning.rateLimited));
   }
-  if (isBinary) return void player.serial(() => player.send('WARNING', 'binary frames are not supported: send JSON text'));
+  if (isBinary) {
+    ctx.tally.rejected.invalid += 1;
+    return void player.serial(() => player.send('WARNING', 'binary frames are not supported: send JSON text'));
+  }
 
   let packet: ClientPacket & { bare: boolean };
   try {
@@ -70,6 +76,7 @@ export function dispatch(ctx: ServerContext, player: Player, data: Buffer, isBin
   } catch (error) {
     // Only ProtocolErrors are expected; anything else is still the client's bad packet, never a crash.
     if (!(error instanceof ProtocolError)) ctx.log('warn', 'decode.failed', { player: player.id, error: String(error) });
+    ctx.tally.rejected.invalid += 1;
     const reason = error instanceof ProtocolError ? error.message : 'packet could not be read';
     return void player.serial(() => refuse(ctx, player, text, reason));
   }
@@ -81,7 +88,9 @@ export function dispatch(ctx: ServerContext, player: Player, data: Buffer, isBin
     listener: packet.listener,
     frame: packet.bare && packet.listener === undefined ? text : undefined,
   } as Request<ClientOpcode>;
-  if (!player.serial(() => handle(packet.opcode, request))) warn(request, BUSY);
+  if (player.serial(() => handle(packet.opcode, request))) return;
+  ctx.tally.rejected.busy += 1;
+  warn(request, BUSY);
 }
 
 const BUSY = 'server busy with your earlier requests: slow down';

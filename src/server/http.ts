@@ -1,8 +1,10 @@
-// The HTTP side of the server: status page, health check, and the built extension with CORS
-// so TurboWarp (another origin) can load it as a custom extension URL.
+// The HTTP side of the server: status page, liveness (/healthz), readiness (/readyz), Prometheus
+// metrics (/metrics), and the built extension with CORS so TurboWarp (another origin) can load it as a
+// custom extension URL.
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Registry } from 'prom-client';
 import { VERSION } from '../protocol/index.js';
 import type { Logger } from './log.js';
 import type { LobbyStore } from './store.js';
@@ -54,6 +56,30 @@ export interface HttpOptions {
   extensionFile: string;
   startedAt: number;
   log?: Logger;
+  /** Served at /metrics. */
+  metrics: Registry;
+  /** False once the server stopped accepting connections (closing): /readyz answers 503. */
+  accepting: () => boolean;
+}
+
+/** How long /readyz waits for the store before calling it unreachable. */
+export const READY_TIMEOUT_MS = 2000;
+
+/** Null when ready, else why not. */
+async function notReady(store: LobbyStore, accepting: () => boolean): Promise<string | null> {
+  if (!accepting()) return 'not accepting connections: shutting down';
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([store.ping(), late]);
+    return null;
+  } catch (error) {
+    return `store unreachable: ${error instanceof Error ? error.message : String(error)}`;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** The extension file with a validator, so browsers revalidate cheaply (304) instead of refetching. */
@@ -67,7 +93,7 @@ async function loadExtension(file: string): Promise<{ body: Buffer; etag: string
   }
 }
 
-export function httpHandler({ store, extensionFile, startedAt, log }: HttpOptions) {
+export function httpHandler({ store, extensionFile, startedAt, log, metrics, accepting }: HttpOptions) {
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const send = (code: number, type: string, body: string | Buffer, headers: Record<string, string> = {}) => {
@@ -101,6 +127,13 @@ export function httpHandler({ store, extensionFile, startedAt, log }: HttpOption
           { 'Cache-Control': 'no-store' },
         );
       }
+      case '/readyz': {
+        const reason = await notReady(store, accepting);
+        const body = JSON.stringify(reason === null ? { ready: true } : { ready: false, reason });
+        return send(reason === null ? 200 : 503, 'application/json', body, { 'Cache-Control': 'no-store' });
+      }
+      case '/metrics':
+        return send(200, metrics.contentType, await metrics.metrics(), { 'Cache-Control': 'no-store' });
       case EXTENSION_PATH: {
         const file = await loadExtension(extensionFile);
         if (!file) return send(404, 'text/plain', 'extension not built: run npm run build', { 'Access-Control-Allow-Origin': '*' });

@@ -251,4 +251,7 @@ export class MemoryStore implements LobbyStore {
   async seatHeld(_game: string, instanceId: string): Promise<boolean> {
     return this.held.has(instanceId);
   }
+
+  /** In this process: it always answers. */
+  async ping(): Promise<void> {}
 }

@@ -179,6 +179,15 @@ export class RedisStore implements LobbyStore {
   async seatHeld(game: string, instanceId: string): Promise<boolean> {
     return (await this.redis.sismember(this.key(game, 'held'), instanceId)) === 1;
   }
+
+  /**
+   * A PING. While the connection is down ioredis would queue the command until it is back, so a
+   * client that is not ready fails at once, with its state as the reason.
+   */
+  async ping(): Promise<void> {
+    if (this.redis.status !== 'ready') throw new Error(`redis connection is ${this.redis.status}`);
+    await this.redis.ping();
+  }
 }
 
 /** A resume token: 192 random bits, as MemoryStore makes them. */

@@ -26,6 +26,11 @@ export class Seats {
     return this.options.graceMs > 0;
   }
 
+  /** Seats held right now (GET /metrics). */
+  get held(): number {
+    return this.timers.size;
+  }
+
   get graceMs(): number {
     return this.options.graceMs;
   }

@@ -11,6 +11,7 @@ import { dispatch } from './dispatch.js';
 import { httpHandler } from './http.js';
 import { jsonLogger, type Logger } from './log.js';
 import { leaveLobby } from './membership.js';
+import { defaultNodeId, serverMetrics, type ServerMetrics } from './metrics.js';
 import { MemoryStore } from './memory-store.js';
 import { Player } from './player.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
@@ -36,6 +37,8 @@ export interface ServerOptions {
   resumeGraceMs?: number;
   /** TURN service whose short-lived credentials each player gets in INIT_OK (src/server/turn.ts). */
   turn?: TurnOptions;
+  /** This server's `node` label in GET /metrics (default: hostname-pid). */
+  nodeId?: string;
 }
 
 /** Closes by which a client leaves on purpose (normal, going away, a close frame without a code): its seat is released at once. */
@@ -49,6 +52,8 @@ export interface RunningServer {
   port: number;
   /** Players, lobbies and held seats (plain data: commands and queries). */
   store: LobbyStore;
+  /** What GET /metrics serves: this server's own prom-client Registry. */
+  metrics: ServerMetrics;
   /** This node's players of a game, connected or with a held seat (tests tap their sockets). */
   connections(game: string): Player[];
   /** Closes every socket (1001) and stops listening. */
@@ -125,11 +130,25 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     // The old connection may still look open here (the drop not noticed yet): it is cut, and its close ignored.
     if (old !== held.socket) old.terminate();
   };
+  const relays: ServerContext['relays'] = new Map();
+  const metrics = serverMetrics(options.nodeId ?? defaultNodeId(), {
+    connections: () => players.size,
+    players: () => byId.size - seats.held,
+    held: () => seats.held,
+    lobbies: async () => {
+      let count = 0;
+      for (const game of await store.games()) count += (await store.lobbies(game)).length;
+      return count;
+    },
+    relayPeers: () => relays.size,
+    relayLinks: () => options.relay?.links?.() ?? 0,
+  });
   const ctx: ServerContext = {
     store,
     players: byId,
-    relays: new Map(),
+    relays,
     log,
+    tally: metrics.tally,
     seats,
     adopt,
     tokenVerifier: options.tokenVerifier,
@@ -143,6 +162,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     ...options.rateLimit,
   };
   const allowed = new Set(options.allowedOrigins ?? []);
+  let closing: Promise<void> | null = null;
 
   const http: Server = createServer(
     httpHandler({
@@ -150,6 +170,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       extensionFile: options.extensionFile ?? path.join(findRepoRoot(), 'dist/cloudlink5.js'),
       startedAt: Date.now(),
       log,
+      metrics: metrics.registry,
+      accepting: () => closing === null && http.listening,
     }),
   );
   // perMessageDeflate must stay off: outbox.ts writes raw uncompressed frames to ws's socket.
@@ -229,12 +251,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const hostForUrl = host.includes(':') ? `[${host}]` : host;
   log('info', 'server.listening', { host, port, ...(options.turn ? { turn: options.turn.urls } : {}) });
 
-  let closing: Promise<void> | null = null;
   return {
     url: `http://${hostForUrl}:${port}`,
     wsUrl: `ws://${hostForUrl}:${port}/`,
     port,
     store,
+    metrics,
     connections: (game) => [...byId.values()].filter((player) => player.game === game),
     close() {
       closing ??= (async () => {

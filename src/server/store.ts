@@ -141,6 +141,11 @@ export interface LobbyStore {
   resumeSeat(game: string, token: string): Promise<Resumed | null>;
   /** Whether the player's seat is held. */
   seatHeld(game: string, instanceId: string): Promise<boolean>;
+
+  // ---- operations ----
+
+  /** Resolves when the store answers (GET /readyz); rejects with the reason when it does not. */
+  ping(): Promise<void>;
 }
 
 /** The LobbyInfo a FIND_ACK carries. */

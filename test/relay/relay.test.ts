@@ -86,9 +86,15 @@ afterAll(async () => {
 });
 
 describe('relay lobby', () => {
-  it('keeps one data link per player, to the relay', () => {
+  it('keeps one data link per player, to the relay (and GET /metrics counts them)', async () => {
     const [peer] = relay.peers.values();
     expect(peer!.memberLinks).toBe(5);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const node = server.metrics.nodeId;
+    expect(metrics).toContain(`cl5_relay_peers{node="${node}"} 1\n`);
+    expect(metrics).toContain(`cl5_relay_links{node="${node}"} 5\n`);
+    // Every link to the relay was negotiated through the server: at least an offer each.
+    expect(Number(metrics.match(/^cl5_signals_relayed_total\{[^}]*\} (\d+)$/m)?.[1])).toBeGreaterThanOrEqual(5);
     for (const p of players) {
       const mesh = p.client.mesh!;
       expect(mesh.link(mesh.relayId!)?.connected).toBe(true);

@@ -69,6 +69,7 @@ export const resume: Handler<'RESUME'> = async (request) => {
   if (!player.open) return void (held && ctx.seats.release(held, 'the resuming connection closed'));
   const missed = held?.missedAfter(payload.received);
   if (!held?.user || !missed) {
+    ctx.tally.resumesRefused += 1;
     ctx.log('info', 'player.resume_refused', { game: player.game, address: player.address, gap: !!held });
     // Resuming with a gap would be worse than starting again: the lobby state would silently differ.
     if (held) ctx.seats.release(held, 'missed more than the server keeps while away');
@@ -78,6 +79,7 @@ export const resume: Handler<'RESUME'> = async (request) => {
   const ok = withToken({ instance_id, user_id, username }, claimed!.token);
   const listener = request.listener === undefined ? {} : { listener: request.listener };
   ctx.adopt(player, held, encodePacket({ opcode: 'RESUME_OK', payload: ok, ...listener }), missed);
+  ctx.tally.resumes += 1;
   ctx.log('info', 'player.resume', { game: held.game, player: instance_id, missed: missed.length });
 };
 

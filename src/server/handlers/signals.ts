@@ -15,9 +15,11 @@ export const relaySignal =
     if (relay?.user && ctx.relay && recipient === relay.user.instance_id) {
       // The relay carries data only (§5): a voice renegotiation must not reach (and reset) the member's relay link.
       if (payload.type === SIGNAL_VOICE) return warn(request, Warning.voiceNotRelayed);
+      ctx.tally.signals += 1;
       return ctx.relay.signal(relay, player.user!, opcode, payload);
     }
     const target = ctx.players.get(recipient);
     if (!target || target === player || target.lobby !== lobby || target.game !== player.game) return warn(request, Warning.peerInvalid);
+    ctx.tally.signals += 1;
     target.relay(opcode, payload, player, frame);
   };

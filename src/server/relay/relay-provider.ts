@@ -33,5 +33,10 @@ export function webRtcRelay(options: RelayPeerOptions): WebRtcRelayProvider {
       peers.get(lobby)?.destroy();
       peers.delete(lobby);
     },
+    links(): number {
+      let links = 0;
+      for (const peer of peers.values()) links += peer.memberLinks;
+      return links;
+    },
   };
 }
