@@ -922,6 +922,11 @@ function webRtcRelay(options2) {
     destroy(lobby) {
       peers.get(lobby)?.destroy();
       peers.delete(lobby);
+    },
+    links() {
+      let links = 0;
+      for (const peer of peers.values()) links += peer.memberLinks;
+      return links;
     }
   };
 }
@@ -1014,6 +1019,7 @@ var resume = async (request) => {
   if (!player.open) return void (held && ctx.seats.release(held, "the resuming connection closed"));
   const missed = held?.missedAfter(payload.received);
   if (!held?.user || !missed) {
+    ctx.tally.resumesRefused += 1;
     ctx.log("info", "player.resume_refused", { game: player.game, address: player.address, gap: !!held });
     if (held) ctx.seats.release(held, "missed more than the server keeps while away");
     return warn(request, Warning.sessionExpired);
@@ -1022,6 +1028,7 @@ var resume = async (request) => {
   const ok = withToken({ instance_id, user_id, username: username2 }, claimed.token);
   const listener2 = request.listener === void 0 ? {} : { listener: request.listener };
   ctx.adopt(player, held, encodePacket({ opcode: "RESUME_OK", payload: ok, ...listener2 }), missed);
+  ctx.tally.resumes += 1;
   ctx.log("info", "player.resume", { game: held.game, player: instance_id, missed: missed.length });
 };
 var withToken = (session2, token) => token === void 0 ? session2 : { ...session2, resume_token: token };
@@ -1345,10 +1352,12 @@ var relaySignal = (opcode) => (request) => {
   const relay = ctx.relays.size === 0 ? void 0 : ctx.relays.get(lobbyKey(player.game, lobby));
   if (relay?.user && ctx.relay && recipient2 === relay.user.instance_id) {
     if (payload.type === SIGNAL_VOICE) return warn(request, Warning.voiceNotRelayed);
+    ctx.tally.signals += 1;
     return ctx.relay.signal(relay, player.user, opcode, payload);
   }
   const target = ctx.players.get(recipient2);
   if (!target || target === player || target.lobby !== lobby || target.game !== player.game) return warn(request, Warning.peerInvalid);
+  ctx.tally.signals += 1;
   target.relay(opcode, payload, player, frame);
 };
 
@@ -1374,27 +1383,34 @@ var VIOLATION_TOO_BIG = 1009;
 function dispatch(ctx, player, data, isBinary) {
   if (!player.open) return;
   if (data.length > MAX_FRAME_BYTES) {
+    ctx.tally.rejected.violation += 1;
     ctx.log("warn", "violation.size", { player: player.id, address: player.address, bytes: data.length });
     player.violation(`frame too large: ${data.length} bytes (limit ${MAX_FRAME_BYTES})`, VIOLATION_TOO_BIG);
     return;
   }
   const verdict = player.limiter.take();
   if (verdict === "violation") {
+    ctx.tally.rejected.violation += 1;
     ctx.log("warn", "violation.rate", { player: player.id, address: player.address });
     player.violation("too many packets: rate limit exceeded repeatedly", VIOLATION_POLICY);
     return;
   }
   const text = isBinary ? "" : data.toString("utf8");
   if (verdict === "limited") {
+    ctx.tally.rejected.rate_limited += 1;
     const request2 = { ctx, player, payload: void 0, listener: salvageEnvelope(text).listener };
     return void player.serial(() => warn(request2, Warning.rateLimited));
   }
-  if (isBinary) return void player.serial(() => player.send("WARNING", "binary frames are not supported: send JSON text"));
+  if (isBinary) {
+    ctx.tally.rejected.invalid += 1;
+    return void player.serial(() => player.send("WARNING", "binary frames are not supported: send JSON text"));
+  }
   let packet;
   try {
     packet = decodeClientPacket(text);
   } catch (error) {
     if (!(error instanceof ProtocolError)) ctx.log("warn", "decode.failed", { player: player.id, error: String(error) });
+    ctx.tally.rejected.invalid += 1;
     const reason = error instanceof ProtocolError ? error.message : "packet could not be read";
     return void player.serial(() => refuse(ctx, player, text, reason));
   }
@@ -1406,7 +1422,9 @@ function dispatch(ctx, player, data, isBinary) {
     listener: packet.listener,
     frame: packet.bare && packet.listener === void 0 ? text : void 0
   };
-  if (!player.serial(() => handle(packet.opcode, request))) warn(request, BUSY);
+  if (player.serial(() => handle(packet.opcode, request))) return;
+  ctx.tally.rejected.busy += 1;
+  warn(request, BUSY);
 }
 var BUSY = "server busy with your earlier requests: slow down";
 function refuse(ctx, player, text, reason) {
@@ -1465,6 +1483,22 @@ function statusPage(games, extensionUrl) {
 <body><h1>CloudLink 5 server</h1><p>Version ${VERSION}. Extension URL for TurboWarp (load it unsandboxed): <code>${escapeHtml(extensionUrl)}</code></p>
 <table><tr><th>game (ugi)</th><th>players</th><th>lobbies</th></tr>${rows || '<tr><td colspan="3">nobody connected</td></tr>'}</table></body></html>`;
 }
+var READY_TIMEOUT_MS = 2e3;
+async function notReady(store, accepting) {
+  if (!accepting()) return "not accepting connections: shutting down";
+  let timer;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([store.ping(), late]);
+    return null;
+  } catch (error) {
+    return `store unreachable: ${error instanceof Error ? error.message : String(error)}`;
+  } finally {
+    clearTimeout(timer);
+  }
+}
 async function loadExtension(file) {
   try {
     const [body, info] = await Promise.all([readFile(file), stat(file)]);
@@ -1474,7 +1508,7 @@ async function loadExtension(file) {
     return null;
   }
 }
-function httpHandler({ store, extensionFile, startedAt, log: log2 }) {
+function httpHandler({ store, extensionFile, startedAt, log: log2, metrics, accepting }) {
   const handle2 = async (req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     const send = (code, type, body, headers = {}) => {
@@ -1507,6 +1541,13 @@ function httpHandler({ store, extensionFile, startedAt, log: log2 }) {
           { "Cache-Control": "no-store" }
         );
       }
+      case "/readyz": {
+        const reason = await notReady(store, accepting);
+        const body = JSON.stringify(reason === null ? { ready: true } : { ready: false, reason });
+        return send(reason === null ? 200 : 503, "application/json", body, { "Cache-Control": "no-store" });
+      }
+      case "/metrics":
+        return send(200, metrics.contentType, await metrics.metrics(), { "Cache-Control": "no-store" });
       case EXTENSION_PATH: {
         const file = await loadExtension(extensionFile);
         if (!file) return send(404, "text/plain", "extension not built: run npm run build", { "Access-Control-Allow-Origin": "*" });
@@ -1534,6 +1575,75 @@ function httpHandler({ store, extensionFile, startedAt, log: log2 }) {
       res.end("internal error");
     });
   };
+}
+
+// src/server/metrics.ts
+import { hostname } from "node:os";
+import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
+var REJECT_REASONS = ["rate_limited", "invalid", "busy", "violation"];
+var defaultNodeId = () => `${hostname()}-${process.pid}`;
+var processRegistry;
+function processMetrics() {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+function serverMetrics(nodeId, sources) {
+  const own = new Registry();
+  const tally = { signals: 0, rejected: { rate_limited: 0, invalid: 0, busy: 0, violation: 0 }, resumes: 0, resumesRefused: 0 };
+  const level = (name, help, read) => new Gauge({
+    name,
+    help,
+    registers: [own],
+    collect() {
+      this.set(read());
+    }
+  });
+  level("cl5_connections", "Open WebSocket connections (initialized or not).", sources.connections);
+  level("cl5_players", "Initialized players connected to this node.", sources.players);
+  level("cl5_players_held", "Players whose connection dropped, their seat held for RESUME.", sources.held);
+  level("cl5_relay_peers", "Relay peers running on this node.", sources.relayPeers);
+  level("cl5_relay_links", "WebRTC links between this node's relay peers and lobby members.", sources.relayLinks);
+  new Gauge({
+    name: "cl5_lobbies",
+    help: "Lobbies in the store (with a shared store, the total across nodes). NaN when the store does not answer.",
+    registers: [own],
+    async collect() {
+      this.set(await sources.lobbies().catch(() => Number.NaN));
+    }
+  });
+  const counter = (name, help, read) => {
+    let reported = 0;
+    return new Counter({
+      name,
+      help,
+      registers: [own],
+      collect() {
+        const now = read();
+        this.inc(now - reported);
+        reported = now;
+      }
+    });
+  };
+  counter("cl5_signals_relayed_total", "WebRTC signals (MAKE_OFFER, MAKE_ANSWER, ICE) relayed to a peer or relay peer.", () => tally.signals);
+  counter("cl5_resumes_total", "Seats taken back with RESUME.", () => tally.resumes);
+  counter("cl5_resumes_refused_total", "RESUMEs refused (unknown, used or expired token, or too much missed).", () => tally.resumesRefused);
+  let rejectedReported = { ...tally.rejected };
+  new Counter({
+    name: "cl5_rejected_packets_total",
+    help: "Packets refused at the edge, by reason: rate_limited, invalid (failed validation, binary), busy (backlog full), violation (connection closed: too big or rate limit exceeded repeatedly).",
+    labelNames: ["reason"],
+    registers: [own],
+    collect() {
+      for (const reason of REJECT_REASONS) this.inc({ reason }, tally.rejected[reason] - rejectedReported[reason]);
+      rejectedReported = { ...tally.rejected };
+    }
+  });
+  const registry = Registry.merge([own, processMetrics()]);
+  registry.setDefaultLabels({ node: nodeId });
+  return { registry, tally, nodeId };
 }
 
 // src/server/memory-store.ts
@@ -1732,6 +1842,9 @@ var MemoryStore = class {
   }
   async seatHeld(_game, instanceId2) {
     return this.held.has(instanceId2);
+  }
+  /** In this process: it always answers. */
+  async ping() {
   }
 };
 
@@ -2004,6 +2117,10 @@ var Seats = class {
   get enabled() {
     return this.options.graceMs > 0;
   }
+  /** Seats held right now (GET /metrics). */
+  get held() {
+    return this.timers.size;
+  }
   get graceMs() {
     return this.options.graceMs;
   }
@@ -2109,11 +2226,25 @@ async function startServer(options2 = {}) {
     players.add(held);
     if (old !== held.socket) old.terminate();
   };
+  const relays = /* @__PURE__ */ new Map();
+  const metrics = serverMetrics(options2.nodeId ?? defaultNodeId(), {
+    connections: () => players.size,
+    players: () => byId.size - seats.held,
+    held: () => seats.held,
+    lobbies: async () => {
+      let count2 = 0;
+      for (const game of await store.games()) count2 += (await store.lobbies(game)).length;
+      return count2;
+    },
+    relayPeers: () => relays.size,
+    relayLinks: () => options2.relay?.links?.() ?? 0
+  });
   const ctx = {
     store,
     players: byId,
-    relays: /* @__PURE__ */ new Map(),
+    relays,
     log: log2,
+    tally: metrics.tally,
     seats,
     adopt,
     tokenVerifier: options2.tokenVerifier,
@@ -2127,12 +2258,15 @@ async function startServer(options2 = {}) {
     ...options2.rateLimit
   };
   const allowed = new Set(options2.allowedOrigins ?? []);
+  let closing = null;
   const http = createServer(
     httpHandler({
       store,
       extensionFile: options2.extensionFile ?? path.join(findRepoRoot(), "dist/cloudlink5.js"),
       startedAt: Date.now(),
-      log: log2
+      log: log2,
+      metrics: metrics.registry,
+      accepting: () => closing === null && http.listening
     })
   );
   const wss = new WebSocketServer({ noServer: true, maxPayload: WS_HARD_LIMIT, perMessageDeflate: false, clientTracking: false });
@@ -2199,12 +2333,12 @@ async function startServer(options2 = {}) {
   const host = options2.host ?? "127.0.0.1";
   const hostForUrl = host.includes(":") ? `[${host}]` : host;
   log2("info", "server.listening", { host, port: port2, ...options2.turn ? { turn: options2.turn.urls } : {} });
-  let closing = null;
   return {
     url: `http://${hostForUrl}:${port2}`,
     wsUrl: `ws://${hostForUrl}:${port2}/`,
     port: port2,
     store,
+    metrics,
     connections: (game) => [...byId.values()].filter((player) => player.game === game),
     close() {
       closing ??= (async () => {
