@@ -959,8 +959,9 @@ function checkTurnOptions(turn2) {
 }
 
 // src/server/handlers/request.ts
+var replyFields = (request) => request.listener === void 0 ? {} : { listener: request.listener };
 function reply(request, opcode, payload) {
-  request.player.send(opcode, payload, request.listener === void 0 ? {} : { listener: request.listener });
+  request.player.send(opcode, payload, replyFields(request));
 }
 function warn(request, text) {
   reply(request, "WARNING", text);
@@ -1026,8 +1027,7 @@ var resume = async (request) => {
   }
   const { instance_id, user_id, username: username2 } = held.user;
   const ok = withToken({ instance_id, user_id, username: username2 }, claimed.token);
-  const listener2 = request.listener === void 0 ? {} : { listener: request.listener };
-  ctx.adopt(player, held, encodePacket({ opcode: "RESUME_OK", payload: ok, ...listener2 }), missed);
+  ctx.adopt(player, held, encodePacket({ opcode: "RESUME_OK", payload: ok, ...replyFields(request) }), missed);
   ctx.tally.resumes += 1;
   ctx.log("info", "player.resume", { game: held.game, player: instance_id, missed: missed.length });
 };
@@ -2148,9 +2148,8 @@ var Seats = class {
     this.timers.delete(player);
     return { player, token: resumed.token };
   }
-  /** A seat that cannot be resumed after all (it missed more than was kept): released now. */
+  /** A seat that cannot be resumed after all (it missed more than was kept): released now (release forgets its timer). */
   release(player, why) {
-    this.forget(player);
     this.options.release(player, why);
   }
   /** The player left for good: no timer is left behind (its token goes with it from the store). */

@@ -62,9 +62,8 @@ export class Seats {
     return { player, token: resumed.token };
   }
 
-  /** A seat that cannot be resumed after all (it missed more than was kept): released now. */
+  /** A seat that cannot be resumed after all (it missed more than was kept): released now (release forgets its timer). */
   release(player: Player, why: string): void {
-    this.forget(player);
     this.options.release(player, why);
   }
 

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { encodePacket, Warning } from '../../protocol/index.js';
 import { turnCredentials } from '../turn.js';
-import { reply, warn, type Handler } from './request.js';
+import { reply, replyFields, warn, type Handler } from './request.js';
 
 export const init: Handler<'INIT'> = async (request) => {
   const { ctx, player, payload } = request;
@@ -77,8 +77,7 @@ export const resume: Handler<'RESUME'> = async (request) => {
   }
   const { instance_id, user_id, username } = held.user;
   const ok = withToken({ instance_id, user_id, username }, claimed!.token);
-  const listener = request.listener === undefined ? {} : { listener: request.listener };
-  ctx.adopt(player, held, encodePacket({ opcode: 'RESUME_OK', payload: ok, ...listener }), missed);
+  ctx.adopt(player, held, encodePacket({ opcode: 'RESUME_OK', payload: ok, ...replyFields(request) }), missed);
   ctx.tally.resumes += 1;
   ctx.log('info', 'player.resume', { game: held.game, player: instance_id, missed: missed.length });
 };

@@ -13,8 +13,11 @@ export interface Request<K extends ClientOpcode> {
   frame?: string;
 }
 
+/** The fields that make a packet the reply to `request`: its listener, when it had one. */
+export const replyFields = (request: Request<ClientOpcode>): { listener?: string } => (request.listener === undefined ? {} : { listener: request.listener });
+
 export function reply<K extends ServerOpcode>(request: Request<ClientOpcode>, opcode: K, payload: ServerPayloads[K]): void {
-  request.player.send(opcode, payload, request.listener === undefined ? {} : { listener: request.listener });
+  request.player.send(opcode, payload, replyFields(request));
 }
 
 export function warn(request: Request<ClientOpcode>, text: string): void {
