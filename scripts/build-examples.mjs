@@ -12,6 +12,7 @@
 // The sources are TypeScript: esbuild bundles each one (with the CloudLink 5 blocks, whose shapes
 // the builder checks every block against) into node_modules/.cache/cl5-examples/ and runs it.
 import * as esbuild from 'esbuild';
+import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve, dirname, basename } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -37,7 +38,8 @@ const names = readdirSync(sourcesDir)
   .sort();
 
 // One entry that imports every source plus the builder, so the blocks' shapes are read once.
-const cache = join(root, 'node_modules/.cache/cl5-examples');
+// One folder per checkout (git worktrees may share node_modules through a symlink).
+const cache = join(root, 'node_modules/.cache/cl5-examples', createHash('sha1').update(root).digest('hex').slice(0, 12));
 mkdirSync(cache, { recursive: true });
 const entry = join(cache, 'entry.ts');
 writeFileSync(

@@ -3,12 +3,15 @@
 // its own `import.meta.url`, so paths it resolves from its own place (the browser harness's page
 // files, the packaged Chromium) still point into the source tree, not into the cache.
 import * as esbuild from 'esbuild';
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const cacheDir = path.join(root, 'node_modules/.cache/cl5-bench');
+// One folder per checkout: git worktrees share node_modules through a symlink, and must not
+// overwrite each other's bundles. It stays under node_modules so the bundles' bare imports resolve.
+const cacheDir = path.join(root, 'node_modules/.cache/cl5-bench', createHash('sha1').update(root).digest('hex').slice(0, 12));
 
 /** importTs('src/client/index.ts') → the module's exports. */
 export async function importTs(entry) {
