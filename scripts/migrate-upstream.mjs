@@ -1,0 +1,14 @@
+#!/usr/bin/env node
+// Converts a Scratch project made with the upstream CL5 extension (cloudlink-omega/cl5, id
+// `mikedevcl5`) to CloudLink 5, block by block; lists every block it could not convert with its
+// sprite and script. The mapping is docs/migrating.md; the code is scripts/migrate/.
+//
+//   node scripts/migrate-upstream.mjs in.sb3 out.sb3 [--url URL]
+//     --url URL  where the converted project loads CloudLink 5 from
+//                (default http://localhost:3000/cloudlink5.js, where `npm start` serves it)
+//   exit code 0: everything converted; 2: some blocks left as they were (listed); 1: an error
+import { join } from 'node:path';
+import { importTypeScript, root } from './import-typescript.mjs';
+
+const cli = await importTypeScript('migrate', `export { main } from ${JSON.stringify(join(root, 'scripts/migrate/cli.ts'))};`);
+process.exitCode = cli.main(process.argv.slice(2));
