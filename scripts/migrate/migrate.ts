@@ -5,8 +5,8 @@ import type { CloudlinkInfo } from '../../examples/lib/extension-shape.js';
 import { BlockGraph } from './block-graph.js';
 import { Step, type StepHost, Unmappable } from './step.js';
 import { TargetBlocks } from './target-blocks.js';
+import { UPSTREAM } from './upstream-blocks.js';
 import { RULES, type Rule, UPSTREAM_ID } from './upstream-rules.js';
-import upstream from './upstream-cl5-blocks.json' with { type: 'json' };
 
 export interface Finding {
   /** The sprite (or "Stage"). */
@@ -39,7 +39,7 @@ interface ProjectJson {
   extensionURLs?: Record<string, string>;
 }
 
-const TEXTS = new Map(upstream.blocks.map((b) => [`${UPSTREAM_ID}_${b.opcode}`, b.text]));
+const TEXTS = new Map(UPSTREAM.blocks.map((b) => [`${UPSTREAM_ID}_${b.opcode}`, b.text]));
 const label = (opcode: string) => TEXTS.get(opcode) ?? opcode;
 const isUpstream = (opcode: string) => opcode.startsWith(`${UPSTREAM_ID}_`) && !opcode.startsWith(`${UPSTREAM_ID}_menu_`);
 const ruleOf = (opcode: string): Rule | undefined => RULES[opcode.slice(UPSTREAM_ID.length + 1)];

@@ -3,6 +3,7 @@
 // ids, menus) are in upstream-cl5-blocks.json.
 import { EMPTY, literal, type Source } from './block-graph.js';
 import { type Step, Unmappable } from './step.js';
+import { UPSTREAM } from './upstream-blocks.js';
 
 export type Rule =
   /** Converted: `to` names the block(s) of ours it becomes; `monitor` is set when a stage monitor of it can follow. */
@@ -87,7 +88,7 @@ const setAxis = (axis: 'x' | 'y' | 'z', argName: string, change: boolean): Rule 
 
 const SESSION_SERVER = 'there is no separate session (PeerJS) server here: the CL5 server also introduces the players';
 
-export const UPSTREAM_ID = 'mikedevcl5';
+export const UPSTREAM_ID = UPSTREAM.id;
 
 export const RULES: Record<string, Rule> = {
   // ── session ──
