@@ -273,7 +273,10 @@ export class BlockGraph {
       const parent = this.get(first)?.parent;
       if (!parent || !this.get(parent)) {
         const top = this.block(first);
-        const script = `script "${this.label(top.opcode)}" (top block "${first}" at ${Math.round(top.x ?? 0)}, ${Math.round(top.y ?? 0)})`;
+        // The hat's own values tell scripts apart: when I receive [start], when [space] key pressed.
+        const values = Object.values(top.fields).map((field) => `[${String(field[0])}]`);
+        const name = [this.label(top.opcode), ...values].join(' ');
+        const script = `script "${name}" (top block "${first}" at ${Math.round(top.x ?? 0)}, ${Math.round(top.y ?? 0)})`;
         steps.unshift(index === 1 ? script : `${script} › block ${index} ${here}`);
         return steps.join(' › ');
       }

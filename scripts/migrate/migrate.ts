@@ -39,8 +39,21 @@ interface ProjectJson {
   extensionURLs?: Record<string, string>;
 }
 
-const TEXTS = new Map(UPSTREAM.blocks.map((b) => [`${UPSTREAM_ID}_${b.opcode}`, b.text]));
+/** What people see on a block, for the report: upstream's text, Scratch's for the usual hats, else the opcode. */
+const TEXTS = new Map([
+  ...UPSTREAM.blocks.map((b): [string, string] => [`${UPSTREAM_ID}_${b.opcode}`, b.text]),
+  ['event_whenflagclicked', 'when green flag clicked'],
+  ['event_whenbroadcastreceived', 'when I receive'],
+  ['event_whenkeypressed', 'when key pressed'],
+  ['event_whenthisspriteclicked', 'when this sprite clicked'],
+  ['event_whenstageclicked', 'when stage clicked'],
+  ['event_whenbackdropswitchesto', 'when backdrop switches to'],
+  ['control_start_as_clone', 'when I start as a clone'],
+  ['procedures_definition', 'define'],
+]);
 const label = (opcode: string) => TEXTS.get(opcode) ?? opcode;
+/** The settings a "create connection, then connect" takes into its "connect". */
+const BUILDER_SETTINGS = new Set(['set_game_server', 'auth_with_name'].map((o) => `${UPSTREAM_ID}_${o}`));
 const isUpstream = (opcode: string) => opcode.startsWith(`${UPSTREAM_ID}_`) && !opcode.startsWith(`${UPSTREAM_ID}_menu_`);
 const ruleOf = (opcode: string): Rule | undefined => RULES[opcode.slice(UPSTREAM_ID.length + 1)];
 
@@ -53,11 +66,12 @@ export function migrateProject(project: ProjectJson, extension: CloudlinkInfo, e
 
   for (const target of project.targets) {
     const graph = new BlockGraph(target.blocks ?? {}, label);
-    const finding = (id: string, message: string): Finding => ({
+    // Removed blocks and notes are reported where the blocks were before anything moved.
+    const before = new Map(graph.ids().map((id) => [id, { where: graph.path(id), opcode: graph.block(id).opcode }]));
+    const finding = (id: string, message: string, now = false): Finding => ({
       target: target.name,
-      where: graph.path(id),
+      ...(now ? { where: graph.path(id), opcode: graph.block(id).opcode } : before.get(id)!),
       block: id,
-      opcode: graph.block(id).opcode,
       message,
     });
     const consumed = new Set<string>();
@@ -79,6 +93,9 @@ export function migrateProject(project: ProjectJson, extension: CloudlinkInfo, e
       if (!rule) {
         whyLeft.set(id, 'not a block of upstream CL5 v1.0.1');
         continue;
+      }
+      if (rule.kind === 'none' && insideBuilder.has(id) && BUILDER_SETTINGS.has(block.opcode)) {
+        whyLeft.set(id, 'the "create connection, then connect" it is in could not be converted (see that block)');
       }
       if (rule.kind === 'removed') {
         report.removed.push(finding(id, rule.why));
@@ -103,7 +120,7 @@ export function migrateProject(project: ProjectJson, extension: CloudlinkInfo, e
       const { opcode } = graph.block(id);
       if (!isUpstream(opcode)) continue;
       const rule = ruleOf(opcode);
-      report.left.push(finding(id, whyLeft.get(id) ?? (rule?.kind === 'none' ? rule.why : 'a copy of a block that could not be converted')));
+      report.left.push(finding(id, whyLeft.get(id) ?? (rule?.kind === 'none' ? rule.why : 'a copy of a block that could not be converted'), true));
     }
   }
 

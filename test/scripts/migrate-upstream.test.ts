@@ -17,6 +17,7 @@ import type { WebSocketConstructor } from '../../src/client/websocket.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { silentLogger } from '../helpers/logger.js';
 import { until, VmPlayer } from '../scratch/vm-player.js';
+import { RULES } from '../../scripts/migrate/upstream-rules.js';
 import { renderScripts } from './render-script.js';
 import { everyBlockProject, menusAsInputsProject, UPSTREAM, UPSTREAM_URL, up, upstreamShape, upstreamStandIn } from './upstream-project.js';
 import WebSocket from 'ws';
@@ -330,7 +331,7 @@ describe('migrate-upstream: a project using every upstream block', () => {
       if (opcode!.endsWith('_auth_with_name') || opcode!.endsWith('_set_game_server')) continue;
       expect(result.stdout).toContain(`block id "${id}"`);
     }
-    expect(result.stdout).toMatch(/\[cloudlink5_broadcastData, block id "[^"]+"\] its WAIT argument has no place in the new block/);
+    expect(result.stdout).toMatch(/\[mikedevcl5_broadcast, block id "[^"]+"\] its WAIT argument has no place in the new block/);
   });
 
   it('replaces the extension (keeping upstream while blocks of it are left) and follows monitors', () => {
@@ -454,6 +455,23 @@ describe('migrate-upstream: a converted project plays', () => {
       expect(await carol.listLobbies()).toEqual(['room']);
     } finally {
       carol.disconnect();
+    }
+  });
+});
+
+describe('docs/migrating.md', () => {
+  const docs = readFileSync(path.join(root, 'docs/migrating.md'), 'utf8');
+  const rowOf = (opcode: string) => docs.split('\n').find((line) => line.startsWith(`| \`${opcode}\` `));
+
+  it('has a row for every upstream block, naming what the script does with it', () => {
+    for (const { opcode, text } of UPSTREAM.blocks) {
+      const row = rowOf(opcode);
+      expect(row, opcode).toBeDefined();
+      expect(row, opcode).toContain(text);
+      const rule = RULES[opcode]!;
+      if (rule.kind === 'removed') expect(row, opcode).toMatch(/\| removed \|/);
+      else if (rule.kind === 'none') expect(row, opcode).toMatch(/no equivalent/);
+      else for (const to of rule.to.filter((o) => !o.includes('_'))) expect(row, `${opcode} → ${to}`).toContain(`\`${to}\``);
     }
   });
 });
