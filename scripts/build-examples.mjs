@@ -10,11 +10,11 @@
 //            --extension FILE (what --embed puts in; default dist/cloudlink5.js)  --out DIR  --only NAME
 //
 // The sources are TypeScript: esbuild bundles them (with the CloudLink 5 blocks, whose shapes the
-// builder checks every block against) and runs them (scripts/import-typescript.mjs).
+// builder checks every block against) and runs them (scripts/import-ts.mjs).
 import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve, basename } from 'node:path';
 import { parseArgs } from 'node:util';
-import { importTypeScript, root } from './import-typescript.mjs';
+import { importTsSource, root } from './import-ts.mjs';
 const { values } = parseArgs({
   options: {
     url: { type: 'string' },
@@ -34,7 +34,7 @@ const names = readdirSync(sourcesDir)
   .sort();
 
 // One entry that imports every source plus the builder, so the blocks' shapes are read once.
-const lib = await importTypeScript(
+const lib = await importTsSource(
   'examples',
   [
     `import { buildProject, DEFAULT_EXTENSION_URL } from ${JSON.stringify(join(root, 'examples/lib/define.ts'))};`,

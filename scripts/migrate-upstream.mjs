@@ -7,8 +7,7 @@
 //     --url URL  where the converted project loads CloudLink 5 from
 //                (default http://localhost:3000/cloudlink5.js, where `npm start` serves it)
 //   exit code 0: everything converted; 2: some blocks left as they were (listed); 1: an error
-import { join } from 'node:path';
-import { importTypeScript, root } from './import-typescript.mjs';
+import { importTs } from './import-ts.mjs';
 
-const cli = await importTypeScript('migrate', `export { main } from ${JSON.stringify(join(root, 'scripts/migrate/cli.ts'))};`);
+const cli = await importTs('scripts/migrate/cli.ts');
 process.exitCode = cli.main(process.argv.slice(2));

@@ -17,6 +17,7 @@ import type { WebSocketConstructor } from '../../src/client/websocket.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { silentLogger } from '../helpers/logger.js';
 import { until, VmPlayer } from '../scratch/vm-player.js';
+import type { BlockRecord } from '../../scripts/migrate/block-graph.js';
 import { RULES } from '../../scripts/migrate/upstream-rules.js';
 import { renderScripts } from './render-script.js';
 import { everyBlockProject, menusAsInputsProject, UPSTREAM, UPSTREAM_URL, up, upstreamShape, upstreamStandIn } from './upstream-project.js';
@@ -26,14 +27,7 @@ const root = path.resolve(import.meta.dirname, '../..');
 const work = mkdtempSync(path.join(tmpdir(), 'cl5-migrate-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-interface Block {
-  opcode: string;
-  parent: string | null;
-  inputs: Record<string, unknown[]>;
-  fields: Record<string, unknown[]>;
-  shadow: boolean;
-  topLevel: boolean;
-}
+type Block = BlockRecord;
 interface Project {
   targets: { name: string; blocks: Record<string, Block> }[];
   monitors: { id: string; opcode: string }[];

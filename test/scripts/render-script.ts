@@ -2,14 +2,11 @@
 //   event_whenbroadcastreceived BROADCAST_OPTION="go"
 //   cloudlink5_createLobby HIDDEN="no" LOCKED=<operator_equals OPERAND1="1" OPERAND2="1"> MAX="-1" …
 // so a test can compare what a migration wrote with what it should be, whatever the ids.
+import type { BlockRecord } from '../../scripts/migrate/block-graph.js';
+
 type Blocks = Record<string, unknown>;
-interface Rec {
-  opcode: string;
-  next: string | null;
-  inputs: Record<string, unknown[]>;
-  fields: Record<string, unknown[]>;
-  topLevel: boolean;
-}
+
+type Rec = BlockRecord;
 
 const get = (blocks: Blocks, id: string) => blocks[id] as Rec;
 
@@ -17,7 +14,7 @@ function value(blocks: Blocks, part: unknown): string {
   if (Array.isArray(part)) return part[0] === 12 ? `[var ${part[1]}]` : part[0] === 13 ? `[list ${part[1]}]` : JSON.stringify(String(part[1]));
   if (typeof part !== 'string') return '?';
   const block = get(blocks, part);
-  if ((block as unknown as { shadow: boolean }).shadow) {
+  if (block.shadow) {
     const [name, field] = Object.entries(block.fields)[0] ?? ['', ['']];
     return `${block.opcode.includes('_menu_') ? '' : `${name}:`}${JSON.stringify(String(field![0]))}`;
   }
