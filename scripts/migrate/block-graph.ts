@@ -227,7 +227,7 @@ export class BlockGraph {
     const copy: BlockRecord = structuredClone(block);
     copy.parent = parent;
     this.blocks[copyId] = copy;
-    for (const [name, input] of Object.entries(block.inputs)) {
+    for (const [name, input] of Object.entries(copy.inputs)) {
       copy.inputs[name] = input.map((part, index) => (index > 0 && typeof part === 'string' && this.get(part) ? this.copyTree(part, copyId, true) : part));
     }
     copy.next = withNext && block.next ? this.copyTree(block.next, copyId, true) : null;

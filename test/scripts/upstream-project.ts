@@ -75,6 +75,7 @@ const VARIANTS: Record<string, Block[]> = {
   'broadcast wait computed': [up('broadcast', { WAIT: truth() })],
   'ice_list_builder outside': [up('ice_list_builder', {}, [up('set_stun_server')])],
   'connection_builder without server': [up('connection_builder', {}, [up('auth_with_name', { USERNAME: 'x' })])],
+  'removed in a branch': [ifThen(truth(), [up('query_lobbies'), say('kept')])],
   'connection_builder with token': [
     up('connection_builder', {}, [up('set_game_server', { SERVER: 'ws://127.0.0.1:1/' }), up('auth_with_token', { TOKEN: 't' })]),
   ],
@@ -101,6 +102,9 @@ export function everyBlockProject(): { project: Record<string, unknown>; markers
     markers.push(name);
     sprite.script(whenReceived(name), ...blocks);
   }
+  // A loose stack (no hat) whose top block is removed.
+  markers.push('loose stack');
+  sprite.script(up('set_verbose'), say('loose stack'));
   const json = project.toJSON(UPSTREAM_URL);
   // Stage monitors of two upstream reporters, as TurboWarp saves them.
   json.monitors = ['my_Username', 'lobby_info'].map((opcode, index) => ({
