@@ -390,7 +390,7 @@ describe('migrate-upstream: a converted project plays', () => {
   beforeAll(async () => {
     server = await startServer({ port: 0, logger: silentLogger });
     const project = new ProjectBuilder(upstreamShape());
-    project.stage.variable('name', '').variable('state', '').variable('mode', '').variable('newest', '').variable('got', '');
+    project.stage.variable('name', '').variable('state', '').variable('mode', '').variable('newest', '').variable('got', '').variable('left', '');
     project.stage
       .script(
         whenReceived('connect'),
@@ -408,7 +408,9 @@ describe('migrate-upstream: a converted project plays', () => {
       .script(whenReceived('join'), up('init_peer_mode', { LOBBY: 'room' }))
       .script(up('on_new_peer'), setVar('newest', up('get_new_peer')))
       .script(whenReceived('send'), up('broadcast', { DATA: 'hello', CHANNEL: 'default' }))
-      .script(up('on_broadcast_message', { CHANNEL: 'default' }), setVar('got', up('get_global_channel_data', { CHANNEL: 'default' })));
+      .script(up('on_broadcast_message', { CHANNEL: 'default' }), setVar('got', up('get_global_channel_data', { CHANNEL: 'default' })))
+      .script(up('on_peer_left', { ID: variable('newest') }), setVar('left', up('get_last_peer')))
+      .script(whenReceived('leave'), up('destroy'));
     result = migrate('plays', project.toJSON(UPSTREAM_URL));
   }, 60_000);
 
@@ -445,6 +447,11 @@ describe('migrate-upstream: a converted project plays', () => {
 
     ann.broadcast('send');
     await until(() => bob.stageVariable('got').value === 'hello', 'bob got the broadcast');
+
+    // "when player [(newest)] disconnects": the converted hat's script runs for that player only.
+    const bobId = bob.client.myId;
+    bob.broadcast('leave');
+    await until(() => !bob.client.connected && ann.stageVariable('left').value === bobId, 'ann saw bob leave');
 
     // The lobby is in the game id the upstream URL named (?ugi=migrated), not in the default one.
     const carol = new CloudLinkClient({ WebSocket: WebSocket as unknown as WebSocketConstructor, keepaliveMs: 0 });
