@@ -67,7 +67,12 @@ export function migrateProject(project: ProjectJson, extension: CloudlinkInfo, e
   for (const target of project.targets) {
     const graph = new BlockGraph(target.blocks ?? {}, label);
     // Removed blocks and notes are reported where the blocks were before anything moved.
-    const before = new Map(graph.ids().map((id) => [id, { where: graph.path(id), opcode: graph.block(id).opcode }]));
+    const before = new Map(
+      graph
+        .ids()
+        .filter((id) => isUpstream(graph.block(id).opcode))
+        .map((id) => [id, { where: graph.path(id), opcode: graph.block(id).opcode }]),
+    );
     const finding = (id: string, message: string, now = false): Finding => ({
       target: target.name,
       ...(now ? { where: graph.path(id), opcode: graph.block(id).opcode } : before.get(id)!),
