@@ -371,6 +371,16 @@ describe('migrate-upstream: menus saved as input shadows', () => {
     expect(shadows.map((b) => b.opcode)).toEqual(['mikedevcl5_menu_ordered_menu']);
   });
 
+  it('loads CloudLink 5 from --url, or has it inside with --embed', () => {
+    const hosted = migrate('menus-url', menusAsInputsProject(), '--url', 'https://games.example/cloudlink5.js');
+    expect(hosted.output.extensionURLs.cloudlink5).toBe('https://games.example/cloudlink5.js');
+    const embedded = migrate('menus-embed', menusAsInputsProject(), '--embed');
+    expect(embedded.stdout).toContain('(it has the extension inside)');
+    const [type, data] = embedded.output.extensionURLs.cloudlink5!.split(',');
+    expect(type).toBe('data:application/javascript;base64');
+    expect(Buffer.from(data!, 'base64').equals(readFileSync(path.join(root, 'dist/cloudlink5.js')))).toBe(true);
+  });
+
   it('refuses a project without upstream blocks, and bad arguments, with a reason and exit code 1', () => {
     const plain = new ProjectBuilder().toJSON();
     const result = migrate('plain', plain);
