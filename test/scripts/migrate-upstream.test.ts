@@ -489,4 +489,12 @@ describe('docs/migrating.md', () => {
       else for (const to of rule.to.filter((o) => !o.includes('_'))) expect(row, `${opcode} → ${to}`).toContain(`\`${to}\``);
     }
   });
+
+  it('quotes our blocks as getInfo words them (menu values may be filled in)', () => {
+    const texts = new Map(cloudlinkInfo().blocks.map((b) => [b.opcode, b.text]));
+    const shape = (text: string) => text.replace(/\[[^\]]*\]/g, '[]');
+    const quoted = [...docs.matchAll(/`(\w+)` \*\*([^*]+)\*\*/g)].filter(([, opcode]) => texts.has(opcode!));
+    expect(quoted.length).toBeGreaterThan(70);
+    for (const [, opcode, text] of quoted) expect(shape(text!), opcode).toBe(shape(texts.get(opcode!)!));
+  });
 });
