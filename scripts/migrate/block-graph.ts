@@ -154,8 +154,20 @@ export class BlockGraph {
   /** The blocks of a stack from `first`, following `next`. */
   stack(first: string | null): string[] {
     const ids: string[] = [];
-    for (let id = first; id; id = this.get(id)?.next ?? null) ids.push(id);
+    const step = this.steps();
+    for (let id = first; id; id = this.get(id)?.next ?? null) {
+      step();
+      ids.push(id);
+    }
     return ids;
+  }
+
+  /** Counts the steps of a walk along `next`/`parent` links: a project whose links loop is refused, not walked forever. */
+  private steps(): () => void {
+    let left = Object.keys(this.blocks).length + 1;
+    return () => {
+      if (--left < 0) throw new Error('malformed project: its block links form a loop');
+    };
   }
 
   /** Replaces block `id` in its stack by the blocks `replacement` (in order; `id` itself may be one of them). */
@@ -198,18 +210,15 @@ export class BlockGraph {
   }
 
   /** Deletes a block and everything plugged into it (not its `next`). */
-  deleteTree(ref: string | unknown[]): void {
+  deleteTree(ref: string | unknown[], step = this.steps()): void {
     if (typeof ref !== 'string') return;
     const block = this.get(ref);
     if (!block) return;
-    for (const input of Object.values(block.inputs)) {
-      for (const child of input.slice(1)) if (typeof child === 'string') this.deleteStack(child);
-    }
+    step();
     delete this.blocks[ref];
-  }
-
-  private deleteStack(first: string): void {
-    for (const id of this.stack(first)) this.deleteTree(id);
+    for (const input of Object.values(block.inputs)) {
+      for (const child of input.slice(1)) if (typeof child === 'string') for (const id of this.stack(child)) this.deleteTree(id, step);
+    }
   }
 
   // ── copying ──────────────────────────────────────────────────────────────────────────────
@@ -221,39 +230,40 @@ export class BlockGraph {
   }
 
   /** Copies a block with everything plugged into it and, when `withNext`, the blocks after it. Returns the copy's id. */
-  copyTree(id: string, parent: string | null, withNext: boolean): string {
+  copyTree(id: string, parent: string | null, withNext: boolean, step = this.steps()): string {
+    step();
     const block = this.block(id);
     const copyId = this.newId();
     const copy: BlockRecord = structuredClone(block);
     copy.parent = parent;
     this.blocks[copyId] = copy;
     for (const [name, input] of Object.entries(copy.inputs)) {
-      copy.inputs[name] = input.map((part, index) => (index > 0 && typeof part === 'string' && this.get(part) ? this.copyTree(part, copyId, true) : part));
+      copy.inputs[name] = input.map((part, index) =>
+        index > 0 && typeof part === 'string' && this.get(part) ? this.copyTree(part, copyId, true, step) : part,
+      );
     }
-    copy.next = withNext && block.next ? this.copyTree(block.next, copyId, true) : null;
+    copy.next = withNext && block.next ? this.copyTree(block.next, copyId, true, step) : null;
     return copyId;
   }
 
   // ── where a block is ─────────────────────────────────────────────────────────────────────
 
-  /** The top block of the script `id` is in. */
-  top(id: string): string {
-    let current = id;
-    for (let parent = this.get(current)?.parent; parent && this.get(parent); parent = this.get(current)?.parent) current = parent;
-    return current;
-  }
-
   /** The C-blocks around `id`, innermost first. */
   containers(id: string): string[] {
     const found: string[] = [];
     let current = id;
+    const step = this.steps();
     for (;;) {
       let first = current;
-      for (let parent = this.get(first)?.parent; parent && this.get(parent)?.next === first; parent = this.get(first)?.parent) first = parent;
+      for (let parent = this.get(first)?.parent; parent && this.get(parent)?.next === first; parent = this.get(first)?.parent) {
+        step();
+        first = parent;
+      }
       const parent = this.get(first)?.parent;
       if (!parent) return found;
       const inBranch = Object.entries(this.block(parent).inputs).some(([name, input]) => name.startsWith('SUBSTACK') && input[1] === first);
       if (inBranch) found.push(parent);
+      step();
       current = parent;
     }
   }
@@ -262,10 +272,12 @@ export class BlockGraph {
   path(id: string): string {
     const steps: string[] = [];
     let current = id;
+    const step = this.steps();
     for (;;) {
       let first = current;
       let index = 1;
       for (let parent = this.get(first)?.parent; parent && this.get(parent)?.next === first; parent = this.get(first)?.parent) {
+        step();
         first = parent;
         index++;
       }
@@ -282,6 +294,7 @@ export class BlockGraph {
       }
       const [name] = Object.entries(this.block(parent).inputs).find(([, input]) => input[1] === first) ?? ['?'];
       steps.unshift(name.startsWith('SUBSTACK') ? `inside it, block ${index} ${here}` : `in its ${name} ${here}`);
+      step();
       current = parent;
     }
   }

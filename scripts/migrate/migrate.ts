@@ -141,8 +141,12 @@ export function migrateProject(project: ProjectJson, extension: CloudlinkInfo, e
  */
 function conversionOrder(graph: BlockGraph): string[] {
   const order: string[] = [];
+  const seen = new Set<string>();
   const visit = (first: string | null) => {
     for (const id of graph.stack(first)) {
+      // A block reached twice (a broken project) is converted once, and a loop is not followed.
+      if (seen.has(id)) return;
+      seen.add(id);
       for (const input of Object.values(graph.block(id).inputs)) {
         for (const part of input.slice(1)) if (typeof part === 'string' && graph.get(part)) visit(part);
       }

@@ -386,6 +386,14 @@ describe('migrate-upstream: menus saved as input shadows', () => {
     const result = migrate('plain', plain);
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/uses no block of the upstream CL5 extension/);
+    // Block links that loop (a broken file) are refused, not followed forever.
+    const broken = menusAsInputsProject() as unknown as Project;
+    const blocks = broken.targets[0]!.blocks;
+    const hat = Object.keys(blocks).find((id) => blocks[id]!.topLevel)!;
+    blocks[blocks[hat]!.next!]!.next = hat;
+    const looped = migrate('looped', broken);
+    expect(looped.status).toBe(1);
+    expect(looped.stderr).toMatch(/malformed project: its block links form a loop/);
     const usage = spawnSync(process.execPath, ['scripts/migrate-upstream.mjs', 'only-one.sb3'], { cwd: root, encoding: 'utf8' });
     expect(usage.status).toBe(1);
     expect(usage.stderr).toMatch(/usage: node scripts\/migrate-upstream\.mjs in\.sb3 out\.sb3/);
