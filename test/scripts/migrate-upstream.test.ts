@@ -1,7 +1,8 @@
 // scripts/migrate-upstream.mjs, run as a real process on projects written as TurboWarp saves upstream
 // CL5 projects: one using every upstream block (and a few blocks in more than one way), one with its
 // menus as input shadows, and one that must actually play after conversion (two Scratch VMs, a real
-// server on 127.0.0.1: connect, host, join, a broadcast, the mode hats).
+// server on 127.0.0.1: connect, host, join, a broadcast, the mode hats). The converted projects load in
+// scratch-vm and in TurboWarp's VM.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +17,8 @@ import { CloudLinkClient } from '../../src/client/cloudlink.js';
 import type { WebSocketConstructor } from '../../src/client/websocket.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { silentLogger } from '../helpers/logger.js';
-import { until, VmPlayer } from '../scratch/vm-player.js';
+import { until, type VirtualMachineLike, VmPlayer } from '../scratch/vm-player.js';
+import { turbowarpForFile } from '../sync/turbowarp.js';
 import type { BlockRecord } from '../../scripts/migrate/block-graph.js';
 import { RULES } from '../../scripts/migrate/upstream-rules.js';
 import { renderScripts } from './render-script.js';
@@ -245,14 +247,16 @@ function problemsWithOurBlocks(project: Project): string[] {
   return problems;
 }
 
-/** A VM with our extension and a stand-in for upstream's (for the blocks left), loading `project`. */
-async function loadInVm(project: Project): Promise<VmPlayer> {
-  const player = new VmPlayer('migrated');
+/** A VM (scratch-vm, or TurboWarp's) with our extension and a stand-in for upstream's (for the blocks left), loading `project`. */
+async function loadInVm(project: Project, vm?: VirtualMachineLike): Promise<VmPlayer> {
+  const player = new VmPlayer('migrated', vm ? { vm } : {});
   const service = player.vm.extensionManager._registerInternalExtension(upstreamStandIn());
   player.vm.extensionManager._loadedExtensions.set(UPSTREAM.id, service);
   await player.load(project);
   return player;
 }
+
+const turbowarp = turbowarpForFile();
 
 describe('migrate-upstream: a project using every upstream block', () => {
   const { project, markers } = everyBlockProject();
@@ -339,18 +343,26 @@ describe('migrate-upstream: a project using every upstream block', () => {
     expect(result.stdout).toContain('Removed stage monitors (no reporter here to show): "lobby info"');
   });
 
-  it('loads in a real Scratch VM, every block of ours known to it', async () => {
-    const player = await loadInVm(result.output);
-    try {
-      const target = player.sprite('Player') as unknown as { blocks: { _blocks: Record<string, { opcode: string }> } };
-      const loaded = Object.values(target.blocks._blocks).filter((b) => b.opcode.startsWith('cloudlink5_')).length;
-      const written = Object.values(sprite(result.output).blocks).filter((b) => !Array.isArray(b) && b.opcode.startsWith('cloudlink5_')).length;
-      expect(loaded).toBe(written);
-      expect(loaded).toBeGreaterThan(150);
-    } finally {
-      player.close();
-    }
-  });
+  for (const [name, makeVm] of [
+    ['scratch-vm', () => undefined],
+    ["TurboWarp's VM", () => turbowarp().vm<VirtualMachineLike>()],
+  ] as const) {
+    it(`loads in ${name}, every block of ours known to it, and a converted script runs`, async () => {
+      const player = await loadInVm(result.output, makeVm());
+      try {
+        const target = player.sprite('Player') as unknown as { blocks: { _blocks: Record<string, { opcode: string }> } };
+        const loaded = Object.values(target.blocks._blocks).filter((b) => b.opcode.startsWith('cloudlink5_')).length;
+        const written = Object.values(sprite(result.output).blocks).filter((b) => !Array.isArray(b) && b.opcode.startsWith('cloudlink5_')).length;
+        expect(loaded).toBe(written);
+        expect(loaded).toBeGreaterThan(150);
+        // "if <1 = 1> then [lock] my lobby": ours runs, and says it is not connected.
+        player.broadcast('set_lock_flag computed');
+        await until(() => player.client.lastError?.code === 'not-connected', 'the converted lobby block ran');
+      } finally {
+        player.close();
+      }
+    });
+  }
 });
 
 describe('migrate-upstream: menus saved as input shadows', () => {
