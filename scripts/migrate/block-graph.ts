@@ -170,12 +170,11 @@ export class BlockGraph {
     };
   }
 
-  /** Replaces block `id` in its stack by the blocks `replacement` (in order; `id` itself may be one of them). */
-  splice(id: string, replacement: string[]): void {
+  /** Replaces block `id` in its stack by the blocks of `chain` (in order; `id` itself may be one of them). */
+  splice(id: string, chain: string[]): void {
     const block = this.block(id);
     const { parent, next, topLevel, x, y } = block;
     block.next = null;
-    const chain = replacement;
     for (const [index, current] of chain.entries()) {
       const record = this.block(current);
       record.next = chain[index + 1] ?? null;
