@@ -16,6 +16,7 @@ export interface IceServer {
 export interface ConnectOptions {
   /** ws:// or wss:// URL of the signaling server. */
   url: string;
+  /** Empty with a `token`: the server names the player (from the token, or a guest name). */
   username: string;
   /** Game id partitioning lobbies (the `ugi` query); defaults to "default". */
   ugi?: string;

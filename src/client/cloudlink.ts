@@ -203,7 +203,7 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
     const report = (error: CloudLinkError) => void this.report(error);
     off.push(
       session.on('TRANSITION', (mode) => this.emit('mode', mode)),
-      // Every change of host, the player who becomes host by migration included (no NEW_HOST reaches them).
+      // Every change of host, the player who becomes host by migration included (its TRANSITION host tells it first).
       session.on('host', (user) => this.emit('host', user.instance_id)),
       session.on('NEW_PEER', peerJoined),
       session.on('PEER_JOIN', peerJoined),

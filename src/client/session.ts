@@ -58,7 +58,7 @@ export type SessionEvents = PlainEvents &
     resumed: [];
     /** A problem the project should be able to show (bad packet from the server, keepalive lost...). */
     error: [error: CloudLinkError];
-    /** My lobby has a new host (me included: TRANSITION host names no one, NEW_HOST is not sent to the new host on migration). */
+    /** My lobby has a new host, me included (emitted once per change, whichever of TRANSITION host or NEW_HOST told it first). */
     host: [user: User];
   };
 
@@ -190,8 +190,9 @@ export class Session extends Emitter<SessionEvents> {
     return this.mode === 'host';
   }
 
+  /** An empty username with a token: the server names me (its token verifier, or a guest name). */
   async init(username: string, extra: { token?: string; pubkey?: string } = {}): Promise<User> {
-    const reply = await this.request('INIT', { username, ...extra });
+    const reply = await this.request('INIT', { ...(username === '' ? {} : { username }), ...extra });
     const { resume_token, ice_servers, ...ok } = reply.payload as ServerPayloads['INIT_OK'];
     this.resumeToken = resume_token;
     this.me = { ...ok, ...(extra.pubkey ? { pubkey: extra.pubkey } : {}) };

@@ -71,9 +71,11 @@ export type ManageMethod = (typeof manageMethods)[number];
 
 /** Client → server. */
 export const clientOpcodes = {
+  /** A username, a token or a credential (at least one; handlers/identity.ts): without a username the name comes from the token verifier, or a guest name. */
   INIT: object({
-    username,
+    username: optional(username),
     token: optional(string({ max: L.TOKEN_MAX })),
+    credential: optional(string({ max: L.TOKEN_MAX })),
     pubkey: optional(string({ min: 1, max: L.PUBKEY_MAX })),
   }),
   /** First packet of a new connection instead of INIT: take back a seat held after a drop (docs/protocol-notes.md). */
@@ -186,4 +188,7 @@ export const Warning = {
   voiceNotRelayed: 'voice is not relayed: calls need a direct link between the two players',
   sessionExpired: 'session expired: no seat is held for this token',
   relayUnavailable: 'relay not available on this server',
+  initNeedsIdentity: 'INIT needs a username, a token or a credential',
+  invalidToken: 'invalid token',
+  tokenNotChecked: 'token not checked: this server has no token verifier (--token-verifier), so you play under a guest name',
 } as const;

@@ -93,6 +93,9 @@ export function dispatch(ctx: ServerContext, player: Player, data: Buffer, isBin
   warn(request, BUSY);
 }
 
+/** What a connection may send before it is initialized. */
+const BEFORE_INIT = new Set<ClientOpcode>(['INIT', 'RESUME', 'KEEPALIVE']);
+
 const BUSY = 'server busy with your earlier requests: slow down';
 
 /** A packet that failed validation: WARNING with the reason, plus an "invalid" ACK where the request has one. */
@@ -107,7 +110,8 @@ function refuse(ctx: ServerContext, player: Player, text: string, reason: string
 function handle(opcode: ClientOpcode, request: Request<ClientOpcode>): void | Promise<void> {
   const { ctx, player } = request;
   if (!player.open) return;
-  if (!player.user && opcode !== 'INIT' && opcode !== 'RESUME') return warn(request, Warning.notInitialized);
+  // KEEPALIVE too: upstream clients send it before INIT and stop their keepalive loop if it goes unanswered.
+  if (!player.user && !BEFORE_INIT.has(opcode)) return warn(request, Warning.notInitialized);
   // A bug of ours must not take the connection, or anyone else, down with it.
   const failed = (error: unknown) => {
     ctx.log('error', 'handler.failed', { opcode, player: player.id, error: String(error) });
