@@ -1,15 +1,17 @@
 // The Lua scripts RedisStore runs: each command that decides a lobby rule is one script, so Redis runs
 // it whole while no other client's command interleaves (several server nodes share one Redis). Every
-// script gets the game's seven keys (KEYS, in GAME_KEYS order) and answers one JSON string. Lobbies
+// script gets the game's keys (KEYS, in GAME_KEYS order) and answers one JSON string. Lobbies
 // are stored as JSON, one field per lobby; the password is an opaque string (redis-store.ts).
 
 /** The keys of one game, in the order the scripts take them. */
-export const GAME_KEYS = ['players', 'names', 'lobbies', 'memberOf', 'tokens', 'tokenOf', 'held'] as const;
+export const GAME_KEYS = ['players', 'names', 'lobbies', 'memberOf', 'tokens', 'tokenOf', 'held', 'lobbySeq'] as const;
 
 // players: hash id → user JSON; names: hash username → id; lobbies: hash name → lobby JSON;
-// memberOf: hash id → lobby name; tokens: hash token → id; tokenOf: hash id → token; held: set of ids.
+// memberOf: hash id → lobby name; tokens: hash token → id; tokenOf: hash id → token; held: set of ids;
+// lobbySeq: string, the number of lobbies ever created in the game (a lobby's \`created\`).
 const PRELUDE = `
 local players, names, lobbies, memberOf, tokens, tokenOf, held = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+local lobbySeq = KEYS[8]
 local null = cjson.null
 local function reply(value) return cjson.encode(value) end
 local function getLobby(name)
@@ -97,7 +99,7 @@ local host = cjson.decode(ARGV[3])
 local settings = cjson.decode(ARGV[4])
 if redis.call('HEXISTS', memberOf, host.instance_id) == 1 then return reply({ outcome = 'in-lobby' }) end
 if redis.call('HEXISTS', lobbies, ARGV[2]) == 1 then return reply({ outcome = 'exists' }) end
-local lobby = { game = ARGV[1], name = ARGV[2], host = host, members = { host }, settings = settings, relay = null }
+local lobby = { game = ARGV[1], name = ARGV[2], host = host, members = { host }, settings = settings, relay = null, created = redis.call('INCR', lobbySeq) }
 saveLobby(lobby)
 redis.call('HSET', memberOf, host.instance_id, ARGV[2])
 return reply({ outcome = 'ok', lobby = lobby, announceTo = settings.hidden and {} or idle() })`,
@@ -151,6 +153,50 @@ local shown = lobby.settings.hidden and change.hidden == false
 for key, value in pairs(change) do lobby.settings[key] = value end
 saveLobby(lobby)
 return reply({ outcome = 'ok', lobby = lobby, announceTo = shown and idle() or {} })`,
+
+  // ARGV: game, player JSON, filter JSON (LobbyFilter), name prefix, settings JSON. The rules of
+  // lobby-filter.ts (quickJoinable, byCreation), here so that picking and joining are one step.
+  quickJoin: `
+local player = cjson.decode(ARGV[2])
+if redis.call('HEXISTS', memberOf, player.instance_id) == 1 then return reply({ outcome = 'in-lobby' }) end
+local filter = cjson.decode(ARGV[3])
+local function joinable(lobby)
+  local settings = lobby.settings
+  if settings.hidden or settings.locked or settings.password ~= null then return false end
+  if settings.maxPlayers ~= -1 and #lobby.members >= settings.maxPlayers then return false end
+  local metadata = type(settings.metadata) == 'table' and settings.metadata or {}
+  if type(filter.metadata) == 'table' then
+    for key, value in pairs(filter.metadata) do
+      if metadata[key] ~= value then return false end
+    end
+  end
+  return true
+end
+local function older(a, b)
+  local ca, cb = a.created or 0, b.created or 0
+  if ca ~= cb then return ca < cb end
+  return a.name < b.name
+end
+local oldest = nil
+for _, raw in ipairs(redis.call('HVALS', lobbies)) do
+  local lobby = cjson.decode(raw)
+  if joinable(lobby) and (oldest == nil or older(lobby, oldest)) then oldest = lobby end
+end
+if oldest then
+  oldest.members[#oldest.members + 1] = player
+  saveLobby(oldest)
+  redis.call('HSET', memberOf, player.instance_id, oldest.name)
+  return reply({ outcome = 'joined', lobby = oldest })
+end
+-- The counter makes the name new, unless someone created that very name by hand: then the next number.
+local n = tonumber(redis.call('GET', lobbySeq) or '0') + 1
+while redis.call('HEXISTS', lobbies, ARGV[4] .. '-' .. n) == 1 do n = n + 1 end
+redis.call('SET', lobbySeq, n)
+local name = ARGV[4] .. '-' .. n
+local lobby = { game = ARGV[1], name = name, host = player, members = { player }, settings = cjson.decode(ARGV[5]), relay = null, created = n }
+saveLobby(lobby)
+redis.call('HSET', memberOf, player.instance_id, name)
+return reply({ outcome = 'created', lobby = lobby, announceTo = idle() })`,
 
   // ARGV: host id, target id.
   setHost: `
