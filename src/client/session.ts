@@ -598,6 +598,7 @@ const MANAGE_NAMES: Record<ManageMethod, (args: unknown) => string> = {
   change_max_players: (max) => `set the player limit to ${String(max)}`,
   transfer_ownership: (id) => `make player ${String(id)} the host`,
   close_lobby: () => 'close the lobby',
+  set_metadata: () => 'set the lobby metadata',
 };
 
 /** What a project shows for a refusal: a sentence for the known codes, else the server's own text. */

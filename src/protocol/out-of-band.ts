@@ -1,6 +1,22 @@
 // Out-of-band opcodes (client ↔ signaling server), protocol.md §2: one payload validator per opcode.
 import * as L from './limits.js';
-import { array, boolean, either, finite, integer, json, literal, none, object, optional, ProtocolError, record, string, type Check, type Infer } from './schema.js';
+import {
+  array,
+  boolean,
+  either,
+  finite,
+  integer,
+  json,
+  literal,
+  none,
+  object,
+  optional,
+  ProtocolError,
+  record,
+  string,
+  type Check,
+  type Infer,
+} from './schema.js';
 
 export const username = string({ min: 1, max: L.USERNAME_MAX, printable: true });
 export const lobbyName = string({ min: 1, max: L.LOBBY_NAME_MAX, printable: true });
@@ -48,6 +64,7 @@ export const metadataKey = string({ min: 1, max: L.METADATA_KEY_MAX, printable: 
 /** A metadata value: a string, or a number a shared store keeps exactly (at most 14 significant digits). */
 export const metadataValue: Check<string | number> = (value, path) => {
   if (typeof value === 'string') return string({ max: L.METADATA_VALUE_MAX })(value, path);
+  if (typeof value !== 'number') throw new ProtocolError(`${path} must be a string or a number`);
   const number = finite(value, path);
   if (Number(number.toPrecision(L.METADATA_NUMBER_DIGITS)) !== number) {
     throw new ProtocolError(`${path} must be a number with at most ${L.METADATA_NUMBER_DIGITS} significant digits`);
@@ -68,11 +85,7 @@ export const lobbyMetadata: Check<LobbyMetadata> = (value, path) => {
 };
 
 /** MANAGE_LOBBY set_metadata: entries to set, null removing one; the merged result must still be valid metadata. */
-export const metadataChange = record(
-  metadataKey,
-  (value, path) => (value === null ? null : metadataValue(value, path)),
-  L.METADATA_KEYS_MAX,
-);
+export const metadataChange = record(metadataKey, (value, path) => (value === null ? null : metadataValue(value, path)), L.METADATA_KEYS_MAX);
 export type MetadataChange = Infer<typeof metadataChange>;
 
 /** Which lobbies LIST_LOBBIES (with a payload) and QUICK_JOIN consider: every field must hold. */
@@ -134,7 +147,18 @@ const session = object({
   ice_servers: optional(array(iceServer, L.ICE_SERVERS_MAX)),
 });
 
-export const manageMethods = ['lock', 'unlock', 'hide', 'show', 'kick', 'change_password', 'change_max_players', 'transfer_ownership', 'close_lobby', 'set_metadata'] as const;
+export const manageMethods = [
+  'lock',
+  'unlock',
+  'hide',
+  'show',
+  'kick',
+  'change_password',
+  'change_max_players',
+  'transfer_ownership',
+  'close_lobby',
+  'set_metadata',
+] as const;
 export type ManageMethod = (typeof manageMethods)[number];
 
 /** Client → server. */

@@ -14,6 +14,7 @@ import type { ServerContext } from './context.js';
 import { init, keepalive, resume } from './handlers/identity.js';
 import { createLobby, findLobby, joinLobby, leaveLobbyHandler, listLobbies } from './handlers/lobbies.js';
 import { manageLobby } from './handlers/manage.js';
+import { quickJoin } from './handlers/matchmaking.js';
 import { useRelay } from './handlers/relay.js';
 import { reply, warn, type Handler, type Request } from './handlers/request.js';
 import { relaySignal } from './handlers/signals.js';
@@ -33,10 +34,11 @@ const handlers: { [K in ClientOpcode]: Handler<K> } = {
   MAKE_ANSWER: relaySignal('MAKE_ANSWER'),
   ICE: relaySignal('ICE'),
   USE_RELAY: useRelay,
+  QUICK_JOIN: quickJoin,
 };
 
 /** Requests whose ACK reports "invalid" when their payload is malformed (besides the WARNING). */
-const invalidAck = { CREATE_LOBBY: 'CREATE_ACK', JOIN_LOBBY: 'JOIN_ACK', MANAGE_LOBBY: 'MANAGE_ACK' } as const;
+const invalidAck = { CREATE_LOBBY: 'CREATE_ACK', JOIN_LOBBY: 'JOIN_ACK', MANAGE_LOBBY: 'MANAGE_ACK', QUICK_JOIN: 'QUICK_JOIN_ACK' } as const;
 
 export const VIOLATION_POLICY = 1008;
 export const VIOLATION_TOO_BIG = 1009;

@@ -1,6 +1,14 @@
 // The matchmaking rules over a lobby record, shared by the stores that decide in Node (MemoryStore,
 // and RedisStore's read-only listMatching); RedisStore's quick-join script has the same rules in Lua.
+import type { LobbyFilter as WireFilter } from '../protocol/index.js';
 import type { LobbyFilter, LobbyRecord } from './store.js';
+
+/** The wire's filter (snake_case, validated) as the store takes it. */
+export const storeFilter = (filter: WireFilter = {}): LobbyFilter => ({
+  ...(filter.metadata ? { metadata: filter.metadata } : {}),
+  ...(filter.free_seats ? { freeSeats: true } : {}),
+  ...(filter.no_password ? { noPassword: true } : {}),
+});
 
 const hasFreeSeat = (lobby: LobbyRecord): boolean => lobby.settings.maxPlayers === -1 || lobby.members.length < lobby.settings.maxPlayers;
 

@@ -156,14 +156,25 @@ export class MemoryStore implements LobbyStore {
 
   private insert(state: Game, game: string, name: string, host: User, settings: LobbySettings): { lobby: LobbyRecord; announceTo: string[] } {
     state.lobbySeq += 1;
-    const lobby: LobbyRecord = { game, name, host: { ...host }, members: [{ ...host }], settings: copySettings(settings), relay: null, created: state.lobbySeq };
+    const lobby: LobbyRecord = {
+      game,
+      name,
+      host: { ...host },
+      members: [{ ...host }],
+      settings: copySettings(settings),
+      relay: null,
+      created: state.lobbySeq,
+    };
     state.lobbies.set(name, lobby);
     state.memberOf.set(host.instance_id, name);
     return { lobby: copy(lobby), announceTo: settings.hidden ? [] : this.idle(state) };
   }
 
   async listMatching(game: string, filter: LobbyFilter): Promise<LobbyRecord[]> {
-    return [...(this.byGame.get(game)?.lobbies.values() ?? [])].filter((lobby) => matchesFilter(lobby, filter)).sort(byCreation).map(copy);
+    return [...(this.byGame.get(game)?.lobbies.values() ?? [])]
+      .filter((lobby) => matchesFilter(lobby, filter))
+      .sort(byCreation)
+      .map(copy);
   }
 
   async quickJoin(game: string, player: User, filter: LobbyFilter, create: QuickCreate): Promise<QuickJoinResult> {

@@ -109,7 +109,11 @@ export class RedisStore implements LobbyStore {
   }
 
   async list(game: string): Promise<string[]> {
-    return (await this.lobbies(game)).filter((lobby) => !lobby.settings.hidden).map((lobby) => lobby.name);
+    // Oldest first, as MemoryStore lists them (a hash has no order of its own).
+    return (await this.lobbies(game))
+      .filter((lobby) => !lobby.settings.hidden)
+      .sort(byCreation)
+      .map((lobby) => lobby.name);
   }
 
   async find(game: string, name: string): Promise<LobbyRecord | null> {

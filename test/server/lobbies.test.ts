@@ -125,6 +125,7 @@ describe('lobbies', () => {
       password_required: true,
       relay_enabled: false,
       hidden: true,
+      metadata: {},
     });
     expect(JSON.stringify(found)).not.toContain('hunter2');
     expect((await cat.request('FIND_LOBBY', 'nope')).payload).toBe('not found');

@@ -57,15 +57,30 @@ describe.each(backends)('$name', (backend) => {
     await store.create('g', 'hidden', cat, { ...open, hidden: true, metadata: { mode: 'ctf' } });
     await store.create('g', 'ffa', dan, { ...open, metadata: { mode: 'ffa' } });
     const first = await store.quickJoin('g', players[4]!, { metadata: { mode: 'ctf' } }, quick({ mode: 'ctf' }));
-    expect(first).toMatchObject({ outcome: 'created', lobby: { name: 'brave-otter-5', host: { username: 'p4' }, settings: { maxPlayers: 4, metadata: { mode: 'ctf' } } } });
-    if (first.outcome === 'created') expect(first.announceTo.sort()).toEqual(players.slice(5).map((p) => p.instance_id).sort());
+    expect(first).toMatchObject({
+      outcome: 'created',
+      lobby: { name: 'brave-otter-5', host: { username: 'p4' }, settings: { maxPlayers: 4, metadata: { mode: 'ctf' } } },
+    });
+    if (first.outcome === 'created')
+      expect(first.announceTo.sort()).toEqual(
+        players
+          .slice(5)
+          .map((p) => p.instance_id)
+          .sort(),
+      );
     // The next one joins it; one with another filter joins the ffa lobby (unlimited, open).
-    expect(await store.quickJoin('g', players[5]!, { metadata: { mode: 'ctf' } }, quick({ mode: 'ctf' }))).toMatchObject({ outcome: 'joined', lobby: { name: 'brave-otter-5' } });
+    expect(await store.quickJoin('g', players[5]!, { metadata: { mode: 'ctf' } }, quick({ mode: 'ctf' }))).toMatchObject({
+      outcome: 'joined',
+      lobby: { name: 'brave-otter-5' },
+    });
     expect(await store.quickJoin('g', players[6]!, { metadata: { mode: 'ffa' } }, quick())).toMatchObject({ outcome: 'joined', lobby: { name: 'ffa' } });
     expect(await store.quickJoin('g', players[6]!, {}, quick())).toEqual({ outcome: 'in-lobby' });
     // A name someone took by hand is skipped.
     await store.create('g', 'brave-otter-6', players[7]!, { ...open, locked: true });
-    expect(await store.quickJoin('g', players[8]!, { metadata: { mode: 'duel' } }, quick({ mode: 'duel' }))).toMatchObject({ outcome: 'created', lobby: { name: 'brave-otter-7' } });
+    expect(await store.quickJoin('g', players[8]!, { metadata: { mode: 'duel' } }, quick({ mode: 'duel' }))).toMatchObject({
+      outcome: 'created',
+      lobby: { name: 'brave-otter-7' },
+    });
     // Oldest first: the ffa lobby (created before brave-otter-5) wins for an empty filter.
     expect(await store.quickJoin('g', players[9]!, {}, quick())).toMatchObject({ outcome: 'joined', lobby: { name: 'ffa' } });
     expect((await store.lobbyOf('g', players[9]!.instance_id))?.name).toBe('ffa');
@@ -73,7 +88,9 @@ describe.each(backends)('$name', (backend) => {
 
   it('20 players quick-joining at once fill exactly 5 lobbies of 4', async () => {
     const stores = backend === redis ? [store, ...[1, 2, 3].map(() => new RedisStore(redis.client(), 'test:'))] : [store];
-    const results = await Promise.all(players.map((each, i) => stores[i % stores.length]!.quickJoin('g', each, { metadata: { mode: 'ctf' } }, quick({ mode: 'ctf' }))));
+    const results = await Promise.all(
+      players.map((each, i) => stores[i % stores.length]!.quickJoin('g', each, { metadata: { mode: 'ctf' } }, quick({ mode: 'ctf' }))),
+    );
     expect(results.filter((result) => result.outcome === 'created')).toHaveLength(5);
     const lobbies = await store.lobbies('g');
     expect(lobbies.map((lobby) => lobby.members.length)).toEqual([4, 4, 4, 4, 4]);
