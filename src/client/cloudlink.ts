@@ -2,10 +2,20 @@
 // behind the CoreClient interface the blocks use. No Scratch knowledge here.
 // It is where failures are reported: whatever fails in a public call, or in the background (a link,
 // a packet, the server), becomes one CloudLinkError, made "last error" and fired as 'error' once.
-import { isSyncOpcode, Warning, type LobbyInfo, type User } from '../protocol/index.js';
+import { isSyncOpcode, Warning, type LobbyInfo, type LobbyMetadata, type LobbySummary, type User } from '../protocol/index.js';
 import { Emitter } from '../peer/emitter.js';
 import { DEFAULT_CHANNEL } from '../peer/link.js';
-import type { ClientEvents, ConnectionState, ConnectOptions, CoreClient, IceServer, LobbyOptions } from './api.js';
+import type {
+  ClientEvents,
+  ConnectionState,
+  ConnectOptions,
+  CoreClient,
+  IceServer,
+  LobbyOptions,
+  LobbySearch,
+  QuickJoinOptions,
+  QuickJoinResult,
+} from './api.js';
 import { openConnection, sameSettings, settingsOf, type Connection, type ConnectionSettings } from './connection.js';
 import { CloudLinkError, serverCode } from './errors.js';
 import { iceServersFor } from './ice-servers.js';
@@ -328,6 +338,28 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
 
   get lobby(): string {
     return this.connection?.session.lobby ?? '';
+  }
+
+  findLobbies(search: LobbySearch = {}): Promise<LobbySummary[]> {
+    return this.reporting(async () => this.requireSession().findLobbies(search));
+  }
+
+  quickJoin(options: QuickJoinOptions): Promise<QuickJoinResult> {
+    return this.reporting(async () => {
+      const result = await this.requireSession().quickJoin(options);
+      this.emit('matched', result.name, result.created);
+      return result;
+    });
+  }
+
+  setLobbyMetadata = (change: Record<string, string | number | null>) => this.manage('set_metadata', change);
+
+  lobbyMetadata(): Promise<LobbyMetadata> {
+    return this.reporting(async () => {
+      const session = this.requireSession();
+      if (!session.lobby) throw new CloudLinkError('not-in-lobby', 'my lobby metadata: not in a lobby');
+      return (await session.findLobby(session.lobby))?.metadata ?? {};
+    });
   }
 
   get isHost(): boolean {

@@ -112,9 +112,10 @@ const SERVER_CODES: Record<string, ErrorCode> = {
 
 /**
  * The code of a server reply or WARNING text. A WARNING naming a field of my request ("payload.max_players
- * must be …") or the packet itself is the server's validator refusing it: 'invalid', like the ACK that follows.
+ * must be …") or the packet itself is the server's validator refusing it: 'invalid', like the ACK that follows;
+ * so is a MANAGE_ACK "invalid args: …" (a method's arguments, checked by the handler).
  */
 export function serverCode(text: string): ErrorCode {
   if (Object.hasOwn(SERVER_CODES, text)) return SERVER_CODES[text]!;
-  return text.startsWith('payload') || text.startsWith('packet') ? 'invalid' : 'refused';
+  return text.startsWith('payload') || text.startsWith('packet') || text.startsWith('invalid args') ? 'invalid' : 'refused';
 }

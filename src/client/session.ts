@@ -10,6 +10,8 @@ import {
   type ClientOpcode,
   type ClientPayloads,
   type LobbyInfo,
+  type LobbyMetadata,
+  type LobbySummary,
   type ManageMethod,
   type Origin,
   type RelayedOpcode,
@@ -69,6 +71,32 @@ export interface CreateLobbyOptions {
   locked?: boolean;
   hidden?: boolean;
   enableRelay?: boolean;
+  /** What the lobby is about (map, mode, region...): strings and numbers, bounded (docs/protocol-notes.md). */
+  metadata?: LobbyMetadata;
+}
+
+/** Which lobbies a search or a quick join considers; fields left out match any. */
+export interface LobbySearch {
+  /** Each key equals this value exactly (a string never equals a number). */
+  metadata?: LobbyMetadata;
+  freeSeats?: boolean;
+  noPassword?: boolean;
+}
+
+export interface QuickJoinOptions {
+  /** The lobbies to consider; a lobby created gets these metadata too, so the next players find it. */
+  filter?: LobbySearch;
+  /** The player limit of a lobby created (-1 = any). */
+  maxPlayers: number;
+  /** More metadata for a lobby created. */
+  metadata?: LobbyMetadata;
+  enableRelay?: boolean;
+}
+
+/** Where a quick join put me: `created` when no lobby fitted and I am the host of a new one. */
+export interface QuickJoinResult {
+  name: string;
+  created: boolean;
 }
 
 interface Pending {
@@ -102,6 +130,7 @@ const REPLY_OF: Partial<Record<ClientOpcode, ServerOpcode>> = {
   LEAVE_LOBBY: 'LEAVE_ACK',
   MANAGE_LOBBY: 'MANAGE_ACK',
   USE_RELAY: 'RELAY_PAIR',
+  QUICK_JOIN: 'QUICK_JOIN_ACK',
 };
 
 const OPEN = 1;
@@ -212,6 +241,28 @@ export class Session extends Emitter<SessionEvents> {
     return (await this.request('LIST_LOBBIES', undefined)).payload as string[];
   }
 
+  /** The visible lobbies matching the search, with their metadata and player counts, oldest first. */
+  async findLobbies(search: LobbySearch = {}): Promise<LobbySummary[]> {
+    return (await this.request('LIST_LOBBIES', wireFilter(search))).payload as LobbySummary[];
+  }
+
+  /** Joins the oldest open lobby matching the filter, or creates one (then I am its host); one atomic step on the server. */
+  async quickJoin(options: QuickJoinOptions): Promise<QuickJoinResult> {
+    const reply = await this.request('QUICK_JOIN', {
+      filter: wireFilter(options.filter ?? {}),
+      create: { max_players: options.maxPlayers, metadata: options.metadata ?? {}, enable_relay: options.enableRelay ?? false },
+    });
+    const answer = reply.payload as ServerPayloads['QUICK_JOIN_ACK'];
+    if (typeof answer === 'string') {
+      const code = serverCode(answer);
+      throw new CloudLinkError(code, `cannot quick join: ${refusalReason(code, answer)}`, { opcode: 'QUICK_JOIN' });
+    }
+    this.lobby = answer.name;
+    // QUICK_JOIN_ACK comes before TRANSITION and NEW_HOST, as for a create or a join.
+    await this.reached('QUICK_JOIN', () => (answer.created ? this.mode === 'host' : this.mode === 'peer' && this.host !== null));
+    return { name: answer.name, created: answer.created };
+  }
+
   /** The lobby's public info, or null when there is no such lobby. */
   async findLobby(name: string): Promise<LobbyInfo | null> {
     const info = (await this.request('FIND_LOBBY', name)).payload as ServerPayloads['FIND_ACK'];
@@ -226,6 +277,7 @@ export class Session extends Emitter<SessionEvents> {
       locked: options.locked ?? false,
       hidden: options.hidden ?? false,
       enable_relay: options.enableRelay ?? false,
+      ...(options.metadata ? { metadata: options.metadata } : {}),
     });
     this.lobby = options.name;
     // CREATE_ACK comes before TRANSITION host (and NEW_HOST).
@@ -570,6 +622,13 @@ export class Session extends Emitter<SessionEvents> {
     this.emit('close', { code, reason });
   }
 }
+
+/** A search as the wire spells it. */
+const wireFilter = (search: LobbySearch): ClientPayloads['QUICK_JOIN']['filter'] & object => ({
+  ...(search.metadata ? { metadata: search.metadata } : {}),
+  ...(search.freeSeats ? { free_seats: true } : {}),
+  ...(search.noPassword ? { no_password: true } : {}),
+});
 
 /** A refused request in words: "join lobby "arena"", "kick player 123". */
 function requestName(opcode: ClientOpcode, payload: unknown): string {

@@ -200,7 +200,8 @@ export const clientOpcodes = {
 export const relayedOpcodes = ['MAKE_OFFER', 'MAKE_ANSWER', 'ICE'] as const;
 export type RelayedOpcode = (typeof relayedOpcodes)[number];
 
-const ackText = string({ max: 64 });
+/** An ACK's text: "ok", a refusal, or "invalid args: <the validator's reason>" (as long as a WARNING may be). */
+const ackText = string({ max: 1000 });
 
 /** Server → client. */
 export const serverOpcodes = {
