@@ -1,9 +1,8 @@
-// What every block group gets: the Scratch API, the ports (core client, data sync), hats and translation.
+// What every block group gets: the Scratch API, the ports (core client, data sync), and hats. Block text: blocks/translate.ts.
 import type { CoreClient } from '../src/client/api.js';
 import type { HatEvents } from './hats.js';
 import type { DataSync } from './ports.js';
 import type { ScratchApi, ScratchRuntime } from './scratch.js';
-import type { Translate } from './translate.js';
 
 export interface BlockContext {
   Scratch: ScratchApi;
@@ -11,5 +10,4 @@ export interface BlockContext {
   client: CoreClient;
   hats: HatEvents;
   data: DataSync;
-  t: Translate;
 }

@@ -1,9 +1,6 @@
 // Entry point of dist/cloudlink5.js: TurboWarp runs this file as an unsandboxed extension.
 import { createExtension } from './extension.js';
-import type { ScratchApi } from './scratch.js';
 import { createCoreClient, createDataSync } from './wiring.js';
-
-declare const Scratch: ScratchApi;
 
 if (!Scratch.extensions.unsandboxed) {
   throw new Error(

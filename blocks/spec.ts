@@ -1,10 +1,20 @@
 // How one block is declared: its Scratch info and what it does, side by side.
-import type { BlockInfo, BlockUtil, MenuInfo } from './scratch.js';
+import type { BlockInfo, BlockUtil } from './scratch.js';
+import type { Text } from './translate.js';
 
 export type BlockArgs = Record<string, unknown>;
 
+/** A block's Scratch info, its text made when getInfo() runs (blocks/translate.ts says how to write it). */
+export type BlockSpecInfo = Omit<BlockInfo, 'text'> & { text: Text };
+
+/** A menu; a static one's item texts are made when getInfo() runs, its values never change. */
+export interface MenuSpec {
+  acceptReporters: boolean;
+  items: string | { text: Text; value: string }[];
+}
+
 export interface BlockSpec {
-  info: BlockInfo;
+  info: BlockSpecInfo;
   /** May throw or reject: the failure becomes "last error" and the block gives `fallback`. */
   run: (args: BlockArgs, util: BlockUtil) => unknown;
   /** What the block gives when `run` fails; by default '' for a reporter, false for a boolean or hat, nothing for a command. */
@@ -13,9 +23,9 @@ export interface BlockSpec {
 
 /** A group of blocks (connection, lobbies, ...): a label in the palette, its blocks and menus. */
 export interface BlockGroup {
-  label: string;
+  label: Text;
   blocks: BlockSpec[];
-  menus?: Record<string, MenuInfo>;
+  menus?: Record<string, MenuSpec>;
   /** Dynamic menus: a menu whose `items` is one of these names is filled by calling it. */
   menuItems?: Record<string, () => (string | { text: string; value: string })[]>;
 }

@@ -5,9 +5,9 @@ import { eventHat } from '../event-hat.js';
 import { number, text, type BlockGroup } from '../spec.js';
 
 export function connectionBlocks(ctx: BlockContext): BlockGroup {
-  const { Scratch, client, hats, t } = ctx;
-  const { COMMAND, REPORTER, BOOLEAN, HAT } = Scratch.BlockType;
-  const { STRING, NUMBER } = Scratch.ArgumentType;
+  const { client, hats } = ctx;
+  const { COMMAND, REPORTER, BOOLEAN, HAT } = ctx.Scratch.BlockType;
+  const { STRING, NUMBER } = ctx.Scratch.ArgumentType;
   const settings = { ugi: 'default', token: '', encryption: false, keepaliveSeconds: 20 };
   const iceServers: IceServer[] = [];
 
@@ -23,21 +23,21 @@ export function connectionBlocks(ctx: BlockContext): BlockGroup {
   client.on('mode', (mode) => hats.fire('whenModeChanges', { mode }));
 
   return {
-    label: t('label.connection', 'Connection'),
+    label: () => Scratch.translate('Connection'),
     menus: {
       onOff: {
         acceptReporters: true,
         items: [
-          { text: t('menu.on', 'on'), value: 'on' },
-          { text: t('menu.off', 'off'), value: 'off' },
+          { text: () => Scratch.translate('on'), value: 'on' },
+          { text: () => Scratch.translate('off'), value: 'off' },
         ],
       },
       modes: {
         acceptReporters: true,
         items: [
-          { text: t('menu.host', 'host'), value: 'host' },
-          { text: t('menu.peer', 'peer'), value: 'peer' },
-          { text: t('menu.noLobby', 'not in a lobby'), value: '' },
+          { text: () => Scratch.translate('host'), value: 'host' },
+          { text: () => Scratch.translate('peer'), value: 'peer' },
+          { text: () => Scratch.translate('not in a lobby'), value: '' },
         ],
       },
     },
@@ -46,7 +46,7 @@ export function connectionBlocks(ctx: BlockContext): BlockGroup {
         info: {
           opcode: 'setGameId',
           blockType: COMMAND,
-          text: t('setGameId', 'set game id to [UGI]'),
+          text: () => Scratch.translate('set game id to [UGI]'),
           arguments: { UGI: { type: STRING, defaultValue: 'my-game' } },
         },
         run: ({ UGI }) => {
@@ -57,7 +57,7 @@ export function connectionBlocks(ctx: BlockContext): BlockGroup {
         info: {
           opcode: 'setToken',
           blockType: COMMAND,
-          text: t('setToken', 'set login token to [TOKEN]'),
+          text: () => Scratch.translate('set login token to [TOKEN]'),
           arguments: { TOKEN: { type: STRING, defaultValue: '' } },
         },
         run: ({ TOKEN }) => {
@@ -68,7 +68,7 @@ export function connectionBlocks(ctx: BlockContext): BlockGroup {
         info: {
           opcode: 'setEncryption',
           blockType: COMMAND,
-          text: t('setEncryption', 'end-to-end encryption [ONOFF]'),
+          text: () => Scratch.translate('end-to-end encryption [ONOFF]'),
           arguments: { ONOFF: { type: STRING, menu: 'onOff', defaultValue: 'on' } },
         },
         run: ({ ONOFF }) => {
@@ -79,7 +79,7 @@ export function connectionBlocks(ctx: BlockContext): BlockGroup {
         info: {
           opcode: 'setKeepalive',
           blockType: COMMAND,
-          text: t('setKeepalive', 'send keepalive every [SECONDS] seconds (0 = off)'),
+          text: () => Scratch.translate('send keepalive every [SECONDS] seconds (0 = off)'),
           arguments: { SECONDS: { type: NUMBER, defaultValue: 20 } },
         },
         run: ({ SECONDS }) => {
@@ -90,7 +90,7 @@ export function connectionBlocks(ctx: BlockContext): BlockGroup {
         info: {
           opcode: 'addIceServer',
           blockType: COMMAND,
-          text: t('addIceServer', 'add STUN/TURN server [URL] username [USER] password [PASS]'),
+          text: () => Scratch.translate('add STUN/TURN server [URL] username [USER] password [PASS]'),
           arguments: {
             URL: { type: STRING, defaultValue: 'stun:stun.example.org:3478' },
             USER: { type: STRING, defaultValue: '' },
@@ -106,7 +106,7 @@ export function connectionBlocks(ctx: BlockContext): BlockGroup {
         },
       },
       {
-        info: { opcode: 'clearIceServers', blockType: COMMAND, text: t('clearIceServers', 'remove all STUN/TURN servers') },
+        info: { opcode: 'clearIceServers', blockType: COMMAND, text: () => Scratch.translate('remove all STUN/TURN servers') },
         run: () => {
           iceServers.length = 0;
           client.setIceServers([]);
@@ -116,7 +116,7 @@ export function connectionBlocks(ctx: BlockContext): BlockGroup {
         info: {
           opcode: 'setRelayOnly',
           blockType: COMMAND,
-          text: t('setRelayOnly', 'connect only through TURN relays [ONOFF]'),
+          text: () => Scratch.translate('connect only through TURN relays [ONOFF]'),
           arguments: { ONOFF: { type: STRING, menu: 'onOff', defaultValue: 'off' } },
         },
         run: ({ ONOFF }) => client.setRelayOnly(text(ONOFF) === 'on'),
@@ -125,7 +125,7 @@ export function connectionBlocks(ctx: BlockContext): BlockGroup {
         info: {
           opcode: 'connect',
           blockType: COMMAND,
-          text: t('connect', 'connect to server [URL] as [USERNAME]'),
+          text: () => Scratch.translate('connect to server [URL] as [USERNAME]'),
           arguments: { URL: { type: STRING, defaultValue: 'ws://127.0.0.1:3000/' }, USERNAME: { type: STRING, defaultValue: 'player' } },
         },
         run: ({ URL, USERNAME }) =>
@@ -138,50 +138,50 @@ export function connectionBlocks(ctx: BlockContext): BlockGroup {
             keepaliveSeconds: settings.keepaliveSeconds,
           }),
       },
-      { info: { opcode: 'disconnect', blockType: COMMAND, text: t('disconnect', 'disconnect') }, run: () => client.disconnect() },
+      { info: { opcode: 'disconnect', blockType: COMMAND, text: () => Scratch.translate('disconnect') }, run: () => client.disconnect() },
       {
         info: {
           opcode: 'setAutoReconnect',
           blockType: COMMAND,
-          text: t('setAutoReconnect', 'reconnect by itself after a dropped connection [ONOFF]'),
+          text: () => Scratch.translate('reconnect by itself after a dropped connection [ONOFF]'),
           arguments: { ONOFF: { type: STRING, menu: 'onOff', defaultValue: 'on' } },
         },
         run: ({ ONOFF }) => client.setAutoReconnect(text(ONOFF) === 'on'),
       },
       // connected / reconnecting / disconnected: while reconnecting the game goes on peer to peer.
       {
-        info: { opcode: 'connectionState', blockType: REPORTER, text: t('connectionState', 'connection state') },
+        info: { opcode: 'connectionState', blockType: REPORTER, text: () => Scratch.translate('connection state') },
         run: () => client.connectionState,
       },
-      { info: { opcode: 'isConnected', blockType: BOOLEAN, text: t('isConnected', 'connected?') }, run: () => client.connected },
-      { info: { opcode: 'myId', blockType: REPORTER, text: t('myId', 'my player id') }, run: () => client.myId },
-      { info: { opcode: 'myUsername', blockType: REPORTER, text: t('myUsername', 'my username') }, run: () => client.myUsername },
-      { info: { opcode: 'myMode', blockType: REPORTER, text: t('myMode', 'my mode') }, run: () => client.mode },
+      { info: { opcode: 'isConnected', blockType: BOOLEAN, text: () => Scratch.translate('connected?') }, run: () => client.connected },
+      { info: { opcode: 'myId', blockType: REPORTER, text: () => Scratch.translate('my player id') }, run: () => client.myId },
+      { info: { opcode: 'myUsername', blockType: REPORTER, text: () => Scratch.translate('my username') }, run: () => client.myUsername },
+      { info: { opcode: 'myMode', blockType: REPORTER, text: () => Scratch.translate('my mode') }, run: () => client.mode },
       // Inside "when an error happens": the error that started the script; elsewhere the latest.
       {
-        info: { opcode: 'lastError', blockType: REPORTER, text: t('lastError', 'last error') },
+        info: { opcode: 'lastError', blockType: REPORTER, text: () => Scratch.translate('last error') },
         run: (_args, util) => (hats.eventOf(util, 'whenError') ?? client.lastError)?.message ?? '',
       },
       {
-        info: { opcode: 'lastErrorCode', blockType: REPORTER, text: t('lastErrorCode', 'last error code') },
+        info: { opcode: 'lastErrorCode', blockType: REPORTER, text: () => Scratch.translate('last error code') },
         run: (_args, util) => (hats.eventOf(util, 'whenError') ?? client.lastError)?.code ?? '',
       },
       // Nothing else clears the last error (a success does not): clear it before a request to see whether that one failed.
-      { info: { opcode: 'clearLastError', blockType: COMMAND, text: t('clearLastError', 'clear last error') }, run: () => client.clearLastError() },
+      { info: { opcode: 'clearLastError', blockType: COMMAND, text: () => Scratch.translate('clear last error') }, run: () => client.clearLastError() },
       {
-        info: { opcode: 'disconnectReason', blockType: REPORTER, text: t('disconnectReason', 'reason of the last disconnect') },
+        info: { opcode: 'disconnectReason', blockType: REPORTER, text: () => Scratch.translate('reason of the last disconnect') },
         run: (_args, util) => hats.eventOf(util, 'whenDisconnected')?.reason ?? disconnectReason,
       },
-      eventHat(ctx, 'whenConnected', 'when connected'),
-      eventHat(ctx, 'whenDisconnected', 'when disconnected'),
-      eventHat(ctx, 'whenError', 'when an error happens'),
-      eventHat(ctx, 'whenReconnecting', 'when the connection drops and reconnecting starts'),
-      eventHat(ctx, 'whenReconnected', 'when reconnected'),
+      eventHat(ctx, 'whenConnected', () => Scratch.translate('when connected')),
+      eventHat(ctx, 'whenDisconnected', () => Scratch.translate('when disconnected')),
+      eventHat(ctx, 'whenError', () => Scratch.translate('when an error happens')),
+      eventHat(ctx, 'whenReconnecting', () => Scratch.translate('when the connection drops and reconnecting starts')),
+      eventHat(ctx, 'whenReconnected', () => Scratch.translate('when reconnected')),
       {
         info: {
           opcode: 'whenModeChanges',
           blockType: HAT,
-          text: t('whenModeChanges', 'when my mode becomes [MODE]'),
+          text: () => Scratch.translate('when my mode becomes [MODE]'),
           isEdgeActivated: false,
           arguments: { MODE: { type: STRING, menu: 'modes', defaultValue: 'host' } },
         },

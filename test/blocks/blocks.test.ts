@@ -27,6 +27,7 @@ beforeEach(() => {
 
 interface Info {
   id: string;
+  name: string;
   blocks: ({ opcode: string; text: string; blockType: string; arguments?: Record<string, { menu?: string }> } | string | { blockType: 'label' })[];
   menus: Record<string, { items: unknown }>;
 }
@@ -116,10 +117,27 @@ describe('getInfo', () => {
       expect(opcodes.has(needed), needed).toBe(true);
   });
 
-  it('passes every text through Scratch.translate', () => {
-    const translated = createExtension(fakeScratch(runtime, { translate: true }), client, sync, runtime).getInfo() as Info;
-    const texts = translated.blocks.filter((b) => typeof b === 'object').map((b) => (b as { text: string }).text);
-    expect(texts.every((t) => t.startsWith('T('))).toBe(true);
+  it('passes every block text, label and menu item through the global Scratch.translate, each time getInfo runs', () => {
+    // Block text is translated by the GLOBAL Scratch (blocks/translate.ts), as in TurboWarp.
+    const scope = globalThis as { Scratch?: unknown };
+    const saved = scope.Scratch;
+    let language = 'T';
+    scope.Scratch = { translate: (m: string | { default: string }) => `${language}(${typeof m === 'string' ? m : m.default})` };
+    try {
+      const extension = createExtension(fakeScratch(runtime), client, sync, runtime);
+      const texts = (info: Info) => [
+        info.name,
+        ...info.blocks.filter((b) => typeof b === 'object').map((b) => (b as { text: string }).text),
+        ...Object.values(info.menus).flatMap((menu) => (Array.isArray(menu.items) ? menu.items.map((item: { text: string }) => item.text) : [])),
+      ];
+      // Coordinates are not words: x, y and z stay as they are.
+      const translated = texts(extension.getInfo() as Info).filter((t) => !['x', 'y', 'z'].includes(t));
+      expect(translated.filter((t) => !t.startsWith('T('))).toEqual([]);
+      language = 'D';
+      expect(texts(extension.getInfo() as Info).filter((t) => t.startsWith('T('))).toEqual([]);
+    } finally {
+      scope.Scratch = saved;
+    }
   });
 });
 
@@ -368,7 +386,7 @@ describe('createExtension', () => {
 
   it('without Scratch.translate the English text is used as is', () => {
     expect(blocks().find((b) => b.opcode === 'connect')!.text).toBe('connect to server [URL] as [USERNAME]');
-    expect((info() as unknown as { name: string }).name).toBe('CloudLink 5');
+    expect(info().name).toBe('CloudLink 5');
   });
 });
 
