@@ -7,6 +7,7 @@ import type { BlockContext } from './context.js';
 import { connectionBlocks } from './groups/connection.js';
 import { dataBlocks } from './groups/data.js';
 import { lobbyBlocks } from './groups/lobbies.js';
+import { matchmakingBlocks } from './groups/matchmaking.js';
 import { messageBlocks } from './groups/messages.js';
 import { pingBlocks } from './groups/ping.js';
 import { playerBlocks } from './groups/players.js';
@@ -54,7 +55,9 @@ export function createExtension(
   };
   provideGlobalTranslate(scratch);
   const context: BlockContext = { Scratch: scratch, runtime, client, hats: new HatEvents(runtime), data };
-  const groups: BlockGroup[] = [connectionBlocks, lobbyBlocks, playerBlocks, pingBlocks, messageBlocks, dataBlocks, voiceBlocks].map((group) => group(context));
+  const groups: BlockGroup[] = [connectionBlocks, lobbyBlocks, matchmakingBlocks, playerBlocks, pingBlocks, messageBlocks, dataBlocks, voiceBlocks].map(
+    (group) => group(context),
+  );
   const { BlockType } = scratch;
   const fallbackOf = (blockType: string): unknown =>
     blockType === BlockType.REPORTER ? '' : blockType === BlockType.BOOLEAN || blockType === BlockType.HAT || blockType === BlockType.EVENT ? false : undefined;
