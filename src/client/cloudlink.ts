@@ -198,6 +198,16 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
     this.connection = connection;
     this.wire(connection);
     this.emit('connected');
+    // A notice that came with INIT_OK, before anyone listened (e.g. the token was not checked).
+    for (const text of connection.session.takeEarlyWarnings()) this.serverWarning(text);
+  }
+
+  /** A WARNING that answered no request of mine (kicked, rate limited, a notice): reported as an error. */
+  private serverWarning(text: string): void {
+    // The answer to a signal (the only request sent without a listener) for a peer the server no longer
+    // has: I signal only members, so it crossed a leave, kick or close whose own packet came before it.
+    if (text === Warning.peerInvalid) return;
+    this.report(new CloudLinkError(serverCode(text), `server: ${text}`));
   }
 
   /** Closes the connection; a connect still under way is cancelled (its socket closed, its callers get 'cancelled'). */
@@ -221,12 +231,7 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
       session.on('NEW_LOBBY', (name) => this.emit('lobby-new', name)),
       session.on('LOBBY_CLOSED', (name) => this.emit('lobby-closed', name)),
       // Only WARNINGs that answer no request of mine arrive here (e.g. kicked, rate limited).
-      session.on('WARNING', (text) => {
-        // The answer to a signal (the only request sent without a listener) for a peer the server no longer
-        // has: I signal only members, so it crossed a leave, kick or close whose own packet came before it.
-        if (text === Warning.peerInvalid) return;
-        this.report(new CloudLinkError(serverCode(text), `server: ${text}`));
-      }),
+      session.on('WARNING', (text) => this.serverWarning(text)),
       session.on('VIOLATION', (text) => this.report(new CloudLinkError('violation', `server closed the connection: ${text}`))),
       session.on('error', report),
       session.on('reconnecting', (reason) => this.emit('reconnecting', reason)),

@@ -116,6 +116,9 @@ interface StateWait {
   timer: ReturnType<typeof setTimeout>;
 }
 
+/** Notices kept from before the facade listens (the server sends at most one today). */
+const EARLY_WARNINGS_KEPT = 4;
+
 /** How many players who left are remembered (so a name can still be shown for them). */
 const DEPARTED_KEPT = 64;
 
@@ -169,6 +172,8 @@ export class Session extends Emitter<SessionEvents> {
   /** Frames received from the server in this session (not counting RESUME_OK): RESUME says it, the server replays the rest. */
   private received = 0;
   private readonly policy: ReconnectPolicy;
+  /** WARNINGs that answered no request, kept until the facade listens (takeEarlyWarnings): a notice right after INIT_OK. */
+  private earlyWarnings: string[] | null = [];
 
   private constructor(
     private socket: WebSocketLike,
@@ -519,8 +524,16 @@ export class Session extends Emitter<SessionEvents> {
     return true;
   }
 
+  /** The notices that came before anyone listened (at most a few), once; later ones are only emitted. */
+  takeEarlyWarnings(): string[] {
+    const early = this.earlyWarnings ?? [];
+    this.earlyWarnings = null;
+    return early;
+  }
+
   private dispatch(packet: ServerPacket): void {
     const emit = this.emit.bind(this) as (event: string, ...args: unknown[]) => void;
+    if (packet.opcode === 'WARNING' && this.earlyWarnings && this.earlyWarnings.length < EARLY_WARNINGS_KEPT) this.earlyWarnings.push(packet.payload);
     if (packet.opcode === 'MAKE_OFFER' || packet.opcode === 'MAKE_ANSWER' || packet.opcode === 'ICE') {
       if (packet.origin) emit(packet.opcode, packet.payload, packet.origin);
       return;

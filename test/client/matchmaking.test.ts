@@ -108,5 +108,7 @@ describe('connect with a token and no username', () => {
   it('gets a guest name from a server without a token verifier', async () => {
     const guest = await connected('', 'some-token');
     expect(guest.myUsername).toMatch(/^Guest \d{4,}$/);
+    await until(() => errors.length > 0, 'the notice');
+    expect(errors.map((error) => error.message)).toEqual([expect.stringContaining('server: token not checked')]);
   });
 });
