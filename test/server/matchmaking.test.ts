@@ -1,8 +1,10 @@
 // Matchmaking on the wire, against the real server on 127.0.0.1 with raw `ws` clients: lobby metadata
 // (CREATE_LOBBY, MANAGE_LOBBY set_metadata, FIND_ACK), LIST_LOBBIES with a filter, QUICK_JOIN; with
 // the default MemoryStore and with RedisStore on a real redis-server (20 players at once: 5 lobbies of 4).
+import wrtc from '@roamhq/wrtc';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { METADATA_BYTES_MAX, METADATA_KEYS_MAX } from '../../src/protocol/index.js';
+import { webRtcRelay } from '../../src/server/relay/relay-provider.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { silentLogger } from '../helpers/logger.js';
 import { type Backend, INSTALL_MS, memory, redisBackend } from '../helpers/store-backends.js';
@@ -168,5 +170,29 @@ describe.each(backends)('with $name', (backend) => {
           expect(member.received.find((p) => p.opcode === 'NEW_HOST')?.payload).toMatchObject({ instance_id: each.host.instance_id });
       }
     });
+  });
+});
+
+describe('QUICK_JOIN with enable_relay', () => {
+  it('a lobby it creates is a relay lobby: the creator gets RELAY, and so does the next player it puts there', async () => {
+    const server = await startServer({ port: 0, logger: silentLogger, relay: webRtcRelay({ wrtc, log: silentLogger }) });
+    const clients: RawClient[] = [];
+    try {
+      const join = async (username: string) => {
+        const client = await RawClient.open(`${server.wsUrl}?ugi=relay`);
+        clients.push(client);
+        await client.request('INIT', { username }, 'INIT_OK');
+        return client.request('QUICK_JOIN', { create: { max_players: 2, enable_relay: true } }, 'QUICK_JOIN_ACK');
+      };
+      expect((await join('ann')).payload).toMatchObject({ created: true });
+      const relayId = (await clients[0]!.next('RELAY', 10_000)).payload;
+      expect((await join('bob')).payload).toMatchObject({ created: false });
+      expect((await clients[1]!.next('RELAY')).payload).toBe(relayId);
+      // The lobby goes with its last member, and its relay peer with it.
+      for (const client of clients) await client.request('LEAVE_LOBBY', undefined, 'LEAVE_ACK');
+    } finally {
+      for (const client of clients) client.close();
+      await server.close();
+    }
   });
 });
