@@ -12,6 +12,7 @@ import { pingBlocks } from './groups/ping.js';
 import { playerBlocks } from './groups/players.js';
 import { voiceBlocks } from './groups/voice.js';
 import { EXTENSION_ID, HatEvents } from './hats.js';
+import { docsURI } from './metadata.json';
 import type { DataSync, DataSyncFactory } from './ports.js';
 import type { BlockInfo, BlockUtil, MenuInfo, ScratchApi, ScratchRuntime } from './scratch.js';
 import type { BlockArgs, BlockGroup, BlockSpecInfo, MenuSpec } from './spec.js';
@@ -66,6 +67,7 @@ export function createExtension(
       color1: '#0fbd8c',
       color2: '#0da57a',
       color3: '#0b8e69',
+      docsURI,
       menuIconURI: ICON,
       blockIconURI: ICON,
       // TurboWarp shows group labels; vanilla Scratch only knows separators.

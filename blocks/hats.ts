@@ -25,7 +25,9 @@ import type { BlockUtil, ScratchRuntime, ScratchTarget, ScratchThread } from './
 import { onEveryFrame } from './sync/frame-hook.js';
 import { onEveryStep } from './thread-hook.js';
 
-export const EXTENSION_ID = 'cloudlink5';
+import { id } from './metadata.json';
+
+export const EXTENSION_ID = id;
 const STATUS_DONE = 4;
 /** Kept events one instance runs back to back in one frame; more wait for the next frame (a flood cannot freeze a frame). */
 const MAX_RUNS_PER_FRAME = 1000;
