@@ -15,7 +15,7 @@ import { EXTENSION_ID, HatEvents } from './hats.js';
 import { docsURI } from './metadata.json';
 import type { DataSync, DataSyncFactory } from './ports.js';
 import type { BlockInfo, BlockUtil, MenuInfo, ScratchApi, ScratchRuntime } from './scratch.js';
-import type { BlockArgs, BlockGroup, BlockSpecInfo, MenuSpec } from './spec.js';
+import { type BlockArgs, type BlockGroup, type BlockSpecInfo, castsOf, type MenuSpec } from './spec.js';
 import { provideGlobalTranslate } from './translate.js';
 import { createDataSync } from './wiring.js';
 
@@ -54,7 +54,7 @@ export function createExtension(
     }
   };
   provideGlobalTranslate(scratch);
-  const context: BlockContext = { Scratch: scratch, runtime, client, hats: new HatEvents(runtime), data };
+  const context: BlockContext = { Scratch: scratch, runtime, client, hats: new HatEvents(runtime), data, cast: castsOf(scratch.Cast) };
   const groups: BlockGroup[] = [connectionBlocks, lobbyBlocks, playerBlocks, pingBlocks, messageBlocks, dataBlocks, voiceBlocks].map((group) => group(context));
   const { BlockType } = scratch;
   const fallbackOf = (blockType: string): unknown =>

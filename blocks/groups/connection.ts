@@ -2,10 +2,11 @@
 import type { IceServer } from '../../src/client/api.js';
 import type { BlockContext } from '../context.js';
 import { eventHat } from '../event-hat.js';
-import { number, text, type BlockGroup } from '../spec.js';
+import type { BlockGroup } from '../spec.js';
 
 export function connectionBlocks(ctx: BlockContext): BlockGroup {
   const { client, hats } = ctx;
+  const { number, text, choice } = ctx.cast;
   const { COMMAND, REPORTER, BOOLEAN, HAT } = ctx.Scratch.BlockType;
   const { STRING, NUMBER } = ctx.Scratch.ArgumentType;
   const settings = { ugi: 'default', token: '', encryption: false, keepaliveSeconds: 20 };
@@ -72,7 +73,7 @@ export function connectionBlocks(ctx: BlockContext): BlockGroup {
           arguments: { ONOFF: { type: STRING, menu: 'onOff', defaultValue: 'on' } },
         },
         run: ({ ONOFF }) => {
-          settings.encryption = text(ONOFF) === 'on';
+          settings.encryption = choice(ONOFF, 'on', 'off');
         },
       },
       {
@@ -119,7 +120,7 @@ export function connectionBlocks(ctx: BlockContext): BlockGroup {
           text: () => Scratch.translate('connect only through TURN relays [ONOFF]'),
           arguments: { ONOFF: { type: STRING, menu: 'onOff', defaultValue: 'off' } },
         },
-        run: ({ ONOFF }) => client.setRelayOnly(text(ONOFF) === 'on'),
+        run: ({ ONOFF }) => client.setRelayOnly(choice(ONOFF, 'on', 'off')),
       },
       {
         info: {
@@ -146,7 +147,7 @@ export function connectionBlocks(ctx: BlockContext): BlockGroup {
           text: () => Scratch.translate('reconnect by itself after a dropped connection [ONOFF]'),
           arguments: { ONOFF: { type: STRING, menu: 'onOff', defaultValue: 'on' } },
         },
-        run: ({ ONOFF }) => client.setAutoReconnect(text(ONOFF) === 'on'),
+        run: ({ ONOFF }) => client.setAutoReconnect(choice(ONOFF, 'on', 'off')),
       },
       // connected / reconnecting / disconnected: while reconnecting the game goes on peer to peer.
       {

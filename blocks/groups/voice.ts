@@ -2,11 +2,12 @@
 // 3-D position, and call events filtered by kind.
 import type { VoiceEvent } from '../../src/client/api.js';
 import type { BlockContext } from '../context.js';
-import { number, text, type BlockGroup } from '../spec.js';
+import type { BlockGroup } from '../spec.js';
 import type { Text } from '../translate.js';
 
 export function voiceBlocks(ctx: BlockContext): BlockGroup {
   const { client, hats } = ctx;
+  const { number, text } = ctx.cast;
   const { COMMAND, REPORTER, BOOLEAN, HAT } = ctx.Scratch.BlockType;
   const { STRING, NUMBER } = ctx.Scratch.ArgumentType;
   let lastCaller = '';

@@ -167,6 +167,28 @@ describe('block → core mapping', () => {
     expect(client.calls.at(-1)).toEqual(['setRelayOnly', true]);
   });
 
+  it("reads yes/no and on/off menus by their values, anything else as Scratch's Cast.toBoolean", async () => {
+    const created = async (LOCKED: unknown) => {
+      await run('createLobby', { NAME: 'r', MAX: 2, PASSWORD: '', LOCKED, HIDDEN: 'no', RELAY: 'no' });
+      return (client.calls.at(-1)![1] as { locked: boolean }).locked;
+    };
+    // The menu's own values...
+    expect(await created('yes')).toBe(true);
+    expect(await created('no')).toBe(false);
+    // ...and a reporter dropped in, read as Scratch reads it: only false, 0, '', '0', 'false' are false.
+    for (const value of [true, 1, 'true', 'off', 'anything']) expect(await created(value), String(value)).toBe(true);
+    for (const value of [false, 0, '', '0', 'false']) expect(await created(value), String(value)).toBe(false);
+    run('setRelayOnly', { ONOFF: 'off' });
+    expect(client.calls.at(-1)).toEqual(['setRelayOnly', false]);
+    run('setRelayOnly', { ONOFF: true });
+    expect(client.calls.at(-1)).toEqual(['setRelayOnly', true]);
+    // Numbers: Cast.toNumber (' 7 ' is 7, text is 0), and no endless number.
+    await run('setMaxPlayers', { MAX: ' 7 ' });
+    expect(client.calls.at(-1)).toEqual(['setMaxPlayers', 7]);
+    await run('setMaxPlayers', { MAX: 'Infinity' });
+    expect(client.calls.at(-1)).toEqual(['setMaxPlayers', 0]);
+  });
+
   it('casts lobby arguments', async () => {
     await run('createLobby', { NAME: 7, MAX: '4.9', PASSWORD: 'pw', LOCKED: 'yes', HIDDEN: 'no', RELAY: 'true' });
     expect(client.calls.at(-1)).toEqual(['createLobby', { name: '7', maxPlayers: 4, password: 'pw', locked: true, hidden: false, enableRelay: true }]);
