@@ -1,5 +1,6 @@
 // Connection: server, identity, ICE settings, E2EE, connect/disconnect, status and its events.
 import type { IceServer } from '../../src/client/api.js';
+import { CloudLinkError } from '../../src/client/errors.js';
 import type { BlockContext } from '../context.js';
 import { eventHat } from '../event-hat.js';
 import type { BlockGroup } from '../spec.js';
@@ -129,15 +130,20 @@ export function connectionBlocks(ctx: BlockContext): BlockGroup {
           text: () => Scratch.translate('connect to server [URL] as [USERNAME]'),
           arguments: { URL: { type: STRING, defaultValue: 'ws://127.0.0.1:3000/' }, USERNAME: { type: STRING, defaultValue: 'player' } },
         },
-        run: ({ URL, USERNAME }) =>
-          client.connect({
-            url: text(URL),
+        run: async ({ URL, USERNAME }) => {
+          const url = text(URL);
+          // The gallery's rule: ask TurboWarp before opening a connection (it may ask the user).
+          if (ctx.Scratch.canFetch && !(await ctx.Scratch.canFetch(url)))
+            throw new CloudLinkError('not-allowed', `not allowed to connect to ${url}: TurboWarp or its user refused (Scratch.canFetch)`);
+          return client.connect({
+            url,
             username: text(USERNAME),
             ugi: settings.ugi,
             ...(settings.token ? { token: settings.token } : {}),
             encryption: settings.encryption,
             keepaliveSeconds: settings.keepaliveSeconds,
-          }),
+          });
+        },
       },
       { info: { opcode: 'disconnect', blockType: COMMAND, text: () => Scratch.translate('disconnect') }, run: () => client.disconnect() },
       {

@@ -29,6 +29,8 @@ export type ErrorCode =
   | 'cancelled'
   /** The server cannot be reached. */
   | 'unreachable'
+  /** TurboWarp (or its user) did not allow the project to connect to that server (Scratch.canFetch). */
+  | 'not-allowed'
   /** A dropped connection could not be resumed: the server released the seat (away too long, or it restarted). */
   | 'session-lost'
   /** No reply in time (a request, or the keepalive). */

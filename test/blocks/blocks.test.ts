@@ -154,6 +154,23 @@ describe('block → core mapping', () => {
     ]);
   });
 
+  it('asks Scratch.canFetch before connecting; refused, it opens nothing and says why', async () => {
+    const asked: string[] = [];
+    let allow = false;
+    const scratch = { ...fakeScratch(runtime), canFetch: async (url: string) => (asked.push(url), allow) };
+    extension = createExtension(scratch, client, sync, runtime);
+    const errorHat = hat('whenError');
+    await run('connect', { URL: 'ws://127.0.0.1:3000/', USERNAME: 'ann' });
+    expect(asked).toEqual(['ws://127.0.0.1:3000/']);
+    expect(client.calls.some(([method]) => method === 'connect')).toBe(false);
+    expect(await run('lastErrorCode')).toBe('not-allowed');
+    expect(await run('lastError')).toMatch(/not allowed to connect to ws:\/\/127\.0\.0\.1:3000\/.*canFetch/);
+    expect(errorHat.fired.length).toBe(1);
+    allow = true;
+    await run('connect', { URL: 'ws://127.0.0.1:3000/', USERNAME: 'ann' });
+    expect(client.calls.at(-1)?.[0]).toBe('connect');
+  });
+
   it('builds the ICE server list and the relay-only policy', () => {
     run('addIceServer', { URL: 'turn:turn.example:3478', USER: 'u', PASS: 'p' });
     run('addIceServer', { URL: 'stun:stun.example:3478', USER: '', PASS: '' });
