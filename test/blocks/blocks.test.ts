@@ -157,7 +157,11 @@ describe('block → core mapping', () => {
   it('asks Scratch.canFetch before connecting; refused, it opens nothing and says why', async () => {
     const asked: string[] = [];
     let allow = false;
-    const scratch = { ...fakeScratch(runtime), canFetch: async (url: string) => (asked.push(url), allow) };
+    const canFetch = (url: string) => {
+      asked.push(url);
+      return Promise.resolve(allow);
+    };
+    const scratch = { ...fakeScratch(runtime), canFetch };
     extension = createExtension(scratch, client, sync, runtime);
     const errorHat = hat('whenError');
     await run('connect', { URL: 'ws://127.0.0.1:3000/', USERNAME: 'ann' });
