@@ -81,19 +81,20 @@ export function createExtension(
   for (const group of groups) {
     for (const block of group.blocks) {
       const fallback = 'fallback' in block ? block.fallback : fallbackOf(block.info.blockType);
-      extension[block.info.opcode] = (args: BlockArgs, util: BlockUtil) => {
-        const failed = (error: unknown) => {
-          report(error);
-          return fallback;
-        };
-        try {
-          const result = block.run(args ?? {}, util);
-          // A promise that rejects would be an unhandled rejection in the VM: settle it here.
-          return isThenable(result) ? Promise.resolve(result).catch(failed) : result;
-        } catch (error) {
-          return failed(error);
-        }
-      };
+      extension[block.info.opcode] = (args: BlockArgs, util: BlockUtil) =>
+        context.hats.duringBlock(() => {
+          const failed = (error: unknown) => {
+            report(error);
+            return fallback;
+          };
+          try {
+            const result = block.run(args ?? {}, util);
+            // A promise that rejects would be an unhandled rejection in the VM: settle it here.
+            return isThenable(result) ? Promise.resolve(result).catch(failed) : result;
+          } catch (error) {
+            return failed(error);
+          }
+        });
     }
     for (const [name, items] of Object.entries(group.menuItems ?? {})) {
       extension[name] = () => {

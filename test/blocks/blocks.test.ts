@@ -3,6 +3,7 @@
 // arguments; reporters give Scratch-friendly values; failures become "last error", never throws.
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createExtension, type ExtensionObject } from '../../blocks/extension.js';
+import { CloudLinkError } from '../../src/client/errors.js';
 import type { BlockUtil } from '../../blocks/scratch.js';
 import { fakeClient, fakeRuntime, fakeScratch, fakeSync, type InstalledHat } from './fakes.js';
 
@@ -292,6 +293,7 @@ describe('errors', () => {
     await run('createLobby', { NAME: 'room', MAX: 2 });
     // The core reported it when the call failed; the block's own report of the same error does nothing.
     expect(client.errors).toEqual(['CREATE_LOBBY: full']);
+    runtime._step(); // this fake core reports during the block: the hat starts once it is over
     expect(errorHat.fired.length).toBe(1);
     expect([run('lastError'), run('lastErrorCode')]).toEqual(['CREATE_LOBBY: full', 'full']);
     client.failNext('kick', 'not connected', 'not-connected');
@@ -302,7 +304,48 @@ describe('errors', () => {
     call('syncVariableWith', { VAR: 'score', PLAYER: '', ID: 'duel' }, { target: {}, thread: {} });
     expect(client.errors.at(-1)).toBe('which player? the player id is empty');
     expect(run('lastErrorCode')).toBe('invalid');
+    runtime._step();
     expect(errorHat.fired.length).toBe(3);
+  });
+
+  it('a block that fails does not start hats while it runs: they start once it is over (here, at the end of the frame)', () => {
+    const errorHat = hat('whenError');
+    call('syncVariableWith', { VAR: 'score', PLAYER: '', ID: 'duel' }, { target: {}, thread: {} });
+    expect(run('lastErrorCode')).toBe('invalid');
+    expect(errorHat.fired.length).toBe(0);
+    runtime._step();
+    expect(errorHat.fired.length).toBe(1);
+  });
+
+  it('connect pressed again while connected (the core says "connected" at once) starts the hat after the block, in order with later events', () => {
+    const base = fakeClient();
+    const emitting = new Proxy(base, {
+      get: (target, property) =>
+        property === 'connect'
+          ? () => {
+              target.emitter.emit('connected');
+              return Promise.resolve();
+            }
+          : Reflect.get(target, property),
+    });
+    runtime = fakeRuntime(() => extension);
+    extension = createExtension(fakeScratch(runtime), emitting, sync, runtime);
+    const connected = hat('whenConnected');
+    const errors = hat('whenError');
+    const order: string[] = [];
+    const startHats = runtime.startHats.bind(runtime);
+    runtime.startHats = (opcode, ...rest) => {
+      order.push(opcode);
+      return startHats(opcode, ...rest);
+    };
+    run('connect', { URL: 'ws://127.0.0.1:3000/', USERNAME: 'ann' });
+    expect(connected.fired.length).toBe(0);
+    // An event from outside any block while the first still waits: both start now, in order.
+    base.emitter.emit('error', new CloudLinkError('timeout', 'late'));
+    expect([connected.fired.length, errors.fired.length]).toEqual([1, 1]);
+    runtime._step();
+    expect([connected.fired.length, errors.fired.length]).toEqual([1, 1]);
+    expect(order).toEqual(['cloudlink5_whenConnected', 'cloudlink5_whenError']);
   });
 
   it('a failing reporter returns a visible empty value', async () => {
@@ -579,6 +622,7 @@ describe("every failure gives a visible value of the block's type", () => {
     client.failNext('findLobby', 'not connected');
     await expect(run('lobbyInfo', { FIELD: 'players', NAME: 'room' })).resolves.toBe('');
     expect(client.errors).toEqual(['boom 1', 'boom 2', 'no microphone', 'not connected']);
+    runtime._step(); // the hats start once the blocks are over
     expect(errorHat.fired.length).toBe(4);
     expect(run('lastError')).toBe('not connected');
   });
