@@ -62,20 +62,23 @@ export class ProjectSettings {
 
   /** What the project holds, each field checked (a hand-edited project.json may hold anything). */
   private read(): ConnectionSettings {
-    const saved = this.runtime.extensionStorage?.[EXTENSION_ID];
-    const fields = typeof saved === 'object' && saved !== null ? (saved as Record<string, unknown>) : {};
-    const pick = <K extends keyof ConnectionSettings>(key: K, valid: (value: unknown) => boolean): ConnectionSettings[K] =>
-      valid(fields[key]) ? (fields[key] as ConnectionSettings[K]) : DEFAULT_SETTINGS[key];
-    return {
-      url: pick('url', (v) => typeof v === 'string'),
-      ugi: pick('ugi', (v) => typeof v === 'string' && v !== ''),
-      iceServers: pick('iceServers', (v) => v === null || (Array.isArray(v) && v.every(isIceServer))),
-      encryption: pick('encryption', (v) => typeof v === 'boolean'),
-      keepaliveSeconds: pick('keepaliveSeconds', (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0),
-      relayOnly: pick('relayOnly', (v) => typeof v === 'boolean'),
-    };
+    const saved = this.runtime.extensionStorage?.[EXTENSION_ID] as Record<string, unknown> | undefined;
+    const settings = { ...DEFAULT_SETTINGS } as Record<string, unknown>;
+    for (const [key, valid] of Object.entries(VALID)) if (valid(saved?.[key])) settings[key] = saved![key];
+    return settings as unknown as ConnectionSettings;
   }
 }
+
+const isString = (v: unknown) => typeof v === 'string';
+const isBoolean = (v: unknown) => typeof v === 'boolean';
+const VALID: Record<keyof ConnectionSettings, (value: unknown) => boolean> = {
+  url: isString,
+  ugi: (v) => isString(v) && v !== '',
+  iceServers: (v) => v === null || (Array.isArray(v) && v.every(isIceServer)),
+  encryption: isBoolean,
+  keepaliveSeconds: (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0,
+  relayOnly: isBoolean,
+};
 
 function changedFromDefaults(settings: ConnectionSettings): Partial<ConnectionSettings> {
   const changed: Record<string, unknown> = {};
@@ -85,8 +88,6 @@ function changedFromDefaults(settings: ConnectionSettings): Partial<ConnectionSe
 }
 
 function isIceServer(value: unknown): value is IceServer {
-  if (typeof value !== 'object' || value === null) return false;
-  const { urls, username, credential } = value as Record<string, unknown>;
-  const urlsOk = typeof urls === 'string' || (Array.isArray(urls) && urls.every((u) => typeof u === 'string'));
-  return urlsOk && (username === undefined || typeof username === 'string') && (credential === undefined || typeof credential === 'string');
+  const { urls, username = '', credential = '' } = (value ?? {}) as Record<string, unknown>;
+  return (isString(urls) || (Array.isArray(urls) && urls.every(isString))) && isString(username) && isString(credential);
 }
