@@ -366,7 +366,7 @@ describe('errors', () => {
   it('refuses to load sandboxed, with a clear message', async () => {
     const scratch = fakeScratch(runtime, { unsandboxed: false });
     (globalThis as { Scratch?: unknown }).Scratch = scratch;
-    await expect(import('../../blocks/index.js?sandboxed' as string)).rejects.toThrow('must be loaded unsandboxed');
+    await expect(import('../../blocks/index.js?sandboxed' as string)).rejects.toThrow('must run unsandboxed');
     expect(scratch.registered).toEqual([]);
     delete (globalThis as { Scratch?: unknown }).Scratch;
   });
