@@ -35,9 +35,9 @@ export function voiceBlocks(ctx: BlockContext): BlockGroup {
         acceptReporters: true,
         items: [
           { text: () => Scratch.translate('volume'), value: 'volume' },
-          { text: () => 'x', value: 'x' },
-          { text: () => 'y', value: 'y' },
-          { text: () => 'z', value: 'z' },
+          { text: () => Scratch.translate('x'), value: 'x' },
+          { text: () => Scratch.translate('y'), value: 'y' },
+          { text: () => Scratch.translate('z'), value: 'z' },
           { text: () => Scratch.translate('muted'), value: 'muted' },
           { text: () => Scratch.translate('loudness'), value: 'loudness' },
         ],

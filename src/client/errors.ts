@@ -1,7 +1,7 @@
 // The client's one error type. Every failure the project can see is a CloudLinkError with a stable
 // `code` (listed below and in docs/blocks.md), a reason to show (`message`), and the peer or opcode
 // it concerns. Modules throw or emit it; the facade (cloudlink.ts) reports each one exactly once.
-import { ProtocolError, Reply, Warning } from '../protocol/index.js';
+import { hasOwn, ProtocolError, Reply, Warning } from '../protocol/index.js';
 
 export type ErrorCode =
   // ── the server said no (its reply or WARNING, see serverCode) ──
@@ -117,6 +117,6 @@ const SERVER_CODES: Record<string, ErrorCode> = {
  * must be …") or the packet itself is the server's validator refusing it: 'invalid', like the ACK that follows.
  */
 export function serverCode(text: string): ErrorCode {
-  if (Object.hasOwn(SERVER_CODES, text)) return SERVER_CODES[text]!;
+  if (hasOwn(SERVER_CODES, text)) return SERVER_CODES[text]!;
   return text.startsWith('payload') || text.startsWith('packet') ? 'invalid' : 'refused';
 }
