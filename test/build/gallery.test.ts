@@ -74,7 +74,7 @@ const vm = 1;
       ].sort(),
     );
     expect(validateMetadata(metadataOf('// Name: x\n// ID: x\n// Description: no full stop\n// License: Nope\n'))).toHaveLength(3);
-    expect(() => extractStrings(parse('Scratch.translate(`a${b}`)'))).toThrow("Can't evaluate");
+    expect(() => extractStrings(parse('Scratch.translate("a" + b)'))).toThrow("Can't evaluate");
   });
 
   it("`Scratch` is only the wrapper's parameter, so every Scratch.translate call is the one TurboWarp gave", () => {
