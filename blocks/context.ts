@@ -3,6 +3,7 @@ import type { CoreClient } from '../src/client/api.js';
 import type { HatEvents } from './hats.js';
 import type { DataSync } from './ports.js';
 import type { ScratchApi, ScratchRuntime } from './scratch.js';
+import type { Casts } from './spec.js';
 
 export interface BlockContext {
   Scratch: ScratchApi;
@@ -10,4 +11,6 @@ export interface BlockContext {
   client: CoreClient;
   hats: HatEvents;
   data: DataSync;
+  /** Argument casts through Scratch.Cast (blocks/spec.ts). */
+  cast: Casts;
 }

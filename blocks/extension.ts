@@ -13,9 +13,10 @@ import { pingBlocks } from './groups/ping.js';
 import { playerBlocks } from './groups/players.js';
 import { voiceBlocks } from './groups/voice.js';
 import { EXTENSION_ID, HatEvents } from './hats.js';
+import { docsURI } from './metadata.json';
 import type { DataSync, DataSyncFactory } from './ports.js';
 import type { BlockInfo, BlockUtil, MenuInfo, ScratchApi, ScratchRuntime } from './scratch.js';
-import type { BlockArgs, BlockGroup, BlockSpecInfo, MenuSpec } from './spec.js';
+import { type BlockArgs, type BlockGroup, type BlockSpecInfo, castsOf, type MenuSpec } from './spec.js';
 import { provideGlobalTranslate } from './translate.js';
 import { createDataSync } from './wiring.js';
 
@@ -54,7 +55,7 @@ export function createExtension(
     }
   };
   provideGlobalTranslate(scratch);
-  const context: BlockContext = { Scratch: scratch, runtime, client, hats: new HatEvents(runtime), data };
+  const context: BlockContext = { Scratch: scratch, runtime, client, hats: new HatEvents(runtime), data, cast: castsOf(scratch.Cast) };
   const groups: BlockGroup[] = [connectionBlocks, lobbyBlocks, matchmakingBlocks, playerBlocks, pingBlocks, messageBlocks, dataBlocks, voiceBlocks].map(
     (group) => group(context),
   );
@@ -69,6 +70,7 @@ export function createExtension(
       color1: '#0fbd8c',
       color2: '#0da57a',
       color3: '#0b8e69',
+      docsURI,
       menuIconURI: ICON,
       blockIconURI: ICON,
       // TurboWarp shows group labels; vanilla Scratch only knows separators.
@@ -82,19 +84,20 @@ export function createExtension(
   for (const group of groups) {
     for (const block of group.blocks) {
       const fallback = 'fallback' in block ? block.fallback : fallbackOf(block.info.blockType);
-      extension[block.info.opcode] = (args: BlockArgs, util: BlockUtil) => {
-        const failed = (error: unknown) => {
-          report(error);
-          return fallback;
-        };
-        try {
-          const result = block.run(args ?? {}, util);
-          // A promise that rejects would be an unhandled rejection in the VM: settle it here.
-          return isThenable(result) ? Promise.resolve(result).catch(failed) : result;
-        } catch (error) {
-          return failed(error);
-        }
-      };
+      extension[block.info.opcode] = (args: BlockArgs, util: BlockUtil) =>
+        context.hats.duringBlock(() => {
+          const failed = (error: unknown) => {
+            report(error);
+            return fallback;
+          };
+          try {
+            const result = block.run(args ?? {}, util);
+            // A promise that rejects would be an unhandled rejection in the VM: settle it here.
+            return isThenable(result) ? Promise.resolve(result).catch(failed) : result;
+          } catch (error) {
+            return failed(error);
+          }
+        });
     }
     for (const [name, items] of Object.entries(group.menuItems ?? {})) {
       extension[name] = () => {

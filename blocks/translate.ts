@@ -10,13 +10,14 @@
 // - the id is the default one, '_' + the English text (what TurboWarp's translate and the gallery use);
 // - it sits in a function (`Text`) that getInfo() calls: TurboWarp calls getInfo() again when the
 //   editor's language changes, so the palette follows it.
-// Menu values, opcodes and argument ids are never translated. Shipped translations: blocks/l10n/.
+// Menu values, opcodes and argument ids are never translated. Shipped translations: blocks/l10n/
+// (a new text needs its line in each blocks/l10n/<locale>.json; test/build/gallery.test.ts says which).
 import type { ScratchApi } from './scratch.js';
 
 /** Palette text, made each time getInfo() runs. */
 export type Text = () => string;
 
-export type Translate = (message: string | { default: string; description?: string }) => string;
+export type Translate = ((message: string | { default: string; description?: string }) => string) & { setup?(translations: object): void };
 
 declare global {
   // The global `Scratch` TurboWarp gives an unsandboxed extension (in dist, the gallery wrapper's parameter).

@@ -77,6 +77,12 @@ var either = (first, second, expected) => (value, path3) => {
   }
 };
 
+// src/protocol/has-own.ts
+var hasOwn = (object2, key) => (
+  // biome-ignore lint/suspicious/noPrototypeBuiltins: Object.hasOwn is what this avoids (see above)
+  Object.prototype.hasOwnProperty.call(object2, key)
+);
+
 // src/protocol/limits.ts
 var MAX_FRAME_BYTES = 64 * 1024;
 var MAX_IN_BAND_BYTES = 240 * 1024;
@@ -439,7 +445,7 @@ function opcodeOf(raw, table) {
   if (!isPlainObject(raw)) throw new ProtocolError("packet must be a JSON object");
   const { opcode } = raw;
   if (typeof opcode !== "string") throw new ProtocolError("packet.opcode must be a string");
-  if (!Object.hasOwn(table, opcode)) throw new ProtocolError(`unknown opcode ${JSON.stringify(opcode.slice(0, 40))}`);
+  if (!hasOwn(table, opcode)) throw new ProtocolError(`unknown opcode ${JSON.stringify(opcode.slice(0, 40))}`);
   return opcode;
 }
 var ENVELOPE_FIELDS = /* @__PURE__ */ new Set(["opcode", "payload", "recipient", "listener"]);

@@ -1,15 +1,25 @@
 // Connection: server, identity, ICE settings, E2EE, connect/disconnect, status and its events.
 import type { IceServer } from '../../src/client/api.js';
+import { CloudLinkError } from '../../src/client/errors.js';
 import type { BlockContext } from '../context.js';
 import { eventHat } from '../event-hat.js';
-import { number, text, type BlockGroup } from '../spec.js';
+import { type ConnectionSettings, ProjectSettings } from '../project-settings.js';
+import type { BlockGroup } from '../spec.js';
 
 export function connectionBlocks(ctx: BlockContext): BlockGroup {
   const { client, hats } = ctx;
+  const { number, text, choice } = ctx.cast;
   const { COMMAND, REPORTER, BOOLEAN, HAT } = ctx.Scratch.BlockType;
   const { STRING, NUMBER } = ctx.Scratch.ArgumentType;
-  const settings = { ugi: 'default', token: '', encryption: false, keepaliveSeconds: 20 };
-  const iceServers: IceServer[] = [];
+  // Saved in the project (blocks/project-settings.ts); the token is not.
+  const applyToClient = ({ iceServers, relayOnly }: Readonly<ConnectionSettings>) => {
+    client.setIceServers(iceServers && [...iceServers]);
+    client.setRelayOnly(relayOnly);
+  };
+  const saved = new ProjectSettings(ctx.runtime, applyToClient);
+  const project = saved.get();
+  if (project.iceServers !== null || project.relayOnly) applyToClient(project);
+  let token = '';
 
   client.on('connected', () => hats.fire('whenConnected', {}));
   let disconnectReason = '';
@@ -50,7 +60,7 @@ export function connectionBlocks(ctx: BlockContext): BlockGroup {
           arguments: { UGI: { type: STRING, defaultValue: 'my-game' } },
         },
         run: ({ UGI }) => {
-          settings.ugi = text(UGI) || 'default';
+          saved.update({ ugi: text(UGI) || 'default' });
         },
       },
       {
@@ -61,7 +71,7 @@ export function connectionBlocks(ctx: BlockContext): BlockGroup {
           arguments: { TOKEN: { type: STRING, defaultValue: '' } },
         },
         run: ({ TOKEN }) => {
-          settings.token = text(TOKEN);
+          token = text(TOKEN);
         },
       },
       {
@@ -72,7 +82,7 @@ export function connectionBlocks(ctx: BlockContext): BlockGroup {
           arguments: { ONOFF: { type: STRING, menu: 'onOff', defaultValue: 'on' } },
         },
         run: ({ ONOFF }) => {
-          settings.encryption = text(ONOFF) === 'on';
+          saved.update({ encryption: choice(ONOFF, 'on', 'off') });
         },
       },
       {
@@ -83,7 +93,7 @@ export function connectionBlocks(ctx: BlockContext): BlockGroup {
           arguments: { SECONDS: { type: NUMBER, defaultValue: 20 } },
         },
         run: ({ SECONDS }) => {
-          settings.keepaliveSeconds = Math.max(0, number(SECONDS));
+          saved.update({ keepaliveSeconds: Math.max(0, number(SECONDS)) });
         },
       },
       {
@@ -101,14 +111,15 @@ export function connectionBlocks(ctx: BlockContext): BlockGroup {
           const server: IceServer = { urls: text(URL) };
           if (text(USER)) server.username = text(USER);
           if (text(PASS)) server.credential = text(PASS);
-          iceServers.push(server);
+          const iceServers = [...(saved.get().iceServers ?? []), server];
+          saved.update({ iceServers });
           client.setIceServers([...iceServers]);
         },
       },
       {
         info: { opcode: 'clearIceServers', blockType: COMMAND, text: () => Scratch.translate('remove all STUN/TURN servers') },
         run: () => {
-          iceServers.length = 0;
+          saved.update({ iceServers: [] });
           client.setIceServers([]);
         },
       },
@@ -119,7 +130,10 @@ export function connectionBlocks(ctx: BlockContext): BlockGroup {
           text: () => Scratch.translate('connect only through TURN relays [ONOFF]'),
           arguments: { ONOFF: { type: STRING, menu: 'onOff', defaultValue: 'off' } },
         },
-        run: ({ ONOFF }) => client.setRelayOnly(text(ONOFF) === 'on'),
+        run: ({ ONOFF }) => {
+          saved.update({ relayOnly: choice(ONOFF, 'on', 'off') });
+          client.setRelayOnly(saved.get().relayOnly);
+        },
       },
       {
         info: {
@@ -128,15 +142,17 @@ export function connectionBlocks(ctx: BlockContext): BlockGroup {
           text: () => Scratch.translate('connect to server [URL] as [USERNAME]'),
           arguments: { URL: { type: STRING, defaultValue: 'ws://127.0.0.1:3000/' }, USERNAME: { type: STRING, defaultValue: 'player' } },
         },
-        run: ({ URL, USERNAME }) =>
-          client.connect({
-            url: text(URL),
-            username: text(USERNAME),
-            ugi: settings.ugi,
-            ...(settings.token ? { token: settings.token } : {}),
-            encryption: settings.encryption,
-            keepaliveSeconds: settings.keepaliveSeconds,
-          }),
+        run: async ({ URL, USERNAME }) => {
+          // Empty: the server this project last connected to.
+          const url = text(URL) || saved.get().url;
+          if (!url) throw new CloudLinkError('invalid', 'which server? the URL is empty and this project has not connected to one yet');
+          // The gallery's rule: ask TurboWarp before opening a connection (it may ask the user).
+          if (ctx.Scratch.canFetch && !(await ctx.Scratch.canFetch(url)))
+            throw new CloudLinkError('not-allowed', `not allowed to connect to ${url}: TurboWarp or its user refused (Scratch.canFetch)`);
+          saved.update({ url });
+          const { ugi, encryption, keepaliveSeconds } = saved.get();
+          return client.connect({ url, username: text(USERNAME), ugi, ...(token ? { token } : {}), encryption, keepaliveSeconds });
+        },
       },
       { info: { opcode: 'disconnect', blockType: COMMAND, text: () => Scratch.translate('disconnect') }, run: () => client.disconnect() },
       {
@@ -146,7 +162,7 @@ export function connectionBlocks(ctx: BlockContext): BlockGroup {
           text: () => Scratch.translate('reconnect by itself after a dropped connection [ONOFF]'),
           arguments: { ONOFF: { type: STRING, menu: 'onOff', defaultValue: 'on' } },
         },
-        run: ({ ONOFF }) => client.setAutoReconnect(text(ONOFF) === 'on'),
+        run: ({ ONOFF }) => client.setAutoReconnect(choice(ONOFF, 'on', 'off')),
       },
       // connected / reconnecting / disconnected: while reconnecting the game goes on peer to peer.
       {

@@ -4,11 +4,17 @@ import { CloudLinkError } from '../../src/client/errors.js';
 import type { BlockContext } from '../context.js';
 import type { ListMode, VariableMode } from '../ports.js';
 import type { ScratchTarget } from '../scratch.js';
-import { text, type BlockGroup, type BlockSpec } from '../spec.js';
+import type { BlockGroup, BlockSpec } from '../spec.js';
 import type { Text } from '../translate.js';
 
 export function dataBlocks(ctx: BlockContext): BlockGroup {
   const { data, hats, runtime } = ctx;
+  const { text } = ctx.cast;
+  const requirePlayer = (value: unknown): string => {
+    const id = text(value);
+    if (!id) throw new CloudLinkError('invalid', 'which player? the player id is empty');
+    return id;
+  };
   const { COMMAND, REPORTER, HAT } = ctx.Scratch.BlockType;
   const { STRING } = ctx.Scratch.ArgumentType;
   let lastChanged = { id: '', from: '' };
@@ -101,10 +107,4 @@ export function dataBlocks(ctx: BlockContext): BlockGroup {
       ...(data.onRemoteChange ? changeBlocks : []),
     ],
   };
-}
-
-function requirePlayer(value: unknown): string {
-  const id = text(value);
-  if (!id) throw new CloudLinkError('invalid', 'which player? the player id is empty');
-  return id;
 }

@@ -3,7 +3,7 @@ import { CloudLinkError } from '../../src/client/errors.js';
 import type { LobbyInfo } from '../../src/protocol/index.js';
 import type { BlockContext } from '../context.js';
 import { eventHat } from '../event-hat.js';
-import { flag, number, reported, text, type BlockGroup } from '../spec.js';
+import { reported, type BlockGroup } from '../spec.js';
 
 function field(info: LobbyInfo, name: string): string | number | boolean {
   switch (name) {
@@ -30,6 +30,7 @@ function field(info: LobbyInfo, name: string): string | number | boolean {
 
 export function lobbyBlocks(ctx: BlockContext): BlockGroup {
   const { client, hats } = ctx;
+  const { choice, number, text } = ctx.cast;
   const { COMMAND, REPORTER, BOOLEAN } = ctx.Scratch.BlockType;
   const { STRING, NUMBER } = ctx.Scratch.ArgumentType;
   let newestLobby = '';
@@ -104,9 +105,9 @@ export function lobbyBlocks(ctx: BlockContext): BlockGroup {
             name: text(NAME),
             maxPlayers: Math.trunc(number(MAX)),
             password: text(PASSWORD),
-            locked: flag(LOCKED),
-            hidden: flag(HIDDEN),
-            enableRelay: flag(RELAY),
+            locked: choice(LOCKED, 'yes', 'no'),
+            hidden: choice(HIDDEN, 'yes', 'no'),
+            enableRelay: choice(RELAY, 'yes', 'no'),
           }),
       },
       {

@@ -2,10 +2,13 @@
 // (the oldest open lobby that fits, or a new one). Examples in docs/blocks.md "Matchmaking".
 import type { LobbySearch } from '../../src/client/api.js';
 import { CloudLinkError } from '../../src/client/errors.js';
-import type { LobbyMetadata, LobbySummary } from '../../src/protocol/index.js';
+import { hasOwn, type LobbyMetadata, type LobbySummary } from '../../src/protocol/index.js';
 import type { BlockContext } from '../context.js';
 import { eventHat } from '../event-hat.js';
-import { flag, number, reported, text, type BlockGroup } from '../spec.js';
+import { reported, type BlockGroup } from '../spec.js';
+
+/** An argument as text (metadata helpers run outside a block too, without Scratch.Cast). */
+const spelled = (value: unknown): string => (value === undefined || value === null ? '' : String(value));
 
 /**
  * A metadata value as Scratch means it: "3" and 3 are the same to Scratch, so text that spells a number
@@ -14,23 +17,23 @@ import { flag, number, reported, text, type BlockGroup } from '../spec.js';
  */
 export function metadataValue(value: unknown): string | number {
   if (typeof value === 'number') return value;
-  const spelled = text(value);
-  const asNumber = Number(spelled);
-  return spelled !== '' && String(asNumber) === spelled && Number.isFinite(asNumber) ? asNumber : spelled;
+  const asText = spelled(value);
+  const asNumber = Number(asText);
+  return asText !== '' && String(asNumber) === asText && Number.isFinite(asNumber) ? asNumber : asText;
 }
 
 /** A metadata argument: JSON object text, `{"map": "desert", "mode": "ctf"}`; empty text is {}. */
 export function metadataArgument(value: unknown, what: string): LobbyMetadata {
-  const spelled = text(value).trim();
-  if (spelled === '') return {};
+  const json = spelled(value).trim();
+  if (json === '') return {};
   let parsed: unknown;
   try {
-    parsed = JSON.parse(spelled);
+    parsed = JSON.parse(json);
   } catch {
     parsed = undefined;
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new CloudLinkError('invalid', `${what} must be a JSON object like {"map": "desert", "mode": "ctf"}, not ${JSON.stringify(spelled)}`);
+    throw new CloudLinkError('invalid', `${what} must be a JSON object like {"map": "desert", "mode": "ctf"}, not ${JSON.stringify(json)}`);
   }
   const entries = Object.entries(parsed).map(([key, entry]) => {
     if (typeof entry === 'object' && entry !== null) throw new CloudLinkError('invalid', `${what}: "${key}" must be text or a number`);
@@ -56,6 +59,7 @@ function foundField(lobby: LobbySummary, name: string): string | number | boolea
 
 export function matchmakingBlocks(ctx: BlockContext): BlockGroup {
   const { client, hats } = ctx;
+  const { choice, number, text } = ctx.cast;
   const { COMMAND, REPORTER, BOOLEAN } = ctx.Scratch.BlockType;
   const { STRING, NUMBER } = ctx.Scratch.ArgumentType;
   /** The last search's result, oldest lobby first (the found-lobby reporters read it). */
@@ -70,8 +74,8 @@ export function matchmakingBlocks(ctx: BlockContext): BlockGroup {
 
   const search = (FILTER: unknown, FREE: unknown, NO_PASSWORD: unknown): LobbySearch => ({
     metadata: metadataArgument(FILTER, 'the search'),
-    freeSeats: flag(FREE),
-    noPassword: flag(NO_PASSWORD),
+    freeSeats: choice(FREE, 'yes', 'no'),
+    noPassword: choice(NO_PASSWORD, 'yes', 'no'),
   });
 
   return {
@@ -131,7 +135,7 @@ export function matchmakingBlocks(ctx: BlockContext): BlockGroup {
         },
         run: async ({ KEY }) => {
           const metadata = await client.lobbyMetadata();
-          return Object.hasOwn(metadata, text(KEY)) ? metadata[text(KEY)]! : '';
+          return hasOwn(metadata, text(KEY)) ? metadata[text(KEY)]! : '';
         },
       },
       {
@@ -192,7 +196,7 @@ export function matchmakingBlocks(ctx: BlockContext): BlockGroup {
         },
         run: ({ KEY, NAME }) => {
           const metadata = foundLobby(NAME)?.metadata ?? {};
-          return Object.hasOwn(metadata, text(KEY)) ? metadata[text(KEY)]! : '';
+          return hasOwn(metadata, text(KEY)) ? metadata[text(KEY)]! : '';
         },
       },
       {

@@ -2,7 +2,7 @@
 // hats filtered by channel (and sender), and reporters for the data that started the script.
 import type { ReceivedMessage } from '../../src/client/api.js';
 import type { BlockContext } from '../context.js';
-import { data, reported, text, type BlockGroup } from '../spec.js';
+import { data, reported, type BlockGroup } from '../spec.js';
 import type { BlockUtil } from '../scratch.js';
 
 const key = (kind: string, channel: string) => `${kind}\n${channel}`;
@@ -11,6 +11,7 @@ const MESSAGE_HATS = ['whenBroadcast', 'whenPrivate', 'whenPrivateFrom', 'whenMe
 
 export function messageBlocks(ctx: BlockContext): BlockGroup {
   const { client, hats } = ctx;
+  const { text } = ctx.cast;
   const { COMMAND, REPORTER, HAT } = ctx.Scratch.BlockType;
   const { STRING } = ctx.Scratch.ArgumentType;
   const latest = new Map<string, ReceivedMessage>();

@@ -1,10 +1,11 @@
 // Ping: round-trip times to the server and to each player (src/client/ping.ts). Reading one is what
 // measures it, about once a second while a project keeps reading; -1 until an answer is in.
 import type { BlockContext } from '../context.js';
-import { text, type BlockGroup } from '../spec.js';
+import type { BlockGroup } from '../spec.js';
 
 export function pingBlocks(ctx: BlockContext): BlockGroup {
   const { client } = ctx;
+  const { text } = ctx.cast;
   const { REPORTER } = ctx.Scratch.BlockType;
   const { STRING } = ctx.Scratch.ArgumentType;
 

@@ -1,13 +1,14 @@
 // Players: who is in my lobby, join/leave events, names, and my links to them.
 import type { BlockContext } from '../context.js';
 import { eventHat } from '../event-hat.js';
-import { text, type BlockGroup, type BlockSpec } from '../spec.js';
+import type { BlockGroup, BlockSpec } from '../spec.js';
 import type { Text } from '../translate.js';
 
 type PlayerHat = 'whenPlayerJoins' | 'whenPlayerLeaves' | 'whenPlayerConnected' | 'whenLinkLost' | 'whenLinkBack';
 
 export function playerBlocks(ctx: BlockContext): BlockGroup {
   const { client, hats } = ctx;
+  const { text } = ctx.cast;
   const { COMMAND, REPORTER, BOOLEAN } = ctx.Scratch.BlockType;
   const { STRING } = ctx.Scratch.ArgumentType;
   /** The latest player of each player event, for a reporter read outside that event's script. */

@@ -2,11 +2,12 @@
 // 3-D position, and call events filtered by kind.
 import type { VoiceEvent } from '../../src/client/api.js';
 import type { BlockContext } from '../context.js';
-import { number, text, type BlockGroup } from '../spec.js';
+import type { BlockGroup } from '../spec.js';
 import type { Text } from '../translate.js';
 
 export function voiceBlocks(ctx: BlockContext): BlockGroup {
   const { client, hats } = ctx;
+  const { number, text } = ctx.cast;
   const { COMMAND, REPORTER, BOOLEAN, HAT } = ctx.Scratch.BlockType;
   const { STRING, NUMBER } = ctx.Scratch.ArgumentType;
   let lastCaller = '';
@@ -34,9 +35,9 @@ export function voiceBlocks(ctx: BlockContext): BlockGroup {
         acceptReporters: true,
         items: [
           { text: () => Scratch.translate('volume'), value: 'volume' },
-          { text: () => 'x', value: 'x' },
-          { text: () => 'y', value: 'y' },
-          { text: () => 'z', value: 'z' },
+          { text: () => Scratch.translate('x'), value: 'x' },
+          { text: () => Scratch.translate('y'), value: 'y' },
+          { text: () => Scratch.translate('z'), value: 'z' },
           { text: () => Scratch.translate('muted'), value: 'muted' },
           { text: () => Scratch.translate('loudness'), value: 'loudness' },
         ],

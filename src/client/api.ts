@@ -76,7 +76,8 @@ export interface CoreClient {
   on<K extends keyof ClientEvents>(event: K, listener: (...args: ClientEvents[K]) => void): () => void;
 
   // connection
-  setIceServers(servers: IceServer[]): void;
+  /** The project's STUN/TURN list; null: back to the default list (as if the project never set one). */
+  setIceServers(servers: IceServer[] | null): void;
   setRelayOnly(relayOnly: boolean): void;
   connect(options: ConnectOptions): Promise<void>;
   disconnect(): void;

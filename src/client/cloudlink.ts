@@ -129,7 +129,7 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
 
   // ── connection ──────────────────────────────────────────────────────────────────────
 
-  setIceServers(servers: IceServer[]): void {
+  setIceServers(servers: IceServer[] | null): void {
     this.iceServers = servers;
     const connection = this.connection;
     connection?.mesh.configure({ iceServers: iceServersFor(connection.settings.url, servers, connection.session.iceServers) });
