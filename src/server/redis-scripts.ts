@@ -4,14 +4,17 @@
 // are stored as JSON, one field per lobby; the password is an opaque string (redis-store.ts).
 
 /** The keys of one game, in the order the scripts take them. */
-export const GAME_KEYS = ['players', 'names', 'lobbies', 'memberOf', 'tokens', 'tokenOf', 'held', 'lobbySeq'] as const;
+export const GAME_KEYS = ['players', 'names', 'lobbies', 'memberOf', 'tokens', 'tokenOf', 'held', 'lobbySeq', 'openLobbies'] as const;
 
 // players: hash id → user JSON; names: hash username → id; lobbies: hash name → lobby JSON;
 // memberOf: hash id → lobby name; tokens: hash token → id; tokenOf: hash id → token; held: set of ids;
-// lobbySeq: string, the number of lobbies ever created in the game (a lobby's \`created\`).
+// lobbySeq: string, the number of lobbies ever created in the game (a lobby's \`created\`);
+// openLobbies: sorted set of the names of the lobbies quick join may put a player in (not locked, not
+// hidden, no password, a free seat), scored by \`created\`: kept by saveLobby and deleteLobby, which every
+// change of a lobby goes through, so quick join reads only those instead of every lobby of the game.
 const PRELUDE = `
 local players, names, lobbies, memberOf, tokens, tokenOf, held = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
-local lobbySeq = KEYS[8]
+local lobbySeq, openLobbies = KEYS[8], KEYS[9]
 local null = cjson.null
 local function reply(value) return cjson.encode(value) end
 local function getLobby(name)
@@ -19,7 +22,17 @@ local function getLobby(name)
   if not raw then return nil end
   return cjson.decode(raw)
 end
-local function saveLobby(lobby) redis.call('HSET', lobbies, lobby.name, cjson.encode(lobby)) end
+-- What quick join may join, whatever its metadata (lobby-filter.ts, quickJoinable).
+local function open(lobby)
+  local settings = lobby.settings
+  if settings.hidden or settings.locked or settings.password ~= null then return false end
+  return settings.maxPlayers == -1 or #lobby.members < settings.maxPlayers
+end
+local function saveLobby(lobby)
+  redis.call('HSET', lobbies, lobby.name, cjson.encode(lobby))
+  if open(lobby) then redis.call('ZADD', openLobbies, lobby.created or 0, lobby.name)
+  else redis.call('ZREM', openLobbies, lobby.name) end
+end
 local function memberIndex(lobby, id)
   for i, member in ipairs(lobby.members) do
     if member.instance_id == id then return i end
@@ -45,6 +58,7 @@ end
 local function deleteLobby(lobby)
   for _, member in ipairs(lobby.members) do redis.call('HDEL', memberOf, member.instance_id) end
   redis.call('HDEL', lobbies, lobby.name)
+  redis.call('ZREM', openLobbies, lobby.name)
 end
 -- Takes member \`id\` out; the host moves to the earliest remaining member; the last one out deletes the lobby.
 local function remove(lobby, id)
@@ -160,11 +174,8 @@ return reply({ outcome = 'ok', lobby = lobby, announceTo = shown and idle() or {
 local player = cjson.decode(ARGV[2])
 if redis.call('HEXISTS', memberOf, player.instance_id) == 1 then return reply({ outcome = 'in-lobby' }) end
 local filter = cjson.decode(ARGV[3])
-local function joinable(lobby)
-  local settings = lobby.settings
-  if settings.hidden or settings.locked or settings.password ~= null then return false end
-  if settings.maxPlayers ~= -1 and #lobby.members >= settings.maxPlayers then return false end
-  local metadata = type(settings.metadata) == 'table' and settings.metadata or {}
+local function matches(lobby)
+  local metadata = type(lobby.settings.metadata) == 'table' and lobby.settings.metadata or {}
   if type(filter.metadata) == 'table' then
     for key, value in pairs(filter.metadata) do
       if metadata[key] ~= value then return false end
@@ -172,15 +183,14 @@ local function joinable(lobby)
   end
   return true
 end
-local function older(a, b)
-  local ca, cb = a.created or 0, b.created or 0
-  if ca ~= cb then return ca < cb end
-  return a.name < b.name
-end
+-- The open lobbies, oldest first (equal scores: by name, as byCreation orders them); the first that matches.
 local oldest = nil
-for _, raw in ipairs(redis.call('HVALS', lobbies)) do
-  local lobby = cjson.decode(raw)
-  if joinable(lobby) and (oldest == nil or older(lobby, oldest)) then oldest = lobby end
+for _, name in ipairs(redis.call('ZRANGE', openLobbies, 0, -1)) do
+  local lobby = getLobby(name)
+  if lobby and open(lobby) and matches(lobby) then
+    oldest = lobby
+    break
+  end
 end
 if oldest then
   oldest.members[#oldest.members + 1] = player

@@ -12,6 +12,9 @@ const user = (name: string): User => ({ instance_id: `id-${name}`, user_id: `id-
 const players = Array.from({ length: 20 }, (_, i) => user(`p${i}`));
 const [ann, bob, cat, dan] = players as [User, User, User, User];
 const open: LobbySettings = { maxPlayers: -1, password: null, locked: false, hidden: false, relayEnabled: false };
+const noPassword = async () => {
+  throw new Error('no password to check');
+};
 const quick = (metadata = {}, maxPlayers = 4): QuickCreate => ({ namePrefix: 'brave-otter', settings: { ...open, maxPlayers, metadata } });
 
 const redis = redisBackend();
@@ -84,6 +87,41 @@ describe.each(backends)('$name', (backend) => {
     // Oldest first: the ffa lobby (created before brave-otter-5) wins for an empty filter.
     expect(await store.quickJoin('g', players[9]!, {}, quick())).toMatchObject({ outcome: 'joined', lobby: { name: 'ffa' } });
     expect((await store.lobbyOf('g', players[9]!.instance_id))?.name).toBe('ffa');
+  });
+
+  it('quickJoin follows every change that opens or closes a lobby: unlock, show, password removed, a seat freed, a limit raised', async () => {
+    const ctf = { metadata: { mode: 'ctf' } };
+    const joins = async (player: User) => {
+      const result = await store.quickJoin('g', player, ctf, quick({ mode: 'ctf' }));
+      if (result.outcome === 'in-lobby') throw new Error('in a lobby');
+      await store.leave('g', player.instance_id);
+      // A lobby it created goes again with it.
+      return result.outcome === 'joined' ? result.lobby.name : 'created';
+    };
+    await store.create('g', 'room', ann, { ...open, maxPlayers: 2, metadata: { mode: 'ctf' } });
+    await store.join('g', 'room', bob, noPassword);
+    await store.setSettings('g', ann.instance_id, { locked: true, hidden: true, password: await hashPassword('pw') });
+    await store.leave('g', bob.instance_id);
+    expect(await joins(players[4]!)).toBe('created');
+    // Opened one change at a time: joinable only once all three are undone.
+    await store.setSettings('g', ann.instance_id, { locked: false });
+    await store.setSettings('g', ann.instance_id, { hidden: false });
+    expect(await joins(players[4]!)).toBe('created');
+    await store.setSettings('g', ann.instance_id, { password: null });
+    expect(await joins(players[4]!)).toBe('room');
+    await store.join('g', 'room', bob, noPassword);
+    expect(await joins(players[4]!)).toBe('created'); // full
+    await store.leave('g', bob.instance_id);
+    expect(await joins(players[4]!)).toBe('room'); // a seat freed
+    await store.join('g', 'room', bob, noPassword);
+    await store.setSettings('g', ann.instance_id, { maxPlayers: 3 });
+    expect(await joins(players[4]!)).toBe('room');
+    await store.setSettings('g', ann.instance_id, { metadata: { mode: 'ffa' } });
+    expect(await joins(players[4]!)).toBe('created');
+    // Closed: gone from quick join too.
+    await store.setSettings('g', ann.instance_id, { metadata: { mode: 'ctf' } });
+    await store.close('g', ann.instance_id);
+    expect(await joins(players[4]!)).toBe('created');
   });
 
   it('20 players quick-joining at once fill exactly 5 lobbies of 4', async () => {
