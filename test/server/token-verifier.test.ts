@@ -86,9 +86,12 @@ async function httpVerifier(): Promise<{ url: string; asked: unknown[]; close: (
 async function checkVerifier(): Promise<void> {
   const ann = await open();
   expect(await ann.request('INIT', { token: 'tok-ann' })).toMatchObject({ opcode: 'INIT_OK', payload: { user_id: 'acct-1', username: 'Ann' } });
-  // A credential is checked the same way.
+  // A credential is checked the same way; the account's name replaces the one asked for (even a taken one).
   const bob = await open();
-  expect(await bob.request('INIT', { credential: 'tok-bob' })).toMatchObject({ opcode: 'INIT_OK', payload: { user_id: 'acct-2', username: 'Bob' } });
+  expect(await bob.request('INIT', { username: 'Ann', credential: 'tok-bob' })).toMatchObject({
+    opcode: 'INIT_OK',
+    payload: { user_id: 'acct-2', username: 'Bob' },
+  });
   // The account's name wins over the one asked for; a taken one is refused like any.
   const twin = await open();
   expect(await twin.request('INIT', { username: 'someone', token: 'tok-ann' })).toMatchObject({ opcode: 'WARNING', payload: Warning.usernameTaken });
@@ -106,7 +109,7 @@ describe('token verifier plug-ins', () => {
       await checkVerifier();
       expect(verifier.asked.slice(0, 2)).toEqual([
         { token: 'tok-ann', kind: 'token' },
-        { token: 'tok-bob', kind: 'credential' },
+        { token: 'tok-bob', kind: 'credential', username: 'Ann' },
       ]);
       expect(verifier.asked[2]).toEqual({ token: 'tok-ann', kind: 'token', username: 'someone' });
       const broken = await open();

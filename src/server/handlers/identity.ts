@@ -13,7 +13,11 @@ export const init: Handler<'INIT'> = async (request) => {
   const kind = payload.token !== undefined ? 'token' : 'credential';
   const secret = payload.token ?? payload.credential;
   if (payload.username === undefined && secret === undefined) return warn(request, Warning.initNeedsIdentity);
-  if (payload.username !== undefined && (await ctx.store.usernameTaken(player.game, payload.username))) return warn(request, Warning.usernameTaken);
+  const verified = ctx.tokenVerifier !== undefined && secret !== undefined;
+  // A cheap refusal before anything else, unless the account's own name may replace the one asked for.
+  if (!verified && payload.username !== undefined && (await ctx.store.usernameTaken(player.game, payload.username))) {
+    return warn(request, Warning.usernameTaken);
+  }
 
   const instanceId: string = randomUUID();
   let account: Account | null = null;
