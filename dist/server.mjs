@@ -1103,7 +1103,10 @@ var init = async (request) => {
   const kind = payload.token !== void 0 ? "token" : "credential";
   const secret = payload.token ?? payload.credential;
   if (payload.username === void 0 && secret === void 0) return warn(request, Warning.initNeedsIdentity);
-  if (payload.username !== void 0 && await ctx.store.usernameTaken(player.game, payload.username)) return warn(request, Warning.usernameTaken);
+  const verified = ctx.tokenVerifier !== void 0 && secret !== void 0;
+  if (!verified && payload.username !== void 0 && await ctx.store.usernameTaken(player.game, payload.username)) {
+    return warn(request, Warning.usernameTaken);
+  }
   const instanceId2 = randomUUID2();
   let account = null;
   if (ctx.tokenVerifier && secret !== void 0) {
