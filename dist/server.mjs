@@ -15,67 +15,73 @@ var ProtocolError = class extends Error {
     this.name = "ProtocolError";
   }
 };
-var fail = (path2, expected) => {
-  throw new ProtocolError(`${path2} must be ${expected}`);
+var fail = (path3, expected) => {
+  throw new ProtocolError(`${path3} must be ${expected}`);
 };
 var NON_PRINTABLE = /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-var string = ({ min = 0, max, printable = false }) => (value, path2) => {
-  if (typeof value !== "string") return fail(path2, "a string");
+var string = ({ min = 0, max, printable = false }) => (value, path3) => {
+  if (typeof value !== "string") return fail(path3, "a string");
   const units = value.length;
   if (units > max || units < 2 * min) {
     const length = [...value].length;
-    if (length < min || length > max) return fail(path2, `${min}–${max} characters long`);
+    if (length < min || length > max) return fail(path3, `${min}–${max} characters long`);
   }
-  if (printable && NON_PRINTABLE.test(value)) return fail(path2, "printable text");
+  if (printable && NON_PRINTABLE.test(value)) return fail(path3, "printable text");
   return value;
 };
-var integer = (min, max) => (value, path2) => typeof value === "number" && Number.isInteger(value) && value >= min && value <= max ? value : fail(path2, `an integer from ${min} to ${max}`);
-var boolean = (value, path2) => typeof value === "boolean" ? value : fail(path2, "true or false");
-var literal = (...options2) => (value, path2) => options2.includes(value) ? value : fail(path2, `one of ${options2.map((o) => JSON.stringify(o)).join(", ")}`);
+var integer = (min, max) => (value, path3) => typeof value === "number" && Number.isInteger(value) && value >= min && value <= max ? value : fail(path3, `an integer from ${min} to ${max}`);
+var boolean = (value, path3) => typeof value === "boolean" ? value : fail(path3, "true or false");
+var literal = (...options2) => (value, path3) => options2.includes(value) ? value : fail(path3, `one of ${options2.map((o) => JSON.stringify(o)).join(", ")}`);
 var json = (value) => value;
-var none = (value, path2) => value === void 0 || value === null ? void 0 : fail(path2, "empty");
-var scratchValue = (value, path2) => typeof value === "string" || typeof value === "boolean" || typeof value === "number" && Number.isFinite(value) ? value : fail(path2, "a string, number or boolean");
-var array = (item, maxItems) => (value, path2) => {
-  if (!Array.isArray(value)) return fail(path2, "an array");
-  if (value.length > maxItems) return fail(path2, `at most ${maxItems} items`);
-  return value.map((entry, index) => item(entry, `${path2}[${index}]`));
+var none = (value, path3) => value === void 0 || value === null ? void 0 : fail(path3, "empty");
+var scratchValue = (value, path3) => typeof value === "string" || typeof value === "boolean" || typeof value === "number" && Number.isFinite(value) ? value : fail(path3, "a string, number or boolean");
+var array = (item, maxItems) => (value, path3) => {
+  if (!Array.isArray(value)) return fail(path3, "an array");
+  if (value.length > maxItems) return fail(path3, `at most ${maxItems} items`);
+  return value.map((entry, index) => item(entry, `${path3}[${index}]`));
 };
-var finite = (value, path2) => typeof value === "number" && Number.isFinite(value) ? value : fail(path2, "a finite number");
-var record = (key, item, maxKeys) => (value, path2) => {
-  if (!isPlainObject(value)) return fail(path2, "an object");
+var finite = (value, path3) => typeof value === "number" && Number.isFinite(value) ? value : fail(path3, "a finite number");
+var record = (key, item, maxKeys) => (value, path3) => {
+  if (!isPlainObject(value)) return fail(path3, "an object");
   const entries = Object.entries(value);
-  if (entries.length > maxKeys) return fail(path2, `at most ${maxKeys} entries`);
+  if (entries.length > maxKeys) return fail(path3, `at most ${maxKeys} entries`);
   const out = {};
   for (const [name, entry] of entries) {
-    Object.defineProperty(out, key(name, `${path2} key`), { value: item(entry, `${path2}.${name}`), enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(out, key(name, `${path3} key`), { value: item(entry, `${path3}.${name}`), enumerable: true, writable: true, configurable: true });
   }
   return out;
 };
-var optional = (check) => (value, path2) => value === void 0 ? void 0 : check(value, path2);
+var optional = (check) => (value, path3) => value === void 0 ? void 0 : check(value, path3);
 var isPlainObject = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
 var object = (shape) => {
   const fields = Object.entries(shape);
-  return (value, path2) => {
-    if (!isPlainObject(value)) return fail(path2, "an object");
+  return (value, path3) => {
+    if (!isPlainObject(value)) return fail(path3, "an object");
     const out = {};
     for (const [key, check] of fields) {
-      const field = check(value[key], `${path2}.${key}`);
+      const field = check(value[key], `${path3}.${key}`);
       if (field !== void 0) out[key] = field;
     }
     return out;
   };
 };
-var either = (first, second, expected) => (value, path2) => {
+var either = (first, second, expected) => (value, path3) => {
   try {
-    return first(value, path2);
+    return first(value, path3);
   } catch {
     try {
-      return second(value, path2);
+      return second(value, path3);
     } catch {
-      return fail(path2, expected);
+      return fail(path3, expected);
     }
   }
 };
+
+// src/protocol/has-own.ts
+var hasOwn = (object2, key) => (
+  // biome-ignore lint/suspicious/noPrototypeBuiltins: Object.hasOwn is what this avoids (see above)
+  Object.prototype.hasOwnProperty.call(object2, key)
+);
 
 // src/protocol/limits.ts
 var MAX_FRAME_BYTES = 64 * 1024;
@@ -93,6 +99,11 @@ var ICE_SERVERS_MAX = 8;
 var ICE_URL_MAX = 512;
 var ICE_CREDENTIAL_MAX = 512;
 var MAX_PLAYERS_LIMIT = 1e3;
+var METADATA_KEYS_MAX = 16;
+var METADATA_KEY_MAX = 32;
+var METADATA_VALUE_MAX = 128;
+var METADATA_BYTES_MAX = 1024;
+var METADATA_NUMBER_DIGITS = 14;
 var CHANNEL_LABEL_MAX = 64;
 var FIRST_CHANNEL_ID = 16;
 var LAST_CHANNEL_ID = 1023;
@@ -121,15 +132,57 @@ var user = object({
   username,
   pubkey: optional(string({ max: PUBKEY_MAX }))
 });
-var iceUrl = (value, path2) => {
-  const url = string({ min: 1, max: ICE_URL_MAX, printable: true })(value, path2);
-  if (!/^(stuns?|turns?):/.test(url)) throw new ProtocolError(`${path2} must be a stun:, stuns:, turn: or turns: URL`);
+var iceUrl = (value, path3) => {
+  const url = string({ min: 1, max: ICE_URL_MAX, printable: true })(value, path3);
+  if (!/^(stuns?|turns?):/.test(url)) throw new ProtocolError(`${path3} must be a stun:, stuns:, turn: or turns: URL`);
   return url;
 };
 var iceServer = object({
   urls: array(iceUrl, ICE_SERVERS_MAX),
   username: optional(string({ max: ICE_CREDENTIAL_MAX })),
   credential: optional(string({ max: ICE_CREDENTIAL_MAX }))
+});
+var metadataKey = string({ min: 1, max: METADATA_KEY_MAX, printable: true });
+var metadataValue = (value, path3) => {
+  if (typeof value === "string") return string({ max: METADATA_VALUE_MAX })(value, path3);
+  if (typeof value !== "number") throw new ProtocolError(`${path3} must be a string or a number`);
+  const number = finite(value, path3);
+  if (Number(number.toPrecision(METADATA_NUMBER_DIGITS)) !== number) {
+    throw new ProtocolError(`${path3} must be a number with at most ${METADATA_NUMBER_DIGITS} significant digits`);
+  }
+  return number;
+};
+var metadataBytes = (metadata) => new TextEncoder().encode(JSON.stringify(metadata)).length;
+var lobbyMetadata = (value, path3) => {
+  const metadata = record(metadataKey, metadataValue, METADATA_KEYS_MAX)(value, path3);
+  const bytes = metadataBytes(metadata);
+  if (bytes > METADATA_BYTES_MAX) throw new ProtocolError(`${path3} must be at most ${METADATA_BYTES_MAX} bytes as JSON (is ${bytes})`);
+  return metadata;
+};
+var metadataChange = record(metadataKey, (value, path3) => value === null ? null : metadataValue(value, path3), METADATA_KEYS_MAX);
+var lobbyFilter = object({
+  /** Each key equals this value exactly (a string never equals a number). */
+  metadata: optional(record(metadataKey, metadataValue, METADATA_KEYS_MAX)),
+  /** Fewer members than max_players (or unlimited). */
+  free_seats: optional(boolean),
+  /** No password. */
+  no_password: optional(boolean)
+});
+var lobbySummary = object({
+  name: lobbyName,
+  metadata: lobbyMetadata,
+  current_players: integer(0, Number.MAX_SAFE_INTEGER),
+  max_players: maxPlayers,
+  locked: boolean,
+  password_required: boolean
+});
+var quickJoin = object({
+  filter: optional(lobbyFilter),
+  create: object({
+    max_players: maxPlayers,
+    metadata: optional(lobbyMetadata),
+    enable_relay: optional(boolean)
+  })
 });
 var lobbyInfo = object({
   name: lobbyName,
@@ -139,7 +192,9 @@ var lobbyInfo = object({
   currently_locked: boolean,
   password_required: boolean,
   relay_enabled: boolean,
-  hidden: boolean
+  hidden: boolean,
+  /** Set by the host (matchmaking); absent from servers before it. */
+  metadata: optional(lobbyMetadata)
 });
 var resumeToken = string({ min: 1, max: RESUME_TOKEN_MAX, printable: true });
 var session = object({
@@ -150,17 +205,31 @@ var session = object({
   /** TURN servers with short-lived credentials for this player (INIT_OK only; docs/protocol-notes.md). */
   ice_servers: optional(array(iceServer, ICE_SERVERS_MAX))
 });
-var manageMethods = ["lock", "unlock", "hide", "show", "kick", "change_password", "change_max_players", "transfer_ownership", "close_lobby"];
+var manageMethods = [
+  "lock",
+  "unlock",
+  "hide",
+  "show",
+  "kick",
+  "change_password",
+  "change_max_players",
+  "transfer_ownership",
+  "close_lobby",
+  "set_metadata"
+];
 var clientOpcodes = {
+  /** A username, a token or a credential (at least one; handlers/identity.ts): without a username the name comes from the token verifier, or a guest name. */
   INIT: object({
-    username,
+    username: optional(username),
     token: optional(string({ max: TOKEN_MAX })),
+    credential: optional(string({ max: TOKEN_MAX })),
     pubkey: optional(string({ min: 1, max: PUBKEY_MAX }))
   }),
   /** First packet of a new connection instead of INIT: take back a seat held after a drop (docs/protocol-notes.md). */
   RESUME: object({ token: resumeToken, received: integer(0, Number.MAX_SAFE_INTEGER) }),
   KEEPALIVE: none,
-  LIST_LOBBIES: none,
+  /** No payload: LIST_ACK [name, ...] (upstream). A filter: LIST_ACK [summary, ...], oldest first. */
+  LIST_LOBBIES: ((value, path3) => value === void 0 || value === null ? void 0 : lobbyFilter(value, path3)),
   FIND_LOBBY: lobbyName,
   CREATE_LOBBY: object({
     name: lobbyName,
@@ -168,7 +237,8 @@ var clientOpcodes = {
     password,
     locked: boolean,
     hidden: optional(boolean),
-    enable_relay: boolean
+    enable_relay: boolean,
+    metadata: optional(lobbyMetadata)
   }),
   JOIN_LOBBY: object({ name: lobbyName, password: optional(password) }),
   LEAVE_LOBBY: none,
@@ -177,19 +247,22 @@ var clientOpcodes = {
   MAKE_ANSWER: signal,
   ICE: signal,
   /** Reach this member of my lobby through the lobby's relay peer: our direct link cannot open (hybrid lobby). */
-  USE_RELAY: instanceId
+  USE_RELAY: instanceId,
+  QUICK_JOIN: quickJoin
 };
-var ackText = string({ max: 64 });
+var ackText = string({ max: 1e3 });
 var serverOpcodes = {
   INIT_OK: session,
   RESUME_OK: session,
   KEEPALIVE_ACK: none,
-  LIST_ACK: array(lobbyName, 1e5),
+  LIST_ACK: either(array(lobbyName, 1e5), array(lobbySummary, 1e5), "lobby names or lobby summaries"),
   FIND_ACK: either(lobbyInfo, literal("not found"), 'lobby info or "not found"'),
   CREATE_ACK: ackText,
   JOIN_ACK: ackText,
   LEAVE_ACK: ackText,
   MANAGE_ACK: ackText,
+  /** The lobby quick join put me in (`created`: a new one, I am its host), or a refusal text. */
+  QUICK_JOIN_ACK: either(object({ name: lobbyName, created: boolean }), ackText, "the lobby joined or a refusal"),
   TRANSITION: literal("host", "peer", ""),
   NEW_HOST: user,
   NEW_PEER: user,
@@ -233,7 +306,10 @@ var Warning = {
   kicked: "kicked from the lobby",
   voiceNotRelayed: "voice is not relayed: calls need a direct link between the two players",
   sessionExpired: "session expired: no seat is held for this token",
-  relayUnavailable: "relay not available on this server"
+  relayUnavailable: "relay not available on this server",
+  initNeedsIdentity: "INIT needs a username, a token or a credential",
+  invalidToken: "invalid token",
+  tokenNotChecked: "token not checked: this server has no token verifier (--token-verifier), so you play under a guest name"
 };
 
 // src/protocol/in-band.ts
@@ -270,13 +346,13 @@ var peerOpcodes = {
 };
 var syncOpcodes = ["G_VAR", "P_VAR", "G_LIST", "P_LIST"];
 var isSyncOpcode = (opcode) => syncOpcodes.includes(opcode);
-var version = (value, path2) => {
-  const [seq3, writer] = array(json, 2)(value, path2);
-  return [integer(0, Number.MAX_SAFE_INTEGER)(seq3, `${path2}[0]`), string({ max: INSTANCE_ID_MAX })(writer, `${path2}[1]`)];
+var version = (value, path3) => {
+  const [seq3, writer] = array(json, 2)(value, path3);
+  return [integer(0, Number.MAX_SAFE_INTEGER)(seq3, `${path3}[0]`), string({ max: INSTANCE_ID_MAX })(writer, `${path3}[1]`)];
 };
-var sealedPair = (value, path2) => {
-  const pair = array(string({ max: MAX_IN_BAND_BYTES }), 2)(value, path2);
-  if (pair.length !== 2) throw new ProtocolError(`${path2} must be [ciphertext, iv]`);
+var sealedPair = (value, path3) => {
+  const pair = array(string({ max: MAX_IN_BAND_BYTES }), 2)(value, path3);
+  if (pair.length !== 2) throw new ProtocolError(`${path3} must be [ciphertext, iv]`);
   return [pair[0], pair[1]];
 };
 
@@ -284,26 +360,26 @@ var sealedPair = (value, path2) => {
 var seq = integer(1, Number.MAX_SAFE_INTEGER);
 var count = integer(0, Number.MAX_SAFE_INTEGER);
 var WRITERS_MAX = 4 * MAX_PLAYERS_LIMIT;
-var itemId = (value, path2) => {
-  if (!Array.isArray(value) || value.length !== 2) throw new ProtocolError(`${path2} must be [seq, writer]`);
-  return [seq(value[0], `${path2}[0]`), instanceId(value[1], `${path2}[1]`)];
+var itemId = (value, path3) => {
+  if (!Array.isArray(value) || value.length !== 2) throw new ProtocolError(`${path3} must be [seq, writer]`);
+  return [seq(value[0], `${path3}[0]`), instanceId(value[1], `${path3}[1]`)];
 };
 var seqVector = record(instanceId, count, WRITERS_MAX);
-var clearedEntry = (value, path2) => {
-  if (!Array.isArray(value) || value.length !== 3) throw new ProtocolError(`${path2} must be [seq, stamp seq, stamp writer]`);
-  return [count(value[0], `${path2}[0]`), seq(value[1], `${path2}[1]`), instanceId(value[2], `${path2}[2]`)];
+var clearedEntry = (value, path3) => {
+  if (!Array.isArray(value) || value.length !== 3) throw new ProtocolError(`${path3} must be [seq, stamp seq, stamp writer]`);
+  return [count(value[0], `${path3}[0]`), seq(value[1], `${path3}[1]`), instanceId(value[2], `${path3}[2]`)];
 };
-var wireItem = (writers) => (value, path2) => {
-  if (!Array.isArray(value) || value.length < 3 || value.length > 7) throw new ProtocolError(`${path2} must be [seq, writer, value, …] with 3 to 7 fields`);
+var wireItem = (writers) => (value, path3) => {
+  if (!Array.isArray(value) || value.length < 3 || value.length > 7) throw new ProtocolError(`${path3} must be [seq, writer, value, …] with 3 to 7 fields`);
   const writer = integer(0, writers - 1);
   const wireId = (id, at) => {
     if (!Array.isArray(id) || id.length !== 2) throw new ProtocolError(`${at} must be 0, null or [seq, writer]`);
     return [seq(id[0], `${at}[0]`), writer(id[1], `${at}[1]`)];
   };
-  const out = [seq(value[0], `${path2}[0]`), writer(value[1], `${path2}[1]`), scratchValue(value[2], `${path2}[2]`)];
+  const out = [seq(value[0], `${path3}[0]`), writer(value[1], `${path3}[1]`), scratchValue(value[2], `${path3}[2]`)];
   for (let i = 3; i < value.length; i += 1) {
     const field = value[i];
-    out.push(field === 0 || field === null && i === 3 ? field : wireId(field, `${path2}[${i}]`));
+    out.push(field === 0 || field === null && i === 3 ? field : wireId(field, `${path3}[${i}]`));
   }
   return out;
 };
@@ -319,23 +395,23 @@ var chunkHead = object({
   /** The sender holds the history of the list (see docs/sync.md "Joining late"); absent: it is catching up. */
   complete: optional(boolean)
 });
-var stateChunk = (value, path2) => {
-  const head = chunkHead(value, path2);
-  if (head.part >= head.of) throw new ProtocolError(`${path2}.part must be below ${path2}.of`);
-  const items = array(wireItem(head.writers.length), LIST_ITEMS_MAX)(value.items, `${path2}.items`);
+var stateChunk = (value, path3) => {
+  const head = chunkHead(value, path3);
+  if (head.part >= head.of) throw new ProtocolError(`${path3}.part must be below ${path3}.of`);
+  const items = array(wireItem(head.writers.length), LIST_ITEMS_MAX)(value.items, `${path3}.items`);
   return { ...head, items };
 };
 var mergedListPayloads = {
-  insert: object({ after: (value, path2) => value === null ? null : itemId(value, path2), value: scratchValue }),
+  insert: object({ after: (value, path3) => value === null ? null : itemId(value, path3), value: scratchValue }),
   delete: itemId,
   put: object({ item: itemId, value: scratchValue }),
   clear: seqVector,
   ack: seqVector,
   state: stateChunk
 };
-var counterEntry = (value, path2) => {
-  if (!Array.isArray(value) || value.length !== 2) throw new ProtocolError(`${path2} must be [changes, total]`);
-  return [count(value[0], `${path2}[0]`), finite(value[1], `${path2}[1]`)];
+var counterEntry = (value, path3) => {
+  if (!Array.isArray(value) || value.length !== 2) throw new ProtocolError(`${path3} must be [changes, total]`);
+  return [count(value[0], `${path3}[0]`), finite(value[1], `${path3}[1]`)];
 };
 var counterEntries = record(instanceId, counterEntry, WRITERS_MAX);
 var counterSet = object({ value: finite, seen: counterEntries });
@@ -346,10 +422,10 @@ var counterPayloads = {
   set: counterSet,
   state: object({
     entries: counterEntries,
-    set: (value, path2) => {
+    set: (value, path3) => {
       if (value === null || value === void 0) return null;
-      if (!isPlainObject(value)) throw new ProtocolError(`${path2} must be null or a reset`);
-      return { ...counterSet(value, path2), version: itemId(value.version, `${path2}.version`) };
+      if (!isPlainObject(value)) throw new ProtocolError(`${path3} must be null or a reset`);
+      return { ...counterSet(value, path3), version: itemId(value.version, `${path3}.version`) };
     }
   })
 };
@@ -369,7 +445,7 @@ function opcodeOf(raw, table) {
   if (!isPlainObject(raw)) throw new ProtocolError("packet must be a JSON object");
   const { opcode } = raw;
   if (typeof opcode !== "string") throw new ProtocolError("packet.opcode must be a string");
-  if (!Object.hasOwn(table, opcode)) throw new ProtocolError(`unknown opcode ${JSON.stringify(opcode.slice(0, 40))}`);
+  if (!hasOwn(table, opcode)) throw new ProtocolError(`unknown opcode ${JSON.stringify(opcode.slice(0, 40))}`);
   return opcode;
 }
 var ENVELOPE_FIELDS = /* @__PURE__ */ new Set(["opcode", "payload", "recipient", "listener"]);
@@ -416,33 +492,33 @@ var counterMethod = literal(...Object.keys(counterPayloads));
 var mergedPayloads = mergedListPayloads;
 var counterChecks = counterPayloads;
 var seq2 = integer(0, Number.MAX_SAFE_INTEGER);
-function decodePeerPacket(raw, path2) {
+function decodePeerPacket(raw, path3) {
   const opcode = opcodeOf(raw, peerOpcodes);
   const fields = raw;
   const packet = { opcode };
-  if (fields.origin !== void 0) packet.origin = instanceId(fields.origin, `${path2}.origin`);
-  if (fields.recipient !== void 0) packet.recipient = instanceId(fields.recipient, `${path2}.recipient`);
+  if (fields.origin !== void 0) packet.origin = instanceId(fields.origin, `${path3}.origin`);
+  if (fields.recipient !== void 0) packet.recipient = instanceId(fields.recipient, `${path3}.recipient`);
   if (fields.sealed !== void 0) {
-    if (opcode !== "P_MSG" && opcode !== "P_VAR" && opcode !== "P_LIST") throw new ProtocolError(`${path2}: only private packets can be sealed`);
-    packet.sealed = sealedPair(fields.sealed, `${path2}.sealed`);
+    if (opcode !== "P_MSG" && opcode !== "P_VAR" && opcode !== "P_LIST") throw new ProtocolError(`${path3}: only private packets can be sealed`);
+    packet.sealed = sealedPair(fields.sealed, `${path3}.sealed`);
     return packet;
   }
   if (isSyncOpcode(opcode)) {
-    packet.id = networkId(fields.id, `${path2}.id`);
-    packet.seq = seq2(fields.seq, `${path2}.seq`);
-    if (fields.writer !== void 0) packet.writer = instanceId(fields.writer, `${path2}.writer`);
+    packet.id = networkId(fields.id, `${path3}.id`);
+    packet.seq = seq2(fields.seq, `${path3}.seq`);
+    if (fields.writer !== void 0) packet.writer = instanceId(fields.writer, `${path3}.writer`);
   }
   if (opcode === "G_LIST" || opcode === "P_LIST") {
-    const m = listMethod(fields.method, `${path2}.method`);
+    const m = listMethod(fields.method, `${path3}.method`);
     packet.method = m;
-    packet.payload = (wholeListPayloads[m] ?? mergedPayloads[m])(fields.payload, `${path2}.payload`);
-    if (fields.base !== void 0) packet.base = version(fields.base, `${path2}.base`);
+    packet.payload = (wholeListPayloads[m] ?? mergedPayloads[m])(fields.payload, `${path3}.payload`);
+    if (fields.base !== void 0) packet.base = version(fields.base, `${path3}.base`);
   } else if ((opcode === "G_VAR" || opcode === "P_VAR") && fields.method !== void 0) {
-    const m = counterMethod(fields.method, `${path2}.method`);
+    const m = counterMethod(fields.method, `${path3}.method`);
     packet.method = m;
-    packet.payload = counterChecks[m](fields.payload, `${path2}.payload`);
+    packet.payload = counterChecks[m](fields.payload, `${path3}.payload`);
   } else {
-    const payload = peerOpcodes[opcode](fields.payload, `${path2}.payload`);
+    const payload = peerOpcodes[opcode](fields.payload, `${path3}.payload`);
     if (payload !== void 0) packet.payload = payload;
   }
   return packet;
@@ -934,7 +1010,7 @@ function webRtcRelay(options2) {
 // src/server/server.ts
 import { existsSync } from "node:fs";
 import { createServer } from "node:http";
-import path from "node:path";
+import path2 from "node:path";
 import { fileURLToPath } from "node:url";
 import { WebSocketServer } from "ws";
 
@@ -958,6 +1034,59 @@ function checkTurnOptions(turn2) {
     throw new Error(`TURN: the credential lifetime must be a whole number of seconds above 0, not ${ttl}`);
 }
 
+// src/server/guest-names.ts
+import { randomInt } from "node:crypto";
+var TRIES_PER_WIDTH = 4;
+async function addGuest(store, game, user2) {
+  for (let width = 4; ; width += 1) {
+    for (let attempt = 0; attempt < TRIES_PER_WIDTH; attempt += 1) {
+      const username2 = `Guest ${randomInt(10 ** (width - 1), 10 ** width)}`;
+      if (await store.addPlayer(game, { ...user2, username: username2 }) === "ok") return username2;
+    }
+  }
+}
+
+// src/server/token-verifier.ts
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+var VERIFIER_TIMEOUT_MS = 5e3;
+var userId = string({ min: 1, max: INSTANCE_ID_MAX });
+function checkAccount(answer) {
+  if (answer === null || answer === void 0 || answer === false) return null;
+  if (typeof answer !== "object" || Array.isArray(answer)) throw new Error("token verifier must answer null or {user_id, username}");
+  const { user_id, username: username2 } = answer;
+  try {
+    const account = { user_id: userId(user_id, "user_id") };
+    if (username2 !== void 0 && username2 !== null) account.username = username(username2, "username");
+    return account;
+  } catch (error) {
+    if (error instanceof ProtocolError) throw new Error(`token verifier answered a bad account: ${error.message}`);
+    throw error;
+  }
+}
+function httpTokenVerifier(url, timeoutMs = VERIFIER_TIMEOUT_MS) {
+  return async (token, username2, kind) => {
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ token, kind, ...username2 === void 0 ? {} : { username: username2 } }),
+      signal: AbortSignal.timeout(timeoutMs)
+    });
+    if ([401, 403, 404].includes(response.status)) return null;
+    if (response.status !== 200) throw new Error(`token verifier ${url} answered HTTP ${response.status}`);
+    return checkAccount(await response.json());
+  };
+}
+async function moduleTokenVerifier(file) {
+  const loaded = await import(pathToFileURL(path.resolve(file)).href);
+  const verify2 = typeof loaded.default === "function" ? loaded.default : loaded.verifyToken;
+  if (typeof verify2 !== "function") throw new Error(`token verifier module ${file} must export a function (default export or verifyToken)`);
+  return async (token, username2, kind) => checkAccount(await verify2(token, username2, kind));
+}
+function loadTokenVerifier(spec) {
+  return /^https?:\/\//i.test(spec) ? Promise.resolve(httpTokenVerifier(spec)) : moduleTokenVerifier(spec);
+}
+
 // src/server/handlers/request.ts
 var replyFields = (request) => request.listener === void 0 ? {} : { listener: request.listener };
 function reply(request, opcode, payload) {
@@ -971,47 +1100,55 @@ function warn(request, text) {
 var init = async (request) => {
   const { ctx, player, payload } = request;
   if (player.user || player.initializing) return warn(request, Warning.alreadyInitialized);
-  if (await ctx.store.usernameTaken(player.game, payload.username)) return warn(request, Warning.usernameTaken);
+  const kind = payload.token !== void 0 ? "token" : "credential";
+  const secret = payload.token ?? payload.credential;
+  if (payload.username === void 0 && secret === void 0) return warn(request, Warning.initNeedsIdentity);
+  const verified = ctx.tokenVerifier !== void 0 && secret !== void 0;
+  if (!verified && payload.username !== void 0 && await ctx.store.usernameTaken(player.game, payload.username)) {
+    return warn(request, Warning.usernameTaken);
+  }
   const instanceId2 = randomUUID2();
-  let userId = instanceId2;
-  if (ctx.tokenVerifier && payload.token !== void 0) {
+  let account = null;
+  if (ctx.tokenVerifier && secret !== void 0) {
     player.initializing = true;
-    const verify = ctx.tokenVerifier;
-    const account = await Promise.resolve().then(() => verify(payload.token, payload.username)).catch((error) => {
-      ctx.log("warn", "token.verify_failed", { error: String(error) });
-      return null;
-    });
+    account = await verify(request, ctx.tokenVerifier, secret, kind);
     player.initializing = false;
-    if (!account) return warn(request, "invalid token");
-    userId = account.user_id;
+    if (!account) return warn(request, Warning.invalidToken);
   }
   if (!player.open) return;
-  const user2 = {
-    instance_id: instanceId2,
-    user_id: userId,
-    username: payload.username,
-    ...payload.pubkey ? { pubkey: payload.pubkey } : {}
-  };
-  if (await ctx.store.addPlayer(player.game, user2) === "taken") return warn(request, Warning.usernameTaken);
+  const wanted = account?.username ?? payload.username;
+  const base2 = { instance_id: instanceId2, user_id: account?.user_id ?? instanceId2, ...payload.pubkey ? { pubkey: payload.pubkey } : {} };
+  let username2;
+  if (wanted === void 0) username2 = await addGuest(ctx.store, player.game, base2);
+  else if (await ctx.store.addPlayer(player.game, { ...base2, username: wanted }) === "ok") username2 = wanted;
+  else return warn(request, Warning.usernameTaken);
   if (!player.open) return void await ctx.store.removePlayer(player.game, instanceId2);
+  const user2 = { ...base2, username: username2 };
   player.user = user2;
   ctx.players.set(instanceId2, player);
   const token = await ctx.seats.issue(player);
-  ctx.log("info", "player.init", { game: player.game, player: instanceId2, username: payload.username, e2ee: !!payload.pubkey });
+  ctx.log("info", "player.init", { game: player.game, player: instanceId2, username: username2, e2ee: !!payload.pubkey, guest: wanted === void 0 });
   reply(
     request,
     "INIT_OK",
     withToken(
       {
         instance_id: instanceId2,
-        user_id: userId,
-        username: payload.username,
+        user_id: user2.user_id,
+        username: username2,
         ...ctx.turn ? { ice_servers: [turnCredentials(ctx.turn, instanceId2)] } : {}
       },
       token
     )
   );
+  if (!ctx.tokenVerifier && secret !== void 0 && payload.username === void 0) player.send("WARNING", Warning.tokenNotChecked);
 };
+function verify(request, verifier2, secret, kind) {
+  return Promise.resolve().then(() => verifier2(secret, request.payload.username, kind)).then(checkAccount).catch((error) => {
+    request.ctx.log("warn", "token.verify_failed", { error: String(error) });
+    return null;
+  });
+}
 var resume = async (request) => {
   const { ctx, player, payload } = request;
   if (player.user || player.initializing) return warn(request, Warning.alreadyInitialized);
@@ -1058,7 +1195,7 @@ function departed(ctx, { left, lobby, newHost, closed: closed2 }, why) {
   }
   if (newHost) {
     sendTo(ctx, newHost.instance_id, "TRANSITION", "host");
-    for (const member of lobby.members) if (member.instance_id !== newHost.instance_id) sendTo(ctx, member.instance_id, "NEW_HOST", newHost);
+    for (const member of lobby.members) sendTo(ctx, member.instance_id, "NEW_HOST", newHost);
     ctx.log("info", "lobby.migrate", { game: lobby.game, lobby: lobby.name, host: newHost.instance_id });
   }
   for (const member of lobby.members) sendTo(ctx, member.instance_id, "PEER_LEFT", left.instance_id);
@@ -1105,6 +1242,23 @@ async function verifyPassword(password2, stored) {
   return timingSafeEqual(await derive(password2, stored.salt), stored.hash);
 }
 
+// src/server/lobby-filter.ts
+var storeFilter = (filter = {}) => ({
+  ...filter.metadata ? { metadata: filter.metadata } : {},
+  ...filter.free_seats ? { freeSeats: true } : {},
+  ...filter.no_password ? { noPassword: true } : {}
+});
+var hasFreeSeat = (lobby) => lobby.settings.maxPlayers === -1 || lobby.members.length < lobby.settings.maxPlayers;
+function matchesFilter(lobby, filter) {
+  if (lobby.settings.hidden) return false;
+  if (filter.freeSeats && !hasFreeSeat(lobby)) return false;
+  if (filter.noPassword && lobby.settings.password !== null) return false;
+  const metadata = lobby.settings.metadata ?? {};
+  return Object.entries(filter.metadata ?? {}).every(([key, value]) => Object.hasOwn(metadata, key) && metadata[key] === value);
+}
+var quickJoinable = (lobby, filter) => !lobby.settings.locked && lobby.settings.password === null && hasFreeSeat(lobby) && matchesFilter(lobby, filter);
+var byCreation = (a, b) => (a.created ?? 0) - (b.created ?? 0) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
 // src/server/store.ts
 function lobbyInfo2(lobby) {
   return {
@@ -1115,7 +1269,18 @@ function lobbyInfo2(lobby) {
     currently_locked: lobby.settings.locked,
     password_required: lobby.settings.password !== null,
     relay_enabled: lobby.settings.relayEnabled,
-    hidden: lobby.settings.hidden
+    hidden: lobby.settings.hidden,
+    metadata: lobby.settings.metadata ?? {}
+  };
+}
+function lobbySummary2(lobby) {
+  return {
+    name: lobby.name,
+    metadata: lobby.settings.metadata ?? {},
+    current_players: lobby.members.length,
+    max_players: lobby.settings.maxPlayers,
+    locked: lobby.settings.locked,
+    password_required: lobby.settings.password !== null
   };
 }
 
@@ -1209,7 +1374,9 @@ var useRelay = async (request) => {
 
 // src/server/handlers/lobbies.ts
 var listLobbies = async (request) => {
-  reply(request, "LIST_ACK", await request.ctx.store.list(request.player.game));
+  const { ctx, player, payload } = request;
+  if (payload === void 0) return reply(request, "LIST_ACK", await ctx.store.list(player.game));
+  reply(request, "LIST_ACK", (await ctx.store.listMatching(player.game, storeFilter(payload))).map(lobbySummary2));
 };
 var findLobby = async (request) => {
   const lobby = await request.ctx.store.find(request.player.game, request.payload);
@@ -1226,20 +1393,23 @@ var createLobby = async (request) => {
   const password2 = payload.password === "" ? null : await hashPassword(payload.password);
   if (!player.open) return;
   const hidden = payload.hidden ?? false;
-  const settings2 = { maxPlayers: payload.max_players, password: password2, locked: payload.locked, hidden, relayEnabled: false };
+  const settings2 = { maxPlayers: payload.max_players, password: password2, locked: payload.locked, hidden, relayEnabled: false, metadata: payload.metadata ?? {} };
   const created = await ctx.store.create(player.game, payload.name, player.user, settings2);
   if (created.outcome !== "ok") return reply(request, "CREATE_ACK", created.outcome === "exists" ? Reply.exists : Reply.alreadyInLobby);
-  const { lobby } = created;
-  player.lobby = lobby.name;
-  ctx.log("info", "lobby.create", { game: lobby.game, lobby: lobby.name, host: player.id, hidden });
   reply(request, "CREATE_ACK", Reply.ok);
+  becameHost(request, created.lobby, created.announceTo, payload.enable_relay);
+};
+function becameHost(request, lobby, announceTo, enableRelay) {
+  const { ctx, player } = request;
+  player.lobby = lobby.name;
+  ctx.log("info", "lobby.create", { game: lobby.game, lobby: lobby.name, host: player.id, hidden: lobby.settings.hidden });
   player.send("TRANSITION", "host");
   player.send("NEW_HOST", player.user);
-  announce(ctx, lobby, created.announceTo);
-  if (payload.enable_relay) {
+  announce(ctx, lobby, announceTo);
+  if (enableRelay) {
     startRelay2(request, lobby).catch((error) => ctx.log("error", "relay.start_failed", { lobby: lobby.name, error: String(error) }));
   }
-};
+}
 async function startRelay2(request, lobby) {
   try {
     await relayOf(request.ctx, lobby.game, lobby.name, true);
@@ -1254,10 +1424,13 @@ var joinLobby = async (request) => {
   if (player.lobby) return reply(request, "JOIN_ACK", Reply.alreadyInLobby);
   const joined = await ctx.store.join(player.game, payload.name, player.user, (stored) => verifyPassword(payload.password ?? "", stored));
   if (joined.outcome !== "ok") return reply(request, "JOIN_ACK", joinRefusal[joined.outcome]);
-  const { lobby } = joined;
+  reply(request, "JOIN_ACK", Reply.ok);
+  becamePeer(request, joined.lobby);
+};
+function becamePeer(request, lobby) {
+  const { ctx, player } = request;
   player.lobby = lobby.name;
   ctx.log("info", "lobby.join", { game: lobby.game, lobby: lobby.name, player: player.id });
-  reply(request, "JOIN_ACK", Reply.ok);
   player.send("TRANSITION", "peer");
   player.send("NEW_HOST", lobby.host);
   const others = lobby.members.filter((member) => member.instance_id !== player.id);
@@ -1267,7 +1440,7 @@ var joinLobby = async (request) => {
     player.send("RELAY", lobby.relay.instance_id);
     for (const member of others) if (!isHost(member)) player.send("PEER_JOIN", member);
   }
-};
+}
 var leaveLobbyHandler = async (request) => {
   const { ctx, player } = request;
   if (!await leaveLobby(ctx, player, "left")) return reply(request, "LEAVE_ACK", Reply.notInLobby);
@@ -1321,6 +1494,13 @@ var actions = {
     for (const member of lobby.members) sendTo(ctx, member.instance_id, "NEW_HOST", lobby.host);
     return Reply.ok;
   },
+  /** Merges entries into the metadata (null removes one); the result must still be within the limits. */
+  async set_metadata(ctx, host, args) {
+    const change = metadataChange(args, "args");
+    const current = (await ctx.store.lobbyOf(host.game, host.id))?.settings.metadata ?? {};
+    const merged = Object.fromEntries(Object.entries({ ...current, ...change }).filter(([, value]) => value !== null));
+    return setSettings(ctx, host, { metadata: lobbyMetadata(merged, "the lobby metadata after the change") });
+  },
   async close_lobby(ctx, host) {
     const result = await ctx.store.close(host.game, host.id);
     if (result.outcome !== "ok") return refused[result.outcome];
@@ -1343,6 +1523,88 @@ var manageLobby = async (request) => {
   if (result === Reply.ok) ctx.log("info", "lobby.manage", { game: lobby.game, lobby: lobby.name, method: payload.method });
   reply(request, "MANAGE_ACK", result);
 };
+
+// src/server/lobby-names.ts
+import { randomInt as randomInt2 } from "node:crypto";
+var ADJECTIVES = [
+  "amber",
+  "brave",
+  "calm",
+  "clever",
+  "cosmic",
+  "crimson",
+  "dusty",
+  "eager",
+  "fuzzy",
+  "gentle",
+  "golden",
+  "happy",
+  "icy",
+  "jolly",
+  "lucky",
+  "mighty",
+  "misty",
+  "noble",
+  "quick",
+  "rapid",
+  "silver",
+  "sunny",
+  "swift",
+  "tiny",
+  "wild"
+];
+var NOUNS = [
+  "badger",
+  "comet",
+  "dragon",
+  "eagle",
+  "falcon",
+  "fox",
+  "gecko",
+  "heron",
+  "koala",
+  "lynx",
+  "meteor",
+  "otter",
+  "panda",
+  "pixel",
+  "planet",
+  "rocket",
+  "robin",
+  "tiger",
+  "walrus",
+  "wizard",
+  "wolf",
+  "yeti",
+  "zebra"
+];
+var readableLobbyPrefix = () => `${ADJECTIVES[randomInt2(ADJECTIVES.length)]}-${NOUNS[randomInt2(NOUNS.length)]}`;
+
+// src/server/handlers/matchmaking.ts
+var quickJoin2 = async (request) => {
+  const { ctx, player, payload } = request;
+  if (player.lobby) return reply(request, "QUICK_JOIN_ACK", Reply.alreadyInLobby);
+  const { create } = payload;
+  if (create.max_players === 0) return invalid(request, "payload.create.max_players must be -1 (unlimited) or at least 1");
+  const filter = storeFilter(payload.filter);
+  const metadata = { ...create.metadata, ...filter.metadata };
+  try {
+    lobbyMetadata(metadata, "payload.create.metadata with payload.filter.metadata");
+  } catch (error) {
+    if (error instanceof ProtocolError) return invalid(request, error.message);
+    throw error;
+  }
+  const settings2 = { maxPlayers: create.max_players, password: null, locked: false, hidden: false, relayEnabled: false, metadata };
+  const result = await ctx.store.quickJoin(player.game, player.user, filter, { namePrefix: readableLobbyPrefix(), settings: settings2 });
+  if (result.outcome === "in-lobby") return reply(request, "QUICK_JOIN_ACK", Reply.alreadyInLobby);
+  reply(request, "QUICK_JOIN_ACK", { name: result.lobby.name, created: result.outcome === "created" });
+  if (result.outcome === "created") becameHost(request, result.lobby, result.announceTo, create.enable_relay ?? false);
+  else becamePeer(request, result.lobby);
+};
+function invalid(request, reason) {
+  warn(request, reason);
+  reply(request, "QUICK_JOIN_ACK", Reply.invalid);
+}
 
 // src/server/handlers/signals.ts
 var relaySignal = (opcode) => (request) => {
@@ -1375,9 +1637,10 @@ var handlers = {
   MAKE_OFFER: relaySignal("MAKE_OFFER"),
   MAKE_ANSWER: relaySignal("MAKE_ANSWER"),
   ICE: relaySignal("ICE"),
-  USE_RELAY: useRelay
+  USE_RELAY: useRelay,
+  QUICK_JOIN: quickJoin2
 };
-var invalidAck = { CREATE_LOBBY: "CREATE_ACK", JOIN_LOBBY: "JOIN_ACK", MANAGE_LOBBY: "MANAGE_ACK" };
+var invalidAck = { CREATE_LOBBY: "CREATE_ACK", JOIN_LOBBY: "JOIN_ACK", MANAGE_LOBBY: "MANAGE_ACK", QUICK_JOIN: "QUICK_JOIN_ACK" };
 var VIOLATION_POLICY = 1008;
 var VIOLATION_TOO_BIG = 1009;
 function dispatch(ctx, player, data, isBinary) {
@@ -1426,6 +1689,7 @@ function dispatch(ctx, player, data, isBinary) {
   ctx.tally.rejected.busy += 1;
   warn(request, BUSY);
 }
+var BEFORE_INIT = /* @__PURE__ */ new Set(["INIT", "RESUME", "KEEPALIVE"]);
 var BUSY = "server busy with your earlier requests: slow down";
 function refuse(ctx, player, text, reason) {
   const { opcode, listener: listener2 } = salvageEnvelope(text);
@@ -1437,7 +1701,7 @@ function refuse(ctx, player, text, reason) {
 function handle(opcode, request) {
   const { ctx, player } = request;
   if (!player.open) return;
-  if (!player.user && opcode !== "INIT" && opcode !== "RESUME") return warn(request, Warning.notInitialized);
+  if (!player.user && !BEFORE_INIT.has(opcode)) return warn(request, Warning.notInitialized);
   const failed = (error) => {
     ctx.log("error", "handler.failed", { opcode, player: player.id, error: String(error) });
     warn(request, `server error handling ${opcode}`);
@@ -1648,11 +1912,12 @@ function serverMetrics(nodeId, sources) {
 
 // src/server/memory-store.ts
 import { randomBytes as randomBytes2 } from "node:crypto";
+var copySettings = (settings2) => ({ ...settings2, ...settings2.metadata ? { metadata: { ...settings2.metadata } } : {} });
 var copy = (lobby) => ({
   ...lobby,
   host: { ...lobby.host },
   members: lobby.members.map((member) => ({ ...member })),
-  settings: { ...lobby.settings },
+  settings: copySettings(lobby.settings),
   relay: lobby.relay && { ...lobby.relay }
 });
 var MemoryStore = class {
@@ -1663,7 +1928,7 @@ var MemoryStore = class {
   game(name) {
     let game = this.byGame.get(name);
     if (!game) {
-      game = { players: /* @__PURE__ */ new Map(), usernames: /* @__PURE__ */ new Set(), lobbies: /* @__PURE__ */ new Map(), memberOf: /* @__PURE__ */ new Map() };
+      game = { players: /* @__PURE__ */ new Map(), usernames: /* @__PURE__ */ new Set(), lobbies: /* @__PURE__ */ new Map(), memberOf: /* @__PURE__ */ new Map(), lobbySeq: 0 };
       this.byGame.set(name, game);
     }
     return game;
@@ -1747,10 +2012,40 @@ var MemoryStore = class {
     const state = this.game(game);
     if (state.memberOf.has(host.instance_id)) return { outcome: "in-lobby" };
     if (state.lobbies.has(name)) return { outcome: "exists" };
-    const lobby = { game, name, host: { ...host }, members: [{ ...host }], settings: { ...settings2 }, relay: null };
+    return { outcome: "ok", ...this.insert(state, game, name, host, settings2) };
+  }
+  insert(state, game, name, host, settings2) {
+    state.lobbySeq += 1;
+    const lobby = {
+      game,
+      name,
+      host: { ...host },
+      members: [{ ...host }],
+      settings: copySettings(settings2),
+      relay: null,
+      created: state.lobbySeq
+    };
     state.lobbies.set(name, lobby);
     state.memberOf.set(host.instance_id, name);
-    return { outcome: "ok", lobby: copy(lobby), announceTo: settings2.hidden ? [] : this.idle(state) };
+    return { lobby: copy(lobby), announceTo: settings2.hidden ? [] : this.idle(state) };
+  }
+  async listMatching(game, filter) {
+    return [...this.byGame.get(game)?.lobbies.values() ?? []].filter((lobby) => matchesFilter(lobby, filter)).sort(byCreation).map(copy);
+  }
+  async quickJoin(game, player, filter, create) {
+    const state = this.game(game);
+    if (state.memberOf.has(player.instance_id)) return { outcome: "in-lobby" };
+    const oldest = [...state.lobbies.values()].filter((lobby) => quickJoinable(lobby, filter)).sort(byCreation)[0];
+    if (oldest) {
+      oldest.members.push({ ...player });
+      state.memberOf.set(player.instance_id, oldest.name);
+      return { outcome: "joined", lobby: copy(oldest) };
+    }
+    let n = state.lobbySeq + 1;
+    while (state.lobbies.has(`${create.namePrefix}-${n}`)) n += 1;
+    state.lobbySeq = n - 1;
+    const name = `${create.namePrefix}-${n}`;
+    return { outcome: "created", ...this.insert(state, game, name, player, create.settings) };
   }
   async join(game, name, player, checkPassword) {
     const refusal = () => {
@@ -1793,7 +2088,7 @@ var MemoryStore = class {
     const max = change.maxPlayers;
     if (max !== void 0 && max !== -1 && max < lobby.members.length) return { outcome: "below-current-players" };
     const shown = lobby.settings.hidden && change.hidden === false;
-    Object.assign(lobby.settings, change);
+    Object.assign(lobby.settings, change, change.metadata ? { metadata: { ...change.metadata } } : {});
     return { outcome: "ok", lobby: copy(lobby), announceTo: shown ? this.idle(found.game) : [] };
   }
   async setHost(game, host, target) {
@@ -2167,10 +2462,10 @@ var Seats = class {
 // src/server/server.ts
 var DELIBERATE_CLOSE = /* @__PURE__ */ new Set([1e3, 1001, 1005]);
 function findRepoRoot() {
-  const start = path.dirname(fileURLToPath(import.meta.url));
-  for (let dir = start; ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, "package.json"))) return dir;
-    if (path.dirname(dir) === dir) return process.cwd();
+  const start = path2.dirname(fileURLToPath(import.meta.url));
+  for (let dir = start; ; dir = path2.dirname(dir)) {
+    if (existsSync(path2.join(dir, "package.json"))) return dir;
+    if (path2.dirname(dir) === dir) return process.cwd();
   }
 }
 var WS_HARD_LIMIT = 16 * MAX_FRAME_BYTES;
@@ -2261,7 +2556,7 @@ async function startServer(options2 = {}) {
   const http = createServer(
     httpHandler({
       store,
-      extensionFile: options2.extensionFile ?? path.join(findRepoRoot(), "dist/cloudlink5.js"),
+      extensionFile: options2.extensionFile ?? path2.join(findRepoRoot(), "dist/cloudlink5.js"),
       startedAt: Date.now(),
       log: log2,
       metrics: metrics.registry,
@@ -2382,6 +2677,7 @@ var options = {
   "turn-url": { type: "string", default: process.env.CL5_TURN_URL || "" },
   "turn-secret": { type: "string", default: process.env.CL5_TURN_SECRET || "" },
   "turn-ttl": { type: "string", default: process.env.CL5_TURN_TTL || String(DEFAULT_TURN_TTL_SECONDS) },
+  "token-verifier": { type: "string", default: process.env.CL5_TOKEN_VERIFIER || "" },
   help: { type: "boolean", default: false }
 };
 var parsed;
@@ -2403,7 +2699,10 @@ if (values.help) {
   --turn-url U1,U2          turn:/turns: URLs of a TURN server (coturn) whose short-lived credentials each
                             player gets at INIT (env CL5_TURN_URL; needs --turn-secret)
   --turn-secret SECRET      the TURN server's static-auth-secret (env CL5_TURN_SECRET)
-  --turn-ttl SECONDS        how long those credentials are valid (env CL5_TURN_TTL, default ${DEFAULT_TURN_TTL_SECONDS})`);
+  --turn-ttl SECONDS        how long those credentials are valid (env CL5_TURN_TTL, default ${DEFAULT_TURN_TTL_SECONDS})
+  --token-verifier URL|FILE checks INIT tokens: an http(s) endpoint (POST {token, username?, kind} → 200
+                            {user_id, username}) or a JavaScript module exporting the function (env
+                            CL5_TOKEN_VERIFIER; default none: tokens are not checked, token-only players get guest names)`);
   process.exit(0);
 }
 var port = Number(values.port);
@@ -2452,6 +2751,16 @@ function fail2(message) {
   process.exit(2);
 }
 var turn = turnOptions();
+async function tokenVerifier() {
+  const spec = values["token-verifier"];
+  if (!spec) return void 0;
+  try {
+    return await loadTokenVerifier(spec);
+  } catch (error) {
+    return fail2(`invalid --token-verifier ${spec}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+var verifier = await tokenVerifier();
 var everything = jsonLogger();
 var log = (level, event, fields) => {
   if (LEVELS.indexOf(level) >= minimum) everything(level, event, fields);
@@ -2464,6 +2773,7 @@ var server = await startServer({
   relay: await relayProvider(log),
   resumeGraceMs: resumeGrace * 1e3,
   ...turn ? { turn } : {},
+  ...verifier ? { tokenVerifier: verifier } : {},
   ...rate === void 0 ? {} : { rateLimit: { perSecond: rate, burst: 4 * rate } }
 }).catch((error) => {
   console.error(`cannot listen on ${values.host}:${port}: ${error instanceof Error ? error.message : String(error)}`);

@@ -4,6 +4,7 @@ import { CloudLinkClient } from '../../src/client/cloudlink.js';
 import { createExtension } from '../../blocks/extension.js';
 import type { BlockInfo, MenuInfo, ScratchApi, ScratchRuntime } from '../../blocks/scratch.js';
 import type { ExtensionShape } from './project.js';
+import { ScratchVmCast } from './scratch-cast.js';
 
 /** The constants Scratch's extension API defines (same strings in Scratch and TurboWarp). */
 export const ArgumentType = { STRING: 'string', NUMBER: 'number', BOOLEAN: 'Boolean' } as const;
@@ -14,6 +15,7 @@ export function nodeScratch(runtime: ScratchRuntime): ScratchApi {
   return {
     extensions: { unsandboxed: true, register: () => {} },
     vm: { runtime },
+    Cast: ScratchVmCast,
     ArgumentType,
     BlockType,
   };

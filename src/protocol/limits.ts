@@ -23,6 +23,13 @@ export const ICE_URL_MAX = 512;
 export const ICE_CREDENTIAL_MAX = 512;
 /** Largest `max_players` a lobby may ask for (the field also takes -1, which means unlimited). */
 export const MAX_PLAYERS_LIMIT = 1000;
+/** A lobby's metadata (matchmaking): entries, key and string-value lengths, and its whole size as JSON (UTF-8 bytes). */
+export const METADATA_KEYS_MAX = 16;
+export const METADATA_KEY_MAX = 32;
+export const METADATA_VALUE_MAX = 128;
+export const METADATA_BYTES_MAX = 1024;
+/** Significant digits a metadata number may have: Redis' Lua (cjson) writes numbers back with 14, so more would change it. */
+export const METADATA_NUMBER_DIGITS = 14;
 
 export const CHANNEL_LABEL_MAX = 64;
 /** Negotiated data-channel ids start above the ones WebRTC assigns itself (0/1 for `default`). */

@@ -7,8 +7,17 @@ import type { LobbyStore } from './store.js';
 import type { TurnOptions } from './turn.js';
 import type { ClientPayloads, RelayedOpcode, User } from '../protocol/index.js';
 
-/** Checks an INIT token; resolves with the account's user id, or null to refuse. */
-export type TokenVerifier = (token: string, username: string) => Promise<{ user_id: string } | null>;
+/** The account a token or credential belongs to: its id, and its name when the verifier knows it (that name is the player's). */
+export interface Account {
+  user_id: string;
+  username?: string;
+}
+
+/**
+ * Checks an INIT token (or credential, `kind`); resolves with the account, or null to refuse. `username` is
+ * the one INIT asked for, if any. Plugged in with `--token-verifier` (token-verifier.ts).
+ */
+export type TokenVerifier = (token: string, username: string | undefined, kind: 'token' | 'credential') => Promise<Account | null>;
 
 /** A relayed WebRTC signal payload: `{type, contents}`, contents possibly ciphertext (§6). */
 export type SignalPayload = ClientPayloads['ICE'];

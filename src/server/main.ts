@@ -2,7 +2,9 @@
 import { parseArgs } from 'node:util';
 import { jsonLogger, type Logger } from './log.js';
 import { webRtcRelay } from './relay/relay-provider.js';
+import type { TokenVerifier } from './context.js';
 import { startServer } from './server.js';
+import { loadTokenVerifier } from './token-verifier.js';
 import { checkTurnOptions, DEFAULT_TURN_TTL_SECONDS, type TurnOptions } from './turn.js';
 
 // An empty environment variable counts as unset (hence ||, not ??).
@@ -16,6 +18,7 @@ const options = {
   'turn-url': { type: 'string', default: process.env.CL5_TURN_URL || '' },
   'turn-secret': { type: 'string', default: process.env.CL5_TURN_SECRET || '' },
   'turn-ttl': { type: 'string', default: process.env.CL5_TURN_TTL || String(DEFAULT_TURN_TTL_SECONDS) },
+  'token-verifier': { type: 'string', default: process.env.CL5_TOKEN_VERIFIER || '' },
   help: { type: 'boolean', default: false },
 } as const;
 
@@ -39,7 +42,10 @@ if (values.help) {
   --turn-url U1,U2          turn:/turns: URLs of a TURN server (coturn) whose short-lived credentials each
                             player gets at INIT (env CL5_TURN_URL; needs --turn-secret)
   --turn-secret SECRET      the TURN server's static-auth-secret (env CL5_TURN_SECRET)
-  --turn-ttl SECONDS        how long those credentials are valid (env CL5_TURN_TTL, default ${DEFAULT_TURN_TTL_SECONDS})`);
+  --turn-ttl SECONDS        how long those credentials are valid (env CL5_TURN_TTL, default ${DEFAULT_TURN_TTL_SECONDS})
+  --token-verifier URL|FILE checks INIT tokens: an http(s) endpoint (POST {token, username?, kind} → 200
+                            {user_id, username}) or a JavaScript module exporting the function (env
+                            CL5_TOKEN_VERIFIER; default none: tokens are not checked, token-only players get guest names)`);
   process.exit(0);
 }
 
@@ -100,6 +106,18 @@ function fail(message: string): never {
 }
 const turn = turnOptions();
 
+/** --token-verifier: a module that cannot be loaded stops the server with one clear line. */
+async function tokenVerifier(): Promise<TokenVerifier | undefined> {
+  const spec = values['token-verifier'];
+  if (!spec) return undefined;
+  try {
+    return await loadTokenVerifier(spec);
+  } catch (error) {
+    return fail(`invalid --token-verifier ${spec}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+const verifier = await tokenVerifier();
+
 const everything = jsonLogger();
 const log: Logger = (level, event, fields) => {
   if (LEVELS.indexOf(level) >= minimum) everything(level, event, fields);
@@ -115,6 +133,7 @@ const server = await startServer({
   relay: await relayProvider(log),
   resumeGraceMs: resumeGrace * 1000,
   ...(turn ? { turn } : {}),
+  ...(verifier ? { tokenVerifier: verifier } : {}),
   ...(rate === undefined ? {} : { rateLimit: { perSecond: rate, burst: 4 * rate } }),
 }).catch((error: unknown) => {
   // EADDRINUSE and friends: one clear line, not a stack trace.

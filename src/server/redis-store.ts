@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { User } from '../protocol/index.js';
 import type { PasswordHash } from './password.js';
+import { byCreation, matchesFilter } from './lobby-filter.js';
 import { GAME_KEYS, SCRIPTS, type ScriptName } from './redis-scripts.js';
 import type {
   CloseResult,
@@ -14,9 +15,12 @@ import type {
   Departure,
   JoinResult,
   KickResult,
+  LobbyFilter,
   LobbyRecord,
   LobbySettings,
   LobbyStore,
+  QuickCreate,
+  QuickJoinResult,
   Resumed,
   SetHostResult,
   SetSettingsResult,
@@ -32,6 +36,8 @@ const passwordHash = (stored: string): PasswordHash => {
 
 type StoredSettings = Omit<LobbySettings, 'password'> & { password: string | null };
 type StoredLobby = Omit<LobbyRecord, 'settings'> & { settings: StoredSettings };
+
+const stored = (settings: LobbySettings): StoredSettings => ({ ...settings, password: settings.password && storedPassword(settings.password) });
 
 /** Lua's cjson writes an empty array as `{}`. */
 const array = <T>(value: T[] | Record<string, never>): T[] => (Array.isArray(value) ? value : []);
@@ -103,7 +109,11 @@ export class RedisStore implements LobbyStore {
   }
 
   async list(game: string): Promise<string[]> {
-    return (await this.lobbies(game)).filter((lobby) => !lobby.settings.hidden).map((lobby) => lobby.name);
+    // Oldest first, as MemoryStore lists them (a hash has no order of its own).
+    return (await this.lobbies(game))
+      .filter((lobby) => !lobby.settings.hidden)
+      .sort(byCreation)
+      .map((lobby) => lobby.name);
   }
 
   async find(game: string, name: string): Promise<LobbyRecord | null> {
@@ -119,9 +129,17 @@ export class RedisStore implements LobbyStore {
     return this.run('lobbyOf', game, instanceId);
   }
 
+  async listMatching(game: string, filter: LobbyFilter): Promise<LobbyRecord[]> {
+    // A read: nothing is decided, so Node filters what one HVALS returned.
+    return (await this.lobbies(game)).filter((lobby) => matchesFilter(lobby, filter)).sort(byCreation);
+  }
+
   async create(game: string, name: string, host: User, settings: LobbySettings): Promise<CreateResult> {
-    const stored: StoredSettings = { ...settings, password: settings.password && storedPassword(settings.password) };
-    return this.run('create', game, game, name, JSON.stringify(host), JSON.stringify(stored));
+    return this.run('create', game, game, name, JSON.stringify(host), JSON.stringify(stored(settings)));
+  }
+
+  async quickJoin(game: string, player: User, filter: LobbyFilter, create: QuickCreate): Promise<QuickJoinResult> {
+    return this.run('quickJoin', game, game, JSON.stringify(player), JSON.stringify(filter), create.namePrefix, JSON.stringify(stored(create.settings)));
   }
 
   async join(game: string, name: string, player: User, checkPassword: (hash: PasswordHash) => Promise<boolean>): Promise<JoinResult> {

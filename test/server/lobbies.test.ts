@@ -46,6 +46,8 @@ describe('INIT and KEEPALIVE', () => {
   it('refuses anything before INIT, then initialises once', async () => {
     const client = await open();
     expect(await client.request('LIST_LOBBIES', undefined, 'WARNING')).toMatchObject({ payload: 'not initialized' });
+    // Except KEEPALIVE: upstream sends it before INIT and stops its keepalive loop when it goes unanswered.
+    expect(await client.request('KEEPALIVE')).toMatchObject({ opcode: 'KEEPALIVE_ACK' });
     const ok = await client.request('INIT', { username: 'ann' }, 'INIT_OK');
     expect(ok.payload).toMatchObject({ username: 'ann', instance_id: expect.any(String), user_id: expect.any(String) });
     expect(await client.request('INIT', { username: 'ann2' }, 'WARNING')).toMatchObject({ payload: 'already initialized' });
@@ -123,6 +125,7 @@ describe('lobbies', () => {
       password_required: true,
       relay_enabled: false,
       hidden: true,
+      metadata: {},
     });
     expect(JSON.stringify(found)).not.toContain('hunter2');
     expect((await cat.request('FIND_LOBBY', 'nope')).payload).toBe('not found');
@@ -196,8 +199,9 @@ describe('lobbies', () => {
       expect(other.opcodes()[0]).toBe('PEER_LEFT');
       expect((await other.next('PEER_LEFT')).payload).toBe(ann.id);
     }
+    // The new host learns it from NEW_HOST too (upstream clients know "am I host" only from it), before PEER_LEFT.
+    expect((await bob.next('NEW_HOST')).payload).toMatchObject({ instance_id: bob.id });
     expect((await bob.next('PEER_LEFT')).payload).toBe(ann.id);
-    expect(bob.opcodes()).not.toContain('NEW_HOST');
     expect((await cat.request('FIND_LOBBY', 'room')).payload).toMatchObject({ host: { instance_id: bob.id }, current_players: 3 });
   });
 });

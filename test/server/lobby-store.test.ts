@@ -1,14 +1,12 @@
 // The lobby rules each LobbyStore command decides, on the store alone (the server suites test them on
 // the wire): the same tests for MemoryStore and for RedisStore on a real redis-server, plus the race
 // only a shared store has (two nodes, one seat).
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { User } from '../../src/protocol/index.js';
-import { MemoryStore } from '../../src/server/memory-store.js';
 import { hashPassword, verifyPassword } from '../../src/server/password.js';
 import { RedisStore } from '../../src/server/redis-store.js';
 import type { LobbySettings, LobbyStore } from '../../src/server/store.js';
-import { type RedisServer, startRedis } from '../helpers/redis.js';
+import { type Backend, INSTALL_MS, memory, redisBackend } from '../helpers/store-backends.js';
 
 const user = (name: string): User => ({ instance_id: `id-${name}`, user_id: `id-${name}`, username: name });
 const [ann, bob, cat, dan] = ['ann', 'bob', 'cat', 'dan'].map(user) as [User, User, User, User];
@@ -16,49 +14,6 @@ const open: LobbySettings = { maxPlayers: -1, password: null, locked: false, hid
 const noPassword = async () => {
   throw new Error('no password to check');
 };
-/** The first start may apt-install redis-server. */
-const INSTALL_MS = 300_000;
-
-interface Backend {
-  name: string;
-  start(): Promise<void>;
-  /** A store with nothing in it. */
-  make(): Promise<LobbyStore>;
-  stop(): Promise<void>;
-}
-
-/** A real redis-server of the test's own; each store starts from an empty database. */
-function redisBackend(): Backend & { client(): Redis } {
-  let server: RedisServer | undefined;
-  const clients: Redis[] = [];
-  const client = () => {
-    const made = new Redis(server!.port, '127.0.0.1', { lazyConnect: false, maxRetriesPerRequest: 1 });
-    clients.push(made);
-    return made;
-  };
-  let main: Redis | undefined;
-  return {
-    name: 'RedisStore',
-    client,
-    async start() {
-      server = await startRedis();
-      main = client();
-    },
-    async make() {
-      await main!.flushdb();
-      return new RedisStore(main!, 'test:');
-    },
-    async stop() {
-      try {
-        await Promise.all(clients.splice(0).map((each) => each.quit()));
-      } finally {
-        await server?.stop();
-      }
-    },
-  };
-}
-
-const memory: Backend = { name: 'MemoryStore', start: async () => {}, make: async () => new MemoryStore(), stop: async () => {} };
 const redis = redisBackend();
 const backends: Backend[] = [memory, redis];
 
@@ -229,6 +184,7 @@ describe.each(backends)('$name', (backend) => {
       members: [odd],
       settings: { ...open, maxPlayers: 7 },
       relay: null,
+      created: 1,
     });
     expect(await store.list(game)).toEqual(['lobby 🎲 {*}']);
     expect(await store.players(game)).toEqual([odd]);
