@@ -205,6 +205,11 @@ export class Cluster {
     void this.adopt(player, id, seq).fill();
   }
 
+  /** A dead node's player, claimed for release by this node (exactly one survivor wins): [game, kind], or null. */
+  claimOrphan(id: string, node: string): Promise<[string, string] | null> {
+    return this.run('claimOrphan', this.key('player', id), this.key('node', node, 'players'), this.key('node', node, 'alive'), id, node);
+  }
+
   private received(message: string): void {
     const kind = message[0];
     const idEnd = message.indexOf(' ', 2);
