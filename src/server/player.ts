@@ -172,6 +172,12 @@ export class Player implements SequencedPlayer {
     this.close(code, reason);
   }
 
+  /** Closes after what was sent so far, as a drop: the seat is held for the client to resume (a drain). */
+  handOff(code: number, reason: string): void {
+    this.outbox.flush();
+    this.socket.close(code, reason);
+  }
+
   /** Starts the closing handshake after what was sent so far (frames queued this turn go first). */
   close(code: number, reason: string): void {
     this.closedByServer = true;

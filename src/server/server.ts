@@ -69,7 +69,17 @@ export interface RunningServer {
   connections(game: string): Player[];
   /** Closes every socket (1001) and stops listening. */
   close(): Promise<void>;
+  /**
+   * Graceful drain (SIGTERM with --redis): stops accepting connections (/readyz 503), closes every
+   * connection with 1012 so that its client resumes on another node (the seats are held, not released),
+   * waits until they all did or `timeoutMs` passed, then closes. Seats still held here are released by
+   * the other nodes after the grace period.
+   */
+  drain(timeoutMs: number): Promise<void>;
 }
+
+/** The close code a drain uses: "service restart", which a client treats as a drop and resumes from, elsewhere. */
+export const DRAIN_CLOSE = { code: 1012, reason: 'server node restarting: resume on another node' };
 
 /**
  * The repository root: the nearest folder above this module holding package.json. Searched rather
@@ -225,6 +235,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   };
   const allowed = new Set(options.allowedOrigins ?? []);
   let closing: Promise<void> | null = null;
+  let draining = false;
 
   const http: Server = createServer(
     httpHandler({
@@ -233,7 +244,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       startedAt: Date.now(),
       log,
       metrics: metrics.registry,
-      accepting: () => closing === null && http.listening,
+      accepting: () => closing === null && !draining && http.listening,
     }),
   );
   // perMessageDeflate must stay off: outbox.ts writes raw uncompressed frames to ws's socket.
@@ -242,6 +253,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   http.on('upgrade', (req, socket, head) => {
     // A peer resetting a refused upgrade must not crash the process (ws guards accepted ones).
     socket.on('error', ignore);
+    if (draining || closing) return refuseUpgrade(socket, '503 Service Unavailable');
     const origin = req.headers.origin;
     if (allowed.size > 0 && (origin === undefined || !allowed.has(origin))) {
       log('warn', 'origin.refused', { origin: origin ?? null, address: req.socket.remoteAddress });
@@ -314,13 +326,24 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const hostForUrl = host.includes(':') ? `[${host}]` : host;
   log('info', 'server.listening', { host, port, ...(options.turn ? { turn: options.turn.urls } : {}) });
 
-  return {
+  const running: RunningServer = {
     url: `http://${hostForUrl}:${port}`,
     wsUrl: `ws://${hostForUrl}:${port}/`,
     port,
     store,
     metrics,
     connections: (game) => [...byId.values()].filter((player) => player.game === game),
+    async drain(timeoutMs) {
+      if (draining || closing) return running.close();
+      draining = true;
+      log('info', 'server.draining', { players: byId.size, timeoutMs });
+      for (const player of [...players]) player.handOff(DRAIN_CLOSE.code, DRAIN_CLOSE.reason);
+      // Each player resumed elsewhere is evicted from byId (cluster.ts); a held one waits here until then.
+      const deadline = Date.now() + timeoutMs;
+      while ((byId.size > 0 || players.size > 0) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      log('info', 'server.drained', { left: byId.size });
+      return running.close();
+    },
     close() {
       closing ??= (async () => {
         clearInterval(pinger);
@@ -356,4 +379,5 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       return closing;
     },
   };
+  return running;
 }

@@ -29,8 +29,8 @@ afterEach(async () => {
 const GRACE_SECONDS = 3;
 
 /** A node process on a free port; resolves with its WebSocket URL. */
-async function node(): Promise<{ process: ServerProcess; url: string }> {
-  const process = bundle.run(['--host', '127.0.0.1', '--port', '0', '--redis', redis.url, '--resume-grace', String(GRACE_SECONDS)]);
+async function node(...extra: string[]): Promise<{ process: ServerProcess; url: string }> {
+  const process = bundle.run(['--host', '127.0.0.1', '--port', '0', '--redis', redis.url, '--resume-grace', String(GRACE_SECONDS), ...extra]);
   return { process, url: await printedWsUrl(process) };
 }
 
@@ -185,4 +185,58 @@ describe('a node killed with SIGKILL', () => {
     for (const n of [b, c]) n.process.child.kill('SIGTERM');
     await Promise.all([b.process.exited, c.process.exited]);
   }, 90_000);
+});
+
+describe('a node drained with SIGTERM', () => {
+  it('stops accepting, sends its players to another node with their seats (P2P data flowing), and exits within its bound', async () => {
+    const a = await node('--drain-timeout', '2');
+    const b = await node();
+    const httpOf = (url: string) => url.replace('ws://', 'http://');
+    const fallback = (own: string) => ({ session: { fallbackUrls: [own === a.url ? b.url : a.url], reconnect: { firstDelayMs: 50, maxDelayMs: 200 } } });
+    players = [await player(a.url, 'ann', fallback(a.url)), await player(b.url, 'bob', fallback(b.url))];
+    const [ann, bob] = players as [Player, Player];
+    await lobby(players);
+    // A player that will not resume: its seat must be held (not released by the drain), then released after the grace period.
+    const idle = (await RawClient.open(`${a.url}?ugi=mesh`)) as RawClient;
+    raws.push(idle);
+    const idleId = ((await idle.request('INIT', { username: 'idle' }, 'INIT_OK')).payload as { instance_id: string }).instance_id;
+    await idle.request('JOIN_LOBBY', { name: 'room', password: '' }, 'JOIN_ACK');
+    let resumes = 0;
+    ann.session.on('resumed', () => (resumes += 1));
+    const left: string[] = [];
+    bob.session.on('PEER_LEFT', (id) => left.push(id));
+
+    let sent = 0;
+    const stream = setInterval(() => ann.mesh.broadcast(`ann ${sent++}`), 10);
+    const started = Date.now();
+    try {
+      await until(() => sent >= 10, 'some data before the drain');
+      a.process.child.kill('SIGTERM');
+      // While it waits for the idle player: /readyz says no and new connections are refused.
+      await waitFor(() => (logged(a, 'server.draining').length > 0 ? true : undefined), 'the drain to start');
+      const ready = await fetch(`${httpOf(a.url)}readyz`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toMatchObject({ ready: false });
+      await expect(RawClient.open(`${a.url}?ugi=mesh`)).rejects.toThrow(/503/);
+      await until(() => resumes === 1, 'ann resumed on node b', 10_000);
+      expect(idle.closeInfo?.code ?? (await idle.closed()).code).toBe(1012);
+      const atResume = sent;
+      await until(() => sent >= atResume + 10, 'some data after the resume');
+    } finally {
+      clearInterval(stream);
+    }
+    // It waited for the idle player (its seat held: bob saw nobody leave) and exited by its bound.
+    expect(await a.process.exited).toBe(0);
+    expect(Date.now() - started).toBeLessThan(2000 + 3000);
+    expect(left).toEqual([]);
+    expect(ann.session.isHost).toBe(true);
+    const got = () => bob.messages.filter((m) => m.from === ann.id && m.opcode === 'G_MSG').map((m) => m.payload);
+    await until(() => got().length === sent, 'every broadcast at bob');
+    expect(got()).toEqual(Array.from({ length: sent }, (_, i) => `ann ${i}`));
+    // The idle player's seat is released by node b once the grace period has passed since node a went.
+    await until(() => left.includes(idleId), 'the idle player released', 15_000);
+    expect(left).toEqual([idleId]);
+    b.process.child.kill('SIGTERM');
+    expect(await b.process.exited).toBe(0);
+  }, 60_000);
 });
