@@ -159,9 +159,12 @@ export class Cluster {
   private submit(player: SequencedPlayer, id: string, sequencer: Sequencer, frame: string): void {
     this.append(id, frame).then(
       (answer) => {
-        if (Array.isArray(answer) && answer[0] === this.nodeId && this.sequencers.get(id) === sequencer) sequencer.place(Number(answer[1]), frame);
+        if (this.sequencers.get(id) !== sequencer) return;
+        if (Array.isArray(answer)) {
+          if (answer[0] === this.nodeId) sequencer.place(Number(answer[1]), frame);
+        } else if (answer === 'gone') player.sequenceBroken('its record is gone from the shared store');
       },
-      (error: unknown) => player.sequenceBroken(`redis unavailable: ${String(error)}`),
+      (error: unknown) => player.sequenceBroken(`shared store unreachable (${error instanceof Error ? error.message : String(error)})`),
     );
   }
 
