@@ -140,8 +140,13 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       await options.cluster?.unregister(player.id, player);
       log('info', 'player.disconnect', { game: player.game, player: player.id, why });
     };
-    out().catch((error: unknown) => log('error', 'player.release_failed', { player: player.id, error: String(error) }));
+    const done = out()
+      .catch((error: unknown) => log('error', 'player.release_failed', { player: player.id, error: String(error) }))
+      .finally(() => releasing.delete(done));
+    releasing.add(done);
   };
+  /** Releases under way: a shutdown waits for them, so a stopping node leaves no stale seat in a shared store. */
+  const releasing = new Set<Promise<void>>();
   const seats = new Seats({ graceMs: options.resumeGraceMs ?? 30_000, store, players: byId, release });
   const adopt = (fresh: Player, held: Player, opening: string, missed: string[]): void => {
     const old = held.socket;
@@ -367,6 +372,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         }, 1000);
         await allClosed;
         clearTimeout(force);
+        await Promise.all(releasing);
         await watch?.stop();
         await options.cluster?.stop();
         wss.close();
