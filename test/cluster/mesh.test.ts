@@ -11,12 +11,14 @@ import { type Node, startNodes } from '../helpers/cluster-nodes.js';
 import { silentLogger } from '../helpers/logger.js';
 import { type RedisServer, startRedis } from '../helpers/redis.js';
 import { fullyMeshed, lobby, player, until, type Player } from '../mesh/players.js';
+import { RawClient } from '../server/helpers.js';
 
 let redis: RedisServer;
 let nodes: Node[];
 let relays: WebRtcRelayProvider[];
 let meshPlayers: Player[] = [];
 const clients: CloudLinkClient[] = [];
+const raws: RawClient[] = [];
 
 beforeAll(async () => {
   redis = await startRedis();
@@ -36,6 +38,7 @@ afterEach(async () => {
   for (const p of meshPlayers) p.close();
   meshPlayers = [];
   for (const client of clients.splice(0)) client.disconnect();
+  for (const raw of raws.splice(0)) raw.close();
   await Promise.all(nodes.map((node) => node.close()));
 });
 
@@ -103,4 +106,32 @@ describe('a relay lobby over two nodes', () => {
     await ann.closeLobby();
     await until(() => relays[0]!.peers.size === 0, 'the relay stopped');
   }, 60_000);
+});
+
+describe('the relay for one pair (hybrid lobby) over three players on two nodes', () => {
+  it('USE_RELAY from either node gets the one relay peer, which runs on the node that started it', async () => {
+    const raw = async (node: Node, username: string) => {
+      const client = (await RawClient.open(`${node.server.wsUrl}?ugi=h`)) as RawClient & { id: string };
+      raws.push(client);
+      client.id = ((await client.request('INIT', { username }, 'INIT_OK')).payload as { instance_id: string }).instance_id;
+      return client;
+    };
+    const ann = await raw(nodes[0]!, 'ann');
+    const bob = await raw(nodes[1]!, 'bob');
+    const cat = await raw(nodes[1]!, 'cat');
+    await ann.request('CREATE_LOBBY', { name: 'mix', max_players: -1, password: '', locked: false, enable_relay: false }, 'CREATE_ACK');
+    for (const p of [bob, cat]) await p.request('JOIN_LOBBY', { name: 'mix', password: '' }, 'JOIN_ACK');
+    // ann (node 0) asks to be relayed with bob (node 1): node 0 starts the relay; bob hears of it through Redis.
+    const first = (await ann.request('USE_RELAY', bob.id, 'RELAY_PAIR')).payload as { relay: string; peer: string };
+    expect(first.peer).toBe(bob.id);
+    expect((await bob.next('RELAY_PAIR', 5000)).payload).toEqual({ relay: first.relay, peer: ann.id });
+    // cat (node 1) asks for a pair with ann (node 0): the same relay peer, still only on node 0.
+    const second = (await cat.request('USE_RELAY', ann.id, 'RELAY_PAIR')).payload as { relay: string; peer: string };
+    expect(second.relay).toBe(first.relay);
+    expect((await ann.next('RELAY_PAIR', 5000)).payload).toEqual({ relay: first.relay, peer: cat.id });
+    expect(relays.map((relay) => relay.peers.size)).toEqual([1, 0]);
+    // A player in no lobby cannot be named.
+    const eve = await raw(nodes[1]!, 'eve');
+    expect((await ann.request('USE_RELAY', eve.id, 'WARNING')).payload).toBe('peer invalid');
+  }, 30_000);
 });

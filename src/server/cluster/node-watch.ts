@@ -34,6 +34,7 @@ export class NodeWatch {
   private readonly dead = new Map<string, number>();
   private lastBeat = Date.now();
   private beating = false;
+  private failing = false;
 
   constructor(
     private readonly cluster: Cluster,
@@ -90,8 +91,11 @@ export class NodeWatch {
       // Others may have counted this node dead meanwhile and released its players.
       if (silentFor >= this.heartbeatMs * BEATS_TO_DIE) await this.checkHeld();
       await this.watchOthers();
+      this.failing = false;
     } catch (error) {
-      this.log('warn', 'cluster.heartbeat_failed', { error: String(error) });
+      // Once per outage, not once a second.
+      if (!this.failing) this.log('warn', 'cluster.heartbeat_failed', { error: String(error) });
+      this.failing = true;
     } finally {
       this.beating = false;
     }
