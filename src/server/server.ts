@@ -9,7 +9,7 @@ import { MAX_FRAME_BYTES, RATE_BURST, RATE_PER_SECOND, RATE_STRIKES_BEFORE_VIOLA
 import type { RelayProvider, ServerContext, TokenVerifier } from './context.js';
 import type { Cluster } from './cluster/cluster.js';
 import { dispatch } from './dispatch.js';
-import { relayHeard } from './handlers/relay.js';
+import { relayHeard, replaceRelay } from './handlers/relay.js';
 import { httpHandler } from './http.js';
 import { jsonLogger, type Logger } from './log.js';
 import { NodeWatch } from './cluster/node-watch.js';
@@ -214,7 +214,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       options.cluster,
       seats.graceMs,
       {
-        release: (game, id, kind) => (kind === 'relay' ? options.cluster!.unregister(id) : releaseRecord(ctx, game, id, 'its server node stopped')),
+        release: (orphan) => (orphan.kind === 'relay' ? replaceRelay(ctx, orphan) : releaseRecord(ctx, orphan.game, orphan.id, 'its server node stopped')),
         stateLost() {
           // Nothing in Redis any more: every player here starts again (their resume is refused).
           for (const player of [...byId.values()]) letGo(player, STATE_LOST);

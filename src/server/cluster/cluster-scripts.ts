@@ -97,17 +97,20 @@ if received > seq or received < before then return 'gap' end
 return { seq, redis.call('LRANGE', KEYS[2], received - before, -1) }`,
   },
 
-  // KEYS: player, dead node's players, dead node's heartbeat. ARGV: id, dead node.
-  // A survivor claims one player of a dead node for release; exactly one claim wins (a resume
-  // elsewhere, or another survivor's claim, changed the owner first). Answers the game, or false.
+  // KEYS: player, dead node's players, dead node's heartbeat. ARGV: id, dead node, '1' to claim relay peers only.
+  // A survivor claims one player (or relay peer) of a dead node for release; exactly one claim wins (a
+  // resume elsewhere, or another survivor's claim, changed the owner first). Answers {game, kind, lobby},
+  // or false (nothing to do; a node that came back keeps its players).
   claimOrphan: {
     keys: 3,
     lua: `
-redis.call('SREM', KEYS[2], ARGV[1])
 if redis.call('EXISTS', KEYS[3]) == 1 then return false end
+local kind = redis.call('HGET', KEYS[1], 'kind')
+if ARGV[3] == '1' and kind ~= 'relay' then return false end
+redis.call('SREM', KEYS[2], ARGV[1])
 if redis.call('HGET', KEYS[1], 'node') ~= ARGV[2] then return false end
 redis.call('HSET', KEYS[1], 'node', '')
-return { redis.call('HGET', KEYS[1], 'game'), redis.call('HGET', KEYS[1], 'kind') }`,
+return { redis.call('HGET', KEYS[1], 'game'), kind, redis.call('HGET', KEYS[1], 'lobby') }`,
   },
 } as const;
 

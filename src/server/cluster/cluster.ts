@@ -42,6 +42,15 @@ export interface MemberCheck {
   lobby: string;
 }
 
+/** A dead node's player or relay peer, claimed by this node. */
+export interface Orphan {
+  id: string;
+  game: string;
+  kind: 'player' | 'relay';
+  /** A relay peer's lobby. */
+  lobby: string;
+}
+
 export type Appended = 'gone' | 'not-member' | 'relay' | [node: string, seq: number];
 
 /** A sequenced player's sink: its frames in order, and what to do when the order cannot be kept. */
@@ -208,9 +217,18 @@ export class Cluster {
     void this.adopt(player, id, seq).fill();
   }
 
-  /** A dead node's player, claimed for release by this node (exactly one survivor wins): [game, kind], or null. */
-  claimOrphan(id: string, node: string): Promise<[string, string] | null> {
-    return this.run('claimOrphan', this.key('player', id), this.key('node', node, 'players'), this.key('node', node, 'alive'), id, node);
+  /** A dead node's player (or relay peer), claimed for release by this node (exactly one survivor wins); null if not. */
+  async claimOrphan(id: string, node: string, relaysOnly: boolean): Promise<Orphan | null> {
+    const claimed = await this.run<[string, string, string] | null>(
+      'claimOrphan',
+      this.key('player', id),
+      this.key('node', node, 'players'),
+      this.key('node', node, 'alive'),
+      id,
+      node,
+      relaysOnly ? '1' : '0',
+    );
+    return claimed && { id, game: claimed[0], kind: claimed[1] === 'relay' ? 'relay' : 'player', lobby: claimed[2] };
   }
 
   private received(message: string): void {
