@@ -1341,17 +1341,20 @@ local received = tonumber(ARGV[4])
 if received > seq or received < before then return 'gap' end
 return { seq, redis.call('LRANGE', KEYS[2], received - before, -1) }`
   },
-  // KEYS: player, dead node's players, dead node's heartbeat. ARGV: id, dead node.
-  // A survivor claims one player of a dead node for release; exactly one claim wins (a resume
-  // elsewhere, or another survivor's claim, changed the owner first). Answers the game, or false.
+  // KEYS: player, dead node's players, dead node's heartbeat. ARGV: id, dead node, '1' to claim relay peers only.
+  // A survivor claims one player (or relay peer) of a dead node for release; exactly one claim wins (a
+  // resume elsewhere, or another survivor's claim, changed the owner first). Answers {game, kind, lobby},
+  // or false (nothing to do; a node that came back keeps its players).
   claimOrphan: {
     keys: 3,
     lua: `
-redis.call('SREM', KEYS[2], ARGV[1])
 if redis.call('EXISTS', KEYS[3]) == 1 then return false end
+local kind = redis.call('HGET', KEYS[1], 'kind')
+if ARGV[3] == '1' and kind ~= 'relay' then return false end
+redis.call('SREM', KEYS[2], ARGV[1])
 if redis.call('HGET', KEYS[1], 'node') ~= ARGV[2] then return false end
 redis.call('HSET', KEYS[1], 'node', '')
-return { redis.call('HGET', KEYS[1], 'game'), redis.call('HGET', KEYS[1], 'kind') }`
+return { redis.call('HGET', KEYS[1], 'game'), kind, redis.call('HGET', KEYS[1], 'lobby') }`
   }
 };
 
@@ -1543,9 +1546,18 @@ var Cluster = class {
   resumed(player, id, seq3) {
     void this.adopt(player, id, seq3).fill();
   }
-  /** A dead node's player, claimed for release by this node (exactly one survivor wins): [game, kind], or null. */
-  claimOrphan(id, node) {
-    return this.run("claimOrphan", this.key("player", id), this.key("node", node, "players"), this.key("node", node, "alive"), id, node);
+  /** A dead node's player (or relay peer), claimed for release by this node (exactly one survivor wins); null if not. */
+  async claimOrphan(id, node, relaysOnly) {
+    const claimed = await this.run(
+      "claimOrphan",
+      this.key("player", id),
+      this.key("node", node, "players"),
+      this.key("node", node, "alive"),
+      id,
+      node,
+      relaysOnly ? "1" : "0"
+    );
+    return claimed && { id, game: claimed[0], kind: claimed[1] === "relay" ? "relay" : "player", lobby: claimed[2] };
   }
   received(message) {
     const kind = message[0];
@@ -1993,7 +2005,7 @@ async function relayElsewhere(ctx, game, name) {
   };
   const known = await recorded();
   if (known) return known;
-  const claim = cluster.key("relay", JSON.stringify([game, name]));
+  const claim = relayClaim(cluster, game, name);
   if (await cluster.redis.set(claim, cluster.nodeId, "PX", RELAY_ELSEWHERE_MS, "NX") === "OK") return null;
   const deadline = Date.now() + RELAY_ELSEWHERE_MS;
   while (Date.now() < deadline) {
@@ -2029,6 +2041,20 @@ function relayHeard(ctx, relayId, frame) {
   ctx.tally.signals += 1;
   ctx.relay.signal(relay, packet.origin, packet.opcode, signal2);
 }
+async function replaceRelay(ctx, orphan) {
+  const cluster = ctx.cluster;
+  await cluster.unregister(orphan.id);
+  const lobby = await ctx.store.find(orphan.game, orphan.lobby);
+  if (!lobby?.settings.relayEnabled || lobby.relay?.instance_id !== orphan.id) return;
+  await cluster.redis.del(relayClaim(cluster, orphan.game, orphan.lobby));
+  try {
+    const relay = await relayOf(ctx, orphan.game, orphan.lobby, true);
+    ctx.log("info", "relay.replaced", { game: orphan.game, lobby: orphan.lobby, dead: orphan.id, relay: relay.instance_id });
+  } catch (error) {
+    ctx.log("warn", "relay.replace_failed", { game: orphan.game, lobby: orphan.lobby, error: String(error) });
+  }
+}
+var relayClaim = (cluster, game, name) => cluster.key("relay", JSON.stringify([game, name]));
 function memberOf(ctx, id, game, name) {
   const player = ctx.players.get(id);
   return player?.game === game && player.lobby === name ? player : void 0;
@@ -2576,20 +2602,21 @@ var NodeWatch = class {
       if (since === void 0) {
         this.dead.set(node, now);
         this.log("warn", "cluster.node_dead", { node, releaseAfterMs: this.graceMs });
-      } else if (now - since >= this.graceMs) await this.sweep(node);
+        await this.sweep(node, true);
+      } else if (now - since >= this.graceMs) await this.sweep(node, false);
     }
   }
-  /** Releases the players of dead `node` that nobody resumed, each by exactly one survivor. */
-  async sweep(node) {
+  /** Releases the players (or only the relay peers) of dead `node` that nobody resumed, each by exactly one survivor. */
+  async sweep(node, relaysOnly) {
     const redis = this.cluster.redis;
     const playersKey = this.cluster.key("node", node, "players");
     for (const id of await redis.smembers(playersKey)) {
-      const claimed = await this.cluster.claimOrphan(id, node);
+      const claimed = await this.cluster.claimOrphan(id, node, relaysOnly);
       if (!claimed) continue;
-      this.log("info", "cluster.release_orphan", { node, player: id });
-      await this.host.release(claimed[0], id, claimed[1]);
+      this.log("info", "cluster.release_orphan", { node, player: id, kind: claimed.kind });
+      await this.host.release(claimed);
     }
-    if (await redis.scard(playersKey) === 0) {
+    if (!relaysOnly && await redis.scard(playersKey) === 0) {
       await redis.srem(this.cluster.key("nodes"), node);
       this.dead.delete(node);
       this.log("info", "cluster.node_forgotten", { node });
@@ -3272,7 +3299,7 @@ async function startServer(options2 = {}) {
     options2.cluster,
     seats.graceMs,
     {
-      release: (game, id, kind) => kind === "relay" ? options2.cluster.unregister(id) : releaseRecord(ctx, game, id, "its server node stopped"),
+      release: (orphan) => orphan.kind === "relay" ? replaceRelay(ctx, orphan) : releaseRecord(ctx, orphan.game, orphan.id, "its server node stopped"),
       stateLost() {
         for (const player of [...byId.values()]) letGo(player, STATE_LOST);
         for (const relay of relays.values()) if (relay.user) options2.relay?.destroy(relay);
