@@ -1284,29 +1284,44 @@ redis.call('DEL', KEYS[1], KEYS[2])
 redis.call('SREM', KEYS[3], ARGV[1])
 return 1`
   },
-  // KEYS: player, log, memberOf of the sender's game. ARGV: prefix, id, frame, sending node, lobby the
-  // recipient must be in ('' = no check), game, log length.
-  // Answers 'gone' (no such player), 'not-member' (the check failed), 'relay' (handed to a relay peer's
-  // node), or {node, seq}: the frame's number in the player's sequence and the node holding the player
-  // (which gets it published unless it is the sender: the sender writes it from this answer).
+  // No KEYS (each frame names its player). ARGV: prefix, sending node, log length, then per frame four
+  // values: player id, frame, lobby the player must be in ('' = no check), the sender's game.
+  // Every frame a node produced in one turn of its event loop, in order, in one script. Answers one entry
+  // per frame: 'gone' (no such player), 'not-member' (the check failed), 'relay' (handed to a relay
+  // peer's node), or {node, seq}: the frame's number in the player's sequence and the node holding the
+  // player (which gets it published unless it is the sender: the sender writes it from this answer).
   append: {
-    keys: 3,
+    keys: 0,
     lua: `
-local node = redis.call('HGET', KEYS[1], 'node')
-if not node then return 'gone' end
-local kind = redis.call('HGET', KEYS[1], 'kind')
-local lobby = ARGV[5]
-if kind == 'relay' then
-  if lobby ~= '' and (redis.call('HGET', KEYS[1], 'lobby') ~= lobby or redis.call('HGET', KEYS[1], 'game') ~= ARGV[6]) then return 'not-member' end
-  redis.call('PUBLISH', ARGV[1] .. 'node:' .. node, 'r ' .. ARGV[2] .. ' ' .. ARGV[3])
-  return 'relay'
+local prefix, sender, keep = ARGV[1], ARGV[2], -tonumber(ARGV[3])
+local answers = {}
+for i = 4, #ARGV, 4 do
+  local id, frame, lobby, game = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  local player = prefix .. 'player:' .. id
+  local node = redis.call('HGET', player, 'node')
+  local answer
+  if not node then
+    answer = 'gone'
+  elseif redis.call('HGET', player, 'kind') == 'relay' then
+    if lobby ~= '' and (redis.call('HGET', player, 'lobby') ~= lobby or redis.call('HGET', player, 'game') ~= game) then
+      answer = 'not-member'
+    else
+      redis.call('PUBLISH', prefix .. 'node:' .. node, 'r ' .. id .. ' ' .. frame)
+      answer = 'relay'
+    end
+  elseif lobby ~= '' and redis.call('HGET', prefix .. '{' .. game .. '}:memberOf', id) ~= lobby then
+    answer = 'not-member'
+  else
+    local seq = redis.call('HINCRBY', player, 'seq', 1)
+    local log = player .. ':log'
+    redis.call('RPUSH', log, frame)
+    redis.call('LTRIM', log, keep, -1)
+    if node ~= sender and node ~= '' then redis.call('PUBLISH', prefix .. 'node:' .. node, 'f ' .. id .. ' ' .. seq .. ' ' .. frame) end
+    answer = { node, seq }
+  end
+  answers[#answers + 1] = answer
 end
-if lobby ~= '' and redis.call('HGET', KEYS[3], ARGV[2]) ~= lobby then return 'not-member' end
-local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
-redis.call('RPUSH', KEYS[2], ARGV[3])
-redis.call('LTRIM', KEYS[2], -tonumber(ARGV[7]), -1)
-if node ~= ARGV[4] and node ~= '' then redis.call('PUBLISH', ARGV[1] .. 'node:' .. node, 'f ' .. ARGV[2] .. ' ' .. seq .. ' ' .. ARGV[3]) end
-return { node, seq }`
+return answers`
   },
   // KEYS: player, log. ARGV: after. The player's logged frames numbered after \`after\`: {seq, frames},
   // or 'gap' when some of them are no longer kept, 'gone' when the player is.
@@ -1414,6 +1429,7 @@ var Sequencer = class {
 
 // src/server/cluster/cluster.ts
 var OUT_OF_LOBBY = '{"opcode":"TRANSITION","payload":""';
+var MAX_BATCH = 256;
 var Cluster = class {
   nodeId;
   prefix;
@@ -1446,6 +1462,10 @@ var Cluster = class {
     await this.subscriber.subscribe(this.channel);
   }
   run(name, ...args) {
+    this.flushAppends();
+    return this.call(name, ...args);
+  }
+  call(name, ...args) {
     const command = this.redis[`cl5c_${name}`];
     return command.call(this.redis, ...args);
   }
@@ -1512,12 +1532,30 @@ var Cluster = class {
       (error) => player.sequenceBroken(`shared store unreachable (${error instanceof Error ? error.message : String(error)})`)
     );
   }
-  /** Appends a frame to a player's sequence and log; published to the node holding it. */
+  /**
+   * Appends a frame to a player's sequence and log; published to the node holding it. The frames of one
+   * turn of the event loop go in one script run (flushAppends), in the order they were appended.
+   */
   append(id, frame, check) {
-    const [playerKey, logKey] = this.playerKeys(id);
-    const memberOf2 = check ? `${this.prefix}{${check.game}}:memberOf` : playerKey;
-    return this.run("append", playerKey, logKey, memberOf2, this.prefix, id, frame, this.nodeId, check?.lobby ?? "", check?.game ?? "", LOG_FRAMES);
+    return new Promise((resolve, reject) => {
+      if (this.appends.push({ args: [id, frame, check?.lobby ?? "", check?.game ?? ""], resolve, reject }) === 1) process.nextTick(this.flushAppends);
+    });
   }
+  appends = [];
+  /** Sends the appends waiting for this turn; every other script call sends them first, so Redis sees calls in program order. */
+  flushAppends = () => {
+    while (this.appends.length > 0) {
+      const batch = this.appends.splice(0, MAX_BATCH);
+      this.call("append", this.prefix, this.nodeId, LOG_FRAMES, ...batch.flatMap((pending) => pending.args)).then(
+        (answers) => {
+          for (const [i, pending] of batch.entries()) pending.resolve(answers[i]);
+        },
+        (error) => {
+          for (const pending of batch) pending.reject(error);
+        }
+      );
+    }
+  };
   /** Sends a frame to a player or relay peer held by another node (or this one). Failures are logged, not thrown. */
   send(id, frame) {
     this.append(id, frame).then(
@@ -2624,6 +2662,58 @@ var NodeWatch = class {
   }
 };
 
+// src/server/cluster/join.ts
+var STATE_LOST = { code: 1011, reason: "server state lost: the shared store restarted" };
+var RELEASED = { code: 1011, reason: "seat released while this server node was cut off from the shared store" };
+async function joinCluster(ctx, cluster, { seats, graceMs }) {
+  const letGo = (player, closing) => {
+    player.evicted = true;
+    ctx.players.delete(player.id);
+    seats.forget(player);
+    cluster.forget(player.id);
+    player.outlet = null;
+    if (!player.open) return;
+    if (closing) player.close(closing.code, closing.reason);
+    else player.socket.terminate();
+  };
+  await cluster.start({
+    toRelay: (relayId, frame) => relayHeard(ctx, relayId, frame),
+    // Resumed on another node: this copy goes quietly (its seat lives on there).
+    evict(id) {
+      const player = ctx.players.get(id);
+      if (!player) return;
+      letGo(player);
+      ctx.log("info", "player.moved", { game: player.game, player: id });
+    },
+    leftLobby(id) {
+      const player = ctx.players.get(id);
+      if (player) player.lobby = null;
+    }
+  });
+  const watch = new NodeWatch(
+    cluster,
+    graceMs,
+    {
+      release: (orphan) => orphan.kind === "relay" ? replaceRelay(ctx, orphan) : releaseRecord(ctx, orphan.game, orphan.id, "its server node stopped"),
+      stateLost() {
+        for (const player of [...ctx.players.values()]) letGo(player, STATE_LOST);
+        for (const relay of ctx.relays.values()) if (relay.user) ctx.relay?.destroy(relay);
+        ctx.relays.clear();
+      },
+      released(ids) {
+        for (const id of ids) {
+          const player = ctx.players.get(id);
+          if (player) letGo(player, RELEASED);
+        }
+      },
+      held: () => [...ctx.players.keys()]
+    },
+    ctx.log
+  );
+  await watch.start();
+  return watch;
+}
+
 // src/server/memory-store.ts
 import { randomBytes as randomBytes4 } from "node:crypto";
 var copy = (lobby) => ({
@@ -3180,7 +3270,6 @@ var Seats = class {
 };
 
 // src/server/server.ts
-var STATE_LOST = { code: 1011, reason: "server state lost: the shared store restarted" };
 var DELIBERATE_CLOSE = /* @__PURE__ */ new Set([1e3, 1001, 1005]);
 var DRAIN_CLOSE = { code: 1012, reason: "server node restarting: resume on another node" };
 function findRepoRoot() {
@@ -3271,51 +3360,7 @@ async function startServer(options2 = {}) {
     turn: options2.turn,
     cluster: options2.cluster
   };
-  const letGo = (player, closing2) => {
-    player.evicted = true;
-    byId.delete(player.id);
-    seats.forget(player);
-    options2.cluster?.forget(player.id);
-    player.outlet = null;
-    if (!player.open) return;
-    if (closing2) player.close(closing2.code, closing2.reason);
-    else player.socket.terminate();
-  };
-  await options2.cluster?.start({
-    toRelay: (relayId, frame) => relayHeard(ctx, relayId, frame),
-    // Resumed on another node: this copy goes quietly (its seat lives on there).
-    evict(id) {
-      const player = byId.get(id);
-      if (!player) return;
-      letGo(player);
-      log2("info", "player.moved", { game: player.game, player: id });
-    },
-    leftLobby(id) {
-      const player = byId.get(id);
-      if (player) player.lobby = null;
-    }
-  });
-  const watch = options2.cluster && new NodeWatch(
-    options2.cluster,
-    seats.graceMs,
-    {
-      release: (orphan) => orphan.kind === "relay" ? replaceRelay(ctx, orphan) : releaseRecord(ctx, orphan.game, orphan.id, "its server node stopped"),
-      stateLost() {
-        for (const player of [...byId.values()]) letGo(player, STATE_LOST);
-        for (const relay of relays.values()) if (relay.user) options2.relay?.destroy(relay);
-        relays.clear();
-      },
-      released(ids) {
-        for (const id of ids) {
-          const player = byId.get(id);
-          if (player) letGo(player, STATE_LOST);
-        }
-      },
-      held: () => [...byId.keys()]
-    },
-    log2
-  );
-  await watch?.start();
+  const watch = options2.cluster && await joinCluster(ctx, options2.cluster, { seats, graceMs: seats.graceMs });
   const rate2 = {
     perSecond: RATE_PER_SECOND,
     burst: RATE_BURST,
