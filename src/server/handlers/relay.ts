@@ -95,6 +95,10 @@ export function relayHeard(ctx: ServerContext, relayId: string, frame: string): 
   } catch (error) {
     return void ctx.log('warn', 'relay.bad_frame', { relay: relayId, error: String(error) });
   }
+  if (packet.opcode === 'PEER_JOIN') {
+    relay.remoteMembers.add((packet.payload as User).instance_id);
+    return;
+  }
   if (packet.opcode === 'PEER_LEFT') {
     relay.remoteMembers.delete(packet.payload as string);
     return void ctx.relay.memberLeft?.(relay, packet.payload as string);
@@ -110,6 +114,11 @@ export function relayHeard(ctx: ServerContext, relayId: string, frame: string): 
   relay.remoteMembers.add(packet.origin.instance_id);
   ctx.tally.signals += 1;
   ctx.relay.signal(relay, packet.origin, packet.opcode as RelayedOpcode, signal as Parameters<NonNullable<ServerContext['relay']>['signal']>[3]);
+}
+
+/** A player joined a lobby whose relay peer runs on another node: that node is told (relayHeard). */
+export function relayJoined(ctx: ServerContext, game: string, name: string, relayId: string, user: User): void {
+  if (!ctx.relays.get(lobbyKey(game, name))?.user) sendTo(ctx, relayId, 'PEER_JOIN', user);
 }
 
 /**
@@ -187,6 +196,8 @@ async function startRelay(ctx: ServerContext, relay: RelayLobby, lobbyWide: bool
   }
   relay.user = user;
   relay.lobbyWide = lobby.settings.relayEnabled;
+  // Members other nodes hold (those who join later are announced by their node: relayJoined).
+  if (ctx.cluster) for (const member of lobby.members) if (!ctx.players.has(member.instance_id)) relay.remoteMembers.add(member.instance_id);
   await ctx.cluster?.registerRelay(user.instance_id, relay.game, relay.name);
   ctx.log('info', 'relay.start', { game: relay.game, lobby: relay.name, relay: user.instance_id });
   if (lobbyWide) for (const member of lobby.members) sendTo(ctx, member.instance_id, 'RELAY', user.instance_id);
