@@ -2063,6 +2063,10 @@ function relayHeard(ctx, relayId, frame) {
   } catch (error) {
     return void ctx.log("warn", "relay.bad_frame", { relay: relayId, error: String(error) });
   }
+  if (packet.opcode === "PEER_JOIN") {
+    relay.remoteMembers.add(packet.payload.instance_id);
+    return;
+  }
   if (packet.opcode === "PEER_LEFT") {
     relay.remoteMembers.delete(packet.payload);
     return void ctx.relay.memberLeft?.(relay, packet.payload);
@@ -2078,6 +2082,9 @@ function relayHeard(ctx, relayId, frame) {
   relay.remoteMembers.add(packet.origin.instance_id);
   ctx.tally.signals += 1;
   ctx.relay.signal(relay, packet.origin, packet.opcode, signal2);
+}
+function relayJoined(ctx, game, name, relayId, user2) {
+  if (!ctx.relays.get(lobbyKey(game, name))?.user) sendTo(ctx, relayId, "PEER_JOIN", user2);
 }
 async function replaceRelay(ctx, orphan) {
   const cluster = ctx.cluster;
@@ -2136,6 +2143,9 @@ async function startRelay(ctx, relay, lobbyWide) {
   }
   relay.user = user2;
   relay.lobbyWide = lobby.settings.relayEnabled;
+  if (ctx.cluster) {
+    for (const member of lobby.members) if (!ctx.players.has(member.instance_id)) relay.remoteMembers.add(member.instance_id);
+  }
   await ctx.cluster?.registerRelay(user2.instance_id, relay.game, relay.name);
   ctx.log("info", "relay.start", { game: relay.game, lobby: relay.name, relay: user2.instance_id });
   if (lobbyWide) for (const member of lobby.members) sendTo(ctx, member.instance_id, "RELAY", user2.instance_id);
@@ -2216,6 +2226,7 @@ var joinLobby = async (request) => {
   const others = lobby.members.filter((member) => member.instance_id !== player.id);
   const isHost = (member) => member.instance_id === lobby.host.instance_id;
   for (const member of others) sendTo(ctx, member.instance_id, isHost(member) ? "NEW_PEER" : "PEER_JOIN", player.user);
+  if (lobby.relay && ctx.cluster) relayJoined(ctx, lobby.game, lobby.name, lobby.relay.instance_id, player.user);
   if (lobby.relay && lobby.settings.relayEnabled) {
     player.send("RELAY", lobby.relay.instance_id);
     for (const member of others) if (!isHost(member)) player.send("PEER_JOIN", member);
