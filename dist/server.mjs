@@ -483,6 +483,16 @@ function salvageEnvelope(text) {
     return {};
   }
 }
+function decodeServerPacket(text) {
+  const raw = parseJson(text, Infinity);
+  const opcode = opcodeOf(raw, serverOpcodes);
+  return {
+    opcode,
+    payload: serverOpcodes[opcode](raw.payload, "payload"),
+    origin: optional(origin)(raw.origin, "origin"),
+    listener: listener(raw.listener, "listener")
+  };
+}
 function encodePacket(packet) {
   return JSON.stringify(packet);
 }
@@ -835,9 +845,9 @@ var ChannelTable = class {
 // src/server/relay/relay-peer.ts
 var MAX_HELD2 = 1e3;
 var RelayPeer = class {
-  constructor(user2, isMember, lobbyWide, send, options2) {
+  constructor(user2, isMember2, lobbyWide, send, options2) {
     this.user = user2;
-    this.isMember = isMember;
+    this.isMember = isMember2;
     this.lobbyWide = lobbyWide;
     this.send = send;
     this.options = options2;
@@ -984,9 +994,9 @@ function webRtcRelay(options2) {
     async create(lobby, send) {
       const id = randomUUID();
       const user2 = { instance_id: id, user_id: id, username: "relay" };
-      const isMember = (instanceId2) => lobby.isMember(instanceId2);
+      const isMember2 = (instanceId2) => lobby.isMember(instanceId2);
       const lobbyWide = () => lobby.lobbyWide;
-      peers.set(lobby, new RelayPeer(user2, isMember, lobbyWide, send, options2));
+      peers.set(lobby, new RelayPeer(user2, isMember2, lobbyWide, send, options2));
       return user2;
     },
     signal(lobby, from, opcode, payload) {
@@ -1005,6 +1015,879 @@ function webRtcRelay(options2) {
       return links;
     }
   };
+}
+
+// src/server/cluster/connect.ts
+import { Redis } from "ioredis";
+
+// src/server/redis-store.ts
+import { randomBytes } from "node:crypto";
+
+// src/server/lobby-filter.ts
+var storeFilter = (filter = {}) => ({
+  ...filter.metadata ? { metadata: filter.metadata } : {},
+  ...filter.free_seats ? { freeSeats: true } : {},
+  ...filter.no_password ? { noPassword: true } : {}
+});
+var hasFreeSeat = (lobby) => lobby.settings.maxPlayers === -1 || lobby.members.length < lobby.settings.maxPlayers;
+function matchesFilter(lobby, filter) {
+  if (lobby.settings.hidden) return false;
+  if (filter.freeSeats && !hasFreeSeat(lobby)) return false;
+  if (filter.noPassword && lobby.settings.password !== null) return false;
+  const metadata = lobby.settings.metadata ?? {};
+  return Object.entries(filter.metadata ?? {}).every(([key, value]) => Object.hasOwn(metadata, key) && metadata[key] === value);
+}
+var quickJoinable = (lobby, filter) => !lobby.settings.locked && lobby.settings.password === null && hasFreeSeat(lobby) && matchesFilter(lobby, filter);
+var byCreation = (a, b) => (a.created ?? 0) - (b.created ?? 0) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+// src/server/redis-scripts.ts
+var GAME_KEYS = ["players", "names", "lobbies", "memberOf", "tokens", "tokenOf", "held", "lobbySeq", "openLobbies"];
+var PRELUDE = `
+local players, names, lobbies, memberOf, tokens, tokenOf, held = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+local lobbySeq, openLobbies = KEYS[8], KEYS[9]
+local null = cjson.null
+local function reply(value) return cjson.encode(value) end
+local function getLobby(name)
+  local raw = redis.call('HGET', lobbies, name)
+  if not raw then return nil end
+  return cjson.decode(raw)
+end
+-- What quick join may join, whatever its metadata (lobby-filter.ts, quickJoinable).
+local function open(lobby)
+  local settings = lobby.settings
+  if settings.hidden or settings.locked or settings.password ~= null then return false end
+  return settings.maxPlayers == -1 or #lobby.members < settings.maxPlayers
+end
+local function saveLobby(lobby)
+  redis.call('HSET', lobbies, lobby.name, cjson.encode(lobby))
+  if open(lobby) then redis.call('ZADD', openLobbies, lobby.created or 0, lobby.name)
+  else redis.call('ZREM', openLobbies, lobby.name) end
+end
+local function memberIndex(lobby, id)
+  for i, member in ipairs(lobby.members) do
+    if member.instance_id == id then return i end
+  end
+  return nil
+end
+-- The players of the game in no lobby.
+local function idle()
+  local out = {}
+  for _, id in ipairs(redis.call('HKEYS', players)) do
+    if redis.call('HEXISTS', memberOf, id) == 0 then out[#out + 1] = id end
+  end
+  return out
+end
+-- The lobby \`host\` is host of, or nil and why not.
+local function hosted(host)
+  local name = redis.call('HGET', memberOf, host)
+  local lobby = name and getLobby(name)
+  if not lobby then return nil, 'not-in-lobby' end
+  if lobby.host.instance_id ~= host then return nil, 'unauthorized' end
+  return lobby
+end
+local function deleteLobby(lobby)
+  for _, member in ipairs(lobby.members) do redis.call('HDEL', memberOf, member.instance_id) end
+  redis.call('HDEL', lobbies, lobby.name)
+  redis.call('ZREM', openLobbies, lobby.name)
+end
+-- Takes member \`id\` out; the host moves to the earliest remaining member; the last one out deletes the lobby.
+local function remove(lobby, id)
+  local left = table.remove(lobby.members, memberIndex(lobby, id))
+  redis.call('HDEL', memberOf, id)
+  local newHost = null
+  local closed = #lobby.members == 0
+  if closed then
+    deleteLobby(lobby)
+  else
+    if lobby.host.instance_id == id then
+      lobby.host = lobby.members[1]
+      newHost = lobby.host
+    end
+    saveLobby(lobby)
+  end
+  return { left = left, lobby = lobby, newHost = newHost, closed = closed }
+end
+`;
+var BODIES = {
+  // ARGV: user JSON. The username is claimed with HSETNX: checked and claimed at once.
+  addPlayer: `
+local user = cjson.decode(ARGV[1])
+if redis.call('HSETNX', names, user.username, user.instance_id) == 0 then return reply('taken') end
+redis.call('HSET', players, user.instance_id, ARGV[1])
+return reply('ok')`,
+  // ARGV: instance id.
+  removePlayer: `
+local id = ARGV[1]
+local token = redis.call('HGET', tokenOf, id)
+if token then redis.call('HDEL', tokens, token) end
+redis.call('HDEL', tokenOf, id)
+redis.call('SREM', held, id)
+local raw = redis.call('HGET', players, id)
+if raw then
+  redis.call('HDEL', players, id)
+  local username = cjson.decode(raw).username
+  if redis.call('HGET', names, username) == id then redis.call('HDEL', names, username) end
+end
+return reply(null)`,
+  // ARGV: instance id. Two reads that must see the same moment.
+  lobbyOf: `
+local name = redis.call('HGET', memberOf, ARGV[1])
+return reply(name and getLobby(name) or null)`,
+  // ARGV: game, name, host JSON, settings JSON.
+  create: `
+local host = cjson.decode(ARGV[3])
+local settings = cjson.decode(ARGV[4])
+if redis.call('HEXISTS', memberOf, host.instance_id) == 1 then return reply({ outcome = 'in-lobby' }) end
+if redis.call('HEXISTS', lobbies, ARGV[2]) == 1 then return reply({ outcome = 'exists' }) end
+local lobby = { game = ARGV[1], name = ARGV[2], host = host, members = { host }, settings = settings, relay = null, created = redis.call('INCR', lobbySeq) }
+saveLobby(lobby)
+redis.call('HSET', memberOf, host.instance_id, ARGV[2])
+return reply({ outcome = 'ok', lobby = lobby, announceTo = settings.hidden and {} or idle() })`,
+  // ARGV: name, player JSON, the password string the caller checked ('' = none checked).
+  // A lobby with a password the caller has not checked answers 'check' with it; the caller checks it
+  // outside (scrypt) and runs this again with it: then every rule is decided again, and a password
+  // that changed meanwhile is refused (compare and set).
+  join: `
+local player = cjson.decode(ARGV[2])
+local checked = ARGV[3]
+if redis.call('HEXISTS', memberOf, player.instance_id) == 1 then return reply({ outcome = 'in-lobby' }) end
+local lobby = getLobby(ARGV[1])
+if not lobby then return reply({ outcome = 'not-found' }) end
+local settings = lobby.settings
+if settings.locked then return reply({ outcome = 'locked' }) end
+if settings.maxPlayers ~= -1 and #lobby.members >= settings.maxPlayers then return reply({ outcome = 'full' }) end
+local password = settings.password == null and '' or settings.password
+if password ~= checked then
+  if checked == '' then return reply({ outcome = 'check', password = password }) end
+  return reply({ outcome = 'password' })
+end
+lobby.members[#lobby.members + 1] = player
+saveLobby(lobby)
+redis.call('HSET', memberOf, player.instance_id, ARGV[1])
+return reply({ outcome = 'ok', lobby = lobby })`,
+  // ARGV: instance id.
+  leave: `
+local name = redis.call('HGET', memberOf, ARGV[1])
+local lobby = name and getLobby(name)
+if not lobby then return reply(null) end
+return reply(remove(lobby, ARGV[1]))`,
+  // ARGV: host id, target id.
+  kick: `
+local lobby, why = hosted(ARGV[1])
+if not lobby then return reply({ outcome = why }) end
+if not memberIndex(lobby, ARGV[2]) then return reply({ outcome = 'not-a-member' }) end
+if ARGV[2] == ARGV[1] then return reply({ outcome = 'self' }) end
+return reply({ outcome = 'ok', departure = remove(lobby, ARGV[2]) })`,
+  // ARGV: host id, change JSON (only the fields that change).
+  setSettings: `
+local lobby, why = hosted(ARGV[1])
+if not lobby then return reply({ outcome = why }) end
+local change = cjson.decode(ARGV[2])
+local max = change.maxPlayers
+if max ~= nil and max ~= -1 and max < #lobby.members then return reply({ outcome = 'below-current-players' }) end
+local shown = lobby.settings.hidden and change.hidden == false
+for key, value in pairs(change) do lobby.settings[key] = value end
+saveLobby(lobby)
+return reply({ outcome = 'ok', lobby = lobby, announceTo = shown and idle() or {} })`,
+  // ARGV: game, player JSON, filter JSON (LobbyFilter), name prefix, settings JSON. The rules of
+  // lobby-filter.ts (quickJoinable, byCreation), here so that picking and joining are one step.
+  quickJoin: `
+local player = cjson.decode(ARGV[2])
+if redis.call('HEXISTS', memberOf, player.instance_id) == 1 then return reply({ outcome = 'in-lobby' }) end
+local filter = cjson.decode(ARGV[3])
+local function matches(lobby)
+  local metadata = type(lobby.settings.metadata) == 'table' and lobby.settings.metadata or {}
+  if type(filter.metadata) == 'table' then
+    for key, value in pairs(filter.metadata) do
+      if metadata[key] ~= value then return false end
+    end
+  end
+  return true
+end
+-- The open lobbies, oldest first (equal scores: by name, as byCreation orders them); the first that matches.
+local oldest = nil
+for _, name in ipairs(redis.call('ZRANGE', openLobbies, 0, -1)) do
+  local lobby = getLobby(name)
+  if lobby and open(lobby) and matches(lobby) then
+    oldest = lobby
+    break
+  end
+end
+if oldest then
+  oldest.members[#oldest.members + 1] = player
+  saveLobby(oldest)
+  redis.call('HSET', memberOf, player.instance_id, oldest.name)
+  return reply({ outcome = 'joined', lobby = oldest })
+end
+-- The counter makes the name new, unless someone created that very name by hand: then the next number.
+local n = tonumber(redis.call('GET', lobbySeq) or '0') + 1
+while redis.call('HEXISTS', lobbies, ARGV[4] .. '-' .. n) == 1 do n = n + 1 end
+redis.call('SET', lobbySeq, n)
+local name = ARGV[4] .. '-' .. n
+local lobby = { game = ARGV[1], name = name, host = player, members = { player }, settings = cjson.decode(ARGV[5]), relay = null, created = n }
+saveLobby(lobby)
+redis.call('HSET', memberOf, player.instance_id, name)
+return reply({ outcome = 'created', lobby = lobby, announceTo = idle() })`,
+  // ARGV: host id, target id.
+  setHost: `
+local lobby, why = hosted(ARGV[1])
+if not lobby then return reply({ outcome = why }) end
+local index = memberIndex(lobby, ARGV[2])
+if not index then return reply({ outcome = 'not-a-member' }) end
+if ARGV[2] == ARGV[1] then return reply({ outcome = 'already-host' }) end
+local previous = lobby.host
+lobby.host = lobby.members[index]
+saveLobby(lobby)
+return reply({ outcome = 'ok', lobby = lobby, previous = previous })`,
+  // ARGV: host id.
+  close: `
+local lobby, why = hosted(ARGV[1])
+if not lobby then return reply({ outcome = why }) end
+deleteLobby(lobby)
+return reply({ outcome = 'ok', lobby = lobby })`,
+  // ARGV: name, relay user JSON, '1' when lobby-wide.
+  setRelay: `
+local lobby = getLobby(ARGV[1])
+if not lobby or #lobby.members == 0 then return reply(null) end
+lobby.relay = cjson.decode(ARGV[2])
+if ARGV[3] == '1' then lobby.settings.relayEnabled = true end
+saveLobby(lobby)
+return reply(lobby)`,
+  // ARGV: instance id, the new token (random, made by the caller). The old token stops working.
+  issueToken: `
+local old = redis.call('HGET', tokenOf, ARGV[1])
+if old then redis.call('HDEL', tokens, old) end
+redis.call('HSET', tokens, ARGV[2], ARGV[1])
+redis.call('HSET', tokenOf, ARGV[1], ARGV[2])
+return reply(ARGV[2])`,
+  // ARGV: instance id. Only a registered player's seat is held.
+  holdSeat: `
+if redis.call('HEXISTS', players, ARGV[1]) == 1 then redis.call('SADD', held, ARGV[1]) end
+return reply(null)`,
+  // ARGV: token, the next token. Uses the token up, ends the hold, issues the next.
+  resumeSeat: `
+local id = redis.call('HGET', tokens, ARGV[1])
+local raw = id and redis.call('HGET', players, id)
+if not raw then return reply(null) end
+redis.call('SREM', held, id)
+redis.call('HDEL', tokens, ARGV[1])
+redis.call('HSET', tokens, ARGV[2], id)
+redis.call('HSET', tokenOf, id, ARGV[2])
+return reply({ user = cjson.decode(raw), token = ARGV[2] })`
+};
+var SCRIPTS = Object.fromEntries(Object.entries(BODIES).map(([name, body]) => [name, PRELUDE + body]));
+
+// src/server/redis-store.ts
+var storedPassword = (hash) => `${hash.salt.toString("base64")}.${hash.hash.toString("base64")}`;
+var passwordHash = (stored2) => {
+  const [salt = "", hash = ""] = stored2.split(".");
+  return { salt: Buffer.from(salt, "base64"), hash: Buffer.from(hash, "base64") };
+};
+var stored = (settings2) => ({ ...settings2, password: settings2.password && storedPassword(settings2.password) });
+var array2 = (value) => Array.isArray(value) ? value : [];
+var record2 = (stored2) => ({
+  ...stored2,
+  members: array2(stored2.members),
+  settings: { ...stored2.settings, password: stored2.settings.password === null ? null : passwordHash(stored2.settings.password) }
+});
+function plain(answer) {
+  if (answer === null || typeof answer !== "object") return answer;
+  const fields = answer;
+  if ("members" in fields) return record2(fields);
+  if ("announceTo" in fields) fields.announceTo = array2(fields.announceTo);
+  for (const key of ["lobby", "departure"]) if (key in fields) fields[key] = plain(fields[key]);
+  return fields;
+}
+var escapeGlob = (text) => text.replace(/[*?[\]\\]/g, "\\$&");
+var RedisStore = class {
+  /** @param prefix namespaces every key (tests give each store run its own). */
+  constructor(redis, prefix = "cl5:") {
+    this.redis = redis;
+    this.prefix = prefix;
+    for (const [name, lua] of Object.entries(SCRIPTS)) redis.defineCommand(`cl5_${name}`, { numberOfKeys: GAME_KEYS.length, lua });
+  }
+  redis;
+  prefix;
+  key(game, part) {
+    return `${this.prefix}{${game}}:${part}`;
+  }
+  /** Runs one script on the game's keys; its JSON answer, parsed. */
+  async run(name, game, ...args) {
+    const command = this.redis[`cl5_${name}`];
+    const answer = await command.call(this.redis, ...GAME_KEYS.map((part) => this.key(game, part)), ...args);
+    return plain(JSON.parse(answer));
+  }
+  async addPlayer(game, user2) {
+    return this.run("addPlayer", game, JSON.stringify(user2));
+  }
+  async removePlayer(game, instanceId2) {
+    await this.run("removePlayer", game, instanceId2);
+  }
+  async usernameTaken(game, username2) {
+    return await this.redis.hexists(this.key(game, "names"), username2) === 1;
+  }
+  async players(game) {
+    return (await this.redis.hvals(this.key(game, "players"))).map((raw) => JSON.parse(raw));
+  }
+  async games() {
+    const found = /* @__PURE__ */ new Set();
+    const start = this.prefix.length + 1;
+    for (const part of ["players", "lobbies"]) {
+      const suffix = `}:${part}`;
+      const stream = this.redis.scanStream({ match: `${escapeGlob(this.prefix)}{*${suffix}`, count: 100 });
+      for await (const keys of stream) for (const key of keys) found.add(key.slice(start, -suffix.length));
+    }
+    return [...found].sort();
+  }
+  async list(game) {
+    return (await this.lobbies(game)).filter((lobby) => !lobby.settings.hidden).sort(byCreation).map((lobby) => lobby.name);
+  }
+  async find(game, name) {
+    const raw = await this.redis.hget(this.key(game, "lobbies"), name);
+    return raw === null ? null : record2(JSON.parse(raw));
+  }
+  async lobbies(game) {
+    return (await this.redis.hvals(this.key(game, "lobbies"))).map((raw) => record2(JSON.parse(raw)));
+  }
+  async lobbyOf(game, instanceId2) {
+    return this.run("lobbyOf", game, instanceId2);
+  }
+  async listMatching(game, filter) {
+    return (await this.lobbies(game)).filter((lobby) => matchesFilter(lobby, filter)).sort(byCreation);
+  }
+  async create(game, name, host, settings2) {
+    return this.run("create", game, game, name, JSON.stringify(host), JSON.stringify(stored(settings2)));
+  }
+  async quickJoin(game, player, filter, create) {
+    return this.run("quickJoin", game, game, JSON.stringify(player), JSON.stringify(filter), create.namePrefix, JSON.stringify(stored(create.settings)));
+  }
+  async join(game, name, player, checkPassword) {
+    const attempt = (checked) => this.run("join", game, name, JSON.stringify(player), checked);
+    let answer = await attempt("");
+    if (answer.outcome === "check") {
+      const checked = answer.password;
+      if (!await checkPassword(passwordHash(checked))) return { outcome: "password" };
+      answer = await attempt(checked);
+      if (answer.outcome === "check") throw new Error("join script asked for a second password check");
+    }
+    return answer;
+  }
+  async leave(game, instanceId2) {
+    return this.run("leave", game, instanceId2);
+  }
+  async kick(game, host, target) {
+    return this.run("kick", game, host, target);
+  }
+  async setSettings(game, host, change) {
+    const { password: password2, ...rest } = change;
+    const stored2 = password2 === void 0 ? rest : { ...rest, password: password2 && storedPassword(password2) };
+    return this.run("setSettings", game, host, JSON.stringify(stored2));
+  }
+  async setHost(game, host, target) {
+    return this.run("setHost", game, host, target);
+  }
+  async close(game, host) {
+    return this.run("close", game, host);
+  }
+  async setRelay(game, name, relay, lobbyWide) {
+    return this.run("setRelay", game, name, JSON.stringify(relay), lobbyWide ? "1" : "0");
+  }
+  async issueToken(game, instanceId2) {
+    return this.run("issueToken", game, instanceId2, newToken());
+  }
+  async holdSeat(game, instanceId2) {
+    await this.run("holdSeat", game, instanceId2);
+  }
+  async resumeSeat(game, token) {
+    return this.run("resumeSeat", game, token, newToken());
+  }
+  async seatHeld(game, instanceId2) {
+    return await this.redis.sismember(this.key(game, "held"), instanceId2) === 1;
+  }
+  /**
+   * A PING. While the connection is down ioredis would queue the command until it is back, so a
+   * client that is not ready fails at once, with its state as the reason.
+   */
+  async ping() {
+    if (this.redis.status !== "ready") throw new Error(`redis connection is ${this.redis.status}`);
+    await this.redis.ping();
+  }
+};
+var newToken = () => randomBytes(24).toString("base64url");
+
+// src/server/cluster/cluster-scripts.ts
+var LOG_FRAMES = 512;
+var CLUSTER_SCRIPTS = {
+  // KEYS: player, node players. ARGV: id, node, game, kind, seq base, lobby ('' for a player).
+  register: {
+    keys: 2,
+    lua: `
+redis.call('HSET', KEYS[1], 'node', ARGV[2], 'game', ARGV[3], 'kind', ARGV[4], 'seq', ARGV[5], 'lobby', ARGV[6])
+redis.call('SADD', KEYS[2], ARGV[1])
+return 1`
+  },
+  // KEYS: player, log, node players. ARGV: id. The player is gone for good: its log with it.
+  unregister: {
+    keys: 3,
+    lua: `
+redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('SREM', KEYS[3], ARGV[1])
+return 1`
+  },
+  // No KEYS (each frame names its player). ARGV: prefix, sending node, log length, then per frame four
+  // values: player id, frame, lobby the player must be in ('' = no check), the sender's game.
+  // Every frame a node produced in one turn of its event loop, in order, in one script. Answers one entry
+  // per frame: 'gone' (no such player), 'not-member' (the check failed), 'relay' (handed to a relay
+  // peer's node), or {node, seq}: the frame's number in the player's sequence and the node holding the
+  // player (which gets it published unless it is the sender: the sender writes it from this answer).
+  append: {
+    keys: 0,
+    lua: `
+local prefix, sender, keep = ARGV[1], ARGV[2], -tonumber(ARGV[3])
+local answers = {}
+for i = 4, #ARGV, 4 do
+  local id, frame, lobby, game = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  local player = prefix .. 'player:' .. id
+  local node = redis.call('HGET', player, 'node')
+  local answer
+  if not node then
+    answer = 'gone'
+  elseif redis.call('HGET', player, 'kind') == 'relay' then
+    if lobby ~= '' and (redis.call('HGET', player, 'lobby') ~= lobby or redis.call('HGET', player, 'game') ~= game) then
+      answer = 'not-member'
+    else
+      redis.call('PUBLISH', prefix .. 'node:' .. node, 'r ' .. id .. ' ' .. frame)
+      answer = 'relay'
+    end
+  elseif lobby ~= '' and redis.call('HGET', prefix .. '{' .. game .. '}:memberOf', id) ~= lobby then
+    answer = 'not-member'
+  else
+    local seq = redis.call('HINCRBY', player, 'seq', 1)
+    local log = player .. ':log'
+    redis.call('RPUSH', log, frame)
+    redis.call('LTRIM', log, keep, -1)
+    if node ~= sender and node ~= '' then redis.call('PUBLISH', prefix .. 'node:' .. node, 'f ' .. id .. ' ' .. seq .. ' ' .. frame) end
+    answer = { node, seq }
+  end
+  answers[#answers + 1] = answer
+end
+return answers`
+  },
+  // KEYS: player, log. ARGV: after. The player's logged frames numbered after \`after\`: {seq, frames},
+  // or 'gap' when some of them are no longer kept, 'gone' when the player is.
+  since: {
+    keys: 2,
+    lua: `
+local seq = tonumber(redis.call('HGET', KEYS[1], 'seq'))
+if not seq then return 'gone' end
+local before = seq - redis.call('LLEN', KEYS[2])
+local after = tonumber(ARGV[1])
+if after > seq or after < before then return 'gap' end
+return { seq, redis.call('LRANGE', KEYS[2], after - before, -1) }`
+  },
+  // KEYS: player, log, new node's players. ARGV: prefix, id, new node, received.
+  // A resume on \`new node\`: it holds the player from now on (frames appended after this are published
+  // to it); the old node, if another, is told to forget its copy. Answers {seq, frames after received},
+  // or 'gap' (the node holds it all the same, to release it), or 'gone'.
+  takeOver: {
+    keys: 3,
+    lua: `
+local old = redis.call('HGET', KEYS[1], 'node')
+local seq = tonumber(redis.call('HGET', KEYS[1], 'seq'))
+if not old or not seq then return 'gone' end
+redis.call('HSET', KEYS[1], 'node', ARGV[3])
+redis.call('SADD', KEYS[3], ARGV[2])
+if old ~= ARGV[3] and old ~= '' then
+  redis.call('SREM', ARGV[1] .. 'node:' .. old .. ':players', ARGV[2])
+  redis.call('PUBLISH', ARGV[1] .. 'node:' .. old, 'e ' .. ARGV[2])
+end
+local before = seq - redis.call('LLEN', KEYS[2])
+local received = tonumber(ARGV[4])
+if received > seq or received < before then return 'gap' end
+return { seq, redis.call('LRANGE', KEYS[2], received - before, -1) }`
+  },
+  // KEYS: player, dead node's players, dead node's heartbeat. ARGV: id, dead node, '1' to claim relay peers only.
+  // A survivor claims one player (or relay peer) of a dead node for release; exactly one claim wins (a
+  // resume elsewhere, or another survivor's claim, changed the owner first). Answers {game, kind, lobby},
+  // or false (nothing to do; a node that came back keeps its players).
+  claimOrphan: {
+    keys: 3,
+    lua: `
+if redis.call('EXISTS', KEYS[3]) == 1 then return false end
+local kind = redis.call('HGET', KEYS[1], 'kind')
+if ARGV[3] == '1' and kind ~= 'relay' then return false end
+redis.call('SREM', KEYS[2], ARGV[1])
+if redis.call('HGET', KEYS[1], 'node') ~= ARGV[2] then return false end
+redis.call('HSET', KEYS[1], 'node', '')
+return { redis.call('HGET', KEYS[1], 'game'), kind, redis.call('HGET', KEYS[1], 'lobby') }`
+  }
+};
+
+// src/server/cluster/sequencer.ts
+var GAP_MS = 250;
+var Sequencer = class {
+  constructor(delivered, write, since, broken) {
+    this.delivered = delivered;
+    this.write = write;
+    this.since = since;
+    this.broken = broken;
+  }
+  delivered;
+  write;
+  since;
+  broken;
+  pending = /* @__PURE__ */ new Map();
+  gapTimer;
+  place(seq3, frame) {
+    if (seq3 <= this.delivered) return;
+    if (seq3 !== this.delivered + 1) {
+      this.pending.set(seq3, frame);
+      this.gapTimer ??= setTimeout(() => this.fill(), GAP_MS);
+      return;
+    }
+    this.delivered = seq3;
+    this.write(frame);
+    for (let next = this.pending.get(seq3 + 1); next !== void 0; next = this.pending.get(this.delivered + 1)) {
+      this.pending.delete(this.delivered + 1);
+      this.delivered += 1;
+      this.write(next);
+    }
+    if (this.pending.size === 0) this.stopTimer();
+  }
+  /** Reads what is missing from the log (also after the node's subscription was down: nothing may be pending yet). */
+  async fill() {
+    this.stopTimer();
+    let found;
+    try {
+      found = await this.since(this.delivered);
+    } catch (error) {
+      return this.broken(`frames could not be read: ${String(error)}`);
+    }
+    if (typeof found === "string") return this.broken(found === "gap" ? "frames lost" : "player gone");
+    const first = found.seq - found.frames.length + 1;
+    for (const [i, frame] of found.frames.entries()) this.place(first + i, frame);
+  }
+  stop() {
+    this.stopTimer();
+    this.pending.clear();
+  }
+  stopTimer() {
+    clearTimeout(this.gapTimer);
+    this.gapTimer = void 0;
+  }
+};
+
+// src/server/cluster/cluster.ts
+var OUT_OF_LOBBY = '{"opcode":"TRANSITION","payload":""';
+var MAX_BATCH = 256;
+var Cluster = class {
+  nodeId;
+  prefix;
+  redis;
+  subscriber;
+  log;
+  sequencers = /* @__PURE__ */ new Map();
+  host = null;
+  constructor(options2) {
+    this.redis = options2.redis;
+    this.subscriber = options2.subscriber;
+    this.nodeId = options2.nodeId;
+    this.prefix = options2.prefix ?? "cl5:";
+    this.log = options2.log;
+    for (const [name, { keys, lua }] of Object.entries(CLUSTER_SCRIPTS)) this.redis.defineCommand(`cl5c_${name}`, { numberOfKeys: keys, lua });
+  }
+  key(...parts) {
+    return this.prefix + parts.join(":");
+  }
+  get channel() {
+    return this.key("node", this.nodeId);
+  }
+  /** Subscribes to this node's channel; messages go to `host`. */
+  async start(host) {
+    this.host = host;
+    this.subscriber.on("message", (_channel, message) => this.received(message));
+    this.subscriber.on("ready", () => {
+      for (const sequencer of this.sequencers.values()) void sequencer.fill();
+    });
+    await this.subscriber.subscribe(this.channel);
+  }
+  run(name, ...args) {
+    this.flushAppends();
+    return this.call(name, ...args);
+  }
+  call(name, ...args) {
+    const command = this.redis[`cl5c_${name}`];
+    return command.call(this.redis, ...args);
+  }
+  playerKeys(id) {
+    return [this.key("player", id), this.key("player", id, "log")];
+  }
+  /**
+   * A player initialized (or resumed) here: this node holds it, its frames go through Redis from now
+   * on. `delivered`: the number of the last frame its client has been written (a resume's replay).
+   */
+  adopt(player, id, delivered = player.framesSent) {
+    this.sequencers.get(id)?.stop();
+    const sequencer = new Sequencer(
+      delivered,
+      (frame) => player.writeSequenced(frame),
+      (after) => this.since(id, after),
+      (why) => player.sequenceBroken(why)
+    );
+    this.sequencers.set(id, sequencer);
+    player.outlet = (frame) => this.submit(player, id, sequencer, frame);
+    return sequencer;
+  }
+  /** Registers a new player as held by this node (before its first logged frame: the same connection keeps the order). */
+  register(player, id) {
+    const [playerKey] = this.playerKeys(id);
+    const done = this.run(
+      "register",
+      playerKey,
+      this.key("node", this.nodeId, "players"),
+      id,
+      this.nodeId,
+      player.game,
+      "player",
+      player.framesSent,
+      ""
+    );
+    this.adopt(player, id);
+    return done.then(() => void 0);
+  }
+  /** A relay peer running here is reachable by its instance id from every node. */
+  async registerRelay(id, game, lobby) {
+    await this.run("register", this.key("player", id), this.key("node", this.nodeId, "players"), id, this.nodeId, game, "relay", 0, lobby);
+  }
+  /** The player (or relay) is gone for good: its record and log are deleted (`player`: its frames go to its socket again). */
+  async unregister(id, player) {
+    this.forget(id);
+    if (player) player.outlet = null;
+    const [playerKey, logKey] = this.playerKeys(id);
+    await this.run("unregister", playerKey, logKey, this.key("node", this.nodeId, "players"), id);
+  }
+  /** Stops sequencing for a player this node no longer holds (resumed elsewhere, released). */
+  forget(id) {
+    this.sequencers.get(id)?.stop();
+    this.sequencers.delete(id);
+  }
+  submit(player, id, sequencer, frame) {
+    this.append(id, frame).then(
+      (answer) => {
+        if (this.sequencers.get(id) !== sequencer) return;
+        if (Array.isArray(answer)) {
+          if (answer[0] === this.nodeId) sequencer.place(Number(answer[1]), frame);
+        } else if (answer === "gone") player.sequenceBroken("its record is gone from the shared store");
+      },
+      (error) => player.sequenceBroken(`shared store unreachable (${error instanceof Error ? error.message : String(error)})`)
+    );
+  }
+  /**
+   * Appends a frame to a player's sequence and log; published to the node holding it. The frames of one
+   * turn of the event loop go in one script run (flushAppends), in the order they were appended.
+   */
+  append(id, frame, check) {
+    return new Promise((resolve, reject) => {
+      if (this.appends.push({ args: [id, frame, check?.lobby ?? "", check?.game ?? ""], resolve, reject }) === 1) process.nextTick(this.flushAppends);
+    });
+  }
+  appends = [];
+  /** Sends the appends waiting for this turn; every other script call sends them first, so Redis sees calls in program order. */
+  flushAppends = () => {
+    while (this.appends.length > 0) {
+      const batch = this.appends.splice(0, MAX_BATCH);
+      this.call("append", this.prefix, this.nodeId, LOG_FRAMES, ...batch.flatMap((pending) => pending.args)).then(
+        (answers) => {
+          for (const [i, pending] of batch.entries()) pending.resolve(answers[i]);
+        },
+        (error) => {
+          for (const pending of batch) pending.reject(error);
+        }
+      );
+    }
+  };
+  /** Sends a frame to a player or relay peer held by another node (or this one). Failures are logged, not thrown. */
+  send(id, frame) {
+    this.append(id, frame).then(
+      (answer) => {
+        if (Array.isArray(answer) && answer[0] === this.nodeId) this.sequencers.get(id)?.place(Number(answer[1]), frame);
+      },
+      (error) => this.log("warn", "cluster.send_failed", { to: id, error: String(error) })
+    );
+  }
+  /** The logged frames of a player after number `after`. */
+  async since(id, after) {
+    return decodeSince(await this.run("since", ...this.playerKeys(id), after));
+  }
+  /**
+   * A resume here: this node holds the player from now on (also on 'gap': it then releases it). The
+   * frames after `received` that its client missed, or why not.
+   */
+  async takeOver(id, received) {
+    const [playerKey, logKey] = this.playerKeys(id);
+    return decodeSince(await this.run("takeOver", playerKey, logKey, this.key("node", this.nodeId, "players"), this.prefix, id, this.nodeId, received));
+  }
+  /**
+   * After a resume's replay (frames up to `seq` written): frames numbered later come through `player`'s
+   * sequence; any that arrived while the replay was being read are fetched from the log.
+   */
+  resumed(player, id, seq3) {
+    void this.adopt(player, id, seq3).fill();
+  }
+  /** A dead node's player (or relay peer), claimed for release by this node (exactly one survivor wins); null if not. */
+  async claimOrphan(id, node, relaysOnly) {
+    const claimed = await this.run(
+      "claimOrphan",
+      this.key("player", id),
+      this.key("node", node, "players"),
+      this.key("node", node, "alive"),
+      id,
+      node,
+      relaysOnly ? "1" : "0"
+    );
+    return claimed && { id, game: claimed[0], kind: claimed[1] === "relay" ? "relay" : "player", lobby: claimed[2] };
+  }
+  received(message) {
+    const kind = message[0];
+    const idEnd = message.indexOf(" ", 2);
+    if (kind === "e") return void this.host?.evict(message.slice(2));
+    if (idEnd < 0) return;
+    const id = message.slice(2, idEnd);
+    if (kind === "r") return void this.host?.toRelay(id, message.slice(idEnd + 1));
+    if (kind !== "f") return;
+    const seqEnd = message.indexOf(" ", idEnd + 1);
+    const frame = message.slice(seqEnd + 1);
+    if (frame.startsWith(OUT_OF_LOBBY)) this.host?.leftLobby(id);
+    this.sequencers.get(id)?.place(Number(message.slice(idEnd + 1, seqEnd)), frame);
+  }
+  /** Stops listening (the caller quits the connections). */
+  async stop() {
+    for (const sequencer of this.sequencers.values()) sequencer.stop();
+    this.sequencers.clear();
+    await this.subscriber.unsubscribe(this.channel).catch(() => {
+    });
+  }
+};
+function decodeSince(answer) {
+  if (answer === "gap" || answer === "gone") return answer;
+  const [seq3, frames2] = answer;
+  return { seq: Number(seq3), frames: frames2 };
+}
+
+// src/server/cluster/connect.ts
+async function connectCluster(options2) {
+  const { url, log: log2 } = options2;
+  const made = [];
+  const open = (name, extra) => {
+    const redis2 = new Redis(url, { lazyConnect: true, connectionName: `cl5-${name}-${options2.nodeId}`, ...extra });
+    let down = false;
+    redis2.on("error", (error) => {
+      if (!down) log2("warn", "redis.error", { connection: name, error: error.message });
+      down = true;
+    });
+    redis2.on("ready", () => {
+      if (down) log2("info", "redis.reconnected", { connection: name });
+      down = false;
+    });
+    made.push(redis2);
+    return redis2;
+  };
+  const redis = open("commands", { enableOfflineQueue: false, enableAutoPipelining: true, maxRetriesPerRequest: 1 });
+  const subscriber = open("subscriber", {});
+  const close = async () => {
+    await Promise.all(made.map((each) => each.quit().catch(() => each.disconnect())));
+  };
+  const timeoutMs = options2.timeoutMs ?? 1e4;
+  let timer;
+  try {
+    await Promise.race([
+      Promise.all(made.map((each) => each.connect())),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1e3} s`)), timeoutMs);
+      })
+    ]);
+  } catch (error) {
+    for (const each of made) each.disconnect();
+    throw new Error(`cannot reach redis at ${redacted(url)}: ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    clearTimeout(timer);
+  }
+  const prefix = options2.prefix ?? "cl5:";
+  return {
+    store: new RedisStore(redis, prefix),
+    cluster: new Cluster({ redis, subscriber, nodeId: options2.nodeId, prefix, log: log2 }),
+    close
+  };
+}
+var redacted = (url) => url.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");
+
+// src/server/metrics.ts
+import { hostname } from "node:os";
+import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
+var REJECT_REASONS = ["rate_limited", "invalid", "busy", "violation"];
+var defaultNodeId = () => `${hostname()}-${process.pid}`;
+var processRegistry;
+function processMetrics() {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+function serverMetrics(nodeId2, sources) {
+  const own = new Registry();
+  const tally = { signals: 0, rejected: { rate_limited: 0, invalid: 0, busy: 0, violation: 0 }, resumes: 0, resumesRefused: 0 };
+  const level = (name, help, read) => new Gauge({
+    name,
+    help,
+    registers: [own],
+    collect() {
+      this.set(read());
+    }
+  });
+  level("cl5_connections", "Open WebSocket connections (initialized or not).", sources.connections);
+  level("cl5_players", "Initialized players connected to this node.", sources.players);
+  level("cl5_players_held", "Players whose connection dropped, their seat held for RESUME.", sources.held);
+  level("cl5_relay_peers", "Relay peers running on this node.", sources.relayPeers);
+  level("cl5_relay_links", "WebRTC links between this node's relay peers and lobby members.", sources.relayLinks);
+  new Gauge({
+    name: "cl5_lobbies",
+    help: "Lobbies in the store (with a shared store, the total across nodes). NaN when the store does not answer.",
+    registers: [own],
+    async collect() {
+      this.set(await sources.lobbies().catch(() => Number.NaN));
+    }
+  });
+  const counter = (name, help, read) => {
+    let reported = 0;
+    return new Counter({
+      name,
+      help,
+      registers: [own],
+      collect() {
+        const now = read();
+        this.inc(now - reported);
+        reported = now;
+      }
+    });
+  };
+  counter("cl5_signals_relayed_total", "WebRTC signals (MAKE_OFFER, MAKE_ANSWER, ICE) relayed to a peer or relay peer.", () => tally.signals);
+  counter("cl5_resumes_total", "Seats taken back with RESUME.", () => tally.resumes);
+  counter("cl5_resumes_refused_total", "RESUMEs refused (unknown, used or expired token, or too much missed).", () => tally.resumesRefused);
+  let rejectedReported = { ...tally.rejected };
+  new Counter({
+    name: "cl5_rejected_packets_total",
+    help: "Packets refused at the edge, by reason: rate_limited, invalid (failed validation, binary), busy (backlog full), violation (connection closed: too big or rate limit exceeded repeatedly).",
+    labelNames: ["reason"],
+    registers: [own],
+    collect() {
+      for (const reason of REJECT_REASONS) this.inc({ reason }, tally.rejected[reason] - rejectedReported[reason]);
+      rejectedReported = { ...tally.rejected };
+    }
+  });
+  const registry = Registry.merge([own, processMetrics()]);
+  registry.setDefaultLabels({ node: nodeId2 });
+  return { registry, tally, nodeId: nodeId2 };
 }
 
 // src/server/server.ts
@@ -1087,6 +1970,80 @@ function loadTokenVerifier(spec) {
   return /^https?:\/\//i.test(spec) ? Promise.resolve(httpTokenVerifier(spec)) : moduleTokenVerifier(spec);
 }
 
+// src/server/context.ts
+var lobbyKey = (game, name) => `${game}\0${name}`;
+
+// src/server/membership.ts
+function sendTo(ctx, instanceId2, opcode, payload) {
+  const player = ctx.players.get(instanceId2);
+  if (player) player.send(opcode, payload);
+  else ctx.cluster?.send(instanceId2, encodePacket({ opcode, payload }));
+}
+async function leaveLobby(ctx, player, why) {
+  const departure = await ctx.store.leave(player.game, player.id);
+  if (departure) departed(ctx, departure, why);
+  return departure;
+}
+async function releaseRecord(ctx, game, id, why) {
+  try {
+    const departure = await ctx.store.leave(game, id);
+    if (departure) departed(ctx, departure, why);
+    await ctx.store.removePlayer(game, id);
+    await ctx.cluster?.unregister(id);
+    ctx.log("info", "player.disconnect", { game, player: id, why });
+  } catch (error) {
+    ctx.log("error", "player.release_failed", { player: id, error: String(error) });
+  }
+}
+function departed(ctx, { left, lobby, newHost, closed: closed2 }, why) {
+  const leaver = ctx.players.get(left.instance_id);
+  if (leaver?.lobby === lobby.name) leaver.lobby = null;
+  ctx.log("info", "lobby.leave", { game: lobby.game, lobby: lobby.name, player: left.instance_id, why });
+  const relay = ctx.relays.get(lobbyKey(lobby.game, lobby.name));
+  if (relay?.user) guarded(ctx, "relay.member_left_failed", () => ctx.relay?.memberLeft?.(relay, left.instance_id));
+  else if (lobby.relay && !closed2) sendTo(ctx, lobby.relay.instance_id, "PEER_LEFT", left.instance_id);
+  if (closed2) {
+    deleted(ctx, lobby);
+    return;
+  }
+  if (newHost) {
+    sendTo(ctx, newHost.instance_id, "TRANSITION", "host");
+    for (const member of lobby.members) sendTo(ctx, member.instance_id, "NEW_HOST", newHost);
+    ctx.log("info", "lobby.migrate", { game: lobby.game, lobby: lobby.name, host: newHost.instance_id });
+  }
+  for (const member of lobby.members) sendTo(ctx, member.instance_id, "PEER_LEFT", left.instance_id);
+}
+function closed(ctx, lobby) {
+  for (const member of lobby.members) {
+    const player = ctx.players.get(member.instance_id);
+    if (player) player.lobby = null;
+    sendTo(ctx, member.instance_id, "LOBBY_CLOSED", lobby.name);
+    sendTo(ctx, member.instance_id, "TRANSITION", "");
+  }
+  deleted(ctx, lobby);
+}
+function deleted(ctx, lobby) {
+  const key = lobbyKey(lobby.game, lobby.name);
+  const relay = ctx.relays.get(key);
+  ctx.relays.delete(key);
+  if (relay?.user) {
+    guarded(ctx, "relay.destroy_failed", () => ctx.relay?.destroy(relay));
+    ctx.cluster?.unregister(relay.user.instance_id).catch(() => {
+    });
+  } else if (lobby.relay) sendTo(ctx, lobby.relay.instance_id, "LOBBY_CLOSED", lobby.name);
+  ctx.log("info", "lobby.delete", { game: lobby.game, lobby: lobby.name });
+}
+function announce(ctx, lobby, announceTo) {
+  for (const id of announceTo) sendTo(ctx, id, "NEW_LOBBY", lobby.name);
+}
+function guarded(ctx, event, run) {
+  try {
+    run();
+  } catch (error) {
+    ctx.log("error", event, { error: String(error) });
+  }
+}
+
 // src/server/handlers/request.ts
 var replyFields = (request) => request.listener === void 0 ? {} : { listener: request.listener };
 function reply(request, opcode, payload) {
@@ -1118,11 +2075,25 @@ var init = async (request) => {
   if (!player.open) return;
   const wanted = account?.username ?? payload.username;
   const base2 = { instance_id: instanceId2, user_id: account?.user_id ?? instanceId2, ...payload.pubkey ? { pubkey: payload.pubkey } : {} };
+  await ctx.cluster?.register(player, instanceId2);
+  const forget = () => ctx.cluster?.unregister(instanceId2, player);
   let username2;
-  if (wanted === void 0) username2 = await addGuest(ctx.store, player.game, base2);
-  else if (await ctx.store.addPlayer(player.game, { ...base2, username: wanted }) === "ok") username2 = wanted;
-  else return warn(request, Warning.usernameTaken);
-  if (!player.open) return void await ctx.store.removePlayer(player.game, instanceId2);
+  try {
+    if (wanted === void 0) username2 = await addGuest(ctx.store, player.game, base2);
+    else if (await ctx.store.addPlayer(player.game, { ...base2, username: wanted }) === "ok") username2 = wanted;
+    else {
+      await forget();
+      return warn(request, Warning.usernameTaken);
+    }
+  } catch (error) {
+    await forget()?.catch(() => {
+    });
+    throw error;
+  }
+  if (!player.open) {
+    await forget();
+    return void await ctx.store.removePlayer(player.game, instanceId2);
+  }
   const user2 = { ...base2, username: username2 };
   player.user = user2;
   ctx.players.set(instanceId2, player);
@@ -1152,6 +2123,7 @@ function verify(request, verifier2, secret, kind) {
 var resume = async (request) => {
   const { ctx, player, payload } = request;
   if (player.user || player.initializing) return warn(request, Warning.alreadyInitialized);
+  if (ctx.cluster) return resumeInCluster(request, ctx.cluster);
   const claimed = await ctx.seats.claim(payload.token, player.game);
   const held = claimed?.player;
   if (!player.open) return void (held && ctx.seats.release(held, "the resuming connection closed"));
@@ -1168,96 +2140,59 @@ var resume = async (request) => {
   ctx.tally.resumes += 1;
   ctx.log("info", "player.resume", { game: held.game, player: instance_id, missed: missed.length });
 };
+async function resumeInCluster(request, cluster) {
+  const { ctx, player, payload } = request;
+  const refuse2 = () => {
+    ctx.tally.resumesRefused += 1;
+    ctx.log("info", "player.resume_refused", { game: player.game, address: player.address });
+    warn(request, Warning.sessionExpired);
+  };
+  const resumed = await ctx.store.resumeSeat(player.game, payload.token);
+  if (!resumed) return refuse2();
+  const id = resumed.user.instance_id;
+  const lobby = (await ctx.store.lobbyOf(player.game, id))?.name ?? null;
+  const found = await cluster.takeOver(id, payload.received);
+  const local = ctx.players.get(id);
+  if (local) ctx.seats.forget(local);
+  const release = (why) => local ? ctx.seats.release(local, why) : releaseRecord(ctx, player.game, id, why);
+  if (!player.open) return void release("the resuming connection closed");
+  if (found === "gone") {
+    release("its record is gone");
+    return refuse2();
+  }
+  if (found === "gap") {
+    release("missed more than the server keeps while away");
+    return refuse2();
+  }
+  const { instance_id, user_id, username: username2 } = resumed.user;
+  const opening = encodePacket({ opcode: "RESUME_OK", payload: withToken({ instance_id, user_id, username: username2 }, resumed.token), ...replyFields(request) });
+  let held = local;
+  if (held) ctx.adopt(player, held, opening, found.frames);
+  else {
+    held = player;
+    player.user = resumed.user;
+    player.lobby = lobby;
+    ctx.players.set(id, player);
+    player.attach(player.socket, player.address, opening, found.frames);
+  }
+  cluster.resumed(held, id, found.seq);
+  ctx.tally.resumes += 1;
+  ctx.log("info", "player.resume", { game: player.game, player: id, missed: found.frames.length, from: local ? "this node" : "another node" });
+}
 var withToken = (session2, token) => token === void 0 ? session2 : { ...session2, resume_token: token };
 var keepalive = (request) => reply(request, "KEEPALIVE_ACK", void 0);
 
-// src/server/context.ts
-var lobbyKey = (game, name) => `${game}\0${name}`;
-
-// src/server/membership.ts
-function sendTo(ctx, instanceId2, opcode, payload) {
-  ctx.players.get(instanceId2)?.send(opcode, payload);
-}
-async function leaveLobby(ctx, player, why) {
-  const departure = await ctx.store.leave(player.game, player.id);
-  if (departure) departed(ctx, departure, why);
-  return departure;
-}
-function departed(ctx, { left, lobby, newHost, closed: closed2 }, why) {
-  const leaver = ctx.players.get(left.instance_id);
-  if (leaver?.lobby === lobby.name) leaver.lobby = null;
-  ctx.log("info", "lobby.leave", { game: lobby.game, lobby: lobby.name, player: left.instance_id, why });
-  const relay = ctx.relays.get(lobbyKey(lobby.game, lobby.name));
-  if (relay?.user) guarded(ctx, "relay.member_left_failed", () => ctx.relay?.memberLeft?.(relay, left.instance_id));
-  if (closed2) {
-    deleted(ctx, lobby);
-    return;
-  }
-  if (newHost) {
-    sendTo(ctx, newHost.instance_id, "TRANSITION", "host");
-    for (const member of lobby.members) sendTo(ctx, member.instance_id, "NEW_HOST", newHost);
-    ctx.log("info", "lobby.migrate", { game: lobby.game, lobby: lobby.name, host: newHost.instance_id });
-  }
-  for (const member of lobby.members) sendTo(ctx, member.instance_id, "PEER_LEFT", left.instance_id);
-}
-function closed(ctx, lobby) {
-  for (const member of lobby.members) {
-    const player = ctx.players.get(member.instance_id);
-    if (!player) continue;
-    player.lobby = null;
-    player.send("LOBBY_CLOSED", lobby.name);
-    player.send("TRANSITION", "");
-  }
-  deleted(ctx, lobby);
-}
-function deleted(ctx, lobby) {
-  const key = lobbyKey(lobby.game, lobby.name);
-  const relay = ctx.relays.get(key);
-  ctx.relays.delete(key);
-  if (relay?.user) {
-    guarded(ctx, "relay.destroy_failed", () => ctx.relay?.destroy(relay));
-  }
-  ctx.log("info", "lobby.delete", { game: lobby.game, lobby: lobby.name });
-}
-function announce(ctx, lobby, announceTo) {
-  for (const id of announceTo) sendTo(ctx, id, "NEW_LOBBY", lobby.name);
-}
-function guarded(ctx, event, run) {
-  try {
-    run();
-  } catch (error) {
-    ctx.log("error", event, { error: String(error) });
-  }
-}
-
 // src/server/password.ts
-import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
+import { randomBytes as randomBytes2, scrypt, timingSafeEqual } from "node:crypto";
 var KEY_LENGTH = 32;
 var derive = (password2, salt) => new Promise((resolve, reject) => scrypt(password2.normalize("NFC"), salt, KEY_LENGTH, (error, key) => error ? reject(error) : resolve(key)));
 async function hashPassword(password2) {
-  const salt = randomBytes(16);
+  const salt = randomBytes2(16);
   return { salt, hash: await derive(password2, salt) };
 }
-async function verifyPassword(password2, stored) {
-  return timingSafeEqual(await derive(password2, stored.salt), stored.hash);
+async function verifyPassword(password2, stored2) {
+  return timingSafeEqual(await derive(password2, stored2.salt), stored2.hash);
 }
-
-// src/server/lobby-filter.ts
-var storeFilter = (filter = {}) => ({
-  ...filter.metadata ? { metadata: filter.metadata } : {},
-  ...filter.free_seats ? { freeSeats: true } : {},
-  ...filter.no_password ? { noPassword: true } : {}
-});
-var hasFreeSeat = (lobby) => lobby.settings.maxPlayers === -1 || lobby.members.length < lobby.settings.maxPlayers;
-function matchesFilter(lobby, filter) {
-  if (lobby.settings.hidden) return false;
-  if (filter.freeSeats && !hasFreeSeat(lobby)) return false;
-  if (filter.noPassword && lobby.settings.password !== null) return false;
-  const metadata = lobby.settings.metadata ?? {};
-  return Object.entries(filter.metadata ?? {}).every(([key, value]) => Object.hasOwn(metadata, key) && metadata[key] === value);
-}
-var quickJoinable = (lobby, filter) => !lobby.settings.locked && lobby.settings.password === null && hasFreeSeat(lobby) && matchesFilter(lobby, filter);
-var byCreation = (a, b) => (a.created ?? 0) - (b.created ?? 0) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 // src/server/store.ts
 function lobbyInfo2(lobby) {
@@ -1292,17 +2227,25 @@ var NoRelay = class extends Error {
   }
   lobbyOpen;
 };
-function relayOf(ctx, game, name, lobbyWide) {
-  if (!ctx.relay) return Promise.reject(new NoRelay(Warning.relayUnavailable));
+async function relayOf(ctx, game, name, lobbyWide) {
+  if (!ctx.relay) throw new NoRelay(Warning.relayUnavailable);
   const key = lobbyKey(game, name);
   let relay = ctx.relays.get(key);
-  if (relay?.user) return Promise.resolve(relay.user);
+  if (relay?.user) return relay.user;
+  if (!relay && ctx.cluster) {
+    const elsewhere = await relayElsewhere(ctx, game, name);
+    if (elsewhere) return elsewhere;
+    relay = ctx.relays.get(key);
+    if (relay?.user) return relay.user;
+  }
   if (!relay) {
+    const remoteMembers = /* @__PURE__ */ new Set();
     relay = {
       game,
       name,
       lobbyWide: false,
-      isMember: (id) => memberOf(ctx, id, game, name) !== void 0,
+      isMember: (id) => memberOf(ctx, id, game, name) !== void 0 || remoteMembers.has(id),
+      remoteMembers,
       user: null,
       starting: null
     };
@@ -1314,9 +2257,79 @@ function relayOf(ctx, game, name, lobbyWide) {
   });
   return starting.starting;
 }
+var RELAY_ELSEWHERE_MS = 1e4;
+async function relayElsewhere(ctx, game, name) {
+  const cluster = ctx.cluster;
+  const recorded = async () => {
+    const relay = (await ctx.store.find(game, name))?.relay ?? null;
+    return relay && await cluster.redis.exists(cluster.key("player", relay.instance_id)) ? relay : null;
+  };
+  const known = await recorded();
+  if (known) return known;
+  const claim = relayClaim(cluster, game, name);
+  if (await cluster.redis.set(claim, cluster.nodeId, "PX", RELAY_ELSEWHERE_MS, "NX") === "OK") return null;
+  const deadline = Date.now() + RELAY_ELSEWHERE_MS;
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const relay = await recorded();
+    if (relay) return relay;
+    if (!await ctx.store.find(game, name)) throw new NoRelay("the lobby closed", false);
+  }
+  throw new NoRelay("relay could not be started");
+}
+function relayHeard(ctx, relayId, frame) {
+  const relay = [...ctx.relays.values()].find((each) => each.user?.instance_id === relayId);
+  if (!relay || !ctx.relay) return;
+  let packet;
+  try {
+    packet = decodeServerPacket(frame);
+  } catch (error) {
+    return void ctx.log("warn", "relay.bad_frame", { relay: relayId, error: String(error) });
+  }
+  if (packet.opcode === "PEER_JOIN") {
+    relay.remoteMembers.add(packet.payload.instance_id);
+    return;
+  }
+  if (packet.opcode === "PEER_LEFT") {
+    relay.remoteMembers.delete(packet.payload);
+    return void ctx.relay.memberLeft?.(relay, packet.payload);
+  }
+  if (packet.opcode === "LOBBY_CLOSED") {
+    ctx.relays.delete(lobbyKey(relay.game, relay.name));
+    ctx.relay.destroy(relay);
+    return void ctx.cluster?.unregister(relayId).catch(() => {
+    });
+  }
+  const signal2 = packet.payload;
+  if (!packet.origin || signal2.type === SIGNAL_VOICE) return;
+  relay.remoteMembers.add(packet.origin.instance_id);
+  ctx.tally.signals += 1;
+  ctx.relay.signal(relay, packet.origin, packet.opcode, signal2);
+}
+function relayJoined(ctx, game, name, relayId, user2) {
+  if (!ctx.relays.get(lobbyKey(game, name))?.user) sendTo(ctx, relayId, "PEER_JOIN", user2);
+}
+async function replaceRelay(ctx, orphan) {
+  const cluster = ctx.cluster;
+  await cluster.unregister(orphan.id);
+  const lobby = await ctx.store.find(orphan.game, orphan.lobby);
+  if (!lobby?.settings.relayEnabled || lobby.relay?.instance_id !== orphan.id) return;
+  await cluster.redis.del(relayClaim(cluster, orphan.game, orphan.lobby));
+  try {
+    const relay = await relayOf(ctx, orphan.game, orphan.lobby, true);
+    ctx.log("info", "relay.replaced", { game: orphan.game, lobby: orphan.lobby, dead: orphan.id, relay: relay.instance_id });
+  } catch (error) {
+    ctx.log("warn", "relay.replace_failed", { game: orphan.game, lobby: orphan.lobby, error: String(error) });
+  }
+}
+var relayClaim = (cluster, game, name) => cluster.key("relay", JSON.stringify([game, name]));
 function memberOf(ctx, id, game, name) {
   const player = ctx.players.get(id);
   return player?.game === game && player.lobby === name ? player : void 0;
+}
+async function isMember(ctx, id, game, name) {
+  if (memberOf(ctx, id, game, name)) return true;
+  return !!ctx.cluster && !ctx.players.has(id) && (await ctx.store.lobbyOf(game, id))?.name === name;
 }
 async function startRelay(ctx, relay, lobbyWide) {
   const provider = ctx.relay;
@@ -1325,8 +2338,13 @@ async function startRelay(ctx, relay, lobbyWide) {
     if (ctx.relays.get(key) === relay) ctx.relays.delete(key);
   };
   const send = (recipient2, opcode, signal2) => {
+    if (!relay.user) return;
     const target = memberOf(ctx, recipient2, relay.game, relay.name);
-    if (target && relay.user) target.send(opcode, signal2, { origin: relay.user });
+    if (target) return target.send(opcode, signal2, { origin: relay.user });
+    if (ctx.cluster && relay.remoteMembers.has(recipient2)) {
+      const frame = encodePacket({ opcode, payload: signal2, origin: relay.user });
+      ctx.cluster.append(recipient2, frame, { game: relay.game, lobby: relay.name }).catch((error) => ctx.log("warn", "cluster.send_failed", { to: recipient2, error: String(error) }));
+    }
   };
   let user2;
   try {
@@ -1348,6 +2366,10 @@ async function startRelay(ctx, relay, lobbyWide) {
   }
   relay.user = user2;
   relay.lobbyWide = lobby.settings.relayEnabled;
+  if (ctx.cluster) {
+    for (const member of lobby.members) if (!ctx.players.has(member.instance_id)) relay.remoteMembers.add(member.instance_id);
+  }
+  await ctx.cluster?.registerRelay(user2.instance_id, relay.game, relay.name);
   ctx.log("info", "relay.start", { game: relay.game, lobby: relay.name, relay: user2.instance_id });
   if (lobbyWide) for (const member of lobby.members) sendTo(ctx, member.instance_id, "RELAY", user2.instance_id);
   return user2;
@@ -1356,7 +2378,7 @@ var useRelay = async (request) => {
   const { ctx, player, payload: peerId } = request;
   const lobby = player.lobby;
   if (!lobby) return warn(request, Reply.notInLobby);
-  if (peerId === player.id || !memberOf(ctx, peerId, player.game, lobby)) return warn(request, Warning.peerInvalid);
+  if (peerId === player.id || !await isMember(ctx, peerId, player.game, lobby)) return warn(request, Warning.peerInvalid);
   let relay;
   try {
     relay = await relayOf(ctx, player.game, lobby, false);
@@ -1365,10 +2387,9 @@ var useRelay = async (request) => {
     throw error;
   }
   if (!player.open) return;
-  const peer = memberOf(ctx, peerId, player.game, lobby);
-  if (player.lobby !== lobby || !peer) return warn(request, Warning.peerInvalid);
+  if (player.lobby !== lobby || !await isMember(ctx, peerId, player.game, lobby)) return warn(request, Warning.peerInvalid);
   ctx.log("info", "relay.pair", { game: player.game, lobby, players: [player.id, peerId] });
-  peer.send("RELAY_PAIR", { relay: relay.instance_id, peer: player.id });
+  sendTo(ctx, peerId, "RELAY_PAIR", { relay: relay.instance_id, peer: player.id });
   reply(request, "RELAY_PAIR", { relay: relay.instance_id, peer: peerId });
 };
 
@@ -1422,7 +2443,7 @@ var joinRefusal = { "in-lobby": Reply.alreadyInLobby, "not-found": Reply.notFoun
 var joinLobby = async (request) => {
   const { ctx, player, payload } = request;
   if (player.lobby) return reply(request, "JOIN_ACK", Reply.alreadyInLobby);
-  const joined = await ctx.store.join(player.game, payload.name, player.user, (stored) => verifyPassword(payload.password ?? "", stored));
+  const joined = await ctx.store.join(player.game, payload.name, player.user, (stored2) => verifyPassword(payload.password ?? "", stored2));
   if (joined.outcome !== "ok") return reply(request, "JOIN_ACK", joinRefusal[joined.outcome]);
   reply(request, "JOIN_ACK", Reply.ok);
   becamePeer(request, joined.lobby);
@@ -1436,6 +2457,7 @@ function becamePeer(request, lobby) {
   const others = lobby.members.filter((member) => member.instance_id !== player.id);
   const isHost = (member) => member.instance_id === lobby.host.instance_id;
   for (const member of others) sendTo(ctx, member.instance_id, isHost(member) ? "NEW_PEER" : "PEER_JOIN", player.user);
+  if (lobby.relay && ctx.cluster) relayJoined(ctx, lobby.game, lobby.name, lobby.relay.instance_id, player.user);
   if (lobby.relay && lobby.settings.relayEnabled) {
     player.send("RELAY", lobby.relay.instance_id);
     for (const member of others) if (!isHost(member)) player.send("PEER_JOIN", member);
@@ -1618,10 +2640,25 @@ var relaySignal = (opcode) => (request) => {
     return ctx.relay.signal(relay, player.user, opcode, payload);
   }
   const target = ctx.players.get(recipient2);
+  if (!target && ctx.cluster && recipient2 !== player.id) return relayElsewhere2(request, opcode);
   if (!target || target === player || target.lobby !== lobby || target.game !== player.game) return warn(request, Warning.peerInvalid);
   ctx.tally.signals += 1;
   target.relay(opcode, payload, player, frame);
 };
+function relayElsewhere2(request, opcode) {
+  const { ctx, player, recipient: recipient2, payload, frame } = request;
+  const signal2 = player.signalFrame(opcode, payload, frame);
+  ctx.cluster.append(recipient2, signal2, { game: player.game, lobby: player.lobby }).then(
+    (answer) => {
+      if (answer === "gone" || answer === "not-member") warn(request, Warning.peerInvalid);
+      else ctx.tally.signals += 1;
+    },
+    (error) => {
+      ctx.log("warn", "cluster.signal_failed", { player: player.id, error: String(error) });
+      warn(request, `server error handling ${opcode}: the shared store is unreachable`);
+    }
+  );
+}
 
 // src/server/dispatch.ts
 var handlers = {
@@ -1841,77 +2878,177 @@ function httpHandler({ store, extensionFile, startedAt, log: log2, metrics, acce
   };
 }
 
-// src/server/metrics.ts
-import { hostname } from "node:os";
-import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
-var REJECT_REASONS = ["rate_limited", "invalid", "busy", "violation"];
-var defaultNodeId = () => `${hostname()}-${process.pid}`;
-var processRegistry;
-function processMetrics() {
-  if (!processRegistry) {
-    processRegistry = new Registry();
-    collectDefaultMetrics({ register: processRegistry });
+// src/server/cluster/node-watch.ts
+import { randomBytes as randomBytes3 } from "node:crypto";
+var HEARTBEAT_MS = 1e3;
+var BEATS_TO_DIE = 3;
+var NodeWatch = class {
+  constructor(cluster, graceMs, host, log2, heartbeatMs = HEARTBEAT_MS) {
+    this.cluster = cluster;
+    this.graceMs = graceMs;
+    this.host = host;
+    this.log = log2;
+    this.heartbeatMs = heartbeatMs;
   }
-  return processRegistry;
-}
-function serverMetrics(nodeId, sources) {
-  const own = new Registry();
-  const tally = { signals: 0, rejected: { rate_limited: 0, invalid: 0, busy: 0, violation: 0 }, resumes: 0, resumesRefused: 0 };
-  const level = (name, help, read) => new Gauge({
-    name,
-    help,
-    registers: [own],
-    collect() {
-      this.set(read());
-    }
-  });
-  level("cl5_connections", "Open WebSocket connections (initialized or not).", sources.connections);
-  level("cl5_players", "Initialized players connected to this node.", sources.players);
-  level("cl5_players_held", "Players whose connection dropped, their seat held for RESUME.", sources.held);
-  level("cl5_relay_peers", "Relay peers running on this node.", sources.relayPeers);
-  level("cl5_relay_links", "WebRTC links between this node's relay peers and lobby members.", sources.relayLinks);
-  new Gauge({
-    name: "cl5_lobbies",
-    help: "Lobbies in the store (with a shared store, the total across nodes). NaN when the store does not answer.",
-    registers: [own],
-    async collect() {
-      this.set(await sources.lobbies().catch(() => Number.NaN));
-    }
-  });
-  const counter = (name, help, read) => {
-    let reported = 0;
-    return new Counter({
-      name,
-      help,
-      registers: [own],
-      collect() {
-        const now = read();
-        this.inc(now - reported);
-        reported = now;
-      }
+  cluster;
+  graceMs;
+  host;
+  log;
+  heartbeatMs;
+  timer;
+  epoch = null;
+  /** Other nodes found dead, and when that was first noticed. */
+  dead = /* @__PURE__ */ new Map();
+  lastBeat = Date.now();
+  beating = false;
+  failing = false;
+  get aliveKey() {
+    return this.cluster.key("node", this.cluster.nodeId, "alive");
+  }
+  async start() {
+    this.epoch = await this.currentEpoch();
+    await this.beat();
+    this.timer = setInterval(() => void this.tick(), this.heartbeatMs);
+    this.timer.unref();
+  }
+  /** The node stops: others see it dead at once (its players are released after their grace period). */
+  async stop() {
+    clearInterval(this.timer);
+    await this.cluster.redis.del(this.aliveKey).catch(() => {
     });
+  }
+  /** The epoch of this Redis's data, made by the first node to look. */
+  async currentEpoch() {
+    const key = this.cluster.key("epoch");
+    await this.cluster.redis.set(key, randomBytes3(8).toString("hex"), "NX");
+    return await this.cluster.redis.get(key);
+  }
+  async beat() {
+    const redis = this.cluster.redis;
+    await redis.set(this.aliveKey, this.cluster.nodeId, "PX", this.heartbeatMs * BEATS_TO_DIE);
+    await redis.sadd(this.cluster.key("nodes"), this.cluster.nodeId);
+  }
+  async tick() {
+    if (this.beating) return;
+    this.beating = true;
+    try {
+      const epoch = await this.currentEpoch();
+      if (epoch !== this.epoch) {
+        this.log("error", "cluster.state_lost", { reason: "redis lost its data (restarted without persistence?): every lobby and seat is gone" });
+        this.epoch = epoch;
+        this.dead.clear();
+        this.host.stateLost();
+      }
+      const silentFor = Date.now() - this.lastBeat;
+      await this.beat();
+      this.lastBeat = Date.now();
+      if (silentFor >= this.heartbeatMs * BEATS_TO_DIE) await this.checkHeld();
+      await this.watchOthers();
+      this.failing = false;
+    } catch (error) {
+      if (!this.failing) this.log("warn", "cluster.heartbeat_failed", { error: String(error) });
+      this.failing = true;
+    } finally {
+      this.beating = false;
+    }
+  }
+  async checkHeld() {
+    const ids = this.host.held();
+    if (ids.length === 0) return;
+    const owners = await Promise.all(ids.map((id) => this.cluster.redis.hget(this.cluster.key("player", id), "node")));
+    const lost = ids.filter((_, i) => owners[i] !== this.cluster.nodeId);
+    if (lost.length > 0) this.host.released(lost);
+  }
+  async watchOthers() {
+    const redis = this.cluster.redis;
+    const others = (await redis.smembers(this.cluster.key("nodes"))).filter((node) => node !== this.cluster.nodeId);
+    const alive = await Promise.all(others.map((node) => redis.exists(this.cluster.key("node", node, "alive"))));
+    const now = Date.now();
+    for (const [i, node] of others.entries()) {
+      if (alive[i]) {
+        this.dead.delete(node);
+        continue;
+      }
+      const since = this.dead.get(node);
+      if (since === void 0) {
+        this.dead.set(node, now);
+        this.log("warn", "cluster.node_dead", { node, releaseAfterMs: this.graceMs });
+        await this.sweep(node, true);
+      } else if (now - since >= this.graceMs) await this.sweep(node, false);
+    }
+  }
+  /** Releases the players (or only the relay peers) of dead `node` that nobody resumed, each by exactly one survivor. */
+  async sweep(node, relaysOnly) {
+    const redis = this.cluster.redis;
+    const playersKey = this.cluster.key("node", node, "players");
+    for (const id of await redis.smembers(playersKey)) {
+      const claimed = await this.cluster.claimOrphan(id, node, relaysOnly);
+      if (!claimed) continue;
+      this.log("info", "cluster.release_orphan", { node, player: id, kind: claimed.kind });
+      await this.host.release(claimed);
+    }
+    if (!relaysOnly && await redis.scard(playersKey) === 0) {
+      await redis.srem(this.cluster.key("nodes"), node);
+      this.dead.delete(node);
+      this.log("info", "cluster.node_forgotten", { node });
+    }
+  }
+};
+
+// src/server/cluster/join.ts
+var STATE_LOST = { code: 1011, reason: "server state lost: the shared store restarted" };
+var RELEASED = { code: 1011, reason: "seat released while this server node was cut off from the shared store" };
+async function joinCluster(ctx, cluster, { seats, graceMs }) {
+  const letGo = (player, closing) => {
+    player.evicted = true;
+    ctx.players.delete(player.id);
+    seats.forget(player);
+    cluster.forget(player.id);
+    player.outlet = null;
+    if (!player.open) return;
+    if (closing) player.close(closing.code, closing.reason);
+    else player.socket.terminate();
   };
-  counter("cl5_signals_relayed_total", "WebRTC signals (MAKE_OFFER, MAKE_ANSWER, ICE) relayed to a peer or relay peer.", () => tally.signals);
-  counter("cl5_resumes_total", "Seats taken back with RESUME.", () => tally.resumes);
-  counter("cl5_resumes_refused_total", "RESUMEs refused (unknown, used or expired token, or too much missed).", () => tally.resumesRefused);
-  let rejectedReported = { ...tally.rejected };
-  new Counter({
-    name: "cl5_rejected_packets_total",
-    help: "Packets refused at the edge, by reason: rate_limited, invalid (failed validation, binary), busy (backlog full), violation (connection closed: too big or rate limit exceeded repeatedly).",
-    labelNames: ["reason"],
-    registers: [own],
-    collect() {
-      for (const reason of REJECT_REASONS) this.inc({ reason }, tally.rejected[reason] - rejectedReported[reason]);
-      rejectedReported = { ...tally.rejected };
+  await cluster.start({
+    toRelay: (relayId, frame) => relayHeard(ctx, relayId, frame),
+    // Resumed on another node: this copy goes quietly (its seat lives on there).
+    evict(id) {
+      const player = ctx.players.get(id);
+      if (!player) return;
+      letGo(player);
+      ctx.log("info", "player.moved", { game: player.game, player: id });
+    },
+    leftLobby(id) {
+      const player = ctx.players.get(id);
+      if (player) player.lobby = null;
     }
   });
-  const registry = Registry.merge([own, processMetrics()]);
-  registry.setDefaultLabels({ node: nodeId });
-  return { registry, tally, nodeId };
+  const watch = new NodeWatch(
+    cluster,
+    graceMs,
+    {
+      release: (orphan) => orphan.kind === "relay" ? replaceRelay(ctx, orphan) : releaseRecord(ctx, orphan.game, orphan.id, "its server node stopped"),
+      stateLost() {
+        for (const player of [...ctx.players.values()]) letGo(player, STATE_LOST);
+        for (const relay of ctx.relays.values()) if (relay.user) ctx.relay?.destroy(relay);
+        ctx.relays.clear();
+      },
+      released(ids) {
+        for (const id of ids) {
+          const player = ctx.players.get(id);
+          if (player) letGo(player, RELEASED);
+        }
+      },
+      held: () => [...ctx.players.keys()]
+    },
+    ctx.log
+  );
+  await watch.start();
+  return watch;
 }
 
 // src/server/memory-store.ts
-import { randomBytes as randomBytes2 } from "node:crypto";
+import { randomBytes as randomBytes4 } from "node:crypto";
 var copySettings = (settings2) => ({ ...settings2, ...settings2.metadata ? { metadata: { ...settings2.metadata } } : {} });
 var copy = (lobby) => ({
   ...lobby,
@@ -2105,9 +3242,9 @@ var MemoryStore = class {
   async close(game, host) {
     const found = this.hosted(game, host);
     if (typeof found === "string") return { outcome: found };
-    const record2 = copy(found.lobby);
+    const record3 = copy(found.lobby);
     this.deleteLobby(found.game, found.lobby);
-    return { outcome: "ok", lobby: record2 };
+    return { outcome: "ok", lobby: record3 };
   }
   async setRelay(game, name, relay, lobbyWide) {
     const lobby = this.byGame.get(game)?.lobbies.get(name);
@@ -2119,7 +3256,7 @@ var MemoryStore = class {
   async issueToken(game, instanceId2) {
     const old = this.tokenOf.get(instanceId2);
     if (old !== void 0) this.tokens.delete(old);
-    const token = randomBytes2(24).toString("base64url");
+    const token = randomBytes4(24).toString("base64url");
     this.tokens.set(token, { game, id: instanceId2 });
     this.tokenOf.set(instanceId2, token);
     return token;
@@ -2215,6 +3352,10 @@ var ReplayWindow = class {
   bytes = 0;
   /** Frames recorded so far: the number of the newest. */
   count = 0;
+  /** Frames recorded so far. */
+  get recorded() {
+    return this.count;
+  }
   record(frame) {
     this.frames.push(frame);
     this.bytes += frame.length;
@@ -2279,6 +3420,13 @@ var Player = class {
   away = false;
   /** The server closed this connection on purpose (violation, shutdown): no seat is held. */
   closedByServer = false;
+  /**
+   * With several nodes (cluster/cluster.ts): where frames go instead of the socket. Redis numbers and
+   * logs them, then they come back through writeSequenced in order, and the log is the replay window.
+   */
+  outlet = null;
+  /** Resumed on another node (cluster mode): this copy is dropped without releasing the seat. */
+  evicted = false;
   /** The connection dropped and the seat is held: what is sent from now on waits for a resume. */
   detach() {
     this.away = true;
@@ -2306,6 +3454,22 @@ var Player = class {
   get id() {
     return this.user?.instance_id ?? "";
   }
+  /** Frames sent before the cluster took over numbering them (INIT's warnings; the client counts them). */
+  get framesSent() {
+    return this.replay.recorded;
+  }
+  /** A frame in its place in this player's sequence (cluster mode): written unless the connection is away. */
+  writeSequenced(frame) {
+    if (this.open && !this.away) this.outbox.push(frame);
+  }
+  /**
+   * Its frames can no longer be delivered in order (the shared log lost some, its record is gone, or Redis
+   * is unreachable): the connection is closed as a drop (1011, with the reason), so the client resumes
+   * (replayed exactly, or refused: then it starts again).
+   */
+  sequenceBroken(why) {
+    if (this.open) this.handOff(1011, `server cannot deliver in order: ${why}`.slice(0, 120));
+  }
   get open() {
     return this.socket.readyState === this.socket.OPEN;
   }
@@ -2314,6 +3478,7 @@ var Player = class {
   }
   /** Every frame is kept for a resume, even one for a connection that is closing (its drop may not be noticed yet). */
   write(frame) {
+    if (this.outlet) return void this.outlet(frame);
     this.replay.record(frame);
     if (this.open && !this.away) this.outbox.push(frame);
   }
@@ -2324,9 +3489,13 @@ var Player = class {
    * JSON.parse, so its last `}` closes it, and it has no origin field of its own to clash with ours.
    */
   relay(opcode, payload, from, frame) {
-    from.originJson ??= JSON.stringify(from.user);
-    const origin2 = `,"origin":${from.originJson}}`;
-    this.write(frame === void 0 ? `{"opcode":"${opcode}","payload":${JSON.stringify(payload)}${origin2}` : frame.slice(0, frame.lastIndexOf("}")) + origin2);
+    this.write(from.signalFrame(opcode, payload, frame));
+  }
+  /** A signal of mine as its recipient gets it: with my user as `origin` (see relay()). */
+  signalFrame(opcode, payload, frame) {
+    this.originJson ??= JSON.stringify(this.user);
+    const origin2 = `,"origin":${this.originJson}}`;
+    return frame === void 0 ? `{"opcode":"${opcode}","payload":${JSON.stringify(payload)}${origin2}` : frame.slice(0, frame.lastIndexOf("}")) + origin2;
   }
   originJson;
   /**
@@ -2362,6 +3531,11 @@ var Player = class {
   violation(reason, code) {
     this.send("VIOLATION", reason);
     this.close(code, reason);
+  }
+  /** Closes after what was sent so far, as a drop: the seat is held for the client to resume (a drain). */
+  handOff(code, reason) {
+    this.outbox.flush();
+    this.socket.close(code, reason);
   }
   /** Starts the closing handshake after what was sent so far (frames queued this turn go first). */
   close(code, reason) {
@@ -2461,6 +3635,7 @@ var Seats = class {
 
 // src/server/server.ts
 var DELIBERATE_CLOSE = /* @__PURE__ */ new Set([1e3, 1001, 1005]);
+var DRAIN_CLOSE = { code: 1012, reason: "server node restarting: resume on another node" };
 function findRepoRoot() {
   const start = path2.dirname(fileURLToPath(import.meta.url));
   for (let dir = start; ; dir = path2.dirname(dir)) {
@@ -2507,10 +3682,13 @@ async function startServer(options2 = {}) {
     const out = async () => {
       await leaveLobby(ctx, player, why);
       await store.removePlayer(player.game, player.id);
+      await options2.cluster?.unregister(player.id, player);
       log2("info", "player.disconnect", { game: player.game, player: player.id, why });
     };
-    out().catch((error) => log2("error", "player.release_failed", { player: player.id, error: String(error) }));
+    const done = out().catch((error) => log2("error", "player.release_failed", { player: player.id, error: String(error) })).finally(() => releasing.delete(done));
+    releasing.add(done);
   };
+  const releasing = /* @__PURE__ */ new Set();
   const seats = new Seats({ graceMs: options2.resumeGraceMs ?? 3e4, store, players: byId, release });
   const adopt = (fresh, held, opening, missed) => {
     const old = held.socket;
@@ -2521,7 +3699,7 @@ async function startServer(options2 = {}) {
     if (old !== held.socket) old.terminate();
   };
   const relays = /* @__PURE__ */ new Map();
-  const metrics = serverMetrics(options2.nodeId ?? defaultNodeId(), {
+  const metrics = serverMetrics(options2.cluster?.nodeId ?? options2.nodeId ?? defaultNodeId(), {
     connections: () => players.size,
     players: () => byId.size - seats.held,
     held: () => seats.held,
@@ -2543,8 +3721,10 @@ async function startServer(options2 = {}) {
     adopt,
     tokenVerifier: options2.tokenVerifier,
     relay: options2.relay,
-    turn: options2.turn
+    turn: options2.turn,
+    cluster: options2.cluster
   };
+  const watch = options2.cluster && await joinCluster(ctx, options2.cluster, { seats, graceMs: seats.graceMs });
   const rate2 = {
     perSecond: RATE_PER_SECOND,
     burst: RATE_BURST,
@@ -2553,6 +3733,7 @@ async function startServer(options2 = {}) {
   };
   const allowed = new Set(options2.allowedOrigins ?? []);
   let closing = null;
+  let draining = false;
   const http = createServer(
     httpHandler({
       store,
@@ -2560,12 +3741,13 @@ async function startServer(options2 = {}) {
       startedAt: Date.now(),
       log: log2,
       metrics: metrics.registry,
-      accepting: () => closing === null && http.listening
+      accepting: () => closing === null && !draining && http.listening
     })
   );
   const wss = new WebSocketServer({ noServer: true, maxPayload: WS_HARD_LIMIT, perMessageDeflate: false, clientTracking: false });
   http.on("upgrade", (req, socket, head) => {
     socket.on("error", ignore);
+    if (draining || closing) return refuseUpgrade(socket, "503 Service Unavailable");
     const origin2 = req.headers.origin;
     if (allowed.size > 0 && (origin2 === void 0 || !allowed.has(origin2))) {
       log2("warn", "origin.refused", { origin: origin2 ?? null, address: req.socket.remoteAddress });
@@ -2589,6 +3771,7 @@ async function startServer(options2 = {}) {
     const player = playerOf(this);
     if (player.socket !== this) return;
     players.delete(player);
+    if (player.evicted) return;
     if (player.user && seats.enabled && !player.closedByServer && !DELIBERATE_CLOSE.has(code)) {
       player.detach();
       seats.hold(player).catch((error) => log2("error", "player.hold_failed", { player: player.id, error: String(error) }));
@@ -2627,13 +3810,23 @@ async function startServer(options2 = {}) {
   const host = options2.host ?? "127.0.0.1";
   const hostForUrl = host.includes(":") ? `[${host}]` : host;
   log2("info", "server.listening", { host, port: port2, ...options2.turn ? { turn: options2.turn.urls } : {} });
-  return {
+  const running = {
     url: `http://${hostForUrl}:${port2}`,
     wsUrl: `ws://${hostForUrl}:${port2}/`,
     port: port2,
     store,
     metrics,
     connections: (game) => [...byId.values()].filter((player) => player.game === game),
+    async drain(timeoutMs) {
+      if (draining || closing) return running.close();
+      draining = true;
+      log2("info", "server.draining", { players: byId.size, timeoutMs });
+      for (const player of [...players]) player.handOff(DRAIN_CLOSE.code, DRAIN_CLOSE.reason);
+      const deadline = Date.now() + timeoutMs;
+      while ((byId.size > 0 || players.size > 0) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      log2("info", "server.drained", { left: byId.size });
+      return running.close();
+    },
     close() {
       closing ??= (async () => {
         clearInterval(pinger);
@@ -2654,6 +3847,9 @@ async function startServer(options2 = {}) {
         }, 1e3);
         await allClosed;
         clearTimeout(force);
+        await Promise.all(releasing);
+        await watch?.stop();
+        await options2.cluster?.stop();
         wss.close();
         await new Promise((resolve) => {
           http.close(() => resolve());
@@ -2664,6 +3860,7 @@ async function startServer(options2 = {}) {
       return closing;
     }
   };
+  return running;
 }
 
 // src/server/main.ts
@@ -2678,6 +3875,8 @@ var options = {
   "turn-secret": { type: "string", default: process.env.CL5_TURN_SECRET || "" },
   "turn-ttl": { type: "string", default: process.env.CL5_TURN_TTL || String(DEFAULT_TURN_TTL_SECONDS) },
   "token-verifier": { type: "string", default: process.env.CL5_TOKEN_VERIFIER || "" },
+  redis: { type: "string", default: process.env.CL5_REDIS_URL || "" },
+  "drain-timeout": { type: "string", default: process.env.CL5_DRAIN_TIMEOUT || "10" },
   help: { type: "boolean", default: false }
 };
 var parsed;
@@ -2702,7 +3901,13 @@ if (values.help) {
   --turn-ttl SECONDS        how long those credentials are valid (env CL5_TURN_TTL, default ${DEFAULT_TURN_TTL_SECONDS})
   --token-verifier URL|FILE checks INIT tokens: an http(s) endpoint (POST {token, username?, kind} → 200
                             {user_id, username}) or a JavaScript module exporting the function (env
-                            CL5_TOKEN_VERIFIER; default none: tokens are not checked, token-only players get guest names)`);
+                            CL5_TOKEN_VERIFIER; default none: tokens are not checked, token-only players get guest names)
+  --redis URL               share players and lobbies with every other node started with the same Redis
+                            (redis://[user:password@]host:port[/db]; env CL5_REDIS_URL; default: this
+                            process alone, in memory)
+  --drain-timeout SECONDS   with --redis, SIGTERM drains: no new connections (/readyz 503), players told
+                            to resume on another node, exit once they did or after this long
+                            (env CL5_DRAIN_TIMEOUT, default 10)`);
   process.exit(0);
 }
 var port = Number(values.port);
@@ -2765,6 +3970,16 @@ var everything = jsonLogger();
 var log = (level, event, fields) => {
   if (LEVELS.indexOf(level) >= minimum) everything(level, event, fields);
 };
+var drainTimeout = Number(values["drain-timeout"]);
+if (!(Number.isFinite(drainTimeout) && drainTimeout >= 0)) fail2(`invalid --drain-timeout: ${values["drain-timeout"]} (seconds)`);
+var redisUrl = values.redis.trim();
+if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) fail2(`invalid --redis: ${redacted(redisUrl)} (expected redis://host:port or rediss://…)`);
+var nodeId = defaultNodeId();
+var shared = redisUrl ? await connectCluster({ url: redisUrl, nodeId, log }).catch((error) => {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+}) : void 0;
+if (shared) log("info", "cluster.joined", { node: nodeId, redis: redacted(redisUrl) });
 var server = await startServer({
   host: values.host,
   port,
@@ -2772,6 +3987,8 @@ var server = await startServer({
   logger: log,
   relay: await relayProvider(log),
   resumeGraceMs: resumeGrace * 1e3,
+  nodeId,
+  ...shared ? { store: shared.store, cluster: shared.cluster } : {},
   ...turn ? { turn } : {},
   ...verifier ? { tokenVerifier: verifier } : {},
   ...rate === void 0 ? {} : { rateLimit: { perSecond: rate, burst: 4 * rate } }
@@ -2785,7 +4002,9 @@ for (const signal2 of ["SIGINT", "SIGTERM"]) {
     if (stopping) return;
     stopping = true;
     log("info", "server.stopping", { signal: signal2 });
-    void server.close().then(() => process.exit(0));
+    const drain = signal2 === "SIGTERM" && shared;
+    setTimeout(() => process.exit(1), (drain ? drainTimeout * 1e3 : 0) + 5e3).unref();
+    void (drain ? server.drain(drainTimeout * 1e3) : server.close()).then(() => shared?.close()).then(() => process.exit(0));
   });
 }
 var wildcard = ["0.0.0.0", "::", "[::]"].includes(values.host);

@@ -3,6 +3,8 @@ import { parseArgs } from 'node:util';
 import { jsonLogger, type Logger } from './log.js';
 import { webRtcRelay } from './relay/relay-provider.js';
 import type { TokenVerifier } from './context.js';
+import { connectCluster, redacted } from './cluster/connect.js';
+import { defaultNodeId } from './metrics.js';
 import { startServer } from './server.js';
 import { loadTokenVerifier } from './token-verifier.js';
 import { checkTurnOptions, DEFAULT_TURN_TTL_SECONDS, type TurnOptions } from './turn.js';
@@ -19,6 +21,8 @@ const options = {
   'turn-secret': { type: 'string', default: process.env.CL5_TURN_SECRET || '' },
   'turn-ttl': { type: 'string', default: process.env.CL5_TURN_TTL || String(DEFAULT_TURN_TTL_SECONDS) },
   'token-verifier': { type: 'string', default: process.env.CL5_TOKEN_VERIFIER || '' },
+  redis: { type: 'string', default: process.env.CL5_REDIS_URL || '' },
+  'drain-timeout': { type: 'string', default: process.env.CL5_DRAIN_TIMEOUT || '10' },
   help: { type: 'boolean', default: false },
 } as const;
 
@@ -45,7 +49,13 @@ if (values.help) {
   --turn-ttl SECONDS        how long those credentials are valid (env CL5_TURN_TTL, default ${DEFAULT_TURN_TTL_SECONDS})
   --token-verifier URL|FILE checks INIT tokens: an http(s) endpoint (POST {token, username?, kind} → 200
                             {user_id, username}) or a JavaScript module exporting the function (env
-                            CL5_TOKEN_VERIFIER; default none: tokens are not checked, token-only players get guest names)`);
+                            CL5_TOKEN_VERIFIER; default none: tokens are not checked, token-only players get guest names)
+  --redis URL               share players and lobbies with every other node started with the same Redis
+                            (redis://[user:password@]host:port[/db]; env CL5_REDIS_URL; default: this
+                            process alone, in memory)
+  --drain-timeout SECONDS   with --redis, SIGTERM drains: no new connections (/readyz 503), players told
+                            to resume on another node, exit once they did or after this long
+                            (env CL5_DRAIN_TIMEOUT, default 10)`);
   process.exit(0);
 }
 
@@ -122,6 +132,20 @@ const everything = jsonLogger();
 const log: Logger = (level, event, fields) => {
   if (LEVELS.indexOf(level) >= minimum) everything(level, event, fields);
 };
+const drainTimeout = Number(values['drain-timeout']);
+if (!(Number.isFinite(drainTimeout) && drainTimeout >= 0)) fail(`invalid --drain-timeout: ${values['drain-timeout']} (seconds)`);
+
+const redisUrl = values.redis.trim();
+if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) fail(`invalid --redis: ${redacted(redisUrl)} (expected redis://host:port or rediss://…)`);
+const nodeId = defaultNodeId();
+const shared = redisUrl
+  ? await connectCluster({ url: redisUrl, nodeId, log }).catch((error: unknown) => {
+      console.error(error instanceof Error ? error.message : String(error));
+      process.exit(1);
+    })
+  : undefined;
+if (shared) log('info', 'cluster.joined', { node: nodeId, redis: redacted(redisUrl) });
+
 const server = await startServer({
   host: values.host,
   port,
@@ -132,6 +156,8 @@ const server = await startServer({
   logger: log,
   relay: await relayProvider(log),
   resumeGraceMs: resumeGrace * 1000,
+  nodeId,
+  ...(shared ? { store: shared.store, cluster: shared.cluster } : {}),
   ...(turn ? { turn } : {}),
   ...(verifier ? { tokenVerifier: verifier } : {}),
   ...(rate === undefined ? {} : { rateLimit: { perSecond: rate, burst: 4 * rate } }),
@@ -148,7 +174,10 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     if (stopping) return;
     stopping = true;
     log('info', 'server.stopping', { signal });
-    void server.close().then(() => process.exit(0));
+    // SIGTERM with other nodes to go to: drain (SIGINT, or a lone node: close at once). Bounded either way.
+    const drain = signal === 'SIGTERM' && shared;
+    setTimeout(() => process.exit(1), (drain ? drainTimeout * 1000 : 0) + 5000).unref();
+    void (drain ? server.drain(drainTimeout * 1000) : server.close()).then(() => shared?.close()).then(() => process.exit(0));
   });
 }
 

@@ -7,9 +7,11 @@ import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { MAX_FRAME_BYTES, RATE_BURST, RATE_PER_SECOND, RATE_STRIKES_BEFORE_VIOLATION, UGI_MAX } from '../protocol/index.js';
 import type { RelayProvider, ServerContext, TokenVerifier } from './context.js';
+import type { Cluster } from './cluster/cluster.js';
 import { dispatch } from './dispatch.js';
 import { httpHandler } from './http.js';
 import { jsonLogger, type Logger } from './log.js';
+import { joinCluster } from './cluster/join.js';
 import { leaveLobby } from './membership.js';
 import { defaultNodeId, serverMetrics, type ServerMetrics } from './metrics.js';
 import { MemoryStore } from './memory-store.js';
@@ -39,6 +41,11 @@ export interface ServerOptions {
   turn?: TurnOptions;
   /** This server's `node` label in GET /metrics (default: hostname-pid). */
   nodeId?: string;
+  /**
+   * Several nodes sharing `store` (a RedisStore) through Redis (cluster/connect.ts builds both): players
+   * held by other nodes are reached through it. Its nodeId is this server's.
+   */
+  cluster?: Cluster;
 }
 
 /** Closes by which a client leaves on purpose (normal, going away, a close frame without a code): its seat is released at once. */
@@ -58,7 +65,17 @@ export interface RunningServer {
   connections(game: string): Player[];
   /** Closes every socket (1001) and stops listening. */
   close(): Promise<void>;
+  /**
+   * Graceful drain (SIGTERM with --redis): stops accepting connections (/readyz 503), closes every
+   * connection with 1012 so that its client resumes on another node (the seats are held, not released),
+   * waits until they all did or `timeoutMs` passed, then closes. Seats still held here are released by
+   * the other nodes after the grace period.
+   */
+  drain(timeoutMs: number): Promise<void>;
 }
+
+/** The close code a drain uses: "service restart", which a client treats as a drop and resumes from, elsewhere. */
+export const DRAIN_CLOSE = { code: 1012, reason: 'server node restarting: resume on another node' };
 
 /**
  * The repository root: the nearest folder above this module holding package.json. Searched rather
@@ -116,10 +133,16 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     const out = async () => {
       await leaveLobby(ctx, player, why);
       await store.removePlayer(player.game, player.id);
+      await options.cluster?.unregister(player.id, player);
       log('info', 'player.disconnect', { game: player.game, player: player.id, why });
     };
-    out().catch((error: unknown) => log('error', 'player.release_failed', { player: player.id, error: String(error) }));
+    const done = out()
+      .catch((error: unknown) => log('error', 'player.release_failed', { player: player.id, error: String(error) }))
+      .finally(() => releasing.delete(done));
+    releasing.add(done);
   };
+  /** Releases under way: a shutdown waits for them, so a stopping node leaves no stale seat in a shared store. */
+  const releasing = new Set<Promise<void>>();
   const seats = new Seats({ graceMs: options.resumeGraceMs ?? 30_000, store, players: byId, release });
   const adopt = (fresh: Player, held: Player, opening: string, missed: string[]): void => {
     const old = held.socket;
@@ -131,7 +154,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     if (old !== held.socket) old.terminate();
   };
   const relays: ServerContext['relays'] = new Map();
-  const metrics = serverMetrics(options.nodeId ?? defaultNodeId(), {
+  const metrics = serverMetrics(options.cluster?.nodeId ?? options.nodeId ?? defaultNodeId(), {
     connections: () => players.size,
     players: () => byId.size - seats.held,
     held: () => seats.held,
@@ -154,7 +177,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     tokenVerifier: options.tokenVerifier,
     relay: options.relay,
     turn: options.turn,
+    cluster: options.cluster,
   };
+  const watch = options.cluster && (await joinCluster(ctx, options.cluster, { seats, graceMs: seats.graceMs }));
   const rate: RateLimitOptions = {
     perSecond: RATE_PER_SECOND,
     burst: RATE_BURST,
@@ -163,6 +188,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   };
   const allowed = new Set(options.allowedOrigins ?? []);
   let closing: Promise<void> | null = null;
+  let draining = false;
 
   const http: Server = createServer(
     httpHandler({
@@ -171,7 +197,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       startedAt: Date.now(),
       log,
       metrics: metrics.registry,
-      accepting: () => closing === null && http.listening,
+      accepting: () => closing === null && !draining && http.listening,
     }),
   );
   // perMessageDeflate must stay off: outbox.ts writes raw uncompressed frames to ws's socket.
@@ -180,6 +206,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   http.on('upgrade', (req, socket, head) => {
     // A peer resetting a refused upgrade must not crash the process (ws guards accepted ones).
     socket.on('error', ignore);
+    if (draining || closing) return refuseUpgrade(socket, '503 Service Unavailable');
     const origin = req.headers.origin;
     if (allowed.size > 0 && (origin === undefined || !allowed.has(origin))) {
       log('warn', 'origin.refused', { origin: origin ?? null, address: req.socket.remoteAddress });
@@ -207,6 +234,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     // A connection a RESUME replaced: the player lives on, on its new one.
     if (player.socket !== this) return;
     players.delete(player);
+    if (player.evicted) return;
     // Only a drop holds the seat: not a goodbye from the client, nor a close of ours (violation, shutdown).
     if (player.user && seats.enabled && !player.closedByServer && !DELIBERATE_CLOSE.has(code)) {
       player.detach();
@@ -251,13 +279,24 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const hostForUrl = host.includes(':') ? `[${host}]` : host;
   log('info', 'server.listening', { host, port, ...(options.turn ? { turn: options.turn.urls } : {}) });
 
-  return {
+  const running: RunningServer = {
     url: `http://${hostForUrl}:${port}`,
     wsUrl: `ws://${hostForUrl}:${port}/`,
     port,
     store,
     metrics,
     connections: (game) => [...byId.values()].filter((player) => player.game === game),
+    async drain(timeoutMs) {
+      if (draining || closing) return running.close();
+      draining = true;
+      log('info', 'server.draining', { players: byId.size, timeoutMs });
+      for (const player of [...players]) player.handOff(DRAIN_CLOSE.code, DRAIN_CLOSE.reason);
+      // Each player resumed elsewhere is evicted from byId (cluster.ts); a held one waits here until then.
+      const deadline = Date.now() + timeoutMs;
+      while ((byId.size > 0 || players.size > 0) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      log('info', 'server.drained', { left: byId.size });
+      return running.close();
+    },
     close() {
       closing ??= (async () => {
         clearInterval(pinger);
@@ -281,6 +320,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         }, 1000);
         await allClosed;
         clearTimeout(force);
+        await Promise.all(releasing);
+        await watch?.stop();
+        await options.cluster?.stop();
         wss.close();
         await new Promise<void>((resolve) => {
           http.close(() => resolve());
@@ -291,4 +333,5 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       return closing;
     },
   };
+  return running;
 }

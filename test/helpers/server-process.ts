@@ -51,6 +51,7 @@ export async function bundleServer(): Promise<ServerBundle> {
           CL5_TURN_SECRET: '',
           CL5_TURN_TTL: '',
           CL5_TOKEN_VERIFIER: '',
+          CL5_REDIS_URL: '',
           ...env,
         },
         stdio: ['ignore', 'pipe', 'pipe'],

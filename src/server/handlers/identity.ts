@@ -5,6 +5,8 @@ import { turnCredentials } from '../turn.js';
 import type { Account, TokenVerifier } from '../context.js';
 import { addGuest } from '../guest-names.js';
 import { checkAccount } from '../token-verifier.js';
+import type { Cluster } from '../cluster/cluster.js';
+import { releaseRecord } from '../membership.js';
 import { reply, replyFields, warn, type Handler, type Request } from './request.js';
 
 export const init: Handler<'INIT'> = async (request) => {
@@ -32,13 +34,27 @@ export const init: Handler<'INIT'> = async (request) => {
   // The account's own name wins (the verifier vouches for it), then the one asked for, else a guest name.
   const wanted = account?.username ?? payload.username;
   const base = { instance_id: instanceId, user_id: account?.user_id ?? instanceId, ...(payload.pubkey ? { pubkey: payload.pubkey } : {}) };
+  // Several nodes: this node holds the player before any other node can see it in the store.
+  await ctx.cluster?.register(player, instanceId);
+  const forget = () => ctx.cluster?.unregister(instanceId, player);
   let username: string;
-  if (wanted === undefined) username = await addGuest(ctx.store, player.game, base);
-  // The store claims the name (it may have been taken while the token was being checked).
-  else if ((await ctx.store.addPlayer(player.game, { ...base, username: wanted })) === 'ok') username = wanted;
-  else return warn(request, Warning.usernameTaken);
+  try {
+    // The store claims the name (it may have been taken while the token was being checked).
+    if (wanted === undefined) username = await addGuest(ctx.store, player.game, base);
+    else if ((await ctx.store.addPlayer(player.game, { ...base, username: wanted })) === 'ok') username = wanted;
+    else {
+      await forget();
+      return warn(request, Warning.usernameTaken);
+    }
+  } catch (error) {
+    await forget()?.catch(() => {});
+    throw error;
+  }
   // Gone meanwhile: its close found no user to release.
-  if (!player.open) return void (await ctx.store.removePlayer(player.game, instanceId));
+  if (!player.open) {
+    await forget();
+    return void (await ctx.store.removePlayer(player.game, instanceId));
+  }
   const user = { ...base, username };
   player.user = user;
   ctx.players.set(instanceId, player);
@@ -79,6 +95,7 @@ function verify(request: Request<'INIT'>, verifier: TokenVerifier, secret: strin
 export const resume: Handler<'RESUME'> = async (request) => {
   const { ctx, player, payload } = request;
   if (player.user || player.initializing) return warn(request, Warning.alreadyInitialized);
+  if (ctx.cluster) return resumeInCluster(request, ctx.cluster);
   const claimed = await ctx.seats.claim(payload.token, player.game);
   const held = claimed?.player;
   // The new connection closed while the seat was being claimed: its token is spent, so nobody can take it back.
@@ -97,6 +114,54 @@ export const resume: Handler<'RESUME'> = async (request) => {
   ctx.tally.resumes += 1;
   ctx.log('info', 'player.resume', { game: held.game, player: instance_id, missed: missed.length });
 };
+
+/**
+ * RESUME with several nodes: the seat may be held by this node, by another (a takeover of a
+ * half-open connection), or by a node that died or is draining. The frames the client missed come
+ * from the player's log in Redis, whichever node sent them; a gap there refuses the resume.
+ */
+async function resumeInCluster(request: Request<'RESUME'>, cluster: Cluster): Promise<void> {
+  const { ctx, player, payload } = request;
+  const refuse = () => {
+    ctx.tally.resumesRefused += 1;
+    ctx.log('info', 'player.resume_refused', { game: player.game, address: player.address });
+    warn(request, Warning.sessionExpired);
+  };
+  const resumed = await ctx.store.resumeSeat(player.game, payload.token);
+  if (!resumed) return refuse();
+  const id = resumed.user.instance_id;
+  const lobby = (await ctx.store.lobbyOf(player.game, id))?.name ?? null;
+  const found = await cluster.takeOver(id, payload.received);
+  const local = ctx.players.get(id);
+  if (local) ctx.seats.forget(local);
+  // This node holds the seat now: a refused (or abandoned) resume releases it here.
+  const release = (why: string) => (local ? ctx.seats.release(local, why) : releaseRecord(ctx, player.game, id, why));
+  if (!player.open) return void release('the resuming connection closed');
+  // Its seat is in the store but its frames' record is not (released meanwhile): nothing to resume.
+  if (found === 'gone') {
+    release('its record is gone');
+    return refuse();
+  }
+  if (found === 'gap') {
+    // Resuming with a gap would be worse than starting again: the lobby state would silently differ.
+    release('missed more than the server keeps while away');
+    return refuse();
+  }
+  const { instance_id, user_id, username } = resumed.user;
+  const opening = encodePacket({ opcode: 'RESUME_OK', payload: withToken({ instance_id, user_id, username }, resumed.token), ...replyFields(request) });
+  let held = local;
+  if (held) ctx.adopt(player, held, opening, found.frames);
+  else {
+    held = player;
+    player.user = resumed.user;
+    player.lobby = lobby;
+    ctx.players.set(id, player);
+    player.attach(player.socket, player.address, opening, found.frames);
+  }
+  cluster.resumed(held, id, found.seq);
+  ctx.tally.resumes += 1;
+  ctx.log('info', 'player.resume', { game: player.game, player: id, missed: found.frames.length, from: local ? 'this node' : 'another node' });
+}
 
 const withToken = <T extends object>(session: T, token: string | undefined) => (token === undefined ? session : { ...session, resume_token: token });
 
