@@ -65,7 +65,8 @@ describe('dist/cloudlink5.js loaded as TurboWarp loads a gallery extension', () 
   let page: Page;
 
   beforeAll(async () => {
-    harness = await startHarness();
+    // The committed file itself (test/build/dist.test.ts keeps it equal to a fresh build).
+    harness = await startHarness({ extensionPath: 'dist/cloudlink5.js' });
     harness.serve('gallery.sb3', galleryProject());
     page = await harness.open('gallery.sb3');
     await setVariable(page, 'server', harness.signalling.wsUrl);
