@@ -10,6 +10,8 @@
 // - the id is the default one, '_' + the English text (what TurboWarp's translate and the gallery use);
 // - it sits in a function (`Text`) that getInfo() calls: TurboWarp calls getInfo() again when the
 //   editor's language changes, so the palette follows it.
+// - only palette text (what getInfo() shows) goes through Scratch.translate: the shipped
+//   translations are matched to the sorted set of those texts (blocks/l10n/shipped.ts).
 // Menu values, opcodes and argument ids are never translated. Shipped translations: blocks/l10n/
 // (a new text needs its line in each blocks/l10n/<locale>.json; test/build/gallery.test.ts says which).
 import type { ScratchApi } from './scratch.js';

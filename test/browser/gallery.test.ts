@@ -16,7 +16,13 @@ function galleryProject(): Buffer {
   for (const name of ['server', 'name', 'myid', 'err']) project.stage.variable(name, '');
   project.stage
     .script(whenReceived('connect'), cl5('connect', { URL: variable('server'), USERNAME: variable('name') }), setVar('myid', cl5('myId')))
-    .script(cl5('whenError'), setVar('err', cl5('lastErrorCode')));
+    .script(cl5('whenError'), setVar('err', cl5('lastErrorCode')))
+    .script(
+      whenReceived('settings'),
+      cl5('setGameId', { UGI: 'gallery-game' }),
+      cl5('setKeepalive', { SECONDS: 7 }),
+      cl5('addIceServer', { URL: 'stun:127.0.0.1:9', USER: '', PASS: '' }),
+    );
   return project.toSb3();
 }
 
@@ -59,7 +65,8 @@ describe('dist/cloudlink5.js loaded as TurboWarp loads a gallery extension', () 
   let page: Page;
 
   beforeAll(async () => {
-    harness = await startHarness();
+    // The committed file itself (test/build/dist.test.ts keeps it equal to a fresh build).
+    harness = await startHarness({ extensionPath: 'dist/cloudlink5.js' });
     harness.serve('gallery.sb3', galleryProject());
     page = await harness.open('gallery.sb3');
     await setVariable(page, 'server', harness.signalling.wsUrl);
@@ -118,5 +125,33 @@ describe('dist/cloudlink5.js loaded as TurboWarp loads a gallery extension', () 
     // The server URL is saved in the project, for whoever opens it next.
     const saved = await page.evaluate(() => JSON.parse((window.vm as unknown as { toJSON(): string }).toJSON()).extensionStorage);
     expect(saved).toEqual({ cloudlink5: { url: harness.signalling.wsUrl } });
+  });
+
+  it('a project saved as .sb3 and opened in a fresh page (the extension loading from the project) connects with its saved settings', async () => {
+    await broadcastTo(page, 'settings');
+    const expected = { url: harness.signalling.wsUrl, ugi: 'gallery-game', keepaliveSeconds: 7, iceServers: [{ urls: 'stun:127.0.0.1:9' }] };
+    const stored = await eventually(
+      () => page.evaluate(() => JSON.parse((window.vm as unknown as { toJSON(): string }).toJSON()).extensionStorage?.cloudlink5),
+      (settings) => settings?.iceServers?.length === 1,
+      'the settings in the project',
+    );
+    expect(stored).toEqual(expected);
+    const sb3 = await page.evaluate(async () =>
+      Array.from(new Uint8Array(await (window.vm as unknown as { saveProjectSb3(type: string): Promise<ArrayBuffer> }).saveProjectSb3('arraybuffer'))),
+    );
+    harness.serve('saved.sb3', Buffer.from(sb3));
+    // Nothing loaded by the page: TurboWarp loads the extension the project names, after it has read
+    // the project's extension storage.
+    const reopened = await harness.open('saved.sb3', { extension: false, greenFlag: false });
+    // The variables were saved too: empty the server (the URL can only come from the saved settings) and my id.
+    await setVariable(reopened, 'server', '');
+    await setVariable(reopened, 'myid', '');
+    await broadcastTo(reopened, 'connect');
+    await eventually(
+      () => valueIn(reopened, 'myid'),
+      (id) => id !== '',
+      'the reopened project connected',
+    );
+    expect(harness.player(reopened).sockets).toEqual([`${harness.signalling.wsUrl}?ugi=gallery-game`]);
   });
 });
