@@ -1,6 +1,7 @@
 // `node dist/server.mjs`: run the signalling server from the command line.
 import { parseArgs } from 'node:util';
 import { jsonLogger, type Logger } from './log.js';
+import { DEFAULT_ADMISSION } from './admission.js';
 import { webRtcRelay } from './relay/relay-provider.js';
 import { startServer } from './server.js';
 import { checkTurnOptions, DEFAULT_TURN_TTL_SECONDS, type TurnOptions } from './turn.js';
@@ -16,6 +17,12 @@ const options = {
   'turn-url': { type: 'string', default: process.env.CL5_TURN_URL || '' },
   'turn-secret': { type: 'string', default: process.env.CL5_TURN_SECRET || '' },
   'turn-ttl': { type: 'string', default: process.env.CL5_TURN_TTL || String(DEFAULT_TURN_TTL_SECONDS) },
+  'max-connections': { type: 'string', default: process.env.CL5_MAX_CONNECTIONS || String(DEFAULT_ADMISSION.maxConnections) },
+  'max-connections-per-address': {
+    type: 'string',
+    default: process.env.CL5_MAX_CONNECTIONS_PER_ADDRESS || String(DEFAULT_ADMISSION.maxPerAddress),
+  },
+  'init-deadline': { type: 'string', default: process.env.CL5_INIT_DEADLINE || String(DEFAULT_ADMISSION.initDeadlineMs / 1000) },
   help: { type: 'boolean', default: false },
 } as const;
 
@@ -39,7 +46,11 @@ if (values.help) {
   --turn-url U1,U2          turn:/turns: URLs of a TURN server (coturn) whose short-lived credentials each
                             player gets at INIT (env CL5_TURN_URL; needs --turn-secret)
   --turn-secret SECRET      the TURN server's static-auth-secret (env CL5_TURN_SECRET)
-  --turn-ttl SECONDS        how long those credentials are valid (env CL5_TURN_TTL, default ${DEFAULT_TURN_TTL_SECONDS})`);
+  --turn-ttl SECONDS        how long those credentials are valid (env CL5_TURN_TTL, default ${DEFAULT_TURN_TTL_SECONDS})
+  --max-connections N       open connections in all; more are closed with 1013 (env CL5_MAX_CONNECTIONS, default ${DEFAULT_ADMISSION.maxConnections})
+  --max-connections-per-address N
+                            ...from one address (env CL5_MAX_CONNECTIONS_PER_ADDRESS, default ${DEFAULT_ADMISSION.maxPerAddress})
+  --init-deadline SECONDS   a connection that has not sent INIT by then is closed (env CL5_INIT_DEADLINE, default ${DEFAULT_ADMISSION.initDeadlineMs / 1000}; 0 = none)`);
   process.exit(0);
 }
 
@@ -74,6 +85,19 @@ if (rate !== undefined && !(Number.isFinite(rate) && rate > 0)) {
 
 const resumeGrace = Number(values['resume-grace']);
 if (!(Number.isFinite(resumeGrace) && resumeGrace >= 0)) fail(`invalid --resume-grace: ${values['resume-grace']} (seconds, 0 = off)`);
+
+/** A whole number ≥ `min` from a flag, or one clear line and exit 2. */
+function wholeNumber(flag: string, min: number): number {
+  const value = Number(values[flag as keyof typeof values]);
+  return Number.isInteger(value) && value >= min ? value : fail(`invalid --${flag}: ${values[flag as keyof typeof values]} (a whole number ≥ ${min})`);
+}
+const initDeadline = Number(values['init-deadline']);
+if (!(Number.isFinite(initDeadline) && initDeadline >= 0)) fail(`invalid --init-deadline: ${values['init-deadline']} (seconds, 0 = none)`);
+const admission = {
+  maxConnections: wholeNumber('max-connections', 1),
+  maxPerAddress: wholeNumber('max-connections-per-address', 1),
+  initDeadlineMs: initDeadline * 1000,
+};
 
 /** --turn-url and --turn-secret come together (or not at all); one clear line when they cannot work. */
 function turnOptions(): TurnOptions | undefined {
@@ -114,6 +138,7 @@ const server = await startServer({
   logger: log,
   relay: await relayProvider(log),
   resumeGraceMs: resumeGrace * 1000,
+  admission,
   ...(turn ? { turn } : {}),
   ...(rate === undefined ? {} : { rateLimit: { perSecond: rate, burst: 4 * rate } }),
 }).catch((error: unknown) => {

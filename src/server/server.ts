@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { MAX_FRAME_BYTES, RATE_BURST, RATE_PER_SECOND, RATE_STRIKES_BEFORE_VIOLATION, UGI_MAX } from '../protocol/index.js';
+import { Admission, CLOSE_TRY_LATER, DEFAULT_ADMISSION, type AdmissionOptions } from './admission.js';
 import type { RelayProvider, ServerContext, TokenVerifier } from './context.js';
 import { dispatch } from './dispatch.js';
 import { httpHandler } from './http.js';
@@ -39,6 +40,8 @@ export interface ServerOptions {
   turn?: TurnOptions;
   /** This server's `node` label in GET /metrics (default: hostname-pid). */
   nodeId?: string;
+  /** Connection caps (total, per address) and the INIT deadline (admission.ts). */
+  admission?: Partial<AdmissionOptions>;
 }
 
 /** Closes by which a client leaves on purpose (normal, going away, a close frame without a code): its seat is released at once. */
@@ -71,11 +74,10 @@ function findRepoRoot(): string {
     if (path.dirname(dir) === dir) return process.cwd();
   }
 }
-/** ws closes oversized frames itself (1009, no message); ours are checked first, with a VIOLATION. */
-const WS_HARD_LIMIT = 16 * MAX_FRAME_BYTES;
-
 export const PLAYER = Symbol('player');
-type SocketWithPlayer = WebSocket & { [PLAYER]: Player };
+/** The remote address a socket was admitted from (its player's address changes when a RESUME moves it). */
+const ADDRESS = Symbol('address');
+type SocketWithPlayer = WebSocket & { [PLAYER]: Player; [ADDRESS]: string };
 const playerOf = (ws: WebSocket): Player => (ws as SocketWithPlayer)[PLAYER];
 const ignore = (): void => {};
 
@@ -121,8 +123,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     out().catch((error: unknown) => log('error', 'player.release_failed', { player: player.id, error: String(error) }));
   };
   const seats = new Seats({ graceMs: options.resumeGraceMs ?? 30_000, store, players: byId, release });
+  const admission = new Admission({ ...DEFAULT_ADMISSION, ...options.admission });
   const adopt = (fresh: Player, held: Player, opening: string, missed: string[]): void => {
     const old = held.socket;
+    admission.identified(fresh);
     players.delete(fresh);
     held.attach(fresh.socket, fresh.address, opening, missed);
     (fresh.socket as SocketWithPlayer)[PLAYER] = held;
@@ -175,7 +179,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     }),
   );
   // perMessageDeflate must stay off: outbox.ts writes raw uncompressed frames to ws's socket.
-  const wss = new WebSocketServer({ noServer: true, maxPayload: WS_HARD_LIMIT, perMessageDeflate: false, clientTracking: false });
+  // maxPayload: ws closes a frame above the limit (1009) while it is still arriving, so no connection
+  // ever buffers more than one frame's worth of an oversized message.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false, clientTracking: false });
 
   http.on('upgrade', (req, socket, head) => {
     // A peer resetting a refused upgrade must not crash the process (ws guards accepted ones).
@@ -190,7 +196,16 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       log('warn', 'ugi.refused', { address: req.socket.remoteAddress });
       return refuseUpgrade(socket, '400 Bad Request');
     }
-    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, game, req.socket.remoteAddress ?? ''));
+    const address = req.socket.remoteAddress ?? '';
+    const refused = admission.refusal(address);
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      // Refused after the upgrade, so the client reads why in the close reason (a browser never sees an HTTP status).
+      if (refused) {
+        log('warn', 'connection.refused', { address, reason: refused });
+        return ws.close(CLOSE_TRY_LATER, refused);
+      }
+      accept(ws, game, address);
+    });
   });
 
   // One set of socket listeners for every connection (`this` is the socket): per-socket closures
@@ -203,6 +218,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     dispatch(ctx, playerOf(this), bytes, isBinary);
   }
   function onClose(this: WebSocket, code: number): void {
+    admission.closed((this as SocketWithPlayer)[ADDRESS]);
     const player = playerOf(this);
     // A connection a RESUME replaced: the player lives on, on its new one.
     if (player.socket !== this) return;
@@ -216,13 +232,24 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     }
     release(player, 'disconnected');
   }
-  function onError(this: WebSocket, error: Error): void {
-    log('warn', 'socket.error', { player: playerOf(this).id, error: error.message });
+  function onError(this: WebSocket, error: Error & { code?: string }): void {
+    const player = playerOf(this);
+    if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+      // ws has already sent close 1009: a frame above MAX_FRAME_BYTES. A violation, so no seat is held.
+      player.closedByServer = true;
+      metrics.tally.rejected.violation += 1;
+      log('warn', 'violation.size', { player: player.id, address: player.address, limit: MAX_FRAME_BYTES });
+      return;
+    }
+    log('warn', 'socket.error', { player: player.id, error: error.message });
   }
 
   function accept(ws: WebSocket, game: string, address: string): void {
     const player = new Player(ws, game, new RateLimiter(rate), address);
     (ws as SocketWithPlayer)[PLAYER] = player;
+    (ws as SocketWithPlayer)[ADDRESS] = address;
+    admission.opened(address);
+    admission.expectInit(player);
     players.add(player);
     ws.on('pong', onPong).on('message', onMessage).on('close', onClose).on('error', onError);
   }
@@ -261,6 +288,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     close() {
       closing ??= (async () => {
         clearInterval(pinger);
+        admission.stop();
         seats.clear();
         // Every socket is told (1001) and its close handshake awaited, so the frames are flushed
         // before a CLI caller exits; sockets that do not answer promptly are cut.
