@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { jsonLogger, type Logger } from './log.js';
 import { DEFAULT_ADMISSION } from './admission.js';
+import { DEFAULT_MAX_OUTBOX_BYTES } from './player.js';
 import { webRtcRelay } from './relay/relay-provider.js';
 import { startServer } from './server.js';
 import { checkTurnOptions, DEFAULT_TURN_TTL_SECONDS, type TurnOptions } from './turn.js';
@@ -23,6 +24,7 @@ const options = {
     default: process.env.CL5_MAX_CONNECTIONS_PER_ADDRESS || String(DEFAULT_ADMISSION.maxPerAddress),
   },
   'init-deadline': { type: 'string', default: process.env.CL5_INIT_DEADLINE || String(DEFAULT_ADMISSION.initDeadlineMs / 1000) },
+  'max-outbox-kib': { type: 'string', default: process.env.CL5_MAX_OUTBOX_KIB || String(DEFAULT_MAX_OUTBOX_BYTES / 1024) },
   help: { type: 'boolean', default: false },
 } as const;
 
@@ -50,7 +52,9 @@ if (values.help) {
   --max-connections N       open connections in all; more are closed with 1013 (env CL5_MAX_CONNECTIONS, default ${DEFAULT_ADMISSION.maxConnections})
   --max-connections-per-address N
                             ...from one address (env CL5_MAX_CONNECTIONS_PER_ADDRESS, default ${DEFAULT_ADMISSION.maxPerAddress})
-  --init-deadline SECONDS   a connection that has not sent INIT by then is closed (env CL5_INIT_DEADLINE, default ${DEFAULT_ADMISSION.initDeadlineMs / 1000}; 0 = none)`);
+  --init-deadline SECONDS   a connection that has not sent INIT by then is closed (env CL5_INIT_DEADLINE, default ${DEFAULT_ADMISSION.initDeadlineMs / 1000}; 0 = none)
+  --max-outbox-kib KIB      unsent data held for one client that does not read, before it is cut
+                            (env CL5_MAX_OUTBOX_KIB, default ${DEFAULT_MAX_OUTBOX_BYTES / 1024})`);
   process.exit(0);
 }
 
@@ -93,6 +97,7 @@ function wholeNumber(flag: string, min: number): number {
 }
 const initDeadline = Number(values['init-deadline']);
 if (!(Number.isFinite(initDeadline) && initDeadline >= 0)) fail(`invalid --init-deadline: ${values['init-deadline']} (seconds, 0 = none)`);
+const maxOutboxBytes = wholeNumber('max-outbox-kib', 64) * 1024;
 const admission = {
   maxConnections: wholeNumber('max-connections', 1),
   maxPerAddress: wholeNumber('max-connections-per-address', 1),
@@ -139,6 +144,7 @@ const server = await startServer({
   relay: await relayProvider(log),
   resumeGraceMs: resumeGrace * 1000,
   admission,
+  maxOutboxBytes,
   ...(turn ? { turn } : {}),
   ...(rate === undefined ? {} : { rateLimit: { perSecond: rate, burst: 4 * rate } }),
 }).catch((error: unknown) => {

@@ -14,6 +14,8 @@ const MAX_BACKLOG = 256;
 export const MAX_REPLAY_BYTES = 64 * 1024;
 /** ...and while the seat is held (lobby events, signals sent meanwhile). Past it the seat cannot be resumed. */
 export const MAX_MISSED_BYTES = 1024 * 1024;
+/** Bytes the server holds for a client that does not read them before it closes that client (default). */
+export const DEFAULT_MAX_OUTBOX_BYTES = 1024 * 1024;
 
 export class Player {
   user: User | null = null;
@@ -33,14 +35,32 @@ export class Player {
   private away = false;
   /** The server closed this connection on purpose (violation, shutdown): no seat is held. */
   closedByServer = false;
+  /** Why the server cut this connection without a close handshake (a reader too slow), for the log. */
+  cutBecause: string | null = null;
 
   constructor(
     public socket: WebSocket,
     readonly game: string,
     readonly limiter: RateLimiter,
     public address: string,
+    /** Unsent bytes held for this client before it is cut (outbox.ts). */
+    private readonly maxOutboxBytes = DEFAULT_MAX_OUTBOX_BYTES,
   ) {
-    this.outbox = new Outbox(socket);
+    this.outbox = this.outboxFor(socket);
+  }
+
+  /**
+   * A client that does not read what it is sent is cut once `maxOutboxBytes` wait: its memory is
+   * bounded. No close handshake (a close frame would wait behind what it does not read), and no seat
+   * held: what was lost cannot be replayed faithfully.
+   */
+  private outboxFor(socket: WebSocket): Outbox {
+    return new Outbox(socket, this.maxOutboxBytes, (bytes) => {
+      if (this.socket !== socket || this.closedByServer) return;
+      this.closedByServer = true;
+      this.cutBecause = `too slow: ${bytes} bytes unread (limit ${this.maxOutboxBytes})`;
+      socket.terminate();
+    });
   }
 
   /** The connection dropped and the seat is held: what is sent from now on waits for a resume. */
@@ -61,7 +81,7 @@ export class Player {
   attach(socket: WebSocket, address: string, opening: string, missed: string[]): void {
     this.socket = socket;
     this.address = address;
-    this.outbox = new Outbox(socket);
+    this.outbox = this.outboxFor(socket);
     this.alive = true;
     this.closedByServer = false;
     this.away = false;

@@ -42,6 +42,8 @@ export interface ServerOptions {
   nodeId?: string;
   /** Connection caps (total, per address) and the INIT deadline (admission.ts). */
   admission?: Partial<AdmissionOptions>;
+  /** Unsent bytes held for one client that does not read before it is cut (default 1 MiB). */
+  maxOutboxBytes?: number;
 }
 
 /** Closes by which a client leaves on purpose (normal, going away, a close frame without a code): its seat is released at once. */
@@ -223,6 +225,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     // A connection a RESUME replaced: the player lives on, on its new one.
     if (player.socket !== this) return;
     players.delete(player);
+    if (player.cutBecause) log('warn', 'player.cut', { game: player.game, player: player.id, address: player.address, why: player.cutBecause });
     // Only a drop holds the seat: not a goodbye from the client, nor a close of ours (violation, shutdown).
     if (player.user && seats.enabled && !player.closedByServer && !DELIBERATE_CLOSE.has(code)) {
       player.detach();
@@ -245,7 +248,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   }
 
   function accept(ws: WebSocket, game: string, address: string): void {
-    const player = new Player(ws, game, new RateLimiter(rate), address);
+    const player = new Player(ws, game, new RateLimiter(rate), address, options.maxOutboxBytes);
     (ws as SocketWithPlayer)[PLAYER] = player;
     (ws as SocketWithPlayer)[ADDRESS] = address;
     admission.opened(address);
