@@ -34,7 +34,7 @@ describe('a client that never reads', () => {
     try {
       const slow = await join('slow');
       await slow.request('CREATE_LOBBY', { name: 'room', max_players: -1, password: '', locked: false, enable_relay: false }, 'CREATE_ACK');
-      const senders = [];
+      const senders: (RawClient & { id: string })[] = [];
       for (let i = 0; i < SENDERS; i += 1) {
         const sender = await join(`sender${i}`);
         await sender.request('JOIN_LOBBY', { name: 'room', password: '' }, 'JOIN_ACK');
