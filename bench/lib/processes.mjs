@@ -47,6 +47,8 @@ export async function startCl5() {
       'warn',
       '--rate-limit',
       '10000000',
+      '--rate-limit-per-address',
+      '100000000',
       // Every load generator connects from 127.0.0.1: the per-address cap would refuse them.
       '--max-connections-per-address',
       '1000000',

@@ -1,4 +1,5 @@
 // What every handler needs: the store, this node's connections, the log, and the optional pluggable services.
+import type { AddressBudgets } from './address-budget.js';
 import type { Logger } from './log.js';
 import type { Tallies } from './metrics.js';
 import type { Player } from './player.js';
@@ -51,6 +52,8 @@ export interface RelayProvider {
 
 export interface ServerContext {
   store: LobbyStore;
+  /** The packet budget of each remote address, shared by its connections (address-budget.ts). */
+  addressBudgets: AddressBudgets;
   /** This node's players by instance id, connected or with a held seat: where packets are delivered. */
   players: Map<string, Player>;
   /** The relay peers running on this node, by lobbyKey(). */

@@ -36,7 +36,8 @@ export const VIOLATION_POLICY = 1008;
 export function dispatch(ctx: ServerContext, player: Player, data: Buffer, isBinary: boolean): void {
   // Frames still buffered after we started closing (violation, shutdown) are not acted upon.
   if (!player.open) return;
-  const verdict = player.limiter.take();
+  let verdict = player.limiter.take();
+  if (verdict === 'ok' && !ctx.addressBudgets.take(player.address)) verdict = player.limiter.strike();
   if (verdict === 'violation') {
     ctx.tally.rejected.violation += 1;
     ctx.log('warn', 'violation.rate', { player: player.id, address: player.address });

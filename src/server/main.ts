@@ -13,6 +13,7 @@ const options = {
   port: { type: 'string', default: process.env.CL5_PORT || '3000' },
   'allowed-origins': { type: 'string', default: process.env.CL5_ALLOWED_ORIGINS || '' },
   'rate-limit': { type: 'string', default: process.env.CL5_RATE_LIMIT || '' },
+  'rate-limit-per-address': { type: 'string', default: process.env.CL5_RATE_LIMIT_PER_ADDRESS || '' },
   'log-level': { type: 'string', default: process.env.CL5_LOG_LEVEL || 'info' },
   'resume-grace': { type: 'string', default: process.env.CL5_RESUME_GRACE || '30' },
   'turn-url': { type: 'string', default: process.env.CL5_TURN_URL || '' },
@@ -43,6 +44,9 @@ if (values.help) {
   --port PORT               listen port (env CL5_PORT, default 3000)
   --allowed-origins A,B     browser origins allowed to connect (env CL5_ALLOWED_ORIGINS, default any)
   --rate-limit N            packets per second per connection, bursts of 4N (env CL5_RATE_LIMIT, default 50)
+  --rate-limit-per-address N
+                            ...shared by all connections from one address, bursts of 4N
+                            (env CL5_RATE_LIMIT_PER_ADDRESS, default 10 × --rate-limit)
   --log-level LEVEL         info, warn or error (env CL5_LOG_LEVEL, default info)
   --resume-grace SECONDS    how long a dropped player's seat is held for it to resume (env CL5_RESUME_GRACE, default 30; 0 = off)
   --turn-url U1,U2          turn:/turns: URLs of a TURN server (coturn) whose short-lived credentials each
@@ -97,6 +101,7 @@ function wholeNumber(flag: string, min: number): number {
 }
 const initDeadline = Number(values['init-deadline']);
 if (!(Number.isFinite(initDeadline) && initDeadline >= 0)) fail(`invalid --init-deadline: ${values['init-deadline']} (seconds, 0 = none)`);
+const addressRate = values['rate-limit-per-address'] === '' ? undefined : wholeNumber('rate-limit-per-address', 1);
 const maxOutboxBytes = wholeNumber('max-outbox-kib', 64) * 1024;
 const admission = {
   maxConnections: wholeNumber('max-connections', 1),
@@ -147,6 +152,7 @@ const server = await startServer({
   maxOutboxBytes,
   ...(turn ? { turn } : {}),
   ...(rate === undefined ? {} : { rateLimit: { perSecond: rate, burst: 4 * rate } }),
+  ...(addressRate === undefined ? {} : { addressRateLimit: { perSecond: addressRate, burst: 4 * addressRate } }),
 }).catch((error: unknown) => {
   // EADDRINUSE and friends: one clear line, not a stack trace.
   console.error(`cannot listen on ${values.host}:${port}: ${error instanceof Error ? error.message : String(error)}`);

@@ -8,6 +8,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { MAX_FRAME_BYTES, RATE_BURST, RATE_PER_SECOND, RATE_STRIKES_BEFORE_VIOLATION, UGI_MAX } from '../protocol/index.js';
 import { Admission, CLOSE_TRY_LATER, DEFAULT_ADMISSION, type AdmissionOptions } from './admission.js';
 import type { RelayProvider, ServerContext, TokenVerifier } from './context.js';
+import { AddressBudgets } from './address-budget.js';
 import { dispatch } from './dispatch.js';
 import { httpHandler } from './http.js';
 import { jsonLogger, type Logger } from './log.js';
@@ -29,6 +30,8 @@ export interface ServerOptions {
   /** The built extension served at /cloudlink5.js. */
   extensionFile?: string;
   rateLimit?: Partial<RateLimitOptions>;
+  /** The budget all connections from one address share (default: 10 connections' worth of rateLimit). */
+  addressRateLimit?: Partial<Pick<RateLimitOptions, 'perSecond' | 'burst'>>;
   pingIntervalMs?: number;
   logger?: Logger;
   tokenVerifier?: TokenVerifier;
@@ -45,6 +48,9 @@ export interface ServerOptions {
   /** Unsent bytes held for one client that does not read before it is cut (default 1 MiB). */
   maxOutboxBytes?: number;
 }
+
+/** How many connections' worth of packets one address may send by default (players behind one NAT share it). */
+const ADDRESS_SHARE = 10;
 
 /** Closes by which a client leaves on purpose (normal, going away, a close frame without a code): its seat is released at once. */
 const DELIBERATE_CLOSE = new Set([1000, 1001, 1005]);
@@ -149,8 +155,21 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     relayPeers: () => relays.size,
     relayLinks: () => options.relay?.links?.() ?? 0,
   });
+  const rate: RateLimitOptions = {
+    perSecond: RATE_PER_SECOND,
+    burst: RATE_BURST,
+    strikesBeforeViolation: RATE_STRIKES_BEFORE_VIOLATION,
+    ...options.rateLimit,
+  };
+  const addressBudgets = new AddressBudgets({
+    ...rate,
+    perSecond: ADDRESS_SHARE * rate.perSecond,
+    burst: ADDRESS_SHARE * rate.burst,
+    ...options.addressRateLimit,
+  });
   const ctx: ServerContext = {
     store,
+    addressBudgets,
     players: byId,
     relays,
     log,
@@ -160,12 +179,6 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     tokenVerifier: options.tokenVerifier,
     relay: options.relay,
     turn: options.turn,
-  };
-  const rate: RateLimitOptions = {
-    perSecond: RATE_PER_SECOND,
-    burst: RATE_BURST,
-    strikesBeforeViolation: RATE_STRIKES_BEFORE_VIOLATION,
-    ...options.rateLimit,
   };
   const allowed = new Set(options.allowedOrigins ?? []);
   let closing: Promise<void> | null = null;
@@ -292,6 +305,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       closing ??= (async () => {
         clearInterval(pinger);
         admission.stop();
+        addressBudgets.stop();
         seats.clear();
         // Every socket is told (1001) and its close handshake awaited, so the frames are flushed
         // before a CLI caller exits; sockets that do not answer promptly are cut.

@@ -54,6 +54,7 @@ export async function bundleServer(): Promise<ServerBundle> {
           CL5_MAX_CONNECTIONS_PER_ADDRESS: '',
           CL5_INIT_DEADLINE: '',
           CL5_MAX_OUTBOX_KIB: '',
+          CL5_RATE_LIMIT_PER_ADDRESS: '',
           ...env,
         },
         stdio: ['ignore', 'pipe', 'pipe'],

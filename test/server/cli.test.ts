@@ -119,6 +119,7 @@ describe('CLI', () => {
       [['--max-connections', '0'], 'invalid --max-connections: 0'],
       [['--max-connections-per-address', 'many'], 'invalid --max-connections-per-address'],
       [['--init-deadline=-1'], 'invalid --init-deadline: -1'],
+      [['--rate-limit-per-address', '0'], 'invalid --rate-limit-per-address: 0'],
     ] as const) {
       const bad = run(['--port', '0', ...args]);
       expect(await bounded(bad.exited, 5000, 'exit')).toBe(2);

@@ -153,6 +153,30 @@ describe('malformed input', () => {
   });
 });
 
+describe('the budget of an address', () => {
+  it('is shared by all connections from one address, and a new connection does not refill it', async () => {
+    // Each connection alone may send 20 at once; the address, all of them together, 40.
+    await serve({ rateLimit: { perSecond: 5, burst: 20, strikesBeforeViolation: 1000 }, addressRateLimit: { perSecond: 5, burst: 40 } });
+    const flooders = [await player('a'), await player('b'), await player('c'), await player('d')];
+    for (const flooder of flooders) for (let i = 0; i < 20; i += 1) flooder.send({ opcode: 'KEEPALIVE' });
+    let acks = 0;
+    for (const flooder of flooders) {
+      await flooder.until(() => flooder.received.length >= 20, 'an answer to each KEEPALIVE');
+      acks += flooder.received.filter((p) => p.opcode === 'KEEPALIVE_ACK').length;
+      expect(flooder.received.filter((p) => p.opcode !== 'KEEPALIVE_ACK').every((p) => p.payload === 'rate limited: slow down')).toBe(true);
+    }
+    // 40 less the 4 INITs, plus what refilled meanwhile (5/s): far below the 80 the connections alone allow.
+    expect(acks).toBeGreaterThanOrEqual(36);
+    expect(acks).toBeLessThan(50);
+    // A fresh connection from the same address starts with the address's spent budget.
+    const fresh = await RawClient.open(server!.wsUrl);
+    clients.push(fresh);
+    for (let i = 0; i < 20; i += 1) fresh.send({ opcode: 'KEEPALIVE' });
+    await fresh.until(() => fresh.received.length >= 20, 'an answer to each KEEPALIVE');
+    expect(fresh.received.filter((p) => p.payload === 'rate limited: slow down').length).toBeGreaterThan(10);
+  });
+});
+
 describe('limits on binary frames', () => {
   it('counts binary frames against the rate limit and the size limit too', async () => {
     await serve({ rateLimit: { perSecond: 1, burst: 5, strikesBeforeViolation: 5 } });
