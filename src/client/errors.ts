@@ -116,5 +116,7 @@ const SERVER_CODES: Record<string, ErrorCode> = {
  */
 export function serverCode(text: string): ErrorCode {
   if (Object.hasOwn(SERVER_CODES, text)) return SERVER_CODES[text]!;
+  // "too many wrong passwords: try again in 3 s"
+  if (text.startsWith(Warning.passwordAttempts)) return 'rate-limited';
   return text.startsWith('payload') || text.startsWith('packet') ? 'invalid' : 'refused';
 }

@@ -186,4 +186,6 @@ export const Warning = {
   voiceNotRelayed: 'voice is not relayed: calls need a direct link between the two players',
   sessionExpired: 'session expired: no seat is held for this token',
   relayUnavailable: 'relay not available on this server',
+  passwordAttempts: 'too many wrong passwords',
+  passwordGuessed: 'many wrong passwords were tried for your lobby in the last minute: joins with a password are slowed down',
 } as const;

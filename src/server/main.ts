@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { jsonLogger, type Logger } from './log.js';
 import { DEFAULT_ADMISSION } from './admission.js';
+import { DEFAULT_PASSWORD_GUARD } from './password-guard.js';
 import { DEFAULT_MAX_OUTBOX_BYTES } from './player.js';
 import { webRtcRelay } from './relay/relay-provider.js';
 import { startServer } from './server.js';
@@ -25,6 +26,14 @@ const options = {
     default: process.env.CL5_MAX_CONNECTIONS_PER_ADDRESS || String(DEFAULT_ADMISSION.maxPerAddress),
   },
   'init-deadline': { type: 'string', default: process.env.CL5_INIT_DEADLINE || String(DEFAULT_ADMISSION.initDeadlineMs / 1000) },
+  'password-guesses-per-lobby': {
+    type: 'string',
+    default: process.env.CL5_PASSWORD_GUESSES_PER_LOBBY || String(DEFAULT_PASSWORD_GUARD.perLobby),
+  },
+  'password-guesses-per-address': {
+    type: 'string',
+    default: process.env.CL5_PASSWORD_GUESSES_PER_ADDRESS || String(DEFAULT_PASSWORD_GUARD.perAddress),
+  },
   'max-outbox-kib': { type: 'string', default: process.env.CL5_MAX_OUTBOX_KIB || String(DEFAULT_MAX_OUTBOX_BYTES / 1024) },
   help: { type: 'boolean', default: false },
 } as const;
@@ -57,6 +66,11 @@ if (values.help) {
   --max-connections-per-address N
                             ...from one address (env CL5_MAX_CONNECTIONS_PER_ADDRESS, default ${DEFAULT_ADMISSION.maxPerAddress})
   --init-deadline SECONDS   a connection that has not sent INIT by then is closed (env CL5_INIT_DEADLINE, default ${DEFAULT_ADMISSION.initDeadlineMs / 1000}; 0 = none)
+  --password-guesses-per-lobby N
+                            wrong lobby passwords one lobby takes per minute; more wait before they are checked
+                            (env CL5_PASSWORD_GUESSES_PER_LOBBY, default ${DEFAULT_PASSWORD_GUARD.perLobby})
+  --password-guesses-per-address N
+                            ...one address may try per minute (env CL5_PASSWORD_GUESSES_PER_ADDRESS, default ${DEFAULT_PASSWORD_GUARD.perAddress})
   --max-outbox-kib KIB      unsent data held for one client that does not read, before it is cut
                             (env CL5_MAX_OUTBOX_KIB, default ${DEFAULT_MAX_OUTBOX_BYTES / 1024})`);
   process.exit(0);
@@ -102,6 +116,10 @@ function wholeNumber(flag: string, min: number): number {
 const initDeadline = Number(values['init-deadline']);
 if (!(Number.isFinite(initDeadline) && initDeadline >= 0)) fail(`invalid --init-deadline: ${values['init-deadline']} (seconds, 0 = none)`);
 const addressRate = values['rate-limit-per-address'] === '' ? undefined : wholeNumber('rate-limit-per-address', 1);
+const passwordGuard = {
+  perLobby: wholeNumber('password-guesses-per-lobby', 1),
+  perAddress: wholeNumber('password-guesses-per-address', 1),
+};
 const maxOutboxBytes = wholeNumber('max-outbox-kib', 64) * 1024;
 const admission = {
   maxConnections: wholeNumber('max-connections', 1),
@@ -150,6 +168,7 @@ const server = await startServer({
   resumeGraceMs: resumeGrace * 1000,
   admission,
   maxOutboxBytes,
+  passwordGuard,
   ...(turn ? { turn } : {}),
   ...(rate === undefined ? {} : { rateLimit: { perSecond: rate, burst: 4 * rate } }),
   ...(addressRate === undefined ? {} : { addressRateLimit: { perSecond: addressRate, burst: 4 * addressRate } }),

@@ -15,6 +15,7 @@ import { jsonLogger, type Logger } from './log.js';
 import { leaveLobby } from './membership.js';
 import { defaultNodeId, serverMetrics, type ServerMetrics } from './metrics.js';
 import { MemoryStore } from './memory-store.js';
+import { DEFAULT_PASSWORD_GUARD, PasswordGuard, type PasswordGuardOptions } from './password-guard.js';
 import { Player } from './player.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { Seats } from './seats.js';
@@ -45,6 +46,8 @@ export interface ServerOptions {
   nodeId?: string;
   /** Connection caps (total, per address) and the INIT deadline (admission.ts). */
   admission?: Partial<AdmissionOptions>;
+  /** Wrong lobby passwords allowed per minute, per lobby and per address (password-guard.ts). */
+  passwordGuard?: Partial<PasswordGuardOptions>;
   /** Unsent bytes held for one client that does not read before it is cut (default 1 MiB). */
   maxOutboxBytes?: number;
 }
@@ -167,9 +170,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     burst: ADDRESS_SHARE * rate.burst,
     ...options.addressRateLimit,
   });
+  const passwordGuard = new PasswordGuard({ ...DEFAULT_PASSWORD_GUARD, ...options.passwordGuard });
   const ctx: ServerContext = {
     store,
     addressBudgets,
+    passwordGuard,
     players: byId,
     relays,
     log,
@@ -306,6 +311,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         clearInterval(pinger);
         admission.stop();
         addressBudgets.stop();
+        passwordGuard.stop();
         seats.clear();
         // Every socket is told (1001) and its close handshake awaited, so the frames are flushed
         // before a CLI caller exits; sockets that do not answer promptly are cut.
