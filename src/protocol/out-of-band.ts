@@ -1,8 +1,9 @@
 // Out-of-band opcodes (client ↔ signaling server), protocol.md §2: one payload validator per opcode.
 import * as L from './limits.js';
+import { username } from './username.js';
 import { array, boolean, either, integer, json, literal, none, object, optional, ProtocolError, string, type Check, type Infer } from './schema.js';
 
-export const username = string({ min: 1, max: L.USERNAME_MAX, printable: true });
+export { username };
 export const lobbyName = string({ min: 1, max: L.LOBBY_NAME_MAX, printable: true });
 export const password = string({ max: L.PASSWORD_MAX });
 export const instanceId = string({ min: 1, max: L.INSTANCE_ID_MAX, printable: true });
