@@ -1,6 +1,7 @@
 // Two usernames that look the same are the same name: NFKC form, no invisible format characters.
 import { describe, expect, it } from 'vitest';
 import { ProtocolError, username } from '../../src/protocol/index.js';
+import { usernameSkeleton } from '../../src/protocol/username.js';
 
 const refusal = (value: string): string => {
   try {
@@ -36,5 +37,24 @@ describe('usernames', () => {
 
   it('check the length after normalising', () => {
     expect(refusal('㍿'.repeat(20))).toBe('username must be 1–64 characters long');
+  });
+
+  it('share a skeleton when they only differ by look-alike letters, and only then', () => {
+    const same = [
+      ['paypal', 'p\u0430ypal'], // Cyrillic а
+      ['paypal', 'paypa1'],
+      ['Scratch', '\u0405cratch'], // Cyrillic Ѕ
+      ['lan', 'Ian'],
+      ['modem', 'modern'],
+      ['OOO', '\u039f0O'], // Greek Ο, zero
+    ];
+    for (const [a, b] of same) expect(usernameSkeleton(b!), `${a} / ${b}`).toBe(usernameSkeleton(a!));
+    const different = [
+      ['ann', 'Ann'],
+      ['ann', '\u00e1nn'],
+      ['Jose', 'Jos\u00e9'],
+      ['ann', 'anna'],
+    ];
+    for (const [a, b] of different) expect(usernameSkeleton(b!), `${a} / ${b}`).not.toBe(usernameSkeleton(a!));
   });
 });
