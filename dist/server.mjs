@@ -5,8 +5,164 @@ import { parseArgs } from "node:util";
 var jsonLogger = (write = (line) => process.stdout.write(`${line}
 `)) => (level, event, fields = {}) => write(JSON.stringify({ time: (/* @__PURE__ */ new Date()).toISOString(), level, event, ...fields }));
 
-// src/server/relay/relay-provider.ts
-import { randomUUID } from "node:crypto";
+// src/server/admission.ts
+var DEFAULT_ADMISSION = { maxConnections: 2e4, maxPerAddress: 256, initDeadlineMs: 1e4 };
+var CLOSE_TRY_LATER = 1013;
+var CLOSE_NO_INIT = 1008;
+var Admission = class {
+  constructor(options2) {
+    this.options = options2;
+    const deadline = options2.initDeadlineMs;
+    if (deadline > 0) this.sweeper = setInterval(() => this.sweep(Date.now()), Math.max(10, deadline / 4)).unref();
+  }
+  options;
+  perAddress = /* @__PURE__ */ new Map();
+  total = 0;
+  /** Connections not yet identified, with when they opened. */
+  waiting = /* @__PURE__ */ new Map();
+  sweeper;
+  /** Null when one more connection from `address` may open, else the reason it may not. */
+  refusal(address) {
+    if (this.total >= this.options.maxConnections) return `server full (limit ${this.options.maxConnections} connections)`;
+    if ((this.perAddress.get(address) ?? 0) >= this.options.maxPerAddress) {
+      return `too many connections from your address (limit ${this.options.maxPerAddress})`;
+    }
+    return null;
+  }
+  opened(address) {
+    this.total += 1;
+    this.perAddress.set(address, (this.perAddress.get(address) ?? 0) + 1);
+  }
+  closed(address) {
+    this.total -= 1;
+    const left = (this.perAddress.get(address) ?? 1) - 1;
+    if (left > 0) this.perAddress.set(address, left);
+    else this.perAddress.delete(address);
+  }
+  /** Starts the INIT deadline of a new connection. */
+  expectInit(connection) {
+    if (this.sweeper) this.waiting.set(connection, Date.now());
+  }
+  /** The connection identified itself another way (a RESUME handed its socket to a held seat). */
+  identified(connection) {
+    this.waiting.delete(connection);
+  }
+  get connections() {
+    return this.total;
+  }
+  stop() {
+    clearInterval(this.sweeper);
+    this.waiting.clear();
+  }
+  sweep(now) {
+    const seconds = this.options.initDeadlineMs / 1e3;
+    for (const [connection, since] of this.waiting) {
+      if (connection.user || !connection.open) this.waiting.delete(connection);
+      else if (now - since >= this.options.initDeadlineMs) {
+        this.waiting.delete(connection);
+        connection.violation(`no INIT within ${seconds} s`, CLOSE_NO_INIT);
+      }
+    }
+  }
+};
+
+// src/server/password-guard.ts
+var DEFAULT_PASSWORD_GUARD = { perLobby: 30, perAddress: 10 };
+var MINUTE = 6e4;
+var FailureBuckets = class {
+  constructor(size) {
+    this.size = size;
+  }
+  size;
+  buckets = /* @__PURE__ */ new Map();
+  level(key, now) {
+    const bucket = this.buckets.get(key);
+    if (!bucket) return this.size;
+    return Math.min(this.size, bucket.tokens + (now - bucket.at) / MINUTE * this.size);
+  }
+  /** Milliseconds until one failure is allowed again (0: now). */
+  waitMs(key, now) {
+    const tokens = this.level(key, now);
+    return tokens >= 1 ? 0 : Math.ceil((1 - tokens) / this.size * MINUTE);
+  }
+  /** Spends one; returns what is left. */
+  spend(key, now) {
+    const tokens = this.level(key, now) - 1;
+    this.buckets.set(key, { tokens, at: now });
+    return tokens;
+  }
+  /** Forgets buckets that are full again. */
+  sweep(now) {
+    for (const key of this.buckets.keys()) if (this.level(key, now) >= this.size) this.buckets.delete(key);
+  }
+};
+var PasswordGuard = class {
+  constructor(options2, now = Date.now) {
+    this.now = now;
+    this.lobbies = new FailureBuckets(options2.perLobby);
+    this.addresses = new FailureBuckets(options2.perAddress);
+    this.sweeper = setInterval(() => {
+      this.lobbies.sweep(this.now());
+      this.addresses.sweep(this.now());
+      for (const [lobby, at] of this.told) if (this.now() - at >= MINUTE) this.told.delete(lobby);
+    }, MINUTE).unref();
+  }
+  now;
+  lobbies;
+  addresses;
+  sweeper;
+  /** When each lobby's host was last told of a guessing burst. */
+  told = /* @__PURE__ */ new Map();
+  /** Milliseconds before a password for `lobby` from `address` may be checked (0: now). */
+  waitMs(lobby, address) {
+    const now = this.now();
+    return Math.max(this.lobbies.waitMs(lobby, now), this.addresses.waitMs(address, now));
+  }
+  /** A wrong password was tried. True when the lobby's budget ran out and its host was not told this last minute. */
+  failed(lobby, address) {
+    const now = this.now();
+    this.addresses.spend(address, now);
+    if (this.lobbies.spend(lobby, now) >= 1) return false;
+    if (now - (this.told.get(lobby) ?? -Infinity) < MINUTE) return false;
+    this.told.set(lobby, now);
+    return true;
+  }
+  stop() {
+    clearInterval(this.sweeper);
+  }
+};
+
+// src/protocol/limits.ts
+var MAX_FRAME_BYTES = 64 * 1024;
+var MAX_IN_BAND_BYTES = 240 * 1024;
+var MAX_JSON_DEPTH = 32;
+var USERNAME_MAX = 64;
+var LOBBY_NAME_MAX = 64;
+var PASSWORD_MAX = 128;
+var TOKEN_MAX = 4096;
+var RESUME_TOKEN_MAX = 128;
+var PUBKEY_MAX = 512;
+var LISTENER_MAX = 128;
+var INSTANCE_ID_MAX = 64;
+var UGI_MAX = 128;
+var ICE_SERVERS_MAX = 8;
+var ICE_URL_MAX = 512;
+var ICE_CREDENTIAL_MAX = 512;
+var MAX_PLAYERS_LIMIT = 1e3;
+var METADATA_KEYS_MAX = 16;
+var METADATA_KEY_MAX = 32;
+var METADATA_VALUE_MAX = 128;
+var METADATA_BYTES_MAX = 1024;
+var METADATA_NUMBER_DIGITS = 14;
+var CHANNEL_LABEL_MAX = 64;
+var FIRST_CHANNEL_ID = 16;
+var LAST_CHANNEL_ID = 1023;
+var NETWORK_ID_MAX = 256;
+var LIST_ITEMS_MAX = 2e5;
+var BATCH_MAX = 1e4;
+var RATE_PER_SECOND = 50;
+var RATE_BURST = 200;
+var RATE_STRIKES_BEFORE_VIOLATION = 100;
 
 // src/protocol/schema.ts
 var ProtocolError = class extends Error {
@@ -19,20 +175,32 @@ var fail = (path3, expected) => {
   throw new ProtocolError(`${path3} must be ${expected}`);
 };
 var NON_PRINTABLE = /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-var string = ({ min = 0, max, printable = false }) => (value, path3) => {
+var string = ({ min = 0, max, printable: printable2 = false }) => (value, path3) => {
   if (typeof value !== "string") return fail(path3, "a string");
   const units = value.length;
   if (units > max || units < 2 * min) {
     const length = [...value].length;
     if (length < min || length > max) return fail(path3, `${min}–${max} characters long`);
   }
-  if (printable && NON_PRINTABLE.test(value)) return fail(path3, "printable text");
+  if (printable2 && NON_PRINTABLE.test(value)) return fail(path3, "printable text");
   return value;
 };
 var integer = (min, max) => (value, path3) => typeof value === "number" && Number.isInteger(value) && value >= min && value <= max ? value : fail(path3, `an integer from ${min} to ${max}`);
 var boolean = (value, path3) => typeof value === "boolean" ? value : fail(path3, "true or false");
 var literal = (...options2) => (value, path3) => options2.includes(value) ? value : fail(path3, `one of ${options2.map((o) => JSON.stringify(o)).join(", ")}`);
-var json = (value) => value;
+function nestedDeeper(value, levels) {
+  if (levels === 0) return true;
+  if (Array.isArray(value)) {
+    for (const item of value) if (typeof item === "object" && item !== null && nestedDeeper(item, levels - 1)) return true;
+    return false;
+  }
+  for (const key in value) {
+    const item = value[key];
+    if (typeof item === "object" && item !== null && nestedDeeper(item, levels - 1)) return true;
+  }
+  return false;
+}
+var json = (value, path3) => typeof value === "object" && value !== null && nestedDeeper(value, MAX_JSON_DEPTH) ? fail(path3, `JSON nested at most ${MAX_JSON_DEPTH} levels deep`) : value;
 var none = (value, path3) => value === void 0 || value === null ? void 0 : fail(path3, "empty");
 var scratchValue = (value, path3) => typeof value === "string" || typeof value === "boolean" || typeof value === "number" && Number.isFinite(value) ? value : fail(path3, "a string, number or boolean");
 var array = (item, maxItems) => (value, path3) => {
@@ -83,39 +251,92 @@ var hasOwn = (object2, key) => (
   Object.prototype.hasOwnProperty.call(object2, key)
 );
 
-// src/protocol/limits.ts
-var MAX_FRAME_BYTES = 64 * 1024;
-var MAX_IN_BAND_BYTES = 240 * 1024;
-var USERNAME_MAX = 64;
-var LOBBY_NAME_MAX = 64;
-var PASSWORD_MAX = 128;
-var TOKEN_MAX = 4096;
-var RESUME_TOKEN_MAX = 128;
-var PUBKEY_MAX = 512;
-var LISTENER_MAX = 128;
-var INSTANCE_ID_MAX = 64;
-var UGI_MAX = 128;
-var ICE_SERVERS_MAX = 8;
-var ICE_URL_MAX = 512;
-var ICE_CREDENTIAL_MAX = 512;
-var MAX_PLAYERS_LIMIT = 1e3;
-var METADATA_KEYS_MAX = 16;
-var METADATA_KEY_MAX = 32;
-var METADATA_VALUE_MAX = 128;
-var METADATA_BYTES_MAX = 1024;
-var METADATA_NUMBER_DIGITS = 14;
-var CHANNEL_LABEL_MAX = 64;
-var FIRST_CHANNEL_ID = 16;
-var LAST_CHANNEL_ID = 1023;
-var NETWORK_ID_MAX = 256;
-var LIST_ITEMS_MAX = 2e5;
-var BATCH_MAX = 1e4;
-var RATE_PER_SECOND = 50;
-var RATE_BURST = 200;
-var RATE_STRIKES_BEFORE_VIOLATION = 100;
+// src/protocol/username.ts
+var printable = string({ min: 1, max: USERNAME_MAX, printable: true });
+var INVISIBLE = new RegExp("(?!(?<=\\p{Extended_Pictographic}[\\uFE0F\\u{1F3FB}-\\u{1F3FF}]?)\\u200D)\\p{Cf}", "u");
+var username = (value, path3) => {
+  const name = printable(value, path3).normalize("NFKC");
+  const invisible = INVISIBLE.exec(name);
+  if (invisible) {
+    const code = invisible[0].codePointAt(0).toString(16).toUpperCase().padStart(4, "0");
+    throw new ProtocolError(`${path3} must not contain invisible formatting characters (U+${code})`);
+  }
+  return printable(name, path3);
+};
+var LOOK_ALIKES = {
+  // Cyrillic
+  а: "a",
+  е: "e",
+  о: "o",
+  р: "p",
+  с: "c",
+  у: "y",
+  х: "x",
+  ѕ: "s",
+  і: "l",
+  ј: "j",
+  һ: "h",
+  "ԁ": "d",
+  "ԛ": "q",
+  "ԝ": "w",
+  "ӏ": "l",
+  ү: "y",
+  А: "A",
+  В: "B",
+  Е: "E",
+  К: "K",
+  М: "M",
+  Н: "H",
+  О: "O",
+  Р: "P",
+  С: "C",
+  Т: "T",
+  Х: "X",
+  У: "Y",
+  І: "l",
+  Ј: "J",
+  Ѕ: "S",
+  "Ԛ": "Q",
+  "Ԝ": "W",
+  Ӏ: "l",
+  // Greek
+  Α: "A",
+  Β: "B",
+  Ε: "E",
+  Ζ: "Z",
+  Η: "H",
+  Ι: "l",
+  Κ: "K",
+  Μ: "M",
+  Ν: "N",
+  Ο: "O",
+  Ρ: "P",
+  Τ: "T",
+  Υ: "Y",
+  Χ: "X",
+  ο: "o",
+  ν: "v",
+  ι: "i",
+  κ: "k",
+  ρ: "p",
+  α: "a",
+  γ: "y",
+  υ: "u",
+  // Latin among itself
+  "0": "O",
+  "1": "l",
+  I: "l",
+  "|": "l",
+  ı: "i",
+  ɡ: "g",
+  ɑ: "a"
+};
+var LOOK_ALIKE = new RegExp(
+  `[${Object.keys(LOOK_ALIKES).join("").replace(/[\]\\^-]/g, "\\$&")}]`,
+  "gu"
+);
 
 // src/protocol/out-of-band.ts
-var username = string({ min: 1, max: USERNAME_MAX, printable: true });
 var lobbyName = string({ min: 1, max: LOBBY_NAME_MAX, printable: true });
 var password = string({ max: PASSWORD_MAX });
 var instanceId = string({ min: 1, max: INSTANCE_ID_MAX, printable: true });
@@ -309,7 +530,9 @@ var Warning = {
   relayUnavailable: "relay not available on this server",
   initNeedsIdentity: "INIT needs a username, a token or a credential",
   invalidToken: "invalid token",
-  tokenNotChecked: "token not checked: this server has no token verifier (--token-verifier), so you play under a guest name"
+  tokenNotChecked: "token not checked: this server has no token verifier (--token-verifier), so you play under a guest name",
+  passwordAttempts: "too many wrong passwords",
+  passwordGuessed: "many wrong passwords were tried for your lobby in the last minute: joins with a password are slowed down"
 };
 
 // src/protocol/in-band.ts
@@ -549,6 +772,311 @@ function encodePeerMessage(packets) {
 
 // src/protocol/version.ts
 var VERSION = "0.1.0";
+
+// src/server/outbox.ts
+var Outbox = class {
+  /**
+   * `overflow` is called once the socket holds more than `limit` unsent bytes: the reader is too slow
+   * (or does not read at all), and the caller closes it rather than buffer without bound.
+   */
+  constructor(socket, limit = Infinity, overflow = () => {
+  }) {
+    this.socket = socket;
+    this.limit = limit;
+    this.overflow = overflow;
+  }
+  socket;
+  limit;
+  overflow;
+  texts = [];
+  /** Queues one text frame; it leaves with the others at the end of this turn. */
+  push(text) {
+    if (this.texts.push(text) === 1) schedule(this);
+  }
+  /** Writes what is queued, now (before a close frame, for instance). Dropped if the socket is no longer open. */
+  flush() {
+    const texts = this.texts;
+    if (texts.length === 0) return;
+    this.texts = [];
+    const raw = this.socket._socket;
+    if (this.socket.readyState !== this.socket.OPEN || !raw) return;
+    raw.write(frames(texts));
+    if (raw.writableLength > this.limit) this.overflow(raw.writableLength);
+  }
+};
+var due = [];
+function schedule(outbox) {
+  if (due.push(outbox) === 1) process.nextTick(flushDue);
+}
+function flushDue() {
+  const now = due;
+  due = [];
+  for (const outbox of now) outbox.flush();
+}
+function frames(texts) {
+  let total = 0;
+  const sizes = texts.map((text) => {
+    const size = Buffer.byteLength(text);
+    total += size + headerLength(size);
+    return size;
+  });
+  const out = Buffer.allocUnsafe(total);
+  let at = 0;
+  texts.forEach((text, i) => {
+    const size = sizes[i];
+    out[at] = 129;
+    if (size < 126) {
+      out[at + 1] = size;
+      at += 2;
+    } else if (size < 65536) {
+      out[at + 1] = 126;
+      out.writeUInt16BE(size, at + 2);
+      at += 4;
+    } else {
+      out[at + 1] = 127;
+      out.writeBigUInt64BE(BigInt(size), at + 2);
+      at += 10;
+    }
+    at += out.write(text, at, "utf8");
+  });
+  return out;
+}
+var headerLength = (size) => size < 126 ? 2 : size < 65536 ? 4 : 10;
+
+// src/server/replay-window.ts
+var ReplayWindow = class {
+  constructor(limit) {
+    this.limit = limit;
+  }
+  limit;
+  frames = [];
+  /** Index in `frames` of the oldest frame still kept (the ones before it are dropped). */
+  head = 0;
+  bytes = 0;
+  /** Frames recorded so far: the number of the newest. */
+  count = 0;
+  /** Frames recorded so far. */
+  get recorded() {
+    return this.count;
+  }
+  record(frame) {
+    this.frames.push(frame);
+    this.bytes += frame.length;
+    this.count += 1;
+    this.trim();
+  }
+  /** A new bound (larger while the player is away); the oldest frames go first. */
+  setLimit(limit) {
+    this.limit = limit;
+    this.trim();
+  }
+  /** The frames after the first `received`, in order; null when some of them are no longer kept (or `received` is impossible). */
+  after(received) {
+    const kept = this.frames.length - this.head;
+    const oldestKept = this.count - kept + 1;
+    if (!Number.isInteger(received) || received > this.count || received < oldestKept - 1) return null;
+    return this.frames.slice(this.head + received - (oldestKept - 1));
+  }
+  trim() {
+    while (this.bytes > this.limit && this.head < this.frames.length) {
+      this.bytes -= this.frames[this.head].length;
+      this.frames[this.head] = "";
+      this.head += 1;
+    }
+    if (this.head > 256 && this.head * 2 > this.frames.length) {
+      this.frames = this.frames.slice(this.head);
+      this.head = 0;
+    }
+  }
+};
+
+// src/server/player.ts
+var MAX_BACKLOG = 256;
+var MAX_REPLAY_BYTES = 64 * 1024;
+var MAX_MISSED_BYTES = 1024 * 1024;
+var DEFAULT_MAX_OUTBOX_BYTES = 1024 * 1024;
+var Player = class {
+  constructor(socket, game, limiter, address, maxOutboxBytes2 = DEFAULT_MAX_OUTBOX_BYTES) {
+    this.socket = socket;
+    this.game = game;
+    this.limiter = limiter;
+    this.address = address;
+    this.maxOutboxBytes = maxOutboxBytes2;
+    this.outbox = this.outboxFor(socket);
+  }
+  socket;
+  game;
+  limiter;
+  address;
+  maxOutboxBytes;
+  user = null;
+  /** The name of the lobby it is in: this node's copy of what the store's commands returned (signals check it). */
+  lobby = null;
+  /** Set between INIT and INIT_OK while a token is being verified. */
+  initializing = false;
+  /** Cleared at each ping, set by the pong: a socket still false at the next ping is dead. */
+  alive = true;
+  /** Requests waiting while an asynchronous one (password hash, token check) is being handled. */
+  backlog = [];
+  busy = false;
+  outbox;
+  /** The last frames sent, for a resume (replay-window.ts). */
+  replay = new ReplayWindow(MAX_REPLAY_BYTES);
+  /** The connection dropped and the seat is held: frames wait in `replay` for a resume. */
+  away = false;
+  /** The server closed this connection on purpose (violation, shutdown): no seat is held. */
+  closedByServer = false;
+  /**
+   * With several nodes (cluster/cluster.ts): where frames go instead of the socket. Redis numbers and
+   * logs them, then they come back through writeSequenced in order, and the log is the replay window.
+   */
+  outlet = null;
+  /** Resumed on another node (cluster mode): this copy is dropped without releasing the seat. */
+  evicted = false;
+  /** Why the server cut this connection without a close handshake (a reader too slow), for the log. */
+  cutBecause = null;
+  /**
+   * A client that does not read what it is sent is cut once `maxOutboxBytes` wait: its memory is
+   * bounded. No close handshake (a close frame would wait behind what it does not read), and no seat
+   * held: what was lost cannot be replayed faithfully.
+   */
+  outboxFor(socket) {
+    return new Outbox(socket, this.maxOutboxBytes, (bytes) => {
+      if (this.socket !== socket || this.closedByServer) return;
+      this.closedByServer = true;
+      this.cutBecause = `too slow: ${bytes} bytes unread (limit ${this.maxOutboxBytes})`;
+      socket.terminate();
+    });
+  }
+  /** The connection dropped and the seat is held: what is sent from now on waits for a resume. */
+  detach() {
+    this.away = true;
+    this.replay.setLimit(MAX_MISSED_BYTES);
+  }
+  /** The frames a client that received `received` of them has not seen; null if some are no longer kept. */
+  missedAfter(received) {
+    return this.replay.after(received);
+  }
+  /**
+   * A resumed seat: `socket` replaces the old connection. `opening` (RESUME_OK, not counted: the client
+   * counts from the frames it resumes at) leaves first, then `missed` as they were.
+   */
+  attach(socket, address, opening, missed) {
+    this.socket = socket;
+    this.address = address;
+    this.outbox = this.outboxFor(socket);
+    this.alive = true;
+    this.closedByServer = false;
+    this.away = false;
+    this.replay.setLimit(MAX_REPLAY_BYTES);
+    this.outbox.push(opening);
+    for (const frame of missed) this.outbox.push(frame);
+  }
+  get id() {
+    return this.user?.instance_id ?? "";
+  }
+  /** Frames sent before the cluster took over numbering them (INIT's warnings; the client counts them). */
+  get framesSent() {
+    return this.replay.recorded;
+  }
+  /** A frame in its place in this player's sequence (cluster mode): written unless the connection is away. */
+  writeSequenced(frame) {
+    if (this.open && !this.away) this.outbox.push(frame);
+  }
+  /**
+   * Its frames can no longer be delivered in order (the shared log lost some, its record is gone, or Redis
+   * is unreachable): the connection is closed as a drop (1011, with the reason), so the client resumes
+   * (replayed exactly, or refused: then it starts again).
+   */
+  sequenceBroken(why) {
+    if (this.open) this.handOff(1011, `server cannot deliver in order: ${why}`.slice(0, 120));
+  }
+  get open() {
+    return this.socket.readyState === this.socket.OPEN;
+  }
+  send(opcode, payload, extra = {}) {
+    this.write(encodePacket({ opcode, payload, ...extra }));
+  }
+  /** Every frame is kept for a resume, even one for a connection that is closing (its drop may not be noticed yet). */
+  write(frame) {
+    if (this.outlet) return void this.outlet(frame);
+    this.replay.record(frame);
+    if (this.open && !this.away) this.outbox.push(frame);
+  }
+  /**
+   * A signal from `from`, relayed: the hot path of the server. The sender's origin is serialised once
+   * per player. A `frame` that held only opcode, recipient and payload (see decodeClientPacket) is
+   * forwarded as it came with the origin added, instead of serialising the payload again: it passed
+   * JSON.parse, so its last `}` closes it, and it has no origin field of its own to clash with ours.
+   */
+  relay(opcode, payload, from, frame) {
+    this.write(from.signalFrame(opcode, payload, frame));
+  }
+  /** A signal of mine as its recipient gets it: with my user as `origin` (see relay()). */
+  signalFrame(opcode, payload, frame) {
+    this.originJson ??= JSON.stringify(this.user);
+    const origin2 = `,"origin":${this.originJson}}`;
+    return frame === void 0 ? `{"opcode":"${opcode}","payload":${JSON.stringify(payload)}${origin2}` : frame.slice(0, frame.lastIndexOf("}")) + origin2;
+  }
+  originJson;
+  /**
+   * Runs this player's requests one at a time, in arrival order, so replies keep request order even
+   * when a handler has to wait (e.g. CREATE_LOBBY with a password, then MANAGE_LOBBY). Synchronous
+   * tasks run at once. Returns false (task dropped) when too many requests are already waiting.
+   */
+  serial(task) {
+    if (!this.busy) {
+      this.run(task);
+      return true;
+    }
+    if (this.backlog.length >= MAX_BACKLOG) return false;
+    this.backlog.push(task);
+    return true;
+  }
+  run(task) {
+    let pending;
+    try {
+      pending = task();
+    } catch {
+      return;
+    }
+    if (!pending) return;
+    this.busy = true;
+    const drain = () => {
+      this.busy = false;
+      while (!this.busy && this.backlog.length > 0) this.run(this.backlog.shift());
+    };
+    pending.then(drain, drain);
+  }
+  /** Fatal: tell the client why, then close with the given code. */
+  violation(reason, code) {
+    this.send("VIOLATION", reason);
+    this.close(code, reason);
+  }
+  /**
+   * ws is closing this connection (1009) for a frame above the limit, while it still arrives: the
+   * VIOLATION goes straight to the socket ahead of ws's close frame, and no seat is held.
+   */
+  tooBig(reason) {
+    this.closedByServer = true;
+    this.outbox.push(encodePacket({ opcode: "VIOLATION", payload: reason }));
+    this.outbox.flush();
+  }
+  /** Closes after what was sent so far, as a drop: the seat is held for the client to resume (a drain). */
+  handOff(code, reason) {
+    this.outbox.flush();
+    this.socket.close(code, reason);
+  }
+  /** Starts the closing handshake after what was sent so far (frames queued this turn go first). */
+  close(code, reason) {
+    this.closedByServer = true;
+    this.outbox.flush();
+    this.socket.close(code, reason.slice(0, 120));
+  }
+};
+
+// src/server/relay/relay-provider.ts
+import { randomUUID } from "node:crypto";
 
 // src/peer/link.ts
 import SimplePeer from "simple-peer";
@@ -1895,7 +2423,74 @@ import { existsSync } from "node:fs";
 import { createServer } from "node:http";
 import path2 from "node:path";
 import { fileURLToPath } from "node:url";
-import { WebSocketServer } from "ws";
+import { WebSocket, WebSocketServer } from "ws";
+
+// src/server/rate-limit.ts
+var RateLimiter = class {
+  constructor(options2, now = Date.now) {
+    this.options = options2;
+    this.now = now;
+    this.tokens = options2.burst;
+    this.last = now();
+  }
+  options;
+  now;
+  tokens;
+  last;
+  strikes = 0;
+  strikeWindowStart = 0;
+  take() {
+    const now = this.now();
+    this.tokens = Math.min(this.options.burst, this.tokens + (now - this.last) / 1e3 * this.options.perSecond);
+    this.last = now;
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      return "ok";
+    }
+    return this.strike(now);
+  }
+  /** A packet refused for another reason (its address's budget is spent) counts like one over this limit. */
+  strike(now = this.now()) {
+    if (now - this.strikeWindowStart > 1e4) {
+      this.strikeWindowStart = now;
+      this.strikes = 0;
+    }
+    this.strikes += 1;
+    return this.strikes > this.options.strikesBeforeViolation ? "violation" : "limited";
+  }
+};
+
+// src/server/address-budget.ts
+var AddressBudgets = class {
+  constructor(options2, now = Date.now) {
+    this.options = options2;
+    this.now = now;
+    const refillMs = Math.max(1e3, options2.burst / options2.perSecond * 1e3);
+    this.sweeper = setInterval(() => this.forgetQuiet(refillMs), refillMs).unref();
+  }
+  options;
+  now;
+  buckets = /* @__PURE__ */ new Map();
+  sweeper;
+  /** Takes one packet from the address's budget: false when it is spent. */
+  take(address) {
+    const now = this.now();
+    let bucket = this.buckets.get(address);
+    if (!bucket) {
+      bucket = { limiter: new RateLimiter({ ...this.options, strikesBeforeViolation: Infinity }, this.now), lastUsed: now };
+      this.buckets.set(address, bucket);
+    }
+    bucket.lastUsed = now;
+    return bucket.limiter.take() === "ok";
+  }
+  stop() {
+    clearInterval(this.sweeper);
+  }
+  forgetQuiet(refillMs) {
+    const now = this.now();
+    for (const [address, bucket] of this.buckets) if (now - bucket.lastUsed >= refillMs) this.buckets.delete(address);
+  }
+};
 
 // src/server/handlers/identity.ts
 import { randomUUID as randomUUID2 } from "node:crypto";
@@ -2443,8 +3038,19 @@ var joinRefusal = { "in-lobby": Reply.alreadyInLobby, "not-found": Reply.notFoun
 var joinLobby = async (request) => {
   const { ctx, player, payload } = request;
   if (player.lobby) return reply(request, "JOIN_ACK", Reply.alreadyInLobby);
-  const joined = await ctx.store.join(player.game, payload.name, player.user, (stored2) => verifyPassword(payload.password ?? "", stored2));
-  if (joined.outcome !== "ok") return reply(request, "JOIN_ACK", joinRefusal[joined.outcome]);
+  const guarded2 = lobbyKey(player.game, payload.name);
+  let waitMs = 0;
+  const joined = await ctx.store.join(player.game, payload.name, player.user, async (stored2) => {
+    waitMs = ctx.passwordGuard.waitMs(guarded2, player.address);
+    if (waitMs > 0) return false;
+    if (await verifyPassword(payload.password ?? "", stored2)) return true;
+    if (ctx.passwordGuard.failed(guarded2, player.address)) void tellHostOfGuessing(ctx, player.game, payload.name);
+    return false;
+  });
+  if (joined.outcome !== "ok") {
+    if (joined.outcome === "password" && waitMs > 0) warn(request, `${Warning.passwordAttempts}: try again in ${Math.ceil(waitMs / 1e3)} s`);
+    return reply(request, "JOIN_ACK", joinRefusal[joined.outcome]);
+  }
   reply(request, "JOIN_ACK", Reply.ok);
   becamePeer(request, joined.lobby);
 };
@@ -2469,6 +3075,15 @@ var leaveLobbyHandler = async (request) => {
   reply(request, "LEAVE_ACK", Reply.ok);
   player.send("TRANSITION", "");
 };
+async function tellHostOfGuessing(ctx, game, name) {
+  ctx.log("warn", "lobby.password_guessing", { game, lobby: name });
+  try {
+    const lobby = await ctx.store.find(game, name);
+    if (lobby) sendTo(ctx, lobby.host.instance_id, "WARNING", Warning.passwordGuessed);
+  } catch (error) {
+    ctx.log("error", "lobby.password_guessing_notice_failed", { game, lobby: name, error: String(error) });
+  }
+}
 
 // src/server/handlers/manage.ts
 var refused = { "not-in-lobby": Reply.notInLobby, unauthorized: Reply.unauthorized };
@@ -2679,16 +3294,10 @@ var handlers = {
 };
 var invalidAck = { CREATE_LOBBY: "CREATE_ACK", JOIN_LOBBY: "JOIN_ACK", MANAGE_LOBBY: "MANAGE_ACK", QUICK_JOIN: "QUICK_JOIN_ACK" };
 var VIOLATION_POLICY = 1008;
-var VIOLATION_TOO_BIG = 1009;
 function dispatch(ctx, player, data, isBinary) {
   if (!player.open) return;
-  if (data.length > MAX_FRAME_BYTES) {
-    ctx.tally.rejected.violation += 1;
-    ctx.log("warn", "violation.size", { player: player.id, address: player.address, bytes: data.length });
-    player.violation(`frame too large: ${data.length} bytes (limit ${MAX_FRAME_BYTES})`, VIOLATION_TOO_BIG);
-    return;
-  }
-  const verdict = player.limiter.take();
+  let verdict = player.limiter.take();
+  if (verdict === "ok" && !ctx.addressBudgets.take(player.address)) verdict = player.limiter.strike();
   if (verdict === "violation") {
     ctx.tally.rejected.violation += 1;
     ctx.log("warn", "violation.rate", { player: player.id, address: player.address });
@@ -2809,22 +3418,42 @@ async function loadExtension(file) {
     return null;
   }
 }
+var SECURITY_HEADERS = { "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer" };
+var STATUS_PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+function requestUrl(target) {
+  if (!target?.startsWith("/") || target.startsWith("//")) return null;
+  try {
+    return new URL(target, "http://localhost");
+  } catch {
+    return null;
+  }
+}
 function httpHandler({ store, extensionFile, startedAt, log: log2, metrics, accepting }) {
   const handle2 = async (req, res) => {
-    const url = new URL(req.url ?? "/", "http://localhost");
     const send = (code, type, body, headers = {}) => {
-      res.writeHead(code, { "Content-Type": type, "Content-Length": Buffer.byteLength(body), ...headers });
+      res.writeHead(code, { "Content-Type": type, "Content-Length": Buffer.byteLength(body), ...SECURITY_HEADERS, ...headers });
       res.end(req.method === "HEAD" ? void 0 : body);
     };
+    const url = requestUrl(req.url);
+    if (!url) return send(400, "text/plain", "bad request: malformed URL");
     if (req.method === "OPTIONS") {
-      res.writeHead(204, { "Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "GET, HEAD", "Access-Control-Max-Age": "86400" });
+      res.writeHead(204, {
+        "Access-Control-Allow-Origin": "*",
+        "Access-Control-Allow-Methods": "GET, HEAD",
+        "Access-Control-Max-Age": "86400",
+        ...SECURITY_HEADERS
+      });
       return void res.end();
     }
     if (req.method !== "GET" && req.method !== "HEAD") return send(405, "text/plain", "method not allowed", { Allow: "GET, HEAD" });
     switch (url.pathname) {
       case "/": {
         const extensionUrl = `http://${req.headers.host ?? "localhost"}${EXTENSION_PATH}`;
-        return send(200, "text/html; charset=utf-8", statusPage(await status(store), extensionUrl), { "Cache-Control": "no-store" });
+        return send(200, "text/html; charset=utf-8", statusPage(await status(store), extensionUrl), {
+          "Cache-Control": "no-store",
+          "Content-Security-Policy": STATUS_PAGE_POLICY,
+          "X-Frame-Options": "DENY"
+        });
       }
       case "/healthz": {
         const games = await status(store);
@@ -2860,7 +3489,7 @@ function httpHandler({ store, extensionFile, startedAt, log: log2, metrics, acce
           "Last-Modified": file.modified
         };
         if (req.headers["if-none-match"] === file.etag) {
-          res.writeHead(304, headers);
+          res.writeHead(304, { ...headers, ...SECURITY_HEADERS });
           return void res.end();
         }
         return send(200, "application/javascript; charset=utf-8", file.body, headers);
@@ -2872,7 +3501,7 @@ function httpHandler({ store, extensionFile, startedAt, log: log2, metrics, acce
   return (req, res) => {
     handle2(req, res).catch((error) => {
       log2?.("error", "http.failed", { path: req.url, error: String(error) });
-      if (!res.headersSent) res.writeHead(500, { "Content-Type": "text/plain" });
+      if (!res.headersSent) res.writeHead(500, { "Content-Type": "text/plain", ...SECURITY_HEADERS });
       res.end("internal error");
     });
   };
@@ -3280,302 +3909,6 @@ var MemoryStore = class {
   }
 };
 
-// src/server/outbox.ts
-var Outbox = class {
-  constructor(socket) {
-    this.socket = socket;
-  }
-  socket;
-  texts = [];
-  /** Queues one text frame; it leaves with the others at the end of this turn. */
-  push(text) {
-    if (this.texts.push(text) === 1) schedule(this);
-  }
-  /** Writes what is queued, now (before a close frame, for instance). Dropped if the socket is no longer open. */
-  flush() {
-    const texts = this.texts;
-    if (texts.length === 0) return;
-    this.texts = [];
-    const raw = this.socket._socket;
-    if (this.socket.readyState !== this.socket.OPEN || !raw) return;
-    raw.write(frames(texts));
-  }
-};
-var due = [];
-function schedule(outbox) {
-  if (due.push(outbox) === 1) process.nextTick(flushDue);
-}
-function flushDue() {
-  const now = due;
-  due = [];
-  for (const outbox of now) outbox.flush();
-}
-function frames(texts) {
-  let total = 0;
-  const sizes = texts.map((text) => {
-    const size = Buffer.byteLength(text);
-    total += size + headerLength(size);
-    return size;
-  });
-  const out = Buffer.allocUnsafe(total);
-  let at = 0;
-  texts.forEach((text, i) => {
-    const size = sizes[i];
-    out[at] = 129;
-    if (size < 126) {
-      out[at + 1] = size;
-      at += 2;
-    } else if (size < 65536) {
-      out[at + 1] = 126;
-      out.writeUInt16BE(size, at + 2);
-      at += 4;
-    } else {
-      out[at + 1] = 127;
-      out.writeBigUInt64BE(BigInt(size), at + 2);
-      at += 10;
-    }
-    at += out.write(text, at, "utf8");
-  });
-  return out;
-}
-var headerLength = (size) => size < 126 ? 2 : size < 65536 ? 4 : 10;
-
-// src/server/replay-window.ts
-var ReplayWindow = class {
-  constructor(limit) {
-    this.limit = limit;
-  }
-  limit;
-  frames = [];
-  /** Index in `frames` of the oldest frame still kept (the ones before it are dropped). */
-  head = 0;
-  bytes = 0;
-  /** Frames recorded so far: the number of the newest. */
-  count = 0;
-  /** Frames recorded so far. */
-  get recorded() {
-    return this.count;
-  }
-  record(frame) {
-    this.frames.push(frame);
-    this.bytes += frame.length;
-    this.count += 1;
-    this.trim();
-  }
-  /** A new bound (larger while the player is away); the oldest frames go first. */
-  setLimit(limit) {
-    this.limit = limit;
-    this.trim();
-  }
-  /** The frames after the first `received`, in order; null when some of them are no longer kept (or `received` is impossible). */
-  after(received) {
-    const kept = this.frames.length - this.head;
-    const oldestKept = this.count - kept + 1;
-    if (!Number.isInteger(received) || received > this.count || received < oldestKept - 1) return null;
-    return this.frames.slice(this.head + received - (oldestKept - 1));
-  }
-  trim() {
-    while (this.bytes > this.limit && this.head < this.frames.length) {
-      this.bytes -= this.frames[this.head].length;
-      this.frames[this.head] = "";
-      this.head += 1;
-    }
-    if (this.head > 256 && this.head * 2 > this.frames.length) {
-      this.frames = this.frames.slice(this.head);
-      this.head = 0;
-    }
-  }
-};
-
-// src/server/player.ts
-var MAX_BACKLOG = 256;
-var MAX_REPLAY_BYTES = 64 * 1024;
-var MAX_MISSED_BYTES = 1024 * 1024;
-var Player = class {
-  constructor(socket, game, limiter, address) {
-    this.socket = socket;
-    this.game = game;
-    this.limiter = limiter;
-    this.address = address;
-    this.outbox = new Outbox(socket);
-  }
-  socket;
-  game;
-  limiter;
-  address;
-  user = null;
-  /** The name of the lobby it is in: this node's copy of what the store's commands returned (signals check it). */
-  lobby = null;
-  /** Set between INIT and INIT_OK while a token is being verified. */
-  initializing = false;
-  /** Cleared at each ping, set by the pong: a socket still false at the next ping is dead. */
-  alive = true;
-  /** Requests waiting while an asynchronous one (password hash, token check) is being handled. */
-  backlog = [];
-  busy = false;
-  outbox;
-  /** The last frames sent, for a resume (replay-window.ts). */
-  replay = new ReplayWindow(MAX_REPLAY_BYTES);
-  /** The connection dropped and the seat is held: frames wait in `replay` for a resume. */
-  away = false;
-  /** The server closed this connection on purpose (violation, shutdown): no seat is held. */
-  closedByServer = false;
-  /**
-   * With several nodes (cluster/cluster.ts): where frames go instead of the socket. Redis numbers and
-   * logs them, then they come back through writeSequenced in order, and the log is the replay window.
-   */
-  outlet = null;
-  /** Resumed on another node (cluster mode): this copy is dropped without releasing the seat. */
-  evicted = false;
-  /** The connection dropped and the seat is held: what is sent from now on waits for a resume. */
-  detach() {
-    this.away = true;
-    this.replay.setLimit(MAX_MISSED_BYTES);
-  }
-  /** The frames a client that received `received` of them has not seen; null if some are no longer kept. */
-  missedAfter(received) {
-    return this.replay.after(received);
-  }
-  /**
-   * A resumed seat: `socket` replaces the old connection. `opening` (RESUME_OK, not counted: the client
-   * counts from the frames it resumes at) leaves first, then `missed` as they were.
-   */
-  attach(socket, address, opening, missed) {
-    this.socket = socket;
-    this.address = address;
-    this.outbox = new Outbox(socket);
-    this.alive = true;
-    this.closedByServer = false;
-    this.away = false;
-    this.replay.setLimit(MAX_REPLAY_BYTES);
-    this.outbox.push(opening);
-    for (const frame of missed) this.outbox.push(frame);
-  }
-  get id() {
-    return this.user?.instance_id ?? "";
-  }
-  /** Frames sent before the cluster took over numbering them (INIT's warnings; the client counts them). */
-  get framesSent() {
-    return this.replay.recorded;
-  }
-  /** A frame in its place in this player's sequence (cluster mode): written unless the connection is away. */
-  writeSequenced(frame) {
-    if (this.open && !this.away) this.outbox.push(frame);
-  }
-  /**
-   * Its frames can no longer be delivered in order (the shared log lost some, its record is gone, or Redis
-   * is unreachable): the connection is closed as a drop (1011, with the reason), so the client resumes
-   * (replayed exactly, or refused: then it starts again).
-   */
-  sequenceBroken(why) {
-    if (this.open) this.handOff(1011, `server cannot deliver in order: ${why}`.slice(0, 120));
-  }
-  get open() {
-    return this.socket.readyState === this.socket.OPEN;
-  }
-  send(opcode, payload, extra = {}) {
-    this.write(encodePacket({ opcode, payload, ...extra }));
-  }
-  /** Every frame is kept for a resume, even one for a connection that is closing (its drop may not be noticed yet). */
-  write(frame) {
-    if (this.outlet) return void this.outlet(frame);
-    this.replay.record(frame);
-    if (this.open && !this.away) this.outbox.push(frame);
-  }
-  /**
-   * A signal from `from`, relayed: the hot path of the server. The sender's origin is serialised once
-   * per player. A `frame` that held only opcode, recipient and payload (see decodeClientPacket) is
-   * forwarded as it came with the origin added, instead of serialising the payload again: it passed
-   * JSON.parse, so its last `}` closes it, and it has no origin field of its own to clash with ours.
-   */
-  relay(opcode, payload, from, frame) {
-    this.write(from.signalFrame(opcode, payload, frame));
-  }
-  /** A signal of mine as its recipient gets it: with my user as `origin` (see relay()). */
-  signalFrame(opcode, payload, frame) {
-    this.originJson ??= JSON.stringify(this.user);
-    const origin2 = `,"origin":${this.originJson}}`;
-    return frame === void 0 ? `{"opcode":"${opcode}","payload":${JSON.stringify(payload)}${origin2}` : frame.slice(0, frame.lastIndexOf("}")) + origin2;
-  }
-  originJson;
-  /**
-   * Runs this player's requests one at a time, in arrival order, so replies keep request order even
-   * when a handler has to wait (e.g. CREATE_LOBBY with a password, then MANAGE_LOBBY). Synchronous
-   * tasks run at once. Returns false (task dropped) when too many requests are already waiting.
-   */
-  serial(task) {
-    if (!this.busy) {
-      this.run(task);
-      return true;
-    }
-    if (this.backlog.length >= MAX_BACKLOG) return false;
-    this.backlog.push(task);
-    return true;
-  }
-  run(task) {
-    let pending;
-    try {
-      pending = task();
-    } catch {
-      return;
-    }
-    if (!pending) return;
-    this.busy = true;
-    const drain = () => {
-      this.busy = false;
-      while (!this.busy && this.backlog.length > 0) this.run(this.backlog.shift());
-    };
-    pending.then(drain, drain);
-  }
-  /** Fatal: tell the client why, then close with the given code. */
-  violation(reason, code) {
-    this.send("VIOLATION", reason);
-    this.close(code, reason);
-  }
-  /** Closes after what was sent so far, as a drop: the seat is held for the client to resume (a drain). */
-  handOff(code, reason) {
-    this.outbox.flush();
-    this.socket.close(code, reason);
-  }
-  /** Starts the closing handshake after what was sent so far (frames queued this turn go first). */
-  close(code, reason) {
-    this.closedByServer = true;
-    this.outbox.flush();
-    this.socket.close(code, reason.slice(0, 120));
-  }
-};
-
-// src/server/rate-limit.ts
-var RateLimiter = class {
-  constructor(options2, now = Date.now) {
-    this.options = options2;
-    this.now = now;
-    this.tokens = options2.burst;
-    this.last = now();
-  }
-  options;
-  now;
-  tokens;
-  last;
-  strikes = 0;
-  strikeWindowStart = 0;
-  take() {
-    const now = this.now();
-    this.tokens = Math.min(this.options.burst, this.tokens + (now - this.last) / 1e3 * this.options.perSecond);
-    this.last = now;
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
-      return "ok";
-    }
-    if (now - this.strikeWindowStart > 1e4) {
-      this.strikeWindowStart = now;
-      this.strikes = 0;
-    }
-    this.strikes += 1;
-    return this.strikes > this.options.strikesBeforeViolation ? "violation" : "limited";
-  }
-};
-
 // src/server/seats.ts
 var Seats = class {
   constructor(options2) {
@@ -3634,6 +3967,7 @@ var Seats = class {
 };
 
 // src/server/server.ts
+var ADDRESS_SHARE = 10;
 var DELIBERATE_CLOSE = /* @__PURE__ */ new Set([1e3, 1001, 1005]);
 var DRAIN_CLOSE = { code: 1012, reason: "server node restarting: resume on another node" };
 function findRepoRoot() {
@@ -3643,8 +3977,16 @@ function findRepoRoot() {
     if (path2.dirname(dir) === dir) return process.cwd();
   }
 }
-var WS_HARD_LIMIT = 16 * MAX_FRAME_BYTES;
 var PLAYER = /* @__PURE__ */ Symbol("player");
+var CloudLinkSocket = class extends WebSocket {
+  close(code, data) {
+    if (code === 1009 && data === void 0 && this.readyState === this.OPEN) {
+      this[PLAYER]?.tooBig(`frame too large: over ${MAX_FRAME_BYTES} bytes`);
+    }
+    super.close(code, data);
+  }
+};
+var ADDRESS = /* @__PURE__ */ Symbol("address");
 var playerOf = (ws) => ws[PLAYER];
 var ignore = () => {
 };
@@ -3690,8 +4032,10 @@ async function startServer(options2 = {}) {
   };
   const releasing = /* @__PURE__ */ new Set();
   const seats = new Seats({ graceMs: options2.resumeGraceMs ?? 3e4, store, players: byId, release });
+  const admission2 = new Admission({ ...DEFAULT_ADMISSION, ...options2.admission });
   const adopt = (fresh, held, opening, missed) => {
     const old = held.socket;
+    admission2.identified(fresh);
     players.delete(fresh);
     held.attach(fresh.socket, fresh.address, opening, missed);
     fresh.socket[PLAYER] = held;
@@ -3711,8 +4055,23 @@ async function startServer(options2 = {}) {
     relayPeers: () => relays.size,
     relayLinks: () => options2.relay?.links?.() ?? 0
   });
+  const rate2 = {
+    perSecond: RATE_PER_SECOND,
+    burst: RATE_BURST,
+    strikesBeforeViolation: RATE_STRIKES_BEFORE_VIOLATION,
+    ...options2.rateLimit
+  };
+  const addressBudgets = new AddressBudgets({
+    ...rate2,
+    perSecond: ADDRESS_SHARE * rate2.perSecond,
+    burst: ADDRESS_SHARE * rate2.burst,
+    ...options2.addressRateLimit
+  });
+  const passwordGuard2 = new PasswordGuard({ ...DEFAULT_PASSWORD_GUARD, ...options2.passwordGuard });
   const ctx = {
     store,
+    addressBudgets,
+    passwordGuard: passwordGuard2,
     players: byId,
     relays,
     log: log2,
@@ -3725,12 +4084,6 @@ async function startServer(options2 = {}) {
     cluster: options2.cluster
   };
   const watch = options2.cluster && await joinCluster(ctx, options2.cluster, { seats, graceMs: seats.graceMs });
-  const rate2 = {
-    perSecond: RATE_PER_SECOND,
-    burst: RATE_BURST,
-    strikesBeforeViolation: RATE_STRIKES_BEFORE_VIOLATION,
-    ...options2.rateLimit
-  };
   const allowed = new Set(options2.allowedOrigins ?? []);
   let closing = null;
   let draining = false;
@@ -3744,7 +4097,13 @@ async function startServer(options2 = {}) {
       accepting: () => closing === null && !draining && http.listening
     })
   );
-  const wss = new WebSocketServer({ noServer: true, maxPayload: WS_HARD_LIMIT, perMessageDeflate: false, clientTracking: false });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_FRAME_BYTES,
+    perMessageDeflate: false,
+    clientTracking: false,
+    WebSocket: CloudLinkSocket
+  });
   http.on("upgrade", (req, socket, head) => {
     socket.on("error", ignore);
     if (draining || closing) return refuseUpgrade(socket, "503 Service Unavailable");
@@ -3758,7 +4117,15 @@ async function startServer(options2 = {}) {
       log2("warn", "ugi.refused", { address: req.socket.remoteAddress });
       return refuseUpgrade(socket, "400 Bad Request");
     }
-    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, game, req.socket.remoteAddress ?? ""));
+    const address2 = req.socket.remoteAddress ?? "";
+    const refused2 = admission2.refusal(address2);
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      if (refused2) {
+        log2("warn", "connection.refused", { address: address2, reason: refused2 });
+        return ws.close(CLOSE_TRY_LATER, refused2);
+      }
+      accept(ws, game, address2);
+    });
   });
   function onPong() {
     playerOf(this).alive = true;
@@ -3768,10 +4135,12 @@ async function startServer(options2 = {}) {
     dispatch(ctx, playerOf(this), bytes, isBinary);
   }
   function onClose(code) {
+    admission2.closed(this[ADDRESS]);
     const player = playerOf(this);
     if (player.socket !== this) return;
     players.delete(player);
     if (player.evicted) return;
+    if (player.cutBecause) log2("warn", "player.cut", { game: player.game, player: player.id, address: player.address, why: player.cutBecause });
     if (player.user && seats.enabled && !player.closedByServer && !DELIBERATE_CLOSE.has(code)) {
       player.detach();
       seats.hold(player).catch((error) => log2("error", "player.hold_failed", { player: player.id, error: String(error) }));
@@ -3781,11 +4150,20 @@ async function startServer(options2 = {}) {
     release(player, "disconnected");
   }
   function onError(error) {
-    log2("warn", "socket.error", { player: playerOf(this).id, error: error.message });
+    const player = playerOf(this);
+    if (error.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH") {
+      metrics.tally.rejected.violation += 1;
+      log2("warn", "violation.size", { player: player.id, address: player.address, limit: MAX_FRAME_BYTES });
+      return;
+    }
+    log2("warn", "socket.error", { player: player.id, error: error.message });
   }
   function accept(ws, game, address2) {
-    const player = new Player(ws, game, new RateLimiter(rate2), address2);
+    const player = new Player(ws, game, new RateLimiter(rate2), address2, options2.maxOutboxBytes);
     ws[PLAYER] = player;
+    ws[ADDRESS] = address2;
+    admission2.opened(address2);
+    admission2.expectInit(player);
     players.add(player);
     ws.on("pong", onPong).on("message", onMessage).on("close", onClose).on("error", onError);
   }
@@ -3830,6 +4208,9 @@ async function startServer(options2 = {}) {
     close() {
       closing ??= (async () => {
         clearInterval(pinger);
+        admission2.stop();
+        addressBudgets.stop();
+        passwordGuard2.stop();
         seats.clear();
         const closing2 = [...players];
         const sockets = closing2.map((player) => player.socket);
@@ -3869,6 +4250,7 @@ var options = {
   port: { type: "string", default: process.env.CL5_PORT || "3000" },
   "allowed-origins": { type: "string", default: process.env.CL5_ALLOWED_ORIGINS || "" },
   "rate-limit": { type: "string", default: process.env.CL5_RATE_LIMIT || "" },
+  "rate-limit-per-address": { type: "string", default: process.env.CL5_RATE_LIMIT_PER_ADDRESS || "" },
   "log-level": { type: "string", default: process.env.CL5_LOG_LEVEL || "info" },
   "resume-grace": { type: "string", default: process.env.CL5_RESUME_GRACE || "30" },
   "turn-url": { type: "string", default: process.env.CL5_TURN_URL || "" },
@@ -3877,6 +4259,21 @@ var options = {
   "token-verifier": { type: "string", default: process.env.CL5_TOKEN_VERIFIER || "" },
   redis: { type: "string", default: process.env.CL5_REDIS_URL || "" },
   "drain-timeout": { type: "string", default: process.env.CL5_DRAIN_TIMEOUT || "10" },
+  "max-connections": { type: "string", default: process.env.CL5_MAX_CONNECTIONS || String(DEFAULT_ADMISSION.maxConnections) },
+  "max-connections-per-address": {
+    type: "string",
+    default: process.env.CL5_MAX_CONNECTIONS_PER_ADDRESS || String(DEFAULT_ADMISSION.maxPerAddress)
+  },
+  "init-deadline": { type: "string", default: process.env.CL5_INIT_DEADLINE || String(DEFAULT_ADMISSION.initDeadlineMs / 1e3) },
+  "password-guesses-per-lobby": {
+    type: "string",
+    default: process.env.CL5_PASSWORD_GUESSES_PER_LOBBY || String(DEFAULT_PASSWORD_GUARD.perLobby)
+  },
+  "password-guesses-per-address": {
+    type: "string",
+    default: process.env.CL5_PASSWORD_GUESSES_PER_ADDRESS || String(DEFAULT_PASSWORD_GUARD.perAddress)
+  },
+  "max-outbox-kib": { type: "string", default: process.env.CL5_MAX_OUTBOX_KIB || String(DEFAULT_MAX_OUTBOX_BYTES / 1024) },
   help: { type: "boolean", default: false }
 };
 var parsed;
@@ -3893,6 +4290,9 @@ if (values.help) {
   --port PORT               listen port (env CL5_PORT, default 3000)
   --allowed-origins A,B     browser origins allowed to connect (env CL5_ALLOWED_ORIGINS, default any)
   --rate-limit N            packets per second per connection, bursts of 4N (env CL5_RATE_LIMIT, default 50)
+  --rate-limit-per-address N
+                            ...shared by all connections from one address, bursts of 4N
+                            (env CL5_RATE_LIMIT_PER_ADDRESS, default 10 × --rate-limit)
   --log-level LEVEL         info, warn or error (env CL5_LOG_LEVEL, default info)
   --resume-grace SECONDS    how long a dropped player's seat is held for it to resume (env CL5_RESUME_GRACE, default 30; 0 = off)
   --turn-url U1,U2          turn:/turns: URLs of a TURN server (coturn) whose short-lived credentials each
@@ -3907,7 +4307,18 @@ if (values.help) {
                             process alone, in memory)
   --drain-timeout SECONDS   with --redis, SIGTERM drains: no new connections (/readyz 503), players told
                             to resume on another node, exit once they did or after this long
-                            (env CL5_DRAIN_TIMEOUT, default 10)`);
+                            (env CL5_DRAIN_TIMEOUT, default 10)
+  --max-connections N       open connections in all; more are closed with 1013 (env CL5_MAX_CONNECTIONS, default ${DEFAULT_ADMISSION.maxConnections})
+  --max-connections-per-address N
+                            ...from one address (env CL5_MAX_CONNECTIONS_PER_ADDRESS, default ${DEFAULT_ADMISSION.maxPerAddress})
+  --init-deadline SECONDS   a connection that has not sent INIT by then is closed (env CL5_INIT_DEADLINE, default ${DEFAULT_ADMISSION.initDeadlineMs / 1e3}; 0 = none)
+  --password-guesses-per-lobby N
+                            wrong lobby passwords one lobby takes per minute; more wait before they are checked
+                            (env CL5_PASSWORD_GUESSES_PER_LOBBY, default ${DEFAULT_PASSWORD_GUARD.perLobby})
+  --password-guesses-per-address N
+                            ...one address may try per minute (env CL5_PASSWORD_GUESSES_PER_ADDRESS, default ${DEFAULT_PASSWORD_GUARD.perAddress})
+  --max-outbox-kib KIB      unsent data held for one client that does not read, before it is cut
+                            (env CL5_MAX_OUTBOX_KIB, default ${DEFAULT_MAX_OUTBOX_BYTES / 1024})`);
   process.exit(0);
 }
 var port = Number(values.port);
@@ -3937,6 +4348,23 @@ if (rate !== void 0 && !(Number.isFinite(rate) && rate > 0)) {
 }
 var resumeGrace = Number(values["resume-grace"]);
 if (!(Number.isFinite(resumeGrace) && resumeGrace >= 0)) fail2(`invalid --resume-grace: ${values["resume-grace"]} (seconds, 0 = off)`);
+function wholeNumber(flag, min) {
+  const value = Number(values[flag]);
+  return Number.isInteger(value) && value >= min ? value : fail2(`invalid --${flag}: ${values[flag]} (a whole number ≥ ${min})`);
+}
+var initDeadline = Number(values["init-deadline"]);
+if (!(Number.isFinite(initDeadline) && initDeadline >= 0)) fail2(`invalid --init-deadline: ${values["init-deadline"]} (seconds, 0 = none)`);
+var addressRate = values["rate-limit-per-address"] === "" ? void 0 : wholeNumber("rate-limit-per-address", 1);
+var passwordGuard = {
+  perLobby: wholeNumber("password-guesses-per-lobby", 1),
+  perAddress: wholeNumber("password-guesses-per-address", 1)
+};
+var maxOutboxBytes = wholeNumber("max-outbox-kib", 64) * 1024;
+var admission = {
+  maxConnections: wholeNumber("max-connections", 1),
+  maxPerAddress: wholeNumber("max-connections-per-address", 1),
+  initDeadlineMs: initDeadline * 1e3
+};
 function turnOptions() {
   const urls = values["turn-url"].split(",").map((url) => url.trim()).filter(Boolean);
   const secret = values["turn-secret"];
@@ -3989,9 +4417,13 @@ var server = await startServer({
   resumeGraceMs: resumeGrace * 1e3,
   nodeId,
   ...shared ? { store: shared.store, cluster: shared.cluster } : {},
+  admission,
+  maxOutboxBytes,
+  passwordGuard,
   ...turn ? { turn } : {},
   ...verifier ? { tokenVerifier: verifier } : {},
-  ...rate === void 0 ? {} : { rateLimit: { perSecond: rate, burst: 4 * rate } }
+  ...rate === void 0 ? {} : { rateLimit: { perSecond: rate, burst: 4 * rate } },
+  ...addressRate === void 0 ? {} : { addressRateLimit: { perSecond: addressRate, burst: 4 * addressRate } }
 }).catch((error) => {
   console.error(`cannot listen on ${values.host}:${port}: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);

@@ -34,7 +34,7 @@ const stopper = (child) => () =>
     child.kill('SIGTERM');
   });
 
-/** Our server, rate limit lifted (a benchmark floods on purpose) and only warnings logged. */
+/** Our server, rate limit and connection caps lifted (a benchmark floods on purpose) and only warnings logged. */
 export async function startCl5() {
   const child = spawn(
     process.execPath,
@@ -47,6 +47,13 @@ export async function startCl5() {
       'warn',
       '--rate-limit',
       '10000000',
+      '--rate-limit-per-address',
+      '100000000',
+      // Every load generator connects from 127.0.0.1: the per-address cap would refuse them.
+      '--max-connections-per-address',
+      '1000000',
+      '--max-connections',
+      '1000000',
     ],
     {
       cwd: root,

@@ -119,5 +119,7 @@ const SERVER_CODES: Record<string, ErrorCode> = {
  */
 export function serverCode(text: string): ErrorCode {
   if (hasOwn(SERVER_CODES, text)) return SERVER_CODES[text]!;
+  // "too many wrong passwords: try again in 3 s"
+  if (text.startsWith(Warning.passwordAttempts)) return 'rate-limited';
   return text.startsWith('payload') || text.startsWith('packet') || text.startsWith('invalid args') ? 'invalid' : 'refused';
 }

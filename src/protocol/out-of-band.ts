@@ -1,5 +1,6 @@
 // Out-of-band opcodes (client ↔ signaling server), protocol.md §2: one payload validator per opcode.
 import * as L from './limits.js';
+import { username } from './username.js';
 import {
   array,
   boolean,
@@ -18,7 +19,7 @@ import {
   type Infer,
 } from './schema.js';
 
-export const username = string({ min: 1, max: L.USERNAME_MAX, printable: true });
+export { username };
 export const lobbyName = string({ min: 1, max: L.LOBBY_NAME_MAX, printable: true });
 export const password = string({ max: L.PASSWORD_MAX });
 export const instanceId = string({ min: 1, max: L.INSTANCE_ID_MAX, printable: true });
@@ -289,4 +290,6 @@ export const Warning = {
   initNeedsIdentity: 'INIT needs a username, a token or a credential',
   invalidToken: 'invalid token',
   tokenNotChecked: 'token not checked: this server has no token verifier (--token-verifier), so you play under a guest name',
+  passwordAttempts: 'too many wrong passwords',
+  passwordGuessed: 'many wrong passwords were tried for your lobby in the last minute: joins with a password are slowed down',
 } as const;

@@ -1,6 +1,8 @@
 // What every handler needs: the store, this node's connections, the log, and the optional pluggable services.
 import type { Cluster } from './cluster/cluster.js';
+import type { AddressBudgets } from './address-budget.js';
 import type { Logger } from './log.js';
+import type { PasswordGuard } from './password-guard.js';
 import type { Tallies } from './metrics.js';
 import type { Player } from './player.js';
 import type { Seats } from './seats.js';
@@ -63,6 +65,10 @@ export interface RelayProvider {
 
 export interface ServerContext {
   store: LobbyStore;
+  /** The packet budget of each remote address, shared by its connections (address-budget.ts). */
+  addressBudgets: AddressBudgets;
+  /** Wrong lobby passwords budgeted per lobby and per address (password-guard.ts). */
+  passwordGuard: PasswordGuard;
   /** This node's players by instance id, connected or with a held seat: where packets are delivered. */
   players: Map<string, Player>;
   /** The relay peers running on this node, by lobbyKey(). */

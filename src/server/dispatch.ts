@@ -1,15 +1,7 @@
-// The edge: every frame is size-checked, rate-limited and validated here, once, then handed to
-// its handler. Nothing a client sends can throw past this function or touch another client.
-import {
-  decodeClientPacket,
-  MAX_FRAME_BYTES,
-  ProtocolError,
-  Reply,
-  salvageEnvelope,
-  Warning,
-  type ClientOpcode,
-  type ClientPacket,
-} from '../protocol/index.js';
+// The edge: every frame is rate-limited and validated here, once, then handed to its handler (ws
+// closed any frame above MAX_FRAME_BYTES while it arrived: server.ts). Nothing a client sends can
+// throw past this function or touch another client.
+import { decodeClientPacket, ProtocolError, Reply, salvageEnvelope, Warning, type ClientOpcode, type ClientPacket } from '../protocol/index.js';
 import type { ServerContext } from './context.js';
 import { init, keepalive, resume } from './handlers/identity.js';
 import { createLobby, findLobby, joinLobby, leaveLobbyHandler, listLobbies } from './handlers/lobbies.js';
@@ -41,19 +33,13 @@ const handlers: { [K in ClientOpcode]: Handler<K> } = {
 const invalidAck = { CREATE_LOBBY: 'CREATE_ACK', JOIN_LOBBY: 'JOIN_ACK', MANAGE_LOBBY: 'MANAGE_ACK', QUICK_JOIN: 'QUICK_JOIN_ACK' } as const;
 
 export const VIOLATION_POLICY = 1008;
-export const VIOLATION_TOO_BIG = 1009;
 
 /** Handles one received WebSocket message. Limits are applied on arrival; handling is serial per player. */
 export function dispatch(ctx: ServerContext, player: Player, data: Buffer, isBinary: boolean): void {
   // Frames still buffered after we started closing (violation, shutdown) are not acted upon.
   if (!player.open) return;
-  if (data.length > MAX_FRAME_BYTES) {
-    ctx.tally.rejected.violation += 1;
-    ctx.log('warn', 'violation.size', { player: player.id, address: player.address, bytes: data.length });
-    player.violation(`frame too large: ${data.length} bytes (limit ${MAX_FRAME_BYTES})`, VIOLATION_TOO_BIG);
-    return;
-  }
-  const verdict = player.limiter.take();
+  let verdict = player.limiter.take();
+  if (verdict === 'ok' && !ctx.addressBudgets.take(player.address)) verdict = player.limiter.strike();
   if (verdict === 'violation') {
     ctx.tally.rejected.violation += 1;
     ctx.log('warn', 'violation.rate', { player: player.id, address: player.address });

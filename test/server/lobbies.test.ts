@@ -58,6 +58,10 @@ describe('INIT and KEEPALIVE', () => {
     await player('ann', 'g1');
     const twin = await open('g1');
     expect(await twin.request('INIT', { username: 'ann' })).toMatchObject({ opcode: 'WARNING', payload: 'username taken' });
+    // One name, two spellings (composed ñ, then n + combining tilde): the second is taken.
+    await player('a\u00f1n', 'g1');
+    const decomposed = await open('g1');
+    expect(await decomposed.request('INIT', { username: 'an\u0303n' })).toMatchObject({ opcode: 'WARNING', payload: 'username taken' });
     expect(await twin.request('INIT', { username: 'ann-2' })).toMatchObject({ opcode: 'INIT_OK' });
     await expect(player('ann', 'g2')).resolves.toBeDefined();
   });

@@ -1,5 +1,6 @@
 // Finding, creating, joining and leaving lobbies (protocol.md §2). The store decides; these reply and tell.
-import { Reply, type ClientOpcode } from '../../protocol/index.js';
+import { Reply, Warning, type ClientOpcode } from '../../protocol/index.js';
+import { lobbyKey, type ServerContext } from '../context.js';
 import { announce, leaveLobby, sendTo } from '../membership.js';
 import { hashPassword, verifyPassword } from '../password.js';
 import { storeFilter } from '../lobby-filter.js';
@@ -69,8 +70,20 @@ const joinRefusal = { 'in-lobby': Reply.alreadyInLobby, 'not-found': Reply.notFo
 export const joinLobby: Handler<'JOIN_LOBBY'> = async (request) => {
   const { ctx, player, payload } = request;
   if (player.lobby) return reply(request, 'JOIN_ACK', Reply.alreadyInLobby);
-  const joined = await ctx.store.join(player.game, payload.name, player.user!, (stored) => verifyPassword(payload.password ?? '', stored));
-  if (joined.outcome !== 'ok') return reply(request, 'JOIN_ACK', joinRefusal[joined.outcome]);
+  const guarded = lobbyKey(player.game, payload.name);
+  let waitMs = 0;
+  const joined = await ctx.store.join(player.game, payload.name, player.user!, async (stored) => {
+    // Refused before scrypt runs while this lobby or this address has used up its wrong guesses.
+    waitMs = ctx.passwordGuard.waitMs(guarded, player.address);
+    if (waitMs > 0) return false;
+    if (await verifyPassword(payload.password ?? '', stored)) return true;
+    if (ctx.passwordGuard.failed(guarded, player.address)) void tellHostOfGuessing(ctx, player.game, payload.name);
+    return false;
+  });
+  if (joined.outcome !== 'ok') {
+    if (joined.outcome === 'password' && waitMs > 0) warn(request, `${Warning.passwordAttempts}: try again in ${Math.ceil(waitMs / 1000)} s`);
+    return reply(request, 'JOIN_ACK', joinRefusal[joined.outcome]);
+  }
   reply(request, 'JOIN_ACK', Reply.ok);
   becamePeer(request, joined.lobby);
 };
@@ -102,3 +115,14 @@ export const leaveLobbyHandler: Handler<'LEAVE_LOBBY'> = async (request) => {
   reply(request, 'LEAVE_ACK', Reply.ok);
   player.send('TRANSITION', '');
 };
+
+/** The host hears once a minute at most that its lobby's password is being guessed. */
+async function tellHostOfGuessing(ctx: ServerContext, game: string, name: string): Promise<void> {
+  ctx.log('warn', 'lobby.password_guessing', { game, lobby: name });
+  try {
+    const lobby = await ctx.store.find(game, name);
+    if (lobby) sendTo(ctx, lobby.host.instance_id, 'WARNING', Warning.passwordGuessed);
+  } catch (error) {
+    ctx.log('error', 'lobby.password_guessing_notice_failed', { game, lobby: name, error: String(error) });
+  }
+}
