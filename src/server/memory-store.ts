@@ -1,5 +1,6 @@
 // The LobbyStore of one process (the default): plain maps, each command decided synchronously so
 // that nothing interleaves inside one. Results are copies; nothing inside leaks out.
+import { usernameSkeleton } from '../protocol/username.js';
 import { randomBytes } from 'node:crypto';
 import type { User } from '../protocol/index.js';
 import { byCreation, matchesFilter, quickJoinable } from './lobby-filter.js';
@@ -97,8 +98,9 @@ export class MemoryStore implements LobbyStore {
 
   async addPlayer(game: string, user: User): Promise<'ok' | 'taken'> {
     const state = this.game(game);
-    if (state.usernames.has(user.username)) return 'taken';
-    state.usernames.add(user.username);
+    const key = usernameSkeleton(user.username);
+    if (state.usernames.has(key)) return 'taken';
+    state.usernames.add(key);
     state.players.set(user.instance_id, { ...user });
     return 'ok';
   }
@@ -112,12 +114,12 @@ export class MemoryStore implements LobbyStore {
     const user = state?.players.get(instanceId);
     if (!state || !user) return;
     state.players.delete(instanceId);
-    state.usernames.delete(user.username);
+    state.usernames.delete(usernameSkeleton(user.username));
     this.prune(game);
   }
 
   async usernameTaken(game: string, username: string): Promise<boolean> {
-    return this.byGame.get(game)?.usernames.has(username) ?? false;
+    return this.byGame.get(game)?.usernames.has(usernameSkeleton(username)) ?? false;
   }
 
   async players(game: string): Promise<User[]> {

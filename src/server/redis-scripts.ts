@@ -6,7 +6,7 @@
 /** The keys of one game, in the order the scripts take them. */
 export const GAME_KEYS = ['players', 'names', 'lobbies', 'memberOf', 'tokens', 'tokenOf', 'held', 'lobbySeq', 'openLobbies'] as const;
 
-// players: hash id → user JSON; names: hash username → id; lobbies: hash name → lobby JSON;
+// players: hash id → user JSON; names: hash username skeleton (protocol/username.ts) → id; lobbies: hash name → lobby JSON;
 // memberOf: hash id → lobby name; tokens: hash token → id; tokenOf: hash id → token; held: set of ids;
 // lobbySeq: string, the number of lobbies ever created in the game (a lobby's \`created\`);
 // openLobbies: sorted set of the names of the lobbies quick join may put a player in (not locked, not
@@ -80,14 +80,14 @@ end
 `;
 
 const BODIES = {
-  // ARGV: user JSON. The username is claimed with HSETNX: checked and claimed at once.
+  // ARGV: user JSON, its username's skeleton. The name is claimed with HSETNX: checked and claimed at once.
   addPlayer: `
 local user = cjson.decode(ARGV[1])
-if redis.call('HSETNX', names, user.username, user.instance_id) == 0 then return reply('taken') end
+if redis.call('HSETNX', names, ARGV[2], user.instance_id) == 0 then return reply('taken') end
 redis.call('HSET', players, user.instance_id, ARGV[1])
 return reply('ok')`,
 
-  // ARGV: instance id.
+  // ARGV: instance id, its username's skeleton ('' when unknown).
   removePlayer: `
 local id = ARGV[1]
 local token = redis.call('HGET', tokenOf, id)
@@ -97,8 +97,7 @@ redis.call('SREM', held, id)
 local raw = redis.call('HGET', players, id)
 if raw then
   redis.call('HDEL', players, id)
-  local username = cjson.decode(raw).username
-  if redis.call('HGET', names, username) == id then redis.call('HDEL', names, username) end
+  if redis.call('HGET', names, ARGV[2]) == id then redis.call('HDEL', names, ARGV[2]) end
 end
 return reply(null)`,
 

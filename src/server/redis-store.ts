@@ -3,6 +3,7 @@
 // from Node, so two nodes can race for the same seat or name and exactly one wins. Keys are namespaced
 // per game, `{prefix}{game}:players` and so on (the braces keep one game in one cluster slot). The
 // caller owns the ioredis client (connects and quits it).
+import { usernameSkeleton } from '../protocol/username.js';
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { User } from '../protocol/index.js';
@@ -81,15 +82,18 @@ export class RedisStore implements LobbyStore {
   }
 
   async addPlayer(game: string, user: User): Promise<'ok' | 'taken'> {
-    return this.run('addPlayer', game, JSON.stringify(user));
+    return this.run('addPlayer', game, JSON.stringify(user), usernameSkeleton(user.username));
   }
 
   async removePlayer(game: string, instanceId: string): Promise<void> {
-    await this.run('removePlayer', game, instanceId);
+    // The name's skeleton is computed here (Lua cannot); the script frees it only if it is still this player's.
+    const raw = await this.redis.hget(this.key(game, 'players'), instanceId);
+    const skeleton = raw === null ? '' : usernameSkeleton((JSON.parse(raw) as User).username);
+    await this.run('removePlayer', game, instanceId, skeleton);
   }
 
   async usernameTaken(game: string, username: string): Promise<boolean> {
-    return (await this.redis.hexists(this.key(game, 'names'), username)) === 1;
+    return (await this.redis.hexists(this.key(game, 'names'), usernameSkeleton(username))) === 1;
   }
 
   async players(game: string): Promise<User[]> {

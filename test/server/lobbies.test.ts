@@ -62,6 +62,8 @@ describe('INIT and KEEPALIVE', () => {
     await player('a\u00f1n', 'g1');
     const decomposed = await open('g1');
     expect(await decomposed.request('INIT', { username: 'an\u0303n' })).toMatchObject({ opcode: 'WARNING', payload: 'username taken' });
+    // A look-alike (Cyrillic а) of a taken name is taken too.
+    expect(await decomposed.request('INIT', { username: '\u0430nn' })).toMatchObject({ opcode: 'WARNING', payload: 'username taken' });
     expect(await twin.request('INIT', { username: 'ann-2' })).toMatchObject({ opcode: 'INIT_OK' });
     await expect(player('ann', 'g2')).resolves.toBeDefined();
   });

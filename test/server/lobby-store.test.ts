@@ -35,6 +35,20 @@ describe.each(backends)('$name', (backend) => {
     expect((await store.players('g')).map((p) => p.username).sort()).toEqual(['bob', 'cat', 'dan']);
   });
 
+  it('a username that only looks like a taken one (Cyrillic а, 1 for l) is taken, until the player it looks like is removed', async () => {
+    const lookalike = { ...user('\u0430nn'), instance_id: 'mallory' };
+    expect(await store.addPlayer('g', lookalike)).toBe('taken');
+    expect(await store.usernameTaken('g', 'a\u043dn')).toBe(false); // Cyrillic н is not drawn like n
+    expect(await store.usernameTaken('g', 'b0b')).toBe(false);
+    expect(await store.usernameTaken('g', 'dan')).toBe(true);
+    expect(await store.addPlayer('g', { ...user('Dan'), instance_id: 'other' })).toBe('ok'); // case is visible
+    await store.removePlayer('g', ann.instance_id);
+    expect(await store.addPlayer('g', lookalike)).toBe('ok');
+    // Stored and listed as given, not as its skeleton.
+    expect((await store.players('g')).map((p) => p.username)).toContain('\u0430nn');
+    expect(await store.usernameTaken('g', 'ann')).toBe(true);
+  });
+
   it('create: a lobby name is unique per game; a member cannot create another; idle players are announced to', async () => {
     const created = await store.create('g', 'room', ann, open);
     expect(created.outcome).toBe('ok');
