@@ -335,6 +335,9 @@ var LOOK_ALIKE = new RegExp(
   `[${Object.keys(LOOK_ALIKES).join("").replace(/[\]\\^-]/g, "\\$&")}]`,
   "gu"
 );
+function usernameSkeleton(name) {
+  return name.replace(LOOK_ALIKE, (c) => LOOK_ALIKES[c]).replaceAll("rn", "m");
+}
 
 // src/protocol/out-of-band.ts
 var lobbyName = string({ min: 1, max: LOBBY_NAME_MAX, printable: true });
@@ -1637,13 +1640,13 @@ local function remove(lobby, id)
 end
 `;
 var BODIES = {
-  // ARGV: user JSON. The username is claimed with HSETNX: checked and claimed at once.
+  // ARGV: user JSON, its username's skeleton. The name is claimed with HSETNX: checked and claimed at once.
   addPlayer: `
 local user = cjson.decode(ARGV[1])
-if redis.call('HSETNX', names, user.username, user.instance_id) == 0 then return reply('taken') end
+if redis.call('HSETNX', names, ARGV[2], user.instance_id) == 0 then return reply('taken') end
 redis.call('HSET', players, user.instance_id, ARGV[1])
 return reply('ok')`,
-  // ARGV: instance id.
+  // ARGV: instance id, its username's skeleton ('' when unknown).
   removePlayer: `
 local id = ARGV[1]
 local token = redis.call('HGET', tokenOf, id)
@@ -1653,8 +1656,7 @@ redis.call('SREM', held, id)
 local raw = redis.call('HGET', players, id)
 if raw then
   redis.call('HDEL', players, id)
-  local username = cjson.decode(raw).username
-  if redis.call('HGET', names, username) == id then redis.call('HDEL', names, username) end
+  if redis.call('HGET', names, ARGV[2]) == id then redis.call('HDEL', names, ARGV[2]) end
 end
 return reply(null)`,
   // ARGV: instance id. Two reads that must see the same moment.
@@ -1846,13 +1848,15 @@ var RedisStore = class {
     return plain(JSON.parse(answer));
   }
   async addPlayer(game, user2) {
-    return this.run("addPlayer", game, JSON.stringify(user2));
+    return this.run("addPlayer", game, JSON.stringify(user2), usernameSkeleton(user2.username));
   }
   async removePlayer(game, instanceId2) {
-    await this.run("removePlayer", game, instanceId2);
+    const raw = await this.redis.hget(this.key(game, "players"), instanceId2);
+    const skeleton = raw === null ? "" : usernameSkeleton(JSON.parse(raw).username);
+    await this.run("removePlayer", game, instanceId2, skeleton);
   }
   async usernameTaken(game, username2) {
-    return await this.redis.hexists(this.key(game, "names"), username2) === 1;
+    return await this.redis.hexists(this.key(game, "names"), usernameSkeleton(username2)) === 1;
   }
   async players(game) {
     return (await this.redis.hvals(this.key(game, "players"))).map((raw) => JSON.parse(raw));
@@ -3733,8 +3737,9 @@ var MemoryStore = class {
   }
   async addPlayer(game, user2) {
     const state = this.game(game);
-    if (state.usernames.has(user2.username)) return "taken";
-    state.usernames.add(user2.username);
+    const key = usernameSkeleton(user2.username);
+    if (state.usernames.has(key)) return "taken";
+    state.usernames.add(key);
     state.players.set(user2.instance_id, { ...user2 });
     return "ok";
   }
@@ -3747,11 +3752,11 @@ var MemoryStore = class {
     const user2 = state?.players.get(instanceId2);
     if (!state || !user2) return;
     state.players.delete(instanceId2);
-    state.usernames.delete(user2.username);
+    state.usernames.delete(usernameSkeleton(user2.username));
     this.prune(game);
   }
   async usernameTaken(game, username2) {
-    return this.byGame.get(game)?.usernames.has(username2) ?? false;
+    return this.byGame.get(game)?.usernames.has(usernameSkeleton(username2)) ?? false;
   }
   async players(game) {
     return [...this.byGame.get(game)?.players.values() ?? []].map((user2) => ({ ...user2 }));
