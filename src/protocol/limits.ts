@@ -9,6 +9,9 @@ export const MAX_IN_BAND_BYTES = 240 * 1024;
 /** Deepest nesting of arrays and objects in a packet (a signal is 3 deep): deeper ones are refused where a payload of any JSON is validated (schema.ts `json`). */
 export const MAX_JSON_DEPTH = 32;
 
+/** Lobbies one LIST_ACK names at most (oldest first); a WARNING says how many matched beyond. */
+export const LIST_REPLY_MAX = 100;
+
 export const USERNAME_MAX = 64;
 export const LOBBY_NAME_MAX = 64;
 export const PASSWORD_MAX = 128;

@@ -291,5 +291,6 @@ export const Warning = {
   invalidToken: 'invalid token',
   tokenNotChecked: 'token not checked: this server has no token verifier (--token-verifier), so you play under a guest name',
   passwordAttempts: 'too many wrong passwords',
+  listTruncated: 'list truncated',
   passwordGuessed: 'many wrong passwords were tried for your lobby in the last minute: joins with a password are slowed down',
 } as const;

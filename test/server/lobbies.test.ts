@@ -1,5 +1,6 @@
 // The real signalling server on 127.0.0.1 with raw `ws` clients: identity, lobbies, management.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LIST_REPLY_MAX } from '../../src/protocol/index.js';
 import { verifyPassword } from '../../src/server/password.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { silentLogger } from '../helpers/logger.js';
@@ -304,5 +305,24 @@ describe('MANAGE_LOBBY', () => {
     expect((await outsider.request('FIND_LOBBY', 'room')).payload).toBe('not found');
     expect(outsider.opcodes()).not.toContain('LOBBY_CLOSED');
     expect((await bob.request('CREATE_LOBBY', lobby('room'), 'CREATE_ACK')).payload).toBe('ok');
+  });
+});
+
+describe('LIST_LOBBIES is bounded', () => {
+  it('names at most the oldest 100 lobbies, with or without a filter, and a WARNING says how many there are', async () => {
+    const hosts = await Promise.all(Array.from({ length: LIST_REPLY_MAX + 5 }, (_, i) => player(`host${i}`, 'big')));
+    for (const [i, host] of hosts.entries()) await host.request('CREATE_LOBBY', lobby(`room${i}`), 'CREATE_ACK');
+    const lister = await player('lister', 'big');
+    const names = (await lister.request('LIST_LOBBIES', undefined, 'LIST_ACK')).payload as string[];
+    expect(names).toEqual(Array.from({ length: LIST_REPLY_MAX }, (_, i) => `room${i}`));
+    expect((await lister.next('WARNING')).payload).toBe(`list truncated: the oldest ${LIST_REPLY_MAX} of ${LIST_REPLY_MAX + 5} lobbies`);
+    const summaries = (await lister.request('LIST_LOBBIES', { free_seats: true }, 'LIST_ACK')).payload as { name: string }[];
+    expect(summaries.map((s) => s.name)).toEqual(names);
+    expect((await lister.next('WARNING')).payload).toContain(`of ${LIST_REPLY_MAX + 5} lobbies`);
+    // At the limit exactly: no WARNING.
+    for (const host of hosts.slice(0, 5)) await host.request('MANAGE_LOBBY', { method: 'close_lobby', args: null }, 'MANAGE_ACK');
+    expect(((await lister.request('LIST_LOBBIES', undefined, 'LIST_ACK')).payload as string[]).length).toBe(LIST_REPLY_MAX);
+    await lister.sync();
+    expect(lister.opcodes()).not.toContain('WARNING');
   });
 });

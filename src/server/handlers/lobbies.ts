@@ -1,5 +1,5 @@
 // Finding, creating, joining and leaving lobbies (protocol.md §2). The store decides; these reply and tell.
-import { Reply, Warning, type ClientOpcode } from '../../protocol/index.js';
+import { LIST_REPLY_MAX, Reply, Warning, type ClientOpcode } from '../../protocol/index.js';
 import { lobbyKey, type ServerContext } from '../context.js';
 import { announce, leaveLobby, sendTo } from '../membership.js';
 import { hashPassword, verifyPassword } from '../password.js';
@@ -8,11 +8,16 @@ import { lobbyInfo, lobbySummary, type LobbyRecord } from '../store.js';
 import { NoRelay, relayJoined, relayOf } from './relay.js';
 import { reply, warn, type Handler, type Request } from './request.js';
 
-/** Without a payload the upstream reply, names only; with a filter, a summary of each matching lobby. */
+/**
+ * Without a payload the upstream reply, names only; with a filter, a summary of each matching lobby.
+ * Either way at most LIST_REPLY_MAX, oldest first (a 25-byte request must not buy a 67 KB answer); when
+ * more matched, a WARNING after the reply says how many (the reply keeps the shape clients expect).
+ */
 export const listLobbies: Handler<'LIST_LOBBIES'> = async (request) => {
   const { ctx, player, payload } = request;
-  if (payload === undefined) return reply(request, 'LIST_ACK', await ctx.store.list(player.game));
-  reply(request, 'LIST_ACK', (await ctx.store.listMatching(player.game, storeFilter(payload))).map(lobbySummary));
+  const found = payload === undefined ? await ctx.store.list(player.game) : (await ctx.store.listMatching(player.game, storeFilter(payload))).map(lobbySummary);
+  reply(request, 'LIST_ACK', found.length > LIST_REPLY_MAX ? found.slice(0, LIST_REPLY_MAX) : found);
+  if (found.length > LIST_REPLY_MAX) player.send('WARNING', `${Warning.listTruncated}: the oldest ${LIST_REPLY_MAX} of ${found.length} lobbies`);
 };
 
 export const findLobby: Handler<'FIND_LOBBY'> = async (request) => {
