@@ -136,6 +136,7 @@ var PasswordGuard = class {
 var MAX_FRAME_BYTES = 64 * 1024;
 var MAX_IN_BAND_BYTES = 240 * 1024;
 var MAX_JSON_DEPTH = 32;
+var LIST_REPLY_MAX = 100;
 var USERNAME_MAX = 64;
 var LOBBY_NAME_MAX = 64;
 var PASSWORD_MAX = 128;
@@ -535,6 +536,7 @@ var Warning = {
   invalidToken: "invalid token",
   tokenNotChecked: "token not checked: this server has no token verifier (--token-verifier), so you play under a guest name",
   passwordAttempts: "too many wrong passwords",
+  listTruncated: "list truncated",
   passwordGuessed: "many wrong passwords were tried for your lobby in the last minute: joins with a password are slowed down"
 };
 
@@ -2995,8 +2997,9 @@ var useRelay = async (request) => {
 // src/server/handlers/lobbies.ts
 var listLobbies = async (request) => {
   const { ctx, player, payload } = request;
-  if (payload === void 0) return reply(request, "LIST_ACK", await ctx.store.list(player.game));
-  reply(request, "LIST_ACK", (await ctx.store.listMatching(player.game, storeFilter(payload))).map(lobbySummary2));
+  const found = payload === void 0 ? await ctx.store.list(player.game) : (await ctx.store.listMatching(player.game, storeFilter(payload))).map(lobbySummary2);
+  reply(request, "LIST_ACK", found.length > LIST_REPLY_MAX ? found.slice(0, LIST_REPLY_MAX) : found);
+  if (found.length > LIST_REPLY_MAX) player.send("WARNING", `${Warning.listTruncated}: the oldest ${LIST_REPLY_MAX} of ${found.length} lobbies`);
 };
 var findLobby = async (request) => {
   const lobby = await request.ctx.store.find(request.player.game, request.payload);
