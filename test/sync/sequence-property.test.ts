@@ -204,7 +204,6 @@ function runSchedule(seed: number, replicaCount: number, tally: Tally): void {
   };
 
   const localEdit = (replica: Replica) => {
-    const before = replica.list.slice();
     const list = replica.list;
     const roll = random();
     const value = `${replica.id}.${Math.floor(random() * 1000)}`;
@@ -232,7 +231,7 @@ function runSchedule(seed: number, replicaCount: number, tally: Tally): void {
       send(replica.id, { kind: 'counter', op: clone(op) });
       return;
     }
-    ops ??= diffToOps(replica.sequence, before, list);
+    ops ??= diffToOps(replica.sequence, list);
     if (ops[0]?.t === 'clr') {
       tally.clears += 1;
       if (held) tally.clearsWhileHeld += 1;
