@@ -2,13 +2,14 @@
 // clear, ack, state). The list is a sequence CRDT (sequence.ts); this entry turns the Scratch list's
 // changes into its operations, writes remote ones into the Scratch list in place, sends acks so
 // deleted items can be forgotten, and brings late joiners up to date with chunked states.
-// The sequence is the only copy: the store reports where each insert and delete happened (one op,
-// no compare), and what it cannot see (a replace) is found by comparing the list with the sequence.
+// The store reports where each insert and delete happened (one op, no compare); what it cannot see
+// (a replace) is found by comparing the list with the values the sequence shows, kept in chunks.
 // docs/sync.md "Lists that merge" explains the catch-up rules ("complete" replicas, the root).
 import type { MergedListPacket, PeerPacket } from '../../protocol/index.js';
 import { CloudLinkError } from '../errors.js';
 import type { EntryContext, SyncEntry } from './entry.js';
-import { changedRun, diffToOps } from './sequence-diff.js';
+import { ChunkedValues } from './chunked-values.js';
+import { diffToOps } from './sequence-diff.js';
 import { type AckVector, type Patch, Sequence, type SequenceOp, type SequenceState, type SnapshotItem } from './sequence.js';
 import { encodeSnapshot, SnapshotAssembler, type SnapshotChunk } from './sequence-snapshot.js';
 import type { MergedListStore, ScratchValue, SyncStore } from './stores.js';
@@ -19,11 +20,12 @@ export const ACK_FRAMES = 30;
 /** Deleted items forgotten per frame at most: a large collection is spread over frames. */
 export const GC_PER_FRAME = 100;
 /**
- * Items compared with the sequence per frame, the safety net for edits nobody reported that kept the
- * length (other code writing an index without the flag): a list of n items is compared in full every
- * n / AUDIT_ITEMS frames, and a frame pays for this many steps at most, whatever the length.
+ * Items of the Scratch list compared per frame with the values the sequence shows: the safety net for
+ * an edit nobody reported that kept the length (other code writing an index without the flag). A
+ * list of n items is compared in full every n / AUDIT_ITEMS frames; a frame pays for this many
+ * compares at most (a few µs), whatever the length.
  */
-export const AUDIT_ITEMS = 256;
+export const AUDIT_ITEMS = 1024;
 /** Operations kept for replay while catching up (see load()); beyond it the oldest are dropped. */
 export const MAX_REPLAY_LOG = 100_000;
 
@@ -40,6 +42,8 @@ export class MergedListEntry implements SyncEntry {
    * sequence could not take them): the next look compares it in full.
    */
   private stale = false;
+  /** The values the sequence shows, kept in step: the "before" of a compare with the Scratch list. */
+  private readonly values = new ChunkedValues();
   /**
    * Holds the list's whole history (loaded a complete state, or is the root): only such a replica
    * collects tombstones, and only its state is copied exactly by a joiner.
@@ -192,11 +196,19 @@ export class MergedListEntry implements SyncEntry {
       // I had is cleared, what it holds now is inserted.
       ops = sequence.length > 0 ? sequence.clear() : [];
       for (let index = 0; index < after.length; index += 1) ops.push(sequence.insert(index, after[index]!));
+      this.values.reset(after);
     } else if (edit && !unseen && after.length === sequence.length + (edit.insert ? 1 : -1) && edit.index <= after.length - (edit.insert ? 1 : 0)) {
-      ops = [edit.insert ? sequence.insert(edit.index, edit.value) : sequence.delete(edit.index)];
+      if (edit.insert) {
+        ops = [sequence.insert(edit.index, edit.value)];
+        this.values.insert(edit.index, edit.value);
+      } else {
+        ops = [sequence.delete(edit.index)];
+        this.values.delete(edit.index);
+      }
     } else if (unseen || edit || after.length !== sequence.length || (endOfFrame && this.differs(after))) {
-      const run = (oneEdit && !this.stale && changedRun(sequence, after, true)) || changedRun(sequence, after)!;
-      ops = diffToOps(sequence, after, run);
+      const run = (oneEdit && !this.stale && this.values.changedRun(after, true)) || this.values.changedRun(after)!;
+      ops = diffToOps(sequence, this.values, after, run);
+      this.values.sync(after, run);
     } else return;
     this.stale = false;
     if (ops.length === 0) return;
@@ -207,16 +219,12 @@ export class MergedListEntry implements SyncEntry {
     this.ctx.send(ops.map((op) => this.packetOf(op)));
   }
 
-  /** Compares the next AUDIT_ITEMS items of the list with the sequence (same length): does one differ? */
+  /** Compares the next AUDIT_ITEMS items of the list with the values (same length): does one differ? */
   private differs(after: readonly ScratchValue[]): boolean {
     if (this.auditAt >= after.length) this.auditAt = 0;
-    const end = Math.min(after.length, this.auditAt + AUDIT_ITEMS);
-    let item = this.sequence!.itemAt(this.auditAt);
-    for (let index = this.auditAt; index < end && item; index += 1) {
-      if (!Object.is(item.value, after[index])) return true;
-      item = this.sequence!.nextVisible(item);
-    }
-    this.auditAt = end;
+    const count = Math.min(AUDIT_ITEMS, after.length - this.auditAt);
+    if (this.values.matchForward(after, this.auditAt, count) < count) return true;
+    this.auditAt += count;
     return false;
   }
 
@@ -227,7 +235,9 @@ export class MergedListEntry implements SyncEntry {
   }
 
   private show(patches: Patch[], writer: string): void {
-    if (patches.length > 0) this.store?.patch(patches, writer);
+    if (patches.length === 0) return;
+    for (const patch of patches) this.values.apply(patch);
+    this.store?.patch(patches, writer);
   }
 
   private receiveState(from: string, chunk: SnapshotChunk & { complete?: boolean }): void {
@@ -268,6 +278,7 @@ export class MergedListEntry implements SyncEntry {
     this.sequence = loaded;
     this.log = null;
     this.becomeComplete();
+    this.values.reset(loaded.toArray());
     if (this.store) {
       this.store.write(loaded.toArray(), from);
       this.store.changed();

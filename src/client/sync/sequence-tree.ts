@@ -50,22 +50,6 @@ export class OrderTree<N extends TreeNode> {
     return parent as N | null;
   }
 
-  /** The node before `node` in sequence order (tombstones included); amortized O(1) over a walk. */
-  prev(node: N): N | null {
-    if (node.left) {
-      let current: TreeNode = node.left;
-      while (current.right) current = current.right;
-      return current as N;
-    }
-    let child: TreeNode = node;
-    let parent = node.parent;
-    while (parent && parent.left === child) {
-      child = parent;
-      parent = parent.parent;
-    }
-    return parent as N | null;
-  }
-
   /** The visible node at `index` (0-based), or null past the end. */
   at(index: number): N | null {
     let node = this.root as TreeNode | null;

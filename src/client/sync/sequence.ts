@@ -128,33 +128,6 @@ export class Sequence {
     return out;
   }
 
-  /**
-   * The visible item after `item` (null: the first one), or null past the end. With prevVisible(), a
-   * compare with the Scratch list walks the sequence in place from either end, copying nothing.
-   */
-  nextVisible(item: Item | null): Item | null {
-    let node = item ? this.tree.next(item) : this.tree.first();
-    while (node && !node.visible) node = this.tree.next(node);
-    return node;
-  }
-
-  /** The visible item before `item` (null: the last one), or null before the front. */
-  prevVisible(item: Item | null): Item | null {
-    let node = item ? this.tree.prev(item) : this.tree.last();
-    while (node && !node.visible) node = this.tree.prev(node);
-    return node;
-  }
-
-  /** The visible item at `index`, or null past the end. */
-  itemAt(index: number): Item | null {
-    return this.tree.at(index);
-  }
-
-  /** The value of the visible item at `index`. */
-  valueAt(index: number): ScratchValue {
-    return this.visibleAt(index).value;
-  }
-
   // ---- local edits: applied here, returned for sending -------------------------------------------
 
   /** Inserts at a visible index (0 … length); the item goes right after the visible one before it. */
