@@ -191,7 +191,6 @@ class Lobby {
     for (let i = 0; i < count; i += 1) {
       const { from, text } = inbox[i];
       for (const packet of decodePeerMessage(text)) player.engine.receive(from, packet);
-      player.engine.applyRemote(); // what the client's microtask does right after a message
     }
     inbox.length = 0;
     return count;
@@ -551,7 +550,6 @@ function lateJoiner() {
       for (const { from, text } of inbox) {
         const one = performance.now();
         for (const packet of decodePeerMessage(text)) late.engine.receive(from, packet);
-        late.engine.applyRemote();
         const now = performance.now();
         slowest = Math.max(slowest, now - one);
         if (untilFull === null && late.list.value.length === length) untilFull = now - started;

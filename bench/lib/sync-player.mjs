@@ -49,12 +49,7 @@ const handlers = {
     const cpu0 = cpuMs();
     const started = performance.now();
     if (config.control) editFrame(player.list, remoteRandom, config.k + 10, frame, config.mix, remoteEdits);
-    else {
-      for (const { from, text } of messages) {
-        for (const packet of sync.decodePeerMessage(text)) player.engine.receive(from, packet);
-        player.engine.applyRemote(); // what the client's microtask does right after a message
-      }
-    }
+    else for (const { from, text } of messages) for (const packet of sync.decodePeerMessage(text)) player.engine.receive(from, packet);
     return { wall: performance.now() - started, cpu: cpuMs() - cpu0 };
   },
   dump() {

@@ -159,9 +159,7 @@ export class MemoryNetwork {
     const link = links[pick(links)]!;
     const index = this.inFlight.findIndex((m) => `${m.from}>${m.to}` === link);
     const [message] = this.inFlight.splice(index, 1);
-    const engine = this.engines.get(message!.to)!;
-    for (const packet of decodePeerMessage(message!.text)) engine.receive(message!.from, packet);
-    engine.applyRemote(); // what the client's microtask does right after a message
+    for (const packet of decodePeerMessage(message!.text)) this.engines.get(message!.to)!.receive(message!.from, packet);
     return true;
   }
 

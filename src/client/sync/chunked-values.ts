@@ -33,12 +33,6 @@ export class ChunkedValues {
     this.length = values.length;
   }
 
-  toArray(): ScratchValue[] {
-    const out: ScratchValue[] = [];
-    for (const chunk of this.chunks) for (const value of chunk) out.push(value);
-    return out;
-  }
-
   get(index: number): ScratchValue {
     this.locate(index, false);
     return this.chunks[this.chunk]![this.offset]!;

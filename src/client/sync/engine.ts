@@ -94,15 +94,6 @@ export class SyncEngine {
     this.sendOutbox();
   }
 
-  /**
-   * Writes the remote changes received so far into the stores. A merged list writes the edits of a
-   * whole message at once, when a microtask after the message runs (before any script can look), or
-   * at the next local look; a caller that reads the stores right after receive() calls this first.
-   */
-  applyRemote(): void {
-    for (const { entry } of this.slots.values()) entry.applyRemote?.();
-  }
-
   /** A link to `peerId` opened: every id shared with it sends what it needs to catch up. */
   peerJoined(peerId: string): void {
     for (const { scope, entry } of this.slots.values()) if (scope === null || scope === peerId) entry.joined(peerId);

@@ -39,8 +39,6 @@ export interface SyncEntry {
   flush(): void;
   /** A packet from `from` (the engine checked it is this entry's kind). */
   receive(from: string, packet: SyncPacket): void;
-  /** Writes what the packets received since the last call changed into the store, if it waits (see SyncEngine.applyRemote). */
-  applyRemote?(): void;
   /** A link to `peer` opened: give it what it needs to catch up. */
   joined(peer: string): void;
   left(peer: string): void;

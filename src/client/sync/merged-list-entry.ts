@@ -44,11 +44,6 @@ export class MergedListEntry implements SyncEntry {
   private stale = false;
   /** The values the sequence shows, kept in step: the "before" of a compare with the Scratch list. */
   private readonly values = new ChunkedValues();
-  /** Remote edits not yet written into the Scratch list (see applyRemote()), and who made them. */
-  private pending: Patch[] = [];
-  private pendingWriters: string[] = [];
-  /** Items the pending edits would move, written one by one (an insert or delete moves every item after it). */
-  private pendingMoves = 0;
   /**
    * Holds the list's whole history (loaded a complete state, or is the root): only such a replica
    * collects tombstones, and only its state is copied exactly by a joiner.
@@ -77,7 +72,6 @@ export class MergedListEntry implements SyncEntry {
 
   /** Binding shows the shared list (empty for an id nobody has edited). */
   attach(store: SyncStore): void {
-    this.dropPending();
     this.store = store as MergedListStore;
     this.store.write(this.sequence ? this.sequence.toArray() : []);
     this.store.changed();
@@ -133,8 +127,7 @@ export class MergedListEntry implements SyncEntry {
 
   receive(from: string, packet: MergedListPacket): void {
     if (!this.ready()) return;
-    // Edits waiting to be written mean this is the same burst of packets: no script ran since the last look.
-    if (this.pending.length === 0) this.detect();
+    this.detect();
     const sequence = this.sequence!;
     const writer = packet.writer ?? from;
     const id: [number, string] = [packet.seq, writer];
@@ -193,7 +186,6 @@ export class MergedListEntry implements SyncEntry {
   private detect({ edit = null, oneEdit = false, endOfFrame = false }: { edit?: LocalEdit | null; oneEdit?: boolean; endOfFrame?: boolean } = {}): void {
     const store = this.store;
     if (!store) return;
-    this.applyRemote();
     const replaced = store.replaced();
     const unseen = store.changed(endOfFrame) || this.stale;
     const after = store.read();
@@ -244,38 +236,8 @@ export class MergedListEntry implements SyncEntry {
 
   private show(patches: Patch[], writer: string): void {
     if (patches.length === 0) return;
-    if (this.pending.length === 0) queueMicrotask(() => this.applyRemote());
-    for (const patch of patches) {
-      this.values.apply(patch);
-      this.pending.push(patch);
-      this.pendingMoves += patch.kind === 'reset' ? patch.values.length : patch.kind === 'replace' ? 1 : this.values.length - patch.index;
-    }
-    if (!this.pendingWriters.includes(writer)) this.pendingWriters.push(writer);
-  }
-
-  /**
-   * Writes the remote edits received since the last call into the Scratch list: at the end of the
-   * message that brought them (a microtask, or the engine's applyRemote()), and before any local look.
-   * Edit by edit when that is cheap; when the edits would move more items than the list has twice
-   * (many inserts and deletes in a long list: each moves the items after it, and every move of a
-   * long-lived array pays V8's write barrier per item), the list is written once, in place, instead.
-   */
-  applyRemote(): void {
-    if (this.pending.length === 0) return;
-    const { pending, pendingWriters, pendingMoves } = this;
-    this.dropPending();
-    const store = this.store;
-    if (!store) return;
-    const batch: Patch[] = pendingMoves > 2 * this.values.length ? [{ kind: 'reset', values: this.values.toArray() }] : pending;
-    store.patch(batch, pendingWriters[0]);
-    // Every player whose edit this was hears of it (onRemoteChange).
-    for (const writer of pendingWriters.slice(1)) store.patch([], writer);
-  }
-
-  private dropPending(): void {
-    this.pending = [];
-    this.pendingWriters = [];
-    this.pendingMoves = 0;
+    for (const patch of patches) this.values.apply(patch);
+    this.store?.patch(patches, writer);
   }
 
   private receiveState(from: string, chunk: SnapshotChunk & { complete?: boolean }): void {
@@ -317,7 +279,6 @@ export class MergedListEntry implements SyncEntry {
     this.log = null;
     this.becomeComplete();
     this.values.reset(loaded.toArray());
-    this.dropPending();
     if (this.store) {
       this.store.write(loaded.toArray(), from);
       this.store.changed();

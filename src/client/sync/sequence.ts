@@ -558,10 +558,7 @@ export function applyPatch(list: ScratchValue[], patch: Patch): void {
   else if (patch.kind === 'delete') list.splice(patch.index, 1);
   else if (patch.kind === 'replace') list[patch.index] = patch.value;
   else {
-    // In place, writing only the items that differ (a Scratch list's array is long-lived: each write
-    // and move pays V8's write barrier, and emptying it would drop its storage).
-    const values = patch.values;
-    for (let i = 0; i < values.length; i += 1) if (!Object.is(list[i], values[i])) list[i] = values[i]!;
-    list.length = values.length;
+    list.length = 0;
+    for (const value of patch.values) list.push(value);
   }
 }
