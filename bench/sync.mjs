@@ -357,7 +357,13 @@ async function perFrameMerged(mix) {
 async function perFrameProcesses(mix, { control = false } = {}) {
   const { WARM, MEASURED, PLAYERS, EDITS, ITEMS } = FRAME;
   const ids = Array.from({ length: PLAYERS }, (_, k) => uuid(`p${k}`));
-  const children = ids.map(() => fork(new URL('./lib/sync-player.mjs', import.meta.url), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  // One at a time: each child bundles the same TypeScript entry into the same cache file on start.
+  const children = [];
+  for (const _ of ids) {
+    const child = fork(new URL('./lib/sync-player.mjs', import.meta.url), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    children.push(child);
+    await new Promise((resolve) => child.once('message', resolve));
+  }
   const inboxes = new Map(ids.map((id) => [id, []]));
   const call = (k, message) =>
     new Promise((resolve, reject) => {

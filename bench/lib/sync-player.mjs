@@ -68,3 +68,4 @@ process.on('message', (message) => {
   reply.out = out.splice(0);
   process.send(reply);
 });
+process.send({ ready: true });
