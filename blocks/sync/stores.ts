@@ -116,30 +116,8 @@ function hook(list: ScratchVariable, w: Watch): void {
   if (!wanted) return;
   /** Only the list's own array, edited by a script (not a remote patch being written), reports. */
   const told = (self: ScratchValue[]) => !w.writing && self === list.value;
+  // Every method is a splice, so one place works out what an edit did.
   const methods = {
-    push(this: ScratchValue[], ...items: ScratchValue[]) {
-      const at = this.length;
-      const length = arrays.push.apply(this, items);
-      if (told(this)) report(w, at, 0, items);
-      return length;
-    },
-    pop(this: ScratchValue[]) {
-      const had = this.length;
-      const item = arrays.pop.call(this);
-      if (had > 0 && told(this)) report(w, had - 1, 1, NONE);
-      return item;
-    },
-    shift(this: ScratchValue[]) {
-      const had = this.length;
-      const item = arrays.shift.call(this);
-      if (had > 0 && told(this)) report(w, 0, 1, NONE);
-      return item;
-    },
-    unshift(this: ScratchValue[], ...items: ScratchValue[]) {
-      const length = arrays.unshift.apply(this, items);
-      if (told(this)) report(w, 0, 0, items);
-      return length;
-    },
     splice(this: ScratchValue[], ...args: [number, number, ...ScratchValue[]]) {
       const had = this.length;
       const removed = arrays.splice.apply(this, args as never) as ScratchValue[];
@@ -150,6 +128,20 @@ function hook(list: ScratchVariable, w: Watch): void {
         report(w, start, removed.length, args.length > 2 ? args.slice(2) : NONE);
       }
       return removed;
+    },
+    push(this: ScratchValue[], ...items: ScratchValue[]) {
+      methods.splice.call(this, this.length, 0, ...items);
+      return this.length;
+    },
+    pop(this: ScratchValue[]) {
+      return methods.splice.call(this, -1, 1)[0];
+    },
+    shift(this: ScratchValue[]) {
+      return methods.splice.call(this, 0, 1)[0];
+    },
+    unshift(this: ScratchValue[], ...items: ScratchValue[]) {
+      methods.splice.call(this, 0, 0, ...items);
+      return this.length;
     },
   };
   for (const name of EDIT_METHODS) Object.defineProperty(wanted, name, { configurable: true, writable: true, value: methods[name] });

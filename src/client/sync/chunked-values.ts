@@ -143,21 +143,13 @@ export class ChunkedValues {
     return matched;
   }
 
-  /** Finds the chunk holding `index` (`end`: an insert may go right after its last item), from the nearer end. */
+  /** Finds the chunk holding `index` (`end`: an insert may go right after its last item). */
   private locate(index: number, end: boolean): void {
     const chunks = this.chunks;
-    if (index <= this.length / 2) {
-      let rest = index;
-      let c = 0;
-      while (c < chunks.length - 1 && (end ? rest > chunks[c]!.length : rest >= chunks[c]!.length)) rest -= chunks[c++]!.length;
-      this.chunk = c;
-      this.offset = rest;
-      return;
-    }
-    let after = this.length - index; // items from `index` to the end
-    let c = chunks.length - 1;
-    while (c > 0 && after > chunks[c]!.length) after -= chunks[c--]!.length;
+    let rest = index;
+    let c = 0;
+    while (c < chunks.length - 1 && (end ? rest > chunks[c]!.length : rest >= chunks[c]!.length)) rest -= chunks[c++]!.length;
     this.chunk = c;
-    this.offset = chunks[c]!.length - after;
+    this.offset = rest;
   }
 }
