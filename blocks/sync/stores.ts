@@ -116,7 +116,8 @@ function hook(list: ScratchVariable, w: Watch): void {
   if (!wanted) return;
   /** Only the list's own array, edited by a script (not a remote patch being written), reports. */
   const told = (self: ScratchValue[]) => !w.writing && self === list.value;
-  // Every method is a splice, so one place works out what an edit did.
+  // Every method but push (the most common, which may also carry many items) is a splice, so one
+  // place works out what an edit did.
   const methods = {
     splice(this: ScratchValue[], ...args: [number, number, ...ScratchValue[]]) {
       const had = this.length;
@@ -130,7 +131,9 @@ function hook(list: ScratchVariable, w: Watch): void {
       return removed;
     },
     push(this: ScratchValue[], ...items: ScratchValue[]) {
-      methods.splice.call(this, this.length, 0, ...items);
+      const at = this.length;
+      arrays.push.apply(this, items);
+      if (told(this)) report(w, at, 0, items);
       return this.length;
     },
     pop(this: ScratchValue[]) {
@@ -184,7 +187,12 @@ function watchedList(list: ScratchVariable): Omit<ScratchMergedListStore, 'kind'
     read: () => list.value as ScratchValue[],
     changed(endOfFrame = false) {
       const items = list.value as ScratchValue[];
-      if (endOfFrame) frame = frame + 1 === AUDIT_FRAMES ? 0 : frame + 1;
+      if (endOfFrame) {
+        frame = frame + 1 === AUDIT_FRAMES ? 0 : frame + 1;
+        // Every block of the frame is done: an edit made without its flag (other code) must not swallow
+        // the flag of a later frame's replace.
+        w.reported = false;
+      }
       // A listening store is told of every length change its array's methods make, and its entry audits
       // the list itself (merged-list-entry.ts): only the others count lengths and audit here.
       const watching = !mark.listener;

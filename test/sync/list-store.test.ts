@@ -56,14 +56,14 @@ describe('merged list store: a block edit is sent where the block made it', () =
 });
 
 describe('merged list safety net: edits nobody reported', () => {
-  const pair = () => {
+  const pair = (items = 3000) => {
     const net = new MemoryNetwork();
     const ann: ScratchVariable = { id: 'ann', name: 'log', type: 'list', value: [], _monitorUpToDate: false };
     const bob: ScratchVariable = { id: 'bob', name: 'log', type: 'list', value: [], _monitorUpToDate: false };
     net.join('ann').bind('log', null, mergedListStore(ann));
     net.join('bob').bind('log', null, mergedListStore(bob));
     net.settle();
-    (ann.value as string[]).push(...Array.from({ length: 3000 }, (_, i) => `item ${i}`));
+    (ann.value as string[]).push(...Array.from({ length: items }, (_, i) => `item ${i}`));
     ann._monitorUpToDate = false;
     net.settle();
     return { net, ann, bob };
@@ -80,6 +80,21 @@ describe('merged list safety net: edits nobody reported', () => {
     }
     expect(bob.value).toEqual(ann.value);
     expect(frames).toBeLessThanOrEqual(Math.ceil(3000 / AUDIT_ITEMS) + 1);
+  });
+
+  it("an edit reported without its flag (other code) does not swallow the next frame's replace", () => {
+    // The audit covers 1,024 of 20,000 items a frame: twice in a row it would find the replace by luck 1 in 400.
+    const { net, ann, bob } = pair(20_000);
+    for (const at of [15_000, 5_000]) {
+      (ann.value as string[]).push('pushed quietly'); // reported by the array, no flag after it
+      net.settle(); // the frame ends
+      (ann.value as string[])[at] = `replaced at ${at}`;
+      ann._monitorUpToDate = false; // "replace item": the flag is all that tells
+      net.engines.get('ann')!.flush();
+      net.settle();
+      expect((bob.value as string[])[at]).toBe(`replaced at ${at}`);
+    }
+    expect(bob.value).toEqual(ann.value);
   });
 
   it('a length change without the edit methods or the flag is found at the next look', () => {
