@@ -95,7 +95,7 @@ const vm = 1;
     for (const [english, text] of Object.entries(german)) expect(args(text), english).toEqual(args(english));
   });
 
-  it('stays within its 160 KiB budget', () => {
-    expect(Buffer.byteLength(code)).toBeLessThanOrEqual(160 * 1024);
+  it('stays within its 165 KiB budget', () => {
+    expect(Buffer.byteLength(code)).toBeLessThanOrEqual(165 * 1024);
   });
 });

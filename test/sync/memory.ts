@@ -1,6 +1,6 @@
 // In-memory stores and a network whose delivery order the test controls.
 import { decodePeerMessage, encodePeerMessage } from '../../src/protocol/index.js';
-import { SyncEngine, type CounterStore, type ListStore, type MergedListStore, type VariableStore } from '../../src/client/sync/engine.js';
+import { SyncEngine, type CounterStore, type ListListener, type ListStore, type MergedListStore, type VariableStore } from '../../src/client/sync/engine.js';
 import { applyPatch, type Patch } from '../../src/client/sync/sequence.js';
 import type { CounterChanges, ScratchValue } from '../../src/client/sync/stores.js';
 
@@ -29,21 +29,33 @@ export class MemoryList implements Omit<ListStore, 'kind'>, Omit<MergedListStore
   get value(): ScratchValue[] {
     return this.items;
   }
-  private edited: (() => void) | null = null;
+  private listener: ListListener | null = null;
   /** The array `replaced()` last saw (set in the constructor: `items` is a parameter property). */
   private array: ScratchValue[];
-  /** A local edit, the way one Scratch list block makes one (in place, then the store is told). */
+  /** A local edit the store cannot see, like Scratch's "replace item" (in place, then the store is told something changed). */
   edit(change: (items: ScratchValue[]) => void) {
     change(this.items);
     this.dirty = true;
-    this.edited?.();
+    this.listener?.changed();
+  }
+  /** An insert the store sees, like Scratch's "add" or "insert at" (the Scratch store reports where). */
+  insertAt(index: number, value: ScratchValue) {
+    this.items.splice(index, 0, value);
+    if (this.listener) this.listener.inserted(index, value);
+    else this.dirty = true;
+  }
+  /** A delete the store sees, like Scratch's "delete (index) of". */
+  deleteAt(index: number) {
+    this.items.splice(index, 1);
+    if (this.listener) this.listener.deleted(index);
+    else this.dirty = true;
   }
   /** "delete all": Scratch gives the list a new empty array and sets no flag. */
   deleteAll() {
     this.items = [];
   }
-  listen(edited: (() => void) | null) {
-    this.edited = edited;
+  listen(listener: ListListener | null) {
+    this.listener = listener;
   }
   replaced() {
     const was = this.array;

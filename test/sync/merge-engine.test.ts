@@ -244,11 +244,15 @@ function runSchedule(seed: number): void {
     if (roll < 0.35 || items.length === 0) {
       const value = `${p.id}:${serial++}`;
       inserted.add(value);
-      p.log.edit((list) => list.splice(Math.floor(random() * (list.length + 1)), 0, value));
+      const at = Math.floor(random() * (items.length + 1));
+      // Reported with its index, as the Scratch store reports a block's insert; or found by the compare.
+      if (random() < 0.5) p.log.insertAt(at, value);
+      else p.log.edit((list) => list.splice(at, 0, value));
     } else if (roll < 0.5) {
       const index = Math.floor(random() * items.length);
       deleted.add(String(items[index]));
-      p.log.edit((list) => list.splice(index, 1));
+      if (random() < 0.5) p.log.deleteAt(index);
+      else p.log.edit((list) => list.splice(index, 1));
     } else if (roll < 0.6) {
       const index = Math.floor(random() * items.length);
       // A replaced value is not an inserted item: a concurrent delete of the item wins over it.

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { Counter, type CounterOp, type CounterState, type SetOp } from '../../src/client/sync/counter.js';
 import type { ScratchValue } from '../../src/client/sync/list-diff.js';
 import { type AckVector, applyPatch, keyOf, Sequence, type SequenceOp } from '../../src/client/sync/sequence.js';
+import { ChunkedValues } from '../../src/client/sync/chunked-values.js';
 import { diffToOps } from '../../src/client/sync/sequence-diff.js';
 import { encodeSnapshot, SnapshotAssembler, type SnapshotChunk } from '../../src/client/sync/sequence-snapshot.js';
 
@@ -204,7 +205,6 @@ function runSchedule(seed: number, replicaCount: number, tally: Tally): void {
   };
 
   const localEdit = (replica: Replica) => {
-    const before = replica.list.slice();
     const list = replica.list;
     const roll = random();
     const value = `${replica.id}.${Math.floor(random() * 1000)}`;
@@ -232,7 +232,7 @@ function runSchedule(seed: number, replicaCount: number, tally: Tally): void {
       send(replica.id, { kind: 'counter', op: clone(op) });
       return;
     }
-    ops ??= diffToOps(replica.sequence, before, list);
+    ops ??= diffToOps(replica.sequence, new ChunkedValues(replica.sequence.toArray()), list);
     if (ops[0]?.t === 'clr') {
       tally.clears += 1;
       if (held) tally.clearsWhileHeld += 1;

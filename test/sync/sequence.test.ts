@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ScratchValue } from '../../src/client/sync/list-diff.js';
 import { applyPatch, type ClearOp, keyOf, type Patch, Sequence, type SequenceOp } from '../../src/client/sync/sequence.js';
-import { changedRun, diffToOps, syncChangedRun } from '../../src/client/sync/sequence-diff.js';
+import { ChunkedValues } from '../../src/client/sync/chunked-values.js';
+import { diffToOps } from '../../src/client/sync/sequence-diff.js';
 import { DEFAULT_CHUNK_BYTES, decodeSnapshot, encodeSnapshot, SnapshotAssembler } from '../../src/client/sync/sequence-snapshot.js';
 import { MAX_IN_BAND_BYTES } from '../../src/protocol/limits.js';
 
@@ -484,58 +485,12 @@ describe('Sequence: a replica rebuilt from a state, its own earlier ops replayed
   });
 });
 
-describe("changedRun and syncChangedRun: the binding's copy compared and kept in step in place", () => {
-  let state = 99;
-  const random = () => {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-  // Few distinct values, so an edited item often equals its neighbours.
-  const list = (n: number) => Array.from({ length: n }, () => Math.floor(random() * 3));
-
-  it('finds one edit anywhere (duplicates included) walking in from both ends, and any change with the full compare', () => {
-    for (let i = 0; i < 2000; i += 1) {
-      const before = list(Math.floor(random() * 10));
-      const after = before.slice();
-      const roll = random();
-      if (roll < 0.4) after.splice(Math.floor(random() * (after.length + 1)), 0, Math.floor(random() * 3));
-      else if (roll < 0.7 && after.length > 0) after.splice(Math.floor(random() * after.length), 1);
-      else if (after.length > 0) after[Math.floor(random() * after.length)] = Math.floor(random() * 3);
-      for (const run of [changedRun(before, after, true)!, changedRun(before, after)!]) {
-        const s = new Sequence('me');
-        for (const value of before) s.push(value);
-        diffToOps(s, before, after, run);
-        expect(s.toArray(), `${before} → ${after}`).toEqual(after);
-        const copy = before.slice();
-        syncChangedRun(copy, after, run);
-        expect(copy).toEqual(after);
-      }
-      const any = list(Math.floor(random() * 10));
-      const copy = before.slice();
-      syncChangedRun(copy, any);
-      expect(copy).toEqual(any);
-    }
-    const long = Array.from({ length: 30_000 }, (_, i) => i);
-    const grown: ScratchValue[] = [];
-    syncChangedRun(grown, long); // beyond one splice's arguments
-    expect(grown).toEqual(long);
-  });
-
-  it('finds an add, a front insert or a front delete of a long list at the first compare', () => {
-    const before = Array.from({ length: 10_000 }, (_, i) => i);
-    expect(changedRun(before, [...before, 'new'], true)).toEqual({ prefix: 10_000, removed: 0, added: 1 });
-    expect(changedRun(before, ['front', ...before], true)).toEqual({ prefix: 0, removed: 0, added: 1 });
-    expect(changedRun(before, before.slice(1), true)).toEqual({ prefix: 0, removed: 1, added: 0 });
-    expect(changedRun(before, [...before, 1, 2], true)).toBeNull(); // two items more: not one edit
-  });
-});
-
 describe('diffToOps: a local Scratch edit as operations', () => {
   const long = Array.from({ length: 1000 }, (_, i) => `item ${i}`);
   const edit = (before: ScratchValue[], after: ScratchValue[]) => {
     const s = new Sequence('me');
     for (const value of before) s.push(value);
-    const ops = diffToOps(s, before, after);
+    const ops = diffToOps(s, new ChunkedValues(before), after);
     expect(s.toArray()).toEqual(after);
     const other = new Sequence('other');
     deliver(other, [

@@ -11,7 +11,7 @@ import type { StoreKind, SyncStore } from './stores.js';
 import { ValueEntry } from './value-entry.js';
 
 export type { Scope } from './entry.js';
-export type { CounterStore, ListStore, MergedListStore, SyncStore, VariableStore } from './stores.js';
+export type { CounterStore, ListListener, ListStore, MergedListStore, SyncStore, VariableStore } from './stores.js';
 
 /** How the engine reaches peers; implemented over the mesh. */
 export interface SyncTransport {

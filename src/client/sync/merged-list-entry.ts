@@ -2,12 +2,15 @@
 // clear, ack, state). The list is a sequence CRDT (sequence.ts); this entry turns the Scratch list's
 // changes into its operations, writes remote ones into the Scratch list in place, sends acks so
 // deleted items can be forgotten, and brings late joiners up to date with chunked states.
+// The store reports where each insert and delete happened (one op, no compare); what it cannot see
+// (a replace) is found by comparing the list with the values the sequence shows, kept in chunks.
 // docs/sync.md "Lists that merge" explains the catch-up rules ("complete" replicas, the root).
 import type { MergedListPacket, PeerPacket } from '../../protocol/index.js';
 import { CloudLinkError } from '../errors.js';
 import type { EntryContext, SyncEntry } from './entry.js';
-import { changedRun, diffToOps, syncChangedRun } from './sequence-diff.js';
-import { type AckVector, applyPatch, type Patch, Sequence, type SequenceOp, type SequenceState, type SnapshotItem } from './sequence.js';
+import { ChunkedValues } from './chunked-values.js';
+import { diffToOps } from './sequence-diff.js';
+import { type AckVector, type Patch, Sequence, type SequenceOp, type SequenceState, type SnapshotItem } from './sequence.js';
 import { encodeSnapshot, SnapshotAssembler, type SnapshotChunk } from './sequence-snapshot.js';
 import type { MergedListStore, ScratchValue, SyncStore } from './stores.js';
 import { toWire } from './wire-value.js';
@@ -16,17 +19,31 @@ import { toWire } from './wire-value.js';
 export const ACK_FRAMES = 30;
 /** Deleted items forgotten per frame at most: a large collection is spread over frames. */
 export const GC_PER_FRAME = 100;
+/**
+ * Items of the Scratch list compared per frame with the values the sequence shows: the safety net for
+ * an edit nobody reported that kept the length (other code writing an index without the flag). A
+ * list of n items is compared in full every n / AUDIT_ITEMS frames; a frame pays for this many
+ * compares at most (a few µs), whatever the length.
+ */
+export const AUDIT_ITEMS = 1024;
 /** Operations kept for replay while catching up (see load()); beyond it the oldest are dropped. */
 export const MAX_REPLAY_LOG = 100_000;
 
 type Logged = SequenceOp | { state: SequenceState<SnapshotItem> };
+/** An insert or delete the store saw a script make at `index`. */
+type LocalEdit = { index: number; insert: boolean; value: ScratchValue };
 
 export class MergedListEntry implements SyncEntry {
   readonly kind = 'merged-list';
   store: MergedListStore | null = null;
   private sequence: Sequence | null = null;
-  /** The list as the sequence shows it, kept in step in place: the "before" of the next local compare. */
-  private mirror: ScratchValue[] = [];
+  /**
+   * The list has edits the sequence has not taken (made before I had an id, or reported where the
+   * sequence could not take them): the next look compares it in full.
+   */
+  private stale = false;
+  /** The values the sequence shows, kept in step: the "before" of a compare with the Scratch list. */
+  private readonly values = new ChunkedValues();
   /**
    * Holds the list's whole history (loaded a complete state, or is the root): only such a replica
    * collects tombstones, and only its state is copied exactly by a joiner.
@@ -38,6 +55,8 @@ export class MergedListEntry implements SyncEntry {
   private readonly heard = new Map<string, boolean>();
   private readonly assemblers = new Map<string, SnapshotAssembler>();
   private frames = 0;
+  /** Where the next frame's audit slice starts. */
+  private auditAt = 0;
   private lastAck = '';
   /**
    * A deletion was applied since my last ack: its player waits for my ack to forget the item. Only
@@ -54,18 +73,26 @@ export class MergedListEntry implements SyncEntry {
   /** Binding shows the shared list (empty for an id nobody has edited). */
   attach(store: SyncStore): void {
     this.store = store as MergedListStore;
-    this.store.write(this.mirror.slice());
+    this.store.write(this.sequence ? this.sequence.toArray() : []);
     this.store.changed();
     this.store.replaced();
-    // Each list block's edit is turned into operations as it happens: one block changes one run of
-    // items, so the diff names exactly what the script did (a frame's edits together could not).
-    this.store.listen(() => {
-      try {
-        if (this.ready()) this.detect({ oneEdit: true });
-      } catch (error) {
-        this.ctx.error(CloudLinkError.from(error));
-      }
+    // Each list block's edit is turned into operations as it happens: one block changes one place, so
+    // the op names exactly what the script did (a frame's edits together could not).
+    this.store.listen({
+      inserted: (index, value) => this.edited({ index, insert: true, value }),
+      deleted: (index) => this.edited({ index, insert: false, value: '' }),
+      changed: () => this.edited(null),
     });
+  }
+
+  /** A script's edit: where it was (insert or delete), or null for one the store could not see. */
+  private edited(edit: LocalEdit | null): void {
+    try {
+      if (this.ready()) this.detect({ edit, oneEdit: edit === null });
+      else this.stale = true;
+    } catch (error) {
+      this.ctx.error(CloudLinkError.from(error));
+    }
   }
 
   detach(): void {
@@ -151,36 +178,54 @@ export class MergedListEntry implements SyncEntry {
   }
 
   /**
-   * The Scratch list's changes since the last look, as operations sent to everyone. `oneEdit`: called
-   * right after one list block's edit (see attach), so the edit is found walking in from both ends;
-   * `endOfFrame`: from flush().
+   * The Scratch list's changes since the last look, as operations sent to everyone. `edit`: the one
+   * edit the store just reported (it becomes one op, nothing compared); `oneEdit`: one unseen edit was
+   * just made (found walking in from both ends); `endOfFrame`: from flush(). The length check is the
+   * O(1) safety net for edits nobody reported.
    */
-  private detect({ oneEdit = false, endOfFrame = false } = {}): void {
+  private detect({ edit = null, oneEdit = false, endOfFrame = false }: { edit?: LocalEdit | null; oneEdit?: boolean; endOfFrame?: boolean } = {}): void {
     const store = this.store;
     if (!store) return;
     const replaced = store.replaced();
-    if (!store.changed(endOfFrame) && !replaced) return;
+    const unseen = store.changed(endOfFrame) || this.stale;
     const after = store.read();
     const sequence = this.sequence!;
     let ops: SequenceOp[];
     if (replaced) {
       // A new array ("delete all", then maybe some adds; or a list typed in its monitor): everything
       // I had is cleared, what it holds now is inserted.
-      ops = this.mirror.length > 0 ? sequence.clear() : [];
+      ops = sequence.length > 0 ? sequence.clear() : [];
       for (let index = 0; index < after.length; index += 1) ops.push(sequence.insert(index, after[index]!));
-      this.mirror = after.slice();
-    } else {
-      // Without the one-edit shortcut (changes made before I had an id, or without the flag): the full compare.
-      const run = (oneEdit && changedRun(this.mirror, after, true)) || changedRun(this.mirror, after)!;
-      ops = diffToOps(sequence, this.mirror, after, run);
-      syncChangedRun(this.mirror, after, run);
-    }
+      this.values.reset(after);
+    } else if (edit && !unseen && after.length === sequence.length + (edit.insert ? 1 : -1) && edit.index <= after.length - (edit.insert ? 1 : 0)) {
+      if (edit.insert) {
+        ops = [sequence.insert(edit.index, edit.value)];
+        this.values.insert(edit.index, edit.value);
+      } else {
+        ops = [sequence.delete(edit.index)];
+        this.values.delete(edit.index);
+      }
+    } else if (unseen || edit || after.length !== sequence.length || (endOfFrame && this.differs(after))) {
+      const run = (oneEdit && !this.stale && this.values.changedRun(after, true)) || this.values.changedRun(after)!;
+      ops = diffToOps(sequence, this.values, after, run);
+      this.values.sync(after, run);
+    } else return;
+    this.stale = false;
     if (ops.length === 0) return;
     for (const op of ops) {
       this.remember(op);
       if (op.t === 'del' || op.t === 'clr') this.ackWanted = true;
     }
     this.ctx.send(ops.map((op) => this.packetOf(op)));
+  }
+
+  /** Compares the next AUDIT_ITEMS items of the list with the values (same length): does one differ? */
+  private differs(after: readonly ScratchValue[]): boolean {
+    if (this.auditAt >= after.length) this.auditAt = 0;
+    const count = Math.min(AUDIT_ITEMS, after.length - this.auditAt);
+    if (this.values.matchForward(after, this.auditAt, count) < count) return true;
+    this.auditAt += count;
+    return false;
   }
 
   private remember(entry: Logged): void {
@@ -191,7 +236,7 @@ export class MergedListEntry implements SyncEntry {
 
   private show(patches: Patch[], writer: string): void {
     if (patches.length === 0) return;
-    for (const patch of patches) applyPatch(this.mirror, patch);
+    for (const patch of patches) this.values.apply(patch);
     this.store?.patch(patches, writer);
   }
 
@@ -233,7 +278,7 @@ export class MergedListEntry implements SyncEntry {
     this.sequence = loaded;
     this.log = null;
     this.becomeComplete();
-    this.mirror = loaded.toArray();
+    this.values.reset(loaded.toArray());
     if (this.store) {
       this.store.write(loaded.toArray(), from);
       this.store.changed();

@@ -45,15 +45,25 @@ export interface ListStore {
   changed(endOfFrame?: boolean): boolean;
 }
 
+/**
+ * Told of each in-place edit a script makes to a merged list, right after it. Inserts and deletes are
+ * reported exactly (no compare); what the store cannot see (a "replace item" assigns one index) is
+ * reported as changed(): since the previous call, one run of items changed.
+ */
+export interface ListListener {
+  /** `value` went in at `index` (an add is an insert at the end). */
+  inserted(index: number, value: ScratchValue): void;
+  /** The item at `index` went. */
+  deleted(index: number): void;
+  changed(): void;
+}
+
 export interface MergedListStore extends Omit<ListStore, 'kind'> {
   kind: 'merged-list';
   /** Remote edits, applied to the live list in place (no copy), in order; not a local change. `writer` as for variables. */
   patch(patches: readonly Patch[], writer?: string): void;
-  /**
-   * Calls `edited` right after each in-place edit a script makes (a Scratch list block changes one
-   * place, so the change since the last call is one run of items); null stops it.
-   */
-  listen(edited: (() => void) | null): void;
+  /** Reports each in-place edit a script makes (see ListListener); null stops it. */
+  listen(listener: ListListener | null): void;
   /** Is the live list another array than at the last call ("delete all", an edit typed in the list monitor)? */
   replaced(): boolean;
 }
