@@ -407,6 +407,16 @@ function salvageEnvelope(text) {
     return {};
   }
 }
+function decodeServerPacket(text) {
+  const raw = parseJson(text, Infinity);
+  const opcode = opcodeOf(raw, serverOpcodes);
+  return {
+    opcode,
+    payload: serverOpcodes[opcode](raw.payload, "payload"),
+    origin: optional(origin)(raw.origin, "origin"),
+    listener: listener(raw.listener, "listener")
+  };
+}
 function encodePacket(packet) {
   return JSON.stringify(packet);
 }
@@ -759,9 +769,9 @@ var ChannelTable = class {
 // src/server/relay/relay-peer.ts
 var MAX_HELD2 = 1e3;
 var RelayPeer = class {
-  constructor(user2, isMember, lobbyWide, send, options2) {
+  constructor(user2, isMember2, lobbyWide, send, options2) {
     this.user = user2;
-    this.isMember = isMember;
+    this.isMember = isMember2;
     this.lobbyWide = lobbyWide;
     this.send = send;
     this.options = options2;
@@ -908,9 +918,9 @@ function webRtcRelay(options2) {
     async create(lobby, send) {
       const id = randomUUID();
       const user2 = { instance_id: id, user_id: id, username: "relay" };
-      const isMember = (instanceId2) => lobby.isMember(instanceId2);
+      const isMember2 = (instanceId2) => lobby.isMember(instanceId2);
       const lobbyWide = () => lobby.lobbyWide;
-      peers.set(lobby, new RelayPeer(user2, isMember, lobbyWide, send, options2));
+      peers.set(lobby, new RelayPeer(user2, isMember2, lobbyWide, send, options2));
       return user2;
     },
     signal(lobby, from, opcode, payload) {
@@ -929,6 +939,748 @@ function webRtcRelay(options2) {
       return links;
     }
   };
+}
+
+// src/server/cluster/connect.ts
+import { Redis } from "ioredis";
+
+// src/server/redis-store.ts
+import { randomBytes } from "node:crypto";
+
+// src/server/redis-scripts.ts
+var GAME_KEYS = ["players", "names", "lobbies", "memberOf", "tokens", "tokenOf", "held"];
+var PRELUDE = `
+local players, names, lobbies, memberOf, tokens, tokenOf, held = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+local null = cjson.null
+local function reply(value) return cjson.encode(value) end
+local function getLobby(name)
+  local raw = redis.call('HGET', lobbies, name)
+  if not raw then return nil end
+  return cjson.decode(raw)
+end
+local function saveLobby(lobby) redis.call('HSET', lobbies, lobby.name, cjson.encode(lobby)) end
+local function memberIndex(lobby, id)
+  for i, member in ipairs(lobby.members) do
+    if member.instance_id == id then return i end
+  end
+  return nil
+end
+-- The players of the game in no lobby.
+local function idle()
+  local out = {}
+  for _, id in ipairs(redis.call('HKEYS', players)) do
+    if redis.call('HEXISTS', memberOf, id) == 0 then out[#out + 1] = id end
+  end
+  return out
+end
+-- The lobby \`host\` is host of, or nil and why not.
+local function hosted(host)
+  local name = redis.call('HGET', memberOf, host)
+  local lobby = name and getLobby(name)
+  if not lobby then return nil, 'not-in-lobby' end
+  if lobby.host.instance_id ~= host then return nil, 'unauthorized' end
+  return lobby
+end
+local function deleteLobby(lobby)
+  for _, member in ipairs(lobby.members) do redis.call('HDEL', memberOf, member.instance_id) end
+  redis.call('HDEL', lobbies, lobby.name)
+end
+-- Takes member \`id\` out; the host moves to the earliest remaining member; the last one out deletes the lobby.
+local function remove(lobby, id)
+  local left = table.remove(lobby.members, memberIndex(lobby, id))
+  redis.call('HDEL', memberOf, id)
+  local newHost = null
+  local closed = #lobby.members == 0
+  if closed then
+    deleteLobby(lobby)
+  else
+    if lobby.host.instance_id == id then
+      lobby.host = lobby.members[1]
+      newHost = lobby.host
+    end
+    saveLobby(lobby)
+  end
+  return { left = left, lobby = lobby, newHost = newHost, closed = closed }
+end
+`;
+var BODIES = {
+  // ARGV: user JSON. The username is claimed with HSETNX: checked and claimed at once.
+  addPlayer: `
+local user = cjson.decode(ARGV[1])
+if redis.call('HSETNX', names, user.username, user.instance_id) == 0 then return reply('taken') end
+redis.call('HSET', players, user.instance_id, ARGV[1])
+return reply('ok')`,
+  // ARGV: instance id.
+  removePlayer: `
+local id = ARGV[1]
+local token = redis.call('HGET', tokenOf, id)
+if token then redis.call('HDEL', tokens, token) end
+redis.call('HDEL', tokenOf, id)
+redis.call('SREM', held, id)
+local raw = redis.call('HGET', players, id)
+if raw then
+  redis.call('HDEL', players, id)
+  local username = cjson.decode(raw).username
+  if redis.call('HGET', names, username) == id then redis.call('HDEL', names, username) end
+end
+return reply(null)`,
+  // ARGV: instance id. Two reads that must see the same moment.
+  lobbyOf: `
+local name = redis.call('HGET', memberOf, ARGV[1])
+return reply(name and getLobby(name) or null)`,
+  // ARGV: game, name, host JSON, settings JSON.
+  create: `
+local host = cjson.decode(ARGV[3])
+local settings = cjson.decode(ARGV[4])
+if redis.call('HEXISTS', memberOf, host.instance_id) == 1 then return reply({ outcome = 'in-lobby' }) end
+if redis.call('HEXISTS', lobbies, ARGV[2]) == 1 then return reply({ outcome = 'exists' }) end
+local lobby = { game = ARGV[1], name = ARGV[2], host = host, members = { host }, settings = settings, relay = null }
+saveLobby(lobby)
+redis.call('HSET', memberOf, host.instance_id, ARGV[2])
+return reply({ outcome = 'ok', lobby = lobby, announceTo = settings.hidden and {} or idle() })`,
+  // ARGV: name, player JSON, the password string the caller checked ('' = none checked).
+  // A lobby with a password the caller has not checked answers 'check' with it; the caller checks it
+  // outside (scrypt) and runs this again with it: then every rule is decided again, and a password
+  // that changed meanwhile is refused (compare and set).
+  join: `
+local player = cjson.decode(ARGV[2])
+local checked = ARGV[3]
+if redis.call('HEXISTS', memberOf, player.instance_id) == 1 then return reply({ outcome = 'in-lobby' }) end
+local lobby = getLobby(ARGV[1])
+if not lobby then return reply({ outcome = 'not-found' }) end
+local settings = lobby.settings
+if settings.locked then return reply({ outcome = 'locked' }) end
+if settings.maxPlayers ~= -1 and #lobby.members >= settings.maxPlayers then return reply({ outcome = 'full' }) end
+local password = settings.password == null and '' or settings.password
+if password ~= checked then
+  if checked == '' then return reply({ outcome = 'check', password = password }) end
+  return reply({ outcome = 'password' })
+end
+lobby.members[#lobby.members + 1] = player
+saveLobby(lobby)
+redis.call('HSET', memberOf, player.instance_id, ARGV[1])
+return reply({ outcome = 'ok', lobby = lobby })`,
+  // ARGV: instance id.
+  leave: `
+local name = redis.call('HGET', memberOf, ARGV[1])
+local lobby = name and getLobby(name)
+if not lobby then return reply(null) end
+return reply(remove(lobby, ARGV[1]))`,
+  // ARGV: host id, target id.
+  kick: `
+local lobby, why = hosted(ARGV[1])
+if not lobby then return reply({ outcome = why }) end
+if not memberIndex(lobby, ARGV[2]) then return reply({ outcome = 'not-a-member' }) end
+if ARGV[2] == ARGV[1] then return reply({ outcome = 'self' }) end
+return reply({ outcome = 'ok', departure = remove(lobby, ARGV[2]) })`,
+  // ARGV: host id, change JSON (only the fields that change).
+  setSettings: `
+local lobby, why = hosted(ARGV[1])
+if not lobby then return reply({ outcome = why }) end
+local change = cjson.decode(ARGV[2])
+local max = change.maxPlayers
+if max ~= nil and max ~= -1 and max < #lobby.members then return reply({ outcome = 'below-current-players' }) end
+local shown = lobby.settings.hidden and change.hidden == false
+for key, value in pairs(change) do lobby.settings[key] = value end
+saveLobby(lobby)
+return reply({ outcome = 'ok', lobby = lobby, announceTo = shown and idle() or {} })`,
+  // ARGV: host id, target id.
+  setHost: `
+local lobby, why = hosted(ARGV[1])
+if not lobby then return reply({ outcome = why }) end
+local index = memberIndex(lobby, ARGV[2])
+if not index then return reply({ outcome = 'not-a-member' }) end
+if ARGV[2] == ARGV[1] then return reply({ outcome = 'already-host' }) end
+local previous = lobby.host
+lobby.host = lobby.members[index]
+saveLobby(lobby)
+return reply({ outcome = 'ok', lobby = lobby, previous = previous })`,
+  // ARGV: host id.
+  close: `
+local lobby, why = hosted(ARGV[1])
+if not lobby then return reply({ outcome = why }) end
+deleteLobby(lobby)
+return reply({ outcome = 'ok', lobby = lobby })`,
+  // ARGV: name, relay user JSON, '1' when lobby-wide.
+  setRelay: `
+local lobby = getLobby(ARGV[1])
+if not lobby or #lobby.members == 0 then return reply(null) end
+lobby.relay = cjson.decode(ARGV[2])
+if ARGV[3] == '1' then lobby.settings.relayEnabled = true end
+saveLobby(lobby)
+return reply(lobby)`,
+  // ARGV: instance id, the new token (random, made by the caller). The old token stops working.
+  issueToken: `
+local old = redis.call('HGET', tokenOf, ARGV[1])
+if old then redis.call('HDEL', tokens, old) end
+redis.call('HSET', tokens, ARGV[2], ARGV[1])
+redis.call('HSET', tokenOf, ARGV[1], ARGV[2])
+return reply(ARGV[2])`,
+  // ARGV: instance id. Only a registered player's seat is held.
+  holdSeat: `
+if redis.call('HEXISTS', players, ARGV[1]) == 1 then redis.call('SADD', held, ARGV[1]) end
+return reply(null)`,
+  // ARGV: token, the next token. Uses the token up, ends the hold, issues the next.
+  resumeSeat: `
+local id = redis.call('HGET', tokens, ARGV[1])
+local raw = id and redis.call('HGET', players, id)
+if not raw then return reply(null) end
+redis.call('SREM', held, id)
+redis.call('HDEL', tokens, ARGV[1])
+redis.call('HSET', tokens, ARGV[2], id)
+redis.call('HSET', tokenOf, id, ARGV[2])
+return reply({ user = cjson.decode(raw), token = ARGV[2] })`
+};
+var SCRIPTS = Object.fromEntries(Object.entries(BODIES).map(([name, body]) => [name, PRELUDE + body]));
+
+// src/server/redis-store.ts
+var storedPassword = (hash) => `${hash.salt.toString("base64")}.${hash.hash.toString("base64")}`;
+var passwordHash = (stored) => {
+  const [salt = "", hash = ""] = stored.split(".");
+  return { salt: Buffer.from(salt, "base64"), hash: Buffer.from(hash, "base64") };
+};
+var array2 = (value) => Array.isArray(value) ? value : [];
+var record2 = (stored) => ({
+  ...stored,
+  members: array2(stored.members),
+  settings: { ...stored.settings, password: stored.settings.password === null ? null : passwordHash(stored.settings.password) }
+});
+function plain(answer) {
+  if (answer === null || typeof answer !== "object") return answer;
+  const fields = answer;
+  if ("members" in fields) return record2(fields);
+  if ("announceTo" in fields) fields.announceTo = array2(fields.announceTo);
+  for (const key of ["lobby", "departure"]) if (key in fields) fields[key] = plain(fields[key]);
+  return fields;
+}
+var escapeGlob = (text) => text.replace(/[*?[\]\\]/g, "\\$&");
+var RedisStore = class {
+  /** @param prefix namespaces every key (tests give each store run its own). */
+  constructor(redis, prefix = "cl5:") {
+    this.redis = redis;
+    this.prefix = prefix;
+    for (const [name, lua] of Object.entries(SCRIPTS)) redis.defineCommand(`cl5_${name}`, { numberOfKeys: GAME_KEYS.length, lua });
+  }
+  redis;
+  prefix;
+  key(game, part) {
+    return `${this.prefix}{${game}}:${part}`;
+  }
+  /** Runs one script on the game's keys; its JSON answer, parsed. */
+  async run(name, game, ...args) {
+    const command = this.redis[`cl5_${name}`];
+    const answer = await command.call(this.redis, ...GAME_KEYS.map((part) => this.key(game, part)), ...args);
+    return plain(JSON.parse(answer));
+  }
+  async addPlayer(game, user2) {
+    return this.run("addPlayer", game, JSON.stringify(user2));
+  }
+  async removePlayer(game, instanceId2) {
+    await this.run("removePlayer", game, instanceId2);
+  }
+  async usernameTaken(game, username2) {
+    return await this.redis.hexists(this.key(game, "names"), username2) === 1;
+  }
+  async players(game) {
+    return (await this.redis.hvals(this.key(game, "players"))).map((raw) => JSON.parse(raw));
+  }
+  async games() {
+    const found = /* @__PURE__ */ new Set();
+    const start = this.prefix.length + 1;
+    for (const part of ["players", "lobbies"]) {
+      const suffix = `}:${part}`;
+      const stream = this.redis.scanStream({ match: `${escapeGlob(this.prefix)}{*${suffix}`, count: 100 });
+      for await (const keys of stream) for (const key of keys) found.add(key.slice(start, -suffix.length));
+    }
+    return [...found].sort();
+  }
+  async list(game) {
+    return (await this.lobbies(game)).filter((lobby) => !lobby.settings.hidden).map((lobby) => lobby.name);
+  }
+  async find(game, name) {
+    const raw = await this.redis.hget(this.key(game, "lobbies"), name);
+    return raw === null ? null : record2(JSON.parse(raw));
+  }
+  async lobbies(game) {
+    return (await this.redis.hvals(this.key(game, "lobbies"))).map((raw) => record2(JSON.parse(raw)));
+  }
+  async lobbyOf(game, instanceId2) {
+    return this.run("lobbyOf", game, instanceId2);
+  }
+  async create(game, name, host, settings2) {
+    const stored = { ...settings2, password: settings2.password && storedPassword(settings2.password) };
+    return this.run("create", game, game, name, JSON.stringify(host), JSON.stringify(stored));
+  }
+  async join(game, name, player, checkPassword) {
+    const attempt = (checked) => this.run("join", game, name, JSON.stringify(player), checked);
+    let answer = await attempt("");
+    if (answer.outcome === "check") {
+      const checked = answer.password;
+      if (!await checkPassword(passwordHash(checked))) return { outcome: "password" };
+      answer = await attempt(checked);
+      if (answer.outcome === "check") throw new Error("join script asked for a second password check");
+    }
+    return answer;
+  }
+  async leave(game, instanceId2) {
+    return this.run("leave", game, instanceId2);
+  }
+  async kick(game, host, target) {
+    return this.run("kick", game, host, target);
+  }
+  async setSettings(game, host, change) {
+    const { password: password2, ...rest } = change;
+    const stored = password2 === void 0 ? rest : { ...rest, password: password2 && storedPassword(password2) };
+    return this.run("setSettings", game, host, JSON.stringify(stored));
+  }
+  async setHost(game, host, target) {
+    return this.run("setHost", game, host, target);
+  }
+  async close(game, host) {
+    return this.run("close", game, host);
+  }
+  async setRelay(game, name, relay, lobbyWide) {
+    return this.run("setRelay", game, name, JSON.stringify(relay), lobbyWide ? "1" : "0");
+  }
+  async issueToken(game, instanceId2) {
+    return this.run("issueToken", game, instanceId2, newToken());
+  }
+  async holdSeat(game, instanceId2) {
+    await this.run("holdSeat", game, instanceId2);
+  }
+  async resumeSeat(game, token) {
+    return this.run("resumeSeat", game, token, newToken());
+  }
+  async seatHeld(game, instanceId2) {
+    return await this.redis.sismember(this.key(game, "held"), instanceId2) === 1;
+  }
+  /**
+   * A PING. While the connection is down ioredis would queue the command until it is back, so a
+   * client that is not ready fails at once, with its state as the reason.
+   */
+  async ping() {
+    if (this.redis.status !== "ready") throw new Error(`redis connection is ${this.redis.status}`);
+    await this.redis.ping();
+  }
+};
+var newToken = () => randomBytes(24).toString("base64url");
+
+// src/server/cluster/cluster-scripts.ts
+var LOG_FRAMES = 512;
+var CLUSTER_SCRIPTS = {
+  // KEYS: player, node players. ARGV: id, node, game, kind, seq base, lobby ('' for a player).
+  register: {
+    keys: 2,
+    lua: `
+redis.call('HSET', KEYS[1], 'node', ARGV[2], 'game', ARGV[3], 'kind', ARGV[4], 'seq', ARGV[5], 'lobby', ARGV[6])
+redis.call('SADD', KEYS[2], ARGV[1])
+return 1`
+  },
+  // KEYS: player, log, node players. ARGV: id. The player is gone for good: its log with it.
+  unregister: {
+    keys: 3,
+    lua: `
+redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('SREM', KEYS[3], ARGV[1])
+return 1`
+  },
+  // KEYS: player, log, memberOf of the sender's game. ARGV: prefix, id, frame, sending node, lobby the
+  // recipient must be in ('' = no check), game, log length.
+  // Answers 'gone' (no such player), 'not-member' (the check failed), 'relay' (handed to a relay peer's
+  // node), or {node, seq}: the frame's number in the player's sequence and the node holding the player
+  // (which gets it published unless it is the sender: the sender writes it from this answer).
+  append: {
+    keys: 3,
+    lua: `
+local node = redis.call('HGET', KEYS[1], 'node')
+if not node then return 'gone' end
+local kind = redis.call('HGET', KEYS[1], 'kind')
+local lobby = ARGV[5]
+if kind == 'relay' then
+  if lobby ~= '' and (redis.call('HGET', KEYS[1], 'lobby') ~= lobby or redis.call('HGET', KEYS[1], 'game') ~= ARGV[6]) then return 'not-member' end
+  redis.call('PUBLISH', ARGV[1] .. 'node:' .. node, 'r ' .. ARGV[2] .. ' ' .. ARGV[3])
+  return 'relay'
+end
+if lobby ~= '' and redis.call('HGET', KEYS[3], ARGV[2]) ~= lobby then return 'not-member' end
+local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+redis.call('RPUSH', KEYS[2], ARGV[3])
+redis.call('LTRIM', KEYS[2], -tonumber(ARGV[7]), -1)
+if node ~= ARGV[4] and node ~= '' then redis.call('PUBLISH', ARGV[1] .. 'node:' .. node, 'f ' .. ARGV[2] .. ' ' .. seq .. ' ' .. ARGV[3]) end
+return { node, seq }`
+  },
+  // KEYS: player, log. ARGV: after. The player's logged frames numbered after \`after\`: {seq, frames},
+  // or 'gap' when some of them are no longer kept, 'gone' when the player is.
+  since: {
+    keys: 2,
+    lua: `
+local seq = tonumber(redis.call('HGET', KEYS[1], 'seq'))
+if not seq then return 'gone' end
+local before = seq - redis.call('LLEN', KEYS[2])
+local after = tonumber(ARGV[1])
+if after > seq or after < before then return 'gap' end
+return { seq, redis.call('LRANGE', KEYS[2], after - before, -1) }`
+  },
+  // KEYS: player, log, new node's players. ARGV: prefix, id, new node, received.
+  // A resume on \`new node\`: it holds the player from now on (frames appended after this are published
+  // to it); the old node, if another, is told to forget its copy. Answers {seq, frames after received},
+  // or 'gap' (the node holds it all the same, to release it), or 'gone'.
+  takeOver: {
+    keys: 3,
+    lua: `
+local old = redis.call('HGET', KEYS[1], 'node')
+local seq = tonumber(redis.call('HGET', KEYS[1], 'seq'))
+if not old or not seq then return 'gone' end
+redis.call('HSET', KEYS[1], 'node', ARGV[3])
+redis.call('SADD', KEYS[3], ARGV[2])
+if old ~= ARGV[3] and old ~= '' then
+  redis.call('SREM', ARGV[1] .. 'node:' .. old .. ':players', ARGV[2])
+  redis.call('PUBLISH', ARGV[1] .. 'node:' .. old, 'e ' .. ARGV[2])
+end
+local before = seq - redis.call('LLEN', KEYS[2])
+local received = tonumber(ARGV[4])
+if received > seq or received < before then return 'gap' end
+return { seq, redis.call('LRANGE', KEYS[2], received - before, -1) }`
+  },
+  // KEYS: player, dead node's players, dead node's heartbeat. ARGV: id, dead node.
+  // A survivor claims one player of a dead node for release; exactly one claim wins (a resume
+  // elsewhere, or another survivor's claim, changed the owner first). Answers the game, or false.
+  claimOrphan: {
+    keys: 3,
+    lua: `
+redis.call('SREM', KEYS[2], ARGV[1])
+if redis.call('EXISTS', KEYS[3]) == 1 then return false end
+if redis.call('HGET', KEYS[1], 'node') ~= ARGV[2] then return false end
+redis.call('HSET', KEYS[1], 'node', '')
+return { redis.call('HGET', KEYS[1], 'game'), redis.call('HGET', KEYS[1], 'kind') }`
+  }
+};
+
+// src/server/cluster/sequencer.ts
+var GAP_MS = 250;
+var Sequencer = class {
+  constructor(delivered, write, since, broken) {
+    this.delivered = delivered;
+    this.write = write;
+    this.since = since;
+    this.broken = broken;
+  }
+  delivered;
+  write;
+  since;
+  broken;
+  pending = /* @__PURE__ */ new Map();
+  gapTimer;
+  place(seq3, frame) {
+    if (seq3 <= this.delivered) return;
+    if (seq3 !== this.delivered + 1) {
+      this.pending.set(seq3, frame);
+      this.gapTimer ??= setTimeout(() => this.fill(), GAP_MS);
+      return;
+    }
+    this.delivered = seq3;
+    this.write(frame);
+    for (let next = this.pending.get(seq3 + 1); next !== void 0; next = this.pending.get(this.delivered + 1)) {
+      this.pending.delete(this.delivered + 1);
+      this.delivered += 1;
+      this.write(next);
+    }
+    if (this.pending.size === 0) this.stopTimer();
+  }
+  /** Reads what is missing from the log (also after the node's subscription was down: nothing may be pending yet). */
+  async fill() {
+    this.stopTimer();
+    let found;
+    try {
+      found = await this.since(this.delivered);
+    } catch (error) {
+      return this.broken(`frames could not be read: ${String(error)}`);
+    }
+    if (typeof found === "string") return this.broken(found === "gap" ? "frames lost" : "player gone");
+    const first = found.seq - found.frames.length + 1;
+    for (const [i, frame] of found.frames.entries()) this.place(first + i, frame);
+  }
+  stop() {
+    this.stopTimer();
+    this.pending.clear();
+  }
+  stopTimer() {
+    clearTimeout(this.gapTimer);
+    this.gapTimer = void 0;
+  }
+};
+
+// src/server/cluster/cluster.ts
+var OUT_OF_LOBBY = '{"opcode":"TRANSITION","payload":""';
+var Cluster = class {
+  nodeId;
+  prefix;
+  redis;
+  subscriber;
+  log;
+  sequencers = /* @__PURE__ */ new Map();
+  host = null;
+  constructor(options2) {
+    this.redis = options2.redis;
+    this.subscriber = options2.subscriber;
+    this.nodeId = options2.nodeId;
+    this.prefix = options2.prefix ?? "cl5:";
+    this.log = options2.log;
+    for (const [name, { keys, lua }] of Object.entries(CLUSTER_SCRIPTS)) this.redis.defineCommand(`cl5c_${name}`, { numberOfKeys: keys, lua });
+  }
+  key(...parts) {
+    return this.prefix + parts.join(":");
+  }
+  get channel() {
+    return this.key("node", this.nodeId);
+  }
+  /** Subscribes to this node's channel; messages go to `host`. */
+  async start(host) {
+    this.host = host;
+    this.subscriber.on("message", (_channel, message) => this.received(message));
+    this.subscriber.on("ready", () => {
+      for (const sequencer of this.sequencers.values()) void sequencer.fill();
+    });
+    await this.subscriber.subscribe(this.channel);
+  }
+  run(name, ...args) {
+    const command = this.redis[`cl5c_${name}`];
+    return command.call(this.redis, ...args);
+  }
+  playerKeys(id) {
+    return [this.key("player", id), this.key("player", id, "log")];
+  }
+  /**
+   * A player initialized (or resumed) here: this node holds it, its frames go through Redis from now
+   * on. `delivered`: the number of the last frame its client has been written (a resume's replay).
+   */
+  adopt(player, id, delivered = player.framesSent) {
+    this.sequencers.get(id)?.stop();
+    const sequencer = new Sequencer(
+      delivered,
+      (frame) => player.writeSequenced(frame),
+      (after) => this.since(id, after),
+      (why) => player.sequenceBroken(why)
+    );
+    this.sequencers.set(id, sequencer);
+    player.outlet = (frame) => this.submit(player, id, sequencer, frame);
+    return sequencer;
+  }
+  /** Registers a new player as held by this node (before its first logged frame: the same connection keeps the order). */
+  register(player, id) {
+    const [playerKey] = this.playerKeys(id);
+    const done = this.run(
+      "register",
+      playerKey,
+      this.key("node", this.nodeId, "players"),
+      id,
+      this.nodeId,
+      player.game,
+      "player",
+      player.framesSent,
+      ""
+    );
+    this.adopt(player, id);
+    return done.then(() => void 0);
+  }
+  /** A relay peer running here is reachable by its instance id from every node. */
+  async registerRelay(id, game, lobby) {
+    await this.run("register", this.key("player", id), this.key("node", this.nodeId, "players"), id, this.nodeId, game, "relay", 0, lobby);
+  }
+  /** The player (or relay) is gone for good: its record and log are deleted (`player`: its frames go to its socket again). */
+  async unregister(id, player) {
+    this.forget(id);
+    if (player) player.outlet = null;
+    const [playerKey, logKey] = this.playerKeys(id);
+    await this.run("unregister", playerKey, logKey, this.key("node", this.nodeId, "players"), id);
+  }
+  /** Stops sequencing for a player this node no longer holds (resumed elsewhere, released). */
+  forget(id) {
+    this.sequencers.get(id)?.stop();
+    this.sequencers.delete(id);
+  }
+  submit(player, id, sequencer, frame) {
+    this.append(id, frame).then(
+      (answer) => {
+        if (Array.isArray(answer) && answer[0] === this.nodeId && this.sequencers.get(id) === sequencer) sequencer.place(Number(answer[1]), frame);
+      },
+      (error) => player.sequenceBroken(`redis unavailable: ${String(error)}`)
+    );
+  }
+  /** Appends a frame to a player's sequence and log; published to the node holding it. */
+  append(id, frame, check) {
+    const [playerKey, logKey] = this.playerKeys(id);
+    const memberOf2 = check ? `${this.prefix}{${check.game}}:memberOf` : playerKey;
+    return this.run("append", playerKey, logKey, memberOf2, this.prefix, id, frame, this.nodeId, check?.lobby ?? "", check?.game ?? "", LOG_FRAMES);
+  }
+  /** Sends a frame to a player or relay peer held by another node (or this one). Failures are logged, not thrown. */
+  send(id, frame) {
+    this.append(id, frame).then(
+      (answer) => {
+        if (Array.isArray(answer) && answer[0] === this.nodeId) this.sequencers.get(id)?.place(Number(answer[1]), frame);
+      },
+      (error) => this.log("warn", "cluster.send_failed", { to: id, error: String(error) })
+    );
+  }
+  /** The logged frames of a player after number `after`. */
+  async since(id, after) {
+    return decodeSince(await this.run("since", ...this.playerKeys(id), after));
+  }
+  /**
+   * A resume here: this node holds the player from now on (also on 'gap': it then releases it). The
+   * frames after `received` that its client missed, or why not.
+   */
+  async takeOver(id, received) {
+    const [playerKey, logKey] = this.playerKeys(id);
+    return decodeSince(await this.run("takeOver", playerKey, logKey, this.key("node", this.nodeId, "players"), this.prefix, id, this.nodeId, received));
+  }
+  /**
+   * After a resume's replay (frames up to `seq` written): frames numbered later come through `player`'s
+   * sequence; any that arrived while the replay was being read are fetched from the log.
+   */
+  resumed(player, id, seq3) {
+    void this.adopt(player, id, seq3).fill();
+  }
+  received(message) {
+    const kind = message[0];
+    const idEnd = message.indexOf(" ", 2);
+    if (kind === "e") return void this.host?.evict(message.slice(2));
+    if (idEnd < 0) return;
+    const id = message.slice(2, idEnd);
+    if (kind === "r") return void this.host?.toRelay(id, message.slice(idEnd + 1));
+    if (kind !== "f") return;
+    const seqEnd = message.indexOf(" ", idEnd + 1);
+    const frame = message.slice(seqEnd + 1);
+    if (frame.startsWith(OUT_OF_LOBBY)) this.host?.leftLobby(id);
+    this.sequencers.get(id)?.place(Number(message.slice(idEnd + 1, seqEnd)), frame);
+  }
+  /** Stops listening (the caller quits the connections). */
+  async stop() {
+    for (const sequencer of this.sequencers.values()) sequencer.stop();
+    this.sequencers.clear();
+    await this.subscriber.unsubscribe(this.channel).catch(() => {
+    });
+  }
+};
+function decodeSince(answer) {
+  if (answer === "gap" || answer === "gone") return answer;
+  const [seq3, frames2] = answer;
+  return { seq: Number(seq3), frames: frames2 };
+}
+
+// src/server/cluster/connect.ts
+async function connectCluster(options2) {
+  const { url, log: log2 } = options2;
+  const made = [];
+  const open = (name, extra) => {
+    const redis2 = new Redis(url, { lazyConnect: true, connectionName: `cl5-${name}-${options2.nodeId}`, ...extra });
+    let down = false;
+    redis2.on("error", (error) => {
+      if (!down) log2("warn", "redis.error", { connection: name, error: error.message });
+      down = true;
+    });
+    redis2.on("ready", () => {
+      if (down) log2("info", "redis.reconnected", { connection: name });
+      down = false;
+    });
+    made.push(redis2);
+    return redis2;
+  };
+  const redis = open("commands", { enableOfflineQueue: false, enableAutoPipelining: true, maxRetriesPerRequest: 1 });
+  const subscriber = open("subscriber", {});
+  const close = async () => {
+    await Promise.all(made.map((each) => each.quit().catch(() => each.disconnect())));
+  };
+  const timeoutMs = options2.timeoutMs ?? 1e4;
+  let timer;
+  try {
+    await Promise.race([
+      Promise.all(made.map((each) => each.connect())),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1e3} s`)), timeoutMs);
+      })
+    ]);
+  } catch (error) {
+    for (const each of made) each.disconnect();
+    throw new Error(`cannot reach redis at ${redacted(url)}: ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    clearTimeout(timer);
+  }
+  const prefix = options2.prefix ?? "cl5:";
+  return {
+    store: new RedisStore(redis, prefix),
+    cluster: new Cluster({ redis, subscriber, nodeId: options2.nodeId, prefix, log: log2 }),
+    close
+  };
+}
+var redacted = (url) => url.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");
+
+// src/server/metrics.ts
+import { hostname } from "node:os";
+import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
+var REJECT_REASONS = ["rate_limited", "invalid", "busy", "violation"];
+var defaultNodeId = () => `${hostname()}-${process.pid}`;
+var processRegistry;
+function processMetrics() {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+function serverMetrics(nodeId2, sources) {
+  const own = new Registry();
+  const tally = { signals: 0, rejected: { rate_limited: 0, invalid: 0, busy: 0, violation: 0 }, resumes: 0, resumesRefused: 0 };
+  const level = (name, help, read) => new Gauge({
+    name,
+    help,
+    registers: [own],
+    collect() {
+      this.set(read());
+    }
+  });
+  level("cl5_connections", "Open WebSocket connections (initialized or not).", sources.connections);
+  level("cl5_players", "Initialized players connected to this node.", sources.players);
+  level("cl5_players_held", "Players whose connection dropped, their seat held for RESUME.", sources.held);
+  level("cl5_relay_peers", "Relay peers running on this node.", sources.relayPeers);
+  level("cl5_relay_links", "WebRTC links between this node's relay peers and lobby members.", sources.relayLinks);
+  new Gauge({
+    name: "cl5_lobbies",
+    help: "Lobbies in the store (with a shared store, the total across nodes). NaN when the store does not answer.",
+    registers: [own],
+    async collect() {
+      this.set(await sources.lobbies().catch(() => Number.NaN));
+    }
+  });
+  const counter = (name, help, read) => {
+    let reported = 0;
+    return new Counter({
+      name,
+      help,
+      registers: [own],
+      collect() {
+        const now = read();
+        this.inc(now - reported);
+        reported = now;
+      }
+    });
+  };
+  counter("cl5_signals_relayed_total", "WebRTC signals (MAKE_OFFER, MAKE_ANSWER, ICE) relayed to a peer or relay peer.", () => tally.signals);
+  counter("cl5_resumes_total", "Seats taken back with RESUME.", () => tally.resumes);
+  counter("cl5_resumes_refused_total", "RESUMEs refused (unknown, used or expired token, or too much missed).", () => tally.resumesRefused);
+  let rejectedReported = { ...tally.rejected };
+  new Counter({
+    name: "cl5_rejected_packets_total",
+    help: "Packets refused at the edge, by reason: rate_limited, invalid (failed validation, binary), busy (backlog full), violation (connection closed: too big or rate limit exceeded repeatedly).",
+    labelNames: ["reason"],
+    registers: [own],
+    collect() {
+      for (const reason of REJECT_REASONS) this.inc({ reason }, tally.rejected[reason] - rejectedReported[reason]);
+      rejectedReported = { ...tally.rejected };
+    }
+  });
+  const registry = Registry.merge([own, processMetrics()]);
+  registry.setDefaultLabels({ node: nodeId2 });
+  return { registry, tally, nodeId: nodeId2 };
 }
 
 // src/server/server.ts
@@ -956,6 +1708,80 @@ function checkTurnOptions(turn2) {
   const ttl = turn2.ttlSeconds;
   if (ttl !== void 0 && !(Number.isInteger(ttl) && ttl > 0))
     throw new Error(`TURN: the credential lifetime must be a whole number of seconds above 0, not ${ttl}`);
+}
+
+// src/server/context.ts
+var lobbyKey = (game, name) => `${game}\0${name}`;
+
+// src/server/membership.ts
+function sendTo(ctx, instanceId2, opcode, payload) {
+  const player = ctx.players.get(instanceId2);
+  if (player) player.send(opcode, payload);
+  else ctx.cluster?.send(instanceId2, encodePacket({ opcode, payload }));
+}
+async function leaveLobby(ctx, player, why) {
+  const departure = await ctx.store.leave(player.game, player.id);
+  if (departure) departed(ctx, departure, why);
+  return departure;
+}
+async function releaseRecord(ctx, game, id, why) {
+  try {
+    const departure = await ctx.store.leave(game, id);
+    if (departure) departed(ctx, departure, why);
+    await ctx.store.removePlayer(game, id);
+    await ctx.cluster?.unregister(id);
+    ctx.log("info", "player.disconnect", { game, player: id, why });
+  } catch (error) {
+    ctx.log("error", "player.release_failed", { player: id, error: String(error) });
+  }
+}
+function departed(ctx, { left, lobby, newHost, closed: closed2 }, why) {
+  const leaver = ctx.players.get(left.instance_id);
+  if (leaver?.lobby === lobby.name) leaver.lobby = null;
+  ctx.log("info", "lobby.leave", { game: lobby.game, lobby: lobby.name, player: left.instance_id, why });
+  const relay = ctx.relays.get(lobbyKey(lobby.game, lobby.name));
+  if (relay?.user) guarded(ctx, "relay.member_left_failed", () => ctx.relay?.memberLeft?.(relay, left.instance_id));
+  else if (lobby.relay && !closed2) sendTo(ctx, lobby.relay.instance_id, "PEER_LEFT", left.instance_id);
+  if (closed2) {
+    deleted(ctx, lobby);
+    return;
+  }
+  if (newHost) {
+    sendTo(ctx, newHost.instance_id, "TRANSITION", "host");
+    for (const member of lobby.members) if (member.instance_id !== newHost.instance_id) sendTo(ctx, member.instance_id, "NEW_HOST", newHost);
+    ctx.log("info", "lobby.migrate", { game: lobby.game, lobby: lobby.name, host: newHost.instance_id });
+  }
+  for (const member of lobby.members) sendTo(ctx, member.instance_id, "PEER_LEFT", left.instance_id);
+}
+function closed(ctx, lobby) {
+  for (const member of lobby.members) {
+    const player = ctx.players.get(member.instance_id);
+    if (player) player.lobby = null;
+    sendTo(ctx, member.instance_id, "LOBBY_CLOSED", lobby.name);
+    sendTo(ctx, member.instance_id, "TRANSITION", "");
+  }
+  deleted(ctx, lobby);
+}
+function deleted(ctx, lobby) {
+  const key = lobbyKey(lobby.game, lobby.name);
+  const relay = ctx.relays.get(key);
+  ctx.relays.delete(key);
+  if (relay?.user) {
+    guarded(ctx, "relay.destroy_failed", () => ctx.relay?.destroy(relay));
+    ctx.cluster?.unregister(relay.user.instance_id).catch(() => {
+    });
+  } else if (lobby.relay) sendTo(ctx, lobby.relay.instance_id, "LOBBY_CLOSED", lobby.name);
+  ctx.log("info", "lobby.delete", { game: lobby.game, lobby: lobby.name });
+}
+function announce(ctx, lobby, announceTo) {
+  for (const id of announceTo) sendTo(ctx, id, "NEW_LOBBY", lobby.name);
+}
+function guarded(ctx, event, run) {
+  try {
+    run();
+  } catch (error) {
+    ctx.log("error", event, { error: String(error) });
+  }
 }
 
 // src/server/handlers/request.ts
@@ -992,8 +1818,16 @@ var init = async (request) => {
     username: payload.username,
     ...payload.pubkey ? { pubkey: payload.pubkey } : {}
   };
-  if (await ctx.store.addPlayer(player.game, user2) === "taken") return warn(request, Warning.usernameTaken);
-  if (!player.open) return void await ctx.store.removePlayer(player.game, instanceId2);
+  await ctx.cluster?.register(player, instanceId2);
+  const forget = () => ctx.cluster?.unregister(instanceId2, player);
+  if (await ctx.store.addPlayer(player.game, user2) === "taken") {
+    await forget();
+    return warn(request, Warning.usernameTaken);
+  }
+  if (!player.open) {
+    await forget();
+    return void await ctx.store.removePlayer(player.game, instanceId2);
+  }
   player.user = user2;
   ctx.players.set(instanceId2, player);
   const token = await ctx.seats.issue(player);
@@ -1015,6 +1849,7 @@ var init = async (request) => {
 var resume = async (request) => {
   const { ctx, player, payload } = request;
   if (player.user || player.initializing) return warn(request, Warning.alreadyInitialized);
+  if (ctx.cluster) return resumeInCluster(request, ctx.cluster);
   const claimed = await ctx.seats.claim(payload.token, player.game);
   const held = claimed?.player;
   if (!player.open) return void (held && ctx.seats.release(held, "the resuming connection closed"));
@@ -1031,74 +1866,51 @@ var resume = async (request) => {
   ctx.tally.resumes += 1;
   ctx.log("info", "player.resume", { game: held.game, player: instance_id, missed: missed.length });
 };
+async function resumeInCluster(request, cluster) {
+  const { ctx, player, payload } = request;
+  const refuse2 = () => {
+    ctx.tally.resumesRefused += 1;
+    ctx.log("info", "player.resume_refused", { game: player.game, address: player.address });
+    warn(request, Warning.sessionExpired);
+  };
+  const resumed = await ctx.store.resumeSeat(player.game, payload.token);
+  if (!resumed) return refuse2();
+  const id = resumed.user.instance_id;
+  const lobby = (await ctx.store.lobbyOf(player.game, id))?.name ?? null;
+  const found = await cluster.takeOver(id, payload.received);
+  const local = ctx.players.get(id);
+  if (local) ctx.seats.forget(local);
+  const release = (why) => local ? ctx.seats.release(local, why) : releaseRecord(ctx, player.game, id, why);
+  if (!player.open) return void release("the resuming connection closed");
+  if (found === "gone") return refuse2();
+  if (found === "gap") {
+    release("missed more than the server keeps while away");
+    return refuse2();
+  }
+  const { instance_id, user_id, username: username2 } = resumed.user;
+  const opening = encodePacket({ opcode: "RESUME_OK", payload: withToken({ instance_id, user_id, username: username2 }, resumed.token), ...replyFields(request) });
+  let held = local;
+  if (held) ctx.adopt(player, held, opening, found.frames);
+  else {
+    held = player;
+    player.user = resumed.user;
+    player.lobby = lobby;
+    ctx.players.set(id, player);
+    player.attach(player.socket, player.address, opening, found.frames);
+  }
+  cluster.resumed(held, id, found.seq);
+  ctx.tally.resumes += 1;
+  ctx.log("info", "player.resume", { game: player.game, player: id, missed: found.frames.length, from: local ? "this node" : "another node" });
+}
 var withToken = (session2, token) => token === void 0 ? session2 : { ...session2, resume_token: token };
 var keepalive = (request) => reply(request, "KEEPALIVE_ACK", void 0);
 
-// src/server/context.ts
-var lobbyKey = (game, name) => `${game}\0${name}`;
-
-// src/server/membership.ts
-function sendTo(ctx, instanceId2, opcode, payload) {
-  ctx.players.get(instanceId2)?.send(opcode, payload);
-}
-async function leaveLobby(ctx, player, why) {
-  const departure = await ctx.store.leave(player.game, player.id);
-  if (departure) departed(ctx, departure, why);
-  return departure;
-}
-function departed(ctx, { left, lobby, newHost, closed: closed2 }, why) {
-  const leaver = ctx.players.get(left.instance_id);
-  if (leaver?.lobby === lobby.name) leaver.lobby = null;
-  ctx.log("info", "lobby.leave", { game: lobby.game, lobby: lobby.name, player: left.instance_id, why });
-  const relay = ctx.relays.get(lobbyKey(lobby.game, lobby.name));
-  if (relay?.user) guarded(ctx, "relay.member_left_failed", () => ctx.relay?.memberLeft?.(relay, left.instance_id));
-  if (closed2) {
-    deleted(ctx, lobby);
-    return;
-  }
-  if (newHost) {
-    sendTo(ctx, newHost.instance_id, "TRANSITION", "host");
-    for (const member of lobby.members) if (member.instance_id !== newHost.instance_id) sendTo(ctx, member.instance_id, "NEW_HOST", newHost);
-    ctx.log("info", "lobby.migrate", { game: lobby.game, lobby: lobby.name, host: newHost.instance_id });
-  }
-  for (const member of lobby.members) sendTo(ctx, member.instance_id, "PEER_LEFT", left.instance_id);
-}
-function closed(ctx, lobby) {
-  for (const member of lobby.members) {
-    const player = ctx.players.get(member.instance_id);
-    if (!player) continue;
-    player.lobby = null;
-    player.send("LOBBY_CLOSED", lobby.name);
-    player.send("TRANSITION", "");
-  }
-  deleted(ctx, lobby);
-}
-function deleted(ctx, lobby) {
-  const key = lobbyKey(lobby.game, lobby.name);
-  const relay = ctx.relays.get(key);
-  ctx.relays.delete(key);
-  if (relay?.user) {
-    guarded(ctx, "relay.destroy_failed", () => ctx.relay?.destroy(relay));
-  }
-  ctx.log("info", "lobby.delete", { game: lobby.game, lobby: lobby.name });
-}
-function announce(ctx, lobby, announceTo) {
-  for (const id of announceTo) sendTo(ctx, id, "NEW_LOBBY", lobby.name);
-}
-function guarded(ctx, event, run) {
-  try {
-    run();
-  } catch (error) {
-    ctx.log("error", event, { error: String(error) });
-  }
-}
-
 // src/server/password.ts
-import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
+import { randomBytes as randomBytes2, scrypt, timingSafeEqual } from "node:crypto";
 var KEY_LENGTH = 32;
 var derive = (password2, salt) => new Promise((resolve, reject) => scrypt(password2.normalize("NFC"), salt, KEY_LENGTH, (error, key) => error ? reject(error) : resolve(key)));
 async function hashPassword(password2) {
-  const salt = randomBytes(16);
+  const salt = randomBytes2(16);
   return { salt, hash: await derive(password2, salt) };
 }
 async function verifyPassword(password2, stored) {
@@ -1127,17 +1939,25 @@ var NoRelay = class extends Error {
   }
   lobbyOpen;
 };
-function relayOf(ctx, game, name, lobbyWide) {
-  if (!ctx.relay) return Promise.reject(new NoRelay(Warning.relayUnavailable));
+async function relayOf(ctx, game, name, lobbyWide) {
+  if (!ctx.relay) throw new NoRelay(Warning.relayUnavailable);
   const key = lobbyKey(game, name);
   let relay = ctx.relays.get(key);
-  if (relay?.user) return Promise.resolve(relay.user);
+  if (relay?.user) return relay.user;
+  if (!relay && ctx.cluster) {
+    const elsewhere = await relayElsewhere(ctx, game, name);
+    if (elsewhere) return elsewhere;
+    relay = ctx.relays.get(key);
+    if (relay?.user) return relay.user;
+  }
   if (!relay) {
+    const remoteMembers = /* @__PURE__ */ new Set();
     relay = {
       game,
       name,
       lobbyWide: false,
-      isMember: (id) => memberOf(ctx, id, game, name) !== void 0,
+      isMember: (id) => memberOf(ctx, id, game, name) !== void 0 || remoteMembers.has(id),
+      remoteMembers,
       user: null,
       starting: null
     };
@@ -1149,9 +1969,55 @@ function relayOf(ctx, game, name, lobbyWide) {
   });
   return starting.starting;
 }
+var RELAY_ELSEWHERE_MS = 1e4;
+async function relayElsewhere(ctx, game, name) {
+  const cluster = ctx.cluster;
+  const recorded = async () => (await ctx.store.find(game, name))?.relay ?? null;
+  const known = await recorded();
+  if (known) return known;
+  const claim = cluster.key("relay", JSON.stringify([game, name]));
+  if (await cluster.redis.set(claim, cluster.nodeId, "PX", RELAY_ELSEWHERE_MS, "NX") === "OK") return null;
+  const deadline = Date.now() + RELAY_ELSEWHERE_MS;
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const relay = await recorded();
+    if (relay) return relay;
+    if (!await ctx.store.find(game, name)) throw new NoRelay("the lobby closed", false);
+  }
+  throw new NoRelay("relay could not be started");
+}
+function relayHeard(ctx, relayId, frame) {
+  const relay = [...ctx.relays.values()].find((each) => each.user?.instance_id === relayId);
+  if (!relay || !ctx.relay) return;
+  let packet;
+  try {
+    packet = decodeServerPacket(frame);
+  } catch (error) {
+    return void ctx.log("warn", "relay.bad_frame", { relay: relayId, error: String(error) });
+  }
+  if (packet.opcode === "PEER_LEFT") {
+    relay.remoteMembers.delete(packet.payload);
+    return void ctx.relay.memberLeft?.(relay, packet.payload);
+  }
+  if (packet.opcode === "LOBBY_CLOSED") {
+    ctx.relays.delete(lobbyKey(relay.game, relay.name));
+    ctx.relay.destroy(relay);
+    return void ctx.cluster?.unregister(relayId).catch(() => {
+    });
+  }
+  const signal2 = packet.payload;
+  if (!packet.origin || signal2.type === SIGNAL_VOICE) return;
+  relay.remoteMembers.add(packet.origin.instance_id);
+  ctx.tally.signals += 1;
+  ctx.relay.signal(relay, packet.origin, packet.opcode, signal2);
+}
 function memberOf(ctx, id, game, name) {
   const player = ctx.players.get(id);
   return player?.game === game && player.lobby === name ? player : void 0;
+}
+async function isMember(ctx, id, game, name) {
+  if (memberOf(ctx, id, game, name)) return true;
+  return !!ctx.cluster && !ctx.players.has(id) && (await ctx.store.lobbyOf(game, id))?.name === name;
 }
 async function startRelay(ctx, relay, lobbyWide) {
   const provider = ctx.relay;
@@ -1160,8 +2026,13 @@ async function startRelay(ctx, relay, lobbyWide) {
     if (ctx.relays.get(key) === relay) ctx.relays.delete(key);
   };
   const send = (recipient2, opcode, signal2) => {
+    if (!relay.user) return;
     const target = memberOf(ctx, recipient2, relay.game, relay.name);
-    if (target && relay.user) target.send(opcode, signal2, { origin: relay.user });
+    if (target) return target.send(opcode, signal2, { origin: relay.user });
+    if (ctx.cluster && relay.remoteMembers.has(recipient2)) {
+      const frame = encodePacket({ opcode, payload: signal2, origin: relay.user });
+      ctx.cluster.append(recipient2, frame, { game: relay.game, lobby: relay.name }).catch((error) => ctx.log("warn", "cluster.send_failed", { to: recipient2, error: String(error) }));
+    }
   };
   let user2;
   try {
@@ -1183,6 +2054,7 @@ async function startRelay(ctx, relay, lobbyWide) {
   }
   relay.user = user2;
   relay.lobbyWide = lobby.settings.relayEnabled;
+  await ctx.cluster?.registerRelay(user2.instance_id, relay.game, relay.name);
   ctx.log("info", "relay.start", { game: relay.game, lobby: relay.name, relay: user2.instance_id });
   if (lobbyWide) for (const member of lobby.members) sendTo(ctx, member.instance_id, "RELAY", user2.instance_id);
   return user2;
@@ -1191,7 +2063,7 @@ var useRelay = async (request) => {
   const { ctx, player, payload: peerId } = request;
   const lobby = player.lobby;
   if (!lobby) return warn(request, Reply.notInLobby);
-  if (peerId === player.id || !memberOf(ctx, peerId, player.game, lobby)) return warn(request, Warning.peerInvalid);
+  if (peerId === player.id || !await isMember(ctx, peerId, player.game, lobby)) return warn(request, Warning.peerInvalid);
   let relay;
   try {
     relay = await relayOf(ctx, player.game, lobby, false);
@@ -1200,10 +2072,9 @@ var useRelay = async (request) => {
     throw error;
   }
   if (!player.open) return;
-  const peer = memberOf(ctx, peerId, player.game, lobby);
-  if (player.lobby !== lobby || !peer) return warn(request, Warning.peerInvalid);
+  if (player.lobby !== lobby || !await isMember(ctx, peerId, player.game, lobby)) return warn(request, Warning.peerInvalid);
   ctx.log("info", "relay.pair", { game: player.game, lobby, players: [player.id, peerId] });
-  peer.send("RELAY_PAIR", { relay: relay.instance_id, peer: player.id });
+  sendTo(ctx, peerId, "RELAY_PAIR", { relay: relay.instance_id, peer: player.id });
   reply(request, "RELAY_PAIR", { relay: relay.instance_id, peer: peerId });
 };
 
@@ -1356,10 +2227,25 @@ var relaySignal = (opcode) => (request) => {
     return ctx.relay.signal(relay, player.user, opcode, payload);
   }
   const target = ctx.players.get(recipient2);
+  if (!target && ctx.cluster && recipient2 !== player.id) return relayElsewhere2(request, opcode);
   if (!target || target === player || target.lobby !== lobby || target.game !== player.game) return warn(request, Warning.peerInvalid);
   ctx.tally.signals += 1;
   target.relay(opcode, payload, player, frame);
 };
+function relayElsewhere2(request, opcode) {
+  const { ctx, player, recipient: recipient2, payload, frame } = request;
+  const signal2 = player.signalFrame(opcode, payload, frame);
+  ctx.cluster.append(recipient2, signal2, { game: player.game, lobby: player.lobby }).then(
+    (answer) => {
+      if (answer === "gone" || answer === "not-member") warn(request, Warning.peerInvalid);
+      else ctx.tally.signals += 1;
+    },
+    (error) => {
+      ctx.log("warn", "cluster.signal_failed", { player: player.id, error: String(error) });
+      warn(request, `server error handling ${opcode}: the shared store is unreachable`);
+    }
+  );
+}
 
 // src/server/dispatch.ts
 var handlers = {
@@ -1577,77 +2463,8 @@ function httpHandler({ store, extensionFile, startedAt, log: log2, metrics, acce
   };
 }
 
-// src/server/metrics.ts
-import { hostname } from "node:os";
-import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
-var REJECT_REASONS = ["rate_limited", "invalid", "busy", "violation"];
-var defaultNodeId = () => `${hostname()}-${process.pid}`;
-var processRegistry;
-function processMetrics() {
-  if (!processRegistry) {
-    processRegistry = new Registry();
-    collectDefaultMetrics({ register: processRegistry });
-  }
-  return processRegistry;
-}
-function serverMetrics(nodeId, sources) {
-  const own = new Registry();
-  const tally = { signals: 0, rejected: { rate_limited: 0, invalid: 0, busy: 0, violation: 0 }, resumes: 0, resumesRefused: 0 };
-  const level = (name, help, read) => new Gauge({
-    name,
-    help,
-    registers: [own],
-    collect() {
-      this.set(read());
-    }
-  });
-  level("cl5_connections", "Open WebSocket connections (initialized or not).", sources.connections);
-  level("cl5_players", "Initialized players connected to this node.", sources.players);
-  level("cl5_players_held", "Players whose connection dropped, their seat held for RESUME.", sources.held);
-  level("cl5_relay_peers", "Relay peers running on this node.", sources.relayPeers);
-  level("cl5_relay_links", "WebRTC links between this node's relay peers and lobby members.", sources.relayLinks);
-  new Gauge({
-    name: "cl5_lobbies",
-    help: "Lobbies in the store (with a shared store, the total across nodes). NaN when the store does not answer.",
-    registers: [own],
-    async collect() {
-      this.set(await sources.lobbies().catch(() => Number.NaN));
-    }
-  });
-  const counter = (name, help, read) => {
-    let reported = 0;
-    return new Counter({
-      name,
-      help,
-      registers: [own],
-      collect() {
-        const now = read();
-        this.inc(now - reported);
-        reported = now;
-      }
-    });
-  };
-  counter("cl5_signals_relayed_total", "WebRTC signals (MAKE_OFFER, MAKE_ANSWER, ICE) relayed to a peer or relay peer.", () => tally.signals);
-  counter("cl5_resumes_total", "Seats taken back with RESUME.", () => tally.resumes);
-  counter("cl5_resumes_refused_total", "RESUMEs refused (unknown, used or expired token, or too much missed).", () => tally.resumesRefused);
-  let rejectedReported = { ...tally.rejected };
-  new Counter({
-    name: "cl5_rejected_packets_total",
-    help: "Packets refused at the edge, by reason: rate_limited, invalid (failed validation, binary), busy (backlog full), violation (connection closed: too big or rate limit exceeded repeatedly).",
-    labelNames: ["reason"],
-    registers: [own],
-    collect() {
-      for (const reason of REJECT_REASONS) this.inc({ reason }, tally.rejected[reason] - rejectedReported[reason]);
-      rejectedReported = { ...tally.rejected };
-    }
-  });
-  const registry = Registry.merge([own, processMetrics()]);
-  registry.setDefaultLabels({ node: nodeId });
-  return { registry, tally, nodeId };
-}
-
 // src/server/memory-store.ts
-import { randomBytes as randomBytes2 } from "node:crypto";
+import { randomBytes as randomBytes3 } from "node:crypto";
 var copy = (lobby) => ({
   ...lobby,
   host: { ...lobby.host },
@@ -1810,9 +2627,9 @@ var MemoryStore = class {
   async close(game, host) {
     const found = this.hosted(game, host);
     if (typeof found === "string") return { outcome: found };
-    const record2 = copy(found.lobby);
+    const record3 = copy(found.lobby);
     this.deleteLobby(found.game, found.lobby);
-    return { outcome: "ok", lobby: record2 };
+    return { outcome: "ok", lobby: record3 };
   }
   async setRelay(game, name, relay, lobbyWide) {
     const lobby = this.byGame.get(game)?.lobbies.get(name);
@@ -1824,7 +2641,7 @@ var MemoryStore = class {
   async issueToken(game, instanceId2) {
     const old = this.tokenOf.get(instanceId2);
     if (old !== void 0) this.tokens.delete(old);
-    const token = randomBytes2(24).toString("base64url");
+    const token = randomBytes3(24).toString("base64url");
     this.tokens.set(token, { game, id: instanceId2 });
     this.tokenOf.set(instanceId2, token);
     return token;
@@ -1920,6 +2737,10 @@ var ReplayWindow = class {
   bytes = 0;
   /** Frames recorded so far: the number of the newest. */
   count = 0;
+  /** Frames recorded so far. */
+  get recorded() {
+    return this.count;
+  }
   record(frame) {
     this.frames.push(frame);
     this.bytes += frame.length;
@@ -1984,6 +2805,13 @@ var Player = class {
   away = false;
   /** The server closed this connection on purpose (violation, shutdown): no seat is held. */
   closedByServer = false;
+  /**
+   * With several nodes (cluster/cluster.ts): where frames go instead of the socket. Redis numbers and
+   * logs them, then they come back through writeSequenced in order, and the log is the replay window.
+   */
+  outlet = null;
+  /** Resumed on another node (cluster mode): this copy is dropped without releasing the seat. */
+  evicted = false;
   /** The connection dropped and the seat is held: what is sent from now on waits for a resume. */
   detach() {
     this.away = true;
@@ -2011,6 +2839,21 @@ var Player = class {
   get id() {
     return this.user?.instance_id ?? "";
   }
+  /** Frames sent before the cluster took over numbering them (INIT's warnings; the client counts them). */
+  get framesSent() {
+    return this.replay.recorded;
+  }
+  /** A frame in its place in this player's sequence (cluster mode): written unless the connection is away. */
+  writeSequenced(frame) {
+    if (this.open && !this.away) this.outbox.push(frame);
+  }
+  /**
+   * Its frames can no longer be delivered in order (the shared log lost some, or Redis is unreachable):
+   * the connection is cut without a goodbye, so the client resumes (replayed exactly, or refused).
+   */
+  sequenceBroken(_why) {
+    if (this.open) this.socket.terminate();
+  }
   get open() {
     return this.socket.readyState === this.socket.OPEN;
   }
@@ -2019,6 +2862,7 @@ var Player = class {
   }
   /** Every frame is kept for a resume, even one for a connection that is closing (its drop may not be noticed yet). */
   write(frame) {
+    if (this.outlet) return void this.outlet(frame);
     this.replay.record(frame);
     if (this.open && !this.away) this.outbox.push(frame);
   }
@@ -2029,9 +2873,13 @@ var Player = class {
    * JSON.parse, so its last `}` closes it, and it has no origin field of its own to clash with ours.
    */
   relay(opcode, payload, from, frame) {
-    from.originJson ??= JSON.stringify(from.user);
-    const origin2 = `,"origin":${from.originJson}}`;
-    this.write(frame === void 0 ? `{"opcode":"${opcode}","payload":${JSON.stringify(payload)}${origin2}` : frame.slice(0, frame.lastIndexOf("}")) + origin2);
+    this.write(from.signalFrame(opcode, payload, frame));
+  }
+  /** A signal of mine as its recipient gets it: with my user as `origin` (see relay()). */
+  signalFrame(opcode, payload, frame) {
+    this.originJson ??= JSON.stringify(this.user);
+    const origin2 = `,"origin":${this.originJson}}`;
+    return frame === void 0 ? `{"opcode":"${opcode}","payload":${JSON.stringify(payload)}${origin2}` : frame.slice(0, frame.lastIndexOf("}")) + origin2;
   }
   originJson;
   /**
@@ -2212,6 +3060,7 @@ async function startServer(options2 = {}) {
     const out = async () => {
       await leaveLobby(ctx, player, why);
       await store.removePlayer(player.game, player.id);
+      await options2.cluster?.unregister(player.id, player);
       log2("info", "player.disconnect", { game: player.game, player: player.id, why });
     };
     out().catch((error) => log2("error", "player.release_failed", { player: player.id, error: String(error) }));
@@ -2226,7 +3075,7 @@ async function startServer(options2 = {}) {
     if (old !== held.socket) old.terminate();
   };
   const relays = /* @__PURE__ */ new Map();
-  const metrics = serverMetrics(options2.nodeId ?? defaultNodeId(), {
+  const metrics = serverMetrics(options2.cluster?.nodeId ?? options2.nodeId ?? defaultNodeId(), {
     connections: () => players.size,
     players: () => byId.size - seats.held,
     held: () => seats.held,
@@ -2248,8 +3097,27 @@ async function startServer(options2 = {}) {
     adopt,
     tokenVerifier: options2.tokenVerifier,
     relay: options2.relay,
-    turn: options2.turn
+    turn: options2.turn,
+    cluster: options2.cluster
   };
+  await options2.cluster?.start({
+    toRelay: (relayId, frame) => relayHeard(ctx, relayId, frame),
+    // Resumed on another node: this copy goes quietly (its seat lives on there).
+    evict(id) {
+      const player = byId.get(id);
+      if (!player) return;
+      player.evicted = true;
+      byId.delete(id);
+      seats.forget(player);
+      options2.cluster?.forget(id);
+      if (player.open) player.socket.terminate();
+      log2("info", "player.moved", { game: player.game, player: id });
+    },
+    leftLobby(id) {
+      const player = byId.get(id);
+      if (player) player.lobby = null;
+    }
+  });
   const rate2 = {
     perSecond: RATE_PER_SECOND,
     burst: RATE_BURST,
@@ -2294,6 +3162,7 @@ async function startServer(options2 = {}) {
     const player = playerOf(this);
     if (player.socket !== this) return;
     players.delete(player);
+    if (player.evicted) return;
     if (player.user && seats.enabled && !player.closedByServer && !DELIBERATE_CLOSE.has(code)) {
       player.detach();
       seats.hold(player).catch((error) => log2("error", "player.hold_failed", { player: player.id, error: String(error) }));
@@ -2359,6 +3228,7 @@ async function startServer(options2 = {}) {
         }, 1e3);
         await allClosed;
         clearTimeout(force);
+        await options2.cluster?.stop();
         wss.close();
         await new Promise((resolve) => {
           http.close(() => resolve());
@@ -2382,6 +3252,7 @@ var options = {
   "turn-url": { type: "string", default: process.env.CL5_TURN_URL || "" },
   "turn-secret": { type: "string", default: process.env.CL5_TURN_SECRET || "" },
   "turn-ttl": { type: "string", default: process.env.CL5_TURN_TTL || String(DEFAULT_TURN_TTL_SECONDS) },
+  redis: { type: "string", default: process.env.CL5_REDIS_URL || "" },
   help: { type: "boolean", default: false }
 };
 var parsed;
@@ -2403,7 +3274,10 @@ if (values.help) {
   --turn-url U1,U2          turn:/turns: URLs of a TURN server (coturn) whose short-lived credentials each
                             player gets at INIT (env CL5_TURN_URL; needs --turn-secret)
   --turn-secret SECRET      the TURN server's static-auth-secret (env CL5_TURN_SECRET)
-  --turn-ttl SECONDS        how long those credentials are valid (env CL5_TURN_TTL, default ${DEFAULT_TURN_TTL_SECONDS})`);
+  --turn-ttl SECONDS        how long those credentials are valid (env CL5_TURN_TTL, default ${DEFAULT_TURN_TTL_SECONDS})
+  --redis URL               share players and lobbies with every other node started with the same Redis
+                            (redis://[user:password@]host:port[/db]; env CL5_REDIS_URL; default: this
+                            process alone, in memory)`);
   process.exit(0);
 }
 var port = Number(values.port);
@@ -2456,6 +3330,14 @@ var everything = jsonLogger();
 var log = (level, event, fields) => {
   if (LEVELS.indexOf(level) >= minimum) everything(level, event, fields);
 };
+var redisUrl = values.redis.trim();
+if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) fail2(`invalid --redis: ${redacted(redisUrl)} (expected redis://host:port or rediss://…)`);
+var nodeId = defaultNodeId();
+var shared = redisUrl ? await connectCluster({ url: redisUrl, nodeId, log }).catch((error) => {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+}) : void 0;
+if (shared) log("info", "cluster.joined", { node: nodeId, redis: redacted(redisUrl) });
 var server = await startServer({
   host: values.host,
   port,
@@ -2463,6 +3345,8 @@ var server = await startServer({
   logger: log,
   relay: await relayProvider(log),
   resumeGraceMs: resumeGrace * 1e3,
+  nodeId,
+  ...shared ? { store: shared.store, cluster: shared.cluster } : {},
   ...turn ? { turn } : {},
   ...rate === void 0 ? {} : { rateLimit: { perSecond: rate, burst: 4 * rate } }
 }).catch((error) => {
@@ -2475,7 +3359,7 @@ for (const signal2 of ["SIGINT", "SIGTERM"]) {
     if (stopping) return;
     stopping = true;
     log("info", "server.stopping", { signal: signal2 });
-    void server.close().then(() => process.exit(0));
+    void server.close().then(() => shared?.close()).then(() => process.exit(0));
   });
 }
 var wildcard = ["0.0.0.0", "::", "[::]"].includes(values.host);

@@ -1,4 +1,5 @@
 // What every handler needs: the store, this node's connections, the log, and the optional pluggable services.
+import type { Cluster } from './cluster/cluster.js';
 import type { Logger } from './log.js';
 import type { Tallies } from './metrics.js';
 import type { Player } from './player.js';
@@ -26,6 +27,8 @@ export interface RelayLobby {
   /** A relay lobby: everything goes through the relay (else only the pairs that asked, a hybrid lobby). */
   lobbyWide: boolean;
   isMember(instanceId: string): boolean;
+  /** Members held by other nodes (--redis) that signalled it; their node checked they are members. */
+  readonly remoteMembers: Set<string>;
   /** The relay peer's user once started; `starting` while it boots, so that those asking meanwhile share it. */
   user: User | null;
   starting: Promise<User> | null;
@@ -68,6 +71,8 @@ export interface ServerContext {
   tokenVerifier?: TokenVerifier;
   relay?: RelayProvider;
   turn?: TurnOptions;
+  /** Several nodes share the store (--redis): players held by other nodes are reached through it. */
+  cluster?: Cluster;
 }
 
 /** A node-local key for a lobby (games and lobby names cannot hold a NUL: it is a control character). */

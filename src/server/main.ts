@@ -2,6 +2,8 @@
 import { parseArgs } from 'node:util';
 import { jsonLogger, type Logger } from './log.js';
 import { webRtcRelay } from './relay/relay-provider.js';
+import { connectCluster, redacted } from './cluster/connect.js';
+import { defaultNodeId } from './metrics.js';
 import { startServer } from './server.js';
 import { checkTurnOptions, DEFAULT_TURN_TTL_SECONDS, type TurnOptions } from './turn.js';
 
@@ -16,6 +18,7 @@ const options = {
   'turn-url': { type: 'string', default: process.env.CL5_TURN_URL || '' },
   'turn-secret': { type: 'string', default: process.env.CL5_TURN_SECRET || '' },
   'turn-ttl': { type: 'string', default: process.env.CL5_TURN_TTL || String(DEFAULT_TURN_TTL_SECONDS) },
+  redis: { type: 'string', default: process.env.CL5_REDIS_URL || '' },
   help: { type: 'boolean', default: false },
 } as const;
 
@@ -39,7 +42,10 @@ if (values.help) {
   --turn-url U1,U2          turn:/turns: URLs of a TURN server (coturn) whose short-lived credentials each
                             player gets at INIT (env CL5_TURN_URL; needs --turn-secret)
   --turn-secret SECRET      the TURN server's static-auth-secret (env CL5_TURN_SECRET)
-  --turn-ttl SECONDS        how long those credentials are valid (env CL5_TURN_TTL, default ${DEFAULT_TURN_TTL_SECONDS})`);
+  --turn-ttl SECONDS        how long those credentials are valid (env CL5_TURN_TTL, default ${DEFAULT_TURN_TTL_SECONDS})
+  --redis URL               share players and lobbies with every other node started with the same Redis
+                            (redis://[user:password@]host:port[/db]; env CL5_REDIS_URL; default: this
+                            process alone, in memory)`);
   process.exit(0);
 }
 
@@ -104,6 +110,17 @@ const everything = jsonLogger();
 const log: Logger = (level, event, fields) => {
   if (LEVELS.indexOf(level) >= minimum) everything(level, event, fields);
 };
+const redisUrl = values.redis.trim();
+if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) fail(`invalid --redis: ${redacted(redisUrl)} (expected redis://host:port or rediss://…)`);
+const nodeId = defaultNodeId();
+const shared = redisUrl
+  ? await connectCluster({ url: redisUrl, nodeId, log }).catch((error: unknown) => {
+      console.error(error instanceof Error ? error.message : String(error));
+      process.exit(1);
+    })
+  : undefined;
+if (shared) log('info', 'cluster.joined', { node: nodeId, redis: redacted(redisUrl) });
+
 const server = await startServer({
   host: values.host,
   port,
@@ -114,6 +131,8 @@ const server = await startServer({
   logger: log,
   relay: await relayProvider(log),
   resumeGraceMs: resumeGrace * 1000,
+  nodeId,
+  ...(shared ? { store: shared.store, cluster: shared.cluster } : {}),
   ...(turn ? { turn } : {}),
   ...(rate === undefined ? {} : { rateLimit: { perSecond: rate, burst: 4 * rate } }),
 }).catch((error: unknown) => {
@@ -129,7 +148,10 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     if (stopping) return;
     stopping = true;
     log('info', 'server.stopping', { signal });
-    void server.close().then(() => process.exit(0));
+    void server
+      .close()
+      .then(() => shared?.close())
+      .then(() => process.exit(0));
   });
 }
 

@@ -1,13 +1,15 @@
 // Delivering what a lobby command did to the members on this node: the order of messages here is
 // the protocol's (§2 host migration), so it lives in one place. The store decided; this only tells.
-import type { ServerOpcode, ServerPayloads } from '../protocol/index.js';
+import { encodePacket, type ServerOpcode, type ServerPayloads } from '../protocol/index.js';
 import { lobbyKey, type ServerContext } from './context.js';
 import type { Player } from './player.js';
 import type { Departure, LobbyRecord } from './store.js';
 
-/** Sends to a player of this node, if it is one (a later multi-node store routes the others). */
+/** Sends to a player: directly if this node holds it, else (several nodes) through the cluster. */
 export function sendTo<K extends ServerOpcode>(ctx: ServerContext, instanceId: string, opcode: K, payload: ServerPayloads[K]): void {
-  ctx.players.get(instanceId)?.send(opcode, payload);
+  const player = ctx.players.get(instanceId);
+  if (player) player.send(opcode, payload);
+  else ctx.cluster?.send(instanceId, encodePacket({ opcode, payload }));
 }
 
 /** Takes `player` out of its lobby (leave, disconnect, a released seat) and tells the others. */
@@ -17,6 +19,22 @@ export async function leaveLobby(ctx: ServerContext, player: Player, why: string
   return departure;
 }
 
+/**
+ * Takes out for good a player this node has no connection of (several nodes: a dead node's player, a
+ * seat whose resume found a gap): its lobby, as a leave would, then its name, seat and log.
+ */
+export async function releaseRecord(ctx: ServerContext, game: string, id: string, why: string): Promise<void> {
+  try {
+    const departure = await ctx.store.leave(game, id);
+    if (departure) departed(ctx, departure, why);
+    await ctx.store.removePlayer(game, id);
+    await ctx.cluster?.unregister(id);
+    ctx.log('info', 'player.disconnect', { game, player: id, why });
+  } catch (error) {
+    ctx.log('error', 'player.release_failed', { player: id, error: String(error) });
+  }
+}
+
 /** A member is out (left, kicked, disconnected): PEER_LEFT to the others, after a host migration if any. */
 export function departed(ctx: ServerContext, { left, lobby, newHost, closed }: Departure, why: string): void {
   const leaver = ctx.players.get(left.instance_id);
@@ -24,6 +42,8 @@ export function departed(ctx: ServerContext, { left, lobby, newHost, closed }: D
   ctx.log('info', 'lobby.leave', { game: lobby.game, lobby: lobby.name, player: left.instance_id, why });
   const relay = ctx.relays.get(lobbyKey(lobby.game, lobby.name));
   if (relay?.user) guarded(ctx, 'relay.member_left_failed', () => ctx.relay?.memberLeft?.(relay, left.instance_id));
+  // A relay peer another node runs hears it as a lobby event (handlers/relay.ts, relayHeard).
+  else if (lobby.relay && !closed) sendTo(ctx, lobby.relay.instance_id, 'PEER_LEFT', left.instance_id);
   if (closed) {
     deleted(ctx, lobby);
     return;
@@ -40,10 +60,9 @@ export function departed(ctx: ServerContext, { left, lobby, newHost, closed }: D
 export function closed(ctx: ServerContext, lobby: LobbyRecord): void {
   for (const member of lobby.members) {
     const player = ctx.players.get(member.instance_id);
-    if (!player) continue;
-    player.lobby = null;
-    player.send('LOBBY_CLOSED', lobby.name);
-    player.send('TRANSITION', '');
+    if (player) player.lobby = null;
+    sendTo(ctx, member.instance_id, 'LOBBY_CLOSED', lobby.name);
+    sendTo(ctx, member.instance_id, 'TRANSITION', '');
   }
   deleted(ctx, lobby);
 }
@@ -55,7 +74,8 @@ function deleted(ctx: ServerContext, lobby: LobbyRecord): void {
   ctx.relays.delete(key);
   if (relay?.user) {
     guarded(ctx, 'relay.destroy_failed', () => ctx.relay?.destroy(relay));
-  }
+    ctx.cluster?.unregister(relay.user.instance_id).catch(() => {});
+  } else if (lobby.relay) sendTo(ctx, lobby.relay.instance_id, 'LOBBY_CLOSED', lobby.name);
   ctx.log('info', 'lobby.delete', { game: lobby.game, lobby: lobby.name });
 }
 

@@ -4,6 +4,7 @@ import { encodePacket, type ServerOpcode, type ServerPayloads, type User } from 
 import { Outbox } from './outbox.js';
 import { ReplayWindow } from './replay-window.js';
 import type { RateLimiter } from './rate-limit.js';
+import type { SequencedPlayer } from './cluster/cluster.js';
 
 /** One request's handling; tasks catch their own errors. */
 export type Task = () => void | Promise<void>;
@@ -15,7 +16,7 @@ export const MAX_REPLAY_BYTES = 64 * 1024;
 /** ...and while the seat is held (lobby events, signals sent meanwhile). Past it the seat cannot be resumed. */
 export const MAX_MISSED_BYTES = 1024 * 1024;
 
-export class Player {
+export class Player implements SequencedPlayer {
   user: User | null = null;
   /** The name of the lobby it is in: this node's copy of what the store's commands returned (signals check it). */
   lobby: string | null = null;
@@ -33,6 +34,13 @@ export class Player {
   private away = false;
   /** The server closed this connection on purpose (violation, shutdown): no seat is held. */
   closedByServer = false;
+  /**
+   * With several nodes (cluster/cluster.ts): where frames go instead of the socket. Redis numbers and
+   * logs them, then they come back through writeSequenced in order, and the log is the replay window.
+   */
+  outlet: ((frame: string) => void) | null = null;
+  /** Resumed on another node (cluster mode): this copy is dropped without releasing the seat. */
+  evicted = false;
 
   constructor(
     public socket: WebSocket,
@@ -74,6 +82,24 @@ export class Player {
     return this.user?.instance_id ?? '';
   }
 
+  /** Frames sent before the cluster took over numbering them (INIT's warnings; the client counts them). */
+  get framesSent(): number {
+    return this.replay.recorded;
+  }
+
+  /** A frame in its place in this player's sequence (cluster mode): written unless the connection is away. */
+  writeSequenced(frame: string): void {
+    if (this.open && !this.away) this.outbox.push(frame);
+  }
+
+  /**
+   * Its frames can no longer be delivered in order (the shared log lost some, or Redis is unreachable):
+   * the connection is cut without a goodbye, so the client resumes (replayed exactly, or refused).
+   */
+  sequenceBroken(_why: string): void {
+    if (this.open) this.socket.terminate();
+  }
+
   get open(): boolean {
     return this.socket.readyState === this.socket.OPEN;
   }
@@ -84,6 +110,7 @@ export class Player {
 
   /** Every frame is kept for a resume, even one for a connection that is closing (its drop may not be noticed yet). */
   private write(frame: string): void {
+    if (this.outlet) return void this.outlet(frame);
     this.replay.record(frame);
     if (this.open && !this.away) this.outbox.push(frame);
   }
@@ -95,9 +122,14 @@ export class Player {
    * JSON.parse, so its last `}` closes it, and it has no origin field of its own to clash with ours.
    */
   relay(opcode: string, payload: unknown, from: Player, frame?: string): void {
-    from.originJson ??= JSON.stringify(from.user);
-    const origin = `,"origin":${from.originJson}}`;
-    this.write(frame === undefined ? `{"opcode":"${opcode}","payload":${JSON.stringify(payload)}${origin}` : frame.slice(0, frame.lastIndexOf('}')) + origin);
+    this.write(from.signalFrame(opcode, payload, frame));
+  }
+
+  /** A signal of mine as its recipient gets it: with my user as `origin` (see relay()). */
+  signalFrame(opcode: string, payload: unknown, frame?: string): string {
+    this.originJson ??= JSON.stringify(this.user);
+    const origin = `,"origin":${this.originJson}}`;
+    return frame === undefined ? `{"opcode":"${opcode}","payload":${JSON.stringify(payload)}${origin}` : frame.slice(0, frame.lastIndexOf('}')) + origin;
   }
 
   private originJson: string | undefined;

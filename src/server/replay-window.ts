@@ -13,6 +13,11 @@ export class ReplayWindow {
 
   constructor(private limit: number) {}
 
+  /** Frames recorded so far. */
+  get recorded(): number {
+    return this.count;
+  }
+
   record(frame: string): void {
     this.frames.push(frame);
     this.bytes += frame.length;

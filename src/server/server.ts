@@ -7,7 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { MAX_FRAME_BYTES, RATE_BURST, RATE_PER_SECOND, RATE_STRIKES_BEFORE_VIOLATION, UGI_MAX } from '../protocol/index.js';
 import type { RelayProvider, ServerContext, TokenVerifier } from './context.js';
+import type { Cluster } from './cluster/cluster.js';
 import { dispatch } from './dispatch.js';
+import { relayHeard } from './handlers/relay.js';
 import { httpHandler } from './http.js';
 import { jsonLogger, type Logger } from './log.js';
 import { leaveLobby } from './membership.js';
@@ -39,6 +41,11 @@ export interface ServerOptions {
   turn?: TurnOptions;
   /** This server's `node` label in GET /metrics (default: hostname-pid). */
   nodeId?: string;
+  /**
+   * Several nodes sharing `store` (a RedisStore) through Redis (cluster/connect.ts builds both): players
+   * held by other nodes are reached through it. Its nodeId is this server's.
+   */
+  cluster?: Cluster;
 }
 
 /** Closes by which a client leaves on purpose (normal, going away, a close frame without a code): its seat is released at once. */
@@ -116,6 +123,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     const out = async () => {
       await leaveLobby(ctx, player, why);
       await store.removePlayer(player.game, player.id);
+      await options.cluster?.unregister(player.id, player);
       log('info', 'player.disconnect', { game: player.game, player: player.id, why });
     };
     out().catch((error: unknown) => log('error', 'player.release_failed', { player: player.id, error: String(error) }));
@@ -131,7 +139,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     if (old !== held.socket) old.terminate();
   };
   const relays: ServerContext['relays'] = new Map();
-  const metrics = serverMetrics(options.nodeId ?? defaultNodeId(), {
+  const metrics = serverMetrics(options.cluster?.nodeId ?? options.nodeId ?? defaultNodeId(), {
     connections: () => players.size,
     players: () => byId.size - seats.held,
     held: () => seats.held,
@@ -154,7 +162,26 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     tokenVerifier: options.tokenVerifier,
     relay: options.relay,
     turn: options.turn,
+    cluster: options.cluster,
   };
+  await options.cluster?.start({
+    toRelay: (relayId, frame) => relayHeard(ctx, relayId, frame),
+    // Resumed on another node: this copy goes quietly (its seat lives on there).
+    evict(id) {
+      const player = byId.get(id);
+      if (!player) return;
+      player.evicted = true;
+      byId.delete(id);
+      seats.forget(player);
+      options.cluster?.forget(id);
+      if (player.open) player.socket.terminate();
+      log('info', 'player.moved', { game: player.game, player: id });
+    },
+    leftLobby(id) {
+      const player = byId.get(id);
+      if (player) player.lobby = null;
+    },
+  });
   const rate: RateLimitOptions = {
     perSecond: RATE_PER_SECOND,
     burst: RATE_BURST,
@@ -207,6 +234,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     // A connection a RESUME replaced: the player lives on, on its new one.
     if (player.socket !== this) return;
     players.delete(player);
+    if (player.evicted) return;
     // Only a drop holds the seat: not a goodbye from the client, nor a close of ours (violation, shutdown).
     if (player.user && seats.enabled && !player.closedByServer && !DELIBERATE_CLOSE.has(code)) {
       player.detach();
@@ -281,6 +309,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         }, 1000);
         await allClosed;
         clearTimeout(force);
+        await options.cluster?.stop();
         wss.close();
         await new Promise<void>((resolve) => {
           http.close(() => resolve());

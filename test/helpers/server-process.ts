@@ -50,6 +50,7 @@ export async function bundleServer(): Promise<ServerBundle> {
           CL5_TURN_URL: '',
           CL5_TURN_SECRET: '',
           CL5_TURN_TTL: '',
+          CL5_REDIS_URL: '',
           ...env,
         },
         stdio: ['ignore', 'pipe', 'pipe'],

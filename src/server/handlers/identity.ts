@@ -2,7 +2,9 @@
 import { randomUUID } from 'node:crypto';
 import { encodePacket, Warning } from '../../protocol/index.js';
 import { turnCredentials } from '../turn.js';
-import { reply, replyFields, warn, type Handler } from './request.js';
+import type { Cluster } from '../cluster/cluster.js';
+import { releaseRecord } from '../membership.js';
+import { reply, replyFields, warn, type Handler, type Request } from './request.js';
 
 export const init: Handler<'INIT'> = async (request) => {
   const { ctx, player, payload } = request;
@@ -33,10 +35,19 @@ export const init: Handler<'INIT'> = async (request) => {
     username: payload.username,
     ...(payload.pubkey ? { pubkey: payload.pubkey } : {}),
   };
+  // Several nodes: this node holds the player before any other node can see it in the store.
+  await ctx.cluster?.register(player, instanceId);
+  const forget = () => ctx.cluster?.unregister(instanceId, player);
   // The store claims the name (it may have been taken while the token was being checked).
-  if ((await ctx.store.addPlayer(player.game, user)) === 'taken') return warn(request, Warning.usernameTaken);
+  if ((await ctx.store.addPlayer(player.game, user)) === 'taken') {
+    await forget();
+    return warn(request, Warning.usernameTaken);
+  }
   // Gone meanwhile: its close found no user to release.
-  if (!player.open) return void (await ctx.store.removePlayer(player.game, instanceId));
+  if (!player.open) {
+    await forget();
+    return void (await ctx.store.removePlayer(player.game, instanceId));
+  }
   player.user = user;
   ctx.players.set(instanceId, player);
   const token = await ctx.seats.issue(player);
@@ -63,6 +74,7 @@ export const init: Handler<'INIT'> = async (request) => {
 export const resume: Handler<'RESUME'> = async (request) => {
   const { ctx, player, payload } = request;
   if (player.user || player.initializing) return warn(request, Warning.alreadyInitialized);
+  if (ctx.cluster) return resumeInCluster(request, ctx.cluster);
   const claimed = await ctx.seats.claim(payload.token, player.game);
   const held = claimed?.player;
   // The new connection closed while the seat was being claimed: its token is spent, so nobody can take it back.
@@ -81,6 +93,50 @@ export const resume: Handler<'RESUME'> = async (request) => {
   ctx.tally.resumes += 1;
   ctx.log('info', 'player.resume', { game: held.game, player: instance_id, missed: missed.length });
 };
+
+/**
+ * RESUME with several nodes: the seat may be held by this node, by another (a takeover of a
+ * half-open connection), or by a node that died or is draining. The frames the client missed come
+ * from the player's log in Redis, whichever node sent them; a gap there refuses the resume.
+ */
+async function resumeInCluster(request: Request<'RESUME'>, cluster: Cluster): Promise<void> {
+  const { ctx, player, payload } = request;
+  const refuse = () => {
+    ctx.tally.resumesRefused += 1;
+    ctx.log('info', 'player.resume_refused', { game: player.game, address: player.address });
+    warn(request, Warning.sessionExpired);
+  };
+  const resumed = await ctx.store.resumeSeat(player.game, payload.token);
+  if (!resumed) return refuse();
+  const id = resumed.user.instance_id;
+  const lobby = (await ctx.store.lobbyOf(player.game, id))?.name ?? null;
+  const found = await cluster.takeOver(id, payload.received);
+  const local = ctx.players.get(id);
+  if (local) ctx.seats.forget(local);
+  // This node holds the seat now: a refused (or abandoned) resume releases it here.
+  const release = (why: string) => (local ? ctx.seats.release(local, why) : releaseRecord(ctx, player.game, id, why));
+  if (!player.open) return void release('the resuming connection closed');
+  if (found === 'gone') return refuse();
+  if (found === 'gap') {
+    // Resuming with a gap would be worse than starting again: the lobby state would silently differ.
+    release('missed more than the server keeps while away');
+    return refuse();
+  }
+  const { instance_id, user_id, username } = resumed.user;
+  const opening = encodePacket({ opcode: 'RESUME_OK', payload: withToken({ instance_id, user_id, username }, resumed.token), ...replyFields(request) });
+  let held = local;
+  if (held) ctx.adopt(player, held, opening, found.frames);
+  else {
+    held = player;
+    player.user = resumed.user;
+    player.lobby = lobby;
+    ctx.players.set(id, player);
+    player.attach(player.socket, player.address, opening, found.frames);
+  }
+  cluster.resumed(held, id, found.seq);
+  ctx.tally.resumes += 1;
+  ctx.log('info', 'player.resume', { game: player.game, player: id, missed: found.frames.length, from: local ? 'this node' : 'another node' });
+}
 
 const withToken = <T extends object>(session: T, token: string | undefined) => (token === undefined ? session : { ...session, resume_token: token });
 

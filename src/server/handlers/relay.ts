@@ -1,7 +1,7 @@
 // A lobby's relay peer (protocol.md §5): started when a relay lobby is created, or in a mesh lobby on
 // the first USE_RELAY — a pair of players whose direct link cannot open asks for it, and only the
 // pairs that ask go through it while every other pair stays direct (a hybrid lobby).
-import { Reply, Warning, type User } from '../../protocol/index.js';
+import { decodeServerPacket, encodePacket, Reply, SIGNAL_VOICE, Warning, type RelayedOpcode, type User } from '../../protocol/index.js';
 import { lobbyKey, type RelayLobby, type RelaySignalSink, type ServerContext } from '../context.js';
 import { sendTo } from '../membership.js';
 import type { Player } from '../player.js';
@@ -21,17 +21,26 @@ export class NoRelay extends Error {
  * The lobby's relay peer, started on first use (once, however many ask meanwhile). `lobbyWide`
  * (a lobby created with enable_relay) makes it a relay lobby and tells every member. Rejects with NoRelay.
  */
-export function relayOf(ctx: ServerContext, game: string, name: string, lobbyWide: boolean): Promise<User> {
-  if (!ctx.relay) return Promise.reject(new NoRelay(Warning.relayUnavailable));
+export async function relayOf(ctx: ServerContext, game: string, name: string, lobbyWide: boolean): Promise<User> {
+  if (!ctx.relay) throw new NoRelay(Warning.relayUnavailable);
   const key = lobbyKey(game, name);
   let relay = ctx.relays.get(key);
-  if (relay?.user) return Promise.resolve(relay.user);
+  if (relay?.user) return relay.user;
+  if (!relay && ctx.cluster) {
+    // Several nodes: the lobby's relay peer runs on one of them, the first to claim it.
+    const elsewhere = await relayElsewhere(ctx, game, name);
+    if (elsewhere) return elsewhere;
+    relay = ctx.relays.get(key);
+    if (relay?.user) return relay.user;
+  }
   if (!relay) {
+    const remoteMembers = new Set<string>();
     relay = {
       game,
       name,
       lobbyWide: false,
-      isMember: (id) => memberOf(ctx, id, game, name) !== undefined,
+      isMember: (id) => memberOf(ctx, id, game, name) !== undefined || remoteMembers.has(id),
+      remoteMembers,
       user: null,
       starting: null,
     };
@@ -44,10 +53,70 @@ export function relayOf(ctx: ServerContext, game: string, name: string, lobbyWid
   return starting.starting;
 }
 
+/** How long a node waits for the relay peer another node claimed to be recorded in the store. */
+const RELAY_ELSEWHERE_MS = 10_000;
+
+/**
+ * The relay peer of a lobby when another node runs (or is starting) it; null when this node won the
+ * claim (a key set only if absent, so two nodes never start one each) and starts it.
+ */
+async function relayElsewhere(ctx: ServerContext, game: string, name: string): Promise<User | null> {
+  const cluster = ctx.cluster!;
+  const recorded = async () => (await ctx.store.find(game, name))?.relay ?? null;
+  const known = await recorded();
+  if (known) return known;
+  const claim = cluster.key('relay', JSON.stringify([game, name]));
+  if ((await cluster.redis.set(claim, cluster.nodeId, 'PX', RELAY_ELSEWHERE_MS, 'NX')) === 'OK') return null;
+  const deadline = Date.now() + RELAY_ELSEWHERE_MS;
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const relay = await recorded();
+    if (relay) return relay;
+    if (!(await ctx.store.find(game, name))) throw new NoRelay('the lobby closed', false);
+  }
+  throw new NoRelay('relay could not be started');
+}
+
+/**
+ * A frame for a relay peer this node runs, from another node (cluster.ts): a member's signal, or a
+ * lobby event the relay must act on (a member left, the lobby closed).
+ */
+export function relayHeard(ctx: ServerContext, relayId: string, frame: string): void {
+  const relay = [...ctx.relays.values()].find((each) => each.user?.instance_id === relayId);
+  if (!relay || !ctx.relay) return;
+  let packet: { opcode: string; payload: unknown; origin?: User };
+  try {
+    packet = decodeServerPacket(frame) as typeof packet;
+  } catch (error) {
+    return void ctx.log('warn', 'relay.bad_frame', { relay: relayId, error: String(error) });
+  }
+  if (packet.opcode === 'PEER_LEFT') {
+    relay.remoteMembers.delete(packet.payload as string);
+    return void ctx.relay.memberLeft?.(relay, packet.payload as string);
+  }
+  if (packet.opcode === 'LOBBY_CLOSED') {
+    ctx.relays.delete(lobbyKey(relay.game, relay.name));
+    ctx.relay.destroy(relay);
+    return void ctx.cluster?.unregister(relayId).catch(() => {});
+  }
+  const signal = packet.payload as { type: number; contents: unknown };
+  // The relay carries data only (§5); a voice signal must not reset a member's relay link.
+  if (!packet.origin || signal.type === SIGNAL_VOICE) return;
+  relay.remoteMembers.add(packet.origin.instance_id);
+  ctx.tally.signals += 1;
+  ctx.relay.signal(relay, packet.origin, packet.opcode as RelayedOpcode, signal as Parameters<NonNullable<ServerContext['relay']>['signal']>[3]);
+}
+
 /** This node's player `id` if it is a member of the lobby. */
 function memberOf(ctx: ServerContext, id: string, game: string, name: string): Player | undefined {
   const player = ctx.players.get(id);
   return player?.game === game && player.lobby === name ? player : undefined;
+}
+
+/** Whether `id` is a member of the lobby: this node's view of its own players, else the store's. */
+async function isMember(ctx: ServerContext, id: string, game: string, name: string): Promise<boolean> {
+  if (memberOf(ctx, id, game, name)) return true;
+  return !!ctx.cluster && !ctx.players.has(id) && (await ctx.store.lobbyOf(game, id))?.name === name;
 }
 
 async function startRelay(ctx: ServerContext, relay: RelayLobby, lobbyWide: boolean): Promise<User> {
@@ -58,8 +127,16 @@ async function startRelay(ctx: ServerContext, relay: RelayLobby, lobbyWide: bool
   };
   // The relay's own signals go to members only, stamped with the relay's identity.
   const send: RelaySignalSink = (recipient, opcode, signal) => {
+    if (!relay.user) return;
     const target = memberOf(ctx, recipient, relay.game, relay.name);
-    if (target && relay.user) target.send(opcode, signal, { origin: relay.user });
+    if (target) return target.send(opcode, signal, { origin: relay.user });
+    // A member another node holds: the cluster checks it is still in the lobby as it appends.
+    if (ctx.cluster && relay.remoteMembers.has(recipient)) {
+      const frame = encodePacket({ opcode, payload: signal, origin: relay.user });
+      ctx.cluster
+        .append(recipient, frame, { game: relay.game, lobby: relay.name })
+        .catch((error: unknown) => ctx.log('warn', 'cluster.send_failed', { to: recipient, error: String(error) }));
+    }
   };
   let user: User;
   try {
@@ -82,6 +159,7 @@ async function startRelay(ctx: ServerContext, relay: RelayLobby, lobbyWide: bool
   }
   relay.user = user;
   relay.lobbyWide = lobby.settings.relayEnabled;
+  await ctx.cluster?.registerRelay(user.instance_id, relay.game, relay.name);
   ctx.log('info', 'relay.start', { game: relay.game, lobby: relay.name, relay: user.instance_id });
   if (lobbyWide) for (const member of lobby.members) sendTo(ctx, member.instance_id, 'RELAY', user.instance_id);
   return user;
@@ -92,7 +170,7 @@ export const useRelay: Handler<'USE_RELAY'> = async (request) => {
   const { ctx, player, payload: peerId } = request;
   const lobby = player.lobby;
   if (!lobby) return warn(request, Reply.notInLobby);
-  if (peerId === player.id || !memberOf(ctx, peerId, player.game, lobby)) return warn(request, Warning.peerInvalid);
+  if (peerId === player.id || !(await isMember(ctx, peerId, player.game, lobby))) return warn(request, Warning.peerInvalid);
   let relay: User;
   try {
     relay = await relayOf(ctx, player.game, lobby, false);
@@ -102,9 +180,8 @@ export const useRelay: Handler<'USE_RELAY'> = async (request) => {
   }
   // Starting the relay yielded: both must still be in this lobby.
   if (!player.open) return;
-  const peer = memberOf(ctx, peerId, player.game, lobby);
-  if (player.lobby !== lobby || !peer) return warn(request, Warning.peerInvalid);
+  if (player.lobby !== lobby || !(await isMember(ctx, peerId, player.game, lobby))) return warn(request, Warning.peerInvalid);
   ctx.log('info', 'relay.pair', { game: player.game, lobby, players: [player.id, peerId] });
-  peer.send('RELAY_PAIR', { relay: relay.instance_id, peer: player.id });
+  sendTo(ctx, peerId, 'RELAY_PAIR', { relay: relay.instance_id, peer: player.id });
   reply(request, 'RELAY_PAIR', { relay: relay.instance_id, peer: peerId });
 };

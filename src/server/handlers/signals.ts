@@ -1,6 +1,7 @@
 // MAKE_OFFER / MAKE_ANSWER / ICE: relayed only between members of one lobby (or to the lobby's
 // relay peer), with `origin` stamped here so it cannot be forged. The payload (maybe ciphertext)
-// passes through untouched.
+// passes through untouched. A recipient held by another node (--redis) is reached through the
+// cluster, whose script checks it is in the sender's lobby as it appends the signal.
 import { SIGNAL_VOICE, Warning, type RelayedOpcode } from '../../protocol/index.js';
 import { lobbyKey } from '../context.js';
 import { warn, type Handler } from './request.js';
@@ -19,7 +20,28 @@ export const relaySignal =
       return ctx.relay.signal(relay, player.user!, opcode, payload);
     }
     const target = ctx.players.get(recipient);
+    if (!target && ctx.cluster && recipient !== player.id) return relayElsewhere(request, opcode);
     if (!target || target === player || target.lobby !== lobby || target.game !== player.game) return warn(request, Warning.peerInvalid);
     ctx.tally.signals += 1;
     target.relay(opcode, payload, player, frame);
   };
+
+/**
+ * A recipient this node does not hold: another node's player, or a relay peer another node runs. Not
+ * awaited (the sender's next signals need not wait for Redis): appends keep their order on the one
+ * connection, and a refusal comes back as a WARNING.
+ */
+function relayElsewhere(request: Parameters<Handler<RelayedOpcode>>[0], opcode: RelayedOpcode): void {
+  const { ctx, player, recipient, payload, frame } = request;
+  const signal = player.signalFrame(opcode, payload, frame);
+  ctx.cluster!.append(recipient!, signal, { game: player.game, lobby: player.lobby! }).then(
+    (answer) => {
+      if (answer === 'gone' || answer === 'not-member') warn(request, Warning.peerInvalid);
+      else ctx.tally.signals += 1;
+    },
+    (error: unknown) => {
+      ctx.log('warn', 'cluster.signal_failed', { player: player.id, error: String(error) });
+      warn(request, `server error handling ${opcode}: the shared store is unreachable`);
+    },
+  );
+}

@@ -1,0 +1,114 @@
+// The Lua scripts of routing between nodes (cluster.ts). Redis is the sequencer of every player's
+// outgoing frames: a frame is appended to the player's log and numbered in the same script that looks
+// up the node holding the player and publishes it there, so the log's order, the numbers and what the
+// owner node writes to the socket all agree, whichever node sent each frame. Each script runs whole
+// (no other node's command interleaves), which also makes ownership changes (a resume on another node,
+// a dead node's player claimed by a survivor) atomic against frames in flight.
+//
+// Keys (prefix `cl5:` by default): `player:{id}` hash (node, game, kind 'player'|'relay', seq; for a
+// relay also lobby), `player:{id}:log` list (the last LOG_FRAMES frames), `node:{node}:players` set,
+// `node:{node}:alive` (heartbeat, with a TTL), `nodes` set, `epoch`. Channel `node:{node}`. The keys of
+// one script are not in one hash slot: this needs a single Redis (or a replicated one), not Redis Cluster.
+
+/** Frames kept per player for a resume on any node (a resume that needs older ones is refused). */
+export const LOG_FRAMES = 512;
+
+/**
+ * Messages on a node's channel: `f <id> <seq> <frame>` (a numbered frame for a player it holds),
+ * `r <relay id> <frame>` (a frame for a relay peer it runs: a signal or a lobby event),
+ * `e <id>` (the player resumed on another node: forget it here without releasing its seat).
+ */
+export const CLUSTER_SCRIPTS = {
+  // KEYS: player, node players. ARGV: id, node, game, kind, seq base, lobby ('' for a player).
+  register: {
+    keys: 2,
+    lua: `
+redis.call('HSET', KEYS[1], 'node', ARGV[2], 'game', ARGV[3], 'kind', ARGV[4], 'seq', ARGV[5], 'lobby', ARGV[6])
+redis.call('SADD', KEYS[2], ARGV[1])
+return 1`,
+  },
+
+  // KEYS: player, log, node players. ARGV: id. The player is gone for good: its log with it.
+  unregister: {
+    keys: 3,
+    lua: `
+redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('SREM', KEYS[3], ARGV[1])
+return 1`,
+  },
+
+  // KEYS: player, log, memberOf of the sender's game. ARGV: prefix, id, frame, sending node, lobby the
+  // recipient must be in ('' = no check), game, log length.
+  // Answers 'gone' (no such player), 'not-member' (the check failed), 'relay' (handed to a relay peer's
+  // node), or {node, seq}: the frame's number in the player's sequence and the node holding the player
+  // (which gets it published unless it is the sender: the sender writes it from this answer).
+  append: {
+    keys: 3,
+    lua: `
+local node = redis.call('HGET', KEYS[1], 'node')
+if not node then return 'gone' end
+local kind = redis.call('HGET', KEYS[1], 'kind')
+local lobby = ARGV[5]
+if kind == 'relay' then
+  if lobby ~= '' and (redis.call('HGET', KEYS[1], 'lobby') ~= lobby or redis.call('HGET', KEYS[1], 'game') ~= ARGV[6]) then return 'not-member' end
+  redis.call('PUBLISH', ARGV[1] .. 'node:' .. node, 'r ' .. ARGV[2] .. ' ' .. ARGV[3])
+  return 'relay'
+end
+if lobby ~= '' and redis.call('HGET', KEYS[3], ARGV[2]) ~= lobby then return 'not-member' end
+local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+redis.call('RPUSH', KEYS[2], ARGV[3])
+redis.call('LTRIM', KEYS[2], -tonumber(ARGV[7]), -1)
+if node ~= ARGV[4] and node ~= '' then redis.call('PUBLISH', ARGV[1] .. 'node:' .. node, 'f ' .. ARGV[2] .. ' ' .. seq .. ' ' .. ARGV[3]) end
+return { node, seq }`,
+  },
+
+  // KEYS: player, log. ARGV: after. The player's logged frames numbered after \`after\`: {seq, frames},
+  // or 'gap' when some of them are no longer kept, 'gone' when the player is.
+  since: {
+    keys: 2,
+    lua: `
+local seq = tonumber(redis.call('HGET', KEYS[1], 'seq'))
+if not seq then return 'gone' end
+local before = seq - redis.call('LLEN', KEYS[2])
+local after = tonumber(ARGV[1])
+if after > seq or after < before then return 'gap' end
+return { seq, redis.call('LRANGE', KEYS[2], after - before, -1) }`,
+  },
+
+  // KEYS: player, log, new node's players. ARGV: prefix, id, new node, received.
+  // A resume on \`new node\`: it holds the player from now on (frames appended after this are published
+  // to it); the old node, if another, is told to forget its copy. Answers {seq, frames after received},
+  // or 'gap' (the node holds it all the same, to release it), or 'gone'.
+  takeOver: {
+    keys: 3,
+    lua: `
+local old = redis.call('HGET', KEYS[1], 'node')
+local seq = tonumber(redis.call('HGET', KEYS[1], 'seq'))
+if not old or not seq then return 'gone' end
+redis.call('HSET', KEYS[1], 'node', ARGV[3])
+redis.call('SADD', KEYS[3], ARGV[2])
+if old ~= ARGV[3] and old ~= '' then
+  redis.call('SREM', ARGV[1] .. 'node:' .. old .. ':players', ARGV[2])
+  redis.call('PUBLISH', ARGV[1] .. 'node:' .. old, 'e ' .. ARGV[2])
+end
+local before = seq - redis.call('LLEN', KEYS[2])
+local received = tonumber(ARGV[4])
+if received > seq or received < before then return 'gap' end
+return { seq, redis.call('LRANGE', KEYS[2], received - before, -1) }`,
+  },
+
+  // KEYS: player, dead node's players, dead node's heartbeat. ARGV: id, dead node.
+  // A survivor claims one player of a dead node for release; exactly one claim wins (a resume
+  // elsewhere, or another survivor's claim, changed the owner first). Answers the game, or false.
+  claimOrphan: {
+    keys: 3,
+    lua: `
+redis.call('SREM', KEYS[2], ARGV[1])
+if redis.call('EXISTS', KEYS[3]) == 1 then return false end
+if redis.call('HGET', KEYS[1], 'node') ~= ARGV[2] then return false end
+redis.call('HSET', KEYS[1], 'node', '')
+return { redis.call('HGET', KEYS[1], 'game'), redis.call('HGET', KEYS[1], 'kind') }`,
+  },
+} as const;
+
+export type ClusterScript = keyof typeof CLUSTER_SCRIPTS;

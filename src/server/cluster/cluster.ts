@@ -1,0 +1,235 @@
+// Several server nodes sharing one Redis (`--redis URL`): how a frame for a player reaches the node
+// holding its connection, and how each player's frames are numbered once for every node.
+//
+// Every frame a node sends to a player goes through `append` (cluster-scripts.ts): Redis numbers it in
+// the player's sequence, keeps it in the player's log, and publishes it on the channel of the node that
+// holds the player (unless that is the sender, which writes it from the script's answer). The holding
+// node writes frames to the socket in that order (sequencer.ts). So any node can replay exactly what a
+// client missed (a resume after its node died), and a frame published while its node was down is not
+// lost: it is in the log. Why pub/sub and not streams: see docs/architecture.md, "Several nodes".
+import type { Redis } from 'ioredis';
+import type { Logger } from '../log.js';
+import { CLUSTER_SCRIPTS, LOG_FRAMES, type ClusterScript } from './cluster-scripts.js';
+import { Sequencer, type Since } from './sequencer.js';
+
+/** What the node does with what arrives on its channel (server.ts implements it). */
+export interface ClusterHost {
+  /** A frame for a relay peer running here (a member's signal, or a lobby event it must know). */
+  toRelay(relayId: string, frame: string): void;
+  /** A player resumed on another node: forget it here, without releasing its seat. */
+  evict(id: string): void;
+  /** Another node took a player held here out of its lobby (a kick, the lobby closed): its lobby is none now. */
+  leftLobby(id: string): void;
+}
+
+/** What another node sends a player it took out of its lobby (kick, lobby closed). */
+const OUT_OF_LOBBY = '{"opcode":"TRANSITION","payload":""';
+
+export interface ClusterOptions {
+  /** Commands (scripts, heartbeat); its offline queue should be off, so that nothing waits on a dead connection. */
+  redis: Redis;
+  /** A second connection, in subscriber mode. */
+  subscriber: Redis;
+  nodeId: string;
+  /** Namespaces every key and channel (default `cl5:`; tests give each run its own). */
+  prefix?: string;
+  log: Logger;
+}
+
+/** Where a signal may go: to a member of this lobby (or its relay peer) only. */
+export interface MemberCheck {
+  game: string;
+  lobby: string;
+}
+
+export type Appended = 'gone' | 'not-member' | 'relay' | [node: string, seq: number];
+
+/** A sequenced player's sink: its frames in order, and what to do when the order cannot be kept. */
+export interface SequencedPlayer {
+  readonly game: string;
+  /** Frames sent so far outside the cluster (before INIT: not logged, but the client counted them). */
+  readonly framesSent: number;
+  writeSequenced(frame: string): void;
+  /** Frames for it go through the cluster from now on. */
+  outlet: ((frame: string) => void) | null;
+  /** Its sequence broke (Redis lost frames, or is unreachable): the connection is closed so that the client resumes or starts again. */
+  sequenceBroken(why: string): void;
+}
+
+export class Cluster {
+  readonly nodeId: string;
+  readonly prefix: string;
+  readonly redis: Redis;
+  private readonly subscriber: Redis;
+  private readonly log: Logger;
+  private readonly sequencers = new Map<string, Sequencer>();
+  private host: ClusterHost | null = null;
+
+  constructor(options: ClusterOptions) {
+    this.redis = options.redis;
+    this.subscriber = options.subscriber;
+    this.nodeId = options.nodeId;
+    this.prefix = options.prefix ?? 'cl5:';
+    this.log = options.log;
+    for (const [name, { keys, lua }] of Object.entries(CLUSTER_SCRIPTS)) this.redis.defineCommand(`cl5c_${name}`, { numberOfKeys: keys, lua });
+  }
+
+  key(...parts: string[]): string {
+    return this.prefix + parts.join(':');
+  }
+
+  get channel(): string {
+    return this.key('node', this.nodeId);
+  }
+
+  /** Subscribes to this node's channel; messages go to `host`. */
+  async start(host: ClusterHost): Promise<void> {
+    this.host = host;
+    this.subscriber.on('message', (_channel: string, message: string) => this.received(message));
+    // Messages published while the subscription was down are in the logs: catch every player up.
+    this.subscriber.on('ready', () => {
+      for (const sequencer of this.sequencers.values()) void sequencer.fill();
+    });
+    await this.subscriber.subscribe(this.channel);
+  }
+
+  private run<T>(name: ClusterScript, ...args: (string | number)[]): Promise<T> {
+    const command = (this.redis as unknown as Record<string, (...args: (string | number)[]) => Promise<T>>)[`cl5c_${name}`]!;
+    return command.call(this.redis, ...args);
+  }
+
+  private playerKeys(id: string): [string, string] {
+    return [this.key('player', id), this.key('player', id, 'log')];
+  }
+
+  /**
+   * A player initialized (or resumed) here: this node holds it, its frames go through Redis from now
+   * on. `delivered`: the number of the last frame its client has been written (a resume's replay).
+   */
+  adopt(player: SequencedPlayer, id: string, delivered = player.framesSent): Sequencer {
+    this.sequencers.get(id)?.stop();
+    const sequencer = new Sequencer(
+      delivered,
+      (frame) => player.writeSequenced(frame),
+      (after) => this.since(id, after),
+      (why) => player.sequenceBroken(why),
+    );
+    this.sequencers.set(id, sequencer);
+    player.outlet = (frame) => this.submit(player, id, sequencer, frame);
+    return sequencer;
+  }
+
+  /** Registers a new player as held by this node (before its first logged frame: the same connection keeps the order). */
+  register(player: SequencedPlayer, id: string): Promise<void> {
+    const [playerKey] = this.playerKeys(id);
+    const done = this.run<number>(
+      'register',
+      playerKey,
+      this.key('node', this.nodeId, 'players'),
+      id,
+      this.nodeId,
+      player.game,
+      'player',
+      player.framesSent,
+      '',
+    );
+    this.adopt(player, id);
+    return done.then(() => undefined);
+  }
+
+  /** A relay peer running here is reachable by its instance id from every node. */
+  async registerRelay(id: string, game: string, lobby: string): Promise<void> {
+    await this.run('register', this.key('player', id), this.key('node', this.nodeId, 'players'), id, this.nodeId, game, 'relay', 0, lobby);
+  }
+
+  /** The player (or relay) is gone for good: its record and log are deleted (`player`: its frames go to its socket again). */
+  async unregister(id: string, player?: SequencedPlayer): Promise<void> {
+    this.forget(id);
+    if (player) player.outlet = null;
+    const [playerKey, logKey] = this.playerKeys(id);
+    await this.run('unregister', playerKey, logKey, this.key('node', this.nodeId, 'players'), id);
+  }
+
+  /** Stops sequencing for a player this node no longer holds (resumed elsewhere, released). */
+  forget(id: string): void {
+    this.sequencers.get(id)?.stop();
+    this.sequencers.delete(id);
+  }
+
+  private submit(player: SequencedPlayer, id: string, sequencer: Sequencer, frame: string): void {
+    this.append(id, frame).then(
+      (answer) => {
+        if (Array.isArray(answer) && answer[0] === this.nodeId && this.sequencers.get(id) === sequencer) sequencer.place(Number(answer[1]), frame);
+      },
+      (error: unknown) => player.sequenceBroken(`redis unavailable: ${String(error)}`),
+    );
+  }
+
+  /** Appends a frame to a player's sequence and log; published to the node holding it. */
+  append(id: string, frame: string, check?: MemberCheck): Promise<Appended> {
+    const [playerKey, logKey] = this.playerKeys(id);
+    const memberOf = check ? `${this.prefix}{${check.game}}:memberOf` : playerKey;
+    return this.run<Appended>('append', playerKey, logKey, memberOf, this.prefix, id, frame, this.nodeId, check?.lobby ?? '', check?.game ?? '', LOG_FRAMES);
+  }
+
+  /** Sends a frame to a player or relay peer held by another node (or this one). Failures are logged, not thrown. */
+  send(id: string, frame: string): void {
+    this.append(id, frame).then(
+      (answer) => {
+        // Held here after all (a resume raced the caller's look-up): written in its place.
+        if (Array.isArray(answer) && answer[0] === this.nodeId) this.sequencers.get(id)?.place(Number(answer[1]), frame);
+      },
+      (error: unknown) => this.log('warn', 'cluster.send_failed', { to: id, error: String(error) }),
+    );
+  }
+
+  /** The logged frames of a player after number `after`. */
+  async since(id: string, after: number): Promise<Since> {
+    return decodeSince(await this.run('since', ...this.playerKeys(id), after));
+  }
+
+  /**
+   * A resume here: this node holds the player from now on (also on 'gap': it then releases it). The
+   * frames after `received` that its client missed, or why not.
+   */
+  async takeOver(id: string, received: number): Promise<Since> {
+    const [playerKey, logKey] = this.playerKeys(id);
+    return decodeSince(await this.run('takeOver', playerKey, logKey, this.key('node', this.nodeId, 'players'), this.prefix, id, this.nodeId, received));
+  }
+
+  /**
+   * After a resume's replay (frames up to `seq` written): frames numbered later come through `player`'s
+   * sequence; any that arrived while the replay was being read are fetched from the log.
+   */
+  resumed(player: SequencedPlayer, id: string, seq: number): void {
+    void this.adopt(player, id, seq).fill();
+  }
+
+  private received(message: string): void {
+    const kind = message[0];
+    const idEnd = message.indexOf(' ', 2);
+    if (kind === 'e') return void this.host?.evict(message.slice(2));
+    if (idEnd < 0) return;
+    const id = message.slice(2, idEnd);
+    if (kind === 'r') return void this.host?.toRelay(id, message.slice(idEnd + 1));
+    if (kind !== 'f') return;
+    const seqEnd = message.indexOf(' ', idEnd + 1);
+    const frame = message.slice(seqEnd + 1);
+    if (frame.startsWith(OUT_OF_LOBBY)) this.host?.leftLobby(id);
+    this.sequencers.get(id)?.place(Number(message.slice(idEnd + 1, seqEnd)), frame);
+  }
+
+  /** Stops listening (the caller quits the connections). */
+  async stop(): Promise<void> {
+    for (const sequencer of this.sequencers.values()) sequencer.stop();
+    this.sequencers.clear();
+    await this.subscriber.unsubscribe(this.channel).catch(() => {});
+  }
+}
+
+/** A `since` / `takeOver` answer: {seq, frames} or why not. */
+function decodeSince(answer: unknown): Since {
+  if (answer === 'gap' || answer === 'gone') return answer;
+  const [seq, frames] = answer as [number, string[]];
+  return { seq: Number(seq), frames };
+}

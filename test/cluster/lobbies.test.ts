@@ -1,0 +1,157 @@
+// Two and three server nodes sharing a real redis-server, raw `ws` clients spread across them: every
+// lobby request and event, and every signal, reaches a player whichever node holds its connection.
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type RedisServer, startRedis } from '../helpers/redis.js';
+import { type Node, startNodes } from '../helpers/cluster-nodes.js';
+import { barrier, RawClient } from '../server/helpers.js';
+
+let redis: RedisServer;
+let nodes: Node[];
+const clients: RawClient[] = [];
+
+beforeAll(async () => {
+  redis = await startRedis();
+}, 300_000);
+afterAll(async () => {
+  await redis?.stop();
+});
+beforeEach(async () => {
+  nodes = await startNodes(redis.url, 3);
+});
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.close();
+  await Promise.all(nodes.map((node) => node.close()));
+});
+
+type Client = RawClient & { id: string; name: string };
+
+/** A player on node `n`. */
+async function player(n: number, username: string, ugi = 'g'): Promise<Client> {
+  const client = (await RawClient.open(`${nodes[n]!.server.wsUrl}?ugi=${ugi}`)) as Client;
+  clients.push(client);
+  const ok = await client.request('INIT', { username }, 'INIT_OK');
+  client.id = (ok.payload as { instance_id: string }).instance_id;
+  client.name = username;
+  return client;
+}
+
+const lobby = (name: string, extra: object = {}) => ({ name, max_players: -1, password: '', locked: false, enable_relay: false, ...extra });
+
+/** Bounded wait for a packet that another node sends (no barrier covers frames routed through Redis). */
+const next = (client: RawClient, opcode: string) => client.next(opcode, 5000);
+
+describe('lobbies across nodes', () => {
+  it('create on one node, join from the others: joins, NEW_PEER/PEER_JOIN and NEW_LOBBY reach every node', async () => {
+    const ann = await player(0, 'ann');
+    const bob = await player(1, 'bob');
+    const cat = await player(2, 'cat');
+    expect((await ann.request('CREATE_LOBBY', lobby('room'), 'CREATE_ACK')).payload).toBe('ok');
+    // Idle players on the other nodes hear of the new lobby.
+    expect((await next(bob, 'NEW_LOBBY')).payload).toBe('room');
+    expect((await next(cat, 'NEW_LOBBY')).payload).toBe('room');
+    expect((await bob.request('LIST_LOBBIES', undefined, 'LIST_ACK')).payload).toEqual(['room']);
+    expect((await cat.request('FIND_LOBBY', 'room', 'FIND_ACK')).payload).toMatchObject({ name: 'room', current_players: 1, host: { instance_id: ann.id } });
+
+    expect((await bob.request('JOIN_LOBBY', { name: 'room', password: '' }, 'JOIN_ACK')).payload).toBe('ok');
+    expect((await next(bob, 'NEW_HOST')).payload).toMatchObject({ instance_id: ann.id });
+    expect((await next(ann, 'NEW_PEER')).payload).toMatchObject({ instance_id: bob.id, username: 'bob' });
+    expect((await cat.request('JOIN_LOBBY', { name: 'room', password: '' }, 'JOIN_ACK')).payload).toBe('ok');
+    expect((await next(ann, 'NEW_PEER')).payload).toMatchObject({ instance_id: cat.id });
+    expect((await next(bob, 'PEER_JOIN')).payload).toMatchObject({ instance_id: cat.id });
+  });
+
+  it('relays signals between members on different nodes in order, with a server-stamped origin, and refuses non-members', async () => {
+    const ann = await player(0, 'ann');
+    const bob = await player(1, 'bob');
+    const eve = await player(2, 'eve');
+    await ann.request('CREATE_LOBBY', lobby('room'), 'CREATE_ACK');
+    await bob.request('JOIN_LOBBY', { name: 'room', password: '' }, 'JOIN_ACK');
+    for (let i = 0; i < 50; i += 1) bob.send({ opcode: 'ICE', payload: { type: 0, contents: { i } }, recipient: ann.id });
+    ann.send({ opcode: 'MAKE_OFFER', payload: { type: 0, contents: 'offer' }, recipient: bob.id });
+    for (let i = 0; i < 50; i += 1) {
+      const ice = await next(ann, 'ICE');
+      expect(ice.payload).toEqual({ type: 0, contents: { i } });
+      expect(ice.origin).toMatchObject({ instance_id: bob.id, username: 'bob' });
+    }
+    expect(await next(bob, 'MAKE_OFFER')).toMatchObject({ payload: { contents: 'offer' }, origin: { instance_id: ann.id } });
+    // eve (another node, in no lobby) can neither send to them nor be sent to.
+    eve.send({ opcode: 'ICE', payload: { type: 0, contents: 'x' }, recipient: ann.id, listener: 'e1' });
+    expect(await next(eve, 'WARNING')).toMatchObject({ payload: 'peer invalid' });
+    ann.send({ opcode: 'ICE', payload: { type: 0, contents: 'x' }, recipient: eve.id, listener: 'a1' });
+    expect(await next(ann, 'WARNING')).toMatchObject({ payload: 'peer invalid', listener: 'a1' });
+    await barrier(eve);
+    expect(eve.opcodes().filter((opcode) => opcode !== 'NEW_LOBBY')).toEqual([]);
+  });
+
+  it('the last seat raced from two nodes goes to exactly one; a name is unique per game across nodes', async () => {
+    const ann = await player(0, 'ann');
+    await ann.request('CREATE_LOBBY', lobby('duo', { max_players: 2 }), 'CREATE_ACK');
+    const bob = await player(1, 'bob');
+    const cat = await player(2, 'cat');
+    const replies = await Promise.all([bob, cat].map((c) => c.request('JOIN_LOBBY', { name: 'duo', password: '' }, 'JOIN_ACK')));
+    expect(replies.map((r) => r.payload).sort()).toEqual(['full', 'ok']);
+    const twin = await RawClient.open(`${nodes[1]!.server.wsUrl}?ugi=g`);
+    clients.push(twin);
+    expect(await twin.request('INIT', { username: 'ann' })).toMatchObject({ opcode: 'WARNING', payload: 'username taken' });
+  });
+
+  it('manage across nodes: lock, hide, kick, transfer and close reach the members on other nodes', async () => {
+    const ann = await player(0, 'ann');
+    const bob = await player(1, 'bob');
+    const cat = await player(2, 'cat');
+    const dan = await player(1, 'dan');
+    await ann.request('CREATE_LOBBY', lobby('room'), 'CREATE_ACK');
+    await bob.request('JOIN_LOBBY', { name: 'room', password: '' }, 'JOIN_ACK');
+    await cat.request('JOIN_LOBBY', { name: 'room', password: '' }, 'JOIN_ACK');
+    const manage = (host: RawClient, method: string, args?: unknown) => host.request('MANAGE_LOBBY', { method, args }, 'MANAGE_ACK');
+
+    expect((await manage(ann, 'lock')).payload).toBe('ok');
+    expect((await dan.request('JOIN_LOBBY', { name: 'room', password: '' }, 'JOIN_ACK')).payload).toBe('locked');
+    expect((await manage(ann, 'hide')).payload).toBe('ok');
+    expect((await dan.request('LIST_LOBBIES', undefined, 'LIST_ACK')).payload).toEqual([]);
+    expect((await manage(ann, 'show')).payload).toBe('ok');
+    expect((await next(dan, 'NEW_LOBBY')).payload).toBe('room');
+
+    // Kick cat (node 2) from node 0: cat hears it and is in no lobby (it may create one at once).
+    for (const c of [bob, cat]) c.received.length = 0;
+    expect((await manage(ann, 'kick', cat.id)).payload).toBe('ok');
+    expect(await next(cat, 'WARNING')).toMatchObject({ payload: 'kicked from the lobby' });
+    expect((await next(cat, 'TRANSITION')).payload).toBe('');
+    expect((await next(bob, 'PEER_LEFT')).payload).toBe(cat.id);
+    expect((await cat.request('CREATE_LOBBY', lobby('cats'), 'CREATE_ACK')).payload).toBe('ok');
+
+    // Transfer to bob (node 1): bob becomes host, ann a peer; bob can manage from his node.
+    for (const c of [ann, bob]) c.received.length = 0;
+    expect((await manage(ann, 'transfer_ownership', bob.id)).payload).toBe('ok');
+    expect((await next(bob, 'TRANSITION')).payload).toBe('host');
+    expect((await next(bob, 'NEW_HOST')).payload).toMatchObject({ instance_id: bob.id });
+    expect((await next(ann, 'TRANSITION')).payload).toBe('peer');
+    expect((await manage(bob, 'change_max_players', 5)).payload).toBe('ok');
+
+    // bob closes it: ann (node 0) hears LOBBY_CLOSED and may join another lobby right away.
+    ann.received.length = 0;
+    expect((await manage(bob, 'close_lobby')).payload).toBe('ok');
+    expect((await next(ann, 'LOBBY_CLOSED')).payload).toBe('room');
+    expect((await next(ann, 'TRANSITION')).payload).toBe('');
+    expect((await ann.request('JOIN_LOBBY', { name: 'cats', password: '' }, 'JOIN_ACK')).payload).toBe('ok');
+    expect((await next(cat, 'NEW_PEER')).payload).toMatchObject({ instance_id: ann.id });
+  });
+
+  it('a host leaving migrates the lobby: TRANSITION, NEW_HOST and PEER_LEFT reach the members on other nodes', async () => {
+    const ann = await player(0, 'ann');
+    const bob = await player(1, 'bob');
+    const cat = await player(2, 'cat');
+    await ann.request('CREATE_LOBBY', lobby('room'), 'CREATE_ACK');
+    await bob.request('JOIN_LOBBY', { name: 'room', password: '' }, 'JOIN_ACK');
+    await cat.request('JOIN_LOBBY', { name: 'room', password: '' }, 'JOIN_ACK');
+    for (const c of [bob, cat]) c.received.length = 0;
+    expect((await ann.request('LEAVE_LOBBY', undefined, 'LEAVE_ACK')).payload).toBe('ok');
+    expect((await next(bob, 'TRANSITION')).payload).toBe('host');
+    expect((await next(cat, 'NEW_HOST')).payload).toMatchObject({ instance_id: bob.id });
+    expect((await next(bob, 'PEER_LEFT')).payload).toBe(ann.id);
+    expect((await next(cat, 'PEER_LEFT')).payload).toBe(ann.id);
+    // A goodbye close of bob's socket (node 1) migrates again, to cat on node 2.
+    bob.ws.close(1000);
+    expect((await next(cat, 'TRANSITION')).payload).toBe('host');
+  });
+});
