@@ -6,9 +6,10 @@ import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { readCompose } from '../helpers/compose.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ComposeService, readCompose } from '../helpers/compose.js';
 import { freeTcpPort } from '../helpers/debian-service.js';
+import { type RedisServer, startRedis } from '../helpers/redis.js';
 import { copies, envOf, execForm, inContext, instructions, readDockerfile } from '../helpers/dockerfile.js';
 import { waitFor } from '../helpers/server-process.js';
 import { RawClient } from '../server/helpers.js';
@@ -22,10 +23,7 @@ const imageEnv = envOf(final);
 /** The settings the server reads: `--flag` names and their CL5_* variables, from src/server/main.ts. */
 const mainSource = readFileSync(at('src/server/main.ts'), 'utf8');
 const serverEnv = [...mainSource.matchAll(/process\.env\.(CL5_[A-Z_]+)/g)].map((m) => m[1]);
-// INTERIM until the cluster branch (--redis, CL5_REDIS_URL) is merged: then this line goes.
-if (!serverEnv.includes('CL5_REDIS_URL')) serverEnv.push('CL5_REDIS_URL');
 const serverFlags = [...mainSource.matchAll(/^\s+'?([a-z][a-z-]*)'?: \{ type: '(?:string|boolean)'/gm)].map((m) => `--${m[1]}`);
-if (!serverFlags.includes('--redis')) serverFlags.push('--redis'); // INTERIM, as above
 
 /** What an operator's .env must hold (the compose file refuses to start without them). */
 const operatorEnv = { CL5_TURN_URL: 'turn:turn.example.com:3478', CL5_TURN_SECRET: 'a-long-random-secret' };
@@ -139,11 +137,11 @@ describe('compose.yaml', () => {
 });
 
 describe('the image command with the compose environment', () => {
-  // The final stage's files laid out as the image would hold them (node_modules linked, not reinstalled).
+  // The final stage's files laid out as the image would hold them (node_modules linked, not reinstalled),
+  // and a real redis-server standing in for the compose file's `redis` service.
   const app = mkdtempSync(path.join(tmpdir(), 'cl5-image-'));
-  afterAll(() => rmSync(app, { recursive: true, force: true }));
-
-  it('starts the server on the given host and port: /healthz, /readyz, the extension, TURN from env; its HEALTHCHECK passes; SIGTERM stops it', async () => {
+  let redis: RedisServer;
+  beforeAll(async () => {
     for (const { from, sources, destination } of copies(final)) {
       if (from) {
         symlinkSync(at('node_modules'), path.join(app, 'node_modules'));
@@ -153,40 +151,69 @@ describe('the image command with the compose environment', () => {
       mkdirSync(into, { recursive: true });
       for (const source of sources) cpSync(at(source), path.join(into, path.basename(source)));
     }
+    redis = await startRedis();
+  }, 300_000);
+  afterAll(async () => {
+    await redis?.stop();
+    rmSync(app, { recursive: true, force: true });
+  });
+
+  /** One compose node run as the image runs it: its environment, the redis service swapped for ours, host 127.0.0.1, a free port. */
+  async function startNode(service: ComposeService) {
     const port = await freeTcpPort();
-    const [, node] = nodes[0];
-    const env = { PATH: process.env.PATH, ...imageEnv, ...node.environment, CL5_HOST: '127.0.0.1', CL5_PORT: String(port) };
+    const composeEnv = { ...service.environment! };
+    const redisUrl = new URL(composeEnv.CL5_REDIS_URL);
+    expect(redisUrl.hostname).toBe('redis');
+    composeEnv.CL5_REDIS_URL = redis.url;
+    const env = { PATH: process.env.PATH, ...imageEnv, ...composeEnv, CL5_HOST: '127.0.0.1', CL5_PORT: String(port) };
     const [command, ...args] = execForm(instructions(final, 'CMD')[0].args);
     expect(command).toBe('node');
-    const server = spawn(process.execPath, args, { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    for (const stream of [server.stdout, server.stderr]) stream.on('data', (chunk) => (output += String(chunk)));
-    const exited = new Promise<number | null>((resolve) => server.once('exit', resolve));
-    try {
-      const base = `http://127.0.0.1:${port}`;
-      await waitFor(() => (output.includes('Server URL') ? true : undefined), `the banner (output: ${output})`);
-      expect(await (await fetch(`${base}/healthz`)).json()).toMatchObject({ ok: true });
-      expect((await fetch(`${base}/readyz`)).status).toBe(200);
-      expect((await fetch(`${base}/cloudlink5.js`)).status).toBe(200);
+    for (const stream of [child.stdout, child.stderr]) stream.on('data', (chunk) => (output += String(chunk)));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const running = () => child.exitCode === null && child.signalCode === null;
+    await waitFor(() => (output.includes('Server URL') || !running() ? true : undefined), 'the banner');
+    expect(running(), `the node runs (output: ${output})`).toBe(true);
+    return { child, env, exited, running, base: `http://127.0.0.1:${port}`, ws: `ws://127.0.0.1:${port}/?ugi=deploy` };
+  }
 
-      const client = await RawClient.open(`ws://127.0.0.1:${port}/`);
-      const init = await client.request('INIT', { username: 'ann' });
+  it('starts both nodes, sharing lobbies through Redis: /healthz, /readyz, the extension, TURN from env; the HEALTHCHECK passes; SIGTERM stops them', async () => {
+    const started = [];
+    try {
+      for (const [, service] of nodes) started.push(await startNode(service));
+      const [a, b] = started;
+      for (const node of started) {
+        expect(await (await fetch(`${node.base}/healthz`)).json()).toMatchObject({ ok: true });
+        expect(await (await fetch(`${node.base}/readyz`)).json()).toEqual({ ready: true });
+        expect((await fetch(`${node.base}/cloudlink5.js`)).status).toBe(200);
+      }
+
+      const ann = await RawClient.open(a.ws);
+      const bob = await RawClient.open(b.ws);
+      const init = await ann.request('INIT', { username: 'ann' }, 'INIT_OK');
       expect(init.payload).toMatchObject({ ice_servers: [{ urls: [operatorEnv.CL5_TURN_URL] }] });
-      client.close();
+      await bob.request('INIT', { username: 'bob' }, 'INIT_OK');
+      const lobby = { name: 'room', max_players: 2, password: '', locked: false, enable_relay: false };
+      expect((await ann.request('CREATE_LOBBY', lobby, 'CREATE_ACK')).payload).toBe('ok');
+      expect((await bob.request('JOIN_LOBBY', { name: 'room', password: '' }, 'JOIN_ACK')).payload).toBe('ok');
+      expect((await ann.next('NEW_PEER', 5000)).payload).toMatchObject({ username: 'bob' });
+      ann.close();
+      bob.close();
 
       const healthcheck = execForm(instructions(final, 'HEALTHCHECK')[0].args.replace(/^.*?\bCMD\s+/, ''));
-      const probe = () =>
+      const probe = (env: NodeJS.ProcessEnv) =>
         new Promise<number | null>((resolve) => {
           const child = spawn(process.execPath, healthcheck.slice(1), { env, stdio: 'ignore' });
           child.once('exit', resolve);
         });
-      expect(await bounded(probe(), 10_000, 'the healthcheck')).toBe(0);
+      expect(await bounded(probe(a.env), 10_000, 'the healthcheck')).toBe(0);
 
-      server.kill('SIGTERM');
-      expect(await bounded(exited, 15_000, 'exit after SIGTERM')).toBe(0);
-      expect(await bounded(probe(), 10_000, 'the healthcheck of a stopped server')).toBe(1);
+      for (const node of started) node.child.kill('SIGTERM');
+      for (const node of started) expect(await bounded(node.exited, 15_000, 'exit after SIGTERM')).toBe(0);
+      expect(await bounded(probe(a.env), 10_000, 'the healthcheck of a stopped node')).toBe(1);
     } finally {
-      if (server.exitCode === null && server.signalCode === null) server.kill('SIGKILL');
+      for (const node of started) if (node.running()) node.child.kill('SIGKILL');
     }
   });
 });
