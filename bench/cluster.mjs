@@ -135,9 +135,9 @@ async function latency(setup) {
       const name = nodes.length === 2 && i % 2 === 1 ? 'cross node' : 'same node';
       classes[name].push(await cl5.pair(placement(nodes, name === 'cross node')(i >> 1), i));
     }
-    const byClass = await fixedRate(cl5, classes, { rate: RATE, seconds: SECONDS });
+    const result = await fixedRate(cl5, classes, { rate: RATE, seconds: SECONDS, pids: [...nodes.map((n) => n.pid), ...(redisPid ? [redisPid] : [])] });
     for (const pairs of Object.values(classes)) closeAll(pairs);
-    return { byClass };
+    return result;
   });
 }
 
@@ -205,6 +205,10 @@ for (let round = 0; round < RUNS; round += 1) {
       record(setup.name, `latency ${name} p50 ms`, s.p50);
       record(setup.name, `latency ${name} p99 ms`, s.p99);
     }
+    const microseconds = (seconds) => seconds * 1e6;
+    const nodeCost = l.cpuPerSignal.slice(0, setup.nodes).reduce((a, b) => a + b, 0);
+    record(setup.name, `node CPU µs per signal at ${RATE}/s`, microseconds(nodeCost));
+    if (setup.redis) record(setup.name, `Redis CPU µs per signal at ${RATE}/s`, microseconds(l.cpuPerSignal[setup.nodes]));
     const cap = await capacity(setup);
     record(setup.name, 'idle RSS KiB per client (worst node)', cap.rssKib);
     record(setup.name, 'idle heap KiB per client (worst node)', cap.heapKib);
@@ -248,6 +252,14 @@ if (clusterable) {
       `  relay, two nodes (${placed}) on cores of their own would need ${((2 * m(two, 'relay per node CPU-s')) / m(two, 'relay per Redis CPU-s')).toFixed(2)} of a core of Redis`,
     );
   }
+  const cost = (setup, what) => m(setup, `${what} CPU µs per signal at ${RATE}/s`);
+  const twoCost = cost('two nodes, Redis store', 'node');
+  console.log(
+    `  relay at ${RATE}/s (half the pairs across nodes), two nodes vs one node (Redis store), each node on a core of its own (projected from node CPU per signal): ${((2 * cost(one, 'node')) / twoCost).toFixed(2)}× (target ≥ 1.7); vs one node in memory: ${((2 * cost('one node, in-memory store', 'node')) / twoCost).toFixed(2)}×`,
+  );
+  console.log(
+    `  at that projected rate (${Math.round(2e6 / twoCost).toLocaleString('en')} signals/s) Redis would need ${((2 * cost('two nodes, Redis store', 'Redis')) / twoCost).toFixed(2)} of a core`,
+  );
   const l = (cls, p) => m('two nodes, Redis store', `latency ${cls} node p${p} ms`);
   console.log(
     `  latency at ${RATE}/s, cross-node minus same-node: p50 ${(l('cross', 50) - l('same', 50)).toFixed(3)} ms, p99 ${(l('cross', 99) - l('same', 99)).toFixed(3)} ms (target p99 ≤ 1 ms)`,

@@ -63,9 +63,11 @@ export async function relayFlood(adapter, pairs, { pids, seconds, window = 8, wa
 /**
  * Signals at a fixed offered `rate` per second (well below saturation), spread round-robin over the
  * pairs of every class and alternating direction, for `seconds` after `warmupMs`: the latency of each
- * class measured under the same load at the same time, e.g. { 'same node': pairs, 'cross node': pairs }.
+ * class measured under the same load at the same time, e.g. { 'same node': pairs, 'cross node': pairs },
+ * and the CPU-seconds each process of `pids` spent meanwhile, per signal delivered (its cost at that load,
+ * free of the batching a saturated server gains).
  */
-export async function fixedRate(adapter, classes, { rate, seconds, warmupMs = 1000 }) {
+export async function fixedRate(adapter, classes, { rate, seconds, warmupMs = 1000, pids = [] }) {
   const names = Object.keys(classes);
   const latencies = Object.fromEntries(names.map((name) => [name, []]));
   // Interleaved: pair k of every class, then pair k+1 of every class ...
@@ -91,11 +93,12 @@ export async function fixedRate(adapter, classes, { rate, seconds, warmupMs = 10
   }, 1);
   await sleep(warmupMs);
   measuring = true;
-  await sleep(seconds * 1000);
+  const { cpu } = await measured(pids, () => sleep(seconds * 1000));
   measuring = false;
   clearInterval(timer);
   await sleep(200); // the last ones land (not counted)
-  return Object.fromEntries(names.map((name) => [name, summary(latencies[name])]));
+  const delivered = names.reduce((n, name) => n + latencies[name].length, 0);
+  return { byClass: Object.fromEntries(names.map((name) => [name, summary(latencies[name])])), cpuPerSignal: cpu.map((c) => c / delivered) };
 }
 
 /**
