@@ -1501,9 +1501,12 @@ var Cluster = class {
   submit(player, id, sequencer, frame) {
     this.append(id, frame).then(
       (answer) => {
-        if (Array.isArray(answer) && answer[0] === this.nodeId && this.sequencers.get(id) === sequencer) sequencer.place(Number(answer[1]), frame);
+        if (this.sequencers.get(id) !== sequencer) return;
+        if (Array.isArray(answer)) {
+          if (answer[0] === this.nodeId) sequencer.place(Number(answer[1]), frame);
+        } else if (answer === "gone") player.sequenceBroken("its record is gone from the shared store");
       },
-      (error) => player.sequenceBroken(`redis unavailable: ${String(error)}`)
+      (error) => player.sequenceBroken(`shared store unreachable (${error instanceof Error ? error.message : String(error)})`)
     );
   }
   /** Appends a frame to a player's sequence and log; published to the node holding it. */
@@ -1539,6 +1542,10 @@ var Cluster = class {
    */
   resumed(player, id, seq3) {
     void this.adopt(player, id, seq3).fill();
+  }
+  /** A dead node's player, claimed for release by this node (exactly one survivor wins): [game, kind], or null. */
+  claimOrphan(id, node) {
+    return this.run("claimOrphan", this.key("player", id), this.key("node", node, "players"), this.key("node", node, "alive"), id, node);
   }
   received(message) {
     const kind = message[0];
@@ -1820,7 +1827,12 @@ var init = async (request) => {
   };
   await ctx.cluster?.register(player, instanceId2);
   const forget = () => ctx.cluster?.unregister(instanceId2, player);
-  if (await ctx.store.addPlayer(player.game, user2) === "taken") {
+  const added = await ctx.store.addPlayer(player.game, user2).catch(async (error) => {
+    await forget()?.catch(() => {
+    });
+    throw error;
+  });
+  if (added === "taken") {
     await forget();
     return warn(request, Warning.usernameTaken);
   }
@@ -1882,7 +1894,10 @@ async function resumeInCluster(request, cluster) {
   if (local) ctx.seats.forget(local);
   const release = (why) => local ? ctx.seats.release(local, why) : releaseRecord(ctx, player.game, id, why);
   if (!player.open) return void release("the resuming connection closed");
-  if (found === "gone") return refuse2();
+  if (found === "gone") {
+    release("its record is gone");
+    return refuse2();
+  }
   if (found === "gap") {
     release("missed more than the server keeps while away");
     return refuse2();
@@ -1972,7 +1987,10 @@ async function relayOf(ctx, game, name, lobbyWide) {
 var RELAY_ELSEWHERE_MS = 1e4;
 async function relayElsewhere(ctx, game, name) {
   const cluster = ctx.cluster;
-  const recorded = async () => (await ctx.store.find(game, name))?.relay ?? null;
+  const recorded = async () => {
+    const relay = (await ctx.store.find(game, name))?.relay ?? null;
+    return relay && await cluster.redis.exists(cluster.key("player", relay.instance_id)) ? relay : null;
+  };
   const known = await recorded();
   if (known) return known;
   const claim = cluster.key("relay", JSON.stringify([game, name]));
@@ -2463,8 +2481,124 @@ function httpHandler({ store, extensionFile, startedAt, log: log2, metrics, acce
   };
 }
 
-// src/server/memory-store.ts
+// src/server/cluster/node-watch.ts
 import { randomBytes as randomBytes3 } from "node:crypto";
+var HEARTBEAT_MS = 1e3;
+var BEATS_TO_DIE = 3;
+var NodeWatch = class {
+  constructor(cluster, graceMs, host, log2, heartbeatMs = HEARTBEAT_MS) {
+    this.cluster = cluster;
+    this.graceMs = graceMs;
+    this.host = host;
+    this.log = log2;
+    this.heartbeatMs = heartbeatMs;
+  }
+  cluster;
+  graceMs;
+  host;
+  log;
+  heartbeatMs;
+  timer;
+  epoch = null;
+  /** Other nodes found dead, and when that was first noticed. */
+  dead = /* @__PURE__ */ new Map();
+  lastBeat = Date.now();
+  beating = false;
+  failing = false;
+  get aliveKey() {
+    return this.cluster.key("node", this.cluster.nodeId, "alive");
+  }
+  async start() {
+    this.epoch = await this.currentEpoch();
+    await this.beat();
+    this.timer = setInterval(() => void this.tick(), this.heartbeatMs);
+    this.timer.unref();
+  }
+  /** The node stops: others see it dead at once (its players are released after their grace period). */
+  async stop() {
+    clearInterval(this.timer);
+    await this.cluster.redis.del(this.aliveKey).catch(() => {
+    });
+  }
+  /** The epoch of this Redis's data, made by the first node to look. */
+  async currentEpoch() {
+    const key = this.cluster.key("epoch");
+    await this.cluster.redis.set(key, randomBytes3(8).toString("hex"), "NX");
+    return await this.cluster.redis.get(key);
+  }
+  async beat() {
+    const redis = this.cluster.redis;
+    await redis.set(this.aliveKey, this.cluster.nodeId, "PX", this.heartbeatMs * BEATS_TO_DIE);
+    await redis.sadd(this.cluster.key("nodes"), this.cluster.nodeId);
+  }
+  async tick() {
+    if (this.beating) return;
+    this.beating = true;
+    try {
+      const epoch = await this.currentEpoch();
+      if (epoch !== this.epoch) {
+        this.log("error", "cluster.state_lost", { reason: "redis lost its data (restarted without persistence?): every lobby and seat is gone" });
+        this.epoch = epoch;
+        this.dead.clear();
+        this.host.stateLost();
+      }
+      const silentFor = Date.now() - this.lastBeat;
+      await this.beat();
+      this.lastBeat = Date.now();
+      if (silentFor >= this.heartbeatMs * BEATS_TO_DIE) await this.checkHeld();
+      await this.watchOthers();
+      this.failing = false;
+    } catch (error) {
+      if (!this.failing) this.log("warn", "cluster.heartbeat_failed", { error: String(error) });
+      this.failing = true;
+    } finally {
+      this.beating = false;
+    }
+  }
+  async checkHeld() {
+    const ids = this.host.held();
+    if (ids.length === 0) return;
+    const owners = await Promise.all(ids.map((id) => this.cluster.redis.hget(this.cluster.key("player", id), "node")));
+    const lost = ids.filter((_, i) => owners[i] !== this.cluster.nodeId);
+    if (lost.length > 0) this.host.released(lost);
+  }
+  async watchOthers() {
+    const redis = this.cluster.redis;
+    const others = (await redis.smembers(this.cluster.key("nodes"))).filter((node) => node !== this.cluster.nodeId);
+    const alive = await Promise.all(others.map((node) => redis.exists(this.cluster.key("node", node, "alive"))));
+    const now = Date.now();
+    for (const [i, node] of others.entries()) {
+      if (alive[i]) {
+        this.dead.delete(node);
+        continue;
+      }
+      const since = this.dead.get(node);
+      if (since === void 0) {
+        this.dead.set(node, now);
+        this.log("warn", "cluster.node_dead", { node, releaseAfterMs: this.graceMs });
+      } else if (now - since >= this.graceMs) await this.sweep(node);
+    }
+  }
+  /** Releases the players of dead `node` that nobody resumed, each by exactly one survivor. */
+  async sweep(node) {
+    const redis = this.cluster.redis;
+    const playersKey = this.cluster.key("node", node, "players");
+    for (const id of await redis.smembers(playersKey)) {
+      const claimed = await this.cluster.claimOrphan(id, node);
+      if (!claimed) continue;
+      this.log("info", "cluster.release_orphan", { node, player: id });
+      await this.host.release(claimed[0], id, claimed[1]);
+    }
+    if (await redis.scard(playersKey) === 0) {
+      await redis.srem(this.cluster.key("nodes"), node);
+      this.dead.delete(node);
+      this.log("info", "cluster.node_forgotten", { node });
+    }
+  }
+};
+
+// src/server/memory-store.ts
+import { randomBytes as randomBytes4 } from "node:crypto";
 var copy = (lobby) => ({
   ...lobby,
   host: { ...lobby.host },
@@ -2641,7 +2775,7 @@ var MemoryStore = class {
   async issueToken(game, instanceId2) {
     const old = this.tokenOf.get(instanceId2);
     if (old !== void 0) this.tokens.delete(old);
-    const token = randomBytes3(24).toString("base64url");
+    const token = randomBytes4(24).toString("base64url");
     this.tokens.set(token, { game, id: instanceId2 });
     this.tokenOf.set(instanceId2, token);
     return token;
@@ -2848,11 +2982,12 @@ var Player = class {
     if (this.open && !this.away) this.outbox.push(frame);
   }
   /**
-   * Its frames can no longer be delivered in order (the shared log lost some, or Redis is unreachable):
-   * the connection is cut without a goodbye, so the client resumes (replayed exactly, or refused).
+   * Its frames can no longer be delivered in order (the shared log lost some, its record is gone, or Redis
+   * is unreachable): the connection is closed as a drop (1011, with the reason), so the client resumes
+   * (replayed exactly, or refused: then it starts again).
    */
-  sequenceBroken(_why) {
-    if (this.open) this.socket.terminate();
+  sequenceBroken(why) {
+    if (this.open) this.handOff(1011, `server cannot deliver in order: ${why}`.slice(0, 120));
   }
   get open() {
     return this.socket.readyState === this.socket.OPEN;
@@ -2915,6 +3050,11 @@ var Player = class {
   violation(reason, code) {
     this.send("VIOLATION", reason);
     this.close(code, reason);
+  }
+  /** Closes after what was sent so far, as a drop: the seat is held for the client to resume (a drain). */
+  handOff(code, reason) {
+    this.outbox.flush();
+    this.socket.close(code, reason);
   }
   /** Starts the closing handshake after what was sent so far (frames queued this turn go first). */
   close(code, reason) {
@@ -3013,7 +3153,9 @@ var Seats = class {
 };
 
 // src/server/server.ts
+var STATE_LOST = { code: 1011, reason: "server state lost: the shared store restarted" };
 var DELIBERATE_CLOSE = /* @__PURE__ */ new Set([1e3, 1001, 1005]);
+var DRAIN_CLOSE = { code: 1012, reason: "server node restarting: resume on another node" };
 function findRepoRoot() {
   const start = path.dirname(fileURLToPath(import.meta.url));
   for (let dir = start; ; dir = path.dirname(dir)) {
@@ -3063,8 +3205,10 @@ async function startServer(options2 = {}) {
       await options2.cluster?.unregister(player.id, player);
       log2("info", "player.disconnect", { game: player.game, player: player.id, why });
     };
-    out().catch((error) => log2("error", "player.release_failed", { player: player.id, error: String(error) }));
+    const done = out().catch((error) => log2("error", "player.release_failed", { player: player.id, error: String(error) })).finally(() => releasing.delete(done));
+    releasing.add(done);
   };
+  const releasing = /* @__PURE__ */ new Set();
   const seats = new Seats({ graceMs: options2.resumeGraceMs ?? 3e4, store, players: byId, release });
   const adopt = (fresh, held, opening, missed) => {
     const old = held.socket;
@@ -3100,17 +3244,23 @@ async function startServer(options2 = {}) {
     turn: options2.turn,
     cluster: options2.cluster
   };
+  const letGo = (player, closing2) => {
+    player.evicted = true;
+    byId.delete(player.id);
+    seats.forget(player);
+    options2.cluster?.forget(player.id);
+    player.outlet = null;
+    if (!player.open) return;
+    if (closing2) player.close(closing2.code, closing2.reason);
+    else player.socket.terminate();
+  };
   await options2.cluster?.start({
     toRelay: (relayId, frame) => relayHeard(ctx, relayId, frame),
     // Resumed on another node: this copy goes quietly (its seat lives on there).
     evict(id) {
       const player = byId.get(id);
       if (!player) return;
-      player.evicted = true;
-      byId.delete(id);
-      seats.forget(player);
-      options2.cluster?.forget(id);
-      if (player.open) player.socket.terminate();
+      letGo(player);
       log2("info", "player.moved", { game: player.game, player: id });
     },
     leftLobby(id) {
@@ -3118,6 +3268,27 @@ async function startServer(options2 = {}) {
       if (player) player.lobby = null;
     }
   });
+  const watch = options2.cluster && new NodeWatch(
+    options2.cluster,
+    seats.graceMs,
+    {
+      release: (game, id, kind) => kind === "relay" ? options2.cluster.unregister(id) : releaseRecord(ctx, game, id, "its server node stopped"),
+      stateLost() {
+        for (const player of [...byId.values()]) letGo(player, STATE_LOST);
+        for (const relay of relays.values()) if (relay.user) options2.relay?.destroy(relay);
+        relays.clear();
+      },
+      released(ids) {
+        for (const id of ids) {
+          const player = byId.get(id);
+          if (player) letGo(player, STATE_LOST);
+        }
+      },
+      held: () => [...byId.keys()]
+    },
+    log2
+  );
+  await watch?.start();
   const rate2 = {
     perSecond: RATE_PER_SECOND,
     burst: RATE_BURST,
@@ -3126,6 +3297,7 @@ async function startServer(options2 = {}) {
   };
   const allowed = new Set(options2.allowedOrigins ?? []);
   let closing = null;
+  let draining = false;
   const http = createServer(
     httpHandler({
       store,
@@ -3133,12 +3305,13 @@ async function startServer(options2 = {}) {
       startedAt: Date.now(),
       log: log2,
       metrics: metrics.registry,
-      accepting: () => closing === null && http.listening
+      accepting: () => closing === null && !draining && http.listening
     })
   );
   const wss = new WebSocketServer({ noServer: true, maxPayload: WS_HARD_LIMIT, perMessageDeflate: false, clientTracking: false });
   http.on("upgrade", (req, socket, head) => {
     socket.on("error", ignore);
+    if (draining || closing) return refuseUpgrade(socket, "503 Service Unavailable");
     const origin2 = req.headers.origin;
     if (allowed.size > 0 && (origin2 === void 0 || !allowed.has(origin2))) {
       log2("warn", "origin.refused", { origin: origin2 ?? null, address: req.socket.remoteAddress });
@@ -3201,13 +3374,23 @@ async function startServer(options2 = {}) {
   const host = options2.host ?? "127.0.0.1";
   const hostForUrl = host.includes(":") ? `[${host}]` : host;
   log2("info", "server.listening", { host, port: port2, ...options2.turn ? { turn: options2.turn.urls } : {} });
-  return {
+  const running = {
     url: `http://${hostForUrl}:${port2}`,
     wsUrl: `ws://${hostForUrl}:${port2}/`,
     port: port2,
     store,
     metrics,
     connections: (game) => [...byId.values()].filter((player) => player.game === game),
+    async drain(timeoutMs) {
+      if (draining || closing) return running.close();
+      draining = true;
+      log2("info", "server.draining", { players: byId.size, timeoutMs });
+      for (const player of [...players]) player.handOff(DRAIN_CLOSE.code, DRAIN_CLOSE.reason);
+      const deadline = Date.now() + timeoutMs;
+      while ((byId.size > 0 || players.size > 0) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      log2("info", "server.drained", { left: byId.size });
+      return running.close();
+    },
     close() {
       closing ??= (async () => {
         clearInterval(pinger);
@@ -3228,6 +3411,8 @@ async function startServer(options2 = {}) {
         }, 1e3);
         await allClosed;
         clearTimeout(force);
+        await Promise.all(releasing);
+        await watch?.stop();
         await options2.cluster?.stop();
         wss.close();
         await new Promise((resolve) => {
@@ -3239,6 +3424,7 @@ async function startServer(options2 = {}) {
       return closing;
     }
   };
+  return running;
 }
 
 // src/server/main.ts
@@ -3253,6 +3439,7 @@ var options = {
   "turn-secret": { type: "string", default: process.env.CL5_TURN_SECRET || "" },
   "turn-ttl": { type: "string", default: process.env.CL5_TURN_TTL || String(DEFAULT_TURN_TTL_SECONDS) },
   redis: { type: "string", default: process.env.CL5_REDIS_URL || "" },
+  "drain-timeout": { type: "string", default: process.env.CL5_DRAIN_TIMEOUT || "10" },
   help: { type: "boolean", default: false }
 };
 var parsed;
@@ -3277,7 +3464,10 @@ if (values.help) {
   --turn-ttl SECONDS        how long those credentials are valid (env CL5_TURN_TTL, default ${DEFAULT_TURN_TTL_SECONDS})
   --redis URL               share players and lobbies with every other node started with the same Redis
                             (redis://[user:password@]host:port[/db]; env CL5_REDIS_URL; default: this
-                            process alone, in memory)`);
+                            process alone, in memory)
+  --drain-timeout SECONDS   with --redis, SIGTERM drains: no new connections (/readyz 503), players told
+                            to resume on another node, exit once they did or after this long
+                            (env CL5_DRAIN_TIMEOUT, default 10)`);
   process.exit(0);
 }
 var port = Number(values.port);
@@ -3330,6 +3520,8 @@ var everything = jsonLogger();
 var log = (level, event, fields) => {
   if (LEVELS.indexOf(level) >= minimum) everything(level, event, fields);
 };
+var drainTimeout = Number(values["drain-timeout"]);
+if (!(Number.isFinite(drainTimeout) && drainTimeout >= 0)) fail2(`invalid --drain-timeout: ${values["drain-timeout"]} (seconds)`);
 var redisUrl = values.redis.trim();
 if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) fail2(`invalid --redis: ${redacted(redisUrl)} (expected redis://host:port or rediss://…)`);
 var nodeId = defaultNodeId();
@@ -3359,7 +3551,9 @@ for (const signal2 of ["SIGINT", "SIGTERM"]) {
     if (stopping) return;
     stopping = true;
     log("info", "server.stopping", { signal: signal2 });
-    void server.close().then(() => shared?.close()).then(() => process.exit(0));
+    const drain = signal2 === "SIGTERM" && shared;
+    setTimeout(() => process.exit(1), (drain ? drainTimeout * 1e3 : 0) + 5e3).unref();
+    void (drain ? server.drain(drainTimeout * 1e3) : server.close()).then(() => shared?.close()).then(() => process.exit(0));
   });
 }
 var wildcard = ["0.0.0.0", "::", "[::]"].includes(values.host);

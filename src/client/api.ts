@@ -24,6 +24,11 @@ export interface ConnectOptions {
   encryption?: boolean;
   /** KEEPALIVE period in seconds; 0 turns it off. */
   keepaliveSeconds?: number;
+  /**
+   * Other nodes of the same server (sharing players and lobbies through Redis): a dropped connection is
+   * resumed on the next one in [url, ...fallbackUrls], so a node that died or drains is left for another.
+   */
+  fallbackUrls?: string[];
 }
 
 export interface ReceivedMessage {

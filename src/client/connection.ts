@@ -57,6 +57,7 @@ export async function openConnection(options: ConnectOptions, env: ConnectionEnv
     signal,
     autoReconnect: env.autoReconnect,
     reconnect: env.reconnect,
+    ...(options.fallbackUrls ? { fallbackUrls: options.fallbackUrls } : {}),
   });
   // From here the socket is open: cancelling closes it.
   const cancel = () => session.close(1000, 'cancelled');

@@ -43,6 +43,12 @@ export interface SessionOptions {
   autoReconnect?: () => boolean;
   /** Backoff and give-up time of the reconnect loop (reconnect-policy.ts). */
   reconnect?: Partial<ReconnectPolicy>;
+  /**
+   * Other nodes of the same server (sharing its store, `--redis`): after a drop, each attempt to resume
+   * goes to the next URL in [url, ...fallbackUrls], starting after the one that dropped, so a dead or
+   * draining node is tried last.
+   */
+  fallbackUrls?: string[];
 }
 
 type RelayedEvents = { [K in RelayedOpcode]: [payload: ServerPayloads[K], origin: Origin] };
@@ -140,10 +146,12 @@ export class Session extends Emitter<SessionEvents> {
   /** Frames received from the server in this session (not counting RESUME_OK): RESUME says it, the server replays the rest. */
   private received = 0;
   private readonly policy: ReconnectPolicy;
+  private urlIndex = 0;
 
   private constructor(
     private socket: WebSocketLike,
-    private readonly url: string,
+    /** The server's URLs (the first, then the fallbacks); `urlIndex` is the one in use. */
+    private readonly urls: string[],
     private readonly WebSocketClass: WebSocketConstructor,
     private readonly options: Required<Pick<SessionOptions, 'requestTimeoutMs' | 'keepaliveMs' | 'autoReconnect'>>,
     policy: Partial<ReconnectPolicy> = {},
@@ -167,11 +175,11 @@ export class Session extends Emitter<SessionEvents> {
   static async connect(options: SessionOptions): Promise<Session> {
     const WebSocketClass = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     if (!WebSocketClass) throw new CloudLinkError('unsupported', 'no WebSocket implementation available');
-    const url = serverUrl(options.url, options.ugi);
-    const socket = await openSocket(url, WebSocketClass, options.signal);
+    const urls = [options.url, ...(options.fallbackUrls ?? [])].map((url) => serverUrl(url, options.ugi));
+    const socket = await openSocket(urls[0]!, WebSocketClass, options.signal);
     return new Session(
       socket,
-      url,
+      urls,
       WebSocketClass,
       {
         requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
@@ -312,7 +320,8 @@ export class Session extends Emitter<SessionEvents> {
       }
       let socket: WebSocketLike;
       try {
-        socket = await openSocket(this.url, this.WebSocketClass);
+        this.urlIndex = (this.urlIndex + 1) % this.urls.length;
+        socket = await openSocket(this.urls[this.urlIndex]!, this.WebSocketClass);
       } catch {
         continue;
       }

@@ -19,6 +19,7 @@ const options = {
   'turn-secret': { type: 'string', default: process.env.CL5_TURN_SECRET || '' },
   'turn-ttl': { type: 'string', default: process.env.CL5_TURN_TTL || String(DEFAULT_TURN_TTL_SECONDS) },
   redis: { type: 'string', default: process.env.CL5_REDIS_URL || '' },
+  'drain-timeout': { type: 'string', default: process.env.CL5_DRAIN_TIMEOUT || '10' },
   help: { type: 'boolean', default: false },
 } as const;
 
@@ -45,7 +46,10 @@ if (values.help) {
   --turn-ttl SECONDS        how long those credentials are valid (env CL5_TURN_TTL, default ${DEFAULT_TURN_TTL_SECONDS})
   --redis URL               share players and lobbies with every other node started with the same Redis
                             (redis://[user:password@]host:port[/db]; env CL5_REDIS_URL; default: this
-                            process alone, in memory)`);
+                            process alone, in memory)
+  --drain-timeout SECONDS   with --redis, SIGTERM drains: no new connections (/readyz 503), players told
+                            to resume on another node, exit once they did or after this long
+                            (env CL5_DRAIN_TIMEOUT, default 10)`);
   process.exit(0);
 }
 
@@ -110,6 +114,9 @@ const everything = jsonLogger();
 const log: Logger = (level, event, fields) => {
   if (LEVELS.indexOf(level) >= minimum) everything(level, event, fields);
 };
+const drainTimeout = Number(values['drain-timeout']);
+if (!(Number.isFinite(drainTimeout) && drainTimeout >= 0)) fail(`invalid --drain-timeout: ${values['drain-timeout']} (seconds)`);
+
 const redisUrl = values.redis.trim();
 if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) fail(`invalid --redis: ${redacted(redisUrl)} (expected redis://host:port or rediss://…)`);
 const nodeId = defaultNodeId();
@@ -148,10 +155,10 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     if (stopping) return;
     stopping = true;
     log('info', 'server.stopping', { signal });
-    void server
-      .close()
-      .then(() => shared?.close())
-      .then(() => process.exit(0));
+    // SIGTERM with other nodes to go to: drain (SIGINT, or a lone node: close at once). Bounded either way.
+    const drain = signal === 'SIGTERM' && shared;
+    setTimeout(() => process.exit(1), (drain ? drainTimeout * 1000 : 0) + 5000).unref();
+    void (drain ? server.drain(drainTimeout * 1000) : server.close()).then(() => shared?.close()).then(() => process.exit(0));
   });
 }
 

@@ -93,11 +93,12 @@ export class Player implements SequencedPlayer {
   }
 
   /**
-   * Its frames can no longer be delivered in order (the shared log lost some, or Redis is unreachable):
-   * the connection is cut without a goodbye, so the client resumes (replayed exactly, or refused).
+   * Its frames can no longer be delivered in order (the shared log lost some, its record is gone, or Redis
+   * is unreachable): the connection is closed as a drop (1011, with the reason), so the client resumes
+   * (replayed exactly, or refused: then it starts again).
    */
-  sequenceBroken(_why: string): void {
-    if (this.open) this.socket.terminate();
+  sequenceBroken(why: string): void {
+    if (this.open) this.handOff(1011, `server cannot deliver in order: ${why}`.slice(0, 120));
   }
 
   get open(): boolean {
@@ -170,6 +171,12 @@ export class Player implements SequencedPlayer {
   violation(reason: string, code: number): void {
     this.send('VIOLATION', reason);
     this.close(code, reason);
+  }
+
+  /** Closes after what was sent so far, as a drop: the seat is held for the client to resume (a drain). */
+  handOff(code: number, reason: string): void {
+    this.outbox.flush();
+    this.socket.close(code, reason);
   }
 
   /** Starts the closing handshake after what was sent so far (frames queued this turn go first). */

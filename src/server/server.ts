@@ -12,7 +12,8 @@ import { dispatch } from './dispatch.js';
 import { relayHeard } from './handlers/relay.js';
 import { httpHandler } from './http.js';
 import { jsonLogger, type Logger } from './log.js';
-import { leaveLobby } from './membership.js';
+import { NodeWatch } from './cluster/node-watch.js';
+import { leaveLobby, releaseRecord } from './membership.js';
 import { defaultNodeId, serverMetrics, type ServerMetrics } from './metrics.js';
 import { MemoryStore } from './memory-store.js';
 import { Player } from './player.js';
@@ -48,6 +49,9 @@ export interface ServerOptions {
   cluster?: Cluster;
 }
 
+/** How a node closes its players' connections when Redis lost their seats: they resume, are refused, and start again. */
+const STATE_LOST = { code: 1011, reason: 'server state lost: the shared store restarted' };
+
 /** Closes by which a client leaves on purpose (normal, going away, a close frame without a code): its seat is released at once. */
 const DELIBERATE_CLOSE = new Set([1000, 1001, 1005]);
 
@@ -65,7 +69,17 @@ export interface RunningServer {
   connections(game: string): Player[];
   /** Closes every socket (1001) and stops listening. */
   close(): Promise<void>;
+  /**
+   * Graceful drain (SIGTERM with --redis): stops accepting connections (/readyz 503), closes every
+   * connection with 1012 so that its client resumes on another node (the seats are held, not released),
+   * waits until they all did or `timeoutMs` passed, then closes. Seats still held here are released by
+   * the other nodes after the grace period.
+   */
+  drain(timeoutMs: number): Promise<void>;
 }
+
+/** The close code a drain uses: "service restart", which a client treats as a drop and resumes from, elsewhere. */
+export const DRAIN_CLOSE = { code: 1012, reason: 'server node restarting: resume on another node' };
 
 /**
  * The repository root: the nearest folder above this module holding package.json. Searched rather
@@ -126,8 +140,13 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       await options.cluster?.unregister(player.id, player);
       log('info', 'player.disconnect', { game: player.game, player: player.id, why });
     };
-    out().catch((error: unknown) => log('error', 'player.release_failed', { player: player.id, error: String(error) }));
+    const done = out()
+      .catch((error: unknown) => log('error', 'player.release_failed', { player: player.id, error: String(error) }))
+      .finally(() => releasing.delete(done));
+    releasing.add(done);
   };
+  /** Releases under way: a shutdown waits for them, so a stopping node leaves no stale seat in a shared store. */
+  const releasing = new Set<Promise<void>>();
   const seats = new Seats({ graceMs: options.resumeGraceMs ?? 30_000, store, players: byId, release });
   const adopt = (fresh: Player, held: Player, opening: string, missed: string[]): void => {
     const old = held.socket;
@@ -164,17 +183,24 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     turn: options.turn,
     cluster: options.cluster,
   };
+  /** This node lets go of a player without touching the store (another node or nobody holds its seat now). */
+  const letGo = (player: Player, closing?: { code: number; reason: string }): void => {
+    player.evicted = true;
+    byId.delete(player.id);
+    seats.forget(player);
+    options.cluster?.forget(player.id);
+    player.outlet = null;
+    if (!player.open) return;
+    if (closing) player.close(closing.code, closing.reason);
+    else player.socket.terminate();
+  };
   await options.cluster?.start({
     toRelay: (relayId, frame) => relayHeard(ctx, relayId, frame),
     // Resumed on another node: this copy goes quietly (its seat lives on there).
     evict(id) {
       const player = byId.get(id);
       if (!player) return;
-      player.evicted = true;
-      byId.delete(id);
-      seats.forget(player);
-      options.cluster?.forget(id);
-      if (player.open) player.socket.terminate();
+      letGo(player);
       log('info', 'player.moved', { game: player.game, player: id });
     },
     leftLobby(id) {
@@ -182,6 +208,30 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       if (player) player.lobby = null;
     },
   });
+  const watch =
+    options.cluster &&
+    new NodeWatch(
+      options.cluster,
+      seats.graceMs,
+      {
+        release: (game, id, kind) => (kind === 'relay' ? options.cluster!.unregister(id) : releaseRecord(ctx, game, id, 'its server node stopped')),
+        stateLost() {
+          // Nothing in Redis any more: every player here starts again (their resume is refused).
+          for (const player of [...byId.values()]) letGo(player, STATE_LOST);
+          for (const relay of relays.values()) if (relay.user) options.relay?.destroy(relay);
+          relays.clear();
+        },
+        released(ids) {
+          for (const id of ids) {
+            const player = byId.get(id);
+            if (player) letGo(player, STATE_LOST);
+          }
+        },
+        held: () => [...byId.keys()],
+      },
+      log,
+    );
+  await watch?.start();
   const rate: RateLimitOptions = {
     perSecond: RATE_PER_SECOND,
     burst: RATE_BURST,
@@ -190,6 +240,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   };
   const allowed = new Set(options.allowedOrigins ?? []);
   let closing: Promise<void> | null = null;
+  let draining = false;
 
   const http: Server = createServer(
     httpHandler({
@@ -198,7 +249,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       startedAt: Date.now(),
       log,
       metrics: metrics.registry,
-      accepting: () => closing === null && http.listening,
+      accepting: () => closing === null && !draining && http.listening,
     }),
   );
   // perMessageDeflate must stay off: outbox.ts writes raw uncompressed frames to ws's socket.
@@ -207,6 +258,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   http.on('upgrade', (req, socket, head) => {
     // A peer resetting a refused upgrade must not crash the process (ws guards accepted ones).
     socket.on('error', ignore);
+    if (draining || closing) return refuseUpgrade(socket, '503 Service Unavailable');
     const origin = req.headers.origin;
     if (allowed.size > 0 && (origin === undefined || !allowed.has(origin))) {
       log('warn', 'origin.refused', { origin: origin ?? null, address: req.socket.remoteAddress });
@@ -279,13 +331,24 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const hostForUrl = host.includes(':') ? `[${host}]` : host;
   log('info', 'server.listening', { host, port, ...(options.turn ? { turn: options.turn.urls } : {}) });
 
-  return {
+  const running: RunningServer = {
     url: `http://${hostForUrl}:${port}`,
     wsUrl: `ws://${hostForUrl}:${port}/`,
     port,
     store,
     metrics,
     connections: (game) => [...byId.values()].filter((player) => player.game === game),
+    async drain(timeoutMs) {
+      if (draining || closing) return running.close();
+      draining = true;
+      log('info', 'server.draining', { players: byId.size, timeoutMs });
+      for (const player of [...players]) player.handOff(DRAIN_CLOSE.code, DRAIN_CLOSE.reason);
+      // Each player resumed elsewhere is evicted from byId (cluster.ts); a held one waits here until then.
+      const deadline = Date.now() + timeoutMs;
+      while ((byId.size > 0 || players.size > 0) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      log('info', 'server.drained', { left: byId.size });
+      return running.close();
+    },
     close() {
       closing ??= (async () => {
         clearInterval(pinger);
@@ -309,6 +372,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         }, 1000);
         await allClosed;
         clearTimeout(force);
+        await Promise.all(releasing);
+        await watch?.stop();
         await options.cluster?.stop();
         wss.close();
         await new Promise<void>((resolve) => {
@@ -320,4 +385,5 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       return closing;
     },
   };
+  return running;
 }

@@ -3,6 +3,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type RedisServer, startRedis } from '../helpers/redis.js';
 import { type Node, startNodes } from '../helpers/cluster-nodes.js';
+import { until } from '../mesh/players.js';
 import { barrier, RawClient } from '../server/helpers.js';
 
 let redis: RedisServer;
@@ -23,15 +24,21 @@ afterEach(async () => {
   await Promise.all(nodes.map((node) => node.close()));
 });
 
-type Client = RawClient & { id: string; name: string };
+type Client = RawClient & { id: string; name: string; token: string };
 
 /** A player on node `n`. */
 async function player(n: number, username: string, ugi = 'g'): Promise<Client> {
-  const client = (await RawClient.open(`${nodes[n]!.server.wsUrl}?ugi=${ugi}`)) as Client;
-  clients.push(client);
+  const client = (await open(n, ugi)) as Client;
   const ok = await client.request('INIT', { username }, 'INIT_OK');
   client.id = (ok.payload as { instance_id: string }).instance_id;
+  client.token = (ok.payload as { resume_token: string }).resume_token;
   client.name = username;
+  return client;
+}
+
+async function open(n: number, ugi = 'g'): Promise<RawClient> {
+  const client = await RawClient.open(`${nodes[n]!.server.wsUrl}?ugi=${ugi}`);
+  clients.push(client);
   return client;
 }
 
@@ -153,5 +160,45 @@ describe('lobbies across nodes', () => {
     // A goodbye close of bob's socket (node 1) migrates again, to cat on node 2.
     bob.ws.close(1000);
     expect((await next(cat, 'TRANSITION')).payload).toBe('host');
+  });
+});
+
+describe('resume with several nodes', () => {
+  it('a drop resumed on the same node replays what was sent meanwhile, from any node', async () => {
+    const ann = await player(0, 'ann');
+    const bob = await player(1, 'bob');
+    await ann.request('CREATE_LOBBY', lobby('room'), 'CREATE_ACK');
+    await bob.request('JOIN_LOBBY', { name: 'room', password: '' }, 'JOIN_ACK');
+    await next(ann, 'NEW_PEER');
+    await ann.sync();
+    const received = ann.frames;
+    ann.close();
+    await until(() => nodes[0]!.server.connections('g').some((p) => p.id === ann.id && !p.open), 'node 0 noticing the drop');
+    for (let i = 0; i < 3; i += 1) bob.send({ opcode: 'ICE', payload: { type: 0, contents: { i } }, recipient: ann.id });
+    await bob.sync();
+    const back = await open(0);
+    expect((await back.request('RESUME', { token: ann.token, received }, 'RESUME_OK')).payload).toMatchObject({ instance_id: ann.id });
+    for (let i = 0; i < 3; i += 1) expect(await next(back, 'ICE')).toMatchObject({ payload: { contents: { i } }, origin: { instance_id: bob.id } });
+    expect((await back.request('MANAGE_LOBBY', { method: 'lock', args: null }, 'MANAGE_ACK')).payload).toBe('ok');
+  });
+
+  it('a RESUME on another node while the old connection still looks open takes the seat over there', async () => {
+    const ann = await player(0, 'ann');
+    const bob = await player(2, 'bob');
+    await ann.request('CREATE_LOBBY', lobby('room'), 'CREATE_ACK');
+    await bob.request('JOIN_LOBBY', { name: 'room', password: '' }, 'JOIN_ACK');
+    await next(ann, 'NEW_PEER');
+    await ann.sync();
+    const back = await open(1);
+    expect((await back.request('RESUME', { token: ann.token, received: ann.frames }, 'RESUME_OK')).payload).toMatchObject({ instance_id: ann.id });
+    // The old connection (node 0) is cut; node 0 no longer holds ann, and nobody saw ann leave.
+    await ann.closed(5000);
+    await until(() => !nodes[0]!.server.connections('g').some((p) => p.id === ann.id), 'node 0 forgetting ann');
+    bob.send({ opcode: 'ICE', payload: { type: 0, contents: 'to the new node' }, recipient: ann.id });
+    expect(await next(back, 'ICE')).toMatchObject({ payload: { contents: 'to the new node' } });
+    await bob.sync();
+    expect(bob.opcodes()).not.toContain('PEER_LEFT');
+    expect((await back.request('MANAGE_LOBBY', { method: 'kick', args: bob.id }, 'MANAGE_ACK')).payload).toBe('ok');
+    expect(await next(bob, 'WARNING')).toMatchObject({ payload: 'kicked from the lobby' });
   });
 });

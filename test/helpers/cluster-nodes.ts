@@ -29,9 +29,12 @@ export async function startNode(redisUrl: string, prefix: string, id: string, op
   };
 }
 
-export async function startNodes(redisUrl: string, count: number, options: ServerOptions = {}): Promise<Node[]> {
-  const prefix = `t${randomBytes(4).toString('hex')}:`;
+/** `count` nodes on one fresh key prefix; `options` may differ per node (e.g. a relay provider each). */
+export async function startNodes(redisUrl: string, count: number, options: ServerOptions | ((index: number) => ServerOptions) = {}): Promise<Node[]> {
+  const prefix = freshPrefix();
   const nodes: Node[] = [];
-  for (let i = 0; i < count; i += 1) nodes.push(await startNode(redisUrl, prefix, `node${i}`, options));
+  for (let i = 0; i < count; i += 1) nodes.push(await startNode(redisUrl, prefix, `node${i}`, typeof options === 'function' ? options(i) : options));
   return nodes;
 }
+
+export const freshPrefix = (): string => `t${randomBytes(4).toString('hex')}:`;

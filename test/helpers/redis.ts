@@ -31,8 +31,10 @@ const pong = (port: number): Promise<boolean> =>
     });
   });
 
-export async function startRedis(): Promise<RedisServer> {
+/** `port`: start on this one (a restart of a stopped server), else a free one. */
+export async function startRedis(port?: number): Promise<RedisServer> {
   const service = await startService({
+    ...(port === undefined ? {} : { port: async () => port }),
     label: 'redis-server',
     command: 'redis-server',
     debianPackage: 'redis-server',

@@ -3,7 +3,7 @@ import wrtc from '@roamhq/wrtc';
 import WebSocket from 'ws';
 import { KeyPair } from '../../src/client/e2ee.js';
 import { Mesh, type MeshMessage, type MeshOptions } from '../../src/client/mesh/mesh.js';
-import { Session } from '../../src/client/session.js';
+import { Session, type SessionOptions } from '../../src/client/session.js';
 import type { WebSocketConstructor } from '../../src/client/websocket.js';
 
 export interface Player {
@@ -19,13 +19,14 @@ export interface Player {
 export async function player(
   wsUrl: string,
   name: string,
-  options: MeshOptions & { encrypt?: boolean; WebSocket?: WebSocketConstructor } = {},
+  options: MeshOptions & { encrypt?: boolean; WebSocket?: WebSocketConstructor; session?: Pick<SessionOptions, 'fallbackUrls' | 'reconnect'> } = {},
 ): Promise<Player> {
   const session = await Session.connect({
     url: wsUrl,
     ugi: 'mesh',
     WebSocket: options.WebSocket ?? (WebSocket as unknown as WebSocketConstructor),
     keepaliveMs: 0,
+    ...options.session,
   });
   const keys = options.encrypt ? await KeyPair.generate() : null;
   const me = await session.init(name, keys ? { pubkey: keys.publicKey } : {});

@@ -159,9 +159,12 @@ export class Cluster {
   private submit(player: SequencedPlayer, id: string, sequencer: Sequencer, frame: string): void {
     this.append(id, frame).then(
       (answer) => {
-        if (Array.isArray(answer) && answer[0] === this.nodeId && this.sequencers.get(id) === sequencer) sequencer.place(Number(answer[1]), frame);
+        if (this.sequencers.get(id) !== sequencer) return;
+        if (Array.isArray(answer)) {
+          if (answer[0] === this.nodeId) sequencer.place(Number(answer[1]), frame);
+        } else if (answer === 'gone') player.sequenceBroken('its record is gone from the shared store');
       },
-      (error: unknown) => player.sequenceBroken(`redis unavailable: ${String(error)}`),
+      (error: unknown) => player.sequenceBroken(`shared store unreachable (${error instanceof Error ? error.message : String(error)})`),
     );
   }
 
@@ -203,6 +206,11 @@ export class Cluster {
    */
   resumed(player: SequencedPlayer, id: string, seq: number): void {
     void this.adopt(player, id, seq).fill();
+  }
+
+  /** A dead node's player, claimed for release by this node (exactly one survivor wins): [game, kind], or null. */
+  claimOrphan(id: string, node: string): Promise<[string, string] | null> {
+    return this.run('claimOrphan', this.key('player', id), this.key('node', node, 'players'), this.key('node', node, 'alive'), id, node);
   }
 
   private received(message: string): void {

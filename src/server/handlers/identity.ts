@@ -39,7 +39,11 @@ export const init: Handler<'INIT'> = async (request) => {
   await ctx.cluster?.register(player, instanceId);
   const forget = () => ctx.cluster?.unregister(instanceId, player);
   // The store claims the name (it may have been taken while the token was being checked).
-  if ((await ctx.store.addPlayer(player.game, user)) === 'taken') {
+  const added = await ctx.store.addPlayer(player.game, user).catch(async (error: unknown) => {
+    await forget()?.catch(() => {});
+    throw error;
+  });
+  if (added === 'taken') {
     await forget();
     return warn(request, Warning.usernameTaken);
   }
@@ -116,7 +120,11 @@ async function resumeInCluster(request: Request<'RESUME'>, cluster: Cluster): Pr
   // This node holds the seat now: a refused (or abandoned) resume releases it here.
   const release = (why: string) => (local ? ctx.seats.release(local, why) : releaseRecord(ctx, player.game, id, why));
   if (!player.open) return void release('the resuming connection closed');
-  if (found === 'gone') return refuse();
+  // Its seat is in the store but its frames' record is not (released meanwhile): nothing to resume.
+  if (found === 'gone') {
+    release('its record is gone');
+    return refuse();
+  }
   if (found === 'gap') {
     // Resuming with a gap would be worse than starting again: the lobby state would silently differ.
     release('missed more than the server keeps while away');

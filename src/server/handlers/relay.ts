@@ -62,7 +62,11 @@ const RELAY_ELSEWHERE_MS = 10_000;
  */
 async function relayElsewhere(ctx: ServerContext, game: string, name: string): Promise<User | null> {
   const cluster = ctx.cluster!;
-  const recorded = async () => (await ctx.store.find(game, name))?.relay ?? null;
+  // A relay recorded for the lobby counts while it is registered (a dead node's relay is unregistered by a survivor).
+  const recorded = async () => {
+    const relay = (await ctx.store.find(game, name))?.relay ?? null;
+    return relay && (await cluster.redis.exists(cluster.key('player', relay.instance_id))) ? relay : null;
+  };
   const known = await recorded();
   if (known) return known;
   const claim = cluster.key('relay', JSON.stringify([game, name]));
