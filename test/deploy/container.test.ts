@@ -130,6 +130,14 @@ describe('compose.yaml', () => {
     for (const flag of turn.map((arg) => arg.split('=')[0])) expect(help, `turnserver knows ${flag}`).toContain(flag);
   });
 
+  it('gives a draining node more time than it takes before Docker kills it', () => {
+    for (const [, node] of nodes) {
+      const grace = /^(\d+)s$/.exec(String(node.stop_grace_period))?.[1];
+      // main.ts exits at the latest 5 s after the drain timeout.
+      expect(Number(grace)).toBeGreaterThan(Number(node.environment!.CL5_DRAIN_TIMEOUT) + 5);
+    }
+  });
+
   it('refuses to start without the TURN settings an operator must choose', () => {
     expect(() => readCompose(at('compose.yaml'), {})).toThrow(/CL5_TURN_(URL|SECRET) is missing/);
     expect(() => readCompose(at('compose.yaml'), { ...operatorEnv, CL5_TURN_SECRET: '' })).toThrow(/CL5_TURN_SECRET is missing/);
