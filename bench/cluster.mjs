@@ -33,7 +33,7 @@ const WORKERS = option('workers', 20);
 const RATE = option('rate', 500);
 const IDLE = option('idle', 8000);
 /** The whole benchmark is bounded: past this, everything started is killed and it exits 1. */
-const LIMIT_MS = RUNS * 3 * (6 * SECONDS + 60) * 1000;
+const LIMIT_MS = RUNS * 3 * (6 * SECONDS + 150) * 1000;
 
 const loadAtStart = loadavg()[0].toFixed(1);
 /** A ratio, or n/a when a figure is missing or a CPU reading rounded to zero (a run too short for the clock ticks). */
@@ -49,11 +49,18 @@ async function stopAll() {
   await Promise.all([...running].map((stop) => stop()));
   running.clear();
 }
-const watchdog = setTimeout(async () => {
-  console.error(`cluster benchmark: over its ${LIMIT_MS / 1000} s bound, stopping`);
+/** Per setup, per metric: one value per round. */
+const results = {};
+
+/** Stops what was started and exits, reporting the rounds that finished (a bound hit or a signal). */
+async function stopEarly(why) {
+  console.error(`cluster benchmark: ${why}, stopping`);
+  report();
   await stopAll();
   process.exit(1);
-}, LIMIT_MS);
+}
+const watchdog = setTimeout(() => stopEarly(`over its ${LIMIT_MS / 1000} s bound`), LIMIT_MS);
+for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => stopEarly(signal));
 
 const { startRedis } = await importTs('test/helpers/redis.ts');
 const redisServer = clusterable ? await startRedis() : null;
@@ -175,7 +182,6 @@ async function capacity(setup) {
 }
 
 // ── rounds ───────────────────────────────────────────────────────────────────────────────────────
-const results = {};
 const record = (setup, metric, value) => {
   results[setup] ??= {};
   results[setup][metric] ??= [];
@@ -224,56 +230,59 @@ for (let round = 0; round < RUNS; round += 1) {
 }
 
 // ── report ───────────────────────────────────────────────────────────────────────────────────────
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const spread = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const f = (v) => (Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en') : v.toFixed(2));
-  return `${f(sorted[0])} / ${f(median(sorted))} / ${f(sorted.at(-1))}`;
-};
-console.log(
-  `Cluster benchmark: ${RUNS} rounds (min / median / max), ${PAIRS} pairs, ${SECONDS} s each, churn ${WORKERS} workers, latency at ${RATE} signals/s, ${IDLE} idle clients per node; machine load average (1 min) ${loadAtStart} at the start, ${loadavg()[0].toFixed(1)} at the end, on ${cpus().length} cores`,
-);
-for (const [setup, metrics] of Object.entries(results)) {
-  console.log(`  ${setup}`);
-  for (const [metric, values] of Object.entries(metrics)) console.log(`    ${metric.padEnd(34)} ${spread(values)}`);
-}
-const m = (setup, metric) => (results[setup]?.[metric] ? median(results[setup][metric]) : undefined);
-if (clusterable) {
-  const one = 'one node, Redis store';
-  for (const [work, metric] of [
-    ['relay', 'relay per node CPU-s'],
-    ['churn', 'churn per node CPU-s'],
-  ]) {
+function report() {
+  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const spread = (values) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const f = (v) => (Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en') : v.toFixed(2));
+    return `${f(sorted[0])} / ${f(median(sorted))} / ${f(sorted.at(-1))}`;
+  };
+  console.log(
+    `Cluster benchmark: ${RUNS} rounds (min / median / max), ${PAIRS} pairs, ${SECONDS} s each, churn ${WORKERS} workers, latency at ${RATE} signals/s, ${IDLE} idle clients per node; machine load average (1 min) ${loadAtStart} at the start, ${loadavg()[0].toFixed(1)} at the end, on ${cpus().length} cores`,
+  );
+  for (const [setup, metrics] of Object.entries(results)) {
+    console.log(`  ${setup}`);
+    for (const [metric, values] of Object.entries(metrics)) console.log(`    ${metric.padEnd(34)} ${spread(values)}`);
+  }
+  const m = (setup, metric) => (results[setup]?.[metric] ? median(results[setup][metric]) : undefined);
+  if (clusterable) {
+    const one = 'one node, Redis store';
+    for (const [work, metric] of [
+      ['relay', 'relay per node CPU-s'],
+      ['churn', 'churn per node CPU-s'],
+    ]) {
+      for (const placed of ['same', 'cross']) {
+        const two = `two nodes, Redis store (${placed})`;
+        // Each node saturating a core of its own does its work per CPU-second each wall second.
+        console.log(
+          `  ${work}, two nodes (${placed}) vs one node (Redis store), each node on a core of its own (projected from work per node CPU-second): ${ratio(2 * m(two, metric), m(one, metric))} (target ≥ 1.7)`,
+        );
+      }
+    }
     for (const placed of ['same', 'cross']) {
       const two = `two nodes, Redis store (${placed})`;
-      // Each node saturating a core of its own does its work per CPU-second each wall second.
       console.log(
-        `  ${work}, two nodes (${placed}) vs one node (Redis store), each node on a core of its own (projected from work per node CPU-second): ${ratio(2 * m(two, metric), m(one, metric))} (target ≥ 1.7)`,
+        `  relay, two nodes (${placed}) on cores of their own would need ${((2 * m(two, 'relay per node CPU-s')) / m(two, 'relay per Redis CPU-s')).toFixed(2)} of a core of Redis`,
       );
     }
-  }
-  for (const placed of ['same', 'cross']) {
-    const two = `two nodes, Redis store (${placed})`;
+    const cost = (setup, what) => m(setup, `${what} CPU µs per signal at ${RATE}/s`);
+    const twoCost = cost('two nodes, Redis store', 'node');
     console.log(
-      `  relay, two nodes (${placed}) on cores of their own would need ${((2 * m(two, 'relay per node CPU-s')) / m(two, 'relay per Redis CPU-s')).toFixed(2)} of a core of Redis`,
+      `  relay at ${RATE}/s (half the pairs across nodes), two nodes vs one node (Redis store), each node on a core of its own (projected from node CPU per signal): ${ratio(2 * cost(one, 'node'), twoCost)} (target ≥ 1.7); vs one node in memory: ${ratio(2 * cost('one node, in-memory store', 'node'), twoCost)}`,
     );
+    console.log(
+      `  at that projected rate (${Math.round(2e6 / twoCost).toLocaleString('en')} signals/s) Redis would need ${((2 * cost('two nodes, Redis store', 'Redis')) / twoCost).toFixed(2)} of a core`,
+    );
+    const l = (p) => m('two nodes, Redis store', `latency cross − same ${p} ms`);
+    console.log(
+      `  latency at ${RATE}/s, cross-node minus same-node (median of the rounds): p50 ${l('p50').toFixed(3)} ms, p99 ${l('p99').toFixed(3)} ms (target p99 ≤ 1 ms)`,
+    );
+  } else {
+    console.log('  dist/server.mjs has no --redis flag: only the one-node in-memory figures (the cluster setups need it)');
   }
-  const cost = (setup, what) => m(setup, `${what} CPU µs per signal at ${RATE}/s`);
-  const twoCost = cost('two nodes, Redis store', 'node');
-  console.log(
-    `  relay at ${RATE}/s (half the pairs across nodes), two nodes vs one node (Redis store), each node on a core of its own (projected from node CPU per signal): ${ratio(2 * cost(one, 'node'), twoCost)} (target ≥ 1.7); vs one node in memory: ${ratio(2 * cost('one node, in-memory store', 'node'), twoCost)}`,
-  );
-  console.log(
-    `  at that projected rate (${Math.round(2e6 / twoCost).toLocaleString('en')} signals/s) Redis would need ${((2 * cost('two nodes, Redis store', 'Redis')) / twoCost).toFixed(2)} of a core`,
-  );
-  const l = (p) => m('two nodes, Redis store', `latency cross − same ${p} ms`);
-  console.log(
-    `  latency at ${RATE}/s, cross-node minus same-node (median of the rounds): p50 ${l('p50').toFixed(3)} ms, p99 ${l('p99').toFixed(3)} ms (target p99 ≤ 1 ms)`,
-  );
-} else {
-  console.log('  dist/server.mjs has no --redis flag: only the one-node in-memory figures (the cluster setups need it)');
 }
 
+report();
 clearTimeout(watchdog);
 redis?.disconnect();
 await stopAll();
