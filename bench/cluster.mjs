@@ -61,6 +61,8 @@ async function stopEarly(why) {
 }
 const watchdog = setTimeout(() => stopEarly(`over its ${LIMIT_MS / 1000} s bound`), LIMIT_MS);
 for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => stopEarly(signal));
+process.once('uncaughtException', (error) => stopEarly(`failed: ${error.stack ?? error}`));
+process.once('unhandledRejection', (error) => stopEarly(`failed: ${error?.stack ?? error}`));
 
 const { startRedis } = await importTs('test/helpers/redis.ts');
 const redisServer = clusterable ? await startRedis() : null;
