@@ -61,8 +61,6 @@ async function stopEarly(why) {
 }
 const watchdog = setTimeout(() => stopEarly(`over its ${LIMIT_MS / 1000} s bound`), LIMIT_MS);
 for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => stopEarly(signal));
-process.once('uncaughtException', (error) => stopEarly(`failed: ${error.stack ?? error}`));
-process.once('unhandledRejection', (error) => stopEarly(`failed: ${error?.stack ?? error}`));
 
 const { startRedis } = await importTs('test/helpers/redis.ts');
 const redisServer = clusterable ? await startRedis() : null;
@@ -189,46 +187,50 @@ const record = (setup, metric, value) => {
   results[setup][metric] ??= [];
   results[setup][metric].push(value);
 };
-for (let round = 0; round < RUNS; round += 1) {
-  const order = SETUPS.map((_, i) => SETUPS[(i + round) % SETUPS.length]);
-  for (const setup of order) {
-    const placements = setup.nodes === 2 ? [true, false] : [false];
-    for (const split of placements) {
-      const key = setup.nodes === 2 ? `${setup.name} (${split ? 'cross' : 'same'})` : setup.name;
-      const r = await relay(setup, split);
-      record(key, 'relay/s', r.perSecond);
-      record(key, 'relay per node CPU-s', r.perCpuSecond);
-      record(
-        key,
-        'relay node cores',
-        r.cores.reduce((a, b) => a + b, 0),
-      );
-      if (setup.redis) record(key, 'relay per Redis CPU-s', (r.perSecond * r.elapsed) / r.redisCpu);
-      record(key, 'relay p99 ms (saturated)', r.p99);
-      const c = await churn(setup, split);
-      record(key, 'churn/s', c.perSecond);
-      record(key, 'churn per node CPU-s', c.perCpuSecond);
-      record(key, 'churn p50 ms', c.p50);
+try {
+  for (let round = 0; round < RUNS; round += 1) {
+    const order = SETUPS.map((_, i) => SETUPS[(i + round) % SETUPS.length]);
+    for (const setup of order) {
+      const placements = setup.nodes === 2 ? [true, false] : [false];
+      for (const split of placements) {
+        const key = setup.nodes === 2 ? `${setup.name} (${split ? 'cross' : 'same'})` : setup.name;
+        const r = await relay(setup, split);
+        record(key, 'relay/s', r.perSecond);
+        record(key, 'relay per node CPU-s', r.perCpuSecond);
+        record(
+          key,
+          'relay node cores',
+          r.cores.reduce((a, b) => a + b, 0),
+        );
+        if (setup.redis) record(key, 'relay per Redis CPU-s', (r.perSecond * r.elapsed) / r.redisCpu);
+        record(key, 'relay p99 ms (saturated)', r.p99);
+        const c = await churn(setup, split);
+        record(key, 'churn/s', c.perSecond);
+        record(key, 'churn per node CPU-s', c.perCpuSecond);
+        record(key, 'churn p50 ms', c.p50);
+      }
+      const l = await latency(setup);
+      for (const [name, s] of Object.entries(l.byClass)) {
+        record(setup.name, `latency ${name} p50 ms`, s.p50);
+        record(setup.name, `latency ${name} p99 ms`, s.p99);
+      }
+      if (l.byClass['cross node']) {
+        // The difference within each round (both classes under the same load at the same time), then its spread.
+        for (const p of ['p50', 'p99']) record(setup.name, `latency cross − same ${p} ms`, l.byClass['cross node'][p] - l.byClass['same node'][p]);
+      }
+      const microseconds = (seconds) => seconds * 1e6;
+      const nodeCost = l.cpuPerSignal.slice(0, setup.nodes).reduce((a, b) => a + b, 0);
+      record(setup.name, `node CPU µs per signal at ${RATE}/s`, microseconds(nodeCost));
+      if (setup.redis) record(setup.name, `Redis CPU µs per signal at ${RATE}/s`, microseconds(l.cpuPerSignal[setup.nodes]));
+      const cap = await capacity(setup);
+      record(setup.name, 'idle RSS KiB per client (worst node)', cap.rssKib);
+      record(setup.name, 'idle heap KiB per client (worst node)', cap.heapKib);
+      if (setup.redis) record(setup.name, 'Redis bytes per idle client', cap.redisBytes);
+      console.error(`round ${round + 1}/${RUNS}: ${setup.name} done`);
     }
-    const l = await latency(setup);
-    for (const [name, s] of Object.entries(l.byClass)) {
-      record(setup.name, `latency ${name} p50 ms`, s.p50);
-      record(setup.name, `latency ${name} p99 ms`, s.p99);
-    }
-    if (l.byClass['cross node']) {
-      // The difference within each round (both classes under the same load at the same time), then its spread.
-      for (const p of ['p50', 'p99']) record(setup.name, `latency cross − same ${p} ms`, l.byClass['cross node'][p] - l.byClass['same node'][p]);
-    }
-    const microseconds = (seconds) => seconds * 1e6;
-    const nodeCost = l.cpuPerSignal.slice(0, setup.nodes).reduce((a, b) => a + b, 0);
-    record(setup.name, `node CPU µs per signal at ${RATE}/s`, microseconds(nodeCost));
-    if (setup.redis) record(setup.name, `Redis CPU µs per signal at ${RATE}/s`, microseconds(l.cpuPerSignal[setup.nodes]));
-    const cap = await capacity(setup);
-    record(setup.name, 'idle RSS KiB per client (worst node)', cap.rssKib);
-    record(setup.name, 'idle heap KiB per client (worst node)', cap.heapKib);
-    if (setup.redis) record(setup.name, 'Redis bytes per idle client', cap.redisBytes);
-    console.error(`round ${round + 1}/${RUNS}: ${setup.name} done`);
   }
+} catch (error) {
+  await stopEarly(`failed: ${error?.stack ?? error}`);
 }
 
 // ── report ───────────────────────────────────────────────────────────────────────────────────────
