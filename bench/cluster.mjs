@@ -56,6 +56,7 @@ const results = {};
 async function stopEarly(why) {
   console.error(`cluster benchmark: ${why}, stopping`);
   report();
+  redis?.disconnect();
   await stopAll();
   process.exit(1);
 }
