@@ -1284,29 +1284,44 @@ redis.call('DEL', KEYS[1], KEYS[2])
 redis.call('SREM', KEYS[3], ARGV[1])
 return 1`
   },
-  // KEYS: player, log, memberOf of the sender's game. ARGV: prefix, id, frame, sending node, lobby the
-  // recipient must be in ('' = no check), game, log length.
-  // Answers 'gone' (no such player), 'not-member' (the check failed), 'relay' (handed to a relay peer's
-  // node), or {node, seq}: the frame's number in the player's sequence and the node holding the player
-  // (which gets it published unless it is the sender: the sender writes it from this answer).
+  // No KEYS (each frame names its player). ARGV: prefix, sending node, log length, then per frame four
+  // values: player id, frame, lobby the player must be in ('' = no check), the sender's game.
+  // Every frame a node produced in one turn of its event loop, in order, in one script. Answers one entry
+  // per frame: 'gone' (no such player), 'not-member' (the check failed), 'relay' (handed to a relay
+  // peer's node), or {node, seq}: the frame's number in the player's sequence and the node holding the
+  // player (which gets it published unless it is the sender: the sender writes it from this answer).
   append: {
-    keys: 3,
+    keys: 0,
     lua: `
-local node = redis.call('HGET', KEYS[1], 'node')
-if not node then return 'gone' end
-local kind = redis.call('HGET', KEYS[1], 'kind')
-local lobby = ARGV[5]
-if kind == 'relay' then
-  if lobby ~= '' and (redis.call('HGET', KEYS[1], 'lobby') ~= lobby or redis.call('HGET', KEYS[1], 'game') ~= ARGV[6]) then return 'not-member' end
-  redis.call('PUBLISH', ARGV[1] .. 'node:' .. node, 'r ' .. ARGV[2] .. ' ' .. ARGV[3])
-  return 'relay'
+local prefix, sender, keep = ARGV[1], ARGV[2], -tonumber(ARGV[3])
+local answers = {}
+for i = 4, #ARGV, 4 do
+  local id, frame, lobby, game = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  local player = prefix .. 'player:' .. id
+  local node = redis.call('HGET', player, 'node')
+  local answer
+  if not node then
+    answer = 'gone'
+  elseif redis.call('HGET', player, 'kind') == 'relay' then
+    if lobby ~= '' and (redis.call('HGET', player, 'lobby') ~= lobby or redis.call('HGET', player, 'game') ~= game) then
+      answer = 'not-member'
+    else
+      redis.call('PUBLISH', prefix .. 'node:' .. node, 'r ' .. id .. ' ' .. frame)
+      answer = 'relay'
+    end
+  elseif lobby ~= '' and redis.call('HGET', prefix .. '{' .. game .. '}:memberOf', id) ~= lobby then
+    answer = 'not-member'
+  else
+    local seq = redis.call('HINCRBY', player, 'seq', 1)
+    local log = player .. ':log'
+    redis.call('RPUSH', log, frame)
+    redis.call('LTRIM', log, keep, -1)
+    if node ~= sender and node ~= '' then redis.call('PUBLISH', prefix .. 'node:' .. node, 'f ' .. id .. ' ' .. seq .. ' ' .. frame) end
+    answer = { node, seq }
+  end
+  answers[#answers + 1] = answer
 end
-if lobby ~= '' and redis.call('HGET', KEYS[3], ARGV[2]) ~= lobby then return 'not-member' end
-local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
-redis.call('RPUSH', KEYS[2], ARGV[3])
-redis.call('LTRIM', KEYS[2], -tonumber(ARGV[7]), -1)
-if node ~= ARGV[4] and node ~= '' then redis.call('PUBLISH', ARGV[1] .. 'node:' .. node, 'f ' .. ARGV[2] .. ' ' .. seq .. ' ' .. ARGV[3]) end
-return { node, seq }`
+return answers`
   },
   // KEYS: player, log. ARGV: after. The player's logged frames numbered after \`after\`: {seq, frames},
   // or 'gap' when some of them are no longer kept, 'gone' when the player is.
@@ -1341,17 +1356,20 @@ local received = tonumber(ARGV[4])
 if received > seq or received < before then return 'gap' end
 return { seq, redis.call('LRANGE', KEYS[2], received - before, -1) }`
   },
-  // KEYS: player, dead node's players, dead node's heartbeat. ARGV: id, dead node.
-  // A survivor claims one player of a dead node for release; exactly one claim wins (a resume
-  // elsewhere, or another survivor's claim, changed the owner first). Answers the game, or false.
+  // KEYS: player, dead node's players, dead node's heartbeat. ARGV: id, dead node, '1' to claim relay peers only.
+  // A survivor claims one player (or relay peer) of a dead node for release; exactly one claim wins (a
+  // resume elsewhere, or another survivor's claim, changed the owner first). Answers {game, kind, lobby},
+  // or false (nothing to do; a node that came back keeps its players).
   claimOrphan: {
     keys: 3,
     lua: `
-redis.call('SREM', KEYS[2], ARGV[1])
 if redis.call('EXISTS', KEYS[3]) == 1 then return false end
+local kind = redis.call('HGET', KEYS[1], 'kind')
+if ARGV[3] == '1' and kind ~= 'relay' then return false end
+redis.call('SREM', KEYS[2], ARGV[1])
 if redis.call('HGET', KEYS[1], 'node') ~= ARGV[2] then return false end
 redis.call('HSET', KEYS[1], 'node', '')
-return { redis.call('HGET', KEYS[1], 'game'), redis.call('HGET', KEYS[1], 'kind') }`
+return { redis.call('HGET', KEYS[1], 'game'), kind, redis.call('HGET', KEYS[1], 'lobby') }`
   }
 };
 
@@ -1411,6 +1429,7 @@ var Sequencer = class {
 
 // src/server/cluster/cluster.ts
 var OUT_OF_LOBBY = '{"opcode":"TRANSITION","payload":""';
+var MAX_BATCH = 256;
 var Cluster = class {
   nodeId;
   prefix;
@@ -1443,6 +1462,10 @@ var Cluster = class {
     await this.subscriber.subscribe(this.channel);
   }
   run(name, ...args) {
+    this.flushAppends();
+    return this.call(name, ...args);
+  }
+  call(name, ...args) {
     const command = this.redis[`cl5c_${name}`];
     return command.call(this.redis, ...args);
   }
@@ -1509,12 +1532,30 @@ var Cluster = class {
       (error) => player.sequenceBroken(`shared store unreachable (${error instanceof Error ? error.message : String(error)})`)
     );
   }
-  /** Appends a frame to a player's sequence and log; published to the node holding it. */
+  /**
+   * Appends a frame to a player's sequence and log; published to the node holding it. The frames of one
+   * turn of the event loop go in one script run (flushAppends), in the order they were appended.
+   */
   append(id, frame, check) {
-    const [playerKey, logKey] = this.playerKeys(id);
-    const memberOf2 = check ? `${this.prefix}{${check.game}}:memberOf` : playerKey;
-    return this.run("append", playerKey, logKey, memberOf2, this.prefix, id, frame, this.nodeId, check?.lobby ?? "", check?.game ?? "", LOG_FRAMES);
+    return new Promise((resolve, reject) => {
+      if (this.appends.push({ args: [id, frame, check?.lobby ?? "", check?.game ?? ""], resolve, reject }) === 1) process.nextTick(this.flushAppends);
+    });
   }
+  appends = [];
+  /** Sends the appends waiting for this turn; every other script call sends them first, so Redis sees calls in program order. */
+  flushAppends = () => {
+    while (this.appends.length > 0) {
+      const batch = this.appends.splice(0, MAX_BATCH);
+      this.call("append", this.prefix, this.nodeId, LOG_FRAMES, ...batch.flatMap((pending) => pending.args)).then(
+        (answers) => {
+          for (const [i, pending] of batch.entries()) pending.resolve(answers[i]);
+        },
+        (error) => {
+          for (const pending of batch) pending.reject(error);
+        }
+      );
+    }
+  };
   /** Sends a frame to a player or relay peer held by another node (or this one). Failures are logged, not thrown. */
   send(id, frame) {
     this.append(id, frame).then(
@@ -1543,9 +1584,18 @@ var Cluster = class {
   resumed(player, id, seq3) {
     void this.adopt(player, id, seq3).fill();
   }
-  /** A dead node's player, claimed for release by this node (exactly one survivor wins): [game, kind], or null. */
-  claimOrphan(id, node) {
-    return this.run("claimOrphan", this.key("player", id), this.key("node", node, "players"), this.key("node", node, "alive"), id, node);
+  /** A dead node's player (or relay peer), claimed for release by this node (exactly one survivor wins); null if not. */
+  async claimOrphan(id, node, relaysOnly) {
+    const claimed = await this.run(
+      "claimOrphan",
+      this.key("player", id),
+      this.key("node", node, "players"),
+      this.key("node", node, "alive"),
+      id,
+      node,
+      relaysOnly ? "1" : "0"
+    );
+    return claimed && { id, game: claimed[0], kind: claimed[1] === "relay" ? "relay" : "player", lobby: claimed[2] };
   }
   received(message) {
     const kind = message[0];
@@ -1993,7 +2043,7 @@ async function relayElsewhere(ctx, game, name) {
   };
   const known = await recorded();
   if (known) return known;
-  const claim = cluster.key("relay", JSON.stringify([game, name]));
+  const claim = relayClaim(cluster, game, name);
   if (await cluster.redis.set(claim, cluster.nodeId, "PX", RELAY_ELSEWHERE_MS, "NX") === "OK") return null;
   const deadline = Date.now() + RELAY_ELSEWHERE_MS;
   while (Date.now() < deadline) {
@@ -2013,6 +2063,10 @@ function relayHeard(ctx, relayId, frame) {
   } catch (error) {
     return void ctx.log("warn", "relay.bad_frame", { relay: relayId, error: String(error) });
   }
+  if (packet.opcode === "PEER_JOIN") {
+    relay.remoteMembers.add(packet.payload.instance_id);
+    return;
+  }
   if (packet.opcode === "PEER_LEFT") {
     relay.remoteMembers.delete(packet.payload);
     return void ctx.relay.memberLeft?.(relay, packet.payload);
@@ -2029,6 +2083,23 @@ function relayHeard(ctx, relayId, frame) {
   ctx.tally.signals += 1;
   ctx.relay.signal(relay, packet.origin, packet.opcode, signal2);
 }
+function relayJoined(ctx, game, name, relayId, user2) {
+  if (!ctx.relays.get(lobbyKey(game, name))?.user) sendTo(ctx, relayId, "PEER_JOIN", user2);
+}
+async function replaceRelay(ctx, orphan) {
+  const cluster = ctx.cluster;
+  await cluster.unregister(orphan.id);
+  const lobby = await ctx.store.find(orphan.game, orphan.lobby);
+  if (!lobby?.settings.relayEnabled || lobby.relay?.instance_id !== orphan.id) return;
+  await cluster.redis.del(relayClaim(cluster, orphan.game, orphan.lobby));
+  try {
+    const relay = await relayOf(ctx, orphan.game, orphan.lobby, true);
+    ctx.log("info", "relay.replaced", { game: orphan.game, lobby: orphan.lobby, dead: orphan.id, relay: relay.instance_id });
+  } catch (error) {
+    ctx.log("warn", "relay.replace_failed", { game: orphan.game, lobby: orphan.lobby, error: String(error) });
+  }
+}
+var relayClaim = (cluster, game, name) => cluster.key("relay", JSON.stringify([game, name]));
 function memberOf(ctx, id, game, name) {
   const player = ctx.players.get(id);
   return player?.game === game && player.lobby === name ? player : void 0;
@@ -2072,6 +2143,9 @@ async function startRelay(ctx, relay, lobbyWide) {
   }
   relay.user = user2;
   relay.lobbyWide = lobby.settings.relayEnabled;
+  if (ctx.cluster) {
+    for (const member of lobby.members) if (!ctx.players.has(member.instance_id)) relay.remoteMembers.add(member.instance_id);
+  }
   await ctx.cluster?.registerRelay(user2.instance_id, relay.game, relay.name);
   ctx.log("info", "relay.start", { game: relay.game, lobby: relay.name, relay: user2.instance_id });
   if (lobbyWide) for (const member of lobby.members) sendTo(ctx, member.instance_id, "RELAY", user2.instance_id);
@@ -2152,6 +2226,7 @@ var joinLobby = async (request) => {
   const others = lobby.members.filter((member) => member.instance_id !== player.id);
   const isHost = (member) => member.instance_id === lobby.host.instance_id;
   for (const member of others) sendTo(ctx, member.instance_id, isHost(member) ? "NEW_PEER" : "PEER_JOIN", player.user);
+  if (lobby.relay && ctx.cluster) relayJoined(ctx, lobby.game, lobby.name, lobby.relay.instance_id, player.user);
   if (lobby.relay && lobby.settings.relayEnabled) {
     player.send("RELAY", lobby.relay.instance_id);
     for (const member of others) if (!isHost(member)) player.send("PEER_JOIN", member);
@@ -2576,26 +2651,79 @@ var NodeWatch = class {
       if (since === void 0) {
         this.dead.set(node, now);
         this.log("warn", "cluster.node_dead", { node, releaseAfterMs: this.graceMs });
-      } else if (now - since >= this.graceMs) await this.sweep(node);
+        await this.sweep(node, true);
+      } else if (now - since >= this.graceMs) await this.sweep(node, false);
     }
   }
-  /** Releases the players of dead `node` that nobody resumed, each by exactly one survivor. */
-  async sweep(node) {
+  /** Releases the players (or only the relay peers) of dead `node` that nobody resumed, each by exactly one survivor. */
+  async sweep(node, relaysOnly) {
     const redis = this.cluster.redis;
     const playersKey = this.cluster.key("node", node, "players");
     for (const id of await redis.smembers(playersKey)) {
-      const claimed = await this.cluster.claimOrphan(id, node);
+      const claimed = await this.cluster.claimOrphan(id, node, relaysOnly);
       if (!claimed) continue;
-      this.log("info", "cluster.release_orphan", { node, player: id });
-      await this.host.release(claimed[0], id, claimed[1]);
+      this.log("info", "cluster.release_orphan", { node, player: id, kind: claimed.kind });
+      await this.host.release(claimed);
     }
-    if (await redis.scard(playersKey) === 0) {
+    if (!relaysOnly && await redis.scard(playersKey) === 0) {
       await redis.srem(this.cluster.key("nodes"), node);
       this.dead.delete(node);
       this.log("info", "cluster.node_forgotten", { node });
     }
   }
 };
+
+// src/server/cluster/join.ts
+var STATE_LOST = { code: 1011, reason: "server state lost: the shared store restarted" };
+var RELEASED = { code: 1011, reason: "seat released while this server node was cut off from the shared store" };
+async function joinCluster(ctx, cluster, { seats, graceMs }) {
+  const letGo = (player, closing) => {
+    player.evicted = true;
+    ctx.players.delete(player.id);
+    seats.forget(player);
+    cluster.forget(player.id);
+    player.outlet = null;
+    if (!player.open) return;
+    if (closing) player.close(closing.code, closing.reason);
+    else player.socket.terminate();
+  };
+  await cluster.start({
+    toRelay: (relayId, frame) => relayHeard(ctx, relayId, frame),
+    // Resumed on another node: this copy goes quietly (its seat lives on there).
+    evict(id) {
+      const player = ctx.players.get(id);
+      if (!player) return;
+      letGo(player);
+      ctx.log("info", "player.moved", { game: player.game, player: id });
+    },
+    leftLobby(id) {
+      const player = ctx.players.get(id);
+      if (player) player.lobby = null;
+    }
+  });
+  const watch = new NodeWatch(
+    cluster,
+    graceMs,
+    {
+      release: (orphan) => orphan.kind === "relay" ? replaceRelay(ctx, orphan) : releaseRecord(ctx, orphan.game, orphan.id, "its server node stopped"),
+      stateLost() {
+        for (const player of [...ctx.players.values()]) letGo(player, STATE_LOST);
+        for (const relay of ctx.relays.values()) if (relay.user) ctx.relay?.destroy(relay);
+        ctx.relays.clear();
+      },
+      released(ids) {
+        for (const id of ids) {
+          const player = ctx.players.get(id);
+          if (player) letGo(player, RELEASED);
+        }
+      },
+      held: () => [...ctx.players.keys()]
+    },
+    ctx.log
+  );
+  await watch.start();
+  return watch;
+}
 
 // src/server/memory-store.ts
 import { randomBytes as randomBytes4 } from "node:crypto";
@@ -3153,7 +3281,6 @@ var Seats = class {
 };
 
 // src/server/server.ts
-var STATE_LOST = { code: 1011, reason: "server state lost: the shared store restarted" };
 var DELIBERATE_CLOSE = /* @__PURE__ */ new Set([1e3, 1001, 1005]);
 var DRAIN_CLOSE = { code: 1012, reason: "server node restarting: resume on another node" };
 function findRepoRoot() {
@@ -3244,51 +3371,7 @@ async function startServer(options2 = {}) {
     turn: options2.turn,
     cluster: options2.cluster
   };
-  const letGo = (player, closing2) => {
-    player.evicted = true;
-    byId.delete(player.id);
-    seats.forget(player);
-    options2.cluster?.forget(player.id);
-    player.outlet = null;
-    if (!player.open) return;
-    if (closing2) player.close(closing2.code, closing2.reason);
-    else player.socket.terminate();
-  };
-  await options2.cluster?.start({
-    toRelay: (relayId, frame) => relayHeard(ctx, relayId, frame),
-    // Resumed on another node: this copy goes quietly (its seat lives on there).
-    evict(id) {
-      const player = byId.get(id);
-      if (!player) return;
-      letGo(player);
-      log2("info", "player.moved", { game: player.game, player: id });
-    },
-    leftLobby(id) {
-      const player = byId.get(id);
-      if (player) player.lobby = null;
-    }
-  });
-  const watch = options2.cluster && new NodeWatch(
-    options2.cluster,
-    seats.graceMs,
-    {
-      release: (game, id, kind) => kind === "relay" ? options2.cluster.unregister(id) : releaseRecord(ctx, game, id, "its server node stopped"),
-      stateLost() {
-        for (const player of [...byId.values()]) letGo(player, STATE_LOST);
-        for (const relay of relays.values()) if (relay.user) options2.relay?.destroy(relay);
-        relays.clear();
-      },
-      released(ids) {
-        for (const id of ids) {
-          const player = byId.get(id);
-          if (player) letGo(player, STATE_LOST);
-        }
-      },
-      held: () => [...byId.keys()]
-    },
-    log2
-  );
-  await watch?.start();
+  const watch = options2.cluster && await joinCluster(ctx, options2.cluster, { seats, graceMs: seats.graceMs });
   const rate2 = {
     perSecond: RATE_PER_SECOND,
     burst: RATE_BURST,

@@ -27,7 +27,7 @@ export interface RelayLobby {
   /** A relay lobby: everything goes through the relay (else only the pairs that asked, a hybrid lobby). */
   lobbyWide: boolean;
   isMember(instanceId: string): boolean;
-  /** Members held by other nodes (--redis) that signalled it; their node checked they are members. */
+  /** Members held by other nodes (--redis): listed by the store when it started, announced by their node when they join, signalling it. */
   readonly remoteMembers: Set<string>;
   /** The relay peer's user once started; `starting` while it boots, so that those asking meanwhile share it. */
   user: User | null;

@@ -9,11 +9,10 @@ import { MAX_FRAME_BYTES, RATE_BURST, RATE_PER_SECOND, RATE_STRIKES_BEFORE_VIOLA
 import type { RelayProvider, ServerContext, TokenVerifier } from './context.js';
 import type { Cluster } from './cluster/cluster.js';
 import { dispatch } from './dispatch.js';
-import { relayHeard } from './handlers/relay.js';
 import { httpHandler } from './http.js';
 import { jsonLogger, type Logger } from './log.js';
-import { NodeWatch } from './cluster/node-watch.js';
-import { leaveLobby, releaseRecord } from './membership.js';
+import { joinCluster } from './cluster/join.js';
+import { leaveLobby } from './membership.js';
 import { defaultNodeId, serverMetrics, type ServerMetrics } from './metrics.js';
 import { MemoryStore } from './memory-store.js';
 import { Player } from './player.js';
@@ -48,9 +47,6 @@ export interface ServerOptions {
    */
   cluster?: Cluster;
 }
-
-/** How a node closes its players' connections when Redis lost their seats: they resume, are refused, and start again. */
-const STATE_LOST = { code: 1011, reason: 'server state lost: the shared store restarted' };
 
 /** Closes by which a client leaves on purpose (normal, going away, a close frame without a code): its seat is released at once. */
 const DELIBERATE_CLOSE = new Set([1000, 1001, 1005]);
@@ -183,55 +179,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     turn: options.turn,
     cluster: options.cluster,
   };
-  /** This node lets go of a player without touching the store (another node or nobody holds its seat now). */
-  const letGo = (player: Player, closing?: { code: number; reason: string }): void => {
-    player.evicted = true;
-    byId.delete(player.id);
-    seats.forget(player);
-    options.cluster?.forget(player.id);
-    player.outlet = null;
-    if (!player.open) return;
-    if (closing) player.close(closing.code, closing.reason);
-    else player.socket.terminate();
-  };
-  await options.cluster?.start({
-    toRelay: (relayId, frame) => relayHeard(ctx, relayId, frame),
-    // Resumed on another node: this copy goes quietly (its seat lives on there).
-    evict(id) {
-      const player = byId.get(id);
-      if (!player) return;
-      letGo(player);
-      log('info', 'player.moved', { game: player.game, player: id });
-    },
-    leftLobby(id) {
-      const player = byId.get(id);
-      if (player) player.lobby = null;
-    },
-  });
-  const watch =
-    options.cluster &&
-    new NodeWatch(
-      options.cluster,
-      seats.graceMs,
-      {
-        release: (game, id, kind) => (kind === 'relay' ? options.cluster!.unregister(id) : releaseRecord(ctx, game, id, 'its server node stopped')),
-        stateLost() {
-          // Nothing in Redis any more: every player here starts again (their resume is refused).
-          for (const player of [...byId.values()]) letGo(player, STATE_LOST);
-          for (const relay of relays.values()) if (relay.user) options.relay?.destroy(relay);
-          relays.clear();
-        },
-        released(ids) {
-          for (const id of ids) {
-            const player = byId.get(id);
-            if (player) letGo(player, STATE_LOST);
-          }
-        },
-        held: () => [...byId.keys()],
-      },
-      log,
-    );
-  await watch?.start();
+  const watch = options.cluster && (await joinCluster(ctx, options.cluster, { seats, graceMs: seats.graceMs }));
   const rate: RateLimitOptions = {
     perSecond: RATE_PER_SECOND,
     burst: RATE_BURST,

@@ -2,7 +2,12 @@
 // their players resume on another node with their seat (same instance id, lobby, host role) and every
 // frame the dead node owed them, while P2P data keeps flowing; players who do not come back are
 // released by the survivors after the grace period, by exactly one of them.
+import wrtc from '@roamhq/wrtc';
+import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ReceivedMessage } from '../../src/client/api.js';
+import { CloudLinkClient } from '../../src/client/cloudlink.js';
+import type { WebSocketConstructor } from '../../src/client/websocket.js';
 import { bundleServer, printedWsUrl, type ServerBundle, type ServerProcess, waitFor } from '../helpers/server-process.js';
 import { type RedisServer, startRedis } from '../helpers/redis.js';
 import { lobby, player, until, type Player } from '../mesh/players.js';
@@ -12,6 +17,7 @@ let redis: RedisServer;
 let bundle: ServerBundle;
 let players: Player[] = [];
 const raws: RawClient[] = [];
+const relayClients: CloudLinkClient[] = [];
 
 beforeAll(async () => {
   [redis, bundle] = await Promise.all([startRedis(), bundleServer()]);
@@ -24,6 +30,7 @@ afterEach(async () => {
   for (const p of players) p.close();
   players = [];
   for (const raw of raws.splice(0)) raw.close();
+  for (const client of relayClients.splice(0)) client.disconnect();
 });
 
 const GRACE_SECONDS = 3;
@@ -184,6 +191,49 @@ describe('a node killed with SIGKILL', () => {
     expect(again.id).toBeTruthy();
     for (const n of [b, c]) n.process.child.kill('SIGTERM');
     await Promise.all([b.process.exited, c.process.exited]);
+  }, 90_000);
+});
+
+describe("the node running a relay lobby's relay peer killed with SIGKILL", () => {
+  it('a survivor starts a new relay peer for the lobby at once; every member links to it and messages flow again', async () => {
+    const a = await node();
+    const b = await node();
+    const connect = async (name: string, own: string, other: string) => {
+      const client = new CloudLinkClient({
+        WebSocket: WebSocket as unknown as WebSocketConstructor,
+        wrtc,
+        keepaliveMs: 0,
+        reconnect: { firstDelayMs: 50, maxDelayMs: 200 },
+      });
+      relayClients.push(client);
+      const messages: ReceivedMessage[] = [];
+      client.on('message', (m) => messages.push(m));
+      await client.connect({ url: own, username: name, ugi: 'relay', fallbackUrls: [other] });
+      return { client, messages };
+    };
+    const ann = await connect('ann', a.url, b.url);
+    const bob = await connect('bob', b.url, a.url);
+    const cat = await connect('cat', b.url, a.url);
+    await ann.client.createLobby({ name: 'relayed', enableRelay: true });
+    await until(() => ann.client.mesh?.relayId != null, 'RELAY for the host');
+    await bob.client.joinLobby('relayed');
+    await cat.client.joinLobby('relayed');
+    const all = [ann, bob, cat];
+    const reachable = () => all.every((p) => all.every((q) => q === p || p.client.isPeerConnected(q.client.myId)));
+    await until(reachable, 'everyone reachable through the relay', 20_000);
+    const deadRelay = ann.client.mesh!.relayId;
+
+    a.process.child.kill('SIGKILL');
+    await a.process.exited;
+    await waitFor(() => (logged(b, 'relay.replaced').length > 0 ? true : undefined), 'node b replacing the relay', 15_000);
+    await until(() => all.every((p) => p.client.mesh?.relayId != null && p.client.mesh.relayId !== deadRelay), 'everyone told the new relay', 15_000);
+    await until(reachable, 'everyone reachable through the new relay', 30_000);
+    cat.client.broadcast('after the failover');
+    await until(() => [ann, bob].every((p) => p.messages.some((m) => m.payload === 'after the failover')), 'the broadcast through the new relay', 10_000);
+    expect(ann.client.myId).toBeTruthy();
+    expect(ann.client.isHost).toBe(true);
+    b.process.child.kill('SIGTERM');
+    await b.process.exited;
   }, 90_000);
 });
 

@@ -89,6 +89,10 @@ describe('a relay lobby over two nodes', () => {
     await until(() => ann.mesh?.relayId !== null, 'RELAY for the host');
     await bob.joinLobby('relayed');
     await cat.joinLobby('relayed');
+    // As soon as ann (node 0) knows cat, she writes to cat through the relay (node 0), before cat (node 1)
+    // has linked to it: the relay holds it for cat, because cat's node told it cat joined.
+    await until(() => ann.isPeerConnected(cat.myId), 'ann reaching cat through the relay');
+    ann.sendPrivate(cat.myId, 'early');
     const all = [ann, bob, cat];
     await until(() => all.every((p) => all.every((q) => q === p || p.isPeerConnected(q.myId))), 'everyone reachable', 20_000);
     expect(relays.map((relay) => relay.peers.size)).toEqual([1, 0]);
@@ -96,9 +100,23 @@ describe('a relay lobby over two nodes', () => {
 
     cat.broadcast('from node 1');
     ann.sendPrivate(bob.myId, 'to bob');
+    await until(() => messages.get('cat')!.some((m) => m.payload === 'early'), 'the early message at cat');
+    expect(messages.get('cat')).toEqual([{ from: ann.myId, channel: 'default', kind: 'private', payload: 'early' }]);
     await until(() => messages.get('ann')!.length === 1 && messages.get('bob')!.length === 2, 'the messages');
     expect(messages.get('ann')).toEqual([{ from: cat.myId, channel: 'default', kind: 'broadcast', payload: 'from node 1' }]);
     expect(messages.get('bob')).toContainEqual({ from: ann.myId, channel: 'default', kind: 'private', payload: 'to bob' });
+
+    // A member of node 1 that never signals (a raw client) is known to the relay on node 0 all the same, so
+    // packets addressed to it are held for it rather than dropped; once it leaves, it is not.
+    const relayLobby = [...relays[0]!.peers.keys()][0]!;
+    const dan = (await RawClient.open(`${nodes[1]!.server.wsUrl}?ugi=relay`)) as RawClient;
+    raws.push(dan);
+    const danId = ((await dan.request('INIT', { username: 'dan' }, 'INIT_OK')).payload as { instance_id: string }).instance_id;
+    expect(relayLobby.isMember(danId)).toBe(false);
+    await dan.request('JOIN_LOBBY', { name: 'relayed', password: '' }, 'JOIN_ACK');
+    await until(() => relayLobby.isMember(danId), 'the relay knowing dan');
+    await dan.request('LEAVE_LOBBY', undefined, 'LEAVE_ACK');
+    await until(() => !relayLobby.isMember(danId), 'the relay forgetting dan');
 
     // cat leaves from node 1: the relay (node 0) drops its link; the host closes: the relay stops.
     await cat.leaveLobby();

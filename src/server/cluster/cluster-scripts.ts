@@ -37,29 +37,44 @@ redis.call('SREM', KEYS[3], ARGV[1])
 return 1`,
   },
 
-  // KEYS: player, log, memberOf of the sender's game. ARGV: prefix, id, frame, sending node, lobby the
-  // recipient must be in ('' = no check), game, log length.
-  // Answers 'gone' (no such player), 'not-member' (the check failed), 'relay' (handed to a relay peer's
-  // node), or {node, seq}: the frame's number in the player's sequence and the node holding the player
-  // (which gets it published unless it is the sender: the sender writes it from this answer).
+  // No KEYS (each frame names its player). ARGV: prefix, sending node, log length, then per frame four
+  // values: player id, frame, lobby the player must be in ('' = no check), the sender's game.
+  // Every frame a node produced in one turn of its event loop, in order, in one script. Answers one entry
+  // per frame: 'gone' (no such player), 'not-member' (the check failed), 'relay' (handed to a relay
+  // peer's node), or {node, seq}: the frame's number in the player's sequence and the node holding the
+  // player (which gets it published unless it is the sender: the sender writes it from this answer).
   append: {
-    keys: 3,
+    keys: 0,
     lua: `
-local node = redis.call('HGET', KEYS[1], 'node')
-if not node then return 'gone' end
-local kind = redis.call('HGET', KEYS[1], 'kind')
-local lobby = ARGV[5]
-if kind == 'relay' then
-  if lobby ~= '' and (redis.call('HGET', KEYS[1], 'lobby') ~= lobby or redis.call('HGET', KEYS[1], 'game') ~= ARGV[6]) then return 'not-member' end
-  redis.call('PUBLISH', ARGV[1] .. 'node:' .. node, 'r ' .. ARGV[2] .. ' ' .. ARGV[3])
-  return 'relay'
+local prefix, sender, keep = ARGV[1], ARGV[2], -tonumber(ARGV[3])
+local answers = {}
+for i = 4, #ARGV, 4 do
+  local id, frame, lobby, game = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  local player = prefix .. 'player:' .. id
+  local node = redis.call('HGET', player, 'node')
+  local answer
+  if not node then
+    answer = 'gone'
+  elseif redis.call('HGET', player, 'kind') == 'relay' then
+    if lobby ~= '' and (redis.call('HGET', player, 'lobby') ~= lobby or redis.call('HGET', player, 'game') ~= game) then
+      answer = 'not-member'
+    else
+      redis.call('PUBLISH', prefix .. 'node:' .. node, 'r ' .. id .. ' ' .. frame)
+      answer = 'relay'
+    end
+  elseif lobby ~= '' and redis.call('HGET', prefix .. '{' .. game .. '}:memberOf', id) ~= lobby then
+    answer = 'not-member'
+  else
+    local seq = redis.call('HINCRBY', player, 'seq', 1)
+    local log = player .. ':log'
+    redis.call('RPUSH', log, frame)
+    redis.call('LTRIM', log, keep, -1)
+    if node ~= sender and node ~= '' then redis.call('PUBLISH', prefix .. 'node:' .. node, 'f ' .. id .. ' ' .. seq .. ' ' .. frame) end
+    answer = { node, seq }
+  end
+  answers[#answers + 1] = answer
 end
-if lobby ~= '' and redis.call('HGET', KEYS[3], ARGV[2]) ~= lobby then return 'not-member' end
-local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
-redis.call('RPUSH', KEYS[2], ARGV[3])
-redis.call('LTRIM', KEYS[2], -tonumber(ARGV[7]), -1)
-if node ~= ARGV[4] and node ~= '' then redis.call('PUBLISH', ARGV[1] .. 'node:' .. node, 'f ' .. ARGV[2] .. ' ' .. seq .. ' ' .. ARGV[3]) end
-return { node, seq }`,
+return answers`,
   },
 
   // KEYS: player, log. ARGV: after. The player's logged frames numbered after \`after\`: {seq, frames},
@@ -97,17 +112,20 @@ if received > seq or received < before then return 'gap' end
 return { seq, redis.call('LRANGE', KEYS[2], received - before, -1) }`,
   },
 
-  // KEYS: player, dead node's players, dead node's heartbeat. ARGV: id, dead node.
-  // A survivor claims one player of a dead node for release; exactly one claim wins (a resume
-  // elsewhere, or another survivor's claim, changed the owner first). Answers the game, or false.
+  // KEYS: player, dead node's players, dead node's heartbeat. ARGV: id, dead node, '1' to claim relay peers only.
+  // A survivor claims one player (or relay peer) of a dead node for release; exactly one claim wins (a
+  // resume elsewhere, or another survivor's claim, changed the owner first). Answers {game, kind, lobby},
+  // or false (nothing to do; a node that came back keeps its players).
   claimOrphan: {
     keys: 3,
     lua: `
-redis.call('SREM', KEYS[2], ARGV[1])
 if redis.call('EXISTS', KEYS[3]) == 1 then return false end
+local kind = redis.call('HGET', KEYS[1], 'kind')
+if ARGV[3] == '1' and kind ~= 'relay' then return false end
+redis.call('SREM', KEYS[2], ARGV[1])
 if redis.call('HGET', KEYS[1], 'node') ~= ARGV[2] then return false end
 redis.call('HSET', KEYS[1], 'node', '')
-return { redis.call('HGET', KEYS[1], 'game'), redis.call('HGET', KEYS[1], 'kind') }`,
+return { redis.call('HGET', KEYS[1], 'game'), kind, redis.call('HGET', KEYS[1], 'lobby') }`,
   },
 } as const;
 

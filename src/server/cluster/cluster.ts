@@ -1,9 +1,10 @@
 // Several server nodes sharing one Redis (`--redis URL`): how a frame for a player reaches the node
 // holding its connection, and how each player's frames are numbered once for every node.
 //
-// Every frame a node sends to a player goes through `append` (cluster-scripts.ts): Redis numbers it in
-// the player's sequence, keeps it in the player's log, and publishes it on the channel of the node that
-// holds the player (unless that is the sender, which writes it from the script's answer). The holding
+// Every frame a node sends to a player goes through `append` (cluster-scripts.ts; the frames of one turn
+// of the event loop in one script run): Redis numbers it in the player's sequence, keeps it in the
+// player's log, and publishes it on the channel of the node that holds the player (unless that is the
+// sender, which writes it from the script's answer). The holding
 // node writes frames to the socket in that order (sequencer.ts). So any node can replay exactly what a
 // client missed (a resume after its node died), and a frame published while its node was down is not
 // lost: it is in the log. Why pub/sub and not streams: see docs/architecture.md, "Several nodes".
@@ -40,6 +41,24 @@ export interface ClusterOptions {
 export interface MemberCheck {
   game: string;
   lobby: string;
+}
+
+/** A dead node's player or relay peer, claimed by this node. */
+export interface Orphan {
+  id: string;
+  game: string;
+  kind: 'player' | 'relay';
+  /** A relay peer's lobby. */
+  lobby: string;
+}
+
+/** Frames per `append` script run. */
+const MAX_BATCH = 256;
+
+interface PendingAppend {
+  args: [id: string, frame: string, lobby: string, game: string];
+  resolve: (answer: Appended) => void;
+  reject: (error: unknown) => void;
 }
 
 export type Appended = 'gone' | 'not-member' | 'relay' | [node: string, seq: number];
@@ -94,6 +113,11 @@ export class Cluster {
   }
 
   private run<T>(name: ClusterScript, ...args: (string | number)[]): Promise<T> {
+    this.flushAppends();
+    return this.call(name, ...args);
+  }
+
+  private call<T>(name: ClusterScript, ...args: (string | number)[]): Promise<T> {
     const command = (this.redis as unknown as Record<string, (...args: (string | number)[]) => Promise<T>>)[`cl5c_${name}`]!;
     return command.call(this.redis, ...args);
   }
@@ -168,12 +192,33 @@ export class Cluster {
     );
   }
 
-  /** Appends a frame to a player's sequence and log; published to the node holding it. */
+  /**
+   * Appends a frame to a player's sequence and log; published to the node holding it. The frames of one
+   * turn of the event loop go in one script run (flushAppends), in the order they were appended.
+   */
   append(id: string, frame: string, check?: MemberCheck): Promise<Appended> {
-    const [playerKey, logKey] = this.playerKeys(id);
-    const memberOf = check ? `${this.prefix}{${check.game}}:memberOf` : playerKey;
-    return this.run<Appended>('append', playerKey, logKey, memberOf, this.prefix, id, frame, this.nodeId, check?.lobby ?? '', check?.game ?? '', LOG_FRAMES);
+    return new Promise((resolve, reject) => {
+      if (this.appends.push({ args: [id, frame, check?.lobby ?? '', check?.game ?? ''], resolve, reject }) === 1) process.nextTick(this.flushAppends);
+    });
   }
+
+  private appends: PendingAppend[] = [];
+
+  /** Sends the appends waiting for this turn; every other script call sends them first, so Redis sees calls in program order. */
+  private readonly flushAppends = (): void => {
+    // In runs of at most MAX_BATCH frames, so that one script never keeps Redis busy for long.
+    while (this.appends.length > 0) {
+      const batch = this.appends.splice(0, MAX_BATCH);
+      this.call<Appended[]>('append', this.prefix, this.nodeId, LOG_FRAMES, ...batch.flatMap((pending) => pending.args)).then(
+        (answers) => {
+          for (const [i, pending] of batch.entries()) pending.resolve(answers[i]!);
+        },
+        (error: unknown) => {
+          for (const pending of batch) pending.reject(error);
+        },
+      );
+    }
+  };
 
   /** Sends a frame to a player or relay peer held by another node (or this one). Failures are logged, not thrown. */
   send(id: string, frame: string): void {
@@ -208,9 +253,18 @@ export class Cluster {
     void this.adopt(player, id, seq).fill();
   }
 
-  /** A dead node's player, claimed for release by this node (exactly one survivor wins): [game, kind], or null. */
-  claimOrphan(id: string, node: string): Promise<[string, string] | null> {
-    return this.run('claimOrphan', this.key('player', id), this.key('node', node, 'players'), this.key('node', node, 'alive'), id, node);
+  /** A dead node's player (or relay peer), claimed for release by this node (exactly one survivor wins); null if not. */
+  async claimOrphan(id: string, node: string, relaysOnly: boolean): Promise<Orphan | null> {
+    const claimed = await this.run<[string, string, string] | null>(
+      'claimOrphan',
+      this.key('player', id),
+      this.key('node', node, 'players'),
+      this.key('node', node, 'alive'),
+      id,
+      node,
+      relaysOnly ? '1' : '0',
+    );
+    return claimed && { id, game: claimed[0], kind: claimed[1] === 'relay' ? 'relay' : 'player', lobby: claimed[2] };
   }
 
   private received(message: string): void {

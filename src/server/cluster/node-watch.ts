@@ -10,15 +10,15 @@
 // its players and closes their connections (their resume is refused: they start again).
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../log.js';
-import type { Cluster } from './cluster.js';
+import type { Cluster, Orphan } from './cluster.js';
 
 export const HEARTBEAT_MS = 1000;
 /** A node that missed this many beats is dead. */
 const BEATS_TO_DIE = 3;
 
 export interface NodeWatchHost {
-  /** A dead node's player (or relay peer) this node claimed: take it out for good. */
-  release(game: string, id: string, kind: 'player' | 'relay'): Promise<void>;
+  /** A dead node's player (after the grace period) or relay peer (at once) this node claimed: take it out for good. */
+  release(orphan: Orphan): Promise<void>;
   /** Redis lost every lobby, seat and log (a restart without persistence). */
   stateLost(): void;
   /** This node could not beat for longer than the others wait: ids of its players another node may have released meanwhile. */
@@ -123,21 +123,23 @@ export class NodeWatch {
       if (since === undefined) {
         this.dead.set(node, now);
         this.log('warn', 'cluster.node_dead', { node, releaseAfterMs: this.graceMs });
-      } else if (now - since >= this.graceMs) await this.sweep(node);
+        // A relay peer has no seat to come back to: its lobby gets a new one now.
+        await this.sweep(node, true);
+      } else if (now - since >= this.graceMs) await this.sweep(node, false);
     }
   }
 
-  /** Releases the players of dead `node` that nobody resumed, each by exactly one survivor. */
-  private async sweep(node: string): Promise<void> {
+  /** Releases the players (or only the relay peers) of dead `node` that nobody resumed, each by exactly one survivor. */
+  private async sweep(node: string, relaysOnly: boolean): Promise<void> {
     const redis = this.cluster.redis;
     const playersKey = this.cluster.key('node', node, 'players');
     for (const id of await redis.smembers(playersKey)) {
-      const claimed = (await this.cluster.claimOrphan(id, node)) as [string, 'player' | 'relay'] | null;
+      const claimed = await this.cluster.claimOrphan(id, node, relaysOnly);
       if (!claimed) continue;
-      this.log('info', 'cluster.release_orphan', { node, player: id });
-      await this.host.release(claimed[0], id, claimed[1]);
+      this.log('info', 'cluster.release_orphan', { node, player: id, kind: claimed.kind });
+      await this.host.release(claimed);
     }
-    if ((await redis.scard(playersKey)) === 0) {
+    if (!relaysOnly && (await redis.scard(playersKey)) === 0) {
       await redis.srem(this.cluster.key('nodes'), node);
       this.dead.delete(node);
       this.log('info', 'cluster.node_forgotten', { node });

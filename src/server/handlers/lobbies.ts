@@ -3,7 +3,7 @@ import { Reply } from '../../protocol/index.js';
 import { announce, leaveLobby, sendTo } from '../membership.js';
 import { hashPassword, verifyPassword } from '../password.js';
 import { lobbyInfo, type LobbyRecord } from '../store.js';
-import { NoRelay, relayOf } from './relay.js';
+import { NoRelay, relayJoined, relayOf } from './relay.js';
 import { reply, warn, type Handler, type Request } from './request.js';
 
 export const listLobbies: Handler<'LIST_LOBBIES'> = async (request) => {
@@ -71,6 +71,8 @@ export const joinLobby: Handler<'JOIN_LOBBY'> = async (request) => {
   const others = lobby.members.filter((member) => member.instance_id !== player.id);
   const isHost = (member: { instance_id: string }) => member.instance_id === lobby.host.instance_id;
   for (const member of others) sendTo(ctx, member.instance_id, isHost(member) ? 'NEW_PEER' : 'PEER_JOIN', player.user!);
+  // A relay peer another node runs learns of the new member (packets addressed to it are then held, not dropped).
+  if (lobby.relay && ctx.cluster) relayJoined(ctx, lobby.game, lobby.name, lobby.relay.instance_id, player.user!);
   // A relay lobby (not a mesh lobby whose relay carries only some pairs).
   if (lobby.relay && lobby.settings.relayEnabled) {
     player.send('RELAY', lobby.relay.instance_id);

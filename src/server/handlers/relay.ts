@@ -2,6 +2,7 @@
 // the first USE_RELAY — a pair of players whose direct link cannot open asks for it, and only the
 // pairs that ask go through it while every other pair stays direct (a hybrid lobby).
 import { decodeServerPacket, encodePacket, Reply, SIGNAL_VOICE, Warning, type RelayedOpcode, type User } from '../../protocol/index.js';
+import type { Cluster, Orphan } from '../cluster/cluster.js';
 import { lobbyKey, type RelayLobby, type RelaySignalSink, type ServerContext } from '../context.js';
 import { sendTo } from '../membership.js';
 import type { Player } from '../player.js';
@@ -69,7 +70,7 @@ async function relayElsewhere(ctx: ServerContext, game: string, name: string): P
   };
   const known = await recorded();
   if (known) return known;
-  const claim = cluster.key('relay', JSON.stringify([game, name]));
+  const claim = relayClaim(cluster, game, name);
   if ((await cluster.redis.set(claim, cluster.nodeId, 'PX', RELAY_ELSEWHERE_MS, 'NX')) === 'OK') return null;
   const deadline = Date.now() + RELAY_ELSEWHERE_MS;
   while (Date.now() < deadline) {
@@ -94,6 +95,10 @@ export function relayHeard(ctx: ServerContext, relayId: string, frame: string): 
   } catch (error) {
     return void ctx.log('warn', 'relay.bad_frame', { relay: relayId, error: String(error) });
   }
+  if (packet.opcode === 'PEER_JOIN') {
+    relay.remoteMembers.add((packet.payload as User).instance_id);
+    return;
+  }
   if (packet.opcode === 'PEER_LEFT') {
     relay.remoteMembers.delete(packet.payload as string);
     return void ctx.relay.memberLeft?.(relay, packet.payload as string);
@@ -110,6 +115,34 @@ export function relayHeard(ctx: ServerContext, relayId: string, frame: string): 
   ctx.tally.signals += 1;
   ctx.relay.signal(relay, packet.origin, packet.opcode as RelayedOpcode, signal as Parameters<NonNullable<ServerContext['relay']>['signal']>[3]);
 }
+
+/** A player joined a lobby whose relay peer runs on another node: that node is told (relayHeard). */
+export function relayJoined(ctx: ServerContext, game: string, name: string, relayId: string, user: User): void {
+  if (!ctx.relays.get(lobbyKey(game, name))?.user) sendTo(ctx, relayId, 'PEER_JOIN', user);
+}
+
+/**
+ * The relay peer of a dead node (cluster/node-watch.ts), claimed by this node: it is unregistered, and a
+ * relay lobby (everything through the relay) gets a new relay peer here, announced with RELAY to every
+ * member on every node (their clients drop the dead relay's link and link to the new one). A lobby whose
+ * relay carried only some pairs gets one on the next USE_RELAY.
+ */
+export async function replaceRelay(ctx: ServerContext, orphan: Orphan): Promise<void> {
+  const cluster = ctx.cluster!;
+  await cluster.unregister(orphan.id);
+  const lobby = await ctx.store.find(orphan.game, orphan.lobby);
+  if (!lobby?.settings.relayEnabled || lobby.relay?.instance_id !== orphan.id) return;
+  // The dead node's claim to run the lobby's relay goes with it.
+  await cluster.redis.del(relayClaim(cluster, orphan.game, orphan.lobby));
+  try {
+    const relay = await relayOf(ctx, orphan.game, orphan.lobby, true);
+    ctx.log('info', 'relay.replaced', { game: orphan.game, lobby: orphan.lobby, dead: orphan.id, relay: relay.instance_id });
+  } catch (error) {
+    ctx.log('warn', 'relay.replace_failed', { game: orphan.game, lobby: orphan.lobby, error: String(error) });
+  }
+}
+
+const relayClaim = (cluster: Cluster, game: string, name: string): string => cluster.key('relay', JSON.stringify([game, name]));
 
 /** This node's player `id` if it is a member of the lobby. */
 function memberOf(ctx: ServerContext, id: string, game: string, name: string): Player | undefined {
@@ -163,6 +196,8 @@ async function startRelay(ctx: ServerContext, relay: RelayLobby, lobbyWide: bool
   }
   relay.user = user;
   relay.lobbyWide = lobby.settings.relayEnabled;
+  // Members other nodes hold (those who join later are announced by their node: relayJoined).
+  if (ctx.cluster) for (const member of lobby.members) if (!ctx.players.has(member.instance_id)) relay.remoteMembers.add(member.instance_id);
   await ctx.cluster?.registerRelay(user.instance_id, relay.game, relay.name);
   ctx.log('info', 'relay.start', { game: relay.game, lobby: relay.name, relay: user.instance_id });
   if (lobbyWide) for (const member of lobby.members) sendTo(ctx, member.instance_id, 'RELAY', user.instance_id);
