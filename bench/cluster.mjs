@@ -2,7 +2,7 @@
 // 127.0.0.1; every server and a redis-server (no persistence, a free port) are started here and stopped
 // at the end; the load comes from this process (bench/lib/raw-ws.mjs). For each setup —
 //   one node, in-memory store (`npm start`) | one node, Redis store | two nodes, Redis store —
-//  (1) signal relay: PAIRS pairs keep 8 ICE signals in flight each way (saturating), SECONDS: signals
+//  (1) signal relay: PAIRS pairs keep WINDOW ICE signals in flight each way (saturating), SECONDS: signals
 //      per wall second and per server CPU-second (each process's CPU from /proc/PID/stat; Redis's apart).
 //      Two nodes: every pair split across the nodes ("cross"), and every pair on one node, half the pairs
 //      on each ("same");
@@ -15,7 +15,7 @@
 // RUNS rounds, the setups alternated in each (the order rotates), every setup on fresh processes;
 // min / median / max over the rounds. On 2 cores two nodes cannot each have a core of their own while
 // the load and Redis run too, so the scaling figure is projected from CPU-seconds (see the output).
-// Usage: node bench/cluster.mjs [--runs=3] [--seconds=5] [--pairs=40] [--workers=20] [--rate=500] [--idle=8000]
+// Usage: node bench/cluster.mjs [--runs=3] [--seconds=5] [--pairs=40] [--window=8] [--workers=20] [--rate=500] [--idle=8000]
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import Redis from 'ioredis';
@@ -29,6 +29,7 @@ const option = (name, fallback) => Number(process.argv.find((a) => a.startsWith(
 const RUNS = option('runs', 3);
 const SECONDS = option('seconds', 5);
 const PAIRS = option('pairs', 40);
+const WINDOW = option('window', 8);
 const WORKERS = option('workers', 20);
 const RATE = option('rate', 500);
 const IDLE = option('idle', 8000);
@@ -120,7 +121,7 @@ async function relay(setup, split) {
     const pairs = [];
     for (let i = 0; i < PAIRS; i += 1) pairs.push(await cl5.pair(ports(i), i));
     const started = performance.now();
-    const result = await relayFlood(cl5, pairs, { pids: nodes.map((n) => n.pid), seconds: SECONDS });
+    const result = await relayFlood(cl5, pairs, { pids: nodes.map((n) => n.pid), seconds: SECONDS, window: WINDOW });
     closeAll(pairs);
     return { ...result, elapsed: (performance.now() - started) / 1000 };
   });
@@ -243,7 +244,7 @@ function report() {
     return `${f(sorted[0])} / ${f(median(sorted))} / ${f(sorted.at(-1))}`;
   };
   console.log(
-    `Cluster benchmark: ${RUNS} rounds (min / median / max), ${PAIRS} pairs, ${SECONDS} s each, churn ${WORKERS} workers, latency at ${RATE} signals/s, ${IDLE} idle clients per node; machine load average (1 min) ${loadAtStart} at the start, ${loadavg()[0].toFixed(1)} at the end, on ${cpus().length} cores`,
+    `Cluster benchmark: ${RUNS} rounds (min / median / max), ${PAIRS} pairs × ${WINDOW} in flight each way, ${SECONDS} s each, churn ${WORKERS} workers, latency at ${RATE} signals/s, ${IDLE} idle clients per node; machine load average (1 min) ${loadAtStart} at the start, ${loadavg()[0].toFixed(1)} at the end, on ${cpus().length} cores`,
   );
   for (const [setup, metrics] of Object.entries(results)) {
     console.log(`  ${setup}`);
