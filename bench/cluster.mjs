@@ -20,7 +20,7 @@ import { execFileSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import Redis from 'ioredis';
 import { cl5, meet, meetingPair } from './lib/cl5-clients.mjs';
-import { importTs } from './lib/import-ts.mjs';
+import { importTs } from '../scripts/import-ts.mjs';
 import { cpuSeconds, pin, rss, startCl5 } from './lib/processes.mjs';
 import { open, request } from './lib/raw-ws.mjs';
 import { cycles, fixedRate, relayFlood } from './lib/signal-load.mjs';

@@ -6,7 +6,7 @@
 import wrtc from '@roamhq/wrtc';
 import SimplePeer from 'simple-peer';
 import WebSocket from 'ws';
-import { importTs } from './lib/import-ts.mjs';
+import { importTs } from '../scripts/import-ts.mjs';
 import { ms, summary } from './lib/stats.mjs';
 
 const ROUND_TRIPS = Number(process.argv[2] ?? 10_000);

@@ -7,7 +7,7 @@
 //   fast `pos`:     the simple hat, where the newest message per sender wins
 //   ordered `chat`: the lossless path (the same hat on an ordered channel: every message, in order)
 // Usage: node bench/receive.mjs [players=8] [seconds=20] [extension.js (default: built from the source)]
-import { importTs } from './lib/import-ts.mjs';
+import { importTs } from '../scripts/import-ts.mjs';
 import { percentile } from './lib/stats.mjs';
 
 const players = Number(process.argv[2] ?? 8);

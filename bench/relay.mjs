@@ -4,7 +4,7 @@
 // Usage: node bench/relay.mjs [players=8] [messagesEach=500]
 import wrtc from '@roamhq/wrtc';
 import WebSocket from 'ws';
-import { importTs } from './lib/import-ts.mjs';
+import { importTs } from '../scripts/import-ts.mjs';
 
 const PLAYERS = Number(process.argv[2] ?? 8);
 const EACH = Number(process.argv[3] ?? 500);

@@ -8,7 +8,7 @@
 // Usage: node bench/resume.mjs [--json] [--runs=N]
 import wrtc from '@roamhq/wrtc';
 import WebSocket from 'ws';
-import { importTs } from './lib/import-ts.mjs';
+import { importTs } from '../scripts/import-ts.mjs';
 import { summary } from './lib/stats.mjs';
 
 const { CloudLinkClient, startServer, silentLogger, TcpProxy } = await importTs('bench/lib/resume-entry.ts');

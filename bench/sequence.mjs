@@ -6,7 +6,7 @@
 // detection), and a late joiner's catch-up (chunked snapshot) size and time. Target: bytes
 // independent of length, ≤ 0.5 ms per op at 100,000.
 // Usage: node bench/sequence.mjs
-import { importTs } from './lib/import-ts.mjs';
+import { importTs } from '../scripts/import-ts.mjs';
 import { summary } from './lib/stats.mjs';
 
 const { Sequence, applyPatch, changedRun, diffToOps, encodeSnapshot, decodeSnapshot } = await importTs('bench/lib/sequence-entry.ts');

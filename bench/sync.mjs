@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { gzipSync } from 'node:zlib';
-import { importTs } from './lib/import-ts.mjs';
+import { importTs } from '../scripts/import-ts.mjs';
 import { percentile, summary } from './lib/stats.mjs';
 
 const { SyncEngine, listStore, mergedListStore, variableStore, MemoryCounter, encodePeerMessage, decodePeerMessage, MAX_IN_BAND_BYTES } =

@@ -1,9 +1,9 @@
-// What every block group gets: the Scratch API, the ports (core client, data sync), hats and translation.
+// What every block group gets: the Scratch API, the ports (core client, data sync), and hats. Block text: blocks/translate.ts.
 import type { CoreClient } from '../src/client/api.js';
 import type { HatEvents } from './hats.js';
 import type { DataSync } from './ports.js';
 import type { ScratchApi, ScratchRuntime } from './scratch.js';
-import type { Translate } from './translate.js';
+import type { Casts } from './spec.js';
 
 export interface BlockContext {
   Scratch: ScratchApi;
@@ -11,5 +11,6 @@ export interface BlockContext {
   client: CoreClient;
   hats: HatEvents;
   data: DataSync;
-  t: Translate;
+  /** Argument casts through Scratch.Cast (blocks/spec.ts). */
+  cast: Casts;
 }

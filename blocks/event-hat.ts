@@ -3,10 +3,11 @@
 import type { BlockContext } from './context.js';
 import type { HatName } from './hat-events.js';
 import type { BlockSpec } from './spec.js';
+import type { Text } from './translate.js';
 
-export function eventHat({ Scratch, hats, t }: Pick<BlockContext, 'Scratch' | 'hats' | 't'>, opcode: HatName, english: string): BlockSpec {
+export function eventHat({ Scratch, hats }: Pick<BlockContext, 'Scratch' | 'hats'>, opcode: HatName, text: Text): BlockSpec {
   return {
-    info: { opcode, blockType: Scratch.BlockType.HAT, text: t(opcode, english), isEdgeActivated: false },
+    info: { opcode, blockType: Scratch.BlockType.HAT, text, isEdgeActivated: false },
     run: (_args, util) => hats.accepts(util, opcode) !== null,
   };
 }

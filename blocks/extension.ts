@@ -7,15 +7,17 @@ import type { BlockContext } from './context.js';
 import { connectionBlocks } from './groups/connection.js';
 import { dataBlocks } from './groups/data.js';
 import { lobbyBlocks } from './groups/lobbies.js';
+import { matchmakingBlocks } from './groups/matchmaking.js';
 import { messageBlocks } from './groups/messages.js';
 import { pingBlocks } from './groups/ping.js';
 import { playerBlocks } from './groups/players.js';
 import { voiceBlocks } from './groups/voice.js';
 import { EXTENSION_ID, HatEvents } from './hats.js';
+import { docsURI } from './metadata.json';
 import type { DataSync, DataSyncFactory } from './ports.js';
-import type { BlockUtil, ScratchApi, ScratchRuntime } from './scratch.js';
-import type { BlockArgs, BlockGroup } from './spec.js';
-import { translator } from './translate.js';
+import type { BlockInfo, BlockUtil, MenuInfo, ScratchApi, ScratchRuntime } from './scratch.js';
+import { type BlockArgs, type BlockGroup, type BlockSpecInfo, castsOf, type MenuSpec } from './spec.js';
+import { provideGlobalTranslate } from './translate.js';
 import { createDataSync } from './wiring.js';
 
 // A small cloud with three linked players (drawn for CL5).
@@ -31,16 +33,16 @@ export type ExtensionObject = Record<string, unknown> & { getInfo(): object };
 
 /**
  * Builds the CloudLink 5 extension object.
- * @param Scratch the global `Scratch` (or a stand-in with `vm.runtime`, `BlockType`, `ArgumentType`)
+ * @param scratch the global `Scratch` (or a stand-in with `vm.runtime`, `BlockType`, `ArgumentType`)
  * @param client  the core client port (CloudLinkClient, or a fake in tests)
  * @param sync    the networked variable/list port, or a factory for it; defaults to blocks/sync/ (wiring.ts)
- * @param runtime the Scratch runtime; defaults to `Scratch.vm.runtime`
+ * @param runtime the Scratch runtime; defaults to `scratch.vm.runtime`
  */
 export function createExtension(
-  Scratch: ScratchApi,
+  scratch: ScratchApi,
   client: CoreClient,
   sync: DataSync | DataSyncFactory = createDataSync,
-  runtime: ScratchRuntime | undefined = Scratch.vm?.runtime,
+  runtime: ScratchRuntime | undefined = scratch.vm?.runtime,
 ): ExtensionObject {
   if (!runtime) throw new Error('CloudLink 5 needs the Scratch VM (Scratch.vm.runtime)');
   const data: DataSync = typeof sync === 'function' ? sync(runtime, client) : sync;
@@ -52,43 +54,50 @@ export function createExtension(
       console.error('CloudLink 5: could not record an error', error, failure);
     }
   };
-  const t = translator(Scratch);
-  const context: BlockContext = { Scratch, runtime, client, hats: new HatEvents(runtime), data, t };
-  const groups: BlockGroup[] = [connectionBlocks, lobbyBlocks, playerBlocks, pingBlocks, messageBlocks, dataBlocks, voiceBlocks].map((group) => group(context));
-  const { BlockType } = Scratch;
+  provideGlobalTranslate(scratch);
+  const context: BlockContext = { Scratch: scratch, runtime, client, hats: new HatEvents(runtime), data, cast: castsOf(scratch.Cast) };
+  const groups: BlockGroup[] = [connectionBlocks, lobbyBlocks, matchmakingBlocks, playerBlocks, pingBlocks, messageBlocks, dataBlocks, voiceBlocks].map(
+    (group) => group(context),
+  );
+  const { BlockType } = scratch;
   const fallbackOf = (blockType: string): unknown =>
     blockType === BlockType.REPORTER ? '' : blockType === BlockType.BOOLEAN || blockType === BlockType.HAT || blockType === BlockType.EVENT ? false : undefined;
 
   const extension: ExtensionObject = {
     getInfo: () => ({
       id: EXTENSION_ID,
-      name: t('name', 'CloudLink 5'),
+      name: Scratch.translate('CloudLink 5'),
       color1: '#0fbd8c',
       color2: '#0da57a',
       color3: '#0b8e69',
+      docsURI,
       menuIconURI: ICON,
       blockIconURI: ICON,
       // TurboWarp shows group labels; vanilla Scratch only knows separators.
-      blocks: groups.flatMap((group) => [BlockType.LABEL ? { blockType: BlockType.LABEL, text: group.label } : '---', ...group.blocks.map((b) => b.info)]),
-      menus: Object.assign({}, ...groups.map((group) => group.menus ?? {})),
+      blocks: groups.flatMap((group) => [
+        BlockType.LABEL ? { blockType: BlockType.LABEL, text: group.label() } : '---',
+        ...group.blocks.map((b) => infoOf(b.info)),
+      ]),
+      menus: Object.fromEntries(groups.flatMap((group) => Object.entries(group.menus ?? {}).map(([name, menu]) => [name, menuOf(menu)]))),
     }),
   };
   for (const group of groups) {
     for (const block of group.blocks) {
       const fallback = 'fallback' in block ? block.fallback : fallbackOf(block.info.blockType);
-      extension[block.info.opcode] = (args: BlockArgs, util: BlockUtil) => {
-        const failed = (error: unknown) => {
-          report(error);
-          return fallback;
-        };
-        try {
-          const result = block.run(args ?? {}, util);
-          // A promise that rejects would be an unhandled rejection in the VM: settle it here.
-          return isThenable(result) ? Promise.resolve(result).catch(failed) : result;
-        } catch (error) {
-          return failed(error);
-        }
-      };
+      extension[block.info.opcode] = (args: BlockArgs, util: BlockUtil) =>
+        context.hats.duringBlock(() => {
+          const failed = (error: unknown) => {
+            report(error);
+            return fallback;
+          };
+          try {
+            const result = block.run(args ?? {}, util);
+            // A promise that rejects would be an unhandled rejection in the VM: settle it here.
+            return isThenable(result) ? Promise.resolve(result).catch(failed) : result;
+          } catch (error) {
+            return failed(error);
+          }
+        });
     }
     for (const [name, items] of Object.entries(group.menuItems ?? {})) {
       extension[name] = () => {
@@ -104,6 +113,13 @@ export function createExtension(
   }
   return extension;
 }
+
+/** Texts are made now, in the editor's language (getInfo runs again when it changes). */
+const infoOf = ({ text, ...info }: BlockSpecInfo): BlockInfo => ({ ...info, text: text() });
+const menuOf = ({ acceptReporters, items }: MenuSpec): MenuInfo => ({
+  acceptReporters,
+  items: typeof items === 'string' ? items : items.map((item) => ({ text: item.text(), value: item.value })),
+});
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | null)?.then === 'function';

@@ -19,6 +19,8 @@ export interface HatPayloads {
   whenLobbyCreated: { name: string };
   whenLobbyClosed: { name: string };
   whenHostChanges: { id: string };
+  // matchmaking
+  whenMatched: { lobby: string; created: boolean };
   // players
   whenPlayerJoins: { id: string };
   whenPlayerLeaves: { id: string };
@@ -52,6 +54,7 @@ const names: Record<HatName, true> = {
   whenLobbyCreated: true,
   whenLobbyClosed: true,
   whenHostChanges: true,
+  whenMatched: true,
   whenPlayerJoins: true,
   whenPlayerLeaves: true,
   whenPlayerConnected: true,

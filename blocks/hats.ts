@@ -15,6 +15,10 @@
 // instance freed by "stop", or past the per-frame cap).
 // (TurboWarp evaluates the predicate inside startHats, vanilla Scratch a moment later: both read the
 // delivery from the thread, or `current` while startHats runs.)
+// Hats are never started while a block runs: TurboWarp's docs warn that `runtime.startHats` inside a
+// block can break the running script. An event that happens during a block (its failure becomes the
+// error event; a connect that emits at once) waits until that thread's step ends (or the frame ends,
+// where no step hook exists), then starts its hats; later events queue behind it, so order holds.
 // The thread fields read here (`runtime.threads`, a thread's `topBlock`, `target`, `status`,
 // `stack`, `stackClick`, the threads startHats returns, `runtime.sequencer.stepThread`) are VM
 // internals, not extension API: scratch-vm and @turbowarp/packager (TurboWarp's VM) are pinned
@@ -25,7 +29,9 @@ import type { BlockUtil, ScratchRuntime, ScratchTarget, ScratchThread } from './
 import { onEveryFrame } from './sync/frame-hook.js';
 import { onEveryStep } from './thread-hook.js';
 
-export const EXTENSION_ID = 'cloudlink5';
+import { id } from './metadata.json';
+
+export const EXTENSION_ID = id;
 const STATUS_DONE = 4;
 /** Kept events one instance runs back to back in one frame; more wait for the next frame (a flood cannot freeze a frame). */
 const MAX_RUNS_PER_FRAME = 1000;
@@ -73,14 +79,22 @@ const keyOf = (target: ScratchTarget, block: string) => `${target.id}\n${block}`
 export class HatEvents {
   private current: Delivery | null = null;
   private readonly kept = new Map<string, Kept>();
+  /** Blocks running now (a block can call another extension's block through the VM, hence a count). */
+  private blocksRunning = 0;
+  /** Events fired while a block ran, started once it is over. */
+  private readonly waiting: (() => void)[] = [];
 
   constructor(private readonly runtime: ScratchRuntime) {
-    onEveryFrame(runtime, () => this.pump());
+    onEveryFrame(runtime, () => {
+      this.startWaiting();
+      this.pump();
+    });
     onEveryStep(runtime, {
       before: (thread: Thread) => {
         thread.cl5Fresh = false;
       },
       after: (thread: Thread) => {
+        this.startWaiting();
         if (!thread.cl5Delivery || !finished(thread) || !thread.topBlock) return;
         const kept = this.kept.get(keyOf(thread.target, thread.topBlock));
         if (kept) this.drain(kept);
@@ -88,8 +102,33 @@ export class HatEvents {
     });
   }
 
+  /** Runs a block's code; events it fires wait until the block is over (see the top of this file). */
+  duringBlock<T>(run: () => T): T {
+    this.blocksRunning += 1;
+    try {
+      return run();
+    } finally {
+      this.blocksRunning -= 1;
+    }
+  }
+
   /** Starts every instance of `hat` (short opcode) for this event; the payload's type is the hat's in HatPayloads. */
   fire<K extends HatName>(hat: K, event: HatPayloads[K], options: FireOptions = {}): void {
+    if (this.blocksRunning > 0 || this.waiting.length > 0) {
+      this.waiting.push(() => this.fireNow(hat, event, options));
+      if (this.blocksRunning === 0) this.startWaiting();
+      return;
+    }
+    this.fireNow(hat, event, options);
+  }
+
+  private startWaiting(): void {
+    if (this.blocksRunning > 0) return;
+    // One at a time from the front: an event fired by a hat's predicate queues behind the rest.
+    while (this.waiting.length > 0) this.waiting.shift()!();
+  }
+
+  private fireNow<K extends HatName>(hat: K, event: HatPayloads[K], options: FireOptions): void {
     const opcode = `${EXTENSION_ID}_${hat}`;
     const delivery: Delivery = { hat, event, newestBy: options.newestBy };
     // An instance freed since (its script was stopped) first runs the events it kept: order holds.

@@ -1,14 +1,13 @@
 // Entry point of dist/cloudlink5.js: TurboWarp runs this file as an unsandboxed extension.
 import { createExtension } from './extension.js';
-import type { ScratchApi } from './scratch.js';
+import { setUpTranslations } from './l10n/shipped.js';
 import { createCoreClient, createDataSync } from './wiring.js';
 
-declare const Scratch: ScratchApi;
-
 if (!Scratch.extensions.unsandboxed) {
-  throw new Error(
-    'CloudLink 5 must be loaded unsandboxed (it uses WebRTC and changes variables directly). In TurboWarp: Extensions → Custom Extension, tick "Run extension without sandbox".',
-  );
+  throw new Error('CloudLink 5 must run unsandboxed: load it with "Run extension without sandbox" ticked.');
 }
 
-Scratch.extensions.register(createExtension(Scratch, createCoreClient(), createDataSync));
+const extension = createExtension(Scratch, createCoreClient(), createDataSync);
+// build.mjs writes the packed translations in place of `globalThis.CL5_TRANSLATIONS` (blocks/l10n/shipped.ts).
+setUpTranslations(extension.getInfo(), (globalThis as { CL5_TRANSLATIONS?: Record<string, string> }).CL5_TRANSLATIONS);
+Scratch.extensions.register(extension);

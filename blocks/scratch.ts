@@ -57,8 +57,18 @@ export interface MenuInfo {
   items: string | { text: string; value: string }[];
 }
 
+/** Scratch's type conversions (TurboWarp's `Scratch.Cast`; scratch-vm's src/util/cast.js). */
+export interface ScratchCast {
+  toString(value: unknown): string;
+  toNumber(value: unknown): number;
+  toBoolean(value: unknown): boolean;
+}
+
 export interface ScratchApi {
   extensions: { unsandboxed?: boolean; register(extension: object): void };
+  Cast: ScratchCast;
+  /** TurboWarp: whether the user allows the project to reach this URL (may ask them). Missing elsewhere: allowed. */
+  canFetch?(url: string): Promise<boolean>;
   vm?: { runtime: ScratchRuntime };
   translate?: ((message: string | { id?: string; default: string }) => string) & { setup?: (messages: object) => void };
   ArgumentType: Record<'STRING' | 'NUMBER' | 'BOOLEAN', string>;

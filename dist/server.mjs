@@ -5,81 +5,138 @@ import { parseArgs } from "node:util";
 var jsonLogger = (write = (line) => process.stdout.write(`${line}
 `)) => (level, event, fields = {}) => write(JSON.stringify({ time: (/* @__PURE__ */ new Date()).toISOString(), level, event, ...fields }));
 
-// src/server/relay/relay-provider.ts
-import { randomUUID } from "node:crypto";
+// src/server/admission.ts
+var DEFAULT_ADMISSION = { maxConnections: 2e4, maxPerAddress: 256, initDeadlineMs: 1e4 };
+var CLOSE_TRY_LATER = 1013;
+var CLOSE_NO_INIT = 1008;
+var Admission = class {
+  constructor(options2) {
+    this.options = options2;
+    const deadline = options2.initDeadlineMs;
+    if (deadline > 0) this.sweeper = setInterval(() => this.sweep(Date.now()), Math.max(10, deadline / 4)).unref();
+  }
+  options;
+  perAddress = /* @__PURE__ */ new Map();
+  total = 0;
+  /** Connections not yet identified, with when they opened. */
+  waiting = /* @__PURE__ */ new Map();
+  sweeper;
+  /** Null when one more connection from `address` may open, else the reason it may not. */
+  refusal(address) {
+    if (this.total >= this.options.maxConnections) return `server full (limit ${this.options.maxConnections} connections)`;
+    if ((this.perAddress.get(address) ?? 0) >= this.options.maxPerAddress) {
+      return `too many connections from your address (limit ${this.options.maxPerAddress})`;
+    }
+    return null;
+  }
+  opened(address) {
+    this.total += 1;
+    this.perAddress.set(address, (this.perAddress.get(address) ?? 0) + 1);
+  }
+  closed(address) {
+    this.total -= 1;
+    const left = (this.perAddress.get(address) ?? 1) - 1;
+    if (left > 0) this.perAddress.set(address, left);
+    else this.perAddress.delete(address);
+  }
+  /** Starts the INIT deadline of a new connection. */
+  expectInit(connection) {
+    if (this.sweeper) this.waiting.set(connection, Date.now());
+  }
+  /** The connection identified itself another way (a RESUME handed its socket to a held seat). */
+  identified(connection) {
+    this.waiting.delete(connection);
+  }
+  get connections() {
+    return this.total;
+  }
+  stop() {
+    clearInterval(this.sweeper);
+    this.waiting.clear();
+  }
+  sweep(now) {
+    const seconds = this.options.initDeadlineMs / 1e3;
+    for (const [connection, since] of this.waiting) {
+      if (connection.user || !connection.open) this.waiting.delete(connection);
+      else if (now - since >= this.options.initDeadlineMs) {
+        this.waiting.delete(connection);
+        connection.violation(`no INIT within ${seconds} s`, CLOSE_NO_INIT);
+      }
+    }
+  }
+};
 
-// src/protocol/schema.ts
-var ProtocolError = class extends Error {
-  constructor(message) {
-    super(message);
-    this.name = "ProtocolError";
+// src/server/password-guard.ts
+var DEFAULT_PASSWORD_GUARD = { perLobby: 30, perAddress: 10 };
+var MINUTE = 6e4;
+var FailureBuckets = class {
+  constructor(size) {
+    this.size = size;
+  }
+  size;
+  buckets = /* @__PURE__ */ new Map();
+  level(key, now) {
+    const bucket = this.buckets.get(key);
+    if (!bucket) return this.size;
+    return Math.min(this.size, bucket.tokens + (now - bucket.at) / MINUTE * this.size);
+  }
+  /** Milliseconds until one failure is allowed again (0: now). */
+  waitMs(key, now) {
+    const tokens = this.level(key, now);
+    return tokens >= 1 ? 0 : Math.ceil((1 - tokens) / this.size * MINUTE);
+  }
+  /** Spends one; returns what is left. */
+  spend(key, now) {
+    const tokens = this.level(key, now) - 1;
+    this.buckets.set(key, { tokens, at: now });
+    return tokens;
+  }
+  /** Forgets buckets that are full again. */
+  sweep(now) {
+    for (const key of this.buckets.keys()) if (this.level(key, now) >= this.size) this.buckets.delete(key);
   }
 };
-var fail = (path2, expected) => {
-  throw new ProtocolError(`${path2} must be ${expected}`);
-};
-var NON_PRINTABLE = /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-var string = ({ min = 0, max, printable = false }) => (value, path2) => {
-  if (typeof value !== "string") return fail(path2, "a string");
-  const units = value.length;
-  if (units > max || units < 2 * min) {
-    const length = [...value].length;
-    if (length < min || length > max) return fail(path2, `${min}–${max} characters long`);
+var PasswordGuard = class {
+  constructor(options2, now = Date.now) {
+    this.now = now;
+    this.lobbies = new FailureBuckets(options2.perLobby);
+    this.addresses = new FailureBuckets(options2.perAddress);
+    this.sweeper = setInterval(() => {
+      this.lobbies.sweep(this.now());
+      this.addresses.sweep(this.now());
+      for (const [lobby, at] of this.told) if (this.now() - at >= MINUTE) this.told.delete(lobby);
+    }, MINUTE).unref();
   }
-  if (printable && NON_PRINTABLE.test(value)) return fail(path2, "printable text");
-  return value;
-};
-var integer = (min, max) => (value, path2) => typeof value === "number" && Number.isInteger(value) && value >= min && value <= max ? value : fail(path2, `an integer from ${min} to ${max}`);
-var boolean = (value, path2) => typeof value === "boolean" ? value : fail(path2, "true or false");
-var literal = (...options2) => (value, path2) => options2.includes(value) ? value : fail(path2, `one of ${options2.map((o) => JSON.stringify(o)).join(", ")}`);
-var json = (value) => value;
-var none = (value, path2) => value === void 0 || value === null ? void 0 : fail(path2, "empty");
-var scratchValue = (value, path2) => typeof value === "string" || typeof value === "boolean" || typeof value === "number" && Number.isFinite(value) ? value : fail(path2, "a string, number or boolean");
-var array = (item, maxItems) => (value, path2) => {
-  if (!Array.isArray(value)) return fail(path2, "an array");
-  if (value.length > maxItems) return fail(path2, `at most ${maxItems} items`);
-  return value.map((entry, index) => item(entry, `${path2}[${index}]`));
-};
-var finite = (value, path2) => typeof value === "number" && Number.isFinite(value) ? value : fail(path2, "a finite number");
-var record = (key, item, maxKeys) => (value, path2) => {
-  if (!isPlainObject(value)) return fail(path2, "an object");
-  const entries = Object.entries(value);
-  if (entries.length > maxKeys) return fail(path2, `at most ${maxKeys} entries`);
-  const out = {};
-  for (const [name, entry] of entries) {
-    Object.defineProperty(out, key(name, `${path2} key`), { value: item(entry, `${path2}.${name}`), enumerable: true, writable: true, configurable: true });
+  now;
+  lobbies;
+  addresses;
+  sweeper;
+  /** When each lobby's host was last told of a guessing burst. */
+  told = /* @__PURE__ */ new Map();
+  /** Milliseconds before a password for `lobby` from `address` may be checked (0: now). */
+  waitMs(lobby, address) {
+    const now = this.now();
+    return Math.max(this.lobbies.waitMs(lobby, now), this.addresses.waitMs(address, now));
   }
-  return out;
-};
-var optional = (check) => (value, path2) => value === void 0 ? void 0 : check(value, path2);
-var isPlainObject = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
-var object = (shape) => {
-  const fields = Object.entries(shape);
-  return (value, path2) => {
-    if (!isPlainObject(value)) return fail(path2, "an object");
-    const out = {};
-    for (const [key, check] of fields) {
-      const field = check(value[key], `${path2}.${key}`);
-      if (field !== void 0) out[key] = field;
-    }
-    return out;
-  };
-};
-var either = (first, second, expected) => (value, path2) => {
-  try {
-    return first(value, path2);
-  } catch {
-    try {
-      return second(value, path2);
-    } catch {
-      return fail(path2, expected);
-    }
+  /** A wrong password was tried. True when the lobby's budget ran out and its host was not told this last minute. */
+  failed(lobby, address) {
+    const now = this.now();
+    this.addresses.spend(address, now);
+    if (this.lobbies.spend(lobby, now) >= 1) return false;
+    if (now - (this.told.get(lobby) ?? -Infinity) < MINUTE) return false;
+    this.told.set(lobby, now);
+    return true;
+  }
+  stop() {
+    clearInterval(this.sweeper);
   }
 };
 
 // src/protocol/limits.ts
 var MAX_FRAME_BYTES = 64 * 1024;
 var MAX_IN_BAND_BYTES = 240 * 1024;
+var MAX_JSON_DEPTH = 32;
+var LIST_REPLY_MAX = 100;
 var USERNAME_MAX = 64;
 var LOBBY_NAME_MAX = 64;
 var PASSWORD_MAX = 128;
@@ -93,6 +150,11 @@ var ICE_SERVERS_MAX = 8;
 var ICE_URL_MAX = 512;
 var ICE_CREDENTIAL_MAX = 512;
 var MAX_PLAYERS_LIMIT = 1e3;
+var METADATA_KEYS_MAX = 16;
+var METADATA_KEY_MAX = 32;
+var METADATA_VALUE_MAX = 128;
+var METADATA_BYTES_MAX = 1024;
+var METADATA_NUMBER_DIGITS = 14;
 var CHANNEL_LABEL_MAX = 64;
 var FIRST_CHANNEL_ID = 16;
 var LAST_CHANNEL_ID = 1023;
@@ -103,8 +165,182 @@ var RATE_PER_SECOND = 50;
 var RATE_BURST = 200;
 var RATE_STRIKES_BEFORE_VIOLATION = 100;
 
+// src/protocol/schema.ts
+var ProtocolError = class extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "ProtocolError";
+  }
+};
+var fail = (path3, expected) => {
+  throw new ProtocolError(`${path3} must be ${expected}`);
+};
+var NON_PRINTABLE = /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+var string = ({ min = 0, max, printable: printable2 = false }) => (value, path3) => {
+  if (typeof value !== "string") return fail(path3, "a string");
+  const units = value.length;
+  if (units > max || units < 2 * min) {
+    const length = [...value].length;
+    if (length < min || length > max) return fail(path3, `${min}–${max} characters long`);
+  }
+  if (printable2 && NON_PRINTABLE.test(value)) return fail(path3, "printable text");
+  return value;
+};
+var integer = (min, max) => (value, path3) => typeof value === "number" && Number.isInteger(value) && value >= min && value <= max ? value : fail(path3, `an integer from ${min} to ${max}`);
+var boolean = (value, path3) => typeof value === "boolean" ? value : fail(path3, "true or false");
+var literal = (...options2) => (value, path3) => options2.includes(value) ? value : fail(path3, `one of ${options2.map((o) => JSON.stringify(o)).join(", ")}`);
+function nestedDeeper(value, levels) {
+  if (levels === 0) return true;
+  if (Array.isArray(value)) {
+    for (const item of value) if (typeof item === "object" && item !== null && nestedDeeper(item, levels - 1)) return true;
+    return false;
+  }
+  for (const key in value) {
+    const item = value[key];
+    if (typeof item === "object" && item !== null && nestedDeeper(item, levels - 1)) return true;
+  }
+  return false;
+}
+var json = (value, path3) => typeof value === "object" && value !== null && nestedDeeper(value, MAX_JSON_DEPTH) ? fail(path3, `JSON nested at most ${MAX_JSON_DEPTH} levels deep`) : value;
+var none = (value, path3) => value === void 0 || value === null ? void 0 : fail(path3, "empty");
+var scratchValue = (value, path3) => typeof value === "string" || typeof value === "boolean" || typeof value === "number" && Number.isFinite(value) ? value : fail(path3, "a string, number or boolean");
+var array = (item, maxItems) => (value, path3) => {
+  if (!Array.isArray(value)) return fail(path3, "an array");
+  if (value.length > maxItems) return fail(path3, `at most ${maxItems} items`);
+  return value.map((entry, index) => item(entry, `${path3}[${index}]`));
+};
+var finite = (value, path3) => typeof value === "number" && Number.isFinite(value) ? value : fail(path3, "a finite number");
+var record = (key, item, maxKeys) => (value, path3) => {
+  if (!isPlainObject(value)) return fail(path3, "an object");
+  const entries = Object.entries(value);
+  if (entries.length > maxKeys) return fail(path3, `at most ${maxKeys} entries`);
+  const out = {};
+  for (const [name, entry] of entries) {
+    Object.defineProperty(out, key(name, `${path3} key`), { value: item(entry, `${path3}.${name}`), enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+};
+var optional = (check) => (value, path3) => value === void 0 ? void 0 : check(value, path3);
+var isPlainObject = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
+var object = (shape) => {
+  const fields = Object.entries(shape);
+  return (value, path3) => {
+    if (!isPlainObject(value)) return fail(path3, "an object");
+    const out = {};
+    for (const [key, check] of fields) {
+      const field = check(value[key], `${path3}.${key}`);
+      if (field !== void 0) out[key] = field;
+    }
+    return out;
+  };
+};
+var either = (first, second, expected) => (value, path3) => {
+  try {
+    return first(value, path3);
+  } catch {
+    try {
+      return second(value, path3);
+    } catch {
+      return fail(path3, expected);
+    }
+  }
+};
+
+// src/protocol/has-own.ts
+var hasOwn = (object2, key) => (
+  // biome-ignore lint/suspicious/noPrototypeBuiltins: Object.hasOwn is what this avoids (see above)
+  Object.prototype.hasOwnProperty.call(object2, key)
+);
+
+// src/protocol/username.ts
+var printable = string({ min: 1, max: USERNAME_MAX, printable: true });
+var INVISIBLE = new RegExp("(?!(?<=\\p{Extended_Pictographic}[\\uFE0F\\u{1F3FB}-\\u{1F3FF}]?)\\u200D)\\p{Cf}", "u");
+var username = (value, path3) => {
+  const name = printable(value, path3).normalize("NFKC");
+  const invisible = INVISIBLE.exec(name);
+  if (invisible) {
+    const code = invisible[0].codePointAt(0).toString(16).toUpperCase().padStart(4, "0");
+    throw new ProtocolError(`${path3} must not contain invisible formatting characters (U+${code})`);
+  }
+  return printable(name, path3);
+};
+var LOOK_ALIKES = {
+  // Cyrillic
+  а: "a",
+  е: "e",
+  о: "o",
+  р: "p",
+  с: "c",
+  у: "y",
+  х: "x",
+  ѕ: "s",
+  і: "l",
+  ј: "j",
+  һ: "h",
+  "ԁ": "d",
+  "ԛ": "q",
+  "ԝ": "w",
+  "ӏ": "l",
+  ү: "y",
+  А: "A",
+  В: "B",
+  Е: "E",
+  К: "K",
+  М: "M",
+  Н: "H",
+  О: "O",
+  Р: "P",
+  С: "C",
+  Т: "T",
+  Х: "X",
+  У: "Y",
+  І: "l",
+  Ј: "J",
+  Ѕ: "S",
+  "Ԛ": "Q",
+  "Ԝ": "W",
+  Ӏ: "l",
+  // Greek
+  Α: "A",
+  Β: "B",
+  Ε: "E",
+  Ζ: "Z",
+  Η: "H",
+  Ι: "l",
+  Κ: "K",
+  Μ: "M",
+  Ν: "N",
+  Ο: "O",
+  Ρ: "P",
+  Τ: "T",
+  Υ: "Y",
+  Χ: "X",
+  ο: "o",
+  ν: "v",
+  ι: "i",
+  κ: "k",
+  ρ: "p",
+  α: "a",
+  γ: "y",
+  υ: "u",
+  // Latin among itself
+  "0": "O",
+  "1": "l",
+  I: "l",
+  "|": "l",
+  ı: "i",
+  ɡ: "g",
+  ɑ: "a"
+};
+var LOOK_ALIKE = new RegExp(
+  `[${Object.keys(LOOK_ALIKES).join("").replace(/[\]\\^-]/g, "\\$&")}]`,
+  "gu"
+);
+function usernameSkeleton(name) {
+  return name.replace(LOOK_ALIKE, (c) => LOOK_ALIKES[c]).replaceAll("rn", "m");
+}
+
 // src/protocol/out-of-band.ts
-var username = string({ min: 1, max: USERNAME_MAX, printable: true });
 var lobbyName = string({ min: 1, max: LOBBY_NAME_MAX, printable: true });
 var password = string({ max: PASSWORD_MAX });
 var instanceId = string({ min: 1, max: INSTANCE_ID_MAX, printable: true });
@@ -121,15 +357,57 @@ var user = object({
   username,
   pubkey: optional(string({ max: PUBKEY_MAX }))
 });
-var iceUrl = (value, path2) => {
-  const url = string({ min: 1, max: ICE_URL_MAX, printable: true })(value, path2);
-  if (!/^(stuns?|turns?):/.test(url)) throw new ProtocolError(`${path2} must be a stun:, stuns:, turn: or turns: URL`);
+var iceUrl = (value, path3) => {
+  const url = string({ min: 1, max: ICE_URL_MAX, printable: true })(value, path3);
+  if (!/^(stuns?|turns?):/.test(url)) throw new ProtocolError(`${path3} must be a stun:, stuns:, turn: or turns: URL`);
   return url;
 };
 var iceServer = object({
   urls: array(iceUrl, ICE_SERVERS_MAX),
   username: optional(string({ max: ICE_CREDENTIAL_MAX })),
   credential: optional(string({ max: ICE_CREDENTIAL_MAX }))
+});
+var metadataKey = string({ min: 1, max: METADATA_KEY_MAX, printable: true });
+var metadataValue = (value, path3) => {
+  if (typeof value === "string") return string({ max: METADATA_VALUE_MAX })(value, path3);
+  if (typeof value !== "number") throw new ProtocolError(`${path3} must be a string or a number`);
+  const number = finite(value, path3);
+  if (Number(number.toPrecision(METADATA_NUMBER_DIGITS)) !== number) {
+    throw new ProtocolError(`${path3} must be a number with at most ${METADATA_NUMBER_DIGITS} significant digits`);
+  }
+  return number;
+};
+var metadataBytes = (metadata) => new TextEncoder().encode(JSON.stringify(metadata)).length;
+var lobbyMetadata = (value, path3) => {
+  const metadata = record(metadataKey, metadataValue, METADATA_KEYS_MAX)(value, path3);
+  const bytes = metadataBytes(metadata);
+  if (bytes > METADATA_BYTES_MAX) throw new ProtocolError(`${path3} must be at most ${METADATA_BYTES_MAX} bytes as JSON (is ${bytes})`);
+  return metadata;
+};
+var metadataChange = record(metadataKey, (value, path3) => value === null ? null : metadataValue(value, path3), METADATA_KEYS_MAX);
+var lobbyFilter = object({
+  /** Each key equals this value exactly (a string never equals a number). */
+  metadata: optional(record(metadataKey, metadataValue, METADATA_KEYS_MAX)),
+  /** Fewer members than max_players (or unlimited). */
+  free_seats: optional(boolean),
+  /** No password. */
+  no_password: optional(boolean)
+});
+var lobbySummary = object({
+  name: lobbyName,
+  metadata: lobbyMetadata,
+  current_players: integer(0, Number.MAX_SAFE_INTEGER),
+  max_players: maxPlayers,
+  locked: boolean,
+  password_required: boolean
+});
+var quickJoin = object({
+  filter: optional(lobbyFilter),
+  create: object({
+    max_players: maxPlayers,
+    metadata: optional(lobbyMetadata),
+    enable_relay: optional(boolean)
+  })
 });
 var lobbyInfo = object({
   name: lobbyName,
@@ -139,7 +417,9 @@ var lobbyInfo = object({
   currently_locked: boolean,
   password_required: boolean,
   relay_enabled: boolean,
-  hidden: boolean
+  hidden: boolean,
+  /** Set by the host (matchmaking); absent from servers before it. */
+  metadata: optional(lobbyMetadata)
 });
 var resumeToken = string({ min: 1, max: RESUME_TOKEN_MAX, printable: true });
 var session = object({
@@ -150,17 +430,31 @@ var session = object({
   /** TURN servers with short-lived credentials for this player (INIT_OK only; docs/protocol-notes.md). */
   ice_servers: optional(array(iceServer, ICE_SERVERS_MAX))
 });
-var manageMethods = ["lock", "unlock", "hide", "show", "kick", "change_password", "change_max_players", "transfer_ownership", "close_lobby"];
+var manageMethods = [
+  "lock",
+  "unlock",
+  "hide",
+  "show",
+  "kick",
+  "change_password",
+  "change_max_players",
+  "transfer_ownership",
+  "close_lobby",
+  "set_metadata"
+];
 var clientOpcodes = {
+  /** A username, a token or a credential (at least one; handlers/identity.ts): without a username the name comes from the token verifier, or a guest name. */
   INIT: object({
-    username,
+    username: optional(username),
     token: optional(string({ max: TOKEN_MAX })),
+    credential: optional(string({ max: TOKEN_MAX })),
     pubkey: optional(string({ min: 1, max: PUBKEY_MAX }))
   }),
   /** First packet of a new connection instead of INIT: take back a seat held after a drop (docs/protocol-notes.md). */
   RESUME: object({ token: resumeToken, received: integer(0, Number.MAX_SAFE_INTEGER) }),
   KEEPALIVE: none,
-  LIST_LOBBIES: none,
+  /** No payload: LIST_ACK [name, ...] (upstream). A filter: LIST_ACK [summary, ...], oldest first. */
+  LIST_LOBBIES: ((value, path3) => value === void 0 || value === null ? void 0 : lobbyFilter(value, path3)),
   FIND_LOBBY: lobbyName,
   CREATE_LOBBY: object({
     name: lobbyName,
@@ -168,7 +462,8 @@ var clientOpcodes = {
     password,
     locked: boolean,
     hidden: optional(boolean),
-    enable_relay: boolean
+    enable_relay: boolean,
+    metadata: optional(lobbyMetadata)
   }),
   JOIN_LOBBY: object({ name: lobbyName, password: optional(password) }),
   LEAVE_LOBBY: none,
@@ -177,19 +472,22 @@ var clientOpcodes = {
   MAKE_ANSWER: signal,
   ICE: signal,
   /** Reach this member of my lobby through the lobby's relay peer: our direct link cannot open (hybrid lobby). */
-  USE_RELAY: instanceId
+  USE_RELAY: instanceId,
+  QUICK_JOIN: quickJoin
 };
-var ackText = string({ max: 64 });
+var ackText = string({ max: 1e3 });
 var serverOpcodes = {
   INIT_OK: session,
   RESUME_OK: session,
   KEEPALIVE_ACK: none,
-  LIST_ACK: array(lobbyName, 1e5),
+  LIST_ACK: either(array(lobbyName, 1e5), array(lobbySummary, 1e5), "lobby names or lobby summaries"),
   FIND_ACK: either(lobbyInfo, literal("not found"), 'lobby info or "not found"'),
   CREATE_ACK: ackText,
   JOIN_ACK: ackText,
   LEAVE_ACK: ackText,
   MANAGE_ACK: ackText,
+  /** The lobby quick join put me in (`created`: a new one, I am its host), or a refusal text. */
+  QUICK_JOIN_ACK: either(object({ name: lobbyName, created: boolean }), ackText, "the lobby joined or a refusal"),
   TRANSITION: literal("host", "peer", ""),
   NEW_HOST: user,
   NEW_PEER: user,
@@ -233,7 +531,13 @@ var Warning = {
   kicked: "kicked from the lobby",
   voiceNotRelayed: "voice is not relayed: calls need a direct link between the two players",
   sessionExpired: "session expired: no seat is held for this token",
-  relayUnavailable: "relay not available on this server"
+  relayUnavailable: "relay not available on this server",
+  initNeedsIdentity: "INIT needs a username, a token or a credential",
+  invalidToken: "invalid token",
+  tokenNotChecked: "token not checked: this server has no token verifier (--token-verifier), so you play under a guest name",
+  passwordAttempts: "too many wrong passwords",
+  listTruncated: "list truncated",
+  passwordGuessed: "many wrong passwords were tried for your lobby in the last minute: joins with a password are slowed down"
 };
 
 // src/protocol/in-band.ts
@@ -270,13 +574,13 @@ var peerOpcodes = {
 };
 var syncOpcodes = ["G_VAR", "P_VAR", "G_LIST", "P_LIST"];
 var isSyncOpcode = (opcode) => syncOpcodes.includes(opcode);
-var version = (value, path2) => {
-  const [seq3, writer] = array(json, 2)(value, path2);
-  return [integer(0, Number.MAX_SAFE_INTEGER)(seq3, `${path2}[0]`), string({ max: INSTANCE_ID_MAX })(writer, `${path2}[1]`)];
+var version = (value, path3) => {
+  const [seq3, writer] = array(json, 2)(value, path3);
+  return [integer(0, Number.MAX_SAFE_INTEGER)(seq3, `${path3}[0]`), string({ max: INSTANCE_ID_MAX })(writer, `${path3}[1]`)];
 };
-var sealedPair = (value, path2) => {
-  const pair = array(string({ max: MAX_IN_BAND_BYTES }), 2)(value, path2);
-  if (pair.length !== 2) throw new ProtocolError(`${path2} must be [ciphertext, iv]`);
+var sealedPair = (value, path3) => {
+  const pair = array(string({ max: MAX_IN_BAND_BYTES }), 2)(value, path3);
+  if (pair.length !== 2) throw new ProtocolError(`${path3} must be [ciphertext, iv]`);
   return [pair[0], pair[1]];
 };
 
@@ -284,26 +588,26 @@ var sealedPair = (value, path2) => {
 var seq = integer(1, Number.MAX_SAFE_INTEGER);
 var count = integer(0, Number.MAX_SAFE_INTEGER);
 var WRITERS_MAX = 4 * MAX_PLAYERS_LIMIT;
-var itemId = (value, path2) => {
-  if (!Array.isArray(value) || value.length !== 2) throw new ProtocolError(`${path2} must be [seq, writer]`);
-  return [seq(value[0], `${path2}[0]`), instanceId(value[1], `${path2}[1]`)];
+var itemId = (value, path3) => {
+  if (!Array.isArray(value) || value.length !== 2) throw new ProtocolError(`${path3} must be [seq, writer]`);
+  return [seq(value[0], `${path3}[0]`), instanceId(value[1], `${path3}[1]`)];
 };
 var seqVector = record(instanceId, count, WRITERS_MAX);
-var clearedEntry = (value, path2) => {
-  if (!Array.isArray(value) || value.length !== 3) throw new ProtocolError(`${path2} must be [seq, stamp seq, stamp writer]`);
-  return [count(value[0], `${path2}[0]`), seq(value[1], `${path2}[1]`), instanceId(value[2], `${path2}[2]`)];
+var clearedEntry = (value, path3) => {
+  if (!Array.isArray(value) || value.length !== 3) throw new ProtocolError(`${path3} must be [seq, stamp seq, stamp writer]`);
+  return [count(value[0], `${path3}[0]`), seq(value[1], `${path3}[1]`), instanceId(value[2], `${path3}[2]`)];
 };
-var wireItem = (writers) => (value, path2) => {
-  if (!Array.isArray(value) || value.length < 3 || value.length > 7) throw new ProtocolError(`${path2} must be [seq, writer, value, …] with 3 to 7 fields`);
+var wireItem = (writers) => (value, path3) => {
+  if (!Array.isArray(value) || value.length < 3 || value.length > 7) throw new ProtocolError(`${path3} must be [seq, writer, value, …] with 3 to 7 fields`);
   const writer = integer(0, writers - 1);
   const wireId = (id, at) => {
     if (!Array.isArray(id) || id.length !== 2) throw new ProtocolError(`${at} must be 0, null or [seq, writer]`);
     return [seq(id[0], `${at}[0]`), writer(id[1], `${at}[1]`)];
   };
-  const out = [seq(value[0], `${path2}[0]`), writer(value[1], `${path2}[1]`), scratchValue(value[2], `${path2}[2]`)];
+  const out = [seq(value[0], `${path3}[0]`), writer(value[1], `${path3}[1]`), scratchValue(value[2], `${path3}[2]`)];
   for (let i = 3; i < value.length; i += 1) {
     const field = value[i];
-    out.push(field === 0 || field === null && i === 3 ? field : wireId(field, `${path2}[${i}]`));
+    out.push(field === 0 || field === null && i === 3 ? field : wireId(field, `${path3}[${i}]`));
   }
   return out;
 };
@@ -319,23 +623,23 @@ var chunkHead = object({
   /** The sender holds the history of the list (see docs/sync.md "Joining late"); absent: it is catching up. */
   complete: optional(boolean)
 });
-var stateChunk = (value, path2) => {
-  const head = chunkHead(value, path2);
-  if (head.part >= head.of) throw new ProtocolError(`${path2}.part must be below ${path2}.of`);
-  const items = array(wireItem(head.writers.length), LIST_ITEMS_MAX)(value.items, `${path2}.items`);
+var stateChunk = (value, path3) => {
+  const head = chunkHead(value, path3);
+  if (head.part >= head.of) throw new ProtocolError(`${path3}.part must be below ${path3}.of`);
+  const items = array(wireItem(head.writers.length), LIST_ITEMS_MAX)(value.items, `${path3}.items`);
   return { ...head, items };
 };
 var mergedListPayloads = {
-  insert: object({ after: (value, path2) => value === null ? null : itemId(value, path2), value: scratchValue }),
+  insert: object({ after: (value, path3) => value === null ? null : itemId(value, path3), value: scratchValue }),
   delete: itemId,
   put: object({ item: itemId, value: scratchValue }),
   clear: seqVector,
   ack: seqVector,
   state: stateChunk
 };
-var counterEntry = (value, path2) => {
-  if (!Array.isArray(value) || value.length !== 2) throw new ProtocolError(`${path2} must be [changes, total]`);
-  return [count(value[0], `${path2}[0]`), finite(value[1], `${path2}[1]`)];
+var counterEntry = (value, path3) => {
+  if (!Array.isArray(value) || value.length !== 2) throw new ProtocolError(`${path3} must be [changes, total]`);
+  return [count(value[0], `${path3}[0]`), finite(value[1], `${path3}[1]`)];
 };
 var counterEntries = record(instanceId, counterEntry, WRITERS_MAX);
 var counterSet = object({ value: finite, seen: counterEntries });
@@ -346,10 +650,10 @@ var counterPayloads = {
   set: counterSet,
   state: object({
     entries: counterEntries,
-    set: (value, path2) => {
+    set: (value, path3) => {
       if (value === null || value === void 0) return null;
-      if (!isPlainObject(value)) throw new ProtocolError(`${path2} must be null or a reset`);
-      return { ...counterSet(value, path2), version: itemId(value.version, `${path2}.version`) };
+      if (!isPlainObject(value)) throw new ProtocolError(`${path3} must be null or a reset`);
+      return { ...counterSet(value, path3), version: itemId(value.version, `${path3}.version`) };
     }
   })
 };
@@ -369,7 +673,7 @@ function opcodeOf(raw, table) {
   if (!isPlainObject(raw)) throw new ProtocolError("packet must be a JSON object");
   const { opcode } = raw;
   if (typeof opcode !== "string") throw new ProtocolError("packet.opcode must be a string");
-  if (!Object.hasOwn(table, opcode)) throw new ProtocolError(`unknown opcode ${JSON.stringify(opcode.slice(0, 40))}`);
+  if (!hasOwn(table, opcode)) throw new ProtocolError(`unknown opcode ${JSON.stringify(opcode.slice(0, 40))}`);
   return opcode;
 }
 var ENVELOPE_FIELDS = /* @__PURE__ */ new Set(["opcode", "payload", "recipient", "listener"]);
@@ -426,33 +730,33 @@ var counterMethod = literal(...Object.keys(counterPayloads));
 var mergedPayloads = mergedListPayloads;
 var counterChecks = counterPayloads;
 var seq2 = integer(0, Number.MAX_SAFE_INTEGER);
-function decodePeerPacket(raw, path2) {
+function decodePeerPacket(raw, path3) {
   const opcode = opcodeOf(raw, peerOpcodes);
   const fields = raw;
   const packet = { opcode };
-  if (fields.origin !== void 0) packet.origin = instanceId(fields.origin, `${path2}.origin`);
-  if (fields.recipient !== void 0) packet.recipient = instanceId(fields.recipient, `${path2}.recipient`);
+  if (fields.origin !== void 0) packet.origin = instanceId(fields.origin, `${path3}.origin`);
+  if (fields.recipient !== void 0) packet.recipient = instanceId(fields.recipient, `${path3}.recipient`);
   if (fields.sealed !== void 0) {
-    if (opcode !== "P_MSG" && opcode !== "P_VAR" && opcode !== "P_LIST") throw new ProtocolError(`${path2}: only private packets can be sealed`);
-    packet.sealed = sealedPair(fields.sealed, `${path2}.sealed`);
+    if (opcode !== "P_MSG" && opcode !== "P_VAR" && opcode !== "P_LIST") throw new ProtocolError(`${path3}: only private packets can be sealed`);
+    packet.sealed = sealedPair(fields.sealed, `${path3}.sealed`);
     return packet;
   }
   if (isSyncOpcode(opcode)) {
-    packet.id = networkId(fields.id, `${path2}.id`);
-    packet.seq = seq2(fields.seq, `${path2}.seq`);
-    if (fields.writer !== void 0) packet.writer = instanceId(fields.writer, `${path2}.writer`);
+    packet.id = networkId(fields.id, `${path3}.id`);
+    packet.seq = seq2(fields.seq, `${path3}.seq`);
+    if (fields.writer !== void 0) packet.writer = instanceId(fields.writer, `${path3}.writer`);
   }
   if (opcode === "G_LIST" || opcode === "P_LIST") {
-    const m = listMethod(fields.method, `${path2}.method`);
+    const m = listMethod(fields.method, `${path3}.method`);
     packet.method = m;
-    packet.payload = (wholeListPayloads[m] ?? mergedPayloads[m])(fields.payload, `${path2}.payload`);
-    if (fields.base !== void 0) packet.base = version(fields.base, `${path2}.base`);
+    packet.payload = (wholeListPayloads[m] ?? mergedPayloads[m])(fields.payload, `${path3}.payload`);
+    if (fields.base !== void 0) packet.base = version(fields.base, `${path3}.base`);
   } else if ((opcode === "G_VAR" || opcode === "P_VAR") && fields.method !== void 0) {
-    const m = counterMethod(fields.method, `${path2}.method`);
+    const m = counterMethod(fields.method, `${path3}.method`);
     packet.method = m;
-    packet.payload = counterChecks[m](fields.payload, `${path2}.payload`);
+    packet.payload = counterChecks[m](fields.payload, `${path3}.payload`);
   } else {
-    const payload = peerOpcodes[opcode](fields.payload, `${path2}.payload`);
+    const payload = peerOpcodes[opcode](fields.payload, `${path3}.payload`);
     if (payload !== void 0) packet.payload = payload;
   }
   return packet;
@@ -473,6 +777,311 @@ function encodePeerMessage(packets) {
 
 // src/protocol/version.ts
 var VERSION = "0.1.0";
+
+// src/server/outbox.ts
+var Outbox = class {
+  /**
+   * `overflow` is called once the socket holds more than `limit` unsent bytes: the reader is too slow
+   * (or does not read at all), and the caller closes it rather than buffer without bound.
+   */
+  constructor(socket, limit = Infinity, overflow = () => {
+  }) {
+    this.socket = socket;
+    this.limit = limit;
+    this.overflow = overflow;
+  }
+  socket;
+  limit;
+  overflow;
+  texts = [];
+  /** Queues one text frame; it leaves with the others at the end of this turn. */
+  push(text) {
+    if (this.texts.push(text) === 1) schedule(this);
+  }
+  /** Writes what is queued, now (before a close frame, for instance). Dropped if the socket is no longer open. */
+  flush() {
+    const texts = this.texts;
+    if (texts.length === 0) return;
+    this.texts = [];
+    const raw = this.socket._socket;
+    if (this.socket.readyState !== this.socket.OPEN || !raw) return;
+    raw.write(frames(texts));
+    if (raw.writableLength > this.limit) this.overflow(raw.writableLength);
+  }
+};
+var due = [];
+function schedule(outbox) {
+  if (due.push(outbox) === 1) process.nextTick(flushDue);
+}
+function flushDue() {
+  const now = due;
+  due = [];
+  for (const outbox of now) outbox.flush();
+}
+function frames(texts) {
+  let total = 0;
+  const sizes = texts.map((text) => {
+    const size = Buffer.byteLength(text);
+    total += size + headerLength(size);
+    return size;
+  });
+  const out = Buffer.allocUnsafe(total);
+  let at = 0;
+  texts.forEach((text, i) => {
+    const size = sizes[i];
+    out[at] = 129;
+    if (size < 126) {
+      out[at + 1] = size;
+      at += 2;
+    } else if (size < 65536) {
+      out[at + 1] = 126;
+      out.writeUInt16BE(size, at + 2);
+      at += 4;
+    } else {
+      out[at + 1] = 127;
+      out.writeBigUInt64BE(BigInt(size), at + 2);
+      at += 10;
+    }
+    at += out.write(text, at, "utf8");
+  });
+  return out;
+}
+var headerLength = (size) => size < 126 ? 2 : size < 65536 ? 4 : 10;
+
+// src/server/replay-window.ts
+var ReplayWindow = class {
+  constructor(limit) {
+    this.limit = limit;
+  }
+  limit;
+  frames = [];
+  /** Index in `frames` of the oldest frame still kept (the ones before it are dropped). */
+  head = 0;
+  bytes = 0;
+  /** Frames recorded so far: the number of the newest. */
+  count = 0;
+  /** Frames recorded so far. */
+  get recorded() {
+    return this.count;
+  }
+  record(frame) {
+    this.frames.push(frame);
+    this.bytes += frame.length;
+    this.count += 1;
+    this.trim();
+  }
+  /** A new bound (larger while the player is away); the oldest frames go first. */
+  setLimit(limit) {
+    this.limit = limit;
+    this.trim();
+  }
+  /** The frames after the first `received`, in order; null when some of them are no longer kept (or `received` is impossible). */
+  after(received) {
+    const kept = this.frames.length - this.head;
+    const oldestKept = this.count - kept + 1;
+    if (!Number.isInteger(received) || received > this.count || received < oldestKept - 1) return null;
+    return this.frames.slice(this.head + received - (oldestKept - 1));
+  }
+  trim() {
+    while (this.bytes > this.limit && this.head < this.frames.length) {
+      this.bytes -= this.frames[this.head].length;
+      this.frames[this.head] = "";
+      this.head += 1;
+    }
+    if (this.head > 256 && this.head * 2 > this.frames.length) {
+      this.frames = this.frames.slice(this.head);
+      this.head = 0;
+    }
+  }
+};
+
+// src/server/player.ts
+var MAX_BACKLOG = 256;
+var MAX_REPLAY_BYTES = 64 * 1024;
+var MAX_MISSED_BYTES = 1024 * 1024;
+var DEFAULT_MAX_OUTBOX_BYTES = 1024 * 1024;
+var Player = class {
+  constructor(socket, game, limiter, address, maxOutboxBytes2 = DEFAULT_MAX_OUTBOX_BYTES) {
+    this.socket = socket;
+    this.game = game;
+    this.limiter = limiter;
+    this.address = address;
+    this.maxOutboxBytes = maxOutboxBytes2;
+    this.outbox = this.outboxFor(socket);
+  }
+  socket;
+  game;
+  limiter;
+  address;
+  maxOutboxBytes;
+  user = null;
+  /** The name of the lobby it is in: this node's copy of what the store's commands returned (signals check it). */
+  lobby = null;
+  /** Set between INIT and INIT_OK while a token is being verified. */
+  initializing = false;
+  /** Cleared at each ping, set by the pong: a socket still false at the next ping is dead. */
+  alive = true;
+  /** Requests waiting while an asynchronous one (password hash, token check) is being handled. */
+  backlog = [];
+  busy = false;
+  outbox;
+  /** The last frames sent, for a resume (replay-window.ts). */
+  replay = new ReplayWindow(MAX_REPLAY_BYTES);
+  /** The connection dropped and the seat is held: frames wait in `replay` for a resume. */
+  away = false;
+  /** The server closed this connection on purpose (violation, shutdown): no seat is held. */
+  closedByServer = false;
+  /**
+   * With several nodes (cluster/cluster.ts): where frames go instead of the socket. Redis numbers and
+   * logs them, then they come back through writeSequenced in order, and the log is the replay window.
+   */
+  outlet = null;
+  /** Resumed on another node (cluster mode): this copy is dropped without releasing the seat. */
+  evicted = false;
+  /** Why the server cut this connection without a close handshake (a reader too slow), for the log. */
+  cutBecause = null;
+  /**
+   * A client that does not read what it is sent is cut once `maxOutboxBytes` wait: its memory is
+   * bounded. No close handshake (a close frame would wait behind what it does not read), and no seat
+   * held: what was lost cannot be replayed faithfully.
+   */
+  outboxFor(socket) {
+    return new Outbox(socket, this.maxOutboxBytes, (bytes) => {
+      if (this.socket !== socket || this.closedByServer) return;
+      this.closedByServer = true;
+      this.cutBecause = `too slow: ${bytes} bytes unread (limit ${this.maxOutboxBytes})`;
+      socket.terminate();
+    });
+  }
+  /** The connection dropped and the seat is held: what is sent from now on waits for a resume. */
+  detach() {
+    this.away = true;
+    this.replay.setLimit(MAX_MISSED_BYTES);
+  }
+  /** The frames a client that received `received` of them has not seen; null if some are no longer kept. */
+  missedAfter(received) {
+    return this.replay.after(received);
+  }
+  /**
+   * A resumed seat: `socket` replaces the old connection. `opening` (RESUME_OK, not counted: the client
+   * counts from the frames it resumes at) leaves first, then `missed` as they were.
+   */
+  attach(socket, address, opening, missed) {
+    this.socket = socket;
+    this.address = address;
+    this.outbox = this.outboxFor(socket);
+    this.alive = true;
+    this.closedByServer = false;
+    this.away = false;
+    this.replay.setLimit(MAX_REPLAY_BYTES);
+    this.outbox.push(opening);
+    for (const frame of missed) this.outbox.push(frame);
+  }
+  get id() {
+    return this.user?.instance_id ?? "";
+  }
+  /** Frames sent before the cluster took over numbering them (INIT's warnings; the client counts them). */
+  get framesSent() {
+    return this.replay.recorded;
+  }
+  /** A frame in its place in this player's sequence (cluster mode): written unless the connection is away. */
+  writeSequenced(frame) {
+    if (this.open && !this.away) this.outbox.push(frame);
+  }
+  /**
+   * Its frames can no longer be delivered in order (the shared log lost some, its record is gone, or Redis
+   * is unreachable): the connection is closed as a drop (1011, with the reason), so the client resumes
+   * (replayed exactly, or refused: then it starts again).
+   */
+  sequenceBroken(why) {
+    if (this.open) this.handOff(1011, `server cannot deliver in order: ${why}`.slice(0, 120));
+  }
+  get open() {
+    return this.socket.readyState === this.socket.OPEN;
+  }
+  send(opcode, payload, extra = {}) {
+    this.write(encodePacket({ opcode, payload, ...extra }));
+  }
+  /** Every frame is kept for a resume, even one for a connection that is closing (its drop may not be noticed yet). */
+  write(frame) {
+    if (this.outlet) return void this.outlet(frame);
+    this.replay.record(frame);
+    if (this.open && !this.away) this.outbox.push(frame);
+  }
+  /**
+   * A signal from `from`, relayed: the hot path of the server. The sender's origin is serialised once
+   * per player. A `frame` that held only opcode, recipient and payload (see decodeClientPacket) is
+   * forwarded as it came with the origin added, instead of serialising the payload again: it passed
+   * JSON.parse, so its last `}` closes it, and it has no origin field of its own to clash with ours.
+   */
+  relay(opcode, payload, from, frame) {
+    this.write(from.signalFrame(opcode, payload, frame));
+  }
+  /** A signal of mine as its recipient gets it: with my user as `origin` (see relay()). */
+  signalFrame(opcode, payload, frame) {
+    this.originJson ??= JSON.stringify(this.user);
+    const origin2 = `,"origin":${this.originJson}}`;
+    return frame === void 0 ? `{"opcode":"${opcode}","payload":${JSON.stringify(payload)}${origin2}` : frame.slice(0, frame.lastIndexOf("}")) + origin2;
+  }
+  originJson;
+  /**
+   * Runs this player's requests one at a time, in arrival order, so replies keep request order even
+   * when a handler has to wait (e.g. CREATE_LOBBY with a password, then MANAGE_LOBBY). Synchronous
+   * tasks run at once. Returns false (task dropped) when too many requests are already waiting.
+   */
+  serial(task) {
+    if (!this.busy) {
+      this.run(task);
+      return true;
+    }
+    if (this.backlog.length >= MAX_BACKLOG) return false;
+    this.backlog.push(task);
+    return true;
+  }
+  run(task) {
+    let pending;
+    try {
+      pending = task();
+    } catch {
+      return;
+    }
+    if (!pending) return;
+    this.busy = true;
+    const drain = () => {
+      this.busy = false;
+      while (!this.busy && this.backlog.length > 0) this.run(this.backlog.shift());
+    };
+    pending.then(drain, drain);
+  }
+  /** Fatal: tell the client why, then close with the given code. */
+  violation(reason, code) {
+    this.send("VIOLATION", reason);
+    this.close(code, reason);
+  }
+  /**
+   * ws is closing this connection (1009) for a frame above the limit, while it still arrives: the
+   * VIOLATION goes straight to the socket ahead of ws's close frame, and no seat is held.
+   */
+  tooBig(reason) {
+    this.closedByServer = true;
+    this.outbox.push(encodePacket({ opcode: "VIOLATION", payload: reason }));
+    this.outbox.flush();
+  }
+  /** Closes after what was sent so far, as a drop: the seat is held for the client to resume (a drain). */
+  handOff(code, reason) {
+    this.outbox.flush();
+    this.socket.close(code, reason);
+  }
+  /** Starts the closing handshake after what was sent so far (frames queued this turn go first). */
+  close(code, reason) {
+    this.closedByServer = true;
+    this.outbox.flush();
+    this.socket.close(code, reason.slice(0, 120));
+  }
+};
+
+// src/server/relay/relay-provider.ts
+import { randomUUID } from "node:crypto";
 
 // src/peer/link.ts
 import SimplePeer from "simple-peer";
@@ -947,10 +1556,28 @@ import { Redis } from "ioredis";
 // src/server/redis-store.ts
 import { randomBytes } from "node:crypto";
 
+// src/server/lobby-filter.ts
+var storeFilter = (filter = {}) => ({
+  ...filter.metadata ? { metadata: filter.metadata } : {},
+  ...filter.free_seats ? { freeSeats: true } : {},
+  ...filter.no_password ? { noPassword: true } : {}
+});
+var hasFreeSeat = (lobby) => lobby.settings.maxPlayers === -1 || lobby.members.length < lobby.settings.maxPlayers;
+function matchesFilter(lobby, filter) {
+  if (lobby.settings.hidden) return false;
+  if (filter.freeSeats && !hasFreeSeat(lobby)) return false;
+  if (filter.noPassword && lobby.settings.password !== null) return false;
+  const metadata = lobby.settings.metadata ?? {};
+  return Object.entries(filter.metadata ?? {}).every(([key, value]) => Object.hasOwn(metadata, key) && metadata[key] === value);
+}
+var quickJoinable = (lobby, filter) => !lobby.settings.locked && lobby.settings.password === null && hasFreeSeat(lobby) && matchesFilter(lobby, filter);
+var byCreation = (a, b) => (a.created ?? 0) - (b.created ?? 0) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
 // src/server/redis-scripts.ts
-var GAME_KEYS = ["players", "names", "lobbies", "memberOf", "tokens", "tokenOf", "held"];
+var GAME_KEYS = ["players", "names", "lobbies", "memberOf", "tokens", "tokenOf", "held", "lobbySeq", "openLobbies"];
 var PRELUDE = `
 local players, names, lobbies, memberOf, tokens, tokenOf, held = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+local lobbySeq, openLobbies = KEYS[8], KEYS[9]
 local null = cjson.null
 local function reply(value) return cjson.encode(value) end
 local function getLobby(name)
@@ -958,7 +1585,17 @@ local function getLobby(name)
   if not raw then return nil end
   return cjson.decode(raw)
 end
-local function saveLobby(lobby) redis.call('HSET', lobbies, lobby.name, cjson.encode(lobby)) end
+-- What quick join may join, whatever its metadata (lobby-filter.ts, quickJoinable).
+local function open(lobby)
+  local settings = lobby.settings
+  if settings.hidden or settings.locked or settings.password ~= null then return false end
+  return settings.maxPlayers == -1 or #lobby.members < settings.maxPlayers
+end
+local function saveLobby(lobby)
+  redis.call('HSET', lobbies, lobby.name, cjson.encode(lobby))
+  if open(lobby) then redis.call('ZADD', openLobbies, lobby.created or 0, lobby.name)
+  else redis.call('ZREM', openLobbies, lobby.name) end
+end
 local function memberIndex(lobby, id)
   for i, member in ipairs(lobby.members) do
     if member.instance_id == id then return i end
@@ -984,6 +1621,7 @@ end
 local function deleteLobby(lobby)
   for _, member in ipairs(lobby.members) do redis.call('HDEL', memberOf, member.instance_id) end
   redis.call('HDEL', lobbies, lobby.name)
+  redis.call('ZREM', openLobbies, lobby.name)
 end
 -- Takes member \`id\` out; the host moves to the earliest remaining member; the last one out deletes the lobby.
 local function remove(lobby, id)
@@ -1004,13 +1642,13 @@ local function remove(lobby, id)
 end
 `;
 var BODIES = {
-  // ARGV: user JSON. The username is claimed with HSETNX: checked and claimed at once.
+  // ARGV: user JSON, its username's skeleton. The name is claimed with HSETNX: checked and claimed at once.
   addPlayer: `
 local user = cjson.decode(ARGV[1])
-if redis.call('HSETNX', names, user.username, user.instance_id) == 0 then return reply('taken') end
+if redis.call('HSETNX', names, ARGV[2], user.instance_id) == 0 then return reply('taken') end
 redis.call('HSET', players, user.instance_id, ARGV[1])
 return reply('ok')`,
-  // ARGV: instance id.
+  // ARGV: instance id, its username's skeleton ('' when unknown).
   removePlayer: `
 local id = ARGV[1]
 local token = redis.call('HGET', tokenOf, id)
@@ -1020,8 +1658,7 @@ redis.call('SREM', held, id)
 local raw = redis.call('HGET', players, id)
 if raw then
   redis.call('HDEL', players, id)
-  local username = cjson.decode(raw).username
-  if redis.call('HGET', names, username) == id then redis.call('HDEL', names, username) end
+  if redis.call('HGET', names, ARGV[2]) == id then redis.call('HDEL', names, ARGV[2]) end
 end
 return reply(null)`,
   // ARGV: instance id. Two reads that must see the same moment.
@@ -1034,7 +1671,7 @@ local host = cjson.decode(ARGV[3])
 local settings = cjson.decode(ARGV[4])
 if redis.call('HEXISTS', memberOf, host.instance_id) == 1 then return reply({ outcome = 'in-lobby' }) end
 if redis.call('HEXISTS', lobbies, ARGV[2]) == 1 then return reply({ outcome = 'exists' }) end
-local lobby = { game = ARGV[1], name = ARGV[2], host = host, members = { host }, settings = settings, relay = null }
+local lobby = { game = ARGV[1], name = ARGV[2], host = host, members = { host }, settings = settings, relay = null, created = redis.call('INCR', lobbySeq) }
 saveLobby(lobby)
 redis.call('HSET', memberOf, host.instance_id, ARGV[2])
 return reply({ outcome = 'ok', lobby = lobby, announceTo = settings.hidden and {} or idle() })`,
@@ -1084,6 +1721,45 @@ local shown = lobby.settings.hidden and change.hidden == false
 for key, value in pairs(change) do lobby.settings[key] = value end
 saveLobby(lobby)
 return reply({ outcome = 'ok', lobby = lobby, announceTo = shown and idle() or {} })`,
+  // ARGV: game, player JSON, filter JSON (LobbyFilter), name prefix, settings JSON. The rules of
+  // lobby-filter.ts (quickJoinable, byCreation), here so that picking and joining are one step.
+  quickJoin: `
+local player = cjson.decode(ARGV[2])
+if redis.call('HEXISTS', memberOf, player.instance_id) == 1 then return reply({ outcome = 'in-lobby' }) end
+local filter = cjson.decode(ARGV[3])
+local function matches(lobby)
+  local metadata = type(lobby.settings.metadata) == 'table' and lobby.settings.metadata or {}
+  if type(filter.metadata) == 'table' then
+    for key, value in pairs(filter.metadata) do
+      if metadata[key] ~= value then return false end
+    end
+  end
+  return true
+end
+-- The open lobbies, oldest first (equal scores: by name, as byCreation orders them); the first that matches.
+local oldest = nil
+for _, name in ipairs(redis.call('ZRANGE', openLobbies, 0, -1)) do
+  local lobby = getLobby(name)
+  if lobby and open(lobby) and matches(lobby) then
+    oldest = lobby
+    break
+  end
+end
+if oldest then
+  oldest.members[#oldest.members + 1] = player
+  saveLobby(oldest)
+  redis.call('HSET', memberOf, player.instance_id, oldest.name)
+  return reply({ outcome = 'joined', lobby = oldest })
+end
+-- The counter makes the name new, unless someone created that very name by hand: then the next number.
+local n = tonumber(redis.call('GET', lobbySeq) or '0') + 1
+while redis.call('HEXISTS', lobbies, ARGV[4] .. '-' .. n) == 1 do n = n + 1 end
+redis.call('SET', lobbySeq, n)
+local name = ARGV[4] .. '-' .. n
+local lobby = { game = ARGV[1], name = name, host = player, members = { player }, settings = cjson.decode(ARGV[5]), relay = null, created = n }
+saveLobby(lobby)
+redis.call('HSET', memberOf, player.instance_id, name)
+return reply({ outcome = 'created', lobby = lobby, announceTo = idle() })`,
   // ARGV: host id, target id.
   setHost: `
 local lobby, why = hosted(ARGV[1])
@@ -1135,15 +1811,16 @@ var SCRIPTS = Object.fromEntries(Object.entries(BODIES).map(([name, body]) => [n
 
 // src/server/redis-store.ts
 var storedPassword = (hash) => `${hash.salt.toString("base64")}.${hash.hash.toString("base64")}`;
-var passwordHash = (stored) => {
-  const [salt = "", hash = ""] = stored.split(".");
+var passwordHash = (stored2) => {
+  const [salt = "", hash = ""] = stored2.split(".");
   return { salt: Buffer.from(salt, "base64"), hash: Buffer.from(hash, "base64") };
 };
+var stored = (settings2) => ({ ...settings2, password: settings2.password && storedPassword(settings2.password) });
 var array2 = (value) => Array.isArray(value) ? value : [];
-var record2 = (stored) => ({
-  ...stored,
-  members: array2(stored.members),
-  settings: { ...stored.settings, password: stored.settings.password === null ? null : passwordHash(stored.settings.password) }
+var record2 = (stored2) => ({
+  ...stored2,
+  members: array2(stored2.members),
+  settings: { ...stored2.settings, password: stored2.settings.password === null ? null : passwordHash(stored2.settings.password) }
 });
 function plain(answer) {
   if (answer === null || typeof answer !== "object") return answer;
@@ -1173,13 +1850,15 @@ var RedisStore = class {
     return plain(JSON.parse(answer));
   }
   async addPlayer(game, user2) {
-    return this.run("addPlayer", game, JSON.stringify(user2));
+    return this.run("addPlayer", game, JSON.stringify(user2), usernameSkeleton(user2.username));
   }
   async removePlayer(game, instanceId2) {
-    await this.run("removePlayer", game, instanceId2);
+    const raw = await this.redis.hget(this.key(game, "players"), instanceId2);
+    const skeleton = raw === null ? "" : usernameSkeleton(JSON.parse(raw).username);
+    await this.run("removePlayer", game, instanceId2, skeleton);
   }
   async usernameTaken(game, username2) {
-    return await this.redis.hexists(this.key(game, "names"), username2) === 1;
+    return await this.redis.hexists(this.key(game, "names"), usernameSkeleton(username2)) === 1;
   }
   async players(game) {
     return (await this.redis.hvals(this.key(game, "players"))).map((raw) => JSON.parse(raw));
@@ -1195,7 +1874,7 @@ var RedisStore = class {
     return [...found].sort();
   }
   async list(game) {
-    return (await this.lobbies(game)).filter((lobby) => !lobby.settings.hidden).map((lobby) => lobby.name);
+    return (await this.lobbies(game)).filter((lobby) => !lobby.settings.hidden).sort(byCreation).map((lobby) => lobby.name);
   }
   async find(game, name) {
     const raw = await this.redis.hget(this.key(game, "lobbies"), name);
@@ -1207,9 +1886,14 @@ var RedisStore = class {
   async lobbyOf(game, instanceId2) {
     return this.run("lobbyOf", game, instanceId2);
   }
+  async listMatching(game, filter) {
+    return (await this.lobbies(game)).filter((lobby) => matchesFilter(lobby, filter)).sort(byCreation);
+  }
   async create(game, name, host, settings2) {
-    const stored = { ...settings2, password: settings2.password && storedPassword(settings2.password) };
-    return this.run("create", game, game, name, JSON.stringify(host), JSON.stringify(stored));
+    return this.run("create", game, game, name, JSON.stringify(host), JSON.stringify(stored(settings2)));
+  }
+  async quickJoin(game, player, filter, create) {
+    return this.run("quickJoin", game, game, JSON.stringify(player), JSON.stringify(filter), create.namePrefix, JSON.stringify(stored(create.settings)));
   }
   async join(game, name, player, checkPassword) {
     const attempt = (checked) => this.run("join", game, name, JSON.stringify(player), checked);
@@ -1230,8 +1914,8 @@ var RedisStore = class {
   }
   async setSettings(game, host, change) {
     const { password: password2, ...rest } = change;
-    const stored = password2 === void 0 ? rest : { ...rest, password: password2 && storedPassword(password2) };
-    return this.run("setSettings", game, host, JSON.stringify(stored));
+    const stored2 = password2 === void 0 ? rest : { ...rest, password: password2 && storedPassword(password2) };
+    return this.run("setSettings", game, host, JSON.stringify(stored2));
   }
   async setHost(game, host, target) {
     return this.run("setHost", game, host, target);
@@ -1743,9 +2427,76 @@ function serverMetrics(nodeId2, sources) {
 // src/server/server.ts
 import { existsSync } from "node:fs";
 import { createServer } from "node:http";
-import path from "node:path";
+import path2 from "node:path";
 import { fileURLToPath } from "node:url";
-import { WebSocketServer } from "ws";
+import { WebSocket, WebSocketServer } from "ws";
+
+// src/server/rate-limit.ts
+var RateLimiter = class {
+  constructor(options2, now = Date.now) {
+    this.options = options2;
+    this.now = now;
+    this.tokens = options2.burst;
+    this.last = now();
+  }
+  options;
+  now;
+  tokens;
+  last;
+  strikes = 0;
+  strikeWindowStart = 0;
+  take() {
+    const now = this.now();
+    this.tokens = Math.min(this.options.burst, this.tokens + (now - this.last) / 1e3 * this.options.perSecond);
+    this.last = now;
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      return "ok";
+    }
+    return this.strike(now);
+  }
+  /** A packet refused for another reason (its address's budget is spent) counts like one over this limit. */
+  strike(now = this.now()) {
+    if (now - this.strikeWindowStart > 1e4) {
+      this.strikeWindowStart = now;
+      this.strikes = 0;
+    }
+    this.strikes += 1;
+    return this.strikes > this.options.strikesBeforeViolation ? "violation" : "limited";
+  }
+};
+
+// src/server/address-budget.ts
+var AddressBudgets = class {
+  constructor(options2, now = Date.now) {
+    this.options = options2;
+    this.now = now;
+    const refillMs = Math.max(1e3, options2.burst / options2.perSecond * 1e3);
+    this.sweeper = setInterval(() => this.forgetQuiet(refillMs), refillMs).unref();
+  }
+  options;
+  now;
+  buckets = /* @__PURE__ */ new Map();
+  sweeper;
+  /** Takes one packet from the address's budget: false when it is spent. */
+  take(address) {
+    const now = this.now();
+    let bucket = this.buckets.get(address);
+    if (!bucket) {
+      bucket = { limiter: new RateLimiter({ ...this.options, strikesBeforeViolation: Infinity }, this.now), lastUsed: now };
+      this.buckets.set(address, bucket);
+    }
+    bucket.lastUsed = now;
+    return bucket.limiter.take() === "ok";
+  }
+  stop() {
+    clearInterval(this.sweeper);
+  }
+  forgetQuiet(refillMs) {
+    const now = this.now();
+    for (const [address, bucket] of this.buckets) if (now - bucket.lastUsed >= refillMs) this.buckets.delete(address);
+  }
+};
 
 // src/server/handlers/identity.ts
 import { randomUUID as randomUUID2 } from "node:crypto";
@@ -1765,6 +2516,59 @@ function checkTurnOptions(turn2) {
   const ttl = turn2.ttlSeconds;
   if (ttl !== void 0 && !(Number.isInteger(ttl) && ttl > 0))
     throw new Error(`TURN: the credential lifetime must be a whole number of seconds above 0, not ${ttl}`);
+}
+
+// src/server/guest-names.ts
+import { randomInt } from "node:crypto";
+var TRIES_PER_WIDTH = 4;
+async function addGuest(store, game, user2) {
+  for (let width = 4; ; width += 1) {
+    for (let attempt = 0; attempt < TRIES_PER_WIDTH; attempt += 1) {
+      const username2 = `Guest ${randomInt(10 ** (width - 1), 10 ** width)}`;
+      if (await store.addPlayer(game, { ...user2, username: username2 }) === "ok") return username2;
+    }
+  }
+}
+
+// src/server/token-verifier.ts
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+var VERIFIER_TIMEOUT_MS = 5e3;
+var userId = string({ min: 1, max: INSTANCE_ID_MAX });
+function checkAccount(answer) {
+  if (answer === null || answer === void 0 || answer === false) return null;
+  if (typeof answer !== "object" || Array.isArray(answer)) throw new Error("token verifier must answer null or {user_id, username}");
+  const { user_id, username: username2 } = answer;
+  try {
+    const account = { user_id: userId(user_id, "user_id") };
+    if (username2 !== void 0 && username2 !== null) account.username = username(username2, "username");
+    return account;
+  } catch (error) {
+    if (error instanceof ProtocolError) throw new Error(`token verifier answered a bad account: ${error.message}`);
+    throw error;
+  }
+}
+function httpTokenVerifier(url, timeoutMs = VERIFIER_TIMEOUT_MS) {
+  return async (token, username2, kind) => {
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ token, kind, ...username2 === void 0 ? {} : { username: username2 } }),
+      signal: AbortSignal.timeout(timeoutMs)
+    });
+    if ([401, 403, 404].includes(response.status)) return null;
+    if (response.status !== 200) throw new Error(`token verifier ${url} answered HTTP ${response.status}`);
+    return checkAccount(await response.json());
+  };
+}
+async function moduleTokenVerifier(file) {
+  const loaded = await import(pathToFileURL(path.resolve(file)).href);
+  const verify2 = typeof loaded.default === "function" ? loaded.default : loaded.verifyToken;
+  if (typeof verify2 !== "function") throw new Error(`token verifier module ${file} must export a function (default export or verifyToken)`);
+  return async (token, username2, kind) => checkAccount(await verify2(token, username2, kind));
+}
+function loadTokenVerifier(spec) {
+  return /^https?:\/\//i.test(spec) ? Promise.resolve(httpTokenVerifier(spec)) : moduleTokenVerifier(spec);
 }
 
 // src/server/context.ts
@@ -1805,7 +2609,7 @@ function departed(ctx, { left, lobby, newHost, closed: closed2 }, why) {
   }
   if (newHost) {
     sendTo(ctx, newHost.instance_id, "TRANSITION", "host");
-    for (const member of lobby.members) if (member.instance_id !== newHost.instance_id) sendTo(ctx, member.instance_id, "NEW_HOST", newHost);
+    for (const member of lobby.members) sendTo(ctx, member.instance_id, "NEW_HOST", newHost);
     ctx.log("info", "lobby.migrate", { game: lobby.game, lobby: lobby.name, host: newHost.instance_id });
   }
   for (const member of lobby.members) sendTo(ctx, member.instance_id, "PEER_LEFT", left.instance_id);
@@ -1854,60 +2658,69 @@ function warn(request, text) {
 var init = async (request) => {
   const { ctx, player, payload } = request;
   if (player.user || player.initializing) return warn(request, Warning.alreadyInitialized);
-  if (await ctx.store.usernameTaken(player.game, payload.username)) return warn(request, Warning.usernameTaken);
+  const kind = payload.token !== void 0 ? "token" : "credential";
+  const secret = payload.token ?? payload.credential;
+  if (payload.username === void 0 && secret === void 0) return warn(request, Warning.initNeedsIdentity);
+  const verified = ctx.tokenVerifier !== void 0 && secret !== void 0;
+  if (!verified && payload.username !== void 0 && await ctx.store.usernameTaken(player.game, payload.username)) {
+    return warn(request, Warning.usernameTaken);
+  }
   const instanceId2 = randomUUID2();
-  let userId = instanceId2;
-  if (ctx.tokenVerifier && payload.token !== void 0) {
+  let account = null;
+  if (ctx.tokenVerifier && secret !== void 0) {
     player.initializing = true;
-    const verify = ctx.tokenVerifier;
-    const account = await Promise.resolve().then(() => verify(payload.token, payload.username)).catch((error) => {
-      ctx.log("warn", "token.verify_failed", { error: String(error) });
-      return null;
-    });
+    account = await verify(request, ctx.tokenVerifier, secret, kind);
     player.initializing = false;
-    if (!account) return warn(request, "invalid token");
-    userId = account.user_id;
+    if (!account) return warn(request, Warning.invalidToken);
   }
   if (!player.open) return;
-  const user2 = {
-    instance_id: instanceId2,
-    user_id: userId,
-    username: payload.username,
-    ...payload.pubkey ? { pubkey: payload.pubkey } : {}
-  };
+  const wanted = account?.username ?? payload.username;
+  const base2 = { instance_id: instanceId2, user_id: account?.user_id ?? instanceId2, ...payload.pubkey ? { pubkey: payload.pubkey } : {} };
   await ctx.cluster?.register(player, instanceId2);
   const forget = () => ctx.cluster?.unregister(instanceId2, player);
-  const added = await ctx.store.addPlayer(player.game, user2).catch(async (error) => {
+  let username2;
+  try {
+    if (wanted === void 0) username2 = await addGuest(ctx.store, player.game, base2);
+    else if (await ctx.store.addPlayer(player.game, { ...base2, username: wanted }) === "ok") username2 = wanted;
+    else {
+      await forget();
+      return warn(request, Warning.usernameTaken);
+    }
+  } catch (error) {
     await forget()?.catch(() => {
     });
     throw error;
-  });
-  if (added === "taken") {
-    await forget();
-    return warn(request, Warning.usernameTaken);
   }
   if (!player.open) {
     await forget();
     return void await ctx.store.removePlayer(player.game, instanceId2);
   }
+  const user2 = { ...base2, username: username2 };
   player.user = user2;
   ctx.players.set(instanceId2, player);
   const token = await ctx.seats.issue(player);
-  ctx.log("info", "player.init", { game: player.game, player: instanceId2, username: payload.username, e2ee: !!payload.pubkey });
+  ctx.log("info", "player.init", { game: player.game, player: instanceId2, username: username2, e2ee: !!payload.pubkey, guest: wanted === void 0 });
   reply(
     request,
     "INIT_OK",
     withToken(
       {
         instance_id: instanceId2,
-        user_id: userId,
-        username: payload.username,
+        user_id: user2.user_id,
+        username: username2,
         ...ctx.turn ? { ice_servers: [turnCredentials(ctx.turn, instanceId2)] } : {}
       },
       token
     )
   );
+  if (!ctx.tokenVerifier && secret !== void 0 && payload.username === void 0) player.send("WARNING", Warning.tokenNotChecked);
 };
+function verify(request, verifier2, secret, kind) {
+  return Promise.resolve().then(() => verifier2(secret, request.payload.username, kind)).then(checkAccount).catch((error) => {
+    request.ctx.log("warn", "token.verify_failed", { error: String(error) });
+    return null;
+  });
+}
 var resume = async (request) => {
   const { ctx, player, payload } = request;
   if (player.user || player.initializing) return warn(request, Warning.alreadyInitialized);
@@ -1978,8 +2791,8 @@ async function hashPassword(password2) {
   const salt = randomBytes2(16);
   return { salt, hash: await derive(password2, salt) };
 }
-async function verifyPassword(password2, stored) {
-  return timingSafeEqual(await derive(password2, stored.salt), stored.hash);
+async function verifyPassword(password2, stored2) {
+  return timingSafeEqual(await derive(password2, stored2.salt), stored2.hash);
 }
 
 // src/server/store.ts
@@ -1992,7 +2805,18 @@ function lobbyInfo2(lobby) {
     currently_locked: lobby.settings.locked,
     password_required: lobby.settings.password !== null,
     relay_enabled: lobby.settings.relayEnabled,
-    hidden: lobby.settings.hidden
+    hidden: lobby.settings.hidden,
+    metadata: lobby.settings.metadata ?? {}
+  };
+}
+function lobbySummary2(lobby) {
+  return {
+    name: lobby.name,
+    metadata: lobby.settings.metadata ?? {},
+    current_players: lobby.members.length,
+    max_players: lobby.settings.maxPlayers,
+    locked: lobby.settings.locked,
+    password_required: lobby.settings.password !== null
   };
 }
 
@@ -2172,7 +2996,10 @@ var useRelay = async (request) => {
 
 // src/server/handlers/lobbies.ts
 var listLobbies = async (request) => {
-  reply(request, "LIST_ACK", await request.ctx.store.list(request.player.game));
+  const { ctx, player, payload } = request;
+  const found = payload === void 0 ? await ctx.store.list(player.game) : (await ctx.store.listMatching(player.game, storeFilter(payload))).map(lobbySummary2);
+  reply(request, "LIST_ACK", found.length > LIST_REPLY_MAX ? found.slice(0, LIST_REPLY_MAX) : found);
+  if (found.length > LIST_REPLY_MAX) player.send("WARNING", `${Warning.listTruncated}: the oldest ${LIST_REPLY_MAX} of ${found.length} lobbies`);
 };
 var findLobby = async (request) => {
   const lobby = await request.ctx.store.find(request.player.game, request.payload);
@@ -2189,20 +3016,23 @@ var createLobby = async (request) => {
   const password2 = payload.password === "" ? null : await hashPassword(payload.password);
   if (!player.open) return;
   const hidden = payload.hidden ?? false;
-  const settings2 = { maxPlayers: payload.max_players, password: password2, locked: payload.locked, hidden, relayEnabled: false };
+  const settings2 = { maxPlayers: payload.max_players, password: password2, locked: payload.locked, hidden, relayEnabled: false, metadata: payload.metadata ?? {} };
   const created = await ctx.store.create(player.game, payload.name, player.user, settings2);
   if (created.outcome !== "ok") return reply(request, "CREATE_ACK", created.outcome === "exists" ? Reply.exists : Reply.alreadyInLobby);
-  const { lobby } = created;
-  player.lobby = lobby.name;
-  ctx.log("info", "lobby.create", { game: lobby.game, lobby: lobby.name, host: player.id, hidden });
   reply(request, "CREATE_ACK", Reply.ok);
+  becameHost(request, created.lobby, created.announceTo, payload.enable_relay);
+};
+function becameHost(request, lobby, announceTo, enableRelay) {
+  const { ctx, player } = request;
+  player.lobby = lobby.name;
+  ctx.log("info", "lobby.create", { game: lobby.game, lobby: lobby.name, host: player.id, hidden: lobby.settings.hidden });
   player.send("TRANSITION", "host");
   player.send("NEW_HOST", player.user);
-  announce(ctx, lobby, created.announceTo);
-  if (payload.enable_relay) {
+  announce(ctx, lobby, announceTo);
+  if (enableRelay) {
     startRelay2(request, lobby).catch((error) => ctx.log("error", "relay.start_failed", { lobby: lobby.name, error: String(error) }));
   }
-};
+}
 async function startRelay2(request, lobby) {
   try {
     await relayOf(request.ctx, lobby.game, lobby.name, true);
@@ -2215,12 +3045,26 @@ var joinRefusal = { "in-lobby": Reply.alreadyInLobby, "not-found": Reply.notFoun
 var joinLobby = async (request) => {
   const { ctx, player, payload } = request;
   if (player.lobby) return reply(request, "JOIN_ACK", Reply.alreadyInLobby);
-  const joined = await ctx.store.join(player.game, payload.name, player.user, (stored) => verifyPassword(payload.password ?? "", stored));
-  if (joined.outcome !== "ok") return reply(request, "JOIN_ACK", joinRefusal[joined.outcome]);
-  const { lobby } = joined;
+  const guarded2 = lobbyKey(player.game, payload.name);
+  let waitMs = 0;
+  const joined = await ctx.store.join(player.game, payload.name, player.user, async (stored2) => {
+    waitMs = ctx.passwordGuard.waitMs(guarded2, player.address);
+    if (waitMs > 0) return false;
+    if (await verifyPassword(payload.password ?? "", stored2)) return true;
+    if (ctx.passwordGuard.failed(guarded2, player.address)) void tellHostOfGuessing(ctx, player.game, payload.name);
+    return false;
+  });
+  if (joined.outcome !== "ok") {
+    if (joined.outcome === "password" && waitMs > 0) warn(request, `${Warning.passwordAttempts}: try again in ${Math.ceil(waitMs / 1e3)} s`);
+    return reply(request, "JOIN_ACK", joinRefusal[joined.outcome]);
+  }
+  reply(request, "JOIN_ACK", Reply.ok);
+  becamePeer(request, joined.lobby);
+};
+function becamePeer(request, lobby) {
+  const { ctx, player } = request;
   player.lobby = lobby.name;
   ctx.log("info", "lobby.join", { game: lobby.game, lobby: lobby.name, player: player.id });
-  reply(request, "JOIN_ACK", Reply.ok);
   player.send("TRANSITION", "peer");
   player.send("NEW_HOST", lobby.host);
   const others = lobby.members.filter((member) => member.instance_id !== player.id);
@@ -2231,13 +3075,22 @@ var joinLobby = async (request) => {
     player.send("RELAY", lobby.relay.instance_id);
     for (const member of others) if (!isHost(member)) player.send("PEER_JOIN", member);
   }
-};
+}
 var leaveLobbyHandler = async (request) => {
   const { ctx, player } = request;
   if (!await leaveLobby(ctx, player, "left")) return reply(request, "LEAVE_ACK", Reply.notInLobby);
   reply(request, "LEAVE_ACK", Reply.ok);
   player.send("TRANSITION", "");
 };
+async function tellHostOfGuessing(ctx, game, name) {
+  ctx.log("warn", "lobby.password_guessing", { game, lobby: name });
+  try {
+    const lobby = await ctx.store.find(game, name);
+    if (lobby) sendTo(ctx, lobby.host.instance_id, "WARNING", Warning.passwordGuessed);
+  } catch (error) {
+    ctx.log("error", "lobby.password_guessing_notice_failed", { game, lobby: name, error: String(error) });
+  }
+}
 
 // src/server/handlers/manage.ts
 var refused = { "not-in-lobby": Reply.notInLobby, unauthorized: Reply.unauthorized };
@@ -2285,6 +3138,13 @@ var actions = {
     for (const member of lobby.members) sendTo(ctx, member.instance_id, "NEW_HOST", lobby.host);
     return Reply.ok;
   },
+  /** Merges entries into the metadata (null removes one); the result must still be within the limits. */
+  async set_metadata(ctx, host, args) {
+    const change = metadataChange(args, "args");
+    const current = (await ctx.store.lobbyOf(host.game, host.id))?.settings.metadata ?? {};
+    const merged = Object.fromEntries(Object.entries({ ...current, ...change }).filter(([, value]) => value !== null));
+    return setSettings(ctx, host, { metadata: lobbyMetadata(merged, "the lobby metadata after the change") });
+  },
   async close_lobby(ctx, host) {
     const result = await ctx.store.close(host.game, host.id);
     if (result.outcome !== "ok") return refused[result.outcome];
@@ -2307,6 +3167,88 @@ var manageLobby = async (request) => {
   if (result === Reply.ok) ctx.log("info", "lobby.manage", { game: lobby.game, lobby: lobby.name, method: payload.method });
   reply(request, "MANAGE_ACK", result);
 };
+
+// src/server/lobby-names.ts
+import { randomInt as randomInt2 } from "node:crypto";
+var ADJECTIVES = [
+  "amber",
+  "brave",
+  "calm",
+  "clever",
+  "cosmic",
+  "crimson",
+  "dusty",
+  "eager",
+  "fuzzy",
+  "gentle",
+  "golden",
+  "happy",
+  "icy",
+  "jolly",
+  "lucky",
+  "mighty",
+  "misty",
+  "noble",
+  "quick",
+  "rapid",
+  "silver",
+  "sunny",
+  "swift",
+  "tiny",
+  "wild"
+];
+var NOUNS = [
+  "badger",
+  "comet",
+  "dragon",
+  "eagle",
+  "falcon",
+  "fox",
+  "gecko",
+  "heron",
+  "koala",
+  "lynx",
+  "meteor",
+  "otter",
+  "panda",
+  "pixel",
+  "planet",
+  "rocket",
+  "robin",
+  "tiger",
+  "walrus",
+  "wizard",
+  "wolf",
+  "yeti",
+  "zebra"
+];
+var readableLobbyPrefix = () => `${ADJECTIVES[randomInt2(ADJECTIVES.length)]}-${NOUNS[randomInt2(NOUNS.length)]}`;
+
+// src/server/handlers/matchmaking.ts
+var quickJoin2 = async (request) => {
+  const { ctx, player, payload } = request;
+  if (player.lobby) return reply(request, "QUICK_JOIN_ACK", Reply.alreadyInLobby);
+  const { create } = payload;
+  if (create.max_players === 0) return invalid(request, "payload.create.max_players must be -1 (unlimited) or at least 1");
+  const filter = storeFilter(payload.filter);
+  const metadata = { ...create.metadata, ...filter.metadata };
+  try {
+    lobbyMetadata(metadata, "payload.create.metadata with payload.filter.metadata");
+  } catch (error) {
+    if (error instanceof ProtocolError) return invalid(request, error.message);
+    throw error;
+  }
+  const settings2 = { maxPlayers: create.max_players, password: null, locked: false, hidden: false, relayEnabled: false, metadata };
+  const result = await ctx.store.quickJoin(player.game, player.user, filter, { namePrefix: readableLobbyPrefix(), settings: settings2 });
+  if (result.outcome === "in-lobby") return reply(request, "QUICK_JOIN_ACK", Reply.alreadyInLobby);
+  reply(request, "QUICK_JOIN_ACK", { name: result.lobby.name, created: result.outcome === "created" });
+  if (result.outcome === "created") becameHost(request, result.lobby, result.announceTo, create.enable_relay ?? false);
+  else becamePeer(request, result.lobby);
+};
+function invalid(request, reason) {
+  warn(request, reason);
+  reply(request, "QUICK_JOIN_ACK", Reply.invalid);
+}
 
 // src/server/handlers/signals.ts
 var relaySignal = (opcode) => (request) => {
@@ -2354,20 +3296,15 @@ var handlers = {
   MAKE_OFFER: relaySignal("MAKE_OFFER"),
   MAKE_ANSWER: relaySignal("MAKE_ANSWER"),
   ICE: relaySignal("ICE"),
-  USE_RELAY: useRelay
+  USE_RELAY: useRelay,
+  QUICK_JOIN: quickJoin2
 };
-var invalidAck = { CREATE_LOBBY: "CREATE_ACK", JOIN_LOBBY: "JOIN_ACK", MANAGE_LOBBY: "MANAGE_ACK" };
+var invalidAck = { CREATE_LOBBY: "CREATE_ACK", JOIN_LOBBY: "JOIN_ACK", MANAGE_LOBBY: "MANAGE_ACK", QUICK_JOIN: "QUICK_JOIN_ACK" };
 var VIOLATION_POLICY = 1008;
-var VIOLATION_TOO_BIG = 1009;
 function dispatch(ctx, player, data, isBinary) {
   if (!player.open) return;
-  if (data.length > MAX_FRAME_BYTES) {
-    ctx.tally.rejected.violation += 1;
-    ctx.log("warn", "violation.size", { player: player.id, address: player.address, bytes: data.length });
-    player.violation(`frame too large: ${data.length} bytes (limit ${MAX_FRAME_BYTES})`, VIOLATION_TOO_BIG);
-    return;
-  }
-  const verdict = player.limiter.take();
+  let verdict = player.limiter.take();
+  if (verdict === "ok" && !ctx.addressBudgets.take(player.address)) verdict = player.limiter.strike();
   if (verdict === "violation") {
     ctx.tally.rejected.violation += 1;
     ctx.log("warn", "violation.rate", { player: player.id, address: player.address });
@@ -2405,6 +3342,7 @@ function dispatch(ctx, player, data, isBinary) {
   ctx.tally.rejected.busy += 1;
   warn(request, BUSY);
 }
+var BEFORE_INIT = /* @__PURE__ */ new Set(["INIT", "RESUME", "KEEPALIVE"]);
 var BUSY = "server busy with your earlier requests: slow down";
 function refuse(ctx, player, text, reason) {
   const { opcode, listener: listener2 } = salvageEnvelope(text);
@@ -2416,7 +3354,7 @@ function refuse(ctx, player, text, reason) {
 function handle(opcode, request) {
   const { ctx, player } = request;
   if (!player.open) return;
-  if (!player.user && opcode !== "INIT" && opcode !== "RESUME") return warn(request, Warning.notInitialized);
+  if (!player.user && !BEFORE_INIT.has(opcode)) return warn(request, Warning.notInitialized);
   const failed = (error) => {
     ctx.log("error", "handler.failed", { opcode, player: player.id, error: String(error) });
     warn(request, `server error handling ${opcode}`);
@@ -2487,22 +3425,42 @@ async function loadExtension(file) {
     return null;
   }
 }
+var SECURITY_HEADERS = { "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer" };
+var STATUS_PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+function requestUrl(target) {
+  if (!target?.startsWith("/") || target.startsWith("//")) return null;
+  try {
+    return new URL(target, "http://localhost");
+  } catch {
+    return null;
+  }
+}
 function httpHandler({ store, extensionFile, startedAt, log: log2, metrics, accepting }) {
   const handle2 = async (req, res) => {
-    const url = new URL(req.url ?? "/", "http://localhost");
     const send = (code, type, body, headers = {}) => {
-      res.writeHead(code, { "Content-Type": type, "Content-Length": Buffer.byteLength(body), ...headers });
+      res.writeHead(code, { "Content-Type": type, "Content-Length": Buffer.byteLength(body), ...SECURITY_HEADERS, ...headers });
       res.end(req.method === "HEAD" ? void 0 : body);
     };
+    const url = requestUrl(req.url);
+    if (!url) return send(400, "text/plain", "bad request: malformed URL");
     if (req.method === "OPTIONS") {
-      res.writeHead(204, { "Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "GET, HEAD", "Access-Control-Max-Age": "86400" });
+      res.writeHead(204, {
+        "Access-Control-Allow-Origin": "*",
+        "Access-Control-Allow-Methods": "GET, HEAD",
+        "Access-Control-Max-Age": "86400",
+        ...SECURITY_HEADERS
+      });
       return void res.end();
     }
     if (req.method !== "GET" && req.method !== "HEAD") return send(405, "text/plain", "method not allowed", { Allow: "GET, HEAD" });
     switch (url.pathname) {
       case "/": {
         const extensionUrl = `http://${req.headers.host ?? "localhost"}${EXTENSION_PATH}`;
-        return send(200, "text/html; charset=utf-8", statusPage(await status(store), extensionUrl), { "Cache-Control": "no-store" });
+        return send(200, "text/html; charset=utf-8", statusPage(await status(store), extensionUrl), {
+          "Cache-Control": "no-store",
+          "Content-Security-Policy": STATUS_PAGE_POLICY,
+          "X-Frame-Options": "DENY"
+        });
       }
       case "/healthz": {
         const games = await status(store);
@@ -2538,7 +3496,7 @@ function httpHandler({ store, extensionFile, startedAt, log: log2, metrics, acce
           "Last-Modified": file.modified
         };
         if (req.headers["if-none-match"] === file.etag) {
-          res.writeHead(304, headers);
+          res.writeHead(304, { ...headers, ...SECURITY_HEADERS });
           return void res.end();
         }
         return send(200, "application/javascript; charset=utf-8", file.body, headers);
@@ -2550,7 +3508,7 @@ function httpHandler({ store, extensionFile, startedAt, log: log2, metrics, acce
   return (req, res) => {
     handle2(req, res).catch((error) => {
       log2?.("error", "http.failed", { path: req.url, error: String(error) });
-      if (!res.headersSent) res.writeHead(500, { "Content-Type": "text/plain" });
+      if (!res.headersSent) res.writeHead(500, { "Content-Type": "text/plain", ...SECURITY_HEADERS });
       res.end("internal error");
     });
   };
@@ -2727,11 +3685,12 @@ async function joinCluster(ctx, cluster, { seats, graceMs }) {
 
 // src/server/memory-store.ts
 import { randomBytes as randomBytes4 } from "node:crypto";
+var copySettings = (settings2) => ({ ...settings2, ...settings2.metadata ? { metadata: { ...settings2.metadata } } : {} });
 var copy = (lobby) => ({
   ...lobby,
   host: { ...lobby.host },
   members: lobby.members.map((member) => ({ ...member })),
-  settings: { ...lobby.settings },
+  settings: copySettings(lobby.settings),
   relay: lobby.relay && { ...lobby.relay }
 });
 var MemoryStore = class {
@@ -2742,7 +3701,7 @@ var MemoryStore = class {
   game(name) {
     let game = this.byGame.get(name);
     if (!game) {
-      game = { players: /* @__PURE__ */ new Map(), usernames: /* @__PURE__ */ new Set(), lobbies: /* @__PURE__ */ new Map(), memberOf: /* @__PURE__ */ new Map() };
+      game = { players: /* @__PURE__ */ new Map(), usernames: /* @__PURE__ */ new Set(), lobbies: /* @__PURE__ */ new Map(), memberOf: /* @__PURE__ */ new Map(), lobbySeq: 0 };
       this.byGame.set(name, game);
     }
     return game;
@@ -2781,8 +3740,9 @@ var MemoryStore = class {
   }
   async addPlayer(game, user2) {
     const state = this.game(game);
-    if (state.usernames.has(user2.username)) return "taken";
-    state.usernames.add(user2.username);
+    const key = usernameSkeleton(user2.username);
+    if (state.usernames.has(key)) return "taken";
+    state.usernames.add(key);
     state.players.set(user2.instance_id, { ...user2 });
     return "ok";
   }
@@ -2795,11 +3755,11 @@ var MemoryStore = class {
     const user2 = state?.players.get(instanceId2);
     if (!state || !user2) return;
     state.players.delete(instanceId2);
-    state.usernames.delete(user2.username);
+    state.usernames.delete(usernameSkeleton(user2.username));
     this.prune(game);
   }
   async usernameTaken(game, username2) {
-    return this.byGame.get(game)?.usernames.has(username2) ?? false;
+    return this.byGame.get(game)?.usernames.has(usernameSkeleton(username2)) ?? false;
   }
   async players(game) {
     return [...this.byGame.get(game)?.players.values() ?? []].map((user2) => ({ ...user2 }));
@@ -2826,10 +3786,40 @@ var MemoryStore = class {
     const state = this.game(game);
     if (state.memberOf.has(host.instance_id)) return { outcome: "in-lobby" };
     if (state.lobbies.has(name)) return { outcome: "exists" };
-    const lobby = { game, name, host: { ...host }, members: [{ ...host }], settings: { ...settings2 }, relay: null };
+    return { outcome: "ok", ...this.insert(state, game, name, host, settings2) };
+  }
+  insert(state, game, name, host, settings2) {
+    state.lobbySeq += 1;
+    const lobby = {
+      game,
+      name,
+      host: { ...host },
+      members: [{ ...host }],
+      settings: copySettings(settings2),
+      relay: null,
+      created: state.lobbySeq
+    };
     state.lobbies.set(name, lobby);
     state.memberOf.set(host.instance_id, name);
-    return { outcome: "ok", lobby: copy(lobby), announceTo: settings2.hidden ? [] : this.idle(state) };
+    return { lobby: copy(lobby), announceTo: settings2.hidden ? [] : this.idle(state) };
+  }
+  async listMatching(game, filter) {
+    return [...this.byGame.get(game)?.lobbies.values() ?? []].filter((lobby) => matchesFilter(lobby, filter)).sort(byCreation).map(copy);
+  }
+  async quickJoin(game, player, filter, create) {
+    const state = this.game(game);
+    if (state.memberOf.has(player.instance_id)) return { outcome: "in-lobby" };
+    const oldest = [...state.lobbies.values()].filter((lobby) => quickJoinable(lobby, filter)).sort(byCreation)[0];
+    if (oldest) {
+      oldest.members.push({ ...player });
+      state.memberOf.set(player.instance_id, oldest.name);
+      return { outcome: "joined", lobby: copy(oldest) };
+    }
+    let n = state.lobbySeq + 1;
+    while (state.lobbies.has(`${create.namePrefix}-${n}`)) n += 1;
+    state.lobbySeq = n - 1;
+    const name = `${create.namePrefix}-${n}`;
+    return { outcome: "created", ...this.insert(state, game, name, player, create.settings) };
   }
   async join(game, name, player, checkPassword) {
     const refusal = () => {
@@ -2872,7 +3862,7 @@ var MemoryStore = class {
     const max = change.maxPlayers;
     if (max !== void 0 && max !== -1 && max < lobby.members.length) return { outcome: "below-current-players" };
     const shown = lobby.settings.hidden && change.hidden === false;
-    Object.assign(lobby.settings, change);
+    Object.assign(lobby.settings, change, change.metadata ? { metadata: { ...change.metadata } } : {});
     return { outcome: "ok", lobby: copy(lobby), announceTo: shown ? this.idle(found.game) : [] };
   }
   async setHost(game, host, target) {
@@ -2924,302 +3914,6 @@ var MemoryStore = class {
   }
   /** In this process: it always answers. */
   async ping() {
-  }
-};
-
-// src/server/outbox.ts
-var Outbox = class {
-  constructor(socket) {
-    this.socket = socket;
-  }
-  socket;
-  texts = [];
-  /** Queues one text frame; it leaves with the others at the end of this turn. */
-  push(text) {
-    if (this.texts.push(text) === 1) schedule(this);
-  }
-  /** Writes what is queued, now (before a close frame, for instance). Dropped if the socket is no longer open. */
-  flush() {
-    const texts = this.texts;
-    if (texts.length === 0) return;
-    this.texts = [];
-    const raw = this.socket._socket;
-    if (this.socket.readyState !== this.socket.OPEN || !raw) return;
-    raw.write(frames(texts));
-  }
-};
-var due = [];
-function schedule(outbox) {
-  if (due.push(outbox) === 1) process.nextTick(flushDue);
-}
-function flushDue() {
-  const now = due;
-  due = [];
-  for (const outbox of now) outbox.flush();
-}
-function frames(texts) {
-  let total = 0;
-  const sizes = texts.map((text) => {
-    const size = Buffer.byteLength(text);
-    total += size + headerLength(size);
-    return size;
-  });
-  const out = Buffer.allocUnsafe(total);
-  let at = 0;
-  texts.forEach((text, i) => {
-    const size = sizes[i];
-    out[at] = 129;
-    if (size < 126) {
-      out[at + 1] = size;
-      at += 2;
-    } else if (size < 65536) {
-      out[at + 1] = 126;
-      out.writeUInt16BE(size, at + 2);
-      at += 4;
-    } else {
-      out[at + 1] = 127;
-      out.writeBigUInt64BE(BigInt(size), at + 2);
-      at += 10;
-    }
-    at += out.write(text, at, "utf8");
-  });
-  return out;
-}
-var headerLength = (size) => size < 126 ? 2 : size < 65536 ? 4 : 10;
-
-// src/server/replay-window.ts
-var ReplayWindow = class {
-  constructor(limit) {
-    this.limit = limit;
-  }
-  limit;
-  frames = [];
-  /** Index in `frames` of the oldest frame still kept (the ones before it are dropped). */
-  head = 0;
-  bytes = 0;
-  /** Frames recorded so far: the number of the newest. */
-  count = 0;
-  /** Frames recorded so far. */
-  get recorded() {
-    return this.count;
-  }
-  record(frame) {
-    this.frames.push(frame);
-    this.bytes += frame.length;
-    this.count += 1;
-    this.trim();
-  }
-  /** A new bound (larger while the player is away); the oldest frames go first. */
-  setLimit(limit) {
-    this.limit = limit;
-    this.trim();
-  }
-  /** The frames after the first `received`, in order; null when some of them are no longer kept (or `received` is impossible). */
-  after(received) {
-    const kept = this.frames.length - this.head;
-    const oldestKept = this.count - kept + 1;
-    if (!Number.isInteger(received) || received > this.count || received < oldestKept - 1) return null;
-    return this.frames.slice(this.head + received - (oldestKept - 1));
-  }
-  trim() {
-    while (this.bytes > this.limit && this.head < this.frames.length) {
-      this.bytes -= this.frames[this.head].length;
-      this.frames[this.head] = "";
-      this.head += 1;
-    }
-    if (this.head > 256 && this.head * 2 > this.frames.length) {
-      this.frames = this.frames.slice(this.head);
-      this.head = 0;
-    }
-  }
-};
-
-// src/server/player.ts
-var MAX_BACKLOG = 256;
-var MAX_REPLAY_BYTES = 64 * 1024;
-var MAX_MISSED_BYTES = 1024 * 1024;
-var Player = class {
-  constructor(socket, game, limiter, address) {
-    this.socket = socket;
-    this.game = game;
-    this.limiter = limiter;
-    this.address = address;
-    this.outbox = new Outbox(socket);
-  }
-  socket;
-  game;
-  limiter;
-  address;
-  user = null;
-  /** The name of the lobby it is in: this node's copy of what the store's commands returned (signals check it). */
-  lobby = null;
-  /** Set between INIT and INIT_OK while a token is being verified. */
-  initializing = false;
-  /** Cleared at each ping, set by the pong: a socket still false at the next ping is dead. */
-  alive = true;
-  /** Requests waiting while an asynchronous one (password hash, token check) is being handled. */
-  backlog = [];
-  busy = false;
-  outbox;
-  /** The last frames sent, for a resume (replay-window.ts). */
-  replay = new ReplayWindow(MAX_REPLAY_BYTES);
-  /** The connection dropped and the seat is held: frames wait in `replay` for a resume. */
-  away = false;
-  /** The server closed this connection on purpose (violation, shutdown): no seat is held. */
-  closedByServer = false;
-  /**
-   * With several nodes (cluster/cluster.ts): where frames go instead of the socket. Redis numbers and
-   * logs them, then they come back through writeSequenced in order, and the log is the replay window.
-   */
-  outlet = null;
-  /** Resumed on another node (cluster mode): this copy is dropped without releasing the seat. */
-  evicted = false;
-  /** The connection dropped and the seat is held: what is sent from now on waits for a resume. */
-  detach() {
-    this.away = true;
-    this.replay.setLimit(MAX_MISSED_BYTES);
-  }
-  /** The frames a client that received `received` of them has not seen; null if some are no longer kept. */
-  missedAfter(received) {
-    return this.replay.after(received);
-  }
-  /**
-   * A resumed seat: `socket` replaces the old connection. `opening` (RESUME_OK, not counted: the client
-   * counts from the frames it resumes at) leaves first, then `missed` as they were.
-   */
-  attach(socket, address, opening, missed) {
-    this.socket = socket;
-    this.address = address;
-    this.outbox = new Outbox(socket);
-    this.alive = true;
-    this.closedByServer = false;
-    this.away = false;
-    this.replay.setLimit(MAX_REPLAY_BYTES);
-    this.outbox.push(opening);
-    for (const frame of missed) this.outbox.push(frame);
-  }
-  get id() {
-    return this.user?.instance_id ?? "";
-  }
-  /** Frames sent before the cluster took over numbering them (INIT's warnings; the client counts them). */
-  get framesSent() {
-    return this.replay.recorded;
-  }
-  /** A frame in its place in this player's sequence (cluster mode): written unless the connection is away. */
-  writeSequenced(frame) {
-    if (this.open && !this.away) this.outbox.push(frame);
-  }
-  /**
-   * Its frames can no longer be delivered in order (the shared log lost some, its record is gone, or Redis
-   * is unreachable): the connection is closed as a drop (1011, with the reason), so the client resumes
-   * (replayed exactly, or refused: then it starts again).
-   */
-  sequenceBroken(why) {
-    if (this.open) this.handOff(1011, `server cannot deliver in order: ${why}`.slice(0, 120));
-  }
-  get open() {
-    return this.socket.readyState === this.socket.OPEN;
-  }
-  send(opcode, payload, extra = {}) {
-    this.write(encodePacket({ opcode, payload, ...extra }));
-  }
-  /** Every frame is kept for a resume, even one for a connection that is closing (its drop may not be noticed yet). */
-  write(frame) {
-    if (this.outlet) return void this.outlet(frame);
-    this.replay.record(frame);
-    if (this.open && !this.away) this.outbox.push(frame);
-  }
-  /**
-   * A signal from `from`, relayed: the hot path of the server. The sender's origin is serialised once
-   * per player. A `frame` that held only opcode, recipient and payload (see decodeClientPacket) is
-   * forwarded as it came with the origin added, instead of serialising the payload again: it passed
-   * JSON.parse, so its last `}` closes it, and it has no origin field of its own to clash with ours.
-   */
-  relay(opcode, payload, from, frame) {
-    this.write(from.signalFrame(opcode, payload, frame));
-  }
-  /** A signal of mine as its recipient gets it: with my user as `origin` (see relay()). */
-  signalFrame(opcode, payload, frame) {
-    this.originJson ??= JSON.stringify(this.user);
-    const origin2 = `,"origin":${this.originJson}}`;
-    return frame === void 0 ? `{"opcode":"${opcode}","payload":${JSON.stringify(payload)}${origin2}` : frame.slice(0, frame.lastIndexOf("}")) + origin2;
-  }
-  originJson;
-  /**
-   * Runs this player's requests one at a time, in arrival order, so replies keep request order even
-   * when a handler has to wait (e.g. CREATE_LOBBY with a password, then MANAGE_LOBBY). Synchronous
-   * tasks run at once. Returns false (task dropped) when too many requests are already waiting.
-   */
-  serial(task) {
-    if (!this.busy) {
-      this.run(task);
-      return true;
-    }
-    if (this.backlog.length >= MAX_BACKLOG) return false;
-    this.backlog.push(task);
-    return true;
-  }
-  run(task) {
-    let pending;
-    try {
-      pending = task();
-    } catch {
-      return;
-    }
-    if (!pending) return;
-    this.busy = true;
-    const drain = () => {
-      this.busy = false;
-      while (!this.busy && this.backlog.length > 0) this.run(this.backlog.shift());
-    };
-    pending.then(drain, drain);
-  }
-  /** Fatal: tell the client why, then close with the given code. */
-  violation(reason, code) {
-    this.send("VIOLATION", reason);
-    this.close(code, reason);
-  }
-  /** Closes after what was sent so far, as a drop: the seat is held for the client to resume (a drain). */
-  handOff(code, reason) {
-    this.outbox.flush();
-    this.socket.close(code, reason);
-  }
-  /** Starts the closing handshake after what was sent so far (frames queued this turn go first). */
-  close(code, reason) {
-    this.closedByServer = true;
-    this.outbox.flush();
-    this.socket.close(code, reason.slice(0, 120));
-  }
-};
-
-// src/server/rate-limit.ts
-var RateLimiter = class {
-  constructor(options2, now = Date.now) {
-    this.options = options2;
-    this.now = now;
-    this.tokens = options2.burst;
-    this.last = now();
-  }
-  options;
-  now;
-  tokens;
-  last;
-  strikes = 0;
-  strikeWindowStart = 0;
-  take() {
-    const now = this.now();
-    this.tokens = Math.min(this.options.burst, this.tokens + (now - this.last) / 1e3 * this.options.perSecond);
-    this.last = now;
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
-      return "ok";
-    }
-    if (now - this.strikeWindowStart > 1e4) {
-      this.strikeWindowStart = now;
-      this.strikes = 0;
-    }
-    this.strikes += 1;
-    return this.strikes > this.options.strikesBeforeViolation ? "violation" : "limited";
   }
 };
 
@@ -3281,17 +3975,26 @@ var Seats = class {
 };
 
 // src/server/server.ts
+var ADDRESS_SHARE = 10;
 var DELIBERATE_CLOSE = /* @__PURE__ */ new Set([1e3, 1001, 1005]);
 var DRAIN_CLOSE = { code: 1012, reason: "server node restarting: resume on another node" };
 function findRepoRoot() {
-  const start = path.dirname(fileURLToPath(import.meta.url));
-  for (let dir = start; ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, "package.json"))) return dir;
-    if (path.dirname(dir) === dir) return process.cwd();
+  const start = path2.dirname(fileURLToPath(import.meta.url));
+  for (let dir = start; ; dir = path2.dirname(dir)) {
+    if (existsSync(path2.join(dir, "package.json"))) return dir;
+    if (path2.dirname(dir) === dir) return process.cwd();
   }
 }
-var WS_HARD_LIMIT = 16 * MAX_FRAME_BYTES;
 var PLAYER = /* @__PURE__ */ Symbol("player");
+var CloudLinkSocket = class extends WebSocket {
+  close(code, data) {
+    if (code === 1009 && data === void 0 && this.readyState === this.OPEN) {
+      this[PLAYER]?.tooBig(`frame too large: over ${MAX_FRAME_BYTES} bytes`);
+    }
+    super.close(code, data);
+  }
+};
+var ADDRESS = /* @__PURE__ */ Symbol("address");
 var playerOf = (ws) => ws[PLAYER];
 var ignore = () => {
 };
@@ -3337,8 +4040,10 @@ async function startServer(options2 = {}) {
   };
   const releasing = /* @__PURE__ */ new Set();
   const seats = new Seats({ graceMs: options2.resumeGraceMs ?? 3e4, store, players: byId, release });
+  const admission2 = new Admission({ ...DEFAULT_ADMISSION, ...options2.admission });
   const adopt = (fresh, held, opening, missed) => {
     const old = held.socket;
+    admission2.identified(fresh);
     players.delete(fresh);
     held.attach(fresh.socket, fresh.address, opening, missed);
     fresh.socket[PLAYER] = held;
@@ -3358,8 +4063,23 @@ async function startServer(options2 = {}) {
     relayPeers: () => relays.size,
     relayLinks: () => options2.relay?.links?.() ?? 0
   });
+  const rate2 = {
+    perSecond: RATE_PER_SECOND,
+    burst: RATE_BURST,
+    strikesBeforeViolation: RATE_STRIKES_BEFORE_VIOLATION,
+    ...options2.rateLimit
+  };
+  const addressBudgets = new AddressBudgets({
+    ...rate2,
+    perSecond: ADDRESS_SHARE * rate2.perSecond,
+    burst: ADDRESS_SHARE * rate2.burst,
+    ...options2.addressRateLimit
+  });
+  const passwordGuard2 = new PasswordGuard({ ...DEFAULT_PASSWORD_GUARD, ...options2.passwordGuard });
   const ctx = {
     store,
+    addressBudgets,
+    passwordGuard: passwordGuard2,
     players: byId,
     relays,
     log: log2,
@@ -3372,26 +4092,26 @@ async function startServer(options2 = {}) {
     cluster: options2.cluster
   };
   const watch = options2.cluster && await joinCluster(ctx, options2.cluster, { seats, graceMs: seats.graceMs });
-  const rate2 = {
-    perSecond: RATE_PER_SECOND,
-    burst: RATE_BURST,
-    strikesBeforeViolation: RATE_STRIKES_BEFORE_VIOLATION,
-    ...options2.rateLimit
-  };
   const allowed = new Set(options2.allowedOrigins ?? []);
   let closing = null;
   let draining = false;
   const http = createServer(
     httpHandler({
       store,
-      extensionFile: options2.extensionFile ?? path.join(findRepoRoot(), "dist/cloudlink5.js"),
+      extensionFile: options2.extensionFile ?? path2.join(findRepoRoot(), "dist/cloudlink5.js"),
       startedAt: Date.now(),
       log: log2,
       metrics: metrics.registry,
       accepting: () => closing === null && !draining && http.listening
     })
   );
-  const wss = new WebSocketServer({ noServer: true, maxPayload: WS_HARD_LIMIT, perMessageDeflate: false, clientTracking: false });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_FRAME_BYTES,
+    perMessageDeflate: false,
+    clientTracking: false,
+    WebSocket: CloudLinkSocket
+  });
   http.on("upgrade", (req, socket, head) => {
     socket.on("error", ignore);
     if (draining || closing) return refuseUpgrade(socket, "503 Service Unavailable");
@@ -3405,7 +4125,15 @@ async function startServer(options2 = {}) {
       log2("warn", "ugi.refused", { address: req.socket.remoteAddress });
       return refuseUpgrade(socket, "400 Bad Request");
     }
-    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, game, req.socket.remoteAddress ?? ""));
+    const address2 = req.socket.remoteAddress ?? "";
+    const refused2 = admission2.refusal(address2);
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      if (refused2) {
+        log2("warn", "connection.refused", { address: address2, reason: refused2 });
+        return ws.close(CLOSE_TRY_LATER, refused2);
+      }
+      accept(ws, game, address2);
+    });
   });
   function onPong() {
     playerOf(this).alive = true;
@@ -3415,10 +4143,12 @@ async function startServer(options2 = {}) {
     dispatch(ctx, playerOf(this), bytes, isBinary);
   }
   function onClose(code) {
+    admission2.closed(this[ADDRESS]);
     const player = playerOf(this);
     if (player.socket !== this) return;
     players.delete(player);
     if (player.evicted) return;
+    if (player.cutBecause) log2("warn", "player.cut", { game: player.game, player: player.id, address: player.address, why: player.cutBecause });
     if (player.user && seats.enabled && !player.closedByServer && !DELIBERATE_CLOSE.has(code)) {
       player.detach();
       seats.hold(player).catch((error) => log2("error", "player.hold_failed", { player: player.id, error: String(error) }));
@@ -3428,11 +4158,20 @@ async function startServer(options2 = {}) {
     release(player, "disconnected");
   }
   function onError(error) {
-    log2("warn", "socket.error", { player: playerOf(this).id, error: error.message });
+    const player = playerOf(this);
+    if (error.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH") {
+      metrics.tally.rejected.violation += 1;
+      log2("warn", "violation.size", { player: player.id, address: player.address, limit: MAX_FRAME_BYTES });
+      return;
+    }
+    log2("warn", "socket.error", { player: player.id, error: error.message });
   }
   function accept(ws, game, address2) {
-    const player = new Player(ws, game, new RateLimiter(rate2), address2);
+    const player = new Player(ws, game, new RateLimiter(rate2), address2, options2.maxOutboxBytes);
     ws[PLAYER] = player;
+    ws[ADDRESS] = address2;
+    admission2.opened(address2);
+    admission2.expectInit(player);
     players.add(player);
     ws.on("pong", onPong).on("message", onMessage).on("close", onClose).on("error", onError);
   }
@@ -3477,6 +4216,9 @@ async function startServer(options2 = {}) {
     close() {
       closing ??= (async () => {
         clearInterval(pinger);
+        admission2.stop();
+        addressBudgets.stop();
+        passwordGuard2.stop();
         seats.clear();
         const closing2 = [...players];
         const sockets = closing2.map((player) => player.socket);
@@ -3516,13 +4258,30 @@ var options = {
   port: { type: "string", default: process.env.CL5_PORT || "3000" },
   "allowed-origins": { type: "string", default: process.env.CL5_ALLOWED_ORIGINS || "" },
   "rate-limit": { type: "string", default: process.env.CL5_RATE_LIMIT || "" },
+  "rate-limit-per-address": { type: "string", default: process.env.CL5_RATE_LIMIT_PER_ADDRESS || "" },
   "log-level": { type: "string", default: process.env.CL5_LOG_LEVEL || "info" },
   "resume-grace": { type: "string", default: process.env.CL5_RESUME_GRACE || "30" },
   "turn-url": { type: "string", default: process.env.CL5_TURN_URL || "" },
   "turn-secret": { type: "string", default: process.env.CL5_TURN_SECRET || "" },
   "turn-ttl": { type: "string", default: process.env.CL5_TURN_TTL || String(DEFAULT_TURN_TTL_SECONDS) },
+  "token-verifier": { type: "string", default: process.env.CL5_TOKEN_VERIFIER || "" },
   redis: { type: "string", default: process.env.CL5_REDIS_URL || "" },
   "drain-timeout": { type: "string", default: process.env.CL5_DRAIN_TIMEOUT || "10" },
+  "max-connections": { type: "string", default: process.env.CL5_MAX_CONNECTIONS || String(DEFAULT_ADMISSION.maxConnections) },
+  "max-connections-per-address": {
+    type: "string",
+    default: process.env.CL5_MAX_CONNECTIONS_PER_ADDRESS || String(DEFAULT_ADMISSION.maxPerAddress)
+  },
+  "init-deadline": { type: "string", default: process.env.CL5_INIT_DEADLINE || String(DEFAULT_ADMISSION.initDeadlineMs / 1e3) },
+  "password-guesses-per-lobby": {
+    type: "string",
+    default: process.env.CL5_PASSWORD_GUESSES_PER_LOBBY || String(DEFAULT_PASSWORD_GUARD.perLobby)
+  },
+  "password-guesses-per-address": {
+    type: "string",
+    default: process.env.CL5_PASSWORD_GUESSES_PER_ADDRESS || String(DEFAULT_PASSWORD_GUARD.perAddress)
+  },
+  "max-outbox-kib": { type: "string", default: process.env.CL5_MAX_OUTBOX_KIB || String(DEFAULT_MAX_OUTBOX_BYTES / 1024) },
   help: { type: "boolean", default: false }
 };
 var parsed;
@@ -3539,18 +4298,35 @@ if (values.help) {
   --port PORT               listen port (env CL5_PORT, default 3000)
   --allowed-origins A,B     browser origins allowed to connect (env CL5_ALLOWED_ORIGINS, default any)
   --rate-limit N            packets per second per connection, bursts of 4N (env CL5_RATE_LIMIT, default 50)
+  --rate-limit-per-address N
+                            ...shared by all connections from one address, bursts of 4N
+                            (env CL5_RATE_LIMIT_PER_ADDRESS, default 10 × --rate-limit)
   --log-level LEVEL         info, warn or error (env CL5_LOG_LEVEL, default info)
   --resume-grace SECONDS    how long a dropped player's seat is held for it to resume (env CL5_RESUME_GRACE, default 30; 0 = off)
   --turn-url U1,U2          turn:/turns: URLs of a TURN server (coturn) whose short-lived credentials each
                             player gets at INIT (env CL5_TURN_URL; needs --turn-secret)
   --turn-secret SECRET      the TURN server's static-auth-secret (env CL5_TURN_SECRET)
   --turn-ttl SECONDS        how long those credentials are valid (env CL5_TURN_TTL, default ${DEFAULT_TURN_TTL_SECONDS})
+  --token-verifier URL|FILE checks INIT tokens: an http(s) endpoint (POST {token, username?, kind} → 200
+                            {user_id, username}) or a JavaScript module exporting the function (env
+                            CL5_TOKEN_VERIFIER; default none: tokens are not checked, token-only players get guest names)
   --redis URL               share players and lobbies with every other node started with the same Redis
                             (redis://[user:password@]host:port[/db]; env CL5_REDIS_URL; default: this
                             process alone, in memory)
   --drain-timeout SECONDS   with --redis, SIGTERM drains: no new connections (/readyz 503), players told
                             to resume on another node, exit once they did or after this long
-                            (env CL5_DRAIN_TIMEOUT, default 10)`);
+                            (env CL5_DRAIN_TIMEOUT, default 10)
+  --max-connections N       open connections in all; more are closed with 1013 (env CL5_MAX_CONNECTIONS, default ${DEFAULT_ADMISSION.maxConnections})
+  --max-connections-per-address N
+                            ...from one address (env CL5_MAX_CONNECTIONS_PER_ADDRESS, default ${DEFAULT_ADMISSION.maxPerAddress})
+  --init-deadline SECONDS   a connection that has not sent INIT by then is closed (env CL5_INIT_DEADLINE, default ${DEFAULT_ADMISSION.initDeadlineMs / 1e3}; 0 = none)
+  --password-guesses-per-lobby N
+                            wrong lobby passwords one lobby takes per minute; more wait before they are checked
+                            (env CL5_PASSWORD_GUESSES_PER_LOBBY, default ${DEFAULT_PASSWORD_GUARD.perLobby})
+  --password-guesses-per-address N
+                            ...one address may try per minute (env CL5_PASSWORD_GUESSES_PER_ADDRESS, default ${DEFAULT_PASSWORD_GUARD.perAddress})
+  --max-outbox-kib KIB      unsent data held for one client that does not read, before it is cut
+                            (env CL5_MAX_OUTBOX_KIB, default ${DEFAULT_MAX_OUTBOX_BYTES / 1024})`);
   process.exit(0);
 }
 var port = Number(values.port);
@@ -3580,6 +4356,23 @@ if (rate !== void 0 && !(Number.isFinite(rate) && rate > 0)) {
 }
 var resumeGrace = Number(values["resume-grace"]);
 if (!(Number.isFinite(resumeGrace) && resumeGrace >= 0)) fail2(`invalid --resume-grace: ${values["resume-grace"]} (seconds, 0 = off)`);
+function wholeNumber(flag, min) {
+  const value = Number(values[flag]);
+  return Number.isInteger(value) && value >= min ? value : fail2(`invalid --${flag}: ${values[flag]} (a whole number ≥ ${min})`);
+}
+var initDeadline = Number(values["init-deadline"]);
+if (!(Number.isFinite(initDeadline) && initDeadline >= 0)) fail2(`invalid --init-deadline: ${values["init-deadline"]} (seconds, 0 = none)`);
+var addressRate = values["rate-limit-per-address"] === "" ? void 0 : wholeNumber("rate-limit-per-address", 1);
+var passwordGuard = {
+  perLobby: wholeNumber("password-guesses-per-lobby", 1),
+  perAddress: wholeNumber("password-guesses-per-address", 1)
+};
+var maxOutboxBytes = wholeNumber("max-outbox-kib", 64) * 1024;
+var admission = {
+  maxConnections: wholeNumber("max-connections", 1),
+  maxPerAddress: wholeNumber("max-connections-per-address", 1),
+  initDeadlineMs: initDeadline * 1e3
+};
 function turnOptions() {
   const urls = values["turn-url"].split(",").map((url) => url.trim()).filter(Boolean);
   const secret = values["turn-secret"];
@@ -3599,6 +4392,16 @@ function fail2(message) {
   process.exit(2);
 }
 var turn = turnOptions();
+async function tokenVerifier() {
+  const spec = values["token-verifier"];
+  if (!spec) return void 0;
+  try {
+    return await loadTokenVerifier(spec);
+  } catch (error) {
+    return fail2(`invalid --token-verifier ${spec}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+var verifier = await tokenVerifier();
 var everything = jsonLogger();
 var log = (level, event, fields) => {
   if (LEVELS.indexOf(level) >= minimum) everything(level, event, fields);
@@ -3622,8 +4425,13 @@ var server = await startServer({
   resumeGraceMs: resumeGrace * 1e3,
   nodeId,
   ...shared ? { store: shared.store, cluster: shared.cluster } : {},
+  admission,
+  maxOutboxBytes,
+  passwordGuard,
   ...turn ? { turn } : {},
-  ...rate === void 0 ? {} : { rateLimit: { perSecond: rate, burst: 4 * rate } }
+  ...verifier ? { tokenVerifier: verifier } : {},
+  ...rate === void 0 ? {} : { rateLimit: { perSecond: rate, burst: 4 * rate } },
+  ...addressRate === void 0 ? {} : { addressRateLimit: { perSecond: addressRate, burst: 4 * addressRate } }
 }).catch((error) => {
   console.error(`cannot listen on ${values.host}:${port}: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);

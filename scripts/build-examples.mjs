@@ -9,16 +9,12 @@
 //   options: --url URL (default http://localhost:3000/cloudlink5.js, where `npm start` serves it)
 //            --extension FILE (what --embed puts in; default dist/cloudlink5.js)  --out DIR  --only NAME
 //
-// The sources are TypeScript: esbuild bundles each one (with the CloudLink 5 blocks, whose shapes
-// the builder checks every block against) into node_modules/.cache/cl5-examples/ and runs it.
-import * as esbuild from 'esbuild';
-import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { join, resolve, dirname, basename } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+// The sources are TypeScript: esbuild bundles them (with the CloudLink 5 blocks, whose shapes the
+// builder checks every block against) and runs them (scripts/import-ts.mjs).
+import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join, resolve, basename } from 'node:path';
 import { parseArgs } from 'node:util';
-
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+import { importTsSource, root } from './import-ts.mjs';
 const { values } = parseArgs({
   options: {
     url: { type: 'string' },
@@ -38,12 +34,8 @@ const names = readdirSync(sourcesDir)
   .sort();
 
 // One entry that imports every source plus the builder, so the blocks' shapes are read once.
-// One folder per checkout (git worktrees may share node_modules through a symlink).
-const cache = join(root, 'node_modules/.cache/cl5-examples', createHash('sha1').update(root).digest('hex').slice(0, 12));
-mkdirSync(cache, { recursive: true });
-const entry = join(cache, 'entry.ts');
-writeFileSync(
-  entry,
+const lib = await importTsSource(
+  'examples',
   [
     `import { buildProject, DEFAULT_EXTENSION_URL } from ${JSON.stringify(join(root, 'examples/lib/define.ts'))};`,
     `import { cloudlinkShape } from ${JSON.stringify(join(root, 'examples/lib/extension-shape.ts'))};`,
@@ -55,19 +47,6 @@ writeFileSync(
     'export { buildProject, cloudlinkShape, extensionDataURL, validateProject, readZip, DEFAULT_EXTENSION_URL };',
   ].join('\n'),
 );
-const bundle = join(cache, 'entry.mjs');
-await esbuild.build({
-  entryPoints: [entry],
-  outfile: bundle,
-  bundle: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  packages: 'external',
-  logLevel: 'warning',
-});
-const lib = await import(`${pathToFileURL(bundle).href}?t=${Date.now()}`);
-rmSync(cache, { recursive: true, force: true });
 
 const url = values.url ?? lib.DEFAULT_EXTENSION_URL;
 const shape = lib.sources.some((s) => s.extension === 'cloudlink5') ? lib.cloudlinkShape() : undefined;

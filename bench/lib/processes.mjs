@@ -54,8 +54,8 @@ const stopper = (child) => () =>
   });
 
 /**
- * Our server, rate limit lifted (a benchmark floods on purpose) and only warnings logged; `args` adds
- * flags (e.g. `--redis URL`). Its stderr is passed through.
+ * Our server, rate limit and connection caps lifted (a benchmark floods on purpose) and only warnings
+ * logged; `args` adds flags (e.g. `--redis URL`). Its stderr is passed through.
  */
 export async function startCl5(args = []) {
   const child = spawn(
@@ -69,6 +69,13 @@ export async function startCl5(args = []) {
       'warn',
       '--rate-limit',
       '10000000',
+      '--rate-limit-per-address',
+      '100000000',
+      // Every load generator connects from 127.0.0.1: the per-address cap would refuse them.
+      '--max-connections-per-address',
+      '1000000',
+      '--max-connections',
+      '1000000',
       ...args,
     ],
     {

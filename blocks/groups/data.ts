@@ -4,12 +4,19 @@ import { CloudLinkError } from '../../src/client/errors.js';
 import type { BlockContext } from '../context.js';
 import type { ListMode, VariableMode } from '../ports.js';
 import type { ScratchTarget } from '../scratch.js';
-import { text, type BlockGroup, type BlockSpec } from '../spec.js';
+import type { BlockGroup, BlockSpec } from '../spec.js';
+import type { Text } from '../translate.js';
 
 export function dataBlocks(ctx: BlockContext): BlockGroup {
-  const { Scratch, t, data, hats, runtime } = ctx;
-  const { COMMAND, REPORTER, HAT } = Scratch.BlockType;
-  const { STRING } = Scratch.ArgumentType;
+  const { data, hats, runtime } = ctx;
+  const { text } = ctx.cast;
+  const requirePlayer = (value: unknown): string => {
+    const id = text(value);
+    if (!id) throw new CloudLinkError('invalid', 'which player? the player id is empty');
+    return id;
+  };
+  const { COMMAND, REPORTER, HAT } = ctx.Scratch.BlockType;
+  const { STRING } = ctx.Scratch.ArgumentType;
   let lastChanged = { id: '', from: '' };
 
   data.onRemoteChange?.((id, from) => {
@@ -34,15 +41,14 @@ export function dataBlocks(ctx: BlockContext): BlockGroup {
   const playerArg = { type: STRING, defaultValue: '' };
 
   /** One "sync …" block: a variable (mode value/counter) or a list (merged/whole), with everyone or with [PLAYER]. */
-  const syncBlock = (opcode: string, defaultText: string, mode: VariableMode | ListMode): BlockSpec => {
+  const syncBlock = (opcode: string, label: Text, mode: VariableMode | ListMode, withPlayer: boolean): BlockSpec => {
     const isList = mode === 'merged' || mode === 'whole';
-    const withPlayer = defaultText.includes('[PLAYER]');
     const id = isList ? { ...idArg, defaultValue: 'scores' } : idArg;
     return {
       info: {
         opcode,
         blockType: COMMAND,
-        text: t(opcode, defaultText),
+        text: label,
         arguments: { ...(isList ? { LISTNAME: listArg } : { VAR: variableArg }), ...(withPlayer ? { PLAYER: playerArg } : {}), ID: id },
       },
       run: (args, util) => {
@@ -59,20 +65,20 @@ export function dataBlocks(ctx: BlockContext): BlockGroup {
       info: {
         opcode: 'whenDataChanged',
         blockType: HAT,
-        text: t('whenDataChanged', 'when [ID] is changed by another player'),
+        text: () => Scratch.translate('when [ID] is changed by another player'),
         isEdgeActivated: false,
         arguments: { ID: idArg },
       },
       run: ({ ID }, util) => hats.accepts(util, 'whenDataChanged')?.id === text(ID),
     },
     {
-      info: { opcode: 'dataChangedBy', blockType: REPORTER, text: t('dataChangedBy', 'player who changed it') },
+      info: { opcode: 'dataChangedBy', blockType: REPORTER, text: () => Scratch.translate('player who changed it') },
       run: (_args, util) => hats.eventOf(util, 'whenDataChanged')?.from ?? lastChanged.from,
     },
   ];
 
   return {
-    label: t('label.data', 'Networked data'),
+    label: () => Scratch.translate('Networked data'),
     menus: {
       variables: { acceptReporters: false, items: 'variableMenu' },
       lists: { acceptReporters: false, items: 'listMenu' },
@@ -80,20 +86,20 @@ export function dataBlocks(ctx: BlockContext): BlockGroup {
     menuItems: { variableMenu: namesOf(''), listMenu: namesOf('list') },
     blocks: [
       // Shipped opcodes keep their meaning: a variable is last-writer-wins; a list merges everyone's edits.
-      syncBlock('syncVariable', 'sync variable [VAR] with everyone as [ID]', 'value'),
-      syncBlock('syncVariableWith', 'sync variable [VAR] with player [PLAYER] as [ID]', 'value'),
-      syncBlock('syncCounter', 'sync variable [VAR] with everyone as counter [ID]', 'counter'),
-      syncBlock('syncCounterWith', 'sync variable [VAR] with player [PLAYER] as counter [ID]', 'counter'),
-      syncBlock('syncList', 'sync list [LISTNAME] with everyone as [ID]', 'merged'),
-      syncBlock('syncListWith', 'sync list [LISTNAME] with player [PLAYER] as [ID]', 'merged'),
-      syncBlock('syncWholeList', 'sync whole list [LISTNAME] with everyone as [ID]', 'whole'),
-      syncBlock('syncWholeListWith', 'sync whole list [LISTNAME] with player [PLAYER] as [ID]', 'whole'),
+      syncBlock('syncVariable', () => Scratch.translate('sync variable [VAR] with everyone as [ID]'), 'value', false),
+      syncBlock('syncVariableWith', () => Scratch.translate('sync variable [VAR] with player [PLAYER] as [ID]'), 'value', true),
+      syncBlock('syncCounter', () => Scratch.translate('sync variable [VAR] with everyone as counter [ID]'), 'counter', false),
+      syncBlock('syncCounterWith', () => Scratch.translate('sync variable [VAR] with player [PLAYER] as counter [ID]'), 'counter', true),
+      syncBlock('syncList', () => Scratch.translate('sync list [LISTNAME] with everyone as [ID]'), 'merged', false),
+      syncBlock('syncListWith', () => Scratch.translate('sync list [LISTNAME] with player [PLAYER] as [ID]'), 'merged', true),
+      syncBlock('syncWholeList', () => Scratch.translate('sync whole list [LISTNAME] with everyone as [ID]'), 'whole', false),
+      syncBlock('syncWholeListWith', () => Scratch.translate('sync whole list [LISTNAME] with player [PLAYER] as [ID]'), 'whole', true),
       {
-        info: { opcode: 'stopSyncing', blockType: COMMAND, text: t('stopSyncing', 'stop syncing [ID]'), arguments: { ID: idArg } },
+        info: { opcode: 'stopSyncing', blockType: COMMAND, text: () => Scratch.translate('stop syncing [ID]'), arguments: { ID: idArg } },
         run: ({ ID }) => void data.stopSyncing(text(ID)),
       },
       {
-        info: { opcode: 'stopSyncingAll', blockType: COMMAND, text: t('stopSyncingAll', 'stop syncing everything') },
+        info: { opcode: 'stopSyncingAll', blockType: COMMAND, text: () => Scratch.translate('stop syncing everything') },
         run: () => data.stopAll(),
       },
       // Only when the DataSync port reports remote changes (DataSync.onRemoteChange); a hat that
@@ -101,10 +107,4 @@ export function dataBlocks(ctx: BlockContext): BlockGroup {
       ...(data.onRemoteChange ? changeBlocks : []),
     ],
   };
-}
-
-function requirePlayer(value: unknown): string {
-  const id = text(value);
-  if (!id) throw new CloudLinkError('invalid', 'which player? the player id is empty');
-  return id;
 }

@@ -3,9 +3,7 @@ import { CloudLinkError } from '../../src/client/errors.js';
 import type { LobbyInfo } from '../../src/protocol/index.js';
 import type { BlockContext } from '../context.js';
 import { eventHat } from '../event-hat.js';
-import { flag, number, reported, text, type BlockGroup } from '../spec.js';
-
-const INFO_FIELDS = ['host', 'host id', 'players', 'max players', 'locked', 'password required', 'relay', 'hidden'] as const;
+import { reported, type BlockGroup } from '../spec.js';
 
 function field(info: LobbyInfo, name: string): string | number | boolean {
   switch (name) {
@@ -31,9 +29,10 @@ function field(info: LobbyInfo, name: string): string | number | boolean {
 }
 
 export function lobbyBlocks(ctx: BlockContext): BlockGroup {
-  const { Scratch, client, hats, t } = ctx;
-  const { COMMAND, REPORTER, BOOLEAN } = Scratch.BlockType;
-  const { STRING, NUMBER } = Scratch.ArgumentType;
+  const { client, hats } = ctx;
+  const { choice, number, text } = ctx.cast;
+  const { COMMAND, REPORTER, BOOLEAN } = ctx.Scratch.BlockType;
+  const { STRING, NUMBER } = ctx.Scratch.ArgumentType;
   let newestLobby = '';
 
   client.on('lobby-new', (name) => {
@@ -52,27 +51,46 @@ export function lobbyBlocks(ctx: BlockContext): BlockGroup {
   };
 
   return {
-    label: t('label.lobbies', 'Lobbies'),
+    label: () => Scratch.translate('Lobbies'),
     menus: {
       yesNo: {
         acceptReporters: true,
         items: [
-          { text: t('menu.yes', 'yes'), value: 'yes' },
-          { text: t('menu.no', 'no'), value: 'no' },
+          { text: () => Scratch.translate('yes'), value: 'yes' },
+          { text: () => Scratch.translate('no'), value: 'no' },
         ],
       },
       manageActions: {
         acceptReporters: true,
-        items: Object.keys(manage).map((value) => ({ text: t(`menu.${value}`, value), value })),
+        items: [
+          { text: () => Scratch.translate('lock'), value: 'lock' },
+          { text: () => Scratch.translate('unlock'), value: 'unlock' },
+          { text: () => Scratch.translate('hide'), value: 'hide' },
+          { text: () => Scratch.translate('show'), value: 'show' },
+          { text: () => Scratch.translate('close'), value: 'close' },
+        ],
       },
-      lobbyFields: { acceptReporters: true, items: [...INFO_FIELDS, 'all (JSON)'].map((value) => ({ text: t(`menu.field.${value}`, value), value })) },
+      lobbyFields: {
+        acceptReporters: true,
+        items: [
+          { text: () => Scratch.translate('host'), value: 'host' },
+          { text: () => Scratch.translate('host id'), value: 'host id' },
+          { text: () => Scratch.translate('players'), value: 'players' },
+          { text: () => Scratch.translate('max players'), value: 'max players' },
+          { text: () => Scratch.translate('locked'), value: 'locked' },
+          { text: () => Scratch.translate('password required'), value: 'password required' },
+          { text: () => Scratch.translate('relay'), value: 'relay' },
+          { text: () => Scratch.translate('hidden'), value: 'hidden' },
+          { text: () => Scratch.translate('all (JSON)'), value: 'all (JSON)' },
+        ],
+      },
     },
     blocks: [
       {
         info: {
           opcode: 'createLobby',
           blockType: COMMAND,
-          text: t('createLobby', 'create lobby [NAME] for [MAX] players (-1 = any), password [PASSWORD] locked [LOCKED] hidden [HIDDEN] relay [RELAY]'),
+          text: () => Scratch.translate('create lobby [NAME] for [MAX] players (-1 = any), password [PASSWORD] locked [LOCKED] hidden [HIDDEN] relay [RELAY]'),
           arguments: {
             NAME: { type: STRING, defaultValue: 'my lobby' },
             MAX: { type: NUMBER, defaultValue: -1 },
@@ -87,23 +105,23 @@ export function lobbyBlocks(ctx: BlockContext): BlockGroup {
             name: text(NAME),
             maxPlayers: Math.trunc(number(MAX)),
             password: text(PASSWORD),
-            locked: flag(LOCKED),
-            hidden: flag(HIDDEN),
-            enableRelay: flag(RELAY),
+            locked: choice(LOCKED, 'yes', 'no'),
+            hidden: choice(HIDDEN, 'yes', 'no'),
+            enableRelay: choice(RELAY, 'yes', 'no'),
           }),
       },
       {
         info: {
           opcode: 'joinLobby',
           blockType: COMMAND,
-          text: t('joinLobby', 'join lobby [NAME] with password [PASSWORD]'),
+          text: () => Scratch.translate('join lobby [NAME] with password [PASSWORD]'),
           arguments: { NAME: { type: STRING, defaultValue: 'my lobby' }, PASSWORD: { type: STRING, defaultValue: '' } },
         },
         run: ({ NAME, PASSWORD }) => client.joinLobby(text(NAME), text(PASSWORD)),
       },
-      { info: { opcode: 'leaveLobby', blockType: COMMAND, text: t('leaveLobby', 'leave lobby') }, run: () => client.leaveLobby() },
+      { info: { opcode: 'leaveLobby', blockType: COMMAND, text: () => Scratch.translate('leave lobby') }, run: () => client.leaveLobby() },
       {
-        info: { opcode: 'listLobbies', blockType: REPORTER, text: t('listLobbies', 'open lobbies (JSON)'), disableMonitor: true },
+        info: { opcode: 'listLobbies', blockType: REPORTER, text: () => Scratch.translate('open lobbies (JSON)'), disableMonitor: true },
         run: async () => JSON.stringify(await client.listLobbies()),
         fallback: '[]',
       },
@@ -111,7 +129,7 @@ export function lobbyBlocks(ctx: BlockContext): BlockGroup {
         info: {
           opcode: 'lobbyInfo',
           blockType: REPORTER,
-          text: t('lobbyInfo', '[FIELD] of lobby [NAME]'),
+          text: () => Scratch.translate('[FIELD] of lobby [NAME]'),
           disableMonitor: true,
           arguments: { FIELD: { type: STRING, menu: 'lobbyFields', defaultValue: 'players' }, NAME: { type: STRING, defaultValue: 'my lobby' } },
         },
@@ -124,19 +142,19 @@ export function lobbyBlocks(ctx: BlockContext): BlockGroup {
         info: {
           opcode: 'lobbyExists',
           blockType: BOOLEAN,
-          text: t('lobbyExists', 'lobby [NAME] exists?'),
+          text: () => Scratch.translate('lobby [NAME] exists?'),
           arguments: { NAME: { type: STRING, defaultValue: 'my lobby' } },
         },
         run: async ({ NAME }) => (await client.findLobby(text(NAME))) !== null,
       },
-      { info: { opcode: 'myLobby', blockType: REPORTER, text: t('myLobby', 'my lobby') }, run: () => client.lobby },
-      { info: { opcode: 'isHost', blockType: BOOLEAN, text: t('isHost', 'am I the host?') }, run: () => client.isHost },
-      { info: { opcode: 'hostId', blockType: REPORTER, text: t('hostId', 'host id') }, run: () => client.hostId },
+      { info: { opcode: 'myLobby', blockType: REPORTER, text: () => Scratch.translate('my lobby') }, run: () => client.lobby },
+      { info: { opcode: 'isHost', blockType: BOOLEAN, text: () => Scratch.translate('am I the host?') }, run: () => client.isHost },
+      { info: { opcode: 'hostId', blockType: REPORTER, text: () => Scratch.translate('host id') }, run: () => client.hostId },
       {
         info: {
           opcode: 'manageLobby',
           blockType: COMMAND,
-          text: t('manageLobby', '[ACTION] my lobby'),
+          text: () => Scratch.translate('[ACTION] my lobby'),
           arguments: { ACTION: { type: STRING, menu: 'manageActions', defaultValue: 'lock' } },
         },
         run: ({ ACTION }) => {
@@ -149,7 +167,7 @@ export function lobbyBlocks(ctx: BlockContext): BlockGroup {
         info: {
           opcode: 'setMaxPlayers',
           blockType: COMMAND,
-          text: t('setMaxPlayers', 'set player limit to [MAX]'),
+          text: () => Scratch.translate('set player limit to [MAX]'),
           arguments: { MAX: { type: NUMBER, defaultValue: 8 } },
         },
         run: ({ MAX }) => client.setMaxPlayers(Math.trunc(number(MAX))),
@@ -158,7 +176,7 @@ export function lobbyBlocks(ctx: BlockContext): BlockGroup {
         info: {
           opcode: 'setLobbyPassword',
           blockType: COMMAND,
-          text: t('setLobbyPassword', 'set lobby password to [PASSWORD]'),
+          text: () => Scratch.translate('set lobby password to [PASSWORD]'),
           arguments: { PASSWORD: { type: STRING, defaultValue: '' } },
         },
         run: ({ PASSWORD }) => client.setPassword(text(PASSWORD)),
@@ -167,7 +185,7 @@ export function lobbyBlocks(ctx: BlockContext): BlockGroup {
         info: {
           opcode: 'kickPlayer',
           blockType: COMMAND,
-          text: t('kickPlayer', 'kick player [PLAYER]'),
+          text: () => Scratch.translate('kick player [PLAYER]'),
           arguments: { PLAYER: { type: STRING, defaultValue: '' } },
         },
         run: ({ PLAYER }) => client.kick(text(PLAYER)),
@@ -176,15 +194,15 @@ export function lobbyBlocks(ctx: BlockContext): BlockGroup {
         info: {
           opcode: 'transferHost',
           blockType: COMMAND,
-          text: t('transferHost', 'make player [PLAYER] the host'),
+          text: () => Scratch.translate('make player [PLAYER] the host'),
           arguments: { PLAYER: { type: STRING, defaultValue: '' } },
         },
         run: ({ PLAYER }) => client.transferHost(text(PLAYER)),
       },
-      { info: { opcode: 'newestLobby', blockType: REPORTER, text: t('newestLobby', 'newest lobby') }, run: () => newestLobby },
-      eventHat(ctx, 'whenLobbyCreated', 'when a new lobby is created'),
-      eventHat(ctx, 'whenLobbyClosed', 'when my lobby is closed'),
-      eventHat(ctx, 'whenHostChanges', 'when the host changes'),
+      { info: { opcode: 'newestLobby', blockType: REPORTER, text: () => Scratch.translate('newest lobby') }, run: () => newestLobby },
+      eventHat(ctx, 'whenLobbyCreated', () => Scratch.translate('when a new lobby is created')),
+      eventHat(ctx, 'whenLobbyClosed', () => Scratch.translate('when my lobby is closed')),
+      eventHat(ctx, 'whenHostChanges', () => Scratch.translate('when the host changes')),
     ],
   };
 }

@@ -2,7 +2,7 @@
 // hats filtered by channel (and sender), and reporters for the data that started the script.
 import type { ReceivedMessage } from '../../src/client/api.js';
 import type { BlockContext } from '../context.js';
-import { data, reported, text, type BlockGroup } from '../spec.js';
+import { data, reported, type BlockGroup } from '../spec.js';
 import type { BlockUtil } from '../scratch.js';
 
 const key = (kind: string, channel: string) => `${kind}\n${channel}`;
@@ -10,9 +10,10 @@ const fromKey = (from: string, channel: string) => `${from}\n${channel}`;
 const MESSAGE_HATS = ['whenBroadcast', 'whenPrivate', 'whenPrivateFrom', 'whenMessageFrom'] as const;
 
 export function messageBlocks(ctx: BlockContext): BlockGroup {
-  const { Scratch, client, hats, t } = ctx;
-  const { COMMAND, REPORTER, HAT } = Scratch.BlockType;
-  const { STRING } = Scratch.ArgumentType;
+  const { client, hats } = ctx;
+  const { text } = ctx.cast;
+  const { COMMAND, REPORTER, HAT } = ctx.Scratch.BlockType;
+  const { STRING } = ctx.Scratch.ArgumentType;
   const latest = new Map<string, ReceivedMessage>();
   /** Latest private message per sender and channel. */
   const latestPrivate = new Map<string, ReceivedMessage>();
@@ -60,21 +61,21 @@ export function messageBlocks(ctx: BlockContext): BlockGroup {
   const kindArg = { type: STRING, menu: 'kinds', defaultValue: 'broadcast' };
 
   return {
-    label: t('label.messages', 'Channels and messages'),
+    label: () => Scratch.translate('Channels and messages'),
     menus: {
       channels: { acceptReporters: true, items: 'channelMenu' },
       kinds: {
         acceptReporters: true,
         items: [
-          { text: t('menu.broadcast', 'broadcast'), value: 'broadcast' },
-          { text: t('menu.private', 'private'), value: 'private' },
+          { text: () => Scratch.translate('broadcast'), value: 'broadcast' },
+          { text: () => Scratch.translate('private'), value: 'private' },
         ],
       },
       channelModes: {
         acceptReporters: true,
         items: [
-          { text: t('menu.ordered', 'reliable and ordered'), value: 'ordered' },
-          { text: t('menu.fast', 'fast (unordered, may drop)'), value: 'fast' },
+          { text: () => Scratch.translate('reliable and ordered'), value: 'ordered' },
+          { text: () => Scratch.translate('fast (unordered, may drop)'), value: 'fast' },
         ],
       },
     },
@@ -84,21 +85,21 @@ export function messageBlocks(ctx: BlockContext): BlockGroup {
         info: {
           opcode: 'openChannel',
           blockType: COMMAND,
-          text: t('openChannel', 'open channel [CHANNEL] [MODE]'),
+          text: () => Scratch.translate('open channel [CHANNEL] [MODE]'),
           arguments: { CHANNEL: { type: STRING, defaultValue: 'game' }, MODE: { type: STRING, menu: 'channelModes', defaultValue: 'ordered' } },
         },
         run: ({ CHANNEL, MODE }) => client.openChannel(text(CHANNEL), text(MODE) !== 'fast'),
       },
       {
-        info: { opcode: 'closeChannel', blockType: COMMAND, text: t('closeChannel', 'close channel [CHANNEL]'), arguments: { CHANNEL: channelArg } },
+        info: { opcode: 'closeChannel', blockType: COMMAND, text: () => Scratch.translate('close channel [CHANNEL]'), arguments: { CHANNEL: channelArg } },
         run: ({ CHANNEL }) => client.closeChannel(text(CHANNEL)),
       },
-      { info: { opcode: 'channelList', blockType: REPORTER, text: t('channelList', 'channels (JSON)') }, run: () => JSON.stringify(client.channels()) },
+      { info: { opcode: 'channelList', blockType: REPORTER, text: () => Scratch.translate('channels (JSON)') }, run: () => JSON.stringify(client.channels()) },
       {
         info: {
           opcode: 'broadcastData',
           blockType: COMMAND,
-          text: t('broadcastData', 'broadcast [DATA] on channel [CHANNEL]'),
+          text: () => Scratch.translate('broadcast [DATA] on channel [CHANNEL]'),
           arguments: { DATA: { type: STRING, defaultValue: 'hello' }, CHANNEL: channelArg },
         },
         run: ({ DATA, CHANNEL }) => client.broadcast(data(DATA), text(CHANNEL)),
@@ -107,7 +108,7 @@ export function messageBlocks(ctx: BlockContext): BlockGroup {
         info: {
           opcode: 'sendPrivate',
           blockType: COMMAND,
-          text: t('sendPrivate', 'send [DATA] to player [PLAYER] on channel [CHANNEL]'),
+          text: () => Scratch.translate('send [DATA] to player [PLAYER] on channel [CHANNEL]'),
           arguments: { DATA: { type: STRING, defaultValue: 'hello' }, PLAYER: playerArg, CHANNEL: channelArg },
         },
         run: ({ DATA, PLAYER, CHANNEL }) => client.sendPrivate(text(PLAYER), data(DATA), text(CHANNEL)),
@@ -116,7 +117,7 @@ export function messageBlocks(ctx: BlockContext): BlockGroup {
         info: {
           opcode: 'whenBroadcast',
           blockType: HAT,
-          text: t('whenBroadcast', 'when I get a broadcast on channel [CHANNEL]'),
+          text: () => Scratch.translate('when I get a broadcast on channel [CHANNEL]'),
           isEdgeActivated: false,
           arguments: { CHANNEL: channelArg },
         },
@@ -126,7 +127,7 @@ export function messageBlocks(ctx: BlockContext): BlockGroup {
         info: {
           opcode: 'whenPrivate',
           blockType: HAT,
-          text: t('whenPrivate', 'when I get a private message on channel [CHANNEL]'),
+          text: () => Scratch.translate('when I get a private message on channel [CHANNEL]'),
           isEdgeActivated: false,
           arguments: { CHANNEL: channelArg },
         },
@@ -136,7 +137,7 @@ export function messageBlocks(ctx: BlockContext): BlockGroup {
         info: {
           opcode: 'whenPrivateFrom',
           blockType: HAT,
-          text: t('whenPrivateFrom', 'when I get a private message from player [PLAYER] on channel [CHANNEL]'),
+          text: () => Scratch.translate('when I get a private message from player [PLAYER] on channel [CHANNEL]'),
           isEdgeActivated: false,
           arguments: { PLAYER: playerArg, CHANNEL: channelArg },
         },
@@ -149,7 +150,7 @@ export function messageBlocks(ctx: BlockContext): BlockGroup {
         info: {
           opcode: 'whenMessageFrom',
           blockType: HAT,
-          text: t('whenMessageFrom', 'when I get any message from player [PLAYER]'),
+          text: () => Scratch.translate('when I get any message from player [PLAYER]'),
           isEdgeActivated: false,
           arguments: { PLAYER: { type: STRING, defaultValue: '' } },
         },
@@ -159,7 +160,7 @@ export function messageBlocks(ctx: BlockContext): BlockGroup {
         info: {
           opcode: 'lastData',
           blockType: REPORTER,
-          text: t('lastData', '[KIND] data on channel [CHANNEL]'),
+          text: () => Scratch.translate('[KIND] data on channel [CHANNEL]'),
           arguments: { KIND: kindArg, CHANNEL: channelArg },
         },
         run: ({ KIND, CHANNEL }, util) => reported(message(util, text(KIND), text(CHANNEL))?.payload),
@@ -168,7 +169,7 @@ export function messageBlocks(ctx: BlockContext): BlockGroup {
         info: {
           opcode: 'lastSender',
           blockType: REPORTER,
-          text: t('lastSender', 'sender of [KIND] on channel [CHANNEL]'),
+          text: () => Scratch.translate('sender of [KIND] on channel [CHANNEL]'),
           arguments: { KIND: kindArg, CHANNEL: channelArg },
         },
         run: ({ KIND, CHANNEL }, util) => message(util, text(KIND), text(CHANNEL))?.from ?? '',
@@ -177,7 +178,7 @@ export function messageBlocks(ctx: BlockContext): BlockGroup {
         info: {
           opcode: 'privateDataFrom',
           blockType: REPORTER,
-          text: t('privateDataFrom', 'private data from player [PLAYER] on channel [CHANNEL]'),
+          text: () => Scratch.translate('private data from player [PLAYER] on channel [CHANNEL]'),
           arguments: { PLAYER: playerArg, CHANNEL: channelArg },
         },
         run: ({ PLAYER, CHANNEL }, util) => reported(privateFrom(util, text(PLAYER), text(CHANNEL))?.payload),
@@ -186,7 +187,7 @@ export function messageBlocks(ctx: BlockContext): BlockGroup {
         info: {
           opcode: 'whenChannelOpens',
           blockType: HAT,
-          text: t('whenChannelOpens', 'when channel [CHANNEL] opens with a player'),
+          text: () => Scratch.translate('when channel [CHANNEL] opens with a player'),
           isEdgeActivated: false,
           arguments: { CHANNEL: channelArg },
         },
@@ -196,14 +197,14 @@ export function messageBlocks(ctx: BlockContext): BlockGroup {
         info: {
           opcode: 'whenChannelCloses',
           blockType: HAT,
-          text: t('whenChannelCloses', 'when channel [CHANNEL] closes with a player'),
+          text: () => Scratch.translate('when channel [CHANNEL] closes with a player'),
           isEdgeActivated: false,
           arguments: { CHANNEL: channelArg },
         },
         run: ({ CHANNEL }, util) => hats.accepts(util, 'whenChannelCloses')?.label === text(CHANNEL),
       },
       {
-        info: { opcode: 'channelPlayer', blockType: REPORTER, text: t('channelPlayer', 'player of the channel event') },
+        info: { opcode: 'channelPlayer', blockType: REPORTER, text: () => Scratch.translate('player of the channel event') },
         run: (_args, util) => hats.eventOf(util, 'whenChannelOpens', 'whenChannelCloses')?.peer ?? lastChannelPeer,
       },
     ],

@@ -4,7 +4,49 @@
 // `_onChannelMessage`) and sends on them. What simple-peer itself touches: the constructor,
 // `push(null)` and `end()` with their `_readableState.ended` / `_writableState.finished` flags when
 // it is destroyed, the 'finish' event, and `write()` → `_write()`.
-const { EventEmitter } = require('events');
+
+// The EventEmitter methods simple-peer (emit, once, removeListener) and PeerLink (on, emit) call, and
+// only those, in
+// place of the 'events' package (≈ 6 KB of the bundle). Node's rule kept: an 'error' nobody listens
+// to is thrown.
+class EventEmitter {
+  constructor() {
+    this._cl5Listeners = new Map();
+  }
+
+  on(name, listener) {
+    const list = this._cl5Listeners.get(name);
+    if (list) list.push(listener);
+    else this._cl5Listeners.set(name, [listener]);
+    return this;
+  }
+
+  once(name, listener) {
+    const once = (...args) => {
+      this.removeListener(name, once);
+      listener.apply(this, args);
+    };
+    once.listener = listener;
+    return this.on(name, once);
+  }
+
+  removeListener(name, listener) {
+    const list = this._cl5Listeners.get(name) || [];
+    const index = list.findIndex((l) => l === listener || l.listener === listener);
+    if (index >= 0) list.splice(index, 1);
+    return this;
+  }
+
+  emit(name, ...args) {
+    const list = this._cl5Listeners.get(name);
+    if (!list || list.length === 0) {
+      if (name === 'error') throw args[0] instanceof Error ? args[0] : new Error(`unhandled error event: ${args[0]}`);
+      return false;
+    }
+    for (const listener of [...list]) listener.apply(this, args);
+    return true;
+  }
+}
 
 class Duplex extends EventEmitter {
   constructor() {

@@ -5,6 +5,7 @@
 // scratch-vm (npm 5.0.x) emits neither, so there the runtime's `_step` is wrapped instead.
 // One hook per runtime is shared by every caller: hooks can be removed in any order without
 // undoing each other's wrappers.
+import { hasOwn } from '../../src/protocol/has-own.js';
 import type { ScratchRuntime } from '../scratch.js';
 
 interface Hook {
@@ -55,7 +56,7 @@ function install(runtime: ScratchRuntime): Hook {
     const events = runtime as unknown as { off?(event: string, fn: () => void): void; removeListener?(event: string, fn: () => void): void };
     return { callbacks, uninstall: () => (events.off ?? events.removeListener)?.call(runtime, 'AFTER_EXECUTE', run) };
   }
-  const hadOwn = Object.hasOwn(runtime, '_step');
+  const hadOwn = hasOwn(runtime, '_step');
   const step = runtime._step;
   const wrapped = function (this: ScratchRuntime) {
     step.call(this);

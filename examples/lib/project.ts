@@ -261,6 +261,11 @@ export class TargetBuilder {
       inputs[name] = typeof value === 'object' ? [3, this.reporterArgument(parent, value), shadowId] : [1, shadowId];
       return;
     }
+    if (argument.type === 'Boolean') {
+      // A Boolean slot has no shadow: a reporter goes in, a literal leaves it empty (as Scratch saves it).
+      if (typeof value === 'object') inputs[name] = [2, this.reporterArgument(parent, value)];
+      return;
+    }
     const primitive = argument.type === 'number' ? 4 : 10;
     const shadow = [primitive, typeof value === 'object' ? '' : String(value)];
     inputs[name] = typeof value === 'object' ? this.reporterInput(parent, value, shadow) : [1, shadow];

@@ -1,11 +1,11 @@
 // The public face of the core client, as the TurboWarp blocks (and any other front end) see it.
 // Everything is plain data: ids are instance id strings, payloads any JSON value.
-import type { LobbyInfo, User } from '../protocol/index.js';
+import type { LobbyInfo, LobbyMetadata, LobbySummary, User } from '../protocol/index.js';
 import type { CloudLinkError } from './errors.js';
-import type { CreateLobbyOptions as LobbyOptions, Mode } from './session.js';
+import type { LobbySearch, CreateLobbyOptions as LobbyOptions, Mode, QuickJoinOptions, QuickJoinResult } from './session.js';
 import type { Scope, SyncStore } from './sync/engine.js';
 
-export type { LobbyOptions };
+export type { LobbyOptions, LobbySearch, QuickJoinOptions, QuickJoinResult };
 
 export interface IceServer {
   urls: string | string[];
@@ -16,6 +16,7 @@ export interface IceServer {
 export interface ConnectOptions {
   /** ws:// or wss:// URL of the signaling server. */
   url: string;
+  /** Empty with a `token`: the server names the player (from the token, or a guest name). */
   username: string;
   /** Game id partitioning lobbies (the `ugi` query); defaults to "default". */
   ugi?: string;
@@ -67,6 +68,8 @@ export interface ClientEvents {
   'peer-leave': [instanceId: string];
   'lobby-new': [name: string];
   'lobby-closed': [name: string];
+  /** A quick join put me in a lobby: `created` when it made a new one (I am its host). */
+  matched: [lobby: string, created: boolean];
   message: [message: ReceivedMessage];
   'channel-open': [peer: string, label: string];
   'channel-close': [peer: string, label: string];
@@ -78,7 +81,8 @@ export interface CoreClient {
   on<K extends keyof ClientEvents>(event: K, listener: (...args: ClientEvents[K]) => void): () => void;
 
   // connection
-  setIceServers(servers: IceServer[]): void;
+  /** The project's STUN/TURN list; null: back to the default list (as if the project never set one). */
+  setIceServers(servers: IceServer[] | null): void;
   setRelayOnly(relayOnly: boolean): void;
   connect(options: ConnectOptions): Promise<void>;
   disconnect(): void;
@@ -104,6 +108,15 @@ export interface CoreClient {
   findLobby(name: string): Promise<LobbyInfo | null>;
   readonly lobby: string;
   readonly isHost: boolean;
+  // matchmaking (docs/protocol-notes.md "Matchmaking")
+  /** Visible lobbies matching the search, with metadata and player counts, oldest first. */
+  findLobbies(search?: LobbySearch): Promise<LobbySummary[]>;
+  /** Joins the oldest open lobby matching the filter, or creates one; emits 'matched'. */
+  quickJoin(options: QuickJoinOptions): Promise<QuickJoinResult>;
+  /** Host only: sets these metadata entries of my lobby (null removes one). */
+  setLobbyMetadata(change: Record<string, string | number | null>): Promise<void>;
+  /** My lobby's metadata, asked of the server (not-in-lobby when I am in none). */
+  lobbyMetadata(): Promise<LobbyMetadata>;
   readonly hostId: string;
   lockLobby(): Promise<void>;
   unlockLobby(): Promise<void>;

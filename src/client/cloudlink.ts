@@ -2,10 +2,20 @@
 // behind the CoreClient interface the blocks use. No Scratch knowledge here.
 // It is where failures are reported: whatever fails in a public call, or in the background (a link,
 // a packet, the server), becomes one CloudLinkError, made "last error" and fired as 'error' once.
-import { isSyncOpcode, Warning, type LobbyInfo, type User } from '../protocol/index.js';
+import { isSyncOpcode, Warning, type LobbyInfo, type LobbyMetadata, type LobbySummary, type User } from '../protocol/index.js';
 import { Emitter } from '../peer/emitter.js';
 import { DEFAULT_CHANNEL } from '../peer/link.js';
-import type { ClientEvents, ConnectionState, ConnectOptions, CoreClient, IceServer, LobbyOptions } from './api.js';
+import type {
+  ClientEvents,
+  ConnectionState,
+  ConnectOptions,
+  CoreClient,
+  IceServer,
+  LobbyOptions,
+  LobbySearch,
+  QuickJoinOptions,
+  QuickJoinResult,
+} from './api.js';
 import { openConnection, sameSettings, settingsOf, type Connection, type ConnectionSettings } from './connection.js';
 import { CloudLinkError, serverCode } from './errors.js';
 import { iceServersFor } from './ice-servers.js';
@@ -119,7 +129,7 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
 
   // ── connection ──────────────────────────────────────────────────────────────────────
 
-  setIceServers(servers: IceServer[]): void {
+  setIceServers(servers: IceServer[] | null): void {
     this.iceServers = servers;
     const connection = this.connection;
     connection?.mesh.configure({ iceServers: iceServersFor(connection.settings.url, servers, connection.session.iceServers) });
@@ -188,6 +198,16 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
     this.connection = connection;
     this.wire(connection);
     this.emit('connected');
+    // A notice that came with INIT_OK, before anyone listened (e.g. the token was not checked).
+    for (const text of connection.session.takeEarlyWarnings()) this.serverWarning(text);
+  }
+
+  /** A WARNING that answered no request of mine (kicked, rate limited, a notice): reported as an error. */
+  private serverWarning(text: string): void {
+    // The answer to a signal (the only request sent without a listener) for a peer the server no longer
+    // has: I signal only members, so it crossed a leave, kick or close whose own packet came before it.
+    if (text === Warning.peerInvalid) return;
+    this.report(new CloudLinkError(serverCode(text), `server: ${text}`));
   }
 
   /** Closes the connection; a connect still under way is cancelled (its socket closed, its callers get 'cancelled'). */
@@ -203,7 +223,7 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
     const report = (error: CloudLinkError) => void this.report(error);
     off.push(
       session.on('TRANSITION', (mode) => this.emit('mode', mode)),
-      // Every change of host, the player who becomes host by migration included (no NEW_HOST reaches them).
+      // Every change of host, the player who becomes host by migration included (its TRANSITION host tells it first).
       session.on('host', (user) => this.emit('host', user.instance_id)),
       session.on('NEW_PEER', peerJoined),
       session.on('PEER_JOIN', peerJoined),
@@ -211,12 +231,7 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
       session.on('NEW_LOBBY', (name) => this.emit('lobby-new', name)),
       session.on('LOBBY_CLOSED', (name) => this.emit('lobby-closed', name)),
       // Only WARNINGs that answer no request of mine arrive here (e.g. kicked, rate limited).
-      session.on('WARNING', (text) => {
-        // The answer to a signal (the only request sent without a listener) for a peer the server no longer
-        // has: I signal only members, so it crossed a leave, kick or close whose own packet came before it.
-        if (text === Warning.peerInvalid) return;
-        this.report(new CloudLinkError(serverCode(text), `server: ${text}`));
-      }),
+      session.on('WARNING', (text) => this.serverWarning(text)),
       session.on('VIOLATION', (text) => this.report(new CloudLinkError('violation', `server closed the connection: ${text}`))),
       session.on('error', report),
       session.on('reconnecting', (reason) => this.emit('reconnecting', reason)),
@@ -328,6 +343,28 @@ export class CloudLinkClient extends Emitter<ClientEvents> implements CoreClient
 
   get lobby(): string {
     return this.connection?.session.lobby ?? '';
+  }
+
+  findLobbies(search: LobbySearch = {}): Promise<LobbySummary[]> {
+    return this.reporting(async () => this.requireSession().findLobbies(search));
+  }
+
+  quickJoin(options: QuickJoinOptions): Promise<QuickJoinResult> {
+    return this.reporting(async () => {
+      const result = await this.requireSession().quickJoin(options);
+      this.emit('matched', result.name, result.created);
+      return result;
+    });
+  }
+
+  setLobbyMetadata = (change: Record<string, string | number | null>) => this.manage('set_metadata', change);
+
+  lobbyMetadata(): Promise<LobbyMetadata> {
+    return this.reporting(async () => {
+      const session = this.requireSession();
+      if (!session.lobby) throw new CloudLinkError('not-in-lobby', 'my lobby metadata: not in a lobby');
+      return (await session.findLobby(session.lobby))?.metadata ?? {};
+    });
   }
 
   get isHost(): boolean {

@@ -1,7 +1,7 @@
 // The client's one error type. Every failure the project can see is a CloudLinkError with a stable
 // `code` (listed below and in docs/blocks.md), a reason to show (`message`), and the peer or opcode
 // it concerns. Modules throw or emit it; the facade (cloudlink.ts) reports each one exactly once.
-import { ProtocolError, Reply, Warning } from '../protocol/index.js';
+import { hasOwn, ProtocolError, Reply, Warning } from '../protocol/index.js';
 
 export type ErrorCode =
   // ── the server said no (its reply or WARNING, see serverCode) ──
@@ -29,6 +29,8 @@ export type ErrorCode =
   | 'cancelled'
   /** The server cannot be reached. */
   | 'unreachable'
+  /** TurboWarp (or its user) did not allow the project to connect to that server (Scratch.canFetch). */
+  | 'not-allowed'
   /** A dropped connection could not be resumed: the server released the seat (away too long, or it restarted). */
   | 'session-lost'
   /** No reply in time (a request, or the keepalive). */
@@ -112,9 +114,12 @@ const SERVER_CODES: Record<string, ErrorCode> = {
 
 /**
  * The code of a server reply or WARNING text. A WARNING naming a field of my request ("payload.max_players
- * must be …") or the packet itself is the server's validator refusing it: 'invalid', like the ACK that follows.
+ * must be …") or the packet itself is the server's validator refusing it: 'invalid', like the ACK that follows;
+ * so is a MANAGE_ACK "invalid args: …" (a method's arguments, checked by the handler).
  */
 export function serverCode(text: string): ErrorCode {
-  if (Object.hasOwn(SERVER_CODES, text)) return SERVER_CODES[text]!;
-  return text.startsWith('payload') || text.startsWith('packet') ? 'invalid' : 'refused';
+  if (hasOwn(SERVER_CODES, text)) return SERVER_CODES[text]!;
+  // "too many wrong passwords: try again in 3 s"
+  if (text.startsWith(Warning.passwordAttempts)) return 'rate-limited';
+  return text.startsWith('payload') || text.startsWith('packet') || text.startsWith('invalid args') ? 'invalid' : 'refused';
 }

@@ -10,6 +10,8 @@ import {
   type ClientOpcode,
   type ClientPayloads,
   type LobbyInfo,
+  type LobbyMetadata,
+  type LobbySummary,
   type ManageMethod,
   type Origin,
   type RelayedOpcode,
@@ -64,7 +66,7 @@ export type SessionEvents = PlainEvents &
     resumed: [];
     /** A problem the project should be able to show (bad packet from the server, keepalive lost...). */
     error: [error: CloudLinkError];
-    /** My lobby has a new host (me included: TRANSITION host names no one, NEW_HOST is not sent to the new host on migration). */
+    /** My lobby has a new host, me included (emitted once per change, whichever of TRANSITION host or NEW_HOST told it first). */
     host: [user: User];
   };
 
@@ -75,6 +77,32 @@ export interface CreateLobbyOptions {
   locked?: boolean;
   hidden?: boolean;
   enableRelay?: boolean;
+  /** What the lobby is about (map, mode, region...): strings and numbers, bounded (docs/protocol-notes.md). */
+  metadata?: LobbyMetadata;
+}
+
+/** Which lobbies a search or a quick join considers; fields left out match any. */
+export interface LobbySearch {
+  /** Each key equals this value exactly (a string never equals a number). */
+  metadata?: LobbyMetadata;
+  freeSeats?: boolean;
+  noPassword?: boolean;
+}
+
+export interface QuickJoinOptions {
+  /** The lobbies to consider; a lobby created gets these metadata too, so the next players find it. */
+  filter?: LobbySearch;
+  /** The player limit of a lobby created (-1 = any). */
+  maxPlayers: number;
+  /** More metadata for a lobby created. */
+  metadata?: LobbyMetadata;
+  enableRelay?: boolean;
+}
+
+/** Where a quick join put me: `created` when no lobby fitted and I am the host of a new one. */
+export interface QuickJoinResult {
+  name: string;
+  created: boolean;
 }
 
 interface Pending {
@@ -94,6 +122,9 @@ interface StateWait {
   timer: ReturnType<typeof setTimeout>;
 }
 
+/** Notices kept from before the facade listens (the server sends at most one today). */
+const EARLY_WARNINGS_KEPT = 4;
+
 /** How many players who left are remembered (so a name can still be shown for them). */
 const DEPARTED_KEPT = 64;
 
@@ -108,6 +139,7 @@ const REPLY_OF: Partial<Record<ClientOpcode, ServerOpcode>> = {
   LEAVE_LOBBY: 'LEAVE_ACK',
   MANAGE_LOBBY: 'MANAGE_ACK',
   USE_RELAY: 'RELAY_PAIR',
+  QUICK_JOIN: 'QUICK_JOIN_ACK',
 };
 
 const OPEN = 1;
@@ -146,6 +178,8 @@ export class Session extends Emitter<SessionEvents> {
   /** Frames received from the server in this session (not counting RESUME_OK): RESUME says it, the server replays the rest. */
   private received = 0;
   private readonly policy: ReconnectPolicy;
+  /** WARNINGs that answered no request, kept until the facade listens (takeEarlyWarnings): a notice right after INIT_OK. */
+  private earlyWarnings: string[] | null = [];
   private urlIndex = 0;
 
   private constructor(
@@ -198,8 +232,9 @@ export class Session extends Emitter<SessionEvents> {
     return this.mode === 'host';
   }
 
+  /** An empty username with a token: the server names me (its token verifier, or a guest name). */
   async init(username: string, extra: { token?: string; pubkey?: string } = {}): Promise<User> {
-    const reply = await this.request('INIT', { username, ...extra });
+    const reply = await this.request('INIT', { ...(username === '' ? {} : { username }), ...extra });
     const { resume_token, ice_servers, ...ok } = reply.payload as ServerPayloads['INIT_OK'];
     this.resumeToken = resume_token;
     this.me = { ...ok, ...(extra.pubkey ? { pubkey: extra.pubkey } : {}) };
@@ -219,6 +254,28 @@ export class Session extends Emitter<SessionEvents> {
     return (await this.request('LIST_LOBBIES', undefined)).payload as string[];
   }
 
+  /** The visible lobbies matching the search, with their metadata and player counts, oldest first. */
+  async findLobbies(search: LobbySearch = {}): Promise<LobbySummary[]> {
+    return (await this.request('LIST_LOBBIES', wireFilter(search))).payload as LobbySummary[];
+  }
+
+  /** Joins the oldest open lobby matching the filter, or creates one (then I am its host); one atomic step on the server. */
+  async quickJoin(options: QuickJoinOptions): Promise<QuickJoinResult> {
+    const reply = await this.request('QUICK_JOIN', {
+      filter: wireFilter(options.filter ?? {}),
+      create: { max_players: options.maxPlayers, metadata: options.metadata ?? {}, enable_relay: options.enableRelay ?? false },
+    });
+    const answer = reply.payload as ServerPayloads['QUICK_JOIN_ACK'];
+    if (typeof answer === 'string') {
+      const code = serverCode(answer);
+      throw new CloudLinkError(code, `cannot quick join: ${refusalReason(code, answer)}`, { opcode: 'QUICK_JOIN' });
+    }
+    this.lobby = answer.name;
+    // QUICK_JOIN_ACK comes before TRANSITION and NEW_HOST, as for a create or a join.
+    await this.reached('QUICK_JOIN', () => (answer.created ? this.mode === 'host' : this.mode === 'peer' && this.host !== null));
+    return { name: answer.name, created: answer.created };
+  }
+
   /** The lobby's public info, or null when there is no such lobby. */
   async findLobby(name: string): Promise<LobbyInfo | null> {
     const info = (await this.request('FIND_LOBBY', name)).payload as ServerPayloads['FIND_ACK'];
@@ -233,6 +290,7 @@ export class Session extends Emitter<SessionEvents> {
       locked: options.locked ?? false,
       hidden: options.hidden ?? false,
       enable_relay: options.enableRelay ?? false,
+      ...(options.metadata ? { metadata: options.metadata } : {}),
     });
     this.lobby = options.name;
     // CREATE_ACK comes before TRANSITION host (and NEW_HOST).
@@ -475,8 +533,16 @@ export class Session extends Emitter<SessionEvents> {
     return true;
   }
 
+  /** The notices that came before anyone listened (at most a few), once; later ones are only emitted. */
+  takeEarlyWarnings(): string[] {
+    const early = this.earlyWarnings ?? [];
+    this.earlyWarnings = null;
+    return early;
+  }
+
   private dispatch(packet: ServerPacket): void {
     const emit = this.emit.bind(this) as (event: string, ...args: unknown[]) => void;
+    if (packet.opcode === 'WARNING' && this.earlyWarnings && this.earlyWarnings.length < EARLY_WARNINGS_KEPT) this.earlyWarnings.push(packet.payload);
     if (packet.opcode === 'MAKE_OFFER' || packet.opcode === 'MAKE_ANSWER' || packet.opcode === 'ICE') {
       if (packet.origin) emit(packet.opcode, packet.payload, packet.origin);
       return;
@@ -579,6 +645,13 @@ export class Session extends Emitter<SessionEvents> {
   }
 }
 
+/** A search as the wire spells it. */
+const wireFilter = (search: LobbySearch): ClientPayloads['QUICK_JOIN']['filter'] & object => ({
+  ...(search.metadata ? { metadata: search.metadata } : {}),
+  ...(search.freeSeats ? { free_seats: true } : {}),
+  ...(search.noPassword ? { no_password: true } : {}),
+});
+
 /** A refused request in words: "join lobby "arena"", "kick player 123". */
 function requestName(opcode: ClientOpcode, payload: unknown): string {
   const fields = (payload ?? {}) as { name?: string; method?: ManageMethod; args?: unknown };
@@ -606,6 +679,7 @@ const MANAGE_NAMES: Record<ManageMethod, (args: unknown) => string> = {
   change_max_players: (max) => `set the player limit to ${String(max)}`,
   transfer_ownership: (id) => `make player ${String(id)} the host`,
   close_lobby: () => 'close the lobby',
+  set_metadata: () => 'set the lobby metadata',
 };
 
 /** What a project shows for a refusal: a sentence for the known codes, else the server's own text. */

@@ -1,6 +1,7 @@
 // The envelope codec (protocol.md §1): text frame ⇄ validated packet. This is the one place
 // where inbound packets are validated; everything past it works with typed packets.
 import { listMethods, listPayloads, peerOpcodes, version, isSyncOpcode, networkId, sealedPair, type PeerPacket } from './in-band.js';
+import { hasOwn } from './has-own.js';
 import * as L from './limits.js';
 import { counterPayloads, mergedListPayloads } from './merge-payloads.js';
 import { clientOpcodes, instanceId, origin, serverOpcodes, type ClientPacket, type ServerPacket } from './out-of-band.js';
@@ -22,7 +23,7 @@ function opcodeOf(raw: unknown, table: Record<string, Check<unknown>>): string {
   if (!isPlainObject(raw)) throw new ProtocolError('packet must be a JSON object');
   const { opcode } = raw;
   if (typeof opcode !== 'string') throw new ProtocolError('packet.opcode must be a string');
-  if (!Object.hasOwn(table, opcode)) throw new ProtocolError(`unknown opcode ${JSON.stringify(opcode.slice(0, 40))}`);
+  if (!hasOwn(table, opcode)) throw new ProtocolError(`unknown opcode ${JSON.stringify(opcode.slice(0, 40))}`);
   return opcode;
 }
 

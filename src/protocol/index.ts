@@ -1,5 +1,6 @@
 // The shared protocol module: opcode definitions, validation, codec and limits. No I/O.
 export * from './schema.js';
+export * from './has-own.js';
 export * from './limits.js';
 export * from './out-of-band.js';
 export * from './in-band.js';

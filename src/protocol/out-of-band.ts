@@ -1,8 +1,25 @@
 // Out-of-band opcodes (client ↔ signaling server), protocol.md §2: one payload validator per opcode.
 import * as L from './limits.js';
-import { array, boolean, either, integer, json, literal, none, object, optional, ProtocolError, string, type Check, type Infer } from './schema.js';
+import { username } from './username.js';
+import {
+  array,
+  boolean,
+  either,
+  finite,
+  integer,
+  json,
+  literal,
+  none,
+  object,
+  optional,
+  ProtocolError,
+  record,
+  string,
+  type Check,
+  type Infer,
+} from './schema.js';
 
-export const username = string({ min: 1, max: L.USERNAME_MAX, printable: true });
+export { username };
 export const lobbyName = string({ min: 1, max: L.LOBBY_NAME_MAX, printable: true });
 export const password = string({ max: L.PASSWORD_MAX });
 export const instanceId = string({ min: 1, max: L.INSTANCE_ID_MAX, printable: true });
@@ -41,6 +58,69 @@ export const iceServer = object({
 });
 export type IceServerInfo = Infer<typeof iceServer>;
 
+// ---- matchmaking: lobby metadata and filters (docs/protocol-notes.md "Matchmaking") ----
+
+export const metadataKey = string({ min: 1, max: L.METADATA_KEY_MAX, printable: true });
+
+/** A metadata value: a string, or a number a shared store keeps exactly (at most 14 significant digits). */
+export const metadataValue: Check<string | number> = (value, path) => {
+  if (typeof value === 'string') return string({ max: L.METADATA_VALUE_MAX })(value, path);
+  if (typeof value !== 'number') throw new ProtocolError(`${path} must be a string or a number`);
+  const number = finite(value, path);
+  if (Number(number.toPrecision(L.METADATA_NUMBER_DIGITS)) !== number) {
+    throw new ProtocolError(`${path} must be a number with at most ${L.METADATA_NUMBER_DIGITS} significant digits`);
+  }
+  return number;
+};
+
+export type LobbyMetadata = Record<string, string | number>;
+
+const metadataBytes = (metadata: object): number => new TextEncoder().encode(JSON.stringify(metadata)).length;
+
+/** A lobby's metadata: a flat object of strings and numbers, bounded in entries and in size. */
+export const lobbyMetadata: Check<LobbyMetadata> = (value, path) => {
+  const metadata = record(metadataKey, metadataValue, L.METADATA_KEYS_MAX)(value, path);
+  const bytes = metadataBytes(metadata);
+  if (bytes > L.METADATA_BYTES_MAX) throw new ProtocolError(`${path} must be at most ${L.METADATA_BYTES_MAX} bytes as JSON (is ${bytes})`);
+  return metadata;
+};
+
+/** MANAGE_LOBBY set_metadata: entries to set, null removing one; the merged result must still be valid metadata. */
+export const metadataChange = record(metadataKey, (value, path) => (value === null ? null : metadataValue(value, path)), L.METADATA_KEYS_MAX);
+export type MetadataChange = Infer<typeof metadataChange>;
+
+/** Which lobbies LIST_LOBBIES (with a payload) and QUICK_JOIN consider: every field must hold. */
+export const lobbyFilter = object({
+  /** Each key equals this value exactly (a string never equals a number). */
+  metadata: optional(record(metadataKey, metadataValue, L.METADATA_KEYS_MAX)),
+  /** Fewer members than max_players (or unlimited). */
+  free_seats: optional(boolean),
+  /** No password. */
+  no_password: optional(boolean),
+});
+export type LobbyFilter = Infer<typeof lobbyFilter>;
+
+/** One lobby in the filtered LIST_ACK. */
+export const lobbySummary = object({
+  name: lobbyName,
+  metadata: lobbyMetadata,
+  current_players: integer(0, Number.MAX_SAFE_INTEGER),
+  max_players: maxPlayers,
+  locked: boolean,
+  password_required: boolean,
+});
+export type LobbySummary = Infer<typeof lobbySummary>;
+
+/** QUICK_JOIN: the oldest open lobby matching `filter`, else a new one made with `create`. */
+export const quickJoin = object({
+  filter: optional(lobbyFilter),
+  create: object({
+    max_players: maxPlayers,
+    metadata: optional(lobbyMetadata),
+    enable_relay: optional(boolean),
+  }),
+});
+
 export const lobbyInfo = object({
   name: lobbyName,
   host: user,
@@ -50,6 +130,8 @@ export const lobbyInfo = object({
   password_required: boolean,
   relay_enabled: boolean,
   hidden: boolean,
+  /** Set by the host (matchmaking); absent from servers before it. */
+  metadata: optional(lobbyMetadata),
 });
 export type LobbyInfo = Infer<typeof lobbyInfo>;
 
@@ -66,20 +148,34 @@ const session = object({
   ice_servers: optional(array(iceServer, L.ICE_SERVERS_MAX)),
 });
 
-export const manageMethods = ['lock', 'unlock', 'hide', 'show', 'kick', 'change_password', 'change_max_players', 'transfer_ownership', 'close_lobby'] as const;
+export const manageMethods = [
+  'lock',
+  'unlock',
+  'hide',
+  'show',
+  'kick',
+  'change_password',
+  'change_max_players',
+  'transfer_ownership',
+  'close_lobby',
+  'set_metadata',
+] as const;
 export type ManageMethod = (typeof manageMethods)[number];
 
 /** Client → server. */
 export const clientOpcodes = {
+  /** A username, a token or a credential (at least one; handlers/identity.ts): without a username the name comes from the token verifier, or a guest name. */
   INIT: object({
-    username,
+    username: optional(username),
     token: optional(string({ max: L.TOKEN_MAX })),
+    credential: optional(string({ max: L.TOKEN_MAX })),
     pubkey: optional(string({ min: 1, max: L.PUBKEY_MAX })),
   }),
   /** First packet of a new connection instead of INIT: take back a seat held after a drop (docs/protocol-notes.md). */
   RESUME: object({ token: resumeToken, received: integer(0, Number.MAX_SAFE_INTEGER) }),
   KEEPALIVE: none,
-  LIST_LOBBIES: none,
+  /** No payload: LIST_ACK [name, ...] (upstream). A filter: LIST_ACK [summary, ...], oldest first. */
+  LIST_LOBBIES: ((value, path) => (value === undefined || value === null ? undefined : lobbyFilter(value, path))) as Check<LobbyFilter | undefined>,
   FIND_LOBBY: lobbyName,
   CREATE_LOBBY: object({
     name: lobbyName,
@@ -88,6 +184,7 @@ export const clientOpcodes = {
     locked: boolean,
     hidden: optional(boolean),
     enable_relay: boolean,
+    metadata: optional(lobbyMetadata),
   }),
   JOIN_LOBBY: object({ name: lobbyName, password: optional(password) }),
   LEAVE_LOBBY: none,
@@ -97,25 +194,29 @@ export const clientOpcodes = {
   ICE: signal,
   /** Reach this member of my lobby through the lobby's relay peer: our direct link cannot open (hybrid lobby). */
   USE_RELAY: instanceId,
+  QUICK_JOIN: quickJoin,
 } satisfies Record<string, Check<unknown>>;
 
 /** Opcodes whose packet carries `recipient` and is relayed with a server-stamped `origin`. */
 export const relayedOpcodes = ['MAKE_OFFER', 'MAKE_ANSWER', 'ICE'] as const;
 export type RelayedOpcode = (typeof relayedOpcodes)[number];
 
-const ackText = string({ max: 64 });
+/** An ACK's text: "ok", a refusal, or "invalid args: <the validator's reason>" (as long as a WARNING may be). */
+const ackText = string({ max: 1000 });
 
 /** Server → client. */
 export const serverOpcodes = {
   INIT_OK: session,
   RESUME_OK: session,
   KEEPALIVE_ACK: none,
-  LIST_ACK: array(lobbyName, 100_000),
+  LIST_ACK: either(array(lobbyName, 100_000), array(lobbySummary, 100_000), 'lobby names or lobby summaries'),
   FIND_ACK: either(lobbyInfo, literal('not found'), 'lobby info or "not found"'),
   CREATE_ACK: ackText,
   JOIN_ACK: ackText,
   LEAVE_ACK: ackText,
   MANAGE_ACK: ackText,
+  /** The lobby quick join put me in (`created`: a new one, I am its host), or a refusal text. */
+  QUICK_JOIN_ACK: either(object({ name: lobbyName, created: boolean }), ackText, 'the lobby joined or a refusal'),
   TRANSITION: literal('host', 'peer', ''),
   NEW_HOST: user,
   NEW_PEER: user,
@@ -186,4 +287,10 @@ export const Warning = {
   voiceNotRelayed: 'voice is not relayed: calls need a direct link between the two players',
   sessionExpired: 'session expired: no seat is held for this token',
   relayUnavailable: 'relay not available on this server',
+  initNeedsIdentity: 'INIT needs a username, a token or a credential',
+  invalidToken: 'invalid token',
+  tokenNotChecked: 'token not checked: this server has no token verifier (--token-verifier), so you play under a guest name',
+  passwordAttempts: 'too many wrong passwords',
+  listTruncated: 'list truncated',
+  passwordGuessed: 'many wrong passwords were tried for your lobby in the last minute: joins with a password are slowed down',
 } as const;

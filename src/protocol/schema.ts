@@ -1,6 +1,8 @@
 // Tiny runtime validators. Each Check both narrows the TypeScript type and, at run time,
 // throws a ProtocolError naming the offending field, so every edge can answer with a clear reason.
 
+import { MAX_JSON_DEPTH } from './limits.js';
+
 export class ProtocolError extends Error {
   constructor(message: string) {
     super(message);
@@ -52,8 +54,26 @@ export const literal =
   (value, path) =>
     options.includes(value as T[number]) ? (value as T[number]) : fail(path, `one of ${options.map((o) => JSON.stringify(o)).join(', ')}`);
 
-/** Any JSON value (it arrived through JSON.parse, so it already is one). */
-export const json: Check<unknown> = (value) => value;
+/** Whether arrays/objects nest inside `value` more than `levels` deep. */
+function nestedDeeper(value: object, levels: number): boolean {
+  if (levels === 0) return true;
+  if (Array.isArray(value)) {
+    for (const item of value) if (typeof item === 'object' && item !== null && nestedDeeper(item, levels - 1)) return true;
+    return false;
+  }
+  for (const key in value) {
+    const item = (value as Record<string, unknown>)[key];
+    if (typeof item === 'object' && item !== null && nestedDeeper(item, levels - 1)) return true;
+  }
+  return false;
+}
+
+/**
+ * Any JSON value (it arrived through JSON.parse, so it already is one), nested at most MAX_JSON_DEPTH
+ * deep: JSON.parse takes any depth, but serialising or walking a 20,000-deep value again throws RangeError.
+ */
+export const json: Check<unknown> = (value, path) =>
+  typeof value === 'object' && value !== null && nestedDeeper(value, MAX_JSON_DEPTH) ? fail(path, `JSON nested at most ${MAX_JSON_DEPTH} levels deep`) : value;
 
 /** No payload: accepts anything absent or null and yields undefined. */
 export const none: Check<undefined> = (value, path) => (value === undefined || value === null ? undefined : fail(path, 'empty'));

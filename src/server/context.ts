@@ -1,6 +1,8 @@
 // What every handler needs: the store, this node's connections, the log, and the optional pluggable services.
 import type { Cluster } from './cluster/cluster.js';
+import type { AddressBudgets } from './address-budget.js';
 import type { Logger } from './log.js';
+import type { PasswordGuard } from './password-guard.js';
 import type { Tallies } from './metrics.js';
 import type { Player } from './player.js';
 import type { Seats } from './seats.js';
@@ -8,8 +10,17 @@ import type { LobbyStore } from './store.js';
 import type { TurnOptions } from './turn.js';
 import type { ClientPayloads, RelayedOpcode, User } from '../protocol/index.js';
 
-/** Checks an INIT token; resolves with the account's user id, or null to refuse. */
-export type TokenVerifier = (token: string, username: string) => Promise<{ user_id: string } | null>;
+/** The account a token or credential belongs to: its id, and its name when the verifier knows it (that name is the player's). */
+export interface Account {
+  user_id: string;
+  username?: string;
+}
+
+/**
+ * Checks an INIT token (or credential, `kind`); resolves with the account, or null to refuse. `username` is
+ * the one INIT asked for, if any. Plugged in with `--token-verifier` (token-verifier.ts).
+ */
+export type TokenVerifier = (token: string, username: string | undefined, kind: 'token' | 'credential') => Promise<Account | null>;
 
 /** A relayed WebRTC signal payload: `{type, contents}`, contents possibly ciphertext (§6). */
 export type SignalPayload = ClientPayloads['ICE'];
@@ -54,6 +65,10 @@ export interface RelayProvider {
 
 export interface ServerContext {
   store: LobbyStore;
+  /** The packet budget of each remote address, shared by its connections (address-budget.ts). */
+  addressBudgets: AddressBudgets;
+  /** Wrong lobby passwords budgeted per lobby and per address (password-guard.ts). */
+  passwordGuard: PasswordGuard;
   /** This node's players by instance id, connected or with a held seat: where packets are delivered. */
   players: Map<string, Player>;
   /** The relay peers running on this node, by lobbyKey(). */

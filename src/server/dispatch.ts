@@ -1,19 +1,12 @@
-// The edge: every frame is size-checked, rate-limited and validated here, once, then handed to
-// its handler. Nothing a client sends can throw past this function or touch another client.
-import {
-  decodeClientPacket,
-  MAX_FRAME_BYTES,
-  ProtocolError,
-  Reply,
-  salvageEnvelope,
-  Warning,
-  type ClientOpcode,
-  type ClientPacket,
-} from '../protocol/index.js';
+// The edge: every frame is rate-limited and validated here, once, then handed to its handler (ws
+// closed any frame above MAX_FRAME_BYTES while it arrived: server.ts). Nothing a client sends can
+// throw past this function or touch another client.
+import { decodeClientPacket, ProtocolError, Reply, salvageEnvelope, Warning, type ClientOpcode, type ClientPacket } from '../protocol/index.js';
 import type { ServerContext } from './context.js';
 import { init, keepalive, resume } from './handlers/identity.js';
 import { createLobby, findLobby, joinLobby, leaveLobbyHandler, listLobbies } from './handlers/lobbies.js';
 import { manageLobby } from './handlers/manage.js';
+import { quickJoin } from './handlers/matchmaking.js';
 import { useRelay } from './handlers/relay.js';
 import { reply, warn, type Handler, type Request } from './handlers/request.js';
 import { relaySignal } from './handlers/signals.js';
@@ -33,25 +26,20 @@ const handlers: { [K in ClientOpcode]: Handler<K> } = {
   MAKE_ANSWER: relaySignal('MAKE_ANSWER'),
   ICE: relaySignal('ICE'),
   USE_RELAY: useRelay,
+  QUICK_JOIN: quickJoin,
 };
 
 /** Requests whose ACK reports "invalid" when their payload is malformed (besides the WARNING). */
-const invalidAck = { CREATE_LOBBY: 'CREATE_ACK', JOIN_LOBBY: 'JOIN_ACK', MANAGE_LOBBY: 'MANAGE_ACK' } as const;
+const invalidAck = { CREATE_LOBBY: 'CREATE_ACK', JOIN_LOBBY: 'JOIN_ACK', MANAGE_LOBBY: 'MANAGE_ACK', QUICK_JOIN: 'QUICK_JOIN_ACK' } as const;
 
 export const VIOLATION_POLICY = 1008;
-export const VIOLATION_TOO_BIG = 1009;
 
 /** Handles one received WebSocket message. Limits are applied on arrival; handling is serial per player. */
 export function dispatch(ctx: ServerContext, player: Player, data: Buffer, isBinary: boolean): void {
   // Frames still buffered after we started closing (violation, shutdown) are not acted upon.
   if (!player.open) return;
-  if (data.length > MAX_FRAME_BYTES) {
-    ctx.tally.rejected.violation += 1;
-    ctx.log('warn', 'violation.size', { player: player.id, address: player.address, bytes: data.length });
-    player.violation(`frame too large: ${data.length} bytes (limit ${MAX_FRAME_BYTES})`, VIOLATION_TOO_BIG);
-    return;
-  }
-  const verdict = player.limiter.take();
+  let verdict = player.limiter.take();
+  if (verdict === 'ok' && !ctx.addressBudgets.take(player.address)) verdict = player.limiter.strike();
   if (verdict === 'violation') {
     ctx.tally.rejected.violation += 1;
     ctx.log('warn', 'violation.rate', { player: player.id, address: player.address });
@@ -93,6 +81,9 @@ export function dispatch(ctx: ServerContext, player: Player, data: Buffer, isBin
   warn(request, BUSY);
 }
 
+/** What a connection may send before it is initialized. */
+const BEFORE_INIT = new Set<ClientOpcode>(['INIT', 'RESUME', 'KEEPALIVE']);
+
 const BUSY = 'server busy with your earlier requests: slow down';
 
 /** A packet that failed validation: WARNING with the reason, plus an "invalid" ACK where the request has one. */
@@ -107,7 +98,8 @@ function refuse(ctx: ServerContext, player: Player, text: string, reason: string
 function handle(opcode: ClientOpcode, request: Request<ClientOpcode>): void | Promise<void> {
   const { ctx, player } = request;
   if (!player.open) return;
-  if (!player.user && opcode !== 'INIT' && opcode !== 'RESUME') return warn(request, Warning.notInitialized);
+  // KEEPALIVE too: upstream clients send it before INIT and stop their keepalive loop if it goes unanswered.
+  if (!player.user && !BEFORE_INIT.has(opcode)) return warn(request, Warning.notInitialized);
   // A bug of ours must not take the connection, or anyone else, down with it.
   const failed = (error: unknown) => {
     ctx.log('error', 'handler.failed', { opcode, player: player.id, error: String(error) });

@@ -93,15 +93,36 @@ async function loadExtension(file: string): Promise<{ body: Buffer; etag: string
   }
 }
 
+/** On every response: no MIME sniffing, no referrer leaking a page's URL (it may carry a game id). */
+const SECURITY_HEADERS = { 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' };
+/** The status page runs no script and loads nothing: only its inline style; never framed. */
+const STATUS_PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/** The request's path and query, or null when the target is not a URL path (`//`, `//host:port`, garbage). */
+function requestUrl(target: string | undefined): URL | null {
+  if (!target?.startsWith('/') || target.startsWith('//')) return null;
+  try {
+    return new URL(target, 'http://localhost');
+  } catch {
+    return null;
+  }
+}
+
 export function httpHandler({ store, extensionFile, startedAt, log, metrics, accepting }: HttpOptions) {
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
     const send = (code: number, type: string, body: string | Buffer, headers: Record<string, string> = {}) => {
-      res.writeHead(code, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), ...headers });
+      res.writeHead(code, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), ...SECURITY_HEADERS, ...headers });
       res.end(req.method === 'HEAD' ? undefined : body);
     };
+    const url = requestUrl(req.url);
+    if (!url) return send(400, 'text/plain', 'bad request: malformed URL');
     if (req.method === 'OPTIONS') {
-      res.writeHead(204, { 'Access-Control-Allow-Origin': '*', 'Access-Control-Allow-Methods': 'GET, HEAD', 'Access-Control-Max-Age': '86400' });
+      res.writeHead(204, {
+        'Access-Control-Allow-Origin': '*',
+        'Access-Control-Allow-Methods': 'GET, HEAD',
+        'Access-Control-Max-Age': '86400',
+        ...SECURITY_HEADERS,
+      });
       return void res.end();
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'text/plain', 'method not allowed', { Allow: 'GET, HEAD' });
@@ -109,7 +130,11 @@ export function httpHandler({ store, extensionFile, startedAt, log, metrics, acc
     switch (url.pathname) {
       case '/': {
         const extensionUrl = `http://${req.headers.host ?? 'localhost'}${EXTENSION_PATH}`;
-        return send(200, 'text/html; charset=utf-8', statusPage(await status(store), extensionUrl), { 'Cache-Control': 'no-store' });
+        return send(200, 'text/html; charset=utf-8', statusPage(await status(store), extensionUrl), {
+          'Cache-Control': 'no-store',
+          'Content-Security-Policy': STATUS_PAGE_POLICY,
+          'X-Frame-Options': 'DENY',
+        });
       }
       case '/healthz': {
         const games = await status(store);
@@ -145,7 +170,7 @@ export function httpHandler({ store, extensionFile, startedAt, log, metrics, acc
           'Last-Modified': file.modified,
         };
         if (req.headers['if-none-match'] === file.etag) {
-          res.writeHead(304, headers);
+          res.writeHead(304, { ...headers, ...SECURITY_HEADERS });
           return void res.end();
         }
         return send(200, 'application/javascript; charset=utf-8', file.body, headers);
@@ -157,7 +182,7 @@ export function httpHandler({ store, extensionFile, startedAt, log, metrics, acc
   return (req: IncomingMessage, res: ServerResponse): void => {
     handle(req, res).catch((error: unknown) => {
       log?.('error', 'http.failed', { path: req.url, error: String(error) });
-      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
+      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain', ...SECURITY_HEADERS });
       res.end('internal error');
     });
   };

@@ -1,10 +1,15 @@
 // `node dist/server.mjs`: run the signalling server from the command line.
 import { parseArgs } from 'node:util';
 import { jsonLogger, type Logger } from './log.js';
+import { DEFAULT_ADMISSION } from './admission.js';
+import { DEFAULT_PASSWORD_GUARD } from './password-guard.js';
+import { DEFAULT_MAX_OUTBOX_BYTES } from './player.js';
 import { webRtcRelay } from './relay/relay-provider.js';
+import type { TokenVerifier } from './context.js';
 import { connectCluster, redacted } from './cluster/connect.js';
 import { defaultNodeId } from './metrics.js';
 import { startServer } from './server.js';
+import { loadTokenVerifier } from './token-verifier.js';
 import { checkTurnOptions, DEFAULT_TURN_TTL_SECONDS, type TurnOptions } from './turn.js';
 
 // An empty environment variable counts as unset (hence ||, not ??).
@@ -13,13 +18,30 @@ const options = {
   port: { type: 'string', default: process.env.CL5_PORT || '3000' },
   'allowed-origins': { type: 'string', default: process.env.CL5_ALLOWED_ORIGINS || '' },
   'rate-limit': { type: 'string', default: process.env.CL5_RATE_LIMIT || '' },
+  'rate-limit-per-address': { type: 'string', default: process.env.CL5_RATE_LIMIT_PER_ADDRESS || '' },
   'log-level': { type: 'string', default: process.env.CL5_LOG_LEVEL || 'info' },
   'resume-grace': { type: 'string', default: process.env.CL5_RESUME_GRACE || '30' },
   'turn-url': { type: 'string', default: process.env.CL5_TURN_URL || '' },
   'turn-secret': { type: 'string', default: process.env.CL5_TURN_SECRET || '' },
   'turn-ttl': { type: 'string', default: process.env.CL5_TURN_TTL || String(DEFAULT_TURN_TTL_SECONDS) },
+  'token-verifier': { type: 'string', default: process.env.CL5_TOKEN_VERIFIER || '' },
   redis: { type: 'string', default: process.env.CL5_REDIS_URL || '' },
   'drain-timeout': { type: 'string', default: process.env.CL5_DRAIN_TIMEOUT || '10' },
+  'max-connections': { type: 'string', default: process.env.CL5_MAX_CONNECTIONS || String(DEFAULT_ADMISSION.maxConnections) },
+  'max-connections-per-address': {
+    type: 'string',
+    default: process.env.CL5_MAX_CONNECTIONS_PER_ADDRESS || String(DEFAULT_ADMISSION.maxPerAddress),
+  },
+  'init-deadline': { type: 'string', default: process.env.CL5_INIT_DEADLINE || String(DEFAULT_ADMISSION.initDeadlineMs / 1000) },
+  'password-guesses-per-lobby': {
+    type: 'string',
+    default: process.env.CL5_PASSWORD_GUESSES_PER_LOBBY || String(DEFAULT_PASSWORD_GUARD.perLobby),
+  },
+  'password-guesses-per-address': {
+    type: 'string',
+    default: process.env.CL5_PASSWORD_GUESSES_PER_ADDRESS || String(DEFAULT_PASSWORD_GUARD.perAddress),
+  },
+  'max-outbox-kib': { type: 'string', default: process.env.CL5_MAX_OUTBOX_KIB || String(DEFAULT_MAX_OUTBOX_BYTES / 1024) },
   help: { type: 'boolean', default: false },
 } as const;
 
@@ -38,18 +60,35 @@ if (values.help) {
   --port PORT               listen port (env CL5_PORT, default 3000)
   --allowed-origins A,B     browser origins allowed to connect (env CL5_ALLOWED_ORIGINS, default any)
   --rate-limit N            packets per second per connection, bursts of 4N (env CL5_RATE_LIMIT, default 50)
+  --rate-limit-per-address N
+                            ...shared by all connections from one address, bursts of 4N
+                            (env CL5_RATE_LIMIT_PER_ADDRESS, default 10 × --rate-limit)
   --log-level LEVEL         info, warn or error (env CL5_LOG_LEVEL, default info)
   --resume-grace SECONDS    how long a dropped player's seat is held for it to resume (env CL5_RESUME_GRACE, default 30; 0 = off)
   --turn-url U1,U2          turn:/turns: URLs of a TURN server (coturn) whose short-lived credentials each
                             player gets at INIT (env CL5_TURN_URL; needs --turn-secret)
   --turn-secret SECRET      the TURN server's static-auth-secret (env CL5_TURN_SECRET)
   --turn-ttl SECONDS        how long those credentials are valid (env CL5_TURN_TTL, default ${DEFAULT_TURN_TTL_SECONDS})
+  --token-verifier URL|FILE checks INIT tokens: an http(s) endpoint (POST {token, username?, kind} → 200
+                            {user_id, username}) or a JavaScript module exporting the function (env
+                            CL5_TOKEN_VERIFIER; default none: tokens are not checked, token-only players get guest names)
   --redis URL               share players and lobbies with every other node started with the same Redis
                             (redis://[user:password@]host:port[/db]; env CL5_REDIS_URL; default: this
                             process alone, in memory)
   --drain-timeout SECONDS   with --redis, SIGTERM drains: no new connections (/readyz 503), players told
                             to resume on another node, exit once they did or after this long
-                            (env CL5_DRAIN_TIMEOUT, default 10)`);
+                            (env CL5_DRAIN_TIMEOUT, default 10)
+  --max-connections N       open connections in all; more are closed with 1013 (env CL5_MAX_CONNECTIONS, default ${DEFAULT_ADMISSION.maxConnections})
+  --max-connections-per-address N
+                            ...from one address (env CL5_MAX_CONNECTIONS_PER_ADDRESS, default ${DEFAULT_ADMISSION.maxPerAddress})
+  --init-deadline SECONDS   a connection that has not sent INIT by then is closed (env CL5_INIT_DEADLINE, default ${DEFAULT_ADMISSION.initDeadlineMs / 1000}; 0 = none)
+  --password-guesses-per-lobby N
+                            wrong lobby passwords one lobby takes per minute; more wait before they are checked
+                            (env CL5_PASSWORD_GUESSES_PER_LOBBY, default ${DEFAULT_PASSWORD_GUARD.perLobby})
+  --password-guesses-per-address N
+                            ...one address may try per minute (env CL5_PASSWORD_GUESSES_PER_ADDRESS, default ${DEFAULT_PASSWORD_GUARD.perAddress})
+  --max-outbox-kib KIB      unsent data held for one client that does not read, before it is cut
+                            (env CL5_MAX_OUTBOX_KIB, default ${DEFAULT_MAX_OUTBOX_BYTES / 1024})`);
   process.exit(0);
 }
 
@@ -85,6 +124,25 @@ if (rate !== undefined && !(Number.isFinite(rate) && rate > 0)) {
 const resumeGrace = Number(values['resume-grace']);
 if (!(Number.isFinite(resumeGrace) && resumeGrace >= 0)) fail(`invalid --resume-grace: ${values['resume-grace']} (seconds, 0 = off)`);
 
+/** A whole number ≥ `min` from a flag, or one clear line and exit 2. */
+function wholeNumber(flag: string, min: number): number {
+  const value = Number(values[flag as keyof typeof values]);
+  return Number.isInteger(value) && value >= min ? value : fail(`invalid --${flag}: ${values[flag as keyof typeof values]} (a whole number ≥ ${min})`);
+}
+const initDeadline = Number(values['init-deadline']);
+if (!(Number.isFinite(initDeadline) && initDeadline >= 0)) fail(`invalid --init-deadline: ${values['init-deadline']} (seconds, 0 = none)`);
+const addressRate = values['rate-limit-per-address'] === '' ? undefined : wholeNumber('rate-limit-per-address', 1);
+const passwordGuard = {
+  perLobby: wholeNumber('password-guesses-per-lobby', 1),
+  perAddress: wholeNumber('password-guesses-per-address', 1),
+};
+const maxOutboxBytes = wholeNumber('max-outbox-kib', 64) * 1024;
+const admission = {
+  maxConnections: wholeNumber('max-connections', 1),
+  maxPerAddress: wholeNumber('max-connections-per-address', 1),
+  initDeadlineMs: initDeadline * 1000,
+};
+
 /** --turn-url and --turn-secret come together (or not at all); one clear line when they cannot work. */
 function turnOptions(): TurnOptions | undefined {
   const urls = values['turn-url']
@@ -109,6 +167,18 @@ function fail(message: string): never {
   process.exit(2);
 }
 const turn = turnOptions();
+
+/** --token-verifier: a module that cannot be loaded stops the server with one clear line. */
+async function tokenVerifier(): Promise<TokenVerifier | undefined> {
+  const spec = values['token-verifier'];
+  if (!spec) return undefined;
+  try {
+    return await loadTokenVerifier(spec);
+  } catch (error) {
+    return fail(`invalid --token-verifier ${spec}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+const verifier = await tokenVerifier();
 
 const everything = jsonLogger();
 const log: Logger = (level, event, fields) => {
@@ -140,8 +210,13 @@ const server = await startServer({
   resumeGraceMs: resumeGrace * 1000,
   nodeId,
   ...(shared ? { store: shared.store, cluster: shared.cluster } : {}),
+  admission,
+  maxOutboxBytes,
+  passwordGuard,
   ...(turn ? { turn } : {}),
+  ...(verifier ? { tokenVerifier: verifier } : {}),
   ...(rate === undefined ? {} : { rateLimit: { perSecond: rate, burst: 4 * rate } }),
+  ...(addressRate === undefined ? {} : { addressRateLimit: { perSecond: addressRate, burst: 4 * addressRate } }),
 }).catch((error: unknown) => {
   // EADDRINUSE and friends: one clear line, not a stack trace.
   console.error(`cannot listen on ${values.host}:${port}: ${error instanceof Error ? error.message : String(error)}`);

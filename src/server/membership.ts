@@ -50,7 +50,8 @@ export function departed(ctx: ServerContext, { left, lobby, newHost, closed }: D
   }
   if (newHost) {
     sendTo(ctx, newHost.instance_id, 'TRANSITION', 'host');
-    for (const member of lobby.members) if (member.instance_id !== newHost.instance_id) sendTo(ctx, member.instance_id, 'NEW_HOST', newHost);
+    // The new host too (protocol.md §2: everyone learns a new host): upstream clients learn "am I host" only from NEW_HOST.
+    for (const member of lobby.members) sendTo(ctx, member.instance_id, 'NEW_HOST', newHost);
     ctx.log('info', 'lobby.migrate', { game: lobby.game, lobby: lobby.name, host: newHost.instance_id });
   }
   for (const member of lobby.members) sendTo(ctx, member.instance_id, 'PEER_LEFT', left.instance_id);

@@ -1,7 +1,9 @@
 // The LobbyStore of one process (the default): plain maps, each command decided synchronously so
 // that nothing interleaves inside one. Results are copies; nothing inside leaks out.
+import { usernameSkeleton } from '../protocol/username.js';
 import { randomBytes } from 'node:crypto';
 import type { User } from '../protocol/index.js';
+import { byCreation, matchesFilter, quickJoinable } from './lobby-filter.js';
 import type { PasswordHash } from './password.js';
 import type {
   CloseResult,
@@ -9,10 +11,13 @@ import type {
   Departure,
   JoinResult,
   KickResult,
+  LobbyFilter,
   LobbyRecord,
   LobbySettings,
   LobbyStore,
   NotHost,
+  QuickCreate,
+  QuickJoinResult,
   Resumed,
   SetHostResult,
   SetSettingsResult,
@@ -25,13 +30,17 @@ interface Game {
   lobbies: Map<string, LobbyRecord>;
   /** Instance id → the name of the lobby it is a member of. */
   memberOf: Map<string, string>;
+  /** Lobbies ever created in the game: the next one's `created`, and quick join's name suffix. */
+  lobbySeq: number;
 }
+
+const copySettings = (settings: LobbySettings): LobbySettings => ({ ...settings, ...(settings.metadata ? { metadata: { ...settings.metadata } } : {}) });
 
 const copy = (lobby: LobbyRecord): LobbyRecord => ({
   ...lobby,
   host: { ...lobby.host },
   members: lobby.members.map((member) => ({ ...member })),
-  settings: { ...lobby.settings },
+  settings: copySettings(lobby.settings),
   relay: lobby.relay && { ...lobby.relay },
 });
 
@@ -44,7 +53,7 @@ export class MemoryStore implements LobbyStore {
   private game(name: string): Game {
     let game = this.byGame.get(name);
     if (!game) {
-      game = { players: new Map(), usernames: new Set(), lobbies: new Map(), memberOf: new Map() };
+      game = { players: new Map(), usernames: new Set(), lobbies: new Map(), memberOf: new Map(), lobbySeq: 0 };
       this.byGame.set(name, game);
     }
     return game;
@@ -89,8 +98,9 @@ export class MemoryStore implements LobbyStore {
 
   async addPlayer(game: string, user: User): Promise<'ok' | 'taken'> {
     const state = this.game(game);
-    if (state.usernames.has(user.username)) return 'taken';
-    state.usernames.add(user.username);
+    const key = usernameSkeleton(user.username);
+    if (state.usernames.has(key)) return 'taken';
+    state.usernames.add(key);
     state.players.set(user.instance_id, { ...user });
     return 'ok';
   }
@@ -104,12 +114,12 @@ export class MemoryStore implements LobbyStore {
     const user = state?.players.get(instanceId);
     if (!state || !user) return;
     state.players.delete(instanceId);
-    state.usernames.delete(user.username);
+    state.usernames.delete(usernameSkeleton(user.username));
     this.prune(game);
   }
 
   async usernameTaken(game: string, username: string): Promise<boolean> {
-    return this.byGame.get(game)?.usernames.has(username) ?? false;
+    return this.byGame.get(game)?.usernames.has(usernameSkeleton(username)) ?? false;
   }
 
   async players(game: string): Promise<User[]> {
@@ -143,10 +153,47 @@ export class MemoryStore implements LobbyStore {
     const state = this.game(game);
     if (state.memberOf.has(host.instance_id)) return { outcome: 'in-lobby' };
     if (state.lobbies.has(name)) return { outcome: 'exists' };
-    const lobby: LobbyRecord = { game, name, host: { ...host }, members: [{ ...host }], settings: { ...settings }, relay: null };
+    return { outcome: 'ok', ...this.insert(state, game, name, host, settings) };
+  }
+
+  private insert(state: Game, game: string, name: string, host: User, settings: LobbySettings): { lobby: LobbyRecord; announceTo: string[] } {
+    state.lobbySeq += 1;
+    const lobby: LobbyRecord = {
+      game,
+      name,
+      host: { ...host },
+      members: [{ ...host }],
+      settings: copySettings(settings),
+      relay: null,
+      created: state.lobbySeq,
+    };
     state.lobbies.set(name, lobby);
     state.memberOf.set(host.instance_id, name);
-    return { outcome: 'ok', lobby: copy(lobby), announceTo: settings.hidden ? [] : this.idle(state) };
+    return { lobby: copy(lobby), announceTo: settings.hidden ? [] : this.idle(state) };
+  }
+
+  async listMatching(game: string, filter: LobbyFilter): Promise<LobbyRecord[]> {
+    return [...(this.byGame.get(game)?.lobbies.values() ?? [])]
+      .filter((lobby) => matchesFilter(lobby, filter))
+      .sort(byCreation)
+      .map(copy);
+  }
+
+  async quickJoin(game: string, player: User, filter: LobbyFilter, create: QuickCreate): Promise<QuickJoinResult> {
+    const state = this.game(game);
+    if (state.memberOf.has(player.instance_id)) return { outcome: 'in-lobby' };
+    const oldest = [...state.lobbies.values()].filter((lobby) => quickJoinable(lobby, filter)).sort(byCreation)[0];
+    if (oldest) {
+      oldest.members.push({ ...player });
+      state.memberOf.set(player.instance_id, oldest.name);
+      return { outcome: 'joined', lobby: copy(oldest) };
+    }
+    // The counter makes the name new, unless someone created that very name by hand: then the next number.
+    let n = state.lobbySeq + 1;
+    while (state.lobbies.has(`${create.namePrefix}-${n}`)) n += 1;
+    state.lobbySeq = n - 1;
+    const name = `${create.namePrefix}-${n}`;
+    return { outcome: 'created', ...this.insert(state, game, name, player, create.settings) };
   }
 
   async join(game: string, name: string, player: User, checkPassword: (hash: PasswordHash) => Promise<boolean>): Promise<JoinResult> {
@@ -194,7 +241,7 @@ export class MemoryStore implements LobbyStore {
     const max = change.maxPlayers;
     if (max !== undefined && max !== -1 && max < lobby.members.length) return { outcome: 'below-current-players' };
     const shown = lobby.settings.hidden && change.hidden === false;
-    Object.assign(lobby.settings, change);
+    Object.assign(lobby.settings, change, change.metadata ? { metadata: { ...change.metadata } } : {});
     return { outcome: 'ok', lobby: copy(lobby), announceTo: shown ? this.idle(found.game) : [] };
   }
 

@@ -15,12 +15,22 @@ import type WebSocket from 'ws';
 
 interface RawSocket {
   write(data: Uint8Array): boolean;
+  /** Bytes written but not yet taken by the kernel: what a client that does not read makes us hold. */
+  readonly writableLength: number;
 }
 
 export class Outbox {
   private texts: string[] = [];
 
-  constructor(private readonly socket: WebSocket) {}
+  /**
+   * `overflow` is called once the socket holds more than `limit` unsent bytes: the reader is too slow
+   * (or does not read at all), and the caller closes it rather than buffer without bound.
+   */
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly limit = Infinity,
+    private readonly overflow: (bytes: number) => void = () => {},
+  ) {}
 
   /** Queues one text frame; it leaves with the others at the end of this turn. */
   push(text: string): void {
@@ -35,6 +45,7 @@ export class Outbox {
     const raw = (this.socket as unknown as { _socket?: RawSocket })._socket;
     if (this.socket.readyState !== this.socket.OPEN || !raw) return;
     raw.write(frames(texts));
+    if (raw.writableLength > this.limit) this.overflow(raw.writableLength);
   }
 }
 

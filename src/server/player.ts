@@ -15,6 +15,8 @@ const MAX_BACKLOG = 256;
 export const MAX_REPLAY_BYTES = 64 * 1024;
 /** ...and while the seat is held (lobby events, signals sent meanwhile). Past it the seat cannot be resumed. */
 export const MAX_MISSED_BYTES = 1024 * 1024;
+/** Bytes the server holds for a client that does not read them before it closes that client (default). */
+export const DEFAULT_MAX_OUTBOX_BYTES = 1024 * 1024;
 
 export class Player implements SequencedPlayer {
   user: User | null = null;
@@ -41,14 +43,32 @@ export class Player implements SequencedPlayer {
   outlet: ((frame: string) => void) | null = null;
   /** Resumed on another node (cluster mode): this copy is dropped without releasing the seat. */
   evicted = false;
+  /** Why the server cut this connection without a close handshake (a reader too slow), for the log. */
+  cutBecause: string | null = null;
 
   constructor(
     public socket: WebSocket,
     readonly game: string,
     readonly limiter: RateLimiter,
     public address: string,
+    /** Unsent bytes held for this client before it is cut (outbox.ts). */
+    private readonly maxOutboxBytes = DEFAULT_MAX_OUTBOX_BYTES,
   ) {
-    this.outbox = new Outbox(socket);
+    this.outbox = this.outboxFor(socket);
+  }
+
+  /**
+   * A client that does not read what it is sent is cut once `maxOutboxBytes` wait: its memory is
+   * bounded. No close handshake (a close frame would wait behind what it does not read), and no seat
+   * held: what was lost cannot be replayed faithfully.
+   */
+  private outboxFor(socket: WebSocket): Outbox {
+    return new Outbox(socket, this.maxOutboxBytes, (bytes) => {
+      if (this.socket !== socket || this.closedByServer) return;
+      this.closedByServer = true;
+      this.cutBecause = `too slow: ${bytes} bytes unread (limit ${this.maxOutboxBytes})`;
+      socket.terminate();
+    });
   }
 
   /** The connection dropped and the seat is held: what is sent from now on waits for a resume. */
@@ -69,7 +89,7 @@ export class Player implements SequencedPlayer {
   attach(socket: WebSocket, address: string, opening: string, missed: string[]): void {
     this.socket = socket;
     this.address = address;
-    this.outbox = new Outbox(socket);
+    this.outbox = this.outboxFor(socket);
     this.alive = true;
     this.closedByServer = false;
     this.away = false;
@@ -171,6 +191,16 @@ export class Player implements SequencedPlayer {
   violation(reason: string, code: number): void {
     this.send('VIOLATION', reason);
     this.close(code, reason);
+  }
+
+  /**
+   * ws is closing this connection (1009) for a frame above the limit, while it still arrives: the
+   * VIOLATION goes straight to the socket ahead of ws's close frame, and no seat is held.
+   */
+  tooBig(reason: string): void {
+    this.closedByServer = true;
+    this.outbox.push(encodePacket({ opcode: 'VIOLATION', payload: reason }));
+    this.outbox.flush();
   }
 
   /** Closes after what was sent so far, as a drop: the seat is held for the client to resume (a drain). */

@@ -30,6 +30,11 @@ export class RateLimiter {
       this.tokens -= 1;
       return 'ok';
     }
+    return this.strike(now);
+  }
+
+  /** A packet refused for another reason (its address's budget is spent) counts like one over this limit. */
+  strike(now = this.now()): RateVerdict {
     // Strikes are counted per 10 s window so an occasional burst never adds up to a ban.
     if (now - this.strikeWindowStart > 10_000) {
       this.strikeWindowStart = now;

@@ -1,15 +1,20 @@
 // The Lua scripts RedisStore runs: each command that decides a lobby rule is one script, so Redis runs
 // it whole while no other client's command interleaves (several server nodes share one Redis). Every
-// script gets the game's seven keys (KEYS, in GAME_KEYS order) and answers one JSON string. Lobbies
+// script gets the game's keys (KEYS, in GAME_KEYS order) and answers one JSON string. Lobbies
 // are stored as JSON, one field per lobby; the password is an opaque string (redis-store.ts).
 
 /** The keys of one game, in the order the scripts take them. */
-export const GAME_KEYS = ['players', 'names', 'lobbies', 'memberOf', 'tokens', 'tokenOf', 'held'] as const;
+export const GAME_KEYS = ['players', 'names', 'lobbies', 'memberOf', 'tokens', 'tokenOf', 'held', 'lobbySeq', 'openLobbies'] as const;
 
-// players: hash id → user JSON; names: hash username → id; lobbies: hash name → lobby JSON;
-// memberOf: hash id → lobby name; tokens: hash token → id; tokenOf: hash id → token; held: set of ids.
+// players: hash id → user JSON; names: hash username skeleton (protocol/username.ts) → id; lobbies: hash name → lobby JSON;
+// memberOf: hash id → lobby name; tokens: hash token → id; tokenOf: hash id → token; held: set of ids;
+// lobbySeq: string, the number of lobbies ever created in the game (a lobby's \`created\`);
+// openLobbies: sorted set of the names of the lobbies quick join may put a player in (not locked, not
+// hidden, no password, a free seat), scored by \`created\`: kept by saveLobby and deleteLobby, which every
+// change of a lobby goes through, so quick join reads only those instead of every lobby of the game.
 const PRELUDE = `
 local players, names, lobbies, memberOf, tokens, tokenOf, held = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+local lobbySeq, openLobbies = KEYS[8], KEYS[9]
 local null = cjson.null
 local function reply(value) return cjson.encode(value) end
 local function getLobby(name)
@@ -17,7 +22,17 @@ local function getLobby(name)
   if not raw then return nil end
   return cjson.decode(raw)
 end
-local function saveLobby(lobby) redis.call('HSET', lobbies, lobby.name, cjson.encode(lobby)) end
+-- What quick join may join, whatever its metadata (lobby-filter.ts, quickJoinable).
+local function open(lobby)
+  local settings = lobby.settings
+  if settings.hidden or settings.locked or settings.password ~= null then return false end
+  return settings.maxPlayers == -1 or #lobby.members < settings.maxPlayers
+end
+local function saveLobby(lobby)
+  redis.call('HSET', lobbies, lobby.name, cjson.encode(lobby))
+  if open(lobby) then redis.call('ZADD', openLobbies, lobby.created or 0, lobby.name)
+  else redis.call('ZREM', openLobbies, lobby.name) end
+end
 local function memberIndex(lobby, id)
   for i, member in ipairs(lobby.members) do
     if member.instance_id == id then return i end
@@ -43,6 +58,7 @@ end
 local function deleteLobby(lobby)
   for _, member in ipairs(lobby.members) do redis.call('HDEL', memberOf, member.instance_id) end
   redis.call('HDEL', lobbies, lobby.name)
+  redis.call('ZREM', openLobbies, lobby.name)
 end
 -- Takes member \`id\` out; the host moves to the earliest remaining member; the last one out deletes the lobby.
 local function remove(lobby, id)
@@ -64,14 +80,14 @@ end
 `;
 
 const BODIES = {
-  // ARGV: user JSON. The username is claimed with HSETNX: checked and claimed at once.
+  // ARGV: user JSON, its username's skeleton. The name is claimed with HSETNX: checked and claimed at once.
   addPlayer: `
 local user = cjson.decode(ARGV[1])
-if redis.call('HSETNX', names, user.username, user.instance_id) == 0 then return reply('taken') end
+if redis.call('HSETNX', names, ARGV[2], user.instance_id) == 0 then return reply('taken') end
 redis.call('HSET', players, user.instance_id, ARGV[1])
 return reply('ok')`,
 
-  // ARGV: instance id.
+  // ARGV: instance id, its username's skeleton ('' when unknown).
   removePlayer: `
 local id = ARGV[1]
 local token = redis.call('HGET', tokenOf, id)
@@ -81,8 +97,7 @@ redis.call('SREM', held, id)
 local raw = redis.call('HGET', players, id)
 if raw then
   redis.call('HDEL', players, id)
-  local username = cjson.decode(raw).username
-  if redis.call('HGET', names, username) == id then redis.call('HDEL', names, username) end
+  if redis.call('HGET', names, ARGV[2]) == id then redis.call('HDEL', names, ARGV[2]) end
 end
 return reply(null)`,
 
@@ -97,7 +112,7 @@ local host = cjson.decode(ARGV[3])
 local settings = cjson.decode(ARGV[4])
 if redis.call('HEXISTS', memberOf, host.instance_id) == 1 then return reply({ outcome = 'in-lobby' }) end
 if redis.call('HEXISTS', lobbies, ARGV[2]) == 1 then return reply({ outcome = 'exists' }) end
-local lobby = { game = ARGV[1], name = ARGV[2], host = host, members = { host }, settings = settings, relay = null }
+local lobby = { game = ARGV[1], name = ARGV[2], host = host, members = { host }, settings = settings, relay = null, created = redis.call('INCR', lobbySeq) }
 saveLobby(lobby)
 redis.call('HSET', memberOf, host.instance_id, ARGV[2])
 return reply({ outcome = 'ok', lobby = lobby, announceTo = settings.hidden and {} or idle() })`,
@@ -151,6 +166,46 @@ local shown = lobby.settings.hidden and change.hidden == false
 for key, value in pairs(change) do lobby.settings[key] = value end
 saveLobby(lobby)
 return reply({ outcome = 'ok', lobby = lobby, announceTo = shown and idle() or {} })`,
+
+  // ARGV: game, player JSON, filter JSON (LobbyFilter), name prefix, settings JSON. The rules of
+  // lobby-filter.ts (quickJoinable, byCreation), here so that picking and joining are one step.
+  quickJoin: `
+local player = cjson.decode(ARGV[2])
+if redis.call('HEXISTS', memberOf, player.instance_id) == 1 then return reply({ outcome = 'in-lobby' }) end
+local filter = cjson.decode(ARGV[3])
+local function matches(lobby)
+  local metadata = type(lobby.settings.metadata) == 'table' and lobby.settings.metadata or {}
+  if type(filter.metadata) == 'table' then
+    for key, value in pairs(filter.metadata) do
+      if metadata[key] ~= value then return false end
+    end
+  end
+  return true
+end
+-- The open lobbies, oldest first (equal scores: by name, as byCreation orders them); the first that matches.
+local oldest = nil
+for _, name in ipairs(redis.call('ZRANGE', openLobbies, 0, -1)) do
+  local lobby = getLobby(name)
+  if lobby and open(lobby) and matches(lobby) then
+    oldest = lobby
+    break
+  end
+end
+if oldest then
+  oldest.members[#oldest.members + 1] = player
+  saveLobby(oldest)
+  redis.call('HSET', memberOf, player.instance_id, oldest.name)
+  return reply({ outcome = 'joined', lobby = oldest })
+end
+-- The counter makes the name new, unless someone created that very name by hand: then the next number.
+local n = tonumber(redis.call('GET', lobbySeq) or '0') + 1
+while redis.call('HEXISTS', lobbies, ARGV[4] .. '-' .. n) == 1 do n = n + 1 end
+redis.call('SET', lobbySeq, n)
+local name = ARGV[4] .. '-' .. n
+local lobby = { game = ARGV[1], name = name, host = player, members = { player }, settings = cjson.decode(ARGV[5]), relay = null, created = n }
+saveLobby(lobby)
+redis.call('HSET', memberOf, player.instance_id, name)
+return reply({ outcome = 'created', lobby = lobby, announceTo = idle() })`,
 
   // ARGV: host id, target id.
   setHost: `

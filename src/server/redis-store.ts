@@ -3,10 +3,12 @@
 // from Node, so two nodes can race for the same seat or name and exactly one wins. Keys are namespaced
 // per game, `{prefix}{game}:players` and so on (the braces keep one game in one cluster slot). The
 // caller owns the ioredis client (connects and quits it).
+import { usernameSkeleton } from '../protocol/username.js';
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { User } from '../protocol/index.js';
 import type { PasswordHash } from './password.js';
+import { byCreation, matchesFilter } from './lobby-filter.js';
 import { GAME_KEYS, SCRIPTS, type ScriptName } from './redis-scripts.js';
 import type {
   CloseResult,
@@ -14,9 +16,12 @@ import type {
   Departure,
   JoinResult,
   KickResult,
+  LobbyFilter,
   LobbyRecord,
   LobbySettings,
   LobbyStore,
+  QuickCreate,
+  QuickJoinResult,
   Resumed,
   SetHostResult,
   SetSettingsResult,
@@ -32,6 +37,8 @@ const passwordHash = (stored: string): PasswordHash => {
 
 type StoredSettings = Omit<LobbySettings, 'password'> & { password: string | null };
 type StoredLobby = Omit<LobbyRecord, 'settings'> & { settings: StoredSettings };
+
+const stored = (settings: LobbySettings): StoredSettings => ({ ...settings, password: settings.password && storedPassword(settings.password) });
 
 /** Lua's cjson writes an empty array as `{}`. */
 const array = <T>(value: T[] | Record<string, never>): T[] => (Array.isArray(value) ? value : []);
@@ -75,15 +82,18 @@ export class RedisStore implements LobbyStore {
   }
 
   async addPlayer(game: string, user: User): Promise<'ok' | 'taken'> {
-    return this.run('addPlayer', game, JSON.stringify(user));
+    return this.run('addPlayer', game, JSON.stringify(user), usernameSkeleton(user.username));
   }
 
   async removePlayer(game: string, instanceId: string): Promise<void> {
-    await this.run('removePlayer', game, instanceId);
+    // The name's skeleton is computed here (Lua cannot); the script frees it only if it is still this player's.
+    const raw = await this.redis.hget(this.key(game, 'players'), instanceId);
+    const skeleton = raw === null ? '' : usernameSkeleton((JSON.parse(raw) as User).username);
+    await this.run('removePlayer', game, instanceId, skeleton);
   }
 
   async usernameTaken(game: string, username: string): Promise<boolean> {
-    return (await this.redis.hexists(this.key(game, 'names'), username)) === 1;
+    return (await this.redis.hexists(this.key(game, 'names'), usernameSkeleton(username))) === 1;
   }
 
   async players(game: string): Promise<User[]> {
@@ -103,7 +113,11 @@ export class RedisStore implements LobbyStore {
   }
 
   async list(game: string): Promise<string[]> {
-    return (await this.lobbies(game)).filter((lobby) => !lobby.settings.hidden).map((lobby) => lobby.name);
+    // Oldest first, as MemoryStore lists them (a hash has no order of its own).
+    return (await this.lobbies(game))
+      .filter((lobby) => !lobby.settings.hidden)
+      .sort(byCreation)
+      .map((lobby) => lobby.name);
   }
 
   async find(game: string, name: string): Promise<LobbyRecord | null> {
@@ -119,9 +133,17 @@ export class RedisStore implements LobbyStore {
     return this.run('lobbyOf', game, instanceId);
   }
 
+  async listMatching(game: string, filter: LobbyFilter): Promise<LobbyRecord[]> {
+    // A read: nothing is decided, so Node filters what one HVALS returned.
+    return (await this.lobbies(game)).filter((lobby) => matchesFilter(lobby, filter)).sort(byCreation);
+  }
+
   async create(game: string, name: string, host: User, settings: LobbySettings): Promise<CreateResult> {
-    const stored: StoredSettings = { ...settings, password: settings.password && storedPassword(settings.password) };
-    return this.run('create', game, game, name, JSON.stringify(host), JSON.stringify(stored));
+    return this.run('create', game, game, name, JSON.stringify(host), JSON.stringify(stored(settings)));
+  }
+
+  async quickJoin(game: string, player: User, filter: LobbyFilter, create: QuickCreate): Promise<QuickJoinResult> {
+    return this.run('quickJoin', game, game, JSON.stringify(player), JSON.stringify(filter), create.namePrefix, JSON.stringify(stored(create.settings)));
   }
 
   async join(game: string, name: string, player: User, checkPassword: (hash: PasswordHash) => Promise<boolean>): Promise<JoinResult> {

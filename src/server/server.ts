@@ -4,10 +4,12 @@ import { createServer, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import { MAX_FRAME_BYTES, RATE_BURST, RATE_PER_SECOND, RATE_STRIKES_BEFORE_VIOLATION, UGI_MAX } from '../protocol/index.js';
+import { Admission, CLOSE_TRY_LATER, DEFAULT_ADMISSION, type AdmissionOptions } from './admission.js';
 import type { RelayProvider, ServerContext, TokenVerifier } from './context.js';
 import type { Cluster } from './cluster/cluster.js';
+import { AddressBudgets } from './address-budget.js';
 import { dispatch } from './dispatch.js';
 import { httpHandler } from './http.js';
 import { jsonLogger, type Logger } from './log.js';
@@ -15,6 +17,7 @@ import { joinCluster } from './cluster/join.js';
 import { leaveLobby } from './membership.js';
 import { defaultNodeId, serverMetrics, type ServerMetrics } from './metrics.js';
 import { MemoryStore } from './memory-store.js';
+import { DEFAULT_PASSWORD_GUARD, PasswordGuard, type PasswordGuardOptions } from './password-guard.js';
 import { Player } from './player.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { Seats } from './seats.js';
@@ -30,6 +33,8 @@ export interface ServerOptions {
   /** The built extension served at /cloudlink5.js. */
   extensionFile?: string;
   rateLimit?: Partial<RateLimitOptions>;
+  /** The budget all connections from one address share (default: 10 connections' worth of rateLimit). */
+  addressRateLimit?: Partial<Pick<RateLimitOptions, 'perSecond' | 'burst'>>;
   pingIntervalMs?: number;
   logger?: Logger;
   tokenVerifier?: TokenVerifier;
@@ -46,7 +51,16 @@ export interface ServerOptions {
    * held by other nodes are reached through it. Its nodeId is this server's.
    */
   cluster?: Cluster;
+  /** Connection caps (total, per address) and the INIT deadline (admission.ts). */
+  admission?: Partial<AdmissionOptions>;
+  /** Wrong lobby passwords allowed per minute, per lobby and per address (password-guard.ts). */
+  passwordGuard?: Partial<PasswordGuardOptions>;
+  /** Unsent bytes held for one client that does not read before it is cut (default 1 MiB). */
+  maxOutboxBytes?: number;
 }
+
+/** How many connections' worth of packets one address may send by default (players behind one NAT share it). */
+const ADDRESS_SHARE = 10;
 
 /** Closes by which a client leaves on purpose (normal, going away, a close frame without a code): its seat is released at once. */
 const DELIBERATE_CLOSE = new Set([1000, 1001, 1005]);
@@ -88,11 +102,24 @@ function findRepoRoot(): string {
     if (path.dirname(dir) === dir) return process.cwd();
   }
 }
-/** ws closes oversized frames itself (1009, no message); ours are checked first, with a VIOLATION. */
-const WS_HARD_LIMIT = 16 * MAX_FRAME_BYTES;
-
 export const PLAYER = Symbol('player');
-type SocketWithPlayer = WebSocket & { [PLAYER]: Player };
+
+/**
+ * ws closes a frame above maxPayload itself, while it still arrives (1009, no reason). The seed's
+ * table says a VIOLATION with the reason comes first: it is written just before ws's close frame.
+ */
+class CloudLinkSocket extends WebSocket {
+  override close(code?: number, data?: string | Buffer): void {
+    // ws's own call passes no reason; ours (Player.close) always do.
+    if (code === 1009 && data === undefined && this.readyState === this.OPEN) {
+      (this as unknown as SocketWithPlayer)[PLAYER]?.tooBig(`frame too large: over ${MAX_FRAME_BYTES} bytes`);
+    }
+    super.close(code, data);
+  }
+}
+/** The remote address a socket was admitted from (its player's address changes when a RESUME moves it). */
+const ADDRESS = Symbol('address');
+type SocketWithPlayer = WebSocket & { [PLAYER]: Player; [ADDRESS]: string };
 const playerOf = (ws: WebSocket): Player => (ws as SocketWithPlayer)[PLAYER];
 const ignore = (): void => {};
 
@@ -144,8 +171,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   /** Releases under way: a shutdown waits for them, so a stopping node leaves no stale seat in a shared store. */
   const releasing = new Set<Promise<void>>();
   const seats = new Seats({ graceMs: options.resumeGraceMs ?? 30_000, store, players: byId, release });
+  const admission = new Admission({ ...DEFAULT_ADMISSION, ...options.admission });
   const adopt = (fresh: Player, held: Player, opening: string, missed: string[]): void => {
     const old = held.socket;
+    admission.identified(fresh);
     players.delete(fresh);
     held.attach(fresh.socket, fresh.address, opening, missed);
     (fresh.socket as SocketWithPlayer)[PLAYER] = held;
@@ -166,8 +195,23 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     relayPeers: () => relays.size,
     relayLinks: () => options.relay?.links?.() ?? 0,
   });
+  const rate: RateLimitOptions = {
+    perSecond: RATE_PER_SECOND,
+    burst: RATE_BURST,
+    strikesBeforeViolation: RATE_STRIKES_BEFORE_VIOLATION,
+    ...options.rateLimit,
+  };
+  const addressBudgets = new AddressBudgets({
+    ...rate,
+    perSecond: ADDRESS_SHARE * rate.perSecond,
+    burst: ADDRESS_SHARE * rate.burst,
+    ...options.addressRateLimit,
+  });
+  const passwordGuard = new PasswordGuard({ ...DEFAULT_PASSWORD_GUARD, ...options.passwordGuard });
   const ctx: ServerContext = {
     store,
+    addressBudgets,
+    passwordGuard,
     players: byId,
     relays,
     log,
@@ -180,12 +224,6 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     cluster: options.cluster,
   };
   const watch = options.cluster && (await joinCluster(ctx, options.cluster, { seats, graceMs: seats.graceMs }));
-  const rate: RateLimitOptions = {
-    perSecond: RATE_PER_SECOND,
-    burst: RATE_BURST,
-    strikesBeforeViolation: RATE_STRIKES_BEFORE_VIOLATION,
-    ...options.rateLimit,
-  };
   const allowed = new Set(options.allowedOrigins ?? []);
   let closing: Promise<void> | null = null;
   let draining = false;
@@ -201,7 +239,15 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     }),
   );
   // perMessageDeflate must stay off: outbox.ts writes raw uncompressed frames to ws's socket.
-  const wss = new WebSocketServer({ noServer: true, maxPayload: WS_HARD_LIMIT, perMessageDeflate: false, clientTracking: false });
+  // maxPayload: ws closes a frame above the limit (1009) while it is still arriving, so no connection
+  // ever buffers more than one frame's worth of an oversized message.
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_FRAME_BYTES,
+    perMessageDeflate: false,
+    clientTracking: false,
+    WebSocket: CloudLinkSocket,
+  });
 
   http.on('upgrade', (req, socket, head) => {
     // A peer resetting a refused upgrade must not crash the process (ws guards accepted ones).
@@ -217,7 +263,16 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       log('warn', 'ugi.refused', { address: req.socket.remoteAddress });
       return refuseUpgrade(socket, '400 Bad Request');
     }
-    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, game, req.socket.remoteAddress ?? ''));
+    const address = req.socket.remoteAddress ?? '';
+    const refused = admission.refusal(address);
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      // Refused after the upgrade, so the client reads why in the close reason (a browser never sees an HTTP status).
+      if (refused) {
+        log('warn', 'connection.refused', { address, reason: refused });
+        return ws.close(CLOSE_TRY_LATER, refused);
+      }
+      accept(ws, game, address);
+    });
   });
 
   // One set of socket listeners for every connection (`this` is the socket): per-socket closures
@@ -230,11 +285,13 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     dispatch(ctx, playerOf(this), bytes, isBinary);
   }
   function onClose(this: WebSocket, code: number): void {
+    admission.closed((this as SocketWithPlayer)[ADDRESS]);
     const player = playerOf(this);
     // A connection a RESUME replaced: the player lives on, on its new one.
     if (player.socket !== this) return;
     players.delete(player);
     if (player.evicted) return;
+    if (player.cutBecause) log('warn', 'player.cut', { game: player.game, player: player.id, address: player.address, why: player.cutBecause });
     // Only a drop holds the seat: not a goodbye from the client, nor a close of ours (violation, shutdown).
     if (player.user && seats.enabled && !player.closedByServer && !DELIBERATE_CLOSE.has(code)) {
       player.detach();
@@ -244,13 +301,23 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     }
     release(player, 'disconnected');
   }
-  function onError(this: WebSocket, error: Error): void {
-    log('warn', 'socket.error', { player: playerOf(this).id, error: error.message });
+  function onError(this: WebSocket, error: Error & { code?: string }): void {
+    const player = playerOf(this);
+    if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+      // ws has already sent VIOLATION (CloudLinkSocket) and close 1009: a frame above MAX_FRAME_BYTES.
+      metrics.tally.rejected.violation += 1;
+      log('warn', 'violation.size', { player: player.id, address: player.address, limit: MAX_FRAME_BYTES });
+      return;
+    }
+    log('warn', 'socket.error', { player: player.id, error: error.message });
   }
 
   function accept(ws: WebSocket, game: string, address: string): void {
-    const player = new Player(ws, game, new RateLimiter(rate), address);
+    const player = new Player(ws, game, new RateLimiter(rate), address, options.maxOutboxBytes);
     (ws as SocketWithPlayer)[PLAYER] = player;
+    (ws as SocketWithPlayer)[ADDRESS] = address;
+    admission.opened(address);
+    admission.expectInit(player);
     players.add(player);
     ws.on('pong', onPong).on('message', onMessage).on('close', onClose).on('error', onError);
   }
@@ -300,6 +367,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     close() {
       closing ??= (async () => {
         clearInterval(pinger);
+        admission.stop();
+        addressBudgets.stop();
+        passwordGuard.stop();
         seats.clear();
         // Every socket is told (1001) and its close handshake awaited, so the frames are flushed
         // before a CLI caller exits; sockets that do not answer promptly are cut.

@@ -4,7 +4,7 @@
 // as one atomic script. Nothing returned is live: results are copies, and the node (server.ts,
 // handlers/) delivers packets to members from what a command returned. What belongs to a connection
 // (socket, outbox, replay window, rate limiter, grace timer) stays in the node's Player.
-import type { User } from '../protocol/index.js';
+import type { LobbyMetadata, User } from '../protocol/index.js';
 import type { PasswordHash } from './password.js';
 
 export interface LobbySettings {
@@ -17,6 +17,8 @@ export interface LobbySettings {
   hidden: boolean;
   /** A relay lobby: everything goes through its relay peer (a mesh lobby may have one too, for the pairs that asked). */
   relayEnabled: boolean;
+  /** Set by the host for matchmaking (map, mode, region...): validated and bounded at the edge. Absent = {}. */
+  metadata?: LobbyMetadata;
 }
 
 /** A lobby as stored. `members` in join order, host included: the earliest becomes host on migration. */
@@ -28,10 +30,35 @@ export interface LobbyRecord {
   settings: LobbySettings;
   /** The lobby's relay peer, once one runs (setRelay). */
   relay: User | null;
+  /** Order of creation within the game (quick join takes the oldest); absent on lobbies stored before it (= 0). */
+  created?: number;
 }
 
 /** The part of the settings MANAGE_LOBBY changes; fields left out stay as they are. */
-export type SettingsChange = Partial<Pick<LobbySettings, 'maxPlayers' | 'password' | 'locked' | 'hidden'>>;
+export type SettingsChange = Partial<Pick<LobbySettings, 'maxPlayers' | 'password' | 'locked' | 'hidden' | 'metadata'>>;
+
+/** Which lobbies listMatching and quickJoin consider (besides never a hidden one); fields left out match any. */
+export interface LobbyFilter {
+  /** Each key equals this value exactly (a string never equals a number). */
+  metadata?: LobbyMetadata;
+  /** Fewer members than maxPlayers (or unlimited). */
+  freeSeats?: boolean;
+  noPassword?: boolean;
+}
+
+/**
+ * What quickJoin makes when no lobby fits: a lobby named `{namePrefix}-{n}` (n: the game's lobby counter,
+ * so the name is new), host = the player, with these settings.
+ */
+export interface QuickCreate {
+  namePrefix: string;
+  settings: LobbySettings;
+}
+
+export type QuickJoinResult =
+  | { outcome: 'joined'; lobby: LobbyRecord }
+  | { outcome: 'created'; lobby: LobbyRecord; announceTo: string[] }
+  | { outcome: 'in-lobby' };
 
 /** Why a host-only command was refused. */
 export type NotHost = 'not-in-lobby' | 'unauthorized';
@@ -89,6 +116,8 @@ export interface LobbyStore {
   lobbies(game: string): Promise<LobbyRecord[]>;
   /** The lobby the player is a member of, or null. */
   lobbyOf(game: string, instanceId: string): Promise<LobbyRecord | null>;
+  /** The game's lobbies that are not hidden and match `filter`, oldest first (LIST_LOBBIES with a filter). */
+  listMatching(game: string, filter: LobbyFilter): Promise<LobbyRecord[]>;
 
   // ---- lobbies: commands ----
 
@@ -115,6 +144,12 @@ export interface LobbyStore {
    * the idle players of the game when a hidden lobby became visible (as if just created), else empty.
    */
   setSettings(game: string, host: string, change: SettingsChange): Promise<SetSettingsResult>;
+  /**
+   * Quick join, one atomic step: `player` joins the oldest lobby that is open (not locked, not hidden,
+   * no password, a free seat) and matches `filter`; if none does, a new one is created with `create`
+   * and the player is its host. Refused with 'in-lobby' when the player is a member of a lobby.
+   */
+  quickJoin(game: string, player: User, filter: LobbyFilter, create: QuickCreate): Promise<QuickJoinResult>;
   /** Host only: makes member `target` host. */
   setHost(game: string, host: string, target: string): Promise<SetHostResult>;
   /** Host only: deletes the lobby; the record returned lists who was in it. */
@@ -159,5 +194,18 @@ export function lobbyInfo(lobby: LobbyRecord) {
     password_required: lobby.settings.password !== null,
     relay_enabled: lobby.settings.relayEnabled,
     hidden: lobby.settings.hidden,
+    metadata: lobby.settings.metadata ?? {},
+  };
+}
+
+/** One entry of the filtered LIST_ACK. */
+export function lobbySummary(lobby: LobbyRecord) {
+  return {
+    name: lobby.name,
+    metadata: lobby.settings.metadata ?? {},
+    current_players: lobby.members.length,
+    max_players: lobby.settings.maxPlayers,
+    locked: lobby.settings.locked,
+    password_required: lobby.settings.password !== null,
   };
 }

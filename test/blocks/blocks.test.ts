@@ -3,6 +3,7 @@
 // arguments; reporters give Scratch-friendly values; failures become "last error", never throws.
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createExtension, type ExtensionObject } from '../../blocks/extension.js';
+import { CloudLinkError } from '../../src/client/errors.js';
 import type { BlockUtil } from '../../blocks/scratch.js';
 import { fakeClient, fakeRuntime, fakeScratch, fakeSync, type InstalledHat } from './fakes.js';
 
@@ -27,6 +28,7 @@ beforeEach(() => {
 
 interface Info {
   id: string;
+  name: string;
   blocks: ({ opcode: string; text: string; blockType: string; arguments?: Record<string, { menu?: string }> } | string | { blockType: 'label' })[];
   menus: Record<string, { items: unknown }>;
 }
@@ -116,10 +118,26 @@ describe('getInfo', () => {
       expect(opcodes.has(needed), needed).toBe(true);
   });
 
-  it('passes every text through Scratch.translate', () => {
-    const translated = createExtension(fakeScratch(runtime, { translate: true }), client, sync, runtime).getInfo() as Info;
-    const texts = translated.blocks.filter((b) => typeof b === 'object').map((b) => (b as { text: string }).text);
-    expect(texts.every((t) => t.startsWith('T('))).toBe(true);
+  it('passes every block text, label and menu item through the global Scratch.translate, each time getInfo runs', () => {
+    // Block text is translated by the GLOBAL Scratch (blocks/translate.ts), as in TurboWarp.
+    const scope = globalThis as { Scratch?: unknown };
+    const saved = scope.Scratch;
+    let language = 'T';
+    scope.Scratch = { translate: (m: string | { default: string }) => `${language}(${typeof m === 'string' ? m : m.default})` };
+    try {
+      const extension = createExtension(fakeScratch(runtime), client, sync, runtime);
+      const texts = (info: Info) => [
+        info.name,
+        ...info.blocks.filter((b) => typeof b === 'object').map((b) => (b as { text: string }).text),
+        ...Object.values(info.menus).flatMap((menu) => (Array.isArray(menu.items) ? menu.items.map((item: { text: string }) => item.text) : [])),
+      ];
+      const translated = texts(extension.getInfo() as Info);
+      expect(translated.filter((t) => !t.startsWith('T('))).toEqual([]);
+      language = 'D';
+      expect(texts(extension.getInfo() as Info).filter((t) => t.startsWith('T('))).toEqual([]);
+    } finally {
+      scope.Scratch = saved;
+    }
   });
 });
 
@@ -136,6 +154,27 @@ describe('block → core mapping', () => {
     ]);
   });
 
+  it('asks Scratch.canFetch before connecting; refused, it opens nothing and says why', async () => {
+    const asked: string[] = [];
+    let allow = false;
+    const canFetch = (url: string) => {
+      asked.push(url);
+      return Promise.resolve(allow);
+    };
+    const scratch = { ...fakeScratch(runtime), canFetch };
+    extension = createExtension(scratch, client, sync, runtime);
+    const errorHat = hat('whenError');
+    await run('connect', { URL: 'ws://127.0.0.1:3000/', USERNAME: 'ann' });
+    expect(asked).toEqual(['ws://127.0.0.1:3000/']);
+    expect(client.calls.some(([method]) => method === 'connect')).toBe(false);
+    expect(await run('lastErrorCode')).toBe('not-allowed');
+    expect(await run('lastError')).toMatch(/not allowed to connect to ws:\/\/127\.0\.0\.1:3000\/.*canFetch/);
+    expect(errorHat.fired.length).toBe(1);
+    allow = true;
+    await run('connect', { URL: 'ws://127.0.0.1:3000/', USERNAME: 'ann' });
+    expect(client.calls.at(-1)?.[0]).toBe('connect');
+  });
+
   it('builds the ICE server list and the relay-only policy', () => {
     run('addIceServer', { URL: 'turn:turn.example:3478', USER: 'u', PASS: 'p' });
     run('addIceServer', { URL: 'stun:stun.example:3478', USER: '', PASS: '' });
@@ -147,6 +186,28 @@ describe('block → core mapping', () => {
     expect(client.calls.at(-1)).toEqual(['setIceServers', []]);
     run('setRelayOnly', { ONOFF: 'on' });
     expect(client.calls.at(-1)).toEqual(['setRelayOnly', true]);
+  });
+
+  it("reads yes/no and on/off menus by their values, anything else as Scratch's Cast.toBoolean", async () => {
+    const created = async (LOCKED: unknown) => {
+      await run('createLobby', { NAME: 'r', MAX: 2, PASSWORD: '', LOCKED, HIDDEN: 'no', RELAY: 'no' });
+      return (client.calls.at(-1)![1] as { locked: boolean }).locked;
+    };
+    // The menu's own values...
+    expect(await created('yes')).toBe(true);
+    expect(await created('no')).toBe(false);
+    // ...and a reporter dropped in, read as Scratch reads it: only false, 0, '', '0', 'false' are false.
+    for (const value of [true, 1, 'true', 'off', 'anything']) expect(await created(value), String(value)).toBe(true);
+    for (const value of [false, 0, '', '0', 'false']) expect(await created(value), String(value)).toBe(false);
+    run('setRelayOnly', { ONOFF: 'off' });
+    expect(client.calls.at(-1)).toEqual(['setRelayOnly', false]);
+    run('setRelayOnly', { ONOFF: true });
+    expect(client.calls.at(-1)).toEqual(['setRelayOnly', true]);
+    // Numbers: Cast.toNumber (' 7 ' is 7, text is 0), and no endless number.
+    await run('setMaxPlayers', { MAX: ' 7 ' });
+    expect(client.calls.at(-1)).toEqual(['setMaxPlayers', 7]);
+    await run('setMaxPlayers', { MAX: 'Infinity' });
+    expect(client.calls.at(-1)).toEqual(['setMaxPlayers', 0]);
   });
 
   it('casts lobby arguments', async () => {
@@ -231,6 +292,7 @@ describe('errors', () => {
     await run('createLobby', { NAME: 'room', MAX: 2 });
     // The core reported it when the call failed; the block's own report of the same error does nothing.
     expect(client.errors).toEqual(['CREATE_LOBBY: full']);
+    runtime._step(); // this fake core reports during the block: the hat starts once it is over
     expect(errorHat.fired.length).toBe(1);
     expect([run('lastError'), run('lastErrorCode')]).toEqual(['CREATE_LOBBY: full', 'full']);
     client.failNext('kick', 'not connected', 'not-connected');
@@ -241,7 +303,48 @@ describe('errors', () => {
     call('syncVariableWith', { VAR: 'score', PLAYER: '', ID: 'duel' }, { target: {}, thread: {} });
     expect(client.errors.at(-1)).toBe('which player? the player id is empty');
     expect(run('lastErrorCode')).toBe('invalid');
+    runtime._step();
     expect(errorHat.fired.length).toBe(3);
+  });
+
+  it('a block that fails does not start hats while it runs: they start once it is over (here, at the end of the frame)', () => {
+    const errorHat = hat('whenError');
+    call('syncVariableWith', { VAR: 'score', PLAYER: '', ID: 'duel' }, { target: {}, thread: {} });
+    expect(run('lastErrorCode')).toBe('invalid');
+    expect(errorHat.fired.length).toBe(0);
+    runtime._step();
+    expect(errorHat.fired.length).toBe(1);
+  });
+
+  it('connect pressed again while connected (the core says "connected" at once) starts the hat after the block, in order with later events', () => {
+    const base = fakeClient();
+    const emitting = new Proxy(base, {
+      get: (target, property) =>
+        property === 'connect'
+          ? () => {
+              target.emitter.emit('connected');
+              return Promise.resolve();
+            }
+          : Reflect.get(target, property),
+    });
+    runtime = fakeRuntime(() => extension);
+    extension = createExtension(fakeScratch(runtime), emitting, sync, runtime);
+    const connected = hat('whenConnected');
+    const errors = hat('whenError');
+    const order: string[] = [];
+    const startHats = runtime.startHats.bind(runtime);
+    runtime.startHats = (opcode, ...rest) => {
+      order.push(opcode);
+      return startHats(opcode, ...rest);
+    };
+    run('connect', { URL: 'ws://127.0.0.1:3000/', USERNAME: 'ann' });
+    expect(connected.fired.length).toBe(0);
+    // An event from outside any block while the first still waits: both start now, in order.
+    base.emitter.emit('error', new CloudLinkError('timeout', 'late'));
+    expect([connected.fired.length, errors.fired.length]).toEqual([1, 1]);
+    runtime._step();
+    expect([connected.fired.length, errors.fired.length]).toEqual([1, 1]);
+    expect(order).toEqual(['cloudlink5_whenConnected', 'cloudlink5_whenError']);
   });
 
   it('a failing reporter returns a visible empty value', async () => {
@@ -262,7 +365,7 @@ describe('errors', () => {
   it('refuses to load sandboxed, with a clear message', async () => {
     const scratch = fakeScratch(runtime, { unsandboxed: false });
     (globalThis as { Scratch?: unknown }).Scratch = scratch;
-    await expect(import('../../blocks/index.js?sandboxed' as string)).rejects.toThrow('must be loaded unsandboxed');
+    await expect(import('../../blocks/index.js?sandboxed' as string)).rejects.toThrow('must run unsandboxed');
     expect(scratch.registered).toEqual([]);
     delete (globalThis as { Scratch?: unknown }).Scratch;
   });
@@ -368,7 +471,7 @@ describe('createExtension', () => {
 
   it('without Scratch.translate the English text is used as is', () => {
     expect(blocks().find((b) => b.opcode === 'connect')!.text).toBe('connect to server [URL] as [USERNAME]');
-    expect((info() as unknown as { name: string }).name).toBe('CloudLink 5');
+    expect(info().name).toBe('CloudLink 5');
   });
 });
 
@@ -518,6 +621,7 @@ describe("every failure gives a visible value of the block's type", () => {
     client.failNext('findLobby', 'not connected');
     await expect(run('lobbyInfo', { FIELD: 'players', NAME: 'room' })).resolves.toBe('');
     expect(client.errors).toEqual(['boom 1', 'boom 2', 'no microphone', 'not connected']);
+    runtime._step(); // the hats start once the blocks are over
     expect(errorHat.fired.length).toBe(4);
     expect(run('lastError')).toBe('not connected');
   });

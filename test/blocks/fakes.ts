@@ -5,6 +5,7 @@ import { Emitter } from '../../src/peer/emitter.js';
 import type { DataSync } from '../../blocks/ports.js';
 import type { BlockUtil, ScratchApi, ScratchRuntime, ScratchTarget, ScratchThread } from '../../blocks/scratch.js';
 import { ArgumentType, BlockType } from '../../examples/lib/extension-shape.js';
+import { ScratchVmCast } from '../../examples/lib/scratch-cast.js';
 
 export type Call = [method: string, ...args: unknown[]];
 
@@ -153,6 +154,7 @@ export function fakeScratch(runtime: ScratchRuntime, options: { unsandboxed?: bo
     registered,
     extensions: { unsandboxed: options.unsandboxed ?? true, register: (ext: object) => void registered.push(ext) },
     vm: { runtime },
+    Cast: ScratchVmCast,
     ArgumentType,
     BlockType: { ...BlockType, LABEL: 'label' },
     ...(options.translate

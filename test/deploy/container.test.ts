@@ -7,6 +7,8 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symli
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RATE_PER_SECOND } from '../../src/protocol/limits.js';
+import { DEFAULT_ADMISSION } from '../../src/server/admission.js';
 import { type ComposeService, readCompose } from '../helpers/compose.js';
 import { freeTcpPort } from '../helpers/debian-service.js';
 import { type RedisServer, startRedis } from '../helpers/redis.js';
@@ -23,7 +25,7 @@ const imageEnv = envOf(final);
 /** The settings the server reads: `--flag` names and their CL5_* variables, from src/server/main.ts. */
 const mainSource = readFileSync(at('src/server/main.ts'), 'utf8');
 const serverEnv = [...mainSource.matchAll(/process\.env\.(CL5_[A-Z_]+)/g)].map((m) => m[1]);
-const serverFlags = [...mainSource.matchAll(/^\s+'?([a-z][a-z-]*)'?: \{ type: '(?:string|boolean)'/gm)].map((m) => `--${m[1]}`);
+const serverFlags = [...mainSource.matchAll(/^\s+'?([a-z][a-z-]*)'?: \{\s+type: '(?:string|boolean)'/gm)].map((m) => `--${m[1]}`);
 
 /** What an operator's .env must hold (the compose file refuses to start without them). */
 const operatorEnv = { CL5_TURN_URL: 'turn:turn.example.com:3478', CL5_TURN_SECRET: 'a-long-random-secret' };
@@ -114,6 +116,15 @@ describe('compose.yaml', () => {
     const names = Object.keys(a.environment ?? {});
     for (const name of names) expect(serverEnv, `${name} is read by src/server/main.ts`).toContain(name);
     expect(names.sort()).toEqual(serverEnv.filter((name) => !(name in imageEnv)).sort());
+  });
+
+  it('lifts the per-address limits to node-wide sizes: behind the proxy every player has its address', () => {
+    const env = nodes[0][1].environment!;
+    const maxConnections = Number(env.CL5_MAX_CONNECTIONS || DEFAULT_ADMISSION.maxConnections);
+    expect(Number(env.CL5_MAX_CONNECTIONS_PER_ADDRESS)).toBeGreaterThanOrEqual(maxConnections);
+    // Every connection may use its whole per-connection rate at once.
+    expect(Number(env.CL5_RATE_LIMIT_PER_ADDRESS)).toBeGreaterThanOrEqual(maxConnections * Number(env.CL5_RATE_LIMIT || RATE_PER_SECOND));
+    expect(Number(env.CL5_PASSWORD_GUESSES_PER_ADDRESS)).toBeGreaterThanOrEqual(maxConnections);
   });
 
   it('points the nodes at the redis service, and shares one TURN secret with coturn, which checks it', () => {

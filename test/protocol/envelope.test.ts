@@ -6,6 +6,7 @@ import {
   encodePeerMessage,
   MAX_FRAME_BYTES,
   MAX_IN_BAND_BYTES,
+  MAX_JSON_DEPTH,
   ProtocolError,
   salvageEnvelope,
   type PeerPacket,
@@ -59,6 +60,25 @@ describe('client → server packets', () => {
   it('rejects frames over the size limit before parsing', () => {
     const big = JSON.stringify({ opcode: 'FIND_LOBBY', payload: 'x'.repeat(MAX_FRAME_BYTES) });
     expect(reason(() => decodeClientPacket(big))).toContain('larger than');
+  });
+
+  it('refuses any-JSON payloads nested deeper than MAX_JSON_DEPTH, whatever their size', () => {
+    const nested = (levels: number): unknown => {
+      let value: unknown = 'leaf';
+      for (let i = 0; i < levels; i += 1) value = i % 2 ? [value] : { v: value };
+      return value;
+    };
+    const signal = (contents: unknown) => JSON.stringify({ opcode: 'ICE', recipient: 'b', payload: { type: 0, contents } });
+    expect(decodeClientPacket(signal(nested(MAX_JSON_DEPTH))).payload).toEqual({ type: 0, contents: nested(MAX_JSON_DEPTH) });
+    expect(reason(() => decodeClientPacket(signal(nested(MAX_JSON_DEPTH + 1))))).toBe(
+      `payload.contents must be JSON nested at most ${MAX_JSON_DEPTH} levels deep`,
+    );
+    // 20,000 deep is 60 KB: it fits a frame, parses, and would throw RangeError when serialised again.
+    const deep = `{"opcode":"ICE","recipient":"b","payload":{"type":0,"contents":${'['.repeat(20_000)}${']'.repeat(20_000)}}}`;
+    expect(reason(() => decodeClientPacket(deep))).toContain('nested at most');
+    expect(reason(() => decodePeerMessage(JSON.stringify({ opcode: 'G_MSG', payload: nested(100) })))).toBe(
+      `packet.payload must be JSON nested at most ${MAX_JSON_DEPTH} levels deep`,
+    );
   });
 
   it('salvages the listener of a bad packet so the WARNING can be correlated', () => {

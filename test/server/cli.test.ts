@@ -95,4 +95,35 @@ describe('CLI', () => {
       expect(bad.output()).toContain(message);
     }
   });
+
+  it('takes the connection caps and INIT deadline from flags or env, and refuses bad values', async () => {
+    const server = run(['--port', '0', '--max-connections-per-address', '1', '--init-deadline', '0.2']);
+    const wsUrl = await printedWsUrl(server);
+    const first = await RawClient.open(wsUrl);
+    const second = await RawClient.open(wsUrl);
+    expect(await second.closed()).toEqual({ code: 1013, reason: 'too many connections from your address (limit 1)' });
+    expect((await first.closed(5000)).reason).toBe('no INIT within 0.2 s');
+    server.child.kill('SIGTERM');
+    expect(await bounded(server.exited, 5000, 'exit')).toBe(0);
+
+    const fromEnv = run(['--port', '0'], { CL5_MAX_CONNECTIONS: '1' });
+    const envUrl = await printedWsUrl(fromEnv);
+    const held = await RawClient.open(envUrl);
+    expect((await held.request('INIT', { username: 'ann' })).opcode).toBe('INIT_OK');
+    expect((await (await RawClient.open(envUrl)).closed()).reason).toBe('server full (limit 1 connections)');
+    held.close();
+    fromEnv.child.kill('SIGTERM');
+    expect(await bounded(fromEnv.exited, 5000, 'exit')).toBe(0);
+
+    for (const [args, message] of [
+      [['--max-connections', '0'], 'invalid --max-connections: 0'],
+      [['--max-connections-per-address', 'many'], 'invalid --max-connections-per-address'],
+      [['--init-deadline=-1'], 'invalid --init-deadline: -1'],
+      [['--rate-limit-per-address', '0'], 'invalid --rate-limit-per-address: 0'],
+    ] as const) {
+      const bad = run(['--port', '0', ...args]);
+      expect(await bounded(bad.exited, 5000, 'exit')).toBe(2);
+      expect(bad.output()).toContain(message);
+    }
+  });
 });

@@ -1,5 +1,6 @@
 // The real signalling server on 127.0.0.1 with raw `ws` clients: identity, lobbies, management.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LIST_REPLY_MAX } from '../../src/protocol/index.js';
 import { verifyPassword } from '../../src/server/password.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { silentLogger } from '../helpers/logger.js';
@@ -46,6 +47,8 @@ describe('INIT and KEEPALIVE', () => {
   it('refuses anything before INIT, then initialises once', async () => {
     const client = await open();
     expect(await client.request('LIST_LOBBIES', undefined, 'WARNING')).toMatchObject({ payload: 'not initialized' });
+    // Except KEEPALIVE: upstream sends it before INIT and stops its keepalive loop when it goes unanswered.
+    expect(await client.request('KEEPALIVE')).toMatchObject({ opcode: 'KEEPALIVE_ACK' });
     const ok = await client.request('INIT', { username: 'ann' }, 'INIT_OK');
     expect(ok.payload).toMatchObject({ username: 'ann', instance_id: expect.any(String), user_id: expect.any(String) });
     expect(await client.request('INIT', { username: 'ann2' }, 'WARNING')).toMatchObject({ payload: 'already initialized' });
@@ -56,6 +59,12 @@ describe('INIT and KEEPALIVE', () => {
     await player('ann', 'g1');
     const twin = await open('g1');
     expect(await twin.request('INIT', { username: 'ann' })).toMatchObject({ opcode: 'WARNING', payload: 'username taken' });
+    // One name, two spellings (composed ñ, then n + combining tilde): the second is taken.
+    await player('a\u00f1n', 'g1');
+    const decomposed = await open('g1');
+    expect(await decomposed.request('INIT', { username: 'an\u0303n' })).toMatchObject({ opcode: 'WARNING', payload: 'username taken' });
+    // A look-alike (Cyrillic а) of a taken name is taken too.
+    expect(await decomposed.request('INIT', { username: '\u0430nn' })).toMatchObject({ opcode: 'WARNING', payload: 'username taken' });
     expect(await twin.request('INIT', { username: 'ann-2' })).toMatchObject({ opcode: 'INIT_OK' });
     await expect(player('ann', 'g2')).resolves.toBeDefined();
   });
@@ -123,6 +132,7 @@ describe('lobbies', () => {
       password_required: true,
       relay_enabled: false,
       hidden: true,
+      metadata: {},
     });
     expect(JSON.stringify(found)).not.toContain('hunter2');
     expect((await cat.request('FIND_LOBBY', 'nope')).payload).toBe('not found');
@@ -196,8 +206,9 @@ describe('lobbies', () => {
       expect(other.opcodes()[0]).toBe('PEER_LEFT');
       expect((await other.next('PEER_LEFT')).payload).toBe(ann.id);
     }
+    // The new host learns it from NEW_HOST too (upstream clients know "am I host" only from it), before PEER_LEFT.
+    expect((await bob.next('NEW_HOST')).payload).toMatchObject({ instance_id: bob.id });
     expect((await bob.next('PEER_LEFT')).payload).toBe(ann.id);
-    expect(bob.opcodes()).not.toContain('NEW_HOST');
     expect((await cat.request('FIND_LOBBY', 'room')).payload).toMatchObject({ host: { instance_id: bob.id }, current_players: 3 });
   });
 });
@@ -294,5 +305,24 @@ describe('MANAGE_LOBBY', () => {
     expect((await outsider.request('FIND_LOBBY', 'room')).payload).toBe('not found');
     expect(outsider.opcodes()).not.toContain('LOBBY_CLOSED');
     expect((await bob.request('CREATE_LOBBY', lobby('room'), 'CREATE_ACK')).payload).toBe('ok');
+  });
+});
+
+describe('LIST_LOBBIES is bounded', () => {
+  it('names at most the oldest 100 lobbies, with or without a filter, and a WARNING says how many there are', async () => {
+    const hosts = await Promise.all(Array.from({ length: LIST_REPLY_MAX + 5 }, (_, i) => player(`host${i}`, 'big')));
+    for (const [i, host] of hosts.entries()) await host.request('CREATE_LOBBY', lobby(`room${i}`), 'CREATE_ACK');
+    const lister = await player('lister', 'big');
+    const names = (await lister.request('LIST_LOBBIES', undefined, 'LIST_ACK')).payload as string[];
+    expect(names).toEqual(Array.from({ length: LIST_REPLY_MAX }, (_, i) => `room${i}`));
+    expect((await lister.next('WARNING')).payload).toBe(`list truncated: the oldest ${LIST_REPLY_MAX} of ${LIST_REPLY_MAX + 5} lobbies`);
+    const summaries = (await lister.request('LIST_LOBBIES', { free_seats: true }, 'LIST_ACK')).payload as { name: string }[];
+    expect(summaries.map((s) => s.name)).toEqual(names);
+    expect((await lister.next('WARNING')).payload).toContain(`of ${LIST_REPLY_MAX + 5} lobbies`);
+    // At the limit exactly: no WARNING.
+    for (const host of hosts.slice(0, 5)) await host.request('MANAGE_LOBBY', { method: 'close_lobby', args: null }, 'MANAGE_ACK');
+    expect(((await lister.request('LIST_LOBBIES', undefined, 'LIST_ACK')).payload as string[]).length).toBe(LIST_REPLY_MAX);
+    await lister.sync();
+    expect(lister.opcodes()).not.toContain('WARNING');
   });
 });

@@ -1,14 +1,12 @@
 // The lobby rules each LobbyStore command decides, on the store alone (the server suites test them on
 // the wire): the same tests for MemoryStore and for RedisStore on a real redis-server, plus the race
 // only a shared store has (two nodes, one seat).
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { User } from '../../src/protocol/index.js';
-import { MemoryStore } from '../../src/server/memory-store.js';
 import { hashPassword, verifyPassword } from '../../src/server/password.js';
 import { RedisStore } from '../../src/server/redis-store.js';
 import type { LobbySettings, LobbyStore } from '../../src/server/store.js';
-import { type RedisServer, startRedis } from '../helpers/redis.js';
+import { type Backend, INSTALL_MS, memory, redisBackend } from '../helpers/store-backends.js';
 
 const user = (name: string): User => ({ instance_id: `id-${name}`, user_id: `id-${name}`, username: name });
 const [ann, bob, cat, dan] = ['ann', 'bob', 'cat', 'dan'].map(user) as [User, User, User, User];
@@ -16,49 +14,6 @@ const open: LobbySettings = { maxPlayers: -1, password: null, locked: false, hid
 const noPassword = async () => {
   throw new Error('no password to check');
 };
-/** The first start may apt-install redis-server. */
-const INSTALL_MS = 300_000;
-
-interface Backend {
-  name: string;
-  start(): Promise<void>;
-  /** A store with nothing in it. */
-  make(): Promise<LobbyStore>;
-  stop(): Promise<void>;
-}
-
-/** A real redis-server of the test's own; each store starts from an empty database. */
-function redisBackend(): Backend & { client(): Redis } {
-  let server: RedisServer | undefined;
-  const clients: Redis[] = [];
-  const client = () => {
-    const made = new Redis(server!.port, '127.0.0.1', { lazyConnect: false, maxRetriesPerRequest: 1 });
-    clients.push(made);
-    return made;
-  };
-  let main: Redis | undefined;
-  return {
-    name: 'RedisStore',
-    client,
-    async start() {
-      server = await startRedis();
-      main = client();
-    },
-    async make() {
-      await main!.flushdb();
-      return new RedisStore(main!, 'test:');
-    },
-    async stop() {
-      try {
-        await Promise.all(clients.splice(0).map((each) => each.quit()));
-      } finally {
-        await server?.stop();
-      }
-    },
-  };
-}
-
-const memory: Backend = { name: 'MemoryStore', start: async () => {}, make: async () => new MemoryStore(), stop: async () => {} };
 const redis = redisBackend();
 const backends: Backend[] = [memory, redis];
 
@@ -78,6 +33,20 @@ describe.each(backends)('$name', (backend) => {
     await store.removePlayer('g', ann.instance_id);
     expect(await store.usernameTaken('g', 'ann')).toBe(false);
     expect((await store.players('g')).map((p) => p.username).sort()).toEqual(['bob', 'cat', 'dan']);
+  });
+
+  it('a username that only looks like a taken one (Cyrillic а, 1 for l) is taken, until the player it looks like is removed', async () => {
+    const lookalike = { ...user('\u0430nn'), instance_id: 'mallory' };
+    expect(await store.addPlayer('g', lookalike)).toBe('taken');
+    expect(await store.usernameTaken('g', 'a\u043dn')).toBe(false); // Cyrillic н is not drawn like n
+    expect(await store.usernameTaken('g', 'b0b')).toBe(false);
+    expect(await store.usernameTaken('g', 'dan')).toBe(true);
+    expect(await store.addPlayer('g', { ...user('Dan'), instance_id: 'other' })).toBe('ok'); // case is visible
+    await store.removePlayer('g', ann.instance_id);
+    expect(await store.addPlayer('g', lookalike)).toBe('ok');
+    // Stored and listed as given, not as its skeleton.
+    expect((await store.players('g')).map((p) => p.username)).toContain('\u0430nn');
+    expect(await store.usernameTaken('g', 'ann')).toBe(true);
   });
 
   it('create: a lobby name is unique per game; a member cannot create another; idle players are announced to', async () => {
@@ -229,6 +198,7 @@ describe.each(backends)('$name', (backend) => {
       members: [odd],
       settings: { ...open, maxPlayers: 7 },
       relay: null,
+      created: 1,
     });
     expect(await store.list(game)).toEqual(['lobby 🎲 {*}']);
     expect(await store.players(game)).toEqual([odd]);

@@ -36,7 +36,7 @@ const lobby = (name: string, extra: object = {}) => ({ name, max_players: -1, pa
 
 describe('token verifier', () => {
   it('uses the verified account id, refuses bad tokens with a WARNING, and the client can retry', async () => {
-    const calls: [string, string][] = [];
+    const calls: [string, string | undefined][] = [];
     await serve({
       tokenVerifier: async (token, username) => {
         calls.push([token, username]);

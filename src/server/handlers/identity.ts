@@ -2,6 +2,9 @@
 import { randomUUID } from 'node:crypto';
 import { encodePacket, Warning } from '../../protocol/index.js';
 import { turnCredentials } from '../turn.js';
+import type { Account, TokenVerifier } from '../context.js';
+import { addGuest } from '../guest-names.js';
+import { checkAccount } from '../token-verifier.js';
 import type { Cluster } from '../cluster/cluster.js';
 import { releaseRecord } from '../membership.js';
 import { reply, replyFields, warn, type Handler, type Request } from './request.js';
@@ -9,67 +12,81 @@ import { reply, replyFields, warn, type Handler, type Request } from './request.
 export const init: Handler<'INIT'> = async (request) => {
   const { ctx, player, payload } = request;
   if (player.user || player.initializing) return warn(request, Warning.alreadyInitialized);
-  if (await ctx.store.usernameTaken(player.game, payload.username)) return warn(request, Warning.usernameTaken);
+  const kind = payload.token !== undefined ? 'token' : 'credential';
+  const secret = payload.token ?? payload.credential;
+  if (payload.username === undefined && secret === undefined) return warn(request, Warning.initNeedsIdentity);
+  const verified = ctx.tokenVerifier !== undefined && secret !== undefined;
+  // A cheap refusal before anything else, unless the account's own name may replace the one asked for.
+  if (!verified && payload.username !== undefined && (await ctx.store.usernameTaken(player.game, payload.username))) {
+    return warn(request, Warning.usernameTaken);
+  }
 
   const instanceId: string = randomUUID();
-  let userId = instanceId;
-  if (ctx.tokenVerifier && payload.token !== undefined) {
+  let account: Account | null = null;
+  if (ctx.tokenVerifier && secret !== undefined) {
     player.initializing = true;
-    const verify = ctx.tokenVerifier;
-    // A verifier that throws (even synchronously) refuses the token; it never wedges this connection.
-    const account = await Promise.resolve()
-      .then(() => verify(payload.token!, payload.username))
-      .catch((error: unknown) => {
-        ctx.log('warn', 'token.verify_failed', { error: String(error) });
-        return null;
-      });
+    account = await verify(request, ctx.tokenVerifier, secret, kind);
     player.initializing = false;
-    if (!account) return warn(request, 'invalid token');
-    userId = account.user_id;
+    if (!account) return warn(request, Warning.invalidToken);
   }
   if (!player.open) return;
 
-  const user = {
-    instance_id: instanceId,
-    user_id: userId,
-    username: payload.username,
-    ...(payload.pubkey ? { pubkey: payload.pubkey } : {}),
-  };
+  // The account's own name wins (the verifier vouches for it), then the one asked for, else a guest name.
+  const wanted = account?.username ?? payload.username;
+  const base = { instance_id: instanceId, user_id: account?.user_id ?? instanceId, ...(payload.pubkey ? { pubkey: payload.pubkey } : {}) };
   // Several nodes: this node holds the player before any other node can see it in the store.
   await ctx.cluster?.register(player, instanceId);
   const forget = () => ctx.cluster?.unregister(instanceId, player);
-  // The store claims the name (it may have been taken while the token was being checked).
-  const added = await ctx.store.addPlayer(player.game, user).catch(async (error: unknown) => {
+  let username: string;
+  try {
+    // The store claims the name (it may have been taken while the token was being checked).
+    if (wanted === undefined) username = await addGuest(ctx.store, player.game, base);
+    else if ((await ctx.store.addPlayer(player.game, { ...base, username: wanted })) === 'ok') username = wanted;
+    else {
+      await forget();
+      return warn(request, Warning.usernameTaken);
+    }
+  } catch (error) {
     await forget()?.catch(() => {});
     throw error;
-  });
-  if (added === 'taken') {
-    await forget();
-    return warn(request, Warning.usernameTaken);
   }
   // Gone meanwhile: its close found no user to release.
   if (!player.open) {
     await forget();
     return void (await ctx.store.removePlayer(player.game, instanceId));
   }
+  const user = { ...base, username };
   player.user = user;
   ctx.players.set(instanceId, player);
   const token = await ctx.seats.issue(player);
-  ctx.log('info', 'player.init', { game: player.game, player: instanceId, username: payload.username, e2ee: !!payload.pubkey });
+  ctx.log('info', 'player.init', { game: player.game, player: instanceId, username, e2ee: !!payload.pubkey, guest: wanted === undefined });
   reply(
     request,
     'INIT_OK',
     withToken(
       {
         instance_id: instanceId,
-        user_id: userId,
-        username: payload.username,
+        user_id: user.user_id,
+        username,
         ...(ctx.turn ? { ice_servers: [turnCredentials(ctx.turn, instanceId)] } : {}),
       },
       token,
     ),
   );
+  // A notice, not a refusal (no listener: the INIT succeeded): the token meant nothing here.
+  if (!ctx.tokenVerifier && secret !== undefined && payload.username === undefined) player.send('WARNING', Warning.tokenNotChecked);
 };
+
+/** Runs the verifier; one that throws (even synchronously) or answers nonsense refuses the token, it never wedges this connection. */
+function verify(request: Request<'INIT'>, verifier: TokenVerifier, secret: string, kind: 'token' | 'credential'): Promise<Account | null> {
+  return Promise.resolve()
+    .then(() => verifier(secret, request.payload.username, kind))
+    .then(checkAccount)
+    .catch((error: unknown) => {
+      request.ctx.log('warn', 'token.verify_failed', { error: String(error) });
+      return null;
+    });
+}
 
 /**
  * RESUME: a new connection takes back a seat held after a drop. RESUME_OK comes first (with the next

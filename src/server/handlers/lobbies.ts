@@ -1,13 +1,23 @@
 // Finding, creating, joining and leaving lobbies (protocol.md §2). The store decides; these reply and tell.
-import { Reply } from '../../protocol/index.js';
+import { LIST_REPLY_MAX, Reply, Warning, type ClientOpcode } from '../../protocol/index.js';
+import { lobbyKey, type ServerContext } from '../context.js';
 import { announce, leaveLobby, sendTo } from '../membership.js';
 import { hashPassword, verifyPassword } from '../password.js';
-import { lobbyInfo, type LobbyRecord } from '../store.js';
+import { storeFilter } from '../lobby-filter.js';
+import { lobbyInfo, lobbySummary, type LobbyRecord } from '../store.js';
 import { NoRelay, relayJoined, relayOf } from './relay.js';
 import { reply, warn, type Handler, type Request } from './request.js';
 
+/**
+ * Without a payload the upstream reply, names only; with a filter, a summary of each matching lobby.
+ * Either way at most LIST_REPLY_MAX, oldest first (a 25-byte request must not buy a 67 KB answer); when
+ * more matched, a WARNING after the reply says how many (the reply keeps the shape clients expect).
+ */
 export const listLobbies: Handler<'LIST_LOBBIES'> = async (request) => {
-  reply(request, 'LIST_ACK', await request.ctx.store.list(request.player.game));
+  const { ctx, player, payload } = request;
+  const found = payload === undefined ? await ctx.store.list(player.game) : (await ctx.store.listMatching(player.game, storeFilter(payload))).map(lobbySummary);
+  reply(request, 'LIST_ACK', found.length > LIST_REPLY_MAX ? found.slice(0, LIST_REPLY_MAX) : found);
+  if (found.length > LIST_REPLY_MAX) player.send('WARNING', `${Warning.listTruncated}: the oldest ${LIST_REPLY_MAX} of ${found.length} lobbies`);
 };
 
 export const findLobby: Handler<'FIND_LOBBY'> = async (request) => {
@@ -28,24 +38,29 @@ export const createLobby: Handler<'CREATE_LOBBY'> = async (request) => {
   // Hashing yielded: the world may have moved on (the store decides again).
   if (!player.open) return;
   const hidden = payload.hidden ?? false;
-  const settings = { maxPlayers: payload.max_players, password, locked: payload.locked, hidden, relayEnabled: false };
+  const settings = { maxPlayers: payload.max_players, password, locked: payload.locked, hidden, relayEnabled: false, metadata: payload.metadata ?? {} };
   const created = await ctx.store.create(player.game, payload.name, player.user!, settings);
   if (created.outcome !== 'ok') return reply(request, 'CREATE_ACK', created.outcome === 'exists' ? Reply.exists : Reply.alreadyInLobby);
-  const { lobby } = created;
-  player.lobby = lobby.name;
-  ctx.log('info', 'lobby.create', { game: lobby.game, lobby: lobby.name, host: player.id, hidden });
   reply(request, 'CREATE_ACK', Reply.ok);
-  player.send('TRANSITION', 'host');
-  player.send('NEW_HOST', player.user!);
-  announce(ctx, lobby, created.announceTo);
-  // Not awaited: the player's next requests need not wait for a relay peer to boot.
-  if (payload.enable_relay) {
-    startRelay(request, lobby).catch((error: unknown) => ctx.log('error', 'relay.start_failed', { lobby: lobby.name, error: String(error) }));
-  }
+  becameHost(request, created.lobby, created.announceTo, payload.enable_relay);
 };
 
+/** After the ACK of a create (or a quick join that created): I am host; idle players hear of the lobby; its relay starts. */
+export function becameHost(request: Request<ClientOpcode>, lobby: LobbyRecord, announceTo: string[], enableRelay: boolean): void {
+  const { ctx, player } = request;
+  player.lobby = lobby.name;
+  ctx.log('info', 'lobby.create', { game: lobby.game, lobby: lobby.name, host: player.id, hidden: lobby.settings.hidden });
+  player.send('TRANSITION', 'host');
+  player.send('NEW_HOST', player.user!);
+  announce(ctx, lobby, announceTo);
+  // Not awaited: the player's next requests need not wait for a relay peer to boot.
+  if (enableRelay) {
+    startRelay(request, lobby).catch((error: unknown) => ctx.log('error', 'relay.start_failed', { lobby: lobby.name, error: String(error) }));
+  }
+}
+
 /** Makes it a relay lobby if this server has a relay; otherwise says so (relay_enabled stays false). */
-async function startRelay(request: Request<'CREATE_LOBBY'>, lobby: LobbyRecord): Promise<void> {
+async function startRelay(request: Request<ClientOpcode>, lobby: LobbyRecord): Promise<void> {
   try {
     await relayOf(request.ctx, lobby.game, lobby.name, true);
   } catch (error) {
@@ -60,12 +75,29 @@ const joinRefusal = { 'in-lobby': Reply.alreadyInLobby, 'not-found': Reply.notFo
 export const joinLobby: Handler<'JOIN_LOBBY'> = async (request) => {
   const { ctx, player, payload } = request;
   if (player.lobby) return reply(request, 'JOIN_ACK', Reply.alreadyInLobby);
-  const joined = await ctx.store.join(player.game, payload.name, player.user!, (stored) => verifyPassword(payload.password ?? '', stored));
-  if (joined.outcome !== 'ok') return reply(request, 'JOIN_ACK', joinRefusal[joined.outcome]);
-  const { lobby } = joined;
+  const guarded = lobbyKey(player.game, payload.name);
+  let waitMs = 0;
+  const joined = await ctx.store.join(player.game, payload.name, player.user!, async (stored) => {
+    // Refused before scrypt runs while this lobby or this address has used up its wrong guesses.
+    waitMs = ctx.passwordGuard.waitMs(guarded, player.address);
+    if (waitMs > 0) return false;
+    if (await verifyPassword(payload.password ?? '', stored)) return true;
+    if (ctx.passwordGuard.failed(guarded, player.address)) void tellHostOfGuessing(ctx, player.game, payload.name);
+    return false;
+  });
+  if (joined.outcome !== 'ok') {
+    if (joined.outcome === 'password' && waitMs > 0) warn(request, `${Warning.passwordAttempts}: try again in ${Math.ceil(waitMs / 1000)} s`);
+    return reply(request, 'JOIN_ACK', joinRefusal[joined.outcome]);
+  }
+  reply(request, 'JOIN_ACK', Reply.ok);
+  becamePeer(request, joined.lobby);
+};
+
+/** After the ACK of a join (or a quick join that joined): the joiner learns the host, the members learn the joiner. */
+export function becamePeer(request: Request<ClientOpcode>, lobby: LobbyRecord): void {
+  const { ctx, player } = request;
   player.lobby = lobby.name;
   ctx.log('info', 'lobby.join', { game: lobby.game, lobby: lobby.name, player: player.id });
-  reply(request, 'JOIN_ACK', Reply.ok);
   player.send('TRANSITION', 'peer');
   player.send('NEW_HOST', lobby.host);
   const others = lobby.members.filter((member) => member.instance_id !== player.id);
@@ -80,7 +112,7 @@ export const joinLobby: Handler<'JOIN_LOBBY'> = async (request) => {
     // nobody signals the joiner, so the server introduces them (after RELAY: no direct links).
     for (const member of others) if (!isHost(member)) player.send('PEER_JOIN', member);
   }
-};
+}
 
 export const leaveLobbyHandler: Handler<'LEAVE_LOBBY'> = async (request) => {
   const { ctx, player } = request;
@@ -88,3 +120,14 @@ export const leaveLobbyHandler: Handler<'LEAVE_LOBBY'> = async (request) => {
   reply(request, 'LEAVE_ACK', Reply.ok);
   player.send('TRANSITION', '');
 };
+
+/** The host hears once a minute at most that its lobby's password is being guessed. */
+async function tellHostOfGuessing(ctx: ServerContext, game: string, name: string): Promise<void> {
+  ctx.log('warn', 'lobby.password_guessing', { game, lobby: name });
+  try {
+    const lobby = await ctx.store.find(game, name);
+    if (lobby) sendTo(ctx, lobby.host.instance_id, 'WARNING', Warning.passwordGuessed);
+  } catch (error) {
+    ctx.log('error', 'lobby.password_guessing_notice_failed', { game, lobby: name, error: String(error) });
+  }
+}

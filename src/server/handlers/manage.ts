@@ -1,6 +1,6 @@
 // MANAGE_LOBBY: host-only lobby administration. Each method is one store command (which also checks
 // that the sender is the host); what it did is then told to the members.
-import { instanceId, maxPlayers, password, ProtocolError, Reply, Warning, type ManageMethod } from '../../protocol/index.js';
+import { instanceId, lobbyMetadata, maxPlayers, metadataChange, password, ProtocolError, Reply, Warning, type ManageMethod } from '../../protocol/index.js';
 import type { ServerContext } from '../context.js';
 import { announce, closed, departed, sendTo } from '../membership.js';
 import { hashPassword } from '../password.js';
@@ -65,6 +65,15 @@ const actions: Record<ManageMethod, Action> = {
     sendTo(ctx, previous.instance_id, 'TRANSITION', 'peer');
     for (const member of lobby.members) sendTo(ctx, member.instance_id, 'NEW_HOST', lobby.host);
     return Reply.ok;
+  },
+
+  /** Merges entries into the metadata (null removes one); the result must still be within the limits. */
+  async set_metadata(ctx, host, args) {
+    const change = metadataChange(args, 'args');
+    // Read, merged, written: only the host writes metadata, and its requests run one at a time.
+    const current = (await ctx.store.lobbyOf(host.game, host.id))?.settings.metadata ?? {};
+    const merged = Object.fromEntries(Object.entries({ ...current, ...change }).filter(([, value]) => value !== null));
+    return setSettings(ctx, host, { metadata: lobbyMetadata(merged, 'the lobby metadata after the change') });
   },
 
   async close_lobby(ctx, host) {

@@ -1,0 +1,91 @@
+// Who may hold a connection open: a cap on all connections and on those from one address (a flood of
+// sockets cannot exhaust memory or file descriptors), and a deadline for INIT (a socket that never
+// says who it is does not stay open just by answering pings).
+
+export interface AdmissionOptions {
+  /** Open WebSocket connections the server accepts in all. */
+  maxConnections: number;
+  /** ...and from one remote address (players behind one NAT share it: keep room for a classroom). */
+  maxPerAddress: number;
+  /** How long a connection may stay open without a successful INIT (or RESUME). 0 = no deadline. */
+  initDeadlineMs: number;
+}
+
+export const DEFAULT_ADMISSION: AdmissionOptions = { maxConnections: 20_000, maxPerAddress: 256, initDeadlineMs: 10_000 };
+
+/** Close code for a refused connection: 1013 "try again later". */
+export const CLOSE_TRY_LATER = 1013;
+/** Close code for a connection that missed the INIT deadline: 1008 "policy violation". */
+export const CLOSE_NO_INIT = 1008;
+
+/** A connection waiting for its INIT. */
+export interface Unidentified {
+  readonly user: unknown;
+  readonly open: boolean;
+  violation(reason: string, code: number): void;
+}
+
+export class Admission {
+  private readonly perAddress = new Map<string, number>();
+  private total = 0;
+  /** Connections not yet identified, with when they opened. */
+  private readonly waiting = new Map<Unidentified, number>();
+  private readonly sweeper: ReturnType<typeof setInterval> | undefined;
+
+  constructor(readonly options: AdmissionOptions) {
+    const deadline = options.initDeadlineMs;
+    // Swept a few times per deadline: a late socket is closed within a quarter deadline of it.
+    if (deadline > 0) this.sweeper = setInterval(() => this.sweep(Date.now()), Math.max(10, deadline / 4)).unref();
+  }
+
+  /** Null when one more connection from `address` may open, else the reason it may not. */
+  refusal(address: string): string | null {
+    if (this.total >= this.options.maxConnections) return `server full (limit ${this.options.maxConnections} connections)`;
+    if ((this.perAddress.get(address) ?? 0) >= this.options.maxPerAddress) {
+      return `too many connections from your address (limit ${this.options.maxPerAddress})`;
+    }
+    return null;
+  }
+
+  opened(address: string): void {
+    this.total += 1;
+    this.perAddress.set(address, (this.perAddress.get(address) ?? 0) + 1);
+  }
+
+  closed(address: string): void {
+    this.total -= 1;
+    const left = (this.perAddress.get(address) ?? 1) - 1;
+    if (left > 0) this.perAddress.set(address, left);
+    else this.perAddress.delete(address);
+  }
+
+  /** Starts the INIT deadline of a new connection. */
+  expectInit(connection: Unidentified): void {
+    if (this.sweeper) this.waiting.set(connection, Date.now());
+  }
+
+  /** The connection identified itself another way (a RESUME handed its socket to a held seat). */
+  identified(connection: Unidentified): void {
+    this.waiting.delete(connection);
+  }
+
+  get connections(): number {
+    return this.total;
+  }
+
+  stop(): void {
+    clearInterval(this.sweeper);
+    this.waiting.clear();
+  }
+
+  private sweep(now: number): void {
+    const seconds = this.options.initDeadlineMs / 1000;
+    for (const [connection, since] of this.waiting) {
+      if (connection.user || !connection.open) this.waiting.delete(connection);
+      else if (now - since >= this.options.initDeadlineMs) {
+        this.waiting.delete(connection);
+        connection.violation(`no INIT within ${seconds} s`, CLOSE_NO_INIT);
+      }
+    }
+  }
+}

@@ -1,0 +1,88 @@
+// Wrong lobby passwords are budgeted: per lobby and per remote address, a bucket of failures that
+// refills over a minute. While either bucket is empty an attempt is refused before scrypt runs, so
+// guessing is bounded (at most `perLobby` + refill per minute for one lobby) and cannot fill libuv's
+// thread pool with hashes that slow honest joins elsewhere. Per node: with several nodes, each bounds
+// what reaches it.
+
+export interface PasswordGuardOptions {
+  /** Wrong passwords one lobby takes per minute (also the burst). */
+  perLobby: number;
+  /** Wrong passwords one address may try per minute, over all lobbies (also the burst). */
+  perAddress: number;
+}
+
+export const DEFAULT_PASSWORD_GUARD: PasswordGuardOptions = { perLobby: 30, perAddress: 10 };
+
+const MINUTE = 60_000;
+
+/** A bucket of allowed failures, refilled continuously to `size` per minute. */
+class FailureBuckets {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+
+  constructor(private readonly size: number) {}
+
+  private level(key: string, now: number): number {
+    const bucket = this.buckets.get(key);
+    if (!bucket) return this.size;
+    return Math.min(this.size, bucket.tokens + ((now - bucket.at) / MINUTE) * this.size);
+  }
+
+  /** Milliseconds until one failure is allowed again (0: now). */
+  waitMs(key: string, now: number): number {
+    const tokens = this.level(key, now);
+    return tokens >= 1 ? 0 : Math.ceil(((1 - tokens) / this.size) * MINUTE);
+  }
+
+  /** Spends one; returns what is left. */
+  spend(key: string, now: number): number {
+    const tokens = this.level(key, now) - 1;
+    this.buckets.set(key, { tokens, at: now });
+    return tokens;
+  }
+
+  /** Forgets buckets that are full again. */
+  sweep(now: number): void {
+    for (const key of this.buckets.keys()) if (this.level(key, now) >= this.size) this.buckets.delete(key);
+  }
+}
+
+export class PasswordGuard {
+  private readonly lobbies: FailureBuckets;
+  private readonly addresses: FailureBuckets;
+  private readonly sweeper: ReturnType<typeof setInterval>;
+  /** When each lobby's host was last told of a guessing burst. */
+  private readonly told = new Map<string, number>();
+
+  constructor(
+    options: PasswordGuardOptions,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.lobbies = new FailureBuckets(options.perLobby);
+    this.addresses = new FailureBuckets(options.perAddress);
+    this.sweeper = setInterval(() => {
+      this.lobbies.sweep(this.now());
+      this.addresses.sweep(this.now());
+      for (const [lobby, at] of this.told) if (this.now() - at >= MINUTE) this.told.delete(lobby);
+    }, MINUTE).unref();
+  }
+
+  /** Milliseconds before a password for `lobby` from `address` may be checked (0: now). */
+  waitMs(lobby: string, address: string): number {
+    const now = this.now();
+    return Math.max(this.lobbies.waitMs(lobby, now), this.addresses.waitMs(address, now));
+  }
+
+  /** A wrong password was tried. True when the lobby's budget ran out and its host was not told this last minute. */
+  failed(lobby: string, address: string): boolean {
+    const now = this.now();
+    this.addresses.spend(address, now);
+    if (this.lobbies.spend(lobby, now) >= 1) return false;
+    if (now - (this.told.get(lobby) ?? -Infinity) < MINUTE) return false;
+    this.told.set(lobby, now);
+    return true;
+  }
+
+  stop(): void {
+    clearInterval(this.sweeper);
+  }
+}

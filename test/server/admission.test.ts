@@ -1,0 +1,92 @@
+// Who may hold a connection: caps on all connections and per address (refused with 1013 and the reason),
+// and the INIT deadline (a socket that never says who it is is closed, one that did or resumed is not).
+import { afterEach, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer, type ServerOptions } from '../../src/server/server.js';
+import { silentLogger } from '../helpers/logger.js';
+import { RawClient } from './helpers.js';
+
+let server: RunningServer | undefined;
+const clients: RawClient[] = [];
+
+async function serve(options: ServerOptions = {}): Promise<RunningServer> {
+  server = await startServer({ port: 0, logger: silentLogger, ...options });
+  return server;
+}
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.close();
+  await server?.close();
+  server = undefined;
+});
+
+async function open(): Promise<RawClient> {
+  const client = await RawClient.open(server!.wsUrl);
+  clients.push(client);
+  return client;
+}
+
+async function player(username: string): Promise<RawClient & { token: string }> {
+  const client = (await open()) as RawClient & { token: string };
+  client.token = ((await client.request('INIT', { username }, 'INIT_OK')).payload as { resume_token: string }).resume_token;
+  return client;
+}
+
+describe('connection caps', () => {
+  it('refuses a connection past the per-address cap with 1013 and the reason, and admits again once one closed', async () => {
+    await serve({ admission: { maxPerAddress: 3 } });
+    const admitted = [await player('a'), await player('b'), await player('c')];
+    const refused = await open();
+    expect(await refused.closed()).toEqual({ code: 1013, reason: 'too many connections from your address (limit 3)' });
+    // The others are untouched.
+    for (const client of admitted) expect((await client.sync()).opcode).toBe('KEEPALIVE_ACK');
+    admitted[0]!.ws.close();
+    await admitted[0]!.closed();
+    // The server counts the close when it sees it: try (bounded) until a new connection stays open.
+    let again: RawClient | undefined;
+    for (let attempt = 0; attempt < 50 && !again; attempt += 1) {
+      const candidate = await open();
+      const reply = await candidate.request('INIT', { username: `d${attempt}` }).catch(() => undefined);
+      if (reply?.opcode === 'INIT_OK') again = candidate;
+    }
+    expect(again, 'a connection is admitted again after one closed').toBeDefined();
+  });
+
+  it('refuses a connection past the total cap with "server full"', async () => {
+    await serve({ admission: { maxConnections: 2 } });
+    await player('a');
+    await player('b');
+    const refused = await open();
+    expect(await refused.closed()).toEqual({ code: 1013, reason: 'server full (limit 2 connections)' });
+  });
+});
+
+describe('INIT deadline', () => {
+  it('closes a socket that never INITs (pings and KEEPALIVEs do not keep it), not one that did', async () => {
+    await serve({ admission: { initDeadlineMs: 300 } });
+    const identified = await player('ann');
+    const silent = await open();
+    silent.send({ opcode: 'KEEPALIVE' });
+    const { code, reason } = await silent.closed(5000);
+    expect(code).toBe(1008);
+    expect(reason).toBe('no INIT within 0.3 s');
+    expect(silent.received.map((p) => p.payload)).toContain('no INIT within 0.3 s');
+    // ann connected before the silent one, so she is past the deadline too, and still served.
+    expect((await identified.sync()).opcode).toBe('KEEPALIVE_ACK');
+    expect(identified.closeInfo).toBeNull();
+  });
+
+  it('does not close a connection that took a held seat back with RESUME', async () => {
+    await serve({ admission: { initDeadlineMs: 300 }, resumeGraceMs: 10_000 });
+    const ann = await player('ann');
+    ann.close();
+    const resumed = await open();
+    let reply = await resumed.request('RESUME', { token: ann.token, received: 1 });
+    // The drop may not be noticed yet: RESUME takes over the half-open connection either way.
+    expect(reply.opcode).toBe('RESUME_OK');
+    // A socket opened after the resumed one misses the deadline; the resumed one is still open after it.
+    const later = await open();
+    await later.closed(5000);
+    reply = await resumed.sync();
+    expect(reply.opcode).toBe('KEEPALIVE_ACK');
+    expect(resumed.closeInfo).toBeNull();
+  });
+});
