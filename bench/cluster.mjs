@@ -15,7 +15,7 @@
 // RUNS rounds, the setups alternated in each (the order rotates), every setup on fresh processes;
 // min / median / max over the rounds. On 2 cores two nodes cannot each have a core of their own while
 // the load and Redis run too, so the scaling figure is projected from CPU-seconds (see the output).
-// Usage: node bench/cluster.mjs [--runs=3] [--seconds=5] [--pairs=40] [--window=8] [--workers=20] [--rate=500] [--idle=8000]
+// Usage: node bench/cluster.mjs [--runs=3] [--seconds=5] [--pairs=40] [--window=32] [--workers=20] [--rate=500] [--idle=8000]
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import Redis from 'ioredis';
@@ -29,7 +29,7 @@ const option = (name, fallback) => Number(process.argv.find((a) => a.startsWith(
 const RUNS = option('runs', 3);
 const SECONDS = option('seconds', 5);
 const PAIRS = option('pairs', 40);
-const WINDOW = option('window', 8);
+const WINDOW = option('window', 32);
 const WORKERS = option('workers', 20);
 const RATE = option('rate', 500);
 const IDLE = option('idle', 8000);
