@@ -6,7 +6,7 @@
 // redis-server's own (INFO commandstats: usec per EVALSHA) for RedisStore, which is what another node
 // waits for while the script runs. Usage: node bench/matchmaking.mjs [--json]
 import { Redis } from 'ioredis';
-import { importTs } from './lib/import-ts.mjs';
+import { importTs } from '../scripts/import-ts.mjs';
 import { summary } from './lib/stats.mjs';
 
 const { MemoryStore, RedisStore, startRedis } = await importTs('bench/lib/matchmaking-entry.ts');
