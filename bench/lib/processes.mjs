@@ -7,19 +7,38 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
+/**
+ * Resolves with the first match of `pattern` in the child's stdout. Then stops collecting: the
+ * stream keeps flowing (drained, never buffered), so a chatty server neither blocks on a full pipe
+ * nor grows this process's memory for the rest of the run.
+ */
 function waitForLine(child, pattern, timeoutMs = 10_000) {
   return new Promise((resolve, reject) => {
     let seen = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${seen.slice(-500)}`)), timeoutMs);
-    child.stdout.on('data', (chunk) => {
+    const done = () => {
+      clearTimeout(timer);
+      child.stdout.off('data', collect);
+      child.off('exit', exited);
+      child.stdout.resume();
+    };
+    const collect = (chunk) => {
       seen += chunk;
       const match = seen.match(pattern);
       if (match) {
-        clearTimeout(timer);
+        done();
         resolve(match);
       }
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${seen.slice(-500)}`)));
+    };
+    const exited = (code) => {
+      done();
+      reject(new Error(`server exited with ${code}: ${seen.slice(-500)}`));
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error(`server did not start: ${seen.slice(-500)}`));
+    }, timeoutMs);
+    child.stdout.on('data', collect);
+    child.once('exit', exited);
   });
 }
 
@@ -34,8 +53,11 @@ const stopper = (child) => () =>
     child.kill('SIGTERM');
   });
 
-/** Our server, rate limit and connection caps lifted (a benchmark floods on purpose) and only warnings logged. */
-export async function startCl5() {
+/**
+ * Our server, rate limit and connection caps lifted (a benchmark floods on purpose) and only warnings
+ * logged; `args` adds flags (e.g. `--redis URL`). Its stderr is passed through.
+ */
+export async function startCl5(args = []) {
   const child = spawn(
     process.execPath,
     [
@@ -54,6 +76,7 @@ export async function startCl5() {
       '1000000',
       '--max-connections',
       '1000000',
+      ...args,
     ],
     {
       cwd: root,
@@ -64,7 +87,7 @@ export async function startCl5() {
   return { name: 'CL5', port: Number(port), pid: child.pid, stop: stopper(child) };
 }
 
-function freePort() {
+export function freePort() {
   return new Promise((resolve) => {
     const server = createServer().listen(0, '127.0.0.1', () => {
       const { port } = server.address();
