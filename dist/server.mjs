@@ -2356,10 +2356,11 @@ async function connectCluster(options2) {
 var redacted = (url) => url.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");
 
 // src/server/metrics.ts
+import { randomBytes as randomBytes2 } from "node:crypto";
 import { hostname } from "node:os";
 import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
 var REJECT_REASONS = ["rate_limited", "invalid", "busy", "violation"];
-var defaultNodeId = () => `${hostname()}-${process.pid}`;
+var defaultNodeId = () => `${hostname()}-${process.pid}-${randomBytes2(3).toString("hex")}`;
 var processRegistry;
 function processMetrics() {
   if (!processRegistry) {
@@ -2784,11 +2785,11 @@ var withToken = (session2, token) => token === void 0 ? session2 : { ...session2
 var keepalive = (request) => reply(request, "KEEPALIVE_ACK", void 0);
 
 // src/server/password.ts
-import { randomBytes as randomBytes2, scrypt, timingSafeEqual } from "node:crypto";
+import { randomBytes as randomBytes3, scrypt, timingSafeEqual } from "node:crypto";
 var KEY_LENGTH = 32;
 var derive = (password2, salt) => new Promise((resolve, reject) => scrypt(password2.normalize("NFC"), salt, KEY_LENGTH, (error, key) => error ? reject(error) : resolve(key)));
 async function hashPassword(password2) {
-  const salt = randomBytes2(16);
+  const salt = randomBytes3(16);
   return { salt, hash: await derive(password2, salt) };
 }
 async function verifyPassword(password2, stored2) {
@@ -3515,7 +3516,7 @@ function httpHandler({ store, extensionFile, startedAt, log: log2, metrics, acce
 }
 
 // src/server/cluster/node-watch.ts
-import { randomBytes as randomBytes3 } from "node:crypto";
+import { randomBytes as randomBytes4 } from "node:crypto";
 var HEARTBEAT_MS = 1e3;
 var BEATS_TO_DIE = 3;
 var NodeWatch = class {
@@ -3556,7 +3557,7 @@ var NodeWatch = class {
   /** The epoch of this Redis's data, made by the first node to look. */
   async currentEpoch() {
     const key = this.cluster.key("epoch");
-    await this.cluster.redis.set(key, randomBytes3(8).toString("hex"), "NX");
+    await this.cluster.redis.set(key, randomBytes4(8).toString("hex"), "NX");
     return await this.cluster.redis.get(key);
   }
   async beat() {
@@ -3684,7 +3685,7 @@ async function joinCluster(ctx, cluster, { seats, graceMs }) {
 }
 
 // src/server/memory-store.ts
-import { randomBytes as randomBytes4 } from "node:crypto";
+import { randomBytes as randomBytes5 } from "node:crypto";
 var copySettings = (settings2) => ({ ...settings2, ...settings2.metadata ? { metadata: { ...settings2.metadata } } : {} });
 var copy = (lobby) => ({
   ...lobby,
@@ -3893,7 +3894,7 @@ var MemoryStore = class {
   async issueToken(game, instanceId2) {
     const old = this.tokenOf.get(instanceId2);
     if (old !== void 0) this.tokens.delete(old);
-    const token = randomBytes4(24).toString("base64url");
+    const token = randomBytes5(24).toString("base64url");
     this.tokens.set(token, { game, id: instanceId2 });
     this.tokenOf.set(instanceId2, token);
     return token;

@@ -3,6 +3,7 @@
 // Events are tallied as plain numbers where they happen (the signal relay path is the hottest in the
 // server: it pays one `+= 1`, no label hashing) and handed to prom-client's counters at scrape time;
 // levels (players, lobbies, relay links) are read at scrape time from what the server already keeps.
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 
@@ -41,8 +42,12 @@ export interface ServerMetrics {
   readonly nodeId: string;
 }
 
-/** The default node id: unique per process on a host, readable in a dashboard. */
-export const defaultNodeId = (): string => `${hostname()}-${process.pid}`;
+/**
+ * The default node id: readable in a dashboard, and new at every start. hostname-pid alone repeats when
+ * a container restarts in place (same id, pid 1), and a node that came back under its old id would look
+ * alive to the others, which then never release the players it had before the crash.
+ */
+export const defaultNodeId = (): string => `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
 
 let processRegistry: Registry | undefined;
 

@@ -1,5 +1,6 @@
 // GET /metrics and GET /readyz on the real server, driven by raw `ws` clients: the numbers scraped
 // are the ones the test caused; /readyz follows the store (a real redis-server, then stopped).
+import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RedisStore } from '../../src/server/redis-store.js';
@@ -173,10 +174,13 @@ describe('GET /metrics', () => {
     expect(second.text).not.toContain('node="one"');
   });
 
-  it('labels by hostname and pid when no node id is given', async () => {
+  it('labels by hostname, pid and a part new at every start when no node id is given', async () => {
     const server = await serve();
-    expect(server.metrics.nodeId).toMatch(new RegExp(`-${process.pid}$`));
+    expect(server.metrics.nodeId).toMatch(new RegExp(`^${hostname()}-${process.pid}-[0-9a-f]{6}$`));
     expect((await scrape(server)).text).toContain(`cl5_players{node="${server.metrics.nodeId}"} 0`);
+    // A restart in place (same host, same pid: a container's pid 1) is still a new node.
+    const again = await serve();
+    expect(again.metrics.nodeId).not.toBe(server.metrics.nodeId);
   });
 });
 
