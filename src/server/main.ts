@@ -41,6 +41,7 @@ const options = {
     type: 'string',
     default: process.env.CL5_PASSWORD_GUESSES_PER_ADDRESS || String(DEFAULT_PASSWORD_GUARD.perAddress),
   },
+  'trust-proxy': { type: 'boolean', default: ['1', 'true', 'yes'].includes((process.env.CL5_TRUST_PROXY ?? '').toLowerCase()) },
   'max-outbox-kib': { type: 'string', default: process.env.CL5_MAX_OUTBOX_KIB || String(DEFAULT_MAX_OUTBOX_BYTES / 1024) },
   help: { type: 'boolean', default: false },
 } as const;
@@ -87,6 +88,8 @@ if (values.help) {
                             (env CL5_PASSWORD_GUESSES_PER_LOBBY, default ${DEFAULT_PASSWORD_GUARD.perLobby})
   --password-guesses-per-address N
                             ...one address may try per minute (env CL5_PASSWORD_GUESSES_PER_ADDRESS, default ${DEFAULT_PASSWORD_GUARD.perAddress})
+  --trust-proxy             a reverse proxy in front appends the client's address to X-Forwarded-For: count
+                            per-address limits against it, not the proxy's (env CL5_TRUST_PROXY=1)
   --max-outbox-kib KIB      unsent data held for one client that does not read, before it is cut
                             (env CL5_MAX_OUTBOX_KIB, default ${DEFAULT_MAX_OUTBOX_BYTES / 1024})`);
   process.exit(0);
@@ -212,6 +215,7 @@ const server = await startServer({
   ...(shared ? { store: shared.store, cluster: shared.cluster } : {}),
   admission,
   maxOutboxBytes,
+  trustProxy: values['trust-proxy'],
   passwordGuard,
   ...(turn ? { turn } : {}),
   ...(verifier ? { tokenVerifier: verifier } : {}),

@@ -10,6 +10,7 @@ import { Admission, CLOSE_TRY_LATER, DEFAULT_ADMISSION, type AdmissionOptions } 
 import type { RelayProvider, ServerContext, TokenVerifier } from './context.js';
 import type { Cluster } from './cluster/cluster.js';
 import { AddressBudgets } from './address-budget.js';
+import { clientAddress } from './client-address.js';
 import { dispatch } from './dispatch.js';
 import { httpHandler } from './http.js';
 import { jsonLogger, type Logger } from './log.js';
@@ -51,6 +52,8 @@ export interface ServerOptions {
    * held by other nodes are reached through it. Its nodeId is this server's.
    */
   cluster?: Cluster;
+  /** Behind a reverse proxy: count each connection against its X-Forwarded-For address (client-address.ts). */
+  trustProxy?: boolean;
   /** Connection caps (total, per address) and the INIT deadline (admission.ts). */
   admission?: Partial<AdmissionOptions>;
   /** Wrong lobby passwords allowed per minute, per lobby and per address (password-guard.ts). */
@@ -263,7 +266,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       log('warn', 'ugi.refused', { address: req.socket.remoteAddress });
       return refuseUpgrade(socket, '400 Bad Request');
     }
-    const address = req.socket.remoteAddress ?? '';
+    const address = clientAddress(req, options.trustProxy ?? false);
     const refused = admission.refusal(address);
     wss.handleUpgrade(req, socket, head, (ws) => {
       // Refused after the upgrade, so the client reads why in the close reason (a browser never sees an HTTP status).

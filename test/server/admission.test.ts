@@ -59,6 +59,35 @@ describe('connection caps', () => {
   });
 });
 
+describe('behind a reverse proxy (trustProxy)', () => {
+  // Header values only (documentation addresses): every socket is still from 127.0.0.1.
+  const via = (forwardedFor: string) => RawClient.open(server!.wsUrl, { headers: { 'X-Forwarded-For': forwardedFor } });
+
+  it("counts each connection against the proxy's last X-Forwarded-For entry, not an entry the client wrote", async () => {
+    await serve({ trustProxy: true, admission: { maxPerAddress: 1 } });
+    const first = await via('203.0.113.1');
+    clients.push(first);
+    const second = await via('203.0.113.2');
+    clients.push(second);
+    expect((await second.request('INIT', { username: 'b' })).opcode).toBe('INIT_OK');
+    const again = await via('203.0.113.1');
+    clients.push(again);
+    expect((await again.closed()).code).toBe(1013);
+    // A forged first entry proves nothing: the proxy's own entry is the last one.
+    const forged = await via('203.0.113.9, 203.0.113.2');
+    clients.push(forged);
+    expect((await forged.closed()).reason).toBe('too many connections from your address (limit 1)');
+  });
+
+  it('ignores X-Forwarded-For unless told to trust it', async () => {
+    await serve({ admission: { maxPerAddress: 1 } });
+    clients.push(await via('203.0.113.1'));
+    const other = await via('203.0.113.2');
+    clients.push(other);
+    expect((await other.closed()).code).toBe(1013);
+  });
+});
+
 describe('INIT deadline', () => {
   it('closes a socket that never INITs (pings and KEEPALIVEs do not keep it), not one that did', async () => {
     await serve({ admission: { initDeadlineMs: 300 } });
