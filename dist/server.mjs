@@ -2499,6 +2499,16 @@ var AddressBudgets = class {
   }
 };
 
+// src/server/client-address.ts
+function clientAddress(req, trustProxy) {
+  const socketAddress = req.socket.remoteAddress ?? "";
+  if (!trustProxy) return socketAddress;
+  const header = req.headers["x-forwarded-for"];
+  const forwarded = (Array.isArray(header) ? header.join(",") : header ?? "").split(",");
+  const last = forwarded[forwarded.length - 1].trim();
+  return last === "" ? socketAddress : last;
+}
+
 // src/server/handlers/identity.ts
 import { randomUUID as randomUUID2 } from "node:crypto";
 
@@ -4126,7 +4136,7 @@ async function startServer(options2 = {}) {
       log2("warn", "ugi.refused", { address: req.socket.remoteAddress });
       return refuseUpgrade(socket, "400 Bad Request");
     }
-    const address2 = req.socket.remoteAddress ?? "";
+    const address2 = clientAddress(req, options2.trustProxy ?? false);
     const refused2 = admission2.refusal(address2);
     wss.handleUpgrade(req, socket, head, (ws) => {
       if (refused2) {
@@ -4282,6 +4292,7 @@ var options = {
     type: "string",
     default: process.env.CL5_PASSWORD_GUESSES_PER_ADDRESS || String(DEFAULT_PASSWORD_GUARD.perAddress)
   },
+  "trust-proxy": { type: "boolean", default: ["1", "true", "yes"].includes((process.env.CL5_TRUST_PROXY ?? "").toLowerCase()) },
   "max-outbox-kib": { type: "string", default: process.env.CL5_MAX_OUTBOX_KIB || String(DEFAULT_MAX_OUTBOX_BYTES / 1024) },
   help: { type: "boolean", default: false }
 };
@@ -4326,6 +4337,8 @@ if (values.help) {
                             (env CL5_PASSWORD_GUESSES_PER_LOBBY, default ${DEFAULT_PASSWORD_GUARD.perLobby})
   --password-guesses-per-address N
                             ...one address may try per minute (env CL5_PASSWORD_GUESSES_PER_ADDRESS, default ${DEFAULT_PASSWORD_GUARD.perAddress})
+  --trust-proxy             a reverse proxy in front appends the client's address to X-Forwarded-For: count
+                            per-address limits against it, not the proxy's (env CL5_TRUST_PROXY=1)
   --max-outbox-kib KIB      unsent data held for one client that does not read, before it is cut
                             (env CL5_MAX_OUTBOX_KIB, default ${DEFAULT_MAX_OUTBOX_BYTES / 1024})`);
   process.exit(0);
@@ -4428,6 +4441,7 @@ var server = await startServer({
   ...shared ? { store: shared.store, cluster: shared.cluster } : {},
   admission,
   maxOutboxBytes,
+  trustProxy: values["trust-proxy"],
   passwordGuard,
   ...turn ? { turn } : {},
   ...verifier ? { tokenVerifier: verifier } : {},
