@@ -66,41 +66,53 @@ var Admission = class {
   }
 };
 
-// src/server/password-guard.ts
-var DEFAULT_PASSWORD_GUARD = { perLobby: 30, perAddress: 10 };
-var MINUTE = 6e4;
-var FailureBuckets = class {
-  constructor(size) {
+// src/server/keyed-buckets.ts
+var KeyedBuckets = class {
+  constructor(size, perMs) {
     this.size = size;
+    this.perMs = perMs;
   }
   size;
+  perMs;
   buckets = /* @__PURE__ */ new Map();
-  level(key, now) {
-    const bucket = this.buckets.get(key);
-    if (!bucket) return this.size;
-    return Math.min(this.size, bucket.tokens + (now - bucket.at) / MINUTE * this.size);
+  /** How long an empty bucket takes to fill: sweeping that often keeps the map small. */
+  get refillMs() {
+    return this.size / this.perMs;
   }
-  /** Milliseconds until one failure is allowed again (0: now). */
+  /** Milliseconds until one token is there (0: now). */
   waitMs(key, now) {
     const tokens = this.level(key, now);
-    return tokens >= 1 ? 0 : Math.ceil((1 - tokens) / this.size * MINUTE);
+    return tokens >= 1 ? 0 : Math.ceil((1 - tokens) / this.perMs);
   }
-  /** Spends one; returns what is left. */
+  /** Takes one token if there is one. */
+  take(key, now) {
+    if (this.level(key, now) < 1) return false;
+    this.spend(key, now);
+    return true;
+  }
+  /** Spends one token, into debt if need be; returns what is left. */
   spend(key, now) {
     const tokens = this.level(key, now) - 1;
     this.buckets.set(key, { tokens, at: now });
     return tokens;
   }
-  /** Forgets buckets that are full again. */
   sweep(now) {
     for (const key of this.buckets.keys()) if (this.level(key, now) >= this.size) this.buckets.delete(key);
   }
+  level(key, now) {
+    const bucket = this.buckets.get(key);
+    return bucket ? Math.min(this.size, bucket.tokens + (now - bucket.at) * this.perMs) : this.size;
+  }
 };
+
+// src/server/password-guard.ts
+var DEFAULT_PASSWORD_GUARD = { perLobby: 30, perAddress: 10 };
+var MINUTE = 6e4;
 var PasswordGuard = class {
   constructor(options2, now = Date.now) {
     this.now = now;
-    this.lobbies = new FailureBuckets(options2.perLobby);
-    this.addresses = new FailureBuckets(options2.perAddress);
+    this.lobbies = new KeyedBuckets(options2.perLobby, options2.perLobby / MINUTE);
+    this.addresses = new KeyedBuckets(options2.perAddress, options2.perAddress / MINUTE);
     this.sweeper = setInterval(() => {
       this.lobbies.sweep(this.now());
       this.addresses.sweep(this.now());
@@ -994,7 +1006,7 @@ var Player = class {
    * (replayed exactly, or refused: then it starts again).
    */
   sequenceBroken(why) {
-    if (this.open) this.handOff(1011, `server cannot deliver in order: ${why}`.slice(0, 120));
+    if (this.open) this.handOff(1011, `server cannot deliver in order: ${why}`);
   }
   get open() {
     return this.socket.readyState === this.socket.OPEN;
@@ -1067,16 +1079,18 @@ var Player = class {
     this.outbox.push(encodePacket({ opcode: "VIOLATION", payload: reason }));
     this.outbox.flush();
   }
-  /** Closes after what was sent so far, as a drop: the seat is held for the client to resume (a drain). */
+  /**
+   * Starts the closing handshake after what was sent so far (frames queued this turn go first), as a
+   * drop: the seat is held for the client to resume (a drain).
+   */
   handOff(code, reason) {
     this.outbox.flush();
-    this.socket.close(code, reason);
+    this.socket.close(code, reason.slice(0, 120));
   }
-  /** Starts the closing handshake after what was sent so far (frames queued this turn go first). */
+  /** Closes as handOff() does, on purpose: no seat is held. */
   close(code, reason) {
     this.closedByServer = true;
-    this.outbox.flush();
-    this.socket.close(code, reason.slice(0, 120));
+    this.handOff(code, reason);
   }
 };
 
@@ -2432,70 +2446,22 @@ import path2 from "node:path";
 import { fileURLToPath } from "node:url";
 import { WebSocket, WebSocketServer } from "ws";
 
-// src/server/rate-limit.ts
-var RateLimiter = class {
-  constructor(options2, now = Date.now) {
-    this.options = options2;
-    this.now = now;
-    this.tokens = options2.burst;
-    this.last = now();
-  }
-  options;
-  now;
-  tokens;
-  last;
-  strikes = 0;
-  strikeWindowStart = 0;
-  take() {
-    const now = this.now();
-    this.tokens = Math.min(this.options.burst, this.tokens + (now - this.last) / 1e3 * this.options.perSecond);
-    this.last = now;
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
-      return "ok";
-    }
-    return this.strike(now);
-  }
-  /** A packet refused for another reason (its address's budget is spent) counts like one over this limit. */
-  strike(now = this.now()) {
-    if (now - this.strikeWindowStart > 1e4) {
-      this.strikeWindowStart = now;
-      this.strikes = 0;
-    }
-    this.strikes += 1;
-    return this.strikes > this.options.strikesBeforeViolation ? "violation" : "limited";
-  }
-};
-
 // src/server/address-budget.ts
 var AddressBudgets = class {
   constructor(options2, now = Date.now) {
-    this.options = options2;
     this.now = now;
-    const refillMs = Math.max(1e3, options2.burst / options2.perSecond * 1e3);
-    this.sweeper = setInterval(() => this.forgetQuiet(refillMs), refillMs).unref();
+    this.buckets = new KeyedBuckets(options2.burst, options2.perSecond / 1e3);
+    this.sweeper = setInterval(() => this.buckets.sweep(this.now()), Math.max(1e3, this.buckets.refillMs)).unref();
   }
-  options;
   now;
-  buckets = /* @__PURE__ */ new Map();
+  buckets;
   sweeper;
   /** Takes one packet from the address's budget: false when it is spent. */
   take(address) {
-    const now = this.now();
-    let bucket = this.buckets.get(address);
-    if (!bucket) {
-      bucket = { limiter: new RateLimiter({ ...this.options, strikesBeforeViolation: Infinity }, this.now), lastUsed: now };
-      this.buckets.set(address, bucket);
-    }
-    bucket.lastUsed = now;
-    return bucket.limiter.take() === "ok";
+    return this.buckets.take(address, this.now());
   }
   stop() {
     clearInterval(this.sweeper);
-  }
-  forgetQuiet(refillMs) {
-    const now = this.now();
-    for (const [address, bucket] of this.buckets) if (now - bucket.lastUsed >= refillMs) this.buckets.delete(address);
   }
 };
 
@@ -3312,6 +3278,7 @@ var handlers = {
 };
 var invalidAck = { CREATE_LOBBY: "CREATE_ACK", JOIN_LOBBY: "JOIN_ACK", MANAGE_LOBBY: "MANAGE_ACK", QUICK_JOIN: "QUICK_JOIN_ACK" };
 var VIOLATION_POLICY = 1008;
+var VIOLATION_TOO_BIG = 1009;
 function dispatch(ctx, player, data, isBinary) {
   if (!player.open) return;
   let verdict = player.limiter.take();
@@ -3928,6 +3895,41 @@ var MemoryStore = class {
   }
 };
 
+// src/server/rate-limit.ts
+var RateLimiter = class {
+  constructor(options2, now = Date.now) {
+    this.options = options2;
+    this.now = now;
+    this.tokens = options2.burst;
+    this.last = now();
+  }
+  options;
+  now;
+  tokens;
+  last;
+  strikes = 0;
+  strikeWindowStart = 0;
+  take() {
+    const now = this.now();
+    this.tokens = Math.min(this.options.burst, this.tokens + (now - this.last) / 1e3 * this.options.perSecond);
+    this.last = now;
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      return "ok";
+    }
+    return this.strike(now);
+  }
+  /** A packet refused for another reason (its address's budget is spent) counts like one over this limit. */
+  strike(now = this.now()) {
+    if (now - this.strikeWindowStart > 1e4) {
+      this.strikeWindowStart = now;
+      this.strikes = 0;
+    }
+    this.strikes += 1;
+    return this.strikes > this.options.strikesBeforeViolation ? "violation" : "limited";
+  }
+};
+
 // src/server/seats.ts
 var Seats = class {
   constructor(options2) {
@@ -3999,7 +4001,7 @@ function findRepoRoot() {
 var PLAYER = /* @__PURE__ */ Symbol("player");
 var CloudLinkSocket = class extends WebSocket {
   close(code, data) {
-    if (code === 1009 && data === void 0 && this.readyState === this.OPEN) {
+    if (code === VIOLATION_TOO_BIG && data === void 0 && this.readyState === this.OPEN) {
       this[PLAYER]?.tooBig(`frame too large: over ${MAX_FRAME_BYTES} bytes`);
     }
     super.close(code, data);
@@ -4081,7 +4083,6 @@ async function startServer(options2 = {}) {
     ...options2.rateLimit
   };
   const addressBudgets = new AddressBudgets({
-    ...rate2,
     perSecond: ADDRESS_SHARE * rate2.perSecond,
     burst: ADDRESS_SHARE * rate2.burst,
     ...options2.addressRateLimit
@@ -4368,14 +4369,15 @@ if (rate !== void 0 && !(Number.isFinite(rate) && rate > 0)) {
   console.error(`invalid --rate-limit: ${values["rate-limit"]}`);
   process.exit(2);
 }
-var resumeGrace = Number(values["resume-grace"]);
-if (!(Number.isFinite(resumeGrace) && resumeGrace >= 0)) fail2(`invalid --resume-grace: ${values["resume-grace"]} (seconds, 0 = off)`);
 function wholeNumber(flag, min) {
   const value = Number(values[flag]);
   return Number.isInteger(value) && value >= min ? value : fail2(`invalid --${flag}: ${values[flag]} (a whole number ≥ ${min})`);
 }
-var initDeadline = Number(values["init-deadline"]);
-if (!(Number.isFinite(initDeadline) && initDeadline >= 0)) fail2(`invalid --init-deadline: ${values["init-deadline"]} (seconds, 0 = none)`);
+function secondsMs(flag, meaning) {
+  const value = Number(values[flag]);
+  return Number.isFinite(value) && value >= 0 ? value * 1e3 : fail2(`invalid --${flag}: ${values[flag]} (${meaning})`);
+}
+var resumeGraceMs = secondsMs("resume-grace", "seconds, 0 = off");
 var addressRate = values["rate-limit-per-address"] === "" ? void 0 : wholeNumber("rate-limit-per-address", 1);
 var passwordGuard = {
   perLobby: wholeNumber("password-guesses-per-lobby", 1),
@@ -4385,7 +4387,7 @@ var maxOutboxBytes = wholeNumber("max-outbox-kib", 64) * 1024;
 var admission = {
   maxConnections: wholeNumber("max-connections", 1),
   maxPerAddress: wholeNumber("max-connections-per-address", 1),
-  initDeadlineMs: initDeadline * 1e3
+  initDeadlineMs: secondsMs("init-deadline", "seconds, 0 = none")
 };
 function turnOptions() {
   const urls = values["turn-url"].split(",").map((url) => url.trim()).filter(Boolean);
@@ -4420,8 +4422,7 @@ var everything = jsonLogger();
 var log = (level, event, fields) => {
   if (LEVELS.indexOf(level) >= minimum) everything(level, event, fields);
 };
-var drainTimeout = Number(values["drain-timeout"]);
-if (!(Number.isFinite(drainTimeout) && drainTimeout >= 0)) fail2(`invalid --drain-timeout: ${values["drain-timeout"]} (seconds)`);
+var drainTimeoutMs = secondsMs("drain-timeout", "seconds");
 var redisUrl = values.redis.trim();
 if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) fail2(`invalid --redis: ${redacted(redisUrl)} (expected redis://host:port or rediss://…)`);
 var nodeId = defaultNodeId();
@@ -4436,7 +4437,7 @@ var server = await startServer({
   allowedOrigins: values["allowed-origins"].split(",").map((o) => o.trim()).filter(Boolean),
   logger: log,
   relay: await relayProvider(log),
-  resumeGraceMs: resumeGrace * 1e3,
+  resumeGraceMs,
   nodeId,
   ...shared ? { store: shared.store, cluster: shared.cluster } : {},
   admission,
@@ -4458,8 +4459,8 @@ for (const signal2 of ["SIGINT", "SIGTERM"]) {
     stopping = true;
     log("info", "server.stopping", { signal: signal2 });
     const drain = signal2 === "SIGTERM" && shared;
-    setTimeout(() => process.exit(1), (drain ? drainTimeout * 1e3 : 0) + 5e3).unref();
-    void (drain ? server.drain(drainTimeout * 1e3) : server.close()).then(() => shared?.close()).then(() => process.exit(0));
+    setTimeout(() => process.exit(1), (drain ? drainTimeoutMs : 0) + 5e3).unref();
+    void (drain ? server.drain(drainTimeoutMs) : server.close()).then(() => shared?.close()).then(() => process.exit(0));
   });
 }
 var wildcard = ["0.0.0.0", "::", "[::]"].includes(values.host);

@@ -33,6 +33,8 @@ const handlers: { [K in ClientOpcode]: Handler<K> } = {
 const invalidAck = { CREATE_LOBBY: 'CREATE_ACK', JOIN_LOBBY: 'JOIN_ACK', MANAGE_LOBBY: 'MANAGE_ACK', QUICK_JOIN: 'QUICK_JOIN_ACK' } as const;
 
 export const VIOLATION_POLICY = 1008;
+/** A frame above MAX_FRAME_BYTES: ws closes it with this code while it arrives (server.ts). */
+export const VIOLATION_TOO_BIG = 1009;
 
 /** Handles one received WebSocket message. Limits are applied on arrival; handling is serial per player. */
 export function dispatch(ctx: ServerContext, player: Player, data: Buffer, isBinary: boolean): void {

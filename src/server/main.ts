@@ -124,16 +124,20 @@ if (rate !== undefined && !(Number.isFinite(rate) && rate > 0)) {
   process.exit(2);
 }
 
-const resumeGrace = Number(values['resume-grace']);
-if (!(Number.isFinite(resumeGrace) && resumeGrace >= 0)) fail(`invalid --resume-grace: ${values['resume-grace']} (seconds, 0 = off)`);
+type NumberFlag = { [F in keyof typeof values]: (typeof values)[F] extends string ? F : never }[keyof typeof values];
 
 /** A whole number ≥ `min` from a flag, or one clear line and exit 2. */
-function wholeNumber(flag: string, min: number): number {
-  const value = Number(values[flag as keyof typeof values]);
-  return Number.isInteger(value) && value >= min ? value : fail(`invalid --${flag}: ${values[flag as keyof typeof values]} (a whole number ≥ ${min})`);
+function wholeNumber(flag: NumberFlag, min: number): number {
+  const value = Number(values[flag]);
+  return Number.isInteger(value) && value >= min ? value : fail(`invalid --${flag}: ${values[flag]} (a whole number ≥ ${min})`);
 }
-const initDeadline = Number(values['init-deadline']);
-if (!(Number.isFinite(initDeadline) && initDeadline >= 0)) fail(`invalid --init-deadline: ${values['init-deadline']} (seconds, 0 = none)`);
+
+/** A duration in seconds (0 or more) from a flag, in milliseconds; else one clear line and exit 2. */
+function secondsMs(flag: NumberFlag, meaning: string): number {
+  const value = Number(values[flag]);
+  return Number.isFinite(value) && value >= 0 ? value * 1000 : fail(`invalid --${flag}: ${values[flag]} (${meaning})`);
+}
+const resumeGraceMs = secondsMs('resume-grace', 'seconds, 0 = off');
 const addressRate = values['rate-limit-per-address'] === '' ? undefined : wholeNumber('rate-limit-per-address', 1);
 const passwordGuard = {
   perLobby: wholeNumber('password-guesses-per-lobby', 1),
@@ -143,7 +147,7 @@ const maxOutboxBytes = wholeNumber('max-outbox-kib', 64) * 1024;
 const admission = {
   maxConnections: wholeNumber('max-connections', 1),
   maxPerAddress: wholeNumber('max-connections-per-address', 1),
-  initDeadlineMs: initDeadline * 1000,
+  initDeadlineMs: secondsMs('init-deadline', 'seconds, 0 = none'),
 };
 
 /** --turn-url and --turn-secret come together (or not at all); one clear line when they cannot work. */
@@ -187,8 +191,7 @@ const everything = jsonLogger();
 const log: Logger = (level, event, fields) => {
   if (LEVELS.indexOf(level) >= minimum) everything(level, event, fields);
 };
-const drainTimeout = Number(values['drain-timeout']);
-if (!(Number.isFinite(drainTimeout) && drainTimeout >= 0)) fail(`invalid --drain-timeout: ${values['drain-timeout']} (seconds)`);
+const drainTimeoutMs = secondsMs('drain-timeout', 'seconds');
 
 const redisUrl = values.redis.trim();
 if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) fail(`invalid --redis: ${redacted(redisUrl)} (expected redis://host:port or rediss://…)`);
@@ -210,7 +213,7 @@ const server = await startServer({
     .filter(Boolean),
   logger: log,
   relay: await relayProvider(log),
-  resumeGraceMs: resumeGrace * 1000,
+  resumeGraceMs,
   nodeId,
   ...(shared ? { store: shared.store, cluster: shared.cluster } : {}),
   admission,
@@ -236,8 +239,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     log('info', 'server.stopping', { signal });
     // SIGTERM with other nodes to go to: drain (SIGINT, or a lone node: close at once). Bounded either way.
     const drain = signal === 'SIGTERM' && shared;
-    setTimeout(() => process.exit(1), (drain ? drainTimeout * 1000 : 0) + 5000).unref();
-    void (drain ? server.drain(drainTimeout * 1000) : server.close()).then(() => shared?.close()).then(() => process.exit(0));
+    setTimeout(() => process.exit(1), (drain ? drainTimeoutMs : 0) + 5000).unref();
+    void (drain ? server.drain(drainTimeoutMs) : server.close()).then(() => shared?.close()).then(() => process.exit(0));
   });
 }
 

@@ -3,6 +3,7 @@
 // guessing is bounded (at most `perLobby` + refill per minute for one lobby) and cannot fill libuv's
 // thread pool with hashes that slow honest joins elsewhere. Per node: with several nodes, each bounds
 // what reaches it.
+import { KeyedBuckets } from './keyed-buckets.js';
 
 export interface PasswordGuardOptions {
   /** Wrong passwords one lobby takes per minute (also the burst). */
@@ -15,40 +16,9 @@ export const DEFAULT_PASSWORD_GUARD: PasswordGuardOptions = { perLobby: 30, perA
 
 const MINUTE = 60_000;
 
-/** A bucket of allowed failures, refilled continuously to `size` per minute. */
-class FailureBuckets {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
-
-  constructor(private readonly size: number) {}
-
-  private level(key: string, now: number): number {
-    const bucket = this.buckets.get(key);
-    if (!bucket) return this.size;
-    return Math.min(this.size, bucket.tokens + ((now - bucket.at) / MINUTE) * this.size);
-  }
-
-  /** Milliseconds until one failure is allowed again (0: now). */
-  waitMs(key: string, now: number): number {
-    const tokens = this.level(key, now);
-    return tokens >= 1 ? 0 : Math.ceil(((1 - tokens) / this.size) * MINUTE);
-  }
-
-  /** Spends one; returns what is left. */
-  spend(key: string, now: number): number {
-    const tokens = this.level(key, now) - 1;
-    this.buckets.set(key, { tokens, at: now });
-    return tokens;
-  }
-
-  /** Forgets buckets that are full again. */
-  sweep(now: number): void {
-    for (const key of this.buckets.keys()) if (this.level(key, now) >= this.size) this.buckets.delete(key);
-  }
-}
-
 export class PasswordGuard {
-  private readonly lobbies: FailureBuckets;
-  private readonly addresses: FailureBuckets;
+  private readonly lobbies: KeyedBuckets;
+  private readonly addresses: KeyedBuckets;
   private readonly sweeper: ReturnType<typeof setInterval>;
   /** When each lobby's host was last told of a guessing burst. */
   private readonly told = new Map<string, number>();
@@ -57,8 +27,8 @@ export class PasswordGuard {
     options: PasswordGuardOptions,
     private readonly now: () => number = Date.now,
   ) {
-    this.lobbies = new FailureBuckets(options.perLobby);
-    this.addresses = new FailureBuckets(options.perAddress);
+    this.lobbies = new KeyedBuckets(options.perLobby, options.perLobby / MINUTE);
+    this.addresses = new KeyedBuckets(options.perAddress, options.perAddress / MINUTE);
     this.sweeper = setInterval(() => {
       this.lobbies.sweep(this.now());
       this.addresses.sweep(this.now());

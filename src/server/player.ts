@@ -118,7 +118,7 @@ export class Player implements SequencedPlayer {
    * (replayed exactly, or refused: then it starts again).
    */
   sequenceBroken(why: string): void {
-    if (this.open) this.handOff(1011, `server cannot deliver in order: ${why}`.slice(0, 120));
+    if (this.open) this.handOff(1011, `server cannot deliver in order: ${why}`);
   }
 
   get open(): boolean {
@@ -203,16 +203,19 @@ export class Player implements SequencedPlayer {
     this.outbox.flush();
   }
 
-  /** Closes after what was sent so far, as a drop: the seat is held for the client to resume (a drain). */
+  /**
+   * Starts the closing handshake after what was sent so far (frames queued this turn go first), as a
+   * drop: the seat is held for the client to resume (a drain).
+   */
   handOff(code: number, reason: string): void {
     this.outbox.flush();
-    this.socket.close(code, reason);
+    // A close frame's reason has room for 123 bytes.
+    this.socket.close(code, reason.slice(0, 120));
   }
 
-  /** Starts the closing handshake after what was sent so far (frames queued this turn go first). */
+  /** Closes as handOff() does, on purpose: no seat is held. */
   close(code: number, reason: string): void {
     this.closedByServer = true;
-    this.outbox.flush();
-    this.socket.close(code, reason.slice(0, 120));
+    this.handOff(code, reason);
   }
 }

@@ -11,7 +11,7 @@ import type { RelayProvider, ServerContext, TokenVerifier } from './context.js';
 import type { Cluster } from './cluster/cluster.js';
 import { AddressBudgets } from './address-budget.js';
 import { clientAddress } from './client-address.js';
-import { dispatch } from './dispatch.js';
+import { dispatch, VIOLATION_TOO_BIG } from './dispatch.js';
 import { httpHandler } from './http.js';
 import { jsonLogger, type Logger } from './log.js';
 import { joinCluster } from './cluster/join.js';
@@ -114,7 +114,7 @@ export const PLAYER = Symbol('player');
 class CloudLinkSocket extends WebSocket {
   override close(code?: number, data?: string | Buffer): void {
     // ws's own call passes no reason; ours (Player.close) always do.
-    if (code === 1009 && data === undefined && this.readyState === this.OPEN) {
+    if (code === VIOLATION_TOO_BIG && data === undefined && this.readyState === this.OPEN) {
       (this as unknown as SocketWithPlayer)[PLAYER]?.tooBig(`frame too large: over ${MAX_FRAME_BYTES} bytes`);
     }
     super.close(code, data);
@@ -205,7 +205,6 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     ...options.rateLimit,
   };
   const addressBudgets = new AddressBudgets({
-    ...rate,
     perSecond: ADDRESS_SHARE * rate.perSecond,
     burst: ADDRESS_SHARE * rate.burst,
     ...options.addressRateLimit,
