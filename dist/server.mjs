@@ -1965,6 +1965,12 @@ var newToken = () => randomBytes(24).toString("base64url");
 
 // src/server/cluster/cluster-scripts.ts
 var LOG_FRAMES = 512;
+var LOG_AFTER = `
+local function logAfter(log, seq, after)
+  local before = seq - redis.call('LLEN', log)
+  if after > seq or after < before then return 'gap' end
+  return { seq, redis.call('LRANGE', log, after - before, -1) }
+end`;
 var CLUSTER_SCRIPTS = {
   // KEYS: player, node players. ARGV: id, node, game, kind, seq base, lobby ('' for a player).
   register: {
@@ -2025,13 +2031,10 @@ return answers`
   // or 'gap' when some of them are no longer kept, 'gone' when the player is.
   since: {
     keys: 2,
-    lua: `
+    lua: `${LOG_AFTER}
 local seq = tonumber(redis.call('HGET', KEYS[1], 'seq'))
 if not seq then return 'gone' end
-local before = seq - redis.call('LLEN', KEYS[2])
-local after = tonumber(ARGV[1])
-if after > seq or after < before then return 'gap' end
-return { seq, redis.call('LRANGE', KEYS[2], after - before, -1) }`
+return logAfter(KEYS[2], seq, tonumber(ARGV[1]))`
   },
   // KEYS: player, log, new node's players. ARGV: prefix, id, new node, received.
   // A resume on \`new node\`: it holds the player from now on (frames appended after this are published
@@ -2039,7 +2042,7 @@ return { seq, redis.call('LRANGE', KEYS[2], after - before, -1) }`
   // or 'gap' (the node holds it all the same, to release it), or 'gone'.
   takeOver: {
     keys: 3,
-    lua: `
+    lua: `${LOG_AFTER}
 local old = redis.call('HGET', KEYS[1], 'node')
 local seq = tonumber(redis.call('HGET', KEYS[1], 'seq'))
 if not old or not seq then return 'gone' end
@@ -2049,10 +2052,7 @@ if old ~= ARGV[3] and old ~= '' then
   redis.call('SREM', ARGV[1] .. 'node:' .. old .. ':players', ARGV[2])
   redis.call('PUBLISH', ARGV[1] .. 'node:' .. old, 'e ' .. ARGV[2])
 end
-local before = seq - redis.call('LLEN', KEYS[2])
-local received = tonumber(ARGV[4])
-if received > seq or received < before then return 'gap' end
-return { seq, redis.call('LRANGE', KEYS[2], received - before, -1) }`
+return logAfter(KEYS[2], seq, tonumber(ARGV[4]))`
   },
   // KEYS: player, dead node's players, dead node's heartbeat. ARGV: id, dead node, '1' to claim relay peers only.
   // A survivor claims one player (or relay peer) of a dead node for release; exactly one claim wins (a

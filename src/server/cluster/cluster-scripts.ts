@@ -13,6 +13,14 @@
 /** Frames kept per player for a resume on any node (a resume that needs older ones is refused). */
 export const LOG_FRAMES = 512;
 
+/** Lua: the frames of a player's log (which ends at number `seq`) numbered after `after`: {seq, frames}, or 'gap' when some are no longer kept. */
+const LOG_AFTER = `
+local function logAfter(log, seq, after)
+  local before = seq - redis.call('LLEN', log)
+  if after > seq or after < before then return 'gap' end
+  return { seq, redis.call('LRANGE', log, after - before, -1) }
+end`;
+
 /**
  * Messages on a node's channel: `f <id> <seq> <frame>` (a numbered frame for a player it holds),
  * `r <relay id> <frame>` (a frame for a relay peer it runs: a signal or a lobby event),
@@ -81,13 +89,10 @@ return answers`,
   // or 'gap' when some of them are no longer kept, 'gone' when the player is.
   since: {
     keys: 2,
-    lua: `
+    lua: `${LOG_AFTER}
 local seq = tonumber(redis.call('HGET', KEYS[1], 'seq'))
 if not seq then return 'gone' end
-local before = seq - redis.call('LLEN', KEYS[2])
-local after = tonumber(ARGV[1])
-if after > seq or after < before then return 'gap' end
-return { seq, redis.call('LRANGE', KEYS[2], after - before, -1) }`,
+return logAfter(KEYS[2], seq, tonumber(ARGV[1]))`,
   },
 
   // KEYS: player, log, new node's players. ARGV: prefix, id, new node, received.
@@ -96,7 +101,7 @@ return { seq, redis.call('LRANGE', KEYS[2], after - before, -1) }`,
   // or 'gap' (the node holds it all the same, to release it), or 'gone'.
   takeOver: {
     keys: 3,
-    lua: `
+    lua: `${LOG_AFTER}
 local old = redis.call('HGET', KEYS[1], 'node')
 local seq = tonumber(redis.call('HGET', KEYS[1], 'seq'))
 if not old or not seq then return 'gone' end
@@ -106,10 +111,7 @@ if old ~= ARGV[3] and old ~= '' then
   redis.call('SREM', ARGV[1] .. 'node:' .. old .. ':players', ARGV[2])
   redis.call('PUBLISH', ARGV[1] .. 'node:' .. old, 'e ' .. ARGV[2])
 end
-local before = seq - redis.call('LLEN', KEYS[2])
-local received = tonumber(ARGV[4])
-if received > seq or received < before then return 'gap' end
-return { seq, redis.call('LRANGE', KEYS[2], received - before, -1) }`,
+return logAfter(KEYS[2], seq, tonumber(ARGV[4]))`,
   },
 
   // KEYS: player, dead node's players, dead node's heartbeat. ARGV: id, dead node, '1' to claim relay peers only.
