@@ -2658,18 +2658,15 @@ var init = async (request) => {
   let username2;
   try {
     if (wanted === void 0) username2 = await addGuest(ctx.store, player.game, base2);
-    else if (await ctx.store.addPlayer(player.game, { ...base2, username: wanted }) === "ok") username2 = wanted;
-    else {
-      await forget();
-      return warn(request, Warning.usernameTaken);
-    }
+    else username2 = await ctx.store.addPlayer(player.game, { ...base2, username: wanted }) === "ok" ? wanted : null;
   } catch (error) {
     await forget()?.catch(() => {
     });
     throw error;
   }
-  if (!player.open) {
+  if (username2 === null || !player.open) {
     await forget();
+    if (username2 === null) return warn(request, Warning.usernameTaken);
     return void await ctx.store.removePlayer(player.game, instanceId2);
   }
   const user2 = { ...base2, username: username2 };

@@ -37,22 +37,19 @@ export const init: Handler<'INIT'> = async (request) => {
   // Several nodes: this node holds the player before any other node can see it in the store.
   await ctx.cluster?.register(player, instanceId);
   const forget = () => ctx.cluster?.unregister(instanceId, player);
-  let username: string;
+  // The store claims the name (it may have been taken while the token was being checked); null: taken.
+  let username: string | null;
   try {
-    // The store claims the name (it may have been taken while the token was being checked).
     if (wanted === undefined) username = await addGuest(ctx.store, player.game, base);
-    else if ((await ctx.store.addPlayer(player.game, { ...base, username: wanted })) === 'ok') username = wanted;
-    else {
-      await forget();
-      return warn(request, Warning.usernameTaken);
-    }
+    else username = (await ctx.store.addPlayer(player.game, { ...base, username: wanted })) === 'ok' ? wanted : null;
   } catch (error) {
     await forget()?.catch(() => {});
     throw error;
   }
-  // Gone meanwhile: its close found no user to release.
-  if (!player.open) {
+  if (username === null || !player.open) {
     await forget();
+    if (username === null) return warn(request, Warning.usernameTaken);
+    // Gone meanwhile: its close found no user to release.
     return void (await ctx.store.removePlayer(player.game, instanceId));
   }
   const user = { ...base, username };
