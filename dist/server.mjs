@@ -2972,7 +2972,7 @@ var useRelay = async (request) => {
 var listLobbies = async (request) => {
   const { ctx, player, payload } = request;
   const found = payload === void 0 ? await ctx.store.list(player.game) : (await ctx.store.listMatching(player.game, storeFilter(payload))).map(lobbySummary2);
-  reply(request, "LIST_ACK", found.length > LIST_REPLY_MAX ? found.slice(0, LIST_REPLY_MAX) : found);
+  reply(request, "LIST_ACK", found.slice(0, LIST_REPLY_MAX));
   if (found.length > LIST_REPLY_MAX) player.send("WARNING", `${Warning.listTruncated}: the oldest ${LIST_REPLY_MAX} of ${found.length} lobbies`);
 };
 var findLobby = async (request) => {

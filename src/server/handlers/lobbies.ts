@@ -16,7 +16,7 @@ import { reply, warn, type Handler, type Request } from './request.js';
 export const listLobbies: Handler<'LIST_LOBBIES'> = async (request) => {
   const { ctx, player, payload } = request;
   const found = payload === undefined ? await ctx.store.list(player.game) : (await ctx.store.listMatching(player.game, storeFilter(payload))).map(lobbySummary);
-  reply(request, 'LIST_ACK', found.length > LIST_REPLY_MAX ? found.slice(0, LIST_REPLY_MAX) : found);
+  reply(request, 'LIST_ACK', found.slice(0, LIST_REPLY_MAX));
   if (found.length > LIST_REPLY_MAX) player.send('WARNING', `${Warning.listTruncated}: the oldest ${LIST_REPLY_MAX} of ${found.length} lobbies`);
 };
 
