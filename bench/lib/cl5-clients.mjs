@@ -6,11 +6,11 @@ import { clientFrame, next, open, request } from './raw-ws.mjs';
 export const SDP = 'a=candidate:1 1 udp 2122260223 192.0.2.1 54321 typ host generation 0 ufrag abcd network-id 1 '.repeat(3);
 const OFFER = { type: 'offer', sdp: SDP };
 const ANSWER = { type: 'answer', sdp: SDP };
-const isOpcode = (opcode) => (p) => p.opcode === opcode;
+export const isOpcode = (opcode) => (p) => p.opcode === opcode;
 
-/** One INIT'ed player on `port`: { client, id }. */
-export async function player(port, username, game = 'bench') {
-  const client = await open(port, `/?ugi=${game}`);
+/** One INIT'ed player on `port` (`options` of raw-ws open, e.g. its localAddress): { client, id }. */
+export async function player(port, username, game = 'bench', options = {}) {
+  const client = await open(port, `/?ugi=${game}`, options);
   const ok = await request(client, { opcode: 'INIT', payload: { username } }, isOpcode('INIT_OK'));
   return { client, id: ok.payload.instance_id };
 }

@@ -1,7 +1,7 @@
 // Servers under test, each in its own process: ours (dist/server.mjs) and the PeerJS server
 // (npm `peer`), both on 127.0.0.1. Each returns its port, pid and a stop().
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -53,11 +53,25 @@ const stopper = (child) => () =>
     child.kill('SIGTERM');
   });
 
+// A benchmark floods on purpose: these lift the rate limits and connection caps.
+const LIFTED_LIMITS = [
+  '--rate-limit',
+  '10000000',
+  '--rate-limit-per-address',
+  '100000000',
+  // Every load generator connects from 127.0.0.1: the per-address cap would refuse them.
+  '--max-connections-per-address',
+  '1000000',
+  '--max-connections',
+  '1000000',
+];
+
 /**
- * Our server, rate limit and connection caps lifted (a benchmark floods on purpose) and only warnings
- * logged; `args` adds flags (e.g. `--redis URL`). Its stderr is passed through.
+ * Our server, only warnings logged, its limits lifted unless `defaultLimits` (bench/abuse.mjs measures
+ * the limits themselves); `args` adds flags (e.g. `--redis URL`). Its stderr is passed through; its
+ * stdout (the JSON log) is drained, and `output` lets a caller listen to it.
  */
-export async function startCl5(args = []) {
+export async function startCl5(args = [], { defaultLimits = false } = {}) {
   const child = spawn(
     process.execPath,
     [
@@ -67,15 +81,7 @@ export async function startCl5(args = []) {
       '0',
       '--log-level',
       'warn',
-      '--rate-limit',
-      '10000000',
-      '--rate-limit-per-address',
-      '100000000',
-      // Every load generator connects from 127.0.0.1: the per-address cap would refuse them.
-      '--max-connections-per-address',
-      '1000000',
-      '--max-connections',
-      '1000000',
+      ...(defaultLimits ? [] : LIFTED_LIMITS),
       ...args,
     ],
     {
@@ -84,7 +90,7 @@ export async function startCl5(args = []) {
     },
   );
   const [, port] = await waitForLine(child, /ws:\/\/127\.0\.0\.1:(\d+)\//);
-  return { name: 'CL5', port: Number(port), pid: child.pid, stop: stopper(child) };
+  return { name: 'CL5', port: Number(port), pid: child.pid, output: child.stdout, stop: stopper(child) };
 }
 
 export function freePort() {
@@ -107,13 +113,18 @@ export async function startPeerJs() {
   return { name: 'PeerJS', port, pid: child.pid, stop: stopper(child) };
 }
 
-/** Resident memory of a process, in bytes. */
-export function rss(pid) {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith('VmRSS:'));
-  return Number(line.split(/\s+/)[1]) * 1024;
+/** Resident memory of a process in bytes, and its threads, from one read of /proc/PID/status. */
+export function procStatus(pid) {
+  const lines = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n');
+  const field = (name) => Number(lines.find((l) => l.startsWith(`${name}:`)).split(/\s+/)[1]);
+  return { rss: field('VmRSS') * 1024, threads: field('Threads') };
 }
+
+/** Resident memory of a process, in bytes. */
+export const rss = (pid) => procStatus(pid).rss;
+
+/** File descriptors a process holds open. */
+export const openFds = (pid) => readdirSync(`/proc/${pid}/fd`).length;
 
 /** CPU time (user + system) a process has used, in seconds. */
 export function cpuSeconds(pid) {

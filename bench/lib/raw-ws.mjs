@@ -6,30 +6,45 @@
 import { randomBytes } from 'node:crypto';
 import { connect as tcpConnect } from 'node:net';
 
-/** One masked text frame (zero key) holding `text`. */
-export function clientFrame(text) {
-  const body = Buffer.from(text);
+const TEXT = 0x1;
+const CONTINUATION = 0x0;
+const CLOSE = 0x8;
+const PING = 0x9;
+const PONG = 0xa;
+const FIN = 0x80;
+
+/** One masked frame (zero key): `first` is FIN and the opcode. */
+function maskedFrame(first, body) {
   const n = body.length;
-  const head = n < 126 ? Buffer.from([0x81, 0x80 | n]) : n < 65536 ? Buffer.from([0x81, 0x80 | 126, n >> 8, n & 255]) : null;
+  const head = n < 126 ? Buffer.from([first, 0x80 | n]) : n < 65536 ? Buffer.from([first, 0x80 | 126, n >> 8, n & 255]) : null;
   if (!head) throw new Error('frame too large for the load generator');
   return Buffer.concat([head, Buffer.alloc(4), body]);
 }
 
+/** One masked text frame (zero key) holding `text`. */
+export const clientFrame = (text) => maskedFrame(FIN | TEXT, Buffer.from(text));
+
+/** A fragment of a text message that is never finished: the first one opens it, the others continue it. */
+export const unfinishedFragment = (bytes, first) => maskedFrame(first ? TEXT : CONTINUATION, bytes);
+
 /**
- * Opens a WebSocket to ws://127.0.0.1:port + path. Resolves once the upgrade is accepted, with
- * { send(text), write(buffer), close(), onText }: set `onText(text)` to get every text frame; until
- * then frames wait in `inbox` (the server may speak first, in the same packet as its 101).
- * Replies written while handling one read leave in one write.
+ * Opens a WebSocket to ws://127.0.0.1:port + path, from the loopback address `localAddress` if given
+ * (127.0.0.0/8: each address is another client to the server's per-address limits). Resolves once the
+ * upgrade is accepted, with { send(text), write(buffer), close(), onText, closeFrame }: set
+ * `onText(text)` to get every text frame; until then frames wait in `inbox` (the server may speak
+ * first, in the same packet as its 101). Pings are answered; a close frame is kept in `closeFrame`
+ * ({ code, reason }). Replies written while handling one read leave in one write.
  */
-export function open(port, path) {
+export function open(port, path, { localAddress } = {}) {
   return new Promise((resolve, reject) => {
-    const socket = tcpConnect({ host: '127.0.0.1', port, noDelay: true });
+    const socket = tcpConnect({ host: '127.0.0.1', port, noDelay: true, localAddress });
     let buffer = Buffer.alloc(0);
     let upgraded = false;
     const client = {
       socket,
       inbox: [],
       onText: null,
+      closeFrame: null,
       send: (text) => socket.write(clientFrame(text)),
       write: (bytes) => socket.write(bytes),
       close: () => socket.destroy(),
@@ -62,11 +77,13 @@ export function open(port, path) {
           start = at + 10;
         }
         if (buffer.length < start + length) break;
-        if (opcode === 1) {
+        if (opcode === TEXT) {
           const text = buffer.toString('utf8', start, start + length);
           if (client.onText) client.onText(text);
           else client.inbox.push(text);
-        }
+        } else if (opcode === PING) socket.write(maskedFrame(FIN | PONG, buffer.subarray(start, start + length)));
+        else if (opcode === CLOSE && length >= 2)
+          client.closeFrame = { code: buffer.readUInt16BE(start), reason: buffer.toString('utf8', start + 2, start + length) };
         at = start + length;
       }
       socket.uncork();

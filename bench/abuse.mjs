@@ -1,0 +1,682 @@
+// Abuse benchmark (issue 16): each attack runs for a bounded time against a fresh CL5 server in its own
+// process, with the server's default limits (only --init-deadline is shortened so a run sees it act).
+// Beside it, a well-behaved player in another game (its own process: bench/lib/bystander.mjs) times a
+// KEEPALIVE every 100 ms. Each row: the server's RSS before the attack, at its peak and after the attack
+// stopped and the server settled; the bystander's round trip p50/p99; what the attacker achieved; whether
+// the attacker was cut off and why. Targets: peak RSS ≤ before + 64 MiB, bystander p99 ≤ 2× the idle p99.
+// Clients speak the wire protocol only (raw sockets: lib/raw-ws.mjs; WebRTC through @roamhq/wrtc for the
+// relay data flood), each attacker from its own loopback address (127.0.0.0/8) where the server's
+// per-address limits must not lump it with the bystander (127.0.0.2).
+// Usage: node bench/abuse.mjs [--seconds=5] [--only=name,name] [--init-deadline=2] [--fragments=1000]
+//        [--idle-players=2000] [--settle=5] [--relay-offers=40]   (npm run build first)
+import { fork } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import { SDP, isOpcode, player } from './lib/cl5-clients.mjs';
+import { cpuSeconds, openFds, procStatus, startCl5 } from './lib/processes.mjs';
+import { clientFrame, open, unfinishedFragment } from './lib/raw-ws.mjs';
+import { summary } from './lib/stats.mjs';
+
+const { values: flags } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '5' },
+    only: { type: 'string' },
+    'init-deadline': { type: 'string', default: '2' },
+    fragments: { type: 'string', default: '1000' },
+    'idle-players': { type: 'string', default: '2000' },
+    settle: { type: 'string', default: '5' },
+    'relay-offers': { type: 'string', default: '40' },
+  },
+});
+const SECONDS = Number(flags.seconds);
+const INIT_DEADLINE = Number(flags['init-deadline']);
+const MIB = 1024 * 1024;
+const RSS_TARGET = 64 * MIB;
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const BYSTANDER = '127.0.0.2';
+const ATTACKER = '127.0.0.3';
+/** Address of the i-th of many clients, `perAddress` to an address (the default cap is 256). */
+const spread = (i, perAddress = 200) => {
+  const n = Math.floor(i / perAddress);
+  return `127.0.${10 + (n >> 8)}.${(n & 255) + 1}`;
+};
+
+/** What the attack's clients were told: replies by opcode, warnings by text, how they were closed. */
+function tallies() {
+  const t = { opcodes: new Map(), warnings: new Map(), closes: new Map(), closed: 0 };
+  t.bump = (map, key, by = 1) => map.set(key, (map.get(key) ?? 0) + by);
+  t.count = (opcode) => t.opcodes.get(opcode) ?? 0;
+  return t;
+}
+
+/** Counts what `client` receives into `t`; `client.listener(packet)` also sees each packet. */
+function watched(client, t) {
+  let violation = null;
+  client.onText = (text) => {
+    const packet = JSON.parse(text);
+    t.bump(t.opcodes, packet.opcode);
+    if (packet.opcode === 'WARNING') t.bump(t.warnings, String(packet.payload).slice(0, 60));
+    if (packet.opcode === 'VIOLATION') violation = String(packet.payload);
+    client.listener?.(packet);
+  };
+  client.socket.once('close', () => {
+    t.closed += 1;
+    const frame = client.closeFrame;
+    t.bump(t.closes, [frame ? frame.code : 'cut (no close frame)', violation ?? frame?.reason].filter(Boolean).join(' '));
+  });
+  return client;
+}
+
+/** Sends `packet`; resolves with the first reply `accept` takes, or null if the socket closes or 3 s pass. */
+function ask(client, packet, accept) {
+  return new Promise((resolve) => {
+    const done = (reply) => {
+      clearTimeout(timer);
+      client.listener = null;
+      client.socket.off('close', gone);
+      resolve(reply);
+    };
+    const gone = () => done(null);
+    const timer = setTimeout(gone, 3000);
+    client.listener = (p) => accept(p) && done(p);
+    client.socket.once('close', gone);
+    if (!client.socket.destroyed) client.send(JSON.stringify(packet));
+  });
+}
+
+/** `n` INIT'ed players of `game`, opened 100 at a time, watched into `t`. */
+async function players(port, n, game, name, addressOf, t) {
+  const all = [];
+  for (let i = 0; i < n; i += 100)
+    all.push(
+      ...(await Promise.all(
+        Array.from({ length: Math.min(100, n - i) }, (_, k) => player(port, `${name}${i + k}`, game, { localAddress: addressOf(i + k) })),
+      )),
+    );
+  if (t) for (const p of all) watched(p.client, t);
+  return all;
+}
+
+/** Runs `tick(elapsedMs)` every `everyMs` for `seconds` (or until it returns false). */
+async function during(seconds, everyMs, tick) {
+  const started = performance.now();
+  while (performance.now() - started < seconds * 1000) {
+    if (tick(performance.now() - started) === false) return;
+    await sleep(everyMs);
+  }
+}
+
+/** Writes `frame` to open `clients` at `perSecond` in all, skipping any whose socket holds ≥ 64 KiB unsent. */
+async function flood(clients, frame, perSecond, seconds) {
+  let sent = 0;
+  await during(seconds, 10, (elapsed) => {
+    const open = clients().filter((c) => !c.socket.destroyed && c.socket.writableLength < 65536);
+    for (let due = Math.floor((elapsed / 1000) * perSecond); sent < due && open.length; sent += 1) open[sent % open.length].write(frame);
+  });
+  return sent;
+}
+
+const rate = (n, seconds) => `${Math.round(n / seconds).toLocaleString('en')}/s`;
+const closesText = (t, of) =>
+  t.closed === 0 ? 'no' : `${t.closed}${of ? `/${of}` : ''} closed: ${[...t.closes].map(([why, n]) => `${why} ×${n}`).join('; ')}`;
+const warningsText = (t) => [...t.warnings].map(([text, n]) => `"${text}" ×${n}`).join('; ');
+
+/** `player.cut` (and other warn-level events) the server logged during a row, by reason. */
+function serverEvents(output) {
+  const events = new Map();
+  let partial = '';
+  output.on('data', (chunk) => {
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop();
+    for (const line of lines) {
+      const event = line.match(/"event":"([^"]+)"/)?.[1];
+      if (!event) continue;
+      const why = line.match(/"why":"([^"]+)"/)?.[1];
+      const key = why ? `${event}: ${why}` : event;
+      events.set(key, (events.get(key) ?? 0) + 1);
+    }
+  });
+  return events;
+}
+const cutsText = (events) =>
+  [...events]
+    .filter(([key]) => key.startsWith('player.cut'))
+    .map(([key, n]) => `${key.slice('player.cut: '.length)} ×${n}`)
+    .join('; ');
+
+// --- the attacks: setup(server) → state; run(server, state) → { achieved, cut } -----------------------
+
+const lobby = (name, extra = {}) => ({ name, max_players: -1, password: '', locked: false, enable_relay: false, ...extra });
+
+const attacks = [
+  { name: 'idle', what: 'nothing: the bystander alone', run: async () => (await sleep(SECONDS * 1000), { achieved: '—', cut: '—' }) },
+  {
+    name: 'idle-password',
+    what: 'nothing, and the bystander also joins a password lobby of its game every 200 ms',
+    passwordJoins: true,
+    run: async () => (await sleep(SECONDS * 1000), { achieved: '—', cut: '—' }),
+  },
+  {
+    name: 'slow-reader',
+    what: 'a member that never reads while 8 others send it 60 KB signals (40/s each)',
+    async setup(server) {
+      const t = tallies();
+      const [victim] = await players(server.port, 1, 'slow', 'victim', () => spread(0));
+      await ask(watched(victim.client, tallies()), { opcode: 'CREATE_LOBBY', payload: lobby('slow') }, isOpcode('CREATE_ACK'));
+      const senders = await players(server.port, 8, 'slow', 'sender', () => spread(1), t);
+      for (const s of senders) await ask(s.client, { opcode: 'JOIN_LOBBY', payload: { name: 'slow', password: '' } }, isOpcode('JOIN_ACK'));
+      victim.client.socket.pause();
+      return { t, victim, senders };
+    },
+    async run(server, { t, victim, senders }) {
+      const big = clientFrame(JSON.stringify({ opcode: 'ICE', recipient: victim.id, payload: { type: 0, contents: { candidate: 'x'.repeat(60_000) } } }));
+      let cutAt = null;
+      const started = performance.now();
+      for (const s of senders) s.client.listener = (p) => p.opcode === 'PEER_LEFT' && (cutAt ??= performance.now() - started);
+      const sent = await flood(() => senders.map((s) => s.client), big, 8 * 40, SECONDS);
+      const seconds = (cutAt ?? SECONDS * 1000) / 1000;
+      return {
+        achieved: `${sent} signals (${((sent * big.length) / MIB).toFixed(0)} MiB) sent in the row; ${cutAt === null ? 'never cut' : `PEER_LEFT after ${seconds.toFixed(2)} s`}`,
+        cut: cutsText(server.events) || (cutAt === null ? 'no' : 'left'),
+        close: [victim, ...senders],
+      };
+    },
+  },
+  {
+    name: 'list-lobbies',
+    what: '4 non-reading LIST_LOBBIES callers (40/s each) in a game with 1,000 lobbies',
+    async setup(server) {
+      const owners = await players(server.port, 1000, 'lists', 'owner', spread, tallies());
+      await Promise.all(owners.map((o, i) => ask(o.client, { opcode: 'CREATE_LOBBY', payload: lobby(`lobby-${i}`) }, isOpcode('CREATE_ACK'))));
+      const listers = await players(server.port, 4, 'lists', 'lister', () => ATTACKER);
+      for (const l of listers) l.client.socket.pause();
+      return { owners, listers };
+    },
+    async run(server, { owners, listers }) {
+      const sent = await flood(() => listers.map((l) => l.client), clientFrame('{"opcode":"LIST_LOBBIES"}'), 4 * 40, SECONDS);
+      return { achieved: `${rate(sent, SECONDS)} LIST_LOBBIES sent`, cut: cutsText(server.events) || 'no', close: [...owners, ...listers] };
+    },
+  },
+  {
+    name: 'fragments',
+    what: `${Number(flags.fragments).toLocaleString('en')} INIT'ed connections each writing an unfinished ~1 MiB fragmented message (60 KiB fragments)`,
+    async setup(server) {
+      const t = tallies();
+      return { t, holders: await players(server.port, Number(flags.fragments), 'frag', 'holder', spread, t) };
+    },
+    async run(server, { t, holders }) {
+      const fragment = Buffer.alloc(60 * 1024, 'a');
+      const written = [];
+      const write = (client, first) => new Promise((resolve) => client.socket.write(unfinishedFragment(fragment, first), (error) => resolve(!error)));
+      await Promise.race([
+        sleep(SECONDS * 1000),
+        Promise.all(
+          holders.map(async ({ client }) => {
+            let bytes = 0;
+            for (let k = 0; k < 17 && !client.socket.destroyed; k += 1) if (await write(client, k === 0)) bytes += fragment.length;
+            written.push(bytes);
+          }),
+        ),
+      ]);
+      await sleep(500);
+      const open = holders.filter((h) => !h.client.socket.destroyed).length;
+      return {
+        achieved: `${(summary(written).p50 / 1024).toFixed(0)} KiB written per connection (p50) before it was closed; ${open} still open`,
+        cut: closesText(t, holders.length),
+        close: holders,
+      };
+    },
+  },
+  {
+    name: 'no-init',
+    what: `500 sockets that answer pings and send KEEPALIVE every 500 ms but never INIT (server run with --init-deadline ${INIT_DEADLINE})`,
+    async setup(server) {
+      const t = tallies();
+      const sockets = [];
+      for (let i = 0; i < 500; i += 100)
+        sockets.push(...(await Promise.all(Array.from({ length: 100 }, (_, k) => open(server.port, '/?ugi=noinit', { localAddress: spread(i + k) })))));
+      const openedAt = performance.now();
+      const lifetimes = [];
+      for (const s of sockets) {
+        watched(s, t);
+        s.socket.once('close', () => lifetimes.push((performance.now() - openedAt) / 1000));
+      }
+      return { t, sockets, lifetimes };
+    },
+    async run(server, { t, sockets, lifetimes }) {
+      await during(SECONDS, 500, () => {
+        for (const s of sockets) if (!s.socket.destroyed) s.send('{"opcode":"KEEPALIVE"}');
+      });
+      const held = summary(lifetimes);
+      return {
+        achieved: `held open ${held.p50.toFixed(1)} s p50, ${held.p99.toFixed(1)} s p99 (after the socket opened); ${sockets.length - lifetimes.length} still open`,
+        cut: closesText(t, sockets.length),
+        close: sockets,
+      };
+    },
+  },
+  {
+    name: 'connection-flood',
+    what: 'one address opens up to 400 connections (20 at a time) and floods KEEPALIVE through them (20,000/s offered)',
+    async run(server) {
+      const t = tallies();
+      const clients = [];
+      let refused = 0;
+      let attempts = 0;
+      const opener = (async () => {
+        const deadline = performance.now() + SECONDS * 1000;
+        while (attempts < 400 && performance.now() < deadline) {
+          const batch = Array.from({ length: 20 }, (_, k) => `c${attempts + k}`);
+          attempts += batch.length;
+          await Promise.all(
+            batch.map(async (name) => {
+              try {
+                const { client } = await Promise.race([
+                  player(server.port, name, 'conflood', { localAddress: ATTACKER }),
+                  sleep(3000).then(() => Promise.reject(new Error('no INIT_OK'))),
+                ]);
+                clients.push(watched(client, t));
+              } catch {
+                refused += 1;
+              }
+            }),
+          );
+        }
+      })();
+      const sent = await flood(() => clients, clientFrame('{"opcode":"KEEPALIVE"}'), 20_000, SECONDS);
+      await opener;
+      return {
+        achieved: `${clients.length} of ${attempts} connections opened (${refused} refused or not answered); ${rate(t.count('KEEPALIVE_ACK'), SECONDS)} KEEPALIVE answered of ${rate(sent, SECONDS)} sent`,
+        cut: `${closesText(t)}${t.warnings.size ? `; warnings ${warningsText(t)}` : ''}`,
+        close: clients.map((client) => ({ client })),
+      };
+    },
+  },
+  {
+    name: 'reconnect-flood',
+    what: 'one connection floods KEEPALIVE (20,000/s offered) and reconnects at once whenever it is closed',
+    async run(server) {
+      const t = tallies();
+      let current = null;
+      let connections = 0;
+      const sent = await (async () => {
+        let sent = 0;
+        await during(SECONDS, 10, () => {
+          if (!current || current.socket.destroyed) {
+            if (current !== 'connecting') {
+              const name = `flooder${(connections += 1)}`;
+              current = 'connecting';
+              player(server.port, name, 'reflood', { localAddress: ATTACKER }).then(
+                ({ client }) => (current = watched(client, t)),
+                () => (current = null),
+              );
+            }
+            return;
+          }
+          if (current.socket.writableLength > 65536) return;
+          for (let k = 0; k < 200; k += 1) current.write(clientFrame('{"opcode":"KEEPALIVE"}'));
+          sent += 200;
+        });
+        return sent;
+      })();
+      return {
+        achieved: `${connections} connections; ${rate(t.count('KEEPALIVE_ACK'), SECONDS)} KEEPALIVE answered of ${rate(sent, SECONDS)} sent`,
+        cut: closesText(t),
+        close: current?.socket ? [{ client: current }] : [],
+      };
+    },
+  },
+  {
+    name: 'create-flood',
+    what: `10 connections of one address create and leave lobbies in a loop, with ${Number(flags['idle-players']).toLocaleString('en')} idle players in the game`,
+    async setup(server) {
+      const idle = await players(server.port, Number(flags['idle-players']), 'fanout', 'idle', spread);
+      const heard = { newLobby: 0 };
+      for (const p of idle) p.client.onText = (text) => text.includes('"NEW_LOBBY"') && (heard.newLobby += 1);
+      const t = tallies();
+      const flooders = await players(server.port, 10, 'fanout', 'flooder', () => ATTACKER, t);
+      return { idle, flooders, heard, t };
+    },
+    async run(server, { idle, flooders, heard, t }) {
+      let creates = 0;
+      const cpuBefore = cpuSeconds(server.pid);
+      const deadline = performance.now() + SECONDS * 1000;
+      await Promise.all(
+        flooders.map(async ({ client }, w) => {
+          for (let n = 0; performance.now() < deadline && !client.socket.destroyed; n += 1) {
+            const created = await ask(client, { opcode: 'CREATE_LOBBY', payload: lobby(`flood-${w}-${n}`) }, (p) => p.opcode === 'CREATE_ACK' || p.opcode === 'WARNING');
+            if (created?.payload === 'ok') {
+              creates += 1;
+              await ask(client, { opcode: 'LEAVE_LOBBY' }, (p) => p.opcode === 'LEAVE_ACK' || p.opcode === 'WARNING');
+            } else await sleep(20);
+          }
+        }),
+      );
+      const cpu = cpuSeconds(server.pid) - cpuBefore;
+      await sleep(1000); // NEW_LOBBY still coalescing or on its way
+      return {
+        achieved: `${rate(creates, SECONDS)} creates; ${rate(heard.newLobby, SECONDS + 1)} NEW_LOBBY to idle players; server CPU ${((cpu / Math.max(creates, 1)) * 1000).toFixed(2)} ms per create`,
+        cut: `${closesText(t)}${t.warnings.size ? `; warnings ${warningsText(t)}` : ''}`,
+        close: [...idle, ...flooders],
+      };
+    },
+  },
+  {
+    name: 'join-churn',
+    what: 'one player joins and leaves an open lobby of 3 honest members 5 times a second; each member answers a newcomer as a mesh member would (MAKE_OFFER + 4 ICE)',
+    async setup(server) {
+      const honestTally = tallies();
+      const honest = await players(server.port, 3, 'churn', 'honest', () => spread(0), honestTally);
+      await ask(honest[0].client, { opcode: 'CREATE_LOBBY', payload: lobby('open') }, isOpcode('CREATE_ACK'));
+      for (const h of honest.slice(1)) await ask(h.client, { opcode: 'JOIN_LOBBY', payload: { name: 'open', password: '' } }, isOpcode('JOIN_ACK'));
+      for (const h of honest)
+        h.client.listener = (p) => {
+          if (p.opcode !== 'NEW_PEER' && p.opcode !== 'PEER_JOIN') return;
+          const to = p.payload.instance_id;
+          h.client.send(JSON.stringify({ opcode: 'MAKE_OFFER', recipient: to, payload: { type: 0, contents: { type: 'offer', sdp: SDP } } }));
+          for (let k = 0; k < 4; k += 1) h.client.send(JSON.stringify({ opcode: 'ICE', recipient: to, payload: { type: 0, contents: { candidate: SDP } } }));
+        };
+      const t = tallies();
+      const [churner] = await players(server.port, 1, 'churn', 'churner', () => ATTACKER, t);
+      return { honest, honestTally, churner, t };
+    },
+    async run(server, { honest, honestTally, churner, t }) {
+      let joins = 0;
+      let attempts = 0;
+      const started = performance.now();
+      for (let n = 0; performance.now() - started < SECONDS * 1000 && !churner.client.socket.destroyed; n += 1) {
+        await sleep(Math.max(0, n * 200 - (performance.now() - started)));
+        attempts += 1;
+        const joined = await ask(churner.client, { opcode: 'JOIN_LOBBY', payload: { name: 'open', password: '' } }, isOpcode('JOIN_ACK'));
+        if (joined?.payload !== 'ok') continue;
+        joins += 1;
+        await sleep(100);
+        await ask(churner.client, { opcode: 'LEAVE_LOBBY' }, isOpcode('LEAVE_ACK'));
+      }
+      return {
+        achieved: `${joins} of ${attempts} joins accepted (${rate(joins, SECONDS)}); churner warned: ${warningsText(t) || 'no'}`,
+        cut: `honest members: ${closesText(honestTally, honest.length)}${honestTally.warnings.size ? `, warned ${warningsText(honestTally)}` : ', not warned'}; churner: ${closesText(t)}`,
+        close: [...honest, churner],
+      };
+    },
+  },
+  {
+    name: 'relay-offers',
+    what: `20 members of a relay lobby (each its own address) send the relay peer offers it cannot complete, ${flags['relay-offers']}/s each`,
+    async setup(server) {
+      const [host] = await players(server.port, 1, 'relayoffers', 'host', () => spread(0), tallies());
+      const relayId = new Promise((resolve) => (host.client.listener = (p) => p.opcode === 'RELAY' && resolve(p.payload)));
+      host.client.send(JSON.stringify({ opcode: 'CREATE_LOBBY', payload: lobby('relay', { enable_relay: true }) }));
+      const relay = await Promise.race([relayId, sleep(10_000).then(() => Promise.reject(new Error('no RELAY: is @roamhq/wrtc installed?')))]);
+      const t = tallies();
+      const members = await players(server.port, 20, 'relayoffers', 'member', (i) => spread(i + 1, 1), t);
+      for (const m of members) await ask(m.client, { opcode: 'JOIN_LOBBY', payload: { name: 'relay', password: '' } }, isOpcode('JOIN_ACK'));
+      return { relay, host, members, t, sdp: await unanswerableOffer() };
+    },
+    async run(server, { relay, host, members, t, sdp }) {
+      const fdsBefore = openFds(server.pid);
+      let fdsPeak = fdsBefore;
+      const offer = clientFrame(JSON.stringify({ opcode: 'MAKE_OFFER', recipient: relay, payload: { type: 0, contents: { type: 'offer', sdp } } }));
+      const fdSampler = setInterval(() => (fdsPeak = Math.max(fdsPeak, openFds(server.pid))), 100);
+      const sent = await flood(() => members.map((m) => m.client), offer, 20 * Number(flags['relay-offers']), SECONDS);
+      clearInterval(fdSampler);
+      return {
+        achieved: `${rate(sent, SECONDS)} offers sent, ${rate(t.count('MAKE_ANSWER'), SECONDS)} answered; fds ${fdsBefore} → ${fdsPeak} peak`,
+        cut: `${closesText(t)}${t.warnings.size ? `; warnings ${warningsText(t)}` : ''}`,
+        close: [host, ...members],
+      };
+    },
+  },
+  {
+    name: 'relay-data',
+    what: 'a member of a relay lobby floods the relay peer with 8 KiB broadcasts (~9 MiB/s offered) to one other member (WebRTC, @roamhq/wrtc)',
+    async setup(server) {
+      const [{ default: wrtc }, { default: WebSocket }, { CloudLinkClient }] = await Promise.all([
+        import('@roamhq/wrtc'),
+        import('ws'),
+        (await import('../scripts/import-ts.mjs')).importTs('bench/lib/relay-entry.ts'),
+      ]);
+      const url = `ws://127.0.0.1:${server.port}/`;
+      const [sender, receiver] = [new CloudLinkClient({ WebSocket, wrtc, keepaliveMs: 0 }), new CloudLinkClient({ WebSocket, wrtc, keepaliveMs: 0 })];
+      await sender.connect({ url, username: 'sender', ugi: 'relaydata' });
+      await receiver.connect({ url, username: 'receiver', ugi: 'relaydata' });
+      await sender.createLobby({ name: 'flood', enableRelay: true });
+      await receiver.joinLobby('flood');
+      const deadline = performance.now() + 20_000;
+      while (!(sender.isPeerConnected(receiver.myId) && receiver.isPeerConnected(sender.myId))) {
+        if (performance.now() > deadline) throw new Error('the relay links did not open');
+        await sleep(20);
+      }
+      const got = { bytes: 0 };
+      receiver.on('message', (message) => (got.bytes += String(message.payload).length));
+      return { sender, receiver, got };
+    },
+    async run(server, { sender, receiver, got }) {
+      const chunk = 'r'.repeat(8 * 1024);
+      let offered = 0;
+      let refused = 0;
+      await during(SECONDS, 10, () => {
+        for (let k = 0; k < 11; k += 1) {
+          try {
+            sender.broadcast(chunk);
+            offered += chunk.length;
+          } catch {
+            refused += 1;
+          }
+        }
+      });
+      await sleep(500);
+      return {
+        achieved: `${(offered / MIB / SECONDS).toFixed(1)} MiB/s offered, ${(got.bytes / MIB / SECONDS).toFixed(1)} MiB/s delivered through the relay${refused ? `, ${refused} sends refused` : ''}`,
+        cut: sender.connected === false ? 'sender disconnected' : 'no',
+        disconnect: () => {
+          sender.disconnect();
+          receiver.disconnect();
+        },
+      };
+    },
+  },
+  passwordAttack('password-brute', 'default guard', []),
+  passwordAttack('password-brute-unguarded', 'guard lifted (every guess reaches scrypt)', [
+    '--password-guesses-per-lobby',
+    '1000000000',
+    '--password-guesses-per-address',
+    '1000000000',
+  ]),
+];
+
+/** 10 guessers from 10 addresses try wrong passwords on one lobby, 20/s each; the bystander joins its own password lobby meanwhile. */
+function passwordAttack(name, guard, serverArgs) {
+  return {
+    name,
+    what: `10 guessers (10 addresses) try wrong passwords on one lobby, 20/s each; ${guard}`,
+    passwordJoins: true,
+    serverArgs,
+    async setup(server) {
+      const hostTally = tallies();
+      const [host] = await players(server.port, 1, 'vault', 'host', () => spread(0), hostTally);
+      await ask(host.client, { opcode: 'CREATE_LOBBY', payload: lobby('vault', { password: 'not in any dictionary' }) }, isOpcode('CREATE_ACK'));
+      const t = tallies();
+      return { host, hostTally, t, guessers: await players(server.port, 10, 'vault', 'guesser', (i) => spread(i + 1, 1), t) };
+    },
+    async run(server, { host, hostTally, t, guessers }) {
+      let checked = 0;
+      let attempts = 0;
+      const started = performance.now();
+      await Promise.all(
+        guessers.map(async ({ client }, g) => {
+          for (let n = 0; performance.now() - started < SECONDS * 1000 && !client.socket.destroyed; n += 1) {
+            await sleep(Math.max(0, n * 50 - (performance.now() - started)));
+            let slowedDown = false;
+            attempts += 1;
+            const reply = await ask(client, { opcode: 'JOIN_LOBBY', payload: { name: 'vault', password: `guess-${g}-${n}` } }, (p) => {
+              if (p.opcode === 'WARNING' && String(p.payload).startsWith('too many wrong passwords')) slowedDown = true;
+              return p.opcode === 'JOIN_ACK';
+            });
+            if (reply?.payload === 'password' && !slowedDown) checked += 1;
+          }
+        }),
+      );
+      const perMinute = (n) => `${Math.round((n / SECONDS) * 60).toLocaleString('en')}/min`;
+      return {
+        achieved: `${perMinute(attempts)} guesses sent, ${perMinute(checked)} checked (scrypt ran); host told: ${hostTally.warnings.size ? 'yes' : 'no'}`,
+        cut: closesText(t),
+        close: [host, ...guessers],
+      };
+    },
+  };
+}
+
+/** A real WebRTC offer whose ICE can never complete (no candidates): the relay peer answers it and then waits. */
+async function unanswerableOffer() {
+  const { default: wrtc } = await import('@roamhq/wrtc');
+  const pc = new wrtc.RTCPeerConnection({ iceServers: [] });
+  pc.createDataChannel('default');
+  const offer = await pc.createOffer();
+  pc.close();
+  return offer.sdp;
+}
+
+// --- running a row -----------------------------------------------------------------------------------
+
+/** The bystander's process: start({ passwordJoins }) and stop() → its summaries. */
+async function startBystander(port) {
+  const child = fork(new URL('./lib/bystander.mjs', import.meta.url), [String(port), BYSTANDER], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const reply = () =>
+    new Promise((resolve, reject) => {
+      const exited = (code) => reject(new Error(`the bystander exited with ${code}`));
+      child.once('exit', exited);
+      child.once('message', (message) => {
+        child.off('exit', exited);
+        resolve(message);
+      });
+    });
+  await reply();
+  return {
+    start: (options) => child.send({ start: options }),
+    stop: () => {
+      const summaries = reply();
+      child.send({ stop: true });
+      return summaries;
+    },
+    kill: () => (child.connected ? child.disconnect() : child.kill()),
+  };
+}
+
+/** Samples the server's RSS and threads every 100 ms: before (now), and the peak so far. */
+function sampler(pid) {
+  const before = procStatus(pid);
+  const peak = { ...before };
+  const timer = setInterval(() => {
+    try {
+      const now = procStatus(pid);
+      peak.rss = Math.max(peak.rss, now.rss);
+      peak.threads = Math.max(peak.threads, now.threads);
+    } catch {} // the server is gone: the row reports it
+  }, 100);
+  return { before, peak, stop: () => clearInterval(timer) };
+}
+
+/** RSS once it has moved less than 1 MiB in the last second, or after `settle` seconds. */
+async function settledRss(pid) {
+  const samples = [procStatus(pid).rss];
+  const deadline = performance.now() + Number(flags.settle) * 1000;
+  while (performance.now() < deadline) {
+    await sleep(250);
+    samples.push(procStatus(pid).rss);
+    const recent = samples.slice(-5);
+    if (recent.length === 5 && Math.max(...recent) - Math.min(...recent) < MIB) break;
+  }
+  return samples.at(-1);
+}
+
+const running = new Set();
+
+async function runRow(attack) {
+  const server = await startCl5(['--init-deadline', String(INIT_DEADLINE), ...(attack.serverArgs ?? [])], { defaultLimits: true });
+  running.add(server);
+  server.events = serverEvents(server.output);
+  let bystander = null;
+  let outcome = null;
+  try {
+    bystander = await startBystander(server.port);
+    const state = attack.setup ? await attack.setup(server) : {};
+    await sleep(500);
+    const memory = sampler(server.pid);
+    const cpuBefore = cpuSeconds(server.pid);
+    bystander.start({ passwordJoins: Boolean(attack.passwordJoins) });
+    outcome = await attack.run(server, state);
+    const seen = await bystander.stop();
+    const cpu = cpuSeconds(server.pid) - cpuBefore;
+    for (const p of outcome.close ?? []) p.client.close();
+    outcome.disconnect?.();
+    const after = await settledRss(server.pid);
+    memory.stop();
+    return { attack, before: memory.before, peak: memory.peak, after, seen, cpu, ...outcome };
+  } finally {
+    bystander?.kill();
+    await server.stop();
+    running.delete(server);
+  }
+}
+
+process.once('SIGINT', async () => {
+  await Promise.all([...running].map((server) => server.stop()));
+  process.exit(130);
+});
+
+// --- the table -----------------------------------------------------------------------------------------
+
+const mib = (bytes) => (bytes / MIB).toFixed(0);
+const chosen = flags.only ? flags.only.split(',') : null;
+const rows = [];
+try {
+  for (const attack of attacks) {
+    if (chosen && attack.name !== 'idle' && !chosen.includes(attack.name)) continue;
+    process.stderr.write(`${attack.name}…\n`);
+    try {
+      rows.push(await runRow(attack));
+    } catch (error) {
+      rows.push({ attack, error: error.message });
+    }
+  }
+} finally {
+  await Promise.all([...running].map((server) => server.stop()));
+}
+
+const idle = rows.find((r) => r.attack.name === 'idle');
+const idlePassword = rows.find((r) => r.attack.name === 'idle-password')?.seen?.passwordJoin;
+const load = (await import('node:os')).loadavg();
+console.log(
+  `Abuse: each attack ${SECONDS} s against a fresh server (default limits, --init-deadline ${INIT_DEADLINE}), 127.0.0.0/8, ` +
+    `Node ${process.versions.node}, load average ${load.map((l) => l.toFixed(1)).join(' ')} at the end`,
+);
+console.log(
+  '| attack | RSS before / peak / after (MiB) | peak − before | bystander keepalive p50 / p99 | server CPU | attacker achieved | cut off | RSS ≤ +64 MiB | p99 ≤ 2× idle |',
+);
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+let failures = 0;
+for (const r of rows) {
+  if (r.error) {
+    failures += 1;
+    console.log(`| ${r.attack.name} | error: ${r.error} | | | | | | fail | fail |`);
+    continue;
+  }
+  const grown = r.peak.rss - r.before.rss;
+  const rssOk = grown <= RSS_TARGET;
+  const p99Ok = r.seen.keepalive.p99 <= 2 * idle.seen.keepalive.p99;
+  if (!rssOk || !p99Ok) failures += 1;
+  const joins = r.seen.passwordJoin ? `; honest password join p50 / p99 ${r.seen.passwordJoin.p50.toFixed(0)} / ${r.seen.passwordJoin.p99.toFixed(0)} ms` : '';
+  const lost = r.seen.lost ? ` (${r.seen.lost} lost)` : '';
+  const threads = r.peak.threads > r.before.threads + 2 ? `; threads ${r.before.threads} → ${r.peak.threads}` : '';
+  console.log(
+    `| ${r.attack.name} | ${mib(r.before.rss)} / ${mib(r.peak.rss)} / ${mib(r.after)} | +${mib(grown)} | ` +
+      `${r.seen.keepalive.p50.toFixed(2)} / ${r.seen.keepalive.p99.toFixed(2)} ms${lost} | ${((r.cpu / SECONDS) * 100).toFixed(0)} % | ` +
+      `${r.achieved}${joins}${threads} | ${r.cut} | ${rssOk ? 'pass' : 'FAIL'} | ${p99Ok ? 'pass' : 'FAIL'} |`,
+  );
+}
+if (idlePassword) console.log(`(idle honest password join p50 / p99: ${idlePassword.p50.toFixed(0)} / ${idlePassword.p99.toFixed(0)} ms)`);
+console.log('\nWhat each row does:');
+for (const r of rows) console.log(`- ${r.attack.name}: ${r.attack.what}`);
+console.log(`\n${failures === 0 ? 'All targets met.' : `${failures} row(s) missed a target.`}`);
+process.exit(0);
