@@ -71,6 +71,12 @@ process.on('message', async (message) => {
     if (joining) joinLoopDone = joinLoop();
   } else if (message.stop) {
     clearInterval(ticker);
+    // Still unanswered: lost, each a sample of how long it has waited so far.
+    for (const sentAt of pending.values()) {
+      lost += 1;
+      keepalives.push(performance.now() - sentAt);
+    }
+    pending.clear();
     joining = false;
     await joinLoopDone;
     process.send({ keepalive: summary(keepalives), lost, passwordJoin: joins.length ? summary(joins) : null });

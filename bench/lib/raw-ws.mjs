@@ -33,7 +33,7 @@ export const unfinishedFragment = (bytes, first) => maskedFrame(first ? TEXT : C
  * upgrade is accepted, with { send(text), write(buffer), close(), onText, closeFrame }: set
  * `onText(text)` to get every text frame; until then frames wait in `inbox` (the server may speak
  * first, in the same packet as its 101). Pings are answered; a close frame is kept in `closeFrame`
- * ({ code, reason }). Replies written while handling one read leave in one write.
+ * ({ code, reason }) and passed to `onClose` (it is not answered: the caller decides). Replies written while handling one read leave in one write.
  */
 export function open(port, path, { localAddress } = {}) {
   return new Promise((resolve, reject) => {
@@ -45,6 +45,7 @@ export function open(port, path, { localAddress } = {}) {
       inbox: [],
       onText: null,
       closeFrame: null,
+      onClose: null,
       send: (text) => socket.write(clientFrame(text)),
       write: (bytes) => socket.write(bytes),
       close: () => socket.destroy(),
@@ -82,8 +83,10 @@ export function open(port, path, { localAddress } = {}) {
           if (client.onText) client.onText(text);
           else client.inbox.push(text);
         } else if (opcode === PING) socket.write(maskedFrame(FIN | PONG, buffer.subarray(start, start + length)));
-        else if (opcode === CLOSE && length >= 2)
-          client.closeFrame = { code: buffer.readUInt16BE(start), reason: buffer.toString('utf8', start + 2, start + length) };
+        else if (opcode === CLOSE) {
+          client.closeFrame = length >= 2 ? { code: buffer.readUInt16BE(start), reason: buffer.toString('utf8', start + 2, start + length) } : { code: 1005, reason: '' };
+          client.onClose?.(client.closeFrame);
+        }
         at = start + length;
       }
       socket.uncork();
