@@ -84,7 +84,8 @@ export function open(port, path, { localAddress } = {}) {
           else client.inbox.push(text);
         } else if (opcode === PING) socket.write(maskedFrame(FIN | PONG, buffer.subarray(start, start + length)));
         else if (opcode === CLOSE) {
-          client.closeFrame = length >= 2 ? { code: buffer.readUInt16BE(start), reason: buffer.toString('utf8', start + 2, start + length) } : { code: 1005, reason: '' };
+          client.closeFrame =
+            length >= 2 ? { code: buffer.readUInt16BE(start), reason: buffer.toString('utf8', start + 2, start + length) } : { code: 1005, reason: '' };
           client.onClose?.(client.closeFrame);
         }
         at = start + length;
