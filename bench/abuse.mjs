@@ -657,10 +657,15 @@ async function runRow(attack) {
   }
 }
 
-process.once('SIGINT', async () => {
+/** Ctrl-C or a failure outside a row: stop every server still running, then exit. */
+const abort = (code) => async (error) => {
+  if (error instanceof Error) console.error(error);
   await Promise.all([...running].map((server) => server.stop()));
-  process.exit(130);
-});
+  process.exit(code);
+};
+process.once('SIGINT', abort(130));
+process.once('unhandledRejection', abort(1));
+process.once('uncaughtException', abort(1));
 
 // --- the table -----------------------------------------------------------------------------------------
 
