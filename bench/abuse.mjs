@@ -671,6 +671,11 @@ process.once('uncaughtException', abort(1));
 
 const mib = (bytes) => (bytes / MIB).toFixed(0);
 const chosen = flags.only ? flags.only.split(',') : null;
+const unknown = chosen?.filter((name) => !attacks.some((attack) => attack.name === name)) ?? [];
+if (unknown.length) {
+  console.error(`no such attack: ${unknown.join(', ')} (there are: ${attacks.map((attack) => attack.name).join(', ')})`);
+  process.exit(2);
+}
 const rows = [];
 try {
   for (const attack of attacks) {
