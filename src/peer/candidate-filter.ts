@@ -7,7 +7,10 @@
 
 /** The fields of an `a=candidate` line we decide on: `foundation component transport priority address port typ type ...`. */
 function parse(line: string): { foundation: string; component: string; transport: string; ufrag: string } | null {
-  const fields = line.replace(/^a=/, '').replace(/^candidate:/, '').split(' ');
+  const fields = line
+    .replace(/^a=/, '')
+    .replace(/^candidate:/, '')
+    .split(' ');
   if (fields.length < 8) return null;
   const ufragAt = fields.indexOf('ufrag');
   return {

@@ -68,8 +68,7 @@ const JITTER = 0.5;
  * Wait before the initiator's n-th fresh link: nominally 250 ms, doubling, at most 4 s; jittered by
  * ±50 % (`random` in [0, 1)) so that links that failed together do not all retry at the same moment.
  */
-export const retryDelayMs = (attempt: number, random = Math.random()) =>
-  Math.min(250 * 2 ** (attempt - 1), 4000) * (1 - JITTER + 2 * JITTER * random);
+export const retryDelayMs = (attempt: number, random = Math.random()) => Math.min(250 * 2 ** (attempt - 1), 4000) * (1 - JITTER + 2 * JITTER * random);
 
 /** Links forming at once that share one connect timeout; each further group of them adds another. */
 export const LINKS_PER_TIMEOUT = 8;
