@@ -22,21 +22,33 @@ const TIMEOUT_MS = Number(arg('timeout', 60)) * 1000;
 const JSON_OUT = process.argv.includes('--json');
 const log = JSON_OUT ? () => {} : console.log;
 
-/** A player process: `ask(message)` resolves with its answer (one question at a time). */
+/** Player processes alive now: stopped if this benchmark is interrupted. */
+const alive = new Set();
+
+/** A player process: `ask(message)` resolves with its answer (one question at a time), or rejects if the process dies. */
 function playerProcess() {
   const child = fork(fileURLToPath(new URL('./lib/mesh-players.mjs', import.meta.url)), { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  alive.add(child);
   let waiting = null;
-  const ready = new Promise((resolve) => (waiting = resolve));
+  let died = null;
+  const ready = new Promise((resolve, reject) => (waiting = { resolve, reject }));
   child.on('message', (answer) => {
-    const resolve = waiting;
+    const pending = waiting;
     waiting = null;
-    resolve?.(answer);
+    pending?.resolve(answer);
+  });
+  child.on('exit', (code, signal) => {
+    alive.delete(child);
+    died = new Error(`a player process exited (${signal ?? `code ${code}`})`);
+    waiting?.reject(died);
+    waiting = null;
   });
   return {
     ready,
     async ask(message) {
-      const answer = await new Promise((resolve) => {
-        waiting = resolve;
+      if (died) throw died;
+      const answer = await new Promise((resolve, reject) => {
+        waiting = { resolve, reject };
         child.send(message);
       });
       if (!answer.ok) throw new Error(answer.error);
@@ -46,21 +58,34 @@ function playerProcess() {
   };
 }
 
+/** One run in fresh player processes (so one run's sockets, threads or crash never touch the next). */
+async function freshRun(server, size, index) {
+  const processes = Array.from({ length: Math.min(PROCESSES, size) }, playerProcess);
+  try {
+    await Promise.all(processes.map((p) => p.ready));
+    return await run(server, processes, size, index);
+  } catch (error) {
+    return { complete: false, failed: error.message };
+  } finally {
+    // Players close cleanly (the server frees their names and seats at once), then the processes go.
+    await Promise.all(processes.map((p) => Promise.race([p.ask({ type: 'close' }).catch(() => {}), new Promise((resolve) => setTimeout(resolve, 2000))])));
+    for (const p of processes) p.stop();
+  }
+}
+
 async function run(server, processes, size, index) {
   const lobby = `mesh${size}-${index}`;
   // Player k lives in process k mod P; player 0 (in process 0) hosts.
   const groups = processes.map((_, p) => Array.from({ length: size }, (_, k) => k).filter((k) => k % processes.length === p));
-  const used = processes.filter((_, p) => groups[p].length > 0);
   const before = await Promise.all(
-    used.map((proc, p) => proc.ask({ type: 'init', url: `ws://127.0.0.1:${server.port}/`, names: groups[p].map((k) => `p${k}`) })),
+    processes.map((proc, p) => proc.ask({ type: 'init', url: `ws://127.0.0.1:${server.port}/`, names: groups[p].map((k) => `${lobby}-p${k}`) })),
   );
-  await used[0].ask({ type: 'create', lobby });
+  await processes[0].ask({ type: 'create', lobby });
   const serverCpu0 = cpuSeconds(server.pid);
   const load = os.loadavg()[0];
   const startedAt = performance.timeOrigin + performance.now();
-  const answers = await Promise.all(used.map((proc, p) => proc.ask({ type: 'join', lobby, size, host: p === 0, timeoutMs: TIMEOUT_MS })));
+  const answers = await Promise.all(processes.map((proc, p) => proc.ask({ type: 'join', lobby, size, host: p === 0, timeoutMs: TIMEOUT_MS })));
   const serverCpu = cpuSeconds(server.pid) - serverCpu0;
-  for (const proc of used) await proc.ask({ type: 'close' });
   const links = (size * (size - 1)) / 2;
   const sum = (pick) => answers.reduce((total, a) => total + pick(a), 0);
   const signals = sum((a) => a.counts.MAKE_OFFER + a.counts.MAKE_ANSWER + a.counts.ICE);
@@ -93,20 +118,28 @@ function spread(values) {
 const fmt = (s, digits = 0) => `${s.min.toFixed(digits)} / ${s.median.toFixed(digits)} / ${s.max.toFixed(digits)}`;
 
 const server = await startCl5();
-const processes = Array.from({ length: PROCESSES }, playerProcess);
+for (const signal of ['SIGINT', 'SIGTERM'])
+  process.on(signal, async () => {
+    for (const child of alive) child.kill('SIGKILL');
+    await server.stop();
+    process.exit(1);
+  });
 const results = {};
 try {
-  await Promise.all(processes.map((p) => p.ready));
   log(`Mesh formation, N players joining one lobby at once, over ${PROCESSES} processes (@roamhq/wrtc), ${RUNS} runs each; ${os.cpus().length} CPUs`);
   log('min / median / max over the runs');
   log(
     '   N  complete  time ms                  signals/link     timeouts  retries  TCP sent  server CPU ms     clients CPU ms        fds/link end  threads/link end  load',
   );
   for (const size of SIZES) {
-    const runs = [];
-    for (let i = 0; i < RUNS; i += 1) runs.push(await run(server, processes, size, i));
+    const all = [];
+    for (let i = 0; i < RUNS; i += 1) all.push(await freshRun(server, size, i));
+    // Figures of the runs that measured something (an incomplete mesh still counts its signals).
+    const runs = all.filter((r) => !r.failed);
+    for (const r of all) if (r.failed) log(`   N=${size}: a run failed: ${r.failed}`);
+    if (runs.length === 0) continue;
     const row = {
-      complete: runs.filter((r) => r.complete).length,
+      complete: all.filter((r) => r.complete).length,
       ms: spread(runs.map((r) => r.ms)),
       signalsPerLink: spread(runs.map((r) => r.signalsPerLink)),
       timeouts: spread(runs.map((r) => r.timeouts)),
@@ -117,7 +150,7 @@ try {
       fdsPerLinkEnd: spread(runs.map((r) => r.fdsPerLinkEnd)),
       threadsPerLinkEnd: spread(runs.map((r) => r.threadsPerLinkEnd)),
       load: spread(runs.map((r) => r.load)),
-      runs,
+      runs: all,
     };
     results[size] = row;
     log(
@@ -126,7 +159,6 @@ try {
   }
   if (JSON_OUT) console.log(JSON.stringify(results));
 } finally {
-  for (const p of processes) p.stop();
   await server.stop();
 }
 process.exit(0);

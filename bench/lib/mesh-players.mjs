@@ -1,9 +1,9 @@
 // Players of bench/mesh.mjs in one process: real Sessions and Meshes on @roamhq/wrtc, driven over IPC.
 // Messages: init {url, names} (connect and INIT each; answers their ids), create {lobby} (the first
 // player creates it), join {lobby, size} (the others join at once; answers when every player here has
-// an open link to each of the other size−1, or after timeoutMs), close. Each answer carries what this
-// process counted: signals sent by kind, candidates left unsent, connect timeouts, its CPU time, and
-// its file descriptors and threads (/proc/self) now.
+// an open link to each of the other size−1, or after timeoutMs), close (every player leaves). Each answer carries what this process
+// counted: signals sent by kind, candidates left unsent, connect timeouts, its CPU time, and its file
+// descriptors and threads (/proc/self) now. One process serves one run; the parent then kills it.
 import { readdirSync } from 'node:fs';
 import wrtc from '@roamhq/wrtc';
 import WebSocket from 'ws';
@@ -73,19 +73,17 @@ const handlers = {
     const complete = await untilMeshed(size, timeoutMs);
     const doneAt = now();
     counts.cpuMs = cpuMs() - cpu0;
-    for (const p of players) for (const peer of p.session.peers.keys()) counts.skipped += p.mesh.link(peer)?.candidates.skipped ?? 0;
+    for (const p of players) for (const peer of p.session.peers.keys()) counts.skipped += p.mesh.link(peer)?.candidates?.skipped ?? 0;
     const links = players.reduce((sum, p) => sum + p.mesh.connectedPeers().length, 0);
     return { complete, doneAt, links, counts, ...resources() };
   },
-  async close() {
+  close() {
     for (const p of players) {
       p.mesh.destroy();
       p.session.close();
     }
     players = [];
-    // Let wrtc close the links' sockets and threads before the next run.
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    return resources();
+    return {};
   },
 };
 

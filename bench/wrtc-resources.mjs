@@ -1,0 +1,46 @@
+// What one WebRTC link costs a Node process in @roamhq/wrtc (issue 17): file descriptors
+// (/proc/self/fd) and threads (/proc/self/task) per link end, for K links opened one after another
+// and for K links opened at once (both ends in this process, no ICE server, as on 127.0.0.1). Each
+// figure is (after − before) / 2K, read once every link is open, and again once all are closed.
+// Usage: node bench/wrtc-resources.mjs [links=20]
+import { readdirSync } from 'node:fs';
+import wrtc from '@roamhq/wrtc';
+import SimplePeer from 'simple-peer';
+
+const LINKS = Number(process.argv[2] ?? 20);
+const count = () => ({ fds: readdirSync('/proc/self/fd').length, threads: readdirSync('/proc/self/task').length });
+const settle = () => new Promise((resolve) => setTimeout(resolve, 500));
+
+/** One link, both ends here; resolves with its ends once both are connected. */
+function link() {
+  const a = new SimplePeer({ initiator: true, wrtc, config: { iceServers: [] } });
+  const b = new SimplePeer({ wrtc, config: { iceServers: [] } });
+  a.on('signal', (signal) => b.signal(signal));
+  b.on('signal', (signal) => a.signal(signal));
+  return Promise.all([new Promise((resolve) => a.once('connect', resolve)), new Promise((resolve) => b.once('connect', resolve))]).then(() => [a, b]);
+}
+
+async function measure(label, open) {
+  const before = count();
+  const ends = (await open()).flat();
+  const open_ = count();
+  for (const end of ends) end.destroy();
+  await settle();
+  const closed = count();
+  const per = (n, key) => ((n[key] - before[key]) / ends.length).toFixed(1);
+  console.log(
+    `${label.padEnd(28)} fds/link end ${per(open_, 'fds').padStart(5)}  threads/link end ${per(open_, 'threads').padStart(4)}   after closing: fds ${per(closed, 'fds')}, threads ${per(closed, 'threads')} per link end left`,
+  );
+}
+
+// The first connection starts wrtc's shared threads (signalling, network, worker): counted apart.
+const start = count();
+await measure('warm-up: 1 link', async () => [await link()]);
+console.log(`(process: ${start.fds} fds and ${start.threads} threads before any link; wrtc's shared threads stay after the first)`);
+await measure(`${LINKS} links one at a time`, async () => {
+  const links = [];
+  for (let i = 0; i < LINKS; i += 1) links.push(await link());
+  return links;
+});
+await measure(`${LINKS} links at once`, () => Promise.all(Array.from({ length: LINKS }, link)));
+process.exit(0);
