@@ -1,23 +1,29 @@
 // What one WebRTC link costs a Node process in @roamhq/wrtc (issue 17): file descriptors
 // (/proc/self/fd) and threads (/proc/self/task) per link end, for K links opened one after another
-// and for K links opened at once (both ends in this process, no ICE server, as on 127.0.0.1). Each
+// and for K links opened at once (our PeerLink, both ends in this process, no ICE server, as on 127.0.0.1). Each
 // figure is (after − before) / 2K, read once every link is open, and again once all are closed.
 // Usage: node bench/wrtc-resources.mjs [links=20]
 import { readdirSync } from 'node:fs';
 import wrtc from '@roamhq/wrtc';
-import SimplePeer from 'simple-peer';
+import { importTs } from '../scripts/import-ts.mjs';
 
+const { PeerLink } = await importTs('src/peer/link.ts');
 const LINKS = Number(process.argv[2] ?? 20);
 const count = () => ({ fds: readdirSync('/proc/self/fd').length, threads: readdirSync('/proc/self/task').length });
 const settle = () => new Promise((resolve) => setTimeout(resolve, 500));
 
-/** One link, both ends here; resolves with its ends once both are connected. */
-function link() {
-  const a = new SimplePeer({ initiator: true, wrtc, config: { iceServers: [] } });
-  const b = new SimplePeer({ wrtc, config: { iceServers: [] } });
-  a.on('signal', (signal) => b.signal(signal));
-  b.on('signal', (signal) => a.signal(signal));
-  return Promise.all([new Promise((resolve) => a.once('connect', resolve)), new Promise((resolve) => b.once('connect', resolve))]).then(() => [a, b]);
+/** One link (our PeerLink, as the client and the relay peer use it), both ends here; resolves with its ends once both are open. */
+function link(i) {
+  const ends = [];
+  const end = (initiator) =>
+    new PeerLink({ peerId: `${i}${initiator}`, initiator, wrtc, config: { iceServers: [] }, onSignal: (signal) => ends[initiator ? 1 : 0].signal(signal) });
+  ends.push(end(true), end(false));
+  const opened = (l) =>
+    new Promise((resolve, reject) => {
+      l.once('open', resolve);
+      l.once('close', (reason) => reject(new Error(`link ${i}: ${reason}`)));
+    });
+  return Promise.all(ends.map(opened)).then(() => ends);
 }
 
 async function measure(label, open) {
@@ -35,12 +41,12 @@ async function measure(label, open) {
 
 // The first connection starts wrtc's shared threads (signalling, network, worker): counted apart.
 const start = count();
-await measure('warm-up: 1 link', async () => [await link()]);
+await measure('warm-up: 1 link', async () => [await link(0)]);
 console.log(`(process: ${start.fds} fds and ${start.threads} threads before any link; wrtc's shared threads stay after the first)`);
 await measure(`${LINKS} links one at a time`, async () => {
   const links = [];
-  for (let i = 0; i < LINKS; i += 1) links.push(await link());
+  for (let i = 0; i < LINKS; i += 1) links.push(await link(i));
   return links;
 });
-await measure(`${LINKS} links at once`, () => Promise.all(Array.from({ length: LINKS }, link)));
+await measure(`${LINKS} links at once`, () => Promise.all(Array.from({ length: LINKS }, (_, i) => link(i))));
 process.exit(0);
