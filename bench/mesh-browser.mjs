@@ -4,13 +4,14 @@
 // joins until every page's "when a player connects" hat has run for each of the other N−1 (polled
 // every 20 ms), and the signals the server relayed per link. Fresh pages for every run; min / median
 // / max over the runs.
-// Usage: node bench/mesh-browser.mjs [--pages=8] [--runs=3]
+// Usage: node bench/mesh-browser.mjs [--pages=8] [--runs=3] [--extension=cloudlink5.js (default: built from the source)]
 import os from 'node:os';
 import { importTs } from '../scripts/import-ts.mjs';
 
 const arg = (name, fallback) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback;
 const PAGES = Number(arg('pages', 8));
 const RUNS = Number(arg('runs', 3));
+const EXTENSION = arg('extension', undefined);
 
 const { resolveChromium, startHarness, lobbyProject, broadcastTo, eventually, setVariable, valueIn } = await importTs('bench/lib/mesh-browser-entry.ts');
 const chromium = await resolveChromium();
@@ -68,12 +69,14 @@ const fmt = (values, digits = 0) => {
   return `${sorted[0].toFixed(digits)} / ${sorted[Math.floor(sorted.length / 2)].toFixed(digits)} / ${sorted.at(-1).toFixed(digits)}`;
 };
 
-const harness = await startHarness();
+const harness = await startHarness(EXTENSION ? { extensionPath: EXTENSION } : {});
 try {
   harness.serve('lobby.sb3', lobbyProject());
   const runs = [];
   for (let i = 0; i < RUNS; i += 1) runs.push(await run(harness));
-  console.log(`${chromium.version}; ${PAGES} TurboWarp pages joining one lobby at once, ${RUNS} runs (min / median / max); ${os.cpus().length} CPUs`);
+  console.log(
+    `${chromium.version}; ${PAGES} TurboWarp pages joining one lobby at once, ${RUNS} runs (min / median / max); ${os.cpus().length} CPUs${EXTENSION ? `; extension ${EXTENSION}` : ''}`,
+  );
   console.log(`  complete ${runs.filter((r) => r.complete).length}/${RUNS}`);
   console.log(`  joins → full mesh (every page's hat ran for every other)  ${fmt(runs.map((r) => r.ms))} ms`);
   console.log(
