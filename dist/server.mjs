@@ -1100,6 +1100,36 @@ import { randomUUID } from "node:crypto";
 // src/peer/link.ts
 import SimplePeer from "simple-peer";
 
+// src/peer/candidate-filter.ts
+function parse(line) {
+  const fields = line.replace(/^a=/, "").replace(/^candidate:/, "").split(" ");
+  if (fields.length < 8) return null;
+  const [, component, transport, , address, port2, , type] = fields;
+  const ufragAt = fields.indexOf("ufrag");
+  return {
+    key: `${component} ${transport.toLowerCase()} ${address} ${port2} ${type}`,
+    transport: transport.toLowerCase(),
+    ufrag: ufragAt >= 0 ? fields[ufragAt + 1] ?? "" : ""
+  };
+}
+var CandidateFilter = class {
+  sent = /* @__PURE__ */ new Set();
+  /** Candidates not sent (TCP, duplicates): signals saved. */
+  skipped = 0;
+  /** True if `candidate` should go to the peer; false (and counted) if the peer has it or cannot use it. */
+  accept(candidate) {
+    const fields = parse(candidate.candidate ?? "");
+    if (!fields) return true;
+    const key = `${candidate.usernameFragment ?? fields.ufrag} ${fields.key}`;
+    if (fields.transport !== "udp" || this.sent.has(key)) {
+      this.skipped += 1;
+      return false;
+    }
+    this.sent.add(key);
+    return true;
+  }
+};
+
 // src/peer/emitter.ts
 var logToConsole = (event, error) => console.error(`CloudLink 5: a "${event}" listener threw`, error);
 var Emitter = class {
@@ -1160,6 +1190,10 @@ var PeerLink = class extends Emitter {
   closed = false;
   /** What a TURN server last answered this link's ICE agent with, e.g. a refused credential; said when the link fails to open. */
   turnError = null;
+  /** Signals handed to `onSignal` (offer, answer, candidates, renegotiations). */
+  signalsSent = 0;
+  /** This link's own candidates worth sending (UDP, each once); `candidates.skipped` counts the rest. */
+  candidates = new CandidateFilter();
   firstSignalSent = false;
   disconnectedTimer;
   constructor(options2) {
@@ -1174,6 +1208,8 @@ var PeerLink = class extends Emitter {
       trickle: true
     });
     this.peer.on("signal", (signal2) => {
+      if (signal2.type === "candidate" && signal2.candidate && !this.candidates.accept(signal2.candidate)) return;
+      this.signalsSent += 1;
       const opening = !this.firstSignalSent && (signal2.type === "offer" || signal2.type === "answer");
       if (opening) this.firstSignalSent = true;
       options2.onSignal(signal2, !opening ? "ICE" : signal2.type === "offer" ? "MAKE_OFFER" : "MAKE_ANSWER");

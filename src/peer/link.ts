@@ -3,6 +3,7 @@
 // about lobbies or the server; the client's mesh and the server's relay peer both use it.
 import SimplePeer from 'simple-peer';
 import type { RelayedOpcode } from '../protocol/index.js';
+import { CandidateFilter } from './candidate-filter.js';
 import { Emitter, type ListenerErrorSink } from './emitter.js';
 
 export const DEFAULT_CHANNEL = 'default';
@@ -55,6 +56,10 @@ export class PeerLink extends Emitter<LinkEvents> {
   closed = false;
   /** What a TURN server last answered this link's ICE agent with, e.g. a refused credential; said when the link fails to open. */
   turnError: string | null = null;
+  /** Signals handed to `onSignal` (offer, answer, candidates, renegotiations). */
+  signalsSent = 0;
+  /** This link's own candidates worth sending (UDP, each once); `candidates.skipped` counts the rest. */
+  readonly candidates = new CandidateFilter();
   private firstSignalSent = false;
   private disconnectedTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -70,6 +75,8 @@ export class PeerLink extends Emitter<LinkEvents> {
       trickle: true,
     });
     this.peer.on('signal', (signal: SimplePeer.SignalData) => {
+      if (signal.type === 'candidate' && signal.candidate && !this.candidates.accept(signal.candidate)) return;
+      this.signalsSent += 1;
       const opening = !this.firstSignalSent && (signal.type === 'offer' || signal.type === 'answer');
       if (opening) this.firstSignalSent = true;
       options.onSignal(signal, !opening ? 'ICE' : signal.type === 'offer' ? 'MAKE_OFFER' : 'MAKE_ANSWER');

@@ -295,9 +295,9 @@ describe('a link that fails heals', () => {
       child.kill('SIGSTOP');
       const stopped = Date.now();
       await until(() => events.includes('link-lost'), 'the link lost', 30_000);
-      // Closed as failed once: by our timer, or by WebRTC declaring ICE failed first (seen on a loaded machine).
+      // Closed as failed once: by our timer, or by WebRTC declaring ICE or the connection failed first (seen on a loaded machine).
       expect(closed).toHaveLength(1);
-      expect(closed[0]).toMatch(new RegExp(`^(ICE disconnected for ${DISCONNECTED_GRACE_MS / 1000} s|Ice connection failed\\.)$`));
+      expect(closed[0]).toMatch(new RegExp(`^(ICE disconnected for ${DISCONNECTED_GRACE_MS / 1000} s|Ice connection failed\\.|Connection failed\\.)$`));
       if (closed[0]!.startsWith('ICE disconnected')) expect(Date.now() - stopped).toBeGreaterThanOrEqual(DISCONNECTED_GRACE_MS);
       // Sent while the peer sleeps: it waits for the heal.
       ann.mesh.sendPrivate(frozen, 'good morning');

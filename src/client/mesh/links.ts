@@ -3,6 +3,9 @@
 // fresh link through the signalling server: the side that opened the failed one offers again, with
 // backoff, a bounded number of times; the other side waits for that offer for as long as those
 // attempts can take. Either side gives up after that (a 'failed' event that is not retrying).
+// A busy machine must not turn slowness into a retry storm: the connect timeout grows with how many
+// links are forming at once (a whole lobby joining), and retries wait exponentially longer, jittered
+// so that the links of one lobby do not retry in step.
 import type SimplePeer from 'simple-peer';
 import type { RelayedOpcode } from '../../protocol/index.js';
 import { Emitter } from '../../peer/emitter.js';
@@ -11,7 +14,7 @@ import { PeerLink } from '../../peer/link.js';
 export interface LinksOptions {
   /** RTCPeerConnection & co. for Node (@roamhq/wrtc); the browser's own when absent. */
   wrtc?: object;
-  /** A link not open within this time is closed (and retried). */
+  /** A link not open within this time is closed (and retried); longer while several form at once (`connectTimeoutFor`). */
   connectTimeoutMs: number;
   /** How many fresh links the initiator opens after a failure before giving up. */
   maxRetries: number;
@@ -45,6 +48,8 @@ export type LinksEvents = {
 
 interface LinkState {
   link: PeerLink;
+  /** performance.now() when the link was opened. */
+  createdAt: number;
   timer?: ReturnType<typeof setTimeout>;
 }
 
@@ -56,8 +61,24 @@ interface Heal {
   timer?: ReturnType<typeof setTimeout>;
 }
 
-/** Wait before the initiator's n-th fresh link: 250 ms, doubling, at most 4 s. */
-export const retryDelayMs = (attempt: number) => Math.min(250 * 2 ** (attempt - 1), 4000);
+/** Retries wait between half and one and a half times their nominal delay (jitter). */
+const JITTER = 0.5;
+
+/**
+ * Wait before the initiator's n-th fresh link: nominally 250 ms, doubling, at most 4 s; jittered by
+ * ±50 % (`random` in [0, 1)) so that links that failed together do not all retry at the same moment.
+ */
+export const retryDelayMs = (attempt: number, random = Math.random()) => Math.min(250 * 2 ** (attempt - 1), 4000) * (1 - JITTER + 2 * JITTER * random);
+
+/** Links forming at once that share one connect timeout; each further group of them adds another. */
+export const LINKS_PER_TIMEOUT = 8;
+
+/**
+ * The connect timeout of a link while `forming` links (itself included) are forming at once: every
+ * link of a lobby that joined together competes for the same CPU and signalling, so the time one of
+ * them needs grows with their number (`base` for up to one link, +1/8 of it for each further link).
+ */
+export const connectTimeoutFor = (base: number, forming: number) => base * (1 + Math.max(0, forming - 1) / LINKS_PER_TIMEOUT);
 
 export class Links extends Emitter<LinksEvents> {
   private readonly states = new Map<string, LinkState>();
@@ -103,9 +124,9 @@ export class Links extends Emitter<LinksEvents> {
       config: this.options.config(),
       onSignal: (signal, opcode) => this.options.signal(peerId, signal, opcode),
     });
-    const state: LinkState = { link };
+    const state: LinkState = { link, createdAt: performance.now() };
     this.states.set(peerId, state);
-    state.timer = setTimeout(() => link.destroy(link.turnError ? `connect timeout (${link.turnError})` : 'connect timeout'), this.options.connectTimeoutMs);
+    this.armConnectTimeout(state, this.options.connectTimeoutMs);
     link.on('open', () => {
       clearTimeout(state.timer);
       // Healed: a link that drops later gets the whole budget again.
@@ -115,6 +136,23 @@ export class Links extends Emitter<LinksEvents> {
     link.on('close', (reason) => this.closed(state, reason));
     this.emit('created', link);
     return link;
+  }
+
+  /** Links opened and not open (nor closed) yet. */
+  private get forming(): number {
+    let forming = 0;
+    for (const { link } of this.states.values()) if (!link.connected) forming += 1;
+    return forming;
+  }
+
+  /** Closes the link if it is not open in `delay`, unless by then more links form at once and it may wait longer. */
+  private armConnectTimeout(state: LinkState, delay: number): void {
+    state.timer = setTimeout(() => {
+      const { link } = state;
+      const remaining = state.createdAt + connectTimeoutFor(this.options.connectTimeoutMs, this.forming) - performance.now();
+      if (remaining > 1) this.armConnectTimeout(state, remaining);
+      else link.destroy(link.turnError ? `connect timeout (${link.turnError})` : 'connect timeout');
+    }, delay);
   }
 
   private closed(state: LinkState, reason: string): void {
@@ -166,8 +204,10 @@ export class Links extends Emitter<LinksEvents> {
     const peerId = link.peerId;
     if (!heal.timer) {
       const { maxRetries, connectTimeoutMs } = this.options;
-      let budget = (maxRetries + 2) * connectTimeoutMs;
-      for (let attempt = 1; attempt <= maxRetries; attempt++) budget += retryDelayMs(attempt);
+      // The initiator's timeouts grow with the links it forms at once: as many as I have, at most.
+      let budget = (maxRetries + 2) * connectTimeoutFor(connectTimeoutMs, this.states.size + 1);
+      // The longest each of the initiator's retries may wait (the top of the jitter).
+      for (let attempt = 1; attempt <= maxRetries; attempt++) budget += retryDelayMs(attempt, 1);
       heal.timer = setTimeout(() => {
         heal.timer = undefined;
         if (this.heals.get(peerId) !== heal || !this.options.wanted(peerId) || this.states.get(peerId)?.link.connected) return;
