@@ -85,4 +85,17 @@ describe('password guessing', () => {
     await create(host, 'free', '');
     expect(await attempt(guesser, 'free', '')).toBe('ok');
   });
+
+  it('hashes one password at a time per address: a burst from many connections mostly waits unhashed', async () => {
+    await serve({ passwordGuard: { perLobby: 1000, perAddress: 1000 } });
+    const host = await player('host');
+    await create(host, 'vault', 'secret');
+    const guessers = await Promise.all(Array.from({ length: 12 }, (_, i) => player(`guesser${i}`)));
+    const outcomes = await Promise.all(guessers.map((guesser, i) => attempt(guesser, 'vault', `guess${i}`)));
+    // All 12 arrive while the first hash runs (scrypt takes tens of ms); only the running check and the
+    // two queued behind it are hashed. Even on a loaded machine, most are refused before scrypt.
+    expect(outcomes.filter((o) => o === 'checked').length).toBeLessThan(12);
+    expect(outcomes.filter((o) => o === 'waited').length).toBeGreaterThan(0);
+    expect(outcomes).not.toContain('ok');
+  });
 });

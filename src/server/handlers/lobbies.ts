@@ -79,11 +79,10 @@ export const joinLobby: Handler<'JOIN_LOBBY'> = async (request) => {
   let waitMs = 0;
   const joined = await ctx.store.join(player.game, payload.name, player.user!, async (stored) => {
     // Refused before scrypt runs while this lobby or this address has used up its wrong guesses.
-    waitMs = ctx.passwordGuard.waitMs(guarded, player.address);
-    if (waitMs > 0) return false;
-    if (await verifyPassword(payload.password ?? '', stored)) return true;
-    if (ctx.passwordGuard.failed(guarded, player.address)) void tellHostOfGuessing(ctx, player.game, payload.name);
-    return false;
+    const checked = await ctx.passwordGuard.check(guarded, player.address, () => verifyPassword(payload.password ?? '', stored));
+    waitMs = checked.waitMs;
+    if (checked.tellHost) void tellHostOfGuessing(ctx, player.game, payload.name);
+    return checked.right;
   });
   if (joined.outcome !== 'ok') {
     if (joined.outcome === 'password' && waitMs > 0) warn(request, `${Warning.passwordAttempts}: try again in ${Math.ceil(waitMs / 1000)} s`);
