@@ -96,16 +96,18 @@ export function freePort() {
   });
 }
 
-/** The PeerJS server as `npx peerjs --port P --host 127.0.0.1` starts it. */
-export async function startPeerJs() {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['node_modules/peer/dist/bin/peerjs.js', '--port', String(port), '--host', '127.0.0.1'], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await waitForLine(child, /Started PeerServer/);
-  return { name: 'PeerJS', port, pid: child.pid, stop: stopper(child) };
+/** Starts a server script of ours (bench/lib) on a free port; `pattern` captures the port from its start line. */
+async function startScript(name, script, pattern) {
+  const child = spawn(process.execPath, [script, '0', '127.0.0.1'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const [, port] = await waitForLine(child, pattern);
+  return { name, port: Number(port), pid: child.pid, stop: stopper(child) };
 }
+
+/** The PeerJS server (npm `peer`) as its CLI starts it, without its per-connection console lines (peerjs-server.mjs). */
+export const startPeerJs = () => startScript('PeerJS', 'bench/lib/peerjs-server.mjs', /port: (\d+)/);
+
+/** The floor: a `ws` relay that only forwards frames (ws-floor-server.mjs); speaks the PeerJS adapter's URL and frames. */
+export const startWsFloor = () => startScript('ws floor', 'bench/lib/ws-floor-server.mjs', /port (\d+)/);
 
 /** Resident memory of a process, in bytes. */
 export function rss(pid) {

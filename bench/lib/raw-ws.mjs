@@ -15,9 +15,11 @@ export function clientFrame(text) {
   return Buffer.concat([head, Buffer.alloc(4), body]);
 }
 
+const CLOSE_FRAME = Buffer.from([0x88, 0x82, 0, 0, 0, 0, 0x03, 0xe8]);
+
 /**
  * Opens a WebSocket to ws://127.0.0.1:port + path. Resolves once the upgrade is accepted, with
- * { send(text), write(buffer), close(), onText }: set `onText(text)` to get every text frame; until
+ * { send(text), write(buffer), close() (a reset), goodbye() (close 1000), onText }: set `onText(text)` to get every text frame; until
  * then frames wait in `inbox` (the server may speak first, in the same packet as its 101).
  * Replies written while handling one read leave in one write.
  */
@@ -33,6 +35,8 @@ export function open(port, path) {
       send: (text) => socket.write(clientFrame(text)),
       write: (bytes) => socket.write(bytes),
       close: () => socket.destroy(),
+      /** Leaves as a browser does: a close frame (1000, masked with a zero key), then the end of the stream. */
+      goodbye: () => socket.end(CLOSE_FRAME),
     };
     socket.once('error', reject);
     socket.on('data', (chunk) => {
@@ -66,6 +70,9 @@ export function open(port, path) {
           const text = buffer.toString('utf8', start, start + length);
           if (client.onText) client.onText(text);
           else client.inbox.push(text);
+        } else if (opcode === 9) {
+          // A ping is answered, as a browser does (a server drops a socket that stops answering).
+          socket.write(Buffer.concat([Buffer.from([0x8a, 0x80 | length, 0, 0, 0, 0]), buffer.subarray(start, start + length)]));
         }
         at = start + length;
       }

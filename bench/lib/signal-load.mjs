@@ -12,13 +12,18 @@ export function sentAtOf(text) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** CPU-seconds each process used while `during` ran, and the wall seconds it took. */
-async function measured(pids, during) {
+/**
+ * CPU-seconds each process used while `during` ran, the wall seconds it took, and the share of a core
+ * this process (the load generator) used meanwhile: near 1, the generator may be what limits the rate.
+ */
+export async function measured(pids, during) {
   const before = pids.map(cpuSeconds);
+  const generatorBefore = process.cpuUsage();
   const started = performance.now();
   await during();
   const elapsed = (performance.now() - started) / 1000;
-  return { elapsed, cpu: pids.map((pid, i) => cpuSeconds(pid) - before[i]) };
+  const generator = process.cpuUsage(generatorBefore);
+  return { elapsed, cpu: pids.map((pid, i) => cpuSeconds(pid) - before[i]), generator: (generator.user + generator.system) / 1e6 / elapsed };
 }
 
 /**
@@ -53,11 +58,11 @@ export async function relayFlood(adapter, pairs, { pids, seconds, window = 8, wa
   }
   await sleep(warmupMs);
   measuring = true;
-  const { elapsed, cpu } = await measured(pids, () => sleep(seconds * 1000));
+  const { elapsed, cpu, generator } = await measured(pids, () => sleep(seconds * 1000));
   measuring = false;
   running = false;
   const serverCpu = cpu.reduce((sum, c) => sum + c, 0);
-  return { perSecond: received / elapsed, perCpuSecond: received / serverCpu, cores: cpu.map((c) => c / elapsed), ...summary(latencies) };
+  return { perSecond: received / elapsed, perCpuSecond: received / serverCpu, cores: cpu.map((c) => c / elapsed), generator, ...summary(latencies) };
 }
 
 /**
@@ -93,12 +98,18 @@ export async function fixedRate(adapter, classes, { rate, seconds, warmupMs = 10
   }, 1);
   await sleep(warmupMs);
   measuring = true;
-  const { cpu } = await measured(pids, () => sleep(seconds * 1000));
+  const { cpu, elapsed, generator } = await measured(pids, () => sleep(seconds * 1000));
   measuring = false;
   clearInterval(timer);
   await sleep(200); // the last ones land (not counted)
   const delivered = names.reduce((n, name) => n + latencies[name].length, 0);
-  return { byClass: Object.fromEntries(names.map((name) => [name, summary(latencies[name])])), cpuPerSignal: cpu.map((c) => c / delivered) };
+  return {
+    byClass: Object.fromEntries(names.map((name) => [name, summary(latencies[name])])),
+    cpuPerSignal: cpu.map((c) => c / delivered),
+    perSecond: delivered / elapsed,
+    cores: cpu.map((c) => c / elapsed),
+    generator,
+  };
 }
 
 /**
@@ -108,7 +119,7 @@ export async function fixedRate(adapter, classes, { rate, seconds, warmupMs = 10
 export async function cycles(setup, cycle, { workers, seconds, pids = [] }) {
   const states = await Promise.all(Array.from({ length: workers }, (_, w) => setup(w)));
   const durations = [];
-  const { elapsed, cpu } = await measured(pids, async () => {
+  const { elapsed, cpu, generator } = await measured(pids, async () => {
     const deadline = performance.now() + seconds * 1000;
     await Promise.all(
       states.map(async (state, w) => {
@@ -121,5 +132,11 @@ export async function cycles(setup, cycle, { workers, seconds, pids = [] }) {
     );
   });
   const serverCpu = cpu.reduce((sum, c) => sum + c, 0);
-  return { perSecond: durations.length / elapsed, perCpuSecond: durations.length / serverCpu, cores: cpu.map((c) => c / elapsed), ...summary(durations) };
+  return {
+    perSecond: durations.length / elapsed,
+    perCpuSecond: durations.length / serverCpu,
+    cores: cpu.map((c) => c / elapsed),
+    generator,
+    ...summary(durations),
+  };
 }
