@@ -25,8 +25,8 @@
 //  --floor adds a third server to relay1/relay8: a `ws` relay that only forwards (bench/lib/ws-floor-server.mjs).
 //
 // Usage: node bench/signaling.mjs [--runs=3] [--seconds=5] [--only=relay1,relay8,fresh,persistent,latency,idle]
-//          [--rate=8000] [--idle-clients=2000] [--idle-seconds=65] [--floor]
-// CL5_PROFILE=dir writes a --cpu-prof of every CL5 server process there.
+//          [--rate=8000] [--idle-clients=2000] [--idle-seconds=65] [--floor] [--sides=CL5,PeerJS]
+// CL5_PROFILE=dir writes a --cpu-prof of every server process there.
 import { cl5, meet, meetingPair, player, SDP } from './lib/cl5-clients.mjs';
 import { pin, startCl5, startPeerJs, startWsFloor } from './lib/processes.mjs';
 import { clientFrame, next, open } from './lib/raw-ws.mjs';
@@ -43,6 +43,7 @@ const RUNS = Number(flags.runs ?? 3);
 const SECONDS = Number(flags.seconds ?? 5);
 const ONLY = (flags.only ?? 'relay1,relay8,fresh,persistent,latency,idle').split(',');
 const RATE = Number(flags.rate ?? 8000);
+const SIDES = (flags.sides ?? 'CL5,PeerJS').split(',');
 const IDLE_CLIENTS = Number(flags['idle-clients'] ?? 2000);
 const IDLE_SECONDS = Number(flags['idle-seconds'] ?? 65);
 const RELAY1_PAIRS = 500;
@@ -239,7 +240,7 @@ const started = new Date();
 for (let run = 0; run < RUNS; run += 1) {
   for (const name of ONLY) {
     const bench = BENCHES[name];
-    const sides = run % 2 === 0 ? [cl5Side, peerJsSide] : [peerJsSide, cl5Side];
+    const sides = (run % 2 === 0 ? [cl5Side, peerJsSide] : [peerJsSide, cl5Side]).filter((side) => SIDES.includes(side.name));
     if (flags.floor && bench.floor) sides.push(floorSide);
     for (const side of sides) {
       const r = await fresh(side, bench);

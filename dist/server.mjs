@@ -86,22 +86,32 @@ var KeyedBuckets = class {
   }
   /** Takes one token if there is one. */
   take(key, now) {
-    if (this.level(key, now) < 1) return false;
-    this.spend(key, now);
+    const bucket = this.buckets.get(key);
+    const tokens = this.fill(bucket, now);
+    if (tokens < 1) return false;
+    this.put(key, bucket, tokens - 1, now);
     return true;
   }
   /** Spends one token, into debt if need be; returns what is left. */
   spend(key, now) {
-    const tokens = this.level(key, now) - 1;
-    this.buckets.set(key, { tokens, at: now });
+    const bucket = this.buckets.get(key);
+    const tokens = this.fill(bucket, now) - 1;
+    this.put(key, bucket, tokens, now);
     return tokens;
   }
   sweep(now) {
     for (const key of this.buckets.keys()) if (this.level(key, now) >= this.size) this.buckets.delete(key);
   }
   level(key, now) {
-    const bucket = this.buckets.get(key);
+    return this.fill(this.buckets.get(key), now);
+  }
+  fill(bucket, now) {
     return bucket ? Math.min(this.size, bucket.tokens + (now - bucket.at) * this.perMs) : this.size;
+  }
+  put(key, bucket, tokens, now) {
+    if (!bucket) return void this.buckets.set(key, { tokens, at: now });
+    bucket.tokens = tokens;
+    bucket.at = now;
   }
 };
 
@@ -1031,11 +1041,11 @@ var Player = class {
   }
   /** A signal of mine as its recipient gets it: with my user as `origin` (see relay()). */
   signalFrame(opcode, payload, frame) {
-    this.originJson ??= JSON.stringify(this.user);
-    const origin2 = `,"origin":${this.originJson}}`;
-    return frame === void 0 ? `{"opcode":"${opcode}","payload":${JSON.stringify(payload)}${origin2}` : frame.slice(0, frame.lastIndexOf("}")) + origin2;
+    this.originTail ??= `,"origin":${JSON.stringify(this.user)}}`;
+    const tail = this.originTail;
+    return frame === void 0 ? `{"opcode":"${opcode}","payload":${JSON.stringify(payload)}${tail}` : frame.slice(0, frame.lastIndexOf("}")) + tail;
   }
-  originJson;
+  originTail;
   /**
    * Runs this player's requests one at a time, in arrival order, so replies keep request order even
    * when a handler has to wait (e.g. CREATE_LOBBY with a password, then MANAGE_LOBBY). Synchronous

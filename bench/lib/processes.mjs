@@ -7,6 +7,9 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
+/** CL5_PROFILE=dir: every server process writes a CPU profile there (node --cpu-prof). */
+const profiling = () => (process.env.CL5_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.CL5_PROFILE] : []);
+
 /**
  * Resolves with the first match of `pattern` in the child's stdout. Then stops collecting: the
  * stream keeps flowing (drained, never buffered), so a chatty server neither blocks on a full pipe
@@ -54,15 +57,15 @@ const stopper = (child) => () =>
   });
 
 /**
- * Our server, rate limit and connection caps lifted (a benchmark floods on purpose) and only warnings
+ * Our server (dist/server.mjs, or the build CL5_SERVER names: an A/B of two builds), rate limit and connection caps lifted (a benchmark floods on purpose) and only warnings
  * logged; `args` adds flags (e.g. `--redis URL`). Its stderr is passed through.
  */
 export async function startCl5(args = []) {
   const child = spawn(
     process.execPath,
     [
-      ...(process.env.CL5_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.CL5_PROFILE] : []),
-      'dist/server.mjs',
+      ...profiling(),
+      process.env.CL5_SERVER ?? 'dist/server.mjs',
       '--port',
       '0',
       '--log-level',
@@ -98,7 +101,7 @@ export function freePort() {
 
 /** Starts a server script of ours (bench/lib) on a free port; `pattern` captures the port from its start line. */
 async function startScript(name, script, pattern) {
-  const child = spawn(process.execPath, [script, '0', '127.0.0.1'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...profiling(), script, '0', '127.0.0.1'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   const [, port] = await waitForLine(child, pattern);
   return { name, port: Number(port), pid: child.pid, stop: stopper(child) };
 }
