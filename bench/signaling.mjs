@@ -25,7 +25,7 @@
 //  --floor adds a third server to relay1/relay8: a `ws` relay that only forwards (bench/lib/ws-floor-server.mjs).
 //
 // Usage: node bench/signaling.mjs [--runs=3] [--seconds=5] [--only=relay1,relay8,fresh,persistent,latency,idle]
-//          [--rate=8000] [--idle-clients=2000] [--idle-seconds=65] [--floor] [--sides=CL5,PeerJS]
+//          [--rate=12000] [--idle-clients=2000] [--idle-seconds=65] [--floor] [--sides=CL5,PeerJS]
 // CL5_PROFILE=dir writes a --cpu-prof of every server process there.
 import { cl5, meet, meetingPair, player, SDP } from './lib/cl5-clients.mjs';
 import { pin, startCl5, startPeerJs, startWsFloor } from './lib/processes.mjs';
@@ -42,7 +42,7 @@ const flags = Object.fromEntries(
 const RUNS = Number(flags.runs ?? 3);
 const SECONDS = Number(flags.seconds ?? 5);
 const ONLY = (flags.only ?? 'relay1,relay8,fresh,persistent,latency,idle').split(',');
-const RATE = Number(flags.rate ?? 8000);
+const RATE = Number(flags.rate ?? 12000);
 const SIDES = (flags.sides ?? 'CL5,PeerJS').split(',');
 const IDLE_CLIENTS = Number(flags['idle-clients'] ?? 2000);
 const IDLE_SECONDS = Number(flags['idle-seconds'] ?? 65);
@@ -172,7 +172,16 @@ async function latency(server, adapter) {
   const r = await fixedRate(adapter, { all: pairs }, { rate: RATE, seconds: SECONDS, warmupMs: WARMUP_MS, pids: [server.pid] });
   for (const pair of pairs) for (const c of pair) c.client.close();
   const { p50, p99 } = r.byClass.all;
-  return { work: 1 / r.cpuPerSignal[0], wall: r.perSecond, core: r.cores[0], generator: r.generator, p50, p99 };
+  return {
+    work: 1 / r.cpuPerSignal[0],
+    wall: r.perSecond,
+    core: r.cores[0],
+    generator: r.generator,
+    p50,
+    p99,
+    userUs: (r.cpuPerSignal[0] - r.systemPerSignal[0]) * 1e6,
+    systemUs: r.systemPerSignal[0] * 1e6,
+  };
 }
 
 /** Idle clients, each with its keepalive every 20 s, evenly spread: the server's CPU over IDLE_SECONDS. */
@@ -190,7 +199,7 @@ async function idle(server, isCl5) {
   const { elapsed, cpu, generator } = await measured([server.pid], () => sleep(IDLE_SECONDS * 1000));
   clearInterval(beat);
   for (const client of clients) client.close();
-  return { work: NaN, wall: NaN, core: cpu[0] / elapsed, generator, p50: NaN, p99: NaN };
+  return { work: NaN, wall: NaN, core: cpu[0] / elapsed, corePercent: (cpu[0] / elapsed) * 100, generator, p50: NaN, p99: NaN };
 }
 
 const cl5Side = { name: 'CL5', start: startCl5, adapter: cl5 };
@@ -216,7 +225,7 @@ const BENCHES = {
     unit: 'meetings',
     run: (s, side) => (side === cl5Side ? cl5Persistent(s) : peerJsPersistent(s)),
   },
-  latency: { what: `latency at ${RATE} signals/s over ${LATENCY_PAIRS} pairs`, unit: 'signals', run: (s, side) => latency(s, side.adapter) },
+  latency: { what: `latency at ${RATE} signals/s over ${LATENCY_PAIRS} pairs`, unit: 'signals', run: (s, side) => latency(s, side.adapter), floor: true },
   idle: {
     what: `idle, ${IDLE_CLIENTS} clients, keepalive every ${KEEPALIVE_MS / 1000} s, ${IDLE_SECONDS} s`,
     unit: '',
@@ -274,12 +283,10 @@ for (const [name, bySide] of Object.entries(results)) {
         digits,
       );
     const pct = (key) => mmm(runs.map((r) => r[key] * 100));
-    if (name === 'idle')
+    if (name === 'idle') console.log(`  ${side.padEnd(8)} server CPU ${col('corePercent', 2)} % of a core   generator ${pct('generator')} %`);
+    else if (name === 'latency')
       console.log(
-        `  ${side.padEnd(8)} server CPU ${mmm(
-          runs.map((r) => r.core * 100),
-          2,
-        )} % of a core   generator ${pct('generator')} %`,
+        `  ${side.padEnd(8)} p50 ${col('p50', 2)} ms   p99 ${col('p99', 2)} ms   CPU per signal: user ${col('userUs', 1)} µs + system ${col('systemUs', 1)} µs (${col('work')} signals per server CPU-s)   server ${pct('core')} %   generator ${pct('generator')} %`,
       );
     else
       console.log(

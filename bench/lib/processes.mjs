@@ -120,11 +120,16 @@ export function rss(pid) {
   return Number(line.split(/\s+/)[1]) * 1024;
 }
 
-/** CPU time (user + system) a process has used, in seconds. */
-export function cpuSeconds(pid) {
+/** CPU time a process has used, in seconds: user, system (in the kernel: system calls, socket work) and their sum. */
+export function cpuTimes(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  const user = Number(fields[11]) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  const system = Number(fields[12]) / 100;
+  return { user, system, total: user + system };
 }
+
+/** CPU time (user + system) a process has used, in seconds. */
+export const cpuSeconds = (pid) => cpuTimes(pid).total;
 
 /**
  * Pins a process (all its threads) to one CPU (taskset, util-linux) so the server under test and the load generator

@@ -1,7 +1,7 @@
 // Load shapes shared by the signalling benchmarks (signaling.mjs, cluster.mjs), for any server whose
 // clients are given by an adapter { pair(i) → [a, b] with { client, id }, signal(to, sentAt) → frame }:
 // a saturating relay flood, a fixed-rate trickle for latency, and concurrent request cycles.
-import { cpuSeconds } from './processes.mjs';
+import { cpuTimes } from './processes.mjs';
 import { summary } from './stats.mjs';
 
 /** When a received signal was sent (performance.now() of the sender), read without parsing the frame. */
@@ -17,13 +17,20 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
  * this process (the load generator) used meanwhile: near 1, the generator may be what limits the rate.
  */
 export async function measured(pids, during) {
-  const before = pids.map(cpuSeconds);
+  const before = pids.map(cpuTimes);
   const generatorBefore = process.cpuUsage();
   const started = performance.now();
   await during();
   const elapsed = (performance.now() - started) / 1000;
   const generator = process.cpuUsage(generatorBefore);
-  return { elapsed, cpu: pids.map((pid, i) => cpuSeconds(pid) - before[i]), generator: (generator.user + generator.system) / 1e6 / elapsed };
+  const after = pids.map(cpuTimes);
+  return {
+    elapsed,
+    cpu: after.map((a, i) => a.total - before[i].total),
+    /** The part of `cpu` spent in the kernel. */
+    system: after.map((a, i) => a.system - before[i].system),
+    generator: (generator.user + generator.system) / 1e6 / elapsed,
+  };
 }
 
 /**
@@ -98,7 +105,7 @@ export async function fixedRate(adapter, classes, { rate, seconds, warmupMs = 10
   }, 1);
   await sleep(warmupMs);
   measuring = true;
-  const { cpu, elapsed, generator } = await measured(pids, () => sleep(seconds * 1000));
+  const { cpu, system, elapsed, generator } = await measured(pids, () => sleep(seconds * 1000));
   measuring = false;
   clearInterval(timer);
   await sleep(200); // the last ones land (not counted)
@@ -106,6 +113,7 @@ export async function fixedRate(adapter, classes, { rate, seconds, warmupMs = 10
   return {
     byClass: Object.fromEntries(names.map((name) => [name, summary(latencies[name])])),
     cpuPerSignal: cpu.map((c) => c / delivered),
+    systemPerSignal: system.map((c) => c / delivered),
     perSecond: delivered / elapsed,
     cores: cpu.map((c) => c / elapsed),
     generator,
