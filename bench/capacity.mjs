@@ -1,14 +1,14 @@
 // Signalling capacity (issue: relay + performance): N idle, INIT'ed clients held open by a SECOND
 // process against our server (its own process), all on 127.0.0.1. Reports the server's resident
 // memory per client and its CPU while the clients sit idle.
-// Usage: node bench/capacity.mjs [clients=10000] [idleSeconds=10]
+// Usage: node bench/capacity.mjs [clients=10000] [idleSeconds=65] (65 s include two of the server's 30 s ping rounds)
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { cpuSeconds, rss, startCl5 } from './lib/processes.mjs';
 
 const N = Number(process.argv[2] ?? 10_000);
-const IDLE_SECONDS = Number(process.argv[3] ?? 10);
+const IDLE_SECONDS = Number(process.argv[3] ?? 65);
 
 if (process.env.CL5_CAPACITY_CLIENTS) {
   // The load process: open N sockets (at most 200 handshakes at a time), INIT each, then idle.

@@ -86,28 +86,75 @@ var KeyedBuckets = class {
   }
   /** Takes one token if there is one. */
   take(key, now) {
-    if (this.level(key, now) < 1) return false;
-    this.spend(key, now);
+    const bucket = this.buckets.get(key);
+    const tokens = this.fill(bucket, now);
+    if (tokens < 1) return false;
+    this.put(key, bucket, tokens - 1, now);
     return true;
   }
   /** Spends one token, into debt if need be; returns what is left. */
   spend(key, now) {
-    const tokens = this.level(key, now) - 1;
-    this.buckets.set(key, { tokens, at: now });
+    const bucket = this.buckets.get(key);
+    const tokens = this.fill(bucket, now) - 1;
+    this.put(key, bucket, tokens, now);
     return tokens;
   }
   sweep(now) {
     for (const key of this.buckets.keys()) if (this.level(key, now) >= this.size) this.buckets.delete(key);
   }
   level(key, now) {
-    const bucket = this.buckets.get(key);
+    return this.fill(this.buckets.get(key), now);
+  }
+  fill(bucket, now) {
     return bucket ? Math.min(this.size, bucket.tokens + (now - bucket.at) * this.perMs) : this.size;
+  }
+  put(key, bucket, tokens, now) {
+    if (!bucket) return void this.buckets.set(key, { tokens, at: now });
+    bucket.tokens = tokens;
+    bucket.at = now;
+  }
+};
+
+// src/server/keyed-lanes.ts
+var KeyedLanes = class {
+  constructor(maxQueued) {
+    this.maxQueued = maxQueued;
+  }
+  maxQueued;
+  lanes = /* @__PURE__ */ new Map();
+  /** Runs `task` after the earlier tasks of `key`; null (not run) when the lane is full. */
+  run(key, task) {
+    let lane = this.lanes.get(key);
+    if (!lane) {
+      lane = { queued: 0, tail: Promise.resolve() };
+      this.lanes.set(key, lane);
+    }
+    if (lane.queued > this.maxQueued) return null;
+    lane.queued++;
+    const result = lane.tail.then(task);
+    const settled = result.then(
+      () => void 0,
+      () => void 0
+    );
+    lane.tail = settled;
+    const held = lane;
+    void settled.then(() => {
+      held.queued--;
+      if (held.queued === 0) this.lanes.delete(key);
+    });
+    return result;
+  }
+  /** Keys with a task running or waiting. */
+  get size() {
+    return this.lanes.size;
   }
 };
 
 // src/server/password-guard.ts
 var DEFAULT_PASSWORD_GUARD = { perLobby: 30, perAddress: 10 };
 var MINUTE = 6e4;
+var QUEUED_CHECKS = 2;
+var BUSY_WAIT_MS = 1e3;
 var PasswordGuard = class {
   constructor(options2, now = Date.now) {
     this.now = now;
@@ -125,6 +172,23 @@ var PasswordGuard = class {
   sweeper;
   /** When each lobby's host was last told of a guessing burst. */
   told = /* @__PURE__ */ new Map();
+  lobbyLanes = new KeyedLanes(QUEUED_CHECKS);
+  addressLanes = new KeyedLanes(QUEUED_CHECKS);
+  /**
+   * Runs `verify` (scrypt) for a password to `lobby` from `address` when its turn comes in both lanes
+   * and neither budget is spent; a wrong password spends both budgets.
+   */
+  check(lobby, address, verify2) {
+    const busy = { right: false, waitMs: BUSY_WAIT_MS, tellHost: false };
+    const inLobbyLane = () => this.lobbyLanes.run(lobby, () => this.checkNow(lobby, address, verify2)) ?? Promise.resolve(busy);
+    return this.addressLanes.run(address, inLobbyLane) ?? Promise.resolve(busy);
+  }
+  async checkNow(lobby, address, verify2) {
+    const waitMs = this.waitMs(lobby, address);
+    if (waitMs > 0) return { right: false, waitMs, tellHost: false };
+    if (await verify2()) return { right: true, waitMs: 0, tellHost: false };
+    return { right: false, waitMs: 0, tellHost: this.failed(lobby, address) };
+  }
   /** Milliseconds before a password for `lobby` from `address` may be checked (0: now). */
   waitMs(lobby, address) {
     const now = this.now();
@@ -1031,11 +1095,11 @@ var Player = class {
   }
   /** A signal of mine as its recipient gets it: with my user as `origin` (see relay()). */
   signalFrame(opcode, payload, frame) {
-    this.originJson ??= JSON.stringify(this.user);
-    const origin2 = `,"origin":${this.originJson}}`;
-    return frame === void 0 ? `{"opcode":"${opcode}","payload":${JSON.stringify(payload)}${origin2}` : frame.slice(0, frame.lastIndexOf("}")) + origin2;
+    this.originTail ??= `,"origin":${JSON.stringify(this.user)}}`;
+    const tail = this.originTail;
+    return frame === void 0 ? `{"opcode":"${opcode}","payload":${JSON.stringify(payload)}${tail}` : frame.slice(0, frame.lastIndexOf("}")) + tail;
   }
-  originJson;
+  originTail;
   /**
    * Runs this player's requests one at a time, in arrival order, so replies keep request order even
    * when a handler has to wait (e.g. CREATE_LOBBY with a password, then MANAGE_LOBBY). Synchronous
@@ -3058,11 +3122,10 @@ var joinLobby = async (request) => {
   const guarded2 = lobbyKey(player.game, payload.name);
   let waitMs = 0;
   const joined = await ctx.store.join(player.game, payload.name, player.user, async (stored2) => {
-    waitMs = ctx.passwordGuard.waitMs(guarded2, player.address);
-    if (waitMs > 0) return false;
-    if (await verifyPassword(payload.password ?? "", stored2)) return true;
-    if (ctx.passwordGuard.failed(guarded2, player.address)) void tellHostOfGuessing(ctx, player.game, payload.name);
-    return false;
+    const checked = await ctx.passwordGuard.check(guarded2, player.address, () => verifyPassword(payload.password ?? "", stored2));
+    waitMs = checked.waitMs;
+    if (checked.tellHost) void tellHostOfGuessing(ctx, player.game, payload.name);
+    return checked.right;
   });
   if (joined.outcome !== "ok") {
     if (joined.outcome === "password" && waitMs > 0) warn(request, `${Warning.passwordAttempts}: try again in ${Math.ceil(waitMs / 1e3)} s`);

@@ -17,12 +17,15 @@ export async function player(port, username, game = 'bench', options = {}) {
 
 const lobbySettings = (name) => ({ name, max_players: 2, password: '', locked: false, enable_relay: false });
 
-/** The pair adapter of signal-load.mjs for CL5: `a` on `ports[0]` creates lobby `pair<i>`, `b` on `ports[1]` joins it. */
+/**
+ * The pair adapter of signal-load.mjs for CL5: `a` on `ports[0]` creates lobby `pair<i>`, `b` on `ports[1]` joins it,
+ * in `game` (one game per pair keeps a create from announcing NEW_LOBBY to every idle player of the others).
+ */
 export const cl5 = {
-  async pair(ports, i) {
+  async pair(ports, i, game = 'bench') {
     const [portA, portB = portA] = ports;
-    const a = await player(portA, `a${i}`);
-    const b = await player(portB, `b${i}`);
+    const a = await player(portA, `a${i}`, game);
+    const b = await player(portB, `b${i}`, game);
     const created = await request(a.client, { opcode: 'CREATE_LOBBY', payload: lobbySettings(`pair${i}`) }, isOpcode('CREATE_ACK'));
     const joined = await request(b.client, { opcode: 'JOIN_LOBBY', payload: { name: `pair${i}`, password: '' } }, isOpcode('JOIN_ACK'));
     if (created.payload !== 'ok' || joined.payload !== 'ok') throw new Error(`pair ${i}: ${created.payload} / ${joined.payload}`);
@@ -32,8 +35,8 @@ export const cl5 = {
 };
 
 /** Two players who left their first lobby, ready to meet again and again (the churn's workers). */
-export async function meetingPair(ports, w) {
-  const [a, b] = await cl5.pair(ports, `churn${w}`);
+export async function meetingPair(ports, w, game = 'bench') {
+  const [a, b] = await cl5.pair(ports, `churn${w}`, game);
   await request(b.client, { opcode: 'LEAVE_LOBBY' }, isOpcode('LEAVE_ACK'));
   await request(a.client, { opcode: 'LEAVE_LOBBY' }, isOpcode('LEAVE_ACK'));
   return [a, b];

@@ -7,6 +7,9 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
+/** CL5_PROFILE=dir: every server process writes a CPU profile there (node --cpu-prof). */
+const profiling = () => (process.env.CL5_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.CL5_PROFILE] : []);
+
 /**
  * Resolves with the first match of `pattern` in the child's stdout. Then stops collecting: the
  * stream keeps flowing (drained, never buffered), so a chatty server neither blocks on a full pipe
@@ -67,23 +70,15 @@ const LIFTED_LIMITS = [
 ];
 
 /**
- * Our server, only warnings logged, its limits lifted unless `defaultLimits` (bench/abuse.mjs measures
- * the limits themselves); `args` adds flags (e.g. `--redis URL`). Its stderr is passed through; its
- * stdout (the JSON log) is drained, and `output` lets a caller listen to it.
+ * Our server (dist/server.mjs, or the build CL5_SERVER names: an A/B of two builds), only warnings logged,
+ * its limits lifted unless `defaultLimits` (bench/abuse.mjs measures the limits themselves); `args` adds
+ * flags (e.g. `--redis URL`). Its stderr is passed through; its stdout (the JSON log) is drained, and
+ * `output` lets a caller listen to it.
  */
 export async function startCl5(args = [], { defaultLimits = false } = {}) {
   const child = spawn(
     process.execPath,
-    [
-      ...(process.env.CL5_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.CL5_PROFILE] : []),
-      'dist/server.mjs',
-      '--port',
-      '0',
-      '--log-level',
-      'warn',
-      ...(defaultLimits ? [] : LIFTED_LIMITS),
-      ...args,
-    ],
+    [...profiling(), process.env.CL5_SERVER ?? 'dist/server.mjs', '--port', '0', '--log-level', 'warn', ...(defaultLimits ? [] : LIFTED_LIMITS), ...args],
     {
       cwd: root,
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -102,16 +97,18 @@ export function freePort() {
   });
 }
 
-/** The PeerJS server as `npx peerjs --port P --host 127.0.0.1` starts it. */
-export async function startPeerJs() {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['node_modules/peer/dist/bin/peerjs.js', '--port', String(port), '--host', '127.0.0.1'], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await waitForLine(child, /Started PeerServer/);
-  return { name: 'PeerJS', port, pid: child.pid, stop: stopper(child) };
+/** Starts a server script of ours (bench/lib) on a free port; `pattern` captures the port from its start line. */
+async function startScript(name, script, pattern) {
+  const child = spawn(process.execPath, [...profiling(), script, '0', '127.0.0.1'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const [, port] = await waitForLine(child, pattern);
+  return { name, port: Number(port), pid: child.pid, stop: stopper(child) };
 }
+
+/** The PeerJS server (npm `peer`) as its CLI starts it, without its per-connection console lines (peerjs-server.mjs). */
+export const startPeerJs = () => startScript('PeerJS', 'bench/lib/peerjs-server.mjs', /port: (\d+)/);
+
+/** The floor: a `ws` relay that only forwards frames (ws-floor-server.mjs); speaks the PeerJS adapter's URL and frames. */
+export const startWsFloor = () => startScript('ws floor', 'bench/lib/ws-floor-server.mjs', /port (\d+)/);
 
 /** Resident memory of a process in bytes, and its threads, from one read of /proc/PID/status. */
 export function procStatus(pid) {
@@ -126,11 +123,16 @@ export const rss = (pid) => procStatus(pid).rss;
 /** File descriptors a process holds open. */
 export const openFds = (pid) => readdirSync(`/proc/${pid}/fd`).length;
 
-/** CPU time (user + system) a process has used, in seconds. */
-export function cpuSeconds(pid) {
+/** CPU time a process has used, in seconds: user, system (in the kernel: system calls, socket work) and their sum. */
+export function cpuTimes(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  const user = Number(fields[11]) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  const system = Number(fields[12]) / 100;
+  return { user, system, total: user + system };
 }
+
+/** CPU time (user + system) a process has used, in seconds. */
+export const cpuSeconds = (pid) => cpuTimes(pid).total;
 
 /**
  * Pins a process (all its threads) to one CPU (taskset, util-linux) so the server under test and the load generator

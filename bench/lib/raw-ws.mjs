@@ -21,6 +21,9 @@ function maskedFrame(first, body) {
   return Buffer.concat([head, Buffer.alloc(4), body]);
 }
 
+// Close 1000, masked like every client frame.
+const CLOSE_FRAME = maskedFrame(FIN | CLOSE, Buffer.from([0x03, 0xe8]));
+
 /** One masked text frame (zero key) holding `text`. */
 export const clientFrame = (text) => maskedFrame(FIN | TEXT, Buffer.from(text));
 
@@ -30,7 +33,8 @@ export const unfinishedFragment = (bytes, first) => maskedFrame(first ? TEXT : C
 /**
  * Opens a WebSocket to ws://127.0.0.1:port + path, from the loopback address `localAddress` if given
  * (127.0.0.0/8: each address is another client to the server's per-address limits). Resolves once the
- * upgrade is accepted, with { send(text), write(buffer), close(), onText, closeFrame }: set
+ * upgrade is accepted, with { send(text), write(buffer), close() (a reset), goodbye() (close 1000), onText,
+ * closeFrame }: set
  * `onText(text)` to get every text frame; until then frames wait in `inbox` (the server may speak
  * first, in the same packet as its 101). Pings are answered; a close frame is kept in `closeFrame`
  * ({ code, reason }) and passed to `onClose` (it is not answered: the caller decides). Replies written while handling one read leave in one write.
@@ -49,6 +53,8 @@ export function open(port, path, { localAddress } = {}) {
       send: (text) => socket.write(clientFrame(text)),
       write: (bytes) => socket.write(bytes),
       close: () => socket.destroy(),
+      /** Leaves as a browser does: a close frame (1000, masked with a zero key), then the end of the stream. */
+      goodbye: () => socket.end(CLOSE_FRAME),
     };
     socket.once('error', reject);
     socket.on('data', (chunk) => {

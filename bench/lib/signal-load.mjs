@@ -1,7 +1,7 @@
 // Load shapes shared by the signalling benchmarks (signaling.mjs, cluster.mjs), for any server whose
 // clients are given by an adapter { pair(i) → [a, b] with { client, id }, signal(to, sentAt) → frame }:
 // a saturating relay flood, a fixed-rate trickle for latency, and concurrent request cycles.
-import { cpuSeconds } from './processes.mjs';
+import { cpuTimes } from './processes.mjs';
 import { summary } from './stats.mjs';
 
 /** When a received signal was sent (performance.now() of the sender), read without parsing the frame. */
@@ -12,13 +12,25 @@ export function sentAtOf(text) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** CPU-seconds each process used while `during` ran, and the wall seconds it took. */
-async function measured(pids, during) {
-  const before = pids.map(cpuSeconds);
+/**
+ * CPU-seconds each process used while `during` ran, the wall seconds it took, and the share of a core
+ * this process (the load generator) used meanwhile: near 1, the generator may be what limits the rate.
+ */
+export async function measured(pids, during) {
+  const before = pids.map(cpuTimes);
+  const generatorBefore = process.cpuUsage();
   const started = performance.now();
   await during();
   const elapsed = (performance.now() - started) / 1000;
-  return { elapsed, cpu: pids.map((pid, i) => cpuSeconds(pid) - before[i]) };
+  const generator = process.cpuUsage(generatorBefore);
+  const after = pids.map(cpuTimes);
+  return {
+    elapsed,
+    cpu: after.map((a, i) => a.total - before[i].total),
+    /** The part of `cpu` spent in the kernel. */
+    system: after.map((a, i) => a.system - before[i].system),
+    generator: (generator.user + generator.system) / 1e6 / elapsed,
+  };
 }
 
 /**
@@ -53,11 +65,11 @@ export async function relayFlood(adapter, pairs, { pids, seconds, window = 8, wa
   }
   await sleep(warmupMs);
   measuring = true;
-  const { elapsed, cpu } = await measured(pids, () => sleep(seconds * 1000));
+  const { elapsed, cpu, generator } = await measured(pids, () => sleep(seconds * 1000));
   measuring = false;
   running = false;
   const serverCpu = cpu.reduce((sum, c) => sum + c, 0);
-  return { perSecond: received / elapsed, perCpuSecond: received / serverCpu, cores: cpu.map((c) => c / elapsed), ...summary(latencies) };
+  return { perSecond: received / elapsed, perCpuSecond: received / serverCpu, cores: cpu.map((c) => c / elapsed), generator, ...summary(latencies) };
 }
 
 /**
@@ -93,12 +105,19 @@ export async function fixedRate(adapter, classes, { rate, seconds, warmupMs = 10
   }, 1);
   await sleep(warmupMs);
   measuring = true;
-  const { cpu } = await measured(pids, () => sleep(seconds * 1000));
+  const { cpu, system, elapsed, generator } = await measured(pids, () => sleep(seconds * 1000));
   measuring = false;
   clearInterval(timer);
   await sleep(200); // the last ones land (not counted)
   const delivered = names.reduce((n, name) => n + latencies[name].length, 0);
-  return { byClass: Object.fromEntries(names.map((name) => [name, summary(latencies[name])])), cpuPerSignal: cpu.map((c) => c / delivered) };
+  return {
+    byClass: Object.fromEntries(names.map((name) => [name, summary(latencies[name])])),
+    cpuPerSignal: cpu.map((c) => c / delivered),
+    systemPerSignal: system.map((c) => c / delivered),
+    perSecond: delivered / elapsed,
+    cores: cpu.map((c) => c / elapsed),
+    generator,
+  };
 }
 
 /**
@@ -108,7 +127,7 @@ export async function fixedRate(adapter, classes, { rate, seconds, warmupMs = 10
 export async function cycles(setup, cycle, { workers, seconds, pids = [] }) {
   const states = await Promise.all(Array.from({ length: workers }, (_, w) => setup(w)));
   const durations = [];
-  const { elapsed, cpu } = await measured(pids, async () => {
+  const { elapsed, cpu, generator } = await measured(pids, async () => {
     const deadline = performance.now() + seconds * 1000;
     await Promise.all(
       states.map(async (state, w) => {
@@ -121,5 +140,11 @@ export async function cycles(setup, cycle, { workers, seconds, pids = [] }) {
     );
   });
   const serverCpu = cpu.reduce((sum, c) => sum + c, 0);
-  return { perSecond: durations.length / elapsed, perCpuSecond: durations.length / serverCpu, cores: cpu.map((c) => c / elapsed), ...summary(durations) };
+  return {
+    perSecond: durations.length / elapsed,
+    perCpuSecond: durations.length / serverCpu,
+    cores: cpu.map((c) => c / elapsed),
+    generator,
+    ...summary(durations),
+  };
 }

@@ -1,8 +1,13 @@
 // Token buckets by key (a remote address, a lobby), refilled continuously up to `size`. Only keys
 // that spent something recently are held: sweep() forgets the buckets that are full again, which
 // changes nothing, since a missing key reads as a full bucket.
+interface Bucket {
+  tokens: number;
+  at: number;
+}
+
 export class KeyedBuckets {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private readonly buckets = new Map<string, Bucket>();
 
   constructor(
     private readonly size: number,
@@ -23,15 +28,19 @@ export class KeyedBuckets {
 
   /** Takes one token if there is one. */
   take(key: string, now: number): boolean {
-    if (this.level(key, now) < 1) return false;
-    this.spend(key, now);
+    // On every packet (the per-address budget): one lookup, and the bucket updated in place, not replaced.
+    const bucket = this.buckets.get(key);
+    const tokens = this.fill(bucket, now);
+    if (tokens < 1) return false;
+    this.put(key, bucket, tokens - 1, now);
     return true;
   }
 
   /** Spends one token, into debt if need be; returns what is left. */
   spend(key: string, now: number): number {
-    const tokens = this.level(key, now) - 1;
-    this.buckets.set(key, { tokens, at: now });
+    const bucket = this.buckets.get(key);
+    const tokens = this.fill(bucket, now) - 1;
+    this.put(key, bucket, tokens, now);
     return tokens;
   }
 
@@ -40,7 +49,16 @@ export class KeyedBuckets {
   }
 
   private level(key: string, now: number): number {
-    const bucket = this.buckets.get(key);
+    return this.fill(this.buckets.get(key), now);
+  }
+
+  private fill(bucket: Bucket | undefined, now: number): number {
     return bucket ? Math.min(this.size, bucket.tokens + (now - bucket.at) * this.perMs) : this.size;
+  }
+
+  private put(key: string, bucket: Bucket | undefined, tokens: number, now: number): void {
+    if (!bucket) return void this.buckets.set(key, { tokens, at: now });
+    bucket.tokens = tokens;
+    bucket.at = now;
   }
 }
