@@ -21,16 +21,16 @@ export class KeyedBuckets {
     return tokens >= 1 ? 0 : Math.ceil((1 - tokens) / this.perMs);
   }
 
-  /** Takes one token if there is one. */
-  take(key: string, now: number): boolean {
-    if (this.level(key, now) < 1) return false;
-    this.spend(key, now);
+  /** Takes `amount` tokens (one by default) if they are there. */
+  take(key: string, now: number, amount = 1): boolean {
+    if (this.level(key, now) < amount) return false;
+    this.spend(key, now, amount);
     return true;
   }
 
-  /** Spends one token, into debt if need be; returns what is left. */
-  spend(key: string, now: number): number {
-    const tokens = this.level(key, now) - 1;
+  /** Spends `amount` tokens, into debt if need be; returns what is left. */
+  spend(key: string, now: number, amount = 1): number {
+    const tokens = this.level(key, now) - amount;
     this.buckets.set(key, { tokens, at: now });
     return tokens;
   }

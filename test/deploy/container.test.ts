@@ -54,7 +54,7 @@ describe('Dockerfile', () => {
   it('copies only files that exist after npm run build, and .dockerignore lets each of them into the build context', () => {
     const fromContext = copies(final).filter((c) => !c.from);
     const sources = [...copies(stages[0]), ...fromContext].flatMap((c) => c.sources);
-    expect(sources).toEqual(expect.arrayContaining(['package.json', 'package-lock.json', 'dist/server.mjs', 'dist/cloudlink5.js']));
+    expect(sources).toEqual(expect.arrayContaining(['package.json', 'package-lock.json', 'dist/server.mjs', 'dist/relay.mjs', 'dist/cloudlink5.js']));
     for (const source of sources) {
       expect(existsSync(at(source)), `${source} exists`).toBe(true);
       expect(inContext(at('.dockerignore'), source), `${source} is in the build context`).toBe(true);

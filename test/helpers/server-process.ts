@@ -27,9 +27,11 @@ export async function bundleServer(): Promise<ServerBundle> {
   mkdirSync(path.join(root, 'tmp'), { recursive: true });
   const dir = mkdtempSync(path.join(root, 'tmp', 'server-'));
   const entry = path.join(dir, 'server.mjs');
+  // The server forks its relay process from relay.mjs beside it, as in dist/.
   await esbuild.build({
-    entryPoints: [path.join(root, 'src/server/main.ts')],
-    outfile: entry,
+    entryPoints: { server: path.join(root, 'src/server/main.ts'), relay: path.join(root, 'src/server/relay/relay-child.ts') },
+    outdir: dir,
+    outExtension: { '.js': '.mjs' },
     bundle: true,
     format: 'esm',
     platform: 'node',
