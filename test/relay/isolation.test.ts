@@ -201,6 +201,28 @@ describe('the relay process, with the default limits (and no byte limit to speak
       bob.client.disconnect();
     }
   }, 90_000);
+  it('a relay process that stops answering is killed and replaced; signalling never waits for it', async () => {
+    const stalled = await server.relayPid();
+    process.kill(stalled, 'SIGSTOP');
+    try {
+      // Stopped: it reads nothing, answers nothing. Signalling for others does not notice.
+      const meanwhile = await roundTrips(bystander, 20);
+      expect(quantile(meanwhile, 1)).toBeLessThan(50);
+      const replaced = await waitFor(() => children(server.pid).find((pid) => pid !== stalled), 'a new relay process', 30_000);
+      expect(server.process.output()).toContain('"event":"relay.process_stalled"');
+      // The new one works: a relay lobby gets its relay peer.
+      const host = await rawPlayer(server.url, 'after-stall', 'host');
+      await host.request('CREATE_LOBBY', lobby('after-stall'), 'CREATE_ACK');
+      expect(typeof (await host.next('RELAY', 10_000)).payload).toBe('string');
+      expect(replaced).not.toBe(stalled);
+      host.ws.terminate();
+    } finally {
+      // SIGKILLed by the server already; in case the test failed before.
+      try {
+        process.kill(stalled, 'SIGKILL');
+      } catch {}
+    }
+  }, 60_000);
 });
 
 describe('the relay limits (small ones), each refused with its reason', () => {
