@@ -32,9 +32,11 @@ const sender = await player('flooder');
 const sink = await player('sink');
 let received = 0;
 sink.on('message', () => (received += 1));
-await sender.createLobby({ name: 'flood', enableRelay: true });
+// A name of its own: an earlier flooder's lobby may still be there (its seats held for a resume).
+const name = `flood ${process.pid}`;
+await sender.createLobby({ name, enableRelay: true });
 await until(() => sender.mesh?.relayId != null, 'RELAY');
-await sink.joinLobby('flood');
+await sink.joinLobby(name);
 await until(() => sender.isPeerConnected(sink.myId) && sink.isPeerConnected(sender.myId), 'both linked to the relay');
 print({ ready: true });
 

@@ -86,44 +86,70 @@ async function player(url: string, game: string, username: string): Promise<{ cl
 describe('the relay process, with the default limits (and no byte limit to speak of)', () => {
   let server: Running;
   let bystander: RawClient;
+  /** A server with no relay traffic, and its bystander: what the shared machine itself allows. */
+  let control: Running;
+  let controlBystander: RawClient;
 
   beforeAll(async () => {
-    server = await serve(['--relay-kib-per-second', String(1024 * 1024)]);
+    [server, control] = await Promise.all([serve(['--relay-kib-per-second', String(1024 * 1024)]), serve([])]);
     bystander = await rawPlayer(server.url, 'bystander', 'by');
+    controlBystander = await rawPlayer(control.url, 'bystander', 'by');
   }, 30_000);
 
   afterAll(async () => {
     bystander?.ws.terminate();
-    if (server) await stop(server);
+    controlBystander?.ws.terminate();
+    await Promise.all([server && stop(server), control && stop(control)]);
   });
 
-  it('a data flood through one relay lobby does not delay signalling for another game', async () => {
+  /**
+   * One flood of `seconds`: the bystander's round trips on this server, and meanwhile those of a
+   * control bystander on a server with no relay traffic (the machine is shared: when the control
+   * cannot get answers within 50 ms either, the window says nothing about the relay).
+   */
+  async function floodWindow(seconds: number) {
     const relayPid = await server.relayPid();
-    const idle = await roundTrips(bystander, 50);
-    const flood = flooder.run(server.url, 6, 16_000);
+    const flood = flooder.run(server.url, seconds, 16_000);
     await waitFor(() => flood.lines().find((line) => line.ready), 'the flooder linked', 30_000);
     const relayCpu = cpuMs(relayPid);
     const serverCpu = cpuMs(server.pid);
     const started = performance.now();
     let flooding = true;
     void flood.exited.then(() => (flooding = false));
-    const loaded = await roundTrips(bystander, 50, () => flooding);
-    const seconds = (performance.now() - started) / 1000;
+    const [loaded, control] = await Promise.all([roundTrips(bystander, 50, () => flooding), roundTrips(controlBystander, 50, () => flooding)]);
+    const elapsed = (performance.now() - started) / 1000;
     const done = flood.lines().find((line) => 'sent' in line)!;
-    const report = {
-      idle: figures(idle),
+    return {
       flood: figures(loaded),
+      control: figures(control),
       floodMiBps: +((done.sent as number) / (done.seconds as number) / 2 ** 20).toFixed(1),
-      delivered: done.received,
-      relayCpuMsPerS: Math.round((cpuMs(relayPid) - relayCpu) / seconds),
-      serverCpuMsPerS: Math.round((cpuMs(server.pid) - serverCpu) / seconds),
+      delivered: done.received as number,
+      relayCpuMsPerS: Math.round((cpuMs(relayPid) - relayCpu) / elapsed),
+      serverCpuMsPerS: Math.round((cpuMs(server.pid) - serverCpu) / elapsed),
     };
-    console.log('relay flood', JSON.stringify(report));
-    // A flood it is: megabytes a second went in, and the relay forwarded them.
-    expect(report.floodMiBps).toBeGreaterThan(1);
-    expect(done.received).toBeGreaterThan(100);
-    expect(report.flood.p99).toBeLessThan(50);
-  }, 60_000);
+  }
+
+  it('a data flood through one relay lobby does not delay signalling for another game', async () => {
+    const idle = figures(await roundTrips(bystander, 50));
+    const windows = [await floodWindow(5)];
+    console.log('relay flood', JSON.stringify({ idle, ...windows[0] }));
+    // A window counts if it was a flood (megabytes a second went in, and the relay forwarded them: a
+    // flooder starved by the shared machine is not one). The judgement needs a window in which the
+    // machine answers a quiet server within 50 ms: up to three more windows while it is busier than that.
+    const flooded = (window: (typeof windows)[number]) => window.floodMiBps > 1 && window.delivered > 100;
+    const quiet = () => windows.find((window) => flooded(window) && window.control.p99 < 50);
+    while (windows.length < 4 && !quiet()) {
+      windows.push(await floodWindow(5));
+      console.log('relay flood (again: no flood, or the control was slow too)', JSON.stringify(windows.at(-1)));
+    }
+    expect(windows.some(flooded), 'a flood went through the relay').toBe(true);
+    // Whatever the machine's load, nothing like the issue's seconds-long stalls: the flooded server's
+    // bystander stays near the quiet one's (p99 of ~90 round trips is their second worst: noisy).
+    for (const window of windows.filter(flooded)) expect(window.flood.p99).toBeLessThanOrEqual(2 * window.control.p99 + 50);
+    const judged = quiet();
+    if (judged) expect(judged.flood.p99).toBeLessThan(50);
+    else console.warn('relay flood: the machine never answered a quiet server within 50 ms; only the comparison with it was checked');
+  }, 120_000);
 
   it('a flood of failing offers (20 connections, 40/s) leaves threads and fds bounded, and they come back', async () => {
     const relayPid = await server.relayPid();

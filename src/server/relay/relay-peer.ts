@@ -21,7 +21,7 @@ export interface RelayPeerOptions {
   log: Logger;
   /** Sees every message a member sent to the relay (tests use it to prove sealed packets stay sealed). */
   observe?: (from: string, channel: string, text: string) => void;
-  /** Whether a member may send this many bytes through the relay now; what it refuses is dropped unread. */
+  /** Whether a member may send a message this long (in characters) through the relay now; what it refuses is dropped unread. */
   admit?: (member: string, bytes: number) => boolean;
   /** A member's link closed (or failed to open). */
   linkClosed?: (member: string) => void;
