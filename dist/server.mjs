@@ -1151,11 +1151,11 @@ var RelayProcess = class {
         return void relayed.notices?.warn(message.member, message.text);
     }
   }
-  /** A relay process that stopped answering (a busy loop, a native hang) is killed: exited() restarts it. */
+  /** A relay process that stopped answering, or never started to (a busy loop, a native hang), is killed: exited() restarts it. */
   watch() {
     this.offers.sweep(Date.now());
     const child = this.child;
-    if (!child || !this.up || Date.now() - this.lastBeat < HEARTBEAT_MS * HEARTBEAT_MISSES) return;
+    if (!child || Date.now() - this.lastBeat < HEARTBEAT_MS * HEARTBEAT_MISSES) return;
     this.options.log("error", "relay.process_stalled", { pid: child.pid, silentMs: Date.now() - this.lastBeat });
     child.kill("SIGKILL");
   }
