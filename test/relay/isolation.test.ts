@@ -7,6 +7,7 @@ import wrtc from '@roamhq/wrtc';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloudLinkClient } from '../../src/client/cloudlink.js';
+import { RELAY_LOST } from '../../src/server/handlers/relay.js';
 import type { WebSocketConstructor } from '../../src/client/websocket.js';
 import { children, cpuMs, held, type Held } from '../helpers/proc-counts.js';
 import { bundleFlooder, type Flooder } from '../helpers/relay-flood.js';
@@ -219,6 +220,8 @@ describe('the relay process, with the default limits (and no byte limit to speak
       await until(linked, 'linked through the new relay', 30_000);
       bob.client.broadcast('after the restart');
       await until(() => ann.messages.includes('after the restart'), 'the broadcast through the new relay');
+      // Its players were told, with the reason.
+      expect(ann.warnings).toContain(`server: ${RELAY_LOST}`);
       expect(server.process.output()).toContain('"event":"relay.process_exit"');
       expect(server.process.output()).toContain('"event":"relay.replaced"');
       expect(newPid).not.toBe(oldPid);

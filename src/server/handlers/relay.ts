@@ -129,13 +129,17 @@ export function relayJoined(ctx: ServerContext, game: string, name: string, rela
  */
 export const replaceRelay = (ctx: ServerContext, orphan: Orphan): Promise<void> => renewRelay(ctx, orphan.game, orphan.lobby, orphan.id);
 
+/** What the members of a lobby are told when this node's relay process died under their relay peer. */
+export const RELAY_LOST = 'relay: the relay process stopped and was restarted; links through the relay were lost';
+
 /**
- * A relay peer is gone (its node or its relay process died): it is unregistered, and a relay lobby
- * gets a new one on this node, announced with RELAY to every member.
+ * A relay peer is gone (its node or its relay process died): it is unregistered, the members are told
+ * `notice` if given, and a relay lobby gets a new one on this node, announced with RELAY to every member.
  */
-async function renewRelay(ctx: ServerContext, game: string, name: string, deadId: string): Promise<void> {
+async function renewRelay(ctx: ServerContext, game: string, name: string, deadId: string, notice?: string): Promise<void> {
   await ctx.cluster?.unregister(deadId);
   const lobby = await ctx.store.find(game, name);
+  if (notice) for (const member of lobby?.members ?? []) sendTo(ctx, member.instance_id, 'WARNING', notice);
   if (!lobby?.settings.relayEnabled || lobby.relay?.instance_id !== deadId) return;
   // The dead relay's claim to run the lobby's relay goes with it.
   if (ctx.cluster) await ctx.cluster.redis.del(relayClaim(ctx.cluster, game, name));
@@ -153,7 +157,7 @@ function relayLost(ctx: ServerContext, relay: RelayLobby, why: string): void {
   if (ctx.relays.get(key) !== relay || !relay.user) return;
   ctx.relays.delete(key);
   ctx.log('warn', 'relay.lost', { game: relay.game, lobby: relay.name, relay: relay.user.instance_id, why });
-  renewRelay(ctx, relay.game, relay.name, relay.user.instance_id).catch((error: unknown) =>
+  renewRelay(ctx, relay.game, relay.name, relay.user.instance_id, RELAY_LOST).catch((error: unknown) =>
     ctx.log('warn', 'relay.replace_failed', { game: relay.game, lobby: relay.name, error: String(error) }),
   );
 }

@@ -31,5 +31,4 @@ export const RelayRefusal = {
   links: (limit: number) => `relay: this lobby's relay already links ${limit} players (its limit); offer refused`,
   offers: (limit: number, waitMs: number) => `relay: too many offers to the relay (${limit} a minute); try again in ${Math.ceil(waitMs / 1000)} s`,
   bytes: (limit: number) => `relay: you send more than ${Math.round(limit / 1024)} KiB/s through the relay; what is over it is dropped`,
-  restarting: 'relay: its process restarted; a new relay peer is being started',
 };
