@@ -49,8 +49,7 @@ var DEFAULT_RELAY_LIMITS = {
 var RelayRefusal = {
   links: (limit) => `relay: this lobby's relay already links ${limit} players (its limit); offer refused`,
   offers: (limit, waitMs) => `relay: too many offers to the relay (${limit} a minute); try again in ${Math.ceil(waitMs / 1e3)} s`,
-  bytes: (limit) => `relay: you send more than ${Math.round(limit / 1024)} KiB/s through the relay; what is over it is dropped`,
-  restarting: "relay: its process restarted; a new relay peer is being started"
+  bytes: (limit) => `relay: you send more than ${Math.round(limit / 1024)} KiB/s through the relay; what is over it is dropped`
 };
 
 // src/protocol/limits.ts

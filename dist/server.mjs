@@ -1054,8 +1054,7 @@ var DEFAULT_RELAY_BUDGET = { memoryMib: 256, nice: 10 };
 var RelayRefusal = {
   links: (limit) => `relay: this lobby's relay already links ${limit} players (its limit); offer refused`,
   offers: (limit, waitMs) => `relay: too many offers to the relay (${limit} a minute); try again in ${Math.ceil(waitMs / 1e3)} s`,
-  bytes: (limit) => `relay: you send more than ${Math.round(limit / 1024)} KiB/s through the relay; what is over it is dropped`,
-  restarting: "relay: its process restarted; a new relay peer is being started"
+  bytes: (limit) => `relay: you send more than ${Math.round(limit / 1024)} KiB/s through the relay; what is over it is dropped`
 };
 
 // src/server/relay/relay-process.ts
@@ -2584,9 +2583,11 @@ function relayJoined(ctx, game, name, relayId, user2) {
   if (!ctx.relays.get(lobbyKey(game, name))?.user) sendTo(ctx, relayId, "PEER_JOIN", user2);
 }
 var replaceRelay = (ctx, orphan) => renewRelay(ctx, orphan.game, orphan.lobby, orphan.id);
-async function renewRelay(ctx, game, name, deadId) {
+var RELAY_LOST = "relay: the relay process stopped and was restarted; links through the relay were lost";
+async function renewRelay(ctx, game, name, deadId, notice) {
   await ctx.cluster?.unregister(deadId);
   const lobby = await ctx.store.find(game, name);
+  if (notice) for (const member of lobby?.members ?? []) sendTo(ctx, member.instance_id, "WARNING", notice);
   if (!lobby?.settings.relayEnabled || lobby.relay?.instance_id !== deadId) return;
   if (ctx.cluster) await ctx.cluster.redis.del(relayClaim(ctx.cluster, game, name));
   try {
@@ -2601,7 +2602,7 @@ function relayLost(ctx, relay, why) {
   if (ctx.relays.get(key) !== relay || !relay.user) return;
   ctx.relays.delete(key);
   ctx.log("warn", "relay.lost", { game: relay.game, lobby: relay.name, relay: relay.user.instance_id, why });
-  renewRelay(ctx, relay.game, relay.name, relay.user.instance_id).catch(
+  renewRelay(ctx, relay.game, relay.name, relay.user.instance_id, RELAY_LOST).catch(
     (error) => ctx.log("warn", "relay.replace_failed", { game: relay.game, lobby: relay.name, error: String(error) })
   );
 }
