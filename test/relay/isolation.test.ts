@@ -220,6 +220,8 @@ describe('the relay process, with the default limits (and no byte limit to speak
       await until(linked, 'linked through the new relay', 30_000);
       bob.client.broadcast('after the restart');
       await until(() => ann.messages.includes('after the restart'), 'the broadcast through the new relay');
+      ann.client.sendPrivate(bob.client.myId, 'a private one');
+      await until(() => bob.messages.includes('a private one'), 'the private message through the new relay');
       // Its players were told, with the reason.
       expect(ann.warnings).toContain(`server: ${RELAY_LOST}`);
       expect(server.process.output()).toContain('"event":"relay.process_exit"');
