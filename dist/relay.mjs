@@ -1094,8 +1094,10 @@ var RelayMembers = class {
 
 // src/server/relay/relay-child.ts
 var WARN_EVERY_MS = 5e3;
+var dropped = () => {
+};
 var post = (message) => {
-  if (process.connected) process.send?.(message);
+  if (process.connected) process.send?.(message, void 0, void 0, dropped);
 };
 var log = (level, event, fields = {}) => post({ t: "log", level, event, fields });
 var limits = JSON.parse(process.argv[2] ?? "{}");

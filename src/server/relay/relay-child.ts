@@ -12,8 +12,10 @@ import { RelayMembers } from './relay-members.js';
 /** How often a member over its byte budget is told so (what is over it is dropped all the time). */
 const WARN_EVERY_MS = 5000;
 
+// A send that fails (the server just died: EPIPE) is dropped: the disconnect that follows ends this process.
+const dropped = (): void => {};
 const post = (message: FromRelayProcess): void => {
-  if (process.connected) process.send?.(message);
+  if (process.connected) process.send?.(message, undefined, undefined, dropped);
 };
 const log: Logger = (level, event, fields = {}) => post({ t: 'log', level, event, fields });
 const limits = JSON.parse(process.argv[2] ?? '{}') as Pick<RelayLimits, 'bytesPerSecond'>;
