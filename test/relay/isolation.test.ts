@@ -333,3 +333,33 @@ describe('the relay limits (small ones), each refused with its reason', () => {
     }
   }, 60_000);
 });
+
+describe('the relay flags', () => {
+  it('are taken from the environment too, and bad values are refused with one clear line', async () => {
+    const fromEnv = bundle.run(['--port', '0'], { CL5_RELAY_OFFERS_PER_MINUTE: '1' });
+    try {
+      const host = await rawPlayer(await printedWsUrl(fromEnv), 'env', 'host');
+      await host.request('CREATE_LOBBY', lobby('env'), 'CREATE_ACK');
+      const relay = (await host.next('RELAY', 10_000)).payload as string;
+      const garbage = { type: 0, contents: { type: 'offer', sdp: 'not sdp' } };
+      host.send({ opcode: 'MAKE_OFFER', payload: garbage, recipient: relay });
+      host.send({ opcode: 'MAKE_OFFER', payload: garbage, recipient: relay });
+      expect(String((await host.next('WARNING')).payload)).toMatch(/^relay: too many offers to the relay \(1 a minute\)/);
+      host.ws.terminate();
+    } finally {
+      fromEnv.child.kill('SIGTERM');
+      await fromEnv.exited;
+    }
+    for (const [args, message] of [
+      [['--relay-offers-per-minute', '0'], 'invalid --relay-offers-per-minute: 0'],
+      [['--relay-links-per-lobby', 'many'], 'invalid --relay-links-per-lobby: many'],
+      [['--relay-kib-per-second', '0.5'], 'invalid --relay-kib-per-second: 0.5'],
+      [['--relay-memory-mib', '16'], 'invalid --relay-memory-mib: 16 (a whole number ≥ 32)'],
+      [['--relay-nice=-1'], 'invalid --relay-nice: -1'],
+    ] as const) {
+      const bad = bundle.run(['--port', '0', ...args]);
+      expect(await bad.exited).toBe(2);
+      expect(bad.output()).toContain(message);
+    }
+  }, 60_000);
+});
