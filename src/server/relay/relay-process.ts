@@ -1,7 +1,8 @@
 // The RelayProvider main.ts uses: the relay peers run in one child process (relay-child.ts), not on
-// the signalling thread. A child process and not a worker thread: @roamhq/wrtc is a native addon whose
-// crash (or abort when a second worker loads it: tried, the whole process aborted) would take the
-// server with it, and a process gets its own heap cap (--max-old-space-size) and CPU priority (nice).
+// the signalling thread. A child process and not a worker thread: @roamhq/wrtc is a native addon, and
+// terminating a worker that loaded it (to restart it), or exiting while one runs, crashes the whole
+// process with SIGSEGV (tried on Node 20), as would any crash inside it; and a process gets its own heap
+// cap (--max-old-space-size) and CPU priority (nice).
 // Offers and links are limited here, before a signal crosses to the relay process; bytes there. If the
 // process dies or stops answering it is (killed and) restarted; its lobbies' relay peers are reported
 // lost (the server starts new ones: handlers/relay.ts) and signalling never waits for it.
