@@ -15,7 +15,7 @@ WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 # package.json marks the app's root: the server finds dist/cloudlink5.js (served at /cloudlink5.js) from it.
 COPY package.json ./
-COPY dist/server.mjs dist/cloudlink5.js ./dist/
+COPY dist/server.mjs dist/relay.mjs dist/cloudlink5.js ./dist/
 ENV CL5_HOST=0.0.0.0 \
     CL5_PORT=3000
 USER node

@@ -84,10 +84,12 @@ await Promise.all([
       // module wrappers, which the gallery's lint (strict: function) calls unnecessary.
       writeFileSync(file.path, packTranslations(file.text.replace(/(?<=\{)"use strict";/g, '')));
     }),
+  // The server, and its relay process (forked by the server from beside it: relay-process.ts).
   esbuild.build({
     ...common,
-    entryPoints: ['src/server/main.ts'],
-    outfile: `${outdir}/server.mjs`,
+    entryPoints: { server: 'src/server/main.ts', relay: 'src/server/relay/relay-child.ts' },
+    outdir,
+    outExtension: { '.js': '.mjs' },
     format: 'esm',
     platform: 'node',
     target: 'node20',

@@ -84,18 +84,18 @@ var KeyedBuckets = class {
     const tokens = this.level(key, now);
     return tokens >= 1 ? 0 : Math.ceil((1 - tokens) / this.perMs);
   }
-  /** Takes one token if there is one. */
-  take(key, now) {
+  /** Takes `amount` tokens (one by default) if they are there. */
+  take(key, now, amount = 1) {
     const bucket = this.buckets.get(key);
     const tokens = this.fill(bucket, now);
-    if (tokens < 1) return false;
-    this.put(key, bucket, tokens - 1, now);
+    if (tokens < amount) return false;
+    this.put(key, bucket, tokens - amount, now);
     return true;
   }
-  /** Spends one token, into debt if need be; returns what is left. */
-  spend(key, now) {
+  /** Spends `amount` tokens (one by default), into debt if need be; returns what is left. */
+  spend(key, now, amount = 1) {
     const bucket = this.buckets.get(key);
-    const tokens = this.fill(bucket, now) - 1;
+    const tokens = this.fill(bucket, now) - amount;
     this.put(key, bucket, tokens, now);
     return tokens;
   }
@@ -236,7 +236,6 @@ var FIRST_CHANNEL_ID = 16;
 var LAST_CHANNEL_ID = 1023;
 var NETWORK_ID_MAX = 256;
 var LIST_ITEMS_MAX = 2e5;
-var BATCH_MAX = 1e4;
 var RATE_PER_SECOND = 50;
 var RATE_BURST = 200;
 var RATE_STRIKES_BEFORE_VIOLATION = 100;
@@ -648,17 +647,6 @@ var peerOpcodes = {
    */
   RECEIVED: object({ received: record(channelLabel, integer(0, Number.MAX_SAFE_INTEGER), LAST_CHANNEL_ID + 1), ask: boolean })
 };
-var syncOpcodes = ["G_VAR", "P_VAR", "G_LIST", "P_LIST"];
-var isSyncOpcode = (opcode) => syncOpcodes.includes(opcode);
-var version = (value, path3) => {
-  const [seq3, writer] = array(json, 2)(value, path3);
-  return [integer(0, Number.MAX_SAFE_INTEGER)(seq3, `${path3}[0]`), string({ max: INSTANCE_ID_MAX })(writer, `${path3}[1]`)];
-};
-var sealedPair = (value, path3) => {
-  const pair = array(string({ max: MAX_IN_BAND_BYTES }), 2)(value, path3);
-  if (pair.length !== 2) throw new ProtocolError(`${path3} must be [ciphertext, iv]`);
-  return [pair[0], pair[1]];
-};
 
 // src/protocol/merge-payloads.ts
 var seq = integer(1, Number.MAX_SAFE_INTEGER);
@@ -800,56 +788,9 @@ function decodeServerPacket(text) {
 function encodePacket(packet) {
   return JSON.stringify(packet);
 }
-var wholeListPayloads = listPayloads;
 var listMethod = literal(...listMethods, ...Object.keys(mergedListPayloads));
 var counterMethod = literal(...Object.keys(counterPayloads));
-var mergedPayloads = mergedListPayloads;
-var counterChecks = counterPayloads;
 var seq2 = integer(0, Number.MAX_SAFE_INTEGER);
-function decodePeerPacket(raw, path3) {
-  const opcode = opcodeOf(raw, peerOpcodes);
-  const fields = raw;
-  const packet = { opcode };
-  if (fields.origin !== void 0) packet.origin = instanceId(fields.origin, `${path3}.origin`);
-  if (fields.recipient !== void 0) packet.recipient = instanceId(fields.recipient, `${path3}.recipient`);
-  if (fields.sealed !== void 0) {
-    if (opcode !== "P_MSG" && opcode !== "P_VAR" && opcode !== "P_LIST") throw new ProtocolError(`${path3}: only private packets can be sealed`);
-    packet.sealed = sealedPair(fields.sealed, `${path3}.sealed`);
-    return packet;
-  }
-  if (isSyncOpcode(opcode)) {
-    packet.id = networkId(fields.id, `${path3}.id`);
-    packet.seq = seq2(fields.seq, `${path3}.seq`);
-    if (fields.writer !== void 0) packet.writer = instanceId(fields.writer, `${path3}.writer`);
-  }
-  if (opcode === "G_LIST" || opcode === "P_LIST") {
-    const m = listMethod(fields.method, `${path3}.method`);
-    packet.method = m;
-    packet.payload = (wholeListPayloads[m] ?? mergedPayloads[m])(fields.payload, `${path3}.payload`);
-    if (fields.base !== void 0) packet.base = version(fields.base, `${path3}.base`);
-  } else if ((opcode === "G_VAR" || opcode === "P_VAR") && fields.method !== void 0) {
-    const m = counterMethod(fields.method, `${path3}.method`);
-    packet.method = m;
-    packet.payload = counterChecks[m](fields.payload, `${path3}.payload`);
-  } else {
-    const payload = peerOpcodes[opcode](fields.payload, `${path3}.payload`);
-    if (payload !== void 0) packet.payload = payload;
-  }
-  return packet;
-}
-function decodePeerMessage(text) {
-  const raw = parseJson(text, MAX_IN_BAND_BYTES);
-  if (!Array.isArray(raw)) return [decodePeerPacket(raw, "packet")];
-  if (raw.length > BATCH_MAX) throw new ProtocolError(`batch has more than ${BATCH_MAX} packets`);
-  return raw.map((entry, index) => decodePeerPacket(entry, `batch[${index}]`));
-}
-function encodePeerMessage(packets) {
-  const text = JSON.stringify(packets.length === 1 ? packets[0] : packets);
-  if (text.length > MAX_IN_BAND_BYTES) {
-    throw new ProtocolError(`message is larger than ${MAX_IN_BAND_BYTES} bytes`);
-  }
-  return text;
-}
 
 // src/protocol/version.ts
 var VERSION = "0.1.0";
@@ -1158,511 +1099,232 @@ var Player = class {
   }
 };
 
-// src/server/relay/relay-provider.ts
+// src/server/relay/relay-process.ts
+import { fork } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { setPriority } from "node:os";
 
-// src/peer/link.ts
-import SimplePeer from "simple-peer";
+// src/server/relay/relay-ipc.ts
+var HEARTBEAT_MS = 1e3;
+var HEARTBEAT_MISSES = 10;
 
-// src/peer/candidate-filter.ts
-function parse(line) {
-  const fields = line.replace(/^a=/, "").replace(/^candidate:/, "").split(" ");
-  if (fields.length < 8) return null;
-  const [, component, transport, , address, port2, , type] = fields;
-  const ufragAt = fields.indexOf("ufrag");
-  return {
-    key: `${component} ${transport.toLowerCase()} ${address} ${port2} ${type}`,
-    transport: transport.toLowerCase(),
-    ufrag: ufragAt >= 0 ? fields[ufragAt + 1] ?? "" : ""
-  };
+// src/server/relay/relay-limits.ts
+var DEFAULT_RELAY_LIMITS = {
+  offersPerMinute: 12,
+  linksPerLobby: 64,
+  bytesPerSecond: 256 * 1024
+};
+var DEFAULT_RELAY_BUDGET = { memoryMib: 256, nice: 10 };
+var RelayRefusal = {
+  links: (limit) => `relay: this lobby's relay already links ${limit} players (its limit); offer refused`,
+  offers: (limit, waitMs) => `relay: too many offers to the relay (${limit} a minute); try again in ${Math.ceil(waitMs / 1e3)} s`,
+  bytes: (limit) => `relay: you send more than ${Math.round(limit / 1024)} KiB/s through the relay; what is over it is dropped`
+};
+
+// src/server/relay/relay-process.ts
+var READY_WAIT_MS = 1e4;
+var RESTART_MS = 200;
+var MAX_RESTART_MS = 3e4;
+var STABLE_MS = 3e4;
+function relayProcess(options2) {
+  return new RelayProcess(options2);
 }
-var CandidateFilter = class {
-  sent = /* @__PURE__ */ new Set();
-  /** Candidates not sent (TCP, duplicates): signals saved. */
-  skipped = 0;
-  /** True if `candidate` should go to the peer; false (and counted) if the peer has it or cannot use it. */
-  accept(candidate) {
-    const fields = parse(candidate.candidate ?? "");
-    if (!fields) return true;
-    const key = `${candidate.usernameFragment ?? fields.ufrag} ${fields.key}`;
-    if (fields.transport !== "udp" || this.sent.has(key)) {
-      this.skipped += 1;
-      return false;
-    }
-    this.sent.add(key);
-    return true;
-  }
-};
-
-// src/peer/emitter.ts
-var logToConsole = (event, error) => console.error(`CloudLink 5: a "${event}" listener threw`, error);
-var Emitter = class {
-  constructor(onListenerError = logToConsole) {
-    this.onListenerError = onListenerError;
-  }
-  onListenerError;
-  listeners = /* @__PURE__ */ new Map();
-  on(event, listener2) {
-    let set = this.listeners.get(event);
-    if (!set) {
-      set = /* @__PURE__ */ new Set();
-      this.listeners.set(event, set);
-    }
-    set.add(listener2);
-    return () => this.off(event, listener2);
-  }
-  once(event, listener2) {
-    const off = this.on(event, ((...args) => {
-      off();
-      listener2(...args);
-    }));
-    return off;
-  }
-  off(event, listener2) {
-    this.listeners.get(event)?.delete(listener2);
-  }
-  /** A throwing listener must not stop the others, nor the protocol code that emitted: it is reported to the sink. */
-  emit(event, ...args) {
-    for (const listener2 of [...this.listeners.get(event) ?? []]) {
-      try {
-        listener2(...args);
-      } catch (error) {
-        this.onListenerError(String(event), error);
-      }
-    }
-  }
-  removeAllListeners() {
-    this.listeners.clear();
-  }
-};
-
-// src/peer/link.ts
-var DEFAULT_CHANNEL = "default";
-var MAX_HELD = 1e3;
-var DISCONNECTED_GRACE_MS = 5e3;
-var PeerLink = class extends Emitter {
-  peerId;
-  initiator;
-  peer;
-  /** Open channels by label (`default` once connected). */
-  channels = /* @__PURE__ */ new Map();
-  /** Messages sent on a named channel while it was still opening, sent in order once it opens. */
-  held = /* @__PURE__ */ new Map();
-  /** Named channels created but not open yet. */
-  pendingChannels = /* @__PURE__ */ new Map();
-  connected = false;
-  closed = false;
-  /** What a TURN server last answered this link's ICE agent with, e.g. a refused credential; said when the link fails to open. */
-  turnError = null;
-  /** Signals handed to `onSignal` (offer, answer, candidates, renegotiations). */
-  signalsSent = 0;
-  /** This link's own candidates worth sending (UDP, each once); `candidates.skipped` counts the rest. */
-  candidates = new CandidateFilter();
-  firstSignalSent = false;
-  disconnectedTimer;
+var RelayProcess = class {
   constructor(options2) {
-    super(options2.onListenerError);
-    this.peerId = options2.peerId;
-    this.initiator = options2.initiator;
-    this.peer = new SimplePeer({
-      initiator: options2.initiator,
-      wrtc: options2.wrtc,
-      config: options2.config,
-      channelName: DEFAULT_CHANNEL,
-      trickle: true
-    });
-    this.peer.on("signal", (signal2) => {
-      if (signal2.type === "candidate" && signal2.candidate && !this.candidates.accept(signal2.candidate)) return;
-      this.signalsSent += 1;
-      const opening = !this.firstSignalSent && (signal2.type === "offer" || signal2.type === "answer");
-      if (opening) this.firstSignalSent = true;
-      options2.onSignal(signal2, !opening ? "ICE" : signal2.type === "offer" ? "MAKE_OFFER" : "MAKE_ANSWER");
-    });
-    this.internals._onChannelMessage = (event) => this.received(DEFAULT_CHANNEL, event.data);
-    this.internals._pc.onicecandidateerror = (event) => {
-      if (/^turns?:/.test(event.url) && event.errorCode >= 300 && event.errorCode < 700)
-        this.turnError = `TURN server ${event.url} answered ${event.errorCode} ${event.errorText}`;
-    };
-    this.peer.on("connect", () => this.opened());
-    this.peer.on("stream", (stream) => this.emit("stream", stream));
-    this.peer.on("iceStateChange", (state) => this.iceState(state));
-    this.peer.on("error", (error) => this.shutdown(error.message));
-    this.peer.on("close", () => this.shutdown("connection closed"));
-  }
-  get internals() {
-    return this.peer;
-  }
-  /** Feeds a signal from the remote side. */
-  signal(signal2) {
-    if (!this.closed) this.peer.signal(signal2);
-  }
-  opened() {
-    const channel = this.internals._channel;
-    if (!channel || this.closed) return;
-    this.connected = true;
-    this.channels.set(DEFAULT_CHANNEL, channel);
-    this.emit("open");
-  }
-  iceState(state) {
-    clearTimeout(this.disconnectedTimer);
-    if (state !== "disconnected" || this.closed) return;
-    this.disconnectedTimer = setTimeout(() => this.shutdown(`ICE disconnected for ${DISCONNECTED_GRACE_MS / 1e3} s`), DISCONNECTED_GRACE_MS);
-  }
-  received(label, data) {
-    if (this.closed) return;
-    this.emit("data", label, typeof data === "string" ? data : new TextDecoder().decode(data));
-  }
-  hasChannel(label) {
-    return this.channels.has(label) || this.pendingChannels.has(label);
-  }
-  channelId(label) {
-    return (this.channels.get(label) ?? this.pendingChannels.get(label))?.id ?? null;
-  }
-  /** The label of the channel using `id` on this link, if any. */
-  labelOfId(id) {
-    for (const map of [this.channels, this.pendingChannels]) for (const [label, channel] of map) if (channel.id === id) return label;
-    return void 0;
-  }
-  /** Creates the negotiated channel `label` with `id` on this side; the other side does the same. */
-  addChannel(label, id, ordered) {
-    if (this.closed || this.hasChannel(label)) return;
-    const channel = this.internals._pc.createDataChannel(label, {
-      negotiated: true,
-      id,
-      ordered,
-      // Unordered channels are also unreliable, so they are really fast (upstream's were not).
-      ...ordered ? {} : { maxRetransmits: 0 }
-    });
-    channel.binaryType = "arraybuffer";
-    this.pendingChannels.set(label, channel);
-    const opened = () => {
-      if (this.pendingChannels.get(label) !== channel) return;
-      this.pendingChannels.delete(label);
-      this.channels.set(label, channel);
-      for (const text of this.held.get(label) ?? []) channel.send(text);
-      this.held.delete(label);
-      this.emit("channel-open", label);
-    };
-    channel.onopen = opened;
-    channel.onmessage = (event) => this.received(label, event.data);
-    channel.onclose = () => {
-      const wasOpen = this.channels.get(label) === channel;
-      if (wasOpen) this.channels.delete(label);
-      if (this.pendingChannels.get(label) === channel) this.pendingChannels.delete(label);
-      if (!this.hasChannel(label)) this.held.delete(label);
-      if (wasOpen && !this.closed) this.emit("channel-close", label);
-    };
-    if (channel.readyState === "open") opened();
-  }
-  /**
-   * Closes a named channel (on both sides: negotiated channels share one SCTP stream). `silent` when
-   * it is being replaced by the same label under another id (a simultaneous open): no close event.
-   */
-  removeChannel(label, silent = false) {
-    if (label === DEFAULT_CHANNEL) return;
-    const open = this.channels.get(label);
-    const channel = open ?? this.pendingChannels.get(label);
-    this.channels.delete(label);
-    this.pendingChannels.delete(label);
-    if (!silent) this.held.delete(label);
-    channel?.close();
-    if (open && !silent) this.emit("channel-close", label);
-  }
-  /**
-   * Sends text on a channel. One still opening (announced a moment ago, e.g. right after the link
-   * opened) holds it and sends it first once open, so a project that sends at once loses nothing.
-   * Throws with the reason when it cannot.
-   */
-  send(label, text) {
-    const channel = this.channels.get(label);
-    if (channel) {
-      channel.send(text);
-      return;
-    }
-    if (!this.pendingChannels.has(label)) throw new Error(`channel "${label}" to ${this.peerId} is not open`);
-    const held = this.held.get(label) ?? [];
-    if (held.length >= MAX_HELD) throw new Error(`channel "${label}" to ${this.peerId} is still opening and ${MAX_HELD} messages wait for it`);
-    held.push(text);
-    this.held.set(label, held);
-  }
-  addStream(stream) {
-    this.peer.addStream(stream);
-  }
-  removeStream(stream) {
-    this.peer.removeStream(stream);
-  }
-  shutdown(reason) {
-    if (this.closed) return;
-    this.closed = true;
-    this.connected = false;
-    clearTimeout(this.disconnectedTimer);
-    this.channels.clear();
-    this.pendingChannels.clear();
-    this.held.clear();
-    this.peer.destroy();
-    this.emit("close", reason);
-  }
-  destroy(reason = "closed") {
-    this.shutdown(reason);
-  }
-};
-
-// src/peer/channel-table.ts
-var ChannelTable = class {
-  constructor(links, announce2) {
-    this.links = links;
-    this.announce = announce2;
-  }
-  links;
-  announce;
-  /** label → ordered. */
-  wanted = /* @__PURE__ */ new Map();
-  /** The next id I allocate on each link. */
-  nextId = /* @__PURE__ */ new WeakMap();
-  labels() {
-    return [...this.wanted.keys()];
-  }
-  has(label) {
-    return this.wanted.has(label);
-  }
-  /** False only for a label carried as fast (unordered, may drop); `default` and unknown labels count as ordered. */
-  isOrdered(label) {
-    return this.wanted.get(label) ?? true;
-  }
-  /**
-   * Carries `label` on every link, now and on links that open later. A label already carried keeps
-   * its ordering, but is (re)created on links where it is missing (e.g. the other side closed it:
-   * negotiated channels close on both ends).
-   */
-  open(label, ordered) {
-    const known = this.wanted.get(label);
-    if (known === void 0) this.wanted.set(label, ordered);
-    for (const link of this.links()) if (link.connected) this.openOn(link, label, known ?? ordered);
-  }
-  close(label) {
-    this.wanted.delete(label);
-    for (const link of this.links()) link.removeChannel(label);
-  }
-  /** A link opened: it gets every label. */
-  linkOpened(link) {
-    for (const [label, ordered] of this.wanted) this.openOn(link, label, ordered);
-  }
-  /** NEW_CHAN from the peer of `link`, which arrived on `channel`. Throws with the reason when refused. */
-  received(link, channel, { id, label, ordered }) {
-    const peer = link.peerId;
-    if (channel !== DEFAULT_CHANNEL) throw new Error(`NEW_CHAN is only valid on "default" (got it on "${channel}")`);
-    if (label === DEFAULT_CHANNEL) throw new Error(`NEW_CHAN from ${peer} for "default" ignored`);
-    const taken = link.labelOfId(id);
-    if (taken !== void 0 && taken !== label) throw new Error(`NEW_CHAN from ${peer}: id ${id} for "${label}" is already used by "${taken}"`);
-    this.skip(link, id);
-    const mine = link.channelId(label);
-    if (mine === null || mine > id) {
-      try {
-        if (mine !== null) link.removeChannel(label, true);
-        link.addChannel(label, id, ordered);
-      } catch (error) {
-        throw new Error(`cannot open channel "${label}" with ${peer}: ${error.message}`);
-      }
-    }
-    if (!this.wanted.has(label)) this.open(label, ordered);
-  }
-  openOn(link, label, ordered) {
-    if (link.hasChannel(label)) return;
-    const id = this.allocate(link);
-    link.addChannel(label, id, ordered);
-    this.announce(link, { id, label, ordered });
-  }
-  first(link) {
-    return FIRST_CHANNEL_ID + (link.initiator ? 0 : 1);
-  }
-  allocate(link) {
-    const id = this.nextId.get(link) ?? this.first(link);
-    if (id > LAST_CHANNEL_ID) throw new Error(`too many channels on the link to ${link.peerId}`);
-    this.nextId.set(link, id + 2);
-    return id;
-  }
-  /** The other side used `id`: never allocate it (or anything below it) on this link again. */
-  skip(link, id) {
-    let next = this.nextId.get(link) ?? this.first(link);
-    while (next <= id) next += 2;
-    this.nextId.set(link, next);
-  }
-};
-
-// src/server/relay/relay-peer.ts
-var MAX_HELD2 = 1e3;
-var RelayPeer = class {
-  constructor(user2, isMember2, lobbyWide, send, options2) {
-    this.user = user2;
-    this.isMember = isMember2;
-    this.lobbyWide = lobbyWide;
-    this.send = send;
     this.options = options2;
+    this.limits = { ...DEFAULT_RELAY_LIMITS, ...options2.limits };
+    this.budget = { ...DEFAULT_RELAY_BUDGET, ...options2.budget };
+    this.offers = new KeyedBuckets(this.limits.offersPerMinute, this.limits.offersPerMinute / 6e4);
+    this.watchdog = setInterval(() => this.watch(), HEARTBEAT_MS);
+    this.watchdog.unref();
+    this.start();
   }
-  user;
-  isMember;
-  lobbyWide;
-  send;
   options;
-  links = /* @__PURE__ */ new Map();
-  /** Lobby channels, opened on every member's link. */
-  channels = new ChannelTable(
-    () => this.links.values(),
-    (link, payload) => this.announce(link, payload)
-  );
-  held = /* @__PURE__ */ new Map();
-  forwarded = 0;
-  get memberLinks() {
-    return this.links.size;
+  child = null;
+  up = false;
+  unavailable = null;
+  closed = false;
+  startedAt = 0;
+  restartMs = RESTART_MS;
+  restartTimer;
+  lastBeat = 0;
+  linkCount = 0;
+  waiting = [];
+  nextHandle = 0;
+  relayed = /* @__PURE__ */ new Map();
+  handles = /* @__PURE__ */ new Map();
+  limits;
+  budget;
+  offers;
+  watchdog;
+  get pid() {
+    return this.child?.pid;
   }
-  signal(from, opcode, payload) {
+  start() {
+    if (this.closed) return;
+    const child = fork(this.options.entry, [JSON.stringify({ bytesPerSecond: this.limits.bytesPerSecond })], {
+      // --expose-gc: closed peer connections are freed only when collected (relay-child.ts).
+      execArgv: [`--max-old-space-size=${this.budget.memoryMib}`, "--expose-gc"],
+      serialization: "json",
+      stdio: ["ignore", "inherit", "inherit", "ipc"]
+    });
+    this.child = child;
+    this.startedAt = Date.now();
+    this.lastBeat = this.startedAt;
+    try {
+      if (child.pid !== void 0) setPriority(child.pid, this.budget.nice);
+    } catch (error) {
+      this.options.log("warn", "relay.priority_failed", { nice: this.budget.nice, error: String(error) });
+    }
+    child.on("message", (message) => this.heard(message));
+    child.on("error", (error) => this.options.log("error", "relay.process_error", { error: String(error) }));
+    child.on("exit", (code, signal2) => this.exited(child, code, signal2));
+  }
+  heard(message) {
+    if (message.t === "ready") {
+      this.up = true;
+      this.lastBeat = Date.now();
+      this.options.log("info", "relay.process_ready", { pid: this.child?.pid });
+      for (const waiter of this.waiting.splice(0)) waiter.resolve();
+      return;
+    }
+    if (message.t === "heartbeat") {
+      this.lastBeat = Date.now();
+      this.linkCount = message.links;
+      return;
+    }
+    if (message.t === "log") return void this.options.log(message.level, message.event, message.fields);
+    if (message.t === "unavailable") {
+      this.unavailable = message.reason;
+      this.options.log("warn", "relay.unavailable", { reason: message.reason });
+      for (const waiter of this.waiting.splice(0)) waiter.reject(new Error(message.reason));
+      return;
+    }
+    const relayed = this.relayed.get(message.lobby);
+    if (!relayed) return;
+    switch (message.t) {
+      case "signal":
+        return void relayed.send(message.to, message.opcode, message.payload);
+      case "ask":
+        return void this.post({ t: "member", lobby: message.lobby, id: message.id, member: relayed.lobby.isMember(message.id) });
+      case "closed":
+        relayed.linked.delete(message.member);
+        return;
+      case "warn":
+        return void relayed.notices?.warn(message.member, message.text);
+    }
+  }
+  /** A relay process that stopped answering, or never started to (a busy loop, a native hang), is killed: exited() restarts it. */
+  watch() {
+    this.offers.sweep(Date.now());
+    const child = this.child;
+    if (!child || Date.now() - this.lastBeat < HEARTBEAT_MS * HEARTBEAT_MISSES) return;
+    this.options.log("error", "relay.process_stalled", { pid: child.pid, silentMs: Date.now() - this.lastBeat });
+    child.kill("SIGKILL");
+  }
+  exited(child, code, signal2) {
+    if (this.child !== child) return;
+    this.child = null;
+    this.up = false;
+    this.linkCount = 0;
+    const lost = [...this.relayed.values()];
+    this.relayed.clear();
+    this.handles.clear();
+    if (this.closed || this.unavailable) return;
+    const lived = Date.now() - this.startedAt;
+    this.restartMs = lived >= STABLE_MS ? RESTART_MS : Math.min(MAX_RESTART_MS, this.restartMs * 2);
+    this.options.log("error", "relay.process_exit", { code, signal: signal2, lobbies: lost.length, restartInMs: this.restartMs });
+    this.restartTimer = setTimeout(() => this.start(), this.restartMs);
+    const why = `the relay process stopped (${signal2 ?? `exit ${code}`})`;
+    for (const each of lost) each.notices?.lost(why);
+  }
+  post(message) {
+    const child = this.child;
+    if (child?.connected) child.send(message, (error) => error && this.options.log("warn", "relay.ipc_failed", { error: String(error) }));
+  }
+  ready() {
+    if (this.unavailable) return Promise.reject(new Error(this.unavailable));
+    if (this.closed) return Promise.reject(new Error("the relay process was stopped"));
+    if (this.up) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        }
+      };
+      const timer = setTimeout(() => {
+        this.waiting.splice(this.waiting.indexOf(waiter), 1);
+        reject(new Error(`the relay process did not start within ${READY_WAIT_MS / 1e3} s`));
+      }, READY_WAIT_MS);
+      this.waiting.push(waiter);
+    });
+  }
+  async create(lobby, send, notices) {
+    await this.ready();
+    const id = randomUUID();
+    const user2 = { instance_id: id, user_id: id, username: "relay" };
+    const handle2 = ++this.nextHandle;
+    this.relayed.set(handle2, { lobby, send, notices, linked: /* @__PURE__ */ new Set() });
+    this.handles.set(lobby, handle2);
+    this.post({ t: "create", lobby: handle2, user: user2 });
+    return user2;
+  }
+  signal(lobby, from, opcode, payload) {
+    const handle2 = this.handles.get(lobby);
+    const relayed = handle2 === void 0 ? void 0 : this.relayed.get(handle2);
+    if (!relayed) return;
     const member = from.instance_id;
-    if (opcode === "MAKE_OFFER") this.open(member);
-    try {
-      this.links.get(member)?.signal(payload.contents);
-    } catch (error) {
-      this.warn(member, `bad signal: ${error.message}`);
-    }
-  }
-  warn(member, message) {
-    this.options.log("warn", "relay.error", { relay: this.user.instance_id, member, message });
-  }
-  open(member) {
-    this.links.get(member)?.destroy("replaced");
-    const link = new PeerLink({
-      peerId: member,
-      initiator: false,
-      wrtc: this.options.wrtc,
-      config: { iceServers: [] },
-      onSignal: (signal2, opcode) => this.send(member, opcode, { type: 0, contents: signal2 }),
-      onListenerError: (event, error) => this.options.log("error", "relay.listener_failed", { relay: this.user.instance_id, member, event, error: String(error) })
-    });
-    this.links.set(member, link);
-    link.on("open", () => {
-      this.channels.linkOpened(link);
-      this.release(member);
-    });
-    link.on("channel-open", () => this.release(member));
-    link.on("data", (channel, text) => this.received(link, channel, text));
-    link.on("close", () => {
-      if (this.links.get(member) === link) this.links.delete(member);
-    });
-  }
-  announce(link, payload) {
-    try {
-      link.send(DEFAULT_CHANNEL, encodePeerMessage([{ opcode: "NEW_CHAN", payload }]));
-    } catch (error) {
-      this.warn(link.peerId, `could not announce channel "${payload.label}": ${error.message}`);
-    }
-  }
-  received(link, channel, text) {
-    const from = link.peerId;
-    this.options.observe?.(from, channel, text);
-    let packets;
-    try {
-      packets = decodePeerMessage(text);
-    } catch (error) {
-      this.warn(from, `bad message: ${error.message}`);
-      return;
-    }
-    const out = /* @__PURE__ */ new Map();
-    const to = (member, packet) => {
-      const list = out.get(member);
-      if (list) list.push(packet);
-      else out.set(member, [packet]);
-    };
-    for (const packet of packets) {
-      if (packet.opcode === "NEW_CHAN") {
-        this.channelAnnounced(link, channel, packet.payload);
-        continue;
+    if (opcode === "MAKE_OFFER") {
+      const refusal = this.refuseOffer(relayed, member);
+      if (refusal) {
+        this.options.log("warn", "relay.refused", { game: lobby.game, lobby: lobby.name, member, reason: refusal });
+        return void relayed.notices?.warn(member, refusal);
       }
-      if (packet.opcode === "HANGUP" || packet.opcode === "DECLINE") continue;
-      const { recipient: recipient2, ...rest } = packet;
-      const forwarded = { ...rest, origin: from };
-      if (recipient2 !== void 0) {
-        if (recipient2 !== from && this.isMember(recipient2)) to(recipient2, forwarded);
-      } else if (packet.opcode.startsWith("G_") && this.lobbyWide()) {
-        for (const member of this.links.keys()) if (member !== from) to(member, forwarded);
-      } else {
-        this.warn(from, `${packet.opcode} without a recipient dropped: this relay forwards only addressed packets`);
-      }
+      relayed.linked.add(member);
     }
-    for (const [member, list] of out) this.deliver(member, channel, encodePeerMessage(list));
+    this.post({ t: "signal", lobby: handle2, from, opcode, payload, wide: lobby.lobbyWide });
   }
-  /** A member announced a channel: it is opened on that link, and on every other member's link. */
-  channelAnnounced(link, channel, payload) {
-    try {
-      this.channels.received(link, channel, payload);
-    } catch (error) {
-      this.warn(link.peerId, error.message);
-    }
+  /** Why this offer is refused (null: it goes on): checked before it can build a peer connection. */
+  refuseOffer(relayed, member) {
+    const { linksPerLobby, offersPerMinute } = this.limits;
+    if (!relayed.linked.has(member) && relayed.linked.size >= linksPerLobby) return RelayRefusal.links(linksPerLobby);
+    const now = Date.now();
+    if (!this.offers.take(member, now)) return RelayRefusal.offers(offersPerMinute, this.offers.waitMs(member, now));
+    return null;
   }
-  deliver(member, channel, text) {
-    const link = this.links.get(member);
-    const held = this.held.get(member);
-    if (link?.channels.has(channel) && !held?.length) {
-      link.send(channel, text);
-      this.forwarded += 1;
-      return;
-    }
-    const queue = held ?? [];
-    if (queue.length >= MAX_HELD2) queue.shift();
-    queue.push({ channel, text });
-    this.held.set(member, queue);
+  memberLeft(lobby, instanceId2) {
+    const handle2 = this.handles.get(lobby);
+    if (handle2 === void 0) return;
+    this.relayed.get(handle2)?.linked.delete(instanceId2);
+    this.post({ t: "left", lobby: handle2, member: instanceId2 });
   }
-  release(member) {
-    const queue = this.held.get(member);
-    const link = this.links.get(member);
-    if (!queue || !link) return;
-    while (queue.length && link.channels.has(queue[0].channel)) {
-      const { channel, text } = queue.shift();
-      link.send(channel, text);
-      this.forwarded += 1;
-    }
-    if (!queue.length) this.held.delete(member);
+  destroy(lobby) {
+    const handle2 = this.handles.get(lobby);
+    if (handle2 === void 0) return;
+    this.handles.delete(lobby);
+    this.relayed.delete(handle2);
+    this.post({ t: "destroy", lobby: handle2 });
   }
-  memberLeft(member) {
-    this.links.get(member)?.destroy("left the lobby");
-    this.links.delete(member);
-    this.held.delete(member);
+  links() {
+    return this.linkCount;
   }
-  destroy() {
-    for (const link of this.links.values()) link.destroy("lobby closed");
-    this.links.clear();
-    this.held.clear();
+  async close() {
+    this.closed = true;
+    clearInterval(this.watchdog);
+    clearTimeout(this.restartTimer);
+    for (const waiter of this.waiting.splice(0)) waiter.reject(new Error("the relay process was stopped"));
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill("SIGTERM");
+    await exited;
   }
 };
-
-// src/server/relay/relay-provider.ts
-function webRtcRelay(options2) {
-  const peers = /* @__PURE__ */ new Map();
-  return {
-    peers,
-    async create(lobby, send) {
-      const id = randomUUID();
-      const user2 = { instance_id: id, user_id: id, username: "relay" };
-      const isMember2 = (instanceId2) => lobby.isMember(instanceId2);
-      const lobbyWide = () => lobby.lobbyWide;
-      peers.set(lobby, new RelayPeer(user2, isMember2, lobbyWide, send, options2));
-      return user2;
-    },
-    signal(lobby, from, opcode, payload) {
-      peers.get(lobby)?.signal(from, opcode, payload);
-    },
-    memberLeft(lobby, instanceId2) {
-      peers.get(lobby)?.memberLeft(instanceId2);
-    },
-    destroy(lobby) {
-      peers.get(lobby)?.destroy();
-      peers.delete(lobby);
-    },
-    links() {
-      let links = 0;
-      for (const peer of peers.values()) links += peer.memberLinks;
-      return links;
-    }
-  };
-}
 
 // src/server/cluster/connect.ts
 import { Redis } from "ioredis";
@@ -2984,18 +2646,29 @@ function relayHeard(ctx, relayId, frame) {
 function relayJoined(ctx, game, name, relayId, user2) {
   if (!ctx.relays.get(lobbyKey(game, name))?.user) sendTo(ctx, relayId, "PEER_JOIN", user2);
 }
-async function replaceRelay(ctx, orphan) {
-  const cluster = ctx.cluster;
-  await cluster.unregister(orphan.id);
-  const lobby = await ctx.store.find(orphan.game, orphan.lobby);
-  if (!lobby?.settings.relayEnabled || lobby.relay?.instance_id !== orphan.id) return;
-  await cluster.redis.del(relayClaim(cluster, orphan.game, orphan.lobby));
+var replaceRelay = (ctx, orphan) => renewRelay(ctx, orphan.game, orphan.lobby, orphan.id);
+var RELAY_LOST = "relay: the relay process stopped and was restarted; links through the relay were lost";
+async function renewRelay(ctx, game, name, deadId, notice) {
+  await ctx.cluster?.unregister(deadId);
+  const lobby = await ctx.store.find(game, name);
+  if (notice) for (const member of lobby?.members ?? []) sendTo(ctx, member.instance_id, "WARNING", notice);
+  if (!lobby?.settings.relayEnabled || lobby.relay?.instance_id !== deadId) return;
+  if (ctx.cluster) await ctx.cluster.redis.del(relayClaim(ctx.cluster, game, name));
   try {
-    const relay = await relayOf(ctx, orphan.game, orphan.lobby, true);
-    ctx.log("info", "relay.replaced", { game: orphan.game, lobby: orphan.lobby, dead: orphan.id, relay: relay.instance_id });
+    const relay = await relayOf(ctx, game, name, true);
+    ctx.log("info", "relay.replaced", { game, lobby: name, dead: deadId, relay: relay.instance_id });
   } catch (error) {
-    ctx.log("warn", "relay.replace_failed", { game: orphan.game, lobby: orphan.lobby, error: String(error) });
+    ctx.log("warn", "relay.replace_failed", { game, lobby: name, error: String(error) });
   }
+}
+function relayLost(ctx, relay, why) {
+  const key = lobbyKey(relay.game, relay.name);
+  if (ctx.relays.get(key) !== relay || !relay.user) return;
+  ctx.relays.delete(key);
+  ctx.log("warn", "relay.lost", { game: relay.game, lobby: relay.name, relay: relay.user.instance_id, why });
+  renewRelay(ctx, relay.game, relay.name, relay.user.instance_id, RELAY_LOST).catch(
+    (error) => ctx.log("warn", "relay.replace_failed", { game: relay.game, lobby: relay.name, error: String(error) })
+  );
 }
 var relayClaim = (cluster, game, name) => cluster.key("relay", JSON.stringify([game, name]));
 function memberOf(ctx, id, game, name) {
@@ -3023,7 +2696,10 @@ async function startRelay(ctx, relay, lobbyWide) {
   };
   let user2;
   try {
-    user2 = await provider.create(relay, send);
+    user2 = await provider.create(relay, send, {
+      warn: (member, text) => sendTo(ctx, member, "WARNING", text),
+      lost: (why) => relayLost(ctx, relay, why)
+    });
   } catch (error) {
     forget();
     ctx.log("error", "relay.start_failed", { game: relay.game, lobby: relay.name, error: String(error) });
@@ -3590,10 +3266,10 @@ function httpHandler({ store, extensionFile, startedAt, log: log2, metrics, acce
 
 // src/server/cluster/node-watch.ts
 import { randomBytes as randomBytes4 } from "node:crypto";
-var HEARTBEAT_MS = 1e3;
+var HEARTBEAT_MS2 = 1e3;
 var BEATS_TO_DIE = 3;
 var NodeWatch = class {
-  constructor(cluster, graceMs, host, log2, heartbeatMs = HEARTBEAT_MS) {
+  constructor(cluster, graceMs, host, log2, heartbeatMs = HEARTBEAT_MS2) {
     this.cluster = cluster;
     this.graceMs = graceMs;
     this.host = host;
@@ -4391,6 +4067,17 @@ var options = {
   },
   "trust-proxy": { type: "boolean", default: ["1", "true", "yes"].includes((process.env.CL5_TRUST_PROXY ?? "").toLowerCase()) },
   "max-outbox-kib": { type: "string", default: process.env.CL5_MAX_OUTBOX_KIB || String(DEFAULT_MAX_OUTBOX_BYTES / 1024) },
+  "relay-offers-per-minute": {
+    type: "string",
+    default: process.env.CL5_RELAY_OFFERS_PER_MINUTE || String(DEFAULT_RELAY_LIMITS.offersPerMinute)
+  },
+  "relay-links-per-lobby": { type: "string", default: process.env.CL5_RELAY_LINKS_PER_LOBBY || String(DEFAULT_RELAY_LIMITS.linksPerLobby) },
+  "relay-kib-per-second": {
+    type: "string",
+    default: process.env.CL5_RELAY_KIB_PER_SECOND || String(DEFAULT_RELAY_LIMITS.bytesPerSecond / 1024)
+  },
+  "relay-memory-mib": { type: "string", default: process.env.CL5_RELAY_MEMORY_MIB || String(DEFAULT_RELAY_BUDGET.memoryMib) },
+  "relay-nice": { type: "string", default: process.env.CL5_RELAY_NICE || String(DEFAULT_RELAY_BUDGET.nice) },
   help: { type: "boolean", default: false }
 };
 var parsed;
@@ -4437,7 +4124,16 @@ if (values.help) {
   --trust-proxy             a reverse proxy in front appends the client's address to X-Forwarded-For: count
                             per-address limits against it, not the proxy's (env CL5_TRUST_PROXY=1)
   --max-outbox-kib KIB      unsent data held for one client that does not read, before it is cut
-                            (env CL5_MAX_OUTBOX_KIB, default ${DEFAULT_MAX_OUTBOX_BYTES / 1024})`);
+                            (env CL5_MAX_OUTBOX_KIB, default ${DEFAULT_MAX_OUTBOX_BYTES / 1024})
+  --relay-offers-per-minute N
+                            offers one player may make to relay peers per minute; more are refused with a
+                            WARNING before a connection is built (env CL5_RELAY_OFFERS_PER_MINUTE, default ${DEFAULT_RELAY_LIMITS.offersPerMinute})
+  --relay-links-per-lobby N players one lobby's relay peer links to (env CL5_RELAY_LINKS_PER_LOBBY, default ${DEFAULT_RELAY_LIMITS.linksPerLobby})
+  --relay-kib-per-second N  data one player may send through the relay; more is dropped, with a WARNING
+                            (env CL5_RELAY_KIB_PER_SECOND, default ${DEFAULT_RELAY_LIMITS.bytesPerSecond / 1024})
+  --relay-memory-mib N      heap of the relay process, which runs the relay peers apart from signalling;
+                            past it the process is restarted (env CL5_RELAY_MEMORY_MIB, default ${DEFAULT_RELAY_BUDGET.memoryMib})
+  --relay-nice N            its CPU priority, 0–19: it yields the CPU to signalling (env CL5_RELAY_NICE, default ${DEFAULT_RELAY_BUDGET.nice})`);
   process.exit(0);
 }
 var port = Number(values.port);
@@ -4446,11 +4142,18 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(2);
 }
 async function relayProvider(log2) {
+  const relay = relayProcess({
+    entry: new URL("./relay.mjs", import.meta.url),
+    log: log2,
+    limits: relayLimits,
+    budget: relayBudget
+  });
   try {
-    const { default: wrtc } = await import("@roamhq/wrtc");
-    return webRtcRelay({ wrtc, log: log2 });
+    await relay.ready();
+    return relay;
   } catch (error) {
-    log2("warn", "relay.unavailable", { reason: `@roamhq/wrtc could not be loaded: ${String(error)}` });
+    await relay.close();
+    log2("warn", "relay.unavailable", { reason: String(error) });
     return void 0;
   }
 }
@@ -4485,6 +4188,12 @@ var admission = {
   maxPerAddress: wholeNumber("max-connections-per-address", 1),
   initDeadlineMs: secondsMs("init-deadline", "seconds, 0 = none")
 };
+var relayLimits = {
+  offersPerMinute: wholeNumber("relay-offers-per-minute", 1),
+  linksPerLobby: wholeNumber("relay-links-per-lobby", 1),
+  bytesPerSecond: wholeNumber("relay-kib-per-second", 1) * 1024
+};
+var relayBudget = { memoryMib: wholeNumber("relay-memory-mib", 32), nice: Math.min(19, wholeNumber("relay-nice", 0)) };
 function turnOptions() {
   const urls = values["turn-url"].split(",").map((url) => url.trim()).filter(Boolean);
   const secret = values["turn-secret"];

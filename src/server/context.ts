@@ -50,9 +50,20 @@ export interface RelayLobby {
  * lobby member: it is reached by its instance id (sent to members as RELAY) and signalled through
  * the server like any peer. Without a provider, relay requests are refused with a WARNING.
  */
+/** What a relay provider tells the server about one lobby's relay peer after it started. */
+export interface RelayNotices {
+  /** A member is told this (a WARNING): a refusal with its reason. */
+  warn(member: string, text: string): void;
+  /** The relay peer is gone (its process died): the server forgets it and starts a new one if the lobby needs it. */
+  lost(why: string): void;
+}
+
 export interface RelayProvider {
-  /** Starts the lobby's relay peer and returns its user object; `send` carries its signals to members. */
-  create(lobby: RelayLobby, send: RelaySignalSink): Promise<User>;
+  /**
+   * Starts the lobby's relay peer and returns its user object; `send` carries its signals to members,
+   * `notices` what the provider must tell the server later (a refusal for a member, the relay peer lost).
+   */
+  create(lobby: RelayLobby, send: RelaySignalSink, notices?: RelayNotices): Promise<User>;
   /** A member's signal addressed to the relay peer; `from` is server-stamped, never client-supplied. */
   signal(lobby: RelayLobby, from: User, opcode: RelayedOpcode, payload: SignalPayload): void;
   /** A member left, was kicked or disconnected: the relay drops its link to them. */

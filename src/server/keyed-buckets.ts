@@ -26,20 +26,20 @@ export class KeyedBuckets {
     return tokens >= 1 ? 0 : Math.ceil((1 - tokens) / this.perMs);
   }
 
-  /** Takes one token if there is one. */
-  take(key: string, now: number): boolean {
+  /** Takes `amount` tokens (one by default) if they are there. */
+  take(key: string, now: number, amount = 1): boolean {
     // On every packet (the per-address budget): one lookup, and the bucket updated in place, not replaced.
     const bucket = this.buckets.get(key);
     const tokens = this.fill(bucket, now);
-    if (tokens < 1) return false;
-    this.put(key, bucket, tokens - 1, now);
+    if (tokens < amount) return false;
+    this.put(key, bucket, tokens - amount, now);
     return true;
   }
 
-  /** Spends one token, into debt if need be; returns what is left. */
-  spend(key: string, now: number): number {
+  /** Spends `amount` tokens (one by default), into debt if need be; returns what is left. */
+  spend(key: string, now: number, amount = 1): number {
     const bucket = this.buckets.get(key);
-    const tokens = this.fill(bucket, now) - 1;
+    const tokens = this.fill(bucket, now) - amount;
     this.put(key, bucket, tokens, now);
     return tokens;
   }

@@ -4,7 +4,8 @@ import { jsonLogger, type Logger } from './log.js';
 import { DEFAULT_ADMISSION } from './admission.js';
 import { DEFAULT_PASSWORD_GUARD } from './password-guard.js';
 import { DEFAULT_MAX_OUTBOX_BYTES } from './player.js';
-import { webRtcRelay } from './relay/relay-provider.js';
+import { relayProcess } from './relay/relay-process.js';
+import { DEFAULT_RELAY_BUDGET, DEFAULT_RELAY_LIMITS } from './relay/relay-limits.js';
 import type { TokenVerifier } from './context.js';
 import { connectCluster, redacted } from './cluster/connect.js';
 import { defaultNodeId } from './metrics.js';
@@ -43,6 +44,17 @@ const options = {
   },
   'trust-proxy': { type: 'boolean', default: ['1', 'true', 'yes'].includes((process.env.CL5_TRUST_PROXY ?? '').toLowerCase()) },
   'max-outbox-kib': { type: 'string', default: process.env.CL5_MAX_OUTBOX_KIB || String(DEFAULT_MAX_OUTBOX_BYTES / 1024) },
+  'relay-offers-per-minute': {
+    type: 'string',
+    default: process.env.CL5_RELAY_OFFERS_PER_MINUTE || String(DEFAULT_RELAY_LIMITS.offersPerMinute),
+  },
+  'relay-links-per-lobby': { type: 'string', default: process.env.CL5_RELAY_LINKS_PER_LOBBY || String(DEFAULT_RELAY_LIMITS.linksPerLobby) },
+  'relay-kib-per-second': {
+    type: 'string',
+    default: process.env.CL5_RELAY_KIB_PER_SECOND || String(DEFAULT_RELAY_LIMITS.bytesPerSecond / 1024),
+  },
+  'relay-memory-mib': { type: 'string', default: process.env.CL5_RELAY_MEMORY_MIB || String(DEFAULT_RELAY_BUDGET.memoryMib) },
+  'relay-nice': { type: 'string', default: process.env.CL5_RELAY_NICE || String(DEFAULT_RELAY_BUDGET.nice) },
   help: { type: 'boolean', default: false },
 } as const;
 
@@ -91,7 +103,16 @@ if (values.help) {
   --trust-proxy             a reverse proxy in front appends the client's address to X-Forwarded-For: count
                             per-address limits against it, not the proxy's (env CL5_TRUST_PROXY=1)
   --max-outbox-kib KIB      unsent data held for one client that does not read, before it is cut
-                            (env CL5_MAX_OUTBOX_KIB, default ${DEFAULT_MAX_OUTBOX_BYTES / 1024})`);
+                            (env CL5_MAX_OUTBOX_KIB, default ${DEFAULT_MAX_OUTBOX_BYTES / 1024})
+  --relay-offers-per-minute N
+                            offers one player may make to relay peers per minute; more are refused with a
+                            WARNING before a connection is built (env CL5_RELAY_OFFERS_PER_MINUTE, default ${DEFAULT_RELAY_LIMITS.offersPerMinute})
+  --relay-links-per-lobby N players one lobby's relay peer links to (env CL5_RELAY_LINKS_PER_LOBBY, default ${DEFAULT_RELAY_LIMITS.linksPerLobby})
+  --relay-kib-per-second N  data one player may send through the relay; more is dropped, with a WARNING
+                            (env CL5_RELAY_KIB_PER_SECOND, default ${DEFAULT_RELAY_LIMITS.bytesPerSecond / 1024})
+  --relay-memory-mib N      heap of the relay process, which runs the relay peers apart from signalling;
+                            past it the process is restarted (env CL5_RELAY_MEMORY_MIB, default ${DEFAULT_RELAY_BUDGET.memoryMib})
+  --relay-nice N            its CPU priority, 0–19: it yields the CPU to signalling (env CL5_RELAY_NICE, default ${DEFAULT_RELAY_BUDGET.nice})`);
   process.exit(0);
 }
 
@@ -101,13 +122,23 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(2);
 }
 
-/** Relay peers need a WebRTC implementation in Node (@roamhq/wrtc); without it, relay lobbies are refused. */
+/**
+ * The relay peers run in their own process (dist/relay.mjs beside this file); it needs a WebRTC
+ * implementation in Node (@roamhq/wrtc). If it cannot start, relay lobbies are refused.
+ */
 async function relayProvider(log: Logger) {
+  const relay = relayProcess({
+    entry: new URL('./relay.mjs', import.meta.url),
+    log,
+    limits: relayLimits,
+    budget: relayBudget,
+  });
   try {
-    const { default: wrtc } = await import('@roamhq/wrtc');
-    return webRtcRelay({ wrtc, log });
+    await relay.ready();
+    return relay;
   } catch (error) {
-    log('warn', 'relay.unavailable', { reason: `@roamhq/wrtc could not be loaded: ${String(error)}` });
+    await relay.close();
+    log('warn', 'relay.unavailable', { reason: String(error) });
     return undefined;
   }
 }
@@ -149,6 +180,12 @@ const admission = {
   maxPerAddress: wholeNumber('max-connections-per-address', 1),
   initDeadlineMs: secondsMs('init-deadline', 'seconds, 0 = none'),
 };
+const relayLimits = {
+  offersPerMinute: wholeNumber('relay-offers-per-minute', 1),
+  linksPerLobby: wholeNumber('relay-links-per-lobby', 1),
+  bytesPerSecond: wholeNumber('relay-kib-per-second', 1) * 1024,
+};
+const relayBudget = { memoryMib: wholeNumber('relay-memory-mib', 32), nice: Math.min(19, wholeNumber('relay-nice', 0)) };
 
 /** --turn-url and --turn-secret come together (or not at all); one clear line when they cannot work. */
 function turnOptions(): TurnOptions | undefined {

@@ -15,7 +15,7 @@ describe('build', () => {
   it('committed dist/ matches a fresh build', () => {
     execFileSync(process.execPath, ['build.mjs', '--outdir', outdir], { cwd: root, stdio: 'pipe' });
     const built = readdirSync(outdir).sort();
-    expect(built).toEqual(expect.arrayContaining(['cloudlink5.js', 'server.mjs']));
+    expect(built).toEqual(expect.arrayContaining(['cloudlink5.js', 'relay.mjs', 'server.mjs']));
     for (const file of built) {
       const fresh = readFileSync(path.join(outdir, file), 'utf8');
       const committed = readFileSync(path.join(root, 'dist', file), 'utf8');

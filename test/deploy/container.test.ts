@@ -54,7 +54,7 @@ describe('Dockerfile', () => {
   it('copies only files that exist after npm run build, and .dockerignore lets each of them into the build context', () => {
     const fromContext = copies(final).filter((c) => !c.from);
     const sources = [...copies(stages[0]), ...fromContext].flatMap((c) => c.sources);
-    expect(sources).toEqual(expect.arrayContaining(['package.json', 'package-lock.json', 'dist/server.mjs', 'dist/cloudlink5.js']));
+    expect(sources).toEqual(expect.arrayContaining(['package.json', 'package-lock.json', 'dist/server.mjs', 'dist/relay.mjs', 'dist/cloudlink5.js']));
     for (const source of sources) {
       expect(existsSync(at(source)), `${source} exists`).toBe(true);
       expect(inContext(at('.dockerignore'), source), `${source} is in the build context`).toBe(true);
@@ -63,7 +63,7 @@ describe('Dockerfile', () => {
       expect(inContext(at('.dockerignore'), left), `${left} stays out of the build context`).toBe(false);
   });
 
-  it('installs production dependencies that cover every package dist/server.mjs imports, and copies them into the final stage', () => {
+  it('installs production dependencies that cover every package dist/server.mjs and dist/relay.mjs import, and copies them into the final stage', () => {
     const deps = stages.find((s) => s.name && copies(final).some((c) => c.from === s.name));
     expect(deps, 'a stage the final one copies node_modules from').toBeDefined();
     expect(copies(deps!).flatMap((c) => c.sources)).toEqual(['package.json', 'package-lock.json']);
@@ -71,7 +71,7 @@ describe('Dockerfile', () => {
     expect(install.some((run) => /^npm ci\b.*--omit=dev/.test(run))).toBe(true);
     expect(copies(final).find((c) => c.from === deps!.name)?.sources).toEqual(['/app/node_modules']);
 
-    const bundle = readFileSync(at('dist/server.mjs'), 'utf8');
+    const bundle = readFileSync(at('dist/server.mjs'), 'utf8') + readFileSync(at('dist/relay.mjs'), 'utf8');
     const specifiers = [...bundle.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)["']([^"']+)["']/g)].map((m) => m[1]);
     const packageOf = (specifier: string) =>
       specifier
@@ -80,7 +80,7 @@ describe('Dockerfile', () => {
         .join('/');
     const packages = new Set(specifiers.filter((s) => !s.startsWith('node:') && !s.startsWith('.')).map(packageOf));
     expect(packages).toContain('ws');
-    expect(packages).toContain('@roamhq/wrtc'); // imported lazily, for relay lobbies
+    expect(packages).toContain('@roamhq/wrtc'); // imported by the relay process, for relay lobbies
     const pkg = JSON.parse(readFileSync(at('package.json'), 'utf8')) as { dependencies: Record<string, string> };
     const lock = JSON.parse(readFileSync(at('package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> };
     for (const name of packages) {

@@ -27,9 +27,11 @@ export async function bundleServer(): Promise<ServerBundle> {
   mkdirSync(path.join(root, 'tmp'), { recursive: true });
   const dir = mkdtempSync(path.join(root, 'tmp', 'server-'));
   const entry = path.join(dir, 'server.mjs');
+  // The server forks its relay process from relay.mjs beside it, as in dist/.
   await esbuild.build({
-    entryPoints: [path.join(root, 'src/server/main.ts')],
-    outfile: entry,
+    entryPoints: { server: path.join(root, 'src/server/main.ts'), relay: path.join(root, 'src/server/relay/relay-child.ts') },
+    outdir: dir,
+    outExtension: { '.js': '.mjs' },
     bundle: true,
     format: 'esm',
     platform: 'node',
@@ -59,6 +61,11 @@ export async function bundleServer(): Promise<ServerBundle> {
           CL5_RATE_LIMIT_PER_ADDRESS: '',
           CL5_PASSWORD_GUESSES_PER_LOBBY: '',
           CL5_PASSWORD_GUESSES_PER_ADDRESS: '',
+          CL5_RELAY_OFFERS_PER_MINUTE: '',
+          CL5_RELAY_LINKS_PER_LOBBY: '',
+          CL5_RELAY_KIB_PER_SECOND: '',
+          CL5_RELAY_MEMORY_MIB: '',
+          CL5_RELAY_NICE: '',
           ...env,
         },
         stdio: ['ignore', 'pipe', 'pipe'],

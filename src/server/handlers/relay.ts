@@ -127,19 +127,39 @@ export function relayJoined(ctx: ServerContext, game: string, name: string, rela
  * member on every node (their clients drop the dead relay's link and link to the new one). A lobby whose
  * relay carried only some pairs gets one on the next USE_RELAY.
  */
-export async function replaceRelay(ctx: ServerContext, orphan: Orphan): Promise<void> {
-  const cluster = ctx.cluster!;
-  await cluster.unregister(orphan.id);
-  const lobby = await ctx.store.find(orphan.game, orphan.lobby);
-  if (!lobby?.settings.relayEnabled || lobby.relay?.instance_id !== orphan.id) return;
-  // The dead node's claim to run the lobby's relay goes with it.
-  await cluster.redis.del(relayClaim(cluster, orphan.game, orphan.lobby));
+export const replaceRelay = (ctx: ServerContext, orphan: Orphan): Promise<void> => renewRelay(ctx, orphan.game, orphan.lobby, orphan.id);
+
+/** What the members of a lobby are told when this node's relay process died under their relay peer. */
+export const RELAY_LOST = 'relay: the relay process stopped and was restarted; links through the relay were lost';
+
+/**
+ * A relay peer is gone (its node or its relay process died): it is unregistered, the members are told
+ * `notice` if given, and a relay lobby gets a new one on this node, announced with RELAY to every member.
+ */
+async function renewRelay(ctx: ServerContext, game: string, name: string, deadId: string, notice?: string): Promise<void> {
+  await ctx.cluster?.unregister(deadId);
+  const lobby = await ctx.store.find(game, name);
+  if (notice) for (const member of lobby?.members ?? []) sendTo(ctx, member.instance_id, 'WARNING', notice);
+  if (!lobby?.settings.relayEnabled || lobby.relay?.instance_id !== deadId) return;
+  // The dead relay's claim to run the lobby's relay goes with it.
+  if (ctx.cluster) await ctx.cluster.redis.del(relayClaim(ctx.cluster, game, name));
   try {
-    const relay = await relayOf(ctx, orphan.game, orphan.lobby, true);
-    ctx.log('info', 'relay.replaced', { game: orphan.game, lobby: orphan.lobby, dead: orphan.id, relay: relay.instance_id });
+    const relay = await relayOf(ctx, game, name, true);
+    ctx.log('info', 'relay.replaced', { game, lobby: name, dead: deadId, relay: relay.instance_id });
   } catch (error) {
-    ctx.log('warn', 'relay.replace_failed', { game: orphan.game, lobby: orphan.lobby, error: String(error) });
+    ctx.log('warn', 'relay.replace_failed', { game, lobby: name, error: String(error) });
   }
+}
+
+/** The provider lost this node's relay peer of a lobby (relay-process.ts: its process died). */
+function relayLost(ctx: ServerContext, relay: RelayLobby, why: string): void {
+  const key = lobbyKey(relay.game, relay.name);
+  if (ctx.relays.get(key) !== relay || !relay.user) return;
+  ctx.relays.delete(key);
+  ctx.log('warn', 'relay.lost', { game: relay.game, lobby: relay.name, relay: relay.user.instance_id, why });
+  renewRelay(ctx, relay.game, relay.name, relay.user.instance_id, RELAY_LOST).catch((error: unknown) =>
+    ctx.log('warn', 'relay.replace_failed', { game: relay.game, lobby: relay.name, error: String(error) }),
+  );
 }
 
 const relayClaim = (cluster: Cluster, game: string, name: string): string => cluster.key('relay', JSON.stringify([game, name]));
@@ -177,7 +197,10 @@ async function startRelay(ctx: ServerContext, relay: RelayLobby, lobbyWide: bool
   };
   let user: User;
   try {
-    user = await provider.create(relay, send);
+    user = await provider.create(relay, send, {
+      warn: (member, text) => sendTo(ctx, member, 'WARNING', text),
+      lost: (why) => relayLost(ctx, relay, why),
+    });
   } catch (error) {
     forget();
     ctx.log('error', 'relay.start_failed', { game: relay.game, lobby: relay.name, error: String(error) });

@@ -12,6 +12,8 @@ import type { Logger } from '../log.js';
 
 /** Messages held for a member whose link or channel is not open yet. */
 const MAX_HELD = 1000;
+/** A member's link that has not opened by then is closed and freed (a failed or abandoned negotiation). */
+export const LINK_OPEN_DEADLINE_MS = 20_000;
 
 export interface RelayPeerOptions {
   wrtc: object;
@@ -19,6 +21,10 @@ export interface RelayPeerOptions {
   log: Logger;
   /** Sees every message a member sent to the relay (tests use it to prove sealed packets stay sealed). */
   observe?: (from: string, channel: string, text: string) => void;
+  /** Whether a member may send a message this long (in characters) through the relay now; what it refuses is dropped unread. */
+  admit?: (member: string, bytes: number) => boolean;
+  /** A member's link closed (or failed to open). */
+  linkClosed?: (member: string) => void;
 }
 
 export class RelayPeer {
@@ -60,7 +66,10 @@ export class RelayPeer {
   }
 
   private open(member: string): void {
-    this.links.get(member)?.destroy('replaced');
+    // Out of the table first: the old link's close is not this member's link closing.
+    const replaced = this.links.get(member);
+    this.links.delete(member);
+    replaced?.destroy('replaced');
     const link = new PeerLink({
       peerId: member,
       initiator: false,
@@ -71,14 +80,22 @@ export class RelayPeer {
         this.options.log('error', 'relay.listener_failed', { relay: this.user.instance_id, member, event, error: String(error) }),
     });
     this.links.set(member, link);
+    const deadline = setTimeout(() => link.destroy('did not open in time'), LINK_OPEN_DEADLINE_MS);
+    deadline.unref?.();
     link.on('open', () => {
+      clearTimeout(deadline);
       this.channels.linkOpened(link);
       this.release(member);
     });
     link.on('channel-open', () => this.release(member));
-    link.on('data', (channel, text) => this.received(link, channel, text));
+    link.on('data', (channel, text) => {
+      if (!this.options.admit || this.options.admit(member, text.length)) this.received(link, channel, text);
+    });
     link.on('close', () => {
-      if (this.links.get(member) === link) this.links.delete(member);
+      clearTimeout(deadline);
+      if (this.links.get(member) !== link) return;
+      this.links.delete(member);
+      this.options.linkClosed?.(member);
     });
   }
 

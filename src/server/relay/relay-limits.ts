@@ -1,0 +1,34 @@
+// What one member may ask of a lobby's relay peer (each a flag of main.ts), and the refusals a
+// member is warned with. Offers and links are checked by the server before a signal reaches the
+// relay process (an offer refused there never builds a peer connection); bytes are counted in the
+// relay process, where the data arrives.
+export interface RelayLimits {
+  /** MAKE_OFFERs one member may send to relay peers per minute (each builds a WebRTC peer connection). */
+  offersPerMinute: number;
+  /** Members one lobby's relay peer links to at once (its fan-out is one copy per link). */
+  linksPerLobby: number;
+  /** Bytes per second one member may send through the relay, in bursts of two seconds' worth; more is dropped. */
+  bytesPerSecond: number;
+}
+
+export const DEFAULT_RELAY_LIMITS: RelayLimits = {
+  offersPerMinute: 12,
+  linksPerLobby: 64,
+  bytesPerSecond: 256 * 1024,
+};
+
+/** How the relay process is run (flags of main.ts). */
+export interface RelayProcessBudget {
+  /** V8 heap of the relay process (--max-old-space-size); past it the process dies and is restarted. */
+  memoryMib: number;
+  /** Its CPU priority (nice, 0–19): higher yields the CPU to the signalling server under load. */
+  nice: number;
+}
+
+export const DEFAULT_RELAY_BUDGET: RelayProcessBudget = { memoryMib: 256, nice: 10 };
+
+export const RelayRefusal = {
+  links: (limit: number) => `relay: this lobby's relay already links ${limit} players (its limit); offer refused`,
+  offers: (limit: number, waitMs: number) => `relay: too many offers to the relay (${limit} a minute); try again in ${Math.ceil(waitMs / 1000)} s`,
+  bytes: (limit: number) => `relay: you send more than ${Math.round(limit / 1024)} KiB/s through the relay; what is over it is dropped`,
+};
