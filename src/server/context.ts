@@ -2,6 +2,7 @@
 import type { Cluster } from './cluster/cluster.js';
 import type { AddressBudgets } from './address-budget.js';
 import type { Logger } from './log.js';
+import type { LobbyAnnouncer } from './lobby-announcer.js';
 import type { PasswordGuard } from './password-guard.js';
 import type { Tallies } from './metrics.js';
 import type { Player } from './player.js';
@@ -69,6 +70,8 @@ export interface ServerContext {
   addressBudgets: AddressBudgets;
   /** Wrong lobby passwords budgeted per lobby and per address (password-guard.ts). */
   passwordGuard: PasswordGuard;
+  /** NEW_LOBBY to this node's idle players, coalesced (lobby-announcer.ts). */
+  announcer: LobbyAnnouncer;
   /** This node's players by instance id, connected or with a held seat: where packets are delivered. */
   players: Map<string, Player>;
   /** The relay peers running on this node, by lobbyKey(). */

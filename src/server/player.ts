@@ -129,6 +129,17 @@ export class Player implements SequencedPlayer {
     this.write(encodePacket({ opcode, payload, ...extra }));
   }
 
+  /**
+   * NEW_LOBBY frames for an idle player (lobby-announcer.ts): to the socket, not numbered, not kept for
+   * a resume (the client does not count them: docs/protocol-notes.md), so that one announcement to
+   * thousands of players costs no shared-store round trip each (several nodes) and a burst of them
+   * cannot push a player's own replies out of its replay window. A player away misses them.
+   */
+  announce(frames: readonly string[]): void {
+    if (!this.user || this.away || !this.open) return;
+    for (const frame of frames) this.outbox.push(frame);
+  }
+
   /** Every frame is kept for a resume, even one for a connection that is closing (its drop may not be noticed yet). */
   private write(frame: string): void {
     if (this.outlet) return void this.outlet(frame);

@@ -15,6 +15,7 @@ import { dispatch, VIOLATION_TOO_BIG } from './dispatch.js';
 import { httpHandler } from './http.js';
 import { jsonLogger, type Logger } from './log.js';
 import { joinCluster } from './cluster/join.js';
+import { DEFAULT_ANNOUNCER, LobbyAnnouncer, type AnnouncerOptions } from './lobby-announcer.js';
 import { leaveLobby } from './membership.js';
 import { defaultNodeId, serverMetrics, type ServerMetrics } from './metrics.js';
 import { MemoryStore } from './memory-store.js';
@@ -60,6 +61,8 @@ export interface ServerOptions {
   passwordGuard?: Partial<PasswordGuardOptions>;
   /** Unsent bytes held for one client that does not read before it is cut (default 1 MiB). */
   maxOutboxBytes?: number;
+  /** How NEW_LOBBY is coalesced: at most one batch per idle player per interval, names per batch (lobby-announcer.ts). */
+  announcer?: Partial<AnnouncerOptions>;
 }
 
 /** How many connections' worth of packets one address may send by default (players behind one NAT share it). */
@@ -210,8 +213,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     ...options.addressRateLimit,
   });
   const passwordGuard = new PasswordGuard({ ...DEFAULT_PASSWORD_GUARD, ...options.passwordGuard });
+  const announcer = new LobbyAnnouncer({ ...DEFAULT_ANNOUNCER, ...options.announcer }, () => byId.values());
   const ctx: ServerContext = {
     store,
+    announcer,
     addressBudgets,
     passwordGuard,
     players: byId,
@@ -372,6 +377,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         admission.stop();
         addressBudgets.stop();
         passwordGuard.stop();
+        announcer.stop();
         seats.clear();
         // Every socket is told (1001) and its close handshake awaited, so the frames are flushed
         // before a CLI caller exits; sockets that do not answer promptly are cut.

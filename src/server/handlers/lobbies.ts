@@ -42,17 +42,17 @@ export const createLobby: Handler<'CREATE_LOBBY'> = async (request) => {
   const created = await ctx.store.create(player.game, payload.name, player.user!, settings);
   if (created.outcome !== 'ok') return reply(request, 'CREATE_ACK', created.outcome === 'exists' ? Reply.exists : Reply.alreadyInLobby);
   reply(request, 'CREATE_ACK', Reply.ok);
-  becameHost(request, created.lobby, created.announceTo, payload.enable_relay);
+  becameHost(request, created.lobby, payload.enable_relay);
 };
 
 /** After the ACK of a create (or a quick join that created): I am host; idle players hear of the lobby; its relay starts. */
-export function becameHost(request: Request<ClientOpcode>, lobby: LobbyRecord, announceTo: string[], enableRelay: boolean): void {
+export function becameHost(request: Request<ClientOpcode>, lobby: LobbyRecord, enableRelay: boolean): void {
   const { ctx, player } = request;
   player.lobby = lobby.name;
   ctx.log('info', 'lobby.create', { game: lobby.game, lobby: lobby.name, host: player.id, hidden: lobby.settings.hidden });
   player.send('TRANSITION', 'host');
   player.send('NEW_HOST', player.user!);
-  announce(ctx, lobby, announceTo);
+  if (!lobby.settings.hidden) announce(ctx, lobby);
   // Not awaited: the player's next requests need not wait for a relay peer to boot.
   if (enableRelay) {
     startRelay(request, lobby).catch((error: unknown) => ctx.log('error', 'relay.start_failed', { lobby: lobby.name, error: String(error) }));

@@ -2,7 +2,7 @@
 // that the sender is the host); what it did is then told to the members.
 import { instanceId, lobbyMetadata, maxPlayers, metadataChange, password, ProtocolError, Reply, Warning, type ManageMethod } from '../../protocol/index.js';
 import type { ServerContext } from '../context.js';
-import { announce, closed, departed, sendTo } from '../membership.js';
+import { announce, closed, departed, sendTo, unannounce } from '../membership.js';
 import { hashPassword } from '../password.js';
 import type { Player } from '../player.js';
 import type { NotHost, SettingsChange } from '../store.js';
@@ -21,8 +21,9 @@ async function setSettings(ctx: ServerContext, host: Player, change: SettingsCha
   const result = await ctx.store.setSettings(host.game, host.id, change);
   if (result.outcome === 'below-current-players') return 'below current players';
   if (result.outcome !== 'ok') return refused[result.outcome];
-  // A hidden lobby shown: idle players learn of it now, as if it had just been created visible.
-  announce(ctx, result.lobby, result.announceTo);
+  // A hidden lobby shown: idle players learn of it now, as if it had just been created visible; hidden: not at all.
+  if (result.shown) announce(ctx, result.lobby);
+  else if (result.lobby.settings.hidden) unannounce(ctx, result.lobby);
   return Reply.ok;
 }
 

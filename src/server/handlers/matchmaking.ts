@@ -24,7 +24,7 @@ export const quickJoin: Handler<'QUICK_JOIN'> = async (request) => {
   const result = await ctx.store.quickJoin(player.game, player.user!, filter, { namePrefix: readableLobbyPrefix(), settings });
   if (result.outcome === 'in-lobby') return reply(request, 'QUICK_JOIN_ACK', Reply.alreadyInLobby);
   reply(request, 'QUICK_JOIN_ACK', { name: result.lobby.name, created: result.outcome === 'created' });
-  if (result.outcome === 'created') becameHost(request, result.lobby, result.announceTo, create.enable_relay ?? false);
+  if (result.outcome === 'created') becameHost(request, result.lobby, create.enable_relay ?? false);
   else becamePeer(request, result.lobby);
 };
 
