@@ -46,9 +46,8 @@ export class LobbyAnnouncer {
   ) {}
 
   add({ game, name, created }: LobbyNews): void {
-    let names = this.pending.get(game);
-    if (!names) this.pending.set(game, (names = new Map()));
-    names.set(name, created);
+    const names = this.pending.get(game) ?? new Map<string, number>();
+    this.pending.set(game, names.set(name, created));
     this.schedule();
   }
 

@@ -55,10 +55,7 @@ export interface QuickCreate {
   settings: LobbySettings;
 }
 
-export type QuickJoinResult =
-  | { outcome: 'joined'; lobby: LobbyRecord }
-  | { outcome: 'created'; lobby: LobbyRecord }
-  | { outcome: 'in-lobby' };
+export type QuickJoinResult = { outcome: 'joined'; lobby: LobbyRecord } | { outcome: 'created'; lobby: LobbyRecord } | { outcome: 'in-lobby' };
 
 /** Why a host-only command was refused. */
 export type NotHost = 'not-in-lobby' | 'unauthorized';
