@@ -70,7 +70,7 @@ export function closed(ctx: ServerContext, lobby: LobbyRecord): void {
 }
 
 function deleted(ctx: ServerContext, lobby: LobbyRecord): void {
-  unannounce(ctx, lobby);
+  if (!lobby.settings.hidden) unannounce(ctx, lobby);
   const key = lobbyKey(lobby.game, lobby.name);
   const relay = ctx.relays.get(key);
   // One still starting is stopped by its starter, which finds it gone.
@@ -90,9 +90,10 @@ export function announce(ctx: ServerContext, lobby: LobbyRecord): void {
   else ctx.announcer.add(newsOf(lobby));
 }
 
-/** A lobby closed or was hidden: if its announcement is still waiting (here, so on every node), it is not sent. */
+/** A visible lobby closed, or a lobby was hidden: if its announcement is still waiting on any node, it is not sent. */
 export function unannounce(ctx: ServerContext, lobby: LobbyRecord): void {
-  if (ctx.announcer.retract(newsOf(lobby))) ctx.cluster?.lobbyNews('retract', newsOf(lobby));
+  if (ctx.cluster) ctx.cluster.lobbyNews('retract', newsOf(lobby));
+  else ctx.announcer.retract(newsOf(lobby));
 }
 
 /** Runs a pluggable service's callback; its failure is logged, never thrown into a socket event. */
