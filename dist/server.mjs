@@ -1014,6 +1014,16 @@ var Player = class {
   send(opcode, payload, extra = {}) {
     this.write(encodePacket({ opcode, payload, ...extra }));
   }
+  /**
+   * NEW_LOBBY frames for an idle player (lobby-announcer.ts): to the socket, not numbered, not kept for
+   * a resume (the client does not count them: docs/protocol-notes.md), so that one announcement to
+   * thousands of players costs no shared-store round trip each (several nodes) and a burst of them
+   * cannot push a player's own replies out of its replay window. A player away misses them.
+   */
+  announce(frames2) {
+    if (!this.user || this.away || !this.open) return;
+    for (const frame of frames2) this.outbox.push(frame);
+  }
   /** Every frame is kept for a resume, even one for a connection that is closing (its drop may not be noticed yet). */
   write(frame) {
     if (this.outlet) return void this.outlet(frame);
@@ -1616,14 +1626,6 @@ local function memberIndex(lobby, id)
   end
   return nil
 end
--- The players of the game in no lobby.
-local function idle()
-  local out = {}
-  for _, id in ipairs(redis.call('HKEYS', players)) do
-    if redis.call('HEXISTS', memberOf, id) == 0 then out[#out + 1] = id end
-  end
-  return out
-end
 -- The lobby \`host\` is host of, or nil and why not.
 local function hosted(host)
   local name = redis.call('HGET', memberOf, host)
@@ -1688,7 +1690,7 @@ if redis.call('HEXISTS', lobbies, ARGV[2]) == 1 then return reply({ outcome = 'e
 local lobby = { game = ARGV[1], name = ARGV[2], host = host, members = { host }, settings = settings, relay = null, created = redis.call('INCR', lobbySeq) }
 saveLobby(lobby)
 redis.call('HSET', memberOf, host.instance_id, ARGV[2])
-return reply({ outcome = 'ok', lobby = lobby, announceTo = settings.hidden and {} or idle() })`,
+return reply({ outcome = 'ok', lobby = lobby })`,
   // ARGV: name, player JSON, the password string the caller checked ('' = none checked).
   // A lobby with a password the caller has not checked answers 'check' with it; the caller checks it
   // outside (scrypt) and runs this again with it: then every rule is decided again, and a password
@@ -1734,7 +1736,7 @@ if max ~= nil and max ~= -1 and max < #lobby.members then return reply({ outcome
 local shown = lobby.settings.hidden and change.hidden == false
 for key, value in pairs(change) do lobby.settings[key] = value end
 saveLobby(lobby)
-return reply({ outcome = 'ok', lobby = lobby, announceTo = shown and idle() or {} })`,
+return reply({ outcome = 'ok', lobby = lobby, shown = shown })`,
   // ARGV: game, player JSON, filter JSON (LobbyFilter), name prefix, settings JSON. The rules of
   // lobby-filter.ts (quickJoinable, byCreation), here so that picking and joining are one step.
   quickJoin: `
@@ -1773,7 +1775,7 @@ local name = ARGV[4] .. '-' .. n
 local lobby = { game = ARGV[1], name = name, host = player, members = { player }, settings = cjson.decode(ARGV[5]), relay = null, created = n }
 saveLobby(lobby)
 redis.call('HSET', memberOf, player.instance_id, name)
-return reply({ outcome = 'created', lobby = lobby, announceTo = idle() })`,
+return reply({ outcome = 'created', lobby = lobby })`,
   // ARGV: host id, target id.
   setHost: `
 local lobby, why = hosted(ARGV[1])
@@ -1840,7 +1842,6 @@ function plain(answer) {
   if (answer === null || typeof answer !== "object") return answer;
   const fields = answer;
   if ("members" in fields) return record2(fields);
-  if ("announceTo" in fields) fields.announceTo = array2(fields.announceTo);
   for (const key of ["lobby", "departure"]) if (key in fields) fields[key] = plain(fields[key]);
   return fields;
 }
@@ -2150,14 +2151,30 @@ var Cluster = class {
   get channel() {
     return this.key("node", this.nodeId);
   }
+  /** Where lobby news goes to every node (one publish per visible create, not one frame per idle player). */
+  get newsChannel() {
+    return this.key("lobbies");
+  }
   /** Subscribes to this node's channel; messages go to `host`. */
   async start(host) {
     this.host = host;
-    this.subscriber.on("message", (_channel, message) => this.received(message));
+    this.subscriber.on("message", (channel, message) => channel === this.newsChannel ? this.newsReceived(message) : this.received(message));
     this.subscriber.on("ready", () => {
       for (const sequencer of this.sequencers.values()) void sequencer.fill();
     });
-    await this.subscriber.subscribe(this.channel);
+    await this.subscriber.subscribe(this.channel, this.newsChannel);
+  }
+  /** Tells every node, this one included (it hears its own news back), about a lobby. Failures are logged. */
+  lobbyNews(kind, news) {
+    this.redis.publish(this.newsChannel, JSON.stringify([kind, news.game, news.name, news.created])).catch((error) => this.log("warn", "cluster.news_failed", { lobby: news.name, error: String(error) }));
+  }
+  newsReceived(message) {
+    try {
+      const [kind, game, name, created] = JSON.parse(message);
+      this.host?.lobbyNews(kind, { game, name, created });
+    } catch (error) {
+      this.log("warn", "cluster.bad_news", { error: String(error) });
+    }
   }
   run(name, ...args) {
     this.flushAppends();
@@ -2312,7 +2329,7 @@ var Cluster = class {
   async stop() {
     for (const sequencer of this.sequencers.values()) sequencer.stop();
     this.sequencers.clear();
-    await this.subscriber.unsubscribe(this.channel).catch(() => {
+    await this.subscriber.unsubscribe(this.channel, this.newsChannel).catch(() => {
     });
   }
 };
@@ -2601,6 +2618,7 @@ function closed(ctx, lobby) {
   deleted(ctx, lobby);
 }
 function deleted(ctx, lobby) {
+  if (!lobby.settings.hidden) unannounce(ctx, lobby);
   const key = lobbyKey(lobby.game, lobby.name);
   const relay = ctx.relays.get(key);
   ctx.relays.delete(key);
@@ -2611,8 +2629,14 @@ function deleted(ctx, lobby) {
   } else if (lobby.relay) sendTo(ctx, lobby.relay.instance_id, "LOBBY_CLOSED", lobby.name);
   ctx.log("info", "lobby.delete", { game: lobby.game, lobby: lobby.name });
 }
-function announce(ctx, lobby, announceTo) {
-  for (const id of announceTo) sendTo(ctx, id, "NEW_LOBBY", lobby.name);
+var newsOf = (lobby) => ({ game: lobby.game, name: lobby.name, created: lobby.created ?? 0 });
+function announce(ctx, lobby) {
+  if (ctx.cluster) ctx.cluster.lobbyNews("announce", newsOf(lobby));
+  else ctx.announcer.add(newsOf(lobby));
+}
+function unannounce(ctx, lobby) {
+  if (ctx.cluster) ctx.cluster.lobbyNews("retract", newsOf(lobby));
+  else ctx.announcer.retract(newsOf(lobby));
 }
 function guarded(ctx, event, run) {
   try {
@@ -2994,15 +3018,15 @@ var createLobby = async (request) => {
   const created = await ctx.store.create(player.game, payload.name, player.user, settings2);
   if (created.outcome !== "ok") return reply(request, "CREATE_ACK", created.outcome === "exists" ? Reply.exists : Reply.alreadyInLobby);
   reply(request, "CREATE_ACK", Reply.ok);
-  becameHost(request, created.lobby, created.announceTo, payload.enable_relay);
+  becameHost(request, created.lobby, payload.enable_relay);
 };
-function becameHost(request, lobby, announceTo, enableRelay) {
+function becameHost(request, lobby, enableRelay) {
   const { ctx, player } = request;
   player.lobby = lobby.name;
   ctx.log("info", "lobby.create", { game: lobby.game, lobby: lobby.name, host: player.id, hidden: lobby.settings.hidden });
   player.send("TRANSITION", "host");
   player.send("NEW_HOST", player.user);
-  announce(ctx, lobby, announceTo);
+  if (!lobby.settings.hidden) announce(ctx, lobby);
   if (enableRelay) {
     startRelay2(request, lobby).catch((error) => ctx.log("error", "relay.start_failed", { lobby: lobby.name, error: String(error) }));
   }
@@ -3073,7 +3097,8 @@ async function setSettings(ctx, host, change) {
   const result = await ctx.store.setSettings(host.game, host.id, change);
   if (result.outcome === "below-current-players") return "below current players";
   if (result.outcome !== "ok") return refused[result.outcome];
-  announce(ctx, result.lobby, result.announceTo);
+  if (result.shown) announce(ctx, result.lobby);
+  else if (result.lobby.settings.hidden) unannounce(ctx, result.lobby);
   return Reply.ok;
 }
 var actions = {
@@ -3216,7 +3241,7 @@ var quickJoin2 = async (request) => {
   const result = await ctx.store.quickJoin(player.game, player.user, filter, { namePrefix: readableLobbyPrefix(), settings: settings2 });
   if (result.outcome === "in-lobby") return reply(request, "QUICK_JOIN_ACK", Reply.alreadyInLobby);
   reply(request, "QUICK_JOIN_ACK", { name: result.lobby.name, created: result.outcome === "created" });
-  if (result.outcome === "created") becameHost(request, result.lobby, result.announceTo, create.enable_relay ?? false);
+  if (result.outcome === "created") becameHost(request, result.lobby, create.enable_relay ?? false);
   else becamePeer(request, result.lobby);
 };
 function invalid(request, reason) {
@@ -3632,6 +3657,10 @@ async function joinCluster(ctx, cluster, { seats, graceMs }) {
     leftLobby(id) {
       const player = ctx.players.get(id);
       if (player) player.lobby = null;
+    },
+    lobbyNews(kind, news) {
+      if (kind === "announce") ctx.announcer.add(news);
+      else ctx.announcer.retract(news);
     }
   });
   const watch = new NodeWatch(
@@ -3657,6 +3686,83 @@ async function joinCluster(ctx, cluster, { seats, graceMs }) {
   await watch.start();
   return watch;
 }
+
+// src/server/lobby-announcer.ts
+var DEFAULT_ANNOUNCER = { intervalMs: 1e3, batchMax: 50 };
+var LobbyAnnouncer = class {
+  constructor(options2, watchers, now = Date.now) {
+    this.options = options2;
+    this.watchers = watchers;
+    this.now = now;
+  }
+  options;
+  watchers;
+  now;
+  /** Per game, the lobbies waiting, by name (a Map keeps them in the order they came). */
+  pending = /* @__PURE__ */ new Map();
+  timer;
+  lastFlush = Number.NEGATIVE_INFINITY;
+  /** Batches sent so far (tests, metrics). */
+  batches = 0;
+  add({ game, name, created }) {
+    if (this.retracted.delete(retractionKey(game, name, created))) return;
+    const names = this.pending.get(game) ?? /* @__PURE__ */ new Map();
+    this.pending.set(game, names.set(name, created));
+    this.schedule();
+  }
+  /**
+   * The lobby is gone or hidden: not announced if still waiting. With several nodes the retraction may
+   * come before the announcement (two nodes published them), so it is remembered for two intervals.
+   */
+  retract({ game, name, created }) {
+    const names = this.pending.get(game);
+    if (names?.get(name) === created) {
+      names.delete(name);
+      if (names.size === 0) this.pending.delete(game);
+    } else this.retracted.set(retractionKey(game, name, created), this.now() + 2 * this.options.intervalMs);
+  }
+  /** Retractions that came before their announcement, until when they are kept. */
+  retracted = /* @__PURE__ */ new Map();
+  stop() {
+    if (this.timer !== "now") clearTimeout(this.timer);
+    this.timer = void 0;
+    this.pending.clear();
+    this.retracted.clear();
+  }
+  schedule() {
+    if (this.timer !== void 0 || this.pending.size === 0) return;
+    const wait = this.lastFlush + this.options.intervalMs - this.now();
+    if (wait <= 0) {
+      this.timer = "now";
+      process.nextTick(this.flush);
+    } else this.timer = setTimeout(this.flush, wait);
+  }
+  flush = () => {
+    if (this.timer === void 0) return;
+    this.timer = void 0;
+    this.lastFlush = this.now();
+    for (const [key, until] of this.retracted) if (until < this.lastFlush) this.retracted.delete(key);
+    const batches = /* @__PURE__ */ new Map();
+    for (const [game, names] of this.pending) {
+      const frames2 = [];
+      for (const name of names.keys()) {
+        if (frames2.length === this.options.batchMax) break;
+        names.delete(name);
+        frames2.push(encodePacket({ opcode: "NEW_LOBBY", payload: name }));
+      }
+      if (names.size === 0) this.pending.delete(game);
+      batches.set(game, frames2);
+    }
+    for (const watcher of this.watchers()) {
+      if (watcher.lobby !== null) continue;
+      const frames2 = batches.get(watcher.game);
+      if (frames2) watcher.announce(frames2);
+    }
+    this.batches += 1;
+    this.schedule();
+  };
+};
+var retractionKey = (game, name, created) => `${created}\0${game}\0${name}`;
 
 // src/server/memory-store.ts
 import { randomBytes as randomBytes5 } from "node:crypto";
@@ -3685,9 +3791,6 @@ var MemoryStore = class {
   prune(name) {
     const game = this.byGame.get(name);
     if (game && game.players.size === 0 && game.lobbies.size === 0) this.byGame.delete(name);
-  }
-  idle(game) {
-    return [...game.players.keys()].filter((id) => !game.memberOf.has(id));
   }
   /** The lobby `host` is host of, or why not. */
   hosted(game, host) {
@@ -3776,7 +3879,7 @@ var MemoryStore = class {
     };
     state.lobbies.set(name, lobby);
     state.memberOf.set(host.instance_id, name);
-    return { lobby: copy(lobby), announceTo: settings2.hidden ? [] : this.idle(state) };
+    return { lobby: copy(lobby) };
   }
   async listMatching(game, filter) {
     return [...this.byGame.get(game)?.lobbies.values() ?? []].filter((lobby) => matchesFilter(lobby, filter)).sort(byCreation).map(copy);
@@ -3838,7 +3941,7 @@ var MemoryStore = class {
     if (max !== void 0 && max !== -1 && max < lobby.members.length) return { outcome: "below-current-players" };
     const shown = lobby.settings.hidden && change.hidden === false;
     Object.assign(lobby.settings, change, change.metadata ? { metadata: { ...change.metadata } } : {});
-    return { outcome: "ok", lobby: copy(lobby), announceTo: shown ? this.idle(found.game) : [] };
+    return { outcome: "ok", lobby: copy(lobby), shown };
   }
   async setHost(game, host, target) {
     const found = this.hosted(game, host);
@@ -4085,8 +4188,10 @@ async function startServer(options2 = {}) {
     ...options2.addressRateLimit
   });
   const passwordGuard2 = new PasswordGuard({ ...DEFAULT_PASSWORD_GUARD, ...options2.passwordGuard });
+  const announcer = new LobbyAnnouncer({ ...DEFAULT_ANNOUNCER, ...options2.announcer }, () => byId.values());
   const ctx = {
     store,
+    announcer,
     addressBudgets,
     passwordGuard: passwordGuard2,
     players: byId,
@@ -4228,6 +4333,7 @@ async function startServer(options2 = {}) {
         admission2.stop();
         addressBudgets.stop();
         passwordGuard2.stop();
+        announcer.stop();
         seats.clear();
         const closing2 = [...players];
         const sockets = closing2.map((player) => player.socket);

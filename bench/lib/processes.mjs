@@ -55,9 +55,10 @@ const stopper = (child) => () =>
 
 /**
  * Our server, rate limit and connection caps lifted (a benchmark floods on purpose) and only warnings
- * logged; `args` adds flags (e.g. `--redis URL`). Its stderr is passed through.
+ * logged; `args` adds flags (e.g. `--redis URL`). Its stderr is passed through. `from`: another
+ * checkout's root (its committed dist/server.mjs), to measure an earlier version beside this one.
  */
-export async function startCl5(args = []) {
+export async function startCl5(args = [], from = root) {
   const child = spawn(
     process.execPath,
     [
@@ -79,7 +80,7 @@ export async function startCl5(args = []) {
       ...args,
     ],
     {
-      cwd: root,
+      cwd: from,
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
