@@ -810,14 +810,25 @@ var Outbox = class {
   push(text) {
     if (this.texts.push(text) === 1) schedule(this);
   }
+  /**
+   * Frames `encoded` once for many sockets (encodeFrames(texts), e.g. one NEW_LOBBY batch for every idle
+   * player): written as they are when nothing waits before them, else queued behind what does.
+   */
+  pushEncoded(texts, encoded) {
+    if (this.texts.length > 0) for (const text of texts) this.texts.push(text);
+    else this.write(encoded);
+  }
   /** Writes what is queued, now (before a close frame, for instance). Dropped if the socket is no longer open. */
   flush() {
     const texts = this.texts;
     if (texts.length === 0) return;
     this.texts = [];
+    this.write(encodeFrames(texts));
+  }
+  write(bytes) {
     const raw = this.socket._socket;
     if (this.socket.readyState !== this.socket.OPEN || !raw) return;
-    raw.write(frames(texts));
+    raw.write(bytes);
     if (raw.writableLength > this.limit) this.overflow(raw.writableLength);
   }
 };
@@ -830,7 +841,7 @@ function flushDue() {
   due = [];
   for (const outbox of now) outbox.flush();
 }
-function frames(texts) {
+function encodeFrames(texts) {
   let total = 0;
   const sizes = texts.map((text) => {
     const size = Buffer.byteLength(text);
@@ -1020,9 +1031,8 @@ var Player = class {
    * thousands of players costs no shared-store round trip each (several nodes) and a burst of them
    * cannot push a player's own replies out of its replay window. A player away misses them.
    */
-  announce(frames2) {
-    if (!this.user || this.away || !this.open) return;
-    for (const frame of frames2) this.outbox.push(frame);
+  announce(batch) {
+    if (this.user && !this.away && this.open) this.outbox.pushEncoded(batch.texts, batch.encoded);
   }
   /** Every frame is kept for a resume, even one for a connection that is closing (its drop may not be noticed yet). */
   write(frame) {
@@ -2335,8 +2345,8 @@ var Cluster = class {
 };
 function decodeSince(answer) {
   if (answer === "gap" || answer === "gone") return answer;
-  const [seq3, frames2] = answer;
-  return { seq: Number(seq3), frames: frames2 };
+  const [seq3, frames] = answer;
+  return { seq: Number(seq3), frames };
 }
 
 // src/server/cluster/connect.ts
@@ -3744,19 +3754,19 @@ var LobbyAnnouncer = class {
     for (const [key, until] of this.retracted) if (until < this.lastFlush) this.retracted.delete(key);
     const batches = /* @__PURE__ */ new Map();
     for (const [game, names] of this.pending) {
-      const frames2 = [];
+      const texts = [];
       for (const name of names.keys()) {
-        if (frames2.length === this.options.batchMax) break;
+        if (texts.length === this.options.batchMax) break;
         names.delete(name);
-        frames2.push(encodePacket({ opcode: "NEW_LOBBY", payload: name }));
+        texts.push(encodePacket({ opcode: "NEW_LOBBY", payload: name }));
       }
       if (names.size === 0) this.pending.delete(game);
-      batches.set(game, frames2);
+      batches.set(game, { texts, encoded: encodeFrames(texts) });
     }
     for (const watcher of this.watchers()) {
       if (watcher.lobby !== null) continue;
-      const frames2 = batches.get(watcher.game);
-      if (frames2) watcher.announce(frames2);
+      const batch = batches.get(watcher.game);
+      if (batch) watcher.announce(batch);
     }
     this.batches += 1;
     this.schedule();

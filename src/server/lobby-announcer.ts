@@ -6,6 +6,7 @@
 // hidden) before its batch leaves is not announced at all. With several nodes each node announces
 // every lobby of the cluster to its own idle players (cluster.ts carries the news).
 import { encodePacket } from '../protocol/index.js';
+import { encodeFrames } from './outbox.js';
 
 /** What happened to a lobby, as far as announcing it goes: `created` tells two lobbies of one name apart. */
 export interface LobbyNews {
@@ -14,11 +15,17 @@ export interface LobbyNews {
   created: number;
 }
 
+/** Frames as texts and as the bytes of WebSocket frames, made once for every socket they go to. */
+export interface EncodedFrames {
+  texts: readonly string[];
+  encoded: Buffer;
+}
+
 /** An idle player to tell: NEW_LOBBY frames written to its socket, not numbered for RESUME (player.ts `announce`). */
 export interface Watcher {
   readonly game: string;
   readonly lobby: string | null;
-  announce(frames: readonly string[]): void;
+  announce(batch: EncodedFrames): void;
 }
 
 export interface AnnouncerOptions {
@@ -90,21 +97,21 @@ export class LobbyAnnouncer {
     this.timer = undefined;
     this.lastFlush = this.now();
     for (const [key, until] of this.retracted) if (until < this.lastFlush) this.retracted.delete(key);
-    const batches = new Map<string, string[]>();
+    const batches = new Map<string, EncodedFrames>();
     for (const [game, names] of this.pending) {
-      const frames: string[] = [];
+      const texts: string[] = [];
       for (const name of names.keys()) {
-        if (frames.length === this.options.batchMax) break;
+        if (texts.length === this.options.batchMax) break;
         names.delete(name);
-        frames.push(encodePacket({ opcode: 'NEW_LOBBY', payload: name }));
+        texts.push(encodePacket({ opcode: 'NEW_LOBBY', payload: name }));
       }
       if (names.size === 0) this.pending.delete(game);
-      batches.set(game, frames);
+      batches.set(game, { texts, encoded: encodeFrames(texts) });
     }
     for (const watcher of this.watchers()) {
       if (watcher.lobby !== null) continue;
-      const frames = batches.get(watcher.game);
-      if (frames) watcher.announce(frames);
+      const batch = batches.get(watcher.game);
+      if (batch) watcher.announce(batch);
     }
     this.batches += 1;
     this.schedule();
