@@ -28,9 +28,9 @@ export class KeyedBuckets {
     return true;
   }
 
-  /** Spends one token, into debt if need be; returns what is left. */
-  spend(key: string, now: number): number {
-    const tokens = this.level(key, now) - 1;
+  /** Spends `amount` tokens (one by default), into debt if need be; returns what is left. */
+  spend(key: string, now: number, amount = 1): number {
+    const tokens = this.level(key, now) - amount;
     this.buckets.set(key, { tokens, at: now });
     return tokens;
   }

@@ -53,32 +53,27 @@ export class LobbyAnnouncer {
   ) {}
 
   add({ game, name, created }: LobbyNews): void {
-    if (this.retracted.delete(retractionKey(game, name, created))) return;
     const names = this.pending.get(game) ?? new Map<string, number>();
     this.pending.set(game, names.set(name, created));
     this.schedule();
   }
 
   /**
-   * The lobby is gone or hidden: not announced if still waiting. With several nodes the retraction may
-   * come before the announcement (two nodes published them), so it is remembered for two intervals.
+   * The lobby is gone or hidden: not announced if still waiting. (With several nodes, news published by
+   * one node reaches every node in order; a lobby closed through another node just after its creation
+   * may still be announced, as one that closes just after its batch left would be.)
    */
   retract({ game, name, created }: LobbyNews): void {
     const names = this.pending.get(game);
-    if (names?.get(name) === created) {
-      names.delete(name);
-      if (names.size === 0) this.pending.delete(game);
-    } else this.retracted.set(retractionKey(game, name, created), this.now() + 2 * this.options.intervalMs);
+    if (names?.get(name) !== created) return;
+    names.delete(name);
+    if (names.size === 0) this.pending.delete(game);
   }
-
-  /** Retractions that came before their announcement, until when they are kept. */
-  private readonly retracted = new Map<string, number>();
 
   stop(): void {
     if (this.timer !== 'now') clearTimeout(this.timer);
     this.timer = undefined;
     this.pending.clear();
-    this.retracted.clear();
   }
 
   private schedule(): void {
@@ -96,7 +91,6 @@ export class LobbyAnnouncer {
     if (this.timer === undefined) return; // stopped meanwhile
     this.timer = undefined;
     this.lastFlush = this.now();
-    for (const [key, until] of this.retracted) if (until < this.lastFlush) this.retracted.delete(key);
     const batches = new Map<string, EncodedFrames>();
     for (const [game, names] of this.pending) {
       const texts: string[] = [];
@@ -117,5 +111,3 @@ export class LobbyAnnouncer {
     this.schedule();
   };
 }
-
-const retractionKey = (game: string, name: string, created: number): string => `${created}\u0000${game}\u0000${name}`;

@@ -34,7 +34,14 @@ const view = (client: CloudLinkClient) => ({ mode: client.mode, isHost: client.i
 
 beforeEach(async () => {
   // Fifty cycles as fast as a script can run them: more packets than a real player's rate limit lets through.
-  server = await startServer({ host: '127.0.0.1', port: 0, logger: silentLogger, rateLimit: { perSecond: 10_000, burst: 10_000 } });
+  server = await startServer({
+    host: '127.0.0.1',
+    port: 0,
+    logger: silentLogger,
+    rateLimit: { perSecond: 10_000, burst: 10_000 },
+    joinCooldownMs: 0,
+    fanout: { perSecond: 1_000_000, perAddressPerSecond: 1_000_000 },
+  });
   clients = [];
   errors = [];
 });
