@@ -90,9 +90,9 @@ var KeyedBuckets = class {
     this.spend(key, now);
     return true;
   }
-  /** Spends one token, into debt if need be; returns what is left. */
-  spend(key, now) {
-    const tokens = this.level(key, now) - 1;
+  /** Spends `amount` tokens (one by default), into debt if need be; returns what is left. */
+  spend(key, now, amount = 1) {
+    const tokens = this.level(key, now) - amount;
     this.buckets.set(key, { tokens, at: now });
     return tokens;
   }
@@ -549,7 +549,9 @@ var Warning = {
   tokenNotChecked: "token not checked: this server has no token verifier (--token-verifier), so you play under a guest name",
   passwordAttempts: "too many wrong passwords",
   listTruncated: "list truncated",
-  passwordGuessed: "many wrong passwords were tried for your lobby in the last minute: joins with a password are slowed down"
+  passwordGuessed: "many wrong passwords were tried for your lobby in the last minute: joins with a password are slowed down",
+  lobbyChanges: "too many lobby changes",
+  joinCooldown: "joining too often"
 };
 
 // src/protocol/in-band.ts
@@ -918,19 +920,66 @@ var ReplayWindow = class {
   }
 };
 
+// src/server/signal-credit.ts
+var DEFAULT_SIGNAL_CREDIT = { signals: 32, windowMs: 3e4 };
+var MAX_JOINERS = 64;
+var SIGNALS = /* @__PURE__ */ new Set(["MAKE_OFFER", "MAKE_ANSWER", "ICE"]);
+var SignalCredit = class {
+  constructor(options2, now = Date.now) {
+    this.options = options2;
+    this.now = now;
+  }
+  options;
+  now;
+  /** Per newcomer: signals left and until when (a Map keeps them oldest first). */
+  byJoiner = /* @__PURE__ */ new Map();
+  /** I was told `joiner` joined my lobby. */
+  grant(joiner) {
+    if (this.options.signals <= 0) return;
+    this.byJoiner.delete(joiner);
+    this.byJoiner.set(joiner, { left: this.options.signals, until: this.now() + this.options.windowMs });
+    if (this.byJoiner.size > MAX_JOINERS) this.byJoiner.delete(this.byJoiner.keys().next().value);
+  }
+  /** Whether I hold any credit (cheap: the edge reads a packet's recipient only then). */
+  get held() {
+    return this.byJoiner.size > 0;
+  }
+  /** If `text` is a signal to a newcomer I hold credit for, uses one and says so. */
+  use(text) {
+    const now = this.now();
+    for (const [joiner, credit2] of this.byJoiner) if (credit2.until < now) this.byJoiner.delete(joiner);
+    if (this.byJoiner.size === 0) return false;
+    let packet;
+    try {
+      packet = JSON.parse(text);
+    } catch {
+      return false;
+    }
+    if (!isPlainObject(packet) || typeof packet.opcode !== "string" || !SIGNALS.has(packet.opcode) || typeof packet.recipient !== "string") return false;
+    const credit = this.byJoiner.get(packet.recipient);
+    if (!credit) return false;
+    credit.left -= 1;
+    if (credit.left <= 0) this.byJoiner.delete(packet.recipient);
+    return true;
+  }
+};
+
 // src/server/player.ts
 var MAX_BACKLOG = 256;
 var MAX_REPLAY_BYTES = 64 * 1024;
 var MAX_MISSED_BYTES = 1024 * 1024;
 var DEFAULT_MAX_OUTBOX_BYTES = 1024 * 1024;
+var NEW_PEER = '{"opcode":"NEW_PEER"';
+var PEER_JOIN = '{"opcode":"PEER_JOIN"';
 var Player = class {
-  constructor(socket, game, limiter, address, maxOutboxBytes2 = DEFAULT_MAX_OUTBOX_BYTES) {
+  constructor(socket, game, limiter, address, maxOutboxBytes2 = DEFAULT_MAX_OUTBOX_BYTES, signalCredit2 = DEFAULT_SIGNAL_CREDIT) {
     this.socket = socket;
     this.game = game;
     this.limiter = limiter;
     this.address = address;
     this.maxOutboxBytes = maxOutboxBytes2;
     this.outbox = this.outboxFor(socket);
+    this.credit = new SignalCredit(signalCredit2);
   }
   socket;
   game;
@@ -963,6 +1012,10 @@ var Player = class {
   evicted = false;
   /** Why the server cut this connection without a close handshake (a reader too slow), for the log. */
   cutBecause = null;
+  /** When it last joined a lobby (join-cooldown.ts). */
+  lastJoinAt = Number.NEGATIVE_INFINITY;
+  /** Signals it may send newcomers to its lobby outside its limits (signal-credit.ts). */
+  credit;
   /**
    * A client that does not read what it is sent is cut once `maxOutboxBytes` wait: its memory is
    * bounded. No close handshake (a close frame would wait behind what it does not read), and no seat
@@ -1009,7 +1062,16 @@ var Player = class {
   }
   /** A frame in its place in this player's sequence (cluster mode): written unless the connection is away. */
   writeSequenced(frame) {
+    if (frame.startsWith(NEW_PEER) || frame.startsWith(PEER_JOIN)) this.joined(frame);
     if (this.open && !this.away) this.outbox.push(frame);
+  }
+  /** I am told someone joined my lobby: I may signal it outside my limits for a while (signal-credit.ts). */
+  joined(frame) {
+    try {
+      const joiner = JSON.parse(frame).payload?.instance_id;
+      if (typeof joiner === "string") this.credit.grant(joiner);
+    } catch {
+    }
   }
   /**
    * Its frames can no longer be delivered in order (the shared log lost some, its record is gone, or Redis
@@ -1023,6 +1085,7 @@ var Player = class {
     return this.socket.readyState === this.socket.OPEN;
   }
   send(opcode, payload, extra = {}) {
+    if (opcode === "NEW_PEER" || opcode === "PEER_JOIN") this.credit.grant(payload.instance_id);
     this.write(encodePacket({ opcode, payload, ...extra }));
   }
   /**
@@ -1112,6 +1175,126 @@ var Player = class {
     this.closedByServer = true;
     this.handOff(code, reason);
   }
+};
+
+// src/server/fanout-budget.ts
+var DEFAULT_FANOUT = { perSecond: 20, perAddressPerSecond: 200 };
+var FANOUT_BURST_SECONDS = 20;
+var ANNOUNCEMENT_MESSAGES = 20;
+var FanoutBudget = class {
+  constructor(options2, now = Date.now) {
+    this.now = now;
+    this.connections = new KeyedBuckets(FANOUT_BURST_SECONDS * options2.perSecond, options2.perSecond / 1e3);
+    this.addresses = new KeyedBuckets(FANOUT_BURST_SECONDS * options2.perAddressPerSecond, options2.perAddressPerSecond / 1e3);
+    this.sweeper = setInterval(() => this.sweep(), 1e4).unref();
+  }
+  now;
+  connections;
+  addresses;
+  sweeper;
+  /** Milliseconds before `causer` may cause fan-out again (0: now). */
+  waitMs(causer) {
+    const now = this.now();
+    return Math.max(this.connections.waitMs(causer.id, now), this.addresses.waitMs(causer.address, now));
+  }
+  /** The refusal while `causer` may not cause fan-out, or null. */
+  refusal(causer) {
+    const wait = this.waitMs(causer);
+    return wait > 0 ? `${Warning.lobbyChanges}: try again in ${Math.ceil(wait / 1e3)} s` : null;
+  }
+  /** Charges `messages` caused by `causer`, into debt if need be. */
+  charge(causer, messages) {
+    if (messages <= 0) return;
+    const now = this.now();
+    this.connections.spend(causer.id, now, messages);
+    this.addresses.spend(causer.address, now, messages);
+  }
+  sweep() {
+    const now = this.now();
+    this.connections.sweep(now);
+    this.addresses.sweep(now);
+  }
+  stop() {
+    clearInterval(this.sweeper);
+  }
+};
+
+// src/server/join-cooldown.ts
+var DEFAULT_JOIN_COOLDOWN_MS = 1e3;
+function joinCooldownRefusal(lastJoinAt, cooldownMs, now = Date.now()) {
+  const wait = lastJoinAt + cooldownMs - now;
+  return wait > 0 ? `${Warning.joinCooldown}: try again in ${Math.ceil(wait / 1e3)} s` : null;
+}
+
+// src/server/lobby-announcer.ts
+var DEFAULT_ANNOUNCER = { intervalMs: 1e3, batchMax: 50 };
+var LobbyAnnouncer = class {
+  constructor(options2, watchers, now = Date.now) {
+    this.options = options2;
+    this.watchers = watchers;
+    this.now = now;
+  }
+  options;
+  watchers;
+  now;
+  /** Per game, the lobbies waiting, by name (a Map keeps them in the order they came). */
+  pending = /* @__PURE__ */ new Map();
+  timer;
+  lastFlush = Number.NEGATIVE_INFINITY;
+  /** Batches sent so far (tests, metrics). */
+  batches = 0;
+  add({ game, name, created }) {
+    const names = this.pending.get(game) ?? /* @__PURE__ */ new Map();
+    this.pending.set(game, names.set(name, created));
+    this.schedule();
+  }
+  /**
+   * The lobby is gone or hidden: not announced if still waiting. (With several nodes, news published by
+   * one node reaches every node in order; a lobby closed through another node just after its creation
+   * may still be announced, as one that closes just after its batch left would be.)
+   */
+  retract({ game, name, created }) {
+    const names = this.pending.get(game);
+    if (names?.get(name) !== created) return;
+    names.delete(name);
+    if (names.size === 0) this.pending.delete(game);
+  }
+  stop() {
+    if (this.timer !== "now") clearTimeout(this.timer);
+    this.timer = void 0;
+    this.pending.clear();
+  }
+  schedule() {
+    if (this.timer !== void 0 || this.pending.size === 0) return;
+    const wait = this.lastFlush + this.options.intervalMs - this.now();
+    if (wait <= 0) {
+      this.timer = "now";
+      process.nextTick(this.flush);
+    } else this.timer = setTimeout(this.flush, wait);
+  }
+  flush = () => {
+    if (this.timer === void 0) return;
+    this.timer = void 0;
+    this.lastFlush = this.now();
+    const batches = /* @__PURE__ */ new Map();
+    for (const [game, names] of this.pending) {
+      const texts = [];
+      for (const name of names.keys()) {
+        if (texts.length === this.options.batchMax) break;
+        names.delete(name);
+        texts.push(encodePacket({ opcode: "NEW_LOBBY", payload: name }));
+      }
+      if (names.size === 0) this.pending.delete(game);
+      batches.set(game, { texts, encoded: encodeFrames(texts) });
+    }
+    for (const watcher of this.watchers()) {
+      if (watcher.lobby !== null) continue;
+      const batch = batches.get(watcher.game);
+      if (batch) watcher.announce(batch);
+    }
+    this.batches += 1;
+    this.schedule();
+  };
 };
 
 // src/server/relay/relay-provider.ts
@@ -3021,6 +3204,8 @@ var createLobby = async (request) => {
     warn(request, "payload.max_players must be -1 (unlimited) or at least 1");
     return reply(request, "CREATE_ACK", Reply.invalid);
   }
+  const spent = payload.hidden ? null : ctx.fanout.refusal(player);
+  if (spent) return reply(request, "CREATE_ACK", spent);
   const password2 = payload.password === "" ? null : await hashPassword(payload.password);
   if (!player.open) return;
   const hidden = payload.hidden ?? false;
@@ -3036,7 +3221,10 @@ function becameHost(request, lobby, enableRelay) {
   ctx.log("info", "lobby.create", { game: lobby.game, lobby: lobby.name, host: player.id, hidden: lobby.settings.hidden });
   player.send("TRANSITION", "host");
   player.send("NEW_HOST", player.user);
-  if (!lobby.settings.hidden) announce(ctx, lobby);
+  if (!lobby.settings.hidden) {
+    announce(ctx, lobby);
+    ctx.fanout.charge(player, ANNOUNCEMENT_MESSAGES);
+  }
   if (enableRelay) {
     startRelay2(request, lobby).catch((error) => ctx.log("error", "relay.start_failed", { lobby: lobby.name, error: String(error) }));
   }
@@ -3049,10 +3237,12 @@ async function startRelay2(request, lobby) {
     if (error.lobbyOpen) warn(request, error.message);
   }
 }
-var joinRefusal = { "in-lobby": Reply.alreadyInLobby, "not-found": Reply.notFound, locked: Reply.locked, full: Reply.full, password: Reply.password };
+var joinRefusals = { "in-lobby": Reply.alreadyInLobby, "not-found": Reply.notFound, locked: Reply.locked, full: Reply.full, password: Reply.password };
 var joinLobby = async (request) => {
   const { ctx, player, payload } = request;
   if (player.lobby) return reply(request, "JOIN_ACK", Reply.alreadyInLobby);
+  const churning = joinRefusal(request);
+  if (churning) return reply(request, "JOIN_ACK", churning);
   const guarded2 = lobbyKey(player.game, payload.name);
   let waitMs = 0;
   const joined = await ctx.store.join(player.game, payload.name, player.user, async (stored2) => {
@@ -3064,20 +3254,26 @@ var joinLobby = async (request) => {
   });
   if (joined.outcome !== "ok") {
     if (joined.outcome === "password" && waitMs > 0) warn(request, `${Warning.passwordAttempts}: try again in ${Math.ceil(waitMs / 1e3)} s`);
-    return reply(request, "JOIN_ACK", joinRefusal[joined.outcome]);
+    return reply(request, "JOIN_ACK", joinRefusals[joined.outcome]);
   }
   reply(request, "JOIN_ACK", Reply.ok);
   becamePeer(request, joined.lobby);
 };
+function joinRefusal(request) {
+  const { ctx, player } = request;
+  return joinCooldownRefusal(player.lastJoinAt, ctx.joinCooldownMs) ?? ctx.fanout.refusal(player);
+}
 function becamePeer(request, lobby) {
   const { ctx, player } = request;
   player.lobby = lobby.name;
+  player.lastJoinAt = Date.now();
   ctx.log("info", "lobby.join", { game: lobby.game, lobby: lobby.name, player: player.id });
   player.send("TRANSITION", "peer");
   player.send("NEW_HOST", lobby.host);
   const others = lobby.members.filter((member) => member.instance_id !== player.id);
   const isHost = (member) => member.instance_id === lobby.host.instance_id;
   for (const member of others) sendTo(ctx, member.instance_id, isHost(member) ? "NEW_PEER" : "PEER_JOIN", player.user);
+  ctx.fanout.charge(player, others.length * (1 + ctx.signalCredit));
   if (lobby.relay && ctx.cluster) relayJoined(ctx, lobby.game, lobby.name, lobby.relay.instance_id, player.user);
   if (lobby.relay && lobby.settings.relayEnabled) {
     player.send("RELAY", lobby.relay.instance_id);
@@ -3086,7 +3282,9 @@ function becamePeer(request, lobby) {
 }
 var leaveLobbyHandler = async (request) => {
   const { ctx, player } = request;
-  if (!await leaveLobby(ctx, player, "left")) return reply(request, "LEAVE_ACK", Reply.notInLobby);
+  const departure = await leaveLobby(ctx, player, "left");
+  if (!departure) return reply(request, "LEAVE_ACK", Reply.notInLobby);
+  ctx.fanout.charge(player, departure.closed ? 0 : departure.lobby.members.length);
   reply(request, "LEAVE_ACK", Reply.ok);
   player.send("TRANSITION", "");
 };
@@ -3107,15 +3305,18 @@ async function setSettings(ctx, host, change) {
   const result = await ctx.store.setSettings(host.game, host.id, change);
   if (result.outcome === "below-current-players") return "below current players";
   if (result.outcome !== "ok") return refused[result.outcome];
-  if (result.shown) announce(ctx, result.lobby);
-  else if (result.lobby.settings.hidden) unannounce(ctx, result.lobby);
+  if (result.shown) {
+    announce(ctx, result.lobby);
+    ctx.fanout.charge(host, ANNOUNCEMENT_MESSAGES);
+  } else if (result.lobby.settings.hidden) unannounce(ctx, result.lobby);
   return Reply.ok;
 }
 var actions = {
   lock: settings({ locked: true }),
   unlock: settings({ locked: false }),
   hide: settings({ hidden: true }),
-  show: settings({ hidden: false }),
+  // Announced to every idle player, as a create is: refused while the host's fan-out budget is spent.
+  show: (ctx, host) => Promise.resolve(ctx.fanout.refusal(host) ?? setSettings(ctx, host, { hidden: false })),
   async kick(ctx, host, args) {
     const result = await ctx.store.kick(host.game, host.id, instanceId(args, "args"));
     if (result.outcome === "not-a-member") return "not a member";
@@ -3237,6 +3438,8 @@ var readableLobbyPrefix = () => `${ADJECTIVES[randomInt2(ADJECTIVES.length)]}-${
 var quickJoin2 = async (request) => {
   const { ctx, player, payload } = request;
   if (player.lobby) return reply(request, "QUICK_JOIN_ACK", Reply.alreadyInLobby);
+  const churning = joinRefusal(request);
+  if (churning) return reply(request, "QUICK_JOIN_ACK", churning);
   const { create } = payload;
   if (create.max_players === 0) return invalid(request, "payload.create.max_players must be -1 (unlimited) or at least 1");
   const filter = storeFilter(payload.filter);
@@ -3313,8 +3516,9 @@ var VIOLATION_POLICY = 1008;
 var VIOLATION_TOO_BIG = 1009;
 function dispatch(ctx, player, data, isBinary) {
   if (!player.open) return;
-  let verdict = player.limiter.take();
-  if (verdict === "ok" && !ctx.addressBudgets.take(player.address)) verdict = player.limiter.strike();
+  const credited = player.credit.held && !isBinary && player.credit.use(data.toString("utf8"));
+  let verdict = credited ? "ok" : player.limiter.take();
+  if (verdict === "ok" && !credited && !ctx.addressBudgets.take(player.address)) verdict = player.limiter.strike();
   if (verdict === "violation") {
     ctx.tally.rejected.violation += 1;
     ctx.log("warn", "violation.rate", { player: player.id, address: player.address });
@@ -3696,83 +3900,6 @@ async function joinCluster(ctx, cluster, { seats, graceMs }) {
   await watch.start();
   return watch;
 }
-
-// src/server/lobby-announcer.ts
-var DEFAULT_ANNOUNCER = { intervalMs: 1e3, batchMax: 50 };
-var LobbyAnnouncer = class {
-  constructor(options2, watchers, now = Date.now) {
-    this.options = options2;
-    this.watchers = watchers;
-    this.now = now;
-  }
-  options;
-  watchers;
-  now;
-  /** Per game, the lobbies waiting, by name (a Map keeps them in the order they came). */
-  pending = /* @__PURE__ */ new Map();
-  timer;
-  lastFlush = Number.NEGATIVE_INFINITY;
-  /** Batches sent so far (tests, metrics). */
-  batches = 0;
-  add({ game, name, created }) {
-    if (this.retracted.delete(retractionKey(game, name, created))) return;
-    const names = this.pending.get(game) ?? /* @__PURE__ */ new Map();
-    this.pending.set(game, names.set(name, created));
-    this.schedule();
-  }
-  /**
-   * The lobby is gone or hidden: not announced if still waiting. With several nodes the retraction may
-   * come before the announcement (two nodes published them), so it is remembered for two intervals.
-   */
-  retract({ game, name, created }) {
-    const names = this.pending.get(game);
-    if (names?.get(name) === created) {
-      names.delete(name);
-      if (names.size === 0) this.pending.delete(game);
-    } else this.retracted.set(retractionKey(game, name, created), this.now() + 2 * this.options.intervalMs);
-  }
-  /** Retractions that came before their announcement, until when they are kept. */
-  retracted = /* @__PURE__ */ new Map();
-  stop() {
-    if (this.timer !== "now") clearTimeout(this.timer);
-    this.timer = void 0;
-    this.pending.clear();
-    this.retracted.clear();
-  }
-  schedule() {
-    if (this.timer !== void 0 || this.pending.size === 0) return;
-    const wait = this.lastFlush + this.options.intervalMs - this.now();
-    if (wait <= 0) {
-      this.timer = "now";
-      process.nextTick(this.flush);
-    } else this.timer = setTimeout(this.flush, wait);
-  }
-  flush = () => {
-    if (this.timer === void 0) return;
-    this.timer = void 0;
-    this.lastFlush = this.now();
-    for (const [key, until] of this.retracted) if (until < this.lastFlush) this.retracted.delete(key);
-    const batches = /* @__PURE__ */ new Map();
-    for (const [game, names] of this.pending) {
-      const texts = [];
-      for (const name of names.keys()) {
-        if (texts.length === this.options.batchMax) break;
-        names.delete(name);
-        texts.push(encodePacket({ opcode: "NEW_LOBBY", payload: name }));
-      }
-      if (names.size === 0) this.pending.delete(game);
-      batches.set(game, { texts, encoded: encodeFrames(texts) });
-    }
-    for (const watcher of this.watchers()) {
-      if (watcher.lobby !== null) continue;
-      const batch = batches.get(watcher.game);
-      if (batch) watcher.announce(batch);
-    }
-    this.batches += 1;
-    this.schedule();
-  };
-};
-var retractionKey = (game, name, created) => `${created}\0${game}\0${name}`;
 
 // src/server/memory-store.ts
 import { randomBytes as randomBytes5 } from "node:crypto";
@@ -4198,10 +4325,15 @@ async function startServer(options2 = {}) {
     ...options2.addressRateLimit
   });
   const passwordGuard2 = new PasswordGuard({ ...DEFAULT_PASSWORD_GUARD, ...options2.passwordGuard });
-  const announcer = new LobbyAnnouncer({ ...DEFAULT_ANNOUNCER, ...options2.announcer }, () => byId.values());
+  const announcer2 = new LobbyAnnouncer({ ...DEFAULT_ANNOUNCER, ...options2.announcer }, () => byId.values());
+  const fanout2 = new FanoutBudget({ ...DEFAULT_FANOUT, ...options2.fanout });
+  const signalCredit2 = { ...DEFAULT_SIGNAL_CREDIT, ...options2.signalCredit };
   const ctx = {
     store,
-    announcer,
+    announcer: announcer2,
+    fanout: fanout2,
+    signalCredit: signalCredit2.signals,
+    joinCooldownMs: options2.joinCooldownMs ?? DEFAULT_JOIN_COOLDOWN_MS,
     addressBudgets,
     passwordGuard: passwordGuard2,
     players: byId,
@@ -4291,7 +4423,7 @@ async function startServer(options2 = {}) {
     log2("warn", "socket.error", { player: player.id, error: error.message });
   }
   function accept(ws, game, address2) {
-    const player = new Player(ws, game, new RateLimiter(rate2), address2, options2.maxOutboxBytes);
+    const player = new Player(ws, game, new RateLimiter(rate2), address2, options2.maxOutboxBytes, signalCredit2);
     ws[PLAYER] = player;
     ws[ADDRESS] = address2;
     admission2.opened(address2);
@@ -4343,7 +4475,8 @@ async function startServer(options2 = {}) {
         admission2.stop();
         addressBudgets.stop();
         passwordGuard2.stop();
-        announcer.stop();
+        announcer2.stop();
+        fanout2.stop();
         seats.clear();
         const closing2 = [...players];
         const sockets = closing2.map((player) => player.socket);
@@ -4408,6 +4541,15 @@ var options = {
   },
   "trust-proxy": { type: "boolean", default: ["1", "true", "yes"].includes((process.env.CL5_TRUST_PROXY ?? "").toLowerCase()) },
   "max-outbox-kib": { type: "string", default: process.env.CL5_MAX_OUTBOX_KIB || String(DEFAULT_MAX_OUTBOX_BYTES / 1024) },
+  "lobby-announce-interval": {
+    type: "string",
+    default: process.env.CL5_LOBBY_ANNOUNCE_INTERVAL || String(DEFAULT_ANNOUNCER.intervalMs / 1e3)
+  },
+  "lobby-announce-batch": { type: "string", default: process.env.CL5_LOBBY_ANNOUNCE_BATCH || String(DEFAULT_ANNOUNCER.batchMax) },
+  "fanout-rate": { type: "string", default: process.env.CL5_FANOUT_RATE || String(DEFAULT_FANOUT.perSecond) },
+  "fanout-rate-per-address": { type: "string", default: process.env.CL5_FANOUT_RATE_PER_ADDRESS || String(DEFAULT_FANOUT.perAddressPerSecond) },
+  "join-signal-credit": { type: "string", default: process.env.CL5_JOIN_SIGNAL_CREDIT || String(DEFAULT_SIGNAL_CREDIT.signals) },
+  "join-cooldown": { type: "string", default: process.env.CL5_JOIN_COOLDOWN || String(DEFAULT_JOIN_COOLDOWN_MS / 1e3) },
   help: { type: "boolean", default: false }
 };
 var parsed;
@@ -4454,7 +4596,21 @@ if (values.help) {
   --trust-proxy             a reverse proxy in front appends the client's address to X-Forwarded-For: count
                             per-address limits against it, not the proxy's (env CL5_TRUST_PROXY=1)
   --max-outbox-kib KIB      unsent data held for one client that does not read, before it is cut
-                            (env CL5_MAX_OUTBOX_KIB, default ${DEFAULT_MAX_OUTBOX_BYTES / 1024})`);
+                            (env CL5_MAX_OUTBOX_KIB, default ${DEFAULT_MAX_OUTBOX_BYTES / 1024})
+  --lobby-announce-interval SECONDS
+                            NEW_LOBBY reaches each idle player in batches at most this often; a new lobby
+                            waits at most this long (env CL5_LOBBY_ANNOUNCE_INTERVAL, default ${DEFAULT_ANNOUNCER.intervalMs / 1e3})
+  --lobby-announce-batch N  lobbies per batch; more wait for the next (env CL5_LOBBY_ANNOUNCE_BATCH, default ${DEFAULT_ANNOUNCER.batchMax})
+  --fanout-rate N           messages per second a connection's lobby requests may make the server send to
+                            others (a join: each member told, and the signals they may send the joiner; a
+                            visible create or show: ${ANNOUNCEMENT_MESSAGES}), bursts of ${FANOUT_BURST_SECONDS}N; past it creates, joins and
+                            shows are refused with the wait (env CL5_FANOUT_RATE, default ${DEFAULT_FANOUT.perSecond})
+  --fanout-rate-per-address N
+                            ...shared by all connections from one address (env CL5_FANOUT_RATE_PER_ADDRESS, default ${DEFAULT_FANOUT.perAddressPerSecond})
+  --join-signal-credit N    signals each member may send a player who just joined outside its own rate
+                            limit (within ${DEFAULT_SIGNAL_CREDIT.windowMs / 1e3} s; env CL5_JOIN_SIGNAL_CREDIT, default ${DEFAULT_SIGNAL_CREDIT.signals}; 0 = none)
+  --join-cooldown SECONDS   a player joins at most once per this long; sooner is refused with the wait
+                            (env CL5_JOIN_COOLDOWN, default ${DEFAULT_JOIN_COOLDOWN_MS / 1e3}; 0 = no limit)`);
   process.exit(0);
 }
 var port = Number(values.port);
@@ -4497,6 +4653,11 @@ var passwordGuard = {
   perAddress: wholeNumber("password-guesses-per-address", 1)
 };
 var maxOutboxBytes = wholeNumber("max-outbox-kib", 64) * 1024;
+var announcer = { intervalMs: secondsMs("lobby-announce-interval", "seconds, more than 0"), batchMax: wholeNumber("lobby-announce-batch", 1) };
+if (announcer.intervalMs <= 0) fail2(`invalid --lobby-announce-interval: ${values["lobby-announce-interval"]} (seconds, more than 0)`);
+var fanout = { perSecond: wholeNumber("fanout-rate", 1), perAddressPerSecond: wholeNumber("fanout-rate-per-address", 1) };
+var signalCredit = { signals: wholeNumber("join-signal-credit", 0) };
+var joinCooldownMs = secondsMs("join-cooldown", "seconds, 0 = no limit");
 var admission = {
   maxConnections: wholeNumber("max-connections", 1),
   maxPerAddress: wholeNumber("max-connections-per-address", 1),
@@ -4555,6 +4716,10 @@ var server = await startServer({
   ...shared ? { store: shared.store, cluster: shared.cluster } : {},
   admission,
   maxOutboxBytes,
+  announcer,
+  fanout,
+  signalCredit,
+  joinCooldownMs,
   trustProxy: values["trust-proxy"],
   passwordGuard,
   ...turn ? { turn } : {},

@@ -10,7 +10,7 @@ import { Warning } from '../protocol/index.js';
 import { KeyedBuckets } from './keyed-buckets.js';
 
 export interface FanoutOptions {
-  /** Messages per second a connection's budget refills; it holds BURST_SECONDS of them. */
+  /** Messages per second a connection's budget refills; it holds FANOUT_BURST_SECONDS of them. */
   perSecond: number;
   /** ...and the budget all connections of one address share. */
   perAddressPerSecond: number;
@@ -19,7 +19,7 @@ export interface FanoutOptions {
 export const DEFAULT_FANOUT: FanoutOptions = { perSecond: 20, perAddressPerSecond: 200 };
 
 /** A budget holds this many seconds of its refill: a few lobby changes in a row are fine. */
-const BURST_SECONDS = 20;
+export const FANOUT_BURST_SECONDS = 20;
 
 /** What a visible create or `show` counts as: each idle player gets it in a batch shared with other lobbies. */
 export const ANNOUNCEMENT_MESSAGES = 20;
@@ -38,8 +38,8 @@ export class FanoutBudget {
     options: FanoutOptions,
     private readonly now: () => number = Date.now,
   ) {
-    this.connections = new KeyedBuckets(BURST_SECONDS * options.perSecond, options.perSecond / 1000);
-    this.addresses = new KeyedBuckets(BURST_SECONDS * options.perAddressPerSecond, options.perAddressPerSecond / 1000);
+    this.connections = new KeyedBuckets(FANOUT_BURST_SECONDS * options.perSecond, options.perSecond / 1000);
+    this.addresses = new KeyedBuckets(FANOUT_BURST_SECONDS * options.perAddressPerSecond, options.perAddressPerSecond / 1000);
     this.sweeper = setInterval(() => this.sweep(), 10_000).unref();
   }
 

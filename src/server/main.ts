@@ -4,6 +4,10 @@ import { jsonLogger, type Logger } from './log.js';
 import { DEFAULT_ADMISSION } from './admission.js';
 import { DEFAULT_PASSWORD_GUARD } from './password-guard.js';
 import { DEFAULT_MAX_OUTBOX_BYTES } from './player.js';
+import { ANNOUNCEMENT_MESSAGES, DEFAULT_FANOUT, FANOUT_BURST_SECONDS } from './fanout-budget.js';
+import { DEFAULT_JOIN_COOLDOWN_MS } from './join-cooldown.js';
+import { DEFAULT_ANNOUNCER } from './lobby-announcer.js';
+import { DEFAULT_SIGNAL_CREDIT } from './signal-credit.js';
 import { webRtcRelay } from './relay/relay-provider.js';
 import type { TokenVerifier } from './context.js';
 import { connectCluster, redacted } from './cluster/connect.js';
@@ -43,6 +47,15 @@ const options = {
   },
   'trust-proxy': { type: 'boolean', default: ['1', 'true', 'yes'].includes((process.env.CL5_TRUST_PROXY ?? '').toLowerCase()) },
   'max-outbox-kib': { type: 'string', default: process.env.CL5_MAX_OUTBOX_KIB || String(DEFAULT_MAX_OUTBOX_BYTES / 1024) },
+  'lobby-announce-interval': {
+    type: 'string',
+    default: process.env.CL5_LOBBY_ANNOUNCE_INTERVAL || String(DEFAULT_ANNOUNCER.intervalMs / 1000),
+  },
+  'lobby-announce-batch': { type: 'string', default: process.env.CL5_LOBBY_ANNOUNCE_BATCH || String(DEFAULT_ANNOUNCER.batchMax) },
+  'fanout-rate': { type: 'string', default: process.env.CL5_FANOUT_RATE || String(DEFAULT_FANOUT.perSecond) },
+  'fanout-rate-per-address': { type: 'string', default: process.env.CL5_FANOUT_RATE_PER_ADDRESS || String(DEFAULT_FANOUT.perAddressPerSecond) },
+  'join-signal-credit': { type: 'string', default: process.env.CL5_JOIN_SIGNAL_CREDIT || String(DEFAULT_SIGNAL_CREDIT.signals) },
+  'join-cooldown': { type: 'string', default: process.env.CL5_JOIN_COOLDOWN || String(DEFAULT_JOIN_COOLDOWN_MS / 1000) },
   help: { type: 'boolean', default: false },
 } as const;
 
@@ -91,7 +104,21 @@ if (values.help) {
   --trust-proxy             a reverse proxy in front appends the client's address to X-Forwarded-For: count
                             per-address limits against it, not the proxy's (env CL5_TRUST_PROXY=1)
   --max-outbox-kib KIB      unsent data held for one client that does not read, before it is cut
-                            (env CL5_MAX_OUTBOX_KIB, default ${DEFAULT_MAX_OUTBOX_BYTES / 1024})`);
+                            (env CL5_MAX_OUTBOX_KIB, default ${DEFAULT_MAX_OUTBOX_BYTES / 1024})
+  --lobby-announce-interval SECONDS
+                            NEW_LOBBY reaches each idle player in batches at most this often; a new lobby
+                            waits at most this long (env CL5_LOBBY_ANNOUNCE_INTERVAL, default ${DEFAULT_ANNOUNCER.intervalMs / 1000})
+  --lobby-announce-batch N  lobbies per batch; more wait for the next (env CL5_LOBBY_ANNOUNCE_BATCH, default ${DEFAULT_ANNOUNCER.batchMax})
+  --fanout-rate N           messages per second a connection's lobby requests may make the server send to
+                            others (a join: each member told, and the signals they may send the joiner; a
+                            visible create or show: ${ANNOUNCEMENT_MESSAGES}), bursts of ${FANOUT_BURST_SECONDS}N; past it creates, joins and
+                            shows are refused with the wait (env CL5_FANOUT_RATE, default ${DEFAULT_FANOUT.perSecond})
+  --fanout-rate-per-address N
+                            ...shared by all connections from one address (env CL5_FANOUT_RATE_PER_ADDRESS, default ${DEFAULT_FANOUT.perAddressPerSecond})
+  --join-signal-credit N    signals each member may send a player who just joined outside its own rate
+                            limit (within ${DEFAULT_SIGNAL_CREDIT.windowMs / 1000} s; env CL5_JOIN_SIGNAL_CREDIT, default ${DEFAULT_SIGNAL_CREDIT.signals}; 0 = none)
+  --join-cooldown SECONDS   a player joins at most once per this long; sooner is refused with the wait
+                            (env CL5_JOIN_COOLDOWN, default ${DEFAULT_JOIN_COOLDOWN_MS / 1000}; 0 = no limit)`);
   process.exit(0);
 }
 
@@ -144,6 +171,11 @@ const passwordGuard = {
   perAddress: wholeNumber('password-guesses-per-address', 1),
 };
 const maxOutboxBytes = wholeNumber('max-outbox-kib', 64) * 1024;
+const announcer = { intervalMs: secondsMs('lobby-announce-interval', 'seconds, more than 0'), batchMax: wholeNumber('lobby-announce-batch', 1) };
+if (announcer.intervalMs <= 0) fail(`invalid --lobby-announce-interval: ${values['lobby-announce-interval']} (seconds, more than 0)`);
+const fanout = { perSecond: wholeNumber('fanout-rate', 1), perAddressPerSecond: wholeNumber('fanout-rate-per-address', 1) };
+const signalCredit = { signals: wholeNumber('join-signal-credit', 0) };
+const joinCooldownMs = secondsMs('join-cooldown', 'seconds, 0 = no limit');
 const admission = {
   maxConnections: wholeNumber('max-connections', 1),
   maxPerAddress: wholeNumber('max-connections-per-address', 1),
@@ -218,6 +250,10 @@ const server = await startServer({
   ...(shared ? { store: shared.store, cluster: shared.cluster } : {}),
   admission,
   maxOutboxBytes,
+  announcer,
+  fanout,
+  signalCredit,
+  joinCooldownMs,
   trustProxy: values['trust-proxy'],
   passwordGuard,
   ...(turn ? { turn } : {}),
