@@ -137,7 +137,11 @@ describe('CLI', () => {
     const server = run(['--port', '0', '--join-cooldown', '30'], { CL5_FANOUT_RATE: '1', CL5_LOBBY_ANNOUNCE_INTERVAL: '0.5' });
     const wsUrl = await printedWsUrl(server);
     const [ann, bob] = [await RawClient.open(wsUrl), await RawClient.open(wsUrl)];
-    for (const [client, username] of [[ann, 'ann'], [bob, 'bob']] as const) expect((await client.request('INIT', { username })).opcode).toBe('INIT_OK');
+    for (const [client, username] of [
+      [ann, 'ann'],
+      [bob, 'bob'],
+    ] as const)
+      expect((await client.request('INIT', { username })).opcode).toBe('INIT_OK');
     const create = (name: string) => ann.request('CREATE_LOBBY', { name, max_players: -1, password: '', locked: false, enable_relay: false }, 'CREATE_ACK');
     const join = () => bob.request('JOIN_LOBBY', { name: 'room', password: '' }, 'JOIN_ACK');
     expect((await create('room')).payload).toBe('ok');

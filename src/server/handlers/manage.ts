@@ -26,8 +26,7 @@ async function setSettings(ctx: ServerContext, host: Player, change: SettingsCha
   if (result.shown) {
     announce(ctx, result.lobby);
     ctx.fanout.charge(host, ANNOUNCEMENT_MESSAGES);
-  }
-  else if (result.lobby.settings.hidden) unannounce(ctx, result.lobby);
+  } else if (result.lobby.settings.hidden) unannounce(ctx, result.lobby);
   return Reply.ok;
 }
 
