@@ -105,9 +105,13 @@ if (process.env.CL5_NEW_LOBBY_PORT) {
     const used = cpuSeconds(server.pid) - from - idlePerSecond * wall;
     load.send('stop');
     await new Promise((resolve) => load.once('exit', resolve));
-    console.log(`NEW_LOBBY fan-out: ${IDLE} idle players, ${result.creates} creates at ${RATE}/s (${OTHER_ROOT ? `server of ${OTHER_ROOT}` : 'this checkout'})`);
+    console.log(
+      `NEW_LOBBY fan-out: ${IDLE} idle players, ${result.creates} creates at ${RATE}/s (${OTHER_ROOT ? `server of ${OTHER_ROOT}` : 'this checkout'})`,
+    );
     console.log(`  creates answered: ${result.acked}/${result.creates} (sent over ${result.sendSeconds.toFixed(1)} s)`);
-    console.log(`  server CPU: ${(used * 1000).toFixed(0)} ms over ${wall.toFixed(1)} s beyond its idle ${(idlePerSecond * 100).toFixed(1)} % = ${((used * 1000) / result.creates).toFixed(2)} ms per create`);
+    console.log(
+      `  server CPU: ${(used * 1000).toFixed(0)} ms over ${wall.toFixed(1)} s beyond its idle ${(idlePerSecond * 100).toFixed(1)} % = ${((used * 1000) / result.creates).toFixed(2)} ms per create`,
+    );
     console.log(
       `  every idle player heard of ${result.complete}/${result.creates} lobbies (${result.heard} NEW_LOBBY frames); the last of them ${result.maxDelayMs === Number.POSITIVE_INFINITY ? 'never (within 30 s)' : `${result.maxDelayMs.toFixed(0)} ms`} after its create was sent`,
     );
