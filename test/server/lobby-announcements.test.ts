@@ -32,14 +32,14 @@ interface Deployment {
 
 const clients: RawClient[] = [];
 
-async function player(url: string, username: string, ugi = 'g'): Promise<RawClient> {
-  const client = await RawClient.open(`${url}?ugi=${ugi}`);
+async function player(url: string, username: string, ugi = 'g'): Promise<RawClient & { token: string }> {
+  const client = (await RawClient.open(`${url}?ugi=${ugi}`)) as RawClient & { token: string };
   clients.push(client);
-  await client.request('INIT', { username }, 'INIT_OK');
+  client.token = ((await client.request('INIT', { username }, 'INIT_OK')).payload as { resume_token: string }).resume_token;
   return client;
 }
 
-async function watcher(url: string, username: string, ugi = 'g'): Promise<Watcher> {
+async function watcher(url: string, username: string, ugi = 'g'): Promise<Watcher & { client: { token: string } }> {
   const client = await player(url, username, ugi);
   const heard: Watcher['heard'] = [];
   client.ws.on('message', (data) => {
@@ -118,6 +118,21 @@ function scenarios(deploy: () => Promise<Deployment>) {
       await w.client.until(() => w.heard.some((h) => h.name === 'secret'), 'the shown lobby announced', 5000);
       expect(w.heard.map((h) => h.name)).toEqual(['first', 'secret']);
     }
+  }, 30_000);
+
+  it('NEW_LOBBY is not numbered: a watcher that heard some resumes counting every other frame', async () => {
+    deployment = await deploy();
+    const w = await watcher(on(0), 'watcher');
+    const ann = await player(on(1), 'ann');
+    await ann.request('CREATE_LOBBY', lobby('room'), 'CREATE_ACK');
+    await w.client.until(() => w.heard.length === 1, 'room announced', 5000);
+    const received = w.client.frames;
+    w.client.close();
+    // On the other node, when there are two.
+    const again = await RawClient.open(`${on(1)}?ugi=g`);
+    clients.push(again);
+    expect((await again.request('RESUME', { token: w.client.token, received })).opcode).toBe('RESUME_OK');
+    expect((await again.request('JOIN_LOBBY', { name: 'room', password: '' }, 'JOIN_ACK')).payload).toBe('ok');
   }, 30_000);
 }
 
