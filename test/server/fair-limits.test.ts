@@ -2,10 +2,13 @@
 // create, show or join causes is charged to its author's connection and address (a flood is refused at
 // its source, with the wait); the signals a member owes a newcomer do not count against the member's own
 // rate limit (bounded per newcomer); a player joins at most once per cooldown.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/server/server.js';
 import { SignalCredit } from '../../src/server/signal-credit.js';
+import { type Node, startNodes } from '../helpers/cluster-nodes.js';
 import { silentLogger } from '../helpers/logger.js';
+import { type RedisServer, startRedis } from '../helpers/redis.js';
+import { INSTALL_MS } from '../helpers/store-backends.js';
 import { barrier, RawClient } from './helpers.js';
 
 let server: RunningServer;
@@ -23,8 +26,8 @@ async function serve(options: ServerOptions): Promise<void> {
   server = await startServer({ port: 0, logger: silentLogger, ...loose, ...options });
 }
 
-async function player(username: string): Promise<RawClient & { id: string }> {
-  const client = (await RawClient.open(`${server.wsUrl}?ugi=g`)) as RawClient & { id: string };
+async function player(username: string, url = server.wsUrl): Promise<RawClient & { id: string }> {
+  const client = (await RawClient.open(`${url}?ugi=g`)) as RawClient & { id: string };
   clients.push(client);
   client.id = ((await client.request('INIT', { username }, 'INIT_OK')).payload as { instance_id: string }).instance_id;
   return client;
@@ -91,6 +94,31 @@ describe('signals a member owes a newcomer', () => {
     for (let n = 20; n < 30; n += 1) ann.send(ice(bob.id, n));
     expect((await ann.next('WARNING')).payload).toBe('rate limited: slow down');
     expect(bob.received.filter((p) => p.opcode === 'ICE').length).toBeLessThan(30);
+  });
+
+  describe('with two nodes (--redis): the member hears of the newcomer from the other node', () => {
+    let redis: RedisServer;
+    let nodes: Node[] = [];
+    beforeAll(async () => {
+      redis = await startRedis();
+    }, INSTALL_MS);
+    afterAll(async () => {
+      await Promise.all(nodes.map((node) => node.close()));
+      await redis?.stop();
+    });
+
+    it('its signals to the newcomer do not count against its limit', async () => {
+      const tight = { ...loose, rateLimit: { perSecond: 1, burst: 3, strikesBeforeViolation: 1000 }, signalCredit: { signals: 20 } };
+      nodes = await startNodes(redis.url, 2, tight);
+      const ann = await player('ann', nodes[0]!.server.wsUrl);
+      const bob = await player('bob', nodes[1]!.server.wsUrl);
+      expect((await create(ann, 'room', { hidden: true })).payload).toBe('ok');
+      expect((await join(bob, 'room')).payload).toBe('ok');
+      expect((await ann.next('NEW_PEER', 5000)).payload).toMatchObject({ instance_id: bob.id });
+      for (let n = 0; n < 20; n += 1) ann.send(ice(bob.id, n));
+      await bob.until(() => bob.received.filter((p) => p.opcode === 'ICE').length === 20, '20 ICE at bob', 5000);
+      expect(ann.opcodes()).not.toContain('WARNING');
+    });
   });
 
   it('are bounded: per newcomer, within the window, for the newest joiners only, and only signals to them', () => {
