@@ -7,6 +7,7 @@
 // tight (the signals they owe each newcomer are credited to it: signal-credit.ts).
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/server/server.js';
+import { LOBBY_CHURN_ALLOWED } from '../helpers/churn-limits.js';
 import { silentLogger } from '../helpers/logger.js';
 import { RawClient } from '../server/helpers.js';
 import { fullyMeshed, lobby, player, until, type Player } from './players.js';
@@ -96,8 +97,7 @@ describe('join/leave churn at 5 joins a second on an open mesh lobby', () => {
       // A member signalling 5 newcomers a second (an offer and its candidates each) would be far over
       // this on its own budget; the churner's 10 packets a second are within it.
       rateLimit: { perSecond: 12, burst: 24, strikesBeforeViolation: 3 },
-      joinCooldownMs: 0,
-      fanout: { perSecond: 1_000_000, perAddressPerSecond: 1_000_000 },
+      ...LOBBY_CHURN_ALLOWED,
       addressRateLimit: { perSecond: 1_000_000, burst: 1_000_000 },
     };
     server = await startServer({ port: 0, logger: silentLogger, ...tight });

@@ -5,6 +5,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/server/server.js';
 import { SignalCredit } from '../../src/server/signal-credit.js';
+import { LOBBY_CHURN_ALLOWED } from '../helpers/churn-limits.js';
 import { type Node, startNodes } from '../helpers/cluster-nodes.js';
 import { silentLogger } from '../helpers/logger.js';
 import { type RedisServer, startRedis } from '../helpers/redis.js';
@@ -20,7 +21,7 @@ afterEach(async () => {
 });
 
 /** Every limit but the ones a test is about out of the way. */
-const loose: ServerOptions = { joinCooldownMs: 0, fanout: { perSecond: 1_000_000, perAddressPerSecond: 1_000_000 } };
+const loose: ServerOptions = LOBBY_CHURN_ALLOWED;
 
 async function serve(options: ServerOptions): Promise<void> {
   server = await startServer({ port: 0, logger: silentLogger, ...loose, ...options });
