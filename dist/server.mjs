@@ -612,7 +612,9 @@ var Warning = {
   tokenNotChecked: "token not checked: this server has no token verifier (--token-verifier), so you play under a guest name",
   passwordAttempts: "too many wrong passwords",
   listTruncated: "list truncated",
-  passwordGuessed: "many wrong passwords were tried for your lobby in the last minute: joins with a password are slowed down"
+  passwordGuessed: "many wrong passwords were tried for your lobby in the last minute: joins with a password are slowed down",
+  lobbyChanges: "too many lobby changes",
+  joinCooldown: "joining too often"
 };
 
 // src/protocol/in-band.ts
@@ -815,14 +817,25 @@ var Outbox = class {
   push(text) {
     if (this.texts.push(text) === 1) schedule(this);
   }
+  /**
+   * Frames `encoded` once for many sockets (encodeFrames(texts), e.g. one NEW_LOBBY batch for every idle
+   * player): written as they are when nothing waits before them, else queued behind what does.
+   */
+  pushEncoded(texts, encoded) {
+    if (this.texts.length > 0) for (const text of texts) this.texts.push(text);
+    else this.write(encoded);
+  }
   /** Writes what is queued, now (before a close frame, for instance). Dropped if the socket is no longer open. */
   flush() {
     const texts = this.texts;
     if (texts.length === 0) return;
     this.texts = [];
+    this.write(encodeFrames(texts));
+  }
+  write(bytes) {
     const raw = this.socket._socket;
     if (this.socket.readyState !== this.socket.OPEN || !raw) return;
-    raw.write(frames(texts));
+    raw.write(bytes);
     if (raw.writableLength > this.limit) this.overflow(raw.writableLength);
   }
 };
@@ -835,7 +848,7 @@ function flushDue() {
   due = [];
   for (const outbox of now) outbox.flush();
 }
-function frames(texts) {
+function encodeFrames(texts) {
   let total = 0;
   const sizes = texts.map((text) => {
     const size = Buffer.byteLength(text);
@@ -912,19 +925,66 @@ var ReplayWindow = class {
   }
 };
 
+// src/server/signal-credit.ts
+var DEFAULT_SIGNAL_CREDIT = { signals: 32, windowMs: 3e4 };
+var MAX_JOINERS = 64;
+var SIGNALS = /* @__PURE__ */ new Set(["MAKE_OFFER", "MAKE_ANSWER", "ICE"]);
+var SignalCredit = class {
+  constructor(options2, now = Date.now) {
+    this.options = options2;
+    this.now = now;
+  }
+  options;
+  now;
+  /** Per newcomer: signals left and until when (a Map keeps them oldest first). */
+  byJoiner = /* @__PURE__ */ new Map();
+  /** I was told `joiner` joined my lobby. */
+  grant(joiner) {
+    if (this.options.signals <= 0) return;
+    this.byJoiner.delete(joiner);
+    this.byJoiner.set(joiner, { left: this.options.signals, until: this.now() + this.options.windowMs });
+    if (this.byJoiner.size > MAX_JOINERS) this.byJoiner.delete(this.byJoiner.keys().next().value);
+  }
+  /** Whether I hold any credit (cheap: the edge reads a packet's recipient only then). */
+  get held() {
+    return this.byJoiner.size > 0;
+  }
+  /** If `text` is a signal to a newcomer I hold credit for, uses one and says so. */
+  use(text) {
+    const now = this.now();
+    for (const [joiner, credit2] of this.byJoiner) if (credit2.until < now) this.byJoiner.delete(joiner);
+    if (this.byJoiner.size === 0) return false;
+    let packet;
+    try {
+      packet = JSON.parse(text);
+    } catch {
+      return false;
+    }
+    if (!isPlainObject(packet) || typeof packet.opcode !== "string" || !SIGNALS.has(packet.opcode) || typeof packet.recipient !== "string") return false;
+    const credit = this.byJoiner.get(packet.recipient);
+    if (!credit) return false;
+    credit.left -= 1;
+    if (credit.left <= 0) this.byJoiner.delete(packet.recipient);
+    return true;
+  }
+};
+
 // src/server/player.ts
 var MAX_BACKLOG = 256;
 var MAX_REPLAY_BYTES = 64 * 1024;
 var MAX_MISSED_BYTES = 1024 * 1024;
 var DEFAULT_MAX_OUTBOX_BYTES = 1024 * 1024;
+var NEW_PEER = '{"opcode":"NEW_PEER"';
+var PEER_JOIN = '{"opcode":"PEER_JOIN"';
 var Player = class {
-  constructor(socket, game, limiter, address, maxOutboxBytes2 = DEFAULT_MAX_OUTBOX_BYTES) {
+  constructor(socket, game, limiter, address, maxOutboxBytes2 = DEFAULT_MAX_OUTBOX_BYTES, signalCredit2 = DEFAULT_SIGNAL_CREDIT) {
     this.socket = socket;
     this.game = game;
     this.limiter = limiter;
     this.address = address;
     this.maxOutboxBytes = maxOutboxBytes2;
     this.outbox = this.outboxFor(socket);
+    this.credit = new SignalCredit(signalCredit2);
   }
   socket;
   game;
@@ -957,6 +1017,10 @@ var Player = class {
   evicted = false;
   /** Why the server cut this connection without a close handshake (a reader too slow), for the log. */
   cutBecause = null;
+  /** When it last joined a lobby (join-cooldown.ts). */
+  lastJoinAt = Number.NEGATIVE_INFINITY;
+  /** Signals it may send newcomers to its lobby outside its limits (signal-credit.ts). */
+  credit;
   /**
    * A client that does not read what it is sent is cut once `maxOutboxBytes` wait: its memory is
    * bounded. No close handshake (a close frame would wait behind what it does not read), and no seat
@@ -1003,7 +1067,16 @@ var Player = class {
   }
   /** A frame in its place in this player's sequence (cluster mode): written unless the connection is away. */
   writeSequenced(frame) {
+    if (frame.startsWith(NEW_PEER) || frame.startsWith(PEER_JOIN)) this.joined(frame);
     if (this.open && !this.away) this.outbox.push(frame);
+  }
+  /** I am told someone joined my lobby: I may signal it outside my limits for a while (signal-credit.ts). */
+  joined(frame) {
+    try {
+      const joiner = JSON.parse(frame).payload?.instance_id;
+      if (typeof joiner === "string") this.credit.grant(joiner);
+    } catch {
+    }
   }
   /**
    * Its frames can no longer be delivered in order (the shared log lost some, its record is gone, or Redis
@@ -1017,7 +1090,17 @@ var Player = class {
     return this.socket.readyState === this.socket.OPEN;
   }
   send(opcode, payload, extra = {}) {
+    if (opcode === "NEW_PEER" || opcode === "PEER_JOIN") this.credit.grant(payload.instance_id);
     this.write(encodePacket({ opcode, payload, ...extra }));
+  }
+  /**
+   * NEW_LOBBY frames for an idle player (lobby-announcer.ts): to the socket, not numbered, not kept for
+   * a resume (the client does not count them: docs/protocol-notes.md), so that one announcement to
+   * thousands of players costs no shared-store round trip each (several nodes) and a burst of them
+   * cannot push a player's own replies out of its replay window. A player away misses them.
+   */
+  announce(batch) {
+    if (this.user && !this.away && this.open) this.outbox.pushEncoded(batch.texts, batch.encoded);
   }
   /** Every frame is kept for a resume, even one for a connection that is closing (its drop may not be noticed yet). */
   write(frame) {
@@ -1326,6 +1409,126 @@ var RelayProcess = class {
   }
 };
 
+// src/server/fanout-budget.ts
+var DEFAULT_FANOUT = { perSecond: 20, perAddressPerSecond: 1e3 };
+var FANOUT_BURST_SECONDS = 20;
+var ANNOUNCEMENT_MESSAGES = 20;
+var FanoutBudget = class {
+  constructor(options2, now = Date.now) {
+    this.now = now;
+    this.connections = new KeyedBuckets(FANOUT_BURST_SECONDS * options2.perSecond, options2.perSecond / 1e3);
+    this.addresses = new KeyedBuckets(FANOUT_BURST_SECONDS * options2.perAddressPerSecond, options2.perAddressPerSecond / 1e3);
+    this.sweeper = setInterval(() => this.sweep(), 1e4).unref();
+  }
+  now;
+  connections;
+  addresses;
+  sweeper;
+  /** Milliseconds before `causer` may cause fan-out again (0: now). */
+  waitMs(causer) {
+    const now = this.now();
+    return Math.max(this.connections.waitMs(causer.id, now), this.addresses.waitMs(causer.address, now));
+  }
+  /** The refusal while `causer` may not cause fan-out, or null. */
+  refusal(causer) {
+    const wait = this.waitMs(causer);
+    return wait > 0 ? `${Warning.lobbyChanges}: try again in ${Math.ceil(wait / 1e3)} s` : null;
+  }
+  /** Charges `messages` caused by `causer`, into debt if need be. */
+  charge(causer, messages) {
+    if (messages <= 0) return;
+    const now = this.now();
+    this.connections.spend(causer.id, now, messages);
+    this.addresses.spend(causer.address, now, messages);
+  }
+  sweep() {
+    const now = this.now();
+    this.connections.sweep(now);
+    this.addresses.sweep(now);
+  }
+  stop() {
+    clearInterval(this.sweeper);
+  }
+};
+
+// src/server/join-cooldown.ts
+var DEFAULT_JOIN_COOLDOWN_MS = 1e3;
+function joinCooldownRefusal(lastJoinAt, cooldownMs, now = Date.now()) {
+  const wait = lastJoinAt + cooldownMs - now;
+  return wait > 0 ? `${Warning.joinCooldown}: try again in ${Math.ceil(wait / 1e3)} s` : null;
+}
+
+// src/server/lobby-announcer.ts
+var DEFAULT_ANNOUNCER = { intervalMs: 1e3, batchMax: 50 };
+var LobbyAnnouncer = class {
+  constructor(options2, watchers, now = Date.now) {
+    this.options = options2;
+    this.watchers = watchers;
+    this.now = now;
+  }
+  options;
+  watchers;
+  now;
+  /** Per game, the lobbies waiting, by name (a Map keeps them in the order they came). */
+  pending = /* @__PURE__ */ new Map();
+  timer;
+  lastFlush = Number.NEGATIVE_INFINITY;
+  /** Batches sent so far (tests, metrics). */
+  batches = 0;
+  add({ game, name, created }) {
+    const names = this.pending.get(game) ?? /* @__PURE__ */ new Map();
+    this.pending.set(game, names.set(name, created));
+    this.schedule();
+  }
+  /**
+   * The lobby is gone or hidden: not announced if still waiting. (With several nodes, news published by
+   * one node reaches every node in order; a lobby closed through another node just after its creation
+   * may still be announced, as one that closes just after its batch left would be.)
+   */
+  retract({ game, name, created }) {
+    const names = this.pending.get(game);
+    if (names?.get(name) !== created) return;
+    names.delete(name);
+    if (names.size === 0) this.pending.delete(game);
+  }
+  stop() {
+    if (this.timer !== "now") clearTimeout(this.timer);
+    this.timer = void 0;
+    this.pending.clear();
+  }
+  schedule() {
+    if (this.timer !== void 0 || this.pending.size === 0) return;
+    const wait = this.lastFlush + this.options.intervalMs - this.now();
+    if (wait <= 0) {
+      this.timer = "now";
+      process.nextTick(this.flush);
+    } else this.timer = setTimeout(this.flush, wait);
+  }
+  flush = () => {
+    if (this.timer === void 0) return;
+    this.timer = void 0;
+    this.lastFlush = this.now();
+    const batches = /* @__PURE__ */ new Map();
+    for (const [game, names] of this.pending) {
+      const texts = [];
+      for (const name of names.keys()) {
+        if (texts.length === this.options.batchMax) break;
+        names.delete(name);
+        texts.push(encodePacket({ opcode: "NEW_LOBBY", payload: name }));
+      }
+      if (names.size === 0) this.pending.delete(game);
+      batches.set(game, { texts, encoded: encodeFrames(texts) });
+    }
+    for (const watcher of this.watchers()) {
+      if (watcher.lobby !== null) continue;
+      const batch = batches.get(watcher.game);
+      if (batch) watcher.announce(batch);
+    }
+    this.batches += 1;
+    this.schedule();
+  };
+};
+
 // src/server/cluster/connect.ts
 import { Redis } from "ioredis";
 
@@ -1377,14 +1580,6 @@ local function memberIndex(lobby, id)
     if member.instance_id == id then return i end
   end
   return nil
-end
--- The players of the game in no lobby.
-local function idle()
-  local out = {}
-  for _, id in ipairs(redis.call('HKEYS', players)) do
-    if redis.call('HEXISTS', memberOf, id) == 0 then out[#out + 1] = id end
-  end
-  return out
 end
 -- The lobby \`host\` is host of, or nil and why not.
 local function hosted(host)
@@ -1450,7 +1645,7 @@ if redis.call('HEXISTS', lobbies, ARGV[2]) == 1 then return reply({ outcome = 'e
 local lobby = { game = ARGV[1], name = ARGV[2], host = host, members = { host }, settings = settings, relay = null, created = redis.call('INCR', lobbySeq) }
 saveLobby(lobby)
 redis.call('HSET', memberOf, host.instance_id, ARGV[2])
-return reply({ outcome = 'ok', lobby = lobby, announceTo = settings.hidden and {} or idle() })`,
+return reply({ outcome = 'ok', lobby = lobby })`,
   // ARGV: name, player JSON, the password string the caller checked ('' = none checked).
   // A lobby with a password the caller has not checked answers 'check' with it; the caller checks it
   // outside (scrypt) and runs this again with it: then every rule is decided again, and a password
@@ -1496,7 +1691,7 @@ if max ~= nil and max ~= -1 and max < #lobby.members then return reply({ outcome
 local shown = lobby.settings.hidden and change.hidden == false
 for key, value in pairs(change) do lobby.settings[key] = value end
 saveLobby(lobby)
-return reply({ outcome = 'ok', lobby = lobby, announceTo = shown and idle() or {} })`,
+return reply({ outcome = 'ok', lobby = lobby, shown = shown })`,
   // ARGV: game, player JSON, filter JSON (LobbyFilter), name prefix, settings JSON. The rules of
   // lobby-filter.ts (quickJoinable, byCreation), here so that picking and joining are one step.
   quickJoin: `
@@ -1535,7 +1730,7 @@ local name = ARGV[4] .. '-' .. n
 local lobby = { game = ARGV[1], name = name, host = player, members = { player }, settings = cjson.decode(ARGV[5]), relay = null, created = n }
 saveLobby(lobby)
 redis.call('HSET', memberOf, player.instance_id, name)
-return reply({ outcome = 'created', lobby = lobby, announceTo = idle() })`,
+return reply({ outcome = 'created', lobby = lobby })`,
   // ARGV: host id, target id.
   setHost: `
 local lobby, why = hosted(ARGV[1])
@@ -1602,7 +1797,6 @@ function plain(answer) {
   if (answer === null || typeof answer !== "object") return answer;
   const fields = answer;
   if ("members" in fields) return record2(fields);
-  if ("announceTo" in fields) fields.announceTo = array2(fields.announceTo);
   for (const key of ["lobby", "departure"]) if (key in fields) fields[key] = plain(fields[key]);
   return fields;
 }
@@ -1912,14 +2106,30 @@ var Cluster = class {
   get channel() {
     return this.key("node", this.nodeId);
   }
+  /** Where lobby news goes to every node (one publish per visible create, not one frame per idle player). */
+  get newsChannel() {
+    return this.key("lobbies");
+  }
   /** Subscribes to this node's channel; messages go to `host`. */
   async start(host) {
     this.host = host;
-    this.subscriber.on("message", (_channel, message) => this.received(message));
+    this.subscriber.on("message", (channel, message) => channel === this.newsChannel ? this.newsReceived(message) : this.received(message));
     this.subscriber.on("ready", () => {
       for (const sequencer of this.sequencers.values()) void sequencer.fill();
     });
-    await this.subscriber.subscribe(this.channel);
+    await this.subscriber.subscribe(this.channel, this.newsChannel);
+  }
+  /** Tells every node, this one included (it hears its own news back), about a lobby. Failures are logged. */
+  lobbyNews(kind, news) {
+    this.redis.publish(this.newsChannel, JSON.stringify([kind, news.game, news.name, news.created])).catch((error) => this.log("warn", "cluster.news_failed", { lobby: news.name, error: String(error) }));
+  }
+  newsReceived(message) {
+    try {
+      const [kind, game, name, created] = JSON.parse(message);
+      this.host?.lobbyNews(kind, { game, name, created });
+    } catch (error) {
+      this.log("warn", "cluster.bad_news", { error: String(error) });
+    }
   }
   run(name, ...args) {
     this.flushAppends();
@@ -2074,14 +2284,14 @@ var Cluster = class {
   async stop() {
     for (const sequencer of this.sequencers.values()) sequencer.stop();
     this.sequencers.clear();
-    await this.subscriber.unsubscribe(this.channel).catch(() => {
+    await this.subscriber.unsubscribe(this.channel, this.newsChannel).catch(() => {
     });
   }
 };
 function decodeSince(answer) {
   if (answer === "gap" || answer === "gone") return answer;
-  const [seq3, frames2] = answer;
-  return { seq: Number(seq3), frames: frames2 };
+  const [seq3, frames] = answer;
+  return { seq: Number(seq3), frames };
 }
 
 // src/server/cluster/connect.ts
@@ -2363,6 +2573,7 @@ function closed(ctx, lobby) {
   deleted(ctx, lobby);
 }
 function deleted(ctx, lobby) {
+  if (!lobby.settings.hidden) unannounce(ctx, lobby);
   const key = lobbyKey(lobby.game, lobby.name);
   const relay = ctx.relays.get(key);
   ctx.relays.delete(key);
@@ -2373,8 +2584,14 @@ function deleted(ctx, lobby) {
   } else if (lobby.relay) sendTo(ctx, lobby.relay.instance_id, "LOBBY_CLOSED", lobby.name);
   ctx.log("info", "lobby.delete", { game: lobby.game, lobby: lobby.name });
 }
-function announce(ctx, lobby, announceTo) {
-  for (const id of announceTo) sendTo(ctx, id, "NEW_LOBBY", lobby.name);
+var newsOf = (lobby) => ({ game: lobby.game, name: lobby.name, created: lobby.created ?? 0 });
+function announce(ctx, lobby) {
+  if (ctx.cluster) ctx.cluster.lobbyNews("announce", newsOf(lobby));
+  else ctx.announcer.add(newsOf(lobby));
+}
+function unannounce(ctx, lobby) {
+  if (ctx.cluster) ctx.cluster.lobbyNews("retract", newsOf(lobby));
+  else ctx.announcer.retract(newsOf(lobby));
 }
 function guarded(ctx, event, run) {
   try {
@@ -2763,6 +2980,8 @@ var createLobby = async (request) => {
     warn(request, "payload.max_players must be -1 (unlimited) or at least 1");
     return reply(request, "CREATE_ACK", Reply.invalid);
   }
+  const spent = payload.hidden ? null : ctx.fanout.refusal(player);
+  if (spent) return reply(request, "CREATE_ACK", spent);
   const password2 = payload.password === "" ? null : await hashPassword(payload.password);
   if (!player.open) return;
   const hidden = payload.hidden ?? false;
@@ -2770,15 +2989,18 @@ var createLobby = async (request) => {
   const created = await ctx.store.create(player.game, payload.name, player.user, settings2);
   if (created.outcome !== "ok") return reply(request, "CREATE_ACK", created.outcome === "exists" ? Reply.exists : Reply.alreadyInLobby);
   reply(request, "CREATE_ACK", Reply.ok);
-  becameHost(request, created.lobby, created.announceTo, payload.enable_relay);
+  becameHost(request, created.lobby, payload.enable_relay);
 };
-function becameHost(request, lobby, announceTo, enableRelay) {
+function becameHost(request, lobby, enableRelay) {
   const { ctx, player } = request;
   player.lobby = lobby.name;
   ctx.log("info", "lobby.create", { game: lobby.game, lobby: lobby.name, host: player.id, hidden: lobby.settings.hidden });
   player.send("TRANSITION", "host");
   player.send("NEW_HOST", player.user);
-  announce(ctx, lobby, announceTo);
+  if (!lobby.settings.hidden) {
+    announce(ctx, lobby);
+    ctx.fanout.charge(player, ANNOUNCEMENT_MESSAGES);
+  }
   if (enableRelay) {
     startRelay2(request, lobby).catch((error) => ctx.log("error", "relay.start_failed", { lobby: lobby.name, error: String(error) }));
   }
@@ -2791,10 +3013,12 @@ async function startRelay2(request, lobby) {
     if (error.lobbyOpen) warn(request, error.message);
   }
 }
-var joinRefusal = { "in-lobby": Reply.alreadyInLobby, "not-found": Reply.notFound, locked: Reply.locked, full: Reply.full, password: Reply.password };
+var joinRefusals = { "in-lobby": Reply.alreadyInLobby, "not-found": Reply.notFound, locked: Reply.locked, full: Reply.full, password: Reply.password };
 var joinLobby = async (request) => {
   const { ctx, player, payload } = request;
   if (player.lobby) return reply(request, "JOIN_ACK", Reply.alreadyInLobby);
+  const churning = joinRefusal(request);
+  if (churning) return reply(request, "JOIN_ACK", churning);
   const guarded2 = lobbyKey(player.game, payload.name);
   let waitMs = 0;
   const joined = await ctx.store.join(player.game, payload.name, player.user, async (stored2) => {
@@ -2805,20 +3029,26 @@ var joinLobby = async (request) => {
   });
   if (joined.outcome !== "ok") {
     if (joined.outcome === "password" && waitMs > 0) warn(request, `${Warning.passwordAttempts}: try again in ${Math.ceil(waitMs / 1e3)} s`);
-    return reply(request, "JOIN_ACK", joinRefusal[joined.outcome]);
+    return reply(request, "JOIN_ACK", joinRefusals[joined.outcome]);
   }
   reply(request, "JOIN_ACK", Reply.ok);
   becamePeer(request, joined.lobby);
 };
+function joinRefusal(request) {
+  const { ctx, player } = request;
+  return joinCooldownRefusal(player.lastJoinAt, ctx.joinCooldownMs) ?? ctx.fanout.refusal(player);
+}
 function becamePeer(request, lobby) {
   const { ctx, player } = request;
   player.lobby = lobby.name;
+  player.lastJoinAt = Date.now();
   ctx.log("info", "lobby.join", { game: lobby.game, lobby: lobby.name, player: player.id });
   player.send("TRANSITION", "peer");
   player.send("NEW_HOST", lobby.host);
   const others = lobby.members.filter((member) => member.instance_id !== player.id);
   const isHost = (member) => member.instance_id === lobby.host.instance_id;
   for (const member of others) sendTo(ctx, member.instance_id, isHost(member) ? "NEW_PEER" : "PEER_JOIN", player.user);
+  ctx.fanout.charge(player, others.length * (1 + ctx.signalCredit));
   if (lobby.relay && ctx.cluster) relayJoined(ctx, lobby.game, lobby.name, lobby.relay.instance_id, player.user);
   if (lobby.relay && lobby.settings.relayEnabled) {
     player.send("RELAY", lobby.relay.instance_id);
@@ -2827,7 +3057,9 @@ function becamePeer(request, lobby) {
 }
 var leaveLobbyHandler = async (request) => {
   const { ctx, player } = request;
-  if (!await leaveLobby(ctx, player, "left")) return reply(request, "LEAVE_ACK", Reply.notInLobby);
+  const departure = await leaveLobby(ctx, player, "left");
+  if (!departure) return reply(request, "LEAVE_ACK", Reply.notInLobby);
+  ctx.fanout.charge(player, departure.closed ? 0 : departure.lobby.members.length);
   reply(request, "LEAVE_ACK", Reply.ok);
   player.send("TRANSITION", "");
 };
@@ -2848,14 +3080,18 @@ async function setSettings(ctx, host, change) {
   const result = await ctx.store.setSettings(host.game, host.id, change);
   if (result.outcome === "below-current-players") return "below current players";
   if (result.outcome !== "ok") return refused[result.outcome];
-  announce(ctx, result.lobby, result.announceTo);
+  if (result.shown) {
+    announce(ctx, result.lobby);
+    ctx.fanout.charge(host, ANNOUNCEMENT_MESSAGES);
+  } else if (result.lobby.settings.hidden) unannounce(ctx, result.lobby);
   return Reply.ok;
 }
 var actions = {
   lock: settings({ locked: true }),
   unlock: settings({ locked: false }),
   hide: settings({ hidden: true }),
-  show: settings({ hidden: false }),
+  // Announced to every idle player, as a create is: refused while the host's fan-out budget is spent.
+  show: (ctx, host) => Promise.resolve(ctx.fanout.refusal(host) ?? setSettings(ctx, host, { hidden: false })),
   async kick(ctx, host, args) {
     const result = await ctx.store.kick(host.game, host.id, instanceId(args, "args"));
     if (result.outcome === "not-a-member") return "not a member";
@@ -2977,6 +3213,8 @@ var readableLobbyPrefix = () => `${ADJECTIVES[randomInt2(ADJECTIVES.length)]}-${
 var quickJoin2 = async (request) => {
   const { ctx, player, payload } = request;
   if (player.lobby) return reply(request, "QUICK_JOIN_ACK", Reply.alreadyInLobby);
+  const churning = joinRefusal(request);
+  if (churning) return reply(request, "QUICK_JOIN_ACK", churning);
   const { create } = payload;
   if (create.max_players === 0) return invalid(request, "payload.create.max_players must be -1 (unlimited) or at least 1");
   const filter = storeFilter(payload.filter);
@@ -2991,7 +3229,7 @@ var quickJoin2 = async (request) => {
   const result = await ctx.store.quickJoin(player.game, player.user, filter, { namePrefix: readableLobbyPrefix(), settings: settings2 });
   if (result.outcome === "in-lobby") return reply(request, "QUICK_JOIN_ACK", Reply.alreadyInLobby);
   reply(request, "QUICK_JOIN_ACK", { name: result.lobby.name, created: result.outcome === "created" });
-  if (result.outcome === "created") becameHost(request, result.lobby, result.announceTo, create.enable_relay ?? false);
+  if (result.outcome === "created") becameHost(request, result.lobby, create.enable_relay ?? false);
   else becamePeer(request, result.lobby);
 };
 function invalid(request, reason) {
@@ -3053,8 +3291,9 @@ var VIOLATION_POLICY = 1008;
 var VIOLATION_TOO_BIG = 1009;
 function dispatch(ctx, player, data, isBinary) {
   if (!player.open) return;
-  let verdict = player.limiter.take();
-  if (verdict === "ok" && !ctx.addressBudgets.take(player.address)) verdict = player.limiter.strike();
+  const credited = player.credit.held && !isBinary && player.credit.use(data.toString("utf8"));
+  let verdict = credited ? "ok" : player.limiter.take();
+  if (verdict === "ok" && !credited && !ctx.addressBudgets.take(player.address)) verdict = player.limiter.strike();
   if (verdict === "violation") {
     ctx.tally.rejected.violation += 1;
     ctx.log("warn", "violation.rate", { player: player.id, address: player.address });
@@ -3407,6 +3646,10 @@ async function joinCluster(ctx, cluster, { seats, graceMs }) {
     leftLobby(id) {
       const player = ctx.players.get(id);
       if (player) player.lobby = null;
+    },
+    lobbyNews(kind, news) {
+      if (kind === "announce") ctx.announcer.add(news);
+      else ctx.announcer.retract(news);
     }
   });
   const watch = new NodeWatch(
@@ -3460,9 +3703,6 @@ var MemoryStore = class {
   prune(name) {
     const game = this.byGame.get(name);
     if (game && game.players.size === 0 && game.lobbies.size === 0) this.byGame.delete(name);
-  }
-  idle(game) {
-    return [...game.players.keys()].filter((id) => !game.memberOf.has(id));
   }
   /** The lobby `host` is host of, or why not. */
   hosted(game, host) {
@@ -3551,7 +3791,7 @@ var MemoryStore = class {
     };
     state.lobbies.set(name, lobby);
     state.memberOf.set(host.instance_id, name);
-    return { lobby: copy(lobby), announceTo: settings2.hidden ? [] : this.idle(state) };
+    return { lobby: copy(lobby) };
   }
   async listMatching(game, filter) {
     return [...this.byGame.get(game)?.lobbies.values() ?? []].filter((lobby) => matchesFilter(lobby, filter)).sort(byCreation).map(copy);
@@ -3613,7 +3853,7 @@ var MemoryStore = class {
     if (max !== void 0 && max !== -1 && max < lobby.members.length) return { outcome: "below-current-players" };
     const shown = lobby.settings.hidden && change.hidden === false;
     Object.assign(lobby.settings, change, change.metadata ? { metadata: { ...change.metadata } } : {});
-    return { outcome: "ok", lobby: copy(lobby), announceTo: shown ? this.idle(found.game) : [] };
+    return { outcome: "ok", lobby: copy(lobby), shown };
   }
   async setHost(game, host, target) {
     const found = this.hosted(game, host);
@@ -3860,8 +4100,15 @@ async function startServer(options2 = {}) {
     ...options2.addressRateLimit
   });
   const passwordGuard2 = new PasswordGuard({ ...DEFAULT_PASSWORD_GUARD, ...options2.passwordGuard });
+  const announcer2 = new LobbyAnnouncer({ ...DEFAULT_ANNOUNCER, ...options2.announcer }, () => byId.values());
+  const fanout2 = new FanoutBudget({ ...DEFAULT_FANOUT, ...options2.fanout });
+  const signalCredit2 = { ...DEFAULT_SIGNAL_CREDIT, ...options2.signalCredit };
   const ctx = {
     store,
+    announcer: announcer2,
+    fanout: fanout2,
+    signalCredit: signalCredit2.signals,
+    joinCooldownMs: options2.joinCooldownMs ?? DEFAULT_JOIN_COOLDOWN_MS,
     addressBudgets,
     passwordGuard: passwordGuard2,
     players: byId,
@@ -3951,7 +4198,7 @@ async function startServer(options2 = {}) {
     log2("warn", "socket.error", { player: player.id, error: error.message });
   }
   function accept(ws, game, address2) {
-    const player = new Player(ws, game, new RateLimiter(rate2), address2, options2.maxOutboxBytes);
+    const player = new Player(ws, game, new RateLimiter(rate2), address2, options2.maxOutboxBytes, signalCredit2);
     ws[PLAYER] = player;
     ws[ADDRESS] = address2;
     admission2.opened(address2);
@@ -4003,6 +4250,8 @@ async function startServer(options2 = {}) {
         admission2.stop();
         addressBudgets.stop();
         passwordGuard2.stop();
+        announcer2.stop();
+        fanout2.stop();
         seats.clear();
         const closing2 = [...players];
         const sockets = closing2.map((player) => player.socket);
@@ -4078,6 +4327,15 @@ var options = {
   },
   "relay-memory-mib": { type: "string", default: process.env.CL5_RELAY_MEMORY_MIB || String(DEFAULT_RELAY_BUDGET.memoryMib) },
   "relay-nice": { type: "string", default: process.env.CL5_RELAY_NICE || String(DEFAULT_RELAY_BUDGET.nice) },
+  "lobby-announce-interval": {
+    type: "string",
+    default: process.env.CL5_LOBBY_ANNOUNCE_INTERVAL || String(DEFAULT_ANNOUNCER.intervalMs / 1e3)
+  },
+  "lobby-announce-batch": { type: "string", default: process.env.CL5_LOBBY_ANNOUNCE_BATCH || String(DEFAULT_ANNOUNCER.batchMax) },
+  "fanout-rate": { type: "string", default: process.env.CL5_FANOUT_RATE || String(DEFAULT_FANOUT.perSecond) },
+  "fanout-rate-per-address": { type: "string", default: process.env.CL5_FANOUT_RATE_PER_ADDRESS || String(DEFAULT_FANOUT.perAddressPerSecond) },
+  "join-signal-credit": { type: "string", default: process.env.CL5_JOIN_SIGNAL_CREDIT || String(DEFAULT_SIGNAL_CREDIT.signals) },
+  "join-cooldown": { type: "string", default: process.env.CL5_JOIN_COOLDOWN || String(DEFAULT_JOIN_COOLDOWN_MS / 1e3) },
   help: { type: "boolean", default: false }
 };
 var parsed;
@@ -4133,7 +4391,21 @@ if (values.help) {
                             (env CL5_RELAY_KIB_PER_SECOND, default ${DEFAULT_RELAY_LIMITS.bytesPerSecond / 1024})
   --relay-memory-mib N      heap of the relay process, which runs the relay peers apart from signalling;
                             past it the process is restarted (env CL5_RELAY_MEMORY_MIB, default ${DEFAULT_RELAY_BUDGET.memoryMib})
-  --relay-nice N            its CPU priority, 0–19: it yields the CPU to signalling (env CL5_RELAY_NICE, default ${DEFAULT_RELAY_BUDGET.nice})`);
+  --relay-nice N            its CPU priority, 0–19: it yields the CPU to signalling (env CL5_RELAY_NICE, default ${DEFAULT_RELAY_BUDGET.nice})
+  --lobby-announce-interval SECONDS
+                            NEW_LOBBY reaches each idle player in batches at most this often; a new lobby
+                            waits at most this long (env CL5_LOBBY_ANNOUNCE_INTERVAL, default ${DEFAULT_ANNOUNCER.intervalMs / 1e3})
+  --lobby-announce-batch N  lobbies per batch; more wait for the next (env CL5_LOBBY_ANNOUNCE_BATCH, default ${DEFAULT_ANNOUNCER.batchMax})
+  --fanout-rate N           messages per second a connection's lobby requests may make the server send to
+                            others (a join: each member told, and the signals they may send the joiner; a
+                            visible create or show: ${ANNOUNCEMENT_MESSAGES}), bursts of ${FANOUT_BURST_SECONDS}N; past it creates, joins and
+                            shows are refused with the wait (env CL5_FANOUT_RATE, default ${DEFAULT_FANOUT.perSecond})
+  --fanout-rate-per-address N
+                            ...shared by all connections from one address (env CL5_FANOUT_RATE_PER_ADDRESS, default ${DEFAULT_FANOUT.perAddressPerSecond})
+  --join-signal-credit N    signals each member may send a player who just joined outside its own rate
+                            limit (within ${DEFAULT_SIGNAL_CREDIT.windowMs / 1e3} s; env CL5_JOIN_SIGNAL_CREDIT, default ${DEFAULT_SIGNAL_CREDIT.signals}; 0 = none)
+  --join-cooldown SECONDS   a player joins at most once per this long; sooner is refused with the wait
+                            (env CL5_JOIN_COOLDOWN, default ${DEFAULT_JOIN_COOLDOWN_MS / 1e3}; 0 = no limit)`);
   process.exit(0);
 }
 var port = Number(values.port);
@@ -4183,6 +4455,11 @@ var passwordGuard = {
   perAddress: wholeNumber("password-guesses-per-address", 1)
 };
 var maxOutboxBytes = wholeNumber("max-outbox-kib", 64) * 1024;
+var announcer = { intervalMs: secondsMs("lobby-announce-interval", "seconds, more than 0"), batchMax: wholeNumber("lobby-announce-batch", 1) };
+if (announcer.intervalMs <= 0) fail2(`invalid --lobby-announce-interval: ${values["lobby-announce-interval"]} (seconds, more than 0)`);
+var fanout = { perSecond: wholeNumber("fanout-rate", 1), perAddressPerSecond: wholeNumber("fanout-rate-per-address", 1) };
+var signalCredit = { signals: wholeNumber("join-signal-credit", 0) };
+var joinCooldownMs = secondsMs("join-cooldown", "seconds, 0 = no limit");
 var admission = {
   maxConnections: wholeNumber("max-connections", 1),
   maxPerAddress: wholeNumber("max-connections-per-address", 1),
@@ -4247,6 +4524,10 @@ var server = await startServer({
   ...shared ? { store: shared.store, cluster: shared.cluster } : {},
   admission,
   maxOutboxBytes,
+  announcer,
+  fanout,
+  signalCredit,
+  joinCooldownMs,
   trustProxy: values["trust-proxy"],
   passwordGuard,
   ...turn ? { turn } : {},

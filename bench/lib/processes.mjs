@@ -73,15 +73,19 @@ const LIFTED_LIMITS = [
  * Our server (dist/server.mjs, or the build CL5_SERVER names: an A/B of two builds), only warnings logged,
  * its limits lifted unless `defaultLimits` (bench/abuse.mjs measures the limits themselves); `args` adds
  * flags (e.g. `--redis URL`). Its stderr is passed through; its stdout (the JSON log) is drained, and
- * `output` lets a caller listen to it.
+ * `output` lets a caller listen to it. `from`: another checkout's root (its committed dist/server.mjs), to
+ * measure an earlier version beside this one.
  */
-export async function startCl5(args = [], { defaultLimits = false } = {}) {
+export async function startCl5(args = [], { defaultLimits = false, from = root } = {}) {
   const child = spawn(
     process.execPath,
     [...profiling(), process.env.CL5_SERVER ?? 'dist/server.mjs', '--port', '0', '--log-level', 'warn', ...(defaultLimits ? [] : LIFTED_LIMITS), ...args],
     {
-      cwd: root,
+      cwd: from,
       stdio: ['ignore', 'pipe', 'inherit'],
+      // The lobby limits lifted too (a flood of creates or joins from one address); by env, which a server
+      // from before them ignores, where it would refuse an unknown flag.
+      env: defaultLimits ? process.env : { CL5_FANOUT_RATE: '100000000', CL5_FANOUT_RATE_PER_ADDRESS: '100000000', CL5_JOIN_COOLDOWN: '0', ...process.env },
     },
   );
   const [, port] = await waitForLine(child, /ws:\/\/127\.0\.0\.1:(\d+)\//);

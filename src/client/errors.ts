@@ -119,7 +119,7 @@ const SERVER_CODES: Record<string, ErrorCode> = {
  */
 export function serverCode(text: string): ErrorCode {
   if (hasOwn(SERVER_CODES, text)) return SERVER_CODES[text]!;
-  // "too many wrong passwords: try again in 3 s"
-  if (text.startsWith(Warning.passwordAttempts)) return 'rate-limited';
+  // "too many wrong passwords: try again in 3 s", "too many lobby changes: …", "joining too often: …"
+  if ([Warning.passwordAttempts, Warning.lobbyChanges, Warning.joinCooldown].some((prefix) => text.startsWith(prefix))) return 'rate-limited';
   return text.startsWith('payload') || text.startsWith('packet') || text.startsWith('invalid args') ? 'invalid' : 'refused';
 }

@@ -495,15 +495,17 @@ export class Session extends Emitter<SessionEvents> {
   private receive(data: unknown): void {
     // Frames that arrived with the one that closed me (ws reads a whole chunk) change nothing now.
     if (this.closed) return;
-    // Counted as the server counts them: every frame of the session but those before RESUME_OK on a new connection.
-    if (!this.reconnecting) this.received += 1;
     let packet: ServerPacket;
     try {
       packet = decodeServerPacket(typeof data === 'string' ? data : String(data));
     } catch (error) {
+      if (!this.reconnecting) this.received += 1;
       this.emit('error', new CloudLinkError('protocol', `bad packet from server: ${(error as Error).message}`));
       return;
     }
+    // Counted as the server counts them: every frame of the session but those before RESUME_OK on a new
+    // connection, and NEW_LOBBY (announcements are not numbered nor replayed: docs/protocol-notes.md).
+    if (!this.reconnecting && packet.opcode !== 'NEW_LOBBY') this.received += 1;
     if (packet.opcode === 'RESUME_OK' && this.reconnecting) {
       this.settle(packet);
       this.resumed(packet.payload);

@@ -293,4 +293,6 @@ export const Warning = {
   passwordAttempts: 'too many wrong passwords',
   listTruncated: 'list truncated',
   passwordGuessed: 'many wrong passwords were tried for your lobby in the last minute: joins with a password are slowed down',
+  lobbyChanges: 'too many lobby changes',
+  joinCooldown: 'joining too often',
 } as const;

@@ -2,6 +2,8 @@
 import type { Cluster } from './cluster/cluster.js';
 import type { AddressBudgets } from './address-budget.js';
 import type { Logger } from './log.js';
+import type { FanoutBudget } from './fanout-budget.js';
+import type { LobbyAnnouncer } from './lobby-announcer.js';
 import type { PasswordGuard } from './password-guard.js';
 import type { Tallies } from './metrics.js';
 import type { Player } from './player.js';
@@ -80,6 +82,14 @@ export interface ServerContext {
   addressBudgets: AddressBudgets;
   /** Wrong lobby passwords budgeted per lobby and per address (password-guard.ts). */
   passwordGuard: PasswordGuard;
+  /** NEW_LOBBY to this node's idle players, coalesced (lobby-announcer.ts). */
+  announcer: LobbyAnnouncer;
+  /** What lobby requests make the server send to others, charged to their connection and address (fanout-budget.ts). */
+  fanout: FanoutBudget;
+  /** Signals each member may send a newcomer outside its own limits (signal-credit.ts): a join is charged for them. */
+  signalCredit: number;
+  /** A player joins at most once per this many milliseconds (join-cooldown.ts; 0 = no limit). */
+  joinCooldownMs: number;
   /** This node's players by instance id, connected or with a held seat: where packets are delivered. */
   players: Map<string, Player>;
   /** The relay peers running on this node, by lobbyKey(). */

@@ -40,8 +40,10 @@ export const VIOLATION_TOO_BIG = 1009;
 export function dispatch(ctx: ServerContext, player: Player, data: Buffer, isBinary: boolean): void {
   // Frames still buffered after we started closing (violation, shutdown) are not acted upon.
   if (!player.open) return;
-  let verdict = player.limiter.take();
-  if (verdict === 'ok' && !ctx.addressBudgets.take(player.address)) verdict = player.limiter.strike();
+  // A signal a member owes a newcomer is the newcomer's doing: outside the member's limits (signal-credit.ts).
+  const credited = player.credit.held && !isBinary && player.credit.use(data.toString('utf8'));
+  let verdict = credited ? 'ok' : player.limiter.take();
+  if (verdict === 'ok' && !credited && !ctx.addressBudgets.take(player.address)) verdict = player.limiter.strike();
   if (verdict === 'violation') {
     ctx.tally.rejected.violation += 1;
     ctx.log('warn', 'violation.rate', { player: player.id, address: player.address });

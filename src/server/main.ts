@@ -6,6 +6,10 @@ import { DEFAULT_PASSWORD_GUARD } from './password-guard.js';
 import { DEFAULT_MAX_OUTBOX_BYTES } from './player.js';
 import { relayProcess } from './relay/relay-process.js';
 import { DEFAULT_RELAY_BUDGET, DEFAULT_RELAY_LIMITS } from './relay/relay-limits.js';
+import { ANNOUNCEMENT_MESSAGES, DEFAULT_FANOUT, FANOUT_BURST_SECONDS } from './fanout-budget.js';
+import { DEFAULT_JOIN_COOLDOWN_MS } from './join-cooldown.js';
+import { DEFAULT_ANNOUNCER } from './lobby-announcer.js';
+import { DEFAULT_SIGNAL_CREDIT } from './signal-credit.js';
 import type { TokenVerifier } from './context.js';
 import { connectCluster, redacted } from './cluster/connect.js';
 import { defaultNodeId } from './metrics.js';
@@ -55,6 +59,15 @@ const options = {
   },
   'relay-memory-mib': { type: 'string', default: process.env.CL5_RELAY_MEMORY_MIB || String(DEFAULT_RELAY_BUDGET.memoryMib) },
   'relay-nice': { type: 'string', default: process.env.CL5_RELAY_NICE || String(DEFAULT_RELAY_BUDGET.nice) },
+  'lobby-announce-interval': {
+    type: 'string',
+    default: process.env.CL5_LOBBY_ANNOUNCE_INTERVAL || String(DEFAULT_ANNOUNCER.intervalMs / 1000),
+  },
+  'lobby-announce-batch': { type: 'string', default: process.env.CL5_LOBBY_ANNOUNCE_BATCH || String(DEFAULT_ANNOUNCER.batchMax) },
+  'fanout-rate': { type: 'string', default: process.env.CL5_FANOUT_RATE || String(DEFAULT_FANOUT.perSecond) },
+  'fanout-rate-per-address': { type: 'string', default: process.env.CL5_FANOUT_RATE_PER_ADDRESS || String(DEFAULT_FANOUT.perAddressPerSecond) },
+  'join-signal-credit': { type: 'string', default: process.env.CL5_JOIN_SIGNAL_CREDIT || String(DEFAULT_SIGNAL_CREDIT.signals) },
+  'join-cooldown': { type: 'string', default: process.env.CL5_JOIN_COOLDOWN || String(DEFAULT_JOIN_COOLDOWN_MS / 1000) },
   help: { type: 'boolean', default: false },
 } as const;
 
@@ -112,7 +125,21 @@ if (values.help) {
                             (env CL5_RELAY_KIB_PER_SECOND, default ${DEFAULT_RELAY_LIMITS.bytesPerSecond / 1024})
   --relay-memory-mib N      heap of the relay process, which runs the relay peers apart from signalling;
                             past it the process is restarted (env CL5_RELAY_MEMORY_MIB, default ${DEFAULT_RELAY_BUDGET.memoryMib})
-  --relay-nice N            its CPU priority, 0–19: it yields the CPU to signalling (env CL5_RELAY_NICE, default ${DEFAULT_RELAY_BUDGET.nice})`);
+  --relay-nice N            its CPU priority, 0–19: it yields the CPU to signalling (env CL5_RELAY_NICE, default ${DEFAULT_RELAY_BUDGET.nice})
+  --lobby-announce-interval SECONDS
+                            NEW_LOBBY reaches each idle player in batches at most this often; a new lobby
+                            waits at most this long (env CL5_LOBBY_ANNOUNCE_INTERVAL, default ${DEFAULT_ANNOUNCER.intervalMs / 1000})
+  --lobby-announce-batch N  lobbies per batch; more wait for the next (env CL5_LOBBY_ANNOUNCE_BATCH, default ${DEFAULT_ANNOUNCER.batchMax})
+  --fanout-rate N           messages per second a connection's lobby requests may make the server send to
+                            others (a join: each member told, and the signals they may send the joiner; a
+                            visible create or show: ${ANNOUNCEMENT_MESSAGES}), bursts of ${FANOUT_BURST_SECONDS}N; past it creates, joins and
+                            shows are refused with the wait (env CL5_FANOUT_RATE, default ${DEFAULT_FANOUT.perSecond})
+  --fanout-rate-per-address N
+                            ...shared by all connections from one address (env CL5_FANOUT_RATE_PER_ADDRESS, default ${DEFAULT_FANOUT.perAddressPerSecond})
+  --join-signal-credit N    signals each member may send a player who just joined outside its own rate
+                            limit (within ${DEFAULT_SIGNAL_CREDIT.windowMs / 1000} s; env CL5_JOIN_SIGNAL_CREDIT, default ${DEFAULT_SIGNAL_CREDIT.signals}; 0 = none)
+  --join-cooldown SECONDS   a player joins at most once per this long; sooner is refused with the wait
+                            (env CL5_JOIN_COOLDOWN, default ${DEFAULT_JOIN_COOLDOWN_MS / 1000}; 0 = no limit)`);
   process.exit(0);
 }
 
@@ -175,6 +202,11 @@ const passwordGuard = {
   perAddress: wholeNumber('password-guesses-per-address', 1),
 };
 const maxOutboxBytes = wholeNumber('max-outbox-kib', 64) * 1024;
+const announcer = { intervalMs: secondsMs('lobby-announce-interval', 'seconds, more than 0'), batchMax: wholeNumber('lobby-announce-batch', 1) };
+if (announcer.intervalMs <= 0) fail(`invalid --lobby-announce-interval: ${values['lobby-announce-interval']} (seconds, more than 0)`);
+const fanout = { perSecond: wholeNumber('fanout-rate', 1), perAddressPerSecond: wholeNumber('fanout-rate-per-address', 1) };
+const signalCredit = { signals: wholeNumber('join-signal-credit', 0) };
+const joinCooldownMs = secondsMs('join-cooldown', 'seconds, 0 = no limit');
 const admission = {
   maxConnections: wholeNumber('max-connections', 1),
   maxPerAddress: wholeNumber('max-connections-per-address', 1),
@@ -255,6 +287,10 @@ const server = await startServer({
   ...(shared ? { store: shared.store, cluster: shared.cluster } : {}),
   admission,
   maxOutboxBytes,
+  announcer,
+  fanout,
+  signalCredit,
+  joinCooldownMs,
   trustProxy: values['trust-proxy'],
   passwordGuard,
   ...(turn ? { turn } : {}),

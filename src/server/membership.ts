@@ -3,6 +3,7 @@
 import { encodePacket, type ServerOpcode, type ServerPayloads } from '../protocol/index.js';
 import { lobbyKey, type ServerContext } from './context.js';
 import type { Player } from './player.js';
+import type { LobbyNews } from './lobby-announcer.js';
 import type { Departure, LobbyRecord } from './store.js';
 
 /** Sends to a player: directly if this node holds it, else (several nodes) through the cluster. */
@@ -69,6 +70,7 @@ export function closed(ctx: ServerContext, lobby: LobbyRecord): void {
 }
 
 function deleted(ctx: ServerContext, lobby: LobbyRecord): void {
+  if (!lobby.settings.hidden) unannounce(ctx, lobby);
   const key = lobbyKey(lobby.game, lobby.name);
   const relay = ctx.relays.get(key);
   // One still starting is stopped by its starter, which finds it gone.
@@ -80,9 +82,18 @@ function deleted(ctx: ServerContext, lobby: LobbyRecord): void {
   ctx.log('info', 'lobby.delete', { game: lobby.game, lobby: lobby.name });
 }
 
-/** NEW_LOBBY to the idle players a create or show returned (protocol.md §2). */
-export function announce(ctx: ServerContext, lobby: LobbyRecord, announceTo: string[]): void {
-  for (const id of announceTo) sendTo(ctx, id, 'NEW_LOBBY', lobby.name);
+const newsOf = (lobby: LobbyRecord): LobbyNews => ({ game: lobby.game, name: lobby.name, created: lobby.created ?? 0 });
+
+/** A lobby became visible (created, or shown): NEW_LOBBY to the idle players of every node, coalesced (protocol.md §2). */
+export function announce(ctx: ServerContext, lobby: LobbyRecord): void {
+  if (ctx.cluster) ctx.cluster.lobbyNews('announce', newsOf(lobby));
+  else ctx.announcer.add(newsOf(lobby));
+}
+
+/** A visible lobby closed, or a lobby was hidden: if its announcement is still waiting on any node, it is not sent. */
+export function unannounce(ctx: ServerContext, lobby: LobbyRecord): void {
+  if (ctx.cluster) ctx.cluster.lobbyNews('retract', newsOf(lobby));
+  else ctx.announcer.retract(newsOf(lobby));
 }
 
 /** Runs a pluggable service's callback; its failure is logged, never thrown into a socket event. */

@@ -65,10 +65,6 @@ export class MemoryStore implements LobbyStore {
     if (game && game.players.size === 0 && game.lobbies.size === 0) this.byGame.delete(name);
   }
 
-  private idle(game: Game): string[] {
-    return [...game.players.keys()].filter((id) => !game.memberOf.has(id));
-  }
-
   /** The lobby `host` is host of, or why not. */
   private hosted(game: string, host: string): { game: Game; lobby: LobbyRecord } | NotHost {
     const state = this.byGame.get(game);
@@ -156,7 +152,7 @@ export class MemoryStore implements LobbyStore {
     return { outcome: 'ok', ...this.insert(state, game, name, host, settings) };
   }
 
-  private insert(state: Game, game: string, name: string, host: User, settings: LobbySettings): { lobby: LobbyRecord; announceTo: string[] } {
+  private insert(state: Game, game: string, name: string, host: User, settings: LobbySettings): { lobby: LobbyRecord } {
     state.lobbySeq += 1;
     const lobby: LobbyRecord = {
       game,
@@ -169,7 +165,7 @@ export class MemoryStore implements LobbyStore {
     };
     state.lobbies.set(name, lobby);
     state.memberOf.set(host.instance_id, name);
-    return { lobby: copy(lobby), announceTo: settings.hidden ? [] : this.idle(state) };
+    return { lobby: copy(lobby) };
   }
 
   async listMatching(game: string, filter: LobbyFilter): Promise<LobbyRecord[]> {
@@ -242,7 +238,7 @@ export class MemoryStore implements LobbyStore {
     if (max !== undefined && max !== -1 && max < lobby.members.length) return { outcome: 'below-current-players' };
     const shown = lobby.settings.hidden && change.hidden === false;
     Object.assign(lobby.settings, change, change.metadata ? { metadata: { ...change.metadata } } : {});
-    return { outcome: 'ok', lobby: copy(lobby), announceTo: shown ? this.idle(found.game) : [] };
+    return { outcome: 'ok', lobby: copy(lobby), shown };
   }
 
   async setHost(game: string, host: string, target: string): Promise<SetHostResult> {

@@ -37,14 +37,27 @@ export class Outbox {
     if (this.texts.push(text) === 1) schedule(this);
   }
 
+  /**
+   * Frames `encoded` once for many sockets (encodeFrames(texts), e.g. one NEW_LOBBY batch for every idle
+   * player): written as they are when nothing waits before them, else queued behind what does.
+   */
+  pushEncoded(texts: readonly string[], encoded: Buffer): void {
+    if (this.texts.length > 0) for (const text of texts) this.texts.push(text);
+    else this.write(encoded);
+  }
+
   /** Writes what is queued, now (before a close frame, for instance). Dropped if the socket is no longer open. */
   flush(): void {
     const texts = this.texts;
     if (texts.length === 0) return;
     this.texts = [];
+    this.write(encodeFrames(texts));
+  }
+
+  private write(bytes: Buffer): void {
     const raw = (this.socket as unknown as { _socket?: RawSocket })._socket;
     if (this.socket.readyState !== this.socket.OPEN || !raw) return;
-    raw.write(frames(texts));
+    raw.write(bytes);
     if (raw.writableLength > this.limit) this.overflow(raw.writableLength);
   }
 }
@@ -62,7 +75,7 @@ function flushDue(): void {
 }
 
 /** The texts as consecutive unfragmented, unmasked text frames in one buffer. */
-function frames(texts: string[]): Buffer {
+export function encodeFrames(texts: readonly string[]): Buffer {
   let total = 0;
   const sizes = texts.map((text) => {
     const size = Buffer.byteLength(text);

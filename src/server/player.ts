@@ -1,9 +1,11 @@
 // One WebSocket connection: its identity once INIT succeeded, its game, its lobby, its limits.
 import type WebSocket from 'ws';
 import { encodePacket, type ServerOpcode, type ServerPayloads, type User } from '../protocol/index.js';
+import type { EncodedFrames } from './lobby-announcer.js';
 import { Outbox } from './outbox.js';
 import { ReplayWindow } from './replay-window.js';
 import type { RateLimiter } from './rate-limit.js';
+import { DEFAULT_SIGNAL_CREDIT, SignalCredit, type SignalCreditOptions } from './signal-credit.js';
 import type { SequencedPlayer } from './cluster/cluster.js';
 
 /** One request's handling; tasks catch their own errors. */
@@ -17,6 +19,9 @@ export const MAX_REPLAY_BYTES = 64 * 1024;
 export const MAX_MISSED_BYTES = 1024 * 1024;
 /** Bytes the server holds for a client that does not read them before it closes that client (default). */
 export const DEFAULT_MAX_OUTBOX_BYTES = 1024 * 1024;
+
+const NEW_PEER = '{"opcode":"NEW_PEER"';
+const PEER_JOIN = '{"opcode":"PEER_JOIN"';
 
 export class Player implements SequencedPlayer {
   user: User | null = null;
@@ -45,6 +50,10 @@ export class Player implements SequencedPlayer {
   evicted = false;
   /** Why the server cut this connection without a close handshake (a reader too slow), for the log. */
   cutBecause: string | null = null;
+  /** When it last joined a lobby (join-cooldown.ts). */
+  lastJoinAt = Number.NEGATIVE_INFINITY;
+  /** Signals it may send newcomers to its lobby outside its limits (signal-credit.ts). */
+  readonly credit: SignalCredit;
 
   constructor(
     public socket: WebSocket,
@@ -53,8 +62,10 @@ export class Player implements SequencedPlayer {
     public address: string,
     /** Unsent bytes held for this client before it is cut (outbox.ts). */
     private readonly maxOutboxBytes = DEFAULT_MAX_OUTBOX_BYTES,
+    signalCredit: SignalCreditOptions = DEFAULT_SIGNAL_CREDIT,
   ) {
     this.outbox = this.outboxFor(socket);
+    this.credit = new SignalCredit(signalCredit);
   }
 
   /**
@@ -109,7 +120,19 @@ export class Player implements SequencedPlayer {
 
   /** A frame in its place in this player's sequence (cluster mode): written unless the connection is away. */
   writeSequenced(frame: string): void {
+    // Sent by another node, maybe: the only sign here that someone joined my lobby.
+    if (frame.startsWith(NEW_PEER) || frame.startsWith(PEER_JOIN)) this.joined(frame);
     if (this.open && !this.away) this.outbox.push(frame);
+  }
+
+  /** I am told someone joined my lobby: I may signal it outside my limits for a while (signal-credit.ts). */
+  private joined(frame: string): void {
+    try {
+      const joiner = (JSON.parse(frame) as { payload?: { instance_id?: unknown } }).payload?.instance_id;
+      if (typeof joiner === 'string') this.credit.grant(joiner);
+    } catch {
+      // Not ours to judge: the frame goes on as it is.
+    }
   }
 
   /**
@@ -126,7 +149,18 @@ export class Player implements SequencedPlayer {
   }
 
   send<K extends ServerOpcode>(opcode: K, payload: ServerPayloads[K], extra: { listener?: string; origin?: object } = {}): void {
+    if (opcode === 'NEW_PEER' || opcode === 'PEER_JOIN') this.credit.grant((payload as User).instance_id);
     this.write(encodePacket({ opcode, payload, ...extra }));
+  }
+
+  /**
+   * NEW_LOBBY frames for an idle player (lobby-announcer.ts): to the socket, not numbered, not kept for
+   * a resume (the client does not count them: docs/protocol-notes.md), so that one announcement to
+   * thousands of players costs no shared-store round trip each (several nodes) and a burst of them
+   * cannot push a player's own replies out of its replay window. A player away misses them.
+   */
+  announce(batch: EncodedFrames): void {
+    if (this.user && !this.away && this.open) this.outbox.pushEncoded(batch.texts, batch.encoded);
   }
 
   /** Every frame is kept for a resume, even one for a connection that is closing (its drop may not be noticed yet). */

@@ -39,14 +39,6 @@ local function memberIndex(lobby, id)
   end
   return nil
 end
--- The players of the game in no lobby.
-local function idle()
-  local out = {}
-  for _, id in ipairs(redis.call('HKEYS', players)) do
-    if redis.call('HEXISTS', memberOf, id) == 0 then out[#out + 1] = id end
-  end
-  return out
-end
 -- The lobby \`host\` is host of, or nil and why not.
 local function hosted(host)
   local name = redis.call('HGET', memberOf, host)
@@ -115,7 +107,7 @@ if redis.call('HEXISTS', lobbies, ARGV[2]) == 1 then return reply({ outcome = 'e
 local lobby = { game = ARGV[1], name = ARGV[2], host = host, members = { host }, settings = settings, relay = null, created = redis.call('INCR', lobbySeq) }
 saveLobby(lobby)
 redis.call('HSET', memberOf, host.instance_id, ARGV[2])
-return reply({ outcome = 'ok', lobby = lobby, announceTo = settings.hidden and {} or idle() })`,
+return reply({ outcome = 'ok', lobby = lobby })`,
 
   // ARGV: name, player JSON, the password string the caller checked ('' = none checked).
   // A lobby with a password the caller has not checked answers 'check' with it; the caller checks it
@@ -165,7 +157,7 @@ if max ~= nil and max ~= -1 and max < #lobby.members then return reply({ outcome
 local shown = lobby.settings.hidden and change.hidden == false
 for key, value in pairs(change) do lobby.settings[key] = value end
 saveLobby(lobby)
-return reply({ outcome = 'ok', lobby = lobby, announceTo = shown and idle() or {} })`,
+return reply({ outcome = 'ok', lobby = lobby, shown = shown })`,
 
   // ARGV: game, player JSON, filter JSON (LobbyFilter), name prefix, settings JSON. The rules of
   // lobby-filter.ts (quickJoinable, byCreation), here so that picking and joining are one step.
@@ -205,7 +197,7 @@ local name = ARGV[4] .. '-' .. n
 local lobby = { game = ARGV[1], name = name, host = player, members = { player }, settings = cjson.decode(ARGV[5]), relay = null, created = n }
 saveLobby(lobby)
 redis.call('HSET', memberOf, player.instance_id, name)
-return reply({ outcome = 'created', lobby = lobby, announceTo = idle() })`,
+return reply({ outcome = 'created', lobby = lobby })`,
 
   // ARGV: host id, target id.
   setHost: `

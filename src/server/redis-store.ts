@@ -54,7 +54,6 @@ function plain(answer: unknown): unknown {
   if (answer === null || typeof answer !== 'object') return answer;
   const fields = answer as Record<string, unknown>;
   if ('members' in fields) return record(fields as unknown as StoredLobby);
-  if ('announceTo' in fields) fields.announceTo = array(fields.announceTo as string[]);
   for (const key of ['lobby', 'departure'] as const) if (key in fields) fields[key] = plain(fields[key]);
   return fields;
 }

@@ -15,6 +15,10 @@ import { dispatch, VIOLATION_TOO_BIG } from './dispatch.js';
 import { httpHandler } from './http.js';
 import { jsonLogger, type Logger } from './log.js';
 import { joinCluster } from './cluster/join.js';
+import { DEFAULT_ANNOUNCER, LobbyAnnouncer, type AnnouncerOptions } from './lobby-announcer.js';
+import { DEFAULT_FANOUT, FanoutBudget, type FanoutOptions } from './fanout-budget.js';
+import { DEFAULT_JOIN_COOLDOWN_MS } from './join-cooldown.js';
+import { DEFAULT_SIGNAL_CREDIT, type SignalCreditOptions } from './signal-credit.js';
 import { leaveLobby } from './membership.js';
 import { defaultNodeId, serverMetrics, type ServerMetrics } from './metrics.js';
 import { MemoryStore } from './memory-store.js';
@@ -60,6 +64,14 @@ export interface ServerOptions {
   passwordGuard?: Partial<PasswordGuardOptions>;
   /** Unsent bytes held for one client that does not read before it is cut (default 1 MiB). */
   maxOutboxBytes?: number;
+  /** How NEW_LOBBY is coalesced: at most one batch per idle player per interval, names per batch (lobby-announcer.ts). */
+  announcer?: Partial<AnnouncerOptions>;
+  /** The budgets lobby requests' fan-out is charged to, per connection and per address (fanout-budget.ts). */
+  fanout?: Partial<FanoutOptions>;
+  /** Signals a member may send a newcomer outside its own limits (signal-credit.ts). */
+  signalCredit?: Partial<SignalCreditOptions>;
+  /** A player joins at most once per this many milliseconds (default 1 s; 0 = no limit). */
+  joinCooldownMs?: number;
 }
 
 /** How many connections' worth of packets one address may send by default (players behind one NAT share it). */
@@ -210,8 +222,15 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     ...options.addressRateLimit,
   });
   const passwordGuard = new PasswordGuard({ ...DEFAULT_PASSWORD_GUARD, ...options.passwordGuard });
+  const announcer = new LobbyAnnouncer({ ...DEFAULT_ANNOUNCER, ...options.announcer }, () => byId.values());
+  const fanout = new FanoutBudget({ ...DEFAULT_FANOUT, ...options.fanout });
+  const signalCredit = { ...DEFAULT_SIGNAL_CREDIT, ...options.signalCredit };
   const ctx: ServerContext = {
     store,
+    announcer,
+    fanout,
+    signalCredit: signalCredit.signals,
+    joinCooldownMs: options.joinCooldownMs ?? DEFAULT_JOIN_COOLDOWN_MS,
     addressBudgets,
     passwordGuard,
     players: byId,
@@ -315,7 +334,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   }
 
   function accept(ws: WebSocket, game: string, address: string): void {
-    const player = new Player(ws, game, new RateLimiter(rate), address, options.maxOutboxBytes);
+    const player = new Player(ws, game, new RateLimiter(rate), address, options.maxOutboxBytes, signalCredit);
     (ws as SocketWithPlayer)[PLAYER] = player;
     (ws as SocketWithPlayer)[ADDRESS] = address;
     admission.opened(address);
@@ -372,6 +391,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         admission.stop();
         addressBudgets.stop();
         passwordGuard.stop();
+        announcer.stop();
+        fanout.stop();
         seats.clear();
         // Every socket is told (1001) and its close handshake awaited, so the frames are flushed
         // before a CLI caller exits; sockets that do not answer promptly are cut.

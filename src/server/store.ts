@@ -55,15 +55,12 @@ export interface QuickCreate {
   settings: LobbySettings;
 }
 
-export type QuickJoinResult =
-  | { outcome: 'joined'; lobby: LobbyRecord }
-  | { outcome: 'created'; lobby: LobbyRecord; announceTo: string[] }
-  | { outcome: 'in-lobby' };
+export type QuickJoinResult = { outcome: 'joined'; lobby: LobbyRecord } | { outcome: 'created'; lobby: LobbyRecord } | { outcome: 'in-lobby' };
 
 /** Why a host-only command was refused. */
 export type NotHost = 'not-in-lobby' | 'unauthorized';
 
-export type CreateResult = { outcome: 'ok'; lobby: LobbyRecord; announceTo: string[] } | { outcome: 'exists' | 'in-lobby' };
+export type CreateResult = { outcome: 'ok'; lobby: LobbyRecord } | { outcome: 'exists' | 'in-lobby' };
 
 export type JoinResult = { outcome: 'ok'; lobby: LobbyRecord } | { outcome: 'not-found' | 'locked' | 'full' | 'password' | 'in-lobby' };
 
@@ -79,7 +76,8 @@ export interface Departure {
   closed: boolean;
 }
 
-export type SetSettingsResult = { outcome: 'ok'; lobby: LobbyRecord; announceTo: string[] } | { outcome: NotHost | 'below-current-players' };
+/** `shown`: the lobby was hidden and is visible now, so idle players hear of it as if it had just been created. */
+export type SetSettingsResult = { outcome: 'ok'; lobby: LobbyRecord; shown: boolean } | { outcome: NotHost | 'below-current-players' };
 
 export type KickResult = { outcome: 'ok'; departure: Departure } | { outcome: NotHost | 'not-a-member' | 'self' };
 
@@ -123,8 +121,9 @@ export interface LobbyStore {
 
   /**
    * Creates a lobby with `host` as its only member and host. Refused with 'in-lobby' when the host is
-   * a member of a lobby, 'exists' when the game has a lobby of that name. `announceTo`: the players of
-   * the game in no lobby (NEW_LOBBY), empty for a hidden lobby.
+   * a member of a lobby, 'exists' when the game has a lobby of that name. Who hears of it (NEW_LOBBY) is
+   * no question for the store: each node announces new visible lobbies to its own idle players
+   * (lobby-announcer.ts), so a create costs the same whatever the number of players.
    */
   create(game: string, name: string, host: User, settings: LobbySettings): Promise<CreateResult>;
   /**
@@ -140,8 +139,8 @@ export interface LobbyStore {
   /** Host only: takes `target` out of the host's lobby, as leave() would. */
   kick(game: string, host: string, target: string): Promise<KickResult>;
   /**
-   * Host only: changes settings. A max below the current member count is refused. `announceTo` lists
-   * the idle players of the game when a hidden lobby became visible (as if just created), else empty.
+   * Host only: changes settings. A max below the current member count is refused. `shown` says a
+   * hidden lobby became visible (announced as if just created).
    */
   setSettings(game: string, host: string, change: SettingsChange): Promise<SetSettingsResult>;
   /**

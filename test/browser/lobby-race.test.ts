@@ -8,6 +8,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectedCycle, lobbyRaceSb3, RACE_CYCLES } from '../scratch/lobby-race-project.js';
+import { CHURN_LIMITS_OFF } from '../helpers/churn-limits.js';
 import { broadcastTo, eventually, expectClean, setVariable, startHarness, valueIn, type Harness } from './harness.js';
 
 let harness: Harness;
@@ -73,7 +74,7 @@ const list = async (page: Page, name: string) => (await valueIn(page, name, 'lis
 
 beforeAll(async () => {
   // Fifty cycles as fast as a script runs them: more requests than the default rate limit lets through.
-  harness = await startHarness({ server: { rateLimit: { perSecond: 10_000, burst: 10_000 } } });
+  harness = await startHarness({ server: CHURN_LIMITS_OFF });
   harness.serve('race.sb3', lobbyRaceSb3());
 }, 60_000);
 

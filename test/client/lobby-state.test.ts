@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CloudLinkClient } from '../../src/client/cloudlink.js';
 import type { CloudLinkError } from '../../src/client/errors.js';
 import type { WebSocketConstructor } from '../../src/client/websocket.js';
+import { CHURN_LIMITS_OFF } from '../helpers/churn-limits.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { idleWrtc } from '../helpers/idle-wrtc.js';
 import { silentLogger } from '../helpers/logger.js';
@@ -34,7 +35,7 @@ const view = (client: CloudLinkClient) => ({ mode: client.mode, isHost: client.i
 
 beforeEach(async () => {
   // Fifty cycles as fast as a script can run them: more packets than a real player's rate limit lets through.
-  server = await startServer({ host: '127.0.0.1', port: 0, logger: silentLogger, rateLimit: { perSecond: 10_000, burst: 10_000 } });
+  server = await startServer({ host: '127.0.0.1', port: 0, logger: silentLogger, ...CHURN_LIMITS_OFF });
   clients = [];
   errors = [];
 });

@@ -9,6 +9,7 @@ import { CloudLinkClient } from '../../src/client/cloudlink.js';
 import type { CloudLinkError } from '../../src/client/errors.js';
 import type { WebSocketConstructor } from '../../src/client/websocket.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
+import { LOBBY_CHURN_ALLOWED } from '../helpers/churn-limits.js';
 import { silentLogger } from '../helpers/logger.js';
 import { taskPerMessageWebSocket } from '../helpers/task-per-message-ws.js';
 import { until } from './players.js';
@@ -57,7 +58,8 @@ async function fullMesh(entries: Tracked[], what: string): Promise<void> {
 const messages = (entries: Tracked[]) => entries.flatMap((entry) => entry.errors.map((error) => `${entry.client.myUsername}: ${error.code} ${error.message}`));
 
 beforeEach(async () => {
-  server = await startServer({ host: '127.0.0.1', port: 0, logger: silentLogger });
+  // Ten join/leave cycles in a row: the join cooldown and fan-out budget would refuse them (fair-limits.test.ts).
+  server = await startServer({ host: '127.0.0.1', port: 0, logger: silentLogger, ...LOBBY_CHURN_ALLOWED });
   tracked = [];
 });
 afterEach(async () => {

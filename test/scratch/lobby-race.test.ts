@@ -6,6 +6,7 @@
 // server, server messages one task each and apart as in a browser on a network, and links that start
 // and are dropped without connecting (test/helpers/idle-wrtc.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHURN_LIMITS_OFF } from '../helpers/churn-limits.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { silentLogger } from '../helpers/logger.js';
 import { taskPerMessageWebSocket } from '../helpers/task-per-message-ws.js';
@@ -29,7 +30,7 @@ const project = lobbyRaceProject();
 
 beforeAll(async () => {
   // Fifty cycles as fast as a script runs them: more requests than a real player's rate limit lets through.
-  server = await startServer({ host: '127.0.0.1', port: 0, logger: silentLogger, rateLimit: { perSecond: 10_000, burst: 10_000 } });
+  server = await startServer({ host: '127.0.0.1', port: 0, logger: silentLogger, ...CHURN_LIMITS_OFF });
   turbowarp = new TurboWarpWindow();
 });
 afterAll(async () => {

@@ -120,10 +120,39 @@ describe('CLI', () => {
       [['--max-connections-per-address', 'many'], 'invalid --max-connections-per-address'],
       [['--init-deadline=-1'], 'invalid --init-deadline: -1'],
       [['--rate-limit-per-address', '0'], 'invalid --rate-limit-per-address: 0'],
+      [['--lobby-announce-interval', '0'], 'invalid --lobby-announce-interval: 0'],
+      [['--lobby-announce-batch', '0'], 'invalid --lobby-announce-batch: 0'],
+      [['--fanout-rate', '0'], 'invalid --fanout-rate: 0'],
+      [['--fanout-rate-per-address', 'lots'], 'invalid --fanout-rate-per-address: lots'],
+      [['--join-signal-credit=-1'], 'invalid --join-signal-credit: -1'],
+      [['--join-cooldown=-1'], 'invalid --join-cooldown: -1'],
     ] as const) {
       const bad = run(['--port', '0', ...args]);
       expect(await bounded(bad.exited, 5000, 'exit')).toBe(2);
       expect(bad.output()).toContain(message);
     }
+  });
+
+  it('takes the join cooldown and the fan-out budget from flags or env', async () => {
+    const server = run(['--port', '0', '--join-cooldown', '30'], { CL5_FANOUT_RATE: '1', CL5_LOBBY_ANNOUNCE_INTERVAL: '0.5' });
+    const wsUrl = await printedWsUrl(server);
+    const [ann, bob] = [await RawClient.open(wsUrl), await RawClient.open(wsUrl)];
+    for (const [client, username] of [
+      [ann, 'ann'],
+      [bob, 'bob'],
+    ] as const)
+      expect((await client.request('INIT', { username })).opcode).toBe('INIT_OK');
+    const create = (name: string) => ann.request('CREATE_LOBBY', { name, max_players: -1, password: '', locked: false, enable_relay: false }, 'CREATE_ACK');
+    const join = () => bob.request('JOIN_LOBBY', { name: 'room', password: '' }, 'JOIN_ACK');
+    expect((await create('room')).payload).toBe('ok');
+    expect((await join()).payload).toBe('ok');
+    expect((await bob.request('LEAVE_LOBBY', undefined, 'LEAVE_ACK')).payload).toBe('ok');
+    expect((await join()).payload).toMatch(/^joining too often: try again in (29|30) s$/);
+    // A visible create counts as 20 messages: a budget of 1 a second (20 in all) allows one, then waits.
+    expect((await ann.request('LEAVE_LOBBY', undefined, 'LEAVE_ACK')).payload).toBe('ok');
+    expect((await create('second')).payload).toMatch(/^too many lobby changes: try again in \d+ s$/);
+    for (const client of [ann, bob]) client.close();
+    server.child.kill('SIGTERM');
+    expect(await bounded(server.exited, 5000, 'exit')).toBe(0);
   });
 });

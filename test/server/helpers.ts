@@ -13,14 +13,15 @@ export class RawClient {
   closeInfo: { code: number; reason: string } | null = null;
   /** WebSocket pings received from the server (ws answers each with a pong unless `autoPong` is off). */
   pings = 0;
-  /** Frames received so far (what a RESUME says it received). */
+  /** Frames received so far (what a RESUME says it received: NEW_LOBBY is not counted). */
   frames = 0;
   private waiters: (() => void)[] = [];
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
-      this.frames += 1;
-      this.received.push(JSON.parse(String(data)) as Packet);
+      const packet = JSON.parse(String(data)) as Packet;
+      if (packet.opcode !== 'NEW_LOBBY') this.frames += 1;
+      this.received.push(packet);
       this.wake();
     });
     ws.on('ping', () => {

@@ -49,28 +49,28 @@ describe.each(backends)('$name', (backend) => {
     expect(await store.usernameTaken('g', 'ann')).toBe(true);
   });
 
-  it('create: a lobby name is unique per game; a member cannot create another; idle players are announced to', async () => {
+  it('create: a lobby name is unique per game; a member cannot create another', async () => {
     const created = await store.create('g', 'room', ann, open);
     expect(created.outcome).toBe('ok');
     if (created.outcome !== 'ok') return;
     expect(created.lobby.host).toEqual(ann);
     expect(created.lobby.members).toEqual([ann]);
-    expect(created.announceTo.sort()).toEqual([bob, cat, dan].map((u) => u.instance_id));
     expect((await store.create('g', 'room', bob, open)).outcome).toBe('exists');
     expect((await store.create('g', 'other', ann, open)).outcome).toBe('in-lobby');
     await store.addPlayer('h', bob);
     expect((await store.create('h', 'room', bob, open)).outcome).toBe('ok');
   });
 
-  it('list hides hidden lobbies, find still answers them by name; showing announces to idle players', async () => {
+  it('list hides hidden lobbies, find still answers them by name; showing one says so (it is then announced)', async () => {
     await store.create('g', 'shown', ann, open);
     const hidden = await store.create('g', 'secret', bob, { ...open, hidden: true });
-    expect(hidden.outcome === 'ok' && hidden.announceTo).toEqual([]);
+    expect(hidden.outcome === 'ok' && hidden.lobby.settings.hidden).toBe(true);
     expect(await store.list('g')).toEqual(['shown']);
     expect((await store.find('g', 'secret'))?.settings.hidden).toBe(true);
     expect(await store.find('g', 'nope')).toBeNull();
     const shown = await store.setSettings('g', bob.instance_id, { hidden: false });
-    expect(shown.outcome === 'ok' && shown.announceTo.sort()).toEqual([cat, dan].map((u) => u.instance_id));
+    expect(shown.outcome === 'ok' && shown.shown).toBe(true);
+    expect(await store.setSettings('g', bob.instance_id, { hidden: false })).toMatchObject({ outcome: 'ok', shown: false });
     expect((await store.list('g')).sort()).toEqual(['secret', 'shown']);
   });
 

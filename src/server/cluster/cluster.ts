@@ -10,6 +10,7 @@
 // lost: it is in the log. Why pub/sub and not streams: see docs/architecture.md, "Several nodes".
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
+import type { LobbyNews } from '../lobby-announcer.js';
 import { CLUSTER_SCRIPTS, LOG_FRAMES, type ClusterScript } from './cluster-scripts.js';
 import { Sequencer, type Since } from './sequencer.js';
 
@@ -21,7 +22,11 @@ export interface ClusterHost {
   evict(id: string): void;
   /** Another node took a player held here out of its lobby (a kick, the lobby closed): its lobby is none now. */
   leftLobby(id: string): void;
+  /** A lobby of the cluster became visible (announce) or went before its announcement left (retract). */
+  lobbyNews(kind: LobbyNewsKind, news: LobbyNews): void;
 }
+
+export type LobbyNewsKind = 'announce' | 'retract';
 
 /** What another node sends a player it took out of its lobby (kick, lobby closed). */
 const OUT_OF_LOBBY = '{"opcode":"TRANSITION","payload":""';
@@ -101,15 +106,36 @@ export class Cluster {
     return this.key('node', this.nodeId);
   }
 
+  /** Where lobby news goes to every node (one publish per visible create, not one frame per idle player). */
+  private get newsChannel(): string {
+    return this.key('lobbies');
+  }
+
   /** Subscribes to this node's channel; messages go to `host`. */
   async start(host: ClusterHost): Promise<void> {
     this.host = host;
-    this.subscriber.on('message', (_channel: string, message: string) => this.received(message));
+    this.subscriber.on('message', (channel: string, message: string) => (channel === this.newsChannel ? this.newsReceived(message) : this.received(message)));
     // Messages published while the subscription was down are in the logs: catch every player up.
     this.subscriber.on('ready', () => {
       for (const sequencer of this.sequencers.values()) void sequencer.fill();
     });
-    await this.subscriber.subscribe(this.channel);
+    await this.subscriber.subscribe(this.channel, this.newsChannel);
+  }
+
+  /** Tells every node, this one included (it hears its own news back), about a lobby. Failures are logged. */
+  lobbyNews(kind: LobbyNewsKind, news: LobbyNews): void {
+    this.redis
+      .publish(this.newsChannel, JSON.stringify([kind, news.game, news.name, news.created]))
+      .catch((error: unknown) => this.log('warn', 'cluster.news_failed', { lobby: news.name, error: String(error) }));
+  }
+
+  private newsReceived(message: string): void {
+    try {
+      const [kind, game, name, created] = JSON.parse(message) as [LobbyNewsKind, string, string, number];
+      this.host?.lobbyNews(kind, { game, name, created });
+    } catch (error) {
+      this.log('warn', 'cluster.bad_news', { error: String(error) });
+    }
   }
 
   private run<T>(name: ClusterScript, ...args: (string | number)[]): Promise<T> {
@@ -285,7 +311,7 @@ export class Cluster {
   async stop(): Promise<void> {
     for (const sequencer of this.sequencers.values()) sequencer.stop();
     this.sequencers.clear();
-    await this.subscriber.unsubscribe(this.channel).catch(() => {});
+    await this.subscriber.unsubscribe(this.channel, this.newsChannel).catch(() => {});
   }
 }
 

@@ -39,6 +39,10 @@ export async function joinCluster(ctx: ServerContext, cluster: Cluster, { seats,
       const player = ctx.players.get(id);
       if (player) player.lobby = null;
     },
+    lobbyNews(kind, news) {
+      if (kind === 'announce') ctx.announcer.add(news);
+      else ctx.announcer.retract(news);
+    },
   });
   const watch = new NodeWatch(
     cluster,

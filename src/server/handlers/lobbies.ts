@@ -3,6 +3,8 @@ import { LIST_REPLY_MAX, Reply, Warning, type ClientOpcode } from '../../protoco
 import { lobbyKey, type ServerContext } from '../context.js';
 import { announce, leaveLobby, sendTo } from '../membership.js';
 import { hashPassword, verifyPassword } from '../password.js';
+import { ANNOUNCEMENT_MESSAGES } from '../fanout-budget.js';
+import { joinCooldownRefusal } from '../join-cooldown.js';
 import { storeFilter } from '../lobby-filter.js';
 import { lobbyInfo, lobbySummary, type LobbyRecord } from '../store.js';
 import { NoRelay, relayJoined, relayOf } from './relay.js';
@@ -34,6 +36,9 @@ export const createLobby: Handler<'CREATE_LOBBY'> = async (request) => {
     warn(request, 'payload.max_players must be -1 (unlimited) or at least 1');
     return reply(request, 'CREATE_ACK', Reply.invalid);
   }
+  // A visible lobby is announced to every idle player: refused while this player's fan-out budget is spent.
+  const spent = payload.hidden ? null : ctx.fanout.refusal(player);
+  if (spent) return reply(request, 'CREATE_ACK', spent);
   const password = payload.password === '' ? null : await hashPassword(payload.password);
   // Hashing yielded: the world may have moved on (the store decides again).
   if (!player.open) return;
@@ -42,17 +47,20 @@ export const createLobby: Handler<'CREATE_LOBBY'> = async (request) => {
   const created = await ctx.store.create(player.game, payload.name, player.user!, settings);
   if (created.outcome !== 'ok') return reply(request, 'CREATE_ACK', created.outcome === 'exists' ? Reply.exists : Reply.alreadyInLobby);
   reply(request, 'CREATE_ACK', Reply.ok);
-  becameHost(request, created.lobby, created.announceTo, payload.enable_relay);
+  becameHost(request, created.lobby, payload.enable_relay);
 };
 
 /** After the ACK of a create (or a quick join that created): I am host; idle players hear of the lobby; its relay starts. */
-export function becameHost(request: Request<ClientOpcode>, lobby: LobbyRecord, announceTo: string[], enableRelay: boolean): void {
+export function becameHost(request: Request<ClientOpcode>, lobby: LobbyRecord, enableRelay: boolean): void {
   const { ctx, player } = request;
   player.lobby = lobby.name;
   ctx.log('info', 'lobby.create', { game: lobby.game, lobby: lobby.name, host: player.id, hidden: lobby.settings.hidden });
   player.send('TRANSITION', 'host');
   player.send('NEW_HOST', player.user!);
-  announce(ctx, lobby, announceTo);
+  if (!lobby.settings.hidden) {
+    announce(ctx, lobby);
+    ctx.fanout.charge(player, ANNOUNCEMENT_MESSAGES);
+  }
   // Not awaited: the player's next requests need not wait for a relay peer to boot.
   if (enableRelay) {
     startRelay(request, lobby).catch((error: unknown) => ctx.log('error', 'relay.start_failed', { lobby: lobby.name, error: String(error) }));
@@ -70,11 +78,13 @@ async function startRelay(request: Request<ClientOpcode>, lobby: LobbyRecord): P
   }
 }
 
-const joinRefusal = { 'in-lobby': Reply.alreadyInLobby, 'not-found': Reply.notFound, locked: Reply.locked, full: Reply.full, password: Reply.password };
+const joinRefusals = { 'in-lobby': Reply.alreadyInLobby, 'not-found': Reply.notFound, locked: Reply.locked, full: Reply.full, password: Reply.password };
 
 export const joinLobby: Handler<'JOIN_LOBBY'> = async (request) => {
   const { ctx, player, payload } = request;
   if (player.lobby) return reply(request, 'JOIN_ACK', Reply.alreadyInLobby);
+  const churning = joinRefusal(request);
+  if (churning) return reply(request, 'JOIN_ACK', churning);
   const guarded = lobbyKey(player.game, payload.name);
   let waitMs = 0;
   const joined = await ctx.store.join(player.game, payload.name, player.user!, async (stored) => {
@@ -86,22 +96,34 @@ export const joinLobby: Handler<'JOIN_LOBBY'> = async (request) => {
   });
   if (joined.outcome !== 'ok') {
     if (joined.outcome === 'password' && waitMs > 0) warn(request, `${Warning.passwordAttempts}: try again in ${Math.ceil(waitMs / 1000)} s`);
-    return reply(request, 'JOIN_ACK', joinRefusal[joined.outcome]);
+    return reply(request, 'JOIN_ACK', joinRefusals[joined.outcome]);
   }
   reply(request, 'JOIN_ACK', Reply.ok);
   becamePeer(request, joined.lobby);
 };
 
+/**
+ * Why `request`'s player may not join now, or null: it joined too lately (join-cooldown.ts), or the
+ * fan-out its joins caused has spent its budget (fanout-budget.ts).
+ */
+export function joinRefusal(request: Request<ClientOpcode>): string | null {
+  const { ctx, player } = request;
+  return joinCooldownRefusal(player.lastJoinAt, ctx.joinCooldownMs) ?? ctx.fanout.refusal(player);
+}
+
 /** After the ACK of a join (or a quick join that joined): the joiner learns the host, the members learn the joiner. */
 export function becamePeer(request: Request<ClientOpcode>, lobby: LobbyRecord): void {
   const { ctx, player } = request;
   player.lobby = lobby.name;
+  player.lastJoinAt = Date.now();
   ctx.log('info', 'lobby.join', { game: lobby.game, lobby: lobby.name, player: player.id });
   player.send('TRANSITION', 'peer');
   player.send('NEW_HOST', lobby.host);
   const others = lobby.members.filter((member) => member.instance_id !== player.id);
   const isHost = (member: { instance_id: string }) => member.instance_id === lobby.host.instance_id;
   for (const member of others) sendTo(ctx, member.instance_id, isHost(member) ? 'NEW_PEER' : 'PEER_JOIN', player.user!);
+  // Each member is told, and may then signal the joiner outside its own limits: the joiner pays for both.
+  ctx.fanout.charge(player, others.length * (1 + ctx.signalCredit));
   // A relay peer another node runs learns of the new member (packets addressed to it are then held, not dropped).
   if (lobby.relay && ctx.cluster) relayJoined(ctx, lobby.game, lobby.name, lobby.relay.instance_id, player.user!);
   // A relay lobby (not a mesh lobby whose relay carries only some pairs).
@@ -115,7 +137,10 @@ export function becamePeer(request: Request<ClientOpcode>, lobby: LobbyRecord): 
 
 export const leaveLobbyHandler: Handler<'LEAVE_LOBBY'> = async (request) => {
   const { ctx, player } = request;
-  if (!(await leaveLobby(ctx, player, 'left'))) return reply(request, 'LEAVE_ACK', Reply.notInLobby);
+  const departure = await leaveLobby(ctx, player, 'left');
+  if (!departure) return reply(request, 'LEAVE_ACK', Reply.notInLobby);
+  // Never refused (anyone may leave), but the members told are charged: a join/leave churn pays for both.
+  ctx.fanout.charge(player, departure.closed ? 0 : departure.lobby.members.length);
   reply(request, 'LEAVE_ACK', Reply.ok);
   player.send('TRANSITION', '');
 };

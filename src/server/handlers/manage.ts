@@ -2,7 +2,8 @@
 // that the sender is the host); what it did is then told to the members.
 import { instanceId, lobbyMetadata, maxPlayers, metadataChange, password, ProtocolError, Reply, Warning, type ManageMethod } from '../../protocol/index.js';
 import type { ServerContext } from '../context.js';
-import { announce, closed, departed, sendTo } from '../membership.js';
+import { ANNOUNCEMENT_MESSAGES } from '../fanout-budget.js';
+import { announce, closed, departed, sendTo, unannounce } from '../membership.js';
 import { hashPassword } from '../password.js';
 import type { Player } from '../player.js';
 import type { NotHost, SettingsChange } from '../store.js';
@@ -21,8 +22,11 @@ async function setSettings(ctx: ServerContext, host: Player, change: SettingsCha
   const result = await ctx.store.setSettings(host.game, host.id, change);
   if (result.outcome === 'below-current-players') return 'below current players';
   if (result.outcome !== 'ok') return refused[result.outcome];
-  // A hidden lobby shown: idle players learn of it now, as if it had just been created visible.
-  announce(ctx, result.lobby, result.announceTo);
+  // A hidden lobby shown: idle players learn of it now, as if it had just been created visible; hidden: not at all.
+  if (result.shown) {
+    announce(ctx, result.lobby);
+    ctx.fanout.charge(host, ANNOUNCEMENT_MESSAGES);
+  } else if (result.lobby.settings.hidden) unannounce(ctx, result.lobby);
   return Reply.ok;
 }
 
@@ -30,7 +34,8 @@ const actions: Record<ManageMethod, Action> = {
   lock: settings({ locked: true }),
   unlock: settings({ locked: false }),
   hide: settings({ hidden: true }),
-  show: settings({ hidden: false }),
+  // Announced to every idle player, as a create is: refused while the host's fan-out budget is spent.
+  show: (ctx, host) => Promise.resolve(ctx.fanout.refusal(host) ?? setSettings(ctx, host, { hidden: false })),
 
   async kick(ctx, host, args) {
     const result = await ctx.store.kick(host.game, host.id, instanceId(args, 'args'));

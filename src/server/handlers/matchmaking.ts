@@ -3,12 +3,14 @@
 import { lobbyMetadata, ProtocolError, Reply } from '../../protocol/index.js';
 import { storeFilter } from '../lobby-filter.js';
 import { readableLobbyPrefix } from '../lobby-names.js';
-import { becameHost, becamePeer } from './lobbies.js';
+import { becameHost, becamePeer, joinRefusal } from './lobbies.js';
 import { reply, warn, type Handler, type Request } from './request.js';
 
 export const quickJoin: Handler<'QUICK_JOIN'> = async (request) => {
   const { ctx, player, payload } = request;
   if (player.lobby) return reply(request, 'QUICK_JOIN_ACK', Reply.alreadyInLobby);
+  const churning = joinRefusal(request);
+  if (churning) return reply(request, 'QUICK_JOIN_ACK', churning);
   const { create } = payload;
   if (create.max_players === 0) return invalid(request, 'payload.create.max_players must be -1 (unlimited) or at least 1');
   const filter = storeFilter(payload.filter);
@@ -24,7 +26,7 @@ export const quickJoin: Handler<'QUICK_JOIN'> = async (request) => {
   const result = await ctx.store.quickJoin(player.game, player.user!, filter, { namePrefix: readableLobbyPrefix(), settings });
   if (result.outcome === 'in-lobby') return reply(request, 'QUICK_JOIN_ACK', Reply.alreadyInLobby);
   reply(request, 'QUICK_JOIN_ACK', { name: result.lobby.name, created: result.outcome === 'created' });
-  if (result.outcome === 'created') becameHost(request, result.lobby, result.announceTo, create.enable_relay ?? false);
+  if (result.outcome === 'created') becameHost(request, result.lobby, create.enable_relay ?? false);
   else becamePeer(request, result.lobby);
 };
 
