@@ -43,31 +43,7 @@ export async function bundleServer(): Promise<ServerBundle> {
   return {
     run(args, env = {}) {
       const child = spawn(process.execPath, [entry, ...args], {
-        env: {
-          ...process.env,
-          CL5_HOST: '',
-          CL5_PORT: '',
-          CL5_ALLOWED_ORIGINS: '',
-          CL5_RESUME_GRACE: '',
-          CL5_TURN_URL: '',
-          CL5_TURN_SECRET: '',
-          CL5_TURN_TTL: '',
-          CL5_TOKEN_VERIFIER: '',
-          CL5_REDIS_URL: '',
-          CL5_MAX_CONNECTIONS: '',
-          CL5_MAX_CONNECTIONS_PER_ADDRESS: '',
-          CL5_INIT_DEADLINE: '',
-          CL5_MAX_OUTBOX_KIB: '',
-          CL5_RATE_LIMIT_PER_ADDRESS: '',
-          CL5_PASSWORD_GUESSES_PER_LOBBY: '',
-          CL5_PASSWORD_GUESSES_PER_ADDRESS: '',
-          CL5_RELAY_OFFERS_PER_MINUTE: '',
-          CL5_RELAY_LINKS_PER_LOBBY: '',
-          CL5_RELAY_KIB_PER_SECOND: '',
-          CL5_RELAY_MEMORY_MIB: '',
-          CL5_RELAY_NICE: '',
-          ...env,
-        },
+        env: { ...withoutOurEnv(process.env), ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       children.push(child);
@@ -98,3 +74,8 @@ export async function waitFor<T>(probe: () => T | undefined, what: string, timeo
 /** The ws:// URL a started server printed in its banner. */
 export const printedWsUrl = (server: ServerProcess) =>
   waitFor(() => /Server URL[^\n]*?(ws:\/\/127\.0\.0\.1:\d+\/)/.exec(server.output())?.[1], 'the server URL');
+
+/** The environment without any CL5_* variable: a test's server sees only the flags and env it was given. */
+function withoutOurEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith('CL5_')));
+}
