@@ -131,7 +131,7 @@ export class Player implements SequencedPlayer {
 
   /** Every frame is kept for a resume, even one for a connection that is closing (its drop may not be noticed yet). */
   private write(frame: string): void {
-    if (this.outlet) return this.outlet.submit(frame);
+    if (this.outlet) return void this.outlet.submit(frame);
     this.replay.record(frame);
     if (this.open && !this.away) this.outbox.push(frame);
   }
