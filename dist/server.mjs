@@ -1016,7 +1016,7 @@ var Player = class {
   }
   /** Every frame is kept for a resume, even one for a connection that is closing (its drop may not be noticed yet). */
   write(frame) {
-    if (this.outlet) return this.outlet.submit(frame);
+    if (this.outlet) return void this.outlet.submit(frame);
     this.replay.record(frame);
     if (this.open && !this.away) this.outbox.push(frame);
   }
@@ -1632,10 +1632,16 @@ local function hosted(host)
   if lobby.host.instance_id ~= host then return nil, 'unauthorized' end
   return lobby
 end
+-- A game with no players and no lobbies left keeps no key (its other keys went with their last entry):
+-- its lobby counter goes too, as MemoryStore forgets such a game.
+local function pruneGame()
+  if redis.call('EXISTS', players, lobbies) == 0 then redis.call('DEL', lobbySeq) end
+end
 local function deleteLobby(lobby)
   for _, member in ipairs(lobby.members) do redis.call('HDEL', memberOf, member.instance_id) end
   redis.call('HDEL', lobbies, lobby.name)
   redis.call('ZREM', openLobbies, lobby.name)
+  pruneGame()
 end
 -- Takes member \`id\` out; the host moves to the earliest remaining member; the last one out deletes the lobby.
 local function remove(lobby, id)
@@ -1673,6 +1679,7 @@ local raw = redis.call('HGET', players, id)
 if raw then
   redis.call('HDEL', players, id)
   if redis.call('HGET', names, ARGV[2]) == id then redis.call('HDEL', names, ARGV[2]) end
+  pruneGame()
 end
 return reply(null)`,
   // ARGV: instance id. Two reads that must see the same moment.
@@ -2366,7 +2373,7 @@ async function connectCluster(options2) {
     made.push(redis2);
     return redis2;
   };
-  const redis = open("commands", { enableOfflineQueue: false, enableAutoPipelining: true, maxRetriesPerRequest: 1 });
+  const redis = open("commands", { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
   const subscriber = open("subscriber", {});
   const close = async () => {
     await Promise.all(made.map((each) => each.quit().catch(() => each.disconnect())));
@@ -2664,10 +2671,6 @@ var init = async (request) => {
   const kind = payload.token !== void 0 ? "token" : "credential";
   const secret = payload.token ?? payload.credential;
   if (payload.username === void 0 && secret === void 0) return warn(request, Warning.initNeedsIdentity);
-  const verified = ctx.tokenVerifier !== void 0 && secret !== void 0;
-  if (!verified && payload.username !== void 0 && await ctx.store.usernameTaken(player.game, payload.username)) {
-    return warn(request, Warning.usernameTaken);
-  }
   const instanceId2 = randomUUID2();
   let account = null;
   if (ctx.tokenVerifier && secret !== void 0) {
@@ -2679,17 +2682,18 @@ var init = async (request) => {
   if (!player.open) return;
   const wanted = account?.username ?? payload.username;
   const base2 = { instance_id: instanceId2, user_id: account?.user_id ?? instanceId2, ...payload.pubkey ? { pubkey: payload.pubkey } : {} };
-  await ctx.cluster?.register(player, instanceId2);
+  const registered = ctx.cluster?.register(player, instanceId2);
   const forget = () => ctx.cluster?.unregister(instanceId2, player);
-  let username2;
-  try {
-    if (wanted === void 0) username2 = await addGuest(ctx.store, player.game, base2);
-    else username2 = await ctx.store.addPlayer(player.game, { ...base2, username: wanted }) === "ok" ? wanted : null;
-  } catch (error) {
+  const claimed = wanted === void 0 ? addGuest(ctx.store, player.game, base2) : ctx.store.addPlayer(player.game, { ...base2, username: wanted }).then((added) => added === "ok" ? wanted : null);
+  const [registering, claiming] = await Promise.allSettled([registered, claimed]);
+  if (registering.status === "rejected" || claiming.status === "rejected") {
     await forget()?.catch(() => {
     });
-    throw error;
+    if (claiming.status === "fulfilled" && claiming.value !== null) await ctx.store.removePlayer(player.game, instanceId2).catch(() => {
+    });
+    throw registering.status === "rejected" ? registering.reason : claiming.reason;
   }
+  const username2 = claiming.value;
   if (username2 === null || !player.open) {
     await forget();
     if (username2 === null) return warn(request, Warning.usernameTaken);
@@ -3008,7 +3012,7 @@ var findLobby = async (request) => {
 var createLobby = async (request) => {
   const { ctx, player, payload } = request;
   if (player.lobby) return reply(request, "CREATE_ACK", Reply.alreadyInLobby);
-  if (await ctx.store.find(player.game, payload.name)) return reply(request, "CREATE_ACK", Reply.exists);
+  if (payload.password !== "" && await ctx.store.find(player.game, payload.name)) return reply(request, "CREATE_ACK", Reply.exists);
   if (payload.max_players === 0) {
     warn(request, "payload.max_players must be -1 (unlimited) or at least 1");
     return reply(request, "CREATE_ACK", Reply.invalid);
