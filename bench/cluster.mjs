@@ -11,11 +11,11 @@
 //  (3) latency below saturation: RATE signals/s spread over pairs, same-node and cross-node pairs
 //      interleaved in one run: p50/p99 of each (target: cross-node adds ≤ 1 ms p99);
 //  (4) capacity: IDLE INIT'ed idle clients on each node: each node's RSS and JavaScript heap per client
-//      (target with Redis ≤ 10 KiB), and Redis's memory per client.
+//      (target with Redis ≤ 10 KiB) 2 s after the last INIT and SETTLE s later, and Redis's memory per client.
 // RUNS rounds, the setups alternated in each (the order rotates), every setup on fresh processes;
 // min / median / max over the rounds. On 2 cores two nodes cannot each have a core of their own while
 // the load and Redis run too, so the scaling figure is projected from CPU-seconds (see the output).
-// Usage: node bench/cluster.mjs [--runs=3] [--seconds=5] [--pairs=40] [--window=32] [--workers=20] [--rate=500] [--idle=8000]
+// Usage: node bench/cluster.mjs [--runs=3] [--seconds=5] [--pairs=40] [--window=32] [--workers=20] [--rate=500] [--idle=8000] [--settle=20]
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import Redis from 'ioredis';
@@ -33,8 +33,10 @@ const WINDOW = option('window', 32);
 const WORKERS = option('workers', 20);
 const RATE = option('rate', 500);
 const IDLE = option('idle', 8000);
+/** Idle time after the capacity figures taken 2 s after connecting, for the settled ones (the server pings at 30 s; the clients never answer, so they are cut at 60 s). */
+const SETTLE_MS = option('settle', 20) * 1000;
 /** The whole benchmark is bounded: past this, everything started is killed and it exits 1. */
-const LIMIT_MS = RUNS * 3 * (6 * SECONDS + 150) * 1000;
+const LIMIT_MS = RUNS * 3 * (6 * SECONDS + 150 + SETTLE_MS / 1000) * 1000;
 
 const loadAtStart = loadavg()[0].toFixed(1);
 /** A ratio, or n/a when a figure is missing or a CPU reading rounded to zero (a run too short for the clock ticks). */
@@ -170,14 +172,23 @@ async function capacity(setup) {
       });
       clients.push(...(await Promise.all(batch)));
     }
-    await sleep(2000);
-    const heapAfter = await Promise.all(nodes.map(heapUsed));
     const kib = (bytes) => bytes / IDLE / 1024;
-    const result = {
-      rssKib: Math.max(...nodes.map((n, i) => kib(rss(n.pid) - rssBefore[i]))),
-      heapKib: Math.max(...nodes.map((_, i) => kib(heapAfter[i] - heapBefore[i]))),
-      redisBytes: setup.redis ? ((await redisInfo('used_memory')) - redisBefore) / total : 0,
+    /** The worst node's RSS and heap growth per client now. */
+    const perClient = async () => {
+      const heapAfter = await Promise.all(nodes.map(heapUsed));
+      return {
+        rss: Math.max(...nodes.map((n, i) => kib(rss(n.pid) - rssBefore[i]))),
+        heap: Math.max(...nodes.map((_, i) => kib(heapAfter[i] - heapBefore[i]))),
+      };
     };
+    await sleep(2000);
+    const justAfter = await perClient();
+    const redisBytes = setup.redis ? ((await redisInfo('used_memory')) - redisBefore) / total : 0;
+    // Right after the burst the heap still holds what the INITs left (with Redis, what lived across its
+    // round trips was promoted to the old generation); V8 collects it once the process idles.
+    await sleep(SETTLE_MS);
+    const settled = await perClient();
+    const result = { rssKib: justAfter.rss, heapKib: justAfter.heap, settledRssKib: settled.rss, settledHeapKib: settled.heap, redisBytes };
     for (const client of clients) client.close();
     return result;
   });
@@ -227,6 +238,8 @@ try {
       const cap = await capacity(setup);
       record(setup.name, 'idle RSS KiB per client (worst node)', cap.rssKib);
       record(setup.name, 'idle heap KiB per client (worst node)', cap.heapKib);
+      record(setup.name, `idle RSS KiB per client, ${SETTLE_MS / 1000} s later`, cap.settledRssKib);
+      record(setup.name, `idle heap KiB per client, ${SETTLE_MS / 1000} s later`, cap.settledHeapKib);
       if (setup.redis) record(setup.name, 'Redis bytes per idle client', cap.redisBytes);
       console.error(`round ${round + 1}/${RUNS}: ${setup.name} done`);
     }

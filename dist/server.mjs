@@ -1104,7 +1104,7 @@ var Player = class {
   }
   /** Every frame is kept for a resume, even one for a connection that is closing (its drop may not be noticed yet). */
   write(frame) {
-    if (this.outlet) return void this.outlet(frame);
+    if (this.outlet) return void this.outlet.submit(frame);
     this.replay.record(frame);
     if (this.open && !this.away) this.outbox.push(frame);
   }
@@ -1589,10 +1589,16 @@ local function hosted(host)
   if lobby.host.instance_id ~= host then return nil, 'unauthorized' end
   return lobby
 end
+-- A game with no players and no lobbies left keeps no key (its other keys went with their last entry):
+-- its lobby counter goes too, as MemoryStore forgets such a game.
+local function pruneGame()
+  if redis.call('EXISTS', players, lobbies) == 0 then redis.call('DEL', lobbySeq) end
+end
 local function deleteLobby(lobby)
   for _, member in ipairs(lobby.members) do redis.call('HDEL', memberOf, member.instance_id) end
   redis.call('HDEL', lobbies, lobby.name)
   redis.call('ZREM', openLobbies, lobby.name)
+  pruneGame()
 end
 -- Takes member \`id\` out; the host moves to the earliest remaining member; the last one out deletes the lobby.
 local function remove(lobby, id)
@@ -1630,6 +1636,7 @@ local raw = redis.call('HGET', players, id)
 if raw then
   redis.call('HDEL', players, id)
   if redis.call('HGET', names, ARGV[2]) == id then redis.call('HDEL', names, ARGV[2]) end
+  pruneGame()
 end
 return reply(null)`,
   // ARGV: instance id. Two reads that must see the same moment.
@@ -1946,38 +1953,42 @@ return 1`
   },
   // No KEYS (each frame names its player). ARGV: prefix, sending node, log length, then per frame four
   // values: player id, frame, lobby the player must be in ('' = no check), the sender's game.
-  // Every frame a node produced in one turn of its event loop, in order, in one script. Answers one entry
-  // per frame: 'gone' (no such player), 'not-member' (the check failed), 'relay' (handed to a relay
-  // peer's node), or {node, seq}: the frame's number in the player's sequence and the node holding the
-  // player (which gets it published unless it is the sender: the sender writes it from this answer).
+  // Every frame a node produced in one turn of its event loop, in order, in one script. Answers one integer
+  // per frame (cluster.ts decodes them): the frame's number in the player's sequence when the sender holds
+  // the player (it writes the frame from this answer), 0 when another node does (published there) or none
+  // does, -1 no such player, -2 the check failed, -3 handed to a relay peer's node.
   append: {
     keys: 0,
     lua: `
-local prefix, sender, keep = ARGV[1], ARGV[2], -tonumber(ARGV[3])
+local prefix, sender, keep = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local answers = {}
 for i = 4, #ARGV, 4 do
   local id, frame, lobby, game = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   local player = prefix .. 'player:' .. id
-  local node = redis.call('HGET', player, 'node')
+  local held = redis.call('HMGET', player, 'node', 'kind')
+  local node = held[1]
   local answer
   if not node then
-    answer = 'gone'
-  elseif redis.call('HGET', player, 'kind') == 'relay' then
+    answer = -1
+  elseif held[2] == 'relay' then
     if lobby ~= '' and (redis.call('HGET', player, 'lobby') ~= lobby or redis.call('HGET', player, 'game') ~= game) then
-      answer = 'not-member'
+      answer = -2
     else
       redis.call('PUBLISH', prefix .. 'node:' .. node, 'r ' .. id .. ' ' .. frame)
-      answer = 'relay'
+      answer = -3
     end
   elseif lobby ~= '' and redis.call('HGET', prefix .. '{' .. game .. '}:memberOf', id) ~= lobby then
-    answer = 'not-member'
+    answer = -2
   else
     local seq = redis.call('HINCRBY', player, 'seq', 1)
     local log = player .. ':log'
-    redis.call('RPUSH', log, frame)
-    redis.call('LTRIM', log, keep, -1)
-    if node ~= sender and node ~= '' then redis.call('PUBLISH', prefix .. 'node:' .. node, 'f ' .. id .. ' ' .. seq .. ' ' .. frame) end
-    answer = { node, seq }
+    if redis.call('RPUSH', log, frame) > keep then redis.call('LTRIM', log, -keep, -1) end
+    if node == sender then
+      answer = seq
+    else
+      if node ~= '' then redis.call('PUBLISH', prefix .. 'node:' .. node, 'f ' .. id .. ' ' .. seq .. ' ' .. frame) end
+      answer = 0
+    end
   end
   answers[#answers + 1] = answer
 end
@@ -2030,50 +2041,61 @@ return { redis.call('HGET', KEYS[1], 'game'), kind, redis.call('HGET', KEYS[1], 
 // src/server/cluster/sequencer.ts
 var GAP_MS = 250;
 var Sequencer = class {
-  constructor(delivered, write, since, broken) {
+  constructor(log2, id, sink, delivered) {
+    this.log = log2;
+    this.id = id;
+    this.sink = sink;
     this.delivered = delivered;
-    this.write = write;
-    this.since = since;
-    this.broken = broken;
   }
+  log;
+  id;
+  sink;
   delivered;
-  write;
-  since;
-  broken;
-  pending = /* @__PURE__ */ new Map();
+  /** Frames that arrived before their predecessors, by number (only while some wait). */
+  pending;
   gapTimer;
+  /** Cleared by stop(): answers still in flight for this sequencer are dropped. */
+  active = true;
+  /** A frame this node sends the player: numbered by Redis, then written in its place. (The player's outlet.) */
+  submit(frame) {
+    this.log.submit(this, frame);
+  }
   place(seq3, frame) {
     if (seq3 <= this.delivered) return;
     if (seq3 !== this.delivered + 1) {
+      this.pending ??= /* @__PURE__ */ new Map();
       this.pending.set(seq3, frame);
       this.gapTimer ??= setTimeout(() => this.fill(), GAP_MS);
       return;
     }
     this.delivered = seq3;
-    this.write(frame);
-    for (let next = this.pending.get(seq3 + 1); next !== void 0; next = this.pending.get(this.delivered + 1)) {
-      this.pending.delete(this.delivered + 1);
+    this.sink.writeSequenced(frame);
+    const pending = this.pending;
+    if (!pending) return;
+    for (let next = pending.get(seq3 + 1); next !== void 0; next = pending.get(this.delivered + 1)) {
+      pending.delete(this.delivered + 1);
       this.delivered += 1;
-      this.write(next);
+      this.sink.writeSequenced(next);
     }
-    if (this.pending.size === 0) this.stopTimer();
+    if (pending.size === 0) this.stop();
   }
   /** Reads what is missing from the log (also after the node's subscription was down: nothing may be pending yet). */
   async fill() {
     this.stopTimer();
     let found;
     try {
-      found = await this.since(this.delivered);
+      found = await this.log.since(this.id, this.delivered);
     } catch (error) {
-      return this.broken(`frames could not be read: ${String(error)}`);
+      return this.sink.sequenceBroken(`frames could not be read: ${String(error)}`);
     }
-    if (typeof found === "string") return this.broken(found === "gap" ? "frames lost" : "player gone");
+    if (typeof found === "string") return this.sink.sequenceBroken(found === "gap" ? "frames lost" : "player gone");
     const first = found.seq - found.frames.length + 1;
     for (const [i, frame] of found.frames.entries()) this.place(first + i, frame);
   }
+  /** Drops what waits (the frames will be read from the log if needed). */
   stop() {
     this.stopTimer();
-    this.pending.clear();
+    this.pending = void 0;
   }
   stopTimer() {
     clearTimeout(this.gapTimer);
@@ -2084,6 +2106,7 @@ var Sequencer = class {
 // src/server/cluster/cluster.ts
 var OUT_OF_LOBBY = '{"opcode":"TRANSITION","payload":""';
 var MAX_BATCH = 256;
+var decodeAppended = (answer) => answer > 0 ? answer : answer === 0 ? "elsewhere" : answer === -1 ? "gone" : answer === -2 ? "not-member" : "relay";
 var Cluster = class {
   nodeId;
   prefix;
@@ -2135,6 +2158,7 @@ var Cluster = class {
     this.flushAppends();
     return this.call(name, ...args);
   }
+  /** `args` may hold one array of them (ioredis flattens it): the append batch, without spreading it. */
   call(name, ...args) {
     const command = this.redis[`cl5c_${name}`];
     return command.call(this.redis, ...args);
@@ -2147,15 +2171,10 @@ var Cluster = class {
    * on. `delivered`: the number of the last frame its client has been written (a resume's replay).
    */
   adopt(player, id, delivered = player.framesSent) {
-    this.sequencers.get(id)?.stop();
-    const sequencer = new Sequencer(
-      delivered,
-      (frame) => player.writeSequenced(frame),
-      (after) => this.since(id, after),
-      (why) => player.sequenceBroken(why)
-    );
+    this.forget(id);
+    const sequencer = new Sequencer(this, id, player, delivered);
     this.sequencers.set(id, sequencer);
-    player.outlet = (frame) => this.submit(player, id, sequencer, frame);
+    player.outlet = sequencer;
     return sequencer;
   }
   /** Registers a new player as held by this node (before its first logged frame: the same connection keeps the order). */
@@ -2188,19 +2207,15 @@ var Cluster = class {
   }
   /** Stops sequencing for a player this node no longer holds (resumed elsewhere, released). */
   forget(id) {
-    this.sequencers.get(id)?.stop();
+    const sequencer = this.sequencers.get(id);
+    if (!sequencer) return;
+    sequencer.active = false;
+    sequencer.stop();
     this.sequencers.delete(id);
   }
-  submit(player, id, sequencer, frame) {
-    this.append(id, frame).then(
-      (answer) => {
-        if (this.sequencers.get(id) !== sequencer) return;
-        if (Array.isArray(answer)) {
-          if (answer[0] === this.nodeId) sequencer.place(Number(answer[1]), frame);
-        } else if (answer === "gone") player.sequenceBroken("its record is gone from the shared store");
-      },
-      (error) => player.sequenceBroken(`shared store unreachable (${error instanceof Error ? error.message : String(error)})`)
-    );
+  /** A frame for a player this node holds (its sequencer's submit): numbered, then written in its place. */
+  submit(sequencer, frame) {
+    this.enqueue({ id: sequencer.id, frame, lobby: "", game: "", sequencer, settle: null });
   }
   /**
    * Appends a frame to a player's sequence and log; published to the node holding it. The frames of one
@@ -2208,32 +2223,51 @@ var Cluster = class {
    */
   append(id, frame, check) {
     return new Promise((resolve, reject) => {
-      if (this.appends.push({ args: [id, frame, check?.lobby ?? "", check?.game ?? ""], resolve, reject }) === 1) process.nextTick(this.flushAppends);
+      this.enqueue({ id, frame, lobby: check?.lobby ?? "", game: check?.game ?? "", sequencer: null, settle: { resolve, reject } });
     });
   }
+  /** Sends a frame to a player or relay peer held by another node (or this one). Failures are logged, not thrown. */
+  send(id, frame) {
+    this.enqueue({ id, frame, lobby: "", game: "", sequencer: null, settle: null });
+  }
   appends = [];
+  enqueue(pending) {
+    if (this.appends.push(pending) === 1) process.nextTick(this.flushAppends);
+  }
   /** Sends the appends waiting for this turn; every other script call sends them first, so Redis sees calls in program order. */
   flushAppends = () => {
     while (this.appends.length > 0) {
-      const batch = this.appends.splice(0, MAX_BATCH);
-      this.call("append", this.prefix, this.nodeId, LOG_FRAMES, ...batch.flatMap((pending) => pending.args)).then(
+      const batch = this.appends.length > MAX_BATCH ? this.appends.splice(0, MAX_BATCH) : this.appends;
+      if (batch === this.appends) this.appends = [];
+      const args = [this.prefix, this.nodeId, LOG_FRAMES];
+      for (const pending of batch) args.push(pending.id, pending.frame, pending.lobby, pending.game);
+      this.call("append", args).then(
         (answers) => {
-          for (const [i, pending] of batch.entries()) pending.resolve(answers[i]);
+          for (let i = 0; i < batch.length; i += 1) this.appended(batch[i], decodeAppended(answers[i]));
         },
         (error) => {
-          for (const pending of batch) pending.reject(error);
+          for (const pending of batch) this.appendFailed(pending, error);
         }
       );
     }
   };
-  /** Sends a frame to a player or relay peer held by another node (or this one). Failures are logged, not thrown. */
-  send(id, frame) {
-    this.append(id, frame).then(
-      (answer) => {
-        if (Array.isArray(answer) && answer[0] === this.nodeId) this.sequencers.get(id)?.place(Number(answer[1]), frame);
-      },
-      (error) => this.log("warn", "cluster.send_failed", { to: id, error: String(error) })
-    );
+  appended(pending, answer) {
+    const { sequencer, settle } = pending;
+    if (sequencer) {
+      if (!sequencer.active) return;
+      if (typeof answer === "number") sequencer.place(answer, pending.frame);
+      else if (answer === "gone") sequencer.sink.sequenceBroken("its record is gone from the shared store");
+      return;
+    }
+    if (typeof answer === "number") this.sequencers.get(pending.id)?.place(answer, pending.frame);
+    settle?.resolve(answer);
+  }
+  appendFailed(pending, error) {
+    const { sequencer, settle } = pending;
+    if (settle) settle.reject(error);
+    else if (sequencer) {
+      if (sequencer.active) sequencer.sink.sequenceBroken(`shared store unreachable (${error instanceof Error ? error.message : String(error)})`);
+    } else this.log("warn", "cluster.send_failed", { to: pending.id, error: String(error) });
   }
   /** The logged frames of a player after number `after`. */
   async since(id, after) {
@@ -2282,8 +2316,7 @@ var Cluster = class {
   }
   /** Stops listening (the caller quits the connections). */
   async stop() {
-    for (const sequencer of this.sequencers.values()) sequencer.stop();
-    this.sequencers.clear();
+    for (const id of [...this.sequencers.keys()]) this.forget(id);
     await this.subscriber.unsubscribe(this.channel, this.newsChannel).catch(() => {
     });
   }
@@ -2312,7 +2345,7 @@ async function connectCluster(options2) {
     made.push(redis2);
     return redis2;
   };
-  const redis = open("commands", { enableOfflineQueue: false, enableAutoPipelining: true, maxRetriesPerRequest: 1 });
+  const redis = open("commands", { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
   const subscriber = open("subscriber", {});
   const close = async () => {
     await Promise.all(made.map((each) => each.quit().catch(() => each.disconnect())));
@@ -2617,10 +2650,6 @@ var init = async (request) => {
   const kind = payload.token !== void 0 ? "token" : "credential";
   const secret = payload.token ?? payload.credential;
   if (payload.username === void 0 && secret === void 0) return warn(request, Warning.initNeedsIdentity);
-  const verified = ctx.tokenVerifier !== void 0 && secret !== void 0;
-  if (!verified && payload.username !== void 0 && await ctx.store.usernameTaken(player.game, payload.username)) {
-    return warn(request, Warning.usernameTaken);
-  }
   const instanceId2 = randomUUID2();
   let account = null;
   if (ctx.tokenVerifier && secret !== void 0) {
@@ -2632,17 +2661,18 @@ var init = async (request) => {
   if (!player.open) return;
   const wanted = account?.username ?? payload.username;
   const base2 = { instance_id: instanceId2, user_id: account?.user_id ?? instanceId2, ...payload.pubkey ? { pubkey: payload.pubkey } : {} };
-  await ctx.cluster?.register(player, instanceId2);
+  const registered = ctx.cluster?.register(player, instanceId2);
   const forget = () => ctx.cluster?.unregister(instanceId2, player);
-  let username2;
-  try {
-    if (wanted === void 0) username2 = await addGuest(ctx.store, player.game, base2);
-    else username2 = await ctx.store.addPlayer(player.game, { ...base2, username: wanted }) === "ok" ? wanted : null;
-  } catch (error) {
+  const claimed = wanted === void 0 ? addGuest(ctx.store, player.game, base2) : ctx.store.addPlayer(player.game, { ...base2, username: wanted }).then((added) => added === "ok" ? wanted : null);
+  const [registering, claiming] = await Promise.allSettled([registered, claimed]);
+  if (registering.status === "rejected" || claiming.status === "rejected") {
     await forget()?.catch(() => {
     });
-    throw error;
+    if (claiming.status === "fulfilled" && claiming.value !== null) await ctx.store.removePlayer(player.game, instanceId2).catch(() => {
+    });
+    throw registering.status === "rejected" ? registering.reason : claiming.reason;
   }
+  const username2 = claiming.value;
   if (username2 === null || !player.open) {
     await forget();
     if (username2 === null) return warn(request, Warning.usernameTaken);
@@ -2975,7 +3005,7 @@ var findLobby = async (request) => {
 var createLobby = async (request) => {
   const { ctx, player, payload } = request;
   if (player.lobby) return reply(request, "CREATE_ACK", Reply.alreadyInLobby);
-  if (await ctx.store.find(player.game, payload.name)) return reply(request, "CREATE_ACK", Reply.exists);
+  if (payload.password !== "" && await ctx.store.find(player.game, payload.name)) return reply(request, "CREATE_ACK", Reply.exists);
   if (payload.max_players === 0) {
     warn(request, "payload.max_players must be -1 (unlimited) or at least 1");
     return reply(request, "CREATE_ACK", Reply.invalid);

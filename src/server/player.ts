@@ -45,7 +45,7 @@ export class Player implements SequencedPlayer {
    * With several nodes (cluster/cluster.ts): where frames go instead of the socket. Redis numbers and
    * logs them, then they come back through writeSequenced in order, and the log is the replay window.
    */
-  outlet: ((frame: string) => void) | null = null;
+  outlet: { submit(frame: string): void } | null = null;
   /** Resumed on another node (cluster mode): this copy is dropped without releasing the seat. */
   evicted = false;
   /** Why the server cut this connection without a close handshake (a reader too slow), for the log. */
@@ -165,7 +165,7 @@ export class Player implements SequencedPlayer {
 
   /** Every frame is kept for a resume, even one for a connection that is closing (its drop may not be noticed yet). */
   private write(frame: string): void {
-    if (this.outlet) return void this.outlet(frame);
+    if (this.outlet) return void this.outlet.submit(frame);
     this.replay.record(frame);
     if (this.open && !this.away) this.outbox.push(frame);
   }

@@ -8,7 +8,8 @@ export const GAME_KEYS = ['players', 'names', 'lobbies', 'memberOf', 'tokens', '
 
 // players: hash id → user JSON; names: hash username skeleton (protocol/username.ts) → id; lobbies: hash name → lobby JSON;
 // memberOf: hash id → lobby name; tokens: hash token → id; tokenOf: hash id → token; held: set of ids;
-// lobbySeq: string, the number of lobbies ever created in the game (a lobby's \`created\`);
+// lobbySeq: string, the number of lobbies created in the game (a lobby's \`created\`), deleted with the
+// game's last player and lobby (pruneGame);
 // openLobbies: sorted set of the names of the lobbies quick join may put a player in (not locked, not
 // hidden, no password, a free seat), scored by \`created\`: kept by saveLobby and deleteLobby, which every
 // change of a lobby goes through, so quick join reads only those instead of every lobby of the game.
@@ -47,10 +48,16 @@ local function hosted(host)
   if lobby.host.instance_id ~= host then return nil, 'unauthorized' end
   return lobby
 end
+-- A game with no players and no lobbies left keeps no key (its other keys went with their last entry):
+-- its lobby counter goes too, as MemoryStore forgets such a game.
+local function pruneGame()
+  if redis.call('EXISTS', players, lobbies) == 0 then redis.call('DEL', lobbySeq) end
+end
 local function deleteLobby(lobby)
   for _, member in ipairs(lobby.members) do redis.call('HDEL', memberOf, member.instance_id) end
   redis.call('HDEL', lobbies, lobby.name)
   redis.call('ZREM', openLobbies, lobby.name)
+  pruneGame()
 end
 -- Takes member \`id\` out; the host moves to the earliest remaining member; the last one out deletes the lobby.
 local function remove(lobby, id)
@@ -90,6 +97,7 @@ local raw = redis.call('HGET', players, id)
 if raw then
   redis.call('HDEL', players, id)
   if redis.call('HGET', names, ARGV[2]) == id then redis.call('HDEL', names, ARGV[2]) end
+  pruneGame()
 end
 return reply(null)`,
 

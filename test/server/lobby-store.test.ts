@@ -211,6 +211,32 @@ describe.each(backends)('$name', (backend) => {
     expect(await store.games()).toEqual(['g']);
     await store.leave('g', ann.instance_id);
     expect(await store.games()).toEqual([]);
+    // Its lobby counter went with it: lobbies are numbered from 1 again.
+    await store.addPlayer('g', ann);
+    expect(await store.create('g', 'again', ann, open)).toMatchObject({ outcome: 'ok', lobby: { created: 1 } });
+  });
+});
+
+describe('RedisStore keys', () => {
+  beforeAll(() => redis.start(), INSTALL_MS);
+  afterAll(() => redis.stop());
+
+  it('leaves no key behind once a game has no players and no lobbies (the lobby counter included)', async () => {
+    const store = await redis.make();
+    const keys = () => redis.client().keys('test:*');
+    for (const each of [ann, bob, cat]) await store.addPlayer('g', each);
+    await store.create('g', 'room', ann, open);
+    await store.join('g', 'room', bob, noPassword);
+    await store.quickJoin('g', cat, {}, { namePrefix: 'quick', settings: open });
+    await store.issueToken('g', bob.instance_id);
+    await store.holdSeat('g', bob.instance_id);
+    expect((await keys()).length).toBeGreaterThan(0);
+    await store.leave('g', cat.instance_id);
+    for (const each of [ann, bob, cat]) await store.removePlayer('g', each.instance_id);
+    // ann's lobby still holds bob: removing a player does not take it out of its lobby.
+    expect(await keys()).toContain('test:{g}:lobbySeq');
+    for (const each of [ann, bob]) await store.leave('g', each.instance_id);
+    expect(await keys()).toEqual([]);
   });
 });
 

@@ -47,38 +47,42 @@ return 1`,
 
   // No KEYS (each frame names its player). ARGV: prefix, sending node, log length, then per frame four
   // values: player id, frame, lobby the player must be in ('' = no check), the sender's game.
-  // Every frame a node produced in one turn of its event loop, in order, in one script. Answers one entry
-  // per frame: 'gone' (no such player), 'not-member' (the check failed), 'relay' (handed to a relay
-  // peer's node), or {node, seq}: the frame's number in the player's sequence and the node holding the
-  // player (which gets it published unless it is the sender: the sender writes it from this answer).
+  // Every frame a node produced in one turn of its event loop, in order, in one script. Answers one integer
+  // per frame (cluster.ts decodes them): the frame's number in the player's sequence when the sender holds
+  // the player (it writes the frame from this answer), 0 when another node does (published there) or none
+  // does, -1 no such player, -2 the check failed, -3 handed to a relay peer's node.
   append: {
     keys: 0,
     lua: `
-local prefix, sender, keep = ARGV[1], ARGV[2], -tonumber(ARGV[3])
+local prefix, sender, keep = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local answers = {}
 for i = 4, #ARGV, 4 do
   local id, frame, lobby, game = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   local player = prefix .. 'player:' .. id
-  local node = redis.call('HGET', player, 'node')
+  local held = redis.call('HMGET', player, 'node', 'kind')
+  local node = held[1]
   local answer
   if not node then
-    answer = 'gone'
-  elseif redis.call('HGET', player, 'kind') == 'relay' then
+    answer = -1
+  elseif held[2] == 'relay' then
     if lobby ~= '' and (redis.call('HGET', player, 'lobby') ~= lobby or redis.call('HGET', player, 'game') ~= game) then
-      answer = 'not-member'
+      answer = -2
     else
       redis.call('PUBLISH', prefix .. 'node:' .. node, 'r ' .. id .. ' ' .. frame)
-      answer = 'relay'
+      answer = -3
     end
   elseif lobby ~= '' and redis.call('HGET', prefix .. '{' .. game .. '}:memberOf', id) ~= lobby then
-    answer = 'not-member'
+    answer = -2
   else
     local seq = redis.call('HINCRBY', player, 'seq', 1)
     local log = player .. ':log'
-    redis.call('RPUSH', log, frame)
-    redis.call('LTRIM', log, keep, -1)
-    if node ~= sender and node ~= '' then redis.call('PUBLISH', prefix .. 'node:' .. node, 'f ' .. id .. ' ' .. seq .. ' ' .. frame) end
-    answer = { node, seq }
+    if redis.call('RPUSH', log, frame) > keep then redis.call('LTRIM', log, -keep, -1) end
+    if node == sender then
+      answer = seq
+    else
+      if node ~= '' then redis.call('PUBLISH', prefix .. 'node:' .. node, 'f ' .. id .. ' ' .. seq .. ' ' .. frame) end
+      answer = 0
+    end
   end
   answers[#answers + 1] = answer
 end

@@ -12,7 +12,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
 import type { LobbyNews } from '../lobby-announcer.js';
 import { CLUSTER_SCRIPTS, LOG_FRAMES, type ClusterScript } from './cluster-scripts.js';
-import { Sequencer, type Since } from './sequencer.js';
+import { Sequencer, type SequenceLog, type SequenceSink, type Since } from './sequencer.js';
 
 /** What the node does with what arrives on its channel (server.ts implements it). */
 export interface ClusterHost {
@@ -60,27 +60,41 @@ export interface Orphan {
 /** Frames per `append` script run. */
 const MAX_BATCH = 256;
 
+/**
+ * One frame waiting for this turn's `append` run. No promise or closure per frame on the hot paths:
+ * a player's own frame names its sequencer, `send` names neither; only `append` callers get a promise.
+ */
 interface PendingAppend {
-  args: [id: string, frame: string, lobby: string, game: string];
-  resolve: (answer: Appended) => void;
-  reject: (error: unknown) => void;
+  id: string;
+  frame: string;
+  /** The lobby the player must be in ('' = no check), and the sender's game. */
+  lobby: string;
+  game: string;
+  sequencer: Sequencer | null;
+  settle: { resolve: (answer: Appended) => void; reject: (error: unknown) => void } | null;
 }
 
-export type Appended = 'gone' | 'not-member' | 'relay' | [node: string, seq: number];
+/**
+ * What `append` did with a frame: a number is its place in the sequence of a player this node holds
+ * (this node writes it); 'elsewhere': numbered for a player another node holds (published there) or no
+ * node holds now; 'relay': handed to a relay peer's node; 'gone': no such player; 'not-member': the check failed.
+ */
+export type Appended = number | 'elsewhere' | 'relay' | 'gone' | 'not-member';
+
+/** The script answers one integer per frame (cluster-scripts.ts, `append`). */
+const decodeAppended = (answer: number): Appended =>
+  answer > 0 ? answer : answer === 0 ? 'elsewhere' : answer === -1 ? 'gone' : answer === -2 ? 'not-member' : 'relay';
 
 /** A sequenced player's sink: its frames in order, and what to do when the order cannot be kept. */
-export interface SequencedPlayer {
+export interface SequencedPlayer extends SequenceSink {
   readonly game: string;
   /** Frames sent so far outside the cluster (before INIT: not logged, but the client counted them). */
   readonly framesSent: number;
-  writeSequenced(frame: string): void;
-  /** Frames for it go through the cluster from now on. */
-  outlet: ((frame: string) => void) | null;
-  /** Its sequence broke (Redis lost frames, or is unreachable): the connection is closed so that the client resumes or starts again. */
-  sequenceBroken(why: string): void;
+  /** Frames for it go through the cluster from now on (its sequencer). */
+  outlet: { submit(frame: string): void } | null;
 }
 
-export class Cluster {
+export class Cluster implements SequenceLog {
   readonly nodeId: string;
   readonly prefix: string;
   readonly redis: Redis;
@@ -143,8 +157,9 @@ export class Cluster {
     return this.call(name, ...args);
   }
 
-  private call<T>(name: ClusterScript, ...args: (string | number)[]): Promise<T> {
-    const command = (this.redis as unknown as Record<string, (...args: (string | number)[]) => Promise<T>>)[`cl5c_${name}`]!;
+  /** `args` may hold one array of them (ioredis flattens it): the append batch, without spreading it. */
+  private call<T>(name: ClusterScript, ...args: (string | number | (string | number)[])[]): Promise<T> {
+    const command = (this.redis as unknown as Record<string, (...args: unknown[]) => Promise<T>>)[`cl5c_${name}`]!;
     return command.call(this.redis, ...args);
   }
 
@@ -157,15 +172,10 @@ export class Cluster {
    * on. `delivered`: the number of the last frame its client has been written (a resume's replay).
    */
   adopt(player: SequencedPlayer, id: string, delivered = player.framesSent): Sequencer {
-    this.sequencers.get(id)?.stop();
-    const sequencer = new Sequencer(
-      delivered,
-      (frame) => player.writeSequenced(frame),
-      (after) => this.since(id, after),
-      (why) => player.sequenceBroken(why),
-    );
+    this.forget(id);
+    const sequencer = new Sequencer(this, id, player, delivered);
     this.sequencers.set(id, sequencer);
-    player.outlet = (frame) => this.submit(player, id, sequencer, frame);
+    player.outlet = sequencer;
     return sequencer;
   }
 
@@ -202,20 +212,16 @@ export class Cluster {
 
   /** Stops sequencing for a player this node no longer holds (resumed elsewhere, released). */
   forget(id: string): void {
-    this.sequencers.get(id)?.stop();
+    const sequencer = this.sequencers.get(id);
+    if (!sequencer) return;
+    sequencer.active = false;
+    sequencer.stop();
     this.sequencers.delete(id);
   }
 
-  private submit(player: SequencedPlayer, id: string, sequencer: Sequencer, frame: string): void {
-    this.append(id, frame).then(
-      (answer) => {
-        if (this.sequencers.get(id) !== sequencer) return;
-        if (Array.isArray(answer)) {
-          if (answer[0] === this.nodeId) sequencer.place(Number(answer[1]), frame);
-        } else if (answer === 'gone') player.sequenceBroken('its record is gone from the shared store');
-      },
-      (error: unknown) => player.sequenceBroken(`shared store unreachable (${error instanceof Error ? error.message : String(error)})`),
-    );
+  /** A frame for a player this node holds (its sequencer's submit): numbered, then written in its place. */
+  submit(sequencer: Sequencer, frame: string): void {
+    this.enqueue({ id: sequencer.id, frame, lobby: '', game: '', sequencer, settle: null });
   }
 
   /**
@@ -224,37 +230,59 @@ export class Cluster {
    */
   append(id: string, frame: string, check?: MemberCheck): Promise<Appended> {
     return new Promise((resolve, reject) => {
-      if (this.appends.push({ args: [id, frame, check?.lobby ?? '', check?.game ?? ''], resolve, reject }) === 1) process.nextTick(this.flushAppends);
+      this.enqueue({ id, frame, lobby: check?.lobby ?? '', game: check?.game ?? '', sequencer: null, settle: { resolve, reject } });
     });
   }
 
+  /** Sends a frame to a player or relay peer held by another node (or this one). Failures are logged, not thrown. */
+  send(id: string, frame: string): void {
+    this.enqueue({ id, frame, lobby: '', game: '', sequencer: null, settle: null });
+  }
+
   private appends: PendingAppend[] = [];
+
+  private enqueue(pending: PendingAppend): void {
+    if (this.appends.push(pending) === 1) process.nextTick(this.flushAppends);
+  }
 
   /** Sends the appends waiting for this turn; every other script call sends them first, so Redis sees calls in program order. */
   private readonly flushAppends = (): void => {
     // In runs of at most MAX_BATCH frames, so that one script never keeps Redis busy for long.
     while (this.appends.length > 0) {
-      const batch = this.appends.splice(0, MAX_BATCH);
-      this.call<Appended[]>('append', this.prefix, this.nodeId, LOG_FRAMES, ...batch.flatMap((pending) => pending.args)).then(
+      const batch = this.appends.length > MAX_BATCH ? this.appends.splice(0, MAX_BATCH) : this.appends;
+      if (batch === this.appends) this.appends = [];
+      const args: (string | number)[] = [this.prefix, this.nodeId, LOG_FRAMES];
+      for (const pending of batch) args.push(pending.id, pending.frame, pending.lobby, pending.game);
+      this.call<number[]>('append', args).then(
         (answers) => {
-          for (const [i, pending] of batch.entries()) pending.resolve(answers[i]!);
+          for (let i = 0; i < batch.length; i += 1) this.appended(batch[i]!, decodeAppended(answers[i]!));
         },
         (error: unknown) => {
-          for (const pending of batch) pending.reject(error);
+          for (const pending of batch) this.appendFailed(pending, error);
         },
       );
     }
   };
 
-  /** Sends a frame to a player or relay peer held by another node (or this one). Failures are logged, not thrown. */
-  send(id: string, frame: string): void {
-    this.append(id, frame).then(
-      (answer) => {
-        // Held here after all (a resume raced the caller's look-up): written in its place.
-        if (Array.isArray(answer) && answer[0] === this.nodeId) this.sequencers.get(id)?.place(Number(answer[1]), frame);
-      },
-      (error: unknown) => this.log('warn', 'cluster.send_failed', { to: id, error: String(error) }),
-    );
+  private appended(pending: PendingAppend, answer: Appended): void {
+    const { sequencer, settle } = pending;
+    if (sequencer) {
+      if (!sequencer.active) return;
+      if (typeof answer === 'number') sequencer.place(answer, pending.frame);
+      else if (answer === 'gone') sequencer.sink.sequenceBroken('its record is gone from the shared store');
+      return;
+    }
+    // Held here after all (a resume raced the caller's look-up): written in its place.
+    if (typeof answer === 'number') this.sequencers.get(pending.id)?.place(answer, pending.frame);
+    settle?.resolve(answer);
+  }
+
+  private appendFailed(pending: PendingAppend, error: unknown): void {
+    const { sequencer, settle } = pending;
+    if (settle) settle.reject(error);
+    else if (sequencer) {
+      if (sequencer.active) sequencer.sink.sequenceBroken(`shared store unreachable (${error instanceof Error ? error.message : String(error)})`);
+    } else this.log('warn', 'cluster.send_failed', { to: pending.id, error: String(error) });
   }
 
   /** The logged frames of a player after number `after`. */
@@ -309,8 +337,7 @@ export class Cluster {
 
   /** Stops listening (the caller quits the connections). */
   async stop(): Promise<void> {
-    for (const sequencer of this.sequencers.values()) sequencer.stop();
-    this.sequencers.clear();
+    for (const id of [...this.sequencers.keys()]) this.forget(id);
     await this.subscriber.unsubscribe(this.channel, this.newsChannel).catch(() => {});
   }
 }

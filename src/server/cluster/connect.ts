@@ -43,7 +43,10 @@ export async function connectCluster(options: ConnectOptions): Promise<ClusterCo
     made.push(redis);
     return redis;
   };
-  const redis = open('commands', { enableOfflineQueue: false, enableAutoPipelining: true, maxRetriesPerRequest: 1 });
+  // No auto-pipelining: it holds every command for a setImmediate (one more turn of the event loop per
+  // round trip) and wraps each batch in a Pipeline, which cost about half a node's CPU per lobby command
+  // (docs/performance.md, "Cluster"); the frames of a turn are batched into one script run anyway (cluster.ts).
+  const redis = open('commands', { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
   const subscriber = open('subscriber', {});
   const close = async () => {
     await Promise.all(made.map((each) => each.quit().catch(() => each.disconnect())));

@@ -15,12 +15,6 @@ export const init: Handler<'INIT'> = async (request) => {
   const kind = payload.token !== undefined ? 'token' : 'credential';
   const secret = payload.token ?? payload.credential;
   if (payload.username === undefined && secret === undefined) return warn(request, Warning.initNeedsIdentity);
-  const verified = ctx.tokenVerifier !== undefined && secret !== undefined;
-  // A cheap refusal before anything else, unless the account's own name may replace the one asked for.
-  if (!verified && payload.username !== undefined && (await ctx.store.usernameTaken(player.game, payload.username))) {
-    return warn(request, Warning.usernameTaken);
-  }
-
   const instanceId: string = randomUUID();
   let account: Account | null = null;
   if (ctx.tokenVerifier && secret !== undefined) {
@@ -34,18 +28,23 @@ export const init: Handler<'INIT'> = async (request) => {
   // The account's own name wins (the verifier vouches for it), then the one asked for, else a guest name.
   const wanted = account?.username ?? payload.username;
   const base = { instance_id: instanceId, user_id: account?.user_id ?? instanceId, ...(payload.pubkey ? { pubkey: payload.pubkey } : {}) };
-  // Several nodes: this node holds the player before any other node can see it in the store.
-  await ctx.cluster?.register(player, instanceId);
+  // Several nodes: this node holds the player before any other node can see it in the store (the two
+  // commands go out in this order on one connection, in one round trip).
+  const registered = ctx.cluster?.register(player, instanceId);
   const forget = () => ctx.cluster?.unregister(instanceId, player);
-  // The store claims the name (it may have been taken while the token was being checked); null: taken.
-  let username: string | null;
-  try {
-    if (wanted === undefined) username = await addGuest(ctx.store, player.game, base);
-    else username = (await ctx.store.addPlayer(player.game, { ...base, username: wanted })) === 'ok' ? wanted : null;
-  } catch (error) {
+  // The store claims the name (the one place a taken name is refused: it may be taken while the token is
+  // being checked, or by another node); null: taken.
+  const claimed =
+    wanted === undefined
+      ? addGuest(ctx.store, player.game, base)
+      : ctx.store.addPlayer(player.game, { ...base, username: wanted }).then((added) => (added === 'ok' ? wanted : null));
+  const [registering, claiming] = await Promise.allSettled([registered, claimed]);
+  if (registering.status === 'rejected' || claiming.status === 'rejected') {
     await forget()?.catch(() => {});
-    throw error;
+    if (claiming.status === 'fulfilled' && claiming.value !== null) await ctx.store.removePlayer(player.game, instanceId).catch(() => {});
+    throw registering.status === 'rejected' ? registering.reason : (claiming as PromiseRejectedResult).reason;
   }
+  const username = claiming.value;
   if (username === null || !player.open) {
     await forget();
     if (username === null) return warn(request, Warning.usernameTaken);

@@ -29,9 +29,9 @@ export const findLobby: Handler<'FIND_LOBBY'> = async (request) => {
 
 export const createLobby: Handler<'CREATE_LOBBY'> = async (request) => {
   const { ctx, player, payload } = request;
-  // Cheap refusals first, so a refused request costs no password hash.
+  // Cheap refusals first, so a refused request costs no password hash (without one, the store's create decides at once).
   if (player.lobby) return reply(request, 'CREATE_ACK', Reply.alreadyInLobby);
-  if (await ctx.store.find(player.game, payload.name)) return reply(request, 'CREATE_ACK', Reply.exists);
+  if (payload.password !== '' && (await ctx.store.find(player.game, payload.name))) return reply(request, 'CREATE_ACK', Reply.exists);
   if (payload.max_players === 0) {
     warn(request, 'payload.max_players must be -1 (unlimited) or at least 1');
     return reply(request, 'CREATE_ACK', Reply.invalid);
