@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { jsonLogger, type Logger } from './log.js';
 import { DEFAULT_ADMISSION } from './admission.js';
+import { DEFAULT_INCOMING } from './incoming.js';
 import { DEFAULT_PASSWORD_GUARD } from './password-guard.js';
 import { DEFAULT_MAX_OUTBOX_BYTES } from './player.js';
 import { webRtcRelay } from './relay/relay-provider.js';
@@ -43,6 +44,8 @@ const options = {
   },
   'trust-proxy': { type: 'boolean', default: ['1', 'true', 'yes'].includes((process.env.CL5_TRUST_PROXY ?? '').toLowerCase()) },
   'max-outbox-kib': { type: 'string', default: process.env.CL5_MAX_OUTBOX_KIB || String(DEFAULT_MAX_OUTBOX_BYTES / 1024) },
+  'max-incoming-kib': { type: 'string', default: process.env.CL5_MAX_INCOMING_KIB || String(DEFAULT_INCOMING.maxBytes / 1024) },
+  'message-deadline': { type: 'string', default: process.env.CL5_MESSAGE_DEADLINE || String(DEFAULT_INCOMING.deadlineMs / 1000) },
   help: { type: 'boolean', default: false },
 } as const;
 
@@ -91,7 +94,12 @@ if (values.help) {
   --trust-proxy             a reverse proxy in front appends the client's address to X-Forwarded-For: count
                             per-address limits against it, not the proxy's (env CL5_TRUST_PROXY=1)
   --max-outbox-kib KIB      unsent data held for one client that does not read, before it is cut
-                            (env CL5_MAX_OUTBOX_KIB, default ${DEFAULT_MAX_OUTBOX_BYTES / 1024})`);
+                            (env CL5_MAX_OUTBOX_KIB, default ${DEFAULT_MAX_OUTBOX_BYTES / 1024})
+  --max-incoming-kib KIB    unfinished messages all clients together may hold; past it the oldest are cut
+                            (env CL5_MAX_INCOMING_KIB, default ${DEFAULT_INCOMING.maxBytes / 1024})
+  --message-deadline SECONDS
+                            a message still arriving this long after its first byte is cut
+                            (env CL5_MESSAGE_DEADLINE, default ${DEFAULT_INCOMING.deadlineMs / 1000}; 0 = none)`);
   process.exit(0);
 }
 
@@ -144,6 +152,11 @@ const passwordGuard = {
   perAddress: wholeNumber('password-guesses-per-address', 1),
 };
 const maxOutboxBytes = wholeNumber('max-outbox-kib', 64) * 1024;
+const incoming = {
+  // At least a few frames' worth: below that, honest players could be cut for their own messages.
+  maxBytes: wholeNumber('max-incoming-kib', 256) * 1024,
+  deadlineMs: secondsMs('message-deadline', 'seconds, 0 = none'),
+};
 const admission = {
   maxConnections: wholeNumber('max-connections', 1),
   maxPerAddress: wholeNumber('max-connections-per-address', 1),
@@ -218,6 +231,7 @@ const server = await startServer({
   ...(shared ? { store: shared.store, cluster: shared.cluster } : {}),
   admission,
   maxOutboxBytes,
+  incoming,
   trustProxy: values['trust-proxy'],
   passwordGuard,
   ...(turn ? { turn } : {}),

@@ -191,6 +191,9 @@ export class Player implements SequencedPlayer {
   violation(reason: string, code: number): void {
     this.send('VIOLATION', reason);
     this.close(code, reason);
+    // Nothing it sends now is acted upon: stop reading (a flood costs nothing more; its close reply is
+    // not awaited either), and ws's closeTimeout (incoming.ts CLOSE_TIMEOUT_MS) cuts the socket.
+    this.socket.pause();
   }
 
   /**
