@@ -13,12 +13,6 @@ export interface IncomingOptions {
   deadlineMs: number;
 }
 
-/**
- * How long the server waits for the client's answer to its close frame before cutting the socket (ws's
- * closeTimeout; its default, 30 s, let a client that never answers keep its socket that long).
- */
-export const CLOSE_TIMEOUT_MS = 1000;
-
 export const DEFAULT_INCOMING: IncomingOptions = { maxBytes: 32 * 1024 * 1024, deadlineMs: 10_000 };
 
 /** Close code for a connection cut to bring the budget back: 1013 "try again later" (it may have been honest). */

@@ -13,7 +13,8 @@ import { AddressBudgets } from './address-budget.js';
 import { clientAddress } from './client-address.js';
 import { dispatch, VIOLATION_TOO_BIG } from './dispatch.js';
 import { httpHandler } from './http.js';
-import { CLOSE_TIMEOUT_MS, DEFAULT_INCOMING, IncomingBudget, type IncomingOptions } from './incoming.js';
+import { CLOSE_TIMEOUT_MS, dropAfterClose } from './drop.js';
+import { DEFAULT_INCOMING, IncomingBudget, type IncomingOptions } from './incoming.js';
 import { jsonLogger, type Logger } from './log.js';
 import { joinCluster } from './cluster/join.js';
 import { leaveLobby } from './membership.js';
@@ -120,9 +121,8 @@ class CloudLinkSocket extends WebSocket {
     if (code === VIOLATION_TOO_BIG && data === undefined && this.readyState === this.OPEN) {
       (this as unknown as SocketWithPlayer)[PLAYER]?.tooBig(`frame too large: over ${MAX_FRAME_BYTES} bytes`);
       super.close(code, data);
-      // ws resumes the socket on the next tick to read on (and discard) until the client closes: a
-      // hostile one never does. Paused after that, its socket costs nothing until closeTimeout cuts it.
-      process.nextTick(() => this.pause());
+      // ws would read on (and discard) until the client answers: a hostile one never does.
+      dropAfterClose(this);
       return;
     }
     super.close(code, data);

@@ -56,6 +56,8 @@ export async function bundleServer(): Promise<ServerBundle> {
           CL5_MAX_CONNECTIONS_PER_ADDRESS: '',
           CL5_INIT_DEADLINE: '',
           CL5_MAX_OUTBOX_KIB: '',
+          CL5_MAX_INCOMING_KIB: '',
+          CL5_MESSAGE_DEADLINE: '',
           CL5_RATE_LIMIT_PER_ADDRESS: '',
           CL5_PASSWORD_GUESSES_PER_LOBBY: '',
           CL5_PASSWORD_GUESSES_PER_ADDRESS: '',
