@@ -120,6 +120,8 @@ describe('CLI', () => {
       [['--max-connections-per-address', 'many'], 'invalid --max-connections-per-address'],
       [['--init-deadline=-1'], 'invalid --init-deadline: -1'],
       [['--rate-limit-per-address', '0'], 'invalid --rate-limit-per-address: 0'],
+      [['--max-incoming-kib', '64'], 'invalid --max-incoming-kib: 64 (a whole number ≥ 256)'],
+      [['--message-deadline=-1'], 'invalid --message-deadline: -1'],
     ] as const) {
       const bad = run(['--port', '0', ...args]);
       expect(await bounded(bad.exited, 5000, 'exit')).toBe(2);
