@@ -66,6 +66,99 @@ var Admission = class {
   }
 };
 
+// src/server/incoming.ts
+var DEFAULT_INCOMING = { maxBytes: 32 * 1024 * 1024, deadlineMs: 1e4 };
+var CLOSE_BUSY = 1013;
+var CLOSE_SLOW_MESSAGE = 1008;
+function heldBytes(ws) {
+  const receiver = ws._receiver;
+  return (receiver?._bufferedBytes ?? 0) + (receiver?._messageLength ?? 0);
+}
+var WS = /* @__PURE__ */ Symbol("incoming-ws");
+var IncomingBudget = class {
+  /** `cut` closes a connection with the reason (it must stop reading it: server.ts does). */
+  constructor(options2, cut) {
+    this.options = options2;
+    this.cut = cut;
+    const budget = this;
+    this.onData = function() {
+      const ws = this[WS];
+      if (ws) budget.update(ws, Date.now());
+    };
+    const deadline = options2.deadlineMs;
+    if (deadline > 0) this.sweeper = setInterval(() => this.sweep(Date.now()), Math.max(10, deadline / 4)).unref();
+  }
+  options;
+  cut;
+  arriving = /* @__PURE__ */ new Map();
+  total = 0;
+  sweeper;
+  /** One listener for every socket (`this` is the socket): no closure per connection. */
+  onData;
+  /** Counts what `ws` holds after each chunk its raw socket receives. */
+  watch(ws, socket) {
+    socket[WS] = ws;
+    socket.on("data", this.onData);
+  }
+  /** A message of `ws` completed: what it still holds belongs to a message that starts now. */
+  completed(ws) {
+    const entry = this.arriving.get(ws);
+    if (entry) entry.since = Date.now();
+    this.update(ws, Date.now());
+  }
+  forget(ws) {
+    const entry = this.arriving.get(ws);
+    if (!entry) return;
+    this.total -= entry.bytes;
+    this.arriving.delete(ws);
+  }
+  /** Bytes of unfinished messages held now, in all. */
+  get bytes() {
+    return this.total;
+  }
+  stop() {
+    clearInterval(this.sweeper);
+    this.arriving.clear();
+    this.total = 0;
+  }
+  update(ws, now) {
+    const bytes = heldBytes(ws);
+    const entry = this.arriving.get(ws);
+    if (bytes === 0) this.forget(ws);
+    else if (entry) {
+      this.total += bytes - entry.bytes;
+      entry.bytes = bytes;
+    } else {
+      this.total += bytes;
+      this.arriving.set(ws, { bytes, since: now });
+    }
+    if (this.total > this.options.maxBytes) this.shed();
+  }
+  /**
+   * Over the budget: the oldest unfinished messages are dropped (their connections cut) until a quarter
+   * of the budget is free again, so a steady attack is not re-examined on every chunk. A message that
+   * is still arriving after the others is the newest, so an honest one is cut last.
+   */
+  shed() {
+    const target = this.options.maxBytes * 3 / 4;
+    const oldestFirst = [...this.arriving].sort((a, b) => a[1].since - b[1].since);
+    const limit = this.options.maxBytes >= 1024 * 1024 ? `${Math.round(this.options.maxBytes / (1024 * 1024))} MiB` : `${Math.round(this.options.maxBytes / 1024)} KiB`;
+    for (const [ws] of oldestFirst) {
+      if (this.total <= target) break;
+      this.forget(ws);
+      this.cut(ws, `server busy: your unfinished message was dropped (messages still arriving hold over ${limit})`, CLOSE_BUSY);
+    }
+  }
+  sweep(now) {
+    const seconds = this.options.deadlineMs / 1e3;
+    for (const [ws, entry] of this.arriving) {
+      if (now - entry.since < this.options.deadlineMs) continue;
+      this.forget(ws);
+      this.cut(ws, `message not finished within ${seconds} s`, CLOSE_SLOW_MESSAGE);
+    }
+  }
+};
+
 // src/server/keyed-buckets.ts
 var KeyedBuckets = class {
   constructor(size, perMs) {
@@ -207,6 +300,17 @@ var PasswordGuard = class {
     clearInterval(this.sweeper);
   }
 };
+
+// src/server/drop.ts
+var CLOSE_TIMEOUT_MS = 1e3;
+function dropAfterClose(ws) {
+  const socket = ws._socket;
+  if (!socket || socket.destroyed) return;
+  socket.pause();
+  socket.end();
+  if (socket.writableFinished) socket.destroy();
+  else socket.once("finish", () => socket.destroy());
+}
 
 // src/protocol/limits.ts
 var MAX_FRAME_BYTES = 64 * 1024;
@@ -1157,6 +1261,7 @@ var Player = class {
   violation(reason, code) {
     this.send("VIOLATION", reason);
     this.close(code, reason);
+    dropAfterClose(this.socket);
   }
   /**
    * ws is closing this connection (1009) for a frame above the limit, while it still arrives: the
@@ -3333,7 +3438,9 @@ function dispatch(ctx, player, data, isBinary) {
   const text = isBinary ? "" : data.toString("utf8");
   if (verdict === "limited") {
     ctx.tally.rejected.rate_limited += 1;
-    const request2 = { ctx, player, payload: void 0, listener: salvageEnvelope(text).listener };
+    const listener2 = text.includes('"listener"') ? salvageEnvelope(text).listener : void 0;
+    if (listener2 === void 0 && !player.limiter.warnNow()) return;
+    const request2 = { ctx, player, payload: void 0, listener: listener2 };
     return void player.serial(() => warn(request2, Warning.rateLimited));
   }
   if (isBinary) {
@@ -3951,6 +4058,7 @@ var RateLimiter = class {
   last;
   strikes = 0;
   strikeWindowStart = 0;
+  lastWarning = Number.NEGATIVE_INFINITY;
   take() {
     const now = this.now();
     this.tokens = Math.min(this.options.burst, this.tokens + (now - this.last) / 1e3 * this.options.perSecond);
@@ -3969,6 +4077,15 @@ var RateLimiter = class {
     }
     this.strikes += 1;
     return this.strikes > this.options.strikesBeforeViolation ? "violation" : "limited";
+  }
+  /**
+   * Whether a refused packet nobody waits for (no listener) is answered: the first in each second is,
+   * the rest are only counted, so a flood cannot make the server write a WARNING per packet.
+   */
+  warnNow(now = this.now()) {
+    if (now - this.lastWarning < 1e3) return false;
+    this.lastWarning = now;
+    return true;
   }
 };
 
@@ -4045,6 +4162,9 @@ var CloudLinkSocket = class extends WebSocket {
   close(code, data) {
     if (code === VIOLATION_TOO_BIG && data === void 0 && this.readyState === this.OPEN) {
       this[PLAYER]?.tooBig(`frame too large: over ${MAX_FRAME_BYTES} bytes`);
+      super.close(code, data);
+      dropAfterClose(this);
+      return;
     }
     super.close(code, data);
   }
@@ -4129,6 +4249,13 @@ async function startServer(options2 = {}) {
     burst: ADDRESS_SHARE * rate2.burst,
     ...options2.addressRateLimit
   });
+  const incoming2 = new IncomingBudget({ ...DEFAULT_INCOMING, ...options2.incoming }, (ws, reason, code) => {
+    const player = playerOf(ws);
+    if (player.socket !== ws) return ws.terminate();
+    metrics.tally.rejected.violation += 1;
+    log2("warn", "violation.incoming", { player: player.id, address: player.address, reason });
+    player.violation(reason, code);
+  });
   const passwordGuard2 = new PasswordGuard({ ...DEFAULT_PASSWORD_GUARD, ...options2.passwordGuard });
   const announcer2 = new LobbyAnnouncer({ ...DEFAULT_ANNOUNCER, ...options2.announcer }, () => byId.values());
   const fanout2 = new FanoutBudget({ ...DEFAULT_FANOUT, ...options2.fanout });
@@ -4171,7 +4298,9 @@ async function startServer(options2 = {}) {
     maxPayload: MAX_FRAME_BYTES,
     perMessageDeflate: false,
     clientTracking: false,
-    WebSocket: CloudLinkSocket
+    WebSocket: CloudLinkSocket,
+    // ws 8.23's option, not yet in @types/ws.
+    ...{ closeTimeout: CLOSE_TIMEOUT_MS }
   });
   http.on("upgrade", (req, socket, head) => {
     socket.on("error", ignore);
@@ -4193,7 +4322,7 @@ async function startServer(options2 = {}) {
         log2("warn", "connection.refused", { address: address2, reason: refused2 });
         return ws.close(CLOSE_TRY_LATER, refused2);
       }
-      accept(ws, game, address2);
+      accept(ws, socket, game, address2);
     });
   });
   function onPong() {
@@ -4201,10 +4330,12 @@ async function startServer(options2 = {}) {
   }
   function onMessage(data, isBinary) {
     const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+    incoming2.completed(this);
     dispatch(ctx, playerOf(this), bytes, isBinary);
   }
   function onClose(code) {
     admission2.closed(this[ADDRESS]);
+    incoming2.forget(this);
     const player = playerOf(this);
     if (player.socket !== this) return;
     players.delete(player);
@@ -4227,7 +4358,7 @@ async function startServer(options2 = {}) {
     }
     log2("warn", "socket.error", { player: player.id, error: error.message });
   }
-  function accept(ws, game, address2) {
+  function accept(ws, socket, game, address2) {
     const player = new Player(ws, game, new RateLimiter(rate2), address2, options2.maxOutboxBytes, signalCredit2);
     ws[PLAYER] = player;
     ws[ADDRESS] = address2;
@@ -4235,6 +4366,7 @@ async function startServer(options2 = {}) {
     admission2.expectInit(player);
     players.add(player);
     ws.on("pong", onPong).on("message", onMessage).on("close", onClose).on("error", onError);
+    incoming2.watch(ws, socket);
   }
   const pinger = setInterval(() => {
     for (const player of players) {
@@ -4278,6 +4410,7 @@ async function startServer(options2 = {}) {
       closing ??= (async () => {
         clearInterval(pinger);
         admission2.stop();
+        incoming2.stop();
         addressBudgets.stop();
         passwordGuard2.stop();
         announcer2.stop();
@@ -4366,6 +4499,8 @@ var options = {
   "fanout-rate-per-address": { type: "string", default: process.env.CL5_FANOUT_RATE_PER_ADDRESS || String(DEFAULT_FANOUT.perAddressPerSecond) },
   "join-signal-credit": { type: "string", default: process.env.CL5_JOIN_SIGNAL_CREDIT || String(DEFAULT_SIGNAL_CREDIT.signals) },
   "join-cooldown": { type: "string", default: process.env.CL5_JOIN_COOLDOWN || String(DEFAULT_JOIN_COOLDOWN_MS / 1e3) },
+  "max-incoming-kib": { type: "string", default: process.env.CL5_MAX_INCOMING_KIB || String(DEFAULT_INCOMING.maxBytes / 1024) },
+  "message-deadline": { type: "string", default: process.env.CL5_MESSAGE_DEADLINE || String(DEFAULT_INCOMING.deadlineMs / 1e3) },
   help: { type: "boolean", default: false }
 };
 var parsed;
@@ -4435,7 +4570,12 @@ if (values.help) {
   --join-signal-credit N    signals each member may send a player who just joined outside its own rate
                             limit (within ${DEFAULT_SIGNAL_CREDIT.windowMs / 1e3} s; env CL5_JOIN_SIGNAL_CREDIT, default ${DEFAULT_SIGNAL_CREDIT.signals}; 0 = none)
   --join-cooldown SECONDS   a player joins at most once per this long; sooner is refused with the wait
-                            (env CL5_JOIN_COOLDOWN, default ${DEFAULT_JOIN_COOLDOWN_MS / 1e3}; 0 = no limit)`);
+                            (env CL5_JOIN_COOLDOWN, default ${DEFAULT_JOIN_COOLDOWN_MS / 1e3}; 0 = no limit)
+  --max-incoming-kib KIB    unfinished messages all clients together may hold; past it the oldest are cut
+                            (env CL5_MAX_INCOMING_KIB, default ${DEFAULT_INCOMING.maxBytes / 1024})
+  --message-deadline SECONDS
+                            a message still arriving this long after its first byte is cut
+                            (env CL5_MESSAGE_DEADLINE, default ${DEFAULT_INCOMING.deadlineMs / 1e3}; 0 = none)`);
   process.exit(0);
 }
 var port = Number(values.port);
@@ -4490,6 +4630,11 @@ if (announcer.intervalMs <= 0) fail2(`invalid --lobby-announce-interval: ${value
 var fanout = { perSecond: wholeNumber("fanout-rate", 1), perAddressPerSecond: wholeNumber("fanout-rate-per-address", 1) };
 var signalCredit = { signals: wholeNumber("join-signal-credit", 0) };
 var joinCooldownMs = secondsMs("join-cooldown", "seconds, 0 = no limit");
+var incoming = {
+  // At least a few frames' worth: below that, honest players could be cut for their own messages.
+  maxBytes: wholeNumber("max-incoming-kib", 256) * 1024,
+  deadlineMs: secondsMs("message-deadline", "seconds, 0 = none")
+};
 var admission = {
   maxConnections: wholeNumber("max-connections", 1),
   maxPerAddress: wholeNumber("max-connections-per-address", 1),
@@ -4558,6 +4703,7 @@ var server = await startServer({
   fanout,
   signalCredit,
   joinCooldownMs,
+  incoming,
   trustProxy: values["trust-proxy"],
   passwordGuard,
   ...turn ? { turn } : {},

@@ -53,8 +53,11 @@ export function dispatch(ctx: ServerContext, player: Player, data: Buffer, isBin
   const text = isBinary ? '' : data.toString('utf8');
   if (verdict === 'limited') {
     ctx.tally.rejected.rate_limited += 1;
-    // Not decoded: a flood costs us as little as possible. The listener is kept for correlation.
-    const request = { ctx, player, payload: undefined, listener: salvageEnvelope(text).listener } as Request<ClientOpcode>;
+    // Not decoded: a flood costs us as little as possible. A request (it has a listener) is answered,
+    // so its sender's wait ends; other refusals at most once a second (RateLimiter.warnNow).
+    const listener = text.includes('"listener"') ? salvageEnvelope(text).listener : undefined;
+    if (listener === undefined && !player.limiter.warnNow()) return;
+    const request = { ctx, player, payload: undefined, listener } as Request<ClientOpcode>;
     return void player.serial(() => warn(request, Warning.rateLimited));
   }
   if (isBinary) {

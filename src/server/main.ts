@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { jsonLogger, type Logger } from './log.js';
 import { DEFAULT_ADMISSION } from './admission.js';
+import { DEFAULT_INCOMING } from './incoming.js';
 import { DEFAULT_PASSWORD_GUARD } from './password-guard.js';
 import { DEFAULT_MAX_OUTBOX_BYTES } from './player.js';
 import { relayProcess } from './relay/relay-process.js';
@@ -68,6 +69,8 @@ const options = {
   'fanout-rate-per-address': { type: 'string', default: process.env.CL5_FANOUT_RATE_PER_ADDRESS || String(DEFAULT_FANOUT.perAddressPerSecond) },
   'join-signal-credit': { type: 'string', default: process.env.CL5_JOIN_SIGNAL_CREDIT || String(DEFAULT_SIGNAL_CREDIT.signals) },
   'join-cooldown': { type: 'string', default: process.env.CL5_JOIN_COOLDOWN || String(DEFAULT_JOIN_COOLDOWN_MS / 1000) },
+  'max-incoming-kib': { type: 'string', default: process.env.CL5_MAX_INCOMING_KIB || String(DEFAULT_INCOMING.maxBytes / 1024) },
+  'message-deadline': { type: 'string', default: process.env.CL5_MESSAGE_DEADLINE || String(DEFAULT_INCOMING.deadlineMs / 1000) },
   help: { type: 'boolean', default: false },
 } as const;
 
@@ -139,7 +142,12 @@ if (values.help) {
   --join-signal-credit N    signals each member may send a player who just joined outside its own rate
                             limit (within ${DEFAULT_SIGNAL_CREDIT.windowMs / 1000} s; env CL5_JOIN_SIGNAL_CREDIT, default ${DEFAULT_SIGNAL_CREDIT.signals}; 0 = none)
   --join-cooldown SECONDS   a player joins at most once per this long; sooner is refused with the wait
-                            (env CL5_JOIN_COOLDOWN, default ${DEFAULT_JOIN_COOLDOWN_MS / 1000}; 0 = no limit)`);
+                            (env CL5_JOIN_COOLDOWN, default ${DEFAULT_JOIN_COOLDOWN_MS / 1000}; 0 = no limit)
+  --max-incoming-kib KIB    unfinished messages all clients together may hold; past it the oldest are cut
+                            (env CL5_MAX_INCOMING_KIB, default ${DEFAULT_INCOMING.maxBytes / 1024})
+  --message-deadline SECONDS
+                            a message still arriving this long after its first byte is cut
+                            (env CL5_MESSAGE_DEADLINE, default ${DEFAULT_INCOMING.deadlineMs / 1000}; 0 = none)`);
   process.exit(0);
 }
 
@@ -207,6 +215,11 @@ if (announcer.intervalMs <= 0) fail(`invalid --lobby-announce-interval: ${values
 const fanout = { perSecond: wholeNumber('fanout-rate', 1), perAddressPerSecond: wholeNumber('fanout-rate-per-address', 1) };
 const signalCredit = { signals: wholeNumber('join-signal-credit', 0) };
 const joinCooldownMs = secondsMs('join-cooldown', 'seconds, 0 = no limit');
+const incoming = {
+  // At least a few frames' worth: below that, honest players could be cut for their own messages.
+  maxBytes: wholeNumber('max-incoming-kib', 256) * 1024,
+  deadlineMs: secondsMs('message-deadline', 'seconds, 0 = none'),
+};
 const admission = {
   maxConnections: wholeNumber('max-connections', 1),
   maxPerAddress: wholeNumber('max-connections-per-address', 1),
@@ -291,6 +304,7 @@ const server = await startServer({
   fanout,
   signalCredit,
   joinCooldownMs,
+  incoming,
   trustProxy: values['trust-proxy'],
   passwordGuard,
   ...(turn ? { turn } : {}),

@@ -1,4 +1,5 @@
 // One WebSocket connection: its identity once INIT succeeded, its game, its lobby, its limits.
+import { dropAfterClose } from './drop.js';
 import type WebSocket from 'ws';
 import { encodePacket, type ServerOpcode, type ServerPayloads, type User } from '../protocol/index.js';
 import type { EncodedFrames } from './lobby-announcer.js';
@@ -226,6 +227,8 @@ export class Player implements SequencedPlayer {
   violation(reason: string, code: number): void {
     this.send('VIOLATION', reason);
     this.close(code, reason);
+    // Nothing it sends now is acted upon, and its close reply is not awaited.
+    dropAfterClose(this.socket);
   }
 
   /**

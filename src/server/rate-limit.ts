@@ -13,6 +13,7 @@ export class RateLimiter {
   private last: number;
   private strikes = 0;
   private strikeWindowStart = 0;
+  private lastWarning = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly options: RateLimitOptions,
@@ -42,5 +43,15 @@ export class RateLimiter {
     }
     this.strikes += 1;
     return this.strikes > this.options.strikesBeforeViolation ? 'violation' : 'limited';
+  }
+
+  /**
+   * Whether a refused packet nobody waits for (no listener) is answered: the first in each second is,
+   * the rest are only counted, so a flood cannot make the server write a WARNING per packet.
+   */
+  warnNow(now = this.now()): boolean {
+    if (now - this.lastWarning < 1000) return false;
+    this.lastWarning = now;
+    return true;
   }
 }

@@ -13,6 +13,8 @@ import { AddressBudgets } from './address-budget.js';
 import { clientAddress } from './client-address.js';
 import { dispatch, VIOLATION_TOO_BIG } from './dispatch.js';
 import { httpHandler } from './http.js';
+import { CLOSE_TIMEOUT_MS, dropAfterClose } from './drop.js';
+import { DEFAULT_INCOMING, IncomingBudget, type IncomingOptions } from './incoming.js';
 import { jsonLogger, type Logger } from './log.js';
 import { joinCluster } from './cluster/join.js';
 import { DEFAULT_ANNOUNCER, LobbyAnnouncer, type AnnouncerOptions } from './lobby-announcer.js';
@@ -72,6 +74,8 @@ export interface ServerOptions {
   signalCredit?: Partial<SignalCreditOptions>;
   /** A player joins at most once per this many milliseconds (default 1 s; 0 = no limit). */
   joinCooldownMs?: number;
+  /** Bytes of unfinished messages all connections may hold, and the time a message may take (incoming.ts). */
+  incoming?: Partial<IncomingOptions>;
 }
 
 /** How many connections' worth of packets one address may send by default (players behind one NAT share it). */
@@ -128,6 +132,10 @@ class CloudLinkSocket extends WebSocket {
     // ws's own call passes no reason; ours (Player.close) always do.
     if (code === VIOLATION_TOO_BIG && data === undefined && this.readyState === this.OPEN) {
       (this as unknown as SocketWithPlayer)[PLAYER]?.tooBig(`frame too large: over ${MAX_FRAME_BYTES} bytes`);
+      super.close(code, data);
+      // ws would read on (and discard) until the client answers: a hostile one never does.
+      dropAfterClose(this);
+      return;
     }
     super.close(code, data);
   }
@@ -221,6 +229,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     burst: ADDRESS_SHARE * rate.burst,
     ...options.addressRateLimit,
   });
+  const incoming = new IncomingBudget({ ...DEFAULT_INCOMING, ...options.incoming }, (ws, reason, code) => {
+    const player = playerOf(ws);
+    // A connection a RESUME replaced is cut already; anything else goes with the reason.
+    if (player.socket !== ws) return ws.terminate();
+    metrics.tally.rejected.violation += 1;
+    log('warn', 'violation.incoming', { player: player.id, address: player.address, reason });
+    player.violation(reason, code);
+  });
   const passwordGuard = new PasswordGuard({ ...DEFAULT_PASSWORD_GUARD, ...options.passwordGuard });
   const announcer = new LobbyAnnouncer({ ...DEFAULT_ANNOUNCER, ...options.announcer }, () => byId.values());
   const fanout = new FanoutBudget({ ...DEFAULT_FANOUT, ...options.fanout });
@@ -261,13 +277,16 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   );
   // perMessageDeflate must stay off: outbox.ts writes raw uncompressed frames to ws's socket.
   // maxPayload: ws closes a frame above the limit (1009) while it is still arriving, so no connection
-  // ever buffers more than one frame's worth of an oversized message.
+  // ever buffers more than one frame's worth of an oversized message (and incoming.ts caps them all).
+  // closeTimeout: a client that does not answer our close frame is cut after it (ws waits 30 s).
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: MAX_FRAME_BYTES,
     perMessageDeflate: false,
     clientTracking: false,
     WebSocket: CloudLinkSocket,
+    // ws 8.23's option, not yet in @types/ws.
+    ...{ closeTimeout: CLOSE_TIMEOUT_MS },
   });
 
   http.on('upgrade', (req, socket, head) => {
@@ -292,7 +311,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         log('warn', 'connection.refused', { address, reason: refused });
         return ws.close(CLOSE_TRY_LATER, refused);
       }
-      accept(ws, game, address);
+      accept(ws, socket, game, address);
     });
   });
 
@@ -303,10 +322,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   }
   function onMessage(this: WebSocket, data: WebSocket.RawData, isBinary: boolean): void {
     const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+    incoming.completed(this);
     dispatch(ctx, playerOf(this), bytes, isBinary);
   }
   function onClose(this: WebSocket, code: number): void {
     admission.closed((this as SocketWithPlayer)[ADDRESS]);
+    incoming.forget(this);
     const player = playerOf(this);
     // A connection a RESUME replaced: the player lives on, on its new one.
     if (player.socket !== this) return;
@@ -333,7 +354,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     log('warn', 'socket.error', { player: player.id, error: error.message });
   }
 
-  function accept(ws: WebSocket, game: string, address: string): void {
+  function accept(ws: WebSocket, socket: Duplex, game: string, address: string): void {
     const player = new Player(ws, game, new RateLimiter(rate), address, options.maxOutboxBytes, signalCredit);
     (ws as SocketWithPlayer)[PLAYER] = player;
     (ws as SocketWithPlayer)[ADDRESS] = address;
@@ -341,6 +362,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     admission.expectInit(player);
     players.add(player);
     ws.on('pong', onPong).on('message', onMessage).on('close', onClose).on('error', onError);
+    incoming.watch(ws, socket);
   }
 
   // WebSocket-level liveness: a socket that missed a whole ping interval is dead.
@@ -389,6 +411,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       closing ??= (async () => {
         clearInterval(pinger);
         admission.stop();
+        incoming.stop();
         addressBudgets.stop();
         passwordGuard.stop();
         announcer.stop();

@@ -126,6 +126,8 @@ describe('CLI', () => {
       [['--fanout-rate-per-address', 'lots'], 'invalid --fanout-rate-per-address: lots'],
       [['--join-signal-credit=-1'], 'invalid --join-signal-credit: -1'],
       [['--join-cooldown=-1'], 'invalid --join-cooldown: -1'],
+      [['--max-incoming-kib', '64'], 'invalid --max-incoming-kib: 64 (a whole number ≥ 256)'],
+      [['--message-deadline=-1'], 'invalid --message-deadline: -1'],
     ] as const) {
       const bad = run(['--port', '0', ...args]);
       expect(await bounded(bad.exited, 5000, 'exit')).toBe(2);

@@ -108,7 +108,7 @@ describe('GET /metrics', () => {
     const ann = await player(server, 'ann');
     ann.send('{not json');
     ann.send({ opcode: 'NO_SUCH_OPCODE' });
-    for (let i = 0; i < 20; i += 1) ann.send({ opcode: 'KEEPALIVE' });
+    for (let i = 0; i < 20; i += 1) ann.send({ opcode: 'KEEPALIVE', listener: `k${i}` });
     const limitedWarning = () => ann.received.filter((p) => p.opcode === 'WARNING' && p.payload === 'rate limited: slow down').length;
     // INIT and the two invalid packets took 3 of the burst of 5: 2 KEEPALIVEs pass, 18 are limited (a refill may let one more through).
     await ann.until(() => limitedWarning() + ann.received.filter((p) => p.opcode === 'KEEPALIVE_ACK').length === 20, 'an answer to every KEEPALIVE');
