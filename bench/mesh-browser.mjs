@@ -13,21 +13,14 @@ const PAGES = Number(arg('pages', 8));
 const RUNS = Number(arg('runs', 3));
 const EXTENSION = arg('extension', undefined);
 
-const { resolveChromium, startHarness, lobbyProject, broadcastTo, eventually, setVariable, valueIn } = await importTs('bench/lib/mesh-browser-entry.ts');
+const { resolveChromium, startHarness, lobbyProject, broadcastTo, connectPage, eventually, valueIn } = await importTs('bench/lib/mesh-browser-entry.ts');
 const chromium = await resolveChromium();
 if (!chromium.path) throw new Error(chromium.error);
 process.env.CL5_CHROMIUM = chromium.path;
 
 async function connectedPage(harness, name) {
   const page = await harness.open('lobby.sb3');
-  await setVariable(page, 'server', harness.signalling.wsUrl);
-  await setVariable(page, 'name', name);
-  await broadcastTo(page, 'connect');
-  await eventually(
-    () => valueIn(page, 'myid'),
-    (id) => typeof id === 'string' && id !== '',
-    `${name} connected`,
-  );
+  await connectPage(page, harness.signalling.wsUrl, name);
   return page;
 }
 

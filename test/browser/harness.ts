@@ -111,6 +111,21 @@ export async function broadcastTo(page: Page, message: string): Promise<void> {
   await page.evaluate((m) => window.harness.broadcast(m), message);
 }
 
+/**
+ * Connects a page whose project has the lobby projects' shape (stage variables `server`, `name`, `myid`;
+ * "when I receive connect" connects and sets `myid`), and waits until it has its id.
+ */
+export async function connectPage(page: Page, serverUrl: string, name: string): Promise<void> {
+  await setVariable(page, 'server', serverUrl);
+  await setVariable(page, 'name', name);
+  await broadcastTo(page, 'connect');
+  await eventually(
+    () => valueIn(page, 'myid'),
+    (id) => typeof id === 'string' && id !== '',
+    `${name} connected`,
+  );
+}
+
 /** Sets a variable (stage, or the named sprite's). */
 export async function setVariable(page: Page, name: string, value: string | number | boolean, sprite?: string): Promise<void> {
   await page.evaluate(([n, v, s]) => window.harness.setVar(s ?? 'Stage', n, v), [name, value, sprite] as const);

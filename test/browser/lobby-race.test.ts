@@ -9,21 +9,14 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectedCycle, lobbyRaceSb3, RACE_CYCLES } from '../scratch/lobby-race-project.js';
 import { CHURN_LIMITS_OFF } from '../helpers/churn-limits.js';
-import { broadcastTo, eventually, expectClean, setVariable, startHarness, valueIn, type Harness } from './harness.js';
+import { broadcastTo, connectPage, eventually, expectClean, startHarness, valueIn, type Harness } from './harness.js';
 
 let harness: Harness;
 
 async function connected(name: string): Promise<Page> {
   const page = await harness.open('race.sb3');
   await page.evaluate(spaceServerMessages);
-  await setVariable(page, 'server', harness.signalling.wsUrl);
-  await setVariable(page, 'name', name);
-  await broadcastTo(page, 'connect');
-  await eventually(
-    () => valueIn(page, 'myid'),
-    (id) => typeof id === 'string' && id !== '',
-    `${name} connected`,
-  );
+  await connectPage(page, harness.signalling.wsUrl, name);
   return page;
 }
 

@@ -5,7 +5,7 @@
 // its WebSocket sent).
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { broadcastTo, eventually, expectClean, setVariable, startHarness, valueIn, type Harness } from './harness.js';
+import { broadcastTo, connectPage, eventually, expectClean, startHarness, valueIn, type Harness } from './harness.js';
 import { lobbyProject } from './lobby-project.js';
 
 const PAGES = 8;
@@ -32,14 +32,7 @@ async function connectedPage(name: string, signals: string[]): Promise<Page> {
         signals.push(`${packet.opcode} ${packet.payload?.contents?.candidate?.candidate ?? ''}`);
     }),
   );
-  await setVariable(page, 'server', harness.signalling.wsUrl);
-  await setVariable(page, 'name', name);
-  await broadcastTo(page, 'connect');
-  await eventually(
-    () => valueIn(page, 'myid'),
-    (id) => typeof id === 'string' && id !== '',
-    `${name} connected`,
-  );
+  await connectPage(page, harness.signalling.wsUrl, name);
   return page;
 }
 
