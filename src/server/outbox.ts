@@ -61,17 +61,24 @@ function flushDue(): void {
   for (const outbox of now) outbox.flush();
 }
 
+/** Each text's size in bytes, for frames(): one array reused by every flush (frames() never nests). */
+const sizes: number[] = [];
+
 /** The texts as consecutive unfragmented, unmasked text frames in one buffer. */
 function frames(texts: string[]): Buffer {
+  // Plain loops and a reused array: this runs on every flush (at one signal in flight, once per
+  // signal), and callbacks capturing `at` and `out` would allocate on each.
   let total = 0;
-  const sizes = texts.map((text) => {
+  sizes.length = 0;
+  for (const text of texts) {
     const size = Buffer.byteLength(text);
+    sizes.push(size);
     total += size + headerLength(size);
-    return size;
-  });
+  }
   const out = Buffer.allocUnsafe(total);
   let at = 0;
-  texts.forEach((text, i) => {
+  for (let i = 0; i < texts.length; i += 1) {
+    const text = texts[i]!;
     const size = sizes[i]!;
     out[at] = 0x81; // FIN, opcode 1 (text)
     if (size < 126) {
@@ -87,7 +94,7 @@ function frames(texts: string[]): Buffer {
       at += 10;
     }
     at += out.write(text, at, 'utf8');
-  });
+  }
   return out;
 }
 
