@@ -20,7 +20,12 @@ interface RawSocket {
 }
 
 export class Outbox {
+  /**
+   * The frames queued this turn are `texts[0..queued)`. One array per socket, reused from turn to turn:
+   * at one signal in flight a fresh array per flush would be an allocation per signal.
+   */
   private texts: string[] = [];
+  private queued = 0;
 
   /**
    * `overflow` is called once the socket holds more than `limit` unsent bytes: the reader is too slow
@@ -34,20 +39,30 @@ export class Outbox {
 
   /** Queues one text frame; it leaves with the others at the end of this turn. */
   push(text: string): void {
-    if (this.texts.push(text) === 1) schedule(this);
+    this.texts[this.queued] = text;
+    this.queued += 1;
+    if (this.queued === 1) schedule(this);
   }
 
   /** Writes what is queued, now (before a close frame, for instance). Dropped if the socket is no longer open. */
   flush(): void {
-    const texts = this.texts;
-    if (texts.length === 0) return;
-    this.texts = [];
+    const count = this.queued;
+    if (count === 0) return;
+    this.queued = 0;
     const raw = (this.socket as unknown as { _socket?: RawSocket })._socket;
-    if (this.socket.readyState !== this.socket.OPEN || !raw) return;
-    raw.write(frames(texts));
-    if (raw.writableLength > this.limit) this.overflow(raw.writableLength);
+    const open = this.socket.readyState === this.socket.OPEN && raw !== undefined;
+    const bytes = open ? frames(this.texts, count) : null;
+    // The array does not keep sent frames alive (the resume window keeps what it must), nor a burst's length.
+    if (count > MAX_KEPT_SLOTS) this.texts = [];
+    else this.texts.fill('', 0, count);
+    if (!bytes) return;
+    raw!.write(bytes);
+    if (raw!.writableLength > this.limit) this.overflow(raw!.writableLength);
   }
 }
+
+/** Past this many frames in one turn, the queue's array is dropped rather than kept for the next turn. */
+const MAX_KEPT_SLOTS = 64;
 
 let due: Outbox[] = [];
 
@@ -64,20 +79,19 @@ function flushDue(): void {
 /** Each text's size in bytes, for frames(): one array reused by every flush (frames() never nests). */
 const sizes: number[] = [];
 
-/** The texts as consecutive unfragmented, unmasked text frames in one buffer. */
-function frames(texts: string[]): Buffer {
+/** The first `count` texts as consecutive unfragmented, unmasked text frames in one buffer. */
+function frames(texts: string[], count: number): Buffer {
   // Plain loops and a reused array: this runs on every flush (at one signal in flight, once per
   // signal), and callbacks capturing `at` and `out` would allocate on each.
   let total = 0;
-  sizes.length = 0;
-  for (const text of texts) {
-    const size = Buffer.byteLength(text);
-    sizes.push(size);
+  for (let i = 0; i < count; i += 1) {
+    const size = Buffer.byteLength(texts[i]!);
+    sizes[i] = size;
     total += size + headerLength(size);
   }
   const out = Buffer.allocUnsafe(total);
   let at = 0;
-  for (let i = 0; i < texts.length; i += 1) {
+  for (let i = 0; i < count; i += 1) {
     const text = texts[i]!;
     const size = sizes[i]!;
     out[at] = 0x81; // FIN, opcode 1 (text)
