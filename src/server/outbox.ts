@@ -64,16 +64,32 @@ export class Outbox {
 /** Past this many frames in one turn, the queue's array is dropped rather than kept for the next turn. */
 const MAX_KEPT_SLOTS = 64;
 
-let due: Outbox[] = [];
+/**
+ * The outboxes with frames queued this turn: `due[0..dueCount)`. One array for the process, reused
+ * (with one signal in flight a fresh array each turn would be an allocation per signal).
+ */
+const due: (Outbox | null)[] = [];
+let dueCount = 0;
 
 function schedule(outbox: Outbox): void {
-  if (due.push(outbox) === 1) process.nextTick(flushDue);
+  due[dueCount] = outbox;
+  dueCount += 1;
+  if (dueCount === 1) process.nextTick(flushDue);
 }
 
 function flushDue(): void {
-  const now = due;
-  due = [];
-  for (const outbox of now) outbox.flush();
+  try {
+    // dueCount is read on each pass: an outbox scheduled meanwhile is flushed in this same loop.
+    for (let i = 0; i < dueCount; i += 1) {
+      const outbox = due[i]!;
+      due[i] = null;
+      outbox.flush();
+    }
+  } finally {
+    // Even if a flush threw: the next schedule() must start a new turn.
+    due.fill(null, 0, dueCount);
+    dueCount = 0;
+  }
 }
 
 /** Each text's size in bytes, for frames(): one array reused by every flush (frames() never nests). */
