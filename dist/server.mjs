@@ -907,13 +907,23 @@ var Outbox = class {
 };
 var MAX_KEPT_SLOTS = 64;
 var due = [];
+var dueCount = 0;
 function schedule(outbox) {
-  if (due.push(outbox) === 1) process.nextTick(flushDue);
+  due[dueCount] = outbox;
+  dueCount += 1;
+  if (dueCount === 1) process.nextTick(flushDue);
 }
 function flushDue() {
-  const now = due;
-  due = [];
-  for (const outbox of now) outbox.flush();
+  try {
+    for (let i = 0; i < dueCount; i += 1) {
+      const outbox = due[i];
+      due[i] = null;
+      outbox.flush();
+    }
+  } finally {
+    due.fill(null, 0, dueCount);
+    dueCount = 0;
+  }
 }
 var sizes = [];
 function frames(texts, count2) {
