@@ -52,6 +52,15 @@ function lobbyPairs(keepWindow) {
   return { ctx, players, frames };
 }
 
+/** SIGNALS steps over the players in turn. */
+const passOf = (step) => async () => {
+  for (let k = 0; k < SIGNALS; k += 1) {
+    step(k % PLAYERS);
+    // The outbox flushes on the next tick: let it, every 8 signals (a read bringing several frames).
+    if ((k & 7) === 7) await new Promise((resolve) => setImmediate(resolve));
+  }
+};
+
 async function measure(mode) {
   const { ctx, players, frames } = lobbyPairs(mode !== 'no-window');
   const step = {
@@ -61,13 +70,7 @@ async function measure(mode) {
     dispatch: (i) => dispatch(ctx, players[i], frames[i], false),
     'no-window': (i) => dispatch(ctx, players[i], frames[i], false),
   }[mode];
-  const pass = async () => {
-    for (let k = 0; k < SIGNALS; k += 1) {
-      step(k % PLAYERS);
-      // The outbox flushes on the next tick: let it, every 8 signals (a read bringing several frames).
-      if ((k & 7) === 7) await new Promise((resolve) => setImmediate(resolve));
-    }
-  };
+  const pass = passOf(step);
   await pass(); // warm up, and fill the resume windows
   const before = process.cpuUsage();
   await pass();
@@ -78,12 +81,7 @@ async function measure(mode) {
 /** Bytes allocated per signal by the whole path (dispatch, with the resume window), sampled every 256 bytes. */
 async function allocated() {
   const { ctx, players, frames } = lobbyPairs(true);
-  const pass = async () => {
-    for (let k = 0; k < SIGNALS; k += 1) {
-      dispatch(ctx, players[k % PLAYERS], frames[k % PLAYERS], false);
-      if ((k & 7) === 7) await new Promise((resolve) => setImmediate(resolve));
-    }
-  };
+  const pass = passOf((i) => dispatch(ctx, players[i], frames[i], false));
   await pass();
   const session = new Session();
   session.connect();
