@@ -8,13 +8,19 @@
 //   decode    + the envelope and payload validated (decodeClientPacket)
 //   dispatch  the whole path, forwarded into the recipient's outbox and framed
 //   no-window the same without the resume window (what keeping each player's last 64 KiB of frames costs)
-// Usage: node bench/signal-path.mjs [rounds=3] [players=1000]
+// --alloc instead: the bytes the whole path allocates per signal (V8's sampling heap profiler, counting
+// objects already collected too). Unlike CPU time it hardly moves with the machine's load, so it shows a
+// change too small for the timings' noise; garbage collection is what it costs (docs/performance.md).
+// Usage: node bench/signal-path.mjs [rounds=3] [players=1000] [--alloc]
+import { Session } from 'node:inspector/promises';
 import { importTs } from '../scripts/import-ts.mjs';
 import { SDP } from './lib/cl5-clients.mjs';
 
 const { dispatch, Player, RateLimiter, AddressBudgets, decodeClientPacket } = await importTs('bench/lib/signal-path-entry.ts');
-const ROUNDS = Number(process.argv[2] ?? 3);
-const PLAYERS = Number(process.argv[3] ?? 1000);
+const args = process.argv.slice(2).filter((arg) => arg !== '--alloc');
+const ALLOC = process.argv.includes('--alloc');
+const ROUNDS = Number(args[0] ?? 3);
+const PLAYERS = Number(args[1] ?? 1000);
 const SIGNALS = 400_000;
 const MODES = ['toString', 'parse', 'decode', 'dispatch', 'no-window'];
 
@@ -46,6 +52,15 @@ function lobbyPairs(keepWindow) {
   return { ctx, players, frames };
 }
 
+/** SIGNALS steps over the players in turn. */
+const passOf = (step) => async () => {
+  for (let k = 0; k < SIGNALS; k += 1) {
+    step(k % PLAYERS);
+    // The outbox flushes on the next tick: let it, every 8 signals (a read bringing several frames).
+    if ((k & 7) === 7) await new Promise((resolve) => setImmediate(resolve));
+  }
+};
+
 async function measure(mode) {
   const { ctx, players, frames } = lobbyPairs(mode !== 'no-window');
   const step = {
@@ -55,18 +70,42 @@ async function measure(mode) {
     dispatch: (i) => dispatch(ctx, players[i], frames[i], false),
     'no-window': (i) => dispatch(ctx, players[i], frames[i], false),
   }[mode];
-  const pass = async () => {
-    for (let k = 0; k < SIGNALS; k += 1) {
-      step(k % PLAYERS);
-      // The outbox flushes on the next tick: let it, every 8 signals (a read bringing several frames).
-      if ((k & 7) === 7) await new Promise((resolve) => setImmediate(resolve));
-    }
-  };
+  const pass = passOf(step);
   await pass(); // warm up, and fill the resume windows
   const before = process.cpuUsage();
   await pass();
   const used = process.cpuUsage(before);
   return (used.user + used.system) / SIGNALS;
+}
+
+/** Bytes allocated per signal by the whole path (dispatch, with the resume window), sampled every 256 bytes. */
+async function allocated() {
+  const { ctx, players, frames } = lobbyPairs(true);
+  const pass = passOf((i) => dispatch(ctx, players[i], frames[i], false));
+  await pass();
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.startSampling', { samplingInterval: 256, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  await pass();
+  const { profile } = await session.post('HeapProfiler.stopSampling');
+  session.disconnect();
+  let bytes = 0;
+  const walk = (node) => {
+    bytes += node.selfSize;
+    for (const child of node.children) walk(child);
+  };
+  walk(profile.head);
+  return bytes / SIGNALS;
+}
+
+if (ALLOC) {
+  const values = [];
+  for (let round = 0; round < ROUNDS; round += 1) values.push(await allocated());
+  values.sort((a, b) => a - b);
+  console.log(`Bytes allocated per relayed signal, ${PLAYERS} players, ${ROUNDS} rounds (min / median / max):`);
+  const at = (i) => Math.round(values[i]);
+  console.log(`  ${at(0)} / ${at((values.length - 1) >> 1)} / ${at(values.length - 1)}`);
+  process.exit(0);
 }
 
 const results = Object.fromEntries(MODES.map((mode) => [mode, []]));

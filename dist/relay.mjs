@@ -148,12 +148,21 @@ var record = (key, item, maxKeys) => (value, path) => {
 var optional = (check) => (value, path) => value === void 0 ? void 0 : check(value, path);
 var isPlainObject = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
 var object = (shape) => {
-  const fields = Object.entries(shape);
+  const keys = Object.keys(shape);
+  const checks = Object.values(shape);
+  let parentPath;
+  let fieldPaths = [];
   return (value, path) => {
     if (!isPlainObject(value)) return fail(path, "an object");
+    if (path !== parentPath) {
+      parentPath = path;
+      fieldPaths = keys.map((key) => `${path}.${key}`);
+    }
+    const paths = fieldPaths;
     const out = {};
-    for (const [key, check] of fields) {
-      const field = check(value[key], `${path}.${key}`);
+    for (let i = 0; i < keys.length; i += 1) {
+      const key = keys[i];
+      const field = checks[i](value[key], paths[i]);
       if (field !== void 0) out[key] = field;
     }
     return out;

@@ -402,12 +402,21 @@ var record = (key, item, maxKeys) => (value, path3) => {
 var optional = (check) => (value, path3) => value === void 0 ? void 0 : check(value, path3);
 var isPlainObject = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
 var object = (shape) => {
-  const fields = Object.entries(shape);
+  const keys = Object.keys(shape);
+  const checks = Object.values(shape);
+  let parentPath;
+  let fieldPaths = [];
   return (value, path3) => {
     if (!isPlainObject(value)) return fail(path3, "an object");
+    if (path3 !== parentPath) {
+      parentPath = path3;
+      fieldPaths = keys.map((key) => `${path3}.${key}`);
+    }
+    const paths = fieldPaths;
     const out = {};
-    for (const [key, check] of fields) {
-      const field = check(value[key], `${path3}.${key}`);
+    for (let i = 0; i < keys.length; i += 1) {
+      const key = keys[i];
+      const field = checks[i](value[key], paths[i]);
       if (field !== void 0) out[key] = field;
     }
     return out;
@@ -916,25 +925,36 @@ var Outbox = class {
   socket;
   limit;
   overflow;
+  /**
+   * The frames queued this turn are `texts[0..queued)`. One array per socket, reused from turn to turn:
+   * at one signal in flight a fresh array per flush would be an allocation per signal.
+   */
   texts = [];
+  queued = 0;
   /** Queues one text frame; it leaves with the others at the end of this turn. */
   push(text) {
-    if (this.texts.push(text) === 1) schedule(this);
+    this.texts[this.queued] = text;
+    this.queued += 1;
+    if (this.queued === 1) schedule(this);
   }
   /**
    * Frames `encoded` once for many sockets (encodeFrames(texts), e.g. one NEW_LOBBY batch for every idle
    * player): written as they are when nothing waits before them, else queued behind what does.
    */
   pushEncoded(texts, encoded) {
-    if (this.texts.length > 0) for (const text of texts) this.texts.push(text);
+    if (this.queued > 0) for (const text of texts) this.push(text);
     else this.write(encoded);
   }
   /** Writes what is queued, now (before a close frame, for instance). Dropped if the socket is no longer open. */
   flush() {
-    const texts = this.texts;
-    if (texts.length === 0) return;
-    this.texts = [];
-    this.write(encodeFrames(texts));
+    const count2 = this.queued;
+    if (count2 === 0) return;
+    this.queued = 0;
+    const open = this.socket.readyState === this.socket.OPEN;
+    const bytes = open ? encodeFrames(this.texts, count2) : null;
+    if (count2 > MAX_KEPT_SLOTS) this.texts = [];
+    else this.texts.fill("", 0, count2);
+    if (bytes) this.write(bytes);
   }
   write(bytes) {
     const raw = this.socket._socket;
@@ -943,25 +963,38 @@ var Outbox = class {
     if (raw.writableLength > this.limit) this.overflow(raw.writableLength);
   }
 };
+var MAX_KEPT_SLOTS = 64;
 var due = [];
+var dueCount = 0;
 function schedule(outbox) {
-  if (due.push(outbox) === 1) process.nextTick(flushDue);
+  due[dueCount] = outbox;
+  dueCount += 1;
+  if (dueCount === 1) process.nextTick(flushDue);
 }
 function flushDue() {
-  const now = due;
-  due = [];
-  for (const outbox of now) outbox.flush();
+  try {
+    for (let i = 0; i < dueCount; i += 1) {
+      const outbox = due[i];
+      due[i] = null;
+      outbox.flush();
+    }
+  } finally {
+    due.fill(null, 0, dueCount);
+    dueCount = 0;
+  }
 }
-function encodeFrames(texts) {
+var sizes = [];
+function encodeFrames(texts, count2 = texts.length) {
   let total = 0;
-  const sizes = texts.map((text) => {
-    const size = Buffer.byteLength(text);
+  for (let i = 0; i < count2; i += 1) {
+    const size = Buffer.byteLength(texts[i]);
+    sizes[i] = size;
     total += size + headerLength(size);
-    return size;
-  });
+  }
   const out = Buffer.allocUnsafe(total);
   let at = 0;
-  texts.forEach((text, i) => {
+  for (let i = 0; i < count2; i += 1) {
+    const text = texts[i];
     const size = sizes[i];
     out[at] = 129;
     if (size < 126) {
@@ -977,7 +1010,7 @@ function encodeFrames(texts) {
       at += 10;
     }
     at += out.write(text, at, "utf8");
-  });
+  }
   return out;
 }
 var headerLength = (size) => size < 126 ? 2 : size < 65536 ? 4 : 10;
@@ -3478,19 +3511,19 @@ function refuse(ctx, player, text, reason) {
   if (ack) reply(request, ack, Reply.invalid);
 }
 function handle(opcode, request) {
-  const { ctx, player } = request;
+  const { player } = request;
   if (!player.open) return;
   if (!player.user && !BEFORE_INIT.has(opcode)) return warn(request, Warning.notInitialized);
-  const failed = (error) => {
-    ctx.log("error", "handler.failed", { opcode, player: player.id, error: String(error) });
-    warn(request, `server error handling ${opcode}`);
-  };
   try {
     const pending = handlers[opcode](request);
-    return pending?.catch(failed);
+    return pending?.catch((error) => failed(opcode, request, error));
   } catch (error) {
-    failed(error);
+    failed(opcode, request, error);
   }
+}
+function failed(opcode, request, error) {
+  request.ctx.log("error", "handler.failed", { opcode, player: request.player.id, error: String(error) });
+  warn(request, `server error handling ${opcode}`);
 }
 
 // src/server/http.ts

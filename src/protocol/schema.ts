@@ -125,12 +125,23 @@ export const isPlainObject = (value: unknown): value is Record<string, unknown> 
 
 /** An object with exactly these known fields; unknown fields are dropped, missing required ones rejected. */
 export const object = <S extends Shape>(shape: S): Check<ObjectOf<S>> => {
-  const fields = Object.entries(shape);
+  const keys = Object.keys(shape);
+  const checks = Object.values(shape);
+  // The fields' paths (for error messages) are built once per parent path, not on every packet:
+  // on the signal path the parent path is always the same string ('payload').
+  let parentPath: string | undefined;
+  let fieldPaths: string[] = [];
   return (value, path) => {
     if (!isPlainObject(value)) return fail(path, 'an object');
+    if (path !== parentPath) {
+      parentPath = path;
+      fieldPaths = keys.map((key) => `${path}.${key}`);
+    }
+    const paths = fieldPaths;
     const out: Record<string, unknown> = {};
-    for (const [key, check] of fields) {
-      const field = check(value[key], `${path}.${key}`);
+    for (let i = 0; i < keys.length; i += 1) {
+      const key = keys[i]!;
+      const field = checks[i]!(value[key], paths[i]!);
       if (field !== undefined) out[key] = field;
     }
     return out as ObjectOf<S>;

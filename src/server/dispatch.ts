@@ -103,19 +103,21 @@ function refuse(ctx: ServerContext, player: Player, text: string, reason: string
 }
 
 function handle(opcode: ClientOpcode, request: Request<ClientOpcode>): void | Promise<void> {
-  const { ctx, player } = request;
+  const { player } = request;
   if (!player.open) return;
   // KEEPALIVE too: upstream clients send it before INIT and stop their keepalive loop if it goes unanswered.
   if (!player.user && !BEFORE_INIT.has(opcode)) return warn(request, Warning.notInitialized);
-  // A bug of ours must not take the connection, or anyone else, down with it.
-  const failed = (error: unknown) => {
-    ctx.log('error', 'handler.failed', { opcode, player: player.id, error: String(error) });
-    warn(request, `server error handling ${opcode}`);
-  };
   try {
     const pending = (handlers[opcode] as Handler<ClientOpcode>)(request);
-    return pending?.catch(failed);
+    // A closure only for the handlers that wait (a signal's does not).
+    return pending?.catch((error: unknown) => failed(opcode, request, error));
   } catch (error) {
-    failed(error);
+    failed(opcode, request, error);
   }
+}
+
+/** A bug of ours must not take the connection, or anyone else, down with it. */
+function failed(opcode: ClientOpcode, request: Request<ClientOpcode>, error: unknown): void {
+  request.ctx.log('error', 'handler.failed', { opcode, player: request.player.id, error: String(error) });
+  warn(request, `server error handling ${opcode}`);
 }

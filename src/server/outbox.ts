@@ -20,7 +20,12 @@ interface RawSocket {
 }
 
 export class Outbox {
+  /**
+   * The frames queued this turn are `texts[0..queued)`. One array per socket, reused from turn to turn:
+   * at one signal in flight a fresh array per flush would be an allocation per signal.
+   */
   private texts: string[] = [];
+  private queued = 0;
 
   /**
    * `overflow` is called once the socket holds more than `limit` unsent bytes: the reader is too slow
@@ -34,7 +39,9 @@ export class Outbox {
 
   /** Queues one text frame; it leaves with the others at the end of this turn. */
   push(text: string): void {
-    if (this.texts.push(text) === 1) schedule(this);
+    this.texts[this.queued] = text;
+    this.queued += 1;
+    if (this.queued === 1) schedule(this);
   }
 
   /**
@@ -42,16 +49,21 @@ export class Outbox {
    * player): written as they are when nothing waits before them, else queued behind what does.
    */
   pushEncoded(texts: readonly string[], encoded: Buffer): void {
-    if (this.texts.length > 0) for (const text of texts) this.texts.push(text);
+    if (this.queued > 0) for (const text of texts) this.push(text);
     else this.write(encoded);
   }
 
   /** Writes what is queued, now (before a close frame, for instance). Dropped if the socket is no longer open. */
   flush(): void {
-    const texts = this.texts;
-    if (texts.length === 0) return;
-    this.texts = [];
-    this.write(encodeFrames(texts));
+    const count = this.queued;
+    if (count === 0) return;
+    this.queued = 0;
+    const open = this.socket.readyState === this.socket.OPEN;
+    const bytes = open ? encodeFrames(this.texts, count) : null;
+    // The array does not keep sent frames alive (the resume window keeps what it must), nor a burst's length.
+    if (count > MAX_KEPT_SLOTS) this.texts = [];
+    else this.texts.fill('', 0, count);
+    if (bytes) this.write(bytes);
   }
 
   private write(bytes: Buffer): void {
@@ -62,29 +74,54 @@ export class Outbox {
   }
 }
 
-let due: Outbox[] = [];
+/** Past this many frames in one turn, the queue's array is dropped rather than kept for the next turn. */
+const MAX_KEPT_SLOTS = 64;
+
+/**
+ * The outboxes with frames queued this turn: `due[0..dueCount)`. One array for the process, reused
+ * (with one signal in flight a fresh array each turn would be an allocation per signal).
+ */
+const due: (Outbox | null)[] = [];
+let dueCount = 0;
 
 function schedule(outbox: Outbox): void {
-  if (due.push(outbox) === 1) process.nextTick(flushDue);
+  due[dueCount] = outbox;
+  dueCount += 1;
+  if (dueCount === 1) process.nextTick(flushDue);
 }
 
 function flushDue(): void {
-  const now = due;
-  due = [];
-  for (const outbox of now) outbox.flush();
+  try {
+    // dueCount is read on each pass: an outbox scheduled meanwhile is flushed in this same loop.
+    for (let i = 0; i < dueCount; i += 1) {
+      const outbox = due[i]!;
+      due[i] = null;
+      outbox.flush();
+    }
+  } finally {
+    // Even if a flush threw: the next schedule() must start a new turn.
+    due.fill(null, 0, dueCount);
+    dueCount = 0;
+  }
 }
 
-/** The texts as consecutive unfragmented, unmasked text frames in one buffer. */
-export function encodeFrames(texts: readonly string[]): Buffer {
+/** Each text's size in bytes, for encodeFrames(): one array reused by every call (it never nests). */
+const sizes: number[] = [];
+
+/** The first `count` texts as consecutive unfragmented, unmasked text frames in one buffer. */
+export function encodeFrames(texts: readonly string[], count = texts.length): Buffer {
+  // Plain loops and a reused array: this runs on every flush (at one signal in flight, once per
+  // signal), and callbacks capturing `at` and `out` would allocate on each.
   let total = 0;
-  const sizes = texts.map((text) => {
-    const size = Buffer.byteLength(text);
+  for (let i = 0; i < count; i += 1) {
+    const size = Buffer.byteLength(texts[i]!);
+    sizes[i] = size;
     total += size + headerLength(size);
-    return size;
-  });
+  }
   const out = Buffer.allocUnsafe(total);
   let at = 0;
-  texts.forEach((text, i) => {
+  for (let i = 0; i < count; i += 1) {
+    const text = texts[i]!;
     const size = sizes[i]!;
     out[at] = 0x81; // FIN, opcode 1 (text)
     if (size < 126) {
@@ -100,7 +137,7 @@ export function encodeFrames(texts: readonly string[]): Buffer {
       at += 10;
     }
     at += out.write(text, at, 'utf8');
-  });
+  }
   return out;
 }
 
