@@ -186,7 +186,7 @@ const attacks = [
   { name: 'idle', what: `nothing: the bystander alone, for ${flags['idle-seconds']} s`, run: idleRow },
   {
     name: 'idle-password',
-    what: `nothing, and the bystander also joins a password lobby of its game every 200 ms, for ${flags['idle-seconds']} s`,
+    what: `nothing, and the bystander also joins a password lobby of its game every 1.05 s (the join cooldown is 1 s), for ${flags['idle-seconds']} s`,
     passwordJoins: true,
     run: idleRow,
   },

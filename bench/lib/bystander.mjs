@@ -1,7 +1,7 @@
 // A well-behaved player in a game of its own, run as a child process of bench/abuse.mjs (fork) so that
 // the attack's load generator never delays its timers: it sends KEEPALIVE every 100 ms and times each
 // KEEPALIVE_ACK; with `passwordJoins`, a second player also joins and leaves a password lobby of that
-// game every 200 ms and times each JOIN_ACK (the first is waited for however long it takes). The parent sends { start: { passwordJoins } } and
+// game every 1.05 s and times each JOIN_ACK (the first is waited for however long it takes). The parent sends { start: { passwordJoins } } and
 // { stop: true } (answered with the summaries), then disconnects.
 import { isOpcode, player } from './cl5-clients.mjs';
 import { request } from './raw-ws.mjs';
@@ -38,6 +38,8 @@ let joins = [];
 let joinSentAt = null;
 let joinsLost = 0;
 
+const JOIN_EVERY_MS = 1050;
+
 async function joinLoop() {
   while (joining) {
     joinSentAt = performance.now();
@@ -47,7 +49,8 @@ async function joinLoop() {
     joins.push(performance.now() - joinSentAt);
     joinSentAt = null;
     await request(joiner.client, { opcode: 'LEAVE_LOBBY' }, isOpcode('LEAVE_ACK'));
-    await sleep(200);
+    // An honest player joins at most once a second: the server's join cooldown (--join-cooldown 1).
+    await sleep(JOIN_EVERY_MS);
   }
 }
 let joinLoopDone = Promise.resolve();
