@@ -1,0 +1,97 @@
+// The replay window keeps the newest frames within its byte bound, in a ring of bytes: checked against a
+// plain list of strings over many random records, limit changes and reads (wrapping, multi-byte text,
+// frames larger than the window).
+import { describe, expect, it } from 'vitest';
+import { ReplayWindow } from '../../src/server/replay-window.js';
+
+/** The same rules on an array of strings. */
+class Reference {
+  frames: string[] = [];
+  count = 0;
+  constructor(public limit: number) {}
+  private get used(): number {
+    return this.frames.reduce((sum, frame) => sum + 4 + Buffer.byteLength(frame), 0);
+  }
+  record(frame: string): void {
+    this.count += 1;
+    const need = 4 + Buffer.byteLength(frame);
+    if (need > this.limit) this.frames = [];
+    else {
+      while (this.used + need > this.limit) this.frames.shift();
+      this.frames.push(frame);
+    }
+  }
+  setLimit(limit: number): void {
+    this.limit = limit;
+    while (this.used > limit) this.frames.shift();
+  }
+  after(received: number): string[] | null {
+    const oldestKept = this.count - this.frames.length + 1;
+    if (!Number.isInteger(received) || received > this.count || received < oldestKept - 1) return null;
+    return this.frames.slice(received - (oldestKept - 1));
+  }
+}
+
+/** A small seeded generator (mulberry32): the same run every time. */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const PIECES = ['a', 'é', '€', '🎮', '{"opcode":"ICE"}', 'x'.repeat(40)];
+
+describe('ReplayWindow', () => {
+  it('keeps what a list of strings with the same byte bound keeps, through wraps, growth and limit changes', () => {
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const next = random(seed);
+      const window = new ReplayWindow(300);
+      const reference = new Reference(300);
+      for (let step = 0; step < 3000; step += 1) {
+        const roll = next();
+        if (roll < 0.8) {
+          let frame = `${step}:`;
+          const pieces = Math.floor(next() * (next() < 0.05 ? 40 : 8));
+          for (let i = 0; i < pieces; i += 1) frame += PIECES[Math.floor(next() * PIECES.length)];
+          window.record(frame);
+          reference.record(frame);
+        } else if (roll < 0.83) {
+          const limit = [40, 300, 1200, 5000][Math.floor(next() * 4)]!;
+          window.setLimit(limit);
+          reference.setLimit(limit);
+        } else {
+          const received = reference.count - Math.floor(next() * 30);
+          expect(window.after(received), `seed ${seed} step ${step} after(${received})`).toEqual(reference.after(received));
+        }
+        expect(window.recorded).toBe(reference.count);
+      }
+    }
+  });
+
+  it('refuses an impossible count and answers an empty list when nothing was missed', () => {
+    const window = new ReplayWindow(1024);
+    expect(window.after(0)).toEqual([]);
+    window.record('one');
+    window.record('two');
+    expect(window.after(0)).toEqual(['one', 'two']);
+    expect(window.after(2)).toEqual([]);
+    expect(window.after(3)).toBeNull();
+    expect(window.after(1.5)).toBeNull();
+    expect(window.after(-1)).toBeNull();
+  });
+
+  it('has a gap (null) once a frame larger than the whole window went by', () => {
+    const window = new ReplayWindow(64);
+    window.record('small');
+    window.record('x'.repeat(100));
+    expect(window.after(0)).toBeNull();
+    expect(window.after(1)).toBeNull();
+    expect(window.after(2)).toEqual([]);
+    window.record('after');
+    expect(window.after(2)).toEqual(['after']);
+  });
+});
