@@ -1016,15 +1016,21 @@ function encodeFrames(texts, count2 = texts.length) {
 var headerLength = (size) => size < 126 ? 2 : size < 65536 ? 4 : 10;
 
 // src/server/replay-window.ts
+var PREFIX = 4;
+var SMALLEST_RING = 256;
+var EMPTY = Buffer.alloc(0);
 var ReplayWindow = class {
   constructor(limit) {
     this.limit = limit;
   }
   limit;
-  frames = [];
-  /** Index in `frames` of the oldest frame still kept (the ones before it are dropped). */
-  head = 0;
-  bytes = 0;
+  ring = EMPTY;
+  /** Offset in `ring` of the oldest kept frame's length. */
+  start = 0;
+  /** Bytes in use from `start` on, wrapping: lengths and frames. */
+  used = 0;
+  /** Frames kept. */
+  kept = 0;
   /** Frames recorded so far: the number of the newest. */
   count = 0;
   /** Frames recorded so far. */
@@ -1032,35 +1038,104 @@ var ReplayWindow = class {
     return this.count;
   }
   record(frame) {
-    this.frames.push(frame);
-    this.bytes += frame.length;
     this.count += 1;
-    this.trim();
+    const size = Buffer.byteLength(frame);
+    const need = PREFIX + size;
+    if (need > this.limit) {
+      this.clear();
+      return;
+    }
+    while (this.used + need > this.limit) this.dropOldest();
+    this.reserve(this.used + need);
+    const at = (this.start + this.used) % this.ring.length;
+    this.writeLength(at, size);
+    const body = (at + PREFIX) % this.ring.length;
+    if (body + size <= this.ring.length) this.ring.write(frame, body, size, "utf8");
+    else this.copyIn(Buffer.from(frame, "utf8"), body);
+    this.used += need;
+    this.kept += 1;
   }
   /** A new bound (larger while the player is away); the oldest frames go first. */
   setLimit(limit) {
     this.limit = limit;
-    this.trim();
+    while (this.used > limit) this.dropOldest();
+    if (this.ring.length > 2 * Math.max(limit, SMALLEST_RING)) this.resize(ringSize(Math.max(this.used, SMALLEST_RING), limit));
   }
   /** The frames after the first `received`, in order; null when some of them are no longer kept (or `received` is impossible). */
   after(received) {
-    const kept = this.frames.length - this.head;
-    const oldestKept = this.count - kept + 1;
+    const oldestKept = this.count - this.kept + 1;
     if (!Number.isInteger(received) || received > this.count || received < oldestKept - 1) return null;
-    return this.frames.slice(this.head + received - (oldestKept - 1));
+    const frames = [];
+    let at = this.start;
+    for (let i = 0; i < this.kept; i += 1) {
+      const size = this.readLength(at);
+      const body = (at + PREFIX) % this.ring.length;
+      if (oldestKept + i > received) frames.push(this.readText(body, size));
+      at = (body + size) % this.ring.length;
+    }
+    return frames;
   }
-  trim() {
-    while (this.bytes > this.limit && this.head < this.frames.length) {
-      this.bytes -= this.frames[this.head].length;
-      this.frames[this.head] = "";
-      this.head += 1;
+  clear() {
+    this.start = 0;
+    this.used = 0;
+    this.kept = 0;
+  }
+  dropOldest() {
+    const size = this.readLength(this.start);
+    this.start = (this.start + PREFIX + size) % this.ring.length;
+    this.used -= PREFIX + size;
+    this.kept -= 1;
+    if (this.kept === 0) this.clear();
+  }
+  /** Room for `bytes` in all (never more than the limit asks). */
+  reserve(bytes) {
+    if (bytes > this.ring.length) this.resize(ringSize(Math.max(bytes, 2 * this.ring.length, SMALLEST_RING), this.limit));
+  }
+  /** A ring of `size` bytes holding the kept frames from its start. */
+  resize(size) {
+    const next = Buffer.allocUnsafe(size);
+    this.copyOut(next, this.start, this.used);
+    this.ring = next;
+    this.start = 0;
+  }
+  writeLength(at, size) {
+    if (at + PREFIX <= this.ring.length) this.ring.writeUInt32LE(size, at);
+    else {
+      const bytes = Buffer.allocUnsafe(PREFIX);
+      bytes.writeUInt32LE(size, 0);
+      this.copyIn(bytes, at);
     }
-    if (this.head > 256 && this.head * 2 > this.frames.length) {
-      this.frames = this.frames.slice(this.head);
-      this.head = 0;
-    }
+  }
+  readLength(at) {
+    if (at + PREFIX <= this.ring.length) return this.ring.readUInt32LE(at);
+    const bytes = Buffer.allocUnsafe(PREFIX);
+    this.copyOut(bytes, at, PREFIX);
+    return bytes.readUInt32LE(0);
+  }
+  readText(at, size) {
+    if (at + size <= this.ring.length) return this.ring.toString("utf8", at, at + size);
+    const bytes = Buffer.allocUnsafe(size);
+    this.copyOut(bytes, at, size);
+    return bytes.toString("utf8");
+  }
+  /** Writes `bytes` into the ring from `at`, wrapping. */
+  copyIn(bytes, at) {
+    const first = Math.min(bytes.length, this.ring.length - at);
+    bytes.copy(this.ring, at, 0, first);
+    bytes.copy(this.ring, 0, first);
+  }
+  /** Copies `length` bytes of the ring from `at` (wrapping) to the start of `target`. */
+  copyOut(target, at, length) {
+    const first = Math.min(length, this.ring.length - at);
+    this.ring.copy(target, 0, at, at + first);
+    this.ring.copy(target, first, 0, length - first);
   }
 };
+function ringSize(bytes, limit) {
+  let size = SMALLEST_RING;
+  while (size < bytes) size *= 2;
+  return Math.max(bytes, Math.min(size, limit));
+}
 
 // src/server/signal-credit.ts
 var DEFAULT_SIGNAL_CREDIT = { signals: 32, windowMs: 3e4 };

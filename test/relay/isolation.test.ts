@@ -195,9 +195,13 @@ describe('the relay process, with the default limits (and no byte limit to speak
     // Signalling never made a peer connection: the server process holds what it held.
     expect(peak.server.threads).toBeLessThanOrEqual(before.server.threads + 4);
     expect(peak.server.fds).toBeLessThanOrEqual(before.server.fds + 8);
-    // The relay process: bounded while it lasted (the issue saw threads 11 → 560, fds 41 → 2,664).
-    expect(peak.relay.threads).toBeLessThanOrEqual(before.relay.threads + 40);
-    expect(peak.relay.fds).toBeLessThanOrEqual(before.relay.fds + 200);
+    // The relay process: bounded while it lasted (the issue saw threads 11 → 560, fds 41 → 2,664). The
+    // limits let 20 × 12 offers through; how many of their connections are alive at once depends on how
+    // soon the relay process (nice 10) gets the CPU to fail and collect them: +10 threads / +30 fds on a
+    // quiet machine, up to +162 / +778 with both cores busy. Half the issue's figures, where nothing
+    // limited the offers, is the bound.
+    expect(peak.relay.threads).toBeLessThanOrEqual(before.relay.threads + 275);
+    expect(peak.relay.fds).toBeLessThanOrEqual(before.relay.fds + 1300);
     for (const host of hosts) host.client.ws.terminate();
   }, 60_000);
 
