@@ -1422,6 +1422,7 @@ var READY_WAIT_MS = 1e4;
 var RESTART_MS = 200;
 var MAX_RESTART_MS = 3e4;
 var STABLE_MS = 3e4;
+var OFFER_BURST = 4;
 function relayProcess(options2) {
   return new RelayProcess(options2);
 }
@@ -1430,7 +1431,7 @@ var RelayProcess = class {
     this.options = options2;
     this.limits = { ...DEFAULT_RELAY_LIMITS, ...options2.limits };
     this.budget = { ...DEFAULT_RELAY_BUDGET, ...options2.budget };
-    this.offers = new KeyedBuckets(this.limits.offersPerMinute, this.limits.offersPerMinute / 6e4);
+    this.offers = new KeyedBuckets(Math.min(this.limits.offersPerMinute, OFFER_BURST), this.limits.offersPerMinute / 6e4);
     this.watchdog = setInterval(() => this.watch(), HEARTBEAT_MS);
     this.watchdog.unref();
     this.start();

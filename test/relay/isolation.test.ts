@@ -196,10 +196,9 @@ describe('the relay process, with the default limits (and no byte limit to speak
     expect(peak.server.threads).toBeLessThanOrEqual(before.server.threads + 4);
     expect(peak.server.fds).toBeLessThanOrEqual(before.server.fds + 8);
     // The relay process: bounded while it lasted (the issue saw threads 11 → 560, fds 41 → 2,664). The
-    // limits let 20 × 12 offers through; how many of their connections are alive at once depends on how
-    // soon the relay process (nice 10) gets the CPU to fail and collect them: +10 threads / +30 fds on a
-    // quiet machine, up to +162 / +778 with both cores busy. Half the issue's figures, where nothing
-    // limited the offers, is the bound.
+    // limits let 20 members × a burst of 4 offers through, then 12 a minute each; how many of their
+    // connections are alive at once depends on how soon the relay process (nice 10) gets the CPU to fail
+    // and collect them. Half the issue's figures, where nothing limited the offers, is the bound.
     expect(peak.relay.threads).toBeLessThanOrEqual(before.relay.threads + 275);
     expect(peak.relay.fds).toBeLessThanOrEqual(before.relay.fds + 1300);
     for (const host of hosts) host.client.ws.terminate();

@@ -30,6 +30,8 @@ const READY_WAIT_MS = 10_000;
 const RESTART_MS = 200;
 const MAX_RESTART_MS = 30_000;
 const STABLE_MS = 30_000;
+/** Offers one member may make to relay peers back to back (a first link and a couple of retries). */
+const OFFER_BURST = 4;
 
 interface Relayed {
   lobby: RelayLobby;
@@ -74,7 +76,9 @@ class RelayProcess implements RelayProcessProvider {
   constructor(private readonly options: RelayProcessOptions) {
     this.limits = { ...DEFAULT_RELAY_LIMITS, ...options.limits };
     this.budget = { ...DEFAULT_RELAY_BUDGET, ...options.budget };
-    this.offers = new KeyedBuckets(this.limits.offersPerMinute, this.limits.offersPerMinute / 60_000);
+    // Spread over the minute, in bursts of at most OFFER_BURST: a burst of offers from many members builds
+    // that many peer connections at once, and their threads and fds last until they are collected.
+    this.offers = new KeyedBuckets(Math.min(this.limits.offersPerMinute, OFFER_BURST), this.limits.offersPerMinute / 60_000);
     this.watchdog = setInterval(() => this.watch(), HEARTBEAT_MS);
     this.watchdog.unref();
     this.start();
