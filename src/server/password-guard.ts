@@ -71,13 +71,13 @@ export class PasswordGuard {
   }
 
   /** Milliseconds before a password for `lobby` from `address` may be checked (0: now). */
-  waitMs(lobby: string, address: string): number {
+  private waitMs(lobby: string, address: string): number {
     const now = this.now();
     return Math.max(this.lobbies.waitMs(lobby, now), this.addresses.waitMs(address, now));
   }
 
   /** A wrong password was tried. True when the lobby's budget ran out and its host was not told this last minute. */
-  failed(lobby: string, address: string): boolean {
+  private failed(lobby: string, address: string): boolean {
     const now = this.now();
     this.addresses.spend(address, now);
     if (this.lobbies.spend(lobby, now) >= 1) return false;
