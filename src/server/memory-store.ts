@@ -114,10 +114,6 @@ export class MemoryStore implements LobbyStore {
     this.prune(game);
   }
 
-  async usernameTaken(game: string, username: string): Promise<boolean> {
-    return this.byGame.get(game)?.usernames.has(usernameSkeleton(username)) ?? false;
-  }
-
   async players(game: string): Promise<User[]> {
     return [...(this.byGame.get(game)?.players.values() ?? [])].map((user) => ({ ...user }));
   }

@@ -91,10 +91,6 @@ export class RedisStore implements LobbyStore {
     await this.run('removePlayer', game, instanceId, skeleton);
   }
 
-  async usernameTaken(game: string, username: string): Promise<boolean> {
-    return (await this.redis.hexists(this.key(game, 'names'), usernameSkeleton(username))) === 1;
-  }
-
   async players(game: string): Promise<User[]> {
     return (await this.redis.hvals(this.key(game, 'players'))).map((raw) => JSON.parse(raw) as User);
   }

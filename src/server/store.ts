@@ -98,7 +98,6 @@ export interface LobbyStore {
   addPlayer(game: string, user: User): Promise<'ok' | 'taken'>;
   /** Forgets a player for good: its username, token and held seat. Call leave() first if it may be in a lobby. */
   removePlayer(game: string, instanceId: string): Promise<void>;
-  usernameTaken(game: string, username: string): Promise<boolean>;
   /** Every registered player of the game (status page, tests). */
   players(game: string): Promise<User[]>;
   /** Games with at least one player or lobby, sorted. */
