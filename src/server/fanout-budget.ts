@@ -7,7 +7,7 @@
 // a leave is never refused, only charged. One large charge is allowed (a join into a big lobby), and
 // then the wait matches its size.
 import { Warning } from '../protocol/index.js';
-import { KeyedBuckets } from './keyed-buckets.js';
+import { PairedBuckets } from './paired-buckets.js';
 
 export interface FanoutOptions {
   /** Messages per second a connection's budget refills; it holds FANOUT_BURST_SECONDS of them. */
@@ -30,23 +30,23 @@ export interface Causer {
 }
 
 export class FanoutBudget {
-  private readonly connections: KeyedBuckets;
-  private readonly addresses: KeyedBuckets;
+  private readonly buckets: PairedBuckets;
   private readonly sweeper: ReturnType<typeof setInterval>;
 
   constructor(
     options: FanoutOptions,
     private readonly now: () => number = Date.now,
   ) {
-    this.connections = new KeyedBuckets(FANOUT_BURST_SECONDS * options.perSecond, options.perSecond / 1000);
-    this.addresses = new KeyedBuckets(FANOUT_BURST_SECONDS * options.perAddressPerSecond, options.perAddressPerSecond / 1000);
+    this.buckets = new PairedBuckets(
+      { size: FANOUT_BURST_SECONDS * options.perSecond, perMs: options.perSecond / 1000 },
+      { size: FANOUT_BURST_SECONDS * options.perAddressPerSecond, perMs: options.perAddressPerSecond / 1000 },
+    );
     this.sweeper = setInterval(() => this.sweep(), 10_000).unref();
   }
 
   /** Milliseconds before `causer` may cause fan-out again (0: now). */
   waitMs(causer: Causer): number {
-    const now = this.now();
-    return Math.max(this.connections.waitMs(causer.id, now), this.addresses.waitMs(causer.address, now));
+    return this.buckets.waitMs(causer.id, causer.address, this.now());
   }
 
   /** The refusal while `causer` may not cause fan-out, or null. */
@@ -58,15 +58,11 @@ export class FanoutBudget {
   /** Charges `messages` caused by `causer`, into debt if need be. */
   charge(causer: Causer, messages: number): void {
     if (messages <= 0) return;
-    const now = this.now();
-    this.connections.spend(causer.id, now, messages);
-    this.addresses.spend(causer.address, now, messages);
+    this.buckets.spend(causer.id, causer.address, this.now(), messages);
   }
 
   private sweep(): void {
-    const now = this.now();
-    this.connections.sweep(now);
-    this.addresses.sweep(now);
+    this.buckets.sweep(this.now());
   }
 
   stop(): void {

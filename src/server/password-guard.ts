@@ -5,7 +5,7 @@
 // per address, so a burst of guesses holds at most one of libuv's pool threads per lobby (and per
 // address) and honest joins elsewhere find the others free. Per node: with several nodes, each bounds
 // what reaches it.
-import { KeyedBuckets } from './keyed-buckets.js';
+import { PairedBuckets } from './paired-buckets.js';
 import { KeyedLanes } from './keyed-lanes.js';
 
 export interface PasswordGuardOptions {
@@ -31,8 +31,7 @@ export interface PasswordCheck {
 }
 
 export class PasswordGuard {
-  private readonly lobbies: KeyedBuckets;
-  private readonly addresses: KeyedBuckets;
+  private readonly buckets: PairedBuckets;
   private readonly sweeper: ReturnType<typeof setInterval>;
   /** When each lobby's host was last told of a guessing burst. */
   private readonly told = new Map<string, number>();
@@ -43,11 +42,12 @@ export class PasswordGuard {
     options: PasswordGuardOptions,
     private readonly now: () => number = Date.now,
   ) {
-    this.lobbies = new KeyedBuckets(options.perLobby, options.perLobby / MINUTE);
-    this.addresses = new KeyedBuckets(options.perAddress, options.perAddress / MINUTE);
+    this.buckets = new PairedBuckets(
+      { size: options.perLobby, perMs: options.perLobby / MINUTE },
+      { size: options.perAddress, perMs: options.perAddress / MINUTE },
+    );
     this.sweeper = setInterval(() => {
-      this.lobbies.sweep(this.now());
-      this.addresses.sweep(this.now());
+      this.buckets.sweep(this.now());
       for (const [lobby, at] of this.told) if (this.now() - at >= MINUTE) this.told.delete(lobby);
     }, MINUTE).unref();
   }
@@ -64,23 +64,16 @@ export class PasswordGuard {
 
   private async checkNow(lobby: string, address: string, verify: () => Promise<boolean>): Promise<PasswordCheck> {
     // Decided when the turn comes: the guesses queued ahead may have spent the budget meanwhile.
-    const waitMs = this.waitMs(lobby, address);
+    const waitMs = this.buckets.waitMs(lobby, address, this.now());
     if (waitMs > 0) return { right: false, waitMs, tellHost: false };
     if (await verify()) return { right: true, waitMs: 0, tellHost: false };
     return { right: false, waitMs: 0, tellHost: this.failed(lobby, address) };
   }
 
-  /** Milliseconds before a password for `lobby` from `address` may be checked (0: now). */
-  private waitMs(lobby: string, address: string): number {
-    const now = this.now();
-    return Math.max(this.lobbies.waitMs(lobby, now), this.addresses.waitMs(address, now));
-  }
-
   /** A wrong password was tried. True when the lobby's budget ran out and its host was not told this last minute. */
   private failed(lobby: string, address: string): boolean {
     const now = this.now();
-    this.addresses.spend(address, now);
-    if (this.lobbies.spend(lobby, now) >= 1) return false;
+    if (this.buckets.spend(lobby, address, now) >= 1) return false;
     if (now - (this.told.get(lobby) ?? -Infinity) < MINUTE) return false;
     this.told.set(lobby, now);
     return true;
