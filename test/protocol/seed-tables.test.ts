@@ -5,7 +5,7 @@
 // The many edge cases of each row live in test/server/*, test/mesh/*, test/sync/*; this file is the map.
 import wrtc from '@roamhq/wrtc';
 import WebSocket from 'ws';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ReceivedMessage, VoiceEvent } from '../../src/client/api.js';
 import { CloudLinkClient } from '../../src/client/cloudlink.js';
 import type { CloudLinkError } from '../../src/client/errors.js';
@@ -13,27 +13,18 @@ import type { Mesh } from '../../src/client/mesh/mesh.js';
 import type { WebSocketConstructor } from '../../src/client/websocket.js';
 import { MAX_FRAME_BYTES, Warning } from '../../src/protocol/index.js';
 import { webRtcRelay } from '../../src/server/relay/relay-provider.js';
-import { startServer, type RunningServer, type ServerOptions } from '../../src/server/server.js';
+import { startServer, type RunningServer } from '../../src/server/server.js';
 import { silentLogger } from '../helpers/logger.js';
+import { serverPerTest } from '../helpers/served.js';
 import { until } from '../mesh/players.js';
-import { barrier, RawClient } from '../server/helpers.js';
+import { barrier, type RawClient } from '../server/helpers.js';
 import { MemoryList, MemoryVariable } from '../sync/memory.js';
 
 // ── out-of-band (client ↔ server), §2 ────────────────────────────────────────────────────────────
 
-let server: RunningServer | undefined;
-const clients: RawClient[] = [];
-
-async function serve(options: ServerOptions = {}): Promise<RunningServer> {
-  server = await startServer({ port: 0, logger: silentLogger, ...options });
-  return server;
-}
-
-async function open(ugi = 'seed'): Promise<RawClient> {
-  const client = await RawClient.open(`${server!.wsUrl}?ugi=${ugi}`);
-  clients.push(client);
-  return client;
-}
+const served = serverPerTest();
+const { serve, clients } = served;
+const open = (ugi = 'seed') => served.open(`?ugi=${ugi}`);
 
 type Player = RawClient & { id: string; user: { instance_id: string; user_id: string; username: string } };
 
@@ -62,11 +53,6 @@ describe('out-of-band', () => {
   beforeEach(async () => {
     await serve();
   });
-  afterEach(async () => {
-    for (const client of clients.splice(0)) client.close();
-    await server?.close();
-    server = undefined;
-  });
 
   describe('client → server', () => {
     describe('INIT', () => {
@@ -84,7 +70,7 @@ describe('out-of-band', () => {
       });
 
       it('{token} or {credential} without a username: the verifier names the player; without a verifier a guest name and a WARNING', async () => {
-        await server!.close();
+        await served.server.close();
         await serve({ tokenVerifier: async (token) => (token === 'good' ? { user_id: 'acct-7', username: 'Verified' } : null) });
         const byToken = await open();
         expect((await byToken.request('INIT', { token: 'good' }, 'INIT_OK')).payload).toMatchObject({ user_id: 'acct-7', username: 'Verified' });
@@ -92,7 +78,7 @@ describe('out-of-band', () => {
         expect((await byCredential.request('INIT', { credential: 'good' }, 'INIT_OK')).payload).toMatchObject({ user_id: 'acct-7', username: 'Verified' });
         const bad = await open();
         expect(await bad.request('INIT', { token: 'bad' })).toMatchObject({ opcode: 'WARNING', payload: Warning.invalidToken });
-        await server!.close();
+        await served.server.close();
         await serve();
         const guest = await open();
         expect((await guest.request('INIT', { token: 'anything' }, 'INIT_OK')).payload).toMatchObject({ username: expect.stringMatching(/^Guest \d+$/) });
@@ -390,7 +376,7 @@ describe('out-of-band', () => {
       });
 
       it('text, fatal: sent, then the socket closes (1008 for policy: the rate limit exceeded again and again)', async () => {
-        await server!.close();
+        await served.server.close();
         await serve({ rateLimit: { perSecond: 1, burst: 1, strikesBeforeViolation: 3 } });
         const ann = await player('ann');
         for (let i = 0; i < 20; i += 1) ann.send({ opcode: 'KEEPALIVE' });
@@ -404,21 +390,15 @@ describe('out-of-band', () => {
 describe('RELAY', () => {
   it("relay peer's instance id, to a member of a relay lobby (create with enable_relay: the host; a joiner after JOIN_ACK)", async () => {
     await serve({ relay: webRtcRelay({ wrtc, log: silentLogger }) });
-    try {
-      const [ann, bob] = [await player('ann'), await player('bob')];
-      await ann.request('CREATE_LOBBY', settings('relayed', { enable_relay: true }), 'CREATE_ACK');
-      const relayId = (await ann.next('RELAY', 10_000)).payload;
-      expect(relayId).toEqual(expect.any(String));
-      await bob.request('JOIN_LOBBY', { name: 'relayed' }, 'JOIN_ACK');
-      expect((await bob.next('RELAY')).payload).toBe(relayId);
-      expect((await bob.request('FIND_LOBBY', 'relayed', 'FIND_ACK')).payload).toMatchObject({ relay_enabled: true });
-      // The lobby goes with its last member, and its relay peer with it.
-      for (const member of [bob, ann]) await member.request('LEAVE_LOBBY', undefined, 'LEAVE_ACK');
-    } finally {
-      for (const client of clients.splice(0)) client.close();
-      await server?.close();
-      server = undefined;
-    }
+    const [ann, bob] = [await player('ann'), await player('bob')];
+    await ann.request('CREATE_LOBBY', settings('relayed', { enable_relay: true }), 'CREATE_ACK');
+    const relayId = (await ann.next('RELAY', 10_000)).payload;
+    expect(relayId).toEqual(expect.any(String));
+    await bob.request('JOIN_LOBBY', { name: 'relayed' }, 'JOIN_ACK');
+    expect((await bob.next('RELAY')).payload).toBe(relayId);
+    expect((await bob.request('FIND_LOBBY', 'relayed', 'FIND_ACK')).payload).toMatchObject({ relay_enabled: true });
+    // The lobby goes with its last member, and its relay peer with it.
+    for (const member of [bob, ann]) await member.request('LEAVE_LOBBY', undefined, 'LEAVE_ACK');
   });
 });
 

@@ -1,26 +1,15 @@
 // Wrong lobby passwords are budgeted per lobby and per address: past the budget an attempt is refused
 // before its password is hashed (a WARNING says when to try again), and the host hears of it once.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Warning } from '../../src/protocol/index.js';
-import { startServer, type RunningServer, type ServerOptions } from '../../src/server/server.js';
-import { silentLogger } from '../helpers/logger.js';
-import { RawClient } from './helpers.js';
+import { serverPerTest } from '../helpers/served.js';
+import type { RawClient } from './helpers.js';
 
-let server: RunningServer | undefined;
-const clients: RawClient[] = [];
-
-async function serve(options: ServerOptions): Promise<void> {
-  server = await startServer({ port: 0, logger: silentLogger, rateLimit: { perSecond: 1000, burst: 1000 }, ...options });
-}
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.close();
-  await server?.close();
-  server = undefined;
-});
+const served = serverPerTest({ rateLimit: { perSecond: 1000, burst: 1000 } });
+const { serve } = served;
 
 async function player(username: string): Promise<RawClient> {
-  const client = await RawClient.open(server!.wsUrl);
-  clients.push(client);
+  const client = await served.open();
   await client.request('INIT', { username }, 'INIT_OK');
   return client;
 }

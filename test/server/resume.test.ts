@@ -1,30 +1,13 @@
 // Seats held after a drop (issue 13), on the real server with raw `ws` clients: a dropped player's
 // seat (id, lobby, host role) waits for RESUME with its token; a goodbye releases it at once.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MAX_MISSED_BYTES } from '../../src/server/player.js';
-import { startServer, type RunningServer, type ServerOptions } from '../../src/server/server.js';
-import { silentLogger } from '../helpers/logger.js';
-import { barrier, RawClient } from './helpers.js';
+import { serverPerTest } from '../helpers/served.js';
+import { barrier, type RawClient } from './helpers.js';
 
-let server: RunningServer | undefined;
-const clients: RawClient[] = [];
-
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.close();
-  await server?.close();
-  server = undefined;
-});
-
-async function serve(options: ServerOptions = {}): Promise<RunningServer> {
-  server = await startServer({ port: 0, logger: silentLogger, ...options });
-  return server;
-}
-
-async function open(ugi = 'g'): Promise<RawClient> {
-  const client = await RawClient.open(`${server!.wsUrl}?ugi=${ugi}`);
-  clients.push(client);
-  return client;
-}
+const served = serverPerTest();
+const { serve } = served;
+const open = (ugi = 'g') => served.open(`?ugi=${ugi}`);
 
 type Player = RawClient & { id: string; token: string };
 

@@ -1,29 +1,13 @@
 // Pluggable services and request ordering: token verifier, relay provider hook, serial handling.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RelayedOpcode, User } from '../../src/protocol/index.js';
 import type { RelayLobby, RelayProvider, RelaySignalSink, SignalPayload } from '../../src/server/context.js';
-import { startServer, type RunningServer, type ServerOptions } from '../../src/server/server.js';
-import { silentLogger } from '../helpers/logger.js';
+import { serverPerTest } from '../helpers/served.js';
 import { barrier, RawClient } from './helpers.js';
 
-let server: RunningServer | undefined;
-const clients: RawClient[] = [];
-
-async function serve(options: ServerOptions = {}): Promise<RunningServer> {
-  server = await startServer({ port: 0, logger: silentLogger, ...options });
-  return server;
-}
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.close();
-  await server?.close();
-  server = undefined;
-});
-
-async function open(ugi?: string): Promise<RawClient> {
-  const client = await RawClient.open(ugi === undefined ? server!.wsUrl : `${server!.wsUrl}?ugi=${ugi}`);
-  clients.push(client);
-  return client;
-}
+const served = serverPerTest();
+const { serve } = served;
+const open = (ugi?: string) => served.open(ugi === undefined ? '' : `?ugi=${ugi}`);
 
 async function player(username: string, ugi?: string): Promise<RawClient & { id: string }> {
   const client = (await open(ugi)) as RawClient & { id: string };
@@ -137,8 +121,8 @@ describe('ugi partitions', () => {
     expect((await cat.request('LIST_LOBBIES')).payload).toEqual([]);
     // Usernames are unique per game only.
     await expect(player('ann', 'elsewhere')).resolves.toBeDefined();
-    await expect(RawClient.open(`${server!.wsUrl}?ugi=${'g'.repeat(129)}`)).rejects.toThrow(/400/);
-    expect((await server!.store.players('default')).map((user) => user.username).sort()).toEqual(['ann', 'bob']);
+    await expect(RawClient.open(`${served.server.wsUrl}?ugi=${'g'.repeat(129)}`)).rejects.toThrow(/400/);
+    expect((await served.server.store.players('default')).map((user) => user.username).sort()).toEqual(['ann', 'bob']);
   });
 });
 
@@ -242,7 +226,7 @@ describe('relay hook', () => {
     await lone.request('CREATE_LOBBY', lobby('plain'), 'CREATE_ACK');
     await other.request('JOIN_LOBBY', { name: 'plain', password: '' }, 'JOIN_ACK');
     expect(await lone.request('USE_RELAY', other.id)).toMatchObject({ opcode: 'WARNING', payload: 'relay not available on this server' });
-    await server!.close();
+    await served.server.close();
 
     const relay = new FakeRelay();
     await serve({ relay });
@@ -313,9 +297,8 @@ describe('shutdown', () => {
     await serve();
     const ann = await player('ann');
     const bob = await open();
-    await server!.close();
+    await served.server.close();
     expect((await ann.closed()).code).toBe(1001);
     expect((await bob.closed()).code).toBe(1001);
-    server = undefined;
   });
 });

@@ -6,17 +6,16 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Warning } from '../../src/protocol/index.js';
-import { startServer, type RunningServer, type ServerOptions } from '../../src/server/server.js';
 import { loadTokenVerifier } from '../../src/server/token-verifier.js';
-import { silentLogger } from '../helpers/logger.js';
+import { serverPerTest } from '../helpers/served.js';
 import { bundleServer, printedWsUrl, type ServerBundle } from '../helpers/server-process.js';
 import { RawClient } from './helpers.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-let server: RunningServer | undefined;
-const clients: RawClient[] = [];
+const served = serverPerTest();
+const { serve, clients } = served;
 let tmp: string;
 
 beforeAll(() => {
@@ -24,18 +23,7 @@ beforeAll(() => {
   tmp = mkdtempSync(path.join(root, 'tmp', 'verifier-'));
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.close();
-  await server?.close();
-  server = undefined;
-});
-
-async function serve(options: ServerOptions = {}): Promise<RunningServer> {
-  server = await startServer({ port: 0, logger: silentLogger, ...options });
-  return server;
-}
-
-async function open(url = server!.wsUrl): Promise<RawClient> {
+async function open(url = served.server.wsUrl): Promise<RawClient> {
   const client = await RawClient.open(url);
   clients.push(client);
   return client;
