@@ -337,6 +337,65 @@ describe('the relay limits (small ones), each refused with its reason', () => {
   }, 60_000);
 });
 
+describe('links set up at once (small limit), each refused with its reason until one opens or times out', () => {
+  const LIMIT = 4;
+  let server: Running;
+
+  beforeAll(async () => {
+    server = await serve(['--relay-negotiations', String(LIMIT), '--relay-negotiation-timeout', '4']);
+  }, 30_000);
+
+  afterAll(async () => {
+    if (server) await stop(server);
+  });
+
+  it('offers whose ICE never comes hold at most the limit; further ones are refused; once they time out an honest player links', async () => {
+    const ann = await player(server.url, 'negotiations', 'ann');
+    const bob = await player(server.url, 'negotiations', 'bob');
+    const failing: RawClient[] = [];
+    try {
+      await ann.client.createLobby({ name: 'negotiations', enableRelay: true });
+      await until(() => ann.client.mesh?.relayId != null, 'RELAY');
+      const relay = ann.client.mesh!.relayId!;
+      await until(() => ann.client.mesh?.link(relay)?.connected === true, 'ann linked to the relay', 20_000);
+      // A real offer whose side never answers nor sends a candidate: the relay answers it and waits for ICE.
+      const pc = new wrtc.RTCPeerConnection() as RTCPeerConnection;
+      pc.createDataChannel('default');
+      const { sdp } = await pc.createOffer();
+      pc.close();
+      const offer = { type: 0, contents: { type: 'offer', sdp } };
+      for (let i = 0; i < 2 * LIMIT; i += 1) {
+        const member = await rawPlayer(server.url, 'negotiations', `stuck${i}`);
+        await member.request('JOIN_LOBBY', { name: 'negotiations', password: '' }, 'JOIN_ACK');
+        failing.push(member);
+      }
+      for (const member of failing) member.send({ opcode: 'MAKE_OFFER', payload: offer, recipient: relay });
+      const refusal = `relay: the relay is already setting up ${LIMIT} links (its limit); offer refused, try again when one has opened or timed out`;
+      const refused = () => failing.filter((member) => member.received.some((p) => p.opcode === 'WARNING' && p.payload === refusal));
+      const answered = () => failing.filter((member) => member.received.some((p) => p.opcode === 'MAKE_ANSWER'));
+      await until(() => refused().length === LIMIT && answered().length === LIMIT, `${LIMIT} answered and ${LIMIT} refused`, 20_000);
+      // Nobody is both: what was refused never reached the relay process.
+      expect(refused().filter((member) => answered().includes(member))).toEqual([]);
+      await waitFor(() => (server.process.output().includes('"event":"relay.refused"') ? true : undefined), 'the refusal logged');
+
+      // Bob joins while the stuck negotiations hold every slot (his first offer is refused, or waits for
+      // a slot's timeout): his link through the relay opens once they time out.
+      await bob.client.joinLobby('negotiations');
+      await until(() => bob.client.isPeerConnected(ann.client.myId) && ann.client.isPeerConnected(bob.client.myId), 'bob linked through the relay', 60_000);
+      bob.client.broadcast('through at last');
+      await until(() => ann.messages.includes('through at last'), 'the broadcast');
+      console.log('negotiations', JSON.stringify({ bobWarnings: bob.warnings }));
+      // The stuck ones' slots were freed by the timeout: refused members may offer again and are answered.
+      for (const member of refused()) member.send({ opcode: 'MAKE_OFFER', payload: offer, recipient: relay });
+      await until(() => answered().length > LIMIT, 'a member refused earlier is answered now', 20_000);
+    } finally {
+      for (const member of failing) member.ws.terminate();
+      ann.client.disconnect();
+      bob.client.disconnect();
+    }
+  }, 120_000);
+});
+
 describe('the relay flags', () => {
   it('are taken from the environment too, and bad values are refused with one clear line', async () => {
     const fromEnv = bundle.run(['--port', '0'], { CL5_RELAY_OFFERS_PER_MINUTE: '1' });
@@ -359,6 +418,8 @@ describe('the relay flags', () => {
       [['--relay-kib-per-second', '0.5'], 'invalid --relay-kib-per-second: 0.5'],
       [['--relay-memory-mib', '16'], 'invalid --relay-memory-mib: 16 (a whole number ≥ 32)'],
       [['--relay-nice=-1'], 'invalid --relay-nice: -1'],
+      [['--relay-negotiations', '0'], 'invalid --relay-negotiations: 0'],
+      [['--relay-negotiation-timeout', '0'], 'invalid --relay-negotiation-timeout: 0 (seconds, more than 0)'],
     ] as const) {
       const bad = bundle.run(['--port', '0', ...args]);
       expect(await bad.exited).toBe(2);

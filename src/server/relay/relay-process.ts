@@ -14,6 +14,7 @@ import type { RelayLobby, RelayNotices, RelayProvider, RelaySignalSink, SignalPa
 import { KeyedBuckets } from '../keyed-buckets.js';
 import type { Logger } from '../log.js';
 import { HEARTBEAT_MISSES, HEARTBEAT_MS, type FromRelayProcess, type RelayHandle, type ToRelayProcess } from './relay-ipc.js';
+import { RelayNegotiations } from './relay-negotiations.js';
 import { DEFAULT_RELAY_BUDGET, DEFAULT_RELAY_LIMITS, RelayRefusal, type RelayLimits, type RelayProcessBudget } from './relay-limits.js';
 
 export interface RelayProcessOptions {
@@ -71,6 +72,7 @@ class RelayProcess implements RelayProcessProvider {
   private readonly limits: RelayLimits;
   private readonly budget: RelayProcessBudget;
   private readonly offers: KeyedBuckets;
+  private readonly negotiations: RelayNegotiations;
   private readonly watchdog: ReturnType<typeof setInterval>;
 
   constructor(private readonly options: RelayProcessOptions) {
@@ -79,6 +81,7 @@ class RelayProcess implements RelayProcessProvider {
     // Spread over the minute, in bursts of at most OFFER_BURST: a burst of offers from many members builds
     // that many peer connections at once, and their threads and fds last until they are collected.
     this.offers = new KeyedBuckets(Math.min(this.limits.offersPerMinute, OFFER_BURST), this.limits.offersPerMinute / 60_000);
+    this.negotiations = new RelayNegotiations(this.limits.negotiations, this.limits.negotiationMs);
     this.watchdog = setInterval(() => this.watch(), HEARTBEAT_MS);
     this.watchdog.unref();
     this.start();
@@ -90,7 +93,8 @@ class RelayProcess implements RelayProcessProvider {
 
   private start(): void {
     if (this.closed) return;
-    const child = fork(this.options.entry, [JSON.stringify({ bytesPerSecond: this.limits.bytesPerSecond })], {
+    const { bytesPerSecond, negotiations, negotiationMs } = this.limits;
+    const child = fork(this.options.entry, [JSON.stringify({ bytesPerSecond, negotiations, negotiationMs })], {
       // --expose-gc: closed peer connections are freed only when collected (relay-child.ts).
       execArgv: [`--max-old-space-size=${this.budget.memoryMib}`, '--expose-gc'],
       serialization: 'json',
@@ -136,9 +140,11 @@ class RelayProcess implements RelayProcessProvider {
         return void relayed.send(message.to, message.opcode, message.payload);
       case 'ask':
         return void this.post({ t: 'member', lobby: message.lobby, id: message.id, member: relayed.lobby.isMember(message.id) });
+      case 'opened':
+        return void this.negotiations.done(message.lobby, message.member);
       case 'closed':
         relayed.linked.delete(message.member);
-        return;
+        return void this.negotiations.done(message.lobby, message.member);
       case 'warn':
         return void relayed.notices?.warn(message.member, message.text);
     }
@@ -147,6 +153,7 @@ class RelayProcess implements RelayProcessProvider {
   /** A relay process that stopped answering, or never started to (a busy loop, a native hang), is killed: exited() restarts it. */
   private watch(): void {
     this.offers.sweep(Date.now());
+    this.negotiations.sweep(Date.now());
     const child = this.child;
     if (!child || Date.now() - this.lastBeat < HEARTBEAT_MS * HEARTBEAT_MISSES) return;
     this.options.log('error', 'relay.process_stalled', { pid: child.pid, silentMs: Date.now() - this.lastBeat });
@@ -158,6 +165,7 @@ class RelayProcess implements RelayProcessProvider {
     this.child = null;
     this.up = false;
     this.linkCount = 0;
+    this.negotiations.clear();
     const lost = [...this.relayed.values()];
     this.relayed.clear();
     this.handles.clear();
@@ -216,7 +224,7 @@ class RelayProcess implements RelayProcessProvider {
     if (!relayed) return;
     const member = from.instance_id;
     if (opcode === 'MAKE_OFFER') {
-      const refusal = this.refuseOffer(relayed, member);
+      const refusal = this.refuseOffer(handle!, relayed, member);
       if (refusal) {
         this.options.log('warn', 'relay.refused', { game: lobby.game, lobby: lobby.name, member, reason: refusal });
         return void relayed.notices?.warn(member, refusal);
@@ -227,11 +235,14 @@ class RelayProcess implements RelayProcessProvider {
   }
 
   /** Why this offer is refused (null: it goes on): checked before it can build a peer connection. */
-  private refuseOffer(relayed: Relayed, member: string): string | null {
+  private refuseOffer(handle: RelayHandle, relayed: Relayed, member: string): string | null {
     const { linksPerLobby, offersPerMinute } = this.limits;
     if (!relayed.linked.has(member) && relayed.linked.size >= linksPerLobby) return RelayRefusal.links(linksPerLobby);
+    // Before the offer budget: an offer refused while the relay is busy costs the member nothing.
+    if (!this.negotiations.admits(handle, member)) return RelayRefusal.negotiations(this.negotiations.limit);
     const now = Date.now();
     if (!this.offers.take(member, now)) return RelayRefusal.offers(offersPerMinute, this.offers.waitMs(member, now));
+    this.negotiations.start(handle, member, now);
     return null;
   }
 
@@ -239,6 +250,7 @@ class RelayProcess implements RelayProcessProvider {
     const handle = this.handles.get(lobby);
     if (handle === undefined) return;
     this.relayed.get(handle)?.linked.delete(instanceId);
+    this.negotiations.done(handle, instanceId);
     this.post({ t: 'left', lobby: handle, member: instanceId });
   }
 
@@ -247,6 +259,7 @@ class RelayProcess implements RelayProcessProvider {
     if (handle === undefined) return;
     this.handles.delete(lobby);
     this.relayed.delete(handle);
+    this.negotiations.forget(handle);
     this.post({ t: 'destroy', lobby: handle });
   }
 
