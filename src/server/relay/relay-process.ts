@@ -33,6 +33,12 @@ const MAX_RESTART_MS = 30_000;
 const STABLE_MS = 30_000;
 /** Offers one member may make to relay peers back to back (a first link and a couple of retries). */
 const OFFER_BURST = 4;
+/**
+ * A member whose offers are refused is told (WARNING, and a log line) at most this often; refusals in
+ * between are only counted (one log line a second for all). A flood of refused offers then costs the
+ * signalling thread the frame's parse and a token check, not a log write and a socket write each.
+ */
+const TELL_REFUSED_EVERY_MS = 5000;
 
 interface Relayed {
   lobby: RelayLobby;
@@ -73,6 +79,9 @@ class RelayProcess implements RelayProcessProvider {
   private readonly budget: RelayProcessBudget;
   private readonly offers: KeyedBuckets;
   private readonly negotiations: RelayNegotiations;
+  private readonly told = new KeyedBuckets(1, 1 / TELL_REFUSED_EVERY_MS);
+  /** Offers refused since the last watch() without telling their member (told recently). */
+  private quietRefusals = 0;
   private readonly watchdog: ReturnType<typeof setInterval>;
 
   constructor(private readonly options: RelayProcessOptions) {
@@ -152,8 +161,14 @@ class RelayProcess implements RelayProcessProvider {
 
   /** A relay process that stopped answering, or never started to (a busy loop, a native hang), is killed: exited() restarts it. */
   private watch(): void {
-    this.offers.sweep(Date.now());
-    this.negotiations.sweep(Date.now());
+    const now = Date.now();
+    this.offers.sweep(now);
+    this.told.sweep(now);
+    this.negotiations.sweep(now);
+    if (this.quietRefusals) {
+      this.options.log('warn', 'relay.refused_quietly', { offers: this.quietRefusals, why: `members told at most every ${TELL_REFUSED_EVERY_MS / 1000} s` });
+      this.quietRefusals = 0;
+    }
     const child = this.child;
     if (!child || Date.now() - this.lastBeat < HEARTBEAT_MS * HEARTBEAT_MISSES) return;
     this.options.log('error', 'relay.process_stalled', { pid: child.pid, silentMs: Date.now() - this.lastBeat });
@@ -225,13 +240,19 @@ class RelayProcess implements RelayProcessProvider {
     const member = from.instance_id;
     if (opcode === 'MAKE_OFFER') {
       const refusal = this.refuseOffer(handle!, relayed, member);
-      if (refusal) {
-        this.options.log('warn', 'relay.refused', { game: lobby.game, lobby: lobby.name, member, reason: refusal });
-        return void relayed.notices?.warn(member, refusal);
-      }
+      if (refusal) return this.refused(lobby, relayed, member, refusal);
       relayed.linked.add(member);
     }
     this.post({ t: 'signal', lobby: handle!, from, opcode, payload, wide: lobby.lobbyWide });
+  }
+
+  private refused(lobby: RelayLobby, relayed: Relayed, member: string, reason: string): void {
+    if (!this.told.take(member, Date.now())) {
+      this.quietRefusals += 1;
+      return;
+    }
+    this.options.log('warn', 'relay.refused', { game: lobby.game, lobby: lobby.name, member, reason });
+    relayed.notices?.warn(member, reason);
   }
 
   /** Why this offer is refused (null: it goes on): checked before it can build a peer connection. */
