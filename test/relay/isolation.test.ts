@@ -7,12 +7,13 @@ import wrtc from '@roamhq/wrtc';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloudLinkClient } from '../../src/client/cloudlink.js';
-import { RELAY_LOST } from '../../src/server/handlers/relay.js';
+import { Warning } from '../../src/protocol/index.js';
 import type { WebSocketConstructor } from '../../src/client/websocket.js';
 import { children, cpuMs, held, type Held } from '../helpers/proc-counts.js';
 import { bundleFlooder, type Flooder } from '../helpers/relay-flood.js';
 import { bundleServer, printedWsUrl, waitFor, type ServerBundle, type ServerProcess } from '../helpers/server-process.js';
-import { until } from '../mesh/players.js';
+import { lobby as meshLobby, player as meshPlayer, until, type Player as MeshPlayer } from '../mesh/players.js';
+import { cutCandidates } from '../helpers/cut-candidates.js';
 import { RawClient } from '../server/helpers.js';
 
 let bundle: ServerBundle;
@@ -232,7 +233,7 @@ describe('the relay process, with the default limits (and no byte limit to speak
       ann.client.sendPrivate(bob.client.myId, 'a private one');
       await until(() => bob.messages.includes('a private one'), 'the private message through the new relay');
       // Its players were told, with the reason.
-      expect(ann.warnings).toContain(`server: ${RELAY_LOST}`);
+      expect(ann.warnings).toContain(`server: ${Warning.relayLost}`);
       expect(server.process.output()).toContain('"event":"relay.process_exit"');
       expect(server.process.output()).toContain('"event":"relay.replaced"');
       expect(newPid).not.toBe(oldPid);
@@ -263,6 +264,78 @@ describe('the relay process, with the default limits (and no byte limit to speak
       } catch {}
     }
   }, 60_000);
+});
+
+describe('a hybrid lobby when the relay process dies', () => {
+  let server: Running;
+  let players: MeshPlayer[] = [];
+
+  beforeAll(async () => {
+    server = await serve([]);
+  }, 30_000);
+
+  afterAll(async () => {
+    for (const p of players) p.close();
+    if (server) await stop(server);
+  });
+
+  /** Messages of one numbered stream a player got from another, in arrival order. */
+  const stream = (to: MeshPlayer, from: MeshPlayer) =>
+    to.messages.filter((m) => m.from === from.id && (m.payload as { s?: string }).s === 'pair').map((m) => (m.payload as { n: number }).n);
+
+  it('the pair it carried asks the new relay peer and keeps talking: every message arrives once and in order; direct pairs are untouched', async () => {
+    const cut = cutCandidates();
+    const options = { relayFallbackMs: 1500, connectTimeoutMs: 5000 };
+    const ann = await meshPlayer(server.url, 'ann', options);
+    const bob = await meshPlayer(server.url, 'bob', options);
+    const cat = await meshPlayer(server.url, 'cat', { ...options, WebSocket: cut.WebSocket });
+    players = [ann, bob, cat];
+    cut.cutOff.add(ann.id);
+    await meshLobby(players, 'hybrid');
+    expect(ann.mesh.viaRelay(cat.id) && cat.mesh.viaRelay(ann.id)).toBe(true);
+    expect(ann.mesh.viaRelay(bob.id) || cat.mesh.viaRelay(bob.id)).toBe(false);
+    const oldRelay = ann.session.relayId!;
+    expect(ann.mesh.link(oldRelay)?.connected).toBe(true);
+    const bobLinks = [ann.mesh.link(bob.id), cat.mesh.link(bob.id)];
+
+    // ann and cat talk through the relay all along: 20 messages a second each way.
+    let n = 0;
+    const send = () => {
+      ann.mesh.sendPrivate(cat.id, { s: 'pair', n });
+      cat.mesh.sendPrivate(ann.id, { s: 'pair', n });
+      n += 1;
+    };
+    const talking = setInterval(send, 50);
+    try {
+      await until(() => stream(cat, ann).length >= 5, 'the pair talking through the relay');
+      const oldPid = await server.relayPid();
+      process.kill(oldPid, 'SIGKILL');
+      const sentBefore = n;
+      await until(
+        () => ann.session.relayId !== oldRelay && cat.session.relayId === ann.session.relayId && ann.mesh.viaRelay(cat.id) && cat.mesh.viaRelay(ann.id),
+        'RELAY_PAIR naming the new relay peer, on both sides',
+        30_000,
+      );
+      const newRelay = ann.session.relayId!;
+      await until(
+        () => ann.mesh.link(newRelay)?.connected === true && cat.mesh.link(newRelay)?.connected === true,
+        'both linked to the new relay peer',
+        30_000,
+      );
+      await until(() => stream(cat, ann).length > sentBefore + 10 && stream(ann, cat).length > sentBefore + 10, 'messages after the restart', 30_000);
+    } finally {
+      clearInterval(talking);
+    }
+    // Everything sent arrives once, in order: what waited while there was no relay, and what the dead one swallowed (sent again).
+    const all = [...Array(n).keys()];
+    await until(() => stream(cat, ann).length >= n && stream(ann, cat).length >= n, 'every message', 15_000).catch(() => undefined);
+    expect(stream(cat, ann)).toEqual(all);
+    expect(stream(ann, cat)).toEqual(all);
+    // bob's direct links never moved.
+    expect([ann.mesh.link(bob.id), cat.mesh.link(bob.id)]).toEqual(bobLinks);
+    expect(players.flatMap((p) => p.errors)).toEqual([]);
+    expect(server.process.output()).toContain('"event":"relay.process_exit"');
+  }, 120_000);
 });
 
 describe('the relay limits (small ones), each refused with its reason', () => {

@@ -240,7 +240,7 @@ class RelayProcess implements RelayProcessProvider {
     const member = from.instance_id;
     if (opcode === 'MAKE_OFFER') {
       const refusal = this.refuseOffer(handle!, relayed, member);
-      if (refusal) return this.refused(lobby, relayed, member, refusal);
+      if (refusal) return void this.refused(lobby, relayed, member, refusal);
       relayed.linked.add(member);
     }
     this.post({ t: 'signal', lobby: handle!, from, opcode, payload, wide: lobby.lobbyWide });
