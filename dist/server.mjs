@@ -720,6 +720,8 @@ var Warning = {
   voiceNotRelayed: "voice is not relayed: calls need a direct link between the two players",
   sessionExpired: "session expired: no seat is held for this token",
   relayUnavailable: "relay not available on this server",
+  /** To a lobby's members: its relay peer's process died. A relay lobby then gets RELAY; relayed pairs ask again (USE_RELAY). */
+  relayLost: "relay: the relay process stopped and was restarted; links through the relay were lost",
   initNeedsIdentity: "INIT needs a username, a token or a credential",
   invalidToken: "invalid token",
   tokenNotChecked: "token not checked: this server has no token verifier (--token-verifier), so you play under a guest name",
@@ -1649,7 +1651,7 @@ var RelayProcess = class {
     const member = from.instance_id;
     if (opcode === "MAKE_OFFER") {
       const refusal = this.refuseOffer(handle2, relayed, member);
-      if (refusal) return this.refused(lobby, relayed, member, refusal);
+      if (refusal) return void this.refused(lobby, relayed, member, refusal);
       relayed.linked.add(member);
     }
     this.post({ t: "signal", lobby: handle2, from, opcode, payload, wide: lobby.lobbyWide });
@@ -3188,7 +3190,6 @@ function relayJoined(ctx, game, name, relayId, user2) {
   if (!ctx.relays.get(lobbyKey(game, name))?.user) sendTo(ctx, relayId, "PEER_JOIN", user2);
 }
 var replaceRelay = (ctx, orphan) => renewRelay(ctx, orphan.game, orphan.lobby, orphan.id);
-var RELAY_LOST = "relay: the relay process stopped and was restarted; links through the relay were lost";
 async function renewRelay(ctx, game, name, deadId, notice) {
   await ctx.cluster?.unregister(deadId);
   const lobby = await ctx.store.find(game, name);
@@ -3207,7 +3208,7 @@ function relayLost(ctx, relay, why) {
   if (ctx.relays.get(key) !== relay || !relay.user) return;
   ctx.relays.delete(key);
   ctx.log("warn", "relay.lost", { game: relay.game, lobby: relay.name, relay: relay.user.instance_id, why });
-  renewRelay(ctx, relay.game, relay.name, relay.user.instance_id, RELAY_LOST).catch(
+  renewRelay(ctx, relay.game, relay.name, relay.user.instance_id, Warning.relayLost).catch(
     (error) => ctx.log("warn", "relay.replace_failed", { game: relay.game, lobby: relay.name, error: String(error) })
   );
 }
