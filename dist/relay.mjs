@@ -54,11 +54,14 @@ var HEARTBEAT_MS = 1e3;
 var DEFAULT_RELAY_LIMITS = {
   offersPerMinute: 12,
   linksPerLobby: 64,
-  bytesPerSecond: 256 * 1024
+  bytesPerSecond: 256 * 1024,
+  negotiations: 32,
+  negotiationMs: 2e4
 };
 var RelayRefusal = {
   links: (limit) => `relay: this lobby's relay already links ${limit} players (its limit); offer refused`,
   offers: (limit, waitMs) => `relay: too many offers to the relay (${limit} a minute); try again in ${Math.ceil(waitMs / 1e3)} s`,
+  negotiations: (limit) => `relay: the relay is already setting up ${limit} links (its limit); offer refused, try again when one has opened or timed out`,
   bytes: (limit) => `relay: you send more than ${Math.round(limit / 1024)} KiB/s through the relay; what is over it is dropped`
 };
 
@@ -959,7 +962,6 @@ var ChannelTable = class {
 
 // src/server/relay/relay-peer.ts
 var MAX_HELD2 = 1e3;
-var LINK_OPEN_DEADLINE_MS = 2e4;
 var RelayPeer = class {
   constructor(user2, isMember, lobbyWide, send, options) {
     this.user = user2;
@@ -1009,10 +1011,11 @@ var RelayPeer = class {
       onListenerError: (event, error) => this.options.log("error", "relay.listener_failed", { relay: this.user.instance_id, member, event, error: String(error) })
     });
     this.links.set(member, link);
-    const deadline = setTimeout(() => link.destroy("did not open in time"), LINK_OPEN_DEADLINE_MS);
+    const deadline = setTimeout(() => link.destroy("did not open in time"), this.options.openDeadlineMs ?? DEFAULT_RELAY_LIMITS.negotiationMs);
     deadline.unref?.();
     link.on("open", () => {
       clearTimeout(deadline);
+      this.options.linkOpened?.(member);
       this.channels.linkOpened(link);
       this.release(member);
     });
@@ -1167,8 +1170,17 @@ try {
   process.exit(0);
 }
 var lobbies = /* @__PURE__ */ new Map();
-var connectionsDropped = false;
+var connectionsDropped = 0;
 var collect = globalThis.gc;
+function connectionDropped() {
+  connectionsDropped += 1;
+  if (connectionsDropped === limits.negotiations) setImmediate(collectNow);
+}
+function collectNow() {
+  if (!connectionsDropped) return;
+  connectionsDropped = 0;
+  collect?.();
+}
 var bytes = new KeyedBuckets(2 * limits.bytesPerSecond, limits.bytesPerSecond / 1e3);
 var warned = new KeyedBuckets(1, 1 / WARN_EVERY_MS);
 function admit(lobby, member, size) {
@@ -1194,8 +1206,10 @@ function create(handle, user2) {
         wrtc,
         log,
         admit: (member, size) => admit(handle, member, size),
+        openDeadlineMs: limits.negotiationMs,
+        linkOpened: (member) => post({ t: "opened", lobby: handle, member }),
         linkClosed: (member) => {
-          connectionsDropped = true;
+          connectionDropped();
           post({ t: "closed", lobby: handle, member });
         }
       }
@@ -1209,7 +1223,7 @@ function heard(message) {
   if (!lobby) return;
   switch (message.t) {
     case "signal":
-      if (message.opcode === "MAKE_OFFER") connectionsDropped = true;
+      if (message.opcode === "MAKE_OFFER") connectionDropped();
       lobby.wide = message.wide;
       lobby.members.joined(message.from.instance_id);
       return void lobby.peer.signal(message.from, message.opcode, message.payload);
@@ -1232,10 +1246,7 @@ var links = () => {
 };
 setInterval(() => {
   post({ t: "heartbeat", links: links() });
-  if (connectionsDropped) {
-    connectionsDropped = false;
-    collect?.();
-  }
+  collectNow();
   const now = Date.now();
   bytes.sweep(now);
   warned.sweep(now);

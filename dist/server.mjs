@@ -720,6 +720,8 @@ var Warning = {
   voiceNotRelayed: "voice is not relayed: calls need a direct link between the two players",
   sessionExpired: "session expired: no seat is held for this token",
   relayUnavailable: "relay not available on this server",
+  /** To a lobby's members: its relay peer's process died. A relay lobby then gets RELAY; relayed pairs ask again (USE_RELAY). */
+  relayLost: "relay: the relay process stopped and was restarted; links through the relay were lost",
   initNeedsIdentity: "INIT needs a username, a token or a credential",
   invalidToken: "invalid token",
   tokenNotChecked: "token not checked: this server has no token verifier (--token-verifier), so you play under a guest name",
@@ -1404,16 +1406,70 @@ import { setPriority } from "node:os";
 var HEARTBEAT_MS = 1e3;
 var HEARTBEAT_MISSES = 10;
 
+// src/server/relay/relay-negotiations.ts
+var GRACE_MS = 5e3;
+var RelayNegotiations = class {
+  constructor(limit, deadlineMs) {
+    this.limit = limit;
+    this.deadlineMs = deadlineMs;
+  }
+  limit;
+  deadlineMs;
+  /** Started at (Date.now()), by lobby and member. */
+  started = /* @__PURE__ */ new Map();
+  count = 0;
+  get size() {
+    return this.count;
+  }
+  /** Whether `member` may start a negotiation: a slot is free, or it holds one already (its new offer replaces its link). */
+  admits(lobby, member) {
+    return this.count < this.limit || !!this.started.get(lobby)?.has(member);
+  }
+  /** `member`'s offer goes on to the relay process: it holds a slot from now (after `admits`). */
+  start(lobby, member, now) {
+    let members = this.started.get(lobby);
+    if (!members) {
+      members = /* @__PURE__ */ new Map();
+      this.started.set(lobby, members);
+    }
+    if (!members.has(member)) this.count += 1;
+    members.set(member, now);
+  }
+  /** `member`'s link opened, closed, or the member left: its slot is free. */
+  done(lobby, member) {
+    const members = this.started.get(lobby);
+    if (!members?.delete(member)) return;
+    this.count -= 1;
+    if (!members.size) this.started.delete(lobby);
+  }
+  /** The lobby's relay peer is gone: its slots are free. */
+  forget(lobby) {
+    this.count -= this.started.get(lobby)?.size ?? 0;
+    this.started.delete(lobby);
+  }
+  /** Frees the slots the relay process never reported on. */
+  sweep(now) {
+    for (const [lobby, members] of this.started) for (const [member, at] of members) if (now - at > this.deadlineMs + GRACE_MS) this.done(lobby, member);
+  }
+  clear() {
+    this.started.clear();
+    this.count = 0;
+  }
+};
+
 // src/server/relay/relay-limits.ts
 var DEFAULT_RELAY_LIMITS = {
   offersPerMinute: 12,
   linksPerLobby: 64,
-  bytesPerSecond: 256 * 1024
+  bytesPerSecond: 256 * 1024,
+  negotiations: 32,
+  negotiationMs: 2e4
 };
 var DEFAULT_RELAY_BUDGET = { memoryMib: 256, nice: 10 };
 var RelayRefusal = {
   links: (limit) => `relay: this lobby's relay already links ${limit} players (its limit); offer refused`,
   offers: (limit, waitMs) => `relay: too many offers to the relay (${limit} a minute); try again in ${Math.ceil(waitMs / 1e3)} s`,
+  negotiations: (limit) => `relay: the relay is already setting up ${limit} links (its limit); offer refused, try again when one has opened or timed out`,
   bytes: (limit) => `relay: you send more than ${Math.round(limit / 1024)} KiB/s through the relay; what is over it is dropped`
 };
 
@@ -1423,6 +1479,7 @@ var RESTART_MS = 200;
 var MAX_RESTART_MS = 3e4;
 var STABLE_MS = 3e4;
 var OFFER_BURST = 4;
+var TELL_REFUSED_EVERY_MS = 5e3;
 function relayProcess(options2) {
   return new RelayProcess(options2);
 }
@@ -1432,6 +1489,7 @@ var RelayProcess = class {
     this.limits = { ...DEFAULT_RELAY_LIMITS, ...options2.limits };
     this.budget = { ...DEFAULT_RELAY_BUDGET, ...options2.budget };
     this.offers = new KeyedBuckets(Math.min(this.limits.offersPerMinute, OFFER_BURST), this.limits.offersPerMinute / 6e4);
+    this.negotiations = new RelayNegotiations(this.limits.negotiations, this.limits.negotiationMs);
     this.watchdog = setInterval(() => this.watch(), HEARTBEAT_MS);
     this.watchdog.unref();
     this.start();
@@ -1453,13 +1511,18 @@ var RelayProcess = class {
   limits;
   budget;
   offers;
+  negotiations;
+  told = new KeyedBuckets(1, 1 / TELL_REFUSED_EVERY_MS);
+  /** Offers refused since the last watch() without telling their member (told recently). */
+  quietRefusals = 0;
   watchdog;
   get pid() {
     return this.child?.pid;
   }
   start() {
     if (this.closed) return;
-    const child = fork(this.options.entry, [JSON.stringify({ bytesPerSecond: this.limits.bytesPerSecond })], {
+    const { bytesPerSecond, negotiations, negotiationMs } = this.limits;
+    const child = fork(this.options.entry, [JSON.stringify({ bytesPerSecond, negotiations, negotiationMs })], {
       // --expose-gc: closed peer connections are freed only when collected (relay-child.ts).
       execArgv: [`--max-old-space-size=${this.budget.memoryMib}`, "--expose-gc"],
       serialization: "json",
@@ -1504,16 +1567,25 @@ var RelayProcess = class {
         return void relayed.send(message.to, message.opcode, message.payload);
       case "ask":
         return void this.post({ t: "member", lobby: message.lobby, id: message.id, member: relayed.lobby.isMember(message.id) });
+      case "opened":
+        return void this.negotiations.done(message.lobby, message.member);
       case "closed":
         relayed.linked.delete(message.member);
-        return;
+        return void this.negotiations.done(message.lobby, message.member);
       case "warn":
         return void relayed.notices?.warn(message.member, message.text);
     }
   }
   /** A relay process that stopped answering, or never started to (a busy loop, a native hang), is killed: exited() restarts it. */
   watch() {
-    this.offers.sweep(Date.now());
+    const now = Date.now();
+    this.offers.sweep(now);
+    this.told.sweep(now);
+    this.negotiations.sweep(now);
+    if (this.quietRefusals) {
+      this.options.log("warn", "relay.refused_quietly", { offers: this.quietRefusals, why: `members told at most every ${TELL_REFUSED_EVERY_MS / 1e3} s` });
+      this.quietRefusals = 0;
+    }
     const child = this.child;
     if (!child || Date.now() - this.lastBeat < HEARTBEAT_MS * HEARTBEAT_MISSES) return;
     this.options.log("error", "relay.process_stalled", { pid: child.pid, silentMs: Date.now() - this.lastBeat });
@@ -1524,6 +1596,7 @@ var RelayProcess = class {
     this.child = null;
     this.up = false;
     this.linkCount = 0;
+    this.negotiations.clear();
     const lost = [...this.relayed.values()];
     this.relayed.clear();
     this.handles.clear();
@@ -1577,27 +1650,35 @@ var RelayProcess = class {
     if (!relayed) return;
     const member = from.instance_id;
     if (opcode === "MAKE_OFFER") {
-      const refusal = this.refuseOffer(relayed, member);
-      if (refusal) {
-        this.options.log("warn", "relay.refused", { game: lobby.game, lobby: lobby.name, member, reason: refusal });
-        return void relayed.notices?.warn(member, refusal);
-      }
+      const refusal = this.refuseOffer(handle2, relayed, member);
+      if (refusal) return void this.refused(lobby, relayed, member, refusal);
       relayed.linked.add(member);
     }
     this.post({ t: "signal", lobby: handle2, from, opcode, payload, wide: lobby.lobbyWide });
   }
+  refused(lobby, relayed, member, reason) {
+    if (!this.told.take(member, Date.now())) {
+      this.quietRefusals += 1;
+      return;
+    }
+    this.options.log("warn", "relay.refused", { game: lobby.game, lobby: lobby.name, member, reason });
+    relayed.notices?.warn(member, reason);
+  }
   /** Why this offer is refused (null: it goes on): checked before it can build a peer connection. */
-  refuseOffer(relayed, member) {
+  refuseOffer(handle2, relayed, member) {
     const { linksPerLobby, offersPerMinute } = this.limits;
     if (!relayed.linked.has(member) && relayed.linked.size >= linksPerLobby) return RelayRefusal.links(linksPerLobby);
+    if (!this.negotiations.admits(handle2, member)) return RelayRefusal.negotiations(this.negotiations.limit);
     const now = Date.now();
     if (!this.offers.take(member, now)) return RelayRefusal.offers(offersPerMinute, this.offers.waitMs(member, now));
+    this.negotiations.start(handle2, member, now);
     return null;
   }
   memberLeft(lobby, instanceId2) {
     const handle2 = this.handles.get(lobby);
     if (handle2 === void 0) return;
     this.relayed.get(handle2)?.linked.delete(instanceId2);
+    this.negotiations.done(handle2, instanceId2);
     this.post({ t: "left", lobby: handle2, member: instanceId2 });
   }
   destroy(lobby) {
@@ -1605,6 +1686,7 @@ var RelayProcess = class {
     if (handle2 === void 0) return;
     this.handles.delete(lobby);
     this.relayed.delete(handle2);
+    this.negotiations.forget(handle2);
     this.post({ t: "destroy", lobby: handle2 });
   }
   links() {
@@ -3108,7 +3190,6 @@ function relayJoined(ctx, game, name, relayId, user2) {
   if (!ctx.relays.get(lobbyKey(game, name))?.user) sendTo(ctx, relayId, "PEER_JOIN", user2);
 }
 var replaceRelay = (ctx, orphan) => renewRelay(ctx, orphan.game, orphan.lobby, orphan.id);
-var RELAY_LOST = "relay: the relay process stopped and was restarted; links through the relay were lost";
 async function renewRelay(ctx, game, name, deadId, notice) {
   await ctx.cluster?.unregister(deadId);
   const lobby = await ctx.store.find(game, name);
@@ -3127,7 +3208,7 @@ function relayLost(ctx, relay, why) {
   if (ctx.relays.get(key) !== relay || !relay.user) return;
   ctx.relays.delete(key);
   ctx.log("warn", "relay.lost", { game: relay.game, lobby: relay.name, relay: relay.user.instance_id, why });
-  renewRelay(ctx, relay.game, relay.name, relay.user.instance_id, RELAY_LOST).catch(
+  renewRelay(ctx, relay.game, relay.name, relay.user.instance_id, Warning.relayLost).catch(
     (error) => ctx.log("warn", "relay.replace_failed", { game: relay.game, lobby: relay.name, error: String(error) })
   );
 }
@@ -4597,6 +4678,11 @@ var options = {
     type: "string",
     default: process.env.CL5_RELAY_KIB_PER_SECOND || String(DEFAULT_RELAY_LIMITS.bytesPerSecond / 1024)
   },
+  "relay-negotiations": { type: "string", default: process.env.CL5_RELAY_NEGOTIATIONS || String(DEFAULT_RELAY_LIMITS.negotiations) },
+  "relay-negotiation-timeout": {
+    type: "string",
+    default: process.env.CL5_RELAY_NEGOTIATION_TIMEOUT || String(DEFAULT_RELAY_LIMITS.negotiationMs / 1e3)
+  },
   "relay-memory-mib": { type: "string", default: process.env.CL5_RELAY_MEMORY_MIB || String(DEFAULT_RELAY_BUDGET.memoryMib) },
   "relay-nice": { type: "string", default: process.env.CL5_RELAY_NICE || String(DEFAULT_RELAY_BUDGET.nice) },
   "lobby-announce-interval": {
@@ -4663,6 +4749,11 @@ if (values.help) {
   --relay-links-per-lobby N players one lobby's relay peer links to (env CL5_RELAY_LINKS_PER_LOBBY, default ${DEFAULT_RELAY_LIMITS.linksPerLobby})
   --relay-kib-per-second N  data one player may send through the relay; more is dropped, with a WARNING
                             (env CL5_RELAY_KIB_PER_SECOND, default ${DEFAULT_RELAY_LIMITS.bytesPerSecond / 1024})
+  --relay-negotiations N    links the relay process sets up at once (each holds ~16 fds and 2 threads until
+                            it opens); more offers are refused with a WARNING (env CL5_RELAY_NEGOTIATIONS, default ${DEFAULT_RELAY_LIMITS.negotiations})
+  --relay-negotiation-timeout SECONDS
+                            a link to a relay peer not open by then is closed and its slot freed
+                            (env CL5_RELAY_NEGOTIATION_TIMEOUT, default ${DEFAULT_RELAY_LIMITS.negotiationMs / 1e3})
   --relay-memory-mib N      heap of the relay process, which runs the relay peers apart from signalling;
                             past it the process is restarted (env CL5_RELAY_MEMORY_MIB, default ${DEFAULT_RELAY_BUDGET.memoryMib})
   --relay-nice N            its CPU priority, 0–19: it yields the CPU to signalling (env CL5_RELAY_NICE, default ${DEFAULT_RELAY_BUDGET.nice})
@@ -4752,8 +4843,11 @@ var admission = {
 var relayLimits = {
   offersPerMinute: wholeNumber("relay-offers-per-minute", 1),
   linksPerLobby: wholeNumber("relay-links-per-lobby", 1),
-  bytesPerSecond: wholeNumber("relay-kib-per-second", 1) * 1024
+  bytesPerSecond: wholeNumber("relay-kib-per-second", 1) * 1024,
+  negotiations: wholeNumber("relay-negotiations", 1),
+  negotiationMs: secondsMs("relay-negotiation-timeout", "seconds, more than 0")
 };
+if (relayLimits.negotiationMs <= 0) fail2(`invalid --relay-negotiation-timeout: ${values["relay-negotiation-timeout"]} (seconds, more than 0)`);
 var relayBudget = { memoryMib: wholeNumber("relay-memory-mib", 32), nice: Math.min(19, wholeNumber("relay-nice", 0)) };
 function turnOptions() {
   const urls = values["turn-url"].split(",").map((url) => url.trim()).filter(Boolean);

@@ -287,6 +287,8 @@ export const Warning = {
   voiceNotRelayed: 'voice is not relayed: calls need a direct link between the two players',
   sessionExpired: 'session expired: no seat is held for this token',
   relayUnavailable: 'relay not available on this server',
+  /** To a lobby's members: its relay peer's process died. A relay lobby then gets RELAY; relayed pairs ask again (USE_RELAY). */
+  relayLost: 'relay: the relay process stopped and was restarted; links through the relay were lost',
   initNeedsIdentity: 'INIT needs a username, a token or a credential',
   invalidToken: 'invalid token',
   tokenNotChecked: 'token not checked: this server has no token verifier (--token-verifier), so you play under a guest name',

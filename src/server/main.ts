@@ -58,6 +58,11 @@ const options = {
     type: 'string',
     default: process.env.CL5_RELAY_KIB_PER_SECOND || String(DEFAULT_RELAY_LIMITS.bytesPerSecond / 1024),
   },
+  'relay-negotiations': { type: 'string', default: process.env.CL5_RELAY_NEGOTIATIONS || String(DEFAULT_RELAY_LIMITS.negotiations) },
+  'relay-negotiation-timeout': {
+    type: 'string',
+    default: process.env.CL5_RELAY_NEGOTIATION_TIMEOUT || String(DEFAULT_RELAY_LIMITS.negotiationMs / 1000),
+  },
   'relay-memory-mib': { type: 'string', default: process.env.CL5_RELAY_MEMORY_MIB || String(DEFAULT_RELAY_BUDGET.memoryMib) },
   'relay-nice': { type: 'string', default: process.env.CL5_RELAY_NICE || String(DEFAULT_RELAY_BUDGET.nice) },
   'lobby-announce-interval': {
@@ -126,6 +131,11 @@ if (values.help) {
   --relay-links-per-lobby N players one lobby's relay peer links to (env CL5_RELAY_LINKS_PER_LOBBY, default ${DEFAULT_RELAY_LIMITS.linksPerLobby})
   --relay-kib-per-second N  data one player may send through the relay; more is dropped, with a WARNING
                             (env CL5_RELAY_KIB_PER_SECOND, default ${DEFAULT_RELAY_LIMITS.bytesPerSecond / 1024})
+  --relay-negotiations N    links the relay process sets up at once (each holds ~16 fds and 2 threads until
+                            it opens); more offers are refused with a WARNING (env CL5_RELAY_NEGOTIATIONS, default ${DEFAULT_RELAY_LIMITS.negotiations})
+  --relay-negotiation-timeout SECONDS
+                            a link to a relay peer not open by then is closed and its slot freed
+                            (env CL5_RELAY_NEGOTIATION_TIMEOUT, default ${DEFAULT_RELAY_LIMITS.negotiationMs / 1000})
   --relay-memory-mib N      heap of the relay process, which runs the relay peers apart from signalling;
                             past it the process is restarted (env CL5_RELAY_MEMORY_MIB, default ${DEFAULT_RELAY_BUDGET.memoryMib})
   --relay-nice N            its CPU priority, 0–19: it yields the CPU to signalling (env CL5_RELAY_NICE, default ${DEFAULT_RELAY_BUDGET.nice})
@@ -229,7 +239,10 @@ const relayLimits = {
   offersPerMinute: wholeNumber('relay-offers-per-minute', 1),
   linksPerLobby: wholeNumber('relay-links-per-lobby', 1),
   bytesPerSecond: wholeNumber('relay-kib-per-second', 1) * 1024,
+  negotiations: wholeNumber('relay-negotiations', 1),
+  negotiationMs: secondsMs('relay-negotiation-timeout', 'seconds, more than 0'),
 };
+if (relayLimits.negotiationMs <= 0) fail(`invalid --relay-negotiation-timeout: ${values['relay-negotiation-timeout']} (seconds, more than 0)`);
 const relayBudget = { memoryMib: wholeNumber('relay-memory-mib', 32), nice: Math.min(19, wholeNumber('relay-nice', 0)) };
 
 /** --turn-url and --turn-secret come together (or not at all); one clear line when they cannot work. */

@@ -7,7 +7,7 @@
 // not gone but heals (heal-flow.ts). The Mesh decides when: a member's route opening announces it
 // ('peer-open') or ends its heal, a lost route starts one, and a heal that cannot finish falls back
 // to the relay or gives up. Named channels are lobby-wide (src/peer/channel-table.ts).
-import { channelLabel, type PeerPacket, type User } from '../../protocol/index.js';
+import { channelLabel, Warning, type PeerPacket, type User } from '../../protocol/index.js';
 import { ChannelTable } from '../../peer/channel-table.js';
 import { Emitter } from '../../peer/emitter.js';
 import { DEFAULT_CHANNEL, type PeerLink } from '../../peer/link.js';
@@ -106,6 +106,7 @@ export class Mesh extends Emitter<MeshEvents> {
       session.on('PEER_JOIN', joined),
       session.on('RELAY', (relayId) => this.useRelay(relayId)),
       session.on('RELAY_PAIR', ({ relay, peer }) => this.relayPair(relay, peer)),
+      session.on('WARNING', (text) => text === Warning.relayLost && this.relayLost()),
       session.on('PEER_LEFT', (id) => this.left(id)),
       session.on('TRANSITION', (mode) => mode === '' && this.dropAll('left the lobby')),
       session.on('LOBBY_CLOSED', left('lobby closed')),
@@ -275,6 +276,23 @@ export class Mesh extends Emitter<MeshEvents> {
     if (this.opened.has(peer)) this.heal.start(peer, 'moved to the relay', true);
     if (!this.links.get(relayId)) this.links.connect(relayId);
     this.reached(peer);
+  }
+
+  /**
+   * The server's relay process died under the lobby's relay peer. In a mesh lobby, each pair it carried
+   * asks for the relay again (both of us ask; the server starts a new relay peer and answers with
+   * RELAY_PAIR naming it); meanwhile sends to them wait, and once the new relay link is up, what the dead
+   * one swallowed is sent again (the RECEIVED exchange). A relay lobby is moved by the server (RELAY).
+   */
+  private relayLost(): void {
+    const lost = this.routes.relayLost();
+    if (!lost) return;
+    const why = 'the relay went away';
+    this.links.drop(lost.relayId, why);
+    for (const peer of lost.peers) {
+      if (this.opened.has(peer)) this.heal.start(peer, why, true);
+      void this.fallback.request(peer).then((relayed) => relayed || this.gaveUp(peer, `${why}, and no new relay could be had`));
+    }
   }
 
   /** Closes my link to a peer on purpose (it stays in the lobby). */

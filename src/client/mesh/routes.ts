@@ -95,6 +95,18 @@ export class Routes {
     return new RelayRoute(relayId, lobbyWide, () => this.links.get(relayId), this.codec, this.failed);
   }
 
+  /**
+   * The server says the lobby's relay peer is gone (Warning.relayLost). In a mesh lobby, the members I
+   * reached through it are reached by nothing until the server names a new one (RELAY_PAIR): they are
+   * returned, with the dead relay's id. Null in a relay lobby (the server sends RELAY) or without a relay.
+   */
+  relayLost(): { relayId: string; peers: string[] } | null {
+    if (!this.relay || this.relay.lobbyWide) return null;
+    const lost = { relayId: this.relay.id, peers: [...this.relayed] };
+    this.clear();
+    return lost;
+  }
+
   /** A member left: what the relay kept for it goes. */
   forget(peerId: string): void {
     this.relay?.forget(peerId);

@@ -129,12 +129,10 @@ export function relayJoined(ctx: ServerContext, game: string, name: string, rela
  */
 export const replaceRelay = (ctx: ServerContext, orphan: Orphan): Promise<void> => renewRelay(ctx, orphan.game, orphan.lobby, orphan.id);
 
-/** What the members of a lobby are told when this node's relay process died under their relay peer. */
-export const RELAY_LOST = 'relay: the relay process stopped and was restarted; links through the relay were lost';
-
 /**
  * A relay peer is gone (its node or its relay process died): it is unregistered, the members are told
  * `notice` if given, and a relay lobby gets a new one on this node, announced with RELAY to every member.
+ * In a mesh lobby, the members whose pairs it carried ask for the new one themselves (USE_RELAY, on the notice).
  */
 async function renewRelay(ctx: ServerContext, game: string, name: string, deadId: string, notice?: string): Promise<void> {
   await ctx.cluster?.unregister(deadId);
@@ -157,7 +155,7 @@ function relayLost(ctx: ServerContext, relay: RelayLobby, why: string): void {
   if (ctx.relays.get(key) !== relay || !relay.user) return;
   ctx.relays.delete(key);
   ctx.log('warn', 'relay.lost', { game: relay.game, lobby: relay.name, relay: relay.user.instance_id, why });
-  renewRelay(ctx, relay.game, relay.name, relay.user.instance_id, RELAY_LOST).catch((error: unknown) =>
+  renewRelay(ctx, relay.game, relay.name, relay.user.instance_id, Warning.relayLost).catch((error: unknown) =>
     ctx.log('warn', 'relay.replace_failed', { game: relay.game, lobby: relay.name, error: String(error) }),
   );
 }

@@ -18,7 +18,7 @@ const post = (message: FromRelayProcess): void => {
   if (process.connected) process.send?.(message, undefined, undefined, dropped);
 };
 const log: Logger = (level, event, fields = {}) => post({ t: 'log', level, event, fields });
-const limits = JSON.parse(process.argv[2] ?? '{}') as Pick<RelayLimits, 'bytesPerSecond'>;
+const limits = JSON.parse(process.argv[2] ?? '{}') as Pick<RelayLimits, 'bytesPerSecond' | 'negotiations' | 'negotiationMs'>;
 
 // The server went away (or closed the channel): so does its relay process.
 process.on('disconnect', () => process.exit(0));
@@ -42,10 +42,21 @@ const lobbies = new Map<RelayHandle, Lobby>();
 /**
  * wrtc frees a closed peer connection's threads and fds only when its object is collected, and an idle
  * process may not collect for a long time: 40 failing offers a second then held hundreds of threads.
- * So after connections closed, the next heartbeat collects (relay-process.ts runs this with --expose-gc).
+ * So after connections closed, the next heartbeat collects (relay-process.ts runs this with --expose-gc),
+ * or at once when as many closed as may be negotiating at once: closed ones wait for at most that many.
  */
-let connectionsDropped = false;
+let connectionsDropped = 0;
 const collect = (globalThis as { gc?: () => void }).gc;
+function connectionDropped(): void {
+  connectionsDropped += 1;
+  // On the next turn: the closed connection is still referenced by the code that closed it.
+  if (connectionsDropped === limits.negotiations) setImmediate(collectNow);
+}
+function collectNow(): void {
+  if (!connectionsDropped) return;
+  connectionsDropped = 0;
+  collect?.();
+}
 const bytes = new KeyedBuckets(2 * limits.bytesPerSecond, limits.bytesPerSecond / 1000);
 const warned = new KeyedBuckets(1, 1 / WARN_EVERY_MS);
 
@@ -73,8 +84,10 @@ function create(handle: RelayHandle, user: RelayPeer['user']): void {
         wrtc,
         log,
         admit: (member, size) => admit(handle, member, size),
+        openDeadlineMs: limits.negotiationMs,
+        linkOpened: (member) => post({ t: 'opened', lobby: handle, member }),
         linkClosed: (member) => {
-          connectionsDropped = true;
+          connectionDropped();
           post({ t: 'closed', lobby: handle, member });
         },
       },
@@ -90,7 +103,7 @@ function heard(message: ToRelayProcess): void {
   switch (message.t) {
     case 'signal':
       // An offer builds a peer connection (and drops the member's previous one).
-      if (message.opcode === 'MAKE_OFFER') connectionsDropped = true;
+      if (message.opcode === 'MAKE_OFFER') connectionDropped();
       lobby.wide = message.wide;
       lobby.members.joined(message.from.instance_id);
       return void lobby.peer.signal(message.from, message.opcode as RelayedOpcode, message.payload);
@@ -116,10 +129,7 @@ const links = (): number => {
 };
 setInterval(() => {
   post({ t: 'heartbeat', links: links() });
-  if (connectionsDropped) {
-    connectionsDropped = false;
-    collect?.();
-  }
+  collectNow();
   const now = Date.now();
   bytes.sweep(now);
   warned.sweep(now);

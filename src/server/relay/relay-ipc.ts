@@ -27,7 +27,9 @@ export type FromRelayProcess =
   | { t: 'signal'; lobby: RelayHandle; to: string; opcode: RelayedOpcode; payload: SignalPayload }
   /** Is `id` a member of the lobby? (A packet is addressed to someone the relay has no link to.) */
   | { t: 'ask'; lobby: RelayHandle; id: string }
-  /** A member's link closed (its slot in the lobby's link limit is free again). */
+  /** A member's link opened (its negotiation is over: its slot in the negotiation limit is free again). */
+  | { t: 'opened'; lobby: RelayHandle; member: string }
+  /** A member's link closed (its slots in the lobby's link limit and the negotiation limit are free again). */
   | { t: 'closed'; lobby: RelayHandle; member: string }
   /** Something a member must be told (a refusal): a WARNING with this text. */
   | { t: 'warn'; lobby: RelayHandle; member: string; text: string }

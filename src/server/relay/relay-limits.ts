@@ -9,12 +9,21 @@ export interface RelayLimits {
   linksPerLobby: number;
   /** Bytes per second one member may send through the relay, in bursts of two seconds' worth; more is dropped. */
   bytesPerSecond: number;
+  /**
+   * Links the relay process negotiates at once, all lobbies together: each costs ~16 fds and 2 threads
+   * while ICE runs, and an offer whose ICE never comes holds them until `negotiationMs`.
+   */
+  negotiations: number;
+  /** A member's link to a relay peer not open by then is closed, and its negotiation slot freed. */
+  negotiationMs: number;
 }
 
 export const DEFAULT_RELAY_LIMITS: RelayLimits = {
   offersPerMinute: 12,
   linksPerLobby: 64,
   bytesPerSecond: 256 * 1024,
+  negotiations: 32,
+  negotiationMs: 20_000,
 };
 
 /** How the relay process is run (flags of main.ts). */
@@ -30,5 +39,7 @@ export const DEFAULT_RELAY_BUDGET: RelayProcessBudget = { memoryMib: 256, nice: 
 export const RelayRefusal = {
   links: (limit: number) => `relay: this lobby's relay already links ${limit} players (its limit); offer refused`,
   offers: (limit: number, waitMs: number) => `relay: too many offers to the relay (${limit} a minute); try again in ${Math.ceil(waitMs / 1000)} s`,
+  negotiations: (limit: number) =>
+    `relay: the relay is already setting up ${limit} links (its limit); offer refused, try again when one has opened or timed out`,
   bytes: (limit: number) => `relay: you send more than ${Math.round(limit / 1024)} KiB/s through the relay; what is over it is dropped`,
 };

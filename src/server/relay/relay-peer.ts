@@ -9,11 +9,10 @@ import { ChannelTable, type NewChan } from '../../peer/channel-table.js';
 import { DEFAULT_CHANNEL, PeerLink } from '../../peer/link.js';
 import type { RelaySignalSink, SignalPayload } from '../context.js';
 import type { Logger } from '../log.js';
+import { DEFAULT_RELAY_LIMITS } from './relay-limits.js';
 
 /** Messages held for a member whose link or channel is not open yet. */
 const MAX_HELD = 1000;
-/** A member's link that has not opened by then is closed and freed (a failed or abandoned negotiation). */
-export const LINK_OPEN_DEADLINE_MS = 20_000;
 
 export interface RelayPeerOptions {
   wrtc: object;
@@ -23,8 +22,12 @@ export interface RelayPeerOptions {
   observe?: (from: string, channel: string, text: string) => void;
   /** Whether a member may send a message this long (in characters) through the relay now; what it refuses is dropped unread. */
   admit?: (member: string, bytes: number) => boolean;
+  /** A member's link opened. */
+  linkOpened?: (member: string) => void;
   /** A member's link closed (or failed to open). */
   linkClosed?: (member: string) => void;
+  /** A member's link that has not opened by then is closed and freed (a failed or abandoned negotiation). */
+  openDeadlineMs?: number;
 }
 
 export class RelayPeer {
@@ -80,10 +83,11 @@ export class RelayPeer {
         this.options.log('error', 'relay.listener_failed', { relay: this.user.instance_id, member, event, error: String(error) }),
     });
     this.links.set(member, link);
-    const deadline = setTimeout(() => link.destroy('did not open in time'), LINK_OPEN_DEADLINE_MS);
+    const deadline = setTimeout(() => link.destroy('did not open in time'), this.options.openDeadlineMs ?? DEFAULT_RELAY_LIMITS.negotiationMs);
     deadline.unref?.();
     link.on('open', () => {
       clearTimeout(deadline);
+      this.options.linkOpened?.(member);
       this.channels.linkOpened(link);
       this.release(member);
     });

@@ -14,6 +14,7 @@ import type { RelayLobby, RelayNotices, RelayProvider, RelaySignalSink, SignalPa
 import { KeyedBuckets } from '../keyed-buckets.js';
 import type { Logger } from '../log.js';
 import { HEARTBEAT_MISSES, HEARTBEAT_MS, type FromRelayProcess, type RelayHandle, type ToRelayProcess } from './relay-ipc.js';
+import { RelayNegotiations } from './relay-negotiations.js';
 import { DEFAULT_RELAY_BUDGET, DEFAULT_RELAY_LIMITS, RelayRefusal, type RelayLimits, type RelayProcessBudget } from './relay-limits.js';
 
 export interface RelayProcessOptions {
@@ -32,6 +33,12 @@ const MAX_RESTART_MS = 30_000;
 const STABLE_MS = 30_000;
 /** Offers one member may make to relay peers back to back (a first link and a couple of retries). */
 const OFFER_BURST = 4;
+/**
+ * A member whose offers are refused is told (WARNING, and a log line) at most this often; refusals in
+ * between are only counted (one log line a second for all). A flood of refused offers then costs the
+ * signalling thread the frame's parse and a token check, not a log write and a socket write each.
+ */
+const TELL_REFUSED_EVERY_MS = 5000;
 
 interface Relayed {
   lobby: RelayLobby;
@@ -71,6 +78,10 @@ class RelayProcess implements RelayProcessProvider {
   private readonly limits: RelayLimits;
   private readonly budget: RelayProcessBudget;
   private readonly offers: KeyedBuckets;
+  private readonly negotiations: RelayNegotiations;
+  private readonly told = new KeyedBuckets(1, 1 / TELL_REFUSED_EVERY_MS);
+  /** Offers refused since the last watch() without telling their member (told recently). */
+  private quietRefusals = 0;
   private readonly watchdog: ReturnType<typeof setInterval>;
 
   constructor(private readonly options: RelayProcessOptions) {
@@ -79,6 +90,7 @@ class RelayProcess implements RelayProcessProvider {
     // Spread over the minute, in bursts of at most OFFER_BURST: a burst of offers from many members builds
     // that many peer connections at once, and their threads and fds last until they are collected.
     this.offers = new KeyedBuckets(Math.min(this.limits.offersPerMinute, OFFER_BURST), this.limits.offersPerMinute / 60_000);
+    this.negotiations = new RelayNegotiations(this.limits.negotiations, this.limits.negotiationMs);
     this.watchdog = setInterval(() => this.watch(), HEARTBEAT_MS);
     this.watchdog.unref();
     this.start();
@@ -90,7 +102,8 @@ class RelayProcess implements RelayProcessProvider {
 
   private start(): void {
     if (this.closed) return;
-    const child = fork(this.options.entry, [JSON.stringify({ bytesPerSecond: this.limits.bytesPerSecond })], {
+    const { bytesPerSecond, negotiations, negotiationMs } = this.limits;
+    const child = fork(this.options.entry, [JSON.stringify({ bytesPerSecond, negotiations, negotiationMs })], {
       // --expose-gc: closed peer connections are freed only when collected (relay-child.ts).
       execArgv: [`--max-old-space-size=${this.budget.memoryMib}`, '--expose-gc'],
       serialization: 'json',
@@ -136,9 +149,11 @@ class RelayProcess implements RelayProcessProvider {
         return void relayed.send(message.to, message.opcode, message.payload);
       case 'ask':
         return void this.post({ t: 'member', lobby: message.lobby, id: message.id, member: relayed.lobby.isMember(message.id) });
+      case 'opened':
+        return void this.negotiations.done(message.lobby, message.member);
       case 'closed':
         relayed.linked.delete(message.member);
-        return;
+        return void this.negotiations.done(message.lobby, message.member);
       case 'warn':
         return void relayed.notices?.warn(message.member, message.text);
     }
@@ -146,7 +161,14 @@ class RelayProcess implements RelayProcessProvider {
 
   /** A relay process that stopped answering, or never started to (a busy loop, a native hang), is killed: exited() restarts it. */
   private watch(): void {
-    this.offers.sweep(Date.now());
+    const now = Date.now();
+    this.offers.sweep(now);
+    this.told.sweep(now);
+    this.negotiations.sweep(now);
+    if (this.quietRefusals) {
+      this.options.log('warn', 'relay.refused_quietly', { offers: this.quietRefusals, why: `members told at most every ${TELL_REFUSED_EVERY_MS / 1000} s` });
+      this.quietRefusals = 0;
+    }
     const child = this.child;
     if (!child || Date.now() - this.lastBeat < HEARTBEAT_MS * HEARTBEAT_MISSES) return;
     this.options.log('error', 'relay.process_stalled', { pid: child.pid, silentMs: Date.now() - this.lastBeat });
@@ -158,6 +180,7 @@ class RelayProcess implements RelayProcessProvider {
     this.child = null;
     this.up = false;
     this.linkCount = 0;
+    this.negotiations.clear();
     const lost = [...this.relayed.values()];
     this.relayed.clear();
     this.handles.clear();
@@ -216,22 +239,31 @@ class RelayProcess implements RelayProcessProvider {
     if (!relayed) return;
     const member = from.instance_id;
     if (opcode === 'MAKE_OFFER') {
-      const refusal = this.refuseOffer(relayed, member);
-      if (refusal) {
-        this.options.log('warn', 'relay.refused', { game: lobby.game, lobby: lobby.name, member, reason: refusal });
-        return void relayed.notices?.warn(member, refusal);
-      }
+      const refusal = this.refuseOffer(handle!, relayed, member);
+      if (refusal) return void this.refused(lobby, relayed, member, refusal);
       relayed.linked.add(member);
     }
     this.post({ t: 'signal', lobby: handle!, from, opcode, payload, wide: lobby.lobbyWide });
   }
 
+  private refused(lobby: RelayLobby, relayed: Relayed, member: string, reason: string): void {
+    if (!this.told.take(member, Date.now())) {
+      this.quietRefusals += 1;
+      return;
+    }
+    this.options.log('warn', 'relay.refused', { game: lobby.game, lobby: lobby.name, member, reason });
+    relayed.notices?.warn(member, reason);
+  }
+
   /** Why this offer is refused (null: it goes on): checked before it can build a peer connection. */
-  private refuseOffer(relayed: Relayed, member: string): string | null {
+  private refuseOffer(handle: RelayHandle, relayed: Relayed, member: string): string | null {
     const { linksPerLobby, offersPerMinute } = this.limits;
     if (!relayed.linked.has(member) && relayed.linked.size >= linksPerLobby) return RelayRefusal.links(linksPerLobby);
+    // Before the offer budget: an offer refused while the relay is busy costs the member nothing.
+    if (!this.negotiations.admits(handle, member)) return RelayRefusal.negotiations(this.negotiations.limit);
     const now = Date.now();
     if (!this.offers.take(member, now)) return RelayRefusal.offers(offersPerMinute, this.offers.waitMs(member, now));
+    this.negotiations.start(handle, member, now);
     return null;
   }
 
@@ -239,6 +271,7 @@ class RelayProcess implements RelayProcessProvider {
     const handle = this.handles.get(lobby);
     if (handle === undefined) return;
     this.relayed.get(handle)?.linked.delete(instanceId);
+    this.negotiations.done(handle, instanceId);
     this.post({ t: 'left', lobby: handle, member: instanceId });
   }
 
@@ -247,6 +280,7 @@ class RelayProcess implements RelayProcessProvider {
     if (handle === undefined) return;
     this.handles.delete(lobby);
     this.relayed.delete(handle);
+    this.negotiations.forget(handle);
     this.post({ t: 'destroy', lobby: handle });
   }
 
