@@ -208,6 +208,29 @@ var KeyedBuckets = class {
   }
 };
 
+// src/server/paired-buckets.ts
+var PairedBuckets = class {
+  own;
+  address;
+  constructor(own, address) {
+    this.own = new KeyedBuckets(own.size, own.perMs);
+    this.address = new KeyedBuckets(address.size, address.perMs);
+  }
+  /** Milliseconds until both buckets hold a token (0: now). */
+  waitMs(key, address, now) {
+    return Math.max(this.own.waitMs(key, now), this.address.waitMs(address, now));
+  }
+  /** Spends `amount` from both, into debt if need be; returns what is left in `key`'s bucket. */
+  spend(key, address, now, amount = 1) {
+    this.address.spend(address, now, amount);
+    return this.own.spend(key, now, amount);
+  }
+  sweep(now) {
+    this.own.sweep(now);
+    this.address.sweep(now);
+  }
+};
+
 // src/server/keyed-lanes.ts
 var KeyedLanes = class {
   constructor(maxQueued) {
@@ -251,17 +274,17 @@ var BUSY_WAIT_MS = 1e3;
 var PasswordGuard = class {
   constructor(options2, now = Date.now) {
     this.now = now;
-    this.lobbies = new KeyedBuckets(options2.perLobby, options2.perLobby / MINUTE);
-    this.addresses = new KeyedBuckets(options2.perAddress, options2.perAddress / MINUTE);
+    this.buckets = new PairedBuckets(
+      { size: options2.perLobby, perMs: options2.perLobby / MINUTE },
+      { size: options2.perAddress, perMs: options2.perAddress / MINUTE }
+    );
     this.sweeper = setInterval(() => {
-      this.lobbies.sweep(this.now());
-      this.addresses.sweep(this.now());
+      this.buckets.sweep(this.now());
       for (const [lobby, at] of this.told) if (this.now() - at >= MINUTE) this.told.delete(lobby);
     }, MINUTE).unref();
   }
   now;
-  lobbies;
-  addresses;
+  buckets;
   sweeper;
   /** When each lobby's host was last told of a guessing burst. */
   told = /* @__PURE__ */ new Map();
@@ -277,21 +300,15 @@ var PasswordGuard = class {
     return this.addressLanes.run(address, inLobbyLane) ?? Promise.resolve(busy);
   }
   async checkNow(lobby, address, verify2) {
-    const waitMs = this.waitMs(lobby, address);
+    const waitMs = this.buckets.waitMs(lobby, address, this.now());
     if (waitMs > 0) return { right: false, waitMs, tellHost: false };
     if (await verify2()) return { right: true, waitMs: 0, tellHost: false };
     return { right: false, waitMs: 0, tellHost: this.failed(lobby, address) };
   }
-  /** Milliseconds before a password for `lobby` from `address` may be checked (0: now). */
-  waitMs(lobby, address) {
-    const now = this.now();
-    return Math.max(this.lobbies.waitMs(lobby, now), this.addresses.waitMs(address, now));
-  }
   /** A wrong password was tried. True when the lobby's budget ran out and its host was not told this last minute. */
   failed(lobby, address) {
     const now = this.now();
-    this.addresses.spend(address, now);
-    if (this.lobbies.spend(lobby, now) >= 1) return false;
+    if (this.buckets.spend(lobby, address, now) >= 1) return false;
     if (now - (this.told.get(lobby) ?? -Infinity) < MINUTE) return false;
     this.told.set(lobby, now);
     return true;
@@ -1712,18 +1729,18 @@ var ANNOUNCEMENT_MESSAGES = 20;
 var FanoutBudget = class {
   constructor(options2, now = Date.now) {
     this.now = now;
-    this.connections = new KeyedBuckets(FANOUT_BURST_SECONDS * options2.perSecond, options2.perSecond / 1e3);
-    this.addresses = new KeyedBuckets(FANOUT_BURST_SECONDS * options2.perAddressPerSecond, options2.perAddressPerSecond / 1e3);
+    this.buckets = new PairedBuckets(
+      { size: FANOUT_BURST_SECONDS * options2.perSecond, perMs: options2.perSecond / 1e3 },
+      { size: FANOUT_BURST_SECONDS * options2.perAddressPerSecond, perMs: options2.perAddressPerSecond / 1e3 }
+    );
     this.sweeper = setInterval(() => this.sweep(), 1e4).unref();
   }
   now;
-  connections;
-  addresses;
+  buckets;
   sweeper;
   /** Milliseconds before `causer` may cause fan-out again (0: now). */
   waitMs(causer) {
-    const now = this.now();
-    return Math.max(this.connections.waitMs(causer.id, now), this.addresses.waitMs(causer.address, now));
+    return this.buckets.waitMs(causer.id, causer.address, this.now());
   }
   /** The refusal while `causer` may not cause fan-out, or null. */
   refusal(causer) {
@@ -1733,14 +1750,10 @@ var FanoutBudget = class {
   /** Charges `messages` caused by `causer`, into debt if need be. */
   charge(causer, messages) {
     if (messages <= 0) return;
-    const now = this.now();
-    this.connections.spend(causer.id, now, messages);
-    this.addresses.spend(causer.address, now, messages);
+    this.buckets.spend(causer.id, causer.address, this.now(), messages);
   }
   sweep() {
-    const now = this.now();
-    this.connections.sweep(now);
-    this.addresses.sweep(now);
+    this.buckets.sweep(this.now());
   }
   stop() {
     clearInterval(this.sweeper);
@@ -2129,9 +2142,6 @@ var RedisStore = class {
     const raw = await this.redis.hget(this.key(game, "players"), instanceId2);
     const skeleton = raw === null ? "" : usernameSkeleton(JSON.parse(raw).username);
     await this.run("removePlayer", game, instanceId2, skeleton);
-  }
-  async usernameTaken(game, username2) {
-    return await this.redis.hexists(this.key(game, "names"), usernameSkeleton(username2)) === 1;
   }
   async players(game) {
     return (await this.redis.hvals(this.key(game, "players"))).map((raw) => JSON.parse(raw));
@@ -4074,9 +4084,6 @@ var MemoryStore = class {
     state.players.delete(instanceId2);
     state.usernames.delete(usernameSkeleton(user2.username));
     this.prune(game);
-  }
-  async usernameTaken(game, username2) {
-    return this.byGame.get(game)?.usernames.has(usernameSkeleton(username2)) ?? false;
   }
   async players(game) {
     return [...this.byGame.get(game)?.players.values() ?? []].map((user2) => ({ ...user2 }));
