@@ -96,8 +96,11 @@ export class IncomingBudget {
   /** A message of `ws` completed: what it still holds belongs to a message that starts now. */
   completed(ws: WebSocket): void {
     const entry = this.arriving.get(ws);
-    if (entry) entry.since = Date.now();
-    this.update(ws, Date.now());
+    // The common case, on every message: nothing was held and nothing is.
+    if (!entry && heldBytes(ws) === 0) return;
+    const now = Date.now();
+    if (entry) entry.since = now;
+    this.update(ws, now);
   }
 
   forget(ws: WebSocket): void {
