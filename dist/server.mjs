@@ -112,8 +112,10 @@ var IncomingBudget = class {
   /** A message of `ws` completed: what it still holds belongs to a message that starts now. */
   completed(ws) {
     const entry = this.arriving.get(ws);
-    if (entry) entry.since = Date.now();
-    this.update(ws, Date.now());
+    if (!entry && heldBytes(ws) === 0) return;
+    const now = Date.now();
+    if (entry) entry.since = now;
+    this.update(ws, now);
   }
   forget(ws) {
     const entry = this.arriving.get(ws);
