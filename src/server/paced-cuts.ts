@@ -3,8 +3,8 @@
 // in the same turn (1,000 frames over the size limit, or the incoming budget shedding 552 holders) made
 // one turn of ~300 ms, and every other player waited behind it. A connection waiting for its cut is
 // read no further: what its client still sends stays in the kernel's socket buffers, not in our memory.
-import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
+import { stopReading } from './drop.js';
 import { dropHeld } from './incoming.js';
 
 /** How many connections are cut per event-loop turn by default. */
@@ -14,8 +14,6 @@ interface Pending {
   ws: WebSocket;
   cut: () => void;
 }
-
-const socketOf = (ws: WebSocket): Socket | undefined => (ws as unknown as { _socket?: Socket })._socket;
 
 export class PacedCuts {
   private queue: Pending[] = [];
@@ -72,21 +70,5 @@ export class PacedCuts {
       this.queue = [];
       this.next = 0;
     }
-  }
-}
-
-/**
- * Pauses the socket and stops its handle reading at once. socket.pause() alone lets libuv read one
- * more chunk (up to 64 KiB), kept in the stream's buffer: 1,000 connections waiting to be cut would
- * hold 64 MiB that way. `_handle.reading` is the flag net.Socket itself keeps for readStart/readStop.
- */
-function stopReading(ws: WebSocket): void {
-  const socket = socketOf(ws) as (Socket & { _handle?: { reading: boolean; readStop(): number } | null }) | undefined;
-  if (!socket || socket.destroyed) return;
-  socket.pause();
-  const handle = socket._handle;
-  if (handle?.reading) {
-    handle.reading = false;
-    handle.readStop();
   }
 }

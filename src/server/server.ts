@@ -13,7 +13,7 @@ import { AddressBudgets } from './address-budget.js';
 import { clientAddress } from './client-address.js';
 import { dispatch, VIOLATION_TOO_BIG } from './dispatch.js';
 import { httpHandler } from './http.js';
-import { CLOSE_TIMEOUT_MS } from './drop.js';
+import { CLOSE_TIMEOUT_MS, dropAfterClose } from './drop.js';
 import { DEFAULT_INCOMING, IncomingBudget, type IncomingOptions } from './incoming.js';
 import { jsonLogger, type Logger } from './log.js';
 import { DEFAULT_CUTS_PER_TURN, PacedCuts } from './paced-cuts.js';
@@ -139,15 +139,11 @@ class CloudLinkSocket extends WebSocket {
     super.close(code, data);
   }
 
-  /**
-   * The close ws asked for: VIOLATION, then ws's close frame and the end of the stream (ws ends it at
-   * once after a protocol error). The socket is read no further (PacedCuts stopped it) and ws's close
-   * timer destroys it; destroyed at once, with the client's unread bytes still in the kernel, it would
-   * be reset, and a client still writing lost the frames (~45 % of 1,000 got no close frame).
-   */
+  /** The close ws asked for, VIOLATION first; the socket is let go of as any violator's (drop.ts). */
   cutTooBig(): void {
     (this as unknown as SocketWithPlayer)[PLAYER].tooBig(`frame too large: over ${MAX_FRAME_BYTES} bytes`);
     super.close(VIOLATION_TOO_BIG);
+    dropAfterClose(this);
   }
 }
 /** The remote address a socket was admitted from (its player's address changes when a RESUME moves it). */
