@@ -10,12 +10,15 @@ var DEFAULT_ADMISSION = { maxConnections: 2e4, maxPerAddress: 256, initDeadlineM
 var CLOSE_TRY_LATER = 1013;
 var CLOSE_NO_INIT = 1008;
 var Admission = class {
-  constructor(options2) {
+  /** `cut` closes a connection that missed the deadline (the server paces many at once: paced-cuts.ts). */
+  constructor(options2, cut = (connection, reason, code) => connection.violation(reason, code)) {
     this.options = options2;
+    this.cut = cut;
     const deadline = options2.initDeadlineMs;
     if (deadline > 0) this.sweeper = setInterval(() => this.sweep(Date.now()), Math.max(10, deadline / 4)).unref();
   }
   options;
+  cut;
   perAddress = /* @__PURE__ */ new Map();
   total = 0;
   /** Connections not yet identified, with when they opened. */
@@ -60,7 +63,7 @@ var Admission = class {
       if (connection.user || !connection.open) this.waiting.delete(connection);
       else if (now - since >= this.options.initDeadlineMs) {
         this.waiting.delete(connection);
-        connection.violation(`no INIT within ${seconds} s`, CLOSE_NO_INIT);
+        this.cut(connection, `no INIT within ${seconds} s`, CLOSE_NO_INIT);
       }
     }
   }
@@ -4398,7 +4401,14 @@ async function startServer(options2 = {}) {
   };
   const releasing = /* @__PURE__ */ new Set();
   const seats = new Seats({ graceMs: options2.resumeGraceMs ?? 3e4, store, players: byId, release });
-  const admission2 = new Admission({ ...DEFAULT_ADMISSION, ...options2.admission });
+  const cuts = new PacedCuts(options2.cutsPerTurn ?? DEFAULT_CUTS_PER_TURN);
+  const admission2 = new Admission(
+    { ...DEFAULT_ADMISSION, ...options2.admission },
+    (player, reason, code) => cuts.schedule(player.socket, () => {
+      log2("info", "violation.no_init", { address: player.address });
+      player.violation(reason, code);
+    })
+  );
   const adopt = (fresh, held, opening, missed) => {
     const old = held.socket;
     admission2.identified(fresh);
@@ -4432,7 +4442,6 @@ async function startServer(options2 = {}) {
     burst: ADDRESS_SHARE * rate2.burst,
     ...options2.addressRateLimit
   });
-  const cuts = new PacedCuts(options2.cutsPerTurn ?? DEFAULT_CUTS_PER_TURN);
   const incoming2 = new IncomingBudget(
     { ...DEFAULT_INCOMING, ...options2.incoming },
     (ws, reason, code) => cuts.schedule(ws, () => {

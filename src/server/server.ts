@@ -200,7 +200,13 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   /** Releases under way: a shutdown waits for them, so a stopping node leaves no stale seat in a shared store. */
   const releasing = new Set<Promise<void>>();
   const seats = new Seats({ graceMs: options.resumeGraceMs ?? 30_000, store, players: byId, release });
-  const admission = new Admission({ ...DEFAULT_ADMISSION, ...options.admission });
+  const cuts = new PacedCuts(options.cutsPerTurn ?? DEFAULT_CUTS_PER_TURN);
+  const admission = new Admission<Player>({ ...DEFAULT_ADMISSION, ...options.admission }, (player, reason, code) =>
+    cuts.schedule(player.socket, () => {
+      log('info', 'violation.no_init', { address: player.address });
+      player.violation(reason, code);
+    }),
+  );
   const adopt = (fresh: Player, held: Player, opening: string, missed: string[]): void => {
     const old = held.socket;
     admission.identified(fresh);
@@ -235,7 +241,6 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     burst: ADDRESS_SHARE * rate.burst,
     ...options.addressRateLimit,
   });
-  const cuts = new PacedCuts(options.cutsPerTurn ?? DEFAULT_CUTS_PER_TURN);
   const incoming = new IncomingBudget({ ...DEFAULT_INCOMING, ...options.incoming }, (ws, reason, code) =>
     cuts.schedule(ws, () => {
       const player = playerOf(ws);

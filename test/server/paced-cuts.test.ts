@@ -87,6 +87,17 @@ describe('violations cut a few per turn', () => {
     expect(cuts.busiest).toBeLessThanOrEqual(CUTS_PER_TURN);
   }, 60_000);
 
+  it(`${ATTACKERS} sockets missing the INIT deadline together: at most ${CUTS_PER_TURN} cut per turn, each told (VIOLATION, 1008)`, async () => {
+    const { port, cutAt } = await pacedServer({ admission: { initDeadlineMs: 300 } });
+    const all = await attackers(port, ATTACKERS);
+    await waitFor(() => closed(all), 'every socket told', 20_000);
+    for (const client of all) expect(client.closeFrame).toEqual({ code: 1008, reason: 'no INIT within 0.3 s' });
+    const cuts = spread(cutAt.get('violation.no_init') ?? []);
+    console.log(`${ATTACKERS} without INIT: cut in ${cuts.turns} turns, at most ${cuts.busiest} a turn`);
+    expect(cutAt.get('violation.no_init')).toHaveLength(ATTACKERS);
+    expect(cuts.busiest).toBeLessThanOrEqual(CUTS_PER_TURN);
+  }, 60_000);
+
   it('the incoming budget sheds holders a few per turn, each told (VIOLATION, 1013); a player elsewhere is served meanwhile', async () => {
     // 256 KiB of unfinished messages in all: 60 holders of 60 KiB each are ~14 over it.
     const { port, cutAt } = await pacedServer({ incoming: { maxBytes: 256 * 1024, deadlineMs: 0 } });
