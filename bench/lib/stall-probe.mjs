@@ -18,7 +18,9 @@ setInterval(() => {
   const late = now - last - TICK_MS;
   if (late > 15) {
     const ms = (micros) => (micros / 1000).toFixed(0);
-    stalls.push(`${((now - start) / 1000).toFixed(3)} s: ${late.toFixed(0)} ms late; cpu user ${ms(used.user - cpu.user)} ms, system ${ms(used.system - cpu.system)} ms`);
+    stalls.push(
+      `${((now - start) / 1000).toFixed(3)} s: ${late.toFixed(0)} ms late; cpu user ${ms(used.user - cpu.user)} ms, system ${ms(used.system - cpu.system)} ms`,
+    );
   }
   last = now;
   cpu = used;

@@ -109,10 +109,14 @@ describe('violations cut a few per turn', () => {
     await waitFor(() => ((cutAt.get('violation.incoming')?.length ?? 0) >= ATTACKERS - 4 ? true : undefined), 'holders shed', 20_000);
     expect((await honest.sync()).opcode).toBe('KEEPALIVE_ACK');
     const logged = cutAt.get('violation.incoming')!.length;
-    const shed = await waitFor(() => {
-      const told = all.filter((client) => client.closeFrame);
-      return told.length >= logged ? told : undefined;
-    }, 'the shed told', 10_000);
+    const shed = await waitFor(
+      () => {
+        const told = all.filter((client) => client.closeFrame);
+        return told.length >= logged ? told : undefined;
+      },
+      'the shed told',
+      10_000,
+    );
     for (const client of shed) {
       expect(client.closeFrame!.code).toBe(1013);
       expect(client.closeFrame!.reason).toContain('unfinished message was dropped');
