@@ -207,8 +207,8 @@ var PacedCuts = class {
   /** Entries at the end of `queue` scheduled since the last turn. */
   fresh = 0;
   /**
-   * Stops reading `ws` now, drops what it holds of unfinished messages, and runs `cut` in a later turn, after the cuts scheduled before it. `cut`
-   * is skipped if the connection closed meanwhile (the client left, a shutdown).
+   * Stops reading `ws` now, drops what it holds of unfinished messages, and runs `cut` in a later turn,
+   * after the cuts scheduled before it; skipped if the connection closed meanwhile (a shutdown).
    */
   schedule(ws, cut) {
     stopReading(ws);
@@ -216,10 +216,6 @@ var PacedCuts = class {
     this.queue.push({ ws, cut });
     this.fresh += 1;
     this.timer ??= setImmediate(() => this.turn());
-  }
-  /** Cuts waiting for their turn. */
-  get pending() {
-    return this.queue.length - this.next;
   }
   stop() {
     if (this.timer) clearImmediate(this.timer);

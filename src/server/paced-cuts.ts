@@ -1,5 +1,5 @@
 // Cutting many connections at once, a few per event-loop turn. A cut costs ~0.3 ms (the VIOLATION and
-// close frames written, the socket destroyed, the player released); 1,000 attackers crossing a limit
+// close frames written, the socket let go of, the player released); 1,000 attackers crossing a limit
 // in the same turn (1,000 frames over the size limit, or the incoming budget shedding 552 holders) made
 // one turn of ~300 ms, and every other player waited behind it. A connection waiting for its cut is
 // read no further: what its client still sends stays in the kernel's socket buffers, not in our memory.
@@ -28,8 +28,8 @@ export class PacedCuts {
   }
 
   /**
-   * Stops reading `ws` now, drops what it holds of unfinished messages, and runs `cut` in a later turn, after the cuts scheduled before it. `cut`
-   * is skipped if the connection closed meanwhile (the client left, a shutdown).
+   * Stops reading `ws` now, drops what it holds of unfinished messages, and runs `cut` in a later turn,
+   * after the cuts scheduled before it; skipped if the connection closed meanwhile (a shutdown).
    */
   schedule(ws: WebSocket, cut: () => void): void {
     stopReading(ws);
@@ -38,11 +38,6 @@ export class PacedCuts {
     this.queue.push({ ws, cut });
     this.fresh += 1;
     this.timer ??= setImmediate(() => this.turn());
-  }
-
-  /** Cuts waiting for their turn. */
-  get pending(): number {
-    return this.queue.length - this.next;
   }
 
   stop(): void {
