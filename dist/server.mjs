@@ -10,12 +10,15 @@ var DEFAULT_ADMISSION = { maxConnections: 2e4, maxPerAddress: 256, initDeadlineM
 var CLOSE_TRY_LATER = 1013;
 var CLOSE_NO_INIT = 1008;
 var Admission = class {
-  constructor(options2) {
+  /** `cut` closes a connection that missed the deadline (the server paces many at once: paced-cuts.ts). */
+  constructor(options2, cut = (connection, reason, code) => connection.violation(reason, code)) {
     this.options = options2;
+    this.cut = cut;
     const deadline = options2.initDeadlineMs;
     if (deadline > 0) this.sweeper = setInterval(() => this.sweep(Date.now()), Math.max(10, deadline / 4)).unref();
   }
   options;
+  cut;
   perAddress = /* @__PURE__ */ new Map();
   total = 0;
   /** Connections not yet identified, with when they opened. */
@@ -60,7 +63,7 @@ var Admission = class {
       if (connection.user || !connection.open) this.waiting.delete(connection);
       else if (now - since >= this.options.initDeadlineMs) {
         this.waiting.delete(connection);
-        connection.violation(`no INIT within ${seconds} s`, CLOSE_NO_INIT);
+        this.cut(connection, `no INIT within ${seconds} s`, CLOSE_NO_INIT);
       }
     }
   }
@@ -70,9 +73,18 @@ var Admission = class {
 var DEFAULT_INCOMING = { maxBytes: 32 * 1024 * 1024, deadlineMs: 1e4 };
 var CLOSE_BUSY = 1013;
 var CLOSE_SLOW_MESSAGE = 1008;
+var receiverOf = (ws) => ws._receiver;
 function heldBytes(ws) {
-  const receiver = ws._receiver;
+  const receiver = receiverOf(ws);
   return (receiver?._bufferedBytes ?? 0) + (receiver?._messageLength ?? 0);
+}
+function dropHeld(ws) {
+  const receiver = receiverOf(ws);
+  if (!receiver) return;
+  receiver._buffers = [];
+  receiver._bufferedBytes = 0;
+  receiver._fragments = [];
+  receiver._messageLength = 0;
 }
 var WS = /* @__PURE__ */ Symbol("incoming-ws");
 var IncomingBudget = class {
@@ -103,8 +115,10 @@ var IncomingBudget = class {
   /** A message of `ws` completed: what it still holds belongs to a message that starts now. */
   completed(ws) {
     const entry = this.arriving.get(ws);
-    if (entry) entry.since = Date.now();
-    this.update(ws, Date.now());
+    if (!entry && heldBytes(ws) === 0) return;
+    const now = Date.now();
+    if (entry) entry.since = now;
+    this.update(ws, now);
   }
   forget(ws) {
     const entry = this.arriving.get(ws);
@@ -155,6 +169,75 @@ var IncomingBudget = class {
       if (now - entry.since < this.options.deadlineMs) continue;
       this.forget(ws);
       this.cut(ws, `message not finished within ${seconds} s`, CLOSE_SLOW_MESSAGE);
+    }
+  }
+};
+
+// src/server/drop.ts
+var CLOSE_TIMEOUT_MS = 1e3;
+function dropAfterClose(ws) {
+  stopReading(ws);
+  const socket = socketOf(ws);
+  if (socket && !socket.destroyed) socket.end();
+}
+var socketOf = (ws) => ws._socket;
+function stopReading(ws) {
+  const socket = socketOf(ws);
+  if (!socket || socket.destroyed) return;
+  socket.pause();
+  const handle2 = socket._handle;
+  if (handle2?.reading) {
+    handle2.reading = false;
+    handle2.readStop();
+  }
+}
+
+// src/server/paced-cuts.ts
+var DEFAULT_CUTS_PER_TURN = 8;
+var PacedCuts = class {
+  constructor(perTurn) {
+    this.perTurn = perTurn;
+    if (!(perTurn >= 1)) throw new Error(`cuts per turn must be at least 1, not ${perTurn}`);
+  }
+  perTurn;
+  queue = [];
+  /** Where the next turn starts in `queue` (shifting a long array on every cut would be quadratic). */
+  next = 0;
+  timer;
+  /** Entries at the end of `queue` scheduled since the last turn. */
+  fresh = 0;
+  /**
+   * Stops reading `ws` now, drops what it holds of unfinished messages, and runs `cut` in a later turn,
+   * after the cuts scheduled before it; skipped if the connection closed meanwhile (a shutdown).
+   */
+  schedule(ws, cut) {
+    stopReading(ws);
+    dropHeld(ws);
+    this.queue.push({ ws, cut });
+    this.fresh += 1;
+    this.timer ??= setImmediate(() => this.turn());
+  }
+  stop() {
+    if (this.timer) clearImmediate(this.timer);
+    this.timer = void 0;
+    this.queue = [];
+    this.next = 0;
+    this.fresh = 0;
+  }
+  turn() {
+    this.timer = void 0;
+    for (let at = this.queue.length - this.fresh; at < this.queue.length; at += 1) stopReading(this.queue[at].ws);
+    this.fresh = 0;
+    const end = Math.min(this.queue.length, this.next + this.perTurn);
+    while (this.next < end) {
+      const { ws, cut } = this.queue[this.next];
+      this.next += 1;
+      if (ws.readyState === ws.OPEN) cut();
+    }
+    if (this.next < this.queue.length) this.timer = setImmediate(() => this.turn());
+    else {
+      this.queue = [];
+      this.next = 0;
     }
   }
 };
@@ -317,17 +400,6 @@ var PasswordGuard = class {
     clearInterval(this.sweeper);
   }
 };
-
-// src/server/drop.ts
-var CLOSE_TIMEOUT_MS = 1e3;
-function dropAfterClose(ws) {
-  const socket = ws._socket;
-  if (!socket || socket.destroyed) return;
-  socket.pause();
-  socket.end();
-  if (socket.writableFinished) socket.destroy();
-  else socket.once("finish", () => socket.destroy());
-}
 
 // src/protocol/limits.ts
 var MAX_FRAME_BYTES = 64 * 1024;
@@ -4357,13 +4429,14 @@ function findRepoRoot() {
 var PLAYER = /* @__PURE__ */ Symbol("player");
 var CloudLinkSocket = class extends WebSocket {
   close(code, data) {
-    if (code === VIOLATION_TOO_BIG && data === void 0 && this.readyState === this.OPEN) {
-      this[PLAYER]?.tooBig(`frame too large: over ${MAX_FRAME_BYTES} bytes`);
-      super.close(code, data);
-      dropAfterClose(this);
-      return;
-    }
+    if (code === VIOLATION_TOO_BIG && data === void 0 && this.readyState === this.OPEN) return;
     super.close(code, data);
+  }
+  /** The close ws asked for, VIOLATION first; the socket is let go of as any violator's (drop.ts). */
+  cutTooBig() {
+    this[PLAYER].tooBig(`frame too large: over ${MAX_FRAME_BYTES} bytes`);
+    super.close(VIOLATION_TOO_BIG);
+    dropAfterClose(this);
   }
 };
 var ADDRESS = /* @__PURE__ */ Symbol("address");
@@ -4412,7 +4485,14 @@ async function startServer(options2 = {}) {
   };
   const releasing = /* @__PURE__ */ new Set();
   const seats = new Seats({ graceMs: options2.resumeGraceMs ?? 3e4, store, players: byId, release });
-  const admission2 = new Admission({ ...DEFAULT_ADMISSION, ...options2.admission });
+  const cuts = new PacedCuts(options2.cutsPerTurn ?? DEFAULT_CUTS_PER_TURN);
+  const admission2 = new Admission(
+    { ...DEFAULT_ADMISSION, ...options2.admission },
+    (player, reason, code) => cuts.schedule(player.socket, () => {
+      log2("info", "violation.no_init", { address: player.address });
+      player.violation(reason, code);
+    })
+  );
   const adopt = (fresh, held, opening, missed) => {
     const old = held.socket;
     admission2.identified(fresh);
@@ -4446,13 +4526,16 @@ async function startServer(options2 = {}) {
     burst: ADDRESS_SHARE * rate2.burst,
     ...options2.addressRateLimit
   });
-  const incoming2 = new IncomingBudget({ ...DEFAULT_INCOMING, ...options2.incoming }, (ws, reason, code) => {
-    const player = playerOf(ws);
-    if (player.socket !== ws) return ws.terminate();
-    metrics.tally.rejected.violation += 1;
-    log2("warn", "violation.incoming", { player: player.id, address: player.address, reason });
-    player.violation(reason, code);
-  });
+  const incoming2 = new IncomingBudget(
+    { ...DEFAULT_INCOMING, ...options2.incoming },
+    (ws, reason, code) => cuts.schedule(ws, () => {
+      const player = playerOf(ws);
+      if (player.socket !== ws) return ws.terminate();
+      metrics.tally.rejected.violation += 1;
+      log2("warn", "violation.incoming", { player: player.id, address: player.address, reason });
+      player.violation(reason, code);
+    })
+  );
   const passwordGuard2 = new PasswordGuard({ ...DEFAULT_PASSWORD_GUARD, ...options2.passwordGuard });
   const announcer2 = new LobbyAnnouncer({ ...DEFAULT_ANNOUNCER, ...options2.announcer }, () => byId.values());
   const fanout2 = new FanoutBudget({ ...DEFAULT_FANOUT, ...options2.fanout });
@@ -4549,8 +4632,12 @@ async function startServer(options2 = {}) {
   function onError(error) {
     const player = playerOf(this);
     if (error.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH") {
-      metrics.tally.rejected.violation += 1;
-      log2("warn", "violation.size", { player: player.id, address: player.address, limit: MAX_FRAME_BYTES });
+      const ws = this;
+      cuts.schedule(ws, () => {
+        metrics.tally.rejected.violation += 1;
+        log2("warn", "violation.size", { player: player.id, address: player.address, limit: MAX_FRAME_BYTES });
+        ws.cutTooBig();
+      });
       return;
     }
     log2("warn", "socket.error", { player: player.id, error: error.message });
@@ -4608,6 +4695,7 @@ async function startServer(options2 = {}) {
         clearInterval(pinger);
         admission2.stop();
         incoming2.stop();
+        cuts.stop();
         addressBudgets.stop();
         passwordGuard2.stop();
         announcer2.stop();
@@ -4703,6 +4791,7 @@ var options = {
   "join-cooldown": { type: "string", default: process.env.CL5_JOIN_COOLDOWN || String(DEFAULT_JOIN_COOLDOWN_MS / 1e3) },
   "max-incoming-kib": { type: "string", default: process.env.CL5_MAX_INCOMING_KIB || String(DEFAULT_INCOMING.maxBytes / 1024) },
   "message-deadline": { type: "string", default: process.env.CL5_MESSAGE_DEADLINE || String(DEFAULT_INCOMING.deadlineMs / 1e3) },
+  "cuts-per-turn": { type: "string", default: process.env.CL5_CUTS_PER_TURN || String(DEFAULT_CUTS_PER_TURN) },
   help: { type: "boolean", default: false }
 };
 var parsed;
@@ -4782,7 +4871,9 @@ if (values.help) {
                             (env CL5_MAX_INCOMING_KIB, default ${DEFAULT_INCOMING.maxBytes / 1024})
   --message-deadline SECONDS
                             a message still arriving this long after its first byte is cut
-                            (env CL5_MESSAGE_DEADLINE, default ${DEFAULT_INCOMING.deadlineMs / 1e3}; 0 = none)`);
+                            (env CL5_MESSAGE_DEADLINE, default ${DEFAULT_INCOMING.deadlineMs / 1e3}; 0 = none)
+  --cuts-per-turn N         connections cut for a violation per event-loop turn when many are at once (the
+                            rest wait, read no further; env CL5_CUTS_PER_TURN, default ${DEFAULT_CUTS_PER_TURN})`);
   process.exit(0);
 }
 var port = Number(values.port);
@@ -4842,6 +4933,7 @@ var incoming = {
   maxBytes: wholeNumber("max-incoming-kib", 256) * 1024,
   deadlineMs: secondsMs("message-deadline", "seconds, 0 = none")
 };
+var cutsPerTurn = wholeNumber("cuts-per-turn", 1);
 var admission = {
   maxConnections: wholeNumber("max-connections", 1),
   maxPerAddress: wholeNumber("max-connections-per-address", 1),
@@ -4914,6 +5006,7 @@ var server = await startServer({
   signalCredit,
   joinCooldownMs,
   incoming,
+  cutsPerTurn,
   trustProxy: values["trust-proxy"],
   passwordGuard,
   ...turn ? { turn } : {},

@@ -25,14 +25,18 @@ export interface Unidentified {
   violation(reason: string, code: number): void;
 }
 
-export class Admission {
+export class Admission<C extends Unidentified = Unidentified> {
   private readonly perAddress = new Map<string, number>();
   private total = 0;
   /** Connections not yet identified, with when they opened. */
-  private readonly waiting = new Map<Unidentified, number>();
+  private readonly waiting = new Map<C, number>();
   private readonly sweeper: ReturnType<typeof setInterval> | undefined;
 
-  constructor(readonly options: AdmissionOptions) {
+  /** `cut` closes a connection that missed the deadline (the server paces many at once: paced-cuts.ts). */
+  constructor(
+    readonly options: AdmissionOptions,
+    private readonly cut: (connection: C, reason: string, code: number) => void = (connection, reason, code) => connection.violation(reason, code),
+  ) {
     const deadline = options.initDeadlineMs;
     // Swept a few times per deadline: a late socket is closed within a quarter deadline of it.
     if (deadline > 0) this.sweeper = setInterval(() => this.sweep(Date.now()), Math.max(10, deadline / 4)).unref();
@@ -60,12 +64,12 @@ export class Admission {
   }
 
   /** Starts the INIT deadline of a new connection. */
-  expectInit(connection: Unidentified): void {
+  expectInit(connection: C): void {
     if (this.sweeper) this.waiting.set(connection, Date.now());
   }
 
   /** The connection identified itself another way (a RESUME handed its socket to a held seat). */
-  identified(connection: Unidentified): void {
+  identified(connection: C): void {
     this.waiting.delete(connection);
   }
 
@@ -84,7 +88,7 @@ export class Admission {
       if (connection.user || !connection.open) this.waiting.delete(connection);
       else if (now - since >= this.options.initDeadlineMs) {
         this.waiting.delete(connection);
-        connection.violation(`no INIT within ${seconds} s`, CLOSE_NO_INIT);
+        this.cut(connection, `no INIT within ${seconds} s`, CLOSE_NO_INIT);
       }
     }
   }

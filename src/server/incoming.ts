@@ -32,10 +32,27 @@ export const CLOSE_SLOW_MESSAGE = 1008;
 interface ReceiverState {
   _bufferedBytes?: number;
   _messageLength?: number;
+  _buffers?: Buffer[];
+  _fragments?: Buffer[];
 }
+const receiverOf = (ws: WebSocket): ReceiverState | undefined => (ws as unknown as { _receiver?: ReceiverState })._receiver;
 export function heldBytes(ws: WebSocket): number {
-  const receiver = (ws as unknown as { _receiver?: ReceiverState })._receiver;
+  const receiver = receiverOf(ws);
   return (receiver?._bufferedBytes ?? 0) + (receiver?._messageLength ?? 0);
+}
+
+/**
+ * Lets go of what `ws` holds unfinished, for a connection that will be cut and never parsed again.
+ * Its chunks (64 KiB reads, of which the unfinished message keeps slices) then die young, in the next
+ * scavenge; kept until the cut they would be promoted and stay in RSS until a full collection.
+ */
+export function dropHeld(ws: WebSocket): void {
+  const receiver = receiverOf(ws);
+  if (!receiver) return;
+  receiver._buffers = [];
+  receiver._bufferedBytes = 0;
+  receiver._fragments = [];
+  receiver._messageLength = 0;
 }
 
 /** A connection whose unfinished message takes memory. */
@@ -79,8 +96,11 @@ export class IncomingBudget {
   /** A message of `ws` completed: what it still holds belongs to a message that starts now. */
   completed(ws: WebSocket): void {
     const entry = this.arriving.get(ws);
-    if (entry) entry.since = Date.now();
-    this.update(ws, Date.now());
+    // The common case, on every message: nothing was held and nothing is.
+    if (!entry && heldBytes(ws) === 0) return;
+    const now = Date.now();
+    if (entry) entry.since = now;
+    this.update(ws, now);
   }
 
   forget(ws: WebSocket): void {

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { jsonLogger, type Logger } from './log.js';
 import { DEFAULT_ADMISSION } from './admission.js';
 import { DEFAULT_INCOMING } from './incoming.js';
+import { DEFAULT_CUTS_PER_TURN } from './paced-cuts.js';
 import { DEFAULT_PASSWORD_GUARD } from './password-guard.js';
 import { DEFAULT_MAX_OUTBOX_BYTES } from './player.js';
 import { relayProcess } from './relay/relay-process.js';
@@ -76,6 +77,7 @@ const options = {
   'join-cooldown': { type: 'string', default: process.env.CL5_JOIN_COOLDOWN || String(DEFAULT_JOIN_COOLDOWN_MS / 1000) },
   'max-incoming-kib': { type: 'string', default: process.env.CL5_MAX_INCOMING_KIB || String(DEFAULT_INCOMING.maxBytes / 1024) },
   'message-deadline': { type: 'string', default: process.env.CL5_MESSAGE_DEADLINE || String(DEFAULT_INCOMING.deadlineMs / 1000) },
+  'cuts-per-turn': { type: 'string', default: process.env.CL5_CUTS_PER_TURN || String(DEFAULT_CUTS_PER_TURN) },
   help: { type: 'boolean', default: false },
 } as const;
 
@@ -157,7 +159,9 @@ if (values.help) {
                             (env CL5_MAX_INCOMING_KIB, default ${DEFAULT_INCOMING.maxBytes / 1024})
   --message-deadline SECONDS
                             a message still arriving this long after its first byte is cut
-                            (env CL5_MESSAGE_DEADLINE, default ${DEFAULT_INCOMING.deadlineMs / 1000}; 0 = none)`);
+                            (env CL5_MESSAGE_DEADLINE, default ${DEFAULT_INCOMING.deadlineMs / 1000}; 0 = none)
+  --cuts-per-turn N         connections cut for a violation per event-loop turn when many are at once (the
+                            rest wait, read no further; env CL5_CUTS_PER_TURN, default ${DEFAULT_CUTS_PER_TURN})`);
   process.exit(0);
 }
 
@@ -230,6 +234,7 @@ const incoming = {
   maxBytes: wholeNumber('max-incoming-kib', 256) * 1024,
   deadlineMs: secondsMs('message-deadline', 'seconds, 0 = none'),
 };
+const cutsPerTurn = wholeNumber('cuts-per-turn', 1);
 const admission = {
   maxConnections: wholeNumber('max-connections', 1),
   maxPerAddress: wholeNumber('max-connections-per-address', 1),
@@ -318,6 +323,7 @@ const server = await startServer({
   signalCredit,
   joinCooldownMs,
   incoming,
+  cutsPerTurn,
   trustProxy: values['trust-proxy'],
   passwordGuard,
   ...(turn ? { turn } : {}),

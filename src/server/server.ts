@@ -16,6 +16,7 @@ import { httpHandler } from './http.js';
 import { CLOSE_TIMEOUT_MS, dropAfterClose } from './drop.js';
 import { DEFAULT_INCOMING, IncomingBudget, type IncomingOptions } from './incoming.js';
 import { jsonLogger, type Logger } from './log.js';
+import { DEFAULT_CUTS_PER_TURN, PacedCuts } from './paced-cuts.js';
 import { joinCluster } from './cluster/join.js';
 import { DEFAULT_ANNOUNCER, LobbyAnnouncer, type AnnouncerOptions } from './lobby-announcer.js';
 import { DEFAULT_FANOUT, FanoutBudget, type FanoutOptions } from './fanout-budget.js';
@@ -76,6 +77,8 @@ export interface ServerOptions {
   joinCooldownMs?: number;
   /** Bytes of unfinished messages all connections may hold, and the time a message may take (incoming.ts). */
   incoming?: Partial<IncomingOptions>;
+  /** Connections cut for a violation per event-loop turn, when many are at once (paced-cuts.ts; default 8). */
+  cutsPerTurn?: number;
 }
 
 /** How many connections' worth of packets one address may send by default (players behind one NAT share it). */
@@ -124,20 +127,23 @@ function findRepoRoot(): string {
 export const PLAYER = Symbol('player');
 
 /**
- * ws closes a frame above maxPayload itself, while it still arrives (1009, no reason). The seed's
- * table says a VIOLATION with the reason comes first: it is written just before ws's close frame.
+ * ws closes a frame above maxPayload itself, while it still arrives (1009, no reason), and then emits
+ * the error. The seed's table says a VIOLATION with the reason comes first, and many may go over at
+ * once (1,000 attackers in one turn), so that close waits: onError has the connection cut in its turn
+ * (PacedCuts), VIOLATION first, and read no further meanwhile.
  */
 class CloudLinkSocket extends WebSocket {
   override close(code?: number, data?: string | Buffer): void {
     // ws's own call passes no reason; ours (Player.close) always do.
-    if (code === VIOLATION_TOO_BIG && data === undefined && this.readyState === this.OPEN) {
-      (this as unknown as SocketWithPlayer)[PLAYER]?.tooBig(`frame too large: over ${MAX_FRAME_BYTES} bytes`);
-      super.close(code, data);
-      // ws would read on (and discard) until the client answers: a hostile one never does.
-      dropAfterClose(this);
-      return;
-    }
+    if (code === VIOLATION_TOO_BIG && data === undefined && this.readyState === this.OPEN) return;
     super.close(code, data);
+  }
+
+  /** The close ws asked for, VIOLATION first; the socket is let go of as any violator's (drop.ts). */
+  cutTooBig(): void {
+    (this as unknown as SocketWithPlayer)[PLAYER].tooBig(`frame too large: over ${MAX_FRAME_BYTES} bytes`);
+    super.close(VIOLATION_TOO_BIG);
+    dropAfterClose(this);
   }
 }
 /** The remote address a socket was admitted from (its player's address changes when a RESUME moves it). */
@@ -194,7 +200,13 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   /** Releases under way: a shutdown waits for them, so a stopping node leaves no stale seat in a shared store. */
   const releasing = new Set<Promise<void>>();
   const seats = new Seats({ graceMs: options.resumeGraceMs ?? 30_000, store, players: byId, release });
-  const admission = new Admission({ ...DEFAULT_ADMISSION, ...options.admission });
+  const cuts = new PacedCuts(options.cutsPerTurn ?? DEFAULT_CUTS_PER_TURN);
+  const admission = new Admission<Player>({ ...DEFAULT_ADMISSION, ...options.admission }, (player, reason, code) =>
+    cuts.schedule(player.socket, () => {
+      log('info', 'violation.no_init', { address: player.address });
+      player.violation(reason, code);
+    }),
+  );
   const adopt = (fresh: Player, held: Player, opening: string, missed: string[]): void => {
     const old = held.socket;
     admission.identified(fresh);
@@ -229,14 +241,16 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     burst: ADDRESS_SHARE * rate.burst,
     ...options.addressRateLimit,
   });
-  const incoming = new IncomingBudget({ ...DEFAULT_INCOMING, ...options.incoming }, (ws, reason, code) => {
-    const player = playerOf(ws);
-    // A connection a RESUME replaced is cut already; anything else goes with the reason.
-    if (player.socket !== ws) return ws.terminate();
-    metrics.tally.rejected.violation += 1;
-    log('warn', 'violation.incoming', { player: player.id, address: player.address, reason });
-    player.violation(reason, code);
-  });
+  const incoming = new IncomingBudget({ ...DEFAULT_INCOMING, ...options.incoming }, (ws, reason, code) =>
+    cuts.schedule(ws, () => {
+      const player = playerOf(ws);
+      // A connection a RESUME replaced is cut already; anything else goes with the reason.
+      if (player.socket !== ws) return ws.terminate();
+      metrics.tally.rejected.violation += 1;
+      log('warn', 'violation.incoming', { player: player.id, address: player.address, reason });
+      player.violation(reason, code);
+    }),
+  );
   const passwordGuard = new PasswordGuard({ ...DEFAULT_PASSWORD_GUARD, ...options.passwordGuard });
   const announcer = new LobbyAnnouncer({ ...DEFAULT_ANNOUNCER, ...options.announcer }, () => byId.values());
   const fanout = new FanoutBudget({ ...DEFAULT_FANOUT, ...options.fanout });
@@ -346,9 +360,13 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   function onError(this: WebSocket, error: Error & { code?: string }): void {
     const player = playerOf(this);
     if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
-      // ws has already sent VIOLATION (CloudLinkSocket) and close 1009: a frame above MAX_FRAME_BYTES.
-      metrics.tally.rejected.violation += 1;
-      log('warn', 'violation.size', { player: player.id, address: player.address, limit: MAX_FRAME_BYTES });
+      // A frame above MAX_FRAME_BYTES: ws's close waits for this connection's turn (CloudLinkSocket).
+      const ws = this as CloudLinkSocket;
+      cuts.schedule(ws, () => {
+        metrics.tally.rejected.violation += 1;
+        log('warn', 'violation.size', { player: player.id, address: player.address, limit: MAX_FRAME_BYTES });
+        ws.cutTooBig();
+      });
       return;
     }
     log('warn', 'socket.error', { player: player.id, error: error.message });
@@ -412,6 +430,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         clearInterval(pinger);
         admission.stop();
         incoming.stop();
+        cuts.stop();
         addressBudgets.stop();
         passwordGuard.stop();
         announcer.stop();

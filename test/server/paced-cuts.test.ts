@@ -1,0 +1,130 @@
+// Many connections crossing a limit at once are cut a few per event-loop turn (paced-cuts.ts), each
+// still told why. The server runs in this process so that the test can count the turns: a setImmediate
+// chain ticks once per turn, and the logger notes the tick at which each cut was made. Attackers are
+// raw TCP sockets on 127.0.0.1 writing frames by hand (bench/lib/raw-ws.mjs).
+import { afterEach, describe, expect, it } from 'vitest';
+import { open, type RawWsClient, unfinishedFragment } from '../../bench/lib/raw-ws.mjs';
+import { type RunningServer, startServer } from '../../src/server/server.js';
+import { waitFor } from '../helpers/server-process.js';
+import { RawClient } from './helpers.js';
+
+const FRAGMENT = Buffer.alloc(60 * 1024, 0x61);
+const CUTS_PER_TURN = 4;
+const ATTACKERS = 60;
+
+let server: RunningServer | undefined;
+let clients: RawWsClient[] = [];
+let stopTicking = (): void => {};
+afterEach(async () => {
+  stopTicking();
+  for (const client of clients) client.close();
+  clients = [];
+  await server?.close();
+  server = undefined;
+});
+
+/** Counts event-loop turns: one tick per turn (an immediate scheduled by an immediate runs in the next turn). */
+function turnCounter(): { now: () => number } {
+  let turn = 0;
+  let ticking = true;
+  const tick = (): void => {
+    turn += 1;
+    if (ticking) setImmediate(tick);
+  };
+  setImmediate(tick);
+  stopTicking = () => (ticking = false);
+  return { now: () => turn };
+}
+
+/** A server whose log records the turn of every violation it cuts. */
+async function pacedServer(options: Parameters<typeof startServer>[0]) {
+  const turns = turnCounter();
+  const cutAt = new Map<string, number[]>();
+  server = await startServer({
+    port: 0,
+    cutsPerTurn: CUTS_PER_TURN,
+    pingIntervalMs: 60_000,
+    logger: (_level, event) => {
+      if (event.startsWith('violation.')) cutAt.set(event, [...(cutAt.get(event) ?? []), turns.now()]);
+    },
+    ...options,
+  });
+  return { port: server.port, cutAt };
+}
+
+/** `count` raw connections that never INIT; the server's close frame and what it sent are kept on each. */
+async function attackers(port: number, count: number): Promise<RawWsClient[]> {
+  const all = await Promise.all(Array.from({ length: count }, () => open(port, '/?ugi=attack')));
+  for (const client of all) client.socket.on('error', () => {});
+  clients.push(...all);
+  return all;
+}
+
+/** Cuts made in the busiest turn, and how many turns they took. */
+function spread(turns: number[]): { busiest: number; turns: number } {
+  const perTurn = new Map<number, number>();
+  for (const turn of turns) perTurn.set(turn, (perTurn.get(turn) ?? 0) + 1);
+  return { busiest: Math.max(...perTurn.values()), turns: perTurn.size };
+}
+
+const closed = (all: RawWsClient[]) => (all.every((client) => client.closeFrame) ? true : undefined);
+
+describe('violations cut a few per turn', () => {
+  it(`${ATTACKERS} frames over the size limit at once: at most ${CUTS_PER_TURN} cut per turn, each told (VIOLATION, 1009)`, async () => {
+    const { port, cutAt } = await pacedServer({});
+    const all = await attackers(port, ATTACKERS);
+    // Two 60 KiB fragments of one message: over the 64 KiB limit as the second one's header arrives.
+    const over = Buffer.concat([unfinishedFragment(FRAGMENT, true), unfinishedFragment(FRAGMENT, false)]);
+    for (const client of all) client.write(over);
+    await waitFor(() => closed(all), 'every attacker told', 20_000);
+    for (const client of all) {
+      expect(client.closeFrame!.code).toBe(1009);
+      expect(client.inbox).toContain(JSON.stringify({ opcode: 'VIOLATION', payload: 'frame too large: over 65536 bytes' }));
+    }
+    const cuts = spread(cutAt.get('violation.size') ?? []);
+    console.log(`${ATTACKERS} oversized: cut in ${cuts.turns} turns, at most ${cuts.busiest} a turn`);
+    expect(cutAt.get('violation.size')).toHaveLength(ATTACKERS);
+    expect(cuts.busiest).toBeLessThanOrEqual(CUTS_PER_TURN);
+  }, 60_000);
+
+  it(`${ATTACKERS} sockets missing the INIT deadline together: at most ${CUTS_PER_TURN} cut per turn, each told (VIOLATION, 1008)`, async () => {
+    const { port, cutAt } = await pacedServer({ admission: { initDeadlineMs: 300 } });
+    const all = await attackers(port, ATTACKERS);
+    await waitFor(() => closed(all), 'every socket told', 20_000);
+    for (const client of all) expect(client.closeFrame).toEqual({ code: 1008, reason: 'no INIT within 0.3 s' });
+    const cuts = spread(cutAt.get('violation.no_init') ?? []);
+    console.log(`${ATTACKERS} without INIT: cut in ${cuts.turns} turns, at most ${cuts.busiest} a turn`);
+    expect(cutAt.get('violation.no_init')).toHaveLength(ATTACKERS);
+    expect(cuts.busiest).toBeLessThanOrEqual(CUTS_PER_TURN);
+  }, 60_000);
+
+  it('the incoming budget sheds holders a few per turn, each told (VIOLATION, 1013); a player elsewhere is served meanwhile', async () => {
+    // 256 KiB of unfinished messages in all: 60 holders of 60 KiB each are ~14 over it.
+    const { port, cutAt } = await pacedServer({ incoming: { maxBytes: 256 * 1024, deadlineMs: 0 } });
+    const honest = await RawClient.open(`ws://127.0.0.1:${port}/?ugi=other`);
+    await honest.request('INIT', { username: 'honest' }, 'INIT_OK');
+    const all = await attackers(port, ATTACKERS);
+    for (const client of all) client.write(unfinishedFragment(FRAGMENT, true));
+    // Shedding stops once a quarter of the budget is free again: most holders are cut, the last few hold on.
+    await waitFor(() => ((cutAt.get('violation.incoming')?.length ?? 0) >= ATTACKERS - 4 ? true : undefined), 'holders shed', 20_000);
+    expect((await honest.sync()).opcode).toBe('KEEPALIVE_ACK');
+    const logged = cutAt.get('violation.incoming')!.length;
+    const shed = await waitFor(
+      () => {
+        const told = all.filter((client) => client.closeFrame);
+        return told.length >= logged ? told : undefined;
+      },
+      'the shed told',
+      10_000,
+    );
+    for (const client of shed) {
+      expect(client.closeFrame!.code).toBe(1013);
+      expect(client.closeFrame!.reason).toContain('unfinished message was dropped');
+      expect(client.inbox.some((text) => text.includes('"VIOLATION"'))).toBe(true);
+    }
+    const cuts = spread(cutAt.get('violation.incoming')!);
+    console.log(`${cutAt.get('violation.incoming')!.length} of ${ATTACKERS} holders shed in ${cuts.turns} turns, at most ${cuts.busiest} a turn`);
+    expect(cuts.busiest).toBeLessThanOrEqual(CUTS_PER_TURN);
+    honest.close();
+  }, 60_000);
+});
