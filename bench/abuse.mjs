@@ -1,7 +1,7 @@
 // Abuse benchmark (issue 16): each attack runs for a bounded time against a fresh CL5 server in its own
 // process, with the server's default limits (only --init-deadline is shortened so a run sees it act).
 // Beside it, a well-behaved player in another game (its own process: bench/lib/bystander.mjs) times a
-// KEEPALIVE every 100 ms. Each row: the server's RSS before the attack, at its peak and after the attack
+// KEEPALIVE every 25 ms. Each row: the server's RSS before the attack, at its peak and after the attack
 // stopped and the server settled; the bystander's round trip p50/p99; what the attacker achieved; whether
 // the attacker was cut off and why. Targets: peak RSS ≤ before + 64 MiB; bystander p99 ≤ 2× its p99 alone just before
 // the attack (same server, same minute: this machine is shared) — and, printed beside it, 2× the idle row's.
