@@ -2,10 +2,13 @@
 // them must hear NEW_LOBBY. A second process holds IDLE INIT'ed players (cheap raw sockets) and, after a
 // quiet spell that measures their idle cost, creates lobbies at a steady RATE for SECONDS, one fresh
 // creator connection per lobby. Reports the server's CPU per create (from /proc: user + system, the idle
-// cost of the same span taken off), the creates it answered, and whether every idle player heard of
-// every lobby, and how late.
+// cost of the same span taken off), the creates it answered, whether every idle player heard of every
+// lobby, and how late, and the server's longest event-loop stall meanwhile (its /metrics: prom-client's
+// nodejs_eventloop_lag_max_seconds, reset by each scrape): what its other players wait behind a batch.
 // Usage: node bench/new-lobby.mjs [idle=10000] [rate=10] [seconds=10] [root of another checkout to compare]
+// The server takes its flags from the environment too (CL5_LOBBY_ANNOUNCE_COST=0 …).
 import { fork } from 'node:child_process';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { cpuSeconds, startCl5 } from './lib/processes.mjs';
 import { open } from './lib/raw-ws.mjs';
@@ -16,6 +19,16 @@ const SECONDS = Number(process.argv[4] ?? 10);
 const OTHER_ROOT = process.argv[5];
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const NEW_LOBBY = '{"opcode":"NEW_LOBBY","payload":"';
+
+/**
+ * The server's longest event-loop stalls (ms) since the last scrape, max and p99: prom-client samples
+ * with a 10 ms timer and records each whole wait, so the stall is what exceeds those 10 ms.
+ */
+async function eventLoopStall(port) {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const value = (name) => Number(text.match(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm'))?.[1] ?? Number.NaN) * 1000 - 10;
+  return { max: value('nodejs_eventloop_lag_max_seconds'), p99: value('nodejs_eventloop_lag_p99_seconds') };
+}
 
 /** INIT'ed raw connections, 200 handshakes at a time; `onText` sees every frame of each. */
 async function players(port, count, prefix, onText) {
@@ -99,12 +112,14 @@ if (process.env.CL5_NEW_LOBBY_PORT) {
     const quietFrom = cpuSeconds(server.pid);
     await sleep(SECONDS * 1000);
     const idlePerSecond = (cpuSeconds(server.pid) - quietFrom) / SECONDS;
+    const quietStall = await eventLoopStall(server.port);
     const from = cpuSeconds(server.pid);
     const wallFrom = performance.now();
     load.send('go');
     const result = await message();
     const wall = (performance.now() - wallFrom) / 1000;
     const used = cpuSeconds(server.pid) - from - idlePerSecond * wall;
+    const stall = await eventLoopStall(server.port);
     load.send('stop');
     await new Promise((resolve) => load.once('exit', resolve));
     console.log(
@@ -116,6 +131,9 @@ if (process.env.CL5_NEW_LOBBY_PORT) {
     );
     console.log(
       `  every idle player heard of ${result.complete}/${result.creates} lobbies (${result.heard} NEW_LOBBY frames); the last of them ${result.maxDelayMs === null ? 'never (within 30 s)' : `${result.maxDelayMs.toFixed(0)} ms`} after its create was sent; idle connections closed by the server: ${result.closedIdle}`,
+    );
+    console.log(
+      `  server event-loop stall: max ${stall.max.toFixed(1)} ms, p99 ${stall.p99.toFixed(1)} ms (the quiet spell before: max ${quietStall.max.toFixed(1)}, p99 ${quietStall.p99.toFixed(1)}); load average ${os.loadavg()[0].toFixed(1)}`,
     );
   } finally {
     await server.stop();

@@ -126,8 +126,8 @@ export class LobbyAnnouncer {
       carried += this.perGame(names, at);
     }
     const latest = Math.max(oldest + maxDelayMs, this.lastFlush + intervalMs);
-    // Enough lobbies share the expected cost, or the oldest may wait no longer.
-    if (carried * costPerLobbyMs >= this.lastCostMs || at >= latest) return at;
+    // Enough lobbies share the expected cost (or no cost rule), or the oldest may wait no longer.
+    if (costPerLobbyMs === 0 || carried * costPerLobbyMs >= this.lastCostMs || at >= latest) return at;
     // Else by the stated delay; looked at again at the next interval (more names may go then), or on a create.
     return Math.min(latest, at + intervalMs);
   }
