@@ -1,7 +1,7 @@
 // What a visible CREATE_LOBBY costs the server when many players sit in no lobby (issue 16): each of
 // them must hear NEW_LOBBY. A second process holds IDLE INIT'ed players (cheap raw sockets) and, after a
 // quiet spell that measures their idle cost, creates lobbies at a steady RATE for SECONDS, one fresh
-// creator connection per lobby. Reports the server's CPU per create (from /proc: user + system, the idle
+// creator connection per lobby (after one lobby announced, as on a running server). Reports the server's CPU per create (from /proc: user + system, the idle
 // cost of the same span taken off), the creates it answered, whether every idle player heard of every
 // lobby, and how late, and the server's longest event-loop stall meanwhile (its /metrics: prom-client's
 // nodejs_eventloop_lag_max_seconds, reset by each scrape): what its other players wait behind a batch.
@@ -65,6 +65,13 @@ if (process.env.CL5_NEW_LOBBY_PORT) {
   };
   const idle = await players(port, IDLE, 'idle-', heard);
   const creators = await players(port, creates, 'creator-', () => {});
+  // One lobby announced before the measured span, as on a server that has been running: the server's
+  // first batch leaves at once (it has measured none yet); later ones wait for enough lobbies to share one.
+  const [warmUp] = await players(port, 1, 'warm-up-', () => {});
+  lobbies.set('warm-up', { sent: performance.now(), heard: 0, last: 0 });
+  warmUp.send(JSON.stringify({ opcode: 'CREATE_LOBBY', payload: { name: 'warm-up', max_players: -1, password: '', locked: false, enable_relay: false } }));
+  for (const until = performance.now() + 60_000; lobbies.get('warm-up').heard < IDLE && performance.now() < until; ) await sleep(50);
+  lobbies.delete('warm-up');
   process.send({ ready: true });
   await new Promise((resolve) => process.once('message', resolve));
   let acked = 0;
@@ -95,7 +102,7 @@ if (process.env.CL5_NEW_LOBBY_PORT) {
     closedIdle: idle.filter((client) => client.socket.destroyed || client.socket.readableEnded).length,
   });
   await new Promise((resolve) => process.once('message', resolve));
-  for (const client of [...idle, ...creators]) client.close();
+  for (const client of [...idle, ...creators, warmUp]) client.close();
   process.exit(0);
 } else {
   const server = await startCl5([], { from: OTHER_ROOT });
