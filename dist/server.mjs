@@ -1708,26 +1708,21 @@ var SlicedLoop = class {
   }
   slice = () => {
     this.immediate = void 0;
-    if (!this.running) return;
     const from = performance.now();
     const cpuFrom = process.cpuUsage();
-    let now = from;
-    let finished = false;
-    try {
-      for (let next = this.items.next(); !next.done; next = this.items.next()) {
-        this.each(next.value);
-        now = performance.now();
-        if (now - from >= this.sliceMs) {
-          this.immediate = setImmediate(this.slice);
-          return;
-        }
-      }
-      now = performance.now();
-      finished = true;
-    } finally {
-      const cpu = process.cpuUsage(cpuFrom);
-      this.spentMs += Math.min(now - from, (cpu.user + cpu.system) / 1e3);
-      if (!finished && this.immediate === void 0) this.immediate = setImmediate(this.slice);
+    let next = this.running ? this.items.next() : void 0;
+    while (next && !next.done && this.running) {
+      this.each(next.value);
+      if (performance.now() - from >= this.sliceMs) break;
+      next = this.items.next();
+    }
+    const now = performance.now();
+    const cpu = process.cpuUsage(cpuFrom);
+    this.spentMs += Math.min(now - from, (cpu.user + cpu.system) / 1e3);
+    if (!this.running) return;
+    if (next && !next.done) {
+      this.immediate = setImmediate(this.slice);
+      return;
     }
     this.running = false;
     this.done(this);
@@ -1736,6 +1731,7 @@ var SlicedLoop = class {
 
 // src/server/lobby-announcer.ts
 var DEFAULT_ANNOUNCER = { intervalMs: 1e3, batchMax: 50, costPerLobbyMs: 1, maxDelayMs: 1e4, sliceMs: 1 };
+var MAX_WRITE_MS = 0.05;
 var LobbyAnnouncer = class {
   constructor(options2, watchers, now = Date.now) {
     this.options = options2;
@@ -1846,14 +1842,17 @@ var LobbyAnnouncer = class {
     }
     this.lastFlush = at;
     const encodingMs = performance.now() - from;
+    let told = 0;
     const tell = (watcher) => {
       if (watcher.lobby !== null) return;
       const batch = batches.get(watcher.game);
-      if (batch) watcher.announce(batch);
+      if (!batch) return;
+      watcher.announce(batch);
+      told += 1;
     };
     this.writing = new SlicedLoop(this.watchers()[Symbol.iterator](), tell, this.options.sliceMs, (loop) => {
       this.writing = void 0;
-      this.lastCostMs = encodingMs + loop.spentMs;
+      this.lastCostMs = Math.min(encodingMs + loop.spentMs, told * MAX_WRITE_MS);
       this.batches += 1;
       this.schedule();
     });

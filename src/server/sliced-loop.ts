@@ -38,27 +38,21 @@ export class SlicedLoop<T> {
 
   private readonly slice = (): void => {
     this.immediate = undefined;
-    if (!this.running) return;
     const from = performance.now();
     const cpuFrom = process.cpuUsage();
-    let now = from;
-    let finished = false;
-    try {
-      for (let next = this.items.next(); !next.done; next = this.items.next()) {
-        this.each(next.value);
-        now = performance.now();
-        if (now - from >= this.sliceMs) {
-          this.immediate = setImmediate(this.slice);
-          return;
-        }
-      }
-      now = performance.now();
-      finished = true;
-    } finally {
-      const cpu = process.cpuUsage(cpuFrom);
-      this.spentMs += Math.min(now - from, (cpu.user + cpu.system) / 1000);
-      // An item that threw is skipped (the iterator is past it): the rest still gets its turn.
-      if (!finished && this.immediate === undefined) this.immediate = setImmediate(this.slice);
+    let next = this.running ? this.items.next() : undefined;
+    while (next && !next.done && this.running) {
+      this.each(next.value);
+      if (performance.now() - from >= this.sliceMs) break;
+      next = this.items.next();
+    }
+    const now = performance.now();
+    const cpu = process.cpuUsage(cpuFrom);
+    this.spentMs += Math.min(now - from, (cpu.user + cpu.system) / 1000);
+    if (!this.running) return; // stopped, maybe by an item
+    if (next && !next.done) {
+      this.immediate = setImmediate(this.slice);
+      return;
     }
     this.running = false;
     this.done(this);
