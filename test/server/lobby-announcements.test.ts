@@ -9,6 +9,7 @@ import { type Node, startNodes } from '../helpers/cluster-nodes.js';
 import { silentLogger } from '../helpers/logger.js';
 import { type RedisServer, startRedis } from '../helpers/redis.js';
 import { INSTALL_MS } from '../helpers/store-backends.js';
+import { waitFor } from '../helpers/server-process.js';
 import { RawClient } from './helpers.js';
 
 const INTERVAL_MS = 1000;
@@ -65,15 +66,6 @@ function batches(w: Watcher): string[][] {
     } else groups.push({ last: at, names: [name] });
   }
   return groups.map((group) => group.names);
-}
-
-/** Polls `condition` (on other sockets than one client's) until it holds, bounded. */
-async function eventually(condition: () => boolean, what: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 function scenarios(deploy: (options: Partial<AnnouncerOptions>) => Promise<Deployment>) {
@@ -221,7 +213,7 @@ describe('NEW_LOBBY written in slices (one node)', () => {
 
     creator.send({ opcode: 'CREATE_LOBBY', payload: lobby('room') });
     bystander.send({ opcode: 'KEEPALIVE' });
-    await eventually(() => heardAt.every((times) => times.length > 0), 'every watcher heard', 10_000);
+    await waitFor(() => heardAt.every((times) => times.length > 0) || undefined, 'every watcher heard', 10_000);
     await bystander.until(() => answeredAt > 0, 'the bystander answered', 5000);
     await Promise.all(watchers.map((w) => w.sync()));
     expect(heardAt.map((times) => times.length)).toEqual(watchers.map(() => 1));

@@ -5,6 +5,7 @@
 // lobby-announcements.test.ts.
 import { afterEach, describe, expect, it } from 'vitest';
 import { type AnnouncerOptions, type EncodedFrames, LobbyAnnouncer, type Watcher } from '../../src/server/lobby-announcer.js';
+import { waitFor } from '../helpers/server-process.js';
 
 /** Busy for `ms` of this process's CPU time (not wall time: a loaded machine must not change the cost). */
 function burn(ms: number): void {
@@ -35,13 +36,8 @@ function watchers(count: number, costMs: number): (Watcher & { batches: Heard[] 
   });
 }
 
-async function until(condition: () => boolean, what: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
+/** Polls until `condition` holds (bounded). */
+const until = (condition: () => boolean, what: string, timeoutMs: number) => waitFor(() => condition() || undefined, what, timeoutMs);
 
 let announcer: LobbyAnnouncer | undefined;
 afterEach(() => announcer?.stop());
