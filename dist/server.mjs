@@ -1839,8 +1839,66 @@ function joinCooldownRefusal(lastJoinAt, cooldownMs, now = Date.now()) {
   return wait > 0 ? `${Warning.joinCooldown}: try again in ${Math.ceil(wait / 1e3)} s` : null;
 }
 
+// src/server/sliced-loop.ts
+var SlicedLoop = class {
+  /**
+   * `items` is read as it goes: an item added behind (a Map's new entry) is visited, one removed
+   * before its turn is not. `done` is called once, after the last item (not if stopped).
+   */
+  constructor(items, each, sliceMs, done) {
+    this.items = items;
+    this.each = each;
+    this.sliceMs = sliceMs;
+    this.done = done;
+  }
+  items;
+  each;
+  sliceMs;
+  done;
+  immediate;
+  running = false;
+  /**
+   * What the slices cost so far, in ms: per slice the lesser of its wall time (inflated when other
+   * processes take the core) and the process's CPU time (inflated when its other threads work).
+   */
+  spentMs = 0;
+  /** Runs the first slice now. */
+  start() {
+    this.running = true;
+    this.slice();
+  }
+  /** No further slice runs; `done` is not called. */
+  stop() {
+    this.running = false;
+    if (this.immediate) clearImmediate(this.immediate);
+    this.immediate = void 0;
+  }
+  slice = () => {
+    this.immediate = void 0;
+    const from = performance.now();
+    const cpuFrom = process.cpuUsage();
+    let next = this.running ? this.items.next() : void 0;
+    while (next && !next.done && this.running) {
+      this.each(next.value);
+      if (performance.now() - from >= this.sliceMs) break;
+      next = this.items.next();
+    }
+    const now = performance.now();
+    const cpu = process.cpuUsage(cpuFrom);
+    this.spentMs += Math.min(now - from, (cpu.user + cpu.system) / 1e3);
+    if (!this.running) return;
+    if (next && !next.done) {
+      this.immediate = setImmediate(this.slice);
+      return;
+    }
+    this.running = false;
+    this.done(this);
+  };
+};
+
 // src/server/lobby-announcer.ts
-var DEFAULT_ANNOUNCER = { intervalMs: 1e3, batchMax: 50 };
+var DEFAULT_ANNOUNCER = { intervalMs: 1e3, batchMax: 50, costPerLobbyMs: 1, maxDelayMs: 1e4, sliceMs: 1 };
+var MAX_WRITE_MS = 0.05;
 var LobbyAnnouncer = class {
   constructor(options2, watchers, now = Date.now) {
     this.options = options2;
@@ -1853,12 +1911,19 @@ var LobbyAnnouncer = class {
   /** Per game, the lobbies waiting, by name (a Map keeps them in the order they came). */
   pending = /* @__PURE__ */ new Map();
   timer;
+  /** When the timer fires (the announcer's clock). */
+  timerAt = Number.POSITIVE_INFINITY;
+  /** The batch being written, slice by slice. */
+  writing;
   lastFlush = Number.NEGATIVE_INFINITY;
+  /** What the last batch cost (ms in its slices): what the next is expected to cost. */
+  lastCostMs = 0;
   /** Batches sent so far (tests, metrics). */
   batches = 0;
   add({ game, name, created }) {
     const names = this.pending.get(game) ?? /* @__PURE__ */ new Map();
-    this.pending.set(game, names.set(name, created));
+    names.delete(name);
+    this.pending.set(game, names.set(name, { created, since: this.now() }));
     this.schedule();
   }
   /**
@@ -1868,45 +1933,97 @@ var LobbyAnnouncer = class {
    */
   retract({ game, name, created }) {
     const names = this.pending.get(game);
-    if (names?.get(name) !== created) return;
+    if (names?.get(name)?.created !== created) return;
     names.delete(name);
     if (names.size === 0) this.pending.delete(game);
   }
   stop() {
-    if (this.timer !== "now") clearTimeout(this.timer);
-    this.timer = void 0;
+    this.clearTimer();
+    this.writing?.stop();
+    this.writing = void 0;
     this.pending.clear();
   }
+  /**
+   * Names of one game a batch leaving at `at` may carry: batchMax for each interval they waited since
+   * the last batch (one at least). A watcher so gets at most batchMax names per interval, held batches too.
+   */
+  perGame(names, at) {
+    const oldest = names.values().next().value?.since ?? at;
+    const intervals = Math.floor((at - Math.max(this.lastFlush, oldest)) / this.options.intervalMs);
+    return Math.min(names.size, this.options.batchMax * Math.max(intervals, 1));
+  }
+  /** When the next batch should leave, given what waits; Infinity: nothing waits. */
+  due() {
+    if (this.pending.size === 0) return Number.POSITIVE_INFINITY;
+    const { intervalMs, costPerLobbyMs, maxDelayMs } = this.options;
+    const at = Math.max(this.now(), this.lastFlush + intervalMs);
+    let oldest = Number.POSITIVE_INFINITY;
+    let carried = 0;
+    for (const names of this.pending.values()) {
+      oldest = Math.min(oldest, names.values().next().value?.since ?? oldest);
+      carried += this.perGame(names, at);
+    }
+    const latest = Math.max(oldest + maxDelayMs, this.lastFlush + intervalMs);
+    if (costPerLobbyMs === 0 || carried * costPerLobbyMs >= this.lastCostMs || at >= latest) return at;
+    return Math.min(latest, at + intervalMs);
+  }
   schedule() {
-    if (this.timer !== void 0 || this.pending.size === 0) return;
-    const wait = this.lastFlush + this.options.intervalMs - this.now();
+    if (this.writing) return;
+    const at = this.due();
+    if (at >= this.timerAt) return;
+    this.clearTimer();
+    if (at === Number.POSITIVE_INFINITY) return;
+    this.timerAt = at;
+    const wait = at - this.now();
     if (wait <= 0) {
       this.timer = "now";
       process.nextTick(this.flush);
     } else this.timer = setTimeout(this.flush, wait);
   }
+  clearTimer() {
+    if (this.timer !== "now") clearTimeout(this.timer);
+    this.timer = void 0;
+    this.timerAt = Number.POSITIVE_INFINITY;
+  }
   flush = () => {
     if (this.timer === void 0) return;
     this.timer = void 0;
-    this.lastFlush = this.now();
+    this.timerAt = Number.POSITIVE_INFINITY;
+    if (this.due() > this.now()) {
+      this.schedule();
+      return;
+    }
+    const from = performance.now();
+    const at = this.now();
     const batches = /* @__PURE__ */ new Map();
     for (const [game, names] of this.pending) {
       const texts = [];
+      const carried = this.perGame(names, at);
       for (const name of names.keys()) {
-        if (texts.length === this.options.batchMax) break;
+        if (texts.length === carried) break;
         names.delete(name);
         texts.push(encodePacket({ opcode: "NEW_LOBBY", payload: name }));
       }
       if (names.size === 0) this.pending.delete(game);
       batches.set(game, { texts, encoded: encodeFrames(texts) });
     }
-    for (const watcher of this.watchers()) {
-      if (watcher.lobby !== null) continue;
+    this.lastFlush = at;
+    const encodingMs = performance.now() - from;
+    let told = 0;
+    const tell = (watcher) => {
+      if (watcher.lobby !== null) return;
       const batch = batches.get(watcher.game);
-      if (batch) watcher.announce(batch);
-    }
-    this.batches += 1;
-    this.schedule();
+      if (!batch) return;
+      watcher.announce(batch);
+      told += 1;
+    };
+    this.writing = new SlicedLoop(this.watchers()[Symbol.iterator](), tell, this.options.sliceMs, (loop) => {
+      this.writing = void 0;
+      this.lastCostMs = Math.min(encodingMs + loop.spentMs, told * MAX_WRITE_MS);
+      this.batches += 1;
+      this.schedule();
+    });
+    this.writing.start();
   };
 };
 
@@ -4785,6 +4902,11 @@ var options = {
     default: process.env.CL5_LOBBY_ANNOUNCE_INTERVAL || String(DEFAULT_ANNOUNCER.intervalMs / 1e3)
   },
   "lobby-announce-batch": { type: "string", default: process.env.CL5_LOBBY_ANNOUNCE_BATCH || String(DEFAULT_ANNOUNCER.batchMax) },
+  "lobby-announce-cost": { type: "string", default: process.env.CL5_LOBBY_ANNOUNCE_COST || String(DEFAULT_ANNOUNCER.costPerLobbyMs) },
+  "lobby-announce-max-delay": {
+    type: "string",
+    default: process.env.CL5_LOBBY_ANNOUNCE_MAX_DELAY || String(DEFAULT_ANNOUNCER.maxDelayMs / 1e3)
+  },
   "fanout-rate": { type: "string", default: process.env.CL5_FANOUT_RATE || String(DEFAULT_FANOUT.perSecond) },
   "fanout-rate-per-address": { type: "string", default: process.env.CL5_FANOUT_RATE_PER_ADDRESS || String(DEFAULT_FANOUT.perAddressPerSecond) },
   "join-signal-credit": { type: "string", default: process.env.CL5_JOIN_SIGNAL_CREDIT || String(DEFAULT_SIGNAL_CREDIT.signals) },
@@ -4854,9 +4976,15 @@ if (values.help) {
                             past it the process is restarted (env CL5_RELAY_MEMORY_MIB, default ${DEFAULT_RELAY_BUDGET.memoryMib})
   --relay-nice N            its CPU priority, 0–19: it yields the CPU to signalling (env CL5_RELAY_NICE, default ${DEFAULT_RELAY_BUDGET.nice})
   --lobby-announce-interval SECONDS
-                            NEW_LOBBY reaches each idle player in batches at most this often; a new lobby
-                            waits at most this long (env CL5_LOBBY_ANNOUNCE_INTERVAL, default ${DEFAULT_ANNOUNCER.intervalMs / 1e3})
-  --lobby-announce-batch N  lobbies per batch; more wait for the next (env CL5_LOBBY_ANNOUNCE_BATCH, default ${DEFAULT_ANNOUNCER.batchMax})
+                            NEW_LOBBY reaches each idle player in batches at most this often
+                            (env CL5_LOBBY_ANNOUNCE_INTERVAL, default ${DEFAULT_ANNOUNCER.intervalMs / 1e3})
+  --lobby-announce-batch N  lobbies per batch and interval; more wait for the next (env CL5_LOBBY_ANNOUNCE_BATCH, default ${DEFAULT_ANNOUNCER.batchMax})
+  --lobby-announce-cost MS  server CPU one announced lobby may cost: a batch costs one write per idle player,
+                            so it waits past the interval until enough new lobbies share it; 0 = never waits
+                            for that (env CL5_LOBBY_ANNOUNCE_COST, default ${DEFAULT_ANNOUNCER.costPerLobbyMs})
+  --lobby-announce-max-delay SECONDS
+                            the longest a new lobby waits for its batch, whatever it costs; at least the
+                            interval (env CL5_LOBBY_ANNOUNCE_MAX_DELAY, default ${DEFAULT_ANNOUNCER.maxDelayMs / 1e3})
   --fanout-rate N           messages per second a connection's lobby requests may make the server send to
                             others (a join: each member told, and the signals they may send the joiner; a
                             visible create or show: ${ANNOUNCEMENT_MESSAGES}), bursts of ${FANOUT_BURST_SECONDS}N; past it creates, joins and
@@ -4912,9 +5040,12 @@ function wholeNumber(flag, min) {
   const value = Number(values[flag]);
   return Number.isInteger(value) && value >= min ? value : fail2(`invalid --${flag}: ${values[flag]} (a whole number ≥ ${min})`);
 }
-function secondsMs(flag, meaning) {
+function nonNegative(flag, meaning) {
   const value = Number(values[flag]);
-  return Number.isFinite(value) && value >= 0 ? value * 1e3 : fail2(`invalid --${flag}: ${values[flag]} (${meaning})`);
+  return Number.isFinite(value) && value >= 0 ? value : fail2(`invalid --${flag}: ${values[flag]} (${meaning})`);
+}
+function secondsMs(flag, meaning) {
+  return nonNegative(flag, meaning) * 1e3;
 }
 var resumeGraceMs = secondsMs("resume-grace", "seconds, 0 = off");
 var addressRate = values["rate-limit-per-address"] === "" ? void 0 : wholeNumber("rate-limit-per-address", 1);
@@ -4923,8 +5054,16 @@ var passwordGuard = {
   perAddress: wholeNumber("password-guesses-per-address", 1)
 };
 var maxOutboxBytes = wholeNumber("max-outbox-kib", 64) * 1024;
-var announcer = { intervalMs: secondsMs("lobby-announce-interval", "seconds, more than 0"), batchMax: wholeNumber("lobby-announce-batch", 1) };
+var announcer = {
+  intervalMs: secondsMs("lobby-announce-interval", "seconds, more than 0"),
+  batchMax: wholeNumber("lobby-announce-batch", 1),
+  costPerLobbyMs: nonNegative("lobby-announce-cost", "milliseconds, 0 = off"),
+  maxDelayMs: secondsMs("lobby-announce-max-delay", "seconds, at least --lobby-announce-interval")
+};
 if (announcer.intervalMs <= 0) fail2(`invalid --lobby-announce-interval: ${values["lobby-announce-interval"]} (seconds, more than 0)`);
+if (announcer.maxDelayMs < announcer.intervalMs) {
+  fail2(`invalid --lobby-announce-max-delay: ${values["lobby-announce-max-delay"]} (seconds, at least --lobby-announce-interval)`);
+}
 var fanout = { perSecond: wholeNumber("fanout-rate", 1), perAddressPerSecond: wholeNumber("fanout-rate-per-address", 1) };
 var signalCredit = { signals: wholeNumber("join-signal-credit", 0) };
 var joinCooldownMs = secondsMs("join-cooldown", "seconds, 0 = no limit");

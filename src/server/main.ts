@@ -71,6 +71,11 @@ const options = {
     default: process.env.CL5_LOBBY_ANNOUNCE_INTERVAL || String(DEFAULT_ANNOUNCER.intervalMs / 1000),
   },
   'lobby-announce-batch': { type: 'string', default: process.env.CL5_LOBBY_ANNOUNCE_BATCH || String(DEFAULT_ANNOUNCER.batchMax) },
+  'lobby-announce-cost': { type: 'string', default: process.env.CL5_LOBBY_ANNOUNCE_COST || String(DEFAULT_ANNOUNCER.costPerLobbyMs) },
+  'lobby-announce-max-delay': {
+    type: 'string',
+    default: process.env.CL5_LOBBY_ANNOUNCE_MAX_DELAY || String(DEFAULT_ANNOUNCER.maxDelayMs / 1000),
+  },
   'fanout-rate': { type: 'string', default: process.env.CL5_FANOUT_RATE || String(DEFAULT_FANOUT.perSecond) },
   'fanout-rate-per-address': { type: 'string', default: process.env.CL5_FANOUT_RATE_PER_ADDRESS || String(DEFAULT_FANOUT.perAddressPerSecond) },
   'join-signal-credit': { type: 'string', default: process.env.CL5_JOIN_SIGNAL_CREDIT || String(DEFAULT_SIGNAL_CREDIT.signals) },
@@ -142,9 +147,15 @@ if (values.help) {
                             past it the process is restarted (env CL5_RELAY_MEMORY_MIB, default ${DEFAULT_RELAY_BUDGET.memoryMib})
   --relay-nice N            its CPU priority, 0–19: it yields the CPU to signalling (env CL5_RELAY_NICE, default ${DEFAULT_RELAY_BUDGET.nice})
   --lobby-announce-interval SECONDS
-                            NEW_LOBBY reaches each idle player in batches at most this often; a new lobby
-                            waits at most this long (env CL5_LOBBY_ANNOUNCE_INTERVAL, default ${DEFAULT_ANNOUNCER.intervalMs / 1000})
-  --lobby-announce-batch N  lobbies per batch; more wait for the next (env CL5_LOBBY_ANNOUNCE_BATCH, default ${DEFAULT_ANNOUNCER.batchMax})
+                            NEW_LOBBY reaches each idle player in batches at most this often
+                            (env CL5_LOBBY_ANNOUNCE_INTERVAL, default ${DEFAULT_ANNOUNCER.intervalMs / 1000})
+  --lobby-announce-batch N  lobbies per batch and interval; more wait for the next (env CL5_LOBBY_ANNOUNCE_BATCH, default ${DEFAULT_ANNOUNCER.batchMax})
+  --lobby-announce-cost MS  server CPU one announced lobby may cost: a batch costs one write per idle player,
+                            so it waits past the interval until enough new lobbies share it; 0 = never waits
+                            for that (env CL5_LOBBY_ANNOUNCE_COST, default ${DEFAULT_ANNOUNCER.costPerLobbyMs})
+  --lobby-announce-max-delay SECONDS
+                            the longest a new lobby waits for its batch, whatever it costs; at least the
+                            interval (env CL5_LOBBY_ANNOUNCE_MAX_DELAY, default ${DEFAULT_ANNOUNCER.maxDelayMs / 1000})
   --fanout-rate N           messages per second a connection's lobby requests may make the server send to
                             others (a join: each member told, and the signals they may send the joiner; a
                             visible create or show: ${ANNOUNCEMENT_MESSAGES}), bursts of ${FANOUT_BURST_SECONDS}N; past it creates, joins and
@@ -212,10 +223,14 @@ function wholeNumber(flag: NumberFlag, min: number): number {
   return Number.isInteger(value) && value >= min ? value : fail(`invalid --${flag}: ${values[flag]} (a whole number ≥ ${min})`);
 }
 
-/** A duration in seconds (0 or more) from a flag, in milliseconds; else one clear line and exit 2. */
-function secondsMs(flag: NumberFlag, meaning: string): number {
+/** A number, 0 or more, from a flag; else one clear line and exit 2. */
+function nonNegative(flag: NumberFlag, meaning: string): number {
   const value = Number(values[flag]);
-  return Number.isFinite(value) && value >= 0 ? value * 1000 : fail(`invalid --${flag}: ${values[flag]} (${meaning})`);
+  return Number.isFinite(value) && value >= 0 ? value : fail(`invalid --${flag}: ${values[flag]} (${meaning})`);
+}
+/** A duration in seconds (0 or more) from a flag, in milliseconds. */
+function secondsMs(flag: NumberFlag, meaning: string): number {
+  return nonNegative(flag, meaning) * 1000;
 }
 const resumeGraceMs = secondsMs('resume-grace', 'seconds, 0 = off');
 const addressRate = values['rate-limit-per-address'] === '' ? undefined : wholeNumber('rate-limit-per-address', 1);
@@ -224,8 +239,16 @@ const passwordGuard = {
   perAddress: wholeNumber('password-guesses-per-address', 1),
 };
 const maxOutboxBytes = wholeNumber('max-outbox-kib', 64) * 1024;
-const announcer = { intervalMs: secondsMs('lobby-announce-interval', 'seconds, more than 0'), batchMax: wholeNumber('lobby-announce-batch', 1) };
+const announcer = {
+  intervalMs: secondsMs('lobby-announce-interval', 'seconds, more than 0'),
+  batchMax: wholeNumber('lobby-announce-batch', 1),
+  costPerLobbyMs: nonNegative('lobby-announce-cost', 'milliseconds, 0 = off'),
+  maxDelayMs: secondsMs('lobby-announce-max-delay', 'seconds, at least --lobby-announce-interval'),
+};
 if (announcer.intervalMs <= 0) fail(`invalid --lobby-announce-interval: ${values['lobby-announce-interval']} (seconds, more than 0)`);
+if (announcer.maxDelayMs < announcer.intervalMs) {
+  fail(`invalid --lobby-announce-max-delay: ${values['lobby-announce-max-delay']} (seconds, at least --lobby-announce-interval)`);
+}
 const fanout = { perSecond: wholeNumber('fanout-rate', 1), perAddressPerSecond: wholeNumber('fanout-rate-per-address', 1) };
 const signalCredit = { signals: wholeNumber('join-signal-credit', 0) };
 const joinCooldownMs = secondsMs('join-cooldown', 'seconds, 0 = no limit');

@@ -122,6 +122,8 @@ describe('CLI', () => {
       [['--rate-limit-per-address', '0'], 'invalid --rate-limit-per-address: 0'],
       [['--lobby-announce-interval', '0'], 'invalid --lobby-announce-interval: 0'],
       [['--lobby-announce-batch', '0'], 'invalid --lobby-announce-batch: 0'],
+      [['--lobby-announce-cost=-1'], 'invalid --lobby-announce-cost: -1'],
+      [['--lobby-announce-max-delay', '0.5'], 'invalid --lobby-announce-max-delay: 0.5 (seconds, at least --lobby-announce-interval)'],
       [['--fanout-rate', '0'], 'invalid --fanout-rate: 0'],
       [['--fanout-rate-per-address', 'lots'], 'invalid --fanout-rate-per-address: lots'],
       [['--join-signal-credit=-1'], 'invalid --join-signal-credit: -1'],

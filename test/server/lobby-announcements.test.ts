@@ -3,16 +3,22 @@
 // batches of at most `batchMax` names at most once per interval, and a lobby gone before its batch left
 // is never announced. Raw `ws` clients, real servers on 127.0.0.1.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { AnnouncerOptions } from '../../src/server/lobby-announcer.js';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/server/server.js';
 import { type Node, startNodes } from '../helpers/cluster-nodes.js';
 import { silentLogger } from '../helpers/logger.js';
 import { type RedisServer, startRedis } from '../helpers/redis.js';
 import { INSTALL_MS } from '../helpers/store-backends.js';
+import { waitFor } from '../helpers/server-process.js';
 import { RawClient } from './helpers.js';
 
 const INTERVAL_MS = 1000;
 const BATCH_MAX = 5;
-const announcer = { intervalMs: INTERVAL_MS, batchMax: BATCH_MAX };
+/** The interval and batch rules alone (no holding for cost: the held batch has its own test). */
+const announcer: Partial<AnnouncerOptions> = { intervalMs: INTERVAL_MS, batchMax: BATCH_MAX, costPerLobbyMs: 0 };
+/** Every batch held for its cost (any batch costs more than a few lobbies at 1 ns each) until the stated delay. */
+const MAX_DELAY_MS = 2500;
+const held: Partial<AnnouncerOptions> = { intervalMs: 500, batchMax: BATCH_MAX, costPerLobbyMs: 0.000_001, maxDelayMs: MAX_DELAY_MS };
 /** Frames of one batch arrive together; two batches are at least INTERVAL_MS apart on the server. */
 const SAME_BATCH_MS = 300;
 
@@ -62,7 +68,7 @@ function batches(w: Watcher): string[][] {
   return groups.map((group) => group.names);
 }
 
-function scenarios(deploy: () => Promise<Deployment>) {
+function scenarios(deploy: (options: Partial<AnnouncerOptions>) => Promise<Deployment>) {
   let deployment: Deployment;
   const on = (i: number) => deployment.urls[i % deployment.urls.length]!;
   afterEach(async () => {
@@ -71,7 +77,7 @@ function scenarios(deploy: () => Promise<Deployment>) {
   });
 
   it('a burst of creates: every watcher hears of every lobby once, in batches of at most batchMax, one per interval', async () => {
-    deployment = await deploy();
+    deployment = await deploy(announcer);
     const watchers = await Promise.all(Array.from({ length: 12 }, (_, i) => watcher(on(i), `watcher${i}`)));
     const elsewhere = await watcher(on(0), 'elsewhere', 'other-game');
     const member = await watcher(on(1), 'member');
@@ -103,7 +109,7 @@ function scenarios(deploy: () => Promise<Deployment>) {
   }, 30_000);
 
   it('a lobby closed or hidden before its batch leaves is never announced; a shown one is', async () => {
-    deployment = await deploy();
+    deployment = await deploy(announcer);
     const watchers = await Promise.all([watcher(on(0), 'w0'), watcher(on(1), 'w1')]);
     const [ann, bob, cat, dan] = await Promise.all(['ann', 'bob', 'cat', 'dan'].map((name, i) => player(on(i), name)));
     // The first announcement leaves at once; the next ones wait for the interval to end.
@@ -120,8 +126,30 @@ function scenarios(deploy: () => Promise<Deployment>) {
     }
   }, 30_000);
 
+  it('held for its cost: every watcher hears every lobby once, together, after the stated delay and not much later', async () => {
+    deployment = await deploy(held);
+    const watchers = await Promise.all(Array.from({ length: 8 }, (_, i) => watcher(on(i), `watcher${i}`)));
+    const creators = await Promise.all(Array.from({ length: 4 }, (_, i) => player(on(i), `creator${i}`)));
+    // The first batch leaves at once (nothing measured yet) and measures what a batch costs.
+    expect((await creators[0]!.request('CREATE_LOBBY', lobby('first'), 'CREATE_ACK')).payload).toBe('ok');
+    await Promise.all(watchers.map((w) => w.client.until(() => w.heard.length === 1, 'first announced', 5000)));
+
+    const names = ['room1', 'room2', 'room3'];
+    const started = Date.now();
+    for (const [i, name] of names.entries()) expect((await creators[i + 1]!.request('CREATE_LOBBY', lobby(name), 'CREATE_ACK')).payload).toBe('ok');
+    for (const w of watchers) await w.client.until(() => w.heard.length === 1 + names.length, 'the held lobbies announced', MAX_DELAY_MS + 3000);
+    for (const w of watchers) {
+      expect(w.heard.map((h) => h.name)).toEqual(['first', ...names]);
+      const arrivals = w.heard.slice(1).map((h) => h.at - started);
+      // Held until the oldest waited the stated delay (a timer may fire a little early: 50 ms of slack), in one batch.
+      for (const at of arrivals) expect(at).toBeGreaterThanOrEqual(MAX_DELAY_MS - 50);
+      expect(Math.max(...arrivals) - Math.min(...arrivals)).toBeLessThan(SAME_BATCH_MS);
+      expect(Math.max(...arrivals)).toBeLessThan(MAX_DELAY_MS + 2000);
+    }
+  }, 30_000);
+
   it('NEW_LOBBY is not numbered: a watcher that heard some resumes counting every other frame', async () => {
-    deployment = await deploy();
+    deployment = await deploy(announcer);
     const w = await watcher(on(0), 'watcher');
     const ann = await player(on(1), 'ann');
     await ann.request('CREATE_LOBBY', lobby('room'), 'CREATE_ACK');
@@ -137,7 +165,7 @@ function scenarios(deploy: () => Promise<Deployment>) {
 }
 
 describe('NEW_LOBBY coalesced, one node (MemoryStore)', () => {
-  scenarios(async () => {
+  scenarios(async (announcer) => {
     const server: RunningServer = await startServer({ port: 0, logger: silentLogger, announcer });
     return { urls: [server.wsUrl], stop: () => server.close() };
   });
@@ -151,8 +179,45 @@ describe('NEW_LOBBY coalesced, two nodes (--redis)', () => {
   afterAll(async () => {
     await redis?.stop();
   });
-  scenarios(async () => {
+  scenarios(async (announcer) => {
     const nodes: Node[] = await startNodes(redis.url, 2, { announcer } satisfies ServerOptions);
     return { urls: nodes.map((node) => node.server.wsUrl), stop: async () => void (await Promise.all(nodes.map((node) => node.close()))) };
   });
+});
+
+describe('NEW_LOBBY written in slices (one node)', () => {
+  let server: RunningServer | undefined;
+  afterEach(async () => {
+    for (const client of clients.splice(0)) client.close();
+    await server?.close();
+  });
+
+  it('a batch to many watchers leaves over many turns: a bystander is answered meanwhile, and every watcher hears the lobby once', async () => {
+    // One watcher per slice: the batch takes as many event-loop turns as there are watchers.
+    server = await startServer({ port: 0, logger: silentLogger, announcer: { ...announcer, sliceMs: 0 } });
+    const url = server.wsUrl;
+    const watchers: RawClient[] = [];
+    for (let i = 0; i < 200; i += 20) watchers.push(...(await Promise.all(Array.from({ length: 20 }, (_, k) => player(url, `watcher${i + k}`)))));
+    const heardAt: number[][] = watchers.map(() => []);
+    for (const [i, w] of watchers.entries()) {
+      w.ws.on('message', (data) => {
+        if (String(data).includes('"NEW_LOBBY"')) heardAt[i]!.push(performance.now());
+      });
+    }
+    const bystander = await player(url, 'bystander', 'other-game');
+    const creator = await player(url, 'creator');
+    let answeredAt = 0;
+    bystander.ws.on('message', (data) => {
+      if (String(data).includes('KEEPALIVE_ACK')) answeredAt = performance.now();
+    });
+
+    creator.send({ opcode: 'CREATE_LOBBY', payload: lobby('room') });
+    bystander.send({ opcode: 'KEEPALIVE' });
+    await waitFor(() => heardAt.every((times) => times.length > 0) || undefined, 'every watcher heard', 10_000);
+    await bystander.until(() => answeredAt > 0, 'the bystander answered', 5000);
+    await Promise.all(watchers.map((w) => w.sync()));
+    expect(heardAt.map((times) => times.length)).toEqual(watchers.map(() => 1));
+    // Without slices the bystander would wait behind all 200 writes.
+    expect(answeredAt).toBeLessThan(Math.max(...heardAt.map((times) => times[0]!)));
+  }, 30_000);
 });
