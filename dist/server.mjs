@@ -4535,6 +4535,7 @@ var Seats = class {
 // src/server/server.ts
 var ADDRESS_SHARE = 10;
 var DELIBERATE_CLOSE = /* @__PURE__ */ new Set([1e3, 1001, 1005]);
+var PING_SLICE_MS = 1;
 var DRAIN_CLOSE = { code: 1012, reason: "server node restarting: resume on another node" };
 function findRepoRoot() {
   const start = path2.dirname(fileURLToPath(import.meta.url));
@@ -4769,16 +4770,22 @@ async function startServer(options2 = {}) {
     ws.on("pong", onPong).on("message", onMessage).on("close", onClose).on("error", onError);
     incoming2.watch(ws, socket);
   }
-  const pinger = setInterval(() => {
-    for (const player of players) {
-      if (!player.alive) {
-        log2("info", "player.timeout", { player: player.id });
-        player.socket.terminate();
-        continue;
-      }
-      player.alive = false;
-      player.socket.ping();
+  const pingOrTerminate = (player) => {
+    if (!player.alive) {
+      log2("info", "player.timeout", { player: player.id });
+      player.socket.terminate();
+      return;
     }
+    player.alive = false;
+    player.socket.ping();
+  };
+  let pingRound;
+  const pinger = setInterval(() => {
+    if (pingRound) return;
+    pingRound = new SlicedLoop(players.values(), pingOrTerminate, PING_SLICE_MS, () => {
+      pingRound = void 0;
+    });
+    pingRound.start();
   }, options2.pingIntervalMs ?? 3e4);
   pinger.unref();
   await new Promise((resolve, reject) => {
@@ -4810,6 +4817,7 @@ async function startServer(options2 = {}) {
     close() {
       closing ??= (async () => {
         clearInterval(pinger);
+        pingRound?.stop();
         admission2.stop();
         incoming2.stop();
         cuts.stop();

@@ -29,6 +29,7 @@ import { DEFAULT_PASSWORD_GUARD, PasswordGuard, type PasswordGuardOptions } from
 import { Player } from './player.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { Seats } from './seats.js';
+import { SlicedLoop } from './sliced-loop.js';
 import type { LobbyStore } from './store.js';
 import { checkTurnOptions, type TurnOptions } from './turn.js';
 
@@ -86,6 +87,8 @@ const ADDRESS_SHARE = 10;
 
 /** Closes by which a client leaves on purpose (normal, going away, a close frame without a code): its seat is released at once. */
 const DELIBERATE_CLOSE = new Set([1000, 1001, 1005]);
+/** A ping round's work per event-loop turn. */
+const PING_SLICE_MS = 1;
 
 export interface RunningServer {
   /** http://host:port */
@@ -383,17 +386,24 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     incoming.watch(ws, socket);
   }
 
-  // WebSocket-level liveness: a socket that missed a whole ping interval is dead.
-  const pinger = setInterval(() => {
-    for (const player of players) {
-      if (!player.alive) {
-        log('info', 'player.timeout', { player: player.id });
-        player.socket.terminate();
-        continue;
-      }
-      player.alive = false;
-      player.socket.ping();
+  // WebSocket-level liveness: a socket that missed a whole ping interval is dead. A round to 10,000
+  // sockets is 0.3–1 s of work, so it runs in slices (sliced-loop.ts) with other requests between them.
+  const pingOrTerminate = (player: Player): void => {
+    if (!player.alive) {
+      log('info', 'player.timeout', { player: player.id });
+      player.socket.terminate();
+      return;
     }
+    player.alive = false;
+    player.socket.ping();
+  };
+  let pingRound: SlicedLoop<Player> | undefined;
+  const pinger = setInterval(() => {
+    if (pingRound) return; // the last round is still going (it never should, for 30 s)
+    pingRound = new SlicedLoop(players.values(), pingOrTerminate, PING_SLICE_MS, () => {
+      pingRound = undefined;
+    });
+    pingRound.start();
   }, options.pingIntervalMs ?? 30_000);
   pinger.unref();
 
@@ -428,6 +438,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     close() {
       closing ??= (async () => {
         clearInterval(pinger);
+        pingRound?.stop();
         admission.stop();
         incoming.stop();
         cuts.stop();
