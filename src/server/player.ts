@@ -161,14 +161,15 @@ export class Player implements SequencedPlayer {
    * cannot push a player's own replies out of its replay window. A player away misses them.
    */
   announce(batch: EncodedFrames): void {
-    if (this.user && !this.away && this.open) this.outbox.pushEncoded(batch.texts, batch.encoded);
+    if (this.user && !this.away && this.open) this.outbox.pushEncoded(batch.encoded);
   }
 
   /** Every frame is kept for a resume, even one for a connection that is closing (its drop may not be noticed yet). */
   private write(frame: string): void {
     if (this.outlet) return void this.outlet.submit(frame);
     this.replay.record(frame);
-    if (this.open && !this.away) this.outbox.push(frame);
+    // Encoded once: the outbox copies the bytes the window has just kept.
+    if (this.open && !this.away) this.outbox.pushHeld(frame, this.replay);
   }
 
   /**

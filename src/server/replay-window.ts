@@ -9,11 +9,13 @@
 // latency p99 (bench/signaling.mjs `latency`: p99 about halved without them). Bytes outside the JS heap
 // cost the collector nothing. The ring starts small and grows to the limit only for a busy player.
 
+import type { EncodedFrame } from './outbox.js';
+
 const PREFIX = 4;
 const SMALLEST_RING = 256;
 const EMPTY = Buffer.alloc(0);
 
-export class ReplayWindow {
+export class ReplayWindow implements EncodedFrame {
   private ring: Buffer = EMPTY;
   /** Offset in `ring` of the oldest kept frame's length. */
   private start = 0;
@@ -23,6 +25,8 @@ export class ReplayWindow {
   private kept = 0;
   /** Frames recorded so far: the number of the newest. */
   private count = 0;
+  /** The newest frame's size in bytes, if it is kept (-1 if not): the outbox copies it from here (pushHeld). */
+  newestSize = -1;
 
   constructor(private limit: number) {}
 
@@ -39,6 +43,7 @@ export class ReplayWindow {
       this.clear();
       return;
     }
+    this.newestSize = -1;
     while (this.used + need > this.limit) this.dropOldest();
     this.reserve(this.used + need);
     const at = (this.start + this.used) % this.ring.length;
@@ -48,6 +53,16 @@ export class ReplayWindow {
     else this.copyIn(Buffer.from(frame, 'utf8'), body);
     this.used += need;
     this.kept += 1;
+    this.newestSize = size;
+  }
+
+  /** Copies the newest kept frame's bytes (newestSize of them) to `target` from `at`. */
+  copyNewest(target: Buffer, at: number): void {
+    const size = this.newestSize;
+    const body = (this.start + this.used - size) % this.ring.length;
+    const first = Math.min(size, this.ring.length - body);
+    this.ring.copy(target, at, body, body + first);
+    if (first < size) this.ring.copy(target, at + first, 0, size - first);
   }
 
   /** A new bound (larger while the player is away); the oldest frames go first. */
@@ -74,6 +89,7 @@ export class ReplayWindow {
   }
 
   private clear(): void {
+    this.newestSize = -1;
     this.start = 0;
     this.used = 0;
     this.kept = 0;

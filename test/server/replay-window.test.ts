@@ -59,6 +59,15 @@ describe('ReplayWindow', () => {
           for (let i = 0; i < pieces; i += 1) frame += PIECES[Math.floor(next() * PIECES.length)];
           window.record(frame);
           reference.record(frame);
+          // The newest frame's bytes, as the outbox copies them (pushHeld), at an offset of the target.
+          const bytes = Buffer.from(frame);
+          if (4 + bytes.length > reference.limit) expect(window.newestSize).toBe(-1);
+          else {
+            expect(window.newestSize).toBe(bytes.length);
+            const target = Buffer.alloc(bytes.length + 3);
+            window.copyNewest(target, 3);
+            expect(target.subarray(3).equals(bytes), `seed ${seed} step ${step} copyNewest`).toBe(true);
+          }
         } else if (roll < 0.83) {
           const limit = [40, 300, 1200, 5000][Math.floor(next() * 4)]!;
           window.setLimit(limit);
