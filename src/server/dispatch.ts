@@ -84,6 +84,7 @@ export function dispatch(ctx: ServerContext, player: Player, data: Buffer, isBin
     recipient: packet.recipient,
     listener: packet.listener,
     frame: packet.bare && packet.listener === undefined ? text : undefined,
+    bytes: data,
   } as Request<ClientOpcode>;
   if (player.serial(() => handle(packet.opcode, request))) return;
   ctx.tally.rejected.busy += 1;

@@ -66,6 +66,13 @@ export class Outbox {
     held.copyNewest(this.bytes, at);
   }
 
+  /** Queues the frame `head[0..headLength)` followed by `tail`, bytes as they are (a relayed signal: Player.relay). */
+  pushJoined(head: Buffer, headLength: number, tail: Buffer): void {
+    const at = this.reserve(headLength + tail.length);
+    head.copy(this.bytes, at, 0, headLength);
+    tail.copy(this.bytes, at + headLength);
+  }
+
   /**
    * Frames already encoded for many sockets (encodeFrames(), e.g. one NEW_LOBBY batch for every idle
    * player): written as they are when nothing waits before them, else copied behind what does.
@@ -102,7 +109,7 @@ export class Outbox {
     if (need <= this.bytes.length) return;
     // Small buffers come from Node's shared pool; the first is exact (one frame a turn is the common case).
     const next = Buffer.allocUnsafe(this.used === 0 ? need : Math.max(need, 2 * this.bytes.length));
-    this.bytes.copy(next, 0, 0, this.used);
+    if (this.used > 0) this.bytes.copy(next, 0, 0, this.used);
     this.bytes = next;
   }
 

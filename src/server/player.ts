@@ -23,6 +23,7 @@ export const DEFAULT_MAX_OUTBOX_BYTES = 1024 * 1024;
 
 const NEW_PEER = '{"opcode":"NEW_PEER"';
 const PEER_JOIN = '{"opcode":"PEER_JOIN"';
+const CLOSING_BRACE = 0x7d;
 
 export class Player implements SequencedPlayer {
   user: User | null = null;
@@ -177,9 +178,18 @@ export class Player implements SequencedPlayer {
    * per player. A `frame` that held only opcode, recipient and payload (see decodeClientPacket) is
    * forwarded as it came with the origin added, instead of serialising the payload again: it passed
    * JSON.parse, so its last `}` closes it, and it has no origin field of its own to clash with ours.
+   * With its `bytes` (and no cluster outlet, which takes text), those are copied as they are.
    */
-  relay(opcode: string, payload: unknown, from: Player, frame?: string): void {
-    this.write(from.signalFrame(opcode, payload, frame));
+  relay(opcode: string, payload: unknown, from: Player, frame?: string, bytes?: Buffer): void {
+    if (frame === undefined || bytes === undefined || this.outlet) {
+      this.write(from.signalFrame(opcode, payload, frame));
+      return;
+    }
+    // The same frame as signalFrame() builds, from the bytes that arrived: copied, never made a string and encoded.
+    const head = bytes.lastIndexOf(CLOSING_BRACE);
+    const tail = from.originTailBytes();
+    this.replay.recordJoined(bytes, head, tail);
+    if (this.open && !this.away) this.outbox.pushJoined(bytes, head, tail);
   }
 
   /** A signal of mine as its recipient gets it: with my user as `origin` (see relay()). */
@@ -191,6 +201,15 @@ export class Player implements SequencedPlayer {
   }
 
   private originTail: string | undefined;
+
+  /** originTail as UTF-8, for relay() from bytes. */
+  originTailBytes(): Buffer {
+    this.originTail ??= `,"origin":${JSON.stringify(this.user)}}`;
+    this.originTailEncoded ??= Buffer.from(this.originTail);
+    return this.originTailEncoded;
+  }
+
+  private originTailEncoded: Buffer | undefined;
 
   /**
    * Runs this player's requests one at a time, in arrival order, so replies keep request order even

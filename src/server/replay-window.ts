@@ -36,24 +36,37 @@ export class ReplayWindow implements EncodedFrame {
   }
 
   record(frame: string): void {
-    this.count += 1;
     const size = Buffer.byteLength(frame);
+    const body = this.open(size);
+    if (body < 0) return;
+    if (body + size <= this.ring.length) this.ring.write(frame, body, size, 'utf8');
+    else this.copyIn(Buffer.from(frame, 'utf8'), body);
+  }
+
+  /** Records the frame `head[0..headLength)` followed by `tail` (UTF-8 both): a relayed signal, copied as it came (Player.relay). */
+  recordJoined(head: Buffer, headLength: number, tail: Buffer): void {
+    const body = this.open(headLength + tail.length);
+    if (body < 0) return;
+    this.copyIn(head, body, headLength);
+    this.copyIn(tail, (body + headLength) % this.ring.length);
+  }
+
+  /** Counts a frame of `size` bytes and makes room for it: where its bytes go, or -1 when it is larger than the whole window. */
+  private open(size: number): number {
+    this.count += 1;
     const need = PREFIX + size;
     if (need > this.limit) {
       this.clear();
-      return;
+      return -1;
     }
-    this.newestSize = -1;
     while (this.used + need > this.limit) this.dropOldest();
     this.reserve(this.used + need);
     const at = (this.start + this.used) % this.ring.length;
     this.writeLength(at, size);
-    const body = (at + PREFIX) % this.ring.length;
-    if (body + size <= this.ring.length) this.ring.write(frame, body, size, 'utf8');
-    else this.copyIn(Buffer.from(frame, 'utf8'), body);
     this.used += need;
     this.kept += 1;
     this.newestSize = size;
+    return (at + PREFIX) % this.ring.length;
   }
 
   /** Copies the newest kept frame's bytes (newestSize of them) to `target` from `at`. */
@@ -140,11 +153,11 @@ export class ReplayWindow implements EncodedFrame {
     return bytes.toString('utf8');
   }
 
-  /** Writes `bytes` into the ring from `at`, wrapping. */
-  private copyIn(bytes: Buffer, at: number): void {
-    const first = Math.min(bytes.length, this.ring.length - at);
+  /** Writes the first `length` of `bytes` into the ring from `at`, wrapping. */
+  private copyIn(bytes: Buffer, at: number, length = bytes.length): void {
+    const first = Math.min(length, this.ring.length - at);
     bytes.copy(this.ring, at, 0, first);
-    bytes.copy(this.ring, 0, first);
+    if (first < length) bytes.copy(this.ring, 0, first, length);
   }
 
   /** Copies `length` bytes of the ring from `at` (wrapping) to the start of `target`. */

@@ -83,6 +83,16 @@ describe('outbox', () => {
     expect(await parse(Buffer.concat(writes))).toEqual(texts);
   });
 
+  it('frames a head and a tail of bytes as one frame (a relayed signal with its origin)', async () => {
+    const { socket, writes } = fakeSocket();
+    const outbox = new Outbox(socket);
+    const received = Buffer.from('{"opcode":"ICE","payload":"é"}  ');
+    outbox.pushJoined(received, received.lastIndexOf(0x7d), Buffer.from(',"origin":{"username":"🎮"}}'));
+    outbox.push('next');
+    await turn();
+    expect(await parse(Buffer.concat(writes))).toEqual(['{"opcode":"ICE","payload":"é","origin":{"username":"🎮"}}', 'next']);
+  });
+
   it('writes a batch encoded for many sockets as it is, or behind the frames queued before it', async () => {
     const { socket, writes } = fakeSocket();
     const outbox = new Outbox(socket);
