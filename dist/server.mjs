@@ -952,8 +952,7 @@ var Outbox = class {
   /** Queues the frame `head[0..headLength)` followed by `tail`, bytes as they are (a relayed signal: Player.relay). */
   pushJoined(head, headLength, tail) {
     const at = this.reserve(headLength + tail.length);
-    head.copy(this.bytes, at, 0, headLength);
-    tail.copy(this.bytes, at + headLength);
+    writeJoined(this.bytes, at, head, headLength, tail);
   }
   /**
    * Frames already encoded for many sockets (encodeFrames(), e.g. one NEW_LOBBY batch for every idle
@@ -987,7 +986,7 @@ var Outbox = class {
   grow(need) {
     if (need <= this.bytes.length) return;
     const next = Buffer.allocUnsafe(this.used === 0 ? need : Math.max(need, 2 * this.bytes.length));
-    if (this.used > 0) this.bytes.copy(next, 0, 0, this.used);
+    if (this.used > 0) next.set(this.used === this.bytes.length ? this.bytes : this.bytes.subarray(0, this.used));
     this.bytes = next;
   }
   write(bytes) {
@@ -1034,6 +1033,11 @@ function encodeFrames(texts) {
     at += out.write(text, at, "utf8");
   }
   return out;
+}
+function writeJoined(target, at, head, headLength, tail) {
+  if (head.length - headLength <= tail.length) target.set(head, at);
+  else head.copy(target, at, 0, headLength);
+  target.set(tail, at + headLength);
 }
 var headerLength = (size) => size < 126 ? 2 : size < 65536 ? 4 : 10;
 function writeHeader(out, at, size) {
@@ -1085,10 +1089,14 @@ var ReplayWindow = class {
   }
   /** Records the frame `head[0..headLength)` followed by `tail` (UTF-8 both): a relayed signal, copied as it came (Player.relay). */
   recordJoined(head, headLength, tail) {
-    const body = this.open(headLength + tail.length);
+    const size = headLength + tail.length;
+    const body = this.open(size);
     if (body < 0) return;
-    this.copyIn(head, body, headLength);
-    this.copyIn(tail, (body + headLength) % this.ring.length);
+    if (body + size <= this.ring.length) writeJoined(this.ring, body, head, headLength, tail);
+    else {
+      this.copyIn(head, body, headLength);
+      this.copyIn(tail, (body + headLength) % this.ring.length);
+    }
   }
   /** Counts a frame of `size` bytes and makes room for it: where its bytes go, or -1 when it is larger than the whole window. */
   open(size) {

@@ -9,7 +9,7 @@
 // latency p99 (bench/signaling.mjs `latency`: p99 about halved without them). Bytes outside the JS heap
 // cost the collector nothing. The ring starts small and grows to the limit only for a busy player.
 
-import type { EncodedFrame } from './outbox.js';
+import { writeJoined, type EncodedFrame } from './outbox.js';
 
 const PREFIX = 4;
 const SMALLEST_RING = 256;
@@ -45,10 +45,14 @@ export class ReplayWindow implements EncodedFrame {
 
   /** Records the frame `head[0..headLength)` followed by `tail` (UTF-8 both): a relayed signal, copied as it came (Player.relay). */
   recordJoined(head: Buffer, headLength: number, tail: Buffer): void {
-    const body = this.open(headLength + tail.length);
+    const size = headLength + tail.length;
+    const body = this.open(size);
     if (body < 0) return;
-    this.copyIn(head, body, headLength);
-    this.copyIn(tail, (body + headLength) % this.ring.length);
+    if (body + size <= this.ring.length) writeJoined(this.ring, body, head, headLength, tail);
+    else {
+      this.copyIn(head, body, headLength);
+      this.copyIn(tail, (body + headLength) % this.ring.length);
+    }
   }
 
   /** Counts a frame of `size` bytes and makes room for it: where its bytes go, or -1 when it is larger than the whole window. */

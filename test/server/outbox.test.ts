@@ -87,10 +87,18 @@ describe('outbox', () => {
     const { socket, writes } = fakeSocket();
     const outbox = new Outbox(socket);
     const received = Buffer.from('{"opcode":"ICE","payload":"é"}  ');
-    outbox.pushJoined(received, received.lastIndexOf(0x7d), Buffer.from(',"origin":{"username":"🎮"}}'));
+    const origin = Buffer.from(',"origin":{"username":"🎮"}}');
+    outbox.pushJoined(received, received.lastIndexOf(0x7d), origin);
+    // More after the last '}' than the tail covers: the head alone is copied.
+    const padded = Buffer.from(`{"opcode":"ICE"}${' '.repeat(100)}`);
+    outbox.pushJoined(padded, padded.lastIndexOf(0x7d), origin);
     outbox.push('next');
     await turn();
-    expect(await parse(Buffer.concat(writes))).toEqual(['{"opcode":"ICE","payload":"é","origin":{"username":"🎮"}}', 'next']);
+    expect(await parse(Buffer.concat(writes))).toEqual([
+      '{"opcode":"ICE","payload":"é","origin":{"username":"🎮"}}',
+      '{"opcode":"ICE","origin":{"username":"🎮"}}',
+      'next',
+    ]);
   });
 
   it('writes a batch encoded for many sockets as it is, or behind the frames queued before it', async () => {
