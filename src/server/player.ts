@@ -194,18 +194,21 @@ export class Player implements SequencedPlayer {
 
   /** A signal of mine as its recipient gets it: with my user as `origin` (see relay()). */
   signalFrame(opcode: string, payload: unknown, frame?: string): string {
-    // Built once per player: on the hot path each signal then costs one slice and one concatenation.
-    this.originTail ??= `,"origin":${JSON.stringify(this.user)}}`;
-    const tail = this.originTail;
+    const tail = this.originTailText();
     return frame === undefined ? `{"opcode":"${opcode}","payload":${JSON.stringify(payload)}${tail}` : frame.slice(0, frame.lastIndexOf('}')) + tail;
+  }
+
+  /** What follows a signal of mine: `,"origin":<my user>}`. Built once per player: on the hot path each signal then costs no serialising. */
+  private originTailText(): string {
+    this.originTail ??= `,"origin":${JSON.stringify(this.user)}}`;
+    return this.originTail;
   }
 
   private originTail: string | undefined;
 
-  /** originTail as UTF-8, for relay() from bytes. */
+  /** The same as UTF-8, for relay() from bytes. */
   originTailBytes(): Buffer {
-    this.originTail ??= `,"origin":${JSON.stringify(this.user)}}`;
-    this.originTailEncoded ??= Buffer.from(this.originTail);
+    this.originTailEncoded ??= Buffer.from(this.originTailText());
     return this.originTailEncoded;
   }
 
