@@ -41,7 +41,7 @@ function lobbyPairs(keepWindow) {
     const id = `${String(i).padStart(8, '0')}-0000-4000-8000-000000000000`;
     player.user = { instance_id: id, user_id: id, username: `p${i}` };
     player.lobby = `lobby${i >> 1}`;
-    if (!keepWindow) player.replay.record = () => {};
+    if (!keepWindow) player.replay.record = player.replay.recordJoined = () => {};
     ctx.players.set(id, player);
     players.push(player);
   }

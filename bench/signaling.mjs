@@ -22,13 +22,14 @@
 //  idle            --idle-clients connected, identified sockets, each sending a keepalive every 20 s (CL5:
 //                  KEEPALIVE, answered; PeerJS: HEARTBEAT; its own client sends one every 5 s), over
 //                  --idle-seconds (≥ 65 covers CL5's 30 s ping twice): server CPU.
-//  --floor adds a third server to relay1/relay8: a `ws` relay that only forwards (bench/lib/ws-floor-server.mjs).
+//  --floor adds two more servers to relay1/relay8/latency: `ws` relays that only forward (bench/lib/ws-floor-server.mjs),
+//                  one with `ws.send` per frame (as PeerJS), one writing a socket's frames of a turn at once (as CL5).
 //
 // Usage: node bench/signaling.mjs [--runs=3] [--seconds=5] [--only=relay1,relay8,fresh,persistent,latency,idle]
 //          [--rate=12000] [--idle-clients=2000] [--idle-seconds=65] [--floor] [--sides=CL5,PeerJS]
 // CL5_PROFILE=dir writes a --cpu-prof of every server process there.
 import { cl5, meet, meetingPair, player, SDP } from './lib/cl5-clients.mjs';
-import { pin, startCl5, startPeerJs, startWsFloor } from './lib/processes.mjs';
+import { pin, startCl5, startPeerJs, startWsBatchedFloor, startWsFloor } from './lib/processes.mjs';
 import { clientFrame, next, open } from './lib/raw-ws.mjs';
 import { loadavg } from 'node:os';
 import { cycles, fixedRate, measured, relayFlood } from './lib/signal-load.mjs';
@@ -204,7 +205,10 @@ async function idle(server, isCl5) {
 
 const cl5Side = { name: 'CL5', start: startCl5, adapter: cl5 };
 const peerJsSide = { name: 'PeerJS', start: startPeerJs, adapter: peerjs };
-const floorSide = { name: 'ws floor', start: startWsFloor, adapter: peerjs };
+const floorSides = [
+  { name: 'ws floor', start: startWsFloor, adapter: peerjs },
+  { name: 'floor, batched', start: startWsBatchedFloor, adapter: peerjs },
+];
 
 const BENCHES = {
   relay1: {
@@ -250,7 +254,7 @@ for (let run = 0; run < RUNS; run += 1) {
   for (const name of ONLY) {
     const bench = BENCHES[name];
     const sides = (run % 2 === 0 ? [cl5Side, peerJsSide] : [peerJsSide, cl5Side]).filter((side) => SIDES.includes(side.name));
-    if (flags.floor && bench.floor) sides.push(floorSide);
+    if (flags.floor && bench.floor) sides.push(...(run % 2 === 0 ? floorSides : [...floorSides].reverse()));
     for (const side of sides) {
       const r = await fresh(side, bench);
       results[name] ??= {};
@@ -283,25 +287,28 @@ for (const [name, bySide] of Object.entries(results)) {
         digits,
       );
     const pct = (key) => mmm(runs.map((r) => r[key] * 100));
-    if (name === 'idle') console.log(`  ${side.padEnd(8)} server CPU ${col('corePercent', 2)} % of a core   generator ${pct('generator')} %`);
+    if (name === 'idle') console.log(`  ${side.padEnd(14)} server CPU ${col('corePercent', 2)} % of a core   generator ${pct('generator')} %`);
     else if (name === 'latency')
       console.log(
-        `  ${side.padEnd(8)} p50 ${col('p50', 2)} ms   p99 ${col('p99', 2)} ms   CPU per signal: user ${col('userUs', 1)} µs + system ${col('systemUs', 1)} µs (${col('work')} signals per server CPU-s)   server ${pct('core')} %   generator ${pct('generator')} %`,
+        `  ${side.padEnd(14)} p50 ${col('p50', 2)} ms   p99 ${col('p99', 2)} ms   CPU per signal: user ${col('userUs', 1)} µs + system ${col('systemUs', 1)} µs (${col('work')} signals per server CPU-s)   server ${pct('core')} %   generator ${pct('generator')} %`,
       );
     else
       console.log(
-        `  ${side.padEnd(8)} ${col('work')} ${bench.unit} per server CPU-s   ${col('wall')} per wall s   server ${pct('core')} %   generator ${pct('generator')} %   p50 ${col('p50', 2)} ms   p99 ${col('p99', 2)} ms`,
+        `  ${side.padEnd(14)} ${col('work')} ${bench.unit} per server CPU-s   ${col('wall')} per wall s   server ${pct('core')} %   generator ${pct('generator')} %   p50 ${col('p50', 2)} ms   p99 ${col('p99', 2)} ms`,
       );
   }
-  const c = bySide.CL5;
   const p = bySide.PeerJS;
-  if (!c || !p) continue;
-  const ratio = (key) =>
-    mmm(
-      c.map((r, i) => r[key] / p[i][key]),
-      2,
-    );
-  if (name === 'idle') console.log(`  CL5/PeerJS CPU: ${ratio('core')}`);
-  else console.log(`  CL5/PeerJS: per CPU-s ${ratio('work')}   per wall s ${ratio('wall')}   p99 ${ratio('p99')}`);
+  if (!p) continue;
+  for (const [side, runs] of Object.entries(bySide)) {
+    if (side === 'PeerJS') continue;
+    const ratio = (key) =>
+      mmm(
+        runs.map((r, i) => r[key] / p[i][key]),
+        2,
+      );
+    const label = `${side}/PeerJS`.padEnd(22);
+    if (name === 'idle') console.log(`  ${label} CPU: ${ratio('core')}`);
+    else console.log(`  ${label} per CPU-s ${ratio('work')}   per wall s ${ratio('wall')}   p99 ${ratio('p99')}`);
+  }
 }
 process.exit(0);

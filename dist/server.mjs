@@ -1002,6 +1002,7 @@ var seq2 = integer(0, Number.MAX_SAFE_INTEGER);
 var VERSION = "0.1.0";
 
 // src/server/outbox.ts
+var EMPTY = Buffer.alloc(0);
 var Outbox = class {
   /**
    * `overflow` is called once the socket holds more than `limit` unsent bytes: the reader is too slow
@@ -1017,35 +1018,67 @@ var Outbox = class {
   limit;
   overflow;
   /**
-   * The frames queued this turn are `texts[0..queued)`. One array per socket, reused from turn to turn:
-   * at one signal in flight a fresh array per flush would be an allocation per signal.
+   * This turn's frames, framed (header and bytes) as they are pushed: `bytes[0..used)`. A new buffer each
+   * turn (the socket holds the one written until the kernel takes it); sized to the first frame and
+   * doubled as needed, so with one frame a turn it is exactly that frame.
    */
-  texts = [];
-  queued = 0;
+  bytes = EMPTY;
+  used = 0;
   /** Queues one text frame; it leaves with the others at the end of this turn. */
   push(text) {
-    this.texts[this.queued] = text;
-    this.queued += 1;
-    if (this.queued === 1) schedule(this);
+    const size = Buffer.byteLength(text);
+    const at = this.reserve(size);
+    this.bytes.write(text, at, size, "utf8");
+  }
+  /** Queues `text`, which `held` has just kept as its newest frame: its bytes are copied from there, not encoded again. */
+  pushHeld(text, held) {
+    const size = held.newestSize;
+    if (size < 0) {
+      this.push(text);
+      return;
+    }
+    const at = this.reserve(size);
+    held.copyNewest(this.bytes, at);
+  }
+  /** Queues the frame `head[0..headLength)` followed by `tail`, bytes as they are (a relayed signal: Player.relay). */
+  pushJoined(head, headLength, tail) {
+    const at = this.reserve(headLength + tail.length);
+    writeJoined(this.bytes, at, head, headLength, tail);
   }
   /**
-   * Frames `encoded` once for many sockets (encodeFrames(texts), e.g. one NEW_LOBBY batch for every idle
-   * player): written as they are when nothing waits before them, else queued behind what does.
+   * Frames already encoded for many sockets (encodeFrames(), e.g. one NEW_LOBBY batch for every idle
+   * player): written as they are when nothing waits before them, else copied behind what does.
    */
-  pushEncoded(texts, encoded) {
-    if (this.queued > 0) for (const text of texts) this.push(text);
-    else this.write(encoded);
+  pushEncoded(encoded) {
+    if (this.used === 0) {
+      this.write(encoded);
+      return;
+    }
+    this.grow(this.used + encoded.length);
+    this.used += encoded.copy(this.bytes, this.used);
   }
   /** Writes what is queued, now (before a close frame, for instance). Dropped if the socket is no longer open. */
   flush() {
-    const count2 = this.queued;
-    if (count2 === 0) return;
-    this.queued = 0;
-    const open = this.socket.readyState === this.socket.OPEN;
-    const bytes = open ? encodeFrames(this.texts, count2) : null;
-    if (count2 > MAX_KEPT_SLOTS) this.texts = [];
-    else this.texts.fill("", 0, count2);
-    if (bytes) this.write(bytes);
+    if (this.used === 0) return;
+    const bytes = this.used === this.bytes.length ? this.bytes : this.bytes.subarray(0, this.used);
+    this.bytes = EMPTY;
+    this.used = 0;
+    this.write(bytes);
+  }
+  /** Room for a frame of `size` bytes: writes its header and returns where its bytes go. */
+  reserve(size) {
+    const header = headerLength(size);
+    if (this.used === 0) schedule(this);
+    this.grow(this.used + header + size);
+    const at = writeHeader(this.bytes, this.used, size);
+    this.used = at + size;
+    return at;
+  }
+  grow(need) {
+    if (need <= this.bytes.length) return;
+    const next = Buffer.allocUnsafe(this.used === 0 ? need : Math.max(need, 2 * this.bytes.length));
+    if (this.used > 0) next.set(this.used === this.bytes.length ? this.bytes : this.bytes.subarray(0, this.used));
+    this.bytes = next;
   }
   write(bytes) {
     const raw = this.socket._socket;
@@ -1054,7 +1087,6 @@ var Outbox = class {
     if (raw.writableLength > this.limit) this.overflow(raw.writableLength);
   }
 };
-var MAX_KEPT_SLOTS = 64;
 var due = [];
 var dueCount = 0;
 function schedule(outbox) {
@@ -1075,7 +1107,8 @@ function flushDue() {
   }
 }
 var sizes = [];
-function encodeFrames(texts, count2 = texts.length) {
+function encodeFrames(texts) {
+  const count2 = texts.length;
   let total = 0;
   for (let i = 0; i < count2; i += 1) {
     const size = Buffer.byteLength(texts[i]);
@@ -1087,35 +1120,43 @@ function encodeFrames(texts, count2 = texts.length) {
   for (let i = 0; i < count2; i += 1) {
     const text = texts[i];
     const size = sizes[i];
-    out[at] = 129;
-    if (size < 126) {
-      out[at + 1] = size;
-      at += 2;
-    } else if (size < 65536) {
-      out[at + 1] = 126;
-      out.writeUInt16BE(size, at + 2);
-      at += 4;
-    } else {
-      out[at + 1] = 127;
-      out.writeBigUInt64BE(BigInt(size), at + 2);
-      at += 10;
-    }
+    at = writeHeader(out, at, size);
     at += out.write(text, at, "utf8");
   }
   return out;
 }
+function writeJoined(target, at, head, headLength, tail) {
+  if (head.length - headLength <= tail.length) target.set(head, at);
+  else head.copy(target, at, 0, headLength);
+  target.set(tail, at + headLength);
+}
 var headerLength = (size) => size < 126 ? 2 : size < 65536 ? 4 : 10;
+function writeHeader(out, at, size) {
+  out[at] = 129;
+  if (size < 126) {
+    out[at + 1] = size;
+    return at + 2;
+  }
+  if (size < 65536) {
+    out[at + 1] = 126;
+    out.writeUInt16BE(size, at + 2);
+    return at + 4;
+  }
+  out[at + 1] = 127;
+  out.writeBigUInt64BE(BigInt(size), at + 2);
+  return at + 10;
+}
 
 // src/server/replay-window.ts
 var PREFIX = 4;
 var SMALLEST_RING = 256;
-var EMPTY = Buffer.alloc(0);
+var EMPTY2 = Buffer.alloc(0);
 var ReplayWindow = class {
   constructor(limit) {
     this.limit = limit;
   }
   limit;
-  ring = EMPTY;
+  ring = EMPTY2;
   /** Offset in `ring` of the oldest kept frame's length. */
   start = 0;
   /** Bytes in use from `start` on, wrapping: lengths and frames. */
@@ -1124,27 +1165,54 @@ var ReplayWindow = class {
   kept = 0;
   /** Frames recorded so far: the number of the newest. */
   count = 0;
+  /** The newest frame's size in bytes, if it is kept (-1 if not): the outbox copies it from here (pushHeld). */
+  newestSize = -1;
   /** Frames recorded so far. */
   get recorded() {
     return this.count;
   }
   record(frame) {
-    this.count += 1;
     const size = Buffer.byteLength(frame);
+    const body = this.open(size);
+    if (body < 0) return;
+    if (body + size <= this.ring.length) this.ring.write(frame, body, size, "utf8");
+    else this.copyIn(Buffer.from(frame, "utf8"), body);
+  }
+  /** Records the frame `head[0..headLength)` followed by `tail` (UTF-8 both): a relayed signal, copied as it came (Player.relay). */
+  recordJoined(head, headLength, tail) {
+    const size = headLength + tail.length;
+    const body = this.open(size);
+    if (body < 0) return;
+    if (body + size <= this.ring.length) writeJoined(this.ring, body, head, headLength, tail);
+    else {
+      this.copyIn(head, body, headLength);
+      this.copyIn(tail, (body + headLength) % this.ring.length);
+    }
+  }
+  /** Counts a frame of `size` bytes and makes room for it: where its bytes go, or -1 when it is larger than the whole window. */
+  open(size) {
+    this.count += 1;
     const need = PREFIX + size;
     if (need > this.limit) {
       this.clear();
-      return;
+      return -1;
     }
     while (this.used + need > this.limit) this.dropOldest();
     this.reserve(this.used + need);
     const at = (this.start + this.used) % this.ring.length;
     this.writeLength(at, size);
-    const body = (at + PREFIX) % this.ring.length;
-    if (body + size <= this.ring.length) this.ring.write(frame, body, size, "utf8");
-    else this.copyIn(Buffer.from(frame, "utf8"), body);
     this.used += need;
     this.kept += 1;
+    this.newestSize = size;
+    return (at + PREFIX) % this.ring.length;
+  }
+  /** Copies the newest kept frame's bytes (newestSize of them) to `target` from `at`. */
+  copyNewest(target, at) {
+    const size = this.newestSize;
+    const body = (this.start + this.used - size) % this.ring.length;
+    const first = Math.min(size, this.ring.length - body);
+    this.ring.copy(target, at, body, body + first);
+    if (first < size) this.ring.copy(target, at + first, 0, size - first);
   }
   /** A new bound (larger while the player is away); the oldest frames go first. */
   setLimit(limit) {
@@ -1167,6 +1235,7 @@ var ReplayWindow = class {
     return frames;
   }
   clear() {
+    this.newestSize = -1;
     this.start = 0;
     this.used = 0;
     this.kept = 0;
@@ -1209,11 +1278,11 @@ var ReplayWindow = class {
     this.copyOut(bytes, at, size);
     return bytes.toString("utf8");
   }
-  /** Writes `bytes` into the ring from `at`, wrapping. */
-  copyIn(bytes, at) {
-    const first = Math.min(bytes.length, this.ring.length - at);
+  /** Writes the first `length` of `bytes` into the ring from `at`, wrapping. */
+  copyIn(bytes, at, length = bytes.length) {
+    const first = Math.min(length, this.ring.length - at);
     bytes.copy(this.ring, at, 0, first);
-    bytes.copy(this.ring, 0, first);
+    if (first < length) bytes.copy(this.ring, 0, first, length);
   }
   /** Copies `length` bytes of the ring from `at` (wrapping) to the start of `target`. */
   copyOut(target, at, length) {
@@ -1254,20 +1323,23 @@ var SignalCredit = class {
   }
   /** If `text` is a signal to a newcomer I hold credit for, uses one and says so. */
   use(text) {
-    const now = this.now();
-    for (const [joiner, credit2] of this.byJoiner) if (credit2.until < now) this.byJoiner.delete(joiner);
-    if (this.byJoiner.size === 0) return false;
     let packet;
     try {
       packet = JSON.parse(text);
     } catch {
       return false;
     }
-    if (!isPlainObject(packet) || typeof packet.opcode !== "string" || !SIGNALS.has(packet.opcode) || typeof packet.recipient !== "string") return false;
-    const credit = this.byJoiner.get(packet.recipient);
+    return isPlainObject(packet) && this.useFor(packet.opcode, packet.recipient);
+  }
+  /** The same for a packet already read (the edge decodes a packet once: dispatch.ts). */
+  useFor(opcode, recipient2) {
+    const now = this.now();
+    for (const [joiner, credit2] of this.byJoiner) if (credit2.until < now) this.byJoiner.delete(joiner);
+    if (this.byJoiner.size === 0 || typeof opcode !== "string" || !SIGNALS.has(opcode) || typeof recipient2 !== "string") return false;
+    const credit = this.byJoiner.get(recipient2);
     if (!credit) return false;
     credit.left -= 1;
-    if (credit.left <= 0) this.byJoiner.delete(packet.recipient);
+    if (credit.left <= 0) this.byJoiner.delete(recipient2);
     return true;
   }
 };
@@ -1279,6 +1351,7 @@ var MAX_MISSED_BYTES = 1024 * 1024;
 var DEFAULT_MAX_OUTBOX_BYTES = 1024 * 1024;
 var NEW_PEER = '{"opcode":"NEW_PEER"';
 var PEER_JOIN = '{"opcode":"PEER_JOIN"';
+var CLOSING_BRACE = 125;
 var Player = class {
   constructor(socket, game, limiter, address, maxOutboxBytes2 = DEFAULT_MAX_OUTBOX_BYTES, signalCredit2 = DEFAULT_SIGNAL_CREDIT) {
     this.socket = socket;
@@ -1403,30 +1476,48 @@ var Player = class {
    * cannot push a player's own replies out of its replay window. A player away misses them.
    */
   announce(batch) {
-    if (this.user && !this.away && this.open) this.outbox.pushEncoded(batch.texts, batch.encoded);
+    if (this.user && !this.away && this.open) this.outbox.pushEncoded(batch.encoded);
   }
   /** Every frame is kept for a resume, even one for a connection that is closing (its drop may not be noticed yet). */
   write(frame) {
     if (this.outlet) return void this.outlet.submit(frame);
     this.replay.record(frame);
-    if (this.open && !this.away) this.outbox.push(frame);
+    if (this.open && !this.away) this.outbox.pushHeld(frame, this.replay);
   }
   /**
    * A signal from `from`, relayed: the hot path of the server. The sender's origin is serialised once
    * per player. A `frame` that held only opcode, recipient and payload (see decodeClientPacket) is
    * forwarded as it came with the origin added, instead of serialising the payload again: it passed
    * JSON.parse, so its last `}` closes it, and it has no origin field of its own to clash with ours.
+   * With its `bytes` (and no cluster outlet, which takes text), those are copied as they are.
    */
-  relay(opcode, payload, from, frame) {
-    this.write(from.signalFrame(opcode, payload, frame));
+  relay(opcode, payload, from, frame, bytes) {
+    if (frame === void 0 || bytes === void 0 || this.outlet) {
+      this.write(from.signalFrame(opcode, payload, frame));
+      return;
+    }
+    const head = bytes.lastIndexOf(CLOSING_BRACE);
+    const tail = from.originTailBytes();
+    this.replay.recordJoined(bytes, head, tail);
+    if (this.open && !this.away) this.outbox.pushJoined(bytes, head, tail);
   }
   /** A signal of mine as its recipient gets it: with my user as `origin` (see relay()). */
   signalFrame(opcode, payload, frame) {
-    this.originTail ??= `,"origin":${JSON.stringify(this.user)}}`;
-    const tail = this.originTail;
+    const tail = this.originTailText();
     return frame === void 0 ? `{"opcode":"${opcode}","payload":${JSON.stringify(payload)}${tail}` : frame.slice(0, frame.lastIndexOf("}")) + tail;
   }
+  /** What follows a signal of mine: `,"origin":<my user>}`. Built once per player: on the hot path each signal then costs no serialising. */
+  originTailText() {
+    this.originTail ??= `,"origin":${JSON.stringify(this.user)}}`;
+    return this.originTail;
+  }
   originTail;
+  /** The same as UTF-8, for relay() from bytes. */
+  originTailBytes() {
+    this.originTailEncoded ??= Buffer.from(this.originTailText());
+    return this.originTailEncoded;
+  }
+  originTailEncoded;
   /**
    * Runs this player's requests one at a time, in arrival order, so replies keep request order even
    * when a handler has to wait (e.g. CREATE_LOBBY with a password, then MANAGE_LOBBY). Synchronous
@@ -3763,7 +3854,7 @@ function invalid(request, reason) {
 
 // src/server/handlers/signals.ts
 var relaySignal = (opcode) => (request) => {
-  const { ctx, player, recipient: recipient2, payload, frame } = request;
+  const { ctx, player, recipient: recipient2, payload, frame, bytes } = request;
   const lobby = player.lobby;
   if (!lobby || recipient2 === void 0) return warn(request, Warning.peerInvalid);
   const relay = ctx.relays.size === 0 ? void 0 : ctx.relays.get(lobbyKey(player.game, lobby));
@@ -3776,7 +3867,7 @@ var relaySignal = (opcode) => (request) => {
   if (!target && ctx.cluster && recipient2 !== player.id) return relayElsewhere2(request, opcode);
   if (!target || target === player || target.lobby !== lobby || target.game !== player.game) return warn(request, Warning.peerInvalid);
   ctx.tally.signals += 1;
-  target.relay(opcode, payload, player, frame);
+  target.relay(opcode, payload, player, frame, bytes);
 };
 function relayElsewhere2(request, opcode) {
   const { ctx, player, recipient: recipient2, payload, frame } = request;
@@ -3815,7 +3906,9 @@ var VIOLATION_POLICY = 1008;
 var VIOLATION_TOO_BIG = 1009;
 function dispatch(ctx, player, data, isBinary) {
   if (!player.open) return;
-  const credited = player.credit.held && !isBinary && player.credit.use(data.toString("utf8"));
+  const text = isBinary ? "" : data.toString("utf8");
+  let decoded = player.credit.held && !isBinary ? decode(text) : void 0;
+  const credited = decoded !== void 0 && creditedFor(player, decoded);
   let verdict = credited ? "ok" : player.limiter.take();
   if (verdict === "ok" && !credited && !ctx.addressBudgets.take(player.address)) verdict = player.limiter.strike();
   if (verdict === "violation") {
@@ -3824,7 +3917,6 @@ function dispatch(ctx, player, data, isBinary) {
     player.violation("too many packets: rate limit exceeded repeatedly", VIOLATION_POLICY);
     return;
   }
-  const text = isBinary ? "" : data.toString("utf8");
   if (verdict === "limited") {
     ctx.tally.rejected.rate_limited += 1;
     const listener2 = text.includes('"listener"') ? salvageEnvelope(text).listener : void 0;
@@ -3836,26 +3928,43 @@ function dispatch(ctx, player, data, isBinary) {
     ctx.tally.rejected.invalid += 1;
     return void player.serial(() => player.send("WARNING", "binary frames are not supported: send JSON text"));
   }
-  let packet;
-  try {
-    packet = decodeClientPacket(text);
-  } catch (error) {
+  decoded ??= decode(text);
+  if (decoded instanceof Unreadable) {
+    const { error } = decoded;
     if (!(error instanceof ProtocolError)) ctx.log("warn", "decode.failed", { player: player.id, error: String(error) });
     ctx.tally.rejected.invalid += 1;
     const reason = error instanceof ProtocolError ? error.message : "packet could not be read";
     return void player.serial(() => refuse(ctx, player, text, reason));
   }
+  const packet = decoded;
   const request = {
     ctx,
     player,
     payload: packet.payload,
     recipient: packet.recipient,
     listener: packet.listener,
-    frame: packet.bare && packet.listener === void 0 ? text : void 0
+    frame: packet.bare && packet.listener === void 0 ? text : void 0,
+    bytes: data
   };
   if (player.serial(() => handle(packet.opcode, request))) return;
   ctx.tally.rejected.busy += 1;
   warn(request, BUSY);
+}
+var Unreadable = class {
+  constructor(error) {
+    this.error = error;
+  }
+  error;
+};
+function decode(text) {
+  try {
+    return decodeClientPacket(text);
+  } catch (error) {
+    return new Unreadable(error);
+  }
+}
+function creditedFor(player, decoded) {
+  return !(decoded instanceof Unreadable) && player.credit.useFor(decoded.opcode, decoded.recipient);
 }
 var BEFORE_INIT = /* @__PURE__ */ new Set(["INIT", "RESUME", "KEEPALIVE"]);
 var BUSY = "server busy with your earlier requests: slow down";

@@ -102,8 +102,8 @@ export function freePort() {
 }
 
 /** Starts a server script of ours (bench/lib) on a free port; `pattern` captures the port from its start line. */
-async function startScript(name, script, pattern) {
-  const child = spawn(process.execPath, [...profiling(), script, '0', '127.0.0.1'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+async function startScript(name, script, pattern, args = []) {
+  const child = spawn(process.execPath, [...profiling(), script, '0', '127.0.0.1', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   const [, port] = await waitForLine(child, pattern);
   return { name, port: Number(port), pid: child.pid, stop: stopper(child) };
 }
@@ -113,6 +113,9 @@ export const startPeerJs = () => startScript('PeerJS', 'bench/lib/peerjs-server.
 
 /** The floor: a `ws` relay that only forwards frames (ws-floor-server.mjs); speaks the PeerJS adapter's URL and frames. */
 export const startWsFloor = () => startScript('ws floor', 'bench/lib/ws-floor-server.mjs', /port (\d+)/);
+
+/** The same floor writing as CL5's outbox does: a socket's frames of one turn in one write. */
+export const startWsBatchedFloor = () => startScript('ws floor, batched', 'bench/lib/ws-floor-server.mjs', /port (\d+)/, ['batched']);
 
 /** Resident memory of a process in bytes, and its threads, from one read of /proc/PID/status. */
 export function procStatus(pid) {

@@ -40,8 +40,11 @@ export const VIOLATION_TOO_BIG = 1009;
 export function dispatch(ctx: ServerContext, player: Player, data: Buffer, isBinary: boolean): void {
   // Frames still buffered after we started closing (violation, shutdown) are not acted upon.
   if (!player.open) return;
+  const text = isBinary ? '' : data.toString('utf8');
   // A signal a member owes a newcomer is the newcomer's doing: outside the member's limits (signal-credit.ts).
-  const credited = player.credit.held && !isBinary && player.credit.use(data.toString('utf8'));
+  // Telling needs the packet read, so then it is decoded before the limits, once.
+  let decoded = player.credit.held && !isBinary ? decode(text) : undefined;
+  const credited = decoded !== undefined && creditedFor(player, decoded);
   let verdict = credited ? 'ok' : player.limiter.take();
   if (verdict === 'ok' && !credited && !ctx.addressBudgets.take(player.address)) verdict = player.limiter.strike();
   if (verdict === 'violation') {
@@ -50,7 +53,6 @@ export function dispatch(ctx: ServerContext, player: Player, data: Buffer, isBin
     player.violation('too many packets: rate limit exceeded repeatedly', VIOLATION_POLICY);
     return;
   }
-  const text = isBinary ? '' : data.toString('utf8');
   if (verdict === 'limited') {
     ctx.tally.rejected.rate_limited += 1;
     // Not decoded: a flood costs us as little as possible. A request (it has a listener) is answered,
@@ -65,16 +67,16 @@ export function dispatch(ctx: ServerContext, player: Player, data: Buffer, isBin
     return void player.serial(() => player.send('WARNING', 'binary frames are not supported: send JSON text'));
   }
 
-  let packet: ClientPacket & { bare: boolean };
-  try {
-    packet = decodeClientPacket(text);
-  } catch (error) {
+  decoded ??= decode(text);
+  if (decoded instanceof Unreadable) {
+    const { error } = decoded;
     // Only ProtocolErrors are expected; anything else is still the client's bad packet, never a crash.
     if (!(error instanceof ProtocolError)) ctx.log('warn', 'decode.failed', { player: player.id, error: String(error) });
     ctx.tally.rejected.invalid += 1;
     const reason = error instanceof ProtocolError ? error.message : 'packet could not be read';
     return void player.serial(() => refuse(ctx, player, text, reason));
   }
+  const packet = decoded;
   const request = {
     ctx,
     player,
@@ -82,10 +84,30 @@ export function dispatch(ctx: ServerContext, player: Player, data: Buffer, isBin
     recipient: packet.recipient,
     listener: packet.listener,
     frame: packet.bare && packet.listener === undefined ? text : undefined,
+    bytes: data,
   } as Request<ClientOpcode>;
   if (player.serial(() => handle(packet.opcode, request))) return;
   ctx.tally.rejected.busy += 1;
   warn(request, BUSY);
+}
+
+type Decoded = (ClientPacket & { bare: boolean }) | Unreadable;
+
+/** A packet that failed to decode, and why (a value, so decoding early for the credit can keep it). */
+class Unreadable {
+  constructor(readonly error: unknown) {}
+}
+
+function decode(text: string): Decoded {
+  try {
+    return decodeClientPacket(text);
+  } catch (error) {
+    return new Unreadable(error);
+  }
+}
+
+function creditedFor(player: Player, decoded: Decoded): boolean {
+  return !(decoded instanceof Unreadable) && player.credit.useFor(decoded.opcode, decoded.recipient);
 }
 
 /** What a connection may send before it is initialized. */

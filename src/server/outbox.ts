@@ -19,13 +19,24 @@ interface RawSocket {
   readonly writableLength: number;
 }
 
+/** Where a frame's bytes already are (the resume window: replay-window.ts), so they are copied, not encoded again. */
+export interface EncodedFrame {
+  /** The newest frame's size in bytes, or -1 if it is not held. */
+  readonly newestSize: number;
+  /** Copies the newest frame's bytes into `target` from `at`. */
+  copyNewest(target: Buffer, at: number): void;
+}
+
+const EMPTY = Buffer.alloc(0);
+
 export class Outbox {
   /**
-   * The frames queued this turn are `texts[0..queued)`. One array per socket, reused from turn to turn:
-   * at one signal in flight a fresh array per flush would be an allocation per signal.
+   * This turn's frames, framed (header and bytes) as they are pushed: `bytes[0..used)`. A new buffer each
+   * turn (the socket holds the one written until the kernel takes it); sized to the first frame and
+   * doubled as needed, so with one frame a turn it is exactly that frame.
    */
-  private texts: string[] = [];
-  private queued = 0;
+  private bytes: Buffer = EMPTY;
+  private used = 0;
 
   /**
    * `overflow` is called once the socket holds more than `limit` unsent bytes: the reader is too slow
@@ -39,31 +50,66 @@ export class Outbox {
 
   /** Queues one text frame; it leaves with the others at the end of this turn. */
   push(text: string): void {
-    this.texts[this.queued] = text;
-    this.queued += 1;
-    if (this.queued === 1) schedule(this);
+    const size = Buffer.byteLength(text);
+    const at = this.reserve(size);
+    this.bytes.write(text, at, size, 'utf8');
+  }
+
+  /** Queues `text`, which `held` has just kept as its newest frame: its bytes are copied from there, not encoded again. */
+  pushHeld(text: string, held: EncodedFrame): void {
+    const size = held.newestSize;
+    if (size < 0) {
+      this.push(text);
+      return;
+    }
+    const at = this.reserve(size); // first: it may replace this.bytes
+    held.copyNewest(this.bytes, at);
+  }
+
+  /** Queues the frame `head[0..headLength)` followed by `tail`, bytes as they are (a relayed signal: Player.relay). */
+  pushJoined(head: Buffer, headLength: number, tail: Buffer): void {
+    const at = this.reserve(headLength + tail.length);
+    writeJoined(this.bytes, at, head, headLength, tail);
   }
 
   /**
-   * Frames `encoded` once for many sockets (encodeFrames(texts), e.g. one NEW_LOBBY batch for every idle
-   * player): written as they are when nothing waits before them, else queued behind what does.
+   * Frames already encoded for many sockets (encodeFrames(), e.g. one NEW_LOBBY batch for every idle
+   * player): written as they are when nothing waits before them, else copied behind what does.
    */
-  pushEncoded(texts: readonly string[], encoded: Buffer): void {
-    if (this.queued > 0) for (const text of texts) this.push(text);
-    else this.write(encoded);
+  pushEncoded(encoded: Buffer): void {
+    if (this.used === 0) {
+      this.write(encoded);
+      return;
+    }
+    this.grow(this.used + encoded.length);
+    this.used += encoded.copy(this.bytes, this.used);
   }
 
   /** Writes what is queued, now (before a close frame, for instance). Dropped if the socket is no longer open. */
   flush(): void {
-    const count = this.queued;
-    if (count === 0) return;
-    this.queued = 0;
-    const open = this.socket.readyState === this.socket.OPEN;
-    const bytes = open ? encodeFrames(this.texts, count) : null;
-    // The array does not keep sent frames alive (the resume window keeps what it must), nor a burst's length.
-    if (count > MAX_KEPT_SLOTS) this.texts = [];
-    else this.texts.fill('', 0, count);
-    if (bytes) this.write(bytes);
+    if (this.used === 0) return;
+    const bytes = this.used === this.bytes.length ? this.bytes : this.bytes.subarray(0, this.used);
+    this.bytes = EMPTY;
+    this.used = 0;
+    this.write(bytes);
+  }
+
+  /** Room for a frame of `size` bytes: writes its header and returns where its bytes go. */
+  private reserve(size: number): number {
+    const header = headerLength(size);
+    if (this.used === 0) schedule(this);
+    this.grow(this.used + header + size);
+    const at = writeHeader(this.bytes, this.used, size);
+    this.used = at + size;
+    return at;
+  }
+
+  private grow(need: number): void {
+    if (need <= this.bytes.length) return;
+    // Small buffers come from Node's shared pool; the first is exact (one frame a turn is the common case).
+    const next = Buffer.allocUnsafe(this.used === 0 ? need : Math.max(need, 2 * this.bytes.length));
+    if (this.used > 0) next.set(this.used === this.bytes.length ? this.bytes : this.bytes.subarray(0, this.used));
+    this.bytes = next;
   }
 
   private write(bytes: Buffer): void {
@@ -73,9 +119,6 @@ export class Outbox {
     if (raw.writableLength > this.limit) this.overflow(raw.writableLength);
   }
 }
-
-/** Past this many frames in one turn, the queue's array is dropped rather than kept for the next turn. */
-const MAX_KEPT_SLOTS = 64;
 
 /**
  * The outboxes with frames queued this turn: `due[0..dueCount)`. One array for the process, reused
@@ -108,10 +151,9 @@ function flushDue(): void {
 /** Each text's size in bytes, for encodeFrames(): one array reused by every call (it never nests). */
 const sizes: number[] = [];
 
-/** The first `count` texts as consecutive unfragmented, unmasked text frames in one buffer. */
-export function encodeFrames(texts: readonly string[], count = texts.length): Buffer {
-  // Plain loops and a reused array: this runs on every flush (at one signal in flight, once per
-  // signal), and callbacks capturing `at` and `out` would allocate on each.
+/** The texts as consecutive unfragmented, unmasked text frames in one buffer (one batch for many sockets: pushEncoded). */
+export function encodeFrames(texts: readonly string[]): Buffer {
+  const count = texts.length;
   let total = 0;
   for (let i = 0; i < count; i += 1) {
     const size = Buffer.byteLength(texts[i]!);
@@ -123,22 +165,39 @@ export function encodeFrames(texts: readonly string[], count = texts.length): Bu
   for (let i = 0; i < count; i += 1) {
     const text = texts[i]!;
     const size = sizes[i]!;
-    out[at] = 0x81; // FIN, opcode 1 (text)
-    if (size < 126) {
-      out[at + 1] = size;
-      at += 2;
-    } else if (size < 65536) {
-      out[at + 1] = 126;
-      out.writeUInt16BE(size, at + 2);
-      at += 4;
-    } else {
-      out[at + 1] = 127;
-      out.writeBigUInt64BE(BigInt(size), at + 2);
-      at += 10;
-    }
+    at = writeHeader(out, at, size);
     at += out.write(text, at, 'utf8');
   }
   return out;
 }
 
+/**
+ * Writes `head[0..headLength)` then `tail` at `at` in `target`, which has room for exactly those. Whole
+ * buffers are copied with TypedArray#set (a memcpy); Buffer#copy of a part builds a view first and cost
+ * three times as much here: so when what follows the head in `head` is no longer than `tail` (a `}` and
+ * maybe some spaces), all of `head` is copied and `tail` then written over that rest.
+ */
+export function writeJoined(target: Buffer, at: number, head: Buffer, headLength: number, tail: Buffer): void {
+  if (head.length - headLength <= tail.length) target.set(head, at);
+  else head.copy(target, at, 0, headLength);
+  target.set(tail, at + headLength);
+}
+
 const headerLength = (size: number): number => (size < 126 ? 2 : size < 65536 ? 4 : 10);
+
+/** An unfragmented, unmasked text frame's header (RFC 6455) for `size` bytes at `at`; returns where the bytes go. */
+function writeHeader(out: Buffer, at: number, size: number): number {
+  out[at] = 0x81; // FIN, opcode 1 (text)
+  if (size < 126) {
+    out[at + 1] = size;
+    return at + 2;
+  }
+  if (size < 65536) {
+    out[at + 1] = 126;
+    out.writeUInt16BE(size, at + 2);
+    return at + 4;
+  }
+  out[at + 1] = 127;
+  out.writeBigUInt64BE(BigInt(size), at + 2);
+  return at + 10;
+}

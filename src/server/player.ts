@@ -23,6 +23,7 @@ export const DEFAULT_MAX_OUTBOX_BYTES = 1024 * 1024;
 
 const NEW_PEER = '{"opcode":"NEW_PEER"';
 const PEER_JOIN = '{"opcode":"PEER_JOIN"';
+const CLOSING_BRACE = 0x7d;
 
 export class Player implements SequencedPlayer {
   user: User | null = null;
@@ -161,14 +162,15 @@ export class Player implements SequencedPlayer {
    * cannot push a player's own replies out of its replay window. A player away misses them.
    */
   announce(batch: EncodedFrames): void {
-    if (this.user && !this.away && this.open) this.outbox.pushEncoded(batch.texts, batch.encoded);
+    if (this.user && !this.away && this.open) this.outbox.pushEncoded(batch.encoded);
   }
 
   /** Every frame is kept for a resume, even one for a connection that is closing (its drop may not be noticed yet). */
   private write(frame: string): void {
     if (this.outlet) return void this.outlet.submit(frame);
     this.replay.record(frame);
-    if (this.open && !this.away) this.outbox.push(frame);
+    // Encoded once: the outbox copies the bytes the window has just kept.
+    if (this.open && !this.away) this.outbox.pushHeld(frame, this.replay);
   }
 
   /**
@@ -176,20 +178,41 @@ export class Player implements SequencedPlayer {
    * per player. A `frame` that held only opcode, recipient and payload (see decodeClientPacket) is
    * forwarded as it came with the origin added, instead of serialising the payload again: it passed
    * JSON.parse, so its last `}` closes it, and it has no origin field of its own to clash with ours.
+   * With its `bytes` (and no cluster outlet, which takes text), those are copied as they are.
    */
-  relay(opcode: string, payload: unknown, from: Player, frame?: string): void {
-    this.write(from.signalFrame(opcode, payload, frame));
+  relay(opcode: string, payload: unknown, from: Player, frame?: string, bytes?: Buffer): void {
+    if (frame === undefined || bytes === undefined || this.outlet) {
+      this.write(from.signalFrame(opcode, payload, frame));
+      return;
+    }
+    // The same frame as signalFrame() builds, from the bytes that arrived: copied, never made a string and encoded.
+    const head = bytes.lastIndexOf(CLOSING_BRACE);
+    const tail = from.originTailBytes();
+    this.replay.recordJoined(bytes, head, tail);
+    if (this.open && !this.away) this.outbox.pushJoined(bytes, head, tail);
   }
 
   /** A signal of mine as its recipient gets it: with my user as `origin` (see relay()). */
   signalFrame(opcode: string, payload: unknown, frame?: string): string {
-    // Built once per player: on the hot path each signal then costs one slice and one concatenation.
-    this.originTail ??= `,"origin":${JSON.stringify(this.user)}}`;
-    const tail = this.originTail;
+    const tail = this.originTailText();
     return frame === undefined ? `{"opcode":"${opcode}","payload":${JSON.stringify(payload)}${tail}` : frame.slice(0, frame.lastIndexOf('}')) + tail;
   }
 
+  /** What follows a signal of mine: `,"origin":<my user>}`. Built once per player: on the hot path each signal then costs no serialising. */
+  private originTailText(): string {
+    this.originTail ??= `,"origin":${JSON.stringify(this.user)}}`;
+    return this.originTail;
+  }
+
   private originTail: string | undefined;
+
+  /** The same as UTF-8, for relay() from bytes. */
+  originTailBytes(): Buffer {
+    this.originTailEncoded ??= Buffer.from(this.originTailText());
+    return this.originTailEncoded;
+  }
+
+  private originTailEncoded: Buffer | undefined;
 
   /**
    * Runs this player's requests one at a time, in arrival order, so replies keep request order even

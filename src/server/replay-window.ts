@@ -9,11 +9,13 @@
 // latency p99 (bench/signaling.mjs `latency`: p99 about halved without them). Bytes outside the JS heap
 // cost the collector nothing. The ring starts small and grows to the limit only for a busy player.
 
+import { writeJoined, type EncodedFrame } from './outbox.js';
+
 const PREFIX = 4;
 const SMALLEST_RING = 256;
 const EMPTY = Buffer.alloc(0);
 
-export class ReplayWindow {
+export class ReplayWindow implements EncodedFrame {
   private ring: Buffer = EMPTY;
   /** Offset in `ring` of the oldest kept frame's length. */
   private start = 0;
@@ -23,6 +25,8 @@ export class ReplayWindow {
   private kept = 0;
   /** Frames recorded so far: the number of the newest. */
   private count = 0;
+  /** The newest frame's size in bytes, if it is kept (-1 if not): the outbox copies it from here (pushHeld). */
+  newestSize = -1;
 
   constructor(private limit: number) {}
 
@@ -32,22 +36,50 @@ export class ReplayWindow {
   }
 
   record(frame: string): void {
-    this.count += 1;
     const size = Buffer.byteLength(frame);
+    const body = this.open(size);
+    if (body < 0) return;
+    if (body + size <= this.ring.length) this.ring.write(frame, body, size, 'utf8');
+    else this.copyIn(Buffer.from(frame, 'utf8'), body);
+  }
+
+  /** Records the frame `head[0..headLength)` followed by `tail` (UTF-8 both): a relayed signal, copied as it came (Player.relay). */
+  recordJoined(head: Buffer, headLength: number, tail: Buffer): void {
+    const size = headLength + tail.length;
+    const body = this.open(size);
+    if (body < 0) return;
+    if (body + size <= this.ring.length) writeJoined(this.ring, body, head, headLength, tail);
+    else {
+      this.copyIn(head, body, headLength);
+      this.copyIn(tail, (body + headLength) % this.ring.length);
+    }
+  }
+
+  /** Counts a frame of `size` bytes and makes room for it: where its bytes go, or -1 when it is larger than the whole window. */
+  private open(size: number): number {
+    this.count += 1;
     const need = PREFIX + size;
     if (need > this.limit) {
       this.clear();
-      return;
+      return -1;
     }
     while (this.used + need > this.limit) this.dropOldest();
     this.reserve(this.used + need);
     const at = (this.start + this.used) % this.ring.length;
     this.writeLength(at, size);
-    const body = (at + PREFIX) % this.ring.length;
-    if (body + size <= this.ring.length) this.ring.write(frame, body, size, 'utf8');
-    else this.copyIn(Buffer.from(frame, 'utf8'), body);
     this.used += need;
     this.kept += 1;
+    this.newestSize = size;
+    return (at + PREFIX) % this.ring.length;
+  }
+
+  /** Copies the newest kept frame's bytes (newestSize of them) to `target` from `at`. */
+  copyNewest(target: Buffer, at: number): void {
+    const size = this.newestSize;
+    const body = (this.start + this.used - size) % this.ring.length;
+    const first = Math.min(size, this.ring.length - body);
+    this.ring.copy(target, at, body, body + first);
+    if (first < size) this.ring.copy(target, at + first, 0, size - first);
   }
 
   /** A new bound (larger while the player is away); the oldest frames go first. */
@@ -74,6 +106,7 @@ export class ReplayWindow {
   }
 
   private clear(): void {
+    this.newestSize = -1;
     this.start = 0;
     this.used = 0;
     this.kept = 0;
@@ -124,11 +157,11 @@ export class ReplayWindow {
     return bytes.toString('utf8');
   }
 
-  /** Writes `bytes` into the ring from `at`, wrapping. */
-  private copyIn(bytes: Buffer, at: number): void {
-    const first = Math.min(bytes.length, this.ring.length - at);
+  /** Writes the first `length` of `bytes` into the ring from `at`, wrapping. */
+  private copyIn(bytes: Buffer, at: number, length = bytes.length): void {
+    const first = Math.min(length, this.ring.length - at);
     bytes.copy(this.ring, at, 0, first);
-    bytes.copy(this.ring, 0, first);
+    if (first < length) bytes.copy(this.ring, 0, first, length);
   }
 
   /** Copies `length` bytes of the ring from `at` (wrapping) to the start of `target`. */

@@ -43,20 +43,24 @@ export class SignalCredit {
 
   /** If `text` is a signal to a newcomer I hold credit for, uses one and says so. */
   use(text: string): boolean {
-    const now = this.now();
-    for (const [joiner, credit] of this.byJoiner) if (credit.until < now) this.byJoiner.delete(joiner);
-    if (this.byJoiner.size === 0) return false;
     let packet: unknown;
     try {
       packet = JSON.parse(text);
     } catch {
       return false;
     }
-    if (!isPlainObject(packet) || typeof packet.opcode !== 'string' || !SIGNALS.has(packet.opcode) || typeof packet.recipient !== 'string') return false;
-    const credit = this.byJoiner.get(packet.recipient);
+    return isPlainObject(packet) && this.useFor(packet.opcode, packet.recipient);
+  }
+
+  /** The same for a packet already read (the edge decodes a packet once: dispatch.ts). */
+  useFor(opcode: unknown, recipient: unknown): boolean {
+    const now = this.now();
+    for (const [joiner, credit] of this.byJoiner) if (credit.until < now) this.byJoiner.delete(joiner);
+    if (this.byJoiner.size === 0 || typeof opcode !== 'string' || !SIGNALS.has(opcode) || typeof recipient !== 'string') return false;
+    const credit = this.byJoiner.get(recipient);
     if (!credit) return false;
     credit.left -= 1;
-    if (credit.left <= 0) this.byJoiner.delete(packet.recipient);
+    if (credit.left <= 0) this.byJoiner.delete(recipient);
     return true;
   }
 }

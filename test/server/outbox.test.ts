@@ -3,7 +3,8 @@ import type { EventEmitter } from 'node:events';
 import * as ws from 'ws';
 import type { WebSocket } from 'ws';
 import { describe, expect, it } from 'vitest';
-import { Outbox } from '../../src/server/outbox.js';
+import { encodeFrames, Outbox } from '../../src/server/outbox.js';
+import { ReplayWindow } from '../../src/server/replay-window.js';
 import { startServer } from '../../src/server/server.js';
 import { silentLogger } from '../helpers/logger.js';
 import { RawClient } from './helpers.js';
@@ -63,6 +64,55 @@ describe('outbox', () => {
     a.socket.readyState = 2; // CLOSING
     await turn();
     expect(a.writes).toHaveLength(1);
+  });
+
+  it('copies a frame the resume window holds (wrapped round its ring or not), encodes one it does not, in push order', async () => {
+    const { socket, writes } = fakeSocket();
+    const outbox = new Outbox(socket);
+    const window = new ReplayWindow(300);
+    const texts: string[] = [];
+    for (let i = 0; i < 40; i += 1) {
+      // Sizes that wrap the ring at different places; one larger than the window (not held, encoded).
+      const text = i === 17 ? 'é'.repeat(400) : `${i}:${'🎮x'.repeat(i % 9)}`;
+      window.record(text);
+      outbox.pushHeld(text, window);
+      texts.push(text);
+      if (i % 5 === 4) await turn();
+    }
+    await turn();
+    expect(await parse(Buffer.concat(writes))).toEqual(texts);
+  });
+
+  it('frames a head and a tail of bytes as one frame (a relayed signal with its origin)', async () => {
+    const { socket, writes } = fakeSocket();
+    const outbox = new Outbox(socket);
+    const received = Buffer.from('{"opcode":"ICE","payload":"é"}  ');
+    const origin = Buffer.from(',"origin":{"username":"🎮"}}');
+    outbox.pushJoined(received, received.lastIndexOf(0x7d), origin);
+    // More after the last '}' than the tail covers: the head alone is copied.
+    const padded = Buffer.from(`{"opcode":"ICE"}${' '.repeat(100)}`);
+    outbox.pushJoined(padded, padded.lastIndexOf(0x7d), origin);
+    outbox.push('next');
+    await turn();
+    expect(await parse(Buffer.concat(writes))).toEqual([
+      '{"opcode":"ICE","payload":"é","origin":{"username":"🎮"}}',
+      '{"opcode":"ICE","origin":{"username":"🎮"}}',
+      'next',
+    ]);
+  });
+
+  it('writes a batch encoded for many sockets as it is, or behind the frames queued before it', async () => {
+    const { socket, writes } = fakeSocket();
+    const outbox = new Outbox(socket);
+    const batch = encodeFrames(['NEW_LOBBY 1', 'NEW_LOBBY 2']);
+    outbox.pushEncoded(batch);
+    expect(writes).toEqual([batch]);
+    outbox.push('reply');
+    outbox.pushEncoded(batch);
+    outbox.push('after');
+    await turn();
+    expect(await parse(Buffer.concat(writes))).toEqual(['NEW_LOBBY 1', 'NEW_LOBBY 2', 'reply', 'NEW_LOBBY 1', 'NEW_LOBBY 2', 'after']);
+    expect(writes).toHaveLength(2);
   });
 
   it('flush() writes at once (before a close frame)', async () => {

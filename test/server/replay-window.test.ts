@@ -1,6 +1,6 @@
 // The replay window keeps the newest frames within its byte bound, in a ring of bytes: checked against a
-// plain list of strings over many random records, limit changes and reads (wrapping, multi-byte text,
-// frames larger than the window).
+// plain list of strings over many random records (as text or as bytes), limit changes and reads
+// (wrapping, multi-byte text, frames larger than the window).
 import { describe, expect, it } from 'vitest';
 import { ReplayWindow } from '../../src/server/replay-window.js';
 
@@ -54,11 +54,24 @@ describe('ReplayWindow', () => {
       for (let step = 0; step < 3000; step += 1) {
         const roll = next();
         if (roll < 0.8) {
-          let frame = `${step}:`;
+          const head = `${step}:`;
+          let tail = '';
           const pieces = Math.floor(next() * (next() < 0.05 ? 40 : 8));
-          for (let i = 0; i < pieces; i += 1) frame += PIECES[Math.floor(next() * PIECES.length)];
-          window.record(frame);
+          for (let i = 0; i < pieces; i += 1) tail += PIECES[Math.floor(next() * PIECES.length)];
+          const frame = head + tail;
+          // As text, or as the bytes of a head (followed by bytes not part of it) and a tail, as a relayed signal is.
+          if (next() < 0.5) window.record(frame);
+          else window.recordJoined(Buffer.from(`${head}}🎮`), Buffer.byteLength(head), Buffer.from(tail));
           reference.record(frame);
+          // The newest frame's bytes, as the outbox copies them (pushHeld), at an offset of the target.
+          const bytes = Buffer.from(frame);
+          if (4 + bytes.length > reference.limit) expect(window.newestSize).toBe(-1);
+          else {
+            expect(window.newestSize).toBe(bytes.length);
+            const target = Buffer.alloc(bytes.length + 3);
+            window.copyNewest(target, 3);
+            expect(target.subarray(3).equals(bytes), `seed ${seed} step ${step} copyNewest`).toBe(true);
+          }
         } else if (roll < 0.83) {
           const limit = [40, 300, 1200, 5000][Math.floor(next() * 4)]!;
           window.setLimit(limit);

@@ -11,6 +11,8 @@ export interface Request<K extends ClientOpcode> {
   listener?: string;
   /** The frame as received, when it holds nothing but opcode, payload and recipient (a signal can then be forwarded as it came). */
   frame?: string;
+  /** `frame`'s bytes as they arrived (valid UTF-8: ws checked), so it can be forwarded without encoding it again. */
+  bytes?: Buffer;
 }
 
 /** The fields that make a packet the reply to `request`: its listener, when it had one. */

@@ -9,7 +9,7 @@ import { warn, type Handler } from './request.js';
 export const relaySignal =
   (opcode: RelayedOpcode): Handler<RelayedOpcode> =>
   (request) => {
-    const { ctx, player, recipient, payload, frame } = request;
+    const { ctx, player, recipient, payload, frame, bytes } = request;
     const lobby = player.lobby;
     if (!lobby || recipient === undefined) return warn(request, Warning.peerInvalid);
     const relay = ctx.relays.size === 0 ? undefined : ctx.relays.get(lobbyKey(player.game, lobby));
@@ -23,7 +23,7 @@ export const relaySignal =
     if (!target && ctx.cluster && recipient !== player.id) return relayElsewhere(request, opcode);
     if (!target || target === player || target.lobby !== lobby || target.game !== player.game) return warn(request, Warning.peerInvalid);
     ctx.tally.signals += 1;
-    target.relay(opcode, payload, player, frame);
+    target.relay(opcode, payload, player, frame, bytes);
   };
 
 /**
