@@ -242,6 +242,70 @@ var PacedCuts = class {
   }
 };
 
+// src/server/turn-share.ts
+var DEFAULT_PACKETS_PER_ADDRESS_PER_TURN = 100;
+var TurnShare = class {
+  /** `perTurn` 0: no share (every packet handled on arrival). */
+  constructor(perTurn, handle2) {
+    this.perTurn = perTurn;
+    this.handle = handle2;
+  }
+  perTurn;
+  handle;
+  /** Packets handled this turn, per address. */
+  used = /* @__PURE__ */ new Map();
+  /** Paused connections, in the order they were paused (Map order: each gets its turn). */
+  waiting = /* @__PURE__ */ new Map();
+  next;
+  /** Handles a packet of `ws` (from `address`) now, or queues it for a later turn. */
+  offer(ws, address, data, isBinary) {
+    const queued = this.waiting.get(ws);
+    if (queued) return void queued.packets.push({ data, isBinary });
+    if (this.perTurn <= 0 || this.take(address)) return void this.handle(ws, data, isBinary);
+    this.waiting.set(ws, { address, packets: [{ data, isBinary }] });
+    ws.pause();
+  }
+  /** A connection closed: what it still had queued is dropped. */
+  forget(ws) {
+    this.waiting.delete(ws);
+  }
+  /** Connections paused now (for tests and metrics). */
+  get paused() {
+    return this.waiting.size;
+  }
+  stop() {
+    if (this.next) clearImmediate(this.next);
+    this.next = void 0;
+    this.waiting.clear();
+    this.used.clear();
+  }
+  take(address) {
+    const used = this.used.get(address) ?? 0;
+    if (used >= this.perTurn) return false;
+    this.used.set(address, used + 1);
+    this.next ??= setImmediate(this.turn);
+    return true;
+  }
+  /** A new turn: every address's share is whole again; queued packets go first, a connection at a time. */
+  turn = () => {
+    this.next = void 0;
+    this.used.clear();
+    for (const [ws, queued] of this.waiting) {
+      let sent = 0;
+      while (sent < queued.packets.length && this.take(queued.address)) {
+        const packet = queued.packets[sent];
+        sent += 1;
+        this.handle(ws, packet.data, packet.isBinary);
+      }
+      queued.packets.splice(0, sent);
+      if (queued.packets.length > 0 || !this.waiting.has(ws)) continue;
+      this.waiting.delete(ws);
+      ws.resume();
+    }
+    if (this.waiting.size > 0) this.next ??= setImmediate(this.turn);
+  };
+};
+
 // src/server/keyed-buckets.ts
 var KeyedBuckets = class {
   constructor(size, perMs) {
@@ -4786,6 +4850,10 @@ async function startServer(options2 = {}) {
     turn: options2.turn,
     cluster: options2.cluster
   };
+  const turnShare = new TurnShare(
+    options2.packetsPerAddressPerTurn ?? DEFAULT_PACKETS_PER_ADDRESS_PER_TURN,
+    (ws, data, isBinary) => dispatch(ctx, playerOf(ws), data, isBinary)
+  );
   const watch = options2.cluster && await joinCluster(ctx, options2.cluster, { seats, graceMs: seats.graceMs });
   const allowed = new Set(options2.allowedOrigins ?? []);
   let closing = null;
@@ -4838,11 +4906,12 @@ async function startServer(options2 = {}) {
   function onMessage(data, isBinary) {
     const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
     incoming2.completed(this);
-    dispatch(ctx, playerOf(this), bytes, isBinary);
+    turnShare.offer(this, this[ADDRESS], bytes, isBinary);
   }
   function onClose(code) {
     admission2.closed(this[ADDRESS]);
     incoming2.forget(this);
+    turnShare.forget(this);
     const player = playerOf(this);
     if (player.socket !== this) return;
     players.delete(player);
@@ -4929,6 +4998,7 @@ async function startServer(options2 = {}) {
         pingRound?.stop();
         admission2.stop();
         incoming2.stop();
+        turnShare.stop();
         cuts.stop();
         addressBudgets.stop();
         passwordGuard2.stop();
@@ -5031,6 +5101,10 @@ var options = {
   "max-incoming-kib": { type: "string", default: process.env.CL5_MAX_INCOMING_KIB || String(DEFAULT_INCOMING.maxBytes / 1024) },
   "message-deadline": { type: "string", default: process.env.CL5_MESSAGE_DEADLINE || String(DEFAULT_INCOMING.deadlineMs / 1e3) },
   "cuts-per-turn": { type: "string", default: process.env.CL5_CUTS_PER_TURN || String(DEFAULT_CUTS_PER_TURN) },
+  "packets-per-address-per-turn": {
+    type: "string",
+    default: process.env.CL5_PACKETS_PER_ADDRESS_PER_TURN || String(DEFAULT_PACKETS_PER_ADDRESS_PER_TURN)
+  },
   help: { type: "boolean", default: false }
 };
 var parsed;
@@ -5118,7 +5192,11 @@ if (values.help) {
                             a message still arriving this long after its first byte is cut
                             (env CL5_MESSAGE_DEADLINE, default ${DEFAULT_INCOMING.deadlineMs / 1e3}; 0 = none)
   --cuts-per-turn N         connections cut for a violation per event-loop turn when many are at once (the
-                            rest wait, read no further; env CL5_CUTS_PER_TURN, default ${DEFAULT_CUTS_PER_TURN})`);
+                            rest wait, read no further; env CL5_CUTS_PER_TURN, default ${DEFAULT_CUTS_PER_TURN})
+  --packets-per-address-per-turn N
+                            packets of one address handled per event-loop turn; the rest wait for a later
+                            turn, their sockets paused (0 = no share; env CL5_PACKETS_PER_ADDRESS_PER_TURN,
+                            default ${DEFAULT_PACKETS_PER_ADDRESS_PER_TURN})`);
   process.exit(0);
 }
 var port = Number(values.port);
@@ -5190,6 +5268,7 @@ var incoming = {
   deadlineMs: secondsMs("message-deadline", "seconds, 0 = none")
 };
 var cutsPerTurn = wholeNumber("cuts-per-turn", 1);
+var packetsPerAddressPerTurn = wholeNumber("packets-per-address-per-turn", 0);
 var admission = {
   maxConnections: wholeNumber("max-connections", 1),
   maxPerAddress: wholeNumber("max-connections-per-address", 1),
@@ -5263,6 +5342,7 @@ var server = await startServer({
   joinCooldownMs,
   incoming,
   cutsPerTurn,
+  packetsPerAddressPerTurn,
   trustProxy: values["trust-proxy"],
   passwordGuard,
   ...turn ? { turn } : {},

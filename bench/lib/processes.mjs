@@ -85,7 +85,16 @@ export async function startCl5(args = [], { defaultLimits = false, from = root }
       stdio: ['ignore', 'pipe', 'inherit'],
       // The lobby limits lifted too (a flood of creates or joins from one address); by env, which a server
       // from before them ignores, where it would refuse an unknown flag.
-      env: defaultLimits ? process.env : { CL5_FANOUT_RATE: '100000000', CL5_FANOUT_RATE_PER_ADDRESS: '100000000', CL5_JOIN_COOLDOWN: '0', ...process.env },
+      // The per-address share of a turn too: every load generator's socket is one address.
+      env: defaultLimits
+        ? process.env
+        : {
+            CL5_FANOUT_RATE: '100000000',
+            CL5_FANOUT_RATE_PER_ADDRESS: '100000000',
+            CL5_JOIN_COOLDOWN: '0',
+            CL5_PACKETS_PER_ADDRESS_PER_TURN: '0',
+            ...process.env,
+          },
     },
   );
   const [, port] = await waitForLine(child, /ws:\/\/127\.0\.0\.1:(\d+)\//);

@@ -4,6 +4,7 @@ import { jsonLogger, type Logger } from './log.js';
 import { DEFAULT_ADMISSION } from './admission.js';
 import { DEFAULT_INCOMING } from './incoming.js';
 import { DEFAULT_CUTS_PER_TURN } from './paced-cuts.js';
+import { DEFAULT_PACKETS_PER_ADDRESS_PER_TURN } from './turn-share.js';
 import { DEFAULT_PASSWORD_GUARD } from './password-guard.js';
 import { DEFAULT_MAX_OUTBOX_BYTES } from './player.js';
 import { relayProcess } from './relay/relay-process.js';
@@ -83,6 +84,10 @@ const options = {
   'max-incoming-kib': { type: 'string', default: process.env.CL5_MAX_INCOMING_KIB || String(DEFAULT_INCOMING.maxBytes / 1024) },
   'message-deadline': { type: 'string', default: process.env.CL5_MESSAGE_DEADLINE || String(DEFAULT_INCOMING.deadlineMs / 1000) },
   'cuts-per-turn': { type: 'string', default: process.env.CL5_CUTS_PER_TURN || String(DEFAULT_CUTS_PER_TURN) },
+  'packets-per-address-per-turn': {
+    type: 'string',
+    default: process.env.CL5_PACKETS_PER_ADDRESS_PER_TURN || String(DEFAULT_PACKETS_PER_ADDRESS_PER_TURN),
+  },
   help: { type: 'boolean', default: false },
 } as const;
 
@@ -172,7 +177,11 @@ if (values.help) {
                             a message still arriving this long after its first byte is cut
                             (env CL5_MESSAGE_DEADLINE, default ${DEFAULT_INCOMING.deadlineMs / 1000}; 0 = none)
   --cuts-per-turn N         connections cut for a violation per event-loop turn when many are at once (the
-                            rest wait, read no further; env CL5_CUTS_PER_TURN, default ${DEFAULT_CUTS_PER_TURN})`);
+                            rest wait, read no further; env CL5_CUTS_PER_TURN, default ${DEFAULT_CUTS_PER_TURN})
+  --packets-per-address-per-turn N
+                            packets of one address handled per event-loop turn; the rest wait for a later
+                            turn, their sockets paused (0 = no share; env CL5_PACKETS_PER_ADDRESS_PER_TURN,
+                            default ${DEFAULT_PACKETS_PER_ADDRESS_PER_TURN})`);
   process.exit(0);
 }
 
@@ -258,6 +267,7 @@ const incoming = {
   deadlineMs: secondsMs('message-deadline', 'seconds, 0 = none'),
 };
 const cutsPerTurn = wholeNumber('cuts-per-turn', 1);
+const packetsPerAddressPerTurn = wholeNumber('packets-per-address-per-turn', 0);
 const admission = {
   maxConnections: wholeNumber('max-connections', 1),
   maxPerAddress: wholeNumber('max-connections-per-address', 1),
@@ -347,6 +357,7 @@ const server = await startServer({
   joinCooldownMs,
   incoming,
   cutsPerTurn,
+  packetsPerAddressPerTurn,
   trustProxy: values['trust-proxy'],
   passwordGuard,
   ...(turn ? { turn } : {}),

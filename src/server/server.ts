@@ -29,6 +29,7 @@ import { DEFAULT_PASSWORD_GUARD, PasswordGuard, type PasswordGuardOptions } from
 import { Player } from './player.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { Seats } from './seats.js';
+import { DEFAULT_PACKETS_PER_ADDRESS_PER_TURN, TurnShare } from './turn-share.js';
 import { SlicedLoop } from './sliced-loop.js';
 import type { LobbyStore } from './store.js';
 import { checkTurnOptions, type TurnOptions } from './turn.js';
@@ -80,6 +81,8 @@ export interface ServerOptions {
   incoming?: Partial<IncomingOptions>;
   /** Connections cut for a violation per event-loop turn, when many are at once (paced-cuts.ts; default 8). */
   cutsPerTurn?: number;
+  /** Packets of one address handled per event-loop turn; the rest wait, their sockets paused (turn-share.ts; default 100, 0 = no share). */
+  packetsPerAddressPerTurn?: number;
 }
 
 /** How many connections' worth of packets one address may send by default (players behind one NAT share it). */
@@ -277,6 +280,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     turn: options.turn,
     cluster: options.cluster,
   };
+  const turnShare = new TurnShare(options.packetsPerAddressPerTurn ?? DEFAULT_PACKETS_PER_ADDRESS_PER_TURN, (ws, data, isBinary) =>
+    dispatch(ctx, playerOf(ws), data, isBinary),
+  );
   const watch = options.cluster && (await joinCluster(ctx, options.cluster, { seats, graceMs: seats.graceMs }));
   const allowed = new Set(options.allowedOrigins ?? []);
   let closing: Promise<void> | null = null;
@@ -340,11 +346,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   function onMessage(this: WebSocket, data: WebSocket.RawData, isBinary: boolean): void {
     const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
     incoming.completed(this);
-    dispatch(ctx, playerOf(this), bytes, isBinary);
+    turnShare.offer(this, (this as SocketWithPlayer)[ADDRESS], bytes, isBinary);
   }
   function onClose(this: WebSocket, code: number): void {
     admission.closed((this as SocketWithPlayer)[ADDRESS]);
     incoming.forget(this);
+    turnShare.forget(this);
     const player = playerOf(this);
     // A connection a RESUME replaced: the player lives on, on its new one.
     if (player.socket !== this) return;
@@ -441,6 +448,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         pingRound?.stop();
         admission.stop();
         incoming.stop();
+        turnShare.stop();
         cuts.stop();
         addressBudgets.stop();
         passwordGuard.stop();
