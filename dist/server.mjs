@@ -300,7 +300,7 @@ var TurnShare = class {
       queued.packets.splice(0, sent);
       if (queued.packets.length > 0 || !this.waiting.has(ws)) continue;
       this.waiting.delete(ws);
-      ws.resume();
+      if (ws.readyState === ws.OPEN) ws.resume();
     }
     if (this.waiting.size > 0) this.next ??= setImmediate(this.turn);
   };
@@ -3969,18 +3969,13 @@ var invalidAck = { CREATE_LOBBY: "CREATE_ACK", JOIN_LOBBY: "JOIN_ACK", MANAGE_LO
 var VIOLATION_POLICY = 1008;
 var VIOLATION_TOO_BIG = 1009;
 function dispatch(ctx, player, data, isBinary) {
-  if (!player.open) return;
+  if (!player.open || player.closedByServer) return;
   const text = isBinary ? "" : data.toString("utf8");
   let decoded = player.credit.held && !isBinary ? decode(text) : void 0;
   const credited = decoded !== void 0 && creditedFor(player, decoded);
   let verdict = credited ? "ok" : player.limiter.take();
   if (verdict === "ok" && !credited && !ctx.addressBudgets.take(player.address)) verdict = player.limiter.strike();
-  if (verdict === "violation") {
-    ctx.tally.rejected.violation += 1;
-    ctx.log("warn", "violation.rate", { player: player.id, address: player.address });
-    player.violation("too many packets: rate limit exceeded repeatedly", VIOLATION_POLICY);
-    return;
-  }
+  if (verdict === "violation") return ctx.cut(player, "violation.rate", "too many packets: rate limit exceeded repeatedly", VIOLATION_POLICY);
   if (verdict === "limited") {
     ctx.tally.rejected.rate_limited += 1;
     const listener2 = text.includes('"listener"') ? salvageEnvelope(text).listener : void 0;
@@ -4831,6 +4826,15 @@ async function startServer(options2 = {}) {
   const announcer2 = new LobbyAnnouncer({ ...DEFAULT_ANNOUNCER, ...options2.announcer }, () => byId.values());
   const fanout2 = new FanoutBudget({ ...DEFAULT_FANOUT, ...options2.fanout });
   const signalCredit2 = { ...DEFAULT_SIGNAL_CREDIT, ...options2.signalCredit };
+  const cut = (player, event, reason, code) => {
+    player.closedByServer = true;
+    turnShare.forget(player.socket);
+    cuts.schedule(player.socket, () => {
+      metrics.tally.rejected.violation += 1;
+      log2("warn", event, { player: player.id, address: player.address });
+      player.violation(reason, code);
+    });
+  };
   const ctx = {
     store,
     announcer: announcer2,
@@ -4845,6 +4849,7 @@ async function startServer(options2 = {}) {
     tally: metrics.tally,
     seats,
     adopt,
+    cut,
     tokenVerifier: options2.tokenVerifier,
     relay: options2.relay,
     turn: options2.turn,

@@ -104,6 +104,8 @@ export interface ServerContext {
    * `held` still open is cut); `opening` (RESUME_OK) then `missed` leave on it first.
    */
   adopt: (fresh: Player, held: Player, opening: string, missed: string[]) => void;
+  /** Cuts a violator in its turn (paced-cuts.ts): read no further now, told and closed a few per turn; `event` is logged then. */
+  cut: (player: Player, event: string, reason: string, code: number) => void;
   tokenVerifier?: TokenVerifier;
   relay?: RelayProvider;
   turn?: TurnOptions;

@@ -38,8 +38,8 @@ export const VIOLATION_TOO_BIG = 1009;
 
 /** Handles one received WebSocket message. Limits are applied on arrival; handling is serial per player. */
 export function dispatch(ctx: ServerContext, player: Player, data: Buffer, isBinary: boolean): void {
-  // Frames still buffered after we started closing (violation, shutdown) are not acted upon.
-  if (!player.open) return;
+  // Frames still buffered after we started closing (violation, shutdown) or decided to are not acted upon.
+  if (!player.open || player.closedByServer) return;
   const text = isBinary ? '' : data.toString('utf8');
   // A signal a member owes a newcomer is the newcomer's doing: outside the member's limits (signal-credit.ts).
   // Telling needs the packet read, so then it is decoded before the limits, once.
@@ -47,12 +47,7 @@ export function dispatch(ctx: ServerContext, player: Player, data: Buffer, isBin
   const credited = decoded !== undefined && creditedFor(player, decoded);
   let verdict = credited ? 'ok' : player.limiter.take();
   if (verdict === 'ok' && !credited && !ctx.addressBudgets.take(player.address)) verdict = player.limiter.strike();
-  if (verdict === 'violation') {
-    ctx.tally.rejected.violation += 1;
-    ctx.log('warn', 'violation.rate', { player: player.id, address: player.address });
-    player.violation('too many packets: rate limit exceeded repeatedly', VIOLATION_POLICY);
-    return;
-  }
+  if (verdict === 'violation') return ctx.cut(player, 'violation.rate', 'too many packets: rate limit exceeded repeatedly', VIOLATION_POLICY);
   if (verdict === 'limited') {
     ctx.tally.rejected.rate_limited += 1;
     // Not decoded: a flood costs us as little as possible. A request (it has a listener) is answered,

@@ -261,6 +261,16 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const announcer = new LobbyAnnouncer({ ...DEFAULT_ANNOUNCER, ...options.announcer }, () => byId.values());
   const fanout = new FanoutBudget({ ...DEFAULT_FANOUT, ...options.fanout });
   const signalCredit = { ...DEFAULT_SIGNAL_CREDIT, ...options.signalCredit };
+  /** A violator found while handling its packet: nothing more of it is handled, and it is cut in its turn. */
+  const cut = (player: Player, event: string, reason: string, code: number): void => {
+    player.closedByServer = true;
+    turnShare.forget(player.socket);
+    cuts.schedule(player.socket, () => {
+      metrics.tally.rejected.violation += 1;
+      log('warn', event, { player: player.id, address: player.address });
+      player.violation(reason, code);
+    });
+  };
   const ctx: ServerContext = {
     store,
     announcer,
@@ -275,6 +285,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     tally: metrics.tally,
     seats,
     adopt,
+    cut,
     tokenVerifier: options.tokenVerifier,
     relay: options.relay,
     turn: options.turn,

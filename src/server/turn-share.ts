@@ -77,7 +77,8 @@ export class TurnShare {
       queued.packets.splice(0, sent);
       if (queued.packets.length > 0 || !this.waiting.has(ws)) continue;
       this.waiting.delete(ws);
-      ws.resume();
+      // One that started closing meanwhile stays stopped (drop.ts / paced-cuts.ts stopped its reading).
+      if (ws.readyState === ws.OPEN) ws.resume();
     }
     if (this.waiting.size > 0) this.next ??= setImmediate(this.turn);
   };

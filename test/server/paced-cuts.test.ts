@@ -3,7 +3,7 @@
 // chain ticks once per turn, and the logger notes the tick at which each cut was made. Attackers are
 // raw TCP sockets on 127.0.0.1 writing frames by hand (bench/lib/raw-ws.mjs).
 import { afterEach, describe, expect, it } from 'vitest';
-import { open, type RawWsClient, unfinishedFragment } from '../../bench/lib/raw-ws.mjs';
+import { clientFrame, open, type RawWsClient, unfinishedFragment } from '../../bench/lib/raw-ws.mjs';
 import { type RunningServer, startServer } from '../../src/server/server.js';
 import { waitFor } from '../helpers/server-process.js';
 import { RawClient } from './helpers.js';
@@ -95,6 +95,26 @@ describe('violations cut a few per turn', () => {
     const cuts = spread(cutAt.get('violation.no_init') ?? []);
     console.log(`${ATTACKERS} without INIT: cut in ${cuts.turns} turns, at most ${cuts.busiest} a turn`);
     expect(cutAt.get('violation.no_init')).toHaveLength(ATTACKERS);
+    expect(cuts.busiest).toBeLessThanOrEqual(CUTS_PER_TURN);
+  }, 60_000);
+
+  it(`${ATTACKERS} connections over the rate limit together: at most ${CUTS_PER_TURN} cut per turn, each told (VIOLATION, 1008)`, async () => {
+    const { port, cutAt } = await pacedServer({
+      rateLimit: { perSecond: 1, burst: 1, strikesBeforeViolation: 3 },
+      addressRateLimit: { perSecond: 1_000_000, burst: 1_000_000 },
+      packetsPerAddressPerTurn: 0,
+    });
+    const all = await attackers(port, ATTACKERS);
+    const flood = Buffer.concat(Array.from({ length: 10 }, () => clientFrame('{"opcode":"KEEPALIVE"}')));
+    for (const client of all) client.write(flood);
+    await waitFor(() => closed(all), 'every flooder told', 20_000);
+    for (const client of all) {
+      expect(client.closeFrame!.code).toBe(1008);
+      expect(client.inbox).toContain(JSON.stringify({ opcode: 'VIOLATION', payload: 'too many packets: rate limit exceeded repeatedly' }));
+    }
+    const cuts = spread(cutAt.get('violation.rate') ?? []);
+    console.log(`${ATTACKERS} over the rate limit: cut in ${cuts.turns} turns, at most ${cuts.busiest} a turn`);
+    expect(cutAt.get('violation.rate')).toHaveLength(ATTACKERS);
     expect(cuts.busiest).toBeLessThanOrEqual(CUTS_PER_TURN);
   }, 60_000);
 

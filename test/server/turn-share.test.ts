@@ -11,7 +11,7 @@ import { serverPerTest } from '../helpers/served.js';
 
 /** A stand-in socket: counts pauses and resumes. */
 function socket(): WebSocket & { pauses: number; resumes: number } {
-  const fake = { pauses: 0, resumes: 0, pause: () => (fake.pauses += 1), resume: () => (fake.resumes += 1) };
+  const fake = { OPEN: 1, readyState: 1, pauses: 0, resumes: 0, pause: () => (fake.pauses += 1), resume: () => (fake.resumes += 1) };
   return fake as unknown as WebSocket & { pauses: number; resumes: number };
 }
 
