@@ -3975,7 +3975,7 @@ function dispatch(ctx, player, data, isBinary) {
   const credited = decoded !== void 0 && creditedFor(player, decoded);
   let verdict = credited ? "ok" : player.limiter.take();
   if (verdict === "ok" && !credited && !ctx.addressBudgets.take(player.address)) verdict = player.limiter.strike();
-  if (verdict === "violation") return ctx.cut(player, "violation.rate", "too many packets: rate limit exceeded repeatedly", VIOLATION_POLICY);
+  if (verdict === "violation") return void ctx.cut(player, "violation.rate", "too many packets: rate limit exceeded repeatedly", VIOLATION_POLICY);
   if (verdict === "limited") {
     ctx.tally.rejected.rate_limited += 1;
     const listener2 = text.includes('"listener"') ? salvageEnvelope(text).listener : void 0;

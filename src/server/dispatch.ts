@@ -47,7 +47,7 @@ export function dispatch(ctx: ServerContext, player: Player, data: Buffer, isBin
   const credited = decoded !== undefined && creditedFor(player, decoded);
   let verdict = credited ? 'ok' : player.limiter.take();
   if (verdict === 'ok' && !credited && !ctx.addressBudgets.take(player.address)) verdict = player.limiter.strike();
-  if (verdict === 'violation') return ctx.cut(player, 'violation.rate', 'too many packets: rate limit exceeded repeatedly', VIOLATION_POLICY);
+  if (verdict === 'violation') return void ctx.cut(player, 'violation.rate', 'too many packets: rate limit exceeded repeatedly', VIOLATION_POLICY);
   if (verdict === 'limited') {
     ctx.tally.rejected.rate_limited += 1;
     // Not decoded: a flood costs us as little as possible. A request (it has a listener) is answered,
