@@ -2182,9 +2182,6 @@ var LobbyAnnouncer = class {
   };
 };
 
-// src/server/cluster/connect.ts
-import { Redis } from "ioredis";
-
 // src/server/redis-store.ts
 import { randomBytes } from "node:crypto";
 
@@ -2980,6 +2977,7 @@ function decodeSince(answer) {
 // src/server/cluster/connect.ts
 async function connectCluster(options2) {
   const { url, log: log2 } = options2;
+  const { Redis } = await import("ioredis");
   const made = [];
   const open = (name, extra) => {
     const redis2 = new Redis(url, { lazyConnect: true, connectionName: `cl5-${name}-${options2.nodeId}`, ...extra });

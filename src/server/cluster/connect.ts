@@ -1,7 +1,7 @@
 // `--redis URL`: the two Redis connections a node needs (commands, and a subscriber for its channel),
 // the RedisStore over the first and the Cluster over both. Commands are not queued while the
 // connection is down: a request then fails at once with a clear error instead of hanging.
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import type { Logger } from '../log.js';
 import { RedisStore } from '../redis-store.js';
 import { Cluster } from './cluster.js';
@@ -27,6 +27,8 @@ export interface ConnectOptions {
 /** Resolves once both connections are ready; rejects with a clear reason when Redis does not answer in time. */
 export async function connectCluster(options: ConnectOptions): Promise<ClusterConnection> {
   const { url, log } = options;
+  // Loaded here, not at the top: a server without --redis never loads ioredis (~160 ms of its start).
+  const { Redis } = await import('ioredis');
   const made: Redis[] = [];
   const open = (name: string, extra: RedisOptions): Redis => {
     const redis = new Redis(url, { lazyConnect: true, connectionName: `cl5-${name}-${options.nodeId}`, ...extra });
