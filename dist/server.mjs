@@ -1385,18 +1385,8 @@ var SignalCredit = class {
   get held() {
     return this.byJoiner.size > 0;
   }
-  /** If `text` is a signal to a newcomer I hold credit for, uses one and says so. */
-  use(text) {
-    let packet;
-    try {
-      packet = JSON.parse(text);
-    } catch {
-      return false;
-    }
-    return isPlainObject(packet) && this.useFor(packet.opcode, packet.recipient);
-  }
-  /** The same for a packet already read (the edge decodes a packet once: dispatch.ts). */
-  useFor(opcode, recipient2) {
+  /** If a packet of `opcode` to `recipient` is a signal to a newcomer I hold credit for, uses one and says so. */
+  use(opcode, recipient2) {
     const now = this.now();
     for (const [joiner, credit2] of this.byJoiner) if (credit2.until < now) this.byJoiner.delete(joiner);
     if (this.byJoiner.size === 0 || typeof opcode !== "string" || !SIGNALS.has(opcode) || typeof recipient2 !== "string") return false;
@@ -4021,7 +4011,7 @@ function decode(text) {
   }
 }
 function creditedFor(player, decoded) {
-  return !(decoded instanceof Unreadable) && player.credit.useFor(decoded.opcode, decoded.recipient);
+  return !(decoded instanceof Unreadable) && player.credit.use(decoded.opcode, decoded.recipient);
 }
 var BEFORE_INIT = /* @__PURE__ */ new Set(["INIT", "RESUME", "KEEPALIVE"]);
 var BUSY = "server busy with your earlier requests: slow down";

@@ -102,7 +102,7 @@ function decode(text: string): Decoded {
 }
 
 function creditedFor(player: Player, decoded: Decoded): boolean {
-  return !(decoded instanceof Unreadable) && player.credit.useFor(decoded.opcode, decoded.recipient);
+  return !(decoded instanceof Unreadable) && player.credit.use(decoded.opcode, decoded.recipient);
 }
 
 /** What a connection may send before it is initialized. */

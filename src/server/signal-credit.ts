@@ -4,7 +4,6 @@
 // per-connection rate limit, its address's budget): a churn of joiners cannot push an honest member
 // over its limit. Bounded: `signals` per joiner, within `windowMs` of hearing of it, for the newest
 // MAX_JOINERS joiners; the joiner pays for them from its fan-out budget (fanout-budget.ts).
-import { isPlainObject } from '../protocol/index.js';
 
 export interface SignalCreditOptions {
   /** Signals a member may send each newcomer outside its limits (0 = none). */
@@ -41,19 +40,8 @@ export class SignalCredit {
     return this.byJoiner.size > 0;
   }
 
-  /** If `text` is a signal to a newcomer I hold credit for, uses one and says so. */
-  use(text: string): boolean {
-    let packet: unknown;
-    try {
-      packet = JSON.parse(text);
-    } catch {
-      return false;
-    }
-    return isPlainObject(packet) && this.useFor(packet.opcode, packet.recipient);
-  }
-
-  /** The same for a packet already read (the edge decodes a packet once: dispatch.ts). */
-  useFor(opcode: unknown, recipient: unknown): boolean {
+  /** If a packet of `opcode` to `recipient` is a signal to a newcomer I hold credit for, uses one and says so. */
+  use(opcode: unknown, recipient: unknown): boolean {
     const now = this.now();
     for (const [joiner, credit] of this.byJoiner) if (credit.until < now) this.byJoiner.delete(joiner);
     if (this.byJoiner.size === 0 || typeof opcode !== 'string' || !SIGNALS.has(opcode) || typeof recipient !== 'string') return false;

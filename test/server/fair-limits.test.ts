@@ -97,6 +97,17 @@ describe('signals a member owes a newcomer', () => {
     expect(bob.received.filter((p) => p.opcode === 'ICE').length).toBeLessThan(30);
   });
 
+  it('an unreadable packet is never credited: it counts against the member’s own limit', async () => {
+    await serve({ rateLimit: { perSecond: 1, burst: 3, strikesBeforeViolation: 1000 }, signalCredit: { signals: 20 } });
+    const [ann, bob] = [await player('ann'), await player('bob')];
+    expect((await create(ann, 'room', { hidden: true })).payload).toBe('ok');
+    expect((await join(bob, 'room')).payload).toBe('ok');
+    expect((await ann.next('NEW_PEER')).payload).toMatchObject({ instance_id: bob.id });
+    // Credit for bob is held; 4 unreadable packets are more than the burst of 3 holds.
+    for (let n = 0; n < 4; n += 1) ann.send('{not json');
+    await ann.until(() => ann.received.some((p) => p.opcode === 'WARNING' && p.payload === 'rate limited: slow down'), 'rate limited');
+  });
+
   describe('with two nodes (--redis): the member hears of the newcomer from the other node', () => {
     let redis: RedisServer;
     let nodes: Node[] = [];
@@ -125,22 +136,20 @@ describe('signals a member owes a newcomer', () => {
   it('are bounded: per newcomer, within the window, for the newest joiners only, and only signals to them', () => {
     let now = 0;
     const credit = new SignalCredit({ signals: 2, windowMs: 1000 }, () => now);
-    const signal = (to: string, opcode = 'ICE') => JSON.stringify({ opcode, recipient: to, payload: { type: 0, contents: {} } });
     expect(credit.held).toBe(false);
     credit.grant('bob');
-    expect(credit.use(signal('cat'))).toBe(false);
-    expect(credit.use(JSON.stringify({ opcode: 'KEEPALIVE', recipient: 'bob' }))).toBe(false);
-    expect(credit.use('{not json')).toBe(false);
-    expect(credit.use(signal('bob', 'MAKE_OFFER'))).toBe(true);
-    expect(credit.use(signal('bob'))).toBe(true);
-    expect(credit.use(signal('bob'))).toBe(false);
+    expect(credit.use('ICE', 'cat')).toBe(false);
+    expect(credit.use('KEEPALIVE', 'bob')).toBe(false);
+    expect(credit.use('MAKE_OFFER', 'bob')).toBe(true);
+    expect(credit.use('ICE', 'bob')).toBe(true);
+    expect(credit.use('ICE', 'bob')).toBe(false);
     credit.grant('cat');
     now = 1001;
-    expect(credit.use(signal('cat'))).toBe(false);
+    expect(credit.use('ICE', 'cat')).toBe(false);
     expect(credit.held).toBe(false);
     for (let i = 0; i < 100; i += 1) credit.grant(`p${i}`);
-    expect(credit.use(signal('p0'))).toBe(false);
-    expect(credit.use(signal('p99'))).toBe(true);
+    expect(credit.use('ICE', 'p0')).toBe(false);
+    expect(credit.use('ICE', 'p99')).toBe(true);
     expect(new SignalCredit({ signals: 0, windowMs: 1000 }).held).toBe(false);
   });
 });
