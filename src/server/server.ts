@@ -207,8 +207,13 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const releasing = new Set<Promise<void>>();
   const seats = new Seats({ graceMs: options.resumeGraceMs ?? 30_000, store, players: byId, release });
   const cuts = new PacedCuts(options.cutsPerTurn ?? DEFAULT_CUTS_PER_TURN);
+  /** Every cut goes this way: its packets waiting for a turn are dropped, so its socket is never resumed (turn-share.ts). */
+  const scheduleCut = (ws: WebSocket, run: () => void): void => {
+    turnShare.forget(ws);
+    cuts.schedule(ws, run);
+  };
   const admission = new Admission<Player>({ ...DEFAULT_ADMISSION, ...options.admission }, (player, reason, code) =>
-    cuts.schedule(player.socket, () => {
+    scheduleCut(player.socket, () => {
       log('info', 'violation.no_init', { address: player.address });
       player.violation(reason, code);
     }),
@@ -248,7 +253,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     ...options.addressRateLimit,
   });
   const incoming = new IncomingBudget({ ...DEFAULT_INCOMING, ...options.incoming }, (ws, reason, code) =>
-    cuts.schedule(ws, () => {
+    scheduleCut(ws, () => {
       const player = playerOf(ws);
       // A connection a RESUME replaced is cut already; anything else goes with the reason.
       if (player.socket !== ws) return ws.terminate();
@@ -264,8 +269,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   /** A violator found while handling its packet: nothing more of it is handled, and it is cut in its turn. */
   const cut = (player: Player, event: string, reason: string, code: number): void => {
     player.closedByServer = true;
-    turnShare.forget(player.socket);
-    cuts.schedule(player.socket, () => {
+    scheduleCut(player.socket, () => {
       metrics.tally.rejected.violation += 1;
       log('warn', event, { player: player.id, address: player.address });
       player.violation(reason, code);
@@ -383,7 +387,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
       // A frame above MAX_FRAME_BYTES: ws's close waits for this connection's turn (CloudLinkSocket).
       const ws = this as CloudLinkSocket;
-      cuts.schedule(ws, () => {
+      scheduleCut(ws, () => {
         metrics.tally.rejected.violation += 1;
         log('warn', 'violation.size', { player: player.id, address: player.address, limit: MAX_FRAME_BYTES });
         ws.cutTooBig();
