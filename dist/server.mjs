@@ -1273,10 +1273,7 @@ var ReplayWindow = class {
   /** Copies the newest kept frame's bytes (newestSize of them) to `target` from `at`. */
   copyNewest(target, at) {
     const size = this.newestSize;
-    const body = (this.start + this.used - size) % this.ring.length;
-    const first = Math.min(size, this.ring.length - body);
-    this.ring.copy(target, at, body, body + first);
-    if (first < size) this.ring.copy(target, at + first, 0, size - first);
+    this.copyOut(target, (this.start + this.used - size) % this.ring.length, size, at);
   }
   /** A new bound (larger while the player is away); the oldest frames go first. */
   setLimit(limit) {
@@ -1348,11 +1345,11 @@ var ReplayWindow = class {
     bytes.copy(this.ring, at, 0, first);
     if (first < length) bytes.copy(this.ring, 0, first, length);
   }
-  /** Copies `length` bytes of the ring from `at` (wrapping) to the start of `target`. */
-  copyOut(target, at, length) {
+  /** Copies `length` bytes of the ring from `at` (wrapping) to `target` from `to`. */
+  copyOut(target, at, length, to = 0) {
     const first = Math.min(length, this.ring.length - at);
-    this.ring.copy(target, 0, at, at + first);
-    this.ring.copy(target, first, 0, length - first);
+    this.ring.copy(target, to, at, at + first);
+    if (first < length) this.ring.copy(target, to + first, 0, length - first);
   }
 };
 function ringSize(bytes, limit) {
@@ -4760,9 +4757,13 @@ async function startServer(options2 = {}) {
   const releasing = /* @__PURE__ */ new Set();
   const seats = new Seats({ graceMs: options2.resumeGraceMs ?? 3e4, store, players: byId, release });
   const cuts = new PacedCuts(options2.cutsPerTurn ?? DEFAULT_CUTS_PER_TURN);
+  const scheduleCut = (ws, run) => {
+    turnShare.forget(ws);
+    cuts.schedule(ws, run);
+  };
   const admission2 = new Admission(
     { ...DEFAULT_ADMISSION, ...options2.admission },
-    (player, reason, code) => cuts.schedule(player.socket, () => {
+    (player, reason, code) => scheduleCut(player.socket, () => {
       log2("info", "violation.no_init", { address: player.address });
       player.violation(reason, code);
     })
@@ -4802,7 +4803,7 @@ async function startServer(options2 = {}) {
   });
   const incoming2 = new IncomingBudget(
     { ...DEFAULT_INCOMING, ...options2.incoming },
-    (ws, reason, code) => cuts.schedule(ws, () => {
+    (ws, reason, code) => scheduleCut(ws, () => {
       const player = playerOf(ws);
       if (player.socket !== ws) return ws.terminate();
       metrics.tally.rejected.violation += 1;
@@ -4816,8 +4817,7 @@ async function startServer(options2 = {}) {
   const signalCredit2 = { ...DEFAULT_SIGNAL_CREDIT, ...options2.signalCredit };
   const cut = (player, event, reason, code) => {
     player.closedByServer = true;
-    turnShare.forget(player.socket);
-    cuts.schedule(player.socket, () => {
+    scheduleCut(player.socket, () => {
       metrics.tally.rejected.violation += 1;
       log2("warn", event, { player: player.id, address: player.address });
       player.violation(reason, code);
@@ -4922,7 +4922,7 @@ async function startServer(options2 = {}) {
     const player = playerOf(this);
     if (error.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH") {
       const ws = this;
-      cuts.schedule(ws, () => {
+      scheduleCut(ws, () => {
         metrics.tally.rejected.violation += 1;
         log2("warn", "violation.size", { player: player.id, address: player.address, limit: MAX_FRAME_BYTES });
         ws.cutTooBig();

@@ -76,10 +76,7 @@ export class ReplayWindow implements EncodedFrame {
   /** Copies the newest kept frame's bytes (newestSize of them) to `target` from `at`. */
   copyNewest(target: Buffer, at: number): void {
     const size = this.newestSize;
-    const body = (this.start + this.used - size) % this.ring.length;
-    const first = Math.min(size, this.ring.length - body);
-    this.ring.copy(target, at, body, body + first);
-    if (first < size) this.ring.copy(target, at + first, 0, size - first);
+    this.copyOut(target, (this.start + this.used - size) % this.ring.length, size, at);
   }
 
   /** A new bound (larger while the player is away); the oldest frames go first. */
@@ -164,11 +161,11 @@ export class ReplayWindow implements EncodedFrame {
     if (first < length) bytes.copy(this.ring, 0, first, length);
   }
 
-  /** Copies `length` bytes of the ring from `at` (wrapping) to the start of `target`. */
-  private copyOut(target: Buffer, at: number, length: number): void {
+  /** Copies `length` bytes of the ring from `at` (wrapping) to `target` from `to`. */
+  private copyOut(target: Buffer, at: number, length: number, to = 0): void {
     const first = Math.min(length, this.ring.length - at);
-    this.ring.copy(target, 0, at, at + first);
-    this.ring.copy(target, first, 0, length - first);
+    this.ring.copy(target, to, at, at + first);
+    if (first < length) this.ring.copy(target, to + first, 0, length - first);
   }
 }
 
