@@ -1526,8 +1526,8 @@ var Player = class {
    * thousands of players costs no shared-store round trip each (several nodes) and a burst of them
    * cannot push a player's own replies out of its replay window. A player away misses them.
    */
-  announce(batch) {
-    if (this.user && !this.away && this.open) this.outbox.pushEncoded(batch.encoded);
+  announce(frames) {
+    if (this.user && !this.away && this.open) this.outbox.pushEncoded(frames);
   }
   /** Every frame is kept for a resume, even one for a connection that is closing (its drop may not be noticed yet). */
   write(frame) {
@@ -2147,7 +2147,7 @@ var LobbyAnnouncer = class {
         texts.push(encodePacket({ opcode: "NEW_LOBBY", payload: name }));
       }
       if (names.size === 0) this.pending.delete(game);
-      batches.set(game, { texts, encoded: encodeFrames(texts) });
+      batches.set(game, encodeFrames(texts));
     }
     this.lastFlush = at;
     const encodingMs = performance.now() - from;

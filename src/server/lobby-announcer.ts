@@ -23,17 +23,12 @@ export interface LobbyNews {
   created: number;
 }
 
-/** Frames as texts and as the bytes of WebSocket frames, made once for every socket they go to. */
-export interface EncodedFrames {
-  texts: readonly string[];
-  encoded: Buffer;
-}
-
 /** An idle player to tell: NEW_LOBBY frames written to its socket, not numbered for RESUME (player.ts `announce`). */
 export interface Watcher {
   readonly game: string;
   readonly lobby: string | null;
-  announce(batch: EncodedFrames): void;
+  /** `frames`: a game's NEW_LOBBY packets as WebSocket frames, encoded once for every watcher of that game. */
+  announce(frames: Buffer): void;
 }
 
 export interface AnnouncerOptions {
@@ -167,7 +162,7 @@ export class LobbyAnnouncer {
     }
     const from = performance.now();
     const at = this.now();
-    const batches = new Map<string, EncodedFrames>();
+    const batches = new Map<string, Buffer>();
     for (const [game, names] of this.pending) {
       const texts: string[] = [];
       const carried = this.perGame(names, at);
@@ -177,7 +172,7 @@ export class LobbyAnnouncer {
         texts.push(encodePacket({ opcode: 'NEW_LOBBY', payload: name }));
       }
       if (names.size === 0) this.pending.delete(game);
-      batches.set(game, { texts, encoded: encodeFrames(texts) });
+      batches.set(game, encodeFrames(texts));
     }
     this.lastFlush = at;
     const encodingMs = performance.now() - from;

@@ -2,7 +2,6 @@
 import { dropAfterClose } from './drop.js';
 import type WebSocket from 'ws';
 import { encodePacket, type ServerOpcode, type ServerPayloads, type User } from '../protocol/index.js';
-import type { EncodedFrames } from './lobby-announcer.js';
 import { Outbox } from './outbox.js';
 import { ReplayWindow } from './replay-window.js';
 import type { RateLimiter } from './rate-limit.js';
@@ -161,8 +160,8 @@ export class Player implements SequencedPlayer {
    * thousands of players costs no shared-store round trip each (several nodes) and a burst of them
    * cannot push a player's own replies out of its replay window. A player away misses them.
    */
-  announce(batch: EncodedFrames): void {
-    if (this.user && !this.away && this.open) this.outbox.pushEncoded(batch.encoded);
+  announce(frames: Buffer): void {
+    if (this.user && !this.away && this.open) this.outbox.pushEncoded(frames);
   }
 
   /** Every frame is kept for a resume, even one for a connection that is closing (its drop may not be noticed yet). */

@@ -4,7 +4,7 @@
 // known amount of CPU, so that a batch's cost is known; the real server is tested in
 // lobby-announcements.test.ts.
 import { afterEach, describe, expect, it } from 'vitest';
-import { type AnnouncerOptions, type EncodedFrames, LobbyAnnouncer, type Watcher } from '../../src/server/lobby-announcer.js';
+import { type AnnouncerOptions, LobbyAnnouncer, type Watcher } from '../../src/server/lobby-announcer.js';
 import { waitFor } from '../helpers/server-process.js';
 
 /** Busy for `ms` of this process's CPU time (not wall time: a loaded machine must not change the cost). */
@@ -21,6 +21,20 @@ interface Heard {
   at: number;
 }
 
+/** The texts of unmasked, unfragmented text frames, as a client reads what the watcher was given (lengths to 64 KiB). */
+function textFrames(bytes: Buffer): string[] {
+  const texts: string[] = [];
+  for (let at = 0; at < bytes.length; ) {
+    expect(bytes[at], 'a final text frame').toBe(0x81);
+    const short = bytes[at + 1]!;
+    expect(short & 0x80, 'unmasked').toBe(0);
+    const [length, header] = short === 126 ? [bytes.readUInt16BE(at + 2), 4] : [short, 2];
+    texts.push(bytes.toString('utf8', at + header, at + header + length));
+    at += header + length;
+  }
+  return texts;
+}
+
 function watchers(count: number, costMs: number): (Watcher & { batches: Heard[] })[] {
   return Array.from({ length: count }, () => {
     const batches: Heard[] = [];
@@ -28,8 +42,8 @@ function watchers(count: number, costMs: number): (Watcher & { batches: Heard[] 
       game: 'g',
       lobby: null,
       batches,
-      announce(batch: EncodedFrames) {
-        batches.push({ names: batch.texts.map((text) => (JSON.parse(text) as { payload: string }).payload), at: Date.now() });
+      announce(frames: Buffer) {
+        batches.push({ names: textFrames(frames).map((text) => (JSON.parse(text) as { payload: string }).payload), at: Date.now() });
         burn(costMs);
       },
     };
