@@ -1,28 +1,12 @@
 // Who may hold a connection: caps on all connections and per address (refused with 1013 and the reason),
 // and the INIT deadline (a socket that never says who it is is closed, one that did or resumed is not).
-import { afterEach, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer, type ServerOptions } from '../../src/server/server.js';
-import { silentLogger } from '../helpers/logger.js';
+import { describe, expect, it } from 'vitest';
+import { serverPerTest } from '../helpers/served.js';
 import { RawClient } from './helpers.js';
 
-let server: RunningServer | undefined;
-const clients: RawClient[] = [];
-
-async function serve(options: ServerOptions = {}): Promise<RunningServer> {
-  server = await startServer({ port: 0, logger: silentLogger, ...options });
-  return server;
-}
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.close();
-  await server?.close();
-  server = undefined;
-});
-
-async function open(): Promise<RawClient> {
-  const client = await RawClient.open(server!.wsUrl);
-  clients.push(client);
-  return client;
-}
+const served = serverPerTest();
+const { serve, clients } = served;
+const open = () => served.open();
 
 async function player(username: string): Promise<RawClient & { token: string }> {
   const client = (await open()) as RawClient & { token: string };
@@ -61,7 +45,7 @@ describe('connection caps', () => {
 
 describe('behind a reverse proxy (trustProxy)', () => {
   // Header values only (documentation addresses): every socket is still from 127.0.0.1.
-  const via = (forwardedFor: string) => RawClient.open(server!.wsUrl, { headers: { 'X-Forwarded-For': forwardedFor } });
+  const via = (forwardedFor: string) => RawClient.open(served.server.wsUrl, { headers: { 'X-Forwarded-For': forwardedFor } });
 
   it("counts each connection against the proxy's last X-Forwarded-For entry, not an entry the client wrote", async () => {
     await serve({ trustProxy: true, admission: { maxPerAddress: 1 } });

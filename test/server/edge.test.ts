@@ -3,27 +3,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MAX_FRAME_BYTES } from '../../src/protocol/index.js';
-import { startServer, type RunningServer, type ServerOptions } from '../../src/server/server.js';
-import { silentLogger } from '../helpers/logger.js';
+import { serverPerTest } from '../helpers/served.js';
 import { barrier, RawClient } from './helpers.js';
 
-let server: RunningServer | undefined;
-const clients: RawClient[] = [];
-
-async function serve(options: ServerOptions = {}): Promise<RunningServer> {
-  server = await startServer({ port: 0, logger: silentLogger, ...options });
-  return server;
-}
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.close();
-  await server?.close();
-  server = undefined;
-});
+const served = serverPerTest();
+const { serve, clients } = served;
 
 async function player(username: string, options: ConstructorParameters<typeof Object>[0] = {}): Promise<RawClient & { id: string }> {
-  const client = (await RawClient.open(server!.wsUrl, options)) as RawClient & { id: string };
+  const client = (await RawClient.open(served.server.wsUrl, options)) as RawClient & { id: string };
   clients.push(client);
   const ok = await client.request('INIT', { username }, 'INIT_OK');
   client.id = (ok.payload as { instance_id: string }).instance_id;
@@ -173,7 +162,7 @@ describe('the budget of an address', () => {
     expect(acks).toBeGreaterThanOrEqual(36);
     expect(acks).toBeLessThan(50);
     // A fresh connection from the same address starts with the address's spent budget.
-    const fresh = await RawClient.open(server!.wsUrl);
+    const fresh = await RawClient.open(served.server.wsUrl);
     clients.push(fresh);
     for (let i = 0; i < 20; i += 1) fresh.send({ opcode: 'KEEPALIVE', listener: `k${i}` });
     await fresh.until(() => fresh.received.length >= 20, 'an answer to each KEEPALIVE');
@@ -227,17 +216,17 @@ describe('HTTP', () => {
     try {
       await serve({ extensionFile });
       await pair();
-      const status = await fetch(`${server!.url}/`);
+      const status = await fetch(`${served.server.url}/`);
       expect(status.status).toBe(200);
       const html = await status.text();
       expect(html).toContain('CloudLink 5 server');
       expect(html).toContain('room (2)');
       expect(html).toContain('/cloudlink5.js');
 
-      const health = await (await fetch(`${server!.url}/healthz`)).json();
+      const health = await (await fetch(`${served.server.url}/healthz`)).json();
       expect(health).toMatchObject({ ok: true, players: 2, lobbies: 1 });
 
-      const ext = await fetch(`${server!.url}/cloudlink5.js`, { headers: { Origin: 'https://turbowarp.org' } });
+      const ext = await fetch(`${served.server.url}/cloudlink5.js`, { headers: { Origin: 'https://turbowarp.org' } });
       expect(ext.status).toBe(200);
       expect(ext.headers.get('access-control-allow-origin')).toBe('*');
       expect(ext.headers.get('content-type')).toContain('javascript');
@@ -248,22 +237,22 @@ describe('HTTP', () => {
       expect(etag).toBeTruthy();
       expect(ext.headers.get('cache-control')).toBe('no-cache');
       expect(ext.headers.get('last-modified')).toBeTruthy();
-      const again = await fetch(`${server!.url}/cloudlink5.js`, { headers: { 'If-None-Match': etag } });
+      const again = await fetch(`${served.server.url}/cloudlink5.js`, { headers: { 'If-None-Match': etag } });
       expect(again.status).toBe(304);
       expect(again.headers.get('access-control-allow-origin')).toBe('*');
       writeFileSync(extensionFile, '/* rebuilt */');
-      const rebuilt = await fetch(`${server!.url}/cloudlink5.js`, { headers: { 'If-None-Match': etag } });
+      const rebuilt = await fetch(`${served.server.url}/cloudlink5.js`, { headers: { 'If-None-Match': etag } });
       expect(rebuilt.status).toBe(200);
       expect(await rebuilt.text()).toBe('/* rebuilt */');
-      const head = await fetch(`${server!.url}/cloudlink5.js`, { method: 'HEAD' });
+      const head = await fetch(`${served.server.url}/cloudlink5.js`, { method: 'HEAD' });
       expect(head.status).toBe(200);
       expect(await head.text()).toBe('');
-      const preflight = await fetch(`${server!.url}/cloudlink5.js`, { method: 'OPTIONS' });
+      const preflight = await fetch(`${served.server.url}/cloudlink5.js`, { method: 'OPTIONS' });
       expect(preflight.status).toBe(204);
       expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
 
-      expect((await fetch(`${server!.url}/nope`)).status).toBe(404);
-      expect((await fetch(`${server!.url}/`, { method: 'POST' })).status).toBe(405);
+      expect((await fetch(`${served.server.url}/nope`)).status).toBe(404);
+      expect((await fetch(`${served.server.url}/`, { method: 'POST' })).status).toBe(405);
 
       // Every response says nosniff and no-referrer; the status page also has a CSP that allows no script.
       for (const res of [status, ext, again, preflight]) {
@@ -281,19 +270,19 @@ describe('HTTP', () => {
   it('answers 400 to a request target that is not a path (GET //, //host, *), and keeps serving', async () => {
     await serve();
     for (const target of ['//', '//evil.example:80/x', '*', 'http://x/']) {
-      const answer = await rawGet(server!.port, target);
+      const answer = await rawGet(served.server.port, target);
       expect(answer, target).toMatch(/^HTTP\/1\.1 400 /);
       expect(answer).toContain('malformed URL');
     }
-    expect((await fetch(`${server!.url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${served.server.url}/healthz`)).status).toBe(200);
   });
 
   it('answers 404 for the extension when it has not been built', async () => {
     await serve({ extensionFile: path.join(tmpdir(), 'cl5-missing', 'cloudlink5.js') });
-    const res = await fetch(`${server!.url}/cloudlink5.js`);
+    const res = await fetch(`${served.server.url}/cloudlink5.js`);
     expect(res.status).toBe(404);
     expect(await res.text()).toContain('npm run build');
-    const health = await (await fetch(`${server!.url}/healthz`)).json();
+    const health = await (await fetch(`${served.server.url}/healthz`)).json();
     expect(health).toMatchObject({ ok: true, players: 0, lobbies: 0, uptime: expect.any(Number) });
   });
 
@@ -303,7 +292,7 @@ describe('HTTP', () => {
     await ann.request('CREATE_LOBBY', { name: '<b>x</b>', max_players: -1, password: '', locked: false, enable_relay: false }, 'CREATE_ACK');
     const bob = await player('bob');
     await bob.request('CREATE_LOBBY', { name: 'secret-room', max_players: -1, password: '', locked: false, hidden: true, enable_relay: false }, 'CREATE_ACK');
-    const html = await (await fetch(`${server!.url}/`)).text();
+    const html = await (await fetch(`${served.server.url}/`)).text();
     expect(html).not.toContain('<b>x</b>');
     expect(html).toContain('&#60;b&#62;x&#60;/b&#62;');
     // Hidden lobbies are counted, never named, on the public page.
@@ -313,10 +302,10 @@ describe('HTTP', () => {
 
   it('refuses WebSocket upgrades from origins not allowed', async () => {
     await serve({ allowedOrigins: ['https://turbowarp.org'] });
-    await expect(RawClient.open(server!.wsUrl, { origin: 'https://evil.example' })).rejects.toThrow(/403/);
+    await expect(RawClient.open(served.server.wsUrl, { origin: 'https://evil.example' })).rejects.toThrow(/403/);
     // No Origin header at all (a non-browser client) is refused too once a list is configured.
-    await expect(RawClient.open(server!.wsUrl)).rejects.toThrow(/403/);
-    const ok = await RawClient.open(server!.wsUrl, { origin: 'https://turbowarp.org' });
+    await expect(RawClient.open(served.server.wsUrl)).rejects.toThrow(/403/);
+    const ok = await RawClient.open(served.server.wsUrl, { origin: 'https://turbowarp.org' });
     clients.push(ok);
     expect((await ok.request('INIT', { username: 'ann' })).opcode).toBe('INIT_OK');
   });
