@@ -56,12 +56,16 @@ var DEFAULT_RELAY_LIMITS = {
   linksPerLobby: 64,
   bytesPerSecond: 256 * 1024,
   negotiations: 32,
+  // Half: one address never holds more than half the slots, and a class behind one school router linking
+  // to its relay lobby at once gets 16 at a time (the rest are refused and retry at their connect timeout).
+  negotiationsPerAddress: 16,
   negotiationMs: 2e4
 };
 var RelayRefusal = {
   links: (limit) => `relay: this lobby's relay already links ${limit} players (its limit); offer refused`,
   offers: (limit, waitMs) => `relay: too many offers to the relay (${limit} a minute); try again in ${Math.ceil(waitMs / 1e3)} s`,
   negotiations: (limit) => `relay: the relay is already setting up ${limit} links (its limit); offer refused, try again when one has opened or timed out`,
+  negotiationsPerAddress: (share) => `relay: the relay is already setting up ${share} links for your address (its share); offer refused, try again when one has opened or timed out`,
   bytes: (limit) => `relay: you send more than ${Math.round(limit / 1024)} KiB/s through the relay; what is over it is dropped`
 };
 

@@ -372,6 +372,10 @@ var PairedBuckets = class {
     this.address.spend(address, now, amount);
     return this.own.spend(key, now, amount);
   }
+  /** Spends `amount` from `address`'s bucket alone (what its connections spent elsewhere), into debt if need be. */
+  spendAddress(address, now, amount) {
+    this.address.spend(address, now, amount);
+  }
   sweep(now) {
     this.own.sweep(now);
     this.address.sweep(now);
@@ -1640,51 +1644,80 @@ var HEARTBEAT_MISSES = 10;
 // src/server/relay/relay-negotiations.ts
 var GRACE_MS = 5e3;
 var RelayNegotiations = class {
-  constructor(limit, deadlineMs) {
+  /**
+   * @param limit slots in all
+   * @param perAddress slots one address may hold (0: no share, only the limit)
+   * @param deadlineMs the relay's deadline for opening a link
+   */
+  constructor(limit, perAddress, deadlineMs) {
     this.limit = limit;
+    this.perAddress = perAddress;
     this.deadlineMs = deadlineMs;
   }
   limit;
+  perAddress;
   deadlineMs;
-  /** Started at (Date.now()), by lobby and member. */
+  /** The slots, by lobby and member. */
   started = /* @__PURE__ */ new Map();
+  /** Slots held, by address (only addresses holding some). */
+  byAddress = /* @__PURE__ */ new Map();
   count = 0;
   get size() {
     return this.count;
   }
-  /** Whether `member` may start a negotiation: a slot is free, or it holds one already (its new offer replaces its link). */
-  admits(lobby, member) {
-    return this.count < this.limit || !!this.started.get(lobby)?.has(member);
+  /** Slots `address` holds. */
+  heldBy(address) {
+    return this.byAddress.get(address) ?? 0;
   }
-  /** `member`'s offer goes on to the relay process: it holds a slot from now (after `admits`). */
-  start(lobby, member, now) {
+  /**
+   * Why `member` (from `address`) may not start a negotiation, or null if it may: a slot is free and its
+   * address holds less than its share, or it holds one already (its new offer replaces its link).
+   */
+  refusal(lobby, member, address) {
+    if (this.started.get(lobby)?.has(member)) return null;
+    if (this.count >= this.limit) return "full";
+    return this.perAddress > 0 && this.heldBy(address) >= this.perAddress ? "share" : null;
+  }
+  /** `member`'s offer goes on to the relay process: it holds a slot from now (after `refusal` said null). */
+  start(lobby, member, address, now) {
     let members = this.started.get(lobby);
     if (!members) {
       members = /* @__PURE__ */ new Map();
       this.started.set(lobby, members);
     }
-    if (!members.has(member)) this.count += 1;
-    members.set(member, now);
+    const held = members.get(member);
+    if (held) this.release(held.address);
+    else this.count += 1;
+    members.set(member, { at: now, address });
+    this.byAddress.set(address, this.heldBy(address) + 1);
   }
   /** `member`'s link opened, closed, or the member left: its slot is free. */
   done(lobby, member) {
     const members = this.started.get(lobby);
-    if (!members?.delete(member)) return;
+    const slot = members?.get(member);
+    if (!slot) return;
+    members.delete(member);
     this.count -= 1;
+    this.release(slot.address);
     if (!members.size) this.started.delete(lobby);
   }
   /** The lobby's relay peer is gone: its slots are free. */
   forget(lobby) {
-    this.count -= this.started.get(lobby)?.size ?? 0;
-    this.started.delete(lobby);
+    for (const member of [...this.started.get(lobby)?.keys() ?? []]) this.done(lobby, member);
   }
   /** Frees the slots the relay process never reported on. */
   sweep(now) {
-    for (const [lobby, members] of this.started) for (const [member, at] of members) if (now - at > this.deadlineMs + GRACE_MS) this.done(lobby, member);
+    for (const [lobby, members] of this.started) for (const [member, slot] of members) if (now - slot.at > this.deadlineMs + GRACE_MS) this.done(lobby, member);
   }
   clear() {
     this.started.clear();
+    this.byAddress.clear();
     this.count = 0;
+  }
+  release(address) {
+    const held = this.heldBy(address) - 1;
+    if (held > 0) this.byAddress.set(address, held);
+    else this.byAddress.delete(address);
   }
 };
 
@@ -1694,6 +1727,9 @@ var DEFAULT_RELAY_LIMITS = {
   linksPerLobby: 64,
   bytesPerSecond: 256 * 1024,
   negotiations: 32,
+  // Half: one address never holds more than half the slots, and a class behind one school router linking
+  // to its relay lobby at once gets 16 at a time (the rest are refused and retry at their connect timeout).
+  negotiationsPerAddress: 16,
   negotiationMs: 2e4
 };
 var DEFAULT_RELAY_BUDGET = { memoryMib: 256, nice: 10 };
@@ -1701,6 +1737,7 @@ var RelayRefusal = {
   links: (limit) => `relay: this lobby's relay already links ${limit} players (its limit); offer refused`,
   offers: (limit, waitMs) => `relay: too many offers to the relay (${limit} a minute); try again in ${Math.ceil(waitMs / 1e3)} s`,
   negotiations: (limit) => `relay: the relay is already setting up ${limit} links (its limit); offer refused, try again when one has opened or timed out`,
+  negotiationsPerAddress: (share) => `relay: the relay is already setting up ${share} links for your address (its share); offer refused, try again when one has opened or timed out`,
   bytes: (limit) => `relay: you send more than ${Math.round(limit / 1024)} KiB/s through the relay; what is over it is dropped`
 };
 
@@ -1720,7 +1757,7 @@ var RelayProcess = class {
     this.limits = { ...DEFAULT_RELAY_LIMITS, ...options2.limits };
     this.budget = { ...DEFAULT_RELAY_BUDGET, ...options2.budget };
     this.offers = new KeyedBuckets(Math.min(this.limits.offersPerMinute, OFFER_BURST), this.limits.offersPerMinute / 6e4);
-    this.negotiations = new RelayNegotiations(this.limits.negotiations, this.limits.negotiationMs);
+    this.negotiations = new RelayNegotiations(this.limits.negotiations, this.limits.negotiationsPerAddress, this.limits.negotiationMs);
     this.watchdog = setInterval(() => this.watch(), HEARTBEAT_MS);
     this.watchdog.unref();
     this.start();
@@ -1875,13 +1912,13 @@ var RelayProcess = class {
     this.post({ t: "create", lobby: handle2, user: user2 });
     return user2;
   }
-  signal(lobby, from, opcode, payload) {
+  signal(lobby, from, opcode, payload, address) {
     const handle2 = this.handles.get(lobby);
     const relayed = handle2 === void 0 ? void 0 : this.relayed.get(handle2);
     if (!relayed) return;
     const member = from.instance_id;
     if (opcode === "MAKE_OFFER") {
-      const refusal = this.refuseOffer(handle2, relayed, member);
+      const refusal = this.refuseOffer(handle2, relayed, member, address ?? `member:${member}`);
       if (refusal) return void this.refused(lobby, relayed, member, refusal);
       relayed.linked.add(member);
     }
@@ -1896,13 +1933,15 @@ var RelayProcess = class {
     relayed.notices?.warn(member, reason);
   }
   /** Why this offer is refused (null: it goes on): checked before it can build a peer connection. */
-  refuseOffer(handle2, relayed, member) {
-    const { linksPerLobby, offersPerMinute } = this.limits;
+  refuseOffer(handle2, relayed, member, address) {
+    const { linksPerLobby, offersPerMinute, negotiations, negotiationsPerAddress } = this.limits;
     if (!relayed.linked.has(member) && relayed.linked.size >= linksPerLobby) return RelayRefusal.links(linksPerLobby);
-    if (!this.negotiations.admits(handle2, member)) return RelayRefusal.negotiations(this.negotiations.limit);
+    const noSlot = this.negotiations.refusal(handle2, member, address);
+    if (noSlot === "full") return RelayRefusal.negotiations(negotiations);
+    if (noSlot === "share") return RelayRefusal.negotiationsPerAddress(negotiationsPerAddress);
     const now = Date.now();
     if (!this.offers.take(member, now)) return RelayRefusal.offers(offersPerMinute, this.offers.waitMs(member, now));
-    this.negotiations.start(handle2, member, now);
+    this.negotiations.start(handle2, member, address, now);
     return null;
   }
   memberLeft(lobby, instanceId2) {
@@ -1951,6 +1990,8 @@ var FanoutBudget = class {
   }
   now;
   buckets;
+  /** Told what each address spends here (cluster/fanout-share.ts: the other nodes spend it too). */
+  onSpent;
   sweeper;
   /** Milliseconds before `causer` may cause fan-out again (0: now). */
   waitMs(causer) {
@@ -1965,6 +2006,15 @@ var FanoutBudget = class {
   charge(causer, messages) {
     if (messages <= 0) return;
     this.buckets.spend(causer.id, causer.address, this.now(), messages);
+    this.onSpent?.(causer.address, messages);
+  }
+  /** `listener` hears of every charge, by address (one listener: cluster/fanout-share.ts). */
+  shareWith(listener2) {
+    this.onSpent = listener2;
+  }
+  /** `address`'s connections on another node spent `messages`: its budget here is spent too. */
+  spentElsewhere(address, messages) {
+    if (messages > 0) this.buckets.spendAddress(address, this.now(), messages);
   }
   sweep() {
     this.buckets.sweep(this.now());
@@ -2767,14 +2817,22 @@ var Cluster = class {
   get newsChannel() {
     return this.key("lobbies");
   }
+  /** Where each node says what its addresses spent of their fan-out budgets (fanout-share.ts). */
+  get spendsChannel() {
+    return this.key("fanout");
+  }
   /** Subscribes to this node's channel; messages go to `host`. */
   async start(host) {
     this.host = host;
-    this.subscriber.on("message", (channel, message) => channel === this.newsChannel ? this.newsReceived(message) : this.received(message));
+    this.subscriber.on("message", (channel, message) => {
+      if (channel === this.newsChannel) this.newsReceived(message);
+      else if (channel === this.spendsChannel) this.spendsReceived(message);
+      else this.received(message);
+    });
     this.subscriber.on("ready", () => {
       for (const sequencer of this.sequencers.values()) void sequencer.fill();
     });
-    await this.subscriber.subscribe(this.channel, this.newsChannel);
+    await this.subscriber.subscribe(this.channel, this.newsChannel, this.spendsChannel);
   }
   /** Tells every node, this one included (it hears its own news back), about a lobby. Failures are logged. */
   lobbyNews(kind, news) {
@@ -2786,6 +2844,18 @@ var Cluster = class {
       this.host?.lobbyNews(kind, { game, name, created });
     } catch (error) {
       this.log("warn", "cluster.bad_news", { error: String(error) });
+    }
+  }
+  /** Tells the other nodes what this node's addresses spent of their fan-out budgets. Failures are logged. */
+  shareSpends(spends) {
+    this.redis.publish(this.spendsChannel, JSON.stringify([this.nodeId, spends])).catch((error) => this.log("warn", "cluster.spends_failed", { addresses: spends.length, error: String(error) }));
+  }
+  spendsReceived(message) {
+    try {
+      const [node, spends] = JSON.parse(message);
+      if (node !== this.nodeId) this.host?.spentElsewhere(spends);
+    } catch (error) {
+      this.log("warn", "cluster.bad_spends", { error: String(error) });
     }
   }
   run(name, ...args) {
@@ -2951,7 +3021,7 @@ var Cluster = class {
   /** Stops listening (the caller quits the connections). */
   async stop() {
     for (const id of [...this.sequencers.keys()]) this.forget(id);
-    await this.subscriber.unsubscribe(this.channel, this.newsChannel).catch(() => {
+    await this.subscriber.unsubscribe(this.channel, this.newsChannel, this.spendsChannel).catch(() => {
     });
   }
 };
@@ -3910,7 +3980,7 @@ var relaySignal = (opcode) => (request) => {
   if (relay?.user && ctx.relay && recipient2 === relay.user.instance_id) {
     if (payload.type === SIGNAL_VOICE) return warn(request, Warning.voiceNotRelayed);
     ctx.tally.signals += 1;
-    return ctx.relay.signal(relay, player.user, opcode, payload);
+    return ctx.relay.signal(relay, player.user, opcode, payload, player.address);
   }
   const target = ctx.players.get(recipient2);
   if (!target && ctx.cluster && recipient2 !== player.id) return relayElsewhere2(request, opcode);
@@ -4182,6 +4252,43 @@ function httpHandler({ store, extensionFile, startedAt, log: log2, metrics, acce
   };
 }
 
+// src/server/cluster/fanout-share.ts
+var FANOUT_SHARE_MS = 500;
+var FanoutShare = class {
+  constructor(publish, intervalMs = FANOUT_SHARE_MS, now = Date.now) {
+    this.publish = publish;
+    this.intervalMs = intervalMs;
+    this.now = now;
+  }
+  publish;
+  intervalMs;
+  now;
+  pending = /* @__PURE__ */ new Map();
+  timer;
+  lastPublish = Number.NEGATIVE_INFINITY;
+  /** This node's `address` spent `messages`: the other nodes hear of it. */
+  spent(address, messages) {
+    this.pending.set(address, (this.pending.get(address) ?? 0) + messages);
+    if (this.timer) return;
+    const wait = this.lastPublish + this.intervalMs - this.now();
+    if (wait <= 0) this.flush();
+    else this.timer = setTimeout(() => this.flush(), wait);
+  }
+  stop() {
+    clearTimeout(this.timer);
+    this.timer = void 0;
+    this.pending.clear();
+  }
+  flush() {
+    this.timer = void 0;
+    if (!this.pending.size) return;
+    const spends = [...this.pending];
+    this.pending.clear();
+    this.lastPublish = this.now();
+    this.publish(spends);
+  }
+};
+
 // src/server/cluster/node-watch.ts
 import { randomBytes as randomBytes4 } from "node:crypto";
 var HEARTBEAT_MS2 = 1e3;
@@ -4313,6 +4420,8 @@ async function joinCluster(ctx, cluster, { seats, graceMs }) {
     if (closing) player.close(closing.code, closing.reason);
     else player.socket.terminate();
   };
+  const share = new FanoutShare((spends) => cluster.shareSpends(spends));
+  ctx.fanout.shareWith((address, messages) => share.spent(address, messages));
   await cluster.start({
     toRelay: (relayId, frame) => relayHeard(ctx, relayId, frame),
     // Resumed on another node: this copy goes quietly (its seat lives on there).
@@ -4329,6 +4438,9 @@ async function joinCluster(ctx, cluster, { seats, graceMs }) {
     lobbyNews(kind, news) {
       if (kind === "announce") ctx.announcer.add(news);
       else ctx.announcer.retract(news);
+    },
+    spentElsewhere(spends) {
+      for (const [address, messages] of spends) ctx.fanout.spentElsewhere(address, messages);
     }
   });
   const watch = new NodeWatch(
@@ -4352,7 +4464,12 @@ async function joinCluster(ctx, cluster, { seats, graceMs }) {
     ctx.log
   );
   await watch.start();
-  return watch;
+  return {
+    stop() {
+      share.stop();
+      return watch.stop();
+    }
+  };
 }
 
 // src/server/memory-store.ts
@@ -5071,6 +5188,10 @@ var options = {
     default: process.env.CL5_RELAY_KIB_PER_SECOND || String(DEFAULT_RELAY_LIMITS.bytesPerSecond / 1024)
   },
   "relay-negotiations": { type: "string", default: process.env.CL5_RELAY_NEGOTIATIONS || String(DEFAULT_RELAY_LIMITS.negotiations) },
+  "relay-negotiations-per-address": {
+    type: "string",
+    default: process.env.CL5_RELAY_NEGOTIATIONS_PER_ADDRESS || String(DEFAULT_RELAY_LIMITS.negotiationsPerAddress)
+  },
   "relay-negotiation-timeout": {
     type: "string",
     default: process.env.CL5_RELAY_NEGOTIATION_TIMEOUT || String(DEFAULT_RELAY_LIMITS.negotiationMs / 1e3)
@@ -5153,6 +5274,9 @@ if (values.help) {
                             (env CL5_RELAY_KIB_PER_SECOND, default ${DEFAULT_RELAY_LIMITS.bytesPerSecond / 1024})
   --relay-negotiations N    links the relay process sets up at once (each holds ~16 fds and 2 threads until
                             it opens); more offers are refused with a WARNING (env CL5_RELAY_NEGOTIATIONS, default ${DEFAULT_RELAY_LIMITS.negotiations})
+  --relay-negotiations-per-address N
+                            of those, how many the players of one address may hold; 0 = no share
+                            (env CL5_RELAY_NEGOTIATIONS_PER_ADDRESS, default ${DEFAULT_RELAY_LIMITS.negotiationsPerAddress})
   --relay-negotiation-timeout SECONDS
                             a link to a relay peer not open by then is closed and its slot freed
                             (env CL5_RELAY_NEGOTIATION_TIMEOUT, default ${DEFAULT_RELAY_LIMITS.negotiationMs / 1e3})
@@ -5272,6 +5396,7 @@ var relayLimits = {
   linksPerLobby: wholeNumber("relay-links-per-lobby", 1),
   bytesPerSecond: wholeNumber("relay-kib-per-second", 1) * 1024,
   negotiations: wholeNumber("relay-negotiations", 1),
+  negotiationsPerAddress: wholeNumber("relay-negotiations-per-address", 0),
   negotiationMs: secondsMs("relay-negotiation-timeout", "seconds, more than 0")
 };
 if (relayLimits.negotiationMs <= 0) fail2(`invalid --relay-negotiation-timeout: ${values["relay-negotiation-timeout"]} (seconds, more than 0)`);

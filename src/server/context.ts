@@ -66,8 +66,12 @@ export interface RelayProvider {
    * `notices` what the provider must tell the server later (a refusal for a member, the relay peer lost).
    */
   create(lobby: RelayLobby, send: RelaySignalSink, notices?: RelayNotices): Promise<User>;
-  /** A member's signal addressed to the relay peer; `from` is server-stamped, never client-supplied. */
-  signal(lobby: RelayLobby, from: User, opcode: RelayedOpcode, payload: SignalPayload): void;
+  /**
+   * A member's signal addressed to the relay peer; `from` is server-stamped, never client-supplied.
+   * `address`: the member's remote address when this node holds its connection (its share of the
+   * links set up at once); absent for a member another node holds (--redis).
+   */
+  signal(lobby: RelayLobby, from: User, opcode: RelayedOpcode, payload: SignalPayload, address?: string): void;
   /** A member left, was kicked or disconnected: the relay drops its link to them. */
   memberLeft?(lobby: RelayLobby, instanceId: string): void;
   /** The lobby is gone: stop its relay peer. */

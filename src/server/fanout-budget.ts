@@ -31,6 +31,8 @@ export interface Causer {
 
 export class FanoutBudget {
   private readonly buckets: PairedBuckets;
+  /** Told what each address spends here (cluster/fanout-share.ts: the other nodes spend it too). */
+  private onSpent: ((address: string, messages: number) => void) | undefined;
   private readonly sweeper: ReturnType<typeof setInterval>;
 
   constructor(
@@ -59,6 +61,17 @@ export class FanoutBudget {
   charge(causer: Causer, messages: number): void {
     if (messages <= 0) return;
     this.buckets.spend(causer.id, causer.address, this.now(), messages);
+    this.onSpent?.(causer.address, messages);
+  }
+
+  /** `listener` hears of every charge, by address (one listener: cluster/fanout-share.ts). */
+  shareWith(listener: (address: string, messages: number) => void): void {
+    this.onSpent = listener;
+  }
+
+  /** `address`'s connections on another node spent `messages`: its budget here is spent too. */
+  spentElsewhere(address: string, messages: number): void {
+    if (messages > 0) this.buckets.spendAddress(address, this.now(), messages);
   }
 
   private sweep(): void {

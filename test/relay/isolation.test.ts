@@ -51,8 +51,8 @@ async function stop(server: Running): Promise<void> {
   await server.process.exited;
 }
 
-const rawPlayer = async (url: string, game: string, username: string): Promise<RawClient> => {
-  const client = await RawClient.open(`${url}?ugi=${game}`);
+const rawPlayer = async (url: string, game: string, username: string, localAddress?: string): Promise<RawClient> => {
+  const client = await RawClient.open(`${url}?ugi=${game}`, { localAddress });
   await client.request('INIT', { username }, 'INIT_OK');
   return client;
 };
@@ -193,7 +193,9 @@ describe('the relay process, with the default limits (and no byte limit to speak
     const relayPid = await server.relayPid();
     const hosts: { client: RawClient; relay: string }[] = [];
     for (let i = 0; i < 20; i += 1) {
-      const client = await rawPlayer(server.url, 'offers', `host${i}`);
+      // Each from its own address: one address's 20 would meet its share of the negotiations first
+      // (--relay-negotiations-per-address, negotiation-share.test.ts), refused for that and not their offers.
+      const client = await rawPlayer(server.url, 'offers', `host${i}`, `127.0.1.${i + 1}`);
       await client.request('CREATE_LOBBY', lobby(`offers${i}`), 'CREATE_ACK');
       hosts.push({ client, relay: (await client.next('RELAY', 10_000)).payload as string });
     }

@@ -13,6 +13,7 @@ import type { Logger } from '../log.js';
 import type { LobbyNews } from '../lobby-announcer.js';
 import { CLUSTER_SCRIPTS, LOG_FRAMES, type ClusterScript } from './cluster-scripts.js';
 import { Sequencer, type SequenceLog, type SequenceSink, type Since } from './sequencer.js';
+import type { Spends } from './fanout-share.js';
 
 /** What the node does with what arrives on its channel (server.ts implements it). */
 export interface ClusterHost {
@@ -24,6 +25,8 @@ export interface ClusterHost {
   leftLobby(id: string): void;
   /** A lobby of the cluster became visible (announce) or went before its announcement left (retract). */
   lobbyNews(kind: LobbyNewsKind, news: LobbyNews): void;
+  /** What addresses spent of their fan-out budget on another node (fanout-share.ts). */
+  spentElsewhere(spends: Spends): void;
 }
 
 export type LobbyNewsKind = 'announce' | 'retract';
@@ -125,15 +128,24 @@ export class Cluster implements SequenceLog {
     return this.key('lobbies');
   }
 
+  /** Where each node says what its addresses spent of their fan-out budgets (fanout-share.ts). */
+  private get spendsChannel(): string {
+    return this.key('fanout');
+  }
+
   /** Subscribes to this node's channel; messages go to `host`. */
   async start(host: ClusterHost): Promise<void> {
     this.host = host;
-    this.subscriber.on('message', (channel: string, message: string) => (channel === this.newsChannel ? this.newsReceived(message) : this.received(message)));
+    this.subscriber.on('message', (channel: string, message: string) => {
+      if (channel === this.newsChannel) this.newsReceived(message);
+      else if (channel === this.spendsChannel) this.spendsReceived(message);
+      else this.received(message);
+    });
     // Messages published while the subscription was down are in the logs: catch every player up.
     this.subscriber.on('ready', () => {
       for (const sequencer of this.sequencers.values()) void sequencer.fill();
     });
-    await this.subscriber.subscribe(this.channel, this.newsChannel);
+    await this.subscriber.subscribe(this.channel, this.newsChannel, this.spendsChannel);
   }
 
   /** Tells every node, this one included (it hears its own news back), about a lobby. Failures are logged. */
@@ -149,6 +161,23 @@ export class Cluster implements SequenceLog {
       this.host?.lobbyNews(kind, { game, name, created });
     } catch (error) {
       this.log('warn', 'cluster.bad_news', { error: String(error) });
+    }
+  }
+
+  /** Tells the other nodes what this node's addresses spent of their fan-out budgets. Failures are logged. */
+  shareSpends(spends: Spends): void {
+    this.redis
+      .publish(this.spendsChannel, JSON.stringify([this.nodeId, spends]))
+      .catch((error: unknown) => this.log('warn', 'cluster.spends_failed', { addresses: spends.length, error: String(error) }));
+  }
+
+  private spendsReceived(message: string): void {
+    try {
+      const [node, spends] = JSON.parse(message) as [string, Spends];
+      // Every node hears its own publish back: what it spent is charged already.
+      if (node !== this.nodeId) this.host?.spentElsewhere(spends);
+    } catch (error) {
+      this.log('warn', 'cluster.bad_spends', { error: String(error) });
     }
   }
 
@@ -338,7 +367,7 @@ export class Cluster implements SequenceLog {
   /** Stops listening (the caller quits the connections). */
   async stop(): Promise<void> {
     for (const id of [...this.sequencers.keys()]) this.forget(id);
-    await this.subscriber.unsubscribe(this.channel, this.newsChannel).catch(() => {});
+    await this.subscriber.unsubscribe(this.channel, this.newsChannel, this.spendsChannel).catch(() => {});
   }
 }
 

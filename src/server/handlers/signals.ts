@@ -17,7 +17,7 @@ export const relaySignal =
       // The relay carries data only (§5): a voice renegotiation must not reach (and reset) the member's relay link.
       if (payload.type === SIGNAL_VOICE) return warn(request, Warning.voiceNotRelayed);
       ctx.tally.signals += 1;
-      return ctx.relay.signal(relay, player.user!, opcode, payload);
+      return ctx.relay.signal(relay, player.user!, opcode, payload, player.address);
     }
     const target = ctx.players.get(recipient);
     if (!target && ctx.cluster && recipient !== player.id) return relayElsewhere(request, opcode);

@@ -14,6 +14,11 @@ export interface RelayLimits {
    * while ICE runs, and an offer whose ICE never comes holds them until `negotiationMs`.
    */
   negotiations: number;
+  /**
+   * Of those, how many the members of one address may hold (0: no share): one client with many
+   * connections, whose offers never complete, cannot hold every slot and have players elsewhere refused.
+   */
+  negotiationsPerAddress: number;
   /** A member's link to a relay peer not open by then is closed, and its negotiation slot freed. */
   negotiationMs: number;
 }
@@ -23,6 +28,9 @@ export const DEFAULT_RELAY_LIMITS: RelayLimits = {
   linksPerLobby: 64,
   bytesPerSecond: 256 * 1024,
   negotiations: 32,
+  // Half: one address never holds more than half the slots, and a class behind one school router linking
+  // to its relay lobby at once gets 16 at a time (the rest are refused and retry at their connect timeout).
+  negotiationsPerAddress: 16,
   negotiationMs: 20_000,
 };
 
@@ -41,5 +49,7 @@ export const RelayRefusal = {
   offers: (limit: number, waitMs: number) => `relay: too many offers to the relay (${limit} a minute); try again in ${Math.ceil(waitMs / 1000)} s`,
   negotiations: (limit: number) =>
     `relay: the relay is already setting up ${limit} links (its limit); offer refused, try again when one has opened or timed out`,
+  negotiationsPerAddress: (share: number) =>
+    `relay: the relay is already setting up ${share} links for your address (its share); offer refused, try again when one has opened or timed out`,
   bytes: (limit: number) => `relay: you send more than ${Math.round(limit / 1024)} KiB/s through the relay; what is over it is dropped`,
 };

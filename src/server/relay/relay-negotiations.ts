@@ -3,18 +3,38 @@
 // takes a slot until its link opens or closes (the relay process says which); a member holds one slot
 // per lobby (a new offer replaces its link). A slot the relay process never reported on is freed a little
 // after the relay's own deadline for opening a link (relay-peer.ts closes the link by then).
+// One address holds at most its share of the slots, so that one client with many connections (or many
+// stuck offers) cannot take them all from players elsewhere.
 import type { RelayHandle } from './relay-ipc.js';
 
 /** Past the relay's deadline, how long a slot waits for the relay process's word before it is freed anyway. */
 const GRACE_MS = 5000;
 
+interface Slot {
+  /** Started at (Date.now()). */
+  at: number;
+  /** Whose share it counts against: the member's address. */
+  address: string;
+}
+
+/** Why an offer cannot have a slot: every slot is taken, or its address holds its share. */
+export type NoSlot = 'full' | 'share';
+
 export class RelayNegotiations {
-  /** Started at (Date.now()), by lobby and member. */
-  private readonly started = new Map<RelayHandle, Map<string, number>>();
+  /** The slots, by lobby and member. */
+  private readonly started = new Map<RelayHandle, Map<string, Slot>>();
+  /** Slots held, by address (only addresses holding some). */
+  private readonly byAddress = new Map<string, number>();
   private count = 0;
 
+  /**
+   * @param limit slots in all
+   * @param perAddress slots one address may hold (0: no share, only the limit)
+   * @param deadlineMs the relay's deadline for opening a link
+   */
   constructor(
     readonly limit: number,
+    readonly perAddress: number,
     private readonly deadlineMs: number,
   ) {}
 
@@ -22,43 +42,65 @@ export class RelayNegotiations {
     return this.count;
   }
 
-  /** Whether `member` may start a negotiation: a slot is free, or it holds one already (its new offer replaces its link). */
-  admits(lobby: RelayHandle, member: string): boolean {
-    return this.count < this.limit || !!this.started.get(lobby)?.has(member);
+  /** Slots `address` holds. */
+  heldBy(address: string): number {
+    return this.byAddress.get(address) ?? 0;
   }
 
-  /** `member`'s offer goes on to the relay process: it holds a slot from now (after `admits`). */
-  start(lobby: RelayHandle, member: string, now: number): void {
+  /**
+   * Why `member` (from `address`) may not start a negotiation, or null if it may: a slot is free and its
+   * address holds less than its share, or it holds one already (its new offer replaces its link).
+   */
+  refusal(lobby: RelayHandle, member: string, address: string): NoSlot | null {
+    if (this.started.get(lobby)?.has(member)) return null;
+    if (this.count >= this.limit) return 'full';
+    return this.perAddress > 0 && this.heldBy(address) >= this.perAddress ? 'share' : null;
+  }
+
+  /** `member`'s offer goes on to the relay process: it holds a slot from now (after `refusal` said null). */
+  start(lobby: RelayHandle, member: string, address: string, now: number): void {
     let members = this.started.get(lobby);
     if (!members) {
       members = new Map();
       this.started.set(lobby, members);
     }
-    if (!members.has(member)) this.count += 1;
-    members.set(member, now);
+    const held = members.get(member);
+    if (held) this.release(held.address);
+    else this.count += 1;
+    members.set(member, { at: now, address });
+    this.byAddress.set(address, this.heldBy(address) + 1);
   }
 
   /** `member`'s link opened, closed, or the member left: its slot is free. */
   done(lobby: RelayHandle, member: string): void {
     const members = this.started.get(lobby);
-    if (!members?.delete(member)) return;
+    const slot = members?.get(member);
+    if (!slot) return;
+    members!.delete(member);
     this.count -= 1;
-    if (!members.size) this.started.delete(lobby);
+    this.release(slot.address);
+    if (!members!.size) this.started.delete(lobby);
   }
 
   /** The lobby's relay peer is gone: its slots are free. */
   forget(lobby: RelayHandle): void {
-    this.count -= this.started.get(lobby)?.size ?? 0;
-    this.started.delete(lobby);
+    for (const member of [...(this.started.get(lobby)?.keys() ?? [])]) this.done(lobby, member);
   }
 
   /** Frees the slots the relay process never reported on. */
   sweep(now: number): void {
-    for (const [lobby, members] of this.started) for (const [member, at] of members) if (now - at > this.deadlineMs + GRACE_MS) this.done(lobby, member);
+    for (const [lobby, members] of this.started) for (const [member, slot] of members) if (now - slot.at > this.deadlineMs + GRACE_MS) this.done(lobby, member);
   }
 
   clear(): void {
     this.started.clear();
+    this.byAddress.clear();
     this.count = 0;
+  }
+
+  private release(address: string): void {
+    const held = this.heldBy(address) - 1;
+    if (held > 0) this.byAddress.set(address, held);
+    else this.byAddress.delete(address);
   }
 }

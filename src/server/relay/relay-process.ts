@@ -90,7 +90,7 @@ class RelayProcess implements RelayProcessProvider {
     // Spread over the minute, in bursts of at most OFFER_BURST: a burst of offers from many members builds
     // that many peer connections at once, and their threads and fds last until they are collected.
     this.offers = new KeyedBuckets(Math.min(this.limits.offersPerMinute, OFFER_BURST), this.limits.offersPerMinute / 60_000);
-    this.negotiations = new RelayNegotiations(this.limits.negotiations, this.limits.negotiationMs);
+    this.negotiations = new RelayNegotiations(this.limits.negotiations, this.limits.negotiationsPerAddress, this.limits.negotiationMs);
     this.watchdog = setInterval(() => this.watch(), HEARTBEAT_MS);
     this.watchdog.unref();
     this.start();
@@ -233,13 +233,14 @@ class RelayProcess implements RelayProcessProvider {
     return user;
   }
 
-  signal(lobby: RelayLobby, from: User, opcode: RelayedOpcode, payload: SignalPayload): void {
+  signal(lobby: RelayLobby, from: User, opcode: RelayedOpcode, payload: SignalPayload, address?: string): void {
     const handle = this.handles.get(lobby);
     const relayed = handle === undefined ? undefined : this.relayed.get(handle);
     if (!relayed) return;
     const member = from.instance_id;
     if (opcode === 'MAKE_OFFER') {
-      const refusal = this.refuseOffer(handle!, relayed, member);
+      // A member another node holds: its address is not known here, so it has a share of its own.
+      const refusal = this.refuseOffer(handle!, relayed, member, address ?? `member:${member}`);
       if (refusal) return void this.refused(lobby, relayed, member, refusal);
       relayed.linked.add(member);
     }
@@ -256,14 +257,16 @@ class RelayProcess implements RelayProcessProvider {
   }
 
   /** Why this offer is refused (null: it goes on): checked before it can build a peer connection. */
-  private refuseOffer(handle: RelayHandle, relayed: Relayed, member: string): string | null {
-    const { linksPerLobby, offersPerMinute } = this.limits;
+  private refuseOffer(handle: RelayHandle, relayed: Relayed, member: string, address: string): string | null {
+    const { linksPerLobby, offersPerMinute, negotiations, negotiationsPerAddress } = this.limits;
     if (!relayed.linked.has(member) && relayed.linked.size >= linksPerLobby) return RelayRefusal.links(linksPerLobby);
     // Before the offer budget: an offer refused while the relay is busy costs the member nothing.
-    if (!this.negotiations.admits(handle, member)) return RelayRefusal.negotiations(this.negotiations.limit);
+    const noSlot = this.negotiations.refusal(handle, member, address);
+    if (noSlot === 'full') return RelayRefusal.negotiations(negotiations);
+    if (noSlot === 'share') return RelayRefusal.negotiationsPerAddress(negotiationsPerAddress);
     const now = Date.now();
     if (!this.offers.take(member, now)) return RelayRefusal.offers(offersPerMinute, this.offers.waitMs(member, now));
-    this.negotiations.start(handle, member, now);
+    this.negotiations.start(handle, member, address, now);
     return null;
   }
 
