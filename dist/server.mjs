@@ -1189,10 +1189,9 @@ var OPCODES = ["ICE", "MAKE_OFFER", "MAKE_ANSWER"].map((name) => [ascii(name), n
 var QUOTE2 = 34;
 var COMMA2 = 44;
 var COLON2 = 58;
-function bytesAre(bytes, start, end, word) {
-  if (end - start !== word.length) return false;
-  for (let i = 0; i < word.length; i += 1) if (bytes[start + i] !== word[i]) return false;
-  return true;
+function stringIs(bytes, at, word) {
+  for (let i = 0; i < word.length; i += 1) if (bytes[at + i] !== word[i]) return false;
+  return bytes[at + word.length] === QUOTE2;
 }
 function readSignalFrame(bytes) {
   const end = bytes.length;
@@ -1206,29 +1205,27 @@ function readSignalFrame(bytes) {
   for (; ; ) {
     at = skipSpace(bytes, at + 1, end);
     if (bytes[at] !== QUOTE2) return void 0;
-    const keyStart = at + 1;
-    const keyEnd = skipStringBody(bytes, keyStart, end) - 1;
-    if (keyEnd < 0) return void 0;
-    at = skipSpace(bytes, keyEnd + 1, end);
+    const key = at + 1;
+    const field = opcode === void 0 && stringIs(bytes, key, OPCODE) ? OPCODE : recipientStart < 0 && stringIs(bytes, key, RECIPIENT) ? RECIPIENT : !payload && stringIs(bytes, key, PAYLOAD) ? PAYLOAD : void 0;
+    if (field === void 0) return void 0;
+    at = skipSpace(bytes, key + field.length + 1, end);
     if (bytes[at] !== COLON2) return void 0;
     at = skipSpace(bytes, at + 1, end);
-    if (opcode === void 0 && bytesAre(bytes, keyStart, keyEnd, OPCODE)) {
-      if (bytes[at] !== QUOTE2) return void 0;
-      const valueEnd = skipStringBody(bytes, at + 1, end);
-      opcode = relayedOpcode(bytes, at + 1, valueEnd - 1);
+    if (bytes[at] !== QUOTE2 && field !== PAYLOAD) return void 0;
+    if (field === OPCODE) {
+      opcode = relayedOpcode(bytes, at + 1);
       if (opcode === void 0) return void 0;
-      at = valueEnd;
-    } else if (recipientStart < 0 && bytesAre(bytes, keyStart, keyEnd, RECIPIENT)) {
-      if (bytes[at] !== QUOTE2) return void 0;
+      at += opcode.length + 2;
+    } else if (field === RECIPIENT) {
       recipientStart = at + 1;
       recipientEnd = printableAscii(bytes, recipientStart, end);
       if (recipientEnd < 0) return void 0;
       at = recipientEnd + 1;
-    } else if (!payload && bytesAre(bytes, keyStart, keyEnd, PAYLOAD)) {
+    } else {
       at = skipSignalPayload(bytes, at, end);
       if (at < 0) return void 0;
       payload = true;
-    } else return void 0;
+    }
     at = skipSpace(bytes, at, end);
     if (bytes[at] === COMMA2) continue;
     if (bytes[at] !== CLOSE_OBJECT || skipSpace(bytes, at + 1, end) !== end) return void 0;
@@ -1236,9 +1233,8 @@ function readSignalFrame(bytes) {
     return { opcode, recipientStart, recipientEnd };
   }
 }
-function relayedOpcode(bytes, start, end) {
-  if (end < start) return void 0;
-  for (const [word, opcode] of OPCODES) if (bytesAre(bytes, start, end, word)) return opcode;
+function relayedOpcode(bytes, at) {
+  for (const [word, opcode] of OPCODES) if (stringIs(bytes, at, word)) return opcode;
   return void 0;
 }
 function printableAscii(bytes, at, end) {
@@ -1257,21 +1253,21 @@ function skipSignalPayload(bytes, at, end) {
   for (; ; ) {
     at = skipSpace(bytes, at + 1, end);
     if (bytes[at] !== QUOTE2) return -1;
-    const keyStart = at + 1;
-    const keyEnd = skipStringBody(bytes, keyStart, end) - 1;
-    if (keyEnd < 0) return -1;
-    at = skipSpace(bytes, keyEnd + 1, end);
+    const key = at + 1;
+    const field = !type && stringIs(bytes, key, TYPE) ? TYPE : !contents && stringIs(bytes, key, CONTENTS) ? CONTENTS : void 0;
+    if (field === void 0) return -1;
+    at = skipSpace(bytes, key + field.length + 1, end);
     if (bytes[at] !== COLON2) return -1;
     at = skipSpace(bytes, at + 1, end);
-    if (!type && bytesAre(bytes, keyStart, keyEnd, TYPE)) {
+    if (field === TYPE) {
       if (bytes[at] !== 48 && bytes[at] !== 49) return -1;
       at += 1;
       type = true;
-    } else if (!contents && bytesAre(bytes, keyStart, keyEnd, CONTENTS)) {
+    } else {
       at = skipJsonValue(bytes, at, end, MAX_JSON_DEPTH);
       if (at < 0) return -1;
       contents = true;
-    } else return -1;
+    }
     at = skipSpace(bytes, at, end);
     if (bytes[at] === COMMA2) continue;
     return bytes[at] === CLOSE_OBJECT && type && contents ? at + 1 : -1;

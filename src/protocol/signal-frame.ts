@@ -8,7 +8,7 @@
 // field, a key written twice or with escapes, a recipient that is not printable ASCII, a `type` written
 // other than 0 or 1, a missing field, whatever is not JSON) gives undefined, and the caller decodes the
 // frame's text as before, which accepts or refuses it with the reason.
-import { OPEN_OBJECT, CLOSE_OBJECT, skipJsonValue, skipSpace, skipStringBody } from './json-scan.js';
+import { OPEN_OBJECT, CLOSE_OBJECT, skipJsonValue, skipSpace } from './json-scan.js';
 import { INSTANCE_ID_MAX, MAX_FRAME_BYTES, MAX_JSON_DEPTH } from './limits.js';
 import type { RelayedOpcode } from './out-of-band.js';
 
@@ -31,11 +31,13 @@ const QUOTE = 0x22;
 const COMMA = 0x2c;
 const COLON = 0x3a;
 
-/** Whether bytes [start, end) are `word`. */
-function bytesAre(bytes: Uint8Array, start: number, end: number, word: Uint8Array): boolean {
-  if (end - start !== word.length) return false;
-  for (let i = 0; i < word.length; i += 1) if (bytes[start + i] !== word[i]) return false;
-  return true;
+/**
+ * Whether the string starting at `at` (after its opening quote) is `word`: `word` then the closing quote.
+ * `word` holds no quote or backslash, so no escape can make these bytes mean anything else.
+ */
+function stringIs(bytes: Uint8Array, at: number, word: Uint8Array): boolean {
+  for (let i = 0; i < word.length; i += 1) if (bytes[at + i] !== word[i]) return false;
+  return bytes[at + word.length] === QUOTE;
 }
 
 /** Reads the frame as a signal in the usual shape, or gives undefined (then decode its text: see above). */
@@ -52,29 +54,34 @@ export function readSignalFrame(bytes: Uint8Array): SignalFrame | undefined {
     // A key, its colon, and the value's first byte.
     at = skipSpace(bytes, at + 1, end);
     if (bytes[at] !== QUOTE) return undefined;
-    const keyStart = at + 1;
-    const keyEnd = skipStringBody(bytes, keyStart, end) - 1;
-    if (keyEnd < 0) return undefined;
-    at = skipSpace(bytes, keyEnd + 1, end);
+    const key = at + 1;
+    const field =
+      opcode === undefined && stringIs(bytes, key, OPCODE)
+        ? OPCODE
+        : recipientStart < 0 && stringIs(bytes, key, RECIPIENT)
+          ? RECIPIENT
+          : !payload && stringIs(bytes, key, PAYLOAD)
+            ? PAYLOAD
+            : undefined;
+    if (field === undefined) return undefined;
+    at = skipSpace(bytes, key + field.length + 1, end);
     if (bytes[at] !== COLON) return undefined;
     at = skipSpace(bytes, at + 1, end);
-    if (opcode === undefined && bytesAre(bytes, keyStart, keyEnd, OPCODE)) {
-      if (bytes[at] !== QUOTE) return undefined;
-      const valueEnd = skipStringBody(bytes, at + 1, end);
-      opcode = relayedOpcode(bytes, at + 1, valueEnd - 1);
+    if (bytes[at] !== QUOTE && field !== PAYLOAD) return undefined;
+    if (field === OPCODE) {
+      opcode = relayedOpcode(bytes, at + 1);
       if (opcode === undefined) return undefined;
-      at = valueEnd;
-    } else if (recipientStart < 0 && bytesAre(bytes, keyStart, keyEnd, RECIPIENT)) {
-      if (bytes[at] !== QUOTE) return undefined;
+      at += opcode.length + 2;
+    } else if (field === RECIPIENT) {
       recipientStart = at + 1;
       recipientEnd = printableAscii(bytes, recipientStart, end);
       if (recipientEnd < 0) return undefined;
       at = recipientEnd + 1;
-    } else if (!payload && bytesAre(bytes, keyStart, keyEnd, PAYLOAD)) {
+    } else {
       at = skipSignalPayload(bytes, at, end);
       if (at < 0) return undefined;
       payload = true;
-    } else return undefined;
+    }
     at = skipSpace(bytes, at, end);
     if (bytes[at] === COMMA) continue;
     if (bytes[at] !== CLOSE_OBJECT || skipSpace(bytes, at + 1, end) !== end) return undefined;
@@ -83,9 +90,9 @@ export function readSignalFrame(bytes: Uint8Array): SignalFrame | undefined {
   }
 }
 
-function relayedOpcode(bytes: Uint8Array, start: number, end: number): RelayedOpcode | undefined {
-  if (end < start) return undefined;
-  for (const [word, opcode] of OPCODES) if (bytesAre(bytes, start, end, word)) return opcode;
+/** The relayed opcode the string starting at `at` (after its opening quote) names, if it is one. */
+function relayedOpcode(bytes: Uint8Array, at: number): RelayedOpcode | undefined {
+  for (const [word, opcode] of OPCODES) if (stringIs(bytes, at, word)) return opcode;
   return undefined;
 }
 
@@ -111,22 +118,22 @@ function skipSignalPayload(bytes: Uint8Array, at: number, end: number): number {
   for (;;) {
     at = skipSpace(bytes, at + 1, end);
     if (bytes[at] !== QUOTE) return -1;
-    const keyStart = at + 1;
-    const keyEnd = skipStringBody(bytes, keyStart, end) - 1;
-    if (keyEnd < 0) return -1;
-    at = skipSpace(bytes, keyEnd + 1, end);
+    const key = at + 1;
+    const field = !type && stringIs(bytes, key, TYPE) ? TYPE : !contents && stringIs(bytes, key, CONTENTS) ? CONTENTS : undefined;
+    if (field === undefined) return -1;
+    at = skipSpace(bytes, key + field.length + 1, end);
     if (bytes[at] !== COLON) return -1;
     at = skipSpace(bytes, at + 1, end);
-    if (!type && bytesAre(bytes, keyStart, keyEnd, TYPE)) {
+    if (field === TYPE) {
       // 0 (SIGNAL_DATA) or 1 (SIGNAL_VOICE), written so; `0.0` or `1e0` are left to the decoder.
       if (bytes[at] !== 0x30 && bytes[at] !== 0x31) return -1;
       at += 1;
       type = true;
-    } else if (!contents && bytesAre(bytes, keyStart, keyEnd, CONTENTS)) {
+    } else {
       at = skipJsonValue(bytes, at, end, MAX_JSON_DEPTH);
       if (at < 0) return -1;
       contents = true;
-    } else return -1;
+    }
     at = skipSpace(bytes, at, end);
     if (bytes[at] === COMMA) continue;
     return bytes[at] === CLOSE_OBJECT && type && contents ? at + 1 : -1;
