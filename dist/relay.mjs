@@ -632,24 +632,6 @@ function encodePeerMessage(packets) {
   return text;
 }
 
-// src/protocol/json-scan.ts
-var PLAIN = new Uint8Array(256).fill(1, 32);
-PLAIN[34] = 0;
-PLAIN[92] = 0;
-var ESCAPED = new Uint8Array(256);
-for (const c of '"\\/bfnrt') ESCAPED[c.charCodeAt(0)] = 1;
-var HEX = new Uint8Array(256);
-for (const c of "0123456789abcdefABCDEF") HEX[c.charCodeAt(0)] = 1;
-
-// src/protocol/signal-frame.ts
-var ascii = (text) => Uint8Array.from(text, (c) => c.charCodeAt(0));
-var OPCODE = ascii("opcode");
-var RECIPIENT = ascii("recipient");
-var PAYLOAD = ascii("payload");
-var TYPE = ascii("type");
-var CONTENTS = ascii("contents");
-var OPCODES = ["ICE", "MAKE_OFFER", "MAKE_ANSWER"].map((name) => [ascii(name), name]);
-
 // src/peer/link.ts
 import SimplePeer from "simple-peer";
 

@@ -1062,218 +1062,6 @@ var listMethod = literal(...listMethods, ...Object.keys(mergedListPayloads));
 var counterMethod = literal(...Object.keys(counterPayloads));
 var seq2 = integer(0, Number.MAX_SAFE_INTEGER);
 
-// src/protocol/json-scan.ts
-var PLAIN = new Uint8Array(256).fill(1, 32);
-PLAIN[34] = 0;
-PLAIN[92] = 0;
-var ESCAPED = new Uint8Array(256);
-for (const c of '"\\/bfnrt') ESCAPED[c.charCodeAt(0)] = 1;
-var HEX = new Uint8Array(256);
-for (const c of "0123456789abcdefABCDEF") HEX[c.charCodeAt(0)] = 1;
-var QUOTE = 34;
-var BACKSLASH = 92;
-var COMMA = 44;
-var COLON = 58;
-var MINUS = 45;
-var PLUS = 43;
-var DOT = 46;
-var ZERO = 48;
-var OPEN_OBJECT = 123;
-var CLOSE_OBJECT = 125;
-var OPEN_ARRAY = 91;
-var CLOSE_ARRAY = 93;
-var TRUE = [116, 114, 117, 101];
-var FALSE = [102, 97, 108, 115, 101];
-var NULL = [110, 117, 108, 108];
-var isDigit = (c) => c >= ZERO && c <= 57;
-function skipSpace(bytes, at, end) {
-  while (at < end) {
-    const c = bytes[at];
-    if (c !== 32 && c !== 10 && c !== 13 && c !== 9) break;
-    at += 1;
-  }
-  return at;
-}
-function skipStringBody(bytes, at, end) {
-  for (; ; ) {
-    while (at + 4 <= end && (PLAIN[bytes[at]] & PLAIN[bytes[at + 1]] & PLAIN[bytes[at + 2]] & PLAIN[bytes[at + 3]]) === 1) at += 4;
-    while (at < end && PLAIN[bytes[at]] === 1) at += 1;
-    if (at >= end) return -1;
-    const c = bytes[at];
-    if (c === QUOTE) return at + 1;
-    if (c !== BACKSLASH || at + 1 >= end) return -1;
-    const escaped = bytes[at + 1];
-    if (ESCAPED[escaped] === 1) at += 2;
-    else if (escaped === 117 && at + 5 < end && HEX[bytes[at + 2]] & HEX[bytes[at + 3]] & HEX[bytes[at + 4]] & HEX[bytes[at + 5]]) at += 6;
-    else return -1;
-  }
-}
-function skipNumber(bytes, at, end) {
-  if (bytes[at] === MINUS) at += 1;
-  if (at >= end) return -1;
-  if (bytes[at] === ZERO) at += 1;
-  else if (isDigit(bytes[at])) at = skipDigits(bytes, at + 1, end);
-  else return -1;
-  if (at < end && bytes[at] === DOT) {
-    if (at + 1 >= end || !isDigit(bytes[at + 1])) return -1;
-    at = skipDigits(bytes, at + 2, end);
-  }
-  if (at < end && (bytes[at] === 101 || bytes[at] === 69)) {
-    at += 1;
-    if (at < end && (bytes[at] === PLUS || bytes[at] === MINUS)) at += 1;
-    if (at >= end || !isDigit(bytes[at])) return -1;
-    at = skipDigits(bytes, at + 1, end);
-  }
-  return at;
-}
-function skipDigits(bytes, at, end) {
-  while (at < end && isDigit(bytes[at])) at += 1;
-  return at;
-}
-function skipWord(bytes, at, end, word) {
-  if (at + word.length > end) return -1;
-  for (let i = 0; i < word.length; i += 1) if (bytes[at + i] !== word[i]) return -1;
-  return at + word.length;
-}
-function skipJsonValue(bytes, at, end, depth) {
-  if (at >= end) return -1;
-  const c = bytes[at];
-  if (c === QUOTE) return skipStringBody(bytes, at + 1, end);
-  if (c === OPEN_OBJECT) return depth > 0 ? skipObjectBody(bytes, at + 1, end, depth - 1) : -1;
-  if (c === OPEN_ARRAY) return depth > 0 ? skipArrayBody(bytes, at + 1, end, depth - 1) : -1;
-  if (c === TRUE[0]) return skipWord(bytes, at, end, TRUE);
-  if (c === FALSE[0]) return skipWord(bytes, at, end, FALSE);
-  if (c === NULL[0]) return skipWord(bytes, at, end, NULL);
-  return skipNumber(bytes, at, end);
-}
-function skipObjectBody(bytes, at, end, depth) {
-  at = skipSpace(bytes, at, end);
-  if (at < end && bytes[at] === CLOSE_OBJECT) return at + 1;
-  for (; ; ) {
-    if (at >= end || bytes[at] !== QUOTE) return -1;
-    at = skipStringBody(bytes, at + 1, end);
-    if (at < 0) return -1;
-    at = skipSpace(bytes, at, end);
-    if (at >= end || bytes[at] !== COLON) return -1;
-    at = skipJsonValue(bytes, skipSpace(bytes, at + 1, end), end, depth);
-    if (at < 0) return -1;
-    at = skipSpace(bytes, at, end);
-    if (at >= end) return -1;
-    if (bytes[at] === CLOSE_OBJECT) return at + 1;
-    if (bytes[at] !== COMMA) return -1;
-    at = skipSpace(bytes, at + 1, end);
-  }
-}
-function skipArrayBody(bytes, at, end, depth) {
-  at = skipSpace(bytes, at, end);
-  if (at < end && bytes[at] === CLOSE_ARRAY) return at + 1;
-  for (; ; ) {
-    at = skipJsonValue(bytes, at, end, depth);
-    if (at < 0) return -1;
-    at = skipSpace(bytes, at, end);
-    if (at >= end) return -1;
-    if (bytes[at] === CLOSE_ARRAY) return at + 1;
-    if (bytes[at] !== COMMA) return -1;
-    at = skipSpace(bytes, at + 1, end);
-  }
-}
-
-// src/protocol/signal-frame.ts
-var ascii = (text) => Uint8Array.from(text, (c) => c.charCodeAt(0));
-var OPCODE = ascii("opcode");
-var RECIPIENT = ascii("recipient");
-var PAYLOAD = ascii("payload");
-var TYPE = ascii("type");
-var CONTENTS = ascii("contents");
-var OPCODES = ["ICE", "MAKE_OFFER", "MAKE_ANSWER"].map((name) => [ascii(name), name]);
-var QUOTE2 = 34;
-var COMMA2 = 44;
-var COLON2 = 58;
-function stringIs(bytes, at, word) {
-  for (let i = 0; i < word.length; i += 1) if (bytes[at + i] !== word[i]) return false;
-  return bytes[at + word.length] === QUOTE2;
-}
-function readSignalFrame(bytes) {
-  const end = bytes.length;
-  if (end > MAX_FRAME_BYTES) return void 0;
-  let at = skipSpace(bytes, 0, end);
-  if (bytes[at] !== OPEN_OBJECT) return void 0;
-  let opcode;
-  let recipientStart = -1;
-  let recipientEnd = -1;
-  let payload = false;
-  for (; ; ) {
-    at = skipSpace(bytes, at + 1, end);
-    if (bytes[at] !== QUOTE2) return void 0;
-    const key = at + 1;
-    const field = opcode === void 0 && stringIs(bytes, key, OPCODE) ? OPCODE : recipientStart < 0 && stringIs(bytes, key, RECIPIENT) ? RECIPIENT : !payload && stringIs(bytes, key, PAYLOAD) ? PAYLOAD : void 0;
-    if (field === void 0) return void 0;
-    at = skipSpace(bytes, key + field.length + 1, end);
-    if (bytes[at] !== COLON2) return void 0;
-    at = skipSpace(bytes, at + 1, end);
-    if (bytes[at] !== QUOTE2 && field !== PAYLOAD) return void 0;
-    if (field === OPCODE) {
-      opcode = relayedOpcode(bytes, at + 1);
-      if (opcode === void 0) return void 0;
-      at += opcode.length + 2;
-    } else if (field === RECIPIENT) {
-      recipientStart = at + 1;
-      recipientEnd = printableAscii(bytes, recipientStart, end);
-      if (recipientEnd < 0) return void 0;
-      at = recipientEnd + 1;
-    } else {
-      at = skipSignalPayload(bytes, at, end);
-      if (at < 0) return void 0;
-      payload = true;
-    }
-    at = skipSpace(bytes, at, end);
-    if (bytes[at] === COMMA2) continue;
-    if (bytes[at] !== CLOSE_OBJECT || skipSpace(bytes, at + 1, end) !== end) return void 0;
-    if (opcode === void 0 || recipientStart < 0 || !payload) return void 0;
-    return { opcode, recipientStart, recipientEnd };
-  }
-}
-function relayedOpcode(bytes, at) {
-  for (const [word, opcode] of OPCODES) if (stringIs(bytes, at, word)) return opcode;
-  return void 0;
-}
-function printableAscii(bytes, at, end) {
-  const limit = Math.min(end, at + INSTANCE_ID_MAX + 1);
-  for (let i = at; i < limit; i += 1) {
-    const c = bytes[i];
-    if (c === QUOTE2) return i > at ? i : -1;
-    if (c < 32 || c > 126 || c === 92) return -1;
-  }
-  return -1;
-}
-function skipSignalPayload(bytes, at, end) {
-  if (bytes[at] !== OPEN_OBJECT) return -1;
-  let type = false;
-  let contents = false;
-  for (; ; ) {
-    at = skipSpace(bytes, at + 1, end);
-    if (bytes[at] !== QUOTE2) return -1;
-    const key = at + 1;
-    const field = !type && stringIs(bytes, key, TYPE) ? TYPE : !contents && stringIs(bytes, key, CONTENTS) ? CONTENTS : void 0;
-    if (field === void 0) return -1;
-    at = skipSpace(bytes, key + field.length + 1, end);
-    if (bytes[at] !== COLON2) return -1;
-    at = skipSpace(bytes, at + 1, end);
-    if (field === TYPE) {
-      if (bytes[at] !== 48 && bytes[at] !== 49) return -1;
-      at += 1;
-      type = true;
-    } else {
-      at = skipJsonValue(bytes, at, end, MAX_JSON_DEPTH);
-      if (at < 0) return -1;
-      contents = true;
-    }
-    at = skipSpace(bytes, at, end);
-    if (bytes[at] === COMMA2) continue;
-    return bytes[at] === CLOSE_OBJECT && type && contents ? at + 1 : -1;
-  }
-}
-
 // src/protocol/version.ts
 var VERSION = "0.1.0";
 
@@ -3331,6 +3119,218 @@ function clientAddress(req, trustProxy) {
   const forwarded = (Array.isArray(header) ? header.join(",") : header ?? "").split(",");
   const last = forwarded[forwarded.length - 1].trim();
   return last === "" ? socketAddress : last;
+}
+
+// src/protocol/json-scan.ts
+var PLAIN = new Uint8Array(256).fill(1, 32);
+PLAIN[34] = 0;
+PLAIN[92] = 0;
+var ESCAPED = new Uint8Array(256);
+for (const c of '"\\/bfnrt') ESCAPED[c.charCodeAt(0)] = 1;
+var HEX = new Uint8Array(256);
+for (const c of "0123456789abcdefABCDEF") HEX[c.charCodeAt(0)] = 1;
+var QUOTE = 34;
+var BACKSLASH = 92;
+var COMMA = 44;
+var COLON = 58;
+var MINUS = 45;
+var PLUS = 43;
+var DOT = 46;
+var ZERO = 48;
+var OPEN_OBJECT = 123;
+var CLOSE_OBJECT = 125;
+var OPEN_ARRAY = 91;
+var CLOSE_ARRAY = 93;
+var TRUE = [116, 114, 117, 101];
+var FALSE = [102, 97, 108, 115, 101];
+var NULL = [110, 117, 108, 108];
+var isDigit = (c) => c >= ZERO && c <= 57;
+function skipSpace(bytes, at, end) {
+  while (at < end) {
+    const c = bytes[at];
+    if (c !== 32 && c !== 10 && c !== 13 && c !== 9) break;
+    at += 1;
+  }
+  return at;
+}
+function skipStringBody(bytes, at, end) {
+  for (; ; ) {
+    while (at + 4 <= end && (PLAIN[bytes[at]] & PLAIN[bytes[at + 1]] & PLAIN[bytes[at + 2]] & PLAIN[bytes[at + 3]]) === 1) at += 4;
+    while (at < end && PLAIN[bytes[at]] === 1) at += 1;
+    if (at >= end) return -1;
+    const c = bytes[at];
+    if (c === QUOTE) return at + 1;
+    if (c !== BACKSLASH || at + 1 >= end) return -1;
+    const escaped = bytes[at + 1];
+    if (ESCAPED[escaped] === 1) at += 2;
+    else if (escaped === 117 && at + 5 < end && HEX[bytes[at + 2]] & HEX[bytes[at + 3]] & HEX[bytes[at + 4]] & HEX[bytes[at + 5]]) at += 6;
+    else return -1;
+  }
+}
+function skipNumber(bytes, at, end) {
+  if (bytes[at] === MINUS) at += 1;
+  if (at >= end) return -1;
+  if (bytes[at] === ZERO) at += 1;
+  else if (isDigit(bytes[at])) at = skipDigits(bytes, at + 1, end);
+  else return -1;
+  if (at < end && bytes[at] === DOT) {
+    if (at + 1 >= end || !isDigit(bytes[at + 1])) return -1;
+    at = skipDigits(bytes, at + 2, end);
+  }
+  if (at < end && (bytes[at] === 101 || bytes[at] === 69)) {
+    at += 1;
+    if (at < end && (bytes[at] === PLUS || bytes[at] === MINUS)) at += 1;
+    if (at >= end || !isDigit(bytes[at])) return -1;
+    at = skipDigits(bytes, at + 1, end);
+  }
+  return at;
+}
+function skipDigits(bytes, at, end) {
+  while (at < end && isDigit(bytes[at])) at += 1;
+  return at;
+}
+function skipWord(bytes, at, end, word) {
+  if (at + word.length > end) return -1;
+  for (let i = 0; i < word.length; i += 1) if (bytes[at + i] !== word[i]) return -1;
+  return at + word.length;
+}
+function skipJsonValue(bytes, at, end, depth) {
+  if (at >= end) return -1;
+  const c = bytes[at];
+  if (c === QUOTE) return skipStringBody(bytes, at + 1, end);
+  if (c === OPEN_OBJECT) return depth > 0 ? skipObjectBody(bytes, at + 1, end, depth - 1) : -1;
+  if (c === OPEN_ARRAY) return depth > 0 ? skipArrayBody(bytes, at + 1, end, depth - 1) : -1;
+  if (c === TRUE[0]) return skipWord(bytes, at, end, TRUE);
+  if (c === FALSE[0]) return skipWord(bytes, at, end, FALSE);
+  if (c === NULL[0]) return skipWord(bytes, at, end, NULL);
+  return skipNumber(bytes, at, end);
+}
+function skipObjectBody(bytes, at, end, depth) {
+  at = skipSpace(bytes, at, end);
+  if (at < end && bytes[at] === CLOSE_OBJECT) return at + 1;
+  for (; ; ) {
+    if (at >= end || bytes[at] !== QUOTE) return -1;
+    at = skipStringBody(bytes, at + 1, end);
+    if (at < 0) return -1;
+    at = skipSpace(bytes, at, end);
+    if (at >= end || bytes[at] !== COLON) return -1;
+    at = skipJsonValue(bytes, skipSpace(bytes, at + 1, end), end, depth);
+    if (at < 0) return -1;
+    at = skipSpace(bytes, at, end);
+    if (at >= end) return -1;
+    if (bytes[at] === CLOSE_OBJECT) return at + 1;
+    if (bytes[at] !== COMMA) return -1;
+    at = skipSpace(bytes, at + 1, end);
+  }
+}
+function skipArrayBody(bytes, at, end, depth) {
+  at = skipSpace(bytes, at, end);
+  if (at < end && bytes[at] === CLOSE_ARRAY) return at + 1;
+  for (; ; ) {
+    at = skipJsonValue(bytes, at, end, depth);
+    if (at < 0) return -1;
+    at = skipSpace(bytes, at, end);
+    if (at >= end) return -1;
+    if (bytes[at] === CLOSE_ARRAY) return at + 1;
+    if (bytes[at] !== COMMA) return -1;
+    at = skipSpace(bytes, at + 1, end);
+  }
+}
+
+// src/protocol/signal-frame.ts
+var ascii = (text) => Uint8Array.from(text, (c) => c.charCodeAt(0));
+var OPCODE = ascii("opcode");
+var RECIPIENT = ascii("recipient");
+var PAYLOAD = ascii("payload");
+var TYPE = ascii("type");
+var CONTENTS = ascii("contents");
+var OPCODES = ["ICE", "MAKE_OFFER", "MAKE_ANSWER"].map((name) => [ascii(name), name]);
+var QUOTE2 = 34;
+var COMMA2 = 44;
+var COLON2 = 58;
+function stringIs(bytes, at, word) {
+  for (let i = 0; i < word.length; i += 1) if (bytes[at + i] !== word[i]) return false;
+  return bytes[at + word.length] === QUOTE2;
+}
+function readSignalFrame(bytes) {
+  const end = bytes.length;
+  if (end > MAX_FRAME_BYTES) return void 0;
+  let at = skipSpace(bytes, 0, end);
+  if (bytes[at] !== OPEN_OBJECT) return void 0;
+  let opcode;
+  let recipientStart = -1;
+  let recipientEnd = -1;
+  let payload = false;
+  for (; ; ) {
+    at = skipSpace(bytes, at + 1, end);
+    if (bytes[at] !== QUOTE2) return void 0;
+    const key = at + 1;
+    const field = opcode === void 0 && stringIs(bytes, key, OPCODE) ? OPCODE : recipientStart < 0 && stringIs(bytes, key, RECIPIENT) ? RECIPIENT : !payload && stringIs(bytes, key, PAYLOAD) ? PAYLOAD : void 0;
+    if (field === void 0) return void 0;
+    at = skipSpace(bytes, key + field.length + 1, end);
+    if (bytes[at] !== COLON2) return void 0;
+    at = skipSpace(bytes, at + 1, end);
+    if (bytes[at] !== QUOTE2 && field !== PAYLOAD) return void 0;
+    if (field === OPCODE) {
+      opcode = relayedOpcode(bytes, at + 1);
+      if (opcode === void 0) return void 0;
+      at += opcode.length + 2;
+    } else if (field === RECIPIENT) {
+      recipientStart = at + 1;
+      recipientEnd = printableAscii(bytes, recipientStart, end);
+      if (recipientEnd < 0) return void 0;
+      at = recipientEnd + 1;
+    } else {
+      at = skipSignalPayload(bytes, at, end);
+      if (at < 0) return void 0;
+      payload = true;
+    }
+    at = skipSpace(bytes, at, end);
+    if (bytes[at] === COMMA2) continue;
+    if (bytes[at] !== CLOSE_OBJECT || skipSpace(bytes, at + 1, end) !== end) return void 0;
+    if (opcode === void 0 || recipientStart < 0 || !payload) return void 0;
+    return { opcode, recipientStart, recipientEnd };
+  }
+}
+function relayedOpcode(bytes, at) {
+  for (const [word, opcode] of OPCODES) if (stringIs(bytes, at, word)) return opcode;
+  return void 0;
+}
+function printableAscii(bytes, at, end) {
+  const limit = Math.min(end, at + INSTANCE_ID_MAX + 1);
+  for (let i = at; i < limit; i += 1) {
+    const c = bytes[i];
+    if (c === QUOTE2) return i > at ? i : -1;
+    if (c < 32 || c > 126 || c === 92) return -1;
+  }
+  return -1;
+}
+function skipSignalPayload(bytes, at, end) {
+  if (bytes[at] !== OPEN_OBJECT) return -1;
+  let type = false;
+  let contents = false;
+  for (; ; ) {
+    at = skipSpace(bytes, at + 1, end);
+    if (bytes[at] !== QUOTE2) return -1;
+    const key = at + 1;
+    const field = !type && stringIs(bytes, key, TYPE) ? TYPE : !contents && stringIs(bytes, key, CONTENTS) ? CONTENTS : void 0;
+    if (field === void 0) return -1;
+    at = skipSpace(bytes, key + field.length + 1, end);
+    if (bytes[at] !== COLON2) return -1;
+    at = skipSpace(bytes, at + 1, end);
+    if (field === TYPE) {
+      if (bytes[at] !== 48 && bytes[at] !== 49) return -1;
+      at += 1;
+      type = true;
+    } else {
+      at = skipJsonValue(bytes, at, end, MAX_JSON_DEPTH);
+      if (at < 0) return -1;
+      contents = true;
+    }
+    at = skipSpace(bytes, at, end);
+    if (bytes[at] === COMMA2) continue;
+    return bytes[at] === CLOSE_OBJECT && type && contents ? at + 1 : -1;
+  }
 }
 
 // src/server/handlers/identity.ts

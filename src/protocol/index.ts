@@ -6,5 +6,4 @@ export * from './out-of-band.js';
 export * from './in-band.js';
 export * from './merge-payloads.js';
 export * from './envelope.js';
-export * from './signal-frame.js';
 export * from './version.js';

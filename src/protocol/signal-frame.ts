@@ -8,6 +8,8 @@
 // field, a key written twice or with escapes, a recipient that is not printable ASCII, a `type` written
 // other than 0 or 1, a missing field, whatever is not JSON) gives undefined, and the caller decodes the
 // frame's text as before, which accepts or refuses it with the reason.
+//
+// Server only: not exported from index.ts, so the client's bundle does not carry it.
 import { OPEN_OBJECT, CLOSE_OBJECT, skipJsonValue, skipSpace } from './json-scan.js';
 import { INSTANCE_ID_MAX, MAX_FRAME_BYTES, MAX_JSON_DEPTH } from './limits.js';
 import type { RelayedOpcode } from './out-of-band.js';

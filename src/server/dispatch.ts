@@ -1,16 +1,8 @@
 // The edge: every frame is rate-limited and validated here, once, then handed to its handler (ws
 // closed any frame above MAX_FRAME_BYTES while it arrived: server.ts). Nothing a client sends can
 // throw past this function or touch another client.
-import {
-  decodeClientPacket,
-  ProtocolError,
-  readSignalFrame,
-  Reply,
-  salvageEnvelope,
-  Warning,
-  type ClientOpcode,
-  type ClientPacket,
-} from '../protocol/index.js';
+import { decodeClientPacket, ProtocolError, Reply, salvageEnvelope, Warning, type ClientOpcode, type ClientPacket } from '../protocol/index.js';
+import { readSignalFrame } from '../protocol/signal-frame.js';
 import type { ServerContext } from './context.js';
 import { init, keepalive, resume } from './handlers/identity.js';
 import { createLobby, findLobby, joinLobby, leaveLobbyHandler, listLobbies } from './handlers/lobbies.js';

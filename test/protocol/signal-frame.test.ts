@@ -3,7 +3,8 @@
 // case here, and thousands of mutations of them, are checked against decodeClientPacket itself.
 import { describe, expect, it } from 'vitest';
 import { skipJsonValue, skipSpace } from '../../src/protocol/json-scan.js';
-import { decodeClientPacket, INSTANCE_ID_MAX, MAX_JSON_DEPTH, readSignalFrame } from '../../src/protocol/index.js';
+import { decodeClientPacket, INSTANCE_ID_MAX, MAX_JSON_DEPTH } from '../../src/protocol/index.js';
+import { readSignalFrame } from '../../src/protocol/signal-frame.js';
 
 const ID = '00000001-0000-4000-8000-000000000000';
 const CANDIDATE = 'a=candidate:1 1 udp 2122260223 192.0.2.1 54321 typ host generation 0 ufrag abcd network-id 1';
