@@ -34,6 +34,28 @@ function agrees(text: string): boolean {
   return fast === undefined || JSON.stringify(fast) === JSON.stringify(decoded(text));
 }
 
+/**
+ * Mutates texts with up to `edits` random deletions, insertions or replacements of characters from
+ * `alphabet`. Deterministic (a linear congruential generator from `seed`), so a failure can be replayed.
+ */
+function mutator(seed: number, alphabet: readonly string[]): (text: string, edits: number) => string {
+  const random = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  return (text, edits) => {
+    const chars = [...text];
+    for (let left = 1 + random(edits); left > 0; left -= 1) {
+      const at = random(chars.length + 1);
+      const kind = random(3);
+      if (kind === 0) chars.splice(at, 1);
+      else if (kind === 1) chars.splice(at, 0, alphabet[random(alphabet.length)]!);
+      else chars[at] = alphabet[random(alphabet.length)]!;
+    }
+    return chars.join('');
+  };
+}
+
 const ours = (contents: unknown, opcode = 'ICE', recipient = ID): string => JSON.stringify({ opcode, payload: { type: 0, contents }, recipient });
 const usual = [
   ours({ candidate: { candidate: `candidate:${CANDIDATE}`, sdpMLineIndex: 0, sdpMid: '0' }, type: 'candidate' }),
@@ -99,24 +121,10 @@ describe('readSignalFrame', () => {
   });
 
   it('accepts no mutation of a signal that the decoder refuses or reads otherwise', () => {
-    // Deterministic: a small linear congruential generator, so a failure can be replayed.
-    let seed = 17;
-    const random = (n: number): number => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed % n;
-    };
-    const alphabet = ['{', '}', '[', ']', '"', '\\', ',', ':', ' ', '\n', '\t', '0', '1', '-', '.', 'e', 'u', 'a', 't', 'n', '\u0001', 'é'];
+    const mutate = mutator(17, ['{', '}', '[', ']', '"', '\\', ',', ':', ' ', '\n', '\t', '0', '1', '-', '.', 'e', 'u', 'a', 't', 'n', '\u0001', 'é']);
     let accepted = 0;
     for (let i = 0; i < 20_000; i += 1) {
-      const chars = [...usual[i % usual.length]!];
-      for (let edits = 1 + random(3); edits > 0; edits -= 1) {
-        const at = random(chars.length + 1);
-        const kind = random(3);
-        if (kind === 0) chars.splice(at, 1);
-        else if (kind === 1) chars.splice(at, 0, alphabet[random(alphabet.length)]!);
-        else chars[at] = alphabet[random(alphabet.length)]!;
-      }
-      const text = chars.join('');
+      const text = mutate(usual[i % usual.length]!, 3);
       if (read(text)) accepted += 1;
       expect(agrees(text), text).toBe(true);
     }
@@ -155,21 +163,10 @@ describe('skipJsonValue', () => {
   });
 
   it('agrees with JSON.parse on mutations of JSON', () => {
-    let seed = 5;
-    const random = (n: number): number => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed % n;
-    };
-    const alphabet = [...'{}[]",:\\ \n0123456789.eE+-truefalsnu', '\u0000', '\u001f', 'é'];
+    const mutate = mutator(5, [...'{}[]",:\\ \n0123456789.eE+-truefalsnu', '\u0000', '\u001f', 'é']);
     const valid = corpus.filter(parses);
     for (let i = 0; i < 20_000; i += 1) {
-      const chars = [...valid[i % valid.length]!];
-      const at = random(chars.length + 1);
-      const kind = random(3);
-      if (kind === 0) chars.splice(at, 1);
-      else if (kind === 1) chars.splice(at, 0, alphabet[random(alphabet.length)]!);
-      else chars[at] = alphabet[random(alphabet.length)]!;
-      const text = chars.join('');
+      const text = mutate(valid[i % valid.length]!, 1);
       expect(scans(text), text).toBe(parses(text));
     }
   });
