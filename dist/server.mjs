@@ -1541,14 +1541,16 @@ var Player = class {
   }
   /**
    * A signal from `from`, relayed: the hot path of the server. The sender's origin is serialised once
-   * per player. A `frame` that held only opcode, recipient and payload (see decodeClientPacket) is
-   * forwarded as it came with the origin added, instead of serialising the payload again: it passed
-   * JSON.parse, so its last `}` closes it, and it has no origin field of its own to clash with ours.
-   * With its `bytes` (and no cluster outlet, which takes text), those are copied as they are.
+   * per player. A signal whose `bytes` held only opcode, recipient and payload (see decodeClientPacket,
+   * readSignalFrame) is forwarded as it came with the origin added, instead of serialising the payload
+   * again: it is JSON, so its last `}` closes it, and it has no origin field of its own to clash with ours.
+   * Without a cluster outlet (which takes text) the bytes are copied as they are. `signal.payload` is
+   * read only when there are no such bytes (a SignalRequest decodes it when read).
    */
-  relay(opcode, payload, from, frame, bytes) {
-    if (frame === void 0 || bytes === void 0 || this.outlet) {
-      this.write(from.signalFrame(opcode, payload, frame));
+  relay(from, opcode, signal2) {
+    const { bytes } = signal2;
+    if (bytes === void 0 || this.outlet) {
+      this.write(bytes === void 0 ? from.signalFrame(opcode, signal2.payload) : from.signalFrameOf(bytes));
       return;
     }
     const head = bytes.lastIndexOf(CLOSING_BRACE);
@@ -1557,9 +1559,13 @@ var Player = class {
     if (this.open && !this.away) this.outbox.pushJoined(bytes, head, tail);
   }
   /** A signal of mine as its recipient gets it: with my user as `origin` (see relay()). */
-  signalFrame(opcode, payload, frame) {
-    const tail = this.originTailText();
-    return frame === void 0 ? `{"opcode":"${opcode}","payload":${JSON.stringify(payload)}${tail}` : frame.slice(0, frame.lastIndexOf("}")) + tail;
+  signalFrame(opcode, payload) {
+    return `{"opcode":"${opcode}","payload":${JSON.stringify(payload)}${this.originTailText()}`;
+  }
+  /** The same from the bytes of a signal of mine that held only opcode, recipient and payload (see relay()). */
+  signalFrameOf(bytes) {
+    const frame = bytes.toString("utf8");
+    return frame.slice(0, frame.lastIndexOf("}")) + this.originTailText();
   }
   /** What follows a signal of mine: `,"origin":<my user>}`. Built once per player: on the hot path each signal then costs no serialising. */
   originTailText() {
@@ -3185,6 +3191,218 @@ function clientAddress(req, trustProxy) {
   return last === "" ? socketAddress : last;
 }
 
+// src/protocol/json-scan.ts
+var PLAIN = new Uint8Array(256).fill(1, 32);
+PLAIN[34] = 0;
+PLAIN[92] = 0;
+var ESCAPED = new Uint8Array(256);
+for (const c of '"\\/bfnrt') ESCAPED[c.charCodeAt(0)] = 1;
+var HEX = new Uint8Array(256);
+for (const c of "0123456789abcdefABCDEF") HEX[c.charCodeAt(0)] = 1;
+var QUOTE = 34;
+var BACKSLASH = 92;
+var COMMA = 44;
+var COLON = 58;
+var MINUS = 45;
+var PLUS = 43;
+var DOT = 46;
+var ZERO = 48;
+var OPEN_OBJECT = 123;
+var CLOSE_OBJECT = 125;
+var OPEN_ARRAY = 91;
+var CLOSE_ARRAY = 93;
+var TRUE = [116, 114, 117, 101];
+var FALSE = [102, 97, 108, 115, 101];
+var NULL = [110, 117, 108, 108];
+var isDigit = (c) => c >= ZERO && c <= 57;
+function skipSpace(bytes, at, end) {
+  while (at < end) {
+    const c = bytes[at];
+    if (c !== 32 && c !== 10 && c !== 13 && c !== 9) break;
+    at += 1;
+  }
+  return at;
+}
+function skipStringBody(bytes, at, end) {
+  for (; ; ) {
+    while (at + 4 <= end && (PLAIN[bytes[at]] & PLAIN[bytes[at + 1]] & PLAIN[bytes[at + 2]] & PLAIN[bytes[at + 3]]) === 1) at += 4;
+    while (at < end && PLAIN[bytes[at]] === 1) at += 1;
+    if (at >= end) return -1;
+    const c = bytes[at];
+    if (c === QUOTE) return at + 1;
+    if (c !== BACKSLASH || at + 1 >= end) return -1;
+    const escaped = bytes[at + 1];
+    if (ESCAPED[escaped] === 1) at += 2;
+    else if (escaped === 117 && at + 5 < end && HEX[bytes[at + 2]] & HEX[bytes[at + 3]] & HEX[bytes[at + 4]] & HEX[bytes[at + 5]]) at += 6;
+    else return -1;
+  }
+}
+function skipNumber(bytes, at, end) {
+  if (bytes[at] === MINUS) at += 1;
+  if (at >= end) return -1;
+  if (bytes[at] === ZERO) at += 1;
+  else if (isDigit(bytes[at])) at = skipDigits(bytes, at + 1, end);
+  else return -1;
+  if (at < end && bytes[at] === DOT) {
+    if (at + 1 >= end || !isDigit(bytes[at + 1])) return -1;
+    at = skipDigits(bytes, at + 2, end);
+  }
+  if (at < end && (bytes[at] === 101 || bytes[at] === 69)) {
+    at += 1;
+    if (at < end && (bytes[at] === PLUS || bytes[at] === MINUS)) at += 1;
+    if (at >= end || !isDigit(bytes[at])) return -1;
+    at = skipDigits(bytes, at + 1, end);
+  }
+  return at;
+}
+function skipDigits(bytes, at, end) {
+  while (at < end && isDigit(bytes[at])) at += 1;
+  return at;
+}
+function skipWord(bytes, at, end, word) {
+  if (at + word.length > end) return -1;
+  for (let i = 0; i < word.length; i += 1) if (bytes[at + i] !== word[i]) return -1;
+  return at + word.length;
+}
+function skipJsonValue(bytes, at, end, depth) {
+  if (at >= end) return -1;
+  const c = bytes[at];
+  if (c === QUOTE) return skipStringBody(bytes, at + 1, end);
+  if (c === OPEN_OBJECT) return depth > 0 ? skipObjectBody(bytes, at + 1, end, depth - 1) : -1;
+  if (c === OPEN_ARRAY) return depth > 0 ? skipArrayBody(bytes, at + 1, end, depth - 1) : -1;
+  if (c === TRUE[0]) return skipWord(bytes, at, end, TRUE);
+  if (c === FALSE[0]) return skipWord(bytes, at, end, FALSE);
+  if (c === NULL[0]) return skipWord(bytes, at, end, NULL);
+  return skipNumber(bytes, at, end);
+}
+function skipObjectBody(bytes, at, end, depth) {
+  at = skipSpace(bytes, at, end);
+  if (at < end && bytes[at] === CLOSE_OBJECT) return at + 1;
+  for (; ; ) {
+    if (at >= end || bytes[at] !== QUOTE) return -1;
+    at = skipStringBody(bytes, at + 1, end);
+    if (at < 0) return -1;
+    at = skipSpace(bytes, at, end);
+    if (at >= end || bytes[at] !== COLON) return -1;
+    at = skipJsonValue(bytes, skipSpace(bytes, at + 1, end), end, depth);
+    if (at < 0) return -1;
+    at = skipSpace(bytes, at, end);
+    if (at >= end) return -1;
+    if (bytes[at] === CLOSE_OBJECT) return at + 1;
+    if (bytes[at] !== COMMA) return -1;
+    at = skipSpace(bytes, at + 1, end);
+  }
+}
+function skipArrayBody(bytes, at, end, depth) {
+  at = skipSpace(bytes, at, end);
+  if (at < end && bytes[at] === CLOSE_ARRAY) return at + 1;
+  for (; ; ) {
+    at = skipJsonValue(bytes, at, end, depth);
+    if (at < 0) return -1;
+    at = skipSpace(bytes, at, end);
+    if (at >= end) return -1;
+    if (bytes[at] === CLOSE_ARRAY) return at + 1;
+    if (bytes[at] !== COMMA) return -1;
+    at = skipSpace(bytes, at + 1, end);
+  }
+}
+
+// src/protocol/signal-frame.ts
+var ascii = (text) => Uint8Array.from(text, (c) => c.charCodeAt(0));
+var OPCODE = ascii("opcode");
+var RECIPIENT = ascii("recipient");
+var PAYLOAD = ascii("payload");
+var TYPE = ascii("type");
+var CONTENTS = ascii("contents");
+var OPCODES = ["ICE", "MAKE_OFFER", "MAKE_ANSWER"].map((name) => [ascii(name), name]);
+var QUOTE2 = 34;
+var COMMA2 = 44;
+var COLON2 = 58;
+function stringIs(bytes, at, word) {
+  for (let i = 0; i < word.length; i += 1) if (bytes[at + i] !== word[i]) return false;
+  return bytes[at + word.length] === QUOTE2;
+}
+function readSignalFrame(bytes) {
+  const end = bytes.length;
+  if (end > MAX_FRAME_BYTES) return void 0;
+  let at = skipSpace(bytes, 0, end);
+  if (bytes[at] !== OPEN_OBJECT) return void 0;
+  let opcode;
+  let recipientStart = -1;
+  let recipientEnd = -1;
+  let payload = false;
+  for (; ; ) {
+    at = skipSpace(bytes, at + 1, end);
+    if (bytes[at] !== QUOTE2) return void 0;
+    const key = at + 1;
+    const field = opcode === void 0 && stringIs(bytes, key, OPCODE) ? OPCODE : recipientStart < 0 && stringIs(bytes, key, RECIPIENT) ? RECIPIENT : !payload && stringIs(bytes, key, PAYLOAD) ? PAYLOAD : void 0;
+    if (field === void 0) return void 0;
+    at = skipSpace(bytes, key + field.length + 1, end);
+    if (bytes[at] !== COLON2) return void 0;
+    at = skipSpace(bytes, at + 1, end);
+    if (bytes[at] !== QUOTE2 && field !== PAYLOAD) return void 0;
+    if (field === OPCODE) {
+      opcode = relayedOpcode(bytes, at + 1);
+      if (opcode === void 0) return void 0;
+      at += opcode.length + 2;
+    } else if (field === RECIPIENT) {
+      recipientStart = at + 1;
+      recipientEnd = printableAscii(bytes, recipientStart, end);
+      if (recipientEnd < 0) return void 0;
+      at = recipientEnd + 1;
+    } else {
+      at = skipSignalPayload(bytes, at, end);
+      if (at < 0) return void 0;
+      payload = true;
+    }
+    at = skipSpace(bytes, at, end);
+    if (bytes[at] === COMMA2) continue;
+    if (bytes[at] !== CLOSE_OBJECT || skipSpace(bytes, at + 1, end) !== end) return void 0;
+    if (opcode === void 0 || recipientStart < 0 || !payload) return void 0;
+    return { opcode, recipientStart, recipientEnd };
+  }
+}
+function relayedOpcode(bytes, at) {
+  for (const [word, opcode] of OPCODES) if (stringIs(bytes, at, word)) return opcode;
+  return void 0;
+}
+function printableAscii(bytes, at, end) {
+  const limit = Math.min(end, at + INSTANCE_ID_MAX + 1);
+  for (let i = at; i < limit; i += 1) {
+    const c = bytes[i];
+    if (c === QUOTE2) return i > at ? i : -1;
+    if (c < 32 || c > 126 || c === 92) return -1;
+  }
+  return -1;
+}
+function skipSignalPayload(bytes, at, end) {
+  if (bytes[at] !== OPEN_OBJECT) return -1;
+  let type = false;
+  let contents = false;
+  for (; ; ) {
+    at = skipSpace(bytes, at + 1, end);
+    if (bytes[at] !== QUOTE2) return -1;
+    const key = at + 1;
+    const field = !type && stringIs(bytes, key, TYPE) ? TYPE : !contents && stringIs(bytes, key, CONTENTS) ? CONTENTS : void 0;
+    if (field === void 0) return -1;
+    at = skipSpace(bytes, key + field.length + 1, end);
+    if (bytes[at] !== COLON2) return -1;
+    at = skipSpace(bytes, at + 1, end);
+    if (field === TYPE) {
+      if (bytes[at] !== 48 && bytes[at] !== 49) return -1;
+      at += 1;
+      type = true;
+    } else {
+      at = skipJsonValue(bytes, at, end, MAX_JSON_DEPTH);
+      if (at < 0) return -1;
+      contents = true;
+    }
+    at = skipSpace(bytes, at, end);
+    if (bytes[at] === COMMA2) continue;
+    return bytes[at] === CLOSE_OBJECT && type && contents ? at + 1 : -1;
+  }
+}
+
 // src/server/handlers/identity.ts
 import { randomUUID as randomUUID2 } from "node:crypto";
 
@@ -3340,6 +3558,25 @@ function guarded(ctx, event, run) {
 }
 
 // src/server/handlers/request.ts
+var SignalRequest = class {
+  constructor(ctx, player, opcode, recipient2, bytes) {
+    this.ctx = ctx;
+    this.player = player;
+    this.opcode = opcode;
+    this.recipient = recipient2;
+    this.bytes = bytes;
+  }
+  ctx;
+  player;
+  opcode;
+  recipient;
+  bytes;
+  decoded;
+  get payload() {
+    this.decoded ??= decodeClientPacket(this.bytes.toString("utf8")).payload;
+    return this.decoded;
+  }
+};
 var replyFields = (request) => request.listener === void 0 ? {} : { listener: request.listener };
 function reply(request, opcode, payload) {
   request.player.send(opcode, payload, replyFields(request));
@@ -3973,11 +4210,12 @@ function invalid(request, reason) {
 
 // src/server/handlers/signals.ts
 var relaySignal = (opcode) => (request) => {
-  const { ctx, player, recipient: recipient2, payload, frame, bytes } = request;
+  const { ctx, player, recipient: recipient2 } = request;
   const lobby = player.lobby;
   if (!lobby || recipient2 === void 0) return warn(request, Warning.peerInvalid);
   const relay = ctx.relays.size === 0 ? void 0 : ctx.relays.get(lobbyKey(player.game, lobby));
   if (relay?.user && ctx.relay && recipient2 === relay.user.instance_id) {
+    const { payload } = request;
     if (payload.type === SIGNAL_VOICE) return warn(request, Warning.voiceNotRelayed);
     ctx.tally.signals += 1;
     return ctx.relay.signal(relay, player.user, opcode, payload, player.address);
@@ -3986,11 +4224,11 @@ var relaySignal = (opcode) => (request) => {
   if (!target && ctx.cluster && recipient2 !== player.id) return relayElsewhere2(request, opcode);
   if (!target || target === player || target.lobby !== lobby || target.game !== player.game) return warn(request, Warning.peerInvalid);
   ctx.tally.signals += 1;
-  target.relay(opcode, payload, player, frame, bytes);
+  target.relay(player, opcode, request);
 };
 function relayElsewhere2(request, opcode) {
-  const { ctx, player, recipient: recipient2, payload, frame } = request;
-  const signal2 = player.signalFrame(opcode, payload, frame);
+  const { ctx, player, recipient: recipient2, bytes } = request;
+  const signal2 = bytes ? player.signalFrameOf(bytes) : player.signalFrame(opcode, request.payload);
   ctx.cluster.append(recipient2, signal2, { game: player.game, lobby: player.lobby }).then(
     (answer) => {
       if (answer === "gone" || answer === "not-member") warn(request, Warning.peerInvalid);
@@ -4025,14 +4263,14 @@ var VIOLATION_POLICY = 1008;
 var VIOLATION_TOO_BIG = 1009;
 function dispatch(ctx, player, data, isBinary) {
   if (!player.open || player.closedByServer) return;
-  const text = isBinary ? "" : data.toString("utf8");
-  let decoded = player.credit.held && !isBinary ? decode(text) : void 0;
+  let decoded = player.credit.held && !isBinary ? decode(ctx, player, data) : void 0;
   const credited = decoded !== void 0 && creditedFor(player, decoded);
   let verdict = credited ? "ok" : player.limiter.take();
   if (verdict === "ok" && !credited && !ctx.addressBudgets.take(player.address)) verdict = player.limiter.strike();
   if (verdict === "violation") return void ctx.cut(player, "violation.rate", "too many packets: rate limit exceeded repeatedly", VIOLATION_POLICY);
   if (verdict === "limited") {
     ctx.tally.rejected.rate_limited += 1;
+    const text = isBinary ? "" : data.toString("utf8");
     const listener2 = text.includes('"listener"') ? salvageEnvelope(text).listener : void 0;
     if (listener2 === void 0 && !player.limiter.warnNow()) return;
     const request2 = { ctx, player, payload: void 0, listener: listener2 };
@@ -4042,43 +4280,45 @@ function dispatch(ctx, player, data, isBinary) {
     ctx.tally.rejected.invalid += 1;
     return void player.serial(() => player.send("WARNING", "binary frames are not supported: send JSON text"));
   }
-  decoded ??= decode(text);
+  decoded ??= decode(ctx, player, data);
   if (decoded instanceof Unreadable) {
-    const { error } = decoded;
+    const { error, text } = decoded;
     if (!(error instanceof ProtocolError)) ctx.log("warn", "decode.failed", { player: player.id, error: String(error) });
     ctx.tally.rejected.invalid += 1;
     const reason = error instanceof ProtocolError ? error.message : "packet could not be read";
     return void player.serial(() => refuse(ctx, player, text, reason));
   }
-  const packet = decoded;
-  const request = {
-    ctx,
-    player,
-    payload: packet.payload,
-    recipient: packet.recipient,
-    listener: packet.listener,
-    frame: packet.bare && packet.listener === void 0 ? text : void 0,
-    bytes: data
-  };
-  if (player.serial(() => handle(packet.opcode, request))) return;
+  const { opcode } = decoded;
+  const request = decoded instanceof SignalRequest ? decoded : packetRequest(ctx, player, decoded, data);
+  if (player.serial(() => handle(opcode, request))) return;
   ctx.tally.rejected.busy += 1;
   warn(request, BUSY);
 }
 var Unreadable = class {
-  constructor(error) {
+  constructor(error, text) {
     this.error = error;
+    this.text = text;
   }
   error;
+  text;
 };
-function decode(text) {
+function decode(ctx, player, data) {
+  const signal2 = readSignalFrame(data);
+  if (signal2) return new SignalRequest(ctx, player, signal2.opcode, data.toString("latin1", signal2.recipientStart, signal2.recipientEnd), data);
+  const text = data.toString("utf8");
   try {
     return decodeClientPacket(text);
   } catch (error) {
-    return new Unreadable(error);
+    return new Unreadable(error, text);
   }
 }
 function creditedFor(player, decoded) {
   return !(decoded instanceof Unreadable) && player.credit.use(decoded.opcode, decoded.recipient);
+}
+function packetRequest(ctx, player, packet, data) {
+  const { payload, recipient: recipient2, listener: listener2 } = packet;
+  const bytes = packet.bare && listener2 === void 0 ? data : void 0;
+  return { ctx, player, payload, recipient: recipient2, listener: listener2, bytes };
 }
 var BEFORE_INIT = /* @__PURE__ */ new Set(["INIT", "RESUME", "KEEPALIVE"]);
 var BUSY = "server busy with your earlier requests: slow down";

@@ -2,13 +2,14 @@
 // closed any frame above MAX_FRAME_BYTES while it arrived: server.ts). Nothing a client sends can
 // throw past this function or touch another client.
 import { decodeClientPacket, ProtocolError, Reply, salvageEnvelope, Warning, type ClientOpcode, type ClientPacket } from '../protocol/index.js';
+import { readSignalFrame } from '../protocol/signal-frame.js';
 import type { ServerContext } from './context.js';
 import { init, keepalive, resume } from './handlers/identity.js';
 import { createLobby, findLobby, joinLobby, leaveLobbyHandler, listLobbies } from './handlers/lobbies.js';
 import { manageLobby } from './handlers/manage.js';
 import { quickJoin } from './handlers/matchmaking.js';
 import { useRelay } from './handlers/relay.js';
-import { reply, warn, type Handler, type Request } from './handlers/request.js';
+import { reply, SignalRequest, warn, type Handler, type Request } from './handlers/request.js';
 import { relaySignal } from './handlers/signals.js';
 import type { Player } from './player.js';
 
@@ -40,10 +41,9 @@ export const VIOLATION_TOO_BIG = 1009;
 export function dispatch(ctx: ServerContext, player: Player, data: Buffer, isBinary: boolean): void {
   // Frames still buffered after we started closing (violation, shutdown) or decided to are not acted upon.
   if (!player.open || player.closedByServer) return;
-  const text = isBinary ? '' : data.toString('utf8');
   // A signal a member owes a newcomer is the newcomer's doing: outside the member's limits (signal-credit.ts).
   // Telling needs the packet read, so then it is decoded before the limits, once.
-  let decoded = player.credit.held && !isBinary ? decode(text) : undefined;
+  let decoded = player.credit.held && !isBinary ? decode(ctx, player, data) : undefined;
   const credited = decoded !== undefined && creditedFor(player, decoded);
   let verdict = credited ? 'ok' : player.limiter.take();
   if (verdict === 'ok' && !credited && !ctx.addressBudgets.take(player.address)) verdict = player.limiter.strike();
@@ -52,6 +52,7 @@ export function dispatch(ctx: ServerContext, player: Player, data: Buffer, isBin
     ctx.tally.rejected.rate_limited += 1;
     // Not decoded: a flood costs us as little as possible. A request (it has a listener) is answered,
     // so its sender's wait ends; other refusals at most once a second (RateLimiter.warnNow).
+    const text = isBinary ? '' : data.toString('utf8');
     const listener = text.includes('"listener"') ? salvageEnvelope(text).listener : undefined;
     if (listener === undefined && !player.limiter.warnNow()) return;
     const request = { ctx, player, payload: undefined, listener } as Request<ClientOpcode>;
@@ -62,47 +63,54 @@ export function dispatch(ctx: ServerContext, player: Player, data: Buffer, isBin
     return void player.serial(() => player.send('WARNING', 'binary frames are not supported: send JSON text'));
   }
 
-  decoded ??= decode(text);
+  decoded ??= decode(ctx, player, data);
   if (decoded instanceof Unreadable) {
-    const { error } = decoded;
+    const { error, text } = decoded;
     // Only ProtocolErrors are expected; anything else is still the client's bad packet, never a crash.
     if (!(error instanceof ProtocolError)) ctx.log('warn', 'decode.failed', { player: player.id, error: String(error) });
     ctx.tally.rejected.invalid += 1;
     const reason = error instanceof ProtocolError ? error.message : 'packet could not be read';
     return void player.serial(() => refuse(ctx, player, text, reason));
   }
-  const packet = decoded;
-  const request = {
-    ctx,
-    player,
-    payload: packet.payload,
-    recipient: packet.recipient,
-    listener: packet.listener,
-    frame: packet.bare && packet.listener === undefined ? text : undefined,
-    bytes: data,
-  } as Request<ClientOpcode>;
-  if (player.serial(() => handle(packet.opcode, request))) return;
+  const { opcode } = decoded;
+  const request = decoded instanceof SignalRequest ? decoded : packetRequest(ctx, player, decoded, data);
+  if (player.serial(() => handle(opcode, request))) return;
   ctx.tally.rejected.busy += 1;
   warn(request, BUSY);
 }
 
-type Decoded = (ClientPacket & { bare: boolean }) | Unreadable;
+type Decoded = SignalRequest | (ClientPacket & { bare: boolean }) | Unreadable;
 
 /** A packet that failed to decode, and why (a value, so decoding early for the credit can keep it). */
 class Unreadable {
-  constructor(readonly error: unknown) {}
+  constructor(
+    readonly error: unknown,
+    readonly text: string,
+  ) {}
 }
 
-function decode(text: string): Decoded {
+/** A signal in the usual shape is read from its bytes (signal-frame.ts); anything else is decoded from its text. */
+function decode(ctx: ServerContext, player: Player, data: Buffer): Decoded {
+  const signal = readSignalFrame(data);
+  // Its recipient is printable ASCII: latin1 is the cheapest exact decoding.
+  if (signal) return new SignalRequest(ctx, player, signal.opcode, data.toString('latin1', signal.recipientStart, signal.recipientEnd), data);
+  const text = data.toString('utf8');
   try {
     return decodeClientPacket(text);
   } catch (error) {
-    return new Unreadable(error);
+    return new Unreadable(error, text);
   }
 }
 
 function creditedFor(player: Player, decoded: Decoded): boolean {
   return !(decoded instanceof Unreadable) && player.credit.use(decoded.opcode, decoded.recipient);
+}
+
+/** The request of a packet decoded from its text; a bare one keeps its bytes, to be forwarded as they came. */
+function packetRequest(ctx: ServerContext, player: Player, packet: ClientPacket & { bare: boolean }, data: Buffer): Request<ClientOpcode> {
+  const { payload, recipient, listener } = packet;
+  const bytes = packet.bare && listener === undefined ? data : undefined;
+  return { ctx, player, payload, recipient, listener, bytes } as Request<ClientOpcode>;
 }
 
 /** What a connection may send before it is initialized. */

@@ -174,17 +174,19 @@ export class Player implements SequencedPlayer {
 
   /**
    * A signal from `from`, relayed: the hot path of the server. The sender's origin is serialised once
-   * per player. A `frame` that held only opcode, recipient and payload (see decodeClientPacket) is
-   * forwarded as it came with the origin added, instead of serialising the payload again: it passed
-   * JSON.parse, so its last `}` closes it, and it has no origin field of its own to clash with ours.
-   * With its `bytes` (and no cluster outlet, which takes text), those are copied as they are.
+   * per player. A signal whose `bytes` held only opcode, recipient and payload (see decodeClientPacket,
+   * readSignalFrame) is forwarded as it came with the origin added, instead of serialising the payload
+   * again: it is JSON, so its last `}` closes it, and it has no origin field of its own to clash with ours.
+   * Without a cluster outlet (which takes text) the bytes are copied as they are. `signal.payload` is
+   * read only when there are no such bytes (a SignalRequest decodes it when read).
    */
-  relay(opcode: string, payload: unknown, from: Player, frame?: string, bytes?: Buffer): void {
-    if (frame === undefined || bytes === undefined || this.outlet) {
-      this.write(from.signalFrame(opcode, payload, frame));
+  relay(from: Player, opcode: string, signal: { readonly bytes?: Buffer; readonly payload: unknown }): void {
+    const { bytes } = signal;
+    if (bytes === undefined || this.outlet) {
+      this.write(bytes === undefined ? from.signalFrame(opcode, signal.payload) : from.signalFrameOf(bytes));
       return;
     }
-    // The same frame as signalFrame() builds, from the bytes that arrived: copied, never made a string and encoded.
+    // The same frame as signalFrameOf() builds, from the bytes that arrived: copied, never made a string and encoded.
     const head = bytes.lastIndexOf(CLOSING_BRACE);
     const tail = from.originTailBytes();
     this.replay.recordJoined(bytes, head, tail);
@@ -192,9 +194,14 @@ export class Player implements SequencedPlayer {
   }
 
   /** A signal of mine as its recipient gets it: with my user as `origin` (see relay()). */
-  signalFrame(opcode: string, payload: unknown, frame?: string): string {
-    const tail = this.originTailText();
-    return frame === undefined ? `{"opcode":"${opcode}","payload":${JSON.stringify(payload)}${tail}` : frame.slice(0, frame.lastIndexOf('}')) + tail;
+  signalFrame(opcode: string, payload: unknown): string {
+    return `{"opcode":"${opcode}","payload":${JSON.stringify(payload)}${this.originTailText()}`;
+  }
+
+  /** The same from the bytes of a signal of mine that held only opcode, recipient and payload (see relay()). */
+  signalFrameOf(bytes: Buffer): string {
+    const frame = bytes.toString('utf8');
+    return frame.slice(0, frame.lastIndexOf('}')) + this.originTailText();
   }
 
   /** What follows a signal of mine: `,"origin":<my user>}`. Built once per player: on the hot path each signal then costs no serialising. */

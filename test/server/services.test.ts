@@ -197,6 +197,11 @@ describe('relay hook', () => {
     expect(relay.signals).toEqual([
       { lobby: 'room', from: expect.objectContaining({ instance_id: bob.id, username: 'bob' }), opcode: 'MAKE_OFFER', payload: signal },
     ]);
+    // A bare signal is read from its bytes (readSignalFrame), unparsed: its payload is decoded when the relay needs it.
+    const ice = { type: 0, contents: { candidate: 'candidate:1 1 udp 1 192.0.2.1 9 typ host', sdpMid: '0' } };
+    bob.send({ opcode: 'ICE', payload: ice, recipient: 'relay-room' });
+    await barrier(bob);
+    expect(relay.signals.at(-1)).toEqual({ lobby: 'room', from: expect.objectContaining({ instance_id: bob.id }), opcode: 'ICE', payload: ice });
 
     // Relay → member: delivered with the relay as origin; non-members get nothing.
     relay.send!(bob.id, 'MAKE_ANSWER', { type: 0, contents: { type: 'answer', sdp: 'y' } });
@@ -207,7 +212,9 @@ describe('relay hook', () => {
     expect(await bob.request('MAKE_OFFER', voice, 'WARNING', { recipient: 'relay-room' })).toMatchObject({
       payload: 'voice is not relayed: calls need a direct link between the two players',
     });
-    expect(relay.signals).toHaveLength(1);
+    bob.send({ opcode: 'MAKE_OFFER', payload: voice, recipient: 'relay-room' }); // bare: read from its bytes
+    expect(await bob.next('WARNING')).toMatchObject({ payload: 'voice is not relayed: calls need a direct link between the two players' });
+    expect(relay.signals).toHaveLength(2);
 
     // A player outside the lobby cannot reach the relay.
     const out = await player('out');

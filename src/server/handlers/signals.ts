@@ -9,12 +9,14 @@ import { warn, type Handler } from './request.js';
 export const relaySignal =
   (opcode: RelayedOpcode): Handler<RelayedOpcode> =>
   (request) => {
-    const { ctx, player, recipient, payload, frame, bytes } = request;
+    // `payload` is read only where it is used: a signal read from its bytes decodes it then (SignalRequest).
+    const { ctx, player, recipient } = request;
     const lobby = player.lobby;
     if (!lobby || recipient === undefined) return warn(request, Warning.peerInvalid);
     const relay = ctx.relays.size === 0 ? undefined : ctx.relays.get(lobbyKey(player.game, lobby));
     if (relay?.user && ctx.relay && recipient === relay.user.instance_id) {
       // The relay carries data only (§5): a voice renegotiation must not reach (and reset) the member's relay link.
+      const { payload } = request;
       if (payload.type === SIGNAL_VOICE) return warn(request, Warning.voiceNotRelayed);
       ctx.tally.signals += 1;
       return ctx.relay.signal(relay, player.user!, opcode, payload, player.address);
@@ -23,7 +25,7 @@ export const relaySignal =
     if (!target && ctx.cluster && recipient !== player.id) return relayElsewhere(request, opcode);
     if (!target || target === player || target.lobby !== lobby || target.game !== player.game) return warn(request, Warning.peerInvalid);
     ctx.tally.signals += 1;
-    target.relay(opcode, payload, player, frame, bytes);
+    target.relay(player, opcode, request);
   };
 
 /**
@@ -32,8 +34,8 @@ export const relaySignal =
  * connection, and a refusal comes back as a WARNING.
  */
 function relayElsewhere(request: Parameters<Handler<RelayedOpcode>>[0], opcode: RelayedOpcode): void {
-  const { ctx, player, recipient, payload, frame } = request;
-  const signal = player.signalFrame(opcode, payload, frame);
+  const { ctx, player, recipient, bytes } = request;
+  const signal = bytes ? player.signalFrameOf(bytes) : player.signalFrame(opcode, request.payload);
   ctx.cluster!.append(recipient!, signal, { game: player.game, lobby: player.lobby! }).then(
     (answer) => {
       if (answer === 'gone' || answer === 'not-member') warn(request, Warning.peerInvalid);
