@@ -11,6 +11,7 @@
 // Usage: node bench/abuse.mjs [--seconds=5] [--only=name,name] [--idle-seconds=15] [--baseline-seconds=4] [--init-deadline=2] [--fragments=1000]
 //        [--idle-players=2000] [--settle=5] [--relay-offers=40] [--password-seconds=15]   (npm run build first)
 import { fork } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { SDP, isOpcode, player } from './lib/cl5-clients.mjs';
@@ -621,6 +622,9 @@ async function settledRss(pid) {
 
 const running = new Set();
 
+/** CL5_MARKS=file: each attack's start and end (CLOCK_MONOTONIC ns, as process.hrtime) appended, to line up with a profile of the server. */
+const mark = (what) => process.env.CL5_MARKS && appendFileSync(process.env.CL5_MARKS, `${process.hrtime.bigint()} ${what}\n`);
+
 async function runRow(attack) {
   const server = await startCl5(['--init-deadline', String(INIT_DEADLINE), ...(attack.serverArgs ?? [])], { defaultLimits: true });
   running.add(server);
@@ -641,8 +645,10 @@ async function runRow(attack) {
     const memory = sampler(server.pid);
     const cpuBefore = cpuSeconds(server.pid);
     const started = performance.now();
+    mark(`${attack.name} ${server.pid} start`);
     bystander.start({ passwordJoins: Boolean(attack.passwordJoins) });
     outcome = await attack.run(server, state);
+    mark(`${attack.name} ${server.pid} end`);
     const seen = await bystander.stop();
     const cpu = (cpuSeconds(server.pid) - cpuBefore) / ((performance.now() - started) / 1000);
     for (const p of outcome.close ?? []) (p.client ?? p).close(); // players or bare sockets

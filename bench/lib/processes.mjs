@@ -93,6 +93,7 @@ export async function startCl5(args = [], { defaultLimits = false, from = root }
             CL5_FANOUT_RATE_PER_ADDRESS: '100000000',
             CL5_JOIN_COOLDOWN: '0',
             CL5_PACKETS_PER_ADDRESS_PER_TURN: '0',
+            CL5_KIB_PER_ADDRESS_PER_TURN: '0',
             ...process.env,
           },
     },
