@@ -9,8 +9,9 @@ import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { describe, expect, it } from 'vitest';
 import { STARTS_PER_TURN, TurnShare } from '../../src/server/turn-share.js';
+import type { Socket } from 'node:net';
 import { waitFor } from '../helpers/server-process.js';
-import { serverPerTest } from '../helpers/served.js';
+import { type Served, serverPerTest } from '../helpers/served.js';
 
 /** A stand-in socket: counts pauses and resumes. */
 function socket(): WebSocket & { pauses: number; resumes: number } {
@@ -129,6 +130,32 @@ describe('TurnShare', () => {
   });
 });
 
+/**
+ * The most the server read from `game`'s connections in one event-loop turn (this process is the
+ * server's: a setImmediate runs once per turn, after its poll phase read the sockets).
+ */
+function readsPerTurn(served: Served, game: string): { readonly max: number; readonly total: number; stop(): void } {
+  const total = () =>
+    served.server.connections(game).reduce((sum, player) => sum + ((player.socket as unknown as { _socket?: Socket })._socket?.bytesRead ?? 0), 0);
+  let last = total();
+  const seen = { max: 0, total: last };
+  let timer = setImmediate(function tick() {
+    seen.total = total();
+    seen.max = Math.max(seen.max, seen.total - last);
+    last = seen.total;
+    timer = setImmediate(tick);
+  });
+  return {
+    get max() {
+      return seen.max;
+    },
+    get total() {
+      return seen.total;
+    },
+    stop: () => clearImmediate(timer),
+  };
+}
+
 describe('on a real server', () => {
   const served = serverPerTest({
     packetsPerAddressPerTurn: 8,
@@ -144,6 +171,8 @@ describe('on a real server', () => {
     await bystander.request('INIT', { username: 'calm' }, 'INIT_OK');
 
     const answered = (client: (typeof flooders)[number]) => client.received.filter((p) => p.opcode === 'KEEPALIVE_ACK').length;
+    const reads = readsPerTurn(served, 'flood');
+    const before = reads.total;
     for (const client of flooders) for (let n = 0; n < 50; n += 1) client.send({ opcode: 'KEEPALIVE', listener: String(n) });
     const reply = await bystander.request('KEEPALIVE', undefined, 'KEEPALIVE_ACK');
     const floodAnsweredThen = flooders.reduce((sum, client) => sum + answered(client), 0);
@@ -152,9 +181,30 @@ describe('on a real server', () => {
     expect(floodAnsweredThen).toBeLessThan(1000);
 
     await waitFor(() => (flooders.every((client) => answered(client) === 50) ? true : undefined), 'every KEEPALIVE answered', 20_000);
+    reads.stop();
+    // Each connection's 50 arrive together (~2.5 KB): once a connection spent the share, the others of
+    // its address were not read in that turn. Without stopping them, all 20 were read in the first turn.
+    const perConnection = (reads.total - before) / flooders.length;
+    expect(reads.max).toBeLessThanOrEqual(4 * perConnection);
     for (const client of flooders) {
       const listeners = client.received.filter((p) => p.opcode === 'KEEPALIVE_ACK').map((p) => p.listener);
       expect(listeners).toEqual(Array.from({ length: 50 }, (_, n) => String(n)));
     }
+  });
+
+  it('12 connections of one address each uploading 60 KiB at once: at most the share (and a chunk) read in one turn', async () => {
+    const share = 128 * 1024;
+    await served.serve({ bytesPerAddressPerTurn: share });
+    const uploaders = await Promise.all(Array.from({ length: 12 }, () => served.open('?ugi=upload')));
+    for (const [i, client] of uploaders.entries()) await client.request('INIT', { username: `u${i}` }, 'INIT_OK');
+    const reads = readsPerTurn(served, 'upload');
+    const before = reads.total;
+    // Fragments of a message never finished: held by the server, never answered.
+    for (const client of uploaders) client.ws.send(Buffer.alloc(60 * 1024, 'a'), { fin: false, binary: false });
+    await waitFor(() => (reads.total - before >= 12 * 60 * 1024 ? true : undefined), 'every fragment read', 10_000);
+    reads.stop();
+    // Without the share, all 720 KiB were read in one turn.
+    expect(reads.max).toBeLessThanOrEqual(share + 64 * 1024 + 1024);
+    expect(uploaders.every((client) => client.ws.readyState === client.ws.OPEN)).toBe(true);
   });
 });
