@@ -148,6 +148,9 @@ export function cpuTimes(pid) {
   return { user, system, total: user + system };
 }
 
+/** Minor page faults a process has taken (memory it touched for the first time: e.g. fresh read buffers). */
+export const minorFaults = (pid) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[7]);
+
 /** CPU time (user + system) a process has used, in seconds. */
 export const cpuSeconds = (pid) => cpuTimes(pid).total;
 
