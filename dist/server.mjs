@@ -251,7 +251,7 @@ var PacedCuts = class {
 };
 
 // src/server/turn-share.ts
-var DEFAULT_TURN_SHARE = { packets: 100, bytes: 1024 * 1024 };
+var DEFAULT_TURN_SHARE = { packets: 32, bytes: 1024 * 1024 };
 var STARTS_PER_TURN = 16;
 function entryOf(map, key, make) {
   let value = map.get(key);

@@ -20,7 +20,7 @@ export interface TurnShareOptions {
   bytes: number;
 }
 
-export const DEFAULT_TURN_SHARE: TurnShareOptions = { packets: 100, bytes: 1024 * 1024 };
+export const DEFAULT_TURN_SHARE: TurnShareOptions = { packets: 32, bytes: 1024 * 1024 };
 
 /** Stopped connections of an address that start reading again per turn. */
 export const STARTS_PER_TURN = 16;
