@@ -2,9 +2,9 @@
 // same instant and bring thousands of packets, or megabytes, at once (a flood that stays inside the
 // per-address budget: its burst is 2,000 packets; 1,000 connections each uploading 60 KiB); read and
 // handled in that one turn, everyone else waits for all of it. So an address gets a share of each turn:
-// N packets handled and B bytes read. Past either, every connection of that address stops reading for the
-// rest of the turn: the event loop's poll phase then skips their sockets (libuv drops the events of a
-// stopped handle), so what they sent stays in the kernel's buffers and is read in a later turn. Stopping
+// N packets handled and B bytes read. Past either, every connection of that address stops reading: the
+// event loop's poll phase then skips their sockets still waiting in this turn (libuv drops the events of a
+// stopped handle), so what they sent stays in the kernel's buffers; they start again a few a turn. Stopping
 // only the connection that went over (a socket.pause(), as before) left the others to be read and parsed in
 // the same turn, and a paused socket is still read until its stream holds 16 KiB.
 // A connection's packets past the share (the rest of a chunk already read) wait for a later turn, in order,
