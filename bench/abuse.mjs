@@ -11,10 +11,11 @@
 // Usage: node bench/abuse.mjs [--seconds=5] [--only=name,name] [--idle-seconds=15] [--baseline-seconds=4] [--init-deadline=2] [--fragments=1000]
 //        [--idle-players=2000] [--settle=5] [--relay-offers=40] [--password-seconds=15]   (npm run build first)
 import { fork } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { SDP, isOpcode, player } from './lib/cl5-clients.mjs';
-import { cpuSeconds, openFds, procStatus, startCl5 } from './lib/processes.mjs';
+import { cpuSeconds, minorFaults, openFds, procStatus, startCl5 } from './lib/processes.mjs';
 import { clientFrame, open, unfinishedFragment } from './lib/raw-ws.mjs';
 import { summary } from './lib/stats.mjs';
 
@@ -621,6 +622,9 @@ async function settledRss(pid) {
 
 const running = new Set();
 
+/** CL5_MARKS=file: each attack's start and end (CLOCK_MONOTONIC ns, as process.hrtime) appended, to line up with a profile of the server. */
+const mark = (what) => process.env.CL5_MARKS && appendFileSync(process.env.CL5_MARKS, `${process.hrtime.bigint()} ${what}\n`);
+
 async function runRow(attack) {
   const server = await startCl5(['--init-deadline', String(INIT_DEADLINE), ...(attack.serverArgs ?? [])], { defaultLimits: true });
   running.add(server);
@@ -640,16 +644,20 @@ async function runRow(attack) {
     }
     const memory = sampler(server.pid);
     const cpuBefore = cpuSeconds(server.pid);
+    const faultsBefore = minorFaults(server.pid);
     const started = performance.now();
+    mark(`${attack.name} ${server.pid} start`);
     bystander.start({ passwordJoins: Boolean(attack.passwordJoins) });
     outcome = await attack.run(server, state);
+    mark(`${attack.name} ${server.pid} end`);
     const seen = await bystander.stop();
     const cpu = (cpuSeconds(server.pid) - cpuBefore) / ((performance.now() - started) / 1000);
+    const faults = minorFaults(server.pid) - faultsBefore;
     for (const p of outcome.close ?? []) (p.client ?? p).close(); // players or bare sockets
     outcome.disconnect?.();
     const after = await settledRss(server.pid);
     memory.stop();
-    return { attack, before: memory.before, peak: memory.peak, after, seen, quiet, cpu, load: loadavg()[0], ...outcome };
+    return { attack, before: memory.before, peak: memory.peak, after, seen, quiet, cpu, faults, load: loadavg()[0], ...outcome };
   } finally {
     bystander?.kill();
     await server.stop();
@@ -699,7 +707,7 @@ console.log(
     `--init-deadline ${INIT_DEADLINE}), clients on 127.0.0.0/8, Node ${process.versions.node}; load = the machine's 1-minute load average after the row`,
 );
 console.log(
-  '| attack | RSS before / peak / after (MiB) | peak − before | bystander keepalive p50 / p99 (alone just before the attack) | server CPU (share of a core) | load | attacker achieved | cut off | RSS ≤ +64 MiB | p99 ≤ 2× just before |',
+  '| attack | RSS before / peak / after (MiB) | peak − before | bystander keepalive p50 / p99 (alone just before the attack) | server CPU (share of a core; minor page faults) | load | attacker achieved | cut off | RSS ≤ +64 MiB | p99 ≤ 2× just before |',
 );
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 let failures = 0;
@@ -725,7 +733,7 @@ for (const r of rows) {
   const threads = r.peak.threads > r.before.threads + 2 ? `; threads ${r.before.threads} → ${r.peak.threads}` : '';
   console.log(
     `| ${r.attack.name} | ${mib(r.before.rss)} / ${mib(r.peak.rss)} / ${mib(r.after)} | +${mib(grown)} | ` +
-      `${r.seen.keepalive.p50.toFixed(2)} / ${r.seen.keepalive.p99.toFixed(2)} ms${lost}${quiet} | ${(r.cpu * 100).toFixed(0)} % | ${r.load.toFixed(1)} | ` +
+      `${r.seen.keepalive.p50.toFixed(2)} / ${r.seen.keepalive.p99.toFixed(2)} ms${lost}${quiet} | ${(r.cpu * 100).toFixed(0)} % (${r.faults.toLocaleString('en')} faults) | ${r.load.toFixed(1)} | ` +
       `${r.achieved}${joins}${threads} | ${r.cut} | ${verdict(rssOk)} | ${baseline ? '—' : `${verdict(p99Ok)} (vs idle row: ${verdict(p99OkIdle)})`} |`,
   );
 }

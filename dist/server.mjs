@@ -191,6 +191,14 @@ function stopReading(ws) {
     handle2.readStop();
   }
 }
+function startReading(ws) {
+  ws.resume();
+  const socket = socketOf(ws);
+  const handle2 = socket?._handle;
+  if (!socket || socket.destroyed || !socket.readableFlowing || !handle2 || handle2.reading) return;
+  handle2.reading = true;
+  if (handle2.readStart() !== 0) socket.destroy(new Error("could not read from the socket again"));
+}
 
 // src/server/paced-cuts.ts
 var DEFAULT_CUTS_PER_TURN = 8;
@@ -243,33 +251,69 @@ var PacedCuts = class {
 };
 
 // src/server/turn-share.ts
-var DEFAULT_PACKETS_PER_ADDRESS_PER_TURN = 100;
-var TurnShare = class {
-  /** `perTurn` 0: no share (every packet handled on arrival). */
-  constructor(perTurn, handle2) {
-    this.perTurn = perTurn;
-    this.handle = handle2;
+var DEFAULT_TURN_SHARE = { packets: 32, bytes: 1024 * 1024 };
+var STARTS_PER_TURN = 16;
+function entryOf(map, key, make) {
+  let value = map.get(key);
+  if (value === void 0) {
+    value = make();
+    map.set(key, value);
   }
-  perTurn;
+  return value;
+}
+var WATCHED = /* @__PURE__ */ Symbol("turn-share");
+var TurnShare = class {
+  constructor(options2, handle2, reading = { stop: stopReading, start: startReading }) {
+    this.options = options2;
+    this.handle = handle2;
+    this.reading = reading;
+    const share = this;
+    this.onData = function(chunk) {
+      const address = this[WATCHED];
+      if (address !== void 0) share.read(address, chunk.length);
+    };
+  }
+  options;
   handle;
-  /** Packets handled this turn, per address. */
+  reading;
   used = /* @__PURE__ */ new Map();
-  /** Paused connections, in the order they were paused (Map order: each gets its turn). */
+  /** Connections of each address (watched ones), to stop them all at once. */
+  byAddress = /* @__PURE__ */ new Map();
+  /** Addresses whose share of this turn is spent. */
+  held = /* @__PURE__ */ new Set();
+  /** Connections the share stopped, per address, in the order they stopped. */
+  stopped = /* @__PURE__ */ new Map();
+  /** Connections with packets waiting, in the order they started waiting (Map order: each gets its turn). */
   waiting = /* @__PURE__ */ new Map();
   next;
+  /** One listener for every socket (`this` is the socket): counts what it read. */
+  onData;
+  /** Counts `ws`'s reads against `address`'s share, and stops it with the others of its address. */
+  watch(ws, socket, address) {
+    entryOf(this.byAddress, address, () => /* @__PURE__ */ new Set()).add(ws);
+    ws[WATCHED] = address;
+    if (this.options.bytes <= 0) return;
+    socket[WATCHED] = address;
+    socket.on("data", this.onData);
+  }
   /** Handles a packet of `ws` (from `address`) now, or queues it for a later turn. */
   offer(ws, address, data, isBinary) {
     const queued = this.waiting.get(ws);
     if (queued) return void queued.packets.push({ data, isBinary });
-    if (this.perTurn <= 0 || this.take(address)) return void this.handle(ws, data, isBinary);
+    if (this.options.packets <= 0 || this.take(address)) return void this.handle(ws, data, isBinary);
     this.waiting.set(ws, { address, packets: [{ data, isBinary }] });
-    ws.pause();
+    this.hold(address);
   }
-  /** A connection closed: what it still had queued is dropped. */
+  /** A connection closed or is being cut: what it still had queued is dropped, and it is never started again. */
   forget(ws) {
     this.waiting.delete(ws);
+    const address = ws[WATCHED];
+    if (address !== void 0) this.stopped.get(address)?.delete(ws);
+    const connections = address === void 0 ? void 0 : this.byAddress.get(address);
+    if (!connections?.delete(ws) || connections.size > 0) return;
+    this.byAddress.delete(address);
   }
-  /** Connections paused now (for tests and metrics). */
+  /** Connections with packets waiting now (for tests and metrics). */
   get paused() {
     return this.waiting.size;
   }
@@ -278,18 +322,43 @@ var TurnShare = class {
     this.next = void 0;
     this.waiting.clear();
     this.used.clear();
+    this.held.clear();
+    this.stopped.clear();
+    this.byAddress.clear();
+  }
+  use(address) {
+    const used = entryOf(this.used, address, () => ({ packets: 0, bytes: 0 }));
+    this.next ??= setImmediate(this.turn);
+    return used;
   }
   take(address) {
-    const used = this.used.get(address) ?? 0;
-    if (used >= this.perTurn) return false;
-    this.used.set(address, used + 1);
-    this.next ??= setImmediate(this.turn);
+    const used = this.use(address);
+    if (used.packets >= this.options.packets) return false;
+    used.packets += 1;
     return true;
+  }
+  read(address, bytes) {
+    const used = this.use(address);
+    used.bytes += bytes;
+    if (used.bytes >= this.options.bytes) this.hold(address);
+  }
+  /** Every connection of `address` stops reading; they start again in later turns, a few a turn. */
+  hold(address) {
+    if (this.held.has(address)) return;
+    this.held.add(address);
+    const stopped = entryOf(this.stopped, address, () => /* @__PURE__ */ new Set());
+    for (const ws of this.byAddress.get(address) ?? []) {
+      if (stopped.has(ws)) continue;
+      stopped.add(ws);
+      this.reading.stop(ws);
+    }
+    this.next ??= setImmediate(this.turn);
   }
   /** A new turn: every address's share is whole again; queued packets go first, a connection at a time. */
   turn = () => {
     this.next = void 0;
     this.used.clear();
+    this.held.clear();
     for (const [ws, queued] of this.waiting) {
       let sent = 0;
       while (sent < queued.packets.length && this.take(queued.address)) {
@@ -298,11 +367,22 @@ var TurnShare = class {
         this.handle(ws, packet.data, packet.isBinary);
       }
       queued.packets.splice(0, sent);
-      if (queued.packets.length > 0 || !this.waiting.has(ws)) continue;
-      this.waiting.delete(ws);
-      if (ws.readyState === ws.OPEN) ws.resume();
+      if (queued.packets.length > 0) this.hold(queued.address);
+      else this.waiting.delete(ws);
     }
-    if (this.waiting.size > 0) this.next ??= setImmediate(this.turn);
+    for (const [address, stopped] of this.stopped) {
+      if (this.held.has(address)) continue;
+      let started = 0;
+      for (const ws of stopped) {
+        if (started >= STARTS_PER_TURN) break;
+        if (this.waiting.has(ws)) continue;
+        stopped.delete(ws);
+        started += 1;
+        if (ws.readyState === ws.OPEN) this.reading.start(ws);
+      }
+      if (stopped.size === 0) this.stopped.delete(address);
+    }
+    if (this.waiting.size > 0 || this.stopped.size > 0) this.next ??= setImmediate(this.turn);
   };
 };
 
@@ -5201,7 +5281,10 @@ async function startServer(options2 = {}) {
     cluster: options2.cluster
   };
   const turnShare = new TurnShare(
-    options2.packetsPerAddressPerTurn ?? DEFAULT_PACKETS_PER_ADDRESS_PER_TURN,
+    {
+      packets: options2.packetsPerAddressPerTurn ?? DEFAULT_TURN_SHARE.packets,
+      bytes: options2.bytesPerAddressPerTurn ?? DEFAULT_TURN_SHARE.bytes
+    },
     (ws, data, isBinary) => dispatch(ctx, playerOf(ws), data, isBinary)
   );
   const watch = options2.cluster && await joinCluster(ctx, options2.cluster, { seats, graceMs: seats.graceMs });
@@ -5297,6 +5380,7 @@ async function startServer(options2 = {}) {
     players.add(player);
     ws.on("pong", onPong).on("message", onMessage).on("close", onClose).on("error", onError);
     incoming2.watch(ws, socket);
+    turnShare.watch(ws, socket, address2);
   }
   const pingOrTerminate = (player) => {
     if (!player.alive) {
@@ -5457,7 +5541,11 @@ var options = {
   "cuts-per-turn": { type: "string", default: process.env.CL5_CUTS_PER_TURN || String(DEFAULT_CUTS_PER_TURN) },
   "packets-per-address-per-turn": {
     type: "string",
-    default: process.env.CL5_PACKETS_PER_ADDRESS_PER_TURN || String(DEFAULT_PACKETS_PER_ADDRESS_PER_TURN)
+    default: process.env.CL5_PACKETS_PER_ADDRESS_PER_TURN || String(DEFAULT_TURN_SHARE.packets)
+  },
+  "kib-per-address-per-turn": {
+    type: "string",
+    default: process.env.CL5_KIB_PER_ADDRESS_PER_TURN || String(DEFAULT_TURN_SHARE.bytes / 1024)
   },
   help: { type: "boolean", default: false }
 };
@@ -5551,9 +5639,13 @@ if (values.help) {
   --cuts-per-turn N         connections cut for a violation per event-loop turn when many are at once (the
                             rest wait, read no further; env CL5_CUTS_PER_TURN, default ${DEFAULT_CUTS_PER_TURN})
   --packets-per-address-per-turn N
-                            packets of one address handled per event-loop turn; the rest wait for a later
-                            turn, their sockets paused (0 = no share; env CL5_PACKETS_PER_ADDRESS_PER_TURN,
-                            default ${DEFAULT_PACKETS_PER_ADDRESS_PER_TURN})`);
+                            packets of one address handled per event-loop turn; past it the address's
+                            connections read nothing more until a later turn, and the rest of the packets
+                            wait (0 = no limit; env CL5_PACKETS_PER_ADDRESS_PER_TURN, default ${DEFAULT_TURN_SHARE.packets})
+  --kib-per-address-per-turn KIB
+                            data of one address read per event-loop turn; past it the address's connections
+                            read nothing more until a later turn (0 = no limit; env
+                            CL5_KIB_PER_ADDRESS_PER_TURN, default ${DEFAULT_TURN_SHARE.bytes / 1024})`);
   process.exit(0);
 }
 var port = Number(values.port);
@@ -5626,6 +5718,7 @@ var incoming = {
 };
 var cutsPerTurn = wholeNumber("cuts-per-turn", 1);
 var packetsPerAddressPerTurn = wholeNumber("packets-per-address-per-turn", 0);
+var bytesPerAddressPerTurn = wholeNumber("kib-per-address-per-turn", 0) * 1024;
 var admission = {
   maxConnections: wholeNumber("max-connections", 1),
   maxPerAddress: wholeNumber("max-connections-per-address", 1),
@@ -5701,6 +5794,7 @@ var server = await startServer({
   incoming,
   cutsPerTurn,
   packetsPerAddressPerTurn,
+  bytesPerAddressPerTurn,
   trustProxy: values["trust-proxy"],
   passwordGuard,
   ...turn ? { turn } : {},

@@ -93,6 +93,7 @@ export async function startCl5(args = [], { defaultLimits = false, from = root }
             CL5_FANOUT_RATE_PER_ADDRESS: '100000000',
             CL5_JOIN_COOLDOWN: '0',
             CL5_PACKETS_PER_ADDRESS_PER_TURN: '0',
+            CL5_KIB_PER_ADDRESS_PER_TURN: '0',
             ...process.env,
           },
     },
@@ -146,6 +147,9 @@ export function cpuTimes(pid) {
   const system = Number(fields[12]) / 100;
   return { user, system, total: user + system };
 }
+
+/** Minor page faults a process has taken (memory it touched for the first time: e.g. fresh read buffers). */
+export const minorFaults = (pid) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[7]);
 
 /** CPU time (user + system) a process has used, in seconds. */
 export const cpuSeconds = (pid) => cpuTimes(pid).total;

@@ -23,7 +23,7 @@ export function dropAfterClose(ws: WebSocket): void {
   if (socket && !socket.destroyed) socket.end();
 }
 
-type ReadableSocket = Socket & { _handle?: { reading: boolean; readStop(): number } | null };
+type ReadableSocket = Socket & { _handle?: { reading: boolean; readStop(): number; readStart(): number } | null };
 const socketOf = (ws: WebSocket): ReadableSocket | undefined => (ws as unknown as { _socket?: ReadableSocket })._socket;
 
 /**
@@ -40,4 +40,18 @@ export function stopReading(ws: WebSocket): void {
     handle.reading = false;
     handle.readStop();
   }
+}
+
+/**
+ * Starts a socket stopped by stopReading reading again (turn-share.ts). resume() alone may not: the
+ * stream starts its handle only from a read it has not asked for yet, and one asked before the stop
+ * still counts as pending. A socket ws keeps paused (its receiver full) stays paused.
+ */
+export function startReading(ws: WebSocket): void {
+  ws.resume();
+  const socket = socketOf(ws);
+  const handle = socket?._handle;
+  if (!socket || socket.destroyed || !socket.readableFlowing || !handle || handle.reading) return;
+  handle.reading = true;
+  if (handle.readStart() !== 0) socket.destroy(new Error('could not read from the socket again'));
 }

@@ -4,7 +4,7 @@ import { jsonLogger, type Logger } from './log.js';
 import { DEFAULT_ADMISSION } from './admission.js';
 import { DEFAULT_INCOMING } from './incoming.js';
 import { DEFAULT_CUTS_PER_TURN } from './paced-cuts.js';
-import { DEFAULT_PACKETS_PER_ADDRESS_PER_TURN } from './turn-share.js';
+import { DEFAULT_TURN_SHARE } from './turn-share.js';
 import { DEFAULT_PASSWORD_GUARD } from './password-guard.js';
 import { DEFAULT_MAX_OUTBOX_BYTES } from './player.js';
 import { relayProcess } from './relay/relay-process.js';
@@ -90,7 +90,11 @@ const options = {
   'cuts-per-turn': { type: 'string', default: process.env.CL5_CUTS_PER_TURN || String(DEFAULT_CUTS_PER_TURN) },
   'packets-per-address-per-turn': {
     type: 'string',
-    default: process.env.CL5_PACKETS_PER_ADDRESS_PER_TURN || String(DEFAULT_PACKETS_PER_ADDRESS_PER_TURN),
+    default: process.env.CL5_PACKETS_PER_ADDRESS_PER_TURN || String(DEFAULT_TURN_SHARE.packets),
+  },
+  'kib-per-address-per-turn': {
+    type: 'string',
+    default: process.env.CL5_KIB_PER_ADDRESS_PER_TURN || String(DEFAULT_TURN_SHARE.bytes / 1024),
   },
   help: { type: 'boolean', default: false },
 } as const;
@@ -186,9 +190,13 @@ if (values.help) {
   --cuts-per-turn N         connections cut for a violation per event-loop turn when many are at once (the
                             rest wait, read no further; env CL5_CUTS_PER_TURN, default ${DEFAULT_CUTS_PER_TURN})
   --packets-per-address-per-turn N
-                            packets of one address handled per event-loop turn; the rest wait for a later
-                            turn, their sockets paused (0 = no share; env CL5_PACKETS_PER_ADDRESS_PER_TURN,
-                            default ${DEFAULT_PACKETS_PER_ADDRESS_PER_TURN})`);
+                            packets of one address handled per event-loop turn; past it the address's
+                            connections read nothing more until a later turn, and the rest of the packets
+                            wait (0 = no limit; env CL5_PACKETS_PER_ADDRESS_PER_TURN, default ${DEFAULT_TURN_SHARE.packets})
+  --kib-per-address-per-turn KIB
+                            data of one address read per event-loop turn; past it the address's connections
+                            read nothing more until a later turn (0 = no limit; env
+                            CL5_KIB_PER_ADDRESS_PER_TURN, default ${DEFAULT_TURN_SHARE.bytes / 1024})`);
   process.exit(0);
 }
 
@@ -275,6 +283,7 @@ const incoming = {
 };
 const cutsPerTurn = wholeNumber('cuts-per-turn', 1);
 const packetsPerAddressPerTurn = wholeNumber('packets-per-address-per-turn', 0);
+const bytesPerAddressPerTurn = wholeNumber('kib-per-address-per-turn', 0) * 1024;
 const admission = {
   maxConnections: wholeNumber('max-connections', 1),
   maxPerAddress: wholeNumber('max-connections-per-address', 1),
@@ -366,6 +375,7 @@ const server = await startServer({
   incoming,
   cutsPerTurn,
   packetsPerAddressPerTurn,
+  bytesPerAddressPerTurn,
   trustProxy: values['trust-proxy'],
   passwordGuard,
   ...(turn ? { turn } : {}),

@@ -29,7 +29,7 @@ import { DEFAULT_PASSWORD_GUARD, PasswordGuard, type PasswordGuardOptions } from
 import { Player } from './player.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { Seats } from './seats.js';
-import { DEFAULT_PACKETS_PER_ADDRESS_PER_TURN, TurnShare } from './turn-share.js';
+import { DEFAULT_TURN_SHARE, TurnShare } from './turn-share.js';
 import { SlicedLoop } from './sliced-loop.js';
 import type { LobbyStore } from './store.js';
 import { checkTurnOptions, type TurnOptions } from './turn.js';
@@ -81,8 +81,10 @@ export interface ServerOptions {
   incoming?: Partial<IncomingOptions>;
   /** Connections cut for a violation per event-loop turn, when many are at once (paced-cuts.ts; default 8). */
   cutsPerTurn?: number;
-  /** Packets of one address handled per event-loop turn; the rest wait, their sockets paused (turn-share.ts; default 100, 0 = no share). */
+  /** Packets of one address handled per event-loop turn; the rest wait, its sockets stopped (turn-share.ts; default 100, 0 = no limit). */
   packetsPerAddressPerTurn?: number;
+  /** Bytes of one address read per event-loop turn; past it its sockets stop until the next turn (turn-share.ts; default 1 MiB, 0 = no limit). */
+  bytesPerAddressPerTurn?: number;
 }
 
 /** How many connections' worth of packets one address may send by default (players behind one NAT share it). */
@@ -295,8 +297,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     turn: options.turn,
     cluster: options.cluster,
   };
-  const turnShare = new TurnShare(options.packetsPerAddressPerTurn ?? DEFAULT_PACKETS_PER_ADDRESS_PER_TURN, (ws, data, isBinary) =>
-    dispatch(ctx, playerOf(ws), data, isBinary),
+  const turnShare = new TurnShare(
+    {
+      packets: options.packetsPerAddressPerTurn ?? DEFAULT_TURN_SHARE.packets,
+      bytes: options.bytesPerAddressPerTurn ?? DEFAULT_TURN_SHARE.bytes,
+    },
+    (ws, data, isBinary) => dispatch(ctx, playerOf(ws), data, isBinary),
   );
   const watch = options.cluster && (await joinCluster(ctx, options.cluster, { seats, graceMs: seats.graceMs }));
   const allowed = new Set(options.allowedOrigins ?? []);
@@ -406,6 +412,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     players.add(player);
     ws.on('pong', onPong).on('message', onMessage).on('close', onClose).on('error', onError);
     incoming.watch(ws, socket);
+    turnShare.watch(ws, socket, address);
   }
 
   // WebSocket-level liveness: a socket that missed a whole ping interval is dead. A round to 10,000

@@ -1,12 +1,29 @@
 // Work per address per event-loop turn. The connections of one address can all become readable in the
-// same instant and bring thousands of packets at once (a flood that stays inside the per-address budget:
-// its burst is 2,000 packets); handled in that one turn, everyone else waits for all of them (~50 µs
-// each, so 100 ms). Past `perTurn` packets of one address in a turn, that connection's packets wait for a
-// later turn, in order, with its socket paused meanwhile (what follows stays in the kernel's buffers, not
-// our memory), so the other addresses' packets are handled in between. Connections take turns.
+// same instant and bring thousands of packets, or megabytes, at once (a flood that stays inside the
+// per-address budget: its burst is 2,000 packets; 1,000 connections each uploading 60 KiB); read and
+// handled in that one turn, everyone else waits for all of it. So an address gets a share of each turn:
+// N packets handled and B bytes read. Past either, every connection of that address stops reading: the
+// event loop's poll phase then skips their sockets still waiting in this turn (libuv drops the events of a
+// stopped handle), so what they sent stays in the kernel's buffers; they start again a few a turn. Stopping
+// only the connection that went over (a socket.pause(), as before) left the others to be read and parsed in
+// the same turn, and a paused socket is still read until its stream holds 16 KiB.
+// A connection's packets past the share (the rest of a chunk already read) wait for a later turn, in order,
+// connections taking turns.
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
+import { startReading, stopReading } from './drop.js';
 
-export const DEFAULT_PACKETS_PER_ADDRESS_PER_TURN = 100;
+export interface TurnShareOptions {
+  /** Packets of one address handled per turn (0 = no limit). */
+  packets: number;
+  /** Bytes of one address read per turn (0 = no limit). */
+  bytes: number;
+}
+
+export const DEFAULT_TURN_SHARE: TurnShareOptions = { packets: 32, bytes: 1024 * 1024 };
+
+/** Stopped connections of an address that start reading again per turn. */
+export const STARTS_PER_TURN = 16;
 
 type Handle = (ws: WebSocket, data: Buffer, isBinary: boolean) => void;
 
@@ -16,34 +33,87 @@ interface Waiting {
   packets: { data: Buffer; isBinary: boolean }[];
 }
 
+/** How a connection stops reading and starts again (drop.ts: its socket's handle, not only the stream). */
+export interface Reading {
+  stop(ws: WebSocket): void;
+  start(ws: WebSocket): void;
+}
+
+/** What an address used of the current turn. */
+interface Used {
+  packets: number;
+  bytes: number;
+}
+
+/** `map`'s entry for `key`, made first if there is none. */
+function entryOf<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = make();
+    map.set(key, value);
+  }
+  return value;
+}
+
+const WATCHED = Symbol('turn-share');
+type Watched = Duplex & { [WATCHED]?: string };
+type WatchedSocket = WebSocket & { [WATCHED]?: string };
+
 export class TurnShare {
-  /** Packets handled this turn, per address. */
-  private readonly used = new Map<string, number>();
-  /** Paused connections, in the order they were paused (Map order: each gets its turn). */
+  private readonly used = new Map<string, Used>();
+  /** Connections of each address (watched ones), to stop them all at once. */
+  private readonly byAddress = new Map<string, Set<WebSocket>>();
+  /** Addresses whose share of this turn is spent. */
+  private readonly held = new Set<string>();
+  /** Connections the share stopped, per address, in the order they stopped. */
+  private readonly stopped = new Map<string, Set<WebSocket>>();
+  /** Connections with packets waiting, in the order they started waiting (Map order: each gets its turn). */
   private readonly waiting = new Map<WebSocket, Waiting>();
   private next: ReturnType<typeof setImmediate> | undefined;
+  /** One listener for every socket (`this` is the socket): counts what it read. */
+  private readonly onData: (this: Watched, chunk: Buffer) => void;
 
-  /** `perTurn` 0: no share (every packet handled on arrival). */
   constructor(
-    private readonly perTurn: number,
+    readonly options: TurnShareOptions,
     private readonly handle: Handle,
-  ) {}
+    private readonly reading: Reading = { stop: stopReading, start: startReading },
+  ) {
+    const share = this;
+    this.onData = function (this: Watched, chunk: Buffer) {
+      const address = this[WATCHED];
+      if (address !== undefined) share.read(address, chunk.length);
+    };
+  }
+
+  /** Counts `ws`'s reads against `address`'s share, and stops it with the others of its address. */
+  watch(ws: WebSocket, socket: Duplex, address: string): void {
+    entryOf(this.byAddress, address, () => new Set()).add(ws);
+    (ws as WatchedSocket)[WATCHED] = address;
+    if (this.options.bytes <= 0) return;
+    (socket as Watched)[WATCHED] = address;
+    socket.on('data', this.onData);
+  }
 
   /** Handles a packet of `ws` (from `address`) now, or queues it for a later turn. */
   offer(ws: WebSocket, address: string, data: Buffer, isBinary: boolean): void {
     const queued = this.waiting.get(ws);
     if (queued) return void queued.packets.push({ data, isBinary }); // behind its own earlier packets
-    if (this.perTurn <= 0 || this.take(address)) return void this.handle(ws, data, isBinary);
+    if (this.options.packets <= 0 || this.take(address)) return void this.handle(ws, data, isBinary);
     this.waiting.set(ws, { address, packets: [{ data, isBinary }] });
-    ws.pause();
+    this.hold(address);
   }
 
-  /** A connection closed: what it still had queued is dropped. */
+  /** A connection closed or is being cut: what it still had queued is dropped, and it is never started again. */
   forget(ws: WebSocket): void {
     this.waiting.delete(ws);
+    const address = (ws as WatchedSocket)[WATCHED];
+    if (address !== undefined) this.stopped.get(address)?.delete(ws);
+    const connections = address === undefined ? undefined : this.byAddress.get(address);
+    if (!connections?.delete(ws) || connections.size > 0) return;
+    this.byAddress.delete(address!);
   }
 
-  /** Connections paused now (for tests and metrics). */
+  /** Connections with packets waiting now (for tests and metrics). */
   get paused(): number {
     return this.waiting.size;
   }
@@ -53,20 +123,48 @@ export class TurnShare {
     this.next = undefined;
     this.waiting.clear();
     this.used.clear();
+    this.held.clear();
+    this.stopped.clear();
+    this.byAddress.clear();
+  }
+
+  private use(address: string): Used {
+    const used = entryOf(this.used, address, () => ({ packets: 0, bytes: 0 }));
+    this.next ??= setImmediate(this.turn);
+    return used;
   }
 
   private take(address: string): boolean {
-    const used = this.used.get(address) ?? 0;
-    if (used >= this.perTurn) return false;
-    this.used.set(address, used + 1);
-    this.next ??= setImmediate(this.turn);
+    const used = this.use(address);
+    if (used.packets >= this.options.packets) return false;
+    used.packets += 1;
     return true;
+  }
+
+  private read(address: string, bytes: number): void {
+    const used = this.use(address);
+    used.bytes += bytes;
+    if (used.bytes >= this.options.bytes) this.hold(address);
+  }
+
+  /** Every connection of `address` stops reading; they start again in later turns, a few a turn. */
+  private hold(address: string): void {
+    if (this.held.has(address)) return;
+    this.held.add(address);
+    const stopped = entryOf(this.stopped, address, () => new Set());
+    for (const ws of this.byAddress.get(address) ?? []) {
+      if (stopped.has(ws)) continue;
+      stopped.add(ws);
+      this.reading.stop(ws);
+    }
+    this.next ??= setImmediate(this.turn);
   }
 
   /** A new turn: every address's share is whole again; queued packets go first, a connection at a time. */
   private readonly turn = (): void => {
     this.next = undefined;
     this.used.clear();
+    this.held.clear();
     for (const [ws, queued] of this.waiting) {
       let sent = 0;
       while (sent < queued.packets.length && this.take(queued.address)) {
@@ -75,11 +173,25 @@ export class TurnShare {
         this.handle(ws, packet.data, packet.isBinary);
       }
       queued.packets.splice(0, sent);
-      if (queued.packets.length > 0 || !this.waiting.has(ws)) continue;
-      this.waiting.delete(ws);
-      // One that started closing meanwhile stays stopped (drop.ts / paced-cuts.ts stopped its reading).
-      if (ws.readyState === ws.OPEN) ws.resume();
+      if (queued.packets.length > 0) this.hold(queued.address);
+      else this.waiting.delete(ws);
     }
-    if (this.waiting.size > 0) this.next ??= setImmediate(this.turn);
+    // Stopped connections of addresses not held again start reading, those stopped longest first, a few
+    // a turn: starting all of an address's 256 each turn cost 2–3 ms of epoll_ctl calls a turn, and
+    // those with data spend the share anyway. One with packets waiting waits for them; one that started
+    // closing meanwhile stays stopped (drop.ts / paced-cuts.ts).
+    for (const [address, stopped] of this.stopped) {
+      if (this.held.has(address)) continue;
+      let started = 0;
+      for (const ws of stopped) {
+        if (started >= STARTS_PER_TURN) break;
+        if (this.waiting.has(ws)) continue;
+        stopped.delete(ws);
+        started += 1;
+        if (ws.readyState === ws.OPEN) this.reading.start(ws);
+      }
+      if (stopped.size === 0) this.stopped.delete(address);
+    }
+    if (this.waiting.size > 0 || this.stopped.size > 0) this.next ??= setImmediate(this.turn);
   };
 }
