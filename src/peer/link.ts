@@ -5,6 +5,7 @@ import SimplePeer from 'simple-peer';
 import type { RelayedOpcode } from '../protocol/index.js';
 import { CandidateFilter } from './candidate-filter.js';
 import { Emitter, type ListenerErrorSink } from './emitter.js';
+import { heldWrtc, releaseOf } from './held-connection.js';
 
 export const DEFAULT_CHANNEL = 'default';
 /** Messages a channel that is still opening holds at most (a few frames of a busy game). */
@@ -62,6 +63,13 @@ export class PeerLink extends Emitter<LinkEvents> {
   readonly candidates = new CandidateFilter();
   private firstSignalSent = false;
   private disconnectedTimer: ReturnType<typeof setTimeout> | undefined;
+  /**
+   * Resolves once WebRTC has let go of this link's connection after it closed (held-connection.ts):
+   * await it before ending a process or test that made links with @roamhq/wrtc.
+   */
+  released: Promise<void> = Promise.resolve();
+  /** The connection's own release (a promise does not keep the connection referenced). */
+  private readonly connectionReleased: Promise<void>;
 
   constructor(options: LinkOptions) {
     super(options.onListenerError);
@@ -69,7 +77,8 @@ export class PeerLink extends Emitter<LinkEvents> {
     this.initiator = options.initiator;
     this.peer = new SimplePeer({
       initiator: options.initiator,
-      wrtc: options.wrtc as SimplePeer.Options['wrtc'],
+      // With @roamhq/wrtc, a closed connection is held until WebRTC has let go of it (held-connection.ts).
+      wrtc: (options.wrtc && heldWrtc(options.wrtc)) as SimplePeer.Options['wrtc'],
       config: options.config,
       channelName: DEFAULT_CHANNEL,
       trickle: true,
@@ -81,6 +90,7 @@ export class PeerLink extends Emitter<LinkEvents> {
       if (opening) this.firstSignalSent = true;
       options.onSignal(signal, !opening ? 'ICE' : signal.type === 'offer' ? 'MAKE_OFFER' : 'MAKE_ANSWER');
     });
+    this.connectionReleased = releaseOf(this.internals._pc);
     // Take the default channel's messages straight from simple-peer's handler: its stream layer would
     // copy each into a Buffer, and messages that arrive before its 'connect' event must not be lost.
     this.internals._onChannelMessage = (event: MessageEvent) => this.received(DEFAULT_CHANNEL, event.data);
@@ -222,6 +232,9 @@ export class PeerLink extends Emitter<LinkEvents> {
     this.closed = true;
     this.connected = false;
     clearTimeout(this.disconnectedTimer);
+    this.released = this.connectionReleased;
+    // Named channels before their connection, as simple-peer does with the default one.
+    for (const [label, channel] of [...this.channels, ...this.pendingChannels]) if (label !== DEFAULT_CHANNEL) channel.close();
     this.channels.clear();
     this.pendingChannels.clear();
     this.held.clear();

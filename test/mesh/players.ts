@@ -13,7 +13,8 @@ export interface Player {
   id: string;
   messages: MeshMessage[];
   errors: string[];
-  close(): void;
+  /** Closes the mesh and the session; resolves once WebRTC has let go of every link (await it before the next). */
+  close(): Promise<void>;
 }
 
 export async function player(
@@ -39,13 +40,23 @@ export async function player(
     messages: [],
     errors: [],
     close() {
-      mesh.destroy();
+      const released = mesh.destroy();
       session.close();
+      return released;
     },
   };
   mesh.on('message', (message) => result.messages.push(message));
   mesh.on('error', (error) => result.errors.push(error.message));
   return result;
+}
+
+/**
+ * Closes players one at a time, each once WebRTC has let go of the last one's links: closing many
+ * @roamhq/wrtc connections at once, and ending the test before WebRTC is done with them, are what
+ * crashes the process (docs/architecture.md, src/peer/held-connection.ts).
+ */
+export async function closeAll(players: Player[]): Promise<void> {
+  for (const p of players) await p.close();
 }
 
 /** Polls until `predicate` holds (bounded). */

@@ -20,8 +20,13 @@ const post = (message: FromRelayProcess): void => {
 const log: Logger = (level, event, fields = {}) => post({ t: 'log', level, event, fields });
 const limits = JSON.parse(process.argv[2] ?? '{}') as Pick<RelayLimits, 'bytesPerSecond' | 'negotiations' | 'negotiationMs'>;
 
-// The server went away (or closed the channel): so does its relay process.
-process.on('disconnect', () => process.exit(0));
+// The server went away (or closed the channel): so does its relay process, once WebRTC has let go of
+// its links (exiting while it still answers for them can crash the exit: held-connection.ts).
+process.on('disconnect', () => {
+  const closing = [...lobbies.values()].map((lobby) => lobby.peer.destroy());
+  lobbies.clear();
+  void Promise.all(closing).then(() => process.exit(0));
+});
 // Ctrl-C reaches the whole process group: the server decides when its relay process stops.
 process.on('SIGINT', () => {});
 
@@ -49,7 +54,9 @@ let connectionsDropped = 0;
 const collect = (globalThis as { gc?: () => void }).gc;
 function connectionDropped(): void {
   connectionsDropped += 1;
-  // On the next turn: the closed connection is still referenced by the code that closed it.
+  // On the next turn: the closed connection is still referenced by the code that closed it. One that
+  // WebRTC still answers for stays referenced until it lets go (held-connection.ts): never finalized
+  // under WebRTC's feet, it goes with the next heartbeat's collection.
   if (connectionsDropped === limits.negotiations) setImmediate(collectNow);
 }
 function collectNow(): void {

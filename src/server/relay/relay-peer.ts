@@ -188,9 +188,12 @@ export class RelayPeer {
     this.held.delete(member);
   }
 
-  destroy(): void {
-    for (const link of this.links.values()) link.destroy('lobby closed');
+  /** Closes every member's link; resolves once WebRTC has let go of them all (PeerLink.released). */
+  destroy(): Promise<void> {
+    const links = [...this.links.values()];
+    for (const link of links) link.destroy('lobby closed');
     this.links.clear();
     this.held.clear();
+    return Promise.all(links.map((link) => link.released)).then(() => {});
   }
 }
