@@ -3,11 +3,19 @@
 // --rounds full meshes of --players (our PeerLink, every link end in the child, no ICE server), tears
 // each down with --teardown, and exits as a vitest fork does (process.exit right after). The parent
 // counts how each child ended: exit 0, another code, or a signal (SIGSEGV, SIGABRT…).
-//   --teardown=at-once    every link destroyed in one synchronous loop (what the tests' afterEach did)
-//   --teardown=settled    closeLinks() from src/peer/close-links.ts (what they do now)
-//   --abort-ms=N          destroy N ms after the links were made, open or not (mid-negotiation); 0: once all are open
-// Usage: node bench/wrtc-close-stress.mjs [--runs=20] [--players=8] [--rounds=3] [--teardown=at-once] [--abort-ms=0] [--hogs=0]
-import { fork, spawn } from 'node:child_process';
+//   --teardown=at-once    every link destroyed in one synchronous loop, plain wrtc, nothing awaited (what the tests did)
+//   --teardown=one-by-one links made through heldWrtc (src/peer/held-connection.ts), destroyed one at a time, each
+//                         awaited until WebRTC has let go of it (PeerLink.released); with --scenario=lobby, players
+//                         closed one at a time, each awaited (what test/mesh does now)
+//   --abort-ms=N          destroy within N ms of making the links, open or not (mid-negotiation); 0: once all are open
+//   --gc=N                collect garbage N times (one per event-loop turn) after each teardown
+//   --starve              WebRTC's signalling and worker threads run SCHED_IDLE (chrt -i): a loaded machine at its worst,
+//                         where they answer long after the JavaScript thread has moved on
+//   --scenario=lobby      players as in test/mesh (real server, Session, Mesh) instead of bare PeerLinks
+// Usage: node bench/wrtc-close-stress.mjs [--runs=20] [--players=8] [--rounds=3] [--teardown=at-once|one-by-one]
+//        [--abort-ms=0] [--gc=0] [--starve] [--hogs=0] [--scenario=links|lobby]
+import { fork, spawn, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import wrtc from '@roamhq/wrtc';
 import { importTs } from '../scripts/import-ts.mjs';
@@ -23,6 +31,7 @@ const { values: flags } = parseArgs({
     hogs: { type: 'string', default: '0' },
     gc: { type: 'string', default: '0' },
     'gc-interval': { type: 'string', default: '0' },
+    starve: { type: 'boolean', default: false },
     child: { type: 'boolean', default: false },
   },
 });
@@ -65,6 +74,9 @@ async function parent() {
 async function child() {
   if (flags.scenario === 'lobby') return lobbyChild();
   const { PeerLink } = await importTs('src/peer/link.ts');
+  // one-by-one: connections held until WebRTC has let go of them, as the relay peer's and the test players' are.
+  const { heldWrtc } = await importTs('src/peer/held-connection.ts');
+  const linkWrtc = flags.teardown === 'one-by-one' ? heldWrtc(wrtc) : wrtc;
   const players = Number(flags.players);
   const abortMs = Number(flags['abort-ms']);
   for (let round = 0; round < Number(flags.rounds); round += 1) {
@@ -74,13 +86,14 @@ async function child() {
       for (let b = a + 1; b < players; b += 1) {
         const pair = [];
         const end = (initiator) =>
-          new PeerLink({ peerId: `${a}-${b}-${initiator}`, initiator, wrtc, config: { iceServers: [] }, onSignal: (signal) => pair[initiator ? 1 : 0].signal(signal) });
+          new PeerLink({ peerId: `${a}-${b}-${initiator}`, initiator, wrtc: linkWrtc, config: { iceServers: [] }, onSignal: (signal) => pair[initiator ? 1 : 0].signal(signal) });
         pair.push(end(true), end(false));
         // A named negotiated channel on each link, as the mesh's channel table adds them.
         for (const link of pair) link.once('open', () => link.addChannel('named', 2, true));
         ends.push(...pair);
         opened.push(...pair.map((link) => new Promise((resolve) => { link.once('open', resolve); link.once('close', resolve); })));
       }
+    if (flags.starve) starveWebRtcThreads();
     if (abortMs > 0) await new Promise((resolve) => setTimeout(resolve, abortMs * Math.random()));
     else await Promise.all(opened);
     if (flags.teardown === 'one-by-one') for (const end of ends) await released(end);
@@ -105,6 +118,12 @@ function reportHolds() {
   if (!holds.length) return;
   holds.sort((a, b) => a - b);
   process.stderr.write(`holds: ${holds.length}, median ${holds[holds.length >> 1].toFixed(1)} ms, max ${holds.at(-1).toFixed(1)} ms\n`);
+}
+
+/** WebRTC's own threads (named PeerConnectionFactory:…) get CPU only when nothing else wants it. */
+function starveWebRtcThreads() {
+  for (const task of readdirSync('/proc/self/task'))
+    if (readFileSync(`/proc/self/task/${task}/comm`, 'utf8').startsWith('PeerConnection')) spawnSync('chrt', ['-i', '-p', '0', task]);
 }
 
 /** As test/mesh/signal-economy.test.ts: a real server on 127.0.0.1, --players join one lobby at once, full mesh, all close. */

@@ -5,7 +5,7 @@ import SimplePeer from 'simple-peer';
 import type { RelayedOpcode } from '../protocol/index.js';
 import { CandidateFilter } from './candidate-filter.js';
 import { Emitter, type ListenerErrorSink } from './emitter.js';
-import { heldWrtc, releaseOf } from './held-connection.js';
+import { releaseOf } from './held-connection.js';
 
 export const DEFAULT_CHANNEL = 'default';
 /** Messages a channel that is still opening holds at most (a few frames of a busy game). */
@@ -19,7 +19,7 @@ export const DISCONNECTED_GRACE_MS = 5000;
 export interface LinkOptions {
   peerId: string;
   initiator: boolean;
-  /** RTCPeerConnection & co. for Node (@roamhq/wrtc); the browser's own when absent. */
+  /** RTCPeerConnection & co. for Node (@roamhq/wrtc, best through heldWrtc: held-connection.ts); the browser's own when absent. */
   wrtc?: object;
   config: RTCConfiguration;
   /** A signal for the other side, and the server opcode that carries it: the link's first offer or answer, ICE for anything after. */
@@ -77,8 +77,7 @@ export class PeerLink extends Emitter<LinkEvents> {
     this.initiator = options.initiator;
     this.peer = new SimplePeer({
       initiator: options.initiator,
-      // With @roamhq/wrtc, a closed connection is held until WebRTC has let go of it (held-connection.ts).
-      wrtc: (options.wrtc && heldWrtc(options.wrtc)) as SimplePeer.Options['wrtc'],
+      wrtc: options.wrtc as SimplePeer.Options['wrtc'],
       config: options.config,
       channelName: DEFAULT_CHANNEL,
       trickle: true,

@@ -4,6 +4,7 @@ import WebSocket from 'ws';
 import { KeyPair } from '../../src/client/e2ee.js';
 import { Mesh, type MeshMessage, type MeshOptions } from '../../src/client/mesh/mesh.js';
 import { Session, type SessionOptions } from '../../src/client/session.js';
+import { heldWrtc } from '../../src/peer/held-connection.js';
 import type { WebSocketConstructor } from '../../src/client/websocket.js';
 
 export interface Player {
@@ -31,7 +32,8 @@ export async function player(
   });
   const keys = options.encrypt ? await KeyPair.generate() : null;
   const me = await session.init(name, keys ? { pubkey: keys.publicKey } : {});
-  const mesh = new Mesh(session, { wrtc, connectTimeoutMs: 10_000, ...options, keys });
+  // Closed connections held until WebRTC has let go of them, as the relay peer's are (held-connection.ts).
+  const mesh = new Mesh(session, { connectTimeoutMs: 10_000, ...options, wrtc: heldWrtc(options.wrtc ?? wrtc), keys });
   const result: Player = {
     name,
     session,

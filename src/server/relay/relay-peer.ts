@@ -6,6 +6,7 @@
 // The relay is a peer like any other: its links and lobby channels are the shared src/peer/ ones.
 import { decodePeerMessage, encodePeerMessage, type PeerPacket, type RelayedOpcode, type User } from '../../protocol/index.js';
 import { ChannelTable, type NewChan } from '../../peer/channel-table.js';
+import { heldWrtc } from '../../peer/held-connection.js';
 import { DEFAULT_CHANNEL, PeerLink } from '../../peer/link.js';
 import type { RelaySignalSink, SignalPayload } from '../context.js';
 import type { Logger } from '../log.js';
@@ -76,7 +77,8 @@ export class RelayPeer {
     const link = new PeerLink({
       peerId: member,
       initiator: false,
-      wrtc: this.options.wrtc,
+      // A closed connection stays referenced until WebRTC has let go of it (held-connection.ts).
+      wrtc: heldWrtc(this.options.wrtc),
       config: { iceServers: [] },
       onSignal: (signal, opcode) => this.send(member, opcode, { type: 0, contents: signal }),
       onListenerError: (event, error) =>
