@@ -9,11 +9,13 @@
 //                         closed one at a time, each awaited (what test/mesh does now)
 //   --abort-ms=N          destroy within N ms of making the links, open or not (mid-negotiation); 0: once all are open
 //   --gc=N                collect garbage N times (one per event-loop turn) after each teardown
+//   --gc-interval=N       V8 collects every N allocations (--gc-interval) in the children
 //   --starve              WebRTC's signalling and worker threads run SCHED_IDLE (chrt -i): a loaded machine at its worst,
 //                         where they answer long after the JavaScript thread has moved on
 //   --scenario=lobby      players as in test/mesh (real server, Session, Mesh) instead of bare PeerLinks
+//   --hogs=N              N busy-looping processes beside it (ended with it)
 // Usage: node bench/wrtc-close-stress.mjs [--runs=20] [--players=8] [--rounds=3] [--teardown=at-once|one-by-one]
-//        [--abort-ms=0] [--gc=0] [--starve] [--hogs=0] [--scenario=links|lobby]
+//        [--abort-ms=0] [--gc=0] [--gc-interval=0] [--starve] [--hogs=0] [--scenario=links|lobby]
 import { fork, spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -49,11 +51,16 @@ async function parent() {
     spawn(process.execPath, ['-e', 'const e = Date.now() + 3600e3; while (Date.now() < e) {}'], { stdio: 'ignore' }),
   );
   const ends = new Map();
+  /** Per child: [closed connections, median hold, longest hold]. */
+  const holdRuns = [];
   const started = Date.now();
   for (let i = 0; i < runs; i += 1) {
     const args = process.argv.slice(2).filter((arg) => !arg.startsWith('--runs') && !arg.startsWith('--hogs'));
     const result = await new Promise((resolve) => {
-      const proc = fork(new URL(import.meta.url).pathname, [...args, '--child'], { execArgv: ['--expose-gc', ...(Number(flags['gc-interval']) > 0 ? [`--gc-interval=${flags['gc-interval']}`] : [])], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+      const proc = fork(new URL(import.meta.url).pathname, [...args, '--child'], {
+        execArgv: ['--expose-gc', ...(Number(flags['gc-interval']) > 0 ? [`--gc-interval=${flags['gc-interval']}`] : [])],
+        stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      });
       let stderr = '';
       proc.stderr.on('data', (chunk) => {
         stderr += chunk;
@@ -61,6 +68,8 @@ async function parent() {
       proc.on('exit', (code, signal) => resolve({ end: signal ?? `exit ${code}`, stderr }));
     });
     ends.set(result.end, (ends.get(result.end) ?? 0) + 1);
+    const held = /holds: (\d+), median ([\d.]+) ms, max ([\d.]+) ms/.exec(result.stderr);
+    if (held) holdRuns.push(held.slice(1).map(Number));
     if (result.end !== 'exit 0') console.log(`run ${i + 1}: ${result.end} ${result.stderr.trim().split('\n').slice(-3).join(' | ')}`);
   }
   for (const hog of hogs) hog.kill();
@@ -69,6 +78,11 @@ async function parent() {
     `teardown=${flags.teardown} abort-ms=${flags['abort-ms']} players=${flags.players} rounds=${flags.rounds} hogs=${flags.hogs}: ` +
       `${runs} runs, ${crashed} crashed (${[...ends].map(([end, n]) => `${end}: ${n}`).join(', ')}) in ${((Date.now() - started) / 1000).toFixed(0)} s`,
   );
+  if (holdRuns.length)
+    console.log(
+      `closed connections held until WebRTC let go: ${holdRuns.reduce((sum, [n]) => sum + n, 0)}; per child median ` +
+        `${Math.min(...holdRuns.map(([, m]) => m))}–${Math.max(...holdRuns.map(([, m]) => m))} ms, longest ${Math.max(...holdRuns.map(([, , x]) => x))} ms`,
+    );
 }
 
 async function child() {
@@ -86,12 +100,26 @@ async function child() {
       for (let b = a + 1; b < players; b += 1) {
         const pair = [];
         const end = (initiator) =>
-          new PeerLink({ peerId: `${a}-${b}-${initiator}`, initiator, wrtc: linkWrtc, config: { iceServers: [] }, onSignal: (signal) => pair[initiator ? 1 : 0].signal(signal) });
+          new PeerLink({
+            peerId: `${a}-${b}-${initiator}`,
+            initiator,
+            wrtc: linkWrtc,
+            config: { iceServers: [] },
+            onSignal: (signal) => pair[initiator ? 1 : 0].signal(signal),
+          });
         pair.push(end(true), end(false));
         // A named negotiated channel on each link, as the mesh's channel table adds them.
         for (const link of pair) link.once('open', () => link.addChannel('named', 2, true));
         ends.push(...pair);
-        opened.push(...pair.map((link) => new Promise((resolve) => { link.once('open', resolve); link.once('close', resolve); })));
+        opened.push(
+          ...pair.map(
+            (link) =>
+              new Promise((resolve) => {
+                link.once('open', resolve);
+                link.once('close', resolve);
+              }),
+          ),
+        );
       }
     if (flags.starve) starveWebRtcThreads();
     if (abortMs > 0) await new Promise((resolve) => setTimeout(resolve, abortMs * Math.random()));
