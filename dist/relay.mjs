@@ -1114,6 +1114,7 @@ var RelayPeer = class {
     });
     link.on("close", () => {
       clearTimeout(deadline);
+      void link.released.then(() => this.options.linkReleased?.());
       if (this.links.get(member) !== link) return;
       this.links.delete(member);
       this.options.linkClosed?.(member);
@@ -1269,7 +1270,7 @@ try {
 var lobbies = /* @__PURE__ */ new Map();
 var connectionsDropped = 0;
 var collect = globalThis.gc;
-function connectionDropped() {
+function connectionReleased() {
   connectionsDropped += 1;
   if (connectionsDropped === limits.negotiations) setImmediate(collectNow);
 }
@@ -1305,10 +1306,8 @@ function create(handle, user2) {
         admit: (member, size) => admit(handle, member, size),
         openDeadlineMs: limits.negotiationMs,
         linkOpened: (member) => post({ t: "opened", lobby: handle, member }),
-        linkClosed: (member) => {
-          connectionDropped();
-          post({ t: "closed", lobby: handle, member });
-        }
+        linkClosed: (member) => post({ t: "closed", lobby: handle, member }),
+        linkReleased: connectionReleased
       }
     )
   };
@@ -1320,7 +1319,6 @@ function heard(message) {
   if (!lobby) return;
   switch (message.t) {
     case "signal":
-      if (message.opcode === "MAKE_OFFER") connectionDropped();
       lobby.wide = message.wide;
       lobby.members.joined(message.from.instance_id);
       return void lobby.peer.signal(message.from, message.opcode, message.payload);

@@ -52,11 +52,10 @@ const lobbies = new Map<RelayHandle, Lobby>();
  */
 let connectionsDropped = 0;
 const collect = (globalThis as { gc?: () => void }).gc;
-function connectionDropped(): void {
+/** Counted when WebRTC has let go of a closed connection (held-connection.ts): collecting earlier could not free it. */
+function connectionReleased(): void {
   connectionsDropped += 1;
-  // On the next turn: the closed connection is still referenced by the code that closed it. One that
-  // WebRTC still answers for stays referenced until it lets go (held-connection.ts): never finalized
-  // under WebRTC's feet, it goes with the next heartbeat's collection.
+  // On the next turn: the closed connection is still referenced by the code that closed it.
   if (connectionsDropped === limits.negotiations) setImmediate(collectNow);
 }
 function collectNow(): void {
@@ -93,10 +92,8 @@ function create(handle: RelayHandle, user: RelayPeer['user']): void {
         admit: (member, size) => admit(handle, member, size),
         openDeadlineMs: limits.negotiationMs,
         linkOpened: (member) => post({ t: 'opened', lobby: handle, member }),
-        linkClosed: (member) => {
-          connectionDropped();
-          post({ t: 'closed', lobby: handle, member });
-        },
+        linkClosed: (member) => post({ t: 'closed', lobby: handle, member }),
+        linkReleased: connectionReleased,
       },
     ),
   };
@@ -109,8 +106,6 @@ function heard(message: ToRelayProcess): void {
   if (!lobby) return;
   switch (message.t) {
     case 'signal':
-      // An offer builds a peer connection (and drops the member's previous one).
-      if (message.opcode === 'MAKE_OFFER') connectionDropped();
       lobby.wide = message.wide;
       lobby.members.joined(message.from.instance_id);
       return void lobby.peer.signal(message.from, message.opcode as RelayedOpcode, message.payload);

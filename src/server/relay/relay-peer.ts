@@ -27,6 +27,8 @@ export interface RelayPeerOptions {
   linkOpened?: (member: string) => void;
   /** A member's link closed (or failed to open). */
   linkClosed?: (member: string) => void;
+  /** A link (current or replaced) closed and WebRTC has let go of it: its connection may be collected now. */
+  linkReleased?: () => void;
   /** A member's link that has not opened by then is closed and freed (a failed or abandoned negotiation). */
   openDeadlineMs?: number;
 }
@@ -99,6 +101,7 @@ export class RelayPeer {
     });
     link.on('close', () => {
       clearTimeout(deadline);
+      void link.released.then(() => this.options.linkReleased?.());
       if (this.links.get(member) !== link) return;
       this.links.delete(member);
       this.options.linkClosed?.(member);
