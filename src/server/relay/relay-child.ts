@@ -48,7 +48,7 @@ const lobbies = new Map<RelayHandle, Lobby>();
  * wrtc frees a closed peer connection's threads and fds only when its object is collected, and an idle
  * process may not collect for a long time: 40 failing offers a second then held hundreds of threads.
  * So after connections closed, the next heartbeat collects (relay-process.ts runs this with --expose-gc),
- * or at once when as many closed as may be negotiating at once: closed ones wait for at most that many.
+ * or at once when as many were let go by WebRTC as may be negotiating at once: closed ones wait for at most that many.
  */
 let connectionsDropped = 0;
 const collect = (globalThis as { gc?: () => void }).gc;
