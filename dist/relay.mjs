@@ -954,7 +954,6 @@ var PeerLink = class extends Emitter {
     this.connected = false;
     clearTimeout(this.disconnectedTimer);
     this.released = this.connectionReleased;
-    for (const [label, channel] of [...this.channels, ...this.pendingChannels]) if (label !== DEFAULT_CHANNEL) channel.close();
     this.channels.clear();
     this.pendingChannels.clear();
     this.held.clear();

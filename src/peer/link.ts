@@ -232,8 +232,6 @@ export class PeerLink extends Emitter<LinkEvents> {
     this.connected = false;
     clearTimeout(this.disconnectedTimer);
     this.released = this.connectionReleased;
-    // Named channels before their connection, as simple-peer does with the default one.
-    for (const [label, channel] of [...this.channels, ...this.pendingChannels]) if (label !== DEFAULT_CHANNEL) channel.close();
     this.channels.clear();
     this.pendingChannels.clear();
     this.held.clear();

@@ -53,12 +53,12 @@ export async function player(
 }
 
 /**
- * Closes players one at a time, each once WebRTC has let go of the last one's links: closing many
- * @roamhq/wrtc connections at once, and ending the test before WebRTC is done with them, are what
- * crashes the process (docs/architecture.md, src/peer/held-connection.ts).
+ * Closes every player in one turn, then waits until WebRTC has let go of all their links. In one turn:
+ * a player still running while its peers' links close could send on a channel WebRTC's thread is
+ * closing under it, which crashes wrtc (docs/architecture.md, "Closing WebRTC connections in Node").
  */
 export async function closeAll(players: Player[]): Promise<void> {
-  for (const p of players) await p.close();
+  await Promise.all(players.map((p) => p.close()));
 }
 
 /** Polls until `predicate` holds (bounded). */
