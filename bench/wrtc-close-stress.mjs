@@ -6,7 +6,7 @@
 //   --teardown=at-once    every link destroyed in one synchronous loop, plain wrtc, nothing awaited (what the tests did)
 //   --teardown=one-by-one links made through heldWrtc (src/peer/held-connection.ts), destroyed one at a time, each
 //                         awaited until WebRTC has let go of it (PeerLink.released); with --scenario=lobby, players
-//                         closed one at a time, each awaited (what test/mesh does now)
+//                         closed one at a time, each awaited (test/mesh closes them in one turn, then awaits)
 //   --abort-ms=N          destroy within N ms of making the links, open or not (mid-negotiation); 0: once all are open
 //   --gc=N                collect garbage N times (one per event-loop turn) after each teardown
 //   --gc-interval=N       V8 collects every N allocations (--gc-interval) in the children
