@@ -711,6 +711,84 @@ var Emitter = class {
   }
 };
 
+// src/peer/held-connection.ts
+var HOLD_LIMIT_MS = 5e3;
+var TRACKED_REQUESTS = ["createOffer", "createAnswer", "setLocalDescription", "setRemoteDescription", "getStats"];
+var holding = /* @__PURE__ */ new Set();
+var made = /* @__PURE__ */ new WeakMap();
+function heldWrtc(wrtc2) {
+  let held = made.get(wrtc2);
+  if (!held) {
+    held = { ...wrtc2, RTCPeerConnection: holdingClass(wrtc2.RTCPeerConnection) };
+    made.set(wrtc2, held);
+  }
+  return held;
+}
+function releaseOf(pc) {
+  return pc?.released ?? Promise.resolve();
+}
+function holdingClass(Base) {
+  return class Held extends Base {
+    inFlight = 0;
+    reportedClosed = false;
+    closing = false;
+    /** Its data channels, ours and the peer's, kept with it. */
+    channels = [];
+    release = () => {
+    };
+    released = new Promise((resolve) => {
+      this.release = resolve;
+    });
+    limit;
+    constructor(config) {
+      super(config);
+      this.addEventListener("signalingstatechange", () => {
+        if (this.signalingState !== "closed") return;
+        this.reportedClosed = true;
+        this.check();
+      });
+      this.addEventListener("datachannel", (event) => this.channels.push(event.channel));
+      const methods = this;
+      for (const name of TRACKED_REQUESTS) {
+        const request = methods[name];
+        methods[name] = (...args) => this.track(request.apply(this, args));
+      }
+    }
+    createDataChannel(label, init) {
+      const channel = super.createDataChannel(label, init);
+      this.channels.push(channel);
+      return channel;
+    }
+    close() {
+      if (!this.closing) {
+        this.closing = true;
+        holding.add(this);
+        this.limit = setTimeout(() => this.letGo(), HOLD_LIMIT_MS);
+        this.limit.unref?.();
+      }
+      super.close();
+    }
+    track(request) {
+      this.inFlight += 1;
+      const answered = () => {
+        this.inFlight -= 1;
+        this.check();
+      };
+      request.then(answered, answered);
+      return request;
+    }
+    check() {
+      if (this.closing && this.reportedClosed && this.inFlight === 0) this.letGo();
+    }
+    letGo() {
+      clearTimeout(this.limit);
+      holding.delete(this);
+      this.channels.length = 0;
+      this.release();
+    }
+  };
+}
+
 // src/peer/link.ts
 var DEFAULT_CHANNEL = "default";
 var MAX_HELD = 1e3;
@@ -735,6 +813,13 @@ var PeerLink = class extends Emitter {
   candidates = new CandidateFilter();
   firstSignalSent = false;
   disconnectedTimer;
+  /**
+   * Resolves once WebRTC has let go of this link's connection after it closed (held-connection.ts):
+   * await it before ending a process or test that made links with @roamhq/wrtc.
+   */
+  released = Promise.resolve();
+  /** The connection's own release (a promise does not keep the connection referenced). */
+  connectionReleased;
   constructor(options) {
     super(options.onListenerError);
     this.peerId = options.peerId;
@@ -753,6 +838,7 @@ var PeerLink = class extends Emitter {
       if (opening) this.firstSignalSent = true;
       options.onSignal(signal2, !opening ? "ICE" : signal2.type === "offer" ? "MAKE_OFFER" : "MAKE_ANSWER");
     });
+    this.connectionReleased = releaseOf(this.internals._pc);
     this.internals._onChannelMessage = (event) => this.received(DEFAULT_CHANNEL, event.data);
     this.internals._pc.onicecandidateerror = (event) => {
       if (/^turns?:/.test(event.url) && event.errorCode >= 300 && event.errorCode < 700)
@@ -871,6 +957,7 @@ var PeerLink = class extends Emitter {
     this.closed = true;
     this.connected = false;
     clearTimeout(this.disconnectedTimer);
+    this.released = this.connectionReleased;
     this.channels.clear();
     this.pendingChannels.clear();
     this.held.clear();
@@ -1009,7 +1096,8 @@ var RelayPeer = class {
     const link = new PeerLink({
       peerId: member,
       initiator: false,
-      wrtc: this.options.wrtc,
+      // A closed connection stays referenced until WebRTC has let go of it (held-connection.ts).
+      wrtc: heldWrtc(this.options.wrtc),
       config: { iceServers: [] },
       onSignal: (signal2, opcode) => this.send(member, opcode, { type: 0, contents: signal2 }),
       onListenerError: (event, error) => this.options.log("error", "relay.listener_failed", { relay: this.user.instance_id, member, event, error: String(error) })
@@ -1029,6 +1117,7 @@ var RelayPeer = class {
     });
     link.on("close", () => {
       clearTimeout(deadline);
+      void link.released.then(() => this.options.linkReleased?.());
       if (this.links.get(member) !== link) return;
       this.links.delete(member);
       this.options.linkClosed?.(member);
@@ -1112,10 +1201,14 @@ var RelayPeer = class {
     this.links.delete(member);
     this.held.delete(member);
   }
+  /** Closes every member's link; resolves once WebRTC has let go of them all (PeerLink.released). */
   destroy() {
-    for (const link of this.links.values()) link.destroy("lobby closed");
+    const links2 = [...this.links.values()];
+    for (const link of links2) link.destroy("lobby closed");
     this.links.clear();
     this.held.clear();
+    return Promise.all(links2.map((link) => link.released)).then(() => {
+    });
   }
 };
 
@@ -1163,7 +1256,11 @@ var post = (message) => {
 };
 var log = (level, event, fields = {}) => post({ t: "log", level, event, fields });
 var limits = JSON.parse(process.argv[2] ?? "{}");
-process.on("disconnect", () => process.exit(0));
+process.on("disconnect", () => {
+  const closing = [...lobbies.values()].map((lobby) => lobby.peer.destroy());
+  lobbies.clear();
+  void Promise.all(closing).then(() => process.exit(0));
+});
 process.on("SIGINT", () => {
 });
 var wrtc;
@@ -1176,7 +1273,7 @@ try {
 var lobbies = /* @__PURE__ */ new Map();
 var connectionsDropped = 0;
 var collect = globalThis.gc;
-function connectionDropped() {
+function connectionReleased() {
   connectionsDropped += 1;
   if (connectionsDropped === limits.negotiations) setImmediate(collectNow);
 }
@@ -1212,10 +1309,8 @@ function create(handle, user2) {
         admit: (member, size) => admit(handle, member, size),
         openDeadlineMs: limits.negotiationMs,
         linkOpened: (member) => post({ t: "opened", lobby: handle, member }),
-        linkClosed: (member) => {
-          connectionDropped();
-          post({ t: "closed", lobby: handle, member });
-        }
+        linkClosed: (member) => post({ t: "closed", lobby: handle, member }),
+        linkReleased: connectionReleased
       }
     )
   };
@@ -1227,7 +1322,6 @@ function heard(message) {
   if (!lobby) return;
   switch (message.t) {
     case "signal":
-      if (message.opcode === "MAKE_OFFER") connectionDropped();
       lobby.wide = message.wide;
       lobby.members.joined(message.from.instance_id);
       return void lobby.peer.signal(message.from, message.opcode, message.payload);

@@ -5,6 +5,7 @@ import SimplePeer from 'simple-peer';
 import type { RelayedOpcode } from '../protocol/index.js';
 import { CandidateFilter } from './candidate-filter.js';
 import { Emitter, type ListenerErrorSink } from './emitter.js';
+import { releaseOf } from './held-connection.js';
 
 export const DEFAULT_CHANNEL = 'default';
 /** Messages a channel that is still opening holds at most (a few frames of a busy game). */
@@ -18,7 +19,7 @@ export const DISCONNECTED_GRACE_MS = 5000;
 export interface LinkOptions {
   peerId: string;
   initiator: boolean;
-  /** RTCPeerConnection & co. for Node (@roamhq/wrtc); the browser's own when absent. */
+  /** RTCPeerConnection & co. for Node (@roamhq/wrtc, best through heldWrtc: held-connection.ts); the browser's own when absent. */
   wrtc?: object;
   config: RTCConfiguration;
   /** A signal for the other side, and the server opcode that carries it: the link's first offer or answer, ICE for anything after. */
@@ -62,6 +63,13 @@ export class PeerLink extends Emitter<LinkEvents> {
   readonly candidates = new CandidateFilter();
   private firstSignalSent = false;
   private disconnectedTimer: ReturnType<typeof setTimeout> | undefined;
+  /**
+   * Resolves once WebRTC has let go of this link's connection after it closed (held-connection.ts):
+   * await it before ending a process or test that made links with @roamhq/wrtc.
+   */
+  released: Promise<void> = Promise.resolve();
+  /** The connection's own release (a promise does not keep the connection referenced). */
+  private readonly connectionReleased: Promise<void>;
 
   constructor(options: LinkOptions) {
     super(options.onListenerError);
@@ -81,6 +89,7 @@ export class PeerLink extends Emitter<LinkEvents> {
       if (opening) this.firstSignalSent = true;
       options.onSignal(signal, !opening ? 'ICE' : signal.type === 'offer' ? 'MAKE_OFFER' : 'MAKE_ANSWER');
     });
+    this.connectionReleased = releaseOf(this.internals._pc);
     // Take the default channel's messages straight from simple-peer's handler: its stream layer would
     // copy each into a Buffer, and messages that arrive before its 'connect' event must not be lost.
     this.internals._onChannelMessage = (event: MessageEvent) => this.received(DEFAULT_CHANNEL, event.data);
@@ -222,6 +231,7 @@ export class PeerLink extends Emitter<LinkEvents> {
     this.closed = true;
     this.connected = false;
     clearTimeout(this.disconnectedTimer);
+    this.released = this.connectionReleased;
     this.channels.clear();
     this.pendingChannels.clear();
     this.held.clear();

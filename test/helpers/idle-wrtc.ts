@@ -1,7 +1,8 @@
 // A WebRTC stand-in whose links never connect (the offer never comes), for tests about lobby state
 // that make and drop links faster than they could open. With @roamhq/wrtc, a hundred peer connections
-// closed in the middle of negotiation can crash the test process (SIGSEGV, a known upstream problem:
-// WonderInventions/node-webrtc#35); links themselves are tested with the real one elsewhere.
+// closed in the middle of negotiation were seen to crash the test process (SIGSEGV, a known upstream
+// problem: WonderInventions/node-webrtc#35; see docs/architecture.md, "Closing WebRTC connections in
+// Node"); links themselves are tested with the real one elsewhere.
 // simple-peer only needs what it touches before a link connects: these members.
 
 class IdleDataChannel {

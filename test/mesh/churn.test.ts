@@ -10,7 +10,7 @@ import { startServer, type RunningServer, type ServerOptions } from '../../src/s
 import { LOBBY_CHURN_ALLOWED } from '../helpers/churn-limits.js';
 import { silentLogger } from '../helpers/logger.js';
 import { RawClient } from '../server/helpers.js';
-import { fullyMeshed, lobby, player, until, type Player } from './players.js';
+import { closeAll, fullyMeshed, lobby, type Player, player, until } from './players.js';
 
 const JOINS_PER_SECOND = 5;
 const CHURN_SECONDS = 10;
@@ -21,7 +21,7 @@ let churner: RawClient | undefined;
 
 afterEach(async () => {
   churner?.close();
-  for (const p of honest) p.close();
+  await closeAll(honest);
   honest = [];
   await server.close();
 });

@@ -6,7 +6,7 @@ import { isSealed } from '../../src/client/e2ee.js';
 import type { Links } from '../../src/client/mesh/links.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { silentLogger } from '../helpers/logger.js';
-import { lobby, player, until, type Player } from './players.js';
+import { closeAll, lobby, type Player, player, until } from './players.js';
 
 let server: RunningServer;
 let players: Player[] = [];
@@ -17,7 +17,7 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   for (const child of children) child.kill('SIGKILL');
-  for (const p of players) p.close();
+  await closeAll(players);
   players = [];
   children = [];
   await server.close();

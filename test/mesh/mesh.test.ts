@@ -4,7 +4,7 @@ import type { MeshMessage } from '../../src/client/mesh/mesh.js';
 import type { PeerLink } from '../../src/peer/link.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { silentLogger } from '../helpers/logger.js';
-import { fullyMeshed, lobby, player, until, type Player } from './players.js';
+import { closeAll, fullyMeshed, lobby, type Player, player, until } from './players.js';
 
 let server: RunningServer;
 let players: Player[] = [];
@@ -13,7 +13,7 @@ beforeEach(async () => {
   server = await startServer({ port: 0, logger: silentLogger });
 });
 afterEach(async () => {
-  for (const p of players) p.close();
+  await closeAll(players);
   players = [];
   await server.close();
 });

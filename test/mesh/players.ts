@@ -4,6 +4,7 @@ import WebSocket from 'ws';
 import { KeyPair } from '../../src/client/e2ee.js';
 import { Mesh, type MeshMessage, type MeshOptions } from '../../src/client/mesh/mesh.js';
 import { Session, type SessionOptions } from '../../src/client/session.js';
+import { heldWrtc } from '../../src/peer/held-connection.js';
 import type { WebSocketConstructor } from '../../src/client/websocket.js';
 
 export interface Player {
@@ -13,7 +14,8 @@ export interface Player {
   id: string;
   messages: MeshMessage[];
   errors: string[];
-  close(): void;
+  /** Closes the mesh and the session; resolves once WebRTC has let go of every link (await it before the next). */
+  close(): Promise<void>;
 }
 
 export async function player(
@@ -30,7 +32,8 @@ export async function player(
   });
   const keys = options.encrypt ? await KeyPair.generate() : null;
   const me = await session.init(name, keys ? { pubkey: keys.publicKey } : {});
-  const mesh = new Mesh(session, { wrtc, connectTimeoutMs: 10_000, ...options, keys });
+  // Closed connections held until WebRTC has let go of them, as the relay peer's are (held-connection.ts).
+  const mesh = new Mesh(session, { connectTimeoutMs: 10_000, ...options, wrtc: heldWrtc(options.wrtc ?? wrtc), keys });
   const result: Player = {
     name,
     session,
@@ -39,13 +42,23 @@ export async function player(
     messages: [],
     errors: [],
     close() {
-      mesh.destroy();
+      const released = mesh.destroy();
       session.close();
+      return released;
     },
   };
   mesh.on('message', (message) => result.messages.push(message));
   mesh.on('error', (error) => result.errors.push(error.message));
   return result;
+}
+
+/**
+ * Closes every player in one turn, then waits until WebRTC has let go of all their links. In one turn:
+ * a player still running while its peers' links close could send on a channel WebRTC's thread is
+ * closing under it, which crashes wrtc (docs/architecture.md, "Closing WebRTC connections in Node").
+ */
+export async function closeAll(players: Player[]): Promise<void> {
+  await Promise.all(players.map((p) => p.close()));
 }
 
 /** Polls until `predicate` holds (bounded). */

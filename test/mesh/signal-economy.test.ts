@@ -6,7 +6,7 @@ import wrtc from '@roamhq/wrtc';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { silentLogger } from '../helpers/logger.js';
-import { fullyMeshed, player, until, type Player } from './players.js';
+import { closeAll, fullyMeshed, type Player, player, until } from './players.js';
 
 const SIZE = 8;
 const LINKS = (SIZE * (SIZE - 1)) / 2;
@@ -18,7 +18,7 @@ beforeEach(async () => {
   server = await startServer({ port: 0, logger: silentLogger });
 });
 afterEach(async () => {
-  for (const p of players) p.close();
+  await closeAll(players);
   players = [];
   await server.close();
 });

@@ -302,8 +302,8 @@ export class Mesh extends Emitter<MeshEvents> {
     if (this.opened.delete(peerId)) this.emit('peer-close', peerId, reason);
   }
 
-  private dropAll(reason: string): void {
-    this.links.dropAll(reason);
+  private dropAll(reason: string): PeerLink[] {
+    const dropped = this.links.dropAll(reason);
     this.fallback.clear();
     this.heal.abandonAll(reason);
     this.sentLog.clear();
@@ -311,14 +311,19 @@ export class Mesh extends Emitter<MeshEvents> {
     this.opened.clear();
     this.routes.clear();
     for (const peer of opened) this.emit('peer-close', peer, reason);
+    return dropped;
   }
 
-  /** Leaves the session alone but tears down every link and listener. */
-  destroy(): void {
-    this.dropAll('closed');
+  /**
+   * Leaves the session alone but tears down every link and listener. Resolves once WebRTC has let go
+   * of every link's connection (PeerLink.released): in Node, await it before the process ends.
+   */
+  destroy(): Promise<void> {
+    const dropped = this.dropAll('closed');
     this.signalling.destroy();
     for (const off of this.unsubscribe) off();
     this.removeAllListeners();
+    return Promise.all(dropped.map((link) => link.released)).then(() => {});
   }
 
   // ── channels ────────────────────────────────────────────────────────────────────────

@@ -20,8 +20,13 @@ const post = (message: FromRelayProcess): void => {
 const log: Logger = (level, event, fields = {}) => post({ t: 'log', level, event, fields });
 const limits = JSON.parse(process.argv[2] ?? '{}') as Pick<RelayLimits, 'bytesPerSecond' | 'negotiations' | 'negotiationMs'>;
 
-// The server went away (or closed the channel): so does its relay process.
-process.on('disconnect', () => process.exit(0));
+// The server went away (or closed the channel): so does its relay process, once WebRTC has let go of
+// its links (exiting while it still answers for them can crash the exit: held-connection.ts).
+process.on('disconnect', () => {
+  const closing = [...lobbies.values()].map((lobby) => lobby.peer.destroy());
+  lobbies.clear();
+  void Promise.all(closing).then(() => process.exit(0));
+});
 // Ctrl-C reaches the whole process group: the server decides when its relay process stops.
 process.on('SIGINT', () => {});
 
@@ -43,11 +48,12 @@ const lobbies = new Map<RelayHandle, Lobby>();
  * wrtc frees a closed peer connection's threads and fds only when its object is collected, and an idle
  * process may not collect for a long time: 40 failing offers a second then held hundreds of threads.
  * So after connections closed, the next heartbeat collects (relay-process.ts runs this with --expose-gc),
- * or at once when as many closed as may be negotiating at once: closed ones wait for at most that many.
+ * or at once when as many were let go by WebRTC as may be negotiating at once: closed ones wait for at most that many.
  */
 let connectionsDropped = 0;
 const collect = (globalThis as { gc?: () => void }).gc;
-function connectionDropped(): void {
+/** Counted when WebRTC has let go of a closed connection (held-connection.ts): collecting earlier could not free it. */
+function connectionReleased(): void {
   connectionsDropped += 1;
   // On the next turn: the closed connection is still referenced by the code that closed it.
   if (connectionsDropped === limits.negotiations) setImmediate(collectNow);
@@ -86,10 +92,8 @@ function create(handle: RelayHandle, user: RelayPeer['user']): void {
         admit: (member, size) => admit(handle, member, size),
         openDeadlineMs: limits.negotiationMs,
         linkOpened: (member) => post({ t: 'opened', lobby: handle, member }),
-        linkClosed: (member) => {
-          connectionDropped();
-          post({ t: 'closed', lobby: handle, member });
-        },
+        linkClosed: (member) => post({ t: 'closed', lobby: handle, member }),
+        linkReleased: connectionReleased,
       },
     ),
   };
@@ -102,8 +106,6 @@ function heard(message: ToRelayProcess): void {
   if (!lobby) return;
   switch (message.t) {
     case 'signal':
-      // An offer builds a peer connection (and drops the member's previous one).
-      if (message.opcode === 'MAKE_OFFER') connectionDropped();
       lobby.wide = message.wide;
       lobby.members.joined(message.from.instance_id);
       return void lobby.peer.signal(message.from, message.opcode as RelayedOpcode, message.payload);

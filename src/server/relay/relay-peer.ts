@@ -6,6 +6,7 @@
 // The relay is a peer like any other: its links and lobby channels are the shared src/peer/ ones.
 import { decodePeerMessage, encodePeerMessage, type PeerPacket, type RelayedOpcode, type User } from '../../protocol/index.js';
 import { ChannelTable, type NewChan } from '../../peer/channel-table.js';
+import { heldWrtc } from '../../peer/held-connection.js';
 import { DEFAULT_CHANNEL, PeerLink } from '../../peer/link.js';
 import type { RelaySignalSink, SignalPayload } from '../context.js';
 import type { Logger } from '../log.js';
@@ -26,6 +27,8 @@ export interface RelayPeerOptions {
   linkOpened?: (member: string) => void;
   /** A member's link closed (or failed to open). */
   linkClosed?: (member: string) => void;
+  /** A link (current or replaced) closed and WebRTC has let go of it: its connection may be collected now. */
+  linkReleased?: () => void;
   /** A member's link that has not opened by then is closed and freed (a failed or abandoned negotiation). */
   openDeadlineMs?: number;
 }
@@ -76,7 +79,8 @@ export class RelayPeer {
     const link = new PeerLink({
       peerId: member,
       initiator: false,
-      wrtc: this.options.wrtc,
+      // A closed connection stays referenced until WebRTC has let go of it (held-connection.ts).
+      wrtc: heldWrtc(this.options.wrtc),
       config: { iceServers: [] },
       onSignal: (signal, opcode) => this.send(member, opcode, { type: 0, contents: signal }),
       onListenerError: (event, error) =>
@@ -97,6 +101,7 @@ export class RelayPeer {
     });
     link.on('close', () => {
       clearTimeout(deadline);
+      void link.released.then(() => this.options.linkReleased?.());
       if (this.links.get(member) !== link) return;
       this.links.delete(member);
       this.options.linkClosed?.(member);
@@ -188,9 +193,12 @@ export class RelayPeer {
     this.held.delete(member);
   }
 
-  destroy(): void {
-    for (const link of this.links.values()) link.destroy('lobby closed');
+  /** Closes every member's link; resolves once WebRTC has let go of them all (PeerLink.released). */
+  destroy(): Promise<void> {
+    const links = [...this.links.values()];
+    for (const link of links) link.destroy('lobby closed');
     this.links.clear();
     this.held.clear();
+    return Promise.all(links.map((link) => link.released)).then(() => {});
   }
 }
