@@ -1728,7 +1728,7 @@ var HEARTBEAT_MS = 1e3;
 var HEARTBEAT_MISSES = 10;
 
 // src/server/relay/relay-negotiations.ts
-var GRACE_MS = 5e3;
+var NEGOTIATION_GRACE_MS = 5e3;
 var RelayNegotiations = class {
   /**
    * @param limit slots in all
@@ -1793,7 +1793,8 @@ var RelayNegotiations = class {
   }
   /** Frees the slots the relay process never reported on. */
   sweep(now) {
-    for (const [lobby, members] of this.started) for (const [member, slot] of members) if (now - slot.at > this.deadlineMs + GRACE_MS) this.done(lobby, member);
+    for (const [lobby, members] of this.started)
+      for (const [member, slot] of members) if (now - slot.at > this.deadlineMs + NEGOTIATION_GRACE_MS) this.done(lobby, member);
   }
   clear() {
     this.started.clear();

@@ -11,6 +11,8 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloudLinkClient } from '../../src/client/cloudlink.js';
 import { Warning } from '../../src/protocol/index.js';
+import { NEGOTIATION_GRACE_MS } from '../../src/server/relay/relay-negotiations.js';
+import { HEARTBEAT_MS } from '../../src/server/relay/relay-ipc.js';
 import type { WebSocketConstructor } from '../../src/client/websocket.js';
 import { children, cpuMs, held, type Held } from '../helpers/proc-counts.js';
 import { bundleFlooder, type Flooder } from '../helpers/relay-flood.js';
@@ -445,10 +447,11 @@ describe('the relay limits (small ones), each refused with its reason', () => {
 
 describe('links set up at once (small limit), each refused with its reason until one opens or times out', () => {
   const LIMIT = 4;
+  const TIMEOUT_S = 8;
   let server: Running;
 
   beforeAll(async () => {
-    server = await serve(['--relay-negotiations', String(LIMIT), '--relay-negotiation-timeout', '8']);
+    server = await serve(['--relay-negotiations', String(LIMIT), '--relay-negotiation-timeout', String(TIMEOUT_S)]);
   }, 30_000);
 
   afterAll(async () => {
@@ -475,6 +478,7 @@ describe('links set up at once (small limit), each refused with its reason until
         await member.request('JOIN_LOBBY', { name: 'negotiations', password: '' }, 'JOIN_ACK');
         failing.push(member);
       }
+      const offeredAt = Date.now();
       for (const member of failing) member.send({ opcode: 'MAKE_OFFER', payload: offer, recipient: relay });
       const refusal = `relay: the relay is already setting up ${LIMIT} links (its limit); offer refused, try again when one has opened or timed out`;
       const refused = () => failing.filter((member) => member.received.some((p) => p.opcode === 'WARNING' && p.payload === refusal));
@@ -500,8 +504,12 @@ describe('links set up at once (small limit), each refused with its reason until
       bob.client.broadcast('through at last');
       await until(() => ann.messages.includes('through at last'), 'the broadcast');
       console.log('negotiations', JSON.stringify({ bobWarnings: bob.warnings }));
-      // The stuck ones' slots were freed by the timeout: the members refused before may offer again, and
-      // none is refused now (a refusal would be told: the last was more than 5 s ago).
+      // The stuck ones' slots are freed by the timeout, at the latest (a relay process that never reported
+      // on one, e.g. starved at nice 10) the grace after it, at the next sweep: the members refused before
+      // may then offer again, and none is refused (a refusal would be told: the last was more than 5 s ago).
+      // Bob's link needed only the first freed slot, so the test waits for that latest moment.
+      const allFreedAt = offeredAt + TIMEOUT_S * 1000 + NEGOTIATION_GRACE_MS + 2 * HEARTBEAT_MS;
+      await until(() => Date.now() > allFreedAt, 'every stuck slot past its deadline and grace', allFreedAt - Date.now() + 5000);
       const again = refused();
       for (const member of again) member.received.splice(0);
       for (const member of again) member.send({ opcode: 'MAKE_OFFER', payload: offer, recipient: relay });

@@ -8,7 +8,7 @@
 import type { RelayHandle } from './relay-ipc.js';
 
 /** Past the relay's deadline, how long a slot waits for the relay process's word before it is freed anyway. */
-const GRACE_MS = 5000;
+export const NEGOTIATION_GRACE_MS = 5000;
 
 interface Slot {
   /** Started at (Date.now()). */
@@ -89,7 +89,8 @@ export class RelayNegotiations {
 
   /** Frees the slots the relay process never reported on. */
   sweep(now: number): void {
-    for (const [lobby, members] of this.started) for (const [member, slot] of members) if (now - slot.at > this.deadlineMs + GRACE_MS) this.done(lobby, member);
+    for (const [lobby, members] of this.started)
+      for (const [member, slot] of members) if (now - slot.at > this.deadlineMs + NEGOTIATION_GRACE_MS) this.done(lobby, member);
   }
 
   clear(): void {
