@@ -813,11 +813,6 @@ var PeerLink = class extends Emitter {
   candidates = new CandidateFilter();
   firstSignalSent = false;
   disconnectedTimer;
-  /**
-   * Resolves once WebRTC has let go of this link's connection after it closed (held-connection.ts):
-   * await it before ending a process or test that made links with @roamhq/wrtc.
-   */
-  released = Promise.resolve();
   /** The connection's own release (a promise does not keep the connection referenced). */
   connectionReleased;
   constructor(options) {
@@ -952,12 +947,18 @@ var PeerLink = class extends Emitter {
   removeStream(stream) {
     this.peer.removeStream(stream);
   }
+  /**
+   * Resolves once WebRTC has let go of this link's connection after it closed (held-connection.ts):
+   * await it before ending a process or test that made links with @roamhq/wrtc. Resolved while open.
+   */
+  get released() {
+    return this.closed ? this.connectionReleased : Promise.resolve();
+  }
   shutdown(reason) {
     if (this.closed) return;
     this.closed = true;
     this.connected = false;
     clearTimeout(this.disconnectedTimer);
-    this.released = this.connectionReleased;
     this.channels.clear();
     this.pendingChannels.clear();
     this.held.clear();

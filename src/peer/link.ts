@@ -63,11 +63,6 @@ export class PeerLink extends Emitter<LinkEvents> {
   readonly candidates = new CandidateFilter();
   private firstSignalSent = false;
   private disconnectedTimer: ReturnType<typeof setTimeout> | undefined;
-  /**
-   * Resolves once WebRTC has let go of this link's connection after it closed (held-connection.ts):
-   * await it before ending a process or test that made links with @roamhq/wrtc.
-   */
-  released: Promise<void> = Promise.resolve();
   /** The connection's own release (a promise does not keep the connection referenced). */
   private readonly connectionReleased: Promise<void>;
 
@@ -226,12 +221,19 @@ export class PeerLink extends Emitter<LinkEvents> {
     this.peer.removeStream(stream);
   }
 
+  /**
+   * Resolves once WebRTC has let go of this link's connection after it closed (held-connection.ts):
+   * await it before ending a process or test that made links with @roamhq/wrtc. Resolved while open.
+   */
+  get released(): Promise<void> {
+    return this.closed ? this.connectionReleased : Promise.resolve();
+  }
+
   private shutdown(reason: string): void {
     if (this.closed) return;
     this.closed = true;
     this.connected = false;
     clearTimeout(this.disconnectedTimer);
-    this.released = this.connectionReleased;
     this.channels.clear();
     this.pendingChannels.clear();
     this.held.clear();
