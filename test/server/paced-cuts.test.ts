@@ -60,11 +60,14 @@ async function attackers(port: number, count: number): Promise<RawWsClient[]> {
   return all;
 }
 
-/** Cuts made in the busiest turn, and how many turns they took. */
-function spread(turns: number[]): { busiest: number; turns: number } {
+/** The cuts (the turn of each) were `count` when given, and at most CUTS_PER_TURN were made in one turn. */
+function expectPaced(turns: number[] | undefined, what: string, count?: number): void {
   const perTurn = new Map<number, number>();
-  for (const turn of turns) perTurn.set(turn, (perTurn.get(turn) ?? 0) + 1);
-  return { busiest: Math.max(...perTurn.values()), turns: perTurn.size };
+  for (const turn of turns ?? []) perTurn.set(turn, (perTurn.get(turn) ?? 0) + 1);
+  const busiest = Math.max(...perTurn.values());
+  console.log(`${turns?.length ?? 0} ${what}: cut in ${perTurn.size} turns, at most ${busiest} a turn`);
+  if (count !== undefined) expect(turns).toHaveLength(count);
+  expect(busiest).toBeLessThanOrEqual(CUTS_PER_TURN);
 }
 
 const closed = (all: RawWsClient[]) => (all.every((client) => client.closeFrame) ? true : undefined);
@@ -81,10 +84,7 @@ describe('violations cut a few per turn', () => {
       expect(client.closeFrame!.code).toBe(1009);
       expect(client.inbox).toContain(JSON.stringify({ opcode: 'VIOLATION', payload: 'frame too large: over 65536 bytes' }));
     }
-    const cuts = spread(cutAt.get('violation.size') ?? []);
-    console.log(`${ATTACKERS} oversized: cut in ${cuts.turns} turns, at most ${cuts.busiest} a turn`);
-    expect(cutAt.get('violation.size')).toHaveLength(ATTACKERS);
-    expect(cuts.busiest).toBeLessThanOrEqual(CUTS_PER_TURN);
+    expectPaced(cutAt.get('violation.size'), 'oversized', ATTACKERS);
   }, 60_000);
 
   it(`${ATTACKERS} sockets missing the INIT deadline together: at most ${CUTS_PER_TURN} cut per turn, each told (VIOLATION, 1008)`, async () => {
@@ -92,10 +92,7 @@ describe('violations cut a few per turn', () => {
     const all = await attackers(port, ATTACKERS);
     await waitFor(() => closed(all), 'every socket told', 20_000);
     for (const client of all) expect(client.closeFrame).toEqual({ code: 1008, reason: 'no INIT within 0.3 s' });
-    const cuts = spread(cutAt.get('violation.no_init') ?? []);
-    console.log(`${ATTACKERS} without INIT: cut in ${cuts.turns} turns, at most ${cuts.busiest} a turn`);
-    expect(cutAt.get('violation.no_init')).toHaveLength(ATTACKERS);
-    expect(cuts.busiest).toBeLessThanOrEqual(CUTS_PER_TURN);
+    expectPaced(cutAt.get('violation.no_init'), 'without INIT', ATTACKERS);
   }, 60_000);
 
   it(`${ATTACKERS} connections over the rate limit together: at most ${CUTS_PER_TURN} cut per turn, each told (VIOLATION, 1008)`, async () => {
@@ -112,10 +109,7 @@ describe('violations cut a few per turn', () => {
       expect(client.closeFrame!.code).toBe(1008);
       expect(client.inbox).toContain(JSON.stringify({ opcode: 'VIOLATION', payload: 'too many packets: rate limit exceeded repeatedly' }));
     }
-    const cuts = spread(cutAt.get('violation.rate') ?? []);
-    console.log(`${ATTACKERS} over the rate limit: cut in ${cuts.turns} turns, at most ${cuts.busiest} a turn`);
-    expect(cutAt.get('violation.rate')).toHaveLength(ATTACKERS);
-    expect(cuts.busiest).toBeLessThanOrEqual(CUTS_PER_TURN);
+    expectPaced(cutAt.get('violation.rate'), 'over the rate limit', ATTACKERS);
   }, 60_000);
 
   it('the incoming budget sheds holders a few per turn, each told (VIOLATION, 1013); a player elsewhere is served meanwhile', async () => {
@@ -142,9 +136,7 @@ describe('violations cut a few per turn', () => {
       expect(client.closeFrame!.reason).toContain('unfinished message was dropped');
       expect(client.inbox.some((text) => text.includes('"VIOLATION"'))).toBe(true);
     }
-    const cuts = spread(cutAt.get('violation.incoming')!);
-    console.log(`${cutAt.get('violation.incoming')!.length} of ${ATTACKERS} holders shed in ${cuts.turns} turns, at most ${cuts.busiest} a turn`);
-    expect(cuts.busiest).toBeLessThanOrEqual(CUTS_PER_TURN);
+    expectPaced(cutAt.get('violation.incoming'), `of ${ATTACKERS} holders shed`);
     honest.close();
   }, 60_000);
 });
