@@ -2,10 +2,10 @@
 // real redis-server, clients from their own loopback addresses. What an address spends on one node is
 // spent on the other within about a second, so reconnecting to another node does not refill it; another
 // address's budget is untouched. And the batching: at most one publish per interval, none while quiet.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { FanoutShare, type Spends } from '../../src/server/cluster/fanout-share.js';
 import { type Node, startNodes } from '../helpers/cluster-nodes.js';
-import { type RedisServer, startRedis } from '../helpers/redis.js';
+import { redisForTests } from '../helpers/redis.js';
 import { until } from '../mesh/players.js';
 import { RawClient } from '../server/helpers.js';
 
@@ -44,16 +44,10 @@ describe('FanoutShare batching', () => {
 });
 
 describe("an address's fan-out budget across two nodes (--redis)", () => {
-  let redis: RedisServer;
+  const redis = redisForTests();
   let nodes: Node[] = [];
   const clients: RawClient[] = [];
 
-  beforeAll(async () => {
-    redis = await startRedis();
-  }, 300_000);
-  afterAll(async () => {
-    await redis?.stop();
-  });
   afterEach(async () => {
     for (const client of clients.splice(0)) client.close();
     await Promise.all(nodes.map((node) => node.close()));

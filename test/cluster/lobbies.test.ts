@@ -1,21 +1,15 @@
 // Two and three server nodes sharing a real redis-server, raw `ws` clients spread across them: every
 // lobby request and event, and every signal, reaches a player whichever node holds its connection.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type RedisServer, startRedis } from '../helpers/redis.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { redisForTests } from '../helpers/redis.js';
 import { type Node, startNodes } from '../helpers/cluster-nodes.js';
 import { until } from '../mesh/players.js';
 import { barrier, RawClient } from '../server/helpers.js';
 
-let redis: RedisServer;
+const redis = redisForTests();
 let nodes: Node[];
 const clients: RawClient[] = [];
 
-beforeAll(async () => {
-  redis = await startRedis();
-}, 300_000);
-afterAll(async () => {
-  await redis?.stop();
-});
 beforeEach(async () => {
   nodes = await startNodes(redis.url, 3);
 });

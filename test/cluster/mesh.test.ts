@@ -2,30 +2,24 @@
 // redis-server: every link is negotiated through signals routed between the nodes (real @roamhq/wrtc).
 import wrtc from '@roamhq/wrtc';
 import WebSocket from 'ws';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ReceivedMessage } from '../../src/client/api.js';
 import { CloudLinkClient } from '../../src/client/cloudlink.js';
 import type { WebSocketConstructor } from '../../src/client/websocket.js';
 import { webRtcRelay, type WebRtcRelayProvider } from '../../src/server/relay/relay-provider.js';
 import { type Node, startNodes } from '../helpers/cluster-nodes.js';
 import { silentLogger } from '../helpers/logger.js';
-import { type RedisServer, startRedis } from '../helpers/redis.js';
+import { redisForTests } from '../helpers/redis.js';
 import { fullyMeshed, lobby, player, until, type Player } from '../mesh/players.js';
 import { RawClient } from '../server/helpers.js';
 
-let redis: RedisServer;
+const redis = redisForTests();
 let nodes: Node[];
 let relays: WebRtcRelayProvider[];
 let meshPlayers: Player[] = [];
 const clients: CloudLinkClient[] = [];
 const raws: RawClient[] = [];
 
-beforeAll(async () => {
-  redis = await startRedis();
-}, 300_000);
-afterAll(async () => {
-  await redis?.stop();
-});
 beforeEach(async () => {
   relays = [];
   nodes = await startNodes(redis.url, 2, () => {

@@ -4,8 +4,13 @@
 //   const redis = await startRedis();   // beforeAll (allow for an install)
 //   ... new Redis(redis.port, '127.0.0.1') ...
 //   await redis.stop();                // afterAll
+// or `const redis = redisForTests();` at the top of a file or describe, which registers both hooks.
 import { connect } from 'node:net';
+import { afterAll, beforeAll } from 'vitest';
 import { pollUntil, startService } from './debian-service.js';
+
+/** The first start may apt-install redis-server. */
+export const INSTALL_MS = 300_000;
 
 export interface RedisServer {
   port: number;
@@ -48,4 +53,21 @@ export async function startRedis(port?: number): Promise<RedisServer> {
     ready: (port, exited) => pollUntil(() => pong(port), exited, `redis-server did not answer PING on 127.0.0.1:${port}`),
   });
   return { port: service.port, url: `redis://127.0.0.1:${service.port}`, stop: service.stop };
+}
+
+/** One redis-server for the tests of this file or describe: started before them (allowing for an install), stopped after. */
+export function redisForTests(): { readonly url: string } {
+  let redis: RedisServer | undefined;
+  beforeAll(async () => {
+    redis = await startRedis();
+  }, INSTALL_MS);
+  afterAll(async () => {
+    await redis?.stop();
+  });
+  return {
+    get url() {
+      if (!redis) throw new Error('redisForTests: redis-server is not started yet (read url in a test or hook)');
+      return redis.url;
+    },
+  };
 }

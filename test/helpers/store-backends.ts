@@ -6,8 +6,7 @@ import { RedisStore } from '../../src/server/redis-store.js';
 import type { LobbyStore } from '../../src/server/store.js';
 import { type RedisServer, startRedis } from './redis.js';
 
-/** The first start may apt-install redis-server. */
-export const INSTALL_MS = 300_000;
+export { INSTALL_MS } from './redis.js';
 
 export interface Backend {
   name: string;

@@ -2,13 +2,12 @@
 // real redis-server: every idle player learns of every new visible lobby within the stated delay, in
 // batches of at most `batchMax` names at most once per interval, and a lobby gone before its batch left
 // is never announced. Raw `ws` clients, real servers on 127.0.0.1.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { AnnouncerOptions } from '../../src/server/lobby-announcer.js';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/server/server.js';
 import { type Node, startNodes } from '../helpers/cluster-nodes.js';
 import { silentLogger } from '../helpers/logger.js';
-import { type RedisServer, startRedis } from '../helpers/redis.js';
-import { INSTALL_MS } from '../helpers/store-backends.js';
+import { redisForTests } from '../helpers/redis.js';
 import { waitFor } from '../helpers/server-process.js';
 import { RawClient } from './helpers.js';
 
@@ -172,13 +171,7 @@ describe('NEW_LOBBY coalesced, one node (MemoryStore)', () => {
 });
 
 describe('NEW_LOBBY coalesced, two nodes (--redis)', () => {
-  let redis: RedisServer;
-  beforeAll(async () => {
-    redis = await startRedis();
-  }, INSTALL_MS);
-  afterAll(async () => {
-    await redis?.stop();
-  });
+  const redis = redisForTests();
   scenarios(async (announcer) => {
     const nodes: Node[] = await startNodes(redis.url, 2, { announcer } satisfies ServerOptions);
     return { urls: nodes.map((node) => node.server.wsUrl), stop: async () => void (await Promise.all(nodes.map((node) => node.close()))) };
