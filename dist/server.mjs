@@ -5,6 +5,33 @@ import { parseArgs } from "node:util";
 var jsonLogger = (write = (line) => process.stdout.write(`${line}
 `)) => (level, event, fields = {}) => write(JSON.stringify({ time: (/* @__PURE__ */ new Date()).toISOString(), level, event, ...fields }));
 
+// src/server/keyed-counts.ts
+var KeyedCounts = class {
+  counts = /* @__PURE__ */ new Map();
+  sum = 0;
+  /** All keys' counts together. */
+  get total() {
+    return this.sum;
+  }
+  of(key) {
+    return this.counts.get(key) ?? 0;
+  }
+  add(key) {
+    this.counts.set(key, this.of(key) + 1);
+    this.sum += 1;
+  }
+  remove(key) {
+    const left = this.of(key) - 1;
+    if (left > 0) this.counts.set(key, left);
+    else this.counts.delete(key);
+    this.sum -= 1;
+  }
+  clear() {
+    this.counts.clear();
+    this.sum = 0;
+  }
+};
+
 // src/server/admission.ts
 var DEFAULT_ADMISSION = { maxConnections: 2e4, maxPerAddress: 256, initDeadlineMs: 1e4 };
 var CLOSE_TRY_LATER = 1013;
@@ -19,28 +46,24 @@ var Admission = class {
   }
   options;
   cut;
-  perAddress = /* @__PURE__ */ new Map();
-  total = 0;
+  /** Open connections, by address. */
+  open = new KeyedCounts();
   /** Connections not yet identified, with when they opened. */
   waiting = /* @__PURE__ */ new Map();
   sweeper;
   /** Null when one more connection from `address` may open, else the reason it may not. */
   refusal(address) {
-    if (this.total >= this.options.maxConnections) return `server full (limit ${this.options.maxConnections} connections)`;
-    if ((this.perAddress.get(address) ?? 0) >= this.options.maxPerAddress) {
+    if (this.open.total >= this.options.maxConnections) return `server full (limit ${this.options.maxConnections} connections)`;
+    if (this.open.of(address) >= this.options.maxPerAddress) {
       return `too many connections from your address (limit ${this.options.maxPerAddress})`;
     }
     return null;
   }
   opened(address) {
-    this.total += 1;
-    this.perAddress.set(address, (this.perAddress.get(address) ?? 0) + 1);
+    this.open.add(address);
   }
   closed(address) {
-    this.total -= 1;
-    const left = (this.perAddress.get(address) ?? 1) - 1;
-    if (left > 0) this.perAddress.set(address, left);
-    else this.perAddress.delete(address);
+    this.open.remove(address);
   }
   /** Starts the INIT deadline of a new connection. */
   expectInit(connection) {
@@ -51,7 +74,7 @@ var Admission = class {
     this.waiting.delete(connection);
   }
   get connections() {
-    return this.total;
+    return this.open.total;
   }
   stop() {
     clearInterval(this.sweeper);
@@ -1745,15 +1768,14 @@ var RelayNegotiations = class {
   deadlineMs;
   /** The slots, by lobby and member. */
   started = /* @__PURE__ */ new Map();
-  /** Slots held, by address (only addresses holding some). */
-  byAddress = /* @__PURE__ */ new Map();
-  count = 0;
+  /** Slots held, by address. */
+  held = new KeyedCounts();
   get size() {
-    return this.count;
+    return this.held.total;
   }
   /** Slots `address` holds. */
   heldBy(address) {
-    return this.byAddress.get(address) ?? 0;
+    return this.held.of(address);
   }
   /**
    * Why `member` (from `address`) may not start a negotiation, or null if it may: a slot is free and its
@@ -1761,7 +1783,7 @@ var RelayNegotiations = class {
    */
   refusal(lobby, member, address) {
     if (this.started.get(lobby)?.has(member)) return null;
-    if (this.count >= this.limit) return "full";
+    if (this.held.total >= this.limit) return "full";
     return this.perAddress > 0 && this.heldBy(address) >= this.perAddress ? "share" : null;
   }
   /** `member`'s offer goes on to the relay process: it holds a slot from now (after `refusal` said null). */
@@ -1772,10 +1794,9 @@ var RelayNegotiations = class {
       this.started.set(lobby, members);
     }
     const held = members.get(member);
-    if (held) this.release(held.address);
-    else this.count += 1;
+    if (held) this.held.remove(held.address);
     members.set(member, { at: now, address });
-    this.byAddress.set(address, this.heldBy(address) + 1);
+    this.held.add(address);
   }
   /** `member`'s link opened, closed, or the member left: its slot is free. */
   done(lobby, member) {
@@ -1783,8 +1804,7 @@ var RelayNegotiations = class {
     const slot = members?.get(member);
     if (!slot) return;
     members.delete(member);
-    this.count -= 1;
-    this.release(slot.address);
+    this.held.remove(slot.address);
     if (!members.size) this.started.delete(lobby);
   }
   /** The lobby's relay peer is gone: its slots are free. */
@@ -1798,13 +1818,7 @@ var RelayNegotiations = class {
   }
   clear() {
     this.started.clear();
-    this.byAddress.clear();
-    this.count = 0;
-  }
-  release(address) {
-    const held = this.heldBy(address) - 1;
-    if (held > 0) this.byAddress.set(address, held);
-    else this.byAddress.delete(address);
+    this.held.clear();
   }
 };
 

@@ -1,6 +1,7 @@
 // Who may hold a connection open: a cap on all connections and on those from one address (a flood of
 // sockets cannot exhaust memory or file descriptors), and a deadline for INIT (a socket that never
 // says who it is does not stay open just by answering pings).
+import { KeyedCounts } from './keyed-counts.js';
 
 export interface AdmissionOptions {
   /** Open WebSocket connections the server accepts in all. */
@@ -26,8 +27,8 @@ export interface Unidentified {
 }
 
 export class Admission<C extends Unidentified = Unidentified> {
-  private readonly perAddress = new Map<string, number>();
-  private total = 0;
+  /** Open connections, by address. */
+  private readonly open = new KeyedCounts();
   /** Connections not yet identified, with when they opened. */
   private readonly waiting = new Map<C, number>();
   private readonly sweeper: ReturnType<typeof setInterval> | undefined;
@@ -44,23 +45,19 @@ export class Admission<C extends Unidentified = Unidentified> {
 
   /** Null when one more connection from `address` may open, else the reason it may not. */
   refusal(address: string): string | null {
-    if (this.total >= this.options.maxConnections) return `server full (limit ${this.options.maxConnections} connections)`;
-    if ((this.perAddress.get(address) ?? 0) >= this.options.maxPerAddress) {
+    if (this.open.total >= this.options.maxConnections) return `server full (limit ${this.options.maxConnections} connections)`;
+    if (this.open.of(address) >= this.options.maxPerAddress) {
       return `too many connections from your address (limit ${this.options.maxPerAddress})`;
     }
     return null;
   }
 
   opened(address: string): void {
-    this.total += 1;
-    this.perAddress.set(address, (this.perAddress.get(address) ?? 0) + 1);
+    this.open.add(address);
   }
 
   closed(address: string): void {
-    this.total -= 1;
-    const left = (this.perAddress.get(address) ?? 1) - 1;
-    if (left > 0) this.perAddress.set(address, left);
-    else this.perAddress.delete(address);
+    this.open.remove(address);
   }
 
   /** Starts the INIT deadline of a new connection. */
@@ -74,7 +71,7 @@ export class Admission<C extends Unidentified = Unidentified> {
   }
 
   get connections(): number {
-    return this.total;
+    return this.open.total;
   }
 
   stop(): void {

@@ -5,6 +5,7 @@
 // after the relay's own deadline for opening a link (relay-peer.ts closes the link by then).
 // One address holds at most its share of the slots, so that one client with many connections (or many
 // stuck offers) cannot take them all from players elsewhere.
+import { KeyedCounts } from '../keyed-counts.js';
 import type { RelayHandle } from './relay-ipc.js';
 
 /** Past the relay's deadline, how long a slot waits for the relay process's word before it is freed anyway. */
@@ -23,9 +24,8 @@ export type NoSlot = 'full' | 'share';
 export class RelayNegotiations {
   /** The slots, by lobby and member. */
   private readonly started = new Map<RelayHandle, Map<string, Slot>>();
-  /** Slots held, by address (only addresses holding some). */
-  private readonly byAddress = new Map<string, number>();
-  private count = 0;
+  /** Slots held, by address. */
+  private readonly held = new KeyedCounts();
 
   /**
    * @param limit slots in all
@@ -39,12 +39,12 @@ export class RelayNegotiations {
   ) {}
 
   get size(): number {
-    return this.count;
+    return this.held.total;
   }
 
   /** Slots `address` holds. */
   heldBy(address: string): number {
-    return this.byAddress.get(address) ?? 0;
+    return this.held.of(address);
   }
 
   /**
@@ -53,7 +53,7 @@ export class RelayNegotiations {
    */
   refusal(lobby: RelayHandle, member: string, address: string): NoSlot | null {
     if (this.started.get(lobby)?.has(member)) return null;
-    if (this.count >= this.limit) return 'full';
+    if (this.held.total >= this.limit) return 'full';
     return this.perAddress > 0 && this.heldBy(address) >= this.perAddress ? 'share' : null;
   }
 
@@ -65,10 +65,9 @@ export class RelayNegotiations {
       this.started.set(lobby, members);
     }
     const held = members.get(member);
-    if (held) this.release(held.address);
-    else this.count += 1;
+    if (held) this.held.remove(held.address); // its slot moves to this offer (and this address)
     members.set(member, { at: now, address });
-    this.byAddress.set(address, this.heldBy(address) + 1);
+    this.held.add(address);
   }
 
   /** `member`'s link opened, closed, or the member left: its slot is free. */
@@ -77,8 +76,7 @@ export class RelayNegotiations {
     const slot = members?.get(member);
     if (!slot) return;
     members!.delete(member);
-    this.count -= 1;
-    this.release(slot.address);
+    this.held.remove(slot.address);
     if (!members!.size) this.started.delete(lobby);
   }
 
@@ -95,13 +93,6 @@ export class RelayNegotiations {
 
   clear(): void {
     this.started.clear();
-    this.byAddress.clear();
-    this.count = 0;
-  }
-
-  private release(address: string): void {
-    const held = this.heldBy(address) - 1;
-    if (held > 0) this.byAddress.set(address, held);
-    else this.byAddress.delete(address);
+    this.held.clear();
   }
 }
