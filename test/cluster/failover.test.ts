@@ -8,9 +8,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ReceivedMessage } from '../../src/client/api.js';
 import { CloudLinkClient } from '../../src/client/cloudlink.js';
 import type { WebSocketConstructor } from '../../src/client/websocket.js';
+import { Warning } from '../../src/protocol/index.js';
 import { bundleServer, printedWsUrl, type ServerBundle, type ServerProcess, waitFor } from '../helpers/server-process.js';
 import { type RedisServer, startRedis } from '../helpers/redis.js';
-import { lobby, player, until, type Player } from '../mesh/players.js';
+import { TcpProxy } from '../helpers/tcp-proxy.js';
+import { cutCandidates } from '../helpers/cut-candidates.js';
+import { closeAll, lobby, player, until, type Player } from '../mesh/players.js';
 import { RawClient } from '../server/helpers.js';
 
 let redis: RedisServer;
@@ -207,9 +210,11 @@ describe("the node running a relay lobby's relay peer killed with SIGKILL", () =
       });
       relayClients.push(client);
       const messages: ReceivedMessage[] = [];
+      const errors: string[] = [];
       client.on('message', (m) => messages.push(m));
+      client.on('error', (error) => errors.push(error.message));
       await client.connect({ url: own, username: name, ugi: 'relay', fallbackUrls: [other] });
-      return { client, messages };
+      return { client, messages, errors };
     };
     const ann = await connect('ann', a.url, b.url);
     const bob = await connect('bob', b.url, a.url);
@@ -232,9 +237,105 @@ describe("the node running a relay lobby's relay peer killed with SIGKILL", () =
     await until(() => [ann, bob].every((p) => p.messages.some((m) => m.payload === 'after the failover')), 'the broadcast through the new relay', 10_000);
     expect(ann.client.myId).toBeTruthy();
     expect(ann.client.isHost).toBe(true);
+    // Each was told the relay was lost (as when a relay process dies), which a relay lobby's client only reports.
+    for (const p of all) expect(p.errors).toContain(`server: ${Warning.relayLost}`);
     b.process.child.kill('SIGTERM');
     await b.process.exited;
   }, 90_000);
+});
+
+describe("the node running a hybrid lobby's relay peer killed with SIGKILL", () => {
+  /** Messages of the pair's numbered stream a player got from another, in arrival order. */
+  const stream = (to: Player, from: Player) =>
+    to.messages.filter((m) => m.from === from.id && (m.payload as { s?: string }).s === 'pair').map((m) => (m.payload as { n: number }).n);
+
+  it('the pair it carried is told (on the surviving node, and on resuming from the dead one), asks again, and talks through a new relay peer on the survivor', async () => {
+    // A longer grace: ann must still find her seat after the survivor told her lobby (she resumes only then).
+    const a = await node('--resume-grace', '15');
+    const b = await node('--resume-grace', '15');
+    // ann's only way to node b, shut until node b has dealt with the dead relay peer.
+    const toB = await TcpProxy.start(Number(new URL(b.url).port));
+    toB.cut();
+    const cut = cutCandidates();
+    try {
+      const reconnect = { firstDelayMs: 50, maxDelayMs: 200 };
+      // Only ann asks for the relay at first (cat's own fallback would take a minute): its peer runs on node a.
+      const ann = await player(a.url, 'ann', { relayFallbackMs: 1500, connectTimeoutMs: 5000, session: { fallbackUrls: [toB.url], reconnect } });
+      const bob = await player(b.url, 'bob', { relayFallbackMs: 60_000, connectTimeoutMs: 5000 });
+      const cat = await player(b.url, 'cat', { relayFallbackMs: 60_000, connectTimeoutMs: 5000, WebSocket: cut.WebSocket });
+      players = [ann, bob, cat];
+      cut.cutOff.add(ann.id);
+      await lobby(players, 'hybrid');
+      expect(ann.mesh.viaRelay(cat.id) && cat.mesh.viaRelay(ann.id)).toBe(true);
+      expect(ann.mesh.viaRelay(bob.id) || cat.mesh.viaRelay(bob.id)).toBe(false);
+      expect([logged(a, 'relay.start').length, logged(b, 'relay.start').length]).toEqual([1, 0]);
+      const oldRelay = ann.session.relayId!;
+      expect(cat.session.relayId).toBe(oldRelay);
+      const bobLinks = [ann.mesh.link(bob.id), cat.mesh.link(bob.id)];
+      const warned = new Map(players.map((p) => [p.name, [] as string[]]));
+      for (const p of players) p.session.on('WARNING', (text) => warned.get(p.name)!.push(text));
+      let resumed = 0;
+      ann.session.on('resumed', () => (resumed += 1));
+
+      // ann and cat talk through the relay all along: 20 messages a second each way.
+      let n = 0;
+      const sendErrors: string[] = [];
+      const talking = setInterval(() => {
+        try {
+          ann.mesh.sendPrivate(cat.id, { s: 'pair', n });
+          cat.mesh.sendPrivate(ann.id, { s: 'pair', n });
+          n += 1;
+        } catch (error) {
+          sendErrors.push(String(error));
+        }
+      }, 50);
+      try {
+        await until(() => stream(cat, ann).length >= 5, 'the pair talking through the relay');
+        a.process.child.kill('SIGKILL');
+        await a.process.exited;
+        // Node b notices node a dead, claims its relay peer and tells the lobby: cat, here, at once.
+        await until(() => warned.get('cat')!.includes(Warning.relayLost), 'cat told the relay is lost', 20_000);
+        expect(logged(b, 'cluster.release_orphan').filter((line) => line.includes('"kind":"relay"'))).toHaveLength(1);
+        // ann, whose node died, is told when she resumes: the warning waited in her log.
+        expect(resumed).toBe(0);
+        toB.restore();
+        await until(() => resumed === 1, 'ann resumed on node b', 20_000);
+        await until(() => warned.get('ann')!.includes(Warning.relayLost), 'ann told the relay is lost', 10_000);
+        await until(
+          () => ann.session.relayId !== oldRelay && cat.session.relayId === ann.session.relayId && ann.mesh.viaRelay(cat.id) && cat.mesh.viaRelay(ann.id),
+          'RELAY_PAIR naming the new relay peer, on both sides',
+          20_000,
+        );
+        const newRelay = ann.session.relayId!;
+        expect(logged(b, 'relay.start').filter((line) => line.includes(newRelay))).toHaveLength(1);
+        await until(
+          () => ann.mesh.link(newRelay)?.connected === true && cat.mesh.link(newRelay)?.connected === true,
+          'both linked to the new relay peer',
+          30_000,
+        );
+        const sent = n;
+        await until(() => stream(cat, ann).length > sent + 10 && stream(ann, cat).length > sent + 10, 'messages through the new relay peer', 30_000);
+      } finally {
+        clearInterval(talking);
+      }
+      // Everything sent arrives once, in order: what waited while there was no relay, and what the dead one swallowed (sent again).
+      const all = [...Array(n).keys()];
+      await until(() => stream(cat, ann).length >= n && stream(ann, cat).length >= n, 'every message', 15_000).catch(() => undefined);
+      expect(stream(cat, ann)).toEqual(all);
+      expect(stream(ann, cat)).toEqual(all);
+      expect(sendErrors).toEqual([]);
+      // bob was told too (a member of the lobby), and his direct links never moved.
+      expect(warned.get('bob')).toEqual([Warning.relayLost]);
+      expect([ann.mesh.link(bob.id), cat.mesh.link(bob.id)]).toEqual(bobLinks);
+      expect(players.flatMap((p) => p.errors)).toEqual([]);
+    } finally {
+      // Closed while node b runs, so their seats go now (the next test takes the same names).
+      await closeAll(players.splice(0));
+      await toB.close();
+      b.process.child.kill('SIGTERM');
+      await b.process.exited;
+    }
+  }, 120_000);
 });
 
 describe('a node drained with SIGTERM', () => {

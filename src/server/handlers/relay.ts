@@ -122,25 +122,28 @@ export function relayJoined(ctx: ServerContext, game: string, name: string, rela
 }
 
 /**
- * The relay peer of a dead node (cluster/node-watch.ts), claimed by this node: it is unregistered, and a
- * relay lobby (everything through the relay) gets a new relay peer here, announced with RELAY to every
- * member on every node (their clients drop the dead relay's link and link to the new one). A lobby whose
- * relay carried only some pairs gets one on the next USE_RELAY.
+ * The relay peer of a dead node (cluster/node-watch.ts), claimed by this node: renewed as when its
+ * relay process dies (the same warning, the same new relay peer), so that a hybrid lobby's relayed
+ * pairs move too, not only a relay lobby.
  */
 export const replaceRelay = (ctx: ServerContext, orphan: Orphan): Promise<void> => renewRelay(ctx, orphan.game, orphan.lobby, orphan.id);
 
 /**
- * A relay peer is gone (its node or its relay process died): it is unregistered, the members are told
- * `notice` if given, and a relay lobby gets a new one on this node, announced with RELAY to every member.
- * In a mesh lobby, the members whose pairs it carried ask for the new one themselves (USE_RELAY, on the notice).
+ * A relay peer is gone (its node or its relay process died): it is unregistered and, if it was the
+ * lobby's, every member on every node is told `Warning.relayLost` (a member whose node died gets it when
+ * it resumes: it waits in its log). In a mesh lobby the members whose pairs it carried ask again
+ * (USE_RELAY) and the first ask starts a new relay peer; a relay lobby gets a new one here at once,
+ * announced with RELAY to every member (its clients ignore the warning).
  */
-async function renewRelay(ctx: ServerContext, game: string, name: string, deadId: string, notice?: string): Promise<void> {
-  await ctx.cluster?.unregister(deadId);
+async function renewRelay(ctx: ServerContext, game: string, name: string, deadId: string): Promise<void> {
   const lobby = await ctx.store.find(game, name);
-  if (notice) for (const member of lobby?.members ?? []) sendTo(ctx, member.instance_id, 'WARNING', notice);
-  if (!lobby?.settings.relayEnabled || lobby.relay?.instance_id !== deadId) return;
-  // The dead relay's claim to run the lobby's relay goes with it.
-  if (ctx.cluster) await ctx.cluster.redis.del(relayClaim(ctx.cluster, game, name));
+  const wasLobbys = lobby?.relay?.instance_id === deadId;
+  // Its claim to run the lobby's relay goes with it; first, since nobody claims while it is still registered.
+  if (ctx.cluster && wasLobbys) await ctx.cluster.redis.del(relayClaim(ctx.cluster, game, name));
+  await ctx.cluster?.unregister(deadId);
+  if (!lobby || !wasLobbys) return;
+  for (const member of lobby.members) sendTo(ctx, member.instance_id, 'WARNING', Warning.relayLost);
+  if (!lobby.settings.relayEnabled) return void ctx.log('info', 'relay.lost_told', { game, lobby: name, dead: deadId, members: lobby.members.length });
   try {
     const relay = await relayOf(ctx, game, name, true);
     ctx.log('info', 'relay.replaced', { game, lobby: name, dead: deadId, relay: relay.instance_id });
@@ -155,7 +158,7 @@ function relayLost(ctx: ServerContext, relay: RelayLobby, why: string): void {
   if (ctx.relays.get(key) !== relay || !relay.user) return;
   ctx.relays.delete(key);
   ctx.log('warn', 'relay.lost', { game: relay.game, lobby: relay.name, relay: relay.user.instance_id, why });
-  renewRelay(ctx, relay.game, relay.name, relay.user.instance_id, Warning.relayLost).catch((error: unknown) =>
+  renewRelay(ctx, relay.game, relay.name, relay.user.instance_id).catch((error: unknown) =>
     ctx.log('warn', 'relay.replace_failed', { game: relay.game, lobby: relay.name, error: String(error) }),
   );
 }
