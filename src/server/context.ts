@@ -68,8 +68,8 @@ export interface RelayProvider {
   create(lobby: RelayLobby, send: RelaySignalSink, notices?: RelayNotices): Promise<User>;
   /**
    * A member's signal addressed to the relay peer; `from` is server-stamped, never client-supplied.
-   * `address`: the member's remote address when this node holds its connection (its share of the
-   * links set up at once); absent for a member another node holds (--redis).
+   * `address`: the member's remote address (its share of the links set up at once), sent along by the
+   * member's node when another node holds it (--redis); absent only if that node did not send it.
    */
   signal(lobby: RelayLobby, from: User, opcode: RelayedOpcode, payload: SignalPayload, address?: string): void;
   /** A member left, was kicked or disconnected: the relay drops its link to them. */

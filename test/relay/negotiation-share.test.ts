@@ -2,13 +2,16 @@
 // relay-negotiations.ts), against a real server process and real WebRTC on loopback: clients of one
 // address (127.0.0.3) holding offers whose ICE never comes cannot have a player on another address
 // (127.0.0.4) refused; with the share off, the same offers hold every slot and that player is refused.
+// In a cluster (two node processes on a real redis-server) the same holds for members on the node that
+// does not run the relay peer: their node sends their address along with their offers.
 import wrtc from '@roamhq/wrtc';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloudLinkClient } from '../../src/client/cloudlink.js';
 import type { WebSocketConstructor } from '../../src/client/websocket.js';
 import { RelayRefusal } from '../../src/server/relay/relay-limits.js';
-import { bundleServer, printedWsUrl, type ServerBundle } from '../helpers/server-process.js';
+import { redisForTests } from '../helpers/redis.js';
+import { bundleServer, printedWsUrl, type ServerBundle, type ServerProcess } from '../helpers/server-process.js';
 import { until } from '../mesh/players.js';
 import { RawClient } from '../server/helpers.js';
 
@@ -78,16 +81,18 @@ interface Outcome {
 /**
  * Ann (127.0.0.2) makes a relay lobby and links to its relay; STUCK members of 127.0.0.3 join and each
  * offers once, ICE never coming; then Bob (127.0.0.4) joins. Bob links through the relay and his broadcast
- * reaches Ann, or he is refused: whichever comes first, well within the stuck offers' timeout.
+ * reaches Ann, or he is refused: whichever comes first, well within the stuck offers' timeout. With
+ * `redisUrl`, two nodes share it: Ann (and so the relay peer) on the first, everyone else on the second.
  */
-async function stuckThenHonest(shareArgs: string[]): Promise<Outcome> {
-  const server = bundle.run(['--port', '0', '--relay-negotiations', String(LIMIT), '--relay-negotiation-timeout', String(TIMEOUT_S), ...shareArgs]);
+async function stuckThenHonest(shareArgs: string[], redisUrl?: string): Promise<Outcome> {
+  const args = ['--port', '0', '--relay-negotiations', String(LIMIT), '--relay-negotiation-timeout', String(TIMEOUT_S), ...shareArgs];
+  const servers: ServerProcess[] = redisUrl ? [bundle.run([...args, '--redis', redisUrl]), bundle.run([...args, '--redis', redisUrl])] : [bundle.run(args)];
   const stuck: RawClient[] = [];
   let ann: RealPlayer | undefined;
   let bob: RealPlayer | undefined;
   try {
-    const url = await printedWsUrl(server);
-    ann = await realPlayer(url, 'ann', HOST_ADDRESS);
+    const [relayUrl, url] = await Promise.all([printedWsUrl(servers[0]!), printedWsUrl(servers.at(-1)!)]);
+    ann = await realPlayer(relayUrl!, 'ann', HOST_ADDRESS);
     await ann.client.createLobby({ name: 'share', enableRelay: true });
     await until(() => ann!.client.mesh?.relayId != null, 'RELAY');
     const relay = ann.client.mesh!.relayId!;
@@ -101,8 +106,9 @@ async function stuckThenHonest(shareArgs: string[]): Promise<Outcome> {
       await member.request('JOIN_LOBBY', { name: 'share', password: '' }, 'JOIN_ACK');
     }
     for (const member of stuck) member.send({ opcode: 'MAKE_OFFER', payload: offer, recipient: relay });
-    // The server decides as each offer arrives: a round trip on each socket later, any refusal is here.
-    await Promise.all(stuck.map((member) => member.sync()));
+    // The relay's server decides as each offer arrives: the relay peer answers it, or the member is refused.
+    const decided = (member: RawClient) => member.received.some((p) => p.opcode === 'WARNING' || p.opcode === 'MAKE_ANSWER');
+    await until(() => stuck.every(decided), 'every stuck offer answered or refused', 30_000);
     const stuckRefusals = stuck.map((member) => String(member.received.find((p) => p.opcode === 'WARNING')?.payload ?? ''));
     const offeredAt = Date.now();
 
@@ -125,8 +131,8 @@ async function stuckThenHonest(shareArgs: string[]): Promise<Outcome> {
     for (const member of stuck) member.ws.terminate();
     ann?.client.disconnect();
     bob?.client.disconnect();
-    server.child.kill('SIGTERM');
-    await server.exited;
+    for (const server of servers) server.child.kill('SIGTERM');
+    await Promise.all(servers.map((server) => server.exited));
   }
 }
 
@@ -175,4 +181,16 @@ describe("one address's share of the links the relay sets up at once", () => {
     expect(await bad.exited).toBe(2);
     expect(bad.output()).toContain('invalid --relay-negotiations-per-address: half (a whole number ≥ 0)');
   }, 60_000);
+});
+
+describe("in a cluster, members on another node than the relay peer's", () => {
+  const redis = redisForTests();
+
+  it('stuck offers from one address there take only its share: a player on another address there links at once and is not refused', async () => {
+    const outcome = await stuckThenHonest(['--relay-negotiations-per-address', String(SHARE)], redis.url);
+    expect(outcome.stuckRefusals.filter((text) => text === '')).toHaveLength(SHARE);
+    expect(outcome.stuckRefusals.filter((text) => text === RelayRefusal.negotiationsPerAddress(SHARE))).toHaveLength(STUCK - SHARE);
+    expect(outcome.honestLinked).toBe(true);
+    expect(outcome.honestWarnings.filter((text) => text.includes('relay:'))).toEqual([]);
+  }, 120_000);
 });

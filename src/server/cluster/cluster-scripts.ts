@@ -23,7 +23,7 @@ end`;
 
 /**
  * Messages on a node's channel: `f <id> <seq> <frame>` (a numbered frame for a player it holds),
- * `r <relay id> <frame>` (a frame for a relay peer it runs: a signal or a lobby event),
+ * `r <relay id> <frame>` (a frame for a relay peer it runs: a signal, with its sender's address, or a lobby event),
  * `e <id>` (the player resumed on another node: forget it here without releasing its seat).
  */
 export const CLUSTER_SCRIPTS = {
@@ -45,8 +45,10 @@ redis.call('SREM', KEYS[3], ARGV[1])
 return 1`,
   },
 
-  // No KEYS (each frame names its player). ARGV: prefix, sending node, log length, then per frame four
-  // values: player id, frame, lobby the player must be in ('' = no check), the sender's game.
+  // No KEYS (each frame names its player). ARGV: prefix, sending node, log length, then per frame five
+  // values: player id, frame, lobby the player must be in ('' = no check), the sender's game, and the
+  // sender's address as a JSON string ('' = none). A frame for a relay peer gets that address as its
+  // last field, "address" (senderAddress in cluster.ts): the relay's share per address counts it.
   // Every frame a node produced in one turn of its event loop, in order, in one script. Answers one integer
   // per frame (cluster.ts decodes them): the frame's number in the player's sequence when the sender holds
   // the player (it writes the frame from this answer), 0 when another node does (published there) or none
@@ -56,8 +58,8 @@ return 1`,
     lua: `
 local prefix, sender, keep = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local answers = {}
-for i = 4, #ARGV, 4 do
-  local id, frame, lobby, game = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+for i = 4, #ARGV, 5 do
+  local id, frame, lobby, game, address = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
   local player = prefix .. 'player:' .. id
   local held = redis.call('HMGET', player, 'node', 'kind')
   local node = held[1]
@@ -68,6 +70,7 @@ for i = 4, #ARGV, 4 do
     if lobby ~= '' and (redis.call('HGET', player, 'lobby') ~= lobby or redis.call('HGET', player, 'game') ~= game) then
       answer = -2
     else
+      if address ~= '' then frame = string.sub(frame, 1, -2) .. ',"address":' .. address .. '}' end
       redis.call('PUBLISH', prefix .. 'node:' .. node, 'r ' .. id .. ' ' .. frame)
       answer = -3
     end

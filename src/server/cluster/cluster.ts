@@ -49,6 +49,18 @@ export interface ClusterOptions {
 export interface MemberCheck {
   game: string;
   lobby: string;
+  /** The sender's address, handed to a relay peer's node with the frame (never logged for a player). */
+  address?: string;
+}
+
+/**
+ * The sender's address that the append script added to a frame for a relay peer (undefined if none:
+ * a lobby event, or a frame from a node that does not send it). A client cannot set it: a signal with
+ * any field besides opcode, recipient and payload is rebuilt, and the script's field comes last (it wins).
+ */
+export function senderAddress(frame: string): string | undefined {
+  const { address } = JSON.parse(frame) as { address?: unknown };
+  return typeof address === 'string' ? address : undefined;
 }
 
 /** A dead node's player or relay peer, claimed by this node. */
@@ -73,6 +85,8 @@ interface PendingAppend {
   /** The lobby the player must be in ('' = no check), and the sender's game. */
   lobby: string;
   game: string;
+  /** The sender's address as a JSON string, for a relay peer ('' = none). */
+  address: string;
   sequencer: Sequencer | null;
   settle: { resolve: (answer: Appended) => void; reject: (error: unknown) => void } | null;
 }
@@ -250,7 +264,7 @@ export class Cluster implements SequenceLog {
 
   /** A frame for a player this node holds (its sequencer's submit): numbered, then written in its place. */
   submit(sequencer: Sequencer, frame: string): void {
-    this.enqueue({ id: sequencer.id, frame, lobby: '', game: '', sequencer, settle: null });
+    this.enqueue({ id: sequencer.id, frame, lobby: '', game: '', address: '', sequencer, settle: null });
   }
 
   /**
@@ -259,13 +273,14 @@ export class Cluster implements SequenceLog {
    */
   append(id: string, frame: string, check?: MemberCheck): Promise<Appended> {
     return new Promise((resolve, reject) => {
-      this.enqueue({ id, frame, lobby: check?.lobby ?? '', game: check?.game ?? '', sequencer: null, settle: { resolve, reject } });
+      const address = check?.address === undefined ? '' : JSON.stringify(check.address);
+      this.enqueue({ id, frame, lobby: check?.lobby ?? '', game: check?.game ?? '', address, sequencer: null, settle: { resolve, reject } });
     });
   }
 
   /** Sends a frame to a player or relay peer held by another node (or this one). Failures are logged, not thrown. */
   send(id: string, frame: string): void {
-    this.enqueue({ id, frame, lobby: '', game: '', sequencer: null, settle: null });
+    this.enqueue({ id, frame, lobby: '', game: '', address: '', sequencer: null, settle: null });
   }
 
   private appends: PendingAppend[] = [];
@@ -281,7 +296,7 @@ export class Cluster implements SequenceLog {
       const batch = this.appends.length > MAX_BATCH ? this.appends.splice(0, MAX_BATCH) : this.appends;
       if (batch === this.appends) this.appends = [];
       const args: (string | number)[] = [this.prefix, this.nodeId, LOG_FRAMES];
-      for (const pending of batch) args.push(pending.id, pending.frame, pending.lobby, pending.game);
+      for (const pending of batch) args.push(pending.id, pending.frame, pending.lobby, pending.game, pending.address);
       this.call<number[]>('append', args).then(
         (answers) => {
           for (let i = 0; i < batch.length; i += 1) this.appended(batch[i]!, decodeAppended(answers[i]!));

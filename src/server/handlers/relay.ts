@@ -2,7 +2,7 @@
 // the first USE_RELAY — a pair of players whose direct link cannot open asks for it, and only the
 // pairs that ask go through it while every other pair stays direct (a hybrid lobby).
 import { decodeServerPacket, encodePacket, Reply, SIGNAL_VOICE, Warning, type RelayedOpcode, type User } from '../../protocol/index.js';
-import type { Cluster, Orphan } from '../cluster/cluster.js';
+import { senderAddress, type Cluster, type Orphan } from '../cluster/cluster.js';
 import { lobbyKey, type RelayLobby, type RelaySignalSink, type ServerContext } from '../context.js';
 import { sendTo } from '../membership.js';
 import type { Player } from '../player.js';
@@ -113,7 +113,9 @@ export function relayHeard(ctx: ServerContext, relayId: string, frame: string): 
   if (!packet.origin || signal.type === SIGNAL_VOICE) return;
   relay.remoteMembers.add(packet.origin.instance_id);
   ctx.tally.signals += 1;
-  ctx.relay.signal(relay, packet.origin, packet.opcode as RelayedOpcode, signal as Parameters<NonNullable<ServerContext['relay']>['signal']>[3]);
+  // Only an offer is counted against its address (relay-process.ts).
+  const address = packet.opcode === 'MAKE_OFFER' ? senderAddress(frame) : undefined;
+  ctx.relay.signal(relay, packet.origin, packet.opcode as RelayedOpcode, signal as Parameters<NonNullable<ServerContext['relay']>['signal']>[3], address);
 }
 
 /** A player joined a lobby whose relay peer runs on another node: that node is told (relayHeard). */

@@ -36,7 +36,8 @@ export const relaySignal =
 function relayElsewhere(request: Parameters<Handler<RelayedOpcode>>[0], opcode: RelayedOpcode): void {
   const { ctx, player, recipient, bytes } = request;
   const signal = bytes ? player.signalFrameOf(bytes) : player.signalFrame(opcode, request.payload);
-  ctx.cluster!.append(recipient!, signal, { game: player.game, lobby: player.lobby! }).then(
+  // The address goes with it: a relay peer's node counts it against the address's share (relay-negotiations.ts).
+  ctx.cluster!.append(recipient!, signal, { game: player.game, lobby: player.lobby!, address: player.address }).then(
     (answer) => {
       if (answer === 'gone' || answer === 'not-member') warn(request, Warning.peerInvalid);
       else ctx.tally.signals += 1;

@@ -239,7 +239,7 @@ class RelayProcess implements RelayProcessProvider {
     if (!relayed) return;
     const member = from.instance_id;
     if (opcode === 'MAKE_OFFER') {
-      // A member another node holds: its address is not known here, so it has a share of its own.
+      // No address: a member another node holds, whose node did not send it (an older version): a share of its own.
       const refusal = this.refuseOffer(handle!, relayed, member, address ?? `member:${member}`);
       if (refusal) return void this.refused(lobby, relayed, member, refusal);
       relayed.linked.add(member);
