@@ -2736,8 +2736,10 @@ redis.call('DEL', KEYS[1], KEYS[2])
 redis.call('SREM', KEYS[3], ARGV[1])
 return 1`
   },
-  // No KEYS (each frame names its player). ARGV: prefix, sending node, log length, then per frame four
-  // values: player id, frame, lobby the player must be in ('' = no check), the sender's game.
+  // No KEYS (each frame names its player). ARGV: prefix, sending node, log length, then per frame five
+  // values: player id, frame, lobby the player must be in ('' = no check), the sender's game, and the
+  // sender's address as a JSON string ('' = none). A frame for a relay peer gets that address as its
+  // last field, "address" (senderAddress in cluster.ts): the relay's share per address counts it.
   // Every frame a node produced in one turn of its event loop, in order, in one script. Answers one integer
   // per frame (cluster.ts decodes them): the frame's number in the player's sequence when the sender holds
   // the player (it writes the frame from this answer), 0 when another node does (published there) or none
@@ -2747,8 +2749,8 @@ return 1`
     lua: `
 local prefix, sender, keep = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local answers = {}
-for i = 4, #ARGV, 4 do
-  local id, frame, lobby, game = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+for i = 4, #ARGV, 5 do
+  local id, frame, lobby, game, address = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
   local player = prefix .. 'player:' .. id
   local held = redis.call('HMGET', player, 'node', 'kind')
   local node = held[1]
@@ -2759,6 +2761,7 @@ for i = 4, #ARGV, 4 do
     if lobby ~= '' and (redis.call('HGET', player, 'lobby') ~= lobby or redis.call('HGET', player, 'game') ~= game) then
       answer = -2
     else
+      if address ~= '' then frame = string.sub(frame, 1, -2) .. ',"address":' .. address .. '}' end
       redis.call('PUBLISH', prefix .. 'node:' .. node, 'r ' .. id .. ' ' .. frame)
       answer = -3
     end
@@ -2890,6 +2893,10 @@ var Sequencer = class {
 
 // src/server/cluster/cluster.ts
 var OUT_OF_LOBBY = '{"opcode":"TRANSITION","payload":""';
+function senderAddress(frame) {
+  const { address } = JSON.parse(frame);
+  return typeof address === "string" ? address : void 0;
+}
 var MAX_BATCH = 256;
 var decodeAppended = (answer) => answer > 0 ? answer : answer === 0 ? "elsewhere" : answer === -1 ? "gone" : answer === -2 ? "not-member" : "relay";
 var Cluster = class {
@@ -3020,7 +3027,7 @@ var Cluster = class {
   }
   /** A frame for a player this node holds (its sequencer's submit): numbered, then written in its place. */
   submit(sequencer, frame) {
-    this.enqueue({ id: sequencer.id, frame, lobby: "", game: "", sequencer, settle: null });
+    this.enqueue({ id: sequencer.id, frame, lobby: "", game: "", address: "", sequencer, settle: null });
   }
   /**
    * Appends a frame to a player's sequence and log; published to the node holding it. The frames of one
@@ -3028,12 +3035,13 @@ var Cluster = class {
    */
   append(id, frame, check) {
     return new Promise((resolve, reject) => {
-      this.enqueue({ id, frame, lobby: check?.lobby ?? "", game: check?.game ?? "", sequencer: null, settle: { resolve, reject } });
+      const address = check?.address === void 0 ? "" : JSON.stringify(check.address);
+      this.enqueue({ id, frame, lobby: check?.lobby ?? "", game: check?.game ?? "", address, sequencer: null, settle: { resolve, reject } });
     });
   }
   /** Sends a frame to a player or relay peer held by another node (or this one). Failures are logged, not thrown. */
   send(id, frame) {
-    this.enqueue({ id, frame, lobby: "", game: "", sequencer: null, settle: null });
+    this.enqueue({ id, frame, lobby: "", game: "", address: "", sequencer: null, settle: null });
   }
   appends = [];
   enqueue(pending) {
@@ -3045,7 +3053,7 @@ var Cluster = class {
       const batch = this.appends.length > MAX_BATCH ? this.appends.splice(0, MAX_BATCH) : this.appends;
       if (batch === this.appends) this.appends = [];
       const args = [this.prefix, this.nodeId, LOG_FRAMES];
-      for (const pending of batch) args.push(pending.id, pending.frame, pending.lobby, pending.game);
+      for (const pending of batch) args.push(pending.id, pending.frame, pending.lobby, pending.game, pending.address);
       this.call("append", args).then(
         (answers) => {
           for (let i = 0; i < batch.length; i += 1) this.appended(batch[i], decodeAppended(answers[i]));
@@ -3925,18 +3933,21 @@ function relayHeard(ctx, relayId, frame) {
   if (!packet.origin || signal2.type === SIGNAL_VOICE) return;
   relay.remoteMembers.add(packet.origin.instance_id);
   ctx.tally.signals += 1;
-  ctx.relay.signal(relay, packet.origin, packet.opcode, signal2);
+  const address = packet.opcode === "MAKE_OFFER" ? senderAddress(frame) : void 0;
+  ctx.relay.signal(relay, packet.origin, packet.opcode, signal2, address);
 }
 function relayJoined(ctx, game, name, relayId, user2) {
   if (!ctx.relays.get(lobbyKey(game, name))?.user) sendTo(ctx, relayId, "PEER_JOIN", user2);
 }
 var replaceRelay = (ctx, orphan) => renewRelay(ctx, orphan.game, orphan.lobby, orphan.id);
-async function renewRelay(ctx, game, name, deadId, notice) {
-  await ctx.cluster?.unregister(deadId);
+async function renewRelay(ctx, game, name, deadId) {
   const lobby = await ctx.store.find(game, name);
-  if (notice) for (const member of lobby?.members ?? []) sendTo(ctx, member.instance_id, "WARNING", notice);
-  if (!lobby?.settings.relayEnabled || lobby.relay?.instance_id !== deadId) return;
-  if (ctx.cluster) await ctx.cluster.redis.del(relayClaim(ctx.cluster, game, name));
+  const wasLobbys = lobby?.relay?.instance_id === deadId;
+  if (ctx.cluster && wasLobbys) await ctx.cluster.redis.del(relayClaim(ctx.cluster, game, name));
+  await ctx.cluster?.unregister(deadId);
+  if (!lobby || !wasLobbys) return;
+  for (const member of lobby.members) sendTo(ctx, member.instance_id, "WARNING", Warning.relayLost);
+  if (!lobby.settings.relayEnabled) return void ctx.log("info", "relay.lost_told", { game, lobby: name, dead: deadId, members: lobby.members.length });
   try {
     const relay = await relayOf(ctx, game, name, true);
     ctx.log("info", "relay.replaced", { game, lobby: name, dead: deadId, relay: relay.instance_id });
@@ -3949,7 +3960,7 @@ function relayLost(ctx, relay, why) {
   if (ctx.relays.get(key) !== relay || !relay.user) return;
   ctx.relays.delete(key);
   ctx.log("warn", "relay.lost", { game: relay.game, lobby: relay.name, relay: relay.user.instance_id, why });
-  renewRelay(ctx, relay.game, relay.name, relay.user.instance_id, Warning.relayLost).catch(
+  renewRelay(ctx, relay.game, relay.name, relay.user.instance_id).catch(
     (error) => ctx.log("warn", "relay.replace_failed", { game: relay.game, lobby: relay.name, error: String(error) })
   );
 }
@@ -4324,7 +4335,7 @@ var relaySignal = (opcode) => (request) => {
 function relayElsewhere2(request, opcode) {
   const { ctx, player, recipient: recipient2, bytes } = request;
   const signal2 = bytes ? player.signalFrameOf(bytes) : player.signalFrame(opcode, request.payload);
-  ctx.cluster.append(recipient2, signal2, { game: player.game, lobby: player.lobby }).then(
+  ctx.cluster.append(recipient2, signal2, { game: player.game, lobby: player.lobby, address: player.address }).then(
     (answer) => {
       if (answer === "gone" || answer === "not-member") warn(request, Warning.peerInvalid);
       else ctx.tally.signals += 1;
