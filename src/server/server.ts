@@ -12,6 +12,7 @@ import type { Cluster } from './cluster/cluster.js';
 import { AddressBudgets } from './address-budget.js';
 import { clientAddress } from './client-address.js';
 import { dispatch, VIOLATION_TOO_BIG } from './dispatch.js';
+import { frameErrorsWithoutStack } from './frame-errors.js';
 import { httpHandler } from './http.js';
 import { CLOSE_TIMEOUT_MS, dropAfterClose } from './drop.js';
 import { DEFAULT_INCOMING, IncomingBudget, type IncomingOptions } from './incoming.js';
@@ -413,6 +414,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     ws.on('pong', onPong).on('message', onMessage).on('close', onClose).on('error', onError);
     incoming.watch(ws, socket);
     turnShare.watch(ws, socket, address);
+    frameErrorsWithoutStack(ws);
   }
 
   // WebSocket-level liveness: a socket that missed a whole ping interval is dead. A round to 10,000

@@ -1,4 +1,4 @@
-// Contract: the private part of `ws` that src/server/outbox.ts relies on. The outbox writes whole
+// Contract: the private parts of `ws` that src/server/outbox.ts and frame-errors.ts rely on. The outbox writes whole
 // text frames straight to a server-side WebSocket's `_socket` (the net.Socket under it), bypassing
 // ws.send. ws is pinned to an exact version in package.json; if an upgrade fails here, outbox.ts
 // must change with it.
@@ -9,10 +9,11 @@ import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
+import { frameErrorsWithoutStack } from '../../src/server/frame-errors.js';
 import { Outbox } from '../../src/server/outbox.js';
 
 const version = (createRequire(import.meta.url)('ws/package.json') as { version: string }).version;
-const contract = (what: string) => `ws ${version}: ${what} (src/server/outbox.ts depends on it)`;
+const contract = (what: string, dependent = 'src/server/outbox.ts') => `ws ${version}: ${what} (${dependent} depends on it)`;
 
 /** One unmasked, unfragmented server text frame (RFC 6455 §5.2), short payloads only. */
 function textFrame(text: string): Buffer {
@@ -104,6 +105,25 @@ describe(`ws ${version} internals`, () => {
       received.map((m) => m.text),
       contract('frames the Outbox writes to WebSocket._socket arrive in order'),
     ).toEqual(texts);
+  });
+
+  const FRAME_ERRORS = 'src/server/frame-errors.ts';
+  it("a refused frame's error is made by the Receiver's `createError` (`_receiver`): frame-errors.ts makes it without a stack", async () => {
+    /** The error the server side emits for a frame with the reserved opcode 3 (masked, empty). */
+    const refused = async (stackless: boolean): Promise<Error & { code?: string }> => {
+      const { server, client } = await connectedPair();
+      if (stackless) frameErrorsWithoutStack(server);
+      const error = once(server, 'error');
+      (client as unknown as { _socket: Socket })._socket.write(Buffer.from([0x83, 0x80, 0, 0, 0, 0]));
+      return (await error)[0] as Error & { code?: string };
+    };
+    const plain = await refused(false);
+    expect(plain.code, contract('a reserved opcode is refused with WS_ERR_INVALID_OPCODE', FRAME_ERRORS)).toBe('WS_ERR_INVALID_OPCODE');
+    expect(plain.stack, contract('ws captures a stack for a refused frame', FRAME_ERRORS)).toMatch(/\n\s+at /);
+    const stackless = await refused(true);
+    expect(stackless.code, contract('the same error, code kept', FRAME_ERRORS)).toBe('WS_ERR_INVALID_OPCODE');
+    expect(stackless.message, contract('the same error, message kept', FRAME_ERRORS)).toBe(plain.message);
+    expect(stackless.stack, contract('the Receiver (`_receiver`) makes it with createError', FRAME_ERRORS)).not.toMatch(/\n\s+at /);
   });
 
   it('a server made like ours negotiates no per-message deflate even when the client offers it', async () => {
