@@ -2,8 +2,10 @@
 // still told why. The server runs in this process so that the test can count the turns: a setImmediate
 // chain ticks once per turn, and the logger notes the tick at which each cut was made. Attackers are
 // raw TCP sockets on 127.0.0.1 writing frames by hand (bench/lib/raw-ws.mjs).
+import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { clientFrame, open, type RawWsClient, unfinishedFragment } from '../../bench/lib/raw-ws.mjs';
+import { DESTROYS_PER_TURN } from '../../src/server/drop.js';
 import { type RunningServer, startServer } from '../../src/server/server.js';
 import { waitFor } from '../helpers/server-process.js';
 import { RawClient } from './helpers.js';
@@ -49,7 +51,7 @@ async function pacedServer(options: Parameters<typeof startServer>[0]) {
     },
     ...options,
   });
-  return { port: server.port, cutAt };
+  return { port: server.port, cutAt, turns };
 }
 
 /** `count` raw connections that never INIT; the server's close frame and what it sent are kept on each. */
@@ -110,6 +112,35 @@ describe('violations cut a few per turn', () => {
       expect(client.inbox).toContain(JSON.stringify({ opcode: 'VIOLATION', payload: 'too many packets: rate limit exceeded repeatedly' }));
     }
     expectPaced(cutAt.get('violation.rate'), 'over the rate limit', ATTACKERS);
+  }, 60_000);
+
+  const FLOODERS = 160;
+  it(`violators cut in one turn are let go of at their close deadline ${DESTROYS_PER_TURN} a turn, not all at once`, async () => {
+    // Cut within a few turns (no pacing of cuts here), so their deadlines fall within a few ms: ws's own close
+    // timers let 23–25 go in one turn.
+    const { port, turns } = await pacedServer({
+      cutsPerTurn: FLOODERS,
+      rateLimit: { perSecond: 1, burst: 1, strikesBeforeViolation: 3 },
+      addressRateLimit: { perSecond: 1_000_000, burst: 1_000_000 },
+      packetsPerAddressPerTurn: 0,
+    });
+    const all = await attackers(port, FLOODERS);
+    for (const [i, client] of all.entries()) client.send(JSON.stringify({ opcode: 'INIT', payload: { username: `flooder${i}` } }));
+    // The server reads them no further, so it never sees their answer: each of its sockets goes at its deadline.
+    const endedAt: number[] = [];
+    const sockets = await waitFor(() => {
+      const players = server!.connections('attack');
+      return players.length === FLOODERS ? players.map((player) => (player.socket as unknown as { _socket: Socket })._socket) : undefined;
+    }, 'the attackers connected');
+    for (const socket of sockets) socket.on('close', () => endedAt.push(turns.now()));
+    const flood = Buffer.concat(Array.from({ length: 10 }, () => clientFrame('{"opcode":"KEEPALIVE"}')));
+    for (const client of all) client.write(flood);
+    await waitFor(() => closed(all), 'every flooder told', 20_000);
+    await waitFor(() => (endedAt.length === FLOODERS ? true : undefined), 'every socket let go of', 20_000);
+    const perTurn = new Map<number, number>();
+    for (const turn of endedAt) perTurn.set(turn, (perTurn.get(turn) ?? 0) + 1);
+    console.log(`${FLOODERS} sockets let go of in ${perTurn.size} turns, at most ${Math.max(...perTurn.values())} a turn`);
+    expect(Math.max(...perTurn.values())).toBeLessThanOrEqual(DESTROYS_PER_TURN);
   }, 60_000);
 
   it('the incoming budget sheds holders a few per turn, each told (VIOLATION, 1013); a player elsewhere is served meanwhile', async () => {
