@@ -201,7 +201,45 @@ var CLOSE_TIMEOUT_MS = 1e3;
 function dropAfterClose(ws) {
   stopReading(ws);
   const socket = socketOf(ws);
-  if (socket && !socket.destroyed) socket.end();
+  if (!socket || socket.destroyed) return;
+  socket.end();
+  clearTimeout(ws._closeTimer);
+  destroyLater(socket);
+}
+var DESTROYS_PER_TURN = 16;
+var closing = [];
+var next = 0;
+var armed = false;
+function destroyLater(socket) {
+  closing.push({ socket, due: performance.now() + CLOSE_TIMEOUT_MS });
+  if (!armed) arm(CLOSE_TIMEOUT_MS);
+}
+function arm(ms) {
+  armed = true;
+  if (ms > 0) setTimeout(() => setImmediate(destroyDue).unref(), ms).unref();
+  else setImmediate(destroyDue).unref();
+}
+function destroyDue() {
+  armed = false;
+  const now = performance.now();
+  let destroyed = 0;
+  while (next < closing.length && destroyed < DESTROYS_PER_TURN && closing[next].due <= now) {
+    const { socket } = closing[next];
+    next += 1;
+    if (socket.destroyed) continue;
+    socket.destroy();
+    destroyed += 1;
+  }
+  if (next === closing.length) {
+    closing = [];
+    next = 0;
+    return;
+  }
+  if (next >= 1024 && next * 2 >= closing.length) {
+    closing = closing.slice(next);
+    next = 0;
+  }
+  arm(Math.max(0, closing[next].due - now));
 }
 var socketOf = (ws) => ws._socket;
 function stopReading(ws) {
@@ -1247,9 +1285,9 @@ var Outbox = class {
   }
   grow(need) {
     if (need <= this.bytes.length) return;
-    const next = Buffer.allocUnsafe(this.used === 0 ? need : Math.max(need, 2 * this.bytes.length));
-    if (this.used > 0) next.set(this.used === this.bytes.length ? this.bytes : this.bytes.subarray(0, this.used));
-    this.bytes = next;
+    const next2 = Buffer.allocUnsafe(this.used === 0 ? need : Math.max(need, 2 * this.bytes.length));
+    if (this.used > 0) next2.set(this.used === this.bytes.length ? this.bytes : this.bytes.subarray(0, this.used));
+    this.bytes = next2;
   }
   write(bytes) {
     const raw = this.socket._socket;
@@ -1421,9 +1459,9 @@ var ReplayWindow = class {
   }
   /** A ring of `size` bytes holding the kept frames from its start. */
   resize(size) {
-    const next = Buffer.allocUnsafe(size);
-    this.copyOut(next, this.start, this.used);
-    this.ring = next;
+    const next2 = Buffer.allocUnsafe(size);
+    this.copyOut(next2, this.start, this.used);
+    this.ring = next2;
     this.start = 0;
   }
   writeLength(at, size) {
@@ -2170,17 +2208,17 @@ var SlicedLoop = class {
     this.immediate = void 0;
     const from = performance.now();
     const cpuFrom = process.cpuUsage();
-    let next = this.running ? this.items.next() : void 0;
-    while (next && !next.done && this.running) {
-      this.each(next.value);
+    let next2 = this.running ? this.items.next() : void 0;
+    while (next2 && !next2.done && this.running) {
+      this.each(next2.value);
       if (performance.now() - from >= this.sliceMs) break;
-      next = this.items.next();
+      next2 = this.items.next();
     }
     const now = performance.now();
     const cpu = process.cpuUsage(cpuFrom);
     this.spentMs += Math.min(now - from, (cpu.user + cpu.system) / 1e3);
     if (!this.running) return;
-    if (next && !next.done) {
+    if (next2 && !next2.done) {
       this.immediate = setImmediate(this.slice);
       return;
     }
@@ -2860,10 +2898,10 @@ var Sequencer = class {
     this.sink.writeSequenced(frame);
     const pending = this.pending;
     if (!pending) return;
-    for (let next = pending.get(seq3 + 1); next !== void 0; next = pending.get(this.delivered + 1)) {
+    for (let next2 = pending.get(seq3 + 1); next2 !== void 0; next2 = pending.get(this.delivered + 1)) {
       pending.delete(this.delivered + 1);
       this.delivered += 1;
-      this.sink.writeSequenced(next);
+      this.sink.writeSequenced(next2);
     }
     if (pending.size === 0) this.stop();
   }
@@ -4451,6 +4489,21 @@ function failed(opcode, request, error) {
   warn(request, `server error handling ${opcode}`);
 }
 
+// src/server/frame-errors.ts
+function createErrorWithoutStack(...args) {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return Object.getPrototypeOf(this).createError.apply(this, args);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+function frameErrorsWithoutStack(ws) {
+  const receiver = ws._receiver;
+  if (receiver) receiver.createError = createErrorWithoutStack;
+}
+
 // src/server/http.ts
 import { createHash } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
@@ -4756,14 +4809,14 @@ var NodeWatch = class {
 var STATE_LOST = { code: 1011, reason: "server state lost: the shared store restarted" };
 var RELEASED = { code: 1011, reason: "seat released while this server node was cut off from the shared store" };
 async function joinCluster(ctx, cluster, { seats, graceMs }) {
-  const letGo = (player, closing) => {
+  const letGo = (player, closing2) => {
     player.evicted = true;
     ctx.players.delete(player.id);
     seats.forget(player);
     cluster.forget(player.id);
     player.outlet = null;
     if (!player.open) return;
-    if (closing) player.close(closing.code, closing.reason);
+    if (closing2) player.close(closing2.code, closing2.reason);
     else player.socket.terminate();
   };
   const share = new FanoutShare((spends) => cluster.shareSpends(spends));
@@ -4998,11 +5051,11 @@ var MemoryStore = class {
     const found = this.hosted(game, host);
     if (typeof found === "string") return { outcome: found };
     const { lobby } = found;
-    const next = lobby.members.find((member) => member.instance_id === target);
-    if (!next) return { outcome: "not-a-member" };
+    const next2 = lobby.members.find((member) => member.instance_id === target);
+    if (!next2) return { outcome: "not-a-member" };
     if (target === host) return { outcome: "already-host" };
     const previous = lobby.host;
-    lobby.host = next;
+    lobby.host = next2;
     return { outcome: "ok", lobby: copy(lobby), previous: { ...previous } };
   }
   async close(game, host) {
@@ -5315,7 +5368,7 @@ async function startServer(options2 = {}) {
   );
   const watch = options2.cluster && await joinCluster(ctx, options2.cluster, { seats, graceMs: seats.graceMs });
   const allowed = new Set(options2.allowedOrigins ?? []);
-  let closing = null;
+  let closing2 = null;
   let draining = false;
   const http = createServer(
     httpHandler({
@@ -5324,7 +5377,7 @@ async function startServer(options2 = {}) {
       startedAt: Date.now(),
       log: log2,
       metrics: metrics.registry,
-      accepting: () => closing === null && !draining && http.listening
+      accepting: () => closing2 === null && !draining && http.listening
     })
   );
   const wss = new WebSocketServer({
@@ -5338,7 +5391,7 @@ async function startServer(options2 = {}) {
   });
   http.on("upgrade", (req, socket, head) => {
     socket.on("error", ignore);
-    if (draining || closing) return refuseUpgrade(socket, "503 Service Unavailable");
+    if (draining || closing2) return refuseUpgrade(socket, "503 Service Unavailable");
     const origin2 = req.headers.origin;
     if (allowed.size > 0 && (origin2 === void 0 || !allowed.has(origin2))) {
       log2("warn", "origin.refused", { origin: origin2 ?? null, address: req.socket.remoteAddress });
@@ -5407,6 +5460,7 @@ async function startServer(options2 = {}) {
     ws.on("pong", onPong).on("message", onMessage).on("close", onClose).on("error", onError);
     incoming2.watch(ws, socket);
     turnShare.watch(ws, socket, address2);
+    frameErrorsWithoutStack(ws);
   }
   const pingOrTerminate = (player) => {
     if (!player.alive) {
@@ -5443,7 +5497,7 @@ async function startServer(options2 = {}) {
     metrics,
     connections: (game) => [...byId.values()].filter((player) => player.game === game),
     async drain(timeoutMs) {
-      if (draining || closing) return running.close();
+      if (draining || closing2) return running.close();
       draining = true;
       log2("info", "server.draining", { players: byId.size, timeoutMs });
       for (const player of [...players]) player.handOff(DRAIN_CLOSE.code, DRAIN_CLOSE.reason);
@@ -5453,7 +5507,7 @@ async function startServer(options2 = {}) {
       return running.close();
     },
     close() {
-      closing ??= (async () => {
+      closing2 ??= (async () => {
         clearInterval(pinger);
         pingRound?.stop();
         admission2.stop();
@@ -5465,8 +5519,8 @@ async function startServer(options2 = {}) {
         announcer2.stop();
         fanout2.stop();
         seats.clear();
-        const closing2 = [...players];
-        const sockets = closing2.map((player) => player.socket);
+        const closing3 = [...players];
+        const sockets = closing3.map((player) => player.socket);
         const allClosed = Promise.all(
           sockets.map(
             (socket) => new Promise((resolve) => {
@@ -5475,7 +5529,7 @@ async function startServer(options2 = {}) {
             })
           )
         );
-        for (const player of closing2) player.close(1001, "server shutting down");
+        for (const player of closing3) player.close(1001, "server shutting down");
         const force = setTimeout(() => {
           for (const socket of sockets) socket.terminate();
         }, 1e3);
@@ -5491,7 +5545,7 @@ async function startServer(options2 = {}) {
         });
         log2("info", "server.closed", {});
       })();
-      return closing;
+      return closing2;
     }
   };
   return running;
