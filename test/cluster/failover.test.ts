@@ -13,6 +13,7 @@ import { bundleServer, printedWsUrl, type ServerBundle, type ServerProcess, wait
 import { type RedisServer, startRedis } from '../helpers/redis.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { cutCandidates } from '../helpers/cut-candidates.js';
+import { RelayedPair } from '../helpers/relayed-pair.js';
 import { closeAll, lobby, player, until, type Player } from '../mesh/players.js';
 import { RawClient } from '../server/helpers.js';
 
@@ -245,10 +246,6 @@ describe("the node running a relay lobby's relay peer killed with SIGKILL", () =
 });
 
 describe("the node running a hybrid lobby's relay peer killed with SIGKILL", () => {
-  /** Messages of the pair's numbered stream a player got from another, in arrival order. */
-  const stream = (to: Player, from: Player) =>
-    to.messages.filter((m) => m.from === from.id && (m.payload as { s?: string }).s === 'pair').map((m) => (m.payload as { n: number }).n);
-
   it('the pair it carried is told (on the surviving node, and on resuming from the dead one), asks again, and talks through a new relay peer on the survivor', async () => {
     // A longer grace: ann must still find her seat after the survivor told her lobby (she resumes only then).
     const a = await node('--resume-grace', '15');
@@ -277,20 +274,10 @@ describe("the node running a hybrid lobby's relay peer killed with SIGKILL", () 
       let resumed = 0;
       ann.session.on('resumed', () => (resumed += 1));
 
-      // ann and cat talk through the relay all along: 20 messages a second each way.
-      let n = 0;
-      const sendErrors: string[] = [];
-      const talking = setInterval(() => {
-        try {
-          ann.mesh.sendPrivate(cat.id, { s: 'pair', n });
-          cat.mesh.sendPrivate(ann.id, { s: 'pair', n });
-          n += 1;
-        } catch (error) {
-          sendErrors.push(String(error));
-        }
-      }, 50);
+      // ann and cat talk through the relay all along.
+      const pair = new RelayedPair(ann, cat);
       try {
-        await until(() => stream(cat, ann).length >= 5, 'the pair talking through the relay');
+        await pair.heard();
         a.process.child.kill('SIGKILL');
         await a.process.exited;
         // Node b notices node a dead, claims its relay peer and tells the lobby: cat, here, at once.
@@ -301,29 +288,12 @@ describe("the node running a hybrid lobby's relay peer killed with SIGKILL", () 
         toB.restore();
         await until(() => resumed === 1, 'ann resumed on node b', 20_000);
         await until(() => warned.get('ann')!.includes(Warning.relayLost), 'ann told the relay is lost', 10_000);
-        await until(
-          () => ann.session.relayId !== oldRelay && cat.session.relayId === ann.session.relayId && ann.mesh.viaRelay(cat.id) && cat.mesh.viaRelay(ann.id),
-          'RELAY_PAIR naming the new relay peer, on both sides',
-          20_000,
-        );
-        const newRelay = ann.session.relayId!;
+        const newRelay = await pair.moved(oldRelay, 20_000);
         expect(logged(b, 'relay.start').filter((line) => line.includes(newRelay))).toHaveLength(1);
-        await until(
-          () => ann.mesh.link(newRelay)?.connected === true && cat.mesh.link(newRelay)?.connected === true,
-          'both linked to the new relay peer',
-          30_000,
-        );
-        const sent = n;
-        await until(() => stream(cat, ann).length > sent + 10 && stream(ann, cat).length > sent + 10, 'messages through the new relay peer', 30_000);
       } finally {
-        clearInterval(talking);
+        pair.stop();
       }
-      // Everything sent arrives once, in order: what waited while there was no relay, and what the dead one swallowed (sent again).
-      const all = [...Array(n).keys()];
-      await until(() => stream(cat, ann).length >= n && stream(ann, cat).length >= n, 'every message', 15_000).catch(() => undefined);
-      expect(stream(cat, ann)).toEqual(all);
-      expect(stream(ann, cat)).toEqual(all);
-      expect(sendErrors).toEqual([]);
+      await pair.expectEveryMessageOnceInOrder();
       // bob was told too (a member of the lobby), and his direct links never moved.
       expect(warned.get('bob')).toEqual([Warning.relayLost]);
       expect([ann.mesh.link(bob.id), cat.mesh.link(bob.id)]).toEqual(bobLinks);

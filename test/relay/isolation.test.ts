@@ -19,6 +19,7 @@ import { bundleFlooder, type Flooder } from '../helpers/relay-flood.js';
 import { bundleServer, printedWsUrl, waitFor, type ServerBundle, type ServerProcess } from '../helpers/server-process.js';
 import { lobby as meshLobby, player as meshPlayer, until, type Player as MeshPlayer } from '../mesh/players.js';
 import { cutCandidates } from '../helpers/cut-candidates.js';
+import { RelayedPair } from '../helpers/relayed-pair.js';
 import { RawClient } from '../server/helpers.js';
 
 let bundle: ServerBundle;
@@ -314,10 +315,6 @@ describe('a hybrid lobby when the relay process dies', () => {
     if (server) await stop(server);
   });
 
-  /** Messages of one numbered stream a player got from another, in arrival order. */
-  const stream = (to: MeshPlayer, from: MeshPlayer) =>
-    to.messages.filter((m) => m.from === from.id && (m.payload as { s?: string }).s === 'pair').map((m) => (m.payload as { n: number }).n);
-
   it('the pair it carried asks the new relay peer and keeps talking: every message arrives once and in order; direct pairs are untouched', async () => {
     const cut = cutCandidates();
     const options = { relayFallbackMs: 1500, connectTimeoutMs: 5000 };
@@ -333,39 +330,16 @@ describe('a hybrid lobby when the relay process dies', () => {
     expect(ann.mesh.link(oldRelay)?.connected).toBe(true);
     const bobLinks = [ann.mesh.link(bob.id), cat.mesh.link(bob.id)];
 
-    // ann and cat talk through the relay all along: 20 messages a second each way.
-    let n = 0;
-    const send = () => {
-      ann.mesh.sendPrivate(cat.id, { s: 'pair', n });
-      cat.mesh.sendPrivate(ann.id, { s: 'pair', n });
-      n += 1;
-    };
-    const talking = setInterval(send, 50);
+    // ann and cat talk through the relay all along.
+    const pair = new RelayedPair(ann, cat);
     try {
-      await until(() => stream(cat, ann).length >= 5, 'the pair talking through the relay');
-      const oldPid = await server.relayPid();
-      process.kill(oldPid, 'SIGKILL');
-      const sentBefore = n;
-      await until(
-        () => ann.session.relayId !== oldRelay && cat.session.relayId === ann.session.relayId && ann.mesh.viaRelay(cat.id) && cat.mesh.viaRelay(ann.id),
-        'RELAY_PAIR naming the new relay peer, on both sides',
-        30_000,
-      );
-      const newRelay = ann.session.relayId!;
-      await until(
-        () => ann.mesh.link(newRelay)?.connected === true && cat.mesh.link(newRelay)?.connected === true,
-        'both linked to the new relay peer',
-        30_000,
-      );
-      await until(() => stream(cat, ann).length > sentBefore + 10 && stream(ann, cat).length > sentBefore + 10, 'messages after the restart', 30_000);
+      await pair.heard();
+      process.kill(await server.relayPid(), 'SIGKILL');
+      await pair.moved(oldRelay, 30_000);
     } finally {
-      clearInterval(talking);
+      pair.stop();
     }
-    // Everything sent arrives once, in order: what waited while there was no relay, and what the dead one swallowed (sent again).
-    const all = [...Array(n).keys()];
-    await until(() => stream(cat, ann).length >= n && stream(ann, cat).length >= n, 'every message', 15_000).catch(() => undefined);
-    expect(stream(cat, ann)).toEqual(all);
-    expect(stream(ann, cat)).toEqual(all);
+    await pair.expectEveryMessageOnceInOrder();
     // bob's direct links never moved.
     expect([ann.mesh.link(bob.id), cat.mesh.link(bob.id)]).toEqual(bobLinks);
     expect(players.flatMap((p) => p.errors)).toEqual([]);
