@@ -299,8 +299,12 @@ describe("the node running a hybrid lobby's relay peer killed with SIGKILL", () 
       expect([ann.mesh.link(bob.id), cat.mesh.link(bob.id)]).toEqual(bobLinks);
       expect(players.flatMap((p) => p.errors)).toEqual([]);
     } finally {
-      // Closed while node b runs, so their seats go now (the next test takes the same names).
+      // Closed while node b runs, so their seats go now (the next test takes the same names): node b must have
+      // released them all before it stops, or its drain holds their seats for the grace period.
+      const ids = players.map((p) => p.id);
       await closeAll(players.splice(0));
+      const released = () => ids.every((id) => logged(b, 'player.disconnect').some((line) => line.includes(id)));
+      await waitFor(() => (released() ? true : undefined), 'node b releasing the players', 10_000).catch(() => undefined);
       await toB.close();
       b.process.child.kill('SIGTERM');
       await b.process.exited;
