@@ -171,6 +171,20 @@ describe('skipJsonValue', () => {
     }
   });
 
+  it('in long strings (read a word at a time) finds every byte that ends or breaks a plain run, wherever the string starts in memory', () => {
+    // One odd byte at every position of a 150-byte string, the string at each of the four alignments.
+    const odd = ['"', '\\', '\\n', '\\u00e9', '\\x', '\u0000', '\u001f', '\t', ' ', 'é', '😀', '\u007f'];
+    for (const shift of [0, 1, 2, 3])
+      for (const thing of odd)
+        for (let at = 0; at <= 150; at += 1) {
+          const text = `"${'a'.repeat(at)}${thing}${'b'.repeat(150 - at)}"`;
+          const data = Buffer.concat([Buffer.alloc(shift, 0x20), bytes(text)]);
+          const end = skipJsonValue(data, shift, data.length, 1);
+          const taken = end >= 0 && end === data.length;
+          expect(taken, `${JSON.stringify(thing)} at ${at}, shifted ${shift}`).toBe(parses(text));
+        }
+  });
+
   it('refuses arrays and objects nested deeper than asked', () => {
     expect(scans('[[1]]', 2)).toBe(true);
     expect(scans('[[1]]', 1)).toBe(false);
