@@ -3364,8 +3364,28 @@ function skipSpace(bytes, at, end) {
   }
   return at;
 }
+var WORDWISE_FROM = 64;
+var ONES = 16843009;
+var HIGHS = 2155905152;
+function skipPlainWords(bytes, at, end) {
+  const aligned = at + (4 - (bytes.byteOffset + at & 3) & 3);
+  const count2 = end - aligned >>> 2;
+  if (count2 < 4) return at;
+  while (at < aligned && PLAIN[bytes[at]] === 1) at += 1;
+  if (at < aligned) return at;
+  const words = new Int32Array(bytes.buffer, bytes.byteOffset + aligned, count2);
+  let i = 0;
+  for (; i < count2; i += 1) {
+    const w = words[i];
+    const quote = w ^ 572662306;
+    const backslash = w ^ 1549556828;
+    if ((w - 538976288 & ~w | quote - ONES & ~quote | backslash - ONES & ~backslash) & HIGHS) break;
+  }
+  return aligned + 4 * i;
+}
 function skipStringBody(bytes, at, end) {
   for (; ; ) {
+    if (end - at >= WORDWISE_FROM) at = skipPlainWords(bytes, at, end);
     while (at + 4 <= end && (PLAIN[bytes[at]] & PLAIN[bytes[at + 1]] & PLAIN[bytes[at + 2]] & PLAIN[bytes[at + 3]]) === 1) at += 4;
     while (at < end && PLAIN[bytes[at]] === 1) at += 1;
     if (at >= end) return -1;
