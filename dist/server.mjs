@@ -4393,7 +4393,8 @@ var relaySignal = (opcode) => (request) => {
 function relayElsewhere2(request, opcode) {
   const { ctx, player, recipient: recipient2, bytes } = request;
   const signal2 = bytes ? player.signalFrameOf(bytes) : player.signalFrame(opcode, request.payload);
-  ctx.cluster.append(recipient2, signal2, { game: player.game, lobby: player.lobby, address: player.address }).then(
+  const address = opcode === "MAKE_OFFER" ? player.address : void 0;
+  ctx.cluster.append(recipient2, signal2, { game: player.game, lobby: player.lobby, address }).then(
     (answer) => {
       if (answer === "gone" || answer === "not-member") warn(request, Warning.peerInvalid);
       else ctx.tally.signals += 1;

@@ -36,8 +36,10 @@ export const relaySignal =
 function relayElsewhere(request: Parameters<Handler<RelayedOpcode>>[0], opcode: RelayedOpcode): void {
   const { ctx, player, recipient, bytes } = request;
   const signal = bytes ? player.signalFrameOf(bytes) : player.signalFrame(opcode, request.payload);
-  // The address goes with it: a relay peer's node counts it against the address's share (relay-negotiations.ts).
-  ctx.cluster!.append(recipient!, signal, { game: player.game, lobby: player.lobby!, address: player.address }).then(
+  // An offer takes its address along: a relay peer's node counts offers against the address's share
+  // (relay-negotiations.ts); other signals need none, and most of them are ICE.
+  const address = opcode === 'MAKE_OFFER' ? player.address : undefined;
+  ctx.cluster!.append(recipient!, signal, { game: player.game, lobby: player.lobby!, address }).then(
     (answer) => {
       if (answer === 'gone' || answer === 'not-member') warn(request, Warning.peerInvalid);
       else ctx.tally.signals += 1;
