@@ -28,11 +28,13 @@
 // Usage: node bench/signaling.mjs [--runs=3] [--seconds=5] [--only=relay1,relay8,fresh,persistent,latency,idle]
 //          [--rate=12000] [--idle-clients=2000] [--idle-seconds=65] [--floor] [--sides=CL5,PeerJS]
 // CL5_PROFILE=dir writes a --cpu-prof of every server process there.
+// Each run also prints the machine's steal (bench/lib/steal.mjs): CPU time the host gave to other guests.
 import { cl5, meet, meetingPair, player, SDP } from './lib/cl5-clients.mjs';
 import { pin, startCl5, startPeerJs, startWsBatchedFloor, startWsFloor } from './lib/processes.mjs';
 import { clientFrame, next, open } from './lib/raw-ws.mjs';
 import { loadavg } from 'node:os';
 import { cycles, fixedRate, measured, relayFlood } from './lib/signal-load.mjs';
+import { stealMeter } from './lib/steal.mjs';
 
 const flags = Object.fromEntries(
   process.argv.slice(2).map((arg) => {
@@ -241,8 +243,10 @@ const BENCHES = {
 async function fresh(side, bench) {
   const server = await side.start();
   const pinned = pin(server.pid, 1) && pin(process.pid, 0);
+  const steal = stealMeter();
   try {
-    return { ...(await bench.run(server, side)), pinned };
+    const figures = await bench.run(server, side);
+    return { ...figures, pinned, steal: steal() };
   } finally {
     await server.stop();
   }
@@ -262,7 +266,7 @@ for (let run = 0; run < RUNS; run += 1) {
       results[name][side.name].push(r);
       const load = loadavg()[0].toFixed(1);
       console.error(
-        `run ${run + 1} ${name} ${side.name}: ${Math.round(r.work)} ${bench.unit}/server CPU-s, ${Math.round(r.wall)}/s, server ${(r.core * 100).toFixed(0)} %, generator ${(r.generator * 100).toFixed(0)} %, p50 ${r.p50?.toFixed(2)} ms, p99 ${r.p99?.toFixed(2)} ms (load ${load})`,
+        `run ${run + 1} ${name} ${side.name}: ${Math.round(r.work)} ${bench.unit}/server CPU-s, ${Math.round(r.wall)}/s, server ${(r.core * 100).toFixed(0)} %, generator ${(r.generator * 100).toFixed(0)} %, p50 ${r.p50?.toFixed(2)} ms, p99 ${r.p99?.toFixed(2)} ms (load ${load}, steal ${(r.steal * 100).toFixed(0)} %)`,
       );
     }
   }
@@ -287,14 +291,15 @@ for (const [name, bySide] of Object.entries(results)) {
         digits,
       );
     const pct = (key) => mmm(runs.map((r) => r[key] * 100));
-    if (name === 'idle') console.log(`  ${side.padEnd(14)} server CPU ${col('corePercent', 2)} % of a core   generator ${pct('generator')} %`);
+    const steal = `   steal ${pct('steal')} %`;
+    if (name === 'idle') console.log(`  ${side.padEnd(14)} server CPU ${col('corePercent', 2)} % of a core   generator ${pct('generator')} %${steal}`);
     else if (name === 'latency')
       console.log(
-        `  ${side.padEnd(14)} p50 ${col('p50', 2)} ms   p99 ${col('p99', 2)} ms   CPU per signal: user ${col('userUs', 1)} µs + system ${col('systemUs', 1)} µs (${col('work')} signals per server CPU-s)   server ${pct('core')} %   generator ${pct('generator')} %`,
+        `  ${side.padEnd(14)} p50 ${col('p50', 2)} ms   p99 ${col('p99', 2)} ms   CPU per signal: user ${col('userUs', 1)} µs + system ${col('systemUs', 1)} µs (${col('work')} signals per server CPU-s)   server ${pct('core')} %   generator ${pct('generator')} %${steal}`,
       );
     else
       console.log(
-        `  ${side.padEnd(14)} ${col('work')} ${bench.unit} per server CPU-s   ${col('wall')} per wall s   server ${pct('core')} %   generator ${pct('generator')} %   p50 ${col('p50', 2)} ms   p99 ${col('p99', 2)} ms`,
+        `  ${side.padEnd(14)} ${col('work')} ${bench.unit} per server CPU-s   ${col('wall')} per wall s   server ${pct('core')} %   generator ${pct('generator')} %   p50 ${col('p50', 2)} ms   p99 ${col('p99', 2)} ms${steal}`,
       );
   }
   const p = bySide.PeerJS;
