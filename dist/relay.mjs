@@ -31,8 +31,12 @@ var KeyedBuckets = class {
     this.put(key, bucket, tokens, now);
     return tokens;
   }
+  /** Whether `key` has spent nothing lately (its bucket is full again). */
+  isFull(key, now) {
+    return this.level(key, now) >= this.size;
+  }
   sweep(now) {
-    for (const key of this.buckets.keys()) if (this.level(key, now) >= this.size) this.buckets.delete(key);
+    for (const key of this.buckets.keys()) if (this.isFull(key, now)) this.buckets.delete(key);
   }
   level(key, now) {
     return this.fill(this.buckets.get(key), now);

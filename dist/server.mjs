@@ -480,8 +480,12 @@ var KeyedBuckets = class {
     this.put(key, bucket, tokens, now);
     return tokens;
   }
+  /** Whether `key` has spent nothing lately (its bucket is full again). */
+  isFull(key, now) {
+    return this.level(key, now) >= this.size;
+  }
   sweep(now) {
-    for (const key of this.buckets.keys()) if (this.level(key, now) >= this.size) this.buckets.delete(key);
+    for (const key of this.buckets.keys()) if (this.isFull(key, now)) this.buckets.delete(key);
   }
   level(key, now) {
     return this.fill(this.buckets.get(key), now);
@@ -512,6 +516,10 @@ var PairedBuckets = class {
   spend(key, address, now, amount = 1) {
     this.address.spend(address, now, amount);
     return this.own.spend(key, now, amount);
+  }
+  /** Whether `address` has spent nothing lately. */
+  addressIsFull(address, now) {
+    return this.address.isFull(address, now);
   }
   /** Spends `amount` from `address`'s bucket alone (what its connections spent elsewhere), into debt if need be. */
   spendAddress(address, now, amount) {
@@ -584,7 +592,8 @@ var PasswordGuard = class {
   addressLanes = new KeyedLanes(QUEUED_CHECKS);
   /**
    * Runs `verify` (scrypt) for a password to `lobby` from `address` when its turn comes in both lanes
-   * and neither budget is spent; a wrong password spends both budgets.
+   * and neither budget is spent; a wrong password spends both budgets. `verify` is told whether the
+   * address has guessed wrong lately: if not, its hash may go ahead of the guessers' (password.ts).
    */
   check(lobby, address, verify2) {
     const busy = { right: false, waitMs: BUSY_WAIT_MS, tellHost: false };
@@ -592,9 +601,10 @@ var PasswordGuard = class {
     return this.addressLanes.run(address, inLobbyLane) ?? Promise.resolve(busy);
   }
   async checkNow(lobby, address, verify2) {
-    const waitMs = this.buckets.waitMs(lobby, address, this.now());
+    const now = this.now();
+    const waitMs = this.buckets.waitMs(lobby, address, now);
     if (waitMs > 0) return { right: false, waitMs, tellHost: false };
-    if (await verify2()) return { right: true, waitMs: 0, tellHost: false };
+    if (await verify2(this.buckets.addressIsFull(address, now))) return { right: true, waitMs: 0, tellHost: false };
     return { right: false, waitMs: 0, tellHost: this.failed(lobby, address) };
   }
   /** A wrong password was tried. True when the lobby's budget ran out and its host was not told this last minute. */
@@ -607,6 +617,112 @@ var PasswordGuard = class {
   }
   stop() {
     clearInterval(this.sweeper);
+  }
+};
+
+// src/server/password.ts
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import { Worker } from "node:worker_threads";
+var DEFAULT_PASSWORD_HASHING = { threads: 2, nice: 10 };
+var KEY_LENGTH = 32;
+var THREAD_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { scryptSync } = require('node:crypto');
+let tid = 0;
+let nice = null;
+try {
+  tid = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop());
+  require('node:os').setPriority(tid, workerData.nice);
+  nice = workerData.nice;
+} catch {}
+parentPort.postMessage({ tid, nice });
+parentPort.on('message', ({ password, salt }) => {
+  try {
+    parentPort.postMessage({ key: scryptSync(password, salt, ${KEY_LENGTH}) });
+  } catch (error) {
+    parentPort.postMessage({ error: String(error) });
+  }
+});
+`;
+var PasswordHasher = class {
+  constructor(options2 = DEFAULT_PASSWORD_HASHING) {
+    this.options = options2;
+    if (!(options2.threads >= 1)) throw new RangeError(`password hashing needs at least 1 thread, not ${options2.threads}`);
+  }
+  options;
+  threads = [];
+  waiting = [];
+  stopped = false;
+  async hash(password2) {
+    const salt = randomBytes(16);
+    return { salt, hash: await this.derive(password2, salt) };
+  }
+  /**
+   * Whether `password` is the one `stored` was made from. `ahead`: hashed before the checks waiting without
+   * it, e.g. a player whose address has not guessed wrong lately (password-guard.ts), so that guesses spread
+   * over many lobbies, which keep every hashing thread busy, do not make an honest join wait behind them all.
+   */
+  async verify(password2, stored2, { ahead = false } = {}) {
+    return timingSafeEqual(await this.derive(password2, stored2.salt, ahead), stored2.hash);
+  }
+  /** The hashing threads started so far: each one's thread id and priority (for tests and diagnostics). */
+  running() {
+    return Promise.all(this.threads.map((thread) => thread.started));
+  }
+  /** Ends every thread; hashes not finished fail. */
+  async stop() {
+    this.stopped = true;
+    const closing2 = new Error("password hashing stopped: the server is closing");
+    for (const job of this.waiting.splice(0)) job.reject(closing2);
+    const threads = this.threads.splice(0);
+    for (const thread of threads) thread.job?.reject(closing2);
+    await Promise.all(threads.map((thread) => thread.worker.terminate()));
+  }
+  derive(password2, salt, ahead = false) {
+    if (this.stopped) return Promise.reject(new Error("password hashing stopped: the server is closing"));
+    return new Promise((resolve, reject) => {
+      const job = { ahead, password: password2.normalize("NFC"), salt, resolve, reject };
+      const at = ahead ? this.waiting.findIndex((waiting) => !waiting.ahead) : -1;
+      this.waiting.splice(at < 0 ? this.waiting.length : at, 0, job);
+      this.next();
+    });
+  }
+  /** Hands waiting jobs to idle threads, starting threads up to the limit. */
+  next() {
+    while (this.waiting.length > 0) {
+      const thread = this.threads.find((t) => t.job === null) ?? (this.threads.length < this.options.threads ? this.startThread() : null);
+      if (!thread) return;
+      const job = this.waiting.shift();
+      thread.job = job;
+      thread.worker.postMessage({ password: job.password, salt: job.salt });
+    }
+  }
+  startThread() {
+    const worker = new Worker(THREAD_SOURCE, { eval: true, workerData: { nice: this.options.nice } });
+    worker.unref();
+    let startedWith;
+    const thread = { worker, job: null, started: new Promise((resolve) => startedWith = resolve) };
+    worker.on("message", (message) => {
+      if (message.tid !== void 0) return startedWith({ tid: message.tid, nice: message.nice ?? null });
+      const job = thread.job;
+      thread.job = null;
+      if (message.key) job?.resolve(Buffer.from(message.key.buffer, message.key.byteOffset, message.key.byteLength));
+      else job?.reject(new Error(`password hashing failed: ${message.error}`));
+      this.next();
+    });
+    const lost = (why) => {
+      const at = this.threads.indexOf(thread);
+      if (at < 0) return;
+      this.threads.splice(at, 1);
+      startedWith({ tid: 0, nice: null });
+      thread.job?.reject(new Error(`password hashing thread ${why}`));
+      thread.job = null;
+      this.next();
+    };
+    worker.on("error", (error) => lost(`failed: ${error.message}`));
+    worker.on("exit", (code) => lost(`exited with ${code}`));
+    this.threads.push(thread);
+    return thread;
   }
 };
 
@@ -2359,7 +2475,7 @@ var LobbyAnnouncer = class {
 };
 
 // src/server/redis-store.ts
-import { randomBytes } from "node:crypto";
+import { randomBytes as randomBytes2 } from "node:crypto";
 
 // src/server/lobby-filter.ts
 var storeFilter = (filter = {}) => ({
@@ -2747,7 +2863,7 @@ var RedisStore = class {
     await this.redis.ping();
   }
 };
-var newToken = () => randomBytes(24).toString("base64url");
+var newToken = () => randomBytes2(24).toString("base64url");
 
 // src/server/cluster/cluster-scripts.ts
 var LOG_FRAMES = 512;
@@ -3227,11 +3343,11 @@ async function connectCluster(options2) {
 var redacted = (url) => url.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");
 
 // src/server/metrics.ts
-import { randomBytes as randomBytes2 } from "node:crypto";
+import { randomBytes as randomBytes3 } from "node:crypto";
 import { hostname } from "node:os";
 import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
 var REJECT_REASONS = ["rate_limited", "invalid", "busy", "violation"];
-var defaultNodeId = () => `${hostname()}-${process.pid}-${randomBytes2(3).toString("hex")}`;
+var defaultNodeId = () => `${hostname()}-${process.pid}-${randomBytes3(3).toString("hex")}`;
 var processRegistry;
 function processMetrics() {
   if (!processRegistry) {
@@ -3869,18 +3985,6 @@ async function resumeInCluster(request, cluster) {
 var withToken = (session2, token) => token === void 0 ? session2 : { ...session2, resume_token: token };
 var keepalive = (request) => reply(request, "KEEPALIVE_ACK", void 0);
 
-// src/server/password.ts
-import { randomBytes as randomBytes3, scrypt, timingSafeEqual } from "node:crypto";
-var KEY_LENGTH = 32;
-var derive = (password2, salt) => new Promise((resolve, reject) => scrypt(password2.normalize("NFC"), salt, KEY_LENGTH, (error, key) => error ? reject(error) : resolve(key)));
-async function hashPassword(password2) {
-  const salt = randomBytes3(16);
-  return { salt, hash: await derive(password2, salt) };
-}
-async function verifyPassword(password2, stored2) {
-  return timingSafeEqual(await derive(password2, stored2.salt), stored2.hash);
-}
-
 // src/server/store.ts
 function lobbyInfo2(lobby) {
   return {
@@ -4117,7 +4221,7 @@ var createLobby = async (request) => {
   }
   const spent = payload.hidden ? null : ctx.fanout.refusal(player);
   if (spent) return reply(request, "CREATE_ACK", spent);
-  const password2 = payload.password === "" ? null : await hashPassword(payload.password);
+  const password2 = payload.password === "" ? null : await ctx.passwords.hash(payload.password);
   if (!player.open) return;
   const hidden = payload.hidden ?? false;
   const settings2 = { maxPlayers: payload.max_players, password: password2, locked: payload.locked, hidden, relayEnabled: false, metadata: payload.metadata ?? {} };
@@ -4157,7 +4261,7 @@ var joinLobby = async (request) => {
   const guarded2 = lobbyKey(player.game, payload.name);
   let waitMs = 0;
   const joined = await ctx.store.join(player.game, payload.name, player.user, async (stored2) => {
-    const checked = await ctx.passwordGuard.check(guarded2, player.address, () => verifyPassword(payload.password ?? "", stored2));
+    const checked = await ctx.passwordGuard.check(guarded2, player.address, (clean) => ctx.passwords.verify(payload.password ?? "", stored2, { ahead: clean }));
     waitMs = checked.waitMs;
     if (checked.tellHost) void tellHostOfGuessing(ctx, player.game, payload.name);
     return checked.right;
@@ -4240,7 +4344,7 @@ var actions = {
   },
   async change_password(ctx, host, args) {
     const text = password(args, "args");
-    return setSettings(ctx, host, { password: text === "" ? null : await hashPassword(text) });
+    return setSettings(ctx, host, { password: text === "" ? null : await ctx.passwords.hash(text) });
   },
   change_max_players(ctx, host, args) {
     const max = maxPlayers(args, "args");
@@ -5349,6 +5453,7 @@ async function startServer(options2 = {}) {
     })
   );
   const passwordGuard2 = new PasswordGuard({ ...DEFAULT_PASSWORD_GUARD, ...options2.passwordGuard });
+  const passwords = new PasswordHasher({ ...DEFAULT_PASSWORD_HASHING, ...options2.passwordHashing });
   const announcer2 = new LobbyAnnouncer({ ...DEFAULT_ANNOUNCER, ...options2.announcer }, () => byId.values());
   const fanout2 = new FanoutBudget({ ...DEFAULT_FANOUT, ...options2.fanout });
   const signalCredit2 = { ...DEFAULT_SIGNAL_CREDIT, ...options2.signalCredit };
@@ -5368,6 +5473,7 @@ async function startServer(options2 = {}) {
     joinCooldownMs: options2.joinCooldownMs ?? DEFAULT_JOIN_COOLDOWN_MS,
     addressBudgets,
     passwordGuard: passwordGuard2,
+    passwords,
     players: byId,
     relays,
     log: log2,
@@ -5557,6 +5663,7 @@ async function startServer(options2 = {}) {
         await allClosed;
         clearTimeout(force);
         await Promise.all(releasing);
+        await passwords.stop();
         await watch?.stop();
         await options2.cluster?.stop();
         wss.close();
@@ -5601,6 +5708,8 @@ var options = {
     type: "string",
     default: process.env.CL5_PASSWORD_GUESSES_PER_ADDRESS || String(DEFAULT_PASSWORD_GUARD.perAddress)
   },
+  "password-threads": { type: "string", default: process.env.CL5_PASSWORD_THREADS || String(DEFAULT_PASSWORD_HASHING.threads) },
+  "password-nice": { type: "string", default: process.env.CL5_PASSWORD_NICE || String(DEFAULT_PASSWORD_HASHING.nice) },
   "trust-proxy": { type: "boolean", default: ["1", "true", "yes"].includes((process.env.CL5_TRUST_PROXY ?? "").toLowerCase()) },
   "max-outbox-kib": { type: "string", default: process.env.CL5_MAX_OUTBOX_KIB || String(DEFAULT_MAX_OUTBOX_BYTES / 1024) },
   "relay-offers-per-minute": {
@@ -5691,6 +5800,10 @@ if (values.help) {
                             (env CL5_PASSWORD_GUESSES_PER_LOBBY, default ${DEFAULT_PASSWORD_GUARD.perLobby})
   --password-guesses-per-address N
                             ...one address may try per minute (env CL5_PASSWORD_GUESSES_PER_ADDRESS, default ${DEFAULT_PASSWORD_GUARD.perAddress})
+  --password-threads N      lobby passwords hashed at once (scrypt, ~40 ms of a core each), each on a thread of
+                            its own (env CL5_PASSWORD_THREADS, default ${DEFAULT_PASSWORD_HASHING.threads})
+  --password-nice N         those threads' CPU priority, 0–19: they yield the CPU to signalling
+                            (env CL5_PASSWORD_NICE, default ${DEFAULT_PASSWORD_HASHING.nice})
   --trust-proxy             a reverse proxy in front appends the client's address to X-Forwarded-For: count
                             per-address limits against it, not the proxy's (env CL5_TRUST_PROXY=1)
   --max-outbox-kib KIB      unsent data held for one client that does not read, before it is cut
@@ -5798,6 +5911,7 @@ var passwordGuard = {
   perLobby: wholeNumber("password-guesses-per-lobby", 1),
   perAddress: wholeNumber("password-guesses-per-address", 1)
 };
+var passwordHashing = { threads: wholeNumber("password-threads", 1), nice: Math.min(19, wholeNumber("password-nice", 0)) };
 var maxOutboxBytes = wholeNumber("max-outbox-kib", 64) * 1024;
 var announcer = {
   intervalMs: secondsMs("lobby-announce-interval", "seconds, more than 0"),
@@ -5898,6 +6012,7 @@ var server = await startServer({
   bytesPerAddressPerTurn,
   trustProxy: values["trust-proxy"],
   passwordGuard,
+  passwordHashing,
   ...turn ? { turn } : {},
   ...verifier ? { tokenVerifier: verifier } : {},
   ...rate === void 0 ? {} : { rateLimit: { perSecond: rate, burst: 4 * rate } },

@@ -5,6 +5,7 @@ import type { Logger } from './log.js';
 import type { FanoutBudget } from './fanout-budget.js';
 import type { LobbyAnnouncer } from './lobby-announcer.js';
 import type { PasswordGuard } from './password-guard.js';
+import type { PasswordHasher } from './password.js';
 import type { Tallies } from './metrics.js';
 import type { Player } from './player.js';
 import type { Seats } from './seats.js';
@@ -86,6 +87,8 @@ export interface ServerContext {
   addressBudgets: AddressBudgets;
   /** Wrong lobby passwords budgeted per lobby and per address (password-guard.ts). */
   passwordGuard: PasswordGuard;
+  /** Lobby passwords hashed and checked off the signalling thread, at a lower priority (password.ts). */
+  passwords: PasswordHasher;
   /** NEW_LOBBY to this node's idle players, coalesced (lobby-announcer.ts). */
   announcer: LobbyAnnouncer;
   /** What lobby requests make the server send to others, charged to their connection and address (fanout-budget.ts). */

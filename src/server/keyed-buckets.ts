@@ -44,8 +44,13 @@ export class KeyedBuckets {
     return tokens;
   }
 
+  /** Whether `key` has spent nothing lately (its bucket is full again). */
+  isFull(key: string, now: number): boolean {
+    return this.level(key, now) >= this.size;
+  }
+
   sweep(now: number): void {
-    for (const key of this.buckets.keys()) if (this.level(key, now) >= this.size) this.buckets.delete(key);
+    for (const key of this.buckets.keys()) if (this.isFull(key, now)) this.buckets.delete(key);
   }
 
   private level(key: string, now: number): number {

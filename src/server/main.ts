@@ -6,6 +6,7 @@ import { DEFAULT_INCOMING } from './incoming.js';
 import { DEFAULT_CUTS_PER_TURN } from './paced-cuts.js';
 import { DEFAULT_TURN_SHARE } from './turn-share.js';
 import { DEFAULT_PASSWORD_GUARD } from './password-guard.js';
+import { DEFAULT_PASSWORD_HASHING } from './password.js';
 import { DEFAULT_MAX_OUTBOX_BYTES } from './player.js';
 import { relayProcess } from './relay/relay-process.js';
 import { DEFAULT_RELAY_BUDGET, DEFAULT_RELAY_LIMITS } from './relay/relay-limits.js';
@@ -49,6 +50,8 @@ const options = {
     type: 'string',
     default: process.env.CL5_PASSWORD_GUESSES_PER_ADDRESS || String(DEFAULT_PASSWORD_GUARD.perAddress),
   },
+  'password-threads': { type: 'string', default: process.env.CL5_PASSWORD_THREADS || String(DEFAULT_PASSWORD_HASHING.threads) },
+  'password-nice': { type: 'string', default: process.env.CL5_PASSWORD_NICE || String(DEFAULT_PASSWORD_HASHING.nice) },
   'trust-proxy': { type: 'boolean', default: ['1', 'true', 'yes'].includes((process.env.CL5_TRUST_PROXY ?? '').toLowerCase()) },
   'max-outbox-kib': { type: 'string', default: process.env.CL5_MAX_OUTBOX_KIB || String(DEFAULT_MAX_OUTBOX_BYTES / 1024) },
   'relay-offers-per-minute': {
@@ -141,6 +144,10 @@ if (values.help) {
                             (env CL5_PASSWORD_GUESSES_PER_LOBBY, default ${DEFAULT_PASSWORD_GUARD.perLobby})
   --password-guesses-per-address N
                             ...one address may try per minute (env CL5_PASSWORD_GUESSES_PER_ADDRESS, default ${DEFAULT_PASSWORD_GUARD.perAddress})
+  --password-threads N      lobby passwords hashed at once (scrypt, ~40 ms of a core each), each on a thread of
+                            its own (env CL5_PASSWORD_THREADS, default ${DEFAULT_PASSWORD_HASHING.threads})
+  --password-nice N         those threads' CPU priority, 0–19: they yield the CPU to signalling
+                            (env CL5_PASSWORD_NICE, default ${DEFAULT_PASSWORD_HASHING.nice})
   --trust-proxy             a reverse proxy in front appends the client's address to X-Forwarded-For: count
                             per-address limits against it, not the proxy's (env CL5_TRUST_PROXY=1)
   --max-outbox-kib KIB      unsent data held for one client that does not read, before it is cut
@@ -262,6 +269,7 @@ const passwordGuard = {
   perLobby: wholeNumber('password-guesses-per-lobby', 1),
   perAddress: wholeNumber('password-guesses-per-address', 1),
 };
+const passwordHashing = { threads: wholeNumber('password-threads', 1), nice: Math.min(19, wholeNumber('password-nice', 0)) };
 const maxOutboxBytes = wholeNumber('max-outbox-kib', 64) * 1024;
 const announcer = {
   intervalMs: secondsMs('lobby-announce-interval', 'seconds, more than 0'),
@@ -378,6 +386,7 @@ const server = await startServer({
   bytesPerAddressPerTurn,
   trustProxy: values['trust-proxy'],
   passwordGuard,
+  passwordHashing,
   ...(turn ? { turn } : {}),
   ...(verifier ? { tokenVerifier: verifier } : {}),
   ...(rate === undefined ? {} : { rateLimit: { perSecond: rate, burst: 4 * rate } }),

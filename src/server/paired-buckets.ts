@@ -29,6 +29,11 @@ export class PairedBuckets {
     return this.own.spend(key, now, amount);
   }
 
+  /** Whether `address` has spent nothing lately. */
+  addressIsFull(address: string, now: number): boolean {
+    return this.address.isFull(address, now);
+  }
+
   /** Spends `amount` from `address`'s bucket alone (what its connections spent elsewhere), into debt if need be. */
   spendAddress(address: string, now: number, amount: number): void {
     this.address.spend(address, now, amount);

@@ -1,8 +1,8 @@
 // Wrong lobby passwords are budgeted: per lobby and per remote address, a bucket of failures that
 // refills over a minute. While either bucket is empty an attempt is refused before scrypt runs, so
-// guessing is bounded (at most `perLobby` + refill per minute for one lobby) and cannot fill libuv's
-// thread pool with hashes that slow honest joins elsewhere. Checks also run one at a time per lobby and
-// per address, so a burst of guesses holds at most one of libuv's pool threads per lobby (and per
+// guessing is bounded (at most `perLobby` + refill per minute for one lobby) and cannot fill the hashing
+// threads (password.ts) with hashes that slow honest joins elsewhere. Checks also run one at a time per
+// lobby and per address, so a burst of guesses holds at most one hashing thread per lobby (and per
 // address) and honest joins elsewhere find the others free. Per node: with several nodes, each bounds
 // what reaches it.
 import { PairedBuckets } from './paired-buckets.js';
@@ -54,19 +54,21 @@ export class PasswordGuard {
 
   /**
    * Runs `verify` (scrypt) for a password to `lobby` from `address` when its turn comes in both lanes
-   * and neither budget is spent; a wrong password spends both budgets.
+   * and neither budget is spent; a wrong password spends both budgets. `verify` is told whether the
+   * address has guessed wrong lately: if not, its hash may go ahead of the guessers' (password.ts).
    */
-  check(lobby: string, address: string, verify: () => Promise<boolean>): Promise<PasswordCheck> {
+  check(lobby: string, address: string, verify: (clean: boolean) => Promise<boolean>): Promise<PasswordCheck> {
     const busy: PasswordCheck = { right: false, waitMs: BUSY_WAIT_MS, tellHost: false };
     const inLobbyLane = () => this.lobbyLanes.run(lobby, () => this.checkNow(lobby, address, verify)) ?? Promise.resolve(busy);
     return this.addressLanes.run(address, inLobbyLane) ?? Promise.resolve(busy);
   }
 
-  private async checkNow(lobby: string, address: string, verify: () => Promise<boolean>): Promise<PasswordCheck> {
+  private async checkNow(lobby: string, address: string, verify: (clean: boolean) => Promise<boolean>): Promise<PasswordCheck> {
     // Decided when the turn comes: the guesses queued ahead may have spent the budget meanwhile.
-    const waitMs = this.buckets.waitMs(lobby, address, this.now());
+    const now = this.now();
+    const waitMs = this.buckets.waitMs(lobby, address, now);
     if (waitMs > 0) return { right: false, waitMs, tellHost: false };
-    if (await verify()) return { right: true, waitMs: 0, tellHost: false };
+    if (await verify(this.buckets.addressIsFull(address, now))) return { right: true, waitMs: 0, tellHost: false };
     return { right: false, waitMs: 0, tellHost: this.failed(lobby, address) };
   }
 

@@ -27,6 +27,7 @@ import { leaveLobby } from './membership.js';
 import { defaultNodeId, serverMetrics, type ServerMetrics } from './metrics.js';
 import { MemoryStore } from './memory-store.js';
 import { DEFAULT_PASSWORD_GUARD, PasswordGuard, type PasswordGuardOptions } from './password-guard.js';
+import { DEFAULT_PASSWORD_HASHING, PasswordHasher, type PasswordHashingOptions } from './password.js';
 import { Player } from './player.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { Seats } from './seats.js';
@@ -68,6 +69,8 @@ export interface ServerOptions {
   admission?: Partial<AdmissionOptions>;
   /** Wrong lobby passwords allowed per minute, per lobby and per address (password-guard.ts). */
   passwordGuard?: Partial<PasswordGuardOptions>;
+  /** Threads that hash lobby passwords, and their CPU priority (password.ts). */
+  passwordHashing?: Partial<PasswordHashingOptions>;
   /** Unsent bytes held for one client that does not read before it is cut (default 1 MiB). */
   maxOutboxBytes?: number;
   /** How NEW_LOBBY is coalesced: at most one batch per idle player per interval, names per batch (lobby-announcer.ts). */
@@ -266,6 +269,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     }),
   );
   const passwordGuard = new PasswordGuard({ ...DEFAULT_PASSWORD_GUARD, ...options.passwordGuard });
+  const passwords = new PasswordHasher({ ...DEFAULT_PASSWORD_HASHING, ...options.passwordHashing });
   const announcer = new LobbyAnnouncer({ ...DEFAULT_ANNOUNCER, ...options.announcer }, () => byId.values());
   const fanout = new FanoutBudget({ ...DEFAULT_FANOUT, ...options.fanout });
   const signalCredit = { ...DEFAULT_SIGNAL_CREDIT, ...options.signalCredit };
@@ -286,6 +290,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     joinCooldownMs: options.joinCooldownMs ?? DEFAULT_JOIN_COOLDOWN_MS,
     addressBudgets,
     passwordGuard,
+    passwords,
     players: byId,
     relays,
     log,
@@ -499,6 +504,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         await allClosed;
         clearTimeout(force);
         await Promise.all(releasing);
+        await passwords.stop();
         await watch?.stop();
         await options.cluster?.stop();
         wss.close();

@@ -3,7 +3,7 @@
 // only a shared store has (two nodes, one seat).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { User } from '../../src/protocol/index.js';
-import { hashPassword, verifyPassword } from '../../src/server/password.js';
+import { PasswordHasher } from '../../src/server/password.js';
 import { RedisStore } from '../../src/server/redis-store.js';
 import type { LobbySettings, LobbyStore } from '../../src/server/store.js';
 import { type Backend, INSTALL_MS, memory, redisBackend } from '../helpers/store-backends.js';
@@ -25,6 +25,8 @@ async function taken(store: LobbyStore, game: string, username: string): Promise
 const redis = redisBackend();
 const backends: Backend[] = [memory, redis];
 
+const passwords = new PasswordHasher();
+afterAll(() => passwords.stop());
 describe.each(backends)('$name', (backend) => {
   let store: LobbyStore;
   beforeAll(() => backend.start(), INSTALL_MS);
@@ -95,21 +97,21 @@ describe.each(backends)('$name', (backend) => {
   });
 
   it('join with a password: checked outside, every rule decided again after the check', async () => {
-    const hash = await hashPassword('pw');
+    const hash = await passwords.hash('pw');
     await store.create('g', 'room', ann, { ...open, maxPlayers: 2, password: hash });
     expect((await store.find('g', 'room'))?.settings.password).toEqual(hash);
-    expect((await store.join('g', 'room', bob, (stored) => verifyPassword('wrong', stored))).outcome).toBe('password');
+    expect((await store.join('g', 'room', bob, (stored) => passwords.verify('wrong', stored))).outcome).toBe('password');
     // Two joins racing for the last seat: both pass the check, only the first to finish gets in.
     const [first, second] = await Promise.all([
-      store.join('g', 'room', bob, (stored) => verifyPassword('pw', stored)),
-      store.join('g', 'room', cat, (stored) => verifyPassword('pw', stored)),
+      store.join('g', 'room', bob, (stored) => passwords.verify('pw', stored)),
+      store.join('g', 'room', cat, (stored) => passwords.verify('pw', stored)),
     ]);
     expect([first.outcome, second.outcome].sort()).toEqual(['full', 'ok']);
     // The password changed while a join was checking the old one: refused.
     await store.setSettings('g', ann.instance_id, { maxPlayers: -1 });
     const join = store.join('g', 'room', dan, async (stored) => {
-      await store.setSettings('g', ann.instance_id, { password: await hashPassword('new') });
-      return verifyPassword('pw', stored);
+      await store.setSettings('g', ann.instance_id, { password: await passwords.hash('new') });
+      return passwords.verify('pw', stored);
     });
     expect((await join).outcome).toBe('password');
   });

@@ -3,7 +3,7 @@
 // 5 lobbies of 4 (in RedisStore through four clients, as four server nodes would race).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { User } from '../../src/protocol/index.js';
-import { hashPassword } from '../../src/server/password.js';
+import { PasswordHasher } from '../../src/server/password.js';
 import { RedisStore } from '../../src/server/redis-store.js';
 import type { LobbySettings, LobbyStore, QuickCreate } from '../../src/server/store.js';
 import { type Backend, INSTALL_MS, memory, redisBackend } from '../helpers/store-backends.js';
@@ -20,6 +20,8 @@ const quick = (metadata = {}, maxPlayers = 4): QuickCreate => ({ namePrefix: 'br
 const redis = redisBackend();
 const backends: Backend[] = [memory, redis];
 
+const passwords = new PasswordHasher();
+afterAll(() => passwords.stop());
 describe.each(backends)('$name', (backend) => {
   let store: LobbyStore;
   beforeAll(() => backend.start(), INSTALL_MS);
@@ -40,7 +42,7 @@ describe.each(backends)('$name', (backend) => {
 
   it('listMatching: metadata equality (a string never equals a number), free seats, no password; hidden never; oldest first', async () => {
     await store.create('g', 'a', ann, { ...open, maxPlayers: 2, metadata: { mode: 'ctf', level: 1 } });
-    await store.create('g', 'b', bob, { ...open, metadata: { mode: 'ctf', level: '1' }, password: await hashPassword('pw') });
+    await store.create('g', 'b', bob, { ...open, metadata: { mode: 'ctf', level: '1' }, password: await passwords.hash('pw') });
     await store.create('g', 'c', cat, { ...open, metadata: { mode: 'ffa' } });
     await store.create('g', 'd', dan, { ...open, hidden: true, metadata: { mode: 'ctf' } });
     const names = async (filter: object) => (await store.listMatching('g', filter)).map((lobby) => lobby.name);
@@ -56,7 +58,7 @@ describe.each(backends)('$name', (backend) => {
 
   it('quickJoin: the oldest open matching lobby (not locked, full, passworded or hidden), else a new one with a readable unique name', async () => {
     await store.create('g', 'locked', ann, { ...open, locked: true, metadata: { mode: 'ctf' } });
-    await store.create('g', 'pw', bob, { ...open, password: await hashPassword('pw'), metadata: { mode: 'ctf' } });
+    await store.create('g', 'pw', bob, { ...open, password: await passwords.hash('pw'), metadata: { mode: 'ctf' } });
     await store.create('g', 'hidden', cat, { ...open, hidden: true, metadata: { mode: 'ctf' } });
     await store.create('g', 'ffa', dan, { ...open, metadata: { mode: 'ffa' } });
     const first = await store.quickJoin('g', players[4]!, { metadata: { mode: 'ctf' } }, quick({ mode: 'ctf' }));
@@ -93,7 +95,7 @@ describe.each(backends)('$name', (backend) => {
     };
     await store.create('g', 'room', ann, { ...open, maxPlayers: 2, metadata: { mode: 'ctf' } });
     await store.join('g', 'room', bob, noPassword);
-    await store.setSettings('g', ann.instance_id, { locked: true, hidden: true, password: await hashPassword('pw') });
+    await store.setSettings('g', ann.instance_id, { locked: true, hidden: true, password: await passwords.hash('pw') });
     await store.leave('g', bob.instance_id);
     expect(await joins(players[4]!)).toBe('created');
     // Opened one change at a time: joinable only once all three are undone.

@@ -2,7 +2,6 @@
 import { LIST_REPLY_MAX, Reply, Warning, type ClientOpcode } from '../../protocol/index.js';
 import { lobbyKey, type ServerContext } from '../context.js';
 import { announce, leaveLobby, sendTo } from '../membership.js';
-import { hashPassword, verifyPassword } from '../password.js';
 import { ANNOUNCEMENT_MESSAGES } from '../fanout-budget.js';
 import { joinCooldownRefusal } from '../join-cooldown.js';
 import { storeFilter } from '../lobby-filter.js';
@@ -39,7 +38,7 @@ export const createLobby: Handler<'CREATE_LOBBY'> = async (request) => {
   // A visible lobby is announced to every idle player: refused while this player's fan-out budget is spent.
   const spent = payload.hidden ? null : ctx.fanout.refusal(player);
   if (spent) return reply(request, 'CREATE_ACK', spent);
-  const password = payload.password === '' ? null : await hashPassword(payload.password);
+  const password = payload.password === '' ? null : await ctx.passwords.hash(payload.password);
   // Hashing yielded: the world may have moved on (the store decides again).
   if (!player.open) return;
   const hidden = payload.hidden ?? false;
@@ -89,7 +88,7 @@ export const joinLobby: Handler<'JOIN_LOBBY'> = async (request) => {
   let waitMs = 0;
   const joined = await ctx.store.join(player.game, payload.name, player.user!, async (stored) => {
     // Refused before scrypt runs while this lobby or this address has used up its wrong guesses.
-    const checked = await ctx.passwordGuard.check(guarded, player.address, () => verifyPassword(payload.password ?? '', stored));
+    const checked = await ctx.passwordGuard.check(guarded, player.address, (clean) => ctx.passwords.verify(payload.password ?? '', stored, { ahead: clean }));
     waitMs = checked.waitMs;
     if (checked.tellHost) void tellHostOfGuessing(ctx, player.game, payload.name);
     return checked.right;

@@ -4,7 +4,6 @@ import { instanceId, lobbyMetadata, maxPlayers, metadataChange, password, Protoc
 import type { ServerContext } from '../context.js';
 import { ANNOUNCEMENT_MESSAGES } from '../fanout-budget.js';
 import { announce, closed, departed, sendTo, unannounce } from '../membership.js';
-import { hashPassword } from '../password.js';
 import type { Player } from '../player.js';
 import type { NotHost, SettingsChange } from '../store.js';
 import { reply, type Handler } from './request.js';
@@ -51,7 +50,7 @@ const actions: Record<ManageMethod, Action> = {
 
   async change_password(ctx, host, args) {
     const text = password(args, 'args');
-    return setSettings(ctx, host, { password: text === '' ? null : await hashPassword(text) });
+    return setSettings(ctx, host, { password: text === '' ? null : await ctx.passwords.hash(text) });
   },
 
   change_max_players(ctx, host, args) {
