@@ -21,6 +21,7 @@ import { SDP, isOpcode, player } from './lib/cl5-clients.mjs';
 import { cpuSeconds, minorFaults, openFds, procStatus, startCl5 } from './lib/processes.mjs';
 import { clientFrame, open, unfinishedFragment } from './lib/raw-ws.mjs';
 import { summary } from './lib/stats.mjs';
+import { stealMeter } from './lib/steal.mjs';
 
 const { values: flags } = parseArgs({
   options: {
@@ -491,30 +492,40 @@ const attacks = [
     '--password-guesses-per-address',
     '1000000000',
   ]),
+  passwordAttack('password-brute-spread', 'default guard', [], { lobbies: 8, perLobby: 8 }),
 ];
 
-/** 10 guessers from 10 addresses try wrong passwords on one lobby, 20/s each; the bystander joins its own password lobby meanwhile. */
-function passwordAttack(name, guard, serverArgs) {
+/**
+ * `perLobby` guessers, each from an address of its own, try wrong passwords on each of `lobbies` lobbies, 20/s
+ * each; the bystander joins its own password lobby meanwhile.
+ */
+function passwordAttack(name, guard, serverArgs, { lobbies = 1, perLobby = 10 } = {}) {
+  const vaults = Array.from({ length: lobbies }, (_, i) => (lobbies === 1 ? 'vault' : `vault${i}`));
+  const where = lobbies === 1 ? 'one lobby' : `each of ${lobbies} lobbies`;
   return {
     name,
-    what: `for ${flags['password-seconds']} s, 10 guessers (10 addresses) try wrong passwords on one lobby, 20/s each, not waiting for answers; ${guard}`,
+    what: `for ${flags['password-seconds']} s, ${perLobby} guessers (${perLobby} addresses) try wrong passwords on ${where}, 20/s each, not waiting for answers; ${guard}`,
     passwordJoins: true,
     serverArgs,
     async setup(server) {
       const hostTally = tallies();
-      const [host] = await players(server.port, 1, 'vault', 'host', () => spread(0), hostTally);
-      await ask(host.client, { opcode: 'CREATE_LOBBY', payload: lobby('vault', { password: 'not in any dictionary' }) }, isOpcode('CREATE_ACK'));
+      const hosts = await players(server.port, lobbies, 'vault', 'host', () => spread(0), hostTally);
+      for (const [i, { client }] of hosts.entries())
+        await ask(client, { opcode: 'CREATE_LOBBY', payload: lobby(vaults[i], { password: 'not in any dictionary' }) }, isOpcode('CREATE_ACK'));
       const t = tallies();
-      return { host, hostTally, t, guessers: await players(server.port, 10, 'vault', 'guesser', (i) => spread(i + 1, 1), t) };
+      const guessers = await players(server.port, lobbies * perLobby, 'vault', 'guesser', (i) => spread(i + 1, 1), t);
+      return { hosts, hostTally, t, guessers };
     },
-    async run(_server, { host, hostTally, t, guessers }) {
+    async run(_server, { hosts, hostTally, t, guessers }) {
       // Pipelined, 20/s each: replies are not waited for (the server answers a connection's requests in order).
       const seconds = Number(flags['password-seconds']);
       const sentBy = guessers.map(() => 0);
       await during(seconds, 50, (elapsed) => {
-        for (const [g, { client }] of guessers.entries())
+        for (const [g, { client }] of guessers.entries()) {
+          const name = vaults[Math.floor(g / perLobby)];
           for (; sentBy[g] < Math.floor((elapsed / 1000) * 20) && isOpen(client); sentBy[g] += 1)
-            client.send(JSON.stringify({ opcode: 'JOIN_LOBBY', payload: { name: 'vault', password: `guess-${g}-${sentBy[g]}` } }));
+            client.send(JSON.stringify({ opcode: 'JOIN_LOBBY', payload: { name, password: `guess-${g}-${sentBy[g]}` } }));
+        }
       });
       const sent = sentBy.reduce((a, b) => a + b, 0);
       await sleep(1000); // the answers to the last ones
@@ -524,7 +535,7 @@ function passwordAttack(name, guard, serverArgs) {
       return {
         achieved: `in ${seconds} s: ${sent} guesses sent, ${answered} answered, ${answered - refused} checked (${perMinute(answered - refused)}); host told: ${hostTally.warnings.size ? 'yes' : 'no'}`,
         cut: closesText(t),
-        close: [host, ...guessers],
+        close: [...hosts, ...guessers],
       };
     },
   };
@@ -642,27 +653,32 @@ async function runRow(attack) {
     await sleep(500);
     // The bystander alone just before the attack, at this minute's load: what the row is judged against.
     let quiet = null;
+    let stealBefore = NaN;
     if (!attack.name.startsWith('idle')) {
+      const steal = stealMeter();
       bystander.start({});
       await sleep(Number(flags['baseline-seconds']) * 1000);
       quiet = (await bystander.stop()).keepalive;
+      stealBefore = steal();
     }
     const memory = sampler(server.pid);
     const cpuBefore = cpuSeconds(server.pid);
     const faultsBefore = minorFaults(server.pid);
     const started = performance.now();
     mark(`${attack.name} ${server.pid} start`);
+    const steal = stealMeter();
     bystander.start({ passwordJoins: Boolean(attack.passwordJoins) });
     outcome = await attack.run(server, state);
     mark(`${attack.name} ${server.pid} end`);
     const seen = await bystander.stop();
+    const stealDuring = steal();
     const cpu = (cpuSeconds(server.pid) - cpuBefore) / ((performance.now() - started) / 1000);
     const faults = minorFaults(server.pid) - faultsBefore;
     for (const p of outcome.close ?? []) (p.client ?? p).close(); // players or bare sockets
     outcome.disconnect?.();
     const after = await settledRss(server.pid);
     memory.stop();
-    return { attack, before: memory.before, peak: memory.peak, after, seen, quiet, cpu, faults, load: loadavg()[0], ...outcome };
+    return { attack, before: memory.before, peak: memory.peak, after, seen, quiet, cpu, faults, load: loadavg()[0], stealBefore, stealDuring, ...outcome };
   } finally {
     bystander?.kill();
     await server.stop();
@@ -683,6 +699,7 @@ process.once('uncaughtException', abort(1));
 // --- the table -----------------------------------------------------------------------------------------
 
 const mib = (bytes) => (bytes / MIB).toFixed(0);
+const percent = (share) => `${(share * 100).toFixed(0)} %`;
 const chosen = flags.only ? flags.only.split(',') : null;
 const unknown = chosen?.filter((name) => !attacks.some((attack) => attack.name === name)) ?? [];
 if (unknown.length) {
@@ -721,7 +738,7 @@ function judged(r, idle) {
 
 console.log(
   `Abuse: each attack ${SECONDS} s (password rows ${flags['password-seconds']} s) against a fresh server (default limits, ` +
-    `--init-deadline ${INIT_DEADLINE}), clients on 127.0.0.0/8, Node ${process.versions.node}; load = the machine's 1-minute load average after the row`,
+    `--init-deadline ${INIT_DEADLINE}), clients on 127.0.0.0/8, Node ${process.versions.node}; load = the machine's 1-minute load average after the row; steal = CPU time the host gave to other guests during the attack (and the bystander's window just before)`,
 );
 let failures = 0;
 for (let run = 1; run <= RUNS; run += 1) {
@@ -730,7 +747,7 @@ for (let run = 1; run <= RUNS; run += 1) {
   const idlePassword = ran.find((r) => r.attack.name === 'idle-password')?.seen?.passwordJoin;
   if (RUNS > 1) console.log(`\nRun ${run} of ${RUNS}:`);
   console.log(
-    '| attack | RSS before / peak / after (MiB) | peak − before | bystander keepalive p50 / p99 (alone just before the attack) | server CPU (share of a core; minor page faults) | load | attacker achieved | cut off | RSS ≤ +64 MiB | p99 ≤ 2× just before |',
+    '| attack | RSS before / peak / after (MiB) | peak − before | bystander keepalive p50 / p99 (alone just before the attack) | server CPU (share of a core; minor page faults) | load; steal (just before) | attacker achieved | cut off | RSS ≤ +64 MiB | p99 ≤ 2× just before |',
   );
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const r of ran) {
@@ -752,7 +769,7 @@ for (let run = 1; run <= RUNS; run += 1) {
     const threads = r.peak.threads > r.before.threads + 2 ? `; threads ${r.before.threads} → ${r.peak.threads}` : '';
     console.log(
       `| ${r.attack.name} | ${mib(r.before.rss)} / ${mib(r.peak.rss)} / ${mib(r.after)} | +${mib(r.peak.rss - r.before.rss)} | ` +
-        `${r.seen.keepalive.p50.toFixed(2)} / ${r.seen.keepalive.p99.toFixed(2)} ms${lost}${quiet} | ${(r.cpu * 100).toFixed(0)} % (${r.faults.toLocaleString('en')} faults) | ${r.load.toFixed(1)} | ` +
+        `${r.seen.keepalive.p50.toFixed(2)} / ${r.seen.keepalive.p99.toFixed(2)} ms${lost}${quiet} | ${(r.cpu * 100).toFixed(0)} % (${r.faults.toLocaleString('en')} faults) | ${r.load.toFixed(1)}; ${percent(r.stealDuring)}${r.quiet ? ` (${percent(r.stealBefore)})` : ''} | ` +
         `${r.achieved}${joins}${threads} | ${r.cut} | ${verdict(verdicts?.rssOk)} | ${baseline ? '—' : `${verdict(p99Ok)} (vs idle row: ${verdict(verdicts.p99OkIdle)})`} |`,
     );
   }
@@ -768,9 +785,9 @@ if (RUNS > 1) {
   const median = (values) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
   console.log(`\nOver the ${RUNS} runs (min / median / max):`);
   console.log(
-    '| attack | peak − before (MiB) | bystander p99 (ms) | just before (ms) | p99 ÷ just before | RSS ≤ +64 MiB in every run | median p99 ≤ 2× just before |',
+    '| attack | peak − before (MiB) | bystander p99 (ms) | just before (ms) | p99 ÷ just before | steal during | RSS ≤ +64 MiB in every run | median p99 ≤ 2× just before |',
   );
-  console.log('| --- | --- | --- | --- | --- | --- | --- |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const attack of attacks) {
     const of = rows.filter((r) => r.attack === attack && !r.error && !attack.name.startsWith('idle'));
     if (of.length === 0) continue;
@@ -796,6 +813,9 @@ if (RUNS > 1) {
       )} | ${spread(
         verdicts.map((v) => v.ratio),
         (x) => x.toFixed(1),
+      )} | ${spread(
+        of.map((r) => r.stealDuring),
+        percent,
       )} | ${rssOk ? 'pass' : 'FAIL'} | ${p99Ok ? 'pass' : 'FAIL'} |`,
     );
   }
