@@ -3499,10 +3499,16 @@ function skipPlainWords(bytes, at, end) {
   }
   return aligned + 4 * i;
 }
+function skipPlainQuads(bytes, at, end) {
+  while (at + 4 <= end && (PLAIN[bytes[at]] & PLAIN[bytes[at + 1]] & PLAIN[bytes[at + 2]] & PLAIN[bytes[at + 3]]) === 1) at += 4;
+  return at;
+}
 function skipStringBody(bytes, at, end) {
   for (; ; ) {
-    if (end - at >= WORDWISE_FROM) at = skipPlainWords(bytes, at, end);
-    while (at + 4 <= end && (PLAIN[bytes[at]] & PLAIN[bytes[at + 1]] & PLAIN[bytes[at + 2]] & PLAIN[bytes[at + 3]]) === 1) at += 4;
+    const first = Math.min(end, at + WORDWISE_FROM);
+    at = skipPlainQuads(bytes, at, first);
+    if (at + 4 > first && end - at >= WORDWISE_FROM) at = skipPlainWords(bytes, at, end);
+    at = skipPlainQuads(bytes, at, end);
     while (at < end && PLAIN[bytes[at]] === 1) at += 1;
     if (at >= end) return -1;
     const c = bytes[at];

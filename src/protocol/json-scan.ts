@@ -41,7 +41,7 @@ export function skipSpace(bytes: Uint8Array, at: number, end: number): number {
   return at;
 }
 
-/** Strings at least this long are skipped a 32-bit word at a time first (the view over them costs an allocation). */
+/** Strings still plain after this many bytes go on a 32-bit word at a time (the view over them costs an allocation). */
 const WORDWISE_FROM = 64;
 const ONES = 0x01010101;
 const HIGHS = 0x80808080;
@@ -68,12 +68,21 @@ function skipPlainWords(bytes: Uint8Array, at: number, end: number): number {
   return aligned + 4 * i;
 }
 
+/** Past the plain bytes from `at`, four at a time, up to `end` (the last 0–3 are left to the caller). */
+function skipPlainQuads(bytes: Uint8Array, at: number, end: number): number {
+  while (at + 4 <= end && (PLAIN[bytes[at]!]! & PLAIN[bytes[at + 1]!]! & PLAIN[bytes[at + 2]!]! & PLAIN[bytes[at + 3]!]!) === 1) at += 4;
+  return at;
+}
+
 /** The end of the string whose opening quote is just before `at` (past its closing quote), or -1 if it is not one. */
 export function skipStringBody(bytes: Uint8Array, at: number, end: number): number {
   for (;;) {
-    // Most of a string is plain bytes: a word at a time in a long one, then four bytes, then one at a time.
-    if (end - at >= WORDWISE_FROM) at = skipPlainWords(bytes, at, end);
-    while (at + 4 <= end && (PLAIN[bytes[at]!]! & PLAIN[bytes[at + 1]!]! & PLAIN[bytes[at + 2]!]! & PLAIN[bytes[at + 3]!]!) === 1) at += 4;
+    // Most of a string is plain bytes: four at a time through its first WORDWISE_FROM (a key or a short value
+    // ends there: `end` is the payload's, not the string's), a word at a time on from there, then the rest.
+    const first = Math.min(end, at + WORDWISE_FROM);
+    at = skipPlainQuads(bytes, at, first);
+    if (at + 4 > first && end - at >= WORDWISE_FROM) at = skipPlainWords(bytes, at, end);
+    at = skipPlainQuads(bytes, at, end);
     while (at < end && PLAIN[bytes[at]!] === 1) at += 1;
     if (at >= end) return -1;
     const c = bytes[at]!;
