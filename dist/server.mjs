@@ -644,6 +644,7 @@ parentPort.on('message', ({ password, salt }) => {
   }
 });
 `;
+var stoppedError = () => new Error("password hashing stopped: the server is closing");
 var PasswordHasher = class {
   constructor(options2 = DEFAULT_PASSWORD_HASHING) {
     this.options = options2;
@@ -672,14 +673,14 @@ var PasswordHasher = class {
   /** Ends every thread; hashes not finished fail. */
   async stop() {
     this.stopped = true;
-    const closing2 = new Error("password hashing stopped: the server is closing");
+    const closing2 = stoppedError();
     for (const job of this.waiting.splice(0)) job.reject(closing2);
     const threads = this.threads.splice(0);
     for (const thread of threads) thread.job?.reject(closing2);
     await Promise.all(threads.map((thread) => thread.worker.terminate()));
   }
   derive(password2, salt, ahead = false) {
-    if (this.stopped) return Promise.reject(new Error("password hashing stopped: the server is closing"));
+    if (this.stopped) return Promise.reject(stoppedError());
     return new Promise((resolve, reject) => {
       const job = { ahead, password: password2.normalize("NFC"), salt, resolve, reject };
       const at = ahead ? this.waiting.findIndex((waiting) => !waiting.ahead) : -1;

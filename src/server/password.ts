@@ -46,6 +46,8 @@ parentPort.on('message', ({ password, salt }) => {
 });
 `;
 
+const stoppedError = () => new Error('password hashing stopped: the server is closing');
+
 interface Job {
   /** Hashed before the jobs that are not (in arrival order among themselves). */
   ahead: boolean;
@@ -94,7 +96,7 @@ export class PasswordHasher {
   /** Ends every thread; hashes not finished fail. */
   async stop(): Promise<void> {
     this.stopped = true;
-    const closing = new Error('password hashing stopped: the server is closing');
+    const closing = stoppedError();
     for (const job of this.waiting.splice(0)) job.reject(closing);
     const threads = this.threads.splice(0);
     for (const thread of threads) thread.job?.reject(closing);
@@ -102,7 +104,7 @@ export class PasswordHasher {
   }
 
   private derive(password: string, salt: Buffer, ahead = false): Promise<Buffer> {
-    if (this.stopped) return Promise.reject(new Error('password hashing stopped: the server is closing'));
+    if (this.stopped) return Promise.reject(stoppedError());
     return new Promise((resolve, reject) => {
       const job = { ahead, password: password.normalize('NFC'), salt, resolve, reject };
       // After the jobs already ahead, before the others.
