@@ -311,142 +311,6 @@ var PacedCuts = class {
   }
 };
 
-// src/server/turn-share.ts
-var DEFAULT_TURN_SHARE = { packets: 32, bytes: 1024 * 1024 };
-var STARTS_PER_TURN = 16;
-function entryOf(map, key, make) {
-  let value = map.get(key);
-  if (value === void 0) {
-    value = make();
-    map.set(key, value);
-  }
-  return value;
-}
-var WATCHED = /* @__PURE__ */ Symbol("turn-share");
-var TurnShare = class {
-  constructor(options2, handle2, reading = { stop: stopReading, start: startReading }) {
-    this.options = options2;
-    this.handle = handle2;
-    this.reading = reading;
-    const share = this;
-    this.onData = function(chunk) {
-      const address = this[WATCHED];
-      if (address !== void 0) share.read(address, chunk.length);
-    };
-  }
-  options;
-  handle;
-  reading;
-  used = /* @__PURE__ */ new Map();
-  /** Connections of each address (watched ones), to stop them all at once. */
-  byAddress = /* @__PURE__ */ new Map();
-  /** Addresses whose share of this turn is spent. */
-  held = /* @__PURE__ */ new Set();
-  /** Connections the share stopped, per address, in the order they stopped. */
-  stopped = /* @__PURE__ */ new Map();
-  /** Connections with packets waiting, in the order they started waiting (Map order: each gets its turn). */
-  waiting = /* @__PURE__ */ new Map();
-  next;
-  /** One listener for every socket (`this` is the socket): counts what it read. */
-  onData;
-  /** Counts `ws`'s reads against `address`'s share, and stops it with the others of its address. */
-  watch(ws, socket, address) {
-    entryOf(this.byAddress, address, () => /* @__PURE__ */ new Set()).add(ws);
-    ws[WATCHED] = address;
-    if (this.options.bytes <= 0) return;
-    socket[WATCHED] = address;
-    socket.on("data", this.onData);
-  }
-  /** Handles a packet of `ws` (from `address`) now, or queues it for a later turn. */
-  offer(ws, address, data, isBinary) {
-    const queued = this.waiting.get(ws);
-    if (queued) return void queued.packets.push({ data, isBinary });
-    if (this.options.packets <= 0 || this.take(address)) return void this.handle(ws, data, isBinary);
-    this.waiting.set(ws, { address, packets: [{ data, isBinary }] });
-    this.hold(address);
-  }
-  /** A connection closed or is being cut: what it still had queued is dropped, and it is never started again. */
-  forget(ws) {
-    this.waiting.delete(ws);
-    const address = ws[WATCHED];
-    if (address !== void 0) this.stopped.get(address)?.delete(ws);
-    const connections = address === void 0 ? void 0 : this.byAddress.get(address);
-    if (!connections?.delete(ws) || connections.size > 0) return;
-    this.byAddress.delete(address);
-  }
-  /** Connections with packets waiting now (for tests and metrics). */
-  get paused() {
-    return this.waiting.size;
-  }
-  stop() {
-    if (this.next) clearImmediate(this.next);
-    this.next = void 0;
-    this.waiting.clear();
-    this.used.clear();
-    this.held.clear();
-    this.stopped.clear();
-    this.byAddress.clear();
-  }
-  use(address) {
-    const used = entryOf(this.used, address, () => ({ packets: 0, bytes: 0 }));
-    this.next ??= setImmediate(this.turn);
-    return used;
-  }
-  take(address) {
-    const used = this.use(address);
-    if (used.packets >= this.options.packets) return false;
-    used.packets += 1;
-    return true;
-  }
-  read(address, bytes) {
-    const used = this.use(address);
-    used.bytes += bytes;
-    if (used.bytes >= this.options.bytes) this.hold(address);
-  }
-  /** Every connection of `address` stops reading; they start again in later turns, a few a turn. */
-  hold(address) {
-    if (this.held.has(address)) return;
-    this.held.add(address);
-    const stopped = entryOf(this.stopped, address, () => /* @__PURE__ */ new Set());
-    for (const ws of this.byAddress.get(address) ?? []) {
-      if (stopped.has(ws)) continue;
-      stopped.add(ws);
-      this.reading.stop(ws);
-    }
-    this.next ??= setImmediate(this.turn);
-  }
-  /** A new turn: every address's share is whole again; queued packets go first, a connection at a time. */
-  turn = () => {
-    this.next = void 0;
-    this.used.clear();
-    this.held.clear();
-    for (const [ws, queued] of this.waiting) {
-      let sent = 0;
-      while (sent < queued.packets.length && this.take(queued.address)) {
-        const packet = queued.packets[sent];
-        sent += 1;
-        this.handle(ws, packet.data, packet.isBinary);
-      }
-      queued.packets.splice(0, sent);
-      if (queued.packets.length > 0) this.hold(queued.address);
-      else this.waiting.delete(ws);
-    }
-    for (const [address, stopped] of this.stopped) {
-      if (this.held.has(address)) continue;
-      let started = 0;
-      for (const ws of stopped) {
-        if (started >= STARTS_PER_TURN) break;
-        if (this.waiting.has(ws)) continue;
-        stopped.delete(ws);
-        started += 1;
-        if (ws.readyState === ws.OPEN) this.reading.start(ws);
-      }
-      if (stopped.size === 0) this.stopped.delete(address);
-    }
-    if (this.waiting.size > 0 || this.stopped.size > 0) this.next ??= setImmediate(this.turn);
-  };
-};
-
 // src/server/keyed-buckets.ts
 var KeyedBuckets = class {
   constructor(size, perMs) {
@@ -498,6 +362,172 @@ var KeyedBuckets = class {
     bucket.tokens = tokens;
     bucket.at = now;
   }
+};
+
+// src/server/turn-share.ts
+var DEFAULT_TURN_SHARE = { packets: 32, bytes: 1024 * 1024, bytesPerSecond: 2 * 1024 * 1024 };
+var STARTS_PER_TURN = 16;
+function entryOf(map, key, make) {
+  let value = map.get(key);
+  if (value === void 0) {
+    value = make();
+    map.set(key, value);
+  }
+  return value;
+}
+var WATCHED = /* @__PURE__ */ Symbol("turn-share");
+var TurnShare = class {
+  constructor(options2, handle2, reading = { stop: stopReading, start: startReading }, now = Date.now) {
+    this.options = options2;
+    this.handle = handle2;
+    this.reading = reading;
+    this.now = now;
+    if (options2.bytesPerSecond > 0) {
+      this.rate = new KeyedBuckets(options2.bytesPerSecond, options2.bytesPerSecond / 1e3);
+      this.sweeper = setInterval(() => this.rate.sweep(this.now()), Math.max(1e3, this.rate.refillMs)).unref();
+    }
+    const share = this;
+    this.onData = function(chunk) {
+      const address = this[WATCHED];
+      if (address !== void 0) share.read(address, chunk.length);
+    };
+  }
+  options;
+  handle;
+  reading;
+  now;
+  used = /* @__PURE__ */ new Map();
+  /** Connections of each address (watched ones), to stop them all at once. */
+  byAddress = /* @__PURE__ */ new Map();
+  /** Addresses whose share of this turn is spent. */
+  held = /* @__PURE__ */ new Set();
+  /** Connections the share stopped, per address, in the order they stopped. */
+  stopped = /* @__PURE__ */ new Map();
+  /** Connections with packets waiting, in the order they started waiting (Map order: each gets its turn). */
+  waiting = /* @__PURE__ */ new Map();
+  next;
+  /** What each address may still read (in debt past its rate), if there is a rate. */
+  rate;
+  sweeper;
+  /** The turn that restarts connections of addresses whose rate has paid for their reads. */
+  wake;
+  /** One listener for every socket (`this` is the socket): counts what it read. */
+  onData;
+  /** Counts `ws`'s reads against `address`'s share, and stops it with the others of its address. */
+  watch(ws, socket, address) {
+    entryOf(this.byAddress, address, () => /* @__PURE__ */ new Set()).add(ws);
+    ws[WATCHED] = address;
+    if (this.options.bytes <= 0 && !this.rate) return;
+    socket[WATCHED] = address;
+    socket.on("data", this.onData);
+  }
+  /** Handles a packet of `ws` (from `address`) now, or queues it for a later turn. */
+  offer(ws, address, data, isBinary) {
+    const queued = this.waiting.get(ws);
+    if (queued) return void queued.packets.push({ data, isBinary });
+    if (this.options.packets <= 0 || this.take(address)) return void this.handle(ws, data, isBinary);
+    this.waiting.set(ws, { address, packets: [{ data, isBinary }] });
+    this.hold(address);
+  }
+  /** A connection closed or is being cut: what it still had queued is dropped, and it is never started again. */
+  forget(ws) {
+    this.waiting.delete(ws);
+    const address = ws[WATCHED];
+    if (address !== void 0) this.stopped.get(address)?.delete(ws);
+    const connections = address === void 0 ? void 0 : this.byAddress.get(address);
+    if (!connections?.delete(ws) || connections.size > 0) return;
+    this.byAddress.delete(address);
+  }
+  /** Connections with packets waiting now (for tests and metrics). */
+  get paused() {
+    return this.waiting.size;
+  }
+  stop() {
+    if (this.next) clearImmediate(this.next);
+    this.next = void 0;
+    clearInterval(this.sweeper);
+    clearTimeout(this.wake);
+    this.wake = void 0;
+    this.waiting.clear();
+    this.used.clear();
+    this.held.clear();
+    this.stopped.clear();
+    this.byAddress.clear();
+  }
+  use(address) {
+    const used = entryOf(this.used, address, () => ({ packets: 0, bytes: 0 }));
+    this.next ??= setImmediate(this.turn);
+    return used;
+  }
+  take(address) {
+    const used = this.use(address);
+    if (used.packets >= this.options.packets) return false;
+    used.packets += 1;
+    return true;
+  }
+  read(address, bytes) {
+    const used = this.use(address);
+    used.bytes += bytes;
+    const overTurn = this.options.bytes > 0 && used.bytes >= this.options.bytes;
+    if (overTurn || this.rate && this.rate.spend(address, this.now(), bytes) < 0) this.hold(address);
+  }
+  /** Every connection of `address` stops reading; they start again in later turns, a few a turn. */
+  hold(address) {
+    if (this.held.has(address)) return;
+    this.held.add(address);
+    const stopped = entryOf(this.stopped, address, () => /* @__PURE__ */ new Set());
+    for (const ws of this.byAddress.get(address) ?? []) {
+      if (stopped.has(ws)) continue;
+      stopped.add(ws);
+      this.reading.stop(ws);
+    }
+    this.next ??= setImmediate(this.turn);
+  }
+  /** A new turn: every address's share is whole again; queued packets go first, a connection at a time. */
+  turn = () => {
+    this.next = void 0;
+    this.used.clear();
+    this.held.clear();
+    for (const [ws, queued] of this.waiting) {
+      let sent = 0;
+      while (sent < queued.packets.length && this.take(queued.address)) {
+        const packet = queued.packets[sent];
+        sent += 1;
+        this.handle(ws, packet.data, packet.isBinary);
+      }
+      queued.packets.splice(0, sent);
+      if (queued.packets.length > 0) this.hold(queued.address);
+      else this.waiting.delete(ws);
+    }
+    let startable = false;
+    let debtMs = Infinity;
+    const now = this.now();
+    for (const [address, stopped] of this.stopped) {
+      if (this.held.has(address)) continue;
+      const owed = this.rate ? this.rate.waitMs(address, now) : 0;
+      if (owed > 0) {
+        debtMs = Math.min(debtMs, owed);
+        continue;
+      }
+      startable = true;
+      let started = 0;
+      for (const ws of stopped) {
+        if (started >= STARTS_PER_TURN) break;
+        if (this.waiting.has(ws)) continue;
+        stopped.delete(ws);
+        started += 1;
+        if (ws.readyState === ws.OPEN) this.reading.start(ws);
+      }
+      if (stopped.size === 0) this.stopped.delete(address);
+    }
+    if (this.waiting.size > 0 || this.held.size > 0 || startable) this.next ??= setImmediate(this.turn);
+    else if (debtMs < Infinity && !this.wake) {
+      this.wake = setTimeout(() => {
+        this.wake = void 0;
+        this.next ??= setImmediate(this.turn);
+      }, debtMs);
+    }
+  };
 };
 
 // src/server/paired-buckets.ts
@@ -5496,7 +5526,8 @@ async function startServer(options2 = {}) {
   const turnShare = new TurnShare(
     {
       packets: options2.packetsPerAddressPerTurn ?? DEFAULT_TURN_SHARE.packets,
-      bytes: options2.bytesPerAddressPerTurn ?? DEFAULT_TURN_SHARE.bytes
+      bytes: options2.bytesPerAddressPerTurn ?? DEFAULT_TURN_SHARE.bytes,
+      bytesPerSecond: options2.bytesPerAddressPerSecond ?? DEFAULT_TURN_SHARE.bytesPerSecond
     },
     (ws, data, isBinary) => dispatch(ctx, playerOf(ws), data, isBinary)
   );
@@ -5764,6 +5795,10 @@ var options = {
     type: "string",
     default: process.env.CL5_KIB_PER_ADDRESS_PER_TURN || String(DEFAULT_TURN_SHARE.bytes / 1024)
   },
+  "kib-per-address-per-second": {
+    type: "string",
+    default: process.env.CL5_KIB_PER_ADDRESS_PER_SECOND || String(DEFAULT_TURN_SHARE.bytesPerSecond / 1024)
+  },
   help: { type: "boolean", default: false }
 };
 var parsed;
@@ -5866,7 +5901,11 @@ if (values.help) {
   --kib-per-address-per-turn KIB
                             data of one address read per event-loop turn; past it the address's connections
                             read nothing more until a later turn (0 = no limit; env
-                            CL5_KIB_PER_ADDRESS_PER_TURN, default ${DEFAULT_TURN_SHARE.bytes / 1024})`);
+                            CL5_KIB_PER_ADDRESS_PER_TURN, default ${DEFAULT_TURN_SHARE.bytes / 1024})
+  --kib-per-address-per-second KIB
+                            data of one address read per second, a second's worth at once; past it the
+                            address's connections read nothing more until that rate has paid for what they
+                            read (0 = no limit; env CL5_KIB_PER_ADDRESS_PER_SECOND, default ${DEFAULT_TURN_SHARE.bytesPerSecond / 1024})`);
   process.exit(0);
 }
 var port = Number(values.port);
@@ -5941,6 +5980,7 @@ var incoming = {
 var cutsPerTurn = wholeNumber("cuts-per-turn", 1);
 var packetsPerAddressPerTurn = wholeNumber("packets-per-address-per-turn", 0);
 var bytesPerAddressPerTurn = wholeNumber("kib-per-address-per-turn", 0) * 1024;
+var bytesPerAddressPerSecond = wholeNumber("kib-per-address-per-second", 0) * 1024;
 var admission = {
   maxConnections: wholeNumber("max-connections", 1),
   maxPerAddress: wholeNumber("max-connections-per-address", 1),
@@ -6017,6 +6057,7 @@ var server = await startServer({
   cutsPerTurn,
   packetsPerAddressPerTurn,
   bytesPerAddressPerTurn,
+  bytesPerAddressPerSecond,
   trustProxy: values["trust-proxy"],
   passwordGuard,
   passwordHashing,

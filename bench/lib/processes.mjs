@@ -94,6 +94,7 @@ export async function startCl5(args = [], { defaultLimits = false, from = root }
             CL5_JOIN_COOLDOWN: '0',
             CL5_PACKETS_PER_ADDRESS_PER_TURN: '0',
             CL5_KIB_PER_ADDRESS_PER_TURN: '0',
+            CL5_KIB_PER_ADDRESS_PER_SECOND: '0',
             ...process.env,
           },
     },

@@ -99,6 +99,10 @@ const options = {
     type: 'string',
     default: process.env.CL5_KIB_PER_ADDRESS_PER_TURN || String(DEFAULT_TURN_SHARE.bytes / 1024),
   },
+  'kib-per-address-per-second': {
+    type: 'string',
+    default: process.env.CL5_KIB_PER_ADDRESS_PER_SECOND || String(DEFAULT_TURN_SHARE.bytesPerSecond / 1024),
+  },
   help: { type: 'boolean', default: false },
 } as const;
 
@@ -203,7 +207,11 @@ if (values.help) {
   --kib-per-address-per-turn KIB
                             data of one address read per event-loop turn; past it the address's connections
                             read nothing more until a later turn (0 = no limit; env
-                            CL5_KIB_PER_ADDRESS_PER_TURN, default ${DEFAULT_TURN_SHARE.bytes / 1024})`);
+                            CL5_KIB_PER_ADDRESS_PER_TURN, default ${DEFAULT_TURN_SHARE.bytes / 1024})
+  --kib-per-address-per-second KIB
+                            data of one address read per second, a second's worth at once; past it the
+                            address's connections read nothing more until that rate has paid for what they
+                            read (0 = no limit; env CL5_KIB_PER_ADDRESS_PER_SECOND, default ${DEFAULT_TURN_SHARE.bytesPerSecond / 1024})`);
   process.exit(0);
 }
 
@@ -292,6 +300,7 @@ const incoming = {
 const cutsPerTurn = wholeNumber('cuts-per-turn', 1);
 const packetsPerAddressPerTurn = wholeNumber('packets-per-address-per-turn', 0);
 const bytesPerAddressPerTurn = wholeNumber('kib-per-address-per-turn', 0) * 1024;
+const bytesPerAddressPerSecond = wholeNumber('kib-per-address-per-second', 0) * 1024;
 const admission = {
   maxConnections: wholeNumber('max-connections', 1),
   maxPerAddress: wholeNumber('max-connections-per-address', 1),
@@ -384,6 +393,7 @@ const server = await startServer({
   cutsPerTurn,
   packetsPerAddressPerTurn,
   bytesPerAddressPerTurn,
+  bytesPerAddressPerSecond,
   trustProxy: values['trust-proxy'],
   passwordGuard,
   passwordHashing,

@@ -85,10 +85,12 @@ export interface ServerOptions {
   incoming?: Partial<IncomingOptions>;
   /** Connections cut for a violation per event-loop turn, when many are at once (paced-cuts.ts; default 8). */
   cutsPerTurn?: number;
-  /** Packets of one address handled per event-loop turn; the rest wait, its sockets stopped (turn-share.ts; default 100, 0 = no limit). */
+  /** Packets of one address handled per event-loop turn; the rest wait, its sockets stopped (turn-share.ts; default 32, 0 = no limit). */
   packetsPerAddressPerTurn?: number;
   /** Bytes of one address read per event-loop turn; past it its sockets stop until the next turn (turn-share.ts; default 1 MiB, 0 = no limit). */
   bytesPerAddressPerTurn?: number;
+  /** Bytes of one address read per second, a second's worth at once; past it its sockets stop until paid for (turn-share.ts; default 2 MiB, 0 = no limit). */
+  bytesPerAddressPerSecond?: number;
 }
 
 /** How many connections' worth of packets one address may send by default (players behind one NAT share it). */
@@ -307,6 +309,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     {
       packets: options.packetsPerAddressPerTurn ?? DEFAULT_TURN_SHARE.packets,
       bytes: options.bytesPerAddressPerTurn ?? DEFAULT_TURN_SHARE.bytes,
+      bytesPerSecond: options.bytesPerAddressPerSecond ?? DEFAULT_TURN_SHARE.bytesPerSecond,
     },
     (ws, data, isBinary) => dispatch(ctx, playerOf(ws), data, isBinary),
   );

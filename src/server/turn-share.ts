@@ -1,26 +1,35 @@
-// Work per address per event-loop turn. The connections of one address can all become readable in the
-// same instant and bring thousands of packets, or megabytes, at once (a flood that stays inside the
-// per-address budget: its burst is 2,000 packets; 1,000 connections each uploading 60 KiB); read and
-// handled in that one turn, everyone else waits for all of it. So an address gets a share of each turn:
-// N packets handled and B bytes read. Past either, every connection of that address stops reading: the
-// event loop's poll phase then skips their sockets still waiting in this turn (libuv drops the events of a
-// stopped handle), so what they sent stays in the kernel's buffers; they start again a few a turn. Stopping
-// only the connection that went over (a socket.pause(), as before) left the others to be read and parsed in
-// the same turn, and a paused socket is still read until its stream holds 16 KiB.
+// Work per address per event-loop turn, and data per address per second. The connections of one address
+// can all become readable in the same instant and bring thousands of packets, or megabytes, at once (a
+// flood that stays inside the per-address budget: its burst is 2,000 packets; 1,000 connections each
+// uploading 60 KiB); read and handled in that one turn, everyone else waits for all of it. So an address
+// gets a share of each turn: N packets handled and B bytes read. Past either, every connection of that
+// address stops reading: the event loop's poll phase then skips their sockets still waiting in this turn
+// (libuv drops the events of a stopped handle), so what they sent stays in the kernel's buffers; they
+// start again a few a turn. Stopping only the connection that went over (a socket.pause(), as before) left
+// the others to be read and parsed in the same turn, and a paused socket is still read until its stream
+// holds 16 KiB.
+// A share per turn bounds a turn, not how many turns the address fills: uploads from a few addresses
+// still kept the server reading (and collecting what it read) most of the time. So an address also has a
+// read rate, bytes per second with a second's worth as its burst (far above what signalling needs: an
+// address's packet budget of small frames stays under it): past it, its connections stay stopped until
+// the rate has paid for what was read.
 // A connection's packets past the share (the rest of a chunk already read) wait for a later turn, in order,
 // connections taking turns.
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { startReading, stopReading } from './drop.js';
+import { KeyedBuckets } from './keyed-buckets.js';
 
 export interface TurnShareOptions {
   /** Packets of one address handled per turn (0 = no limit). */
   packets: number;
   /** Bytes of one address read per turn (0 = no limit). */
   bytes: number;
+  /** Bytes of one address read per second, a second's worth at once (0 = no limit). */
+  bytesPerSecond: number;
 }
 
-export const DEFAULT_TURN_SHARE: TurnShareOptions = { packets: 32, bytes: 1024 * 1024 };
+export const DEFAULT_TURN_SHARE: TurnShareOptions = { packets: 32, bytes: 1024 * 1024, bytesPerSecond: 2 * 1024 * 1024 };
 
 /** Stopped connections of an address that start reading again per turn. */
 export const STARTS_PER_TURN = 16;
@@ -70,6 +79,11 @@ export class TurnShare {
   /** Connections with packets waiting, in the order they started waiting (Map order: each gets its turn). */
   private readonly waiting = new Map<WebSocket, Waiting>();
   private next: ReturnType<typeof setImmediate> | undefined;
+  /** What each address may still read (in debt past its rate), if there is a rate. */
+  private readonly rate: KeyedBuckets | undefined;
+  private readonly sweeper: ReturnType<typeof setInterval> | undefined;
+  /** The turn that restarts connections of addresses whose rate has paid for their reads. */
+  private wake: ReturnType<typeof setTimeout> | undefined;
   /** One listener for every socket (`this` is the socket): counts what it read. */
   private readonly onData: (this: Watched, chunk: Buffer) => void;
 
@@ -77,7 +91,12 @@ export class TurnShare {
     readonly options: TurnShareOptions,
     private readonly handle: Handle,
     private readonly reading: Reading = { stop: stopReading, start: startReading },
+    private readonly now: () => number = Date.now,
   ) {
+    if (options.bytesPerSecond > 0) {
+      this.rate = new KeyedBuckets(options.bytesPerSecond, options.bytesPerSecond / 1000);
+      this.sweeper = setInterval(() => this.rate!.sweep(this.now()), Math.max(1000, this.rate.refillMs)).unref();
+    }
     const share = this;
     this.onData = function (this: Watched, chunk: Buffer) {
       const address = this[WATCHED];
@@ -89,7 +108,7 @@ export class TurnShare {
   watch(ws: WebSocket, socket: Duplex, address: string): void {
     entryOf(this.byAddress, address, () => new Set()).add(ws);
     (ws as WatchedSocket)[WATCHED] = address;
-    if (this.options.bytes <= 0) return;
+    if (this.options.bytes <= 0 && !this.rate) return;
     (socket as Watched)[WATCHED] = address;
     socket.on('data', this.onData);
   }
@@ -121,6 +140,9 @@ export class TurnShare {
   stop(): void {
     if (this.next) clearImmediate(this.next);
     this.next = undefined;
+    clearInterval(this.sweeper);
+    clearTimeout(this.wake);
+    this.wake = undefined;
     this.waiting.clear();
     this.used.clear();
     this.held.clear();
@@ -144,7 +166,8 @@ export class TurnShare {
   private read(address: string, bytes: number): void {
     const used = this.use(address);
     used.bytes += bytes;
-    if (used.bytes >= this.options.bytes) this.hold(address);
+    const overTurn = this.options.bytes > 0 && used.bytes >= this.options.bytes;
+    if (overTurn || (this.rate && this.rate.spend(address, this.now(), bytes) < 0)) this.hold(address);
   }
 
   /** Every connection of `address` stops reading; they start again in later turns, a few a turn. */
@@ -179,9 +202,19 @@ export class TurnShare {
     // Stopped connections of addresses not held again start reading, those stopped longest first, a few
     // a turn: starting all of an address's 256 each turn cost 2–3 ms of epoll_ctl calls a turn, and
     // those with data spend the share anyway. One with packets waiting waits for them; one that started
-    // closing meanwhile stays stopped (drop.ts / paced-cuts.ts).
+    // closing meanwhile stays stopped (drop.ts / paced-cuts.ts). An address still in debt to its rate waits,
+    // for a timer rather than turn after turn.
+    let startable = false;
+    let debtMs = Infinity;
+    const now = this.now();
     for (const [address, stopped] of this.stopped) {
       if (this.held.has(address)) continue;
+      const owed = this.rate ? this.rate.waitMs(address, now) : 0;
+      if (owed > 0) {
+        debtMs = Math.min(debtMs, owed);
+        continue;
+      }
+      startable = true;
       let started = 0;
       for (const ws of stopped) {
         if (started >= STARTS_PER_TURN) break;
@@ -192,6 +225,12 @@ export class TurnShare {
       }
       if (stopped.size === 0) this.stopped.delete(address);
     }
-    if (this.waiting.size > 0 || this.stopped.size > 0) this.next ??= setImmediate(this.turn);
+    if (this.waiting.size > 0 || this.held.size > 0 || startable) this.next ??= setImmediate(this.turn);
+    else if (debtMs < Infinity && !this.wake) {
+      this.wake = setTimeout(() => {
+        this.wake = undefined;
+        this.next ??= setImmediate(this.turn);
+      }, debtMs);
+    }
   };
 }

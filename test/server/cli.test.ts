@@ -130,11 +130,15 @@ describe('CLI', () => {
       [['--join-cooldown=-1'], 'invalid --join-cooldown: -1'],
       [['--max-incoming-kib', '64'], 'invalid --max-incoming-kib: 64 (a whole number ≥ 256)'],
       [['--message-deadline=-1'], 'invalid --message-deadline: -1'],
+      [['--kib-per-address-per-second', 'lots'], 'invalid --kib-per-address-per-second: lots'],
     ] as const) {
       const bad = run(['--port', '0', ...args]);
       expect(await bounded(bad.exited, 5000, 'exit')).toBe(2);
       expect(bad.output()).toContain(message);
     }
+    const badEnv = run(['--port', '0'], { CL5_KIB_PER_ADDRESS_PER_SECOND: '-5' });
+    expect(await bounded(badEnv.exited, 5000, 'exit')).toBe(2);
+    expect(badEnv.output()).toContain('invalid --kib-per-address-per-second: -5');
   });
 
   it('takes the join cooldown and the fan-out budget from flags or env', async () => {

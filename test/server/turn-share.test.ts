@@ -23,8 +23,19 @@ const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 /** A stand-in raw socket: TurnShare listens to its 'data'. */
 const rawSocket = () => new EventEmitter() as unknown as Duplex;
 /** A TurnShare whose stopped connections count a pause; every connection watched from its address. */
-function shareOf(packets: number, bytes: number, handle: (ws: WebSocket, data: Buffer) => void, connections: [WebSocket, string, Duplex?][]) {
-  const share = new TurnShare({ packets, bytes }, handle, { stop: (ws) => ws.pause(), start: (ws) => ws.resume() });
+function shareOf(
+  packets: number,
+  bytes: number,
+  handle: (ws: WebSocket, data: Buffer) => void,
+  connections: [WebSocket, string, Duplex?][],
+  rate: { bytesPerSecond: number; now?: () => number } = { bytesPerSecond: 0 },
+) {
+  const share = new TurnShare(
+    { packets, bytes, bytesPerSecond: rate.bytesPerSecond },
+    handle,
+    { stop: (ws) => ws.pause(), start: (ws) => ws.resume() },
+    rate.now,
+  );
   for (const [ws, address, raw] of connections) share.watch(ws, raw ?? rawSocket(), address);
   return share;
 }
@@ -128,6 +139,51 @@ describe('TurnShare', () => {
     expect(many.slice(0, STARTS_PER_TURN).every((ws) => ws.resumes === 1)).toBe(true);
     share.stop();
   });
+
+  it('past its rate (a second of it at once), an address reads nothing more until the rate has paid for what it read', async () => {
+    let clock = 1_000_000;
+    let looked = 0; // times the share read the clock
+    const [a, b, other] = [socket(), socket(), socket()];
+    const [rawA, rawB, rawOther] = [rawSocket(), rawSocket(), rawSocket()];
+    const share = shareOf(
+      0,
+      0,
+      () => {},
+      [
+        [a, 'upload', rawA],
+        [b, 'upload', rawB],
+        [other, 'elsewhere', rawOther],
+      ],
+      {
+        bytesPerSecond: 64 * 1024,
+        now: () => {
+          looked += 1;
+          return clock;
+        },
+      },
+    );
+    rawA.emit('data', Buffer.alloc(48 * 1024));
+    rawOther.emit('data', Buffer.alloc(60 * 1024));
+    expect([a.pauses, b.pauses, other.pauses]).toEqual([0, 0, 0]); // each within its second's worth
+    rawB.emit('data', Buffer.alloc(80 * 1024)); // 128 KiB: 64 KiB in debt, a second's worth
+    expect([a.pauses, b.pauses, other.pauses]).toEqual([1, 1, 0]);
+    await nextTurn();
+    const lookedThen = looked;
+    for (let turn = 0; turn < 3; turn += 1) await nextTurn();
+    clock += 900;
+    for (let turn = 0; turn < 3; turn += 1) await nextTurn();
+    expect([a.resumes, b.resumes]).toEqual([0, 0]); // turns go by, the debt is not paid
+    expect(looked).toBe(lookedThen); // and no turn of the share's ran meanwhile: it waits for a timer
+    clock += 110; // paid: the timer's turn (in a second) starts them
+    await waitFor(() => (a.resumes === 1 && b.resumes === 1 ? true : undefined), 'both read again', 5000);
+    rawA.emit('data', Buffer.alloc(1024)); // the bucket is nearly empty: a little more and it is in debt again
+    expect(a.pauses).toBe(2);
+    clock += 1000;
+    await waitFor(() => (a.resumes === 2 ? true : undefined), 'read again', 5000);
+    rawA.emit('data', Buffer.alloc(60 * 1024)); // a second later the bucket is whole again
+    expect(a.pauses).toBe(2);
+    share.stop();
+  });
 });
 
 /**
@@ -205,6 +261,30 @@ describe('on a real server', () => {
     reads.stop();
     // Without the share, all 720 KiB were read in one turn.
     expect(reads.max).toBeLessThanOrEqual(share + 64 * 1024 + 1024);
+    expect(uploaders.every((client) => client.ws.readyState === client.ws.OPEN)).toBe(true);
+  });
+
+  it('an address uploading past its rate is read no faster than the rate, and stays connected; another address is answered meanwhile', async () => {
+    const rate = 256 * 1024;
+    await served.serve({ bytesPerAddressPerSecond: rate, bytesPerAddressPerTurn: 0 });
+    const uploaders = await Promise.all(Array.from({ length: 12 }, () => served.open('?ugi=upload')));
+    for (const [i, client] of uploaders.entries()) await client.request('INIT', { username: `u${i}` }, 'INIT_OK');
+    const bystander = await served.open('?ugi=calm', { localAddress: '127.0.0.2' });
+    await bystander.request('INIT', { username: 'calm' }, 'INIT_OK');
+    const reads = readsPerTurn(served, 'upload');
+    const before = reads.total;
+    const sent = 12 * 60 * 1024;
+    const started = performance.now();
+    for (const client of uploaders) client.ws.send(Buffer.alloc(60 * 1024, 'a'), { fin: false, binary: false });
+    const reply = await bystander.request('KEEPALIVE', undefined, 'KEEPALIVE_ACK');
+    expect(reply.opcode).toBe('KEEPALIVE_ACK');
+    expect(reads.total - before).toBeLessThan(sent); // answered while the upload was still being read
+    await waitFor(() => (reads.total - before >= sent ? true : undefined), 'every fragment read', 20_000);
+    const seconds = (performance.now() - started) / 1000;
+    reads.stop();
+    // A second's worth at once, then the rate: at most rate × (1 + t) + one 64 KiB read past it.
+    // 720 KiB then take at least (720 − 256 − 64) / 256 ≈ 1.56 s; unlimited, a few milliseconds.
+    expect(seconds).toBeGreaterThanOrEqual((sent - rate - 64 * 1024) / rate - 0.05);
     expect(uploaders.every((client) => client.ws.readyState === client.ws.OPEN)).toBe(true);
   });
 });
