@@ -409,8 +409,9 @@ var TurnShare = class {
   /** What each address may still read (in debt past its rate), if there is a rate. */
   rate;
   sweeper;
-  /** The turn that restarts connections of addresses whose rate has paid for their reads. */
+  /** The turn that restarts connections of addresses whose rate has paid for their reads, and when it is due. */
   wake;
+  wakeAt = 0;
   /** One listener for every socket (`this` is the socket): counts what it read. */
   onData;
   /** Counts `ws`'s reads against `address`'s share, and stops it with the others of its address. */
@@ -521,13 +522,17 @@ var TurnShare = class {
       if (stopped.size === 0) this.stopped.delete(address);
     }
     if (this.waiting.size > 0 || this.held.size > 0 || startable) this.next ??= setImmediate(this.turn);
-    else if (debtMs < Infinity && !this.wake) {
-      this.wake = setTimeout(() => {
-        this.wake = void 0;
-        this.next ??= setImmediate(this.turn);
-      }, debtMs);
-    }
+    else if (debtMs < Infinity && (!this.wake || now + debtMs < this.wakeAt)) this.wakeIn(debtMs, now);
   };
+  /** A turn in `ms` (replacing a later one): the first address whose rate has paid for its reads starts then. */
+  wakeIn(ms, now) {
+    clearTimeout(this.wake);
+    this.wakeAt = now + ms;
+    this.wake = setTimeout(() => {
+      this.wake = void 0;
+      this.next ??= setImmediate(this.turn);
+    }, ms);
+  }
 };
 
 // src/server/paired-buckets.ts

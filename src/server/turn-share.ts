@@ -82,8 +82,9 @@ export class TurnShare {
   /** What each address may still read (in debt past its rate), if there is a rate. */
   private readonly rate: KeyedBuckets | undefined;
   private readonly sweeper: ReturnType<typeof setInterval> | undefined;
-  /** The turn that restarts connections of addresses whose rate has paid for their reads. */
+  /** The turn that restarts connections of addresses whose rate has paid for their reads, and when it is due. */
   private wake: ReturnType<typeof setTimeout> | undefined;
+  private wakeAt = 0;
   /** One listener for every socket (`this` is the socket): counts what it read. */
   private readonly onData: (this: Watched, chunk: Buffer) => void;
 
@@ -226,11 +227,16 @@ export class TurnShare {
       if (stopped.size === 0) this.stopped.delete(address);
     }
     if (this.waiting.size > 0 || this.held.size > 0 || startable) this.next ??= setImmediate(this.turn);
-    else if (debtMs < Infinity && !this.wake) {
-      this.wake = setTimeout(() => {
-        this.wake = undefined;
-        this.next ??= setImmediate(this.turn);
-      }, debtMs);
-    }
+    else if (debtMs < Infinity && (!this.wake || now + debtMs < this.wakeAt)) this.wakeIn(debtMs, now);
   };
+
+  /** A turn in `ms` (replacing a later one): the first address whose rate has paid for its reads starts then. */
+  private wakeIn(ms: number, now: number): void {
+    clearTimeout(this.wake);
+    this.wakeAt = now + ms;
+    this.wake = setTimeout(() => {
+      this.wake = undefined;
+      this.next ??= setImmediate(this.turn);
+    }, ms);
+  }
 }

@@ -184,6 +184,31 @@ describe('TurnShare', () => {
     expect(a.pauses).toBe(2);
     share.stop();
   });
+
+  it('an address with a small debt starts when it is paid, not when a larger debt elsewhere is', async () => {
+    let clock = 1_000_000;
+    const [a, b] = [socket(), socket()];
+    const [rawA, rawB] = [rawSocket(), rawSocket()];
+    const share = shareOf(
+      0,
+      0,
+      () => {},
+      [
+        [a, 'far', rawA],
+        [b, 'near', rawB],
+      ],
+      { bytesPerSecond: 64 * 1024, now: () => clock },
+    );
+    rawA.emit('data', Buffer.alloc(320 * 1024)); // 4 s in debt
+    await nextTurn();
+    rawB.emit('data', Buffer.alloc(70 * 1024)); // ~0.1 s in debt
+    expect([a.pauses, b.pauses]).toEqual([1, 1]);
+    await nextTurn(); // the share's turn: both still in debt
+    clock += 150;
+    await waitFor(() => (b.resumes === 1 ? true : undefined), 'the near one read again', 3000);
+    expect(a.resumes).toBe(0);
+    share.stop();
+  });
 });
 
 /**
