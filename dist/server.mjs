@@ -469,8 +469,8 @@ var TurnShare = class {
   read(address, bytes) {
     const used = this.use(address);
     used.bytes += bytes;
-    const overTurn = this.options.bytes > 0 && used.bytes >= this.options.bytes;
-    if (overTurn || this.rate && this.rate.spend(address, this.now(), bytes) < 0) this.hold(address);
+    const inDebt = this.rate !== void 0 && this.rate.spend(address, this.now(), bytes) < 0;
+    if (inDebt || this.options.bytes > 0 && used.bytes >= this.options.bytes) this.hold(address);
   }
   /** Every connection of `address` stops reading; they start again in later turns, a few a turn. */
   hold(address) {

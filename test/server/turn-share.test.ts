@@ -185,6 +185,19 @@ describe('TurnShare', () => {
     share.stop();
   });
 
+  it('what is read past the share of a turn counts against the rate too', async () => {
+    const a = socket();
+    const rawA = rawSocket();
+    const share = shareOf(0, 32 * 1024, () => {}, [[a, 'upload', rawA]], { bytesPerSecond: 64 * 1024, now: () => 1_000_000 });
+    rawA.emit('data', Buffer.alloc(40 * 1024)); // over the turn's share: stopped until the next turn
+    await nextTurn();
+    expect([a.pauses, a.resumes]).toEqual([1, 1]);
+    rawA.emit('data', Buffer.alloc(40 * 1024)); // 80 KiB this second: in debt, so the next turn leaves it stopped
+    for (let turn = 0; turn < 3; turn += 1) await nextTurn();
+    expect([a.pauses, a.resumes]).toEqual([2, 1]);
+    share.stop();
+  });
+
   it('an address with a small debt starts when it is paid, not when a larger debt elsewhere is', async () => {
     let clock = 1_000_000;
     const [a, b] = [socket(), socket()];
