@@ -364,6 +364,33 @@ var KeyedBuckets = class {
   }
 };
 
+// src/server/address-budget.ts
+var AddressBudgets = class {
+  constructor(options2, now = Date.now) {
+    this.now = now;
+    this.buckets = new KeyedBuckets(options2.burst, options2.perSecond / 1e3);
+    this.sweeper = setInterval(() => this.buckets.sweep(this.now()), Math.max(1e3, this.buckets.refillMs)).unref();
+  }
+  now;
+  buckets;
+  sweeper;
+  /** Takes one from the address's budget: false when it is spent. */
+  take(address) {
+    return this.buckets.take(address, this.now());
+  }
+  /** Spends `amount` from the address's budget, into debt if need be; returns what is left. */
+  spend(address, amount) {
+    return this.buckets.spend(address, this.now(), amount);
+  }
+  /** Milliseconds until the address's budget holds one again (0: now). */
+  waitMs(address) {
+    return this.buckets.waitMs(address, this.now());
+  }
+  stop() {
+    clearInterval(this.sweeper);
+  }
+};
+
 // src/server/turn-share.ts
 var DEFAULT_TURN_SHARE = { packets: 32, bytes: 1024 * 1024, bytesPerSecond: 2 * 1024 * 1024 };
 var STARTS_PER_TURN = 16;
@@ -382,10 +409,7 @@ var TurnShare = class {
     this.handle = handle2;
     this.reading = reading;
     this.now = now;
-    if (options2.bytesPerSecond > 0) {
-      this.rate = new KeyedBuckets(options2.bytesPerSecond, options2.bytesPerSecond / 1e3);
-      this.sweeper = setInterval(() => this.rate.sweep(this.now()), Math.max(1e3, this.rate.refillMs)).unref();
-    }
+    if (options2.bytesPerSecond > 0) this.rate = new AddressBudgets({ perSecond: options2.bytesPerSecond, burst: options2.bytesPerSecond }, now);
     const share = this;
     this.onData = function(chunk) {
       const address = this[WATCHED];
@@ -408,7 +432,6 @@ var TurnShare = class {
   next;
   /** What each address may still read (in debt past its rate), if there is a rate. */
   rate;
-  sweeper;
   /** The turn that restarts connections of addresses whose rate has paid for their reads, and when it is due. */
   wake;
   wakeAt = 0;
@@ -446,7 +469,7 @@ var TurnShare = class {
   stop() {
     if (this.next) clearImmediate(this.next);
     this.next = void 0;
-    clearInterval(this.sweeper);
+    this.rate?.stop();
     clearTimeout(this.wake);
     this.wake = void 0;
     this.waiting.clear();
@@ -469,7 +492,7 @@ var TurnShare = class {
   read(address, bytes) {
     const used = this.use(address);
     used.bytes += bytes;
-    const inDebt = this.rate !== void 0 && this.rate.spend(address, this.now(), bytes) < 0;
+    const inDebt = this.rate !== void 0 && this.rate.spend(address, bytes) < 0;
     if (inDebt || this.options.bytes > 0 && used.bytes >= this.options.bytes) this.hold(address);
   }
   /** Every connection of `address` stops reading; they start again in later turns, a few a turn. */
@@ -502,10 +525,9 @@ var TurnShare = class {
     }
     let startable = false;
     let debtMs = Infinity;
-    const now = this.now();
     for (const [address, stopped] of this.stopped) {
       if (this.held.has(address)) continue;
-      const owed = this.rate ? this.rate.waitMs(address, now) : 0;
+      const owed = this.rate ? this.rate.waitMs(address) : 0;
       if (owed > 0) {
         debtMs = Math.min(debtMs, owed);
         continue;
@@ -522,12 +544,14 @@ var TurnShare = class {
       if (stopped.size === 0) this.stopped.delete(address);
     }
     if (this.waiting.size > 0 || this.held.size > 0 || startable) this.next ??= setImmediate(this.turn);
-    else if (debtMs < Infinity && (!this.wake || now + debtMs < this.wakeAt)) this.wakeIn(debtMs, now);
+    else if (debtMs < Infinity) this.wakeIn(debtMs);
   };
-  /** A turn in `ms` (replacing a later one): the first address whose rate has paid for its reads starts then. */
-  wakeIn(ms, now) {
+  /** A turn in `ms`, unless one is due sooner: the first address whose rate has paid for its reads starts then. */
+  wakeIn(ms) {
+    const at = this.now() + ms;
+    if (this.wake && this.wakeAt <= at) return;
     clearTimeout(this.wake);
-    this.wakeAt = now + ms;
+    this.wakeAt = at;
     this.wake = setTimeout(() => {
       this.wake = void 0;
       this.next ??= setImmediate(this.turn);
@@ -3454,25 +3478,6 @@ import { createServer } from "node:http";
 import path2 from "node:path";
 import { fileURLToPath } from "node:url";
 import { WebSocket, WebSocketServer } from "ws";
-
-// src/server/address-budget.ts
-var AddressBudgets = class {
-  constructor(options2, now = Date.now) {
-    this.now = now;
-    this.buckets = new KeyedBuckets(options2.burst, options2.perSecond / 1e3);
-    this.sweeper = setInterval(() => this.buckets.sweep(this.now()), Math.max(1e3, this.buckets.refillMs)).unref();
-  }
-  now;
-  buckets;
-  sweeper;
-  /** Takes one packet from the address's budget: false when it is spent. */
-  take(address) {
-    return this.buckets.take(address, this.now());
-  }
-  stop() {
-    clearInterval(this.sweeper);
-  }
-};
 
 // src/server/client-address.ts
 function clientAddress(req, trustProxy) {

@@ -1,6 +1,7 @@
-// One packet budget per remote address, shared by all its connections, beside each connection's own
-// (rate-limit.ts): reconnecting does not refill it, and forty connections from one address get the
-// budget of one address, not forty connections. Buckets of addresses that went quiet are forgotten.
+// A budget per remote address, shared by all its connections, beside each connection's own: packets
+// (rate-limit.ts; reconnecting does not refill it, and forty connections from one address get the
+// budget of one address, not forty connections), or bytes read (turn-share.ts). Buckets of addresses
+// that went quiet are forgotten.
 import { KeyedBuckets } from './keyed-buckets.js';
 
 export class AddressBudgets {
@@ -15,9 +16,19 @@ export class AddressBudgets {
     this.sweeper = setInterval(() => this.buckets.sweep(this.now()), Math.max(1000, this.buckets.refillMs)).unref();
   }
 
-  /** Takes one packet from the address's budget: false when it is spent. */
+  /** Takes one from the address's budget: false when it is spent. */
   take(address: string): boolean {
     return this.buckets.take(address, this.now());
+  }
+
+  /** Spends `amount` from the address's budget, into debt if need be; returns what is left. */
+  spend(address: string, amount: number): number {
+    return this.buckets.spend(address, this.now(), amount);
+  }
+
+  /** Milliseconds until the address's budget holds one again (0: now). */
+  waitMs(address: string): number {
+    return this.buckets.waitMs(address, this.now());
   }
 
   stop(): void {

@@ -18,7 +18,7 @@
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { startReading, stopReading } from './drop.js';
-import { KeyedBuckets } from './keyed-buckets.js';
+import { AddressBudgets } from './address-budget.js';
 
 export interface TurnShareOptions {
   /** Packets of one address handled per turn (0 = no limit). */
@@ -80,8 +80,7 @@ export class TurnShare {
   private readonly waiting = new Map<WebSocket, Waiting>();
   private next: ReturnType<typeof setImmediate> | undefined;
   /** What each address may still read (in debt past its rate), if there is a rate. */
-  private readonly rate: KeyedBuckets | undefined;
-  private readonly sweeper: ReturnType<typeof setInterval> | undefined;
+  private readonly rate: AddressBudgets | undefined;
   /** The turn that restarts connections of addresses whose rate has paid for their reads, and when it is due. */
   private wake: ReturnType<typeof setTimeout> | undefined;
   private wakeAt = 0;
@@ -94,10 +93,7 @@ export class TurnShare {
     private readonly reading: Reading = { stop: stopReading, start: startReading },
     private readonly now: () => number = Date.now,
   ) {
-    if (options.bytesPerSecond > 0) {
-      this.rate = new KeyedBuckets(options.bytesPerSecond, options.bytesPerSecond / 1000);
-      this.sweeper = setInterval(() => this.rate!.sweep(this.now()), Math.max(1000, this.rate.refillMs)).unref();
-    }
+    if (options.bytesPerSecond > 0) this.rate = new AddressBudgets({ perSecond: options.bytesPerSecond, burst: options.bytesPerSecond }, now);
     const share = this;
     this.onData = function (this: Watched, chunk: Buffer) {
       const address = this[WATCHED];
@@ -141,7 +137,7 @@ export class TurnShare {
   stop(): void {
     if (this.next) clearImmediate(this.next);
     this.next = undefined;
-    clearInterval(this.sweeper);
+    this.rate?.stop();
     clearTimeout(this.wake);
     this.wake = undefined;
     this.waiting.clear();
@@ -167,7 +163,7 @@ export class TurnShare {
   private read(address: string, bytes: number): void {
     const used = this.use(address);
     used.bytes += bytes;
-    const inDebt = this.rate !== undefined && this.rate.spend(address, this.now(), bytes) < 0;
+    const inDebt = this.rate !== undefined && this.rate.spend(address, bytes) < 0;
     if (inDebt || (this.options.bytes > 0 && used.bytes >= this.options.bytes)) this.hold(address);
   }
 
@@ -207,10 +203,9 @@ export class TurnShare {
     // for a timer rather than turn after turn.
     let startable = false;
     let debtMs = Infinity;
-    const now = this.now();
     for (const [address, stopped] of this.stopped) {
       if (this.held.has(address)) continue;
-      const owed = this.rate ? this.rate.waitMs(address, now) : 0;
+      const owed = this.rate ? this.rate.waitMs(address) : 0;
       if (owed > 0) {
         debtMs = Math.min(debtMs, owed);
         continue;
@@ -227,13 +222,15 @@ export class TurnShare {
       if (stopped.size === 0) this.stopped.delete(address);
     }
     if (this.waiting.size > 0 || this.held.size > 0 || startable) this.next ??= setImmediate(this.turn);
-    else if (debtMs < Infinity && (!this.wake || now + debtMs < this.wakeAt)) this.wakeIn(debtMs, now);
+    else if (debtMs < Infinity) this.wakeIn(debtMs);
   };
 
-  /** A turn in `ms` (replacing a later one): the first address whose rate has paid for its reads starts then. */
-  private wakeIn(ms: number, now: number): void {
+  /** A turn in `ms`, unless one is due sooner: the first address whose rate has paid for its reads starts then. */
+  private wakeIn(ms: number): void {
+    const at = this.now() + ms;
+    if (this.wake && this.wakeAt <= at) return;
     clearTimeout(this.wake);
-    this.wakeAt = now + ms;
+    this.wakeAt = at;
     this.wake = setTimeout(() => {
       this.wake = undefined;
       this.next ??= setImmediate(this.turn);
