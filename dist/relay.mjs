@@ -55,14 +55,13 @@ var KeyedBuckets = class {
 var HEARTBEAT_MS = 1e3;
 
 // src/server/relay/relay-limits.ts
+var shareOf = (negotiations) => Math.ceil(negotiations / 2);
 var DEFAULT_RELAY_LIMITS = {
   offersPerMinute: 12,
   linksPerLobby: 64,
   bytesPerSecond: 256 * 1024,
   negotiations: 32,
-  // Half: one address never holds more than half the slots, and a class behind one school router linking
-  // to its relay lobby at once gets 16 at a time (the rest are refused and retry at their connect timeout).
-  negotiationsPerAddress: 16,
+  negotiationsPerAddress: shareOf(32),
   negotiationMs: 2e4
 };
 var RelayRefusal = {

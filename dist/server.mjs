@@ -2037,16 +2037,19 @@ var RelayNegotiations = class {
 };
 
 // src/server/relay/relay-limits.ts
+var shareOf = (negotiations) => Math.ceil(negotiations / 2);
 var DEFAULT_RELAY_LIMITS = {
   offersPerMinute: 12,
   linksPerLobby: 64,
   bytesPerSecond: 256 * 1024,
   negotiations: 32,
-  // Half: one address never holds more than half the slots, and a class behind one school router linking
-  // to its relay lobby at once gets 16 at a time (the rest are refused and retry at their connect timeout).
-  negotiationsPerAddress: 16,
+  negotiationsPerAddress: shareOf(32),
   negotiationMs: 2e4
 };
+function relayLimitsOf(limits = {}) {
+  const negotiations = limits.negotiations ?? DEFAULT_RELAY_LIMITS.negotiations;
+  return { ...DEFAULT_RELAY_LIMITS, negotiationsPerAddress: shareOf(negotiations), ...limits };
+}
 var DEFAULT_RELAY_BUDGET = { memoryMib: 256, nice: 10 };
 var RelayRefusal = {
   links: (limit) => `relay: this lobby's relay already links ${limit} players (its limit); offer refused`,
@@ -2069,7 +2072,7 @@ function relayProcess(options2) {
 var RelayProcess = class {
   constructor(options2) {
     this.options = options2;
-    this.limits = { ...DEFAULT_RELAY_LIMITS, ...options2.limits };
+    this.limits = relayLimitsOf(options2.limits);
     this.budget = { ...DEFAULT_RELAY_BUDGET, ...options2.budget };
     this.offers = new KeyedBuckets(Math.min(this.limits.offersPerMinute, OFFER_BURST), this.limits.offersPerMinute / 6e4);
     this.negotiations = new RelayNegotiations(this.limits.negotiations, this.limits.negotiationsPerAddress, this.limits.negotiationMs);
@@ -5772,7 +5775,8 @@ var options = {
   "relay-negotiations": { type: "string", default: process.env.CL5_RELAY_NEGOTIATIONS || String(DEFAULT_RELAY_LIMITS.negotiations) },
   "relay-negotiations-per-address": {
     type: "string",
-    default: process.env.CL5_RELAY_NEGOTIATIONS_PER_ADDRESS || String(DEFAULT_RELAY_LIMITS.negotiationsPerAddress)
+    // Unset: half of --relay-negotiations (relay-limits.ts shareOf).
+    default: process.env.CL5_RELAY_NEGOTIATIONS_PER_ADDRESS || ""
   },
   "relay-negotiation-timeout": {
     type: "string",
@@ -5870,7 +5874,8 @@ if (values.help) {
                             it opens); more offers are refused with a WARNING (env CL5_RELAY_NEGOTIATIONS, default ${DEFAULT_RELAY_LIMITS.negotiations})
   --relay-negotiations-per-address N
                             of those, how many the players of one address may hold; 0 = no share
-                            (env CL5_RELAY_NEGOTIATIONS_PER_ADDRESS, default ${DEFAULT_RELAY_LIMITS.negotiationsPerAddress})
+                            (env CL5_RELAY_NEGOTIATIONS_PER_ADDRESS, default half of --relay-negotiations:
+                            ${DEFAULT_RELAY_LIMITS.negotiationsPerAddress})
   --relay-negotiation-timeout SECONDS
                             a link to a relay peer not open by then is closed and its slot freed
                             (env CL5_RELAY_NEGOTIATION_TIMEOUT, default ${DEFAULT_RELAY_LIMITS.negotiationMs / 1e3})
@@ -6001,7 +6006,7 @@ var relayLimits = {
   linksPerLobby: wholeNumber("relay-links-per-lobby", 1),
   bytesPerSecond: wholeNumber("relay-kib-per-second", 1) * 1024,
   negotiations: wholeNumber("relay-negotiations", 1),
-  negotiationsPerAddress: wholeNumber("relay-negotiations-per-address", 0),
+  ...values["relay-negotiations-per-address"] === "" ? {} : { negotiationsPerAddress: wholeNumber("relay-negotiations-per-address", 0) },
   negotiationMs: secondsMs("relay-negotiation-timeout", "seconds, more than 0")
 };
 if (relayLimits.negotiationMs <= 0) fail2(`invalid --relay-negotiation-timeout: ${values["relay-negotiation-timeout"]} (seconds, more than 0)`);

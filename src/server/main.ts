@@ -66,7 +66,8 @@ const options = {
   'relay-negotiations': { type: 'string', default: process.env.CL5_RELAY_NEGOTIATIONS || String(DEFAULT_RELAY_LIMITS.negotiations) },
   'relay-negotiations-per-address': {
     type: 'string',
-    default: process.env.CL5_RELAY_NEGOTIATIONS_PER_ADDRESS || String(DEFAULT_RELAY_LIMITS.negotiationsPerAddress),
+    // Unset: half of --relay-negotiations (relay-limits.ts shareOf).
+    default: process.env.CL5_RELAY_NEGOTIATIONS_PER_ADDRESS || '',
   },
   'relay-negotiation-timeout': {
     type: 'string',
@@ -166,7 +167,8 @@ if (values.help) {
                             it opens); more offers are refused with a WARNING (env CL5_RELAY_NEGOTIATIONS, default ${DEFAULT_RELAY_LIMITS.negotiations})
   --relay-negotiations-per-address N
                             of those, how many the players of one address may hold; 0 = no share
-                            (env CL5_RELAY_NEGOTIATIONS_PER_ADDRESS, default ${DEFAULT_RELAY_LIMITS.negotiationsPerAddress})
+                            (env CL5_RELAY_NEGOTIATIONS_PER_ADDRESS, default half of --relay-negotiations:
+                            ${DEFAULT_RELAY_LIMITS.negotiationsPerAddress})
   --relay-negotiation-timeout SECONDS
                             a link to a relay peer not open by then is closed and its slot freed
                             (env CL5_RELAY_NEGOTIATION_TIMEOUT, default ${DEFAULT_RELAY_LIMITS.negotiationMs / 1000})
@@ -311,7 +313,7 @@ const relayLimits = {
   linksPerLobby: wholeNumber('relay-links-per-lobby', 1),
   bytesPerSecond: wholeNumber('relay-kib-per-second', 1) * 1024,
   negotiations: wholeNumber('relay-negotiations', 1),
-  negotiationsPerAddress: wholeNumber('relay-negotiations-per-address', 0),
+  ...(values['relay-negotiations-per-address'] === '' ? {} : { negotiationsPerAddress: wholeNumber('relay-negotiations-per-address', 0) }),
   negotiationMs: secondsMs('relay-negotiation-timeout', 'seconds, more than 0'),
 };
 if (relayLimits.negotiationMs <= 0) fail(`invalid --relay-negotiation-timeout: ${values['relay-negotiation-timeout']} (seconds, more than 0)`);

@@ -137,14 +137,22 @@ async function stuckThenHonest(shareArgs: string[], redisUrl?: string): Promise<
 }
 
 describe("one address's share of the links the relay sets up at once", () => {
-  it('stuck offers from one address take only its share: a player on another address links at once and is not refused', async () => {
-    const outcome = await stuckThenHonest(['--relay-negotiations-per-address', String(SHARE)]);
-    // SHARE went on to the relay process; every other stuck offer was refused with the share's reason.
-    expect(outcome.stuckRefusals.filter((text) => text === '')).toHaveLength(SHARE);
-    expect(outcome.stuckRefusals.filter((text) => text === RelayRefusal.negotiationsPerAddress(SHARE))).toHaveLength(STUCK - SHARE);
-    expect(outcome.honestLinked).toBe(true);
-    expect(outcome.honestWarnings.filter((text) => text.includes('relay:'))).toEqual([]);
-  }, 120_000);
+  // SHARE is half of LIMIT: the share a server gets when only --relay-negotiations is set.
+  it.each([
+    ['set by its flag', ['--relay-negotiations-per-address', String(SHARE)]],
+    ['not set: half of --relay-negotiations', []],
+  ])(
+    'stuck offers from one address take only its share (%s): a player on another address links at once and is not refused',
+    async (_, shareArgs) => {
+      const outcome = await stuckThenHonest(shareArgs);
+      // SHARE went on to the relay process; every other stuck offer was refused with the share's reason.
+      expect(outcome.stuckRefusals.filter((text) => text === '')).toHaveLength(SHARE);
+      expect(outcome.stuckRefusals.filter((text) => text === RelayRefusal.negotiationsPerAddress(SHARE))).toHaveLength(STUCK - SHARE);
+      expect(outcome.honestLinked).toBe(true);
+      expect(outcome.honestWarnings.filter((text) => text.includes('relay:'))).toEqual([]);
+    },
+    120_000,
+  );
 
   it('with the share off (0), the same stuck offers hold every slot and the player on another address is refused', async () => {
     const outcome = await stuckThenHonest(['--relay-negotiations-per-address', '0']);

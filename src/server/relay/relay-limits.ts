@@ -23,16 +23,27 @@ export interface RelayLimits {
   negotiationMs: number;
 }
 
+/**
+ * One address's share unless one is set: half the slots (rounded up), whatever their number. One address
+ * never holds more than half of them, and a class behind one school router linking to its relay lobby at
+ * once gets half at a time (the rest are refused and retry at their connect timeout).
+ */
+export const shareOf = (negotiations: number): number => Math.ceil(negotiations / 2);
+
 export const DEFAULT_RELAY_LIMITS: RelayLimits = {
   offersPerMinute: 12,
   linksPerLobby: 64,
   bytesPerSecond: 256 * 1024,
   negotiations: 32,
-  // Half: one address never holds more than half the slots, and a class behind one school router linking
-  // to its relay lobby at once gets 16 at a time (the rest are refused and retry at their connect timeout).
-  negotiationsPerAddress: 16,
+  negotiationsPerAddress: shareOf(32),
   negotiationMs: 20_000,
 };
+
+/** `limits` with the defaults for what they leave out; the share follows their `negotiations`. */
+export function relayLimitsOf(limits: Partial<RelayLimits> = {}): RelayLimits {
+  const negotiations = limits.negotiations ?? DEFAULT_RELAY_LIMITS.negotiations;
+  return { ...DEFAULT_RELAY_LIMITS, negotiationsPerAddress: shareOf(negotiations), ...limits };
+}
 
 /** How the relay process is run (flags of main.ts). */
 export interface RelayProcessBudget {

@@ -15,7 +15,7 @@ import { KeyedBuckets } from '../keyed-buckets.js';
 import type { Logger } from '../log.js';
 import { HEARTBEAT_MISSES, HEARTBEAT_MS, type FromRelayProcess, type RelayHandle, type ToRelayProcess } from './relay-ipc.js';
 import { RelayNegotiations } from './relay-negotiations.js';
-import { DEFAULT_RELAY_BUDGET, DEFAULT_RELAY_LIMITS, RelayRefusal, type RelayLimits, type RelayProcessBudget } from './relay-limits.js';
+import { DEFAULT_RELAY_BUDGET, RelayRefusal, relayLimitsOf, type RelayLimits, type RelayProcessBudget } from './relay-limits.js';
 
 export interface RelayProcessOptions {
   /** The relay process's module: dist/relay.mjs beside dist/server.mjs. */
@@ -85,7 +85,7 @@ class RelayProcess implements RelayProcessProvider {
   private readonly watchdog: ReturnType<typeof setInterval>;
 
   constructor(private readonly options: RelayProcessOptions) {
-    this.limits = { ...DEFAULT_RELAY_LIMITS, ...options.limits };
+    this.limits = relayLimitsOf(options.limits);
     this.budget = { ...DEFAULT_RELAY_BUDGET, ...options.budget };
     // Spread over the minute, in bursts of at most OFFER_BURST: a burst of offers from many members builds
     // that many peer connections at once, and their threads and fds last until they are collected.
