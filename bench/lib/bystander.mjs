@@ -43,17 +43,24 @@ let joinsLost = 0;
 
 const JOIN_EVERY_MS = 1050;
 
-async function joinLoop() {
-  while (joining) {
+/** Each start's join loop has its own number: a loop still asleep when the next start came ends there. */
+let generation = 0;
+/** When the joiner last left the lobby: the next join waits for the cooldown from there, whichever loop makes it. */
+let leftAt = -Infinity;
+
+async function joinLoop(mine) {
+  const going = () => joining && generation === mine;
+  // An honest player joins at most once a second: the server's join cooldown (--join-cooldown 1).
+  await sleep(Math.max(0, leftAt + JOIN_EVERY_MS - performance.now()));
+  while (going()) {
     joinSentAt = performance.now();
     const joined = await request(joiner.client, { opcode: 'JOIN_LOBBY', payload: { name: 'honest', password: PASSWORD } }, isOpcode('JOIN_ACK'));
     if (joined.payload !== 'ok') throw new Error(`honest join: ${joined.payload}`);
-    if (!joining) return; // stopped meanwhile: counted as lost
-    joins.push(performance.now() - joinSentAt);
+    if (going()) joins.push(performance.now() - joinSentAt); // else stopped meanwhile: counted as lost
     joinSentAt = null;
     await request(joiner.client, { opcode: 'LEAVE_LOBBY' }, isOpcode('LEAVE_ACK'));
-    // An honest player joins at most once a second: the server's join cooldown (--join-cooldown 1).
-    await sleep(JOIN_EVERY_MS);
+    leftAt = performance.now();
+    if (going()) await sleep(JOIN_EVERY_MS);
   }
 }
 let joinLoopDone = Promise.resolve();
@@ -79,7 +86,10 @@ process.on('message', async (message) => {
         }
     }, KEEPALIVE_EVERY_MS);
     joining = Boolean(message.start.passwordJoins);
-    if (joining) joinLoopDone = joinLoop();
+    generation += 1;
+    const mine = generation;
+    // After the previous loop's last leave, so the joiner is never in the lobby twice.
+    if (joining) joinLoopDone = joinLoopDone.then(() => joinLoop(mine));
   } else if (message.stop) {
     clearInterval(ticker);
     // Unanswered after a second: lost, each a sample of how long it has waited so far (younger ones are in flight).

@@ -7,8 +7,16 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-/** CL5_PROFILE=dir: every server process writes a CPU profile there (node --cpu-prof). */
-const profiling = () => (process.env.CL5_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.CL5_PROFILE] : []);
+/** CL5_PROFILE=dir: every server process writes a CPU profile there (node --cpu-prof); CL5_PROFILE_INTERVAL=µs samples more often (default 1000). */
+const profiling = () =>
+  process.env.CL5_PROFILE
+    ? [
+        '--cpu-prof',
+        '--cpu-prof-dir',
+        process.env.CL5_PROFILE,
+        ...(process.env.CL5_PROFILE_INTERVAL ? ['--cpu-prof-interval', process.env.CL5_PROFILE_INTERVAL] : []),
+      ]
+    : [];
 
 /**
  * Resolves with the first match of `pattern` in the child's stdout. Then stops collecting: the
@@ -151,6 +159,12 @@ export function cpuTimes(pid) {
 
 /** Minor page faults a process has taken (memory it touched for the first time: e.g. fresh read buffers). */
 export const minorFaults = (pid) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[7]);
+
+/**
+ * Time a thread (the process's main thread by default) has spent runnable but waiting for a core, in ms
+ * (the kernel's schedstat): what a busy machine adds to a round trip, apart from the work itself.
+ */
+export const runQueueWaitMs = (pid, tid = pid) => Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[1]) / 1e6;
 
 /** CPU time (user + system) a process has used, in seconds. */
 export const cpuSeconds = (pid) => cpuTimes(pid).total;
