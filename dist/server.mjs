@@ -392,7 +392,7 @@ var AddressBudgets = class {
 };
 
 // src/server/turn-share.ts
-var DEFAULT_TURN_SHARE = { packets: 32, bytes: 1024 * 1024, bytesPerSecond: 2 * 1024 * 1024 };
+var DEFAULT_TURN_SHARE = { packets: 8, bytes: 1024 * 1024, bytesPerSecond: 2 * 1024 * 1024 };
 var STARTS_PER_TURN = 16;
 function entryOf(map, key, make) {
   let value = map.get(key);

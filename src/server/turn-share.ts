@@ -29,7 +29,9 @@ export interface TurnShareOptions {
   bytesPerSecond: number;
 }
 
-export const DEFAULT_TURN_SHARE: TurnShareOptions = { packets: 32, bytes: 1024 * 1024, bytesPerSecond: 2 * 1024 * 1024 };
+// 8 packets: well above what one address's packet budget (500/s) needs even in 10 ms turns; 32 let 256
+// flooding connections of one address fill each turn 4 times as long (bench/abuse.mjs connection-flood).
+export const DEFAULT_TURN_SHARE: TurnShareOptions = { packets: 8, bytes: 1024 * 1024, bytesPerSecond: 2 * 1024 * 1024 };
 
 /** Stopped connections of an address that start reading again per turn. */
 export const STARTS_PER_TURN = 16;
