@@ -1,8 +1,8 @@
 // Abuse benchmark (issue 16): each attack runs for a bounded time against a fresh CL5 server in its own
 // process, with the server's default limits (only --init-deadline is shortened so a run sees it act).
 // Beside it, a well-behaved player in another game (its own process: bench/lib/bystander.mjs) times a
-// KEEPALIVE every 6 ms (over 4 connections, each every 24 ms). Each row: the server's RSS before the attack, at its peak and after the attack
-// stopped and the server settled; the bystander's round trip p50/p99; what the attacker achieved; whether
+// KEEPALIVE every 6 ms (over 4 connections, each every 24 ms). Each row: the server's RSS before the
+// attack, at its peak and after the attack stopped and the server settled; the bystander's round trip p50/p99; what the attacker achieved; whether
 // the attacker was cut off and why. Targets: peak RSS ≤ before + 64 MiB; bystander p99 ≤ 2× its p99 alone just before
 // the attack (same server, same minute: this machine is shared) — and, printed beside it, 2× the idle row's.
 // Clients speak the wire protocol only (raw sockets: lib/raw-ws.mjs; WebRTC through @roamhq/wrtc for the
