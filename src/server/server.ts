@@ -85,7 +85,7 @@ export interface ServerOptions {
   incoming?: Partial<IncomingOptions>;
   /** Connections cut for a violation per event-loop turn, when many are at once (paced-cuts.ts; default 8). */
   cutsPerTurn?: number;
-  /** Packets of one address handled per event-loop turn; the rest wait, its sockets stopped (turn-share.ts; default 32, 0 = no limit). */
+  /** Packets of one address handled per event-loop turn; the rest wait, its sockets stopped (turn-share.ts; default 8, 0 = no limit). */
   packetsPerAddressPerTurn?: number;
   /** Bytes of one address read per event-loop turn; past it its sockets stop until the next turn (turn-share.ts; default 1 MiB, 0 = no limit). */
   bytesPerAddressPerTurn?: number;
