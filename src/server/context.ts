@@ -79,6 +79,8 @@ export interface RelayProvider {
   destroy(lobby: RelayLobby): void;
   /** WebRTC links its relay peers hold to members (GET /metrics). */
   links?(): number;
+  /** Links its relay peers are setting up now, each holding a slot of the negotiation limit (GET /metrics). */
+  negotiating?(): number;
 }
 
 export interface ServerContext {

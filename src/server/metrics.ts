@@ -34,6 +34,8 @@ export interface MetricSources {
   relayPeers(): number;
   /** WebRTC links between this node's relay peers and lobby members. */
   relayLinks(): number;
+  /** Links this node's relay peers are setting up now (each holds a slot of `--relay-negotiations`). */
+  relayNegotiations(): number;
 }
 
 export interface ServerMetrics {
@@ -83,6 +85,7 @@ export function serverMetrics(nodeId: string, sources: MetricSources): ServerMet
   level('cl5_players_held', 'Players whose connection dropped, their seat held for RESUME.', sources.held);
   level('cl5_relay_peers', 'Relay peers running on this node.', sources.relayPeers);
   level('cl5_relay_links', "WebRTC links between this node's relay peers and lobby members.", sources.relayLinks);
+  level('cl5_relay_negotiations', "Links this node's relay peers are setting up (each holds a slot of --relay-negotiations).", sources.relayNegotiations);
   new Gauge({
     name: 'cl5_lobbies',
     help: 'Lobbies in the store (with a shared store, the total across nodes). NaN when the store does not answer.',

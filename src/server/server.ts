@@ -248,6 +248,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     },
     relayPeers: () => relays.size,
     relayLinks: () => options.relay?.links?.() ?? 0,
+    relayNegotiations: () => options.relay?.negotiating?.() ?? 0,
   });
   const rate: RateLimitOptions = {
     perSecond: RATE_PER_SECOND,

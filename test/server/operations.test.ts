@@ -82,6 +82,7 @@ describe('GET /metrics', () => {
     expect(value('cl5_signals_relayed_total{node="node-a"}')).toBe(8);
     expect(value('cl5_relay_peers{node="node-a"}')).toBe(0);
     expect(value('cl5_relay_links{node="node-a"}')).toBe(0);
+    expect(value('cl5_relay_negotiations{node="node-a"}')).toBe(0);
     for (const reason of ['rate_limited', 'invalid', 'busy', 'violation']) {
       expect(value(`cl5_rejected_packets_total{reason="${reason}",node="node-a"}`)).toBe(0);
     }

@@ -291,6 +291,10 @@ class RelayProcess implements RelayProcessProvider {
     return this.linkCount;
   }
 
+  negotiating(): number {
+    return this.negotiations.size;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.watchdog);
