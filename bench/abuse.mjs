@@ -11,7 +11,7 @@
 // --runs=N runs the whole set N times (rows one after another, a fresh server each) and ends with each row's
 // min / median / max: RSS must stay within the target in every run, the p99 ratio is judged on its median
 // (one noisy minute on this shared machine moves a single p99 by several ms either way).
-// Usage: node bench/abuse.mjs [--runs=1] [--seconds=5] [--only=name,name] [--idle-seconds=15] [--baseline-seconds=5] [--init-deadline=2] [--fragments=1000]
+// Usage: node bench/abuse.mjs [--runs=1] [--seconds=5] [--only=name,name] [--idle-seconds=15] [--warmup-seconds=20] [--baseline-seconds=5] [--init-deadline=2] [--fragments=1000]
 //        [--idle-players=2000] [--settle=5] [--relay-offers=40] [--password-seconds=15]   (npm run build first)
 import { fork, spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
@@ -29,6 +29,7 @@ const { values: flags } = parseArgs({
     only: { type: 'string' },
     'idle-seconds': { type: 'string', default: '15' },
     'baseline-seconds': { type: 'string', default: '5' },
+    'warmup-seconds': { type: 'string', default: '20' },
     'init-deadline': { type: 'string', default: '2' },
     fragments: { type: 'string', default: '1000' },
     'idle-players': { type: 'string', default: '2000' },
@@ -670,6 +671,17 @@ async function runRow(attack) {
   let outcome = null;
   try {
     bystander = await startBystander(server.port);
+    // A server runs for days; a fresh one spends its first seconds tiering up its hot functions (TurboFan,
+    // compiling on another thread, which the main thread can wait behind for a core) and, ~8 s after start,
+    // runs V8's memory reducer: a few full collections of 2–8 ms. Neither is the attack's doing, and both
+    // fell in the attack's window: the bystander drives the server past them (its samples discarded) before
+    // the row's setup, so that what the setup holds open (stuck offers, sockets that never INIT) meets the
+    // attack as fresh as before.
+    if (Number(flags['warmup-seconds']) > 0) {
+      bystander.start({ passwordJoins: Boolean(attack.passwordJoins) });
+      await sleep(Number(flags['warmup-seconds']) * 1000);
+      await bystander.stop();
+    }
     const state = attack.setup ? await attack.setup(server) : {};
     await sleep(500);
     // The bystander alone just before the attack, at this minute's load, doing what it does during the
@@ -682,6 +694,7 @@ async function runRow(attack) {
     if (!attack.name.startsWith('idle')) {
       const steal = stealMeter();
       const waited = waitMeter(mainThreads);
+      mark(`${attack.name} ${server.pid} baseline`);
       bystander.start({ passwordJoins });
       await sleep(Number(flags['baseline-seconds']) * 1000);
       quiet = (await bystander.stop()).keepalive;
