@@ -678,7 +678,8 @@ async function runRow(attack) {
     // the row's setup, so that what the setup holds open (stuck offers, sockets that never INIT) meets the
     // attack as fresh as before.
     if (Number(flags['warmup-seconds']) > 0) {
-      bystander.start({ passwordJoins: Boolean(attack.passwordJoins) });
+      // Keepalives only: 20 s more of honest joins would spend the joiner's lobby-change budget.
+      bystander.start({ passwordJoins: false });
       await sleep(Number(flags['warmup-seconds']) * 1000);
       await bystander.stop();
     }
