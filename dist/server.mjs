@@ -2280,6 +2280,9 @@ var RelayProcess = class {
   links() {
     return this.linkCount;
   }
+  negotiating() {
+    return this.negotiations.size;
+  }
   async close() {
     this.closed = true;
     clearInterval(this.watchdog);
@@ -3435,6 +3438,7 @@ function serverMetrics(nodeId2, sources) {
   level("cl5_players_held", "Players whose connection dropped, their seat held for RESUME.", sources.held);
   level("cl5_relay_peers", "Relay peers running on this node.", sources.relayPeers);
   level("cl5_relay_links", "WebRTC links between this node's relay peers and lobby members.", sources.relayLinks);
+  level("cl5_relay_negotiations", "Links this node's relay peers are setting up (each holds a slot of --relay-negotiations).", sources.relayNegotiations);
   new Gauge({
     name: "cl5_lobbies",
     help: "Lobbies in the store (with a shared store, the total across nodes). NaN when the store does not answer.",
@@ -5479,7 +5483,8 @@ async function startServer(options2 = {}) {
       return count2;
     },
     relayPeers: () => relays.size,
-    relayLinks: () => options2.relay?.links?.() ?? 0
+    relayLinks: () => options2.relay?.links?.() ?? 0,
+    relayNegotiations: () => options2.relay?.negotiating?.() ?? 0
   });
   const rate2 = {
     perSecond: RATE_PER_SECOND,
