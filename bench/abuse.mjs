@@ -41,6 +41,7 @@ const { values: flags } = parseArgs({
 });
 const RUNS = Number(flags.runs);
 const SECONDS = Number(flags.seconds);
+const WARMUP_SECONDS = Number(flags['warmup-seconds']);
 const INIT_DEADLINE = Number(flags['init-deadline']);
 const MIB = 1024 * 1024;
 const RSS_TARGET = 64 * MIB;
@@ -599,7 +600,7 @@ async function unanswerableOffer() {
 
 // --- running a row -----------------------------------------------------------------------------------
 
-/** The bystander's process: start({ passwordJoins }) and stop() → its summaries. */
+/** The bystander's process: start({ passwordJoins }) and stop() → its summaries; alone(seconds, options) does both around a wait. */
 async function startBystander(port) {
   const child = fork(new URL('./lib/bystander.mjs', import.meta.url), [String(port), BYSTANDER], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const reply = () =>
@@ -612,13 +613,20 @@ async function startBystander(port) {
       });
     });
   await reply();
+  const start = (options) => child.send({ start: options });
+  const stop = () => {
+    const summaries = reply();
+    child.send({ stop: true });
+    return summaries;
+  };
   return {
     pid: child.pid,
-    start: (options) => child.send({ start: options }),
-    stop: () => {
-      const summaries = reply();
-      child.send({ stop: true });
-      return summaries;
+    start,
+    stop,
+    alone: async (seconds, options) => {
+      start(options);
+      await sleep(seconds * 1000);
+      return stop();
     },
     kill: () => (child.connected ? child.disconnect() : child.kill()),
   };
@@ -677,12 +685,8 @@ async function runRow(attack) {
     // fell in the attack's window: the bystander drives the server past them (its samples discarded) before
     // the row's setup, so that what the setup holds open (stuck offers, sockets that never INIT) meets the
     // attack as fresh as before.
-    if (Number(flags['warmup-seconds']) > 0) {
-      // Keepalives only: 20 s more of honest joins would spend the joiner's lobby-change budget.
-      bystander.start({ passwordJoins: false });
-      await sleep(Number(flags['warmup-seconds']) * 1000);
-      await bystander.stop();
-    }
+    // Keepalives only: 20 s more of honest joins would spend the joiner's lobby-change budget.
+    if (WARMUP_SECONDS > 0) await bystander.alone(WARMUP_SECONDS, { passwordJoins: false });
     const state = attack.setup ? await attack.setup(server) : {};
     await sleep(500);
     // The bystander alone just before the attack, at this minute's load, doing what it does during the
@@ -696,9 +700,7 @@ async function runRow(attack) {
       const steal = stealMeter();
       const waited = waitMeter(mainThreads);
       mark(`${attack.name} ${server.pid} baseline`);
-      bystander.start({ passwordJoins });
-      await sleep(Number(flags['baseline-seconds']) * 1000);
-      quiet = (await bystander.stop()).keepalive;
+      quiet = (await bystander.alone(Number(flags['baseline-seconds']), { passwordJoins })).keepalive;
       stealBefore = steal();
       waitedBefore = waited();
     }
