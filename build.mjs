@@ -50,6 +50,21 @@ function packTranslations(code) {
   return code.replace(placeholder, JSON.stringify(packed));
 }
 
+/**
+ * simple-peer logs through `debug`, which the extension replaces with a no-op (blocks/shims/debug.cjs):
+ * its 40 calls still carried their format strings (1.8 KiB). Guarded by `false &&`, the minifier drops them.
+ */
+const simplePeerWithoutDebug = {
+  name: 'simple-peer-without-debug',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]simple-peer[\\/]index\.js$/ }, ({ path }) => {
+      const source = readFileSync(path, 'utf8');
+      if (!source.includes('this._debug(')) throw new Error(`build: simple-peer no longer calls this._debug(): ${path}`);
+      return { contents: source.replaceAll('this._debug(', 'false && this._debug('), loader: 'js' };
+    });
+  },
+};
+
 const common = { bundle: true, legalComments: 'none', logLevel: 'warning', charset: 'utf8' };
 
 await Promise.all([
@@ -70,6 +85,7 @@ await Promise.all([
       footer: { js: '})(Scratch);' },
       define: { global: 'globalThis', 'process.env.NODE_ENV': '"production"' },
       inject: ['blocks/shims/process.js'],
+      plugins: [simplePeerWithoutDebug],
       // Small stand-ins for Node modules simple-peer pulls in (see blocks/shims/).
       alias: {
         buffer: './blocks/shims/buffer.cjs',
