@@ -7,3 +7,4 @@ export * from './in-band.js';
 export * from './merge-payloads.js';
 export * from './envelope.js';
 export * from './version.js';
+export * from './relay-refusal.js';

@@ -9,7 +9,7 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloudLinkClient } from '../../src/client/cloudlink.js';
 import type { WebSocketConstructor } from '../../src/client/websocket.js';
-import { RelayRefusal } from '../../src/server/relay/relay-limits.js';
+import { RelayRefusal } from '../../src/protocol/index.js';
 import { redisForTests } from '../helpers/redis.js';
 import { bundleServer, printedWsUrl, type ServerBundle, type ServerProcess } from '../helpers/server-process.js';
 import { until } from '../mesh/players.js';

@@ -1,11 +1,11 @@
 // The relay process (dist/relay.mjs), forked by relay-process.ts: the lobbies' relay peers run here,
 // on their own thread, heap and CPU priority, so a flood through a relay or a WebRTC stack that stalls
 // or crashes never delays signalling. It speaks relay-ipc.ts with the server and exits with it.
-import type { RelayedOpcode } from '../../protocol/index.js';
+import { RelayRefusal, type RelayedOpcode } from '../../protocol/index.js';
 import { KeyedBuckets } from '../keyed-buckets.js';
 import type { Logger } from '../log.js';
 import { HEARTBEAT_MS, type FromRelayProcess, type RelayHandle, type ToRelayProcess } from './relay-ipc.js';
-import { RelayRefusal, type RelayLimits } from './relay-limits.js';
+import type { RelayLimits } from './relay-limits.js';
 import { RelayPeer } from './relay-peer.js';
 import { RelayMembers } from './relay-members.js';
 

@@ -1,7 +1,7 @@
-// What one member may ask of a lobby's relay peer (each a flag of main.ts), and the refusals a
-// member is warned with. Offers and links are checked by the server before a signal reaches the
-// relay process (an offer refused there never builds a peer connection); bytes are counted in the
-// relay process, where the data arrives.
+// What one member may ask of a lobby's relay peer (each a flag of main.ts); the refusals it is warned
+// with are worded in src/protocol/relay-refusal.ts, where the client reads them too. Offers and links
+// are checked by the server before a signal reaches the relay process (an offer refused there never
+// builds a peer connection); bytes are counted in the relay process, where the data arrives.
 export interface RelayLimits {
   /** MAKE_OFFERs one member may send to relay peers per minute (each builds a WebRTC peer connection). */
   offersPerMinute: number;
@@ -54,13 +54,3 @@ export interface RelayProcessBudget {
 }
 
 export const DEFAULT_RELAY_BUDGET: RelayProcessBudget = { memoryMib: 256, nice: 10 };
-
-export const RelayRefusal = {
-  links: (limit: number) => `relay: this lobby's relay already links ${limit} players (its limit); offer refused`,
-  offers: (limit: number, waitMs: number) => `relay: too many offers to the relay (${limit} a minute); try again in ${Math.ceil(waitMs / 1000)} s`,
-  negotiations: (limit: number) =>
-    `relay: the relay is already setting up ${limit} links (its limit); offer refused, try again when one has opened or timed out`,
-  negotiationsPerAddress: (share: number) =>
-    `relay: the relay is already setting up ${share} links for your address (its share); offer refused, try again when one has opened or timed out`,
-  bytes: (limit: number) => `relay: you send more than ${Math.round(limit / 1024)} KiB/s through the relay; what is over it is dropped`,
-};

@@ -9,13 +9,13 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { setPriority } from 'node:os';
-import type { RelayedOpcode, User } from '../../protocol/index.js';
+import { REFUSALS_TOLD_EVERY_MS, RelayRefusal, type RelayedOpcode, type User } from '../../protocol/index.js';
 import type { RelayLobby, RelayNotices, RelayProvider, RelaySignalSink, SignalPayload } from '../context.js';
 import { KeyedBuckets } from '../keyed-buckets.js';
 import type { Logger } from '../log.js';
 import { HEARTBEAT_MISSES, HEARTBEAT_MS, type FromRelayProcess, type RelayHandle, type ToRelayProcess } from './relay-ipc.js';
 import { RelayNegotiations } from './relay-negotiations.js';
-import { DEFAULT_RELAY_BUDGET, RelayRefusal, relayLimitsOf, type RelayLimits, type RelayProcessBudget } from './relay-limits.js';
+import { DEFAULT_RELAY_BUDGET, relayLimitsOf, type RelayLimits, type RelayProcessBudget } from './relay-limits.js';
 
 export interface RelayProcessOptions {
   /** The relay process's module: dist/relay.mjs beside dist/server.mjs. */
@@ -33,12 +33,6 @@ const MAX_RESTART_MS = 30_000;
 const STABLE_MS = 30_000;
 /** Offers one member may make to relay peers back to back (a first link and a couple of retries). */
 const OFFER_BURST = 4;
-/**
- * A member whose offers are refused is told (WARNING, and a log line) at most this often; refusals in
- * between are only counted (one log line a second for all). A flood of refused offers then costs the
- * signalling thread the frame's parse and a token check, not a log write and a socket write each.
- */
-const TELL_REFUSED_EVERY_MS = 5000;
 
 interface Relayed {
   lobby: RelayLobby;
@@ -79,7 +73,7 @@ class RelayProcess implements RelayProcessProvider {
   private readonly budget: RelayProcessBudget;
   private readonly offers: KeyedBuckets;
   private readonly negotiations: RelayNegotiations;
-  private readonly told = new KeyedBuckets(1, 1 / TELL_REFUSED_EVERY_MS);
+  private readonly told = new KeyedBuckets(1, 1 / REFUSALS_TOLD_EVERY_MS);
   /** Offers refused since the last watch() without telling their member (told recently). */
   private quietRefusals = 0;
   private readonly watchdog: ReturnType<typeof setInterval>;
@@ -166,7 +160,7 @@ class RelayProcess implements RelayProcessProvider {
     this.told.sweep(now);
     this.negotiations.sweep(now);
     if (this.quietRefusals) {
-      this.options.log('warn', 'relay.refused_quietly', { offers: this.quietRefusals, why: `members told at most every ${TELL_REFUSED_EVERY_MS / 1000} s` });
+      this.options.log('warn', 'relay.refused_quietly', { offers: this.quietRefusals, why: `members told at most every ${REFUSALS_TOLD_EVERY_MS / 1000} s` });
       this.quietRefusals = 0;
     }
     const child = this.child;
