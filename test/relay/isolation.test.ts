@@ -10,7 +10,7 @@ import wrtc from '@roamhq/wrtc';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloudLinkClient } from '../../src/client/cloudlink.js';
-import { Warning } from '../../src/protocol/index.js';
+import { RelayRefusal, Warning } from '../../src/protocol/index.js';
 import { NEGOTIATION_GRACE_MS } from '../../src/server/relay/relay-negotiations.js';
 import { HEARTBEAT_MS } from '../../src/server/relay/relay-ipc.js';
 import type { WebSocketConstructor } from '../../src/client/websocket.js';
@@ -115,8 +115,13 @@ async function ownLoopHeld<T>(work: () => Promise<T>): Promise<[T, number]> {
 
 const figures = (samples: number[]) => ({ n: samples.length, p50: +quantile(samples, 0.5).toFixed(1), p99: +quantile(samples, 0.99).toFixed(1) });
 
-async function player(url: string, game: string, username: string): Promise<{ client: CloudLinkClient; warnings: string[]; messages: unknown[] }> {
-  const client = new CloudLinkClient({ WebSocket: WebSocket as unknown as WebSocketConstructor, wrtc, keepaliveMs: 0 });
+async function player(
+  url: string,
+  game: string,
+  username: string,
+  options: { connectTimeoutMs?: number } = {},
+): Promise<{ client: CloudLinkClient; warnings: string[]; messages: unknown[] }> {
+  const client = new CloudLinkClient({ WebSocket: WebSocket as unknown as WebSocketConstructor, wrtc, keepaliveMs: 0, ...options });
   const warnings: string[] = [];
   const messages: unknown[] = [];
   client.on('error', (error) => warnings.push(error.message));
@@ -395,13 +400,27 @@ describe('the relay limits (small ones), each refused with its reason', () => {
       }
       await members[0]!.next('MAKE_ANSWER', 10_000);
       await members[1]!.next('MAKE_ANSWER', 10_000);
-      expect((await members[2]!.next('WARNING')).payload).toBe("relay: this lobby's relay already links 2 players (its limit); offer refused");
+      const refusal = "relay: this lobby's relay already links 2 players (its limit); offer refused";
+      expect((await members[2]!.next('WARNING')).payload).toBe(refusal);
       expect(members[2]!.received.some((p) => p.opcode === 'MAKE_ANSWER')).toBe(false);
+
+      // A player's client refused so gives up at once: offering again cannot help while the lobby's relay
+      // links its limit. (Its connect timeout is 2 minutes: it does not wait for it, nor retry after it.)
+      const dan = await player(server.url, 'limits', 'dan', { connectTimeoutMs: 120_000 });
+      try {
+        await dan.client.joinLobby('links');
+        const gaveUp = `link to ${relay} failed: ${refusal}`;
+        await until(() => dan.warnings.includes(gaveUp), 'dan gave up on the relay', 30_000);
+        expect(dan.warnings).toEqual([`server: ${refusal}`, gaveUp]);
+        expect(dan.client.mesh!.link(relay)).toBeUndefined();
+      } finally {
+        dan.client.disconnect();
+      }
     } finally {
       for (const pc of connections) pc.close();
       for (const member of members) member.ws.terminate();
     }
-  });
+  }, 60_000);
 
   it('bytes per second per member: what is over it is dropped, and the sender is told why', async () => {
     const ann = await player(server.url, 'bytes', 'ann');
@@ -510,6 +529,67 @@ describe('links set up at once (small limit), each refused with its reason until
       bob.client.disconnect();
     }
   }, 120_000);
+});
+
+describe('a player refused because the relay is busy', () => {
+  const LIMIT = 2;
+  let server: Running;
+
+  beforeAll(async () => {
+    // Stuck offers that outlast the test: only their members leaving frees the slots.
+    server = await serve(['--relay-negotiations', String(LIMIT), '--relay-negotiations-per-address', '0', '--relay-negotiation-timeout', '600']);
+  }, 30_000);
+
+  afterAll(async () => {
+    if (server) await stop(server);
+  });
+
+  it('offers again soon after a slot frees, long before its connect timeout', async () => {
+    const ann = await player(server.url, 'busy', 'ann');
+    // Without offering again on its own, Bob's client would wait 2 minutes (its connect timeout) to retry.
+    const bob = await player(server.url, 'busy', 'bob', { connectTimeoutMs: 120_000 });
+    const stuck: RawClient[] = [];
+    try {
+      await ann.client.createLobby({ name: 'busy', enableRelay: true });
+      await until(() => ann.client.mesh?.relayId != null, 'RELAY');
+      const relay = ann.client.mesh!.relayId!;
+      await until(() => ann.client.mesh?.link(relay)?.connected === true, 'ann linked to the relay', 20_000);
+      const pc = new wrtc.RTCPeerConnection() as RTCPeerConnection;
+      pc.createDataChannel('default');
+      const { sdp } = await pc.createOffer();
+      pc.close();
+      for (let i = 0; i < LIMIT; i += 1) {
+        const member = await rawPlayer(server.url, 'busy', `stuck${i}`);
+        await member.request('JOIN_LOBBY', { name: 'busy', password: '' }, 'JOIN_ACK');
+        member.send({ opcode: 'MAKE_OFFER', payload: { type: 0, contents: { type: 'offer', sdp } }, recipient: relay });
+        await member.sync();
+        stuck.push(member);
+      }
+      expect(await negotiating(server), 'slots held').toBe(LIMIT);
+
+      await bob.client.joinLobby('busy');
+      const refusal = `server: ${RelayRefusal.negotiations(LIMIT)}`;
+      await until(() => bob.warnings.includes(refusal), 'bob refused', 30_000);
+      // While the slots stay taken, Bob keeps offering and is refused, on a backoff (from about 6 s: refusals are told at most every 5 s).
+      await until(() => bob.warnings.filter((text) => text === refusal).length >= 2, 'bob refused again', 30_000);
+      expect(bob.client.mesh!.link(relay)?.connected).not.toBe(true);
+
+      // They leave (a dropped socket would keep its seat for the resume grace): their slots free at once.
+      const freedAt = Date.now();
+      for (const member of stuck) await member.request('LEAVE_LOBBY', undefined, 'LEAVE_ACK');
+      expect(await negotiating(server), 'slots held').toBe(0);
+      await until(() => bob.client.isPeerConnected(ann.client.myId) && ann.client.isPeerConnected(bob.client.myId), 'bob linked through the relay', 60_000);
+      // His next offer after the slots freed got one (the backoff is at most 17 s: 5 s, then 8 s jittered +50 %).
+      const linkedAfterMs = Date.now() - freedAt;
+      bob.client.broadcast('through');
+      await until(() => ann.messages.includes('through'), 'the broadcast');
+      console.log('busy relay', JSON.stringify({ linkedAfterMs, bobWarnings: bob.warnings }));
+    } finally {
+      for (const member of stuck) member.ws.terminate();
+      ann.client.disconnect();
+      bob.client.disconnect();
+    }
+  }, 150_000);
 });
 
 describe('the relay flags', () => {

@@ -5,9 +5,11 @@
 // attempts can take. Either side gives up after that (a 'failed' event that is not retrying).
 // A busy machine must not turn slowness into a retry storm: the connect timeout grows with how many
 // links are forming at once (a whole lobby joining), and retries wait exponentially longer, jittered
-// so that the links of one lobby do not retry in step.
+// so that the links of one lobby do not retry in step. An offer the server refused (a busy relay peer)
+// closes its link at once, not at its connect timeout, and is offered again on a slower backoff of its
+// own, which does not spend the link's retries.
 import type SimplePeer from 'simple-peer';
-import type { RelayedOpcode } from '../../protocol/index.js';
+import { REFUSALS_TOLD_EVERY_MS, type RelayedOpcode } from '../../protocol/index.js';
 import { Emitter } from '../../peer/emitter.js';
 import { PeerLink } from '../../peer/link.js';
 
@@ -51,12 +53,16 @@ interface LinkState {
   /** performance.now() when the link was opened. */
   createdAt: number;
   timer?: ReturnType<typeof setTimeout>;
+  /** The server refused its offer: offer again after at least this long (ms), or never (null). */
+  refused?: number | null;
 }
 
 /** A peer whose link failed, until a link to it opens again or healing gives up. */
 interface Heal {
   /** Fresh links I opened for it so far. */
   attempts: number;
+  /** Offers the server refused so far (a busy relay), counted apart from `attempts`. */
+  refusals: number;
   /** My next attempt (initiator), or when I stop waiting for the peer's (answerer). */
   timer?: ReturnType<typeof setTimeout>;
 }
@@ -64,11 +70,29 @@ interface Heal {
 /** Retries wait between half and one and a half times their nominal delay (jitter). */
 const JITTER = 0.5;
 
+const backoff =
+  (firstMs: number, maxMs: number) =>
+  (attempt: number, random = Math.random()) =>
+    Math.min(firstMs * 2 ** (attempt - 1), maxMs) * (1 - JITTER + 2 * JITTER * random);
+
 /**
  * Wait before the initiator's n-th fresh link: nominally 250 ms, doubling, at most 4 s; jittered by
  * ±50 % (`random` in [0, 1)) so that links that failed together do not all retry at the same moment.
  */
-export const retryDelayMs = (attempt: number, random = Math.random()) => Math.min(250 * 2 ** (attempt - 1), 4000) * (1 - JITTER + 2 * JITTER * random);
+export const retryDelayMs = backoff(250, 4000);
+
+const refusedBackoff = backoff(1000, 8000);
+
+/**
+ * Wait before offering again after the n-th refusal: the time in which the server would not tell me of
+ * another refusal (REFUSALS_TOLD_EVERY_MS, 5 s), then nominally 1 s more, doubling, at most 8 s, jittered.
+ * A busy relay frees a slot once a link opens or times out (20 s by default), so REFUSALS_TRIED of these
+ * (about 90 s) span a few such timeouts.
+ */
+export const refusedDelayMs = (refusal: number, random = Math.random()) => REFUSALS_TOLD_EVERY_MS + refusedBackoff(refusal, random);
+
+/** Refused offers after which a link gives up (a failure like any other). */
+export const REFUSALS_TRIED = 8;
 
 /** Links forming at once that share one connect timeout; each further group of them adds another. */
 export const LINKS_PER_TIMEOUT = 8;
@@ -104,6 +128,17 @@ export class Links extends Emitter<LinksEvents> {
   /** Opens a link to a peer as the initiator. */
   connect(peerId: string): void {
     this.open(peerId, true);
+  }
+
+  /**
+   * The server refused the offer of my link to this peer (a WARNING: relay-refusal.ts): it closes now,
+   * and is offered again after `retryAfterMs` at least, or not at all (null).
+   */
+  refused(peerId: string, reason: string, retryAfterMs: number | null): void {
+    const state = this.states.get(peerId);
+    if (!state?.link.initiator || state.link.connected) return;
+    state.refused = retryAfterMs;
+    state.link.destroy(reason);
   }
 
   /** A MAKE_OFFER starts a fresh link (first attempt or a heal): this side answers. */
@@ -165,11 +200,11 @@ export class Links extends Emitter<LinksEvents> {
     if (!this.options.wanted(link.peerId)) return;
     // The peer may be leaving, be kicked, or I may be: only the server knows. Ask it first, so a link
     // closed by a lobby change is not reported as a failure. (A failed round trip decides nothing.)
-    const decide = () => this.failedIfWanted(link, reason);
+    const decide = () => this.failedIfWanted(link, reason, state.refused);
     this.options.caughtUp().then(decide, decide);
   }
 
-  private failedIfWanted(link: PeerLink, reason: string): void {
+  private failedIfWanted(link: PeerLink, reason: string, refused: number | null | undefined): void {
     const peerId = link.peerId;
     if (!this.options.wanted(peerId)) return;
     const current = this.states.get(peerId);
@@ -177,25 +212,27 @@ export class Links extends Emitter<LinksEvents> {
     if (current?.link.connected) return;
     let heal = this.heals.get(peerId);
     if (!heal) {
-      heal = { attempts: 0 };
+      heal = { attempts: 0, refusals: 0 };
       this.heals.set(peerId, heal);
     }
     // A fresh link is already on its way (the peer offered one): its own outcome decides.
     if (current) this.emit('failed', link, reason, true);
     else if (!link.initiator) this.awaitOffer(link, heal, reason);
-    else if (heal.attempts >= this.options.maxRetries) this.giveUp(link, reason);
-    else this.retry(link, heal, reason);
+    else if (refused !== undefined) {
+      if (refused === null || heal.refusals >= REFUSALS_TRIED) this.giveUp(link, reason);
+      else this.retry(link, heal, reason, Math.max(refused, refusedDelayMs(++heal.refusals)));
+    } else if (heal.attempts >= this.options.maxRetries) this.giveUp(link, reason);
+    else this.retry(link, heal, reason, retryDelayMs(++heal.attempts));
   }
 
-  /** The initiator opens a fresh link after a backoff. */
-  private retry(link: PeerLink, heal: Heal, reason: string): void {
+  /** The initiator opens a fresh link after `delayMs`. */
+  private retry(link: PeerLink, heal: Heal, reason: string, delayMs: number): void {
     const peerId = link.peerId;
-    heal.attempts += 1;
     clearTimeout(heal.timer);
     heal.timer = setTimeout(() => {
       heal.timer = undefined;
       if (this.heals.get(peerId) === heal && this.options.wanted(peerId) && !this.states.has(peerId)) this.connect(peerId);
-    }, retryDelayMs(heal.attempts));
+    }, delayMs);
     this.emit('failed', link, reason, true);
   }
 

@@ -7,7 +7,7 @@
 // not gone but heals (heal-flow.ts). The Mesh decides when: a member's route opening announces it
 // ('peer-open') or ends its heal, a lost route starts one, and a heal that cannot finish falls back
 // to the relay or gives up. Named channels are lobby-wide (src/peer/channel-table.ts).
-import { channelLabel, Warning, type PeerPacket, type User } from '../../protocol/index.js';
+import { channelLabel, relayRetryAfterMs, Warning, type PeerPacket, type User } from '../../protocol/index.js';
 import { ChannelTable } from '../../peer/channel-table.js';
 import { Emitter } from '../../peer/emitter.js';
 import { DEFAULT_CHANNEL, type PeerLink } from '../../peer/link.js';
@@ -106,7 +106,7 @@ export class Mesh extends Emitter<MeshEvents> {
       session.on('PEER_JOIN', joined),
       session.on('RELAY', (relayId) => this.useRelay(relayId)),
       session.on('RELAY_PAIR', ({ relay, peer }) => this.relayPair(relay, peer)),
-      session.on('WARNING', (text) => text === Warning.relayLost && this.relayLost()),
+      session.on('WARNING', (text) => this.warned(text)),
       session.on('PEER_LEFT', (id) => this.left(id)),
       session.on('TRANSITION', (mode) => mode === '' && this.dropAll('left the lobby')),
       session.on('LOBBY_CLOSED', left('lobby closed')),
@@ -276,6 +276,14 @@ export class Mesh extends Emitter<MeshEvents> {
     if (this.opened.has(peer)) this.heal.start(peer, 'moved to the relay', true);
     if (!this.links.get(relayId)) this.links.connect(relayId);
     this.reached(peer);
+  }
+
+  /** A WARNING about the relay: it was lost, or it refused my offer (my link to it stops waiting, and offers again if that may help). */
+  private warned(text: string): void {
+    const retryAfterMs = relayRetryAfterMs(text);
+    const relayId = this.routes.relayId;
+    if (text === Warning.relayLost) this.relayLost();
+    else if (retryAfterMs !== undefined && relayId) this.links.refused(relayId, text, retryAfterMs);
   }
 
   /**

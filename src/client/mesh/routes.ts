@@ -66,6 +66,11 @@ export class Routes {
     this.relay!.receive(packet, deliver);
   }
 
+  /** The relay peer I use (for everyone, or for some pairs), if any. */
+  get relayId(): string | null {
+    return this.relay?.id ?? null;
+  }
+
   /** The relay peer's id in a relay lobby (where everything goes through it). */
   get lobbyRelayId(): string | null {
     return this.relay?.lobbyWide ? this.relay.id : null;
