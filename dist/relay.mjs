@@ -1,77 +1,3 @@
-// src/server/keyed-buckets.ts
-var KeyedBuckets = class {
-  constructor(size, perMs) {
-    this.size = size;
-    this.perMs = perMs;
-  }
-  size;
-  perMs;
-  buckets = /* @__PURE__ */ new Map();
-  /** How long an empty bucket takes to fill: sweeping that often keeps the map small. */
-  get refillMs() {
-    return this.size / this.perMs;
-  }
-  /** Milliseconds until one token is there (0: now). */
-  waitMs(key, now) {
-    const tokens = this.level(key, now);
-    return tokens >= 1 ? 0 : Math.ceil((1 - tokens) / this.perMs);
-  }
-  /** Takes `amount` tokens (one by default) if they are there. */
-  take(key, now, amount = 1) {
-    const bucket = this.buckets.get(key);
-    const tokens = this.fill(bucket, now);
-    if (tokens < amount) return false;
-    this.put(key, bucket, tokens - amount, now);
-    return true;
-  }
-  /** Spends `amount` tokens (one by default), into debt if need be; returns what is left. */
-  spend(key, now, amount = 1) {
-    const bucket = this.buckets.get(key);
-    const tokens = this.fill(bucket, now) - amount;
-    this.put(key, bucket, tokens, now);
-    return tokens;
-  }
-  /** Whether `key` has spent nothing lately (its bucket is full again). */
-  isFull(key, now) {
-    return this.level(key, now) >= this.size;
-  }
-  sweep(now) {
-    for (const key of this.buckets.keys()) if (this.isFull(key, now)) this.buckets.delete(key);
-  }
-  level(key, now) {
-    return this.fill(this.buckets.get(key), now);
-  }
-  fill(bucket, now) {
-    return bucket ? Math.min(this.size, bucket.tokens + (now - bucket.at) * this.perMs) : this.size;
-  }
-  put(key, bucket, tokens, now) {
-    if (!bucket) return void this.buckets.set(key, { tokens, at: now });
-    bucket.tokens = tokens;
-    bucket.at = now;
-  }
-};
-
-// src/server/relay/relay-ipc.ts
-var HEARTBEAT_MS = 1e3;
-
-// src/server/relay/relay-limits.ts
-var shareOf = (negotiations) => Math.ceil(negotiations / 2);
-var DEFAULT_RELAY_LIMITS = {
-  offersPerMinute: 12,
-  linksPerLobby: 64,
-  bytesPerSecond: 256 * 1024,
-  negotiations: 32,
-  negotiationsPerAddress: shareOf(32),
-  negotiationMs: 2e4
-};
-var RelayRefusal = {
-  links: (limit) => `relay: this lobby's relay already links ${limit} players (its limit); offer refused`,
-  offers: (limit, waitMs) => `relay: too many offers to the relay (${limit} a minute); try again in ${Math.ceil(waitMs / 1e3)} s`,
-  negotiations: (limit) => `relay: the relay is already setting up ${limit} links (its limit); offer refused, try again when one has opened or timed out`,
-  negotiationsPerAddress: (share) => `relay: the relay is already setting up ${share} links for your address (its share); offer refused, try again when one has opened or timed out`,
-  bytes: (limit) => `relay: you send more than ${Math.round(limit / 1024)} KiB/s through the relay; what is over it is dropped`
-};
-
 // src/protocol/limits.ts
 var MAX_FRAME_BYTES = 64 * 1024;
 var MAX_IN_BAND_BYTES = 240 * 1024;
@@ -639,6 +565,74 @@ function encodePeerMessage(packets) {
   return text;
 }
 
+// src/protocol/relay-refusal.ts
+var BUSY = "relay: the relay is already setting up ";
+var OFFERS = "relay: too many offers to the relay";
+var LINKS = "relay: this lobby's relay already links ";
+var RelayRefusal = {
+  links: (limit) => `${LINKS}${limit} players (its limit); offer refused`,
+  offers: (limit, waitMs) => `${OFFERS} (${limit} a minute); try again in ${Math.ceil(waitMs / 1e3)} s`,
+  negotiations: (limit) => `${BUSY}${limit} links (its limit); offer refused, try again when one has opened or timed out`,
+  negotiationsPerAddress: (share) => `${BUSY}${share} links for your address (its share); offer refused, try again when one has opened or timed out`,
+  bytes: (limit) => `relay: you send more than ${Math.round(limit / 1024)} KiB/s through the relay; what is over it is dropped`
+};
+
+// src/server/keyed-buckets.ts
+var KeyedBuckets = class {
+  constructor(size, perMs) {
+    this.size = size;
+    this.perMs = perMs;
+  }
+  size;
+  perMs;
+  buckets = /* @__PURE__ */ new Map();
+  /** How long an empty bucket takes to fill: sweeping that often keeps the map small. */
+  get refillMs() {
+    return this.size / this.perMs;
+  }
+  /** Milliseconds until one token is there (0: now). */
+  waitMs(key, now) {
+    const tokens = this.level(key, now);
+    return tokens >= 1 ? 0 : Math.ceil((1 - tokens) / this.perMs);
+  }
+  /** Takes `amount` tokens (one by default) if they are there. */
+  take(key, now, amount = 1) {
+    const bucket = this.buckets.get(key);
+    const tokens = this.fill(bucket, now);
+    if (tokens < amount) return false;
+    this.put(key, bucket, tokens - amount, now);
+    return true;
+  }
+  /** Spends `amount` tokens (one by default), into debt if need be; returns what is left. */
+  spend(key, now, amount = 1) {
+    const bucket = this.buckets.get(key);
+    const tokens = this.fill(bucket, now) - amount;
+    this.put(key, bucket, tokens, now);
+    return tokens;
+  }
+  /** Whether `key` has spent nothing lately (its bucket is full again). */
+  isFull(key, now) {
+    return this.level(key, now) >= this.size;
+  }
+  sweep(now) {
+    for (const key of this.buckets.keys()) if (this.isFull(key, now)) this.buckets.delete(key);
+  }
+  level(key, now) {
+    return this.fill(this.buckets.get(key), now);
+  }
+  fill(bucket, now) {
+    return bucket ? Math.min(this.size, bucket.tokens + (now - bucket.at) * this.perMs) : this.size;
+  }
+  put(key, bucket, tokens, now) {
+    if (!bucket) return void this.buckets.set(key, { tokens, at: now });
+    bucket.tokens = tokens;
+    bucket.at = now;
+  }
+};
+
+// src/server/relay/relay-ipc.ts
+var HEARTBEAT_MS = 1e3;
+
 // src/peer/link.ts
 import SimplePeer from "simple-peer";
 
@@ -1053,6 +1047,17 @@ var ChannelTable = class {
     while (next <= id) next += 2;
     this.nextId.set(link, next);
   }
+};
+
+// src/server/relay/relay-limits.ts
+var shareOf = (negotiations) => Math.ceil(negotiations / 2);
+var DEFAULT_RELAY_LIMITS = {
+  offersPerMinute: 12,
+  linksPerLobby: 64,
+  bytesPerSecond: 256 * 1024,
+  negotiations: 32,
+  negotiationsPerAddress: shareOf(32),
+  negotiationMs: 2e4
 };
 
 // src/server/relay/relay-peer.ts

@@ -1386,6 +1386,19 @@ var seq2 = integer(0, Number.MAX_SAFE_INTEGER);
 // src/protocol/version.ts
 var VERSION = "0.1.0";
 
+// src/protocol/relay-refusal.ts
+var BUSY = "relay: the relay is already setting up ";
+var OFFERS = "relay: too many offers to the relay";
+var LINKS = "relay: this lobby's relay already links ";
+var REFUSALS_TOLD_EVERY_MS = 5e3;
+var RelayRefusal = {
+  links: (limit) => `${LINKS}${limit} players (its limit); offer refused`,
+  offers: (limit, waitMs) => `${OFFERS} (${limit} a minute); try again in ${Math.ceil(waitMs / 1e3)} s`,
+  negotiations: (limit) => `${BUSY}${limit} links (its limit); offer refused, try again when one has opened or timed out`,
+  negotiationsPerAddress: (share) => `${BUSY}${share} links for your address (its share); offer refused, try again when one has opened or timed out`,
+  bytes: (limit) => `relay: you send more than ${Math.round(limit / 1024)} KiB/s through the relay; what is over it is dropped`
+};
+
 // src/server/outbox.ts
 var EMPTY = Buffer.alloc(0);
 var Outbox = class {
@@ -2051,13 +2064,6 @@ function relayLimitsOf(limits = {}) {
   return { ...DEFAULT_RELAY_LIMITS, negotiationsPerAddress: shareOf(negotiations), ...limits };
 }
 var DEFAULT_RELAY_BUDGET = { memoryMib: 256, nice: 10 };
-var RelayRefusal = {
-  links: (limit) => `relay: this lobby's relay already links ${limit} players (its limit); offer refused`,
-  offers: (limit, waitMs) => `relay: too many offers to the relay (${limit} a minute); try again in ${Math.ceil(waitMs / 1e3)} s`,
-  negotiations: (limit) => `relay: the relay is already setting up ${limit} links (its limit); offer refused, try again when one has opened or timed out`,
-  negotiationsPerAddress: (share) => `relay: the relay is already setting up ${share} links for your address (its share); offer refused, try again when one has opened or timed out`,
-  bytes: (limit) => `relay: you send more than ${Math.round(limit / 1024)} KiB/s through the relay; what is over it is dropped`
-};
 
 // src/server/relay/relay-process.ts
 var READY_WAIT_MS = 1e4;
@@ -2065,7 +2071,6 @@ var RESTART_MS = 200;
 var MAX_RESTART_MS = 3e4;
 var STABLE_MS = 3e4;
 var OFFER_BURST = 4;
-var TELL_REFUSED_EVERY_MS = 5e3;
 function relayProcess(options2) {
   return new RelayProcess(options2);
 }
@@ -2098,7 +2103,7 @@ var RelayProcess = class {
   budget;
   offers;
   negotiations;
-  told = new KeyedBuckets(1, 1 / TELL_REFUSED_EVERY_MS);
+  told = new KeyedBuckets(1, 1 / REFUSALS_TOLD_EVERY_MS);
   /** Offers refused since the last watch() without telling their member (told recently). */
   quietRefusals = 0;
   watchdog;
@@ -2169,7 +2174,7 @@ var RelayProcess = class {
     this.told.sweep(now);
     this.negotiations.sweep(now);
     if (this.quietRefusals) {
-      this.options.log("warn", "relay.refused_quietly", { offers: this.quietRefusals, why: `members told at most every ${TELL_REFUSED_EVERY_MS / 1e3} s` });
+      this.options.log("warn", "relay.refused_quietly", { offers: this.quietRefusals, why: `members told at most every ${REFUSALS_TOLD_EVERY_MS / 1e3} s` });
       this.quietRefusals = 0;
     }
     const child = this.child;
@@ -4615,7 +4620,7 @@ function dispatch(ctx, player, data, isBinary) {
   const request = decoded instanceof SignalRequest ? decoded : packetRequest(ctx, player, decoded, data);
   if (player.serial(() => handle(opcode, request))) return;
   ctx.tally.rejected.busy += 1;
-  warn(request, BUSY);
+  warn(request, BUSY2);
 }
 var Unreadable = class {
   constructor(error, text) {
@@ -4644,7 +4649,7 @@ function packetRequest(ctx, player, packet, data) {
   return { ctx, player, payload, recipient: recipient2, listener: listener2, bytes };
 }
 var BEFORE_INIT = /* @__PURE__ */ new Set(["INIT", "RESUME", "KEEPALIVE"]);
-var BUSY = "server busy with your earlier requests: slow down";
+var BUSY2 = "server busy with your earlier requests: slow down";
 function refuse(ctx, player, text, reason) {
   const { opcode, listener: listener2 } = salvageEnvelope(text);
   const request = { ctx, player, payload: void 0, listener: listener2 };
