@@ -7,7 +7,12 @@
 // retried link), TCP candidates sent (should be 0), the server's CPU time, the clients' CPU time, and
 // file descriptors and threads per link end (/proc of each player process, after minus before).
 // Reported per N as min / median / max over the runs, with the load average.
-// Usage: node bench/mesh.mjs [--runs=3] [--sizes=2,4,8,12,16] [--processes=4] [--timeout=60] [--json]
+// With --relay the lobby is a relay lobby: each player links to the server's relay peer (N links, all
+// from one address, 127.0.0.1; signals and retries are of the N−1 joiners' links, the host's began at
+// its create) and "meshed" means every player reaches every other through it; the
+// offers the relay refused as busy are counted (--relay-negotiations=K sets the server's limit of
+// links set up at once, and so the address's share, half of it).
+// Usage: node bench/mesh.mjs [--runs=3] [--sizes=2,4,8,12,16] [--processes=4] [--timeout=60] [--relay [--relay-negotiations=K]] [--json]
 import { fork } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +25,8 @@ const SIZES = arg('sizes', '2,4,8,12,16').split(',').map(Number);
 const PROCESSES = Number(arg('processes', 4));
 const TIMEOUT_MS = Number(arg('timeout', 60)) * 1000;
 const JSON_OUT = process.argv.includes('--json');
+const RELAY = process.argv.includes('--relay');
+const RELAY_NEGOTIATIONS = arg('relay-negotiations', null);
 const log = JSON_OUT ? () => {} : console.log;
 
 /** Player processes alive now: stopped if this benchmark is interrupted. */
@@ -80,16 +87,18 @@ async function run(server, processes, size, index) {
   const before = await Promise.all(
     processes.map((proc, p) => proc.ask({ type: 'init', url: `ws://127.0.0.1:${server.port}/`, names: groups[p].map((k) => `${lobby}-p${k}`) })),
   );
-  await processes[0].ask({ type: 'create', lobby });
+  await processes[0].ask({ type: 'create', lobby, relay: RELAY });
   const serverCpu0 = cpuSeconds(server.pid);
   const load = os.loadavg()[0];
   const startedAt = performance.timeOrigin + performance.now();
   const answers = await Promise.all(processes.map((proc, p) => proc.ask({ type: 'join', lobby, size, host: p === 0, timeoutMs: TIMEOUT_MS })));
   const serverCpu = cpuSeconds(server.pid) - serverCpu0;
-  const links = (size * (size - 1)) / 2;
+  // Through a relay each player has one link, to the relay peer (the host's started at its create, before
+  // the counting: the joiners' are counted); in a mesh one per pair.
+  const links = RELAY ? size - 1 : (size * (size - 1)) / 2;
   const sum = (pick) => answers.reduce((total, a) => total + pick(a), 0);
   const signals = sum((a) => a.counts.MAKE_OFFER + a.counts.MAKE_ANSWER + a.counts.ICE);
-  const linkEnds = size * (size - 1);
+  const linkEnds = RELAY ? size : size * (size - 1);
   return {
     complete: answers.every((a) => a.complete),
     ms: Math.max(...answers.map((a) => a.doneAt)) - startedAt,
@@ -101,6 +110,7 @@ async function run(server, processes, size, index) {
     skipped: sum((a) => a.counts.skipped),
     timeouts: sum((a) => a.counts.timeouts),
     failures: sum((a) => a.counts.failures),
+    refused: sum((a) => a.counts.refused),
     retries: sum((a) => a.counts.MAKE_OFFER) - links,
     serverCpuMs: serverCpu * 1000,
     clientCpuMs: sum((a) => a.counts.cpuMs),
@@ -117,7 +127,7 @@ function spread(values) {
 
 const fmt = (s, digits = 0) => `${s.min.toFixed(digits)} / ${s.median.toFixed(digits)} / ${s.max.toFixed(digits)}`;
 
-const server = await startCl5();
+const server = await startCl5(RELAY_NEGOTIATIONS ? ['--relay-negotiations', RELAY_NEGOTIATIONS] : []);
 for (const signal of ['SIGINT', 'SIGTERM'])
   process.on(signal, async () => {
     for (const child of alive) child.kill('SIGKILL');
@@ -126,10 +136,11 @@ for (const signal of ['SIGINT', 'SIGTERM'])
   });
 const results = {};
 try {
-  log(`Mesh formation, N players joining one lobby at once, over ${PROCESSES} processes (@roamhq/wrtc), ${RUNS} runs each; ${os.cpus().length} CPUs`);
+  const kind = RELAY ? `a relay lobby (each links to the relay peer; --relay-negotiations ${RELAY_NEGOTIATIONS ?? 'default'})` : 'one lobby';
+  log(`Mesh formation, N players joining ${kind} at once, over ${PROCESSES} processes (@roamhq/wrtc), ${RUNS} runs each; ${os.cpus().length} CPUs`);
   log('min / median / max over the runs');
   log(
-    '   N  complete  time ms                  signals/link     timeouts  retries  TCP sent  server CPU ms     clients CPU ms        fds/link end  threads/link end  load',
+    '   N  complete  time ms                  signals/link     timeouts  retries  refused   TCP sent  server CPU ms     clients CPU ms        fds/link end  threads/link end  load',
   );
   for (const size of SIZES) {
     const all = [];
@@ -144,6 +155,7 @@ try {
       signalsPerLink: spread(runs.map((r) => r.signalsPerLink)),
       timeouts: spread(runs.map((r) => r.timeouts)),
       retries: spread(runs.map((r) => r.retries)),
+      refused: spread(runs.map((r) => r.refused)),
       tcpSent: spread(runs.map((r) => r.tcpSent)),
       serverCpuMs: spread(runs.map((r) => r.serverCpuMs)),
       clientCpuMs: spread(runs.map((r) => r.clientCpuMs)),
@@ -154,7 +166,7 @@ try {
     };
     results[size] = row;
     log(
-      `${String(size).padStart(4)}  ${`${row.complete}/${RUNS}`.padEnd(8)}  ${fmt(row.ms).padEnd(23)}  ${fmt(row.signalsPerLink, 1).padEnd(15)}  ${fmt(row.timeouts).padEnd(8)}  ${fmt(row.retries).padEnd(7)}  ${fmt(row.tcpSent).padEnd(8)}  ${fmt(row.serverCpuMs).padEnd(14)}  ${fmt(row.clientCpuMs).padEnd(20)}  ${fmt(row.fdsPerLinkEnd, 1).padEnd(12)}  ${fmt(row.threadsPerLinkEnd, 1).padEnd(16)}  ${fmt(row.load, 1)}`,
+      `${String(size).padStart(4)}  ${`${row.complete}/${RUNS}`.padEnd(8)}  ${fmt(row.ms).padEnd(23)}  ${fmt(row.signalsPerLink, 1).padEnd(15)}  ${fmt(row.timeouts).padEnd(8)}  ${fmt(row.retries).padEnd(7)}  ${fmt(row.refused).padEnd(8)}  ${fmt(row.tcpSent).padEnd(8)}  ${fmt(row.serverCpuMs).padEnd(14)}  ${fmt(row.clientCpuMs).padEnd(20)}  ${fmt(row.fdsPerLinkEnd, 1).padEnd(12)}  ${fmt(row.threadsPerLinkEnd, 1).padEnd(16)}  ${fmt(row.load, 1)}`,
     );
   }
   if (JSON_OUT) console.log(JSON.stringify(results));

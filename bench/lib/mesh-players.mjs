@@ -1,8 +1,8 @@
 // Players of bench/mesh.mjs in one process: real Sessions and Meshes on @roamhq/wrtc, driven over IPC.
-// Messages: init {url, names} (connect and INIT each; answers their ids), create {lobby} (the first
-// player creates it), join {lobby, size} (the others join at once; answers when every player here has
+// Messages: init {url, names} (connect and INIT each; answers their ids), create {lobby, relay} (the first
+// player creates it, a relay lobby if `relay`), join {lobby, size} (the others join at once; answers when every player here has
 // an open link to each of the other size−1, or after timeoutMs), close (every player leaves). Each answer carries what this process
-// counted: signals sent by kind, candidates left unsent, connect timeouts, its CPU time, and its file
+// counted: signals sent by kind, candidates left unsent, connect timeouts, offers a busy relay refused, its CPU time, and its file
 // descriptors and threads (/proc/self) now. One process serves one run; the parent then kills it.
 import { readdirSync } from 'node:fs';
 import wrtc from '@roamhq/wrtc';
@@ -22,7 +22,7 @@ const cpuMs = () => {
 const resources = () => ({ fds: readdirSync('/proc/self/fd').length, threads: readdirSync('/proc/self/task').length });
 
 function freshCounts() {
-  return { MAKE_OFFER: 0, MAKE_ANSWER: 0, ICE: 0, tcpSent: 0, skipped: 0, timeouts: 0, failures: 0, cpuMs: 0 };
+  return { MAKE_OFFER: 0, MAKE_ANSWER: 0, ICE: 0, tcpSent: 0, skipped: 0, timeouts: 0, failures: 0, refused: 0, cpuMs: 0 };
 }
 
 async function connect(url, name) {
@@ -35,6 +35,8 @@ async function connect(url, name) {
     if (opcode === 'ICE' && / tcp /i.test(payload.contents?.candidate?.candidate ?? '')) counts.tcpSent += 1;
     sendSignal(opcode, recipient, payload);
   };
+  // An offer the relay refused because it is busy: told by a WARNING (at most every 5 s per player).
+  session.on('WARNING', (text) => text.startsWith('relay: the relay is already setting up') && (counts.refused += 1));
   // Pure mesh: a pair whose link does not open keeps retrying rather than moving to a relay.
   const mesh = new Mesh(session, { wrtc, relayFallbackMs: 0 });
   mesh.on('error', (error) => {
@@ -61,8 +63,8 @@ const handlers = {
     players = await Promise.all(names.map((name) => connect(url, name)));
     return { ids: players.map((p) => p.id), ...resources() };
   },
-  async create({ lobby }) {
-    await players[0].session.createLobby({ name: lobby });
+  async create({ lobby, relay }) {
+    await players[0].session.createLobby({ name: lobby, enableRelay: relay });
     return {};
   },
   async join({ lobby, size, host, timeoutMs }) {
