@@ -21,6 +21,7 @@ import { lobby as meshLobby, player as meshPlayer, until, type Player as MeshPla
 import { cutCandidates } from '../helpers/cut-candidates.js';
 import { pollUntil } from '../helpers/debian-service.js';
 import { RelayedPair } from '../helpers/relayed-pair.js';
+import { hostRelayLobby, negotiating, stuckOffer } from '../helpers/relay-slots.js';
 import { RawClient } from '../server/helpers.js';
 
 let bundle: ServerBundle;
@@ -48,12 +49,6 @@ async function serve(args: string[]): Promise<Running> {
   const url = await printedWsUrl(process);
   const pid = process.child.pid!;
   return { process, url, pid, relayPid: () => waitFor(() => children(pid)[0], 'the relay process') };
-}
-
-/** The relay links the server counts as being set up (GET /metrics `cl5_relay_negotiations`). */
-async function negotiating(server: Running): Promise<number> {
-  const metrics = await (await fetch(new URL('/metrics', server.url.replace(/^ws/, 'http')))).text();
-  return Number(/^cl5_relay_negotiations\{[^}]*\} (\d+)$/m.exec(metrics)?.[1]);
 }
 
 async function stop(server: Running): Promise<void> {
@@ -464,16 +459,8 @@ describe('links set up at once (small limit), each refused with its reason until
     const bob = await player(server.url, 'negotiations', 'bob');
     const failing: RawClient[] = [];
     try {
-      await ann.client.createLobby({ name: 'negotiations', enableRelay: true });
-      await until(() => ann.client.mesh?.relayId != null, 'RELAY');
-      const relay = ann.client.mesh!.relayId!;
-      await until(() => ann.client.mesh?.link(relay)?.connected === true, 'ann linked to the relay', 20_000);
-      // A real offer whose side never answers nor sends a candidate: the relay answers it and waits for ICE.
-      const pc = new wrtc.RTCPeerConnection() as RTCPeerConnection;
-      pc.createDataChannel('default');
-      const { sdp } = await pc.createOffer();
-      pc.close();
-      const offer = { type: 0, contents: { type: 'offer', sdp } };
+      const relay = await hostRelayLobby(ann.client, 'negotiations', server.url, server.process);
+      const offer = await stuckOffer();
       for (let i = 0; i < 2 * LIMIT; i += 1) {
         const member = await rawPlayer(server.url, 'negotiations', `stuck${i}`);
         await member.request('JOIN_LOBBY', { name: 'negotiations', password: '' }, 'JOIN_ACK');
@@ -488,7 +475,7 @@ describe('links set up at once (small limit), each refused with its reason until
       // the first LIMIT go on to the relay process, every further one is refused.
       await Promise.all(failing.map((member) => member.sync()));
       expect(refused().length, `refused of ${failing.length} offers`).toBe(LIMIT);
-      expect(await negotiating(server), 'slots held').toBe(LIMIT);
+      expect(await negotiating(server.url), 'slots held').toBe(LIMIT);
       // What went on built a peer connection in the relay process, which answers it (bounded: on a loaded
       // machine the relay process, at nice 10, may close one at its deadline before it could answer).
       await until(() => answered().length === LIMIT, `${LIMIT} answered`, 20_000).catch(() => undefined);
@@ -511,7 +498,7 @@ describe('links set up at once (small limit), each refused with its reason until
       // reports his link open, which may come after Bob sees it open.
       const allFreedAt = offeredAt + TIMEOUT_S * 1000 + NEGOTIATION_GRACE_MS + 2 * HEARTBEAT_MS;
       await pollUntil(
-        async () => (await negotiating(server)) === 0,
+        async () => (await negotiating(server.url)) === 0,
         () => (server.process.child.exitCode === null ? null : 'the server exited'),
         'every relay negotiation slot free',
         allFreedAt + 5000 - Date.now(),
@@ -550,22 +537,17 @@ describe('a player refused because the relay is busy', () => {
     const bob = await player(server.url, 'busy', 'bob', { connectTimeoutMs: 120_000 });
     const stuck: RawClient[] = [];
     try {
-      await ann.client.createLobby({ name: 'busy', enableRelay: true });
-      await until(() => ann.client.mesh?.relayId != null, 'RELAY');
-      const relay = ann.client.mesh!.relayId!;
-      await until(() => ann.client.mesh?.link(relay)?.connected === true, 'ann linked to the relay', 20_000);
-      const pc = new wrtc.RTCPeerConnection() as RTCPeerConnection;
-      pc.createDataChannel('default');
-      const { sdp } = await pc.createOffer();
-      pc.close();
+      const relay = await hostRelayLobby(ann.client, 'busy', server.url, server.process);
+      const offer = await stuckOffer();
       for (let i = 0; i < LIMIT; i += 1) {
         const member = await rawPlayer(server.url, 'busy', `stuck${i}`);
         await member.request('JOIN_LOBBY', { name: 'busy', password: '' }, 'JOIN_ACK');
-        member.send({ opcode: 'MAKE_OFFER', payload: { type: 0, contents: { type: 'offer', sdp } }, recipient: relay });
+        member.send({ opcode: 'MAKE_OFFER', payload: offer, recipient: relay });
         await member.sync();
         stuck.push(member);
       }
-      expect(await negotiating(server), 'slots held').toBe(LIMIT);
+      expect(stuck.flatMap((member) => member.received.filter((p) => p.opcode === 'WARNING'))).toEqual([]);
+      expect(await negotiating(server.url), 'slots held').toBe(LIMIT);
 
       await bob.client.joinLobby('busy');
       const refusal = `server: ${RelayRefusal.negotiations(LIMIT)}`;
@@ -577,7 +559,7 @@ describe('a player refused because the relay is busy', () => {
       // They leave (a dropped socket would keep its seat for the resume grace): their slots free at once.
       const freedAt = Date.now();
       for (const member of stuck) await member.request('LEAVE_LOBBY', undefined, 'LEAVE_ACK');
-      expect(await negotiating(server), 'slots held').toBe(0);
+      expect(await negotiating(server.url), 'slots held').toBe(0);
       await until(() => bob.client.isPeerConnected(ann.client.myId) && ann.client.isPeerConnected(bob.client.myId), 'bob linked through the relay', 60_000);
       // His next offer after the slots freed got one (the backoff is at most 17 s: 5 s, then 8 s jittered +50 %).
       const linkedAfterMs = Date.now() - freedAt;

@@ -13,6 +13,7 @@ import { RelayRefusal } from '../../src/protocol/index.js';
 import { redisForTests } from '../helpers/redis.js';
 import { bundleServer, printedWsUrl, type ServerBundle, type ServerProcess } from '../helpers/server-process.js';
 import { until } from '../mesh/players.js';
+import { hostRelayLobby, stuckOffer } from '../helpers/relay-slots.js';
 import { RawClient } from '../server/helpers.js';
 
 const LIMIT = 4;
@@ -61,15 +62,6 @@ async function realPlayer(url: string, username: string, address: string): Promi
   return { client, warnings, messages };
 }
 
-/** A real offer whose side never answers nor sends a candidate: the relay answers it and waits for ICE. */
-async function stuckOffer(): Promise<object> {
-  const pc = new wrtc.RTCPeerConnection() as RTCPeerConnection;
-  pc.createDataChannel('default');
-  const { sdp } = await pc.createOffer();
-  pc.close();
-  return { type: 0, contents: { type: 'offer', sdp } };
-}
-
 interface Outcome {
   /** The text each stuck member was refused with ('' if it was not). */
   stuckRefusals: string[];
@@ -93,10 +85,7 @@ async function stuckThenHonest(shareArgs: string[], redisUrl?: string): Promise<
   try {
     const [relayUrl, url] = await Promise.all([printedWsUrl(servers[0]!), printedWsUrl(servers.at(-1)!)]);
     ann = await realPlayer(relayUrl!, 'ann', HOST_ADDRESS);
-    await ann.client.createLobby({ name: 'share', enableRelay: true });
-    await until(() => ann!.client.mesh?.relayId != null, 'RELAY');
-    const relay = ann.client.mesh!.relayId!;
-    await until(() => ann!.client.mesh?.link(relay)?.connected === true, 'ann linked to the relay', 30_000);
+    const relay = await hostRelayLobby(ann.client, 'share', relayUrl!, servers[0]!);
 
     const offer = await stuckOffer();
     for (let i = 0; i < STUCK; i += 1) {
