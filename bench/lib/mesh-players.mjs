@@ -36,7 +36,9 @@ async function connect(url, name) {
     sendSignal(opcode, recipient, payload);
   };
   // An offer the relay refused because it is busy: told by a WARNING (at most every 5 s per player).
-  session.on('WARNING', (text) => text.startsWith('relay: the relay is already setting up') && (counts.refused += 1));
+  session.on('WARNING', (text) => {
+    if (text.startsWith('relay: the relay is already setting up')) counts.refused += 1;
+  });
   // Pure mesh: a pair whose link does not open keeps retrying rather than moving to a relay.
   const mesh = new Mesh(session, { wrtc, relayFallbackMs: 0 });
   mesh.on('error', (error) => {
