@@ -280,10 +280,13 @@ export class Mesh extends Emitter<MeshEvents> {
 
   /** A WARNING about the relay: it was lost, or it refused my offer (my link to it stops waiting, and offers again if that may help). */
   private warned(text: string): void {
+    if (text === Warning.relayLost) {
+      this.relayLost();
+      return;
+    }
     const retryAfterMs = relayRetryAfterMs(text);
     const relayId = this.routes.relayId;
-    if (text === Warning.relayLost) this.relayLost();
-    else if (retryAfterMs !== undefined && relayId) this.links.refused(relayId, text, retryAfterMs);
+    if (retryAfterMs !== undefined && relayId) this.links.refused(relayId, text, retryAfterMs);
   }
 
   /**
