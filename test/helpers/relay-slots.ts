@@ -21,6 +21,12 @@ export async function negotiating(url: string): Promise<number> {
   return Number(/^cl5_relay_negotiations\{[^}]*\} (\d+)$/m.exec(metrics)?.[1]);
 }
 
+/** Resolves once the server at `url` counts no relay link being set up; fails at once if `server` exited. */
+export async function slotsFree(url: string, server: ServerProcess, what: string, timeoutMs: number): Promise<void> {
+  const exited = () => (server.child.exitCode === null ? null : 'the server exited');
+  await pollUntil(async () => (await negotiating(url)) === 0, exited, what, timeoutMs);
+}
+
 /**
  * `host` creates a relay lobby on the server at `url` and links to its relay peer; resolves with the relay
  * peer's id once the server has freed the host's slot again. That comes when the relay process reports
@@ -31,7 +37,6 @@ export async function hostRelayLobby(host: CloudLinkClient, name: string, url: s
   await until(() => host.mesh?.relayId != null, 'RELAY');
   const relay = host.mesh!.relayId!;
   await until(() => host.mesh?.link(relay)?.connected === true, 'the host linked to the relay', 30_000);
-  const exited = () => (server.child.exitCode === null ? null : 'the server exited');
-  await pollUntil(async () => (await negotiating(url)) === 0, exited, "the host's relay negotiation slot free", 20_000);
+  await slotsFree(url, server, "the host's relay negotiation slot free", 20_000);
   return relay;
 }

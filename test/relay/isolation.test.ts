@@ -19,9 +19,8 @@ import { bundleFlooder, type Flooder } from '../helpers/relay-flood.js';
 import { bundleServer, printedWsUrl, waitFor, type ServerBundle, type ServerProcess } from '../helpers/server-process.js';
 import { lobby as meshLobby, player as meshPlayer, until, type Player as MeshPlayer } from '../mesh/players.js';
 import { cutCandidates } from '../helpers/cut-candidates.js';
-import { pollUntil } from '../helpers/debian-service.js';
 import { RelayedPair } from '../helpers/relayed-pair.js';
-import { hostRelayLobby, negotiating, stuckOffer } from '../helpers/relay-slots.js';
+import { hostRelayLobby, negotiating, slotsFree, stuckOffer } from '../helpers/relay-slots.js';
 import { RawClient } from '../server/helpers.js';
 
 let bundle: ServerBundle;
@@ -497,12 +496,7 @@ describe('links set up at once (small limit), each refused with its reason until
       // on one, e.g. starved at nice 10) the grace after it, at the next sweep; Bob's once the relay process
       // reports his link open, which may come after Bob sees it open.
       const allFreedAt = offeredAt + TIMEOUT_S * 1000 + NEGOTIATION_GRACE_MS + 2 * HEARTBEAT_MS;
-      await pollUntil(
-        async () => (await negotiating(server.url)) === 0,
-        () => (server.process.child.exitCode === null ? null : 'the server exited'),
-        'every relay negotiation slot free',
-        allFreedAt + 5000 - Date.now(),
-      );
+      await slotsFree(server.url, server.process, 'every relay negotiation slot free', allFreedAt + 5000 - Date.now());
       // The members refused before may then offer again, and none is refused (a refusal would be told:
       // the last was more than 5 s ago).
       const again = refused();
