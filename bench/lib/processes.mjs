@@ -170,6 +170,15 @@ export const runQueueWaitMs = (pid, tid = pid) => Number(readFileSync(`/proc/${p
 export const cpuSeconds = (pid) => cpuTimes(pid).total;
 
 /**
+ * CPU time this process has used, and its children that have exited and been waited for (cutime + cstime),
+ * in seconds: what a load generator took of the machine, with the processes it spawned and saw finish.
+ */
+export function ownAndReapedCpuSeconds() {
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+  return [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0) / 100;
+}
+
+/**
  * Pins a process (all its threads) to one CPU (taskset, util-linux) so the server under test and the load generator
  * never share a core. Returns false where that is not possible (the run goes on unpinned).
  */
