@@ -49,8 +49,8 @@ const RSS_TARGET = 64 * MIB;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const BYSTANDER = '127.0.0.2';
 const ATTACKER = '127.0.0.3';
-/** Address of the i-th of many clients, `perAddress` to an address (the default cap is 256). */
-const spread = (i, perAddress = 200) => {
+/** Address of the i-th of many clients, `perAddress` to an address (under the 128 new connections an address may open at once). */
+const spread = (i, perAddress = 100) => {
   const n = Math.floor(i / perAddress);
   return `127.0.${10 + (n >> 8)}.${(n & 255) + 1}`;
 };
@@ -561,7 +561,7 @@ function fragmentAttack(name, fragments, what) {
   const connections = Number(flags.fragments);
   return {
     name,
-    what: `${connections.toLocaleString('en')} INIT'ed connections (200 an address) each write ${what}`,
+    what: `${connections.toLocaleString('en')} INIT'ed connections (100 an address) each write ${what}`,
     async setup(server) {
       const t = tallies();
       return { t, holders: await players(server.port, connections, 'frag', 'holder', spread, t) };

@@ -603,10 +603,10 @@ var KeyedBuckets = class {
     this.put(key, bucket, tokens - amount, now);
     return true;
   }
-  /** Spends `amount` tokens (one by default), into debt if need be; returns what is left. */
-  spend(key, now, amount = 1) {
+  /** Spends `amount` tokens (one by default), into debt if need be, but not below `floor`; returns what is left. */
+  spend(key, now, amount = 1, floor = Number.NEGATIVE_INFINITY) {
     const bucket = this.buckets.get(key);
-    const tokens = this.fill(bucket, now) - amount;
+    const tokens = Math.max(floor, this.fill(bucket, now) - amount);
     this.put(key, bucket, tokens, now);
     return tokens;
   }

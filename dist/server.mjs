@@ -5,6 +5,99 @@ import { parseArgs } from "node:util";
 var jsonLogger = (write = (line) => process.stdout.write(`${line}
 `)) => (level, event, fields = {}) => write(JSON.stringify({ time: (/* @__PURE__ */ new Date()).toISOString(), level, event, ...fields }));
 
+// src/server/keyed-buckets.ts
+var KeyedBuckets = class {
+  constructor(size, perMs) {
+    this.size = size;
+    this.perMs = perMs;
+  }
+  size;
+  perMs;
+  buckets = /* @__PURE__ */ new Map();
+  /** How long an empty bucket takes to fill: sweeping that often keeps the map small. */
+  get refillMs() {
+    return this.size / this.perMs;
+  }
+  /** Milliseconds until one token is there (0: now). */
+  waitMs(key, now) {
+    const tokens = this.level(key, now);
+    return tokens >= 1 ? 0 : Math.ceil((1 - tokens) / this.perMs);
+  }
+  /** Takes `amount` tokens (one by default) if they are there. */
+  take(key, now, amount = 1) {
+    const bucket = this.buckets.get(key);
+    const tokens = this.fill(bucket, now);
+    if (tokens < amount) return false;
+    this.put(key, bucket, tokens - amount, now);
+    return true;
+  }
+  /** Spends `amount` tokens (one by default), into debt if need be, but not below `floor`; returns what is left. */
+  spend(key, now, amount = 1, floor = Number.NEGATIVE_INFINITY) {
+    const bucket = this.buckets.get(key);
+    const tokens = Math.max(floor, this.fill(bucket, now) - amount);
+    this.put(key, bucket, tokens, now);
+    return tokens;
+  }
+  /** Whether `key` has spent nothing lately (its bucket is full again). */
+  isFull(key, now) {
+    return this.level(key, now) >= this.size;
+  }
+  sweep(now) {
+    for (const key of this.buckets.keys()) if (this.isFull(key, now)) this.buckets.delete(key);
+  }
+  level(key, now) {
+    return this.fill(this.buckets.get(key), now);
+  }
+  fill(bucket, now) {
+    return bucket ? Math.min(this.size, bucket.tokens + (now - bucket.at) * this.perMs) : this.size;
+  }
+  put(key, bucket, tokens, now) {
+    if (!bucket) return void this.buckets.set(key, { tokens, at: now });
+    bucket.tokens = tokens;
+    bucket.at = now;
+  }
+};
+
+// src/server/connection-rate.ts
+var DEFAULT_CONNECTION_RATE = { perSecond: 16, burst: 128, violationCost: 16 };
+var TOLD_REFUSALS = { perSecond: 1, burst: 5 };
+var ConnectionRate = class {
+  constructor(options2, now = Date.now) {
+    this.options = options2;
+    this.now = now;
+    this.buckets = options2.perSecond > 0 ? new KeyedBuckets(Math.max(1, options2.burst), options2.perSecond / 1e3) : null;
+    const sweepMs = Math.max(1e3, this.told.refillMs, this.buckets?.refillMs ?? 0);
+    this.sweeper = setInterval(() => {
+      this.buckets?.sweep(this.now());
+      this.told.sweep(this.now());
+    }, sweepMs).unref();
+  }
+  options;
+  now;
+  buckets;
+  /** Whether a refusal is told (TOLD_REFUSALS). */
+  told = new KeyedBuckets(TOLD_REFUSALS.burst, TOLD_REFUSALS.perSecond / 1e3);
+  sweeper;
+  /** Takes a token for one more connection from `address`: 0 when it may connect, else the milliseconds until it may. */
+  take(address) {
+    if (!this.buckets) return 0;
+    const now = this.now();
+    return this.buckets.take(address, now) ? 0 : this.buckets.waitMs(address, now);
+  }
+  /** A connection from `address` was cut for a violation. */
+  penalize(address) {
+    if (!this.buckets || this.options.violationCost <= 0) return;
+    this.buckets.spend(address, this.now(), this.options.violationCost, -this.options.burst);
+  }
+  /** Whether this refusal of `address` is told with its reason (TOLD_REFUSALS). */
+  tell(address) {
+    return this.told.take(address, this.now());
+  }
+  stop() {
+    clearInterval(this.sweeper);
+  }
+};
+
 // src/server/keyed-counts.ts
 var KeyedCounts = class {
   counts = /* @__PURE__ */ new Map();
@@ -33,7 +126,14 @@ var KeyedCounts = class {
 };
 
 // src/server/admission.ts
-var DEFAULT_ADMISSION = { maxConnections: 2e4, maxPerAddress: 256, initDeadlineMs: 1e4 };
+var DEFAULT_ADMISSION = {
+  maxConnections: 2e4,
+  maxPerAddress: 256,
+  initDeadlineMs: 1e4,
+  connectionsPerSecond: DEFAULT_CONNECTION_RATE.perSecond,
+  connectionBurst: DEFAULT_CONNECTION_RATE.burst,
+  violationCost: DEFAULT_CONNECTION_RATE.violationCost
+};
 var CLOSE_TRY_LATER = 1013;
 var CLOSE_NO_INIT = 1008;
 var Admission = class {
@@ -41,6 +141,11 @@ var Admission = class {
   constructor(options2, cut = (connection, reason, code) => connection.violation(reason, code)) {
     this.options = options2;
     this.cut = cut;
+    this.rate = new ConnectionRate({
+      perSecond: options2.connectionsPerSecond,
+      burst: options2.connectionBurst,
+      violationCost: options2.violationCost
+    });
     const deadline = options2.initDeadlineMs;
     if (deadline > 0) this.sweeper = setInterval(() => this.sweep(Date.now()), Math.max(10, deadline / 4)).unref();
   }
@@ -51,13 +156,27 @@ var Admission = class {
   /** Connections not yet identified, with when they opened. */
   waiting = /* @__PURE__ */ new Map();
   sweeper;
-  /** Null when one more connection from `address` may open, else the reason it may not. */
+  rate;
+  /** Null when one more connection from `address` may open (it takes one of the address's new connections), else why not. */
   refusal(address) {
-    if (this.open.total >= this.options.maxConnections) return `server full (limit ${this.options.maxConnections} connections)`;
+    const waitMs = this.rate.take(address);
+    if (waitMs > 0) {
+      const seconds = Math.ceil(waitMs / 1e3);
+      return {
+        reason: `too many new connections from your address: try again in ${seconds} s`,
+        told: this.rate.tell(address),
+        retryAfterSeconds: seconds
+      };
+    }
+    if (this.open.total >= this.options.maxConnections) return { reason: `server full (limit ${this.options.maxConnections} connections)`, told: true };
     if (this.open.of(address) >= this.options.maxPerAddress) {
-      return `too many connections from your address (limit ${this.options.maxPerAddress})`;
+      return { reason: `too many connections from your address (limit ${this.options.maxPerAddress})`, told: true };
     }
     return null;
+  }
+  /** A connection from `address` was cut for a violation: its address waits longer to connect again. */
+  violated(address) {
+    this.rate.penalize(address);
   }
   opened(address) {
     this.open.add(address);
@@ -78,6 +197,7 @@ var Admission = class {
   }
   stop() {
     clearInterval(this.sweeper);
+    this.rate.stop();
     this.waiting.clear();
   }
   sweep(now) {
@@ -308,59 +428,6 @@ var PacedCuts = class {
       this.queue = [];
       this.next = 0;
     }
-  }
-};
-
-// src/server/keyed-buckets.ts
-var KeyedBuckets = class {
-  constructor(size, perMs) {
-    this.size = size;
-    this.perMs = perMs;
-  }
-  size;
-  perMs;
-  buckets = /* @__PURE__ */ new Map();
-  /** How long an empty bucket takes to fill: sweeping that often keeps the map small. */
-  get refillMs() {
-    return this.size / this.perMs;
-  }
-  /** Milliseconds until one token is there (0: now). */
-  waitMs(key, now) {
-    const tokens = this.level(key, now);
-    return tokens >= 1 ? 0 : Math.ceil((1 - tokens) / this.perMs);
-  }
-  /** Takes `amount` tokens (one by default) if they are there. */
-  take(key, now, amount = 1) {
-    const bucket = this.buckets.get(key);
-    const tokens = this.fill(bucket, now);
-    if (tokens < amount) return false;
-    this.put(key, bucket, tokens - amount, now);
-    return true;
-  }
-  /** Spends `amount` tokens (one by default), into debt if need be; returns what is left. */
-  spend(key, now, amount = 1) {
-    const bucket = this.buckets.get(key);
-    const tokens = this.fill(bucket, now) - amount;
-    this.put(key, bucket, tokens, now);
-    return tokens;
-  }
-  /** Whether `key` has spent nothing lately (its bucket is full again). */
-  isFull(key, now) {
-    return this.level(key, now) >= this.size;
-  }
-  sweep(now) {
-    for (const key of this.buckets.keys()) if (this.isFull(key, now)) this.buckets.delete(key);
-  }
-  level(key, now) {
-    return this.fill(this.buckets.get(key), now);
-  }
-  fill(bucket, now) {
-    return bucket ? Math.min(this.size, bucket.tokens + (now - bucket.at) * this.perMs) : this.size;
-  }
-  put(key, bucket, tokens, now) {
-    if (!bucket) return void this.buckets.set(key, { tokens, at: now });
-    bucket.tokens = tokens;
-    bucket.at = now;
   }
 };
 
@@ -3429,7 +3496,13 @@ function processMetrics() {
 }
 function serverMetrics(nodeId2, sources) {
   const own = new Registry();
-  const tally = { signals: 0, rejected: { rate_limited: 0, invalid: 0, busy: 0, violation: 0 }, resumes: 0, resumesRefused: 0 };
+  const tally = {
+    signals: 0,
+    rejected: { rate_limited: 0, invalid: 0, busy: 0, violation: 0 },
+    resumes: 0,
+    resumesRefused: 0,
+    connectionsRefused: 0
+  };
   const level = (name, help, read) => new Gauge({
     name,
     help,
@@ -3468,6 +3541,11 @@ function serverMetrics(nodeId2, sources) {
   counter("cl5_signals_relayed_total", "WebRTC signals (MAKE_OFFER, MAKE_ANSWER, ICE) relayed to a peer or relay peer.", () => tally.signals);
   counter("cl5_resumes_total", "Seats taken back with RESUME.", () => tally.resumes);
   counter("cl5_resumes_refused_total", "RESUMEs refused (unknown, used or expired token, or too much missed).", () => tally.resumesRefused);
+  counter(
+    "cl5_connections_refused_total",
+    "New connections refused: the caps (total, per address) or the rate of new connections per address.",
+    () => tally.connectionsRefused
+  );
   let rejectedReported = { ...tally.rejected };
   new Counter({
     name: "cl5_rejected_packets_total",
@@ -5424,10 +5502,10 @@ function gameOf(url) {
   if (!ugi) return "default";
   return [...ugi].length > UGI_MAX ? null : ugi;
 }
-function refuseUpgrade(socket, status2) {
+function refuseUpgrade(socket, status2, headers = "") {
   socket.end(`HTTP/1.1 ${status2}\r
 Connection: close\r
-Content-Length: 0\r
+${headers}Content-Length: 0\r
 \r
 `);
 }
@@ -5459,6 +5537,7 @@ async function startServer(options2 = {}) {
   const cuts = new PacedCuts(options2.cutsPerTurn ?? DEFAULT_CUTS_PER_TURN);
   const scheduleCut = (ws, run) => {
     turnShare.forget(ws);
+    admission2.violated(ws[ADDRESS]);
     cuts.schedule(ws, run);
   };
   const admission2 = new Admission(
@@ -5592,10 +5671,16 @@ async function startServer(options2 = {}) {
     }
     const address2 = clientAddress(req, options2.trustProxy ?? false);
     const refused2 = admission2.refusal(address2);
+    if (refused2 && !refused2.told) {
+      metrics.tally.connectionsRefused += 1;
+      return refuseUpgrade(socket, "429 Too Many Requests", `Retry-After: ${refused2.retryAfterSeconds ?? 1}\r
+`);
+    }
     wss.handleUpgrade(req, socket, head, (ws) => {
       if (refused2) {
-        log2("warn", "connection.refused", { address: address2, reason: refused2 });
-        return ws.close(CLOSE_TRY_LATER, refused2);
+        metrics.tally.connectionsRefused += 1;
+        log2("warn", "connection.refused", { address: address2, reason: refused2.reason });
+        return ws.close(CLOSE_TRY_LATER, refused2.reason);
       }
       accept(ws, socket, game, address2);
     });
@@ -5761,6 +5846,18 @@ var options = {
     default: process.env.CL5_MAX_CONNECTIONS_PER_ADDRESS || String(DEFAULT_ADMISSION.maxPerAddress)
   },
   "init-deadline": { type: "string", default: process.env.CL5_INIT_DEADLINE || String(DEFAULT_ADMISSION.initDeadlineMs / 1e3) },
+  "new-connections-per-address": {
+    type: "string",
+    default: process.env.CL5_NEW_CONNECTIONS_PER_ADDRESS || String(DEFAULT_ADMISSION.connectionsPerSecond)
+  },
+  "new-connections-burst-per-address": {
+    type: "string",
+    default: process.env.CL5_NEW_CONNECTIONS_BURST_PER_ADDRESS || String(DEFAULT_ADMISSION.connectionBurst)
+  },
+  "violation-connection-cost": {
+    type: "string",
+    default: process.env.CL5_VIOLATION_CONNECTION_COST || String(DEFAULT_ADMISSION.violationCost)
+  },
   "password-guesses-per-lobby": {
     type: "string",
     default: process.env.CL5_PASSWORD_GUESSES_PER_LOBBY || String(DEFAULT_PASSWORD_GUARD.perLobby)
@@ -5861,6 +5958,15 @@ if (values.help) {
   --max-connections-per-address N
                             ...from one address (env CL5_MAX_CONNECTIONS_PER_ADDRESS, default ${DEFAULT_ADMISSION.maxPerAddress})
   --init-deadline SECONDS   a connection that has not sent INIT by then is closed (env CL5_INIT_DEADLINE, default ${DEFAULT_ADMISSION.initDeadlineMs / 1e3}; 0 = none)
+  --new-connections-per-address N
+                            new connections per second from one address; past it they are refused with
+                            the wait (1013 with the reason, or HTTP 429 past a few a second) (env
+                            CL5_NEW_CONNECTIONS_PER_ADDRESS, default ${DEFAULT_ADMISSION.connectionsPerSecond}; 0 = no limit)
+  --new-connections-burst-per-address N
+                            ...at once (env CL5_NEW_CONNECTIONS_BURST_PER_ADDRESS, default ${DEFAULT_ADMISSION.connectionBurst})
+  --violation-connection-cost N
+                            new connections a connection cut for a violation costs its address, at most a
+                            burst into debt (env CL5_VIOLATION_CONNECTION_COST, default ${DEFAULT_ADMISSION.violationCost})
   --password-guesses-per-lobby N
                             wrong lobby passwords one lobby takes per minute; more wait before they are checked
                             (env CL5_PASSWORD_GUESSES_PER_LOBBY, default ${DEFAULT_PASSWORD_GUARD.perLobby})
@@ -6009,7 +6115,10 @@ var bytesPerAddressPerSecond = wholeNumber("kib-per-address-per-second", 0) * 10
 var admission = {
   maxConnections: wholeNumber("max-connections", 1),
   maxPerAddress: wholeNumber("max-connections-per-address", 1),
-  initDeadlineMs: secondsMs("init-deadline", "seconds, 0 = none")
+  initDeadlineMs: secondsMs("init-deadline", "seconds, 0 = none"),
+  connectionsPerSecond: wholeNumber("new-connections-per-address", 0),
+  connectionBurst: wholeNumber("new-connections-burst-per-address", 1),
+  violationCost: wholeNumber("violation-connection-cost", 0)
 };
 var relayLimits = {
   offersPerMinute: wholeNumber("relay-offers-per-minute", 1),

@@ -93,13 +93,14 @@ export async function startCl5(args = [], { defaultLimits = false, from = root }
       stdio: ['ignore', 'pipe', 'inherit'],
       // The lobby limits lifted too (a flood of creates or joins from one address); by env, which a server
       // from before them ignores, where it would refuse an unknown flag.
-      // The per-address share of a turn too: every load generator's socket is one address.
+      // The per-address share of a turn and the rate of new connections too: every load generator's socket is one address.
       env: defaultLimits
         ? process.env
         : {
             CL5_FANOUT_RATE: '100000000',
             CL5_FANOUT_RATE_PER_ADDRESS: '100000000',
             CL5_JOIN_COOLDOWN: '0',
+            CL5_NEW_CONNECTIONS_PER_ADDRESS: '0',
             CL5_PACKETS_PER_ADDRESS_PER_TURN: '0',
             CL5_KIB_PER_ADDRESS_PER_TURN: '0',
             CL5_KIB_PER_ADDRESS_PER_SECOND: '0',

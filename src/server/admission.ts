@@ -1,6 +1,8 @@
 // Who may hold a connection open: a cap on all connections and on those from one address (a flood of
-// sockets cannot exhaust memory or file descriptors), and a deadline for INIT (a socket that never
-// says who it is does not stay open just by answering pings).
+// sockets cannot exhaust memory or file descriptors), a rate of new connections per address
+// (connection-rate.ts), and a deadline for INIT (a socket that never says who it is does not stay open
+// just by answering pings).
+import { ConnectionRate, DEFAULT_CONNECTION_RATE } from './connection-rate.js';
 import { KeyedCounts } from './keyed-counts.js';
 
 export interface AdmissionOptions {
@@ -10,9 +12,30 @@ export interface AdmissionOptions {
   maxPerAddress: number;
   /** How long a connection may stay open without a successful INIT (or RESUME). 0 = no deadline. */
   initDeadlineMs: number;
+  /** New connections per second from one address (0 = no limit)... */
+  connectionsPerSecond: number;
+  /** ...and at once. */
+  connectionBurst: number;
+  /** New connections a connection cut for a violation costs its address (connection-rate.ts). */
+  violationCost: number;
 }
 
-export const DEFAULT_ADMISSION: AdmissionOptions = { maxConnections: 20_000, maxPerAddress: 256, initDeadlineMs: 10_000 };
+export const DEFAULT_ADMISSION: AdmissionOptions = {
+  maxConnections: 20_000,
+  maxPerAddress: 256,
+  initDeadlineMs: 10_000,
+  connectionsPerSecond: DEFAULT_CONNECTION_RATE.perSecond,
+  connectionBurst: DEFAULT_CONNECTION_RATE.burst,
+  violationCost: DEFAULT_CONNECTION_RATE.violationCost,
+};
+
+/** Why a new connection may not open; `told`: the reason goes in a WebSocket close, else a bare HTTP 429 (a flood of refusals). */
+export interface Refusal {
+  reason: string;
+  told: boolean;
+  /** When the address may connect again (a refusal for its rate of new connections). */
+  retryAfterSeconds?: number;
+}
 
 /** Close code for a refused connection: 1013 "try again later". */
 export const CLOSE_TRY_LATER = 1013;
@@ -32,24 +55,44 @@ export class Admission<C extends Unidentified = Unidentified> {
   /** Connections not yet identified, with when they opened. */
   private readonly waiting = new Map<C, number>();
   private readonly sweeper: ReturnType<typeof setInterval> | undefined;
+  private readonly rate: ConnectionRate;
 
   /** `cut` closes a connection that missed the deadline (the server paces many at once: paced-cuts.ts). */
   constructor(
     readonly options: AdmissionOptions,
     private readonly cut: (connection: C, reason: string, code: number) => void = (connection, reason, code) => connection.violation(reason, code),
   ) {
+    this.rate = new ConnectionRate({
+      perSecond: options.connectionsPerSecond,
+      burst: options.connectionBurst,
+      violationCost: options.violationCost,
+    });
     const deadline = options.initDeadlineMs;
     // Swept a few times per deadline: a late socket is closed within a quarter deadline of it.
     if (deadline > 0) this.sweeper = setInterval(() => this.sweep(Date.now()), Math.max(10, deadline / 4)).unref();
   }
 
-  /** Null when one more connection from `address` may open, else the reason it may not. */
-  refusal(address: string): string | null {
-    if (this.open.total >= this.options.maxConnections) return `server full (limit ${this.options.maxConnections} connections)`;
+  /** Null when one more connection from `address` may open (it takes one of the address's new connections), else why not. */
+  refusal(address: string): Refusal | null {
+    const waitMs = this.rate.take(address);
+    if (waitMs > 0) {
+      const seconds = Math.ceil(waitMs / 1000);
+      return {
+        reason: `too many new connections from your address: try again in ${seconds} s`,
+        told: this.rate.tell(address),
+        retryAfterSeconds: seconds,
+      };
+    }
+    if (this.open.total >= this.options.maxConnections) return { reason: `server full (limit ${this.options.maxConnections} connections)`, told: true };
     if (this.open.of(address) >= this.options.maxPerAddress) {
-      return `too many connections from your address (limit ${this.options.maxPerAddress})`;
+      return { reason: `too many connections from your address (limit ${this.options.maxPerAddress})`, told: true };
     }
     return null;
+  }
+
+  /** A connection from `address` was cut for a violation: its address waits longer to connect again. */
+  violated(address: string): void {
+    this.rate.penalize(address);
   }
 
   opened(address: string): void {
@@ -76,6 +119,7 @@ export class Admission<C extends Unidentified = Unidentified> {
 
   stop(): void {
     clearInterval(this.sweeper);
+    this.rate.stop();
     this.waiting.clear();
   }
 

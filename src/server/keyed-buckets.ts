@@ -36,10 +36,10 @@ export class KeyedBuckets {
     return true;
   }
 
-  /** Spends `amount` tokens (one by default), into debt if need be; returns what is left. */
-  spend(key: string, now: number, amount = 1): number {
+  /** Spends `amount` tokens (one by default), into debt if need be, but not below `floor`; returns what is left. */
+  spend(key: string, now: number, amount = 1, floor = Number.NEGATIVE_INFINITY): number {
     const bucket = this.buckets.get(key);
-    const tokens = this.fill(bucket, now) - amount;
+    const tokens = Math.max(floor, this.fill(bucket, now) - amount);
     this.put(key, bucket, tokens, now);
     return tokens;
   }

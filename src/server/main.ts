@@ -42,6 +42,18 @@ const options = {
     default: process.env.CL5_MAX_CONNECTIONS_PER_ADDRESS || String(DEFAULT_ADMISSION.maxPerAddress),
   },
   'init-deadline': { type: 'string', default: process.env.CL5_INIT_DEADLINE || String(DEFAULT_ADMISSION.initDeadlineMs / 1000) },
+  'new-connections-per-address': {
+    type: 'string',
+    default: process.env.CL5_NEW_CONNECTIONS_PER_ADDRESS || String(DEFAULT_ADMISSION.connectionsPerSecond),
+  },
+  'new-connections-burst-per-address': {
+    type: 'string',
+    default: process.env.CL5_NEW_CONNECTIONS_BURST_PER_ADDRESS || String(DEFAULT_ADMISSION.connectionBurst),
+  },
+  'violation-connection-cost': {
+    type: 'string',
+    default: process.env.CL5_VIOLATION_CONNECTION_COST || String(DEFAULT_ADMISSION.violationCost),
+  },
   'password-guesses-per-lobby': {
     type: 'string',
     default: process.env.CL5_PASSWORD_GUESSES_PER_LOBBY || String(DEFAULT_PASSWORD_GUARD.perLobby),
@@ -144,6 +156,15 @@ if (values.help) {
   --max-connections-per-address N
                             ...from one address (env CL5_MAX_CONNECTIONS_PER_ADDRESS, default ${DEFAULT_ADMISSION.maxPerAddress})
   --init-deadline SECONDS   a connection that has not sent INIT by then is closed (env CL5_INIT_DEADLINE, default ${DEFAULT_ADMISSION.initDeadlineMs / 1000}; 0 = none)
+  --new-connections-per-address N
+                            new connections per second from one address; past it they are refused with
+                            the wait (1013 with the reason, or HTTP 429 past a few a second) (env
+                            CL5_NEW_CONNECTIONS_PER_ADDRESS, default ${DEFAULT_ADMISSION.connectionsPerSecond}; 0 = no limit)
+  --new-connections-burst-per-address N
+                            ...at once (env CL5_NEW_CONNECTIONS_BURST_PER_ADDRESS, default ${DEFAULT_ADMISSION.connectionBurst})
+  --violation-connection-cost N
+                            new connections a connection cut for a violation costs its address, at most a
+                            burst into debt (env CL5_VIOLATION_CONNECTION_COST, default ${DEFAULT_ADMISSION.violationCost})
   --password-guesses-per-lobby N
                             wrong lobby passwords one lobby takes per minute; more wait before they are checked
                             (env CL5_PASSWORD_GUESSES_PER_LOBBY, default ${DEFAULT_PASSWORD_GUARD.perLobby})
@@ -307,6 +328,9 @@ const admission = {
   maxConnections: wholeNumber('max-connections', 1),
   maxPerAddress: wholeNumber('max-connections-per-address', 1),
   initDeadlineMs: secondsMs('init-deadline', 'seconds, 0 = none'),
+  connectionsPerSecond: wholeNumber('new-connections-per-address', 0),
+  connectionBurst: wholeNumber('new-connections-burst-per-address', 1),
+  violationCost: wholeNumber('violation-connection-cost', 0),
 };
 const relayLimits = {
   offersPerMinute: wholeNumber('relay-offers-per-minute', 1),

@@ -18,6 +18,8 @@ export interface Tallies {
   rejected: Record<RejectReason, number>;
   resumes: number;
   resumesRefused: number;
+  /** New connections refused by admission.ts (caps, rate per address). */
+  connectionsRefused: number;
 }
 
 /** What the server keeps that the gauges read at scrape time. */
@@ -69,7 +71,13 @@ function processMetrics(): Registry {
 export function serverMetrics(nodeId: string, sources: MetricSources): ServerMetrics {
   /** This server's own metrics; merged with the process metrics at the end. */
   const own = new Registry();
-  const tally: Tallies = { signals: 0, rejected: { rate_limited: 0, invalid: 0, busy: 0, violation: 0 }, resumes: 0, resumesRefused: 0 };
+  const tally: Tallies = {
+    signals: 0,
+    rejected: { rate_limited: 0, invalid: 0, busy: 0, violation: 0 },
+    resumes: 0,
+    resumesRefused: 0,
+    connectionsRefused: 0,
+  };
 
   const level = (name: string, help: string, read: () => number) =>
     new Gauge({
@@ -113,6 +121,11 @@ export function serverMetrics(nodeId: string, sources: MetricSources): ServerMet
   counter('cl5_signals_relayed_total', 'WebRTC signals (MAKE_OFFER, MAKE_ANSWER, ICE) relayed to a peer or relay peer.', () => tally.signals);
   counter('cl5_resumes_total', 'Seats taken back with RESUME.', () => tally.resumes);
   counter('cl5_resumes_refused_total', 'RESUMEs refused (unknown, used or expired token, or too much missed).', () => tally.resumesRefused);
+  counter(
+    'cl5_connections_refused_total',
+    'New connections refused: the caps (total, per address) or the rate of new connections per address.',
+    () => tally.connectionsRefused,
+  );
   let rejectedReported = { ...tally.rejected };
   new Counter({
     name: 'cl5_rejected_packets_total',

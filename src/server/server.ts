@@ -178,8 +178,8 @@ function gameOf(url: string | undefined): string | null {
   return [...ugi].length > UGI_MAX ? null : ugi;
 }
 
-function refuseUpgrade(socket: Duplex, status: string): void {
-  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+function refuseUpgrade(socket: Duplex, status: string, headers = ''): void {
+  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n${headers}Content-Length: 0\r\n\r\n`);
 }
 
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
@@ -218,6 +218,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   /** Every cut goes this way: its packets waiting for a turn are dropped, so its socket is never resumed (turn-share.ts). */
   const scheduleCut = (ws: WebSocket, run: () => void): void => {
     turnShare.forget(ws);
+    admission.violated((ws as SocketWithPlayer)[ADDRESS]);
     cuts.schedule(ws, run);
   };
   const admission = new Admission<Player>({ ...DEFAULT_ADMISSION, ...options.admission }, (player, reason, code) =>
@@ -359,11 +360,17 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     }
     const address = clientAddress(req, options.trustProxy ?? false);
     const refused = admission.refusal(address);
+    if (refused && !refused.told) {
+      // One refusal too many to tell: no upgrade, no log line (the flood itself is what they would cost).
+      metrics.tally.connectionsRefused += 1;
+      return refuseUpgrade(socket, '429 Too Many Requests', `Retry-After: ${refused.retryAfterSeconds ?? 1}\r\n`);
+    }
     wss.handleUpgrade(req, socket, head, (ws) => {
       // Refused after the upgrade, so the client reads why in the close reason (a browser never sees an HTTP status).
       if (refused) {
-        log('warn', 'connection.refused', { address, reason: refused });
-        return ws.close(CLOSE_TRY_LATER, refused);
+        metrics.tally.connectionsRefused += 1;
+        log('warn', 'connection.refused', { address, reason: refused.reason });
+        return ws.close(CLOSE_TRY_LATER, refused.reason);
       }
       accept(ws, socket, game, address);
     });

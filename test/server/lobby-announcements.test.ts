@@ -187,7 +187,8 @@ describe('NEW_LOBBY written in slices (one node)', () => {
 
   it('a batch to many watchers leaves over many turns: a bystander is answered meanwhile, and every watcher hears the lobby once', async () => {
     // One watcher per slice: the batch takes as many event-loop turns as there are watchers.
-    server = await startServer({ port: 0, logger: silentLogger, announcer: { ...announcer, sliceMs: 0 } });
+    // 200 watchers from 127.0.0.1 in a few hundred ms: more than one address's new connections at once.
+    server = await startServer({ port: 0, logger: silentLogger, announcer: { ...announcer, sliceMs: 0 }, admission: { connectionsPerSecond: 0 } });
     const url = server.wsUrl;
     const watchers: RawClient[] = [];
     for (let i = 0; i < 200; i += 20) watchers.push(...(await Promise.all(Array.from({ length: 20 }, (_, k) => player(url, `watcher${i + k}`)))));

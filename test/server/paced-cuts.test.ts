@@ -50,6 +50,8 @@ async function pacedServer(options: Parameters<typeof startServer>[0]) {
       if (event.startsWith('violation.')) cutAt.set(event, [...(cutAt.get(event) ?? []), turns.now()]);
     },
     ...options,
+    // Every attacker is 127.0.0.1: the rate of new connections per address (and its cost of each cut) would refuse them.
+    admission: { connectionsPerSecond: 0, ...options?.admission },
   });
   return { port: server.port, cutAt, turns };
 }
