@@ -58,43 +58,64 @@ var KeyedBuckets = class {
   }
 };
 
+// src/server/address-budget.ts
+var AddressBudgets = class {
+  constructor(options2, now = Date.now) {
+    this.now = now;
+    this.buckets = new KeyedBuckets(options2.burst, options2.perSecond / 1e3);
+    this.sweeper = setInterval(() => this.buckets.sweep(this.now()), Math.max(1e3, this.buckets.refillMs)).unref();
+  }
+  now;
+  buckets;
+  sweeper;
+  /** Takes one from the address's budget: false when it is spent. */
+  take(address) {
+    return this.buckets.take(address, this.now());
+  }
+  /** Spends `amount` from the address's budget, into debt if need be (not below `floor`); returns what is left. */
+  spend(address, amount, floor) {
+    return this.buckets.spend(address, this.now(), amount, floor);
+  }
+  /** Milliseconds until the address's budget holds one again (0: now). */
+  waitMs(address) {
+    return this.buckets.waitMs(address, this.now());
+  }
+  stop() {
+    clearInterval(this.sweeper);
+  }
+};
+
 // src/server/connection-rate.ts
 var DEFAULT_CONNECTION_RATE = { perSecond: 16, burst: 128, violationCost: 16 };
 var TOLD_REFUSALS = { perSecond: 1, burst: 5 };
 var ConnectionRate = class {
   constructor(options2, now = Date.now) {
     this.options = options2;
-    this.now = now;
-    this.buckets = options2.perSecond > 0 ? new KeyedBuckets(Math.max(1, options2.burst), options2.perSecond / 1e3) : null;
-    const sweepMs = Math.max(1e3, this.told.refillMs, this.buckets?.refillMs ?? 0);
-    this.sweeper = setInterval(() => {
-      this.buckets?.sweep(this.now());
-      this.told.sweep(this.now());
-    }, sweepMs).unref();
+    this.connections = options2.perSecond > 0 ? new AddressBudgets({ perSecond: options2.perSecond, burst: Math.max(1, options2.burst) }, now) : null;
+    this.told = new AddressBudgets(TOLD_REFUSALS, now);
   }
   options;
-  now;
-  buckets;
+  /** New connections per address; null when unlimited. */
+  connections;
   /** Whether a refusal is told (TOLD_REFUSALS). */
-  told = new KeyedBuckets(TOLD_REFUSALS.burst, TOLD_REFUSALS.perSecond / 1e3);
-  sweeper;
+  told;
   /** Takes a token for one more connection from `address`: 0 when it may connect, else the milliseconds until it may. */
   take(address) {
-    if (!this.buckets) return 0;
-    const now = this.now();
-    return this.buckets.take(address, now) ? 0 : this.buckets.waitMs(address, now);
+    if (!this.connections || this.connections.take(address)) return 0;
+    return this.connections.waitMs(address);
   }
   /** A connection from `address` was cut for a violation. */
   penalize(address) {
-    if (!this.buckets || this.options.violationCost <= 0) return;
-    this.buckets.spend(address, this.now(), this.options.violationCost, -this.options.burst);
+    if (this.options.violationCost <= 0) return;
+    this.connections?.spend(address, this.options.violationCost, -this.options.burst);
   }
   /** Whether this refusal of `address` is told with its reason (TOLD_REFUSALS). */
   tell(address) {
-    return this.told.take(address, this.now());
+    return this.told.take(address);
   }
   stop() {
-    clearInterval(this.sweeper);
+    this.connections?.stop();
+    this.told.stop();
   }
 };
 
@@ -428,33 +449,6 @@ var PacedCuts = class {
       this.queue = [];
       this.next = 0;
     }
-  }
-};
-
-// src/server/address-budget.ts
-var AddressBudgets = class {
-  constructor(options2, now = Date.now) {
-    this.now = now;
-    this.buckets = new KeyedBuckets(options2.burst, options2.perSecond / 1e3);
-    this.sweeper = setInterval(() => this.buckets.sweep(this.now()), Math.max(1e3, this.buckets.refillMs)).unref();
-  }
-  now;
-  buckets;
-  sweeper;
-  /** Takes one from the address's budget: false when it is spent. */
-  take(address) {
-    return this.buckets.take(address, this.now());
-  }
-  /** Spends `amount` from the address's budget, into debt if need be; returns what is left. */
-  spend(address, amount) {
-    return this.buckets.spend(address, this.now(), amount);
-  }
-  /** Milliseconds until the address's budget holds one again (0: now). */
-  waitMs(address) {
-    return this.buckets.waitMs(address, this.now());
-  }
-  stop() {
-    clearInterval(this.sweeper);
   }
 };
 
@@ -5671,14 +5665,13 @@ async function startServer(options2 = {}) {
     }
     const address2 = clientAddress(req, options2.trustProxy ?? false);
     const refused2 = admission2.refusal(address2);
+    if (refused2) metrics.tally.connectionsRefused += 1;
     if (refused2 && !refused2.told) {
-      metrics.tally.connectionsRefused += 1;
       return refuseUpgrade(socket, "429 Too Many Requests", `Retry-After: ${refused2.retryAfterSeconds ?? 1}\r
 `);
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       if (refused2) {
-        metrics.tally.connectionsRefused += 1;
         log2("warn", "connection.refused", { address: address2, reason: refused2.reason });
         return ws.close(CLOSE_TRY_LATER, refused2.reason);
       }

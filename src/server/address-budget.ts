@@ -1,7 +1,7 @@
 // A budget per remote address, shared by all its connections, beside each connection's own: packets
 // (rate-limit.ts; reconnecting does not refill it, and forty connections from one address get the
-// budget of one address, not forty connections), or bytes read (turn-share.ts). Buckets of addresses
-// that went quiet are forgotten.
+// budget of one address, not forty connections), bytes read (turn-share.ts), or new connections
+// (connection-rate.ts). Buckets of addresses that went quiet are forgotten.
 import { KeyedBuckets } from './keyed-buckets.js';
 
 export class AddressBudgets {
@@ -21,9 +21,9 @@ export class AddressBudgets {
     return this.buckets.take(address, this.now());
   }
 
-  /** Spends `amount` from the address's budget, into debt if need be; returns what is left. */
-  spend(address: string, amount: number): number {
-    return this.buckets.spend(address, this.now(), amount);
+  /** Spends `amount` from the address's budget, into debt if need be (not below `floor`); returns what is left. */
+  spend(address: string, amount: number, floor?: number): number {
+    return this.buckets.spend(address, this.now(), amount, floor);
   }
 
   /** Milliseconds until the address's budget holds one again (0: now). */

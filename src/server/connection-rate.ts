@@ -4,7 +4,7 @@
 // without that, reconnecting is how a flooder gets a fresh connection limit, and each new connection
 // costs the server an upgrade, an INIT and whatever it floods before it is cut again. An address that
 // only connects pays one token a connection, and none of this touches connections already open.
-import { KeyedBuckets } from './keyed-buckets.js';
+import { AddressBudgets } from './address-budget.js';
 
 export interface ConnectionRateOptions {
   /** New connections per second from one address, refilled continuously (0 = no limit). */
@@ -24,42 +24,38 @@ export const DEFAULT_CONNECTION_RATE: ConnectionRateOptions = { perSecond: 16, b
 export const TOLD_REFUSALS = { perSecond: 1, burst: 5 };
 
 export class ConnectionRate {
-  private readonly buckets: KeyedBuckets | null;
+  /** New connections per address; null when unlimited. */
+  private readonly connections: AddressBudgets | null;
   /** Whether a refusal is told (TOLD_REFUSALS). */
-  private readonly told = new KeyedBuckets(TOLD_REFUSALS.burst, TOLD_REFUSALS.perSecond / 1000);
-  private readonly sweeper: ReturnType<typeof setInterval>;
+  private readonly told: AddressBudgets;
 
   constructor(
     readonly options: ConnectionRateOptions,
-    private readonly now: () => number = Date.now,
+    now: () => number = Date.now,
   ) {
-    this.buckets = options.perSecond > 0 ? new KeyedBuckets(Math.max(1, options.burst), options.perSecond / 1000) : null;
-    const sweepMs = Math.max(1000, this.told.refillMs, this.buckets?.refillMs ?? 0);
-    this.sweeper = setInterval(() => {
-      this.buckets?.sweep(this.now());
-      this.told.sweep(this.now());
-    }, sweepMs).unref();
+    this.connections = options.perSecond > 0 ? new AddressBudgets({ perSecond: options.perSecond, burst: Math.max(1, options.burst) }, now) : null;
+    this.told = new AddressBudgets(TOLD_REFUSALS, now);
   }
 
   /** Takes a token for one more connection from `address`: 0 when it may connect, else the milliseconds until it may. */
   take(address: string): number {
-    if (!this.buckets) return 0;
-    const now = this.now();
-    return this.buckets.take(address, now) ? 0 : this.buckets.waitMs(address, now);
+    if (!this.connections || this.connections.take(address)) return 0;
+    return this.connections.waitMs(address);
   }
 
   /** A connection from `address` was cut for a violation. */
   penalize(address: string): void {
-    if (!this.buckets || this.options.violationCost <= 0) return;
-    this.buckets.spend(address, this.now(), this.options.violationCost, -this.options.burst);
+    if (this.options.violationCost <= 0) return;
+    this.connections?.spend(address, this.options.violationCost, -this.options.burst);
   }
 
   /** Whether this refusal of `address` is told with its reason (TOLD_REFUSALS). */
   tell(address: string): boolean {
-    return this.told.take(address, this.now());
+    return this.told.take(address);
   }
 
   stop(): void {
-    clearInterval(this.sweeper);
+    this.connections?.stop();
+    this.told.stop();
   }
 }

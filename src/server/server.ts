@@ -360,15 +360,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     }
     const address = clientAddress(req, options.trustProxy ?? false);
     const refused = admission.refusal(address);
+    if (refused) metrics.tally.connectionsRefused += 1;
     if (refused && !refused.told) {
       // One refusal too many to tell: no upgrade, no log line (the flood itself is what they would cost).
-      metrics.tally.connectionsRefused += 1;
       return refuseUpgrade(socket, '429 Too Many Requests', `Retry-After: ${refused.retryAfterSeconds ?? 1}\r\n`);
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       // Refused after the upgrade, so the client reads why in the close reason (a browser never sees an HTTP status).
       if (refused) {
-        metrics.tally.connectionsRefused += 1;
         log('warn', 'connection.refused', { address, reason: refused.reason });
         return ws.close(CLOSE_TRY_LATER, refused.reason);
       }
