@@ -150,16 +150,19 @@ export const rss = (pid) => procStatus(pid).rss;
 /** File descriptors a process holds open. */
 export const openFds = (pid) => readdirSync(`/proc/${pid}/fd`).length;
 
+/** The fields of /proc/PID/stat after the command name (`pid` may be 'self'): field N of proc(5) is at N - 3. */
+const statFields = (pid) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+
 /** CPU time a process has used, in seconds: user, system (in the kernel: system calls, socket work) and their sum. */
 export function cpuTimes(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const fields = statFields(pid);
   const user = Number(fields[11]) / 100; // utime, stime in clock ticks (USER_HZ = 100)
   const system = Number(fields[12]) / 100;
   return { user, system, total: user + system };
 }
 
 /** Minor page faults a process has taken (memory it touched for the first time: e.g. fresh read buffers). */
-export const minorFaults = (pid) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[7]);
+export const minorFaults = (pid) => Number(statFields(pid)[7]);
 
 /**
  * Time a thread (the process's main thread by default) has spent runnable but waiting for a core, in ms
@@ -175,7 +178,7 @@ export const cpuSeconds = (pid) => cpuTimes(pid).total;
  * in seconds: what a load generator took of the machine, with the processes it spawned and saw finish.
  */
 export function ownAndReapedCpuSeconds() {
-  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+  const fields = statFields('self');
   return [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0) / 100;
 }
 
