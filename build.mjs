@@ -83,8 +83,9 @@ await Promise.all([
       // esbuild starts the bundle with "use strict" (it is ES modules): the wrapper's directive.
       banner: { js: `${header}\n(function (Scratch) {` },
       footer: { js: '})(Scratch);' },
-      define: { global: 'globalThis', 'process.env.NODE_ENV': '"production"' },
-      inject: ['blocks/shims/process.js'],
+      // randombytes' callback form is the one use of `process` left (simple-peer calls it without one). An
+      // injected `process` object would make esbuild start every module of the bundle with its lazy init.
+      define: { global: 'globalThis', 'process.env.NODE_ENV': '"production"', 'process.nextTick': 'queueMicrotask' },
       plugins: [simplePeerWithoutDebug],
       // Small stand-ins for Node modules simple-peer pulls in (see blocks/shims/).
       alias: {

@@ -5,7 +5,7 @@ import { hasOwn } from './has-own.js';
 import * as L from './limits.js';
 import { counterPayloads, mergedListPayloads } from './merge-payloads.js';
 import { clientOpcodes, instanceId, origin, serverOpcodes, type ClientPacket, type ServerPacket } from './out-of-band.js';
-import { integer, isPlainObject, literal, optional, ProtocolError, string, type Check } from './schema.js';
+import { count, isPlainObject, literal, optional, ProtocolError, string, type Check } from './schema.js';
 
 const listener = optional(string({ max: L.LISTENER_MAX }));
 const recipient = optional(instanceId);
@@ -93,7 +93,6 @@ const listMethod = literal(...listMethods, ...(Object.keys(mergedListPayloads) a
 const counterMethod = literal(...(Object.keys(counterPayloads) as (keyof typeof counterPayloads)[]));
 const mergedPayloads: Record<string, Check<unknown>> = mergedListPayloads;
 const counterChecks: Record<string, Check<unknown>> = counterPayloads;
-const seq = integer(0, Number.MAX_SAFE_INTEGER);
 
 function decodePeerPacket(raw: unknown, path: string): PeerPacket {
   const opcode = opcodeOf(raw, peerOpcodes) as PeerPacket['opcode'];
@@ -109,7 +108,7 @@ function decodePeerPacket(raw: unknown, path: string): PeerPacket {
   }
   if (isSyncOpcode(opcode)) {
     packet.id = networkId(fields.id, `${path}.id`);
-    packet.seq = seq(fields.seq, `${path}.seq`);
+    packet.seq = count(fields.seq, `${path}.seq`);
     if (fields.writer !== undefined) packet.writer = instanceId(fields.writer, `${path}.writer`);
   }
   if (opcode === 'G_LIST' || opcode === 'P_LIST') {

@@ -1,13 +1,13 @@
 // In-band opcodes (peer ↔ peer on data channels), protocol.md §3–§4: one payload validator per opcode.
 import * as L from './limits.js';
 import type { CounterMethod, CounterPayloads, MergedListMethod, MergedListPayloads } from './merge-payloads.js';
-import { array, boolean, integer, json, none, object, ProtocolError, record, scratchValue, string, type Check, type Infer } from './schema.js';
+import { array, boolean, count, integer, json, none, object, ProtocolError, record, scratchValue, string, type Check, type Infer } from './schema.js';
 
 export const networkId = string({ min: 1, max: L.NETWORK_ID_MAX });
 export const channelLabel = string({ min: 1, max: L.CHANNEL_LABEL_MAX, printable: true });
 export const channelId = integer(L.FIRST_CHANNEL_ID, L.LAST_CHANNEL_ID);
 /** A PING's token, echoed by its PONG (a counter of the pinging client). */
-export const pingToken = integer(0, Number.MAX_SAFE_INTEGER);
+export const pingToken = count;
 
 export const listMethods = ['set', 'replace', 'length', 'reset'] as const;
 export type ListMethod = (typeof listMethods)[number];
@@ -38,7 +38,7 @@ export const peerOpcodes = {
    * After a lost link healed: how many messages I received from you on each reliable channel since
    * you joined, so you resend the rest; `ask` when you should answer with yours.
    */
-  RECEIVED: object({ received: record(channelLabel, integer(0, Number.MAX_SAFE_INTEGER), L.LAST_CHANNEL_ID + 1), ask: boolean }),
+  RECEIVED: object({ received: record(channelLabel, count, L.LAST_CHANNEL_ID + 1), ask: boolean }),
 } satisfies Record<string, Check<unknown>>;
 
 export type PeerOpcode = keyof typeof peerOpcodes;
@@ -53,7 +53,7 @@ export const isSyncOpcode = (opcode: string): opcode is SyncOpcode => (syncOpcod
  */
 export const version = (value: unknown, path: string): [number, string] => {
   const [seq, writer] = array(json, 2)(value, path);
-  return [integer(0, Number.MAX_SAFE_INTEGER)(seq, `${path}[0]`), string({ max: L.INSTANCE_ID_MAX })(writer, `${path}[1]`)];
+  return [count(seq, `${path}[0]`), string({ max: L.INSTANCE_ID_MAX })(writer, `${path}[1]`)];
 };
 export type Version = [seq: number, writer: string];
 

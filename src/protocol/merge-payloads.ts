@@ -3,10 +3,23 @@
 // state (a counter). An item id is [seq, writer instance id]; a packet's own id is [seq, writer ?? sender].
 import * as L from './limits.js';
 import { instanceId } from './out-of-band.js';
-import { array, boolean, finite, integer, isPlainObject, object, optional, ProtocolError, record, scratchValue, type Check, type Infer } from './schema.js';
+import {
+  array,
+  boolean,
+  count,
+  finite,
+  integer,
+  isPlainObject,
+  object,
+  optional,
+  ProtocolError,
+  record,
+  scratchValue,
+  type Check,
+  type Infer,
+} from './schema.js';
 
 const seq = integer(1, Number.MAX_SAFE_INTEGER);
-const count = integer(0, Number.MAX_SAFE_INTEGER);
 /** Writers a vector may name: every player of a lobby, with room for those who left. */
 const WRITERS_MAX = 4 * L.MAX_PLAYERS_LIMIT;
 

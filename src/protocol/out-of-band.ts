@@ -6,6 +6,7 @@ import {
   boolean,
   either,
   finite,
+  count,
   integer,
   json,
   literal,
@@ -104,7 +105,7 @@ export type LobbyFilter = Infer<typeof lobbyFilter>;
 export const lobbySummary = object({
   name: lobbyName,
   metadata: lobbyMetadata,
-  current_players: integer(0, Number.MAX_SAFE_INTEGER),
+  current_players: count,
   max_players: maxPlayers,
   locked: boolean,
   password_required: boolean,
@@ -125,7 +126,7 @@ export const lobbyInfo = object({
   name: lobbyName,
   host: user,
   max_players: maxPlayers,
-  current_players: integer(0, Number.MAX_SAFE_INTEGER),
+  current_players: count,
   currently_locked: boolean,
   password_required: boolean,
   relay_enabled: boolean,
@@ -172,7 +173,7 @@ export const clientOpcodes = {
     pubkey: optional(string({ min: 1, max: L.PUBKEY_MAX })),
   }),
   /** First packet of a new connection instead of INIT: take back a seat held after a drop (docs/protocol-notes.md). */
-  RESUME: object({ token: resumeToken, received: integer(0, Number.MAX_SAFE_INTEGER) }),
+  RESUME: object({ token: resumeToken, received: count }),
   KEEPALIVE: none,
   /** No payload: LIST_ACK [name, ...] (upstream). A filter: LIST_ACK [summary, ...], oldest first. */
   LIST_LOBBIES: ((value, path) => (value === undefined || value === null ? undefined : lobbyFilter(value, path))) as Check<LobbyFilter | undefined>,

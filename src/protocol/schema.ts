@@ -47,6 +47,9 @@ export const integer =
   (value, path) =>
     typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max ? value : fail(path, `an integer from ${min} to ${max}`);
 
+/** A whole number from 0 up to the largest a double holds exactly: counts and sequence numbers. */
+export const count = integer(0, Number.MAX_SAFE_INTEGER);
+
 export const boolean: Check<boolean> = (value, path) => (typeof value === 'boolean' ? value : fail(path, 'true or false'));
 
 export const literal =
