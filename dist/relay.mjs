@@ -48,6 +48,7 @@ var string = ({ min = 0, max, printable: printable2 = false }) => (value, path) 
   return value;
 };
 var integer = (min, max) => (value, path) => typeof value === "number" && Number.isInteger(value) && value >= min && value <= max ? value : fail(path, `an integer from ${min} to ${max}`);
+var count = integer(0, Number.MAX_SAFE_INTEGER);
 var boolean = (value, path) => typeof value === "boolean" ? value : fail(path, "true or false");
 var literal = (...options) => (value, path) => options.includes(value) ? value : fail(path, `one of ${options.map((o) => JSON.stringify(o)).join(", ")}`);
 function nestedDeeper(value, levels) {
@@ -263,7 +264,7 @@ var lobbyFilter = object({
 var lobbySummary = object({
   name: lobbyName,
   metadata: lobbyMetadata,
-  current_players: integer(0, Number.MAX_SAFE_INTEGER),
+  current_players: count,
   max_players: maxPlayers,
   locked: boolean,
   password_required: boolean
@@ -280,7 +281,7 @@ var lobbyInfo = object({
   name: lobbyName,
   host: user,
   max_players: maxPlayers,
-  current_players: integer(0, Number.MAX_SAFE_INTEGER),
+  current_players: count,
   currently_locked: boolean,
   password_required: boolean,
   relay_enabled: boolean,
@@ -318,7 +319,7 @@ var clientOpcodes = {
     pubkey: optional(string({ min: 1, max: PUBKEY_MAX }))
   }),
   /** First packet of a new connection instead of INIT: take back a seat held after a drop (docs/protocol-notes.md). */
-  RESUME: object({ token: resumeToken, received: integer(0, Number.MAX_SAFE_INTEGER) }),
+  RESUME: object({ token: resumeToken, received: count }),
   KEEPALIVE: none,
   /** No payload: LIST_ACK [name, ...] (upstream). A filter: LIST_ACK [summary, ...], oldest first. */
   LIST_LOBBIES: ((value, path) => value === void 0 || value === null ? void 0 : lobbyFilter(value, path)),
@@ -382,7 +383,7 @@ var origin = object({
 var networkId = string({ min: 1, max: NETWORK_ID_MAX });
 var channelLabel = string({ min: 1, max: CHANNEL_LABEL_MAX, printable: true });
 var channelId = integer(FIRST_CHANNEL_ID, LAST_CHANNEL_ID);
-var pingToken = integer(0, Number.MAX_SAFE_INTEGER);
+var pingToken = count;
 var listMethods = ["set", "replace", "length", "reset"];
 var listPayloads = {
   set: array(scratchValue, LIST_ITEMS_MAX),
@@ -408,13 +409,13 @@ var peerOpcodes = {
    * After a lost link healed: how many messages I received from you on each reliable channel since
    * you joined, so you resend the rest; `ask` when you should answer with yours.
    */
-  RECEIVED: object({ received: record(channelLabel, integer(0, Number.MAX_SAFE_INTEGER), LAST_CHANNEL_ID + 1), ask: boolean })
+  RECEIVED: object({ received: record(channelLabel, count, LAST_CHANNEL_ID + 1), ask: boolean })
 };
 var syncOpcodes = ["G_VAR", "P_VAR", "G_LIST", "P_LIST"];
 var isSyncOpcode = (opcode) => syncOpcodes.includes(opcode);
 var version = (value, path) => {
-  const [seq3, writer] = array(json, 2)(value, path);
-  return [integer(0, Number.MAX_SAFE_INTEGER)(seq3, `${path}[0]`), string({ max: INSTANCE_ID_MAX })(writer, `${path}[1]`)];
+  const [seq2, writer] = array(json, 2)(value, path);
+  return [count(seq2, `${path}[0]`), string({ max: INSTANCE_ID_MAX })(writer, `${path}[1]`)];
 };
 var sealedPair = (value, path) => {
   const pair = array(string({ max: MAX_IN_BAND_BYTES }), 2)(value, path);
@@ -424,7 +425,6 @@ var sealedPair = (value, path) => {
 
 // src/protocol/merge-payloads.ts
 var seq = integer(1, Number.MAX_SAFE_INTEGER);
-var count = integer(0, Number.MAX_SAFE_INTEGER);
 var WRITERS_MAX = 4 * MAX_PLAYERS_LIMIT;
 var itemId = (value, path) => {
   if (!Array.isArray(value) || value.length !== 2) throw new ProtocolError(`${path} must be [seq, writer]`);
@@ -519,7 +519,6 @@ var listMethod = literal(...listMethods, ...Object.keys(mergedListPayloads));
 var counterMethod = literal(...Object.keys(counterPayloads));
 var mergedPayloads = mergedListPayloads;
 var counterChecks = counterPayloads;
-var seq2 = integer(0, Number.MAX_SAFE_INTEGER);
 function decodePeerPacket(raw, path) {
   const opcode = opcodeOf(raw, peerOpcodes);
   const fields = raw;
@@ -533,7 +532,7 @@ function decodePeerPacket(raw, path) {
   }
   if (isSyncOpcode(opcode)) {
     packet.id = networkId(fields.id, `${path}.id`);
-    packet.seq = seq2(fields.seq, `${path}.seq`);
+    packet.seq = count(fields.seq, `${path}.seq`);
     if (fields.writer !== void 0) packet.writer = instanceId(fields.writer, `${path}.writer`);
   }
   if (opcode === "G_LIST" || opcode === "P_LIST") {

@@ -5,6 +5,627 @@ import { parseArgs } from "node:util";
 var jsonLogger = (write = (line) => process.stdout.write(`${line}
 `)) => (level, event, fields = {}) => write(JSON.stringify({ time: (/* @__PURE__ */ new Date()).toISOString(), level, event, ...fields }));
 
+// src/protocol/limits.ts
+var MAX_FRAME_BYTES = 64 * 1024;
+var MAX_IN_BAND_BYTES = 240 * 1024;
+var MAX_JSON_DEPTH = 32;
+var LIST_REPLY_MAX = 100;
+var USERNAME_MAX = 64;
+var LOBBY_NAME_MAX = 64;
+var PASSWORD_MAX = 128;
+var TOKEN_MAX = 4096;
+var RESUME_TOKEN_MAX = 128;
+var PUBKEY_MAX = 512;
+var LISTENER_MAX = 128;
+var INSTANCE_ID_MAX = 64;
+var UGI_MAX = 128;
+var ICE_SERVERS_MAX = 8;
+var ICE_URL_MAX = 512;
+var ICE_CREDENTIAL_MAX = 512;
+var MAX_PLAYERS_LIMIT = 1e3;
+var METADATA_KEYS_MAX = 16;
+var METADATA_KEY_MAX = 32;
+var METADATA_VALUE_MAX = 128;
+var METADATA_BYTES_MAX = 1024;
+var METADATA_NUMBER_DIGITS = 14;
+var CHANNEL_LABEL_MAX = 64;
+var FIRST_CHANNEL_ID = 16;
+var LAST_CHANNEL_ID = 1023;
+var NETWORK_ID_MAX = 256;
+var LIST_ITEMS_MAX = 2e5;
+var RATE_PER_SECOND = 50;
+var RATE_BURST = 200;
+var RATE_STRIKES_BEFORE_VIOLATION = 100;
+
+// src/protocol/schema.ts
+var ProtocolError = class extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "ProtocolError";
+  }
+};
+var fail = (path3, expected) => {
+  throw new ProtocolError(`${path3} must be ${expected}`);
+};
+var NON_PRINTABLE = /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+var string = ({ min = 0, max, printable: printable2 = false }) => (value, path3) => {
+  if (typeof value !== "string") return fail(path3, "a string");
+  const units = value.length;
+  if (units > max || units < 2 * min) {
+    const length = [...value].length;
+    if (length < min || length > max) return fail(path3, `${min}–${max} characters long`);
+  }
+  if (printable2 && NON_PRINTABLE.test(value)) return fail(path3, "printable text");
+  return value;
+};
+var integer = (min, max) => (value, path3) => typeof value === "number" && Number.isInteger(value) && value >= min && value <= max ? value : fail(path3, `an integer from ${min} to ${max}`);
+var count = integer(0, Number.MAX_SAFE_INTEGER);
+var boolean = (value, path3) => typeof value === "boolean" ? value : fail(path3, "true or false");
+var literal = (...options2) => (value, path3) => options2.includes(value) ? value : fail(path3, `one of ${options2.map((o) => JSON.stringify(o)).join(", ")}`);
+function nestedDeeper(value, levels) {
+  if (levels === 0) return true;
+  if (Array.isArray(value)) {
+    for (const item of value) if (typeof item === "object" && item !== null && nestedDeeper(item, levels - 1)) return true;
+    return false;
+  }
+  for (const key in value) {
+    const item = value[key];
+    if (typeof item === "object" && item !== null && nestedDeeper(item, levels - 1)) return true;
+  }
+  return false;
+}
+var json = (value, path3) => typeof value === "object" && value !== null && nestedDeeper(value, MAX_JSON_DEPTH) ? fail(path3, `JSON nested at most ${MAX_JSON_DEPTH} levels deep`) : value;
+var none = (value, path3) => value === void 0 || value === null ? void 0 : fail(path3, "empty");
+var scratchValue = (value, path3) => typeof value === "string" || typeof value === "boolean" || typeof value === "number" && Number.isFinite(value) ? value : fail(path3, "a string, number or boolean");
+var array = (item, maxItems) => (value, path3) => {
+  if (!Array.isArray(value)) return fail(path3, "an array");
+  if (value.length > maxItems) return fail(path3, `at most ${maxItems} items`);
+  return value.map((entry, index) => item(entry, `${path3}[${index}]`));
+};
+var finite = (value, path3) => typeof value === "number" && Number.isFinite(value) ? value : fail(path3, "a finite number");
+var record = (key, item, maxKeys) => (value, path3) => {
+  if (!isPlainObject(value)) return fail(path3, "an object");
+  const entries = Object.entries(value);
+  if (entries.length > maxKeys) return fail(path3, `at most ${maxKeys} entries`);
+  const out = {};
+  for (const [name, entry] of entries) {
+    Object.defineProperty(out, key(name, `${path3} key`), { value: item(entry, `${path3}.${name}`), enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+};
+var optional = (check) => (value, path3) => value === void 0 ? void 0 : check(value, path3);
+var isPlainObject = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
+var object = (shape) => {
+  const keys = Object.keys(shape);
+  const checks = Object.values(shape);
+  let parentPath;
+  let fieldPaths = [];
+  return (value, path3) => {
+    if (!isPlainObject(value)) return fail(path3, "an object");
+    if (path3 !== parentPath) {
+      parentPath = path3;
+      fieldPaths = keys.map((key) => `${path3}.${key}`);
+    }
+    const paths = fieldPaths;
+    const out = {};
+    for (let i = 0; i < keys.length; i += 1) {
+      const key = keys[i];
+      const field = checks[i](value[key], paths[i]);
+      if (field !== void 0) out[key] = field;
+    }
+    return out;
+  };
+};
+var either = (first, second, expected) => (value, path3) => {
+  try {
+    return first(value, path3);
+  } catch {
+    try {
+      return second(value, path3);
+    } catch {
+      return fail(path3, expected);
+    }
+  }
+};
+
+// src/protocol/has-own.ts
+var hasOwn = (object2, key) => (
+  // biome-ignore lint/suspicious/noPrototypeBuiltins: Object.hasOwn is what this avoids (see above)
+  Object.prototype.hasOwnProperty.call(object2, key)
+);
+
+// src/protocol/username.ts
+var printable = string({ min: 1, max: USERNAME_MAX, printable: true });
+var INVISIBLE = new RegExp("(?!(?<=\\p{Extended_Pictographic}[\\uFE0F\\u{1F3FB}-\\u{1F3FF}]?)\\u200D)\\p{Cf}", "u");
+var username = (value, path3) => {
+  const name = printable(value, path3).normalize("NFKC");
+  const invisible = INVISIBLE.exec(name);
+  if (invisible) {
+    const code = invisible[0].codePointAt(0).toString(16).toUpperCase().padStart(4, "0");
+    throw new ProtocolError(`${path3} must not contain invisible formatting characters (U+${code})`);
+  }
+  return printable(name, path3);
+};
+var LOOK_ALIKES = {
+  // Cyrillic
+  а: "a",
+  е: "e",
+  о: "o",
+  р: "p",
+  с: "c",
+  у: "y",
+  х: "x",
+  ѕ: "s",
+  і: "l",
+  ј: "j",
+  һ: "h",
+  "ԁ": "d",
+  "ԛ": "q",
+  "ԝ": "w",
+  "ӏ": "l",
+  ү: "y",
+  А: "A",
+  В: "B",
+  Е: "E",
+  К: "K",
+  М: "M",
+  Н: "H",
+  О: "O",
+  Р: "P",
+  С: "C",
+  Т: "T",
+  Х: "X",
+  У: "Y",
+  І: "l",
+  Ј: "J",
+  Ѕ: "S",
+  "Ԛ": "Q",
+  "Ԝ": "W",
+  Ӏ: "l",
+  // Greek
+  Α: "A",
+  Β: "B",
+  Ε: "E",
+  Ζ: "Z",
+  Η: "H",
+  Ι: "l",
+  Κ: "K",
+  Μ: "M",
+  Ν: "N",
+  Ο: "O",
+  Ρ: "P",
+  Τ: "T",
+  Υ: "Y",
+  Χ: "X",
+  ο: "o",
+  ν: "v",
+  ι: "i",
+  κ: "k",
+  ρ: "p",
+  α: "a",
+  γ: "y",
+  υ: "u",
+  // Latin among itself
+  "0": "O",
+  "1": "l",
+  I: "l",
+  "|": "l",
+  ı: "i",
+  ɡ: "g",
+  ɑ: "a"
+};
+var LOOK_ALIKE = new RegExp(
+  `[${Object.keys(LOOK_ALIKES).join("").replace(/[\]\\^-]/g, "\\$&")}]`,
+  "gu"
+);
+function usernameSkeleton(name) {
+  return name.replace(LOOK_ALIKE, (c) => LOOK_ALIKES[c]).replaceAll("rn", "m");
+}
+
+// src/protocol/out-of-band.ts
+var lobbyName = string({ min: 1, max: LOBBY_NAME_MAX, printable: true });
+var password = string({ max: PASSWORD_MAX });
+var instanceId = string({ min: 1, max: INSTANCE_ID_MAX, printable: true });
+var maxPlayers = integer(-1, MAX_PLAYERS_LIMIT);
+var SIGNAL_DATA = 0;
+var SIGNAL_VOICE = 1;
+var signal = object({
+  type: literal(SIGNAL_DATA, SIGNAL_VOICE),
+  contents: json
+});
+var user = object({
+  instance_id: instanceId,
+  user_id: string({ min: 1, max: INSTANCE_ID_MAX }),
+  username,
+  pubkey: optional(string({ max: PUBKEY_MAX }))
+});
+var iceUrl = (value, path3) => {
+  const url = string({ min: 1, max: ICE_URL_MAX, printable: true })(value, path3);
+  if (!/^(stuns?|turns?):/.test(url)) throw new ProtocolError(`${path3} must be a stun:, stuns:, turn: or turns: URL`);
+  return url;
+};
+var iceServer = object({
+  urls: array(iceUrl, ICE_SERVERS_MAX),
+  username: optional(string({ max: ICE_CREDENTIAL_MAX })),
+  credential: optional(string({ max: ICE_CREDENTIAL_MAX }))
+});
+var metadataKey = string({ min: 1, max: METADATA_KEY_MAX, printable: true });
+var metadataValue = (value, path3) => {
+  if (typeof value === "string") return string({ max: METADATA_VALUE_MAX })(value, path3);
+  if (typeof value !== "number") throw new ProtocolError(`${path3} must be a string or a number`);
+  const number = finite(value, path3);
+  if (Number(number.toPrecision(METADATA_NUMBER_DIGITS)) !== number) {
+    throw new ProtocolError(`${path3} must be a number with at most ${METADATA_NUMBER_DIGITS} significant digits`);
+  }
+  return number;
+};
+var metadataBytes = (metadata) => new TextEncoder().encode(JSON.stringify(metadata)).length;
+var lobbyMetadata = (value, path3) => {
+  const metadata = record(metadataKey, metadataValue, METADATA_KEYS_MAX)(value, path3);
+  const bytes = metadataBytes(metadata);
+  if (bytes > METADATA_BYTES_MAX) throw new ProtocolError(`${path3} must be at most ${METADATA_BYTES_MAX} bytes as JSON (is ${bytes})`);
+  return metadata;
+};
+var metadataChange = record(metadataKey, (value, path3) => value === null ? null : metadataValue(value, path3), METADATA_KEYS_MAX);
+var lobbyFilter = object({
+  /** Each key equals this value exactly (a string never equals a number). */
+  metadata: optional(record(metadataKey, metadataValue, METADATA_KEYS_MAX)),
+  /** Fewer members than max_players (or unlimited). */
+  free_seats: optional(boolean),
+  /** No password. */
+  no_password: optional(boolean)
+});
+var lobbySummary = object({
+  name: lobbyName,
+  metadata: lobbyMetadata,
+  current_players: count,
+  max_players: maxPlayers,
+  locked: boolean,
+  password_required: boolean
+});
+var quickJoin = object({
+  filter: optional(lobbyFilter),
+  create: object({
+    max_players: maxPlayers,
+    metadata: optional(lobbyMetadata),
+    enable_relay: optional(boolean)
+  })
+});
+var lobbyInfo = object({
+  name: lobbyName,
+  host: user,
+  max_players: maxPlayers,
+  current_players: count,
+  currently_locked: boolean,
+  password_required: boolean,
+  relay_enabled: boolean,
+  hidden: boolean,
+  /** Set by the host (matchmaking); absent from servers before it. */
+  metadata: optional(lobbyMetadata)
+});
+var resumeToken = string({ min: 1, max: RESUME_TOKEN_MAX, printable: true });
+var session = object({
+  instance_id: instanceId,
+  user_id: string({ min: 1, max: INSTANCE_ID_MAX }),
+  username,
+  resume_token: optional(resumeToken),
+  /** TURN servers with short-lived credentials for this player (INIT_OK only; docs/protocol-notes.md). */
+  ice_servers: optional(array(iceServer, ICE_SERVERS_MAX))
+});
+var manageMethods = [
+  "lock",
+  "unlock",
+  "hide",
+  "show",
+  "kick",
+  "change_password",
+  "change_max_players",
+  "transfer_ownership",
+  "close_lobby",
+  "set_metadata"
+];
+var clientOpcodes = {
+  /** A username, a token or a credential (at least one; handlers/identity.ts): without a username the name comes from the token verifier, or a guest name. */
+  INIT: object({
+    username: optional(username),
+    token: optional(string({ max: TOKEN_MAX })),
+    credential: optional(string({ max: TOKEN_MAX })),
+    pubkey: optional(string({ min: 1, max: PUBKEY_MAX }))
+  }),
+  /** First packet of a new connection instead of INIT: take back a seat held after a drop (docs/protocol-notes.md). */
+  RESUME: object({ token: resumeToken, received: count }),
+  KEEPALIVE: none,
+  /** No payload: LIST_ACK [name, ...] (upstream). A filter: LIST_ACK [summary, ...], oldest first. */
+  LIST_LOBBIES: ((value, path3) => value === void 0 || value === null ? void 0 : lobbyFilter(value, path3)),
+  FIND_LOBBY: lobbyName,
+  CREATE_LOBBY: object({
+    name: lobbyName,
+    max_players: maxPlayers,
+    password,
+    locked: boolean,
+    hidden: optional(boolean),
+    enable_relay: boolean,
+    metadata: optional(lobbyMetadata)
+  }),
+  JOIN_LOBBY: object({ name: lobbyName, password: optional(password) }),
+  LEAVE_LOBBY: none,
+  MANAGE_LOBBY: object({ method: literal(...manageMethods), args: json }),
+  MAKE_OFFER: signal,
+  MAKE_ANSWER: signal,
+  ICE: signal,
+  /** Reach this member of my lobby through the lobby's relay peer: our direct link cannot open (hybrid lobby). */
+  USE_RELAY: instanceId,
+  QUICK_JOIN: quickJoin
+};
+var ackText = string({ max: 1e3 });
+var serverOpcodes = {
+  INIT_OK: session,
+  RESUME_OK: session,
+  KEEPALIVE_ACK: none,
+  LIST_ACK: either(array(lobbyName, 1e5), array(lobbySummary, 1e5), "lobby names or lobby summaries"),
+  FIND_ACK: either(lobbyInfo, literal("not found"), 'lobby info or "not found"'),
+  CREATE_ACK: ackText,
+  JOIN_ACK: ackText,
+  LEAVE_ACK: ackText,
+  MANAGE_ACK: ackText,
+  /** The lobby quick join put me in (`created`: a new one, I am its host), or a refusal text. */
+  QUICK_JOIN_ACK: either(object({ name: lobbyName, created: boolean }), ackText, "the lobby joined or a refusal"),
+  TRANSITION: literal("host", "peer", ""),
+  NEW_HOST: user,
+  NEW_PEER: user,
+  PEER_JOIN: user,
+  PEER_LEFT: instanceId,
+  NEW_LOBBY: lobbyName,
+  LOBBY_CLOSED: lobbyName,
+  RELAY: instanceId,
+  /** To both players of a pair (the requester's copy answers its USE_RELAY): reach `peer` through relay peer `relay`. */
+  RELAY_PAIR: object({ relay: instanceId, peer: instanceId }),
+  WARNING: string({ max: 1e3 }),
+  VIOLATION: string({ max: 1e3 }),
+  MAKE_OFFER: signal,
+  MAKE_ANSWER: signal,
+  ICE: signal
+};
+var origin = object({
+  instance_id: instanceId,
+  username,
+  user_id: optional(string({ min: 1, max: INSTANCE_ID_MAX })),
+  pubkey: optional(string({ max: PUBKEY_MAX }))
+});
+var Reply = {
+  ok: "ok",
+  exists: "exists",
+  alreadyInLobby: "already in lobby",
+  invalid: "invalid",
+  notFound: "not found",
+  locked: "locked",
+  full: "full",
+  password: "password",
+  unauthorized: "unauthorized",
+  notInLobby: "not in lobby"
+};
+var Warning = {
+  notInitialized: "not initialized",
+  alreadyInitialized: "already initialized",
+  peerInvalid: "peer invalid",
+  usernameTaken: "username taken",
+  rateLimited: "rate limited: slow down",
+  kicked: "kicked from the lobby",
+  voiceNotRelayed: "voice is not relayed: calls need a direct link between the two players",
+  sessionExpired: "session expired: no seat is held for this token",
+  relayUnavailable: "relay not available on this server",
+  /** To a lobby's members: its relay peer's process died. A relay lobby then gets RELAY; relayed pairs ask again (USE_RELAY). */
+  relayLost: "relay: the relay process stopped and was restarted; links through the relay were lost",
+  initNeedsIdentity: "INIT needs a username, a token or a credential",
+  invalidToken: "invalid token",
+  tokenNotChecked: "token not checked: this server has no token verifier (--token-verifier), so you play under a guest name",
+  passwordAttempts: "too many wrong passwords",
+  listTruncated: "list truncated",
+  passwordGuessed: "many wrong passwords were tried for your lobby in the last minute: joins with a password are slowed down",
+  lobbyChanges: "too many lobby changes",
+  joinCooldown: "joining too often"
+};
+
+// src/protocol/in-band.ts
+var networkId = string({ min: 1, max: NETWORK_ID_MAX });
+var channelLabel = string({ min: 1, max: CHANNEL_LABEL_MAX, printable: true });
+var channelId = integer(FIRST_CHANNEL_ID, LAST_CHANNEL_ID);
+var pingToken = count;
+var listMethods = ["set", "replace", "length", "reset"];
+var listPayloads = {
+  set: array(scratchValue, LIST_ITEMS_MAX),
+  reset: array(scratchValue, LIST_ITEMS_MAX),
+  replace: object({ index: integer(0, LIST_ITEMS_MAX - 1), value: scratchValue }),
+  length: integer(0, LIST_ITEMS_MAX)
+};
+var peerOpcodes = {
+  G_MSG: json,
+  P_MSG: json,
+  G_VAR: scratchValue,
+  P_VAR: scratchValue,
+  /** Checked per `method` by listPayloads. */
+  G_LIST: json,
+  P_LIST: json,
+  NEW_CHAN: object({ id: channelId, label: channelLabel, ordered: boolean }),
+  HANGUP: none,
+  DECLINE: none,
+  /** Round-trip probe (docs/protocol-notes.md): answered at once with PONG and the same token. */
+  PING: pingToken,
+  PONG: pingToken,
+  /**
+   * After a lost link healed: how many messages I received from you on each reliable channel since
+   * you joined, so you resend the rest; `ask` when you should answer with yours.
+   */
+  RECEIVED: object({ received: record(channelLabel, count, LAST_CHANNEL_ID + 1), ask: boolean })
+};
+
+// src/protocol/merge-payloads.ts
+var seq = integer(1, Number.MAX_SAFE_INTEGER);
+var WRITERS_MAX = 4 * MAX_PLAYERS_LIMIT;
+var itemId = (value, path3) => {
+  if (!Array.isArray(value) || value.length !== 2) throw new ProtocolError(`${path3} must be [seq, writer]`);
+  return [seq(value[0], `${path3}[0]`), instanceId(value[1], `${path3}[1]`)];
+};
+var seqVector = record(instanceId, count, WRITERS_MAX);
+var clearedEntry = (value, path3) => {
+  if (!Array.isArray(value) || value.length !== 3) throw new ProtocolError(`${path3} must be [seq, stamp seq, stamp writer]`);
+  return [count(value[0], `${path3}[0]`), seq(value[1], `${path3}[1]`), instanceId(value[2], `${path3}[2]`)];
+};
+var wireItem = (writers) => (value, path3) => {
+  if (!Array.isArray(value) || value.length < 3 || value.length > 7) throw new ProtocolError(`${path3} must be [seq, writer, value, …] with 3 to 7 fields`);
+  const writer = integer(0, writers - 1);
+  const wireId = (id, at) => {
+    if (!Array.isArray(id) || id.length !== 2) throw new ProtocolError(`${at} must be 0, null or [seq, writer]`);
+    return [seq(id[0], `${at}[0]`), writer(id[1], `${at}[1]`)];
+  };
+  const out = [seq(value[0], `${path3}[0]`), writer(value[1], `${path3}[1]`), scratchValue(value[2], `${path3}[2]`)];
+  for (let i = 3; i < value.length; i += 1) {
+    const field = value[i];
+    out.push(field === 0 || field === null && i === 3 ? field : wireId(field, `${path3}[${i}]`));
+  }
+  return out;
+};
+var chunkHead = object({
+  part: count,
+  of: integer(1, 1e6),
+  clock: count,
+  ack: seqVector,
+  floor: seqVector,
+  /** Per writer: [seq, stamp seq, stamp writer] — ids of that writer up to seq were cleared, by that clear. */
+  cleared: optional(record(instanceId, clearedEntry, WRITERS_MAX)),
+  writers: array(instanceId, WRITERS_MAX),
+  /** The sender holds the history of the list (see docs/sync.md "Joining late"); absent: it is catching up. */
+  complete: optional(boolean)
+});
+var stateChunk = (value, path3) => {
+  const head = chunkHead(value, path3);
+  if (head.part >= head.of) throw new ProtocolError(`${path3}.part must be below ${path3}.of`);
+  const items = array(wireItem(head.writers.length), LIST_ITEMS_MAX)(value.items, `${path3}.items`);
+  return { ...head, items };
+};
+var mergedListPayloads = {
+  insert: object({ after: (value, path3) => value === null ? null : itemId(value, path3), value: scratchValue }),
+  delete: itemId,
+  put: object({ item: itemId, value: scratchValue }),
+  clear: seqVector,
+  ack: seqVector,
+  state: stateChunk
+};
+var counterEntry = (value, path3) => {
+  if (!Array.isArray(value) || value.length !== 2) throw new ProtocolError(`${path3} must be [changes, total]`);
+  return [count(value[0], `${path3}[0]`), finite(value[1], `${path3}[1]`)];
+};
+var counterEntries = record(instanceId, counterEntry, WRITERS_MAX);
+var counterSet = object({ value: finite, seen: counterEntries });
+var counterPayloads = {
+  /** seq = the writer's number of changes so far; payload = their sum. */
+  add: finite,
+  /** seq = the reset's version seq; `seen` = the entries its writer had. */
+  set: counterSet,
+  state: object({
+    entries: counterEntries,
+    set: (value, path3) => {
+      if (value === null || value === void 0) return null;
+      if (!isPlainObject(value)) throw new ProtocolError(`${path3} must be null or a reset`);
+      return { ...counterSet(value, path3), version: itemId(value.version, `${path3}.version`) };
+    }
+  })
+};
+
+// src/protocol/envelope.ts
+var listener = optional(string({ max: LISTENER_MAX }));
+var recipient = optional(instanceId);
+function parseJson(text, maxBytes) {
+  if (text.length > maxBytes) throw new ProtocolError(`packet is larger than ${maxBytes} bytes`);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ProtocolError("packet is not valid JSON");
+  }
+}
+function opcodeOf(raw, table) {
+  if (!isPlainObject(raw)) throw new ProtocolError("packet must be a JSON object");
+  const { opcode } = raw;
+  if (typeof opcode !== "string") throw new ProtocolError("packet.opcode must be a string");
+  if (!hasOwn(table, opcode)) throw new ProtocolError(`unknown opcode ${JSON.stringify(opcode.slice(0, 40))}`);
+  return opcode;
+}
+var ENVELOPE_FIELDS = /* @__PURE__ */ new Set(["opcode", "payload", "recipient", "listener"]);
+function decodeClientPacket(text) {
+  const raw = parseJson(text, MAX_FRAME_BYTES);
+  const opcode = opcodeOf(raw, clientOpcodes);
+  let bare = true;
+  for (const field in raw) {
+    if (!ENVELOPE_FIELDS.has(field)) {
+      bare = false;
+      break;
+    }
+  }
+  return {
+    opcode,
+    payload: clientOpcodes[opcode](raw.payload, "payload"),
+    recipient: recipient(raw.recipient, "recipient"),
+    listener: listener(raw.listener, "listener"),
+    bare
+  };
+}
+function salvageEnvelope(text) {
+  try {
+    const raw = JSON.parse(text);
+    if (!isPlainObject(raw)) return {};
+    const opcode = typeof raw.opcode === "string" ? raw.opcode : void 0;
+    let salvaged;
+    try {
+      salvaged = listener(raw.listener, "listener");
+    } catch {
+      salvaged = void 0;
+    }
+    return { opcode, listener: salvaged };
+  } catch {
+    return {};
+  }
+}
+function decodeServerPacket(text) {
+  const raw = parseJson(text, Infinity);
+  const opcode = opcodeOf(raw, serverOpcodes);
+  return {
+    opcode,
+    payload: serverOpcodes[opcode](raw.payload, "payload"),
+    origin: optional(origin)(raw.origin, "origin"),
+    listener: listener(raw.listener, "listener")
+  };
+}
+function encodePacket(packet) {
+  return JSON.stringify(packet);
+}
+var listMethod = literal(...listMethods, ...Object.keys(mergedListPayloads));
+var counterMethod = literal(...Object.keys(counterPayloads));
+
+// src/protocol/version.ts
+var VERSION = "0.1.0";
+
+// src/protocol/relay-refusal.ts
+var BUSY = "relay: the relay is already setting up ";
+var OFFERS = "relay: too many offers to the relay";
+var LINKS = "relay: this lobby's relay already links ";
+var REFUSALS_TOLD_EVERY_MS = 5e3;
+var RelayRefusal = {
+  links: (limit) => `${LINKS}${limit} players (its limit); offer refused`,
+  offers: (limit, waitMs) => `${OFFERS} (${limit} a minute); try again in ${Math.ceil(waitMs / 1e3)} s`,
+  negotiations: (limit) => `${BUSY}${limit} links (its limit); offer refused, try again when one has opened or timed out`,
+  negotiationsPerAddress: (share) => `${BUSY}${share} links for your address (its share); offer refused, try again when one has opened or timed out`,
+  bytes: (limit) => `relay: you send more than ${Math.round(limit / 1024)} KiB/s through the relay; what is over it is dropped`
+};
+
+// src/protocol/connection-refusal.ts
+var RATE = "too many new connections from your address: try again in ";
+var CLOSE_TRY_LATER = 1013;
+var ConnectionRefusal = {
+  rate: (seconds) => `${RATE}${seconds} s`,
+  full: (limit) => `server full (limit ${limit} connections)`,
+  perAddress: (limit) => `too many connections from your address (limit ${limit})`
+};
+
 // src/server/keyed-buckets.ts
 var KeyedBuckets = class {
   constructor(size, perMs) {
@@ -155,7 +776,6 @@ var DEFAULT_ADMISSION = {
   connectionBurst: DEFAULT_CONNECTION_RATE.burst,
   violationCost: DEFAULT_CONNECTION_RATE.violationCost
 };
-var CLOSE_TRY_LATER = 1013;
 var CLOSE_NO_INIT = 1008;
 var Admission = class {
   /** `cut` closes a connection that missed the deadline (the server paces many at once: paced-cuts.ts). */
@@ -184,14 +804,14 @@ var Admission = class {
     if (waitMs > 0) {
       const seconds = Math.ceil(waitMs / 1e3);
       return {
-        reason: `too many new connections from your address: try again in ${seconds} s`,
+        reason: ConnectionRefusal.rate(seconds),
         told: this.rate.tell(address),
         retryAfterSeconds: seconds
       };
     }
-    if (this.open.total >= this.options.maxConnections) return { reason: `server full (limit ${this.options.maxConnections} connections)`, told: true };
+    if (this.open.total >= this.options.maxConnections) return { reason: ConnectionRefusal.full(this.options.maxConnections), told: true };
     if (this.open.of(address) >= this.options.maxPerAddress) {
-      return { reason: `too many connections from your address (limit ${this.options.maxPerAddress})`, told: true };
+      return { reason: ConnectionRefusal.perAddress(this.options.maxPerAddress), told: true };
     }
     return null;
   }
@@ -845,619 +1465,6 @@ var PasswordHasher = class {
     this.threads.push(thread);
     return thread;
   }
-};
-
-// src/protocol/limits.ts
-var MAX_FRAME_BYTES = 64 * 1024;
-var MAX_IN_BAND_BYTES = 240 * 1024;
-var MAX_JSON_DEPTH = 32;
-var LIST_REPLY_MAX = 100;
-var USERNAME_MAX = 64;
-var LOBBY_NAME_MAX = 64;
-var PASSWORD_MAX = 128;
-var TOKEN_MAX = 4096;
-var RESUME_TOKEN_MAX = 128;
-var PUBKEY_MAX = 512;
-var LISTENER_MAX = 128;
-var INSTANCE_ID_MAX = 64;
-var UGI_MAX = 128;
-var ICE_SERVERS_MAX = 8;
-var ICE_URL_MAX = 512;
-var ICE_CREDENTIAL_MAX = 512;
-var MAX_PLAYERS_LIMIT = 1e3;
-var METADATA_KEYS_MAX = 16;
-var METADATA_KEY_MAX = 32;
-var METADATA_VALUE_MAX = 128;
-var METADATA_BYTES_MAX = 1024;
-var METADATA_NUMBER_DIGITS = 14;
-var CHANNEL_LABEL_MAX = 64;
-var FIRST_CHANNEL_ID = 16;
-var LAST_CHANNEL_ID = 1023;
-var NETWORK_ID_MAX = 256;
-var LIST_ITEMS_MAX = 2e5;
-var RATE_PER_SECOND = 50;
-var RATE_BURST = 200;
-var RATE_STRIKES_BEFORE_VIOLATION = 100;
-
-// src/protocol/schema.ts
-var ProtocolError = class extends Error {
-  constructor(message) {
-    super(message);
-    this.name = "ProtocolError";
-  }
-};
-var fail = (path3, expected) => {
-  throw new ProtocolError(`${path3} must be ${expected}`);
-};
-var NON_PRINTABLE = /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-var string = ({ min = 0, max, printable: printable2 = false }) => (value, path3) => {
-  if (typeof value !== "string") return fail(path3, "a string");
-  const units = value.length;
-  if (units > max || units < 2 * min) {
-    const length = [...value].length;
-    if (length < min || length > max) return fail(path3, `${min}–${max} characters long`);
-  }
-  if (printable2 && NON_PRINTABLE.test(value)) return fail(path3, "printable text");
-  return value;
-};
-var integer = (min, max) => (value, path3) => typeof value === "number" && Number.isInteger(value) && value >= min && value <= max ? value : fail(path3, `an integer from ${min} to ${max}`);
-var boolean = (value, path3) => typeof value === "boolean" ? value : fail(path3, "true or false");
-var literal = (...options2) => (value, path3) => options2.includes(value) ? value : fail(path3, `one of ${options2.map((o) => JSON.stringify(o)).join(", ")}`);
-function nestedDeeper(value, levels) {
-  if (levels === 0) return true;
-  if (Array.isArray(value)) {
-    for (const item of value) if (typeof item === "object" && item !== null && nestedDeeper(item, levels - 1)) return true;
-    return false;
-  }
-  for (const key in value) {
-    const item = value[key];
-    if (typeof item === "object" && item !== null && nestedDeeper(item, levels - 1)) return true;
-  }
-  return false;
-}
-var json = (value, path3) => typeof value === "object" && value !== null && nestedDeeper(value, MAX_JSON_DEPTH) ? fail(path3, `JSON nested at most ${MAX_JSON_DEPTH} levels deep`) : value;
-var none = (value, path3) => value === void 0 || value === null ? void 0 : fail(path3, "empty");
-var scratchValue = (value, path3) => typeof value === "string" || typeof value === "boolean" || typeof value === "number" && Number.isFinite(value) ? value : fail(path3, "a string, number or boolean");
-var array = (item, maxItems) => (value, path3) => {
-  if (!Array.isArray(value)) return fail(path3, "an array");
-  if (value.length > maxItems) return fail(path3, `at most ${maxItems} items`);
-  return value.map((entry, index) => item(entry, `${path3}[${index}]`));
-};
-var finite = (value, path3) => typeof value === "number" && Number.isFinite(value) ? value : fail(path3, "a finite number");
-var record = (key, item, maxKeys) => (value, path3) => {
-  if (!isPlainObject(value)) return fail(path3, "an object");
-  const entries = Object.entries(value);
-  if (entries.length > maxKeys) return fail(path3, `at most ${maxKeys} entries`);
-  const out = {};
-  for (const [name, entry] of entries) {
-    Object.defineProperty(out, key(name, `${path3} key`), { value: item(entry, `${path3}.${name}`), enumerable: true, writable: true, configurable: true });
-  }
-  return out;
-};
-var optional = (check) => (value, path3) => value === void 0 ? void 0 : check(value, path3);
-var isPlainObject = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
-var object = (shape) => {
-  const keys = Object.keys(shape);
-  const checks = Object.values(shape);
-  let parentPath;
-  let fieldPaths = [];
-  return (value, path3) => {
-    if (!isPlainObject(value)) return fail(path3, "an object");
-    if (path3 !== parentPath) {
-      parentPath = path3;
-      fieldPaths = keys.map((key) => `${path3}.${key}`);
-    }
-    const paths = fieldPaths;
-    const out = {};
-    for (let i = 0; i < keys.length; i += 1) {
-      const key = keys[i];
-      const field = checks[i](value[key], paths[i]);
-      if (field !== void 0) out[key] = field;
-    }
-    return out;
-  };
-};
-var either = (first, second, expected) => (value, path3) => {
-  try {
-    return first(value, path3);
-  } catch {
-    try {
-      return second(value, path3);
-    } catch {
-      return fail(path3, expected);
-    }
-  }
-};
-
-// src/protocol/has-own.ts
-var hasOwn = (object2, key) => (
-  // biome-ignore lint/suspicious/noPrototypeBuiltins: Object.hasOwn is what this avoids (see above)
-  Object.prototype.hasOwnProperty.call(object2, key)
-);
-
-// src/protocol/username.ts
-var printable = string({ min: 1, max: USERNAME_MAX, printable: true });
-var INVISIBLE = new RegExp("(?!(?<=\\p{Extended_Pictographic}[\\uFE0F\\u{1F3FB}-\\u{1F3FF}]?)\\u200D)\\p{Cf}", "u");
-var username = (value, path3) => {
-  const name = printable(value, path3).normalize("NFKC");
-  const invisible = INVISIBLE.exec(name);
-  if (invisible) {
-    const code = invisible[0].codePointAt(0).toString(16).toUpperCase().padStart(4, "0");
-    throw new ProtocolError(`${path3} must not contain invisible formatting characters (U+${code})`);
-  }
-  return printable(name, path3);
-};
-var LOOK_ALIKES = {
-  // Cyrillic
-  а: "a",
-  е: "e",
-  о: "o",
-  р: "p",
-  с: "c",
-  у: "y",
-  х: "x",
-  ѕ: "s",
-  і: "l",
-  ј: "j",
-  һ: "h",
-  "ԁ": "d",
-  "ԛ": "q",
-  "ԝ": "w",
-  "ӏ": "l",
-  ү: "y",
-  А: "A",
-  В: "B",
-  Е: "E",
-  К: "K",
-  М: "M",
-  Н: "H",
-  О: "O",
-  Р: "P",
-  С: "C",
-  Т: "T",
-  Х: "X",
-  У: "Y",
-  І: "l",
-  Ј: "J",
-  Ѕ: "S",
-  "Ԛ": "Q",
-  "Ԝ": "W",
-  Ӏ: "l",
-  // Greek
-  Α: "A",
-  Β: "B",
-  Ε: "E",
-  Ζ: "Z",
-  Η: "H",
-  Ι: "l",
-  Κ: "K",
-  Μ: "M",
-  Ν: "N",
-  Ο: "O",
-  Ρ: "P",
-  Τ: "T",
-  Υ: "Y",
-  Χ: "X",
-  ο: "o",
-  ν: "v",
-  ι: "i",
-  κ: "k",
-  ρ: "p",
-  α: "a",
-  γ: "y",
-  υ: "u",
-  // Latin among itself
-  "0": "O",
-  "1": "l",
-  I: "l",
-  "|": "l",
-  ı: "i",
-  ɡ: "g",
-  ɑ: "a"
-};
-var LOOK_ALIKE = new RegExp(
-  `[${Object.keys(LOOK_ALIKES).join("").replace(/[\]\\^-]/g, "\\$&")}]`,
-  "gu"
-);
-function usernameSkeleton(name) {
-  return name.replace(LOOK_ALIKE, (c) => LOOK_ALIKES[c]).replaceAll("rn", "m");
-}
-
-// src/protocol/out-of-band.ts
-var lobbyName = string({ min: 1, max: LOBBY_NAME_MAX, printable: true });
-var password = string({ max: PASSWORD_MAX });
-var instanceId = string({ min: 1, max: INSTANCE_ID_MAX, printable: true });
-var maxPlayers = integer(-1, MAX_PLAYERS_LIMIT);
-var SIGNAL_DATA = 0;
-var SIGNAL_VOICE = 1;
-var signal = object({
-  type: literal(SIGNAL_DATA, SIGNAL_VOICE),
-  contents: json
-});
-var user = object({
-  instance_id: instanceId,
-  user_id: string({ min: 1, max: INSTANCE_ID_MAX }),
-  username,
-  pubkey: optional(string({ max: PUBKEY_MAX }))
-});
-var iceUrl = (value, path3) => {
-  const url = string({ min: 1, max: ICE_URL_MAX, printable: true })(value, path3);
-  if (!/^(stuns?|turns?):/.test(url)) throw new ProtocolError(`${path3} must be a stun:, stuns:, turn: or turns: URL`);
-  return url;
-};
-var iceServer = object({
-  urls: array(iceUrl, ICE_SERVERS_MAX),
-  username: optional(string({ max: ICE_CREDENTIAL_MAX })),
-  credential: optional(string({ max: ICE_CREDENTIAL_MAX }))
-});
-var metadataKey = string({ min: 1, max: METADATA_KEY_MAX, printable: true });
-var metadataValue = (value, path3) => {
-  if (typeof value === "string") return string({ max: METADATA_VALUE_MAX })(value, path3);
-  if (typeof value !== "number") throw new ProtocolError(`${path3} must be a string or a number`);
-  const number = finite(value, path3);
-  if (Number(number.toPrecision(METADATA_NUMBER_DIGITS)) !== number) {
-    throw new ProtocolError(`${path3} must be a number with at most ${METADATA_NUMBER_DIGITS} significant digits`);
-  }
-  return number;
-};
-var metadataBytes = (metadata) => new TextEncoder().encode(JSON.stringify(metadata)).length;
-var lobbyMetadata = (value, path3) => {
-  const metadata = record(metadataKey, metadataValue, METADATA_KEYS_MAX)(value, path3);
-  const bytes = metadataBytes(metadata);
-  if (bytes > METADATA_BYTES_MAX) throw new ProtocolError(`${path3} must be at most ${METADATA_BYTES_MAX} bytes as JSON (is ${bytes})`);
-  return metadata;
-};
-var metadataChange = record(metadataKey, (value, path3) => value === null ? null : metadataValue(value, path3), METADATA_KEYS_MAX);
-var lobbyFilter = object({
-  /** Each key equals this value exactly (a string never equals a number). */
-  metadata: optional(record(metadataKey, metadataValue, METADATA_KEYS_MAX)),
-  /** Fewer members than max_players (or unlimited). */
-  free_seats: optional(boolean),
-  /** No password. */
-  no_password: optional(boolean)
-});
-var lobbySummary = object({
-  name: lobbyName,
-  metadata: lobbyMetadata,
-  current_players: integer(0, Number.MAX_SAFE_INTEGER),
-  max_players: maxPlayers,
-  locked: boolean,
-  password_required: boolean
-});
-var quickJoin = object({
-  filter: optional(lobbyFilter),
-  create: object({
-    max_players: maxPlayers,
-    metadata: optional(lobbyMetadata),
-    enable_relay: optional(boolean)
-  })
-});
-var lobbyInfo = object({
-  name: lobbyName,
-  host: user,
-  max_players: maxPlayers,
-  current_players: integer(0, Number.MAX_SAFE_INTEGER),
-  currently_locked: boolean,
-  password_required: boolean,
-  relay_enabled: boolean,
-  hidden: boolean,
-  /** Set by the host (matchmaking); absent from servers before it. */
-  metadata: optional(lobbyMetadata)
-});
-var resumeToken = string({ min: 1, max: RESUME_TOKEN_MAX, printable: true });
-var session = object({
-  instance_id: instanceId,
-  user_id: string({ min: 1, max: INSTANCE_ID_MAX }),
-  username,
-  resume_token: optional(resumeToken),
-  /** TURN servers with short-lived credentials for this player (INIT_OK only; docs/protocol-notes.md). */
-  ice_servers: optional(array(iceServer, ICE_SERVERS_MAX))
-});
-var manageMethods = [
-  "lock",
-  "unlock",
-  "hide",
-  "show",
-  "kick",
-  "change_password",
-  "change_max_players",
-  "transfer_ownership",
-  "close_lobby",
-  "set_metadata"
-];
-var clientOpcodes = {
-  /** A username, a token or a credential (at least one; handlers/identity.ts): without a username the name comes from the token verifier, or a guest name. */
-  INIT: object({
-    username: optional(username),
-    token: optional(string({ max: TOKEN_MAX })),
-    credential: optional(string({ max: TOKEN_MAX })),
-    pubkey: optional(string({ min: 1, max: PUBKEY_MAX }))
-  }),
-  /** First packet of a new connection instead of INIT: take back a seat held after a drop (docs/protocol-notes.md). */
-  RESUME: object({ token: resumeToken, received: integer(0, Number.MAX_SAFE_INTEGER) }),
-  KEEPALIVE: none,
-  /** No payload: LIST_ACK [name, ...] (upstream). A filter: LIST_ACK [summary, ...], oldest first. */
-  LIST_LOBBIES: ((value, path3) => value === void 0 || value === null ? void 0 : lobbyFilter(value, path3)),
-  FIND_LOBBY: lobbyName,
-  CREATE_LOBBY: object({
-    name: lobbyName,
-    max_players: maxPlayers,
-    password,
-    locked: boolean,
-    hidden: optional(boolean),
-    enable_relay: boolean,
-    metadata: optional(lobbyMetadata)
-  }),
-  JOIN_LOBBY: object({ name: lobbyName, password: optional(password) }),
-  LEAVE_LOBBY: none,
-  MANAGE_LOBBY: object({ method: literal(...manageMethods), args: json }),
-  MAKE_OFFER: signal,
-  MAKE_ANSWER: signal,
-  ICE: signal,
-  /** Reach this member of my lobby through the lobby's relay peer: our direct link cannot open (hybrid lobby). */
-  USE_RELAY: instanceId,
-  QUICK_JOIN: quickJoin
-};
-var ackText = string({ max: 1e3 });
-var serverOpcodes = {
-  INIT_OK: session,
-  RESUME_OK: session,
-  KEEPALIVE_ACK: none,
-  LIST_ACK: either(array(lobbyName, 1e5), array(lobbySummary, 1e5), "lobby names or lobby summaries"),
-  FIND_ACK: either(lobbyInfo, literal("not found"), 'lobby info or "not found"'),
-  CREATE_ACK: ackText,
-  JOIN_ACK: ackText,
-  LEAVE_ACK: ackText,
-  MANAGE_ACK: ackText,
-  /** The lobby quick join put me in (`created`: a new one, I am its host), or a refusal text. */
-  QUICK_JOIN_ACK: either(object({ name: lobbyName, created: boolean }), ackText, "the lobby joined or a refusal"),
-  TRANSITION: literal("host", "peer", ""),
-  NEW_HOST: user,
-  NEW_PEER: user,
-  PEER_JOIN: user,
-  PEER_LEFT: instanceId,
-  NEW_LOBBY: lobbyName,
-  LOBBY_CLOSED: lobbyName,
-  RELAY: instanceId,
-  /** To both players of a pair (the requester's copy answers its USE_RELAY): reach `peer` through relay peer `relay`. */
-  RELAY_PAIR: object({ relay: instanceId, peer: instanceId }),
-  WARNING: string({ max: 1e3 }),
-  VIOLATION: string({ max: 1e3 }),
-  MAKE_OFFER: signal,
-  MAKE_ANSWER: signal,
-  ICE: signal
-};
-var origin = object({
-  instance_id: instanceId,
-  username,
-  user_id: optional(string({ min: 1, max: INSTANCE_ID_MAX })),
-  pubkey: optional(string({ max: PUBKEY_MAX }))
-});
-var Reply = {
-  ok: "ok",
-  exists: "exists",
-  alreadyInLobby: "already in lobby",
-  invalid: "invalid",
-  notFound: "not found",
-  locked: "locked",
-  full: "full",
-  password: "password",
-  unauthorized: "unauthorized",
-  notInLobby: "not in lobby"
-};
-var Warning = {
-  notInitialized: "not initialized",
-  alreadyInitialized: "already initialized",
-  peerInvalid: "peer invalid",
-  usernameTaken: "username taken",
-  rateLimited: "rate limited: slow down",
-  kicked: "kicked from the lobby",
-  voiceNotRelayed: "voice is not relayed: calls need a direct link between the two players",
-  sessionExpired: "session expired: no seat is held for this token",
-  relayUnavailable: "relay not available on this server",
-  /** To a lobby's members: its relay peer's process died. A relay lobby then gets RELAY; relayed pairs ask again (USE_RELAY). */
-  relayLost: "relay: the relay process stopped and was restarted; links through the relay were lost",
-  initNeedsIdentity: "INIT needs a username, a token or a credential",
-  invalidToken: "invalid token",
-  tokenNotChecked: "token not checked: this server has no token verifier (--token-verifier), so you play under a guest name",
-  passwordAttempts: "too many wrong passwords",
-  listTruncated: "list truncated",
-  passwordGuessed: "many wrong passwords were tried for your lobby in the last minute: joins with a password are slowed down",
-  lobbyChanges: "too many lobby changes",
-  joinCooldown: "joining too often"
-};
-
-// src/protocol/in-band.ts
-var networkId = string({ min: 1, max: NETWORK_ID_MAX });
-var channelLabel = string({ min: 1, max: CHANNEL_LABEL_MAX, printable: true });
-var channelId = integer(FIRST_CHANNEL_ID, LAST_CHANNEL_ID);
-var pingToken = integer(0, Number.MAX_SAFE_INTEGER);
-var listMethods = ["set", "replace", "length", "reset"];
-var listPayloads = {
-  set: array(scratchValue, LIST_ITEMS_MAX),
-  reset: array(scratchValue, LIST_ITEMS_MAX),
-  replace: object({ index: integer(0, LIST_ITEMS_MAX - 1), value: scratchValue }),
-  length: integer(0, LIST_ITEMS_MAX)
-};
-var peerOpcodes = {
-  G_MSG: json,
-  P_MSG: json,
-  G_VAR: scratchValue,
-  P_VAR: scratchValue,
-  /** Checked per `method` by listPayloads. */
-  G_LIST: json,
-  P_LIST: json,
-  NEW_CHAN: object({ id: channelId, label: channelLabel, ordered: boolean }),
-  HANGUP: none,
-  DECLINE: none,
-  /** Round-trip probe (docs/protocol-notes.md): answered at once with PONG and the same token. */
-  PING: pingToken,
-  PONG: pingToken,
-  /**
-   * After a lost link healed: how many messages I received from you on each reliable channel since
-   * you joined, so you resend the rest; `ask` when you should answer with yours.
-   */
-  RECEIVED: object({ received: record(channelLabel, integer(0, Number.MAX_SAFE_INTEGER), LAST_CHANNEL_ID + 1), ask: boolean })
-};
-
-// src/protocol/merge-payloads.ts
-var seq = integer(1, Number.MAX_SAFE_INTEGER);
-var count = integer(0, Number.MAX_SAFE_INTEGER);
-var WRITERS_MAX = 4 * MAX_PLAYERS_LIMIT;
-var itemId = (value, path3) => {
-  if (!Array.isArray(value) || value.length !== 2) throw new ProtocolError(`${path3} must be [seq, writer]`);
-  return [seq(value[0], `${path3}[0]`), instanceId(value[1], `${path3}[1]`)];
-};
-var seqVector = record(instanceId, count, WRITERS_MAX);
-var clearedEntry = (value, path3) => {
-  if (!Array.isArray(value) || value.length !== 3) throw new ProtocolError(`${path3} must be [seq, stamp seq, stamp writer]`);
-  return [count(value[0], `${path3}[0]`), seq(value[1], `${path3}[1]`), instanceId(value[2], `${path3}[2]`)];
-};
-var wireItem = (writers) => (value, path3) => {
-  if (!Array.isArray(value) || value.length < 3 || value.length > 7) throw new ProtocolError(`${path3} must be [seq, writer, value, …] with 3 to 7 fields`);
-  const writer = integer(0, writers - 1);
-  const wireId = (id, at) => {
-    if (!Array.isArray(id) || id.length !== 2) throw new ProtocolError(`${at} must be 0, null or [seq, writer]`);
-    return [seq(id[0], `${at}[0]`), writer(id[1], `${at}[1]`)];
-  };
-  const out = [seq(value[0], `${path3}[0]`), writer(value[1], `${path3}[1]`), scratchValue(value[2], `${path3}[2]`)];
-  for (let i = 3; i < value.length; i += 1) {
-    const field = value[i];
-    out.push(field === 0 || field === null && i === 3 ? field : wireId(field, `${path3}[${i}]`));
-  }
-  return out;
-};
-var chunkHead = object({
-  part: count,
-  of: integer(1, 1e6),
-  clock: count,
-  ack: seqVector,
-  floor: seqVector,
-  /** Per writer: [seq, stamp seq, stamp writer] — ids of that writer up to seq were cleared, by that clear. */
-  cleared: optional(record(instanceId, clearedEntry, WRITERS_MAX)),
-  writers: array(instanceId, WRITERS_MAX),
-  /** The sender holds the history of the list (see docs/sync.md "Joining late"); absent: it is catching up. */
-  complete: optional(boolean)
-});
-var stateChunk = (value, path3) => {
-  const head = chunkHead(value, path3);
-  if (head.part >= head.of) throw new ProtocolError(`${path3}.part must be below ${path3}.of`);
-  const items = array(wireItem(head.writers.length), LIST_ITEMS_MAX)(value.items, `${path3}.items`);
-  return { ...head, items };
-};
-var mergedListPayloads = {
-  insert: object({ after: (value, path3) => value === null ? null : itemId(value, path3), value: scratchValue }),
-  delete: itemId,
-  put: object({ item: itemId, value: scratchValue }),
-  clear: seqVector,
-  ack: seqVector,
-  state: stateChunk
-};
-var counterEntry = (value, path3) => {
-  if (!Array.isArray(value) || value.length !== 2) throw new ProtocolError(`${path3} must be [changes, total]`);
-  return [count(value[0], `${path3}[0]`), finite(value[1], `${path3}[1]`)];
-};
-var counterEntries = record(instanceId, counterEntry, WRITERS_MAX);
-var counterSet = object({ value: finite, seen: counterEntries });
-var counterPayloads = {
-  /** seq = the writer's number of changes so far; payload = their sum. */
-  add: finite,
-  /** seq = the reset's version seq; `seen` = the entries its writer had. */
-  set: counterSet,
-  state: object({
-    entries: counterEntries,
-    set: (value, path3) => {
-      if (value === null || value === void 0) return null;
-      if (!isPlainObject(value)) throw new ProtocolError(`${path3} must be null or a reset`);
-      return { ...counterSet(value, path3), version: itemId(value.version, `${path3}.version`) };
-    }
-  })
-};
-
-// src/protocol/envelope.ts
-var listener = optional(string({ max: LISTENER_MAX }));
-var recipient = optional(instanceId);
-function parseJson(text, maxBytes) {
-  if (text.length > maxBytes) throw new ProtocolError(`packet is larger than ${maxBytes} bytes`);
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new ProtocolError("packet is not valid JSON");
-  }
-}
-function opcodeOf(raw, table) {
-  if (!isPlainObject(raw)) throw new ProtocolError("packet must be a JSON object");
-  const { opcode } = raw;
-  if (typeof opcode !== "string") throw new ProtocolError("packet.opcode must be a string");
-  if (!hasOwn(table, opcode)) throw new ProtocolError(`unknown opcode ${JSON.stringify(opcode.slice(0, 40))}`);
-  return opcode;
-}
-var ENVELOPE_FIELDS = /* @__PURE__ */ new Set(["opcode", "payload", "recipient", "listener"]);
-function decodeClientPacket(text) {
-  const raw = parseJson(text, MAX_FRAME_BYTES);
-  const opcode = opcodeOf(raw, clientOpcodes);
-  let bare = true;
-  for (const field in raw) {
-    if (!ENVELOPE_FIELDS.has(field)) {
-      bare = false;
-      break;
-    }
-  }
-  return {
-    opcode,
-    payload: clientOpcodes[opcode](raw.payload, "payload"),
-    recipient: recipient(raw.recipient, "recipient"),
-    listener: listener(raw.listener, "listener"),
-    bare
-  };
-}
-function salvageEnvelope(text) {
-  try {
-    const raw = JSON.parse(text);
-    if (!isPlainObject(raw)) return {};
-    const opcode = typeof raw.opcode === "string" ? raw.opcode : void 0;
-    let salvaged;
-    try {
-      salvaged = listener(raw.listener, "listener");
-    } catch {
-      salvaged = void 0;
-    }
-    return { opcode, listener: salvaged };
-  } catch {
-    return {};
-  }
-}
-function decodeServerPacket(text) {
-  const raw = parseJson(text, Infinity);
-  const opcode = opcodeOf(raw, serverOpcodes);
-  return {
-    opcode,
-    payload: serverOpcodes[opcode](raw.payload, "payload"),
-    origin: optional(origin)(raw.origin, "origin"),
-    listener: listener(raw.listener, "listener")
-  };
-}
-function encodePacket(packet) {
-  return JSON.stringify(packet);
-}
-var listMethod = literal(...listMethods, ...Object.keys(mergedListPayloads));
-var counterMethod = literal(...Object.keys(counterPayloads));
-var seq2 = integer(0, Number.MAX_SAFE_INTEGER);
-
-// src/protocol/version.ts
-var VERSION = "0.1.0";
-
-// src/protocol/relay-refusal.ts
-var BUSY = "relay: the relay is already setting up ";
-var OFFERS = "relay: too many offers to the relay";
-var LINKS = "relay: this lobby's relay already links ";
-var REFUSALS_TOLD_EVERY_MS = 5e3;
-var RelayRefusal = {
-  links: (limit) => `${LINKS}${limit} players (its limit); offer refused`,
-  offers: (limit, waitMs) => `${OFFERS} (${limit} a minute); try again in ${Math.ceil(waitMs / 1e3)} s`,
-  negotiations: (limit) => `${BUSY}${limit} links (its limit); offer refused, try again when one has opened or timed out`,
-  negotiationsPerAddress: (share) => `${BUSY}${share} links for your address (its share); offer refused, try again when one has opened or timed out`,
-  bytes: (limit) => `relay: you send more than ${Math.round(limit / 1024)} KiB/s through the relay; what is over it is dropped`
 };
 
 // src/server/outbox.ts
@@ -3134,19 +3141,19 @@ var Sequencer = class {
   submit(frame) {
     this.log.submit(this, frame);
   }
-  place(seq3, frame) {
-    if (seq3 <= this.delivered) return;
-    if (seq3 !== this.delivered + 1) {
+  place(seq2, frame) {
+    if (seq2 <= this.delivered) return;
+    if (seq2 !== this.delivered + 1) {
       this.pending ??= /* @__PURE__ */ new Map();
-      this.pending.set(seq3, frame);
+      this.pending.set(seq2, frame);
       this.gapTimer ??= setTimeout(() => this.fill(), GAP_MS);
       return;
     }
-    this.delivered = seq3;
+    this.delivered = seq2;
     this.sink.writeSequenced(frame);
     const pending = this.pending;
     if (!pending) return;
-    for (let next2 = pending.get(seq3 + 1); next2 !== void 0; next2 = pending.get(this.delivered + 1)) {
+    for (let next2 = pending.get(seq2 + 1); next2 !== void 0; next2 = pending.get(this.delivered + 1)) {
       pending.delete(this.delivered + 1);
       this.delivered += 1;
       this.sink.writeSequenced(next2);
@@ -3384,8 +3391,8 @@ var Cluster = class {
    * After a resume's replay (frames up to `seq` written): frames numbered later come through `player`'s
    * sequence; any that arrived while the replay was being read are fetched from the log.
    */
-  resumed(player, id, seq3) {
-    void this.adopt(player, id, seq3).fill();
+  resumed(player, id, seq2) {
+    void this.adopt(player, id, seq2).fill();
   }
   /** A dead node's player (or relay peer), claimed for release by this node (exactly one survivor wins); null if not. */
   async claimOrphan(id, node, relaysOnly) {
@@ -3422,8 +3429,8 @@ var Cluster = class {
 };
 function decodeSince(answer) {
   if (answer === "gap" || answer === "gone") return answer;
-  const [seq3, frames] = answer;
-  return { seq: Number(seq3), frames };
+  const [seq2, frames] = answer;
+  return { seq: Number(seq2), frames };
 }
 
 // src/server/cluster/connect.ts

@@ -17,11 +17,11 @@ import type {
   QuickJoinResult,
 } from './api.js';
 import { openConnection, sameSettings, settingsOf, type Connection, type ConnectionSettings } from './connection.js';
-import { CloudLinkError, serverCode } from './errors.js';
+import { cancelled, CloudLinkError, serverCode } from './errors.js';
 import { iceServersFor } from './ice-servers.js';
 import type { Mesh } from './mesh/mesh.js';
 import { UNKNOWN_PING, type PingOptions } from './ping.js';
-import { CLOSE_SESSION_LOST, cancelled, type Mode, type Session } from './session.js';
+import { CLOSE_SESSION_LOST, type Mode, type Session } from './session.js';
 import { SyncEngine, type Scope, type SyncStore } from './sync/engine.js';
 import type { ReconnectPolicy } from './reconnect-policy.js';
 import type { Voice } from './voice.js';

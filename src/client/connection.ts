@@ -5,9 +5,10 @@ import { KeyPair } from './e2ee.js';
 import { iceServersFor } from './ice-servers.js';
 import { Mesh } from './mesh/mesh.js';
 import { Ping, type PingOptions } from './ping.js';
-import { cancelled, Session } from './session.js';
+import { firstSession } from './first-connect.js';
+import type { Session } from './session.js';
 import { Voice } from './voice.js';
-import type { ReconnectPolicy } from './reconnect-policy.js';
+import { resolvePolicy, type ReconnectPolicy } from './reconnect-policy.js';
 import type { WebSocketConstructor } from './websocket.js';
 
 /** What a connection was opened with: connecting again with the same is the same connection. */
@@ -46,34 +47,23 @@ export const settingsOf = (options: ConnectOptions): ConnectionSettings => ({ ur
 
 export const sameSettings = (a: ConnectionSettings, b: ConnectionSettings): boolean => a.url === b.url && a.username === b.username && a.ugi === b.ugi;
 
-/** Opens the socket, identifies (INIT) and builds the mesh, voice and ping on it. Aborting `signal` rejects with 'cancelled'. */
+/** Opens the socket, identifies (INIT; both tried again while the server refuses for now: first-connect.ts) and builds the mesh, voice and ping on it. Aborting `signal` rejects with 'cancelled'. */
 export async function openConnection(options: ConnectOptions, env: ConnectionEnv, signal: AbortSignal): Promise<Connection> {
   const keys = options.encryption ? await KeyPair.generate() : null;
-  const session = await Session.connect({
-    url: options.url,
-    ugi: options.ugi ?? 'default',
-    WebSocket: env.WebSocket,
-    keepaliveMs: options.keepaliveSeconds !== undefined ? options.keepaliveSeconds * 1000 : env.keepaliveMs,
-    signal,
-    autoReconnect: env.autoReconnect,
-    reconnect: env.reconnect,
-    ...(options.fallbackUrls ? { fallbackUrls: options.fallbackUrls } : {}),
-  });
-  // From here the socket is open: cancelling closes it.
-  const cancel = () => session.close(1000, 'cancelled');
-  signal.addEventListener('abort', cancel, { once: true });
-  try {
-    await session.init(options.username, { token: options.token, pubkey: keys?.publicKey });
-  } catch (error) {
-    session.close();
-    throw signal.aborted ? cancelled() : error;
-  } finally {
-    signal.removeEventListener('abort', cancel);
-  }
-  if (signal.aborted) {
-    session.close();
-    throw cancelled();
-  }
+  const session = await firstSession(
+    {
+      url: options.url,
+      ugi: options.ugi ?? 'default',
+      WebSocket: env.WebSocket,
+      keepaliveMs: options.keepaliveSeconds !== undefined ? options.keepaliveSeconds * 1000 : env.keepaliveMs,
+      signal,
+      autoReconnect: env.autoReconnect,
+      reconnect: env.reconnect,
+      ...(options.fallbackUrls ? { fallbackUrls: options.fallbackUrls } : {}),
+    },
+    (opened) => opened.init(options.username, { token: options.token, pubkey: keys?.publicKey }),
+    resolvePolicy(env.reconnect ?? {}),
+  );
   const { iceServers, relayOnly } = env.ice();
   const mesh = new Mesh(session, {
     wrtc: env.wrtc,

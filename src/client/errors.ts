@@ -123,3 +123,6 @@ export function serverCode(text: string): ErrorCode {
   if ([Warning.passwordAttempts, Warning.lobbyChanges, Warning.joinCooldown].some((prefix) => text.startsWith(prefix))) return 'rate-limited';
   return text.startsWith('payload') || text.startsWith('packet') || text.startsWith('invalid args') ? 'invalid' : 'refused';
 }
+
+/** What a connect attempt ended by disconnect() rejects with (and a wait the closing session ended). */
+export const cancelled = () => new CloudLinkError('cancelled', 'connecting was cancelled by disconnect');

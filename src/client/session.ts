@@ -2,7 +2,9 @@
 // resolve on their own reply (correlated by `listener`), typed events for every server opcode,
 // keepalive, and the player's view of its lobby (id, mode, host, peers).
 import {
+  CLOSE_TRY_LATER,
   clientOpcodes,
+  connectRetryAfterMs,
   decodeServerPacket,
   encodePacket,
   ProtocolError,
@@ -22,8 +24,8 @@ import {
 } from '../protocol/index.js';
 import { Emitter } from '../peer/emitter.js';
 import type { IceServer } from './api.js';
-import { CloudLinkError, serverCode, type ErrorCode } from './errors.js';
-import { reconnectDelay, resolvePolicy, type ReconnectPolicy } from './reconnect-policy.js';
+import { cancelled, CloudLinkError, serverCode, type ErrorCode } from './errors.js';
+import { resolvePolicy, retrying, RetryLater, type ReconnectPolicy } from './reconnect-policy.js';
 import type { WebSocketConstructor, WebSocketLike } from './websocket.js';
 
 export type Mode = 'host' | 'peer' | '';
@@ -146,10 +148,20 @@ const OPEN = 1;
 /** The server's VIOLATION closes (server dispatch.ts): it threw me out, so I do not resume. */
 const VIOLATION_POLICY = 1008;
 const VIOLATION_TOO_BIG = 1009;
+/** How long a failed attempt's closing socket is waited for, to read whether the server refused it for now. */
+export const CLOSE_READ_MS = 2000;
 /** My own close codes (4000–4999 are the application's). */
 const CLOSE_KEEPALIVE_LOST = 4000;
 /** The session could not be resumed (the server released the seat, or stayed unreachable): the 'close' code. */
 export const CLOSE_SESSION_LOST = 4001;
+
+export interface SocketClose {
+  code: number;
+  reason: string;
+}
+
+/** For a socket's close: how long the server said to wait before connecting again (0: it did not refuse for now, or did not say). */
+export const refusalWaitMs = (close: SocketClose | null): number => (close?.code === CLOSE_TRY_LATER ? connectRetryAfterMs(close.reason) : 0);
 
 export class Session extends Emitter<SessionEvents> {
   /** My identity once INIT succeeded. */
@@ -171,6 +183,10 @@ export class Session extends Emitter<SessionEvents> {
   private nextListener = 1;
   private keepaliveTimer: ReturnType<typeof setInterval> | undefined;
   private closed = false;
+  /** Aborted when the session ends: a reconnect attempt or its wait stops then. */
+  private readonly lifetime = new AbortController();
+  /** The current socket's close, once it comes. */
+  private socketEnd: Promise<SocketClose> = new Promise(() => {});
   /** The connection dropped and a new one is being sought (the lobby state above is kept meanwhile). */
   reconnecting = false;
   /** Given at INIT_OK and each RESUME_OK: resumes this session once (absent when the server holds no seats). */
@@ -199,7 +215,13 @@ export class Session extends Emitter<SessionEvents> {
     socket.onmessage = (event) => {
       if (socket === this.socket) this.receive(event.data);
     };
-    socket.onclose = (event) => this.socketClosed(socket, event.code, event.reason || 'connection closed');
+    this.socketEnd = new Promise((resolve) => {
+      socket.onclose = (event) => {
+        const close = { code: event.code, reason: event.reason || 'connection closed' };
+        resolve(close);
+        this.socketClosed(socket, close.code, close.reason);
+      };
+    });
     socket.onerror = () => {
       /* onclose follows with the code; nothing useful to add here */
     };
@@ -222,6 +244,21 @@ export class Session extends Emitter<SessionEvents> {
       },
       options.reconnect,
     );
+  }
+
+  /**
+   * The current socket's close code and reason, once it has closed (null if it is open, or still closing
+   * after `waitMs`). A request fails as soon as the server's close arrives, before the socket has closed.
+   */
+  async socketClose(waitMs: number): Promise<SocketClose | null> {
+    if (this.socket.readyState === OPEN) return null;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), waitMs)));
+    try {
+      return await Promise.race([this.socketEnd, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   get connected(): boolean {
@@ -369,33 +406,44 @@ export class Session extends Emitter<SessionEvents> {
 
   /** New connections with backoff and jitter, each sending RESUME, until one resumes, the server refuses, or time is up. */
   private async reconnectLoop(): Promise<void> {
-    const started = Date.now();
-    for (let attempt = 0; !this.closed; attempt += 1) {
-      await new Promise((resolve) => setTimeout(resolve, reconnectDelay(this.policy, attempt)));
+    const signal = this.lifetime.signal;
+    try {
+      await retrying(this.policy, this.policy.giveUpMs, () => this.resumeOnce(signal), { signal, waitFirst: true });
+    } catch (error) {
       if (this.closed) return;
-      if (Date.now() - started > this.policy.giveUpMs) {
-        return this.closedBy(CLOSE_SESSION_LOST, `session lost: the server could not be reached for ${Math.round(this.policy.giveUpMs / 1000)} s`);
-      }
-      let socket: WebSocketLike;
-      try {
-        this.urlIndex = (this.urlIndex + 1) % this.urls.length;
-        socket = await openSocket(this.urls[this.urlIndex]!, this.WebSocketClass);
-      } catch {
-        continue;
-      }
-      if (this.closed) return void socket.close(1000, 'cancelled');
-      this.socket = socket;
-      this.wire(socket);
-      try {
-        await this.request('RESUME', { token: this.resumeToken!, received: this.received });
-      } catch (error) {
-        if (this.closed) return;
-        if (error instanceof CloudLinkError && error.code === 'session-lost') return this.closedBy(CLOSE_SESSION_LOST, `session lost: ${error.message}`);
-        socket.close(1000, 'resume failed');
-        continue;
-      }
-      return;
+      const why =
+        error instanceof CloudLinkError && error.code === 'session-lost'
+          ? error.message
+          : `the server could not be reached for ${Math.round(this.policy.giveUpMs / 1000)} s`;
+      this.closedBy(CLOSE_SESSION_LOST, `session lost: ${why}`);
     }
+  }
+
+  /** One attempt: a new socket to the next URL, and RESUME on it (true once it resumed). */
+  private async resumeOnce(signal: AbortSignal): Promise<true | RetryLater> {
+    this.urlIndex = (this.urlIndex + 1) % this.urls.length;
+    let socket: WebSocketLike;
+    try {
+      socket = await openSocket(this.urls[this.urlIndex]!, this.WebSocketClass, signal);
+    } catch (error) {
+      if (error instanceof CloudLinkError && error.code === 'unreachable') return new RetryLater(error);
+      throw error;
+    }
+    if (this.closed) {
+      socket.close(1000, 'cancelled');
+      throw cancelled();
+    }
+    this.socket = socket;
+    this.wire(socket);
+    try {
+      await this.request('RESUME', { token: this.resumeToken!, received: this.received });
+    } catch (error) {
+      if (this.closed || (error instanceof CloudLinkError && error.code === 'session-lost')) throw error;
+      const close = await this.socketClose(CLOSE_READ_MS);
+      socket.close(1000, 'resume failed');
+      return new RetryLater(CloudLinkError.from(error), refusalWaitMs(close));
+    }
+    return true;
   }
 
   /**
@@ -639,6 +687,7 @@ export class Session extends Emitter<SessionEvents> {
   private closedBy(code: number, reason: string): void {
     if (this.closed) return;
     this.closed = true;
+    this.lifetime.abort();
     this.reconnecting = false;
     clearInterval(this.keepaliveTimer);
     this.failRequests(`disconnected: ${reason}`);
@@ -737,6 +786,3 @@ function openSocket(url: string, WebSocketClass: WebSocketConstructor, signal?: 
     socket.onclose = (event) => settle(() => reject(new CloudLinkError('unreachable', `cannot connect to ${origin} (close ${event.code})`)));
   });
 }
-
-/** What a connect attempt ended by disconnect() rejects with. */
-export const cancelled = () => new CloudLinkError('cancelled', 'connecting was cancelled by disconnect');

@@ -8,3 +8,4 @@ export * from './merge-payloads.js';
 export * from './envelope.js';
 export * from './version.js';
 export * from './relay-refusal.js';
+export * from './connection-refusal.js';

@@ -2,6 +2,7 @@
 // sockets cannot exhaust memory or file descriptors), a rate of new connections per address
 // (connection-rate.ts), and a deadline for INIT (a socket that never says who it is does not stay open
 // just by answering pings).
+import { ConnectionRefusal } from '../protocol/index.js';
 import { ConnectionRate, DEFAULT_CONNECTION_RATE } from './connection-rate.js';
 import { KeyedCounts } from './keyed-counts.js';
 
@@ -37,8 +38,6 @@ export interface Refusal {
   retryAfterSeconds?: number;
 }
 
-/** Close code for a refused connection: 1013 "try again later". */
-export const CLOSE_TRY_LATER = 1013;
 /** Close code for a connection that missed the INIT deadline: 1008 "policy violation". */
 export const CLOSE_NO_INIT = 1008;
 
@@ -78,14 +77,14 @@ export class Admission<C extends Unidentified = Unidentified> {
     if (waitMs > 0) {
       const seconds = Math.ceil(waitMs / 1000);
       return {
-        reason: `too many new connections from your address: try again in ${seconds} s`,
+        reason: ConnectionRefusal.rate(seconds),
         told: this.rate.tell(address),
         retryAfterSeconds: seconds,
       };
     }
-    if (this.open.total >= this.options.maxConnections) return { reason: `server full (limit ${this.options.maxConnections} connections)`, told: true };
+    if (this.open.total >= this.options.maxConnections) return { reason: ConnectionRefusal.full(this.options.maxConnections), told: true };
     if (this.open.of(address) >= this.options.maxPerAddress) {
-      return { reason: `too many connections from your address (limit ${this.options.maxPerAddress})`, told: true };
+      return { reason: ConnectionRefusal.perAddress(this.options.maxPerAddress), told: true };
     }
     return null;
   }

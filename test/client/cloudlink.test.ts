@@ -43,7 +43,8 @@ beforeEach(async () => {
   sockets = [];
   onSend = null;
   server = await start();
-  client = new CloudLinkClient({ WebSocket: TrackedWebSocket as unknown as WebSocketConstructor, keepaliveMs: 0 });
+  // A first connect that fails fails at once here (first-connect.test.ts tries again).
+  client = new CloudLinkClient({ WebSocket: TrackedWebSocket as unknown as WebSocketConstructor, keepaliveMs: 0, reconnect: { connectGiveUpMs: 0 } });
   errors = [];
   connectedEvents = 0;
   client.on('error', (error) => errors.push(error));
