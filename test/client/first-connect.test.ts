@@ -79,6 +79,24 @@ describe('a first connect refused for now', () => {
   });
 });
 
+describe('a class behind one router', () => {
+  it('200 players opening the project at once, from one address, with the default limits: every one connects', async () => {
+    const server = await serve();
+    const players = Array.from({ length: 200 }, () => tracked());
+    const results = await Promise.allSettled(players.map(({ client }, i) => client.connect({ url: server.wsUrl, username: `p${i}`, ugi: 'class' })));
+    const failed = results.flatMap((result, i) => (result.status === 'rejected' ? [`p${i}: ${String(result.reason)}`] : []));
+    expect(failed).toEqual([]);
+    expect(server.connections('class').length).toBe(200);
+    // Past the default burst of 128 (less what refilled meanwhile) players were refused at first, told or
+    // with a bare 429, and tried again: every attempt but each player's last was a refusal the server counted.
+    const retried = players.filter(({ attempts }) => attempts.length > 1).length;
+    expect(retried).toBeGreaterThan(0);
+    const refusals = players.reduce((sum, { attempts }) => sum + attempts.length - 1, 0);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(new RegExp(`cl5_connections_refused_total\\{node="[^"]+"\\} ${refusals}\\n`));
+  }, 30_000);
+});
+
 describe('a first connect that cannot be made', () => {
   it('fails after the give-up time with the last reason and how often it tried', async () => {
     // A port nothing listens on: a server started and closed.
