@@ -9,6 +9,7 @@ import {
   encodePacket,
   ProtocolError,
   Reply,
+  Warning,
   type ClientOpcode,
   type ClientPayloads,
   type LobbyInfo,
@@ -26,6 +27,7 @@ import { Emitter } from '../peer/emitter.js';
 import type { IceServer } from './api.js';
 import { cancelled, CloudLinkError, serverCode, type ErrorCode } from './errors.js';
 import { resolvePolicy, retrying, RetryLater, type ReconnectPolicy } from './reconnect-policy.js';
+import { RequestPacer } from './request-pacer.js';
 import type { WebSocketConstructor, WebSocketLike } from './websocket.js';
 
 export type Mode = 'host' | 'peer' | '';
@@ -176,50 +178,62 @@ export class Session extends Emitter<SessionEvents> {
   /** TURN servers with short-lived credentials, handed out by the server in INIT_OK (none when it has no TURN). */
   iceServers: IceServer[] = [];
 
-  private readonly pending = new Map<string, Pending>();
-  private readonly waits = new Set<StateWait>();
+  readonly #pending = new Map<string, Pending>();
+  readonly #waits = new Set<StateWait>();
   /** Players who left my lobby lately (or whose lobby I left), by instance id, oldest first. */
-  private readonly departedUsers = new Map<string, User>();
-  private nextListener = 1;
-  private keepaliveTimer: ReturnType<typeof setInterval> | undefined;
-  private closed = false;
+  readonly #departedUsers = new Map<string, User>();
+  #nextListener = 1;
+  #keepaliveTimer: ReturnType<typeof setInterval> | undefined;
+  #closed = false;
   /** Aborted when the session ends: a reconnect attempt or its wait stops then. */
-  private readonly lifetime = new AbortController();
+  readonly #lifetime = new AbortController();
+  #pacer = new RequestPacer();
   /** The current socket's close, once it comes. */
-  private socketEnd: Promise<SocketClose> = new Promise(() => {});
+  #socketEnd: Promise<SocketClose> = new Promise(() => {});
   /** The connection dropped and a new one is being sought (the lobby state above is kept meanwhile). */
   reconnecting = false;
   /** Given at INIT_OK and each RESUME_OK: resumes this session once (absent when the server holds no seats). */
-  private resumeToken: string | undefined;
+  #resumeToken: string | undefined;
   /** Frames received from the server in this session (not counting RESUME_OK): RESUME says it, the server replays the rest. */
-  private received = 0;
-  private readonly policy: ReconnectPolicy;
+  #received = 0;
+  readonly #policy: ReconnectPolicy;
   /** WARNINGs that answered no request, kept until the facade listens (takeEarlyWarnings): a notice right after INIT_OK. */
-  private earlyWarnings: string[] | null = [];
-  private urlIndex = 0;
+  #earlyWarnings: string[] | null = [];
+  #urlIndex = 0;
+
+  #socket: WebSocketLike;
+  /** The server's URLs (the first, then the fallbacks); `urlIndex` is the one in use. */
+  readonly #urls: string[];
+  readonly #WebSocketClass: WebSocketConstructor;
+  readonly #options: Required<Pick<SessionOptions, 'requestTimeoutMs' | 'keepaliveMs' | 'autoReconnect'>>;
 
   private constructor(
-    private socket: WebSocketLike,
-    /** The server's URLs (the first, then the fallbacks); `urlIndex` is the one in use. */
-    private readonly urls: string[],
-    private readonly WebSocketClass: WebSocketConstructor,
-    private readonly options: Required<Pick<SessionOptions, 'requestTimeoutMs' | 'keepaliveMs' | 'autoReconnect'>>,
+    socket: WebSocketLike,
+    urls: string[],
+    WebSocketClass: WebSocketConstructor,
+    options: Required<Pick<SessionOptions, 'requestTimeoutMs' | 'keepaliveMs' | 'autoReconnect'>>,
     policy: Partial<ReconnectPolicy> = {},
   ) {
     super();
-    this.policy = resolvePolicy(policy);
-    this.wire(socket);
+    this.#socket = socket;
+    this.#urls = urls;
+    this.#WebSocketClass = WebSocketClass;
+    this.#options = options;
+    this.#policy = resolvePolicy(policy);
+    this.#wire(socket);
   }
 
-  private wire(socket: WebSocketLike): void {
+  #wire(socket: WebSocketLike): void {
+    // The server's rate limit is per connection: a new one starts with a full budget.
+    this.#pacer = new RequestPacer();
     socket.onmessage = (event) => {
-      if (socket === this.socket) this.receive(event.data);
+      if (socket === this.#socket) this.#receive(event.data);
     };
-    this.socketEnd = new Promise((resolve) => {
+    this.#socketEnd = new Promise((resolve) => {
       socket.onclose = (event) => {
         const close = { code: event.code, reason: event.reason || 'connection closed' };
         resolve(close);
-        this.socketClosed(socket, close.code, close.reason);
+        this.#socketClosed(socket, close.code, close.reason);
       };
     });
     socket.onerror = () => {
@@ -251,18 +265,18 @@ export class Session extends Emitter<SessionEvents> {
    * after `waitMs`). A request fails as soon as the server's close arrives, before the socket has closed.
    */
   async socketClose(waitMs: number): Promise<SocketClose | null> {
-    if (this.socket.readyState === OPEN) return null;
+    if (this.#socket.readyState === OPEN) return null;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), waitMs)));
     try {
-      return await Promise.race([this.socketEnd, timeout]);
+      return await Promise.race([this.#socketEnd, timeout]);
     } finally {
       clearTimeout(timer);
     }
   }
 
   get connected(): boolean {
-    return !this.closed && !this.reconnecting && this.socket.readyState === OPEN;
+    return !this.#closed && !this.reconnecting && this.#socket.readyState === OPEN;
   }
 
   get isHost(): boolean {
@@ -271,34 +285,34 @@ export class Session extends Emitter<SessionEvents> {
 
   /** An empty username with a token: the server names me (its token verifier, or a guest name). */
   async init(username: string, extra: { token?: string; pubkey?: string } = {}): Promise<User> {
-    const reply = await this.request('INIT', { ...(username === '' ? {} : { username }), ...extra });
+    const reply = await this.#request('INIT', { ...(username === '' ? {} : { username }), ...extra });
     const { resume_token, ice_servers, ...ok } = reply.payload as ServerPayloads['INIT_OK'];
-    this.resumeToken = resume_token;
+    this.#resumeToken = resume_token;
     this.me = { ...ok, ...(extra.pubkey ? { pubkey: extra.pubkey } : {}) };
     this.iceServers = ice_servers ?? [];
-    this.startKeepalive();
+    this.#startKeepalive();
     return this.me;
   }
 
   /** Round-trip time of one KEEPALIVE in milliseconds. */
   async keepalive(): Promise<number> {
     const started = Date.now();
-    await this.request('KEEPALIVE', undefined);
+    await this.#request('KEEPALIVE', undefined);
     return Date.now() - started;
   }
 
   async listLobbies(): Promise<string[]> {
-    return (await this.request('LIST_LOBBIES', undefined)).payload as string[];
+    return (await this.#request('LIST_LOBBIES', undefined)).payload as string[];
   }
 
   /** The visible lobbies matching the search, with their metadata and player counts, oldest first. */
   async findLobbies(search: LobbySearch = {}): Promise<LobbySummary[]> {
-    return (await this.request('LIST_LOBBIES', wireFilter(search))).payload as LobbySummary[];
+    return (await this.#request('LIST_LOBBIES', wireFilter(search))).payload as LobbySummary[];
   }
 
   /** Joins the oldest open lobby matching the filter, or creates one (then I am its host); one atomic step on the server. */
   async quickJoin(options: QuickJoinOptions): Promise<QuickJoinResult> {
-    const reply = await this.request('QUICK_JOIN', {
+    const reply = await this.#request('QUICK_JOIN', {
       filter: wireFilter(options.filter ?? {}),
       create: { max_players: options.maxPlayers, metadata: options.metadata ?? {}, enable_relay: options.enableRelay ?? false },
     });
@@ -309,18 +323,18 @@ export class Session extends Emitter<SessionEvents> {
     }
     this.lobby = answer.name;
     // QUICK_JOIN_ACK comes before TRANSITION and NEW_HOST, as for a create or a join.
-    await this.reached('QUICK_JOIN', () => (answer.created ? this.mode === 'host' : this.mode === 'peer' && this.host !== null));
+    await this.#reached('QUICK_JOIN', () => (answer.created ? this.mode === 'host' : this.mode === 'peer' && this.host !== null));
     return { name: answer.name, created: answer.created };
   }
 
   /** The lobby's public info, or null when there is no such lobby. */
   async findLobby(name: string): Promise<LobbyInfo | null> {
-    const info = (await this.request('FIND_LOBBY', name)).payload as ServerPayloads['FIND_ACK'];
+    const info = (await this.#request('FIND_LOBBY', name)).payload as ServerPayloads['FIND_ACK'];
     return info === Reply.notFound ? null : info;
   }
 
   async createLobby(options: CreateLobbyOptions): Promise<void> {
-    await this.expectOk('CREATE_LOBBY', {
+    await this.#expectOk('CREATE_LOBBY', {
       name: options.name,
       max_players: options.maxPlayers ?? -1,
       password: options.password ?? '',
@@ -331,114 +345,115 @@ export class Session extends Emitter<SessionEvents> {
     });
     this.lobby = options.name;
     // CREATE_ACK comes before TRANSITION host (and NEW_HOST).
-    await this.reached('CREATE_LOBBY', () => this.mode === 'host');
+    await this.#reached('CREATE_LOBBY', () => this.mode === 'host');
   }
 
   async joinLobby(name: string, password = ''): Promise<void> {
-    await this.expectOk('JOIN_LOBBY', { name, password });
+    await this.#expectOk('JOIN_LOBBY', { name, password });
     this.lobby = name;
     // JOIN_ACK comes before TRANSITION peer and NEW_HOST.
-    await this.reached('JOIN_LOBBY', () => this.mode === 'peer' && this.host !== null);
+    await this.#reached('JOIN_LOBBY', () => this.mode === 'peer' && this.host !== null);
   }
 
   async leaveLobby(): Promise<void> {
-    await this.expectOk('LEAVE_LOBBY', undefined);
+    await this.#expectOk('LEAVE_LOBBY', undefined);
     // LEAVE_ACK comes before TRANSITION ''.
-    await this.reached('LEAVE_LOBBY', () => this.mode === '');
+    await this.#reached('LEAVE_LOBBY', () => this.mode === '');
   }
 
   /** Host-only lobby management; rejects with the server's reason (e.g. "unauthorized"). */
   async manage(method: ManageMethod, args: unknown = null): Promise<void> {
-    await this.expectOk('MANAGE_LOBBY', { method, args });
+    await this.#expectOk('MANAGE_LOBBY', { method, args });
     // The server sends these changes before MANAGE_ACK today; waiting keeps that a promise, not a coincidence.
-    if (method === 'kick') await this.reached('MANAGE_LOBBY', () => !this.peers.has(String(args)));
-    if (method === 'transfer_ownership') await this.reached('MANAGE_LOBBY', () => this.host?.instance_id === args);
-    if (method === 'close_lobby') await this.reached('MANAGE_LOBBY', () => this.mode === '');
+    if (method === 'kick') await this.#reached('MANAGE_LOBBY', () => !this.peers.has(String(args)));
+    if (method === 'transfer_ownership') await this.#reached('MANAGE_LOBBY', () => this.host?.instance_id === args);
+    if (method === 'close_lobby') await this.#reached('MANAGE_LOBBY', () => this.mode === '');
   }
 
   /** Asks the server to relay traffic between me and `peer` (our direct link cannot open); RELAY_PAIR answers. */
   async useRelay(peer: string): Promise<void> {
-    await this.request('USE_RELAY', peer);
+    await this.#request('USE_RELAY', peer);
   }
 
   /** A player who left my lobby lately (still known, so a name can be shown for them). */
   departed(instanceId: string): User | undefined {
-    return this.departedUsers.get(instanceId);
+    return this.#departedUsers.get(instanceId);
   }
 
   /** Relays a WebRTC signal to a member of my lobby; the server stamps `origin`. */
   sendSignal<K extends RelayedOpcode>(opcode: K, recipient: string, payload: ClientPayloads[K]): void {
-    this.send(opcode, payload, { recipient });
+    this.#send(opcode, payload, { recipient });
+    this.#pacer.spend();
   }
 
   close(code = 1000, reason = 'client closed'): void {
-    if (this.closed) return;
-    this.socket.close(code, reason);
-    this.closedBy(code, reason);
+    if (this.#closed) return;
+    this.#socket.close(code, reason);
+    this.#closedBy(code, reason);
   }
 
   // ── resuming after a drop ─────────────────────────────────────────────────────────
 
-  private socketClosed(socket: WebSocketLike, code: number, reason: string): void {
-    if (this.closed || socket !== this.socket) return;
+  #socketClosed(socket: WebSocketLike, code: number, reason: string): void {
+    if (this.#closed || socket !== this.#socket) return;
     // A reconnect attempt's socket died: its RESUME fails now, and the loop tries again.
     if (this.reconnecting) {
-      this.failRequests(`disconnected: ${reason}`);
+      this.#failRequests(`disconnected: ${reason}`);
       return;
     }
-    if (this.resumable(code)) this.startReconnect(reason);
-    else this.closedBy(code, reason);
+    if (this.#resumable(code)) this.#startReconnect(reason);
+    else this.#closedBy(code, reason);
   }
 
   /** A drop I may resume from: the server gave me a token, the project wants it, and the server did not throw me out. */
-  private resumable(code: number): boolean {
-    return this.resumeToken !== undefined && code !== VIOLATION_POLICY && code !== VIOLATION_TOO_BIG && this.options.autoReconnect();
+  #resumable(code: number): boolean {
+    return this.#resumeToken !== undefined && code !== VIOLATION_POLICY && code !== VIOLATION_TOO_BIG && this.#options.autoReconnect();
   }
 
-  private startReconnect(reason: string): void {
+  #startReconnect(reason: string): void {
     this.reconnecting = true;
-    clearInterval(this.keepaliveTimer);
-    this.keepaliveTimer = undefined;
-    this.failRequests(`disconnected: ${reason}`);
+    clearInterval(this.#keepaliveTimer);
+    this.#keepaliveTimer = undefined;
+    this.#failRequests(`disconnected: ${reason}`);
     this.emit('reconnecting', reason);
-    void this.reconnectLoop();
+    void this.#reconnectLoop();
   }
 
   /** New connections with backoff and jitter, each sending RESUME, until one resumes, the server refuses, or time is up. */
-  private async reconnectLoop(): Promise<void> {
-    const signal = this.lifetime.signal;
+  async #reconnectLoop(): Promise<void> {
+    const signal = this.#lifetime.signal;
     try {
-      await retrying(this.policy, this.policy.giveUpMs, () => this.resumeOnce(signal), { signal, waitFirst: true });
+      await retrying(this.#policy, this.#policy.giveUpMs, () => this.#resumeOnce(signal), { signal, waitFirst: true });
     } catch (error) {
-      if (this.closed) return;
+      if (this.#closed) return;
       const why =
         error instanceof CloudLinkError && error.code === 'session-lost'
           ? error.message
-          : `the server could not be reached for ${Math.round(this.policy.giveUpMs / 1000)} s`;
-      this.closedBy(CLOSE_SESSION_LOST, `session lost: ${why}`);
+          : `the server could not be reached for ${Math.round(this.#policy.giveUpMs / 1000)} s`;
+      this.#closedBy(CLOSE_SESSION_LOST, `session lost: ${why}`);
     }
   }
 
   /** One attempt: a new socket to the next URL, and RESUME on it (true once it resumed). */
-  private async resumeOnce(signal: AbortSignal): Promise<true | RetryLater> {
-    this.urlIndex = (this.urlIndex + 1) % this.urls.length;
+  async #resumeOnce(signal: AbortSignal): Promise<true | RetryLater> {
+    this.#urlIndex = (this.#urlIndex + 1) % this.#urls.length;
     let socket: WebSocketLike;
     try {
-      socket = await openSocket(this.urls[this.urlIndex]!, this.WebSocketClass, signal);
+      socket = await openSocket(this.#urls[this.#urlIndex]!, this.#WebSocketClass, signal);
     } catch (error) {
       if (error instanceof CloudLinkError && error.code === 'unreachable') return new RetryLater(error);
       throw error;
     }
-    if (this.closed) {
+    if (this.#closed) {
       socket.close(1000, 'cancelled');
       throw cancelled();
     }
-    this.socket = socket;
-    this.wire(socket);
+    this.#socket = socket;
+    this.#wire(socket);
     try {
-      await this.request('RESUME', { token: this.resumeToken!, received: this.received });
+      await this.#request('RESUME', { token: this.#resumeToken!, received: this.#received });
     } catch (error) {
-      if (this.closed || (error instanceof CloudLinkError && error.code === 'session-lost')) throw error;
+      if (this.#closed || (error instanceof CloudLinkError && error.code === 'session-lost')) throw error;
       const close = await this.socketClose(CLOSE_READ_MS);
       socket.close(1000, 'resume failed');
       return new RetryLater(CloudLinkError.from(error), refusalWaitMs(close));
@@ -450,24 +465,24 @@ export class Session extends Emitter<SessionEvents> {
    * RESUME_OK, handled as it arrives: the frames I missed come right behind it (maybe in the same
    * read), and they belong to the resumed session.
    */
-  private resumed(payload: ServerPayloads['RESUME_OK']): void {
-    this.resumeToken = payload.resume_token;
+  #resumed(payload: ServerPayloads['RESUME_OK']): void {
+    this.#resumeToken = payload.resume_token;
     this.reconnecting = false;
-    this.startKeepalive();
+    this.#startKeepalive();
     this.emit('resumed');
   }
 
   /** The socket is dead even if it does not know yet (keepalive lost): drop it without waiting for its close handshake. */
-  private abandon(reason: string): void {
-    const socket = this.socket;
+  #abandon(reason: string): void {
+    const socket = this.#socket;
     socket.onclose = socket.onmessage = () => {};
     socket.close(CLOSE_KEEPALIVE_LOST, reason);
-    if (this.resumable(CLOSE_KEEPALIVE_LOST)) this.startReconnect(reason);
-    else this.closedBy(CLOSE_KEEPALIVE_LOST, reason);
+    if (this.#resumable(CLOSE_KEEPALIVE_LOST)) this.#startReconnect(reason);
+    else this.#closedBy(CLOSE_KEEPALIVE_LOST, reason);
   }
 
-  private async expectOk(opcode: ClientOpcode, payload: unknown): Promise<void> {
-    const reply = await this.request(opcode, payload);
+  async #expectOk(opcode: ClientOpcode, payload: unknown): Promise<void> {
+    const reply = await this.#request(opcode, payload);
     if (reply.payload === Reply.ok) return;
     const text = String(reply.payload);
     const code = serverCode(text);
@@ -479,9 +494,9 @@ export class Session extends Emitter<SessionEvents> {
    * whoever awaits the request should see that change. Checked after each packet; bounded by the
    * request timeout; a closed connection rejects with 'not-connected'.
    */
-  private reached(opcode: ClientOpcode, done: () => boolean): Promise<void> {
+  #reached(opcode: ClientOpcode, done: () => boolean): Promise<void> {
     if (done()) return Promise.resolve();
-    if (this.closed) return Promise.reject(new CloudLinkError('not-connected', `${opcode}: disconnected`, { opcode }));
+    if (this.#closed) return Promise.reject(new CloudLinkError('not-connected', `${opcode}: disconnected`, { opcode }));
     return new Promise((resolve, reject) => {
       const wait: StateWait = {
         opcode,
@@ -489,47 +504,53 @@ export class Session extends Emitter<SessionEvents> {
         resolve,
         reject,
         timer: setTimeout(() => {
-          this.waits.delete(wait);
-          reject(new CloudLinkError('timeout', `${opcode}: the lobby did not change within ${this.options.requestTimeoutMs} ms of the reply`, { opcode }));
-        }, this.options.requestTimeoutMs),
+          this.#waits.delete(wait);
+          reject(new CloudLinkError('timeout', `${opcode}: the lobby did not change within ${this.#options.requestTimeoutMs} ms of the reply`, { opcode }));
+        }, this.#options.requestTimeoutMs),
       };
-      this.waits.add(wait);
+      this.#waits.add(wait);
     });
   }
 
-  private checkWaits(): void {
-    for (const wait of this.waits) {
+  #checkWaits(): void {
+    for (const wait of this.#waits) {
       if (!wait.done()) continue;
-      this.waits.delete(wait);
+      this.#waits.delete(wait);
       clearTimeout(wait.timer);
       wait.resolve();
     }
   }
 
   /** Sends a request and resolves with its reply; a WARNING carrying our listener rejects it. */
-  private request(opcode: ClientOpcode, payload: unknown): Promise<ServerPacket> {
+  #request(opcode: ClientOpcode, payload: unknown): Promise<ServerPacket> {
     const replyOpcode = REPLY_OF[opcode];
     if (!replyOpcode) throw new Error(`${opcode} has no reply`);
-    const listener = `cl5-${this.nextListener++}`;
+    // In its turn under the server's rate limit (request-pacer.ts); at once when it is not waiting for one.
+    const turn = this.#pacer.turn();
+    return turn ? turn.then(() => this.#sendRequest(opcode, replyOpcode, payload)) : this.#sendRequest(opcode, replyOpcode, payload);
+  }
+
+  #sendRequest(opcode: ClientOpcode, replyOpcode: ServerOpcode, payload: unknown): Promise<ServerPacket> {
+    const listener = `cl5-${this.#nextListener++}`;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.pending.delete(listener);
-        reject(new CloudLinkError('timeout', `${opcode}: no reply from the server within ${this.options.requestTimeoutMs} ms`, { opcode }));
-      }, this.options.requestTimeoutMs);
-      this.pending.set(listener, { opcode, replyOpcode, resolve, reject, timer });
+        this.#pending.delete(listener);
+        reject(new CloudLinkError('timeout', `${opcode}: no reply from the server within ${this.#options.requestTimeoutMs} ms`, { opcode }));
+      }, this.#options.requestTimeoutMs);
+      this.#pending.set(listener, { opcode, replyOpcode, resolve, reject, timer });
       try {
-        this.send(opcode, payload, { listener });
+        this.#send(opcode, payload, { listener });
       } catch (error) {
         clearTimeout(timer);
-        this.pending.delete(listener);
+        this.#pending.delete(listener);
         reject(error);
       }
     });
   }
 
-  private send(opcode: ClientOpcode, payload: unknown, extra: { recipient?: string; listener?: string }): void {
+  #send(opcode: ClientOpcode, payload: unknown, extra: { recipient?: string; listener?: string }): void {
     // While reconnecting only RESUME goes out (on the new socket): anything else fails at once.
-    const open = opcode === 'RESUME' ? !this.closed && this.socket.readyState === OPEN : this.connected;
+    const open = opcode === 'RESUME' ? !this.#closed && this.#socket.readyState === OPEN : this.connected;
     if (!open) throw new CloudLinkError('not-connected', `${opcode}: ${this.reconnecting ? 'reconnecting to the server' : 'not connected'}`, { opcode });
     try {
       clientOpcodes[opcode](payload, 'payload');
@@ -537,46 +558,47 @@ export class Session extends Emitter<SessionEvents> {
       if (error instanceof ProtocolError) throw new CloudLinkError('invalid', `${opcode}: ${error.message}`, { opcode });
       throw error;
     }
-    this.socket.send(encodePacket({ opcode, payload, ...extra }));
+    this.#socket.send(encodePacket({ opcode, payload, ...extra }));
   }
 
-  private receive(data: unknown): void {
+  #receive(data: unknown): void {
     // Frames that arrived with the one that closed me (ws reads a whole chunk) change nothing now.
-    if (this.closed) return;
+    if (this.#closed) return;
     let packet: ServerPacket;
     try {
       packet = decodeServerPacket(typeof data === 'string' ? data : String(data));
     } catch (error) {
-      if (!this.reconnecting) this.received += 1;
+      if (!this.reconnecting) this.#received += 1;
       this.emit('error', new CloudLinkError('protocol', `bad packet from server: ${(error as Error).message}`));
       return;
     }
     // Counted as the server counts them: every frame of the session but those before RESUME_OK on a new
     // connection, and NEW_LOBBY (announcements are not numbered nor replayed: docs/protocol-notes.md).
-    if (!this.reconnecting && packet.opcode !== 'NEW_LOBBY') this.received += 1;
+    if (!this.reconnecting && packet.opcode !== 'NEW_LOBBY') this.#received += 1;
     if (packet.opcode === 'RESUME_OK' && this.reconnecting) {
-      this.settle(packet);
-      this.resumed(packet.payload);
+      this.#settle(packet);
+      this.#resumed(packet.payload);
       return;
     }
+    if (packet.opcode === 'WARNING' && packet.payload === Warning.rateLimited) this.#pacer.refused();
     const hostBefore = this.host?.instance_id;
-    this.updateState(packet);
+    this.#updateState(packet);
     // A WARNING answering one of my requests is that request's failure, reported once by whoever awaited it.
-    const answered = this.settle(packet);
-    if (!(answered && packet.opcode === 'WARNING')) this.dispatch(packet);
+    const answered = this.#settle(packet);
+    if (!(answered && packet.opcode === 'WARNING')) this.#dispatch(packet);
     if (this.host && this.host.instance_id !== hostBefore) this.emit('host', this.host);
     // After the events: a request resumes once listeners (the hats) have seen the change too.
-    this.checkWaits();
+    this.#checkWaits();
   }
 
   /** Resolves or rejects the request this packet answers; true if there was one. */
-  private settle(packet: ServerPacket): boolean {
+  #settle(packet: ServerPacket): boolean {
     if (packet.listener === undefined) return false;
-    const pending = this.pending.get(packet.listener);
+    const pending = this.#pending.get(packet.listener);
     if (!pending) return false;
     const isWarning = packet.opcode === 'WARNING';
     if (!isWarning && packet.opcode !== pending.replyOpcode) return false;
-    this.pending.delete(packet.listener);
+    this.#pending.delete(packet.listener);
     clearTimeout(pending.timer);
     if (isWarning) pending.reject(new CloudLinkError(serverCode(packet.payload), packet.payload, { opcode: pending.opcode }));
     else pending.resolve(packet);
@@ -585,14 +607,14 @@ export class Session extends Emitter<SessionEvents> {
 
   /** The notices that came before anyone listened (at most a few), once; later ones are only emitted. */
   takeEarlyWarnings(): string[] {
-    const early = this.earlyWarnings ?? [];
-    this.earlyWarnings = null;
+    const early = this.#earlyWarnings ?? [];
+    this.#earlyWarnings = null;
     return early;
   }
 
-  private dispatch(packet: ServerPacket): void {
+  #dispatch(packet: ServerPacket): void {
     const emit = this.emit.bind(this) as (event: string, ...args: unknown[]) => void;
-    if (packet.opcode === 'WARNING' && this.earlyWarnings && this.earlyWarnings.length < EARLY_WARNINGS_KEPT) this.earlyWarnings.push(packet.payload);
+    if (packet.opcode === 'WARNING' && this.#earlyWarnings && this.#earlyWarnings.length < EARLY_WARNINGS_KEPT) this.#earlyWarnings.push(packet.payload);
     if (packet.opcode === 'MAKE_OFFER' || packet.opcode === 'MAKE_ANSWER' || packet.opcode === 'ICE') {
       if (packet.origin) emit(packet.opcode, packet.payload, packet.origin);
       return;
@@ -600,11 +622,11 @@ export class Session extends Emitter<SessionEvents> {
     emit(packet.opcode, packet.payload);
   }
 
-  private updateState(packet: ServerPacket): void {
+  #updateState(packet: ServerPacket): void {
     switch (packet.opcode) {
       case 'TRANSITION':
         this.mode = packet.payload;
-        if (packet.payload === '') this.resetLobby();
+        if (packet.payload === '') this.#resetLobby();
         if (packet.payload === 'host') this.host = this.me;
         break;
       case 'NEW_HOST':
@@ -632,66 +654,66 @@ export class Session extends Emitter<SessionEvents> {
         this.relayId = packet.payload.relay;
         break;
       case 'PEER_LEFT':
-        this.forget(packet.payload);
+        this.#forget(packet.payload);
         break;
       case 'LOBBY_CLOSED':
-        this.resetLobby();
+        this.#resetLobby();
         break;
     }
   }
 
-  private resetLobby(): void {
+  #resetLobby(): void {
     this.relayId = null;
     this.lobby = null;
     this.host = null;
     this.mode = '';
-    for (const id of [...this.peers.keys()]) this.forget(id);
+    for (const id of [...this.peers.keys()]) this.#forget(id);
   }
 
   /** Takes a player out of my lobby, remembering who they were. */
-  private forget(instanceId: string): void {
+  #forget(instanceId: string): void {
     const user = this.peers.get(instanceId);
     if (!user) return;
     this.peers.delete(instanceId);
-    this.departedUsers.delete(instanceId);
-    this.departedUsers.set(instanceId, user);
-    if (this.departedUsers.size > DEPARTED_KEPT) this.departedUsers.delete(this.departedUsers.keys().next().value!);
+    this.#departedUsers.delete(instanceId);
+    this.#departedUsers.set(instanceId, user);
+    if (this.#departedUsers.size > DEPARTED_KEPT) this.#departedUsers.delete(this.#departedUsers.keys().next().value!);
   }
 
-  private startKeepalive(): void {
-    if (this.options.keepaliveMs <= 0 || this.keepaliveTimer) return;
-    this.keepaliveTimer = setInterval(() => {
+  #startKeepalive(): void {
+    if (this.#options.keepaliveMs <= 0 || this.#keepaliveTimer) return;
+    this.#keepaliveTimer = setInterval(() => {
       this.keepalive().catch((error: CloudLinkError) => {
         // A drop already being handled (its close came first) is not a keepalive failure.
-        if (this.closed || this.reconnecting) return;
+        if (this.#closed || this.reconnecting) return;
         this.emit('error', new CloudLinkError('timeout', `keepalive failed: ${error.message}`, { opcode: 'KEEPALIVE' }));
-        this.abandon('keepalive lost');
+        this.#abandon('keepalive lost');
       });
-    }, this.options.keepaliveMs);
+    }, this.#options.keepaliveMs);
   }
 
   /** Requests in flight fail: their connection is gone (a resumed session does not replay them). */
-  private failRequests(why: string): void {
-    for (const [listener, pending] of this.pending) {
+  #failRequests(why: string): void {
+    for (const [listener, pending] of this.#pending) {
       clearTimeout(pending.timer);
       pending.reject(new CloudLinkError('not-connected', why, { opcode: pending.opcode }));
-      this.pending.delete(listener);
+      this.#pending.delete(listener);
     }
-    for (const wait of this.waits) {
+    for (const wait of this.#waits) {
       clearTimeout(wait.timer);
       wait.reject(new CloudLinkError('not-connected', why, { opcode: wait.opcode }));
     }
-    this.waits.clear();
+    this.#waits.clear();
   }
 
-  private closedBy(code: number, reason: string): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.lifetime.abort();
+  #closedBy(code: number, reason: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#lifetime.abort();
     this.reconnecting = false;
-    clearInterval(this.keepaliveTimer);
-    this.failRequests(`disconnected: ${reason}`);
-    this.resetLobby();
+    clearInterval(this.#keepaliveTimer);
+    this.#failRequests(`disconnected: ${reason}`);
+    this.#resetLobby();
     this.emit('close', { code, reason });
   }
 }
