@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cl5 } from '../../examples/lib/define.js';
 import { cloudlinkShape } from '../../examples/lib/extension-shape.js';
 import { ProjectBuilder, setVar, variable, whenReceived } from '../../examples/lib/project.js';
-import { RawClient } from '../server/helpers.js';
+import { refuseNext } from '../helpers/refusals.js';
+import type { RawClient } from '../server/helpers.js';
 import { broadcastTo, eventually, type Harness, setVariable, startHarness, valueIn } from './harness.js';
 
 function connectProject(): Buffer {
@@ -48,16 +49,9 @@ describe('connect, with the server refusing new connections from this address fo
       'connected',
     );
 
-  /** Takes the address's one new connection. */
-  async function spendBudget(username: string): Promise<void> {
-    const raw = await RawClient.open(harness.signalling.wsUrl);
-    raws.push(raw);
-    expect((await raw.request('INIT', { username })).opcode).toBe('INIT_OK');
-  }
-
   it('told "try again in 1 s" (1013 after the socket opened): tries again and connects, no error', async () => {
     const ann = await page('ann');
-    await spendBudget('first');
+    await refuseNext(harness.signalling.wsUrl, 'told', raws);
     await broadcastTo(ann, 'connect');
     await connected(ann);
     expect(harness.player(ann).sockets.length).toBe(2);
@@ -65,17 +59,9 @@ describe('connect, with the server refusing new connections from this address fo
   });
 
   it('refused with a bare HTTP 429 (past the refusals it is told of): tries again and connects, no error', async () => {
+    // bob's first attempt follows a bare 429 at once: it is refused the same way (unless a second passed, then told).
     const bob = await page('bob');
-    await spendBudget('second');
-    // Five told refusals at once spend what this address is told for a while: bob's first is a bare 429.
-    const told = await Promise.all(
-      Array.from({ length: 5 }, async () => {
-        const raw = await RawClient.open(harness.signalling.wsUrl);
-        raws.push(raw);
-        return (await raw.closed()).code;
-      }),
-    );
-    expect(told).toEqual([1013, 1013, 1013, 1013, 1013]);
+    await refuseNext(harness.signalling.wsUrl, 'bare', raws);
     await broadcastTo(bob, 'connect');
     await connected(bob);
     expect(harness.player(bob).sockets.length).toBeGreaterThanOrEqual(2);

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CloudLinkClient, type CloudLinkClientOptions } from '../../src/client/cloudlink.js';
 import type { WebSocketConstructor } from '../../src/client/websocket.js';
 import { serverPerTest } from '../helpers/served.js';
+import { refuseNext } from '../helpers/refusals.js';
 import { until } from '../mesh/players.js';
 
 const served = serverPerTest();
@@ -46,11 +47,8 @@ function tracked(options: Partial<CloudLinkClientOptions> = {}): { client: Cloud
   return { client, attempts };
 }
 
-/** Takes the address's new connections (burst 1): the next one is refused until the budget refills. */
-async function spendBudget(): Promise<void> {
-  const first = await served.open();
-  expect((await first.request('INIT', { username: 'first' })).opcode).toBe('INIT_OK');
-}
+/** Brings the address's new connections to the point of refusal: the next one is refused until the budget refills. */
+const spendBudget = (until: 'told' | 'bare' = 'told') => refuseNext(served.server.wsUrl, until, served.clients);
 
 describe('a first connect refused for now', () => {
   it('"try again in 1 s" (1013): waits that long, not its 250 ms backoff, then connects', async () => {
@@ -66,11 +64,9 @@ describe('a first connect refused for now', () => {
   });
 
   it('a bare HTTP 429 (refusals past the few told): backs off and connects once the budget refills', async () => {
-    await serve({ admission: { connectionsPerSecond: 2, connectionBurst: 1 } });
-    await spendBudget();
-    // Five told refusals at once spend what the address is told: the next refusal is a bare 429.
-    const told = await Promise.all(Array.from({ length: 5 }, () => served.open().then((raw) => raw.closed())));
-    for (const close of told) expect(close.code).toBe(1013);
+    await serve({ admission: { connectionsPerSecond: 1, connectionBurst: 1 } });
+    // Past the refusals an address is told of at once (5): the next refusal is a bare 429.
+    await spendBudget('bare');
     const { client, attempts } = tracked();
     await client.connect({ url: served.server.wsUrl, username: 'ann', ugi: 'g' });
     expect(client.connected).toBe(true);
