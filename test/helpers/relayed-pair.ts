@@ -20,12 +20,17 @@ export class RelayedPair {
     private readonly cat: Player,
   ) {
     this.talking = setInterval(() => {
-      try {
-        ann.mesh.sendPrivate(cat.id, { s: 'pair', n: this.sent });
-        cat.mesh.sendPrivate(ann.id, { s: 'pair', n: this.sent });
-        this.sent += 1;
-      } catch (error) {
-        this.sendErrors.push(String(error));
+      // Each way on its own: a send that throws leaves a gap in its stream (and an error), not a repeat in the other.
+      const n = this.sent++;
+      for (const [from, to] of [
+        [ann, cat],
+        [cat, ann],
+      ] as const) {
+        try {
+          from.mesh.sendPrivate(to.id, { s: 'pair', n });
+        } catch (error) {
+          this.sendErrors.push(`${from.name} → ${to.name}, message ${n}: ${String(error)}`);
+        }
       }
     }, 50);
   }

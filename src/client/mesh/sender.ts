@@ -45,13 +45,15 @@ export class Sender {
   }
 
   /**
-   * A direct link whose `default` channel is no longer open has died (the peer's side went, its
-   * channels closed) before its close event reached me: its healing starts now.
+   * A link whose `default` channel is no longer open has died (the other side went, its channels
+   * closed) before its close event reached me: the member's healing starts now, as the close will
+   * start it — on the pair's own link with the RECEIVED exchange; on a relay's link, shared by every
+   * member it carries, without.
    */
   private diedUnnoticed(route: Route): boolean {
-    if (route.via !== 'direct' || !this.opened.has(route.peer)) return false;
+    if (!this.opened.has(route.peer)) return false;
     if (route.link.channels.get(DEFAULT_CHANNEL)?.readyState === 'open') return false;
-    this.heal.start(route.peer, 'connection closed', true);
+    this.heal.start(route.peer, 'connection closed', route.via === 'direct');
     return true;
   }
 
