@@ -150,6 +150,8 @@ const OPEN = 1;
 /** The server's VIOLATION closes (server dispatch.ts): it threw me out, so I do not resume. */
 const VIOLATION_POLICY = 1008;
 const VIOLATION_TOO_BIG = 1009;
+/** How long the answer to a read of the lobbies is given again to the same read (#read). */
+const READ_REUSE_MS = 250;
 /** How long a failed attempt's closing socket is waited for, to read whether the server refused it for now. */
 export const CLOSE_READ_MS = 2000;
 /** My own close codes (4000–4999 are the application's). */
@@ -188,6 +190,8 @@ export class Session extends Emitter<SessionEvents> {
   /** Aborted when the session ends: a reconnect attempt or its wait stops then. */
   readonly #lifetime = new AbortController();
   #pacer = new RequestPacer();
+  /** Reads of the lobbies whose answers are shared for now (#read). */
+  readonly #reads = new Map<string, Promise<ServerPacket>>();
   /** The current socket's close, once it comes. */
   #socketEnd: Promise<SocketClose> = new Promise(() => {});
   /** The connection dropped and a new one is being sought (the lobby state above is kept meanwhile). */
@@ -302,12 +306,12 @@ export class Session extends Emitter<SessionEvents> {
   }
 
   async listLobbies(): Promise<string[]> {
-    return (await this.#request('LIST_LOBBIES', undefined)).payload as string[];
+    return (await this.#read('LIST_LOBBIES', undefined)).payload as string[];
   }
 
   /** The visible lobbies matching the search, with their metadata and player counts, oldest first. */
   async findLobbies(search: LobbySearch = {}): Promise<LobbySummary[]> {
-    return (await this.#request('LIST_LOBBIES', wireFilter(search))).payload as LobbySummary[];
+    return (await this.#read('LIST_LOBBIES', wireFilter(search))).payload as LobbySummary[];
   }
 
   /** Joins the oldest open lobby matching the filter, or creates one (then I am its host); one atomic step on the server. */
@@ -329,7 +333,7 @@ export class Session extends Emitter<SessionEvents> {
 
   /** The lobby's public info, or null when there is no such lobby. */
   async findLobby(name: string): Promise<LobbyInfo | null> {
-    const info = (await this.#request('FIND_LOBBY', name)).payload as ServerPayloads['FIND_ACK'];
+    const info = (await this.#read('FIND_LOBBY', name)).payload as ServerPayloads['FIND_ACK'];
     return info === Reply.notFound ? null : info;
   }
 
@@ -521,10 +525,30 @@ export class Session extends Emitter<SessionEvents> {
     }
   }
 
+  /**
+   * A read of the lobbies (LIST_LOBBIES, FIND_LOBBY): asked again while its answer is on its way, or
+   * within READ_REUSE_MS of it, it gets that answer, so a project polling "open lobbies" every frame asks
+   * the server a few times a second. A request of mine that may change the lobbies (any other), or a
+   * NEW_LOBBY, makes the next read ask again.
+   */
+  #read(opcode: 'LIST_LOBBIES' | 'FIND_LOBBY', payload: unknown): Promise<ServerPacket> {
+    const key = opcode + JSON.stringify(payload ?? null);
+    let answer = this.#reads.get(key);
+    if (!answer) {
+      const asked = this.#request(opcode, payload);
+      answer = asked;
+      this.#reads.set(key, asked);
+      const forget = () => this.#reads.get(key) === asked && this.#reads.delete(key);
+      asked.then(() => setTimeout(forget, READ_REUSE_MS), forget);
+    }
+    return answer;
+  }
+
   /** Sends a request and resolves with its reply; a WARNING carrying our listener rejects it. */
   #request(opcode: ClientOpcode, payload: unknown): Promise<ServerPacket> {
     const replyOpcode = REPLY_OF[opcode];
     if (!replyOpcode) throw new Error(`${opcode} has no reply`);
+    if (opcode !== 'LIST_LOBBIES' && opcode !== 'FIND_LOBBY' && opcode !== 'KEEPALIVE') this.#reads.clear();
     // In its turn under the server's rate limit (request-pacer.ts); at once when it is not waiting for one.
     const turn = this.#pacer.turn();
     return turn ? turn.then(() => this.#sendRequest(opcode, replyOpcode, payload)) : this.#sendRequest(opcode, replyOpcode, payload);
@@ -575,6 +599,7 @@ export class Session extends Emitter<SessionEvents> {
     // Counted as the server counts them: every frame of the session but those before RESUME_OK on a new
     // connection, and NEW_LOBBY (announcements are not numbered nor replayed: docs/protocol-notes.md).
     if (!this.reconnecting && packet.opcode !== 'NEW_LOBBY') this.#received += 1;
+    else if (packet.opcode === 'NEW_LOBBY') this.#reads.clear();
     if (packet.opcode === 'RESUME_OK' && this.reconnecting) {
       this.#settle(packet);
       this.#resumed(packet.payload);

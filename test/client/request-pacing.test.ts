@@ -1,5 +1,6 @@
-// A project that asks the server in a forever loop ("open lobbies" every frame) is paced under the
-// server's rate limit (request-pacer.ts) instead of being refused and, refused often enough, thrown out.
+// A project that asks the server in a forever loop is paced under the server's rate limit
+// (request-pacer.ts) instead of being refused and, refused often enough, thrown out; "open lobbies"
+// read every frame reuses each answer for a moment (session.ts #read).
 // Against the real server with its real limits: one poller alone is never refused; pollers behind one
 // router whose shared address budget is too small for them all are refused now and then, hold off after
 // each refusal, and are never thrown out.
@@ -32,11 +33,11 @@ async function poller(name: string): Promise<Poller> {
   return p;
 }
 
-/** Asks "open lobbies" as fast as the answers come, for `ms` (a forever loop in a project). */
+/** Asks the server as fast as the answers come, for `ms`: "find lobby" with a new name each time (a read no answer can be reused for). */
 async function poll(p: Poller, ms: number): Promise<void> {
   const end = Date.now() + ms;
-  while (Date.now() < end && p.client.connected) {
-    await p.client.listLobbies().then(
+  for (let n = 0; Date.now() < end && p.client.connected; n += 1) {
+    await p.client.findLobby(`lobby ${n}`).then(
       () => (p.answers += 1),
       () => {},
     );
@@ -49,7 +50,7 @@ const rejectedForRate = async () => {
 };
 
 describe('requests paced under the server rate limit', () => {
-  it('one project polling "open lobbies" in a forever loop: answered at the limit, never refused, never thrown out', async () => {
+  it('one project asking in a forever loop, as fast as the answers come: answered at the limit, never refused, never thrown out', async () => {
     await served.serve();
     const p = await poller('ann');
     await poll(p, 3000);
@@ -60,6 +61,35 @@ describe('requests paced under the server rate limit', () => {
     // The burst, then ~45 a second: far more than a round trip's worth, far less than unpaced (thousands).
     expect(p.answers).toBeGreaterThan(150);
     expect(p.answers).toBeLessThan(150 + 3 * 50 + 20);
+  });
+
+  it('"open lobbies" read every frame (60 a second): an answer every frame, the server asked a few times a second', async () => {
+    await served.serve();
+    let asked = 0;
+    class CountingWebSocket extends WebSocket {
+      override send(data: string, ...rest: never[]): void {
+        if (String(data).includes('"LIST_LOBBIES"')) asked += 1;
+        super.send(data, ...rest);
+      }
+    }
+    const client = new CloudLinkClient({ WebSocket: CountingWebSocket as unknown as WebSocketConstructor, keepaliveMs: 0 });
+    clients.push(client);
+    await client.connect({ url: served.server.wsUrl, username: 'ann', ugi: 'g' });
+    await client.createLobby({ name: 'mine' });
+    let answers = 0;
+    const started = Date.now();
+    while (Date.now() - started < 3000) {
+      expect(await client.listLobbies()).toEqual(['mine']);
+      answers += 1;
+      await new Promise((resolve) => setTimeout(resolve, 1000 / 60));
+    }
+    expect(answers).toBeGreaterThan(60);
+    // A read's answer is given again for 250 ms: about 4 asks a second, not 60.
+    expect(asked).toBeGreaterThanOrEqual(3);
+    expect(asked).toBeLessThanOrEqual(3 * 5 + 2);
+    // A change of mine asks again at once: the new lobby shows in the next read.
+    await client.leaveLobby();
+    expect(await client.listLobbies()).toEqual([]);
   });
 
   it('three pollers behind one router, their address budget too small for them all: refused now and then, never thrown out', async () => {
