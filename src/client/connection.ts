@@ -8,7 +8,7 @@ import { Ping, type PingOptions } from './ping.js';
 import { firstSession } from './first-connect.js';
 import type { Session } from './session.js';
 import { Voice } from './voice.js';
-import { resolvePolicy, type ReconnectPolicy } from './reconnect-policy.js';
+import type { ReconnectPolicy } from './reconnect-policy.js';
 import type { WebSocketConstructor } from './websocket.js';
 
 /** What a connection was opened with: connecting again with the same is the same connection. */
@@ -62,7 +62,6 @@ export async function openConnection(options: ConnectOptions, env: ConnectionEnv
       ...(options.fallbackUrls ? { fallbackUrls: options.fallbackUrls } : {}),
     },
     (opened) => opened.init(options.username, { token: options.token, pubkey: keys?.publicKey }),
-    resolvePolicy(env.reconnect ?? {}),
   );
   const { iceServers, relayOnly } = env.ice();
   const mesh = new Mesh(session, {

@@ -2,18 +2,19 @@
 // with 1013: too many new connections from one address — a class opening the project at once behind
 // one router — or the server is full) or that could not be made at all (a browser cannot tell a server
 // that is down from one that answered HTTP 429) is tried again, each time on the next of the server's
-// URLs, until the policy's connect give-up time (reconnect-policy.ts). Any other failure (a name taken,
+// URLs, until the connect give-up time of `options.reconnect` (reconnect-policy.ts). Any other failure (a name taken,
 // a bad token, a bad URL) ends it at once.
 import { CLOSE_TRY_LATER } from '../protocol/index.js';
 import { cancelled, CloudLinkError } from './errors.js';
-import { retrying, RetryLater, type ReconnectPolicy } from './reconnect-policy.js';
+import { resolvePolicy, retrying, RetryLater } from './reconnect-policy.js';
 import { CLOSE_READ_MS, refusalWaitMs, Session, type SessionOptions } from './session.js';
 
 /**
  * Opens a session and identifies on it (`identify`, e.g. INIT), trying again as above. Aborting
  * `options.signal` rejects with 'cancelled' at any step, the waits included, and leaves nothing open.
  */
-export function firstSession(options: SessionOptions, identify: (session: Session) => Promise<unknown>, policy: ReconnectPolicy): Promise<Session> {
+export function firstSession(options: SessionOptions, identify: (session: Session) => Promise<unknown>): Promise<Session> {
+  const policy = resolvePolicy(options.reconnect ?? {});
   const urls = [options.url, ...(options.fallbackUrls ?? [])];
   let next = 0;
   return retrying(

@@ -189,11 +189,12 @@ export class Session extends Emitter<SessionEvents> {
   #closed = false;
   /** Aborted when the session ends: a reconnect attempt or its wait stops then. */
   readonly #lifetime = new AbortController();
-  #pacer = new RequestPacer();
+  /** Set by #wire, per socket. */
+  #pacer!: RequestPacer;
   /** Reads of the lobbies whose answers are shared for now (#read). */
   readonly #reads = new Map<string, Promise<ServerPacket>>();
   /** The current socket's close, once it comes. */
-  #socketEnd: Promise<SocketClose> = new Promise(() => {});
+  #socketEnd!: Promise<SocketClose>;
   /** The connection dropped and a new one is being sought (the lobby state above is kept meanwhile). */
   reconnecting = false;
   /** Given at INIT_OK and each RESUME_OK: resumes this session once (absent when the server holds no seats). */
