@@ -2632,12 +2632,34 @@ function matchesFilter(lobby, filter) {
 }
 var quickJoinable = (lobby, filter) => !lobby.settings.locked && lobby.settings.password === null && hasFreeSeat(lobby) && matchesFilter(lobby, filter);
 var byCreation = (a, b) => (a.created ?? 0) - (b.created ?? 0) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+function listed(lobbies, keep, limit, take) {
+  const first = [];
+  let total = 0;
+  for (const lobby of lobbies) {
+    if (!keep(lobby)) continue;
+    if (total < limit) first.push(take(lobby));
+    total += 1;
+  }
+  return { first, total };
+}
 
 // src/server/redis-scripts.ts
-var GAME_KEYS = ["players", "names", "lobbies", "memberOf", "tokens", "tokenOf", "held", "lobbySeq", "openLobbies"];
+var GAME_KEYS = [
+  "players",
+  "names",
+  "lobbies",
+  "memberOf",
+  "tokens",
+  "tokenOf",
+  "held",
+  "lobbySeq",
+  "openLobbies",
+  "visibleLobbies",
+  "lobbiesChanged"
+];
 var PRELUDE = `
 local players, names, lobbies, memberOf, tokens, tokenOf, held = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
-local lobbySeq, openLobbies = KEYS[8], KEYS[9]
+local lobbySeq, openLobbies, visibleLobbies, lobbiesChanged = KEYS[8], KEYS[9], KEYS[10], KEYS[11]
 local null = cjson.null
 local function reply(value) return cjson.encode(value) end
 local function getLobby(name)
@@ -2651,10 +2673,23 @@ local function open(lobby)
   if settings.hidden or settings.locked or settings.password ~= null then return false end
   return settings.maxPlayers == -1 or #lobby.members < settings.maxPlayers
 end
+-- Keeps \`name\` in the sorted set \`key\` (scored by creation) while \`member\` holds, out of it otherwise.
+local function indexed(key, member, lobby)
+  if member then redis.call('ZADD', key, lobby.created or 0, lobby.name)
+  else redis.call('ZREM', key, lobby.name) end
+end
+local function changed()
+  local now = redis.call('TIME')
+  local stamp = now[1] * 1000000 + now[2]
+  local before = tonumber(redis.call('GET', lobbiesChanged) or '0')
+  if stamp <= before then stamp = before + 1 end
+  redis.call('SET', lobbiesChanged, string.format('%.0f', stamp))
+end
 local function saveLobby(lobby)
   redis.call('HSET', lobbies, lobby.name, cjson.encode(lobby))
-  if open(lobby) then redis.call('ZADD', openLobbies, lobby.created or 0, lobby.name)
-  else redis.call('ZREM', openLobbies, lobby.name) end
+  changed()
+  indexed(openLobbies, open(lobby), lobby)
+  indexed(visibleLobbies, not lobby.settings.hidden, lobby)
 end
 local function memberIndex(lobby, id)
   for i, member in ipairs(lobby.members) do
@@ -2673,12 +2708,14 @@ end
 -- A game with no players and no lobbies left keeps no key (its other keys went with their last entry):
 -- its lobby counter goes too, as MemoryStore forgets such a game.
 local function pruneGame()
-  if redis.call('EXISTS', players, lobbies) == 0 then redis.call('DEL', lobbySeq) end
+  if redis.call('EXISTS', players, lobbies) == 0 then redis.call('DEL', lobbySeq, lobbiesChanged) end
 end
 local function deleteLobby(lobby)
   for _, member in ipairs(lobby.members) do redis.call('HDEL', memberOf, member.instance_id) end
   redis.call('HDEL', lobbies, lobby.name)
   redis.call('ZREM', openLobbies, lobby.name)
+  redis.call('ZREM', visibleLobbies, lobby.name)
+  changed()
   pruneGame()
 end
 -- Takes member \`id\` out; the host moves to the earliest remaining member; the last one out deletes the lobby.
@@ -2721,6 +2758,21 @@ if raw then
 end
 return reply(null)`,
   // ARGV: instance id. Two reads that must see the same moment.
+  // No ARGV. Indexes every lobby of the game again (openLobbies, visibleLobbies) and marks it changed: a node
+  // runs it for each game at start, for lobbies that nodes of a version before an index left out of it.
+  reindex: `
+local all = redis.call('HVALS', lobbies)
+for _, raw in ipairs(all) do
+  local lobby = cjson.decode(raw)
+  indexed(openLobbies, open(lobby), lobby)
+  indexed(visibleLobbies, not lobby.settings.hidden, lobby)
+end
+if #all > 0 then changed() end
+return reply(null)`,
+  // ARGV: how many names at most. The oldest visible lobbies' names and how many are visible (cjson writes
+  // an empty list as {}).
+  list: `
+return reply({ first = redis.call('ZRANGE', visibleLobbies, 0, tonumber(ARGV[1]) - 1), total = redis.call('ZCARD', visibleLobbies) })`,
   lobbyOf: `
 local name = redis.call('HGET', memberOf, ARGV[1])
 return reply(name and getLobby(name) or null)`,
@@ -2868,6 +2920,68 @@ return reply({ user = cjson.decode(raw), token = ARGV[2] })`
 };
 var SCRIPTS = Object.fromEntries(Object.entries(BODIES).map(([name, body]) => [name, PRELUDE + body]));
 
+// src/server/versioned-reads.ts
+var VersionedReads = class {
+  /** @param capacity keys kept at most; the one read longest ago goes first. */
+  constructor(capacity, maxAgeMs) {
+    this.capacity = capacity;
+    this.maxAgeMs = maxAgeMs;
+  }
+  capacity;
+  maxAgeMs;
+  #kept = /* @__PURE__ */ new Map();
+  /** What `read` answers for `key` at `version`; null: nothing to go by, so read every time and keep nothing. */
+  get(key, version2, read) {
+    const kept = this.#kept.get(key);
+    this.#kept.delete(key);
+    if (version2 === null) return read();
+    const now = performance.now();
+    const entry = kept?.version === version2 && now - kept.readAt < this.maxAgeMs ? kept : { version: version2, value: read(), readAt: now };
+    this.#kept.set(key, entry);
+    if (this.#kept.size > this.capacity) this.#kept.delete(this.#kept.keys().next().value);
+    entry.value.catch(() => {
+      if (this.#kept.get(key) === entry) this.#kept.delete(key);
+    });
+    return entry.value;
+  }
+};
+
+// src/server/store.ts
+function lobbyInfo2(lobby) {
+  return {
+    name: lobby.name,
+    host: lobby.host,
+    max_players: lobby.settings.maxPlayers,
+    current_players: lobby.members.length,
+    currently_locked: lobby.settings.locked,
+    password_required: lobby.settings.password !== null,
+    relay_enabled: lobby.settings.relayEnabled,
+    hidden: lobby.settings.hidden,
+    metadata: lobby.settings.metadata ?? {}
+  };
+}
+var copyLobbySettings = (settings2) => ({
+  ...settings2,
+  ...settings2.metadata ? { metadata: { ...settings2.metadata } } : {}
+});
+var copyLobby = (lobby) => ({
+  ...lobby,
+  host: { ...lobby.host },
+  members: lobby.members.map((member) => ({ ...member })),
+  settings: copyLobbySettings(lobby.settings),
+  relay: lobby.relay && { ...lobby.relay }
+});
+function lobbySummary2(lobby) {
+  return {
+    name: lobby.name,
+    metadata: lobby.settings.metadata ?? {},
+    current_players: lobby.members.length,
+    max_players: lobby.settings.maxPlayers,
+    locked: lobby.settings.locked,
+    password_required: lobby.settings.password !== null
+  };
+}
+
 // src/server/redis-store.ts
 var storedPassword = (hash) => `${hash.salt.toString("base64")}.${hash.hash.toString("base64")}`;
 var passwordHash = (stored2) => {
@@ -2888,6 +3002,8 @@ function plain(answer) {
   for (const key of ["lobby", "departure"]) if (key in fields) fields[key] = plain(fields[key]);
   return fields;
 }
+var VISIBLE_GAMES_KEPT = 64;
+var VISIBLE_LOBBIES_MAX_AGE_MS = 5e3;
 var escapeGlob = (text) => text.replace(/[*?[\]\\]/g, "\\$&");
 var RedisStore = class {
   /** @param prefix namespaces every key (tests give each store run its own). */
@@ -2898,6 +3014,8 @@ var RedisStore = class {
   }
   redis;
   prefix;
+  /** The visible lobbies of the games searched lately (LIST_LOBBIES with a filter), oldest first. */
+  visibleLobbies = new VersionedReads(VISIBLE_GAMES_KEPT, VISIBLE_LOBBIES_MAX_AGE_MS);
   key(game, part) {
     return `${this.prefix}{${game}}:${part}`;
   }
@@ -2928,8 +3046,13 @@ var RedisStore = class {
     }
     return [...found].sort();
   }
-  async list(game) {
-    return (await this.lobbies(game)).filter((lobby) => !lobby.settings.hidden).sort(byCreation).map((lobby) => lobby.name);
+  /** Indexes every game's lobbies again (at a node's start: lobbies written by an older version may be missing from an index). */
+  async reindex() {
+    for (const game of await this.games()) await this.run("reindex", game);
+  }
+  async list(game, limit) {
+    const { first, total } = await this.run("list", game, String(limit));
+    return { first: Array.isArray(first) ? first : [], total };
   }
   async find(game, name) {
     const raw = await this.redis.hget(this.key(game, "lobbies"), name);
@@ -2941,8 +3064,14 @@ var RedisStore = class {
   async lobbyOf(game, instanceId2) {
     return this.run("lobbyOf", game, instanceId2);
   }
-  async listMatching(game, filter) {
-    return (await this.lobbies(game)).filter((lobby) => matchesFilter(lobby, filter)).sort(byCreation);
+  async listMatching(game, filter, limit) {
+    const version2 = await this.redis.get(this.key(game, "lobbiesChanged"));
+    const visible = await this.visibleLobbies.get(
+      game,
+      version2,
+      async () => (await this.lobbies(game)).filter((lobby) => !lobby.settings.hidden).sort(byCreation)
+    );
+    return listed(visible, (lobby) => matchesFilter(lobby, filter), limit, copyLobby);
   }
   async create(game, name, host, settings2) {
     return this.run("create", game, game, name, JSON.stringify(host), JSON.stringify(stored(settings2)));
@@ -3473,8 +3602,15 @@ async function connectCluster(options2) {
     clearTimeout(timer);
   }
   const prefix = options2.prefix ?? "cl5:";
+  const store = new RedisStore(redis, prefix);
+  try {
+    await store.reindex();
+  } catch (error) {
+    await close();
+    throw new Error(`cannot index the lobbies in redis at ${redacted(url)}: ${error instanceof Error ? error.message : String(error)}`);
+  }
   return {
-    store: new RedisStore(redis, prefix),
+    store,
     cluster: new Cluster({ redis, subscriber, nodeId: options2.nodeId, prefix, log: log2 }),
     close
   };
@@ -4123,31 +4259,6 @@ async function resumeInCluster(request, cluster) {
 var withToken = (session2, token) => token === void 0 ? session2 : { ...session2, resume_token: token };
 var keepalive = (request) => reply(request, "KEEPALIVE_ACK", void 0);
 
-// src/server/store.ts
-function lobbyInfo2(lobby) {
-  return {
-    name: lobby.name,
-    host: lobby.host,
-    max_players: lobby.settings.maxPlayers,
-    current_players: lobby.members.length,
-    currently_locked: lobby.settings.locked,
-    password_required: lobby.settings.password !== null,
-    relay_enabled: lobby.settings.relayEnabled,
-    hidden: lobby.settings.hidden,
-    metadata: lobby.settings.metadata ?? {}
-  };
-}
-function lobbySummary2(lobby) {
-  return {
-    name: lobby.name,
-    metadata: lobby.settings.metadata ?? {},
-    current_players: lobby.members.length,
-    max_players: lobby.settings.maxPlayers,
-    locked: lobby.settings.locked,
-    password_required: lobby.settings.password !== null
-  };
-}
-
 // src/server/handlers/relay.ts
 var NoRelay = class extends Error {
   constructor(message, lobbyOpen = true) {
@@ -4341,10 +4452,14 @@ var useRelay = async (request) => {
 // src/server/handlers/lobbies.ts
 var listLobbies = async (request) => {
   const { ctx, player, payload } = request;
-  const found = payload === void 0 ? await ctx.store.list(player.game) : (await ctx.store.listMatching(player.game, storeFilter(payload))).map(lobbySummary2);
-  reply(request, "LIST_ACK", found.slice(0, LIST_REPLY_MAX));
-  if (found.length > LIST_REPLY_MAX) player.send("WARNING", `${Warning.listTruncated}: the oldest ${LIST_REPLY_MAX} of ${found.length} lobbies`);
+  const { first, total } = payload === void 0 ? await ctx.store.list(player.game, LIST_REPLY_MAX) : await summaries(ctx, player.game, payload);
+  reply(request, "LIST_ACK", first);
+  if (total > first.length) player.send("WARNING", `${Warning.listTruncated}: the oldest ${first.length} of ${total} lobbies`);
 };
+async function summaries(ctx, game, filter) {
+  const { first, total } = await ctx.store.listMatching(game, storeFilter(filter), LIST_REPLY_MAX);
+  return { first: first.map(lobbySummary2), total };
+}
 var findLobby = async (request) => {
   const lobby = await request.ctx.store.find(request.player.game, request.payload);
   reply(request, "FIND_ACK", lobby ? lobbyInfo2(lobby) : Reply.notFound);
@@ -5136,14 +5251,6 @@ async function joinCluster(ctx, cluster, { seats, graceMs }) {
 
 // src/server/memory-store.ts
 import { randomBytes as randomBytes5 } from "node:crypto";
-var copySettings = (settings2) => ({ ...settings2, ...settings2.metadata ? { metadata: { ...settings2.metadata } } : {} });
-var copy = (lobby) => ({
-  ...lobby,
-  host: { ...lobby.host },
-  members: lobby.members.map((member) => ({ ...member })),
-  settings: copySettings(lobby.settings),
-  relay: lobby.relay && { ...lobby.relay }
-});
 var MemoryStore = class {
   byGame = /* @__PURE__ */ new Map();
   tokens = /* @__PURE__ */ new Map();
@@ -5179,7 +5286,7 @@ var MemoryStore = class {
     const closed2 = lobby.members.length === 0;
     if (closed2) this.deleteLobby(game, lobby);
     else if (lobby.host.instance_id === instanceId2) newHost = lobby.host = lobby.members[0];
-    return { left, lobby: copy(lobby), newHost, closed: closed2 };
+    return { left, lobby: copyLobby(lobby), newHost, closed: closed2 };
   }
   deleteLobby(game, lobby) {
     for (const member of lobby.members) game.memberOf.delete(member.instance_id);
@@ -5212,20 +5319,26 @@ var MemoryStore = class {
   async games() {
     return [...this.byGame.keys()].sort();
   }
-  async list(game) {
-    return [...this.byGame.get(game)?.lobbies.values() ?? []].filter((lobby) => !lobby.settings.hidden).map((lobby) => lobby.name);
+  // A game's map holds its lobbies oldest first: each is inserted once, when created.
+  async list(game, limit) {
+    return listed(
+      this.byGame.get(game)?.lobbies.values() ?? [],
+      (lobby) => !lobby.settings.hidden,
+      limit,
+      (lobby) => lobby.name
+    );
   }
   async find(game, name) {
     const lobby = this.byGame.get(game)?.lobbies.get(name);
-    return lobby ? copy(lobby) : null;
+    return lobby ? copyLobby(lobby) : null;
   }
   async lobbies(game) {
-    return [...this.byGame.get(game)?.lobbies.values() ?? []].map(copy);
+    return [...this.byGame.get(game)?.lobbies.values() ?? []].map(copyLobby);
   }
   async lobbyOf(game, instanceId2) {
     const state = this.byGame.get(game);
     const name = state?.memberOf.get(instanceId2);
-    return name === void 0 ? null : copy(state.lobbies.get(name));
+    return name === void 0 ? null : copyLobby(state.lobbies.get(name));
   }
   async create(game, name, host, settings2) {
     const state = this.game(game);
@@ -5240,16 +5353,16 @@ var MemoryStore = class {
       name,
       host: { ...host },
       members: [{ ...host }],
-      settings: copySettings(settings2),
+      settings: copyLobbySettings(settings2),
       relay: null,
       created: state.lobbySeq
     };
     state.lobbies.set(name, lobby);
     state.memberOf.set(host.instance_id, name);
-    return { lobby: copy(lobby) };
+    return { lobby: copyLobby(lobby) };
   }
-  async listMatching(game, filter) {
-    return [...this.byGame.get(game)?.lobbies.values() ?? []].filter((lobby) => matchesFilter(lobby, filter)).sort(byCreation).map(copy);
+  async listMatching(game, filter, limit) {
+    return listed(this.byGame.get(game)?.lobbies.values() ?? [], (lobby) => matchesFilter(lobby, filter), limit, copyLobby);
   }
   async quickJoin(game, player, filter, create) {
     const state = this.game(game);
@@ -5258,7 +5371,7 @@ var MemoryStore = class {
     if (oldest) {
       oldest.members.push({ ...player });
       state.memberOf.set(player.instance_id, oldest.name);
-      return { outcome: "joined", lobby: copy(oldest) };
+      return { outcome: "joined", lobby: copyLobby(oldest) };
     }
     let n = state.lobbySeq + 1;
     while (state.lobbies.has(`${create.namePrefix}-${n}`)) n += 1;
@@ -5285,7 +5398,7 @@ var MemoryStore = class {
     if (lobby.settings.password !== checked) return { outcome: "password" };
     lobby.members.push({ ...player });
     this.byGame.get(game).memberOf.set(player.instance_id, name);
-    return { outcome: "ok", lobby: copy(lobby) };
+    return { outcome: "ok", lobby: copyLobby(lobby) };
   }
   async leave(game, instanceId2) {
     const state = this.byGame.get(game);
@@ -5308,7 +5421,7 @@ var MemoryStore = class {
     if (max !== void 0 && max !== -1 && max < lobby.members.length) return { outcome: "below-current-players" };
     const shown = lobby.settings.hidden && change.hidden === false;
     Object.assign(lobby.settings, change, change.metadata ? { metadata: { ...change.metadata } } : {});
-    return { outcome: "ok", lobby: copy(lobby), shown };
+    return { outcome: "ok", lobby: copyLobby(lobby), shown };
   }
   async setHost(game, host, target) {
     const found = this.hosted(game, host);
@@ -5319,12 +5432,12 @@ var MemoryStore = class {
     if (target === host) return { outcome: "already-host" };
     const previous = lobby.host;
     lobby.host = next2;
-    return { outcome: "ok", lobby: copy(lobby), previous: { ...previous } };
+    return { outcome: "ok", lobby: copyLobby(lobby), previous: { ...previous } };
   }
   async close(game, host) {
     const found = this.hosted(game, host);
     if (typeof found === "string") return { outcome: found };
-    const record3 = copy(found.lobby);
+    const record3 = copyLobby(found.lobby);
     this.deleteLobby(found.game, found.lobby);
     return { outcome: "ok", lobby: record3 };
   }
@@ -5333,7 +5446,7 @@ var MemoryStore = class {
     if (!lobby || lobby.members.length === 0) return null;
     lobby.relay = { ...relay };
     if (lobbyWide) lobby.settings.relayEnabled = true;
-    return copy(lobby);
+    return copyLobby(lobby);
   }
   async issueToken(game, instanceId2) {
     const old = this.tokenOf.get(instanceId2);

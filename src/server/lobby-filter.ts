@@ -1,7 +1,7 @@
 // The matchmaking rules over a lobby record, shared by the stores that decide in Node (MemoryStore,
 // and RedisStore's read-only listMatching); RedisStore's quick-join script has the same rules in Lua.
 import type { LobbyFilter as WireFilter } from '../protocol/index.js';
-import type { LobbyFilter, LobbyRecord } from './store.js';
+import type { Listed, LobbyFilter, LobbyRecord } from './store.js';
 
 /** The wire's filter (snake_case, validated) as the store takes it. */
 export const storeFilter = (filter: WireFilter = {}): LobbyFilter => ({
@@ -27,3 +27,15 @@ export const quickJoinable = (lobby: LobbyRecord, filter: LobbyFilter): boolean 
 
 /** Oldest first (lobbies stored before `created` existed count as oldest), then by name for a stable order. */
 export const byCreation = (a: LobbyRecord, b: LobbyRecord): number => (a.created ?? 0) - (b.created ?? 0) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+/** The first `limit` of `lobbies` (in their order) that `keep` accepts, as `take` makes them, and how many it accepts. */
+export function listed<T>(lobbies: Iterable<LobbyRecord>, keep: (lobby: LobbyRecord) => boolean, limit: number, take: (lobby: LobbyRecord) => T): Listed<T> {
+  const first: T[] = [];
+  let total = 0;
+  for (const lobby of lobbies) {
+    if (!keep(lobby)) continue;
+    if (total < limit) first.push(take(lobby));
+    total += 1;
+  }
+  return { first, total };
+}

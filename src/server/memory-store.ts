@@ -3,7 +3,7 @@
 import { usernameSkeleton } from '../protocol/username.js';
 import { randomBytes } from 'node:crypto';
 import type { User } from '../protocol/index.js';
-import { byCreation, matchesFilter, quickJoinable } from './lobby-filter.js';
+import { byCreation, listed, matchesFilter, quickJoinable } from './lobby-filter.js';
 import type { PasswordHash } from './password.js';
 import type {
   CloseResult,
@@ -11,6 +11,7 @@ import type {
   Departure,
   JoinResult,
   KickResult,
+  Listed,
   LobbyFilter,
   LobbyRecord,
   LobbySettings,
@@ -23,6 +24,7 @@ import type {
   SetSettingsResult,
   SettingsChange,
 } from './store.js';
+import { copyLobby, copyLobbySettings } from './store.js';
 
 interface Game {
   players: Map<string, User>;
@@ -33,16 +35,6 @@ interface Game {
   /** Lobbies ever created in the game: the next one's `created`, and quick join's name suffix. */
   lobbySeq: number;
 }
-
-const copySettings = (settings: LobbySettings): LobbySettings => ({ ...settings, ...(settings.metadata ? { metadata: { ...settings.metadata } } : {}) });
-
-const copy = (lobby: LobbyRecord): LobbyRecord => ({
-  ...lobby,
-  host: { ...lobby.host },
-  members: lobby.members.map((member) => ({ ...member })),
-  settings: copySettings(lobby.settings),
-  relay: lobby.relay && { ...lobby.relay },
-});
 
 export class MemoryStore implements LobbyStore {
   private readonly byGame = new Map<string, Game>();
@@ -83,7 +75,7 @@ export class MemoryStore implements LobbyStore {
     const closed = lobby.members.length === 0;
     if (closed) this.deleteLobby(game, lobby);
     else if (lobby.host.instance_id === instanceId) newHost = lobby.host = lobby.members[0]!;
-    return { left, lobby: copy(lobby), newHost, closed };
+    return { left, lobby: copyLobby(lobby), newHost, closed };
   }
 
   private deleteLobby(game: Game, lobby: LobbyRecord): void {
@@ -122,23 +114,29 @@ export class MemoryStore implements LobbyStore {
     return [...this.byGame.keys()].sort();
   }
 
-  async list(game: string): Promise<string[]> {
-    return [...(this.byGame.get(game)?.lobbies.values() ?? [])].filter((lobby) => !lobby.settings.hidden).map((lobby) => lobby.name);
+  // A game's map holds its lobbies oldest first: each is inserted once, when created.
+  async list(game: string, limit: number): Promise<Listed<string>> {
+    return listed(
+      this.byGame.get(game)?.lobbies.values() ?? [],
+      (lobby) => !lobby.settings.hidden,
+      limit,
+      (lobby) => lobby.name,
+    );
   }
 
   async find(game: string, name: string): Promise<LobbyRecord | null> {
     const lobby = this.byGame.get(game)?.lobbies.get(name);
-    return lobby ? copy(lobby) : null;
+    return lobby ? copyLobby(lobby) : null;
   }
 
   async lobbies(game: string): Promise<LobbyRecord[]> {
-    return [...(this.byGame.get(game)?.lobbies.values() ?? [])].map(copy);
+    return [...(this.byGame.get(game)?.lobbies.values() ?? [])].map(copyLobby);
   }
 
   async lobbyOf(game: string, instanceId: string): Promise<LobbyRecord | null> {
     const state = this.byGame.get(game);
     const name = state?.memberOf.get(instanceId);
-    return name === undefined ? null : copy(state!.lobbies.get(name)!);
+    return name === undefined ? null : copyLobby(state!.lobbies.get(name)!);
   }
 
   async create(game: string, name: string, host: User, settings: LobbySettings): Promise<CreateResult> {
@@ -155,20 +153,17 @@ export class MemoryStore implements LobbyStore {
       name,
       host: { ...host },
       members: [{ ...host }],
-      settings: copySettings(settings),
+      settings: copyLobbySettings(settings),
       relay: null,
       created: state.lobbySeq,
     };
     state.lobbies.set(name, lobby);
     state.memberOf.set(host.instance_id, name);
-    return { lobby: copy(lobby) };
+    return { lobby: copyLobby(lobby) };
   }
 
-  async listMatching(game: string, filter: LobbyFilter): Promise<LobbyRecord[]> {
-    return [...(this.byGame.get(game)?.lobbies.values() ?? [])]
-      .filter((lobby) => matchesFilter(lobby, filter))
-      .sort(byCreation)
-      .map(copy);
+  async listMatching(game: string, filter: LobbyFilter, limit: number): Promise<Listed<LobbyRecord>> {
+    return listed(this.byGame.get(game)?.lobbies.values() ?? [], (lobby) => matchesFilter(lobby, filter), limit, copyLobby);
   }
 
   async quickJoin(game: string, player: User, filter: LobbyFilter, create: QuickCreate): Promise<QuickJoinResult> {
@@ -178,7 +173,7 @@ export class MemoryStore implements LobbyStore {
     if (oldest) {
       oldest.members.push({ ...player });
       state.memberOf.set(player.instance_id, oldest.name);
-      return { outcome: 'joined', lobby: copy(oldest) };
+      return { outcome: 'joined', lobby: copyLobby(oldest) };
     }
     // The counter makes the name new, unless someone created that very name by hand: then the next number.
     let n = state.lobbySeq + 1;
@@ -208,7 +203,7 @@ export class MemoryStore implements LobbyStore {
     if (lobby.settings.password !== checked) return { outcome: 'password' };
     lobby.members.push({ ...player });
     this.byGame.get(game)!.memberOf.set(player.instance_id, name);
-    return { outcome: 'ok', lobby: copy(lobby) };
+    return { outcome: 'ok', lobby: copyLobby(lobby) };
   }
 
   async leave(game: string, instanceId: string): Promise<Departure | null> {
@@ -234,7 +229,7 @@ export class MemoryStore implements LobbyStore {
     if (max !== undefined && max !== -1 && max < lobby.members.length) return { outcome: 'below-current-players' };
     const shown = lobby.settings.hidden && change.hidden === false;
     Object.assign(lobby.settings, change, change.metadata ? { metadata: { ...change.metadata } } : {});
-    return { outcome: 'ok', lobby: copy(lobby), shown };
+    return { outcome: 'ok', lobby: copyLobby(lobby), shown };
   }
 
   async setHost(game: string, host: string, target: string): Promise<SetHostResult> {
@@ -246,13 +241,13 @@ export class MemoryStore implements LobbyStore {
     if (target === host) return { outcome: 'already-host' };
     const previous = lobby.host;
     lobby.host = next;
-    return { outcome: 'ok', lobby: copy(lobby), previous: { ...previous } };
+    return { outcome: 'ok', lobby: copyLobby(lobby), previous: { ...previous } };
   }
 
   async close(game: string, host: string): Promise<CloseResult> {
     const found = this.hosted(game, host);
     if (typeof found === 'string') return { outcome: found };
-    const record = copy(found.lobby);
+    const record = copyLobby(found.lobby);
     this.deleteLobby(found.game, found.lobby);
     return { outcome: 'ok', lobby: record };
   }
@@ -262,7 +257,7 @@ export class MemoryStore implements LobbyStore {
     if (!lobby || lobby.members.length === 0) return null;
     lobby.relay = { ...relay };
     if (lobbyWide) lobby.settings.relayEnabled = true;
-    return copy(lobby);
+    return copyLobby(lobby);
   }
 
   async issueToken(game: string, instanceId: string): Promise<string> {

@@ -4,7 +4,19 @@
 // are stored as JSON, one field per lobby; the password is an opaque string (redis-store.ts).
 
 /** The keys of one game, in the order the scripts take them. */
-export const GAME_KEYS = ['players', 'names', 'lobbies', 'memberOf', 'tokens', 'tokenOf', 'held', 'lobbySeq', 'openLobbies'] as const;
+export const GAME_KEYS = [
+  'players',
+  'names',
+  'lobbies',
+  'memberOf',
+  'tokens',
+  'tokenOf',
+  'held',
+  'lobbySeq',
+  'openLobbies',
+  'visibleLobbies',
+  'lobbiesChanged',
+] as const;
 
 // players: hash id → user JSON; names: hash username skeleton (protocol/username.ts) → id; lobbies: hash name → lobby JSON;
 // memberOf: hash id → lobby name; tokens: hash token → id; tokenOf: hash id → token; held: set of ids;
@@ -12,10 +24,16 @@ export const GAME_KEYS = ['players', 'names', 'lobbies', 'memberOf', 'tokens', '
 // game's last player and lobby (pruneGame);
 // openLobbies: sorted set of the names of the lobbies quick join may put a player in (not locked, not
 // hidden, no password, a free seat), scored by \`created\`: kept by saveLobby and deleteLobby, which every
-// change of a lobby goes through, so quick join reads only those instead of every lobby of the game.
+// change of a lobby goes through, so quick join reads only those instead of every lobby of the game;
+// visibleLobbies: sorted set of the names of the lobbies that are not hidden, scored by \`created\`, kept
+// the same way: LIST_LOBBIES reads the oldest page of it and its size, not every lobby;
+// lobbiesChanged: string, set anew by every change of any lobby of the game (those two helpers again): Redis's
+// clock in microseconds, and always above its last value. A node keeps what it read of the game's lobbies
+// (for a filtered LIST) for as long as this stays what it was; started from the clock again after the key
+// went with the game, it does not come back to a value it had.
 const PRELUDE = `
 local players, names, lobbies, memberOf, tokens, tokenOf, held = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
-local lobbySeq, openLobbies = KEYS[8], KEYS[9]
+local lobbySeq, openLobbies, visibleLobbies, lobbiesChanged = KEYS[8], KEYS[9], KEYS[10], KEYS[11]
 local null = cjson.null
 local function reply(value) return cjson.encode(value) end
 local function getLobby(name)
@@ -29,10 +47,23 @@ local function open(lobby)
   if settings.hidden or settings.locked or settings.password ~= null then return false end
   return settings.maxPlayers == -1 or #lobby.members < settings.maxPlayers
 end
+-- Keeps \`name\` in the sorted set \`key\` (scored by creation) while \`member\` holds, out of it otherwise.
+local function indexed(key, member, lobby)
+  if member then redis.call('ZADD', key, lobby.created or 0, lobby.name)
+  else redis.call('ZREM', key, lobby.name) end
+end
+local function changed()
+  local now = redis.call('TIME')
+  local stamp = now[1] * 1000000 + now[2]
+  local before = tonumber(redis.call('GET', lobbiesChanged) or '0')
+  if stamp <= before then stamp = before + 1 end
+  redis.call('SET', lobbiesChanged, string.format('%.0f', stamp))
+end
 local function saveLobby(lobby)
   redis.call('HSET', lobbies, lobby.name, cjson.encode(lobby))
-  if open(lobby) then redis.call('ZADD', openLobbies, lobby.created or 0, lobby.name)
-  else redis.call('ZREM', openLobbies, lobby.name) end
+  changed()
+  indexed(openLobbies, open(lobby), lobby)
+  indexed(visibleLobbies, not lobby.settings.hidden, lobby)
 end
 local function memberIndex(lobby, id)
   for i, member in ipairs(lobby.members) do
@@ -51,12 +82,14 @@ end
 -- A game with no players and no lobbies left keeps no key (its other keys went with their last entry):
 -- its lobby counter goes too, as MemoryStore forgets such a game.
 local function pruneGame()
-  if redis.call('EXISTS', players, lobbies) == 0 then redis.call('DEL', lobbySeq) end
+  if redis.call('EXISTS', players, lobbies) == 0 then redis.call('DEL', lobbySeq, lobbiesChanged) end
 end
 local function deleteLobby(lobby)
   for _, member in ipairs(lobby.members) do redis.call('HDEL', memberOf, member.instance_id) end
   redis.call('HDEL', lobbies, lobby.name)
   redis.call('ZREM', openLobbies, lobby.name)
+  redis.call('ZREM', visibleLobbies, lobby.name)
+  changed()
   pruneGame()
 end
 -- Takes member \`id\` out; the host moves to the earliest remaining member; the last one out deletes the lobby.
@@ -102,6 +135,23 @@ end
 return reply(null)`,
 
   // ARGV: instance id. Two reads that must see the same moment.
+  // No ARGV. Indexes every lobby of the game again (openLobbies, visibleLobbies) and marks it changed: a node
+  // runs it for each game at start, for lobbies that nodes of a version before an index left out of it.
+  reindex: `
+local all = redis.call('HVALS', lobbies)
+for _, raw in ipairs(all) do
+  local lobby = cjson.decode(raw)
+  indexed(openLobbies, open(lobby), lobby)
+  indexed(visibleLobbies, not lobby.settings.hidden, lobby)
+end
+if #all > 0 then changed() end
+return reply(null)`,
+
+  // ARGV: how many names at most. The oldest visible lobbies' names and how many are visible (cjson writes
+  // an empty list as {}).
+  list: `
+return reply({ first = redis.call('ZRANGE', visibleLobbies, 0, tonumber(ARGV[1]) - 1), total = redis.call('ZCARD', visibleLobbies) })`,
+
   lobbyOf: `
 local name = redis.call('HGET', memberOf, ARGV[1])
 return reply(name and getLobby(name) or null)`,

@@ -8,14 +8,16 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { User } from '../protocol/index.js';
 import type { PasswordHash } from './password.js';
-import { byCreation, matchesFilter } from './lobby-filter.js';
+import { byCreation, listed, matchesFilter } from './lobby-filter.js';
 import { GAME_KEYS, SCRIPTS, type ScriptName } from './redis-scripts.js';
+import { VersionedReads } from './versioned-reads.js';
 import type {
   CloseResult,
   CreateResult,
   Departure,
   JoinResult,
   KickResult,
+  Listed,
   LobbyFilter,
   LobbyRecord,
   LobbySettings,
@@ -27,6 +29,7 @@ import type {
   SetSettingsResult,
   SettingsChange,
 } from './store.js';
+import { copyLobby } from './store.js';
 
 /** A password hash as stored: `salt.hash`, both base64; compared as a string by the join script. */
 const storedPassword = (hash: PasswordHash): string => `${hash.salt.toString('base64')}.${hash.hash.toString('base64')}`;
@@ -58,9 +61,17 @@ function plain(answer: unknown): unknown {
   return fields;
 }
 
+/** Games whose visible lobbies a node keeps for searches: a node serves a few games' lobby screens at once. */
+const VISIBLE_GAMES_KEPT = 64;
+/** And read again after this long even if unchanged (a node of an older version does not mark its changes). */
+const VISIBLE_LOBBIES_MAX_AGE_MS = 5000;
+
 const escapeGlob = (text: string): string => text.replace(/[*?[\]\\]/g, '\\$&');
 
 export class RedisStore implements LobbyStore {
+  /** The visible lobbies of the games searched lately (LIST_LOBBIES with a filter), oldest first. */
+  private readonly visibleLobbies = new VersionedReads<LobbyRecord[]>(VISIBLE_GAMES_KEPT, VISIBLE_LOBBIES_MAX_AGE_MS);
+
   /** @param prefix namespaces every key (tests give each store run its own). */
   constructor(
     private readonly redis: Redis,
@@ -107,12 +118,14 @@ export class RedisStore implements LobbyStore {
     return [...found].sort();
   }
 
-  async list(game: string): Promise<string[]> {
-    // Oldest first, as MemoryStore lists them (a hash has no order of its own).
-    return (await this.lobbies(game))
-      .filter((lobby) => !lobby.settings.hidden)
-      .sort(byCreation)
-      .map((lobby) => lobby.name);
+  /** Indexes every game's lobbies again (at a node's start: lobbies written by an older version may be missing from an index). */
+  async reindex(): Promise<void> {
+    for (const game of await this.games()) await this.run('reindex', game);
+  }
+
+  async list(game: string, limit: number): Promise<Listed<string>> {
+    const { first, total } = await this.run<{ first: string[] | object; total: number }>('list', game, String(limit));
+    return { first: Array.isArray(first) ? first : [], total };
   }
 
   async find(game: string, name: string): Promise<LobbyRecord | null> {
@@ -128,9 +141,13 @@ export class RedisStore implements LobbyStore {
     return this.run('lobbyOf', game, instanceId);
   }
 
-  async listMatching(game: string, filter: LobbyFilter): Promise<LobbyRecord[]> {
-    // A read: nothing is decided, so Node filters what one HVALS returned.
-    return (await this.lobbies(game)).filter((lobby) => matchesFilter(lobby, filter)).sort(byCreation);
+  async listMatching(game: string, filter: LobbyFilter, limit: number): Promise<Listed<LobbyRecord>> {
+    // A read: nothing is decided, so Node filters the game's visible lobbies, read again only once they changed.
+    const version = await this.redis.get(this.key(game, 'lobbiesChanged'));
+    const visible = await this.visibleLobbies.get(game, version, async () =>
+      (await this.lobbies(game)).filter((lobby) => !lobby.settings.hidden).sort(byCreation),
+    );
+    return listed(visible, (lobby) => matchesFilter(lobby, filter), limit, copyLobby);
   }
 
   async create(game: string, name: string, host: User, settings: LobbySettings): Promise<CreateResult> {

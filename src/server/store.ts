@@ -38,6 +38,12 @@ export interface LobbyRecord {
 export type SettingsChange = Partial<Pick<LobbySettings, 'maxPlayers' | 'password' | 'locked' | 'hidden' | 'metadata'>>;
 
 /** Which lobbies listMatching and quickJoin consider (besides never a hidden one); fields left out match any. */
+/** The first entries of a listing, oldest first, and how many the whole listing has. */
+export interface Listed<T> {
+  first: T[];
+  total: number;
+}
+
 export interface LobbyFilter {
   /** Each key equals this value exactly (a string never equals a number). */
   metadata?: LobbyMetadata;
@@ -105,16 +111,19 @@ export interface LobbyStore {
 
   // ---- lobbies: queries ----
 
-  /** Names of the game's lobbies that are not hidden (LIST_LOBBIES). */
-  list(game: string): Promise<string[]>;
+  /**
+   * The names of the game's oldest `limit` lobbies that are not hidden, and how many there are
+   * (LIST_LOBBIES). Costs the `limit`, not the game's size: a lobby screen asks several times a second.
+   */
+  list(game: string, limit: number): Promise<Listed<string>>;
   /** A lobby by name, hidden or not (FIND_LOBBY, status); null if none. */
   find(game: string, name: string): Promise<LobbyRecord | null>;
   /** Every lobby of the game, hidden included (status page). */
   lobbies(game: string): Promise<LobbyRecord[]>;
   /** The lobby the player is a member of, or null. */
   lobbyOf(game: string, instanceId: string): Promise<LobbyRecord | null>;
-  /** The game's lobbies that are not hidden and match `filter`, oldest first (LIST_LOBBIES with a filter). */
-  listMatching(game: string, filter: LobbyFilter): Promise<LobbyRecord[]>;
+  /** The game's oldest `limit` lobbies that are not hidden and match `filter`, and how many match (LIST_LOBBIES with a filter). */
+  listMatching(game: string, filter: LobbyFilter, limit: number): Promise<Listed<LobbyRecord>>;
 
   // ---- lobbies: commands ----
 
@@ -195,6 +204,20 @@ export function lobbyInfo(lobby: LobbyRecord) {
     metadata: lobby.settings.metadata ?? {},
   };
 }
+
+export const copyLobbySettings = (settings: LobbySettings): LobbySettings => ({
+  ...settings,
+  ...(settings.metadata ? { metadata: { ...settings.metadata } } : {}),
+});
+
+/** A copy that shares nothing a caller could change with the record it copies (stores answer copies). */
+export const copyLobby = (lobby: LobbyRecord): LobbyRecord => ({
+  ...lobby,
+  host: { ...lobby.host },
+  members: lobby.members.map((member) => ({ ...member })),
+  settings: copyLobbySettings(lobby.settings),
+  relay: lobby.relay && { ...lobby.relay },
+});
 
 /** One entry of the filtered LIST_ACK. */
 export function lobbySummary(lobby: LobbyRecord) {

@@ -75,13 +75,35 @@ describe.each(backends)('$name', (backend) => {
     await store.create('g', 'shown', ann, open);
     const hidden = await store.create('g', 'secret', bob, { ...open, hidden: true });
     expect(hidden.outcome === 'ok' && hidden.lobby.settings.hidden).toBe(true);
-    expect(await store.list('g')).toEqual(['shown']);
+    expect(await store.list('g', 100)).toEqual({ first: ['shown'], total: 1 });
     expect((await store.find('g', 'secret'))?.settings.hidden).toBe(true);
     expect(await store.find('g', 'nope')).toBeNull();
     const shown = await store.setSettings('g', bob.instance_id, { hidden: false });
     expect(shown.outcome === 'ok' && shown.shown).toBe(true);
     expect(await store.setSettings('g', bob.instance_id, { hidden: false })).toMatchObject({ outcome: 'ok', shown: false });
-    expect((await store.list('g')).sort()).toEqual(['secret', 'shown']);
+    expect(await store.list('g', 100)).toEqual({ first: ['shown', 'secret'], total: 2 });
+  });
+
+  it('list: the oldest page of the visible lobbies and how many there are, following every change that adds, hides, shows or closes one', async () => {
+    const names = async (limit = 2) => store.list('g', limit);
+    expect(await names()).toEqual({ first: [], total: 0 });
+    await store.create('g', 'a', ann, open);
+    await store.create('g', 'b', bob, { ...open, hidden: true });
+    await store.create('g', 'c', cat, open);
+    await store.create('g', 'd', dan, open);
+    expect(await names()).toEqual({ first: ['a', 'c'], total: 3 });
+    expect(await names(1)).toEqual({ first: ['a'], total: 3 });
+    // Shown again, it keeps its place among the oldest.
+    await store.setSettings('g', bob.instance_id, { hidden: false });
+    expect(await names()).toEqual({ first: ['a', 'b'], total: 4 });
+    await store.setSettings('g', ann.instance_id, { hidden: true });
+    expect(await names()).toEqual({ first: ['b', 'c'], total: 3 });
+    // Members coming and going change nothing listed; the last one out closes it.
+    await store.leave('g', cat.instance_id);
+    expect(await names()).toEqual({ first: ['b', 'd'], total: 2 });
+    await store.close('g', bob.instance_id);
+    await store.close('g', dan.instance_id);
+    expect(await names()).toEqual({ first: [], total: 0 });
   });
 
   it('join: in-lobby, not-found, locked, full in that order; ok appends in join order', async () => {
@@ -210,7 +232,7 @@ describe.each(backends)('$name', (backend) => {
       relay: null,
       created: 1,
     });
-    expect(await store.list(game)).toEqual(['lobby 🎲 {*}']);
+    expect(await store.list(game, 100)).toEqual({ first: ['lobby 🎲 {*}'], total: 1 });
     expect(await store.players(game)).toEqual([odd]);
     expect(await store.games()).toEqual(['g', game].sort());
   });
@@ -270,5 +292,60 @@ describe('RedisStore on two nodes', () => {
       for (const each of [ann, bob, cat]) await (round % 2 ? nodeA : nodeB).leave('g', each.instance_id);
       expect(await nodeA.find('g', name)).toBeNull();
     }
+  });
+
+  it("a node's search reads the game's lobbies once per change, and sees every change another node makes", async () => {
+    await redis.make();
+    const searcher = redis.client();
+    let reads = 0;
+    const hvals = searcher.hvals.bind(searcher);
+    searcher.hvals = ((...args: Parameters<typeof hvals>) => {
+      reads += 1;
+      return hvals(...args);
+    }) as typeof searcher.hvals;
+    const [nodeA, nodeB] = [new RedisStore(searcher, 'test:'), new RedisStore(redis.client(), 'test:')];
+    for (const each of [ann, bob, cat, dan]) expect(await nodeB.addPlayer('g', each)).toBe('ok');
+    const search = async () => {
+      const { first, total } = await nodeA.listMatching('g', { freeSeats: true }, 10);
+      return { names: first.map((lobby) => `${lobby.name}:${lobby.members.length}`), total };
+    };
+    expect(await search()).toEqual({ names: [], total: 0 });
+    await nodeB.create('g', 'a', ann, { ...open, maxPlayers: 2 });
+    await nodeB.create('g', 'b', bob, open);
+    expect(await search()).toEqual({ names: ['a:1', 'b:1'], total: 2 });
+    const before = reads;
+    await Promise.all([search(), search(), search()]);
+    expect(reads).toBe(before);
+    await nodeB.join('g', 'a', cat, noPassword);
+    expect(await search()).toEqual({ names: ['b:1'], total: 1 });
+    await nodeB.setSettings('g', bob.instance_id, { hidden: true });
+    expect(await search()).toEqual({ names: [], total: 0 });
+    await nodeB.leave('g', cat.instance_id);
+    expect(await search()).toEqual({ names: ['a:1'], total: 1 });
+    await nodeB.close('g', ann.instance_id);
+    await nodeB.setSettings('g', bob.instance_id, { hidden: false, metadata: { mode: 'ctf' } });
+    expect(await nodeA.listMatching('g', { metadata: { mode: 'ctf' } }, 10)).toMatchObject({ first: [{ name: 'b' }], total: 1 });
+    // Read again once after each change seen (the close and the settings were seen together), never in between.
+    expect(reads).toBe(before + 4);
+    // What a node answers is a copy: changing it changes nothing kept.
+    const [kept] = (await nodeA.listMatching('g', {}, 10)).first;
+    kept!.members.push(dan);
+    expect((await nodeA.listMatching('g', {}, 10)).first[0]!.members).toHaveLength(1);
+  });
+
+  it('reindex: a lobby an older version wrote without its indexes is listed, searched and quick-joined after it', async () => {
+    await redis.make();
+    const client = redis.client();
+    const node = new RedisStore(client, 'test:');
+    for (const each of [ann, bob]) expect(await node.addPlayer('g', each)).toBe('ok');
+    // As a node from before visibleLobbies and openLobbies wrote it: the lobby's field and the member's, nothing else.
+    const old = { game: 'g', name: 'old', host: ann, members: [ann], settings: { ...open, maxPlayers: 4, metadata: {} }, relay: null, created: 1 };
+    await client.hset('test:{g}:lobbies', 'old', JSON.stringify(old));
+    await client.hset('test:{g}:memberOf', ann.instance_id, 'old');
+    expect(await node.list('g', 10)).toEqual({ first: [], total: 0 });
+    await node.reindex();
+    expect(await node.list('g', 10)).toEqual({ first: ['old'], total: 1 });
+    expect((await node.listMatching('g', { freeSeats: true }, 10)).first.map((lobby) => lobby.name)).toEqual(['old']);
+    expect(await node.quickJoin('g', bob, {}, { namePrefix: 'new', settings: open })).toMatchObject({ outcome: 'joined', lobby: { name: 'old' } });
   });
 });

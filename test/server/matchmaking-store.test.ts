@@ -45,7 +45,7 @@ describe.each(backends)('$name', (backend) => {
     await store.create('g', 'b', bob, { ...open, metadata: { mode: 'ctf', level: '1' }, password: await passwords.hash('pw') });
     await store.create('g', 'c', cat, { ...open, metadata: { mode: 'ffa' } });
     await store.create('g', 'd', dan, { ...open, hidden: true, metadata: { mode: 'ctf' } });
-    const names = async (filter: object) => (await store.listMatching('g', filter)).map((lobby) => lobby.name);
+    const names = async (filter: object) => (await store.listMatching('g', filter, 100)).first.map((lobby) => lobby.name);
     expect(await names({})).toEqual(['a', 'b', 'c']);
     expect(await names({ metadata: { mode: 'ctf' } })).toEqual(['a', 'b']);
     expect(await names({ metadata: { level: 1 } })).toEqual(['a']);
@@ -54,6 +54,9 @@ describe.each(backends)('$name', (backend) => {
     expect(await names({ noPassword: true })).toEqual(['a', 'c']);
     await store.join('g', 'a', players[4]!, async () => true);
     expect(await names({ freeSeats: true })).toEqual(['b', 'c']);
+    // A page: the oldest matching, and how many match.
+    const page = await store.listMatching('g', { metadata: { mode: 'ctf' } }, 1);
+    expect({ first: page.first.map((lobby) => lobby.name), total: page.total }).toEqual({ first: ['a'], total: 2 });
   });
 
   it('quickJoin: the oldest open matching lobby (not locked, full, passworded or hidden), else a new one with a readable unique name', async () => {

@@ -69,8 +69,15 @@ export async function connectCluster(options: ConnectOptions): Promise<ClusterCo
     clearTimeout(timer);
   }
   const prefix = options.prefix ?? 'cl5:';
+  const store = new RedisStore(redis, prefix);
+  try {
+    await store.reindex();
+  } catch (error) {
+    await close();
+    throw new Error(`cannot index the lobbies in redis at ${redacted(url)}: ${error instanceof Error ? error.message : String(error)}`);
+  }
   return {
-    store: new RedisStore(redis, prefix),
+    store,
     cluster: new Cluster({ redis, subscriber, nodeId: options.nodeId, prefix, log }),
     close,
   };

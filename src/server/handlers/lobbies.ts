@@ -1,11 +1,11 @@
 // Finding, creating, joining and leaving lobbies (protocol.md §2). The store decides; these reply and tell.
-import { LIST_REPLY_MAX, Reply, Warning, type ClientOpcode } from '../../protocol/index.js';
+import { LIST_REPLY_MAX, Reply, Warning, type ClientOpcode, type LobbyFilter } from '../../protocol/index.js';
 import { lobbyKey, type ServerContext } from '../context.js';
 import { announce, leaveLobby, sendTo } from '../membership.js';
 import { ANNOUNCEMENT_MESSAGES } from '../fanout-budget.js';
 import { joinCooldownRefusal } from '../join-cooldown.js';
 import { storeFilter } from '../lobby-filter.js';
-import { lobbyInfo, lobbySummary, type LobbyRecord } from '../store.js';
+import { lobbyInfo, lobbySummary, type Listed, type LobbyRecord } from '../store.js';
 import { NoRelay, relayJoined, relayOf } from './relay.js';
 import { reply, warn, type Handler, type Request } from './request.js';
 
@@ -16,10 +16,15 @@ import { reply, warn, type Handler, type Request } from './request.js';
  */
 export const listLobbies: Handler<'LIST_LOBBIES'> = async (request) => {
   const { ctx, player, payload } = request;
-  const found = payload === undefined ? await ctx.store.list(player.game) : (await ctx.store.listMatching(player.game, storeFilter(payload))).map(lobbySummary);
-  reply(request, 'LIST_ACK', found.slice(0, LIST_REPLY_MAX));
-  if (found.length > LIST_REPLY_MAX) player.send('WARNING', `${Warning.listTruncated}: the oldest ${LIST_REPLY_MAX} of ${found.length} lobbies`);
+  const { first, total } = payload === undefined ? await ctx.store.list(player.game, LIST_REPLY_MAX) : await summaries(ctx, player.game, payload);
+  reply(request, 'LIST_ACK', first);
+  if (total > first.length) player.send('WARNING', `${Warning.listTruncated}: the oldest ${first.length} of ${total} lobbies`);
 };
+
+async function summaries(ctx: ServerContext, game: string, filter: LobbyFilter): Promise<Listed<ReturnType<typeof lobbySummary>>> {
+  const { first, total } = await ctx.store.listMatching(game, storeFilter(filter), LIST_REPLY_MAX);
+  return { first: first.map(lobbySummary), total };
+}
 
 export const findLobby: Handler<'FIND_LOBBY'> = async (request) => {
   const lobby = await request.ctx.store.find(request.player.game, request.payload);
