@@ -4,7 +4,12 @@
 // lets a read through (src/client/request-pacer.ts; what it asked before answers were reused). The
 // server's CPU per LIST, and what share of a core the pollers take, show what a lobby screen costs. Our
 // server (dist/server.mjs, or CL5_SERVER) in its own process; raw clients from this process.
-// Usage: node bench/lobby-browsing.mjs [--lobbies=1000] [--pollers=50,200] [--per-second=4] [--seconds=10] [--runs=3]
+// --redis: the server keeps its lobbies in a redis-server started here (no persistence, a free port), whose
+// CPU per LIST is shown too; --filter='{"free_seats":true}': the matchmaking search (a LIST with a filter,
+// answered with summaries) instead of the names.
+// Usage: node bench/lobby-browsing.mjs [--lobbies=1000] [--pollers=50,200] [--per-second=4] [--seconds=10] [--runs=3] [--redis] [--filter=JSON]
+import Redis from 'ioredis';
+import { importTs } from '../scripts/import-ts.mjs';
 import { startCl5, cpuSeconds } from './lib/processes.mjs';
 import { open, request } from './lib/raw-ws.mjs';
 import { summary } from './lib/stats.mjs';
@@ -17,6 +22,12 @@ const RUNS = Number(arg('runs', '3'));
 /** LIST_LOBBIES a second per poller. */
 const PER_SECOND = Number(arg('per-second', '4'));
 const GAME = 'browse';
+const FILTER = arg('filter', undefined);
+const REDIS = process.argv.includes('--redis');
+
+const redisServer = REDIS ? await (await importTs('test/helpers/redis.ts')).startRedis() : null;
+const redis = redisServer ? new Redis(redisServer.port, '127.0.0.1') : null;
+const redisPid = redis ? Number((await redis.info('server')).match(/^process_id:(\d+)/m)[1]) : null;
 
 const isOpcode = (opcode) => (packet) => packet.opcode === opcode;
 
@@ -45,7 +56,8 @@ async function poll(pollers) {
       await new Promise((resolve) => setTimeout(resolve, (gap * i) / pollers.length));
       while (performance.now() < end) {
         const asked = performance.now();
-        const reply = await request(client, { opcode: 'LIST_LOBBIES', listener: 'l' }, isOpcode('LIST_ACK'));
+        const ask = { opcode: 'LIST_LOBBIES', listener: 'l', ...(FILTER === undefined ? {} : { payload: JSON.parse(FILTER) }) };
+        const reply = await request(client, ask, isOpcode('LIST_ACK'));
         if (!Array.isArray(reply.payload)) throw new Error('LIST_ACK without a list');
         latencies.push(performance.now() - asked);
         const wait = asked + gap - performance.now();
@@ -59,7 +71,8 @@ async function poll(pollers) {
 const rows = [];
 for (let run = 1; run <= RUNS; run += 1) {
   for (const count of POLLERS) {
-    const server = await startCl5();
+    await redis?.flushall();
+    const server = await startCl5(redisServer ? ['--redis', redisServer.url] : []);
     try {
       const owners = await players(server.port, LOBBIES, 'owner');
       await Promise.all(
@@ -75,10 +88,12 @@ for (let run = 1; run <= RUNS; run += 1) {
       for (const o of owners) o.onText = () => {};
       const pollers = await players(server.port, count, 'poller');
       const cpuBefore = cpuSeconds(server.pid);
+      const redisBefore = redisPid ? cpuSeconds(redisPid) : 0;
       const started = performance.now();
       const latencies = await poll(pollers);
       const seconds = (performance.now() - started) / 1000;
       const cpu = cpuSeconds(server.pid) - cpuBefore;
+      const redisCpu = redisPid ? cpuSeconds(redisPid) - redisBefore : 0;
       const { p50, p99 } = summary(latencies);
       rows.push({
         run,
@@ -87,6 +102,7 @@ for (let run = 1; run <= RUNS; run += 1) {
         perSecond: latencies.length / seconds,
         cpuShare: cpu / seconds,
         cpuUsPerList: (cpu * 1e6) / latencies.length,
+        redisUsPerList: (redisCpu * 1e6) / latencies.length,
         p50,
         p99,
       });
@@ -96,7 +112,7 @@ for (let run = 1; run <= RUNS; run += 1) {
     }
     const r = rows.at(-1);
     console.error(
-      `run ${run}, ${count} pollers: ${Math.round(r.perSecond)} LIST/s, server ${(100 * r.cpuShare).toFixed(0)} % of a core, ${r.cpuUsPerList.toFixed(1)} µs a LIST, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms`,
+      `run ${run}, ${count} pollers: ${Math.round(r.perSecond)} LIST/s, server ${(100 * r.cpuShare).toFixed(0)} % of a core, ${r.cpuUsPerList.toFixed(1)} µs a LIST${redisPid ? ` (+ Redis ${r.redisUsPerList.toFixed(1)} µs)` : ''}, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms`,
     );
   }
 }
@@ -105,27 +121,23 @@ const fmt = (values, digits) => {
   const sorted = [...values].sort((a, b) => a - b);
   return [sorted[0], sorted[Math.floor(sorted.length / 2)], sorted.at(-1)].map((v) => v.toFixed(digits)).join(' / ');
 };
-console.log(`Lobby browsing: ${LOBBIES} open lobbies, pollers at ${PER_SECOND} LIST_LOBBIES a second each, ${SECONDS} s, ${RUNS} runs (min / median / max)`);
-console.log('| pollers | LIST/s answered | server CPU (share of a core) | server CPU per LIST (µs) | reply p50 (ms) | reply p99 (ms) |');
-console.log('| --- | --- | --- | --- | --- | --- |');
+const what = FILTER === undefined ? 'LIST_LOBBIES' : `LIST_LOBBIES ${FILTER}`;
+console.log(
+  `Lobby browsing: ${LOBBIES} open lobbies, ${REDIS ? 'Redis store' : 'in-memory store'}, pollers at ${PER_SECOND} ${what} a second each, ${SECONDS} s, ${RUNS} runs (min / median / max)`,
+);
+const columns = [
+  ['LIST/s answered', (r) => r.perSecond, 0],
+  ['server CPU (share of a core, %)', (r) => 100 * r.cpuShare, 0],
+  ['server CPU per LIST (µs)', (r) => r.cpuUsPerList, 1],
+  ...(REDIS ? [['Redis CPU per LIST (µs)', (r) => r.redisUsPerList, 1]] : []),
+  ['reply p50 (ms)', (r) => r.p50, 2],
+  ['reply p99 (ms)', (r) => r.p99, 2],
+];
+console.log(`| pollers | ${columns.map(([title]) => title).join(' | ')} |`);
+console.log(`| --- |${' --- |'.repeat(columns.length)}`);
 for (const count of POLLERS) {
   const mine = rows.filter((r) => r.pollers === count);
-  console.log(
-    `| ${count} | ${fmt(
-      mine.map((r) => r.perSecond),
-      0,
-    )} | ${fmt(
-      mine.map((r) => 100 * r.cpuShare),
-      0,
-    )} % | ${fmt(
-      mine.map((r) => r.cpuUsPerList),
-      1,
-    )} | ${fmt(
-      mine.map((r) => r.p50),
-      2,
-    )} | ${fmt(
-      mine.map((r) => r.p99),
-      2,
-    )} |`,
-  );
+  console.log(`| ${count} | ${columns.map(([, value, digits]) => fmt(mine.map(value), digits)).join(' | ')} |`);
 }
+redis?.disconnect();
+await redisServer?.stop();
