@@ -17,6 +17,7 @@
 import { fork, spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { Agent as HttpAgent, get as httpGet } from 'node:http';
 import { parseArgs } from 'node:util';
 import { SDP, isOpcode, player } from './lib/cl5-clients.mjs';
 import { cpuSeconds, minorFaults, openFds, ownAndReapedCpuSeconds, procStatus, runQueueWaitMs, startCl5 } from './lib/processes.mjs';
@@ -349,6 +350,45 @@ const attacks = [
         achieved: `${connections} connections; ${rate(t.count('KEEPALIVE_ACK'), SECONDS)} KEEPALIVE answered of ${rate(sent, SECONDS)} sent`,
         cut: `${closesText(t)}${t.warnings.size ? `; warnings ${warningsText(t)}` : ''}`,
         close: current?.socket ? [current] : [],
+      };
+    },
+  },
+  {
+    name: 'http-flood',
+    what: 'one address asks for the status page over 8 connections as fast as it is answered (a game with 1,000 lobbies), reconnecting whenever a connection is closed',
+    serverArgs: SPREAD_SETUP,
+    async setup(server) {
+      const owners = await players(server.port, 1000, 'statuspage', 'owner', spread, tallies());
+      await Promise.all(owners.map((o, i) => ask(o.client, { opcode: 'CREATE_LOBBY', payload: lobby(`lobby-${i}`) }, isOpcode('CREATE_ACK'))));
+      return { owners };
+    },
+    async run(server, { owners }) {
+      const agent = new HttpAgent({ keepAlive: true, maxSockets: 8, localAddress: ATTACKER });
+      const answers = new Map();
+      const count = (key) => answers.set(key, (answers.get(key) ?? 0) + 1);
+      const end = performance.now() + SECONDS * 1000;
+      const get = () =>
+        new Promise((resolve) => {
+          const req = httpGet({ host: '127.0.0.1', port: server.port, path: '/', agent }, (res) => {
+            count(res.statusCode);
+            res.resume().on('end', resolve);
+          });
+          req.on('error', (error) => {
+            count(error.code ?? 'error');
+            resolve();
+          });
+        });
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          while (performance.now() < end) await get();
+        }),
+      );
+      agent.destroy();
+      const asked = [...answers.values()].reduce((a, b) => a + b, 0);
+      return {
+        achieved: `${rate(answers.get(200) ?? 0, SECONDS)} pages served of ${rate(asked, SECONDS)} asked`,
+        cut: [...answers].map(([key, n]) => `${key} ×${n}`).join('; '),
+        close: owners,
       };
     },
   },

@@ -853,6 +853,30 @@ var Admission = class {
   }
 };
 
+// src/server/http-rate.ts
+var DEFAULT_HTTP_RATE = { perSecond: 32, burst: 256 };
+var HttpRate = class {
+  constructor(options2) {
+    this.options = options2;
+    this.budgets = options2.perSecond > 0 ? new AddressBudgets({ perSecond: options2.perSecond, burst: Math.max(1, options2.burst) }) : null;
+  }
+  options;
+  budgets;
+  /** Takes a token for one request from `address`: 0 when it may be answered, else the milliseconds until one would be. */
+  take(address) {
+    if (!this.budgets || this.budgets.take(address)) return 0;
+    this.budgets.spend(address, 1, -this.options.burst);
+    return this.budgets.waitMs(address);
+  }
+  /** Whether a new connection from `address` is closed at once: its requests were refused and it is still in debt. */
+  shuts(address) {
+    return this.budgets !== null && this.budgets.waitMs(address) > 1e3 / this.options.perSecond;
+  }
+  stop() {
+    this.budgets?.stop();
+  }
+};
+
 // src/server/incoming.ts
 var DEFAULT_INCOMING = { maxBytes: 32 * 1024 * 1024, deadlineMs: 1e4 };
 var CLOSE_BUSY = 1013;
@@ -4886,13 +4910,16 @@ function frameErrorsWithoutStack(ws) {
 import { createHash } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 var EXTENSION_PATH = "/cloudlink5.js";
+var STATUS_MAX_AGE_MS = 1e3;
+var PAGE_LOBBIES_PER_GAME = 20;
+var PAGE_GAMES = 100;
 async function status(store) {
   const games = await store.games();
   return Promise.all(
     games.map(async (game) => ({
       game,
       players: (await store.players(game)).length,
-      lobbies: (await store.lobbies(game)).map((lobby) => ({
+      lobbies: (await store.lobbies(game)).sort(byCreation).map((lobby) => ({
         name: lobby.name,
         players: lobby.members.length,
         hidden: lobby.settings.hidden,
@@ -4903,13 +4930,17 @@ async function status(store) {
 }
 var escapeHtml = (text) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 function lobbyCell(lobbies) {
-  const visible = lobbies.filter((l) => !l.hidden).map((l) => `${escapeHtml(l.name)} (${l.players}${l.locked ? ", locked" : ""})`);
+  const visible = lobbies.filter((l) => !l.hidden);
+  const cell = visible.slice(0, PAGE_LOBBIES_PER_GAME).map((l) => `${escapeHtml(l.name)} (${l.players}${l.locked ? ", locked" : ""})`);
+  if (visible.length > PAGE_LOBBIES_PER_GAME) cell.push(`${visible.length - PAGE_LOBBIES_PER_GAME} more`);
   const hidden = lobbies.length - visible.length;
-  if (hidden > 0) visible.push(`${hidden} hidden`);
-  return visible.join("<br>") || "—";
+  if (hidden > 0) cell.push(`${hidden} hidden`);
+  return cell.join("<br>") || "—";
 }
 function statusPage(games, extensionUrl) {
-  const rows = games.map((g) => `<tr><td>${escapeHtml(g.game)}</td><td>${g.players}</td><td>${lobbyCell(g.lobbies)}</td></tr>`).join("");
+  const shown = [...games].sort((a, b) => b.players - a.players).slice(0, PAGE_GAMES);
+  const more = games.length - shown.length;
+  const rows = shown.map((g) => `<tr><td>${escapeHtml(g.game)}</td><td>${g.players}</td><td>${lobbyCell(g.lobbies)}</td></tr>`).join("") + (more > 0 ? `<tr><td colspan="3">${more} more games</td></tr>` : "");
   return `<!doctype html><html><head><meta charset="utf-8"><title>CloudLink 5 server</title>
 <style>body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}code{background:#eee;padding:.1rem .3rem}</style></head>
 <body><h1>CloudLink 5 server</h1><p>Version ${VERSION}. Extension URL for TurboWarp (load it unsandboxed): <code>${escapeHtml(extensionUrl)}</code></p>
@@ -4931,14 +4962,20 @@ async function notReady(store, accepting) {
     clearTimeout(timer);
   }
 }
-async function loadExtension(file) {
-  try {
-    const [body, info] = await Promise.all([readFile(file), stat(file)]);
-    const etag = `"${createHash("sha256").update(body).digest("base64url").slice(0, 22)}"`;
-    return { body, etag, modified: info.mtime.toUTCString() };
-  } catch {
-    return null;
-  }
+function extensionLoader(file) {
+  let kept = null;
+  return async () => {
+    try {
+      const info = await stat(file);
+      if (kept?.mtimeMs === info.mtimeMs && kept.size === info.size) return kept.file;
+      const body = await readFile(file);
+      const etag = `"${createHash("sha256").update(body).digest("base64url").slice(0, 22)}"`;
+      kept = { mtimeMs: info.mtimeMs, size: info.size, file: { body, etag, modified: info.mtime.toUTCString() } };
+      return kept.file;
+    } catch {
+      return null;
+    }
+  };
 }
 var SECURITY_HEADERS = { "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer" };
 var STATUS_PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
@@ -4950,12 +4987,20 @@ function requestUrl(target) {
     return null;
   }
 }
-function httpHandler({ store, extensionFile, startedAt, log: log2, metrics, accepting }) {
+function httpHandler({ store, extensionFile, startedAt, log: log2, metrics, accepting, requests, addressOf }) {
+  const kept = new VersionedReads(1, STATUS_MAX_AGE_MS);
+  const games = () => kept.get("status", "", () => status(store));
+  const extension = extensionLoader(extensionFile);
   const handle2 = async (req, res) => {
     const send = (code, type, body, headers = {}) => {
       res.writeHead(code, { "Content-Type": type, "Content-Length": Buffer.byteLength(body), ...SECURITY_HEADERS, ...headers });
       res.end(req.method === "HEAD" ? void 0 : body);
     };
+    const waitMs = requests.take(addressOf(req));
+    if (waitMs > 0) {
+      const seconds = Math.max(1, Math.ceil(waitMs / 1e3));
+      return send(429, "text/plain", `too many requests: try again in ${seconds} s`, { "Retry-After": String(seconds), Connection: "close" });
+    }
     const url = requestUrl(req.url);
     if (!url) return send(400, "text/plain", "bad request: malformed URL");
     if (req.method === "OPTIONS") {
@@ -4971,14 +5016,14 @@ function httpHandler({ store, extensionFile, startedAt, log: log2, metrics, acce
     switch (url.pathname) {
       case "/": {
         const extensionUrl = `http://${req.headers.host ?? "localhost"}${EXTENSION_PATH}`;
-        return send(200, "text/html; charset=utf-8", statusPage(await status(store), extensionUrl), {
+        return send(200, "text/html; charset=utf-8", statusPage(await games(), extensionUrl), {
           "Cache-Control": "no-store",
           "Content-Security-Policy": STATUS_PAGE_POLICY,
           "X-Frame-Options": "DENY"
         });
       }
       case "/healthz": {
-        const games = await status(store);
+        const counts = await games();
         return send(
           200,
           "application/json",
@@ -4986,8 +5031,8 @@ function httpHandler({ store, extensionFile, startedAt, log: log2, metrics, acce
             ok: true,
             version: VERSION,
             uptime: Math.round((Date.now() - startedAt) / 1e3),
-            players: games.reduce((n, g) => n + g.players, 0),
-            lobbies: games.reduce((n, g) => n + g.lobbies.length, 0),
+            players: counts.reduce((n, g) => n + g.players, 0),
+            lobbies: counts.reduce((n, g) => n + g.lobbies.length, 0),
             memory: { rss: process.memoryUsage.rss(), heapUsed: process.memoryUsage().heapUsed }
           }),
           { "Cache-Control": "no-store" }
@@ -5001,7 +5046,7 @@ function httpHandler({ store, extensionFile, startedAt, log: log2, metrics, acce
       case "/metrics":
         return send(200, metrics.contentType, await metrics.metrics(), { "Cache-Control": "no-store" });
       case EXTENSION_PATH: {
-        const file = await loadExtension(extensionFile);
+        const file = await extension();
         if (!file) return send(404, "text/plain", "extension not built: run npm run build", { "Access-Control-Allow-Origin": "*" });
         const headers = {
           "Access-Control-Allow-Origin": "*",
@@ -5751,6 +5796,7 @@ async function startServer(options2 = {}) {
   const allowed = new Set(options2.allowedOrigins ?? []);
   let closing2 = null;
   let draining = false;
+  const httpRequests2 = new HttpRate({ ...DEFAULT_HTTP_RATE, ...options2.httpRequests });
   const http = createServer(
     httpHandler({
       store,
@@ -5758,7 +5804,9 @@ async function startServer(options2 = {}) {
       startedAt: Date.now(),
       log: log2,
       metrics: metrics.registry,
-      accepting: () => closing2 === null && !draining && http.listening
+      accepting: () => closing2 === null && !draining && http.listening,
+      requests: httpRequests2,
+      addressOf: (req) => clientAddress(req, options2.trustProxy ?? false)
     })
   );
   const wss = new WebSocketServer({
@@ -5770,6 +5818,11 @@ async function startServer(options2 = {}) {
     // ws 8.23's option, not yet in @types/ws.
     ...{ closeTimeout: CLOSE_TIMEOUT_MS }
   });
+  if (!options2.trustProxy) {
+    http.prependListener("connection", (socket) => {
+      if (httpRequests2.shuts(socket.remoteAddress ?? "")) socket.destroy();
+    });
+  }
   http.on("upgrade", (req, socket, head) => {
     socket.on("error", ignore);
     if (draining || closing2) return refuseUpgrade(socket, "503 Service Unavailable");
@@ -5901,6 +5954,7 @@ async function startServer(options2 = {}) {
         turnShare.stop();
         cuts.stop();
         addressBudgets.stop();
+        httpRequests2.stop();
         passwordGuard2.stop();
         announcer2.stop();
         fanout2.stop();
@@ -5966,6 +6020,14 @@ var options = {
   "new-connections-burst-per-address": {
     type: "string",
     default: process.env.CL5_NEW_CONNECTIONS_BURST_PER_ADDRESS || String(DEFAULT_ADMISSION.connectionBurst)
+  },
+  "http-requests-per-address": {
+    type: "string",
+    default: process.env.CL5_HTTP_REQUESTS_PER_ADDRESS || String(DEFAULT_HTTP_RATE.perSecond)
+  },
+  "http-requests-burst-per-address": {
+    type: "string",
+    default: process.env.CL5_HTTP_REQUESTS_BURST_PER_ADDRESS || String(DEFAULT_HTTP_RATE.burst)
   },
   "violation-connection-cost": {
     type: "string",
@@ -6077,6 +6139,12 @@ if (values.help) {
                             CL5_NEW_CONNECTIONS_PER_ADDRESS, default ${DEFAULT_ADMISSION.connectionsPerSecond}; 0 = no limit)
   --new-connections-burst-per-address N
                             ...at once (env CL5_NEW_CONNECTIONS_BURST_PER_ADDRESS, default ${DEFAULT_ADMISSION.connectionBurst})
+  --http-requests-per-address N
+                            HTTP requests per second from one address (the status page, health, metrics,
+                            the extension file); past it 429 with Retry-After (env
+                            CL5_HTTP_REQUESTS_PER_ADDRESS, default ${DEFAULT_HTTP_RATE.perSecond}; 0 = no limit)
+  --http-requests-burst-per-address N
+                            ...at once (env CL5_HTTP_REQUESTS_BURST_PER_ADDRESS, default ${DEFAULT_HTTP_RATE.burst})
   --violation-connection-cost N
                             new connections a connection cut for a violation costs its address, at most a
                             burst into debt (env CL5_VIOLATION_CONNECTION_COST, default ${DEFAULT_ADMISSION.violationCost})
@@ -6233,6 +6301,10 @@ var admission = {
   connectionBurst: wholeNumber("new-connections-burst-per-address", 1),
   violationCost: wholeNumber("violation-connection-cost", 0)
 };
+var httpRequests = {
+  perSecond: wholeNumber("http-requests-per-address", 0),
+  burst: wholeNumber("http-requests-burst-per-address", 1)
+};
 var relayLimits = {
   offersPerMinute: wholeNumber("relay-offers-per-minute", 1),
   linksPerLobby: wholeNumber("relay-links-per-lobby", 1),
@@ -6295,6 +6367,7 @@ var server = await startServer({
   nodeId,
   ...shared ? { store: shared.store, cluster: shared.cluster } : {},
   admission,
+  httpRequests,
   maxOutboxBytes,
   announcer,
   fanout,

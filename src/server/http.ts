@@ -6,10 +6,19 @@ import { readFile, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import { VERSION } from '../protocol/index.js';
+import type { HttpRate } from './http-rate.js';
+import { byCreation } from './lobby-filter.js';
 import type { Logger } from './log.js';
 import type { LobbyStore } from './store.js';
+import { VersionedReads } from './versioned-reads.js';
 
 export const EXTENSION_PATH = '/cloudlink5.js';
+
+/** The status page and /healthz read the store at most this often, whoever asks. */
+const STATUS_MAX_AGE_MS = 1000;
+/** Lobbies named per game on the status page, and games shown (most players first); the rest are counted. */
+const PAGE_LOBBIES_PER_GAME = 20;
+const PAGE_GAMES = 100;
 
 interface GameStatus {
   game: string;
@@ -23,7 +32,7 @@ export async function status(store: LobbyStore): Promise<GameStatus[]> {
     games.map(async (game) => ({
       game,
       players: (await store.players(game)).length,
-      lobbies: (await store.lobbies(game)).map((lobby) => ({
+      lobbies: (await store.lobbies(game)).sort(byCreation).map((lobby) => ({
         name: lobby.name,
         players: lobby.members.length,
         hidden: lobby.settings.hidden,
@@ -35,16 +44,22 @@ export async function status(store: LobbyStore): Promise<GameStatus[]> {
 
 const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-/** Visible lobbies by name; hidden ones only counted, since the page is public and hiding is a privacy choice. */
+/** The oldest visible lobbies by name, up to a few; the rest and the hidden ones only counted (the page is public, and hiding is a privacy choice). */
 function lobbyCell(lobbies: GameStatus['lobbies']): string {
-  const visible = lobbies.filter((l) => !l.hidden).map((l) => `${escapeHtml(l.name)} (${l.players}${l.locked ? ', locked' : ''})`);
+  const visible = lobbies.filter((l) => !l.hidden);
+  const cell = visible.slice(0, PAGE_LOBBIES_PER_GAME).map((l) => `${escapeHtml(l.name)} (${l.players}${l.locked ? ', locked' : ''})`);
+  if (visible.length > PAGE_LOBBIES_PER_GAME) cell.push(`${visible.length - PAGE_LOBBIES_PER_GAME} more`);
   const hidden = lobbies.length - visible.length;
-  if (hidden > 0) visible.push(`${hidden} hidden`);
-  return visible.join('<br>') || '—';
+  if (hidden > 0) cell.push(`${hidden} hidden`);
+  return cell.join('<br>') || '—';
 }
 
 function statusPage(games: GameStatus[], extensionUrl: string): string {
-  const rows = games.map((g) => `<tr><td>${escapeHtml(g.game)}</td><td>${g.players}</td><td>${lobbyCell(g.lobbies)}</td></tr>`).join('');
+  const shown = [...games].sort((a, b) => b.players - a.players).slice(0, PAGE_GAMES);
+  const more = games.length - shown.length;
+  const rows =
+    shown.map((g) => `<tr><td>${escapeHtml(g.game)}</td><td>${g.players}</td><td>${lobbyCell(g.lobbies)}</td></tr>`).join('') +
+    (more > 0 ? `<tr><td colspan="3">${more} more games</td></tr>` : '');
   return `<!doctype html><html><head><meta charset="utf-8"><title>CloudLink 5 server</title>
 <style>body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}code{background:#eee;padding:.1rem .3rem}</style></head>
 <body><h1>CloudLink 5 server</h1><p>Version ${VERSION}. Extension URL for TurboWarp (load it unsandboxed): <code>${escapeHtml(extensionUrl)}</code></p>
@@ -60,6 +75,10 @@ export interface HttpOptions {
   metrics: Registry;
   /** False once the server stopped accepting connections (closing): /readyz answers 503. */
   accepting: () => boolean;
+  /** Requests per address; past it, 429 with the wait. */
+  requests: HttpRate;
+  /** The address a request counts against (client-address.ts). */
+  addressOf: (req: IncomingMessage) => string;
 }
 
 /** How long /readyz waits for the store before calling it unreachable. */
@@ -82,15 +101,30 @@ async function notReady(store: LobbyStore, accepting: () => boolean): Promise<st
   }
 }
 
-/** The extension file with a validator, so browsers revalidate cheaply (304) instead of refetching. */
-async function loadExtension(file: string): Promise<{ body: Buffer; etag: string; modified: string } | null> {
-  try {
-    const [body, info] = await Promise.all([readFile(file), stat(file)]);
-    const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
-    return { body, etag, modified: info.mtime.toUTCString() };
-  } catch {
-    return null;
-  }
+interface ExtensionFile {
+  body: Buffer;
+  etag: string;
+  modified: string;
+}
+
+/**
+ * The extension file with a validator, so browsers revalidate cheaply (304) instead of refetching. Read
+ * and hashed again only when the file changed (a rebuild): a request costs a stat, not a read and a hash.
+ */
+function extensionLoader(file: string): () => Promise<ExtensionFile | null> {
+  let kept: { mtimeMs: number; size: number; file: ExtensionFile } | null = null;
+  return async () => {
+    try {
+      const info = await stat(file);
+      if (kept?.mtimeMs === info.mtimeMs && kept.size === info.size) return kept.file;
+      const body = await readFile(file);
+      const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
+      kept = { mtimeMs: info.mtimeMs, size: info.size, file: { body, etag, modified: info.mtime.toUTCString() } };
+      return kept.file;
+    } catch {
+      return null;
+    }
+  };
 }
 
 /** On every response: no MIME sniffing, no referrer leaking a page's URL (it may carry a game id). */
@@ -108,12 +142,22 @@ function requestUrl(target: string | undefined): URL | null {
   }
 }
 
-export function httpHandler({ store, extensionFile, startedAt, log, metrics, accepting }: HttpOptions) {
+export function httpHandler({ store, extensionFile, startedAt, log, metrics, accepting, requests, addressOf }: HttpOptions) {
+  // One key whose version never moves: read again only once it is STATUS_MAX_AGE_MS old.
+  const kept = new VersionedReads<GameStatus[]>(1, STATUS_MAX_AGE_MS);
+  const games = () => kept.get('status', '', () => status(store));
+  const extension = extensionLoader(extensionFile);
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const send = (code: number, type: string, body: string | Buffer, headers: Record<string, string> = {}) => {
       res.writeHead(code, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), ...SECURITY_HEADERS, ...headers });
       res.end(req.method === 'HEAD' ? undefined : body);
     };
+    const waitMs = requests.take(addressOf(req));
+    if (waitMs > 0) {
+      const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+      // Closed after the answer: a client that keeps asking pays for a new connection each time.
+      return send(429, 'text/plain', `too many requests: try again in ${seconds} s`, { 'Retry-After': String(seconds), Connection: 'close' });
+    }
     const url = requestUrl(req.url);
     if (!url) return send(400, 'text/plain', 'bad request: malformed URL');
     if (req.method === 'OPTIONS') {
@@ -130,14 +174,14 @@ export function httpHandler({ store, extensionFile, startedAt, log, metrics, acc
     switch (url.pathname) {
       case '/': {
         const extensionUrl = `http://${req.headers.host ?? 'localhost'}${EXTENSION_PATH}`;
-        return send(200, 'text/html; charset=utf-8', statusPage(await status(store), extensionUrl), {
+        return send(200, 'text/html; charset=utf-8', statusPage(await games(), extensionUrl), {
           'Cache-Control': 'no-store',
           'Content-Security-Policy': STATUS_PAGE_POLICY,
           'X-Frame-Options': 'DENY',
         });
       }
       case '/healthz': {
-        const games = await status(store);
+        const counts = await games();
         return send(
           200,
           'application/json',
@@ -145,8 +189,8 @@ export function httpHandler({ store, extensionFile, startedAt, log, metrics, acc
             ok: true,
             version: VERSION,
             uptime: Math.round((Date.now() - startedAt) / 1000),
-            players: games.reduce((n, g) => n + g.players, 0),
-            lobbies: games.reduce((n, g) => n + g.lobbies.length, 0),
+            players: counts.reduce((n, g) => n + g.players, 0),
+            lobbies: counts.reduce((n, g) => n + g.lobbies.length, 0),
             memory: { rss: process.memoryUsage.rss(), heapUsed: process.memoryUsage().heapUsed },
           }),
           { 'Cache-Control': 'no-store' },
@@ -160,7 +204,7 @@ export function httpHandler({ store, extensionFile, startedAt, log, metrics, acc
       case '/metrics':
         return send(200, metrics.contentType, await metrics.metrics(), { 'Cache-Control': 'no-store' });
       case EXTENSION_PATH: {
-        const file = await loadExtension(extensionFile);
+        const file = await extension();
         if (!file) return send(404, 'text/plain', 'extension not built: run npm run build', { 'Access-Control-Allow-Origin': '*' });
         const headers = {
           'Access-Control-Allow-Origin': '*',

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { jsonLogger, type Logger } from './log.js';
 import { DEFAULT_ADMISSION } from './admission.js';
+import { DEFAULT_HTTP_RATE } from './http-rate.js';
 import { DEFAULT_INCOMING } from './incoming.js';
 import { DEFAULT_CUTS_PER_TURN } from './paced-cuts.js';
 import { DEFAULT_TURN_SHARE } from './turn-share.js';
@@ -49,6 +50,14 @@ const options = {
   'new-connections-burst-per-address': {
     type: 'string',
     default: process.env.CL5_NEW_CONNECTIONS_BURST_PER_ADDRESS || String(DEFAULT_ADMISSION.connectionBurst),
+  },
+  'http-requests-per-address': {
+    type: 'string',
+    default: process.env.CL5_HTTP_REQUESTS_PER_ADDRESS || String(DEFAULT_HTTP_RATE.perSecond),
+  },
+  'http-requests-burst-per-address': {
+    type: 'string',
+    default: process.env.CL5_HTTP_REQUESTS_BURST_PER_ADDRESS || String(DEFAULT_HTTP_RATE.burst),
   },
   'violation-connection-cost': {
     type: 'string',
@@ -162,6 +171,12 @@ if (values.help) {
                             CL5_NEW_CONNECTIONS_PER_ADDRESS, default ${DEFAULT_ADMISSION.connectionsPerSecond}; 0 = no limit)
   --new-connections-burst-per-address N
                             ...at once (env CL5_NEW_CONNECTIONS_BURST_PER_ADDRESS, default ${DEFAULT_ADMISSION.connectionBurst})
+  --http-requests-per-address N
+                            HTTP requests per second from one address (the status page, health, metrics,
+                            the extension file); past it 429 with Retry-After (env
+                            CL5_HTTP_REQUESTS_PER_ADDRESS, default ${DEFAULT_HTTP_RATE.perSecond}; 0 = no limit)
+  --http-requests-burst-per-address N
+                            ...at once (env CL5_HTTP_REQUESTS_BURST_PER_ADDRESS, default ${DEFAULT_HTTP_RATE.burst})
   --violation-connection-cost N
                             new connections a connection cut for a violation costs its address, at most a
                             burst into debt (env CL5_VIOLATION_CONNECTION_COST, default ${DEFAULT_ADMISSION.violationCost})
@@ -332,6 +347,10 @@ const admission = {
   connectionBurst: wholeNumber('new-connections-burst-per-address', 1),
   violationCost: wholeNumber('violation-connection-cost', 0),
 };
+const httpRequests = {
+  perSecond: wholeNumber('http-requests-per-address', 0),
+  burst: wholeNumber('http-requests-burst-per-address', 1),
+};
 const relayLimits = {
   offersPerMinute: wholeNumber('relay-offers-per-minute', 1),
   linksPerLobby: wholeNumber('relay-links-per-lobby', 1),
@@ -410,6 +429,7 @@ const server = await startServer({
   nodeId,
   ...(shared ? { store: shared.store, cluster: shared.cluster } : {}),
   admission,
+  httpRequests,
   maxOutboxBytes,
   announcer,
   fanout,

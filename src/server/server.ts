@@ -1,5 +1,6 @@
 // startServer: the signalling server (WebSocket) and its HTTP side on one port.
 import { existsSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import path from 'node:path';
@@ -14,6 +15,7 @@ import { clientAddress } from './client-address.js';
 import { dispatch, VIOLATION_TOO_BIG } from './dispatch.js';
 import { frameErrorsWithoutStack } from './frame-errors.js';
 import { httpHandler } from './http.js';
+import { DEFAULT_HTTP_RATE, HttpRate, type HttpRateOptions } from './http-rate.js';
 import { CLOSE_TIMEOUT_MS, dropAfterClose } from './drop.js';
 import { DEFAULT_INCOMING, IncomingBudget, type IncomingOptions } from './incoming.js';
 import { jsonLogger, type Logger } from './log.js';
@@ -67,6 +69,8 @@ export interface ServerOptions {
   trustProxy?: boolean;
   /** Connection caps (total, per address) and the INIT deadline (admission.ts). */
   admission?: Partial<AdmissionOptions>;
+  /** HTTP requests (status page, health, metrics, the extension) per second and at once from one address (http-rate.ts). */
+  httpRequests?: Partial<HttpRateOptions>;
   /** Wrong lobby passwords allowed per minute, per lobby and per address (password-guard.ts). */
   passwordGuard?: Partial<PasswordGuardOptions>;
   /** Threads that hash lobby passwords, and their CPU priority (password.ts). */
@@ -320,6 +324,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   let closing: Promise<void> | null = null;
   let draining = false;
 
+  const httpRequests = new HttpRate({ ...DEFAULT_HTTP_RATE, ...options.httpRequests });
   const http: Server = createServer(
     httpHandler({
       store,
@@ -328,6 +333,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       log,
       metrics: metrics.registry,
       accepting: () => closing === null && !draining && http.listening,
+      requests: httpRequests,
+      addressOf: (req) => clientAddress(req, options.trustProxy ?? false),
     }),
   );
   // perMessageDeflate must stay off: outbox.ts writes raw uncompressed frames to ws's socket.
@@ -343,6 +350,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     // ws 8.23's option, not yet in @types/ws.
     ...{ closeTimeout: CLOSE_TIMEOUT_MS },
   });
+
+  // An address whose HTTP requests were refused lately gets no more parsed (http-rate.ts). Behind a proxy
+  // every connection is the proxy's, so only its requests' X-Forwarded-For addresses are counted.
+  if (!options.trustProxy) {
+    http.prependListener('connection', (socket: Socket) => {
+      if (httpRequests.shuts(socket.remoteAddress ?? '')) socket.destroy();
+    });
+  }
 
   http.on('upgrade', (req, socket, head) => {
     // A peer resetting a refused upgrade must not crash the process (ws guards accepted ones).
@@ -490,6 +505,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         turnShare.stop();
         cuts.stop();
         addressBudgets.stop();
+        httpRequests.stop();
         passwordGuard.stop();
         announcer.stop();
         fanout.stop();

@@ -19,10 +19,12 @@ async function player(username: string, options: ConstructorParameters<typeof Ob
   return client;
 }
 
-/** A GET with this exact request target (fetch would normalise it), answered as raw text. */
-function rawGet(port: number, target: string): Promise<string> {
+/** A GET with this exact request target (fetch would normalise it), from `from`, answered as raw text. */
+function rawGet(port: number, target: string, from = '127.0.0.1'): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => socket.end(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`));
+    const socket = connect({ port, host: '127.0.0.1', localAddress: from }, () =>
+      socket.end(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`),
+    );
     let text = '';
     socket.setEncoding('utf8').on('data', (chunk: string) => {
       text += chunk;
@@ -275,6 +277,52 @@ describe('HTTP', () => {
       expect(answer).toContain('malformed URL');
     }
     expect((await fetch(`${served.server.url}/healthz`)).status).toBe(200);
+  });
+
+  it('refuses an address past its HTTP request budget with 429 and the wait, then closes its connections unread while it is in debt; other addresses are served', async () => {
+    // A token every 5 s: however slowly this machine runs the requests, none is refilled meanwhile.
+    await serve({ httpRequests: { perSecond: 0.2, burst: 5 } });
+    const ann = await player('ann');
+    for (let i = 0; i < 5; i += 1) expect(await rawGet(served.server.port, '/healthz')).toMatch(/^HTTP\/1\.1 200 /);
+    const refused = await rawGet(served.server.port, '/');
+    expect(refused).toMatch(/^HTTP\/1\.1 429 /);
+    expect(refused).toMatch(/\r\nRetry-After: (9|10)\r\n/i);
+    expect(refused).toMatch(/\r\nConnection: close\r\n/i);
+    expect(refused).toMatch(/too many requests: try again in (9|10) s/);
+    // In debt: its next connections are closed before anything is read, a WebSocket's too.
+    for (const target of ['/healthz', '/cloudlink5.js']) expect(await rawGet(served.server.port, target).catch(() => '')).toBe('');
+    await expect(RawClient.open(served.server.wsUrl)).rejects.toThrow();
+    // Another address is served, and a connection that was open before goes on.
+    expect(await rawGet(served.server.port, '/healthz', '127.0.0.2')).toMatch(/^HTTP\/1\.1 200 /);
+    const bob = (await RawClient.open(served.server.wsUrl, { localAddress: '127.0.0.2' })) as RawClient;
+    clients.push(bob);
+    expect((await bob.request('INIT', { username: 'bob' }, 'INIT_OK')).opcode).toBe('INIT_OK');
+    expect((await ann.request('KEEPALIVE', undefined, 'KEEPALIVE_ACK')).opcode).toBe('KEEPALIVE_ACK');
+  });
+
+  it('reads the store for the status page and /healthz at most once a second, and names at most 20 lobbies a game', async () => {
+    await serve();
+    const store = served.server.store;
+    for (let i = 0; i < 25; i += 1) {
+      const host = { instance_id: `host-${i}`, user_id: `host-${i}`, username: `host${i}` };
+      await store.addPlayer('big', host);
+      await store.create('big', `room-${String(i).padStart(2, '0')}`, host, { maxPlayers: -1, password: null, locked: false, hidden: false, relayEnabled: false });
+    }
+    let reads = 0;
+    const games = store.games.bind(store);
+    store.games = async () => {
+      reads += 1;
+      return games();
+    };
+    const pages = await Promise.all(Array.from({ length: 10 }, (_, i) => rawGet(served.server.port, i % 2 ? '/' : '/healthz')));
+    for (const page of pages) expect(page).toMatch(/^HTTP\/1\.1 200 /);
+    expect(reads).toBeLessThanOrEqual(2);
+    const html = pages[1]!;
+    expect(html).toContain('room-00 (1)');
+    expect(html).toContain('room-19 (1)');
+    expect(html).not.toContain('room-20');
+    expect(html).toContain('5 more');
+    expect(pages[0]).toContain('"players":25,"lobbies":25');
   });
 
   it('answers 404 for the extension when it has not been built', async () => {
