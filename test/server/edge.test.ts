@@ -306,7 +306,13 @@ describe('HTTP', () => {
     for (let i = 0; i < 25; i += 1) {
       const host = { instance_id: `host-${i}`, user_id: `host-${i}`, username: `host${i}` };
       await store.addPlayer('big', host);
-      await store.create('big', `room-${String(i).padStart(2, '0')}`, host, { maxPlayers: -1, password: null, locked: false, hidden: false, relayEnabled: false });
+      await store.create('big', `room-${String(i).padStart(2, '0')}`, host, {
+        maxPlayers: -1,
+        password: null,
+        locked: false,
+        hidden: false,
+        relayEnabled: false,
+      });
     }
     let reads = 0;
     const games = store.games.bind(store);
