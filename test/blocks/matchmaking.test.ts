@@ -12,6 +12,8 @@ import { startServer, type RunningServer } from '../../src/server/server.js';
 import { silentLogger } from '../helpers/logger.js';
 import { until } from '../mesh/players.js';
 import { fakeRuntime, fakeScratch, fakeSync, type InstalledHat } from './fakes.js';
+import { heldWrtc } from '../../src/peer/held-connection.js';
+import { disconnectAll } from '../helpers/disconnect-all.js';
 
 interface Project {
   client: CloudLinkClient;
@@ -24,7 +26,7 @@ let server: RunningServer;
 let projects: Project[];
 
 async function project(username: string): Promise<Project> {
-  const client = new CloudLinkClient({ WebSocket: WebSocket as unknown as WebSocketConstructor, wrtc, keepaliveMs: 0 });
+  const client = new CloudLinkClient({ WebSocket: WebSocket as unknown as WebSocketConstructor, wrtc: heldWrtc(wrtc), keepaliveMs: 0 });
   let extension: ExtensionObject | undefined;
   const runtime = fakeRuntime(() => extension!);
   extension = createExtension(fakeScratch(runtime), client, fakeSync(), runtime);
@@ -50,7 +52,7 @@ beforeEach(async () => {
   projects = [];
 });
 afterEach(async () => {
-  for (const each of projects) each.client.disconnect();
+  await disconnectAll(projects.map((each) => each.client));
   await server.close();
 });
 

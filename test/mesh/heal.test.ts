@@ -9,6 +9,8 @@ import path from 'node:path';
 import wrtc from '@roamhq/wrtc';
 import WebSocket from 'ws';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { heldWrtc } from '../../src/peer/held-connection.js';
+import { disconnectAll } from '../helpers/disconnect-all.js';
 import type { ReceivedMessage } from '../../src/client/api.js';
 import { CloudLinkClient } from '../../src/client/cloudlink.js';
 import type { CloudLinkError } from '../../src/client/errors.js';
@@ -50,12 +52,12 @@ afterEach(async () => {
   for (const child of children) child.kill('SIGKILL');
   children = [];
   clearInterval(frames);
-  for (const t of tracked) t.client.disconnect();
+  await disconnectAll(tracked.map((t) => t.client));
   await server.close();
 });
 
 async function connected(name: string): Promise<Tracked> {
-  const client = new CloudLinkClient({ WebSocket: WebSocket as unknown as WebSocketConstructor, wrtc, keepaliveMs: 0 });
+  const client = new CloudLinkClient({ WebSocket: WebSocket as unknown as WebSocketConstructor, wrtc: heldWrtc(wrtc), keepaliveMs: 0 });
   const t: Tracked = {
     name,
     client,

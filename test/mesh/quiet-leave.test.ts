@@ -5,6 +5,8 @@
 // (a far server, direct links), the order in which a leave or kick used to raise "link failed".
 import wrtc from '@roamhq/wrtc';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { heldWrtc } from '../../src/peer/held-connection.js';
+import { disconnectAll } from '../helpers/disconnect-all.js';
 import { CloudLinkClient } from '../../src/client/cloudlink.js';
 import type { CloudLinkError } from '../../src/client/errors.js';
 import type { WebSocketConstructor } from '../../src/client/websocket.js';
@@ -30,7 +32,7 @@ let tracked: Tracked[];
 
 async function connected(username: string, far = false): Promise<Tracked> {
   const WebSocket = taskPerMessageWebSocket({ latencyMs: far ? FAR_MS : 0 }) as unknown as WebSocketConstructor;
-  const client = new CloudLinkClient({ WebSocket, wrtc, keepaliveMs: 0 });
+  const client = new CloudLinkClient({ WebSocket, wrtc: heldWrtc(wrtc), keepaliveMs: 0 });
   const entry: Tracked = { client, errors: [], modes: [], hosts: [] };
   client.on('error', (error) => entry.errors.push(error));
   client.on('mode', (mode) => entry.modes.push(mode));
@@ -63,7 +65,7 @@ beforeEach(async () => {
   tracked = [];
 });
 afterEach(async () => {
-  for (const entry of tracked) entry.client.disconnect();
+  await disconnectAll(tracked.map((entry) => entry.client));
   await server.close();
 });
 

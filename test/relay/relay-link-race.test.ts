@@ -12,12 +12,14 @@ import { webRtcRelay } from '../../src/server/relay/relay-provider.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { silentLogger } from '../helpers/logger.js';
 import { until } from '../mesh/players.js';
+import { heldWrtc } from '../../src/peer/held-connection.js';
+import { disconnectAll } from '../helpers/disconnect-all.js';
 
 let server: RunningServer;
 const clients: CloudLinkClient[] = [];
 
 async function player(name: string): Promise<{ client: CloudLinkClient; messages: ReceivedMessage[]; errors: string[] }> {
-  const client = new CloudLinkClient({ WebSocket: WebSocket as unknown as WebSocketConstructor, wrtc, keepaliveMs: 0 });
+  const client = new CloudLinkClient({ WebSocket: WebSocket as unknown as WebSocketConstructor, wrtc: heldWrtc(wrtc), keepaliveMs: 0 });
   clients.push(client);
   const messages: ReceivedMessage[] = [];
   const errors: string[] = [];
@@ -32,7 +34,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const client of clients) client.disconnect();
+  await disconnectAll(clients);
   await server.close();
 });
 

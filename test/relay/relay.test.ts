@@ -12,6 +12,8 @@ import { startServer, type RunningServer } from '../../src/server/server.js';
 import { silentLogger } from '../helpers/logger.js';
 import { until } from '../mesh/players.js';
 import { MemoryList, MemoryVariable } from '../sync/memory.js';
+import { heldWrtc } from '../../src/peer/held-connection.js';
+import { disconnectAll } from '../helpers/disconnect-all.js';
 
 interface Player {
   name: string;
@@ -61,7 +63,7 @@ beforeAll(async () => {
     ['dan', false],
     ['eve', true],
   ] as const) {
-    const client = new CloudLinkClient({ WebSocket: WebSocket as unknown as WebSocketConstructor, wrtc, keepaliveMs: 0 });
+    const client = new CloudLinkClient({ WebSocket: WebSocket as unknown as WebSocketConstructor, wrtc: heldWrtc(wrtc), keepaliveMs: 0 });
     const player: Player = { name, client, messages: [], score: new MemoryVariable(0), log: new MemoryList([]) };
     client.on('message', (m) => player.messages.push(m));
     await client.connect({ url: server.wsUrl, username: name, ugi: 'relay', encryption });
@@ -81,7 +83,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   clearInterval(frames);
-  for (const p of players) p.client.disconnect();
+  await disconnectAll(players.map((p) => p.client));
   await server.close();
 });
 

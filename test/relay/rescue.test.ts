@@ -16,6 +16,8 @@ import { cutCandidates } from '../helpers/cut-candidates.js';
 import { silentLogger } from '../helpers/logger.js';
 import { until } from '../mesh/players.js';
 import { MemoryVariable } from '../sync/memory.js';
+import { heldWrtc } from '../../src/peer/held-connection.js';
+import { disconnectAll } from '../helpers/disconnect-all.js';
 
 interface Player {
   client: CloudLinkClient;
@@ -32,7 +34,7 @@ let frames: ReturnType<typeof setInterval>;
 const players: Player[] = [];
 
 async function connect(name: string, WebSocketClass: WebSocketConstructor): Promise<Player> {
-  const client = new CloudLinkClient({ WebSocket: WebSocketClass, wrtc, keepaliveMs: 0, connectTimeoutMs: 1500, relayFallbackMs: 2000 });
+  const client = new CloudLinkClient({ WebSocket: WebSocketClass, wrtc: heldWrtc(wrtc), keepaliveMs: 0, connectTimeoutMs: 1500, relayFallbackMs: 2000 });
   const player: Player = { client, messages: [], errors: [], score: new MemoryVariable(0), id: '' };
   client.on('message', (m) => player.messages.push(m));
   client.on('error', (e) => player.errors.push(e.message));
@@ -60,7 +62,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   clearInterval(frames);
-  for (const p of players) p.client.disconnect();
+  await disconnectAll(players.map((p) => p.client));
   await server.close();
 });
 
