@@ -3070,6 +3070,10 @@ var RedisStore = class {
     }
     return [...found].sort();
   }
+  async counts(game) {
+    const [players, lobbies] = await Promise.all([this.redis.hlen(this.key(game, "players")), this.redis.hlen(this.key(game, "lobbies"))]);
+    return { players, lobbies };
+  }
   /** Indexes every game's lobbies again (at a node's start: lobbies written by an older version may be missing from an index). */
   async reindex() {
     for (const game of await this.games()) await this.run("reindex", game);
@@ -4916,31 +4920,25 @@ var PAGE_GAMES = 100;
 async function status(store) {
   const games = await store.games();
   return Promise.all(
-    games.map(async (game) => ({
-      game,
-      players: (await store.players(game)).length,
-      lobbies: (await store.lobbies(game)).sort(byCreation).map((lobby) => ({
-        name: lobby.name,
-        players: lobby.members.length,
-        hidden: lobby.settings.hidden,
-        locked: lobby.settings.locked
-      }))
-    }))
+    games.map(async (game) => {
+      const [counts, visible] = await Promise.all([store.counts(game), store.listMatching(game, {}, PAGE_LOBBIES_PER_GAME)]);
+      const first = visible.first.map((lobby) => ({ name: lobby.name, players: lobby.members.length, locked: lobby.settings.locked }));
+      return { game, ...counts, visible: { first, total: visible.total } };
+    })
   );
 }
 var escapeHtml = (text) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-function lobbyCell(lobbies) {
-  const visible = lobbies.filter((l) => !l.hidden);
-  const cell = visible.slice(0, PAGE_LOBBIES_PER_GAME).map((l) => `${escapeHtml(l.name)} (${l.players}${l.locked ? ", locked" : ""})`);
-  if (visible.length > PAGE_LOBBIES_PER_GAME) cell.push(`${visible.length - PAGE_LOBBIES_PER_GAME} more`);
-  const hidden = lobbies.length - visible.length;
+function lobbyCell({ lobbies, visible }) {
+  const cell = visible.first.map((l) => `${escapeHtml(l.name)} (${l.players}${l.locked ? ", locked" : ""})`);
+  if (visible.total > visible.first.length) cell.push(`${visible.total - visible.first.length} more`);
+  const hidden = lobbies - visible.total;
   if (hidden > 0) cell.push(`${hidden} hidden`);
   return cell.join("<br>") || "—";
 }
 function statusPage(games, extensionUrl) {
   const shown = [...games].sort((a, b) => b.players - a.players).slice(0, PAGE_GAMES);
   const more = games.length - shown.length;
-  const rows = shown.map((g) => `<tr><td>${escapeHtml(g.game)}</td><td>${g.players}</td><td>${lobbyCell(g.lobbies)}</td></tr>`).join("") + (more > 0 ? `<tr><td colspan="3">${more} more games</td></tr>` : "");
+  const rows = shown.map((g) => `<tr><td>${escapeHtml(g.game)}</td><td>${g.players}</td><td>${lobbyCell(g)}</td></tr>`).join("") + (more > 0 ? `<tr><td colspan="3">${more} more games</td></tr>` : "");
   return `<!doctype html><html><head><meta charset="utf-8"><title>CloudLink 5 server</title>
 <style>body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}code{background:#eee;padding:.1rem .3rem}</style></head>
 <body><h1>CloudLink 5 server</h1><p>Version ${VERSION}. Extension URL for TurboWarp (load it unsandboxed): <code>${escapeHtml(extensionUrl)}</code></p>
@@ -5023,7 +5021,7 @@ function httpHandler({ store, extensionFile, startedAt, log: log2, metrics, acce
         });
       }
       case "/healthz": {
-        const counts = await games();
+        const all = await games();
         return send(
           200,
           "application/json",
@@ -5031,8 +5029,8 @@ function httpHandler({ store, extensionFile, startedAt, log: log2, metrics, acce
             ok: true,
             version: VERSION,
             uptime: Math.round((Date.now() - startedAt) / 1e3),
-            players: counts.reduce((n, g) => n + g.players, 0),
-            lobbies: counts.reduce((n, g) => n + g.lobbies.length, 0),
+            players: all.reduce((n, g) => n + g.players, 0),
+            lobbies: all.reduce((n, g) => n + g.lobbies, 0),
             memory: { rss: process.memoryUsage.rss(), heapUsed: process.memoryUsage().heapUsed }
           }),
           { "Cache-Control": "no-store" }
@@ -5360,6 +5358,10 @@ var MemoryStore = class {
   }
   async players(game) {
     return [...this.byGame.get(game)?.players.values() ?? []].map((user2) => ({ ...user2 }));
+  }
+  async counts(game) {
+    const state = this.byGame.get(game);
+    return { players: state?.players.size ?? 0, lobbies: state?.lobbies.size ?? 0 };
   }
   async games() {
     return [...this.byGame.keys()].sort();
@@ -5722,7 +5724,7 @@ async function startServer(options2 = {}) {
     held: () => seats.held,
     lobbies: async () => {
       let count2 = 0;
-      for (const game of await store.games()) count2 += (await store.lobbies(game)).length;
+      for (const game of await store.games()) count2 += (await store.counts(game)).lobbies;
       return count2;
     },
     relayPeers: () => relays.size,

@@ -7,9 +7,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import { VERSION } from '../protocol/index.js';
 import type { HttpRate } from './http-rate.js';
-import { byCreation } from './lobby-filter.js';
 import type { Logger } from './log.js';
-import type { LobbyStore } from './store.js';
+import type { Listed, LobbyStore } from './store.js';
 import { VersionedReads } from './versioned-reads.js';
 
 export const EXTENSION_PATH = '/cloudlink5.js';
@@ -23,33 +22,31 @@ const PAGE_GAMES = 100;
 interface GameStatus {
   game: string;
   players: number;
-  lobbies: { name: string; players: number; hidden: boolean; locked: boolean }[];
+  /** Lobbies, hidden ones included. */
+  lobbies: number;
+  /** The oldest visible lobbies, at most PAGE_LOBBIES_PER_GAME, and how many are visible. */
+  visible: Listed<{ name: string; players: number; locked: boolean }>;
 }
 
-export async function status(store: LobbyStore): Promise<GameStatus[]> {
+/** Per game: counts, and the oldest few visible lobbies (the store reads a page, not the game). */
+async function status(store: LobbyStore): Promise<GameStatus[]> {
   const games = await store.games();
   return Promise.all(
-    games.map(async (game) => ({
-      game,
-      players: (await store.players(game)).length,
-      lobbies: (await store.lobbies(game)).sort(byCreation).map((lobby) => ({
-        name: lobby.name,
-        players: lobby.members.length,
-        hidden: lobby.settings.hidden,
-        locked: lobby.settings.locked,
-      })),
-    })),
+    games.map(async (game) => {
+      const [counts, visible] = await Promise.all([store.counts(game), store.listMatching(game, {}, PAGE_LOBBIES_PER_GAME)]);
+      const first = visible.first.map((lobby) => ({ name: lobby.name, players: lobby.members.length, locked: lobby.settings.locked }));
+      return { game, ...counts, visible: { first, total: visible.total } };
+    }),
   );
 }
 
 const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** The oldest visible lobbies by name, up to a few; the rest and the hidden ones only counted (the page is public, and hiding is a privacy choice). */
-function lobbyCell(lobbies: GameStatus['lobbies']): string {
-  const visible = lobbies.filter((l) => !l.hidden);
-  const cell = visible.slice(0, PAGE_LOBBIES_PER_GAME).map((l) => `${escapeHtml(l.name)} (${l.players}${l.locked ? ', locked' : ''})`);
-  if (visible.length > PAGE_LOBBIES_PER_GAME) cell.push(`${visible.length - PAGE_LOBBIES_PER_GAME} more`);
-  const hidden = lobbies.length - visible.length;
+function lobbyCell({ lobbies, visible }: GameStatus): string {
+  const cell = visible.first.map((l) => `${escapeHtml(l.name)} (${l.players}${l.locked ? ', locked' : ''})`);
+  if (visible.total > visible.first.length) cell.push(`${visible.total - visible.first.length} more`);
+  const hidden = lobbies - visible.total;
   if (hidden > 0) cell.push(`${hidden} hidden`);
   return cell.join('<br>') || '—';
 }
@@ -58,7 +55,7 @@ function statusPage(games: GameStatus[], extensionUrl: string): string {
   const shown = [...games].sort((a, b) => b.players - a.players).slice(0, PAGE_GAMES);
   const more = games.length - shown.length;
   const rows =
-    shown.map((g) => `<tr><td>${escapeHtml(g.game)}</td><td>${g.players}</td><td>${lobbyCell(g.lobbies)}</td></tr>`).join('') +
+    shown.map((g) => `<tr><td>${escapeHtml(g.game)}</td><td>${g.players}</td><td>${lobbyCell(g)}</td></tr>`).join('') +
     (more > 0 ? `<tr><td colspan="3">${more} more games</td></tr>` : '');
   return `<!doctype html><html><head><meta charset="utf-8"><title>CloudLink 5 server</title>
 <style>body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}code{background:#eee;padding:.1rem .3rem}</style></head>
@@ -181,7 +178,7 @@ export function httpHandler({ store, extensionFile, startedAt, log, metrics, acc
         });
       }
       case '/healthz': {
-        const counts = await games();
+        const all = await games();
         return send(
           200,
           'application/json',
@@ -189,8 +186,8 @@ export function httpHandler({ store, extensionFile, startedAt, log, metrics, acc
             ok: true,
             version: VERSION,
             uptime: Math.round((Date.now() - startedAt) / 1000),
-            players: counts.reduce((n, g) => n + g.players, 0),
-            lobbies: counts.reduce((n, g) => n + g.lobbies.length, 0),
+            players: all.reduce((n, g) => n + g.players, 0),
+            lobbies: all.reduce((n, g) => n + g.lobbies, 0),
             memory: { rss: process.memoryUsage.rss(), heapUsed: process.memoryUsage().heapUsed },
           }),
           { 'Cache-Control': 'no-store' },

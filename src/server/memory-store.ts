@@ -110,6 +110,11 @@ export class MemoryStore implements LobbyStore {
     return [...(this.byGame.get(game)?.players.values() ?? [])].map((user) => ({ ...user }));
   }
 
+  async counts(game: string): Promise<{ players: number; lobbies: number }> {
+    const state = this.byGame.get(game);
+    return { players: state?.players.size ?? 0, lobbies: state?.lobbies.size ?? 0 };
+  }
+
   async games(): Promise<string[]> {
     return [...this.byGame.keys()].sort();
   }

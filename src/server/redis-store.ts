@@ -118,6 +118,11 @@ export class RedisStore implements LobbyStore {
     return [...found].sort();
   }
 
+  async counts(game: string): Promise<{ players: number; lobbies: number }> {
+    const [players, lobbies] = await Promise.all([this.redis.hlen(this.key(game, 'players')), this.redis.hlen(this.key(game, 'lobbies'))]);
+    return { players, lobbies };
+  }
+
   /** Indexes every game's lobbies again (at a node's start: lobbies written by an older version may be missing from an index). */
   async reindex(): Promise<void> {
     for (const game of await this.games()) await this.run('reindex', game);

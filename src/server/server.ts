@@ -248,7 +248,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     held: () => seats.held,
     lobbies: async () => {
       let count = 0;
-      for (const game of await store.games()) count += (await store.lobbies(game)).length;
+      for (const game of await store.games()) count += (await store.counts(game)).lobbies;
       return count;
     },
     relayPeers: () => relays.size,

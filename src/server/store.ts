@@ -108,6 +108,8 @@ export interface LobbyStore {
   players(game: string): Promise<User[]>;
   /** Games with at least one player or lobby, sorted. */
   games(): Promise<string[]>;
+  /** How many players and lobbies (hidden ones included) the game has, without reading them (status page, metrics). */
+  counts(game: string): Promise<{ players: number; lobbies: number }>;
 
   // ---- lobbies: queries ----
 

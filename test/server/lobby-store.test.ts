@@ -84,6 +84,17 @@ describe.each(backends)('$name', (backend) => {
     expect(await store.list('g', 100)).toEqual({ first: ['shown', 'secret'], total: 2 });
   });
 
+  it('counts: players and lobbies, hidden ones included, without reading them', async () => {
+    expect(await store.counts('g')).toEqual({ players: 4, lobbies: 0 });
+    await store.create('g', 'a', ann, open);
+    await store.create('g', 'b', bob, { ...open, hidden: true });
+    expect(await store.counts('g')).toEqual({ players: 4, lobbies: 2 });
+    await store.close('g', ann.instance_id);
+    await store.removePlayer('g', dan.instance_id);
+    expect(await store.counts('g')).toEqual({ players: 3, lobbies: 1 });
+    expect(await store.counts('nowhere')).toEqual({ players: 0, lobbies: 0 });
+  });
+
   it('list: the oldest page of the visible lobbies and how many there are, following every change that adds, hides, shows or closes one', async () => {
     const names = async (limit = 2) => store.list('g', limit);
     expect(await names()).toEqual({ first: [], total: 0 });
