@@ -2946,7 +2946,7 @@ var SCRIPTS = Object.fromEntries(Object.entries(BODIES).map(([name, body]) => [n
 
 // src/server/versioned-reads.ts
 var VersionedReads = class {
-  /** @param capacity keys kept at most; the one read longest ago goes first. */
+  /** @param capacity keys kept at most; the one asked for longest ago goes first. */
   constructor(capacity, maxAgeMs) {
     this.capacity = capacity;
     this.maxAgeMs = maxAgeMs;
@@ -2956,16 +2956,19 @@ var VersionedReads = class {
   #kept = /* @__PURE__ */ new Map();
   /** What `read` answers for `key` at `version`; null: nothing to go by, so read every time and keep nothing. */
   get(key, version2, read) {
-    const kept = this.#kept.get(key);
+    let entry = this.#kept.get(key);
     this.#kept.delete(key);
     if (version2 === null) return read();
     const now = performance.now();
-    const entry = kept?.version === version2 && now - kept.readAt < this.maxAgeMs ? kept : { version: version2, value: read(), readAt: now };
+    if (entry?.version !== version2 || now - entry.readAt >= this.maxAgeMs) {
+      const fresh = { version: version2, value: read(), readAt: now };
+      fresh.value.catch(() => {
+        if (this.#kept.get(key) === fresh) this.#kept.delete(key);
+      });
+      entry = fresh;
+    }
     this.#kept.set(key, entry);
     if (this.#kept.size > this.capacity) this.#kept.delete(this.#kept.keys().next().value);
-    entry.value.catch(() => {
-      if (this.#kept.get(key) === entry) this.#kept.delete(key);
-    });
     return entry.value;
   }
 };
@@ -3080,7 +3083,7 @@ var RedisStore = class {
   }
   async list(game, limit) {
     const { first, total } = await this.run("list", game, String(limit));
-    return { first: Array.isArray(first) ? first : [], total };
+    return { first: array2(first), total };
   }
   async find(game, name) {
     const raw = await this.redis.hget(this.key(game, "lobbies"), name);

@@ -129,8 +129,8 @@ export class RedisStore implements LobbyStore {
   }
 
   async list(game: string, limit: number): Promise<Listed<string>> {
-    const { first, total } = await this.run<{ first: string[] | object; total: number }>('list', game, String(limit));
-    return { first: Array.isArray(first) ? first : [], total };
+    const { first, total } = await this.run<{ first: string[] | Record<string, never>; total: number }>('list', game, String(limit));
+    return { first: array(first), total };
   }
 
   async find(game: string, name: string): Promise<LobbyRecord | null> {

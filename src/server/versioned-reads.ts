@@ -7,7 +7,7 @@
 export class VersionedReads<T> {
   readonly #kept = new Map<string, { version: string; value: Promise<T>; readAt: number }>();
 
-  /** @param capacity keys kept at most; the one read longest ago goes first. */
+  /** @param capacity keys kept at most; the one asked for longest ago goes first. */
   constructor(
     private readonly capacity: number,
     private readonly maxAgeMs: number,
@@ -15,17 +15,20 @@ export class VersionedReads<T> {
 
   /** What `read` answers for `key` at `version`; null: nothing to go by, so read every time and keep nothing. */
   get(key: string, version: string | null, read: () => Promise<T>): Promise<T> {
-    const kept = this.#kept.get(key);
+    let entry = this.#kept.get(key);
     this.#kept.delete(key);
     if (version === null) return read();
     const now = performance.now();
-    const entry = kept?.version === version && now - kept.readAt < this.maxAgeMs ? kept : { version, value: read(), readAt: now };
+    if (entry?.version !== version || now - entry.readAt >= this.maxAgeMs) {
+      const fresh = { version, value: read(), readAt: now };
+      // A failed read is not kept: the next one tries again.
+      fresh.value.catch(() => {
+        if (this.#kept.get(key) === fresh) this.#kept.delete(key);
+      });
+      entry = fresh;
+    }
     this.#kept.set(key, entry);
     if (this.#kept.size > this.capacity) this.#kept.delete(this.#kept.keys().next().value!);
-    // A failed read is not kept: the next one tries again.
-    entry.value.catch(() => {
-      if (this.#kept.get(key) === entry) this.#kept.delete(key);
-    });
     return entry.value;
   }
 }
