@@ -9,6 +9,7 @@ import type {
   CloseResult,
   CreateResult,
   Departure,
+  GameCounts,
   JoinResult,
   KickResult,
   Listed,
@@ -110,7 +111,7 @@ export class MemoryStore implements LobbyStore {
     return [...(this.byGame.get(game)?.players.values() ?? [])].map((user) => ({ ...user }));
   }
 
-  async counts(game: string): Promise<{ players: number; lobbies: number }> {
+  async counts(game: string): Promise<GameCounts> {
     const state = this.byGame.get(game);
     return { players: state?.players.size ?? 0, lobbies: state?.lobbies.size ?? 0 };
   }

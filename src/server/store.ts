@@ -37,13 +37,19 @@ export interface LobbyRecord {
 /** The part of the settings MANAGE_LOBBY changes; fields left out stay as they are. */
 export type SettingsChange = Partial<Pick<LobbySettings, 'maxPlayers' | 'password' | 'locked' | 'hidden' | 'metadata'>>;
 
-/** Which lobbies listMatching and quickJoin consider (besides never a hidden one); fields left out match any. */
 /** The first entries of a listing, oldest first, and how many the whole listing has. */
 export interface Listed<T> {
   first: T[];
   total: number;
 }
 
+/** How many players and lobbies (hidden ones included) a game has. */
+export interface GameCounts {
+  players: number;
+  lobbies: number;
+}
+
+/** Which lobbies listMatching and quickJoin consider (besides never a hidden one); fields left out match any. */
 export interface LobbyFilter {
   /** Each key equals this value exactly (a string never equals a number). */
   metadata?: LobbyMetadata;
@@ -104,12 +110,12 @@ export interface LobbyStore {
   addPlayer(game: string, user: User): Promise<'ok' | 'taken'>;
   /** Forgets a player for good: its username, token and held seat. Call leave() first if it may be in a lobby. */
   removePlayer(game: string, instanceId: string): Promise<void>;
-  /** Every registered player of the game (status page, tests). */
+  /** Every registered player of the game (tests). */
   players(game: string): Promise<User[]>;
   /** Games with at least one player or lobby, sorted. */
   games(): Promise<string[]>;
-  /** How many players and lobbies (hidden ones included) the game has, without reading them (status page, metrics). */
-  counts(game: string): Promise<{ players: number; lobbies: number }>;
+  /** The game's counts, without reading its players and lobbies (status page, metrics). */
+  counts(game: string): Promise<GameCounts>;
 
   // ---- lobbies: queries ----
 
@@ -120,7 +126,7 @@ export interface LobbyStore {
   list(game: string, limit: number): Promise<Listed<string>>;
   /** A lobby by name, hidden or not (FIND_LOBBY, status); null if none. */
   find(game: string, name: string): Promise<LobbyRecord | null>;
-  /** Every lobby of the game, hidden included (status page). */
+  /** Every lobby of the game, hidden included (tests, benchmarks). */
   lobbies(game: string): Promise<LobbyRecord[]>;
   /** The lobby the player is a member of, or null. */
   lobbyOf(game: string, instanceId: string): Promise<LobbyRecord | null>;
