@@ -3029,7 +3029,7 @@ function plain(answer) {
   for (const key of ["lobby", "departure"]) if (key in fields) fields[key] = plain(fields[key]);
   return fields;
 }
-var VISIBLE_GAMES_KEPT = 64;
+var VISIBLE_GAMES_KEPT = 4096;
 var VISIBLE_LOBBIES_MAX_AGE_MS = 5e3;
 var escapeGlob = (text) => text.replace(/[*?[\]\\]/g, "\\$&");
 var RedisStore = class {

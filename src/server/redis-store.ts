@@ -15,6 +15,7 @@ import type {
   CloseResult,
   CreateResult,
   Departure,
+  GameCounts,
   JoinResult,
   KickResult,
   Listed,
@@ -61,8 +62,12 @@ function plain(answer: unknown): unknown {
   return fields;
 }
 
-/** Games whose visible lobbies a node keeps for searches: a node serves a few games' lobby screens at once. */
-const VISIBLE_GAMES_KEPT = 64;
+/**
+ * Games whose visible lobbies a node keeps for searches. The status page searches every game once a second
+ * (its oldest 20 lobbies each), so fewer than the games served would have it push out the lobby screens'
+ * games and read them all again each second. What is kept is at most a copy of the visible lobbies.
+ */
+const VISIBLE_GAMES_KEPT = 4096;
 /** And read again after this long even if unchanged (a node of an older version does not mark its changes). */
 const VISIBLE_LOBBIES_MAX_AGE_MS = 5000;
 
@@ -118,7 +123,7 @@ export class RedisStore implements LobbyStore {
     return [...found].sort();
   }
 
-  async counts(game: string): Promise<{ players: number; lobbies: number }> {
+  async counts(game: string): Promise<GameCounts> {
     const [players, lobbies] = await Promise.all([this.redis.hlen(this.key(game, 'players')), this.redis.hlen(this.key(game, 'lobbies'))]);
     return { players, lobbies };
   }
