@@ -8,7 +8,7 @@ import type { Registry } from 'prom-client';
 import { VERSION } from '../protocol/index.js';
 import type { HttpRate } from './http-rate.js';
 import type { Logger } from './log.js';
-import type { Listed, LobbyStore } from './store.js';
+import type { GameCounts, Listed, LobbyStore } from './store.js';
 import { VersionedReads } from './versioned-reads.js';
 
 export const EXTENSION_PATH = '/cloudlink5.js';
@@ -19,31 +19,32 @@ const STATUS_MAX_AGE_MS = 1000;
 const PAGE_LOBBIES_PER_GAME = 20;
 const PAGE_GAMES = 100;
 
-interface GameStatus {
-  game: string;
-  players: number;
-  /** Lobbies, hidden ones included. */
-  lobbies: number;
+interface ShownGame extends GameCounts {
   /** The oldest visible lobbies, at most PAGE_LOBBIES_PER_GAME, and how many are visible. */
   visible: Listed<{ name: string; players: number; locked: boolean }>;
 }
 
-/** Per game: counts, and the oldest few visible lobbies (the store reads a page, not the game). */
-async function status(store: LobbyStore): Promise<GameStatus[]> {
-  const games = await store.games();
-  return Promise.all(
-    games.map(async (game) => {
-      const [counts, visible] = await Promise.all([store.counts(game), store.listMatching(game, {}, PAGE_LOBBIES_PER_GAME)]);
+interface Status {
+  /** Every game with a player or a lobby, most players first. */
+  games: GameCounts[];
+  /** The first PAGE_GAMES of them, with their oldest visible lobbies. */
+  shown: ShownGame[];
+}
+
+/** The games the status page shows, each with a page of its lobbies (the store reads pages, not games). */
+const shownGames = (store: LobbyStore, games: GameCounts[]): Promise<ShownGame[]> =>
+  Promise.all(
+    games.slice(0, PAGE_GAMES).map(async (g) => {
+      const visible = await store.listMatching(g.game, {}, PAGE_LOBBIES_PER_GAME);
       const first = visible.first.map((lobby) => ({ name: lobby.name, players: lobby.members.length, locked: lobby.settings.locked }));
-      return { game, ...counts, visible: { first, total: visible.total } };
+      return { ...g, visible: { first, total: visible.total } };
     }),
   );
-}
 
 const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** The oldest visible lobbies by name, up to a few; the rest and the hidden ones only counted (the page is public, and hiding is a privacy choice). */
-function lobbyCell({ lobbies, visible }: GameStatus): string {
+function lobbyCell({ lobbies, visible }: ShownGame): string {
   const cell = visible.first.map((l) => `${escapeHtml(l.name)} (${l.players}${l.locked ? ', locked' : ''})`);
   if (visible.total > visible.first.length) cell.push(`${visible.total - visible.first.length} more`);
   const hidden = lobbies - visible.total;
@@ -51,8 +52,7 @@ function lobbyCell({ lobbies, visible }: GameStatus): string {
   return cell.join('<br>') || '—';
 }
 
-function statusPage(games: GameStatus[], extensionUrl: string): string {
-  const shown = [...games].sort((a, b) => b.players - a.players).slice(0, PAGE_GAMES);
+function statusPage({ games, shown }: Status, extensionUrl: string): string {
   const more = games.length - shown.length;
   const rows =
     shown.map((g) => `<tr><td>${escapeHtml(g.game)}</td><td>${g.players}</td><td>${lobbyCell(g)}</td></tr>`).join('') +
@@ -140,9 +140,16 @@ function requestUrl(target: string | undefined): URL | null {
 }
 
 export function httpHandler({ store, extensionFile, startedAt, log, metrics, accepting, requests, addressOf }: HttpOptions) {
-  // One key whose version never moves: read again only once it is STATUS_MAX_AGE_MS old.
-  const kept = new VersionedReads<GameStatus[]>(1, STATUS_MAX_AGE_MS);
-  const games = () => kept.get('status', '', () => status(store));
+  // Each kept under one key whose version never moves: read again only once it is STATUS_MAX_AGE_MS old.
+  // /healthz needs the counts only; the status page, a page of lobbies for the games it shows too.
+  const keptGames = new VersionedReads<GameCounts[]>(1, STATUS_MAX_AGE_MS);
+  const keptShown = new VersionedReads<Status>(1, STATUS_MAX_AGE_MS);
+  const counted = () => keptGames.get('games', '', async () => (await store.games()).sort((a, b) => b.players - a.players));
+  const currentStatus = () =>
+    keptShown.get('status', '', async () => {
+      const games = await counted();
+      return { games, shown: await shownGames(store, games) };
+    });
   const extension = extensionLoader(extensionFile);
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const send = (code: number, type: string, body: string | Buffer, headers: Record<string, string> = {}) => {
@@ -171,14 +178,14 @@ export function httpHandler({ store, extensionFile, startedAt, log, metrics, acc
     switch (url.pathname) {
       case '/': {
         const extensionUrl = `http://${req.headers.host ?? 'localhost'}${EXTENSION_PATH}`;
-        return send(200, 'text/html; charset=utf-8', statusPage(await games(), extensionUrl), {
+        return send(200, 'text/html; charset=utf-8', statusPage(await currentStatus(), extensionUrl), {
           'Cache-Control': 'no-store',
           'Content-Security-Policy': STATUS_PAGE_POLICY,
           'X-Frame-Options': 'DENY',
         });
       }
       case '/healthz': {
-        const all = await games();
+        const all = await counted();
         return send(
           200,
           'application/json',

@@ -25,7 +25,7 @@ import type {
   SetSettingsResult,
   SettingsChange,
 } from './store.js';
-import { copyLobby, copyLobbySettings } from './store.js';
+import { byGameName, copyLobby, copyLobbySettings } from './store.js';
 
 interface Game {
   players: Map<string, User>;
@@ -111,13 +111,11 @@ export class MemoryStore implements LobbyStore {
     return [...(this.byGame.get(game)?.players.values() ?? [])].map((user) => ({ ...user }));
   }
 
-  async counts(game: string): Promise<GameCounts> {
-    const state = this.byGame.get(game);
-    return { players: state?.players.size ?? 0, lobbies: state?.lobbies.size ?? 0 };
-  }
-
-  async games(): Promise<string[]> {
-    return [...this.byGame.keys()].sort();
+  async games(): Promise<GameCounts[]> {
+    return [...this.byGame]
+      .map(([game, state]) => ({ game, players: state.players.size, lobbies: state.lobbies.size }))
+      .filter((counts) => counts.players > 0 || counts.lobbies > 0)
+      .sort(byGameName);
   }
 
   // A game's map holds its lobbies oldest first: each is inserted once, when created.

@@ -1,7 +1,8 @@
 // The Lua scripts RedisStore runs: each command that decides a lobby rule is one script, so Redis runs
 // it whole while no other client's command interleaves (several server nodes share one Redis). Every
-// script gets the game's keys (KEYS, in GAME_KEYS order) and answers one JSON string. Lobbies
-// are stored as JSON, one field per lobby; the password is an opaque string (redis-store.ts).
+// script gets the game's keys (KEYS, in GAME_KEYS order) then the set of games (GAMES_KEY), its own
+// arguments (ARGV) then the game's name, and answers one JSON string. Lobbies are stored as JSON, one
+// field per lobby; the password is an opaque string (redis-store.ts).
 
 /** The keys of one game, in the order the scripts take them. */
 export const GAME_KEYS = [
@@ -18,6 +19,9 @@ export const GAME_KEYS = [
   'lobbiesChanged',
 ] as const;
 
+/** The one key that is not a game's: the set of games with a player or a lobby (`{prefix}games`). */
+export const GAMES_KEY = 'games';
+
 // players: hash id → user JSON; names: hash username skeleton (protocol/username.ts) → id; lobbies: hash name → lobby JSON;
 // memberOf: hash id → lobby name; tokens: hash token → id; tokenOf: hash id → token; held: set of ids;
 // lobbySeq: string, the number of lobbies created in the game (a lobby's \`created\`), deleted with the
@@ -31,9 +35,12 @@ export const GAME_KEYS = [
 // clock in microseconds, and always above its last value. A node keeps what it read of the game's lobbies
 // (for a filtered LIST) for as long as this stays what it was; started from the clock again after the key
 // went with the game, it does not come back to a value it had.
+// games: set of the names of the games with a player or a lobby, added by addPlayer and saveLobby, removed by
+// pruneGame: the status page and the metrics read it instead of scanning the keyspace.
 const PRELUDE = `
 local players, names, lobbies, memberOf, tokens, tokenOf, held = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
-local lobbySeq, openLobbies, visibleLobbies, lobbiesChanged = KEYS[8], KEYS[9], KEYS[10], KEYS[11]
+local lobbySeq, openLobbies, visibleLobbies, lobbiesChanged, games = KEYS[8], KEYS[9], KEYS[10], KEYS[11], KEYS[12]
+local game = ARGV[#ARGV]
 local null = cjson.null
 local function reply(value) return cjson.encode(value) end
 local function getLobby(name)
@@ -61,6 +68,7 @@ local function changed()
 end
 local function saveLobby(lobby)
   redis.call('HSET', lobbies, lobby.name, cjson.encode(lobby))
+  redis.call('SADD', games, game)
   changed()
   indexed(openLobbies, open(lobby), lobby)
   indexed(visibleLobbies, not lobby.settings.hidden, lobby)
@@ -82,7 +90,10 @@ end
 -- A game with no players and no lobbies left keeps no key (its other keys went with their last entry):
 -- its lobby counter goes too, as MemoryStore forgets such a game.
 local function pruneGame()
-  if redis.call('EXISTS', players, lobbies) == 0 then redis.call('DEL', lobbySeq, lobbiesChanged) end
+  if redis.call('EXISTS', players, lobbies) == 0 then
+    redis.call('DEL', lobbySeq, lobbiesChanged)
+    redis.call('SREM', games, game)
+  end
 end
 local function deleteLobby(lobby)
   for _, member in ipairs(lobby.members) do redis.call('HDEL', memberOf, member.instance_id) end
@@ -117,6 +128,7 @@ const BODIES = {
 local user = cjson.decode(ARGV[1])
 if redis.call('HSETNX', names, ARGV[2], user.instance_id) == 0 then return reply('taken') end
 redis.call('HSET', players, user.instance_id, ARGV[1])
+redis.call('SADD', games, game)
 return reply('ok')`,
 
   // ARGV: instance id, its username's skeleton ('' when unknown).
@@ -134,10 +146,10 @@ if raw then
 end
 return reply(null)`,
 
-  // ARGV: instance id. Two reads that must see the same moment.
-  // No ARGV. Indexes every lobby of the game again (openLobbies, visibleLobbies) and marks it changed: a node
-  // runs it for each game at start, for lobbies that nodes of a version before an index left out of it.
+  // No ARGV. Indexes every lobby of the game again (openLobbies, visibleLobbies, games) and marks it changed: a
+  // node runs it for each game at start, for what nodes of a version before an index left out of it.
   reindex: `
+if redis.call('EXISTS', players, lobbies) > 0 then redis.call('SADD', games, game) end
 local all = redis.call('HVALS', lobbies)
 for _, raw in ipairs(all) do
   local lobby = cjson.decode(raw)
@@ -311,6 +323,20 @@ return reply({ user = cjson.decode(raw), token = ARGV[2] })`,
 } as const;
 
 export type ScriptName = keyof typeof BODIES;
+
+/**
+ * Not a game's script: every game of the set (KEYS[1]) with its counts, as [game, players, lobbies]; ARGV[1]
+ * the key prefix. A game left in the set with neither (emptied by a node of a version before the set) is
+ * taken out of it. It reads keys it is not given (one Redis, never Redis Cluster: architecture.md).
+ */
+export const GAMES_SCRIPT = `
+local out = {}
+for _, game in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local players = redis.call('HLEN', ARGV[1] .. '{' .. game .. '}:players')
+  local lobbies = redis.call('HLEN', ARGV[1] .. '{' .. game .. '}:lobbies')
+  if players + lobbies == 0 then redis.call('SREM', KEYS[1], game) else out[#out + 1] = { game, players, lobbies } end
+end
+return out`;
 
 /** Each script's full Lua text: the shared helpers, then its body. */
 export const SCRIPTS = Object.fromEntries(Object.entries(BODIES).map(([name, body]) => [name, PRELUDE + body])) as Record<ScriptName, string>;

@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
 import type { User } from '../protocol/index.js';
 import type { PasswordHash } from './password.js';
 import { byCreation, listed, matchesFilter } from './lobby-filter.js';
-import { GAME_KEYS, SCRIPTS, type ScriptName } from './redis-scripts.js';
+import { GAME_KEYS, GAMES_KEY, GAMES_SCRIPT, SCRIPTS, type ScriptName } from './redis-scripts.js';
 import { VersionedReads } from './versioned-reads.js';
 import type {
   CloseResult,
@@ -30,7 +30,7 @@ import type {
   SetSettingsResult,
   SettingsChange,
 } from './store.js';
-import { copyLobby } from './store.js';
+import { byGameName, copyLobby } from './store.js';
 
 /** A password hash as stored: `salt.hash`, both base64; compared as a string by the join script. */
 const storedPassword = (hash: PasswordHash): string => `${hash.salt.toString('base64')}.${hash.hash.toString('base64')}`;
@@ -82,17 +82,18 @@ export class RedisStore implements LobbyStore {
     private readonly redis: Redis,
     private readonly prefix = 'cl5:',
   ) {
-    for (const [name, lua] of Object.entries(SCRIPTS)) redis.defineCommand(`cl5_${name}`, { numberOfKeys: GAME_KEYS.length, lua });
+    for (const [name, lua] of Object.entries(SCRIPTS)) redis.defineCommand(`cl5_${name}`, { numberOfKeys: GAME_KEYS.length + 1, lua });
+    redis.defineCommand('cl5_games', { numberOfKeys: 1, lua: GAMES_SCRIPT });
   }
 
   private key(game: string, part: (typeof GAME_KEYS)[number]): string {
     return `${this.prefix}{${game}}:${part}`;
   }
 
-  /** Runs one script on the game's keys; its JSON answer, parsed. */
+  /** Runs one script on the game's keys and the set of games (with the game's name last); its JSON answer, parsed. */
   private async run<T>(name: ScriptName, game: string, ...args: string[]): Promise<T> {
     const command = (this.redis as unknown as Record<string, (...args: string[]) => Promise<string>>)[`cl5_${name}`]!;
-    const answer = await command.call(this.redis, ...GAME_KEYS.map((part) => this.key(game, part)), ...args);
+    const answer = await command.call(this.redis, ...GAME_KEYS.map((part) => this.key(game, part)), this.prefix + GAMES_KEY, ...args, game);
     return plain(JSON.parse(answer)) as T;
   }
 
@@ -111,8 +112,17 @@ export class RedisStore implements LobbyStore {
     return (await this.redis.hvals(this.key(game, 'players'))).map((raw) => JSON.parse(raw) as User);
   }
 
-  async games(): Promise<string[]> {
-    // A game's players and lobbies hashes exist while they have an entry (Redis deletes empty hashes).
+  async games(): Promise<GameCounts[]> {
+    const command = (this.redis as unknown as { cl5_games(key: string, prefix: string): Promise<[string, number, number][]> }).cl5_games;
+    const counted = await command.call(this.redis, this.prefix + GAMES_KEY, this.prefix);
+    return counted.map(([game, players, lobbies]) => ({ game, players, lobbies })).sort(byGameName);
+  }
+
+  /**
+   * Games found by scanning the whole keyspace: a game's players and lobbies hashes exist while they have an
+   * entry (Redis deletes empty hashes). Costs the keyspace's size, so only a node's start reads it (reindex).
+   */
+  private async scannedGames(): Promise<string[]> {
     const found = new Set<string>();
     const start = this.prefix.length + 1;
     for (const part of ['players', 'lobbies'] as const) {
@@ -123,14 +133,9 @@ export class RedisStore implements LobbyStore {
     return [...found].sort();
   }
 
-  async counts(game: string): Promise<GameCounts> {
-    const [players, lobbies] = await Promise.all([this.redis.hlen(this.key(game, 'players')), this.redis.hlen(this.key(game, 'lobbies'))]);
-    return { players, lobbies };
-  }
-
-  /** Indexes every game's lobbies again (at a node's start: lobbies written by an older version may be missing from an index). */
+  /** Indexes every game again (at a node's start: games and lobbies written by an older version may be missing from an index). */
   async reindex(): Promise<void> {
-    for (const game of await this.games()) await this.run('reindex', game);
+    for (const game of await this.scannedGames()) await this.run('reindex', game);
   }
 
   async list(game: string, limit: number): Promise<Listed<string>> {

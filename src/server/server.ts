@@ -247,9 +247,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     players: () => byId.size - seats.held,
     held: () => seats.held,
     lobbies: async () => {
-      let count = 0;
-      for (const game of await store.games()) count += (await store.counts(game)).lobbies;
-      return count;
+      return (await store.games()).reduce((sum, game) => sum + game.lobbies, 0);
     },
     relayPeers: () => relays.size,
     relayLinks: () => options.relay?.links?.() ?? 0,

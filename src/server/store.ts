@@ -43,11 +43,15 @@ export interface Listed<T> {
   total: number;
 }
 
-/** How many players and lobbies (hidden ones included) a game has. */
+/** A game, and how many players and lobbies (hidden ones included) it has. */
 export interface GameCounts {
+  game: string;
   players: number;
   lobbies: number;
 }
+
+/** By game name, as JavaScript's default sort orders strings. */
+export const byGameName = (a: GameCounts, b: GameCounts): number => (a.game < b.game ? -1 : a.game > b.game ? 1 : 0);
 
 /** Which lobbies listMatching and quickJoin consider (besides never a hidden one); fields left out match any. */
 export interface LobbyFilter {
@@ -112,10 +116,11 @@ export interface LobbyStore {
   removePlayer(game: string, instanceId: string): Promise<void>;
   /** Every registered player of the game (tests). */
   players(game: string): Promise<User[]>;
-  /** Games with at least one player or lobby, sorted. */
-  games(): Promise<string[]>;
-  /** The game's counts, without reading its players and lobbies (status page, metrics). */
-  counts(game: string): Promise<GameCounts>;
+  /**
+   * Every game with at least one player or lobby, by name, with its counts: read without reading its
+   * players and lobbies, nor (in Redis) the keyspace (status page, metrics).
+   */
+  games(): Promise<GameCounts[]>;
 
   // ---- lobbies: queries ----
 

@@ -155,6 +155,31 @@ describe('lobbies across nodes', () => {
     bob.ws.close(1000);
     expect((await next(cat, 'TRANSITION')).payload).toBe('host');
   });
+
+  it("every node's /healthz and status page count the games of every node, and forget a game once it is empty", async () => {
+    const ann = await player(0, 'ann', 'alpha');
+    await player(1, 'bob', 'beta');
+    await player(1, 'cat', 'beta');
+    expect((await ann.request('CREATE_LOBBY', lobby('room'), 'CREATE_ACK')).payload).toBe('ok');
+    const health = async (n: number) => (await (await fetch(`${nodes[n]!.server.url}/healthz`)).json()) as { players: number; lobbies: number };
+    /** Node n's counts once they are `want` (each node reads the store at most once a second). */
+    const counts = async (n: number, want: { players: number; lobbies: number }) => {
+      let seen = await health(n);
+      for (const deadline = Date.now() + 5000; (seen.players !== want.players || seen.lobbies !== want.lobbies) && Date.now() < deadline; ) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        seen = await health(n);
+      }
+      return seen;
+    };
+    expect(await counts(2, { players: 3, lobbies: 1 })).toMatchObject({ players: 3, lobbies: 1 });
+    const page = await (await fetch(`${nodes[2]!.server.url}/`)).text();
+    expect(page).toContain('<td>alpha</td><td>1</td><td>room (1)</td>');
+    expect(page).toContain('<td>beta</td><td>2</td>');
+    // ann says goodbye: alpha has no player and no lobby left.
+    ann.ws.close(1000);
+    expect(await counts(2, { players: 2, lobbies: 0 })).toMatchObject({ players: 2, lobbies: 0 });
+    expect(await (await fetch(`${nodes[0]!.server.url}/`)).text()).not.toContain('alpha');
+  });
 });
 
 describe('resume with several nodes', () => {

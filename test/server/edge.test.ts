@@ -315,14 +315,24 @@ describe('HTTP', () => {
       });
     }
     let reads = 0;
+    let lobbyPages = 0;
     const games = store.games.bind(store);
     store.games = async () => {
       reads += 1;
       return games();
     };
+    const listMatching = store.listMatching.bind(store);
+    store.listMatching = async (...args) => {
+      lobbyPages += 1;
+      return listMatching(...args);
+    };
+    // Health checks need the counts only: no game's lobbies are read for them.
+    expect(await rawGet(served.server.port, '/healthz')).toContain('"players":25,"lobbies":25');
+    expect(lobbyPages).toBe(0);
     const pages = await Promise.all(Array.from({ length: 10 }, (_, i) => rawGet(served.server.port, i % 2 ? '/' : '/healthz')));
     for (const page of pages) expect(page).toMatch(/^HTTP\/1\.1 200 /);
     expect(reads).toBeLessThanOrEqual(2);
+    expect(lobbyPages).toBeLessThanOrEqual(2);
     const html = pages[1]!;
     expect(html).toContain('room-00 (1)');
     expect(html).toContain('room-19 (1)');

@@ -84,15 +84,19 @@ describe.each(backends)('$name', (backend) => {
     expect(await store.list('g', 100)).toEqual({ first: ['shown', 'secret'], total: 2 });
   });
 
-  it('counts: players and lobbies, hidden ones included, without reading them', async () => {
-    expect(await store.counts('g')).toEqual({ players: 4, lobbies: 0 });
+  it('games: each game by name with its players and lobbies counted, hidden ones included', async () => {
+    expect(await store.games()).toEqual([{ game: 'g', players: 4, lobbies: 0 }]);
     await store.create('g', 'a', ann, open);
     await store.create('g', 'b', bob, { ...open, hidden: true });
-    expect(await store.counts('g')).toEqual({ players: 4, lobbies: 2 });
+    await store.addPlayer('f', ann);
+    expect(await store.games()).toEqual([
+      { game: 'f', players: 1, lobbies: 0 },
+      { game: 'g', players: 4, lobbies: 2 },
+    ]);
     await store.close('g', ann.instance_id);
     await store.removePlayer('g', dan.instance_id);
-    expect(await store.counts('g')).toEqual({ players: 3, lobbies: 1 });
-    expect(await store.counts('nowhere')).toEqual({ players: 0, lobbies: 0 });
+    await store.removePlayer('f', ann.instance_id);
+    expect(await store.games()).toEqual([{ game: 'g', players: 3, lobbies: 1 }]);
   });
 
   it('list: the oldest page of the visible lobbies and how many there are, following every change that adds, hides, shows or closes one', async () => {
@@ -245,13 +249,13 @@ describe.each(backends)('$name', (backend) => {
     });
     expect(await store.list(game, 100)).toEqual({ first: ['lobby 🎲 {*}'], total: 1 });
     expect(await store.players(game)).toEqual([odd]);
-    expect(await store.games()).toEqual(['g', game].sort());
+    expect((await store.games()).map((counted) => counted.game)).toEqual(['g', game].sort());
   });
 
   it('forgets a game once it has no players and no lobbies', async () => {
     await store.create('g', 'room', ann, open);
     for (const each of [ann, bob, cat, dan]) await store.removePlayer('g', each.instance_id);
-    expect(await store.games()).toEqual(['g']);
+    expect(await store.games()).toEqual([{ game: 'g', players: 0, lobbies: 1 }]);
     await store.leave('g', ann.instance_id);
     expect(await store.games()).toEqual([]);
     // Its lobby counter went with it: lobbies are numbered from 1 again.
@@ -359,4 +363,38 @@ describe('RedisStore on two nodes', () => {
     expect((await node.listMatching('g', { freeSeats: true }, 10)).first.map((lobby) => lobby.name)).toEqual(['old']);
     expect(await node.quickJoin('g', bob, {}, { namePrefix: 'new', settings: open })).toMatchObject({ outcome: 'joined', lobby: { name: 'old' } });
   });
+
+  it('games are read from their set, not from the keyspace; reindex adds those an older version left out, and a game it emptied is dropped', async () => {
+    await redis.make();
+    const client = redis.client();
+    const node = new RedisStore(client, 'test:');
+    expect(await node.addPlayer('g', ann)).toBe('ok');
+    expect(await client.smembers('test:games')).toEqual(['g']);
+    // As a node from before the set wrote them: a player of one game, a lobby of another, no entry in the set.
+    await client.hset('test:{old}:players', bob.instance_id, JSON.stringify(bob));
+    await client.hset(
+      'test:{older}:lobbies',
+      'room',
+      JSON.stringify({ game: 'older', name: 'room', host: cat, members: [cat], settings: open, relay: null, created: 1 }),
+    );
+    const scans = await commandCount(client, 'scan');
+    expect((await node.games()).map((counted) => counted.game)).toEqual(['g']);
+    expect(await commandCount(client, 'scan')).toBe(scans);
+    await node.reindex();
+    expect(await node.games()).toEqual([
+      { game: 'g', players: 1, lobbies: 0 },
+      { game: 'old', players: 1, lobbies: 0 },
+      { game: 'older', players: 0, lobbies: 1 },
+    ]);
+    // An older node removes the last player of 'old' without taking it out of the set: not listed, and taken out.
+    await client.hdel('test:{old}:players', bob.instance_id);
+    expect((await node.games()).map((counted) => counted.game)).toEqual(['g', 'older']);
+    expect((await client.smembers('test:games')).sort()).toEqual(['g', 'older']);
+  });
 });
+
+/** How many times Redis has run `command` since it started (INFO commandstats). */
+async function commandCount(client: ReturnType<typeof redis.client>, command: string): Promise<number> {
+  const stats = await client.info('commandstats');
+  return Number(stats.match(new RegExp(`^cmdstat_${command}:calls=(\\d+)`, 'm'))?.[1] ?? 0);
+}
