@@ -2681,9 +2681,11 @@ var GAME_KEYS = [
   "visibleLobbies",
   "lobbiesChanged"
 ];
+var GAMES_KEY = "games";
 var PRELUDE = `
 local players, names, lobbies, memberOf, tokens, tokenOf, held = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
-local lobbySeq, openLobbies, visibleLobbies, lobbiesChanged = KEYS[8], KEYS[9], KEYS[10], KEYS[11]
+local lobbySeq, openLobbies, visibleLobbies, lobbiesChanged, games = KEYS[8], KEYS[9], KEYS[10], KEYS[11], KEYS[12]
+local game = ARGV[#ARGV]
 local null = cjson.null
 local function reply(value) return cjson.encode(value) end
 local function getLobby(name)
@@ -2711,6 +2713,7 @@ local function changed()
 end
 local function saveLobby(lobby)
   redis.call('HSET', lobbies, lobby.name, cjson.encode(lobby))
+  redis.call('SADD', games, game)
   changed()
   indexed(openLobbies, open(lobby), lobby)
   indexed(visibleLobbies, not lobby.settings.hidden, lobby)
@@ -2732,7 +2735,10 @@ end
 -- A game with no players and no lobbies left keeps no key (its other keys went with their last entry):
 -- its lobby counter goes too, as MemoryStore forgets such a game.
 local function pruneGame()
-  if redis.call('EXISTS', players, lobbies) == 0 then redis.call('DEL', lobbySeq, lobbiesChanged) end
+  if redis.call('EXISTS', players, lobbies) == 0 then
+    redis.call('DEL', lobbySeq, lobbiesChanged)
+    redis.call('SREM', games, game)
+  end
 end
 local function deleteLobby(lobby)
   for _, member in ipairs(lobby.members) do redis.call('HDEL', memberOf, member.instance_id) end
@@ -2766,6 +2772,7 @@ var BODIES = {
 local user = cjson.decode(ARGV[1])
 if redis.call('HSETNX', names, ARGV[2], user.instance_id) == 0 then return reply('taken') end
 redis.call('HSET', players, user.instance_id, ARGV[1])
+redis.call('SADD', games, game)
 return reply('ok')`,
   // ARGV: instance id, its username's skeleton ('' when unknown).
   removePlayer: `
@@ -2781,10 +2788,10 @@ if raw then
   pruneGame()
 end
 return reply(null)`,
-  // ARGV: instance id. Two reads that must see the same moment.
-  // No ARGV. Indexes every lobby of the game again (openLobbies, visibleLobbies) and marks it changed: a node
-  // runs it for each game at start, for lobbies that nodes of a version before an index left out of it.
+  // No ARGV. Indexes every lobby of the game again (openLobbies, visibleLobbies, games) and marks it changed: a
+  // node runs it for each game at start, for what nodes of a version before an index left out of it.
   reindex: `
+if redis.call('EXISTS', players, lobbies) > 0 then redis.call('SADD', games, game) end
 local all = redis.call('HVALS', lobbies)
 for _, raw in ipairs(all) do
   local lobby = cjson.decode(raw)
@@ -2942,6 +2949,14 @@ redis.call('HSET', tokens, ARGV[2], id)
 redis.call('HSET', tokenOf, id, ARGV[2])
 return reply({ user = cjson.decode(raw), token = ARGV[2] })`
 };
+var GAMES_SCRIPT = `
+local out = {}
+for _, game in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local players = redis.call('HLEN', ARGV[1] .. '{' .. game .. '}:players')
+  local lobbies = redis.call('HLEN', ARGV[1] .. '{' .. game .. '}:lobbies')
+  if players + lobbies == 0 then redis.call('SREM', KEYS[1], game) else out[#out + 1] = { game, players, lobbies } end
+end
+return out`;
 var SCRIPTS = Object.fromEntries(Object.entries(BODIES).map(([name, body]) => [name, PRELUDE + body]));
 
 // src/server/versioned-reads.ts
@@ -2974,6 +2989,7 @@ var VersionedReads = class {
 };
 
 // src/server/store.ts
+var byGameName = (a, b) => a.game < b.game ? -1 : a.game > b.game ? 1 : 0;
 function lobbyInfo2(lobby) {
   return {
     name: lobby.name,
@@ -3037,7 +3053,8 @@ var RedisStore = class {
   constructor(redis, prefix = "cl5:") {
     this.redis = redis;
     this.prefix = prefix;
-    for (const [name, lua] of Object.entries(SCRIPTS)) redis.defineCommand(`cl5_${name}`, { numberOfKeys: GAME_KEYS.length, lua });
+    for (const [name, lua] of Object.entries(SCRIPTS)) redis.defineCommand(`cl5_${name}`, { numberOfKeys: GAME_KEYS.length + 1, lua });
+    redis.defineCommand("cl5_games", { numberOfKeys: 1, lua: GAMES_SCRIPT });
   }
   redis;
   prefix;
@@ -3046,10 +3063,10 @@ var RedisStore = class {
   key(game, part) {
     return `${this.prefix}{${game}}:${part}`;
   }
-  /** Runs one script on the game's keys; its JSON answer, parsed. */
+  /** Runs one script on the game's keys and the set of games (with the game's name last); its JSON answer, parsed. */
   async run(name, game, ...args) {
     const command = this.redis[`cl5_${name}`];
-    const answer = await command.call(this.redis, ...GAME_KEYS.map((part) => this.key(game, part)), ...args);
+    const answer = await command.call(this.redis, ...GAME_KEYS.map((part) => this.key(game, part)), this.prefix + GAMES_KEY, ...args, game);
     return plain(JSON.parse(answer));
   }
   async addPlayer(game, user2) {
@@ -3064,6 +3081,15 @@ var RedisStore = class {
     return (await this.redis.hvals(this.key(game, "players"))).map((raw) => JSON.parse(raw));
   }
   async games() {
+    const command = this.redis.cl5_games;
+    const counted = await command.call(this.redis, this.prefix + GAMES_KEY, this.prefix);
+    return counted.map(([game, players, lobbies]) => ({ game, players, lobbies })).sort(byGameName);
+  }
+  /**
+   * Games found by scanning the whole keyspace: a game's players and lobbies hashes exist while they have an
+   * entry (Redis deletes empty hashes). Costs the keyspace's size, so only a node's start reads it (reindex).
+   */
+  async scannedGames() {
     const found = /* @__PURE__ */ new Set();
     const start = this.prefix.length + 1;
     for (const part of ["players", "lobbies"]) {
@@ -3073,13 +3099,9 @@ var RedisStore = class {
     }
     return [...found].sort();
   }
-  async counts(game) {
-    const [players, lobbies] = await Promise.all([this.redis.hlen(this.key(game, "players")), this.redis.hlen(this.key(game, "lobbies"))]);
-    return { players, lobbies };
-  }
-  /** Indexes every game's lobbies again (at a node's start: lobbies written by an older version may be missing from an index). */
+  /** Indexes every game again (at a node's start: games and lobbies written by an older version may be missing from an index). */
   async reindex() {
-    for (const game of await this.games()) await this.run("reindex", game);
+    for (const game of await this.scannedGames()) await this.run("reindex", game);
   }
   async list(game, limit) {
     const { first, total } = await this.run("list", game, String(limit));
@@ -4920,16 +4942,13 @@ var EXTENSION_PATH = "/cloudlink5.js";
 var STATUS_MAX_AGE_MS = 1e3;
 var PAGE_LOBBIES_PER_GAME = 20;
 var PAGE_GAMES = 100;
-async function status(store) {
-  const games = await store.games();
-  return Promise.all(
-    games.map(async (game) => {
-      const [counts, visible] = await Promise.all([store.counts(game), store.listMatching(game, {}, PAGE_LOBBIES_PER_GAME)]);
-      const first = visible.first.map((lobby) => ({ name: lobby.name, players: lobby.members.length, locked: lobby.settings.locked }));
-      return { game, ...counts, visible: { first, total: visible.total } };
-    })
-  );
-}
+var shownGames = (store, games) => Promise.all(
+  games.slice(0, PAGE_GAMES).map(async (g) => {
+    const visible = await store.listMatching(g.game, {}, PAGE_LOBBIES_PER_GAME);
+    const first = visible.first.map((lobby) => ({ name: lobby.name, players: lobby.members.length, locked: lobby.settings.locked }));
+    return { ...g, visible: { first, total: visible.total } };
+  })
+);
 var escapeHtml = (text) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 function lobbyCell({ lobbies, visible }) {
   const cell = visible.first.map((l) => `${escapeHtml(l.name)} (${l.players}${l.locked ? ", locked" : ""})`);
@@ -4938,8 +4957,7 @@ function lobbyCell({ lobbies, visible }) {
   if (hidden > 0) cell.push(`${hidden} hidden`);
   return cell.join("<br>") || "—";
 }
-function statusPage(games, extensionUrl) {
-  const shown = [...games].sort((a, b) => b.players - a.players).slice(0, PAGE_GAMES);
+function statusPage({ games, shown }, extensionUrl) {
   const more = games.length - shown.length;
   const rows = shown.map((g) => `<tr><td>${escapeHtml(g.game)}</td><td>${g.players}</td><td>${lobbyCell(g)}</td></tr>`).join("") + (more > 0 ? `<tr><td colspan="3">${more} more games</td></tr>` : "");
   return `<!doctype html><html><head><meta charset="utf-8"><title>CloudLink 5 server</title>
@@ -4989,8 +5007,13 @@ function requestUrl(target) {
   }
 }
 function httpHandler({ store, extensionFile, startedAt, log: log2, metrics, accepting, requests, addressOf }) {
-  const kept = new VersionedReads(1, STATUS_MAX_AGE_MS);
-  const games = () => kept.get("status", "", () => status(store));
+  const keptGames = new VersionedReads(1, STATUS_MAX_AGE_MS);
+  const keptShown = new VersionedReads(1, STATUS_MAX_AGE_MS);
+  const counted = () => keptGames.get("games", "", async () => (await store.games()).sort((a, b) => b.players - a.players));
+  const currentStatus = () => keptShown.get("status", "", async () => {
+    const games = await counted();
+    return { games, shown: await shownGames(store, games) };
+  });
   const extension = extensionLoader(extensionFile);
   const handle2 = async (req, res) => {
     const send = (code, type, body, headers = {}) => {
@@ -5017,14 +5040,14 @@ function httpHandler({ store, extensionFile, startedAt, log: log2, metrics, acce
     switch (url.pathname) {
       case "/": {
         const extensionUrl = `http://${req.headers.host ?? "localhost"}${EXTENSION_PATH}`;
-        return send(200, "text/html; charset=utf-8", statusPage(await games(), extensionUrl), {
+        return send(200, "text/html; charset=utf-8", statusPage(await currentStatus(), extensionUrl), {
           "Cache-Control": "no-store",
           "Content-Security-Policy": STATUS_PAGE_POLICY,
           "X-Frame-Options": "DENY"
         });
       }
       case "/healthz": {
-        const all = await games();
+        const all = await counted();
         return send(
           200,
           "application/json",
@@ -5362,12 +5385,8 @@ var MemoryStore = class {
   async players(game) {
     return [...this.byGame.get(game)?.players.values() ?? []].map((user2) => ({ ...user2 }));
   }
-  async counts(game) {
-    const state = this.byGame.get(game);
-    return { players: state?.players.size ?? 0, lobbies: state?.lobbies.size ?? 0 };
-  }
   async games() {
-    return [...this.byGame.keys()].sort();
+    return [...this.byGame].map(([game, state]) => ({ game, players: state.players.size, lobbies: state.lobbies.size })).filter((counts) => counts.players > 0 || counts.lobbies > 0).sort(byGameName);
   }
   // A game's map holds its lobbies oldest first: each is inserted once, when created.
   async list(game, limit) {
@@ -5666,8 +5685,8 @@ function gameOf(url) {
   if (!ugi) return "default";
   return [...ugi].length > UGI_MAX ? null : ugi;
 }
-function refuseUpgrade(socket, status2, headers = "") {
-  socket.end(`HTTP/1.1 ${status2}\r
+function refuseUpgrade(socket, status, headers = "") {
+  socket.end(`HTTP/1.1 ${status}\r
 Connection: close\r
 ${headers}Content-Length: 0\r
 \r
@@ -5726,9 +5745,7 @@ async function startServer(options2 = {}) {
     players: () => byId.size - seats.held,
     held: () => seats.held,
     lobbies: async () => {
-      let count2 = 0;
-      for (const game of await store.games()) count2 += (await store.counts(game)).lobbies;
-      return count2;
+      return (await store.games()).reduce((sum, game) => sum + game.lobbies, 0);
     },
     relayPeers: () => relays.size,
     relayLinks: () => options2.relay?.links?.() ?? 0,
