@@ -9,6 +9,7 @@ import { VERSION } from '../protocol/index.js';
 import type { HttpRate } from './http-rate.js';
 import type { Logger } from './log.js';
 import type { GameCounts, Listed, LobbyStore } from './store.js';
+import { fromStore, type StoreAnswer } from './deadline.js';
 import { VersionedReads } from './versioned-reads.js';
 
 export const EXTENSION_PATH = '/cloudlink5.js';
@@ -52,15 +53,21 @@ function lobbyCell({ lobbies, visible }: ShownGame): string {
   return cell.join('<br>') || '—';
 }
 
-function statusPage({ games, shown }: Status, extensionUrl: string): string {
+function gamesTable({ games, shown }: Status): string {
   const more = games.length - shown.length;
   const rows =
     shown.map((g) => `<tr><td>${escapeHtml(g.game)}</td><td>${g.players}</td><td>${lobbyCell(g)}</td></tr>`).join('') +
     (more > 0 ? `<tr><td colspan="3">${more} more games</td></tr>` : '');
+  return `<table><tr><th>game (ugi)</th><th>players</th><th>lobbies</th></tr>${rows || '<tr><td colspan="3">nobody connected</td></tr>'}</table>`;
+}
+
+/** The page; when the store gave no status, it says so instead of the games. */
+function statusPage(status: StoreAnswer<Status>, extensionUrl: string): string {
+  const games = 'value' in status ? gamesTable(status.value) : `<p>Players and lobbies are unknown: ${escapeHtml(status.unreachable)}.</p>`;
   return `<!doctype html><html><head><meta charset="utf-8"><title>CloudLink 5 server</title>
 <style>body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}code{background:#eee;padding:.1rem .3rem}</style></head>
 <body><h1>CloudLink 5 server</h1><p>Version ${VERSION}. Extension URL for TurboWarp (load it unsandboxed): <code>${escapeHtml(extensionUrl)}</code></p>
-<table><tr><th>game (ugi)</th><th>players</th><th>lobbies</th></tr>${rows || '<tr><td colspan="3">nobody connected</td></tr>'}</table></body></html>`;
+${games}</body></html>`;
 }
 
 export interface HttpOptions {
@@ -78,24 +85,11 @@ export interface HttpOptions {
   addressOf: (req: IncomingMessage) => string;
 }
 
-/** How long /readyz waits for the store before calling it unreachable. */
-export const READY_TIMEOUT_MS = 2000;
-
 /** Null when ready, else why not. */
 async function notReady(store: LobbyStore, accepting: () => boolean): Promise<string | null> {
   if (!accepting()) return 'not accepting connections: shutting down';
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
-  });
-  try {
-    await Promise.race([store.ping(), late]);
-    return null;
-  } catch (error) {
-    return `store unreachable: ${error instanceof Error ? error.message : String(error)}`;
-  } finally {
-    clearTimeout(timer);
-  }
+  const answer = await fromStore(store.ping());
+  return 'unreachable' in answer ? answer.unreachable : null;
 }
 
 interface ExtensionFile {
@@ -178,14 +172,20 @@ export function httpHandler({ store, extensionFile, startedAt, log, metrics, acc
     switch (url.pathname) {
       case '/': {
         const extensionUrl = `http://${req.headers.host ?? 'localhost'}${EXTENSION_PATH}`;
-        return send(200, 'text/html; charset=utf-8', statusPage(await currentStatus(), extensionUrl), {
+        const status = await fromStore(currentStatus());
+        return send('value' in status ? 200 : 503, 'text/html; charset=utf-8', statusPage(status, extensionUrl), {
           'Cache-Control': 'no-store',
           'Content-Security-Policy': STATUS_PAGE_POLICY,
           'X-Frame-Options': 'DENY',
         });
       }
       case '/healthz': {
-        const all = await counted();
+        // Liveness is the process's: a store that does not answer leaves the counts unknown, not the node dead.
+        const games = await fromStore(counted());
+        const counts =
+          'value' in games
+            ? { players: games.value.reduce((n, g) => n + g.players, 0), lobbies: games.value.reduce((n, g) => n + g.lobbies, 0) }
+            : { players: null, lobbies: null, store: games.unreachable };
         return send(
           200,
           'application/json',
@@ -193,8 +193,7 @@ export function httpHandler({ store, extensionFile, startedAt, log, metrics, acc
             ok: true,
             version: VERSION,
             uptime: Math.round((Date.now() - startedAt) / 1000),
-            players: all.reduce((n, g) => n + g.players, 0),
-            lobbies: all.reduce((n, g) => n + g.lobbies, 0),
+            ...counts,
             memory: { rss: process.memoryUsage.rss(), heapUsed: process.memoryUsage().heapUsed },
           }),
           { 'Cache-Control': 'no-store' },

@@ -12,6 +12,7 @@ import type { RelayProvider, ServerContext, TokenVerifier } from './context.js';
 import type { Cluster } from './cluster/cluster.js';
 import { AddressBudgets } from './address-budget.js';
 import { clientAddress } from './client-address.js';
+import { withinDeadline } from './deadline.js';
 import { dispatch, VIOLATION_TOO_BIG } from './dispatch.js';
 import { frameErrorsWithoutStack } from './frame-errors.js';
 import { httpHandler } from './http.js';
@@ -247,7 +248,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     players: () => byId.size - seats.held,
     held: () => seats.held,
     lobbies: async () => {
-      return (await store.games()).reduce((sum, game) => sum + game.lobbies, 0);
+      // Bounded: a store that hangs must not hold the scrape (the gauge then reads NaN).
+      return (await withinDeadline(store.games())).reduce((sum, game) => sum + game.lobbies, 0);
     },
     relayPeers: () => relays.size,
     relayLinks: () => options.relay?.links?.() ?? 0,

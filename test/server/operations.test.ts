@@ -190,6 +190,10 @@ describe('GET /metrics', () => {
 });
 
 describe('GET /readyz', () => {
+  const healthz = async (server: RunningServer) => {
+    const response = await fetch(`${server.url}/healthz`);
+    return { status: response.status, body: (await response.json()) as { ok: boolean; players: number | null; lobbies: number | null; store?: string } };
+  };
   const ready = async (server: RunningServer) => {
     const response = await fetch(`${server.url}/readyz`);
     return { status: response.status, body: (await response.json()) as { ready: boolean; reason?: string } };
@@ -237,5 +241,55 @@ describe('GET /readyz', () => {
     expect(answer.body.reason).toMatch(/^store unreachable: /);
     // /metrics still answers; the lobby count it cannot know reads NaN.
     expect((await scrape(server)).value(`cl5_lobbies{node="${server.metrics.nodeId}"}`)).toBeNaN();
+    // Liveness is the process's: /healthz still answers 200, the counts unknown and why.
+    expect(await healthz(server)).toMatchObject({
+      status: 200,
+      body: { ok: true, players: null, lobbies: null, store: expect.stringMatching(/^store unreachable: /) },
+    });
+    const page = await fetch(`${server.url}/`);
+    expect(page.status).toBe(503);
+    expect(await page.text()).toMatch(/Players and lobbies are unknown: store unreachable: /);
+  }, 300_000);
+
+  it('answers /healthz, /readyz, /metrics and the status page within the deadline while redis-server hangs, and counts again once it answers', async () => {
+    const redisServer: RedisServer = await startRedis();
+    cleanups.push(() => redisServer.stop());
+    const redis = new Redis(redisServer.port, '127.0.0.1', { maxRetriesPerRequest: 1 });
+    cleanups.push(async () => redis.disconnect());
+    const pid = Number((await redis.info('server')).match(/^process_id:(\d+)/m)?.[1]);
+    const server = await serve({ store: new RedisStore(redis, 'hang-test:') });
+    const ann = await player(server, 'ann');
+    await ann.request('CREATE_LOBBY', lobby, 'CREATE_ACK');
+    expect((await healthz(server)).body).toMatchObject({ players: 1, lobbies: 1 });
+
+    // Stopped, not killed: its socket stays open and nothing it is asked is ever answered.
+    process.kill(pid, 'SIGSTOP');
+    const resume = async () => void process.kill(pid, 'SIGCONT');
+    cleanups.push(resume);
+    // Past the last read's second, so the next one must ask the store.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const late = /^store unreachable: no answer within 2000 ms$/;
+    const started = Date.now();
+    const [health, readiness, page, metrics] = await Promise.all([
+      healthz(server),
+      ready(server),
+      fetch(`${server.url}/`).then(async (response) => ({ status: response.status, text: await response.text() })),
+      scrape(server),
+    ]);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(health).toMatchObject({ status: 200, body: { ok: true, players: null, lobbies: null, store: expect.stringMatching(late) } });
+    expect(readiness).toMatchObject({ status: 503, body: { ready: false, reason: expect.stringMatching(late) } });
+    expect(page.status).toBe(503);
+    expect(page.text).toContain('Players and lobbies are unknown: store unreachable: no answer within 2000 ms');
+    expect(metrics.value(`cl5_lobbies{node="${server.metrics.nodeId}"}`)).toBeNaN();
+
+    await resume();
+    let counts = (await healthz(server)).body;
+    for (const deadline = Date.now() + 10_000; counts.players !== 1 && Date.now() < deadline; ) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      counts = (await healthz(server)).body;
+    }
+    expect(counts).toMatchObject({ players: 1, lobbies: 1 });
+    expect(counts).not.toHaveProperty('store');
   }, 300_000);
 });
