@@ -3769,6 +3769,27 @@ function clientAddress(req, trustProxy) {
   return last === "" ? socketAddress : last;
 }
 
+// src/server/deadline.ts
+var STORE_DEADLINE_MS = 2e3;
+async function withinDeadline(work, ms = STORE_DEADLINE_MS) {
+  let timer;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+async function fromStore(work) {
+  try {
+    return { value: await withinDeadline(work) };
+  } catch (error) {
+    return { unreachable: `store unreachable: ${error instanceof Error ? error.message : String(error)}` };
+  }
+}
+
 // src/protocol/json-scan.ts
 var PLAIN = new Uint8Array(256).fill(1, 32);
 PLAIN[34] = 0;
@@ -4957,29 +4978,22 @@ function lobbyCell({ lobbies, visible }) {
   if (hidden > 0) cell.push(`${hidden} hidden`);
   return cell.join("<br>") || "—";
 }
-function statusPage({ games, shown }, extensionUrl) {
+function gamesTable({ games, shown }) {
   const more = games.length - shown.length;
   const rows = shown.map((g) => `<tr><td>${escapeHtml(g.game)}</td><td>${g.players}</td><td>${lobbyCell(g)}</td></tr>`).join("") + (more > 0 ? `<tr><td colspan="3">${more} more games</td></tr>` : "");
+  return `<table><tr><th>game (ugi)</th><th>players</th><th>lobbies</th></tr>${rows || '<tr><td colspan="3">nobody connected</td></tr>'}</table>`;
+}
+function statusPage(status, extensionUrl) {
+  const games = "value" in status ? gamesTable(status.value) : `<p>Players and lobbies are unknown: ${escapeHtml(status.unreachable)}.</p>`;
   return `<!doctype html><html><head><meta charset="utf-8"><title>CloudLink 5 server</title>
 <style>body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}code{background:#eee;padding:.1rem .3rem}</style></head>
 <body><h1>CloudLink 5 server</h1><p>Version ${VERSION}. Extension URL for TurboWarp (load it unsandboxed): <code>${escapeHtml(extensionUrl)}</code></p>
-<table><tr><th>game (ugi)</th><th>players</th><th>lobbies</th></tr>${rows || '<tr><td colspan="3">nobody connected</td></tr>'}</table></body></html>`;
+${games}</body></html>`;
 }
-var READY_TIMEOUT_MS = 2e3;
 async function notReady(store, accepting) {
   if (!accepting()) return "not accepting connections: shutting down";
-  let timer;
-  const late = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
-  });
-  try {
-    await Promise.race([store.ping(), late]);
-    return null;
-  } catch (error) {
-    return `store unreachable: ${error instanceof Error ? error.message : String(error)}`;
-  } finally {
-    clearTimeout(timer);
-  }
+  const answer = await fromStore(store.ping());
+  return "unreachable" in answer ? answer.unreachable : null;
 }
 function extensionLoader(file) {
   let kept = null;
@@ -5040,14 +5054,16 @@ function httpHandler({ store, extensionFile, startedAt, log: log2, metrics, acce
     switch (url.pathname) {
       case "/": {
         const extensionUrl = `http://${req.headers.host ?? "localhost"}${EXTENSION_PATH}`;
-        return send(200, "text/html; charset=utf-8", statusPage(await currentStatus(), extensionUrl), {
+        const status = await fromStore(currentStatus());
+        return send("value" in status ? 200 : 503, "text/html; charset=utf-8", statusPage(status, extensionUrl), {
           "Cache-Control": "no-store",
           "Content-Security-Policy": STATUS_PAGE_POLICY,
           "X-Frame-Options": "DENY"
         });
       }
       case "/healthz": {
-        const all = await counted();
+        const games = await fromStore(counted());
+        const counts = "value" in games ? { players: games.value.reduce((n, g) => n + g.players, 0), lobbies: games.value.reduce((n, g) => n + g.lobbies, 0) } : { players: null, lobbies: null, store: games.unreachable };
         return send(
           200,
           "application/json",
@@ -5055,8 +5071,7 @@ function httpHandler({ store, extensionFile, startedAt, log: log2, metrics, acce
             ok: true,
             version: VERSION,
             uptime: Math.round((Date.now() - startedAt) / 1e3),
-            players: all.reduce((n, g) => n + g.players, 0),
-            lobbies: all.reduce((n, g) => n + g.lobbies, 0),
+            ...counts,
             memory: { rss: process.memoryUsage.rss(), heapUsed: process.memoryUsage().heapUsed }
           }),
           { "Cache-Control": "no-store" }
@@ -5745,7 +5760,7 @@ async function startServer(options2 = {}) {
     players: () => byId.size - seats.held,
     held: () => seats.held,
     lobbies: async () => {
-      return (await store.games()).reduce((sum, game) => sum + game.lobbies, 0);
+      return (await withinDeadline(store.games())).reduce((sum, game) => sum + game.lobbies, 0);
     },
     relayPeers: () => relays.size,
     relayLinks: () => options2.relay?.links?.() ?? 0,
