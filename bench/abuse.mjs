@@ -12,11 +12,13 @@
 // --runs=N runs the whole set N times (rows one after another, a fresh server each) and ends with each row's
 // min / median / max: RSS must stay within the target in every run, the p99 ratio is judged on its median
 // (one noisy minute on this shared machine moves a single p99 by several ms either way).
+// --attacker-nice=19 runs the attackers (this process) at that nice value, the server, the bystander and the
+// control rows' spinners at 0: as with a remote attacker, whose CPU is not the server's machine's (root only).
 // Usage: node bench/abuse.mjs [--runs=1] [--seconds=5] [--only=name,name] [--idle-seconds=15] [--warmup-seconds=20] [--baseline-seconds=5] [--init-deadline=2] [--fragments=1000]
-//        [--idle-players=2000] [--settle=5] [--relay-offers=40] [--password-seconds=15]   (npm run build first)
+//        [--idle-players=2000] [--settle=5] [--relay-offers=40] [--password-seconds=15] [--attacker-nice=0]   (npm run build first)
 import { fork, spawn } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { appendFileSync, readdirSync } from 'node:fs';
+import { loadavg, setPriority } from 'node:os';
 import { Agent as HttpAgent, get as httpGet } from 'node:http';
 import { parseArgs } from 'node:util';
 import { SDP, isOpcode, player } from './lib/cl5-clients.mjs';
@@ -39,6 +41,7 @@ const { values: flags } = parseArgs({
     'relay-offers': { type: 'string', default: '40' },
     'password-seconds': { type: 'string', default: '15' },
     runs: { type: 'string', default: '1' },
+    'attacker-nice': { type: 'string', default: '0' },
   },
 });
 const RUNS = Number(flags.runs);
@@ -47,6 +50,24 @@ const WARMUP_SECONDS = Number(flags['warmup-seconds']);
 const INIT_DEADLINE = Number(flags['init-deadline']);
 const MIB = 1024 * 1024;
 const RSS_TARGET = 64 * MIB;
+const ATTACKER_NICE = Number(flags['attacker-nice']);
+
+/** Every thread of this process at nice `value` (Linux keeps it per thread; a child takes its forking thread's). */
+function niceThisProcess(value) {
+  if (ATTACKER_NICE === 0) return;
+  for (const tid of readdirSync('/proc/self/task')) setPriority(Number(tid), value);
+}
+
+/** Starts a process that is not an attacker (the server, the bystander, a control's spinner) at nice 0. */
+function notAttacker(start) {
+  niceThisProcess(0);
+  try {
+    return start();
+  } finally {
+    niceThisProcess(ATTACKER_NICE);
+  }
+}
+niceThisProcess(ATTACKER_NICE);
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const BYSTANDER = '127.0.0.2';
@@ -199,7 +220,7 @@ async function idleRow() {
 /** Keeps `cores` cores busy for `seconds` in processes of their own that never touch the server (the control rows). */
 async function hog(cores, seconds) {
   const spin = `const end = Date.now() + ${seconds * 1000}; while (Date.now() < end) {}`;
-  const hogs = Array.from({ length: cores }, () => spawn(process.execPath, ['-e', spin], { stdio: 'ignore' }));
+  const hogs = Array.from({ length: cores }, () => notAttacker(() => spawn(process.execPath, ['-e', spin], { stdio: 'ignore' })));
   await Promise.all(hogs.map((child) => new Promise((resolve) => child.once('exit', resolve))));
   return { achieved: `${cores} core(s) busy for ${seconds} s, nothing sent to the server`, cut: '—' };
 }
@@ -653,7 +674,9 @@ async function unanswerableOffer() {
 
 /** The bystander's process: start({ passwordJoins }) and stop() → its summaries; alone(seconds, options) does both around a wait. */
 async function startBystander(port) {
-  const child = fork(new URL('./lib/bystander.mjs', import.meta.url), [String(port), BYSTANDER], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const child = notAttacker(() =>
+    fork(new URL('./lib/bystander.mjs', import.meta.url), [String(port), BYSTANDER], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }),
+  );
   const reply = () =>
     new Promise((resolve, reject) => {
       const exited = (code) => reject(new Error(`the bystander exited with ${code}`));
@@ -723,7 +746,8 @@ const running = new Set();
 const mark = (what) => process.env.CL5_MARKS && appendFileSync(process.env.CL5_MARKS, `${process.hrtime.bigint()} ${what}\n`);
 
 async function runRow(attack) {
-  const server = await startCl5(['--init-deadline', String(INIT_DEADLINE), ...(attack.serverArgs ?? [])], { defaultLimits: true });
+  // The server's process is spawned before startCl5 first awaits: at nice 0.
+  const server = await notAttacker(() => startCl5(['--init-deadline', String(INIT_DEADLINE), ...(attack.serverArgs ?? [])], { defaultLimits: true }));
   running.add(server);
   server.events = serverEvents(server.output);
   let bystander = null;
@@ -856,7 +880,8 @@ function judged(r, idle) {
 console.log(
   `Abuse: each attack ${SECONDS} s (password rows ${flags['password-seconds']} s) against a fresh server (default limits, ` +
     `--init-deadline ${INIT_DEADLINE}), clients on 127.0.0.0/8, Node ${process.versions.node}; load = the machine's 1-minute load average after the row; steal = CPU time the host gave to other guests during the attack (and the bystander's window just before); ` +
-    `waited = how long the server's and the bystander's main threads were ready to run but waited for a core, ms per second (just before); control rows send nothing to the server and are not counted as misses`,
+    `waited = how long the server's and the bystander's main threads were ready to run but waited for a core, ms per second (just before); control rows send nothing to the server and are not counted as misses` +
+    (ATTACKER_NICE === 0 ? '' : `; the attackers ran at nice ${ATTACKER_NICE}, the server, the bystander and the controls' spinners at 0`),
 );
 let failures = 0;
 for (let run = 1; run <= RUNS; run += 1) {
