@@ -325,13 +325,15 @@ return reply({ user = cjson.decode(raw), token = ARGV[2] })`,
 export type ScriptName = keyof typeof BODIES;
 
 /**
- * Not a game's script: every game of the set (KEYS[1]) with its counts, as [game, players, lobbies]; ARGV[1]
- * the key prefix. A game left in the set with neither (emptied by a node of a version before the set) is
- * taken out of it. It reads keys it is not given (one Redis, never Redis Cluster: architecture.md).
+ * Not a game's script: the counts of the games ARGV[2..] (names from the set KEYS[1]), as [game, players,
+ * lobbies]; ARGV[1] the key prefix. A game with neither (emptied by a node of a version before the set) is
+ * taken out of the set. It reads keys it is not given (one Redis, never Redis Cluster: architecture.md).
+ * ~3 µs of Redis a game: RedisStore asks for a few hundred at a time, so that no call holds Redis long.
  */
 export const GAMES_SCRIPT = `
 local out = {}
-for _, game in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+for i = 2, #ARGV do
+  local game = ARGV[i]
   local players = redis.call('HLEN', ARGV[1] .. '{' .. game .. '}:players')
   local lobbies = redis.call('HLEN', ARGV[1] .. '{' .. game .. '}:lobbies')
   if players + lobbies == 0 then redis.call('SREM', KEYS[1], game) else out[#out + 1] = { game, players, lobbies } end

@@ -73,6 +73,9 @@ const VISIBLE_LOBBIES_MAX_AGE_MS = 5000;
 
 const escapeGlob = (text: string): string => text.replace(/[*?[\]\\]/g, '\\$&');
 
+/** Games counted per script run (RedisStore.games). */
+const GAMES_PER_SCRIPT = 250;
+
 export class RedisStore implements LobbyStore {
   /** The visible lobbies of the games searched lately (LIST_LOBBIES with a filter), oldest first. */
   private readonly visibleLobbies = new VersionedReads<LobbyRecord[]>(VISIBLE_GAMES_KEPT, VISIBLE_LOBBIES_MAX_AGE_MS);
@@ -113,9 +116,20 @@ export class RedisStore implements LobbyStore {
   }
 
   async games(): Promise<GameCounts[]> {
-    const command = (this.redis as unknown as { cl5_games(key: string, prefix: string): Promise<[string, number, number][]> }).cl5_games;
-    const counted = await command.call(this.redis, this.prefix + GAMES_KEY, this.prefix);
-    return counted.map(([game, players, lobbies]) => ({ game, players, lobbies })).sort(byGameName);
+    const command = (this.redis as unknown as { cl5_games(...args: string[]): Promise<[string, number, number][]> }).cl5_games;
+    const key = this.prefix + GAMES_KEY;
+    // A page of the set at a time, each counted by one short script: with thousands of games one script
+    // for all would hold Redis (and every node's players) for tens of ms (~3 µs a game).
+    const counted = new Map<string, GameCounts>();
+    const pages = this.redis.sscanStream(key, { count: GAMES_PER_SCRIPT });
+    for await (const page of pages as AsyncIterable<string[]>) {
+      // SSCAN's count is a hint: a page may hold more.
+      for (let at = 0; at < page.length; at += GAMES_PER_SCRIPT) {
+        const names = page.slice(at, at + GAMES_PER_SCRIPT);
+        for (const [game, players, lobbies] of await command.call(this.redis, key, this.prefix, ...names)) counted.set(game, { game, players, lobbies });
+      }
+    }
+    return [...counted.values()].sort(byGameName);
   }
 
   /**

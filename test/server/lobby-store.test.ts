@@ -393,6 +393,26 @@ describe('RedisStore on two nodes', () => {
   });
 });
 
+describe('RedisStore games', () => {
+  beforeAll(() => redis.start(), INSTALL_MS);
+  afterAll(() => redis.stop());
+
+  it('counts 600 games a page at a time: every game, none twice, in several short script runs', async () => {
+    await redis.make();
+    const client = redis.client();
+    const node = new RedisStore(client, 'test:');
+    const names = Array.from({ length: 600 }, (_, i) => `game-${String(i).padStart(3, '0')}`);
+    await Promise.all(names.map((game, i) => node.addPlayer(game, user(`p${i}`))));
+    const runs = await commandCount(client, 'evalsha');
+    const games = await node.games();
+    expect(games).toHaveLength(600);
+    expect(games.map((counted) => counted.game)).toEqual(names);
+    expect(games.every((counted) => counted.players === 1 && counted.lobbies === 0)).toBe(true);
+    // Pages of about 250: at least 3 script runs, none counting all 600.
+    expect(await commandCount(client, 'evalsha')).toBeGreaterThanOrEqual(runs + 3);
+  });
+});
+
 /** How many times Redis has run `command` since it started (INFO commandstats). */
 async function commandCount(client: ReturnType<typeof redis.client>, command: string): Promise<number> {
   const stats = await client.info('commandstats');
