@@ -2951,7 +2951,8 @@ return reply({ user = cjson.decode(raw), token = ARGV[2] })`
 };
 var GAMES_SCRIPT = `
 local out = {}
-for _, game in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+for i = 2, #ARGV do
+  local game = ARGV[i]
   local players = redis.call('HLEN', ARGV[1] .. '{' .. game .. '}:players')
   local lobbies = redis.call('HLEN', ARGV[1] .. '{' .. game .. '}:lobbies')
   if players + lobbies == 0 then redis.call('SREM', KEYS[1], game) else out[#out + 1] = { game, players, lobbies } end
@@ -3048,6 +3049,7 @@ function plain(answer) {
 var VISIBLE_GAMES_KEPT = 4096;
 var VISIBLE_LOBBIES_MAX_AGE_MS = 5e3;
 var escapeGlob = (text) => text.replace(/[*?[\]\\]/g, "\\$&");
+var GAMES_PER_SCRIPT = 250;
 var RedisStore = class {
   /** @param prefix namespaces every key (tests give each store run its own). */
   constructor(redis, prefix = "cl5:") {
@@ -3082,8 +3084,16 @@ var RedisStore = class {
   }
   async games() {
     const command = this.redis.cl5_games;
-    const counted = await command.call(this.redis, this.prefix + GAMES_KEY, this.prefix);
-    return counted.map(([game, players, lobbies]) => ({ game, players, lobbies })).sort(byGameName);
+    const key = this.prefix + GAMES_KEY;
+    const counted = /* @__PURE__ */ new Map();
+    const pages = this.redis.sscanStream(key, { count: GAMES_PER_SCRIPT });
+    for await (const page of pages) {
+      for (let at = 0; at < page.length; at += GAMES_PER_SCRIPT) {
+        const names = page.slice(at, at + GAMES_PER_SCRIPT);
+        for (const [game, players, lobbies] of await command.call(this.redis, key, this.prefix, ...names)) counted.set(game, { game, players, lobbies });
+      }
+    }
+    return [...counted.values()].sort(byGameName);
   }
   /**
    * Games found by scanning the whole keyspace: a game's players and lobbies hashes exist while they have an
