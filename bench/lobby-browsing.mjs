@@ -12,7 +12,7 @@ import Redis from 'ioredis';
 import { importTs } from '../scripts/import-ts.mjs';
 import { startCl5, cpuSeconds } from './lib/processes.mjs';
 import { open, request } from './lib/raw-ws.mjs';
-import { summary } from './lib/stats.mjs';
+import { minMedianMax, summary } from './lib/stats.mjs';
 
 const arg = (name, fallback) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback;
 const LOBBIES = Number(arg('lobbies', '1000'));
@@ -117,10 +117,6 @@ for (let run = 1; run <= RUNS; run += 1) {
   }
 }
 
-const fmt = (values, digits) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return [sorted[0], sorted[Math.floor(sorted.length / 2)], sorted.at(-1)].map((v) => v.toFixed(digits)).join(' / ');
-};
 const what = FILTER === undefined ? 'LIST_LOBBIES' : `LIST_LOBBIES ${FILTER}`;
 console.log(
   `Lobby browsing: ${LOBBIES} open lobbies, ${REDIS ? 'Redis store' : 'in-memory store'}, pollers at ${PER_SECOND} ${what} a second each, ${SECONDS} s, ${RUNS} runs (min / median / max)`,
@@ -137,7 +133,7 @@ console.log(`| pollers | ${columns.map(([title]) => title).join(' | ')} |`);
 console.log(`| --- |${' --- |'.repeat(columns.length)}`);
 for (const count of POLLERS) {
   const mine = rows.filter((r) => r.pollers === count);
-  console.log(`| ${count} | ${columns.map(([, value, digits]) => fmt(mine.map(value), digits)).join(' | ')} |`);
+  console.log(`| ${count} | ${columns.map(([, value, digits]) => minMedianMax(mine.map(value), digits)).join(' | ')} |`);
 }
 redis?.disconnect();
 await redisServer?.stop();

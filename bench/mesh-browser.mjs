@@ -7,6 +7,7 @@
 // Usage: node bench/mesh-browser.mjs [--pages=8] [--runs=3] [--extension=cloudlink5.js (default: built from the source)]
 import os from 'node:os';
 import { importTs } from '../scripts/import-ts.mjs';
+import { minMedianMax } from './lib/stats.mjs';
 
 const arg = (name, fallback) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback;
 const PAGES = Number(arg('pages', 8));
@@ -57,11 +58,6 @@ async function run(harness) {
   return { complete, ms, signalsPerLink: signals / ((PAGES * (PAGES - 1)) / 2), load };
 }
 
-const fmt = (values, digits = 0) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return `${sorted[0].toFixed(digits)} / ${sorted[Math.floor(sorted.length / 2)].toFixed(digits)} / ${sorted.at(-1).toFixed(digits)}`;
-};
-
 const harness = await startHarness(EXTENSION ? { extensionPath: EXTENSION } : {});
 try {
   harness.serve('lobby.sb3', lobbyProject());
@@ -71,15 +67,15 @@ try {
     `${chromium.version}; ${PAGES} TurboWarp pages joining one lobby at once, ${RUNS} runs (min / median / max); ${os.cpus().length} CPUs${EXTENSION ? `; extension ${EXTENSION}` : ''}`,
   );
   console.log(`  complete ${runs.filter((r) => r.complete).length}/${RUNS}`);
-  console.log(`  joins → full mesh (every page's hat ran for every other)  ${fmt(runs.map((r) => r.ms))} ms`);
+  console.log(`  joins → full mesh (every page's hat ran for every other)  ${minMedianMax(runs.map((r) => r.ms))} ms`);
   console.log(
-    `  signals relayed per link                                 ${fmt(
+    `  signals relayed per link                                 ${minMedianMax(
       runs.map((r) => r.signalsPerLink),
       1,
     )}`,
   );
   console.log(
-    `  load average (1 min) at the joins                        ${fmt(
+    `  load average (1 min) at the joins                        ${minMedianMax(
       runs.map((r) => r.load),
       1,
     )}`,

@@ -9,8 +9,10 @@
 import { get } from 'node:http';
 import Redis from 'ioredis';
 import { importTs } from '../scripts/import-ts.mjs';
+import { isOpcode, player as identified } from './lib/cl5-clients.mjs';
 import { cpuSeconds, startCl5 } from './lib/processes.mjs';
-import { open, request } from './lib/raw-ws.mjs';
+import { request } from './lib/raw-ws.mjs';
+import { minMedianMax } from './lib/stats.mjs';
 
 const text = (name, fallback) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback;
 const arg = (name, fallback) => Number(text(name, fallback));
@@ -22,12 +24,9 @@ const RUNS = arg('runs', 3);
 const GAP_MS = 1050;
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const isOpcode = (opcode) => (packet) => packet.opcode === opcode;
 
 async function player(port, i) {
-  const client = await open(port, `/?ugi=game-${i % GAMES}`);
-  const ok = await request(client, { opcode: 'INIT', payload: { username: `p${i}` } }, isOpcode('INIT_OK'));
-  if (!ok) throw new Error(`INIT refused for p${i}`);
+  const { client } = await identified(port, `p${i}`, `game-${i % GAMES}`);
   // One player in ten hosts a lobby.
   if (i % 10 === 0) {
     const lobby = { name: `lobby-${i}`, max_players: 8, password: '', locked: false, enable_relay: false };
@@ -87,13 +86,9 @@ try {
   redis.disconnect();
   await redisServer.stop();
 }
-const fmt = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return [sorted[0], sorted[Math.floor(sorted.length / 2)], sorted.at(-1)].map((v) => v.toFixed(0)).join(' / ');
-};
 console.log(
   `Status reads (${PATH} every ${GAP_MS} ms), ${PLAYERS} players in ${GAMES} games, a lobby per 10 players, Redis store, ${RUNS} runs (min / median / max)`,
 );
 console.log('| keys in Redis | node CPU per read (µs) | Redis CPU per read (µs) |');
 console.log('| --- | --- | --- |');
-console.log(`| ${fmt(rows.map((r) => r.keys))} | ${fmt(rows.map((r) => r.node))} | ${fmt(rows.map((r) => r.redis))} |`);
+console.log(`| ${minMedianMax(rows.map((r) => r.keys))} | ${minMedianMax(rows.map((r) => r.node))} | ${minMedianMax(rows.map((r) => r.redis))} |`);

@@ -10,3 +10,9 @@ export function summary(samples) {
 }
 
 export const ms = (value) => `${value.toFixed(3)} ms`;
+
+/** "min / median / max" of `values` (the upper median of an even count), each with `digits` decimals. */
+export function minMedianMax(values, digits = 0) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return [sorted[0], sorted[Math.floor(sorted.length / 2)], sorted.at(-1)].map((v) => v.toFixed(digits)).join(' / ');
+}

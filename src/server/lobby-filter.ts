@@ -1,7 +1,7 @@
 // The matchmaking rules over a lobby record, shared by the stores that decide in Node (MemoryStore,
 // and RedisStore's read-only listMatching); RedisStore's quick-join script has the same rules in Lua.
 import type { LobbyFilter as WireFilter } from '../protocol/index.js';
-import type { Listed, LobbyFilter, LobbyRecord } from './store.js';
+import { byCodeUnits, type Listed, type LobbyFilter, type LobbyRecord } from './store.js';
 
 /** The wire's filter (snake_case, validated) as the store takes it. */
 export const storeFilter = (filter: WireFilter = {}): LobbyFilter => ({
@@ -26,7 +26,7 @@ export const quickJoinable = (lobby: LobbyRecord, filter: LobbyFilter): boolean 
   !lobby.settings.locked && lobby.settings.password === null && hasFreeSeat(lobby) && matchesFilter(lobby, filter);
 
 /** Oldest first (lobbies stored before `created` existed count as oldest), then by name for a stable order. */
-export const byCreation = (a: LobbyRecord, b: LobbyRecord): number => (a.created ?? 0) - (b.created ?? 0) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+export const byCreation = (a: LobbyRecord, b: LobbyRecord): number => (a.created ?? 0) - (b.created ?? 0) || byCodeUnits(a.name, b.name);
 
 /** The first `limit` of `lobbies` (in their order) that `keep` accepts, as `take` makes them, and how many it accepts. */
 export function listed<T>(lobbies: Iterable<LobbyRecord>, keep: (lobby: LobbyRecord) => boolean, limit: number, take: (lobby: LobbyRecord) => T): Listed<T> {

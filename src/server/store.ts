@@ -50,8 +50,11 @@ export interface GameCounts {
   lobbies: number;
 }
 
-/** By game name, as JavaScript's default sort orders strings. */
-export const byGameName = (a: GameCounts, b: GameCounts): number => (a.game < b.game ? -1 : a.game > b.game ? 1 : 0);
+/** Two strings in JavaScript's default sort order (by UTF-16 code units). */
+export const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** By game name. */
+export const byGameName = (a: GameCounts, b: GameCounts): number => byCodeUnits(a.game, b.game);
 
 /** Which lobbies listMatching and quickJoin consider (besides never a hidden one); fields left out match any. */
 export interface LobbyFilter {
