@@ -2640,6 +2640,44 @@ var LobbyAnnouncer = class {
 // src/server/redis-store.ts
 import { randomBytes as randomBytes2 } from "node:crypto";
 
+// src/server/store.ts
+var byCodeUnits = (a, b) => a < b ? -1 : a > b ? 1 : 0;
+var byGameName = (a, b) => byCodeUnits(a.game, b.game);
+function lobbyInfo2(lobby) {
+  return {
+    name: lobby.name,
+    host: lobby.host,
+    max_players: lobby.settings.maxPlayers,
+    current_players: lobby.members.length,
+    currently_locked: lobby.settings.locked,
+    password_required: lobby.settings.password !== null,
+    relay_enabled: lobby.settings.relayEnabled,
+    hidden: lobby.settings.hidden,
+    metadata: lobby.settings.metadata ?? {}
+  };
+}
+var copyLobbySettings = (settings2) => ({
+  ...settings2,
+  ...settings2.metadata ? { metadata: { ...settings2.metadata } } : {}
+});
+var copyLobby = (lobby) => ({
+  ...lobby,
+  host: { ...lobby.host },
+  members: lobby.members.map((member) => ({ ...member })),
+  settings: copyLobbySettings(lobby.settings),
+  relay: lobby.relay && { ...lobby.relay }
+});
+function lobbySummary2(lobby) {
+  return {
+    name: lobby.name,
+    metadata: lobby.settings.metadata ?? {},
+    current_players: lobby.members.length,
+    max_players: lobby.settings.maxPlayers,
+    locked: lobby.settings.locked,
+    password_required: lobby.settings.password !== null
+  };
+}
+
 // src/server/lobby-filter.ts
 var storeFilter = (filter = {}) => ({
   ...filter.metadata ? { metadata: filter.metadata } : {},
@@ -2655,7 +2693,7 @@ function matchesFilter(lobby, filter) {
   return Object.entries(filter.metadata ?? {}).every(([key, value]) => Object.hasOwn(metadata, key) && metadata[key] === value);
 }
 var quickJoinable = (lobby, filter) => !lobby.settings.locked && lobby.settings.password === null && hasFreeSeat(lobby) && matchesFilter(lobby, filter);
-var byCreation = (a, b) => (a.created ?? 0) - (b.created ?? 0) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+var byCreation = (a, b) => (a.created ?? 0) - (b.created ?? 0) || byCodeUnits(a.name, b.name);
 function listed(lobbies, keep, limit, take) {
   const first = [];
   let total = 0;
@@ -2988,43 +3026,6 @@ var VersionedReads = class {
     return entry.value;
   }
 };
-
-// src/server/store.ts
-var byGameName = (a, b) => a.game < b.game ? -1 : a.game > b.game ? 1 : 0;
-function lobbyInfo2(lobby) {
-  return {
-    name: lobby.name,
-    host: lobby.host,
-    max_players: lobby.settings.maxPlayers,
-    current_players: lobby.members.length,
-    currently_locked: lobby.settings.locked,
-    password_required: lobby.settings.password !== null,
-    relay_enabled: lobby.settings.relayEnabled,
-    hidden: lobby.settings.hidden,
-    metadata: lobby.settings.metadata ?? {}
-  };
-}
-var copyLobbySettings = (settings2) => ({
-  ...settings2,
-  ...settings2.metadata ? { metadata: { ...settings2.metadata } } : {}
-});
-var copyLobby = (lobby) => ({
-  ...lobby,
-  host: { ...lobby.host },
-  members: lobby.members.map((member) => ({ ...member })),
-  settings: copyLobbySettings(lobby.settings),
-  relay: lobby.relay && { ...lobby.relay }
-});
-function lobbySummary2(lobby) {
-  return {
-    name: lobby.name,
-    metadata: lobby.settings.metadata ?? {},
-    current_players: lobby.members.length,
-    max_players: lobby.settings.maxPlayers,
-    locked: lobby.settings.locked,
-    password_required: lobby.settings.password !== null
-  };
-}
 
 // src/server/redis-store.ts
 var storedPassword = (hash) => `${hash.salt.toString("base64")}.${hash.hash.toString("base64")}`;
