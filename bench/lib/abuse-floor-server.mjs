@@ -41,7 +41,8 @@ wss.on('connection', (ws) => {
     }
     const opcode = ACKS[packet.opcode];
     if (!opcode) return;
-    const payload = packet.opcode === 'INIT' ? { instance_id: String((instances += 1)), username: packet.payload?.username } : 'ok';
+    if (packet.opcode === 'INIT') instances += 1;
+    const payload = packet.opcode === 'INIT' ? { instance_id: String(instances), username: packet.payload?.username } : 'ok';
     ws.send(JSON.stringify({ opcode, payload, listener: packet.listener }));
   });
 });
