@@ -1,8 +1,9 @@
 // HTTP requests per remote address (the status page, health, metrics, the extension file). Each takes a
-// token from its address's budget; past it a request gets 429 with the wait and its connection is closed,
-// and each refusal puts the address a token into debt (at most a burst's worth). While an address is in
-// debt its new TCP connections are closed before a byte of them is parsed: a flood of requests then
-// costs the server an accept each, not a request (parsing, routing and a 429).
+// token from its address's budget; past it a request gets 429 with the wait, and its connection is not
+// read again until then (http.ts; closed instead behind a proxy), and each refusal puts the address a token
+// into debt (at most a burst's worth). While an address is in debt its new TCP connections are closed
+// before a byte of them is parsed: a flood of requests then costs the server an accept each, not a
+// request (parsing, routing and a 429).
 import { AddressBudgets } from './address-budget.js';
 
 export interface HttpRateOptions {

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Registry } from 'prom-client';
 import { VERSION } from '../protocol/index.js';
 import type { HttpRate } from './http-rate.js';
@@ -83,7 +84,34 @@ export interface HttpOptions {
   requests: HttpRate;
   /** The address a request counts against (client-address.ts). */
   addressOf: (req: IncomingMessage) => string;
+  /**
+   * A refused request's connection is kept and not read until the wait is over, instead of closed
+   * (false behind a proxy: its connection carries other clients' requests).
+   */
+  holdRefused: boolean;
 }
+
+/**
+ * Reads nothing more from `socket` for `ms` (what its client sends meanwhile waits in the kernel): a
+ * client that keeps asking on it costs the server nothing until then. Closed instead, a client that
+ * reconnected at once cost the server an accept and a close ~4,500 times a second, half a core here
+ * (bench/abuse.mjs http-flood); held, its 8 connections were refused ~34 times a second in all.
+ */
+function holdConnection(socket: Socket, ms: number): void {
+  if (socket.destroyed) return;
+  socket.pause(); // the HTTP server stops its handle reading (and starts it again on resume)
+  setTimeout(() => {
+    held.delete(socket);
+    socket.resume();
+  }, ms).unref();
+}
+
+/**
+ * Connections refused a request, until their wait is over. Requests that were read with the refused one
+ * (pipelined behind it) are parsed all the same: the first of them closes the connection unanswered, so
+ * one read of a flood cannot buy hundreds of 429s.
+ */
+const held = new WeakSet<Socket>();
 
 /** Null when ready, else why not. */
 async function notReady(store: LobbyStore, accepting: () => boolean): Promise<string | null> {
@@ -133,7 +161,7 @@ function requestUrl(target: string | undefined): URL | null {
   }
 }
 
-export function httpHandler({ store, extensionFile, startedAt, log, metrics, accepting, requests, addressOf }: HttpOptions) {
+export function httpHandler({ store, extensionFile, startedAt, log, metrics, accepting, requests, addressOf, holdRefused }: HttpOptions) {
   // Each kept under one key whose version never moves: read again only once it is STATUS_MAX_AGE_MS old.
   // /healthz needs the counts only; the status page, a page of lobbies for the games it shows too.
   const keptGames = new VersionedReads<GameCounts[]>(1, STATUS_MAX_AGE_MS);
@@ -150,11 +178,15 @@ export function httpHandler({ store, extensionFile, startedAt, log, metrics, acc
       res.writeHead(code, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), ...SECURITY_HEADERS, ...headers });
       res.end(req.method === 'HEAD' ? undefined : body);
     };
+    if (held.has(req.socket)) return void req.socket.destroy();
     const waitMs = requests.take(addressOf(req));
     if (waitMs > 0) {
       const seconds = Math.max(1, Math.ceil(waitMs / 1000));
-      // Closed after the answer: a client that keeps asking pays for a new connection each time.
-      return send(429, 'text/plain', `too many requests: try again in ${seconds} s`, { 'Retry-After': String(seconds), Connection: 'close' });
+      const body = `too many requests: try again in ${seconds} s`;
+      if (!holdRefused) return send(429, 'text/plain', body, { 'Retry-After': String(seconds), Connection: 'close' });
+      held.add(req.socket);
+      res.once('finish', () => holdConnection(req.socket, waitMs));
+      return send(429, 'text/plain', body, { 'Retry-After': String(seconds) });
     }
     const url = requestUrl(req.url);
     if (!url) return send(400, 'text/plain', 'bad request: malformed URL');

@@ -335,6 +335,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       accepting: () => closing === null && !draining && http.listening,
       requests: httpRequests,
       addressOf: (req) => clientAddress(req, options.trustProxy ?? false),
+      holdRefused: !options.trustProxy,
     }),
   );
   // perMessageDeflate must stay off: outbox.ts writes raw uncompressed frames to ws's socket.

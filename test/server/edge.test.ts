@@ -33,6 +33,43 @@ function rawGet(port: number, target: string, from = '127.0.0.1'): Promise<strin
   });
 }
 
+/** A kept-alive HTTP/1.1 connection from `from`: `ask(targets)` writes their requests at once (pipelined), `answer()` reads the next whole answer (null once closed). */
+function keptConnection(port: number, from: string) {
+  const socket = connect({ port, host: '127.0.0.1', localAddress: from });
+  let buffered = '';
+  let closed = false;
+  let wake: (() => void) | null = null;
+  socket
+    .setEncoding('utf8')
+    .on('data', (chunk: string) => {
+      buffered += chunk;
+      wake?.();
+    })
+    .on('close', () => {
+      closed = true;
+      wake?.();
+    })
+    .on('error', () => {});
+  const answer = async (): Promise<string | null> => {
+    for (;;) {
+      const head = buffered.indexOf('\r\n\r\n');
+      const length = head < 0 ? 0 : Number(/\r\ncontent-length: (\d+)/i.exec(buffered.slice(0, head))?.[1] ?? 0);
+      if (head >= 0 && buffered.length >= head + 4 + length) {
+        const text = buffered.slice(0, head + 4 + length);
+        buffered = buffered.slice(head + 4 + length);
+        return text;
+      }
+      if (closed) return null;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+      wake = null;
+    }
+  };
+  const ask = (...targets: string[]) => socket.write(targets.map((t) => `GET ${t} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`).join(''));
+  return { socket, ask, answer, closed: () => closed };
+}
+
 async function pair(): Promise<[RawClient & { id: string }, RawClient & { id: string }]> {
   const ann = await player('ann');
   const bob = await player('bob');
@@ -298,6 +335,58 @@ describe('HTTP', () => {
     clients.push(bob);
     expect((await bob.request('INIT', { username: 'bob' }, 'INIT_OK')).opcode).toBe('INIT_OK');
     expect((await ann.request('KEEPALIVE', undefined, 'KEEPALIVE_ACK')).opcode).toBe('KEEPALIVE_ACK');
+  });
+
+  it('keeps a refused connection open but reads nothing from it until the wait is over; a request pipelined behind the refused one closes it', async () => {
+    // A token every 2 s: the burst of 3 is not refilled while the requests run, and the refusal's wait is ~4 s.
+    await serve({ httpRequests: { perSecond: 0.5, burst: 3 } });
+    const kept = keptConnection(served.server.port, '127.0.0.3');
+    const piped = keptConnection(served.server.port, '127.0.0.4');
+    try {
+      for (let i = 0; i < 3; i += 1) {
+        kept.ask('/healthz');
+        expect(await kept.answer()).toMatch(/^HTTP\/1\.1 200 /);
+      }
+      kept.ask('/healthz');
+      const refused = await kept.answer();
+      const refusedAt = performance.now();
+      expect(refused).toMatch(/^HTTP\/1\.1 429 /);
+      expect(refused).toMatch(/\r\nRetry-After: (3|4)\r\n/i);
+      expect(refused).not.toMatch(/\r\nConnection: close\r\n/i);
+      // Asked again at once on the same connection: read, and answered, only once the wait is over.
+      kept.ask('/healthz');
+      expect(await kept.answer()).toMatch(/^HTTP\/1\.1 200 /);
+      expect(performance.now() - refusedAt).toBeGreaterThanOrEqual(2000);
+      expect(kept.closed()).toBe(false);
+
+      // Five at once from another address: the three the budget allows, one 429, and the fifth closes the connection unanswered.
+      piped.ask('/healthz', '/healthz', '/healthz', '/healthz', '/healthz');
+      const answers: string[] = [];
+      for (let answer = await piped.answer(); answer !== null; answer = await piped.answer()) answers.push(answer.slice(0, 12));
+      expect(answers.length).toBeLessThanOrEqual(4);
+      expect(answers).toEqual(['HTTP/1.1 200', 'HTTP/1.1 200', 'HTTP/1.1 200', 'HTTP/1.1 429'].slice(0, answers.length));
+      expect(piped.closed()).toBe(true);
+      // Others are served meanwhile.
+      expect(await rawGet(served.server.port, '/healthz', '127.0.0.5')).toMatch(/^HTTP\/1\.1 200 /);
+    } finally {
+      kept.socket.destroy();
+      piped.socket.destroy();
+    }
+  });
+
+  it("behind a proxy (trustProxy) closes a refused connection instead: it carries other clients' requests", async () => {
+    await serve({ trustProxy: true, httpRequests: { perSecond: 0.2, burst: 1 } });
+    const proxy = keptConnection(served.server.port, '127.0.0.3');
+    try {
+      proxy.ask('/healthz', '/healthz');
+      expect(await proxy.answer()).toMatch(/^HTTP\/1\.1 200 /);
+      const refused = await proxy.answer();
+      expect(refused).toMatch(/^HTTP\/1\.1 429 /);
+      expect(refused).toMatch(/\r\nConnection: close\r\n/i);
+      expect(await proxy.answer()).toBeNull();
+    } finally {
+      proxy.socket.destroy();
+    }
   });
 
   it('reads the store for the status page and /healthz at most once a second, and names at most 20 lobbies a game', async () => {
