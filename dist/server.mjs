@@ -1317,10 +1317,10 @@ var KeyedLanes = class {
       () => void 0
     );
     lane.tail = settled;
-    const held = lane;
+    const held2 = lane;
     void settled.then(() => {
-      held.queued--;
-      if (held.queued === 0) this.lanes.delete(key);
+      held2.queued--;
+      if (held2.queued === 0) this.lanes.delete(key);
     });
     return result;
   }
@@ -1521,14 +1521,14 @@ var Outbox = class {
     this.bytes.write(text, at, size, "utf8");
   }
   /** Queues `text`, which `held` has just kept as its newest frame: its bytes are copied from there, not encoded again. */
-  pushHeld(text, held) {
-    const size = held.newestSize;
+  pushHeld(text, held2) {
+    const size = held2.newestSize;
     if (size < 0) {
       this.push(text);
       return;
     }
     const at = this.reserve(size);
-    held.copyNewest(this.bytes, at);
+    held2.copyNewest(this.bytes, at);
   }
   /** Queues the frame `head[0..headLength)` followed by `tail`, bytes as they are (a relayed signal: Player.relay). */
   pushJoined(head, headLength, tail) {
@@ -2112,8 +2112,8 @@ var RelayNegotiations = class {
       members = /* @__PURE__ */ new Map();
       this.started.set(lobby, members);
     }
-    const held = members.get(member);
-    if (held) this.held.remove(held.address);
+    const held2 = members.get(member);
+    if (held2) this.held.remove(held2.address);
     members.set(member, { at: now, address });
     this.held.add(address);
   }
@@ -4287,20 +4287,20 @@ var resume = async (request) => {
   if (player.user || player.initializing) return warn(request, Warning.alreadyInitialized);
   if (ctx.cluster) return resumeInCluster(request, ctx.cluster);
   const claimed = await ctx.seats.claim(payload.token, player.game);
-  const held = claimed?.player;
-  if (!player.open) return void (held && ctx.seats.release(held, "the resuming connection closed"));
-  const missed = held?.missedAfter(payload.received);
-  if (!held?.user || !missed) {
+  const held2 = claimed?.player;
+  if (!player.open) return void (held2 && ctx.seats.release(held2, "the resuming connection closed"));
+  const missed = held2?.missedAfter(payload.received);
+  if (!held2?.user || !missed) {
     ctx.tally.resumesRefused += 1;
-    ctx.log("info", "player.resume_refused", { game: player.game, address: player.address, gap: !!held });
-    if (held) ctx.seats.release(held, "missed more than the server keeps while away");
+    ctx.log("info", "player.resume_refused", { game: player.game, address: player.address, gap: !!held2 });
+    if (held2) ctx.seats.release(held2, "missed more than the server keeps while away");
     return warn(request, Warning.sessionExpired);
   }
-  const { instance_id, user_id, username: username2 } = held.user;
+  const { instance_id, user_id, username: username2 } = held2.user;
   const ok = withToken({ instance_id, user_id, username: username2 }, claimed.token);
-  ctx.adopt(player, held, encodePacket({ opcode: "RESUME_OK", payload: ok, ...replyFields(request) }), missed);
+  ctx.adopt(player, held2, encodePacket({ opcode: "RESUME_OK", payload: ok, ...replyFields(request) }), missed);
   ctx.tally.resumes += 1;
-  ctx.log("info", "player.resume", { game: held.game, player: instance_id, missed: missed.length });
+  ctx.log("info", "player.resume", { game: held2.game, player: instance_id, missed: missed.length });
 };
 async function resumeInCluster(request, cluster) {
   const { ctx, player, payload } = request;
@@ -4328,16 +4328,16 @@ async function resumeInCluster(request, cluster) {
   }
   const { instance_id, user_id, username: username2 } = resumed.user;
   const opening = encodePacket({ opcode: "RESUME_OK", payload: withToken({ instance_id, user_id, username: username2 }, resumed.token), ...replyFields(request) });
-  let held = local;
-  if (held) ctx.adopt(player, held, opening, found.frames);
+  let held2 = local;
+  if (held2) ctx.adopt(player, held2, opening, found.frames);
   else {
-    held = player;
+    held2 = player;
     player.user = resumed.user;
     player.lobby = lobby;
     ctx.players.set(id, player);
     player.attach(player.socket, player.address, opening, found.frames);
   }
-  cluster.resumed(held, id, found.seq);
+  cluster.resumed(held2, id, found.seq);
   ctx.tally.resumes += 1;
   ctx.log("info", "player.resume", { game: player.game, player: id, missed: found.frames.length, from: local ? "this node" : "another node" });
 }
@@ -5001,6 +5001,15 @@ function statusPage(status, extensionUrl) {
 <body><h1>CloudLink 5 server</h1><p>Version ${VERSION}. Extension URL for TurboWarp (load it unsandboxed): <code>${escapeHtml(extensionUrl)}</code></p>
 ${games}</body></html>`;
 }
+function holdConnection(socket, ms) {
+  if (socket.destroyed) return;
+  socket.pause();
+  setTimeout(() => {
+    held.delete(socket);
+    socket.resume();
+  }, ms).unref();
+}
+var held = /* @__PURE__ */ new WeakSet();
 async function notReady(store, accepting) {
   if (!accepting()) return "not accepting connections: shutting down";
   const answer = await fromStore(store.ping());
@@ -5031,7 +5040,7 @@ function requestUrl(target) {
     return null;
   }
 }
-function httpHandler({ store, extensionFile, startedAt, log: log2, metrics, accepting, requests, addressOf }) {
+function httpHandler({ store, extensionFile, startedAt, log: log2, metrics, accepting, requests, addressOf, holdRefused }) {
   const keptGames = new VersionedReads(1, STATUS_MAX_AGE_MS);
   const keptShown = new VersionedReads(1, STATUS_MAX_AGE_MS);
   const counted = () => keptGames.get("games", "", async () => (await store.games()).sort((a, b) => b.players - a.players));
@@ -5045,10 +5054,15 @@ function httpHandler({ store, extensionFile, startedAt, log: log2, metrics, acce
       res.writeHead(code, { "Content-Type": type, "Content-Length": Buffer.byteLength(body), ...SECURITY_HEADERS, ...headers });
       res.end(req.method === "HEAD" ? void 0 : body);
     };
+    if (held.has(req.socket)) return void req.socket.destroy();
     const waitMs = requests.take(addressOf(req));
     if (waitMs > 0) {
       const seconds = Math.max(1, Math.ceil(waitMs / 1e3));
-      return send(429, "text/plain", `too many requests: try again in ${seconds} s`, { "Retry-After": String(seconds), Connection: "close" });
+      const body = `too many requests: try again in ${seconds} s`;
+      if (!holdRefused) return send(429, "text/plain", body, { "Retry-After": String(seconds), Connection: "close" });
+      held.add(req.socket);
+      res.once("finish", () => holdConnection(req.socket, waitMs));
+      return send(429, "text/plain", body, { "Retry-After": String(seconds) });
     }
     const url = requestUrl(req.url);
     if (!url) return send(400, "text/plain", "bad request: malformed URL");
@@ -5756,14 +5770,14 @@ async function startServer(options2 = {}) {
       player.violation(reason, code);
     })
   );
-  const adopt = (fresh, held, opening, missed) => {
-    const old = held.socket;
+  const adopt = (fresh, held2, opening, missed) => {
+    const old = held2.socket;
     admission2.identified(fresh);
     players.delete(fresh);
-    held.attach(fresh.socket, fresh.address, opening, missed);
-    fresh.socket[PLAYER] = held;
-    players.add(held);
-    if (old !== held.socket) old.terminate();
+    held2.attach(fresh.socket, fresh.address, opening, missed);
+    fresh.socket[PLAYER] = held2;
+    players.add(held2);
+    if (old !== held2.socket) old.terminate();
   };
   const relays = /* @__PURE__ */ new Map();
   const metrics = serverMetrics(options2.cluster?.nodeId ?? options2.nodeId ?? defaultNodeId(), {
@@ -5854,7 +5868,8 @@ async function startServer(options2 = {}) {
       metrics: metrics.registry,
       accepting: () => closing2 === null && !draining && http.listening,
       requests: httpRequests2,
-      addressOf: (req) => clientAddress(req, options2.trustProxy ?? false)
+      addressOf: (req) => clientAddress(req, options2.trustProxy ?? false),
+      holdRefused: !options2.trustProxy
     })
   );
   const wss = new WebSocketServer({
