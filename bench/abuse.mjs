@@ -14,11 +14,15 @@
 // (one noisy minute on this shared machine moves a single p99 by several ms either way).
 // --attacker-nice=19 runs the attackers (this process) at that nice value, the server, the bystander and the
 // control rows' spinners at 0: as with a remote attacker, whose CPU is not the server's machine's (root only).
+// --pin keeps the server on CPUs of its own and every client (this process with the attackers, the control
+// rows' spinners, the bystander) on the last CPU (taskset): the attack's own CPU, its kernel side of loopback
+// included, then never runs where the server does, as with remote clients. With --attacker-nice=19 the
+// bystander (nice 0) still runs first on the clients' CPU.
 // Usage: node bench/abuse.mjs [--runs=1] [--seconds=5] [--only=name,name] [--idle-seconds=15] [--warmup-seconds=20] [--baseline-seconds=5] [--init-deadline=2] [--fragments=1000]
-//        [--idle-players=2000] [--settle=5] [--relay-offers=40] [--password-seconds=15] [--attacker-nice=0]   (npm run build first)
-import { fork, spawn } from 'node:child_process';
+//        [--idle-players=2000] [--settle=5] [--relay-offers=40] [--password-seconds=15] [--attacker-nice=0] [--pin]   (npm run build first)
+import { execFileSync, fork, spawn } from 'node:child_process';
 import { appendFileSync, readdirSync } from 'node:fs';
-import { loadavg, setPriority } from 'node:os';
+import { availableParallelism, loadavg, setPriority } from 'node:os';
 import { Agent as HttpAgent, get as httpGet } from 'node:http';
 import { parseArgs } from 'node:util';
 import { SDP, isOpcode, player } from './lib/cl5-clients.mjs';
@@ -42,6 +46,7 @@ const { values: flags } = parseArgs({
     'password-seconds': { type: 'string', default: '15' },
     runs: { type: 'string', default: '1' },
     'attacker-nice': { type: 'string', default: '0' },
+    pin: { type: 'boolean', default: false },
   },
 });
 const RUNS = Number(flags.runs);
@@ -68,6 +73,15 @@ function notAttacker(start) {
   }
 }
 niceThisProcess(ATTACKER_NICE);
+
+const CPUS = availableParallelism();
+if (flags.pin && CPUS < 2) throw new Error('--pin needs at least 2 CPUs');
+/** With --pin, `pid`'s threads (and the threads it makes later) on `cpus` (taskset's list). */
+const pinTo = (cpus, pid) => flags.pin && execFileSync('taskset', ['-a', '-cp', cpus, String(pid)], { stdio: 'ignore' });
+/** The clients' CPU (the attackers', the bystander's), and the server's. */
+const CLIENT_CPUS = String(CPUS - 1);
+const SERVER_CPUS = CPUS > 2 ? `0-${CPUS - 2}` : '0';
+pinTo(CLIENT_CPUS, process.pid);
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const BYSTANDER = '127.0.0.2';
@@ -677,6 +691,7 @@ async function startBystander(port) {
   const child = notAttacker(() =>
     fork(new URL('./lib/bystander.mjs', import.meta.url), [String(port), BYSTANDER], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }),
   );
+  pinTo(CLIENT_CPUS, child.pid);
   const reply = () =>
     new Promise((resolve, reject) => {
       const exited = (code) => reject(new Error(`the bystander exited with ${code}`));
@@ -749,6 +764,7 @@ async function runRow(attack) {
   // The server's process is spawned before startCl5 first awaits: at nice 0.
   const server = await notAttacker(() => startCl5(['--init-deadline', String(INIT_DEADLINE), ...(attack.serverArgs ?? [])], { defaultLimits: true }));
   running.add(server);
+  pinTo(SERVER_CPUS, server.pid);
   server.events = serverEvents(server.output);
   let bystander = null;
   let outcome = null;
@@ -881,7 +897,8 @@ console.log(
   `Abuse: each attack ${SECONDS} s (password rows ${flags['password-seconds']} s) against a fresh server (default limits, ` +
     `--init-deadline ${INIT_DEADLINE}), clients on 127.0.0.0/8, Node ${process.versions.node}; load = the machine's 1-minute load average after the row; steal = CPU time the host gave to other guests during the attack (and the bystander's window just before); ` +
     `waited = how long the server's and the bystander's main threads were ready to run but waited for a core, ms per second (just before); control rows send nothing to the server and are not counted as misses` +
-    (ATTACKER_NICE === 0 ? '' : `; the attackers ran at nice ${ATTACKER_NICE}, the server, the bystander and the controls' spinners at 0`),
+    (ATTACKER_NICE === 0 ? '' : `; the attackers ran at nice ${ATTACKER_NICE}, the server, the bystander and the controls' spinners at 0`) +
+    (flags.pin ? `; pinned: the server on CPU ${SERVER_CPUS}, every client (the attackers, the bystander, the controls' spinners) on CPU ${CLIENT_CPUS}` : ''),
 );
 let failures = 0;
 for (let run = 1; run <= RUNS; run += 1) {
