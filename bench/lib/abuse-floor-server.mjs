@@ -41,8 +41,11 @@ wss.on('connection', (ws) => {
     }
     const opcode = ACKS[packet.opcode];
     if (!opcode) return;
-    if (packet.opcode === 'INIT') instances += 1;
-    const payload = packet.opcode === 'INIT' ? { instance_id: String(instances), username: packet.payload?.username } : 'ok';
+    let payload = 'ok';
+    if (packet.opcode === 'INIT') {
+      instances += 1;
+      payload = { instance_id: String(instances), username: packet.payload?.username };
+    }
     ws.send(JSON.stringify({ opcode, payload, listener: packet.listener }));
   });
 });
