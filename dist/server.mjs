@@ -5058,11 +5058,12 @@ function httpHandler({ store, extensionFile, startedAt, log: log2, metrics, acce
     const waitMs = requests.take(addressOf(req));
     if (waitMs > 0) {
       const seconds = Math.max(1, Math.ceil(waitMs / 1e3));
-      const body = `too many requests: try again in ${seconds} s`;
-      if (!holdRefused) return send(429, "text/plain", body, { "Retry-After": String(seconds), Connection: "close" });
-      held.add(req.socket);
-      res.once("finish", () => holdConnection(req.socket, waitMs));
-      return send(429, "text/plain", body, { "Retry-After": String(seconds) });
+      const retry = { "Retry-After": String(seconds) };
+      if (holdRefused) {
+        held.add(req.socket);
+        res.once("finish", () => holdConnection(req.socket, waitMs));
+      }
+      return send(429, "text/plain", `too many requests: try again in ${seconds} s`, holdRefused ? retry : { ...retry, Connection: "close" });
     }
     const url = requestUrl(req.url);
     if (!url) return send(400, "text/plain", "bad request: malformed URL");
