@@ -7,12 +7,18 @@
 // strings: at thousands of signals a second, strings kept for a second or two outlive young-generation
 // collections, get promoted, and the old-generation collections they then cause were the server's
 // latency p99 (bench/signaling.mjs `latency`: p99 about halved without them). Bytes outside the JS heap
-// cost the collector nothing. The ring starts small and grows to the limit only for a busy player.
+// cost the collector nothing. The ring starts small (an idle player's few frames) and doubles up to
+// 8 KiB; a player past that is busy, and its ring goes straight to the usual bound, which it would reach
+// anyway. Doubling on through 16 and 32 KiB made every streaming player allocate and discard three more
+// buffers in its first seconds, and with many players starting at once those were the server's latency
+// tail (bench/signaling.mjs `latency` from cold: p99 and the signals over 5 ms down by a fifth and a half).
 
 import { writeJoined, type EncodedFrame } from './outbox.js';
 
 const PREFIX = 4;
 const SMALLEST_RING = 256;
+/** Past this size a ring grows straight to the window's usual bound (ringSize). */
+const LAST_SMALL_RING = 8 * 1024;
 const EMPTY = Buffer.alloc(0);
 
 export class ReplayWindow implements EncodedFrame {
@@ -28,7 +34,12 @@ export class ReplayWindow implements EncodedFrame {
   /** The newest frame's size in bytes, if it is kept (-1 if not): the outbox copies it from here (pushHeld). */
   newestSize = -1;
 
-  constructor(private limit: number) {}
+  /** The bound a connected player's window has (the constructor's limit): a busy player's ring reaches it. */
+  private readonly usualLimit: number;
+
+  constructor(private limit: number) {
+    this.usualLimit = limit;
+  }
 
   /** Frames recorded so far. */
   get recorded(): number {
@@ -84,7 +95,7 @@ export class ReplayWindow implements EncodedFrame {
     this.limit = limit;
     while (this.used > limit) this.dropOldest();
     // Back from a long absence: give the memory of a large window back.
-    if (this.ring.length > 2 * Math.max(limit, SMALLEST_RING)) this.resize(ringSize(Math.max(this.used, SMALLEST_RING), limit));
+    if (this.ring.length > 2 * Math.max(limit, SMALLEST_RING)) this.resize(ringSize(Math.max(this.used, SMALLEST_RING), limit, this.usualLimit));
   }
 
   /** The frames after the first `received`, in order; null when some of them are no longer kept (or `received` is impossible). */
@@ -119,7 +130,7 @@ export class ReplayWindow implements EncodedFrame {
 
   /** Room for `bytes` in all (never more than the limit asks). */
   private reserve(bytes: number): void {
-    if (bytes > this.ring.length) this.resize(ringSize(Math.max(bytes, 2 * this.ring.length, SMALLEST_RING), this.limit));
+    if (bytes > this.ring.length) this.resize(ringSize(Math.max(bytes, 2 * this.ring.length, SMALLEST_RING), this.limit, this.usualLimit));
   }
 
   /** A ring of `size` bytes holding the kept frames from its start. */
@@ -169,9 +180,9 @@ export class ReplayWindow implements EncodedFrame {
   }
 }
 
-/** A ring size of at least `bytes`: a power of two, capped at a limit (itself at least `bytes`). */
-function ringSize(bytes: number, limit: number): number {
+/** A ring size of at least `bytes`: a power of two up to LAST_SMALL_RING, then `usual`, then powers of two again; capped at a limit (itself at least `bytes`). */
+function ringSize(bytes: number, limit: number, usual: number): number {
   let size = SMALLEST_RING;
-  while (size < bytes) size *= 2;
+  while (size < bytes) size = size >= LAST_SMALL_RING && size < usual ? usual : size * 2;
   return Math.max(bytes, Math.min(size, limit));
 }

@@ -1,7 +1,7 @@
 // The replay window keeps the newest frames within its byte bound, in a ring of bytes: checked against a
 // plain list of strings over many random records (as text or as bytes), limit changes and reads
 // (wrapping, multi-byte text, frames larger than the window).
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ReplayWindow } from '../../src/server/replay-window.js';
 
 /** The same rules on an array of strings. */
@@ -46,11 +46,15 @@ function random(seed: number): () => number {
 const PIECES = ['a', 'é', '€', '🎮', '{"opcode":"ICE"}', 'x'.repeat(40)];
 
 describe('ReplayWindow', () => {
-  it('keeps what a list of strings with the same byte bound keeps, through wraps, growth and limit changes', () => {
+  // The second bound is past the size where a ring stops doubling and jumps to its usual bound (and beyond it, away).
+  it.each([
+    { bound: 300, limits: [40, 300, 1200, 5000] },
+    { bound: 20_000, limits: [3000, 20_000, 50_000] },
+  ])('keeps what a list of strings with the same byte bound keeps, through wraps, growth and limit changes (bound $bound)', ({ bound, limits }) => {
     for (const seed of [1, 2, 3, 4, 5]) {
       const next = random(seed);
-      const window = new ReplayWindow(300);
-      const reference = new Reference(300);
+      const window = new ReplayWindow(bound);
+      const reference = new Reference(bound);
       for (let step = 0; step < 3000; step += 1) {
         const roll = next();
         if (roll < 0.8) {
@@ -73,7 +77,7 @@ describe('ReplayWindow', () => {
             expect(target.subarray(3).equals(bytes), `seed ${seed} step ${step} copyNewest`).toBe(true);
           }
         } else if (roll < 0.83) {
-          const limit = [40, 300, 1200, 5000][Math.floor(next() * 4)]!;
+          const limit = limits[Math.floor(next() * limits.length)]!;
           window.setLimit(limit);
           reference.setLimit(limit);
         } else {
@@ -83,6 +87,24 @@ describe('ReplayWindow', () => {
         expect(window.recorded).toBe(reference.count);
       }
     }
+  });
+
+  it('doubles its ring up to 8 KiB, then takes its whole usual bound at once', () => {
+    const window = new ReplayWindow(64 * 1024);
+    const sizes: number[] = [];
+    const allocUnsafe = vi.spyOn(Buffer, 'allocUnsafe').mockImplementation((size: number) => {
+      sizes.push(size);
+      return Buffer.alloc(size);
+    });
+    try {
+      const frame = 'x'.repeat(496); // 500 bytes with its length
+      for (let i = 0; i < 300; i += 1) window.record(frame); // 150 KB: wraps the full ring twice
+    } finally {
+      allocUnsafe.mockRestore();
+    }
+    // Rings only (a frame length across the ring's end takes a 4-byte scratch buffer).
+    expect(sizes.filter((size) => size > 4)).toEqual([512, 1024, 2048, 4096, 8192, 64 * 1024]);
+    expect(window.after(300 - 131)).toHaveLength(131); // 131 frames of 500 bytes fit in 64 KiB
   });
 
   it('refuses an impossible count and answers an empty list when nothing was missed', () => {
