@@ -1640,10 +1640,12 @@ function writeHeader(out, at, size) {
 // src/server/replay-window.ts
 var PREFIX = 4;
 var SMALLEST_RING = 256;
+var LAST_SMALL_RING = 8 * 1024;
 var EMPTY2 = Buffer.alloc(0);
 var ReplayWindow = class {
   constructor(limit) {
     this.limit = limit;
+    this.usualLimit = limit;
   }
   limit;
   ring = EMPTY2;
@@ -1657,6 +1659,8 @@ var ReplayWindow = class {
   count = 0;
   /** The newest frame's size in bytes, if it is kept (-1 if not): the outbox copies it from here (pushHeld). */
   newestSize = -1;
+  /** The bound a connected player's window has (the constructor's limit): a busy player's ring reaches it. */
+  usualLimit;
   /** Frames recorded so far. */
   get recorded() {
     return this.count;
@@ -1705,7 +1709,7 @@ var ReplayWindow = class {
   setLimit(limit) {
     this.limit = limit;
     while (this.used > limit) this.dropOldest();
-    if (this.ring.length > 2 * Math.max(limit, SMALLEST_RING)) this.resize(ringSize(Math.max(this.used, SMALLEST_RING), limit));
+    if (this.ring.length > 2 * Math.max(limit, SMALLEST_RING)) this.resize(ringSize(Math.max(this.used, SMALLEST_RING), limit, this.usualLimit));
   }
   /** The frames after the first `received`, in order; null when some of them are no longer kept (or `received` is impossible). */
   after(received) {
@@ -1736,7 +1740,7 @@ var ReplayWindow = class {
   }
   /** Room for `bytes` in all (never more than the limit asks). */
   reserve(bytes) {
-    if (bytes > this.ring.length) this.resize(ringSize(Math.max(bytes, 2 * this.ring.length, SMALLEST_RING), this.limit));
+    if (bytes > this.ring.length) this.resize(ringSize(Math.max(bytes, 2 * this.ring.length, SMALLEST_RING), this.limit, this.usualLimit));
   }
   /** A ring of `size` bytes holding the kept frames from its start. */
   resize(size) {
@@ -1778,9 +1782,9 @@ var ReplayWindow = class {
     if (first < length) this.ring.copy(target, to + first, 0, length - first);
   }
 };
-function ringSize(bytes, limit) {
+function ringSize(bytes, limit, usual) {
   let size = SMALLEST_RING;
-  while (size < bytes) size *= 2;
+  while (size < bytes) size = size >= LAST_SMALL_RING && size < usual ? usual : size * 2;
   return Math.max(bytes, Math.min(size, limit));
 }
 
