@@ -54,6 +54,8 @@ const RELAY8_PAIRS = 50;
 const LATENCY_PAIRS = 100;
 const WORKERS = 20;
 const WARMUP_MS = 1000;
+/** Signals at the fixed rate before the latency is measured. */
+const LATENCY_WARMUP_MS = Number(flags['latency-warmup'] ?? 1) * 1000;
 const KEEPALIVE_MS = 20_000;
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -172,7 +174,7 @@ const peerJsFresh = (server) =>
 async function latency(server, adapter) {
   const pairs = [];
   for (let i = 0; i < LATENCY_PAIRS; i += 1) pairs.push(await adapter.pair([server.port], i, `pair${i}`));
-  const r = await fixedRate(adapter, { all: pairs }, { rate: RATE, seconds: SECONDS, warmupMs: WARMUP_MS, pids: [server.pid] });
+  const r = await fixedRate(adapter, { all: pairs }, { rate: RATE, seconds: SECONDS, warmupMs: LATENCY_WARMUP_MS, pids: [server.pid] });
   for (const pair of pairs) for (const c of pair) c.client.close();
   const { p50, p99 } = r.byClass.all;
   return {

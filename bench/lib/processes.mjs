@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** CL5_PROFILE=dir: every server process writes a CPU profile there (node --cpu-prof); CL5_PROFILE_INTERVAL=µs samples more often (default 1000). */
-const profiling = () =>
+const profiling = () => [...(process.env.CL5_NODE_FLAGS ? process.env.CL5_NODE_FLAGS.split(' ') : []), ...profilingOnly()];
+const profilingOnly = () =>
   process.env.CL5_PROFILE
     ? [
         '--cpu-prof',
