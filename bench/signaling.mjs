@@ -18,7 +18,9 @@
 //                    deliver at that step (replies as messages to oneself, events as messages to the other
 //                    player, same sizes), and waits for them: 15 frames delivered, but 15 read (CL5 reads 6).
 //  latency         signals at a fixed offered rate (--rate, below either server's saturation) over
-//                  LATENCY_PAIRS pairs: p50/p99 and server CPU per signal.
+//                  LATENCY_PAIRS pairs: p50/p99 and server CPU per signal. Measured after --latency-warmup
+//                  seconds of the same load (default 1: the pairs' first seconds, "from cold"; 12: every
+//                  player's resume window full, the steady state).
 //  idle            --idle-clients connected, identified sockets, each sending a keepalive every 20 s (CL5:
 //                  KEEPALIVE, answered; PeerJS: HEARTBEAT; its own client sends one every 5 s), over
 //                  --idle-seconds (≥ 65 covers CL5's 30 s ping twice): server CPU.
@@ -26,8 +28,9 @@
 //                  one with `ws.send` per frame (as PeerJS), one writing a socket's frames of a turn at once (as CL5).
 //
 // Usage: node bench/signaling.mjs [--runs=3] [--seconds=5] [--only=relay1,relay8,fresh,persistent,latency,idle]
-//          [--rate=12000] [--idle-clients=2000] [--idle-seconds=65] [--floor] [--sides=CL5,PeerJS]
+//          [--rate=12000] [--latency-warmup=1] [--idle-clients=2000] [--idle-seconds=65] [--floor] [--sides=CL5,PeerJS]
 // CL5_PROFILE=dir writes a --cpu-prof of every server process there.
+// CL5_NODE_FLAGS='--flag …' starts every server process with those node (V8) flags too.
 // Each run also prints the machine's steal (bench/lib/steal.mjs): CPU time the host gave to other guests.
 import { cl5, meet, meetingPair, player, SDP } from './lib/cl5-clients.mjs';
 import { pin, startCl5, startPeerJs, startWsBatchedFloor, startWsFloor } from './lib/processes.mjs';
