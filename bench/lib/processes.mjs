@@ -7,9 +7,11 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
+/** Node's flags for every server process: CL5_NODE_FLAGS (e.g. V8 flags), then profiling(). */
+const serverFlags = () => [...(process.env.CL5_NODE_FLAGS ? process.env.CL5_NODE_FLAGS.split(' ') : []), ...profiling()];
+
 /** CL5_PROFILE=dir: every server process writes a CPU profile there (node --cpu-prof); CL5_PROFILE_INTERVAL=µs samples more often (default 1000). */
-const profiling = () => [...(process.env.CL5_NODE_FLAGS ? process.env.CL5_NODE_FLAGS.split(' ') : []), ...profilingOnly()];
-const profilingOnly = () =>
+const profiling = () =>
   process.env.CL5_PROFILE
     ? [
         '--cpu-prof',
@@ -88,7 +90,7 @@ const LIFTED_LIMITS = [
 export async function startCl5(args = [], { defaultLimits = false, from = root } = {}) {
   const child = spawn(
     process.execPath,
-    [...profiling(), process.env.CL5_SERVER ?? 'dist/server.mjs', '--port', '0', '--log-level', 'warn', ...(defaultLimits ? [] : LIFTED_LIMITS), ...args],
+    [...serverFlags(), process.env.CL5_SERVER ?? 'dist/server.mjs', '--port', '0', '--log-level', 'warn', ...(defaultLimits ? [] : LIFTED_LIMITS), ...args],
     {
       cwd: from,
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -124,7 +126,7 @@ export function freePort() {
 
 /** Starts a server script of ours (bench/lib) on a free port; `pattern` captures the port from its start line. */
 async function startScript(name, script, pattern, args = []) {
-  const child = spawn(process.execPath, [...profiling(), script, '0', '127.0.0.1', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...serverFlags(), script, '0', '127.0.0.1', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   const [, port] = await waitForLine(child, pattern);
   return { name, port: Number(port), pid: child.pid, stop: stopper(child) };
 }
