@@ -7,18 +7,22 @@
 // strings: at thousands of signals a second, strings kept for a second or two outlive young-generation
 // collections, get promoted, and the old-generation collections they then cause were the server's
 // latency p99 (bench/signaling.mjs `latency`: p99 about halved without them). Bytes outside the JS heap
-// cost the collector nothing. The ring starts small (an idle player's few frames) and doubles up to
-// 8 KiB; a player past that is busy, and its ring goes straight to the usual bound, which it would reach
-// anyway. Doubling on through 16 and 32 KiB made every streaming player allocate and discard three more
-// buffers in its first seconds, and with many players starting at once those were the server's latency
-// tail (bench/signaling.mjs `latency` from cold: p99 down by a fifth, signals over 5 ms by more than half).
+// cost the collector nothing. The ring starts small (an idle player's few frames) and doubles; a player
+// that fills 8 KiB within seconds of the last growth is busy, and its ring goes straight to the usual
+// bound, which it would reach anyway. Doubling on through 16 and 32 KiB made every streaming player
+// allocate and discard three more buffers in its first seconds, and with many players starting at once
+// those were the server's latency tail (bench/signaling.mjs `latency` from cold: p99 down by a fifth,
+// signals over 5 ms by more than half). A player that took longer (an idle one's keepalives take an hour)
+// keeps doubling, so it holds no more than its frames need.
 
 import { writeJoined, type EncodedFrame } from './outbox.js';
 
 const PREFIX = 4;
 const SMALLEST_RING = 256;
-/** Past this size a ring grows straight to the window's usual bound (ringSize). */
+/** Past this size a busy player's ring grows straight to the window's usual bound (ringSize). */
 const LAST_SMALL_RING = 8 * 1024;
+/** A ring that filled within this long of its last growth belongs to a busy player. */
+const BUSY_FILL_MS = 10_000;
 const EMPTY = Buffer.alloc(0);
 
 export class ReplayWindow implements EncodedFrame {
@@ -36,8 +40,13 @@ export class ReplayWindow implements EncodedFrame {
 
   /** The bound a connected player's window has (the constructor's limit): a busy player's ring reaches it. */
   private readonly usualLimit: number;
+  /** When the ring last grew (`now()`). */
+  private grewAt = 0;
 
-  constructor(private limit: number) {
+  constructor(
+    private limit: number,
+    private readonly now: () => number = Date.now,
+  ) {
     this.usualLimit = limit;
   }
 
@@ -95,7 +104,7 @@ export class ReplayWindow implements EncodedFrame {
     this.limit = limit;
     while (this.used > limit) this.dropOldest();
     // Back from a long absence: give the memory of a large window back.
-    if (this.ring.length > 2 * Math.max(limit, SMALLEST_RING)) this.resize(ringSize(Math.max(this.used, SMALLEST_RING), limit, this.usualLimit));
+    if (this.ring.length > 2 * Math.max(limit, SMALLEST_RING)) this.resize(ringSize(Math.max(this.used, SMALLEST_RING), limit));
   }
 
   /** The frames after the first `received`, in order; null when some of them are no longer kept (or `received` is impossible). */
@@ -130,7 +139,11 @@ export class ReplayWindow implements EncodedFrame {
 
   /** Room for `bytes` in all (never more than the limit asks). */
   private reserve(bytes: number): void {
-    if (bytes > this.ring.length) this.resize(ringSize(Math.max(bytes, 2 * this.ring.length, SMALLEST_RING), this.limit, this.usualLimit));
+    if (bytes <= this.ring.length) return;
+    const now = this.now();
+    const busy = now - this.grewAt < BUSY_FILL_MS;
+    this.grewAt = now;
+    this.resize(ringSize(Math.max(bytes, 2 * this.ring.length, SMALLEST_RING), this.limit, busy ? this.usualLimit : 0));
   }
 
   /** A ring of `size` bytes holding the kept frames from its start. */
@@ -180,9 +193,12 @@ export class ReplayWindow implements EncodedFrame {
   }
 }
 
-/** A ring size of at least `bytes`: a power of two up to LAST_SMALL_RING, then `usual`, then powers of two again; capped at a limit (itself at least `bytes`). */
-function ringSize(bytes: number, limit: number, usual: number): number {
+/**
+ * A ring size of at least `bytes`: a power of two, capped at a limit (itself at least `bytes`). With a
+ * `jumpTo` (a busy player's usual bound), sizes past LAST_SMALL_RING and below it are skipped.
+ */
+function ringSize(bytes: number, limit: number, jumpTo = 0): number {
   let size = SMALLEST_RING;
-  while (size < bytes) size = size >= LAST_SMALL_RING && size < usual ? usual : size * 2;
+  while (size < bytes) size = size >= LAST_SMALL_RING && size < jumpTo ? jumpTo : size * 2;
   return Math.max(bytes, Math.min(size, limit));
 }

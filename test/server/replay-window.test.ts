@@ -46,65 +46,86 @@ function random(seed: number): () => number {
 const PIECES = ['a', 'é', '€', '🎮', '{"opcode":"ICE"}', 'x'.repeat(40)];
 
 describe('ReplayWindow', () => {
-  // The second bound is past the size where a ring stops doubling and jumps to its usual bound (and beyond it, away).
+  // The larger bound is past the size where a busy player's ring stops doubling and jumps to its usual bound
+  // (and beyond it, away); `msPerGrowth` is how long each growth comes after the last (busy: under 10 s).
   it.each([
-    { bound: 300, limits: [40, 300, 1200, 5000] },
-    { bound: 20_000, limits: [3000, 20_000, 50_000] },
-  ])('keeps what a list of strings with the same byte bound keeps, through wraps, growth and limit changes (bound $bound)', ({ bound, limits }) => {
-    for (const seed of [1, 2, 3, 4, 5]) {
-      const next = random(seed);
-      const window = new ReplayWindow(bound);
-      const reference = new Reference(bound);
-      for (let step = 0; step < 3000; step += 1) {
-        const roll = next();
-        if (roll < 0.8) {
-          const head = `${step}:`;
-          let tail = '';
-          const pieces = Math.floor(next() * (next() < 0.05 ? 40 : 8));
-          for (let i = 0; i < pieces; i += 1) tail += PIECES[Math.floor(next() * PIECES.length)];
-          const frame = head + tail;
-          // As text, or as the bytes of a head (followed by bytes not part of it) and a tail, as a relayed signal is.
-          if (next() < 0.5) window.record(frame);
-          else window.recordJoined(Buffer.from(`${head}}🎮`), Buffer.byteLength(head), Buffer.from(tail));
-          reference.record(frame);
-          // The newest frame's bytes, as the outbox copies them (pushHeld), at an offset of the target.
-          const bytes = Buffer.from(frame);
-          if (4 + bytes.length > reference.limit) expect(window.newestSize).toBe(-1);
-          else {
-            expect(window.newestSize).toBe(bytes.length);
-            const target = Buffer.alloc(bytes.length + 3);
-            window.copyNewest(target, 3);
-            expect(target.subarray(3).equals(bytes), `seed ${seed} step ${step} copyNewest`).toBe(true);
+    { bound: 300, limits: [40, 300, 1200, 5000], msPerGrowth: 1 },
+    { bound: 20_000, limits: [3000, 20_000, 50_000], msPerGrowth: 1 },
+    { bound: 20_000, limits: [3000, 20_000, 50_000], msPerGrowth: 60_000 },
+  ])(
+    'keeps what a list of strings with the same byte bound keeps, through wraps, growth and limit changes (bound $bound, a growth every $msPerGrowth ms)',
+    ({ bound, limits, msPerGrowth }) => {
+      for (const seed of [1, 2, 3, 4, 5]) {
+        const next = random(seed);
+        let clock = 0;
+        const window = new ReplayWindow(bound, () => (clock += msPerGrowth));
+        const reference = new Reference(bound);
+        for (let step = 0; step < 3000; step += 1) {
+          const roll = next();
+          if (roll < 0.8) {
+            const head = `${step}:`;
+            let tail = '';
+            const pieces = Math.floor(next() * (next() < 0.05 ? 40 : 8));
+            for (let i = 0; i < pieces; i += 1) tail += PIECES[Math.floor(next() * PIECES.length)];
+            const frame = head + tail;
+            // As text, or as the bytes of a head (followed by bytes not part of it) and a tail, as a relayed signal is.
+            if (next() < 0.5) window.record(frame);
+            else window.recordJoined(Buffer.from(`${head}}🎮`), Buffer.byteLength(head), Buffer.from(tail));
+            reference.record(frame);
+            // The newest frame's bytes, as the outbox copies them (pushHeld), at an offset of the target.
+            const bytes = Buffer.from(frame);
+            if (4 + bytes.length > reference.limit) expect(window.newestSize).toBe(-1);
+            else {
+              expect(window.newestSize).toBe(bytes.length);
+              const target = Buffer.alloc(bytes.length + 3);
+              window.copyNewest(target, 3);
+              expect(target.subarray(3).equals(bytes), `seed ${seed} step ${step} copyNewest`).toBe(true);
+            }
+          } else if (roll < 0.83) {
+            const limit = limits[Math.floor(next() * limits.length)]!;
+            window.setLimit(limit);
+            reference.setLimit(limit);
+          } else {
+            const received = reference.count - Math.floor(next() * 30);
+            expect(window.after(received), `seed ${seed} step ${step} after(${received})`).toEqual(reference.after(received));
           }
-        } else if (roll < 0.83) {
-          const limit = limits[Math.floor(next() * limits.length)]!;
-          window.setLimit(limit);
-          reference.setLimit(limit);
-        } else {
-          const received = reference.count - Math.floor(next() * 30);
-          expect(window.after(received), `seed ${seed} step ${step} after(${received})`).toEqual(reference.after(received));
+          expect(window.recorded).toBe(reference.count);
         }
-        expect(window.recorded).toBe(reference.count);
       }
-    }
-  });
+    },
+  );
 
-  it('doubles its ring up to 8 KiB, then takes its whole usual bound at once', () => {
-    const window = new ReplayWindow(64 * 1024);
+  /** The sizes of the rings `window` allocates while it records 300 frames of 500 bytes (150 KB: the full ring wraps twice), `tick()` after each. */
+  function ringsWhileRecording(window: ReplayWindow, tick: () => void): number[] {
     const sizes: number[] = [];
     const allocUnsafe = vi.spyOn(Buffer, 'allocUnsafe').mockImplementation((size: number) => {
       sizes.push(size);
       return Buffer.alloc(size);
     });
     try {
-      const frame = 'x'.repeat(496); // 500 bytes with its length
-      for (let i = 0; i < 300; i += 1) window.record(frame); // 150 KB: wraps the full ring twice
+      for (let i = 0; i < 300; i += 1) {
+        window.record('x'.repeat(496)); // 500 bytes with its length
+        tick();
+      }
     } finally {
       allocUnsafe.mockRestore();
     }
     // Rings only (a frame length across the ring's end takes a 4-byte scratch buffer).
-    expect(sizes.filter((size) => size > 4)).toEqual([512, 1024, 2048, 4096, 8192, 64 * 1024]);
+    return sizes.filter((size) => size > 4);
+  }
+
+  it("doubles a busy player's ring up to 8 KiB, then takes its whole usual bound at once", () => {
+    let clock = 0;
+    const window = new ReplayWindow(64 * 1024, () => clock);
+    expect(ringsWhileRecording(window, () => (clock += 100))).toEqual([512, 1024, 2048, 4096, 8192, 64 * 1024]);
     expect(window.after(300 - 131)).toHaveLength(131); // 131 frames of 500 bytes fit in 64 KiB
+  });
+
+  it('keeps doubling the ring of a player whose frames come slowly (an idle one)', () => {
+    let clock = 0;
+    const window = new ReplayWindow(64 * 1024, () => clock);
+    expect(ringsWhileRecording(window, () => (clock += 5000))).toEqual([512, 1024, 2048, 4096, 8192, 16_384, 32_768, 64 * 1024]);
+    expect(window.after(300 - 131)).toHaveLength(131);
   });
 
   it('refuses an impossible count and answers an empty list when nothing was missed', () => {
