@@ -1641,13 +1641,16 @@ function writeHeader(out, at, size) {
 var PREFIX = 4;
 var SMALLEST_RING = 256;
 var LAST_SMALL_RING = 8 * 1024;
+var BUSY_FILL_MS = 1e4;
 var EMPTY2 = Buffer.alloc(0);
 var ReplayWindow = class {
-  constructor(limit) {
+  constructor(limit, now = Date.now) {
     this.limit = limit;
+    this.now = now;
     this.usualLimit = limit;
   }
   limit;
+  now;
   ring = EMPTY2;
   /** Offset in `ring` of the oldest kept frame's length. */
   start = 0;
@@ -1661,6 +1664,8 @@ var ReplayWindow = class {
   newestSize = -1;
   /** The bound a connected player's window has (the constructor's limit): a busy player's ring reaches it. */
   usualLimit;
+  /** When the ring last grew (`now()`). */
+  grewAt = 0;
   /** Frames recorded so far. */
   get recorded() {
     return this.count;
@@ -1709,7 +1714,7 @@ var ReplayWindow = class {
   setLimit(limit) {
     this.limit = limit;
     while (this.used > limit) this.dropOldest();
-    if (this.ring.length > 2 * Math.max(limit, SMALLEST_RING)) this.resize(ringSize(Math.max(this.used, SMALLEST_RING), limit, this.usualLimit));
+    if (this.ring.length > 2 * Math.max(limit, SMALLEST_RING)) this.resize(ringSize(Math.max(this.used, SMALLEST_RING), limit));
   }
   /** The frames after the first `received`, in order; null when some of them are no longer kept (or `received` is impossible). */
   after(received) {
@@ -1740,7 +1745,11 @@ var ReplayWindow = class {
   }
   /** Room for `bytes` in all (never more than the limit asks). */
   reserve(bytes) {
-    if (bytes > this.ring.length) this.resize(ringSize(Math.max(bytes, 2 * this.ring.length, SMALLEST_RING), this.limit, this.usualLimit));
+    if (bytes <= this.ring.length) return;
+    const now = this.now();
+    const busy = now - this.grewAt < BUSY_FILL_MS;
+    this.grewAt = now;
+    this.resize(ringSize(Math.max(bytes, 2 * this.ring.length, SMALLEST_RING), this.limit, busy ? this.usualLimit : 0));
   }
   /** A ring of `size` bytes holding the kept frames from its start. */
   resize(size) {
@@ -1782,9 +1791,9 @@ var ReplayWindow = class {
     if (first < length) this.ring.copy(target, to + first, 0, length - first);
   }
 };
-function ringSize(bytes, limit, usual) {
+function ringSize(bytes, limit, jumpTo = 0) {
   let size = SMALLEST_RING;
-  while (size < bytes) size = size >= LAST_SMALL_RING && size < usual ? usual : size * 2;
+  while (size < bytes) size = size >= LAST_SMALL_RING && size < jumpTo ? jumpTo : size * 2;
   return Math.max(bytes, Math.min(size, limit));
 }
 
