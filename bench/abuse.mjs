@@ -20,13 +20,13 @@
 // bystander (nice 0) still runs first on the clients' CPU.
 // Usage: node bench/abuse.mjs [--runs=1] [--seconds=5] [--only=name,name] [--idle-seconds=15] [--warmup-seconds=20] [--baseline-seconds=5] [--init-deadline=2] [--fragments=1000]
 //        [--idle-players=2000] [--settle=5] [--relay-offers=40] [--password-seconds=15] [--attacker-nice=0] [--pin]   (npm run build first)
-import { execFileSync, fork, spawn } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import { appendFileSync, readdirSync } from 'node:fs';
 import { availableParallelism, loadavg, setPriority } from 'node:os';
 import { Agent as HttpAgent, get as httpGet } from 'node:http';
 import { parseArgs } from 'node:util';
 import { SDP, isOpcode, player } from './lib/cl5-clients.mjs';
-import { cpuSeconds, minorFaults, openFds, ownAndReapedCpuSeconds, procStatus, runQueueWaitMs, startCl5 } from './lib/processes.mjs';
+import { cpuSeconds, minorFaults, openFds, ownAndReapedCpuSeconds, pin, procStatus, runQueueWaitMs, startCl5 } from './lib/processes.mjs';
 import { clientFrame, open, unfinishedFragment } from './lib/raw-ws.mjs';
 import { summary } from './lib/stats.mjs';
 import { stealMeter } from './lib/steal.mjs';
@@ -76,8 +76,10 @@ niceThisProcess(ATTACKER_NICE);
 
 const CPUS = availableParallelism();
 if (flags.pin && CPUS < 2) throw new Error('--pin needs at least 2 CPUs');
-/** With --pin, `pid`'s threads (and the threads it makes later) on `cpus` (taskset's list). */
-const pinTo = (cpus, pid) => flags.pin && execFileSync('taskset', ['-a', '-cp', cpus, String(pid)], { stdio: 'ignore' });
+/** With --pin, `pid`'s threads (and the threads it makes later) on `cpus` (taskset's list); a row never runs unpinned by mistake. */
+const pinTo = (cpus, pid) => {
+  if (flags.pin && !pin(pid, cpus)) throw new Error(`--pin: taskset could not pin ${pid} to CPU ${cpus}`);
+};
 /** The clients' CPU (the attackers', the bystander's), and the server's. */
 const CLIENT_CPUS = String(CPUS - 1);
 const SERVER_CPUS = CPUS > 2 ? `0-${CPUS - 2}` : '0';
