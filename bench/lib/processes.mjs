@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Node's flags for every server process: CL5_NODE_FLAGS (e.g. V8 flags), then profiling(). */
-const serverFlags = () => [...(process.env.CL5_NODE_FLAGS ? process.env.CL5_NODE_FLAGS.split(' ') : []), ...profiling()];
+const serverFlags = () => [...(process.env.CL5_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean), ...profiling()];
 
 /** CL5_PROFILE=dir: every server process writes a CPU profile there (node --cpu-prof); CL5_PROFILE_INTERVAL=µs samples more often (default 1000). */
 const profiling = () =>
