@@ -5,6 +5,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // Chooses the browser tests' Chromium once per run and prints which one (test/setup/chromium.ts).
     globalSetup: ['test/setup/chromium.ts'],
+    // Names a file whose test process died mid-run, which vitest itself does not (the reporter's file).
+    reporters: ['default', './test/setup/dead-worker-reporter.ts'],
     // Native WebRTC (@roamhq/wrtc) and real sockets are happier in child processes than in worker threads.
     pool: 'forks',
     // One file at a time: WebRTC peers, Scratch VMs and Chromium pages share two cores, and timing
