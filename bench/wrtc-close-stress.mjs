@@ -157,7 +157,8 @@ function starveWebRtcThreads() {
 /** As test/mesh/signal-economy.test.ts: a real server on 127.0.0.1, --players join one lobby at once, full mesh, all close. */
 async function lobbyChild() {
   const { startServer } = await importTs('src/server/server.ts');
-  const { player, until, fullyMeshed } = await importTs('test/mesh/players.ts');
+  const { player, fullyMeshed } = await importTs('test/mesh/players.ts');
+  const { until } = await importTs('test/helpers/until.ts');
   const { silentLogger } = await importTs('test/helpers/logger.ts');
   for (let round = 0; round < Number(flags.rounds); round += 1) {
     const server = await startServer({ port: 0, logger: silentLogger });

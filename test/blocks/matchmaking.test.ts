@@ -10,7 +10,7 @@ import { CloudLinkClient } from '../../src/client/cloudlink.js';
 import type { WebSocketConstructor } from '../../src/client/websocket.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { silentLogger } from '../helpers/logger.js';
-import { until } from '../mesh/players.js';
+import { until } from '../helpers/until.js';
 import { fakeRuntime, fakeScratch, fakeSync, type InstalledHat } from './fakes.js';
 import { heldWrtc } from '../../src/peer/held-connection.js';
 import { disconnectAll } from '../helpers/disconnect-all.js';

@@ -10,7 +10,7 @@ import { CloudLinkClient, type CloudLinkClientOptions } from '../../src/client/c
 import type { WebSocketConstructor } from '../../src/client/websocket.js';
 import { serverPerTest } from '../helpers/served.js';
 import { refuseNext } from '../helpers/refusals.js';
-import { until } from '../mesh/players.js';
+import { until } from '../helpers/until.js';
 
 const served = serverPerTest();
 const { serve } = served;

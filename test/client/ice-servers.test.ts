@@ -11,7 +11,7 @@ import { startServer, type RunningServer } from '../../src/server/server.js';
 import { idleWrtc } from '../helpers/idle-wrtc.js';
 import { silentLogger } from '../helpers/logger.js';
 import { recordingWrtc, type RecordingWrtc } from '../helpers/recording-wrtc.js';
-import { until } from '../mesh/players.js';
+import { until } from '../helpers/until.js';
 
 const TURN: IceServer = { urls: ['turn:turn.example.test:3478'], username: '1:me', credential: 'c2VjcmV0' };
 

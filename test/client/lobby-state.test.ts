@@ -13,7 +13,7 @@ import { startServer, type RunningServer } from '../../src/server/server.js';
 import { idleWrtc } from '../helpers/idle-wrtc.js';
 import { silentLogger } from '../helpers/logger.js';
 import { TaskPerMessageWebSocket } from '../helpers/task-per-message-ws.js';
-import { until } from '../mesh/players.js';
+import { until } from '../helpers/until.js';
 
 const CYCLES = 50;
 

@@ -9,7 +9,7 @@ import type { CloudLinkError } from '../../src/client/errors.js';
 import type { WebSocketConstructor } from '../../src/client/websocket.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { silentLogger } from '../helpers/logger.js';
-import { until } from '../mesh/players.js';
+import { until } from '../helpers/until.js';
 
 let server: RunningServer;
 let clients: CloudLinkClient[];

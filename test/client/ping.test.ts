@@ -14,7 +14,8 @@ import { startServer, type RunningServer } from '../../src/server/server.js';
 import { silentLogger } from '../helpers/logger.js';
 import { drained, pingsReceived } from '../helpers/pings.js';
 import { taskPerMessageWebSocket } from '../helpers/task-per-message-ws.js';
-import { player as meshPlayer, until, type Player as MeshPlayer } from '../mesh/players.js';
+import { player as meshPlayer, type Player as MeshPlayer } from '../mesh/players.js';
+import { until } from '../helpers/until.js';
 
 const PERIOD_MS = 100;
 const GAME = 'mesh'; // the game id of test/mesh/players.ts, so its players can join ours

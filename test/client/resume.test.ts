@@ -9,7 +9,7 @@ import { startServer, type RunningServer } from '../../src/server/server.js';
 import { silentLogger } from '../helpers/logger.js';
 import { bundleServer, printedWsUrl, type ServerBundle } from '../helpers/server-process.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
-import { until } from '../mesh/players.js';
+import { until } from '../helpers/until.js';
 import { MemoryCounter } from '../sync/memory.js';
 
 let server: RunningServer | undefined;

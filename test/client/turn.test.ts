@@ -13,7 +13,7 @@ import { startServer, type RunningServer } from '../../src/server/server.js';
 import { startCoturn, type Coturn } from '../helpers/coturn.js';
 import { silentLogger } from '../helpers/logger.js';
 import { recordingWrtc, type RecordingWrtc } from '../helpers/recording-wrtc.js';
-import { until } from '../mesh/players.js';
+import { until } from '../helpers/until.js';
 
 const SECRET = 'cl5-turn-test-secret';
 

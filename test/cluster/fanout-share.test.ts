@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FanoutShare, type Spends } from '../../src/server/cluster/fanout-share.js';
 import { type Node, startNodes } from '../helpers/cluster-nodes.js';
 import { redisForTests } from '../helpers/redis.js';
-import { until } from '../mesh/players.js';
+import { until } from '../helpers/until.js';
 import { RawClient } from '../server/helpers.js';
 
 describe('FanoutShare batching', () => {

@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { redisForTests } from '../helpers/redis.js';
 import { type Node, startNodes } from '../helpers/cluster-nodes.js';
-import { until } from '../mesh/players.js';
+import { until } from '../helpers/until.js';
 import { barrier, RawClient } from '../server/helpers.js';
 
 const redis = redisForTests();

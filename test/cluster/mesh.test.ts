@@ -10,7 +10,8 @@ import { webRtcRelay, type WebRtcRelayProvider } from '../../src/server/relay/re
 import { type Node, startNodes } from '../helpers/cluster-nodes.js';
 import { silentLogger } from '../helpers/logger.js';
 import { redisForTests } from '../helpers/redis.js';
-import { fullyMeshed, lobby, player, until, type Player } from '../mesh/players.js';
+import { fullyMeshed, lobby, player, type Player } from '../mesh/players.js';
+import { until } from '../helpers/until.js';
 import { RawClient } from '../server/helpers.js';
 
 const redis = redisForTests();

@@ -9,7 +9,7 @@ import { CLOSE_SESSION_LOST, Session } from '../../src/client/session.js';
 import type { WebSocketConstructor } from '../../src/client/websocket.js';
 import { type Node, startNodes } from '../helpers/cluster-nodes.js';
 import { type RedisServer, startRedis } from '../helpers/redis.js';
-import { until } from '../mesh/players.js';
+import { until } from '../helpers/until.js';
 import { RawClient } from '../server/helpers.js';
 
 let redis: RedisServer;

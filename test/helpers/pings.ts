@@ -1,7 +1,7 @@
 // For the ping tests: counting the PINGs a client receives, and a barrier proving every PING one
 // client sent another before it has arrived.
 import type { CloudLinkClient } from '../../src/client/cloudlink.js';
-import { until } from '../mesh/players.js';
+import { until } from './until.js';
 
 /** Counts the PINGs `client` receives on its current connection; gives the count from one sender id. */
 export function pingsReceived(client: CloudLinkClient): (from: string) => number {

@@ -2,7 +2,7 @@
 // a real offer that holds one, the gauge that counts them, and a relay lobby whose host's slot is free.
 import wrtc from '@roamhq/wrtc';
 import type { CloudLinkClient } from '../../src/client/cloudlink.js';
-import { until } from '../mesh/players.js';
+import { until } from './until.js';
 import { pollUntil } from './debian-service.js';
 import type { ServerProcess } from './server-process.js';
 

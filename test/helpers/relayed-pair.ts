@@ -2,7 +2,8 @@
 // messages a second each way): for the tests that take the relay away under them (its process, its node)
 // and check the pair moves to a new relay peer with every message arriving once and in order.
 import { expect } from 'vitest';
-import { until, type Player } from '../mesh/players.js';
+import type { Player } from '../mesh/players.js';
+import { until } from './until.js';
 
 /** Messages of the pair's numbered stream `to` got from `from`, in arrival order. */
 const stream = (to: Player, from: Player): number[] =>

@@ -20,7 +20,8 @@ import type { WebSocketConstructor } from '../../src/client/websocket.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { silentLogger } from '../helpers/logger.js';
 import { MemoryCounter, MemoryList, MemoryVariable } from '../sync/memory.js';
-import { player, until } from './players.js';
+import { player } from './players.js';
+import { until } from '../helpers/until.js';
 
 interface Tracked {
   name: string;

@@ -4,7 +4,8 @@ import type { MeshMessage } from '../../src/client/mesh/mesh.js';
 import type { PeerLink } from '../../src/peer/link.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { silentLogger } from '../helpers/logger.js';
-import { closeAll, fullyMeshed, lobby, type Player, player, until } from './players.js';
+import { closeAll, fullyMeshed, lobby, type Player, player } from './players.js';
+import { until } from '../helpers/until.js';
 
 let server: RunningServer;
 let players: Player[] = [];

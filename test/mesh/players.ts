@@ -6,6 +6,7 @@ import { Mesh, type MeshMessage, type MeshOptions } from '../../src/client/mesh/
 import { Session, type SessionOptions } from '../../src/client/session.js';
 import { heldWrtc } from '../../src/peer/held-connection.js';
 import type { WebSocketConstructor } from '../../src/client/websocket.js';
+import { until } from '../helpers/until.js';
 
 export interface Player {
   name: string;
@@ -59,15 +60,6 @@ export async function player(
  */
 export async function closeAll(players: Player[]): Promise<void> {
   await Promise.all(players.map((p) => p.close()));
-}
-
-/** Polls until `predicate` holds (bounded). */
-export async function until(predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 export const fullyMeshed = (players: Player[]) => () => players.every((p) => p.mesh.connectedPeers().length === players.length - 1);

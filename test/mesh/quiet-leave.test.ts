@@ -14,7 +14,7 @@ import { startServer, type RunningServer } from '../../src/server/server.js';
 import { LOBBY_CHURN_ALLOWED } from '../helpers/churn-limits.js';
 import { silentLogger } from '../helpers/logger.js';
 import { taskPerMessageWebSocket } from '../helpers/task-per-message-ws.js';
-import { until } from './players.js';
+import { until } from '../helpers/until.js';
 
 const CYCLES = 10;
 /** How much later the server's word reaches a "far" player than a link close does. */

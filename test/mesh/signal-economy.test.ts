@@ -6,7 +6,8 @@ import wrtc from '@roamhq/wrtc';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { silentLogger } from '../helpers/logger.js';
-import { closeAll, fullyMeshed, type Player, player, until } from './players.js';
+import { closeAll, fullyMeshed, type Player, player } from './players.js';
+import { until } from '../helpers/until.js';
 
 const SIZE = 8;
 const LINKS = (SIZE * (SIZE - 1)) / 2;

@@ -16,7 +16,7 @@ import { webRtcRelay } from '../../src/server/relay/relay-provider.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { silentLogger } from '../helpers/logger.js';
 import { serverPerTest } from '../helpers/served.js';
-import { until } from '../mesh/players.js';
+import { until } from '../helpers/until.js';
 import { barrier, type RawClient } from '../server/helpers.js';
 import { MemoryList, MemoryVariable } from '../sync/memory.js';
 

@@ -11,7 +11,8 @@ import { webRtcRelay, type WebRtcRelayProvider } from '../../src/server/relay/re
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { cutCandidates } from '../helpers/cut-candidates.js';
 import { silentLogger } from '../helpers/logger.js';
-import { lobby, player, until, type Player } from '../mesh/players.js';
+import { lobby, player, type Player } from '../mesh/players.js';
+import { until } from '../helpers/until.js';
 
 const FALLBACK_MS = 1500;
 

@@ -12,7 +12,7 @@ import type { WebSocketConstructor } from '../../src/client/websocket.js';
 import { RelayRefusal } from '../../src/protocol/index.js';
 import { redisForTests } from '../helpers/redis.js';
 import { bundleServer, printedWsUrl, type ServerBundle, type ServerProcess } from '../helpers/server-process.js';
-import { until } from '../mesh/players.js';
+import { until } from '../helpers/until.js';
 import { hostRelayLobby, stuckOffer } from '../helpers/relay-slots.js';
 import { RawClient } from '../server/helpers.js';
 

@@ -10,7 +10,7 @@ import type { WebSocketConstructor } from '../../src/client/websocket.js';
 import { webRtcRelay, type WebRtcRelayProvider } from '../../src/server/relay/relay-provider.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { silentLogger } from '../helpers/logger.js';
-import { until } from '../mesh/players.js';
+import { until } from '../helpers/until.js';
 import { MemoryList, MemoryVariable } from '../sync/memory.js';
 import { heldWrtc } from '../../src/peer/held-connection.js';
 import { disconnectAll } from '../helpers/disconnect-all.js';

@@ -14,7 +14,7 @@ import { webRtcRelay } from '../../src/server/relay/relay-provider.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { cutCandidates } from '../helpers/cut-candidates.js';
 import { silentLogger } from '../helpers/logger.js';
-import { until } from '../mesh/players.js';
+import { until } from '../helpers/until.js';
 import { MemoryVariable } from '../sync/memory.js';
 import { heldWrtc } from '../../src/peer/held-connection.js';
 import { disconnectAll } from '../helpers/disconnect-all.js';

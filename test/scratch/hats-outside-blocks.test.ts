@@ -10,7 +10,8 @@ import { silentLogger } from '../../src/server/log.js';
 import { type RunningServer, startServer } from '../../src/server/server.js';
 import { vmVariants } from '../contracts/vms.js';
 import { TurboWarpWindow } from '../sync/turbowarp.js';
-import { until, VmPlayer, type VirtualMachineLike } from './vm-player.js';
+import { VmPlayer, type VirtualMachineLike } from './vm-player.js';
+import { until } from '../helpers/until.js';
 
 let server: RunningServer;
 let turbowarp: TurboWarpWindow;

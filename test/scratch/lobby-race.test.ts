@@ -15,7 +15,8 @@ import { vmVariants } from '../contracts/vms.js';
 import { TurboWarpWindow } from '../sync/turbowarp.js';
 import { idleWrtc } from '../helpers/idle-wrtc.js';
 import { expectedCycle, lobbyRaceProject, RACE_CYCLES } from './lobby-race-project.js';
-import { until, VmPlayer, type VirtualMachineLike } from './vm-player.js';
+import { VmPlayer, type VirtualMachineLike } from './vm-player.js';
+import { until } from '../helpers/until.js';
 
 /**
  * Each server message a task of its own, 10 ms after the one before, as packets of one burst arrive

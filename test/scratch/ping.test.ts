@@ -9,7 +9,8 @@ import { equals, forever, ifThen, ProjectBuilder, setVar, variable, whenReceived
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { silentLogger } from '../helpers/logger.js';
 import { drained, pingsReceived } from '../helpers/pings.js';
-import { until, VmPlayer } from './vm-player.js';
+import { VmPlayer } from './vm-player.js';
+import { until } from '../helpers/until.js';
 
 function pingProject(): object {
   const project = new ProjectBuilder(cloudlinkShape());

@@ -10,7 +10,8 @@ import { changeVar, forever, ProjectBuilder, setVar, variable, whenReceived } fr
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { silentLogger } from '../helpers/logger.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
-import { until, VmPlayer } from './vm-player.js';
+import { VmPlayer } from './vm-player.js';
+import { until } from '../helpers/until.js';
 
 function reconnectProject(): object {
   const project = new ProjectBuilder(cloudlinkShape());

@@ -89,11 +89,3 @@ export class VmPlayer {
     (this.vm.runtime as unknown as { stop?: () => void }).stop?.();
   }
 }
-
-export async function until(predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

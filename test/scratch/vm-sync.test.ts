@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { silentLogger } from '../helpers/logger.js';
 import { syncProject } from './sync-project.js';
-import { until, VmPlayer } from './vm-player.js';
+import { VmPlayer } from './vm-player.js';
+import { until } from '../helpers/until.js';
 
 let server: RunningServer;
 const players: VmPlayer[] = [];
