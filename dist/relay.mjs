@@ -711,15 +711,6 @@ var Emitter = class {
 var HOLD_LIMIT_MS = 5e3;
 var TRACKED_REQUESTS = ["createOffer", "createAnswer", "setLocalDescription", "setRemoteDescription", "getStats"];
 var holding = /* @__PURE__ */ new Set();
-var made = /* @__PURE__ */ new WeakMap();
-function heldWrtc(wrtc2) {
-  let held = made.get(wrtc2);
-  if (!held) {
-    held = { ...wrtc2, RTCPeerConnection: holdingClass(wrtc2.RTCPeerConnection) };
-    made.set(wrtc2, held);
-  }
-  return held;
-}
 function releaseOf(pc) {
   return pc?.released ?? Promise.resolve();
 }
@@ -1048,6 +1039,51 @@ var ChannelTable = class {
   }
 };
 
+// src/peer/description-copies.ts
+function copyOf(description) {
+  if (!description?.type) return void 0;
+  return description.type === "rollback" ? null : { type: description.type, sdp: description.sdp ?? "" };
+}
+function copyingDescriptions(Base) {
+  return class CopiedDescriptions extends Base {
+    local = null;
+    remote = null;
+    constructor(config) {
+      super(config);
+      const native = this._pc;
+      const nativeGetter = (name) => () => Reflect.get(Object.getPrototypeOf(native), name, native);
+      const [localFromWebRtc, remoteFromWebRtc] = [nativeGetter("localDescription"), nativeGetter("remoteDescription")];
+      Object.defineProperties(native, {
+        localDescription: { get: () => this.local === void 0 ? localFromWebRtc() : this.local },
+        remoteDescription: { get: () => this.remote === void 0 ? remoteFromWebRtc() : this.remote }
+      });
+    }
+    async setLocalDescription(description) {
+      await super.setLocalDescription(description);
+      this.local = copyOf(description);
+    }
+    async setRemoteDescription(description) {
+      await super.setRemoteDescription(description);
+      this.remote = copyOf(description);
+    }
+  };
+}
+
+// src/peer/node-wrtc.ts
+var made = /* @__PURE__ */ new WeakMap();
+var madeHere = /* @__PURE__ */ new WeakSet();
+function nodeWrtc(wrtc2) {
+  if (madeHere.has(wrtc2)) return wrtc2;
+  let safe = made.get(wrtc2);
+  if (!safe) {
+    const Base = wrtc2.RTCPeerConnection;
+    safe = { ...wrtc2, RTCPeerConnection: holdingClass(copyingDescriptions(Base)) };
+    made.set(wrtc2, safe);
+    madeHere.add(safe);
+  }
+  return safe;
+}
+
 // src/server/relay/relay-limits.ts
 var shareOf = (negotiations) => Math.ceil(negotiations / 2);
 var DEFAULT_RELAY_LIMITS = {
@@ -1105,7 +1141,7 @@ var RelayPeer = class {
       peerId: member,
       initiator: false,
       // A closed connection stays referenced until WebRTC has let go of it (held-connection.ts).
-      wrtc: heldWrtc(this.options.wrtc),
+      wrtc: nodeWrtc(this.options.wrtc),
       config: { iceServers: [] },
       onSignal: (signal2, opcode) => this.send(member, opcode, { type: 0, contents: signal2 }),
       onListenerError: (event, error) => this.options.log("error", "relay.listener_failed", { relay: this.user.instance_id, member, event, error: String(error) })

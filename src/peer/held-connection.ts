@@ -2,7 +2,7 @@
 // JavaScript wrappers: an offer, answer, description or stats request still in flight when its
 // connection closes answers afterwards, and if the wrapper was collected meanwhile the process dies
 // (SIGSEGV; WonderInventions/node-webrtc#35 and its older kin). So every connection made through
-// `heldWrtc` counts its requests in flight, and once closed it stays referenced (with its data
+// `nodeWrtc` (node-wrtc.ts) counts its requests in flight, and once closed it stays referenced (with its data
 // channels) until WebRTC has reported it closed and each request has answered. A request whose answer
 // came after the close may never settle, so the hold is bounded. Browsers need none of this.
 
@@ -24,24 +24,13 @@ export interface HeldConnection {
 /** Closed connections waiting for WebRTC: referenced here so that no collection can finalize them. */
 const holding = new Set<HeldConnection>();
 
-const made = new WeakMap<object, object>();
-
-/** `wrtc` whose RTCPeerConnection holds itself after close() until WebRTC has let go of it. */
-export function heldWrtc(wrtc: object): object {
-  let held = made.get(wrtc);
-  if (!held) {
-    held = { ...wrtc, RTCPeerConnection: holdingClass((wrtc as { RTCPeerConnection: PeerConnectionClass }).RTCPeerConnection) };
-    made.set(wrtc, held);
-  }
-  return held;
-}
-
-/** The connection's release, if it was made through heldWrtc; resolved at once otherwise. */
+/** The connection's release, if it was made through nodeWrtc; resolved at once otherwise. */
 export function releaseOf(pc: unknown): Promise<void> {
   return (pc as Partial<HeldConnection> | null)?.released ?? Promise.resolve();
 }
 
-function holdingClass(Base: PeerConnectionClass): PeerConnectionClass {
+/** `Base` whose connections, once closed, stay referenced until WebRTC has let go of them. */
+export function holdingClass(Base: PeerConnectionClass): PeerConnectionClass {
   return class Held extends Base implements HeldConnection {
     private inFlight = 0;
     private reportedClosed = false;

@@ -1,10 +1,10 @@
 // Test players: a real Session over `ws` plus a Mesh on real WebRTC (@roamhq/wrtc).
-import wrtc from '@roamhq/wrtc';
+import { wrtc } from '../helpers/wrtc.js';
 import WebSocket from 'ws';
 import { KeyPair } from '../../src/client/e2ee.js';
 import { Mesh, type MeshMessage, type MeshOptions } from '../../src/client/mesh/mesh.js';
 import { Session, type SessionOptions } from '../../src/client/session.js';
-import { heldWrtc } from '../../src/peer/held-connection.js';
+import { nodeWrtc } from '../../src/peer/node-wrtc.js';
 import type { WebSocketConstructor } from '../../src/client/websocket.js';
 import { until } from '../helpers/until.js';
 
@@ -34,7 +34,7 @@ export async function player(
   const keys = options.encrypt ? await KeyPair.generate() : null;
   const me = await session.init(name, keys ? { pubkey: keys.publicKey } : {});
   // Closed connections held until WebRTC has let go of them, as the relay peer's are (held-connection.ts).
-  const mesh = new Mesh(session, { connectTimeoutMs: 10_000, ...options, wrtc: heldWrtc(options.wrtc ?? wrtc), keys });
+  const mesh = new Mesh(session, { connectTimeoutMs: 10_000, ...options, wrtc: nodeWrtc(options.wrtc ?? wrtc), keys });
   const result: Player = {
     name,
     session,
@@ -56,7 +56,7 @@ export async function player(
 /**
  * Closes every player in one turn, then waits until WebRTC has let go of all their links. In one turn:
  * a player still running while its peers' links close could send on a channel WebRTC's thread is
- * closing under it, which crashes wrtc (docs/architecture.md, "Closing WebRTC connections in Node").
+ * closing under it, which crashes wrtc (docs/architecture.md, "Native WebRTC crashes in Node").
  */
 export async function closeAll(players: Player[]): Promise<void> {
   await Promise.all(players.map((p) => p.close()));

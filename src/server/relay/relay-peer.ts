@@ -6,7 +6,7 @@
 // The relay is a peer like any other: its links and lobby channels are the shared src/peer/ ones.
 import { decodePeerMessage, encodePeerMessage, type PeerPacket, type RelayedOpcode, type User } from '../../protocol/index.js';
 import { ChannelTable, type NewChan } from '../../peer/channel-table.js';
-import { heldWrtc } from '../../peer/held-connection.js';
+import { nodeWrtc } from '../../peer/node-wrtc.js';
 import { DEFAULT_CHANNEL, PeerLink } from '../../peer/link.js';
 import type { RelaySignalSink, SignalPayload } from '../context.js';
 import type { Logger } from '../log.js';
@@ -80,7 +80,7 @@ export class RelayPeer {
       peerId: member,
       initiator: false,
       // A closed connection stays referenced until WebRTC has let go of it (held-connection.ts).
-      wrtc: heldWrtc(this.options.wrtc),
+      wrtc: nodeWrtc(this.options.wrtc),
       config: { iceServers: [] },
       onSignal: (signal, opcode) => this.send(member, opcode, { type: 0, contents: signal }),
       onListenerError: (event, error) =>
