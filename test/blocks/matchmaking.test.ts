@@ -1,6 +1,6 @@
 // The Matchmaking blocks on the real core client against the real server on 127.0.0.1: each block as a
 // project runs it (the extension's own methods, arguments as Scratch passes them), two players.
-import wrtc from '@roamhq/wrtc';
+import { wrtc } from '../helpers/wrtc.js';
 import WebSocket from 'ws';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createExtension, type ExtensionObject } from '../../blocks/extension.js';
@@ -12,7 +12,6 @@ import { startServer, type RunningServer } from '../../src/server/server.js';
 import { silentLogger } from '../helpers/logger.js';
 import { until } from '../helpers/until.js';
 import { fakeRuntime, fakeScratch, fakeSync, type InstalledHat } from './fakes.js';
-import { heldWrtc } from '../../src/peer/held-connection.js';
 import { disconnectAll } from '../helpers/disconnect-all.js';
 
 interface Project {
@@ -26,7 +25,7 @@ let server: RunningServer;
 let projects: Project[];
 
 async function project(username: string): Promise<Project> {
-  const client = new CloudLinkClient({ WebSocket: WebSocket as unknown as WebSocketConstructor, wrtc: heldWrtc(wrtc), keepaliveMs: 0 });
+  const client = new CloudLinkClient({ WebSocket: WebSocket as unknown as WebSocketConstructor, wrtc, keepaliveMs: 0 });
   let extension: ExtensionObject | undefined;
   const runtime = fakeRuntime(() => extension!);
   extension = createExtension(fakeScratch(runtime), client, fakeSync(), runtime);

@@ -4,7 +4,7 @@
 // "score" is synced as a counter and "log" as a merged list; each page runs
 // `repeat 30: change [score] by 1; add (join name i) to [log]` at the same time as the others.
 // Every page must end with 90 and the same 90 items, each player's own in the order it added them.
-import wrtc from '@roamhq/wrtc';
+import { wrtc } from '../helpers/wrtc.js';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cl5 } from '../../examples/lib/define.js';
@@ -13,6 +13,7 @@ import { addToList, block, changeVar, join, ProjectBuilder, repeat, setVar, vari
 import { webRtcRelay, type WebRtcRelayProvider } from '../../src/server/relay/relay-provider.js';
 import { broadcastTo, eventually, expectClean, startHarness, valueIn, type Harness } from './harness.js';
 import { browserPlayer } from './players.js';
+import { disconnectAll } from '../helpers/disconnect-all.js';
 
 const PROJECT = 'team-play.sb3';
 const NAMES = ['ann', 'bob', 'cat'] as const;
@@ -109,9 +110,10 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  // The relay peer (wrtc, in this process) first, all its links in one turn and awaited: left running
+  // while the pages close, it would forward what was in flight over links closing under it.
+  if (relay) await disconnectAll([], { relays: [relay] });
   await harness?.close();
-  // The lobby went away with its members; a relay peer still there would keep native WebRTC alive.
-  for (const lobby of [...(relay?.peers.keys() ?? [])]) relay.destroy(lobby);
   pages = [];
 });
 

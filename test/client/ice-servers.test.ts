@@ -12,6 +12,7 @@ import { idleWrtc } from '../helpers/idle-wrtc.js';
 import { silentLogger } from '../helpers/logger.js';
 import { recordingWrtc, type RecordingWrtc } from '../helpers/recording-wrtc.js';
 import { until } from '../helpers/until.js';
+import { disconnectAll } from '../helpers/disconnect-all.js';
 
 const TURN: IceServer = { urls: ['turn:turn.example.test:3478'], username: '1:me', credential: 'c2VjcmV0' };
 
@@ -50,7 +51,7 @@ describe('a real client', () => {
   let server: RunningServer | undefined;
   const clients: CloudLinkClient[] = [];
   afterEach(async () => {
-    for (const client of clients.splice(0)) client.disconnect();
+    await disconnectAll(clients.splice(0));
     await server?.close();
     server = undefined;
   });

@@ -1,7 +1,7 @@
 // The client's matchmaking API against the real server on 127.0.0.1 (real WebRTC between the players a
 // quick join puts together): lobby metadata, filtered search, quick join and its 'matched' event, and
 // connecting with a token and no username.
-import wrtc from '@roamhq/wrtc';
+import { wrtc } from '../helpers/wrtc.js';
 import WebSocket from 'ws';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CloudLinkClient } from '../../src/client/cloudlink.js';
@@ -10,6 +10,7 @@ import type { WebSocketConstructor } from '../../src/client/websocket.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { silentLogger } from '../helpers/logger.js';
 import { until } from '../helpers/until.js';
+import { disconnectAll } from '../helpers/disconnect-all.js';
 
 let server: RunningServer;
 let clients: CloudLinkClient[];
@@ -29,7 +30,7 @@ beforeEach(async () => {
   errors = [];
 });
 afterEach(async () => {
-  for (const client of clients) client.disconnect();
+  await disconnectAll(clients);
   await server.close();
 });
 

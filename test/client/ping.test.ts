@@ -3,19 +3,20 @@
 // read, at most once a period, and nothing is sent for a target nobody reads (counted, not timed).
 // A player that never answers is given up on after three PINGs; through a relay lobby the relay
 // carries PING and PONG.
-import wrtc from '@roamhq/wrtc';
+import { wrtc } from '../helpers/wrtc.js';
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CloudLinkClient } from '../../src/client/cloudlink.js';
 import type { PingOptions } from '../../src/client/ping.js';
 import type { WebSocketConstructor } from '../../src/client/websocket.js';
-import { webRtcRelay } from '../../src/server/relay/relay-provider.js';
+import { webRtcRelay, type WebRtcRelayProvider } from '../../src/server/relay/relay-provider.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { silentLogger } from '../helpers/logger.js';
 import { drained, pingsReceived } from '../helpers/pings.js';
 import { taskPerMessageWebSocket } from '../helpers/task-per-message-ws.js';
 import { player as meshPlayer, type Player as MeshPlayer } from '../mesh/players.js';
 import { until } from '../helpers/until.js';
+import { disconnectAll } from '../helpers/disconnect-all.js';
 
 const PERIOD_MS = 100;
 const GAME = 'mesh'; // the game id of test/mesh/players.ts, so its players can join ours
@@ -33,15 +34,19 @@ interface Pinger {
 let server: RunningServer;
 let pingers: Pinger[] = [];
 let others: MeshPlayer[] = [];
+let relays: WebRtcRelayProvider[] = [];
 let stops: (() => void)[] = [];
 
 afterEach(async () => {
   for (const stop of stops) stop();
   stops = [];
-  for (const p of pingers) p.client.disconnect();
-  for (const p of others) p.close();
+  await disconnectAll(
+    pingers.map((p) => p.client),
+    { players: others, relays },
+  );
   pingers = [];
   others = [];
+  relays = [];
   await server.close();
 });
 
@@ -217,11 +222,9 @@ describe('ping', () => {
 
   it('goes through the relay in a relay lobby: PING and PONG are forwarded like any packet', async () => {
     const relayed: string[] = [];
-    server = await startServer({
-      port: 0,
-      logger: silentLogger,
-      relay: webRtcRelay({ wrtc, log: () => {}, observe: (_from, _channel, text) => relayed.push(text) }),
-    });
+    const relay = webRtcRelay({ wrtc, log: () => {}, observe: (_from, _channel, text) => relayed.push(text) });
+    relays.push(relay);
+    server = await startServer({ port: 0, logger: silentLogger, relay });
     const [ann, bob] = await Promise.all([pinger('ann'), pinger('bob')]);
     await ann!.client.createLobby({ name: 'relayed', enableRelay: true });
     await until(() => ann!.client.mesh?.relayId !== null, 'RELAY for the host');

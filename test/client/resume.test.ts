@@ -1,6 +1,6 @@
 // A dropped signalling connection is a pause (issue 13): real server, real WebRTC (@roamhq/wrtc),
 // each player's WebSocket through its own TCP proxy that the test cuts and restores.
-import wrtc from '@roamhq/wrtc';
+import { wrtc } from '../helpers/wrtc.js';
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CloudLinkClient } from '../../src/client/cloudlink.js';
@@ -11,6 +11,7 @@ import { bundleServer, printedWsUrl, type ServerBundle } from '../helpers/server
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { until } from '../helpers/until.js';
 import { MemoryCounter } from '../sync/memory.js';
+import { disconnectAll } from '../helpers/disconnect-all.js';
 
 let server: RunningServer | undefined;
 let bundle: ServerBundle | undefined;
@@ -18,7 +19,7 @@ const proxies: TcpProxy[] = [];
 const clients: CloudLinkClient[] = [];
 
 afterEach(async () => {
-  for (const client of clients.splice(0)) client.disconnect();
+  await disconnectAll(clients.splice(0));
   for (const proxy of proxies.splice(0)) await proxy.close();
   await server?.close();
   server = undefined;

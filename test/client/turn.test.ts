@@ -14,6 +14,7 @@ import { startCoturn, type Coturn } from '../helpers/coturn.js';
 import { silentLogger } from '../helpers/logger.js';
 import { recordingWrtc, type RecordingWrtc } from '../helpers/recording-wrtc.js';
 import { until } from '../helpers/until.js';
+import { disconnectAll } from '../helpers/disconnect-all.js';
 
 const SECRET = 'cl5-turn-test-secret';
 
@@ -65,7 +66,7 @@ beforeAll(async () => {
 }, 330_000);
 
 afterEach(async () => {
-  for (const player of players) player.client.disconnect();
+  await disconnectAll(players.map((player) => player.client));
   players = [];
   for (const server of servers.splice(0)) await server.close();
 });

@@ -2,7 +2,7 @@
 // their players resume on another node with their seat (same instance id, lobby, host role) and every
 // frame the dead node owed them, while P2P data keeps flowing; players who do not come back are
 // released by the survivors after the grace period, by exactly one of them.
-import wrtc from '@roamhq/wrtc';
+import { wrtc } from '../helpers/wrtc.js';
 import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ReceivedMessage } from '../../src/client/api.js';
@@ -17,6 +17,7 @@ import { RelayedPair } from '../helpers/relayed-pair.js';
 import { closeAll, lobby, player, type Player } from '../mesh/players.js';
 import { until } from '../helpers/until.js';
 import { RawClient } from '../server/helpers.js';
+import { disconnectAll } from '../helpers/disconnect-all.js';
 
 let redis: RedisServer;
 let bundle: ServerBundle;
@@ -32,10 +33,9 @@ afterAll(async () => {
   await redis?.stop();
 });
 afterEach(async () => {
-  for (const p of players) p.close();
+  await disconnectAll(relayClients.splice(0), { players });
   players = [];
   for (const raw of raws.splice(0)) raw.close();
-  for (const client of relayClients.splice(0)) client.disconnect();
 });
 
 const GRACE_SECONDS = 3;

@@ -1,6 +1,6 @@
 // Full WebRTC meshes and a relay lobby with their players spread over two server nodes sharing a real
 // redis-server: every link is negotiated through signals routed between the nodes (real @roamhq/wrtc).
-import wrtc from '@roamhq/wrtc';
+import { wrtc } from '../helpers/wrtc.js';
 import WebSocket from 'ws';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ReceivedMessage } from '../../src/client/api.js';
@@ -13,6 +13,7 @@ import { redisForTests } from '../helpers/redis.js';
 import { fullyMeshed, lobby, player, type Player } from '../mesh/players.js';
 import { until } from '../helpers/until.js';
 import { RawClient } from '../server/helpers.js';
+import { disconnectAll } from '../helpers/disconnect-all.js';
 
 const redis = redisForTests();
 let nodes: Node[];
@@ -30,9 +31,8 @@ beforeEach(async () => {
   });
 });
 afterEach(async () => {
-  for (const p of meshPlayers) p.close();
+  await disconnectAll(clients.splice(0), { players: meshPlayers, relays });
   meshPlayers = [];
-  for (const client of clients.splice(0)) client.disconnect();
   for (const raw of raws.splice(0)) raw.close();
   await Promise.all(nodes.map((node) => node.close()));
 });

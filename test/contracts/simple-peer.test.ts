@@ -5,10 +5,12 @@
 //                       to skip simple-peer's stream layer and to keep messages that arrive before 'connect'.
 // Two real peers (@roamhq/wrtc) in this process, signals passed directly. simple-peer is pinned to an
 // exact version in package.json; if an upgrade fails here, the link must change with it.
-import wrtc from '@roamhq/wrtc';
 import { createRequire } from 'node:module';
 import SimplePeer from 'simple-peer';
 import { afterEach, describe, expect, it } from 'vitest';
+import { until } from '../helpers/until.js';
+import { wrtc } from '../helpers/wrtc.js';
+import { releaseOf } from '../../src/peer/held-connection.js';
 
 const version = (createRequire(import.meta.url)('simple-peer/package.json') as { version: string }).version;
 const contract = (what: string) => `simple-peer ${version}: ${what} (src/peer/link.ts depends on it)`;
@@ -21,17 +23,13 @@ interface Internals {
 type Peer = SimplePeer.Instance & Internals;
 
 const peers: Peer[] = [];
-afterEach(() => {
-  for (const peer of peers.splice(0)) peer.destroy();
+// Every peer in one turn, then until WebRTC has let go of them (docs/architecture.md, "Native WebRTC crashes in Node").
+afterEach(async () => {
+  const closing = peers.splice(0);
+  const released = closing.map((peer) => releaseOf(peer._pc));
+  for (const peer of closing) peer.destroy();
+  await Promise.all(released);
 });
-
-async function until(predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 /** Two peers made the way the link makes them, signalling each other directly. */
 function pair(): [Peer, Peer] {
@@ -131,20 +129,28 @@ describe(`simple-peer ${version} internals`, () => {
       for (const text of burst('b')) b._channel!.send(text);
     });
     await Promise.all([connected(a), connected(b)]);
+    // Once both sides are connected, a second burst (and a binary message) from each.
+    const later = (from: string) => Array.from({ length: 20 }, (_, i) => `${from} later ${i}`);
+    for (const text of later('a')) a._channel!.send(text);
     a._channel!.send(new TextEncoder().encode('binary from a'));
+    for (const text of later('b')) b._channel!.send(text);
     await until(
-      () => inbox.get(b)!.length === 21 && inbox.get(a)!.length === 20,
+      () => inbox.get(b)!.length === 41 && inbox.get(a)!.length === 40,
       contract('the replaced `_onChannelMessage` receives every message on the default channel'),
     );
     // simple-peer's part: every message reaches the replaced handler, exactly once.
     const sorted = (list: string[]) => [...list].sort();
-    expect(sorted(inbox.get(b)!), contract('the replaced `_onChannelMessage` receives every message once')).toEqual(sorted([...burst('a'), 'binary from a']));
-    expect(sorted(inbox.get(a)!), contract('the replaced `_onChannelMessage` receives every message once')).toEqual(sorted(burst('b')));
-    // The order is the WebRTC implementation's: @roamhq/wrtc (Node only) now and then dispatches a side's very
-    // first message after later ones (1 run in 15 here, under load); every later message keeps its order.
-    const afterFirst = (list: string[], first: string) => list.filter((text) => text !== first);
-    expect(afterFirst(inbox.get(b)!, 'a 0'), contract('messages arrive in order')).toEqual([...burst('a').slice(1), 'binary from a']);
-    expect(afterFirst(inbox.get(a)!, 'b 0'), contract('messages arrive in order')).toEqual(burst('b').slice(1));
+    const once = contract('the replaced `_onChannelMessage` receives every message once');
+    expect(sorted(inbox.get(b)!), once).toEqual(sorted([...burst('a'), ...later('a'), 'binary from a']));
+    expect(sorted(inbox.get(a)!), once).toEqual(sorted([...burst('b'), ...later('b')]));
+    // The order is the WebRTC implementation's. Once the channel is open on both sides, it is kept. The
+    // burst sent at 'connect' may not be, with @roamhq/wrtc as the answerer (b): wrtc caches what
+    // arrives on a channel the peer opened until its JavaScript object is made, and that object takes
+    // what arrives meanwhile before the cache (node-webrtc's DataChannel constructor registers itself,
+    // then re-queues the cache). Under load, 'a 15'…'a 19' came before 'a 0'…'a 14' (4 runs in 12).
+    // Browsers keep the order: docs/architecture.md, "Message order at a link's open in Node".
+    expect(inbox.get(b)!.slice(20), contract('messages sent once both sides are connected arrive in order')).toEqual([...later('a'), 'binary from a']);
+    expect(inbox.get(a)!.slice(20), contract('messages sent once both sides are connected arrive in order')).toEqual(later('b'));
     expect(streamed, contract("with `_onChannelMessage` replaced, nothing reaches simple-peer's own 'data' stream")).toEqual([]);
   });
 });

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addToList, changeVar, deleteAll, deleteOf, insertAt, ProjectBuilder, replaceItem, whenReceived } from '../../examples/lib/project.js';
 import { turbowarpForFile } from '../sync/turbowarp.js';
 import { close, type ContractVariable, type ContractVm, load, vmVariants } from './vms.js';
+import { until } from '../helpers/until.js';
 
 function project(): object {
   const p = new ProjectBuilder();
@@ -24,14 +25,6 @@ function project(): object {
     .script(whenReceived('clear'), deleteAll('log'))
     .script(whenReceived('count'), changeVar('n', 1));
   return p.toJSON();
-}
-
-async function until(predicate: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 const turbowarp = turbowarpForFile();

@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { frameErrorsWithoutStack } from '../../src/server/frame-errors.js';
 import { Outbox } from '../../src/server/outbox.js';
+import { until } from '../helpers/until.js';
 
 const version = (createRequire(import.meta.url)('ws/package.json') as { version: string }).version;
 const contract = (what: string, dependent = 'src/server/outbox.ts') => `ws ${version}: ${what} (${dependent} depends on it)`;
@@ -54,14 +55,6 @@ async function connectedPair(): Promise<{
   const side = await accepted;
   cleanup.push(() => side.server.terminate());
   return { ...side, client, received };
-}
-
-async function until(predicate: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 describe(`ws ${version} internals`, () => {

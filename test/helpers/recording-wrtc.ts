@@ -1,7 +1,7 @@
 // A WebRTC implementation (the real @roamhq/wrtc by default, or a stand-in such as idle-wrtc) that
 // keeps every RTCPeerConnection made through it, so a test can read what a client's links were
 // configured with (getConfiguration) and which route they took (getStats).
-import realWrtc from '@roamhq/wrtc';
+import { wrtc as realWrtc } from './wrtc.js';
 
 type PeerConnectionClass = new (config?: RTCConfiguration) => RTCPeerConnection;
 

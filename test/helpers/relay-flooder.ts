@@ -3,7 +3,7 @@
 // link takes them (at most ~1 MiB waiting in the channel) for `seconds`. Prints JSON lines: {ready}
 // once both are linked to the relay, then {sent, received, seconds}. Own process: the flood's own CPU
 // (encoding, WebRTC) must not slow the test process that measures the bystander.
-import wrtc from '@roamhq/wrtc';
+import { wrtc } from './wrtc.js';
 import WebSocket from 'ws';
 import { CloudLinkClient } from '../../src/client/cloudlink.js';
 import type { WebSocketConstructor } from '../../src/client/websocket.js';

@@ -1,6 +1,6 @@
 // The relay's negotiation slots (src/server/relay/relay-negotiations.ts) as tests hold and count them:
 // a real offer that holds one, the gauge that counts them, and a relay lobby whose host's slot is free.
-import wrtc from '@roamhq/wrtc';
+import { wrtc } from './wrtc.js';
 import type { CloudLinkClient } from '../../src/client/cloudlink.js';
 import { until } from './until.js';
 import { pollUntil } from './debian-service.js';

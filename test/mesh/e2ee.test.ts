@@ -2,15 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { isSealed, KeyPair, open, seal } from '../../src/client/e2ee.js';
 import { SignalCodec } from '../../src/client/mesh/signal-codec.js';
-
-/** Polls until `settled` holds (bounded): each signal handed to the codec ends in exactly one deliver or failed call. */
-async function until(settled: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!settled()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
+import { until } from '../helpers/until.js';
 
 describe('e2ee', () => {
   it('two key pairs derive the same AES key; a third party cannot open', async () => {

@@ -6,10 +6,9 @@
 // RTCPeerConnection, the signalling WebSockets are never touched.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import wrtc from '@roamhq/wrtc';
+import { wrtc } from '../helpers/wrtc.js';
 import WebSocket from 'ws';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { heldWrtc } from '../../src/peer/held-connection.js';
 import { disconnectAll } from '../helpers/disconnect-all.js';
 import type { ReceivedMessage } from '../../src/client/api.js';
 import { CloudLinkClient } from '../../src/client/cloudlink.js';
@@ -58,7 +57,7 @@ afterEach(async () => {
 });
 
 async function connected(name: string): Promise<Tracked> {
-  const client = new CloudLinkClient({ WebSocket: WebSocket as unknown as WebSocketConstructor, wrtc: heldWrtc(wrtc), keepaliveMs: 0 });
+  const client = new CloudLinkClient({ WebSocket: WebSocket as unknown as WebSocketConstructor, wrtc, keepaliveMs: 0 });
   const t: Tracked = {
     name,
     client,

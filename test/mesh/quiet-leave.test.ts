@@ -3,9 +3,8 @@
 // of it (mode and host events) like everyone else. Real server, real WebRTC, WebSocket messages one
 // task each as in a browser; the players who stay hear from the server later than their links close
 // (a far server, direct links), the order in which a leave or kick used to raise "link failed".
-import wrtc from '@roamhq/wrtc';
+import { wrtc } from '../helpers/wrtc.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { heldWrtc } from '../../src/peer/held-connection.js';
 import { disconnectAll } from '../helpers/disconnect-all.js';
 import { CloudLinkClient } from '../../src/client/cloudlink.js';
 import type { CloudLinkError } from '../../src/client/errors.js';
@@ -32,7 +31,7 @@ let tracked: Tracked[];
 
 async function connected(username: string, far = false): Promise<Tracked> {
   const WebSocket = taskPerMessageWebSocket({ latencyMs: far ? FAR_MS : 0 }) as unknown as WebSocketConstructor;
-  const client = new CloudLinkClient({ WebSocket, wrtc: heldWrtc(wrtc), keepaliveMs: 0 });
+  const client = new CloudLinkClient({ WebSocket, wrtc, keepaliveMs: 0 });
   const entry: Tracked = { client, errors: [], modes: [], hosts: [] };
   client.on('error', (error) => entry.errors.push(error));
   client.on('mode', (mode) => entry.modes.push(mode));

@@ -1,21 +1,17 @@
 // The WebRTC link (src/peer/link.ts) between two real @roamhq/wrtc peers in this process, signals
 // handed over directly: what is sent on a named channel that is still opening is held, then sent first.
-import wrtc from '@roamhq/wrtc';
+import { wrtc } from '../helpers/wrtc.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PeerLink } from '../../src/peer/link.js';
+import { until } from '../helpers/until.js';
 
 const links: PeerLink[] = [];
-afterEach(() => {
-  for (const link of links.splice(0)) link.destroy();
+// Every link in one turn, then until WebRTC has let go of them (docs/architecture.md, "Native WebRTC crashes in Node").
+afterEach(async () => {
+  const closing = links.splice(0);
+  for (const link of closing) link.destroy();
+  await Promise.all(closing.map((link) => link.released));
 });
-
-async function until(predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 function pair(): [PeerLink, PeerLink] {
   const make = (peerId: string, initiator: boolean, other: () => PeerLink) =>

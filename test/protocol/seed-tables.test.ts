@@ -3,7 +3,8 @@
 // cores (CloudLinkClient, real WebRTC via @roamhq/wrtc), each row both as the core sends it (read off the
 // other side's data channel) and as a raw packet of the seed's shape that the core acts upon.
 // The many edge cases of each row live in test/server/*, test/mesh/*, test/sync/*; this file is the map.
-import wrtc from '@roamhq/wrtc';
+import { wrtc } from '../helpers/wrtc.js';
+import { disconnectAll } from '../helpers/disconnect-all.js';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ReceivedMessage, VoiceEvent } from '../../src/client/api.js';
@@ -451,8 +452,7 @@ describe('in-band', () => {
       .on('data', (label, text) => wire.ann.push([label, text]));
   });
   afterAll(async () => {
-    ann.disconnect();
-    bob.disconnect();
+    await disconnectAll([ann, bob]);
     await inBandServer.close();
   });
 

@@ -3,7 +3,7 @@
 // peer (USE_RELAY), and that pair talks through it while every other pair stays direct (a hybrid
 // lobby). Real server on 127.0.0.1 with its WebRTC relay, real WebRTC between the players; one
 // pair's signalling is cut (test/helpers/cut-candidates.ts), everything else is normal.
-import wrtc from '@roamhq/wrtc';
+import { wrtc } from '../helpers/wrtc.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MeshMessage } from '../../src/client/mesh/mesh.js';
 import { decodePeerMessage } from '../../src/protocol/index.js';
@@ -13,6 +13,7 @@ import { cutCandidates } from '../helpers/cut-candidates.js';
 import { silentLogger } from '../helpers/logger.js';
 import { lobby, player, type Player } from '../mesh/players.js';
 import { until } from '../helpers/until.js';
+import { disconnectAll } from '../helpers/disconnect-all.js';
 
 const FALLBACK_MS = 1500;
 
@@ -36,7 +37,7 @@ beforeEach(async () => {
   server = await startServer({ host: '127.0.0.1', port: 0, logger: silentLogger, relay });
 });
 afterEach(async () => {
-  for (const p of players) p.close();
+  await disconnectAll([], { players, relays: [relay] });
   await server.close();
 });
 

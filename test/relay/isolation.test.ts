@@ -6,7 +6,8 @@
 import { spawn } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import wrtc from '@roamhq/wrtc';
+import { wrtc } from '../helpers/wrtc.js';
+import { disconnectAll } from '../helpers/disconnect-all.js';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloudLinkClient } from '../../src/client/cloudlink.js';
@@ -281,8 +282,7 @@ describe('the relay process, with the default limits (and no byte limit to speak
       expect(server.process.output()).toContain('"event":"relay.replaced"');
       expect(newPid).not.toBe(oldPid);
     } finally {
-      ann.client.disconnect();
-      bob.client.disconnect();
+      await disconnectAll([ann.client, bob.client]);
     }
   }, 90_000);
   it('a relay process that stops answering is killed and replaced; signalling never waits for it', async () => {
@@ -318,7 +318,7 @@ describe('a hybrid lobby when the relay process dies', () => {
   }, 30_000);
 
   afterAll(async () => {
-    for (const p of players) p.close();
+    await disconnectAll([], { players });
     if (server) await stop(server);
   });
 
@@ -409,7 +409,7 @@ describe('the relay limits (small ones), each refused with its reason', () => {
         expect(dan.warnings).toEqual([`server: ${refusal}`, gaveUp]);
         expect(dan.client.mesh!.link(relay)).toBeUndefined();
       } finally {
-        dan.client.disconnect();
+        await disconnectAll([dan.client]);
       }
     } finally {
       for (const pc of connections) pc.close();
@@ -434,8 +434,7 @@ describe('the relay limits (small ones), each refused with its reason', () => {
       expect(bob.messages.length).toBeLessThan(40);
       expect(server.process.output()).toContain('"event":"relay.limited"');
     } finally {
-      ann.client.disconnect();
-      bob.client.disconnect();
+      await disconnectAll([ann.client, bob.client]);
     }
   }, 60_000);
 });
@@ -507,8 +506,7 @@ describe('links set up at once (small limit), each refused with its reason until
       expect(again.filter((member) => member.received.some((p) => p.opcode === 'WARNING'))).toEqual([]);
     } finally {
       for (const member of failing) member.ws.terminate();
-      ann.client.disconnect();
-      bob.client.disconnect();
+      await disconnectAll([ann.client, bob.client]);
     }
   }, 120_000);
 });
@@ -563,8 +561,7 @@ describe('a player refused because the relay is busy', () => {
       console.log('busy relay', JSON.stringify({ linkedAfterMs, bobWarnings: bob.warnings }));
     } finally {
       for (const member of stuck) member.ws.terminate();
-      ann.client.disconnect();
-      bob.client.disconnect();
+      await disconnectAll([ann.client, bob.client]);
     }
   }, 150_000);
 });

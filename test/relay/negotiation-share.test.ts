@@ -4,7 +4,8 @@
 // (127.0.0.4) refused; with the share off, the same offers hold every slot and that player is refused.
 // In a cluster (two node processes on a real redis-server) the same holds for members on the node that
 // does not run the relay peer: their node sends their address along with their offers.
-import wrtc from '@roamhq/wrtc';
+import { wrtc } from '../helpers/wrtc.js';
+import { disconnectAll } from '../helpers/disconnect-all.js';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloudLinkClient } from '../../src/client/cloudlink.js';
@@ -118,8 +119,7 @@ async function stuckThenHonest(shareArgs: string[], redisUrl?: string): Promise<
     return { stuckRefusals, honestLinked, honestWarnings: [...bob.warnings] };
   } finally {
     for (const member of stuck) member.ws.terminate();
-    ann?.client.disconnect();
-    bob?.client.disconnect();
+    await disconnectAll([ann?.client, bob?.client].filter((client) => client !== undefined));
     for (const server of servers) server.child.kill('SIGTERM');
     await Promise.all(servers.map((server) => server.exited));
   }

@@ -2,24 +2,24 @@
 // for the heal, as on a direct link (sender.ts diedUnnoticed), instead of throwing 'not-open' to the
 // project. Found by test/cluster/failover.test.ts under load (the relay's node killed while a pair
 // talked through it). Real server, real relay peer, real WebRTC (@roamhq/wrtc).
-import wrtc from '@roamhq/wrtc';
+import { wrtc } from '../helpers/wrtc.js';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReceivedMessage } from '../../src/client/api.js';
 import { CloudLinkClient } from '../../src/client/cloudlink.js';
 import type { WebSocketConstructor } from '../../src/client/websocket.js';
-import { webRtcRelay } from '../../src/server/relay/relay-provider.js';
+import { webRtcRelay, type WebRtcRelayProvider } from '../../src/server/relay/relay-provider.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { silentLogger } from '../helpers/logger.js';
 import { until } from '../helpers/until.js';
-import { heldWrtc } from '../../src/peer/held-connection.js';
 import { disconnectAll } from '../helpers/disconnect-all.js';
 
 let server: RunningServer;
+let relay: WebRtcRelayProvider;
 const clients: CloudLinkClient[] = [];
 
 async function player(name: string): Promise<{ client: CloudLinkClient; messages: ReceivedMessage[]; errors: string[] }> {
-  const client = new CloudLinkClient({ WebSocket: WebSocket as unknown as WebSocketConstructor, wrtc: heldWrtc(wrtc), keepaliveMs: 0 });
+  const client = new CloudLinkClient({ WebSocket: WebSocket as unknown as WebSocketConstructor, wrtc, keepaliveMs: 0 });
   clients.push(client);
   const messages: ReceivedMessage[] = [];
   const errors: string[] = [];
@@ -30,11 +30,12 @@ async function player(name: string): Promise<{ client: CloudLinkClient; messages
 }
 
 beforeAll(async () => {
-  server = await startServer({ port: 0, logger: silentLogger, relay: webRtcRelay({ wrtc, log: () => {} }) });
+  relay = webRtcRelay({ wrtc, log: () => {} });
+  server = await startServer({ port: 0, logger: silentLogger, relay });
 });
 
 afterAll(async () => {
-  await disconnectAll(clients);
+  await disconnectAll(clients, { relays: [relay] });
   await server.close();
 });
 

@@ -1,7 +1,7 @@
 // Relay lobbies (§5) with real WebRTC in Node: five players each keep ONE link (to the relay peer
 // inside the server); messages, variables and lists arrive; private packets between two keyed
 // players reach the relay only as ciphertext; the relay goes away with its lobby.
-import wrtc from '@roamhq/wrtc';
+import { wrtc } from '../helpers/wrtc.js';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloudLinkClient } from '../../src/client/cloudlink.js';
@@ -12,7 +12,6 @@ import { startServer, type RunningServer } from '../../src/server/server.js';
 import { silentLogger } from '../helpers/logger.js';
 import { until } from '../helpers/until.js';
 import { MemoryList, MemoryVariable } from '../sync/memory.js';
-import { heldWrtc } from '../../src/peer/held-connection.js';
 import { disconnectAll } from '../helpers/disconnect-all.js';
 
 interface Player {
@@ -63,7 +62,7 @@ beforeAll(async () => {
     ['dan', false],
     ['eve', true],
   ] as const) {
-    const client = new CloudLinkClient({ WebSocket: WebSocket as unknown as WebSocketConstructor, wrtc: heldWrtc(wrtc), keepaliveMs: 0 });
+    const client = new CloudLinkClient({ WebSocket: WebSocket as unknown as WebSocketConstructor, wrtc, keepaliveMs: 0 });
     const player: Player = { name, client, messages: [], score: new MemoryVariable(0), log: new MemoryList([]) };
     client.on('message', (m) => player.messages.push(m));
     await client.connect({ url: server.wsUrl, username: name, ugi: 'relay', encryption });
@@ -83,7 +82,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   clearInterval(frames);
-  await disconnectAll(players.map((p) => p.client));
+  await disconnectAll(
+    players.map((p) => p.client),
+    { relays: [relay] },
+  );
   await server.close();
 });
 

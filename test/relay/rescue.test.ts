@@ -4,19 +4,18 @@
 // server's relay peer stays reachable, as a public server is. In a mesh lobby her links fail, and
 // after the fallback timeout her pairs go through the relay while bob and cat stay linked directly
 // (a hybrid lobby); in a relay lobby the same players, with the same cut, all reach each other.
-import wrtc from '@roamhq/wrtc';
+import { wrtc } from '../helpers/wrtc.js';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReceivedMessage } from '../../src/client/api.js';
 import { CloudLinkClient } from '../../src/client/cloudlink.js';
 import type { WebSocketConstructor } from '../../src/client/websocket.js';
-import { webRtcRelay } from '../../src/server/relay/relay-provider.js';
+import { webRtcRelay, type WebRtcRelayProvider } from '../../src/server/relay/relay-provider.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { cutCandidates } from '../helpers/cut-candidates.js';
 import { silentLogger } from '../helpers/logger.js';
 import { until } from '../helpers/until.js';
 import { MemoryVariable } from '../sync/memory.js';
-import { heldWrtc } from '../../src/peer/held-connection.js';
 import { disconnectAll } from '../helpers/disconnect-all.js';
 
 interface Player {
@@ -30,11 +29,12 @@ interface Player {
 /** Ann's signalling: no candidates between her and bob or cat. */
 const annCut = cutCandidates();
 let server: RunningServer;
+let relay: WebRtcRelayProvider;
 let frames: ReturnType<typeof setInterval>;
 const players: Player[] = [];
 
 async function connect(name: string, WebSocketClass: WebSocketConstructor): Promise<Player> {
-  const client = new CloudLinkClient({ WebSocket: WebSocketClass, wrtc: heldWrtc(wrtc), keepaliveMs: 0, connectTimeoutMs: 1500, relayFallbackMs: 2000 });
+  const client = new CloudLinkClient({ WebSocket: WebSocketClass, wrtc, keepaliveMs: 0, connectTimeoutMs: 1500, relayFallbackMs: 2000 });
   const player: Player = { client, messages: [], errors: [], score: new MemoryVariable(0), id: '' };
   client.on('message', (m) => player.messages.push(m));
   client.on('error', (e) => player.errors.push(e.message));
@@ -50,7 +50,8 @@ let bob: Player;
 let cat: Player;
 
 beforeAll(async () => {
-  server = await startServer({ port: 0, logger: silentLogger, relay: webRtcRelay({ wrtc, log: silentLogger }) });
+  relay = webRtcRelay({ wrtc, log: silentLogger });
+  server = await startServer({ port: 0, logger: silentLogger, relay });
   ann = await connect('ann', annCut.WebSocket);
   bob = await connect('bob', WebSocket as unknown as WebSocketConstructor);
   cat = await connect('cat', WebSocket as unknown as WebSocketConstructor);
@@ -62,7 +63,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   clearInterval(frames);
-  await disconnectAll(players.map((p) => p.client));
+  await disconnectAll(
+    players.map((p) => p.client),
+    { relays: [relay] },
+  );
   await server.close();
 });
 

@@ -1,6 +1,6 @@
 // A player running the real (vanilla) Scratch VM headless in Node, with the CloudLink 5 extension
 // registered and connected through real WebSockets and real WebRTC.
-import wrtc from '@roamhq/wrtc';
+import { wrtc } from '../helpers/wrtc.js';
 import VirtualMachine from 'scratch-vm';
 import WebSocket from 'ws';
 import { createExtension } from '../../blocks/extension.js';
@@ -82,10 +82,13 @@ export class VmPlayer {
     this.vm.runtime.startHats('event_whenbroadcastreceived', { BROADCAST_OPTION: message });
   }
 
-  close(): void {
+  /** Resolves once WebRTC has let go of its links: close players all in one turn, then await (disconnectAll). */
+  close(): Promise<void> {
+    const released = this.client.mesh?.destroy() ?? Promise.resolve();
     this.client.disconnect();
     this.vm.stopAll();
     this.vm.quit?.();
     (this.vm.runtime as unknown as { stop?: () => void }).stop?.();
+    return released;
   }
 }

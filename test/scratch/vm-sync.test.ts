@@ -6,6 +6,7 @@ import { silentLogger } from '../helpers/logger.js';
 import { syncProject } from './sync-project.js';
 import { VmPlayer } from './vm-player.js';
 import { until } from '../helpers/until.js';
+import { disconnectAll } from '../helpers/disconnect-all.js';
 
 let server: RunningServer;
 const players: VmPlayer[] = [];
@@ -41,7 +42,7 @@ beforeAll(async () => {
 }, 30_000);
 
 afterAll(async () => {
-  for (const player of players) player.close();
+  await disconnectAll([], { players });
   await server.close();
 });
 

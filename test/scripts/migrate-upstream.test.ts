@@ -25,6 +25,7 @@ import { RULES } from '../../scripts/migrate/upstream-rules.js';
 import { renderScripts } from './render-script.js';
 import { everyBlockProject, menusAsInputsProject, UPSTREAM, UPSTREAM_URL, up, upstreamShape, upstreamStandIn } from './upstream-project.js';
 import WebSocket from 'ws';
+import { disconnectAll } from '../helpers/disconnect-all.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const work = mkdtempSync(path.join(tmpdir(), 'cl5-migrate-'));
@@ -360,7 +361,7 @@ describe('migrate-upstream: a project using every upstream block', () => {
         player.broadcast('set_lock_flag computed');
         await until(() => player.client.lastError?.code === 'not-connected', 'the converted lobby block ran');
       } finally {
-        player.close();
+        await player.close();
       }
     });
   }
@@ -446,7 +447,7 @@ describe('migrate-upstream: a converted project plays', () => {
   }, 60_000);
 
   afterAll(async () => {
-    for (const player of players) player.close();
+    await disconnectAll([], { players });
     await server?.close();
   });
 

@@ -1,7 +1,7 @@
 // Matchmaking on the wire, against the real server on 127.0.0.1 with raw `ws` clients: lobby metadata
 // (CREATE_LOBBY, MANAGE_LOBBY set_metadata, FIND_ACK), LIST_LOBBIES with a filter, QUICK_JOIN; with
 // the default MemoryStore and with RedisStore on a real redis-server (20 players at once: 5 lobbies of 4).
-import wrtc from '@roamhq/wrtc';
+import { wrtc } from '../helpers/wrtc.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { METADATA_BYTES_MAX, METADATA_KEYS_MAX } from '../../src/protocol/index.js';
 import { webRtcRelay } from '../../src/server/relay/relay-provider.js';

@@ -1,5 +1,5 @@
 // vitest reporter: names the test file whose process died. When a fork exits mid-file (a native crash,
-// e.g. of @roamhq/wrtc: docs/architecture.md, "Closing WebRTC connections in Node"), vitest prints only
+// e.g. of @roamhq/wrtc: docs/architecture.md, "Native WebRTC crashes in Node"), vitest prints only
 // "Worker exited unexpectedly" and leaves the file out of its counts; this says which file it was and
 // which tests had no result, so a CI log's tail is enough to know where to look.
 import type { Reporter, TestModule } from 'vitest/node';
