@@ -19,7 +19,7 @@ export const DISCONNECTED_GRACE_MS = 5000;
 export interface LinkOptions {
   peerId: string;
   initiator: boolean;
-  /** RTCPeerConnection & co. for Node (@roamhq/wrtc, best through nodeWrtc: held-connection.ts); the browser's own when absent. */
+  /** RTCPeerConnection & co. for Node (@roamhq/wrtc, best through nodeWrtc: node-wrtc.ts); the browser's own when absent. */
   wrtc?: object;
   config: RTCConfiguration;
   /** A signal for the other side, and the server opcode that carries it: the link's first offer or answer, ICE for anything after. */
