@@ -4,7 +4,7 @@
 // each down with --teardown, and exits as a vitest fork does (process.exit right after). The parent
 // counts how each child ended: exit 0, another code, or a signal (SIGSEGV, SIGABRT…).
 //   --teardown=at-once    every link destroyed in one synchronous loop, plain wrtc, nothing awaited (what the tests did)
-//   --teardown=one-by-one links made through nodeWrtc (src/peer/held-connection.ts), destroyed one at a time, each
+//   --teardown=one-by-one links made through nodeWrtc (src/peer/node-wrtc.ts), destroyed one at a time, each
 //                         awaited until WebRTC has let go of it (PeerLink.released); with --scenario=lobby, players
 //                         closed one at a time, each awaited (test/mesh closes them in one turn, then awaits)
 //   --abort-ms=N          destroy within N ms of making the links, open or not (mid-negotiation); 0: once all are open

@@ -14,10 +14,10 @@ import { type RedisServer, startRedis } from '../helpers/redis.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { cutCandidates } from '../helpers/cut-candidates.js';
 import { RelayedPair } from '../helpers/relayed-pair.js';
-import { closeAll, lobby, player, type Player } from '../mesh/players.js';
+import { lobby, player, type Player } from '../mesh/players.js';
 import { until } from '../helpers/until.js';
 import { RawClient } from '../server/helpers.js';
-import { disconnectAll } from '../helpers/disconnect-all.js';
+import { closeAll, disconnectAll } from '../helpers/disconnect-all.js';
 
 let redis: RedisServer;
 let bundle: ServerBundle;

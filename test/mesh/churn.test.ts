@@ -10,8 +10,9 @@ import { startServer, type RunningServer, type ServerOptions } from '../../src/s
 import { LOBBY_CHURN_ALLOWED } from '../helpers/churn-limits.js';
 import { silentLogger } from '../helpers/logger.js';
 import { RawClient } from '../server/helpers.js';
-import { closeAll, fullyMeshed, lobby, type Player, player } from './players.js';
+import { fullyMeshed, lobby, type Player, player } from './players.js';
 import { until } from '../helpers/until.js';
+import { closeAll } from '../helpers/disconnect-all.js';
 
 const JOINS_PER_SECOND = 5;
 const CHURN_SECONDS = 10;

@@ -6,8 +6,9 @@ import { isSealed } from '../../src/client/e2ee.js';
 import type { Links } from '../../src/client/mesh/links.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { silentLogger } from '../helpers/logger.js';
-import { closeAll, lobby, type Player, player } from './players.js';
+import { lobby, type Player, player } from './players.js';
 import { until } from '../helpers/until.js';
+import { closeAll } from '../helpers/disconnect-all.js';
 
 let server: RunningServer;
 let players: Player[] = [];

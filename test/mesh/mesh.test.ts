@@ -4,8 +4,9 @@ import type { MeshMessage } from '../../src/client/mesh/mesh.js';
 import type { PeerLink } from '../../src/peer/link.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { silentLogger } from '../helpers/logger.js';
-import { closeAll, fullyMeshed, lobby, type Player, player } from './players.js';
+import { fullyMeshed, lobby, type Player, player } from './players.js';
 import { until } from '../helpers/until.js';
+import { closeAll } from '../helpers/disconnect-all.js';
 
 let server: RunningServer;
 let players: Player[] = [];

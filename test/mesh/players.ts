@@ -33,7 +33,7 @@ export async function player(
   });
   const keys = options.encrypt ? await KeyPair.generate() : null;
   const me = await session.init(name, keys ? { pubkey: keys.publicKey } : {});
-  // Closed connections held until WebRTC has let go of them, as the relay peer's are (held-connection.ts).
+  // wrtc made safe for Node, as the relay peer's is (node-wrtc.ts).
   const mesh = new Mesh(session, { connectTimeoutMs: 10_000, ...options, wrtc: nodeWrtc(options.wrtc ?? wrtc), keys });
   const result: Player = {
     name,
@@ -51,15 +51,6 @@ export async function player(
   mesh.on('message', (message) => result.messages.push(message));
   mesh.on('error', (error) => result.errors.push(error.message));
   return result;
-}
-
-/**
- * Closes every player in one turn, then waits until WebRTC has let go of all their links. In one turn:
- * a player still running while its peers' links close could send on a channel WebRTC's thread is
- * closing under it, which crashes wrtc (docs/architecture.md, "Native WebRTC crashes in Node").
- */
-export async function closeAll(players: Player[]): Promise<void> {
-  await Promise.all(players.map((p) => p.close()));
 }
 
 export const fullyMeshed = (players: Player[]) => () => players.every((p) => p.mesh.connectedPeers().length === players.length - 1);

@@ -6,8 +6,9 @@ import wrtc from '@roamhq/wrtc';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { silentLogger } from '../helpers/logger.js';
-import { closeAll, fullyMeshed, type Player, player } from './players.js';
+import { fullyMeshed, type Player, player } from './players.js';
 import { until } from '../helpers/until.js';
+import { closeAll } from '../helpers/disconnect-all.js';
 
 const SIZE = 8;
 const LINKS = (SIZE * (SIZE - 1)) / 2;

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { wrtc } from '../helpers/wrtc.js';
-import { disconnectAll } from '../helpers/disconnect-all.js';
+import { closeAll, disconnectAll } from '../helpers/disconnect-all.js';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloudLinkClient } from '../../src/client/cloudlink.js';
@@ -318,7 +318,7 @@ describe('a hybrid lobby when the relay process dies', () => {
   }, 30_000);
 
   afterAll(async () => {
-    await disconnectAll([], { players });
+    await closeAll(players);
     if (server) await stop(server);
   });
 

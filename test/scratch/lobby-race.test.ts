@@ -17,7 +17,7 @@ import { idleWrtc } from '../helpers/idle-wrtc.js';
 import { expectedCycle, lobbyRaceProject, RACE_CYCLES } from './lobby-race-project.js';
 import { VmPlayer, type VirtualMachineLike } from './vm-player.js';
 import { until } from '../helpers/until.js';
-import { disconnectAll } from '../helpers/disconnect-all.js';
+import { closeAll } from '../helpers/disconnect-all.js';
 
 /**
  * Each server message a task of its own, 10 ms after the one before, as packets of one burst arrive
@@ -60,7 +60,7 @@ describe.each(vmVariants)('lobby blocks in $name', (variant) => {
     return player;
   }
 
-  afterAll(() => disconnectAll([], { players }));
+  afterAll(() => closeAll(players));
 
   it(`reads the new state on the next block: ${RACE_CYCLES} create/leave/join/leave cycles with a forever loop running`, async () => {
     const ann = await connected(`ann-${variant.turbowarp ? 'tw' : 'svm'}-${players.length}`);

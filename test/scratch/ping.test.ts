@@ -11,7 +11,7 @@ import { silentLogger } from '../helpers/logger.js';
 import { drained, pingsReceived } from '../helpers/pings.js';
 import { VmPlayer } from './vm-player.js';
 import { until } from '../helpers/until.js';
-import { disconnectAll } from '../helpers/disconnect-all.js';
+import { closeAll } from '../helpers/disconnect-all.js';
 
 function pingProject(): object {
   const project = new ProjectBuilder(cloudlinkShape());
@@ -62,7 +62,7 @@ beforeAll(async () => {
 }, 30_000);
 
 afterAll(async () => {
-  await disconnectAll([], { players });
+  await closeAll(players);
   await server.close();
 });
 

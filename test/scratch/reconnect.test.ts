@@ -12,7 +12,7 @@ import { silentLogger } from '../helpers/logger.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { VmPlayer } from './vm-player.js';
 import { until } from '../helpers/until.js';
-import { disconnectAll } from '../helpers/disconnect-all.js';
+import { closeAll } from '../helpers/disconnect-all.js';
 
 function reconnectProject(): object {
   const project = new ProjectBuilder(cloudlinkShape());
@@ -44,7 +44,7 @@ const players: VmPlayer[] = [];
 const proxies: TcpProxy[] = [];
 
 afterEach(async () => {
-  await disconnectAll([], { players: players.splice(0) });
+  await closeAll(players.splice(0));
   for (const proxy of proxies.splice(0)) await proxy.close();
   await server?.close();
   server = undefined;

@@ -6,7 +6,7 @@ import { silentLogger } from '../helpers/logger.js';
 import { syncProject } from './sync-project.js';
 import { VmPlayer } from './vm-player.js';
 import { until } from '../helpers/until.js';
-import { disconnectAll } from '../helpers/disconnect-all.js';
+import { closeAll } from '../helpers/disconnect-all.js';
 
 let server: RunningServer;
 const players: VmPlayer[] = [];
@@ -42,7 +42,7 @@ beforeAll(async () => {
 }, 30_000);
 
 afterAll(async () => {
-  await disconnectAll([], { players });
+  await closeAll(players);
   await server.close();
 });
 

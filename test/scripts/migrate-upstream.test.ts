@@ -25,7 +25,7 @@ import { RULES } from '../../scripts/migrate/upstream-rules.js';
 import { renderScripts } from './render-script.js';
 import { everyBlockProject, menusAsInputsProject, UPSTREAM, UPSTREAM_URL, up, upstreamShape, upstreamStandIn } from './upstream-project.js';
 import WebSocket from 'ws';
-import { disconnectAll } from '../helpers/disconnect-all.js';
+import { closeAll } from '../helpers/disconnect-all.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const work = mkdtempSync(path.join(tmpdir(), 'cl5-migrate-'));
@@ -447,7 +447,7 @@ describe('migrate-upstream: a converted project plays', () => {
   }, 60_000);
 
   afterAll(async () => {
-    await disconnectAll([], { players });
+    await closeAll(players);
     await server?.close();
   });
 
